@@ -1,0 +1,309 @@
+/**
+ * Edge header and cache rules: ONE pure module (no Pulumi import) from which every runtime that
+ * serves a web front end is generated — the Cloudflare Worker, the CloudFront Function + response
+ * headers policy (components/edge/) and the droplet's Caddy config (components/host/). They all
+ * consume the same JSON rule table, so they cannot drift.
+ *
+ * Stable API (keep backwards compatible):
+ *   resolveHeaderPolicy(input?: HeaderPolicyInput): HeaderPolicy   defaults filled in, validated
+ *   buildRuleTable(policy: HeaderPolicy | HeaderPolicyInput): EdgeRuleTable   JSON-serialisable
+ *   decide(table: EdgeRuleTable, path: string): EdgeDecision        evaluate one request path
+ *   headersFor(path: string, policy?: HeaderPolicyInput): EdgeDecision   = decide(buildRuleTable(policy), path)
+ *   EDGE_EVALUATOR_SOURCE: string   ES5 source of `function edgeDecide(table, path)`, the very code
+ *                                   `decide` runs; embedded verbatim in the Worker and CloudFront Function
+ *   HASH_CONVENTIONS, DEFAULT_HEADER_POLICY, CACHE_CONTROL, PathClass, EdgeRule, EdgeRuleTable ...
+ *
+ * Semantics of the table (what every runtime must implement):
+ *   - `rules` are ordered; the FIRST rule whose `pattern` (a regex source that is valid both in
+ *     ECMAScript and in RE2/Go — no lookaround, no backreferences; case-sensitive; unanchored
+ *     unless it says ^/$) matches the URL path (percent-encoded, without query string, always
+ *     starting with "/") decides the request. The last rule matches everything.
+ *   - rule.serve === "index": an SPA route; respond with the object `table.spa.indexKey`
+ *     (status 200) — never look the path itself up.
+ *     rule.serve === "path": respond with the object at the path (percent-decoded, no leading
+ *     "/"); if it does not exist respond with `table.notFound` (a real 404, never index.html).
+ *   - Response headers on success = table.common + rule.headers + Content-Type from
+ *     table.contentTypes by the served object's extension (when listed; otherwise the stored
+ *     object's own type). On 404: table.common + table.notFound.headers.
+ *   - Header names are lower-case (CloudFront Functions require it; HTTP is case-insensitive).
+ *   - `common` headers are identical on every response, so CloudFront can carry them in a
+ *     response headers policy (which also covers error responses) and Caddy in one `header` block.
+ */
+
+export type CoepMode = "require-corp" | "credentialless";
+export type CorpValue = "same-origin" | "same-site" | "cross-origin";
+/** Request path classes, in the order the rules are tried. */
+export type PathClass = "manifest" | "route" | "html" | "hashed" | "wasm" | "asset";
+
+/** Known content-hash naming conventions, each a regex over the URL path. */
+export const HASH_CONVENTIONS = {
+  /** `name.<8-64 hex>.ext` — the Flutter asset-versioning step (main.3f2a9c1b.js), webpack [contenthash]. */
+  "dotted-hex": "\\.[0-9a-f]{8,64}\\.[A-Za-z0-9]+$",
+  /** Vite: `/assets/<name>-<hash>.ext`, hash 8+ chars of base64url. */
+  vite: "^/assets/.+-[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9]+$",
+  /** Nuxt 3: everything under `/_nuxt/` (its `builds/` metadata is a manifest, matched first). */
+  nuxt: "^/_nuxt/.+\\.[A-Za-z0-9]+$",
+  /** Next.js: everything under `/_next/static/`. */
+  next: "^/_next/static/.+\\.[A-Za-z0-9]+$",
+} as const;
+export type HashConvention = keyof typeof HASH_CONVENTIONS;
+
+/** Manifest-like paths that some conventions add to the no-cache class (matched before hashed). */
+const CONVENTION_MANIFESTS: Partial<Record<HashConvention, string>> = {
+  nuxt: "^/_nuxt/builds/",
+};
+
+export interface HeaderPolicy {
+  /** Cross-Origin-Embedder-Policy on every response. require-corp is the default; credentialless must be chosen. */
+  coep: CoepMode;
+  /** Content-Security-Policy, verbatim, on every response. */
+  csp: string;
+  hsts: { maxAgeSeconds: number; includeSubDomains: boolean; preload: boolean };
+  /** Cross-Origin-Resource-Policy on every response. */
+  corp: CorpValue;
+  referrerPolicy: string;
+  /** Which paths are content-hashed (immutable): named conventions plus extra regex sources. */
+  hashed: { conventions: HashConvention[]; patterns: string[] };
+  /** File names (basenames) that are asset manifests / bootstrap metadata: always no-cache. */
+  manifests: string[];
+  /** The SPA entry document (object key, no leading "/"). */
+  indexDocument: string;
+}
+
+export type HeaderPolicyInput = Partial<Omit<HeaderPolicy, "hsts" | "hashed">> & {
+  hsts?: Partial<HeaderPolicy["hsts"]>;
+  hashed?: Partial<HeaderPolicy["hashed"]>;
+};
+
+/** The exact Cache-Control values per class. */
+export const CACHE_CONTROL = {
+  immutable: "public, max-age=31536000, immutable",
+  noCache: "no-cache",
+  revalidate: "public, max-age=0, must-revalidate",
+  notFound: "no-store",
+} as const;
+
+/**
+ * Default CSP: same-origin only, WASM compilation allowed ('wasm-unsafe-eval', needed by
+ * Flutter/CanvasKit and sqlite3.wasm), blob: workers, no plugins, no framing.
+ */
+export const DEFAULT_CSP =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
+  "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; " +
+  "object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+
+export const DEFAULT_HEADER_POLICY: HeaderPolicy = {
+  coep: "require-corp",
+  csp: DEFAULT_CSP,
+  hsts: { maxAgeSeconds: 63072000, includeSubDomains: true, preload: false },
+  corp: "same-origin",
+  referrerPolicy: "strict-origin-when-cross-origin",
+  hashed: { conventions: ["dotted-hex"], patterns: [] },
+  manifests: ["asset_versions.json", "manifest.json", "manifest.webmanifest", "version.json", "flutter_service_worker.js"],
+  indexDocument: "index.html",
+};
+
+/** Lower-case extension → Content-Type. `.wasm` MUST be application/wasm (streaming compilation). */
+export const CONTENT_TYPES: Record<string, string> = {
+  html: "text/html; charset=utf-8",
+  htm: "text/html; charset=utf-8",
+  js: "text/javascript; charset=utf-8",
+  mjs: "text/javascript; charset=utf-8",
+  css: "text/css; charset=utf-8",
+  json: "application/json",
+  map: "application/json",
+  webmanifest: "application/manifest+json",
+  wasm: "application/wasm",
+  svg: "image/svg+xml",
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  gif: "image/gif",
+  webp: "image/webp",
+  avif: "image/avif",
+  ico: "image/x-icon",
+  woff: "font/woff",
+  woff2: "font/woff2",
+  ttf: "font/ttf",
+  otf: "font/otf",
+  txt: "text/plain; charset=utf-8",
+  xml: "application/xml",
+  pdf: "application/pdf",
+  bin: "application/octet-stream",
+  frag: "application/octet-stream",
+};
+
+export interface EdgeRule {
+  class: PathClass;
+  /** Regex source (ECMAScript ∩ RE2) tested against the URL path. */
+  pattern: string;
+  serve: "path" | "index";
+  /** Class-specific headers (lower-case names), added to `common`. */
+  headers: Record<string, string>;
+}
+
+export interface EdgeRuleTable {
+  version: 1;
+  common: Record<string, string>;
+  rules: EdgeRule[];
+  spa: { indexKey: string };
+  notFound: { status: 404; headers: Record<string, string>; body: string };
+  contentTypes: Record<string, string>;
+}
+
+export interface EdgeDecision {
+  class: PathClass;
+  /** The object to serve (percent-decoded, no leading "/"); "" only for an undecodable path. */
+  key: string;
+  serve: "path" | "index";
+  /** Full success-response headers (common + class + content-type). */
+  headers: Record<string, string>;
+}
+
+const FORBIDDEN_REGEX = /\(\?[=!<]|\\[1-9]|\\k</;
+
+/** Fill defaults and validate; throws an Error listing every problem with its field. */
+export function resolveHeaderPolicy(input: HeaderPolicyInput = {}): HeaderPolicy {
+  const d = DEFAULT_HEADER_POLICY;
+  const p: HeaderPolicy = {
+    coep: input.coep ?? d.coep,
+    csp: input.csp ?? d.csp,
+    hsts: { ...d.hsts, ...(input.hsts ?? {}) },
+    corp: input.corp ?? d.corp,
+    referrerPolicy: input.referrerPolicy ?? d.referrerPolicy,
+    hashed: {
+      conventions: input.hashed?.conventions ?? d.hashed.conventions,
+      patterns: input.hashed?.patterns ?? d.hashed.patterns,
+    },
+    manifests: input.manifests ?? d.manifests,
+    indexDocument: input.indexDocument ?? d.indexDocument,
+  };
+  const errors: string[] = [];
+  if (p.coep !== "require-corp" && p.coep !== "credentialless") errors.push(`coep: must be "require-corp" or "credentialless"`);
+  if (!["same-origin", "same-site", "cross-origin"].includes(p.corp)) errors.push(`corp: must be same-origin, same-site or cross-origin`);
+  if (!p.csp.trim() || /[\r\n]/.test(p.csp)) errors.push("csp: must be a non-empty single line");
+  if (!Number.isInteger(p.hsts.maxAgeSeconds) || p.hsts.maxAgeSeconds < 31536000)
+    errors.push("hsts.maxAgeSeconds: must be an integer >= 31536000 (one year)");
+  if (p.hsts.preload && !p.hsts.includeSubDomains) errors.push("hsts.preload: requires hsts.includeSubDomains: true");
+  for (const c of p.hashed.conventions)
+    if (!(c in HASH_CONVENTIONS)) errors.push(`hashed.conventions: unknown "${c}" (known: ${Object.keys(HASH_CONVENTIONS).join(", ")})`);
+  p.hashed.patterns.forEach((src, i) => {
+    if (FORBIDDEN_REGEX.test(src)) errors.push(`hashed.patterns[${i}]: lookaround/backreferences are not portable to RE2 (Caddy)`);
+    try {
+      new RegExp(src);
+    } catch (e) {
+      errors.push(`hashed.patterns[${i}]: invalid regex: ${(e as Error).message}`);
+    }
+  });
+  p.manifests.forEach((m, i) => {
+    if (!/^[A-Za-z0-9._-]+$/.test(m)) errors.push(`manifests[${i}]: must be a plain file name ("asset_versions.json")`);
+  });
+  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\.html?$/.test(p.indexDocument))
+    errors.push(`indexDocument: must be an object key ending in .html, without a leading "/"`);
+  if (errors.length) throw new Error(`invalid edge header policy:\n  - ${errors.join("\n  - ")}`);
+  return p;
+}
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+function hstsValue(h: HeaderPolicy["hsts"]): string {
+  return `max-age=${h.maxAgeSeconds}${h.includeSubDomains ? "; includeSubDomains" : ""}${h.preload ? "; preload" : ""}`;
+}
+
+/** Derive the rule table. Pure and deterministic: same policy, byte-identical JSON. */
+export function buildRuleTable(policyInput: HeaderPolicy | HeaderPolicyInput = {}): EdgeRuleTable {
+  const p = resolveHeaderPolicy(policyInput as HeaderPolicyInput);
+  const common: Record<string, string> = {
+    "strict-transport-security": hstsValue(p.hsts),
+    "x-content-type-options": "nosniff",
+    "content-security-policy": p.csp,
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-embedder-policy": p.coep,
+    "cross-origin-resource-policy": p.corp,
+    "referrer-policy": p.referrerPolicy,
+  };
+  const manifestPatterns = [
+    `(^|/)(${p.manifests.map(escapeRegex).join("|")})$`,
+    ...p.hashed.conventions.flatMap((c) => (CONVENTION_MANIFESTS[c] ? [CONVENTION_MANIFESTS[c]!] : [])),
+  ];
+  const hashedPatterns = [...p.hashed.conventions.map((c) => HASH_CONVENTIONS[c]), ...p.hashed.patterns];
+  const rules: EdgeRule[] = [
+    { class: "manifest", pattern: manifestPatterns.map((s) => `(${s})`).join("|"), serve: "path", headers: { "cache-control": CACHE_CONTROL.noCache } },
+    // No dot in the last path segment ("/", "/login", "/app/settings/"): an SPA route.
+    { class: "route", pattern: "(^|/)[^/.]*$", serve: "index", headers: { "cache-control": CACHE_CONTROL.noCache } },
+    { class: "html", pattern: "\\.html?$", serve: "path", headers: { "cache-control": CACHE_CONTROL.noCache } },
+    ...(hashedPatterns.length
+      ? [{ class: "hashed" as const, pattern: hashedPatterns.map((s) => `(${s})`).join("|"), serve: "path" as const, headers: { "cache-control": CACHE_CONTROL.immutable } }]
+      : []),
+    { class: "wasm", pattern: "\\.wasm$", serve: "path", headers: { "cache-control": CACHE_CONTROL.revalidate } },
+    { class: "asset", pattern: "^/", serve: "path", headers: { "cache-control": CACHE_CONTROL.revalidate } },
+  ];
+  return {
+    version: 1,
+    common,
+    rules,
+    spa: { indexKey: p.indexDocument },
+    notFound: {
+      status: 404,
+      headers: { "cache-control": CACHE_CONTROL.notFound, "content-type": "text/plain; charset=utf-8" },
+      body: "Not Found",
+    },
+    contentTypes: { ...CONTENT_TYPES },
+  };
+}
+
+/**
+ * The evaluator every runtime runs, as ES5 source (no let/const/arrow/template literals, no
+ * regex features beyond ES5), so it is valid in workerd, the cloudfront-js-2.0 runtime and Node.
+ * `decide` below runs exactly this code.
+ */
+export const EDGE_EVALUATOR_SOURCE = `function edgeDecide(table, rawPath) {
+  var path = String(rawPath || "/");
+  var cut = path.search(/[?#]/);
+  if (cut >= 0) path = path.slice(0, cut);
+  if (path.charAt(0) !== "/") path = "/" + path;
+  var rules = table.rules;
+  for (var i = 0; i < rules.length; i++) {
+    var rule = rules[i];
+    if (!new RegExp(rule.pattern).test(path)) continue;
+    var key;
+    if (rule.serve === "index") {
+      key = table.spa.indexKey;
+    } else {
+      try { key = decodeURIComponent(path.slice(1)); } catch (e) { key = ""; }
+    }
+    var headers = {};
+    var name;
+    for (name in table.common) headers[name] = table.common[name];
+    for (name in rule.headers) headers[name] = rule.headers[name];
+    var slash = key.lastIndexOf("/");
+    var dot = key.lastIndexOf(".");
+    if (dot > slash) {
+      var type = table.contentTypes[key.slice(dot + 1).toLowerCase()];
+      if (type) headers["content-type"] = type;
+    }
+    return { "class": rule.class, key: key, serve: rule.serve, headers: headers };
+  }
+  return null;
+}`;
+
+type Evaluator = (table: EdgeRuleTable, path: string) => EdgeDecision | null;
+// eslint-disable-next-line @typescript-eslint/no-implied-eval
+const evaluator = new Function(`${EDGE_EVALUATOR_SOURCE}\nreturn edgeDecide;`)() as Evaluator;
+
+/** Evaluate one request path against a table (the same code the Worker/CloudFront Function run). */
+export function decide(table: EdgeRuleTable, path: string): EdgeDecision {
+  const d = evaluator(table, path);
+  if (!d) throw new Error(`edge rule table has no catch-all rule (path ${path})`);
+  return d;
+}
+
+/** Headers of a 404 for a missing asset (common + notFound). */
+export function notFoundHeaders(table: EdgeRuleTable): Record<string, string> {
+  return { ...table.common, ...table.notFound.headers };
+}
+
+/** Convenience: decide(buildRuleTable(policy), path). */
+export function headersFor(path: string, policy: HeaderPolicy | HeaderPolicyInput = {}): EdgeDecision {
+  return decide(buildRuleTable(policy), path);
+}
