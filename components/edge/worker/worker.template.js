@@ -1,0 +1,48 @@
+// EdgeSite Worker (ES module). Rendered by components/edge/worker/render.ts, which prepends
+//   const RULE_TABLE = {...};          the JSON rule table from components/edge/headers.ts
+//   function edgeDecide(table, path)   EDGE_EVALUATOR_SOURCE, the same code the tests evaluate
+// Assets live in the R2 bucket bound as SITE_BUCKET (object key = URL path without "/").
+// Behaviour: GET/HEAD only; SPA routes serve index.html; a missing asset is a real 404;
+// conditional requests (If-None-Match / If-Modified-Since) answer 304 through R2 `onlyIf`.
+
+function withHeaders(target, extra) {
+  for (const name in extra) target.set(name, extra[name]);
+  return target;
+}
+
+function notFound(method) {
+  const headers = withHeaders(new Headers(), RULE_TABLE.common);
+  withHeaders(headers, RULE_TABLE.notFound.headers);
+  return new Response(method === "HEAD" ? null : RULE_TABLE.notFound.body, { status: RULE_TABLE.notFound.status, headers });
+}
+
+export default {
+  async fetch(request, env) {
+    const method = request.method;
+    if (method !== "GET" && method !== "HEAD") {
+      const headers = withHeaders(new Headers(), RULE_TABLE.common);
+      headers.set("allow", "GET, HEAD");
+      headers.set("cache-control", "no-store");
+      return new Response(null, { status: 405, headers });
+    }
+    const url = new URL(request.url);
+    const decision = edgeDecide(RULE_TABLE, url.pathname);
+    if (!decision || !decision.key) return notFound(method);
+
+    const object = await env.SITE_BUCKET.get(decision.key, { onlyIf: request.headers });
+    if (object === null) return notFound(method);
+
+    const headers = new Headers();
+    object.writeHttpMetadata(headers); // stored Content-Type etc.; the table overrides below
+    withHeaders(headers, decision.headers);
+    headers.set("etag", object.httpEtag);
+    headers.set("last-modified", object.uploaded.toUTCString());
+
+    // R2 returns the object without a body when a precondition from onlyIf fails.
+    if (!("body" in object) || object.body === undefined) {
+      return new Response(null, { status: 304, headers });
+    }
+    headers.set("content-length", String(object.size));
+    return new Response(method === "HEAD" ? null : object.body, { status: 200, headers });
+  },
+};
