@@ -160,6 +160,11 @@ export interface EdgeDecision {
   headers: Record<string, string>;
 }
 
+export const REFERRER_POLICIES = [
+  "no-referrer", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin",
+  "same-origin", "strict-origin", "strict-origin-when-cross-origin", "unsafe-url",
+];
+
 const FORBIDDEN_REGEX = /\(\?[=!<]|\\[1-9]|\\k</;
 
 /** Fill defaults and validate; throws an Error listing every problem with its field. */
@@ -181,6 +186,7 @@ export function resolveHeaderPolicy(input: HeaderPolicyInput = {}): HeaderPolicy
   const errors: string[] = [];
   if (p.coep !== "require-corp" && p.coep !== "credentialless") errors.push(`coep: must be "require-corp" or "credentialless"`);
   if (!["same-origin", "same-site", "cross-origin"].includes(p.corp)) errors.push(`corp: must be same-origin, same-site or cross-origin`);
+  if (!REFERRER_POLICIES.includes(p.referrerPolicy)) errors.push(`referrerPolicy: must be one of ${REFERRER_POLICIES.join(", ")}`);
   if (!p.csp.trim() || /[\r\n]/.test(p.csp)) errors.push("csp: must be a non-empty single line");
   if (!Number.isInteger(p.hsts.maxAgeSeconds) || p.hsts.maxAgeSeconds < 31536000)
     errors.push("hsts.maxAgeSeconds: must be an integer >= 31536000 (one year)");
