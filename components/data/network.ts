@@ -1,0 +1,112 @@
+/**
+ * The network contract each data store exposes as plain data (`DataNetwork`), so one
+ * namespace-level planner (components/kubernetes) builds every NetworkPolicy, plus the pure
+ * helpers the stores' plans share (labels, restricted pod security). No Pulumi import.
+ */
+
+/** The in-cluster networking args, as plain data (mirrors `clusterNetworkSchema`). */
+export interface ClusterNetwork {
+  namespace: string;
+  clientNamespaces: string[];
+  clientPodSelector?: Record<string, string>;
+  storageClassName?: string;
+}
+
+/** Throw one error for problems found by a plan (cross-field rules zod cannot express cleanly). */
+export function assertNoProblems(component: string, name: string, problems: string[]): void {
+  if (problems.length === 0) return;
+  throw new Error(`${component} "${name}": invalid args\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+}
+
+export interface PortSpec {
+  port: number;
+  protocol: "TCP" | "UDP";
+  name: string;
+}
+
+/** Pods allowed to reach a store's pods: from namespaces (and optionally a pod selector). */
+export interface PeerSpec {
+  namespaces: string[];
+  podSelector?: Record<string, string>;
+}
+
+/** One allow rule for traffic INTO the store's pods (the namespace planner turns it into a NetworkPolicy ingress rule). */
+export interface IngressRule {
+  /** Short purpose, e.g. `clients`, `replication`, `operator`. */
+  purpose: string;
+  /** The store pods this rule admits traffic to. */
+  podSelector: Record<string, string>;
+  ports: PortSpec[];
+  from: PeerSpec;
+}
+
+/** One allow rule for traffic OUT OF the store's pods beyond its own namespace (e.g. backups to S3). */
+export interface EgressRule {
+  purpose: string;
+  podSelector: Record<string, string>;
+  ports: PortSpec[];
+  /** `peers` = in-cluster pods; `external` = outside the cluster (the namespace planner decides the CIDRs). */
+  to: { kind: "peers"; peers: PeerSpec } | { kind: "external"; description: string };
+}
+
+/**
+ * What a store needs from the network, as plain data. For `kind: "kubernetes"` the
+ * namespace planner builds NetworkPolicies from `ingress`/`egress`; for `kind: "aws"` the
+ * store already created its security group (rules reference the app SGs only).
+ */
+export type DataNetwork =
+  | { kind: "kubernetes"; namespace: string; ports: PortSpec[]; ingress: IngressRule[]; egress: EgressRule[] }
+  | { kind: "aws"; ports: PortSpec[]; allowedSecurityGroupCount: number };
+
+export const tcp = (name: string, port: number): PortSpec => ({ name, port, protocol: "TCP" });
+
+/** Client rule: the client namespaces (narrowed by the pod selector if given) → the store's client ports. */
+export function clientRule(podSelector: Record<string, string>, ports: PortSpec[], net: ClusterNetwork): IngressRule {
+  const from: PeerSpec = { namespaces: [...net.clientNamespaces] };
+  if (net.clientPodSelector) from.podSelector = { ...net.clientPodSelector };
+  return { purpose: "clients", podSelector, ports, from };
+}
+
+/** Intra-store rule: the store's own pods ↔ each other on the given ports. */
+export function selfRule(purpose: string, podSelector: Record<string, string>, ports: PortSpec[], namespace: string): IngressRule {
+  return { purpose, podSelector, ports, from: { namespaces: [namespace], podSelector } };
+}
+
+/** Standard labels for in-cluster store objects. */
+export function storeLabels(name: string, component: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": component,
+    "app.kubernetes.io/instance": name,
+    "app.kubernetes.io/part-of": "platform-data",
+    "app.kubernetes.io/managed-by": "pulumi",
+    ...extra,
+  };
+}
+
+/** Pod security context satisfying Pod Security Standards `restricted`. */
+export function restrictedPodSecurity(uid: number): Record<string, unknown> {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: uid,
+    fsGroup: uid,
+    fsGroupChangePolicy: "OnRootMismatch",
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+/** Container security context satisfying `restricted`; read-only root fs unless the image cannot. */
+export function restrictedContainerSecurity(readOnlyRootFilesystem = true): Record<string, unknown> {
+  return {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem,
+    runAsNonRoot: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+/** AWS tags from labels-like data. */
+export function awsTags(name: string, component: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { Name: name, "platform:component": component, "platform:managed-by": "pulumi", ...extra };
+}

@@ -1,0 +1,249 @@
+/**
+ * Pure planning for `Postgres`: every name, count, parameter, schedule and network rule.
+ * Data in, data out; no Pulumi import. The class turns these plans into resources.
+ */
+import type { BackupPolicy } from "../backups";
+import { clientRule, restrictedContainerSecurity, restrictedPodSecurity, selfRule, storeLabels, tcp } from "../network";
+import type { ClusterNetwork, DataNetwork, PortSpec } from "../network";
+
+export const PG_PORT = 5432;
+/** CloudNativePG operator chart, pinned (operator 1.27.x; barmanObjectStore still supported). */
+export const CNPG_CHART = { chart: "cloudnative-pg", version: "0.26.1", repo: "https://cloudnative-pg.github.io/charts" } as const;
+/** CloudNativePG operand images per major version (pinned minor). */
+export const CNPG_IMAGES: Record<string, string> = {
+  "14": "ghcr.io/cloudnative-pg/postgresql:14.17",
+  "15": "ghcr.io/cloudnative-pg/postgresql:15.12",
+  "16": "ghcr.io/cloudnative-pg/postgresql:16.8",
+  "17": "ghcr.io/cloudnative-pg/postgresql:17.4",
+};
+
+interface CommonPlanInput {
+  name: string;
+  version: string;
+  replicas: number;
+  backup: BackupPolicy;
+  protect: boolean;
+  tls: { enabled: boolean; certSecretName?: string };
+}
+
+// ------------------------------------------------------------------ managed (RDS)
+
+export interface ManagedPlanInput extends CommonPlanInput {
+  multiAz: boolean;
+  deletionProtection: boolean;
+  finalSnapshot: boolean;
+  performanceInsights: boolean;
+  storageGb: number;
+  maxStorageGb?: number;
+  subnetCount: number;
+  allowedSecurityGroupCount: number;
+  hasSecondaryRegionProvider: boolean;
+}
+
+export interface AwsBackupRule {
+  ruleName: string;
+  schedule: string;
+  deleteAfterDays: number;
+  continuous: boolean;
+  copyToSecondaryRegion: boolean;
+  coldStorageAfterDays?: number;
+}
+
+export interface ManagedPlan {
+  problems: string[];
+  family: string;
+  engineVersion: string;
+  parameters: { name: string; value: string; applyMethod: "immediate" | "pending-reboot" }[];
+  port: number;
+  primary: {
+    multiAz: boolean;
+    backupRetentionPeriod: number;
+    backupWindow?: string;
+    maintenanceWindow: string;
+    deletionProtection: boolean;
+    skipFinalSnapshot: boolean;
+    finalSnapshotIdentifier?: string;
+    allocatedStorage: number;
+    maxAllocatedStorage: number;
+    performanceInsightsRetentionPeriod?: number;
+  };
+  replicaNames: string[];
+  /** AWS Backup plan (hourly/daily/cross-region) on top of RDS automated backups; null = RDS automated backups only. */
+  awsBackup: null | { rules: AwsBackupRule[]; needsSecondaryVault: boolean };
+  protect: boolean;
+  network: DataNetwork;
+}
+
+export function planManagedPostgres(i: ManagedPlanInput): ManagedPlan {
+  const problems: string[] = [];
+  const b = i.backup;
+  if (!i.tls.enabled) problems.push("tls.enabled: RDS always enforces TLS here (rds.force_ssl=1); remove tls.enabled=false");
+  if (i.subnetCount < 2) problems.push("network.subnetIds: give at least two private subnets in different AZs");
+  if (i.allowedSecurityGroupCount < 1) problems.push("network.allowedSecurityGroupIds: give the app tier's security group id(s)");
+  if (i.replicas > 0 && b.pitrDays < 1) {
+    problems.push("replicas: RDS read replicas need automated backups on the primary; use a backup policy with pitrDays ≥ 1 (dev or higher)");
+  }
+  if (b.crossRegion && !i.hasSecondaryRegionProvider) {
+    problems.push("secondaryRegionProvider: backup.crossRegion is set; pass an aws.Provider for the copy region");
+  }
+  if (i.maxStorageGb !== undefined && i.maxStorageGb < i.storageGb) problems.push("maxStorageGb: must be ≥ storageGb");
+
+  const rules: AwsBackupRule[] = [];
+  if (b.hourly) {
+    rules.push({ ruleName: "hourly", schedule: b.hourly.awsSchedule, deleteAfterDays: b.hourly.retentionDays, continuous: false, copyToSecondaryRegion: false });
+  }
+  if (b.daily && (b.hourly || b.crossRegion)) {
+    // RDS automated backups already give a daily snapshot + PITR; AWS Backup adds the
+    // daily full with a continuous (PITR) recovery point and the cross-region copy.
+    const rule: AwsBackupRule = {
+      ruleName: "daily",
+      schedule: b.daily.awsSchedule,
+      deleteAfterDays: b.daily.retentionDays,
+      continuous: b.hourly !== null,
+      copyToSecondaryRegion: b.crossRegion !== null,
+    };
+    rules.push(rule);
+  }
+
+  return {
+    problems,
+    family: `postgres${i.version}`,
+    engineVersion: i.version,
+    parameters: [
+      { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" },
+      { name: "password_encryption", value: "scram-sha-256", applyMethod: "immediate" },
+      { name: "log_connections", value: "1", applyMethod: "immediate" },
+      { name: "log_min_duration_statement", value: "1000", applyMethod: "immediate" },
+    ],
+    port: PG_PORT,
+    primary: {
+      multiAz: i.multiAz,
+      backupRetentionPeriod: b.pitrDays,
+      ...(b.daily ? { backupWindow: b.daily.window } : {}),
+      maintenanceWindow: "sun:04:30-sun:05:30",
+      deletionProtection: i.deletionProtection,
+      skipFinalSnapshot: !i.finalSnapshot,
+      ...(i.finalSnapshot ? { finalSnapshotIdentifier: `${i.name}-final` } : {}),
+      allocatedStorage: i.storageGb,
+      maxAllocatedStorage: i.maxStorageGb ?? i.storageGb * 2,
+      ...(i.performanceInsights ? { performanceInsightsRetentionPeriod: 7 } : {}),
+    },
+    replicaNames: Array.from({ length: i.replicas }, (_, k) => `${i.name}-replica-${k + 1}`),
+    awsBackup: rules.length ? { rules, needsSecondaryVault: rules.some((r) => r.copyToSecondaryRegion) } : null,
+    protect: i.protect,
+    network: { kind: "aws", ports: [tcp("postgres", PG_PORT)], allowedSecurityGroupCount: i.allowedSecurityGroupCount },
+  };
+}
+
+// ------------------------------------------------------------------ in-cluster
+
+export interface ClusterPlanInput extends CommonPlanInput {
+  implementation: "operator" | "statefulset";
+  database: string;
+  username: string;
+  network: ClusterNetwork;
+  operatorNamespace?: string;
+  /** The barman target, if any (`endpointUrl` omitted = AWS S3). */
+  backupTarget?: { endpointUrl?: string };
+}
+
+/** `https://svc.ns.svc[.cluster.local][:port]` → the in-cluster namespace and port; null for external endpoints. */
+export function inClusterEndpoint(url: string | undefined): null | { namespace: string; port: number } {
+  if (!url) return null;
+  const m = /^https?:\/\/([a-z0-9-]+)\.([a-z0-9-]+)\.svc(\.cluster\.local)?(:(\d+))?(\/.*)?$/.exec(url);
+  if (!m) return null;
+  return { namespace: m[2], port: m[5] ? Number(m[5]) : 443 };
+}
+
+export interface ClusterPlan {
+  problems: string[];
+  /** Object names in the data namespace. */
+  names: { cluster: string; appSecret: string; backupSecret: string; scheduledBackup: string; service: string; readerService: string; configMap: string };
+  host: string;
+  readerHost: string;
+  port: number;
+  instances: number;
+  podLabels: Record<string, string>;
+  labels: Record<string, string>;
+  /** Extra pg_hba lines placed before the operator's defaults: plain-text connections are rejected. */
+  pgHba: string[];
+  sslmode: "verify-full" | "require" | "disable";
+  scheduledBackup: null | { schedule: string; retention: string };
+  walArchiving: boolean;
+  podSecurity: Record<string, unknown>;
+  containerSecurity: Record<string, unknown>;
+  protect: boolean;
+  network: DataNetwork;
+}
+
+export function planClusterPostgres(i: ClusterPlanInput): ClusterPlan {
+  const problems: string[] = [];
+  const ns = i.network.namespace;
+  const isOperator = i.implementation === "operator";
+  if (!isOperator) {
+    if (i.replicas > 0) problems.push("replicas: implementation statefulset runs a single instance; use implementation operator (CloudNativePG) for replicas");
+    if (i.backup.enabled) problems.push("backup: implementation statefulset has no backup machinery; use implementation operator or managed, or a backup policy for tier local");
+    if (i.tls.enabled && !i.tls.certSecretName) {
+      problems.push("tls.certSecretName: a plain StatefulSet needs a kubernetes.io/tls Secret for client TLS; give one, or set tls.enabled=false explicitly (local only)");
+    }
+  } else {
+    if (!i.tls.enabled) problems.push("tls.enabled: CloudNativePG always serves TLS and this component rejects plain-text clients; remove tls.enabled=false");
+    if (i.backup.enabled && !i.backupTarget) problems.push("backupTarget: backup is enabled for this tier; give the object store (s3://bucket/prefix) for WAL and base backups");
+  }
+
+  const labels = storeLabels(i.name, "postgres");
+  const podLabels: Record<string, string> = isOperator ? { "cnpg.io/cluster": i.name } : { "app.kubernetes.io/name": "postgres", "app.kubernetes.io/instance": i.name };
+  const port = tcp("postgres", PG_PORT);
+  const ingress = [clientRule(podLabels, [port], i.network)];
+  const egress: Extract<DataNetwork, { kind: "kubernetes" }>["egress"] = [];
+  if (isOperator) {
+    const status = tcp("cnpg-status", 8000);
+    ingress.push(selfRule("replication", podLabels, [port, status], ns));
+    ingress.push({
+      purpose: "operator",
+      podSelector: podLabels,
+      ports: [port, status],
+      from: { namespaces: [i.operatorNamespace ?? "cnpg-system"], podSelector: { "app.kubernetes.io/name": "cloudnative-pg" } },
+    });
+    egress.push({ purpose: "replication", podSelector: podLabels, ports: [port, status], to: { kind: "peers", peers: { namespaces: [ns], podSelector: podLabels } } });
+    egress.push({ purpose: "kubernetes-api", podSelector: podLabels, ports: [tcp("https", 443), tcp("apiserver", 6443)], to: { kind: "external", description: "the Kubernetes API server (instance manager)" } });
+    if (i.backup.enabled && i.backupTarget) {
+      const inCluster = inClusterEndpoint(i.backupTarget.endpointUrl);
+      egress.push(
+        inCluster
+          ? { purpose: "backups", podSelector: podLabels, ports: [tcp("s3", inCluster.port)], to: { kind: "peers", peers: { namespaces: [inCluster.namespace] } } }
+          : { purpose: "backups", podSelector: podLabels, ports: [tcp("https", 443)], to: { kind: "external", description: "the S3 endpoint holding WAL and base backups" } },
+      );
+    }
+  }
+
+  const tlsOn = isOperator || i.tls.enabled;
+  const service = isOperator ? `${i.name}-rw` : i.name;
+  const readerService = isOperator ? (i.replicas > 0 ? `${i.name}-ro` : `${i.name}-rw`) : i.name;
+  return {
+    problems,
+    names: {
+      cluster: i.name,
+      appSecret: `${i.name}-app-credentials`,
+      backupSecret: `${i.name}-backup-credentials`,
+      scheduledBackup: `${i.name}-daily`,
+      service,
+      readerService,
+      configMap: `${i.name}-config`,
+    },
+    host: `${service}.${ns}.svc.cluster.local`,
+    readerHost: `${readerService}.${ns}.svc.cluster.local`,
+    port: PG_PORT,
+    instances: 1 + i.replicas,
+    podLabels,
+    labels,
+    pgHba: tlsOn ? ["hostnossl all all all reject", "hostssl all all all scram-sha-256"] : ["host all all all scram-sha-256"],
+    sslmode: isOperator ? "verify-full" : tlsOn ? "require" : "disable",
+    scheduledBackup: isOperator && i.backup.daily ? { schedule: i.backup.daily.k8sSchedule, retention: `${Math.max(i.backup.pitrDays, i.backup.daily.retentionDays)}d` } : null,
+    walArchiving: isOperator && i.backup.walArchiving && i.backupTarget !== undefined,
+    podSecurity: restrictedPodSecurity(isOperator ? 26 : 999),
+    containerSecurity: restrictedContainerSecurity(true),
+    protect: i.protect,
+    network: { kind: "kubernetes", namespace: ns, ports: [port] as PortSpec[], ingress, egress },
+  };
+}
