@@ -1,0 +1,146 @@
+/**
+ * The service spec: what a blueprint says about one stateless (or stateful) service, with no
+ * sizes. The same spec deploys to Kubernetes (components/service) and to the droplet beta host
+ * (components/host); the environment tier supplies replicas and resources.
+ *
+ * Every object is strict: an unknown key is an error, so a typo cannot pass silently.
+ */
+import { z } from "zod";
+
+/** DNS-1123 label: what Kubernetes, Docker and DNS all accept as a name. */
+export const dnsLabel = z
+  .string()
+  .regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, {
+    message: "must be a DNS-1123 label: lower-case letters, digits and '-', starting with a letter, at most 40 characters (e.g. `api`, `queue-worker`)",
+  });
+
+export const port = z.int().min(1, { message: "ports are 1-65535" }).max(65535, { message: "ports are 1-65535" });
+
+/** An image reference pinned by tag or digest: `registry/repo:tag` or `registry/repo@sha256:...`. */
+export const imageRef = z
+  .string()
+  .regex(/^[a-z0-9]+([._/-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/, {
+    message: "must be an image reference with a tag or digest, e.g. `ghcr.io/acme/api:1.4.2` or `ghcr.io/acme/api@sha256:<64 hex>`",
+  });
+
+const httpPath = z.string().regex(/^\/[\w\-./~%]*$/, { message: "must be an absolute URL path such as `/healthz`" });
+
+export const probeSpec = z.strictObject({
+  /** HTTP GET path on the health port. */
+  path: httpPath,
+  /** Seconds between checks. */
+  periodSeconds: z.int().min(1).max(300).default(10),
+  /** Consecutive failures before the container is restarted / marked unready. */
+  failureThreshold: z.int().min(1).max(30).default(3),
+});
+
+export const routeSpec = z.strictObject({
+  /** Host label under the stack domain (`api` → api.<domain>); `@` is the apex. */
+  host: z.union([z.literal("@"), dnsLabel]),
+  /** Path prefix routed to the service. */
+  path: httpPath.default("/"),
+  /** Rate-limit group this route belongs to (a key of `rateLimits`). */
+  group: dnsLabel.default("default"),
+  /** Which named port receives the traffic. Never `metrics`. */
+  port: z.enum(["http", "health", "metrics"]).default("http"),
+  /**
+   * TLS at the ingress. Always on for public services; `false` is accepted only to be rejected
+   * with a clear error, so the mistake is visible in review.
+   */
+  tls: z.boolean().default(true),
+});
+
+export const rateLimitSpec = z.strictObject({
+  /** Sustained requests per second per client IP. */
+  requestsPerSecond: z.int().min(1).max(100_000),
+  /** Extra requests allowed in a burst. */
+  burst: z.int().min(0).max(100_000).default(0),
+});
+
+export const corsSpec = z.strictObject({
+  /** Exact origins (`https://app.example.com`) or `self` for the stack's own app origin. `*` is refused. */
+  allowedOrigins: z.array(z.union([z.literal("self"), z.url({ protocol: /^https$/, message: "origins must be https URLs" })])).min(1),
+  allowedMethods: z.array(z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])).default(["GET", "POST", "OPTIONS"]),
+  allowCredentials: z.boolean().default(false),
+  maxAgeSeconds: z.int().min(0).max(86_400).default(600),
+});
+
+/** A reference to a value a service receives as a secret environment variable. */
+export const secretRef = z.strictObject({
+  /** Environment variable name. */
+  env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: "must be an upper-case environment variable name such as `DATABASE_URL`" }),
+  /**
+   * Where the value comes from: `dataStore:<kind>/<name>` (its connection URL, e.g.
+   * `dataStore:postgres/main`), `config:<key>` (a human-provided Pulumi config secret declared in
+   * `secrets.external`), or `generated:<name>` (a key generated and kept by the platform).
+   */
+  from: z.string().regex(/^(dataStore:(postgres|redis|objectStore|scylla|ipfs)\/[a-z][-a-z0-9]*(#(url|readerUrl|host|password|accessKey|secretKey))?|config:[a-zA-Z][\w-]*|generated:[a-z][-a-z0-9]*)$/, {
+    message: "must be `dataStore:<postgres|redis|objectStore|scylla|ipfs>/<name>[#url|readerUrl|host|password]`, `config:<key>` or `generated:<name>`",
+  }),
+});
+
+export const autoscalingSpec = z.strictObject({
+  /** Target average CPU utilisation, percent of requests. */
+  cpuPercent: z.int().min(10).max(95).default(70),
+  /** Target average memory utilisation, percent of requests; absent = not used. */
+  memoryPercent: z.int().min(10).max(95).optional(),
+  /** Scale on a per-pod custom metric such as queue length (needs a metrics adapter). */
+  custom: z
+    .strictObject({
+      metric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: "must be a Prometheus metric name such as `queue_depth`" }),
+      targetAverageValue: z.number().positive(),
+    })
+    .optional(),
+});
+
+export const serviceSpec = z.strictObject({
+  name: dnsLabel,
+  /** One line on what the service does; shown in docs and labels. */
+  description: z.string().max(200).default(""),
+  image: imageRef,
+  /** `deployment` for stateless services (default), `statefulset` when the service keeps per-pod identity. */
+  workload: z.enum(["deployment", "statefulset"]).default("deployment"),
+  ports: z.strictObject({
+    /** The service's own traffic port. */
+    http: port,
+    /** Port of the health endpoints (probes). May equal `http`. */
+    health: port.optional(),
+    /** Prometheus metrics port. Never routed by a public ingress; must differ from `http`. */
+    metrics: port.optional(),
+  }),
+  /** Path of Prometheus metrics on the metrics port. */
+  metricsPath: httpPath.default("/metrics"),
+  probes: z.strictObject({
+    liveness: probeSpec,
+    readiness: probeSpec,
+    /** For slow starters: liveness waits until this succeeds. */
+    startup: probeSpec.optional(),
+  }),
+  /** `public`: routed from the internet through the ingress; `internal`: cluster-internal; `none`: no inbound traffic (workers). */
+  exposure: z.enum(["public", "internal", "none"]),
+  routes: z.array(routeSpec).default([]),
+  /** Rate limits per route group (`routes[].group`). */
+  rateLimits: z.record(dnsLabel, rateLimitSpec).default({}),
+  cors: corsSpec.optional(),
+  /** The service serves a web app itself (e.g. Axum with ServeDir): the edge header set applies to its responses. */
+  servesWebApp: z.boolean().default(false),
+  /** Horizontal scaling. Absent: the service runs a fixed replica count (1, or the tier's floor when `replicated`). */
+  autoscaling: autoscalingSpec.optional(),
+  /** Run more than one replica (for HA) even without autoscaling. */
+  replicated: z.boolean().default(true),
+  /** Rollout strategy; the mechanism is documented in components/service. */
+  strategy: z.enum(["rolling", "blueGreen", "canary"]).default("rolling"),
+  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: "env names are upper-case identifiers" }), z.string()).default({}),
+  secrets: z.array(secretRef).default([]),
+  /** Data stores this service connects to, as `<kind>/<name>` (e.g. `postgres/main`): the only data-tier flows allowed. */
+  connectsTo: z.array(z.string().regex(/^(postgres|redis|objectStore|scylla|ipfs)\/[a-z][-a-z0-9]*$/, { message: "must be `<postgres|redis|objectStore|scylla|ipfs>/<name>`" })).default([]),
+  /** Other services of this blueprint it calls (service-to-service flows allowed). */
+  calls: z.array(dnsLabel).default([]),
+  /** Named external networks (keys of the blueprint's `externalNetworks`) it may reach. */
+  egress: z.array(dnsLabel).default([]),
+});
+
+export type ServiceSpec = z.infer<typeof serviceSpec>;
+export type ServiceSpecInput = z.input<typeof serviceSpec>;
+export type RouteSpec = z.infer<typeof routeSpec>;
+export type ProbeSpec = z.infer<typeof probeSpec>;

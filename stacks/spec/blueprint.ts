@@ -1,0 +1,193 @@
+/**
+ * Blueprint schema: the topology of one system (what runs, how it connects), no sizes.
+ * `blueprints/<name>.yaml` files are validated against it; `blueprints/blueprint.schema.json`
+ * is generated from it (`npm run schema`) so editors validate the YAML as you type.
+ */
+import { z } from "zod";
+import { dnsLabel, port, serviceSpec } from "../../components/service/spec";
+
+const cidr = z.string().refine((s) => isCidr(s), { message: "must be an IPv4 or IPv6 CIDR such as `203.0.113.0/24`" });
+
+export function isCidr(s: string): boolean {
+  const v4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+  const v6 = /^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|\d?\d)$/;
+  return v4.test(s) || v6.test(s);
+}
+
+/** A network outside the platform that services may reach (peer network, SaaS, RPC provider). */
+export const externalNetwork = z.strictObject({
+  description: z.string().max(200).default(""),
+  /** Destination ranges. `0.0.0.0/0` is allowed only for HTTPS (443) SaaS whose addresses are not published. */
+  cidrs: z.array(cidr).min(1),
+  ports: z.array(port).min(1),
+  protocol: z.enum(["TCP", "UDP"]).default("TCP"),
+});
+
+const storeName = z.string().regex(/^[a-z][-a-z0-9]{0,30}$/, { message: "must be a short lower-case name such as `main` or `events`" });
+/** Where a data store runs when the tier lets the blueprint choose (staging/prod). */
+const placement = z.enum(["managed", "in-cluster"]);
+
+export const postgresSpec = z.strictObject({
+  name: storeName,
+  description: z.string().max(200).default(""),
+  version: z.enum(["15", "16", "17"]).default("16"),
+  /** Read replicas at full (prod) scale; lower tiers scale this down from the environment matrix. */
+  readReplicas: z.int().min(0).max(5).default(0),
+  databases: z.array(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/)).min(1).default(["app"]),
+  /** Point-in-time recovery via continuous WAL archiving (where the tier keeps backups). */
+  pitr: z.boolean().default(true),
+  placement: placement.default("managed"),
+  /** Connection pooling in front of the primary (PgBouncer / RDS Proxy). */
+  pooling: z.boolean().default(false),
+});
+
+export const redisSpec = z.strictObject({
+  name: storeName,
+  description: z.string().max(200).default(""),
+  version: z.enum(["7"]).default("7"),
+  /** Replicas at full scale (the music platform runs 1 primary + 1 replica). */
+  replicas: z.int().min(0).max(5).default(0),
+  /** Keep data on disk across restarts (sessions that must survive). */
+  persistence: z.boolean().default(true),
+  placement: placement.default("managed"),
+});
+
+export const objectStoreSpec = z.strictObject({
+  name: storeName,
+  description: z.string().max(200).default(""),
+  /** `s3` (managed) or `seaweedfs` (in-cluster, S3 API). */
+  engine: z.enum(["s3", "seaweedfs"]).default("s3"),
+  versioning: z.boolean().default(true),
+  /** Move noncurrent/backup objects to an archival tier after N days (0 = never). */
+  archiveAfterDays: z.int().min(0).max(3650).default(0),
+  /** Replicate to the stack's backup region (where the tier allows). */
+  crossRegionReplication: z.boolean().default(false),
+  /** SeaweedFS volume servers at full scale (≥3 for replication). */
+  volumeServers: z.int().min(1).max(20).default(3),
+});
+
+export const scyllaSpec = z.strictObject({
+  name: storeName,
+  description: z.string().max(200).default(""),
+  /** Members per rack at full scale. */
+  members: z.int().min(1).max(9).default(3),
+  keyspaces: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, { message: "keyspace names are lower-case identifiers" }),
+        /** `persistent`: RF 3, durable writes; `volatile`: caches that can be rebuilt (RF ≤ 2, no durable writes). */
+        durability: z.enum(["persistent", "volatile"]),
+      }),
+    )
+    .min(1),
+});
+
+export const ipfsSpec = z.strictObject({
+  name: storeName,
+  description: z.string().max(200).default(""),
+  replicas: z.int().min(1).max(5).default(1),
+  storageGi: z.int().min(1).max(10_000).default(50),
+});
+
+export const dataStoresSpec = z.strictObject({
+  postgres: z.array(postgresSpec).default([]),
+  redis: z.array(redisSpec).default([]),
+  objectStores: z.array(objectStoreSpec).default([]),
+  scylla: z.array(scyllaSpec).default([]),
+  ipfs: z.array(ipfsSpec).default([]),
+});
+
+export const edgeSpec = z.strictObject({
+  /** The web build served: decides hashed-asset conventions. */
+  app: z.enum(["flutter-wasm", "nuxt", "next", "vite-spa"]),
+  /** Host label under the stack domain (`app` → app.<domain>; `@` = apex). */
+  host: z.union([z.literal("@"), dnsLabel]).default("@"),
+  /** CDN implementation: the same header and cache rules either way. */
+  provider: z.enum(["cloudflare", "cloudfront"]).default("cloudflare"),
+  /** COEP mode: `require-corp` (default) or an explicit `credentialless`. */
+  coep: z.enum(["require-corp", "credentialless"]).default("require-corp"),
+  /** Content-Security-Policy for HTML responses. */
+  csp: z.string().min(1).default("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"),
+  /** WAF rate limit per client IP (requests per 5 minutes); absent = no WAF. */
+  rateLimitPer5Min: z.int().min(100).max(2_000_000_000).optional(),
+});
+
+export const kubernetesTopology = z.strictObject({
+  /** Ingress controller the team runs. */
+  ingressController: z.enum(["nginx", "traefik"]).default("nginx"),
+  /** Extra namespaces beyond the role namespaces (ingress, apps, data, monitoring). */
+  serviceMesh: z.enum(["none"]).default("none"),
+});
+
+export const singleHostTopology = z.strictObject({
+  /** The reverse proxy on the host. */
+  proxy: z.enum(["caddy"]).default("caddy"),
+});
+
+export const monitoringSpec = z.strictObject({
+  /** Metrics: Prometheus + Grafana + Alertmanager. */
+  metrics: z.boolean().default(true),
+  /** Structured JSON logs to Loki. */
+  logs: z.boolean().default(true),
+  /** Distributed tracing backend via an OpenTelemetry Collector. */
+  traces: z.enum(["none", "tempo", "jaeger"]).default("tempo"),
+  /** Grafana reachable from the internet (then only behind TLS and SSO). Default: private. */
+  grafanaPublic: z.boolean().default(false),
+});
+
+export const secretsSpec = z.strictObject({
+  /** Human-provided values (Pulumi config secrets under `platform:secrets.<name>`). */
+  external: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[a-z][a-zA-Z0-9]*$/, { message: "must be a camelCase config key such as `mailgunApiKey`" }),
+        description: z.string().max(200).default(""),
+      }),
+    )
+    .default([]),
+  /** Keys the platform generates and rotates (e.g. the relay's signing keys). */
+  generated: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[a-z][-a-z0-9]*$/),
+        description: z.string().max(200).default(""),
+        rotationDays: z.int().min(1).max(365).default(30),
+      }),
+    )
+    .default([]),
+});
+
+export const blueprintSpec = z.strictObject({
+  /** Must equal the file name without `.yaml`. */
+  name: dnsLabel,
+  description: z.string().max(500),
+  /** Where the system comes from (the reference deployment view). */
+  source: z.string().max(200).optional(),
+  /** Hosting topologies the system supports; at least one. */
+  hosting: z
+    .strictObject({
+      kubernetes: kubernetesTopology.optional(),
+      singleHost: singleHostTopology.optional(),
+    })
+    .refine((h) => h.kubernetes !== undefined || h.singleHost !== undefined, {
+      message: "a blueprint needs at least one hosting topology: add `kubernetes: {}` and/or `singleHost: {}`",
+    }),
+  edge: edgeSpec.optional(),
+  services: z.array(serviceSpec).min(1),
+  dataStores: dataStoresSpec.default({ postgres: [], redis: [], objectStores: [], scylla: [], ipfs: [] }),
+  externalNetworks: z.record(dnsLabel, externalNetwork).default({}),
+  monitoring: monitoringSpec.default({ metrics: true, logs: true, traces: "tempo", grafanaPublic: false }),
+  secrets: secretsSpec.default({ external: [], generated: [] }),
+});
+
+export type BlueprintSpec = z.infer<typeof blueprintSpec>;
+export type EdgeSpec = z.infer<typeof edgeSpec>;
+export type DataStoresSpec = z.infer<typeof dataStoresSpec>;
+export type PostgresSpec = z.infer<typeof postgresSpec>;
+export type RedisSpec = z.infer<typeof redisSpec>;
+export type ObjectStoreSpec = z.infer<typeof objectStoreSpec>;
+export type ScyllaSpec = z.infer<typeof scyllaSpec>;
+export type IpfsSpec = z.infer<typeof ipfsSpec>;
+export type ExternalNetwork = z.infer<typeof externalNetwork>;
+export type MonitoringSpec = z.infer<typeof monitoringSpec>;
+export type SecretsSpec = z.infer<typeof secretsSpec>;

@@ -1,0 +1,111 @@
+/**
+ * Loading and validating a stack's spec: the `platform:*` config of the stack plus the
+ * blueprint file it selects, validated by the one platform schema before anything is
+ * registered. Pure apart from reading the blueprint file.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseDocument } from "yaml";
+import { SpecError, SpecIssue, describeZodIssue, renderPath } from "./errors";
+import { PlatformSpec, platformSource, resolvePlatform } from "./platform";
+import { stackConfig } from "./stack-config";
+
+export const BLUEPRINTS_DIR = path.resolve(__dirname, "..", "..", "blueprints");
+
+/** Parse the raw `platform:*` config map (values as the engine passes them: strings, objects JSON-encoded). */
+export function platformConfigFromRaw(raw: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (!key.startsWith("platform:")) continue;
+    const name = key.slice("platform:".length);
+    out[name] = parseConfigValue(value);
+  }
+  return out;
+}
+
+function parseConfigValue(v: string): unknown {
+  const t = v.trim();
+  if (t.startsWith("{") || t.startsWith("[") || t === "true" || t === "false" || /^-?\d+(\.\d+)?$/.test(t)) {
+    try {
+      return JSON.parse(t);
+    } catch {
+      return v;
+    }
+  }
+  return v;
+}
+
+export function availableBlueprints(dir = BLUEPRINTS_DIR): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => f.slice(0, -5))
+    .sort();
+}
+
+/** Read a blueprint file; problems come back as issues, never thrown. */
+export function readBlueprint(name: string, dir = BLUEPRINTS_DIR): { data?: unknown; issues: SpecIssue[] } {
+  const file = path.join(dir, `${name}.yaml`);
+  const rel = `blueprints/${name}.yaml`;
+  if (!/^[a-z][-a-z0-9]*$/.test(name) || !fs.existsSync(file)) {
+    return {
+      issues: [{ file: "stack config", path: "platform:blueprint", message: `no blueprint '${name}': choose one of ${availableBlueprints(dir).join(", ") || "(none found)"}` }],
+    };
+  }
+  const doc = parseDocument(fs.readFileSync(file, "utf8"), { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return { issues: doc.errors.map((e) => ({ file: rel, path: `line ${e.linePos?.[0]?.line ?? "?"}`, message: e.message.split("\n")[0]! })) };
+  }
+  return { data: doc.toJS(), issues: [] };
+}
+
+export interface LoadInput {
+  stack: string;
+  /** The `platform:*` config, parsed (see platformConfigFromRaw). */
+  config: Record<string, unknown>;
+  /** Blueprint data; read from blueprints/ by `config.blueprint` when absent. */
+  blueprint?: unknown;
+  blueprintsDir?: string;
+}
+
+/** Validate everything and return the resolved spec, or throw a SpecError listing every problem. */
+export function loadSpec(input: LoadInput): PlatformSpec {
+  const stackFile = `Pulumi.${input.stack}.yaml`;
+  const issues: SpecIssue[] = [];
+  let blueprint = input.blueprint;
+  const bpName = typeof input.config.blueprint === "string" ? input.config.blueprint : undefined;
+  if (blueprint === undefined) {
+    if (bpName === undefined) {
+      issues.push({ file: stackFile, path: "platform:blueprint", message: `required: name the blueprint this stack deploys (${availableBlueprints(input.blueprintsDir).join(", ")})` });
+    } else {
+      const read = readBlueprint(bpName, input.blueprintsDir);
+      issues.push(...read.issues.map((i) => (i.file === "stack config" ? { ...i, file: stackFile } : i)));
+      blueprint = read.data;
+    }
+  }
+  if (issues.length > 0) throw new SpecError(input.stack, issues);
+
+  const source = { stack: input.stack, config: input.config, blueprint };
+  const parsed = platformSource.safeParse(source);
+  if (!parsed.success) {
+    const bpFile = `blueprints/${bpName ?? "?"}.yaml`;
+    for (const zi of parsed.error.issues) {
+      const [root, ...rest] = zi.path;
+      if (root === "config" && rest.length === 0 && zi.code === "unrecognized_keys") {
+        for (const k of zi.keys) {
+          issues.push({ file: stackFile, path: `platform:${k}`, message: `unknown key: remove it or fix the spelling (known keys: ${Object.keys(stackConfig.shape).join(", ")})` });
+        }
+      } else if (root === "config") {
+        const [key, ...sub] = rest;
+        issues.push({ file: stackFile, path: `platform:${String(key ?? "")}${sub.length ? renderPath(sub, (input.config as any)[String(key)]).replace(/^(?!\[)/, ".") : ""}`, message: describeZodIssue(zi) });
+      } else if (root === "blueprint") {
+        issues.push({ file: bpFile, path: renderPath(rest, blueprint), message: describeZodIssue(zi) });
+      } else {
+        issues.push({ file: stackFile, path: renderPath(zi.path, source), message: describeZodIssue(zi) });
+      }
+    }
+    throw new SpecError(input.stack, issues);
+  }
+  return resolvePlatform(parsed.data);
+}

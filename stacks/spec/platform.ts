@@ -1,0 +1,236 @@
+/**
+ * The platform spec: one zod schema for everything a stack deploys — the stack file's
+ * `platform:*` config and the blueprint it selects — with the cross-field rules that neither
+ * part can check alone. `resolvePlatform` then merges the tier's row of the environment
+ * matrix into a fully explicit PlatformSpec that the composition turns into components.
+ */
+import { z } from "zod";
+import { ServiceSpec } from "../../components/service/spec";
+import { BlueprintSpec, blueprintSpec } from "./blueprint";
+import { StackConfig, stackConfig } from "./stack-config";
+import { TIERS, TierName, TierProfile, serviceReplicas } from "./tiers";
+
+export const platformSource = z
+  .strictObject({
+    /** Stack name (`pulumi stack`), for messages and names. */
+    stack: z.string().min(1),
+    config: stackConfig,
+    blueprint: blueprintSpec,
+  })
+  .superRefine((src, ctx) => {
+    for (const issue of crossCheck(src.config, src.blueprint)) ctx.addIssue({ code: "custom", ...issue });
+  });
+
+export type PlatformSource = z.infer<typeof platformSource>;
+
+interface CrossIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+const OPEN = new Set(["0.0.0.0/0", "::/0"]);
+
+/** Rules across fields and across the two files. Pure; every problem is returned, not just the first. */
+export function crossCheck(config: StackConfig, bp: BlueprintSpec): CrossIssue[] {
+  const issues: CrossIssue[] = [];
+  const add = (path: (string | number)[], message: string) => issues.push({ path, message });
+  const tier = TIERS[config.tier];
+
+  if (config.blueprint !== bp.name) {
+    add(["blueprint", "name"], `blueprint file declares name '${bp.name}' but the stack selects '${config.blueprint}': make the file name and its \`name:\` agree`);
+  }
+
+  // Hosting the tier (or the stack override) asks for must be one the blueprint supports.
+  const hosting = config.hosting ?? tier.hosting;
+  if (!bp.hosting[hosting]) {
+    const other = hosting === "kubernetes" ? "singleHost" : "kubernetes";
+    add(["config", "hosting"], `tier '${config.tier}' runs on ${hosting} but blueprint '${bp.name}' has no ${hosting} topology: set \`platform:hosting: ${other}\` in the stack file, or add \`hosting.${hosting}\` to the blueprint`);
+  }
+  if (hosting === "singleHost") {
+    for (const [kind, list] of [["scylla", bp.dataStores.scylla], ["ipfs", bp.dataStores.ipfs]] as const) {
+      list.forEach((_, i) => add(["blueprint", "dataStores", kind, i], `${kind} needs Kubernetes; the single-host topology runs PostgreSQL, Redis and S3 only: use \`platform:hosting: kubernetes\` for this stack`));
+    }
+    bp.dataStores.objectStores.forEach((o, i) => {
+      if (o.engine !== "s3") add(["blueprint", "dataStores", "objectStores", i, "engine"], "the single-host topology uses S3 for object storage: SeaweedFS needs Kubernetes");
+    });
+    if (config.host.sshAllowList.length === 0) {
+      add(["config", "host", "sshAllowList"], "the single host needs at least one SSH source CIDR for deployment (e.g. your bastion's /32): `pulumi config set --path 'platform:host.sshAllowList[0]' 203.0.113.7/32`");
+    }
+  }
+  config.host.sshAllowList.forEach((c, i) => {
+    if (OPEN.has(c)) add(["config", "host", "sshAllowList", i], `SSH must never be open to ${c}: list your bastion or office CIDRs instead`);
+  });
+  config.cluster.publicAccessCidrs.forEach((c, i) => {
+    if (OPEN.has(c)) add(["config", "cluster", "publicAccessCidrs", i], `the Kubernetes API must not be public to ${c}: remove it (private endpoint) or list specific CIDRs`);
+  });
+  const clusterMode = config.cluster.mode ?? tier.cluster;
+  if (hosting === "kubernetes" && clusterMode === "existing" && !config.cluster.kubeconfig && !config.cluster.renderDir) {
+    add(["config", "cluster"], "an existing cluster needs `kubeconfig` (deploy) or `renderDir` (render manifests only): `pulumi config set --path platform:cluster.renderDir rendered/<stack>`");
+  }
+
+  // Edge: a Cloudflare site needs the account and zone outside the local tier.
+  if (bp.edge && config.tier !== "local" && bp.edge.provider === "cloudflare" && !config.cloudflare) {
+    add(["config", "cloudflare"], "the blueprint's edge runs on Cloudflare: set `platform:cloudflare` with `accountId` and `zoneId` (32-hex ids from the Cloudflare dashboard)");
+  }
+  if (config.tier !== "local" && hosting === "kubernetes" && !config.certificates) {
+    add(["config", "certificates"], "ingress TLS needs an ACME account: `pulumi config set --path platform:certificates.email platform@example.com`");
+  }
+
+  // Services.
+  const names = new Set<string>();
+  const storeRefs = new Set<string>();
+  for (const [kind, list] of Object.entries(bp.dataStores) as [string, { name: string }[]][]) {
+    const seen = new Set<string>();
+    list.forEach((s, i) => {
+      if (seen.has(s.name)) add(["blueprint", "dataStores", kind, i, "name"], `duplicate ${kind} name '${s.name}': names are unique per kind`);
+      seen.add(s.name);
+      storeRefs.add(`${kind === "objectStores" ? "objectStore" : kind}/${s.name}`);
+    });
+  }
+  const external = new Set(bp.secrets.external.map((s) => s.name));
+  const generated = new Set(bp.secrets.generated.map((s) => s.name));
+  const hosts = new Map<string, string>();
+  bp.services.forEach((svc, i) => {
+    const at = (...p: (string | number)[]) => ["blueprint", "services", i, ...p];
+    if (names.has(svc.name)) add(at("name"), `duplicate service name '${svc.name}'`);
+    names.add(svc.name);
+    checkService(svc, at, add);
+    if (tier.pinnedImages && /:latest$/.test(svc.image)) add(at("image"), `tier '${config.tier}' requires pinned images: replace ':latest' with a version tag or digest`);
+    svc.routes.forEach((r, j) => {
+      const key = `${r.host}${r.path}`;
+      const owner = hosts.get(key);
+      if (owner) add(at("routes", j), `route ${r.host}${r.path} is already served by '${owner}': give each route a distinct host or path`);
+      hosts.set(key, svc.name);
+    });
+    svc.connectsTo.forEach((ref, j) => {
+      if (!storeRefs.has(ref)) add(at("connectsTo", j), `no data store '${ref}' in this blueprint; declared stores: ${[...storeRefs].join(", ") || "none"}`);
+    });
+    svc.secrets.forEach((s, j) => {
+      const [scheme, rest] = [s.from.slice(0, s.from.indexOf(":")), s.from.slice(s.from.indexOf(":") + 1)];
+      if (scheme === "dataStore" && !storeRefs.has(rest.split("#")[0]!)) add(at("secrets", j, "from"), `no data store '${rest.split("#")[0]}' in this blueprint`);
+      if (scheme === "config" && !external.has(rest)) add(at("secrets", j, "from"), `config secret '${rest}' is not declared: add it to the blueprint's \`secrets.external\``);
+      if (scheme === "generated" && !generated.has(rest)) add(at("secrets", j, "from"), `generated secret '${rest}' is not declared: add it to the blueprint's \`secrets.generated\``);
+    });
+    svc.egress.forEach((n, j) => {
+      if (!bp.externalNetworks[n]) add(at("egress", j), `no external network '${n}': declare it under \`externalNetworks\``);
+    });
+  });
+  bp.services.forEach((svc, i) => {
+    svc.calls.forEach((c, j) => {
+      if (c === svc.name) add(["blueprint", "services", i, "calls", j], "a service does not need to list itself in `calls`");
+      else if (!names.has(c)) add(["blueprint", "services", i, "calls", j], `no service '${c}' in this blueprint`);
+    });
+  });
+
+  for (const [name, net] of Object.entries(bp.externalNetworks)) {
+    if (net.cidrs.some((c) => OPEN.has(c)) && net.ports.some((p) => p !== 443)) {
+      add(["blueprint", "externalNetworks", name, "ports"], "egress to the whole internet is allowed only on 443 (HTTPS SaaS); list the peer's CIDRs for other ports");
+    }
+  }
+
+  // Human secrets: must be set outside the local tier (the offline plan supplies placeholders).
+  for (const s of bp.secrets.external) {
+    if (config.tier !== "local" && config.secrets[s.name] === undefined) {
+      add(["config", "secrets", s.name], `secret '${s.name}' is not set: \`pulumi config set --secret --path platform:secrets.${s.name} <value>\``);
+    }
+  }
+  for (const k of Object.keys(config.secrets)) {
+    if (!external.has(k)) add(["config", "secrets", k], `'${k}' is not a secret the blueprint declares (${[...external].join(", ") || "none"}): remove it or fix its spelling`);
+  }
+  for (const k of Object.keys(config.overrides.services)) {
+    if (!names.has(k)) add(["config", "overrides", "services", k], `no service '${k}' in blueprint '${bp.name}' (services: ${[...names].join(", ")})`);
+  }
+  return issues;
+}
+
+function checkService(svc: ServiceSpec, at: (...p: (string | number)[]) => (string | number)[], add: (p: (string | number)[], m: string) => void) {
+  const { http, metrics, health } = svc.ports;
+  if (metrics !== undefined && metrics === http) add(at("ports", "metrics"), "the metrics port must differ from the http port, or metrics would be reachable wherever the service is");
+  if (metrics !== undefined && health !== undefined && metrics === health && health !== http) {
+    add(at("ports", "metrics"), "the metrics port must differ from the health port");
+  }
+  if (svc.exposure === "public" && svc.routes.length === 0) add(at("routes"), "a public service needs at least one route (host and path)");
+  if (svc.exposure !== "public" && svc.routes.length > 0) add(at("routes"), `only public services have ingress routes; this one is '${svc.exposure}': remove the routes or set exposure: public`);
+  if (svc.exposure !== "public" && svc.cors) add(at("cors"), "CORS applies to public services only");
+  if (svc.exposure !== "public" && svc.servesWebApp) add(at("servesWebApp"), "a service that serves the web app must be public");
+  svc.routes.forEach((r, j) => {
+    if (!r.tls) add(at("routes", j, "tls"), "public routes always terminate TLS at the ingress: remove `tls: false`");
+    if (r.port === "metrics") add(at("routes", j, "port"), "the metrics port is never routed by a public ingress: route `http` and let Prometheus scrape metrics in-cluster");
+    if (r.port === "health" && health === undefined) add(at("routes", j, "port"), "no health port is declared");
+    if (r.group !== "default" && !svc.rateLimits[r.group]) add(at("routes", j, "group"), `rate-limit group '${r.group}' has no entry in \`rateLimits\``);
+  });
+  for (const g of Object.keys(svc.rateLimits)) {
+    if (!svc.routes.some((r) => r.group === g)) add(at("rateLimits", g), `no route uses rate-limit group '${g}': fix the group name or remove it`);
+  }
+  if (svc.cors?.allowCredentials && svc.cors.allowedOrigins.length === 0) add(at("cors"), "credentials need explicit origins");
+  if (svc.workload === "statefulset" && svc.strategy !== "rolling") add(at("strategy"), "blue-green and canary apply to Deployments; a StatefulSet rolls");
+}
+
+/** The resolved spec: blueprint topology + the tier's row + stack overrides, fully explicit. */
+export interface PlatformSpec {
+  stack: string;
+  tier: TierName;
+  profile: TierProfile;
+  blueprint: BlueprintSpec;
+  domain: string;
+  regions: { primary: string; backup?: string };
+  hosting:
+    | { mode: "kubernetes"; cluster: "existing" | "eks"; ingressController: "nginx" | "traefik"; version: string; publicAccessCidrs: string[]; kubeconfig?: string; context?: string; renderDir?: string }
+    | { mode: "singleHost"; proxy: "caddy"; sshAllowList: string[]; sshPublicKey?: string; instanceType: string };
+  cloudflare?: { accountId: string; zoneId: string };
+  certificates?: { email: string; corporateCaSecret?: string };
+  /** Names of human secrets present in config (values are read as secrets by the composition). */
+  providedSecrets: string[];
+  alertEmail?: string;
+  /** Per service: image and replica range after overrides. */
+  services: Record<string, { image: string; replicas: { min: number; max: number } }>;
+}
+
+export function resolvePlatform(src: PlatformSource): PlatformSpec {
+  const { config, blueprint: bp } = src;
+  const profile = TIERS[config.tier];
+  const mode = config.hosting ?? profile.hosting;
+  const hosting: PlatformSpec["hosting"] =
+    mode === "kubernetes"
+      ? {
+          mode,
+          cluster: config.cluster.mode ?? profile.cluster,
+          ingressController: bp.hosting.kubernetes?.ingressController ?? "nginx",
+          version: config.cluster.version,
+          publicAccessCidrs: config.cluster.publicAccessCidrs,
+          ...(config.cluster.kubeconfig ? { kubeconfig: config.cluster.kubeconfig } : {}),
+          ...(config.cluster.context ? { context: config.cluster.context } : {}),
+          ...(config.cluster.renderDir ? { renderDir: config.cluster.renderDir } : {}),
+        }
+      : {
+          mode,
+          proxy: bp.hosting.singleHost?.proxy ?? "caddy",
+          sshAllowList: config.host.sshAllowList,
+          ...(config.host.sshPublicKey ? { sshPublicKey: config.host.sshPublicKey } : {}),
+          instanceType: config.host.instanceType,
+        };
+  const services: PlatformSpec["services"] = {};
+  for (const svc of bp.services) {
+    const o = config.overrides.services[svc.name];
+    services[svc.name] = { image: o?.image ?? svc.image, replicas: o?.replicas ?? serviceReplicas(profile, svc) };
+  }
+  return {
+    stack: src.stack,
+    tier: config.tier,
+    profile,
+    blueprint: bp,
+    domain: config.domain,
+    regions: config.regions,
+    hosting,
+    ...(config.cloudflare ? { cloudflare: config.cloudflare } : {}),
+    ...(config.certificates ? { certificates: config.certificates } : {}),
+    providedSecrets: Object.keys(config.secrets),
+    ...(config.alertEmail ? { alertEmail: config.alertEmail } : {}),
+    services,
+  };
+}
+
+/** `api` + example.com → api.example.com; `@` → the apex. */
+export function fqdn(label: string, domain: string): string {
+  return label === "@" ? domain : `${label}.${domain}`;
+}

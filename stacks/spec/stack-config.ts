@@ -1,0 +1,92 @@
+/**
+ * The stack file's part of the spec: the `platform:*` keys of `Pulumi.<stack>.yaml`.
+ * Every key is known; anything else in the `platform` namespace is an error (a typo such as
+ * `platform:teir` must not pass silently).
+ */
+import { z } from "zod";
+import { dnsLabel, imageRef } from "../../components/service/spec";
+import { isCidr } from "./blueprint";
+import { TIER_NAMES } from "./tiers";
+
+const cidr = z.string().refine(isCidr, { message: "must be a CIDR such as `203.0.113.7/32`" });
+const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "must be an AWS region such as `us-east-1`" });
+const hostname = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, { message: "must be a lower-case DNS name such as `example.com`" });
+const cfId = z.string().regex(/^[a-f0-9]{32}$/, { message: "must be a 32-character hex Cloudflare id (dashboard → Overview → API)" });
+
+export const stackConfig = z.strictObject({
+  /** Environment tier: decides sizes and safety from the environment matrix. */
+  tier: z.enum(TIER_NAMES),
+  /** Blueprint file name under blueprints/, without `.yaml`. */
+  blueprint: dnsLabel,
+  /** Base domain of the stack; hosts are `<label>.<domain>`. */
+  domain: hostname,
+  regions: z
+    .strictObject({
+      primary: awsRegion,
+      /** Region for cross-region backup copies and replication. */
+      backup: awsRegion.optional(),
+    })
+    .default({ primary: "us-east-1" }),
+  /** Override the tier's hosting (e.g. a `dev` stack on Kubernetes). */
+  hosting: z.enum(["kubernetes", "singleHost"]).optional(),
+  /** Kubernetes target. `existing` uses a kubeconfig (or renders manifests); `eks` builds a cluster. */
+  cluster: z
+    .strictObject({
+      mode: z.enum(["existing", "eks"]).optional(),
+      /** Path to a kubeconfig (existing mode). Without it and with `renderDir`, manifests are rendered instead of applied. */
+      kubeconfig: z.string().min(1).optional(),
+      context: z.string().min(1).optional(),
+      /** Render manifests to this directory instead of applying them (no cluster needed). */
+      renderDir: z.string().min(1).optional(),
+      /** EKS Kubernetes version. */
+      version: z.string().regex(/^1\.(2[89]|3\d)$/, { message: "must be an EKS version such as `1.31`" }).default("1.31"),
+      /** CIDRs allowed to reach a public EKS API endpoint. Empty = private endpoint only. */
+      publicAccessCidrs: z.array(cidr).default([]),
+    })
+    .default({ version: "1.31", publicAccessCidrs: [] }),
+  /** The droplet beta host (single-host topology). */
+  host: z
+    .strictObject({
+      /** Who may SSH to the host. Never 0.0.0.0/0. */
+      sshAllowList: z.array(cidr).default([]),
+      /** OpenSSH public key installed for the deploy user. */
+      sshPublicKey: z.string().regex(/^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/=]+( .*)?$/, { message: "must be an OpenSSH public key line (`ssh-ed25519 AAAA... user@host`)" }).optional(),
+      instanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/).default("t3.small"),
+    })
+    .default({ sshAllowList: [], instanceType: "t3.small" }),
+  cloudflare: z.strictObject({ accountId: cfId, zoneId: cfId }).optional(),
+  certificates: z
+    .strictObject({
+      /** ACME account e-mail for Let's Encrypt. */
+      email: z.email({ message: "must be an e-mail address for the ACME account" }),
+      /** Use a corporate CA (a cert-manager CA issuer from this Kubernetes Secret) instead of Let's Encrypt. */
+      corporateCaSecret: dnsLabel.optional(),
+    })
+    .optional(),
+  /** Human-provided secrets, set with `pulumi config set --secret --path platform:secrets.<name>`. */
+  secrets: z.record(z.string().regex(/^[a-z][a-zA-Z0-9]*$/), z.string()).default({}),
+  /** Where alerts go (Alertmanager e-mail receiver). */
+  alertEmail: z.email().optional(),
+  /** The few fields a stack may override on its blueprint. */
+  overrides: z
+    .strictObject({
+      services: z
+        .record(
+          dnsLabel,
+          z.strictObject({
+            image: imageRef.optional(),
+            replicas: z
+              .strictObject({ min: z.int().min(1).max(100), max: z.int().min(1).max(500) })
+              .refine((r) => r.max >= r.min, { message: "replicas.max must be ≥ replicas.min" })
+              .optional(),
+          }),
+        )
+        .default({}),
+    })
+    .default({ services: {} }),
+});
+
+export type StackConfig = z.infer<typeof stackConfig>;
+export type StackConfigInput = z.input<typeof stackConfig>;

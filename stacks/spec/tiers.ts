@@ -1,0 +1,167 @@
+/**
+ * The environment matrix: everything the tier decides, in one typed table.
+ *
+ * Topology (what runs) comes from the blueprint; the tier decides how much of it runs and how
+ * safely: replicas, resources, HA, backups, retention, monitoring depth, policy enforcement.
+ * It extends the music platform's table (replicas 1 / 2 / 3+, resources minimal / medium /
+ * full, monitoring basic / enhanced / full, backups none / daily / hourly+daily).
+ * `npm run docs` renders this table into docs/environments.md.
+ */
+
+export const TIER_NAMES = ["local", "dev", "staging", "prod"] as const;
+export type TierName = (typeof TIER_NAMES)[number];
+
+export type ResourceClass = "minimal" | "medium" | "full";
+export type BackupLevel = "none" | "daily" | "hourly+daily";
+export type MonitoringDepth = "basic" | "enhanced" | "full";
+
+export interface ContainerResources {
+  requests: { cpu: string; memory: string };
+  limits: { cpu: string; memory: string };
+}
+
+export interface TierProfile {
+  /** Default hosting for this tier; a stack may override it with `platform:hosting`. */
+  hosting: "kubernetes" | "singleHost";
+  /** How the Kubernetes cluster is obtained when hosting is kubernetes. */
+  cluster: "existing" | "eks";
+  /** Replicas of a replicated service: min, and max when it autoscales. */
+  replicas: { min: number; max: number };
+  /** Resource class of every container (see RESOURCES). */
+  resources: ResourceClass;
+  /** HorizontalPodAutoscalers for services that declare autoscaling. */
+  autoscaling: boolean;
+  /** PodDisruptionBudgets and topology spread for services with >1 replica. */
+  disruptionBudgets: boolean;
+  /** Fraction of a blueprint's full-scale data replicas that run (read replicas, Redis replicas). */
+  dataReplicaScale: 0 | 0.5 | 1;
+  /** Multi-AZ primaries and automatic failover for managed data stores. */
+  multiAz: boolean;
+  /** Where data stores run. `statefulset`: plain in-cluster manifests, nothing fetched at run time. */
+  dataPlacement: "statefulset" | "host-containers" | "blueprint";
+  backups: BackupLevel;
+  /** Copy backups to the backup region when a store asks for cross-region replication. */
+  crossRegionBackups: boolean;
+  /** Pulumi `protect`, deletion protection and final snapshots on stateful resources. */
+  protectState: boolean;
+  monitoring: MonitoringDepth;
+  /** Prometheus retention, days. */
+  metricsRetentionDays: number;
+  /** Application log retention, days (the music platform keeps 30; audit 90). */
+  logRetentionDays: number;
+  /** Enforcement of the baseline policies (TLS, headers and segmentation are always mandatory). */
+  baselineEnforcement: "advisory" | "mandatory";
+  /** Images must be pinned (no `latest`) — enforced in the spec and by policy. */
+  pinnedImages: boolean;
+  /** Cluster node groups: [min, desired, max] per workload class (EKS only). */
+  nodes: { min: number; desired: number; max: number };
+  /** Certificate issuer for ingress TLS. */
+  certificates: "self-signed" | "letsencrypt-staging" | "letsencrypt";
+}
+
+export const TIERS: Readonly<Record<TierName, TierProfile>> = {
+  local: {
+    hosting: "kubernetes",
+    cluster: "existing",
+    replicas: { min: 1, max: 1 },
+    resources: "minimal",
+    autoscaling: false,
+    disruptionBudgets: false,
+    dataReplicaScale: 0,
+    multiAz: false,
+    dataPlacement: "statefulset",
+    backups: "none",
+    crossRegionBackups: false,
+    protectState: false,
+    monitoring: "basic",
+    metricsRetentionDays: 1,
+    logRetentionDays: 1,
+    baselineEnforcement: "advisory",
+    pinnedImages: false,
+    nodes: { min: 0, desired: 0, max: 0 },
+    certificates: "self-signed",
+  },
+  dev: {
+    hosting: "singleHost",
+    cluster: "eks",
+    replicas: { min: 1, max: 2 },
+    resources: "minimal",
+    autoscaling: false,
+    disruptionBudgets: false,
+    dataReplicaScale: 0,
+    multiAz: false,
+    dataPlacement: "host-containers",
+    backups: "daily",
+    crossRegionBackups: false,
+    protectState: false,
+    monitoring: "basic",
+    metricsRetentionDays: 7,
+    logRetentionDays: 7,
+    baselineEnforcement: "advisory",
+    pinnedImages: false,
+    nodes: { min: 1, desired: 1, max: 3 },
+    certificates: "letsencrypt-staging",
+  },
+  staging: {
+    hosting: "kubernetes",
+    cluster: "eks",
+    replicas: { min: 2, max: 6 },
+    resources: "medium",
+    autoscaling: true,
+    disruptionBudgets: true,
+    dataReplicaScale: 0.5,
+    multiAz: false,
+    dataPlacement: "blueprint",
+    backups: "daily",
+    crossRegionBackups: false,
+    protectState: false,
+    monitoring: "enhanced",
+    metricsRetentionDays: 15,
+    logRetentionDays: 30,
+    baselineEnforcement: "mandatory",
+    pinnedImages: true,
+    nodes: { min: 2, desired: 2, max: 6 },
+    certificates: "letsencrypt",
+  },
+  prod: {
+    hosting: "kubernetes",
+    cluster: "eks",
+    replicas: { min: 3, max: 20 },
+    resources: "full",
+    autoscaling: true,
+    disruptionBudgets: true,
+    dataReplicaScale: 1,
+    multiAz: true,
+    dataPlacement: "blueprint",
+    backups: "hourly+daily",
+    crossRegionBackups: true,
+    protectState: true,
+    monitoring: "full",
+    metricsRetentionDays: 30,
+    logRetentionDays: 30,
+    baselineEnforcement: "mandatory",
+    pinnedImages: true,
+    nodes: { min: 3, desired: 3, max: 12 },
+    certificates: "letsencrypt",
+  },
+};
+
+export const RESOURCES: Readonly<Record<ResourceClass, ContainerResources>> = {
+  minimal: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
+  medium: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+  full: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1000m", memory: "2Gi" } },
+};
+
+/** Replica range for one service in a tier: single for non-replicated services. */
+export function serviceReplicas(tier: TierProfile, svc: { replicated: boolean; autoscaling?: unknown }): { min: number; max: number } {
+  if (!svc.replicated) return { min: 1, max: 1 };
+  const min = tier.replicas.min;
+  const max = svc.autoscaling && tier.autoscaling ? Math.max(tier.replicas.max, min) : min;
+  return { min, max };
+}
+
+/** Data replicas that run in a tier, from the blueprint's full-scale count. */
+export function dataReplicas(tier: TierProfile, fullScale: number): number {
+  if (fullScale === 0 || tier.dataReplicaScale === 0) return 0;
+  return Math.max(1, Math.floor(fullScale * tier.dataReplicaScale));
+}
