@@ -24,7 +24,10 @@ async function startWorker(table: EdgeRuleTable): Promise<{ mf: Miniflare; base:
     port: 0,
   });
   const url = await mf.ready;
-  const bucket = await mf.getR2Bucket(WORKER_BUCKET_BINDING);
+  // miniflare types R2 against @cloudflare/workers-types (not installed): narrow to what we use
+  const bucket = (await mf.getR2Bucket(WORKER_BUCKET_BINDING)) as unknown as {
+    put(key: string, value: ArrayBuffer, opts: { httpMetadata: { contentType: string; cacheControl: string } }): Promise<unknown>;
+  };
   for (const obj of planAssetObjects(FIXTURE, table)) {
     const buf = fs.readFileSync(obj.file);
     // a plain ArrayBuffer: miniflare's proxy serialiser rejects Node Buffers
@@ -90,7 +93,9 @@ describe("EdgeSite Worker in workerd (require-corp)", () => {
     expect(res.headers.get("content-type")).toBe("application/wasm");
     expect(res.headers.get("cache-control")).toBe(CACHE_CONTROL.revalidate);
     expectSecurityHeaders(res);
-    const { instance } = await WebAssembly.instantiateStreaming(res);
+    // Node's streaming compile rejects any Content-Type other than application/wasm.
+    const wasm = (globalThis as any).WebAssembly;
+    const { instance } = await wasm.instantiateStreaming(res);
     expect((instance.exports.add as (a: number, b: number) => number)(2, 3)).toBe(5);
   });
 

@@ -1,0 +1,122 @@
+/**
+ * EdgeSite args: a strict zod schema (unknown keys are errors), discriminated by `provider`.
+ * Secure by default: COEP require-corp, HSTS two years with subdomains, TLS 1.2 minimum,
+ * private origin; nothing here can switch those off.
+ */
+import { z } from "zod";
+import { HASH_CONVENTIONS, HashConvention, REFERRER_POLICIES, resolveHeaderPolicy } from "./headers";
+
+const hostname = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a lower-case DNS name such as app.example.com");
+const cfId = z.string().regex(/^[0-9a-f]{32}$/, "a 32-character hex Cloudflare id");
+
+export const headerPolicySchema = z.strictObject({
+  /** Cross-Origin-Embedder-Policy; `credentialless` must be chosen explicitly. Default require-corp. */
+  coep: z.enum(["require-corp", "credentialless"]).optional(),
+  /** Content-Security-Policy (one line). Default: same-origin with 'wasm-unsafe-eval'. */
+  csp: z.string().min(1).optional(),
+  hsts: z
+    .strictObject({
+      maxAgeSeconds: z.number().int().min(31536000).optional(),
+      includeSubDomains: z.boolean().optional(),
+      preload: z.boolean().optional(),
+    })
+    .optional(),
+  /** Cross-Origin-Resource-Policy. Default same-origin. */
+  corp: z.enum(["same-origin", "same-site", "cross-origin"]).optional(),
+  referrerPolicy: z.enum(REFERRER_POLICIES as [string, ...string[]]).optional(),
+  /** Content-hashed (immutable) paths: conventions (dotted-hex, vite, nuxt, next) and/or RE2-safe regexes. */
+  hashed: z
+    .strictObject({
+      conventions: z.array(z.enum(Object.keys(HASH_CONVENTIONS) as [HashConvention, ...HashConvention[]])).optional(),
+      patterns: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
+  /** Asset manifest file names, always no-cache (default asset_versions.json, manifest.json, ...). */
+  manifests: z.array(z.string().min(1)).min(1).optional(),
+  indexDocument: z.string().min(1).optional(),
+});
+
+export const wafSchema = z.strictObject({
+  /** Provider-managed rule set (AWS Common Rule Set / Cloudflare Managed Ruleset, the latter needs a Pro plan). */
+  managedRules: z.boolean().default(true),
+  /** Per-client-IP rate limit; exceeding it blocks the client. */
+  rateLimit: z
+    .strictObject({
+      requests: z.number().int().min(10).max(2_000_000_000),
+      periodSeconds: z.union([z.literal(60), z.literal(120), z.literal(300), z.literal(600)]),
+    })
+    .optional(),
+});
+
+const common = {
+  /** The site's hostname (lower case). */
+  domain: hostname,
+  /** Header and cache policy; every field optional, secure defaults. */
+  headers: headerPolicySchema.optional(),
+  /** Local build directory to upload (must contain the index document). Absent: infrastructure only. */
+  assets: z.string().min(1).optional(),
+  waf: wafSchema.optional(),
+  /** Protect the asset bucket from deletion (prod). */
+  protect: z.boolean().default(false),
+  tags: z.record(z.string(), z.string()).default({}),
+};
+
+export const cloudflareEdgeArgsSchema = z.strictObject({
+  provider: z.literal("cloudflare"),
+  ...common,
+  cloudflare: z.strictObject({
+    accountId: cfId,
+    zoneId: cfId,
+    /** custom-domain: Workers Custom Domain (Cloudflare owns the DNS record and certificate);
+     *  route: a proxied DNS record plus a Workers route `<domain>/*`. */
+    routing: z.enum(["custom-domain", "route"]).default("custom-domain"),
+    /** Zone-wide settings (SSL strict, always HTTPS, TLS 1.2, HSTS). Turn off only when another
+     *  stack owns the zone's settings — they are per zone, not per site. */
+    manageZoneSettings: z.boolean().default(true),
+    /** R2 location hint. */
+    bucketLocation: z.enum(["wnam", "enam", "weur", "eeur", "apac", "oc"]).optional(),
+  }),
+});
+
+export const cloudfrontEdgeArgsSchema = z.strictObject({
+  provider: z.literal("cloudfront"),
+  ...common,
+  cloudfront: z
+    .strictObject({
+      /** Route 53 zone for the alias records and DNS validation of the ACM certificate. */
+      hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, "a Route 53 hosted zone id (Z...)").optional(),
+      /** An existing ACM certificate in us-east-1 covering `domain` (instead of issuing one). */
+      certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/, "an ACM certificate ARN in us-east-1").optional(),
+      priceClass: z.enum(["PriceClass_100", "PriceClass_200", "PriceClass_All"]).default("PriceClass_100"),
+    })
+    .refine((c) => c.hostedZoneId || c.certificateArn, {
+      message: "give hostedZoneId (to issue and validate the certificate) or certificateArn (an existing us-east-1 certificate)",
+    }),
+});
+
+export const edgeSiteArgsSchema = z
+  .discriminatedUnion("provider", [cloudflareEdgeArgsSchema, cloudfrontEdgeArgsSchema])
+  .superRefine((args, ctx) => {
+    try {
+      resolveHeaderPolicy(args.headers ?? {});
+    } catch (e) {
+      for (const line of (e as Error).message.split("\n").slice(1)) {
+        const msg = line.replace(/^\s*-\s*/, "");
+        const field = msg.split(":")[0]!;
+        ctx.addIssue({ code: "custom", path: ["headers", ...field.split(/[.[\]]/).filter(Boolean)], message: msg.slice(field.length + 1).trim() });
+      }
+    }
+  });
+
+export type EdgeSiteArgsInput = z.input<typeof edgeSiteArgsSchema>;
+export type EdgeSiteArgs = z.infer<typeof edgeSiteArgsSchema>;
+
+/** Parse or throw one error listing every issue as `field.path: message`. */
+export function parseEdgeSiteArgs(input: unknown, where = "EdgeSite"): EdgeSiteArgs {
+  const r = edgeSiteArgsSchema.safeParse(input);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`);
+  throw new Error(`${where}: invalid args:\n  - ${lines.join("\n  - ")}`);
+}

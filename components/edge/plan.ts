@@ -1,0 +1,92 @@
+/**
+ * EdgeSite plan: everything derivable from the args, as data (no Pulumi import). The class in
+ * index.ts only turns this into resources.
+ */
+import * as crypto from "crypto";
+import type { EdgeSiteArgs } from "./args";
+import { AssetObject, planAssetObjects } from "./assets";
+import { buildRuleTable, EdgeRuleTable } from "./headers";
+import {
+  planResponseHeadersPolicy,
+  renderViewerRequestFunction,
+  renderViewerResponseFunction,
+  ResponseHeadersPlan,
+} from "./cloudfront/function";
+import { renderWorkerScript } from "./worker/render";
+
+export interface ZoneSettingPlan {
+  settingId: string;
+  value: unknown;
+}
+
+export interface EdgePlan {
+  table: EdgeRuleTable;
+  /** sha256 of the rule table JSON: equal on both implementations for the same header policy. */
+  tableSha256: string;
+  /** R2 bucket name (per account): lower-case, 3-63 chars. */
+  bucketName: string;
+  /** S3 bucket name prefix (S3 names are global; AWS appends a unique suffix): <= 37 chars. */
+  bucketPrefix: string;
+  /** Worker script name / CloudFront resource name prefix. */
+  resourcePrefix: string;
+  assets: AssetObject[];
+  cloudflare?: { workerScript: string; zoneSettings: ZoneSettingPlan[] };
+  cloudfront?: { viewerRequestCode: string; viewerResponseCode: string; responseHeaders: ResponseHeadersPlan };
+}
+
+/** DNS-safe slug: lower-case [a-z0-9-], collapsed dashes, trimmed to `max`. */
+export function slug(s: string, max: number): string {
+  const out = s.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
+  if (out.length <= max) return out;
+  const h = crypto.createHash("sha256").update(s).digest("hex").slice(0, 6);
+  return `${out.slice(0, max - 7).replace(/-$/, "")}-${h}`;
+}
+
+/** Cloudflare zone settings every EdgeSite zone gets (ids as the Cloudflare API names them). */
+export function planZoneSettings(table: EdgeRuleTable): ZoneSettingPlan[] {
+  const m = /^max-age=(\d+)(; includeSubDomains)?(; preload)?$/.exec(table.common["strict-transport-security"] ?? "");
+  if (!m) throw new Error("edge: rule table lacks a parseable strict-transport-security header");
+  return [
+    { settingId: "ssl", value: "strict" },
+    { settingId: "always_use_https", value: "on" },
+    { settingId: "min_tls_version", value: "1.2" },
+    { settingId: "tls_1_3", value: "on" },
+    { settingId: "automatic_https_rewrites", value: "on" },
+    {
+      settingId: "security_header",
+      value: {
+        strict_transport_security: {
+          enabled: true,
+          max_age: Number(m[1]),
+          include_subdomains: !!m[2],
+          preload: !!m[3],
+          nosniff: true,
+        },
+      },
+    },
+  ];
+}
+
+export function planEdgeSite(name: string, stack: string, args: EdgeSiteArgs): EdgePlan {
+  const table = buildRuleTable(args.headers ?? {});
+  const tableSha256 = crypto.createHash("sha256").update(JSON.stringify(table)).digest("hex");
+  const resourcePrefix = slug(`${stack}-${name}`, 54);
+  const plan: EdgePlan = {
+    table,
+    tableSha256,
+    bucketName: slug(`${stack}-${name}-site`, 63),
+    bucketPrefix: `${slug(`${stack}-${name}-site`, 36)}-`,
+    resourcePrefix,
+    assets: args.assets ? planAssetObjects(args.assets, table) : [],
+  };
+  if (args.provider === "cloudflare") {
+    plan.cloudflare = { workerScript: renderWorkerScript(table), zoneSettings: planZoneSettings(table) };
+  } else {
+    plan.cloudfront = {
+      viewerRequestCode: renderViewerRequestFunction(table),
+      viewerResponseCode: renderViewerResponseFunction(table),
+      responseHeaders: planResponseHeadersPolicy(table),
+    };
+  }
+  return plan;
+}
