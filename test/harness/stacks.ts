@@ -1,0 +1,137 @@
+/**
+ * Run this repository's program for a stack (`Pulumi.<stack>.yaml`) or for any blueprint on a
+ * tier, under the harness. No credentials and no secret decryption: secure config values and
+ * human secrets the stack has not set are replaced by obvious placeholders, and the result says
+ * which.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { main } from "../../stacks/program";
+import { readBlueprint } from "../../stacks/spec/load";
+import { TIERS, TierName, TIER_NAMES } from "../../stacks/spec/tiers";
+import type { Inventory } from "./inventory";
+import { runProgram } from "./run";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export const PROJECT = "platform";
+
+export interface StackInput {
+  /** Stack name, as in `Pulumi.<stack>.yaml`. */
+  stack: string;
+  /** Engine-style config: `ns:key` → string (objects JSON-encoded). */
+  config: Record<string, string>;
+  secretKeys: string[];
+  /** Config paths whose values are placeholders in this run (secure values, unset human secrets). */
+  placeholders: string[];
+}
+
+export function listStacks(root = REPO_ROOT): string[] {
+  return fs
+    .readdirSync(root)
+    .map((f) => /^Pulumi\.([\w-]+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+}
+
+function order(stack: string): number {
+  const i = (TIER_NAMES as readonly string[]).indexOf(stack);
+  return i < 0 ? 99 : i;
+}
+
+/** Replace `{ secure: ... }` leaves with placeholders; returns whether any were found. */
+function stripSecure(value: unknown, at: string, found: string[]): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => stripSecure(v, `${at}[${i}]`, found));
+  if (value && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    if (Object.keys(o).length === 1 && typeof o.secure === "string") {
+      found.push(at);
+      return `plan-placeholder-${at.replace(/[^\w]+/g, "-")}`;
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, stripSecure(v, `${at}.${k}`, found)]));
+  }
+  return value;
+}
+
+/** Read a stack file into the config map the engine would pass to the program. */
+export function readStackFile(stack: string, root = REPO_ROOT): StackInput {
+  const file = path.join(root, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) {
+    throw new Error(`no stack '${stack}': expected ${path.relative(process.cwd(), file)} (stacks: ${listStacks(root).join(", ")})`);
+  }
+  const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  const placeholders: string[] = [];
+  for (const [key, raw] of Object.entries(doc.config ?? {})) {
+    const found: string[] = [];
+    const value = stripSecure(raw, key, found);
+    if (found.length > 0) secretKeys.push(key);
+    placeholders.push(...found);
+    config[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return { stack, config, secretKeys, placeholders };
+}
+
+/**
+ * Fill human secrets the blueprint declares but the stack has not set (they live outside git),
+ * so the credential-free plan can run. The real program still refuses to deploy without them.
+ */
+export function withPlaceholderSecrets(input: StackInput): StackInput {
+  const bpName = input.config["platform:blueprint"];
+  if (!bpName) return input;
+  const bp = readBlueprint(bpName).data as { secrets?: { external?: { name: string }[] } } | undefined;
+  const declared = bp?.secrets?.external?.map((s) => s.name) ?? [];
+  const current = input.config["platform:secrets"] ? (JSON.parse(input.config["platform:secrets"]) as Record<string, string>) : {};
+  const missing = declared.filter((n) => current[n] === undefined);
+  if (missing.length === 0 || input.config["platform:tier"] === "local") return input;
+  for (const n of missing) current[n] = `plan-placeholder-${n}`;
+  return {
+    ...input,
+    config: { ...input.config, "platform:secrets": JSON.stringify(current) },
+    secretKeys: [...new Set([...input.secretKeys, "platform:secrets"])],
+    placeholders: [...input.placeholders, ...missing.map((n) => `platform:secrets.${n}`)],
+  };
+}
+
+/** The config a blueprint gets on a tier: the tier's stack file, with the blueprint swapped in. */
+export function blueprintStackInput(blueprint: string, tier: TierName, root = REPO_ROOT): StackInput {
+  const base = readStackFile(tier, root);
+  const config = { ...base.config, "platform:blueprint": blueprint };
+  delete config["platform:secrets"];
+  const bp = readBlueprint(blueprint).data as { hosting?: Record<string, unknown> } | undefined;
+  const hosting = TIERS[tier].hosting;
+  if (bp?.hosting && !bp.hosting[hosting]) {
+    // A Kubernetes-only system on the dev tier runs dev on Kubernetes (and vice versa).
+    const other = hosting === "kubernetes" ? "singleHost" : "kubernetes";
+    config["platform:hosting"] = other;
+    if (other === "kubernetes" && !config["platform:cluster"]) config["platform:cluster"] = JSON.stringify({ mode: "eks" });
+  }
+  return withPlaceholderSecrets({ ...base, config, placeholders: [...base.placeholders] });
+}
+
+export interface StackRun {
+  input: StackInput;
+  inventory: Inventory;
+}
+
+export async function runStackInput(input: StackInput, opts: { preview?: boolean } = {}): Promise<StackRun> {
+  const inventory = await runProgram(() => main(), {
+    project: PROJECT,
+    stack: input.stack,
+    config: input.config,
+    secretKeys: input.secretKeys,
+    preview: opts.preview ?? false,
+  });
+  return { input, inventory };
+}
+
+/** Run `Pulumi.<stack>.yaml` through the real program under mocks. */
+export function runStack(stack: string, opts: { preview?: boolean } = {}): Promise<StackRun> {
+  return runStackInput(withPlaceholderSecrets(readStackFile(stack)), opts);
+}
+
+/** Run any blueprint on any tier. */
+export function runBlueprint(blueprint: string, tier: TierName, opts: { preview?: boolean } = {}): Promise<StackRun> {
+  return runStackInput(blueprintStackInput(blueprint, tier), opts);
+}
