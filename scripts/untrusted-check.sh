@@ -44,6 +44,7 @@ fi
 STEPS=$(cat <<'STEPS'
 npm ci --no-audit --no-fund
 npm run typecheck
+npm run engine
 npm test
 npm run docs -- --check
 mkdir -p "$PLAN_DIR"

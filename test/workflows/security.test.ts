@@ -171,13 +171,19 @@ describe("the untrusted workflow holds nothing worth stealing", () => {
     expect(job.permissions).toEqual({ contents: "read" });
     expect(job.environment).toBeUndefined();
     const actions = (job.steps ?? []).flatMap((s) => (s.uses ? [actionName(s.uses)] : []));
-    expect(actions).toEqual(["actions/checkout", "actions/setup-node", "actions/upload-artifact"]);
+    expect(actions).toEqual([
+      "actions/checkout",
+      "actions/setup-node",
+      "actions/setup-go",
+      "actions/upload-artifact",
+    ]);
   });
 
   it("runs install, type-check, tests, docs check and the offline plan for every stack", () => {
     const runs = (job.steps ?? []).flatMap((s) => (s.run ? [s.run.trim()] : []));
     expect(runs[0]).toBe("npm ci --no-audit --no-fund");
     expect(runs).toContain("npm run typecheck");
+    expect(runs).toContain("npm run engine");
     expect(runs).toContain("npm test");
     expect(runs).toContain("npm run docs -- --check");
     expect(runs.some((r) => /^npm run plan -- --all --json \S+ --markdown \S+$/.test(r))).toBe(true);
