@@ -38,6 +38,7 @@ export function main(): Record<string, unknown> {
   const providers = buildProviders(spec);
   const ctx: Context = { spec, providers, humanSecrets: humanSecrets(spec, providers) };
   return {
+    secretsProvided: Object.keys(ctx.humanSecrets),
     tier: spec.tier,
     blueprint: spec.blueprint.name,
     hosting: spec.hosting.mode,

@@ -97,7 +97,7 @@ export function withPlaceholderSecrets(input: StackInput): StackInput {
 /** The config a blueprint gets on a tier: the tier's stack file, with the blueprint swapped in. */
 export function blueprintStackInput(blueprint: string, tier: TierName, root = REPO_ROOT): StackInput {
   const base = readStackFile(tier, root);
-  const config = { ...base.config, "platform:blueprint": blueprint };
+  const config: Record<string, string> = { ...base.config, "platform:blueprint": blueprint };
   delete config["platform:secrets"];
   const bp = readBlueprint(blueprint).data as { hosting?: Record<string, unknown> } | undefined;
   const hosting = TIERS[tier].hosting;
