@@ -10,14 +10,14 @@ import { describe, expect, it } from "vitest";
 import { Inventory, InventoryResource } from "../harness/inventory";
 import { ProgramError, runProgram } from "../harness/run";
 import { EdgeSite, EdgeSiteArgsInput } from "../../components/edge";
-import { buildRuleTable, EdgeRuleTable } from "../../components/edge/headers";
+import { buildRuleTable, EdgeRuleTable, HeaderPolicyInput } from "../../components/edge/headers";
 import { renderWorkerScript } from "../../components/edge/worker/render";
 import { renderViewerRequestFunction, renderViewerResponseFunction } from "../../components/edge/cloudfront/function";
 
 const FIXTURE = path.join(__dirname, "..", "fixtures", "edge");
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
 const ZONE = "fedcba9876543210fedcba9876543210";
-const HEADERS = { coep: "require-corp", csp: "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'", hashed: { conventions: ["dotted-hex"] } } as const;
+const HEADERS: HeaderPolicyInput = { coep: "require-corp", csp: "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'", hashed: { conventions: ["dotted-hex"] } };
 
 function cloudflareProgram(extra: Partial<EdgeSiteArgsInput> = {}) {
   return async () => {

@@ -9,6 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Miniflare } from "miniflare";
 import { buildRuleTable, CACHE_CONTROL, EdgeRuleTable } from "../../components/edge/headers";
 import { planAssetObjects } from "../../components/edge/assets";
+import {
+  headersOfPolicyPlan,
+  planResponseHeadersPolicy,
+  renderViewerRequestFunction,
+  renderViewerResponseFunction,
+} from "../../components/edge/cloudfront/function";
+import * as vm from "vm";
 import { renderWorkerScript, WORKER_BUCKET_BINDING, WORKER_COMPATIBILITY_DATE } from "../../components/edge/worker/render";
 
 const FIXTURE = path.join(__dirname, "..", "fixtures", "edge");
@@ -136,6 +143,38 @@ describe("EdgeSite Worker in workerd (require-corp)", () => {
     expect(res.status).toBe(304);
     expect(res.headers.get("cache-control")).toBe(CACHE_CONTROL.immutable);
     expectSecurityHeaders(res);
+  });
+
+  it("the CloudFront path (viewer-request fn → S3 → viewer-response fn + headers policy) yields the Worker's exact status and headers", async () => {
+    const load = (code: string) => {
+      const ctx = vm.createContext(Object.create(null));
+      vm.runInContext(code, ctx);
+      return ctx.handler as (e: unknown) => any;
+    };
+    const viewerRequest = load(renderViewerRequestFunction(table));
+    const viewerResponse = load(renderViewerResponseFunction(table));
+    const policy = headersOfPolicyPlan(planResponseHeadersPolicy(table));
+    const s3Keys = new Set(planAssetObjects(FIXTURE, table).map((o) => o.key));
+    const names = new Set([...Object.keys(table.common), ...table.rules.flatMap((r) => Object.keys(r.headers)), "content-type"]);
+    const paths = ["/", "/login", "/a/b/", "/index.html", "/main.3f2a9c1b.js", "/canvaskit/canvaskit.wasm", "/asset_versions.json", "/flutter_bootstrap.js", "/main.deadbeef.js", "/x.png", "/missing.html"];
+    for (const p of paths) {
+      const res = await get(p);
+      await res.arrayBuffer();
+      const worker: Record<string, string> = {};
+      for (const n of names) if (res.headers.get(n) !== null) worker[n] = res.headers.get(n)!;
+
+      const req = viewerRequest({ version: "1.0", context: { eventType: "viewer-request" }, request: { method: "GET", uri: p, querystring: {}, headers: {}, cookies: {} } });
+      const key = decodeURIComponent(req.uri.slice(1));
+      const obj = planAssetObjects(FIXTURE, table).find((o) => o.key === key);
+      const status = s3Keys.has(key) ? 200 : 404; // S3 with ListBucket: a missing key is a 404
+      const s3Headers = status === 200 ? { "content-type": { value: obj!.contentType }, "cache-control": { value: obj!.cacheControl } } : { "content-type": { value: "application/xml" } };
+      const out = viewerResponse({ version: "1.0", context: { eventType: "viewer-response" }, request: req, response: { statusCode: status, headers: s3Headers, cookies: {} } });
+      const cloudfront: Record<string, string> = {};
+      for (const [k, v] of Object.entries(out.headers as Record<string, { value: string }>)) cloudfront[k] = v.value;
+      Object.assign(cloudfront, policy);
+      expect(out.statusCode, p).toBe(res.status);
+      expect(cloudfront, p).toEqual(worker);
+    }
   });
 
   it("HEAD has headers and no body; other methods are 405", async () => {
