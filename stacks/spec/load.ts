@@ -10,7 +10,8 @@ import { SpecError, SpecIssue, describeZodIssue, renderPath } from "./errors";
 import { PlatformSpec, platformSource, resolvePlatform } from "./platform";
 import { stackConfig } from "./stack-config";
 
-export const BLUEPRINTS_DIR = path.resolve(__dirname, "..", "..", "blueprints");
+/** Where blueprints live: `blueprints/` of this repo, or PLATFORM_BLUEPRINTS_DIR (teams that keep their own). */
+export const BLUEPRINTS_DIR = process.env.PLATFORM_BLUEPRINTS_DIR ? path.resolve(process.env.PLATFORM_BLUEPRINTS_DIR) : path.resolve(__dirname, "..", "..", "blueprints");
 
 /** Parse the raw `platform:*` config map (values as the engine passes them: strings, objects JSON-encoded). */
 export function platformConfigFromRaw(raw: Record<string, string>): Record<string, unknown> {
