@@ -17,12 +17,12 @@
 # test/workflows/untrusted-script.test.ts fails if the STEPS list below and the workflow's
 # `run:` steps differ in any command or in order: edit both together.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 while IFS= read -r name; do
   case "$name" in
     *TOKEN* | *SECRET* | *PASSWORD* | *PASSPHRASE* | *CREDENTIAL* | *API_KEY* | *ACCESS_KEY* | \
-      AWS_* | PULUMI_ACCESS_* | PULUMI_CONFIG_PASSPHRASE* | CLOUDFLARE_* | DIGITALOCEAN_* | \
+      AWS_* | PULUMI_ACCESS_* | CLOUDFLARE_* | DIGITALOCEAN_* | \
       KUBECONFIG | GOOGLE_* | AZURE_* | ARM_* | NPM_CONFIG__AUTH* | NODE_AUTH_*)
       unset "$name" ;;
   esac
