@@ -101,7 +101,7 @@ describe.each(tables)("CloudFront Functions (%s)", (_name, table) => {
     expect(decide(table, "/index.html").headers).toEqual(decide(table, "/some/route").headers);
   });
 
-  it("404 from S3 stays a 404 with no-store; policy + function = the Worker's 404 headers", () => {
+  it("defensive: if a viewer-response ever sees a 404 it stays 404 with no-store; policy + function = the Worker's 404 headers", () => {
     const out = viewerResponse(responseEvent("/missing.js", 404, { "content-type": { value: "application/xml" } }));
     expect(out.statusCode).toBe(404);
     expect(out.headers["cache-control"].value).toBe("no-store");

@@ -115,7 +115,9 @@ describe("EdgeSite cloudfront", () => {
     const behaviours = [dist.inputs.defaultCacheBehavior, ...((dist.inputs.orderedCacheBehaviors as unknown[]) ?? [])] as Array<Record<string, unknown>>;
     for (const b of behaviours) expect(b.viewerProtocolPolicy).toBe("redirect-to-https");
     expect(dist.inputs.viewerCertificate).toMatchObject({ minimumProtocolVersion: "TLSv1.2_2021", sslSupportMethod: "sni-only" });
-    expect(dist.inputs.customErrorResponses).toEqual([{ errorCode: 404, errorCachingMinTtl: 10 }]);
+    expect(dist.inputs.customErrorResponses).toEqual([{ errorCode: 404, responseCode: 404, responsePagePath: "/__edge/404.txt", errorCachingMinTtl: 10 }]);
+    const nf = ofType(inv, "aws:s3/bucketObjectv2:BucketObjectv2").find((o) => o.inputs.key === "__edge/404.txt")!;
+    expect(nf.inputs).toMatchObject({ content: "Not Found", contentType: "text/plain; charset=utf-8", cacheControl: "no-store" });
     expect(dist.inputs.webAclId).toBeTruthy();
 
     for (const t of ["aws:acm/certificate:Certificate", "aws:acm/certificateValidation:CertificateValidation", "aws:wafv2/webAcl:WebAcl"])
@@ -132,7 +134,7 @@ describe("EdgeSite cloudfront", () => {
     expect(sids.CloudFrontOACRead.Condition.StringEquals["AWS:SourceArn"]).toMatch(/^arn:aws:cloudfront:/);
     expect(sids.CloudFrontOACListForReal404.Action).toBe("s3:ListBucket");
     expect(ofType(inv, "aws:route53/record:Record").map((r) => r.inputs.type).sort()).toEqual(["A", "AAAA", "CNAME"]);
-    expect(ofType(inv, "aws:s3/bucketObjectv2:BucketObjectv2")).toHaveLength(5);
+    expect(ofType(inv, "aws:s3/bucketObjectv2:BucketObjectv2")).toHaveLength(6); // 5 fixture files + the 404 object
   });
 
   it("plans in preview too, with an existing certificate and no WAF", async () => {

@@ -14,6 +14,7 @@ import {
   planResponseHeadersPolicy,
   renderViewerRequestFunction,
   renderViewerResponseFunction,
+  notFoundObject,
 } from "../../components/edge/cloudfront/function";
 import * as vm from "vm";
 import { renderWorkerScript, WORKER_BUCKET_BINDING, WORKER_COMPATIBILITY_DATE } from "../../components/edge/worker/render";
@@ -145,7 +146,7 @@ describe("EdgeSite Worker in workerd (require-corp)", () => {
     expectSecurityHeaders(res);
   });
 
-  it("the CloudFront path (viewer-request fn → S3 → viewer-response fn + headers policy) yields the Worker's exact status and headers", async () => {
+  it("the CloudFront path (viewer-request fn → S3 → viewer-response fn or 404 error object, + headers policy) yields the Worker's exact status and headers", async () => {
     const load = (code: string) => {
       const ctx = vm.createContext(Object.create(null));
       vm.runInContext(code, ctx);
@@ -167,12 +168,20 @@ describe("EdgeSite Worker in workerd (require-corp)", () => {
       const key = decodeURIComponent(req.uri.slice(1));
       const obj = planAssetObjects(FIXTURE, table).find((o) => o.key === key);
       const status = s3Keys.has(key) ? 200 : 404; // S3 with ListBucket: a missing key is a 404
-      const s3Headers = status === 200 ? { "content-type": { value: obj!.contentType }, "cache-control": { value: obj!.cacheControl } } : { "content-type": { value: "application/xml" } };
-      const out = viewerResponse({ version: "1.0", context: { eventType: "viewer-response" }, request: req, response: { statusCode: status, headers: s3Headers, cookies: {} } });
       const cloudfront: Record<string, string> = {};
-      for (const [k, v] of Object.entries(out.headers as Record<string, { value: string }>)) cloudfront[k] = v.value;
+      if (status === 200) {
+        const s3Headers = { "content-type": { value: obj!.contentType }, "cache-control": { value: obj!.cacheControl } };
+        const out = viewerResponse({ version: "1.0", context: { eventType: "viewer-response" }, request: req, response: { statusCode: status, headers: s3Headers, cookies: {} } });
+        expect(out.statusCode, p).toBe(res.status);
+        for (const [k, v] of Object.entries(out.headers as Record<string, { value: string }>)) cloudfront[k] = v.value;
+      } else {
+        // origin >= 400: no viewer-response function; the custom error response serves the 404 object
+        expect(res.status, p).toBe(404);
+        const nf = notFoundObject(table);
+        Object.assign(cloudfront, { "content-type": nf.contentType, "cache-control": nf.cacheControl });
+        expect(nf.body).toBe(await (await get(p)).text());
+      }
       Object.assign(cloudfront, policy);
-      expect(out.statusCode, p).toBe(res.status);
       expect(cloudfront, p).toEqual(worker);
     }
   });

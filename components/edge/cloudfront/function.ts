@@ -12,6 +12,8 @@
  *   - SPA routing → viewer-request function: a route's URI is rewritten to the index document;
  *     every other path goes to S3 untouched, so a missing asset is S3's real 404 (the bucket
  *     policy lets this distribution s3:ListBucket; without it S3 answers 403 for missing keys).
+ *   - 404: CloudFront skips viewer-response functions for origin status >= 400, so the 404 is a
+ *     custom error response (status stays 404) whose page is `notFoundObject(table)`.
  *
  * Only ES5.1 syntax is emitted (checked by the tests with a real ES5 parser); the code is well
  * under the 10 KB CloudFront Functions size limit (also checked).
@@ -20,6 +22,23 @@ import { EDGE_EVALUATOR_SOURCE, EdgeRuleTable } from "../headers";
 
 export const CLOUDFRONT_FUNCTION_RUNTIME = "cloudfront-js-2.0";
 export const CLOUDFRONT_FUNCTION_MAX_BYTES = 10240;
+/** Longest Content-Security-Policy a response headers policy accepts. */
+export const CLOUDFRONT_CSP_MAX_CHARS = 1783;
+
+/**
+ * The object CloudFront serves (status 404) for a missing asset: CloudFront does not run
+ * viewer-response functions when the origin answers >= 400, so the 404's body and class
+ * headers come from this object's metadata (the table's notFound entry) via a custom error
+ * response, and the common headers from the response headers policy.
+ */
+export function notFoundObject(table: EdgeRuleTable): { key: string; body: string; contentType: string; cacheControl: string } {
+  return {
+    key: "__edge/404.txt",
+    body: table.notFound.body,
+    contentType: table.notFound.headers["content-type"]!,
+    cacheControl: table.notFound.headers["cache-control"]!,
+  };
+}
 
 /** The table without the common headers (they live in the response headers policy). */
 function functionTable(table: EdgeRuleTable): EdgeRuleTable {
@@ -85,6 +104,8 @@ export function planResponseHeadersPolicy(table: EdgeRuleTable): ResponseHeaders
   const hsts = c["strict-transport-security"];
   const m = /^max-age=(\d+)(; includeSubDomains)?(; preload)?$/.exec(hsts ?? "");
   if (!m) throw new Error(`edge: cannot map strict-transport-security "${hsts}" onto a response headers policy`);
+  if ((c["content-security-policy"] ?? "").length > CLOUDFRONT_CSP_MAX_CHARS)
+    throw new Error(`edge: the CSP is longer than CloudFront's ${CLOUDFRONT_CSP_MAX_CHARS}-character limit for a response headers policy`);
   if (c["x-content-type-options"] !== "nosniff") throw new Error("edge: x-content-type-options must be nosniff");
   const plan: ResponseHeadersPlan = {
     hsts: { accessControlMaxAgeSec: Number(m[1]), includeSubdomains: !!m[2], preload: !!m[3] },

@@ -7,7 +7,8 @@
  * Real 404 for missing assets behind OAC: S3 answers 403 for a missing key unless the caller
  * may s3:ListBucket. The bucket policy grants ListBucket to this distribution only
  * (AWS:SourceArn), so S3 returns 404, which CloudFront passes through (no custom error page —
- * mapping 403/404 to index.html would turn missing assets into 200 HTML). Listing itself is
+ * mapping 403/404 to index.html would turn missing assets into 200 HTML; the 404 keeps its
+ * status and gets the table's notFound body/headers from an error object). Listing itself is
  * unreachable: every path ending in "/" (the bucket root included) is an SPA route that the
  * viewer-request function rewrites to /index.html, and query strings are neither cached nor
  * forwarded.
@@ -16,7 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { EdgeSiteArgs } from "../args";
 import type { EdgePlan } from "../plan";
-import { CLOUDFRONT_FUNCTION_RUNTIME } from "./function";
+import { CLOUDFRONT_FUNCTION_RUNTIME, notFoundObject } from "./function";
 import { provisionCloudfrontWaf } from "./waf";
 
 export interface CloudfrontEdgeOutputs {
@@ -133,6 +134,13 @@ export function provisionCloudfront(
   );
   const webAclArn = args.waf ? provisionCloudfrontWaf(name, prefix, args.waf, east) : undefined;
 
+  const notFound = notFoundObject(plan.table);
+  new aws.s3.BucketObjectv2(
+    `${name}-not-found`,
+    { bucket: bucket.id, key: notFound.key, content: notFound.body, contentType: notFound.contentType, cacheControl: notFound.cacheControl },
+    opts,
+  );
+
   const originId = "site-bucket";
   const distribution = new aws.cloudfront.Distribution(
     `${name}-cdn`,
@@ -158,8 +166,9 @@ export function provisionCloudfront(
           { eventType: "viewer-response", functionArn: viewerResponse.arn },
         ],
       },
-      // A missing asset is S3's real 404 (see header comment); cache it only briefly.
-      customErrorResponses: [{ errorCode: 404, errorCachingMinTtl: 10 }],
+      // A missing asset is S3's real 404 (see header comment); it stays a 404, with the table's
+      // notFound body/headers from the error object, cached only briefly.
+      customErrorResponses: [{ errorCode: 404, responseCode: 404, responsePagePath: `/${notFound.key}`, errorCachingMinTtl: 10 }],
       restrictions: { geoRestriction: { restrictionType: "none" } },
       viewerCertificate: { acmCertificateArn: certificateArn, sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" },
       ...(webAclArn ? { webAclId: webAclArn } : {}),
