@@ -1,0 +1,178 @@
+/**
+ * The reverse-proxy plan of the single host: which hosts Caddy answers, which routes go to which
+ * containers, which CORS and header rules apply. Pure (no Pulumi import): data in, data out.
+ *
+ * Derived from the SAME ServiceSpec the Kubernetes ingress is built from:
+ *   - only `exposure: public` services get routes; `routes[].host` is a label under the domain;
+ *   - the upstream port is the route's named port (`http` or `health`); the metrics port is
+ *     NEVER an upstream (the spec rejects such routes; this module refuses them again);
+ *   - the readiness probe becomes Caddy's active health check, so an unready container is
+ *     taken out of rotation like an unready pod;
+ *   - `servesWebApp` services get the edge rule table's headers on their responses, and a web
+ *     app served by the host itself (static files) gets the table's full behaviour (SPA fallback,
+ *     real 404, WASM content type, cache classes) — from components/edge/headers.ts, never re-derived.
+ *
+ * Rate limits: Caddy's standard distribution (Debian's package and the official image) has no
+ * rate-limit handler — it needs the third-party caddy-ratelimit plugin and a custom build. The
+ * per-group limits are therefore carried here as data (`rateLimits`) and reported as not enforced
+ * by the proxy; the host applies a coarse per-source-IP new-connection limit on 80/443 instead
+ * (see `connectionLimitFor` and cloudinit.ts). The edge/Kubernetes ingress enforce the real limits.
+ */
+import { buildRuleTable, type EdgeRuleTable, type HeaderPolicyInput } from "../edge/headers";
+import type { ServiceSpec } from "../service/spec";
+
+export interface CorsPlan {
+  origins: string[];
+  methods: string[];
+  credentials: boolean;
+  maxAgeSeconds: number;
+}
+
+export interface ProxyRoute {
+  service: string;
+  /** Fully-qualified host name. */
+  host: string;
+  /** Path prefix (`/` = everything). */
+  pathPrefix: string;
+  group: string;
+  /** `host:port` per replica container. */
+  upstreams: string[];
+  /** Port the upstream listens on (http, or health when the route says so). */
+  port: number;
+  /** Active health check from the readiness probe. */
+  healthCheck: { path: string; port: number; intervalSeconds: number; failures: number };
+  cors?: CorsPlan;
+  /** The service serves the web app: the edge table's headers apply to its responses. */
+  webAppHeaders: boolean;
+}
+
+export interface ProxySite {
+  host: string;
+  /** Proxied routes, most specific path first. */
+  routes: ProxyRoute[];
+  /** Static SPA served by the proxy itself (after the proxied routes). `root` is the path inside the proxy. */
+  spa?: { root: string };
+}
+
+export interface RateLimitNote {
+  service: string;
+  group: string;
+  requestsPerSecond: number;
+  burst: number;
+  enforcedBy: "none-on-single-host";
+}
+
+export interface ProxyPlan {
+  sites: ProxySite[];
+  /** The edge rule table (headers, cache classes, SPA fallback, 404). */
+  table: EdgeRuleTable;
+  /** Per-group limits the proxy does not enforce (see module comment). */
+  rateLimits: RateLimitNote[];
+}
+
+export interface ProxyPlanInput {
+  services: ServiceSpec[];
+  /** Stack domain: route host labels live under it. */
+  domain: string;
+  /** Replica count per service (default 1). */
+  replicas?: Record<string, number>;
+  /** `https://…` origin that `cors.allowedOrigins: [self]` stands for (the web app's origin). */
+  appOrigin?: string;
+  /** The host serves the SPA itself: host label and the directory (inside the proxy container). */
+  webApp?: { host: string; root: string };
+  /** Header policy for the edge table (same input the EdgeSite takes). */
+  headerPolicy?: HeaderPolicyInput;
+  /** How a replica is dialled: `(service, replicaIndex, port) => "host:port"`. */
+  dial: (service: string, replica: number, port: number) => string;
+}
+
+export const fqdnOf = (label: string, domain: string): string => (label === "@" ? domain : `${label}.${domain}`);
+
+/** Build the proxy plan. Throws an Error naming the service and field on anything unroutable. */
+export function planProxy(input: ProxyPlanInput): ProxyPlan {
+  const table = buildRuleTable(input.headerPolicy ?? {});
+  const sites = new Map<string, ProxySite>();
+  const site = (host: string) => {
+    let s = sites.get(host);
+    if (!s) sites.set(host, (s = { host, routes: [] }));
+    return s;
+  };
+  const rateLimits: RateLimitNote[] = [];
+  const errors: string[] = [];
+  for (const svc of input.services) {
+    if (svc.exposure !== "public") continue;
+    const replicas = input.replicas?.[svc.name] ?? 1;
+    for (const [i, r] of svc.routes.entries()) {
+      if (r.port === "metrics") {
+        errors.push(`services.${svc.name}.routes[${i}].port: the metrics port is never routed by the proxy`);
+        continue;
+      }
+      if (!r.tls) errors.push(`services.${svc.name}.routes[${i}].tls: public routes always terminate TLS`);
+      const port = r.port === "health" ? svc.ports.health : svc.ports.http;
+      if (port === undefined) {
+        errors.push(`services.${svc.name}.routes[${i}].port: no ${r.port} port declared`);
+        continue;
+      }
+      if (svc.ports.metrics !== undefined && port === svc.ports.metrics) {
+        errors.push(`services.${svc.name}.ports.metrics: equals the routed ${r.port} port; metrics must stay unrouted`);
+        continue;
+      }
+      const healthPort = svc.ports.health ?? svc.ports.http;
+      let cors: CorsPlan | undefined;
+      if (svc.cors) {
+        const origins = svc.cors.allowedOrigins.map((o) => (o === "self" ? input.appOrigin : o.replace(/\/$/, "")));
+        if (origins.some((o) => o === undefined)) {
+          errors.push(`services.${svc.name}.cors.allowedOrigins: 'self' needs the app origin (the stack has no web app host)`);
+        }
+        cors = {
+          origins: [...new Set(origins.filter((o): o is string => !!o))],
+          methods: svc.cors.allowedMethods,
+          credentials: svc.cors.allowCredentials,
+          maxAgeSeconds: svc.cors.maxAgeSeconds,
+        };
+      }
+      site(fqdnOf(r.host, input.domain)).routes.push({
+        service: svc.name,
+        host: fqdnOf(r.host, input.domain),
+        pathPrefix: r.path.length > 1 ? r.path.replace(/\/+$/, "") : "/",
+        group: r.group,
+        upstreams: Array.from({ length: replicas }, (_, k) => input.dial(svc.name, k, port)),
+        port,
+        healthCheck: {
+          path: svc.probes.readiness.path,
+          port: healthPort,
+          intervalSeconds: svc.probes.readiness.periodSeconds,
+          failures: svc.probes.readiness.failureThreshold,
+        },
+        ...(cors ? { cors } : {}),
+        webAppHeaders: svc.servesWebApp,
+      });
+    }
+    for (const [group, rl] of Object.entries(svc.rateLimits)) {
+      rateLimits.push({ service: svc.name, group, requestsPerSecond: rl.requestsPerSecond, burst: rl.burst, enforcedBy: "none-on-single-host" });
+    }
+  }
+  if (input.webApp) site(fqdnOf(input.webApp.host, input.domain)).spa = { root: input.webApp.root };
+  for (const s of sites.values()) {
+    s.routes.sort((a, b) => b.pathPrefix.length - a.pathPrefix.length);
+    const seen = new Set<string>();
+    for (const r of s.routes) {
+      if (seen.has(r.pathPrefix)) errors.push(`route ${s.host}${r.pathPrefix} is served by two services: give each a distinct host or path`);
+      seen.add(r.pathPrefix);
+    }
+  }
+  if (errors.length) throw new Error(`host proxy plan: invalid routes\n  - ${errors.join("\n  - ")}`);
+  return { sites: [...sites.values()].sort((a, b) => a.host.localeCompare(b.host)), table, rateLimits };
+}
+
+/**
+ * The coarse per-source-IP new-connection limit on 80/443 that stands in for the proxy's missing
+ * rate limiter: the most generous group (so no group is throttled below its own limit, since one
+ * keep-alive connection carries many requests), or 50/s with burst 100 when no group is declared.
+ */
+export function connectionLimitFor(plan: Pick<ProxyPlan, "rateLimits">): { perSecond: number; burst: number } {
+  if (plan.rateLimits.length === 0) return { perSecond: 50, burst: 100 };
+  const perSecond = Math.max(...plan.rateLimits.map((r) => r.requestsPerSecond));
+  const burst = Math.max(...plan.rateLimits.map((r) => r.requestsPerSecond + r.burst));
+  return { perSecond, burst: Math.max(burst, perSecond) };
+}
