@@ -10,8 +10,12 @@ import { SpecError, SpecIssue, describeZodIssue, renderPath } from "./errors";
 import { PlatformSpec, platformSource, resolvePlatform } from "./platform";
 import { stackConfig } from "./stack-config";
 
-/** Where blueprints live: `blueprints/` of this repo, or PLATFORM_BLUEPRINTS_DIR (teams that keep their own). */
-export const BLUEPRINTS_DIR = process.env.PLATFORM_BLUEPRINTS_DIR ? path.resolve(process.env.PLATFORM_BLUEPRINTS_DIR) : path.resolve(__dirname, "..", "..", "blueprints");
+export const BLUEPRINTS_DIR = path.resolve(__dirname, "..", "..", "blueprints");
+
+/** Where blueprints are read from: PLATFORM_BLUEPRINTS_DIR (teams that keep their own) or this repo's `blueprints/`. */
+export function blueprintsDir(): string {
+  return process.env.PLATFORM_BLUEPRINTS_DIR ? path.resolve(process.env.PLATFORM_BLUEPRINTS_DIR) : BLUEPRINTS_DIR;
+}
 
 /** Parse the raw `platform:*` config map (values as the engine passes them: strings, objects JSON-encoded). */
 export function platformConfigFromRaw(raw: Record<string, string>): Record<string, unknown> {
@@ -36,7 +40,7 @@ function parseConfigValue(v: string): unknown {
   return v;
 }
 
-export function availableBlueprints(dir = BLUEPRINTS_DIR): string[] {
+export function availableBlueprints(dir = blueprintsDir()): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
@@ -46,7 +50,7 @@ export function availableBlueprints(dir = BLUEPRINTS_DIR): string[] {
 }
 
 /** Read a blueprint file; problems come back as issues, never thrown. */
-export function readBlueprint(name: string, dir = BLUEPRINTS_DIR): { data?: unknown; issues: SpecIssue[] } {
+export function readBlueprint(name: string, dir = blueprintsDir()): { data?: unknown; issues: SpecIssue[] } {
   const file = path.join(dir, `${name}.yaml`);
   const rel = `blueprints/${name}.yaml`;
   if (!/^[a-z][-a-z0-9]*$/.test(name) || !fs.existsSync(file)) {
