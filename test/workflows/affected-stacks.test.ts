@@ -1,10 +1,10 @@
 // The preview workflow's matrix: which cloud stacks a pull request can change.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { affectedStacks, CLOUD_STACKS } from "../../.github/scripts/affected-stacks.mjs";
+import { affectedStacks, CLOUD_STACKS, explainAffected, summaryMarkdown } from "../../.github/scripts/affected-stacks.mjs";
 import { ROOT } from "./workflows";
 
 describe("affectedStacks", () => {
@@ -55,6 +55,21 @@ describe("affectedStacks", () => {
   });
 });
 
+describe("the reviewer's explanation", () => {
+  it("names the path that put each stack in the preview", () => {
+    const r = explainAffected(["README.md", "Pulumi.staging.yaml"]);
+    expect(r).toEqual({ stacks: ["staging"], because: { staging: "Pulumi.staging.yaml" } });
+    const md = summaryMarkdown(r, 2);
+    expect(md).toContain("| `staging` | `Pulumi.staging.yaml` |");
+    expect(md).not.toContain("`dev`");
+  });
+
+  it("says why nothing is previewed", () => {
+    const md = summaryMarkdown(explainAffected(["docs/delivery.md"]), 1);
+    expect(md).toContain("None of the 1 changed file(s) can change a cloud stack");
+  });
+});
+
 describe("affected-stacks.mjs on a real git history", () => {
   const dir = mkdtempSync(join(tmpdir(), "affected-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,10 +99,16 @@ describe("affected-stacks.mjs on a real git history", () => {
     git("commit", "-q", "-m", "main moves");
     const mainHead = git("rev-parse", "HEAD");
 
-    const r = spawnSync("node", [script, "--base", mainHead, "--head", head], { cwd: dir, encoding: "utf8" });
+    const summary = join(dir, "summary.md");
+    const r = spawnSync("node", [script, "--base", mainHead, "--head", head], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, GITHUB_STEP_SUMMARY: summary },
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe('stacks=["staging"]\n');
     expect(r.stderr).toContain("affected stacks: staging");
+    expect(readFileSync(summary, "utf8")).toContain("| `staging` | `Pulumi.staging.yaml` |");
 
     const none = spawnSync("node", [script, "--base", base, "--head", base], { cwd: dir, encoding: "utf8" });
     expect(none.stdout).toBe("stacks=[]\n");
