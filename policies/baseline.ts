@@ -1,0 +1,227 @@
+/**
+ * Security baseline: restricted pod security, resources and probes, pinned images, encryption
+ * at rest, backups and deletion protection in prod, IMDSv2, EKS hardening.
+ * Advisory in dev, mandatory in staging and prod (see lib/config.ts).
+ */
+import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import {
+  asArray,
+  containersOf,
+  depsOf,
+  forTypes,
+  isWorld,
+  K8S,
+  nsOf,
+  ofTypes,
+  podSpecOf,
+  resourcePolicy,
+  schema,
+  stackPolicy,
+  tierOfResource,
+  tierOfStack,
+  truthy,
+  unpinnedReason,
+  WORKLOAD_TYPES,
+} from "./lib/util";
+import { podNamespaces } from "./segmentation";
+
+const PSS_EXEMPT = ["kube-system", "kube-public", "kube-node-lease"];
+
+/** Restricted-profile problems of one pod spec (Pod Security Standards, restricted). */
+export function restrictedProblems(spec: any): string[] {
+  const out: string[] = [];
+  const psc = spec?.securityContext ?? {};
+  for (const k of ["hostNetwork", "hostPID", "hostIPC"]) if (spec?.[k] === true) out.push(`${k}: true`);
+  for (const v of asArray<any>(spec?.volumes)) if (v?.hostPath) out.push(`hostPath volume '${v.name}'`);
+  for (const c of containersOf(spec)) {
+    const sc = c?.securityContext ?? {};
+    const n = `container '${c?.name}'`;
+    if (sc.privileged === true) out.push(`${n} is privileged`);
+    if (sc.allowPrivilegeEscalation !== false) out.push(`${n} does not set allowPrivilegeEscalation: false`);
+    if (!(sc.runAsNonRoot === true || (psc.runAsNonRoot === true && sc.runAsNonRoot !== false))) out.push(`${n} does not run as non-root (runAsNonRoot: true)`);
+    if (sc.runAsUser === 0 || (sc.runAsUser === undefined && psc.runAsUser === 0)) out.push(`${n} runs as UID 0`);
+    if (!asArray<string>(sc.capabilities?.drop).some((x) => x === "ALL")) out.push(`${n} does not drop ALL capabilities`);
+    const added = asArray<string>(sc.capabilities?.add).filter((x) => x !== "NET_BIND_SERVICE");
+    if (added.length) out.push(`${n} adds capabilities ${added.join(", ")}`);
+    const seccomp = sc.seccompProfile?.type ?? psc.seccompProfile?.type;
+    if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost") out.push(`${n} has no seccompProfile RuntimeDefault`);
+  }
+  return out;
+}
+
+export const podSecurity: StackValidationPolicy = stackPolicy({
+  name: "baseline-pod-security-restricted",
+  description: "Pods meet the Pod Security Standards 'restricted' profile, and every namespace that runs pods enforces it (label pod-security.kubernetes.io/enforce: restricted).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  configSchema: schema({ exemptNamespaces: { type: "array", items: { type: "string" }, default: PSS_EXEMPT } as any }),
+  validateStack: (args, report) => {
+    const exempt = args.getConfig<{ exemptNamespaces?: string[] }>().exemptNamespaces ?? PSS_EXEMPT;
+    for (const w of ofTypes(args.resources, ...WORKLOAD_TYPES)) {
+      if (exempt.includes(nsOf(w.props))) continue;
+      const problems = restrictedProblems(podSpecOf(w.type, w.props));
+      if (problems.length) report(`${w.type.split(":")[2]} '${w.props.metadata?.name ?? w.name}': ${problems.join("; ")}`, w.urn);
+    }
+    const nsRes = new Map(ofTypes(args.resources, K8S.namespace).map((n) => [n.props.metadata?.name ?? n.name, n] as const));
+    for (const [ns, ws] of podNamespaces(args.resources)) {
+      if (exempt.includes(ns)) continue;
+      const n = nsRes.get(ns);
+      const level = n?.props.metadata?.labels?.["pod-security.kubernetes.io/enforce"];
+      if (level !== "restricted") report(`namespace '${ns}' ${n ? `enforces '${level ?? "nothing"}'` : "is not declared in this stack, so nothing enforces"} Pod Security 'restricted'; label it pod-security.kubernetes.io/enforce: restricted`, n?.urn ?? ws[0]!.urn);
+    }
+  },
+});
+
+export const resourcesAndProbes: ResourceValidationPolicy = resourcePolicy({
+  name: "baseline-resources-probes",
+  description: "Containers declare CPU/memory requests and a memory limit; long-running containers have readiness and liveness probes.",
+  enforcementLevel: "mandatory",
+  severity: "medium",
+  validateResource: forTypes(WORKLOAD_TYPES, (props, args, report) => {
+    const spec = podSpecOf(args.type, props) ?? {};
+    const longRunning = args.type !== K8S.job && args.type !== K8S.cronJob;
+    for (const c of asArray<any>(spec.containers)) {
+      const r = c?.resources ?? {};
+      const missing = [!r.requests?.cpu && "requests.cpu", !r.requests?.memory && "requests.memory", !r.limits?.memory && "limits.memory"].filter(Boolean);
+      if (missing.length) report(`container '${c?.name}' has no ${missing.join(", ")}`);
+      if (longRunning) {
+        const probes = [!c?.readinessProbe && "readinessProbe", !c?.livenessProbe && "livenessProbe"].filter(Boolean);
+        if (probes.length) report(`container '${c?.name}' has no ${probes.join(" or ")}`);
+      }
+    }
+  }),
+});
+
+function helmImageProblems(v: unknown, path = "values"): string[] {
+  if (!v || typeof v !== "object") return [];
+  const o = v as Record<string, unknown>;
+  const out: string[] = [];
+  if (typeof o.repository === "string" && (o.tag === "latest" || (o.tag === undefined && o.digest === undefined && "tag" in o))) out.push(`${path}: image ${o.repository}:${o.tag ?? "(none)"}`);
+  for (const [k, x] of Object.entries(o)) out.push(...helmImageProblems(x, `${path}.${k}`));
+  return out;
+}
+
+export const pinnedImages: StackValidationPolicy = stackPolicy({
+  name: "baseline-pinned-images",
+  description: "In staging and prod, every image is pinned: a version tag (not latest/stable/main) or a digest — Kubernetes containers, Docker containers/images and Helm image values.",
+  enforcementLevel: "mandatory",
+  severity: "medium",
+  validateStack: (args, report) => {
+    if (tierOfStack(args) === "dev") return;
+    for (const w of ofTypes(args.resources, ...WORKLOAD_TYPES)) {
+      for (const c of containersOf(podSpecOf(w.type, w.props))) {
+        const why = typeof c?.image === "string" ? unpinnedReason(c.image) : `container '${c?.name}' has no image`;
+        if (why) report(`${w.props.metadata?.name ?? w.name}/${c?.name}: ${why}`, w.urn);
+      }
+    }
+    for (const c of ofTypes(args.resources, "docker:index/container:Container")) {
+      const from: PolicyResource[] = depsOf(c, "image", "docker:index/remoteImage:RemoteImage", "docker:index/image:Image");
+      if (!from.length && c.props.image === undefined) continue; // image computed from something not in this stack
+      const names = from.length ? from.map((r) => String(r.props.name ?? r.props.imageName ?? "")) : [String(c.props.image)];
+      for (const n of names) {
+        const why = unpinnedReason(n);
+        if (why) report(`container '${c.name}': ${why}`, c.urn);
+      }
+    }
+    for (const r of ofTypes(args.resources, "docker:index/remoteImage:RemoteImage")) {
+      const why = unpinnedReason(String(r.props.name ?? ""));
+      if (why) report(`remote image '${r.name}': ${why}`, r.urn);
+    }
+    for (const h of ofTypes(args.resources, K8S.helmRelease)) {
+      if (!h.props.version) report(`Helm release '${h.name}' does not pin a chart version`, h.urn);
+      for (const p of helmImageProblems(h.props.values)) report(`Helm release '${h.name}' ${p} is not pinned`, h.urn);
+    }
+  },
+});
+
+export const encryptionAtRest: ResourceValidationPolicy = resourcePolicy({
+  name: "baseline-encryption-at-rest",
+  description: "Data at rest is encrypted: RDS instances and clusters, ElastiCache replication groups, EBS volumes, EFS file systems, EC2 and launch-template block devices.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateResource: [
+    forTypes(["aws:rds/instance:Instance", "aws:rds/cluster:Cluster"], (props, args, report) => {
+      if (args.type === "aws:rds/instance:Instance" && props.replicateSourceDb) return; // follows the source
+      if (!truthy(props.storageEncrypted)) report("storageEncrypted is not true; encrypt the storage (KMS)");
+    }),
+    forTypes(["aws:elasticache/replicationGroup:ReplicationGroup"], (props, _a, report) => {
+      if (!truthy(props.atRestEncryptionEnabled)) report("atRestEncryptionEnabled is not true");
+    }),
+    forTypes(["aws:ebs/volume:Volume", "aws:efs/fileSystem:FileSystem"], (props, _a, report) => {
+      if (!truthy(props.encrypted)) report("encrypted is not true");
+    }),
+    forTypes(["aws:ec2/instance:Instance"], (props, _a, report) => {
+      if (props.rootBlockDevice && !truthy(props.rootBlockDevice.encrypted)) report("rootBlockDevice.encrypted is not true");
+      if (!props.rootBlockDevice) report("no rootBlockDevice with encrypted: true (the AMI default may be unencrypted)");
+      for (const d of asArray<any>(props.ebsBlockDevices)) if (!truthy(d?.encrypted)) report(`EBS block device ${d?.deviceName} is not encrypted`);
+    }),
+    forTypes(["aws:ec2/launchTemplate:LaunchTemplate"], (props, _a, report) => {
+      for (const d of asArray<any>(props.blockDeviceMappings)) if (d?.ebs && !truthy(d.ebs.encrypted)) report(`block device ${d.deviceName} is not encrypted`);
+    }),
+  ],
+});
+
+const MIN_RETENTION = 7;
+
+export const backupsAndProtection: ResourceValidationPolicy = resourcePolicy({
+  name: "baseline-backups-deletion-protection",
+  description: "In prod, stateful resources have backups (≥ 7 days), deletion protection, a final snapshot, and the Pulumi `protect` option.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  configSchema: schema({ minBackupRetentionDays: { type: "number", default: MIN_RETENTION } as any }),
+  validateResource: [
+    forTypes(["aws:rds/instance:Instance", "aws:rds/cluster:Cluster"], (props, args, report) => {
+      if (tierOfResource(args) !== "prod") return;
+      const min = args.getConfig<{ minBackupRetentionDays?: number }>().minBackupRetentionDays ?? MIN_RETENTION;
+      const replica = args.type === "aws:rds/instance:Instance" && !!props.replicateSourceDb;
+      if (!replica && !((props.backupRetentionPeriod ?? 0) >= min)) report(`backupRetentionPeriod is ${props.backupRetentionPeriod ?? "unset"}; keep at least ${min} days in prod`);
+      if (props.deletionProtection !== true) report("deletionProtection is not true");
+      if (truthy(props.skipFinalSnapshot)) report("skipFinalSnapshot is true; take a final snapshot in prod");
+      if (!args.opts.protect) report("the Pulumi `protect` option is not set");
+    }),
+    forTypes(["aws:elasticache/replicationGroup:ReplicationGroup"], (props, args, report) => {
+      if (tierOfResource(args) !== "prod") return;
+      if (!((props.snapshotRetentionLimit ?? 0) >= 1)) report("snapshotRetentionLimit is 0/unset; keep daily snapshots in prod");
+      if (!args.opts.protect) report("the Pulumi `protect` option is not set");
+    }),
+    forTypes(["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", "aws:efs/fileSystem:FileSystem", "aws:ebs/volume:Volume", "aws:dynamodb/table:Table", K8S.pvc], (_p, args, report) => {
+      if (tierOfResource(args) !== "prod") return;
+      if (!args.opts.protect) report("the Pulumi `protect` option is not set on a stateful resource in prod");
+    }),
+    forTypes([K8S.statefulSet], (props, args, report) => {
+      if (tierOfResource(args) !== "prod" || asArray(props.spec?.volumeClaimTemplates).length === 0) return;
+      if (!args.opts.protect) report("StatefulSet with volume claims in prod is not `protect`ed");
+      if (props.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted === "Delete") report("persistentVolumeClaimRetentionPolicy.whenDeleted is Delete; keep the volumes (Retain) in prod");
+    }),
+  ],
+});
+
+export const imdsv2: ResourceValidationPolicy = resourcePolicy({
+  name: "baseline-imdsv2",
+  description: "EC2 instances and launch templates require IMDSv2 (metadataOptions.httpTokens = required).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateResource: forTypes(["aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate"], (props, _a, report) => {
+    const mo = props.metadataOptions ?? {};
+    if (mo.httpEndpoint === "disabled") return;
+    if (mo.httpTokens !== "required") report(`metadataOptions.httpTokens is '${mo.httpTokens ?? "optional (default)"}'; set it to 'required' (IMDSv2)`);
+  }),
+});
+
+export const eksHardening: ResourceValidationPolicy = resourcePolicy({
+  name: "baseline-eks-hardening",
+  description: "EKS clusters envelope-encrypt secrets with KMS and keep the API endpoint private (or public only to an explicit CIDR allow-list).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateResource: forTypes(["aws:eks/cluster:Cluster"], (props, _a, report) => {
+    const enc = asArray<any>(props.encryptionConfig);
+    if (!enc.some((e) => asArray<string>(e?.resources).includes("secrets") && e?.provider?.keyArn)) report("encryptionConfig does not encrypt 'secrets' with a KMS key");
+    const vpc = props.vpcConfig ?? {};
+    if (vpc.endpointPublicAccess !== false) {
+      const cidrs = asArray<string>(vpc.publicAccessCidrs);
+      if (cidrs.length === 0 || cidrs.some(isWorld)) report("the API endpoint is public to the whole internet; set vpcConfig.endpointPublicAccess false (with endpointPrivateAccess true) or list publicAccessCidrs");
+    }
+  }),
+});
+
+export const baselinePolicies = [podSecurity, resourcesAndProbes, pinnedImages, encryptionAtRest, backupsAndProtection, imdsv2, eksHardening];

@@ -1,0 +1,328 @@
+/**
+ * Network segmentation: private data stores, tight security groups, default-deny namespaces,
+ * controlled exposure, no host networking, private metrics, and a reachability check between
+ * the internet-facing tier and the data tier. Mandatory in every tier.
+ */
+import type { PolicyResource, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import { Reachability, isInternet, type Manifest } from "./lib/reachability";
+import {
+  asArray,
+  asManifest,
+  containersOf,
+  DATA_IMAGE_RE,
+  depsOf,
+  forTypes,
+  isMetricsPortName,
+  isSet,
+  peek,
+  isWorld,
+  K8S,
+  METRICS_PORTS,
+  nsOf,
+  ofTypes,
+  podSpecOf,
+  resourcePolicy,
+  ROLE_LABEL,
+  schema,
+  sgPortRange,
+  stackPolicy,
+  truthy,
+  WORKLOAD_TYPES,
+} from "./lib/util";
+
+const isLoopback = (ip: unknown): boolean => typeof ip === "string" && /^(127\.|::1$|localhost$)/.test(ip);
+
+export const datastoreNotPublic: ResourceValidationPolicy = resourcePolicy({
+  name: "seg-datastore-not-public",
+  description: "No data store is publicly accessible: RDS/Redshift not publicly accessible, S3 public access fully blocked and no public ACL, data containers on a Docker host publish ports on loopback only.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  validateResource: [
+    forTypes(["aws:rds/instance:Instance", "aws:rds/clusterInstance:ClusterInstance", "aws:redshift/cluster:Cluster"], (props, _a, report) => {
+      if (truthy(props.publiclyAccessible)) report("publiclyAccessible is true; data stores must only be reachable from inside the VPC");
+    }),
+    forTypes(["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"], (props, _a, report) => {
+      const off = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].filter((k) => props[k] !== true);
+      if (off.length) report(`public access block leaves ${off.join(", ")} off; set all four to true`);
+    }),
+    forTypes(["aws:s3/bucketAclV2:BucketAclV2", "aws:s3/bucketAcl:BucketAcl"], (props, _a, report) => {
+      if (/public-read|authenticated-read/.test(String(props.acl ?? ""))) report(`bucket ACL '${props.acl}' makes objects public; serve through CloudFront with origin access control instead`);
+    }),
+    forTypes(["docker:index/container:Container"], (props, _a, report) => {
+      const image = [peek(props, "image"), peek(props, "name")].filter((x) => typeof x === "string").join(" ");
+      if (!DATA_IMAGE_RE.test(image)) return;
+      if (truthy(props.publishAllPorts)) report("a data-store container publishes all its ports; publish none, or bind to 127.0.0.1");
+      for (const p of asArray<any>(props.ports)) {
+        if (p?.external !== undefined && !isLoopback(p?.ip)) report(`data-store container publishes port ${p.internal} on ${p.ip ?? "0.0.0.0"}:${p.external}; bind it to 127.0.0.1 or use a private Docker network only`);
+      }
+    }),
+  ],
+});
+
+const SUBNET = "aws:ec2/subnet:Subnet";
+const IGW = "aws:ec2/internetGateway:InternetGateway";
+
+/** URNs of subnets that are public: they auto-assign public IPs or route 0.0.0.0/0 to an internet gateway. */
+export function publicSubnets(resources: PolicyResource[]): Set<string> {
+  const publicTables = new Set<string>();
+  for (const rt of ofTypes(resources, "aws:ec2/routeTable:RouteTable")) {
+    const viaIgw = depsOf(rt, "routes", IGW).length > 0;
+    if (asArray<any>(rt.props.routes).some((r) => isWorld(r?.cidrBlock ?? r?.ipv6CidrBlock) && (viaIgw || /^igw-/.test(String(r?.gatewayId))))) publicTables.add(rt.urn);
+  }
+  for (const r of ofTypes(resources, "aws:ec2/route:Route")) {
+    const world = isWorld(r.props.destinationCidrBlock) || isWorld(r.props.destinationIpv6CidrBlock);
+    if (world && (depsOf(r, "gatewayId", IGW).length > 0 || /^igw-/.test(String(r.props.gatewayId)))) for (const t of depsOf(r, "routeTableId")) publicTables.add(t.urn);
+  }
+  const out = new Set<string>();
+  for (const s of ofTypes(resources, SUBNET)) if (truthy(s.props.mapPublicIpOnLaunch)) out.add(s.urn);
+  for (const a of ofTypes(resources, "aws:ec2/routeTableAssociation:RouteTableAssociation")) {
+    if (depsOf(a, "routeTableId").some((t) => publicTables.has(t.urn))) for (const s of depsOf(a, "subnetId", SUBNET)) out.add(s.urn);
+  }
+  return out;
+}
+
+export const datastorePrivateSubnet: StackValidationPolicy = stackPolicy({
+  name: "seg-datastore-private-subnet",
+  description: "Data stores live in private subnets: their subnet groups contain no public subnet (public IP on launch or a 0.0.0.0/0 route to an internet gateway), and none falls back to the default VPC.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  validateStack: (args, report) => {
+    const pub = publicSubnets(args.resources);
+    for (const g of ofTypes(args.resources, "aws:rds/subnetGroup:SubnetGroup", "aws:elasticache/subnetGroup:SubnetGroup", "aws:redshift/subnetGroup:SubnetGroup")) {
+      const bad = depsOf(g, "subnetIds", SUBNET).filter((s) => pub.has(s.urn));
+      if (bad.length) report(`subnet group '${g.name}' includes public subnet(s) ${bad.map((s) => s.name).join(", ")}; use private subnets only`, g.urn);
+    }
+    for (const r of ofTypes(args.resources, "aws:rds/instance:Instance", "aws:rds/cluster:Cluster")) {
+      if (!isSet(r.props, "dbSubnetGroupName") && !isSet(r.props, "replicateSourceDb") && !depsOf(r, "dbSubnetGroupName").length) report(`${r.type.split(":")[2]} '${r.name}' has no dbSubnetGroupName, so it lands in the default VPC's public subnets`, r.urn);
+    }
+    for (const r of ofTypes(args.resources, "aws:elasticache/replicationGroup:ReplicationGroup")) {
+      if (!isSet(r.props, "subnetGroupName") && !depsOf(r, "subnetGroupName").length) report(`replication group '${r.name}' has no subnetGroupName, so it lands in the default VPC`, r.urn);
+    }
+  },
+});
+
+interface SgRule {
+  protocol: unknown;
+  from: unknown;
+  to: unknown;
+  cidrs: string[];
+}
+
+function sgRuleProblems(rule: SgRule): string[] {
+  const out: string[] = [];
+  const [f, t] = sgPortRange(rule.protocol, rule.from, rule.to);
+  const proto = String(rule.protocol).toLowerCase();
+  const tcpLike = proto === "tcp" || proto === "6" || proto === "-1" || proto === "all";
+  const world = rule.cidrs.filter(isWorld);
+  if (world.length) {
+    const webOnly = f === t && (f === 80 || f === 443) && (proto === "tcp" || proto === "6");
+    if (!webOnly) out.push(`opens ${proto === "-1" || proto === "all" ? "all traffic" : `${proto} ${f}${t !== f ? `-${t}` : ""}`} to ${world.join(", ")}; only tcp 80/443 may be open to the internet`);
+  }
+  const explicit22 = (proto === "tcp" || proto === "6") && f <= 22 && 22 <= t;
+  if (rule.cidrs.length && tcpLike && (explicit22 || (world.length && f <= 22 && 22 <= t)) && !out.some((m) => m.includes(" 22"))) {
+    out.push(`allows SSH (port 22) from ${rule.cidrs.join(", ")}; use SSM Session Manager or a VPN instead of SSH ingress`);
+  }
+  return out;
+}
+
+export const securityGroupIngress: ResourceValidationPolicy = resourcePolicy({
+  name: "seg-security-group-ingress",
+  description: "Security groups open nothing but tcp 80/443 to 0.0.0.0/0 or ::/0, and never SSH.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  validateResource: [
+    forTypes(["aws:ec2/securityGroup:SecurityGroup"], (props, _a, report) => {
+      for (const i of asArray<any>(props.ingress)) {
+        for (const p of sgRuleProblems({ protocol: i?.protocol, from: i?.fromPort, to: i?.toPort, cidrs: [...asArray<string>(i?.cidrBlocks), ...asArray<string>(i?.ipv6CidrBlocks)] })) report(`ingress rule ${p}`);
+      }
+    }),
+    forTypes(["aws:ec2/securityGroupRule:SecurityGroupRule"], (props, _a, report) => {
+      if (props.type !== "ingress") return;
+      for (const p of sgRuleProblems({ protocol: props.protocol, from: props.fromPort, to: props.toPort, cidrs: [...asArray<string>(props.cidrBlocks), ...asArray<string>(props.ipv6CidrBlocks)] })) report(`rule ${p}`);
+    }),
+    forTypes(["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"], (props, _a, report) => {
+      const cidrs = [props.cidrIpv4, props.cidrIpv6].filter((c): c is string => typeof c === "string");
+      for (const p of sgRuleProblems({ protocol: props.ipProtocol, from: props.fromPort, to: props.toPort, cidrs })) report(`rule ${p}`);
+    }),
+  ],
+});
+
+/** Namespaces that run pods: workloads' namespaces plus Helm releases' target namespaces. */
+export function podNamespaces(resources: PolicyResource[]): Map<string, PolicyResource[]> {
+  const out = new Map<string, PolicyResource[]>();
+  const add = (ns: string, r: PolicyResource): void => void (out.get(ns) ?? out.set(ns, []).get(ns)!).push(r);
+  for (const r of ofTypes(resources, ...WORKLOAD_TYPES)) add(nsOf(r.props), r);
+  for (const r of ofTypes(resources, K8S.helmRelease)) add(String(r.props.namespace ?? "default"), r);
+  return out;
+}
+
+const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"];
+const emptySelector = (s: any): boolean => !s || (Object.keys(s.matchLabels ?? {}).length === 0 && asArray(s.matchExpressions).length === 0);
+
+export const namespaceDefaultDeny: StackValidationPolicy = stackPolicy({
+  name: "seg-namespace-default-deny",
+  description: "Every namespace that runs pods has a default-deny NetworkPolicy for both ingress and egress (podSelector {} with no rules).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  configSchema: schema({ exemptNamespaces: { type: "array", items: { type: "string" }, default: SYSTEM_NAMESPACES } as any }),
+  validateStack: (args, report) => {
+    const exempt = args.getConfig<{ exemptNamespaces?: string[] }>().exemptNamespaces ?? SYSTEM_NAMESPACES;
+    const nps = ofTypes(args.resources, K8S.networkPolicy);
+    for (const [ns, workloads] of podNamespaces(args.resources)) {
+      if (exempt.includes(ns)) continue;
+      const mine = nps.filter((p) => nsOf(p.props) === ns && emptySelector(p.props.spec?.podSelector));
+      const types = (p: PolicyResource): string[] => p.props.spec?.policyTypes ?? (p.props.spec?.egress ? ["Ingress", "Egress"] : ["Ingress"]);
+      const denyIn = mine.some((p) => types(p).includes("Ingress") && asArray(p.props.spec?.ingress).length === 0);
+      const denyOut = mine.some((p) => types(p).includes("Egress") && asArray(p.props.spec?.egress).length === 0);
+      const missing = [!denyIn && "ingress", !denyOut && "egress"].filter(Boolean);
+      if (missing.length) report(`namespace '${ns}' runs pods (${workloads.map((w) => w.name).slice(0, 3).join(", ")}) without a default-deny ${missing.join(" and ")} NetworkPolicy`, workloads[0]!.urn);
+    }
+  },
+});
+
+export interface TierConfig {
+  ingressNamespaces?: string[];
+  dataNamespaces?: string[];
+}
+const DEFAULT_INGRESS_NS = ["ingress-nginx", "ingress", "traefik"];
+
+function namespaceLabels(resources: PolicyResource[]): Map<string, Record<string, string>> {
+  const m = new Map<string, Record<string, string>>();
+  for (const n of ofTypes(resources, K8S.namespace)) m.set(n.props.metadata?.name ?? n.name, n.props.metadata?.labels ?? {});
+  return m;
+}
+
+function ingressNamespaces(args: StackValidationArgs): Set<string> {
+  const cfg = args.getConfig<TierConfig>();
+  const out = new Set(cfg.ingressNamespaces ?? DEFAULT_INGRESS_NS);
+  for (const [ns, labels] of namespaceLabels(args.resources)) if (labels[ROLE_LABEL] === "ingress") out.add(ns);
+  return out;
+}
+
+export const serviceExposure: StackValidationPolicy = stackPolicy({
+  name: "seg-service-exposure",
+  description: "Only the ingress namespace (label platform.io/role=ingress, or config ingressNamespaces) has LoadBalancer or NodePort Services.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  configSchema: schema({ ingressNamespaces: { type: "array", items: { type: "string" }, default: DEFAULT_INGRESS_NS } as any }),
+  validateStack: (args, report) => {
+    const allowed = ingressNamespaces(args);
+    for (const s of ofTypes(args.resources, K8S.service)) {
+      const type = s.props.spec?.type;
+      if ((type === "LoadBalancer" || type === "NodePort") && !allowed.has(nsOf(s.props))) {
+        report(`Service '${s.props.metadata?.name ?? s.name}' in namespace '${nsOf(s.props)}' is of type ${type}; only the ingress namespace may expose Services outside the cluster`, s.urn);
+      }
+    }
+  },
+});
+
+function valuesHostNetwork(v: unknown, path = "values"): string[] {
+  if (!v || typeof v !== "object") return [];
+  const out: string[] = [];
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if ((k === "hostNetwork" || k === "hostPID" || k === "hostIPC") && x === true) out.push(`${path}.${k}`);
+    else if (k === "hostPort" && typeof x === "number") out.push(`${path}.${k}`);
+    else out.push(...valuesHostNetwork(x, `${path}.${k}`));
+  }
+  return out;
+}
+
+export const noHostNetwork: ResourceValidationPolicy = resourcePolicy({
+  name: "seg-no-host-network",
+  description: "No pod uses hostNetwork, hostPID, hostIPC or hostPort (workloads and Helm values); no container uses Docker host networking.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateResource: [
+    forTypes(WORKLOAD_TYPES, (props, args, report) => {
+      const spec = podSpecOf(args.type, props) ?? {};
+      for (const k of ["hostNetwork", "hostPID", "hostIPC"]) if (spec[k] === true) report(`pod spec sets ${k}: true; pods must stay in their own network/process namespaces`);
+      for (const c of containersOf(spec)) for (const p of asArray<any>(c?.ports)) if (p?.hostPort) report(`container '${c.name}' binds hostPort ${p.hostPort}; expose it through a Service instead`);
+    }),
+    forTypes([K8S.helmRelease], (props, _a, report) => {
+      for (const p of valuesHostNetwork(props.values)) report(`Helm values set ${p}; pods must not share the node's network or process namespaces`);
+    }),
+    forTypes(["docker:index/container:Container"], (props, _a, report) => {
+      if (props.networkMode === "host") report("container uses networkMode 'host'; use a bridge network and publish only what the proxy needs");
+    }),
+  ],
+});
+
+export const metricsNotPublic: StackValidationPolicy = stackPolicy({
+  name: "seg-metrics-not-public",
+  description: "Metrics ports (named *metrics*/*prom*, or well-known exporter ports) and /metrics paths are never routed by a public Ingress, exposed by a LoadBalancer/NodePort Service or published by a Docker container on a public address.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateStack: (args, report) => {
+    const services = ofTypes(args.resources, K8S.service);
+    const svc = (ns: string, name: string): PolicyResource | undefined => services.find((s) => nsOf(s.props) === ns && (s.props.metadata?.name ?? s.name) === name);
+    const isMetricsSvcPort = (p: any): boolean => isMetricsPortName(p?.name) || METRICS_PORTS.has(p?.port) || isMetricsPortName(p?.targetPort) || METRICS_PORTS.has(p?.targetPort);
+    for (const ing of ofTypes(args.resources, K8S.ingress)) {
+      const ns = nsOf(ing.props);
+      const backends = [
+        ...(ing.props.spec?.defaultBackend ? [{ path: "(default)", backend: ing.props.spec.defaultBackend }] : []),
+        ...asArray<any>(ing.props.spec?.rules).flatMap((r) => asArray<any>(r?.http?.paths).map((p) => ({ path: `${r?.host ?? "*"}${p?.path ?? "/"}`, backend: p?.backend }))),
+      ];
+      for (const { path, backend } of backends) {
+        const port = backend?.service?.port ?? {};
+        const target = backend?.service?.name ? svc(ns, backend.service.name) : undefined;
+        const svcPort = target ? asArray<any>(target.props.spec?.ports).find((p) => (port.name && p?.name === port.name) || (port.number && p?.port === port.number)) : undefined;
+        const bad = /(^|\/)metrics\/?$/.test(path) || isMetricsPortName(port.name) || METRICS_PORTS.has(port.number) || (svcPort && isMetricsSvcPort(svcPort));
+        if (bad) report(`Ingress '${ing.props.metadata?.name ?? ing.name}' routes ${path} to ${backend?.service?.name}:${port.name ?? port.number}, a metrics endpoint; scrape it inside the cluster instead`, ing.urn);
+      }
+    }
+    for (const s of services) {
+      if (s.props.spec?.type !== "LoadBalancer" && s.props.spec?.type !== "NodePort") continue;
+      for (const p of asArray<any>(s.props.spec?.ports)) if (isMetricsSvcPort(p)) report(`Service '${s.props.metadata?.name ?? s.name}' (${s.props.spec.type}) exposes metrics port ${p.name ?? p.port}`, s.urn);
+    }
+    for (const c of ofTypes(args.resources, "docker:index/container:Container")) {
+      for (const p of asArray<any>(c.props.ports)) {
+        if (p?.external !== undefined && !isLoopback(p?.ip) && (METRICS_PORTS.has(p.internal) || METRICS_PORTS.has(p.external))) report(`container '${c.name}' publishes metrics port ${p.internal} on ${p.ip ?? "0.0.0.0"}:${p.external}`, c.urn);
+      }
+    }
+  },
+});
+
+const DEFAULT_DATA_NS = /^(data|db|database|databases|storage|postgres|redis|scylla)(-|$)/;
+
+export const internetToData: StackValidationPolicy = stackPolicy({
+  name: "seg-reachability-internet-to-data",
+  description: "Computed from all NetworkPolicies: neither the internet nor the internet-facing tier (ingress namespaces, namespaces with LoadBalancer/NodePort Services) can reach the data tier (label platform.io/role=data, config dataNamespaces, data-like names or data-store images) directly.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  configSchema: schema({
+    ingressNamespaces: { type: "array", items: { type: "string" }, default: DEFAULT_INGRESS_NS } as any,
+    dataNamespaces: { type: "array", items: { type: "string" } } as any,
+  }),
+  validateStack: (args, report) => {
+    const k8sTypes = [K8S.namespace, K8S.networkPolicy, ...WORKLOAD_TYPES];
+    const k8s = ofTypes(args.resources, ...k8sTypes);
+    if (!k8s.some((r) => WORKLOAD_TYPES.includes(r.type))) return;
+    const manifests: Manifest[] = k8s.map(asManifest);
+    const reach = new Reachability(manifests);
+    const cfg = args.getConfig<TierConfig>();
+    const labels = namespaceLabels(args.resources);
+    const facing = ingressNamespaces(args);
+    for (const s of ofTypes(args.resources, K8S.service)) if (s.props.spec?.type === "LoadBalancer" || s.props.spec?.type === "NodePort") facing.add(nsOf(s.props));
+    const data = new Set<string>(cfg.dataNamespaces ?? []);
+    for (const ns of reach.model.namespaces.keys()) {
+      if (labels.get(ns)?.[ROLE_LABEL] === "data" || (!cfg.dataNamespaces && DEFAULT_DATA_NS.test(ns))) data.add(ns);
+    }
+    if (!cfg.dataNamespaces) for (const p of reach.model.pods) if (p.images.some((i) => DATA_IMAGE_RE.test(i)) && !facing.has(p.namespace)) data.add(p.namespace);
+    const seen = new Set<string>();
+    const urnOfNs = (ns: string): string | undefined => ofTypes(args.resources, K8S.namespace).find((n) => (n.props.metadata?.name ?? n.name) === ns)?.urn;
+    for (const f of reach.flows()) {
+      if (f.to.kind !== "pod" || !data.has(f.to.namespace)) continue;
+      let src: string | undefined;
+      if (f.from.kind === "external" && isInternet(f.from)) src = "the internet";
+      else if (f.from.kind === "pod" && facing.has(f.from.namespace) && f.from.id !== f.to.id) src = `internet-facing namespace '${f.from.namespace}' (${f.from.workload})`;
+      if (!src) continue;
+      const ports = f.fromPort === 1 && f.toPort === 65535 ? "any port" : f.fromPort === f.toPort ? `${f.fromPort}` : `${f.fromPort}-${f.toPort}`;
+      const msg = `${src} can reach data-tier ${f.to.namespace}/${f.to.workload} on ${f.protocol} ${ports} directly; route through the application tier and tighten the NetworkPolicies`;
+      if (seen.has(msg)) continue;
+      seen.add(msg);
+      report(msg, urnOfNs(f.to.namespace));
+    }
+  },
+});
+
+export const segmentationPolicies = [datastoreNotPublic, datastorePrivateSubnet, securityGroupIngress, namespaceDefaultDeny, serviceExposure, noHostNetwork, metricsNotPublic, internetToData];
