@@ -1,0 +1,62 @@
+/**
+ * Args of the `Monitoring` component (Kubernetes tiers). Providers: `{ kubernetes, random }`.
+ * Secure by default: Grafana is ClusterIP-only; `grafana.public: true` must be spelled out and
+ * then requires a TLS host and SSO settings.
+ */
+import { z } from "zod";
+
+const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label (lower-case letters, digits, '-')");
+const hostname = z.string().regex(/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, "must be a fully qualified host name such as grafana.example.com");
+const httpsUrl = z.url({ protocol: /^https$/, message: "must be an https URL" });
+
+export const grafanaArgs = z.discriminatedUnion("public", [
+  z.strictObject({ public: z.literal(false) }),
+  z.strictObject({
+    public: z.literal(true),
+    host: hostname,
+    ingressClassName: z.string().min(1),
+    /** cert-manager ClusterIssuer for the ingress certificate. */
+    clusterIssuer: z.string().min(1),
+    sso: z.strictObject({
+      authUrl: httpsUrl,
+      tokenUrl: httpsUrl,
+      apiUrl: httpsUrl,
+      clientId: z.string().min(1),
+      clientSecretName: dnsLabel,
+      allowedDomains: z.array(z.string().min(1)).min(1, "list the e-mail domains allowed to sign in"),
+    }, { error: "a public Grafana needs SSO settings (`sso: { authUrl, tokenUrl, apiUrl, clientId, clientSecretName, allowedDomains }`)" }),
+  }),
+]);
+
+export const serviceTarget = z.strictObject({
+  name: dnsLabel,
+  /** Namespace the service runs in. */
+  namespace: dnsLabel,
+  /** Declares a metrics port (its ServiceMonitor is created by components/service). */
+  metrics: z.boolean(),
+  /** Connects to a database (adds the DB latency panel to its dashboard). */
+  database: z.boolean().default(false),
+});
+
+export const monitoringArgs = z.strictObject({
+  /** Stack name (dashboard titles, external labels). */
+  stack: z.string().min(1),
+  /** The monitoring namespace (created by the cluster component). */
+  namespace: dnsLabel,
+  /** `helm`: pinned charts (cloud tiers). `manifests`: plain manifests, nothing fetched at run time (local tier). */
+  mode: z.enum(["helm", "manifests"]),
+  depth: z.enum(["basic", "enhanced", "full"]),
+  metricsRetentionDays: z.int().min(1).max(400),
+  logRetentionDays: z.int().min(1).max(400),
+  logs: z.boolean(),
+  traces: z.enum(["none", "tempo", "jaeger"]),
+  /** Namespaces Prometheus scrapes (ServiceMonitors, PodMonitors); the monitoring namespace is always added. */
+  scrapeNamespaces: z.array(dnsLabel).min(1, "name the namespaces whose services are scraped (e.g. the apps namespace)"),
+  services: z.array(serviceTarget).default([]),
+  grafana: grafanaArgs.default({ public: false }),
+  /** Alertmanager e-mail receiver; absent = alerts visible in Alertmanager/Grafana only. */
+  alertEmail: z.email().optional(),
+});
+
+export type MonitoringArgs = z.input<typeof monitoringArgs>;
+export type MonitoringConfig = z.output<typeof monitoringArgs>;

@@ -1,0 +1,102 @@
+/**
+ * `HostMonitoring` (droplet tier): a lightweight equivalent of the cluster stack so dev is not
+ * blind — node-exporter (host CPU, memory, disk), cAdvisor (per-container usage) and a Prometheus
+ * with local retention evaluating the same alert table (host subset). All three sit on the host's
+ * private Docker network; NO port is published. Query it through an SSH tunnel to the container
+ * (`ssh -L 9090:<prometheus container ip>:9090 droplet`) or point a remote Grafana at it later.
+ * Providers: `{ docker }` (the droplet's Docker host provider from HostOutputs).
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { parseArgs } from "../data/schema";
+import { IMAGES } from "./plan";
+import { hostPrometheusConfig, RULE_FILE, ruleFileYaml, StaticTarget } from "./promconfig";
+
+const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label");
+
+export const hostMonitoringArgs = z.strictObject({
+  stack: z.string().min(1),
+  /** The private Docker network (HostOutputs.networkName). */
+  networkName: z.custom<pulumi.Input<string>>((v) => (typeof v === "string" ? v.length > 0 : pulumi.Output.isInstance(v)), "the host's private Docker network name (string or Output)"),
+  depth: z.enum(["basic", "enhanced", "full"]).default("basic"),
+  retentionDays: z.int().min(1).max(90),
+  /** Services with a metrics port: container name on the network, port and path. */
+  services: z.array(z.strictObject({ name: dnsLabel, port: z.int().min(1).max(65535), metricsPath: z.string().regex(/^\//).default("/metrics") })).default([]),
+});
+export type HostMonitoringArgs = z.input<typeof hostMonitoringArgs>;
+
+/** Pure: the scrape targets on the private network. */
+export function hostTargets(prefix: string, services: { name: string; port: number; metricsPath: string }[]): StaticTarget[] {
+  return [
+    { name: "node-exporter", address: `${prefix}-node-exporter:9100`, metricsPath: "/metrics" },
+    { name: "cadvisor", address: `${prefix}-cadvisor:8080`, metricsPath: "/metrics" },
+    ...services.map((s) => ({ name: s.name, address: `${s.name}:${s.port}`, metricsPath: s.metricsPath })),
+  ];
+}
+
+export class HostMonitoring extends pulumi.ComponentResource {
+  /** Prometheus address on the private network. */
+  public readonly prometheusAddress: string;
+  /** The rendered prometheus.yml (reviewable, no secrets). */
+  public readonly prometheusConfig: string;
+
+  constructor(name: string, args: HostMonitoringArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    const cfg = parseArgs("HostMonitoring", name, hostMonitoringArgs, args);
+    super("platform:monitoring:HostMonitoring", name, {}, opts);
+    const parent = { parent: this };
+    const network = cfg.networkName as pulumi.Input<string>;
+    this.prometheusConfig = hostPrometheusConfig(cfg.stack, hostTargets(name, cfg.services));
+    this.prometheusAddress = `${name}-prometheus:9090`;
+
+    const common = (id: string, image: docker.RemoteImage): Partial<docker.ContainerArgs> & { name: string; image: pulumi.Input<string> } => ({
+      name: `${name}-${id}`,
+      image: image.imageId,
+      restart: "unless-stopped",
+      networksAdvanced: [{ name: network, aliases: [`${name}-${id}`] }],
+      // No `ports`: nothing is published on the droplet's interfaces.
+      logDriver: "json-file",
+      logOpts: { "max-size": "10m", "max-file": "3" },
+      capabilities: { drops: ["ALL"] },
+      securityOpts: ["no-new-privileges:true"],
+      memory: 256,
+    });
+    const pull = (id: string, ref: string) => new docker.RemoteImage(`${name}-${id}`, { name: ref, keepLocally: true }, parent);
+
+    new docker.Container(`${name}-node-exporter`, {
+      ...common("node-exporter", pull("node-exporter", IMAGES.nodeExporter)),
+      command: ["--path.rootfs=/host", "--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run|var/lib/docker/.+)($|/)"],
+      mounts: [{ type: "bind", source: "/", target: "/host", readOnly: true, bindOptions: { propagation: "rslave" } }],
+      readOnly: true,
+      user: "65534:65534",
+    }, parent);
+
+    new docker.Container(`${name}-cadvisor`, {
+      ...common("cadvisor", pull("cadvisor", IMAGES.cadvisor)),
+      // Not privileged: read-only views of the host are enough for per-container CPU/memory/network.
+      command: ["--docker_only=true", "--housekeeping_interval=30s", "--store_container_labels=false"],
+      mounts: [
+        { type: "bind", source: "/", target: "/rootfs", readOnly: true },
+        { type: "bind", source: "/var/run", target: "/var/run", readOnly: true },
+        { type: "bind", source: "/sys", target: "/sys", readOnly: true },
+        { type: "bind", source: "/var/lib/docker", target: "/var/lib/docker", readOnly: true },
+      ],
+      capabilities: { drops: ["ALL"], adds: ["SYS_PTRACE"] },
+    }, parent);
+
+    const data = new docker.Volume(`${name}-prometheus-data`, { name: `${name}-prometheus-data` }, parent);
+    new docker.Container(`${name}-prometheus`, {
+      ...common("prometheus", pull("prometheus", IMAGES.prometheus)),
+      command: ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus", `--storage.tsdb.retention.time=${cfg.retentionDays}d`],
+      uploads: [
+        { file: "/etc/prometheus/prometheus.yml", content: this.prometheusConfig },
+        { file: RULE_FILE, content: ruleFileYaml(cfg.depth, "host") },
+      ],
+      volumes: [{ volumeName: data.name, containerPath: "/prometheus" }],
+      user: "65534:65534",
+      memory: 512,
+    }, parent);
+
+    this.registerOutputs({ prometheusAddress: this.prometheusAddress, prometheusConfig: this.prometheusConfig });
+  }
+}

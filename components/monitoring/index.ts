@@ -1,0 +1,134 @@
+/**
+ * `Monitoring` (Kubernetes tiers): kube-prometheus-stack (Prometheus, Alertmanager, Grafana),
+ * Loki, an OpenTelemetry Collector forwarding traces to Tempo or Jaeger — each a pinned Helm
+ * release with typed values (./values.ts) — plus the platform's alert rules (PrometheusRule from
+ * the table in ./alerts.ts) and dashboards (ConfigMaps for the Grafana sidecar).
+ * `mode: "manifests"` (local tier) renders a plain-manifest Prometheus instead: no Helm.
+ * Providers: `{ kubernetes, random }`.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { parseArgs } from "../data/schema";
+import { prometheusRuleManifest } from "./alerts";
+import { monitoringArgs, type MonitoringArgs, type MonitoringConfig } from "./args";
+import { DASHBOARD_LABEL, overviewDashboard, serviceDashboard } from "./dashboards";
+import { LOCAL_NOTE, localManifests } from "./local";
+import { CHARTS, depthPlan, endpoints } from "./plan";
+import { jaegerValues, kubePrometheusStackValues, lokiValues, otelCollectorValues, RULE_LABEL, tempoValues } from "./values";
+
+export type { MonitoringArgs } from "./args";
+
+export const GRAFANA_ADMIN_SECRET = "grafana-admin";
+
+export class Monitoring extends pulumi.ComponentResource {
+  /** In-cluster Prometheus URL (for other components, e.g. an HPA metrics adapter). */
+  public readonly prometheusUrl: string;
+  /** OTLP gRPC endpoint services send traces to; undefined when tracing is off. */
+  public readonly otlpEndpoint?: string;
+  /** Loki push URL; undefined when logs are off. */
+  public readonly lokiPushUrl?: string;
+  /** Grafana admin password (secret), for the Secrets component's break-glass entry; undefined in manifests mode. */
+  public readonly grafanaAdminPassword?: pulumi.Output<string>;
+  /** Whether the ServiceMonitor / PrometheusRule CRDs exist (false in manifests mode: services must not create ServiceMonitors). */
+  public readonly serviceMonitorsSupported: boolean;
+  /** Human-readable note on what this tier skips. */
+  public readonly note: string;
+
+  constructor(name: string, args: MonitoringArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    const cfg: MonitoringConfig = parseArgs("Monitoring", name, monitoringArgs, args);
+    const plan = depthPlan(cfg.depth, cfg.metricsRetentionDays, cfg.logRetentionDays);
+    const scrapeNamespaces = [...new Set([...cfg.scrapeNamespaces, cfg.namespace])];
+    super("platform:monitoring:Monitoring", name, {}, opts);
+    const ep = endpoints(cfg.namespace);
+
+    if (cfg.mode === "manifests") {
+      this.prometheusUrl = `http://prometheus.${cfg.namespace}.svc.cluster.local:9090`;
+      this.serviceMonitorsSupported = false;
+      this.note = LOCAL_NOTE;
+      this.provisionManifests(name, cfg, scrapeNamespaces);
+    } else {
+      this.prometheusUrl = ep.prometheus;
+      this.serviceMonitorsSupported = true;
+      this.note = `kube-prometheus-stack ${CHARTS.kubePrometheusStack.version} (${cfg.depth}), logs: ${cfg.logs ? "loki" : "off"}, traces: ${cfg.traces}`;
+      if (cfg.logs) this.lokiPushUrl = ep.lokiPush;
+      if (cfg.traces !== "none") this.otlpEndpoint = ep.otlpGrpc;
+      this.grafanaAdminPassword = this.provisionHelm(name, cfg, plan, scrapeNamespaces);
+    }
+    this.registerOutputs({
+      prometheusUrl: this.prometheusUrl,
+      otlpEndpoint: this.otlpEndpoint,
+      lokiPushUrl: this.lokiPushUrl,
+      grafanaAdminPassword: this.grafanaAdminPassword,
+      serviceMonitorsSupported: this.serviceMonitorsSupported,
+      note: this.note,
+    });
+  }
+
+  private provisionHelm(name: string, cfg: MonitoringConfig, plan: ReturnType<typeof depthPlan>, scrapeNamespaces: string[]): pulumi.Output<string> {
+    const parent = { parent: this };
+    const ns = cfg.namespace;
+    const password = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, parent);
+    const adminSecret = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
+      metadata: { name: GRAFANA_ADMIN_SECRET, namespace: ns, labels: { "app.kubernetes.io/part-of": "platform-monitoring" } },
+      type: "Opaque",
+      stringData: { "admin-user": "admin", "admin-password": password.result },
+    }, parent);
+
+    const release = (id: string, chart: { repo: string; chart: string; version: string }, values: Record<string, unknown>, deps: pulumi.Resource[] = []) =>
+      new k8s.helm.v3.Release(`${name}-${id}`, {
+        name: id,
+        namespace: ns,
+        chart: chart.chart,
+        version: chart.version,
+        repositoryOpts: { repo: chart.repo },
+        values,
+        createNamespace: false,
+        atomic: true,
+        cleanupOnFail: true,
+        timeout: 900,
+      }, { ...parent, dependsOn: deps });
+
+    const kps = release("kps", CHARTS.kubePrometheusStack, kubePrometheusStackValues({
+      plan,
+      namespace: ns,
+      scrapeNamespaces,
+      grafana: cfg.grafana,
+      grafanaAdminSecret: GRAFANA_ADMIN_SECRET,
+      logs: cfg.logs,
+      traces: cfg.traces,
+      ...(cfg.alertEmail ? { alertEmail: cfg.alertEmail } : {}),
+    }), [adminSecret]);
+    if (cfg.logs) release("loki", CHARTS.loki, lokiValues(plan));
+    if (cfg.traces !== "none") {
+      const backend = cfg.traces === "tempo" ? release("tempo", CHARTS.tempo, tempoValues(plan)) : release("jaeger", CHARTS.jaeger, jaegerValues(plan));
+      release("otel-collector", CHARTS.otelCollector, otelCollectorValues(ns, cfg.traces), [backend]);
+    }
+
+    const rule = prometheusRuleManifest("platform-alerts", ns, cfg.depth, { ...RULE_LABEL });
+    new k8s.apiextensions.CustomResource(`${name}-alerts`, { apiVersion: rule.apiVersion, kind: rule.kind, metadata: rule.metadata, spec: rule.spec }, { ...parent, dependsOn: [kps] });
+
+    const dashboards = [
+      { id: "overview", json: overviewDashboard(cfg.stack, scrapeNamespaces) },
+      ...cfg.services.map((s) => ({ id: `svc-${s.name}`, json: serviceDashboard(s) })),
+    ];
+    for (const d of dashboards) {
+      new k8s.core.v1.ConfigMap(`${name}-dashboard-${d.id}`, {
+        metadata: { name: `dashboard-${d.id}`, namespace: ns, labels: { ...DASHBOARD_LABEL, "app.kubernetes.io/part-of": "platform-monitoring" } },
+        data: { [`${d.id}.json`]: JSON.stringify(d.json) },
+      }, parent);
+    }
+    return password.result;
+  }
+
+  private provisionManifests(name: string, cfg: MonitoringConfig, scrapeNamespaces: string[]): void {
+    const parent = { parent: this };
+    const m = localManifests({ stack: cfg.stack, namespace: cfg.namespace, scrapeNamespaces, depth: cfg.depth, retentionDays: cfg.metricsRetentionDays });
+    const sa = new k8s.core.v1.ServiceAccount(`${name}-prometheus`, m.serviceAccount, parent);
+    const role = new k8s.rbac.v1.ClusterRole(`${name}-prometheus`, m.clusterRole, parent);
+    new k8s.rbac.v1.ClusterRoleBinding(`${name}-prometheus`, m.clusterRoleBinding, { ...parent, dependsOn: [sa, role] });
+    const cm = new k8s.core.v1.ConfigMap(`${name}-prometheus-config`, m.configMap, parent);
+    new k8s.apps.v1.Deployment(`${name}-prometheus`, m.deployment, { ...parent, dependsOn: [cm, sa] });
+    new k8s.core.v1.Service(`${name}-prometheus`, m.service, parent);
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The monitoring plan: what the tier's monitoring depth means in replicas, storage and
+ * retention, and the pinned charts. Pure; no Pulumi import.
+ *
+ *   basic    (dev/local)  1 Prometheus, 1 Alertmanager, critical alerts only, small volumes
+ *   enhanced (staging)    + warning alerts, the chart's default rules, bigger volumes, 2 Alertmanagers
+ *   full     (prod)       2 Prometheus replicas, 3 Alertmanagers, largest volumes
+ * Retention comes from the tier row (metricsRetentionDays, logRetentionDays).
+ */
+import type { MonitoringDepth } from "../../stacks/spec/tiers";
+
+/** Chart pins: repository, chart and exact version. Bump deliberately, after reading the chart's changelog. */
+export const CHARTS = {
+  kubePrometheusStack: { repo: "https://prometheus-community.github.io/helm-charts", chart: "kube-prometheus-stack", version: "65.1.1" },
+  loki: { repo: "https://grafana.github.io/helm-charts", chart: "loki", version: "6.16.0" },
+  otelCollector: { repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", chart: "opentelemetry-collector", version: "0.108.0" },
+  tempo: { repo: "https://grafana.github.io/helm-charts", chart: "tempo", version: "1.10.3" },
+  jaeger: { repo: "https://jaegertracing.github.io/helm-charts", chart: "jaeger", version: "3.3.1" },
+} as const;
+
+/** Images pinned for the plain-manifest (local) and droplet equivalents. */
+export const IMAGES = {
+  prometheus: "quay.io/prometheus/prometheus:v2.54.1",
+  nodeExporter: "quay.io/prometheus/node-exporter:v1.8.2",
+  cadvisor: "gcr.io/cadvisor/cadvisor:v0.49.1",
+  otelCollector: "otel/opentelemetry-collector-contrib:0.111.0",
+} as const;
+
+export interface DepthPlan {
+  depth: MonitoringDepth;
+  prometheus: { replicas: number; storageGi: number; retention: string; retentionSize: string };
+  alertmanager: { replicas: number; storageGi: number };
+  grafana: { persistenceGi: number };
+  loki: { storageGi: number; retentionPeriod: string };
+  traces: { storageGi: number; retentionHours: number };
+  /** The chart's built-in rule set (kubernetes-mixin) on top of ours. */
+  chartDefaultRules: boolean;
+  resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
+}
+
+const DEPTHS: Record<MonitoringDepth, Omit<DepthPlan, "depth" | "prometheus" | "loki"> & { promReplicas: number; promGi: number; lokiGi: number }> = {
+  basic: { promReplicas: 1, promGi: 10, alertmanager: { replicas: 1, storageGi: 1 }, grafana: { persistenceGi: 1 }, lokiGi: 10, traces: { storageGi: 5, retentionHours: 72 }, chartDefaultRules: false, resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "1Gi" } } },
+  enhanced: { promReplicas: 1, promGi: 50, alertmanager: { replicas: 2, storageGi: 2 }, grafana: { persistenceGi: 5 }, lokiGi: 50, traces: { storageGi: 20, retentionHours: 168 }, chartDefaultRules: true, resources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { cpu: "1", memory: "2Gi" } } },
+  full: { promReplicas: 2, promGi: 100, alertmanager: { replicas: 3, storageGi: 5 }, grafana: { persistenceGi: 10 }, lokiGi: 100, traces: { storageGi: 50, retentionHours: 336 }, chartDefaultRules: true, resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } } },
+};
+
+export function depthPlan(depth: MonitoringDepth, metricsRetentionDays: number, logRetentionDays: number): DepthPlan {
+  if (!Number.isInteger(metricsRetentionDays) || metricsRetentionDays < 1) throw new Error(`metricsRetentionDays must be a whole number of days ≥ 1, got ${metricsRetentionDays}`);
+  if (!Number.isInteger(logRetentionDays) || logRetentionDays < 1) throw new Error(`logRetentionDays must be a whole number of days ≥ 1, got ${logRetentionDays}`);
+  const d = DEPTHS[depth];
+  return {
+    depth,
+    // retentionSize keeps Prometheus from filling its volume before the time limit: 80% of it.
+    prometheus: { replicas: d.promReplicas, storageGi: d.promGi, retention: `${metricsRetentionDays}d`, retentionSize: `${Math.floor(d.promGi * 0.8)}GB` },
+    alertmanager: d.alertmanager,
+    grafana: d.grafana,
+    loki: { storageGi: d.lokiGi, retentionPeriod: `${logRetentionDays * 24}h` },
+    traces: d.traces,
+    chartDefaultRules: d.chartDefaultRules,
+    resources: d.resources,
+  };
+}
+
+/** In-cluster service names the releases create (fullnameOverride keeps them stable). */
+export function endpoints(namespace: string) {
+  const svc = (n: string, port: number) => `http://${n}.${namespace}.svc.cluster.local:${port}`;
+  return {
+    prometheus: svc("kps-prometheus", 9090),
+    alertmanager: svc("kps-alertmanager", 9093),
+    grafana: svc("kps-grafana", 80),
+    lokiPush: `${svc("loki", 3100)}/loki/api/v1/push`,
+    loki: svc("loki", 3100),
+    tempo: svc("tempo", 3100),
+    tempoOtlpGrpc: `tempo.${namespace}.svc.cluster.local:4317`,
+    jaegerQuery: svc("jaeger-query", 16686),
+    jaegerOtlpGrpc: `jaeger-collector.${namespace}.svc.cluster.local:4317`,
+    otlpGrpc: `otel-collector.${namespace}.svc.cluster.local:4317`,
+    otlpHttp: svc("otel-collector", 4318),
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * External Secrets Operator on Kubernetes: the IRSA role (trust: only the ESO controller's service
+ * account through this cluster's OIDC provider; access: only this stack's secret ARNs and the stack
+ * key via Secrets Manager), the pinned Helm release, the ClusterSecretStore (usable only from the
+ * consumer namespaces) and one ExternalSecret per consumer.
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { SecretsConfig } from "./args";
+import { clusterSecretStoreManifest, esoAccessPolicy, ESO, externalSecretManifest, irsaTrustPolicy } from "./plan";
+
+export const ESO_CHART = { repo: "https://charts.external-secrets.io", chart: "external-secrets" } as const;
+
+export function provisionEso(
+  name: string,
+  parent: pulumi.ComponentResource,
+  cfg: SecretsConfig,
+  cluster: NonNullable<SecretsConfig["cluster"]>,
+  secretArns: Record<string, pulumi.Output<string>>,
+): { roleArn: pulumi.Output<string>; storeName: string } {
+  const opts = { parent };
+  const role = new aws.iam.Role(`${name}-eso`, {
+    name: `platform-${cfg.stack}-external-secrets`.slice(0, 64),
+    description: `External Secrets Operator (${cfg.stack}): read this stack's secrets only`,
+    assumeRolePolicy: pulumi.all([cluster.oidcProviderArn, cluster.oidcIssuer]).apply(([arn, issuer]) => JSON.stringify(irsaTrustPolicy(arn, issuer))),
+    maxSessionDuration: 3600,
+    tags: { "platform:stack": cfg.stack },
+  }, opts);
+  const ids = Object.keys(secretArns).sort();
+  const policy = new aws.iam.RolePolicy(`${name}-eso-read`, {
+    role: role.id,
+    policy: pulumi.all([pulumi.all(ids.map((id) => secretArns[id]!)), cfg.kmsKeyArn]).apply(([arns, key]) => JSON.stringify(esoAccessPolicy(arns, key, cfg.region))),
+  }, opts);
+
+  const release = new k8s.helm.v3.Release(`${name}-eso`, {
+    name: ESO.release,
+    namespace: ESO.namespace,
+    createNamespace: true,
+    chart: ESO_CHART.chart,
+    version: cluster.chartVersion,
+    repositoryOpts: { repo: ESO_CHART.repo },
+    atomic: true,
+    cleanupOnFail: true,
+    timeout: 600,
+    values: {
+      installCRDs: true,
+      serviceAccount: { create: true, name: ESO.serviceAccount, annotations: { "eks.amazonaws.com/role-arn": role.arn } },
+      securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
+      // Only the ClusterSecretStore this stack defines is served; namespaced SecretStores are not needed.
+      processClusterExternalSecret: false,
+      processPushSecret: false,
+    },
+  }, { ...opts, dependsOn: [policy] });
+
+  const namespaces = cluster.consumers.map((c) => c.namespace);
+  const storeManifest = clusterSecretStoreManifest(cfg.region, namespaces.length ? namespaces : [ESO.namespace]);
+  const store = new k8s.apiextensions.CustomResource(`${name}-store`, { apiVersion: storeManifest.apiVersion, kind: storeManifest.kind, metadata: storeManifest.metadata, spec: storeManifest.spec }, { ...opts, dependsOn: [release] });
+  for (const c of cluster.consumers) {
+    const m = externalSecretManifest(cfg.stack, c);
+    new k8s.apiextensions.CustomResource(`${name}-${c.namespace}-${c.secretName}`, { apiVersion: m.apiVersion, kind: m.kind, metadata: m.metadata, spec: m.spec }, { ...opts, dependsOn: [store] });
+  }
+  return { roleArn: role.arn, storeName: ESO.store };
+}
