@@ -18,6 +18,7 @@ import { provisionCloudfront } from "./cloudfront/provision";
 export { edgeSiteArgsSchema, parseEdgeSiteArgs } from "./args";
 export type { EdgeSiteArgs, EdgeSiteArgsInput } from "./args";
 export * as edgeHeaders from "./headers";
+export { APP_HASH_CONVENTIONS, planCloudflareRateLimit } from "./plan";
 
 export interface EdgeSiteOptions extends pulumi.ComponentResourceOptions {
   /** cloudfront: AWS provider in us-east-1 for the ACM certificate and the CLOUDFRONT-scope WAF. */

@@ -5,7 +5,7 @@
 import * as crypto from "crypto";
 import type { EdgeSiteArgs } from "./args";
 import { AssetObject, planAssetObjects } from "./assets";
-import { buildRuleTable, EdgeRuleTable } from "./headers";
+import { buildRuleTable, EdgeRuleTable, HashConvention } from "./headers";
 import {
   planResponseHeadersPolicy,
   renderViewerRequestFunction,
@@ -65,6 +65,23 @@ export function planZoneSettings(table: EdgeRuleTable): ZoneSettingPlan[] {
       },
     },
   ];
+}
+
+/** Hashed-asset conventions per front-end kind (the blueprint's `edge.app`). */
+export const APP_HASH_CONVENTIONS = {
+  "flutter-wasm": ["dotted-hex"],
+  nuxt: ["nuxt"],
+  next: ["next"],
+  "vite-spa": ["vite"],
+} as const satisfies Record<string, readonly HashConvention[]>;
+
+/**
+ * Cloudflare rate limiting windows are 10 s/60 s below Enterprise: express any window > 60 s
+ * as the equivalent 60 s rate (rounded up, at least 10 requests).
+ */
+export function planCloudflareRateLimit(rl: { requests: number; periodSeconds: number }): { period: number; requestsPerPeriod: number } {
+  if (rl.periodSeconds <= 60) return { period: rl.periodSeconds, requestsPerPeriod: rl.requests };
+  return { period: 60, requestsPerPeriod: Math.max(10, Math.ceil((rl.requests * 60) / rl.periodSeconds)) };
 }
 
 export function planEdgeSite(name: string, stack: string, args: EdgeSiteArgs): EdgePlan {

@@ -9,6 +9,7 @@ import {
   notFoundHeaders,
   resolveHeaderPolicy,
 } from "../../components/edge/headers";
+import { APP_HASH_CONVENTIONS, planCloudflareRateLimit } from "../../components/edge/plan";
 
 const table = buildRuleTable({ hashed: { conventions: ["dotted-hex", "vite", "nuxt", "next"] } });
 
@@ -135,5 +136,28 @@ describe("edge rule table: validation and portability", () => {
         expect(d.headers["cross-origin-opener-policy"]).toBe("same-origin");
       }),
     );
+  });
+});
+
+
+describe("edge plan helpers", () => {
+  it("app kinds map to conventions that classify their real bundle names as hashed", () => {
+    const samples: Record<keyof typeof APP_HASH_CONVENTIONS, string> = {
+      "flutter-wasm": "/main.dart.3f2a9c1b.js",
+      nuxt: "/_nuxt/entry.DlAUqK2U.js",
+      next: "/_next/static/chunks/pages/_app-0f1e2d3c4b5a6978.js",
+      "vite-spa": "/assets/index-BXk3Fz9a.js",
+    };
+    for (const [app, p] of Object.entries(samples)) {
+      const t = buildRuleTable({ hashed: { conventions: [...APP_HASH_CONVENTIONS[app as keyof typeof samples]] } });
+      expect(decide(t, p).class, app).toBe("hashed");
+      expect(decide(t, "/index.html").class).toBe("html");
+    }
+  });
+
+  it("Cloudflare rate windows above 60 s become the equivalent 60 s rate", () => {
+    expect(planCloudflareRateLimit({ requests: 600, periodSeconds: 60 })).toEqual({ period: 60, requestsPerPeriod: 600 });
+    expect(planCloudflareRateLimit({ requests: 2000, periodSeconds: 300 })).toEqual({ period: 60, requestsPerPeriod: 400 });
+    expect(planCloudflareRateLimit({ requests: 10, periodSeconds: 600 })).toEqual({ period: 60, requestsPerPeriod: 10 });
   });
 });

@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as aws from "@pulumi/aws";
 import type { EdgeSiteArgs } from "../args";
-import type { EdgePlan } from "../plan";
+import { EdgePlan, planCloudflareRateLimit } from "../plan";
 import { WORKER_BUCKET_BINDING, WORKER_COMPATIBILITY_DATE } from "../worker/render";
 
 /** Cloudflare Managed Ruleset id (the same for every account). */
@@ -100,6 +100,7 @@ export function provisionCloudflare(
   }
   if (args.waf?.rateLimit) {
     const rl = args.waf.rateLimit;
+    const window = planCloudflareRateLimit(rl);
     new cloudflare.Ruleset(
       `${name}-ratelimit`,
       {
@@ -114,9 +115,9 @@ export function provisionCloudflare(
             description: `${rl.requests} requests per ${rl.periodSeconds}s per client IP`,
             ratelimit: {
               characteristics: ["cf.colo.id", "ip.src"],
-              period: rl.periodSeconds,
-              requestsPerPeriod: rl.requests,
-              mitigationTimeout: rl.periodSeconds,
+              period: window.period,
+              requestsPerPeriod: window.requestsPerPeriod,
+              mitigationTimeout: window.period,
             },
             enabled: true,
           },
