@@ -1,0 +1,208 @@
+/**
+ * Cluster add-ons as pinned Helm releases with reviewed values (pure: data in, data out).
+ *
+ * Every chart is pinned to an exact version from its official repository; values are typed
+ * objects reviewed here, not pasted YAML. Versions (all support Kubernetes 1.28–1.31):
+ *   ingress-nginx 4.11.3 (controller v1.11.3) · traefik 33.2.1 (Traefik v3.2) · cert-manager v1.16.2
+ *   metrics-server 3.12.2 (v0.7.2) · cluster-autoscaler 9.43.2 (v1.31) · EKS add-on aws-ebs-csi-driver v1.37.0-eksbuild.1
+ *
+ * Cluster Autoscaler, not Karpenter: we already want one managed node group per workload class;
+ * the autoscaler scales exactly those (auto-discovered by the tags EKS puts on their ASGs) with one
+ * chart and one IRSA role scoped to tagged groups. Karpenter would replace the node groups with
+ * NodePools and needs an SQS interruption queue, EventBridge rules, an instance profile and its
+ * CRDs — more moving parts than these stacks need at 3–12 nodes.
+ *
+ * The `local` tier installs none of these: it renders manifests for the engine to apply offline and
+ * nothing may be fetched at run time (a Helm release needs the chart repository and a live cluster).
+ * A kind/k3d cluster brings its own ingress (k3d: Traefik; kind: install ingress-nginx once); without
+ * cert-manager, local Ingresses fall back to the controller's default (self-signed) certificate.
+ */
+
+export interface HelmReleasePlan {
+  key: string;
+  name: string;
+  chart: string;
+  version: string;
+  repo: string;
+  namespace: string;
+  values: Record<string, unknown>;
+}
+
+export interface IngressControllerInfo {
+  controller: "nginx" | "traefik";
+  className: string;
+  /** Labels of the controller pods (NetworkPolicy selector). */
+  podSelector: Record<string, string>;
+  /** Container ports receiving internet traffic (http, https). */
+  webPorts: number[];
+  /** Container port the API server calls for admission (nginx webhook); none for Traefik. */
+  webhookPort?: number;
+  metricsPort: number;
+}
+
+export const CHARTS = {
+  ingressNginx: { chart: "ingress-nginx", version: "4.11.3", repo: "https://kubernetes.github.io/ingress-nginx" },
+  traefik: { chart: "traefik", version: "33.2.1", repo: "https://traefik.github.io/charts" },
+  certManager: { chart: "cert-manager", version: "v1.16.2", repo: "https://charts.jetstack.io" },
+  metricsServer: { chart: "metrics-server", version: "3.12.2", repo: "https://kubernetes-sigs.github.io/metrics-server/" },
+  clusterAutoscaler: { chart: "cluster-autoscaler", version: "9.43.2", repo: "https://kubernetes.github.io/autoscaler" },
+} as const;
+export const EBS_CSI_ADDON_VERSION = "v1.37.0-eksbuild.1";
+
+export function ingressControllerInfo(controller: "nginx" | "traefik"): IngressControllerInfo {
+  return controller === "nginx"
+    ? { controller, className: "nginx", podSelector: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" }, webPorts: [80, 443], webhookPort: 8443, metricsPort: 10254 }
+    : { controller, className: "traefik", podSelector: { "app.kubernetes.io/name": "traefik" }, webPorts: [8000, 8443], metricsPort: 9100 };
+}
+
+export interface AddonsInput {
+  controller: "nginx" | "traefik";
+  namespaces: { ingress: string; monitoring: string };
+  /** Controller replicas (≥2 where the tier runs PDBs). */
+  replicas: number;
+  /** Create ServiceMonitors for the add-ons (Prometheus operator present). */
+  serviceMonitors: boolean;
+  /** EKS: public NLB with client IP preserved (rate limits per client IP need it). */
+  eks?: { clusterName: string; region: string; autoscalerRoleArn: unknown };
+}
+
+const restrictedish = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
+
+export function planAddons(i: AddonsInput): HelmReleasePlan[] {
+  const out: HelmReleasePlan[] = [];
+  const lbAnnotations = i.eks
+    ? { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb", "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing" }
+    : {};
+  const pdb = i.replicas > 1;
+  if (i.controller === "nginx") {
+    out.push({
+      key: "ingress-nginx",
+      name: "ingress-nginx",
+      ...CHARTS.ingressNginx,
+      namespace: i.namespaces.ingress,
+      values: {
+        controller: {
+          replicaCount: i.replicas,
+          ingressClass: "nginx",
+          ingressClassResource: { name: "nginx", enabled: true, default: false, controllerValue: "k8s.io/ingress-nginx" },
+          // Snippet annotations let any Ingress author inject nginx config (CVE-2021-25742 class): off.
+          allowSnippetAnnotations: false,
+          config: {
+            "ssl-redirect": "true",
+            hsts: "true",
+            "hsts-max-age": "31536000",
+            "hsts-include-subdomains": "true",
+            "hsts-preload": "false",
+            "ssl-protocols": "TLSv1.2 TLSv1.3",
+            "limit-req-status-code": "429",
+            "limit-conn-status-code": "429",
+            "server-tokens": "false",
+            "use-forwarded-headers": "false",
+            "annotations-risk-level": "Critical",
+          },
+          service: { type: "LoadBalancer", externalTrafficPolicy: "Local", annotations: lbAnnotations },
+          metrics: { enabled: true, port: 10254, serviceMonitor: { enabled: i.serviceMonitors } },
+          admissionWebhooks: { enabled: true, port: 8443 },
+          podDisruptionBudget: pdb ? { enabled: true, minAvailable: 1 } : undefined,
+          topologySpreadConstraints: pdb
+            ? [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" } } }]
+            : [],
+          resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+        },
+      },
+    });
+  } else {
+    out.push({
+      key: "traefik",
+      name: "traefik",
+      ...CHARTS.traefik,
+      namespace: i.namespaces.ingress,
+      values: {
+        deployment: { replicas: i.replicas },
+        ingressClass: { enabled: true, isDefaultClass: false, name: "traefik" },
+        providers: { kubernetesCRD: { enabled: true, allowCrossNamespace: false }, kubernetesIngress: { enabled: true } },
+        ports: {
+          web: { port: 8000, exposedPort: 80, redirectTo: { port: "websecure" } },
+          websecure: { port: 8443, exposedPort: 443, tls: { enabled: true } },
+          metrics: { port: 9100, expose: { default: false } },
+        },
+        tlsOptions: { default: { minVersion: "VersionTLS12", sniStrict: true } },
+        service: { type: "LoadBalancer", spec: { externalTrafficPolicy: "Local" }, annotations: lbAnnotations },
+        metrics: { prometheus: { serviceMonitor: { enabled: i.serviceMonitors } } },
+        podDisruptionBudget: pdb ? { enabled: true, minAvailable: 1 } : { enabled: false },
+        securityContext: restrictedish,
+        podSecurityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+        logs: { general: { format: "json" }, access: { enabled: true, format: "json" } },
+        resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+      },
+    });
+  }
+  out.push({
+    key: "cert-manager",
+    name: "cert-manager",
+    ...CHARTS.certManager,
+    namespace: "cert-manager",
+    values: {
+      crds: { enabled: true, keep: true },
+      replicaCount: Math.min(i.replicas, 2),
+      podDisruptionBudget: { enabled: pdb, minAvailable: 1 },
+      global: { leaderElection: { namespace: "cert-manager" } },
+      prometheus: { enabled: true, servicemonitor: { enabled: i.serviceMonitors } },
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+      containerSecurityContext: restrictedish,
+    },
+  });
+  out.push({
+    key: "metrics-server",
+    name: "metrics-server",
+    ...CHARTS.metricsServer,
+    namespace: "kube-system",
+    values: {
+      replicas: pdb ? 2 : 1,
+      podDisruptionBudget: { enabled: pdb, minAvailable: 1 },
+      args: ["--kubelet-preferred-address-types=InternalIP"],
+      serviceMonitor: { enabled: i.serviceMonitors },
+    },
+  });
+  if (i.eks) {
+    out.push({
+      key: "cluster-autoscaler",
+      name: "cluster-autoscaler",
+      ...CHARTS.clusterAutoscaler,
+      namespace: "kube-system",
+      values: {
+        cloudProvider: "aws",
+        awsRegion: i.eks.region,
+        autoDiscovery: { clusterName: i.eks.clusterName },
+        rbac: { serviceAccount: { create: true, name: "cluster-autoscaler", annotations: { "eks.amazonaws.com/role-arn": i.eks.autoscalerRoleArn } } },
+        extraArgs: { "balance-similar-node-groups": true, expander: "least-waste", "skip-nodes-with-local-storage": false, "scale-down-unneeded-time": "10m" },
+        serviceMonitor: { enabled: i.serviceMonitors, namespace: i.namespaces.monitoring },
+        containerSecurityContext: restrictedish,
+      },
+    });
+  }
+  return out;
+}
+
+export type IssuerKind = "self-signed" | "letsencrypt-staging" | "letsencrypt" | "corporate-ca";
+
+/** The ClusterIssuer for ingress certificates. */
+export function planClusterIssuer(kind: IssuerKind, opts: { email?: string; caSecretName?: string; ingressClass: string }): { name: string; manifest: Record<string, any> } {
+  const meta = (name: string) => ({ name, labels: { "app.kubernetes.io/managed-by": "pulumi" } });
+  if (kind === "self-signed") return { name: "self-signed", manifest: { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: meta("self-signed"), spec: { selfSigned: {} } } };
+  if (kind === "corporate-ca") {
+    if (!opts.caSecretName) throw new Error("certificates.corporateCaSecret: name the Secret (in the cert-manager namespace) holding the corporate CA's tls.crt/tls.key");
+    return { name: "corporate-ca", manifest: { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: meta("corporate-ca"), spec: { ca: { secretName: opts.caSecretName } } } };
+  }
+  if (!opts.email) throw new Error("certificates.email: Let's Encrypt needs an ACME account e-mail");
+  const server = kind === "letsencrypt" ? "https://acme-v02.api.letsencrypt.org/directory" : "https://acme-staging-v02.api.letsencrypt.org/directory";
+  return {
+    name: kind,
+    manifest: {
+      apiVersion: "cert-manager.io/v1",
+      kind: "ClusterIssuer",
+      metadata: meta(kind),
+      spec: { acme: { server, email: opts.email, privateKeySecretRef: { name: `${kind}-account-key` }, solvers: [{ http01: { ingress: { ingressClassName: opts.ingressClass } } }] } },
+    },
+  };
+}

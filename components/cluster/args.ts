@@ -1,0 +1,94 @@
+/**
+ * Args of `KubernetesCluster`: `eks` builds the cluster in the given VPC; `existing` uses a
+ * kubeconfig/context (kind, k3d, Docker Desktop) or renders manifests to a directory.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, { message: "a DNS-1123 label such as `prod-platform`" });
+const inputString = z.custom<pulumi.Input<string>>((v) => (typeof v === "string" ? v.length > 0 : pulumi.Output.isInstance(v) || v instanceof Promise), {
+  message: "a non-empty string or a pulumi Output<string>",
+});
+const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(3[0-2]|[12]?\d)$/, { message: "an IPv4 CIDR such as 203.0.113.7/32" });
+
+export const nodeGroupSchema = z.strictObject({
+  /** Workload class: nodes get the label `platform.io/workload-class=<name>`. */
+  name: dnsLabel,
+  instanceTypes: z.array(z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, { message: "an EC2 instance type such as m6i.large" })).min(1),
+  min: z.int().min(0).max(100),
+  desired: z.int().min(0).max(100),
+  max: z.int().min(1).max(200),
+  diskGb: z.int().min(20).max(1000).default(50),
+});
+
+export const eksSchema = z.strictObject({
+  /** EKS cluster name; default `<component name>`. */
+  clusterName: dnsLabel.optional(),
+  version: z.string().regex(/^1\.(2[89]|3\d)$/, { message: "an EKS version such as `1.31`" }),
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/),
+  vpcId: inputString,
+  vpcCidr: cidr,
+  /** Private subnets (nodes, control-plane ENIs). Never public subnets. */
+  privateSubnetIds: z.array(inputString).min(2, { message: "give the private subnets of at least two AZs" }),
+  /** The app-tier security group: attached to every node, so data stores can admit it. */
+  appSecurityGroupId: inputString,
+  /** CIDRs allowed to the public API endpoint. Empty = private endpoint only (reach it through the VPC). */
+  publicAccessCidrs: z.array(cidr).default([]).refine((cs) => !cs.includes("0.0.0.0/0"), { message: "the API must never be public to 0.0.0.0/0: list specific CIDRs or none (private)" }),
+  /** Customer-managed KMS key for secrets envelope encryption; absent = the component creates one (rotation on). */
+  kmsKeyArn: inputString.optional(),
+  nodeGroups: z.array(nodeGroupSchema).min(1),
+  /** Control-plane log retention, days. */
+  logRetentionDays: z.int().min(1).max(3653).default(30),
+  /** Pulumi `protect` on the cluster and its key (prod). */
+  protect: z.boolean().default(false),
+});
+
+export const existingSchema = z
+  .strictObject({
+    /** Kubeconfig file path or contents. */
+    kubeconfig: z.string().min(1).optional(),
+    context: z.string().min(1).optional(),
+    /** Render manifests here instead of applying them (nothing contacts a cluster). */
+    renderDir: z.string().min(1).optional(),
+  })
+  .refine((e) => e.kubeconfig !== undefined || e.renderDir !== undefined, { message: "give `kubeconfig` (apply to a cluster) or `renderDir` (render manifests only)" });
+
+export const clusterArgs = z
+  .strictObject({
+    mode: z.enum(["eks", "existing"]),
+    eks: eksSchema.optional(),
+    existing: existingSchema.optional(),
+    /** `<prefix>-apps` etc.; absent = plain role names (ingress, apps, data, monitoring). */
+    namespacePrefix: dnsLabel.optional(),
+    ingressController: z.enum(["nginx", "traefik"]),
+    /** Install the Helm add-ons. Default: true unless manifests are rendered (nothing may be fetched then). */
+    addons: z.boolean().optional(),
+    certificates: z.strictObject({
+      issuer: z.enum(["self-signed", "letsencrypt-staging", "letsencrypt", "corporate-ca"]),
+      email: z.email().optional(),
+      caSecretName: dnsLabel.optional(),
+    }),
+    /** Add-on ServiceMonitors (the Prometheus operator is installed by the monitoring stack). */
+    serviceMonitors: z.boolean().default(false),
+    /** Ingress controller replicas. */
+    controllerReplicas: z.int().min(1).max(10).default(1),
+  })
+  .superRefine((a, ctx) => {
+    if (a.mode === "eks" && !a.eks) ctx.addIssue({ code: "custom", path: ["eks"], message: "mode eks needs the `eks` settings (VPC, subnets, node groups)" });
+    if (a.mode === "existing" && !a.existing) ctx.addIssue({ code: "custom", path: ["existing"], message: "mode existing needs `existing.kubeconfig` or `existing.renderDir`" });
+    if (a.mode === "existing" && a.existing?.renderDir && a.addons === true) {
+      ctx.addIssue({ code: "custom", path: ["addons"], message: "rendered manifests cannot carry Helm releases (a release needs the chart repository and a live cluster): remove addons or give a kubeconfig" });
+    }
+    if (a.certificates.issuer.startsWith("letsencrypt") && !a.certificates.email) ctx.addIssue({ code: "custom", path: ["certificates", "email"], message: "Let's Encrypt needs an ACME account e-mail" });
+    if (a.certificates.issuer === "corporate-ca" && !a.certificates.caSecretName) ctx.addIssue({ code: "custom", path: ["certificates", "caSecretName"], message: "name the Secret holding the corporate CA" });
+  });
+
+export type ClusterArgs = z.input<typeof clusterArgs>;
+export type ParsedClusterArgs = z.output<typeof clusterArgs>;
+
+export function parseClusterArgs(name: string, args: unknown): ParsedClusterArgs {
+  const res = clusterArgs.safeParse(args);
+  if (res.success) return res.data;
+  const lines = res.error.issues.map((i) => `  - ${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`);
+  throw new Error(`KubernetesCluster "${name}": invalid args\n${lines.join("\n")}`);
+}

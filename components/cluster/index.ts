@@ -1,0 +1,148 @@
+/**
+ * `KubernetesCluster`: the cluster (EKS, or an existing one / rendered manifests), its
+ * `k8s.Provider`, the role namespaces (Pod Security labels) and the add-ons (pinned Helm
+ * releases + ClusterIssuer). NetworkPolicies come from `ClusterNetworkPolicies`
+ * (./policies.ts), created once services and data stores are known.
+ *
+ * Usage (EKS):
+ *   const c = new KubernetesCluster("prod", { mode: "eks", ingressController: "nginx",
+ *     certificates: { issuer: "letsencrypt", email: "ops@example.com" },
+ *     eks: { version: "1.31", region: "us-east-1", vpcId, vpcCidr: "10.0.0.0/16", privateSubnetIds,
+ *            appSecurityGroupId, nodeGroups: [{ name: "general", instanceTypes: ["m6i.large"], min: 3, desired: 3, max: 12 }] } },
+ *     { providers: { aws } });
+ *   new Service("api", {...}, { providers: { kubernetes: c.provider } });
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { IngressControllerInfo, ingressControllerInfo, planAddons, planClusterIssuer } from "./addons";
+import { ClusterArgs, parseClusterArgs } from "./args";
+import { provisionEks } from "./eks";
+import { planNamespaces, roleNamespaceNames } from "./namespaces";
+import type { RoleNamespaces } from "./netpol";
+import { registerManifest } from "./register";
+
+/** RFC 1918 ranges: where a local cluster's API server answers (node addresses). */
+export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+export class KubernetesCluster extends pulumi.ComponentResource {
+  public readonly provider: k8s.Provider;
+  public readonly namespaces: RoleNamespaces;
+  /** Kubeconfig, always a secret (EKS: exec plugin `aws eks get-token`, no static token). */
+  public readonly kubeconfig?: pulumi.Output<string>;
+  public readonly clusterName?: pulumi.Output<string>;
+  public readonly oidcProviderArn?: pulumi.Output<string>;
+  public readonly oidcIssuer?: pulumi.Output<string>;
+  public readonly rendered: boolean;
+  public readonly ingress: IngressControllerInfo;
+  /** ClusterIssuer for Ingress certificates; undefined when cert-manager is not installed. */
+  public readonly clusterIssuer?: string;
+  /** Where the API server answers, for NetworkPolicy egress. */
+  public readonly apiServerCidrs: string[];
+  /** Resources that workloads should wait for (namespaces, add-ons). */
+  public readonly ready: pulumi.Resource[];
+
+  constructor(name: string, args: ClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("platform:cluster:KubernetesCluster", name, {}, opts);
+    const a = parseClusterArgs(name, args);
+    this.namespaces = roleNamespaceNames(a.namespacePrefix);
+    this.ingress = ingressControllerInfo(a.ingressController);
+    const nsPlan = planNamespaces(this.namespaces);
+
+    let waitFor: pulumi.Resource[] = [];
+    let autoscalerRoleArn: pulumi.Output<string> | undefined;
+    if (a.mode === "eks") {
+      const eks = provisionEks(name, a.eks!, this);
+      this.kubeconfig = eks.kubeconfig;
+      this.clusterName = eks.clusterName;
+      this.oidcProviderArn = eks.oidcProviderArn;
+      this.oidcIssuer = eks.oidcIssuer;
+      autoscalerRoleArn = eks.autoscalerRoleArn;
+      waitFor = eks.ready;
+      this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: eks.kubeconfig, enableServerSideApply: true }, { parent: this });
+      this.rendered = false;
+      this.apiServerCidrs = [a.eks!.vpcCidr];
+    } else {
+      const ex = a.existing!;
+      this.rendered = ex.renderDir !== undefined && ex.kubeconfig === undefined;
+      this.provider = this.rendered
+        ? new k8s.Provider(`${name}-k8s`, { renderYamlToDirectory: ex.renderDir! }, { parent: this })
+        : new k8s.Provider(`${name}-k8s`, { kubeconfig: ex.kubeconfig!, ...(ex.context ? { context: ex.context } : {}), enableServerSideApply: true }, { parent: this });
+      if (ex.kubeconfig) this.kubeconfig = pulumi.secret(ex.kubeconfig);
+      this.apiServerCidrs = PRIVATE_RANGES;
+    }
+    const k = { parent: this, provider: this.provider };
+
+    const nsRes = nsPlan.map((n) =>
+      registerManifest(`${name}-ns-${n.role}`, { apiVersion: "v1", kind: "Namespace", metadata: { name: n.name, labels: n.labels } }, { ...k, dependsOn: waitFor }),
+    );
+    const ready: pulumi.Resource[] = [...nsRes];
+
+    if (a.mode === "eks") {
+      // Encrypted gp3 as the default StorageClass (the EBS CSI add-on provides the driver).
+      ready.push(
+        new k8s.storage.v1.StorageClass(
+          `${name}-gp3`,
+          {
+            metadata: { name: "gp3", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+            provisioner: "ebs.csi.aws.com",
+            parameters: { type: "gp3", encrypted: "true", "csi.storage.k8s.io/fstype": "ext4" },
+            volumeBindingMode: "WaitForFirstConsumer",
+            reclaimPolicy: a.eks!.protect ? "Retain" : "Delete",
+            allowVolumeExpansion: true,
+          },
+          { ...k, dependsOn: waitFor },
+        ),
+      );
+    }
+
+    const addons = a.addons ?? !this.rendered;
+    if (addons) {
+      const releases = planAddons({
+        controller: a.ingressController,
+        namespaces: this.namespaces,
+        replicas: a.controllerReplicas,
+        serviceMonitors: a.serviceMonitors,
+        ...(a.mode === "eks" ? { eks: { clusterName: a.eks!.clusterName ?? name, region: a.eks!.region, autoscalerRoleArn } } : {}),
+      });
+      const byKey = new Map<string, k8s.helm.v3.Release>();
+      for (const r of releases) {
+        byKey.set(
+          r.key,
+          new k8s.helm.v3.Release(
+            `${name}-${r.key}`,
+            {
+              name: r.name,
+              chart: r.chart,
+              version: r.version,
+              repositoryOpts: { repo: r.repo },
+              namespace: r.namespace,
+              createNamespace: r.namespace === "cert-manager",
+              values: r.values,
+              atomic: true,
+              cleanupOnFail: true,
+              timeout: 600,
+            },
+            { ...k, dependsOn: [...nsRes, ...waitFor] },
+          ),
+        );
+      }
+      const issuer = planClusterIssuer(a.certificates.issuer, { ...(a.certificates.email ? { email: a.certificates.email } : {}), ...(a.certificates.caSecretName ? { caSecretName: a.certificates.caSecretName } : {}), ingressClass: this.ingress.className });
+      registerManifest(`${name}-cluster-issuer`, issuer.manifest as any, { ...k, dependsOn: [byKey.get("cert-manager")!] });
+      this.clusterIssuer = issuer.name;
+      ready.push(...byKey.values());
+    }
+    this.ready = ready;
+
+    this.registerOutputs({
+      namespaces: this.namespaces,
+      rendered: this.rendered,
+      kubeconfig: this.kubeconfig,
+      clusterName: this.clusterName,
+      oidcProviderArn: this.oidcProviderArn,
+      clusterIssuer: this.clusterIssuer,
+    });
+  }
+}
+
+export { ClusterNetworkPolicies } from "./policies";
+export type { ClusterArgs } from "./args";

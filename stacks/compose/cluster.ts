@@ -1,0 +1,123 @@
+/**
+ * Cluster composer: maps the PlatformSpec to a `KubernetesCluster` (EKS on AWS tiers, an existing
+ * cluster or rendered manifests for `local`). Returns undefined unless the stack is hosted on
+ * Kubernetes.
+ *
+ *   const cluster = composeCluster(ctx);   // KubernetesPlatform | undefined
+ *   ctx.cluster = cluster;                 // it is a ClusterOutputs
+ *   ...data stores...
+ *   composeServices(ctx, cluster!, { dataStores });
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { IngressControllerInfo } from "../../components/cluster/addons";
+import { KubernetesCluster } from "../../components/cluster";
+import type { ClusterOutputs, Context } from "../context";
+import type { PlatformSpec } from "../spec/platform";
+
+/** What the services composer needs beyond ClusterOutputs. */
+export interface KubernetesPlatform extends ClusterOutputs {
+  component: KubernetesCluster;
+  ingress: IngressControllerInfo;
+  /** ClusterIssuer name for Ingress certificates; undefined in the local tier (no cert-manager). */
+  clusterIssuer?: string;
+  apiServerCidrs: string[];
+  /** Workloads wait for these (namespaces, add-ons). */
+  ready: pulumi.Resource[];
+  kubeconfig?: pulumi.Output<string>;
+  clusterName?: pulumi.Output<string>;
+}
+
+/** EKS cluster name: `<blueprint>-<stack>`, at most 40 characters. */
+export function clusterNameFor(spec: PlatformSpec): string {
+  return `${spec.blueprint.name}-${spec.stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 40).replace(/-+$/, "");
+}
+
+const INSTANCE: Record<string, string> = { minimal: "t3.medium", medium: "m6i.large", full: "m6i.xlarge" };
+
+/** Stores that run inside the cluster in this tier (then a `data` node group is created). */
+export function hasInClusterData(spec: PlatformSpec): boolean {
+  const ds = spec.blueprint.dataStores;
+  if (spec.profile.dataPlacement === "statefulset") return true;
+  return (
+    ds.scylla.length > 0 ||
+    ds.ipfs.length > 0 ||
+    ds.objectStores.some((o) => o.engine === "seaweedfs") ||
+    ds.postgres.some((p) => p.placement === "in-cluster") ||
+    ds.redis.some((r) => r.placement === "in-cluster")
+  );
+}
+
+export function composeCluster(ctx: Context): KubernetesPlatform | undefined {
+  const { spec } = ctx;
+  if (spec.hosting.mode !== "kubernetes") return undefined;
+  const h = spec.hosting;
+  const p = spec.profile;
+  const issuer = spec.certificates?.corporateCaSecret ? "corporate-ca" : p.certificates;
+  const certificates = {
+    issuer,
+    ...(spec.certificates?.email ? { email: spec.certificates.email } : {}),
+    ...(spec.certificates?.corporateCaSecret ? { caSecretName: spec.certificates.corporateCaSecret } : {}),
+  } as const;
+  const common = {
+    ingressController: h.ingressController,
+    certificates,
+    serviceMonitors: spec.blueprint.monitoring.metrics && spec.tier !== "local",
+    controllerReplicas: Math.min(3, Math.max(1, p.replicas.min)),
+    // The local tier fetches nothing at run time: no Helm releases there.
+    ...(spec.tier === "local" ? { addons: false } : {}),
+  };
+  let c: KubernetesCluster;
+  if (h.cluster === "eks") {
+    const aws = ctx.providers.aws;
+    const net = ctx.network;
+    if (!aws || !net) throw new Error(`stack ${spec.stack}: an EKS cluster needs the AWS provider and the network (call composeNetwork first)`);
+    const n = p.nodes;
+    const nodeGroups = [{ name: "general", instanceTypes: [INSTANCE[p.resources]!], min: n.min, desired: n.desired, max: n.max }];
+    if (hasInClusterData(spec)) {
+      const size = p.multiAz ? 3 : 1;
+      nodeGroups.push({ name: "data", instanceTypes: [p.resources === "full" ? "r6i.xlarge" : "r6i.large"], min: size, desired: size, max: Math.max(size, Math.ceil(n.max / 2)) });
+    }
+    c = new KubernetesCluster(
+      `${spec.stack}-k8s`,
+      {
+        mode: "eks",
+        ...common,
+        eks: {
+          clusterName: clusterNameFor(spec),
+          version: h.version,
+          region: spec.regions.primary,
+          vpcId: net.vpcId,
+          vpcCidr: net.vpcCidr,
+          privateSubnetIds: net.privateSubnetIds,
+          appSecurityGroupId: net.appSecurityGroupId,
+          publicAccessCidrs: h.publicAccessCidrs,
+          ...(ctx.kmsKeyArn ? { kmsKeyArn: ctx.kmsKeyArn } : {}),
+          nodeGroups,
+          logRetentionDays: p.logRetentionDays,
+          protect: p.protectState,
+        },
+      },
+      { providers: { aws } },
+    );
+  } else {
+    c = new KubernetesCluster(`${spec.stack}-k8s`, {
+      mode: "existing",
+      ...common,
+      existing: { ...(h.kubeconfig ? { kubeconfig: h.kubeconfig } : {}), ...(h.context ? { context: h.context } : {}), ...(h.renderDir ? { renderDir: h.renderDir } : {}) },
+    });
+  }
+  return {
+    component: c,
+    provider: c.provider,
+    namespaces: c.namespaces,
+    ...(c.oidcProviderArn ? { oidcProviderArn: c.oidcProviderArn } : {}),
+    ...(c.oidcIssuer ? { oidcIssuer: c.oidcIssuer } : {}),
+    rendered: c.rendered,
+    ingress: c.ingress,
+    ...(c.clusterIssuer ? { clusterIssuer: c.clusterIssuer } : {}),
+    apiServerCidrs: c.apiServerCidrs,
+    ready: c.ready,
+    ...(c.kubeconfig ? { kubeconfig: c.kubeconfig } : {}),
+    ...(c.clusterName ? { clusterName: c.clusterName } : {}),
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * Services composer: one `Service` per blueprint service on the cluster, then every
+ * NetworkPolicy of the platform (`ClusterNetworkPolicies`) from the services, the data stores'
+ * network contracts and the blueprint's external networks.
+ *
+ *   const svcs = composeServices(ctx, cluster, {
+ *     dataStores: [{ ref: "postgres/main", network: pg.network }],   // from the data composer
+ *     resolveSecret: (svc, from) => ...,                               // dataStore:/generated: refs
+ *   });
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterNetworkPolicies } from "../../components/cluster";
+import type { NetpolStore } from "../../components/cluster/netpol";
+import { Service } from "../../components/service";
+import type { ServiceSpec } from "../../components/service/spec";
+import type { Context } from "../context";
+import { fqdn } from "../spec/platform";
+import { RESOURCES } from "../spec/tiers";
+import type { KubernetesPlatform } from "./cluster";
+
+export interface ServiceDeps {
+  /** Network contracts of the data stores (`{ ref: "postgres/main", network: <store>.network }`). */
+  dataStores?: NetpolStore[];
+  /**
+   * Values of `dataStore:` and `generated:` secret refs (`config:` refs are read from
+   * ctx.humanSecrets here). Return a secret Output, or undefined when `existingSecrets` covers it.
+   */
+  resolveSecret?: (service: string, from: string) => pulumi.Output<string> | undefined;
+  /** Per service: an existing Secret (External Secrets) added with envFrom. */
+  existingSecrets?: Record<string, string>;
+  /** Per service rollout knobs (blue-green colour, canary weight/image). */
+  rollout?: Record<string, { activeColor?: "blue" | "green"; previewImage?: string; canaryImage?: string; canaryWeight?: number }>;
+}
+
+export interface ServicesOutputs {
+  services: Record<string, Service>;
+  networkPolicies: ClusterNetworkPolicies;
+  /** Public hosts per service. */
+  hosts: Record<string, pulumi.Output<string[]>>;
+  /** `service: ENV <- from` refs nobody resolved (neither resolveSecret nor an existing Secret). */
+  unresolvedSecrets: string[];
+}
+
+export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps: ServiceDeps = {}): ServicesOutputs {
+  const { spec } = ctx;
+  const p = spec.profile;
+  const bp = spec.blueprint;
+  const k = { providers: { kubernetes: cluster.provider } };
+  const selfOrigin = bp.edge ? `https://${fqdn(bp.edge.host, spec.domain)}` : undefined;
+  const unresolved: string[] = [];
+  const services: Record<string, Service> = {};
+  const hosts: Record<string, pulumi.Output<string[]>> = {};
+
+  for (const svc of bp.services as ServiceSpec[]) {
+    const resolved = spec.services[svc.name]!;
+    const secretEnv: Record<string, pulumi.Output<string>> = {};
+    for (const s of svc.secrets) {
+      const [scheme, key] = [s.from.slice(0, s.from.indexOf(":")), s.from.slice(s.from.indexOf(":") + 1)];
+      const v = scheme === "config" ? ctx.humanSecrets[key] : deps.resolveSecret?.(svc.name, s.from);
+      if (v) secretEnv[s.env] = pulumi.secret(v);
+      else if (!deps.existingSecrets?.[svc.name]) unresolved.push(`${svc.name}: ${s.env} <- ${s.from}`);
+    }
+    const existing = deps.existingSecrets?.[svc.name];
+    const rollout = deps.rollout?.[svc.name];
+    const service = new Service(
+      `svc-${svc.name}`,
+      {
+        spec: svc,
+        namespace: cluster.namespaces.apps,
+        image: resolved.image,
+        replicas: resolved.replicas,
+        resources: RESOURCES[p.resources],
+        autoscaling: p.autoscaling,
+        disruptionBudgets: p.disruptionBudgets,
+        domain: spec.domain,
+        ingress: { controller: cluster.ingress.controller, className: cluster.ingress.className, ...(cluster.clusterIssuer ? { clusterIssuer: cluster.clusterIssuer } : {}) },
+        ...(selfOrigin ? { selfOrigin } : {}),
+        serviceMonitor: { enabled: bp.monitoring.metrics && spec.tier !== "local", labels: {} },
+        secretEnv,
+        ...(existing ? { existingSecretName: existing } : {}),
+        ...(rollout ? { rollout } : {}),
+      },
+      { ...k, dependsOn: cluster.ready },
+    );
+    services[svc.name] = service;
+    hosts[svc.name] = service.hosts;
+  }
+  if (unresolved.length) pulumi.log.warn(`services: secret env refs not wired yet (pass resolveSecret or existingSecrets): ${unresolved.join("; ")}`);
+
+  const networkPolicies = new ClusterNetworkPolicies(
+    `${spec.stack}-netpol`,
+    {
+      namespaces: cluster.namespaces,
+      ingressController: {
+        podSelector: cluster.ingress.podSelector,
+        ports: cluster.ingress.webPorts,
+        ...(cluster.ingress.webhookPort ? { webhookPort: cluster.ingress.webhookPort } : {}),
+        metricsPort: cluster.ingress.metricsPort,
+      },
+      prometheusSelector: { "app.kubernetes.io/name": "prometheus" },
+      services: Object.values(services).map((s) => s.netpol),
+      stores: deps.dataStores ?? [],
+      externalNetworks: Object.fromEntries(Object.entries(bp.externalNetworks).map(([n, e]) => [n, { cidrs: e.cidrs, ports: e.ports, protocol: e.protocol }])),
+      apiServerCidrs: cluster.apiServerCidrs,
+      managedStoreCidrs: ctx.network ? [ctx.network.vpcCidr] : [],
+      acmeHttp01: cluster.clusterIssuer === "letsencrypt" || cluster.clusterIssuer === "letsencrypt-staging",
+    },
+    { ...k, dependsOn: cluster.ready },
+  );
+  return { services, networkPolicies, hosts, unresolvedSecrets: unresolved };
+}
