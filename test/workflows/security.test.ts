@@ -186,6 +186,7 @@ describe("the untrusted workflow holds nothing worth stealing", () => {
     expect(runs).toContain("npm run engine");
     expect(runs).toContain("npm test");
     expect(runs).toContain("npm run docs -- --check");
+    expect(runs).toContain("npm run schema -- --check");
     expect(runs.some((r) => /^npm run plan -- --all --json \S+ --markdown \S+$/.test(r))).toBe(true);
     expect(runs.some((r) => r.includes('>> "$GITHUB_STEP_SUMMARY"'))).toBe(true);
   });
