@@ -9,7 +9,8 @@
  *   buildRuleTable(policy: HeaderPolicy | HeaderPolicyInput): EdgeRuleTable   JSON-serialisable
  *   decide(table: EdgeRuleTable, path: string): EdgeDecision        evaluate one request path
  *   headersFor(path: string, policy?: HeaderPolicyInput): EdgeDecision   = decide(buildRuleTable(policy), path)
- *   EDGE_EVALUATOR_SOURCE: string   ES5 source of `function edgeDecide(table, path)`, the very code
+ *   EDGE_EVALUATOR_SOURCE: string   ES5 source defining `function edgeDecide(table, path)` (plus its
+ *                                   regex cache `edgeRegexCache`), the very code
  *                                   `decide` runs; embedded verbatim in the Worker and CloudFront Function
  *   HASH_CONVENTIONS, DEFAULT_HEADER_POLICY, CACHE_CONTROL, PathClass, EdgeRule, EdgeRuleTable ...
  *
@@ -263,7 +264,8 @@ export function buildRuleTable(policyInput: HeaderPolicy | HeaderPolicyInput = {
  * regex features beyond ES5), so it is valid in workerd, the cloudfront-js-2.0 runtime and Node.
  * `decide` below runs exactly this code.
  */
-export const EDGE_EVALUATOR_SOURCE = `function edgeDecide(table, rawPath) {
+export const EDGE_EVALUATOR_SOURCE = `var edgeRegexCache = Object.create(null);
+function edgeDecide(table, rawPath) {
   var path = String(rawPath || "/");
   var cut = path.search(/[?#]/);
   if (cut >= 0) path = path.slice(0, cut);
@@ -271,7 +273,8 @@ export const EDGE_EVALUATOR_SOURCE = `function edgeDecide(table, rawPath) {
   var rules = table.rules;
   for (var i = 0; i < rules.length; i++) {
     var rule = rules[i];
-    if (!new RegExp(rule.pattern).test(path)) continue;
+    var re = edgeRegexCache[rule.pattern] || (edgeRegexCache[rule.pattern] = new RegExp(rule.pattern));
+    if (!re.test(path)) continue;
     var key;
     if (rule.serve === "index") {
       key = table.spa.indexKey;
