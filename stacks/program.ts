@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Context } from "./context";
+import { composeEdge } from "./compose/edge";
 import { buildProviders } from "./providers";
 import { loadSpec, platformConfigFromRaw } from "./spec/load";
 import type { PlatformSpec } from "./spec/platform";
@@ -37,7 +38,9 @@ export function main(): Record<string, unknown> {
   const spec = readSpec();
   const providers = buildProviders(spec);
   const ctx: Context = { spec, providers, humanSecrets: humanSecrets(spec, providers) };
+  const edge = composeEdge(ctx);
   return {
+    edge: edge.url ?? { skipped: edge.skipped },
     secretsProvided: Object.keys(ctx.humanSecrets),
     tier: spec.tier,
     blueprint: spec.blueprint.name,

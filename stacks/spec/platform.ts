@@ -72,6 +72,9 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec): CrossIssue[]
   if (bp.edge && config.tier !== "local" && bp.edge.provider === "cloudflare" && !config.cloudflare) {
     add(["config", "cloudflare"], "the blueprint's edge runs on Cloudflare: set `platform:cloudflare` with `accountId` and `zoneId` (32-hex ids from the Cloudflare dashboard)");
   }
+  if (bp.edge && config.tier !== "local" && bp.edge.provider === "cloudfront" && !config.route53ZoneId) {
+    add(["config", "route53ZoneId"], "the blueprint's edge runs on CloudFront: set `platform:route53ZoneId` to the hosted zone of the domain (for the alias record and certificate validation)");
+  }
   if (config.tier !== "local" && hosting === "kubernetes" && !config.certificates) {
     add(["config", "certificates"], "ingress TLS needs an ACME account: `pulumi config set --path platform:certificates.email platform@example.com`");
   }
@@ -178,6 +181,7 @@ export interface PlatformSpec {
     | { mode: "kubernetes"; cluster: "existing" | "eks"; ingressController: "nginx" | "traefik"; version: string; publicAccessCidrs: string[]; kubeconfig?: string; context?: string; renderDir?: string }
     | { mode: "singleHost"; proxy: "caddy"; sshAllowList: string[]; sshPublicKey?: string; instanceType: string };
   cloudflare?: { accountId: string; zoneId: string };
+  route53ZoneId?: string;
   certificates?: { email: string; corporateCaSecret?: string };
   /** Names of human secrets present in config (values are read as secrets by the composition). */
   providedSecrets: string[];
@@ -223,6 +227,7 @@ export function resolvePlatform(src: PlatformSource): PlatformSpec {
     regions: config.regions,
     hosting,
     ...(config.cloudflare ? { cloudflare: config.cloudflare } : {}),
+    ...(config.route53ZoneId ? { route53ZoneId: config.route53ZoneId } : {}),
     ...(config.certificates ? { certificates: config.certificates } : {}),
     providedSecrets: Object.keys(config.secrets),
     ...(config.alertEmail ? { alertEmail: config.alertEmail } : {}),

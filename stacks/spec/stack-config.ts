@@ -57,6 +57,8 @@ export const stackConfig = z.strictObject({
     })
     .default({ sshAllowList: [], instanceType: "t3.small" }),
   cloudflare: z.strictObject({ accountId: cfId, zoneId: cfId }).optional(),
+  /** Route 53 hosted zone of `domain` (CloudFront edges: alias records and certificate validation). */
+  route53ZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: "must be a Route 53 hosted zone id such as `Z0123456789ABCDEFGHIJ`" }).optional(),
   certificates: z
     .strictObject({
       /** ACME account e-mail for Let's Encrypt. */

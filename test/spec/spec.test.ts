@@ -89,7 +89,7 @@ describe("spec: every problem reported with its file, field path and fix", () =>
     ["dangling data store", richConfig(), withService((s) => s.connectsTo.push("postgres/nope")), /connectsTo\[5\]: no data store 'postgres\/nope'/],
     ["dangling egress", richConfig(), withService((s) => s.egress.push("cardano")), /egress\[2\]: no external network 'cardano'/],
     ["undeclared config secret", richConfig(), withService((s) => s.secrets.push({ env: "X", from: "config:other" })), /secrets\[3\]\.from: config secret 'other' is not declared/],
-    ["internal with routes", richConfig(), withService((s, bp) => (bp.services[1].routes = [{ host: "w" }])), /services\[1\] \(worker\)\.routes: only public services have ingress routes/],
+    ["internal with routes", richConfig(), withService((_s, bp) => (bp.services[1].routes = [{ host: "w" }])), /services\[1\] \(worker\)\.routes: only public services have ingress routes/],
     ["open egress beyond 443", richConfig(), withService((_s, bp) => (bp.externalNetworks.mailgun.ports = [25])), /externalNetworks\.mailgun\.ports: egress to the whole internet is allowed only on 443/],
     ["port out of range", richConfig(), withService((s) => (s.ports.http = 70000)), /ports\.http: ports are 1-65535/],
     ["scylla on a single host", { ...richConfig(), hosting: "singleHost" }, richBlueprint(), /dataStores\.scylla\[0\] \(chain\): scylla needs Kubernetes/],

@@ -1,0 +1,44 @@
+/**
+ * Edge composer: the blueprint's web front end on its CDN, with the tier's safety.
+ * Not deployed in the local tier (no cloud account); the same rule table is exercised there by
+ * the droplet/ingress paths and by the runtime tests.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { Context } from "../context";
+import { EdgeSite } from "../../components/edge";
+import type { HashConvention } from "../../components/edge/headers";
+import { fqdn } from "../spec/platform";
+import type { EdgeSpec } from "../spec/blueprint";
+
+const CONVENTIONS: Record<EdgeSpec["app"], HashConvention[]> = {
+  "flutter-wasm": ["dotted-hex"],
+  nuxt: ["nuxt", "dotted-hex"],
+  next: ["next", "dotted-hex"],
+  "vite-spa": ["vite", "dotted-hex"],
+};
+
+export interface EdgeOutputs {
+  url?: pulumi.Output<string>;
+  site?: EdgeSite;
+  /** Why no site was deployed, when none was. */
+  skipped?: string;
+}
+
+export function composeEdge(ctx: Context): EdgeOutputs {
+  const { spec, providers } = ctx;
+  const edge = spec.blueprint.edge;
+  if (!edge) return { skipped: "the blueprint has no edge site" };
+  if (spec.tier === "local") return { skipped: "local tier: no cloud account, the edge is not deployed" };
+  const common = {
+    domain: fqdn(edge.host, spec.domain),
+    headers: { coep: edge.coep, csp: edge.csp, hashed: { conventions: CONVENTIONS[edge.app] } },
+    ...(edge.rateLimitPer5Min ? { waf: { managedRules: true, rateLimit: { requests: edge.rateLimitPer5Min, periodSeconds: 300 as const } } } : {}),
+    protect: spec.profile.protectState,
+  };
+  const name = `${spec.blueprint.name}-web`;
+  const site =
+    edge.provider === "cloudflare"
+      ? new EdgeSite(name, { provider: "cloudflare", ...common, cloudflare: { accountId: spec.cloudflare!.accountId, zoneId: spec.cloudflare!.zoneId } }, { providers: { cloudflare: providers.cloudflare! } })
+      : new EdgeSite(name, { provider: "cloudfront", ...common, cloudfront: { hostedZoneId: spec.route53ZoneId! } }, { providers: { aws: providers.aws! }, usEast1: providers.awsUsEast1! });
+  return { site, url: site.url };
+}
