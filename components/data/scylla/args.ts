@@ -1,0 +1,50 @@
+/**
+ * Args of the `Scylla` component: a Scylla Operator `ScyllaCluster` (scylla.scylladb.com/v1)
+ * with client TLS and password auth, plus a Job that creates the keyspaces (e.g. the
+ * gateway's persistent and volatile keyspaces) with their replication settings.
+ */
+import { z } from "zod";
+import { backupPolicySchema, clusterNetworkSchema, dnsLabel, labelsSchema, protectSchema, quantity, tlsSchema } from "../schema";
+
+const cqlIdentifier = z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, "a lowercase CQL identifier (letters, digits, _)");
+
+export const keyspaceSchema = z.strictObject({
+  name: cqlIdentifier,
+  /** NetworkTopologyStrategy replication factor in the datacenter. */
+  replicationFactor: z.int().min(1).max(7),
+  /** false = skip the commit log (volatile caches that can be rebuilt). */
+  durableWrites: z.boolean().default(true),
+});
+
+export const scyllaArgsSchema = z.strictObject({
+  implementation: z.literal("operator").default("operator"),
+  network: clusterNetworkSchema,
+  version: z.string().regex(/^\d+\.\d+\.\d+$/, "a ScyllaDB version such as 6.2.2").default("6.2.2"),
+  agentVersion: z.string().regex(/^\d+\.\d+\.\d+$/).default("3.4.1"),
+  datacenter: dnsLabel.default("dc1"),
+  racks: z.int().min(1).max(5).default(1),
+  membersPerRack: z.int().min(1).max(50).default(3),
+  storageGb: z.int().min(10).default(50),
+  resources: z.strictObject({ cpu: quantity.default("1"), memory: quantity.default("4Gi") }).default({ cpu: "1", memory: "4Gi" }),
+  /** Relaxed resource checks for local/dev clusters. */
+  developerMode: z.boolean().default(false),
+  keyspaces: z
+    .array(keyspaceSchema)
+    .min(1, "declare the keyspaces (e.g. persistent and volatile)")
+    .refine((ks) => new Set(ks.map((k) => k.name)).size === ks.length, "keyspace names must be unique"),
+  /** Application role (password generated). */
+  username: cqlIdentifier.refine((u) => u !== "cassandra", "pick an application role, not the default superuser").default("app"),
+  /** From `backupPolicy(tier)`; backups run through Scylla Manager into `backupLocation`. */
+  backup: backupPolicySchema,
+  /** Scylla Manager location, e.g. `s3:scylla-backups` (required when backup.enabled). */
+  backupLocation: z.string().regex(/^(s3|gcs|azure):[a-z0-9][a-z0-9.-]+$/, "a Scylla Manager location such as s3:bucket").optional(),
+  installOperator: z.boolean().default(false),
+  operatorNamespace: dnsLabel.default("scylla-operator"),
+  managerNamespace: dnsLabel.default("scylla-manager"),
+  protect: protectSchema,
+  tls: tlsSchema,
+  labels: labelsSchema.default({}),
+});
+
+export type ScyllaArgs = z.input<typeof scyllaArgsSchema>;
+export type ScyllaConfig = z.output<typeof scyllaArgsSchema>;
