@@ -159,7 +159,7 @@ export function unpinnedReason(image: string): string | undefined {
 // Header text checks (worker code, Caddyfiles, nginx snippets, JSON rule tables): case-insensitive,
 // tolerant of quotes, colons, commas and "set"/"add_header" syntax between name and value.
 
-const SEP = `["'\`]?\\s*[:,=]?\\s*["'\`]?`;
+const SEP = `[^a-z0-9\\n]{0,8}(?:value[^a-z0-9\\n]{0,4})?`;
 export const COOP_RE = new RegExp(`cross-origin-opener-policy${SEP}same-origin\\b`, "i");
 export const COEP_RE = new RegExp(`cross-origin-embedder-policy${SEP}(require-corp|credentialless)\\b`, "i");
 export const WASM_TYPE_RE = new RegExp(`\\.?wasm${SEP}application/wasm`, "i");
