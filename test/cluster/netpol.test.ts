@@ -1,0 +1,174 @@
+/**
+ * The NetworkPolicy planner, judged by the shared reachability evaluator
+ * (policies/lib/reachability.ts): the generated policies allow EXACTLY the intended flows.
+ */
+import { describe, expect, it } from "vitest";
+import { ingressControllerInfo } from "../../components/cluster/addons";
+import { planNamespaces, roleNamespaceNames } from "../../components/cluster/namespaces";
+import { NetpolInput, checkNetpolInput, planNetworkPolicies } from "../../components/cluster/netpol";
+import { clientRule, selfRule, tcp } from "../../components/data/network";
+import { Flow, Reachability } from "../../policies/lib/reachability";
+import { API, RELAY, WORKER, planFor } from "../service/fixtures";
+
+const NS = roleNamespaceNames();
+const VPC = "10.0.0.0/16";
+const net = { namespace: "data", clientNamespaces: ["apps"] };
+const pgLabels = { "app.kubernetes.io/name": "postgres", "app.kubernetes.io/instance": "main" };
+const auditLabels = { "app.kubernetes.io/name": "postgres", "app.kubernetes.io/instance": "audit" };
+const redisLabels = { "app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": "cache" };
+const nginx = ingressControllerInfo("nginx");
+
+const plans = [planFor(API), planFor(RELAY), planFor(WORKER)];
+const netpolService = (spec: any, p = planFor(spec)) => ({
+  name: spec.name,
+  exposure: spec.exposure,
+  ports: spec.ports,
+  routedPorts: p.routedPorts,
+  connectsTo: spec.connectsTo ?? [],
+  calls: spec.calls ?? [],
+  egress: spec.egress ?? [],
+  podSelector: p.podSelector,
+});
+
+function input(over: Partial<NetpolInput> = {}): NetpolInput {
+  return {
+    namespaces: NS,
+    ingressController: { podSelector: nginx.podSelector, ports: nginx.webPorts, webhookPort: nginx.webhookPort!, metricsPort: nginx.metricsPort },
+    prometheusSelector: { "app.kubernetes.io/name": "prometheus" },
+    services: [netpolService(API), netpolService(RELAY), netpolService(WORKER)],
+    stores: [
+      { ref: "postgres/main", network: { kind: "kubernetes", namespace: "data", ports: [tcp("postgres", 5432)], ingress: [clientRule(pgLabels, [tcp("postgres", 5432)], net)], egress: [] } },
+      { ref: "postgres/audit", network: { kind: "kubernetes", namespace: "data", ports: [tcp("postgres", 5432)], ingress: [clientRule(auditLabels, [tcp("postgres", 5432)], net)], egress: [] } },
+      {
+        ref: "redis/cache",
+        network: {
+          kind: "kubernetes",
+          namespace: "data",
+          ports: [tcp("redis", 6379)],
+          ingress: [clientRule(redisLabels, [tcp("redis", 6379)], net), selfRule("replication", redisLabels, [tcp("redis", 6379)], "data")],
+          egress: [{ purpose: "replication", podSelector: redisLabels, ports: [tcp("redis", 6379)], to: { kind: "peers", peers: { namespaces: ["data"], podSelector: redisLabels } } }],
+        },
+      },
+      { ref: "postgres/rds", network: { kind: "aws", ports: [tcp("postgres", 5432)], allowedSecurityGroupCount: 1 } },
+    ],
+    externalNetworks: {
+      peer: { cidrs: ["198.51.100.0/24"], ports: [3001], protocol: "TCP" },
+      mailgun: { cidrs: ["0.0.0.0/0"], ports: [443], protocol: "TCP" },
+    },
+    apiServerCidrs: [VPC],
+    managedStoreCidrs: [VPC],
+    acmeHttp01: true,
+    ...over,
+  };
+}
+
+const pod = (ns: string, name: string, labels: Record<string, string>, ports: [string, number, string?][]) => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name, namespace: ns },
+  spec: { template: { metadata: { labels }, spec: { containers: [{ name, image: "x:1", ports: ports.map(([n, p, proto]) => ({ name: n, containerPort: p, protocol: proto ?? "TCP" })) }] } } },
+});
+
+function world(policies: unknown[]) {
+  return [
+    ...planNamespaces(NS).map((n) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: n.name, labels: n.labels } })),
+    ...plans.flatMap((p) => p.manifests.map((m) => m.manifest)).filter((m) => m.kind === "Deployment"),
+    pod("ingress", "controller", { ...nginx.podSelector, "app.kubernetes.io/instance": "ingress-nginx" }, [["http", 80], ["https", 443], ["webhook", 8443], ["metrics", 10254]]),
+    pod("apps", "acme-solver", { "acme.cert-manager.io/http01-solver": "true" }, [["http", 8089]]),
+    pod("monitoring", "prometheus", { "app.kubernetes.io/name": "prometheus" }, [["web", 9090]]),
+    pod("data", "postgres-main", pgLabels, [["postgres", 5432]]),
+    pod("data", "postgres-audit", auditLabels, [["postgres", 5432]]),
+    pod("data", "redis-cache", redisLabels, [["redis", 6379]]),
+    pod("kube-system", "coredns", { "k8s-app": "kube-dns" }, [["dns", 53, "UDP"], ["dns-tcp", 53]]),
+    ...policies,
+  ];
+}
+
+const ep = (e: Flow["from"]) => (e.kind === "pod" ? `${e.namespace}/${e.workload.split("/")[1]}` : `ext:${e.cidr}${e.except.length ? `-${e.except.length}` : ""}`);
+const fmt = (f: Flow) => `${ep(f.from)} -> ${ep(f.to)} ${f.protocol}:${f.fromPort === f.toPort ? f.fromPort : `${f.fromPort}-${f.toPort}`}`;
+
+describe("NetworkPolicy planner × reachability evaluator", () => {
+  const policies = planNetworkPolicies(input());
+  const flows = new Reachability(world(policies) as any).flows();
+  // kube-system is not ours (no policies there): leave out flows that start there or come from outside to it.
+  const kubeSystem = (e: Flow["from"]) => e.kind === "pod" && e.namespace === "kube-system";
+  const ours = flows.filter((f) => !kubeSystem(f.from) && !(f.from.kind === "external" && kubeSystem(f.to))).map(fmt).sort();
+
+  it("allows exactly the intended flows", () => {
+    const ourPods = ["ingress/controller", "apps/api", "apps/relay", "apps/worker", "apps/acme-solver", "monitoring/prometheus", "data/postgres-main", "data/postgres-audit", "data/redis-cache"];
+    const dns = ourPods.flatMap((p) => [`${p} -> kube-system/coredns TCP:53`, `${p} -> kube-system/coredns UDP:53`]);
+    const expected = [
+      ...dns,
+      // internet → the ingress controller only
+      "ext:0.0.0.0/0 -> ingress/controller TCP:80",
+      "ext:0.0.0.0/0 -> ingress/controller TCP:443",
+      `ext:${VPC} -> ingress/controller TCP:8443`,
+      // ingress → public services' routed ports (never metrics), ACME solver
+      "ingress/controller -> apps/api TCP:8080",
+      "ingress/controller -> apps/acme-solver TCP:8089",
+      `ingress/controller -> ext:${VPC} TCP:443`,
+      `ingress/controller -> ext:${VPC} TCP:6443`,
+      // apps → apps for `calls`
+      "apps/api -> apps/relay TCP:7000",
+      // apps → data for `connectsTo` only
+      "apps/api -> data/postgres-main TCP:5432",
+      `apps/api -> ext:${VPC} TCP:5432`,
+      "apps/relay -> data/redis-cache TCP:6379",
+      "apps/worker -> data/redis-cache TCP:6379",
+      // named external egress
+      "apps/relay -> ext:198.51.100.0/24 TCP:3001",
+      "apps/worker -> ext:0.0.0.0/0-3 TCP:443",
+      // monitoring → metrics ports
+      "monitoring/prometheus -> apps/api TCP:9090",
+      "monitoring/prometheus -> apps/relay TCP:9464",
+      "monitoring/prometheus -> ingress/controller TCP:10254",
+      `monitoring/prometheus -> ext:${VPC} TCP:443`,
+      `monitoring/prometheus -> ext:${VPC} TCP:6443`,
+    ].sort();
+    expect(ours).toEqual(expected);
+  });
+
+  it("never lets the internet or the ingress namespace reach data, nor anything reach a store nobody connects to", () => {
+    const bad = flows.filter((f) => f.to.kind === "pod" && f.to.namespace === "data" && (f.from.kind === "external" || f.from.namespace === "ingress"));
+    expect(bad).toEqual([]);
+    expect(flows.filter((f) => f.to.kind === "pod" && f.to.workload === "Deployment/postgres-audit")).toEqual([]);
+    const r = new Reachability(world(policies) as any);
+    expect(r.canReach("ingress", "data")).toBe(false);
+    expect(r.canReach("apps", "data", 5432)).toBe(true);
+    expect(r.canReach("apps", "apps", 9090)).toBe(false);
+  });
+
+  it("metrics ports are reachable from monitoring only", () => {
+    const metrics = flows.filter((f) => f.to.kind === "pod" && f.to.namespace === "apps" && [9090, 9464].some((p) => f.fromPort <= p && p <= f.toPort));
+    expect(new Set(metrics.map((f) => ep(f.from)))).toEqual(new Set(["monitoring/prometheus"]));
+  });
+
+  it("gives every role namespace a default deny for ingress and egress, and DNS", () => {
+    for (const ns of Object.values(NS)) {
+      const deny = policies.find((p) => p.metadata.namespace === ns && p.metadata.name === "default-deny")!;
+      expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [], egress: [] });
+      expect(policies.some((p) => p.metadata.namespace === ns && p.metadata.name === "allow-dns")).toBe(true);
+    }
+    const names = policies.map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it("without ACME solvers and with Traefik the controller ports follow", () => {
+    const traefik = ingressControllerInfo("traefik");
+    const ps = planNetworkPolicies(input({ acmeHttp01: false, ingressController: { podSelector: traefik.podSelector, ports: traefik.webPorts, metricsPort: traefik.metricsPort } }));
+    const ctl = ps.find((p) => p.metadata.name === "ingress-controller")!;
+    expect(ctl.spec.ingress![0]!.ports).toEqual([{ port: 8000, protocol: "TCP" }, { port: 8443, protocol: "TCP" }]);
+    expect(ps.some((p) => p.metadata.name === "acme-http01-solver")).toBe(false);
+  });
+
+  it("rejects unknown refs with the field and the fix", () => {
+    const bad = input({ services: [{ ...netpolService(API), calls: ["ghost"], connectsTo: ["postgres/nope"], egress: ["nowhere"] }] });
+    const problems = checkNetpolInput(bad);
+    expect(problems).toEqual([
+      "services.api.calls: no service 'ghost'",
+      "services.api.connectsTo: no data store 'postgres/nope' was given to the planner (pass its DataNetwork)",
+      "services.api.egress: no external network 'nowhere'",
+    ]);
+    expect(() => planNetworkPolicies(bad)).toThrow(/services\.api\.calls/);
+  });
+});

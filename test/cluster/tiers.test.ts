@@ -1,0 +1,182 @@
+/**
+ * The Kubernetes platform per tier, through the harness: network → cluster → services composers
+ * on specs from loadSpec. Key fields, restricted pods, probes, HPA/PDB per tier, TLS on every
+ * public Ingress, metrics never routed, no default providers (the harness fails on those).
+ */
+import { describe, expect, it } from "vitest";
+import { CHARTS } from "../../components/cluster/addons";
+import { runProgram } from "../harness/run";
+import type { Inventory } from "../harness/inventory";
+import { TRAEFIK_BLUEPRINT, k8s, k8sProgram, ofType, podSpecOf, specFor } from "./fixtures";
+
+const RESTRICTED_NS = new Set(["apps", "data"]);
+
+function assertRestrictedEverywhere(inv: Inventory) {
+  const workloads = [...k8s(inv, "Deployment"), ...k8s(inv, "StatefulSet")].filter((r) => RESTRICTED_NS.has((r.inputs as any).metadata.namespace));
+  expect(workloads.length).toBeGreaterThan(0);
+  for (const w of workloads) {
+    const pod = podSpecOf(w);
+    expect(pod.securityContext.runAsNonRoot, w.name).toBe(true);
+    expect(pod.securityContext.seccompProfile).toEqual({ type: "RuntimeDefault" });
+    for (const c of pod.containers) {
+      expect(c.securityContext, `${w.name}/${c.name}`).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+      expect(c.livenessProbe && c.readinessProbe && c.startupProbe, `${w.name} probes`).toBeTruthy();
+      expect(c.resources.requests && c.resources.limits).toBeTruthy();
+    }
+    expect(pod.hostNetwork ?? false).toBe(false);
+  }
+}
+
+function assertIngressSafe(inv: Inventory) {
+  const ings = k8s(inv, "Ingress");
+  expect(ings.length).toBeGreaterThan(0);
+  for (const i of ings) {
+    const spec = (i.inputs as any).spec;
+    expect(spec.tls?.length, `${i.name} has TLS`).toBeGreaterThan(0);
+    const tlsHosts = new Set(spec.tls.flatMap((t: any) => t.hosts));
+    for (const rule of spec.rules) {
+      expect(tlsHosts.has(rule.host), `${i.name} ${rule.host} covered by TLS`).toBe(true);
+      for (const p of rule.http.paths) expect(p.backend.service.port.name).not.toBe("metrics");
+    }
+  }
+}
+
+describe("local tier (existing cluster, rendered manifests)", () => {
+  it("renders namespaces, policies and the service; no Helm, no AWS, nothing fetched", async () => {
+    const spec = specFor("local");
+    const inv = await runProgram(k8sProgram(spec), { stack: "local" });
+    expect(inv.resources.filter((r) => r.type.startsWith("aws:"))).toEqual([]);
+    expect(ofType(inv, "kubernetes:helm.sh/v3:Release")).toEqual([]);
+    expect(k8s(inv, "ClusterIssuer")).toEqual([]);
+    const prov = ofType(inv, "pulumi:providers:kubernetes");
+    expect(prov).toHaveLength(1);
+    expect((prov[0]!.inputs as any).renderYamlToDirectory).toMatch(/k8s-render-/);
+    const ns = k8s(inv, "Namespace").map((r) => (r.inputs as any).metadata);
+    expect(ns.map((m) => m.name).sort()).toEqual(["apps", "data", "ingress", "monitoring"]);
+    for (const m of ns.filter((m) => RESTRICTED_NS.has(m.name))) expect(m.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    const d = k8s(inv, "Deployment")[0]!;
+    expect((d.inputs as any).spec.replicas).toBe(1);
+    expect(k8s(inv, "HorizontalPodAutoscaler")).toEqual([]);
+    expect(k8s(inv, "PodDisruptionBudget")).toEqual([]);
+    expect(k8s(inv, "ServiceMonitor")).toEqual([]);
+    assertRestrictedEverywhere(inv);
+    assertIngressSafe(inv);
+    const ing = k8s(inv, "Ingress")[0]!;
+    expect((ing.inputs as any).metadata.annotations["cert-manager.io/cluster-issuer"]).toBeUndefined();
+    expect(k8s(inv, "NetworkPolicy").length).toBeGreaterThanOrEqual(10);
+    // Every k8s resource uses the explicit provider.
+    for (const r of inv.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"))) expect(r.provider).toMatch(/pulumi:providers:kubernetes::local-k8s-k8s::/);
+  });
+});
+
+for (const tier of ["staging", "prod"] as const) {
+  describe(`${tier} tier (EKS)`, () => {
+    const spec = specFor(tier);
+    let inv: Inventory;
+    it("registers VPC, EKS with KMS + private endpoint, OIDC, node groups, EBS CSI, autoscaler role", async () => {
+      inv = await runProgram(k8sProgram(spec), { stack: tier });
+      expect(ofType(inv, "aws:ec2/subnet:Subnet")).toHaveLength(6);
+      expect(ofType(inv, "aws:ec2/natGateway:NatGateway")).toHaveLength(tier === "prod" ? 3 : 1);
+      const publicSubnets = ofType(inv, "aws:ec2/subnet:Subnet").filter((s) => (s.inputs as any).tags["platform:tier"] === "public");
+      expect(publicSubnets.every((s) => (s.inputs as any).mapPublicIpOnLaunch === false && (s.inputs as any).tags["kubernetes.io/role/elb"] === "1")).toBe(true);
+      const [eks] = ofType(inv, "aws:eks/cluster:Cluster");
+      const e = eks!.inputs as any;
+      expect(e.encryptionConfig.resources).toEqual(["secrets"]);
+      expect(e.encryptionConfig.provider.keyArn).toMatch(/^arn:aws:kms:/);
+      expect(e.vpcConfig).toMatchObject({ endpointPrivateAccess: true, endpointPublicAccess: false });
+      expect(e.vpcConfig.publicAccessCidrs).toBeUndefined();
+      expect(eks!.options.protect).toBe(tier === "prod");
+      expect(ofType(inv, "aws:iam/openIdConnectProvider:OpenIdConnectProvider")).toHaveLength(1);
+      const groups = ofType(inv, "aws:eks/nodeGroup:NodeGroup").map((g) => g.inputs as any);
+      // Postgres is managed (RDS) here: no in-cluster data, so no `data` node group.
+      expect(groups.map((g) => g.labels["platform.io/workload-class"]).sort()).toEqual(["general"]);
+      const general = groups.find((g) => g.labels["platform.io/workload-class"] === "general")!;
+      expect(general.scalingConfig).toEqual(tier === "prod" ? { minSize: 3, desiredSize: 3, maxSize: 12 } : { minSize: 2, desiredSize: 2, maxSize: 6 });
+      const lts = ofType(inv, "aws:ec2/launchTemplate:LaunchTemplate").map((l) => l.inputs as any);
+      expect(lts.every((l) => l.metadataOptions.httpTokens === "required" && l.metadataOptions.httpPutResponseHopLimit === 1)).toBe(true);
+      const [ebs] = ofType(inv, "aws:eks/addon:Addon");
+      expect((ebs!.inputs as any).addonName).toBe("aws-ebs-csi-driver");
+      expect((ebs!.inputs as any).serviceAccountRoleArn).toMatch(/^arn:aws:iam::123456789012:role\//);
+    });
+
+    it("kubeconfig only as a secret; the k8s provider is built from it", () => {
+      expect(inv.secretOutputPaths).toContain("kubeconfig");
+      const prov = ofType(inv, "pulumi:providers:kubernetes");
+      expect(prov).toHaveLength(1);
+      expect(prov[0]!.secretPaths).toContain("kubeconfig");
+      expect(JSON.parse((prov[0]!.inputs as any).kubeconfig).users[0].user.exec.command).toBe("aws");
+    });
+
+    it("pinned Helm add-ons with reviewed values and a Let's Encrypt ClusterIssuer", () => {
+      const rel = ofType(inv, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs as any);
+      expect(rel.map((r) => r.chart).sort()).toEqual(["cert-manager", "cluster-autoscaler", "ingress-nginx", "metrics-server"]);
+      for (const r of rel) {
+        const pinned = Object.values(CHARTS).find((c) => c.chart === r.chart)!;
+        expect(r.version).toBe(pinned.version);
+        expect(r.repositoryOpts.repo).toBe(pinned.repo);
+        expect(r.atomic).toBe(true);
+      }
+      const nginx = rel.find((r) => r.chart === "ingress-nginx")!.values.controller;
+      expect(nginx.config).toMatchObject({ hsts: "true", "ssl-redirect": "true" });
+      expect(nginx.allowSnippetAnnotations).toBe(false);
+      expect(nginx.service.externalTrafficPolicy).toBe("Local");
+      const [issuer] = k8s(inv, "ClusterIssuer");
+      expect((issuer!.inputs as any).spec.acme.server).toBe("https://acme-v02.api.letsencrypt.org/directory");
+    });
+
+    it("the service: replicas, HPA and PDB from the tier, restricted, TLS ingress, ServiceMonitor, secrets as secrets", () => {
+      const [hpa] = k8s(inv, "HorizontalPodAutoscaler");
+      expect((hpa!.inputs as any).spec).toMatchObject(tier === "prod" ? { minReplicas: 3, maxReplicas: 20 } : { minReplicas: 2, maxReplicas: 6 });
+      expect(k8s(inv, "PodDisruptionBudget")).toHaveLength(1);
+      const d = k8s(inv, "Deployment")[0]!;
+      const c = podSpecOf(d).containers[0];
+      expect(c.resources.limits).toEqual(tier === "prod" ? { cpu: "1000m", memory: "2Gi" } : { cpu: "500m", memory: "512Mi" });
+      assertRestrictedEverywhere(inv);
+      assertIngressSafe(inv);
+      expect(k8s(inv, "ServiceMonitor")).toHaveLength(1);
+      const [secret] = k8s(inv, "Secret");
+      expect(secret!.secretPaths).toContain("stringData");
+      expect(Object.keys((secret!.inputs as any).stringData).sort()).toEqual(["DATABASE_URL", "MAILGUN_API_KEY"]);
+      expect(inv.outputs.unresolved).toEqual([]);
+      expect(inv.outputs.hosts).toEqual({ api: ["api.example.com"] });
+    });
+
+    it("segmentation: default deny per namespace, managed Postgres by VPC CIDR on 5432, Mailgun on 443 only", () => {
+      const pols = k8s(inv, "NetworkPolicy").map((r) => r.inputs as any);
+      for (const ns of ["ingress", "apps", "data", "monitoring"]) expect(pols.some((p) => p.metadata.namespace === ns && p.metadata.name === "default-deny")).toBe(true);
+      const api = pols.find((p) => p.metadata.name === "svc-api")!;
+      expect(api.spec.egress).toEqual([
+        { to: [{ ipBlock: { cidr: "10.0.0.0/16" } }], ports: [{ port: 5432, protocol: "TCP" }] },
+        { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] } }], ports: [{ port: 443, protocol: "TCP" }] },
+      ]);
+    });
+  });
+}
+
+describe("Traefik blueprint with blue-green, canary and a queue-length HPA (prod)", () => {
+  it("Traefik release, Middlewares, colour Services, custom Pods metric", async () => {
+    const inv = await runProgram(k8sProgram(specFor("prod", TRAEFIK_BLUEPRINT)), { stack: "prod" });
+    const rel = ofType(inv, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs as any);
+    expect(rel.map((r) => r.chart)).toContain("traefik");
+    // In-cluster Redis: a `data` node group besides `general`.
+    expect(ofType(inv, "aws:eks/nodeGroup:NodeGroup").map((g) => (g.inputs as any).labels["platform.io/workload-class"]).sort()).toEqual(["data", "general"]);
+    expect(rel.find((r) => r.chart === "traefik")!.values.ports.web.redirectTo).toEqual({ port: "websecure" });
+    expect(k8s(inv, "Middleware").map((m) => (m.inputs as any).metadata.name).sort()).toEqual(["api-headers", "api-ratelimit-api", "web-headers", "web-ratelimit-web"]);
+    expect(k8s(inv, "Deployment").map((d) => (d.inputs as any).metadata.name).sort()).toEqual(["api", "api-canary", "web-blue", "web-green", "worker"]);
+    const worker = k8s(inv, "HorizontalPodAutoscaler").find((h) => (h.inputs as any).metadata.name === "worker")!;
+    expect((worker.inputs as any).spec.metrics[1].pods.metric.name).toBe("queue_length");
+    assertRestrictedEverywhere(inv);
+    assertIngressSafe(inv);
+    const pols = k8s(inv, "NetworkPolicy").map((r) => r.inputs as any);
+    const redis = pols.find((p) => p.metadata.name === "store-redis-queue-in-clients-0")!;
+    expect(redis.spec.ingress[0].from.map((f: any) => f.podSelector.matchLabels["app.kubernetes.io/name"]).sort()).toEqual(["api", "worker"]);
+  });
+});
+
+describe("spec validation stops bad services before anything is registered", () => {
+  it("rejects a public route without TLS and a routed metrics port", () => {
+    const bad = structuredClone(TRAEFIK_BLUEPRINT) as any;
+    bad.services[0].routes = [{ host: "@", group: "web", tls: false }, { host: "m", group: "web", port: "metrics" }];
+    expect(() => specFor("prod", bad)).toThrow(/tls[\s\S]*metrics port is never routed/);
+  });
+});

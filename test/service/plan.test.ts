@@ -1,0 +1,155 @@
+/** The Service plan (pure): workload, probes, scaling, exposure, rollout tracks. */
+import { describe, expect, it } from "vitest";
+import { serviceArgs } from "../../components/service/args";
+import { planService } from "../../components/service/plan";
+import { RESOURCES } from "../../stacks/spec/tiers";
+import { API, RELAY, WORKER, kinds, planFor } from "./fixtures";
+
+const restricted = (pod: any) => {
+  expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+  expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
+  for (const c of pod.containers) {
+    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } });
+    expect(c.volumeMounts).toContainEqual({ name: "tmp", mountPath: "/tmp" });
+  }
+  expect(pod.volumes).toContainEqual({ name: "tmp", emptyDir: { sizeLimit: "256Mi" } });
+  expect(pod.automountServiceAccountToken).toBe(false);
+  expect(pod.hostNetwork ?? false).toBe(false);
+};
+
+describe("planService", () => {
+  it("plans a restricted Deployment with probes on the health port and tier resources", () => {
+    const p = planFor(API);
+    const [d] = kinds(p, "Deployment");
+    const pod = d.spec.template.spec;
+    restricted(pod);
+    const c = pod.containers[0];
+    expect(c.ports).toEqual([
+      { name: "http", containerPort: 8080, protocol: "TCP" },
+      { name: "health", containerPort: 8081, protocol: "TCP" },
+      { name: "metrics", containerPort: 9090, protocol: "TCP" },
+    ]);
+    expect(c.livenessProbe.httpGet).toEqual({ path: "/health/live", port: "health", scheme: "HTTP" });
+    expect(c.readinessProbe.httpGet.path).toBe("/health/ready");
+    expect(c.startupProbe).toMatchObject({ httpGet: { path: "/health/live", port: "health" }, failureThreshold: 30 });
+    expect(c.resources).toEqual(RESOURCES.full);
+    // HPA owns the replica count.
+    expect(d.spec.replicas).toBeUndefined();
+    expect(d.spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: "25%" });
+  });
+
+  it("probes the http port when no health port is declared", () => {
+    const c = kinds(planFor(RELAY), "Deployment")[0].spec.template.spec.containers[0];
+    expect(c.livenessProbe.httpGet.port).toBe("http");
+  });
+
+  it("HPA autoscaling/v2 with cpu, memory and a custom Pods metric; PDB + topology spread when replicated", () => {
+    const [hpa] = kinds(planFor(API), "HorizontalPodAutoscaler");
+    expect(hpa.apiVersion).toBe("autoscaling/v2");
+    expect(hpa.spec).toMatchObject({ minReplicas: 3, maxReplicas: 20, scaleTargetRef: { kind: "Deployment", name: "api" } });
+    expect(hpa.spec.metrics.map((m: any) => m.resource?.name ?? m.pods.metric.name)).toEqual(["cpu", "memory"]);
+    const [whpa] = kinds(planFor(WORKER), "HorizontalPodAutoscaler");
+    expect(whpa.spec.metrics[1]).toEqual({ type: "Pods", pods: { metric: { name: "queue_depth" }, target: { type: "AverageValue", averageValue: "30" } } });
+    const p = planFor(API);
+    expect(kinds(p, "PodDisruptionBudget")[0].spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { ...p.podSelector, "platform.io/track": "stable" } } });
+    expect(kinds(p, "Deployment")[0].spec.template.spec.topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual(["topology.kubernetes.io/zone", "kubernetes.io/hostname"]);
+  });
+
+  it("one replica: no HPA, no PDB, no spread; fixed replica count", () => {
+    const p = planFor(API, { replicas: { min: 1, max: 1 }, autoscaling: false, disruptionBudgets: false, resources: RESOURCES.minimal });
+    expect(kinds(p, "HorizontalPodAutoscaler")).toEqual([]);
+    expect(kinds(p, "PodDisruptionBudget")).toEqual([]);
+    const d = kinds(p, "Deployment")[0];
+    expect(d.spec.replicas).toBe(1);
+    expect(d.spec.template.spec.topologySpreadConstraints).toBeUndefined();
+  });
+
+  it("ClusterIP Service names the metrics port `metrics`; a worker gets a metrics-only Service or none", () => {
+    const [svc] = kinds(planFor(API), "Service");
+    expect(svc.spec.type).toBe("ClusterIP");
+    expect(svc.spec.ports.map((p: any) => `${p.name}:${p.port}`)).toEqual(["http:8080", "health:8081", "metrics:9090"]);
+    expect(kinds(planFor(WORKER), "Service")).toEqual([]);
+    expect(kinds(planFor(WORKER), "Ingress")).toEqual([]);
+  });
+
+  it("one TLS Ingress per route group with nginx rate limits, CORS, redirect; never the metrics port", () => {
+    const p = planFor(API);
+    const ings = kinds(p, "Ingress");
+    expect(ings.map((i) => i.metadata.name)).toEqual(["api-api", "api-auth"]);
+    for (const i of ings) {
+      expect(i.spec.tls).toEqual([{ hosts: ["api.example.com"], secretName: `${i.metadata.name}-tls` }]);
+      expect(i.metadata.annotations["cert-manager.io/cluster-issuer"]).toBe("letsencrypt");
+      expect(i.metadata.annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"]).toBe("true");
+      expect(i.metadata.annotations["nginx.ingress.kubernetes.io/cors-allow-origin"]).toBe("https://example.com, https://admin.example.com");
+      for (const r of i.spec.rules) for (const path of r.http.paths) expect(path.backend.service.port.name).toBe("http");
+      expect(JSON.stringify(i)).not.toMatch(/metrics|9090/);
+    }
+    expect(ings[0].metadata.annotations["nginx.ingress.kubernetes.io/limit-rps"]).toBe("20");
+    expect(ings[0].metadata.annotations["nginx.ingress.kubernetes.io/limit-burst-multiplier"]).toBe("2");
+    expect(ings[1].metadata.annotations["nginx.ingress.kubernetes.io/limit-rps"]).toBe("2");
+    expect(ings[1].spec.rules[0].http.paths[0].path).toBe("/auth");
+    expect(p.hosts).toEqual(["api.example.com"]);
+  });
+
+  it("Traefik: Middlewares for rate limits and HSTS+CORS headers, attached by annotation", () => {
+    const p = planFor(API, { ingress: { controller: "traefik", className: "traefik", clusterIssuer: "letsencrypt" } });
+    const mws = kinds(p, "Middleware");
+    expect(mws.map((m) => m.metadata.name).sort()).toEqual(["api-headers", "api-ratelimit-api", "api-ratelimit-auth"]);
+    const headers = mws.find((m) => m.metadata.name === "api-headers")!.spec.headers;
+    expect(headers).toMatchObject({ stsSeconds: 31536000, accessControlAllowOriginList: ["https://example.com", "https://admin.example.com"] });
+    const ing = kinds(p, "Ingress")[0];
+    expect(ing.metadata.annotations["traefik.ingress.kubernetes.io/router.middlewares"]).toBe("apps-api-ratelimit-api@kubernetescrd,apps-api-headers@kubernetescrd");
+    expect(ing.metadata.annotations["traefik.ingress.kubernetes.io/router.tls"]).toBe("true");
+    expect(ing.spec.tls[0].secretName).toBe("api-api-tls");
+  });
+
+  it("ServiceMonitor on the metrics port when monitoring is on", () => {
+    const [sm] = kinds(planFor(API), "ServiceMonitor");
+    expect(sm.apiVersion).toBe("monitoring.coreos.com/v1");
+    expect(sm.spec.endpoints).toEqual([{ port: "metrics", path: "/metrics", interval: "30s", scheme: "http" }]);
+    expect(kinds(planFor(API, { serviceMonitor: { enabled: false } }), "ServiceMonitor")).toEqual([]);
+  });
+
+  it("blueGreen: two colours, the Service selects the active one, preview the idle one", () => {
+    const p = planFor({ ...API, strategy: "blueGreen" }, { rollout: { activeColor: "green", previewImage: "ghcr.io/example/api:1.1.0" } });
+    const ds = kinds(p, "Deployment");
+    expect(ds.map((d) => `${d.metadata.name}:${d.spec.template.spec.containers[0].image}`)).toEqual(["api-green:ghcr.io/example/api:1.0.0", "api-blue:ghcr.io/example/api:1.1.0"]);
+    const svcs = kinds(p, "Service");
+    expect(svcs.find((s) => s.metadata.name === "api")!.spec.selector["platform.io/track"]).toBe("green");
+    expect(svcs.find((s) => s.metadata.name === "api-preview")!.spec.selector["platform.io/track"]).toBe("blue");
+    expect(kinds(p, "HorizontalPodAutoscaler")[0].spec.scaleTargetRef.name).toBe("api-green");
+    expect(kinds(p, "Ingress").every((i) => i.spec.rules[0].http.paths[0].backend.service.name === "api")).toBe(true);
+  });
+
+  it("canary: nginx canary Ingress per group with the weight; Traefik by replica ratio on the shared Service", () => {
+    const p = planFor({ ...API, strategy: "canary" }, { rollout: { canaryWeight: 25, canaryImage: "ghcr.io/example/api:1.1.0" } });
+    const canaries = kinds(p, "Ingress").filter((i) => i.metadata.annotations["nginx.ingress.kubernetes.io/canary"] === "true");
+    expect(canaries.map((i) => i.metadata.annotations["nginx.ingress.kubernetes.io/canary-weight"])).toEqual(["25", "25"]);
+    expect(canaries.every((i) => i.spec.tls.length === 1 && i.spec.rules[0].http.paths[0].backend.service.name === "api-canary")).toBe(true);
+    const t = planFor({ ...API, strategy: "canary" }, { ingress: { controller: "traefik", className: "traefik" }, rollout: { canaryWeight: 25 } });
+    expect(kinds(t, "Service").find((s) => s.metadata.name === "api")!.spec.selector["platform.io/track"]).toBeUndefined();
+    expect(kinds(t, "Deployment").map((d) => d.spec.replicas)).toEqual([undefined, 1]);
+  });
+
+  it("StatefulSet when asked, with a headless Service", () => {
+    const p = planFor({ ...RELAY, workload: "statefulset" });
+    expect(kinds(p, "StatefulSet")[0].spec.serviceName).toBe("relay-headless");
+    expect(kinds(p, "Service").map((s) => s.metadata.name)).toEqual(["relay", "relay-headless"]);
+    restricted(kinds(p, "StatefulSet")[0].spec.template.spec);
+  });
+
+  it("secrets: envFrom the created Secret and an existing one", () => {
+    const a = serviceArgs.parse({ spec: API, namespace: "apps", replicas: { min: 1, max: 1 }, resources: RESOURCES.minimal, autoscaling: false, disruptionBudgets: false, domain: "example.com", ingress: { controller: "nginx", className: "nginx" }, selfOrigin: "https://example.com", existingSecretName: "api-external" });
+    const { secretEnv: _ignored, ...rest } = a;
+    const p = planService({ ...rest, secretEnvKeys: ["DATABASE_URL"] });
+    expect(kinds(p, "Deployment")[0].spec.template.spec.containers[0].envFrom).toEqual([{ secretRef: { name: "api-env" } }, { secretRef: { name: "api-external" } }]);
+    expect(p.envSecretName).toBe("api-env");
+  });
+
+  it("rejects a public route without TLS, a routed metrics port and a public service without ingress settings", () => {
+    expect(() => planFor({ ...API, routes: [{ host: "api", tls: false }, { host: "m", port: "metrics" }], rateLimits: {} })).toThrow(/spec\.routes\.0\.tls: .*\n.*spec\.routes\.1\.port: the metrics port is never routed/);
+    expect(() => planFor(API, { ingress: undefined })).toThrow(/ingress: a public service needs/);
+    expect(() => planFor(API, { selfOrigin: undefined })).toThrow(/selfOrigin/);
+    expect(() => serviceArgs.parse({ spec: API })).toThrow();
+  });
+});
