@@ -9,6 +9,7 @@ import type { Inventory, InventoryResource } from "../test/harness/inventory";
 import { ProgramError, runProgram } from "../test/harness/run";
 import { StackInput, blueprintStackInput, readStackFile, runStackInput, withPlaceholderSecrets } from "../test/harness/stacks";
 import { readBlueprint } from "../stacks/spec/load";
+import { PolicyReport, formatMarkdown as policyMarkdown, formatText as policyText, runPolicies } from "../policies/lib/runner";
 import { TIERS, TIER_NAMES, TierName } from "../stacks/spec/tiers";
 
 export type Target =
@@ -23,6 +24,7 @@ export interface PlanResult {
   status: "ok" | "policy" | "invalid" | "error";
   preview: boolean;
   inventory?: Inventory;
+  policy?: PolicyReport;
   placeholders: string[];
   error?: string;
   json: Record<string, unknown>;
@@ -72,7 +74,9 @@ export async function planTarget(target: Target, opts: { preview: boolean }): Pr
       input = target.kind === "stack" ? withPlaceholderSecrets(readStackFile(target.stack)) : blueprintStackInput(target.blueprint, target.tier);
       inventory = (await runStackInput(input, opts)).inventory;
     }
-    const result: PlanResult = { title, target, status: "ok", preview: opts.preview, inventory, placeholders: input.placeholders, json: {} };
+    const policy = await runPolicies(inventory, { tier: policyTier(input.config["platform:tier"]) });
+    const status = policy.mandatory > 0 ? "policy" : "ok";
+    const result: PlanResult = { title, target, status, preview: opts.preview, inventory, policy, placeholders: input.placeholders, json: {} };
     result.json = toJson(result);
     return result;
   } catch (err) {
@@ -91,6 +95,13 @@ export async function planTarget(target: Target, opts: { preview: boolean }): Pr
     result.json = toJson(result);
     return result;
   }
+}
+
+/** The pack's tier for a stack's `platform:tier` (the local tier is checked like dev; foreign programs as prod, the strictest). */
+export function policyTier(tier: string | undefined): "dev" | "staging" | "prod" {
+  if (tier === "local" || tier === "dev") return "dev";
+  if (tier === "staging") return "staging";
+  return "prod";
 }
 
 /** Component resources (not the stack) with every resource below them, by type. */
@@ -153,6 +164,7 @@ function toJson(r: PlanResult): Record<string, unknown> {
           resources: inv.resources.map((x) => ({ urn: x.urn, type: x.type, name: x.name, parent: x.parent, protect: x.options.protect })),
         }
       : {}),
+    ...(r.policy ? { policy: { mandatory: r.policy.mandatory, advisory: r.policy.advisory, policiesRun: r.policy.policiesRun, violations: r.policy.violations } } : {}),
   };
 }
 
@@ -175,14 +187,15 @@ export function renderText(r: PlanResult): string {
   for (const [t, n] of typeCounts(inv)) lines.push(`  ${String(n).padStart(4)}  ${t}`);
   lines.push("outputs:");
   for (const [k, v] of Object.entries(redactedOutputs(inv))) lines.push(`  ${k}: ${JSON.stringify(v)}`);
+  if (r.policy) lines.push(policyText(r.policy).trimEnd());
   return lines.join("\n");
 }
 
 export function renderMarkdown(results: PlanResult[]): string {
-  const out = ["# Offline plan", "", "| target | status | resources | components |", "| --- | --- | ---: | ---: |"];
+  const out = ["# Offline plan", "", "| target | status | resources | components | mandatory | advisory |", "| --- | --- | ---: | ---: | ---: | ---: |"];
   for (const r of results) {
     const inv = r.inventory;
-    out.push(`| ${r.title} | ${r.status} | ${inv ? inv.resources.filter((x) => x.custom).length : "-"} | ${inv ? inv.resources.filter((x) => !x.custom).length - 1 : "-"} |`);
+    out.push(`| ${r.title} | ${r.status} | ${inv ? inv.resources.filter((x) => x.custom).length : "-"} | ${inv ? inv.resources.filter((x) => !x.custom).length - 1 : "-"} | ${r.policy?.mandatory ?? "-"} | ${r.policy?.advisory ?? "-"} |`);
   }
   for (const r of results) {
     out.push("", `## ${r.title}`, "");
@@ -194,6 +207,7 @@ export function renderMarkdown(results: PlanResult[]): string {
     out.push("<details><summary>resources by type</summary>", "", "| type | count |", "| --- | ---: |");
     for (const [t, n] of typeCounts(r.inventory!)) out.push(`| \`${t}\` | ${n} |`);
     out.push("", "</details>");
+    if (r.policy) out.push("", policyMarkdown(r.policy));
   }
   return out.join("\n") + "\n";
 }
