@@ -148,9 +148,7 @@ export function planProxy(input: ProxyPlanInput): ProxyPlan {
         webAppHeaders: svc.servesWebApp,
       });
     }
-    for (const [group, rl] of Object.entries(svc.rateLimits)) {
-      rateLimits.push({ service: svc.name, group, requestsPerSecond: rl.requestsPerSecond, burst: rl.burst, enforcedBy: "none-on-single-host" });
-    }
+    rateLimits.push(...rateLimitNotes([svc]));
   }
   if (input.webApp) site(fqdnOf(input.webApp.host, input.domain)).spa = { root: input.webApp.root };
   for (const s of sites.values()) {
@@ -163,6 +161,15 @@ export function planProxy(input: ProxyPlanInput): ProxyPlan {
   }
   if (errors.length) throw new Error(`host proxy plan: invalid routes\n  - ${errors.join("\n  - ")}`);
   return { sites: [...sites.values()].sort((a, b) => a.host.localeCompare(b.host)), table, rateLimits };
+}
+
+/** The services' per-group rate limits, as notes of what the proxy does not enforce. */
+export function rateLimitNotes(services: Pick<ServiceSpec, "name" | "exposure" | "rateLimits">[]): RateLimitNote[] {
+  return services
+    .filter((s) => s.exposure === "public")
+    .flatMap((s) =>
+      Object.entries(s.rateLimits).map(([group, rl]) => ({ service: s.name, group, requestsPerSecond: rl.requestsPerSecond, burst: rl.burst, enforcedBy: "none-on-single-host" as const })),
+    );
 }
 
 /**

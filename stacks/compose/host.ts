@@ -1,0 +1,127 @@
+/**
+ * Host composer: the single-host ("droplet") topology — the dev tier's default — mapped from
+ * the PlatformSpec to components/host. Returns undefined unless the stack's hosting is singleHost.
+ *
+ *   ctx.network = composeNetwork(ctx);
+ *   const host = composeHost(ctx);      // BetaHost (EC2) + docker.Provider over SSH + HostApp
+ *   if (host) ctx.host = host;          // HostOutputs: { provider, networkName, publicIp }
+ *
+ * The docker.Provider (`ssh://deploy@<eip>`) is created HERE, once, and passed explicitly.
+ * The same ServiceSpec objects the Kubernetes composer deploys are handed to HostApp.
+ */
+import * as cloudflare from "@pulumi/cloudflare";
+import * as docker from "@pulumi/docker";
+import type * as pulumi from "@pulumi/pulumi";
+import { backupPolicy } from "../../components/data/backups";
+import type { HashConvention } from "../../components/edge/headers";
+import { BetaHost, HostApp } from "../../components/host";
+import { connectionLimitFor, rateLimitNotes } from "../../components/host/proxy";
+import type { Context, HostOutputs } from "../context";
+import type { EdgeSpec } from "../spec/blueprint";
+import { fqdn } from "../spec/platform";
+import { RESOURCES } from "../spec/tiers";
+
+/** Same app → hash-convention mapping as stacks/compose/edge.ts (the edge composer does not export it). */
+const CONVENTIONS: Record<EdgeSpec["app"], HashConvention[]> = {
+  "flutter-wasm": ["dotted-hex"],
+  nuxt: ["nuxt", "dotted-hex"],
+  next: ["next", "dotted-hex"],
+  "vite-spa": ["vite", "dotted-hex"],
+};
+
+export interface HostComposeOutputs extends HostOutputs {
+  host: BetaHost;
+  app: HostApp;
+  /** `ssh://deploy@<eip>`. */
+  dockerHost: pulumi.Output<string>;
+  backupBucket?: pulumi.Output<string>;
+  /** Host names Caddy serves (DNS A records to publicIp; created on Cloudflare when the stack has it). */
+  proxyHosts: string[];
+}
+
+const mebibytes = (q: string): number => {
+  const m = /^(\d+)(Mi|Gi)$/.exec(q);
+  if (!m) throw new Error(`host composer: cannot read memory quantity '${q}'`);
+  return Number(m[1]) * (m[2] === "Gi" ? 1024 : 1);
+};
+
+export function composeHost(ctx: Context): HostComposeOutputs | undefined {
+  const { spec, providers } = ctx;
+  if (spec.hosting.mode !== "singleHost") return undefined;
+  const hosting = spec.hosting;
+  const problems: string[] = [];
+  if (!providers.aws) problems.push(`tier '${spec.tier}' has no AWS account; the single host runs on EC2: use a dev/staging/prod tier or \`platform:hosting: kubernetes\``);
+  if (!ctx.network) problems.push("the single host needs the stack's VPC: call composeNetwork(ctx) and set ctx.network before composeHost(ctx)");
+  if (!hosting.sshPublicKey) problems.push("platform:host.sshPublicKey is not set: `pulumi config set --path platform:host.sshPublicKey 'ssh-ed25519 AAAA... deploy@laptop'`");
+  if (problems.length) throw new Error(`host composer (stack ${spec.stack}):\n  - ${problems.join("\n  - ")}`);
+  const network = ctx.network!;
+  const bp = spec.blueprint;
+  const profile = spec.profile;
+  const policy = backupPolicy(spec.tier);
+
+  const host = new BetaHost(
+    `${spec.stack}-host`,
+    {
+      vpcId: network.vpcId,
+      subnetId: network.publicSubnetIds[0]!,
+      extraSecurityGroupIds: [network.appSecurityGroupId],
+      sshAllowList: hosting.sshAllowList,
+      sshPublicKey: hosting.sshPublicKey!,
+      instanceType: hosting.instanceType,
+      ...(ctx.kmsKeyArn ? { kmsKeyArn: ctx.kmsKeyArn } : {}),
+      ...(policy.daily ? { backup: { retentionDays: policy.daily.retentionDays } } : {}),
+      connectionLimit: connectionLimitFor({ rateLimits: rateLimitNotes(bp.services) }),
+      egress: Object.entries(bp.externalNetworks).map(([name, n]) => ({ name, cidrs: n.cidrs, ports: n.ports, protocol: n.protocol })),
+      protect: profile.protectState,
+    },
+    { providers: { aws: providers.aws! } },
+  );
+
+  const provider = new docker.Provider(`${spec.stack}-host-docker`, {
+    host: host.dockerHost,
+    // First contact trusts the fresh host's key (TOFU); later changes are refused by ssh.
+    sshOpts: ["-o", "StrictHostKeyChecking=accept-new", "-o", "ServerAliveInterval=30"],
+  });
+
+  const edge = bp.edge;
+  const app = new HostApp(
+    `${spec.stack}-app`,
+    {
+      services: bp.services,
+      replicas: Object.fromEntries(Object.entries(spec.services).map(([n, s]) => [n, s.replicas.min])),
+      images: Object.fromEntries(Object.entries(spec.services).map(([n, s]) => [n, s.image])),
+      domain: spec.domain,
+      ...(edge ? { appOrigin: `https://${fqdn(edge.host, spec.domain)}` } : {}),
+      ...(edge ? { headerPolicy: { coep: edge.coep, csp: edge.csp, hashed: { conventions: CONVENTIONS[edge.app] } } } : {}),
+      postgres: bp.dataStores.postgres.map((p) => ({ name: p.name, version: p.version, databases: p.databases })),
+      redis: bp.dataStores.redis.map((r) => ({ name: r.name, persistence: r.persistence })),
+      acme: { ...(spec.certificates ? { email: spec.certificates.email } : {}), staging: profile.certificates !== "letsencrypt" },
+      configSecrets: ctx.humanSecrets,
+      memoryMb: mebibytes(RESOURCES[profile.resources].limits.memory),
+      protect: profile.protectState,
+    },
+    { providers: { docker: provider, random: providers.random } },
+  );
+
+  if (providers.cloudflare && spec.cloudflare) {
+    for (const h of app.proxyHosts) {
+      new cloudflare.DnsRecord(
+        `${spec.stack}-host-dns-${h.replace(/\./g, "-")}`,
+        // Not proxied: Caddy terminates TLS with its own ACME certificate and sees client IPs.
+        { zoneId: spec.cloudflare.zoneId, name: h, type: "A", content: host.publicIp, ttl: 300, proxied: false, comment: "beta host (Caddy)" },
+        { provider: providers.cloudflare, parent: host },
+      );
+    }
+  }
+
+  return {
+    provider,
+    networkName: app.networkName,
+    publicIp: host.publicIp,
+    host,
+    app,
+    dockerHost: host.dockerHost,
+    ...(host.backupBucket ? { backupBucket: host.backupBucket } : {}),
+    proxyHosts: app.proxyHosts,
+  };
+}
