@@ -21,17 +21,19 @@ export const hostMonitoringArgs = z.strictObject({
   networkName: z.custom<pulumi.Input<string>>((v) => (typeof v === "string" ? v.length > 0 : pulumi.Output.isInstance(v)), "the host's private Docker network name (string or Output)"),
   depth: z.enum(["basic", "enhanced", "full"]).default("basic"),
   retentionDays: z.int().min(1).max(90),
-  /** Services with a metrics port: container name on the network, port and path. */
-  services: z.array(z.strictObject({ name: dnsLabel, port: z.int().min(1).max(65535), metricsPath: z.string().regex(/^\//).default("/metrics") })).default([]),
+  /** Services with a metrics port: their container names on the network (one per replica), port and path. */
+  services: z
+    .array(z.strictObject({ name: dnsLabel, hosts: z.array(z.string().regex(/^[a-zA-Z0-9][\w.-]*$/, "a container name")).min(1), port: z.int().min(1).max(65535), metricsPath: z.string().regex(/^\//).default("/metrics") }))
+    .default([]),
 });
 export type HostMonitoringArgs = z.input<typeof hostMonitoringArgs>;
 
 /** Pure: the scrape targets on the private network. */
-export function hostTargets(prefix: string, services: { name: string; port: number; metricsPath: string }[]): StaticTarget[] {
+export function hostTargets(prefix: string, services: { name: string; hosts: string[]; port: number; metricsPath: string }[]): StaticTarget[] {
   return [
-    { name: "node-exporter", address: `${prefix}-node-exporter:9100`, metricsPath: "/metrics" },
-    { name: "cadvisor", address: `${prefix}-cadvisor:8080`, metricsPath: "/metrics" },
-    ...services.map((s) => ({ name: s.name, address: `${s.name}:${s.port}`, metricsPath: s.metricsPath })),
+    { name: "node-exporter", addresses: [`${prefix}-node-exporter:9100`], metricsPath: "/metrics" },
+    { name: "cadvisor", addresses: [`${prefix}-cadvisor:8080`], metricsPath: "/metrics" },
+    ...services.map((s) => ({ name: s.name, addresses: s.hosts.map((h) => `${h}:${s.port}`), metricsPath: s.metricsPath })),
   ];
 }
 

@@ -10,8 +10,8 @@ import { renderRuleGroups, selectRules, Target } from "./alerts";
 export interface StaticTarget {
   /** Job name and the `service` label. */
   name: string;
-  /** host:port on the private network. */
-  address: string;
+  /** host:port on the private network (one per replica). */
+  addresses: string[];
   metricsPath: string;
 }
 
@@ -26,7 +26,7 @@ export function hostPrometheusConfig(stack: string, targets: StaticTarget[]): st
   const jobs = targets.map((t) => ({
     job_name: t.name,
     metrics_path: t.metricsPath,
-    static_configs: [{ targets: [t.address], labels: { service: t.name, namespace: "host" } }],
+    static_configs: [{ targets: t.addresses, labels: { service: t.name, namespace: "host" } }],
   }));
   return stringify({
     global: { scrape_interval: "30s", evaluation_interval: "30s", external_labels: { stack } },

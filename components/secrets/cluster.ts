@@ -1,7 +1,7 @@
 /**
  * `ClusterSecrets` (local tier, no cloud account): the Kubernetes Secrets the ExternalSecrets would
  * materialise — same names, same keys — written directly from the (secret) values. Generated keys
- * are random bytes kept in Pulumi state, encrypted by the stack's secrets provider. Providers: `{ kubernetes, random }`.
+ * are random 64-character keys kept in Pulumi state, encrypted by the stack's secrets provider. Providers: `{ kubernetes, random }`.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -28,6 +28,8 @@ export function pick(value: string, property: string | undefined): string {
 export class ClusterSecrets extends pulumi.ComponentResource {
   /** `<namespace>/<name>` of every Secret written. */
   public readonly secretNames: string[];
+  /** Secret value per entry id (secret Outputs). Not registered as outputs. */
+  public readonly values: Record<string, pulumi.Output<string>>;
 
   constructor(name: string, args: ClusterSecretsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const cfg = parseArgs("ClusterSecrets", name, clusterSecretsArgs, args);
@@ -38,9 +40,10 @@ export class ClusterSecrets extends pulumi.ComponentResource {
     const parent = { parent: this };
     const values = new Map<string, pulumi.Output<string>>(cfg.entries.map((e) => [e.id, e.value]));
     for (const g of cfg.generated) {
-      const bytes = new random.RandomBytes(`${name}-${g.name}`, { length: 32 }, { ...parent, additionalSecretOutputs: ["hex", "base64"] });
-      values.set(`generated/${g.name}`, pulumi.secret(bytes.hex));
+      const key = new random.RandomPassword(`${name}-${g.name}`, { length: 64, special: false }, parent);
+      values.set(`generated/${g.name}`, key.result);
     }
+    this.values = Object.fromEntries(values);
     this.secretNames = [];
     for (const c of cfg.consumers) {
       const data = pulumi.secret(

@@ -24,6 +24,8 @@ export class Secrets extends pulumi.ComponentResource {
   public readonly rotation: Record<string, RotationPlan>;
   /** KMS signing keys (kind `kms-secp256k1`): current and previous epoch key ARNs. */
   public readonly signingKeys: Record<string, { current: pulumi.Output<string>; previous: pulumi.Output<string> }>;
+  /** Secret value per entry id (secret Outputs; for the droplet's container env). Not registered as outputs. */
+  public readonly values: Record<string, pulumi.Output<string>>;
   /** IRSA role of the ESO controller (Kubernetes only). */
   public readonly esoRoleArn?: pulumi.Output<string>;
   /** ClusterSecretStore name (Kubernetes only). */
@@ -51,6 +53,7 @@ export class Secrets extends pulumi.ComponentResource {
     this.secretArns = {};
     this.secretNames = {};
     this.signingKeys = {};
+    this.values = {};
     const parent = { parent: this };
     const tags = { "platform:stack": cfg.stack };
 
@@ -69,6 +72,7 @@ export class Secrets extends pulumi.ComponentResource {
         new aws.secretsmanager.SecretRotation(`${name}-${rid}`, { secretId: sm.id, rotationLambdaArn: r.lambdaArn, rotationRules: { automaticallyAfterDays: r.days } }, parent);
       }
       this.secretArns[id] = sm.arn;
+      this.values[id] = pulumi.secret(value);
       this.secretNames[id] = secretName(cfg.stack, id);
     };
 
@@ -78,9 +82,9 @@ export class Secrets extends pulumi.ComponentResource {
       const r = rotation[id] as Extract<RotationPlan, { mode: "epoch" | "lambda" }>;
       const epoch = r.mode === "epoch" ? r.epoch : 0;
       if (g.kind === "secret") {
-        // 32 random bytes, hex: a key of 256 bits (also a valid secp256k1 private key with overwhelming probability).
-        const bytes = new random.RandomBytes(`${name}-${g.name}`, { length: 32, keepers: { epoch: String(epoch) } }, { ...parent, additionalSecretOutputs: ["hex", "base64"] });
-        store(id, g.description, pulumi.secret(bytes.hex));
+        // 64 alphanumeric characters (~330 bits); `result` is secret from birth. The epoch keeper replaces it on rotation.
+        const key = new random.RandomPassword(`${name}-${g.name}`, { length: 64, special: false, keepers: { epoch: String(epoch) } }, parent);
+        store(id, g.description, key.result);
       } else {
         const key = (ep: number) =>
           new aws.kms.Key(`${name}-${g.name}-e${ep}`, {

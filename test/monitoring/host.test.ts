@@ -13,7 +13,7 @@ async function run() {
       stack: "dev",
       networkName: pulumi.output("platform-private"),
       retentionDays: 7,
-      services: [{ name: "relay", port: 9090, metricsPath: "/metrics" }],
+      services: [{ name: "relay", hosts: ["app-relay-0", "app-relay-1"], port: 9090, metricsPath: "/metrics" }],
     }, { providers: { docker: provider } });
     return { address: m.prometheusAddress };
   }, { stack: "dev" });
@@ -42,7 +42,7 @@ describe("HostMonitoring (droplet)", () => {
     const uploads = prom.inputs.uploads as { file: string; content: string }[];
     const cfg = parse(uploads.find((u) => u.file.endsWith("prometheus.yml"))!.content);
     const targets = cfg.scrape_configs.flatMap((j: { static_configs: { targets: string[] }[] }) => j.static_configs.flatMap((s) => s.targets));
-    expect(targets).toEqual(expect.arrayContaining(["mon-node-exporter:9100", "mon-cadvisor:8080", "relay:9090"]));
+    expect(targets).toEqual(expect.arrayContaining(["mon-node-exporter:9100", "mon-cadvisor:8080", "app-relay-0:9090", "app-relay-1:9090"]));
     const rules = parse(uploads.find((u) => u.file.endsWith("platform.rules.yml"))!.content) as { groups: { rules: { alert: string; expr: string }[] }[] };
     const all = rules.groups.flatMap((g) => g.rules);
     expect(all.map((r) => r.alert)).toEqual(expect.arrayContaining(["ServiceDown", "NodeDiskSpaceLow", "ApiHighErrorRate"]));

@@ -1,0 +1,102 @@
+/**
+ * Monitoring composer: the tier's monitoring depth on the stack's hosting.
+ *
+ *   const mon = composeMonitoring(ctx, { ingress: { className: cluster.ingress.className, clusterIssuer: cluster.clusterIssuer }, dependsOn: cluster.ready });
+ *   // Kubernetes: Service args `serviceMonitor.enabled = mon.serviceMonitors`; secrets get mon.grafanaAdminPassword.
+ *   // Droplet:    composeMonitoring(ctx, { hostContainerName: (svc, i) => serviceContainerName(appName, svc, i) })
+ *
+ * Kubernetes (staging/prod): `Monitoring` with pinned Helm releases. Local: `Monitoring` in
+ * manifests mode (plain Prometheus, nothing fetched). Droplet: `HostMonitoring` containers.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { HostMonitoring } from "../../components/monitoring/host";
+import { Monitoring } from "../../components/monitoring";
+import type { GrafanaExposure } from "../../components/monitoring/values";
+import type { Context } from "../context";
+import { fqdn } from "../spec/platform";
+
+export interface MonitoringComposeOptions {
+  /** Ingress class and cert-manager issuer (a public Grafana only). */
+  ingress?: { className: string; clusterIssuer?: string };
+  /** SSO for a public Grafana (required when the blueprint sets `monitoring.grafanaPublic`). */
+  grafanaSso?: Extract<GrafanaExposure, { public: true }>["sso"];
+  /** Droplet: the Docker container name of replica `i` of a service (components/host's serviceContainerName). */
+  hostContainerName?: (service: string, replica: number) => string;
+  /** Resources the releases wait for (namespaces, add-ons: KubernetesPlatform.ready). */
+  dependsOn?: pulumi.Resource[];
+}
+
+export interface MonitoringOutputs {
+  component?: Monitoring | HostMonitoring;
+  /** Create ServiceMonitors for services (the operator CRDs exist). */
+  serviceMonitors: boolean;
+  grafanaAdminPassword?: pulumi.Output<string>;
+  prometheusUrl?: string;
+  otlpEndpoint?: string;
+  lokiPushUrl?: string;
+  note: string;
+}
+
+export function composeMonitoring(ctx: Context, opts: MonitoringComposeOptions = {}): MonitoringOutputs {
+  const { spec } = ctx;
+  const m = spec.blueprint.monitoring;
+  const p = spec.profile;
+  if (!m.metrics && !m.logs && m.traces === "none") return { serviceMonitors: false, note: "monitoring disabled by the blueprint" };
+  const withMetrics = spec.blueprint.services.filter((s) => s.ports.metrics !== undefined);
+
+  if (spec.hosting.mode === "singleHost") {
+    if (!ctx.host) throw new Error(`stack ${spec.stack}: droplet monitoring runs on the host's Docker: call the host composer first and set ctx.host`);
+    if (withMetrics.length > 0 && !opts.hostContainerName) {
+      throw new Error(`stack ${spec.stack}: services ${withMetrics.map((s) => s.name).join(", ")} expose metrics: pass hostContainerName (components/host serviceContainerName) so Prometheus can reach their containers`);
+    }
+    const hm = new HostMonitoring(`${spec.stack}-monitoring`, {
+      stack: spec.stack,
+      networkName: ctx.host.networkName,
+      depth: p.monitoring,
+      retentionDays: p.metricsRetentionDays,
+      services: withMetrics.map((s) => ({
+        name: s.name,
+        hosts: Array.from({ length: spec.services[s.name]?.replicas.min ?? 1 }, (_, i) => opts.hostContainerName!(s.name, i)),
+        port: s.ports.metrics!,
+        metricsPath: s.metricsPath,
+      })),
+    }, { providers: { docker: ctx.host.provider } });
+    return { component: hm, serviceMonitors: false, note: `droplet: node-exporter + cAdvisor + Prometheus (${p.metricsRetentionDays}d local retention), no published ports; logs and traces stay in Docker's json-file logs` };
+  }
+
+  const cluster = ctx.cluster;
+  if (!cluster) throw new Error(`stack ${spec.stack}: Kubernetes monitoring needs the cluster: call composeCluster first and set ctx.cluster`);
+  let grafana: GrafanaExposure = { public: false };
+  if (m.grafanaPublic && spec.tier !== "local") {
+    if (!opts.grafanaSso || !opts.ingress?.clusterIssuer) {
+      throw new Error(`stack ${spec.stack}: the blueprint makes Grafana public, which needs SSO settings and a TLS issuer: pass grafanaSso (from stack config) and ingress.clusterIssuer, or set monitoring.grafanaPublic: false`);
+    }
+    grafana = { public: true, host: fqdn("grafana", spec.domain), ingressClassName: opts.ingress.className, clusterIssuer: opts.ingress.clusterIssuer, sso: opts.grafanaSso };
+  }
+  const ns = cluster.namespaces;
+  const mon = new Monitoring(`${spec.stack}-monitoring`, {
+    stack: spec.stack,
+    namespace: ns.monitoring,
+    mode: spec.tier === "local" ? "manifests" : "helm",
+    depth: p.monitoring,
+    metricsRetentionDays: p.metricsRetentionDays,
+    logRetentionDays: p.logRetentionDays,
+    logs: m.logs,
+    traces: m.traces,
+    // The add-ons' ServiceMonitors live in the ingress, cert-manager and kube-system namespaces
+    // (cert-manager's expiry metric feeds CertificateExpiringSoon).
+    scrapeNamespaces: [ns.apps, ns.data, ns.ingress, "cert-manager", "kube-system"],
+    services: spec.blueprint.services.map((s) => ({ name: s.name, namespace: ns.apps, metrics: s.ports.metrics !== undefined, database: s.connectsTo.some((c) => c.startsWith("postgres/") || c.startsWith("scylla/")) })),
+    grafana,
+    ...(spec.alertEmail ? { alertEmail: spec.alertEmail } : {}),
+  }, { providers: { kubernetes: cluster.provider, random: ctx.providers.random }, ...(opts.dependsOn ? { dependsOn: opts.dependsOn } : {}) });
+  return {
+    component: mon,
+    serviceMonitors: mon.serviceMonitorsSupported,
+    ...(mon.grafanaAdminPassword ? { grafanaAdminPassword: mon.grafanaAdminPassword } : {}),
+    prometheusUrl: mon.prometheusUrl,
+    ...(mon.otlpEndpoint ? { otlpEndpoint: mon.otlpEndpoint } : {}),
+    ...(mon.lokiPushUrl ? { lokiPushUrl: mon.lokiPushUrl } : {}),
+    note: mon.note,
+  };
+}
