@@ -186,6 +186,15 @@ describe("EdgeSite Worker in workerd (require-corp)", () => {
     }
   });
 
+  it("byte ranges answer 206 with the class headers", async () => {
+    const res = await get("/canvaskit/canvaskit.wasm", { headers: { range: "bytes=0-3" } });
+    expect(res.status).toBe(206);
+    expect(res.headers.get("content-range")).toBe(`bytes 0-3/${fs.statSync(path.join(FIXTURE, "canvaskit/canvaskit.wasm")).size}`);
+    expect(res.headers.get("content-type")).toBe("application/wasm");
+    expectSecurityHeaders(res);
+    expect(Buffer.from(await res.arrayBuffer())).toEqual(Buffer.from([0, 0x61, 0x73, 0x6d]));
+  });
+
   it("HEAD has headers and no body; other methods are 405", async () => {
     const head = await get("/index.html", { method: "HEAD" });
     expect(head.status).toBe(200);

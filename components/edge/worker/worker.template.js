@@ -3,7 +3,8 @@
 //   function edgeDecide(table, path)   EDGE_EVALUATOR_SOURCE, the same code the tests evaluate
 // Assets live in the R2 bucket bound as SITE_BUCKET (object key = URL path without "/").
 // Behaviour: GET/HEAD only; SPA routes serve index.html; a missing asset is a real 404;
-// conditional requests (If-None-Match / If-Modified-Since) answer 304 through R2 `onlyIf`.
+// conditional requests (If-None-Match / If-Modified-Since) answer 304 through R2 `onlyIf`;
+// byte ranges answer 206 through R2 `range`.
 
 function withHeaders(target, extra) {
   for (const name in extra) target.set(name, extra[name]);
@@ -29,7 +30,8 @@ export default {
     const decision = edgeDecide(RULE_TABLE, url.pathname);
     if (!decision || !decision.key) return notFound(method);
 
-    const object = await env.SITE_BUCKET.get(decision.key, { onlyIf: request.headers });
+    const ranged = request.headers.has("range");
+    const object = await env.SITE_BUCKET.get(decision.key, ranged ? { onlyIf: request.headers, range: request.headers } : { onlyIf: request.headers });
     if (object === null) return notFound(method);
 
     const headers = new Headers();
@@ -41,6 +43,14 @@ export default {
     // R2 returns the object without a body when a precondition from onlyIf fails.
     if (!("body" in object) || object.body === undefined) {
       return new Response(null, { status: 304, headers });
+    }
+    headers.set("accept-ranges", "bytes");
+    if (ranged && object.range && "offset" in object.range) {
+      const start = object.range.offset;
+      const length = object.range.length === undefined ? object.size - start : object.range.length;
+      headers.set("content-range", "bytes " + start + "-" + (start + length - 1) + "/" + object.size);
+      headers.set("content-length", String(length));
+      return new Response(method === "HEAD" ? null : object.body, { status: 206, headers });
     }
     headers.set("content-length", String(object.size));
     return new Response(method === "HEAD" ? null : object.body, { status: 200, headers });
