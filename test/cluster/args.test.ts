@@ -1,0 +1,39 @@
+/** KubernetesCluster args: insecure or impossible combinations are refused with the field and the fix. */
+import { describe, expect, it } from "vitest";
+import { parseClusterArgs } from "../../components/cluster/args";
+import { planClusterIssuer, planAddons } from "../../components/cluster/addons";
+import { planNamespaces, roleNamespaceNames } from "../../components/cluster/namespaces";
+
+const eks = { version: "1.31", region: "us-east-1", vpcId: "vpc-1", vpcCidr: "10.0.0.0/16", privateSubnetIds: ["subnet-a", "subnet-b"], appSecurityGroupId: "sg-1", nodeGroups: [{ name: "general", instanceTypes: ["m6i.large"], min: 1, desired: 1, max: 3 }] };
+
+describe("cluster args", () => {
+  it("refuses a world-open API endpoint, missing ACME e-mail, Helm with rendered manifests", () => {
+    expect(() =>
+      parseClusterArgs("c", { mode: "eks", ingressController: "nginx", certificates: { issuer: "letsencrypt" }, eks: { ...eks, publicAccessCidrs: ["0.0.0.0/0"] } }),
+    ).toThrow(/eks\.publicAccessCidrs: the API must never be public to 0\.0\.0\.0\/0[\s\S]*certificates\.email/);
+    expect(() => parseClusterArgs("c", { mode: "existing", ingressController: "nginx", certificates: { issuer: "self-signed" }, existing: { renderDir: "out" }, addons: true })).toThrow(
+      /addons: rendered manifests cannot carry Helm releases/,
+    );
+    expect(() => parseClusterArgs("c", { mode: "existing", ingressController: "nginx", certificates: { issuer: "self-signed" }, existing: {} })).toThrow(/kubeconfig.*renderDir/);
+    expect(() => parseClusterArgs("c", { mode: "eks", ingressController: "nginx", certificates: { issuer: "self-signed" } })).toThrow(/eks: mode eks needs/);
+  });
+
+  it("namespaces: apps and data always enforce restricted", () => {
+    const ns = planNamespaces(roleNamespaceNames("shop"));
+    expect(ns.map((n) => `${n.name}=${n.labels["pod-security.kubernetes.io/enforce"]}`)).toEqual(["shop-ingress=baseline", "shop-apps=restricted", "shop-data=restricted", "shop-monitoring=baseline"]);
+    expect(() => planNamespaces(roleNamespaceNames(), { ingress: "baseline", apps: "baseline", data: "restricted", monitoring: "baseline" })).toThrow(/apps namespace always enforces 'restricted'/);
+  });
+
+  it("issuers: Let's Encrypt prod/staging, corporate CA, self-signed", () => {
+    expect(planClusterIssuer("letsencrypt-staging", { email: "a@example.com", ingressClass: "nginx" }).manifest.spec.acme.server).toMatch(/acme-staging-v02/);
+    expect(planClusterIssuer("corporate-ca", { caSecretName: "corp-ca", ingressClass: "nginx" }).manifest.spec).toEqual({ ca: { secretName: "corp-ca" } });
+    expect(planClusterIssuer("self-signed", { ingressClass: "nginx" }).manifest.spec).toEqual({ selfSigned: {} });
+    expect(() => planClusterIssuer("corporate-ca", { ingressClass: "nginx" })).toThrow(/corporateCaSecret/);
+  });
+
+  it("add-ons: no cluster-autoscaler outside EKS, controller PDB only when replicated", () => {
+    const local = planAddons({ controller: "nginx", namespaces: { ingress: "ingress", monitoring: "monitoring" }, replicas: 1, serviceMonitors: false });
+    expect(local.map((r) => r.key)).toEqual(["ingress-nginx", "cert-manager", "metrics-server"]);
+    expect((local[0]!.values as any).controller.podDisruptionBudget).toBeUndefined();
+  });
+});
