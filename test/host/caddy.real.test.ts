@@ -4,7 +4,7 @@
  * test trusts exactly that root), admin API off, a fixture SPA and small node:http upstreams.
  * Everything the test starts is stopped in afterAll.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
@@ -13,7 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CACHE_CONTROL, decide } from "../../components/edge/headers";
-import { dialsOf, renderCaddyConfig } from "../../components/host/caddy";
+import { dialsOf, LETSENCRYPT_STAGING, renderCaddyConfig } from "../../components/host/caddy";
 import { planProxy, type ProxyPlan } from "../../components/host/proxy";
 import { serviceSpec } from "../../components/service/spec";
 
@@ -273,5 +273,27 @@ describe("generated Caddy config on the real Caddy binary", () => {
       if (d.headers["content-type"]) expect(r.headers["content-type"], p).toBe(d.headers["content-type"]);
     }
     expect(hits.web).toContain("GET /main.3f2a9c1b.js");
+  });
+});
+
+describe("the production-mode config (ACME, :80/:443, container dial names)", () => {
+  it("is accepted by `caddy validate` (modules provisioned, nothing started)", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "host-caddy-validate-"));
+    try {
+      const plan = planProxy({ services, domain: "example.com", appOrigin: "https://example.com", webApp: { host: "@", root: "/srv/site" }, dial: (s, i, p) => `dev-app-${s}-${i}:${p}` });
+      const config = renderCaddyConfig(plan, { tls: { issuer: "acme", email: "platform@example.com", staging: true }, listen: { address: "", httpPort: 80, httpsPort: 443 }, storageRoot: path.join(tmp, "data") });
+      expect((config as any).apps.tls.automation.policies[0].issuers[0].ca).toBe(LETSENCRYPT_STAGING);
+      const file = path.join(tmp, "caddy.json");
+      fs.writeFileSync(file, JSON.stringify(config));
+      const out = execFileSync("caddy", ["validate", "--config", file], {
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tmp, XDG_DATA_HOME: tmp, XDG_CONFIG_HOME: tmp },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      expect(out).toContain("Valid configuration");
+      expect(dialsOf(config).sort()).toEqual(["dev-app-api-0:3000", "dev-app-web-0:8080"]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
