@@ -168,6 +168,8 @@ export class BetaHost extends pulumi.ComponentResource {
         ami: image.id,
         instanceType: cfg.instanceType,
         subnetId: cfg.subnetId,
+        // Internet from first boot (cloud-init installs packages before the EIP is associated); the EIP then replaces this address.
+        associatePublicIpAddress: true,
         vpcSecurityGroupIds: [sg.id, ...cfg.extraSecurityGroupIds],
         iamInstanceProfile: profile.name,
         // IMDSv2 only; hop limit 1 keeps the instance credentials away from containers.

@@ -12,6 +12,7 @@ import type { InventoryResource, Inventory } from "../harness/inventory";
 import { ProgramError, runProgram } from "../harness/run";
 import { BetaHost } from "../../components/host";
 import { composeHost } from "../../stacks/compose/host";
+import { composeNetwork } from "../../stacks/compose/network";
 import type { Context } from "../../stacks/context";
 import { loadSpec } from "../../stacks/spec/load";
 
@@ -169,6 +170,23 @@ describe("composeHost (dev tier, nuxt-fastify-beta-droplet)", () => {
     const inv = await run(true);
     expect(ofType(inv, "docker:index/container:Container")).toHaveLength(3);
     expect(named(inv, "pulumi:providers:docker", "dev-host-docker").unknownPaths).toContain("host");
+  });
+
+  it("composes with the real network composer (public subnet, app-tier security group) without URN clashes", async () => {
+    const inv = await runProgram(
+      async () => {
+        const ctx = context({ network: undefined });
+        ctx.network = composeNetwork(ctx);
+        const out = composeHost(ctx)!;
+        return { publicIp: out.publicIp };
+      },
+      { stack: "dev" },
+    );
+    const vm = named(inv, "aws:ec2/instance:Instance", "dev-host-vm");
+    const subnet = inv.resources.find((r) => r.type === "aws:ec2/subnet:Subnet" && r.name.endsWith("-public-0"))!;
+    expect(vm.inputs.subnetId).toBe(`${subnet.name}-id`);
+    expect(vm.inputs.associatePublicIpAddress).toBe(true);
+    expect(inv.outputs.publicIp).toBe("203.0.113.20");
   });
 
   it("refuses to run without the VPC, naming the fix, and registers nothing", async () => {
