@@ -116,10 +116,10 @@ function sgRuleProblems(rule: SgRule): string[] {
   const world = rule.cidrs.filter(isWorld);
   if (world.length) {
     const webOnly = f === t && (f === 80 || f === 443) && (proto === "tcp" || proto === "6");
-    if (!webOnly) out.push(`opens ${proto === "-1" || proto === "all" ? "all traffic" : `${proto} ${f}${t !== f ? `-${t}` : ""}`} to ${world.join(", ")}; only tcp 80/443 may be open to the internet`);
+    if (!webOnly && !(f === 22 && t === 22)) out.push(`opens ${proto === "-1" || proto === "all" ? "all traffic" : `${proto} ${f}${t !== f ? `-${t}` : ""}`} to ${world.join(", ")}; only tcp 80/443 may be open to the internet`);
   }
   const explicit22 = (proto === "tcp" || proto === "6") && f <= 22 && 22 <= t;
-  if (rule.cidrs.length && tcpLike && (explicit22 || (world.length && f <= 22 && 22 <= t)) && !out.some((m) => m.includes(" 22"))) {
+  if (rule.cidrs.length && tcpLike && (explicit22 || (world.length && f <= 22 && 22 <= t))) {
     out.push(`allows SSH (port 22) from ${rule.cidrs.join(", ")}; use SSM Session Manager or a VPN instead of SSH ingress`);
   }
   return out;

@@ -350,7 +350,7 @@ export function formatMutationReport(r: MutationReport): string {
   for (const x of r.results) (byMutation.get(x.mutation) ?? byMutation.set(x.mutation, []).get(x.mutation)!).push(x);
   for (const [id, xs] of byMutation) {
     const policies = [...new Set(xs.flatMap((x) => x.killedBy.map((k) => k.policyName)))];
-    lines.push(`  ${xs.every((x) => x.killed) ? "killed  " : "SURVIVED"} ${id} ×${xs.length}  ${policies.join(", ")}`);
+    lines.push(`  ${xs.every((x) => x.killed) ? "killed  " : "SURVIVED"} ${id} (${xs.length})  ${policies.join(", ")}`);
   }
   for (const s of r.survivors) lines.push(`  survivor: ${s.mutation} on ${s.target}`);
   if (r.notApplicable.length) lines.push(`  not applicable here: ${r.notApplicable.join(", ")}`);
