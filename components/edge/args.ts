@@ -9,13 +9,24 @@ import { HASH_CONVENTIONS, HashConvention, REFERRER_POLICIES, resolveHeaderPolic
 const hostname = z
   .string()
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a lower-case DNS name such as app.example.com");
+/** Valid in ECMAScript and free of constructs RE2 (Caddy) rejects. */
+function portableRegex(src: string): boolean {
+  if (/\(\?[=!<]|\\[1-9]|\\k</.test(src)) return false;
+  try {
+    new RegExp(src);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const cfId = z.string().regex(/^[0-9a-f]{32}$/, "a 32-character hex Cloudflare id");
 
 export const headerPolicySchema = z.strictObject({
   /** Cross-Origin-Embedder-Policy; `credentialless` must be chosen explicitly. Default require-corp. */
   coep: z.enum(["require-corp", "credentialless"]).optional(),
   /** Content-Security-Policy (one line). Default: same-origin with 'wasm-unsafe-eval'. */
-  csp: z.string().min(1).optional(),
+  csp: z.string().min(1).regex(/^[^\r\n]+$/, "one line").optional(),
   hsts: z
     .strictObject({
       maxAgeSeconds: z.number().int().min(31536000).optional(),
@@ -30,12 +41,12 @@ export const headerPolicySchema = z.strictObject({
   hashed: z
     .strictObject({
       conventions: z.array(z.enum(Object.keys(HASH_CONVENTIONS) as [HashConvention, ...HashConvention[]])).optional(),
-      patterns: z.array(z.string().min(1)).optional(),
+      patterns: z.array(z.string().min(1).refine(portableRegex, "must be a valid regex without lookaround or backreferences (RE2-portable, for Caddy)")).optional(),
     })
     .optional(),
   /** Asset manifest file names, always no-cache (default asset_versions.json, manifest.json, ...). */
-  manifests: z.array(z.string().min(1)).min(1).optional(),
-  indexDocument: z.string().min(1).optional(),
+  manifests: z.array(z.string().regex(/^[A-Za-z0-9._-]+$/, "a plain file name such as asset_versions.json")).min(1).optional(),
+  indexDocument: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\.html?$/, "an object key ending in .html, without a leading /").optional(),
 });
 
 export const wafSchema = z.strictObject({
@@ -117,6 +128,11 @@ export type EdgeSiteArgs = z.infer<typeof edgeSiteArgsSchema>;
 export function parseEdgeSiteArgs(input: unknown, where = "EdgeSite"): EdgeSiteArgs {
   const r = edgeSiteArgsSchema.safeParse(input);
   if (r.success) return r.data;
-  const lines = r.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`);
+  const at = (path: PropertyKey[]) => (path.length ? path.map(String).join(".") : "(root)");
+  const lines = r.error.issues.flatMap((i) =>
+    i.code === "unrecognized_keys"
+      ? i.keys.map((k) => `${at([...i.path, k])}: unknown field (remove it or check its spelling against components/edge/args.ts)`)
+      : [`${at(i.path)}: ${i.message}`],
+  );
   throw new Error(`${where}: invalid args:\n  - ${lines.join("\n  - ")}`);
 }
