@@ -52,6 +52,8 @@ export function planZoneSettings(table: EdgeRuleTable): ZoneSettingPlan[] {
     { settingId: "min_tls_version", value: "1.2" },
     { settingId: "tls_1_3", value: "on" },
     { settingId: "automatic_https_rewrites", value: "on" },
+    // Nested keys in the API's snake_case: `value` is passed through untranslated; the camelCase
+    // shape in the provider docs never converges (pulumi/pulumi-cloudflare#1579).
     {
       settingId: "security_header",
       value: {
