@@ -217,10 +217,11 @@ export function planNetworkPolicies(i: NetpolInput): NetworkPolicyManifest[] {
 
   // Data: the stores' own contract, clients narrowed to the services that connect.
   for (const st of [...i.stores].sort((a, b) => a.ref.localeCompare(b.ref))) {
-    if (st.network.kind !== "kubernetes") continue;
+    const sn = st.network;
+    if (sn.kind !== "kubernetes") continue;
     const clients = i.services.filter((s) => s.connectsTo.includes(st.ref));
     const base = `store-${st.ref.replace("/", "-").toLowerCase()}`;
-    st.network.ingress.forEach((r, k) => {
+    sn.ingress.forEach((r, k) => {
       let from: Peer[];
       if (r.purpose === "clients") {
         // Only pods of services that list this store; no other namespace, whatever the store defaulted to.
@@ -229,16 +230,16 @@ export function planNetworkPolicies(i: NetpolInput): NetworkPolicyManifest[] {
       } else {
         from = r.from.namespaces.map((n) => nsPeer(n, r.from.podSelector));
       }
-      out.push(policy(`${base}-in-${r.purpose}-${k}`, st.network.namespace, { matchLabels: { ...r.podSelector } }, [{ from, ports: portsOf(r.ports) }], undefined));
+      out.push(policy(`${base}-in-${r.purpose}-${k}`, sn.namespace, { matchLabels: { ...r.podSelector } }, [{ from, ports: portsOf(r.ports) }], undefined));
     });
-    st.network.egress.forEach((r, k) => {
+    sn.egress.forEach((r, k) => {
       const to: Peer[] =
         r.to.kind === "peers"
           ? r.to.peers.namespaces.map((n) => nsPeer(n, (r.to as { peers: { podSelector?: Labels } }).peers.podSelector))
           : r.purpose === "kubernetes-api"
             ? ipPeers(i.apiServerCidrs)
             : ipPeers(i.dataExternalCidrs ?? ["0.0.0.0/0"], PRIVATE);
-      out.push(policy(`${base}-out-${r.purpose}-${k}`, st.network.namespace, { matchLabels: { ...r.podSelector } }, undefined, [{ to, ports: portsOf(r.ports) }]));
+      out.push(policy(`${base}-out-${r.purpose}-${k}`, sn.namespace, { matchLabels: { ...r.podSelector } }, undefined, [{ to, ports: portsOf(r.ports) }]));
     });
   }
 

@@ -60,4 +60,4 @@ export function planFor(spec: ServiceSpecInput, over: Record<string, unknown> = 
   return planService({ ...rest, secretEnvKeys: Object.keys(secretEnv) });
 }
 
-export const kinds = (p: ServicePlan, kind: string) => p.manifests.filter((m) => m.manifest.kind === kind).map((m) => m.manifest);
+export const kinds = (p: ServicePlan, kind: string): any[] => p.manifests.filter((m) => m.manifest.kind === kind).map((m) => m.manifest);
