@@ -14,15 +14,27 @@
  *
  * Children: S3 backup bucket (private, encrypted, TLS-only, versioned, lifecycle retention),
  * IAM role + instance profile (put/get/list the backup prefix only — no delete), security group,
- * the instance (Debian 12, cloud-init from cloudinit.ts) and an Elastic IP.
+ * the instance (Debian 12, cloud-init from cloudinit.ts), an Elastic IP, and `<name>-ready`: a
+ * remote command (over SSH as the deploy user, key from the operator's ssh-agent) that waits for
+ * cloud-init to finish and Docker to answer. Make the Docker-over-SSH provider depend on `ready`.
+ * Providers: `{ aws, command }` (explicit).
  */
 import * as aws from "@pulumi/aws";
+import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { betaHostArgsSchema, parseArgs, type BetaHostArgs } from "./args";
 import { renderCloudInit } from "./cloudinit";
 import { amiQuery, planFirewall } from "./vm-plan";
 
 export const BACKUP_PREFIX = "postgres";
+
+/** Wait for cloud-init; fail with a pointer to its log unless it finished cleanly; then ask Docker. */
+export const WAIT_FOR_HOST = [
+  "cloud-init status --wait >/dev/null 2>&1 || true",
+  `s="$(cloud-init status 2>/dev/null | sed -n 's/^status: //p')"`,
+  `if [ "$s" != "done" ]; then echo "cloud-init ended with status '$s': see /var/log/cloud-init-output.log on the host" >&2; exit 1; fi`,
+  "docker version --format '{{.Server.Version}}'",
+].join("\n");
 
 export class BetaHost extends pulumi.ComponentResource {
   /** The Elastic IP: DNS target of every proxied host name, and the SSH/Docker endpoint. */
@@ -35,6 +47,8 @@ export class BetaHost extends pulumi.ComponentResource {
   public readonly deployUser: string;
   /** `ssh://deploy@<eip>`: the Docker host URL for a docker.Provider. */
   public readonly dockerHost: pulumi.Output<string>;
+  /** Completes when cloud-init is done and Docker answers: `dependsOn` it from the docker.Provider. */
+  public readonly ready: command.remote.Command;
 
   constructor(name: string, args: BetaHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const cfg = parseArgs("BetaHost", name, betaHostArgsSchema, args);
@@ -191,6 +205,17 @@ export class BetaHost extends pulumi.ComponentResource {
     );
     const eip = new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", instance: instance.id, tags: { Name: `${name}-eip` } }, keep);
 
+    this.ready = new command.remote.Command(
+      `${name}-ready`,
+      {
+        // Retries while the VM boots and sshd/the deploy user appear (about 10 minutes).
+        connection: { host: eip.publicIp, user: cfg.deployUser, dialErrorLimit: 60, perDialTimeout: 10 },
+        create: WAIT_FOR_HOST,
+        triggers: [instance.id],
+      },
+      { parent: this, dependsOn: [eip] },
+    );
+
     this.publicIp = eip.publicIp;
     this.instanceId = instance.id;
     this.securityGroupId = sg.id;
@@ -204,6 +229,7 @@ export class BetaHost extends pulumi.ComponentResource {
       roleArn: this.roleArn,
       backupBucket: this.backupBucket,
       dockerHost: this.dockerHost,
+      dockerVersion: this.ready.stdout,
     });
   }
 }

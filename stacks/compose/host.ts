@@ -10,6 +10,7 @@
  * The same ServiceSpec objects the Kubernetes composer deploys are handed to HostApp.
  */
 import * as cloudflare from "@pulumi/cloudflare";
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
 import { backupPolicy } from "../../components/data/backups";
@@ -74,14 +75,19 @@ export function composeHost(ctx: Context): HostComposeOutputs | undefined {
       egress: Object.entries(bp.externalNetworks).map(([name, n]) => ({ name, cidrs: n.cidrs, ports: n.ports, protocol: n.protocol })),
       protect: profile.protectState,
     },
-    { providers: { aws: providers.aws! } },
+    { providers: { aws: providers.aws!, command: new command.Provider(`${spec.stack}-host-command`, {}) } },
   );
 
-  const provider = new docker.Provider(`${spec.stack}-host-docker`, {
-    host: host.dockerHost,
-    // First contact trusts the fresh host's key (TOFU); later changes are refused by ssh.
-    sshOpts: ["-o", "StrictHostKeyChecking=accept-new", "-o", "ServerAliveInterval=30"],
-  });
+  const provider = new docker.Provider(
+    `${spec.stack}-host-docker`,
+    {
+      host: host.dockerHost,
+      // First contact trusts the fresh host's key (TOFU); later changes are refused by ssh.
+      sshOpts: ["-o", "StrictHostKeyChecking=accept-new", "-o", "ServerAliveInterval=30"],
+    },
+    // Connect only once cloud-init has installed Docker and added the deploy user to its group.
+    { dependsOn: [host.ready] },
+  );
 
   const edge = bp.edge;
   const app = new HostApp(

@@ -1,6 +1,7 @@
 /**
  * cloud-init user data of the beta host: structure (parsed YAML), the real cloud-init schema
- * validator (Debian package `cloud-init` on PATH) and `bash -n` on every generated script.
+ * validator (Debian package `cloud-init` on PATH) and shellcheck (Debian `shellcheck`) on every
+ * generated script.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -9,6 +10,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { renderCloudInit, type CloudInitInput } from "../../components/host/cloudinit";
+import { WAIT_FOR_HOST } from "../../components/host/vm";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTestsOnly deploy@example";
 const input: CloudInitInput = {
@@ -72,7 +74,7 @@ describe("renderCloudInit", () => {
     expect(d.runcmd.some((c) => c.join(" ").includes("sshd -t && systemctl reload ssh"))).toBe(true);
   });
 
-  it("schedules the pg_dump backup to the bucket and generates scripts bash accepts", () => {
+  it("schedules the pg_dump backup to the bucket and generates scripts shellcheck accepts", () => {
     const d = doc();
     const script = file(d, "/usr/local/sbin/platform-pg-backup").content;
     expect(script).toContain("BUCKET='dev-host-backups-0123'");
@@ -84,8 +86,11 @@ describe("renderCloudInit", () => {
     for (const p of ["/usr/local/sbin/platform-pg-backup", "/usr/local/sbin/platform-connlimit"]) {
       const f = path.join(tmp, path.basename(p));
       fs.writeFileSync(f, file(d, p).content);
-      execFileSync("bash", ["-n", f]);
+      execFileSync("shellcheck", [f]);
     }
+    // The readiness command the deploy runs over SSH (POSIX sh on the host).
+    fs.writeFileSync(path.join(tmp, "wait.sh"), `#!/bin/sh\n${WAIT_FOR_HOST}\n`);
+    execFileSync("shellcheck", [path.join(tmp, "wait.sh")]);
   });
 
   it("omits the backup timer when the tier keeps no backups", () => {

@@ -75,6 +75,12 @@ describe("composeHost (dev tier, nuxt-fastify-beta-droplet)", () => {
     expect(dockerProvider.inputs.host).toBe("ssh://deploy@203.0.113.20");
     expect(inv.outputs.dockerHost).toBe("ssh://deploy@203.0.113.20");
     for (const c of ofType(inv, "docker:index/container:Container")) expect(c.provider).toContain("dev-host-docker");
+    // The Docker provider connects only after the host reports cloud-init done and Docker up.
+    const ready = named(inv, "command:remote:Command", "dev-host-ready");
+    expect(ready.provider).toContain("dev-host-command");
+    expect(ready.inputs.connection).toMatchObject({ host: "203.0.113.20", user: "deploy" });
+    expect(String(ready.inputs.create)).toContain("cloud-init status --wait");
+    expect(dockerProvider.dependencies).toContain(ready.urn);
     expect(ofType(inv, "docker:index/container:Container").map((r) => r.name).sort()).toEqual(["dev-app-api-0", "dev-app-caddy", "dev-app-pg-main"]);
     expect(inv.outputs.networkName).toBe("dev-app-data");
     expect(inv.outputs.proxyHosts).toEqual(["api.example.com"]);
