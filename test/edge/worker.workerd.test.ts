@@ -7,7 +7,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Miniflare } from "miniflare";
-import { buildRuleTable, CACHE_CONTROL, EdgeRuleTable } from "../../components/edge/headers";
+import fc from "fast-check";
+import { buildRuleTable, CACHE_CONTROL, decide, EdgeRuleTable, notFoundHeaders } from "../../components/edge/headers";
 import { planAssetObjects } from "../../components/edge/assets";
 import {
   headersOfPolicyPlan,
@@ -183,6 +184,25 @@ describe("EdgeSite Worker in workerd (require-corp)", () => {
       }
       Object.assign(cloudfront, policy);
       expect(cloudfront, p).toEqual(worker);
+    }
+  });
+
+  it("random paths: workerd's status and headers are exactly decide()'s (routes 200 index, unknown files 404)", async () => {
+    const seg = fc.stringMatching(/^[A-Za-z0-9_-]{1,8}$/);
+    const ext = fc.constantFrom("", ".js", ".wasm", ".json", ".html", ".png", ".3f2a9c1b.js", ".css");
+    const paths = fc.sample(fc.tuple(fc.array(seg, { minLength: 0, maxLength: 3 }), seg, ext).map(([dirs, name, e]) => "/" + [...dirs, name + e].join("/")), { numRuns: 60, seed: 42 });
+    const names = new Set([...Object.keys(table.common), ...table.rules.flatMap((r) => Object.keys(r.headers)), "content-type"]);
+    for (const p of [...paths, "/index.html", "/main.3f2a9c1b.js"]) {
+      const res = await get(p);
+      const body = await res.text();
+      const d = decide(table, p);
+      const exists = fs.existsSync(path.join(FIXTURE, d.key)) && d.key !== "";
+      const expected = d.serve === "index" || exists ? d.headers : notFoundHeaders(table);
+      expect(res.status, p).toBe(d.serve === "index" || exists ? 200 : 404);
+      const got: Record<string, string> = {};
+      for (const n of names) if (res.headers.get(n) !== null) got[n] = res.headers.get(n)!;
+      expect(got, p).toEqual(expected);
+      if (d.serve === "index") expect(body).toContain("edge-fixture-index");
     }
   });
 
