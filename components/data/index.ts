@@ -2,6 +2,7 @@
 export { backupPolicy, noBackups, TIERS, type BackupPolicy, type BackupOptions, type Tier } from "./backups";
 export type { DataNetwork, EgressRule, IngressRule, PeerSpec, PortSpec } from "./network";
 export { Postgres, type PostgresArgs, type PostgresConnection } from "./postgres";
+export { postgresPodSelector } from "./postgres/plan";
 export { Redis, type RedisArgs, type RedisConnection } from "./redis";
 export { ObjectStore, type ObjectStoreArgs, type ObjectStoreConnection } from "./objectstore";
 export { Scylla, type ScyllaArgs, type ScyllaConnection } from "./scylla";

@@ -39,6 +39,7 @@ export class ObjectStore extends pulumi.ComponentResource {
             masters: cfg.masters,
             volumeServers: cfg.volumeServers,
             replication: cfg.replication,
+            storePeers: cfg.storePeers,
             backup: cfg.backup,
             protect: cfg.protect,
             tls: cfg.tls,

@@ -123,6 +123,7 @@ export interface SeaweedPlanInput {
   masters: number;
   volumeServers: number;
   replication: string;
+  storePeers?: Record<string, string>[];
   backup: BackupPolicy;
   protect: boolean;
   tls: { enabled: boolean; certSecretName?: string };
@@ -239,7 +240,11 @@ export function planSeaweed(i: SeaweedPlanInput): SeaweedPlan {
       kind: "kubernetes",
       namespace: ns,
       ports: [s3],
-      ingress: [clientRule(pl("filer"), [s3], i.network), selfRule("cluster", all, [...internal, s3], ns)],
+      ingress: [
+        clientRule(pl("filer"), [s3], i.network),
+        selfRule("cluster", all, [...internal, s3], ns),
+        ...(i.storePeers ?? []).map((sel) => ({ purpose: "store-peers", podSelector: pl("filer"), ports: [s3], from: { namespaces: [ns], podSelector: { ...sel } } })),
+      ],
       egress: [{ purpose: "cluster", podSelector: all, ports: [...internal, s3], to: { kind: "peers", peers: { namespaces: [ns], podSelector: all } } }],
     },
   };

@@ -137,6 +137,11 @@ export function planManagedPostgres(i: ManagedPlanInput): ManagedPlan {
 
 // ------------------------------------------------------------------ in-cluster
 
+/** The pod selector of an in-cluster Postgres (e.g. for `ObjectStore` `storePeers`, so CNPG can upload backups). */
+export function postgresPodSelector(name: string, implementation: "operator" | "statefulset" = "operator"): Record<string, string> {
+  return implementation === "operator" ? { "cnpg.io/cluster": name } : { "app.kubernetes.io/name": "postgres", "app.kubernetes.io/instance": name };
+}
+
 export interface ClusterPlanInput extends CommonPlanInput {
   implementation: "operator" | "statefulset";
   database: string;
@@ -192,7 +197,7 @@ export function planClusterPostgres(i: ClusterPlanInput): ClusterPlan {
   }
 
   const labels = storeLabels(i.name, "postgres");
-  const podLabels: Record<string, string> = isOperator ? { "cnpg.io/cluster": i.name } : { "app.kubernetes.io/name": "postgres", "app.kubernetes.io/instance": i.name };
+  const podLabels = postgresPodSelector(i.name, i.implementation);
   const port = tcp("postgres", PG_PORT);
   const ingress = [clientRule(podLabels, [port], i.network)];
   const egress: Extract<DataNetwork, { kind: "kubernetes" }>["egress"] = [];
