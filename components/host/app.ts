@@ -167,7 +167,7 @@ export class HostApp extends pulumi.ComponentResource {
         image: image.imageId,
         envs,
         ...(c.command ? { command: c.command } : {}),
-        networksAdvanced: c.networks.map((k) => ({ name: networks[k].name, aliases: [c.containerName] })),
+        networksAdvanced: c.networks.map((k) => ({ name: networks[k].name, aliases: [c.containerName, ...c.aliases] })),
         ports: c.ports.map((port) => ({ internal: port.internal, external: port.external, protocol: port.protocol })),
         ...(hc ? { healthcheck: { tests: hc.tests, interval: hc.interval, timeout: hc.timeout, retries: hc.retries, startPeriod: hc.startPeriod } } : {}),
         restart: "unless-stopped",

@@ -33,6 +33,8 @@ export interface ContainerPlan {
   role: "service" | "postgres" | "redis" | "proxy";
   /** Docker container name (also its DNS name on the networks). */
   containerName: string;
+  /** Extra DNS names on its networks: a service's replicas share `<service>` (as a Kubernetes Service name would). */
+  aliases: string[];
   image: string;
   networks: NetworkKey[];
   /** Published ports: ONLY the proxy has any. */
@@ -110,7 +112,8 @@ export function planHostApp(input: HostAppPlanInput): HostAppPlan {
   const volumes: HostAppPlan["volumes"] = [{ key: "caddy-data", name: `${n}-caddy-data`, stateful: true }, { key: "caddy-config", name: `${n}-caddy-config`, stateful: false }];
   const containers: ContainerPlan[] = [];
   const stores: HostAppPlan["stores"] = { postgres: {}, redis: {} };
-  const base: Pick<ContainerPlan, "ports" | "env" | "secretEnv" | "binds" | "labels" | "dependsOn" | "capAdd" | "readOnly"> = {
+  const base: Pick<ContainerPlan, "ports" | "env" | "secretEnv" | "binds" | "labels" | "dependsOn" | "capAdd" | "readOnly" | "aliases"> = {
+    aliases: [],
     ports: [],
     env: {},
     secretEnv: [],
@@ -194,6 +197,7 @@ export function planHostApp(input: HostAppPlanInput): HostAppPlan {
         key,
         role: "service",
         containerName: serviceContainerName(n, svc.name, i),
+        aliases: [svc.name],
         image: svc.image,
         networks: usesData ? ["edge", "data"] : ["edge"],
         env: { ...svc.env },

@@ -63,7 +63,7 @@ const named = (inv: Inventory, t: string, name: string): InventoryResource => {
   if (!r) throw new Error(`no ${t} named ${name}; have ${ofType(inv, t).map((x) => x.name).join(", ")}`);
   return r;
 };
-type Container = { name: string; ports?: unknown[]; networksAdvanced: { name: string }[]; envs: string[]; restart: string; privileged: boolean; readOnly: boolean; user?: string; healthcheck?: { tests: string[] }; capabilities: { drops: string[]; adds: string[] } };
+type Container = { name: string; ports?: unknown[]; networksAdvanced: { name: string; aliases: string[] }[]; envs: string[]; restart: string; privileged: boolean; readOnly: boolean; user?: string; healthcheck?: { tests: string[] }; capabilities: { drops: string[]; adds: string[] } };
 const inputs = <T>(r: InventoryResource) => r.inputs as T;
 
 describe("composeHost (dev tier, nuxt-fastify-beta-droplet)", () => {
@@ -145,6 +145,7 @@ describe("composeHost (dev tier, nuxt-fastify-beta-droplet)", () => {
     expect(api.healthcheck!.tests.join(" ")).toContain("http://127.0.0.1:3000/health/live");
     expect(api.user).toBe("10001:10001");
     expect(api.networksAdvanced.map((n) => n.name)).toEqual(["dev-app-edge", "dev-app-data"]);
+    expect(api.networksAdvanced[0]!.aliases).toEqual(["dev-app-api-0", "api"]);
     const env = Object.fromEntries(api.envs.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
     expect(env.DATABASE_URL).toMatch(/^postgresql:\/\/app:.+@dev-app-pg-main:5432\/app$/);
     expect(env.MAILGUN_API_KEY).toBe(MAILGUN);
