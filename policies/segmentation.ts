@@ -310,8 +310,8 @@ export const internetToData: StackValidationPolicy = stackPolicy({
     if (!cfg.dataNamespaces) for (const p of reach.model.pods) if (p.images.some((i) => DATA_IMAGE_RE.test(i)) && !facing.has(p.namespace)) data.add(p.namespace);
     const seen = new Set<string>();
     const urnOfNs = (ns: string): string | undefined => ofTypes(args.resources, K8S.namespace).find((n) => (n.props.metadata?.name ?? n.name) === ns)?.urn;
-    for (const f of reach.flows()) {
-      if (f.to.kind !== "pod" || !data.has(f.to.namespace)) continue;
+    for (const f of reach.flowsInto((p) => data.has(p.namespace))) {
+      if (f.to.kind !== "pod") continue;
       let src: string | undefined;
       if (f.from.kind === "external" && isInternet(f.from)) src = "the internet";
       else if (f.from.kind === "pod" && facing.has(f.from.namespace) && f.from.id !== f.to.id) src = `internet-facing namespace '${f.from.namespace}' (${f.from.workload})`;

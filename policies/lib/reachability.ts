@@ -97,6 +97,8 @@ interface RawPeer {
   ipBlock?: { cidr: string; except?: string[] };
 }
 
+type RuleList = { policy: NormalizedPolicy; rule: NormalizedRule }[];
+
 interface NormalizedRule {
   /** undefined = every peer (rule had no from/to or an empty one). */
   peers?: RawPeer[];
@@ -301,7 +303,9 @@ export class Reachability {
   private readonly egressRules = new Map<string, { policy: NormalizedPolicy; rule: NormalizedRule }[] | undefined>();
   private readonly peerCache = new Map<string, PodGroup[]>();
   private readonly nsSelCache = new Map<string, string[]>();
-  private readonly peerSetCache = new Map<string, Set<PodGroup>>();
+  private readonly rulePodCache = new WeakMap<NormalizedRule, Set<PodGroup>>();
+  private readonly egressMemo = new Map<object, Map<PodGroup, PortRange[]>>();
+  private readonly endpoints = new Map<PodGroup, Endpoint>();
   private cachedFlows: Flow[] | undefined;
 
   constructor(input: Manifest[] | ReachabilityModel) {
@@ -310,12 +314,23 @@ export class Reachability {
     for (const p of this.model.policies) push(this.policiesByNs, p.namespace, p);
     for (const [ns, pods] of this.podsByNs) {
       const pols = this.policiesByNs.get(ns) ?? [];
+      // Pods selected by the same set of policies share one rule list (and its memoised answers).
+      const classes = new Map<string, { ing?: RuleList; eg?: RuleList }>();
       for (const pod of pods) {
         const selecting = pols.filter((p) => selectorMatches(p.podSelector, pod.labels));
-        const ing = selecting.filter((p) => p.ingress);
-        const eg = selecting.filter((p) => p.egress);
-        this.ingressRules.set(pod.id, ing.length ? ing.flatMap((policy) => policy.ingress!.map((rule) => ({ policy, rule }))) : undefined);
-        this.egressRules.set(pod.id, eg.length ? eg.flatMap((policy) => policy.egress!.map((rule) => ({ policy, rule }))) : undefined);
+        const key = selecting.map((p) => pols.indexOf(p)).join(",");
+        let c = classes.get(key);
+        if (!c) {
+          const ing = selecting.filter((p) => p.ingress);
+          const eg = selecting.filter((p) => p.egress);
+          c = {
+            ing: ing.length ? ing.flatMap((policy) => policy.ingress!.map((rule) => ({ policy, rule }))) : undefined,
+            eg: eg.length ? eg.flatMap((policy) => policy.egress!.map((rule) => ({ policy, rule }))) : undefined,
+          };
+          classes.set(key, c);
+        }
+        this.ingressRules.set(pod.id, c.ing);
+        this.egressRules.set(pod.id, c.eg);
       }
     }
   }
@@ -353,27 +368,34 @@ export class Reachability {
     return hit;
   }
 
-  private podSetOfPeer(policyNs: string, peer: RawPeer): Set<PodGroup> {
-    const key = `${policyNs}\u0000${JSON.stringify([peer.namespaceSelector ?? null, peer.podSelector ?? null])}`;
-    let hit = this.peerSetCache.get(key);
+  /** Pods matched by any pod/namespace peer of a rule (resolved once per rule). */
+  private rulePods(policyNs: string, rule: NormalizedRule): Set<PodGroup> {
+    let hit = this.rulePodCache.get(rule);
     if (!hit) {
-      hit = new Set(this.podsOfPeer(policyNs, peer));
-      this.peerSetCache.set(key, hit);
+      hit = new Set<PodGroup>();
+      for (const peer of rule.peers ?? []) if (!peer.ipBlock) for (const p of this.podsOfPeer(policyNs, peer)) hit.add(p);
+      this.rulePodCache.set(rule, hit);
     }
     return hit;
   }
 
-  /** Ports pod `src` may send to pod `dst` according to src's egress rules. */
+  /** Ports pod `src` may send to pod `dst` according to src's egress rules (memoised per egress class). */
   private egressAllows(src: PodGroup, dst: PodGroup): PortRange[] {
     const rules = this.egressRules.get(src.id);
     if (rules === undefined) return ALL_PORTS;
+    let memo = this.egressMemo.get(rules);
+    if (!memo) this.egressMemo.set(rules, (memo = new Map()));
+    let hit = memo.get(dst);
+    if (!hit) memo.set(dst, (hit = this.computeEgress(rules, dst)));
+    return hit;
+  }
+
+  private computeEgress(rules: { policy: NormalizedPolicy; rule: NormalizedRule }[], dst: PodGroup): PortRange[] {
     const out: PortRange[] = [];
     for (const { policy, rule } of rules) {
-      const matches =
-        rule.peers === undefined || rule.peers.some((peer) => !peer.ipBlock && this.podSetOfPeer(policy.namespace, peer).has(dst));
-      if (matches) out.push(...resolvePorts(rule.ports, dst));
+      if (rule.peers === undefined || this.rulePods(policy.namespace, rule).has(dst)) out.push(...resolvePorts(rule.ports, dst));
     }
-    return merge(out);
+    return out.length > 1 ? merge(out) : out;
   }
 
   /** Every allowed flow. */
@@ -382,14 +404,25 @@ export class Reachability {
     return this.cachedFlows;
   }
 
-  private computeFlows(): Flow[] {
+  /** Only the flows INTO pods that `to` accepts (no pod → external flows): cheaper when you ask about one tier. */
+  flowsInto(to: (dst: PodGroup) => boolean): Flow[] {
+    return this.computeFlows(to);
+  }
+
+  private computeFlows(toFilter?: (dst: PodGroup) => boolean): Flow[] {
     const out: Flow[] = [];
+    const ep = (p: PodGroup): Endpoint => {
+      let e = this.endpoints.get(p);
+      if (!e) this.endpoints.set(p, (e = podEndpoint(p)));
+      return e;
+    };
     const emit = (from: Endpoint, to: Endpoint, ranges: PortRange[]): void => {
       for (const r of ranges) out.push({ from, to, protocol: r.protocol, fromPort: r.from, toPort: r.to });
     };
     const allPods = this.model.pods;
     // Pod → pod and external → pod, from the destination's ingress side.
     for (const dst of allPods) {
+      if (toFilter && !toFilter(dst)) continue;
       const rules = this.ingressRules.get(dst.id);
       const allowedFrom = new Map<PodGroup, PortRange[]>();
       const externals: { cidr: string; except: string[]; ports: PortRange[] }[] = [];
@@ -405,24 +438,23 @@ export class Reachability {
             externals.push({ cidr: INTERNET_V4, except: [], ports });
             continue;
           }
-          for (const peer of rule.peers) {
-            if (peer.ipBlock) externals.push({ cidr: peer.ipBlock.cidr, except: peer.ipBlock.except ?? [], ports });
-            else for (const src of this.podsOfPeer(policy.namespace, peer)) appendPorts(allowedFrom, src, ports);
-          }
+          for (const peer of rule.peers) if (peer.ipBlock) externals.push({ cidr: peer.ipBlock.cidr, except: peer.ipBlock.except ?? [], ports });
+          for (const src of this.rulePods(policy.namespace, rule)) appendPorts(allowedFrom, src, ports);
         }
       }
-      const to = podEndpoint(dst);
+      const to = ep(dst);
       for (const [src, ports] of allowedFrom) {
         if (src === dst) continue; // a pod talking to itself is never filtered
-        const both = intersect(merge(ports), this.egressAllows(src, dst));
-        if (both.length) emit(podEndpoint(src), to, both);
+        const both = intersect(ports.length > 1 ? merge(ports) : ports, this.egressAllows(src, dst));
+        if (both.length) emit(ep(src), to, both);
       }
       for (const e of externals) emit({ kind: "external", cidr: e.cidr, except: e.except }, to, merge(e.ports));
     }
     // Pod → external, from the source's egress side.
+    if (toFilter) return out;
     for (const src of allPods) {
       const rules = this.egressRules.get(src.id);
-      const from = podEndpoint(src);
+      const from = ep(src);
       if (rules === undefined) {
         emit(from, { kind: "external", cidr: INTERNET_V4, except: [] }, ALL_PORTS);
         continue;

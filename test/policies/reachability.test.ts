@@ -149,6 +149,8 @@ describe("Reachability", () => {
     expect(r.canReach("apps", "data", 5432)).toBe(true);
     expect(r.canReach("apps", "data", 5432, "UDP")).toBe(false);
     expect(r.isolation("data/Deployment/pg")).toEqual({ ingress: true, egress: true });
+    expect(nsPairs(r.flowsInto((p) => p.namespace === "data"))).toEqual(["apps->data:TCP/5432"]);
+    expect(r.flowsInto((p) => p.namespace === "data")).toEqual(r.flows().filter((f) => f.to.kind === "pod" && f.to.namespace === "data"));
   });
 
   it("needs both sides: an ingress allow without the matching egress allow is no flow", () => {
