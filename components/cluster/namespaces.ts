@@ -2,8 +2,10 @@
  * Role namespaces (pure): names and labels, including Pod Security Standards levels.
  *
  * apps and data enforce `restricted` (nothing there may run as root, escalate, keep
- * capabilities or skip seccomp). The ingress controller binds 80/443 with NET_BIND_SERVICE and
- * Prometheus' exporters vary, so those two enforce `baseline` and warn/audit at `restricted`.
+ * capabilities or skip seccomp). The ingress controller binds 80/443 with NET_BIND_SERVICE, so
+ * ingress enforces `baseline`. monitoring enforces `privileged` because kube-prometheus-stack's
+ * node-exporter DaemonSet needs hostNetwork/hostPID/hostPath (components/monitoring); both warn
+ * and audit at `restricted` so anything else drifting is visible.
  */
 import type { Labels, Role, RoleNamespaces } from "./netpol";
 
@@ -15,7 +17,7 @@ export const DEFAULT_POD_SECURITY: Record<Role, PodSecurityLevel> = {
   ingress: "baseline",
   apps: "restricted",
   data: "restricted",
-  monitoring: "baseline",
+  monitoring: "privileged",
 };
 
 export interface NamespacePlan {

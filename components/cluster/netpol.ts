@@ -68,6 +68,25 @@ export interface NetpolInput {
   dataExternalCidrs?: string[];
   /** ACME HTTP-01 solvers in the apps namespace must be reachable from the controller. */
   acmeHttp01: boolean;
+  /** What the monitoring stack (components/monitoring) needs beyond scraping the services. */
+  monitoring?: MonitoringFlows;
+}
+
+export interface MonitoringFlows {
+  /** OTLP ports of the collector (4317 gRPC, 4318 HTTP): every apps pod may send traces there. */
+  otlpPorts: number[];
+  /** The collector's pods; default every monitoring pod. */
+  otlpSelector?: Labels;
+  /** Public Grafana: the ingress controller reaches these pods on this port. */
+  grafana?: { podSelector: Labels; port: number };
+  /** Alertmanager e-mail / Grafana SSO: monitoring pods reach the internet (never private ranges) on these ports. */
+  internetPorts: number[];
+  /** Node ports Prometheus scrapes (kubelet/cAdvisor 10250, node-exporter 9100). */
+  nodePorts: number[];
+  /** Where nodes live (the VPC CIDR on EKS); default apiServerCidrs. */
+  nodeCidrs?: string[];
+  /** Namespaces without our policies that Prometheus scrapes (cert-manager, kube-system). */
+  extraScrapeNamespaces: string[];
 }
 
 export interface NetworkPolicyManifest {
@@ -174,6 +193,8 @@ export function planNetworkPolicies(i: NetpolInput): NetworkPolicyManifest[] {
   // Ingress controller: internet → web ports; → public services' routed ports; → API server.
   const ctlEgress: Rule[] = publics.map((s) => ({ to: [nsPeer(ns.apps, s.podSelector)], ports: uniq(s.routedPorts.map((p) => tcp(portNum(s, p)))) }));
   if (i.acmeHttp01) ctlEgress.push({ to: [nsPeer(ns.apps, ACME_SOLVER)], ports: [tcp(8089)] });
+  const grafana = i.monitoring?.grafana;
+  if (grafana) ctlEgress.push({ to: [nsPeer(ns.monitoring, grafana.podSelector)], ports: [tcp(grafana.port)] });
   const ctlIngress: Rule[] = [{ from: ipPeers(["0.0.0.0/0"]), ports: i.ingressController.ports.map(tcp) }];
   // The API server calls the admission webhook (ingress-nginx validates Ingresses).
   if (i.ingressController.webhookPort) ctlIngress.push({ from: ipPeers(i.apiServerCidrs), ports: [tcp(i.ingressController.webhookPort)] });
@@ -248,6 +269,25 @@ export function planNetworkPolicies(i: NetpolInput): NetworkPolicyManifest[] {
     .filter((s) => s.ports.metrics !== undefined)
     .map((s) => ({ to: [nsPeer(ns.apps, s.podSelector)], ports: [tcp(s.ports.metrics!)] }));
   if (i.ingressController.metricsPort) scrape.push({ to: [nsPeer(ns.ingress, i.ingressController.podSelector)], ports: [tcp(i.ingressController.metricsPort)] });
+  const mon = i.monitoring;
+  if (mon) {
+    // Data stores admit monitoring on their own metrics rules (purpose `metrics`); the extra
+    // namespaces carry no policies of ours, so Prometheus' egress is the gate there.
+    scrape.push({ to: [nsPeer(ns.data)] });
+    for (const n of mon.extraScrapeNamespaces) scrape.push({ to: [nsPeer(n)] });
+    if (mon.nodePorts.length) scrape.push({ to: ipPeers(mon.nodeCidrs ?? i.apiServerCidrs), ports: mon.nodePorts.map(tcp) });
+  }
   out.push(policy("prometheus", ns.monitoring, promSel ? { matchLabels: { ...promSel } } : {}, undefined, [...scrape, api]));
+  if (mon) {
+    // The stack's own components (Prometheus, Alertmanager, Grafana, Loki, collector, operator) talk among themselves.
+    const self = [nsPeer(ns.monitoring)];
+    out.push(policy("monitoring-internal", ns.monitoring, {}, [{ from: self }], [{ to: self }, api]));
+    if (mon.otlpPorts.length) {
+      out.push(policy("otlp-from-apps", ns.monitoring, mon.otlpSelector ? { matchLabels: { ...mon.otlpSelector } } : {}, [{ from: [nsPeer(ns.apps)], ports: mon.otlpPorts.map(tcp) }], undefined));
+      out.push(policy("otlp-to-monitoring", ns.apps, {}, undefined, [{ to: [nsPeer(ns.monitoring, mon.otlpSelector)], ports: mon.otlpPorts.map(tcp) }]));
+    }
+    if (mon.internetPorts.length) out.push(policy("internet-egress", ns.monitoring, {}, undefined, [{ to: ipPeers(["0.0.0.0/0"], PRIVATE), ports: mon.internetPorts.map(tcp) }]));
+    if (grafana) out.push(policy("grafana-from-ingress", ns.monitoring, { matchLabels: { ...grafana.podSelector } }, [{ from: [nsPeer(ns.ingress, i.ingressController.podSelector)], ports: [tcp(grafana.port)] }], undefined));
+  }
   return out;
 }

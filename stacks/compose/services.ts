@@ -28,6 +28,8 @@ export interface ServiceDeps {
   resolveSecret?: (service: string, from: string) => pulumi.Output<string> | undefined;
   /** Per service: an existing Secret (External Secrets) added with envFrom. */
   existingSecrets?: Record<string, string>;
+  /** ServiceMonitors for the services (composeMonitoring's `serviceMonitors`); default: metrics on and not local. */
+  serviceMonitors?: boolean;
   /** Per service rollout knobs (blue-green colour, canary weight/image). */
   rollout?: Record<string, { activeColor?: "blue" | "green"; previewImage?: string; canaryImage?: string; canaryWeight?: number }>;
 }
@@ -75,7 +77,7 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
         domain: spec.domain,
         ingress: { controller: cluster.ingress.controller, className: cluster.ingress.className, ...(cluster.clusterIssuer ? { clusterIssuer: cluster.clusterIssuer } : {}) },
         ...(selfOrigin ? { selfOrigin } : {}),
-        serviceMonitor: { enabled: bp.monitoring.metrics && spec.tier !== "local", labels: {} },
+        serviceMonitor: { enabled: deps.serviceMonitors ?? (bp.monitoring.metrics && spec.tier !== "local"), labels: {} },
         secretEnv,
         ...(existing ? { existingSecretName: existing } : {}),
         ...(rollout ? { rollout } : {}),
@@ -104,6 +106,16 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
       apiServerCidrs: cluster.apiServerCidrs,
       managedStoreCidrs: ctx.network ? [ctx.network.vpcCidr] : [],
       acmeHttp01: cluster.clusterIssuer === "letsencrypt" || cluster.clusterIssuer === "letsencrypt-staging",
+      monitoring: {
+        otlpPorts: bp.monitoring.traces !== "none" ? [4317, 4318] : [],
+        otlpSelector: { "app.kubernetes.io/name": "opentelemetry-collector" },
+        ...(bp.monitoring.grafanaPublic && spec.tier !== "local" ? { grafana: { podSelector: { "app.kubernetes.io/name": "grafana" }, port: 3000 } } : {}),
+        // Alertmanager e-mail (587) and Grafana SSO (443); never private ranges.
+        internetPorts: spec.tier === "local" ? [] : [443, 587],
+        nodePorts: [10250, 9100],
+        ...(ctx.network ? { nodeCidrs: [ctx.network.vpcCidr] } : {}),
+        extraScrapeNamespaces: ["cert-manager", "kube-system"],
+      },
     },
     { ...k, dependsOn: cluster.ready },
   );

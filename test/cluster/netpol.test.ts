@@ -58,6 +58,14 @@ function input(over: Partial<NetpolInput> = {}): NetpolInput {
     apiServerCidrs: [VPC],
     managedStoreCidrs: [VPC],
     acmeHttp01: true,
+    monitoring: {
+      otlpPorts: [4317, 4318],
+      otlpSelector: { "app.kubernetes.io/name": "opentelemetry-collector" },
+      grafana: { podSelector: { "app.kubernetes.io/name": "grafana" }, port: 3000 },
+      internetPorts: [587],
+      nodePorts: [10250],
+      extraScrapeNamespaces: ["kube-system"],
+    },
     ...over,
   };
 }
@@ -76,6 +84,8 @@ function world(policies: unknown[]) {
     pod("ingress", "controller", { ...nginx.podSelector, "app.kubernetes.io/instance": "ingress-nginx" }, [["http", 80], ["https", 443], ["webhook", 8443], ["metrics", 10254]]),
     pod("apps", "acme-solver", { "acme.cert-manager.io/http01-solver": "true" }, [["http", 8089]]),
     pod("monitoring", "prometheus", { "app.kubernetes.io/name": "prometheus" }, [["web", 9090]]),
+    pod("monitoring", "collector", { "app.kubernetes.io/name": "opentelemetry-collector" }, [["otlp-grpc", 4317], ["otlp-http", 4318]]),
+    pod("monitoring", "grafana", { "app.kubernetes.io/name": "grafana" }, [["http", 3000]]),
     pod("data", "postgres-main", pgLabels, [["postgres", 5432]]),
     pod("data", "postgres-audit", auditLabels, [["postgres", 5432]]),
     pod("data", "redis-cache", redisLabels, [["redis", 6379]]),
@@ -92,13 +102,26 @@ describe("NetworkPolicy planner × reachability evaluator", () => {
   const flows = new Reachability(world(policies) as any).flows();
   // kube-system is not ours (no policies there): leave out flows that start there or come from outside to it.
   const kubeSystem = (e: Flow["from"]) => e.kind === "pod" && e.namespace === "kube-system";
-  const ours = flows.filter((f) => !kubeSystem(f.from) && !(f.from.kind === "external" && kubeSystem(f.to))).map(fmt).sort();
+  const ours = [...new Set(flows.filter((f) => !kubeSystem(f.from) && !(f.from.kind === "external" && kubeSystem(f.to))).map(fmt))].sort();
 
   it("allows exactly the intended flows", () => {
-    const ourPods = ["ingress/controller", "apps/api", "apps/relay", "apps/worker", "apps/acme-solver", "monitoring/prometheus", "data/postgres-main", "data/postgres-audit", "data/redis-cache"];
-    const dns = ourPods.flatMap((p) => [`${p} -> kube-system/coredns TCP:53`, `${p} -> kube-system/coredns UDP:53`]);
+    const monPods = ["monitoring/prometheus", "monitoring/collector", "monitoring/grafana"];
+    const appPods = ["apps/api", "apps/relay", "apps/worker", "apps/acme-solver"];
+    const ourPods = ["ingress/controller", ...appPods, ...monPods, "data/postgres-main", "data/postgres-audit", "data/redis-cache"];
+    const monInternal = monPods.flatMap((a) => monPods.filter((b) => b !== a).flatMap((b) => ["SCTP", "TCP", "UDP"].map((p) => `${a} -> ${b} ${p}:1-65535`)));
+    const monitoring = [
+      ...monInternal,
+      ...appPods.map((p) => `${p} -> monitoring/collector TCP:4317-4318`),
+      // Prometheus scrapes kube-system (no policies of ours there): its egress is the gate.
+      ...["SCTP", "TCP", "UDP"].map((p) => `monitoring/prometheus -> kube-system/coredns ${p}:1-65535`),
+      ...monPods.flatMap((p) => [`${p} -> ext:${VPC} TCP:443`, `${p} -> ext:${VPC} TCP:6443`, `${p} -> ext:0.0.0.0/0-3 TCP:587`]),
+      `monitoring/prometheus -> ext:${VPC} TCP:10250`,
+      "ingress/controller -> monitoring/grafana TCP:3000",
+    ];
+    const dns = ourPods.filter((p) => p !== "monitoring/prometheus").flatMap((p) => [`${p} -> kube-system/coredns TCP:53`, `${p} -> kube-system/coredns UDP:53`]);
     const expected = [
       ...dns,
+      ...monitoring,
       // internet → the ingress controller only
       "ext:0.0.0.0/0 -> ingress/controller TCP:80",
       "ext:0.0.0.0/0 -> ingress/controller TCP:443",
@@ -122,8 +145,6 @@ describe("NetworkPolicy planner × reachability evaluator", () => {
       "monitoring/prometheus -> apps/api TCP:9090",
       "monitoring/prometheus -> apps/relay TCP:9464",
       "monitoring/prometheus -> ingress/controller TCP:10254",
-      `monitoring/prometheus -> ext:${VPC} TCP:443`,
-      `monitoring/prometheus -> ext:${VPC} TCP:6443`,
     ].sort();
     expect(ours).toEqual(expected);
   });
