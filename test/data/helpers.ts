@@ -9,6 +9,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Inventory, InventoryResource } from "../harness/inventory";
+import { ProgramError, runProgram } from "../harness/run";
 
 export const APP_SG = "sg-0app000000000001";
 export const awsNet = {
@@ -78,3 +79,14 @@ export function plainSecrets(inv: Inventory): string[] {
 
 /** Custom resources that are not providers. */
 export const customs = (inv: Inventory): InventoryResource[] => inv.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
+
+/** Run a program that must fail; return its ProgramError (with the inventory of what got registered). */
+export async function failure(program: () => Record<string, unknown> | void): Promise<ProgramError> {
+  try {
+    await runProgram(() => program() ?? {});
+  } catch (e) {
+    if (e instanceof ProgramError) return e;
+    throw e;
+  }
+  throw new Error("expected the program to fail, but it succeeded");
+}

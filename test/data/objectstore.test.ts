@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { backupPolicy } from "../../components/data/backups";
 import { ObjectStore } from "../../components/data/objectstore";
 import { lifecycleFor, planSeaweed, tlsOnlyPolicy } from "../../components/data/objectstore/plan";
-import { ProgramError, runProgram } from "../harness/run";
-import { awsProviders, byType, k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets, secondaryAws } from "./helpers";
+import { runProgram } from "../harness/run";
+import { awsProviders, byType, k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets, secondaryAws, failure } from "./helpers";
 
 const seaweedBase = { name: "files", buckets: [{ name: "files", purpose: "data" as const }], masters: 1, volumeServers: 3, protect: false, tls: { enabled: true, certSecretName: "files-tls" }, network: k8sNet };
 
@@ -106,10 +106,10 @@ describe("ObjectStore managed (S3) through the harness", () => {
   });
 
   it("cross-region without a replica provider, duplicate buckets: refused with field paths", async () => {
-    const err = await runProgram(() => {
+    const err = await failure(() => {
       new ObjectStore("store", { implementation: "managed", buckets: [{ name: "a" }, { name: "a" }], backup: backupPolicy("prod", { crossRegion: true }) } as never, { providers: awsProviders() });
       return {};
-    }).catch((e: unknown) => e as ProgramError);
+    });
     expect(err.message).toMatch(/buckets: bucket names must be unique/);
   });
 });
@@ -147,10 +147,10 @@ describe("ObjectStore SeaweedFS through the harness", () => {
   });
 
   it("fewer than 3 volume servers is a schema error", async () => {
-    const err = await runProgram(() => {
+    const err = await failure(() => {
       new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "files" }], backup: backupPolicy("dev"), volumeServers: 2 }, { providers: k8sProviders() });
       return {};
-    }).catch((e: unknown) => e as ProgramError);
+    });
     expect(err.message).toMatch(/volumeServers: SeaweedFS needs at least 3 volume servers/);
   });
 });

@@ -4,7 +4,7 @@ import { backupPolicy, type Tier } from "../../components/data/backups";
 import { Postgres } from "../../components/data/postgres";
 import { inClusterEndpoint, planClusterPostgres, planManagedPostgres } from "../../components/data/postgres/plan";
 import { ProgramError, runProgram } from "../harness/run";
-import { APP_SG, awsNet, awsProviders, byType, customs, k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets, secondaryAws } from "./helpers";
+import { APP_SG, awsNet, awsProviders, byType, customs, k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets, secondaryAws, failure } from "./helpers";
 
 const RDS = "aws:rds/instance:Instance";
 const prodLike = (t: Tier) => t === "prod";
@@ -182,11 +182,11 @@ describe("Postgres managed (RDS) through the harness", () => {
   });
 
   it("bad args: one error listing every field, nothing registered", async () => {
-    const err = await runProgram(() => {
+    const err = await failure(() => {
       const providers = awsProviders();
       new Postgres("db", { implementation: "managed", network: { ...awsNet, allowedSecurityGroupIds: [] }, replicas: 9, backup: backupPolicy("prod"), publiclyAccessible: true } as never, { providers });
       return {};
-    }).catch((e: unknown) => e);
+    });
     expect(err).toBeInstanceOf(ProgramError);
     const msg = (err as ProgramError).message;
     expect(msg).toMatch(/network.allowedSecurityGroupIds/);
@@ -196,10 +196,10 @@ describe("Postgres managed (RDS) through the harness", () => {
   });
 
   it("crossRegion without a second-region provider is refused before any resource", async () => {
-    const err = await runProgram(() => {
+    const err = await failure(() => {
       new Postgres("db", managedArgs("prod", true), { providers: awsProviders() });
       return {};
-    }).catch((e: unknown) => e as ProgramError);
+    });
     expect(err.message).toMatch(/secondaryRegionProvider/);
     expect(err.inventory.resources.filter((r) => r.type.startsWith("aws:"))).toEqual([]);
   });
@@ -259,10 +259,10 @@ describe("Postgres in-cluster through the harness", () => {
   });
 
   it("operator with backups but no target is refused", async () => {
-    const err = await runProgram(() => {
+    const err = await failure(() => {
       new Postgres("db", { implementation: "operator", network: k8sNet, backup: backupPolicy("staging") }, { providers: k8sProviders() });
       return {};
-    }).catch((e: unknown) => e as ProgramError);
+    });
     expect(err.message).toMatch(/backupTarget: backup is enabled/);
   });
 
@@ -291,10 +291,10 @@ describe("Postgres in-cluster through the harness", () => {
   });
 
   it("statefulset without a certificate needs tls.enabled=false spelled out", async () => {
-    const err = await runProgram(() => {
+    const err = await failure(() => {
       new Postgres("db", { implementation: "statefulset", network: k8sNet, backup: backupPolicy("local") }, { providers: k8sProviders() });
       return {};
-    }).catch((e: unknown) => e as ProgramError);
+    });
     expect(err.message).toMatch(/tls.certSecretName/);
     const inv = await runProgram(() => {
       const pg = new Postgres("db", { implementation: "statefulset", network: k8sNet, backup: backupPolicy("local"), protect: false, tls: { enabled: false } }, { providers: k8sProviders() });

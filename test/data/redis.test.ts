@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { backupPolicy, noBackups, type Tier } from "../../components/data/backups";
 import { Redis } from "../../components/data/redis";
 import { planClusterRedis, planManagedRedis } from "../../components/data/redis/plan";
-import { ProgramError, runProgram } from "../harness/run";
-import { APP_SG, awsNet, awsProviders, byType, k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets } from "./helpers";
+import { runProgram } from "../harness/run";
+import { APP_SG, awsNet, awsProviders, byType, k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets, failure } from "./helpers";
 
 const RG = "aws:elasticache/replicationGroup:ReplicationGroup";
 
@@ -66,10 +66,10 @@ describe("Redis managed (ElastiCache) through the harness", () => {
   }
 
   it("refuses multiAz with no replica before registering anything", async () => {
-    const err = await runProgram(() => {
+    const err = await failure(() => {
       new Redis("cache", { implementation: "managed", network: awsNet, backup: backupPolicy("prod") }, { providers: awsProviders() });
       return {};
-    }).catch((e: unknown) => e as ProgramError);
+    });
     expect(err.message).toMatch(/multiAz: Multi-AZ with automatic failover needs replicas/);
     expect(err.inventory.resources.filter((r) => r.type.startsWith("aws:") || r.type.startsWith("platform:"))).toEqual([]);
   });

@@ -4,8 +4,8 @@ import { Ipfs } from "../../components/data/ipfs";
 import { planIpfs } from "../../components/data/ipfs/plan";
 import { Scylla } from "../../components/data/scylla";
 import { keyspaceStatement, planScylla } from "../../components/data/scylla/plan";
-import { ProgramError, runProgram } from "../harness/run";
-import { k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets } from "./helpers";
+import { runProgram } from "../harness/run";
+import { k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets, failure } from "./helpers";
 
 /** The gateway's two keyspaces as the lead maps them for prod. */
 const prodKeyspaces = [
@@ -95,10 +95,10 @@ describe("Scylla through the harness", () => {
   });
 
   it("refuses RF 3 on one member before registering anything", async () => {
-    const err = await runProgram(() => {
+    const err = await failure(() => {
       new Scylla("chain", { network: k8sNet, membersPerRack: 1, keyspaces: prodKeyspaces, backup: noBackups("dev"), tls: { certSecretName: "t" } }, { providers: k8sProviders() });
       return {};
-    }).catch((e: unknown) => e as ProgramError);
+    });
     expect(err.message).toMatch(/keyspaces.0.replicationFactor/);
     expect(err.inventory.resources.filter((r) => r.type.startsWith("platform:") || r.type.startsWith("kubernetes:"))).toEqual([]);
   });
