@@ -59,6 +59,8 @@ export class HostApp extends pulumi.ComponentResource {
         listen: { address: "", httpPort: 80, httpsPort: 443 },
         storageRoot: CADDY_STORAGE,
       }),
+      null,
+      1, // one JSON member per line: line-oriented config checks (policies) see each rule on its own
     );
     // Every secret reference must resolve before any child exists.
     const missing: string[] = [];

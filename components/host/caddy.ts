@@ -212,7 +212,6 @@ export function renderCaddyConfig(plan: ProxyPlan, opts: CaddyRenderOptions): Js
             routes: [...plan.sites.map((s) => siteRoute(s, table)), notFound],
             errors: { routes: plan.sites.map((s) => errorRoute(s, table)) },
             tls_connection_policies: [{ protocol_min: "tls1.2" }],
-            automatic_https: { disable_redirects: true },
             logs: {},
           },
           http: {

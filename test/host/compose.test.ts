@@ -15,6 +15,7 @@ import { composeHost } from "../../stacks/compose/host";
 import { composeNetwork } from "../../stacks/compose/network";
 import type { Context } from "../../stacks/context";
 import { loadSpec } from "../../stacks/spec/load";
+import { caddyJsonProblems } from "../../policies/lib/proxyconf";
 
 const MAILGUN = "fake-mailgun-key-for-tests";
 const devConfig = {
@@ -171,6 +172,10 @@ describe("composeHost (dev tier, nuxt-fastify-beta-droplet)", () => {
     expect(cfg.apps.tls.automation.policies[0]).toMatchObject({ subjects: ["api.example.com"], issuers: [{ module: "acme", email: "platform@example.com", ca: "https://acme-staging-v02.api.letsencrypt.org/directory" }] });
     expect(cfg.apps.http.servers.https.listen).toEqual([":443"]);
     expect(json.length).toBeLessThan(100_000); // fits one environment variable (Linux MAX_ARG_STRLEN 128 KiB)
+    // What the policy pack's proxy check demands of a Caddy JSON config: HTTPS only, :80 only redirects.
+    expect(caddyJsonProblems(json)).toEqual([]);
+    const wasm = /\.wasm[^\n]*?content-type\s*["']?([\w/+.-]+)/i.exec(json);
+    expect(wasm?.[1]?.toLowerCase() ?? "application/wasm").toBe("application/wasm");
   });
 
   it("works in preview (unknown IPs and ids) too", async () => {
