@@ -72,7 +72,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const adminSecret = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
       metadata: { name: GRAFANA_ADMIN_SECRET, namespace: ns, labels: { "app.kubernetes.io/part-of": "platform-monitoring" } },
       type: "Opaque",
-      stringData: { "admin-user": "admin", "admin-password": password.result },
+      stringData: { "admin-user": "admin", "admin-password": pulumi.secret(password.result) },
     }, parent);
 
     const release = (id: string, chart: { repo: string; chart: string; version: string }, values: Record<string, unknown>, deps: pulumi.Resource[] = []) =>
@@ -118,7 +118,7 @@ export class Monitoring extends pulumi.ComponentResource {
         data: { [`${d.id}.json`]: JSON.stringify(d.json) },
       }, parent);
     }
-    return password.result;
+    return pulumi.secret(password.result);
   }
 
   private provisionManifests(name: string, cfg: MonitoringConfig, scrapeNamespaces: string[]): void {

@@ -41,7 +41,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
     const values = new Map<string, pulumi.Output<string>>(cfg.entries.map((e) => [e.id, e.value]));
     for (const g of cfg.generated) {
       const key = new random.RandomPassword(`${name}-${g.name}`, { length: 64, special: false }, parent);
-      values.set(`generated/${g.name}`, key.result);
+      values.set(`generated/${g.name}`, pulumi.secret(key.result));
     }
     this.values = Object.fromEntries(values);
     this.secretNames = [];

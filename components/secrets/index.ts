@@ -84,7 +84,7 @@ export class Secrets extends pulumi.ComponentResource {
       if (g.kind === "secret") {
         // 64 alphanumeric characters (~330 bits); `result` is secret from birth. The epoch keeper replaces it on rotation.
         const key = new random.RandomPassword(`${name}-${g.name}`, { length: 64, special: false, keepers: { epoch: String(epoch) } }, parent);
-        store(id, g.description, key.result);
+        store(id, g.description, pulumi.secret(key.result));
       } else {
         const key = (ep: number) =>
           new aws.kms.Key(`${name}-${g.name}-e${ep}`, {
