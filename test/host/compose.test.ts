@@ -16,6 +16,7 @@ import { composeNetwork } from "../../stacks/compose/network";
 import type { Context } from "../../stacks/context";
 import { loadSpec } from "../../stacks/spec/load";
 import { caddyJsonProblems } from "../../policies/lib/proxyconf";
+import { runPolicies } from "../../policies/lib/runner";
 
 const MAILGUN = "fake-mailgun-key-for-tests";
 const devConfig = {
@@ -176,6 +177,20 @@ describe("composeHost (dev tier, nuxt-fastify-beta-droplet)", () => {
     expect(caddyJsonProblems(json)).toEqual([]);
     const wasm = /\.wasm[^\n]*?content-type\s*["']?([\w/+.-]+)/i.exec(json);
     expect(wasm?.[1]?.toLowerCase() ?? "application/wasm").toBe("application/wasm");
+  });
+
+  it("passes the policy pack for the dev tier, except SSH ingress from the allow-list (open conflict, see components/host/README.md)", async () => {
+    const inv = await runProgram(
+      async () => {
+        const ctx = context({ network: undefined });
+        ctx.network = composeNetwork(ctx);
+        composeHost(ctx);
+      },
+      { stack: "dev" },
+    );
+    const report = await runPolicies(inv, { tier: "dev" });
+    const ssh = (v: { policyName: string; message: string }) => v.policyName === "seg-security-group-ingress" && /allows SSH \(port 22\) from 203\.0\.113\.7\/32;/.test(v.message);
+    expect(report.violations.filter((v) => !ssh(v))).toEqual([]);
   });
 
   it("works in preview (unknown IPs and ids) too", async () => {
