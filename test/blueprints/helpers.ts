@@ -1,0 +1,142 @@
+/**
+ * Topology-test helpers: run a blueprint once per tier (cached) and query the inventory by the
+ * real resource shapes the components register (type tokens, metadata labels, container specs).
+ *
+ * A tier whose run fails keeps its error: every fact of that tier then fails with the plan's own
+ * message (a fact the platform cannot yet express is a failing test, not a skipped one).
+ */
+import type { Inventory, InventoryResource } from "../harness/inventory";
+import { runBlueprint } from "../harness/stacks";
+import type { TierName } from "../../stacks/spec/tiers";
+
+export type Runs = Partial<Record<TierName, Inventory | Error>>;
+
+/** Run `blueprint` on each tier (update mode: mocked outputs known), keeping failures. */
+export async function runTiers(blueprint: string, tiers: readonly TierName[]): Promise<Runs> {
+  const runs: Runs = {};
+  for (const t of tiers) {
+    try {
+      runs[t] = (await runBlueprint(blueprint, t, { preview: false })).inventory;
+    } catch (err) {
+      runs[t] = err instanceof Error ? err : new Error(String(err));
+    }
+  }
+  return runs;
+}
+
+/** The tier's inventory, or the error its run ended with. */
+export function inventoryOf(runs: Runs, tier: TierName): Inventory {
+  const r = runs[tier];
+  if (!r) throw new Error(`tier ${tier} was not run`);
+  if (r instanceof Error) throw new Error(`the blueprint does not plan on ${tier}:\n${r.message}`);
+  return r;
+}
+
+export const T = {
+  deployment: "kubernetes:apps/v1:Deployment",
+  statefulSet: "kubernetes:apps/v1:StatefulSet",
+  service: "kubernetes:core/v1:Service",
+  configMap: "kubernetes:core/v1:ConfigMap",
+  hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+  ingress: "kubernetes:networking.k8s.io/v1:Ingress",
+  netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+  helm: "kubernetes:helm.sh/v3:Release",
+  clusterIssuer: "kubernetes:cert-manager.io/v1:ClusterIssuer",
+  serviceMonitor: "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
+  middleware: "kubernetes:traefik.io/v1alpha1:Middleware",
+  cnpgCluster: "kubernetes:postgresql.cnpg.io/v1:Cluster",
+  cnpgPooler: "kubernetes:postgresql.cnpg.io/v1:Pooler",
+  scyllaCluster: "kubernetes:scylla.scylladb.com/v1:ScyllaCluster",
+  rds: "aws:rds/instance:Instance",
+  rdsProxy: "aws:rds/proxy:Proxy",
+  elasticache: "aws:elasticache/replicationGroup:ReplicationGroup",
+  container: "docker:index/container:Container",
+  ec2: "aws:ec2/instance:Instance",
+  securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+  cfDistribution: "aws:cloudfront/distribution:Distribution",
+  cfHeadersPolicy: "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
+  workersScript: "cloudflare:index/workersScript:WorkersScript",
+} as const;
+
+export const ofType = (inv: Inventory, type: string): InventoryResource[] => inv.resources.filter((r) => r.type === type);
+export const spec = (r: InventoryResource): any => r.inputs.spec as any;
+export const meta = (r: InventoryResource): any => (r.inputs.metadata ?? {}) as any;
+export const labels = (r: InventoryResource): Record<string, string> => meta(r).labels ?? {};
+
+export function descendants(inv: Inventory, root: InventoryResource): InventoryResource[] {
+  const out: InventoryResource[] = [];
+  const stack = [root.urn];
+  while (stack.length) {
+    const urn = stack.pop()!;
+    for (const r of inv.resources) if (r.parent === urn) (out.push(r), stack.push(r.urn));
+  }
+  return out;
+}
+
+/** Workloads (Deployments/StatefulSets) of blueprint service `name` (labels set by components/service). */
+export function workloads(inv: Inventory, name: string): InventoryResource[] {
+  return inv.resources.filter(
+    (r) => (r.type === T.deployment || r.type === T.statefulSet) && labels(r)["app.kubernetes.io/name"] === name && labels(r)["app.kubernetes.io/part-of"] === "platform-apps",
+  );
+}
+
+/** The one workload of service `name` on `track` (stable by default); fails with the list when absent. */
+export function workload(inv: Inventory, name: string, track = "stable"): InventoryResource {
+  const all = workloads(inv, name);
+  const w = all.find((r) => (labels(r)["platform.io/track"] ?? spec(r)?.template?.metadata?.labels?.["platform.io/track"] ?? "stable") === track);
+  if (!w) {
+    const services = [...new Set(ofType(inv, T.deployment).map((d) => labels(d)["app.kubernetes.io/name"]))].join(", ") || "none";
+    throw new Error(`no ${track} workload for service '${name}' (Deployments for: ${services})`);
+  }
+  return w;
+}
+
+export const mainContainer = (w: InventoryResource): any => spec(w)?.template?.spec?.containers?.[0];
+export const containerPorts = (w: InventoryResource): Record<string, number> =>
+  Object.fromEntries(((mainContainer(w)?.ports ?? []) as any[]).map((p) => [p.name, p.containerPort]));
+export const envOf = (w: InventoryResource): Record<string, string> =>
+  Object.fromEntries(((mainContainer(w)?.env ?? []) as any[]).map((e) => [e.name, e.value ?? "<from>"]));
+
+/** HPA whose scaleTargetRef names the workload. */
+export function hpaFor(inv: Inventory, w: InventoryResource): InventoryResource | undefined {
+  return ofType(inv, T.hpa).find((h) => spec(h)?.scaleTargetRef?.name === meta(w).name);
+}
+export const hpaMetrics = (h: InventoryResource): string[] =>
+  ((spec(h)?.metrics ?? []) as any[]).map((m) => (m.type === "Resource" ? m.resource.name : m.type === "Pods" ? m.pods.metric.name : m.external?.metric?.name ?? m.type)).sort();
+
+export function ingressesOf(inv: Inventory, service: string): InventoryResource[] {
+  return ofType(inv, T.ingress).filter((i) => ((spec(i)?.rules ?? []) as any[]).some((r) => ((r.http?.paths ?? []) as any[]).some((p) => p.backend?.service?.name === service || p.backend?.service?.name?.startsWith(`${service}-`))));
+}
+/** Every backend port name/number any Ingress routes to, per service. */
+export function ingressBackendPorts(inv: Inventory): { service: string; port: string | number }[] {
+  return ofType(inv, T.ingress).flatMap((i) =>
+    ((spec(i)?.rules ?? []) as any[]).flatMap((r) => ((r.http?.paths ?? []) as any[]).map((p) => ({ service: p.backend?.service?.name, port: p.backend?.service?.port?.name ?? p.backend?.service?.port?.number }))),
+  );
+}
+
+export const helmChart = (inv: Inventory, chart: string): InventoryResource | undefined => ofType(inv, T.helm).find((r) => r.inputs.chart === chart);
+
+/** The data component of `type` (`platform:data:Postgres`) for store `name` (single store of the kind: the only component). */
+export function storeComponent(inv: Inventory, type: string, name: string): InventoryResource {
+  const comps = ofType(inv, type);
+  const c = comps.find((x) => x.name === name || x.name.endsWith(`-${name}`)) ?? (comps.length === 1 ? comps[0] : undefined);
+  if (!c) throw new Error(`no ${type} component for store '${name}' (components: ${comps.map((x) => x.name).join(", ") || "none"})`);
+  return c;
+}
+export const within = (inv: Inventory, comp: InventoryResource, type: string) => descendants(inv, comp).filter((r) => r.type === type);
+
+/** NetworkPolicy egress rules of the policy selecting service `name`'s pods. */
+export function egressRules(inv: Inventory, name: string): { cidrs: string[]; except: string[]; ports: { port: number; protocol: string }[] }[] {
+  const pols = ofType(inv, T.netpol).filter((p) => spec(p)?.podSelector?.matchLabels?.["app.kubernetes.io/name"] === name);
+  return pols.flatMap((p) =>
+    ((spec(p)?.egress ?? []) as any[]).map((r) => ({
+      cidrs: ((r.to ?? []) as any[]).map((t) => t.ipBlock?.cidr).filter(Boolean),
+      except: ((r.to ?? []) as any[]).flatMap((t) => t.ipBlock?.except ?? []),
+      ports: (r.ports ?? []) as { port: number; protocol: string }[],
+    })),
+  );
+}
+
+export const dockerLabels = (r: InventoryResource): Record<string, string> =>
+  Object.fromEntries(((r.inputs.labels as { label: string; value: string }[] | undefined) ?? []).map((l) => [l.label, l.value]));
+export const containersByRole = (inv: Inventory, role: string) => ofType(inv, T.container).filter((c) => dockerLabels(c)["platform.role"] === role);
