@@ -1,0 +1,239 @@
+/**
+ * Results → budgets → Markdown. Pure (data in, text out); bench/run.ts writes the files.
+ */
+import { fitExponent, fmt, fmtSummary, pairExponent, ratio, Summary, summarize } from "./stats";
+
+export const BUDGETS = {
+  /** prod synthesis wall time ≤ 2 × the empty program's (fresh process each). */
+  prodOverEmpty: 2,
+  /** 1,000 generated services on prod. */
+  scale1000Seconds: 15,
+  scale1000GiB: 2,
+  growthExponent: 1.1,
+  /** In-process policy evaluation, ms per 1,000 resources. */
+  policyMsPer1000: 100,
+  /** Reachability alone: growth in services (pods × policies per namespace would be 2). */
+  reachabilityExponent: 1.1,
+  /** Whole `npm test`. */
+  testSeconds: 90,
+} as const;
+
+export interface Machine {
+  nproc: number;
+  cpuModel: string;
+  memory: string;
+  node: string;
+  platform: string;
+  commit: string;
+  dirtyFiles: number;
+}
+
+export interface SynthRow {
+  name: string;
+  wallMs: Summary;
+  importMs: Summary;
+  runMs: Summary;
+  rssMB: Summary;
+  resources: number;
+  load1: Summary;
+  errors: string[];
+}
+
+export interface SynthSection {
+  at: string;
+  preview: boolean;
+  rows: SynthRow[];
+  /** prod ÷ empty, per round (the two ran back to back) and of the medians. */
+  prodOverEmpty?: { perRound: Summary; ofMedians: number; importOfMedians: number; rssOfMedians: number };
+}
+
+export interface ScaleRow extends SynthRow {
+  services: number;
+  policyAllMs: Summary;
+  policyReachMs: Summary;
+  policyMsPer1000: Summary;
+  reachMsPer1000: Summary;
+  policiesRun: number;
+  violations: { mandatory: number; advisory: number; sample: string[] };
+}
+
+export interface ScaleSection {
+  at: string;
+  tier: string;
+  preview: boolean;
+  rows: ScaleRow[];
+  /** Growth exponents of time vs services. */
+  growth?: { wallFit: number; wallR2: number; runFit: number; runR2: number; wall100to1000?: number; run100to1000?: number; rss100to1000?: number };
+}
+
+export interface ReachRow {
+  size: number;
+  pods: number;
+  policies: number;
+  flows: number;
+  intoDataMs: Summary;
+  allFlowsMs: Summary;
+}
+
+export interface ReachSection {
+  at: string;
+  load1: number;
+  rows: ReachRow[];
+  intoDataExponent?: number;
+  allFlowsExponent?: number;
+  intoDataLastPair?: number;
+}
+
+export interface LoopSection {
+  at: string;
+  tscMs: Summary;
+  tscLoad1: Summary;
+  tscExitCodes: number[];
+  test?: { ms: number; load1Before: number; load1After: number; exitCode: number; summary: string };
+}
+
+export interface Results {
+  machine: Machine;
+  updatedAt: string;
+  synth?: SynthSection;
+  scale?: ScaleSection;
+  reach?: ReachSection;
+  loop?: LoopSection;
+}
+
+export type Verdict = { budget: string; value: string; met: boolean | undefined; note?: string };
+
+export function growthOf(rows: { services: number; wallMs: Summary; runMs: Summary; rssMB: Summary }[]): ScaleSection["growth"] {
+  const ok = rows.filter((r) => r.runMs.median > 0);
+  if (ok.length < 2) return undefined;
+  const wall = fitExponent(ok.map((r) => ({ x: r.services, y: r.wallMs.median })));
+  const run = fitExponent(ok.map((r) => ({ x: r.services, y: r.runMs.median })));
+  const r100 = ok.find((r) => r.services === 100);
+  const r1000 = ok.find((r) => r.services === 1000);
+  return {
+    wallFit: wall.exponent,
+    wallR2: wall.r2,
+    runFit: run.exponent,
+    runR2: run.r2,
+    ...(r100 && r1000
+      ? {
+          wall100to1000: pairExponent({ x: 100, y: r100.wallMs.median }, { x: 1000, y: r1000.wallMs.median }),
+          run100to1000: pairExponent({ x: 100, y: r100.runMs.median }, { x: 1000, y: r1000.runMs.median }),
+          rss100to1000: pairExponent({ x: 100, y: r100.rssMB.median }, { x: 1000, y: r1000.rssMB.median }),
+        }
+      : {}),
+  };
+}
+
+export function reachGrowth(rows: ReachRow[]): Pick<ReachSection, "intoDataExponent" | "allFlowsExponent" | "intoDataLastPair"> {
+  if (rows.length < 2) return {};
+  const a = rows[rows.length - 2]!;
+  const b = rows[rows.length - 1]!;
+  return {
+    intoDataExponent: fitExponent(rows.map((r) => ({ x: r.size, y: r.intoDataMs.median }))).exponent,
+    allFlowsExponent: fitExponent(rows.map((r) => ({ x: r.size, y: r.allFlowsMs.median }))).exponent,
+    intoDataLastPair: pairExponent({ x: a.size, y: a.intoDataMs.median }, { x: b.size, y: b.intoDataMs.median }),
+  };
+}
+
+/** Which budgets are met, from whatever sections are present. */
+export function verdicts(r: Results): Verdict[] {
+  const out: Verdict[] = [];
+  const pe = r.synth?.prodOverEmpty;
+  out.push(
+    pe
+      ? { budget: `prod synthesis ≤ ${BUDGETS.prodOverEmpty}× empty program (wall, fresh process)`, value: `${fmt(pe.ofMedians)}× (per round ${fmtSummary(pe.perRound)})`, met: pe.ofMedians <= BUDGETS.prodOverEmpty }
+      : { budget: "prod ≤ 2× empty", value: "not measured", met: undefined },
+  );
+  const big = r.scale?.rows.find((x) => x.services === 1000);
+  if (big && big.errors.length === 0) {
+    out.push({ budget: `1,000 services < ${BUDGETS.scale1000Seconds} s`, value: `${fmt(big.wallMs.median / 1000, "s")} (max ${fmt(big.wallMs.max / 1000, "s")})`, met: big.wallMs.median < BUDGETS.scale1000Seconds * 1000 });
+    out.push({ budget: `1,000 services < ${BUDGETS.scale1000GiB} GiB`, value: `${fmt(big.rssMB.median / 1024, "GiB")} peak RSS`, met: big.rssMB.median < BUDGETS.scale1000GiB * 1024 });
+  } else out.push({ budget: "1,000 services < 15 s and 2 GiB", value: big ? `failed: ${big.errors[0]}` : "not measured", met: big ? false : undefined });
+  const g = r.scale?.growth;
+  if (g) {
+    const worst = Math.max(g.runFit, g.run100to1000 ?? -Infinity);
+    out.push({
+      budget: `growth exponent ≤ ${BUDGETS.growthExponent} (synthesis run time, module loading excluded)`,
+      value: `fit 10–1,000: ${fmt(g.runFit)}; 100→1,000: ${g.run100to1000 !== undefined ? fmt(g.run100to1000) : "n/a"} (whole process: ${fmt(g.wallFit)} / ${g.wall100to1000 !== undefined ? fmt(g.wall100to1000) : "n/a"})`,
+      met: worst <= BUDGETS.growthExponent,
+    });
+  }
+  if (r.scale?.rows.length) {
+    const worst = r.scale.rows.filter((x) => x.errors.length === 0).reduce((m, x) => Math.max(m, x.policyMsPer1000.median), 0);
+    out.push({ budget: `policies < ${BUDGETS.policyMsPer1000} ms per 1,000 resources (whole pack incl. reachability)`, value: `worst size: ${fmt(worst, "ms")} / 1,000 resources`, met: worst < BUDGETS.policyMsPer1000 });
+  }
+  if (r.reach?.intoDataExponent !== undefined) {
+    out.push({
+      budget: `reachability not quadratic (exponent ≤ ${BUDGETS.reachabilityExponent} in services)`,
+      value: `flowsInto(data): fit ${fmt(r.reach.intoDataExponent)}, last pair ${fmt(r.reach.intoDataLastPair!)}; all flows: ${fmt(r.reach.allFlowsExponent!)}`,
+      met: Math.max(r.reach.intoDataExponent, r.reach.intoDataLastPair!) <= BUDGETS.reachabilityExponent,
+    });
+  }
+  if (r.loop?.test) {
+    out.push({ budget: `npm test < ${BUDGETS.testSeconds} s`, value: `${fmt(r.loop.test.ms / 1000, "s")} (load ${fmt(r.loop.test.load1Before)}→${fmt(r.loop.test.load1After)}; ${r.loop.test.summary})`, met: r.loop.test.ms < BUDGETS.testSeconds * 1000 });
+  } else out.push({ budget: "npm test < 90 s", value: "not measured", met: undefined });
+  return out;
+}
+
+const mark = (m: boolean | undefined): string => (m === undefined ? "—" : m ? "✅ met" : "❌ missed");
+
+export function renderMarkdown(r: Results): string {
+  const L: string[] = [];
+  const m = r.machine;
+  L.push("# Benchmark results", "");
+  L.push("Generated by `npm run bench` (bench/run.ts). Each figure: median (min–max) over the runs shown; wall times are from spawn to exit of a fresh `node --import tsx` process, so module loading counts as it does for `pulumi preview`. `load` is the 1-minute load average when the runs started (shared machine: other agents were working).", "");
+  L.push("## Machine", "");
+  L.push(`- CPU: ${m.cpuModel}, nproc ${m.nproc}`, `- Memory: ${m.memory}`, `- Node ${m.node} on ${m.platform}`, `- Commit ${m.commit}${m.dirtyFiles ? ` (+${m.dirtyFiles} uncommitted files of work in progress in the tree)` : ""}`, `- Updated ${r.updatedAt}`, "");
+  L.push("## Budgets", "", "| Budget | Measured | Verdict |", "| --- | --- | --- |");
+  for (const v of verdicts(r)) L.push(`| ${v.budget} | ${v.value} | ${mark(v.met)} |`);
+  L.push("");
+  if (r.synth) {
+    L.push(`## Synthesis cost (${r.synth.preview ? "preview" : "update"} mode, measured ${r.synth.at})`, "");
+    L.push("| Program | Resources | Wall ms | Module load ms | Run ms | Peak RSS MB | Load (1 min) |", "| --- | ---: | --- | --- | --- | --- | --- |");
+    for (const x of r.synth.rows) {
+      L.push(`| ${x.name} | ${x.resources} | ${fmtSummary(x.wallMs)} | ${fmtSummary(x.importMs)} | ${fmtSummary(x.runMs)} | ${fmtSummary(x.rssMB)} | ${fmtSummary(x.load1)} |${x.errors.length ? ` ⚠ ${x.errors[0]}` : ""}`);
+    }
+    const pe = r.synth.prodOverEmpty;
+    if (pe) L.push("", `prod ÷ empty: wall ${fmt(pe.ofMedians)}× (per back-to-back round ${fmtSummary(pe.perRound)}), module loading ${fmt(pe.importOfMedians)}×, peak RSS ${fmt(pe.rssOfMedians)}×.`);
+    L.push("");
+  }
+  if (r.scale) {
+    L.push(`## Scale: generated blueprint on ${r.scale.tier} (${r.scale.preview ? "preview" : "update"} mode, measured ${r.scale.at})`, "");
+    L.push("| Services | Resources | Wall ms | Run ms | Peak RSS MB | Policies ms (all) | Reachability policy ms | Policies ms / 1,000 res. | Load |", "| ---: | ---: | --- | --- | --- | --- | --- | --- | --- |");
+    for (const x of r.scale.rows) {
+      L.push(`| ${x.services} | ${x.resources} | ${fmtSummary(x.wallMs)} | ${fmtSummary(x.runMs)} | ${fmtSummary(x.rssMB)} | ${fmtSummary(x.policyAllMs)} | ${fmtSummary(x.policyReachMs)} | ${fmtSummary(x.policyMsPer1000)} | ${fmtSummary(x.load1)} |${x.errors.length ? ` ⚠ ${x.errors[0]}` : ""}`);
+    }
+    const g = r.scale.growth;
+    if (g) {
+      L.push("", `Growth exponent (log-log least squares of time vs services): run time ${fmt(g.runFit)} (r² ${fmt(g.runR2)}), whole process ${fmt(g.wallFit)} (r² ${fmt(g.wallR2)}).`);
+      if (g.run100to1000 !== undefined) L.push(`100 → 1,000 services: run time ${fmt(g.run100to1000)}, whole process ${fmt(g.wall100to1000!)}, peak RSS ${fmt(g.rss100to1000!)}.`);
+    }
+    const withV = r.scale.rows.find((x) => x.violations.sample.length);
+    L.push("", `Policy runs: ${r.scale.rows[0]?.policiesRun ?? 0} policies per run; violations per size: ${r.scale.rows.map((x) => `${x.services}: ${x.violations.mandatory} mandatory / ${x.violations.advisory} advisory`).join("; ")}.`);
+    if (withV) L.push("", "Sample violations (largest inventory with any):", "", ...withV.violations.sample.map((s) => `- ${s.replace(/\|/g, "\\|")}`));
+    L.push("");
+  }
+  if (r.reach) {
+    L.push(`## Reachability evaluator alone (synthetic manifests, load ${fmt(r.reach.load1)}, measured ${r.reach.at})`, "");
+    L.push("One namespace with n Deployments, one NetworkPolicy per Deployment (from the ingress namespace, from its neighbour; to its neighbour and PostgreSQL) plus default denies: pods × policies in that namespace is n².", "");
+    L.push("| Services n | Pods | Policies | Flows | Reachability + flowsInto(data) ms | Reachability + all flows ms |", "| ---: | ---: | ---: | ---: | --- | --- |");
+    for (const x of r.reach.rows) L.push(`| ${x.size} | ${x.pods} | ${x.policies} | ${x.flows} | ${fmtSummary(x.intoDataMs)} | ${fmtSummary(x.allFlowsMs)} |`);
+    if (r.reach.intoDataExponent !== undefined) L.push("", `Growth exponent: flowsInto(data) ${fmt(r.reach.intoDataExponent)} (last pair ${fmt(r.reach.intoDataLastPair!)}), all flows ${fmt(r.reach.allFlowsExponent!)}.`);
+    L.push("");
+  }
+  if (r.loop) {
+    L.push(`## Developer loop (measured ${r.loop.at})`, "");
+    L.push(`- \`tsc --noEmit -p tsconfig.json\`: ${fmtSummary(r.loop.tscMs, 1 / 1000, "s")} over ${r.loop.tscMs.n} runs, load ${fmtSummary(r.loop.tscLoad1)}; exit codes ${r.loop.tscExitCodes.join(",")} (non-zero = type errors in work in progress; the time is what counts here).`);
+    if (r.loop.test) L.push(`- \`npm test\` (once, as briefed: tsc + every vitest file): ${fmt(r.loop.test.ms / 1000, "s")}, load ${fmt(r.loop.test.load1Before)} before / ${fmt(r.loop.test.load1After)} after, exit ${r.loop.test.exitCode}, \`${r.loop.test.summary}\`.`);
+    L.push("");
+  }
+  return L.join("\n");
+}
+
+/** Summaries of the i-th field over runs. */
+export function summaryOf<T>(runs: T[], f: (t: T) => number): Summary {
+  return runs.length ? summarize(runs.map(f)) : { n: 0, median: 0, min: 0, max: 0 };
+}
+
+export { ratio };

@@ -1,0 +1,305 @@
+/**
+ * `npm run bench`: measure synthesis cost, scale, policy cost and the developer loop; write
+ * bench/results.json and bench/RESULTS.md.
+ *
+ *   npm run bench                          # everything (≈ 20–30 min on a loaded 2-core machine)
+ *   npm run bench -- --only synth,scale    # some sections; the others keep their last results
+ *   npm run bench -- --runs 5 --sizes 10,100,1000 --tsc-runs 5 --no-test
+ *
+ * Every measured run is a fresh node process (bench/one.ts); runs of the things compared are
+ * interleaved round by round so the machine's load hits them alike, and ratios are taken inside
+ * one bench run.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import * as path from "node:path";
+import { performance } from "node:perf_hooks";
+import { stringify } from "yaml";
+import { scaleBlueprint, scaleBlueprintName } from "./generate";
+import type { Job, OneResult } from "./one";
+import {
+  growthOf,
+  LoopSection,
+  Machine,
+  reachGrowth,
+  renderMarkdown,
+  Results,
+  ScaleRow,
+  ScaleSection,
+  SynthRow,
+  SynthSection,
+  summaryOf,
+  verdicts,
+} from "./report";
+import { median, summarize } from "./stats";
+
+const ROOT = path.resolve(__dirname, "..");
+const RESULTS_JSON = path.join(ROOT, "bench", "results.json");
+const RESULTS_MD = path.join(ROOT, "bench", "RESULTS.md");
+const SECTIONS = ["synth", "scale", "reach", "loop"] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface Options {
+  only: Set<Section>;
+  runs: number;
+  sizes: number[];
+  reachSizes: number[];
+  tscRuns: number;
+  test: boolean;
+  policyReps: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { only: new Set(SECTIONS), runs: 5, sizes: [10, 100, 1000], reachSizes: [125, 250, 500, 1000, 2000], tscRuns: 5, test: true, policyReps: 3 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const val = (): string => {
+      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    const nums = (s: string): number[] => s.split(",").map((x) => Number(x.trim()));
+    if (a.startsWith("--only")) {
+      const names = val().split(",");
+      for (const n of names) if (!(SECTIONS as readonly string[]).includes(n)) throw new Error(`unknown section '${n}' (sections: ${SECTIONS.join(", ")})`);
+      o.only = new Set(names as Section[]);
+    } else if (a.startsWith("--runs")) o.runs = Number(val());
+    else if (a.startsWith("--sizes")) o.sizes = nums(val());
+    else if (a.startsWith("--reach-sizes")) o.reachSizes = nums(val());
+    else if (a.startsWith("--tsc-runs")) o.tscRuns = Number(val());
+    else if (a.startsWith("--policy-reps")) o.policyReps = Number(val());
+    else if (a === "--no-test") o.test = false;
+    else throw new Error(`unknown option '${a}'`);
+  }
+  if (!(o.runs >= 1)) throw new Error("--runs must be ≥ 1");
+  return o;
+}
+
+const log = (s: string): void => void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)} load ${loadavg()[0]!.toFixed(1)}] ${s}\n`);
+
+function sh(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: "utf8" });
+  return (r.stdout ?? "").trim();
+}
+
+function machine(): Machine {
+  const cpuModel = /model name\s*:\s*(.*)/.exec(existsSync("/proc/cpuinfo") ? readFileSync("/proc/cpuinfo", "utf8") : "")?.[1] ?? cpus()[0]?.model ?? "?";
+  const free = sh("free", ["-h"]).split("\n").find((l) => l.startsWith("Mem:"));
+  return {
+    nproc: Number(sh("nproc", [])) || cpus().length,
+    cpuModel,
+    memory: free ? `free -h: ${free.replace(/\s+/g, " ")} (columns: total used free shared buff/cache available)` : `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    node: process.version,
+    platform: `${process.platform}/${process.arch}`,
+    commit: sh("git", ["rev-parse", "--short", "HEAD"]),
+    dirtyFiles: sh("git", ["status", "--porcelain"]).split("\n").filter(Boolean).length,
+  };
+}
+
+/** One fresh-process measurement; wall = spawn → exit. */
+async function one(job: Job, env: Record<string, string> = {}): Promise<OneResult & { wallMs: number }> {
+  const dir = mkdtempSync(path.join(tmpdir(), "bench-one-"));
+  const file = path.join(dir, "result.json");
+  const t0 = performance.now();
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join("bench", "one.ts"), JSON.stringify(job), file], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let err = "";
+    child.stderr.on("data", (d) => (err = (err + String(d)).slice(-4000)));
+    child.on("exit", (c) => {
+      if (c !== 0) log(`child exited ${c}: ${err}`);
+      resolve(c ?? 1);
+    });
+  });
+  const wallMs = performance.now() - t0;
+  let res: OneResult;
+  try {
+    res = JSON.parse(readFileSync(file, "utf8")) as OneResult;
+  } catch {
+    res = { job, importMs: 0, runMs: 0, totalMs: 0, rssMB: 0, resources: 0, load: loadavg() as [number, number, number], error: `child exited ${code} without a result` };
+  }
+  rmSync(dir, { recursive: true, force: true });
+  if (res.error) log(`${JSON.stringify(job)}: ${res.error.split("\n")[0]}`);
+  return { ...res, wallMs };
+}
+
+function row(name: string, runs: (OneResult & { wallMs: number })[]): SynthRow {
+  const ok = runs.filter((r) => !r.error);
+  const use = ok.length ? ok : runs;
+  return {
+    name,
+    wallMs: summaryOf(use, (r) => r.wallMs),
+    importMs: summaryOf(use, (r) => r.importMs),
+    runMs: summaryOf(use, (r) => r.runMs),
+    rssMB: summaryOf(use, (r) => r.rssMB),
+    resources: use.length ? median(use.map((r) => r.resources)) : 0,
+    load1: summaryOf(runs, (r) => r.load[0]),
+    errors: [...new Set(runs.filter((r) => r.error).map((r) => r.error!.split("\n").slice(0, 3).join(" ").slice(0, 300)))],
+  };
+}
+
+async function synth(o: Options): Promise<SynthSection> {
+  const kinds: { name: string; job: Job }[] = [
+    { name: "empty program (floor)", job: { kind: "empty", preview: true } },
+    ...["local", "dev", "staging", "prod"].map((s) => ({ name: `stack ${s}`, job: { kind: "stack", stack: s, preview: true } as Job })),
+  ];
+  const runs = new Map<string, (OneResult & { wallMs: number })[]>(kinds.map((k) => [k.name, []]));
+  // Warm-up (tsx's transform cache, the page cache): not recorded.
+  for (const k of kinds) await one(k.job);
+  const perRound: number[] = [];
+  for (let i = 0; i < o.runs; i++) {
+    for (const k of kinds) {
+      const r = await one(k.job);
+      runs.get(k.name)!.push(r);
+      log(`synth ${k.name} #${i + 1}: ${r.wallMs.toFixed(0)} ms, ${r.rssMB.toFixed(0)} MB, ${r.resources} resources`);
+    }
+    const e = runs.get(kinds[0]!.name)![i]!;
+    const p = runs.get("stack prod")![i]!;
+    if (!e.error && !p.error) perRound.push(p.wallMs / e.wallMs);
+  }
+  const rows = kinds.map((k) => row(k.name, runs.get(k.name)!));
+  const empty = rows[0]!;
+  const prod = rows.find((r) => r.name === "stack prod")!;
+  return {
+    at: new Date().toISOString(),
+    preview: true,
+    rows,
+    ...(perRound.length
+      ? {
+          prodOverEmpty: {
+            perRound: summarize(perRound),
+            ofMedians: prod.wallMs.median / empty.wallMs.median,
+            importOfMedians: prod.importMs.median / empty.importMs.median,
+            rssOfMedians: prod.rssMB.median / empty.rssMB.median,
+          },
+        }
+      : {}),
+  };
+}
+
+async function scale(o: Options): Promise<ScaleSection> {
+  const dir = mkdtempSync(path.join(tmpdir(), "bench-blueprints-"));
+  try {
+    for (const n of o.sizes) writeFileSync(path.join(dir, `${scaleBlueprintName(n)}.yaml`), stringify(scaleBlueprint(n)));
+    const env = { PLATFORM_BLUEPRINTS_DIR: dir };
+    const job = (n: number): Job => ({ kind: "blueprint", name: scaleBlueprintName(n), tier: "prod", preview: false, policyReps: o.policyReps });
+    await one({ ...(job(o.sizes[0]!) as any), policyReps: 1 }, env); // warm-up
+    const runs = new Map<number, (OneResult & { wallMs: number })[]>(o.sizes.map((n) => [n, []]));
+    for (let i = 0; i < o.runs; i++) {
+      for (const n of o.sizes) {
+        const r = await one(job(n), env);
+        runs.get(n)!.push(r);
+        log(`scale ${n} #${i + 1}: ${r.wallMs.toFixed(0)} ms (run ${r.runMs.toFixed(0)}), ${r.rssMB.toFixed(0)} MB, ${r.resources} resources, policies ${r.policy ? median(r.policy.allMs).toFixed(0) : "-"} ms`);
+      }
+    }
+    const rows: ScaleRow[] = o.sizes.map((n) => {
+      const rs = runs.get(n)!;
+      const ok = rs.filter((r) => !r.error && r.policy);
+      const base = row(`${n} services`, rs);
+      const pm = (r: OneResult) => median(r.policy!.allMs);
+      const rm = (r: OneResult) => median(r.policy!.reachabilityMs);
+      const last = ok[ok.length - 1]?.policy;
+      return {
+        ...base,
+        services: n,
+        policyAllMs: summaryOf(ok, pm),
+        policyReachMs: summaryOf(ok, rm),
+        policyMsPer1000: summaryOf(ok, (r) => (pm(r) / Math.max(1, r.policy!.resourcesChecked)) * 1000),
+        reachMsPer1000: summaryOf(ok, (r) => (rm(r) / Math.max(1, r.policy!.resourcesChecked)) * 1000),
+        policiesRun: last?.policiesRun ?? 0,
+        violations: { mandatory: last?.mandatory ?? 0, advisory: last?.advisory ?? 0, sample: last?.sample ?? [] },
+      };
+    });
+    return { at: new Date().toISOString(), tier: "prod", preview: false, rows, growth: growthOf(rows.filter((r) => r.errors.length === 0)) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function reach(o: Options) {
+  const load1 = loadavg()[0]!;
+  const r = await one({ kind: "reach", sizes: o.reachSizes, reps: o.runs });
+  if (r.error || !r.reach) throw new Error(`reachability run failed: ${r.error}`);
+  const rows = r.reach.map((x) => ({ size: x.size, pods: x.pods, policies: x.policies, flows: x.flows, intoDataMs: summarize(x.intoDataMs), allFlowsMs: summarize(x.allFlowsMs) }));
+  for (const x of rows) log(`reach ${x.size}: into data ${x.intoDataMs.median.toFixed(1)} ms, all flows ${x.allFlowsMs.median.toFixed(1)} ms`);
+  return { at: new Date().toISOString(), load1, rows, ...reachGrowth(rows) };
+}
+
+function timed(cmd: string, args: string[]): Promise<{ ms: number; code: number; tail: string }> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: process.env });
+    let tail = "";
+    const keep = (d: Buffer) => (tail = (tail + String(d)).slice(-20000));
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    child.on("exit", (c) => resolve({ ms: performance.now() - t0, code: c ?? 1, tail }));
+  });
+}
+
+async function loop(o: Options, prev?: LoopSection): Promise<LoopSection> {
+  const tsc: number[] = [];
+  const loads: number[] = [];
+  const codes: number[] = [];
+  for (let i = 0; i < o.tscRuns; i++) {
+    loads.push(loadavg()[0]!);
+    const r = await timed(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", "tsconfig.json"]);
+    tsc.push(r.ms);
+    codes.push(r.code);
+    log(`tsc #${i + 1}: ${(r.ms / 1000).toFixed(1)} s, exit ${r.code}`);
+  }
+  const section: LoopSection = { at: new Date().toISOString(), tscMs: summarize(tsc), tscLoad1: summarize(loads), tscExitCodes: codes, ...(prev?.test ? { test: prev.test } : {}) };
+  if (o.test) {
+    const load1Before = loadavg()[0]!;
+    log("npm test (once) …");
+    const r = await timed(process.execPath, [path.join(ROOT, "scripts", "test.mjs")]);
+    const lines = r.tail.trim().split("\n");
+    const summary = [...lines].reverse().find((l) => /\d+ passed, \d+ failed/.test(l)) ?? lines[lines.length - 1] ?? "";
+    section.test = { ms: r.ms, load1Before, load1After: loadavg()[0]!, exitCode: r.code, summary: summary.trim() };
+    log(`npm test: ${(r.ms / 1000).toFixed(1)} s, exit ${r.code}: ${summary}`);
+  }
+  return section;
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const prev: Partial<Results> = existsSync(RESULTS_JSON) ? JSON.parse(readFileSync(RESULTS_JSON, "utf8")) : {};
+  const results: Results = { ...prev, machine: machine(), updatedAt: new Date().toISOString() } as Results;
+  const save = (): void => {
+    results.updatedAt = new Date().toISOString();
+    writeFileSync(RESULTS_JSON, JSON.stringify(results, null, 2) + "\n");
+    writeFileSync(RESULTS_MD, renderMarkdown(results) + "\n");
+  };
+  if (o.only.has("synth")) {
+    log("synthesis cost …");
+    results.synth = await synth(o);
+    save();
+  }
+  if (o.only.has("scale")) {
+    log(`scale ${o.sizes.join(", ")} …`);
+    results.scale = await scale(o);
+    save();
+  }
+  if (o.only.has("reach")) {
+    log("reachability alone …");
+    results.reach = await reach(o);
+    save();
+  }
+  if (o.only.has("loop")) {
+    log("developer loop …");
+    results.loop = await loop(o, prev.loop);
+    save();
+  }
+  save();
+  for (const v of verdicts(results)) process.stdout.write(`${v.met === undefined ? "  ?" : v.met ? " ok" : "MISS"}  ${v.budget}: ${v.value}\n`);
+  process.stdout.write(`wrote ${path.relative(process.cwd(), RESULTS_JSON)} and ${path.relative(process.cwd(), RESULTS_MD)}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${String(err?.stack ?? err)}\n`);
+  process.exit(1);
+});
