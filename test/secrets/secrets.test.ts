@@ -50,7 +50,7 @@ describe("Secrets (AWS + Kubernetes)", () => {
     const rot = one(byType(inv, "aws:secretsmanager/secretRotation:SecretRotation"));
     expect(rot.inputs.rotationLambdaArn).toBe(LAMBDA);
     expect(rot.inputs.rotationRules).toEqual({ automaticallyAfterDays: 30 });
-    const appKey = inv.resources.find((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name === "sec-app-key")!;
+    const appKey = inv.resources.find((r) => r.type === "random:index/randomBytes:RandomBytes" && r.name === "sec-app-key")!;
     expect(appKey.inputs.keepers).toEqual({ epoch: String(Math.floor(NOW / (30 * 86_400_000))) });
     const rotation = inv.outputs as { rotation: Record<string, { mode: string }> };
     expect(rotation.rotation["config/mailgunApiKey"]!.mode).toBe("none");
