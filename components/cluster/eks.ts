@@ -8,7 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ParsedClusterArgs } from "./args";
-import { EBS_CSI_ADDON_VERSION } from "./addons";
+import { EBS_CSI_ADDON_VERSION, VPC_CNI_ADDON_VERSION } from "./addons";
 
 type Eks = NonNullable<ParsedClusterArgs["eks"]>;
 
@@ -81,6 +81,19 @@ export function provisionEks(name: string, e: Eks, parent: pulumi.Resource): Eks
   );
 
   const issuer = cluster.identities.apply((ids) => ids?.[0]?.oidcs?.[0]?.issuer ?? "");
+  // NetworkPolicy enforcement: the managed VPC CNI with its network policy agent switched on.
+  const vpcCni = new aws.eks.Addon(
+    `${name}-vpc-cni`,
+    {
+      clusterName: cluster.name,
+      addonName: "vpc-cni",
+      addonVersion: VPC_CNI_ADDON_VERSION,
+      configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
+      resolveConflictsOnCreate: "OVERWRITE",
+      resolveConflictsOnUpdate: "OVERWRITE",
+    },
+    opts,
+  );
   const oidc = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, { url: issuer, clientIdLists: ["sts.amazonaws.com"] }, opts);
 
   const nodeRole = new aws.iam.Role(`${name}-node-role`, { assumeRolePolicy: assume("ec2.amazonaws.com") }, opts);
@@ -167,5 +180,5 @@ export function provisionEks(name: string, e: Eks, parent: pulumi.Resource): Eks
     ),
   );
 
-  return { clusterName: cluster.name, kubeconfig, oidcProviderArn: oidc.arn, oidcIssuer: issuer, autoscalerRoleArn: caRole.arn, ready: [...groups, ebs] };
+  return { clusterName: cluster.name, kubeconfig, oidcProviderArn: oidc.arn, oidcIssuer: issuer, autoscalerRoleArn: caRole.arn, ready: [...groups, ebs, vpcCni] };
 }

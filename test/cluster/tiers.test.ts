@@ -94,7 +94,11 @@ for (const tier of ["staging", "prod"] as const) {
       expect(general.scalingConfig).toEqual(tier === "prod" ? { minSize: 3, desiredSize: 3, maxSize: 12 } : { minSize: 2, desiredSize: 2, maxSize: 6 });
       const lts = ofType(inv, "aws:ec2/launchTemplate:LaunchTemplate").map((l) => l.inputs as any);
       expect(lts.every((l) => l.metadataOptions.httpTokens === "required" && l.metadataOptions.httpPutResponseHopLimit === 1)).toBe(true);
-      const [ebs] = ofType(inv, "aws:eks/addon:Addon");
+      const addons = ofType(inv, "aws:eks/addon:Addon");
+      // Without the CNI's network policy agent EKS would not enforce a single NetworkPolicy.
+      const cni = addons.find((a) => (a.inputs as any).addonName === "vpc-cni")!;
+      expect(JSON.parse((cni.inputs as any).configurationValues)).toEqual({ enableNetworkPolicy: "true" });
+      const ebs = addons.find((a) => (a.inputs as any).addonName === "aws-ebs-csi-driver");
       expect((ebs!.inputs as any).addonName).toBe("aws-ebs-csi-driver");
       expect((ebs!.inputs as any).serviceAccountRoleArn).toMatch(/^arn:aws:iam::123456789012:role\//);
     });
