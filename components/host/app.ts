@@ -16,10 +16,15 @@ import { CADDY_CONFIG_ENV, CADDY_STORAGE, planHostApp, serviceContainerName, SPA
 import { planProxy, type ProxyPlan } from "./proxy";
 
 export class HostApp extends pulumi.ComponentResource {
-  /** Name of the internal data network (PostgreSQL, Redis and the services that use them). */
+  /**
+   * Name of the private network EVERY service container and Caddy share (nothing on it is
+   * published but Caddy's 80/443): where host add-ons such as monitoring attach to reach services.
+   */
   public readonly networkName: pulumi.Output<string>;
-  /** Name of the edge network (Caddy and the services). */
-  public readonly edgeNetworkName: pulumi.Output<string>;
+  /** Name of the internal data network (PostgreSQL, Redis and only the services that use them; no route out). */
+  public readonly dataNetworkName: pulumi.Output<string>;
+  /** Docker name of a service replica's container (reachable on `networkName`). */
+  public readonly serviceContainerName: (service: string, replica: number) => string;
   /** The Caddy JSON config (no secrets in it). */
   public readonly caddyConfig: string;
   /** Host names Caddy answers (each needs a DNS record to the host's IP). */
@@ -137,15 +142,16 @@ export class HostApp extends pulumi.ComponentResource {
       created.set(c.key, this.container(name, c, c.secretEnv.length ? pulumi.secret(envs) : envs, imageFor(c.image), networks, volumes, created));
     }
 
-    this.networkName = networks.data.name;
-    this.edgeNetworkName = networks.edge.name;
+    this.networkName = networks.edge.name;
+    this.dataNetworkName = networks.data.name;
+    this.serviceContainerName = (svc, i) => serviceContainerName(name, svc, i);
     const conn: Record<string, pulumi.Input<string>> = {};
     for (const s of cfg.postgres) conn[`postgres/${s.name}`] = resolve({ kind: "postgres", store: s.name, part: "url" });
     for (const s of cfg.redis) conn[`redis/${s.name}`] = resolve({ kind: "redis", store: s.name, part: "url" });
     this.connections = pulumi.secret(pulumi.all(conn));
     this.registerOutputs({
       networkName: this.networkName,
-      edgeNetworkName: this.edgeNetworkName,
+      dataNetworkName: this.dataNetworkName,
       proxyHosts: this.proxyHosts,
       unenforcedRateLimits: this.unenforcedRateLimits,
       connections: this.connections,

@@ -5,6 +5,11 @@
  *   ctx.network = composeNetwork(ctx);
  *   const host = composeHost(ctx);      // BetaHost (EC2) + docker.Provider over SSH + HostApp
  *   if (host) ctx.host = host;          // HostOutputs: { provider, networkName, publicIp }
+ *   composeMonitoring(ctx, { hostContainerName: host?.serviceContainerName });
+ *
+ * `networkName` is the private network every service container (and Caddy) is on, so host
+ * add-ons (monitoring) reach the services; the data stores sit on `dataNetworkName`
+ * (`internal: true`) with only the services that `connectsTo` them.
  *
  * The docker.Provider (`ssh://deploy@<eip>`) is created HERE, once, and passed explicitly.
  * The same ServiceSpec objects the Kubernetes composer deploys are handed to HostApp.
@@ -38,6 +43,10 @@ export interface HostComposeOutputs extends HostOutputs {
   backupBucket?: pulumi.Output<string>;
   /** Host names Caddy serves (DNS A records to publicIp; created on Cloudflare when the stack has it). */
   proxyHosts: string[];
+  /** The internal data network (PostgreSQL/Redis). */
+  dataNetworkName: pulumi.Output<string>;
+  /** Docker name of a service replica's container, e.g. for composeMonitoring's `hostContainerName`. */
+  serviceContainerName: (service: string, replica: number) => string;
 }
 
 const mebibytes = (q: string): number => {
@@ -129,5 +138,7 @@ export function composeHost(ctx: Context): HostComposeOutputs | undefined {
     dockerHost: host.dockerHost,
     ...(host.backupBucket ? { backupBucket: host.backupBucket } : {}),
     proxyHosts: app.proxyHosts,
+    dataNetworkName: app.dataNetworkName,
+    serviceContainerName: app.serviceContainerName,
   };
 }

@@ -12,6 +12,7 @@ import type { InventoryResource, Inventory } from "../harness/inventory";
 import { ProgramError, runProgram } from "../harness/run";
 import { BetaHost } from "../../components/host";
 import { composeHost } from "../../stacks/compose/host";
+import { composeMonitoring } from "../../stacks/compose/monitoring";
 import { composeNetwork } from "../../stacks/compose/network";
 import type { Context } from "../../stacks/context";
 import { loadSpec } from "../../stacks/spec/load";
@@ -54,7 +55,7 @@ const run = (preview = false) =>
   runProgram(
     async () => {
       const out = composeHost(context())!;
-      return { publicIp: out.publicIp, networkName: out.networkName, dockerHost: out.dockerHost, proxyHosts: out.proxyHosts };
+      return { publicIp: out.publicIp, networkName: out.networkName, dataNetworkName: out.dataNetworkName, dockerHost: out.dockerHost, proxyHosts: out.proxyHosts, apiContainer: out.serviceContainerName("api", 0) };
     },
     { stack: "dev", preview },
   );
@@ -84,7 +85,10 @@ describe("composeHost (dev tier, nuxt-fastify-beta-droplet)", () => {
     expect(String(ready.inputs.create)).toContain("cloud-init status --wait");
     expect(dockerProvider.dependencies).toContain(ready.urn);
     expect(ofType(inv, "docker:index/container:Container").map((r) => r.name).sort()).toEqual(["dev-app-api-0", "dev-app-caddy", "dev-app-pg-main"]);
-    expect(inv.outputs.networkName).toBe("dev-app-data");
+    // Every service is on networkName (monitoring attaches there); the data stores are on the internal one.
+    expect(inv.outputs.networkName).toBe("dev-app-edge");
+    expect(inv.outputs.dataNetworkName).toBe("dev-app-data");
+    expect(inv.outputs.apiContainer).toBe("dev-app-api-0");
     expect(inv.outputs.proxyHosts).toEqual(["api.example.com"]);
     const dns = named(inv, "cloudflare:index/dnsRecord:DnsRecord", "dev-host-dns-api-example-com");
     expect(dns.inputs).toMatchObject({ name: "api.example.com", type: "A", content: "203.0.113.20", proxied: false });
@@ -214,6 +218,23 @@ describe("composeHost (dev tier, nuxt-fastify-beta-droplet)", () => {
     expect(vm.inputs.subnetId).toBe(`${subnet.name}-id`);
     expect(vm.inputs.associatePublicIpAddress).toBe(true);
     expect(inv.outputs.publicIp).toBe("203.0.113.20");
+  });
+
+  it("hands the monitoring composer a network and container names that reach the API's metrics port", async () => {
+    const inv = await runProgram(
+      async () => {
+        const ctx = context();
+        const host = composeHost(ctx)!;
+        ctx.host = host;
+        composeMonitoring(ctx, { hostContainerName: host.serviceContainerName });
+      },
+      { stack: "dev" },
+    );
+    const containers = ofType(inv, "docker:index/container:Container").map((r) => inputs<Container & { uploads?: { content: string }[] }>(r));
+    const prom = containers.find((c) => c.name.endsWith("-prometheus"))!;
+    const api = containers.find((c) => c.name === "dev-app-api-0")!;
+    expect(api.networksAdvanced.map((n) => n.name)).toContain(prom.networksAdvanced[0]!.name);
+    expect(prom.uploads!.map((u) => u.content).join("\n")).toContain("dev-app-api-0:9464");
   });
 
   it("refuses to run without the VPC, naming the fix, and registers nothing", async () => {
