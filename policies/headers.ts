@@ -3,9 +3,9 @@
  * explicit credentialless), and `.wasm` served as application/wasm. Mandatory in every tier.
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { proxyConfigKind, staticSitesWithoutIsolationHeaders } from "./lib/proxyconf";
+import { envConfigs, proxyConfigKind, staticSitesWithoutIsolationHeaders } from "./lib/proxyconf";
 import { cloudflareZones } from "./tls";
-import { asArray, depsOf, forTypes, headerMapProblems, headerTextProblems, isSet, K8S, ofTypes, resourcePolicy, stackPolicy, WASM_TYPE_RE } from "./lib/util";
+import { asArray, depsOf, forTypes, headerMapProblems, headerTextProblems, isSet, K8S, peek, ofTypes, resourcePolicy, stackPolicy, WASM_TYPE_RE } from "./lib/util";
 
 const RHP = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy";
 const CF_FUNCTION = "aws:cloudfront/function:Function";
@@ -145,11 +145,12 @@ export const proxyHeaders: ResourceValidationPolicy = resourcePolicy({
   enforcementLevel: "mandatory",
   severity: "high",
   validateResource: forTypes(["docker:index/container:Container"], (props, _args, report) => {
-    for (const u of asArray<any>(props.uploads)) {
-      const content = typeof u?.content === "string" ? u.content : "";
-      const kind = proxyConfigKind(String(u?.file ?? ""), content);
-      if (!kind) continue;
-      for (const site of staticSitesWithoutIsolationHeaders(kind, content)) report(`${u.file}: site '${site}' serves files without Cross-Origin-Opener-Policy same-origin / Cross-Origin-Embedder-Policy require-corp`);
+    const configs = asArray<any>(props.uploads).map((u) => ({ file: String(u?.file ?? ""), content: typeof u?.content === "string" ? u.content : "" }));
+    const envs = peek(props, "envs");
+    const all = [...configs.map((c) => ({ ...c, kind: proxyConfigKind(c.file, c.content) })), ...(Array.isArray(envs) ? envConfigs(envs) : [])];
+    for (const c of all) {
+      if (!c.kind) continue;
+      for (const site of staticSitesWithoutIsolationHeaders(c.kind, c.content)) report(`${c.file}: site '${site}' serves files without Cross-Origin-Opener-Policy same-origin / Cross-Origin-Embedder-Policy require-corp`);
     }
   }),
 });

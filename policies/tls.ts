@@ -4,7 +4,7 @@
  * Mandatory in every tier.
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { proxyConfigKind, proxyConfigProblems } from "./lib/proxyconf";
+import { envConfigs, proxyConfigKind, proxyConfigProblems } from "./lib/proxyconf";
 import { asArray, depsOf, forTypes, K8S, ofTypes, peek, resourcePolicy, schema, stackPolicy, truthy, UNKNOWN } from "./lib/util";
 
 const hostCovered = (host: string, tlsHosts: string[]): boolean =>
@@ -253,9 +253,8 @@ export const proxyHttpsOnly: ResourceValidationPolicy = resourcePolicy({
       .filter((u) => u.kind);
     const img = peek(props, "image");
     const image = typeof img === "string" ? img : "";
-    const env = asArray<string>(props.envs);
-    const envCaddyfile = env.find((e) => /^CADDYFILE=/.test(e));
-    if (envCaddyfile) configs.push({ file: "env:CADDYFILE", content: envCaddyfile.slice("CADDYFILE=".length), kind: "caddyfile" });
+    const envs = peek(props, "envs");
+    if (Array.isArray(envs)) configs.push(...envConfigs(envs));
     if (configs.length === 0) {
       if (PROXY_IMAGE.test(image) && asArray<any>(props.ports).length > 0) report(`proxy container (${image}) publishes ports but no Caddyfile/nginx config is uploaded; its default config serves plain HTTP`);
       return;

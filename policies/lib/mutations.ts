@@ -10,8 +10,9 @@
 import type { PolicyPackConfig } from "@pulumi/policy";
 import type { Inventory, InventoryResource } from "../../test/harness/inventory";
 import { deniesInsecureTransport } from "../tls";
+import { envConfigs } from "./proxyconf";
 import { runPolicies, type PolicyReport, type RunOptions } from "./runner";
-import { asArray, COEP_RE, COOP_RE, K8S, podSpecOf, resolveTier, type Tier, WORKLOAD_TYPES } from "./util";
+import { asArray, K8S, podSpecOf, resolveTier, type Tier, WORKLOAD_TYPES } from "./util";
 
 export interface Mutation {
   id: string;
@@ -44,7 +45,18 @@ const isDefaultDeny = (r: InventoryResource): boolean => {
 const containers = (r: InventoryResource): any[] => asArray<any>(podSpecOf(r.type, I(r))?.containers);
 const isLongRunning = (r: InventoryResource): boolean => r.type !== K8S.job && r.type !== K8S.cronJob;
 const caddyUploads = (r: InventoryResource): any[] => asArray<any>(I(r).uploads).filter((u) => /caddyfile$/i.test(String(u?.file)));
-const stripIsolation = (text: string): string => text.replace(new RegExp(COOP_RE.source, "gi"), "x-removed").replace(new RegExp(COEP_RE.source, "gi"), "x-removed");
+/** Renames the isolation headers wherever they are set (keeps JSON and code syntactically valid). */
+const stripIsolation = (text: string): string => text.replace(/cross-origin-opener-policy/gi, "x-coop-removed").replace(/cross-origin-embedder-policy/gi, "x-coep-removed");
+const caddyEnvIndex = (r: InventoryResource): number => asArray<any>(I(r).envs).findIndex((e) => typeof e === "string" && envConfigs([e]).some((c) => c.kind === "caddy-json"));
+const proxyContainers = (inv: Inventory): InventoryResource[] => of(inv, "docker:index/container:Container").filter((r) => caddyUploads(r).length > 0 || caddyEnvIndex(r) >= 0);
+function editCaddyJson(r: InventoryResource, edit: (cfg: any) => void): void {
+  const i = caddyEnvIndex(r);
+  const e: string = I(r).envs[i];
+  const eq = e.indexOf("=");
+  const cfg = JSON.parse(e.slice(eq + 1));
+  edit(cfg);
+  I(r).envs[i] = `${e.slice(0, eq)}=${JSON.stringify(cfg)}`;
+}
 const siteIngress = (r: InventoryResource): boolean => I(r).metadata?.annotations?.["platform.io/api-only"] !== "true";
 
 export const MUTATIONS: Mutation[] = [
@@ -103,9 +115,19 @@ export const MUTATIONS: Mutation[] = [
   },
   {
     id: "proxy-serve-plain-http",
-    description: "add a plain-HTTP site to the Caddyfile",
-    targets: (inv) => of(inv, "docker:index/container:Container").filter((r) => caddyUploads(r).length > 0),
-    apply: (_i, r) => void (caddyUploads(r)[0].content += "\nhttp://plain.example.com {\n  reverse_proxy api:8080\n}\n"),
+    description: "the reverse proxy serves the API over plain HTTP (Caddyfile site or JSON route on the HTTP port)",
+    targets: proxyContainers,
+    apply: (_i, r) => {
+      if (caddyUploads(r).length) caddyUploads(r)[0].content += "\nhttp://plain.example.com {\n  reverse_proxy api:8080\n}\n";
+      else
+        editCaddyJson(r, (cfg) => {
+          const http = cfg.apps.http;
+          const plain = Object.values<any>(http.servers).find((s) => (s.listen ?? []).some((l: string) => l.endsWith(`:${http.http_port ?? 80}`)));
+          const route = { handle: [{ handler: "reverse_proxy", upstreams: [{ dial: "api:3000" }] }] };
+          if (plain) plain.routes = [route, ...(plain.routes ?? [])];
+          else http.servers.plain = { listen: [`:${http.http_port ?? 80}`], routes: [route] };
+        });
+    },
   },
   // --- Headers
   {
@@ -146,9 +168,10 @@ export const MUTATIONS: Mutation[] = [
   {
     id: "caddy-drop-headers",
     description: "remove COOP/COEP from a Caddy static site",
-    targets: (inv) => of(inv, "docker:index/container:Container").filter((r) => caddyUploads(r).some((u) => /file_server/.test(u.content ?? ""))),
+    targets: (inv) => proxyContainers(inv).filter((r) => /file_server/.test(JSON.stringify(I(r).uploads ?? []) + JSON.stringify(I(r).envs ?? []))),
     apply: (_i, r) => {
       for (const u of caddyUploads(r)) u.content = stripIsolation(String(u.content));
+      if (caddyEnvIndex(r) >= 0) I(r).envs = asArray<string>(I(r).envs).map(stripIsolation);
     },
   },
   { id: "wasm-wrong-type", description: ".wasm object served as application/octet-stream", targets: (inv) => of(inv, "aws:s3/bucketObjectv2:BucketObjectv2", "aws:s3/bucketObject:BucketObject").filter((r) => /\.wasm$/.test(String(I(r).key))), apply: (_i, r) => void (I(r).contentType = "application/octet-stream") },

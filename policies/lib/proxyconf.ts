@@ -93,7 +93,28 @@ export function caddyfileProblems(text: string): string[] {
   return problems;
 }
 
-/** Problems in a Caddy JSON config. */
+/** Handlers that serve content; on a plain-HTTP server only redirects and errors are allowed. */
+const SERVING_HANDLERS = new Set(["reverse_proxy", "file_server", "php_fastcgi", "templates", "acme_server"]);
+
+function handlersIn(v: unknown, out: any[] = []): any[] {
+  if (Array.isArray(v)) v.forEach((x) => handlersIn(x, out));
+  else if (v && typeof v === "object") {
+    if (typeof (v as any).handler === "string") out.push(v);
+    for (const x of Object.values(v)) handlersIn(x, out);
+  }
+  return out;
+}
+
+const portOf = (listen: string): number | undefined => {
+  const m = /:(\d+)(-\d+)?$/.exec(listen);
+  return m ? Number(m[1]) : undefined;
+};
+
+/**
+ * Problems in a Caddy JSON config: a server on the HTTP port (apps.http.http_port, default 80) may
+ * only redirect or answer errors; automatic HTTPS may not be disabled on a server without its own
+ * TLS connection policies; `disable_redirects` needs an explicit redirecting HTTP server.
+ */
 export function caddyJsonProblems(json: string): string[] {
   let cfg: any;
   try {
@@ -101,18 +122,27 @@ export function caddyJsonProblems(json: string): string[] {
   } catch {
     return ["Caddy JSON config does not parse"];
   }
+  const http = cfg?.apps?.http ?? {};
+  const httpPort: number = http.http_port ?? 80;
   const problems: string[] = [];
-  for (const [name, srv] of Object.entries<any>(cfg?.apps?.http?.servers ?? {})) {
+  const servers = Object.entries<any>(http.servers ?? {});
+  const plain = servers.filter(([, srv]) => asList(srv?.listen).some((l) => portOf(l) === httpPort) && !srv?.tls_connection_policies);
+  const plainRedirects = plain.some(([, srv]) => handlersIn(srv?.routes).some((h) => h.handler === "static_response" && h.status_code >= 300 && h.status_code < 400));
+  for (const [name, srv] of servers) {
     const ah = srv?.automatic_https ?? {};
-    if (ah.disable === true) problems.push(`server '${name}' sets automatic_https.disable`);
-    if (ah.disable_redirects === true) problems.push(`server '${name}' sets automatic_https.disable_redirects`);
-    const listens: string[] = srv?.listen ?? [];
-    const plain = listens.some((l) => /:80$/.test(l));
-    const routesServe = JSON.stringify(srv?.routes ?? []).match(/"handler":"(reverse_proxy|file_server|static_response)"/g) ?? [];
-    if (plain && routesServe.some((h) => !h.includes("static_response"))) problems.push(`server '${name}' listens on :80 and proxies or serves files there`);
+    if (ah.disable === true && !srv?.tls_connection_policies) problems.push(`server '${name}' disables automatic HTTPS and has no TLS connection policies`);
+    if (ah.disable_redirects === true && !plainRedirects) problems.push(`server '${name}' sets automatic_https.disable_redirects but no HTTP server redirects to HTTPS`);
+  }
+  for (const [name, srv] of plain) {
+    for (const h of handlersIn(srv?.routes)) {
+      if (SERVING_HANDLERS.has(h.handler)) problems.push(`server '${name}' listens on the HTTP port ${httpPort} and serves content there (${h.handler}); it may only redirect`);
+      else if (h.handler === "static_response" && !(Number(h.status_code) >= 300)) problems.push(`server '${name}' answers ${h.status_code ?? 200} with content on plain HTTP; it may only redirect`);
+    }
   }
   return problems;
 }
+
+const asList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
 /** Problems in an nginx config: every `listen 80`/non-ssl server must only redirect to https. */
 export function nginxProblems(text: string): string[] {
@@ -130,6 +160,22 @@ export function nginxProblems(text: string): string[] {
 
 export type ProxyKind = "caddyfile" | "caddy-json" | "nginx";
 
+/** Proxy configs carried in a container's environment (`NAME=value`), e.g. CADDY_CONFIG_JSON or CADDYFILE. */
+export function envConfigs(envs: unknown[]): { file: string; content: string; kind: ProxyKind }[] {
+  const out: { file: string; content: string; kind: ProxyKind }[] = [];
+  for (const e of envs) {
+    if (typeof e !== "string") continue;
+    const eq = e.indexOf("=");
+    if (eq < 1) continue;
+    const name = e.slice(0, eq);
+    const value = e.slice(eq + 1);
+    if (/caddyfile/i.test(name)) out.push({ file: `env:${name}`, content: value, kind: "caddyfile" });
+    else if (/^\s*{/.test(value) && /"apps"\s*:\s*{[\s\S]*"http"/.test(value)) out.push({ file: `env:${name}`, content: value, kind: "caddy-json" });
+    else if (/nginx/i.test(name) && /\bserver\s*{/.test(value)) out.push({ file: `env:${name}`, content: value, kind: "nginx" });
+  }
+  return out;
+}
+
 /** Classifies an uploaded file by its path (and content for JSON). */
 export function proxyConfigKind(file: string, content: string): ProxyKind | undefined {
   if (/caddyfile$/i.test(file)) return "caddyfile";
@@ -145,6 +191,10 @@ export function proxyConfigProblems(kind: ProxyKind, content: string): string[] 
 /** Caddy/nginx sites that serve files (an SPA) must set COOP/COEP; returns the offending site heads. */
 export function staticSitesWithoutIsolationHeaders(kind: ProxyKind, content: string): string[] {
   const out: string[] = [];
+  if (kind === "caddy-json") {
+    // Sites that serve files must set both headers somewhere in the config (a `headers` handler).
+    if (/"handler"\s*:\s*"file_server"/.test(content) && !(COOP_RE.test(content) && COEP_RE.test(content))) out.push("file_server routes");
+  }
   if (kind === "caddyfile") {
     for (const b of topBlocks(content)) {
       if (b.head === "" || /^\(.*\)$/.test(b.head)) continue;
