@@ -52,7 +52,8 @@ export class Network extends pulumi.ComponentResource {
         { vpcId: vpc.id, cidrBlock: s.cidr, availabilityZone: s.az, mapPublicIpOnLaunch: false, tags: tags(`${name}-private-${s.az}`, { "kubernetes.io/role/internal-elb": "1", "platform:tier": "private", ...clusterTag }) },
         o,
       );
-      const rt = new aws.ec2.RouteTable(`${name}-private-${i}-rt`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nats[plan.natFor[i]!]!.id }], tags: tags(`${name}-private-${s.az}`) }, o);
+      const nat = plan.natFor[i]! >= 0 ? nats[plan.natFor[i]!]! : undefined;
+      const rt = new aws.ec2.RouteTable(`${name}-private-${i}-rt`, { vpcId: vpc.id, routes: nat ? [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }] : [], tags: tags(`${name}-private-${s.az}`) }, o);
       new aws.ec2.RouteTableAssociation(`${name}-private-${i}-rta`, { subnetId: sn.id, routeTableId: rt.id }, o);
       return sn;
     });

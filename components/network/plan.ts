@@ -14,7 +14,7 @@ export interface SubnetPlan {
 export interface NetworkPlan {
   private: SubnetPlan[];
   public: SubnetPlan[];
-  /** Index into `public` of the NAT gateway each private subnet routes through. */
+  /** Index into `public` of the NAT gateway each private subnet routes through; -1 = no internet route. */
   natFor: number[];
   natCount: number;
 }
@@ -32,7 +32,7 @@ export function parseCidr(cidr: string): { base: number; prefix: number } {
   return { base, prefix };
 }
 
-export function planNetwork(vpcCidr: string, azs: string[], nat: "single" | "perAz"): NetworkPlan {
+export function planNetwork(vpcCidr: string, azs: string[], nat: "single" | "perAz" | "none"): NetworkPlan {
   const { base, prefix } = parseCidr(vpcCidr);
   if (prefix < 16 || prefix > 20) throw new Error(`cidr: the VPC needs a /16 to /20 (got /${prefix}) so each AZ gets a useful private subnet`);
   if (azs.length < 2 || azs.length > 3) throw new Error("azs: give 2 or 3 availability zones");
@@ -43,6 +43,6 @@ export function planNetwork(vpcCidr: string, azs: string[], nat: "single" | "per
   const pubSize = 2 ** (32 - pubPrefix);
   const priv = azs.map((az, i) => ({ az, cidr: `${toIp(base + i * quarter)}/${privPrefix}` }));
   const pub = azs.map((az, i) => ({ az, cidr: `${toIp(base + 3 * quarter + i * pubSize)}/${pubPrefix}` }));
-  const natCount = nat === "perAz" ? azs.length : 1;
-  return { private: priv, public: pub, natFor: azs.map((_, i) => (nat === "perAz" ? i : 0)), natCount };
+  const natCount = nat === "perAz" ? azs.length : nat === "single" ? 1 : 0;
+  return { private: priv, public: pub, natFor: azs.map((_, i) => (nat === "perAz" ? i : nat === "single" ? 0 : -1)), natCount };
 }

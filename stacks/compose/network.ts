@@ -19,7 +19,9 @@ export function composeNetwork(ctx: Context): NetworkOutputs | undefined {
     {
       cidr: "10.0.0.0/16",
       azs: ["a", "b", "c"].map((z) => `${region}${z}`),
-      nat: spec.profile.multiAz ? "perAz" : "single",
+      // Private subnets need internet egress only for cluster nodes; the single host sits in a public
+      // subnet and its private subnets hold managed data stores only, so no NAT is paid for there.
+      nat: spec.hosting.mode === "singleHost" ? "none" : spec.profile.multiAz ? "perAz" : "single",
       flowLogs: spec.tier === "prod" ? "ALL" : "REJECT",
       flowLogRetentionDays: spec.profile.logRetentionDays,
       ...(eks ? { clusterName: clusterNameFor(spec) } : {}),

@@ -25,6 +25,7 @@ describe("planNetwork", () => {
     expect(p.natFor).toEqual([0, 0, 0]);
     expect(p.private[0]!.cidr).toBe("172.20.0.0/22");
     expect(p.public[2]!.cidr).toBe("172.20.12.128/26");
+    expect(planNetwork("10.0.0.0/16", AZS, "none")).toMatchObject({ natCount: 0, natFor: [-1, -1, -1] });
   });
 
   it("rejects bad layouts with the field and the fix", () => {
