@@ -125,10 +125,16 @@ export function storeComponent(inv: Inventory, type: string, name: string): Inve
 }
 export const within = (inv: Inventory, comp: InventoryResource, type: string) => descendants(inv, comp).filter((r) => r.type === type);
 
-/** NetworkPolicy egress rules of the policy selecting service `name`'s pods. */
+/** The NetworkPolicy selecting service `name`'s pods (the planner writes one per service); fails when absent. */
+export function policyFor(inv: Inventory, name: string): InventoryResource {
+  const p = ofType(inv, T.netpol).find((x) => spec(x)?.podSelector?.matchLabels?.["app.kubernetes.io/name"] === name);
+  if (!p) throw new Error(`no NetworkPolicy selects the pods of service '${name}' (${ofType(inv, T.netpol).length} NetworkPolicies in the inventory)`);
+  return p;
+}
+
+/** NetworkPolicy egress rules of the policy selecting service `name`'s pods (fails when there is no such policy). */
 export function egressRules(inv: Inventory, name: string): { cidrs: string[]; except: string[]; ports: { port: number; protocol: string }[] }[] {
-  const pols = ofType(inv, T.netpol).filter((p) => spec(p)?.podSelector?.matchLabels?.["app.kubernetes.io/name"] === name);
-  return pols.flatMap((p) =>
+  return [policyFor(inv, name)].flatMap((p) =>
     ((spec(p)?.egress ?? []) as any[]).map((r) => ({
       cidrs: ((r.to ?? []) as any[]).map((t) => t.ipBlock?.cidr).filter(Boolean),
       except: ((r.to ?? []) as any[]).flatMap((t) => t.ipBlock?.except ?? []),
