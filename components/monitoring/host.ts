@@ -75,11 +75,12 @@ export class HostMonitoring extends pulumi.ComponentResource {
 
     new docker.Container(`${name}-cadvisor`, {
       ...common("cadvisor", pull("cadvisor", IMAGES.cadvisor)),
-      // Not privileged: read-only views of the host are enough for per-container CPU/memory/network.
-      command: ["--docker_only=true", "--housekeeping_interval=30s", "--store_container_labels=false"],
+      // Not privileged, and deliberately WITHOUT the Docker socket (a read-only bind of a socket still
+      // grants the full Docker API, i.e. root on the droplet): cAdvisor reads cgroups from /sys, so
+      // series carry the container id (`id="/docker/<id>"`) rather than its name.
+      command: ["--housekeeping_interval=30s", "--store_container_labels=false", "--disable_metrics=percpu,sched,tcp,udp,hugetlb,referenced_memory,cpu_topology,resctrl"],
       mounts: [
         { type: "bind", source: "/", target: "/rootfs", readOnly: true },
-        { type: "bind", source: "/var/run", target: "/var/run", readOnly: true },
         { type: "bind", source: "/sys", target: "/sys", readOnly: true },
         { type: "bind", source: "/var/lib/docker", target: "/var/lib/docker", readOnly: true },
       ],

@@ -149,6 +149,10 @@ export function kubePrometheusStackValues(i: KpsInput) {
     },
     kubeStateMetrics: { enabled: true },
     nodeExporter: { enabled: true },
+    // The chart defaults node-exporter to the node's network and PID namespaces; the platform keeps
+    // every pod in its own (seg-no-host-network). Filesystem, CPU and memory still come from the
+    // read-only host mounts (disk alerts work); per-node network counters become the pod's own.
+    "prometheus-node-exporter": { hostNetwork: false, hostPID: false },
   };
 }
 

@@ -39,7 +39,7 @@ export const generatedEntry = z.strictObject({
   description: z.string().max(200).default(""),
   rotationDays: z.int().min(1).max(365).default(30),
   /**
-   * `secret` (default): a random 64-character key in Secrets Manager, encrypted with the stack key, rotated every
+   * `secret` (default): 32 random bytes (64 hex characters) in Secrets Manager, encrypted with the stack key, rotated every
    * `rotationDays`. `kms-secp256k1`: an asymmetric KMS signing key whose private half never leaves KMS (the service signs
    * through kms:Sign); rotated by creating the next epoch's key and keeping the previous one for draining.
    */

@@ -1,7 +1,7 @@
 /**
  * `ClusterSecrets` (local tier, no cloud account): the Kubernetes Secrets the ExternalSecrets would
  * materialise — same names, same keys — written directly from the (secret) values. Generated keys
- * are random 64-character keys kept in Pulumi state, encrypted by the stack's secrets provider. Providers: `{ kubernetes, random }`.
+ * are 32 random bytes (hex) kept in Pulumi state, encrypted by the stack's secrets provider. Providers: `{ kubernetes, random }`.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -40,8 +40,8 @@ export class ClusterSecrets extends pulumi.ComponentResource {
     const parent = { parent: this };
     const values = new Map<string, pulumi.Output<string>>(cfg.entries.map((e) => [e.id, e.value]));
     for (const g of cfg.generated) {
-      const key = new random.RandomPassword(`${name}-${g.name}`, { length: 64, special: false }, parent);
-      values.set(`generated/${g.name}`, pulumi.secret(key.result));
+      const key = new random.RandomBytes(`${name}-${g.name}`, { length: 32 }, parent);
+      values.set(`generated/${g.name}`, pulumi.secret(key.hex));
     }
     this.values = Object.fromEntries(values);
     this.secretNames = [];

@@ -8,7 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretsConfig } from "./args";
-import { clusterSecretStoreManifest, esoAccessPolicy, ESO, externalSecretManifest, irsaTrustPolicy } from "./plan";
+import { clusterSecretStoreManifest, esoAccessPolicy, ESO, esoNamespaceManifests, externalSecretManifest, irsaTrustPolicy } from "./plan";
 
 export const ESO_CHART = { repo: "https://charts.external-secrets.io", chart: "external-secrets" } as const;
 
@@ -33,10 +33,15 @@ export function provisionEso(
     policy: pulumi.all([pulumi.all(ids.map((id) => secretArns[id]!)), cfg.kmsKeyArn]).apply(([arns, key]) => JSON.stringify(esoAccessPolicy(arns, key, cfg.region))),
   }, opts);
 
+  const nsm = esoNamespaceManifests();
+  const ns = new k8s.core.v1.Namespace(`${name}-eso-ns`, nsm.namespace, opts);
+  const deny = new k8s.networking.v1.NetworkPolicy(`${name}-eso-default-deny`, nsm.defaultDeny, { ...opts, dependsOn: [ns] });
+  const allow = new k8s.networking.v1.NetworkPolicy(`${name}-eso-allow`, nsm.allow, { ...opts, dependsOn: [ns] });
+
   const release = new k8s.helm.v3.Release(`${name}-eso`, {
     name: ESO.release,
     namespace: ESO.namespace,
-    createNamespace: true,
+    createNamespace: false,
     chart: ESO_CHART.chart,
     version: cluster.chartVersion,
     repositoryOpts: { repo: ESO_CHART.repo },
@@ -51,7 +56,7 @@ export function provisionEso(
       processClusterExternalSecret: false,
       processPushSecret: false,
     },
-  }, { ...opts, dependsOn: [policy] });
+  }, { ...opts, dependsOn: [policy, ns, deny, allow] });
 
   const namespaces = cluster.consumers.map((c) => c.namespace);
   const storeManifest = clusterSecretStoreManifest(cfg.region, namespaces.length ? namespaces : [ESO.namespace]);

@@ -82,9 +82,10 @@ export class Secrets extends pulumi.ComponentResource {
       const r = rotation[id] as Extract<RotationPlan, { mode: "epoch" | "lambda" }>;
       const epoch = r.mode === "epoch" ? r.epoch : 0;
       if (g.kind === "secret") {
-        // 64 alphanumeric characters (~330 bits); `result` is secret from birth. The epoch keeper replaces it on rotation.
-        const key = new random.RandomPassword(`${name}-${g.name}`, { length: 64, special: false, keepers: { epoch: String(epoch) } }, parent);
-        store(id, g.description, pulumi.secret(key.result));
+        // 32 random bytes as 64 hex characters: a 256-bit key, and (with overwhelming probability) a valid
+        // secp256k1 private key for a relayer. `hex` is secret from birth; the epoch keeper replaces it on rotation.
+        const key = new random.RandomBytes(`${name}-${g.name}`, { length: 32, keepers: { epoch: String(epoch) } }, parent);
+        store(id, g.description, pulumi.secret(key.hex));
       } else {
         const key = (ep: number) =>
           new aws.kms.Key(`${name}-${g.name}-e${ep}`, {

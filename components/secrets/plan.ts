@@ -163,3 +163,35 @@ export function refToEntry(from: string): { entryId: string; property?: string }
   if (scheme === "generated") return { entryId: `generated/${rest}` };
   throw new Error(`unknown secret reference '${from}': expected dataStore:, config: or generated:`);
 }
+
+/**
+ * The ESO namespace: Pod Security `restricted`, default-deny both ways, then only what the
+ * operator needs — DNS, HTTPS out (AWS STS/Secrets Manager/KMS and the Kubernetes API), and the
+ * API server calling the validating webhook on 10250.
+ */
+export function esoNamespaceManifests(namespace: string = ESO.namespace) {
+  const labels = { "platform.io/role": "secrets", "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/audit": "restricted" };
+  return {
+    namespace: { apiVersion: "v1" as const, kind: "Namespace" as const, metadata: { name: namespace, labels } },
+    defaultDeny: {
+      apiVersion: "networking.k8s.io/v1" as const,
+      kind: "NetworkPolicy" as const,
+      metadata: { name: "default-deny", namespace },
+      spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+    },
+    allow: {
+      apiVersion: "networking.k8s.io/v1" as const,
+      kind: "NetworkPolicy" as const,
+      metadata: { name: "external-secrets-operator", namespace },
+      spec: {
+        podSelector: {},
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [{ ports: [{ protocol: "TCP", port: 10250 }] }],
+        egress: [
+          { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
+          { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] },
+        ],
+      },
+    },
+  };
+}

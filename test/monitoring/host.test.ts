@@ -31,6 +31,10 @@ describe("HostMonitoring (droplet)", () => {
       expect((c.inputs.networksAdvanced as { name: string }[]).map((n) => n.name)).toEqual(["platform-private"]);
       expect(c.inputs.securityOpts).toContain("no-new-privileges:true");
     }
+    const mounts = containers.flatMap((c) => (c.inputs.mounts as { source: string; readOnly: boolean }[] | undefined) ?? []);
+    expect(mounts.every((m) => m.readOnly)).toBe(true);
+    expect(mounts.map((m) => m.source)).not.toContain("/var/run");
+    expect(mounts.some((m) => m.source.includes("docker.sock"))).toBe(false);
     const images = inv.resources.filter((r) => r.type === "docker:index/remoteImage:RemoteImage").map((r) => r.inputs.name as string);
     for (const i of images) expect(i).toMatch(/:v\d+\.\d+\.\d+$/);
   });

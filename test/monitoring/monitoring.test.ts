@@ -55,6 +55,7 @@ describe("Monitoring (helm mode)", () => {
     expect(prom.retention).toBe("15d");
     expect(prom.storageSpec.volumeClaimTemplate.spec.resources.requests.storage).toBe("50Gi");
     expect(values(release(inv, "loki")).loki.limits_config.retention_period).toBe("720h");
+    expect(values(release(inv, "kps"))["prometheus-node-exporter"]).toEqual({ hostNetwork: false, hostPID: false });
     expect(values(release(inv, "otel-collector")).config.exporters.otlp.endpoint).toBe("tempo.monitoring.svc.cluster.local:4317");
   });
 

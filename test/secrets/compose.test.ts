@@ -19,7 +19,18 @@ import type { Context } from "../../stacks/context";
 import { loadSpec } from "../../stacks/spec/load";
 import type { Inventory } from "../harness/inventory";
 import { getPath, runProgram } from "../harness/run";
+import { runPolicies } from "../../policies/lib/runner";
 import { ISSUER, knownSecrets, NOW, OIDC_ARN } from "./fixtures";
+
+/** Mandatory policy violations on resources of the monitoring and secrets components. */
+async function ownViolations(inv: Inventory, tier: "dev" | "staging" | "prod"): Promise<string[]> {
+  const report = await runPolicies(inv, { tier });
+  return report.violations
+    .filter((v) => v.enforcementLevel === "mandatory" && /platform:(monitoring|secrets):/.test(v.urn ?? ""))
+    // The monitoring namespace (its labels and NetworkPolicies) belongs to the cluster component, absent here.
+    .filter((v) => !/namespace 'monitoring'/.test(v.message))
+    .map((v) => `${v.policyName}: ${v.resourceName ?? ""}: ${v.message}`);
+}
 
 const API_KEY = "fake-node-provider-key-for-tests";
 
@@ -92,6 +103,7 @@ describe("composeMonitoring + composeSecrets (bridge-relay)", () => {
       ]);
       expect(inv.outputs.existingSecrets).toEqual({ relay: "relay-secrets" });
       expect(inv.resources.find((r) => r.type === "aws:kms/key:Key")!.options.protect).toBe(tier === "prod");
+      expect(await ownViolations(inv, tier)).toEqual([]);
       expect(formatLeaks(scanForSecretLeaks(inv, { knownSecrets: known(inv) }))).toBe("");
     });
   }
@@ -111,6 +123,7 @@ describe("composeMonitoring + composeSecrets (bridge-relay)", () => {
     expect(inv.resources.some((r) => r.type === "kubernetes:helm.sh/v3:Release")).toBe(false);
     expect(inv.resources.filter((r) => r.type === "aws:secretsmanager/secret:Secret").length).toBe(3);
     expect(inv.outputs.existingSecrets).toEqual({});
+    expect(await ownViolations(inv, "dev")).toEqual([]);
     expect(formatLeaks(scanForSecretLeaks(inv, { knownSecrets: known(inv) }))).toBe("");
   });
 
@@ -122,6 +135,7 @@ describe("composeMonitoring + composeSecrets (bridge-relay)", () => {
     const secret = kind(inv, "Secret").find((r) => getPath(r.inputs, "metadata.name") === "relay-secrets")!;
     expect(getPath(secret.inputs, "metadata.namespace")).toBe("apps");
     expect(secret.secretPaths).toContain("stringData");
+    expect(await ownViolations(inv, "dev")).toEqual([]);
     expect(formatLeaks(scanForSecretLeaks(inv, { knownSecrets: known(inv) }))).toBe("");
   });
 
