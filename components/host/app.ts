@@ -70,9 +70,10 @@ export class HostApp extends pulumi.ComponentResource {
     // Every secret reference must resolve before any child exists.
     const missing: string[] = [];
     for (const c of plan.containers) {
-      for (const { env, source } of c.secretEnv) {
+      for (const { env, source, from } of c.secretEnv) {
+        if (from !== undefined && cfg.externalSecrets[from] !== undefined) continue;
         if (source.kind === "config" && cfg.configSecrets[source.key] === undefined) missing.push(`configSecrets.${source.key} (for ${c.key} ${env})`);
-        if (source.kind === "external" && cfg.externalSecrets[source.from] === undefined) missing.push(`externalSecrets["${source.from}"] (for ${c.key} ${env}): the single host cannot produce it; pass its value`);
+        if (source.kind === "external") missing.push(`externalSecrets["${source.from}"] (for ${c.key} ${env}): the single host cannot produce it; pass its value`);
       }
     }
     if (missing.length) throw new Error(`HostApp "${name}": unresolved secrets\n  - ${[...new Set(missing)].join("\n  - ")}`);
@@ -137,7 +138,8 @@ export class HostApp extends pulumi.ComponentResource {
     const created = new Map<string, docker.Container>();
     for (const c of plan.containers) {
       const env: Record<string, pulumi.Input<string>> = { ...c.env, ...(c.role === "proxy" ? { [CADDY_CONFIG_ENV]: caddyConfig } : {}) };
-      for (const s of c.secretEnv) env[s.env] = resolve(s.source);
+      // A value passed in `externalSecrets` for the exact reference wins (e.g. the secrets composer's rotated keys).
+      for (const s of c.secretEnv) env[s.env] = (s.from !== undefined ? cfg.externalSecrets[s.from] : undefined) ?? resolve(s.source);
       const envs = pulumi.all(env).apply((e) => Object.entries(e).map(([k, v]) => `${k}=${v}`));
       created.set(c.key, this.container(name, c, c.secretEnv.length ? pulumi.secret(envs) : envs, imageFor(c.image), networks, volumes, created));
     }

@@ -86,7 +86,11 @@ export const hostAppArgsSchema = z.strictObject({
   acme: z.strictObject({ email: z.email().optional(), staging: z.boolean() }),
   /** Human-provided secrets by config key (`config:<key>` refs), each a secret Output. */
   configSecrets: z.record(z.string(), inputString).default({}),
-  /** Values for refs the host cannot produce itself (e.g. `dataStore:objectStore/media#accessKey`). */
+  /**
+   * Values by exact `secrets[].from` reference. Required for refs the host cannot produce
+   * (`dataStore:objectStore/media#accessKey`); for any other ref it overrides the host's own value
+   * (e.g. `generated:<name>` from the secrets composer, which rotates them).
+   */
   externalSecrets: z.record(z.string(), inputString).default({}),
   /** UID:GID the service containers run as (non-root). */
   serviceUser: z.string().regex(/^[1-9]\d{0,9}(:\d{1,10})?$/, { message: "a non-root numeric uid[:gid] such as `10001:10001`" }).default("10001:10001"),

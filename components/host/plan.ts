@@ -40,7 +40,8 @@ export interface ContainerPlan {
   /** Published ports: ONLY the proxy has any. */
   ports: { internal: number; external: number; protocol: "tcp" }[];
   env: Record<string, string>;
-  secretEnv: { env: string; source: SecretSource }[];
+  /** `from` is the spec's reference string (`dataStore:postgres/main`, `config:key`, ...). */
+  secretEnv: { env: string; source: SecretSource; from?: string }[];
   command?: string[];
   healthcheck?: { tests: string[]; interval: string; timeout: string; retries: number; startPeriod: string };
   user?: string;
@@ -183,7 +184,7 @@ export function planHostApp(input: HostAppPlanInput): HostAppPlan {
     const live = svc.probes.liveness;
     const startup = svc.probes.startup;
     const healthPort = svc.ports.health ?? svc.ports.http;
-    const secretEnv = svc.secrets.map((s) => ({ env: s.env, source: secretSource(s.from) }));
+    const secretEnv = svc.secrets.map((s) => ({ env: s.env, source: secretSource(s.from), from: s.from }));
     for (const s of secretEnv) {
       const src = s.source;
       if ((src.kind === "postgres" && !stores.postgres[src.store]) || (src.kind === "redis" && !stores.redis[src.store])) {

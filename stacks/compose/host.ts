@@ -55,7 +55,19 @@ const mebibytes = (q: string): number => {
   return Number(m[1]) * (m[2] === "Gi" ? 1024 : 1);
 };
 
-export function composeHost(ctx: Context): HostComposeOutputs | undefined {
+export interface HostComposeOptions {
+  /**
+   * The secrets composer's resolver (`composeSecrets(ctx).resolveSecret`): when given, it supplies
+   * `config:`, `generated:` and non-host data-store refs (so rotated keys in Secrets Manager and
+   * the containers agree). PostgreSQL/Redis refs of the host's own containers stay the host's.
+   */
+  resolveSecret?: (service: string, from: string) => pulumi.Output<string> | undefined;
+}
+
+/** The host's own stores answer these refs; everything else may come from the secrets composer. */
+const HOST_OWNED = /^dataStore:(postgres|redis)\//;
+
+export function composeHost(ctx: Context, opts: HostComposeOptions = {}): HostComposeOutputs | undefined {
   const { spec, providers } = ctx;
   if (spec.hosting.mode !== "singleHost") return undefined;
   const hosting = spec.hosting;
@@ -98,6 +110,15 @@ export function composeHost(ctx: Context): HostComposeOutputs | undefined {
     { dependsOn: [host.ready] },
   );
 
+  const externalSecrets: Record<string, pulumi.Output<string>> = {};
+  for (const svc of bp.services) {
+    for (const { from } of svc.secrets) {
+      if (HOST_OWNED.test(from) || !opts.resolveSecret) continue;
+      const v = opts.resolveSecret(svc.name, from);
+      if (v) externalSecrets[from] = v;
+    }
+  }
+
   const edge = bp.edge;
   const app = new HostApp(
     `${spec.stack}-app`,
@@ -112,6 +133,7 @@ export function composeHost(ctx: Context): HostComposeOutputs | undefined {
       redis: bp.dataStores.redis.map((r) => ({ name: r.name, persistence: r.persistence })),
       acme: { ...(spec.certificates ? { email: spec.certificates.email } : {}), staging: profile.certificates !== "letsencrypt" },
       configSecrets: ctx.humanSecrets,
+      externalSecrets,
       memoryMb: mebibytes(RESOURCES[profile.resources].limits.memory),
       protect: profile.protectState,
     },

@@ -14,6 +14,7 @@ import { BetaHost } from "../../components/host";
 import { composeHost } from "../../stacks/compose/host";
 import { composeMonitoring } from "../../stacks/compose/monitoring";
 import { composeNetwork } from "../../stacks/compose/network";
+import { composeEncryption, composeSecrets } from "../../stacks/compose/secrets";
 import type { Context } from "../../stacks/context";
 import { loadSpec } from "../../stacks/spec/load";
 import { caddyJsonProblems } from "../../policies/lib/proxyconf";
@@ -235,6 +236,27 @@ describe("composeHost (dev tier, nuxt-fastify-beta-droplet)", () => {
     const api = containers.find((c) => c.name === "dev-app-api-0")!;
     expect(api.networksAdvanced.map((n) => n.name)).toContain(prom.networksAdvanced[0]!.name);
     expect(prom.uploads!.map((u) => u.content).join("\n")).toContain("dev-app-api-0:9464");
+  });
+
+  it("takes config/generated secrets from the secrets composer when given its resolver (Secrets Manager and containers agree)", async () => {
+    const asked: string[] = [];
+    const inv = await runProgram(
+      async () => {
+        const ctx = context();
+        ctx.kmsKeyArn = composeEncryption(ctx).kmsKeyArn!;
+        const secrets = composeSecrets(ctx);
+        composeHost(ctx, { resolveSecret: (svc, from) => (asked.push(`${svc} ${from}`), secrets.resolveSecret(svc, from)) });
+      },
+      { stack: "dev" },
+    );
+    const api = named(inv, "docker:index/container:Container", "dev-app-api-0");
+    const env = inputs<Container>(api).envs;
+    expect(env).toContain(`MAILGUN_API_KEY=${MAILGUN}`);
+    expect(env.find((e) => e.startsWith("DATABASE_URL="))).toMatch(/@dev-app-pg-main:5432\/app$/);
+    // Only refs the host does not own are asked for; the host's PostgreSQL URL stays the host's.
+    expect(asked).toEqual(["api config:mailgunApiKey"]);
+    expect(ofType(inv, "aws:secretsmanager/secret:Secret").map((r) => r.name)).toContain("dev-secrets-config-mailgunApiKey");
+    expect(api.secretPaths).toContain("envs");
   });
 
   it("refuses to run without the VPC, naming the fix, and registers nothing", async () => {
