@@ -2,9 +2,11 @@
  * Host composer: the single-host ("droplet") topology — the dev tier's default — mapped from
  * the PlatformSpec to components/host. Returns undefined unless the stack's hosting is singleHost.
  *
+ *   ctx.kmsKeyArn = composeEncryption(ctx).kmsKeyArn;
  *   ctx.network = composeNetwork(ctx);
- *   const host = composeHost(ctx);      // BetaHost (EC2) + docker.Provider over SSH + HostApp
- *   if (host) ctx.host = host;          // HostOutputs: { provider, networkName, publicIp }
+ *   const secrets = composeSecrets(ctx);                                  // droplet: no dataStores needed
+ *   const host = composeHost(ctx, { resolveSecret: secrets.resolveSecret }); // BetaHost + docker.Provider + HostApp
+ *   if (host) ctx.host = host;                                            // HostOutputs: { provider, networkName, publicIp }
  *   composeMonitoring(ctx, { hostContainerName: host?.serviceContainerName });
  *
  * `networkName` is the private network every service container (and Caddy) is on, so host
