@@ -3,6 +3,7 @@
  * Secure by default: Grafana is ClusterIP-only; `grafana.public: true` must be spelled out and
  * then requires a TLS host and SSO settings.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 
 const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label (lower-case letters, digits, '-')");
@@ -54,8 +55,17 @@ export const monitoringArgs = z.strictObject({
   scrapeNamespaces: z.array(dnsLabel).min(1, "name the namespaces whose services are scraped (e.g. the apps namespace)"),
   services: z.array(serviceTarget).default([]),
   grafana: grafanaArgs.default({ public: false }),
-  /** Alertmanager e-mail receiver; absent = alerts visible in Alertmanager/Grafana only. */
+  /** Alertmanager e-mail receiver; needs `smtp` too, else alerts stay visible in Alertmanager/Grafana only. */
   alertEmail: z.email().optional(),
+  /** SMTP relay for alert e-mail. The password (a secret Output) goes into a Secret mounted into Alertmanager, never into Helm values. */
+  smtp: z
+    .strictObject({
+      smarthost: z.string().regex(/^[a-z0-9.-]+:\d{2,5}$/, "must be host:port, e.g. email-smtp.us-east-1.amazonaws.com:587"),
+      from: z.email(),
+      username: z.string().min(1),
+      password: z.custom<pulumi.Output<string>>((v) => pulumi.Output.isInstance(v), "must be a secret pulumi Output<string>"),
+    })
+    .optional(),
 });
 
 export type MonitoringArgs = z.input<typeof monitoringArgs>;

@@ -15,7 +15,7 @@ import { monitoringArgs, type MonitoringArgs, type MonitoringConfig } from "./ar
 import { DASHBOARD_LABEL, overviewDashboard, serviceDashboard } from "./dashboards";
 import { LOCAL_NOTE, localManifests } from "./local";
 import { CHARTS, depthPlan, endpoints } from "./plan";
-import { jaegerValues, kubePrometheusStackValues, lokiValues, otelCollectorValues, RULE_LABEL, tempoValues } from "./values";
+import { jaegerValues, kubePrometheusStackValues, lokiValues, otelCollectorValues, RULE_LABEL, SMTP_SECRET, tempoValues } from "./values";
 
 export type { MonitoringArgs } from "./args";
 
@@ -50,7 +50,8 @@ export class Monitoring extends pulumi.ComponentResource {
     } else {
       this.prometheusUrl = ep.prometheus;
       this.serviceMonitorsSupported = true;
-      this.note = `kube-prometheus-stack ${CHARTS.kubePrometheusStack.version} (${cfg.depth}), logs: ${cfg.logs ? "loki" : "off"}, traces: ${cfg.traces}`;
+      const delivery = cfg.alertEmail && cfg.smtp ? `alerts e-mailed to ${cfg.alertEmail}` : cfg.alertEmail ? "alertEmail set but no SMTP relay given: alerts are visible in Alertmanager/Grafana only" : "no alert receiver: alerts are visible in Alertmanager/Grafana only";
+      this.note = `kube-prometheus-stack ${CHARTS.kubePrometheusStack.version} (${cfg.depth}), logs: ${cfg.logs ? "loki" : "off"}, traces: ${cfg.traces}; ${delivery}`;
       if (cfg.logs) this.lokiPushUrl = ep.lokiPush;
       if (cfg.traces !== "none") this.otlpEndpoint = ep.otlpGrpc;
       this.grafanaAdminPassword = this.provisionHelm(name, cfg, plan, scrapeNamespaces);
@@ -75,6 +76,9 @@ export class Monitoring extends pulumi.ComponentResource {
       stringData: { "admin-user": "admin", "admin-password": pulumi.secret(password.result) },
     }, parent);
 
+    const smtpSecret = cfg.alertEmail && cfg.smtp
+      ? [new k8s.core.v1.Secret(`${name}-smtp`, { metadata: { name: SMTP_SECRET, namespace: ns }, type: "Opaque", stringData: { password: pulumi.secret(cfg.smtp.password) } }, parent)]
+      : [];
     const release = (id: string, chart: { repo: string; chart: string; version: string }, values: Record<string, unknown>, deps: pulumi.Resource[] = []) =>
       new k8s.helm.v3.Release(`${name}-${id}`, {
         name: id,
@@ -97,8 +101,8 @@ export class Monitoring extends pulumi.ComponentResource {
       grafanaAdminSecret: GRAFANA_ADMIN_SECRET,
       logs: cfg.logs,
       traces: cfg.traces,
-      ...(cfg.alertEmail ? { alertEmail: cfg.alertEmail } : {}),
-    }), [adminSecret]);
+      ...(cfg.alertEmail && cfg.smtp ? { email: { to: cfg.alertEmail, smarthost: cfg.smtp.smarthost, from: cfg.smtp.from, username: cfg.smtp.username } } : {}),
+    }), [adminSecret, ...smtpSecret]);
     if (cfg.logs) release("loki", CHARTS.loki, lokiValues(plan));
     if (cfg.traces !== "none") {
       const backend = cfg.traces === "tempo" ? release("tempo", CHARTS.tempo, tempoValues(plan)) : release("jaeger", CHARTS.jaeger, jaegerValues(plan));

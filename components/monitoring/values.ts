@@ -39,8 +39,12 @@ export interface KpsInput {
   grafanaAdminSecret: string;
   logs: boolean;
   traces: TracesBackend;
-  alertEmail?: string;
+  /** E-mail delivery of alerts; the SMTP password is read from the mounted Secret SMTP_SECRET. */
+  email?: { to: string; smarthost: string; from: string; username: string };
 }
+
+/** Secret (monitoring namespace) with the SMTP password, mounted into Alertmanager. */
+export const SMTP_SECRET = "alertmanager-smtp";
 
 /** Label our PrometheusRules carry; the Prometheus ruleSelector matches it. */
 export const RULE_LABEL = { "platform.io/rules": "true" } as const;
@@ -57,8 +61,21 @@ export function kubePrometheusStackValues(i: KpsInput) {
   if (i.traces === "jaeger") datasources.push({ name: "Jaeger", type: "jaeger", uid: "jaeger", url: ep.jaegerQuery, access: "proxy" });
 
   const receivers: Record<string, unknown>[] = [{ name: "null" }];
-  if (i.alertEmail) receivers.push({ name: "platform-email", email_configs: [{ to: i.alertEmail, send_resolved: true }] });
-  const receiver = i.alertEmail ? "platform-email" : "null";
+  if (i.email) {
+    receivers.push({
+      name: "platform-email",
+      email_configs: [{
+        to: i.email.to,
+        from: i.email.from,
+        smarthost: i.email.smarthost,
+        auth_username: i.email.username,
+        auth_password_file: `/etc/alertmanager/secrets/${SMTP_SECRET}/password`,
+        require_tls: true,
+        send_resolved: true,
+      }],
+    });
+  }
+  const receiver = i.email ? "platform-email" : "null";
 
   const g = i.grafana;
   const grafanaIni: Record<string, Record<string, unknown>> = {
@@ -110,7 +127,7 @@ export function kubePrometheusStackValues(i: KpsInput) {
       },
     },
     alertmanager: {
-      alertmanagerSpec: { replicas: i.plan.alertmanager.replicas, storage: pvc(i.plan.alertmanager.storageGi) },
+      alertmanagerSpec: { replicas: i.plan.alertmanager.replicas, storage: pvc(i.plan.alertmanager.storageGi), ...(i.email ? { secrets: [SMTP_SECRET] } : {}) },
       config: {
         route: {
           receiver,

@@ -22,6 +22,8 @@ export interface MonitoringComposeOptions {
   grafanaSso?: Extract<GrafanaExposure, { public: true }>["sso"];
   /** Droplet: the Docker container name of replica `i` of a service (components/host's serviceContainerName). */
   hostContainerName?: (service: string, replica: number) => string;
+  /** SMTP relay for alert e-mail to spec.alertEmail (password: a secret Output, e.g. a config secret). */
+  smtp?: { smarthost: string; from: string; username: string; password: pulumi.Output<string> };
   /** Resources the releases wait for (namespaces, add-ons: KubernetesPlatform.ready). */
   dependsOn?: pulumi.Resource[];
 }
@@ -89,6 +91,7 @@ export function composeMonitoring(ctx: Context, opts: MonitoringComposeOptions =
     services: spec.blueprint.services.map((s) => ({ name: s.name, namespace: ns.apps, metrics: s.ports.metrics !== undefined, database: s.connectsTo.some((c) => c.startsWith("postgres/") || c.startsWith("scylla/")) })),
     grafana,
     ...(spec.alertEmail ? { alertEmail: spec.alertEmail } : {}),
+    ...(opts.smtp ? { smtp: opts.smtp } : {}),
   }, { providers: { kubernetes: cluster.provider, random: ctx.providers.random }, ...(opts.dependsOn ? { dependsOn: opts.dependsOn } : {}) });
   return {
     component: mon,

@@ -1,4 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -122,6 +123,26 @@ describe("Monitoring (helm mode)", () => {
       const d = JSON.parse(json!) as { panels: { targets: { expr: string }[] }[] };
       expect(d.panels.flatMap((p) => p.targets.map((t) => t.expr)).flatMap(promqlErrors)).toEqual([]);
     }
+  });
+
+  it("alert e-mail: only with an SMTP relay; the password is a mounted Secret, never a Helm value", async () => {
+    const without = await run({ ...base, alertEmail: "oncall@example.com" });
+    expect(values(release(without, "kps")).alertmanager.config.route.receiver).toBe("null");
+    expect(without.outputs.note).toMatch(/no SMTP relay given/);
+    const inv = await runProgram(() => {
+      const kubernetes = new k8s.Provider("k8s", { renderYamlToDirectory: mkdtempSync(join(tmpdir(), "mon-")) });
+      const rnd = new random.Provider("random", {});
+      new Monitoring("mon", { ...base, alertEmail: "oncall@example.com", smtp: { smarthost: "email-smtp.us-east-1.amazonaws.com:587", from: "alerts@example.com", username: "AKIAFAKEFORTESTS", password: pulumi.secret("fake-smtp-password-for-tests") } }, { providers: { kubernetes, random: rnd } });
+      return {};
+    }, { stack: "staging" });
+    const am = values(release(inv, "kps")).alertmanager;
+    expect(am.config.route.receiver).toBe("platform-email");
+    expect(am.config.receivers[1].email_configs[0]).toMatchObject({ to: "oncall@example.com", auth_password_file: "/etc/alertmanager/secrets/alertmanager-smtp/password", require_tls: true });
+    expect(am.alertmanagerSpec.secrets).toEqual(["alertmanager-smtp"]);
+    expect(JSON.stringify(release(inv, "kps").inputs)).not.toContain("fake-smtp-password-for-tests");
+    const smtp = kind(inv, "Secret").find((r) => getPath(r.inputs, "metadata.name") === "alertmanager-smtp")!;
+    expect(isUnder("stringData.password", smtp.secretPaths)).toBe(true);
+    expect(release(inv, "kps").dependencies).toContain(smtp.urn);
   });
 
   it("bad args fail before anything is registered, naming the field", async () => {
