@@ -2,9 +2,13 @@
  * Pure planners of the single host: containers/networks (plan.ts), proxy routes (proxy.ts),
  * firewall and AMI (vm-plan.ts). No Pulumi.
  */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { planHostApp, secretSource, type HostAppPlanInput } from "../../components/host/plan";
+import { CADDY_CONFIG_ENV, planHostApp, secretSource, type HostAppPlanInput } from "../../components/host/plan";
 import { connectionLimitFor, planProxy } from "../../components/host/proxy";
 import { amiQuery, planFirewall } from "../../components/host/vm-plan";
 import { serviceSpec, type ServiceSpecInput } from "../../components/service/spec";
@@ -84,6 +88,21 @@ describe("planHostApp", () => {
         }),
       ),
     ).toThrow(/postgres\.main\.databases[\s\S]*connectsTo: no PostgreSQL 'nope'[\s\S]*REDIS_URL: no redis 'missing'/);
+  });
+
+  it("the Caddy entry command writes the env var's config byte-exact (quotes, backslashes, newlines) before exec", () => {
+    const caddy = planHostApp(base()).containers.find((c) => c.role === "proxy")!;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "host-caddy-cmd-"));
+    try {
+      const [shell, flag, script] = caddy.command! as [string, string, string];
+      expect(script).toContain("exec caddy run --config /run/caddy/caddy.json");
+      const config = JSON.stringify({ pattern: "\\.wasm$", quote: "it's \"x\"", pct: "100%s", dollar: "$HOME" }, null, 1);
+      const testScript = script.replace(/\/run\/caddy/g, dir).replace(/exec caddy run .*$/, "true");
+      execFileSync(shell, [flag, testScript], { env: { [CADDY_CONFIG_ENV]: config, PATH: process.env.PATH ?? "/usr/bin:/bin" } });
+      expect(fs.readFileSync(path.join(dir, "caddy.json"), "utf8")).toBe(config);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("parses secret references", () => {
