@@ -141,12 +141,12 @@ export function topologyOf(inv: Inventory, bp: BlueprintSpec, tier: TierName, ho
     // The local tier deploys no edge by design (no cloud account): say so instead of flagging a gap.
     const skipped = tier === "local" && !site;
     edge = {
-      id: "edge",
+      id: "n_edge",
       label: `CDN: ${bp.edge.app} app`,
       details: [cdn, `COOP same-origin, COEP ${bp.edge.coep}`, ...(bp.edge.rateLimitPer5Min ? [`WAF ${bp.edge.rateLimitPer5Min} req / 5 min / IP`] : []), ...(skipped ? ["not deployed on local (no cloud account)"] : [])],
       provisioned: site !== undefined || skipped,
     };
-    flows.push({ from: "users", to: "edge", label: "HTTPS" });
+    flows.push({ from: "n_users", to: "n_edge", label: "HTTPS" });
   }
 
   // Entry point: ingress controller (Kubernetes) or the host proxy.
@@ -161,12 +161,12 @@ export function topologyOf(inv: Inventory, bp: BlueprintSpec, tier: TierName, ho
       const details = [rel ? `Helm ${rel.inputs.chart} ${rel.inputs.version}${reps ? ` ×${reps}` : ""}` : "controller brought by the cluster"];
       if (chart("cert-manager")) details.push("cert-manager TLS");
       details.push(`${ingresses.length} Ingress(es)`);
-      entry = { id: "entry", label: ctl === "nginx" ? "ingress-nginx" : "Traefik", details, provisioned: rel !== undefined || ingresses.length > 0 };
+      entry = { id: "n_entry", label: ctl === "nginx" ? "ingress-nginx" : "Traefik", details, provisioned: rel !== undefined || ingresses.length > 0 };
     } else {
       const proxy = containers.find((c) => dockerLabels(c)["platform.role"] === "proxy");
-      entry = { id: "entry", label: "Caddy (host proxy)", details: ["TLS, HTTP→HTTPS, rate limits"], provisioned: proxy !== undefined };
+      entry = { id: "n_entry", label: "Caddy (host proxy)", details: ["TLS, HTTP→HTTPS, rate limits"], provisioned: proxy !== undefined };
     }
-    flows.push({ from: "users", to: "entry", label: "HTTPS" });
+    flows.push({ from: "n_users", to: "n_entry", label: "HTTPS" });
   }
 
   // Services.
@@ -202,7 +202,7 @@ export function topologyOf(inv: Inventory, bp: BlueprintSpec, tier: TierName, ho
     details.push(ports);
     return { id, label: s.name, details, provisioned };
   });
-  for (const s of publics) flows.push({ from: "entry", to: `svc_${safeId(s.name)}`, label: [...new Set(s.routes.map((r) => r.group))].sort().join(", ") });
+  for (const s of publics) flows.push({ from: "n_entry", to: `svc_${safeId(s.name)}`, label: [...new Set(s.routes.map((r) => r.group))].sort().join(", ") });
   for (const s of bp.services) {
     for (const c of s.calls) flows.push({ from: `svc_${safeId(s.name)}`, to: `svc_${safeId(c)}`, label: "HTTP" });
   }
@@ -244,8 +244,8 @@ export function topologyOf(inv: Inventory, bp: BlueprintSpec, tier: TierName, ho
     const declared = [m.metrics ? "Prometheus + Grafana" : "", m.logs ? "Loki" : "", m.traces !== "none" ? `OTel → ${m.traces}` : ""].filter(Boolean);
     const details = charts.length ? charts.map((c) => `Helm ${c}`) : hostContainers ? [`${hostContainers} container(s)`] : comp ? ["plain-manifest Prometheus"] : [declared.join(", ")];
     details.push(`depth ${profile.monitoring}, metrics ${profile.metricsRetentionDays} d, logs ${profile.logRetentionDays} d`);
-    monitoring = { id: "mon", label: "Monitoring", details, provisioned: comp !== undefined };
-    for (const s of bp.services.filter((x) => x.ports.metrics !== undefined)) flows.push({ from: "mon", to: `svc_${safeId(s.name)}`, label: `scrape :${s.ports.metrics}`, dotted: true });
+    monitoring = { id: "n_monitoring", label: "Monitoring", details, provisioned: comp !== undefined };
+    for (const s of bp.services.filter((x) => x.ports.metrics !== undefined)) flows.push({ from: "n_monitoring", to: `svc_${safeId(s.name)}`, label: `scrape :${s.ports.metrics}`, dotted: true });
   }
 
   // Secrets.
@@ -257,7 +257,7 @@ export function topologyOf(inv: Inventory, bp: BlueprintSpec, tier: TierName, ho
       ...(bp.secrets.external.length ? [`${bp.secrets.external.length} human-provided`] : []),
       ...bp.secrets.generated.map((g) => `${g.name}: generated, rotates every ${g.rotationDays} d`),
     ];
-    secrets = { id: "secrets", label: hosting === "kubernetes" && tier !== "local" ? "Secrets Manager + KMS" : "Secrets", details, provisioned: comp !== undefined };
+    secrets = { id: "n_secrets", label: hosting === "kubernetes" && tier !== "local" ? "Secrets Manager + KMS" : "Secrets", details, provisioned: comp !== undefined };
   }
 
   // External networks.

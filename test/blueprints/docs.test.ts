@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { generateDocs, staleFiles } from "../../scripts/docs";
 import { environmentsPage, mermaid, tierFieldDocs } from "../../scripts/docs/render";
 import { topologyOf } from "../../scripts/docs/topology";
@@ -14,6 +14,20 @@ import { readBlueprint, availableBlueprints } from "../../stacks/spec/load";
 import { TIERS, TIER_NAMES } from "../../stacks/spec/tiers";
 import { REPO_ROOT } from "../harness/stacks";
 import type { Inventory } from "../harness/inventory";
+
+/** Mermaid's own parser (it sanitises labels with DOMPurify, so it needs a DOM: jsdom). */
+async function mermaidParser(): Promise<(src: string) => Promise<unknown>> {
+  const { JSDOM } = await import("jsdom");
+  const dom = new JSDOM("<!doctype html><html><body></body></html>");
+  Object.assign(globalThis, { window: dom.window, document: dom.window.document });
+  const mermaid = (await import("mermaid")).default;
+  mermaid.initialize({ startOnLoad: false, securityLevel: "strict" });
+  return (src) => mermaid.parse(src);
+}
+afterAll(() => {
+  delete (globalThis as Record<string, unknown>).window;
+  delete (globalThis as Record<string, unknown>).document;
+});
 
 const EMPTY: Inventory = { project: "platform", stack: "t", preview: false, resources: [], outputs: {}, secretOutputPaths: [] };
 
@@ -24,6 +38,20 @@ describe("generated docs", () => {
     expect(staleFiles(files)).toEqual([]);
     for (const f of files) expect(f.content).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
   }, 180_000);
+
+  it("every committed diagram parses with the real Mermaid parser (and a broken one does not)", async () => {
+    const parse = await mermaidParser();
+    const dir = path.join(REPO_ROOT, "docs/blueprints");
+    let n = 0;
+    for (const f of fs.readdirSync(dir).filter((x) => x.endsWith(".md")).sort()) {
+      for (const m of fs.readFileSync(path.join(dir, f), "utf8").matchAll(/```mermaid\n([\s\S]*?)```/g)) {
+        await expect(parse(m[1]!), f).resolves.toMatchObject({ diagramType: "flowchart-v2" });
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThanOrEqual(availableBlueprints().length);
+    await expect(parse('flowchart LR\n  a["x"] --> b(\n')).rejects.toThrow(/Parse error/);
+  }, 60_000);
 
   it("the check names a changed, a missing and an orphaned file", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "docs-check-"));
@@ -59,12 +87,12 @@ describe("generated docs", () => {
     const bp = blueprintSpec.parse(readBlueprint("music-platform-gitops").data);
     const m = mermaid(topologyOf(EMPTY, bp, "prod", "kubernetes"));
     expect(m.startsWith("flowchart LR\n")).toBe(true);
-    for (const id of ["edge", "entry", "svc_web", "svc_api", "svc_worker", "svc_solana_rpc", "ds_postgres_main", "ds_redis_cache", "ds_ipfs_media", "ds_objectStore_backups", "mon", "ext_solana_mainnet"]) {
+    for (const id of ["n_edge", "n_entry", "svc_web", "svc_api", "svc_worker", "svc_solana_rpc", "ds_postgres_main", "ds_redis_cache", "ds_ipfs_media", "ds_objectStore_backups", "n_monitoring", "ext_solana_mainnet"]) {
       expect(m, id).toMatch(new RegExp(`^\\s+${id}[\\[(]`, "m"));
     }
     expect(m).toContain('svc_solana_rpc -->|"443/TCP"| ext_solana_mainnet');
     expect(m).toContain('svc_api -->|"SQL/TLS :5432"| ds_postgres_main');
-    expect(m).toContain('entry -->|"api"| svc_api');
+    expect(m).toContain('n_entry -->|"api"| svc_api');
     expect(m).toMatch(/^\s+class .*svc_api.* missing$/m);
     expect(mermaid(topologyOf(EMPTY, bp, "prod", "kubernetes"))).toBe(m);
   });
