@@ -17,7 +17,7 @@ function label(n: TopoNode): string {
 
 /** One Mermaid flowchart: users → edge / entry → services → data stores, monitoring, external networks. */
 export function mermaid(t: Topology): string {
-  const out: string[] = ["flowchart LR", '  n_users(["Browsers and mobile apps"])'];
+  const out: string[] = ["flowchart LR", '  n_users(["Internet clients"])'];
   const missing: string[] = [];
   const node = (n: TopoNode, shape: "box" | "db" | "round" = "box", indent = "    ") => {
     if (!n.provisioned) missing.push(n.id);
