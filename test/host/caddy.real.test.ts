@@ -76,6 +76,7 @@ describe("generated Caddy config on the real Caddy binary", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "host-caddy-"));
   let caddy: ChildProcess | undefined;
   let caddyLog = "";
+  let exited = false;
   const servers: http.Server[] = [];
   const hits = { api: [] as string[], metrics: 0, web: [] as string[] };
   let httpPort = 0;
@@ -146,8 +147,11 @@ describe("generated Caddy config on the real Caddy binary", () => {
     });
     caddy.stdout!.on("data", (d: Buffer) => (caddyLog += d.toString()));
     caddy.stderr!.on("data", (d: Buffer) => (caddyLog += d.toString()));
-    let exited = false;
     caddy.on("exit", () => (exited = true));
+    caddy.on("error", (e) => {
+      caddyLog += `${e.message} (the Debian package \`caddy\` must be installed and on PATH)\n`;
+      exited = true;
+    });
 
     // Wait for the internal CA root, then for a certificate to be served (readiness, not timing).
     const root = path.join(tmp, "data", "pki", "authorities", "local", "root.crt");
@@ -170,7 +174,7 @@ describe("generated Caddy config on the real Caddy binary", () => {
   });
 
   afterAll(async () => {
-    if (caddy && caddy.exitCode === null) {
+    if (caddy && caddy.pid !== undefined && !exited) {
       const done = new Promise((r) => caddy!.once("exit", r));
       caddy.kill("SIGTERM");
       await done;
