@@ -303,3 +303,48 @@ describe("Postgres in-cluster through the harness", () => {
     expect((inv.outputs.connection as any).sslmode).toBe("disable");
   });
 });
+
+describe("Postgres connection pooling", () => {
+  it("managed: RDS Proxy with TLS required, KMS-encrypted credentials secret, SGs referencing the app SG and the proxy SG only", async () => {
+    const inv = await runProgram(() => {
+      const pg = new Postgres("db", { ...managedArgs("prod"), pooling: true }, { providers: awsProviders() });
+      return { connection: pg.connection };
+    });
+    const proxy = one(inv, "aws:rds/proxy:Proxy");
+    expect(proxy.inputs).toMatchObject({ engineFamily: "POSTGRESQL", requireTls: true, debugLogging: false });
+    expect((proxy.inputs.auths as any[])[0]).toMatchObject({ authScheme: "SECRETS", clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256" });
+    const secret = one(inv, "aws:secretsmanager/secret:Secret");
+    expect(secret.propertyDependencies.kmsKeyId).toContain(one(inv, "aws:kms/key:Key").urn);
+    const version = one(inv, "aws:secretsmanager/secretVersion:SecretVersion");
+    expect(version.secretPaths).toContain("secretString");
+    const target = one(inv, "aws:rds/proxyTarget:ProxyTarget");
+    expect(target.inputs).toMatchObject({ targetGroupName: "default", dbInstanceIdentifier: "db" });
+    const sgs = byType(inv, "aws:ec2/securityGroup:SecurityGroup");
+    expect(sgs).toHaveLength(2);
+    const proxySg = sgs.find((s) => s.name === "db-proxy-sg")!;
+    const ingress = byType(inv, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+    expect(ingress.filter((r) => r.inputs.referencedSecurityGroupId === APP_SG)).toHaveLength(2); // DB and proxy admit the app tier
+    const fromProxy = ingress.find((r) => r.name === "db-from-proxy")!;
+    expect(fromProxy.propertyDependencies.referencedSecurityGroupId).toContain(proxySg.urn);
+    expect(openCidrs(inv)).toEqual([]);
+    expect(plainSecrets(inv)).toEqual([]);
+  });
+
+  it("operator: a CNPG PgBouncer Pooler in front of the primary; host points at it, primaryHost stays direct", async () => {
+    const inv = await runProgram(() => {
+      const pg = new Postgres("db", { implementation: "operator", network: k8sNet, replicas: 1, pooling: true, backup: backupPolicy("local"), protect: false }, { providers: k8sProviders() });
+      return { connection: pg.connection };
+    });
+    const pooler = k8sKind(inv, "Pooler")[0];
+    expect((pooler.inputs.spec as any)).toMatchObject({ cluster: { name: "db" }, type: "rw", instances: 2, pgbouncer: { poolMode: "transaction" } });
+    expect(inv.outputs.connection).toMatchObject({ host: "db-pooler-rw.data.svc.cluster.local", primaryHost: "db-rw.data.svc.cluster.local" });
+  });
+
+  it("statefulset cannot pool", () => {
+    const p = planClusterPostgres({
+      name: "db", version: "16", replicas: 0, pooling: true, protect: false, tls: { enabled: false }, backup: backupPolicy("local"),
+      implementation: "statefulset", database: "app", username: "app", network: k8sNet,
+    });
+    expect(p.problems.join()).toMatch(/pooling: implementation statefulset has no pooler/);
+  });
+});

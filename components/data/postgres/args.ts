@@ -30,6 +30,8 @@ const common = {
   /** Read replicas besides the primary (reference systems: 1 or 2). */
   replicas: z.int().min(0).max(5).default(0),
   storageGb: z.int().min(5).max(65536).default(20),
+  /** Connection pooling in front of the primary: RDS Proxy (managed) or a CNPG PgBouncer `Pooler` (operator). */
+  pooling: z.boolean().default(false),
   /** From `backupPolicy(tier, { crossRegion })` in components/data/backups.ts. */
   backup: backupPolicySchema,
   /** Pulumi `protect` on the stateful children (true in prod). */

@@ -23,6 +23,7 @@ function connectionOf(plan: ClusterPlan, cfg: { database: string; username: stri
   return pulumi.secret(
     password.apply((pw) => ({
       host: plan.host,
+      primaryHost: plan.primaryHost,
       readerHost: plan.readerHost,
       port: plan.port,
       database: cfg.database,
@@ -127,6 +128,24 @@ export function provisionOperatorPostgres(name: string, parent: pulumi.Resource,
     },
     { parent, protect: plan.protect, dependsOn: deps },
   );
+
+  if (plan.pooler) {
+    new k8s.apiextensions.CustomResource(
+      `${name}-pooler`,
+      {
+        apiVersion: "postgresql.cnpg.io/v1",
+        kind: "Pooler",
+        metadata: { name: plan.names.pooler, namespace: ns, labels: plan.labels },
+        spec: {
+          cluster: { name: plan.names.cluster },
+          instances: plan.pooler.instances,
+          type: "rw",
+          pgbouncer: { poolMode: "transaction", parameters: { max_client_conn: "1000", default_pool_size: "20" } },
+        },
+      },
+      { parent, dependsOn: [cluster] },
+    );
+  }
 
   if (plan.scheduledBackup && barman) {
     new k8s.apiextensions.CustomResource(

@@ -36,7 +36,7 @@ export class Postgres extends pulumi.ComponentResource {
 
   constructor(name: string, args: PostgresArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const cfg = parseArgs("Postgres", name, postgresArgsSchema, args);
-    const common = { name, version: cfg.version, replicas: cfg.replicas, backup: cfg.backup, protect: cfg.protect, tls: cfg.tls };
+    const common = { name, version: cfg.version, replicas: cfg.replicas, pooling: cfg.pooling, backup: cfg.backup, protect: cfg.protect, tls: cfg.tls };
     const plan =
       cfg.implementation === "managed"
         ? planManagedPostgres({

@@ -105,11 +105,15 @@ export function provisionManagedPostgres(name: string, parent: pulumi.Resource, 
     });
   }
 
-  const host = primary.address;
+  const proxyEndpoint = plan.proxy ? provisionProxy(name, parent, cfg, plan, { primary, dbSecurityGroupId: sg.id, keyArn, password: password.result, tags }) : undefined;
+
+  const primaryHost = primary.address;
+  const host = proxyEndpoint ?? primaryHost;
   const readerHost = replicas.length ? replicas[0].address : primary.address;
   const connection = pulumi.secret(
-    pulumi.all([host, readerHost, password.result]).apply(([h, r, pw]) => ({
+    pulumi.all([host, primaryHost, readerHost, password.result]).apply(([h, ph, r, pw]) => ({
       host: h,
+      primaryHost: ph,
       readerHost: r,
       port: plan.port,
       database: cfg.database,
@@ -120,4 +124,77 @@ export function provisionManagedPostgres(name: string, parent: pulumi.Resource, 
     })),
   );
   return { connection, host, readerHost, securityGroupId: sg.id, primaryArn: primary.arn };
+}
+
+/**
+ * RDS Proxy (connection pooling) in front of the primary: TLS required, SCRAM client auth,
+ * the DB credentials in a KMS-encrypted Secrets Manager secret readable only by the proxy's
+ * role; its own SG admits the app SGs, and the DB SG admits the proxy SG.
+ */
+function provisionProxy(
+  name: string,
+  parent: pulumi.Resource,
+  cfg: ManagedPostgresConfig,
+  plan: ManagedPlan,
+  d: { primary: aws.rds.Instance; dbSecurityGroupId: pulumi.Output<string>; keyArn: pulumi.Output<string>; password: pulumi.Output<string>; tags: Record<string, string> },
+): pulumi.Output<string> {
+  const p = plan.proxy!;
+  const secret = new aws.secretsmanager.Secret(`${name}-proxy-credentials`, { kmsKeyId: d.keyArn, description: `${name}: DB credentials for RDS Proxy`, tags: d.tags }, { parent });
+  new aws.secretsmanager.SecretVersion(
+    `${name}-proxy-credentials`,
+    { secretId: secret.id, secretString: pulumi.secret(pulumi.jsonStringify({ username: cfg.username, password: d.password })) },
+    { parent },
+  );
+  const role = new aws.iam.Role(
+    `${name}-proxy`,
+    { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "rds.amazonaws.com" }, Action: "sts:AssumeRole" }] }), tags: d.tags },
+    { parent },
+  );
+  new aws.iam.RolePolicy(
+    `${name}-proxy`,
+    {
+      role: role.id,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [secret.arn] },
+          { Effect: "Allow", Action: ["kms:Decrypt"], Resource: [d.keyArn] },
+        ],
+      }),
+    },
+    { parent },
+  );
+  const proxySg = dataSecurityGroup(`${name}-proxy`, parent, cfg.network.vpcId, cfg.network.allowedSecurityGroupIds, plan.port, d.tags);
+  new aws.vpc.SecurityGroupIngressRule(
+    `${name}-from-proxy`,
+    { securityGroupId: d.dbSecurityGroupId, referencedSecurityGroupId: proxySg.id, ipProtocol: "tcp", fromPort: plan.port, toPort: plan.port, description: "RDS Proxy", tags: d.tags },
+    { parent },
+  );
+  new aws.vpc.SecurityGroupEgressRule(
+    `${name}-proxy-to-db`,
+    { securityGroupId: proxySg.id, referencedSecurityGroupId: d.dbSecurityGroupId, ipProtocol: "tcp", fromPort: plan.port, toPort: plan.port, description: "to the DB", tags: d.tags },
+    { parent },
+  );
+  const proxy = new aws.rds.Proxy(
+    `${name}-proxy`,
+    {
+      engineFamily: "POSTGRESQL",
+      requireTls: p.requireTls,
+      idleClientTimeout: p.idleClientTimeout,
+      roleArn: role.arn,
+      vpcSubnetIds: cfg.network.subnetIds,
+      vpcSecurityGroupIds: [proxySg.id],
+      auths: [{ authScheme: "SECRETS", secretArn: secret.arn, iamAuth: cfg.iamAuth ? "REQUIRED" : "DISABLED", clientPasswordAuthType: p.clientPasswordAuthType }],
+      debugLogging: false,
+      tags: d.tags,
+    },
+    { parent },
+  );
+  new aws.rds.ProxyDefaultTargetGroup(
+    `${name}-proxy`,
+    { dbProxyName: proxy.name, connectionPoolConfig: { maxConnectionsPercent: p.maxConnectionsPercent, maxIdleConnectionsPercent: p.maxIdleConnectionsPercent } },
+    { parent },
+  );
+  new aws.rds.ProxyTarget(`${name}-proxy`, { dbProxyName: proxy.name, targetGroupName: "default", dbInstanceIdentifier: d.primary.identifier }, { parent });
+  return proxy.endpoint;
 }

@@ -21,6 +21,7 @@ interface CommonPlanInput {
   name: string;
   version: string;
   replicas: number;
+  pooling?: boolean;
   backup: BackupPolicy;
   protect: boolean;
   tls: { enabled: boolean; certSecretName?: string };
@@ -68,6 +69,8 @@ export interface ManagedPlan {
     performanceInsightsRetentionPeriod?: number;
   };
   replicaNames: string[];
+  /** RDS Proxy in front of the primary (TLS required, credentials from Secrets Manager); null = none. */
+  proxy: null | { requireTls: true; idleClientTimeout: number; maxConnectionsPercent: number; maxIdleConnectionsPercent: number; clientPasswordAuthType: string };
   /** AWS Backup plan (hourly/daily/cross-region) on top of RDS automated backups; null = RDS automated backups only. */
   awsBackup: null | { rules: AwsBackupRule[]; needsSecondaryVault: boolean };
   protect: boolean;
@@ -129,6 +132,9 @@ export function planManagedPostgres(i: ManagedPlanInput): ManagedPlan {
       ...(i.performanceInsights ? { performanceInsightsRetentionPeriod: 7 } : {}),
     },
     replicaNames: Array.from({ length: i.replicas }, (_, k) => `${i.name}-replica-${k + 1}`),
+    proxy: i.pooling
+      ? { requireTls: true, idleClientTimeout: 1800, maxConnectionsPercent: 90, maxIdleConnectionsPercent: 50, clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256" }
+      : null,
     awsBackup: rules.length ? { rules, needsSecondaryVault: rules.some((r) => r.copyToSecondaryRegion) } : null,
     protect: i.protect,
     network: { kind: "aws", ports: [tcp("postgres", PG_PORT)], allowedSecurityGroupCount: i.allowedSecurityGroupCount },
@@ -163,7 +169,11 @@ export function inClusterEndpoint(url: string | undefined): null | { namespace: 
 export interface ClusterPlan {
   problems: string[];
   /** Object names in the data namespace. */
-  names: { cluster: string; appSecret: string; backupSecret: string; scheduledBackup: string; service: string; readerService: string; configMap: string };
+  names: { cluster: string; appSecret: string; backupSecret: string; scheduledBackup: string; service: string; readerService: string; configMap: string; pooler: string };
+  /** CNPG PgBouncer Pooler (rw) in front of the primary; null = none. `host` then points at it. */
+  pooler: null | { instances: number; podLabels: Record<string, string> };
+  /** The primary's own service host (direct, for migrations); equals `host` without pooling. */
+  primaryHost: string;
   host: string;
   readerHost: string;
   port: number;
@@ -188,6 +198,7 @@ export function planClusterPostgres(i: ClusterPlanInput): ClusterPlan {
   if (!isOperator) {
     if (i.replicas > 0) problems.push("replicas: implementation statefulset runs a single instance; use implementation operator (CloudNativePG) for replicas");
     if (i.backup.enabled) problems.push("backup: implementation statefulset has no backup machinery; use implementation operator or managed, or a backup policy for tier local");
+    if (i.pooling) problems.push("pooling: implementation statefulset has no pooler; use implementation operator (CNPG Pooler) or managed (RDS Proxy)");
     if (i.tls.enabled && !i.tls.certSecretName) {
       problems.push("tls.certSecretName: a plain StatefulSet needs a kubernetes.io/tls Secret for client TLS; give one, or set tls.enabled=false explicitly (local only)");
     }
@@ -222,8 +233,19 @@ export function planClusterPostgres(i: ClusterPlanInput): ClusterPlan {
     }
   }
 
+  const poolerName = `${i.name}-pooler-rw`;
+  const pooler = isOperator && i.pooling ? { instances: Math.min(2, 1 + i.replicas), podLabels: { "cnpg.io/poolerName": poolerName } } : null;
+  if (pooler) {
+    // Clients reach the pooler instead of (and as well as) the instances; the pooler reaches the instances.
+    ingress.push(clientRule(pooler.podLabels, [port], i.network));
+    ingress.push({ purpose: "pooler", podSelector: podLabels, ports: [port], from: { namespaces: [ns], podSelector: pooler.podLabels } });
+    egress.push({ purpose: "pooler", podSelector: pooler.podLabels, ports: [port], to: { kind: "peers", peers: { namespaces: [ns], podSelector: podLabels } } });
+    egress.push({ purpose: "kubernetes-api", podSelector: pooler.podLabels, ports: [tcp("https", 443), tcp("apiserver", 6443)], to: { kind: "external", description: "the Kubernetes API server (pooler instance manager)" } });
+  }
+
   const tlsOn = isOperator || i.tls.enabled;
-  const service = isOperator ? `${i.name}-rw` : i.name;
+  const primaryService = isOperator ? `${i.name}-rw` : i.name;
+  const service = pooler ? poolerName : primaryService;
   const readerService = isOperator ? (i.replicas > 0 ? `${i.name}-ro` : `${i.name}-rw`) : i.name;
   return {
     problems,
@@ -235,7 +257,10 @@ export function planClusterPostgres(i: ClusterPlanInput): ClusterPlan {
       service,
       readerService,
       configMap: `${i.name}-config`,
+      pooler: poolerName,
     },
+    pooler,
+    primaryHost: `${primaryService}.${ns}.svc.cluster.local`,
     host: `${service}.${ns}.svc.cluster.local`,
     readerHost: `${readerService}.${ns}.svc.cluster.local`,
     port: PG_PORT,

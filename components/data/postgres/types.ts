@@ -1,7 +1,9 @@
 /** The connection contract every `Postgres` implementation exports (as one secret Output). */
 export interface PostgresConnection {
-  /** Read/write endpoint. */
+  /** Read/write endpoint apps should use: the pooler (RDS Proxy / CNPG Pooler) when pooling is on, else the primary. */
   host: string;
+  /** The primary itself (direct; for migrations and admin work). */
+  primaryHost: string;
   /** Read-only endpoint (a replica, or the primary when there are none). */
   readerHost: string;
   port: number;
