@@ -21,7 +21,7 @@ export type Job =
   | { kind: "empty"; preview: boolean }
   | { kind: "stack"; stack: string; preview: boolean }
   | { kind: "blueprint"; name: string; tier: "local" | "dev" | "staging" | "prod"; preview: boolean; policyReps: number }
-  | { kind: "reach"; sizes: number[]; reps: number };
+  | { kind: "reach"; sizes: number[]; reps: number; /** Alternative evaluator module (absolute path), e.g. a proposed patch applied to a copy. */ module?: string };
 
 export interface PolicyTiming {
   importMs: number;
@@ -56,16 +56,38 @@ export interface OneResult {
   rssMB: number;
   resources: number;
   load: [number, number, number];
+  /** CommonJS modules loaded by the end of the run, and the packages that loaded the most. */
+  modules?: { total: number; byPackage: Record<string, number>; providerRoots: string[] };
   policy?: PolicyTiming;
   reach?: ReachTiming[];
   error?: string;
+}
+
+const PROVIDER_ROOTS = ["aws", "kubernetes", "cloudflare", "random", "docker", "command"];
+
+/** Loaded modules by package (node_modules/<pkg>) or repository top directory. */
+function moduleCensus(): NonNullable<OneResult["modules"]> {
+  const keys = Object.keys(require.cache);
+  const byPackage: Record<string, number> = {};
+  for (const k of keys) {
+    const nm = k.lastIndexOf("/node_modules/");
+    let b: string;
+    if (nm >= 0) {
+      const rest = k.slice(nm + 14).split("/");
+      b = rest[0]!.startsWith("@") ? `${rest[0]}/${rest[1]}` : rest[0]!;
+    } else b = `repo:${k.split("/").slice(-2, -1)[0] ?? "?"}`;
+    byPackage[b] = (byPackage[b] ?? 0) + 1;
+  }
+  const top = Object.fromEntries(Object.entries(byPackage).sort((a, b) => b[1] - a[1]).slice(0, 12));
+  const providerRoots = PROVIDER_ROOTS.filter((p) => keys.some((k) => k.endsWith(`/node_modules/@pulumi/${p}/index.js`)));
+  return { total: keys.length, byPackage: top, providerRoots };
 }
 
 const rssMB = (): number => process.resourceUsage().maxRSS / 1024;
 
 async function measure(job: Job): Promise<OneResult> {
   const base = { job, load: loadavg() as [number, number, number] };
-  if (job.kind === "reach") return { ...base, importMs: 0, runMs: 0, totalMs: 0, rssMB: 0, resources: 0, reach: await reach(job.sizes, job.reps) };
+  if (job.kind === "reach") return { ...base, importMs: 0, runMs: 0, totalMs: 0, rssMB: 0, resources: 0, reach: await reach(job.sizes, job.reps, job.module) };
 
   const t0 = performance.now();
   let run: () => Promise<{ resources: unknown[] }>;
@@ -82,7 +104,7 @@ async function measure(job: Job): Promise<OneResult> {
   const t1 = performance.now();
   const inv = await run();
   const t2 = performance.now();
-  const out: OneResult = { ...base, importMs: t1 - t0, runMs: t2 - t1, totalMs: t2, rssMB: rssMB(), resources: inv.resources.length };
+  const out: OneResult = { ...base, importMs: t1 - t0, runMs: t2 - t1, totalMs: t2, rssMB: rssMB(), resources: inv.resources.length, modules: moduleCensus() };
   if (job.kind === "blueprint" && job.policyReps > 0) out.policy = await policies(inv as any, job.tier, job.policyReps);
   return out;
 }
@@ -92,15 +114,17 @@ async function policies(inv: any, tier: "local" | "dev" | "staging" | "prod", re
   const { runPolicies } = await import("../policies/lib/runner");
   const { internetToData } = await import("../policies/segmentation");
   const importMs = performance.now() - t0;
+  // The pack's tier configs cover dev/staging/prod; local runs the pack's defaults.
+  const opts = tier === "local" ? {} : { tier };
   const allMs: number[] = [];
   const reachabilityMs: number[] = [];
   let last: Awaited<ReturnType<typeof runPolicies>> | undefined;
   for (let i = 0; i < reps; i++) {
     let t = performance.now();
-    last = await runPolicies(inv, { tier });
+    last = await runPolicies(inv, opts);
     allMs.push(performance.now() - t);
     t = performance.now();
-    await runPolicies(inv, { tier, policies: [internetToData] });
+    await runPolicies(inv, { ...opts, policies: [internetToData] });
     reachabilityMs.push(performance.now() - t);
   }
   return {
@@ -115,8 +139,8 @@ async function policies(inv: any, tier: "local" | "dev" | "staging" | "prod", re
   };
 }
 
-async function reach(sizes: number[], reps: number): Promise<ReachTiming[]> {
-  const { Reachability } = await import("../policies/lib/reachability");
+async function reach(sizes: number[], reps: number, module?: string): Promise<ReachTiming[]> {
+  const { Reachability } = (await import(module ?? "../policies/lib/reachability")) as typeof import("../policies/lib/reachability");
   const { reachabilityManifests } = await import("./generate");
   const out: ReachTiming[] = [];
   // Warm the JIT on a small input so the first size does not pay for compilation.

@@ -82,6 +82,8 @@ export interface ReachSection {
   intoDataExponent?: number;
   allFlowsExponent?: number;
   intoDataLastPair?: number;
+  /** The same measurement with a proposed patch applied to a temp copy of the evaluator (before/after). */
+  proposed?: { patch: string; rows: ReachRow[]; intoDataExponent?: number; allFlowsExponent?: number; intoDataLastPair?: number };
 }
 
 export interface LoopSection {
@@ -159,15 +161,26 @@ export function verdicts(r: Results): Verdict[] {
       met: worst <= BUDGETS.growthExponent,
     });
   }
-  if (r.scale?.rows.length) {
-    const worst = r.scale.rows.filter((x) => x.errors.length === 0).reduce((m, x) => Math.max(m, x.policyMsPer1000.median), 0);
-    out.push({ budget: `policies < ${BUDGETS.policyMsPer1000} ms per 1,000 resources (whole pack incl. reachability)`, value: `worst size: ${fmt(worst, "ms")} / 1,000 resources`, met: worst < BUDGETS.policyMsPer1000 });
+  const measured = (r.scale?.rows ?? []).filter((x) => x.errors.length === 0 && x.policyAllMs.n > 0);
+  if (measured.length) {
+    // Per-1,000 rates of tiny inventories are dominated by fixed per-policy overhead; the budget is about large stacks.
+    const largest = measured.reduce((a, b) => (b.resources > a.resources ? b : a));
+    const v = largest.policyMsPer1000.median;
+    out.push({
+      budget: `policies < ${BUDGETS.policyMsPer1000} ms per 1,000 resources (whole pack incl. reachability)`,
+      value: `${fmt(v, "ms")} / 1,000 resources on the largest inventory (${largest.resources} resources: ${fmt(largest.policyAllMs.median, "ms")} in all, reachability policy ${fmt(largest.policyReachMs.median, "ms")})`,
+      met: largest.resources >= 1000 ? v < BUDGETS.policyMsPer1000 : undefined,
+      ...(largest.resources < 1000 ? { note: "inventory under 1,000 resources: not conclusive" } : {}),
+    });
   }
   if (r.reach?.intoDataExponent !== undefined) {
     out.push({
       budget: `reachability not quadratic (exponent ≤ ${BUDGETS.reachabilityExponent} in services)`,
       value: `flowsInto(data): fit ${fmt(r.reach.intoDataExponent)}, last pair ${fmt(r.reach.intoDataLastPair!)}; all flows: ${fmt(r.reach.allFlowsExponent!)}`,
       met: Math.max(r.reach.intoDataExponent, r.reach.intoDataLastPair!) <= BUDGETS.reachabilityExponent,
+      ...(r.reach.proposed?.intoDataExponent !== undefined
+        ? { note: `with ${r.reach.proposed.patch}: fit ${fmt(r.reach.proposed.intoDataExponent)}, last pair ${fmt(r.reach.proposed.intoDataLastPair!)}` }
+        : {}),
     });
   }
   if (r.loop?.test) {
@@ -186,7 +199,7 @@ export function renderMarkdown(r: Results): string {
   L.push("## Machine", "");
   L.push(`- CPU: ${m.cpuModel}, nproc ${m.nproc}`, `- Memory: ${m.memory}`, `- Node ${m.node} on ${m.platform}`, `- Commit ${m.commit}${m.dirtyFiles ? ` (+${m.dirtyFiles} uncommitted files of work in progress in the tree)` : ""}`, `- Updated ${r.updatedAt}`, "");
   L.push("## Budgets", "", "| Budget | Measured | Verdict |", "| --- | --- | --- |");
-  for (const v of verdicts(r)) L.push(`| ${v.budget} | ${v.value} | ${mark(v.met)} |`);
+  for (const v of verdicts(r)) L.push(`| ${v.budget} | ${v.value}${v.note ? ` — ${v.note}` : ""} | ${mark(v.met)} |`);
   L.push("");
   if (r.synth) {
     L.push(`## Synthesis cost (${r.synth.preview ? "preview" : "update"} mode, measured ${r.synth.at})`, "");
@@ -220,6 +233,16 @@ export function renderMarkdown(r: Results): string {
     L.push("| Services n | Pods | Policies | Flows | Reachability + flowsInto(data) ms | Reachability + all flows ms |", "| ---: | ---: | ---: | ---: | --- | --- |");
     for (const x of r.reach.rows) L.push(`| ${x.size} | ${x.pods} | ${x.policies} | ${x.flows} | ${fmtSummary(x.intoDataMs)} | ${fmtSummary(x.allFlowsMs)} |`);
     if (r.reach.intoDataExponent !== undefined) L.push("", `Growth exponent: flowsInto(data) ${fmt(r.reach.intoDataExponent)} (last pair ${fmt(r.reach.intoDataLastPair!)}), all flows ${fmt(r.reach.allFlowsExponent!)}.`);
+    const p = r.reach.proposed;
+    if (p) {
+      L.push("", `With the proposed \`${p.patch}\` applied to a temp copy (same process, same inputs; label index for policy and peer selectors):`, "");
+      L.push("| Services n | Flows | flowsInto(data) ms | all flows ms | speed-up (flowsInto) |", "| ---: | ---: | --- | --- | ---: |");
+      for (const x of p.rows) {
+        const before = r.reach.rows.find((b) => b.size === x.size);
+        L.push(`| ${x.size} | ${x.flows} | ${fmtSummary(x.intoDataMs)} | ${fmtSummary(x.allFlowsMs)} | ${before ? `${fmt(before.intoDataMs.median / x.intoDataMs.median)}×` : ""} |`);
+      }
+      if (p.intoDataExponent !== undefined) L.push("", `Growth exponent with the patch: flowsInto(data) ${fmt(p.intoDataExponent)} (last pair ${fmt(p.intoDataLastPair!)}), all flows ${fmt(p.allFlowsExponent!)}.`);
+    }
     L.push("");
   }
   if (r.loop) {

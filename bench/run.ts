@@ -23,6 +23,8 @@ import {
   LoopSection,
   Machine,
   reachGrowth,
+  ReachRow,
+  ReachSection,
   renderMarkdown,
   Results,
   ScaleRow,
@@ -220,13 +222,40 @@ async function scale(o: Options): Promise<ScaleSection> {
   }
 }
 
-async function reach(o: Options) {
-  const load1 = loadavg()[0]!;
-  const r = await one({ kind: "reach", sizes: o.reachSizes, reps: o.runs });
+const REACH_PATCH = path.join(ROOT, "bench", "proposals", "reachability-index.patch");
+
+/** The evaluator with bench/proposals/reachability-index.patch applied, in a temp copy; undefined when it no longer applies (landed or superseded). */
+function patchedEvaluator(dir: string): string | undefined {
+  if (!existsSync(REACH_PATCH)) return undefined;
+  const target = path.join(dir, "reachability.ts");
+  writeFileSync(target, readFileSync(path.join(ROOT, "policies", "lib", "reachability.ts")));
+  const r = spawnSync("patch", ["-s", "-N", "-r", "-", target, REACH_PATCH], { encoding: "utf8" });
+  return r.status === 0 ? target : undefined;
+}
+
+async function reachRows(o: Options, module?: string): Promise<ReachRow[]> {
+  const r = await one({ kind: "reach", sizes: o.reachSizes, reps: o.runs, ...(module ? { module } : {}) });
   if (r.error || !r.reach) throw new Error(`reachability run failed: ${r.error}`);
   const rows = r.reach.map((x) => ({ size: x.size, pods: x.pods, policies: x.policies, flows: x.flows, intoDataMs: summarize(x.intoDataMs), allFlowsMs: summarize(x.allFlowsMs) }));
-  for (const x of rows) log(`reach ${x.size}: into data ${x.intoDataMs.median.toFixed(1)} ms, all flows ${x.allFlowsMs.median.toFixed(1)} ms`);
-  return { at: new Date().toISOString(), load1, rows, ...reachGrowth(rows) };
+  for (const x of rows) log(`reach${module ? " (proposed patch)" : ""} ${x.size}: into data ${x.intoDataMs.median.toFixed(1)} ms, all flows ${x.allFlowsMs.median.toFixed(1)} ms`);
+  return rows;
+}
+
+async function reach(o: Options): Promise<ReachSection> {
+  const load1 = loadavg()[0]!;
+  const rows = await reachRows(o);
+  const section: ReachSection = { at: new Date().toISOString(), load1, rows, ...reachGrowth(rows) };
+  const dir = mkdtempSync(path.join(tmpdir(), "bench-reach-"));
+  try {
+    const patched = patchedEvaluator(dir);
+    if (patched) {
+      const prow = await reachRows(o, patched);
+      section.proposed = { patch: path.relative(ROOT, REACH_PATCH), rows: prow, ...reachGrowth(prow) };
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return section;
 }
 
 function timed(cmd: string, args: string[]): Promise<{ ms: number; code: number; tail: string }> {
@@ -295,7 +324,7 @@ async function main(): Promise<void> {
     save();
   }
   save();
-  for (const v of verdicts(results)) process.stdout.write(`${v.met === undefined ? "  ?" : v.met ? " ok" : "MISS"}  ${v.budget}: ${v.value}\n`);
+  for (const v of verdicts(results)) process.stdout.write(`${v.met === undefined ? "  ?" : v.met ? " ok" : "MISS"}  ${v.budget}: ${v.value}${v.note ? ` (${v.note})` : ""}\n`);
   process.stdout.write(`wrote ${path.relative(process.cwd(), RESULTS_JSON)} and ${path.relative(process.cwd(), RESULTS_MD)}\n`);
 }
 
