@@ -15,6 +15,7 @@ import {
   ofTypes,
   podSpecOf,
   resourcePolicy,
+  ROLE_LABEL,
   schema,
   stackPolicy,
   tierOfResource,
@@ -49,25 +50,61 @@ export function restrictedProblems(spec: any): string[] {
   return out;
 }
 
+/** Pod Security Standards "baseline" problems of one pod spec. */
+export function baselineProblems(spec: any): string[] {
+  const out: string[] = [];
+  for (const k of ["hostNetwork", "hostPID", "hostIPC"]) if (spec?.[k] === true) out.push(`${k}: true`);
+  for (const v of asArray<any>(spec?.volumes)) if (v?.hostPath) out.push(`hostPath volume '${v.name}'`);
+  const allowedCaps = new Set(["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"]);
+  for (const c of containersOf(spec)) {
+    const sc = c?.securityContext ?? {};
+    const n = `container '${c?.name}'`;
+    if (sc.privileged === true) out.push(`${n} is privileged`);
+    const added = asArray<string>(sc.capabilities?.add).filter((x) => !allowedCaps.has(x));
+    if (added.length) out.push(`${n} adds capabilities ${added.join(", ")}`);
+    for (const p of asArray<any>(c?.ports)) if (p?.hostPort) out.push(`${n} uses hostPort ${p.hostPort}`);
+    if ((sc.seccompProfile?.type ?? spec?.securityContext?.seccompProfile?.type) === "Unconfined") out.push(`${n} runs seccomp Unconfined`);
+  }
+  return out;
+}
+
+type PssLevel = "privileged" | "baseline" | "restricted";
+const RANK: Record<PssLevel, number> = { privileged: 0, baseline: 1, restricted: 2 };
+/** Lowest Pod Security level a namespace may enforce, by its platform.io/role label (default restricted). */
+export const DEFAULT_ROLE_LEVELS: Record<string, PssLevel> = { ingress: "baseline", monitoring: "privileged" };
+
 export const podSecurity: StackValidationPolicy = stackPolicy({
   name: "baseline-pod-security-restricted",
-  description: "Pods meet the Pod Security Standards 'restricted' profile, and every namespace that runs pods enforces it (label pod-security.kubernetes.io/enforce: restricted).",
+  description:
+    "Namespaces that run pods enforce Pod Security 'restricted' (label pod-security.kubernetes.io/enforce) and their pods meet it; namespaces whose platform.io/role is listed in config roleLevels may enforce a lower level (default: ingress baseline, monitoring privileged), and their pods meet that level.",
   enforcementLevel: "mandatory",
   severity: "high",
-  configSchema: schema({ exemptNamespaces: { type: "array", items: { type: "string" }, default: PSS_EXEMPT } as any }),
+  configSchema: schema({
+    exemptNamespaces: { type: "array", items: { type: "string" }, default: PSS_EXEMPT } as any,
+    roleLevels: { type: "object", default: DEFAULT_ROLE_LEVELS } as any,
+  }),
   validateStack: (args, report) => {
-    const exempt = args.getConfig<{ exemptNamespaces?: string[] }>().exemptNamespaces ?? PSS_EXEMPT;
-    for (const w of ofTypes(args.resources, ...WORKLOAD_TYPES)) {
-      if (exempt.includes(nsOf(w.props))) continue;
-      const problems = restrictedProblems(podSpecOf(w.type, w.props));
-      if (problems.length) report(`${w.type.split(":")[2]} '${w.props.metadata?.name ?? w.name}': ${problems.join("; ")}`, w.urn);
-    }
+    const cfg = args.getConfig<{ exemptNamespaces?: string[]; roleLevels?: Record<string, PssLevel> }>();
+    const exempt = cfg.exemptNamespaces ?? PSS_EXEMPT;
+    const roleLevels = cfg.roleLevels ?? DEFAULT_ROLE_LEVELS;
     const nsRes = new Map(ofTypes(args.resources, K8S.namespace).map((n) => [n.props.metadata?.name ?? n.name, n] as const));
+    const allowed = (ns: string): PssLevel => roleLevels[nsRes.get(ns)?.props.metadata?.labels?.[ROLE_LABEL] ?? ""] ?? "restricted";
+    for (const w of ofTypes(args.resources, ...WORKLOAD_TYPES)) {
+      const ns = nsOf(w.props);
+      if (exempt.includes(ns)) continue;
+      const level = allowed(ns);
+      const spec = podSpecOf(w.type, w.props);
+      const problems = level === "restricted" ? restrictedProblems(spec) : level === "baseline" ? baselineProblems(spec) : [];
+      if (problems.length) report(`${w.type.split(":")[2]} '${w.props.metadata?.name ?? w.name}' (namespace ${ns}, level ${level}): ${problems.join("; ")}`, w.urn);
+    }
     for (const [ns, ws] of podNamespaces(args.resources)) {
       if (exempt.includes(ns)) continue;
       const n = nsRes.get(ns);
-      const level = n?.props.metadata?.labels?.["pod-security.kubernetes.io/enforce"];
-      if (level !== "restricted") report(`namespace '${ns}' ${n ? `enforces '${level ?? "nothing"}'` : "is not declared in this stack, so nothing enforces"} Pod Security 'restricted'; label it pod-security.kubernetes.io/enforce: restricted`, n?.urn ?? ws[0]!.urn);
+      const level = n?.props.metadata?.labels?.["pod-security.kubernetes.io/enforce"] as PssLevel | undefined;
+      const min = allowed(ns);
+      if (!level || !(RANK[level] >= RANK[min])) {
+        report(`namespace '${ns}' ${n ? `enforces '${level ?? "nothing"}'` : "is not declared in this stack, so nothing enforces"} Pod Security; label it pod-security.kubernetes.io/enforce: ${min}`, n?.urn ?? ws[0]!.urn);
+      }
     }
   },
 });

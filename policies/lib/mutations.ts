@@ -9,18 +9,24 @@
  */
 import type { PolicyPackConfig } from "@pulumi/policy";
 import type { Inventory, InventoryResource } from "../../test/harness/inventory";
+import { DEFAULT_ROLE_LEVELS } from "../baseline";
 import { deniesInsecureTransport } from "../tls";
 import { envConfigs } from "./proxyconf";
 import { runPolicies, type PolicyReport, type RunOptions } from "./runner";
 import { asArray, K8S, podSpecOf, resolveTier, type Tier, WORKLOAD_TYPES } from "./util";
+
+export interface MutationContext {
+  tier: Tier;
+  packConfig: PolicyPackConfig;
+}
 
 export interface Mutation {
   id: string;
   description: string;
   /** Only meaningful in these tiers (default: all). */
   tiers?: Tier[];
-  /** Resources this mutation can be applied to. */
-  targets(inv: Inventory): InventoryResource[];
+  /** Resources this mutation can be applied to (ctx: the tier and pack config the report runs with). */
+  targets(inv: Inventory, ctx: MutationContext): InventoryResource[];
   /** Mutates `target` (a resource of the cloned inventory) and/or the inventory in place. */
   apply(inv: Inventory, target: InventoryResource): void;
 }
@@ -56,6 +62,13 @@ function editCaddyJson(r: InventoryResource, edit: (cfg: any) => void): void {
   const cfg = JSON.parse(e.slice(eq + 1));
   edit(cfg);
   I(r).envs[i] = `${e.slice(0, eq)}=${JSON.stringify(cfg)}`;
+}
+/** Workloads/namespaces whose namespace must not run privileged pods (per the pod-security policy's roleLevels). */
+function pssLevelOf(inv: Inventory, ns: string, ctx: MutationContext): string {
+  const cfg = ctx.packConfig["baseline-pod-security-restricted"];
+  const roleLevels: Record<string, string> = (typeof cfg === "object" && (cfg as any).roleLevels) || DEFAULT_ROLE_LEVELS;
+  const nsRes = of(inv, K8S.namespace).find((n) => (I(n).metadata?.name ?? n.name) === ns);
+  return roleLevels[I(nsRes ?? ({ inputs: {} } as any)).metadata?.labels?.["platform.io/role"] ?? ""] ?? "restricted";
 }
 const siteIngress = (r: InventoryResource): boolean => I(r).metadata?.annotations?.["platform.io/api-only"] !== "true";
 
@@ -261,8 +274,8 @@ export const MUTATIONS: Mutation[] = [
   },
   {
     id: "privileged-container",
-    description: "a privileged container that may run as root",
-    targets: (inv) => of(inv, ...WORKLOAD_TYPES).filter((r) => containers(r).length > 0),
+    description: "a privileged container that may run as root (in a namespace that may not run privileged pods)",
+    targets: (inv, ctx) => of(inv, ...WORKLOAD_TYPES).filter((r) => containers(r).length > 0 && pssLevelOf(inv, I(r).metadata?.namespace ?? "default", ctx) !== "privileged"),
     apply: (_i, r) => {
       const c = containers(r)[0];
       c.securityContext = { privileged: true };
@@ -277,7 +290,7 @@ export const MUTATIONS: Mutation[] = [
     },
   },
   { id: "no-resources", description: "remove resource requests and limits", targets: (inv) => of(inv, ...WORKLOAD_TYPES).filter((r) => containers(r).length > 0), apply: (_i, r) => void containers(r).forEach((c) => delete c.resources) },
-  { id: "namespace-pss-privileged", description: "namespace enforces the privileged profile", targets: (inv) => of(inv, K8S.namespace).filter((r) => I(r).metadata?.labels?.["pod-security.kubernetes.io/enforce"]), apply: (_i, r) => void (I(r).metadata.labels["pod-security.kubernetes.io/enforce"] = "privileged") },
+  { id: "namespace-pss-privileged", description: "namespace enforces the privileged profile", targets: (inv, ctx) => of(inv, K8S.namespace).filter((r) => I(r).metadata?.labels?.["pod-security.kubernetes.io/enforce"] && pssLevelOf(inv, I(r).metadata?.name ?? r.name, ctx) !== "privileged"), apply: (_i, r) => void (I(r).metadata.labels["pod-security.kubernetes.io/enforce"] = "privileged") },
   { id: "db-unencrypted", description: "database storage unencrypted", targets: (inv) => of(inv, "aws:rds/instance:Instance", "aws:rds/cluster:Cluster").filter((r) => !I(r).replicateSourceDb), apply: (_i, r) => void (I(r).storageEncrypted = false) },
   { id: "cache-unencrypted", description: "ElastiCache without at-rest encryption", targets: (inv) => of(inv, "aws:elasticache/replicationGroup:ReplicationGroup"), apply: (_i, r) => void (I(r).atRestEncryptionEnabled = false) },
   { id: "db-no-backups", description: "database without backups or deletion protection", tiers: ["prod"], targets: (inv) => of(inv, "aws:rds/instance:Instance", "aws:rds/cluster:Cluster").filter((r) => !I(r).replicateSourceDb), apply: (_i, r) => Object.assign(I(r), { backupRetentionPeriod: 0, deletionProtection: false }) },
@@ -346,7 +359,7 @@ export async function mutationReport(inventory: Inventory, packConfig?: PolicyPa
       notApplicable.push(`${m.id} (tier ${tier})`);
       continue;
     }
-    const targets = m.targets(inventory).slice(0, opts.maxTargetsPerMutation ?? Infinity);
+    const targets = m.targets(inventory, { tier, packConfig: packConfig ?? {} }).slice(0, opts.maxTargetsPerMutation ?? Infinity);
     if (targets.length === 0) notApplicable.push(m.id);
     for (const t of targets) {
       const clone: Inventory = structuredClone(inventory);
