@@ -13,7 +13,7 @@ import { StackKey } from "../../components/secrets/encryption";
 import { Secrets, type SecretsArgs } from "../../components/secrets";
 import type { KnownSecret } from "../../components/secrets/scan";
 import type { Inventory } from "../harness/inventory";
-import { computedOutputs } from "../harness/mocks";
+import { knownSecretsOf } from "./known";
 
 export const OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC123";
 export const ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/ABC123";
@@ -63,13 +63,5 @@ export const runOpts = (preview = false) => ({ preview, stack: "test", config: {
 
 /** Configured secret values and every random generator's mocked result (update mode). */
 export function knownSecrets(inv: Inventory, config: Record<string, string> = { "platform:mailgun": MAILGUN }): KnownSecret[] {
-  const out: KnownSecret[] = Object.entries(config).map(([k, v]) => ({ label: `config ${k}`, value: v }));
-  if (inv.preview) return out;
-  for (const r of inv.resources) {
-    if (r.type === "random:index/randomPassword:RandomPassword" || r.type === "random:index/randomString:RandomString") {
-      const v = computedOutputs(r.type, r.name, r.inputs as Record<string, unknown>, "us-east-1").result;
-      if (typeof v === "string") out.push({ label: `${r.type} ${r.name}`, value: v });
-    }
-  }
-  return out;
+  return knownSecretsOf(inv, config);
 }

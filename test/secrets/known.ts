@@ -1,0 +1,22 @@
+/**
+ * Known secret values of a harness run, for the secret scan (components/secrets/scan.ts):
+ * the configured secret values (`secretKeys` of the run) and, in update mode, the mocked results
+ * of every random generator (RandomPassword/RandomString), recomputed with the harness's own
+ * mocks. These catch a leak even when the value never reached a secret path.
+ * (RandomBytes has no mocked result in test/harness/mocks.ts yet, so its values are not known here.)
+ */
+import type { KnownSecret } from "../../components/secrets/scan";
+import type { Inventory } from "../harness/inventory";
+import { computedOutputs } from "../harness/mocks";
+
+export function knownSecretsOf(inv: Inventory, configSecrets: Record<string, string> = {}, region = "us-east-1"): KnownSecret[] {
+  const out: KnownSecret[] = Object.entries(configSecrets).map(([k, v]) => ({ label: `config ${k}`, value: v }));
+  if (inv.preview) return out;
+  for (const r of inv.resources) {
+    if (r.type === "random:index/randomPassword:RandomPassword" || r.type === "random:index/randomString:RandomString") {
+      const v = computedOutputs(r.type, r.name, r.inputs as Record<string, unknown>, region).result;
+      if (typeof v === "string") out.push({ label: `${r.type} ${r.name}`, value: v });
+    }
+  }
+  return out;
+}
