@@ -104,8 +104,9 @@ export function planAddons(i: AddonsInput): HelmReleasePlan[] {
             "limit-req-status-code": "429",
             "limit-conn-status-code": "429",
             "server-tokens": "false",
+            // Response headers per-Ingress `custom-headers` ConfigMaps may set (web-app isolation set).
+            "global-allowed-response-headers": "Cross-Origin-Opener-Policy,Cross-Origin-Embedder-Policy,Cross-Origin-Resource-Policy,Content-Security-Policy,Referrer-Policy,X-Content-Type-Options",
             "use-forwarded-headers": "false",
-            "annotations-risk-level": "Critical",
           },
           service: { type: "LoadBalancer", externalTrafficPolicy: "Local", annotations: lbAnnotations },
           metrics: { enabled: true, port: 10254, serviceMonitor: { enabled: i.serviceMonitors } },

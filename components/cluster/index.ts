@@ -40,6 +40,8 @@ export class KubernetesCluster extends pulumi.ComponentResource {
   public readonly apiServerCidrs: string[];
   /** Resources that workloads should wait for (namespaces, add-ons). */
   public readonly ready: pulumi.Resource[];
+  /** cert-manager's namespace when installed here (it gets PSS labels and NetworkPolicies too). */
+  public readonly certManagerNamespace?: string;
 
   constructor(name: string, args: ClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("platform:cluster:KubernetesCluster", name, {}, opts);
@@ -97,6 +99,15 @@ export class KubernetesCluster extends pulumi.ComponentResource {
 
     const addons = a.addons ?? !this.rendered;
     if (addons) {
+      // cert-manager's own namespace, labelled like the role namespaces (its pods meet `restricted`).
+      this.certManagerNamespace = "cert-manager";
+      nsRes.push(
+        registerManifest(
+          `${name}-ns-cert-manager`,
+          { apiVersion: "v1", kind: "Namespace", metadata: { name: this.certManagerNamespace, labels: { ...nsPlan.find((n) => n.role === "apps")!.labels, "platform.io/role": "addons" } } },
+          { ...k, dependsOn: waitFor },
+        ),
+      );
       const releases = planAddons({
         controller: a.ingressController,
         namespaces: this.namespaces,
@@ -116,7 +127,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
               version: r.version,
               repositoryOpts: { repo: r.repo },
               namespace: r.namespace,
-              createNamespace: r.namespace === "cert-manager",
+              createNamespace: false,
               values: r.values,
               atomic: true,
               cleanupOnFail: true,

@@ -70,6 +70,8 @@ export interface NetpolInput {
   acmeHttp01: boolean;
   /** What the monitoring stack (components/monitoring) needs beyond scraping the services. */
   monitoring?: MonitoringFlows;
+  /** cert-manager's namespace when the cluster installs it: default deny + what it needs. */
+  certManagerNamespace?: string;
 }
 
 export interface MonitoringFlows {
@@ -264,11 +266,32 @@ export function planNetworkPolicies(i: NetpolInput): NetworkPolicyManifest[] {
     });
   }
 
+  // cert-manager: the API server calls its webhook; it talks to the API, to ACME over the internet,
+  // and to the public load balancer for the HTTP-01 self-check; Prometheus scrapes 9402.
+  const cm = i.certManagerNamespace;
+  if (cm) {
+    out.push(policy("default-deny", cm, {}, [], []));
+    out.push(policy("allow-dns", cm, {}, undefined, [dns]));
+    out.push(
+      policy(
+        "cert-manager",
+        cm,
+        {},
+        [
+          { from: ipPeers(i.apiServerCidrs), ports: [tcp(10250)] },
+          { from: [nsPeer(ns.monitoring, promSel)], ports: [tcp(9402)] },
+        ],
+        [api, { to: ipPeers(["0.0.0.0/0"], PRIVATE), ports: [tcp(443), tcp(80)] }],
+      ),
+    );
+  }
+
   // Monitoring: Prometheus scrapes metrics ports and discovers targets through the API server.
   const scrape: Rule[] = i.services
     .filter((s) => s.ports.metrics !== undefined)
     .map((s) => ({ to: [nsPeer(ns.apps, s.podSelector)], ports: [tcp(s.ports.metrics!)] }));
   if (i.ingressController.metricsPort) scrape.push({ to: [nsPeer(ns.ingress, i.ingressController.podSelector)], ports: [tcp(i.ingressController.metricsPort)] });
+  if (cm) scrape.push({ to: [nsPeer(cm)], ports: [tcp(9402)] });
   const mon = i.monitoring;
   if (mon) {
     // Data stores admit monitoring on their own metrics rules (purpose `metrics`); the extra

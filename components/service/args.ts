@@ -45,6 +45,10 @@ export const serviceArgs = z.strictObject({
       clusterIssuer: dnsLabel.optional(),
     })
     .optional(),
+  /** Isolation headers of a service that serves the web app itself (`servesWebApp`): the edge's COEP and CSP. */
+  webHeaders: z
+    .strictObject({ coep: z.enum(["require-corp", "credentialless"]).default("require-corp"), csp: z.string().min(1).optional() })
+    .default({ coep: "require-corp" }),
   /** The app's own origin, for CORS `self` (e.g. `https://example.com`). */
   selfOrigin: z.url({ protocol: /^https$/ }).optional(),
   /** ServiceMonitor on the metrics port (needs the Prometheus operator CRDs). */

@@ -9,7 +9,24 @@
  * TLS on every Ingress, certificates from the cert-manager ClusterIssuer (ingress-shim).
  * Only `http`/`health` ports are ever backends; `metrics` never is.
  */
+import { resolveHeaderPolicy } from "../edge/headers";
 import type { Manifest, PlanInput } from "./plan";
+
+/**
+ * Response headers of a service that serves the web app itself (Axum with ServeDir...): the same
+ * cross-origin isolation set as the edge (components/edge/headers.ts), so WASM apps keep working.
+ */
+export function webAppHeaders(h: { coep: "require-corp" | "credentialless"; csp?: string | undefined }): Record<string, string> {
+  const p = resolveHeaderPolicy({ coep: h.coep, ...(h.csp ? { csp: h.csp } : {}) });
+  return {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": p.coep,
+    "Cross-Origin-Resource-Policy": p.corp,
+    "Content-Security-Policy": p.csp,
+    "Referrer-Policy": p.referrerPolicy,
+    "X-Content-Type-Options": "nosniff",
+  };
+}
 
 const fqdn = (label: string, domain: string) => (label === "@" ? domain : `${label}.${domain}`);
 
@@ -22,6 +39,14 @@ export function ingressManifests(a: PlanInput, base: string, labels: Record<stri
   const groups = [...new Set(s.routes.map((r) => r.group))].sort();
   const allHosts = new Set<string>();
   const HSTS_SECONDS = 31_536_000;
+  // API-only services are marked (the policy pack then knows no page is served); a service serving
+  // the web app gets the isolation headers: nginx via a per-Ingress custom-headers ConfigMap,
+  // Traefik via the headers Middleware.
+  const web = s.servesWebApp ? webAppHeaders(a.webHeaders) : undefined;
+  const headersCm = `${base}-response-headers`;
+  if (web && ing.controller === "nginx") {
+    out.push({ key: "response-headers", manifest: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: headersCm, namespace: ns, labels }, data: web } });
+  }
 
   if (ing.controller === "traefik") {
     out.push({
@@ -36,6 +61,7 @@ export function ingressManifests(a: PlanInput, base: string, labels: Record<stri
             stsIncludeSubdomains: true,
             forceSTSHeader: true,
             contentTypeNosniff: true,
+            ...(web ? { customResponseHeaders: web } : {}),
             ...(s.cors
               ? {
                   accessControlAllowOriginList: origins,
@@ -58,6 +84,8 @@ export function ingressManifests(a: PlanInput, base: string, labels: Record<stri
     const limit = s.rateLimits[g];
     const annotations: Record<string, string> = {};
     if (ing.clusterIssuer) annotations["cert-manager.io/cluster-issuer"] = ing.clusterIssuer;
+    if (!web) annotations["platform.io/api-only"] = "true";
+    else if (ing.controller === "nginx") annotations["nginx.ingress.kubernetes.io/custom-headers"] = `${ns}/${headersCm}`;
     if (ing.controller === "nginx") {
       annotations["nginx.ingress.kubernetes.io/ssl-redirect"] = "true";
       annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"] = "true";

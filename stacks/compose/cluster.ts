@@ -21,6 +21,8 @@ export interface KubernetesPlatform extends ClusterOutputs {
   /** ClusterIssuer name for Ingress certificates; undefined in the local tier (no cert-manager). */
   clusterIssuer?: string;
   apiServerCidrs: string[];
+  /** cert-manager's namespace when the cluster installs it. */
+  certManagerNamespace?: string;
   /** Workloads wait for these (namespaces, add-ons). */
   ready: pulumi.Resource[];
   kubeconfig?: pulumi.Output<string>;
@@ -115,6 +117,7 @@ export function composeCluster(ctx: Context): KubernetesPlatform | undefined {
     rendered: c.rendered,
     ingress: c.ingress,
     ...(c.clusterIssuer ? { clusterIssuer: c.clusterIssuer } : {}),
+    ...(c.certManagerNamespace ? { certManagerNamespace: c.certManagerNamespace } : {}),
     apiServerCidrs: c.apiServerCidrs,
     ready: c.ready,
     ...(c.kubeconfig ? { kubeconfig: c.kubeconfig } : {}),

@@ -77,6 +77,7 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
         domain: spec.domain,
         ingress: { controller: cluster.ingress.controller, className: cluster.ingress.className, ...(cluster.clusterIssuer ? { clusterIssuer: cluster.clusterIssuer } : {}) },
         ...(selfOrigin ? { selfOrigin } : {}),
+        webHeaders: { coep: bp.edge?.coep ?? "require-corp", ...(bp.edge?.csp ? { csp: bp.edge.csp } : {}) },
         serviceMonitor: { enabled: deps.serviceMonitors ?? (bp.monitoring.metrics && spec.tier !== "local"), labels: {} },
         secretEnv,
         ...(existing ? { existingSecretName: existing } : {}),
@@ -105,6 +106,7 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
       externalNetworks: Object.fromEntries(Object.entries(bp.externalNetworks).map(([n, e]) => [n, { cidrs: e.cidrs, ports: e.ports, protocol: e.protocol }])),
       apiServerCidrs: cluster.apiServerCidrs,
       managedStoreCidrs: ctx.network ? [ctx.network.vpcCidr] : [],
+      ...(cluster.certManagerNamespace ? { certManagerNamespace: cluster.certManagerNamespace } : {}),
       acmeHttp01: cluster.clusterIssuer === "letsencrypt" || cluster.clusterIssuer === "letsencrypt-staging",
       monitoring: {
         otlpPorts: bp.monitoring.traces !== "none" ? [4317, 4318] : [],

@@ -32,6 +32,7 @@ export const TRAEFIK_BLUEPRINT = {
       rateLimits: { web: { requestsPerSecond: 50, burst: 100 } },
       autoscaling: { cpuPercent: 70, memoryPercent: 80 },
       strategy: "blueGreen",
+      servesWebApp: true,
       calls: ["api"],
     },
     {

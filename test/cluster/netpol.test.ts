@@ -193,3 +193,23 @@ describe("NetworkPolicy planner × reachability evaluator", () => {
     expect(() => planNetworkPolicies(bad)).toThrow(/services\.api\.calls/);
   });
 });
+
+describe("cert-manager namespace", () => {
+  it("only the API server (webhook) and Prometheus (metrics) reach it; it reaches the API and ACME over the internet", () => {
+    const policies = planNetworkPolicies(input({ certManagerNamespace: "cert-manager" }));
+    const ws = [
+      ...world(policies),
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "cert-manager" } },
+      pod("cert-manager", "webhook", { "app.kubernetes.io/name": "webhook" }, [["https", 10250], ["metrics", 9402]]),
+    ];
+    const flows = new Reachability(ws as any).flows().filter((f) => f.to.kind === "pod" && f.to.namespace === "cert-manager");
+    expect([...new Set(flows.map(fmt))].sort()).toEqual([`ext:${VPC} -> cert-manager/webhook TCP:10250`, "monitoring/prometheus -> cert-manager/webhook TCP:9402"]);
+    const out = new Reachability(ws as any).flows().filter((f) => f.from.kind === "pod" && f.from.namespace === "cert-manager" && f.to.kind === "external");
+    expect([...new Set(out.map(fmt))].sort()).toEqual([
+      "cert-manager/webhook -> ext:0.0.0.0/0-3 TCP:443",
+      "cert-manager/webhook -> ext:0.0.0.0/0-3 TCP:80",
+      `cert-manager/webhook -> ext:${VPC} TCP:443`,
+      `cert-manager/webhook -> ext:${VPC} TCP:6443`,
+    ]);
+  });
+});

@@ -103,6 +103,19 @@ describe("planService", () => {
     expect(ing.spec.tls[0].secretName).toBe("api-api-tls");
   });
 
+  it("API-only Ingresses are marked; a service serving the web app gets the edge's isolation headers", () => {
+    expect(kinds(planFor(API), "Ingress").every((i) => i.metadata.annotations["platform.io/api-only"] === "true")).toBe(true);
+    const web = planFor({ ...API, servesWebApp: true }, { webHeaders: { coep: "credentialless" } });
+    const [cm] = kinds(web, "ConfigMap");
+    expect(cm.data).toMatchObject({ "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "credentialless", "Cross-Origin-Resource-Policy": "same-origin" });
+    for (const i of kinds(web, "Ingress")) {
+      expect(i.metadata.annotations["nginx.ingress.kubernetes.io/custom-headers"]).toBe("apps/api-response-headers");
+      expect(i.metadata.annotations["platform.io/api-only"]).toBeUndefined();
+    }
+    const t = planFor({ ...API, servesWebApp: true }, { ingress: { controller: "traefik", className: "traefik" } });
+    expect(kinds(t, "Middleware").find((m) => m.metadata.name === "api-headers")!.spec.headers.customResponseHeaders["Cross-Origin-Embedder-Policy"]).toBe("require-corp");
+  });
+
   it("ServiceMonitor on the metrics port when monitoring is on", () => {
     const [sm] = kinds(planFor(API), "ServiceMonitor");
     expect(sm.apiVersion).toBe("monitoring.coreos.com/v1");

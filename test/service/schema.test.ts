@@ -33,6 +33,7 @@ describe("planned manifests match the Kubernetes OpenAPI schemas", () => {
     planFor({ ...API, strategy: "canary" }),
     planFor(API, { ingress: { controller: "traefik", className: "traefik", clusterIssuer: "letsencrypt" } }),
     planFor({ ...RELAY, workload: "statefulset" }),
+    planFor({ ...API, servesWebApp: true }),
   ];
   const nginx = ingressControllerInfo("nginx");
   const ns = roleNamespaceNames();
@@ -59,6 +60,6 @@ describe("planned manifests match the Kubernetes OpenAPI schemas", () => {
       (r === "valid" ? checked : unchecked).add(m.kind);
     }
     expect([...unchecked].sort()).toEqual(["Middleware", "ServiceMonitor"]);
-    expect([...checked].sort()).toEqual(["Deployment", "HorizontalPodAutoscaler", "Ingress", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount", "StatefulSet"]);
+    expect([...checked].sort()).toEqual(["ConfigMap", "Deployment", "HorizontalPodAutoscaler", "Ingress", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount", "StatefulSet"]);
   });
 });
