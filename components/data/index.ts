@@ -6,4 +6,5 @@ export { postgresPodSelector } from "./postgres/plan";
 export { Redis, type RedisArgs, type RedisConnection } from "./redis";
 export { ObjectStore, type ObjectStoreArgs, type ObjectStoreConnection } from "./objectstore";
 export { Scylla, type ScyllaArgs, type ScyllaConnection } from "./scylla";
+export { keyspaceSettings } from "./scylla/plan";
 export { Ipfs, type IpfsArgs, type IpfsConnection } from "./ipfs";

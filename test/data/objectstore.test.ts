@@ -154,3 +154,13 @@ describe("ObjectStore SeaweedFS through the harness", () => {
     expect(err.message).toMatch(/volumeServers: SeaweedFS needs at least 3 volume servers/);
   });
 });
+
+describe("ObjectStore archive override", () => {
+  it("an explicit archiveAfterDays moves data to Glacier in every tier; backups keep ≥ 90 days after the move", () => {
+    expect(lifecycleFor("data", backupPolicy("staging"), 30)[0].transitions).toEqual([{ days: 30, storageClass: "GLACIER" }]);
+    expect(lifecycleFor("backups", backupPolicy("dev"), 30)[0].transitions).toEqual([{ days: 30, storageClass: "GLACIER" }]);
+    const prod = lifecycleFor("backups", backupPolicy("prod"), 300)[0];
+    expect(prod.transitions).toEqual([{ days: 300, storageClass: "GLACIER" }]);
+    expect(prod.expiration).toEqual({ days: 390 });
+  });
+});

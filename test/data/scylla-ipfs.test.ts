@@ -145,3 +145,13 @@ describe("IPFS", () => {
     expect(inv.outputs.connection).toMatchObject({ apiUrl: "http://ipfs.data.svc.cluster.local:5001", tls: false });
   });
 });
+
+describe("keyspaceSettings (blueprint durability → replication)", () => {
+  it("persistent RF 3 durable, volatile RF 2 without commit log, capped by members", async () => {
+    const { keyspaceSettings } = await import("../../components/data");
+    expect(keyspaceSettings("persistent", 3)).toEqual({ replicationFactor: 3, durableWrites: true });
+    expect(keyspaceSettings("volatile", 3)).toEqual({ replicationFactor: 2, durableWrites: false });
+    expect(keyspaceSettings("persistent", 1)).toEqual({ replicationFactor: 1, durableWrites: true });
+    expect(keyspaceSettings("volatile", 1)).toEqual({ replicationFactor: 1, durableWrites: false });
+  });
+});

@@ -12,6 +12,8 @@ export const bucketSpecSchema = z.strictObject({
   name: dnsLabel,
   /** `backups` buckets get the tier's archive lifecycle (Glacier, then expiry). */
   purpose: z.enum(["data", "backups"]).default("data"),
+  /** Move current objects to Glacier after N days (blueprint `archiveAfterDays`); omitted = the tier's policy for `backups` buckets, never for `data`. */
+  archiveAfterDays: z.int().min(1).max(3650).optional(),
 });
 
 const common = {

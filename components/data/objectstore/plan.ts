@@ -6,6 +6,7 @@ import type { ClusterNetwork, DataNetwork, PortSpec } from "../network";
 export interface BucketSpec {
   name: string;
   purpose: "data" | "backups";
+  archiveAfterDays?: number;
 }
 
 // ------------------------------------------------------------------ managed (S3)
@@ -34,8 +35,8 @@ export interface ManagedObjectStorePlan {
   protect: boolean;
 }
 
-/** Lifecycle per bucket purpose and backup policy. */
-export function lifecycleFor(purpose: BucketSpec["purpose"], b: BackupPolicy): LifecycleRule[] {
+/** Lifecycle per bucket purpose and backup policy (an explicit `archiveAfterDays` wins for the Glacier transition). */
+export function lifecycleFor(purpose: BucketSpec["purpose"], b: BackupPolicy, archiveAfterDays?: number): LifecycleRule[] {
   const keepNoncurrent = Math.max(7, b.daily?.retentionDays ?? 0, b.pitrDays);
   const rule: LifecycleRule = {
     id: purpose === "backups" ? "backups-retention" : "data-retention",
@@ -45,8 +46,10 @@ export function lifecycleFor(purpose: BucketSpec["purpose"], b: BackupPolicy): L
     noncurrentVersionExpiration: { noncurrentDays: keepNoncurrent },
   };
   if (purpose === "backups" && b.archive) {
-    rule.transitions = [{ days: b.archive.transitionAfterDays, storageClass: "GLACIER" }];
-    rule.expiration = { days: b.archive.expireAfterDays };
+    rule.transitions = [{ days: archiveAfterDays ?? b.archive.transitionAfterDays, storageClass: "GLACIER" }];
+    rule.expiration = { days: Math.max(b.archive.expireAfterDays, (archiveAfterDays ?? 0) + 90) };
+  } else if (archiveAfterDays) {
+    rule.transitions = [{ days: archiveAfterDays, storageClass: "GLACIER" }];
   }
   return [rule];
 }
@@ -60,7 +63,7 @@ export function planManagedObjectStore(i: { name: string; buckets: BucketSpec[];
     buckets: i.buckets.map((b) => ({
       logicalName: b.name,
       bucketPrefix: `${i.name}-${b.name}-`.slice(0, 37),
-      lifecycle: lifecycleFor(b.purpose, i.backup),
+      lifecycle: lifecycleFor(b.purpose, i.backup, b.archiveAfterDays),
       replicate: i.backup.crossRegion !== null,
     })),
     protect: i.protect,

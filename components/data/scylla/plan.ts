@@ -46,6 +46,17 @@ export interface ScyllaPlan {
   network: DataNetwork;
 }
 
+/**
+ * Replication for a keyspace by durability, capped by the datacenter's members:
+ * `persistent` RF 3 (NetworkTopologyStrategy), durable writes; `volatile` (rebuildable caches)
+ * RF 2, no commit log. A one-member dev cluster gets RF 1 for both.
+ */
+export function keyspaceSettings(durability: "persistent" | "volatile", members: number): { replicationFactor: number; durableWrites: boolean } {
+  return durability === "persistent"
+    ? { replicationFactor: Math.min(3, members), durableWrites: true }
+    : { replicationFactor: Math.min(2, members), durableWrites: false };
+}
+
 export function keyspaceStatement(k: { name: string; replicationFactor: number; durableWrites: boolean }, dc: string, verb: "CREATE KEYSPACE IF NOT EXISTS" | "ALTER KEYSPACE"): string {
   return `${verb} ${k.name} WITH replication = {'class': 'NetworkTopologyStrategy', '${dc}': ${k.replicationFactor}} AND durable_writes = ${k.durableWrites};`;
 }
