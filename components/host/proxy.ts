@@ -159,7 +159,7 @@ export function planProxy(input: ProxyPlanInput): ProxyPlan {
       seen.add(r.pathPrefix);
     }
   }
-  if (errors.length) throw new Error(`host proxy plan: invalid routes\n  - ${errors.join("\n  - ")}`);
+  if (errors.length) throw new Error(`host proxy plan: invalid routes\n  - ${[...new Set(errors)].join("\n  - ")}`);
   return { sites: [...sites.values()].sort((a, b) => a.host.localeCompare(b.host)), table, rateLimits };
 }
 

@@ -122,6 +122,8 @@ export function composeHost(ctx: Context, opts: HostComposeOptions = {}): HostCo
   }
 
   const edge = bp.edge;
+  // The web app's origin (`cors: self`): the edge site, or else the first service that serves the app itself.
+  const webAppHost = edge?.host ?? bp.services.find((s) => s.servesWebApp && s.routes.length > 0)?.routes[0]?.host;
   const app = new HostApp(
     `${spec.stack}-app`,
     {
@@ -129,7 +131,7 @@ export function composeHost(ctx: Context, opts: HostComposeOptions = {}): HostCo
       replicas: Object.fromEntries(Object.entries(spec.services).map(([n, s]) => [n, s.replicas.min])),
       images: Object.fromEntries(Object.entries(spec.services).map(([n, s]) => [n, s.image])),
       domain: spec.domain,
-      ...(edge ? { appOrigin: `https://${fqdn(edge.host, spec.domain)}` } : {}),
+      ...(webAppHost ? { appOrigin: `https://${fqdn(webAppHost, spec.domain)}` } : {}),
       ...(edge ? { headerPolicy: { coep: edge.coep, csp: edge.csp, hashed: { conventions: CONVENTIONS[edge.app] } } } : {}),
       postgres: bp.dataStores.postgres.map((p) => ({ name: p.name, version: p.version, databases: p.databases })),
       redis: bp.dataStores.redis.map((r) => ({ name: r.name, persistence: r.persistence })),
