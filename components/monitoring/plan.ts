@@ -31,7 +31,8 @@ export interface DepthPlan {
   prometheus: { replicas: number; storageGi: number; retention: string; retentionSize: string };
   alertmanager: { replicas: number; storageGi: number };
   grafana: { persistenceGi: number };
-  loki: { storageGi: number; retentionPeriod: string };
+  /** Application logs keep `retentionPeriod`; streams labelled log_type="audit" keep `auditRetentionPeriod` (music platform: 30 / 90 days). */
+  loki: { storageGi: number; retentionPeriod: string; auditRetentionPeriod: string };
   traces: { storageGi: number; retentionHours: number };
   /** The chart's built-in rule set (kubernetes-mixin) on top of ours. */
   chartDefaultRules: boolean;
@@ -54,7 +55,7 @@ export function depthPlan(depth: MonitoringDepth, metricsRetentionDays: number, 
     prometheus: { replicas: d.promReplicas, storageGi: d.promGi, retention: `${metricsRetentionDays}d`, retentionSize: `${Math.floor(d.promGi * 0.8)}GB` },
     alertmanager: d.alertmanager,
     grafana: d.grafana,
-    loki: { storageGi: d.lokiGi, retentionPeriod: `${logRetentionDays * 24}h` },
+    loki: { storageGi: d.lokiGi, retentionPeriod: `${logRetentionDays * 24}h`, auditRetentionPeriod: `${Math.max(90, logRetentionDays) * 24}h` },
     traces: d.traces,
     chartDefaultRules: d.chartDefaultRules,
     resources: d.resources,

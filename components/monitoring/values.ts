@@ -184,7 +184,12 @@ export function lokiValues(plan: DepthPlan) {
       schemaConfig: {
         configs: [{ from: "2024-01-01", store: "tsdb", object_store: "filesystem", schema: "v13", index: { prefix: "loki_index_", period: "24h" } }],
       },
-      limits_config: { retention_period: plan.loki.retentionPeriod, allow_structured_metadata: true },
+      limits_config: {
+        retention_period: plan.loki.retentionPeriod,
+        // Audit logs outlive application logs (music platform: 30 days application, 90 days audit).
+        retention_stream: [{ selector: '{log_type="audit"}', priority: 1, period: plan.loki.auditRetentionPeriod }],
+        allow_structured_metadata: true,
+      },
       compactor: { retention_enabled: true, delete_request_store: "filesystem" },
     },
     singleBinary: { replicas: 1, persistence: { enabled: true, size: `${plan.loki.storageGi}Gi` } },

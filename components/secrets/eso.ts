@@ -52,6 +52,9 @@ export function provisionEso(
       installCRDs: true,
       serviceAccount: { create: true, name: ESO.serviceAccount, annotations: { "eks.amazonaws.com/role-arn": role.arn } },
       securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
+      resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+      webhook: { resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } } },
+      certController: { resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } } },
       // Only the ClusterSecretStore this stack defines is served; namespaced SecretStores are not needed.
       processClusterExternalSecret: false,
       processPushSecret: false,

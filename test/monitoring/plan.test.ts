@@ -15,6 +15,7 @@ describe("depth plan", () => {
         expect(p.prometheus.retention).toBe(`${m}d`);
         expect(parseInt(p.prometheus.retentionSize, 10)).toBeLessThan(p.prometheus.storageGi);
         expect(lokiValues(p).loki.limits_config.retention_period).toBe(`${l * 24}h`);
+        expect(lokiValues(p).loki.limits_config.retention_stream).toEqual([{ selector: '{log_type="audit"}', priority: 1, period: `${Math.max(90, l) * 24}h` }]);
       }),
     );
     const [b, e, f] = (["basic", "enhanced", "full"] as const).map((d) => depthPlan(d, 7, 7));
