@@ -58,7 +58,9 @@ export const ALERT_TABLE: readonly AlertRow[] = [
   { alert: "ServiceDown", severity: "critical", group: "availability", threshold: 0, for: "2m", measure: "up", compare: "==", minDepth: "basic", targets: ["kubernetes", "host"], summary: "a scrape target (service) is down", source: MUSIC },
   {
     alert: "HpaAtMaxReplicas", severity: "warning", group: "scaling", threshold: 0, for: "15m",
-    measure: "kube_horizontalpodautoscaler_status_current_replicas - on (namespace, horizontalpodautoscaler) kube_horizontalpodautoscaler_spec_max_replicas",
+    // current - max ≥ 0, only for HPAs that can actually scale (max > min).
+    measure:
+      "kube_horizontalpodautoscaler_status_current_replicas - on (namespace, horizontalpodautoscaler) kube_horizontalpodautoscaler_spec_max_replicas and on (namespace, horizontalpodautoscaler) (kube_horizontalpodautoscaler_spec_max_replicas > kube_horizontalpodautoscaler_spec_min_replicas)",
     compare: ">=", minDepth: "enhanced", targets: ["kubernetes"], summary: "HorizontalPodAutoscaler has been at its maximum replicas for 15 minutes", source: "issue 7",
   },
   {

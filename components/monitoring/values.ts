@@ -49,6 +49,9 @@ export const SMTP_SECRET = "alertmanager-smtp";
 /** Label our PrometheusRules carry; the Prometheus ruleSelector matches it. */
 export const RULE_LABEL = { "platform.io/rules": "true" } as const;
 
+/** Pod security context of the operator-managed Prometheus and Alertmanager pods (restricted profile). */
+const POD_SECURITY = { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 2000, fsGroup: 2000, seccompProfile: { type: "RuntimeDefault" } };
+
 const nsSelector = (names: string[]) => ({ matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: [...names].sort() }] });
 
 const pvc = (gi: number) => ({ volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${gi}Gi` } } } } });
@@ -123,11 +126,11 @@ export function kubePrometheusStackValues(i: KpsInput) {
         ruleSelectorNilUsesHelmValues: false,
         ruleSelector: { matchLabels: { ...RULE_LABEL } },
         ruleNamespaceSelector: nsSelector([i.namespace]),
-        securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 2000 },
+        securityContext: POD_SECURITY,
       },
     },
     alertmanager: {
-      alertmanagerSpec: { replicas: i.plan.alertmanager.replicas, storage: pvc(i.plan.alertmanager.storageGi), ...(i.email ? { secrets: [SMTP_SECRET] } : {}) },
+      alertmanagerSpec: { replicas: i.plan.alertmanager.replicas, storage: pvc(i.plan.alertmanager.storageGi), securityContext: POD_SECURITY, ...(i.email ? { secrets: [SMTP_SECRET] } : {}) },
       config: {
         route: {
           receiver,
