@@ -46,6 +46,11 @@ export interface ScanOptions {
   minLength?: number;
   /** The sentinel unknown values carry (preview); never treated as a secret. */
   unknownSentinel?: string;
+  /**
+   * Values that sit under a secret path but are not secret themselves (a user name inside a secret
+   * `stringData`, say) and legitimately appear elsewhere. Each is a reviewed exception.
+   */
+  notSecret?: string[];
 }
 
 /** Same path syntax as the harness: `a.b[2]["weird key"]`. */
@@ -87,8 +92,9 @@ export function collectSecrets(inv: ScannableInventory, opts: ScanOptions = {}):
   const min = opts.minLength ?? 12;
   const unknown = opts.unknownSentinel ?? "<unknown>";
   const found = new Map<string, string>();
+  const allowed = new Set(opts.notSecret ?? []);
   const take = (value: string, from: string, minLen: number) => {
-    if (value === unknown || value.length < minLen || found.has(value)) return;
+    if (value === unknown || value.length < minLen || found.has(value) || allowed.has(value)) return;
     found.set(value, from);
   };
   for (const r of inv.resources) {

@@ -114,6 +114,13 @@ describe("scanner unit behaviour", () => {
     const quoted = inv([r, { urn: "u3", type: "t", inputs: { y: "fake-other-secret-value" }, secretPaths: [] }]);
     expect(scanForSecretLeaks(quoted).map((l) => l.secretFrom)).toEqual(['u1#stringData["a.b"]']);
   });
+  it("a reviewed notSecret value under a secret path is not a needle", () => {
+    const r = { urn: "u1", type: "t", inputs: { stringData: { username: "platform_app_user", password: "fake-password-for-tests" } }, secretPaths: ["stringData"] };
+    const other = { urn: "u2", type: "t", inputs: { env: "platform_app_user" }, secretPaths: [] };
+    expect(scanForSecretLeaks(inv([r, other])).map((l) => l.path)).toEqual(["env"]);
+    expect(scanForSecretLeaks(inv([r, other]), { notSecret: ["platform_app_user"] })).toEqual([]);
+  });
+
   it("ignores the preview unknown sentinel", () => {
     const r = { urn: "u1", type: "t", inputs: { password: "<unknown>" }, secretPaths: ["password"] };
     expect(scanForSecretLeaks(inv([r, { urn: "u2", type: "t", inputs: { x: "<unknown>" }, secretPaths: [] }]), { minLength: 1 })).toEqual([]);
