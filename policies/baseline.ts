@@ -97,7 +97,10 @@ export const podSecurity: StackValidationPolicy = stackPolicy({
       const problems = level === "restricted" ? restrictedProblems(spec) : level === "baseline" ? baselineProblems(spec) : [];
       if (problems.length) report(`${w.type.split(":")[2]} '${w.props.metadata?.name ?? w.name}' (namespace ${ns}, level ${level}): ${problems.join("; ")}`, w.urn);
     }
-    for (const [ns, ws] of podNamespaces(args.resources)) {
+    // Namespaces that run pods, and every namespace the stack declares (a namespace is made to run pods).
+    const namespaces = podNamespaces(args.resources);
+    for (const [ns, n] of nsRes) if (!namespaces.has(ns)) namespaces.set(ns, [n]);
+    for (const [ns, ws] of namespaces) {
       if (exempt.includes(ns)) continue;
       const n = nsRes.get(ns);
       const level = n?.props.metadata?.labels?.["pod-security.kubernetes.io/enforce"] as PssLevel | undefined;

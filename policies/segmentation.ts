@@ -4,10 +4,10 @@
  * the internet-facing tier and the data tier. Mandatory in every tier.
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import { k8sManifests } from "./lib/k8smodel";
 import { Reachability, isInternet, type Manifest } from "./lib/reachability";
 import {
   asArray,
-  asManifest,
   containersOf,
   DATA_IMAGE_RE,
   depsOf,
@@ -294,10 +294,8 @@ export const internetToData: StackValidationPolicy = stackPolicy({
     dataNamespaces: { type: "array", items: { type: "string" } } as any,
   }),
   validateStack: (args, report) => {
-    const k8sTypes = [K8S.namespace, K8S.networkPolicy, ...WORKLOAD_TYPES];
-    const k8s = ofTypes(args.resources, ...k8sTypes);
-    if (!k8s.some((r) => WORKLOAD_TYPES.includes(r.type))) return;
-    const manifests: Manifest[] = k8s.map(asManifest);
+    const manifests: Manifest[] = k8sManifests(args.resources);
+    if (!manifests.some((m) => m.kind !== "Namespace" && m.kind !== "NetworkPolicy")) return;
     const reach = new Reachability(manifests);
     const cfg = args.getConfig<TierConfig>();
     const labels = namespaceLabels(args.resources);

@@ -11,7 +11,9 @@ import type { PolicyPackConfig } from "@pulumi/policy";
 import type { Inventory, InventoryResource } from "../../test/harness/inventory";
 import { DEFAULT_ROLE_LEVELS } from "../baseline";
 import { deniesInsecureTransport } from "../tls";
+import { k8sManifests } from "./k8smodel";
 import { envConfigs } from "./proxyconf";
+import { Reachability, selectorMatches } from "./reachability";
 import { runPolicies, type PolicyReport, type RunOptions } from "./runner";
 import { asArray, K8S, podSpecOf, resolveTier, type Tier, WORKLOAD_TYPES } from "./util";
 
@@ -43,6 +45,14 @@ export function removeResource(inv: Inventory, urn: string): void {
   }
 }
 
+const typed = (inv: Inventory) => inv.resources.map((r) => ({ type: r.type, props: r.inputs, name: r.name }));
+/** Namespaces that run pods (workloads and Helm releases). */
+const podNamespacesOf = (inv: Inventory): Set<string> => new Set(new Reachability(k8sManifests(typed(inv))).model.pods.map((p) => p.namespace));
+/** NetworkPolicies that select at least one pod of the inventory. */
+function selectsPods(inv: Inventory, np: InventoryResource): boolean {
+  const ns = I(np).metadata?.namespace ?? "default";
+  return new Reachability(k8sManifests(typed(inv))).model.pods.some((p) => p.namespace === ns && selectorMatches(I(np).spec?.podSelector ?? {}, p.labels));
+}
 const isDefaultDeny = (r: InventoryResource): boolean => {
   const s = I(r).spec ?? {};
   const sel = s.podSelector ?? {};
@@ -223,11 +233,11 @@ export const MUTATIONS: Mutation[] = [
     },
   },
   { id: "docker-host-network", description: "a container on the host network", targets: (inv) => of(inv, "docker:index/container:Container"), apply: (_i, r) => void (I(r).networkMode = "host") },
-  { id: "delete-default-deny", description: "delete a default-deny NetworkPolicy", targets: (inv) => of(inv, K8S.networkPolicy).filter(isDefaultDeny), apply: (inv, r) => removeResource(inv, r.urn) },
+  { id: "delete-default-deny", description: "delete a default-deny NetworkPolicy of a namespace that runs pods", targets: (inv) => of(inv, K8S.networkPolicy).filter((r) => isDefaultDeny(r) && podNamespacesOf(inv).has(I(r).metadata?.namespace ?? "default")), apply: (inv, r) => removeResource(inv, r.urn) },
   {
     id: "netpol-open-data",
     description: "a data-namespace NetworkPolicy admits every source",
-    targets: (inv) => of(inv, K8S.networkPolicy).filter((r) => asArray(I(r).spec?.ingress).length > 0 && /data|db/.test(String(I(r).metadata?.namespace))),
+    targets: (inv) => of(inv, K8S.networkPolicy).filter((r) => asArray(I(r).spec?.ingress).length > 0 && /data|db/.test(String(I(r).metadata?.namespace)) && selectsPods(inv, r)),
     apply: (_i, r) => {
       for (const rule of asArray<any>(I(r).spec.ingress)) delete rule.from;
     },
@@ -235,7 +245,14 @@ export const MUTATIONS: Mutation[] = [
   {
     id: "netpol-ingress-egress-anywhere",
     description: "the internet-facing namespace may send anywhere (egress allow-all) and the data tier admits every namespace",
-    targets: (inv) => of(inv, K8S.networkPolicy).filter((r) => asArray(I(r).spec?.egress).length > 0 && /ingress|traefik|edge/.test(String(I(r).metadata?.namespace))),
+    targets: (inv) =>
+      of(inv, K8S.networkPolicy).filter(
+        (r) =>
+          asArray(I(r).spec?.egress).length > 0 &&
+          /ingress|traefik|edge/.test(String(I(r).metadata?.namespace)) &&
+          selectsPods(inv, r) &&
+          of(inv, K8S.networkPolicy).some((d) => /data|db/.test(String(I(d).metadata?.namespace)) && asArray(I(d).spec?.ingress).length > 0 && selectsPods(inv, d)),
+      ),
     apply: (inv, r) => {
       I(r).spec.egress = [{}];
       for (const np of of(inv, K8S.networkPolicy)) if (/data|db/.test(String(I(np).metadata?.namespace))) for (const rule of asArray<any>(I(np).spec?.ingress)) rule.from = [{ namespaceSelector: {} }];
