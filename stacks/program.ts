@@ -6,7 +6,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Context } from "./context";
+import { composeCluster } from "./compose/cluster";
+import { composeData } from "./compose/data";
 import { composeEdge } from "./compose/edge";
+import { HostComposeOutputs, composeHost } from "./compose/host";
+import { MonitoringOutputs, composeMonitoring } from "./compose/monitoring";
+import { composeNetwork } from "./compose/network";
+import { SecretsOutputs, composeEncryption, composeSecrets } from "./compose/secrets";
+import { ServicesOutputs, composeServices } from "./compose/services";
 import { buildProviders } from "./providers";
 import { loadSpec, platformConfigFromRaw } from "./spec/load";
 import type { PlatformSpec } from "./spec/platform";
@@ -38,14 +45,62 @@ export function main(): Record<string, unknown> {
   const spec = readSpec();
   const providers = buildProviders(spec);
   const ctx: Context = { spec, providers, humanSecrets: humanSecrets(spec, providers) };
+
+  // Encryption and network first: every managed store, the cluster and the host use them.
+  const encryption = composeEncryption(ctx);
+  if (encryption.kmsKeyArn) ctx.kmsKeyArn = encryption.kmsKeyArn;
+  const network = composeNetwork(ctx);
+  if (network) ctx.network = network;
+
+  // Where the services run: a Kubernetes cluster, or the single host.
+  const cluster = composeCluster(ctx);
+  if (cluster) ctx.cluster = cluster;
+  const data = composeData(ctx);
+
+  let monitoring: MonitoringOutputs | undefined;
+  let secrets: SecretsOutputs;
+  let services: ServicesOutputs | undefined;
+  let host: HostComposeOutputs | undefined;
+  if (cluster) {
+    monitoring = composeMonitoring(ctx, { ingress: { className: cluster.ingress.className, ...(cluster.clusterIssuer ? { clusterIssuer: cluster.clusterIssuer } : {}) }, dependsOn: cluster.ready });
+    secrets = composeSecrets(ctx, { dataStores: data.connections, ...(monitoring.grafanaAdminPassword ? { grafanaAdminPassword: monitoring.grafanaAdminPassword } : {}) });
+    services = composeServices(ctx, cluster, {
+      dataStores: data.netpolStores,
+      resolveSecret: secrets.resolveSecret,
+      existingSecrets: secrets.existingSecrets,
+      serviceMonitors: monitoring.serviceMonitors,
+    });
+  } else {
+    secrets = composeSecrets(ctx, { dataStores: data.connections });
+    host = composeHost(ctx, { resolveSecret: secrets.resolveSecret });
+    if (host) ctx.host = host;
+    monitoring = composeMonitoring(ctx, host ? { hostContainerName: host.serviceContainerName } : {});
+  }
   const edge = composeEdge(ctx);
+
   return {
-    edge: edge.url ?? { skipped: edge.skipped },
-    secretsProvided: Object.keys(ctx.humanSecrets),
     tier: spec.tier,
     blueprint: spec.blueprint.name,
     hosting: spec.hosting.mode,
     domain: spec.domain,
+    edge: edge.url ?? { skipped: edge.skipped },
     services: Object.fromEntries(Object.entries(spec.services).map(([n, s]) => [n, { image: s.image, replicas: s.replicas }])),
+    ...(services ? { publicHosts: services.hosts } : {}),
+    dataStores: Object.fromEntries(Object.values(data.stores).map((s) => [s.ref, s.implementation])),
+    ...(data.hostOwned.length ? { hostDataStores: data.hostOwned } : {}),
+    ...(cluster
+      ? {
+          cluster: {
+            namespaces: cluster.namespaces,
+            rendered: cluster.rendered,
+            ...(cluster.clusterName ? { name: cluster.clusterName } : {}),
+          },
+          ...(cluster.kubeconfig ? { kubeconfig: pulumi.secret(cluster.kubeconfig) } : {}),
+        }
+      : {}),
+    ...(host ? { publicIp: host.publicIp, dockerHost: host.dockerHost, proxyHosts: host.proxyHosts, ...(host.backupBucket ? { backupBucket: host.backupBucket } : {}) } : {}),
+    monitoring: monitoring.note,
+    secretsProvided: Object.keys(ctx.humanSecrets),
+    ...(secrets.esoRoleArn ? { externalSecretsRoleArn: secrets.esoRoleArn } : {}),
   };
 }

@@ -1,0 +1,193 @@
+/**
+ * Data composer: every data store the blueprint declares, with the implementation the tier and
+ * the blueprint choose, the tier's replicas, backups and protection, and private networking.
+ *
+ *   local               in-cluster plain manifests (StatefulSets, SeaweedFS), nothing fetched
+ *   dev (single host)   PostgreSQL/Redis are the host's own containers (stacks/compose/host.ts);
+ *                       object storage is S3
+ *   staging / prod      `placement: managed` → RDS / ElastiCache / S3; `in-cluster` → CloudNativePG,
+ *                       Redis StatefulSet, SeaweedFS; Scylla (operator) and IPFS always in-cluster
+ *
+ * Returns, per `<kind>/<name>` ref, the store's connection (a secret Output) and its network
+ * contract, which the services composer turns into NetworkPolicies and the secrets composer into
+ * Secrets Manager entries.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Ipfs, ObjectStore, Postgres, Redis, Scylla, backupPolicy, noBackups } from "../../components/data";
+import type { DataNetwork } from "../../components/data";
+import type { NetpolStore } from "../../components/cluster/netpol";
+import type { Context } from "../context";
+import { dataReplicas } from "../spec/tiers";
+
+export interface StoreOutputs {
+  ref: string;
+  implementation: string;
+  connection: pulumi.Output<object>;
+  /** null for S3 (reached over HTTPS to the AWS endpoint, no network contract). */
+  network: DataNetwork | null;
+}
+
+export interface DataOutputs {
+  stores: Record<string, StoreOutputs>;
+  /** For composeServices: the in-cluster stores' network contracts. */
+  netpolStores: NetpolStore[];
+  /** For composeSecrets: connection objects by ref. */
+  connections: Record<string, pulumi.Output<object>>;
+  /** Refs the host serves itself (single-host topology). */
+  hostOwned: string[];
+}
+
+export function composeData(ctx: Context): DataOutputs {
+  const { spec, providers } = ctx;
+  const bp = spec.blueprint.dataStores;
+  const p = spec.profile;
+  const single = spec.hosting.mode === "singleHost";
+  const out: DataOutputs = { stores: {}, netpolStores: [], connections: {}, hostOwned: [] };
+  const add = (ref: string, store: { implementation: string; connection: pulumi.Output<object>; network: DataNetwork | null }) => {
+    out.stores[ref] = { ref, implementation: store.implementation, connection: store.connection, network: store.network };
+    out.connections[ref] = store.connection;
+    if (store.network) out.netpolStores.push({ ref, network: store.network });
+  };
+
+  const inCluster = (placement: "managed" | "in-cluster"): boolean => p.dataPlacement === "statefulset" || (p.dataPlacement === "blueprint" && placement === "in-cluster");
+  const needCluster = (what: string) => {
+    if (!ctx.cluster) throw new Error(`stack ${spec.stack}: ${what} runs in the cluster: call composeCluster first and set ctx.cluster`);
+    return ctx.cluster;
+  };
+  const clusterNet = () => {
+    const c = needCluster("an in-cluster data store");
+    return { namespace: c.namespaces.data, clientNamespaces: [c.namespaces.apps] };
+  };
+  const awsNet = (what: string) => {
+    if (!providers.aws || !ctx.network) throw new Error(`stack ${spec.stack}: managed ${what} needs the stack's AWS account and VPC: call composeNetwork first and set ctx.network`);
+    return { vpcId: ctx.network.vpcId, subnetIds: ctx.network.privateSubnetIds, allowedSecurityGroupIds: [ctx.network.appSecurityGroupId] };
+  };
+  const k8sOpts = () => ({ providers: { kubernetes: needCluster("an in-cluster data store").provider, random: providers.random } });
+  const awsOpts = () => ({ providers: { aws: providers.aws!, random: providers.random } });
+  const crossRegion = p.crossRegionBackups && providers.awsBackup !== undefined;
+  const backup = (wantCrossRegion = false) => backupPolicy(spec.tier, { crossRegion: wantCrossRegion && crossRegion && p.backups !== "none" });
+  const kms = ctx.kmsKeyArn ? { kmsKeyArn: ctx.kmsKeyArn } : {};
+  const name = (kind: string, n: string) => `${spec.stack}-${kind}-${n}`;
+  // The local tier has no certificate issuer (no cert-manager, nothing fetched): client TLS to its
+  // throw-away in-cluster stores is switched off there explicitly, and only there.
+  const localTls = spec.tier === "local" ? { tls: { enabled: false } } : {};
+
+  // An in-cluster SeaweedFS (if the blueprint has one) also holds in-cluster database backups.
+  let seaweedBackups: { endpointUrl: string; bucket: string } | undefined;
+
+  for (const o of bp.objectStores) {
+    const ref = `objectStore/${o.name}`;
+    const useSeaweed = o.engine === "seaweedfs" && !single;
+    const buckets = [{ name: o.name, purpose: "data" as const }, ...(useSeaweed ? [{ name: `${o.name}-backups`, purpose: "backups" as const }] : [])];
+    if (useSeaweed || (p.dataPlacement === "statefulset" && o.engine === "s3")) {
+      const store = new ObjectStore(
+        name("objectstore", o.name),
+        { implementation: "seaweedfs", buckets, backup: backup(), protect: p.protectState, network: clusterNet(), volumeServers: Math.max(3, o.volumeServers) },
+        k8sOpts(),
+      );
+      add(ref, store as any);
+      seaweedBackups ??= { endpointUrl: (store as any).endpointUrl ?? "", bucket: `${o.name}-backups` };
+    } else {
+      const store = new ObjectStore(
+        name("objectstore", o.name),
+        {
+          implementation: "managed",
+          buckets,
+          backup: backup(o.crossRegionReplication),
+          protect: p.protectState,
+          ...kms,
+          ...(o.crossRegionReplication && crossRegion ? { replicaProvider: providers.awsBackup! } : {}),
+        },
+        awsOpts(),
+      );
+      add(ref, store as any);
+    }
+  }
+
+  for (const pg of bp.postgres) {
+    const ref = `postgres/${pg.name}`;
+    if (single) {
+      out.hostOwned.push(ref);
+      continue;
+    }
+    const replicas = dataReplicas(p, pg.readReplicas);
+    const common = { version: pg.version, database: pg.databases[0]!, replicas, protect: p.protectState, backup: pg.pitr ? backup(true) : noBackups(spec.tier) };
+    let store: Postgres;
+    if (!inCluster(pg.placement)) {
+      store = new Postgres(
+        name("postgres", pg.name),
+        {
+          implementation: "managed",
+          ...common,
+          network: awsNet("PostgreSQL"),
+          multiAz: p.multiAz,
+          deletionProtection: p.protectState,
+          finalSnapshot: p.protectState,
+          ...kms,
+          ...(crossRegion ? { secondaryRegionProvider: providers.awsBackup! } : {}),
+        },
+        awsOpts(),
+      );
+    } else if (p.dataPlacement === "statefulset") {
+      store = new Postgres(name("postgres", pg.name), { implementation: "statefulset", ...common, ...localTls, replicas: 0, backup: noBackups(spec.tier), network: clusterNet() }, k8sOpts());
+    } else {
+      const wantsBackups = common.backup.enabled;
+      if (wantsBackups && !seaweedBackups) {
+        throw new Error(
+          `stack ${spec.stack}: in-cluster PostgreSQL '${pg.name}' archives WAL to object storage: add a SeaweedFS object store to the blueprint (dataStores.objectStores[].engine: seaweedfs) or use placement: managed`,
+        );
+      }
+      store = new Postgres(
+        name("postgres", pg.name),
+        {
+          implementation: "operator",
+          ...common,
+          network: clusterNet(),
+          installOperator: true,
+          ...(wantsBackups ? { backupTarget: { destinationPath: `s3://${seaweedBackups!.bucket}/${pg.name}`, endpointUrl: seaweedBackups!.endpointUrl } } : {}),
+        },
+        k8sOpts(),
+      );
+    }
+    add(ref, store as any);
+  }
+
+  for (const r of bp.redis) {
+    const ref = `redis/${r.name}`;
+    if (single) {
+      out.hostOwned.push(ref);
+      continue;
+    }
+    const replicas = dataReplicas(p, r.replicas);
+    const common = { replicas, protect: p.protectState, backup: r.persistence ? backup() : noBackups(spec.tier) };
+    const store = inCluster(r.placement)
+      ? new Redis(name("redis", r.name), { implementation: "statefulset", ...common, ...localTls, persistence: r.persistence ? "aof" : "none", network: clusterNet() }, k8sOpts())
+      : new Redis(name("redis", r.name), { implementation: "managed", ...common, network: awsNet("Redis"), multiAz: p.multiAz && replicas > 0, finalSnapshot: p.protectState, ...kms }, awsOpts());
+    add(ref, store as any);
+  }
+
+  for (const s of bp.scylla) {
+    const members = p.dataReplicaScale === 0 ? 1 : Math.max(p.dataReplicaScale === 1 ? s.members : Math.min(3, s.members), 1);
+    const rf = (durability: "persistent" | "volatile") => Math.min(durability === "persistent" ? 3 : 2, members);
+    const store = new Scylla(
+      name("scylla", s.name),
+      {
+        network: clusterNet(),
+        membersPerRack: members,
+        developerMode: spec.tier === "local",
+        keyspaces: s.keyspaces.map((k) => ({ name: k.name, replicationFactor: rf(k.durability), durableWrites: k.durability === "persistent" })),
+        backup: p.backups === "none" ? noBackups(spec.tier) : backup(),
+        installOperator: spec.tier !== "local",
+        protect: p.protectState,
+      },
+      k8sOpts(),
+    );
+    add(`scylla/${s.name}`, store as any);
+  }
+
+  for (const i of bp.ipfs) {
+    const store = new Ipfs(name("ipfs", i.name), { network: clusterNet(), replicas: p.dataReplicaScale === 0 ? 1 : i.replicas, storageGb: spec.tier === "prod" ? i.storageGi : Math.min(i.storageGi, 20), protect: p.protectState }, k8sOpts());
+    add(`ipfs/${i.name}`, store as any);
+  }
+  return out;
+}
