@@ -49,10 +49,21 @@ export function hasInClusterData(spec: PlatformSpec): boolean {
   );
 }
 
-export function composeCluster(ctx: Context): KubernetesPlatform | undefined {
+/**
+ * `env` (default process.env) lets `npm run local` (scripts/local.sh) steer an existing-mode stack
+ * without editing its stack file: PLATFORM_KUBECONFIG (deploy to that cluster) wins over
+ * PLATFORM_RENDER_DIR (absolute render directory) wins over the stack's own kubeconfig/renderDir.
+ */
+export function composeCluster(ctx: Context, env: Record<string, string | undefined> = process.env): KubernetesPlatform | undefined {
   const { spec } = ctx;
   if (spec.hosting.mode !== "kubernetes") return undefined;
-  const h = spec.hosting;
+  const h = { ...spec.hosting };
+  if (h.cluster === "existing" && env["PLATFORM_KUBECONFIG"]) {
+    h.kubeconfig = env["PLATFORM_KUBECONFIG"];
+    delete h.renderDir;
+  } else if (h.cluster === "existing" && env["PLATFORM_RENDER_DIR"] && !h.kubeconfig) {
+    h.renderDir = env["PLATFORM_RENDER_DIR"];
+  }
   const p = spec.profile;
   const issuer = spec.certificates?.corporateCaSecret ? "corporate-ca" : p.certificates;
   const certificates = {

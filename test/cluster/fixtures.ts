@@ -76,13 +76,13 @@ export function specFor(tier: "local" | "staging" | "prod" | "dev", blueprint?: 
 }
 
 /** The program body: network → cluster → services, with data-store network contracts faked per the data contract. */
-export function k8sProgram(spec: PlatformSpec) {
+export function k8sProgram(spec: PlatformSpec, env: Record<string, string> = {}) {
   return () => {
     const providers = buildProviders(spec);
     const ctx: Context = { spec, providers, humanSecrets: Object.fromEntries(spec.blueprint.secrets.external.map((s) => [s.name, pulumi.secret("fake-password-for-tests")])) };
     const network = composeNetwork(ctx);
     if (network) ctx.network = network;
-    const cluster = composeCluster(ctx)!;
+    const cluster = composeCluster(ctx, env)!;
     ctx.cluster = cluster;
     const stores: NetpolStore[] = [];
     for (const pg of spec.blueprint.dataStores.postgres) stores.push({ ref: `postgres/${pg.name}`, network: { kind: "aws", ports: [tcp("postgres", 5432)], allowedSecurityGroupCount: 1 } });

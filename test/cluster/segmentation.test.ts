@@ -23,7 +23,7 @@ describe("segmentation of a whole stack (prod, Traefik, in-cluster Redis)", () =
       const providers = buildProviders(spec);
       const ctx: Context = { spec, providers, humanSecrets: {} };
       ctx.network = composeNetwork(ctx)!;
-      const cluster = composeCluster(ctx)!;
+      const cluster = composeCluster(ctx, {})!;
       ctx.cluster = cluster;
       const redis = new Redis(
         "redis-queue",

@@ -69,6 +69,19 @@ describe("local tier (existing cluster, rendered manifests)", () => {
   });
 });
 
+describe("local tier steered by scripts/local.sh's environment", () => {
+  it("PLATFORM_RENDER_DIR sets the render directory; PLATFORM_KUBECONFIG deploys instead (still no Helm)", async () => {
+    const spec = specFor("local");
+    const rendered = await runProgram(k8sProgram(spec, { PLATFORM_RENDER_DIR: "/abs/rendered/local" }), { stack: "local" });
+    expect((ofType(rendered, "pulumi:providers:kubernetes")[0]!.inputs as any).renderYamlToDirectory).toBe("/abs/rendered/local");
+    const deployed = await runProgram(k8sProgram(spec, { PLATFORM_KUBECONFIG: "/home/dev/.kube/kind.yaml", PLATFORM_RENDER_DIR: "/abs/rendered/local" }), { stack: "local" });
+    const prov = ofType(deployed, "pulumi:providers:kubernetes")[0]!;
+    expect((prov.inputs as any).kubeconfig).toBe("/home/dev/.kube/kind.yaml");
+    expect((prov.inputs as any).renderYamlToDirectory).toBeUndefined();
+    expect(ofType(deployed, "kubernetes:helm.sh/v3:Release")).toEqual([]);
+  });
+});
+
 for (const tier of ["staging", "prod"] as const) {
   describe(`${tier} tier (EKS)`, () => {
     const spec = specFor(tier);
