@@ -42,7 +42,11 @@ export interface Leak {
 
 export interface ScanOptions {
   knownSecrets?: KnownSecret[];
-  /** Values shorter than this (from secret paths) are ignored, to avoid matching constants like `admin`. Default 12. */
+  /**
+   * Values found at secret paths shorter than this are not needles, so constants (`admin`) and IPv4
+   * addresses inside secret connection objects (at most 15 characters) are not matched. Generated
+   * secrets are longer; `knownSecrets` are always matched (from 4 characters). Default 16.
+   */
   minLength?: number;
   /** The sentinel unknown values carry (preview); never treated as a secret. */
   unknownSentinel?: string;
@@ -89,7 +93,7 @@ function needle(value: string, from: string): Needle {
 
 /** Collect the secret values an inventory carries at its secret paths. */
 export function collectSecrets(inv: ScannableInventory, opts: ScanOptions = {}): Map<string, string> {
-  const min = opts.minLength ?? 12;
+  const min = opts.minLength ?? 16;
   const unknown = opts.unknownSentinel ?? "<unknown>";
   const found = new Map<string, string>();
   const allowed = new Set(opts.notSecret ?? []);

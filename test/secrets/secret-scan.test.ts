@@ -121,6 +121,12 @@ describe("scanner unit behaviour", () => {
     expect(scanForSecretLeaks(inv([r, other]), { notSecret: ["platform_app_user"] })).toEqual([]);
   });
 
+  it("an IPv4 address inside a secret connection object is not a needle (shorter than 16)", () => {
+    const r = { urn: "u1", type: "t", inputs: { connection: { host: "203.0.113.200", privateKey: "fake-private-key-for-tests-0001" } }, secretPaths: ["connection"] };
+    const dns = { urn: "u2", type: "t", inputs: { content: "203.0.113.200", key: "fake-private-key-for-tests-0001" }, secretPaths: [] };
+    expect(scanForSecretLeaks(inv([r, dns])).map((l) => l.path)).toEqual(["key"]);
+  });
+
   it("ignores the preview unknown sentinel", () => {
     const r = { urn: "u1", type: "t", inputs: { password: "<unknown>" }, secretPaths: ["password"] };
     expect(scanForSecretLeaks(inv([r, { urn: "u2", type: "t", inputs: { x: "<unknown>" }, secretPaths: [] }]), { minLength: 1 })).toEqual([]);
