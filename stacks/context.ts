@@ -44,6 +44,10 @@ export interface ClusterOutputs {
   oidcIssuer?: pulumi.Output<string>;
   /** True when manifests are rendered to a directory instead of applied. */
   rendered: boolean;
+  /** cert-manager's namespace when the cluster runs it (absent in the local tier). */
+  certManagerNamespace?: string;
+  /** Workloads wait for these (namespaces, add-ons). */
+  ready?: pulumi.Resource[];
 }
 
 export interface HostOutputs {

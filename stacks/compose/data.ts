@@ -16,6 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Ipfs, ObjectStore, Postgres, Redis, Scylla, backupPolicy, noBackups } from "../../components/data";
 import type { DataNetwork } from "../../components/data";
 import type { NetpolStore } from "../../components/cluster/netpol";
+import { InternalCertificates } from "../../components/pki";
 import type { Context } from "../context";
 import { dataReplicas } from "../spec/tiers";
 
@@ -68,9 +69,15 @@ export function composeData(ctx: Context): DataOutputs {
   const backup = (wantCrossRegion = false) => backupPolicy(spec.tier, { crossRegion: wantCrossRegion && crossRegion && p.backups !== "none" });
   const kms = ctx.kmsKeyArn ? { kmsKeyArn: ctx.kmsKeyArn } : {};
   const name = (kind: string, n: string) => `${spec.stack}-${kind}-${n}`;
-  // The local tier has no certificate issuer (no cert-manager, nothing fetched): client TLS to its
-  // throw-away in-cluster stores is switched off there explicitly, and only there.
-  const localTls = spec.tier === "local" ? { tls: { enabled: false } } : {};
+  // Client TLS for in-cluster stores: a serving certificate per store from the cluster's internal
+  // CA (components/pki). The local tier has no certificate issuer (no cert-manager, nothing
+  // fetched): there, and only there, client TLS to its throw-away stores is switched off explicitly.
+  const certStores: string[] = [];
+  const storeTls = (kind: string, n: string) => {
+    if (spec.tier === "local" || !ctx.cluster?.certManagerNamespace) return { tls: { enabled: false } };
+    certStores.push(`${kind}-${n}`);
+    return { tls: { enabled: true, certSecretName: `${kind}-${n}-tls` } };
+  };
 
   // An in-cluster SeaweedFS (if the blueprint has one) also holds in-cluster database backups.
   let seaweedBackups: { endpointUrl: string; bucket: string } | undefined;
@@ -82,7 +89,7 @@ export function composeData(ctx: Context): DataOutputs {
     if (useSeaweed || (p.dataPlacement === "statefulset" && o.engine === "s3")) {
       const store = new ObjectStore(
         name("objectstore", o.name),
-        { implementation: "seaweedfs", buckets, backup: backup(), protect: p.protectState, network: clusterNet(), volumeServers: Math.max(3, o.volumeServers) },
+        { implementation: "seaweedfs", buckets, backup: backup(), protect: p.protectState, network: clusterNet(), volumeServers: Math.max(3, o.volumeServers), ...storeTls("objectstore", o.name) },
         k8sOpts(),
       );
       add(ref, store as any);
@@ -129,7 +136,7 @@ export function composeData(ctx: Context): DataOutputs {
         awsOpts(),
       );
     } else if (p.dataPlacement === "statefulset") {
-      store = new Postgres(name("postgres", pg.name), { implementation: "statefulset", ...common, ...localTls, replicas: 0, backup: noBackups(spec.tier), network: clusterNet() }, k8sOpts());
+      store = new Postgres(name("postgres", pg.name), { implementation: "statefulset", ...common, ...storeTls("postgres", pg.name), replicas: 0, backup: noBackups(spec.tier), network: clusterNet() }, k8sOpts());
     } else {
       const wantsBackups = common.backup.enabled;
       if (wantsBackups && !seaweedBackups) {
@@ -161,7 +168,7 @@ export function composeData(ctx: Context): DataOutputs {
     const replicas = dataReplicas(p, r.replicas);
     const common = { replicas, protect: p.protectState, backup: r.persistence ? backup() : noBackups(spec.tier) };
     const store = inCluster(r.placement)
-      ? new Redis(name("redis", r.name), { implementation: "statefulset", ...common, ...localTls, persistence: r.persistence ? "aof" : "none", network: clusterNet() }, k8sOpts())
+      ? new Redis(name("redis", r.name), { implementation: "statefulset", ...common, ...storeTls("redis", r.name), persistence: r.persistence ? "aof" : "none", network: clusterNet() }, k8sOpts())
       : new Redis(name("redis", r.name), { implementation: "managed", ...common, network: awsNet("Redis"), multiAz: p.multiAz && replicas > 0, finalSnapshot: p.protectState, ...kms }, awsOpts());
     add(ref, store as any);
   }
@@ -175,6 +182,7 @@ export function composeData(ctx: Context): DataOutputs {
         network: clusterNet(),
         membersPerRack: members,
         developerMode: spec.tier === "local",
+        ...storeTls("scylla", s.name),
         keyspaces: s.keyspaces.map((k) => ({ name: k.name, replicationFactor: rf(k.durability), durableWrites: k.durability === "persistent" })),
         backup: p.backups === "none" ? noBackups(spec.tier) : backup(),
         installOperator: spec.tier !== "local",
@@ -188,6 +196,14 @@ export function composeData(ctx: Context): DataOutputs {
   for (const i of bp.ipfs) {
     const store = new Ipfs(name("ipfs", i.name), { network: clusterNet(), replicas: p.dataReplicaScale === 0 ? 1 : i.replicas, storageGb: spec.tier === "prod" ? i.storageGi : Math.min(i.storageGi, 20), protect: p.protectState }, k8sOpts());
     add(`ipfs/${i.name}`, store as any);
+  }
+  if (certStores.length > 0) {
+    const c = ctx.cluster!;
+    new InternalCertificates(
+      `${spec.stack}-data-pki`,
+      { certManagerNamespace: c.certManagerNamespace!, namespace: c.namespaces.data, stores: certStores, dependsOn: c.ready ?? [] },
+      { providers: { kubernetes: c.provider } },
+    );
   }
   return out;
 }

@@ -47,12 +47,11 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec): CrossIssue[]
     add(["config", "hosting"], `tier '${config.tier}' runs on ${hosting} but blueprint '${bp.name}' has no ${hosting} topology: set \`platform:hosting: ${other}\` in the stack file, or add \`hosting.${hosting}\` to the blueprint`);
   }
   if (hosting === "singleHost") {
+    // The single host runs PostgreSQL and Redis as containers; object stores (S3 or SeaweedFS in
+    // the blueprint) are S3 there. Scylla and IPFS need Kubernetes.
     for (const [kind, list] of [["scylla", bp.dataStores.scylla], ["ipfs", bp.dataStores.ipfs]] as const) {
       list.forEach((_, i) => add(["blueprint", "dataStores", kind, i], `${kind} needs Kubernetes; the single-host topology runs PostgreSQL, Redis and S3 only: use \`platform:hosting: kubernetes\` for this stack`));
     }
-    bp.dataStores.objectStores.forEach((o, i) => {
-      if (o.engine !== "s3") add(["blueprint", "dataStores", "objectStores", i, "engine"], "the single-host topology uses S3 for object storage: SeaweedFS needs Kubernetes");
-    });
     if (config.host.sshAllowList.length === 0) {
       add(["config", "host", "sshAllowList"], "the single host needs at least one SSH source CIDR for deployment (e.g. your bastion's /32): `pulumi config set --path 'platform:host.sshAllowList[0]' 203.0.113.7/32`");
     }

@@ -107,7 +107,14 @@ export function blueprintStackInput(blueprint: string, tier: TierName, root = RE
     config["platform:hosting"] = other;
     if (other === "kubernetes" && !config["platform:cluster"]) config["platform:cluster"] = JSON.stringify({ mode: "eks" });
   }
-  return withPlaceholderSecrets({ ...base, config, placeholders: [...base.placeholders] });
+  const placeholders = [...base.placeholders];
+  const edge = (bp as { edge?: { provider?: string } } | undefined)?.edge;
+  if (tier !== "local" && edge?.provider === "cloudfront" && !config["platform:route53ZoneId"]) {
+    // The tier's stack file serves a Cloudflare zone; a CloudFront blueprint needs a Route 53 zone id.
+    config["platform:route53ZoneId"] = "ZPLANPLACEHOLDER0000";
+    placeholders.push("platform:route53ZoneId");
+  }
+  return withPlaceholderSecrets({ ...base, config, placeholders });
 }
 
 export interface StackRun {
