@@ -55,7 +55,10 @@ export interface SecretsOutputs {
   component?: Secrets | ClusterSecrets;
   /** Per service with secrets: the Secret (same keys as the env names) — composeServices `existingSecrets`. */
   existingSecrets: Record<string, string>;
-  /** Value of a `dataStore:`/`config:`/`generated:` ref as a secret Output (droplet containers). */
+  /**
+   * Value of a `dataStore:`/`config:`/`generated:` ref as a secret Output, for services whose refs are
+   * not materialised as `<service>-secrets` (the droplet's containers); undefined for services in `existingSecrets`.
+   */
   resolveSecret: (service: string, from: string) => pulumi.Output<string> | undefined;
   secretArns: Record<string, pulumi.Output<string>>;
   rotation: Record<string, RotationPlan>;
@@ -131,7 +134,11 @@ export function composeSecrets(ctx: Context, creds: CredentialInputs = {}, opts:
   }
 
   const values = component.values;
-  const resolveSecret = (_service: string, from: string): pulumi.Output<string> | undefined => {
+  const materialised = spec.hosting.mode === "kubernetes" ? existingSecrets : {};
+  const resolveSecret = (service: string, from: string): pulumi.Output<string> | undefined => {
+    // On Kubernetes the service's refs are already in `<service>-secrets` (ExternalSecret or
+    // ClusterSecrets): returning the value again would copy it into a second Secret.
+    if (materialised[service]) return undefined;
     const { entryId, property } = refToEntry(from);
     const v = values[entryId];
     if (!v) return undefined;
@@ -139,7 +146,7 @@ export function composeSecrets(ctx: Context, creds: CredentialInputs = {}, opts:
   };
   return {
     component,
-    existingSecrets: spec.hosting.mode === "kubernetes" ? existingSecrets : {},
+    existingSecrets: materialised,
     resolveSecret,
     secretArns,
     rotation,

@@ -108,10 +108,15 @@ describe("composeMonitoring + composeSecrets (bridge-relay)", () => {
     });
   }
 
-  it("the stored connection has a readerUrl the relay's DATABASE_READ_URL resolves to", async () => {
-    const inv = await compose("staging");
+  it("droplet: DATABASE_READ_URL resolves to the stored connection's readerUrl, as a secret", async () => {
+    const inv = await compose("dev");
     expect(inv.outputs.relayKey).toBe("postgresql://relay:fake-password-for-tests-0001@relay-db-ro.internal:5432/relay?sslmode=verify-full");
     expect(inv.secretOutputPaths).toContain("relayKey");
+  });
+
+  it("Kubernetes: refs of a service with an ExternalSecret are not resolved a second time", async () => {
+    const inv = await compose("staging");
+    expect(inv.outputs.relayKey).toBeUndefined();
   });
 
   it("dev (droplet): node-exporter/cAdvisor/Prometheus containers scraping the relay replicas; Secrets Manager without ESO", async () => {
