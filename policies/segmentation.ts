@@ -306,19 +306,22 @@ export const internetToData: StackValidationPolicy = stackPolicy({
       if (labels.get(ns)?.[ROLE_LABEL] === "data" || (!cfg.dataNamespaces && DEFAULT_DATA_NS.test(ns))) data.add(ns);
     }
     if (!cfg.dataNamespaces) for (const p of reach.model.pods) if (p.images.some((i) => DATA_IMAGE_RE.test(i)) && !facing.has(p.namespace)) data.add(p.namespace);
-    const seen = new Set<string>();
     const urnOfNs = (ns: string): string | undefined => ofTypes(args.resources, K8S.namespace).find((n) => (n.props.metadata?.name ?? n.name) === ns)?.urn;
+    // One message per (source, data workload), listing the reachable protocols/ports.
+    const found = new Map<string, { src: string; ns: string; workload: string; ports: string[] }>();
     for (const f of reach.flowsInto((p) => data.has(p.namespace))) {
       if (f.to.kind !== "pod") continue;
       let src: string | undefined;
       if (f.from.kind === "external" && isInternet(f.from)) src = "the internet";
       else if (f.from.kind === "pod" && facing.has(f.from.namespace) && f.from.id !== f.to.id) src = `internet-facing namespace '${f.from.namespace}' (${f.from.workload})`;
       if (!src) continue;
-      const ports = f.fromPort === 1 && f.toPort === 65535 ? "any port" : f.fromPort === f.toPort ? `${f.fromPort}` : `${f.fromPort}-${f.toPort}`;
-      const msg = `${src} can reach data-tier ${f.to.namespace}/${f.to.workload} on ${f.protocol} ${ports} directly; route through the application tier and tighten the NetworkPolicies`;
-      if (seen.has(msg)) continue;
-      seen.add(msg);
-      report(msg, urnOfNs(f.to.namespace));
+      const key = `${src}|${f.to.id}`;
+      const entry = found.get(key) ?? found.set(key, { src, ns: f.to.namespace, workload: f.to.workload, ports: [] }).get(key)!;
+      entry.ports.push(f.fromPort === 1 && f.toPort === 65535 ? `${f.protocol} any port` : `${f.protocol} ${f.fromPort === f.toPort ? f.fromPort : `${f.fromPort}-${f.toPort}`}`);
+    }
+    for (const e of found.values()) {
+      const ports = e.ports.length === 3 && e.ports.every((p) => p.endsWith("any port")) ? "any protocol and port" : [...new Set(e.ports)].join(", ");
+      report(`${e.src} can reach data-tier ${e.ns}/${e.workload} on ${ports} directly; route through the application tier and tighten the NetworkPolicies`, urnOfNs(e.ns));
     }
   },
 });
