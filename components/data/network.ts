@@ -58,6 +58,13 @@ export type DataNetwork =
   | { kind: "kubernetes"; namespace: string; ports: PortSpec[]; ingress: IngressRule[]; egress: EgressRule[] }
   | { kind: "aws"; ports: PortSpec[]; allowedSecurityGroupCount: number };
 
+/** In-cluster stores name their Kubernetes objects after the component: it must be a short DNS label. */
+export function k8sNameProblems(name: string): string[] {
+  return /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/.test(name)
+    ? []
+    : [`name: "${name}" names Kubernetes objects and services; use a DNS-1123 label of at most 40 chars (lowercase letters, digits, '-')`];
+}
+
 export const tcp = (name: string, port: number): PortSpec => ({ name, port, protocol: "TCP" });
 
 /** Client rule: the client namespaces (narrowed by the pod selector if given) → the store's client ports. */

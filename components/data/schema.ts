@@ -60,9 +60,15 @@ export const resourcesSchema = z.strictObject({
 export const tlsSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
-    /** A kubernetes.io/tls Secret (tls.crt, tls.key, optionally ca.crt) in the data namespace, e.g. from cert-manager. */
+    /** A kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt) in the data namespace that already exists. */
     certSecretName: dnsLabel.optional(),
+    /**
+     * Or: a cert-manager issuer of an INTERNAL CA (Let's Encrypt cannot sign `*.svc` names); the
+     * store then creates its own `Certificate` (secret `<name>-tls`) for its service DNS names.
+     */
+    issuer: z.strictObject({ name: z.string().min(1), kind: z.enum(["ClusterIssuer", "Issuer"]).default("ClusterIssuer") }).optional(),
   })
+  .refine((t) => !(t.certSecretName && t.issuer), { message: "give certSecretName or issuer, not both" })
   .default({ enabled: true });
 
 /** Parse args with a schema; throw one error listing every issue by field path with a hint. */

@@ -9,7 +9,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { DataNetwork } from "../network";
+import { assertNoProblems, type DataNetwork } from "../network";
 import { parseArgs } from "../schema";
 import { ipfsArgsSchema, type IpfsArgs } from "./args";
 import { IPFS_PORTS, planIpfs } from "./plan";
@@ -26,6 +26,7 @@ export interface IpfsConnection {
 
 export class Ipfs extends pulumi.ComponentResource {
   public readonly connection: pulumi.Output<IpfsConnection>;
+  public readonly implementation = "statefulset" as const;
   public readonly apiUrl: pulumi.Output<string>;
   public readonly port: number;
   public readonly network: DataNetwork;
@@ -34,6 +35,7 @@ export class Ipfs extends pulumi.ComponentResource {
   constructor(name: string, args: IpfsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const cfg = parseArgs("Ipfs", name, ipfsArgsSchema, args);
     const plan = planIpfs({ name, replicas: cfg.replicas, gateway: cfg.gateway, publicSwarm: cfg.publicSwarm, protect: cfg.protect, network: cfg.network });
+    assertNoProblems("Ipfs", name, plan.problems);
     super("platform:data:Ipfs", name, {}, opts);
     const ns = cfg.network.namespace;
     this.port = IPFS_PORTS.api;
@@ -125,6 +127,6 @@ export class Ipfs extends pulumi.ComponentResource {
     this.connection = pulumi.secret(
       token.result.apply((t) => ({ apiUrl: plan.apiUrl, ...(plan.gatewayUrl ? { gatewayUrl: plan.gatewayUrl } : {}), apiToken: t, tls: false as const })),
     );
-    this.registerOutputs({ connection: this.connection, apiUrl: this.apiUrl, port: this.port, network: this.network, credentialsSecretName: this.credentialsSecretName });
+    this.registerOutputs({ connection: this.connection, implementation: this.implementation, apiUrl: this.apiUrl, port: this.port, network: this.network, credentialsSecretName: this.credentialsSecretName });
   }
 }

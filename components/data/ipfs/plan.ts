@@ -1,5 +1,5 @@
 /** Pure planning for `Ipfs` (kubo). No Pulumi import. */
-import { clientRule, restrictedContainerSecurity, restrictedPodSecurity, storeLabels, tcp } from "../network";
+import { clientRule, restrictedContainerSecurity, restrictedPodSecurity, storeLabels, tcp, k8sNameProblems } from "../network";
 import type { ClusterNetwork, DataNetwork, PortSpec } from "../network";
 
 export const IPFS_PORTS = { api: 5001, gateway: 8080, swarm: 4001 } as const;
@@ -30,6 +30,7 @@ export interface IpfsPlan {
 }
 
 export function planIpfs(i: IpfsPlanInput): IpfsPlan {
+  const problems = k8sNameProblems(i.name);
   const ns = i.network.namespace;
   const names = { statefulSet: i.name, service: i.name, headless: `${i.name}-headless`, secret: `${i.name}-api-token`, config: `${i.name}-init` };
   const api = tcp("api", IPFS_PORTS.api);
@@ -59,7 +60,7 @@ export function planIpfs(i: IpfsPlanInput): IpfsPlan {
       ]
     : [];
   return {
-    problems: [],
+    problems,
     names,
     apiUrl: `http://${names.service}.${ns}.svc.cluster.local:${IPFS_PORTS.api}`,
     ...(i.gateway ? { gatewayUrl: `http://${names.service}.${ns}.svc.cluster.local:${IPFS_PORTS.gateway}` } : {}),

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { assertNoProblems, type DataNetwork } from "../network";
+import { resolveTls } from "../certs";
 import { parseArgs } from "../schema";
 import { objectStoreArgsSchema, type ObjectStoreArgs, type ObjectStoreConfig } from "./args";
 import { planManagedObjectStore, planSeaweed, type ManagedObjectStorePlan, type SeaweedPlan } from "./plan";
@@ -21,7 +22,14 @@ export class ObjectStore extends pulumi.ComponentResource {
   /** Logical bucket name → real bucket name. */
   public readonly buckets: pulumi.Output<Record<string, string>>;
   public readonly implementation: ObjectStoreConfig["implementation"];
-  public readonly network: DataNetwork | null;
+  /** In-cluster (SeaweedFS): policies to build; managed (S3): `kind: "aws"` on 443 (IAM-controlled, reached through the VPC's S3 endpoint or NAT, no security group). */
+  public readonly network: DataNetwork;
+  /** SeaweedFS: the S3 endpoint as a plain string (e.g. for CNPG `backupTarget.endpointUrl`). */
+  public readonly endpointUrl?: string;
+  /** SeaweedFS: the generated S3 credentials (secret Outputs), e.g. for CNPG `backupTarget.credentials`. */
+  public readonly s3Credentials?: { accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> };
+  /** SeaweedFS with TLS: the Secret/key holding the CA that signed the gateway certificate (for `backupTarget.endpointCA`). */
+  public readonly caSecret?: { name: string; key: string };
   /** Managed: IAM policy JSON granting the app role access to the buckets (attach to its IRSA role). */
   public readonly accessPolicyJson?: pulumi.Output<string>;
   public readonly kmsKeyArn?: pulumi.Output<string>;
@@ -29,7 +37,8 @@ export class ObjectStore extends pulumi.ComponentResource {
   public readonly credentialsSecretName?: string;
 
   constructor(name: string, args: ObjectStoreArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    const cfg = parseArgs("ObjectStore", name, objectStoreArgsSchema, args);
+    const parsed = parseArgs("ObjectStore", name, objectStoreArgsSchema, args);
+    const cfg = { ...parsed, tls: resolveTls(name, parsed.tls) } as ObjectStoreConfig;
     const plan: ManagedObjectStorePlan | SeaweedPlan =
       cfg.implementation === "managed"
         ? planManagedObjectStore({ name, buckets: cfg.buckets, backup: cfg.backup, protect: cfg.protect, tls: cfg.tls, hasReplicaProvider: cfg.replicaProvider !== undefined })
@@ -51,7 +60,7 @@ export class ObjectStore extends pulumi.ComponentResource {
     this.implementation = cfg.implementation;
     if (cfg.implementation === "managed") {
       const r = provisionS3(name, this, cfg, plan as ManagedObjectStorePlan);
-      this.network = null;
+      this.network = { kind: "aws", ports: [{ name: "https", port: 443, protocol: "TCP" }], allowedSecurityGroupCount: 0 };
       this.buckets = r.buckets;
       this.endpoint = r.region.apply((rg) => `https://s3.${rg}.amazonaws.com`);
       this.accessPolicyJson = r.accessPolicyJson;
@@ -65,6 +74,9 @@ export class ObjectStore extends pulumi.ComponentResource {
       this.network = sp.network;
       this.buckets = pulumi.output(Object.fromEntries(cfg.buckets.map((b) => [b.name, b.name])));
       this.endpoint = pulumi.output(sp.endpoint);
+      this.endpointUrl = sp.endpoint;
+      this.s3Credentials = { accessKeyId: pulumi.secret(r.accessKeyId), secretAccessKey: pulumi.secret(r.secretAccessKey) };
+      if (sp.tls && cfg.tls.certSecretName) this.caSecret = { name: cfg.tls.certSecretName, key: "ca.crt" };
       this.credentialsSecretName = r.credentialsSecretName;
       this.connection = pulumi.secret(
         pulumi.all([r.accessKeyId, r.secretAccessKey, this.buckets]).apply(([accessKeyId, secretAccessKey, buckets]) => ({
@@ -87,6 +99,8 @@ export class ObjectStore extends pulumi.ComponentResource {
       accessPolicyJson: this.accessPolicyJson,
       kmsKeyArn: this.kmsKeyArn,
       credentialsSecretName: this.credentialsSecretName,
+      endpointUrl: this.endpointUrl,
+      caSecret: this.caSecret,
     });
   }
 }

@@ -1,6 +1,6 @@
 /** Pure planning for `ObjectStore`: lifecycle rules, bucket policies, SeaweedFS topology. No Pulumi import. */
 import type { BackupPolicy } from "../backups";
-import { clientRule, restrictedContainerSecurity, restrictedPodSecurity, selfRule, storeLabels, tcp } from "../network";
+import { clientRule, restrictedContainerSecurity, restrictedPodSecurity, selfRule, storeLabels, tcp, k8sNameProblems } from "../network";
 import type { ClusterNetwork, DataNetwork, PortSpec } from "../network";
 
 export interface BucketSpec {
@@ -154,7 +154,7 @@ export interface SeaweedPlan {
 }
 
 export function planSeaweed(i: SeaweedPlanInput): SeaweedPlan {
-  const problems: string[] = [];
+  const problems: string[] = [...k8sNameProblems(i.name)];
   const [x, y, z] = i.replication.split("").map(Number);
   const copies = 1 + x + y + z;
   if (x > 0) problems.push("replication: copies in other data centers (first digit > 0) need a multi-DC layout; use 00y/0y0 in one cluster");

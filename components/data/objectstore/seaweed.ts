@@ -6,6 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { serviceDnsNames, storeCertificate } from "../certs";
 import type { SeaweedObjectStoreConfig } from "./args";
 import { SEAWEED_PORTS as P, type SeaweedPlan } from "./plan";
 
@@ -117,6 +118,7 @@ export function provisionSeaweed(name: string, parent: pulumi.Resource, cfg: Sea
 
   const master = statefulSet(`${name}-master`, plan.names.master, plan.counts.masters, plan.podLabels.master, plan.masterArgs, masterPorts, 1);
   const volume = statefulSet(`${name}-volume`, plan.names.volume, plan.counts.volumeServers, plan.podLabels.volume, plan.volumeArgs, volumePorts, cfg.volumeStorageGb, { deps: [master] });
+  const cert = storeCertificate(name, parent, ns, cfg.tls, serviceDnsNames(ns, [plan.names.s3], [plan.names.filer]), plan.labels);
   const filerVolumes: k8s.types.input.core.v1.Volume[] = [{ name: "s3-config", secret: { secretName: plan.names.s3Config, defaultMode: 0o440 } }];
   const filerMounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "s3-config", mountPath: "/etc/seaweedfs", readOnly: true }];
   if (plan.tls) {
@@ -126,7 +128,7 @@ export function provisionSeaweed(name: string, parent: pulumi.Resource, cfg: Sea
   const filer = statefulSet(`${name}-filer`, plan.names.filer, plan.counts.filers, plan.podLabels.filer, plan.filerArgs, filerPorts, cfg.filerStorageGb, {
     volumes: filerVolumes,
     mounts: filerMounts,
-    deps: [master, s3Config],
+    deps: [master, s3Config, ...(cert ? [cert] : [])],
   });
 
   new k8s.batch.v1.Job(

@@ -8,6 +8,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { serviceDnsNames, storeCertificate } from "../certs";
 import type { OperatorPostgresConfig, StatefulsetPostgresConfig } from "./args";
 import { CNPG_CHART, CNPG_IMAGES, type ClusterPlan } from "./plan";
 import type { PostgresConnection } from "./types";
@@ -168,6 +169,7 @@ export function provisionStatefulsetPostgres(name: string, parent: pulumi.Resour
   const password = new random.RandomPassword(`${name}-password`, { length: 40, special: false }, { parent });
   const secret = appSecret(name, parent, plan, ns, cfg.username, password.result, { database: cfg.database });
   const tlsOn = cfg.tls.enabled && !!cfg.tls.certSecretName;
+  const cert = storeCertificate(name, parent, ns, cfg.tls, serviceDnsNames(ns, [plan.names.service]), plan.labels);
 
   const hba = ["# local socket inside the pod only (emptyDir), used by the image's init scripts", "local all all trust", ...plan.pgHba].join("\n") + "\n";
   const config = new k8s.core.v1.ConfigMap(
@@ -251,8 +253,8 @@ export function provisionStatefulsetPostgres(name: string, parent: pulumi.Resour
         ],
       },
     },
-    { parent, protect: plan.protect, dependsOn: [secret, config] },
+    { parent, protect: plan.protect, dependsOn: [secret, config, ...(cert ? [cert] : [])] },
   );
 
-  return { connection: connectionOf(plan, cfg, password.result), credentialsSecretName: plan.names.appSecret };
+  return { connection: connectionOf(plan, cfg, password.result), credentialsSecretName: plan.names.appSecret, ...(cfg.tls.certSecretName && tlsOn ? { caSecretName: cfg.tls.certSecretName } : {}) };
 }

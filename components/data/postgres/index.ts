@@ -8,6 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DataNetwork } from "../network";
 import { assertNoProblems } from "../network";
+import { resolveTls } from "../certs";
 import { parseArgs } from "../schema";
 import { postgresArgsSchema, type PostgresArgs, type PostgresConfig } from "./args";
 import { provisionOperatorPostgres, provisionStatefulsetPostgres } from "./cluster";
@@ -35,7 +36,8 @@ export class Postgres extends pulumi.ComponentResource {
   public readonly caSecretName?: string;
 
   constructor(name: string, args: PostgresArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    const cfg = parseArgs("Postgres", name, postgresArgsSchema, args);
+    const parsed = parseArgs("Postgres", name, postgresArgsSchema, args);
+    const cfg = { ...parsed, tls: resolveTls(name, parsed.tls) } as PostgresConfig;
     const common = { name, version: cfg.version, replicas: cfg.replicas, pooling: cfg.pooling, backup: cfg.backup, protect: cfg.protect, tls: cfg.tls };
     const plan =
       cfg.implementation === "managed"

@@ -3,7 +3,7 @@
  * Data in, data out; no Pulumi import. The class turns these plans into resources.
  */
 import type { BackupPolicy } from "../backups";
-import { clientRule, restrictedContainerSecurity, restrictedPodSecurity, selfRule, storeLabels, tcp } from "../network";
+import { clientRule, restrictedContainerSecurity, restrictedPodSecurity, selfRule, storeLabels, tcp, k8sNameProblems } from "../network";
 import type { ClusterNetwork, DataNetwork, PortSpec } from "../network";
 
 export const PG_PORT = 5432;
@@ -192,7 +192,7 @@ export interface ClusterPlan {
 }
 
 export function planClusterPostgres(i: ClusterPlanInput): ClusterPlan {
-  const problems: string[] = [];
+  const problems: string[] = [...k8sNameProblems(i.name)];
   const ns = i.network.namespace;
   const isOperator = i.implementation === "operator";
   if (!isOperator) {

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { assertNoProblems, type DataNetwork } from "../network";
+import { resolveTls } from "../certs";
 import { parseArgs } from "../schema";
 import { redisArgsSchema, type RedisArgs, type RedisConfig } from "./args";
 import { planClusterRedis, planManagedRedis } from "./plan";
@@ -25,7 +26,8 @@ export class Redis extends pulumi.ComponentResource {
   public readonly credentialsSecretName?: string;
 
   constructor(name: string, args: RedisArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    const cfg = parseArgs("Redis", name, redisArgsSchema, args);
+    const parsed = parseArgs("Redis", name, redisArgsSchema, args);
+    const cfg = { ...parsed, tls: resolveTls(name, parsed.tls) } as RedisConfig;
     const plan =
       cfg.implementation === "managed"
         ? planManagedRedis({

@@ -1,6 +1,6 @@
 /** Pure planning for `Redis`. No Pulumi import. */
 import type { BackupPolicy } from "../backups";
-import { clientRule, restrictedContainerSecurity, restrictedPodSecurity, selfRule, storeLabels, tcp } from "../network";
+import { clientRule, restrictedContainerSecurity, restrictedPodSecurity, selfRule, storeLabels, tcp, k8sNameProblems } from "../network";
 import type { ClusterNetwork, DataNetwork } from "../network";
 
 export const REDIS_PORT = 6379;
@@ -87,7 +87,7 @@ export interface ClusterRedisPlan {
 }
 
 export function planClusterRedis(i: ClusterRedisPlanInput): ClusterRedisPlan {
-  const problems: string[] = [];
+  const problems: string[] = [...k8sNameProblems(i.name)];
   if (i.tls.enabled && !i.tls.certSecretName) {
     problems.push("tls.certSecretName: in-cluster Redis needs a kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt) for client TLS; give one, or set tls.enabled=false explicitly");
   }

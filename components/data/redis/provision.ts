@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { dataSecurityGroup, kmsKey } from "../awsCommon";
+import { serviceDnsNames, storeCertificate } from "../certs";
 import { awsTags } from "../network";
 import type { ManagedRedisConfig, StatefulsetRedisConfig } from "./args";
 import type { ClusterRedisPlan, ManagedRedisPlan } from "./plan";
@@ -76,6 +77,7 @@ export function provisionClusterRedis(name: string, parent: pulumi.Resource, cfg
     { metadata: { name: `${name}-config`, namespace: ns, labels: plan.labels }, data: { "redis.conf": plan.configFile, "start.sh": plan.startScript } },
     { parent },
   );
+  const cert = storeCertificate(name, parent, ns, cfg.tls, serviceDnsNames(ns, [plan.names.primary, plan.names.reader], [plan.names.headless]), plan.labels);
   const svcPort = [{ name: "redis", port: plan.port, targetPort: plan.port, protocol: "TCP" }];
   new k8s.core.v1.Service(
     `${name}-headless`,
@@ -158,7 +160,7 @@ export function provisionClusterRedis(name: string, parent: pulumi.Resource, cfg
           : [],
       },
     },
-    { parent, protect: plan.protect, dependsOn: [secret, config] },
+    { parent, protect: plan.protect, dependsOn: [secret, config, ...(cert ? [cert] : [])] },
   );
   return { connection: connectionOf(plan.host, plan.readerHost, plan.port, plan.tls, password.result), credentialsSecretName: plan.names.secret };
 }

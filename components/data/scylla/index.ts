@@ -9,6 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { assertNoProblems, type DataNetwork } from "../network";
+import { resolveTls, serviceDnsNames, storeCertificate } from "../certs";
 import { parseArgs } from "../schema";
 import { scyllaArgsSchema, type ScyllaArgs } from "./args";
 import { SCYLLA_OPERATOR_CHART, planScylla } from "./plan";
@@ -19,6 +20,9 @@ export type { ScyllaConnection } from "./types";
 
 export class Scylla extends pulumi.ComponentResource {
   public readonly connection: pulumi.Output<ScyllaConnection>;
+  public readonly implementation = "operator" as const;
+  /** Secret with the server CA (`ca.crt`) clients use to verify the CQL TLS certificate. */
+  public readonly caSecretName?: string;
   public readonly host: pulumi.Output<string>;
   public readonly port: number;
   public readonly network: DataNetwork;
@@ -26,7 +30,8 @@ export class Scylla extends pulumi.ComponentResource {
   public readonly credentialsSecretName: string;
 
   constructor(name: string, args: ScyllaArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    const cfg = parseArgs("Scylla", name, scyllaArgsSchema, args);
+    const parsed = parseArgs("Scylla", name, scyllaArgsSchema, args);
+    const cfg = { ...parsed, tls: resolveTls(name, parsed.tls) };
     const plan = planScylla({ name, ...cfg });
     assertNoProblems("Scylla", name, plan.problems);
     super("platform:data:Scylla", name, {}, opts);
@@ -34,6 +39,7 @@ export class Scylla extends pulumi.ComponentResource {
     this.port = plan.port;
     this.network = plan.network;
     this.credentialsSecretName = plan.names.secret;
+    if (plan.tls) this.caSecretName = cfg.tls.certSecretName;
 
     const appPassword = new random.RandomPassword(`${name}-password`, { length: 40, special: false }, { parent: this });
     const adminPassword = new random.RandomPassword(`${name}-admin-password`, { length: 40, special: false }, { parent: this });
@@ -51,7 +57,8 @@ export class Scylla extends pulumi.ComponentResource {
       { metadata: { name: plan.names.config, namespace: ns, labels: plan.labels }, data: { "scylla.yaml": plan.scyllaYaml, "keyspaces.cql": plan.keyspaceCql } },
       { parent: this },
     );
-    const deps: pulumi.Resource[] = [config];
+    const cert = storeCertificate(name, this, ns, cfg.tls, [...serviceDnsNames(ns, [plan.names.clientService]), `*.${ns}.svc.cluster.local`], plan.labels);
+    const deps: pulumi.Resource[] = [config, ...(cert ? [cert] : [])];
     if (cfg.installOperator) {
       deps.push(
         new k8s.helm.v3.Release(
@@ -158,6 +165,6 @@ export class Scylla extends pulumi.ComponentResource {
         tls: plan.tls,
       })),
     );
-    this.registerOutputs({ connection: this.connection, host: this.host, port: this.port, network: this.network, credentialsSecretName: this.credentialsSecretName });
+    this.registerOutputs({ connection: this.connection, implementation: this.implementation, caSecretName: this.caSecretName, host: this.host, port: this.port, network: this.network, credentialsSecretName: this.credentialsSecretName });
   }
 }

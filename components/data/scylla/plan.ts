@@ -1,6 +1,6 @@
 /** Pure planning for `Scylla`: racks, keyspace CQL, scylla.yaml, network rules. No Pulumi import. */
 import type { BackupPolicy } from "../backups";
-import { clientRule, restrictedContainerSecurity, restrictedPodSecurity, selfRule, storeLabels, tcp } from "../network";
+import { clientRule, restrictedContainerSecurity, restrictedPodSecurity, selfRule, storeLabels, tcp, k8sNameProblems } from "../network";
 import type { ClusterNetwork, DataNetwork } from "../network";
 
 export const CQL_PORT = 9042;
@@ -62,7 +62,7 @@ export function keyspaceStatement(k: { name: string; replicationFactor: number; 
 }
 
 export function planScylla(i: ScyllaPlanInput): ScyllaPlan {
-  const problems: string[] = [];
+  const problems: string[] = [...k8sNameProblems(i.name)];
   const members = i.racks * i.membersPerRack;
   for (const [idx, k] of i.keyspaces.entries()) {
     if (k.replicationFactor > members) problems.push(`keyspaces.${idx}.replicationFactor: ${k.replicationFactor} exceeds the ${members} member(s) of datacenter ${i.datacenter}`);

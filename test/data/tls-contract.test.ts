@@ -1,0 +1,111 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { backupPolicy, noBackups } from "../../components/data/backups";
+import { resolveTls, serviceDnsNames } from "../../components/data/certs";
+import { Ipfs } from "../../components/data/ipfs";
+import { ObjectStore } from "../../components/data/objectstore";
+import { Postgres } from "../../components/data/postgres";
+import { Redis } from "../../components/data/redis";
+import { Scylla } from "../../components/data/scylla";
+import { runProgram } from "../harness/run";
+import { failure, k8sKind, k8sNet, k8sProviders, plainSecrets } from "./helpers";
+
+const issuer = { name: "platform-internal-ca" };
+
+describe("TLS from an internal cert-manager issuer", () => {
+  it("resolveTls / serviceDnsNames are pure and exact", () => {
+    expect(resolveTls("db", { enabled: true, issuer: { name: "ca", kind: "ClusterIssuer" as const } }).certSecretName).toBe("db-tls");
+    expect(resolveTls("db", { enabled: false, issuer: { name: "ca", kind: "ClusterIssuer" as const } }).certSecretName).toBeUndefined();
+    expect(serviceDnsNames("data", ["cache"], ["cache-headless"])).toEqual([
+      "cache", "cache.data", "cache.data.svc", "cache.data.svc.cluster.local", "*.cache-headless.data.svc.cluster.local",
+    ]);
+  });
+
+  it("each in-cluster store requests its own Certificate and mounts <name>-tls", async () => {
+    const inv = await runProgram(() => {
+      const providers = k8sProviders();
+      new Postgres("db", { implementation: "statefulset", network: k8sNet, backup: backupPolicy("local"), protect: false, tls: { issuer } }, { providers });
+      new Redis("cache", { implementation: "statefulset", network: k8sNet, backup: noBackups("local"), protect: false, tls: { issuer } }, { providers });
+      new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "files" }], backup: backupPolicy("local"), protect: false, tls: { issuer } }, { providers });
+      new Scylla("chain", { network: k8sNet, membersPerRack: 1, keyspaces: [{ name: "p", replicationFactor: 1 }], backup: noBackups("local"), protect: false, tls: { issuer } }, { providers });
+      return {};
+    });
+    const certs = k8sKind(inv, "Certificate");
+    expect(certs.map((c) => (c.inputs.spec as any).secretName).sort()).toEqual(["cache-tls", "chain-tls", "db-tls", "files-tls"]);
+    for (const c of certs) {
+      const spec = c.inputs.spec as any;
+      expect(spec.issuerRef).toEqual({ name: "platform-internal-ca", kind: "ClusterIssuer", group: "cert-manager.io" });
+      expect(spec.privateKey.rotationPolicy).toBe("Always");
+      expect(spec.usages).toContain("server auth");
+    }
+    const dbCert = certs.find((c) => (c.inputs.spec as any).secretName === "db-tls")!;
+    expect((dbCert.inputs.spec as any).dnsNames).toContain("db.data.svc.cluster.local");
+    const sts = k8sKind(inv, "StatefulSet");
+    const pg = sts.find((s) => (s.inputs.metadata as any).name === "db")!;
+    expect((pg.inputs.spec as any).template.spec.volumes.find((v: any) => v.name === "tls").secret.secretName).toBe("db-tls");
+    expect(pg.dependencies).toContain(dbCert.urn);
+    const filer = sts.find((s) => (s.inputs.metadata as any).name === "files-filer")!;
+    expect((filer.inputs.spec as any).template.spec.containers[0].args).toContain("-s3.cert.file=/tls/tls.crt");
+  });
+
+  it("certSecretName and issuer together are refused", async () => {
+    const err = await failure(() => {
+      new Redis("cache", { implementation: "statefulset", network: k8sNet, backup: noBackups("local"), tls: { issuer, certSecretName: "x" } }, { providers: k8sProviders() });
+    });
+    expect(err.message).toMatch(/tls: give certSecretName or issuer, not both/);
+  });
+
+  it("a component name that cannot name Kubernetes objects is refused", async () => {
+    const err = await failure(() => {
+      new Ipfs("Media_Store", { network: k8sNet }, { providers: k8sProviders() });
+    });
+    expect(err.message).toMatch(/name: "Media_Store" names Kubernetes objects/);
+  });
+});
+
+describe("the same contract for every store", () => {
+  it("SeaweedFS hands CNPG a plain endpoint, secret credentials and its CA secret", async () => {
+    const inv = await runProgram(() => {
+      const providers = k8sProviders();
+      const files = new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "pg-backups", purpose: "backups" }], backup: backupPolicy("staging"), protect: false, tls: { issuer }, storePeers: [{ "cnpg.io/cluster": "db" }] }, { providers });
+      expect(files.endpointUrl).toBe("https://files-s3.data.svc.cluster.local:8333");
+      expect(files.caSecret).toEqual({ name: "files-tls", key: "ca.crt" });
+      const pg = new Postgres(
+        "db",
+        {
+          implementation: "operator", network: k8sNet, backup: backupPolicy("staging"), protect: false,
+          backupTarget: { destinationPath: "s3://pg-backups/db", endpointUrl: files.endpointUrl!, credentials: files.s3Credentials!, endpointCA: files.caSecret! },
+        },
+        { providers },
+      );
+      return { pg: pg.connection, creds: files.s3Credentials!.secretAccessKey };
+    });
+    const cluster = k8sKind(inv, "Cluster")[0];
+    const barman = (cluster.inputs.spec as any).backup.barmanObjectStore;
+    expect(barman.endpointURL).toBe("https://files-s3.data.svc.cluster.local:8333");
+    expect(barman.endpointCA).toEqual({ name: "files-tls", key: "ca.crt" });
+    expect(inv.secretOutputPaths).toContain("creds");
+    expect(plainSecrets(inv)).toEqual([]);
+  });
+
+  it("every store exposes implementation, a secret connection and a network contract", async () => {
+    const seen: Record<string, { implementation: string; network: string }> = {};
+    const inv = await runProgram(() => {
+      const k = k8sProviders();
+      const stores = {
+        s3: new ObjectStore("bucket", { implementation: "managed", buckets: [{ name: "b" }], backup: backupPolicy("dev"), protect: false }, { providers: { aws: new aws.Provider("aws", { region: "us-east-1" }) } }),
+        ipfs: new Ipfs("ipfs", { network: k8sNet, protect: false }, { providers: k }),
+        scylla: new Scylla("chain", { network: k8sNet, membersPerRack: 1, keyspaces: [{ name: "p", replicationFactor: 1 }], backup: noBackups("dev"), tls: { enabled: false }, protect: false }, { providers: k }),
+      };
+      const out: Record<string, pulumi.Output<unknown>> = {};
+      for (const [key, s] of Object.entries(stores)) {
+        seen[key] = { implementation: s.implementation, network: s.network.kind };
+        out[key] = s.connection;
+      }
+      return out;
+    });
+    expect(seen).toEqual({ s3: { implementation: "managed", network: "aws" }, ipfs: { implementation: "statefulset", network: "kubernetes" }, scylla: { implementation: "operator", network: "kubernetes" } });
+    expect(inv.secretOutputPaths.sort()).toEqual(["ipfs", "s3", "scylla"]);
+  });
+});
