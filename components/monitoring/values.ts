@@ -220,20 +220,25 @@ export function tempoValues(plan: DepthPlan) {
   };
 }
 
+/**
+ * Jaeger all-in-one with in-memory storage bounded by MEMORY_MAX_TRACES: traces survive neither a
+ * restart nor a reschedule. The chart offers no persistent volume for all-in-one, so durable traces
+ * are Tempo's job (`traces: tempo`, the default); Jaeger is for teams that want its UI.
+ */
 export function jaegerValues(plan: DepthPlan) {
+  const maxTraces = { basic: 20_000, enhanced: 50_000, full: 100_000 }[plan.depth];
   return {
     fullnameOverride: "jaeger",
     provisionDataStore: { cassandra: false, elasticsearch: false, kafka: false },
+    storage: { type: "memory" },
     allInOne: {
       enabled: true,
       extraEnv: [
         { name: "COLLECTOR_OTLP_ENABLED", value: "true" },
-        { name: "SPAN_STORAGE_TYPE", value: "badger" },
-        { name: "BADGER_EPHEMERAL", value: "false" },
-        { name: "BADGER_SPAN_STORE_TTL", value: `${plan.traces.retentionHours}h` },
+        { name: "MEMORY_MAX_TRACES", value: String(maxTraces) },
       ],
+      resources: plan.resources,
     },
-    storage: { type: "none" },
     agent: { enabled: false },
     collector: { enabled: false },
     query: { enabled: false },
