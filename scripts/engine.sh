@@ -40,7 +40,6 @@ K8S_PLUGIN_VERSION="${K8S_PROVIDER_VERSION#v}"
 export GOTOOLCHAIN=local
 export GONOSUMDB="github.com/pulumi"
 export GOFLAGS="-mod=readonly -trimpath"
-export CGO_ENABLED=0
 
 say() { [ "${ENGINE_QUIET:-}" = "1" ] || printf '%s\n' "$*" >&2; }
 mkdir -p "$BIN" "$ENGINE_DIR/home"
