@@ -109,3 +109,24 @@ describe("the same contract for every store", () => {
     expect(inv.secretOutputPaths.sort()).toEqual(["ipfs", "s3", "scylla"]);
   });
 });
+
+describe("every connection carries `url` (the default dataStore: ref property)", () => {
+  it("S3, SeaweedFS (with accessKey/secretKey), Scylla and IPFS", async () => {
+    const inv = await runProgram(() => {
+      const k = k8sProviders();
+      return {
+        s3: new ObjectStore("bucket", { implementation: "managed", buckets: [{ name: "b" }], backup: backupPolicy("dev"), protect: false }, { providers: { aws: new aws.Provider("aws", { region: "us-east-1" }) } }).connection,
+        sw: new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "f" }], backup: backupPolicy("dev"), tls: { enabled: false }, protect: false }, { providers: k }).connection,
+        scylla: new Scylla("chain", { network: k8sNet, membersPerRack: 1, keyspaces: [{ name: "p", replicationFactor: 1 }], backup: noBackups("dev"), tls: { enabled: false }, protect: false }, { providers: k }).connection,
+        ipfs: new Ipfs("ipfs", { network: k8sNet, protect: false }, { providers: k }).connection,
+      };
+    });
+    const o = inv.outputs as Record<string, Record<string, unknown>>;
+    expect(o.s3.url).toBe("https://s3.us-east-1.amazonaws.com");
+    expect(o.sw.url).toBe("http://files-s3.data.svc.cluster.local:8333");
+    expect(o.sw.accessKey).toBe(o.sw.accessKeyId);
+    expect(o.sw.secretKey).toBe(o.sw.secretAccessKey);
+    expect(o.scylla.url).toBe("chain-client.data.svc.cluster.local:9042");
+    expect(o.ipfs.url).toBe("http://ipfs.data.svc.cluster.local:5001");
+  });
+});

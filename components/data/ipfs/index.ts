@@ -18,6 +18,8 @@ export type { IpfsArgs, IpfsConfig } from "./args";
 
 export interface IpfsConnection {
   apiUrl: string;
+  /** Same as apiUrl (every store's connection has a `url`). */
+  url: string;
   gatewayUrl?: string;
   /** Send as `Authorization: Bearer <apiToken>` to the RPC API. */
   apiToken: string;
@@ -125,7 +127,7 @@ export class Ipfs extends pulumi.ComponentResource {
 
     this.apiUrl = pulumi.output(plan.apiUrl);
     this.connection = pulumi.secret(
-      token.result.apply((t) => ({ apiUrl: plan.apiUrl, ...(plan.gatewayUrl ? { gatewayUrl: plan.gatewayUrl } : {}), apiToken: t, tls: false as const })),
+      token.result.apply((t) => ({ apiUrl: plan.apiUrl, url: plan.apiUrl, ...(plan.gatewayUrl ? { gatewayUrl: plan.gatewayUrl } : {}), apiToken: t, tls: false as const })),
     );
     this.registerOutputs({ connection: this.connection, implementation: this.implementation, apiUrl: this.apiUrl, port: this.port, network: this.network, credentialsSecretName: this.credentialsSecretName });
   }

@@ -66,7 +66,7 @@ export class ObjectStore extends pulumi.ComponentResource {
       this.accessPolicyJson = r.accessPolicyJson;
       this.kmsKeyArn = r.kmsKeyArn;
       this.connection = pulumi.secret(
-        pulumi.all([this.endpoint, r.region, r.buckets]).apply(([endpoint, region, buckets]) => ({ endpoint, region, forcePathStyle: false, buckets, tls: true })),
+        pulumi.all([this.endpoint, r.region, r.buckets]).apply(([endpoint, region, buckets]) => ({ endpoint, url: endpoint, region, forcePathStyle: false, buckets, tls: true })),
       );
     } else {
       const sp = plan as SeaweedPlan;
@@ -81,11 +81,14 @@ export class ObjectStore extends pulumi.ComponentResource {
       this.connection = pulumi.secret(
         pulumi.all([r.accessKeyId, r.secretAccessKey, this.buckets]).apply(([accessKeyId, secretAccessKey, buckets]) => ({
           endpoint: sp.endpoint,
+          url: sp.endpoint,
           region: "us-east-1",
           forcePathStyle: true,
           buckets,
           accessKeyId,
           secretAccessKey,
+          accessKey: accessKeyId,
+          secretKey: secretAccessKey,
           tls: sp.tls,
         })),
       );

@@ -158,6 +158,7 @@ export class Scylla extends pulumi.ComponentResource {
       appPassword.result.apply((pw) => ({
         host: plan.host,
         port: plan.port,
+        url: `${plan.host}:${plan.port}`,
         datacenter: cfg.datacenter,
         username: cfg.username,
         password: pw,

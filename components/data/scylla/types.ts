@@ -3,6 +3,8 @@ export interface ScyllaConnection {
   /** Client service (CQL). */
   host: string;
   port: number;
+  /** CQL contact point `host:port` (no credentials). */
+  url: string;
   datacenter: string;
   username: string;
   password: string;
