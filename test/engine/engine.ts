@@ -2,7 +2,7 @@
 // fixture project to a temp dir (node_modules symlinked to the repo's), and run the real
 // `pulumi` CLI against a throw-away file backend with a fake passphrase.
 import { execFile, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -43,6 +43,7 @@ export interface Run {
 export function workspace(bin: string): Workspace {
   const dir = mkdtempSync(join(tmpdir(), "engine-test-"));
   const state = join(dir, "state");
+  mkdirSync(state);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PATH: `${bin}:${process.env["PATH"] ?? ""}`,
