@@ -146,3 +146,17 @@ export function egressRules(inv: Inventory, name: string): { cidrs: string[]; ex
 export const dockerLabels = (r: InventoryResource): Record<string, string> =>
   Object.fromEntries(((r.inputs.labels as { label: string; value: string }[] | undefined) ?? []).map((l) => [l.label, l.value]));
 export const containersByRole = (inv: Inventory, role: string) => ofType(inv, T.container).filter((c) => dockerLabels(c)["platform.role"] === role);
+
+/** Input paths of `r` whose value contains `needle` outside every secret path (a leaked secret). */
+export function plainOccurrences(r: InventoryResource, needle: string): string[] {
+  const out: string[] = [];
+  const secret = (p: string) => r.secretPaths.some((s) => p === s || p.startsWith(`${s}.`) || p.startsWith(`${s}[`));
+  const walk = (v: unknown, p: string) => {
+    if (typeof v === "string") {
+      if (v.includes(needle) && !secret(p)) out.push(p);
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${p}[${i}]`));
+    else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, p ? `${p}.${k}` : k);
+  };
+  walk(r.inputs, "");
+  return out;
+}
