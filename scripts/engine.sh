@@ -68,6 +68,7 @@ timed() {
   say "engine: built $name in $((end - start))s"
 }
 
+if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then export PATH="$PATH:/usr/local/go/bin"; fi
 command -v go >/dev/null || { echo "engine: Go is required (go1.25+)" >&2; exit 1; }
 command -v node >/dev/null || { echo "engine: node is required" >&2; exit 1; }
 

@@ -70,6 +70,23 @@ describe("real engine", () => {
     expect(existsSync(join(ws.dir, "rendered-violation"))).toBe(false);
   }, OP_TIMEOUT);
 
+  it("runs a dynamic provider through the bundled pulumi-nodejs plugin, keeping its result secret", async () => {
+    const dir = await newStack("dynamic");
+    const up = await ws.pulumi(["up", "--stack", "test", "--yes", "--skip-plugin-pre-install", "--policy-pack", policyPack], dir);
+    expect(up.code, up.output).toBe(0);
+    expect(up.output).toContain("pulumi-nodejs:dynamic:Resource");
+    const out = await ws.pulumi(["stack", "output", "--stack", "test", "--json", "--show-secrets"], dir);
+    expect(out.code, out.output).toBe(0);
+    const outputs = JSON.parse(out.stdout) as { password: string; passwordLength: number };
+    expect(outputs.password).toMatch(/^[A-Za-z0-9]{24}$/);
+    expect(outputs.passwordLength).toBe(24);
+    const plain = await ws.pulumi(["stack", "output", "--stack", "test", "--json"], dir);
+    expect(JSON.parse(plain.stdout)).toEqual({ password: "[secret]", passwordLength: "[secret]" });
+    const exported = await ws.pulumi(["stack", "export", "--stack", "test"], dir);
+    expect(exported.code, exported.output).toBe(0);
+    expect(exported.stdout).not.toContain(outputs.password);
+  }, OP_TIMEOUT);
+
   it("rejects two resources with the same type and name", async () => {
     const dir = await newStack("duplicate");
     const run = await ws.pulumi(["preview", "--stack", "test", "--policy-pack", policyPack], dir);
