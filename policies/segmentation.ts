@@ -113,41 +113,61 @@ interface SgRule {
   cidrs: string[];
 }
 
-function sgRuleProblems(rule: SgRule): string[] {
+export interface SshConfig {
+  /** "allow-list" (default): SSH only from narrow CIDRs (an operator allow-list); "never": no SSH ingress from any CIDR. */
+  ssh?: "allow-list" | "never";
+  /** Narrowest-allowed prefix lengths for SSH sources in allow-list mode. */
+  sshMinPrefixV4?: number;
+  sshMinPrefixV6?: number;
+}
+
+const prefixOf = (cidr: string): number => Number(cidr.split("/")[1] ?? (cidr.includes(":") ? 128 : 32));
+
+function sgRuleProblems(rule: SgRule, cfg: SshConfig): string[] {
   const out: string[] = [];
   const [f, t] = sgPortRange(rule.protocol, rule.from, rule.to);
   const proto = String(rule.protocol).toLowerCase();
-  const tcpLike = proto === "tcp" || proto === "6" || proto === "-1" || proto === "all";
+  const all = proto === "-1" || proto === "all";
+  const tcp = proto === "tcp" || proto === "6";
   const world = rule.cidrs.filter(isWorld);
+  const covers22 = (tcp || all) && f <= 22 && 22 <= t;
   if (world.length) {
-    const webOnly = f === t && (f === 80 || f === 443) && (proto === "tcp" || proto === "6");
-    if (!webOnly && !(f === 22 && t === 22)) out.push(`opens ${proto === "-1" || proto === "all" ? "all traffic" : `${proto} ${f}${t !== f ? `-${t}` : ""}`} to ${world.join(", ")}; only tcp 80/443 may be open to the internet`);
+    const webOnly = f === t && (f === 80 || f === 443) && tcp;
+    if (!webOnly) out.push(`opens ${all ? "all traffic" : `${proto} ${f}${t !== f ? `-${t}` : ""}`} to ${world.join(", ")}${covers22 ? ", SSH included" : ""}; only tcp 80/443 may be open to the internet`);
+    return out;
   }
-  const explicit22 = (proto === "tcp" || proto === "6") && f <= 22 && 22 <= t;
-  if (rule.cidrs.length && tcpLike && (explicit22 || (world.length && f <= 22 && 22 <= t))) {
-    out.push(`allows SSH (port 22) from ${rule.cidrs.join(", ")}; use SSM Session Manager or a VPN instead of SSH ingress`);
+  // SSH from a CIDR: never in "never" mode; otherwise only an explicit tcp/22 rule from narrow sources.
+  if (rule.cidrs.length && tcp && covers22) {
+    const v4 = cfg.sshMinPrefixV4 ?? 24;
+    const v6 = cfg.sshMinPrefixV6 ?? 56;
+    const broad = rule.cidrs.filter((c) => prefixOf(c) < (c.includes(":") ? v6 : v4));
+    if (cfg.ssh === "never") out.push(`allows SSH (port 22) from ${rule.cidrs.join(", ")}; this stack forbids SSH ingress (use SSM Session Manager or a VPN)`);
+    else if (broad.length) out.push(`allows SSH (port 22) from the broad range(s) ${broad.join(", ")}; allow SSH only from an operator allow-list (IPv4 /${v4} or narrower, IPv6 /${v6} or narrower) or use SSM Session Manager`);
+    else if (t - f > 0) out.push(`allows ports ${f}-${t} (SSH included) from ${rule.cidrs.join(", ")}; open SSH as its own tcp/22 rule`);
   }
   return out;
 }
 
 export const securityGroupIngress: ResourceValidationPolicy = resourcePolicy({
   name: "seg-security-group-ingress",
-  description: "Security groups open nothing but tcp 80/443 to 0.0.0.0/0 or ::/0, and never SSH.",
+  description:
+    "Security groups open nothing but tcp 80/443 to 0.0.0.0/0 or ::/0 — never SSH to the internet; SSH only as a tcp/22 rule from a narrow operator allow-list (config ssh: \"never\" forbids it entirely).",
   enforcementLevel: "mandatory",
   severity: "critical",
+  configSchema: schema({ ssh: { type: "string", enum: ["allow-list", "never"], default: "allow-list" } as any, sshMinPrefixV4: { type: "number", default: 24 } as any, sshMinPrefixV6: { type: "number", default: 56 } as any }),
   validateResource: [
-    forTypes(["aws:ec2/securityGroup:SecurityGroup"], (props, _a, report) => {
+    forTypes(["aws:ec2/securityGroup:SecurityGroup"], (props, a, report) => {
       for (const i of asArray<any>(props.ingress)) {
-        for (const p of sgRuleProblems({ protocol: i?.protocol, from: i?.fromPort, to: i?.toPort, cidrs: [...asArray<string>(i?.cidrBlocks), ...asArray<string>(i?.ipv6CidrBlocks)] })) report(`ingress rule ${p}`);
+        for (const p of sgRuleProblems({ protocol: i?.protocol, from: i?.fromPort, to: i?.toPort, cidrs: [...asArray<string>(i?.cidrBlocks), ...asArray<string>(i?.ipv6CidrBlocks)] }, a.getConfig<SshConfig>())) report(`ingress rule ${p}`);
       }
     }),
-    forTypes(["aws:ec2/securityGroupRule:SecurityGroupRule"], (props, _a, report) => {
+    forTypes(["aws:ec2/securityGroupRule:SecurityGroupRule"], (props, a, report) => {
       if (props.type !== "ingress") return;
-      for (const p of sgRuleProblems({ protocol: props.protocol, from: props.fromPort, to: props.toPort, cidrs: [...asArray<string>(props.cidrBlocks), ...asArray<string>(props.ipv6CidrBlocks)] })) report(`rule ${p}`);
+      for (const p of sgRuleProblems({ protocol: props.protocol, from: props.fromPort, to: props.toPort, cidrs: [...asArray<string>(props.cidrBlocks), ...asArray<string>(props.ipv6CidrBlocks)] }, a.getConfig<SshConfig>())) report(`rule ${p}`);
     }),
-    forTypes(["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"], (props, _a, report) => {
+    forTypes(["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"], (props, a, report) => {
       const cidrs = [props.cidrIpv4, props.cidrIpv6].filter((c): c is string => typeof c === "string");
-      for (const p of sgRuleProblems({ protocol: props.ipProtocol, from: props.fromPort, to: props.toPort, cidrs })) report(`rule ${p}`);
+      for (const p of sgRuleProblems({ protocol: props.ipProtocol, from: props.fromPort, to: props.toPort, cidrs }, a.getConfig<SshConfig>())) report(`rule ${p}`);
     }),
   ],
 });

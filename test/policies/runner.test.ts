@@ -197,6 +197,15 @@ describe("pack config and tiers", () => {
   });
 });
 
+describe("policy config reaches the policies", () => {
+  it("seg-security-group-ingress: an allow-listed /32 SSH rule passes by default and fails with ssh: \"never\"", async () => {
+    const one = { ...inv, resources: [res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ssh", { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "203.0.113.7/32" })] };
+    expect((await runPolicies(one, { tier: "prod" })).violations).toEqual([]);
+    const strict = await runPolicies(one, { tier: "prod", packConfig: { "seg-security-group-ingress": { ssh: "never" } } });
+    expect(strict.violations.map((v) => v.message)).toEqual([expect.stringMatching(/this stack forbids SSH ingress/)]);
+  });
+});
+
 describe("formatters", () => {
   it("prints text and Markdown reports with levels, policies, resources and messages", async () => {
     const r = await runPolicies(
@@ -207,7 +216,7 @@ describe("formatters", () => {
     const text = formatText(r);
     expect(text).toMatch(/platform-policies on proj\/prod \(tier prod\): 28 policies, 1 resources, 1 mandatory/);
     expect(text).toContain("[mandatory] seg-security-group-ingress  aws:ec2/securityGroup:SecurityGroup 'open'");
-    expect(text).toMatch(/SSM Session Manager/);
+    expect(text).toMatch(/opens tcp 22 to 0\.0\.0\.0\/0, SSH included/);
     const md = formatMarkdown(r);
     expect(md).toMatch(/^### ❌ Policy report: `proj\/prod`/);
     expect(md).toContain("| mandatory | `seg-security-group-ingress` |");
