@@ -128,5 +128,7 @@ describe("every connection carries `url` (the default dataStore: ref property)",
     expect(o.sw.secretKey).toBe(o.sw.secretAccessKey);
     expect(o.scylla.url).toBe("chain-client.data.svc.cluster.local:9042");
     expect(o.ipfs.url).toBe("http://ipfs.data.svc.cluster.local:5001");
+    expect(o.ipfs.password).toBe(o.ipfs.apiToken);
+    expect(o.ipfs.host).toBe("ipfs.data.svc.cluster.local");
   });
 });

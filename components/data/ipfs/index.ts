@@ -23,6 +23,9 @@ export interface IpfsConnection {
   gatewayUrl?: string;
   /** Send as `Authorization: Bearer <apiToken>` to the RPC API. */
   apiToken: string;
+  /** Same as apiToken (refs allow `#url|readerUrl|host|password`). */
+  password: string;
+  host: string;
   tls: false;
 }
 
@@ -127,7 +130,7 @@ export class Ipfs extends pulumi.ComponentResource {
 
     this.apiUrl = pulumi.output(plan.apiUrl);
     this.connection = pulumi.secret(
-      token.result.apply((t) => ({ apiUrl: plan.apiUrl, url: plan.apiUrl, ...(plan.gatewayUrl ? { gatewayUrl: plan.gatewayUrl } : {}), apiToken: t, tls: false as const })),
+      token.result.apply((t) => ({ apiUrl: plan.apiUrl, url: plan.apiUrl, ...(plan.gatewayUrl ? { gatewayUrl: plan.gatewayUrl } : {}), apiToken: t, password: t, host: plan.host, tls: false as const })),
     );
     this.registerOutputs({ connection: this.connection, implementation: this.implementation, apiUrl: this.apiUrl, port: this.port, network: this.network, credentialsSecretName: this.credentialsSecretName });
   }

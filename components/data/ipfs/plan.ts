@@ -17,6 +17,7 @@ export interface IpfsPlan {
   problems: string[];
   names: { statefulSet: string; service: string; headless: string; secret: string; config: string };
   apiUrl: string;
+  host: string;
   gatewayUrl?: string;
   labels: Record<string, string>;
   podLabels: Record<string, string>;
@@ -63,6 +64,7 @@ export function planIpfs(i: IpfsPlanInput): IpfsPlan {
     problems,
     names,
     apiUrl: `http://${names.service}.${ns}.svc.cluster.local:${IPFS_PORTS.api}`,
+    host: `${names.service}.${ns}.svc.cluster.local`,
     ...(i.gateway ? { gatewayUrl: `http://${names.service}.${ns}.svc.cluster.local:${IPFS_PORTS.gateway}` } : {}),
     labels: storeLabels(i.name, "ipfs"),
     podLabels,
