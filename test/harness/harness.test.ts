@@ -21,7 +21,8 @@ function program() {
   const provider = new aws.Provider("aws", { region: "us-east-1" });
   const rnd = new random.Provider("random", {});
   const box = new Box("box", { providers: { aws: provider, random: rnd } });
-  return { bucketName: box.bucketName, token: pulumi.secret("s3cr3t-fake") };
+  const raw = new random.RandomPassword("raw-pw", { length: 20 }, { provider: rnd });
+  return { bucketName: box.bucketName, token: pulumi.secret("s3cr3t-fake"), rawPassword: raw.result };
 }
 
 describe("harness", () => {
@@ -44,7 +45,11 @@ describe("harness", () => {
     expect(param.propertyDependencies.description).toContain(bucket.urn);
     expect(inv.outputs.token).toBe("s3cr3t-fake");
     expect(inv.secretOutputPaths).toContain("token");
+    // additionalSecretOutputs (RandomPassword.result) are secret, as the engine makes them.
+    expect(inv.secretOutputPaths).toContain("rawPassword");
+    expect(String(inv.outputs.rawPassword)).toMatch(/^mock-raw-pw-/);
     expect(box.outputs?.bucketName).toBe(inv.outputs.bucketName);
+    expect(box.outputSecretPaths).toEqual([]);
   });
 
   it("leaves computed outputs unknown in preview mode", async () => {

@@ -53,6 +53,8 @@ export interface InventoryResource {
   };
   /** Outputs registered by `registerOutputs` (components and the stack); absent otherwise. */
   outputs?: Record<string, unknown>;
+  /** Paths of `outputs` that are secret. */
+  outputSecretPaths?: string[];
 }
 
 /** The sentinel that stands for an unknown value in `inputs` (preview mode). */

@@ -108,6 +108,12 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
     case "random:index/randomString:RandomString":
       out.result = `mock-${name}-${h}-Aa1!`.slice(0, Number(inputs.length ?? 32));
       break;
+    case "random:index/randomBytes:RandomBytes": {
+      const bytes = crypto.createHash("sha256").update(`${type}::${name}`).digest().subarray(0, Number(inputs.length ?? 32));
+      out.hex = bytes.toString("hex");
+      out.base64 = bytes.toString("base64");
+      break;
+    }
     case "random:index/randomId:RandomId":
       out.hex = h;
       out.b64Url = Buffer.from(h).toString("base64url");

@@ -119,8 +119,23 @@ class RecordingMonitor extends MockMonitor {
   readonly byUrn = new Map<string, InventoryResource>();
   readonly errors: string[] = [];
 
+  /** additionalSecretOutputs of the registration in flight (newResource is called synchronously). */
+  private pendingSecretOutputs: string[] = [];
+
   constructor(mocks: pulumi.runtime.Mocks) {
-    super(mocks);
+    // The engine marks a resource's `additionalSecretOutputs` (e.g. RandomPassword.result) secret;
+    // the SDK's MockMonitor does not, so the recording monitor does it here.
+    super({
+      newResource: (args) => {
+        const secretKeys = this.pendingSecretOutputs;
+        const result = mocks.newResource(args) as { id: string | undefined; state: Record<string, any> };
+        if (secretKeys.length === 0 || !result?.state) return result;
+        const state = { ...result.state };
+        for (const k of secretKeys) if (state[k] !== undefined) state[k] = { [SIG]: SECRET_SIG, value: state[k] };
+        return { ...result, state };
+      },
+      call: (args) => mocks.call(args),
+    });
     // URNs as the engine forms them: the qualified type is the parent's whole qualified type
     // chain plus this type, and the root stack is never part of the chain. (The SDK's
     // MockMonitor keeps only the last ancestor and includes the stack; policies and tests key
@@ -170,6 +185,7 @@ class RecordingMonitor extends MockMonitor {
         ...(req.getVersion() ? { version: req.getVersion() } : {}),
       },
     };
+    this.pendingSecretOutputs = req.getAdditionalsecretoutputsList();
     await super.registerResource(req, (err: any, resp: any) => {
       if (!err && resp) {
         const urn: string = resp.getUrn();
@@ -192,7 +208,7 @@ class RecordingMonitor extends MockMonitor {
     if (rec) {
       const decoded = decodeProperty(req.getOutputs()?.toJavaScript() ?? {});
       rec.outputs = decoded.value as Record<string, unknown>;
-      (rec as any).outputSecretPaths = decoded.secretPaths;
+      rec.outputSecretPaths = decoded.secretPaths;
     }
     super.registerResourceOutputs(req, callback);
   }
@@ -251,9 +267,8 @@ export async function runProgram(
     preview,
     resources: monitor.records,
     outputs: stackRes?.outputs ?? {},
-    secretOutputPaths: ((stackRes as any)?.outputSecretPaths as string[] | undefined) ?? [],
+    secretOutputPaths: stackRes?.outputSecretPaths ?? [],
   };
-  for (const r of inventory.resources) delete (r as any).outputSecretPaths;
 
   const errors = [...new Set([...monitor.errors, ...failures])];
   if (!opts.allowDefaultProviders) {
