@@ -48,7 +48,10 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
   const p = spec.profile;
   const bp = spec.blueprint;
   const k = { providers: { kubernetes: cluster.provider } };
-  const selfOrigin = bp.edge ? `https://${fqdn(bp.edge.host, spec.domain)}` : undefined;
+  // CORS `self`: the edge app's origin, or (no edge) the host of the service that serves the app itself.
+  const appService = bp.services.find((s) => s.servesWebApp && s.routes.length > 0);
+  const selfHost = bp.edge ? fqdn(bp.edge.host, spec.domain) : appService ? fqdn(appService.routes[0]!.host, spec.domain) : undefined;
+  const selfOrigin = selfHost ? `https://${selfHost}` : undefined;
   const unresolved: string[] = [];
   const services: Record<string, Service> = {};
   const hosts: Record<string, pulumi.Output<string[]>> = {};

@@ -217,3 +217,36 @@ describe("dev tier on Kubernetes (hosting override)", () => {
     assertIngressSafe(inv);
   });
 });
+
+describe("a service serving its own SPA, no edge (axum-like), staging", () => {
+  it("CORS `self` is the service's own origin; the Ingress carries the isolation headers", async () => {
+    const bp = {
+      name: "axum-test",
+      description: "Rust API serving the SPA",
+      hosting: { kubernetes: { ingressController: "nginx" } },
+      services: [
+        {
+          name: "app",
+          image: "ghcr.io/example/req1:1.0.0",
+          ports: { http: 8080, metrics: 9100 },
+          probes: { liveness: { path: "/health/live" }, readiness: { path: "/health/ready" } },
+          exposure: "public",
+          servesWebApp: true,
+          routes: [{ host: "app" }],
+          cors: { allowedOrigins: ["self"] },
+          autoscaling: { cpuPercent: 70 },
+          connectsTo: ["postgres/main"],
+        },
+      ],
+      dataStores: { postgres: [{ name: "main", readReplicas: 1 }] },
+    };
+    const inv = await runProgram(k8sProgram(specFor("staging", bp)), { stack: "staging" });
+    const [ing] = k8s(inv, "Ingress");
+    const ann = (ing!.inputs as any).metadata.annotations;
+    expect(ann["nginx.ingress.kubernetes.io/cors-allow-origin"]).toBe("https://app.example.com");
+    expect(ann["nginx.ingress.kubernetes.io/custom-headers"]).toBe("apps/app-response-headers");
+    const cm = k8s(inv, "ConfigMap").find((c) => (c.inputs as any).metadata.name === "app-response-headers")!;
+    expect((cm.inputs as any).data["Cross-Origin-Embedder-Policy"]).toBe("require-corp");
+    assertIngressSafe(inv);
+  });
+});
