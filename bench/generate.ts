@@ -41,7 +41,8 @@ export function scaleBlueprint(n: number): Record<string, unknown> {
     description: `Benchmark: ${n} public services with ingress, HPA, PDB, network policy and ServiceMonitor each.`,
     hosting: { kubernetes: { ingressController: "nginx" } },
     services,
-    dataStores: { postgres: [{ name: "main", placement: "in-cluster", databases: ["app"] }] },
+    // In-cluster PostgreSQL archives WAL to an in-cluster SeaweedFS store: data pods in the cluster, so the reachability policy has a data tier to check.
+    dataStores: { postgres: [{ name: "main", placement: "in-cluster", databases: ["app"] }], objectStores: [{ name: "wal", engine: "seaweedfs" }] },
     monitoring: { metrics: true, logs: false, traces: "none" },
   };
 }

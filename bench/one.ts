@@ -20,13 +20,17 @@ import { performance } from "node:perf_hooks";
 export type Job =
   | { kind: "empty"; preview: boolean }
   | { kind: "stack"; stack: string; preview: boolean }
-  | { kind: "blueprint"; name: string; tier: "local" | "dev" | "staging" | "prod"; preview: boolean; policyReps: number }
+  | { kind: "blueprint"; name: string; tier: "local" | "dev" | "staging" | "prod"; preview: boolean; policyReps: number; /** Alternative runner module (absolute path): a proposed patch applied to a copy of policies/. */ policyCandidate?: string }
+  /** n Service components straight under the harness (no composition): the component's own cost, used before the program wires services. */
+  | { kind: "components"; services: number; preview: boolean; policyReps: number; policyCandidate?: string }
   | { kind: "reach"; sizes: number[]; reps: number; /** Alternative evaluator module (absolute path), e.g. a proposed patch applied to a copy. */ module?: string };
 
 export interface PolicyTiming {
   importMs: number;
   /** Whole pack (runPolicies with the tier's config), one entry per repetition. */
   allMs: number[];
+  /** CPU time of the same runs (load-independent). */
+  allCpuMs: number[];
   /** The stack-level reachability policy alone (seg-reachability-internet-to-data). */
   reachabilityMs: number[];
   policiesRun: number;
@@ -35,6 +39,8 @@ export interface PolicyTiming {
   advisory: number;
   /** The first violations (to show the scale blueprint is a realistic, mostly clean stack). */
   sample: string[];
+  /** The same runs with the candidate runner, and whether its report equals the current one. */
+  candidate?: { module: string; allMs: number[]; allCpuMs: number[]; sameReport: boolean };
 }
 
 export interface ReachTiming {
@@ -54,6 +60,9 @@ export interface OneResult {
   runMs: number;
   totalMs: number;
   rssMB: number;
+  /** CPU time (user + system) of the whole process, and of the run phase: load-independent. */
+  cpuMs?: number;
+  runCpuMs?: number;
   resources: number;
   load: [number, number, number];
   /** CommonJS modules loaded by the end of the run, and the packages that loaded the most. */
@@ -89,6 +98,11 @@ async function measure(job: Job): Promise<OneResult> {
   const base = { job, load: loadavg() as [number, number, number] };
   if (job.kind === "reach") return { ...base, importMs: 0, runMs: 0, totalMs: 0, rssMB: 0, resources: 0, reach: await reach(job.sizes, job.reps, job.module) };
 
+  // Experiments (recorded in the result's job env): source-mapped stack traces off, and the
+  // stack depth the SDK's debuggablePromise captures for every Output (Resource.callsites raises
+  // the limit itself, so source positions are unaffected).
+  if (process.env.BENCH_SOURCE_MAPS === "off") process.setSourceMapsEnabled(false);
+  if (process.env.BENCH_STACK_LIMIT !== undefined) Error.stackTraceLimit = Number(process.env.BENCH_STACK_LIMIT);
   const t0 = performance.now();
   let run: () => Promise<{ resources: unknown[] }>;
   if (job.kind === "empty") {
@@ -97,19 +111,54 @@ async function measure(job: Job): Promise<OneResult> {
   } else if (job.kind === "stack") {
     const { runStack } = await import("../test/harness/stacks");
     run = async () => (await runStack(job.stack, { preview: job.preview })).inventory;
+  } else if (job.kind === "components") {
+    const [{ runProgram }, k8s, { Service }, { RESOURCES }, { scaleBlueprint }] = await Promise.all([
+      import("../test/harness/run"),
+      import("@pulumi/kubernetes"),
+      import("../components/service"),
+      import("../stacks/spec/tiers"),
+      import("./generate"),
+    ]);
+    const { serviceSpec } = await import("../components/service/spec");
+    const specs = (scaleBlueprint(job.services).services as unknown[]).map((x) => serviceSpec.parse(x));
+    run = () =>
+      runProgram(
+        () => {
+          const kubernetes = new k8s.Provider("k8s", { renderYamlToDirectory: "/tmp/bench-render-unused" });
+          for (const spec of specs) {
+            new Service(`svc-${spec.name}`, {
+              spec,
+              namespace: "apps",
+              replicas: { min: 3, max: 10 },
+              resources: RESOURCES.full,
+              autoscaling: true,
+              disruptionBudgets: true,
+              domain: "example.com",
+              ingress: { controller: "nginx", className: "nginx", clusterIssuer: "letsencrypt" },
+              serviceMonitor: { enabled: true, labels: {} },
+            } as any, { providers: { kubernetes } });
+          }
+          return {};
+        },
+        { project: "platform", stack: "prod", preview: job.preview },
+      );
   } else {
     const { runBlueprint } = await import("../test/harness/stacks");
     run = async () => (await runBlueprint(job.name, job.tier, { preview: job.preview })).inventory;
   }
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
   const inv = await run();
   const t2 = performance.now();
-  const out: OneResult = { ...base, importMs: t1 - t0, runMs: t2 - t1, totalMs: t2, rssMB: rssMB(), resources: inv.resources.length, modules: moduleCensus() };
-  if (job.kind === "blueprint" && job.policyReps > 0) out.policy = await policies(inv as any, job.tier, job.policyReps);
+  const c2 = process.cpuUsage(c1);
+  const all = process.cpuUsage();
+  const out: OneResult = { ...base, importMs: t1 - t0, runMs: t2 - t1, totalMs: t2, rssMB: rssMB(), cpuMs: (all.user + all.system) / 1000, runCpuMs: (c2.user + c2.system) / 1000, resources: inv.resources.length, modules: moduleCensus() };
+  if (job.kind === "blueprint" && job.policyReps > 0) out.policy = await policies(inv as any, job.tier, job.policyReps, job.policyCandidate);
+  if (job.kind === "components" && job.policyReps > 0) out.policy = await policies(inv as any, "prod", job.policyReps, job.policyCandidate);
   return out;
 }
 
-async function policies(inv: any, tier: "local" | "dev" | "staging" | "prod", reps: number): Promise<PolicyTiming> {
+async function policies(inv: any, tier: "local" | "dev" | "staging" | "prod", reps: number, candidate?: string): Promise<PolicyTiming> {
   const t0 = performance.now();
   const { runPolicies } = await import("../policies/lib/runner");
   const { internetToData } = await import("../policies/segmentation");
@@ -117,19 +166,42 @@ async function policies(inv: any, tier: "local" | "dev" | "staging" | "prod", re
   // The pack's tier configs cover dev/staging/prod; local runs the pack's defaults.
   const opts = tier === "local" ? {} : { tier };
   const allMs: number[] = [];
+  const allCpuMs: number[] = [];
   const reachabilityMs: number[] = [];
   let last: Awaited<ReturnType<typeof runPolicies>> | undefined;
   for (let i = 0; i < reps; i++) {
     let t = performance.now();
+    const c = process.cpuUsage();
     last = await runPolicies(inv, opts);
     allMs.push(performance.now() - t);
+    const dc = process.cpuUsage(c);
+    allCpuMs.push((dc.user + dc.system) / 1000);
     t = performance.now();
     await runPolicies(inv, { ...opts, policies: [internetToData] });
     reachabilityMs.push(performance.now() - t);
   }
+  let cand: PolicyTiming["candidate"];
+  if (candidate) {
+    const alt = (await import(candidate)) as typeof import("../policies/lib/runner");
+    const norm = (r: Awaited<ReturnType<typeof runPolicies>>) => JSON.stringify({ ...r, violations: r.violations.map((v) => JSON.stringify(v)).sort() });
+    const cAll: number[] = [];
+    const cCpu: number[] = [];
+    let rep: Awaited<ReturnType<typeof runPolicies>> | undefined;
+    for (let i = 0; i < reps; i++) {
+      const t = performance.now();
+      const c = process.cpuUsage();
+      rep = await alt.runPolicies(inv, opts);
+      cAll.push(performance.now() - t);
+      const dc = process.cpuUsage(c);
+      cCpu.push((dc.user + dc.system) / 1000);
+    }
+    cand = { module: candidate, allMs: cAll, allCpuMs: cCpu, sameReport: norm(rep!) === norm(last!) };
+  }
   return {
+    ...(cand ? { candidate: cand } : {}),
     importMs,
     allMs,
+    allCpuMs,
     reachabilityMs,
     policiesRun: last!.policiesRun,
     resourcesChecked: last!.resourcesChecked,

@@ -11,7 +11,7 @@
  * one bench run.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -22,6 +22,7 @@ import {
   growthOf,
   LoopSection,
   Machine,
+  ExperimentSection,
   reachGrowth,
   ReachRow,
   ReachSection,
@@ -39,7 +40,7 @@ import { median, summarize } from "./stats";
 const ROOT = path.resolve(__dirname, "..");
 const RESULTS_JSON = path.join(ROOT, "bench", "results.json");
 const RESULTS_MD = path.join(ROOT, "bench", "RESULTS.md");
-const SECTIONS = ["synth", "scale", "reach", "loop"] as const;
+const SECTIONS = ["synth", "scale", "reach", "experiments", "loop"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -50,10 +51,11 @@ interface Options {
   tscRuns: number;
   test: boolean;
   policyReps: number;
+  experimentSize: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { only: new Set(SECTIONS), runs: 5, sizes: [10, 100, 1000], reachSizes: [125, 250, 500, 1000, 2000], tscRuns: 5, test: true, policyReps: 3 };
+  const o: Options = { only: new Set(SECTIONS), runs: 5, sizes: [10, 100, 1000], reachSizes: [125, 250, 500, 1000, 2000], tscRuns: 5, test: true, policyReps: 1, experimentSize: 100 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = (): string => {
@@ -71,6 +73,7 @@ function parseArgs(argv: string[]): Options {
     else if (a.startsWith("--reach-sizes")) o.reachSizes = nums(val());
     else if (a.startsWith("--tsc-runs")) o.tscRuns = Number(val());
     else if (a.startsWith("--policy-reps")) o.policyReps = Number(val());
+    else if (a.startsWith("--experiment-size")) o.experimentSize = Number(val());
     else if (a === "--no-test") o.test = false;
     else throw new Error(`unknown option '${a}'`);
   }
@@ -138,7 +141,10 @@ function row(name: string, runs: (OneResult & { wallMs: number })[]): SynthRow {
     importMs: summaryOf(use, (r) => r.importMs),
     runMs: summaryOf(use, (r) => r.runMs),
     rssMB: summaryOf(use, (r) => r.rssMB),
+    cpuMs: summaryOf(use, (r) => r.cpuMs ?? 0),
+    runCpuMs: summaryOf(use, (r) => r.runCpuMs ?? 0),
     resources: use.length ? median(use.map((r) => r.resources)) : 0,
+    modules: use.length ? median(use.map((r) => r.modules?.total ?? 0)) : 0,
     load1: summaryOf(runs, (r) => r.load[0]),
     errors: [...new Set(runs.filter((r) => r.error).map((r) => r.error!.split("\n").slice(0, 3).join(" ").slice(0, 300)))],
   };
@@ -188,14 +194,16 @@ async function scale(o: Options): Promise<ScaleSection> {
   try {
     for (const n of o.sizes) writeFileSync(path.join(dir, `${scaleBlueprintName(n)}.yaml`), stringify(scaleBlueprint(n)));
     const env = { PLATFORM_BLUEPRINTS_DIR: dir };
-    const job = (n: number): Job => ({ kind: "blueprint", name: scaleBlueprintName(n), tier: "prod", preview: false, policyReps: o.policyReps });
+    const candidate = proposedPolicies(dir);
+    if (candidate) log(`policy candidate: ${candidate}`);
+    const job = (n: number): Job => ({ kind: "blueprint", name: scaleBlueprintName(n), tier: "prod", preview: false, policyReps: o.policyReps, ...(candidate ? { policyCandidate: candidate } : {}) });
     await one({ ...(job(o.sizes[0]!) as any), policyReps: 1 }, env); // warm-up
     const runs = new Map<number, (OneResult & { wallMs: number })[]>(o.sizes.map((n) => [n, []]));
     for (let i = 0; i < o.runs; i++) {
       for (const n of o.sizes) {
         const r = await one(job(n), env);
         runs.get(n)!.push(r);
-        log(`scale ${n} #${i + 1}: ${r.wallMs.toFixed(0)} ms (run ${r.runMs.toFixed(0)}), ${r.rssMB.toFixed(0)} MB, ${r.resources} resources, policies ${r.policy ? median(r.policy.allMs).toFixed(0) : "-"} ms`);
+        log(`scale ${n} #${i + 1}: ${r.wallMs.toFixed(0)} ms (run ${r.runMs.toFixed(0)}, CPU ${(r.cpuMs ?? 0).toFixed(0)}), ${r.rssMB.toFixed(0)} MB, ${r.resources} resources, policies ${r.policy ? median(r.policy.allMs).toFixed(0) : "-"} ms${r.policy?.candidate ? ` (proposed ${median(r.policy.candidate.allMs).toFixed(0)} ms, same report ${r.policy.candidate.sameReport})` : ""}`);
       }
     }
     const rows: ScaleRow[] = o.sizes.map((n) => {
@@ -205,9 +213,22 @@ async function scale(o: Options): Promise<ScaleSection> {
       const pm = (r: OneResult) => median(r.policy!.allMs);
       const rm = (r: OneResult) => median(r.policy!.reachabilityMs);
       const last = ok[ok.length - 1]?.policy;
+      const withCand = ok.filter((r) => r.policy!.candidate);
+      const per1000 = (ms: number, r: OneResult) => (ms / Math.max(1, r.policy!.resourcesChecked)) * 1000;
       return {
         ...base,
         services: n,
+        policyCpuMsPer1000: summaryOf(ok, (r) => per1000(median(r.policy!.allCpuMs), r)),
+        ...(withCand.length
+          ? {
+              proposed: {
+                policyAllMs: summaryOf(withCand, (r) => median(r.policy!.candidate!.allMs)),
+                policyMsPer1000: summaryOf(withCand, (r) => per1000(median(r.policy!.candidate!.allMs), r)),
+                policyCpuMsPer1000: summaryOf(withCand, (r) => per1000(median(r.policy!.candidate!.allCpuMs), r)),
+                sameReport: withCand.every((r) => r.policy!.candidate!.sameReport),
+              },
+            }
+          : {}),
         policyAllMs: summaryOf(ok, pm),
         policyReachMs: summaryOf(ok, rm),
         policyMsPer1000: summaryOf(ok, (r) => (pm(r) / Math.max(1, r.policy!.resourcesChecked)) * 1000),
@@ -231,6 +252,51 @@ function patchedEvaluator(dir: string): string | undefined {
   writeFileSync(target, readFileSync(path.join(ROOT, "policies", "lib", "reachability.ts")));
   const r = spawnSync("patch", ["-s", "-N", "-r", "-", target, REACH_PATCH], { encoding: "utf8" });
   return r.status === 0 ? target : undefined;
+}
+
+/**
+ * A temp copy of policies/ with every applicable bench/proposals/*.patch applied (node_modules and
+ * test/ linked back), so the proposed runner can run next to the current one; undefined when no
+ * patch applies any more (landed or superseded).
+ */
+function proposedPolicies(tmp: string): string | undefined {
+  const dir = path.join(tmp, "proposed");
+  mkdirSync(dir, { recursive: true });
+  cpSync(path.join(ROOT, "policies"), path.join(dir, "policies"), { recursive: true, filter: (src) => !src.includes("node_modules") });
+  symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+  symlinkSync(path.join(ROOT, "test"), path.join(dir, "test"));
+  let applied = 0;
+  for (const f of readdirSync(path.join(ROOT, "bench", "proposals")).filter((x) => x.endsWith(".patch")).sort()) {
+    const r = spawnSync("patch", ["-s", "-N", "-r", "-", "-p1", "-d", dir, "-i", path.join(ROOT, "bench", "proposals", f)], { encoding: "utf8" });
+    if (r.status === 0) applied++;
+    else log(`proposal ${f} does not apply to the current tree (landed or superseded): ${(r.stdout + r.stderr).trim().split("\n")[0]}`);
+  }
+  return applied ? path.join(dir, "policies", "lib", "runner.ts") : undefined;
+}
+
+async function experiments(o: Options): Promise<ExperimentSection> {
+  const n = o.experimentSize;
+  const dir = mkdtempSync(path.join(tmpdir(), "bench-exp-"));
+  try {
+    writeFileSync(path.join(dir, `${scaleBlueprintName(n)}.yaml`), stringify(scaleBlueprint(n)));
+    const variants = [
+      { name: "as shipped", env: {} as Record<string, string> },
+      { name: "no stack capture", env: { BENCH_STACK_LIMIT: "0" } },
+      { name: "no stack capture, no source maps", env: { BENCH_STACK_LIMIT: "0", BENCH_SOURCE_MAPS: "off" } },
+    ];
+    const runs = variants.map(() => [] as (OneResult & { wallMs: number })[]);
+    const job: Job = { kind: "blueprint", name: scaleBlueprintName(n), tier: "prod", preview: false, policyReps: 0 };
+    for (let i = 0; i < o.runs; i++) {
+      for (const [k, v] of variants.entries()) {
+        const r = await one(job, { PLATFORM_BLUEPRINTS_DIR: dir, ...v.env });
+        runs[k]!.push(r);
+        log(`experiment ${v.name} #${i + 1}: run ${r.runMs.toFixed(0)} ms, run CPU ${(r.runCpuMs ?? 0).toFixed(0)} ms, ${r.rssMB.toFixed(0)} MB`);
+      }
+    }
+    return { at: new Date().toISOString(), job: `${n}-service blueprint on prod`, variants: variants.map((v, k) => ({ ...v, row: row(v.name, runs[k]!) })) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function reachRows(o: Options, module?: string): Promise<ReachRow[]> {
@@ -316,6 +382,11 @@ async function main(): Promise<void> {
   if (o.only.has("reach")) {
     log("reachability alone …");
     results.reach = await reach(o);
+    save();
+  }
+  if (o.only.has("experiments")) {
+    log("experiments …");
+    results.experiments = await experiments(o);
     save();
   }
   if (o.only.has("loop")) {

@@ -67,7 +67,7 @@ describe("bench report", () => {
     const g = growthOf(rows)!;
     expect(g.runFit).toBeCloseTo(1, 10);
     expect(g.run100to1000).toBeCloseTo(1, 10);
-    const scaleRows = rows.map((r) => ({ ...r, name: `${r.services}`, importMs: s(1), resources: r.services * 8, load1: s(1), errors: [], policyAllMs: s(r.services * 0.4), policyReachMs: s(1), policyMsPer1000: s(50), reachMsPer1000: s(1), policiesRun: 28, violations: { mandatory: 0, advisory: 0, sample: [] } }));
+    const scaleRows = rows.map((r) => ({ ...r, name: `${r.services}`, importMs: s(1), cpuMs: s(1), runCpuMs: s(1), modules: 1000, resources: r.services * 8, load1: s(1), errors: [], policyAllMs: s(r.services * 0.4), policyReachMs: s(1), policyMsPer1000: s(50), policyCpuMsPer1000: s(40), reachMsPer1000: s(1), policiesRun: 28, violations: { mandatory: 0, advisory: 0, sample: [] } }));
     const results = { machine: { nproc: 2, cpuModel: "x", memory: "y", node: "v20", platform: "linux", commit: "abc", dirtyFiles: 0 }, updatedAt: "now", scale: { at: "now", tier: "prod", preview: false, rows: scaleRows, growth: g } };
     const v = verdicts(results);
     expect(v.find((x) => x.budget.startsWith("1,000 services <") && x.budget.endsWith("s"))?.met).toBe(true);
