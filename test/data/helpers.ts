@@ -90,3 +90,8 @@ export async function failure(program: () => Record<string, unknown> | void): Pr
   }
   throw new Error("expected the program to fail, but it succeeded");
 }
+
+/** Only the primary AWS provider (to combine with k8sProviders(), which brings random). */
+export function awsOnly() {
+  return new aws.Provider("aws", { region: "us-east-1" });
+}

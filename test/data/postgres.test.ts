@@ -4,7 +4,7 @@ import { backupPolicy, type Tier } from "../../components/data/backups";
 import { Postgres } from "../../components/data/postgres";
 import { inClusterEndpoint, planClusterPostgres, planManagedPostgres } from "../../components/data/postgres/plan";
 import { ProgramError, runProgram } from "../harness/run";
-import { APP_SG, awsNet, awsProviders, byType, customs, k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets, secondaryAws, failure } from "./helpers";
+import { APP_SG, awsNet, awsOnly, awsProviders, byType, customs, k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets, secondaryAws, failure } from "./helpers";
 
 const RDS = "aws:rds/instance:Instance";
 const prodLike = (t: Tier) => t === "prod";
@@ -346,5 +346,48 @@ describe("Postgres connection pooling", () => {
       implementation: "statefulset", database: "app", username: "app", network: k8sNet,
     });
     expect(p.problems.join()).toMatch(/pooling: implementation statefulset has no pooler/);
+  });
+});
+
+describe("CloudNativePG backups to AWS S3 through IRSA", () => {
+  it("parseS3Path / barmanPolicy / irsaTrust are exact", async () => {
+    const { parseS3Path, barmanPolicy, irsaTrust } = await import("../../components/data/postgres/plan");
+    expect(parseS3Path("s3://platform-backups/pg/main")).toEqual({ bucket: "platform-backups", prefix: "pg/main/" });
+    expect(parseS3Path("s3://platform-backups")).toEqual({ bucket: "platform-backups", prefix: "" });
+    const pol = JSON.parse(barmanPolicy("arn:aws:s3:::b", "pg/main/", "arn:aws:kms:us-east-1:123456789012:key/k"));
+    expect(pol.Statement[1].Resource).toEqual(["arn:aws:s3:::b/pg/main/*"]);
+    expect(pol.Statement[0].Condition.StringLike["s3:prefix"]).toEqual(["pg/main/*"]);
+    const trust = JSON.parse(irsaTrust("arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X", "https://oidc.eks.us-east-1.amazonaws.com/id/X", "data", "main"));
+    expect(trust.Statement[0].Condition.StringEquals).toEqual({
+      "oidc.eks.us-east-1.amazonaws.com/id/X:sub": "system:serviceaccount:data:main",
+      "oidc.eks.us-east-1.amazonaws.com/id/X:aud": "sts.amazonaws.com",
+    });
+  });
+
+  it("creates the IRSA role and annotates the CNPG service account; no static keys", async () => {
+    const inv = await runProgram(() => {
+      const providers = { ...k8sProviders(), aws: awsOnly() };
+      const pg = new Postgres(
+        "main",
+        {
+          implementation: "operator", network: k8sNet, replicas: 2, backup: backupPolicy("prod"), protect: true,
+          backupTarget: {
+            destinationPath: "s3://platform-backups/pg/main",
+            irsa: { oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X", oidcIssuer: "https://oidc.eks.us-east-1.amazonaws.com/id/X", bucketArn: "arn:aws:s3:::platform-backups" },
+          },
+        },
+        { providers },
+      );
+      return { c: pg.connection };
+    });
+    const role = byType(inv, "aws:iam/role:Role")[0];
+    expect(JSON.parse(role.inputs.assumeRolePolicy as string).Statement[0].Condition.StringEquals["oidc.eks.us-east-1.amazonaws.com/id/X:sub"]).toBe("system:serviceaccount:data:main");
+    const cluster = k8sKind(inv, "Cluster")[0];
+    const spec = cluster.inputs.spec as any;
+    expect(spec.serviceAccountTemplate.metadata.annotations["eks.amazonaws.com/role-arn"]).toBe(`arn:aws:iam::123456789012:role/main-backup`);
+    expect(spec.backup.barmanObjectStore.s3Credentials).toEqual({ inheritFromIAMRole: true });
+    expect(k8sKind(inv, "Secret").map((s) => (s.inputs.metadata as any).name)).toEqual(["main-app-credentials"]);
+    const net = inv.resources.find((r) => r.type === "platform:data:Postgres")!.outputs!.network as any;
+    expect(net.egress.find((e: any) => e.purpose === "backups").to.kind).toBe("external");
   });
 });

@@ -69,7 +69,15 @@ const objectStoreTarget = z.strictObject({
   credentials: z.strictObject({ accessKeyId: inputString, secretAccessKey: inputString }).optional(),
   /** ConfigMap/Secret holding the CA bundle of a private endpoint: `{ name, key }`. */
   endpointCA: z.strictObject({ name: dnsLabel, key: z.string().min(1) }).optional(),
-});
+  /**
+   * AWS S3 through IRSA (no static keys): the component creates an IAM role trusted by the
+   * cluster's OIDC provider for the CNPG service account, allowed on this bucket prefix only,
+   * and annotates the service account. Needs an `aws` provider in the component's providers.
+   */
+  irsa: z
+    .strictObject({ oidcProviderArn: inputString, oidcIssuer: inputString, bucketArn: inputString, kmsKeyArn: inputString.optional() })
+    .optional(),
+}).refine((t) => !(t.credentials && t.irsa), { message: "give credentials or irsa, not both" });
 
 export const operatorPostgresSchema = z.strictObject({
   implementation: z.literal("operator"),

@@ -5,12 +5,13 @@
  * - `statefulset`: one postgres StatefulSet with a PVC for the `local` tier (no Helm, no
  *   operator, nothing fetched at run time besides the image); TLS from a given cert Secret.
  */
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { serviceDnsNames, storeCertificate } from "../certs";
 import type { OperatorPostgresConfig, StatefulsetPostgresConfig } from "./args";
-import { CNPG_CHART, CNPG_IMAGES, type ClusterPlan } from "./plan";
+import { CNPG_CHART, CNPG_IMAGES, barmanPolicy, irsaTrust, parseS3Path, type ClusterPlan } from "./plan";
 import type { PostgresConnection } from "./types";
 
 export interface ClusterPostgresResult {
@@ -73,6 +74,7 @@ export function provisionOperatorPostgres(name: string, parent: pulumi.Resource,
   }
 
   let barman: Record<string, unknown> | undefined;
+  let serviceAccountTemplate: Record<string, unknown> | undefined;
   if (plan.walArchiving && cfg.backupTarget) {
     const t = cfg.backupTarget;
     let s3Credentials: Record<string, unknown> = { inheritFromIAMRole: true };
@@ -93,6 +95,22 @@ export function provisionOperatorPostgres(name: string, parent: pulumi.Resource,
         accessKeyId: { name: plan.names.backupSecret, key: "ACCESS_KEY_ID" },
         secretAccessKey: { name: plan.names.backupSecret, key: "ACCESS_SECRET_KEY" },
       };
+    }
+    if (t.irsa) {
+      // CNPG runs the instances under a service account named after the cluster.
+      const irsa = t.irsa;
+      const { prefix } = parseS3Path(t.destinationPath);
+      const role = new aws.iam.Role(
+        `${name}-backup`,
+        { assumeRolePolicy: pulumi.all([irsa.oidcProviderArn, irsa.oidcIssuer]).apply(([arn, iss]) => irsaTrust(arn, iss, ns, plan.names.cluster)), tags: { "platform:component": "postgres", Name: name } },
+        { parent },
+      );
+      new aws.iam.RolePolicy(
+        `${name}-backup`,
+        { role: role.id, policy: pulumi.all([irsa.bucketArn, irsa.kmsKeyArn]).apply(([b, k]) => barmanPolicy(b, prefix, k)) },
+        { parent },
+      );
+      serviceAccountTemplate = { metadata: { annotations: { "eks.amazonaws.com/role-arn": role.arn } } };
     }
     barman = {
       destinationPath: t.destinationPath,
@@ -125,6 +143,7 @@ export function provisionOperatorPostgres(name: string, parent: pulumi.Resource,
         },
         ...(barman ? { backup: { retentionPolicy: plan.scheduledBackup?.retention ?? "7d", barmanObjectStore: barman } } : {}),
         inheritedMetadata: { labels: plan.labels },
+        ...(serviceAccountTemplate ? { serviceAccountTemplate } : {}),
       },
     },
     { parent, protect: plan.protect, dependsOn: deps },
