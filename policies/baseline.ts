@@ -10,11 +10,13 @@ import {
   depsOf,
   forTypes,
   isSet,
+  isUnknownValue,
   isWorld,
   K8S,
   nsOf,
   ofTypes,
   podSpecOf,
+  raw,
   resourcePolicy,
   ROLE_LABEL,
   schema,
@@ -150,7 +152,8 @@ export const pinnedImages: StackValidationPolicy = stackPolicy({
   validateStack: (args, report) => {
     if (tierOfStack(args) === "dev") return;
     for (const w of ofTypes(args.resources, ...WORKLOAD_TYPES)) {
-      for (const c of containersOf(podSpecOf(w.type, w.props))) {
+      for (const c of containersOf(podSpecOf(w.type, raw(w.props)))) {
+        if (isUnknownValue(c?.image)) continue; // computed (e.g. an ECR repository URL): checked on update
         const why = typeof c?.image === "string" ? unpinnedReason(c.image) : `container '${c?.name}' has no image`;
         if (why) report(`${w.props.metadata?.name ?? w.name}/${c?.name}: ${why}`, w.urn);
       }
@@ -169,8 +172,8 @@ export const pinnedImages: StackValidationPolicy = stackPolicy({
       if (why) report(`remote image '${r.name}': ${why}`, r.urn);
     }
     for (const h of ofTypes(args.resources, K8S.helmRelease)) {
-      if (!h.props.version) report(`Helm release '${h.name}' does not pin a chart version`, h.urn);
-      for (const p of helmImageProblems(h.props.values)) report(`Helm release '${h.name}' ${p} is not pinned`, h.urn);
+      if (!isSet(h.props, "version")) report(`Helm release '${h.name}' does not pin a chart version`, h.urn);
+      for (const p of helmImageProblems(raw(h.props).values)) report(`Helm release '${h.name}' ${p} is not pinned`, h.urn);
     }
   },
 });
@@ -256,7 +259,7 @@ export const eksHardening: ResourceValidationPolicy = resourcePolicy({
   severity: "high",
   validateResource: forTypes(["aws:eks/cluster:Cluster"], (props, _a, report) => {
     const enc = asArray<any>(props.encryptionConfig);
-    if (!enc.some((e) => asArray<string>(e?.resources).includes("secrets") && e?.provider?.keyArn)) report("encryptionConfig does not encrypt 'secrets' with a KMS key");
+    if (!enc.some((e) => asArray<string>(e?.resources).includes("secrets") && isSet(e, "provider", "keyArn"))) report("encryptionConfig does not encrypt 'secrets' with a KMS key");
     const vpc = props.vpcConfig ?? {};
     if (vpc.endpointPublicAccess !== false) {
       const cidrs = asArray<string>(vpc.publicAccessCidrs);

@@ -15,6 +15,7 @@ import {
   isMetricsPortName,
   isSet,
   peek,
+  raw,
   isWorld,
   K8S,
   METRICS_PORTS,
@@ -264,7 +265,7 @@ export const noHostNetwork: ResourceValidationPolicy = resourcePolicy({
       for (const c of containersOf(spec)) for (const p of asArray<any>(c?.ports)) if (p?.hostPort) report(`container '${c.name}' binds hostPort ${p.hostPort}; expose it through a Service instead`);
     }),
     forTypes([K8S.helmRelease], (props, _a, report) => {
-      for (const p of valuesHostNetwork(props.values)) report(`Helm values set ${p}; pods must not share the node's network or process namespaces`);
+      for (const p of valuesHostNetwork(raw(props).values)) report(`Helm values set ${p}; pods must not share the node's network or process namespaces`);
     }),
     forTypes(["docker:index/container:Container"], (props, _a, report) => {
       if (props.networkMode === "host") report("container uses networkMode 'host'; use a bridge network and publish only what the proxy needs");

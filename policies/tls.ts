@@ -65,7 +65,7 @@ export const cloudfrontTls: ResourceValidationPolicy = resourcePolicy({
       if (vpp !== "redirect-to-https" && vpp !== "https-only") report(`cache behaviour '${path}' has viewerProtocolPolicy '${vpp}'; use 'redirect-to-https' or 'https-only'`);
     }
     const vc = props.viewerCertificate ?? {};
-    if (truthy(vc.cloudfrontDefaultCertificate) || (!vc.acmCertificateArn && !vc.iamCertificateId)) {
+    if (truthy(vc.cloudfrontDefaultCertificate) || (!isSet(vc, "acmCertificateArn") && !isSet(vc, "iamCertificateId"))) {
       report("the default *.cloudfront.net certificate allows TLS 1.0; use an ACM certificate (us-east-1) with minimumProtocolVersion TLSv1.2_2021");
     } else if (!GOOD_CF_TLS.test(String(vc.minimumProtocolVersion ?? ""))) {
       report(`viewerCertificate.minimumProtocolVersion '${vc.minimumProtocolVersion ?? "(default TLSv1)"}' is below TLS 1.2; use TLSv1.2_2021`);

@@ -233,5 +233,8 @@ export function peek(obj: unknown, ...path: (string | number)[]): unknown {
   return cur;
 }
 
+/** True for the SDK's unknown-value sentinels (visible when reading through `raw`). */
+export const isUnknownValue = (v: unknown): boolean => SENTINELS.has(v);
+
 /** True when the value at the path is set (an unknown value counts as set). */
 export const isSet = (obj: unknown, ...path: (string | number)[]): boolean => peek(obj, ...path) !== undefined;
