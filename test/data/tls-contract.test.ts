@@ -132,3 +132,27 @@ describe("every connection carries `url` (the default dataStore: ref property)",
     expect(o.ipfs.host).toBe("ipfs.data.svc.cluster.local");
   });
 });
+
+describe("preview mode (computed values unknown)", () => {
+  it("every store plans in preview with Outputs from other components as inputs", async () => {
+    const inv = await runProgram(
+      () => {
+        const k = { ...k8sProviders(), aws: new aws.Provider("aws", { region: "us-east-1" }) };
+        const unknown = (s: string) => pulumi.output(s).apply((v) => v);
+        const files = new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "pg-backups" }], backup: backupPolicy("prod"), tls: { issuer }, storePeers: [{ "cnpg.io/cluster": "db" }] }, { providers: k });
+        new Postgres("db", { implementation: "operator", network: k8sNet, replicas: 2, pooling: true, backup: backupPolicy("prod"), backupTarget: { destinationPath: "s3://pg-backups/db", endpointUrl: files.endpointUrl!, credentials: files.s3Credentials!, endpointCA: files.caSecret! } }, { providers: k });
+        new Postgres("rds", { implementation: "managed", network: { vpcId: unknown("vpc-1"), subnetIds: [unknown("s-1"), unknown("s-2")], allowedSecurityGroupIds: [unknown("sg-1")] }, replicas: 1, pooling: true, backup: backupPolicy("prod"), kmsKeyArn: unknown("arn:aws:kms:us-east-1:123456789012:key/k") }, { providers: k });
+        new Redis("cache", { implementation: "statefulset", network: k8sNet, replicas: 1, backup: backupPolicy("prod"), tls: { issuer } }, { providers: k });
+        new Scylla("chain", { network: k8sNet, keyspaces: [{ name: "p", replicationFactor: 3 }], backup: noBackups("prod"), tls: { issuer } }, { providers: k });
+        new Ipfs("media", { network: k8sNet }, { providers: k });
+        return {};
+      },
+      { preview: true },
+    );
+    const components = inv.resources.filter((r) => r.type.startsWith("platform:data:")).map((r) => r.type).sort();
+    expect(components).toEqual(["platform:data:Ipfs", "platform:data:ObjectStore", "platform:data:Postgres", "platform:data:Postgres", "platform:data:Redis", "platform:data:Scylla"]);
+    expect(plainSecrets(inv)).toEqual([]);
+    // Stateful children are protected by default (secure default; the lead turns it off below prod).
+    for (const r of inv.resources.filter((x) => ["kubernetes:apps/v1:StatefulSet", "aws:rds/instance:Instance"].includes(x.type))) expect(r.options.protect, r.name).toBe(true);
+  });
+});
