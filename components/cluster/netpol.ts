@@ -223,7 +223,11 @@ export function planNetworkPolicies(i: NetpolInput): NetworkPolicyManifest[] {
     }
     for (const ref of s.connectsTo) {
       const store = storeByRef.get(ref)!;
-      if (store.network.kind === "aws") {
+      if (store.network.kind === "aws" && store.network.allowedSecurityGroupCount === 0) {
+        // A managed store no security group fronts (S3): public AWS endpoints, reached through the
+        // VPC's S3 gateway endpoint or NAT — internet addresses on its ports, never private ranges.
+        egress.push({ to: ipPeers(["0.0.0.0/0"], PRIVATE), ports: portsOf(store.network.ports) });
+      } else if (store.network.kind === "aws") {
         egress.push({ to: ipPeers(i.managedStoreCidrs), ports: portsOf(store.network.ports) });
       } else {
         for (const r of store.network.ingress.filter((r) => r.purpose === "clients")) {

@@ -46,6 +46,7 @@ export class Network extends pulumi.ComponentResource {
       const eip = new aws.ec2.Eip(`${name}-nat-${i}-eip`, { domain: "vpc", tags: tags(`${name}-nat-${i}`) }, o);
       return new aws.ec2.NatGateway(`${name}-nat-${i}`, { allocationId: eip.id, subnetId: publicSubnets[i]!.id, tags: tags(`${name}-nat-${i}`) }, { parent: this, dependsOn: [igw] });
     });
+    const privateRts: aws.ec2.RouteTable[] = [];
     const privateSubnets = plan.private.map((s, i) => {
       const sn = new aws.ec2.Subnet(
         `${name}-private-${i}`,
@@ -55,8 +56,15 @@ export class Network extends pulumi.ComponentResource {
       const nat = plan.natFor[i]! >= 0 ? nats[plan.natFor[i]!]! : undefined;
       const rt = new aws.ec2.RouteTable(`${name}-private-${i}-rt`, { vpcId: vpc.id, routes: nat ? [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }] : [], tags: tags(`${name}-private-${s.az}`) }, o);
       new aws.ec2.RouteTableAssociation(`${name}-private-${i}-rta`, { subnetId: sn.id, routeTableId: rt.id }, o);
+      privateRts.push(rt);
       return sn;
     });
+    // S3 gateway endpoint: free, keeps backup and object traffic off the NAT (and its bill).
+    new aws.ec2.VpcEndpoint(
+      `${name}-s3-endpoint`,
+      { vpcId: vpc.id, serviceName: `com.amazonaws.${a.azs[0]!.slice(0, -1)}.s3`, vpcEndpointType: "Gateway", routeTableIds: privateRts.map((r) => r.id), tags: tags(`${name}-s3`) },
+      o,
+    );
 
     if (a.flowLogs !== "none") {
       const group = new aws.cloudwatch.LogGroup(

@@ -10,7 +10,7 @@ import { composeCluster } from "../../stacks/compose/cluster";
 import { composeNetwork } from "../../stacks/compose/network";
 import { composeServices } from "../../stacks/compose/services";
 import { buildProviders } from "../../stacks/providers";
-import { loadSpec } from "../../stacks/spec/load";
+import { loadSpec, readBlueprint } from "../../stacks/spec/load";
 import type { PlatformSpec } from "../../stacks/spec/platform";
 import type { Inventory, InventoryResource } from "../harness/inventory";
 
@@ -63,16 +63,22 @@ export const TRAEFIK_BLUEPRINT = {
   externalNetworks: { solana: { cidrs: ["203.0.113.0/24"], ports: [443, 8900] } },
 };
 
+/** A spec for `tier`: `blueprint` is a blueprint object, a file name under blueprints/, or the Nuxt/Fastify default. */
 export function specFor(tier: "local" | "staging" | "prod" | "dev", blueprint?: unknown, extra: Record<string, unknown> = {}): PlatformSpec {
-  const config: Record<string, unknown> = { tier, blueprint: (blueprint as { name?: string })?.name ?? "nuxt-fastify-beta-droplet", domain: "example.com" };
+  const fromFile = typeof blueprint === "string" || blueprint === undefined;
+  const bpName = typeof blueprint === "string" ? blueprint : ((blueprint as { name?: string })?.name ?? "nuxt-fastify-beta-droplet");
+  const data = (fromFile ? readBlueprint(bpName).data : blueprint) as { secrets?: { external?: { name: string }[] } };
+  const config: Record<string, unknown> = { tier, blueprint: bpName, domain: "example.com" };
   if (tier === "local") config.cluster = { renderDir: mkdtempSync(join(tmpdir(), "k8s-render-")) };
   else {
     config.certificates = { email: "platform@example.com" };
     config.cloudflare = CF;
-    if (!blueprint) config.secrets = { mailgunApiKey: "fake-password-for-tests" };
+    if ((data as any)?.edge?.provider === "cloudfront") config.route53ZoneId = "Z0123456789ABCDEFGHIJ";
+    const external = data?.secrets?.external ?? [];
+    if (external.length) config.secrets = Object.fromEntries(external.map((e) => [e.name, "fake-password-for-tests"]));
   }
   if (tier === "dev") config.hosting = "kubernetes";
-  return loadSpec({ stack: tier, config: { ...config, ...extra }, ...(blueprint ? { blueprint } : {}) });
+  return loadSpec({ stack: tier, config: { ...config, ...extra }, ...(fromFile ? {} : { blueprint }) });
 }
 
 /** The program body: network → cluster → services, with data-store network contracts faked per the data contract. */
@@ -84,15 +90,28 @@ export function k8sProgram(spec: PlatformSpec, env: Record<string, string> = {})
     if (network) ctx.network = network;
     const cluster = composeCluster(ctx, env)!;
     ctx.cluster = cluster;
-    const stores: NetpolStore[] = [];
-    for (const pg of spec.blueprint.dataStores.postgres) stores.push({ ref: `postgres/${pg.name}`, network: { kind: "aws", ports: [tcp("postgres", 5432)], allowedSecurityGroupCount: 1 } });
-    for (const r of spec.blueprint.dataStores.redis) {
-      const sel = { "app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": r.name };
-      stores.push({ ref: `redis/${r.name}`, network: { kind: "kubernetes", namespace: cluster.namespaces.data, ports: [tcp("redis", 6379)], ingress: [{ purpose: "clients", podSelector: sel, ports: [tcp("redis", 6379)], from: { namespaces: [cluster.namespaces.apps] } }], egress: [] } });
-    }
+    const stores = fakeStores(spec, cluster.namespaces);
     const out = composeServices(ctx, cluster, { dataStores: stores, resolveSecret: (_svc, from) => pulumi.secret(`fake-password-for-tests-${from}`) });
     return { hosts: out.hosts, kubeconfig: cluster.kubeconfig, unresolved: out.unresolvedSecrets };
   };
+}
+
+/** Data-store network contracts as components/data hands them over (managed → `aws`, in-cluster → `kubernetes`). */
+export function fakeStores(spec: PlatformSpec, ns: { apps: string; data: string }): NetpolStore[] {
+  const ds = spec.blueprint.dataStores;
+  const local = spec.profile.dataPlacement === "statefulset";
+  const inCluster = (kind: string, name: string, port: number): NetpolStore => {
+    const sel = { "app.kubernetes.io/name": kind, "app.kubernetes.io/instance": name };
+    return { ref: `${kind}/${name}`, network: { kind: "kubernetes", namespace: ns.data, ports: [tcp(kind, port)], ingress: [{ purpose: "clients", podSelector: sel, ports: [tcp(kind, port)], from: { namespaces: [ns.apps] } }], egress: [] } };
+  };
+  const managed = (ref: string, port: number, sgs: number): NetpolStore => ({ ref, network: { kind: "aws", ports: [tcp("client", port)], allowedSecurityGroupCount: sgs } });
+  return [
+    ...ds.postgres.map((p) => (!local && p.placement === "managed" ? managed(`postgres/${p.name}`, 5432, 1) : inCluster("postgres", p.name, 5432))),
+    ...ds.redis.map((r) => (!local && r.placement === "managed" ? managed(`redis/${r.name}`, 6379, 1) : inCluster("redis", r.name, 6379))),
+    ...ds.objectStores.map((o) => (!local && o.engine === "s3" ? managed(`objectStore/${o.name}`, 443, 0) : inCluster("objectStore", o.name, 8333))),
+    ...ds.scylla.map((c) => inCluster("scylla", c.name, 9042)),
+    ...ds.ipfs.map((c) => inCluster("ipfs", c.name, 5001)),
+  ];
 }
 
 export const k8s = (inv: Inventory, kind: string): InventoryResource[] => inv.resources.filter((r) => r.type.startsWith("kubernetes:") && ((r.inputs as any).kind === kind || r.type.endsWith(`:${kind}`)));

@@ -52,6 +52,7 @@ describe("Network component", () => {
     expect(subnets.every((s) => s.mapPublicIpOnLaunch === false && s.tags["kubernetes.io/cluster/shop-prod"] === "shared")).toBe(true);
     const privRts = of("aws:ec2/routeTable:RouteTable").filter((r) => r.routes[0].natGatewayId);
     expect(privRts).toHaveLength(3);
+    expect(of("aws:ec2/vpcEndpoint:VpcEndpoint")[0]).toMatchObject({ serviceName: "com.amazonaws.us-east-1.s3", vpcEndpointType: "Gateway" });
     expect(inv.resources.filter((r) => r.name.startsWith("prod-")).length).toBe(inv.resources.filter((r) => r.custom && r.type.startsWith("aws:")).length);
   });
 
