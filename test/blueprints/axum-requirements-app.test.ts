@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { supportedTiers } from "../../scripts/plan-lib";
 import { TIERS, dataReplicas } from "../../stacks/spec/tiers";
 import {
-  T, Runs, containersByRole, containerPorts, dockerLabels, envOf, helmChart, hpaFor, hpaMetrics, ingressBackendPorts, ingressesOf, inventoryOf,
+  T, Runs, containersByRole, containerPorts, dockerLabels, egressRules, envOf, helmChart, hpaFor, hpaMetrics, ingressBackendPorts, ingressesOf, inventoryOf,
   mainContainer, meta, ofType, runTiers, spec, storeComponent, within, workload,
 } from "./helpers";
 
@@ -87,6 +87,8 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s (7.1 Kubernetes)`, (t
     expect(helmChart(inv(), "opentelemetry-collector"), "OTel Collector Helm release").toBeDefined();
     expect(helmChart(inv(), "tempo"), "Tempo (trace backend)").toBeDefined();
     expect(envOf(workload(inv(), "api")).OTEL_EXPORTER_OTLP_ENDPOINT).toMatch(/otel-collector\.[a-z0-9-]+\.svc\.cluster\.local:4317/);
+    // ...and its NetworkPolicy lets the spans out (OTLP gRPC to the collector).
+    expect(egressRules(inv(), "api").some((r) => r.ports.some((p) => p.port === 4317))).toBe(true);
   });
 
   it("Prometheus scrapes /metrics (kube-prometheus-stack + a ServiceMonitor on the metrics port)", () => {

@@ -81,10 +81,17 @@ describe.each(["local", "dev", "staging", "prod"] as const)(`${NAME} on %s: work
   });
 
   it("database pods only accessible by backend services (API and workers)", () => {
-    const clientPolicies = ofType(inv(), T.netpol).filter((p) => /^store-postgres-main-in-clients/.test(String(meta(p).name)));
-    expect(clientPolicies.length, "PostgreSQL client NetworkPolicy").toBeGreaterThan(0);
-    const from = clientPolicies.flatMap((p) => (spec(p).ingress as any[]).flatMap((r) => r.from.map((f: any) => f.podSelector?.matchLabels?.["app.kubernetes.io/name"]))).sort();
-    expect(from).toEqual(["api", "worker"]);
+    // Egress side: only the API and the workers may open PostgreSQL connections.
+    const pgClients = ["web", "api", "worker", "solana-rpc"].filter((svc) => egressRules(inv(), svc).some((r) => r.ports.some((p) => p.port === 5432)));
+    expect(pgClients).toEqual(["api", "worker"]);
+    // Ingress side, where PostgreSQL runs in the cluster: its client rule admits exactly those pods.
+    const pg = storeComponent(inv(), "platform:data:Postgres", "main");
+    if (within(inv(), pg, T.rds).length === 0) {
+      const clientPolicies = ofType(inv(), T.netpol).filter((p) => /^store-postgres-main-in-clients/.test(String(meta(p).name)));
+      expect(clientPolicies.length, "PostgreSQL client NetworkPolicy").toBeGreaterThan(0);
+      const from = clientPolicies.flatMap((p) => (spec(p).ingress as any[]).flatMap((r) => r.from.map((f: any) => f.podSelector?.matchLabels?.["app.kubernetes.io/name"]))).sort();
+      expect(from).toEqual(["api", "worker"]);
+    }
   });
 });
 
@@ -127,11 +134,20 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s: scaling, data, monit
     expect(spec(sts!).volumeClaimTemplates?.length).toBeGreaterThan(0);
   });
 
-  it("backups bucket: S3 with versioning, Glacier after 30 days, cross-region copies in prod", () => {
+  it("backups bucket: S3 with versioning", () => {
     const b = storeComponent(inv(), "platform:data:ObjectStore", "backups");
     expect(within(inv(), b, "aws:s3/bucketVersioning:BucketVersioning")[0]?.inputs.versioningConfiguration).toMatchObject({ status: "Enabled" });
+  });
+
+  it("backups bucket: Glacier for long-term archival after 30 days (archiveAfterDays)", () => {
+    const b = storeComponent(inv(), "platform:data:ObjectStore", "backups");
     const rules = (within(inv(), b, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0]?.inputs.rules ?? []) as any[];
-    expect(JSON.stringify(rules)).toMatch(/GLACIER/);
+    const transitions = rules.flatMap((r) => [...(r.transitions ?? []), ...(r.noncurrentVersionTransitions ?? [])]);
+    expect(transitions.some((t) => /GLACIER/.test(t.storageClass) && (t.days ?? t.noncurrentDays) === 30), JSON.stringify(rules)).toBe(true);
+  });
+
+  it("backups bucket: copies in the backup region in prod only (cross-region replication)", () => {
+    const b = storeComponent(inv(), "platform:data:ObjectStore", "backups");
     expect(within(inv(), b, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")).toHaveLength(tier === "prod" ? 1 : 0);
   });
 
