@@ -347,7 +347,12 @@ async function loop(o: Options, prev?: LoopSection): Promise<LoopSection> {
     codes.push(r.code);
     log(`tsc #${i + 1}: ${(r.ms / 1000).toFixed(1)} s, exit ${r.code}`);
   }
-  const section: LoopSection = { at: new Date().toISOString(), tscMs: summarize(tsc), tscLoad1: summarize(loads), tscExitCodes: codes, ...(prev?.test ? { test: prev.test } : {}) };
+  const section: LoopSection =
+    tsc.length > 0
+      ? { at: new Date().toISOString(), tscMs: summarize(tsc), tscLoad1: summarize(loads), tscExitCodes: codes, ...(prev?.test ? { test: prev.test } : {}) }
+      : prev
+        ? { ...prev }
+        : { at: new Date().toISOString(), tscMs: { n: 0, median: 0, min: 0, max: 0 }, tscLoad1: { n: 0, median: 0, min: 0, max: 0 }, tscExitCodes: [] };
   if (o.test) {
     const load1Before = loadavg()[0]!;
     log("npm test (once) …");
@@ -364,34 +369,46 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const prev: Partial<Results> = existsSync(RESULTS_JSON) ? JSON.parse(readFileSync(RESULTS_JSON, "utf8")) : {};
   const results: Results = { ...prev, machine: machine(), updatedAt: new Date().toISOString() } as Results;
+  // Sections may be measured by separate bench processes (e.g. the long scale run beside the
+  // others): re-read the file and replace only the sections this process measured.
+  const mine = new Set<string>();
   const save = (): void => {
-    results.updatedAt = new Date().toISOString();
-    writeFileSync(RESULTS_JSON, JSON.stringify(results, null, 2) + "\n");
-    writeFileSync(RESULTS_MD, renderMarkdown(results) + "\n");
+    const now: Partial<Results> = existsSync(RESULTS_JSON) ? JSON.parse(readFileSync(RESULTS_JSON, "utf8")) : {};
+    const merged: Results = { ...now, machine: results.machine, updatedAt: new Date().toISOString() } as Results;
+    for (const k of mine) (merged as any)[k] = (results as any)[k];
+    writeFileSync(RESULTS_JSON, JSON.stringify(merged, null, 2) + "\n");
+    writeFileSync(RESULTS_MD, renderMarkdown(merged) + "\n");
+    Object.assign(results, merged);
   };
   if (o.only.has("synth")) {
     log("synthesis cost …");
+    mine.add("synth");
     results.synth = await synth(o);
     save();
   }
   if (o.only.has("scale")) {
     log(`scale ${o.sizes.join(", ")} …`);
+    mine.add("scale");
     results.scale = await scale(o);
     save();
   }
   if (o.only.has("reach")) {
     log("reachability alone …");
+    mine.add("reach");
     results.reach = await reach(o);
     save();
   }
   if (o.only.has("experiments")) {
     log("experiments …");
+    mine.add("experiments");
     results.experiments = await experiments(o);
     save();
   }
   if (o.only.has("loop")) {
     log("developer loop …");
-    results.loop = await loop(o, prev.loop);
+    mine.add("loop");
+    const fresh: Partial<Results> = existsSync(RESULTS_JSON) ? JSON.parse(readFileSync(RESULTS_JSON, "utf8")) : {};
+    results.loop = await loop(o, fresh.loop);
     save();
   }
   save();
