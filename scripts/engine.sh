@@ -176,7 +176,11 @@ EOF
 if [ "${ENGINE_QUIET:-}" != "1" ]; then
   say "engine: ready in $BIN"
   say "  pulumi                       $("$BIN/pulumi" version 2>/dev/null || echo '?')"
-  say "  pulumi-language-nodejs       $PULUMI_VERSION protocol (repo's own host: tools/engine/cmd/pulumi-language-nodejs)"
+  if [ -L "$BIN/pulumi-language-nodejs" ]; then
+    say "  pulumi-language-nodejs       $(readlink "$BIN/pulumi-language-nodejs") (next to the pulumi on PATH)"
+  else
+    say "  pulumi-language-nodejs       $PULUMI_VERSION protocol (repo's own host: tools/engine/cmd/pulumi-language-nodejs)"
+  fi
   say "  pulumi-resource-kubernetes   $K8S_PLUGIN_VERSION (npm @pulumi/kubernetes is 4.34.2; v4.34.2 not served by the proxy)"
   say "  pulumi-resource-random       not built: github.com/pulumi/pulumi-random/provider/v4 is not served by the proxy"
   say "  disk: $(du -sh "$ENGINE_DIR" 2>/dev/null | cut -f1) in .engine/"
