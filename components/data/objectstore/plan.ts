@@ -62,7 +62,7 @@ export function planManagedObjectStore(i: { name: string; buckets: BucketSpec[];
     problems,
     buckets: i.buckets.map((b) => ({
       logicalName: b.name,
-      bucketPrefix: `${i.name}-${b.name}-`.slice(0, 37),
+      bucketPrefix: `${i.name}-${b.name}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 36).replace(/-+$/, "") + "-",
       lifecycle: lifecycleFor(b.purpose, i.backup, b.archiveAfterDays),
       replicate: i.backup.crossRegion !== null,
     })),
