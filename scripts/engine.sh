@@ -19,7 +19,8 @@
 #   github.com/pulumi/pulumi-kubernetes/provider/v4 v4.34.2 (only a Jan 2026 pseudo-version is served)
 #   github.com/pulumi/pulumi-random/provider/v4 v4.21.2 (no version served) -> not built
 #
-# Env: ENGINE_QUIET=1 prints only the bin dir; ENGINE_FORCE=1 rebuilds everything.
+# Env: ENGINE_QUIET=1 prints only the bin dir; ENGINE_FORCE=1 rebuilds everything;
+#      ENGINE_APISERVER=1 also builds kube-apiserver (k8s.io/kubernetes v1.33.3, tools/engine/apiserver).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -43,6 +44,9 @@ export GOFLAGS="-mod=readonly -trimpath"
 
 say() { [ "${ENGINE_QUIET:-}" = "1" ] || printf '%s\n' "$*" >&2; }
 mkdir -p "$BIN" "$ENGINE_DIR/home"
+# One build at a time (parallel test files, a test run next to `npm run local`).
+exec 9>"$ENGINE_DIR/.lock"
+flock 9
 
 # stamp_ok NAME KEY: the binary exists and was built from KEY.
 stamp_ok() {
@@ -131,6 +135,17 @@ if ! stamp_ok pulumi-resource-kubernetes "$key"; then
     -ldflags "-s -w -X $K8S_PROVIDER_MODULE/pkg/version.Version=$K8S_PLUGIN_VERSION" \
     -o "$BIN/pulumi-resource-kubernetes" .)
   write_stamp pulumi-resource-kubernetes "$key"
+fi
+
+# --- 3b. kube-apiserver (optional: ENGINE_APISERVER=1, for the real-API-server tests) --------
+if [ "${ENGINE_APISERVER:-}" = "1" ]; then
+  APISERVER="$TOOLS/apiserver"
+  key="v1.33.3-$(hash_files "$APISERVER/go.mod" "$APISERVER/go.sum")"
+  if ! stamp_ok kube-apiserver "$key"; then
+    (cd "$APISERVER" && timed "kube-apiserver v1.33.3" go build -ldflags "-s -w" \
+      -o "$BIN/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver)
+    write_stamp kube-apiserver "$key"
+  fi
 fi
 
 # --- 4. Launchers ---------------------------------------------------------------------------
