@@ -185,7 +185,7 @@ export function topologyOf(inv: Inventory, bp: BlueprintSpec, tier: TierName, ho
         const track = labelsOf(w)["platform.io/track"] ?? "stable";
         const reps = num((w.inputs.spec as any)?.replicas);
         const kind = w.type === K.sts ? "StatefulSet" : "Deployment";
-        details.push(`${kind}${track !== "stable" ? ` (${track})` : ""} ${reps !== undefined ? `×${reps}` : hpa ? "HPA" : ""}`.trim());
+        details.push(`${kind}${track !== "stable" ? ` (${track})` : ""}${reps !== undefined ? ` ×${reps}` : ""}`);
       }
       if (hpa) {
         const spec = hpa.inputs.spec as any;
@@ -252,12 +252,18 @@ export function topologyOf(inv: Inventory, bp: BlueprintSpec, tier: TierName, ho
   let secrets: TopoNode | undefined;
   const anySecrets = bp.secrets.external.length + bp.secrets.generated.length + bp.services.reduce((a, s) => a + s.secrets.length, 0);
   if (anySecrets) {
-    const comp = inv.resources.find((r) => r.type.startsWith("platform:secrets:"));
+    const comps = inv.resources.filter((r) => r.type.startsWith("platform:secrets:"));
+    const comp = comps[0];
+    const kids = comps.flatMap((c) => descendants(inv, c));
+    const entries = kids.filter((r) => r.type === "aws:secretsmanager/secret:Secret").length;
+    const synced = kids.filter((r) => r.type.startsWith("kubernetes:external-secrets.io/") && r.type.endsWith(":ExternalSecret")).length;
     const details = [
+      ...(entries ? [`${entries} Secrets Manager entries`] : []),
+      ...(synced ? [`${synced} ExternalSecret(s)`] : []),
       ...(bp.secrets.external.length ? [`${bp.secrets.external.length} human-provided`] : []),
       ...bp.secrets.generated.map((g) => `${g.name}: generated, rotates every ${g.rotationDays} d`),
     ];
-    secrets = { id: "n_secrets", label: hosting === "kubernetes" && tier !== "local" ? "Secrets Manager + KMS" : "Secrets", details, provisioned: comp !== undefined };
+    secrets = { id: "n_secrets", label: entries ? "Secrets Manager + KMS" : hosting === "kubernetes" ? "Kubernetes Secrets" : "Secrets", details, provisioned: comp !== undefined };
   }
 
   // External networks.
