@@ -86,6 +86,7 @@ export function provisionSeaweed(name: string, parent: pulumi.Resource, cfg: Sea
                   securityContext: plan.containerSecurity,
                   resources: { requests: { cpu: cfg.resources.cpu, memory: cfg.resources.memory }, limits: { memory: cfg.resources.memory } },
                   readinessProbe: { tcpSocket: { port: ports[0].port }, periodSeconds: 10 },
+                  livenessProbe: { tcpSocket: { port: ports[0].port }, initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 6 },
                   volumeMounts: [{ name: "data", mountPath: "/data" }, { name: "tmp", mountPath: "/tmp" }, ...(extra.mounts ?? [])],
                 },
               ],
