@@ -14,6 +14,8 @@
 #            Never use it for a stack that holds real secrets.
 #   program  Pulumi.yaml at the repo root, stack config Pulumi.local.yaml, policy pack policies/
 #
+# Tests may move the state and the output: LOCAL_STATE_DIR, LOCAL_RENDER_DIR (absolute paths).
+#
 # The program learns the target from the environment:
 #   PLATFORM_RENDER_DIR   absolute path of rendered/local (render mode, the default)
 #   PLATFORM_KUBECONFIG   set (to the given path) only with --kubeconfig: deploy instead of render
@@ -24,7 +26,8 @@ cd "$ROOT"
 
 LOCAL_PASSPHRASE="local-only-passphrase-not-a-secret"
 STACK="local"
-RENDER_DIR="$ROOT/rendered/local"
+RENDER_DIR="${LOCAL_RENDER_DIR:-$ROOT/rendered/local}"
+STATE_DIR="${LOCAL_STATE_DIR:-$ROOT/.pulumi-state}"
 mode="up"
 kubeconfig=""
 while [ $# -gt 0 ]; do
@@ -48,8 +51,8 @@ bash "$ROOT/scripts/engine.sh" >/dev/null
 # shellcheck disable=SC1091
 source "$ROOT/.engine/env.sh"
 
-mkdir -p "$ROOT/.pulumi-state"
-export PULUMI_BACKEND_URL="file://$ROOT/.pulumi-state"
+mkdir -p "$STATE_DIR"
+export PULUMI_BACKEND_URL="file://$STATE_DIR"
 export PULUMI_CONFIG_PASSPHRASE="$LOCAL_PASSPHRASE"
 unset PULUMI_CONFIG_PASSPHRASE_FILE
 export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true
