@@ -39,6 +39,11 @@ function order(stack: string): number {
   return i < 0 ? 99 : i;
 }
 
+/** The value that stands in for a secret config value at `path` (e.g. `platform:secrets.mailgunApiKey`). */
+export function placeholderFor(path: string): string {
+  return `plan-placeholder-${path.replace(/[^\w]+/g, "-")}`;
+}
+
 /** Replace `{ secure: ... }` leaves with placeholders; returns whether any were found. */
 function stripSecure(value: unknown, at: string, found: string[]): unknown {
   if (Array.isArray(value)) return value.map((v, i) => stripSecure(v, `${at}[${i}]`, found));
@@ -46,7 +51,7 @@ function stripSecure(value: unknown, at: string, found: string[]): unknown {
     const o = value as Record<string, unknown>;
     if (Object.keys(o).length === 1 && typeof o.secure === "string") {
       found.push(at);
-      return `plan-placeholder-${at.replace(/[^\w]+/g, "-")}`;
+      return placeholderFor(at);
     }
     return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, stripSecure(v, `${at}.${k}`, found)]));
   }
@@ -85,7 +90,7 @@ export function withPlaceholderSecrets(input: StackInput): StackInput {
   const current = input.config["platform:secrets"] ? (JSON.parse(input.config["platform:secrets"]) as Record<string, string>) : {};
   const missing = declared.filter((n) => current[n] === undefined);
   if (missing.length === 0 || input.config["platform:tier"] === "local") return input;
-  for (const n of missing) current[n] = `plan-placeholder-${n}`;
+  for (const n of missing) current[n] = placeholderFor(`platform:secrets.${n}`);
   return {
     ...input,
     config: { ...input.config, "platform:secrets": JSON.stringify(current) },

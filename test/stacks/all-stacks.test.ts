@@ -7,7 +7,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { PlanResult, Target, planTarget, supportedTiers, titleOf } from "../../scripts/plan-lib";
 import { availableBlueprints } from "../../stacks/spec/load";
-import { listStacks } from "../harness/stacks";
+import { listStacks, placeholderFor } from "../harness/stacks";
+import { formatLeaks, scanForSecretLeaks } from "../../components/secrets/scan";
+import { knownSecretsOf } from "../secrets/known";
 
 const targets: Target[] = [
   ...listStacks().map((stack): Target => ({ kind: "stack", stack })),
@@ -39,6 +41,21 @@ describe("every stack and blueprint plans cleanly", () => {
         const mandatory = r.policy!.violations.filter((v) => v.enforcementLevel === "mandatory");
         expect(mandatory.map((v) => `${v.policyName}: ${v.resourceType ?? ""} ${v.resourceName ?? ""}: ${v.message}`)).toEqual([]);
         expect(r.policy!.policiesRun).toBeGreaterThan(0);
+      });
+
+      it(`${titleOf(target)} (${mode}): no generated or configured secret outside a secret`, () => {
+        const r = results.get(`${titleOf(target)} ${mode}`)!;
+        expect(r.inventory, r.error).toBeDefined();
+        const configSecrets = Object.fromEntries(
+          r.placeholders.map((p) => [p, placeholderFor(p)]),
+        );
+        const known = knownSecretsOf(r.inventory!, configSecrets);
+        if (mode === "update") expect(known.length).toBeGreaterThan(0);
+        // Reviewed exception: in-cluster Service DNS names (a store's host) sit inside secret
+        // connection Secrets next to the credentials, but are not secret themselves.
+        const notSecret = [...new Set(JSON.stringify(r.inventory!.resources.map((x) => x.inputs)).match(/[a-z0-9-]+(\.[a-z0-9-]+)*\.svc\.cluster\.local/g) ?? [])];
+        const leaks = scanForSecretLeaks(r.inventory!, { knownSecrets: known, notSecret });
+        expect(leaks, formatLeaks(leaks)).toEqual([]);
       });
     }
   }
