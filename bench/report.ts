@@ -165,7 +165,7 @@ export function verdicts(r: Results): Verdict[] {
   );
   const big = r.scale?.rows.find((x) => x.services === 1000);
   if (big && big.errors.length === 0) {
-    out.push({ budget: `1,000 services < ${BUDGETS.scale1000Seconds} s`, value: `${fmt(big.wallMs.median / 1000, "s")} wall at load ${fmt(big.load1.median)} (CPU ${fmt(big.cpuMs.median / 1000, "s")}; ${big.resources} resources)`, met: big.wallMs.median < BUDGETS.scale1000Seconds * 1000 });
+    out.push({ budget: `1,000 services < ${BUDGETS.scale1000Seconds} s`, value: `${fmt(big.wallMs.median / 1000, "s")} wall at load ${fmt(big.load1.median)} (CPU ${fmt((big.cpuMs?.median ?? 0) / 1000, "s")}; ${big.resources} resources)`, met: big.wallMs.median < BUDGETS.scale1000Seconds * 1000 });
     out.push({ budget: `1,000 services < ${BUDGETS.scale1000GiB} GiB`, value: `${fmt(big.rssMB.median / 1024, "GiB")} peak RSS`, met: big.rssMB.median < BUDGETS.scale1000GiB * 1024 });
   } else out.push({ budget: "1,000 services < 15 s and 2 GiB", value: big ? `failed: ${big.errors[0]}` : "not measured", met: big ? false : undefined });
   const g = r.scale?.growth;
@@ -184,7 +184,7 @@ export function verdicts(r: Results): Verdict[] {
     const v = largest.policyMsPer1000.median;
     out.push({
       budget: `policies < ${BUDGETS.policyMsPer1000} ms per 1,000 resources (whole pack incl. reachability)`,
-      value: `${fmt(v, "ms")} / 1,000 resources wall (CPU ${fmt(largest.policyCpuMsPer1000.median, "ms")}) on the largest inventory (${largest.resources} resources: ${fmt(largest.policyAllMs.median, "ms")} in all, reachability policy ${fmt(largest.policyReachMs.median, "ms")})`,
+      value: `${fmt(v, "ms")} / 1,000 resources wall (CPU ${fmt(largest.policyCpuMsPer1000?.median ?? 0, "ms")}) on the largest inventory (${largest.resources} resources: ${fmt(largest.policyAllMs.median, "ms")} in all, reachability policy ${fmt(largest.policyReachMs.median, "ms")})`,
       met: largest.resources >= 1000 ? v < BUDGETS.policyMsPer1000 : undefined,
       ...(largest.resources < 1000
         ? { note: "inventory under 1,000 resources: not conclusive" }

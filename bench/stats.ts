@@ -77,6 +77,7 @@ export function fmt(x: number, unit = ""): string {
 }
 
 /** "median (min–max)" */
-export function fmtSummary(s: Summary, scale = 1, unit = ""): string {
+export function fmtSummary(s: Summary | undefined, scale = 1, unit = ""): string {
+  if (!s || s.n === 0) return "—";
   return `${fmt(s.median * scale, unit)} (${fmt(s.min * scale)}–${fmt(s.max * scale)})`;
 }
