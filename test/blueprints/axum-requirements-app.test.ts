@@ -19,7 +19,7 @@ const NAME = "axum-requirements-app";
 let runs: Runs;
 beforeAll(async () => {
   runs = await runTiers(NAME, supportedTiers(NAME));
-}, 180_000);
+}, 300_000);
 
 describe(`${NAME}: tiers`, () => {
   it("supports every tier (Kubernetes for local/staging/prod, the single host for dev)", () => {

@@ -16,7 +16,7 @@ const NAME = "bridge-relay";
 let runs: Runs;
 beforeAll(async () => {
   runs = await runTiers(NAME, supportedTiers(NAME));
-}, 180_000);
+}, 300_000);
 
 describe(`${NAME}: tiers`, () => {
   it.each(["local", "dev", "staging", "prod"] as const)("plans on %s", (tier) => {

@@ -37,7 +37,7 @@ describe("generated docs", () => {
     expect(files.map((f) => f.file)).toEqual([...availableBlueprints().map((b) => `docs/blueprints/${b}.md`), "docs/blueprints/README.md", "docs/environments.md"]);
     expect(staleFiles(files)).toEqual([]);
     for (const f of files) expect(f.content).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
-  }, 180_000);
+  }, 300_000);
 
   it("every committed diagram parses with the real Mermaid parser (and a broken one does not)", async () => {
     const parse = await mermaidParser();

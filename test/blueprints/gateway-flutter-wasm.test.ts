@@ -18,7 +18,7 @@ const DOMAIN = { local: "platform.example.test", dev: "dev.example.com", staging
 let runs: Runs;
 beforeAll(async () => {
   runs = await runTiers(NAME, supportedTiers(NAME));
-}, 180_000);
+}, 300_000);
 
 describe(`${NAME}: tiers`, () => {
   it("runs on Kubernetes in every tier (Scylla needs it; dev falls back from the single host)", () => {

@@ -16,7 +16,7 @@ const NAME = "music-platform-gitops";
 let runs: Runs;
 beforeAll(async () => {
   runs = await runTiers(NAME, supportedTiers(NAME));
-}, 180_000);
+}, 300_000);
 
 const PRIVATE = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 

@@ -13,7 +13,7 @@ const NAME = "nuxt-fastify-beta-droplet";
 let runs: Runs;
 beforeAll(async () => {
   runs = await runTiers(NAME, supportedTiers(NAME));
-}, 180_000);
+}, 300_000);
 
 describe(`${NAME}: tiers`, () => {
   it("the droplet in dev, Kubernetes in local, staging and prod", () => {
