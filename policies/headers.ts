@@ -97,7 +97,7 @@ export const cloudflareHeaders: StackValidationPolicy = stackPolicy({
 });
 
 /** An Ingress that serves a site root ("/") and is not marked API-only. */
-function isSiteIngress(props: any): boolean {
+export function isSiteIngress(props: any): boolean {
   if (props?.metadata?.annotations?.["platform.io/api-only"] === "true") return false;
   return asArray<any>(props?.spec?.rules).some((r) => asArray<any>(r?.http?.paths).some((p) => (p?.path ?? "/") === "/"));
 }

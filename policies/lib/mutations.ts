@@ -10,6 +10,7 @@
 import type { PolicyPackConfig } from "@pulumi/policy";
 import type { Inventory, InventoryResource } from "../../test/harness/inventory";
 import { DEFAULT_ROLE_LEVELS } from "../baseline";
+import { isSiteIngress } from "../headers";
 import { deniesInsecureTransport } from "../tls";
 import { k8sManifests } from "./k8smodel";
 import { envConfigs } from "./proxyconf";
@@ -80,7 +81,7 @@ function pssLevelOf(inv: Inventory, ns: string, ctx: MutationContext): string {
   const nsRes = of(inv, K8S.namespace).find((n) => (I(n).metadata?.name ?? n.name) === ns);
   return roleLevels[I(nsRes ?? ({ inputs: {} } as any)).metadata?.labels?.["platform.io/role"] ?? ""] ?? "restricted";
 }
-const siteIngress = (r: InventoryResource): boolean => I(r).metadata?.annotations?.["platform.io/api-only"] !== "true";
+const siteIngress = (r: InventoryResource): boolean => isSiteIngress(I(r));
 
 export const MUTATIONS: Mutation[] = [
   // --- TLS
