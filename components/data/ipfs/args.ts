@@ -12,7 +12,7 @@ export const ipfsArgsSchema = z.strictObject({
   image: z.string().min(1).default("ipfs/kubo:v0.32.1"),
   /** Independent kubo nodes (each with its own repo and PVC). */
   replicas: z.int().min(1).max(10).default(1),
-  storageGb: z.int().min(1).default(50),
+  storageGb: z.int().min(1).max(65536).default(50),
   resources: resourcesSchema.default({ cpu: "500m", memory: "1Gi" }),
   /** Serve the read-only HTTP gateway (8080, in-cluster only). */
   gateway: z.boolean().default(true),

@@ -48,8 +48,8 @@ export const seaweedObjectStoreSchema = z.strictObject({
   replication: z.string().regex(/^[0-2]{3}$/, "three digits 0-2, e.g. 001 or 010").default("001"),
   /** Pods of other stores in the data namespace that may use the S3 API (e.g. `postgresPodSelector("db")` for CNPG backups). */
   storePeers: z.array(labelsSchema).default([]),
-  volumeStorageGb: z.int().min(1).default(20),
-  filerStorageGb: z.int().min(1).default(5),
+  volumeStorageGb: z.int().min(1).max(16384).default(20),
+  filerStorageGb: z.int().min(1).max(16384).default(5),
   resources: resourcesSchema.default({ cpu: "250m", memory: "512Mi" }),
 });
 

@@ -24,7 +24,7 @@ export const scyllaArgsSchema = z.strictObject({
   datacenter: dnsLabel.default("dc1"),
   racks: z.int().min(1).max(5).default(1),
   membersPerRack: z.int().min(1).max(50).default(3),
-  storageGb: z.int().min(10).default(50),
+  storageGb: z.int().min(10).max(65536).default(50),
   resources: z.strictObject({ cpu: quantity.default("1"), memory: quantity.default("4Gi") }).default({ cpu: "1", memory: "4Gi" }),
   /** Relaxed resource checks for local/dev clusters. */
   developerMode: z.boolean().default(false),
