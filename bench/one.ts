@@ -51,6 +51,9 @@ export interface ReachTiming {
   intoDataMs: number[];
   /** new Reachability(manifests) + flows() — every allowed flow. */
   allFlowsMs: number[];
+  /** CPU time of the same (load-independent). */
+  intoDataCpuMs: number[];
+  allFlowsCpuMs: number[];
   flows: number;
 }
 
@@ -221,18 +224,26 @@ async function reach(sizes: number[], reps: number, module?: string): Promise<Re
     const manifests = reachabilityManifests(size) as any[];
     const intoDataMs: number[] = [];
     const allFlowsMs: number[] = [];
+    const intoDataCpuMs: number[] = [];
+    const allFlowsCpuMs: number[] = [];
     let flows = 0;
     for (let i = 0; i < reps; i++) {
       let t = performance.now();
+      let c = process.cpuUsage();
       const r1 = new Reachability(manifests);
       r1.flowsInto((p) => p.namespace === "data");
       intoDataMs.push(performance.now() - t);
+      let dc = process.cpuUsage(c);
+      intoDataCpuMs.push((dc.user + dc.system) / 1000);
       t = performance.now();
+      c = process.cpuUsage();
       flows = new Reachability(manifests).flows().length;
       allFlowsMs.push(performance.now() - t);
+      dc = process.cpuUsage(c);
+      allFlowsCpuMs.push((dc.user + dc.system) / 1000);
     }
     const model = new Reachability(manifests).model;
-    out.push({ size, pods: model.pods.length, policies: model.policies.length, intoDataMs, allFlowsMs, flows });
+    out.push({ size, pods: model.pods.length, policies: model.policies.length, intoDataMs, allFlowsMs, intoDataCpuMs, allFlowsCpuMs, flows });
   }
   return out;
 }

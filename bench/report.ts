@@ -81,6 +81,8 @@ export interface ReachRow {
   flows: number;
   intoDataMs: Summary;
   allFlowsMs: Summary;
+  intoDataCpuMs?: Summary;
+  allFlowsCpuMs?: Summary;
 }
 
 export interface ReachSection {
@@ -143,14 +145,17 @@ export function growthOf(rows: { services: number; wallMs: Summary; runMs: Summa
   };
 }
 
+/** Exponents of reachability time vs services, on CPU time when measured (robust to the machine's load), else wall time. */
 export function reachGrowth(rows: ReachRow[]): Pick<ReachSection, "intoDataExponent" | "allFlowsExponent" | "intoDataLastPair"> {
   if (rows.length < 2) return {};
+  const into = (r: ReachRow) => (r.intoDataCpuMs ?? r.intoDataMs).median;
+  const all = (r: ReachRow) => (r.allFlowsCpuMs ?? r.allFlowsMs).median;
   const a = rows[rows.length - 2]!;
   const b = rows[rows.length - 1]!;
   return {
-    intoDataExponent: fitExponent(rows.map((r) => ({ x: r.size, y: r.intoDataMs.median }))).exponent,
-    allFlowsExponent: fitExponent(rows.map((r) => ({ x: r.size, y: r.allFlowsMs.median }))).exponent,
-    intoDataLastPair: pairExponent({ x: a.size, y: a.intoDataMs.median }, { x: b.size, y: b.intoDataMs.median }),
+    intoDataExponent: fitExponent(rows.map((r) => ({ x: r.size, y: into(r) }))).exponent,
+    allFlowsExponent: fitExponent(rows.map((r) => ({ x: r.size, y: all(r) }))).exponent,
+    intoDataLastPair: pairExponent({ x: a.size, y: into(a) }, { x: b.size, y: into(b) }),
   };
 }
 
@@ -256,16 +261,17 @@ export function renderMarkdown(r: Results): string {
   if (r.reach) {
     L.push(`## Reachability evaluator alone (synthetic manifests, load ${fmt(r.reach.load1)}, measured ${r.reach.at})`, "");
     L.push("One namespace with n Deployments, one NetworkPolicy per Deployment (from the ingress namespace, from its neighbour; to its neighbour and PostgreSQL) plus default denies: pods × policies in that namespace is n².", "");
-    L.push("| Services n | Pods | Policies | Flows | Reachability + flowsInto(data) ms | Reachability + all flows ms |", "| ---: | ---: | ---: | ---: | --- | --- |");
-    for (const x of r.reach.rows) L.push(`| ${x.size} | ${x.pods} | ${x.policies} | ${x.flows} | ${fmtSummary(x.intoDataMs)} | ${fmtSummary(x.allFlowsMs)} |`);
-    if (r.reach.intoDataExponent !== undefined) L.push("", `Growth exponent: flowsInto(data) ${fmt(r.reach.intoDataExponent)} (last pair ${fmt(r.reach.intoDataLastPair!)}), all flows ${fmt(r.reach.allFlowsExponent!)}.`);
+    L.push("| Services n | Pods | Policies | Flows | Reachability + flowsInto(data) ms | CPU ms | Reachability + all flows ms | CPU ms |", "| ---: | ---: | ---: | ---: | --- | --- | --- | --- |");
+    for (const x of r.reach.rows) L.push(`| ${x.size} | ${x.pods} | ${x.policies} | ${x.flows} | ${fmtSummary(x.intoDataMs)} | ${fmtSummary(x.intoDataCpuMs)} | ${fmtSummary(x.allFlowsMs)} | ${fmtSummary(x.allFlowsCpuMs)} |`);
+    if (r.reach.intoDataExponent !== undefined) L.push("", `Growth exponent (on CPU time): flowsInto(data) ${fmt(r.reach.intoDataExponent)} (last pair ${fmt(r.reach.intoDataLastPair!)}), all flows ${fmt(r.reach.allFlowsExponent!)}.`);
     const p = r.reach.proposed;
     if (p) {
       L.push("", `With the proposed \`${p.patch}\` applied to a temp copy (same process, same inputs; label index for policy and peer selectors):`, "");
-      L.push("| Services n | Flows | flowsInto(data) ms | all flows ms | speed-up (flowsInto) |", "| ---: | ---: | --- | --- | ---: |");
+      L.push("| Services n | Flows | flowsInto(data) ms | CPU ms | all flows ms | CPU ms | speed-up (flowsInto, CPU) |", "| ---: | ---: | --- | --- | --- | --- | ---: |");
       for (const x of p.rows) {
         const before = r.reach.rows.find((b) => b.size === x.size);
-        L.push(`| ${x.size} | ${x.flows} | ${fmtSummary(x.intoDataMs)} | ${fmtSummary(x.allFlowsMs)} | ${before ? `${fmt(before.intoDataMs.median / x.intoDataMs.median)}×` : ""} |`);
+        const cpu = (y: ReachRow) => (y.intoDataCpuMs ?? y.intoDataMs).median;
+        L.push(`| ${x.size} | ${x.flows} | ${fmtSummary(x.intoDataMs)} | ${fmtSummary(x.intoDataCpuMs)} | ${fmtSummary(x.allFlowsMs)} | ${fmtSummary(x.allFlowsCpuMs)} | ${before ? `${fmt(cpu(before) / cpu(x))}×` : ""} |`);
       }
       if (p.intoDataExponent !== undefined) L.push("", `Growth exponent with the patch: flowsInto(data) ${fmt(p.intoDataExponent)} (last pair ${fmt(p.intoDataLastPair!)}), all flows ${fmt(p.allFlowsExponent!)}.`);
     }

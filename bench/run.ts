@@ -2,10 +2,14 @@
  * `npm run bench`: measure synthesis cost, scale, policy cost and the developer loop; write
  * bench/results.json and bench/RESULTS.md.
  *
- *   npm run bench                          # everything (≈ 20–30 min on a loaded 2-core machine)
- *   npm run bench -- --only synth,scale    # some sections; the others keep their last results
+ *   npm run bench                          # everything: ~15 min of CPU; the 1,000-service runs
+ *                                          # dominate (an hour of wall time at load 15 on 2 cores)
+ *   npm run bench -- --only synth,scale    # some sections (synth, scale, reach, experiments, loop);
+ *                                          # the others keep their last results
  *   npm run bench -- --runs 5 --sizes 10,100,1000 --tsc-runs 5 --no-test
+ *   npm run bench -- --render-only         # rewrite RESULTS.md from results.json + FINDINGS.md
  *
+ * Profiling a job: `npx tsx bench/profile.ts '<job JSON>'` (node --cpu-prof, self time by package).
  * Every measured run is a fresh node process (bench/one.ts); runs of the things compared are
  * interleaved round by round so the machine's load hits them alike, and ratios are taken inside
  * one bench run.
@@ -40,6 +44,8 @@ import { median, summarize } from "./stats";
 const ROOT = path.resolve(__dirname, "..");
 const RESULTS_JSON = path.join(ROOT, "bench", "results.json");
 const RESULTS_MD = path.join(ROOT, "bench", "RESULTS.md");
+/** Hand-written causes and proposed fixes, appended to RESULTS.md. */
+const FINDINGS_MD = path.join(ROOT, "bench", "FINDINGS.md");
 const SECTIONS = ["synth", "scale", "reach", "experiments", "loop"] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -64,7 +70,8 @@ function parseArgs(argv: string[]): Options {
       return v;
     };
     const nums = (s: string): number[] => s.split(",").map((x) => Number(x.trim()));
-    if (a.startsWith("--only")) {
+    if (a === "--render-only") o.only = new Set();
+    else if (a.startsWith("--only")) {
       const names = val().split(",");
       for (const n of names) if (!(SECTIONS as readonly string[]).includes(n)) throw new Error(`unknown section '${n}' (sections: ${SECTIONS.join(", ")})`);
       o.only = new Set(names as Section[]);
@@ -302,7 +309,7 @@ async function experiments(o: Options): Promise<ExperimentSection> {
 async function reachRows(o: Options, module?: string): Promise<ReachRow[]> {
   const r = await one({ kind: "reach", sizes: o.reachSizes, reps: o.runs, ...(module ? { module } : {}) });
   if (r.error || !r.reach) throw new Error(`reachability run failed: ${r.error}`);
-  const rows = r.reach.map((x) => ({ size: x.size, pods: x.pods, policies: x.policies, flows: x.flows, intoDataMs: summarize(x.intoDataMs), allFlowsMs: summarize(x.allFlowsMs) }));
+  const rows = r.reach.map((x) => ({ size: x.size, pods: x.pods, policies: x.policies, flows: x.flows, intoDataMs: summarize(x.intoDataMs), allFlowsMs: summarize(x.allFlowsMs), intoDataCpuMs: summarize(x.intoDataCpuMs), allFlowsCpuMs: summarize(x.allFlowsCpuMs) }));
   for (const x of rows) log(`reach${module ? " (proposed patch)" : ""} ${x.size}: into data ${x.intoDataMs.median.toFixed(1)} ms, all flows ${x.allFlowsMs.median.toFixed(1)} ms`);
   return rows;
 }
@@ -374,10 +381,11 @@ async function main(): Promise<void> {
   const mine = new Set<string>();
   const save = (): void => {
     const now: Partial<Results> = existsSync(RESULTS_JSON) ? JSON.parse(readFileSync(RESULTS_JSON, "utf8")) : {};
-    const merged: Results = { ...now, machine: results.machine, updatedAt: new Date().toISOString() } as Results;
+    const merged: Results = { ...now, machine: mine.size || !now.machine ? results.machine : now.machine, updatedAt: mine.size ? new Date().toISOString() : (now.updatedAt ?? new Date().toISOString()) } as Results;
     for (const k of mine) (merged as any)[k] = (results as any)[k];
     writeFileSync(RESULTS_JSON, JSON.stringify(merged, null, 2) + "\n");
-    writeFileSync(RESULTS_MD, renderMarkdown(merged) + "\n");
+    const findings = existsSync(FINDINGS_MD) ? `\n${readFileSync(FINDINGS_MD, "utf8")}` : "";
+    writeFileSync(RESULTS_MD, renderMarkdown(merged) + "\n" + findings);
     Object.assign(results, merged);
   };
   if (o.only.has("synth")) {
