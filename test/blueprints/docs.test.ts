@@ -17,7 +17,8 @@ import type { Inventory } from "../harness/inventory";
 
 /** Mermaid's own parser (it sanitises labels with DOMPurify, so it needs a DOM: jsdom). */
 async function mermaidParser(): Promise<(src: string) => Promise<unknown>> {
-  const { JSDOM } = await import("jsdom");
+  // jsdom ships no type declarations; only its constructor is used here.
+  const { JSDOM } = (await import("jsdom" as string)) as { JSDOM: new (html: string) => { window: { document: unknown } } };
   const dom = new JSDOM("<!doctype html><html><body></body></html>");
   Object.assign(globalThis, { window: dom.window, document: dom.window.document });
   const mermaid = (await import("mermaid")).default;
