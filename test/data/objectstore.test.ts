@@ -164,3 +164,14 @@ describe("ObjectStore archive override", () => {
     expect(prod.expiration).toEqual({ days: 390 });
   });
 });
+
+describe("ObjectStore managed outputs for IRSA wiring", () => {
+  it("exposes bucket ARNs by logical name", async () => {
+    const inv = await runProgram(() => {
+      const s = new ObjectStore("store", { implementation: "managed", buckets: [{ name: "backups", purpose: "backups" }], backup: backupPolicy("staging"), protect: false }, { providers: awsProviders() });
+      return { arns: s.bucketArns!, key: s.kmsKeyArn! };
+    });
+    expect((inv.outputs.arns as Record<string, string>).backups).toMatch(/^arn:aws:s3:::store-backups-/);
+    expect(inv.outputs.key).toMatch(/^arn:aws:kms:/);
+  });
+});

@@ -33,6 +33,8 @@ export class ObjectStore extends pulumi.ComponentResource {
   /** Managed: IAM policy JSON granting the app role access to the buckets (attach to its IRSA role). */
   public readonly accessPolicyJson?: pulumi.Output<string>;
   public readonly kmsKeyArn?: pulumi.Output<string>;
+  /** Managed: logical bucket name → bucket ARN (e.g. for CNPG `backupTarget.irsa.bucketArn`). */
+  public readonly bucketArns?: pulumi.Output<Record<string, string>>;
   /** SeaweedFS: Secret (data namespace) holding `s3.json`; the credentials are in `connection`. */
   public readonly credentialsSecretName?: string;
 
@@ -65,6 +67,7 @@ export class ObjectStore extends pulumi.ComponentResource {
       this.endpoint = r.region.apply((rg) => `https://s3.${rg}.amazonaws.com`);
       this.accessPolicyJson = r.accessPolicyJson;
       this.kmsKeyArn = r.kmsKeyArn;
+      this.bucketArns = r.bucketArns;
       this.connection = pulumi.secret(
         pulumi.all([this.endpoint, r.region, r.buckets]).apply(([endpoint, region, buckets]) => ({ endpoint, url: endpoint, region, forcePathStyle: false, buckets, tls: true })),
       );
@@ -101,6 +104,7 @@ export class ObjectStore extends pulumi.ComponentResource {
       network: this.network,
       accessPolicyJson: this.accessPolicyJson,
       kmsKeyArn: this.kmsKeyArn,
+      bucketArns: this.bucketArns,
       credentialsSecretName: this.credentialsSecretName,
       endpointUrl: this.endpointUrl,
       caSecret: this.caSecret,

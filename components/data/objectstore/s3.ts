@@ -52,11 +52,13 @@ export function provisionS3(name: string, parent: pulumi.Resource, cfg: ManagedO
     : undefined;
 
   const buckets: Record<string, pulumi.Output<string>> = {};
+  const bucketArns: Record<string, pulumi.Output<string>> = {};
   const arns: pulumi.Output<string>[] = [];
   for (const b of plan.buckets) {
     const rn = `${name}-${b.logicalName}`;
     const src = securedBucket(rn, parent, b.bucketPrefix, keyArn, b.lifecycle, plan.protect, tags);
     buckets[b.logicalName] = src.bucket.bucket;
+    bucketArns[b.logicalName] = src.bucket.arn;
     arns.push(src.bucket.arn);
     if (b.replicate && cfg.replicaProvider && replicaKey) {
       const dst = securedBucket(`${rn}-replica`, parent, `${b.bucketPrefix.slice(0, 28)}replica-`, replicaKey, b.lifecycle, plan.protect, tags, cfg.replicaProvider);
@@ -95,5 +97,5 @@ export function provisionS3(name: string, parent: pulumi.Resource, cfg: ManagedO
   }
   const region = aws.getRegionOutput({}, { parent }).region;
   const policyJson = pulumi.all([pulumi.all(arns), keyArn]).apply(([a, k]) => accessPolicy(a, k));
-  return { buckets: pulumi.output(buckets), region, accessPolicyJson: policyJson, kmsKeyArn: keyArn };
+  return { buckets: pulumi.output(buckets), bucketArns: pulumi.output(bucketArns), region, accessPolicyJson: policyJson, kmsKeyArn: keyArn };
 }
