@@ -75,7 +75,7 @@ export interface NetpolInput {
 }
 
 export interface MonitoringFlows {
-  /** OTLP ports of the collector (4317 gRPC, 4318 HTTP): every apps pod may send traces there. */
+  /** OTLP ports of the collector (4317 gRPC, 4318 HTTP): every service may send traces there. */
   otlpPorts: number[];
   /** The collector's pods; default every monitoring pod. */
   otlpSelector?: Labels;
@@ -235,6 +235,8 @@ export function planNetworkPolicies(i: NetpolInput): NetworkPolicyManifest[] {
         }
       }
     }
+    // Traces to the OTel collector (the monitoring stack's OTLP ports).
+    if (i.monitoring?.otlpPorts.length) egress.push({ to: [nsPeer(ns.monitoring, i.monitoring.otlpSelector)], ports: i.monitoring.otlpPorts.map(tcp) });
     for (const e of s.egress) {
       const net = i.externalNetworks[e]!;
       egress.push({ to: ipPeers(net.cidrs, net.cidrs.some((c) => cidrPrefix(c) === 0) ? PRIVATE : []), ports: net.ports.map((port) => ({ port, protocol: net.protocol })) });
@@ -311,7 +313,6 @@ export function planNetworkPolicies(i: NetpolInput): NetworkPolicyManifest[] {
     out.push(policy("monitoring-internal", ns.monitoring, {}, [{ from: self }], [{ to: self }, api]));
     if (mon.otlpPorts.length) {
       out.push(policy("otlp-from-apps", ns.monitoring, mon.otlpSelector ? { matchLabels: { ...mon.otlpSelector } } : {}, [{ from: [nsPeer(ns.apps)], ports: mon.otlpPorts.map(tcp) }], undefined));
-      out.push(policy("otlp-to-monitoring", ns.apps, {}, undefined, [{ to: [nsPeer(ns.monitoring, mon.otlpSelector)], ports: mon.otlpPorts.map(tcp) }]));
     }
     if (mon.internetPorts.length) out.push(policy("internet-egress", ns.monitoring, {}, undefined, [{ to: ipPeers(["0.0.0.0/0"], PRIVATE), ports: mon.internetPorts.map(tcp) }]));
     if (grafana) out.push(policy("grafana-from-ingress", ns.monitoring, { matchLabels: { ...grafana.podSelector } }, [{ from: [nsPeer(ns.ingress, i.ingressController.podSelector)], ports: [tcp(grafana.port)] }], undefined));

@@ -53,6 +53,8 @@ export const serviceArgs = z.strictObject({
   selfOrigin: z.url({ protocol: /^https$/ }).optional(),
   /** ServiceMonitor on the metrics port (needs the Prometheus operator CRDs). */
   serviceMonitor: z.strictObject({ enabled: z.boolean(), labels: labels.default({}) }).default({ enabled: false, labels: {} }),
+  /** Plain environment the platform adds (e.g. OTEL_EXPORTER_OTLP_ENDPOINT); the spec's own `env` wins on a clash. */
+  platformEnv: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: "upper-case env var names" }), z.string()).default({}),
   /** Secret environment variables: put into a Secret this component creates. Values must be secret Outputs. */
   secretEnv: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: "upper-case env var names" }), secretInput).default({}),
   /** An existing Secret (e.g. materialised by External Secrets) whose keys become env vars. */

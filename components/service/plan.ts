@@ -135,7 +135,7 @@ export function planService(a: PlanInput): ServicePlan {
         imagePullPolicy: "IfNotPresent",
         ports: containerPorts,
         env: [
-          ...Object.entries(s.env).map(([name, value]) => ({ name, value })),
+          ...Object.entries({ ...a.platformEnv, ...s.env }).map(([name, value]) => ({ name, value })),
           ...(s.ports.metrics !== undefined ? [{ name: "METRICS_PORT", value: String(s.ports.metrics) }] : []),
         ],
         ...(envFrom.length ? { envFrom } : {}),

@@ -28,6 +28,8 @@ export interface ServiceDeps {
   resolveSecret?: (service: string, from: string) => pulumi.Output<string> | undefined;
   /** Per service: an existing Secret (External Secrets) added with envFrom. */
   existingSecrets?: Record<string, string>;
+  /** OTLP gRPC endpoint of the collector (composeMonitoring's `otlpEndpoint`): services get OTEL_* env. */
+  otlpEndpoint?: string;
   /** ServiceMonitors for the services (composeMonitoring's `serviceMonitors`); default: metrics on and not local. */
   serviceMonitors?: boolean;
   /** Per service rollout knobs (blue-green colour, canary weight/image). */
@@ -80,6 +82,9 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
         domain: spec.domain,
         ingress: { controller: cluster.ingress.controller, className: cluster.ingress.className, ...(cluster.clusterIssuer ? { clusterIssuer: cluster.clusterIssuer } : {}) },
         ...(selfOrigin ? { selfOrigin } : {}),
+        platformEnv: deps.otlpEndpoint
+          ? { OTEL_EXPORTER_OTLP_ENDPOINT: /^https?:\/\//.test(deps.otlpEndpoint) ? deps.otlpEndpoint : `http://${deps.otlpEndpoint}`, OTEL_EXPORTER_OTLP_PROTOCOL: "grpc", OTEL_SERVICE_NAME: svc.name }
+          : {},
         webHeaders: { coep: bp.edge?.coep ?? "require-corp", ...(bp.edge?.csp ? { csp: bp.edge.csp } : {}) },
         serviceMonitor: { enabled: deps.serviceMonitors ?? (bp.monitoring.metrics && spec.tier !== "local"), labels: {} },
         secretEnv,

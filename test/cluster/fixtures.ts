@@ -91,7 +91,11 @@ export function k8sProgram(spec: PlatformSpec, env: Record<string, string> = {})
     const cluster = composeCluster(ctx, env)!;
     ctx.cluster = cluster;
     const stores = fakeStores(spec, cluster.namespaces);
-    const out = composeServices(ctx, cluster, { dataStores: stores, resolveSecret: (_svc, from) => pulumi.secret(`fake-password-for-tests-${from}`) });
+    const out = composeServices(ctx, cluster, {
+      dataStores: stores,
+      resolveSecret: (_svc, from) => pulumi.secret(`fake-password-for-tests-${from}`),
+      ...(spec.blueprint.monitoring.traces !== "none" ? { otlpEndpoint: `otel-collector.${cluster.namespaces.monitoring}.svc.cluster.local:4317` } : {}),
+    });
     return { hosts: out.hosts, kubeconfig: cluster.kubeconfig, unresolved: out.unresolvedSecrets };
   };
 }

@@ -111,7 +111,7 @@ describe("NetworkPolicy planner × reachability evaluator", () => {
     const monInternal = monPods.flatMap((a) => monPods.filter((b) => b !== a).flatMap((b) => ["SCTP", "TCP", "UDP"].map((p) => `${a} -> ${b} ${p}:1-65535`)));
     const monitoring = [
       ...monInternal,
-      ...appPods.map((p) => `${p} -> monitoring/collector TCP:4317-4318`),
+      ...appPods.filter((p) => p !== "apps/acme-solver").map((p) => `${p} -> monitoring/collector TCP:4317-4318`),
       // Prometheus scrapes kube-system (no policies of ours there): its egress is the gate.
       ...["SCTP", "TCP", "UDP"].map((p) => `monitoring/prometheus -> kube-system/coredns ${p}:1-65535`),
       ...monPods.flatMap((p) => [`${p} -> ext:${VPC} TCP:443`, `${p} -> ext:${VPC} TCP:6443`, `${p} -> ext:0.0.0.0/0-3 TCP:587`]),

@@ -148,6 +148,10 @@ for (const tier of ["staging", "prod"] as const) {
       const d = k8s(inv, "Deployment")[0]!;
       const c = podSpecOf(d).containers[0];
       expect(c.resources.limits).toEqual(tier === "prod" ? { cpu: "1000m", memory: "2Gi" } : { cpu: "500m", memory: "512Mi" });
+      // Traces: the collector endpoint as OTEL env, and the service's own policy lets OTLP out.
+      expect(c.env).toEqual(expect.arrayContaining([{ name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: "http://otel-collector.monitoring.svc.cluster.local:4317" }, { name: "OTEL_SERVICE_NAME", value: "api" }]));
+      const own = k8s(inv, "NetworkPolicy").map((r) => r.inputs as any).find((p) => p.metadata.name === "svc-api")!;
+      expect(own.spec.egress.some((r: any) => r.ports.some((p: any) => p.port === 4317))).toBe(true);
       assertRestrictedEverywhere(inv);
       assertIngressSafe(inv);
       expect(k8s(inv, "ServiceMonitor")).toHaveLength(1);
@@ -164,6 +168,7 @@ for (const tier of ["staging", "prod"] as const) {
       const api = pols.find((p) => p.metadata.name === "svc-api")!;
       expect(api.spec.egress).toEqual([
         { to: [{ ipBlock: { cidr: "10.0.0.0/16" } }], ports: [{ port: 5432, protocol: "TCP" }] },
+        { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "opentelemetry-collector" } } }], ports: [{ port: 4317, protocol: "TCP" }, { port: 4318, protocol: "TCP" }] },
         { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] } }], ports: [{ port: 443, protocol: "TCP" }] },
       ]);
     });
