@@ -225,6 +225,16 @@ function ingressNamespaces(args: StackValidationArgs): Set<string> {
   return out;
 }
 
+function exposedServiceValues(v: unknown, path = "values"): string[] {
+  if (!v || typeof v !== "object") return [];
+  const out: string[] = [];
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (k === "type" && (x === "LoadBalancer" || x === "NodePort") && /service/i.test(path)) out.push(`${path}.type=${x}`);
+    else out.push(...exposedServiceValues(x, `${path}.${k}`));
+  }
+  return out;
+}
+
 export const serviceExposure: StackValidationPolicy = stackPolicy({
   name: "seg-service-exposure",
   description: "Only the ingress namespace (label platform.io/role=ingress, or config ingressNamespaces) has LoadBalancer or NodePort Services.",
@@ -233,6 +243,12 @@ export const serviceExposure: StackValidationPolicy = stackPolicy({
   configSchema: schema({ ingressNamespaces: { type: "array", items: { type: "string" }, default: DEFAULT_INGRESS_NS } as any }),
   validateStack: (args, report) => {
     const allowed = ingressNamespaces(args);
+    // Helm charts expose Services through values (`service.type`, `controller.service.type`, ...).
+    for (const h of ofTypes(args.resources, K8S.helmRelease)) {
+      const ns = String(peek(h.props, "namespace") ?? "default");
+      if (allowed.has(ns)) continue;
+      for (const p of exposedServiceValues(raw(h.props).values)) report(`Helm release '${h.name}' in namespace '${ns}' sets ${p}; only the ingress namespace may expose Services outside the cluster`, h.urn);
+    }
     for (const s of ofTypes(args.resources, K8S.service)) {
       const type = s.props.spec?.type;
       if ((type === "LoadBalancer" || type === "NodePort") && !allowed.has(nsOf(s.props))) {
