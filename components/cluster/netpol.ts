@@ -20,96 +20,10 @@
  *
  * Policies are additive (a union): anything not listed here is denied.
  */
-import type { DataNetwork, PortSpec } from "../data/network";
+import type { PortSpec } from "../data/network";
 
-export type Labels = Record<string, string>;
-export type Role = "ingress" | "apps" | "data" | "monitoring";
-export type RoleNamespaces = Record<Role, string>;
-
-export interface NetpolService {
-  name: string;
-  exposure: "public" | "internal" | "none";
-  ports: { http: number; health?: number; metrics?: number };
-  /** Ports the ingress routes to (`http`, or `health` when a route says so). */
-  routedPorts: ("http" | "health")[];
-  connectsTo: string[];
-  calls: string[];
-  egress: string[];
-  /** Pod selector of the service's pods (matchLabels). */
-  podSelector: Labels;
-}
-
-export interface NetpolStore {
-  /** `<kind>/<name>`, as in a service's `connectsTo` (e.g. `postgres/main`). */
-  ref: string;
-  network: DataNetwork;
-}
-
-export interface NetpolExternal {
-  cidrs: string[];
-  ports: number[];
-  protocol: "TCP" | "UDP";
-}
-
-export interface NetpolInput {
-  namespaces: RoleNamespaces;
-  /** The ingress controller's pods and the container ports they listen on (http, https). */
-  ingressController: { podSelector: Labels; ports: number[]; webhookPort?: number; metricsPort?: number };
-  /** Prometheus pods in the monitoring namespace; absent = every pod of the namespace. */
-  prometheusSelector?: Labels;
-  services: NetpolService[];
-  stores: NetpolStore[];
-  externalNetworks: Record<string, NetpolExternal>;
-  /** Where the Kubernetes API server answers (VPC CIDR on EKS; private ranges for local clusters). */
-  apiServerCidrs: string[];
-  /** Where managed (AWS) data stores live, for apps → managed store egress (the VPC CIDR). */
-  managedStoreCidrs: string[];
-  /** Destination of data stores' `external` egress (backups to S3...). Default: internet on the rule's ports. */
-  dataExternalCidrs?: string[];
-  /** ACME HTTP-01 solvers in the apps namespace must be reachable from the controller. */
-  acmeHttp01: boolean;
-  /** What the monitoring stack (components/monitoring) needs beyond scraping the services. */
-  monitoring?: MonitoringFlows;
-  /** cert-manager's namespace when the cluster installs it: default deny + what it needs. */
-  certManagerNamespace?: string;
-}
-
-export interface MonitoringFlows {
-  /** OTLP ports of the collector (4317 gRPC, 4318 HTTP): every service may send traces there. */
-  otlpPorts: number[];
-  /** The collector's pods; default every monitoring pod. */
-  otlpSelector?: Labels;
-  /** Public Grafana: the ingress controller reaches these pods on this port. */
-  grafana?: { podSelector: Labels; port: number };
-  /** Alertmanager e-mail / Grafana SSO: monitoring pods reach the internet (never private ranges) on these ports. */
-  internetPorts: number[];
-  /** Node ports Prometheus scrapes (kubelet/cAdvisor 10250, node-exporter 9100). */
-  nodePorts: number[];
-  /** Where nodes live (the VPC CIDR on EKS); default apiServerCidrs. */
-  nodeCidrs?: string[];
-  /** Namespaces without our policies that Prometheus scrapes (cert-manager, kube-system). */
-  extraScrapeNamespaces: string[];
-}
-
-export interface NetworkPolicyManifest {
-  apiVersion: "networking.k8s.io/v1";
-  kind: "NetworkPolicy";
-  metadata: { name: string; namespace: string; labels: Labels };
-  spec: {
-    podSelector: { matchLabels?: Labels; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
-    policyTypes: ("Ingress" | "Egress")[];
-    ingress?: Rule[];
-    egress?: Rule[];
-  };
-}
-
-type Peer = {
-  podSelector?: { matchLabels?: Labels; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
-  namespaceSelector?: { matchLabels: Labels };
-  ipBlock?: { cidr: string; except?: string[] };
-};
-type Port = { port: number; protocol: "TCP" | "UDP" };
-type Rule = { from?: Peer[]; to?: Peer[]; ports?: Port[] };
+export type { Labels, MonitoringFlows, NetpolExternal, NetpolInput, NetpolService, NetpolStore, NetworkPolicyManifest, Role, RoleNamespaces } from "./netpol-types";
+import type { Labels, NetpolInput, NetpolService, NetworkPolicyManifest, Peer, Port, Role, Rule } from "./netpol-types";
 
 const NS_LABEL = "kubernetes.io/metadata.name";
 const ACME_SOLVER = { "acme.cert-manager.io/http01-solver": "true" };
