@@ -48,6 +48,8 @@ export interface ClusterOutputs {
   certManagerNamespace?: string;
   /** Workloads wait for these (namespaces, add-ons). */
   ready?: pulumi.Resource[];
+  /** Where the Kubernetes API server answers (for operators' and webhooks' NetworkPolicies). */
+  apiServerCidrs?: string[];
 }
 
 export interface HostOutputs {

@@ -13,7 +13,7 @@
  * Secrets Manager entries.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Ipfs, ObjectStore, Postgres, Redis, Scylla, backupPolicy, noBackups } from "../../components/data";
+import { Ipfs, ObjectStore, Postgres, Redis, Scylla, backupPolicy, noBackups, postgresPodSelector } from "../../components/data";
 import type { DataNetwork } from "../../components/data";
 import type { NetpolStore } from "../../components/cluster/netpol";
 import { InternalCertificates } from "../../components/pki";
@@ -79,27 +79,43 @@ export function composeData(ctx: Context): DataOutputs {
     return { tls: { enabled: true, certSecretName: `${kind}-${n}-tls` } };
   };
 
-  // An in-cluster SeaweedFS (if the blueprint has one) also holds in-cluster database backups.
-  let seaweedBackups: { endpointUrl: string; bucket: string } | undefined;
+  // In-cluster PostgreSQL (CloudNativePG) archives WAL and base backups to object storage: the
+  // blueprint's SeaweedFS when it has one (static S3 keys + its CA), else a managed S3 bucket of
+  // the stack reached through IRSA (no static keys).
+  const operatorPg = single ? [] : bp.postgres.filter((pg) => inCluster(pg.placement) && p.dataPlacement !== "statefulset");
+  const pgBackups = (pg: (typeof bp.postgres)[number]) => pg.pitr && backup(true).enabled;
+  const seaweedHost = bp.objectStores.find((o) => o.engine === "seaweedfs" && !single);
+  let seaweed: ObjectStore | undefined;
+  let seaweedBucket: string | undefined;
 
   for (const o of bp.objectStores) {
     const ref = `objectStore/${o.name}`;
     const useSeaweed = o.engine === "seaweedfs" && !single;
-    const buckets = [{ name: o.name, purpose: "data" as const }, ...(useSeaweed ? [{ name: `${o.name}-backups`, purpose: "backups" as const }] : [])];
     if (useSeaweed || (p.dataPlacement === "statefulset" && o.engine === "s3")) {
+      const hostsPgBackups = o === seaweedHost && operatorPg.some(pgBackups);
+      const buckets = [{ name: o.name, purpose: "data" as const }, ...(hostsPgBackups ? [{ name: `${o.name}-backups`, purpose: "backups" as const }] : [])];
       const store = new ObjectStore(
         name("objectstore", o.name),
-        { implementation: "seaweedfs", buckets, backup: backup(), protect: p.protectState, network: clusterNet(), volumeServers: Math.max(3, o.volumeServers), ...storeTls("objectstore", o.name) },
+        {
+          implementation: "seaweedfs",
+          buckets,
+          backup: backup(),
+          protect: p.protectState,
+          network: clusterNet(),
+          volumeServers: Math.max(3, o.volumeServers),
+          ...storeTls("objectstore", o.name),
+          ...(hostsPgBackups ? { storePeers: operatorPg.filter(pgBackups).map((pg) => postgresPodSelector(name("postgres", pg.name))) } : {}),
+        },
         k8sOpts(),
       );
-      add(ref, store as any);
-      seaweedBackups ??= { endpointUrl: (store as any).endpointUrl ?? "", bucket: `${o.name}-backups` };
+      add(ref, store);
+      if (hostsPgBackups) [seaweed, seaweedBucket] = [store, `${o.name}-backups`];
     } else {
       const store = new ObjectStore(
         name("objectstore", o.name),
         {
           implementation: "managed",
-          buckets,
+          buckets: [{ name: o.name, purpose: "data" }],
           backup: backup(o.crossRegionReplication),
           protect: p.protectState,
           ...kms,
@@ -107,10 +123,22 @@ export function composeData(ctx: Context): DataOutputs {
         },
         awsOpts(),
       );
-      add(ref, store as any);
+      add(ref, store);
     }
   }
+  let s3Backups: ObjectStore | undefined;
+  if (!seaweed && operatorPg.some(pgBackups)) {
+    if (!providers.aws || !ctx.cluster?.oidcProviderArn || !ctx.cluster.oidcIssuer) {
+      throw new Error(`stack ${spec.stack}: in-cluster PostgreSQL archives WAL to object storage: add a SeaweedFS object store to the blueprint, or run on EKS (a managed S3 bucket reached through IRSA)`);
+    }
+    s3Backups = new ObjectStore(
+      name("objectstore", "db-backups"),
+      { implementation: "managed", buckets: [{ name: "db-backups", purpose: "backups" }], backup: backup(true), protect: p.protectState, ...kms, ...(crossRegion ? { replicaProvider: providers.awsBackup! } : {}) },
+      awsOpts(),
+    );
+  }
 
+  let operatorInstalled = false;
   for (const pg of bp.postgres) {
     const ref = `postgres/${pg.name}`;
     if (single) {
@@ -118,7 +146,7 @@ export function composeData(ctx: Context): DataOutputs {
       continue;
     }
     const replicas = dataReplicas(p, pg.readReplicas);
-    const common = { version: pg.version, database: pg.databases[0]!, replicas, protect: p.protectState, backup: pg.pitr ? backup(true) : noBackups(spec.tier) };
+    const common = { version: pg.version, database: pg.databases[0]!, replicas, pooling: pg.pooling, protect: p.protectState, backup: pg.pitr ? backup(true) : noBackups(spec.tier) };
     let store: Postgres;
     if (!inCluster(pg.placement)) {
       store = new Postgres(
@@ -136,27 +164,31 @@ export function composeData(ctx: Context): DataOutputs {
         awsOpts(),
       );
     } else if (p.dataPlacement === "statefulset") {
-      store = new Postgres(name("postgres", pg.name), { implementation: "statefulset", ...common, ...storeTls("postgres", pg.name), replicas: 0, backup: noBackups(spec.tier), network: clusterNet() }, k8sOpts());
+      store = new Postgres(name("postgres", pg.name), { implementation: "statefulset", ...common, ...storeTls("postgres", pg.name), pooling: false, replicas: 0, backup: noBackups(spec.tier), network: clusterNet() }, k8sOpts());
     } else {
-      const wantsBackups = common.backup.enabled;
-      if (wantsBackups && !seaweedBackups) {
-        throw new Error(
-          `stack ${spec.stack}: in-cluster PostgreSQL '${pg.name}' archives WAL to object storage: add a SeaweedFS object store to the blueprint (dataStores.objectStores[].engine: seaweedfs) or use placement: managed`,
-        );
-      }
+      const target = !common.backup.enabled
+        ? undefined
+        : seaweed
+          ? { destinationPath: `s3://${seaweedBucket}/${pg.name}`, endpointUrl: seaweed.endpointUrl!, credentials: seaweed.s3Credentials!, endpointCA: seaweed.caSecret! }
+          : {
+              destinationPath: s3Backups!.buckets.apply((b) => `s3://${b["db-backups"]}/${pg.name}`),
+              irsa: { oidcProviderArn: ctx.cluster!.oidcProviderArn!, oidcIssuer: ctx.cluster!.oidcIssuer!, bucketArn: s3Backups!.bucketArns!.apply((a) => a["db-backups"]!), ...kms },
+            };
       store = new Postgres(
         name("postgres", pg.name),
         {
           implementation: "operator",
           ...common,
           network: clusterNet(),
-          installOperator: true,
-          ...(wantsBackups ? { backupTarget: { destinationPath: `s3://${seaweedBackups!.bucket}/${pg.name}`, endpointUrl: seaweedBackups!.endpointUrl } } : {}),
+          installOperator: !operatorInstalled,
+          ...(ctx.cluster?.apiServerCidrs ? { apiServerCidrs: ctx.cluster.apiServerCidrs } : {}),
+          ...(target ? { backupTarget: target } : {}),
         },
-        k8sOpts(),
+        { providers: { kubernetes: ctx.cluster!.provider, random: providers.random, ...(providers.aws ? { aws: providers.aws } : {}) } },
       );
+      operatorInstalled = true;
     }
-    add(ref, store as any);
+    add(ref, store);
   }
 
   for (const r of bp.redis) {
@@ -170,9 +202,10 @@ export function composeData(ctx: Context): DataOutputs {
     const store = inCluster(r.placement)
       ? new Redis(name("redis", r.name), { implementation: "statefulset", ...common, ...storeTls("redis", r.name), persistence: r.persistence ? "aof" : "none", network: clusterNet() }, k8sOpts())
       : new Redis(name("redis", r.name), { implementation: "managed", ...common, network: awsNet("Redis"), multiAz: p.multiAz && replicas > 0, finalSnapshot: p.protectState, ...kms }, awsOpts());
-    add(ref, store as any);
+    add(ref, store);
   }
 
+  let scyllaOperatorInstalled = false;
   for (const s of bp.scylla) {
     const members = p.dataReplicaScale === 0 ? 1 : Math.max(p.dataReplicaScale === 1 ? s.members : Math.min(3, s.members), 1);
     const rf = (durability: "persistent" | "volatile") => Math.min(durability === "persistent" ? 3 : 2, members);
@@ -184,18 +217,22 @@ export function composeData(ctx: Context): DataOutputs {
         developerMode: spec.tier === "local",
         ...storeTls("scylla", s.name),
         keyspaces: s.keyspaces.map((k) => ({ name: k.name, replicationFactor: rf(k.durability), durableWrites: k.durability === "persistent" })),
-        backup: p.backups === "none" ? noBackups(spec.tier) : backup(),
-        installOperator: spec.tier !== "local",
+        // No Scylla Manager is deployed, so no Scylla backups: its keyspaces hold chain caches that
+        // are rebuilt from the peer network (the persistent keyspace survives pod loss through RF 3).
+        backup: noBackups(spec.tier),
+        installOperator: spec.tier !== "local" && !scyllaOperatorInstalled,
+        ...(ctx.cluster?.apiServerCidrs ? { apiServerCidrs: ctx.cluster.apiServerCidrs } : {}),
         protect: p.protectState,
       },
       k8sOpts(),
     );
-    add(`scylla/${s.name}`, store as any);
+    scyllaOperatorInstalled = true;
+    add(`scylla/${s.name}`, store);
   }
 
   for (const i of bp.ipfs) {
     const store = new Ipfs(name("ipfs", i.name), { network: clusterNet(), replicas: p.dataReplicaScale === 0 ? 1 : i.replicas, storageGb: spec.tier === "prod" ? i.storageGi : Math.min(i.storageGi, 20), protect: p.protectState }, k8sOpts());
-    add(`ipfs/${i.name}`, store as any);
+    add(`ipfs/${i.name}`, store);
   }
   if (certStores.length > 0) {
     const c = ctx.cluster!;

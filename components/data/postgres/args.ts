@@ -6,7 +6,9 @@
  * - `statefulset` one plain postgres StatefulSet for the `local` tier (nothing fetched at run time).
  */
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { DEFAULT_API_SERVER_CIDRS } from "../operator-namespace";
 import {
   awsNetworkSchema,
   backupPolicySchema,
@@ -62,7 +64,11 @@ export const managedPostgresSchema = z.strictObject({
 
 const objectStoreTarget = z.strictObject({
   /** `s3://bucket/prefix` where barman writes base backups and WAL. */
-  destinationPath: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, "an s3://bucket/prefix URL"),
+  destinationPath: z.union([
+    z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, "an s3://bucket/prefix URL"),
+    // a generated bucket's name is known only at deploy time
+    z.custom<pulumi.Output<string>>((v) => pulumi.Output.isInstance(v), "an s3://bucket/prefix URL"),
+  ]),
   /** For S3-compatible stores (SeaweedFS): `https://...`. Omitted = AWS S3. */
   endpointUrl: z.string().regex(/^https:\/\//, "must be https:// (TLS to the object store)").optional(),
   /** Static credentials (e.g. SeaweedFS outputs); omitted = inherit from the pod's IAM role (IRSA). */
@@ -89,6 +95,8 @@ export const operatorPostgresSchema = z.strictObject({
   /** Install the CloudNativePG operator from its pinned Helm chart (once per cluster). */
   installOperator: z.boolean().default(false),
   operatorNamespace: dnsLabel.default("cnpg-system"),
+  /** Where the Kubernetes API server lives (its webhook calls and the operator's API traffic); EKS: the VPC CIDR. */
+  apiServerCidrs: z.array(z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, "a CIDR")).min(1).default(DEFAULT_API_SERVER_CIDRS),
   /** Where WAL and base backups go; required when backup.enabled. */
   backupTarget: objectStoreTarget.optional(),
 });

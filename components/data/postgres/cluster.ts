@@ -7,6 +7,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
+import { provisionOperatorNamespace } from "../operator-namespace";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { serviceDnsNames, storeCertificate } from "../certs";
@@ -56,6 +57,13 @@ export function provisionOperatorPostgres(name: string, parent: pulumi.Resource,
 
   const deps: pulumi.Resource[] = [secret];
   if (cfg.installOperator) {
+    const operatorNs = provisionOperatorNamespace(`${name}-cnpg`, {
+      namespace: cfg.operatorNamespace,
+      operator: "cnpg",
+      apiServerCidrs: cfg.apiServerCidrs,
+      webhookPorts: [9443],
+      managed: { namespace: ns, ports: [8000] },
+    }, parent);
     deps.push(
       new k8s.helm.v3.Release(
         `${name}-cnpg-operator`,
@@ -65,10 +73,10 @@ export function provisionOperatorPostgres(name: string, parent: pulumi.Resource,
           version: CNPG_CHART.version,
           repositoryOpts: { repo: CNPG_CHART.repo },
           namespace: cfg.operatorNamespace,
-          createNamespace: true,
+          createNamespace: false,
           values: { crds: { create: true }, config: { clusterWide: true } },
         },
-        { parent },
+        { parent, dependsOn: [operatorNs] },
       ),
     );
   }
@@ -99,7 +107,6 @@ export function provisionOperatorPostgres(name: string, parent: pulumi.Resource,
     if (t.irsa) {
       // CNPG runs the instances under a service account named after the cluster.
       const irsa = t.irsa;
-      const { prefix } = parseS3Path(t.destinationPath);
       const role = new aws.iam.Role(
         `${name}-backup`,
         { assumeRolePolicy: pulumi.all([irsa.oidcProviderArn, irsa.oidcIssuer]).apply(([arn, iss]) => irsaTrust(arn, iss, ns, plan.names.cluster)), tags: { "platform:component": "postgres", Name: name } },
@@ -107,7 +114,10 @@ export function provisionOperatorPostgres(name: string, parent: pulumi.Resource,
       );
       new aws.iam.RolePolicy(
         `${name}-backup`,
-        { role: role.id, policy: pulumi.all([irsa.bucketArn, irsa.kmsKeyArn]).apply(([b, k]) => barmanPolicy(b, prefix, k)) },
+        {
+          role: role.id,
+          policy: pulumi.all([irsa.bucketArn, irsa.kmsKeyArn, pulumi.output(t.destinationPath)]).apply(([b, k, d]) => barmanPolicy(b, parseS3Path(d).prefix, k)),
+        },
         { parent },
       );
       serviceAccountTemplate = { metadata: { annotations: { "eks.amazonaws.com/role-arn": role.arn } } };

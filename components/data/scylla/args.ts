@@ -4,6 +4,7 @@
  * gateway's persistent and volatile keyspaces) with their replication settings.
  */
 import { z } from "zod";
+import { DEFAULT_API_SERVER_CIDRS } from "../operator-namespace";
 import { backupPolicySchema, clusterNetworkSchema, dnsLabel, labelsSchema, protectSchema, quantity, tlsSchema } from "../schema";
 
 const cqlIdentifier = z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, "a lowercase CQL identifier (letters, digits, _)");
@@ -41,6 +42,8 @@ export const scyllaArgsSchema = z.strictObject({
   installOperator: z.boolean().default(false),
   operatorNamespace: dnsLabel.default("scylla-operator"),
   managerNamespace: dnsLabel.default("scylla-manager"),
+  /** Where the Kubernetes API server lives (its webhook calls and the operator's API traffic); EKS: the VPC CIDR. */
+  apiServerCidrs: z.array(z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, "a CIDR")).min(1).default(DEFAULT_API_SERVER_CIDRS),
   protect: protectSchema,
   tls: tlsSchema,
   labels: labelsSchema.default({}),

@@ -6,6 +6,7 @@
  * run them in a namespace labelled `baseline` (the keyspace Job itself is `restricted`).
  */
 import * as k8s from "@pulumi/kubernetes";
+import { provisionOperatorNamespace } from "../operator-namespace";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { assertNoProblems, type DataNetwork } from "../network";
@@ -60,6 +61,13 @@ export class Scylla extends pulumi.ComponentResource {
     const cert = storeCertificate(name, this, ns, cfg.tls, [...serviceDnsNames(ns, [plan.names.clientService]), `*.${ns}.svc.cluster.local`], plan.labels);
     const deps: pulumi.Resource[] = [config, ...(cert ? [cert] : [])];
     if (cfg.installOperator) {
+      const operatorNs = provisionOperatorNamespace(`${name}-scylla-operator`, {
+        namespace: cfg.operatorNamespace,
+        operator: "scylla-operator",
+        apiServerCidrs: cfg.apiServerCidrs,
+        webhookPorts: [5000],
+        managed: { namespace: ns, ports: [10000, 10001] },
+      }, this);
       deps.push(
         new k8s.helm.v3.Release(
           `${name}-scylla-operator`,
@@ -69,9 +77,9 @@ export class Scylla extends pulumi.ComponentResource {
             version: SCYLLA_OPERATOR_CHART.version,
             repositoryOpts: { repo: SCYLLA_OPERATOR_CHART.repo },
             namespace: cfg.operatorNamespace,
-            createNamespace: true,
+            createNamespace: false,
           },
-          { parent: this },
+          { parent: this, dependsOn: [operatorNs] },
         ),
       );
     }

@@ -1,0 +1,80 @@
+/**
+ * The namespace an operator (CloudNativePG, Scylla Operator) is installed into, segmented like
+ * every other namespace that runs pods: Pod Security `restricted`, default-deny ingress and
+ * egress, and explicit allows only — DNS, the Kubernetes API (the operator's control loop), the
+ * API server calling the operator's admission webhook, and the operator reaching the pods it
+ * manages in the data namespace on their management ports.
+ *
+ * The Helm release then installs into it with `createNamespace: false`.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Where the API server may call from when the caller does not say (private ranges). */
+export const DEFAULT_API_SERVER_CIDRS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+export interface OperatorNamespaceInput {
+  namespace: string;
+  /** Operator name for labels (`cnpg`, `scylla-operator`). */
+  operator: string;
+  /** Where the Kubernetes API server lives (EKS: the VPC CIDR). */
+  apiServerCidrs: string[];
+  /** Ports of the operator's admission webhook server. */
+  webhookPorts: number[];
+  /** The data namespace and the management ports of the pods the operator drives there. */
+  managed: { namespace: string; ports: number[] };
+}
+
+const tcp = (port: number) => ({ protocol: "TCP", port });
+
+/** Pure: the Namespace and NetworkPolicy manifests. */
+export function planOperatorNamespace(i: OperatorNamespaceInput) {
+  const labels = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "platform-data", "platform.io/operator": i.operator };
+  const meta = (name: string) => ({ name, namespace: i.namespace, labels });
+  const ipBlocks = i.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } }));
+  return {
+    namespace: {
+      metadata: {
+        name: i.namespace,
+        labels: {
+          ...labels,
+          "pod-security.kubernetes.io/enforce": "restricted",
+          "pod-security.kubernetes.io/enforce-version": "latest",
+          "pod-security.kubernetes.io/audit": "restricted",
+          "pod-security.kubernetes.io/warn": "restricted",
+        },
+      },
+    },
+    policies: [
+      { metadata: meta("default-deny"), spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+      {
+        metadata: meta("allow-dns"),
+        spec: {
+          podSelector: {},
+          policyTypes: ["Egress"],
+          egress: [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }], ports: [{ protocol: "UDP", port: 53 }, tcp(53)] }],
+        },
+      },
+      { metadata: meta("allow-api-server"), spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: ipBlocks, ports: [tcp(443), tcp(6443)] }] } },
+      { metadata: meta("allow-webhook"), spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: ipBlocks, ports: i.webhookPorts.map(tcp) }] } },
+      {
+        metadata: meta("allow-managed-pods"),
+        spec: {
+          podSelector: {},
+          policyTypes: ["Egress"],
+          egress: [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": i.managed.namespace } } }], ports: i.managed.ports.map(tcp) }],
+        },
+      },
+    ],
+  };
+}
+
+/** Creates the namespace and its policies; returns the Namespace for the release to depend on. */
+export function provisionOperatorNamespace(name: string, i: OperatorNamespaceInput, parent: pulumi.Resource): k8s.core.v1.Namespace {
+  const plan = planOperatorNamespace(i);
+  const ns = new k8s.core.v1.Namespace(`${name}-ns`, plan.namespace, { parent });
+  for (const p of plan.policies) {
+    new k8s.networking.v1.NetworkPolicy(`${name}-${p.metadata.name}`, p, { parent, dependsOn: [ns] });
+  }
+  return ns;
+}
