@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { reachabilityManifests, scaleBlueprint, serviceName } from "../../bench/generate";
-import { growthOf, renderMarkdown, verdicts } from "../../bench/report";
+import { growthOf, reachGrowth, renderMarkdown, synthCpuRatio, verdicts } from "../../bench/report";
 import { fitExponent, marginal, median, pairExponent, summarize } from "../../bench/stats";
 import { blueprintSpec } from "../../stacks/spec/blueprint";
 import { buildModel } from "../../policies/lib/reachability";
@@ -76,4 +76,19 @@ describe("bench report", () => {
     expect(v.find((x) => x.budget.startsWith("npm test"))?.met).toBeUndefined();
     expect(renderMarkdown(results)).toContain("| 1000 | 8000 |");
   });
+
+  it("reachability exponents prefer CPU time over wall time", () => {
+    const rows = [100, 200, 400].map((n) => ({ size: n, pods: n, policies: n, flows: n, intoDataMs: s(5), allFlowsMs: s(5), intoDataCpuMs: s(n * n), allFlowsCpuMs: s(n) }));
+    const g = reachGrowth(rows);
+    expect(g.intoDataExponent).toBeCloseTo(2, 10);
+    expect(g.intoDataLastPair).toBeCloseTo(2, 10);
+    expect(g.allFlowsExponent).toBeCloseTo(1, 10);
+  });
+
+  it("prod ÷ empty on CPU time", () => {
+    const row = (name: string, cpu: number) => ({ name, wallMs: s(1), importMs: s(1), runMs: s(1), rssMB: s(1), cpuMs: s(cpu), runCpuMs: s(1), resources: 1, modules: 1, load1: s(1), errors: [] });
+    const r = { machine: {} as any, updatedAt: "now", synth: { at: "now", preview: true, rows: [row("empty program (floor)", 1000), row("stack prod", 2500)] } };
+    expect(synthCpuRatio(r)).toBeCloseTo(2.5, 10);
+  });
 });
+
