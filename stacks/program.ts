@@ -69,6 +69,7 @@ export function main(): Record<string, unknown> {
       resolveSecret: secrets.resolveSecret,
       existingSecrets: secrets.existingSecrets,
       serviceMonitors: monitoring.serviceMonitors,
+      ...(monitoring.otlpEndpoint ? { otlpEndpoint: monitoring.otlpEndpoint } : {}),
     });
   } else {
     secrets = composeSecrets(ctx, { dataStores: data.connections });

@@ -5,17 +5,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { Context } from "../context";
-import { EdgeSite } from "../../components/edge";
-import type { HashConvention } from "../../components/edge/headers";
+import { APP_HASH_CONVENTIONS, EdgeSite } from "../../components/edge";
 import { fqdn } from "../spec/platform";
-import type { EdgeSpec } from "../spec/blueprint";
-
-const CONVENTIONS: Record<EdgeSpec["app"], HashConvention[]> = {
-  "flutter-wasm": ["dotted-hex"],
-  nuxt: ["nuxt", "dotted-hex"],
-  next: ["next", "dotted-hex"],
-  "vite-spa": ["vite", "dotted-hex"],
-};
 
 export interface EdgeOutputs {
   url?: pulumi.Output<string>;
@@ -31,7 +22,7 @@ export function composeEdge(ctx: Context): EdgeOutputs {
   if (spec.tier === "local") return { skipped: "local tier: no cloud account, the edge is not deployed" };
   const common = {
     domain: fqdn(edge.host, spec.domain),
-    headers: { coep: edge.coep, csp: edge.csp, hashed: { conventions: CONVENTIONS[edge.app] } },
+    headers: { coep: edge.coep, csp: edge.csp, hashed: { conventions: [...APP_HASH_CONVENTIONS[edge.app]] } },
     ...(edge.rateLimitPer5Min ? { waf: { managedRules: true, rateLimit: { requests: edge.rateLimitPer5Min, periodSeconds: 300 as const } } } : {}),
     protect: spec.profile.protectState,
   };

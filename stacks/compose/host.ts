@@ -21,21 +21,12 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
 import { backupPolicy } from "../../components/data/backups";
-import type { HashConvention } from "../../components/edge/headers";
+import { APP_HASH_CONVENTIONS } from "../../components/edge";
 import { BetaHost, HostApp } from "../../components/host";
 import { connectionLimitFor, rateLimitNotes } from "../../components/host/proxy";
 import type { Context, HostOutputs } from "../context";
-import type { EdgeSpec } from "../spec/blueprint";
 import { fqdn } from "../spec/platform";
 import { RESOURCES } from "../spec/tiers";
-
-/** Same app → hash-convention mapping as stacks/compose/edge.ts (the edge composer does not export it). */
-const CONVENTIONS: Record<EdgeSpec["app"], HashConvention[]> = {
-  "flutter-wasm": ["dotted-hex"],
-  nuxt: ["nuxt", "dotted-hex"],
-  next: ["next", "dotted-hex"],
-  "vite-spa": ["vite", "dotted-hex"],
-};
 
 export interface HostComposeOutputs extends HostOutputs {
   host: BetaHost;
@@ -132,7 +123,7 @@ export function composeHost(ctx: Context, opts: HostComposeOptions = {}): HostCo
       images: Object.fromEntries(Object.entries(spec.services).map(([n, s]) => [n, s.image])),
       domain: spec.domain,
       ...(webAppHost ? { appOrigin: `https://${fqdn(webAppHost, spec.domain)}` } : {}),
-      ...(edge ? { headerPolicy: { coep: edge.coep, csp: edge.csp, hashed: { conventions: CONVENTIONS[edge.app] } } } : {}),
+      ...(edge ? { headerPolicy: { coep: edge.coep, csp: edge.csp, hashed: { conventions: [...APP_HASH_CONVENTIONS[edge.app]] } } } : {}),
       postgres: bp.dataStores.postgres.map((p) => ({ name: p.name, version: p.version, databases: p.databases })),
       redis: bp.dataStores.redis.map((r) => ({ name: r.name, persistence: r.persistence })),
       acme: { ...(spec.certificates ? { email: spec.certificates.email } : {}), staging: profile.certificates !== "letsencrypt" },
