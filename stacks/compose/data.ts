@@ -93,7 +93,10 @@ export function composeData(ctx: Context): DataOutputs {
     const useSeaweed = o.engine === "seaweedfs" && !single;
     if (useSeaweed || (p.dataPlacement === "statefulset" && o.engine === "s3")) {
       const hostsPgBackups = o === seaweedHost && operatorPg.some(pgBackups);
-      const buckets = [{ name: o.name, purpose: "data" as const }, ...(hostsPgBackups ? [{ name: `${o.name}-backups`, purpose: "backups" as const }] : [])];
+      const buckets = [
+        { name: o.name, purpose: "data" as const, ...(o.archiveAfterDays ? { archiveAfterDays: o.archiveAfterDays } : {}) },
+        ...(hostsPgBackups ? [{ name: `${o.name}-backups`, purpose: "backups" as const }] : []),
+      ];
       const store = new ObjectStore(
         name("objectstore", o.name),
         {
@@ -115,7 +118,7 @@ export function composeData(ctx: Context): DataOutputs {
         name("objectstore", o.name),
         {
           implementation: "managed",
-          buckets: [{ name: o.name, purpose: "data" }],
+          buckets: [{ name: o.name, purpose: "data", ...(o.archiveAfterDays ? { archiveAfterDays: o.archiveAfterDays } : {}) }],
           backup: backup(o.crossRegionReplication),
           protect: p.protectState,
           ...kms,

@@ -15,6 +15,25 @@ export interface EdgeOutputs {
   skipped?: string;
 }
 
+/** Origins of the blueprint's public services (the app calls its APIs there), other than the app's own. */
+export function apiOrigins(ctx: Context): string[] {
+  const { spec } = ctx;
+  const app = spec.blueprint.edge ? fqdn(spec.blueprint.edge.host, spec.domain) : undefined;
+  const hosts = spec.blueprint.services.flatMap((s) => (s.exposure === "public" ? s.routes.map((r) => fqdn(r.host, spec.domain)) : []));
+  return [...new Set(hosts)].filter((h) => h !== app).sort().map((h) => `https://${h}`);
+}
+
+/** Add origins to the CSP's `connect-src` (derived, so a blueprint need not know the stack's domain). */
+export function withApiOrigins(csp: string, origins: string[]): string {
+  if (origins.length === 0) return csp;
+  const directives = csp.split(";").map((d) => d.trim()).filter(Boolean);
+  const i = directives.findIndex((d) => d.startsWith("connect-src"));
+  if (i < 0) return [...directives, `connect-src 'self' ${origins.join(" ")}`].join("; ");
+  const have = new Set(directives[i]!.split(/\s+/));
+  directives[i] = [directives[i], ...origins.filter((o) => !have.has(o))].join(" ");
+  return directives.join("; ");
+}
+
 export function composeEdge(ctx: Context): EdgeOutputs {
   const { spec, providers } = ctx;
   const edge = spec.blueprint.edge;
@@ -22,7 +41,7 @@ export function composeEdge(ctx: Context): EdgeOutputs {
   if (spec.tier === "local") return { skipped: "local tier: no cloud account, the edge is not deployed" };
   const common = {
     domain: fqdn(edge.host, spec.domain),
-    headers: { coep: edge.coep, csp: edge.csp, hashed: { conventions: [...APP_HASH_CONVENTIONS[edge.app]] } },
+    headers: { coep: edge.coep, csp: withApiOrigins(edge.csp, apiOrigins(ctx)), hashed: { conventions: [...APP_HASH_CONVENTIONS[edge.app]] } },
     ...(edge.rateLimitPer5Min ? { waf: { managedRules: true, rateLimit: { requests: edge.rateLimitPer5Min, periodSeconds: 300 as const } } } : {}),
     protect: spec.profile.protectState,
   };

@@ -110,6 +110,12 @@ export const edgeSpec = z.strictObject({
   csp: z.string().min(1).default("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"),
   /** WAF rate limit per client IP (requests per 5 minutes); absent = no WAF. */
   rateLimitPer5Min: z.int().min(100).max(2_000_000_000).optional(),
+  /**
+   * A dynamic origin behind the CDN (e.g. a Next.js server behind the ingress): page routes go to
+   * this public service over HTTPS; content-hashed assets are still served from the bucket.
+   * Absent: a static SPA (routes fall back to index.html).
+   */
+  origin: z.strictObject({ service: dnsLabel }).optional(),
 });
 
 export const kubernetesTopology = z.strictObject({

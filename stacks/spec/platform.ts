@@ -130,6 +130,12 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec): CrossIssue[]
     }
   }
 
+  if (bp.edge?.origin) {
+    const svc = bp.services.find((s) => s.name === bp.edge!.origin!.service);
+    if (!svc) add(["blueprint", "edge", "origin", "service"], `no service '${bp.edge.origin.service}' in this blueprint`);
+    else if (svc.exposure !== "public" || svc.routes.length === 0) add(["blueprint", "edge", "origin", "service"], `the CDN can only front a public service with a route; '${svc.name}' is ${svc.exposure}`);
+  }
+
   // Human secrets: must be set outside the local tier (the offline plan supplies placeholders).
   for (const s of bp.secrets.external) {
     if (config.tier !== "local" && config.secrets[s.name] === undefined) {
