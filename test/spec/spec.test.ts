@@ -9,6 +9,7 @@ import { listStacks, readStackFile, runStackInput } from "../harness/stacks";
 import { generatedSchemas } from "../../scripts/schema";
 import * as fs from "node:fs";
 import { richBlueprint, richConfig } from "./fixtures";
+import { backupPolicy } from "../../components/data/backups";
 
 function issuesOf(config: Record<string, unknown>, blueprint: unknown = richBlueprint()) {
   try {
@@ -63,6 +64,14 @@ describe("spec: valid input", () => {
     expect(dataReplicas(TIERS.staging, 2)).toBe(1);
     expect(dataReplicas(TIERS.prod, 2)).toBe(2);
     expect(dataReplicas(TIERS.local, 2)).toBe(0);
+  });
+
+  it("the data stores' backup table agrees with the environment matrix's backup level", () => {
+    for (const tier of ["local", "dev", "staging", "prod"] as const) {
+      const b = backupPolicy(tier);
+      const level = !b.enabled ? "none" : b.hourly ? "hourly+daily" : "daily";
+      expect(level, `tier ${tier}`).toBe(TIERS[tier].backups);
+    }
   });
 
   it("the committed JSON Schemas are generated from the current zod schema", () => {
