@@ -4,7 +4,7 @@
  * private origin; nothing here can switch those off.
  */
 import { z } from "zod";
-import { HASH_CONVENTIONS, HashConvention, REFERRER_POLICIES, resolveHeaderPolicy } from "./headers";
+import { bucketPathPatterns, HASH_CONVENTIONS, HashConvention, REFERRER_POLICIES, resolveHeaderPolicy } from "./headers";
 
 const hostname = z
   .string()
@@ -61,6 +61,12 @@ export const wafSchema = z.strictObject({
     .optional(),
 });
 
+/** Always HTTPS on 443 with TLS >= 1.2: there is nothing to weaken. */
+export const dynamicOriginSchema = z.strictObject({
+  /** Hostname of the origin (its HTTPS certificate must cover it); not the site's own domain. */
+  domain: hostname,
+});
+
 const common = {
   /** The site's hostname (lower case). */
   domain: hostname,
@@ -69,6 +75,12 @@ const common = {
   /** Local build directory to upload (must contain the index document). Absent: infrastructure only. */
   assets: z.string().min(1).optional(),
   waf: wafSchema.optional(),
+  /**
+   * A dynamic origin (e.g. a Next.js server behind the cluster ingress): every path outside the
+   * hashed-asset prefixes goes to `https://<domain>` (TLS 1.2+, certificate verified, never
+   * cached at the edge); hashed assets are still served from the bucket. Absent: a static SPA.
+   */
+  origin: dynamicOriginSchema.optional(),
   /** Protect the asset bucket from deletion (prod). */
   protect: z.boolean().default(false),
   tags: z.record(z.string(), z.string()).default({}),
@@ -110,14 +122,24 @@ export const cloudfrontEdgeArgsSchema = z.strictObject({
 export const edgeSiteArgsSchema = z
   .discriminatedUnion("provider", [cloudflareEdgeArgsSchema, cloudfrontEdgeArgsSchema])
   .superRefine((args, ctx) => {
-    try {
-      resolveHeaderPolicy(args.headers ?? {});
-    } catch (e) {
-      for (const line of (e as Error).message.split("\n").slice(1)) {
-        const msg = line.replace(/^\s*-\s*/, "");
-        const field = msg.split(":")[0]!;
-        ctx.addIssue({ code: "custom", path: ["headers", ...field.split(/[.[\]]/).filter(Boolean)], message: msg.slice(field.length + 1).trim() });
+    const policyIssues = (check: () => unknown, suffix = "") => {
+      try {
+        check();
+        return true;
+      } catch (e) {
+        for (const line of (e as Error).message.split("\n").slice(1)) {
+          const msg = line.replace(/^\s*-\s*/, "");
+          const field = msg.split(":")[0]!;
+          ctx.addIssue({ code: "custom", path: ["headers", ...field.split(/[.[\]]/).filter(Boolean)], message: msg.slice(field.length + 1).trim() + suffix });
+        }
+        return false;
       }
+    };
+    if (!policyIssues(() => resolveHeaderPolicy(args.headers ?? {}))) return;
+    if (args.origin) {
+      if (args.origin.domain === args.domain)
+        ctx.addIssue({ code: "custom", path: ["origin", "domain"], message: "must differ from `domain` (the CDN would fetch from itself): use the origin service's own hostname, e.g. app.example.com behind example.com" });
+      policyIssues(() => bucketPathPatterns(args.headers ?? {}), " (required by `origin`)");
     }
   });
 

@@ -49,6 +49,38 @@ export const HASH_CONVENTIONS = {
 } as const;
 export type HashConvention = keyof typeof HASH_CONVENTIONS;
 
+/**
+ * The path prefix holding ONLY a convention's build output (CloudFront path-pattern glob,
+ * `<prefix>*`), or null when its hashed files can sit anywhere (dotted-hex). With a dynamic
+ * origin these prefixes are served from the bucket and every other path from the origin.
+ */
+export const HASH_CONVENTION_PATH_PATTERNS: Record<HashConvention, string | null> = {
+  "dotted-hex": null,
+  vite: "/assets/*",
+  nuxt: "/_nuxt/*",
+  next: "/_next/static/*",
+};
+
+/**
+ * Bucket path patterns for a dynamic origin (see HASH_CONVENTION_PATH_PATTERNS). Throws naming
+ * the field when the hashed-asset policy cannot be expressed as path prefixes.
+ */
+export function bucketPathPatterns(policyInput: HeaderPolicy | HeaderPolicyInput = {}): string[] {
+  const p = resolveHeaderPolicy(policyInput as HeaderPolicyInput);
+  const errors: string[] = [];
+  const prefixed = Object.keys(HASH_CONVENTION_PATH_PATTERNS).filter((c) => HASH_CONVENTION_PATH_PATTERNS[c as HashConvention]).join(", ");
+  const out: string[] = [];
+  for (const c of p.hashed.conventions) {
+    const glob = HASH_CONVENTION_PATH_PATTERNS[c];
+    if (glob) out.push(glob);
+    else errors.push(`hashed.conventions: "${c}" has no path prefix, so a CDN cannot route its assets to the bucket and the rest to the origin; use ${prefixed}`);
+  }
+  if (p.hashed.patterns.length) errors.push(`hashed.patterns: custom patterns cannot be routed to the bucket with a dynamic origin; use a convention with a path prefix (${prefixed})`);
+  if (!errors.length && !out.length) errors.push(`hashed.conventions: a dynamic origin needs at least one convention with a path prefix (${prefixed})`);
+  if (errors.length) throw new Error(`invalid edge header policy for a dynamic origin:\n  - ${errors.join("\n  - ")}`);
+  return [...new Set(out)].sort();
+}
+
 /** Manifest-like paths that some conventions add to the no-cache class (matched before hashed). */
 const CONVENTION_MANIFESTS: Partial<Record<HashConvention, string>> = {
   nuxt: "^/_nuxt/builds/",

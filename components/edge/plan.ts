@@ -5,7 +5,7 @@
 import * as crypto from "crypto";
 import type { EdgeSiteArgs } from "./args";
 import { AssetObject, planAssetObjects } from "./assets";
-import { buildRuleTable, EdgeRuleTable, HashConvention } from "./headers";
+import { bucketPathPatterns, buildRuleTable, EdgeRuleTable, HashConvention } from "./headers";
 import {
   planResponseHeadersPolicy,
   renderViewerRequestFunction,
@@ -30,9 +30,25 @@ export interface EdgePlan {
   /** Worker script name / CloudFront resource name prefix. */
   resourcePrefix: string;
   assets: AssetObject[];
+  /** A dynamic origin: paths under `bucketPathPatterns` (globs `<prefix>*`) from the bucket, the rest from `https://<domain>`. */
+  origin?: DynamicOriginPlan;
   cloudflare?: { workerScript: string; zoneSettings: ZoneSettingPlan[] };
-  cloudfront?: { viewerRequestCode: string; viewerResponseCode: string; responseHeaders: ResponseHeadersPlan };
+  /** viewerRequestCode: the SPA-routing function; absent with a dynamic origin (routes go to the origin). */
+  cloudfront?: { viewerRequestCode?: string; viewerResponseCode: string; responseHeaders: ResponseHeadersPlan };
 }
+
+export interface DynamicOriginPlan {
+  domain: string;
+  bucketPathPatterns: string[];
+}
+
+/** CloudFront's managed policies for the dynamic behaviour (ids from the CloudFront developer guide). */
+export const CLOUDFRONT_MANAGED = {
+  /** Managed-CachingDisabled: min/default/max TTL 0, nothing in the cache key. */
+  cachingDisabled: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+  /** Managed-AllViewerExceptHostHeader: every viewer header, cookie and query string, but Host (the origin's own name is sent, for SNI and ingress routing). */
+  allViewerExceptHostHeader: "b689b0a8-53d0-40ab-baf2-68738e2966ac",
+} as const;
 
 /** DNS-safe slug: lower-case [a-z0-9-], collapsed dashes, trimmed to `max`. */
 export function slug(s: string, max: number): string {
@@ -97,12 +113,13 @@ export function planEdgeSite(name: string, stack: string, args: EdgeSiteArgs): E
     bucketPrefix: `${slug(`${stack}-${name}-site`, 36)}-`,
     resourcePrefix,
     assets: args.assets ? planAssetObjects(args.assets, table) : [],
+    ...(args.origin ? { origin: { domain: args.origin.domain, bucketPathPatterns: bucketPathPatterns(args.headers ?? {}) } } : {}),
   };
   if (args.provider === "cloudflare") {
-    plan.cloudflare = { workerScript: renderWorkerScript(table), zoneSettings: planZoneSettings(table) };
+    plan.cloudflare = { workerScript: renderWorkerScript(table, plan.origin), zoneSettings: planZoneSettings(table) };
   } else {
     plan.cloudfront = {
-      viewerRequestCode: renderViewerRequestFunction(table),
+      ...(plan.origin ? {} : { viewerRequestCode: renderViewerRequestFunction(table) }),
       viewerResponseCode: renderViewerResponseFunction(table),
       responseHeaders: planResponseHeadersPolicy(table),
     };

@@ -34,6 +34,14 @@ export function withApiOrigins(csp: string, origins: string[]): string {
   return directives.join("; ");
 }
 
+/** The dynamic origin's hostname: the public route of the service the blueprint names (checked by the spec). */
+export function originDomain(ctx: Context, service: string): string {
+  const svc = ctx.spec.blueprint.services.find((s) => s.name === service);
+  const host = svc?.exposure === "public" ? svc.routes[0]?.host : undefined;
+  if (host === undefined) throw new Error(`blueprint.edge.origin.service: '${service}' is not a public service with a route`);
+  return fqdn(host, ctx.spec.domain);
+}
+
 export function composeEdge(ctx: Context): EdgeOutputs {
   const { spec, providers } = ctx;
   const edge = spec.blueprint.edge;
@@ -44,6 +52,7 @@ export function composeEdge(ctx: Context): EdgeOutputs {
     headers: { coep: edge.coep, csp: withApiOrigins(edge.csp, apiOrigins(ctx)), hashed: { conventions: [...APP_HASH_CONVENTIONS[edge.app]] } },
     ...(edge.rateLimitPer5Min ? { waf: { managedRules: true, rateLimit: { requests: edge.rateLimitPer5Min, periodSeconds: 300 as const } } } : {}),
     protect: spec.profile.protectState,
+    ...(edge.origin ? { origin: { domain: originDomain(ctx, edge.origin.service) } } : {}),
   };
   const name = `${spec.blueprint.name}-web`;
   const site =

@@ -12,11 +12,19 @@
  * unreachable: every path ending in "/" (the bucket root included) is an SPA route that the
  * viewer-request function rewrites to /index.html, and query strings are neither cached nor
  * forwarded.
+ *
+ * With a dynamic origin (`args.origin`): the DEFAULT behaviour goes to an HTTPS-only custom
+ * origin (TLS 1.2, never cached: Managed-CachingDisabled, Managed-AllViewerExceptHostHeader, all
+ * methods); one ordered behaviour per hashed-asset prefix (e.g. /_next/static/*) goes to the
+ * bucket with the table's cache policy and viewer-response function. No SPA-routing function, no
+ * default root object and no custom error response (it is distribution-wide and would replace
+ * the app's own error pages): a missing hashed asset is S3's own 404. The response headers policy
+ * is on every behaviour.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { EdgeSiteArgs } from "../args";
-import type { EdgePlan } from "../plan";
+import { CLOUDFRONT_MANAGED, EdgePlan } from "../plan";
 import { CLOUDFRONT_FUNCTION_RUNTIME, notFoundObject } from "./function";
 import { provisionCloudfrontWaf } from "./waf";
 
@@ -88,11 +96,13 @@ export function provisionCloudfront(
     { name: prefix, description: `EdgeSite ${name} origin`, originAccessControlOriginType: "s3", signingBehavior: "always", signingProtocol: "sigv4" },
     opts,
   );
-  const viewerRequest = new aws.cloudfront.Function(
-    `${name}-viewer-request`,
-    { name: `${prefix}-req`, runtime: CLOUDFRONT_FUNCTION_RUNTIME, code: cfPlan.viewerRequestCode, publish: true, comment: "SPA routing from the edge rule table" },
-    opts,
-  );
+  const viewerRequest = cfPlan.viewerRequestCode
+    ? new aws.cloudfront.Function(
+        `${name}-viewer-request`,
+        { name: `${prefix}-req`, runtime: CLOUDFRONT_FUNCTION_RUNTIME, code: cfPlan.viewerRequestCode, publish: true, comment: "SPA routing from the edge rule table" },
+        opts,
+      )
+    : undefined;
   const viewerResponse = new aws.cloudfront.Function(
     `${name}-viewer-response`,
     { name: `${prefix}-res`, runtime: CLOUDFRONT_FUNCTION_RUNTIME, code: cfPlan.viewerResponseCode, publish: true, comment: "Per-class Cache-Control/Content-Type from the edge rule table" },
@@ -134,41 +144,70 @@ export function provisionCloudfront(
   );
   const webAclArn = args.waf ? provisionCloudfrontWaf(name, prefix, args.waf, east) : undefined;
 
+  const dynamic = plan.origin;
   const notFound = notFoundObject(plan.table);
-  new aws.s3.BucketObjectv2(
-    `${name}-not-found`,
-    { bucket: bucket.id, key: notFound.key, content: notFound.body, contentType: notFound.contentType, cacheControl: notFound.cacheControl },
-    opts,
-  );
+  if (!dynamic) {
+    new aws.s3.BucketObjectv2(
+      `${name}-not-found`,
+      { bucket: bucket.id, key: notFound.key, content: notFound.body, contentType: notFound.contentType, cacheControl: notFound.cacheControl },
+      opts,
+    );
+  }
 
   const originId = "site-bucket";
+  const appOriginId = "app-origin";
+  const bucketBehavior = {
+    targetOriginId: originId,
+    viewerProtocolPolicy: "redirect-to-https",
+    allowedMethods: ["GET", "HEAD", "OPTIONS"],
+    cachedMethods: ["GET", "HEAD"],
+    compress: true,
+    cachePolicyId: cachePolicy.id,
+    responseHeadersPolicyId: headersPolicy.id,
+    functionAssociations: [
+      ...(viewerRequest ? [{ eventType: "viewer-request", functionArn: viewerRequest.arn }] : []),
+      { eventType: "viewer-response", functionArn: viewerResponse.arn },
+    ],
+  };
   const distribution = new aws.cloudfront.Distribution(
     `${name}-cdn`,
     {
       enabled: true,
       comment: `EdgeSite ${name}`,
       aliases: [args.domain],
-      defaultRootObject: plan.table.spa.indexKey,
+      // With a dynamic origin "/" is the app's page, not an object.
+      ...(dynamic ? {} : { defaultRootObject: plan.table.spa.indexKey }),
       httpVersion: "http2and3",
       isIpv6Enabled: true,
       priceClass: cfArgs.priceClass,
-      origins: [{ originId, domainName: bucket.bucketRegionalDomainName, originAccessControlId: oac.id }],
-      defaultCacheBehavior: {
-        targetOriginId: originId,
-        viewerProtocolPolicy: "redirect-to-https",
-        allowedMethods: ["GET", "HEAD", "OPTIONS"],
-        cachedMethods: ["GET", "HEAD"],
-        compress: true,
-        cachePolicyId: cachePolicy.id,
-        responseHeadersPolicyId: headersPolicy.id,
-        functionAssociations: [
-          { eventType: "viewer-request", functionArn: viewerRequest.arn },
-          { eventType: "viewer-response", functionArn: viewerResponse.arn },
-        ],
-      },
-      // A missing asset is S3's real 404 (see header comment); it stays a 404, with the table's
-      // notFound body/headers from the error object, cached only briefly.
-      customErrorResponses: [{ errorCode: 404, responseCode: 404, responsePagePath: `/${notFound.key}`, errorCachingMinTtl: 10 }],
+      origins: [
+        { originId, domainName: bucket.bucketRegionalDomainName, originAccessControlId: oac.id },
+        ...(dynamic
+          ? [
+              {
+                originId: appOriginId,
+                domainName: dynamic.domain,
+                customOriginConfig: { originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1.2"], httpsPort: 443, httpPort: 80 },
+              },
+            ]
+          : []),
+      ],
+      defaultCacheBehavior: dynamic
+        ? {
+            targetOriginId: appOriginId,
+            viewerProtocolPolicy: "redirect-to-https",
+            allowedMethods: ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+            cachedMethods: ["GET", "HEAD"],
+            compress: true,
+            cachePolicyId: CLOUDFRONT_MANAGED.cachingDisabled,
+            originRequestPolicyId: CLOUDFRONT_MANAGED.allViewerExceptHostHeader,
+            responseHeadersPolicyId: headersPolicy.id,
+          }
+        : bucketBehavior,
+      ...(dynamic ? { orderedCacheBehaviors: dynamic.bucketPathPatterns.map((pathPattern) => ({ pathPattern, ...bucketBehavior })) } : {}),
+      // Static site: a missing asset is S3's real 404 (see header comment); it stays a 404, with
+      // the table's notFound body/headers from the error object, cached only briefly.
+      ...(dynamic ? {} : { customErrorResponses: [{ errorCode: 404, responseCode: 404, responsePagePath: `/${notFound.key}`, errorCachingMinTtl: 10 }] }),
       restrictions: { geoRestriction: { restrictionType: "none" } },
       viewerCertificate: { acmCertificateArn: certificateArn, sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" },
       ...(webAclArn ? { webAclId: webAclArn } : {}),
