@@ -37,6 +37,11 @@ export const serviceTarget = z.strictObject({
   metrics: z.boolean(),
   /** Connects to a database (adds the DB latency panel to its dashboard). */
   database: z.boolean().default(false),
+  /**
+   * Custom per-pod metrics its HPA scales on (components/service `autoscaling.custom.metric`), only
+   * when the tier autoscales. Any entry installs prometheus-adapter (./adapter.ts; helm mode only).
+   */
+  customMetrics: z.array(z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "must be a Prometheus metric name such as queue_length")).default([]),
 });
 
 export const monitoringArgs = z.strictObject({

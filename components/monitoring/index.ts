@@ -10,6 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { parseArgs } from "../data/schema";
+import { adapterRules, prometheusAdapterValues } from "./adapter";
 import { prometheusRuleManifest } from "./alerts";
 import { monitoringArgs, type MonitoringArgs, type MonitoringConfig } from "./args";
 import { DASHBOARD_LABEL, overviewDashboard, serviceDashboard } from "./dashboards";
@@ -32,6 +33,8 @@ export class Monitoring extends pulumi.ComponentResource {
   public readonly grafanaAdminPassword?: pulumi.Output<string>;
   /** Whether the ServiceMonitor / PrometheusRule CRDs exist (false in manifests mode: services must not create ServiceMonitors). */
   public readonly serviceMonitorsSupported: boolean;
+  /** Whether prometheus-adapter serves the custom metrics API (some service scales on a custom metric; helm mode). */
+  public readonly customMetricsAdapter: boolean;
   /** Human-readable note on what this tier skips. */
   public readonly note: string;
 
@@ -39,22 +42,26 @@ export class Monitoring extends pulumi.ComponentResource {
     const cfg: MonitoringConfig = parseArgs("Monitoring", name, monitoringArgs, args);
     const plan = depthPlan(cfg.depth, cfg.metricsRetentionDays, cfg.logRetentionDays);
     const scrapeNamespaces = [...new Set([...cfg.scrapeNamespaces, cfg.namespace])];
+    // Pure and validated before any child resource: a bad metric name fails here.
+    const rules = adapterRules(cfg.services.flatMap((s) => s.customMetrics.map((metric) => ({ metric, namespace: s.namespace }))));
     super("platform:monitoring:Monitoring", name, {}, opts);
     const ep = endpoints(cfg.namespace);
 
     if (cfg.mode === "manifests") {
       this.prometheusUrl = `http://prometheus.${cfg.namespace}.svc.cluster.local:9090`;
       this.serviceMonitorsSupported = false;
-      this.note = LOCAL_NOTE;
+      this.customMetricsAdapter = false;
+      this.note = rules.length ? `${LOCAL_NOTE}; custom HPA metrics (${rules.map((r) => r.name.as).join(", ")}) are not served (no metrics adapter in manifests mode)` : LOCAL_NOTE;
       this.provisionManifests(name, cfg, scrapeNamespaces);
     } else {
       this.prometheusUrl = ep.prometheus;
       this.serviceMonitorsSupported = true;
+      this.customMetricsAdapter = rules.length > 0;
       const delivery = cfg.alertEmail && cfg.smtp ? `alerts e-mailed to ${cfg.alertEmail}` : cfg.alertEmail ? "alertEmail set but no SMTP relay given: alerts are visible in Alertmanager/Grafana only" : "no alert receiver: alerts are visible in Alertmanager/Grafana only";
-      this.note = `kube-prometheus-stack ${CHARTS.kubePrometheusStack.version} (${cfg.depth}), logs: ${cfg.logs ? "loki" : "off"}, traces: ${cfg.traces}; ${delivery}`;
+      this.note = `kube-prometheus-stack ${CHARTS.kubePrometheusStack.version} (${cfg.depth}), logs: ${cfg.logs ? "loki" : "off"}, traces: ${cfg.traces}${rules.length ? `, custom metrics API: prometheus-adapter ${CHARTS.prometheusAdapter.version} (${rules.map((r) => r.name.as).join(", ")})` : ""}; ${delivery}`;
       if (cfg.logs) this.lokiPushUrl = ep.lokiPush;
       if (cfg.traces !== "none") this.otlpEndpoint = ep.otlpGrpc;
-      this.grafanaAdminPassword = this.provisionHelm(name, cfg, plan, scrapeNamespaces);
+      this.grafanaAdminPassword = this.provisionHelm(name, cfg, plan, scrapeNamespaces, rules);
     }
     this.registerOutputs({
       prometheusUrl: this.prometheusUrl,
@@ -62,11 +69,12 @@ export class Monitoring extends pulumi.ComponentResource {
       lokiPushUrl: this.lokiPushUrl,
       grafanaAdminPassword: this.grafanaAdminPassword,
       serviceMonitorsSupported: this.serviceMonitorsSupported,
+      customMetricsAdapter: this.customMetricsAdapter,
       note: this.note,
     });
   }
 
-  private provisionHelm(name: string, cfg: MonitoringConfig, plan: ReturnType<typeof depthPlan>, scrapeNamespaces: string[]): pulumi.Output<string> {
+  private provisionHelm(name: string, cfg: MonitoringConfig, plan: ReturnType<typeof depthPlan>, scrapeNamespaces: string[], rules: ReturnType<typeof adapterRules>): pulumi.Output<string> {
     const parent = { parent: this };
     const ns = cfg.namespace;
     const password = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, parent);
@@ -108,6 +116,8 @@ export class Monitoring extends pulumi.ComponentResource {
       const backend = cfg.traces === "tempo" ? release("tempo", CHARTS.tempo, tempoValues(plan)) : release("jaeger", CHARTS.jaeger, jaegerValues(plan));
       release("otel-collector", CHARTS.otelCollector, otelCollectorValues(ns, cfg.traces), [backend]);
     }
+    // The custom metrics API for HPAs' `Pods` metrics, reading from the kps Prometheus.
+    if (rules.length) release("prometheus-adapter", CHARTS.prometheusAdapter, prometheusAdapterValues({ namespace: ns, depth: cfg.depth, rules }), [kps]);
 
     const rule = prometheusRuleManifest("platform-alerts", ns, cfg.depth, { ...RULE_LABEL });
     new k8s.apiextensions.CustomResource(`${name}-alerts`, { apiVersion: rule.apiVersion, kind: rule.kind, metadata: rule.metadata, spec: rule.spec }, { ...parent, dependsOn: [kps] });

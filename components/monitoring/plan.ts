@@ -16,6 +16,8 @@ export const CHARTS = {
   otelCollector: { repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", chart: "opentelemetry-collector", version: "0.108.0" },
   tempo: { repo: "https://grafana.github.io/helm-charts", chart: "tempo", version: "1.10.3" },
   jaeger: { repo: "https://jaegertracing.github.io/helm-charts", chart: "jaeger", version: "3.3.1" },
+  // 4.11.0 ships adapter v0.12.0 (image tag = the chart's appVersion: pinned by this version).
+  prometheusAdapter: { repo: "https://prometheus-community.github.io/helm-charts", chart: "prometheus-adapter", version: "4.11.0" },
 } as const;
 
 /** Images pinned for the plain-manifest (local) and droplet equivalents. */

@@ -88,7 +88,13 @@ export function composeMonitoring(ctx: Context, opts: MonitoringComposeOptions =
     // The add-ons' ServiceMonitors live in the ingress, cert-manager and kube-system namespaces
     // (cert-manager's expiry metric feeds CertificateExpiringSoon).
     scrapeNamespaces: [ns.apps, ns.data, ns.ingress, "cert-manager", "kube-system"],
-    services: spec.blueprint.services.map((s) => ({ name: s.name, namespace: ns.apps, metrics: s.ports.metrics !== undefined, database: s.connectsTo.some((c) => c.startsWith("postgres/") || c.startsWith("scylla/")) })),
+    services: spec.blueprint.services.map((s) => ({
+      name: s.name,
+      namespace: ns.apps,
+      metrics: s.ports.metrics !== undefined,
+      database: s.connectsTo.some((c) => c.startsWith("postgres/") || c.startsWith("scylla/")),
+      customMetrics: hpaCustomMetrics(s, spec.services[s.name]?.replicas, p.autoscaling),
+    })),
     grafana,
     ...(spec.alertEmail ? { alertEmail: spec.alertEmail } : {}),
     ...(opts.smtp ? { smtp: opts.smtp } : {}),
@@ -102,4 +108,14 @@ export function composeMonitoring(ctx: Context, opts: MonitoringComposeOptions =
     ...(mon.lokiPushUrl ? { lokiPushUrl: mon.lokiPushUrl } : {}),
     note: mon.note,
   };
+}
+
+/**
+ * The custom metrics a service's HPA requests: exactly when components/service renders the HPA
+ * (the tier autoscales, the service declares autoscaling, max > min replicas) with a `Pods` metric.
+ * Any entry makes Monitoring install prometheus-adapter.
+ */
+export function hpaCustomMetrics(s: { autoscaling?: { custom?: { metric: string } } }, replicas: { min: number; max: number } | undefined, tierAutoscaling: boolean): string[] {
+  const hpa = tierAutoscaling && !!s.autoscaling && !!replicas && replicas.max > replicas.min;
+  return hpa && s.autoscaling?.custom ? [s.autoscaling.custom.metric] : [];
 }
