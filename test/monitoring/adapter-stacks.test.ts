@@ -1,0 +1,59 @@
+/**
+ * prometheus-adapter through the real composition: installed exactly when some HPA of the stack
+ * requests a `Pods` (custom) metric, and then serves every such metric. Music platform (queue
+ * length, request rate): staging and prod yes; local never; nuxt (no custom metric): never.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { planTarget, supportedTiers, titleOf, type PlanResult, type Target } from "../../scripts/plan-lib";
+import type { AdapterRule } from "../../components/monitoring/adapter";
+import type { Inventory } from "../harness/inventory";
+
+const targets: Target[] = [
+  ...(["music-platform-gitops", "nuxt-fastify-beta-droplet"] as const).flatMap((blueprint) => supportedTiers(blueprint).map((tier): Target => ({ kind: "blueprint", blueprint, tier }))),
+  { kind: "stack", stack: "local" },
+];
+const results = new Map<string, PlanResult>();
+
+beforeAll(async () => {
+  for (const t of targets) results.set(titleOf(t), await planTarget(t, { preview: false }));
+}, 600_000);
+
+const inventory = (t: Target): Inventory => {
+  const r = results.get(titleOf(t))!;
+  expect(r.error ?? "", titleOf(t)).toBe("");
+  return r.inventory!;
+};
+const adapters = (inv: Inventory) => inv.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "prometheus-adapter");
+const podsMetrics = (inv: Inventory): string[] =>
+  inv.resources
+    .filter((r) => (r.inputs as any).kind === "HorizontalPodAutoscaler")
+    .flatMap((h) => ((h.inputs as any).spec?.metrics ?? []).filter((m: any) => m.type === "Pods").map((m: any) => m.pods.metric.name as string));
+
+const expected = (t: Target): boolean => t.kind === "blueprint" && t.blueprint === "music-platform-gitops" && (t.tier === "staging" || t.tier === "prod");
+
+describe("prometheus-adapter in the composed stacks", () => {
+  it("the targets include music on staging, prod and local", () => {
+    expect(targets.map(titleOf)).toEqual(expect.arrayContaining(["blueprint music-platform-gitops on staging", "blueprint music-platform-gitops on prod", "blueprint music-platform-gitops on local"]));
+  });
+
+  for (const t of targets) {
+    it(`${titleOf(t)}: adapter ${expected(t) ? "installed, serving every HPA custom metric" : "absent"}`, () => {
+      const inv = inventory(t);
+      const found = adapters(inv);
+      const wanted = [...new Set(podsMetrics(inv))].sort();
+      expect(found.length).toBe(expected(t) ? 1 : 0);
+      // Exactly when needed: present iff some HPA requests a Pods metric.
+      expect(found.length > 0).toBe(wanted.length > 0);
+      if (found.length) {
+        const v = found[0]!.inputs.values as any;
+        expect(found[0]!.inputs.namespace).toMatch(/monitoring/);
+        expect(v.rules.default).toBe(false);
+        expect(v.rules.custom.map((r: AdapterRule) => r.name.as).sort()).toEqual(wanted);
+        expect(wanted).toEqual(["http_requests_per_second", "queue_length"]);
+        // The Prometheus it reads is the kube-prometheus-stack one this stack installs, in the same namespace.
+        expect(v.prometheus.url).toBe(`http://kps-prometheus.${found[0]!.inputs.namespace}.svc.cluster.local`);
+        expect(inv.resources.some((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "kube-prometheus-stack" && r.inputs.namespace === found[0]!.inputs.namespace)).toBe(true);
+      }
+    });
+  }
+});
