@@ -140,9 +140,10 @@ fi
 # --- 3b. kube-apiserver (optional: ENGINE_APISERVER=1, for the real-API-server tests) --------
 if [ "${ENGINE_APISERVER:-}" = "1" ]; then
   APISERVER="$TOOLS/apiserver"
-  key="v1.33.3-$(hash_files "$APISERVER/go.mod" "$APISERVER/go.sum")"
+  key="v1.33.3-versioned-$(hash_files "$APISERVER/go.mod" "$APISERVER/go.sum")"
   if ! stamp_ok kube-apiserver "$key"; then
-    (cd "$APISERVER" && timed "kube-apiserver v1.33.3" go build -ldflags "-s -w" \
+    (cd "$APISERVER" && timed "kube-apiserver v1.33.3" go build \
+      -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=v1.33.3 -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=33" \
       -o "$BIN/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver)
     write_stamp kube-apiserver "$key"
   fi

@@ -61,7 +61,8 @@ export PULUMI_NODEJS_TRANSPILE_ONLY="${PULUMI_NODEJS_TRANSPILE_ONLY:-true}"
 export PLATFORM_RENDER_DIR="$RENDER_DIR"
 if [ -n "$kubeconfig" ]; then
   [ -f "$kubeconfig" ] || { echo "local: kubeconfig $kubeconfig does not exist" >&2; exit 1; }
-  export PLATFORM_KUBECONFIG="$(cd "$(dirname "$kubeconfig")" && pwd)/$(basename "$kubeconfig")"
+  PLATFORM_KUBECONFIG="$(cd "$(dirname "$kubeconfig")" && pwd)/$(basename "$kubeconfig")"
+  export PLATFORM_KUBECONFIG
   export KUBECONFIG="$PLATFORM_KUBECONFIG"
 else
   unset PLATFORM_KUBECONFIG
