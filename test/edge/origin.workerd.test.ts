@@ -41,11 +41,13 @@ describe("EdgeSite Worker with a dynamic origin, in workerd", () => {
         seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
         if (req.url === "/old") {
           res.writeHead(308, { location: "/new" });
-          return res.end();
+          res.end();
+          return;
         }
         if (req.url === "/missing") {
           res.writeHead(404, { "content-type": "text/html; charset=utf-8" });
-          return res.end("<h1>app 404</h1>");
+          res.end("<h1>app 404</h1>");
+          return;
         }
         // The app sets its own caching and a weaker COOP: the edge's table wins for COOP.
         res.writeHead(200, { "content-type": "application/json", "cache-control": "private, no-store", "cross-origin-opener-policy": "unsafe-none", "set-cookie": ["a=1; Secure", "b=2; Secure"] });
@@ -104,7 +106,7 @@ describe("EdgeSite Worker with a dynamic origin, in workerd", () => {
     for (const p of ["/", "/login", "/a/b/"]) {
       const res = await get(p);
       expect(res.status, p).toBe(200);
-      expect((await res.json()).url, p).toBe(p);
+      expect(((await res.json()) as { url: string }).url, p).toBe(p);
     }
     expect(seen.map((s) => s.url)).toEqual(["/", "/login", "/a/b/"]);
   });
