@@ -71,7 +71,7 @@ export interface ScaleSection {
   preview: boolean;
   rows: ScaleRow[];
   /** Growth exponents of time vs services. */
-  growth?: { wallFit: number; wallR2: number; runFit: number; runR2: number; wall100to1000?: number; run100to1000?: number; rss100to1000?: number };
+  growth?: { wallFit: number; wallR2: number; runFit: number; runR2: number; wall100to1000?: number; run100to1000?: number; rss100to1000?: number; runCpuFit?: number; runCpu100to1000?: number };
 }
 
 export interface ReachRow {
@@ -123,14 +123,17 @@ export interface Results {
 
 export type Verdict = { budget: string; value: string; met: boolean | undefined; note?: string };
 
-export function growthOf(rows: { services: number; wallMs: Summary; runMs: Summary; rssMB: Summary }[]): ScaleSection["growth"] {
+export function growthOf(rows: { services: number; wallMs: Summary; runMs: Summary; rssMB: Summary; runCpuMs?: Summary }[]): ScaleSection["growth"] {
   const ok = rows.filter((r) => r.runMs.median > 0);
   if (ok.length < 2) return undefined;
   const wall = fitExponent(ok.map((r) => ({ x: r.services, y: r.wallMs.median })));
   const run = fitExponent(ok.map((r) => ({ x: r.services, y: r.runMs.median })));
   const r100 = ok.find((r) => r.services === 100);
   const r1000 = ok.find((r) => r.services === 1000);
+  const cpu = ok.every((r) => (r.runCpuMs?.median ?? 0) > 0) ? fitExponent(ok.map((r) => ({ x: r.services, y: r.runCpuMs!.median }))) : undefined;
   return {
+    ...(cpu ? { runCpuFit: cpu.exponent } : {}),
+    ...(cpu && r100 && r1000 ? { runCpu100to1000: pairExponent({ x: 100, y: r100.runCpuMs!.median }, { x: 1000, y: r1000.runCpuMs!.median }) } : {}),
     wallFit: wall.exponent,
     wallR2: wall.r2,
     runFit: run.exponent,
@@ -180,10 +183,10 @@ export function verdicts(r: Results): Verdict[] {
   } else out.push({ budget: "1,000 services < 15 s and 2 GiB", value: big ? `failed: ${big.errors[0]}` : "not measured", met: big ? false : undefined });
   const g = r.scale?.growth;
   if (g) {
-    const worst = Math.max(g.runFit, g.run100to1000 ?? -Infinity);
+    const worst = Math.max(g.runFit, g.run100to1000 ?? -Infinity, g.runCpuFit ?? -Infinity, g.runCpu100to1000 ?? -Infinity);
     out.push({
       budget: `growth exponent ≤ ${BUDGETS.growthExponent} (synthesis run time, module loading excluded)`,
-      value: `fit 10–1,000: ${fmt(g.runFit)}; 100→1,000: ${g.run100to1000 !== undefined ? fmt(g.run100to1000) : "n/a"} (whole process: ${fmt(g.wallFit)} / ${g.wall100to1000 !== undefined ? fmt(g.wall100to1000) : "n/a"})`,
+      value: `wall: fit 10–1,000 ${fmt(g.runFit)}, 100→1,000 ${g.run100to1000 !== undefined ? fmt(g.run100to1000) : "n/a"}; CPU: fit ${g.runCpuFit !== undefined ? fmt(g.runCpuFit) : "n/a"}, 100→1,000 ${g.runCpu100to1000 !== undefined ? fmt(g.runCpu100to1000) : "n/a"} (whole process wall: ${fmt(g.wallFit)} / ${g.wall100to1000 !== undefined ? fmt(g.wall100to1000) : "n/a"})`,
       met: worst <= BUDGETS.growthExponent,
     });
   }
@@ -262,7 +265,8 @@ export function renderMarkdown(r: Results): string {
     }
     const g = r.scale.growth;
     if (g) {
-      L.push("", `Growth exponent (log-log least squares of time vs services): run time ${fmt(g.runFit)} (r² ${fmt(g.runR2)}), whole process ${fmt(g.wallFit)} (r² ${fmt(g.wallR2)}).`);
+      L.push("", `Growth exponent (log-log least squares of time vs services): run time ${fmt(g.runFit)} (r² ${fmt(g.runR2)}), run CPU time ${g.runCpuFit !== undefined ? fmt(g.runCpuFit) : "n/a"}, whole process ${fmt(g.wallFit)} (r² ${fmt(g.wallR2)}). The wall medians mix rounds run at load 20 and at load 5 (other agents finished meanwhile); the CPU exponent is the load-independent one.`);
+      if (g.runCpu100to1000 !== undefined) L.push(`100 → 1,000 services, run CPU time: ${fmt(g.runCpu100to1000)}.`);
       if (g.run100to1000 !== undefined) L.push(`100 → 1,000 services: run time ${fmt(g.run100to1000)}, whole process ${fmt(g.wall100to1000!)}, peak RSS ${fmt(g.rss100to1000!)}.`);
     }
     const withV = r.scale.rows.find((x) => x.violations.sample.length);
