@@ -6,6 +6,7 @@
  */
 import * as vm from "vm";
 import * as aws from "@pulumi/aws";
+import * as cloudflare from "@pulumi/cloudflare";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Inventory, InventoryResource } from "../harness/inventory";
@@ -153,6 +154,21 @@ describe("EdgeSite cloudfront with a dynamic origin (harness)", () => {
     const inv = await runProgram(program(base({ protect: true, waf: { managedRules: true, rateLimit: { requests: 2000, periodSeconds: 300 } } })), { stack: "prod" });
     const report = await runPolicies(inv, { tier: "prod" });
     expect(report.policiesRun).toBeGreaterThan(0);
+    expect(report.violations, formatText(report)).toEqual([]);
+  });
+});
+
+describe("EdgeSite cloudflare with a dynamic origin (harness)", () => {
+  it("the deployed Worker script is the origin-aware one and the stack passes the policy pack (prod)", async () => {
+    const args = { provider: "cloudflare", domain: "example.com", headers: HEADERS, origin: { domain: ORIGIN }, protect: true, cloudflare: { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210" } } as const;
+    const inv = await runProgram(async () => {
+      const cf = new cloudflare.Provider("cf", { apiToken: "fake-token-for-tests-0000000000000000000" });
+      new EdgeSite("web", args, { providers: { cloudflare: cf } });
+    }, { stack: "prod" });
+    const script = one(inv, "cloudflare:index/workersScript:WorkersScript").inputs.content as string;
+    expect(script).toBe(planEdgeSite("web", "prod", parseEdgeSiteArgs(args)).cloudflare!.workerScript);
+    expect(script).toContain(`const DYNAMIC_ORIGIN = {"host":"${ORIGIN}","bucketPrefixes":["/_next/static/"]};`);
+    const report = await runPolicies(inv, { tier: "prod" });
     expect(report.violations, formatText(report)).toEqual([]);
   });
 });
