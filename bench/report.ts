@@ -265,7 +265,7 @@ export function renderMarkdown(r: Results): string {
     }
     const g = r.scale.growth;
     if (g) {
-      L.push("", `Growth exponent (log-log least squares of time vs services): run time ${fmt(g.runFit)} (r² ${fmt(g.runR2)}), run CPU time ${g.runCpuFit !== undefined ? fmt(g.runCpuFit) : "n/a"}, whole process ${fmt(g.wallFit)} (r² ${fmt(g.wallR2)}). The wall medians mix rounds run at load 20 and at load 5 (other agents finished meanwhile); the CPU exponent is the load-independent one.`);
+      L.push("", `Growth exponent (log-log least squares of time vs services): run time ${fmt(g.runFit)} (r² ${fmt(g.runR2)}), run CPU time ${g.runCpuFit !== undefined ? fmt(g.runCpuFit) : "n/a"}, whole process ${fmt(g.wallFit)} (r² ${fmt(g.wallR2)}). Load during these runs: ${fmt(Math.min(...r.scale.rows.map((x) => x.load1.min)))}–${fmt(Math.max(...r.scale.rows.map((x) => x.load1.max)))}; the CPU exponent is the load-independent one.`);
       if (g.runCpu100to1000 !== undefined) L.push(`100 → 1,000 services, run CPU time: ${fmt(g.runCpu100to1000)}.`);
       if (g.run100to1000 !== undefined) L.push(`100 → 1,000 services: run time ${fmt(g.run100to1000)}, whole process ${fmt(g.wall100to1000!)}, peak RSS ${fmt(g.rss100to1000!)}.`);
     }
