@@ -157,18 +157,22 @@ function row(name: string, runs: (OneResult & { wallMs: number })[]): SynthRow {
   };
 }
 
+const PROD_PROPOSED = "stack prod, Error.stackTraceLimit = 0 (proposed harness fix)";
+
 async function synth(o: Options): Promise<SynthSection> {
-  const kinds: { name: string; job: Job }[] = [
+  const kinds: { name: string; job: Job; env?: Record<string, string> }[] = [
     { name: "empty program (floor)", job: { kind: "empty", preview: true } },
     ...["local", "dev", "staging", "prod"].map((s) => ({ name: `stack ${s}`, job: { kind: "stack", stack: s, preview: true } as Job })),
+    // The harness change proposed in FINDINGS.md (finding 3), measured beside the shipped settings.
+    { name: PROD_PROPOSED, job: { kind: "stack", stack: "prod", preview: true }, env: { BENCH_STACK_LIMIT: "0" } },
   ];
   const runs = new Map<string, (OneResult & { wallMs: number })[]>(kinds.map((k) => [k.name, []]));
   // Warm-up (tsx's transform cache, the page cache): not recorded.
-  for (const k of kinds) await one(k.job);
+  for (const k of kinds) await one(k.job, k.env);
   const perRound: number[] = [];
   for (let i = 0; i < o.runs; i++) {
     for (const k of kinds) {
-      const r = await one(k.job);
+      const r = await one(k.job, k.env);
       runs.get(k.name)!.push(r);
       log(`synth ${k.name} #${i + 1}: ${r.wallMs.toFixed(0)} ms, ${r.rssMB.toFixed(0)} MB, ${r.resources} resources`);
     }
