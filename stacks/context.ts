@@ -13,8 +13,12 @@ import type * as random from "@pulumi/random";
 import type { PlatformSpec } from "./spec/platform";
 
 export interface Providers {
-  /** Always present: generated passwords and keys. */
-  random: random.Provider;
+  /**
+   * @pulumi/random for generated passwords and keys in the cloud tiers. Absent in `local`, which
+   * must need no provider plugin: components/secrets/generate.ts then uses its built-in dynamic
+   * provider.
+   */
+  random?: random.Provider;
   /** The primary AWS region; absent in the local tier (no cloud account). */
   aws?: aws.Provider;
   /** us-east-1, for CloudFront certificates and WAF; the same object as `aws` when primary is us-east-1. */

@@ -4,7 +4,7 @@
  * dependency order. Returns the stack outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { generatePassword } from "../components/secrets/generate";
 import type { Context } from "./context";
 import { composeCluster } from "./compose/cluster";
 import { composeData } from "./compose/data";
@@ -35,7 +35,7 @@ function humanSecrets(spec: PlatformSpec, providers: Context["providers"]): Reco
     if (provided && spec.providedSecrets.includes(name)) {
       out[name] = pulumi.secret(provided.apply((o) => o[name]!));
     } else {
-      out[name] = new random.RandomPassword(`local-${name}`, { length: 32, special: false }, { provider: providers.random }).result;
+      out[name] = generatePassword(`local-${name}`, { length: 32 }, providers.random ? { provider: providers.random } : {});
     }
   }
   return out;

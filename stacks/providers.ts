@@ -22,8 +22,9 @@ export function standardTags(spec: PlatformSpec): Record<string, string> {
 }
 
 export function buildProviders(spec: PlatformSpec): Providers {
+  // The local tier: no cloud account and no provider plugin beyond Kubernetes (nothing fetched).
+  if (spec.tier === "local") return {};
   const providers: Providers = { random: new random.Provider("random", {}) };
-  if (spec.tier === "local") return providers; // no cloud account in the local tier
   const defaultTags = { tags: standardTags(spec) };
   const primary = new aws.Provider("aws-primary", { region: spec.regions.primary as aws.Region, defaultTags });
   providers.aws = primary;

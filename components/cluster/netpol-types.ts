@@ -71,6 +71,8 @@ export interface MonitoringFlows {
   nodeCidrs?: string[];
   /** Namespaces without our policies that Prometheus scrapes (cert-manager, kube-system). */
   extraScrapeNamespaces: string[];
+  /** Aggregated APIs served from monitoring (prometheus-adapter's custom metrics): the API server calls these pods. */
+  apiServices?: { podSelector: Labels; port: number }[];
 }
 
 export interface NetworkPolicyManifest {

@@ -229,6 +229,9 @@ export function planNetworkPolicies(i: NetpolInput): NetworkPolicyManifest[] {
       out.push(policy("otlp-from-apps", ns.monitoring, mon.otlpSelector ? { matchLabels: { ...mon.otlpSelector } } : {}, [{ from: [nsPeer(ns.apps)], ports: mon.otlpPorts.map(tcp) }], undefined));
     }
     if (mon.internetPorts.length) out.push(policy("internet-egress", ns.monitoring, {}, undefined, [{ to: ipPeers(["0.0.0.0/0"], PRIVATE), ports: mon.internetPorts.map(tcp) }]));
+    for (const a of mon.apiServices ?? []) {
+      out.push(policy("apiservice-from-apiserver", ns.monitoring, { matchLabels: { ...a.podSelector } }, [{ from: ipPeers(i.apiServerCidrs), ports: [tcp(a.port)] }], undefined));
+    }
     if (grafana) out.push(policy("grafana-from-ingress", ns.monitoring, { matchLabels: { ...grafana.podSelector } }, [{ from: [nsPeer(ns.ingress, i.ingressController.podSelector)], ports: [tcp(grafana.port)] }], undefined));
   }
   return out;

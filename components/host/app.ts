@@ -9,7 +9,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { generatePassword } from "../secrets/generate";
 import { hostAppArgsSchema, parseArgs, type HostAppArgs } from "./args";
 import { renderCaddyConfig } from "./caddy";
 import { CADDY_CONFIG_ENV, CADDY_STORAGE, planHostApp, serviceContainerName, SPA_ROOT, type ContainerPlan, type HostAppPlan, type SecretSource } from "./plan";
@@ -103,7 +103,7 @@ export class HostApp extends pulumi.ComponentResource {
       if (!img) images.set(ref, (img = new docker.RemoteImage(`${name}-image-${ref.replace(/[^a-z0-9]+/g, "-")}`, { name: ref, keepLocally: true }, p)));
       return img;
     };
-    const password = (key: string) => new random.RandomPassword(`${name}-${key}-password`, { length: 40, special: false }, p).result;
+    const password = (key: string) => generatePassword(`${name}-${key}-password`, { length: 40, special: false }, p);
     const pgPw = Object.fromEntries(cfg.postgres.map((s) => [s.name, password(`pg-${s.name}`)]));
     const redisPw = Object.fromEntries(cfg.redis.map((s) => [s.name, password(`redis-${s.name}`)]));
     const generated = new Map<string, pulumi.Output<string>>();

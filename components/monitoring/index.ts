@@ -8,7 +8,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { generatePassword } from "../secrets/generate";
 import { parseArgs } from "../data/schema";
 import { adapterRules, prometheusAdapterValues } from "./adapter";
 import { prometheusRuleManifest } from "./alerts";
@@ -77,11 +77,11 @@ export class Monitoring extends pulumi.ComponentResource {
   private provisionHelm(name: string, cfg: MonitoringConfig, plan: ReturnType<typeof depthPlan>, scrapeNamespaces: string[], rules: ReturnType<typeof adapterRules>): pulumi.Output<string> {
     const parent = { parent: this };
     const ns = cfg.namespace;
-    const password = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, parent);
+    const password = generatePassword(`${name}-grafana-admin`, { length: 32, special: false }, parent);
     const adminSecret = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
       metadata: { name: GRAFANA_ADMIN_SECRET, namespace: ns, labels: { "app.kubernetes.io/part-of": "platform-monitoring" } },
       type: "Opaque",
-      stringData: { "admin-user": "admin", "admin-password": pulumi.secret(password.result) },
+      stringData: { "admin-user": "admin", "admin-password": pulumi.secret(password) },
     }, parent);
 
     const smtpSecret = cfg.alertEmail && cfg.smtp
@@ -132,7 +132,7 @@ export class Monitoring extends pulumi.ComponentResource {
         data: { [`${d.id}.json`]: JSON.stringify(d.json) },
       }, parent);
     }
-    return pulumi.secret(password.result);
+    return pulumi.secret(password);
   }
 
   private provisionManifests(name: string, cfg: MonitoringConfig, scrapeNamespaces: string[]): void {

@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { generateKey } from "./generate";
 import { parseArgs } from "../data/schema";
 import { checkConsumers, clusterSecretsArgs, type ClusterSecretsArgs } from "./args";
 
@@ -40,7 +40,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
     const parent = { parent: this };
     const values = new Map<string, pulumi.Output<string>>(cfg.entries.map((e) => [e.id, e.value]));
     for (const g of cfg.generated) {
-      const key = new random.RandomBytes(`${name}-${g.name}`, { length: 32 }, parent);
+      const key = generateKey(`${name}-${g.name}`, { length: 32 }, parent);
       values.set(`generated/${g.name}`, pulumi.secret(key.hex));
     }
     this.values = Object.fromEntries(values);

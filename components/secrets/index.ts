@@ -7,7 +7,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { generateKey } from "./generate";
 import { parseArgs } from "../data/schema";
 import { checkConsumers, secretsArgs, type SecretsArgs, type SecretsConfig } from "./args";
 import { provisionEso } from "./eso";
@@ -84,7 +84,7 @@ export class Secrets extends pulumi.ComponentResource {
       if (g.kind === "secret") {
         // 32 random bytes as 64 hex characters: a 256-bit key, and (with overwhelming probability) a valid
         // secp256k1 private key for a relayer. `hex` is secret from birth; the epoch keeper replaces it on rotation.
-        const key = new random.RandomBytes(`${name}-${g.name}`, { length: 32, keepers: { epoch: String(epoch) } }, parent);
+        const key = generateKey(`${name}-${g.name}`, { length: 32, keepers: { epoch: String(epoch) } }, parent);
         store(id, g.description, pulumi.secret(key.hex));
       } else {
         const key = (ep: number) =>

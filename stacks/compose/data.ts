@@ -63,8 +63,8 @@ export function composeData(ctx: Context): DataOutputs {
     if (!providers.aws || !ctx.network) throw new Error(`stack ${spec.stack}: managed ${what} needs the stack's AWS account and VPC: call composeNetwork first and set ctx.network`);
     return { vpcId: ctx.network.vpcId, subnetIds: ctx.network.privateSubnetIds, allowedSecurityGroupIds: [ctx.network.appSecurityGroupId] };
   };
-  const k8sOpts = () => ({ providers: { kubernetes: needCluster("an in-cluster data store").provider, random: providers.random } });
-  const awsOpts = () => ({ providers: { aws: providers.aws!, random: providers.random } });
+  const k8sOpts = () => ({ providers: { kubernetes: needCluster("an in-cluster data store").provider, ...(providers.random ? { random: providers.random } : {}) } });
+  const awsOpts = () => ({ providers: { aws: providers.aws!, ...(providers.random ? { random: providers.random } : {}) } });
   const crossRegion = p.crossRegionBackups && providers.awsBackup !== undefined;
   const backup = (wantCrossRegion = false) => backupPolicy(spec.tier, { crossRegion: wantCrossRegion && crossRegion && p.backups !== "none" });
   const kms = ctx.kmsKeyArn ? { kmsKeyArn: ctx.kmsKeyArn } : {};
@@ -187,7 +187,7 @@ export function composeData(ctx: Context): DataOutputs {
           ...(ctx.cluster?.apiServerCidrs ? { apiServerCidrs: ctx.cluster.apiServerCidrs } : {}),
           ...(target ? { backupTarget: target } : {}),
         },
-        { providers: { kubernetes: ctx.cluster!.provider, random: providers.random, ...(providers.aws ? { aws: providers.aws } : {}) } },
+        { providers: { kubernetes: ctx.cluster!.provider, ...(providers.random ? { random: providers.random } : {}), ...(providers.aws ? { aws: providers.aws } : {}) } },
       );
       operatorInstalled = true;
     }

@@ -132,7 +132,7 @@ export function composeHost(ctx: Context, opts: HostComposeOptions = {}): HostCo
       memoryMb: mebibytes(RESOURCES[profile.resources].limits.memory),
       protect: profile.protectState,
     },
-    { providers: { docker: provider, random: providers.random } },
+    { providers: { docker: provider, ...(providers.random ? { random: providers.random } : {}) } },
   );
 
   if (providers.cloudflare && spec.cloudflare) {

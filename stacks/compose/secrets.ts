@@ -108,7 +108,7 @@ export function composeSecrets(ctx: Context, creds: CredentialInputs = {}, opts:
       entries,
       generated: generated.map(({ kind: _k, ...g }) => g),
       consumers: serviceConsumers(ctx.cluster.namespaces.apps, withSecrets),
-    }, { providers: { kubernetes: ctx.cluster.provider, random: providers.random } });
+    }, { providers: { kubernetes: ctx.cluster.provider, ...(providers.random ? { random: providers.random } : {}) } });
   } else {
     if (!ctx.kmsKeyArn) throw new Error(`stack ${stack}: Secrets Manager entries are encrypted with the stack key: call composeEncryption first and set ctx.kmsKeyArn`);
     const k8s = spec.hosting.mode === "kubernetes" ? ctx.cluster : undefined;
@@ -126,7 +126,7 @@ export function composeSecrets(ctx: Context, creds: CredentialInputs = {}, opts:
       recoveryWindowInDays: spec.profile.protectState ? 30 : 7,
       protect: spec.profile.protectState,
       ...(k8s ? { cluster: { oidcProviderArn: k8s.oidcProviderArn!, oidcIssuer: k8s.oidcIssuer!, consumers: serviceConsumers(k8s.namespaces.apps, withSecrets) } } : {}),
-    }, { providers: { aws: providers.aws, random: providers.random, ...(k8s ? { kubernetes: k8s.provider } : {}) } });
+    }, { providers: { aws: providers.aws, ...(providers.random ? { random: providers.random } : {}), ...(k8s ? { kubernetes: k8s.provider } : {}) } });
     component = s;
     secretArns = s.secretArns;
     rotation = s.rotation;

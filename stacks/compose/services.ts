@@ -17,6 +17,8 @@ import type { Context } from "../context";
 import { fqdn } from "../spec/platform";
 import { RESOURCES } from "../spec/tiers";
 import type { KubernetesPlatform } from "./cluster";
+import { hpaCustomMetrics } from "./monitoring";
+import { ADAPTER_POD_SELECTOR, ADAPTER_PORT } from "../../components/monitoring/adapter";
 
 export interface ServiceDeps {
   /** Network contracts of the data stores (`{ ref: "postgres/main", network: <store>.network }`). */
@@ -118,6 +120,8 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
       acmeHttp01: cluster.clusterIssuer === "letsencrypt" || cluster.clusterIssuer === "letsencrypt-staging",
       monitoring: {
         otlpPorts: bp.monitoring.traces !== "none" ? [4317, 4318] : [],
+        // prometheus-adapter serves the custom metrics API to the API server when an HPA needs it.
+        apiServices: bp.services.some((s) => hpaCustomMetrics(s, spec.services[s.name]?.replicas, p.autoscaling).length > 0) ? [{ podSelector: { ...ADAPTER_POD_SELECTOR }, port: ADAPTER_PORT }] : [],
         otlpSelector: { "app.kubernetes.io/name": "opentelemetry-collector" },
         ...(bp.monitoring.grafanaPublic && spec.tier !== "local" ? { grafana: { podSelector: { "app.kubernetes.io/name": "grafana" }, port: 3000 } } : {}),
         // Alertmanager e-mail (587) and Grafana SSO (443); never private ranges.

@@ -108,6 +108,13 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
     case "random:index/randomString:RandomString":
       out.result = `mock-${name}-${h}-Aa1!`.slice(0, Number(inputs.length ?? 32));
       break;
+    case "pulumi-nodejs:dynamic/platform:GeneratedSecret":
+      if (inputs.kind === "bytes") {
+        const b = crypto.createHash("sha256").update(`${type}::${name}`).digest().subarray(0, Number(inputs.length ?? 32));
+        out.hex = b.toString("hex");
+        out.base64 = b.toString("base64");
+      } else out.result = `mock-${name}-${h}-Aa1`.slice(0, Number(inputs.length ?? 32));
+      break;
     case "random:index/randomBytes:RandomBytes": {
       const bytes = crypto.createHash("sha256").update(`${type}::${name}`).digest().subarray(0, Number(inputs.length ?? 32));
       out.hex = bytes.toString("hex");

@@ -8,7 +8,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { generatePassword } from "../../secrets/generate";
 import { assertNoProblems, type DataNetwork } from "../network";
 import { parseArgs } from "../schema";
 import { ipfsArgsSchema, type IpfsArgs } from "./args";
@@ -47,10 +47,10 @@ export class Ipfs extends pulumi.ComponentResource {
     this.network = plan.network;
     this.credentialsSecretName = plan.names.secret;
 
-    const token = new random.RandomPassword(`${name}-api-token`, { length: 48, special: false }, { parent: this });
+    const token = generatePassword(`${name}-api-token`, { length: 48, special: false }, { parent: this });
     const secret = new k8s.core.v1.Secret(
       `${name}-api-token`,
-      { metadata: { name: plan.names.secret, namespace: ns, labels: plan.labels }, type: "Opaque", stringData: { token: token.result } },
+      { metadata: { name: plan.names.secret, namespace: ns, labels: plan.labels }, type: "Opaque", stringData: { token: token } },
       { parent: this },
     );
     const init = new k8s.core.v1.ConfigMap(
@@ -130,7 +130,7 @@ export class Ipfs extends pulumi.ComponentResource {
 
     this.apiUrl = pulumi.output(plan.apiUrl);
     this.connection = pulumi.secret(
-      token.result.apply((t) => ({ apiUrl: plan.apiUrl, url: plan.apiUrl, ...(plan.gatewayUrl ? { gatewayUrl: plan.gatewayUrl } : {}), apiToken: t, password: t, host: plan.host, tls: false as const })),
+      token.apply((t) => ({ apiUrl: plan.apiUrl, url: plan.apiUrl, ...(plan.gatewayUrl ? { gatewayUrl: plan.gatewayUrl } : {}), apiToken: t, password: t, host: plan.host, tls: false as const })),
     );
     this.registerOutputs({ connection: this.connection, implementation: this.implementation, apiUrl: this.apiUrl, port: this.port, network: this.network, credentialsSecretName: this.credentialsSecretName });
   }

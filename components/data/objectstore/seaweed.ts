@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { generatePassword } from "../../secrets/generate";
 import { serviceDnsNames, storeCertificate } from "../certs";
 import type { SeaweedObjectStoreConfig } from "./args";
 import { SEAWEED_PORTS as P, type SeaweedPlan } from "./plan";
@@ -14,11 +14,11 @@ type Port = { name: string; port: number };
 
 export function provisionSeaweed(name: string, parent: pulumi.Resource, cfg: SeaweedObjectStoreConfig, plan: SeaweedPlan) {
   const ns = cfg.network.namespace;
-  const accessKey = new random.RandomPassword(`${name}-s3-access-key`, { length: 20, special: false, lower: false }, { parent });
-  const secretKey = new random.RandomPassword(`${name}-s3-secret-key`, { length: 40, special: false }, { parent });
+  const accessKey = generatePassword(`${name}-s3-access-key`, { length: 20, special: false, lower: false }, { parent });
+  const secretKey = generatePassword(`${name}-s3-secret-key`, { length: 40, special: false }, { parent });
   const bucketNames = cfg.buckets.map((b) => b.name);
   const s3json = pulumi.secret(
-    pulumi.all([accessKey.result, secretKey.result]).apply(([ak, sk]) =>
+    pulumi.all([accessKey, secretKey]).apply(([ak, sk]) =>
       JSON.stringify({
         identities: [
           {
@@ -164,8 +164,8 @@ export function provisionSeaweed(name: string, parent: pulumi.Resource, cfg: Sea
   );
 
   return {
-    accessKeyId: accessKey.result,
-    secretAccessKey: secretKey.result,
+    accessKeyId: accessKey,
+    secretAccessKey: secretKey,
     credentialsSecretName: plan.names.s3Config,
   };
 }

@@ -9,7 +9,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import { provisionOperatorNamespace } from "../operator-namespace";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { generatePassword } from "../../secrets/generate";
 import { serviceDnsNames, storeCertificate } from "../certs";
 import type { OperatorPostgresConfig, StatefulsetPostgresConfig } from "./args";
 import { CNPG_CHART, CNPG_IMAGES, barmanPolicy, irsaTrust, parseS3Path, type ClusterPlan } from "./plan";
@@ -52,8 +52,8 @@ function appSecret(name: string, parent: pulumi.Resource, plan: ClusterPlan, ns:
 
 export function provisionOperatorPostgres(name: string, parent: pulumi.Resource, cfg: OperatorPostgresConfig, plan: ClusterPlan): ClusterPostgresResult {
   const ns = cfg.network.namespace;
-  const password = new random.RandomPassword(`${name}-password`, { length: 40, special: false }, { parent });
-  const secret = appSecret(name, parent, plan, ns, cfg.username, password.result);
+  const password = generatePassword(`${name}-password`, { length: 40, special: false }, { parent });
+  const secret = appSecret(name, parent, plan, ns, cfg.username, password);
 
   const deps: pulumi.Resource[] = [secret];
   if (cfg.installOperator) {
@@ -190,13 +190,13 @@ export function provisionOperatorPostgres(name: string, parent: pulumi.Resource,
     );
   }
 
-  return { connection: connectionOf(plan, cfg, password.result), credentialsSecretName: plan.names.appSecret, caSecretName: `${plan.names.cluster}-ca` };
+  return { connection: connectionOf(plan, cfg, password), credentialsSecretName: plan.names.appSecret, caSecretName: `${plan.names.cluster}-ca` };
 }
 
 export function provisionStatefulsetPostgres(name: string, parent: pulumi.Resource, cfg: StatefulsetPostgresConfig, plan: ClusterPlan): ClusterPostgresResult {
   const ns = cfg.network.namespace;
-  const password = new random.RandomPassword(`${name}-password`, { length: 40, special: false }, { parent });
-  const secret = appSecret(name, parent, plan, ns, cfg.username, password.result, { database: cfg.database });
+  const password = generatePassword(`${name}-password`, { length: 40, special: false }, { parent });
+  const secret = appSecret(name, parent, plan, ns, cfg.username, password, { database: cfg.database });
   const tlsOn = cfg.tls.enabled && !!cfg.tls.certSecretName;
   const cert = storeCertificate(name, parent, ns, cfg.tls, serviceDnsNames(ns, [plan.names.service]), plan.labels);
 
@@ -285,5 +285,5 @@ export function provisionStatefulsetPostgres(name: string, parent: pulumi.Resour
     { parent, protect: plan.protect, dependsOn: [secret, config, ...(cert ? [cert] : [])] },
   );
 
-  return { connection: connectionOf(plan, cfg, password.result), credentialsSecretName: plan.names.appSecret, ...(cfg.tls.certSecretName && tlsOn ? { caSecretName: cfg.tls.certSecretName } : {}) };
+  return { connection: connectionOf(plan, cfg, password), credentialsSecretName: plan.names.appSecret, ...(cfg.tls.certSecretName && tlsOn ? { caSecretName: cfg.tls.certSecretName } : {}) };
 }

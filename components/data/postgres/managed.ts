@@ -6,7 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { generatePassword } from "../../secrets/generate";
 import { awsBackupPlan, dataSecurityGroup, kmsKey } from "../awsCommon";
 import { awsTags } from "../network";
 import type { ManagedPostgresConfig } from "./args";
@@ -33,7 +33,7 @@ export function provisionManagedPostgres(name: string, parent: pulumi.Resource, 
     { family: plan.family, description: `${name}: TLS enforced`, parameters: plan.parameters, tags },
     { parent },
   );
-  const password = new random.RandomPassword(`${name}-password`, { length: 40, special: false }, { parent });
+  const password = generatePassword(`${name}-password`, { length: 40, special: false }, { parent });
 
   const pi = plan.primary.performanceInsightsRetentionPeriod
     ? { performanceInsightsEnabled: true, performanceInsightsKmsKeyId: keyArn, performanceInsightsRetentionPeriod: plan.primary.performanceInsightsRetentionPeriod }
@@ -64,7 +64,7 @@ export function provisionManagedPostgres(name: string, parent: pulumi.Resource, 
       engineVersion: plan.engineVersion,
       dbName: cfg.database,
       username: cfg.username,
-      password: password.result,
+      password: password,
       dbSubnetGroupName: subnets.name,
       multiAz: plan.primary.multiAz,
       allocatedStorage: plan.primary.allocatedStorage,
@@ -105,13 +105,13 @@ export function provisionManagedPostgres(name: string, parent: pulumi.Resource, 
     });
   }
 
-  const proxyEndpoint = plan.proxy ? provisionProxy(name, parent, cfg, plan, { primary, dbSecurityGroupId: sg.id, keyArn, password: password.result, tags }) : undefined;
+  const proxyEndpoint = plan.proxy ? provisionProxy(name, parent, cfg, plan, { primary, dbSecurityGroupId: sg.id, keyArn, password: password, tags }) : undefined;
 
   const primaryHost = primary.address;
   const host = proxyEndpoint ?? primaryHost;
   const readerHost = replicas.length ? replicas[0].address : primary.address;
   const connection = pulumi.secret(
-    pulumi.all([host, primaryHost, readerHost, password.result]).apply(([h, ph, r, pw]) => ({
+    pulumi.all([host, primaryHost, readerHost, password]).apply(([h, ph, r, pw]) => ({
       host: h,
       primaryHost: ph,
       readerHost: r,

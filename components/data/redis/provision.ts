@@ -2,7 +2,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { generatePassword } from "../../secrets/generate";
 import { dataSecurityGroup, kmsKey } from "../awsCommon";
 import { serviceDnsNames, storeCertificate } from "../certs";
 import { awsTags } from "../network";
@@ -29,7 +29,7 @@ export function provisionManagedRedis(name: string, parent: pulumi.Resource, cfg
   const subnets = new aws.elasticache.SubnetGroup(`${name}-subnets`, { subnetIds: cfg.network.subnetIds, description: `${name}: private subnets`, tags }, { parent });
   const sg = dataSecurityGroup(name, parent, cfg.network.vpcId, cfg.network.allowedSecurityGroupIds, plan.port, tags);
   // ElastiCache AUTH tokens: 16-128 printable chars; alphanumerics avoid the forbidden ones.
-  const token = new random.RandomPassword(`${name}-auth-token`, { length: 64, special: false }, { parent });
+  const token = generatePassword(`${name}-auth-token`, { length: 64, special: false }, { parent });
   const group = new aws.elasticache.ReplicationGroup(
     name,
     {
@@ -46,7 +46,7 @@ export function provisionManagedRedis(name: string, parent: pulumi.Resource, cfg
       securityGroupIds: [sg.id],
       transitEncryptionEnabled: true,
       transitEncryptionMode: "required",
-      authToken: token.result,
+      authToken: token,
       atRestEncryptionEnabled: true,
       kmsKeyId: keyArn,
       snapshotRetentionLimit: plan.snapshotRetentionLimit,
@@ -61,15 +61,15 @@ export function provisionManagedRedis(name: string, parent: pulumi.Resource, cfg
   );
   const host = group.primaryEndpointAddress;
   const readerHost = plan.numCacheClusters > 1 ? group.readerEndpointAddress : group.primaryEndpointAddress;
-  return { connection: connectionOf(host, readerHost, plan.port, true, token.result), host, readerHost, securityGroupId: sg.id };
+  return { connection: connectionOf(host, readerHost, plan.port, true, token), host, readerHost, securityGroupId: sg.id };
 }
 
 export function provisionClusterRedis(name: string, parent: pulumi.Resource, cfg: StatefulsetRedisConfig, plan: ClusterRedisPlan) {
   const ns = cfg.network.namespace;
-  const password = new random.RandomPassword(`${name}-password`, { length: 48, special: false }, { parent });
+  const password = generatePassword(`${name}-password`, { length: 48, special: false }, { parent });
   const secret = new k8s.core.v1.Secret(
     `${name}-auth`,
-    { metadata: { name: plan.names.secret, namespace: ns, labels: plan.labels }, type: "Opaque", stringData: { password: password.result } },
+    { metadata: { name: plan.names.secret, namespace: ns, labels: plan.labels }, type: "Opaque", stringData: { password: password } },
     { parent },
   );
   const config = new k8s.core.v1.ConfigMap(
@@ -162,5 +162,5 @@ export function provisionClusterRedis(name: string, parent: pulumi.Resource, cfg
     },
     { parent, protect: plan.protect, dependsOn: [secret, config, ...(cert ? [cert] : [])] },
   );
-  return { connection: connectionOf(plan.host, plan.readerHost, plan.port, plan.tls, password.result), credentialsSecretName: plan.names.secret };
+  return { connection: connectionOf(plan.host, plan.readerHost, plan.port, plan.tls, password), credentialsSecretName: plan.names.secret };
 }

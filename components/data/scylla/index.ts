@@ -8,7 +8,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { provisionOperatorNamespace } from "../operator-namespace";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { generatePassword } from "../../secrets/generate";
 import { assertNoProblems, type DataNetwork } from "../network";
 import { resolveTls, serviceDnsNames, storeCertificate } from "../certs";
 import { parseArgs } from "../schema";
@@ -42,14 +42,14 @@ export class Scylla extends pulumi.ComponentResource {
     this.credentialsSecretName = plan.names.secret;
     if (plan.tls) this.caSecretName = cfg.tls.certSecretName;
 
-    const appPassword = new random.RandomPassword(`${name}-password`, { length: 40, special: false }, { parent: this });
-    const adminPassword = new random.RandomPassword(`${name}-admin-password`, { length: 40, special: false }, { parent: this });
+    const appPassword = generatePassword(`${name}-password`, { length: 40, special: false }, { parent: this });
+    const adminPassword = generatePassword(`${name}-admin-password`, { length: 40, special: false }, { parent: this });
     const secret = new k8s.core.v1.Secret(
       `${name}-credentials`,
       {
         metadata: { name: plan.names.secret, namespace: ns, labels: plan.labels },
         type: "Opaque",
-        stringData: { username: cfg.username, password: appPassword.result, "admin-password": adminPassword.result },
+        stringData: { username: cfg.username, password: appPassword, "admin-password": adminPassword },
       },
       { parent: this },
     );
@@ -163,7 +163,7 @@ export class Scylla extends pulumi.ComponentResource {
 
     this.host = pulumi.output(plan.host);
     this.connection = pulumi.secret(
-      appPassword.result.apply((pw) => ({
+      appPassword.apply((pw) => ({
         host: plan.host,
         port: plan.port,
         url: `${plan.host}:${plan.port}`,

@@ -1,6 +1,3 @@
-// PENDING: rename to local.test.ts once the `local` stack no longer uses @pulumi/random (its
-// provider cannot be built here, see tools/engine/README.md). Verified passing on a copy of the
-// repo with @pulumi/random stood in by a dynamic provider (2 passed, 140 s).
 // `npm run local` for real: the repo's program (Pulumi.yaml, stack `local`) previewed and
 // updated through the real engine with the repo's policy pack, manifests rendered and
 // validated against the Kubernetes OpenAPI schemas. State and output go to a temp dir.
