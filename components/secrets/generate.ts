@@ -43,7 +43,10 @@ const SPECIAL = "!#$%&*()-_=+[]{}<>:?";
 /** The dynamic provider: runs inside the engine's Node.js provider host, so nothing is fetched. */
 const generatedProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: GeneratedInputs) {
-    const crypto = await import("node:crypto");
+    // A plain `require`: the provider is serialized with its closure, and a dynamic `import()`
+    // would drag the loader's machinery into it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const crypto = require("crypto") as typeof import("crypto");
     const id = crypto.randomUUID();
     if (inputs.kind === "bytes") {
       const b = crypto.randomBytes(inputs.length);

@@ -298,6 +298,8 @@ export function isInternet(e: Endpoint): boolean {
 export class Reachability {
   readonly model: ReachabilityModel;
   private readonly podsByNs = new Map<string, PodGroup[]>();
+  /** namespace → `key=value` → pods carrying that label: selectors look up candidates instead of scanning. */
+  private readonly podIndex = new Map<string, Map<string, PodGroup[]>>();
   private readonly policiesByNs = new Map<string, NormalizedPolicy[]>();
   private readonly ingressRules = new Map<string, { policy: NormalizedPolicy; rule: NormalizedRule }[] | undefined>();
   private readonly egressRules = new Map<string, { policy: NormalizedPolicy; rule: NormalizedRule }[] | undefined>();
@@ -310,15 +312,32 @@ export class Reachability {
 
   constructor(input: Manifest[] | ReachabilityModel) {
     this.model = Array.isArray(input) ? buildModel(input) : input;
-    for (const p of this.model.pods) push(this.podsByNs, p.namespace, p);
+    for (const p of this.model.pods) {
+      push(this.podsByNs, p.namespace, p);
+      let idx = this.podIndex.get(p.namespace);
+      if (!idx) this.podIndex.set(p.namespace, (idx = new Map()));
+      for (const [k, v] of Object.entries(p.labels)) push(idx, `${k}=${v}`, p);
+    }
     for (const p of this.model.policies) push(this.policiesByNs, p.namespace, p);
     for (const [ns, pods] of this.podsByNs) {
       const pols = this.policiesByNs.get(ns) ?? [];
+      // Policies indexed by one of their matchLabels pairs; the rest (empty selector, only
+      // matchExpressions) are candidates for every pod. Candidates are then checked in full.
+      const always: number[] = [];
+      const byLabel = new Map<string, number[]>();
+      pols.forEach((p, i) => {
+        const first = Object.entries(p.podSelector.matchLabels ?? {})[0];
+        if (first) push(byLabel, `${first[0]}=${first[1]}`, i);
+        else always.push(i);
+      });
       // Pods selected by the same set of policies share one rule list (and its memoised answers).
       const classes = new Map<string, { ing?: RuleList; eg?: RuleList }>();
       for (const pod of pods) {
-        const selecting = pols.filter((p) => selectorMatches(p.podSelector, pod.labels));
-        const key = selecting.map((p) => pols.indexOf(p)).join(",");
+        const cand = [...always];
+        for (const [k, v] of Object.entries(pod.labels)) cand.push(...(byLabel.get(`${k}=${v}`) ?? []));
+        const idxs = [...new Set(cand)].sort((a, b) => a - b).filter((i) => selectorMatches(pols[i]!.podSelector, pod.labels));
+        const selecting = idxs.map((i) => pols[i]!);
+        const key = idxs.join(",");
         let c = classes.get(key);
         if (!c) {
           const ing = selecting.filter((p) => p.ingress);
@@ -359,13 +378,27 @@ export class Reachability {
       const nss = peer.namespaceSelector ? this.namespacesMatching(peer.namespaceSelector) : [policyNs];
       hit = [];
       for (const ns of nss) {
-        for (const pod of this.podsByNs.get(ns) ?? []) {
+        for (const pod of this.candidates(ns, peer.podSelector)) {
           if (selectorMatches(peer.podSelector, pod.labels)) hit.push(pod);
         }
       }
       this.peerCache.set(key, hit);
     }
     return hit;
+  }
+
+  /** Pods of `ns` that may match `sel`: the smallest label-index list of its matchLabels, else every pod. */
+  private candidates(ns: string, sel: LabelSelector | undefined): PodGroup[] {
+    const all = this.podsByNs.get(ns) ?? [];
+    const pairs = Object.entries(sel?.matchLabels ?? {});
+    if (pairs.length === 0) return all;
+    const idx = this.podIndex.get(ns);
+    let best: PodGroup[] | undefined;
+    for (const [k, v] of pairs) {
+      const list = idx?.get(`${k}=${v}`) ?? [];
+      if (!best || list.length < best.length) best = list;
+    }
+    return best ?? all;
   }
 
   /** Pods matched by any pod/namespace peer of a rule (resolved once per rule). */

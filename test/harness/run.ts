@@ -247,10 +247,16 @@ export async function runProgram(
   };
   process.on("unhandledRejection", onRejection);
   try {
+    // The SDK captures a stack trace for every Output and resource; the harness reports only
+    // messages, and skipping those captures roughly halves the run (bench/FINDINGS.md, fix 3).
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
       await runInPulumiStack(async () => (await program()) as any);
     } catch (err) {
       failures.push(err instanceof Error ? err.message : String(err));
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
     }
     // waitForRPCs is marked @internal in the SDK typings; it drains every outstanding registration.
     await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
@@ -273,7 +279,8 @@ export async function runProgram(
   const errors = [...new Set([...monitor.errors, ...failures])];
   if (!opts.allowDefaultProviders) {
     for (const r of inventory.resources) {
-      if (!r.custom || r.type.startsWith("pulumi:providers:")) continue;
+      // Providers themselves, and dynamic resources (served by the Node.js runtime's built-in provider).
+      if (!r.custom || r.type.startsWith("pulumi:providers:") || r.type.startsWith("pulumi-nodejs:dynamic")) continue;
       if (!r.provider || DEFAULT_PROVIDER.test(r.provider)) {
         errors.push(`${r.type} '${r.name}' (${r.urn}) uses a default provider: pass an explicit provider from stacks/`);
       }
