@@ -131,7 +131,6 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
   }
   // Auto-naming: the engine gives an AWS resource with an unset `name` a `<logical>-<random>` name.
   if (pkg === "aws" && inputs.name === undefined && out.name === undefined) out.name = `${name}-${h.slice(0, 7)}`;
-  if (type === "docker:index/remoteImage:RemoteImage") out.imageId = `sha256:${crypto.createHash("sha256").update(String(inputs.name ?? name)).digest("hex")}`;
   if (pkg === "kubernetes" && inputs.metadata && typeof inputs.metadata === "object") {
     const md = inputs.metadata as Record<string, unknown>;
     out.metadata = { ...md, name: md.name ?? `${name}-${h.slice(0, 6)}`, uid: `${h}-uid` };
