@@ -78,3 +78,31 @@ export function provisionOperatorNamespace(name: string, i: OperatorNamespaceInp
   }
   return ns;
 }
+
+export interface OperatorInstall extends OperatorNamespaceInput {
+  /** Helm release name and its pinned chart. */
+  release: string;
+  chart: { chart: string; version: string; repo: string };
+  values?: Record<string, unknown>;
+}
+
+/**
+ * An operator installed once per cluster: its segmented namespace, then the pinned Helm release
+ * into it (`createNamespace: false`). `name` prefixes the child resources (`<name>-ns`, ...).
+ */
+export function provisionOperator(name: string, i: OperatorInstall, parent: pulumi.Resource): k8s.helm.v3.Release {
+  const ns = provisionOperatorNamespace(name, i, parent);
+  return new k8s.helm.v3.Release(
+    `${name}-operator`,
+    {
+      name: i.release,
+      chart: i.chart.chart,
+      version: i.chart.version,
+      repositoryOpts: { repo: i.chart.repo },
+      namespace: i.namespace,
+      createNamespace: false,
+      ...(i.values ? { values: i.values } : {}),
+    },
+    { parent, dependsOn: [ns] },
+  );
+}

@@ -7,7 +7,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
-import { provisionOperatorNamespace } from "../operator-namespace";
+import { provisionOperator } from "../operator-namespace";
 import * as pulumi from "@pulumi/pulumi";
 import { generatePassword } from "../../secrets/generate";
 import { serviceDnsNames, storeCertificate } from "../certs";
@@ -57,27 +57,17 @@ export function provisionOperatorPostgres(name: string, parent: pulumi.Resource,
 
   const deps: pulumi.Resource[] = [secret];
   if (cfg.installOperator) {
-    const operatorNs = provisionOperatorNamespace(`${name}-cnpg`, {
-      namespace: cfg.operatorNamespace,
-      operator: "cnpg",
-      apiServerCidrs: cfg.apiServerCidrs,
-      webhookPorts: [9443],
-      managed: { namespace: ns, ports: [8000] },
-    }, parent);
     deps.push(
-      new k8s.helm.v3.Release(
-        `${name}-cnpg-operator`,
-        {
-          name: "cnpg",
-          chart: CNPG_CHART.chart,
-          version: CNPG_CHART.version,
-          repositoryOpts: { repo: CNPG_CHART.repo },
-          namespace: cfg.operatorNamespace,
-          createNamespace: false,
-          values: { crds: { create: true }, config: { clusterWide: true } },
-        },
-        { parent, dependsOn: [operatorNs] },
-      ),
+      provisionOperator(`${name}-cnpg`, {
+        namespace: cfg.operatorNamespace,
+        operator: "cnpg",
+        apiServerCidrs: cfg.apiServerCidrs,
+        webhookPorts: [9443],
+        managed: { namespace: ns, ports: [8000] },
+        release: "cnpg",
+        chart: CNPG_CHART,
+        values: { crds: { create: true }, config: { clusterWide: true } },
+      }, parent),
     );
   }
 

@@ -6,7 +6,7 @@
  * run them in a namespace labelled `baseline` (the keyspace Job itself is `restricted`).
  */
 import * as k8s from "@pulumi/kubernetes";
-import { provisionOperatorNamespace } from "../operator-namespace";
+import { provisionOperator } from "../operator-namespace";
 import * as pulumi from "@pulumi/pulumi";
 import { generatePassword } from "../../secrets/generate";
 import { assertNoProblems, type DataNetwork } from "../network";
@@ -61,26 +61,16 @@ export class Scylla extends pulumi.ComponentResource {
     const cert = storeCertificate(name, this, ns, cfg.tls, [...serviceDnsNames(ns, [plan.names.clientService]), `*.${ns}.svc.cluster.local`], plan.labels);
     const deps: pulumi.Resource[] = [config, ...(cert ? [cert] : [])];
     if (cfg.installOperator) {
-      const operatorNs = provisionOperatorNamespace(`${name}-scylla-operator`, {
-        namespace: cfg.operatorNamespace,
-        operator: "scylla-operator",
-        apiServerCidrs: cfg.apiServerCidrs,
-        webhookPorts: [5000],
-        managed: { namespace: ns, ports: [10000, 10001] },
-      }, this);
       deps.push(
-        new k8s.helm.v3.Release(
-          `${name}-scylla-operator`,
-          {
-            name: "scylla-operator",
-            chart: SCYLLA_OPERATOR_CHART.chart,
-            version: SCYLLA_OPERATOR_CHART.version,
-            repositoryOpts: { repo: SCYLLA_OPERATOR_CHART.repo },
-            namespace: cfg.operatorNamespace,
-            createNamespace: false,
-          },
-          { parent: this, dependsOn: [operatorNs] },
-        ),
+        provisionOperator(`${name}-scylla`, {
+          namespace: cfg.operatorNamespace,
+          operator: "scylla-operator",
+          apiServerCidrs: cfg.apiServerCidrs,
+          webhookPorts: [5000],
+          managed: { namespace: ns, ports: [10000, 10001] },
+          release: "scylla-operator",
+          chart: SCYLLA_OPERATOR_CHART,
+        }, this),
       );
     }
 
