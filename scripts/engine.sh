@@ -8,6 +8,9 @@
 #   .engine/bin/pulumi-resource-kubernetes  github.com/pulumi/pulumi-kubernetes/provider/v4 (see below)
 #   .engine/bin/pulumi-analyzer-policy-nodejs  policy-pack launcher (the CLI's legacy analyzer path)
 #   .engine/bin/pulumi-resource-pulumi-nodejs  dynamic-provider launcher (from the sdk module)
+#   .engine/bin/kube-apiserver, kube-controller-manager, kube-scheduler, kubectl   k8s.io/kubernetes v1.36.3
+#   .engine/bin/kwok                         sigs.k8s.io/kwok v0.8.0 (simulated nodes for the embedded cluster)
+#   .engine/bin/helm                         helm.sh/helm/v3 v3.21.4
 #   .engine/env.sh                          `source` it: PATH, PULUMI_HOME and offline switches
 #
 # A `pulumi` already on PATH at v3.248.x or newer within v3 is used instead of building the
@@ -20,7 +23,9 @@
 #   github.com/pulumi/pulumi-random/provider/v4 v4.21.2 (no version served) -> not built
 #
 # Env: ENGINE_QUIET=1 prints only the bin dir; ENGINE_FORCE=1 rebuilds everything;
-#      ENGINE_APISERVER=1 also builds kube-apiserver (k8s.io/kubernetes v1.33.3, tools/engine/apiserver).
+#      ENGINE_NO_BUILD=1 fails (exit 3, naming `npm run engine`) where a build would be needed;
+#      tests use it, so no build ever runs inside a test worker.
+#      ENGINE_PROGRESS_SECONDS=N prints build progress every N seconds (default 60).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -53,17 +58,38 @@ stamp_ok() {
   [ "${ENGINE_FORCE:-}" != "1" ] && [ -x "$BIN/$1" ] && [ -f "$BIN/.$1.stamp" ] &&
     [ "$(cat "$BIN/.$1.stamp")" = "$2" ]
 }
+# must_build NAME: a build is needed; with ENGINE_NO_BUILD=1 (tests) that is an error instead.
+must_build() {
+  if [ "${ENGINE_NO_BUILD:-}" = "1" ]; then
+    echo "engine: $1 is missing or out of date in $BIN: run 'npm run engine' (or 'bash scripts/setup.sh') first" >&2
+    exit 3
+  fi
+}
 write_stamp() { printf '%s' "$2" >"$BIN/.$1.stamp"; }
 hash_files() { cat "$@" | sha256sum | cut -c1-16; }
 
-# timed NAME CMD...: run a build step with low priority, record its wall time.
+# timed NAME CMD...: run a build step with low priority, record its wall time, and say every
+# ENGINE_PROGRESS_SECONDS (default 60) that it is still running and how many packages it compiled
+# (`go build -v` lists each package it compiles into the log), so a long first build is visible.
 timed() {
   local name="$1"; shift
-  local start end
+  local start end rc pid mark next every="${ENGINE_PROGRESS_SECONDS:-60}"
   start=$(date +%s)
+  mark=$(wc -l <"$LOG" 2>/dev/null || echo 0)
   say "engine: building $name (log: $LOG) ..."
-  if ! nice -n 10 "$@" >>"$LOG" 2>&1; then
-    say "engine: building $name FAILED; last lines of $LOG:"
+  GOFLAGS="$GOFLAGS -v" nice -n 10 "$@" >>"$LOG" 2>&1 &
+  pid=$!
+  next=$((start + every))
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 2
+    if [ "$(date +%s)" -ge "$next" ]; then
+      say "engine:   ... $name: $(( $(date +%s) - start ))s, $(( $(wc -l <"$LOG") - mark )) packages compiled so far"
+      next=$((next + every))
+    fi
+  done
+  rc=0; wait "$pid" || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    say "engine: building $name FAILED (exit $rc); last lines of $LOG:"
     tail -n 30 "$LOG" >&2
     exit 1
   fi
@@ -98,6 +124,7 @@ else
   key="v$PULUMI_VERSION-$(hash_files "$TOOLS/go.mod" "$TOOLS/go.sum")"
   if [ -L "$BIN/pulumi" ]; then rm -f "$BIN/pulumi"; fi
   if ! stamp_ok pulumi "$key"; then
+    must_build "pulumi CLI"
     (cd "$TOOLS" && timed "pulumi CLI v$PULUMI_VERSION" go build \
       -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
       -o "$BIN/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
@@ -109,6 +136,7 @@ fi
 if [ ! -L "$BIN/pulumi-language-nodejs" ]; then
   key="v$PULUMI_VERSION-$(hash_files "$TOOLS/go.mod" "$TOOLS/go.sum" "$TOOLS/cmd/pulumi-language-nodejs/main.go")"
   if ! stamp_ok pulumi-language-nodejs "$key"; then
+    must_build pulumi-language-nodejs
     (cd "$TOOLS" && timed "pulumi-language-nodejs (repo's own, protocol v$PULUMI_VERSION)" go build \
       -ldflags "-s -w -X main.version=$PULUMI_VERSION" \
       -o "$BIN/pulumi-language-nodejs" ./cmd/pulumi-language-nodejs)
@@ -120,6 +148,7 @@ fi
 K8S="$TOOLS/kubernetes"
 key="$K8S_PROVIDER_VERSION-$(hash_files "$K8S/go.mod" "$K8S/go.sum" "$K8S/main.go")"
 if ! stamp_ok pulumi-resource-kubernetes "$key"; then
+  must_build pulumi-resource-kubernetes
   moddir="$(cd "$K8S" && go mod download -json "$K8S_PROVIDER_MODULE@$K8S_PROVIDER_VERSION" |
     node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);if(j.Error){console.error(j.Error);process.exit(1)}console.log(j.Dir)})')"
   # The provider's own `go generate` step: stamp the version into the schema, minify both files.
@@ -137,16 +166,58 @@ if ! stamp_ok pulumi-resource-kubernetes "$key"; then
   write_stamp pulumi-resource-kubernetes "$key"
 fi
 
-# --- 3b. kube-apiserver (optional: ENGINE_APISERVER=1, for the real-API-server tests) --------
-if [ "${ENGINE_APISERVER:-}" = "1" ]; then
-  APISERVER="$TOOLS/apiserver"
-  key="v1.33.3-versioned-$(hash_files "$APISERVER/go.mod" "$APISERVER/go.sum")"
-  if ! stamp_ok kube-apiserver "$key"; then
-    (cd "$APISERVER" && timed "kube-apiserver v1.33.3" go build \
-      -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=v1.33.3 -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=33" \
-      -o "$BIN/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver)
-    write_stamp kube-apiserver "$key"
+# --- 3b. The embedded control plane, kubectl and helm ----------------------------------------
+# One Go module (tools/engine/cluster) pins k8s.io/kubernetes, sigs.k8s.io/kwok and helm.sh/helm/v3
+# against one k8s.io release, so the shared packages compile once for all six binaries. A binary
+# already on PATH at the pinned minor version is used instead (like `pulumi` above).
+CLUSTER="$TOOLS/cluster"
+K8S_VERSION="v1.36.3"
+KWOK_VERSION="v0.8.0"
+HELM_VERSION="v3.21.4"
+# ambient NAME MINOR-REGEX CMD...: link a compatible binary from PATH into $BIN; 0 if linked.
+ambient() {
+  local name="$1" want="$2"; shift 2
+  [ "${ENGINE_FORCE:-}" = "1" ] && return 1
+  local found
+  found="$(PATH="$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$BIN" | paste -sd:)" command -v "$name" 2>/dev/null)" || return 1
+  if "$found" "$@" 2>/dev/null | grep -Eq "$want"; then
+    ln -sf "$found" "$BIN/$name"
+    write_stamp "$name" "ambient"
+    say "engine: using $name from PATH ($found)"
+    return 0
   fi
+  return 1
+}
+cluster_key="$K8S_VERSION-$KWOK_VERSION-$HELM_VERSION-$(hash_files "$CLUSTER/go.mod" "$CLUSTER/go.sum")"
+declare -A cluster_pkgs=(
+  [kube-apiserver]=k8s.io/kubernetes/cmd/kube-apiserver
+  [kube-controller-manager]=k8s.io/kubernetes/cmd/kube-controller-manager
+  [kube-scheduler]=k8s.io/kubernetes/cmd/kube-scheduler
+  [kubectl]=k8s.io/kubernetes/cmd/kubectl
+  [kwok]=sigs.k8s.io/kwok/cmd/kwok
+  [helm]=helm.sh/helm/v3/cmd/helm
+)
+need_build=()
+for name in kube-apiserver kube-controller-manager kube-scheduler kubectl kwok helm; do
+  if [ -L "$BIN/$name" ] && [ "$(cat "$BIN/.$name.stamp" 2>/dev/null)" = "ambient" ] && [ -x "$BIN/$name" ]; then continue; fi
+  case "$name" in
+    kubectl) ambient kubectl "v1\.36\." version --client && continue ;;
+    helm) ambient helm "^v3\.(2[1-9]|[3-9][0-9])\." version --short && continue ;;
+    kwok) ambient kwok "v0\.8\." --version && continue ;;
+    *) ambient "$name" "v1\.36\." --version && continue ;;
+  esac
+  [ -L "$BIN/$name" ] && rm -f "$BIN/$name"
+  stamp_ok "$name" "$cluster_key" || need_build+=("$name")
+done
+if [ "${#need_build[@]}" -gt 0 ]; then
+  must_build "${need_build[*]}"
+  pkgs=()
+  for name in "${need_build[@]}"; do pkgs+=("${cluster_pkgs[$name]}"); done
+  k8s_minor="${K8S_VERSION#v1.}"; k8s_minor="${k8s_minor%%.*}"
+  (cd "$CLUSTER" && timed "${need_build[*]} ($K8S_VERSION, kwok $KWOK_VERSION, helm $HELM_VERSION)" go build \
+    -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$k8s_minor -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v} -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$k8s_minor -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$k8s_minor" \
+    -o "$BIN/" "${pkgs[@]}")
+  for name in "${need_build[@]}"; do write_stamp "$name" "$cluster_key"; done
 fi
 
 # --- 4. Launchers ---------------------------------------------------------------------------

@@ -1,20 +1,75 @@
 #!/usr/bin/env node
 // The whole test suite, as README and .ci/run call it: `npm test`.
 //
+// 0. preflight: every tool the tests run for real is on PATH (scripts/prerequisites.tsv); a
+//    missing one is reported once, by name, with the command that installs it, and nothing runs;
+//    then the engine binaries are built or reused (scripts/engine.sh, progress on stderr) —
+//    long builds happen here, never inside a test worker;
 // 1. type-check the program, components, policy pack, scripts and tests (`tsc --noEmit`);
-// 2. run every vitest file (`vitest run`), extra CLI args are passed through to vitest;
+// 2. run every vitest file (`vitest run`), extra CLI args are passed through to vitest, inside a
+//    private network namespace with only loopback (`unshare -n`, or `unshare -rn` when not root):
+//    servers the tests start can only be reached on loopback and nothing can dial out;
 // 3. print one plain closing line, `N passed, N failed[, N skipped]`, where the type-check
 //    counts as one check. A run that executed no test fails, so an empty suite cannot pass.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 const onlySome = args.length > 0;
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+
+function finish() {
+  const line = `${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : "");
+  process.stdout.write(`\n${line}\n`);
+  process.exit(failed > 0 ? 1 : 0);
+}
+
+// --- 0. preflight ------------------------------------------------------------------------------
+if (!process.env["PATH"]?.split(delimiter).some((d) => existsSync(join(d, "go"))) && existsSync("/usr/local/go/bin/go")) {
+  process.env["PATH"] = `${process.env["PATH"]}${delimiter}/usr/local/go/bin`;
+}
+const onPath = (cmd) => (process.env["PATH"] ?? "").split(delimiter).some((d) => d && existsSync(join(d, cmd)));
+const missing = readFileSync(join(root, "scripts", "prerequisites.tsv"), "utf8")
+  .split("\n")
+  .filter((l) => l.trim() && !l.startsWith("#"))
+  .map((l) => l.split("\t"))
+  .filter(([cmd]) => !onPath(cmd));
+if (missing.length > 0) {
+  const pkgs = [...new Set(missing.map(([, pkg]) => pkg).filter((p) => p !== "-"))];
+  process.stderr.write(
+    `preflight: missing tools, nothing was run:\n` +
+      missing.map(([cmd, pkg, why]) => `  - ${cmd}${pkg !== "-" ? ` (Debian package ${pkg})` : ""}: ${why}\n`).join("") +
+      `fix: bash scripts/setup.sh${pkgs.length ? `   (or: sudo apt-get install -y ${pkgs.join(" ")})` : ""}\n`,
+  );
+  failed += 1;
+  finish();
+}
+if (process.env["TEST_SKIP_ENGINE"] !== "1") {
+  process.stdout.write("preflight: engine binaries (scripts/engine.sh)\n");
+  const eng = spawnSync("bash", [join(root, "scripts", "engine.sh")], { stdio: ["ignore", "ignore", "inherit"] });
+  if (eng.status !== 0) {
+    process.stderr.write("preflight: scripts/engine.sh failed (see above); nothing was run\n");
+    failed += 1;
+    finish();
+  }
+}
+// A loopback-only network namespace for the test workers, when this machine allows one.
+const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+const netns = isRoot ? ["unshare", "-n"] : ["unshare", "-rn"];
+const probe = spawnSync(netns[0], [...netns.slice(1), "ip", "link", "set", "lo", "up"], { encoding: "utf8" });
+const isolate = probe.status === 0;
+if (!isolate) {
+  process.stderr.write(
+    `preflight: cannot create a private network namespace (${netns.join(" ")}: ${(probe.stderr || "").trim()}); ` +
+      "tests that start a Kubernetes control plane will refuse to run. Run as root or enable unprivileged user namespaces.\n",
+  );
+}
 
 if (!onlySome) {
   process.stdout.write("typecheck: tsc --noEmit\n");
@@ -25,11 +80,10 @@ if (!onlySome) {
 
 const dir = mkdtempSync(join(tmpdir(), "vitest-report-"));
 const report = join(dir, "report.json");
-const run = spawnSync(
-  "npx",
-  ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...args],
-  { stdio: "inherit" },
-);
+const vitest = ["npx", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...args];
+const run = isolate
+  ? spawnSync(netns[0], [...netns.slice(1), "sh", "-c", 'ip link set lo up && exec "$@"', "sh", ...vitest], { stdio: "inherit" })
+  : spawnSync(vitest[0], vitest.slice(1), { stdio: "inherit" });
 let ran = false;
 try {
   const r = JSON.parse(readFileSync(report, "utf8"));
@@ -52,6 +106,4 @@ if (!ran) {
 }
 if (run.status !== 0 && failed === 0) failed += 1;
 
-const line = `${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : "");
-process.stdout.write(`\n${line}\n`);
-process.exit(failed > 0 ? 1 : 0);
+finish();

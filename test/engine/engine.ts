@@ -1,4 +1,5 @@
-// Helpers for the real-engine tests: build (or reuse) the engine with scripts/engine.sh, copy a
+// Helpers for the real-engine tests: find the engine that `npm run engine` built (never build it
+// here: scripts/engine.sh runs with ENGINE_NO_BUILD=1 and fails naming the fix), copy a
 // fixture project to a temp dir (node_modules symlinked to the repo's), and run the real
 // `pulumi` CLI against a throw-away file backend with a fake passphrase.
 import { execFile, spawnSync } from "node:child_process";
@@ -9,13 +10,16 @@ import { join, resolve } from "node:path";
 export const repoRoot = resolve(__dirname, "..", "..");
 export const fixturesDir = join(repoRoot, "test", "fixtures", "engine");
 
-/** Build the engine once (cached in .engine/); returns its bin dir and how long it took. */
+/**
+ * The engine's bin dir, built beforehand by `npm run engine` (npm test's preflight runs it). Never
+ * builds: a missing or stale binary fails here with the command that builds it.
+ */
 export function ensureEngine(): { bin: string; seconds: number } {
   const start = Date.now();
   const r = spawnSync("bash", [join(repoRoot, "scripts", "engine.sh")], {
     cwd: repoRoot,
     encoding: "utf8",
-    env: { ...process.env, ENGINE_QUIET: "1" },
+    env: { ...process.env, ENGINE_QUIET: "1", ENGINE_NO_BUILD: "1" },
     maxBuffer: 64 * 1024 * 1024,
   });
   if (r.status !== 0) {
