@@ -4,6 +4,7 @@
  * dependency order. Returns the stack outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { registerKubernetesPrerequisites } from "../components/cluster/prerequisites";
 import { generatePassword } from "../components/secrets/generate";
 import type { Context } from "./context";
 import { composeCluster } from "./compose/cluster";
@@ -43,6 +44,8 @@ function humanSecrets(spec: PlatformSpec, providers: Context["providers"]): Reco
 
 export function main(): Record<string, unknown> {
   const spec = readSpec();
+  // Every Kubernetes object waits for its Namespace and for the release serving its API group.
+  registerKubernetesPrerequisites();
   const providers = buildProviders(spec);
   const ctx: Context = { spec, providers, humanSecrets: humanSecrets(spec, providers) };
 
