@@ -110,6 +110,17 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
       out.publicIp = "203.0.113.20";
       out.allocationId = `eipalloc-${h}`;
       break;
+    case "aws:ec2/launchTemplate:LaunchTemplate":
+      // Read by EKS node groups (`launchTemplate.version`); found missing by a prod run under the real engine.
+      out.latestVersion = 1;
+      out.defaultVersion = 1;
+      break;
+    case "command:local:Command":
+    case "command:remote:Command":
+      // A command that printed nothing (the host component exports `stdout`).
+      out.stdout = "";
+      out.stderr = "";
+      break;
     case "aws:lightsail/staticIp:StaticIp":
       out.ipAddress = "203.0.113.30";
       break;
