@@ -1,6 +1,7 @@
 /**
  * Results → budgets → Markdown. Pure (data in, text out); bench/run.ts writes the files.
  */
+import { CONTROLPLANE_BUDGETS, type ControlPlaneSection, renderControlPlane } from "./controlplane";
 import { fitExponent, fmt, fmtSummary, pairExponent, ratio, Summary, summarize } from "./stats";
 
 export const BUDGETS = {
@@ -114,6 +115,7 @@ export interface LoopSection {
 export interface Results {
   machine: Machine;
   updatedAt: string;
+  controlplane?: ControlPlaneSection;
   synth?: SynthSection;
   scale?: ScaleSection;
   reach?: ReachSection;
@@ -165,6 +167,15 @@ export function reachGrowth(rows: ReachRow[]): Pick<ReachSection, "intoDataExpon
 /** Which budgets are met, from whatever sections are present. */
 export function verdicts(r: Results): Verdict[] {
   const out: Verdict[] = [];
+  const cp = r.controlplane;
+  out.push(
+    cp?.matrix
+      ? { budget: `conformance matrix ≤ ${CONTROLPLANE_BUDGETS.matrixSeconds / 60} min (built binaries)`, value: `${(cp.matrix.seconds / 60).toFixed(1)} min for ${cp.matrix.targets.length} targets, ${cp.matrix.targets.filter((t) => t.ok).length} passing, at load ${cp.load1.toFixed(1)}`, met: cp.matrix.seconds <= CONTROLPLANE_BUDGETS.matrixSeconds }
+      : { budget: "conformance matrix ≤ 20 min", value: "not measured", met: undefined },
+    cp?.local
+      ? { budget: `npm run local ≤ ${CONTROLPLANE_BUDGETS.localSeconds} s to ready (warm machine)`, value: `first ${cp.local.firstSeconds.toFixed(0)} s, second ${cp.local.secondSeconds.toFixed(0)} s`, met: cp.local.firstOk && cp.local.firstSeconds <= CONTROLPLANE_BUDGETS.localSeconds }
+      : { budget: "npm run local ≤ 3 min to ready", value: "not measured", met: undefined },
+  );
   const pe = r.synth?.prodOverEmpty;
   const cpuRatio = synthCpuRatio(r);
   out.push(
@@ -250,6 +261,7 @@ export function renderMarkdown(r: Results): string {
   L.push("## Budgets", "", "| Budget | Measured | Verdict |", "| --- | --- | --- |");
   for (const v of verdicts(r)) L.push(`| ${v.budget} | ${v.value}${v.note ? ` — ${v.note}` : ""} | ${mark(v.met)} |`);
   L.push("");
+  if (r.controlplane) L.push(...renderControlPlane(r.controlplane));
   if (r.synth) {
     L.push(`## Synthesis cost (${r.synth.preview ? "preview" : "update"} mode, measured ${r.synth.at})`, "");
     L.push("| Program | Resources | Modules | Wall ms | CPU ms | Module load ms | Run ms | Peak RSS MB | Load (1 min) |", "| --- | ---: | ---: | --- | --- | --- | --- | --- | --- |");

@@ -20,6 +20,7 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { stringify } from "yaml";
+import { controlplane } from "./controlplane";
 import { scaleBlueprint, scaleBlueprintName } from "./generate";
 import type { Job, OneResult } from "./one";
 import {
@@ -46,7 +47,7 @@ const RESULTS_JSON = path.join(ROOT, "bench", "results.json");
 const RESULTS_MD = path.join(ROOT, "bench", "RESULTS.md");
 /** Hand-written causes and proposed fixes, appended to RESULTS.md. */
 const FINDINGS_MD = path.join(ROOT, "bench", "FINDINGS.md");
-const SECTIONS = ["synth", "scale", "reach", "experiments", "loop"] as const;
+const SECTIONS = ["synth", "scale", "reach", "experiments", "loop", "controlplane"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -421,6 +422,12 @@ async function main(): Promise<void> {
     mine.add("loop");
     const fresh: Partial<Results> = existsSync(RESULTS_JSON) ? JSON.parse(readFileSync(RESULTS_JSON, "utf8")) : {};
     results.loop = await loop(o, fresh.loop);
+    save();
+  }
+  if (o.only.has("controlplane")) {
+    log("control plane: conformance matrix and npm run local …");
+    mine.add("controlplane");
+    results.controlplane = controlplane(log);
     save();
   }
   save();

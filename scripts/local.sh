@@ -1,107 +1,101 @@
 #!/usr/bin/env bash
 # `npm run local`: the `local` stack through the real Pulumi engine, offline, policy pack enforced.
 #
-#   npm run local                          render manifests to rendered/local/ (no cluster)
-#   npm run local -- --kubeconfig PATH     deploy the same stack to that cluster instead
-#   npm run local -- --preview             preview only (nothing written)
-#   npm run local -- --destroy             destroy the local stack (removes rendered files)
+#   npm run local                          deploy to the embedded control plane (started if it is not
+#                                          running; it stays up), wait until every workload is ready,
+#                                          print what runs and how to reach it
+#   npm run local -- --down                destroy the stack and stop the embedded control plane
+#   npm run local -- --render              render manifests to rendered/local/ instead (no cluster)
+#   npm run local -- --kubeconfig PATH     deploy to your own cluster (kind, k3d, Docker Desktop)
+#   npm run local -- --preview | --destroy preview only / destroy the stack of the chosen target
 #
 # What it sets up (all git-ignored, all local):
-#   engine   .engine/ (scripts/engine.sh builds it once from Go modules; later runs reuse it)
-#   backend  file://.pulumi-state (PULUMI_BACKEND_URL; no Pulumi Cloud account, no login)
-#   secrets  passphrase provider with the FIXED, PUBLIC, LOCAL-ONLY passphrase below. It only
-#            keeps the local stack's state file readable by this script; it protects nothing.
-#            Never use it for a stack that holds real secrets.
-#   program  Pulumi.yaml at the repo root, stack config Pulumi.local.yaml, policy pack policies/
-#
-# Tests may move the state and the output: LOCAL_STATE_DIR, LOCAL_RENDER_DIR (absolute paths).
-#
-# The program learns the target from the environment:
-#   PLATFORM_RENDER_DIR   absolute path of rendered/local (render mode, the default)
-#   PLATFORM_KUBECONFIG   set (to the given path) only with --kubeconfig: deploy instead of render
+#   engine    .engine/ (scripts/engine.sh builds it once from Go modules; later runs reuse it)
+#   cluster   .local-cluster/ (tools/cluster: etcd, kube-apiserver, controller-manager, scheduler,
+#             kwok with simulated nodes) in a private network namespace with only loopback; reach it
+#             with the `kubectl` line printed at the end (nsenter into that namespace)
+#   backend   file://.pulumi-state/<target> (no Pulumi Cloud account, no login)
+#   secrets   passphrase provider with a FIXED, PUBLIC, LOCAL-ONLY passphrase (scripts/local.ts); it
+#             only keeps the local state readable and protects nothing
+#   charts    ../shared/charts (or PLATFORM_CHARTS_MIRROR) when present
+# Tests may move things: LOCAL_STATE_DIR, LOCAL_RENDER_DIR, LOCAL_CLUSTER_DIR (absolute paths).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-
-LOCAL_PASSPHRASE="local-only-passphrase-not-a-secret"
-STACK="local"
-RENDER_DIR="${LOCAL_RENDER_DIR:-$ROOT/rendered/local}"
-STATE_DIR="${LOCAL_STATE_DIR:-$ROOT/.pulumi-state}"
-mode="up"
+CLUSTER_DIR="${LOCAL_CLUSTER_DIR:-$ROOT/.local-cluster}"
+target="embedded"
 kubeconfig=""
+pass=()
+down=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --kubeconfig) kubeconfig="${2:?--kubeconfig needs a path}"; shift 2 ;;
-    --kubeconfig=*) kubeconfig="${1#--kubeconfig=}"; shift ;;
-    --preview) mode="preview"; shift ;;
-    --destroy) mode="destroy"; shift ;;
+    --kubeconfig) target="kubeconfig"; kubeconfig="${2:?--kubeconfig needs a path}"; shift 2 ;;
+    --kubeconfig=*) target="kubeconfig"; kubeconfig="${1#--kubeconfig=}"; shift ;;
+    --render) target="render"; shift ;;
+    --preview|--destroy) pass+=("$1"); shift ;;
+    --down) down=1; shift ;;
     *) echo "local: unknown argument $1 (see scripts/local.sh)" >&2; exit 2 ;;
   esac
 done
 
 for f in Pulumi.yaml policies/PulumiPolicy.yaml; do
-  if [ ! -f "$f" ]; then
-    echo "local: $f is missing: the program or the policy pack is not in this checkout" >&2
-    exit 1
-  fi
+  [ -f "$f" ] || { echo "local: $f is missing: the program or the policy pack is not in this checkout" >&2; exit 1; }
 done
 
+echo "== engine (scripts/engine.sh)"
 bash "$ROOT/scripts/engine.sh" >/dev/null
 # shellcheck disable=SC1091
 source "$ROOT/.engine/env.sh"
+export ENGINE_BIN="$ROOT/.engine/bin"
+tsx=("$ROOT/node_modules/.bin/tsx")
 
-mkdir -p "$STATE_DIR"
-export PULUMI_BACKEND_URL="file://$STATE_DIR"
-export PULUMI_CONFIG_PASSPHRASE="$LOCAL_PASSPHRASE"
-unset PULUMI_CONFIG_PASSPHRASE_FILE
-export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true
-# Types are checked by `npm run typecheck`; the engine run only transpiles (ts-node).
-export PULUMI_NODEJS_TRANSPILE_ONLY="${PULUMI_NODEJS_TRANSPILE_ONLY:-true}"
-export PLATFORM_RENDER_DIR="$RENDER_DIR"
-if [ -n "$kubeconfig" ]; then
-  [ -f "$kubeconfig" ] || { echo "local: kubeconfig $kubeconfig does not exist" >&2; exit 1; }
-  PLATFORM_KUBECONFIG="$(cd "$(dirname "$kubeconfig")" && pwd)/$(basename "$kubeconfig")"
-  export PLATFORM_KUBECONFIG
-  export KUBECONFIG="$PLATFORM_KUBECONFIG"
-else
-  unset PLATFORM_KUBECONFIG
-fi
+state_field() { node -e 'try{const s=require(process.argv[1]);console.log(s[process.argv[2]]??"")}catch{console.log("")}' "$CLUSTER_DIR/state.json" "$1"; }
+running_pid() {
+  local pid phase
+  pid="$(state_field supervisorPid)"; phase="$(state_field phase)"
+  if [ -n "$pid" ] && [ "$phase" = "ready" ] && kill -0 "$pid" 2>/dev/null; then echo "$pid"; fi
+}
 
-pulumi stack select --create "$STACK" --secrets-provider passphrase --non-interactive
-
-common=(--stack "$STACK" --policy-pack "$ROOT/policies" --skip-plugin-pre-install --non-interactive)
-case "$mode" in
-  preview)
-    pulumi preview "${common[@]}"
-    exit 0
-    ;;
-  destroy)
-    pulumi destroy --stack "$STACK" --yes --skip-plugin-pre-install --non-interactive
-    rm -rf "$RENDER_DIR"
-    exit 0
+case "$target" in
+  render) exec "${tsx[@]}" "$ROOT/scripts/local.ts" --target render "${pass[@]}" ;;
+  kubeconfig)
+    [ -f "$kubeconfig" ] || { echo "local: kubeconfig $kubeconfig does not exist" >&2; exit 1; }
+    exec "${tsx[@]}" "$ROOT/scripts/local.ts" --target kubeconfig --kubeconfig "$(cd "$(dirname "$kubeconfig")" && pwd)/$(basename "$kubeconfig")" "${pass[@]}"
     ;;
 esac
 
-# Rendered files and state must agree: if the files are gone but the stack still has
-# resources, an update would see no change and write nothing, so start the stack afresh.
-if [ -z "$kubeconfig" ] && [ ! -d "$RENDER_DIR" ]; then
-  count="$(pulumi stack export --stack "$STACK" 2>/dev/null |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log((JSON.parse(s).deployment.resources||[]).length)}catch{console.log(0)}})')"
-  if [ "${count:-0}" -gt 0 ]; then
-    echo "local: $RENDER_DIR is missing but the stack has $count resources; destroying it first"
-    pulumi destroy --stack "$STACK" --yes --skip-plugin-pre-install --non-interactive
+# --- the embedded control plane ------------------------------------------------------------------
+if [ -n "$down" ]; then
+  pid="$(running_pid)"
+  if [ -n "$pid" ]; then
+    echo "== destroying the local stack on the embedded control plane"
+    nsenter --net="/proc/$pid/ns/net" "${tsx[@]}" "$ROOT/scripts/local.ts" --target embedded --kubeconfig "$(state_field kubeconfig)" --destroy
   fi
+  "${tsx[@]}" "$ROOT/tools/cluster/cli.ts" down --dir "$CLUSTER_DIR"
+  exit 0
 fi
 
-pulumi up "${common[@]}" --yes
-
-echo
-echo "== local stack: outputs"
-pulumi stack output --stack "$STACK" || true
-if [ -n "$kubeconfig" ]; then
-  echo "== deployed to the cluster in $PLATFORM_KUBECONFIG"
+pid="$(running_pid)"
+if [ -z "$pid" ]; then
+  echo "== starting the embedded control plane in $CLUSTER_DIR (loopback-only network namespace)"
+  if [ "$(id -u)" -eq 0 ]; then ns=(unshare -n); else ns=(unshare -rn); fi
+  "${ns[@]}" sh -c 'ip link set lo up && exec "$@"' sh "${tsx[@]}" "$ROOT/tools/cluster/cli.ts" up --dir "$CLUSTER_DIR" || {
+    echo "local: the control plane did not start (logs: $CLUSTER_DIR/logs). Without root or user namespaces, use --render or --kubeconfig PATH." >&2
+    exit 1
+  }
+  pid="$(running_pid)"
 else
-  echo "== manifests rendered to ${RENDER_DIR#"$ROOT"/}/ ($(find "$RENDER_DIR" -type f 2>/dev/null | wc -l) files)"
-  node "$ROOT/tools/engine/validate-manifests.mjs" "$RENDER_DIR"
+  echo "== reusing the embedded control plane (supervisor pid $pid, $CLUSTER_DIR)"
 fi
+kcfg="$(state_field kubeconfig)"
+rc=0
+nsenter --net="/proc/$pid/ns/net" "${tsx[@]}" "$ROOT/scripts/local.ts" --target embedded --kubeconfig "$kcfg" "${pass[@]}" || rc=$?
+cat <<MSG
+
+== the embedded control plane stays up
+  kubeconfig: $kcfg
+  kubectl:    nsenter --net=/proc/$pid/ns/net $ENGINE_BIN/kubectl --kubeconfig $kcfg get pods -A
+  stop it:    npm run local -- --down
+MSG
+exit "$rc"
