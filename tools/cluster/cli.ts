@@ -76,6 +76,10 @@ function printAccess(s: State): void {
   console.log(`kubeconfig: ${s.kubeconfig}`);
   console.log(`kubectl:    ${sameNs ? "" : `nsenter --net=/proc/${s.supervisorPid}/ns/net `}${kubectl} --kubeconfig ${s.kubeconfig} get nodes`);
   if (!sameNs) console.log(`(the control plane listens on 127.0.0.1 inside the network namespace of pid ${s.supervisorPid})`);
+  else if (netnsOf(1) !== undefined && netnsOf(1) !== netnsOf("self")) {
+    // We are in a private namespace (e.g. `unshare -n`), which the caller's shell is probably not.
+    console.log(`from outside this network namespace: nsenter --net=/proc/${s.supervisorPid}/ns/net ${kubectl} --kubeconfig ${s.kubeconfig} get nodes`);
+  }
 }
 
 async function serve(): Promise<void> {

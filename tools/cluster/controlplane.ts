@@ -369,6 +369,13 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       // The advertise address is loopback, which Endpoints may not contain: do not publish
       // endpoints for the `kubernetes` Service (nothing inside the cluster could dial them).
       "--endpoint-reconciler-type=none",
+      // Debian's etcd 3.4.23 predates RequestWatchProgress (3.4.31), so the watch cache cannot
+      // serve streaming lists. With WatchList on, the API server still defaults every watch
+      // from resourceVersion "" or "0" to sendInitialEvents=true and then fails it: kwok, which
+      // watches from "0", would see no pod events for tens of seconds (measured: 31-45 s to
+      // Ready). Off, such watches are served the classic way and clients that ask for streaming
+      // lists fall back to LIST + WATCH.
+      "--feature-gates=WatchList=false",
     ]);
     await until("etcd /health", async () => (await probe(`http://127.0.0.1:${etcdClient}/health`)) === 200);
     log(`etcd ready on 127.0.0.1:${etcdClient} [${elapsed()}]`);
@@ -394,6 +401,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       "--controllers=*,bootstrapsigner,tokencleaner",
       `--service-cluster-ip-range=${serviceRange}`,
       "--cluster-name=platform-local",
+      // Notice node readiness within 2 s (default 5 s): start-up waits for the not-ready taint to go.
+      "--node-monitor-period=2s",
     ]);
     start("kube-scheduler", join(bin, "kube-scheduler"), [
       `--kubeconfig=${schedKc}`,
@@ -404,7 +413,29 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       `--cert-dir=${join(dir, "certs", "scheduler")}`,
       "--leader-elect=false",
     ]);
+    // Every kwok option is set explicitly: a KwokConfiguration given with --config is NOT
+    // defaulted by kwok (e.g. nodeLeaseParallelism 0 makes it exit), and stages are required.
     const kwokConfig = join(dir, "kwok.yaml");
+    const kwokOptions: Record<string, unknown> = {
+      cidr: opts.podCidr ?? "10.244.0.0/16",
+      nodeIP: "127.0.0.1",
+      nodePort: kwokPort,
+      serverAddress: `127.0.0.1:${kwokPort}`,
+      tlsCertFile: pki.kwokCert,
+      tlsPrivateKeyFile: pki.kwokKey,
+      manageAllNodes: false,
+      manageNodesWithAnnotationSelector: `${KWOK_NODE_ANNOTATION}=fake`,
+      enableDebuggingHandlers: true, // kubelet-style endpoints (logs/exec answer "not configured")
+      enableContentionProfiling: false,
+      enableProfilingHandler: false,
+      podPlayStageParallelism: 4,
+      nodePlayStageParallelism: 4,
+      nodeLeaseDurationSeconds: 40,
+      nodeLeaseParallelism: 4,
+      podsOnNodeSyncParallelism: 1,
+      enablePodsOnNodeSyncListPager: true,
+      enablePodsOnNodeSyncStreamWatch: false,
+    };
     writeFileSync(
       kwokConfig,
       [
@@ -413,32 +444,15 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         "metadata:",
         "  name: platform-local",
         "options:",
-        "  enableCRDs: []",
+        ...Object.entries(kwokOptions).map(([key, v]) => `  ${key}: ${JSON.stringify(v)}`),
         "---",
-        KWOK_STAGES.map((s) => s.trimEnd()).join("\n---\n"),
+        KWOK_STAGES.map((st) => st.trimEnd()).join("\n---\n"),
         "",
       ].join("\n"),
     );
     const kwokHome = join(dir, "kwok-home"); // so ~/.kwok/kwok.yaml of the user is never read
     mkdirSync(kwokHome, { recursive: true });
-    start(
-      "kwok",
-      join(bin, "kwok"),
-      [
-        `--kubeconfig=${kwokKc}`,
-        `--config=${kwokConfig}`,
-        "--manage-all-nodes=false",
-        `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
-        "--node-ip=127.0.0.1",
-        `--node-port=${kwokPort}`,
-        `--server-address=127.0.0.1:${kwokPort}`,
-        `--tls-cert-file=${pki.kwokCert}`,
-        `--tls-private-key-file=${pki.kwokKey}`,
-        `--cidr=${opts.podCidr ?? "10.244.0.0/16"}`,
-        "--node-lease-duration-seconds=40",
-      ],
-      { ...process.env, HOME: kwokHome },
-    );
+    start("kwok", join(bin, "kwok"), [`--kubeconfig=${kwokKc}`, `--config=${kwokConfig}`], { ...process.env, HOME: kwokHome });
 
     const client = new KubeClient({ url, token: tokens.admin, ca: caPem });
 
