@@ -398,20 +398,39 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       `--cluster-signing-cert-file=${pki.caCert}`,
       `--cluster-signing-key-file=${pki.caKey}`,
       "--use-service-account-credentials=true",
+      // One tenant on loopback: client-side throttling at the default 20 QPS only slows start-up
+      // (each controller's discovery waits ~1 s) and big applies.
+      "--kube-api-qps=100",
+      "--kube-api-burst=200",
       "--controllers=*,bootstrapsigner,tokencleaner",
       `--service-cluster-ip-range=${serviceRange}`,
       "--cluster-name=platform-local",
       // Notice node readiness within 2 s (default 5 s): start-up waits for the not-ready taint to go.
       "--node-monitor-period=2s",
     ]);
+    // The scheduler's --kubeconfig/--leader-elect/--kube-api-qps flags are deprecated: a config file.
+    const schedConfig = join(dir, "kube-scheduler.yaml");
+    writeFileSync(
+      schedConfig,
+      [
+        "apiVersion: kubescheduler.config.k8s.io/v1",
+        "kind: KubeSchedulerConfiguration",
+        "clientConnection:",
+        `  kubeconfig: ${JSON.stringify(schedKc)}`,
+        "  qps: 100",
+        "  burst: 200",
+        "leaderElection:",
+        "  leaderElect: false",
+        "",
+      ].join("\n"),
+    );
     start("kube-scheduler", join(bin, "kube-scheduler"), [
-      `--kubeconfig=${schedKc}`,
+      `--config=${schedConfig}`,
       `--authentication-kubeconfig=${schedKc}`,
       `--authorization-kubeconfig=${schedKc}`,
       "--bind-address=127.0.0.1",
       `--secure-port=${schedPort}`,
       `--cert-dir=${join(dir, "certs", "scheduler")}`,
-      "--leader-elect=false",
     ]);
     // Every kwok option is set explicitly: a KwokConfiguration given with --config is NOT
     // defaulted by kwok (e.g. nodeLeaseParallelism 0 makes it exit), and stages are required.
