@@ -295,7 +295,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
   const components: Component[] = [];
   let standins: Standins | undefined;
+  let stopping = false;
   const stopAll = async () => {
+    stopping = true;
     await standins?.stop().catch(() => undefined);
     for (const c of [...components].reverse()) {
       await c.stop();
@@ -310,6 +312,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const start = (name: string, file: string, args: string[], env?: NodeJS.ProcessEnv) => {
     const c = Component.start(name, file, args, logDir, env);
     components.push(c);
+    c.proc.once("exit", (code, signal) => {
+      if (!stopping) log(`ERROR: ${name} exited unexpectedly (${signal ?? `code ${code}`}); see ${c.logFile}`);
+    });
     log(`started ${name} pid ${c.pid} [${elapsed()}]`);
     return c;
   };
