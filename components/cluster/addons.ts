@@ -1,10 +1,11 @@
 /**
  * Cluster add-ons as pinned Helm releases with reviewed values (pure: data in, data out).
  *
- * Every chart is pinned to an exact version from its official repository; values are typed
- * objects reviewed here, not pasted YAML. Versions (all support Kubernetes 1.28–1.31):
- *   ingress-nginx 4.11.3 (controller v1.11.3) · traefik 33.2.1 (Traefik v3.2) · cert-manager v1.16.2
- *   metrics-server 3.12.2 (v0.7.2) · cluster-autoscaler 9.43.2 (v1.31) · EKS add-on aws-ebs-csi-driver v1.37.0-eksbuild.1
+ * Every chart is pinned to an exact version in components/charts.ts (CHART_PINS: ingress-nginx or
+ * traefik, cert-manager, metrics-server, cluster-autoscaler); values are typed objects reviewed
+ * here, not pasted YAML, and test/charts renders each with the real `helm template`.
+ * Where the chart is fetched from (official repository or a mirror) is the release's business
+ * (helmChartSource), not the plan's.
  *
  * Cluster Autoscaler, not Karpenter: we already want one managed node group per workload class;
  * the autoscaler scales exactly those (auto-discovered by the tags EKS puts on their ASGs) with one
@@ -18,12 +19,13 @@
  * cert-manager, local Ingresses fall back to the controller's default (self-signed) certificate.
  */
 
+import { CHART_PINS, type ChartPin } from "../charts";
+
 export interface HelmReleasePlan {
   key: string;
   name: string;
-  chart: string;
-  version: string;
-  repo: string;
+  /** The pinned chart (components/charts.ts). */
+  pin: ChartPin;
   namespace: string;
   values: Record<string, unknown>;
 }
@@ -40,13 +42,6 @@ export interface IngressControllerInfo {
   metricsPort: number;
 }
 
-export const CHARTS = {
-  ingressNginx: { chart: "ingress-nginx", version: "4.11.3", repo: "https://kubernetes.github.io/ingress-nginx" },
-  traefik: { chart: "traefik", version: "33.2.1", repo: "https://traefik.github.io/charts" },
-  certManager: { chart: "cert-manager", version: "v1.16.2", repo: "https://charts.jetstack.io" },
-  metricsServer: { chart: "metrics-server", version: "3.12.2", repo: "https://kubernetes-sigs.github.io/metrics-server/" },
-  clusterAutoscaler: { chart: "cluster-autoscaler", version: "9.43.2", repo: "https://kubernetes.github.io/autoscaler" },
-} as const;
 export const EBS_CSI_ADDON_VERSION = "v1.37.0-eksbuild.1";
 /**
  * The VPC CNI as a managed add-on with `enableNetworkPolicy`: without it EKS does NOT enforce
@@ -85,7 +80,7 @@ export function planAddons(i: AddonsInput): HelmReleasePlan[] {
     out.push({
       key: "ingress-nginx",
       name: "ingress-nginx",
-      ...CHARTS.ingressNginx,
+      pin: CHART_PINS.ingressNginx,
       namespace: i.namespaces.ingress,
       values: {
         controller: {
@@ -123,7 +118,7 @@ export function planAddons(i: AddonsInput): HelmReleasePlan[] {
     out.push({
       key: "traefik",
       name: "traefik",
-      ...CHARTS.traefik,
+      pin: CHART_PINS.traefik,
       namespace: i.namespaces.ingress,
       values: {
         deployment: { replicas: i.replicas },
@@ -148,7 +143,7 @@ export function planAddons(i: AddonsInput): HelmReleasePlan[] {
   out.push({
     key: "cert-manager",
     name: "cert-manager",
-    ...CHARTS.certManager,
+    pin: CHART_PINS.certManager,
     namespace: "cert-manager",
     values: {
       crds: { enabled: true, keep: true },
@@ -163,7 +158,7 @@ export function planAddons(i: AddonsInput): HelmReleasePlan[] {
   out.push({
     key: "metrics-server",
     name: "metrics-server",
-    ...CHARTS.metricsServer,
+    pin: CHART_PINS.metricsServer,
     namespace: "kube-system",
     values: {
       replicas: pdb ? 2 : 1,
@@ -176,7 +171,7 @@ export function planAddons(i: AddonsInput): HelmReleasePlan[] {
     out.push({
       key: "cluster-autoscaler",
       name: "cluster-autoscaler",
-      ...CHARTS.clusterAutoscaler,
+      pin: CHART_PINS.clusterAutoscaler,
       namespace: "kube-system",
       values: {
         cloudProvider: "aws",

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { OFFICIAL_REPOSITORIES, chartMirror } from "../charts";
 
 const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, { message: "a DNS-1123 label such as `prod-platform`" });
 const inputString = z.custom<pulumi.Input<string>>((v) => (typeof v === "string" ? v.length > 0 : pulumi.Output.isInstance(v) || v instanceof Promise), {
@@ -72,6 +73,8 @@ export const clusterArgs = z
     serviceMonitors: z.boolean().default(false),
     /** Ingress controller replicas. */
     controllerReplicas: z.int().min(1).max(10).default(1),
+    /** Where the add-on charts come from (components/charts.ts); default their official repositories. */
+    charts: chartMirror.default(OFFICIAL_REPOSITORIES),
   })
   .superRefine((a, ctx) => {
     if (a.mode === "eks" && !a.eks) ctx.addIssue({ code: "custom", path: ["eks"], message: "mode eks needs the `eks` settings (VPC, subnets, node groups)" });

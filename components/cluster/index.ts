@@ -14,6 +14,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { helmChartSource } from "../charts";
 import { IngressControllerInfo, ingressControllerInfo, planAddons, planClusterIssuer } from "./addons";
 import { ClusterArgs, parseClusterArgs } from "./args";
 import { provisionEks } from "./eks";
@@ -123,9 +124,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
             `${name}-${r.key}`,
             {
               name: r.name,
-              chart: r.chart,
-              version: r.version,
-              repositoryOpts: { repo: r.repo },
+              ...helmChartSource(r.pin, a.charts),
               namespace: r.namespace,
               createNamespace: false,
               values: r.values,

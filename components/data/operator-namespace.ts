@@ -9,6 +9,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { type ChartMirror, type ChartPin, helmChartSource } from "../charts";
 
 /** Where the API server may call from when the caller does not say (private ranges). */
 export const DEFAULT_API_SERVER_CIDRS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
@@ -80,9 +81,11 @@ export function provisionOperatorNamespace(name: string, i: OperatorNamespaceInp
 }
 
 export interface OperatorInstall extends OperatorNamespaceInput {
-  /** Helm release name and its pinned chart. */
+  /** Helm release name and its pinned chart (components/charts.ts). */
   release: string;
-  chart: { chart: string; version: string; repo: string };
+  chart: ChartPin;
+  /** Where the chart comes from (official repository or a mirror). */
+  charts: ChartMirror;
   values?: Record<string, unknown>;
 }
 
@@ -96,9 +99,7 @@ export function provisionOperator(name: string, i: OperatorInstall, parent: pulu
     `${name}-operator`,
     {
       name: i.release,
-      chart: i.chart.chart,
-      version: i.chart.version,
-      repositoryOpts: { repo: i.chart.repo },
+      ...helmChartSource(i.chart, i.charts),
       namespace: i.namespace,
       createNamespace: false,
       ...(i.values ? { values: i.values } : {}),

@@ -8,6 +8,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { type ChartPin, helmChartSource } from "../charts";
 import { generatePassword } from "../secrets/generate";
 import { parseArgs } from "../data/schema";
 import { adapterRules, prometheusAdapterValues } from "./adapter";
@@ -87,13 +88,11 @@ export class Monitoring extends pulumi.ComponentResource {
     const smtpSecret = cfg.alertEmail && cfg.smtp
       ? [new k8s.core.v1.Secret(`${name}-smtp`, { metadata: { name: SMTP_SECRET, namespace: ns }, type: "Opaque", stringData: { password: pulumi.secret(cfg.smtp.password) } }, parent)]
       : [];
-    const release = (id: string, chart: { repo: string; chart: string; version: string }, values: Record<string, unknown>, deps: pulumi.Resource[] = []) =>
+    const release = (id: string, pin: ChartPin, values: Record<string, unknown>, deps: pulumi.Resource[] = []) =>
       new k8s.helm.v3.Release(`${name}-${id}`, {
         name: id,
         namespace: ns,
-        chart: chart.chart,
-        version: chart.version,
-        repositoryOpts: { repo: chart.repo },
+        ...helmChartSource(pin, cfg.charts),
         values,
         createNamespace: false,
         atomic: true,

@@ -1,6 +1,6 @@
 /**
  * The monitoring plan: what the tier's monitoring depth means in replicas, storage and
- * retention, and the pinned charts. Pure; no Pulumi import.
+ * retention, and which pinned charts it installs. Pure; no Pulumi import.
  *
  *   basic    (dev/local)  1 Prometheus, 1 Alertmanager, critical alerts only, small volumes
  *   enhanced (staging)    + warning alerts, the chart's default rules, bigger volumes, 2 Alertmanagers
@@ -8,16 +8,16 @@
  * Retention comes from the tier row (metricsRetentionDays, logRetentionDays).
  */
 import type { MonitoringDepth } from "../../stacks/spec/tiers";
+import { CHART_PINS } from "../charts";
 
-/** Chart pins: repository, chart and exact version. Bump deliberately, after reading the chart's changelog. */
+/** The charts this component installs (pins live in components/charts.ts, the one table). */
 export const CHARTS = {
-  kubePrometheusStack: { repo: "https://prometheus-community.github.io/helm-charts", chart: "kube-prometheus-stack", version: "65.1.1" },
-  loki: { repo: "https://grafana.github.io/helm-charts", chart: "loki", version: "6.16.0" },
-  otelCollector: { repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", chart: "opentelemetry-collector", version: "0.108.0" },
-  tempo: { repo: "https://grafana.github.io/helm-charts", chart: "tempo", version: "1.10.3" },
-  jaeger: { repo: "https://jaegertracing.github.io/helm-charts", chart: "jaeger", version: "3.3.1" },
-  // 4.11.0 ships adapter v0.12.0 (image tag = the chart's appVersion: pinned by this version).
-  prometheusAdapter: { repo: "https://prometheus-community.github.io/helm-charts", chart: "prometheus-adapter", version: "4.11.0" },
+  kubePrometheusStack: CHART_PINS.kubePrometheusStack,
+  loki: CHART_PINS.loki,
+  otelCollector: CHART_PINS.otelCollector,
+  tempo: CHART_PINS.tempo,
+  jaeger: CHART_PINS.jaeger,
+  prometheusAdapter: CHART_PINS.prometheusAdapter,
 } as const;
 
 /** Images pinned for the plain-manifest (local) and droplet equivalents. */

@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { OFFICIAL_REPOSITORIES, chartMirror } from "../charts";
 
 const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label");
 const envKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, "must be a valid Secret key (letters, digits, -._)");
@@ -71,8 +72,8 @@ export const secretsArgs = z.strictObject({
       oidcProviderArn: inputString,
       oidcIssuer: inputString,
       consumers: z.array(consumer).default([]),
-      /** ESO chart pin. */
-      chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/).default("0.10.4"),
+      /** Where the ESO chart (pinned in components/charts.ts) comes from; default its official repository. */
+      charts: chartMirror.default(OFFICIAL_REPOSITORIES),
     })
     .optional(),
 });

@@ -7,10 +7,12 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { CHART_PINS, helmChartSource } from "../charts";
 import type { SecretsConfig } from "./args";
 import { clusterSecretStoreManifest, esoAccessPolicy, ESO, esoNamespaceManifests, externalSecretManifest, irsaTrustPolicy } from "./plan";
 
-export const ESO_CHART = { repo: "https://charts.external-secrets.io", chart: "external-secrets" } as const;
+/** The ESO chart, pinned in components/charts.ts. */
+export const ESO_CHART = CHART_PINS.externalSecrets;
 
 export function provisionEso(
   name: string,
@@ -42,9 +44,7 @@ export function provisionEso(
     name: ESO.release,
     namespace: ESO.namespace,
     createNamespace: false,
-    chart: ESO_CHART.chart,
-    version: cluster.chartVersion,
-    repositoryOpts: { repo: ESO_CHART.repo },
+    ...helmChartSource(ESO_CHART, cluster.charts),
     atomic: true,
     cleanupOnFail: true,
     timeout: 600,

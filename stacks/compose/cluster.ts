@@ -76,6 +76,7 @@ export function composeCluster(ctx: Context, env: Record<string, string | undefi
     certificates,
     serviceMonitors: spec.blueprint.monitoring.metrics && spec.tier !== "local",
     controllerReplicas: Math.min(3, Math.max(1, p.replicas.min)),
+    charts: spec.charts,
     // The local tier fetches nothing at run time: no Helm releases there.
     ...(spec.tier === "local" ? { addons: false } : {}),
   };

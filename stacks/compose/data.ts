@@ -184,6 +184,7 @@ export function composeData(ctx: Context): DataOutputs {
           ...common,
           network: clusterNet(),
           installOperator: !operatorInstalled,
+          charts: spec.charts,
           ...(ctx.cluster?.apiServerCidrs ? { apiServerCidrs: ctx.cluster.apiServerCidrs } : {}),
           ...(target ? { backupTarget: target } : {}),
         },
@@ -224,6 +225,7 @@ export function composeData(ctx: Context): DataOutputs {
         // are rebuilt from the peer network (the persistent keyspace survives pod loss through RF 3).
         backup: noBackups(spec.tier),
         installOperator: spec.tier !== "local" && !scyllaOperatorInstalled,
+        charts: spec.charts,
         ...(ctx.cluster?.apiServerCidrs ? { apiServerCidrs: ctx.cluster.apiServerCidrs } : {}),
         protect: p.protectState,
       },

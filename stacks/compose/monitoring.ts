@@ -98,6 +98,7 @@ export function composeMonitoring(ctx: Context, opts: MonitoringComposeOptions =
     grafana,
     ...(spec.alertEmail ? { alertEmail: spec.alertEmail } : {}),
     ...(opts.smtp ? { smtp: opts.smtp } : {}),
+    charts: spec.charts,
   }, { providers: { kubernetes: cluster.provider, ...(ctx.providers.random ? { random: ctx.providers.random } : {}) }, ...(opts.dependsOn ? { dependsOn: opts.dependsOn } : {}) });
   return {
     component: mon,

@@ -6,11 +6,16 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
+import { ChartMirror, OFFICIAL_REPOSITORIES, parseMirrorSetting, readDirectoryMirror } from "../../components/charts";
 import { SpecError, SpecIssue, describeZodIssue, renderPath } from "./errors";
 import { PlatformSpec, platformSource, resolvePlatform } from "./platform";
 import { stackConfig } from "./stack-config";
 
-export const BLUEPRINTS_DIR = path.resolve(__dirname, "..", "..", "blueprints");
+/** The project directory (where Pulumi.yaml is): relative paths in the config are resolved against it. */
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+export const BLUEPRINTS_DIR = path.join(PROJECT_DIR, "blueprints");
+/** Supplies `platform:charts.mirror` when the stack file does not set it (tests, `npm run local`, CI). */
+export const CHARTS_MIRROR_ENV = "PLATFORM_CHARTS_MIRROR";
 
 /** Where blueprints are read from: PLATFORM_BLUEPRINTS_DIR (teams that keep their own) or this repo's `blueprints/`. */
 export function blueprintsDir(): string {
@@ -72,6 +77,50 @@ export interface LoadInput {
   /** Blueprint data; read from blueprints/ by `config.blueprint` when absent. */
   blueprint?: unknown;
   blueprintsDir?: string;
+  /** Environment (default process.env): PLATFORM_CHARTS_MIRROR. */
+  env?: Record<string, string | undefined>;
+  /** Base of relative paths (default PROJECT_DIR). */
+  projectDir?: string;
+}
+
+/**
+ * Where Helm charts come from, and the problems with it. Precedence: `platform:charts.mirror` in
+ * the stack file, else the environment variable PLATFORM_CHARTS_MIRROR, else the official
+ * repositories. A directory mirror is read here, before anything is registered: it must exist,
+ * hold an index.yaml, and list every pinned chart version with an archive that exists.
+ * Format problems of the config key are reported by the schema; this reports the rest.
+ */
+export function resolveChartsMirror(config: Record<string, unknown>, stackFile: string, env: Record<string, string | undefined> = process.env, projectDir = PROJECT_DIR): { mirror: ChartMirror; issues: SpecIssue[] } {
+  const charts = config.charts;
+  const fromConfig = charts && typeof charts === "object" && !Array.isArray(charts) ? (charts as Record<string, unknown>).mirror : undefined;
+  const envValue = env[CHARTS_MIRROR_ENV];
+  let raw: string;
+  let where: { file: string; path: string; note: string };
+  if (fromConfig !== undefined) {
+    if (typeof fromConfig !== "string") return { mirror: OFFICIAL_REPOSITORIES, issues: [] }; // the schema reports the type
+    raw = fromConfig;
+    where = { file: stackFile, path: "platform:charts.mirror", note: "" };
+  } else if (envValue !== undefined && envValue.trim() !== "") {
+    raw = envValue;
+    where = { file: "environment", path: CHARTS_MIRROR_ENV, note: " (it supplies platform:charts.mirror, which the stack file does not set)" };
+  } else {
+    return { mirror: OFFICIAL_REPOSITORIES, issues: [] };
+  }
+  const setting = parseMirrorSetting(raw);
+  switch (setting.kind) {
+    case "official":
+      return { mirror: OFFICIAL_REPOSITORIES, issues: [] };
+    case "repository":
+      return { mirror: { kind: "repository", url: setting.url }, issues: [] };
+    case "invalid":
+      // The schema already names the config key; the environment variable is only checked here.
+      return { mirror: OFFICIAL_REPOSITORIES, issues: where.file === "environment" ? [{ file: where.file, path: where.path, message: setting.message + where.note }] : [] };
+    case "directory": {
+      const read = readDirectoryMirror(path.resolve(projectDir, setting.path));
+      if (read.mirror) return { mirror: read.mirror, issues: [] };
+      return { mirror: OFFICIAL_REPOSITORIES, issues: read.problems.map((message) => ({ file: where.file, path: where.path, message: message + where.note })) };
+    }
+  }
 }
 
 /** Validate everything and return the resolved spec, or throw a SpecError listing every problem. */
@@ -91,6 +140,7 @@ export function loadSpec(input: LoadInput): PlatformSpec {
   }
   if (issues.length > 0) throw new SpecError(input.stack, issues);
 
+  const charts = resolveChartsMirror(input.config, stackFile, input.env, input.projectDir);
   const source = { stack: input.stack, config: input.config, blueprint };
   const parsed = platformSource.safeParse(source);
   if (!parsed.success) {
@@ -110,7 +160,8 @@ export function loadSpec(input: LoadInput): PlatformSpec {
         issues.push({ file: stackFile, path: renderPath(zi.path, source), message: describeZodIssue(zi) });
       }
     }
-    throw new SpecError(input.stack, issues);
+    throw new SpecError(input.stack, [...issues, ...charts.issues]);
   }
-  return resolvePlatform(parsed.data);
+  if (charts.issues.length > 0) throw new SpecError(input.stack, charts.issues);
+  return resolvePlatform(parsed.data, charts.mirror);
 }

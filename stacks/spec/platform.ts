@@ -5,6 +5,7 @@
  * matrix into a fully explicit PlatformSpec that the composition turns into components.
  */
 import { z } from "zod";
+import { ChartMirror, OFFICIAL_REPOSITORIES } from "../../components/charts";
 import { ServiceSpec } from "../../components/service/spec";
 import { BlueprintSpec, blueprintSpec } from "./blueprint";
 import { StackConfig, stackConfig } from "./stack-config";
@@ -193,9 +194,11 @@ export interface PlatformSpec {
   alertEmail?: string;
   /** Per service: image and replica range after overrides. */
   services: Record<string, { image: string; replicas: { min: number; max: number } }>;
+  /** Where every Helm release takes its chart from (`platform:charts.mirror`, else PLATFORM_CHARTS_MIRROR, else official). */
+  charts: ChartMirror;
 }
 
-export function resolvePlatform(src: PlatformSource): PlatformSpec {
+export function resolvePlatform(src: PlatformSource, charts: ChartMirror = OFFICIAL_REPOSITORIES): PlatformSpec {
   const { config, blueprint: bp } = src;
   const profile = TIERS[config.tier];
   const mode = config.hosting ?? profile.hosting;
@@ -237,6 +240,7 @@ export function resolvePlatform(src: PlatformSource): PlatformSpec {
     providedSecrets: Object.keys(config.secrets),
     ...(config.alertEmail ? { alertEmail: config.alertEmail } : {}),
     services,
+    charts,
   };
 }
 

@@ -4,6 +4,7 @@
  * `platform:teir` must not pass silently).
  */
 import { z } from "zod";
+import { parseMirrorSetting } from "../../components/charts";
 import { dnsLabel, imageRef } from "../../components/service/spec";
 import { isCidr } from "./blueprint";
 import { TIER_NAMES } from "./tiers";
@@ -13,6 +14,15 @@ const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "mu
 const hostname = z
   .string()
   .regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, { message: "must be a lower-case DNS name such as `example.com`" });
+/** A mirror setting: `official`, an https:// (or loopback http://) chart repository URL, or a directory path. */
+const chartsMirror = z
+  .string()
+  .min(1)
+  .superRefine((v, ctx) => {
+    const m = parseMirrorSetting(v);
+    if (m.kind === "invalid") ctx.addIssue({ code: "custom", message: m.message });
+  });
+
 const cfId = z.string().regex(/^[a-f0-9]{32}$/, { message: "must be a 32-character hex Cloudflare id (dashboard → Overview → API)" });
 
 export const stackConfig = z.strictObject({
@@ -67,6 +77,21 @@ export const stackConfig = z.strictObject({
       corporateCaSecret: dnsLabel.optional(),
     })
     .optional(),
+  /** Where the Helm charts of every release come from (components/charts.ts pins name and version). */
+  charts: z
+    .strictObject({
+      mirror: chartsMirror.optional().meta({
+        description:
+          "Where every Helm release takes its chart from. Default `official`: each chart's own repository (components/charts.ts). " +
+          "Or an `https://` chart repository URL that mirrors them (plain `http://` only on 127.0.0.1/localhost), " +
+          "or a directory holding a chart repository (index.yaml + archives; absolute, or relative to the project directory), " +
+          "which must list every pinned chart version. When this key is absent, the environment variable PLATFORM_CHARTS_MIRROR supplies it.",
+        default: "official",
+        examples: ["official", "https://charts.example.com/helm", "../shared/charts"],
+      }),
+    })
+    .default({})
+    .meta({ description: "Helm chart sources. The chart versions are pinned in components/charts.ts, not here." }),
   /** Human-provided secrets, set with `pulumi config set --secret --path platform:secrets.<name>`. */
   secrets: z.record(z.string().regex(/^[a-z][a-zA-Z0-9]*$/), z.string()).default({}),
   /** Where alerts go (Alertmanager e-mail receiver). */

@@ -4,7 +4,7 @@
  * public Ingress, metrics never routed, no default providers (the harness fails on those).
  */
 import { describe, expect, it } from "vitest";
-import { CHARTS } from "../../components/cluster/addons";
+import { CHART_PINS } from "../../components/charts";
 import { runProgram } from "../harness/run";
 import type { Inventory } from "../harness/inventory";
 import { TRAEFIK_BLUEPRINT, k8s, k8sProgram, ofType, podSpecOf, specFor } from "./fixtures";
@@ -128,7 +128,7 @@ for (const tier of ["staging", "prod"] as const) {
       const rel = ofType(inv, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs as any);
       expect(rel.map((r) => r.chart).sort()).toEqual(["cert-manager", "cluster-autoscaler", "ingress-nginx", "metrics-server"]);
       for (const r of rel) {
-        const pinned = Object.values(CHARTS).find((c) => c.chart === r.chart)!;
+        const pinned = Object.values(CHART_PINS).find((c) => c.chart === r.chart)!;
         expect(r.version).toBe(pinned.version);
         expect(r.repositoryOpts.repo).toBe(pinned.repo);
         expect(r.atomic).toBe(true);

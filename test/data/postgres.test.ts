@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { backupPolicy, type Tier } from "../../components/data/backups";
 import { Postgres } from "../../components/data/postgres";
+import { CHART_PINS } from "../../components/charts";
 import { inClusterEndpoint, planClusterPostgres, planManagedPostgres } from "../../components/data/postgres/plan";
 import { ProgramError, runProgram } from "../harness/run";
 import { APP_SG, awsNet, awsOnly, awsProviders, byType, customs, k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets, secondaryAws, failure } from "./helpers";
@@ -253,7 +254,7 @@ describe("Postgres in-cluster through the harness", () => {
       return {};
     });
     const rel = one(inv, "kubernetes:helm.sh/v3:Release");
-    expect(rel.inputs).toMatchObject({ chart: "cloudnative-pg", version: "0.26.1", namespace: "cnpg-system" });
+    expect(rel.inputs).toMatchObject({ chart: "cloudnative-pg", version: CHART_PINS.cloudnativePg.version, repositoryOpts: { repo: CHART_PINS.cloudnativePg.repo }, namespace: "cnpg-system" });
     expect(k8sKind(inv, "Cluster")[0].dependencies).toContain(rel.urn);
     expect(k8sKind(inv, "ScheduledBackup")).toHaveLength(0);
   });

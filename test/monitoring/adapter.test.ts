@@ -157,7 +157,7 @@ describe("Monitoring installs prometheus-adapter exactly when a service scales o
     const [r, ...more] = adapterRelease(inv);
     expect(more).toEqual([]);
     expect(r).toBeDefined();
-    expect(r!.inputs).toMatchObject({ name: "prometheus-adapter", namespace: "monitoring", version: CHARTS.prometheusAdapter.version, repositoryOpts: { repo: "https://prometheus-community.github.io/helm-charts" } });
+    expect(r!.inputs).toMatchObject({ name: "prometheus-adapter", namespace: "monitoring", version: CHARTS.prometheusAdapter.version, repositoryOpts: { repo: CHARTS.prometheusAdapter.repo } });
     expect(CHARTS.prometheusAdapter.version).toMatch(/^\d+\.\d+\.\d+$/);
     const v = r!.inputs.values as any;
     expect(v.rules.default).toBe(false);

@@ -8,6 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { OFFICIAL_REPOSITORIES, chartMirror } from "../../charts";
 import { DEFAULT_API_SERVER_CIDRS } from "../operator-namespace";
 import {
   awsNetworkSchema,
@@ -94,6 +95,8 @@ export const operatorPostgresSchema = z.strictObject({
   image: z.string().min(1).optional(),
   /** Install the CloudNativePG operator from its pinned Helm chart (once per cluster). */
   installOperator: z.boolean().default(false),
+  /** Where the operator chart comes from (components/charts.ts); default its official repository. */
+  charts: chartMirror.default(OFFICIAL_REPOSITORIES),
   operatorNamespace: dnsLabel.default("cnpg-system"),
   /** Where the Kubernetes API server lives (its webhook calls and the operator's API traffic); EKS: the VPC CIDR. */
   apiServerCidrs: z.array(z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, "a CIDR")).min(1).default(DEFAULT_API_SERVER_CIDRS),

@@ -66,6 +66,7 @@ export function provisionOperatorPostgres(name: string, parent: pulumi.Resource,
         managed: { namespace: ns, ports: [8000] },
         release: "cnpg",
         chart: CNPG_CHART,
+        charts: cfg.charts,
         values: { crds: { create: true }, config: { clusterWide: true } },
       }, parent),
     );

@@ -2,6 +2,7 @@
  * Pure planning for `Postgres`: every name, count, parameter, schedule and network rule.
  * Data in, data out; no Pulumi import. The class turns these plans into resources.
  */
+import { CHART_PINS } from "../../charts";
 import type { BackupPolicy } from "../backups";
 import { clientRule, restrictedContainerSecurity, restrictedPodSecurity, selfRule, storeLabels, tcp, k8sNameProblems } from "../network";
 import type { ClusterNetwork, DataNetwork, PortSpec } from "../network";
@@ -10,8 +11,8 @@ import { inClusterEndpoint } from "./backupTarget";
 export { barmanPolicy, inClusterEndpoint, irsaTrust, parseS3Path } from "./backupTarget";
 
 export const PG_PORT = 5432;
-/** CloudNativePG operator chart, pinned (operator 1.27.x; barmanObjectStore still supported). */
-export const CNPG_CHART = { chart: "cloudnative-pg", version: "0.26.1", repo: "https://cloudnative-pg.github.io/charts" } as const;
+/** CloudNativePG operator chart (pinned in components/charts.ts). */
+export const CNPG_CHART = CHART_PINS.cloudnativePg;
 /** CloudNativePG operand images per major version (pinned minor). */
 export const CNPG_IMAGES: Record<string, string> = {
   "14": "ghcr.io/cloudnative-pg/postgresql:14.17",

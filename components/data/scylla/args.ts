@@ -4,6 +4,7 @@
  * gateway's persistent and volatile keyspaces) with their replication settings.
  */
 import { z } from "zod";
+import { OFFICIAL_REPOSITORIES, chartMirror } from "../../charts";
 import { DEFAULT_API_SERVER_CIDRS } from "../operator-namespace";
 import { backupPolicySchema, clusterNetworkSchema, dnsLabel, labelsSchema, protectSchema, quantity, tlsSchema } from "../schema";
 
@@ -40,6 +41,8 @@ export const scyllaArgsSchema = z.strictObject({
   /** Scylla Manager location, e.g. `s3:scylla-backups` (required when backup.enabled). */
   backupLocation: z.string().regex(/^(s3|gcs|azure):[a-z0-9][a-z0-9.-]+$/, "a Scylla Manager location such as s3:bucket").optional(),
   installOperator: z.boolean().default(false),
+  /** Where the operator chart comes from (components/charts.ts); default its official repository. */
+  charts: chartMirror.default(OFFICIAL_REPOSITORIES),
   operatorNamespace: dnsLabel.default("scylla-operator"),
   managerNamespace: dnsLabel.default("scylla-manager"),
   /** Where the Kubernetes API server lives (its webhook calls and the operator's API traffic); EKS: the VPC CIDR. */

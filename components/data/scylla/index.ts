@@ -70,6 +70,7 @@ export class Scylla extends pulumi.ComponentResource {
           managed: { namespace: ns, ports: [10000, 10001] },
           release: "scylla-operator",
           chart: SCYLLA_OPERATOR_CHART,
+          charts: cfg.charts,
         }, this),
       );
     }

@@ -1,12 +1,13 @@
 /** Pure planning for `Scylla`: racks, keyspace CQL, scylla.yaml, network rules. No Pulumi import. */
+import { CHART_PINS } from "../../charts";
 import type { BackupPolicy } from "../backups";
 import { clientRule, restrictedContainerSecurity, restrictedPodSecurity, selfRule, storeLabels, tcp, k8sNameProblems } from "../network";
 import type { ClusterNetwork, DataNetwork } from "../network";
 
 export const CQL_PORT = 9042;
 export const CQL_SHARD_AWARE_PORT = 19042;
-/** Scylla Operator chart, pinned. */
-export const SCYLLA_OPERATOR_CHART = { chart: "scylla-operator", version: "v1.15.0", repo: "https://scylla-operator-charts.storage.googleapis.com/stable" } as const;
+/** Scylla Operator chart (pinned in components/charts.ts). */
+export const SCYLLA_OPERATOR_CHART = CHART_PINS.scyllaOperator;
 
 export interface ScyllaPlanInput {
   name: string;

@@ -1,0 +1,221 @@
+/**
+ * Every Helm chart the program installs, in one table, and the one function every Helm release
+ * takes its chart source from.
+ *
+ *   CHART_PINS          chart name, official repository URL, pinned version, date the pin was checked
+ *   helmChartSource()   pin + mirror → the `chart` / `version` / `repositoryOpts` of a helm.v3.Release
+ *   parseMirrorSetting  `platform:charts.mirror` (or PLATFORM_CHARTS_MIRROR) → what kind of mirror
+ *   readDirectoryMirror a directory chart repository → the archive of every pin, or the problems
+ *
+ * Nothing else in the program names a chart version or a chart repository URL
+ * (test/charts/pins.test.ts asserts it, and that every pin exists in the shared offline mirror).
+ * Bump a pin here, deliberately, after reading the chart's changelog; then run
+ * `npx vitest run test/charts` (the real `helm template` of every release with our values) and
+ * update `checked`.
+ *
+ * Sources (stacks/spec: `platform:charts.mirror`, else PLATFORM_CHARTS_MIRROR, else official):
+ *   official              chart name + version + repositoryOpts.repo = the chart's own repository
+ *   repository (https://) chart name + version + repositoryOpts.repo = the mirror URL
+ *   directory             chart = the absolute path of the archive the mirror's index.yaml lists
+ *                         for the pinned version (version kept for the record), no repositoryOpts
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { z } from "zod";
+
+export interface ChartPin {
+  /** Chart name in its repository. */
+  readonly chart: string;
+  /** The chart's official repository (a Helm chart repository URL with an index.yaml). */
+  readonly repo: string;
+  /** Exact chart version (no ranges). */
+  readonly version: string;
+  /** When the pin was last checked: exists upstream and in the mirror, renders with our values (YYYY-MM-DD). */
+  readonly checked: string;
+}
+
+export const CHART_PINS = {
+  // components/cluster (add-ons)
+  ingressNginx: { chart: "ingress-nginx", repo: "https://kubernetes.github.io/ingress-nginx", version: "4.11.3", checked: "2026-12-02" },
+  traefik: { chart: "traefik", repo: "https://traefik.github.io/charts", version: "33.2.1", checked: "2026-12-02" },
+  certManager: { chart: "cert-manager", repo: "https://charts.jetstack.io", version: "v1.16.2", checked: "2026-12-02" },
+  metricsServer: { chart: "metrics-server", repo: "https://kubernetes-sigs.github.io/metrics-server/", version: "3.12.2", checked: "2026-12-02" },
+  clusterAutoscaler: { chart: "cluster-autoscaler", repo: "https://kubernetes.github.io/autoscaler", version: "9.43.2", checked: "2026-12-02" },
+  // components/monitoring
+  kubePrometheusStack: { chart: "kube-prometheus-stack", repo: "https://prometheus-community.github.io/helm-charts", version: "65.1.1", checked: "2026-12-02" },
+  loki: { chart: "loki", repo: "https://grafana.github.io/helm-charts", version: "6.16.0", checked: "2026-12-02" },
+  otelCollector: { chart: "opentelemetry-collector", repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", version: "0.108.0", checked: "2026-12-02" },
+  tempo: { chart: "tempo", repo: "https://grafana.github.io/helm-charts", version: "1.10.3", checked: "2026-12-02" },
+  jaeger: { chart: "jaeger", repo: "https://jaegertracing.github.io/helm-charts", version: "3.3.1", checked: "2026-12-02" },
+  // The adapter's image tag is the chart's appVersion: pinned by this version.
+  prometheusAdapter: { chart: "prometheus-adapter", repo: "https://prometheus-community.github.io/helm-charts", version: "4.11.0", checked: "2026-12-02" },
+  // components/secrets (External Secrets Operator, EKS tiers)
+  externalSecrets: { chart: "external-secrets", repo: "https://charts.external-secrets.io", version: "0.10.4", checked: "2026-12-02" },
+  // components/data operators (operator 1.27.x: barmanObjectStore still supported)
+  cloudnativePg: { chart: "cloudnative-pg", repo: "https://cloudnative-pg.github.io/charts", version: "0.26.1", checked: "2026-12-02" },
+  scyllaOperator: { chart: "scylla-operator", repo: "https://scylla-operator-charts.storage.googleapis.com/stable", version: "v1.15.0", checked: "2026-12-02" },
+} as const satisfies Record<string, ChartPin>;
+
+export type ChartKey = keyof typeof CHART_PINS;
+
+/** `ingress-nginx@4.11.3`: how a pin is named in messages and in a directory mirror's archive map. */
+export function pinId(pin: Pick<ChartPin, "chart" | "version">): string {
+  return `${pin.chart}@${pin.version}`;
+}
+
+/** Where Helm releases take their charts from (resolved: a directory mirror carries the archive of every pin). */
+export const chartMirror = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("official") }),
+  z.strictObject({ kind: z.literal("repository"), url: z.string().regex(/^https?:\/\/\S+$/) }),
+  z.strictObject({
+    kind: z.literal("directory"),
+    /** Absolute path of the mirror directory. */
+    dir: z.string().refine((d) => path.isAbsolute(d), "must be an absolute path"),
+    /** `chart@version` → absolute path of its archive, as the mirror's index.yaml lists it. */
+    archives: z.record(z.string(), z.string()),
+  }),
+]);
+export type ChartMirror = z.infer<typeof chartMirror>;
+export const OFFICIAL_REPOSITORIES: ChartMirror = { kind: "official" };
+
+/** What a helm.v3.Release needs to find its chart. */
+export interface HelmChartSource {
+  chart: string;
+  version: string;
+  repositoryOpts?: { repo: string };
+}
+
+/** The one place a Helm release's chart source is decided. */
+export function helmChartSource(pin: ChartPin, mirror: ChartMirror = OFFICIAL_REPOSITORIES): HelmChartSource {
+  switch (mirror.kind) {
+    case "official":
+      return { chart: pin.chart, version: pin.version, repositoryOpts: { repo: pin.repo } };
+    case "repository":
+      return { chart: pin.chart, version: pin.version, repositoryOpts: { repo: mirror.url } };
+    case "directory": {
+      const archive = mirror.archives[pinId(pin)];
+      // The spec validated the mirror against every pin before anything was registered; reaching
+      // this means a component was handed a mirror that was not read with readDirectoryMirror.
+      if (!archive) throw new Error(`platform:charts.mirror: the directory mirror ${mirror.dir} has no ${pin.chart} ${pin.version}: ${addChartFix(pin, mirror.dir)}`);
+      return { chart: archive, version: pin.version };
+    }
+  }
+}
+
+/** The chart name of a release's `chart` input, whichever source it came from (a directory mirror gives an archive path). */
+export function chartNameOf(chart: string, version?: string): string {
+  const base = chart.replace(/^.*\//, "");
+  if (!/\.tgz$/.test(base)) return base;
+  const stem = base.slice(0, -4);
+  if (version && stem.endsWith(`-${version}`)) return stem.slice(0, -(version.length + 1));
+  return stem.replace(/-v?\d+\.\d+\.\d+([-+][\w.+-]*)?$/, "");
+}
+
+// ------------------------------------------------------------------ the mirror setting
+
+export type MirrorSetting =
+  | { kind: "official" }
+  | { kind: "repository"; url: string }
+  | { kind: "directory"; path: string }
+  | { kind: "invalid"; message: string };
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * Classify a mirror setting (pure; nothing is read). `official` (or empty) = the charts' own
+ * repositories; `https://…` (or loopback `http://127.0.0.1|localhost`) = a chart repository URL;
+ * anything without a scheme = a directory path.
+ */
+export function parseMirrorSetting(raw: string): MirrorSetting {
+  const value = raw.trim();
+  if (value === "" || value === "official") return { kind: "official" };
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(value)?.[1]?.toLowerCase();
+  if (scheme === undefined) return { kind: "directory", path: value };
+  if (scheme !== "https" && scheme !== "http") {
+    return {
+      kind: "invalid",
+      message: `'${scheme}://' is not a chart repository this program can use: give an https:// chart repository URL (one that serves index.yaml), or a directory path holding index.yaml and the chart archives${scheme === "file" ? " (write the path without file://)" : ""}`,
+    };
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return { kind: "invalid", message: `'${value}' is not a valid URL: give a chart repository URL such as https://charts.example.com/helm` };
+  }
+  if (url.username || url.password) {
+    return { kind: "invalid", message: "the URL carries credentials: they would end up in the stack file and in every release's state; use a mirror that needs none (or a directory mirror)" };
+  }
+  if (scheme === "http" && !LOOPBACK.has(url.hostname)) {
+    return {
+      kind: "invalid",
+      message: `plain http:// is accepted on loopback only (127.0.0.1 or localhost): charts fetched over plain HTTP can be swapped in transit; use https://${url.host}${url.pathname === "/" ? "" : url.pathname} or a directory mirror`,
+    };
+  }
+  return { kind: "repository", url: value.replace(/\/+$/, "") };
+}
+
+// ------------------------------------------------------------------ directory mirrors
+
+interface IndexEntry {
+  version?: unknown;
+  urls?: unknown;
+}
+
+/** The fix for a pin the mirror lacks: fetch it from the official repository and re-index. */
+export function addChartFix(pin: ChartPin, dir: string): string {
+  return `add it to the mirror (\`helm pull ${pin.chart} --repo ${pin.repo} --version ${pin.version} -d ${dir} && helm repo index ${dir}\`) or point platform:charts.mirror at a mirror that has it`;
+}
+
+/**
+ * Read a directory chart repository: index.yaml must list every pin, with an archive that exists.
+ * Returns the archive (absolute path) of each pin, and every problem (each message names the
+ * chart and the fix); `mirror` only when there is no problem.
+ */
+export function readDirectoryMirror(dir: string, pins: readonly ChartPin[] = Object.values(CHART_PINS)): { mirror?: ChartMirror; problems: string[] } {
+  const abs = path.resolve(dir);
+  if (!fs.existsSync(abs)) {
+    return { problems: [`directory ${abs} does not exist: create the mirror there (chart archives + \`helm repo index ${abs}\`), fix the path (relative paths are resolved against the project directory), or remove the setting to use the official repositories`] };
+  }
+  if (!fs.statSync(abs).isDirectory()) return { problems: [`${abs} is not a directory: give the directory that holds index.yaml and the chart archives`] };
+  const indexFile = path.join(abs, "index.yaml");
+  if (!fs.existsSync(indexFile)) return { problems: [`${abs} has no index.yaml, so it is not a chart repository: copy the chart archives into it and run \`helm repo index ${abs}\``] };
+  let index: { entries?: Record<string, IndexEntry[]> };
+  try {
+    index = (parse(fs.readFileSync(indexFile, "utf8")) ?? {}) as typeof index;
+  } catch (err) {
+    return { problems: [`${indexFile} is not valid YAML (${(err as Error).message.split("\n")[0]}): regenerate it with \`helm repo index ${abs}\``] };
+  }
+  if (!index || typeof index !== "object" || typeof index.entries !== "object" || index.entries === null) {
+    return { problems: [`${indexFile} has no \`entries\`, so it is not a Helm repository index: regenerate it with \`helm repo index ${abs}\``] };
+  }
+  const problems: string[] = [];
+  const archives: Record<string, string> = {};
+  const bare = (v: string) => v.replace(/^v/, "");
+  for (const pin of pins) {
+    const versions = Array.isArray(index.entries[pin.chart]) ? index.entries[pin.chart]! : [];
+    const entry = versions.find((e) => String(e?.version) === pin.version) ?? versions.find((e) => bare(String(e?.version)) === bare(pin.version));
+    if (!entry) {
+      const have = versions.map((e) => String(e?.version)).filter((v) => v !== "undefined");
+      problems.push(`the mirror ${abs} lacks chart ${pin.chart} version ${pin.version}${have.length ? ` (it has ${have.join(", ")})` : ""}: ${addChartFix(pin, abs)}`);
+      continue;
+    }
+    const url = Array.isArray(entry.urls) && typeof entry.urls[0] === "string" ? entry.urls[0] : undefined;
+    if (!url) {
+      problems.push(`${indexFile} lists ${pin.chart} ${pin.version} without a URL: regenerate it with \`helm repo index ${abs}\``);
+      continue;
+    }
+    if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(url) && !url.startsWith("file://")) {
+      problems.push(`${indexFile} lists ${pin.chart} ${pin.version} at ${url}, which is not in the directory: a directory mirror needs relative URLs; regenerate the index with \`helm repo index ${abs}\` (no --url)`);
+      continue;
+    }
+    const file = url.startsWith("file://") ? decodeURIComponent(url.slice("file://".length)) : path.resolve(abs, decodeURIComponent(url));
+    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      problems.push(`${indexFile} lists ${pin.chart} ${pin.version} as ${url}, but ${file} does not exist: copy the archive there or regenerate the index with \`helm repo index ${abs}\``);
+      continue;
+    }
+    archives[pinId(pin)] = file;
+  }
+  return problems.length ? { problems } : { mirror: { kind: "directory", dir: abs, archives }, problems };
+}
