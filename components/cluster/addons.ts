@@ -106,7 +106,9 @@ export function planAddons(i: AddonsInput): HelmReleasePlan[] {
           service: { type: "LoadBalancer", externalTrafficPolicy: "Local", annotations: lbAnnotations },
           metrics: { enabled: true, port: 10254, serviceMonitor: { enabled: i.serviceMonitors } },
           admissionWebhooks: { enabled: true, port: 8443 },
-          podDisruptionBudget: pdb ? { enabled: true, minAvailable: 1 } : undefined,
+          // The chart has no `podDisruptionBudget` key: it renders a PDB by itself whenever
+          // replicaCount > 1, with `minAvailable` (helm template, test/charts/render.test.ts).
+          minAvailable: 1,
           topologySpreadConstraints: pdb
             ? [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" } } }]
             : [],
@@ -164,6 +166,9 @@ export function planAddons(i: AddonsInput): HelmReleasePlan[] {
       replicas: pdb ? 2 : 1,
       podDisruptionBudget: { enabled: pdb, minAvailable: 1 },
       args: ["--kubelet-preferred-address-types=InternalIP"],
+      // The chart renders the ServiceMonitor only with `metrics.enabled` (which also lets the
+      // scraper read /metrics without a token): without it `serviceMonitor.enabled` does nothing.
+      metrics: { enabled: i.serviceMonitors },
       serviceMonitor: { enabled: i.serviceMonitors },
     },
   });

@@ -107,7 +107,8 @@ export function kubePrometheusStackValues(i: KpsInput) {
   return {
     fullnameOverride: "kps",
     crds: { enabled: true },
-    defaultRules: { create: i.plan.chartDefaultRules },
+    // The chart's rules must carry RULE_LABEL too, or the ruleSelector below skips every one of them.
+    defaultRules: { create: i.plan.chartDefaultRules, labels: { ...RULE_LABEL } },
     prometheus: {
       prometheusSpec: {
         replicas: i.plan.prometheus.replicas,
