@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { CHART_PINS, chartNameOf, helmChartSource, parseMirrorSetting, pinId, readDirectoryMirror } from "../../components/charts";
 import { SpecError } from "../../stacks/spec/errors";
 import { CHARTS_MIRROR_ENV, PROJECT_DIR, loadSpec } from "../../stacks/spec/load";
@@ -35,9 +35,17 @@ function issues(config: Record<string, unknown>, env: Record<string, string | un
 }
 const withMirror = (mirror: unknown) => ({ ...richConfig(), charts: { mirror } });
 
+const tmpDirs: string[] = [];
+afterAll(() => tmpDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tmpDir = (prefix: string) => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tmpDirs.push(d);
+  return d;
+};
+
 /** A copy of the shared mirror's index (archives referenced in place) with `edit` applied. */
 function mirrorCopy(edit: (index: any) => void = () => {}): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mirror-"));
+  const dir = tmpDir("mirror-");
   const index = parse(fs.readFileSync(path.join(SHARED, "index.yaml"), "utf8"));
   for (const versions of Object.values<any[]>(index.entries)) for (const v of versions) v.urls = v.urls.map((u: string) => path.relative(dir, path.join(SHARED, u)));
   edit(index);
@@ -120,7 +128,7 @@ describe("platform:charts.mirror in the spec", () => {
 
   it("a directory that does not exist, has no index.yaml, or lacks a pinned chart is an error naming the field, the chart and the fix", () => {
     expect(issues(withMirror("/nonexistent/charts"))).toEqual([expect.stringMatching(/^Pulumi\.prod\.yaml: platform:charts\.mirror: directory \/nonexistent\/charts does not exist: create the mirror there/)]);
-    const empty = fs.mkdtempSync(path.join(os.tmpdir(), "empty-mirror-"));
+    const empty = tmpDir("empty-mirror-");
     expect(issues(withMirror(empty))).toEqual([expect.stringMatching(/platform:charts\.mirror: .* has no index\.yaml, so it is not a chart repository: copy the chart archives into it and run `helm repo index/)]);
     const lacking = mirrorCopy((index) => {
       index.entries["ingress-nginx"] = index.entries["ingress-nginx"].filter((e: any) => e.version !== CHART_PINS.ingressNginx.version);
