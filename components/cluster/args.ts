@@ -25,7 +25,7 @@ export const nodeGroupSchema = z.strictObject({
 export const eksSchema = z.strictObject({
   /** EKS cluster name; default `<component name>`. */
   clusterName: dnsLabel.optional(),
-  version: z.string().regex(/^1\.(2[89]|3\d)$/, { message: "an EKS version such as `1.31`" }),
+  version: z.string().regex(/^1\.3[56]$/, { message: "an EKS version in standard support: 1.35 or 1.36" }),
   region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/),
   vpcId: inputString,
   vpcCidr: cidr,

@@ -7,7 +7,7 @@
  * Usage (EKS):
  *   const c = new KubernetesCluster("prod", { mode: "eks", ingressController: "nginx",
  *     certificates: { issuer: "letsencrypt", email: "ops@example.com" },
- *     eks: { version: "1.31", region: "us-east-1", vpcId, vpcCidr: "10.0.0.0/16", privateSubnetIds,
+ *     eks: { version: "1.36", region: "us-east-1", vpcId, vpcCidr: "10.0.0.0/16", privateSubnetIds,
  *            appSecurityGroupId, nodeGroups: [{ name: "general", instanceTypes: ["m6i.large"], min: 3, desired: 3, max: 12 }] } },
  *     { providers: { aws } });
  *   new Service("api", {...}, { providers: { kubernetes: c.provider } });

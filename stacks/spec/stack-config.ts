@@ -51,11 +51,11 @@ export const stackConfig = z.strictObject({
       /** Render manifests to this directory instead of applying them (no cluster needed). */
       renderDir: z.string().min(1).optional(),
       /** EKS Kubernetes version. */
-      version: z.string().regex(/^1\.(2[89]|3\d)$/, { message: "must be an EKS version such as `1.31`" }).default("1.31"),
+      version: z.string().regex(/^1\.3[56]$/, { message: "must be an EKS version in standard support: 1.35 or 1.36 (checked 2026-12-02; 1.34 left it that day, 1.31 in November 2025); the embedded control plane the conformance run uses is v1.36" }).default("1.36"),
       /** CIDRs allowed to reach a public EKS API endpoint. Empty = private endpoint only. */
       publicAccessCidrs: z.array(cidr).default([]),
     })
-    .default({ version: "1.31", publicAccessCidrs: [] }),
+    .default({ version: "1.36", publicAccessCidrs: [] }),
   /** The droplet beta host (single-host topology). */
   host: z
     .strictObject({

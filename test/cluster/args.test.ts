@@ -4,7 +4,7 @@ import { parseClusterArgs } from "../../components/cluster/args";
 import { planClusterIssuer, planAddons } from "../../components/cluster/addons";
 import { planNamespaces, roleNamespaceNames } from "../../components/cluster/namespaces";
 
-const eks = { version: "1.31", region: "us-east-1", vpcId: "vpc-1", vpcCidr: "10.0.0.0/16", privateSubnetIds: ["subnet-a", "subnet-b"], appSecurityGroupId: "sg-1", nodeGroups: [{ name: "general", instanceTypes: ["m6i.large"], min: 1, desired: 1, max: 3 }] };
+const eks = { version: "1.36", region: "us-east-1", vpcId: "vpc-1", vpcCidr: "10.0.0.0/16", privateSubnetIds: ["subnet-a", "subnet-b"], appSecurityGroupId: "sg-1", nodeGroups: [{ name: "general", instanceTypes: ["m6i.large"], min: 1, desired: 1, max: 3 }] };
 
 describe("cluster args", () => {
   it("refuses a world-open API endpoint, missing ACME e-mail, Helm with rendered manifests", () => {
