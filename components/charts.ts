@@ -42,6 +42,10 @@ export const CHART_PINS = {
   certManager: { chart: "cert-manager", repo: "https://charts.jetstack.io", version: "v1.16.2", checked: "2026-12-02" },
   metricsServer: { chart: "metrics-server", repo: "https://kubernetes-sigs.github.io/metrics-server/", version: "3.12.2", checked: "2026-12-02" },
   clusterAutoscaler: { chart: "cluster-autoscaler", repo: "https://kubernetes.github.io/autoscaler", version: "9.43.2", checked: "2026-12-02" },
+  // The Prometheus Operator CRDs, installed by the cluster before any chart that renders a
+  // ServiceMonitor. Must carry the same operator version as kubePrometheusStack (15.0.0 and 65.1.1
+  // are both operator v0.77.1: test/charts/pins.test.ts compares their CRDs).
+  prometheusOperatorCrds: { chart: "prometheus-operator-crds", repo: "https://prometheus-community.github.io/helm-charts", version: "15.0.0", checked: "2026-12-02" },
   // components/monitoring
   kubePrometheusStack: { chart: "kube-prometheus-stack", repo: "https://prometheus-community.github.io/helm-charts", version: "65.1.1", checked: "2026-12-02" },
   loki: { chart: "loki", repo: "https://grafana.github.io/helm-charts", version: "6.16.0", checked: "2026-12-02" },

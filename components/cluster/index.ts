@@ -14,7 +14,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { helmChartSource } from "../charts";
+import { CHART_PINS, helmChartSource } from "../charts";
 import { IngressControllerInfo, ingressControllerInfo, planAddons, planClusterIssuer } from "./addons";
 import { ClusterArgs, parseClusterArgs } from "./args";
 import { provisionEks } from "./eks";
@@ -116,6 +116,27 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         serviceMonitors: a.serviceMonitors,
         ...(a.mode === "eks" ? { eks: { clusterName: a.eks!.clusterName ?? name, region: a.eks!.region, autoscalerRoleArn } } : {}),
       });
+      // The Prometheus Operator's CRDs come first, on their own: the add-on charts below render
+      // ServiceMonitors (serviceMonitors on), and so do kube-prometheus-stack and every service.
+      // Installed later by kube-prometheus-stack, they did not exist yet when the add-ons were
+      // created: the first real deploy of every non-local tier failed with "no matches for kind
+      // ServiceMonitor" (found by the control-plane conformance run). kube-prometheus-stack then
+      // runs with crds.enabled=false, so one release owns them.
+      const operatorCrds = new k8s.helm.v3.Release(
+        `${name}-prometheus-operator-crds`,
+        {
+          name: "prometheus-operator-crds",
+          ...helmChartSource(CHART_PINS.prometheusOperatorCrds, a.charts),
+          namespace: this.namespaces.monitoring,
+          createNamespace: false,
+          values: {},
+          atomic: true,
+          cleanupOnFail: true,
+          timeout: 600,
+        },
+        { ...k, dependsOn: [...nsRes, ...waitFor] },
+      );
+      ready.push(operatorCrds);
       const byKey = new Map<string, k8s.helm.v3.Release>();
       for (const r of releases) {
         byKey.set(
@@ -132,7 +153,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
               cleanupOnFail: true,
               timeout: 600,
             },
-            { ...k, dependsOn: [...nsRes, ...waitFor] },
+            { ...k, dependsOn: [...nsRes, ...waitFor, operatorCrds] },
           ),
         );
       }

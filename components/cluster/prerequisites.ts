@@ -13,7 +13,7 @@
  *    or the Helm release with `createNamespace`, that this program creates for its namespace;
  *  - every custom resource depends on the Helm release (or CRD object) that installs its API group,
  *    and a Helm release whose chart renders custom resources of another chart's groups
- *    (`RENDERS_GROUPS`) depends on that chart's release.
+ *    (`RENDERS_GROUPS`, or a ServiceMonitor its values ask for) depends on that chart's release.
  *
  * It sees resources in registration order, so a creator must be registered before its dependents
  * (the composition does this: cluster and add-ons first). The conformance run's order check
@@ -46,7 +46,26 @@ export const CHART_CRD_GROUPS: Record<string, readonly string[]> = {
 export const RENDERS_GROUPS: Record<string, readonly string[]> = {
   // The Scylla Operator chart renders a cert-manager Issuer and Certificate for its webhook.
   "scylla-operator": ["cert-manager.io"],
+  // kube-prometheus-stack renders Prometheus, Alertmanager, PrometheusRules and ServiceMonitors;
+  // with crds.enabled=false the CRDs come from the prometheus-operator-crds release.
+  "kube-prometheus-stack": ["monitoring.coreos.com"],
 };
+
+/**
+ * Groups a release renders because of its values: charts render a ServiceMonitor (or PodMonitor)
+ * when asked to (`serviceMonitor.enabled: true`, under any key), and need the operator's CRDs.
+ */
+export function rendersFromValues(values: unknown): string[] {
+  const found = (v: unknown): boolean => {
+    if (!v || typeof v !== "object") return false;
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (/^(service|pod)monitor$/i.test(k) && x && typeof x === "object" && (x as Record<string, unknown>)["enabled"] === true) return true;
+      if (found(x)) return true;
+    }
+    return false;
+  };
+  return found(values) ? ["monitoring.coreos.com"] : [];
+}
 
 /** The chart name of a Helm release's `chart` input: a name, `repo/name`, or a mirror archive path. */
 export function chartName(chart: unknown, version: unknown): string | undefined {
@@ -94,7 +113,7 @@ export function prerequisitesTransformation(registry: PrerequisiteRegistry = { n
     if (args.type === RELEASE) {
       const chart = chartName(props["chart"], props["version"]);
       if (ns && props["createNamespace"] === true && !registry.namespaces.has(ns)) registry.namespaces.set(ns, args.resource);
-      for (const g of RENDERS_GROUPS[chart ?? ""] ?? []) {
+      for (const g of new Set([...(RENDERS_GROUPS[chart ?? ""] ?? []), ...rendersFromValues(props["values"])])) {
         const c = registry.groups.get(g);
         if (c) needs.push(c);
       }

@@ -106,7 +106,8 @@ export function kubePrometheusStackValues(i: KpsInput) {
 
   return {
     fullnameOverride: "kps",
-    crds: { enabled: true },
+    // The cluster installs the operator's CRDs first (prometheus-operator-crds, components/cluster).
+    crds: { enabled: false },
     // The chart's rules must carry RULE_LABEL too, or the ruleSelector below skips every one of them.
     defaultRules: { create: i.plan.chartDefaultRules, labels: { ...RULE_LABEL } },
     prometheus: {
