@@ -126,7 +126,8 @@ for (const tier of ["staging", "prod"] as const) {
 
     it("pinned Helm add-ons with reviewed values and a Let's Encrypt ClusterIssuer", () => {
       const rel = ofType(inv, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs as any);
-      expect(rel.map((r) => r.chart).sort()).toEqual(["cert-manager", "cluster-autoscaler", "ingress-nginx", "metrics-server"]);
+      // The Prometheus Operator CRDs first (the add-ons render ServiceMonitors), then the add-ons.
+      expect(rel.map((r) => r.chart).sort()).toEqual(["cert-manager", "cluster-autoscaler", "ingress-nginx", "metrics-server", "prometheus-operator-crds"]);
       for (const r of rel) {
         const pinned = Object.values(CHART_PINS).find((c) => c.chart === r.chart)!;
         expect(r.version).toBe(pinned.version);
