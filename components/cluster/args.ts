@@ -62,8 +62,12 @@ export const clusterArgs = z
     /** `<prefix>-apps` etc.; absent = plain role names (ingress, apps, data, monitoring). */
     namespacePrefix: dnsLabel.optional(),
     ingressController: z.enum(["nginx", "traefik"]),
-    /** Install the Helm add-ons. Default: true unless manifests are rendered (nothing may be fetched then). */
-    addons: z.boolean().optional(),
+    /**
+     * Install the Helm add-ons: true (all), "ingress" (only the ingress controller: the Ingresses and
+     * the controller's own custom resources, e.g. Traefik Middlewares, need it), false (none).
+     * Default: true unless manifests are rendered (no Helm release can be rendered to files).
+     */
+    addons: z.union([z.boolean(), z.literal("ingress")]).optional(),
     certificates: z.strictObject({
       issuer: z.enum(["self-signed", "letsencrypt-staging", "letsencrypt", "corporate-ca"]),
       email: z.email().optional(),

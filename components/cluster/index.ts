@@ -98,8 +98,21 @@ export class KubernetesCluster extends pulumi.ComponentResource {
       );
     }
 
-    const addons = a.addons ?? !this.rendered;
-    if (addons) {
+    const addons = this.rendered ? false : (a.addons ?? true);
+    if (addons === "ingress") {
+      // Only the ingress controller (the local tier): its chart installs the IngressClass and, for
+      // Traefik, the CRDs of the Middlewares the services create.
+      const [controller] = planAddons({ controller: a.ingressController, namespaces: this.namespaces, replicas: a.controllerReplicas, serviceMonitors: false }).filter(
+        (r) => r.key === (a.ingressController === "nginx" ? "ingress-nginx" : "traefik"),
+      );
+      ready.push(
+        new k8s.helm.v3.Release(
+          `${name}-${controller!.key}`,
+          { name: controller!.name, ...helmChartSource(controller!.pin, a.charts), namespace: controller!.namespace, createNamespace: false, values: controller!.values, atomic: true, cleanupOnFail: true, timeout: 600 },
+          { ...k, dependsOn: [...nsRes, ...waitFor] },
+        ),
+      );
+    } else if (addons) {
       // cert-manager's own namespace, labelled like the role namespaces (its pods meet `restricted`).
       this.certManagerNamespace = "cert-manager";
       nsRes.push(

@@ -77,8 +77,10 @@ export function composeCluster(ctx: Context, env: Record<string, string | undefi
     serviceMonitors: spec.blueprint.monitoring.metrics && spec.tier !== "local",
     controllerReplicas: Math.min(3, Math.max(1, p.replicas.min)),
     charts: spec.charts,
-    // The local tier fetches nothing at run time: no Helm releases there.
-    ...(spec.tier === "local" ? { addons: false } : {}),
+    // The local tier installs only the ingress controller (from the chart mirror when one is set):
+    // without it the Traefik blueprints' Middlewares had no CRD and the first deploy to a real
+    // cluster failed (found by the conformance run). Rendered manifests carry no Helm release.
+    ...(spec.tier === "local" ? { addons: "ingress" as const } : {}),
   };
   let c: KubernetesCluster;
   if (h.cluster === "eks") {

@@ -70,7 +70,7 @@ describe("local tier (existing cluster, rendered manifests)", () => {
 });
 
 describe("local tier steered by scripts/local.sh's environment", () => {
-  it("PLATFORM_RENDER_DIR sets the render directory; PLATFORM_KUBECONFIG deploys instead (still no Helm)", async () => {
+  it("PLATFORM_RENDER_DIR sets the render directory (no Helm); PLATFORM_KUBECONFIG deploys instead, with only the ingress controller's release", async () => {
     const spec = specFor("local");
     const rendered = await runProgram(k8sProgram(spec, { PLATFORM_RENDER_DIR: "/abs/rendered/local" }), { stack: "local" });
     expect((ofType(rendered, "pulumi:providers:kubernetes")[0]!.inputs as any).renderYamlToDirectory).toBe("/abs/rendered/local");
@@ -78,7 +78,9 @@ describe("local tier steered by scripts/local.sh's environment", () => {
     const prov = ofType(deployed, "pulumi:providers:kubernetes")[0]!;
     expect((prov.inputs as any).kubeconfig).toBe("/home/dev/.kube/kind.yaml");
     expect((prov.inputs as any).renderYamlToDirectory).toBeUndefined();
-    expect(ofType(deployed, "kubernetes:helm.sh/v3:Release")).toEqual([]);
+    expect(ofType(rendered, "kubernetes:helm.sh/v3:Release")).toEqual([]);
+    const releases = ofType(deployed, "kubernetes:helm.sh/v3:Release").map((r) => (r.inputs as any).chart);
+    expect(releases).toEqual([spec.hosting.mode === "kubernetes" && spec.hosting.ingressController === "traefik" ? "traefik" : "ingress-nginx"]);
   });
 });
 
