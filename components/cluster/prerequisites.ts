@@ -24,6 +24,7 @@
  * including the mocks the offline plan runs under.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { chartNameOf } from "../charts";
 
 /** API groups whose CRDs each chart installs (checked against the charts by test/cluster/prerequisites.test.ts). */
 export const CHART_CRD_GROUPS: Record<string, readonly string[]> = {
@@ -67,16 +68,6 @@ export function rendersFromValues(values: unknown): string[] {
   return found(values) ? ["monitoring.coreos.com"] : [];
 }
 
-/** The chart name of a Helm release's `chart` input: a name, `repo/name`, or a mirror archive path. */
-export function chartName(chart: unknown, version: unknown): string | undefined {
-  if (typeof chart !== "string") return undefined;
-  const base = chart.split("/").pop()!;
-  if (!base.endsWith(".tgz")) return base;
-  const v = typeof version === "string" ? version : "";
-  const stem = base.slice(0, -".tgz".length);
-  return v && stem.endsWith(`-${v}`) ? stem.slice(0, -(v.length + 1)) : stem.replace(/-v?\d+\.\d+\.\d+.*$/, "");
-}
-
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
@@ -111,7 +102,7 @@ export function prerequisitesTransformation(registry: PrerequisiteRegistry = { n
     }
     const ns = args.type === RELEASE ? plainString(props["namespace"]) : plainString(md["namespace"]);
     if (args.type === RELEASE) {
-      const chart = chartName(props["chart"], props["version"]);
+      const chart = typeof props["chart"] === "string" ? chartNameOf(props["chart"], plainString(props["version"])) : undefined;
       if (ns && props["createNamespace"] === true && !registry.namespaces.has(ns)) registry.namespaces.set(ns, args.resource);
       for (const g of new Set([...(RENDERS_GROUPS[chart ?? ""] ?? []), ...rendersFromValues(props["values"])])) {
         const c = registry.groups.get(g);

@@ -9,7 +9,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { CHART_CRD_GROUPS, RENDERS_GROUPS, chartName, prerequisitesTransformation } from "../../components/cluster/prerequisites";
+import { chartNameOf } from "../../components/charts";
+import { CHART_CRD_GROUPS, RENDERS_GROUPS, prerequisitesTransformation } from "../../components/cluster/prerequisites";
 import { archiveCrds } from "../../tools/conformance/charts";
 import { type ChartFacts, orderViolations } from "../../tools/conformance/order";
 import { runProgram } from "../harness/run";
@@ -37,11 +38,11 @@ describe("CHART_CRD_GROUPS agrees with the charts themselves", () => {
   it("the Scylla Operator chart renders cert-manager objects (RENDERS_GROUPS)", () => {
     expect(RENDERS_GROUPS["scylla-operator"]).toEqual(["cert-manager.io"]);
   });
-  it("chartName reads names, repo/name and mirror archive paths", () => {
-    expect(chartName("cert-manager", "v1.16.2")).toBe("cert-manager");
-    expect(chartName("/x/charts/cert-manager-v1.16.2.tgz", "v1.16.2")).toBe("cert-manager");
-    expect(chartName("/x/charts/kube-prometheus-stack-65.1.1.tgz", "65.1.1")).toBe("kube-prometheus-stack");
-    expect(chartName("jetstack/cert-manager", "v1.16.2")).toBe("cert-manager");
+  it("chartNameOf reads names, repo/name and mirror archive paths", () => {
+    expect(chartNameOf("cert-manager", "v1.16.2")).toBe("cert-manager");
+    expect(chartNameOf("/x/charts/cert-manager-v1.16.2.tgz", "v1.16.2")).toBe("cert-manager");
+    expect(chartNameOf("/x/charts/kube-prometheus-stack-65.1.1.tgz", "65.1.1")).toBe("kube-prometheus-stack");
+    expect(chartNameOf("jetstack/cert-manager", "v1.16.2")).toBe("cert-manager");
   });
 });
 
@@ -89,7 +90,7 @@ describe("every blueprint × Kubernetes tier: no object can be created before it
         const charts = new Map<string, ChartFacts>();
         for (const r of inventory.resources.filter((x) => x.type === "kubernetes:helm.sh/v3:Release")) {
           const inputs = r.inputs as { chart: string; version: string };
-          const name = chartName(inputs.chart, inputs.version)!;
+          const name = chartNameOf(inputs.chart, inputs.version);
           // The archive holds every CRD of every subchart, enabled or not (Loki vendors the Prometheus
           // Operator's); the groups a release installs with our values are CHART_CRD_GROUPS' (each
           // checked above to be in the archive; the conformance run renders the real thing).
