@@ -8,5 +8,8 @@ export default defineConfig({
     pool: "forks",
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // Every stack and blueprint × tier is planned once per run and shared through the plan cache
+    // (test/harness/planned.ts); this starts the planner that fills it in the background.
+    globalSetup: ["test/harness/global-setup.ts"],
   },
 });

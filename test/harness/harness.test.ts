@@ -1,9 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { supportedTiers } from "../../scripts/plan-lib";
+import { availableBlueprints } from "../../stacks/spec/load";
 import { ProgramError, getPath, runProgram } from "./run";
 import { UNKNOWN } from "./inventory";
+import * as planCache from "./plan-cache";
+import { planned, plannedTargets, targetTitle } from "./planned";
+import { REPO_ROOT, blueprintStackInput, listStacks, readStackFile, runStackInput, withPlaceholderSecrets } from "./stacks";
 
 class Box extends pulumi.ComponentResource {
   readonly bucketName: pulumi.Output<string>;
@@ -101,5 +110,159 @@ describe("harness", () => {
 
   it("getPath reads nested inputs", () => {
     expect(getPath({ a: { b: [{ c: 1 }] } }, "a.b[0].c")).toBe(1);
+  });
+});
+
+describe("plan cache (plan-cache.ts): every stack and blueprint × tier planned once, shared by every file", () => {
+  let dir = "";
+  const saved = { dir: process.env.PLAN_CACHE_DIR, mode: process.env.PLAN_CACHE, blueprints: process.env.PLATFORM_BLUEPRINTS_DIR };
+  const input = (stack: string, extra: Record<string, string> = {}) => ({ stack, config: { "platform:tier": stack, ...extra }, secretKeys: [] });
+  beforeAll(() => {
+    // A private cache: these tests see their own entries, never the run's shared ones.
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-cache-test-"));
+    process.env.PLAN_CACHE_DIR = dir;
+    process.env.PLAN_CACHE = "on";
+  });
+  afterAll(() => {
+    for (const [k, v] of [["PLAN_CACHE_DIR", saved.dir], ["PLAN_CACHE", saved.mode], ["PLATFORM_BLUEPRINTS_DIR", saved.blueprints]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("an inventory read from the cache is exactly the in-process plan (update and preview)", async () => {
+    for (const preview of [false, true]) {
+      const before = { ...planCache.stats };
+      const first = await planned({ stack: "prod" }, { preview });
+      expect(planCache.stats.computed).toBe(before.computed + 1);
+      const second = await planned({ stack: "prod" }, { preview });
+      expect(planCache.stats.hits).toBe(before.hits + 1);
+      expect(second.inventory).not.toBe(first.inventory);
+      expect(second.inventory).toStrictEqual(first.inventory);
+      expect(second.inventory.preview).toBe(preview);
+      expect(second.inventory.resources.filter((r) => r.custom).length).toBeGreaterThan(10);
+    }
+  });
+
+  it("shares only the repository's own stack and blueprint × tier inputs", async () => {
+    const before = { ...planCache.stats };
+    const edited = withPlaceholderSecrets(readStackFile("dev"));
+    edited.config["platform:domain"] = "edited.example.com";
+    const run = await runStackInput(edited);
+    expect(run.inventory.resources.length).toBeGreaterThan(1);
+    process.env.PLATFORM_BLUEPRINTS_DIR = path.join(REPO_ROOT, "blueprints");
+    try {
+      await runStackInput(blueprintStackInput("bridge-relay", "local"));
+    } finally {
+      delete process.env.PLATFORM_BLUEPRINTS_DIR;
+    }
+    // Neither went through the cache: an edited input, blueprints read from a directory named by the environment.
+    expect(planCache.stats).toEqual(before);
+    await runStackInput(blueprintStackInput("bridge-relay", "local"));
+    expect(planCache.stats.computed).toBe(before.computed + 1);
+  });
+
+  it("computes an entry once; what the computation throws is not cached", async () => {
+    let calls = 0;
+    const compute = async () => ({ n: ++calls, nested: { list: [1, "two", null] } });
+    expect(await planCache.cached(input("once"), false, compute)).toEqual({ n: 1, nested: { list: [1, "two", null] } });
+    expect(await planCache.cached(input("once"), false, compute)).toEqual({ n: 1, nested: { list: [1, "two", null] } });
+    expect(await planCache.cached(input("once"), true, compute)).toEqual({ n: 2, nested: { list: [1, "two", null] } });
+    expect(calls).toBe(2);
+    let attempts = 0;
+    const failing = async (): Promise<number> => {
+      attempts += 1;
+      throw new Error("engine down");
+    };
+    await expect(planCache.cached(input("throws"), false, failing)).rejects.toThrow("engine down");
+    await expect(planCache.cached(input("throws"), false, failing)).rejects.toThrow("engine down");
+    expect(attempts).toBe(2);
+    expect(await planCache.cached(input("throws"), false, async () => 7)).toBe(7);
+  });
+
+  it("concurrent requests for one entry compute it once; a lock whose owner died is taken over", async () => {
+    let calls = 0;
+    const slow = async () => {
+      calls += 1;
+      await new Promise((r) => setTimeout(r, 150));
+      return { value: "shared" };
+    };
+    const [a, b] = await Promise.all([planCache.cached(input("concurrent"), false, slow), planCache.cached(input("concurrent"), false, slow)]);
+    expect(a).toEqual({ value: "shared" });
+    expect(b).toEqual({ value: "shared" });
+    expect(calls).toBe(1);
+
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
+    const lock = path.join(planCache.namespaceDir(), `${planCache.entryKey(input("orphan"), false)}.json.lock`);
+    fs.mkdirSync(path.dirname(lock), { recursive: true });
+    fs.writeFileSync(lock, String(dead));
+    const start = Date.now();
+    expect(await planCache.cached(input("orphan"), false, async () => "taken over")).toBe("taken over");
+    expect(Date.now() - start).toBeLessThan(5_000);
+    expect(fs.existsSync(lock)).toBe(false);
+  });
+
+  it("the source digest changes with any program source, and only with those", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "plan-cache-src-"));
+    try {
+      const write = (rel: string, text: string) => {
+        fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+        fs.writeFileSync(path.join(root, rel), text);
+      };
+      write("index.ts", "export * from './stacks/program';\n");
+      write("Pulumi.prod.yaml", "config:\n  platform:tier: prod\n");
+      write("components/data/plan.ts", "export const replicas = 2;\n");
+      write("blueprints/a.yaml", "name: a\n");
+      write("docs/notes.md", "notes\n");
+      write("components/node_modules/x/index.js", "1\n");
+      write("test/harness/harness.test.ts", "// a\n");
+      const base = planCache.sourceDigest(root);
+      expect(planCache.sourceDigest(root)).toBe(base);
+      write("docs/notes.md", "other notes\n");
+      write("components/node_modules/x/index.js", "2\n");
+      write("test/harness/harness.test.ts", "// b\n");
+      expect(planCache.sourceDigest(root), "docs, tests and node_modules are not program sources").toBe(base);
+      for (const [rel, text] of [["components/data/plan.ts", "export const replicas = 3;\n"], ["Pulumi.prod.yaml", "config:\n  platform:tier: staging\n"], ["blueprints/b.yaml", "name: b\n"], ["test/harness/mocks.ts", "export {};\n"]]) {
+        const prev = planCache.sourceDigest(root);
+        write(rel!, text!);
+        expect(planCache.sourceDigest(root), rel).not.toBe(prev);
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("the environment and a charts mirror directory's content are part of the key; config order is not", () => {
+    const mirror = fs.mkdtempSync(path.join(os.tmpdir(), "plan-cache-mirror-"));
+    try {
+      fs.writeFileSync(path.join(mirror, "index.yaml"), "entries: {}\n");
+      const env = { PATH: "/usr/bin" } as NodeJS.ProcessEnv;
+      const plain = planCache.envDigest(env);
+      expect(planCache.envDigest({ ...env, HOME: "/elsewhere" }), "only PLATFORM_* variables count").toBe(plain);
+      const withMirror = planCache.envDigest({ ...env, PLATFORM_CHARTS_MIRROR: mirror });
+      expect(withMirror).not.toBe(plain);
+      fs.writeFileSync(path.join(mirror, "index.yaml"), "entries: { cert-manager: [] }\n");
+      expect(planCache.envDigest({ ...env, PLATFORM_CHARTS_MIRROR: mirror }), "the mirror's index changed").not.toBe(withMirror);
+
+      const a = { stack: "prod", config: { "platform:tier": "prod", "platform:domain": "example.com" }, secretKeys: ["b", "a"] };
+      const b = { stack: "prod", config: { "platform:domain": "example.com", "platform:tier": "prod" }, secretKeys: ["a", "b"] };
+      expect(planCache.entryKey(a, false)).toBe(planCache.entryKey(b, false));
+      expect(planCache.entryKey(a, true)).not.toBe(planCache.entryKey(a, false));
+      expect(planCache.entryKey({ ...a, config: { ...a.config, "platform:domain": "example.org" } }, false)).not.toBe(planCache.entryKey(a, false));
+      const inConfig = (m: string) => ({ ...a, config: { ...a.config, "platform:charts": JSON.stringify({ mirror: m }) } });
+      const k1 = planCache.entryKey(inConfig(mirror), false);
+      fs.writeFileSync(path.join(mirror, "index.yaml"), "entries: {}\n");
+      expect(planCache.entryKey(inConfig(mirror), false), "a mirror named in the stack config is read too").not.toBe(k1);
+    } finally {
+      fs.rmSync(mirror, { recursive: true, force: true });
+    }
+  });
+
+  it("plans every stack and every blueprint on each tier it supports", () => {
+    const titles = plannedTargets().map(targetTitle);
+    expect(titles).toEqual(expect.arrayContaining(["stack local", "stack dev", "stack staging", "stack prod", "blueprint music-platform-gitops on local", "blueprint bridge-relay on dev"]));
+    expect(titles.length).toBe(listStacks().length + availableBlueprints().reduce((n, b) => n + supportedTiers(b).length, 0));
+    expect(new Set(titles).size).toBe(titles.length);
   });
 });

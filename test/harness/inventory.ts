@@ -6,6 +6,9 @@
  * runner consume it. It deliberately mirrors what the engine knows about each resource
  * (type, name, URN, parent, provider, dependencies, inputs, options), so policies see the
  * same shapes they would see under `pulumi preview --policy-pack`.
+ *
+ * It is plain JSON data (no undefined values, class instances or functions): the plan cache
+ * (plan-cache.ts) stores inventories as JSON, and a harness test checks the round trip.
  */
 
 /** One registered resource (custom, component, provider, or the root stack). */

@@ -179,8 +179,15 @@ class RecordingMonitor extends MockMonitor {
         aliases: req.getAliasurnsList(),
         ...(req.getDeletedwith() ? { deletedWith: req.getDeletedwith() } : {}),
         replaceOnChanges: req.getReplaceonchangesList(),
+        // Only the timeouts that are set: the inventory is plain JSON data (the plan cache stores it as such).
         ...(timeouts
-          ? { customTimeouts: { create: timeouts.getCreate() || undefined, update: timeouts.getUpdate() || undefined, delete: timeouts.getDelete() || undefined } }
+          ? {
+              customTimeouts: {
+                ...(timeouts.getCreate() ? { create: timeouts.getCreate() } : {}),
+                ...(timeouts.getUpdate() ? { update: timeouts.getUpdate() } : {}),
+                ...(timeouts.getDelete() ? { delete: timeouts.getDelete() } : {}),
+              },
+            }
           : {}),
         ...(req.getVersion() ? { version: req.getVersion() } : {}),
       },

@@ -4,14 +4,16 @@
  * human secrets the stack has not set are replaced by obvious placeholders, and the result says
  * which.
  */
+// First: the plan cache takes the digest of the program's sources before the program is loaded.
+import * as planCache from "./plan-cache";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { main } from "../../stacks/program";
-import { readBlueprint } from "../../stacks/spec/load";
+import { availableBlueprints, readBlueprint } from "../../stacks/spec/load";
 import { TIERS, TierName, TIER_NAMES } from "../../stacks/spec/tiers";
 import type { Inventory } from "./inventory";
-import { runProgram } from "./run";
+import { ProgramError, runProgram } from "./run";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const PROJECT = "platform";
@@ -127,15 +129,52 @@ export interface StackRun {
   inventory: Inventory;
 }
 
+/** A plan's outcome as plain data (what the plan cache stores). */
+type Outcome = { ok: true; inventory: Inventory } | { ok: false; message: string; errors: string[]; inventory: Inventory };
+
+/**
+ * Run the program on `input`. Under vitest, the input of a stack file or of a blueprint × tier as
+ * this module builds them (`canonical`) is planned once per source state and shared through the
+ * plan cache (plan-cache.ts), failures included; any other input runs in-process every time.
+ */
 export async function runStackInput(input: StackInput, opts: { preview?: boolean } = {}): Promise<StackRun> {
-  const inventory = await runProgram(() => main(), {
-    project: PROJECT,
-    stack: input.stack,
-    config: input.config,
-    secretKeys: input.secretKeys,
-    preview: opts.preview ?? false,
+  const preview = opts.preview ?? false;
+  const plan = () => runProgram(() => main(), { project: PROJECT, stack: input.stack, config: input.config, secretKeys: input.secretKeys, preview });
+  if (!canonical(input)) return { input, inventory: await plan() };
+  const outcome = await planCache.cached<Outcome>(input, preview, async () => {
+    try {
+      return { ok: true, inventory: await plan() };
+    } catch (err) {
+      if (err instanceof ProgramError) return { ok: false, message: err.message, errors: err.errors, inventory: err.inventory };
+      throw err;
+    }
   });
-  return { input, inventory };
+  if (!outcome.ok) throw new ProgramError(outcome.message, outcome.errors, outcome.inventory);
+  return { input, inventory: outcome.inventory };
+}
+
+let canonicalKeys: Set<string> | undefined;
+/**
+ * Whether `input` is exactly what `runStack` or `runBlueprint` build from this repository's files
+ * (any blueprint on any tier), with the cache enabled and blueprints read from the repository.
+ * A test that edits an input, or reads blueprints from elsewhere, is not served from the cache.
+ */
+function canonical(input: StackInput): boolean {
+  if (!planCache.enabled() || process.env.PLATFORM_BLUEPRINTS_DIR) return false;
+  if (!canonicalKeys) {
+    const keys = new Set<string>();
+    const add = (build: () => StackInput) => {
+      try {
+        keys.add(planCache.entryKey(build(), false));
+      } catch {
+        // a stack or blueprint that cannot even be read is not cached
+      }
+    };
+    for (const s of listStacks()) add(() => withPlaceholderSecrets(readStackFile(s)));
+    for (const b of availableBlueprints()) for (const t of TIER_NAMES) add(() => blueprintStackInput(b, t));
+    canonicalKeys = keys;
+  }
+  return canonicalKeys.has(planCache.entryKey(input, false));
 }
 
 /** Run `Pulumi.<stack>.yaml` through the real program under mocks. */
