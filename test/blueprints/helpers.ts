@@ -1,22 +1,23 @@
 /**
- * Topology-test helpers: run a blueprint once per tier (cached) and query the inventory by the
- * real resource shapes the components register (type tokens, metadata labels, container specs).
+ * Topology-test helpers: a blueprint's inventory on each tier (the shared plans,
+ * test/harness/planned.ts) and queries by the real resource shapes the components register
+ * (type tokens, metadata labels, container specs).
  *
  * A tier whose run fails keeps its error: every fact of that tier then fails with the plan's own
  * message (a fact the platform cannot yet express is a failing test, not a skipped one).
  */
 import type { Inventory, InventoryResource } from "../harness/inventory";
-import { runBlueprint } from "../harness/stacks";
+import { planned } from "../harness/planned";
 import type { TierName } from "../../stacks/spec/tiers";
 
 export type Runs = Partial<Record<TierName, Inventory | Error>>;
 
-/** Run `blueprint` on each tier (update mode: mocked outputs known), keeping failures. */
+/** `blueprint` on each tier (update mode: mocked outputs known), keeping failures. */
 export async function runTiers(blueprint: string, tiers: readonly TierName[]): Promise<Runs> {
   const runs: Runs = {};
   for (const t of tiers) {
     try {
-      runs[t] = (await runBlueprint(blueprint, t, { preview: false })).inventory;
+      runs[t] = (await planned({ blueprint, tier: t }, { preview: false })).inventory;
     } catch (err) {
       runs[t] = err instanceof Error ? err : new Error(String(err));
     }

@@ -1,15 +1,17 @@
 /**
  * "A blueprint with an edge site plans on both implementations": the repository's Nuxt blueprint
- * run through the real composition (stacks/program.ts) on dev and prod, as written (Cloudflare)
- * and switched to CloudFront (a copy in a temporary PLATFORM_BLUEPRINTS_DIR), in update and
- * preview mode; the policy pack reports nothing against the edge site.
+ * run through the real composition (stacks/program.ts) on dev and prod, as written (Cloudflare:
+ * the shared plans, test/harness/planned.ts) and switched to CloudFront (a copy in a temporary
+ * PLATFORM_BLUEPRINTS_DIR, set only while that variant plans), in update and preview mode; the
+ * policy pack reports nothing against the edge site.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { blueprintStackInput, REPO_ROOT, runStackInput } from "../harness/stacks";
+import { blueprintStackInput, REPO_ROOT, runStackInput, type StackRun } from "../harness/stacks";
+import { planned } from "../harness/planned";
 import { runPolicies } from "../../policies/lib/runner";
 import { buildRuleTable, decide } from "../../components/edge/headers";
 
@@ -26,13 +28,24 @@ beforeAll(() => {
   bp.edge.provider = "cloudfront";
   bp.edge.rateLimitPer5Min = 3000;
   fs.writeFileSync(path.join(tmp, `${BLUEPRINT}-cloudfront.yaml`), stringify(bp));
-  process.env.PLATFORM_BLUEPRINTS_DIR = tmp;
 });
 afterAll(() => {
-  if (saved === undefined) delete process.env.PLATFORM_BLUEPRINTS_DIR;
-  else process.env.PLATFORM_BLUEPRINTS_DIR = saved;
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
+
+/** The blueprint on the tier: the repository's as written from the shared plans; the CloudFront copy planned here, from the temporary directory. */
+async function plan(blueprint: string, provider: "cloudflare" | "cloudfront", tier: "dev" | "prod", preview: boolean): Promise<StackRun> {
+  if (provider === "cloudflare") return planned({ blueprint, tier }, { preview });
+  process.env.PLATFORM_BLUEPRINTS_DIR = tmp;
+  try {
+    const input = blueprintStackInput(blueprint, tier);
+    input.config["platform:route53ZoneId"] = "Z0123456789ABCDEFGHIJ";
+    return await runStackInput(input, { preview });
+  } finally {
+    if (saved === undefined) delete process.env.PLATFORM_BLUEPRINTS_DIR;
+    else process.env.PLATFORM_BLUEPRINTS_DIR = saved;
+  }
+}
 
 const cases = [
   { blueprint: BLUEPRINT, provider: "cloudflare", marker: "cloudflare:index/workersScript:WorkersScript" },
@@ -43,9 +56,7 @@ describe.each(cases)("blueprint with an edge site on $provider", ({ blueprint, p
   for (const tier of ["dev", "prod"] as const) {
     for (const preview of [false, true]) {
       it(`${tier}${preview ? " (preview)" : ""}: EdgeSite plans with the blueprint's header policy`, async () => {
-        const input = blueprintStackInput(blueprint, tier);
-        if (provider === "cloudfront") input.config["platform:route53ZoneId"] = "Z0123456789ABCDEFGHIJ";
-        const { inventory } = await runStackInput(input, { preview });
+        const { inventory } = await plan(blueprint, provider, tier, preview);
         const site = inventory.resources.find((r) => r.type === "platform:edge:EdgeSite");
         expect(site, "EdgeSite registered").toBeDefined();
         const children = inventory.resources.filter((r) => r.parent === site!.urn);

@@ -4,24 +4,34 @@
  * length, request rate): staging and prod yes; local never; nuxt (no custom metric): never.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { planTarget, supportedTiers, titleOf, type PlanResult, type Target } from "../../scripts/plan-lib";
+import { supportedTiers } from "../../scripts/plan-lib";
 import type { AdapterRule } from "../../components/monitoring/adapter";
 import type { Inventory } from "../harness/inventory";
+import { planned, targetTitle as titleOf, type PlanTarget as Target } from "../harness/planned";
 
 const targets: Target[] = [
-  ...(["music-platform-gitops", "nuxt-fastify-beta-droplet"] as const).flatMap((blueprint) => supportedTiers(blueprint).map((tier): Target => ({ kind: "blueprint", blueprint, tier }))),
-  { kind: "stack", stack: "local" },
+  ...(["music-platform-gitops", "nuxt-fastify-beta-droplet"] as const).flatMap((blueprint) => supportedTiers(blueprint).map((tier): Target => ({ blueprint, tier }))),
+  { stack: "local" },
 ];
-const results = new Map<string, PlanResult>();
+/** The shared plans (update mode), or the error a target's plan ended with. */
+const results = new Map<string, Inventory | Error>();
 
 beforeAll(async () => {
-  for (const t of targets) results.set(titleOf(t), await planTarget(t, { preview: false }));
+  for (const t of targets) {
+    results.set(
+      titleOf(t),
+      await planned(t).then(
+        (r) => r.inventory,
+        (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+      ),
+    );
+  }
 }, 600_000);
 
 const inventory = (t: Target): Inventory => {
   const r = results.get(titleOf(t))!;
-  expect(r.error ?? "", titleOf(t)).toBe("");
-  return r.inventory!;
+  expect(r instanceof Error ? r.message : "", titleOf(t)).toBe("");
+  return r as Inventory;
 };
 const adapters = (inv: Inventory) => inv.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "prometheus-adapter");
 const podsMetrics = (inv: Inventory): string[] =>
@@ -29,7 +39,7 @@ const podsMetrics = (inv: Inventory): string[] =>
     .filter((r) => (r.inputs as any).kind === "HorizontalPodAutoscaler")
     .flatMap((h) => ((h.inputs as any).spec?.metrics ?? []).filter((m: any) => m.type === "Pods").map((m: any) => m.pods.metric.name as string));
 
-const expected = (t: Target): boolean => t.kind === "blueprint" && t.blueprint === "music-platform-gitops" && (t.tier === "staging" || t.tier === "prod");
+const expected = (t: Target): boolean => "blueprint" in t && t.blueprint === "music-platform-gitops" && (t.tier === "staging" || t.tier === "prod");
 
 describe("prometheus-adapter in the composed stacks", () => {
   it("the targets include music on staging, prod and local", () => {

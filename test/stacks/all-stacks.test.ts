@@ -2,19 +2,21 @@
  * Every stack and every blueprint × tier, through the real program under the harness, in
  * preview and update mode: it must plan, and the policy pack (run in-process, as the engine
  * would) must report no mandatory violation. This is what makes `npm test` fail when any
- * stack or blueprint breaks a mandatory policy.
+ * stack or blueprint breaks a mandatory policy, and the one place that asserts it per stack and
+ * blueprint × tier (other files assert their own facts on the same shared plans).
+ *
+ * The plans come from the plan cache (test/harness/planned.ts) through the offline plan's own
+ * planTarget: each target is planned once per run, not once per file.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { PlanResult, Target, planTarget, supportedTiers, titleOf } from "../../scripts/plan-lib";
+import { PlanResult, Target, planTarget, titleOf } from "../../scripts/plan-lib";
 import { availableBlueprints } from "../../stacks/spec/load";
 import { listStacks, placeholderFor } from "../harness/stacks";
+import { plannedTargets } from "../harness/planned";
 import { formatLeaks, scanForSecretLeaks } from "../../components/secrets/scan";
 import { knownSecretsOf } from "../secrets/known";
 
-const targets: Target[] = [
-  ...listStacks().map((stack): Target => ({ kind: "stack", stack })),
-  ...availableBlueprints().flatMap((blueprint) => supportedTiers(blueprint).map((tier): Target => ({ kind: "blueprint", blueprint, tier }))),
-];
+const targets: Target[] = plannedTargets().map((t): Target => ("stack" in t ? { kind: "stack", ...t } : { kind: "blueprint", ...t }));
 
 const results = new Map<string, PlanResult>();
 

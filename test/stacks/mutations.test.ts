@@ -6,29 +6,26 @@
  *
  * Each mutation is applied to one of its targets per inventory, to keep the run bounded;
  * test/policies/mutations.test.ts applies every mutation to every target of the full fixture.
+ * The compliant inventories are the shared plans (test/harness/planned.ts), not planned again here.
  */
 import { describe, expect, it } from "vitest";
 import { packConfigForTier } from "../../policies/lib/config";
 import { formatMutationReport, mutationReport } from "../../policies/lib/mutations";
-import { Target, planTarget, policyTier, supportedTiers, titleOf } from "../../scripts/plan-lib";
-import { availableBlueprints } from "../../stacks/spec/load";
-import { listStacks } from "../harness/stacks";
+import { policyTier } from "../../scripts/plan-lib";
+import { planned, plannedTargets, targetTitle } from "../harness/planned";
 
-const targets: Target[] = [
-  ...listStacks().map((stack): Target => ({ kind: "stack", stack })),
-  ...availableBlueprints().flatMap((blueprint) => supportedTiers(blueprint).map((tier): Target => ({ kind: "blueprint", blueprint, tier }))),
-];
+const targets = plannedTargets();
 
 describe("mutation test: every insecure mutation of every stack is caught", () => {
   const rates: string[] = [];
   for (const target of targets) {
-    it(`${titleOf(target)}: kill rate 100%`, async () => {
-      const plan = await planTarget(target, { preview: false });
-      expect(plan.error ?? "").toBe("");
-      const tierName = target.kind === "blueprint" ? target.tier : target.stack;
+    it(`${targetTitle(target)}: kill rate 100%`, async () => {
+      // A target that does not plan fails here with the program's own error.
+      const { inventory } = await planned(target, { preview: false });
+      const tierName = "tier" in target ? target.tier : target.stack;
       const tier = policyTier(tierName);
-      const r = await mutationReport(plan.inventory!, packConfigForTier(tier), { maxTargetsPerMutation: 1 });
-      rates.push(`${titleOf(target)}: ${r.killed}/${r.total} (${(r.killRate * 100).toFixed(1)}%)`);
+      const r = await mutationReport(inventory, packConfigForTier(tier), { maxTargetsPerMutation: 1 });
+      rates.push(`${targetTitle(target)}: ${r.killed}/${r.total} (${(r.killRate * 100).toFixed(1)}%)`);
       process.stdout.write(formatMutationReport(r));
       expect(r.total).toBeGreaterThan(0);
       expect(r.survivors.map((s) => `${s.mutation} on ${s.target}`)).toEqual([]);
