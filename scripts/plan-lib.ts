@@ -2,31 +2,40 @@
  * The offline plan's engine room: run a target under the harness and render what it would do.
  * Used by scripts/plan.ts, the docs generator and tests.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
 import type { Inventory, InventoryResource } from "../test/harness/inventory";
-import { ProgramError, runProgram } from "../test/harness/run";
+import { ProgramError } from "../test/harness/run";
 import { StackInput, blueprintStackInput, readStackFile, runStackInput, withPlaceholderSecrets } from "../test/harness/stacks";
 import { readBlueprint } from "../stacks/spec/load";
 import { PolicyReport, formatMarkdown as policyMarkdown, formatText as policyText, runPolicies } from "../policies/lib/runner";
 import { TIERS, TIER_NAMES, TierName } from "../stacks/spec/tiers";
+import { NotInspected, inspectedCount, notInspected, policiesForType, tierForStack } from "./foreign/report";
+import { runForeign } from "./foreign/run";
 
 export type Target =
   | { kind: "stack"; stack: string }
   | { kind: "blueprint"; blueprint: string; tier: TierName }
-  | { kind: "program"; file: string; stack: string; config: Record<string, string> };
+  | { kind: "program"; file: string; stack?: string; config: Record<string, string>; tier?: string; timeoutMs?: number };
 
 export interface PlanResult {
   title: string;
   target: Target;
-  /** ok | policy (mandatory violation) | invalid (spec rejected) | error (program failed) */
-  status: "ok" | "policy" | "invalid" | "error";
+  /**
+   * ok | policy (mandatory violation) | invalid (spec rejected) | error (program failed) |
+   * incomplete (a foreign program: something was not inspected, nothing was, or the run hit its deadline)
+   */
+  status: "ok" | "policy" | "invalid" | "error" | "incomplete";
   preview: boolean;
   inventory?: Inventory;
   policy?: PolicyReport;
   placeholders: string[];
   error?: string;
+  /** Foreign programs: what the plan could not see, with the policies that could not run on it. */
+  notInspected?: NotInspected[];
+  /** Foreign programs: invokes answered with a generic guess built from their inputs. */
+  guessed?: string[];
+  /** Foreign programs: where the tier came from. */
+  tierFrom?: string;
   json: Record<string, unknown>;
 }
 
@@ -40,40 +49,44 @@ export function supportedTiers(blueprint: string): TierName[] {
 export function titleOf(t: Target): string {
   if (t.kind === "stack") return `stack ${t.stack}`;
   if (t.kind === "blueprint") return `blueprint ${t.blueprint} on ${t.tier}`;
-  return `program ${path.relative(process.cwd(), t.file)} (stack ${t.stack})`;
+  return `program ${path.relative(process.cwd(), t.file) || "."}${t.stack ? ` (stack ${t.stack})` : ""}`;
 }
 
-function foreignProgramInput(t: Extract<Target, { kind: "program" }>): { project: string; input: StackInput } {
-  const dir = path.dirname(t.file);
-  let project = "program";
-  const projFile = path.join(dir, "Pulumi.yaml");
-  if (fs.existsSync(projFile)) project = String((parse(fs.readFileSync(projFile, "utf8")) as { name?: string })?.name ?? project);
-  const stackFile = path.join(dir, `Pulumi.${t.stack}.yaml`);
-  const base: StackInput = fs.existsSync(stackFile) ? readStackFile(t.stack, dir) : { stack: t.stack, config: {}, secretKeys: [], placeholders: [] };
-  return { project, input: { ...base, config: { ...base.config, ...t.config } } };
+/**
+ * A program this repository has never seen, run as the Pulumi CLI would in an isolated child
+ * process (scripts/foreign/run.ts) and judged by the pack on the tier from --tier or its stack name.
+ */
+async function planForeign(target: Extract<Target, { kind: "program" }>, opts: { preview: boolean; echo?: (s: string) => void }): Promise<PlanResult> {
+  const run = await runForeign({ program: target.file, stack: target.stack, config: target.config, preview: opts.preview, timeoutMs: target.timeoutMs, echo: opts.echo });
+  const { project, result } = run;
+  const title = `program ${path.relative(process.cwd(), project.projectDir) || "."} (project ${project.project}, stack ${project.stack})`;
+  const placeholders = [...project.placeholders, ...new Set(result.placeholders)];
+  const guessed = result.invokes.filter((i) => i.kind === "generic").map((i) => `${i.token} (×${i.count})`);
+  const { tier, from } = tierForStack(project.stack, target.tier);
+  const base = { title, target, preview: opts.preview, placeholders, guessed, tierFrom: `${tier} (from ${from})` };
+  if (!result.timedOut && (result.errors.length > 0 || result.missingInstall)) {
+    const pending = result.pending.length ? `\nin flight: ${result.pending.join(", ")}` : "";
+    const r: PlanResult = { ...base, status: "error", error: `the program failed (its @pulumi/pulumi ${result.pulumiVersion || "not found"}):\n  - ${result.errors.join("\n  - ")}${pending}`, json: {} };
+    r.json = toJson(r);
+    return r;
+  }
+  const inventory: Inventory = { project: project.project, stack: project.stack, preview: opts.preview, resources: result.resources, outputs: result.outputs, secretOutputPaths: result.secretOutputPaths };
+  const policy = await runPolicies(inventory, { tier });
+  const gaps = notInspected(result, policy.violations.filter((v) => v.unknown));
+  if (inspectedCount(result) === 0) gaps.push({ what: "(the whole program)", reason: "no resource was registered that the pack could inspect", policies: policiesForType("") });
+  const status: PlanResult["status"] = result.timedOut ? "incomplete" : policy.mandatory > 0 ? "policy" : gaps.length > 0 ? "incomplete" : "ok";
+  const r: PlanResult = { ...base, status, inventory, policy, notInspected: gaps, ...(result.timedOut ? { error: result.errors.join("\n") } : {}), json: {} };
+  r.json = toJson(r);
+  return r;
 }
 
-export async function planTarget(target: Target, opts: { preview: boolean }): Promise<PlanResult> {
+export async function planTarget(target: Target, opts: { preview: boolean; echo?: (s: string) => void }): Promise<PlanResult> {
   const title = titleOf(target);
   let input: StackInput | undefined;
+  if (target.kind === "program") return planForeign(target, opts);
   try {
-    let inventory: Inventory;
-    if (target.kind === "program") {
-      const f = foreignProgramInput(target);
-      input = f.input;
-      inventory = await runProgram(
-        () => {
-          delete require.cache[require.resolve(target.file)];
-          // eslint-disable-next-line @typescript-eslint/no-require-imports
-          const mod = require(target.file);
-          return mod && typeof mod === "object" && "default" in mod ? mod.default : mod;
-        },
-        { project: f.project, stack: target.stack, config: input.config, secretKeys: input.secretKeys, preview: opts.preview, allowDefaultProviders: true },
-      );
-    } else {
-      input = target.kind === "stack" ? withPlaceholderSecrets(readStackFile(target.stack)) : blueprintStackInput(target.blueprint, target.tier);
-      inventory = (await runStackInput(input, opts)).inventory;
-    }
+    input = target.kind === "stack" ? withPlaceholderSecrets(readStackFile(target.stack)) : blueprintStackInput(target.blueprint, target.tier);
+    const inventory: Inventory = (await runStackInput(input, { preview: opts.preview })).inventory;
     const policy = await runPolicies(inventory, { tier: policyTier(input.config["platform:tier"]) });
     const status = policy.mandatory > 0 ? "policy" : "ok";
     const result: PlanResult = { title, target, status, preview: opts.preview, inventory, policy, placeholders: input.placeholders, json: {} };
@@ -97,7 +110,13 @@ export async function planTarget(target: Target, opts: { preview: boolean }): Pr
   }
 }
 
-/** The pack's tier for a stack's `platform:tier` (the local tier is checked like dev; foreign programs as prod, the strictest). */
+/** Exit status of a plan run: 2 a failed program or invalid spec, 1 a mandatory violation, 3 incomplete, 0 clean. */
+export function exitCodeFor(results: PlanResult[]): 0 | 1 | 2 | 3 {
+  const has = (...s: PlanResult["status"][]) => results.some((r) => s.includes(r.status));
+  return has("invalid", "error") ? 2 : has("policy") ? 1 : has("incomplete") ? 3 : 0;
+}
+
+/** The pack's tier for a stack's `platform:tier` (the local tier is checked like dev). Foreign programs: scripts/foreign/report.ts (tierForStack). */
 export function policyTier(tier: string | undefined): "dev" | "staging" | "prod" {
   if (tier === "local" || tier === "dev") return "dev";
   if (tier === "staging") return "staging";
@@ -155,7 +174,10 @@ function toJson(r: PlanResult): Record<string, unknown> {
     status: r.status,
     mode: r.preview ? "preview" : "update",
     placeholders: r.placeholders,
+    ...(r.tierFrom ? { tier: r.tierFrom } : {}),
     ...(r.error ? { error: r.error } : {}),
+    ...(r.notInspected ? { notInspected: r.notInspected } : {}),
+    ...(r.guessed?.length ? { guessedInvokes: r.guessed } : {}),
     ...(inv
       ? {
           counts: { resources: inv.resources.filter((x) => x.custom).length, components: inv.resources.filter((x) => !x.custom).length - 1 },
@@ -171,13 +193,16 @@ function toJson(r: PlanResult): Record<string, unknown> {
 export function renderText(r: PlanResult): string {
   const lines = [`== ${r.title} (${r.preview ? "preview" : "update"}) ==`];
   if (r.placeholders.length) lines.push(`placeholders (not in git, not decrypted): ${r.placeholders.join(", ")}`);
-  if (r.error) {
+  if (r.tierFrom) lines.push(`tier: ${r.tierFrom}`);
+  if (r.guessed?.length) lines.push(`invokes answered with a guess from their inputs: ${r.guessed.join(", ")}`);
+  if (r.error && !r.inventory) {
     lines.push(r.status === "invalid" ? "INVALID SPEC" : "PROGRAM FAILED", r.error);
     return lines.join("\n");
   }
+  if (r.error) lines.push(`INCOMPLETE: ${r.error}`);
   const inv = r.inventory!;
   const custom = inv.resources.filter((x) => x.custom);
-  lines.push(`${custom.length} resources in ${inv.resources.length - custom.length - 1} components, ${custom.filter((x) => x.type.startsWith("pulumi:providers:")).length} providers`);
+  lines.push(`${custom.length} resources in ${Math.max(0, inv.resources.length - custom.length - 1)} components, ${custom.filter((x) => x.type.startsWith("pulumi:providers:")).length} providers`);
   lines.push("by component:");
   for (const c of componentSummary(inv)) {
     const n = Object.values(c.counts).reduce((a, b) => a + b, 0);
@@ -188,6 +213,11 @@ export function renderText(r: PlanResult): string {
   lines.push("outputs:");
   for (const [k, v] of Object.entries(redactedOutputs(inv))) lines.push(`  ${k}: ${JSON.stringify(v)}`);
   if (r.policy) lines.push(policyText(r.policy).trimEnd());
+  if (r.notInspected?.length) {
+    lines.push(`NOT INSPECTED (${r.notInspected.length}): the report does not cover these; status incomplete unless a mandatory violation was found`);
+    for (const n of r.notInspected) lines.push(`  ${n.type ? `${n.type} ` : ""}${n.what}`, `      ${n.reason}`, `      policies that could not run: ${n.policies.length ? n.policies.join(", ") : "none specific"}`);
+  }
+  if (r.status === "incomplete") lines.push("status: INCOMPLETE (not clean)");
   return lines.join("\n");
 }
 
@@ -200,14 +230,19 @@ export function renderMarkdown(results: PlanResult[]): string {
   for (const r of results) {
     out.push("", `## ${r.title}`, "");
     if (r.placeholders.length) out.push(`Placeholders (not in git, not decrypted): ${r.placeholders.map((p) => `\`${p}\``).join(", ")}`, "");
+    if (r.tierFrom) out.push(`Tier: ${r.tierFrom}`, "");
     if (r.error) {
       out.push("```", r.error, "```");
-      continue;
+      if (!r.inventory) continue;
     }
     out.push("<details><summary>resources by type</summary>", "", "| type | count |", "| --- | ---: |");
     for (const [t, n] of typeCounts(r.inventory!)) out.push(`| \`${t}\` | ${n} |`);
     out.push("", "</details>");
     if (r.policy) out.push("", policyMarkdown(r.policy));
+    if (r.notInspected?.length) {
+      out.push("", `**Not inspected (${r.notInspected.length})** — not covered by this report:`, "", "| what | why | policies that could not run |", "| --- | --- | --- |");
+      for (const n of r.notInspected) out.push(`| ${`${n.type ? `\`${n.type}\` ` : ""}${n.what}`.replace(/\|/g, "\\|")} | ${n.reason.replace(/\|/g, "\\|")} | ${n.policies.join(", ") || "-"} |`);
+    }
   }
   return out.join("\n") + "\n";
 }

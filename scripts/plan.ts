@@ -5,19 +5,25 @@
  *   npm run plan -- <stack>                      e.g. local, prod
  *   npm run plan -- --blueprint <name> --tier <tier>
  *   npm run plan -- --all                        every stack and every blueprint × tier
- *   npm run plan -- --program path/to/index.ts [--stack name] [--config ns:key=value ...]
+ *   npm run plan -- --program <dir or index.ts> [--stack name] [--tier dev|staging|prod] [--config ns:key=value ...] [--timeout SECONDS]
  *   options: --json FILE  --markdown FILE  --update (mocked outputs known; default is preview)
  *
+ * --program runs any other Pulumi TypeScript program as the Pulumi CLI would (its project
+ * directory, Pulumi.yaml, stack file and its own installed packages) in an isolated child process
+ * (scripts/foreign/). Its tier is --tier, else the stack name's (docs/delivery.md).
+ *
  * Exit status: 0 clean; 1 a mandatory policy violation; 2 an invalid spec or a failing program;
+ * 3 incomplete (a program's run hit its deadline, or something was not inspected, or nothing was);
  * 64 bad command-line usage.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ProgramError } from "../test/harness/run";
+import { ForeignUsageError } from "./foreign/run";
 import { SpecError } from "../stacks/spec/errors";
 import { availableBlueprints } from "../stacks/spec/load";
 import { TIER_NAMES, TierName } from "../stacks/spec/tiers";
-import { PlanResult, Target, planTarget, renderMarkdown, renderText, supportedTiers } from "./plan-lib";
+import { PlanResult, Target, exitCodeFor, planTarget, renderMarkdown, renderText, supportedTiers } from "./plan-lib";
 
 interface Args {
   targets: Target[];
@@ -27,7 +33,7 @@ interface Args {
 }
 
 function usage(msg: string): never {
-  process.stderr.write(`plan: ${msg}\nusage: npm run plan -- <stack> | --blueprint <name> --tier <tier> | --all | --program <file> [--stack <name>] [--config ns:key=value]... [--json FILE] [--markdown FILE] [--update]\n`);
+  process.stderr.write(`plan: ${msg}\nusage: npm run plan -- <stack> | --blueprint <name> --tier <tier> | --all | --program <dir|file> [--stack <name>] [--tier <tier>] [--config ns:key=value]... [--timeout SECONDS] [--json FILE] [--markdown FILE] [--update]\n`);
   process.exit(64);
 }
 
@@ -37,6 +43,7 @@ function parseArgs(argv: string[]): Args {
   let tier: string | undefined;
   let program: string | undefined;
   let stack: string | undefined;
+  let timeout: number | undefined;
   const config: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -46,6 +53,11 @@ function parseArgs(argv: string[]): Args {
       case "--tier": tier = next(); break;
       case "--program": program = next(); break;
       case "--stack": stack = next(); break;
+      case "--timeout": {
+        timeout = Number(next());
+        if (!Number.isFinite(timeout) || timeout <= 0) usage("--timeout takes a number of seconds");
+        break;
+      }
       case "--json": out.json = next(); break;
       case "--markdown": out.markdown = next(); break;
       case "--update": out.preview = false; break;
@@ -66,12 +78,15 @@ function parseArgs(argv: string[]): Args {
         out.targets.push({ kind: "stack", stack: a });
     }
   }
-  if (blueprint || tier) {
+  if (program) {
+    if (blueprint) usage("--program and --blueprint exclude each other");
+    if (tier && !["local", "dev", "staging", "prod"].includes(tier)) usage("--tier must be one of local, dev, staging, prod");
+    out.targets.push({ kind: "program", file: path.resolve(program), ...(stack ? { stack } : {}), config, ...(tier ? { tier } : {}), ...(timeout ? { timeoutMs: timeout * 1000 } : {}) });
+  } else if (blueprint || tier) {
     if (!blueprint || !tier) usage("--blueprint and --tier go together");
     if (!(TIER_NAMES as readonly string[]).includes(tier)) usage(`--tier must be one of ${TIER_NAMES.join(", ")}`);
     out.targets.push({ kind: "blueprint", blueprint, tier: tier as TierName });
   }
-  if (program) out.targets.push({ kind: "program", file: path.resolve(program), stack: stack ?? "dev", config });
   if (out.targets.length === 0) usage("name a stack, a blueprint and tier, --all, or --program");
   return out;
 }
@@ -80,7 +95,7 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   const results: PlanResult[] = [];
   for (const target of args.targets) {
-    const result = await planTarget(target, { preview: args.preview });
+    const result = await planTarget(target, { preview: args.preview, echo: (s) => process.stderr.write(s) });
     results.push(result);
     process.stdout.write(renderText(result) + "\n");
   }
@@ -90,10 +105,11 @@ async function main() {
   if (results.length > 1) {
     process.stdout.write(`\n${results.length - failed.length} of ${results.length} plans clean${failed.length ? `; failing: ${failed.map((r) => r.title).join(", ")}` : ""}\n`);
   }
-  process.exit(failed.some((r) => r.status === "invalid" || r.status === "error") ? 2 : failed.length > 0 ? 1 : 0);
+  process.exit(exitCodeFor(results));
 }
 
 main().catch((err) => {
+  if (err instanceof ForeignUsageError) usage(err.message);
   const msg = err instanceof SpecError || err instanceof ProgramError ? err.message : (err?.stack ?? String(err));
   process.stderr.write(`plan: ${msg}\n`);
   process.exit(2);

@@ -1,0 +1,85 @@
+/**
+ * What a foreign program's plan could not see, and the tier it is judged on.
+ *
+ * A policy can only judge what the program registered in this process. Components whose children
+ * a provider plugin creates (awsx, eks, aws-apigateway, helm.v4, yaml.v2…), Helm charts that are
+ * not rendered offline, other stacks' outputs and values unknown in preview are listed as "not
+ * inspected", each with the policies that could not run on it. A report that inspected nothing
+ * is never clean.
+ */
+import { allPolicies } from "../../policies/policies";
+import type { ChildResult } from "./types";
+
+export interface NotInspected {
+  /** The resource's URN, or what was not seen (an invoke, a stack reference). */
+  what: string;
+  type?: string;
+  reason: string;
+  /** Policies that could not run on it. */
+  policies: string[];
+}
+
+const K8S = ["tls-ingress-https", "headers-ingress-coop-coep", "seg-namespace-default-deny", "seg-service-exposure", "seg-no-host-network", "seg-metrics-not-public", "seg-reachability-internet-to-data", "baseline-pod-security-restricted", "baseline-resources-probes", "baseline-pinned-images"];
+const CLOUDFLARE = ["tls-cloudflare-zone-strict", "headers-cloudflare-coop-coep"];
+const PROXY = ["tls-proxy-https-only", "headers-proxy-coop-coep", "headers-wasm-content-type"];
+
+const names = (): string[] => allPolicies.map((p) => p.name);
+/** Policies about the cloud resources a package creates. */
+export function policiesForType(type: string): string[] {
+  const all = names();
+  const aws = all.filter((n) => !K8S.includes(n) && !CLOUDFLARE.includes(n) && !PROXY.includes(n));
+  const pkg = type.split(":")[0] ?? "";
+  if (pkg === "kubernetes") return all.filter((n) => K8S.includes(n));
+  if (pkg === "eks") return all.filter((n) => !CLOUDFLARE.includes(n) && !PROXY.includes(n));
+  if (pkg === "awsx" || pkg === "aws" || pkg === "aws-apigateway" || pkg === "aws-native" || pkg === "aws-static-website") return aws;
+  if (pkg === "cloudflare") return CLOUDFLARE.filter((n) => all.includes(n));
+  return all;
+}
+
+export function notInspected(result: ChildResult, unknownViolations: { policyName: string; urn?: string; resourceType?: string; message: string }[]): NotInspected[] {
+  const out: NotInspected[] = [];
+  const byUrn = new Map(result.resources.map((r) => [r.urn, r]));
+  for (const urn of result.remote) {
+    const r = byUrn.get(urn);
+    const pkg = (r?.type ?? "").split(":")[0];
+    out.push({ what: urn, type: r?.type, reason: `remote component: its children are created by the ${pkg} provider plugin, which the offline plan does not run`, policies: policiesForType(r?.type ?? "") });
+  }
+  for (const r of result.resources) {
+    if (r.type === "kubernetes:helm.sh/v3:Release") out.push({ what: r.urn, type: r.type, reason: `Helm release of chart '${String((r.inputs as { chart?: unknown }).chart ?? "?")}': the chart is installed by the provider and not rendered offline`, policies: policiesForType(r.type) });
+    if (r.type === "pulumi:pulumi:StackReference") out.push({ what: r.urn, type: r.type, reason: `outputs of stack '${String((r.inputs as { name?: unknown }).name ?? r.name)}' are not readable offline: values taken from it are empty`, policies: [] });
+  }
+  for (const i of result.invokes) {
+    if (i.kind === "unrendered") out.push({ what: `invoke ${i.token} (×${i.count})`, reason: "Helm chart (helm.v3.Chart) not rendered offline: the resources it would create were not seen", policies: policiesForType("kubernetes:") });
+  }
+  const seen = new Map<string, NotInspected>();
+  for (const v of unknownViolations) {
+    const key = v.urn ?? "(stack)";
+    const e = seen.get(key) ?? { what: key, type: v.resourceType, reason: "values unknown in preview (plan with --update to use mocked outputs)", policies: [] };
+    if (!e.policies.includes(v.policyName)) e.policies.push(v.policyName);
+    seen.set(key, e);
+  }
+  out.push(...seen.values());
+  if (result.timedOut) out.push({ what: "(rest of the program)", reason: `the run was stopped at its deadline; in flight: ${result.pending.join(", ") || "nothing registered"}`, policies: names() });
+  return out;
+}
+
+/** Resources actually inspected: custom resources that are not providers, stack references or Helm releases. */
+export function inspectedCount(result: ChildResult): number {
+  return result.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:") && r.type !== "pulumi:pulumi:StackReference" && r.type !== "kubernetes:helm.sh/v3:Release").length;
+}
+
+export type PolicyTierName = "dev" | "staging" | "prod";
+
+/** The tier a foreign program is judged on: --tier, else its stack name; unknown names are judged as prod. */
+export function tierForStack(stack: string, tier?: string): { tier: PolicyTierName; from: string } {
+  const t = (tier ?? "").toLowerCase();
+  if (tier) {
+    if (t === "local" || t === "dev") return { tier: "dev", from: "--tier" };
+    if (t === "staging" || t === "prod") return { tier: t, from: "--tier" };
+  }
+  const s = stack.toLowerCase();
+  if (/(^|[-_.])(local|dev|devel|development|test|testing|sandbox|demo|example)([-_.]|$)/.test(s)) return { tier: "dev", from: `stack name '${stack}'` };
+  if (/(^|[-_.])(staging|stage|stg|qa|uat|preprod|pre-prod)([-_.]|$)/.test(s)) return { tier: "staging", from: `stack name '${stack}'` };
+  if (/(^|[-_.])(prod|production|prd|live|main)([-_.]|$)/.test(s)) return { tier: "prod", from: `stack name '${stack}'` };
+  return { tier: "prod", from: `stack name '${stack}' names no tier: judged as prod, the strictest (use --tier)` };
+}
