@@ -328,7 +328,7 @@ const DEFAULT_DATA_NS = /^(data|db|database|databases|storage|postgres|redis|scy
 
 export const internetToData: StackValidationPolicy = stackPolicy({
   name: "seg-reachability-internet-to-data",
-  description: "Computed from all NetworkPolicies: neither the internet nor the internet-facing tier (ingress namespaces, namespaces with LoadBalancer/NodePort Services) can reach the data tier (label platform.io/role=data, config dataNamespaces, data-like names or data-store images) directly.",
+  description: "Computed from all NetworkPolicies: neither the internet nor the internet-facing tier (ingress namespaces, namespaces with LoadBalancer/NodePort Services) can reach the data tier (label platform.io/role=data or data-privileged, config dataNamespaces, data-like names or data-store images) directly.",
   enforcementLevel: "mandatory",
   severity: "critical",
   configSchema: schema({
@@ -345,7 +345,7 @@ export const internetToData: StackValidationPolicy = stackPolicy({
     for (const s of ofTypes(args.resources, K8S.service)) if (s.props.spec?.type === "LoadBalancer" || s.props.spec?.type === "NodePort") facing.add(nsOf(s.props));
     const data = new Set<string>(cfg.dataNamespaces ?? []);
     for (const ns of reach.model.namespaces.keys()) {
-      if (labels.get(ns)?.[ROLE_LABEL] === "data" || (!cfg.dataNamespaces && DEFAULT_DATA_NS.test(ns))) data.add(ns);
+      if (labels.get(ns)?.[ROLE_LABEL] === "data" || labels.get(ns)?.[ROLE_LABEL] === "data-privileged" || (!cfg.dataNamespaces && DEFAULT_DATA_NS.test(ns))) data.add(ns);
     }
     if (!cfg.dataNamespaces) for (const p of reach.model.pods) if (p.images.some((i) => DATA_IMAGE_RE.test(i)) && !facing.has(p.namespace)) data.add(p.namespace);
     const urnOfNs = (ns: string): string | undefined => ofTypes(args.resources, K8S.namespace).find((n) => (n.props.metadata?.name ?? n.name) === ns)?.urn;

@@ -41,8 +41,8 @@ export interface NetworkOutputs {
 
 export interface ClusterOutputs {
   provider: k8s.Provider;
-  /** Role namespaces by role. */
-  namespaces: { ingress: string; apps: string; data: string; monitoring: string };
+  /** Role namespaces by role; `dataPrivileged` only when a store must run as root (ScyllaDB). */
+  namespaces: { ingress: string; apps: string; data: string; monitoring: string; dataPrivileged?: string };
   /** OIDC provider for IRSA (EKS only). */
   oidcProviderArn?: pulumi.Output<string>;
   oidcIssuer?: pulumi.Output<string>;

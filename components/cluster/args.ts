@@ -73,6 +73,11 @@ export const clusterArgs = z
       email: z.email().optional(),
       caSecretName: dnsLabel.optional(),
     }),
+    /**
+     * Create the `data-privileged` namespace (Pod Security `privileged`) for data stores whose
+     * engine must run as root (ScyllaDB). Default false: no namespace admits root pods without need.
+     */
+    privilegedDataNamespace: z.boolean().default(false),
     /** Add-on ServiceMonitors (the Prometheus operator is installed by the monitoring stack). */
     serviceMonitors: z.boolean().default(false),
     /** Ingress controller replicas. */

@@ -47,7 +47,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
   constructor(name: string, args: ClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("platform:cluster:KubernetesCluster", name, {}, opts);
     const a = parseClusterArgs(name, args);
-    this.namespaces = roleNamespaceNames(a.namespacePrefix);
+    this.namespaces = roleNamespaceNames(a.namespacePrefix, { privilegedData: a.privilegedDataNamespace });
     this.ingress = ingressControllerInfo(a.ingressController);
     const nsPlan = planNamespaces(this.namespaces);
 

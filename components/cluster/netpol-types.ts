@@ -6,7 +6,13 @@ import type { DataNetwork } from "../data/network";
 
 export type Labels = Record<string, string>;
 export type Role = "ingress" | "apps" | "data" | "monitoring";
-export type RoleNamespaces = Record<Role, string>;
+/**
+ * The role namespaces. `dataPrivileged` exists only when a data store's engine cannot run under
+ * Pod Security `restricted` (ScyllaDB runs as root with CAP_SYS_NICE, whether the Scylla Operator
+ * or our StatefulSet starts it): it holds only such stores, enforces `privileged`, warns/audits at
+ * `restricted`, and gets the same default-deny segmentation as `data`.
+ */
+export type RoleNamespaces = Record<Role, string> & { dataPrivileged?: string };
 
 export interface NetpolService {
   name: string;

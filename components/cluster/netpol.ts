@@ -78,8 +78,9 @@ export function checkNetpolInput(i: NetpolInput): string[] {
     if (Object.keys(s.podSelector).length === 0) problems.push(`services.${s.name}.podSelector: must not be empty (it would select every pod)`);
   }
   for (const st of i.stores) {
-    if (st.network.kind === "kubernetes" && st.network.namespace !== i.namespaces.data) {
-      problems.push(`stores.${st.ref}: runs in namespace '${st.network.namespace}', expected the data namespace '${i.namespaces.data}'`);
+    const dataNamespaces = [i.namespaces.data, ...(i.namespaces.dataPrivileged ? [i.namespaces.dataPrivileged] : [])];
+    if (st.network.kind === "kubernetes" && !dataNamespaces.includes(st.network.namespace)) {
+      problems.push(`stores.${st.ref}: runs in namespace '${st.network.namespace}', expected a data namespace (${dataNamespaces.map((n) => `'${n}'`).join(" or ")})`);
     }
   }
   if (i.apiServerCidrs.length === 0) problems.push("apiServerCidrs: give the API server's CIDRs (the VPC CIDR on EKS)");
@@ -95,9 +96,9 @@ export function planNetworkPolicies(i: NetpolInput): NetworkPolicyManifest[] {
   const dns: Rule = { to: [nsPeer(KUBE_DNS.namespace, KUBE_DNS.podSelector)], ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] };
   const api: Rule = { to: ipPeers(i.apiServerCidrs), ports: API_PORTS };
 
-  for (const role of ["ingress", "apps", "data", "monitoring"] as Role[]) {
-    out.push(policy("default-deny", ns[role], {}, [], []));
-    out.push(policy("allow-dns", ns[role], {}, undefined, [dns]));
+  for (const n of [...(["ingress", "apps", "data", "monitoring"] as Role[]).map((r) => ns[r]), ...(ns.dataPrivileged ? [ns.dataPrivileged] : [])]) {
+    out.push(policy("default-deny", n, {}, [], []));
+    out.push(policy("allow-dns", n, {}, undefined, [dns]));
   }
 
   const byName = new Map(i.services.map((s) => [s.name, s]));
@@ -217,6 +218,7 @@ export function planNetworkPolicies(i: NetpolInput): NetworkPolicyManifest[] {
     // Data stores admit monitoring on their own metrics rules (purpose `metrics`); the extra
     // namespaces carry no policies of ours, so Prometheus' egress is the gate there.
     scrape.push({ to: [nsPeer(ns.data)] });
+    if (ns.dataPrivileged) scrape.push({ to: [nsPeer(ns.dataPrivileged)] });
     for (const n of mon.extraScrapeNamespaces) scrape.push({ to: [nsPeer(n)] });
     if (mon.nodePorts.length) scrape.push({ to: ipPeers(mon.nodeCidrs ?? i.apiServerCidrs), ports: mon.nodePorts.map(tcp) });
   }

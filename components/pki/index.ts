@@ -4,7 +4,7 @@
  *
  *   selfSigned ClusterIssuer ──signs──▶ CA Certificate (ECDSA P-256, 10 y, in cert-manager's
  *   namespace) ──▶ CA ClusterIssuer ──issues──▶ `<store>-tls` Secrets (tls.crt, tls.key, ca.crt)
- *   in the data namespace, valid for every Service name of that namespace (clients connect by
+ *   in the store's data namespace, valid for every Service name of that namespace (clients connect by
  *   Service DNS name; operators manage their own peer certificates).
  *
  * Public ACME issuers cannot sign `*.svc.cluster.local`; this one never leaves the cluster.
@@ -15,10 +15,8 @@ import * as pulumi from "@pulumi/pulumi";
 export interface InternalCertificatesArgs {
   /** Namespace cert-manager runs in (the CA key lives there). */
   certManagerNamespace: string;
-  /** Namespace of the stores. */
-  namespace: string;
-  /** Store names: each gets `<store>-tls`. */
-  stores: string[];
+  /** The stores: each gets `<name>-tls` in its own namespace (the data namespaces). */
+  stores: { name: string; namespace: string }[];
   /** cert-manager must be installed first (add-on release). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -28,7 +26,6 @@ export function planInternalCertificates(prefix: string, a: Omit<InternalCertifi
   const rootIssuer = `${prefix}-selfsigned-root`;
   const caSecret = `${prefix}-internal-ca`;
   const caIssuer = `${prefix}-internal-ca`;
-  const dnsNames = [`*.${a.namespace}.svc`, `*.${a.namespace}.svc.cluster.local`];
   const labels = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "platform-pki" };
   return {
     caIssuer,
@@ -43,10 +40,10 @@ export function planInternalCertificates(prefix: string, a: Omit<InternalCertifi
     certificates: a.stores.map((store) => ({
       apiVersion: "cert-manager.io/v1",
       kind: "Certificate",
-      metadata: { name: `${store}-tls`, namespace: a.namespace, labels },
+      metadata: { name: `${store.name}-tls`, namespace: store.namespace, labels },
       spec: {
-        secretName: `${store}-tls`,
-        dnsNames,
+        secretName: `${store.name}-tls`,
+        dnsNames: [`*.${store.namespace}.svc`, `*.${store.namespace}.svc.cluster.local`],
         duration: "2160h",
         renewBefore: "360h",
         privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
@@ -70,8 +67,9 @@ export class InternalCertificates extends pulumi.ComponentResource {
     const issuer = new k8s.apiextensions.CustomResource(`${name}-ca-issuer`, plan.issuer, { ...o, dependsOn: [ca] });
     this.secretNames = {};
     for (const [i, cert] of plan.certificates.entries()) {
-      new k8s.apiextensions.CustomResource(`${name}-${args.stores[i]}-cert`, cert, { ...o, dependsOn: [issuer] });
-      this.secretNames[args.stores[i]!] = cert.spec.secretName;
+      const store = args.stores[i]!.name;
+      new k8s.apiextensions.CustomResource(`${name}-${store}-cert`, cert, { ...o, dependsOn: [issuer] });
+      this.secretNames[store] = cert.spec.secretName;
     }
     this.registerOutputs({ secretNames: this.secretNames });
   }

@@ -77,6 +77,9 @@ export function composeCluster(ctx: Context, env: Record<string, string | undefi
     serviceMonitors: spec.blueprint.monitoring.metrics && spec.tier !== "local",
     controllerReplicas: Math.min(3, Math.max(1, p.replicas.min)),
     charts: spec.charts,
+    // ScyllaDB runs as root with CAP_SYS_NICE: it gets its own `privileged` data namespace, and
+    // only blueprints that have it get that namespace (components/cluster/namespaces.ts).
+    privilegedDataNamespace: spec.blueprint.dataStores.scylla.length > 0,
     // The local tier installs only the ingress controller (from the chart mirror when one is set):
     // without it the Traefik blueprints' Middlewares had no CRD and the first deploy to a real
     // cluster failed (found by the conformance run). Rendered manifests carry no Helm release.

@@ -55,9 +55,11 @@ export function composeData(ctx: Context): DataOutputs {
     if (!ctx.cluster) throw new Error(`stack ${spec.stack}: ${what} runs in the cluster: call composeCluster first and set ctx.cluster`);
     return ctx.cluster;
   };
-  const clusterNet = () => {
+  const clusterNet = (privileged = false) => {
     const c = needCluster("an in-cluster data store");
-    return { namespace: c.namespaces.data, clientNamespaces: [c.namespaces.apps] };
+    const namespace = privileged ? c.namespaces.dataPrivileged : c.namespaces.data;
+    if (!namespace) throw new Error(`stack ${spec.stack}: a store that runs as root needs the cluster's data-privileged namespace (ClusterArgs.privilegedDataNamespace)`);
+    return { namespace, clientNamespaces: [c.namespaces.apps] };
   };
   const awsNet = (what: string) => {
     if (!providers.aws || !ctx.network) throw new Error(`stack ${spec.stack}: managed ${what} needs the stack's AWS account and VPC: call composeNetwork first and set ctx.network`);
@@ -72,10 +74,10 @@ export function composeData(ctx: Context): DataOutputs {
   // Client TLS for in-cluster stores: a serving certificate per store from the cluster's internal
   // CA (components/pki). The local tier has no certificate issuer (no cert-manager, nothing
   // fetched): there, and only there, client TLS to its throw-away stores is switched off explicitly.
-  const certStores: string[] = [];
-  const storeTls = (kind: string, n: string) => {
-    if (spec.tier === "local" || !ctx.cluster?.certManagerNamespace) return { tls: { enabled: false } };
-    certStores.push(`${kind}-${n}`);
+  const certStores: { name: string; namespace: string }[] = [];
+  const storeTls = (kind: string, n: string, namespace = ctx.cluster?.namespaces.data) => {
+    if (spec.tier === "local" || !ctx.cluster?.certManagerNamespace || !namespace) return { tls: { enabled: false } };
+    certStores.push({ name: `${kind}-${n}`, namespace });
     return { tls: { enabled: true, certSecretName: `${kind}-${n}-tls` } };
   };
 
@@ -213,18 +215,24 @@ export function composeData(ctx: Context): DataOutputs {
   for (const s of bp.scylla) {
     const members = p.dataReplicaScale === 0 ? 1 : Math.max(p.dataReplicaScale === 1 ? s.members : Math.min(3, s.members), 1);
     const rf = (durability: "persistent" | "volatile") => Math.min(durability === "persistent" ? 3 : 2, members);
+    const network = clusterNet(true);
+    const statefulset = p.dataPlacement === "statefulset";
     const store = new Scylla(
       name("scylla", s.name),
       {
-        network: clusterNet(),
+        // The tier's throw-away data (local) runs one developer-mode node from a StatefulSet;
+        // every other tier runs a ScyllaCluster through the Scylla Operator.
+        implementation: statefulset ? "statefulset" : "operator",
+        network,
         membersPerRack: members,
-        developerMode: spec.tier === "local",
-        ...storeTls("scylla", s.name),
+        developerMode: statefulset,
+        ...(statefulset ? { resources: { cpu: "500m", memory: "1Gi" }, storageGb: 10 } : {}),
+        ...storeTls("scylla", s.name, network.namespace),
         keyspaces: s.keyspaces.map((k) => ({ name: k.name, replicationFactor: rf(k.durability), durableWrites: k.durability === "persistent" })),
         // No Scylla Manager is deployed, so no Scylla backups: its keyspaces hold chain caches that
         // are rebuilt from the peer network (the persistent keyspace survives pod loss through RF 3).
         backup: noBackups(spec.tier),
-        installOperator: spec.tier !== "local" && !scyllaOperatorInstalled,
+        installOperator: !statefulset && !scyllaOperatorInstalled,
         charts: spec.charts,
         ...(ctx.cluster?.apiServerCidrs ? { apiServerCidrs: ctx.cluster.apiServerCidrs } : {}),
         protect: p.protectState,
@@ -243,7 +251,7 @@ export function composeData(ctx: Context): DataOutputs {
     const c = ctx.cluster!;
     new InternalCertificates(
       `${spec.stack}-data-pki`,
-      { certManagerNamespace: c.certManagerNamespace!, namespace: c.namespaces.data, stores: certStores, dependsOn: c.ready ?? [] },
+      { certManagerNamespace: c.certManagerNamespace!, stores: certStores, dependsOn: c.ready ?? [] },
       { providers: { kubernetes: c.provider } },
     );
   }

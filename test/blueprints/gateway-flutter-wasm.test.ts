@@ -95,12 +95,34 @@ describe.each(["local", "dev", "staging", "prod"] as const)(`${NAME} on %s: gate
 
   it("Scylla: persistent keyspace (durable writes) and volatile keyspace (no durable writes), password auth and client TLS", () => {
     const sc = storeComponent(inv(), "platform:data:Scylla", "chain");
-    expect(within(inv(), sc, T.scyllaCluster)).toHaveLength(1);
+    // local installs no operator: one developer-mode node from a StatefulSet; every other tier a ScyllaCluster.
+    if (tier === "local") {
+      expect(within(inv(), sc, T.scyllaCluster)).toHaveLength(0);
+      const [sts] = within(inv(), sc, T.statefulSet);
+      expect(spec(sts!).replicas).toBe(1);
+      expect(spec(sts!).template.spec.containers[0].args).toEqual(expect.arrayContaining(["--developer-mode=1", "--authenticator=PasswordAuthenticator", "--endpoint-snitch=GossipingPropertyFileSnitch"]));
+    } else {
+      expect(within(inv(), sc, T.scyllaCluster)).toHaveLength(1);
+      expect(within(inv(), sc, T.statefulSet)).toHaveLength(0);
+    }
     const cfg = within(inv(), sc, T.configMap).map((c) => c.inputs.data as Record<string, string>).find((d) => d?.["keyspaces.cql"]);
     expect(cfg?.["keyspaces.cql"]).toMatch(/CREATE KEYSPACE IF NOT EXISTS chain_persistent WITH replication = \{[^}]+\} AND durable_writes = true;/);
     expect(cfg?.["keyspaces.cql"]).toMatch(/CREATE KEYSPACE IF NOT EXISTS chain_volatile WITH replication = \{[^}]+\} AND durable_writes = false;/);
     expect(cfg?.["scylla.yaml"]).toContain("authenticator: PasswordAuthenticator");
     if (tier !== "local") expect(cfg?.["scylla.yaml"]).toMatch(/client_encryption_options:\n\s+enabled: true/);
+  });
+
+  it("ScyllaDB runs as root with CAP_SYS_NICE, so it lives alone in the data-privileged namespace (Pod Security privileged); the data namespace stays restricted", () => {
+    const nss = ofType(inv(), "kubernetes:core/v1:Namespace").map((n) => meta(n));
+    const level = (name: string) => nss.find((m) => m.name === name)?.labels?.["pod-security.kubernetes.io/enforce"];
+    expect(level("data-privileged")).toBe("privileged");
+    expect(level("data")).toBe("restricted");
+    const sc = storeComponent(inv(), "platform:data:Scylla", "chain");
+    const scylla = [...within(inv(), sc, T.scyllaCluster), ...within(inv(), sc, T.statefulSet)];
+    expect(scylla.map((r) => meta(r).namespace)).toEqual(["data-privileged"]);
+    // The namespace gets the same default deny as every role namespace.
+    const denies = ofType(inv(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => meta(p).name === "default-deny").map((p) => meta(p).namespace);
+    expect(denies).toContain("data-privileged");
   });
 
   it("the gateway reaches PostgreSQL and Scylla only (data-tier egress by port)", () => {

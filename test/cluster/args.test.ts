@@ -24,6 +24,16 @@ describe("cluster args", () => {
     expect(() => planNamespaces(roleNamespaceNames(), { ingress: "baseline", apps: "baseline", data: "restricted", monitoring: "baseline" })).toThrow(/apps namespace always enforces 'restricted'/);
   });
 
+  it("namespaces: data-privileged (for ScyllaDB, root + CAP_SYS_NICE) only when asked, enforcing privileged and warning at restricted", () => {
+    expect(roleNamespaceNames("shop").dataPrivileged).toBeUndefined();
+    const ns = planNamespaces(roleNamespaceNames("shop", { privilegedData: true }));
+    const dp = ns.find((n) => n.name === "shop-data-privileged")!;
+    expect(dp.role).toBe("data-privileged");
+    expect(dp.labels).toMatchObject({ "platform.io/role": "data-privileged", "pod-security.kubernetes.io/enforce": "privileged", "pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/audit": "restricted" });
+    expect(ns.find((n) => n.name === "shop-data")!.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    expect(parseClusterArgs("c", { mode: "existing", ingressController: "nginx", certificates: { issuer: "self-signed" }, existing: { renderDir: "/tmp/x" } }).privilegedDataNamespace).toBe(false);
+  });
+
   it("issuers: Let's Encrypt prod/staging, corporate CA, self-signed", () => {
     expect(planClusterIssuer("letsencrypt-staging", { email: "a@example.com", ingressClass: "nginx" }).manifest.spec.acme.server).toMatch(/acme-staging-v02/);
     expect(planClusterIssuer("corporate-ca", { caSecretName: "corp-ca", ingressClass: "nginx" }).manifest.spec).toEqual({ ca: { secretName: "corp-ca" } });

@@ -182,6 +182,27 @@ describe("NetworkPolicy planner × reachability evaluator", () => {
     expect(ps.some((p) => p.metadata.name === "acme-http01-solver")).toBe(false);
   });
 
+  it("a store in the data-privileged namespace (ScyllaDB) gets that namespace's default deny, its own client rule, and Prometheus may scrape there; other namespaces are refused", () => {
+    const scyllaLabels = { "scylla/cluster": "chain" };
+    const scylla = { ref: "scylla/chain", network: { kind: "kubernetes" as const, namespace: "data-privileged", ports: [tcp("cql", 9042)], ingress: [clientRule(scyllaLabels, [tcp("cql", 9042)], { namespace: "data-privileged", clientNamespaces: ["apps"] })], egress: [] } };
+    const base = input();
+    const withScylla = input({
+      namespaces: { ...NS, dataPrivileged: "data-privileged" },
+      stores: [...base.stores, scylla],
+      services: [{ ...netpolService(API), connectsTo: [...netpolService(API).connectsTo, "scylla/chain"] }, netpolService(RELAY), netpolService(WORKER)],
+    });
+    const ps = planNetworkPolicies(withScylla);
+    expect(ps.filter((p) => p.metadata.namespace === "data-privileged").map((p) => p.metadata.name)).toEqual(["default-deny", "allow-dns", "store-scylla-chain-in-clients-0"]);
+    const api = ps.find((p) => p.metadata.name === "svc-api")!;
+    expect(api.spec.egress!.some((r) => r.to?.some((t: any) => t.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "data-privileged") && r.ports?.some((p) => p.port === 9042))).toBe(true);
+    const prom = ps.find((p) => p.metadata.name === "prometheus")!;
+    expect(prom.spec.egress!.some((r) => r.to?.some((t: any) => t.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "data-privileged"))).toBe(true);
+    // Without the namespace, the same store is an input error naming both data namespaces' absence.
+    expect(checkNetpolInput(input({ stores: [...base.stores, scylla] }))).toEqual([
+      "stores.scylla/chain: runs in namespace 'data-privileged', expected a data namespace ('data')",
+    ]);
+  });
+
   it("rejects unknown refs with the field and the fix", () => {
     const bad = input({ services: [{ ...netpolService(API), calls: ["ghost"], connectsTo: ["postgres/nope"], egress: ["nowhere"] }] });
     const problems = checkNetpolInput(bad);

@@ -94,6 +94,67 @@ describe("Scylla through the harness", () => {
     expect(spec.backups).toBeUndefined();
   });
 
+  it("statefulset (local): one developer-mode node as root + CAP_SYS_NICE, the same client Service, credentials and keyspace Job as the operator path", async () => {
+    const inv = await runProgram(() => {
+      const s = new Scylla(
+        "chain",
+        {
+          implementation: "statefulset",
+          network: k8sNet,
+          membersPerRack: 1,
+          developerMode: true,
+          resources: { cpu: "500m", memory: "1Gi" },
+          storageGb: 10,
+          keyspaces: [{ name: "persistent", replicationFactor: 1 }, { name: "volatile", replicationFactor: 1, durableWrites: false }],
+          backup: noBackups("local"),
+          tls: { enabled: false },
+        },
+        { providers: k8sProviders() },
+      );
+      return { connection: s.connection };
+    });
+    expect(k8sKind(inv, "ScyllaCluster")).toEqual([]);
+    const sts = k8sKind(inv, "StatefulSet")[0];
+    const pod = (sts.inputs.spec as any).template.spec;
+    const c = pod.containers[0];
+    expect(c.image).toBe("scylladb/scylla:6.2.2");
+    expect(c.args).toEqual([
+      "--developer-mode=1", "--smp=1", "--memory=768M", "--overprovisioned=1",
+      "--authenticator=PasswordAuthenticator", "--authorizer=CassandraAuthorizer", "--endpoint-snitch=GossipingPropertyFileSnitch",
+    ]);
+    expect(c.securityContext).toEqual({ runAsUser: 0, runAsGroup: 0, capabilities: { add: ["SYS_NICE"] } });
+    expect(pod.securityContext.seccompProfile).toEqual({ type: "RuntimeDefault" });
+    // The keyspaces replicate to the datacenter the node announces.
+    const rackdc = k8sKind(inv, "ConfigMap").find((m) => (m.inputs.metadata as any).name === "chain-rackdc")!;
+    expect((rackdc.inputs.data as any)["cassandra-rackdc.properties"]).toBe("dc=dc1\nrack=rack1\n");
+    const svc = k8sKind(inv, "Service").find((m) => (m.inputs.metadata as any).name === "chain-client")!;
+    expect((svc.inputs.spec as any).ports.map((p: any) => p.port)).toEqual([9042, 19042]);
+    expect((svc.inputs.spec as any).selector).toEqual((sts.inputs.spec as any).selector.matchLabels);
+    const job = k8sKind(inv, "Job")[0];
+    expect(job.dependencies).toContain(sts.urn);
+    expect((job.inputs.spec as any).template.spec.containers[0].command[2]).toContain("cqlsh --cqlshrc=/tmp/cqlshrc chain-client.data.svc.cluster.local 9042 -f /tmp/setup.cql");
+    expect(inv.outputs.connection).toMatchObject({ host: "chain-client.data.svc.cluster.local", port: 9042, tls: false });
+  });
+
+  it.each([
+    [{ membersPerRack: 3 }, /membersPerRack: the statefulset implementation runs exactly one node: set racks: 1 and membersPerRack: 1, or use implementation: operator/],
+    [{ installOperator: true }, /installOperator: the statefulset implementation needs no operator: remove installOperator, or use implementation: operator/],
+    [{ tls: { enabled: true, certSecretName: "t" } }, /tls.enabled: the statefulset implementation serves CQL without client TLS: set tls.enabled=false explicitly, or use implementation: operator/],
+    [{ backup: backupPolicy("staging") }, /backup: the statefulset implementation has no Scylla Manager to back up through: pass noBackups\(tier\), or use implementation: operator/],
+    [{ resources: { cpu: "1", memory: "2000000000" } }, /resources.memory: the statefulset implementation sizes ScyllaDB from its memory limit: give it in Mi or Gi \(e.g. 1Gi\)/],
+  ])("statefulset refuses %o with the field and the fix, before registering anything", async (bad, message) => {
+    const err = await failure(() => {
+      new Scylla(
+        "chain",
+        { implementation: "statefulset", network: k8sNet, membersPerRack: 1, keyspaces: [{ name: "k", replicationFactor: 1 }], backup: noBackups("local"), tls: { enabled: false }, ...bad },
+        { providers: k8sProviders() },
+      );
+      return {};
+    });
+    expect(err.message).toMatch(message);
+    expect(err.inventory.resources.filter((r) => r.type.startsWith("platform:") || r.type.startsWith("kubernetes:"))).toEqual([]);
+  });
+
   it("refuses RF 3 on one member before registering anything", async () => {
     const err = await failure(() => {
       new Scylla("chain", { network: k8sNet, membersPerRack: 1, keyspaces: prodKeyspaces, backup: noBackups("dev"), tls: { certSecretName: "t" } }, { providers: k8sProviders() });

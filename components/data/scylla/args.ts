@@ -19,7 +19,12 @@ export const keyspaceSchema = z.strictObject({
 });
 
 export const scyllaArgsSchema = z.strictObject({
-  implementation: z.literal("operator").default("operator"),
+  /**
+   * `operator`: a ScyllaCluster reconciled by the Scylla Operator (racks, Scylla Manager backups).
+   * `statefulset`: one developer-mode node from a plain StatefulSet, for throw-away tiers (local)
+   * that install no operator; one member, no backups, no client TLS.
+   */
+  implementation: z.enum(["operator", "statefulset"]).default("operator"),
   network: clusterNetworkSchema,
   version: z.string().regex(/^\d+\.\d+\.\d+$/, "a ScyllaDB version such as 6.2.2").default("6.2.2"),
   agentVersion: z.string().regex(/^\d+\.\d+\.\d+$/).default("3.4.1"),
@@ -50,6 +55,14 @@ export const scyllaArgsSchema = z.strictObject({
   protect: protectSchema,
   tls: tlsSchema,
   labels: labelsSchema.default({}),
+}).superRefine((a, ctx) => {
+  if (a.implementation !== "statefulset") return;
+  const fix = "or use implementation: operator";
+  if (a.racks * a.membersPerRack !== 1) ctx.addIssue({ code: "custom", path: ["membersPerRack"], message: `the statefulset implementation runs exactly one node: set racks: 1 and membersPerRack: 1, ${fix}` });
+  if (a.installOperator) ctx.addIssue({ code: "custom", path: ["installOperator"], message: `the statefulset implementation needs no operator: remove installOperator, ${fix}` });
+  if (a.backup.enabled) ctx.addIssue({ code: "custom", path: ["backup"], message: `the statefulset implementation has no Scylla Manager to back up through: pass noBackups(tier), ${fix}` });
+  if (!/^\d+(\.\d+)?(Mi|Gi)$/.test(a.resources.memory)) ctx.addIssue({ code: "custom", path: ["resources", "memory"], message: `the statefulset implementation sizes ScyllaDB from its memory limit: give it in Mi or Gi (e.g. 1Gi)` });
+  if (a.tls.enabled) ctx.addIssue({ code: "custom", path: ["tls", "enabled"], message: `the statefulset implementation serves CQL without client TLS: set tls.enabled=false explicitly, ${fix}` });
 });
 
 export type ScyllaArgs = z.input<typeof scyllaArgsSchema>;

@@ -2,8 +2,14 @@
  * `Scylla`: a ScyllaCluster (Scylla Operator) with password auth and client TLS, plus a Job
  * creating the keyspaces with their replication settings. Providers: `{ kubernetes, random }`.
  *
- * Note: Scylla pods are configured by the operator and do not meet Pod Security `restricted`;
- * run them in a namespace labelled `baseline` (the keyspace Job itself is `restricted`).
+ * `implementation: "statefulset"` runs one developer-mode node from a plain StatefulSet instead
+ * (throw-away tiers that install no operator); the client Service, credentials, keyspace Job and
+ * connection are the same, so clients cannot tell the two apart.
+ *
+ * ScyllaDB runs as root with CAP_SYS_NICE either way (the operator sets exactly that, and
+ * non-root is scylla-operator#1210, open), which Pod Security `restricted` and `baseline` refuse:
+ * run it in a namespace enforcing `privileged` (the cluster's `data-privileged` namespace). The
+ * keyspace Job itself meets `restricted`.
  */
 import * as k8s from "@pulumi/kubernetes";
 import { provisionOperator } from "../operator-namespace";
@@ -13,7 +19,8 @@ import { assertNoProblems, type DataNetwork } from "../network";
 import { resolveTls, serviceDnsNames, storeCertificate } from "../certs";
 import { parseArgs } from "../schema";
 import { scyllaArgsSchema, type ScyllaArgs } from "./args";
-import { SCYLLA_OPERATOR_CHART, planScylla } from "./plan";
+import { SCYLLA_OPERATOR_CHART, planScylla, scyllaMemoryArg, type ScyllaPlan } from "./plan";
+import type { ScyllaConfig } from "./args";
 import type { ScyllaConnection } from "./types";
 
 export type { ScyllaArgs, ScyllaConfig } from "./args";
@@ -21,7 +28,7 @@ export type { ScyllaConnection } from "./types";
 
 export class Scylla extends pulumi.ComponentResource {
   public readonly connection: pulumi.Output<ScyllaConnection>;
-  public readonly implementation = "operator" as const;
+  public readonly implementation: "operator" | "statefulset";
   /** Secret with the server CA (`ca.crt`) clients use to verify the CQL TLS certificate. */
   public readonly caSecretName?: string;
   public readonly host: pulumi.Output<string>;
@@ -37,6 +44,7 @@ export class Scylla extends pulumi.ComponentResource {
     assertNoProblems("Scylla", name, plan.problems);
     super("platform:data:Scylla", name, {}, opts);
     const ns = cfg.network.namespace;
+    this.implementation = cfg.implementation;
     this.port = plan.port;
     this.network = plan.network;
     this.credentialsSecretName = plan.names.secret;
@@ -76,7 +84,7 @@ export class Scylla extends pulumi.ComponentResource {
     }
 
     const tlsVolume = plan.tls ? { volumes: [{ name: "client-tls", secret: { secretName: cfg.tls.certSecretName } }], volumeMounts: [{ name: "client-tls", mountPath: "/var/lib/scylla-client-tls", readOnly: true }] } : {};
-    const cluster = new k8s.apiextensions.CustomResource(
+    const cluster = cfg.implementation === "statefulset" ? provisionStatefulsetScylla(name, this, cfg, plan, deps) : new k8s.apiextensions.CustomResource(
       name,
       {
         apiVersion: "scylla.scylladb.com/v1",
@@ -167,4 +175,81 @@ export class Scylla extends pulumi.ComponentResource {
     );
     this.registerOutputs({ connection: this.connection, implementation: this.implementation, caSecretName: this.caSecretName, host: this.host, port: this.port, network: this.network, credentialsSecretName: this.credentialsSecretName });
   }
+}
+
+/**
+ * One developer-mode ScyllaDB node (the image's own entrypoint), with the same client Service,
+ * labels and scylla.yaml settings (password auth, CassandraAuthorizer) as the operator path, and
+ * the datacenter the keyspaces replicate to (GossipingPropertyFileSnitch + cassandra-rackdc).
+ */
+function provisionStatefulsetScylla(name: string, parent: pulumi.Resource, cfg: ScyllaConfig, plan: ScyllaPlan, deps: pulumi.Resource[]): k8s.apps.v1.StatefulSet {
+  const ns = cfg.network.namespace;
+  const rackdc = new k8s.core.v1.ConfigMap(
+    `${name}-rackdc`,
+    { metadata: { name: `${plan.names.cluster}-rackdc`, namespace: ns, labels: plan.labels }, data: { "cassandra-rackdc.properties": `dc=${cfg.datacenter}\nrack=${plan.racks[0]!.name}\n` } },
+    { parent },
+  );
+  const cql = plan.network.kind === "kubernetes" ? plan.network.ports : [];
+  new k8s.core.v1.Service(
+    `${name}-client`,
+    {
+      metadata: { name: plan.names.clientService, namespace: ns, labels: plan.labels },
+      spec: { type: "ClusterIP", selector: plan.podLabels, ports: cql.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: "TCP" })) },
+    },
+    { parent },
+  );
+  return new k8s.apps.v1.StatefulSet(
+    name,
+    {
+      metadata: { name: plan.names.cluster, namespace: ns, labels: plan.labels },
+      spec: {
+        serviceName: plan.names.clientService,
+        replicas: 1,
+        selector: { matchLabels: plan.podLabels },
+        template: {
+          metadata: { labels: { ...plan.labels, ...plan.podLabels } },
+          spec: {
+            automountServiceAccountToken: false,
+            securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+            containers: [
+              {
+                name: "scylla",
+                image: `scylladb/scylla:${cfg.version}`,
+                args: [
+                  "--developer-mode=1",
+                  "--smp=1",
+                  `--memory=${scyllaMemoryArg(cfg.resources.memory)}`,
+                  "--overprovisioned=1",
+                  "--authenticator=PasswordAuthenticator",
+                  "--authorizer=CassandraAuthorizer",
+                  "--endpoint-snitch=GossipingPropertyFileSnitch",
+                ],
+                ports: cql.map((p) => ({ name: p.name, containerPort: p.port, protocol: "TCP" })),
+                // What the Scylla Operator gives its own ScyllaDB container: root, plus CAP_SYS_NICE.
+                securityContext: { runAsUser: 0, runAsGroup: 0, capabilities: { add: ["SYS_NICE"] } },
+                resources: { requests: { cpu: cfg.resources.cpu, memory: cfg.resources.memory }, limits: { cpu: cfg.resources.cpu, memory: cfg.resources.memory } },
+                readinessProbe: { tcpSocket: { port: plan.port }, initialDelaySeconds: 15, periodSeconds: 10 },
+                volumeMounts: [
+                  { name: "data", mountPath: "/var/lib/scylla" },
+                  { name: "rackdc", mountPath: "/etc/scylla/cassandra-rackdc.properties", subPath: "cassandra-rackdc.properties", readOnly: true },
+                ],
+              },
+            ],
+            volumes: [{ name: "rackdc", configMap: { name: `${plan.names.cluster}-rackdc` } }],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: "data", labels: plan.labels },
+            spec: {
+              accessModes: ["ReadWriteOnce"],
+              resources: { requests: { storage: `${cfg.storageGb}Gi` } },
+              ...(cfg.network.storageClassName ? { storageClassName: cfg.network.storageClassName } : {}),
+            },
+          },
+        ],
+      },
+    },
+    { parent, protect: plan.protect, dependsOn: [...deps, rackdc] },
+  );
 }

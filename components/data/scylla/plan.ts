@@ -58,6 +58,17 @@ export function keyspaceSettings(durability: "persistent" | "volatile", members:
     : { replicationFactor: Math.min(2, members), durableWrites: false };
 }
 
+/**
+ * Seastar's `--memory` for a node limited to `limit`: three quarters of it (the rest is the
+ * image's supervisor, cqlsh and page cache headroom), in MiB. `4Gi` → `3072M`.
+ */
+export function scyllaMemoryArg(limit: string): string {
+  const m = /^(\d+(?:\.\d+)?)(Mi|Gi|M|G)$/.exec(limit);
+  if (!m) throw new Error(`resources.memory: '${limit}' — give the ScyllaDB node's memory in Mi or Gi (e.g. 1Gi)`);
+  const mib = Number(m[1]) * (m[2]!.startsWith("G") ? 1024 : 1);
+  return `${Math.floor(mib * 0.75)}M`;
+}
+
 export function keyspaceStatement(k: { name: string; replicationFactor: number; durableWrites: boolean }, dc: string, verb: "CREATE KEYSPACE IF NOT EXISTS" | "ALTER KEYSPACE"): string {
   return `${verb} ${k.name} WITH replication = {'class': 'NetworkTopologyStrategy', '${dc}': ${k.replicationFactor}} AND durable_writes = ${k.durableWrites};`;
 }
