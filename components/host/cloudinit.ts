@@ -95,6 +95,9 @@ const unit = (sections: Record<string, Record<string, string>>): string =>
     .map(([name, kv]) => `[${name}]\n${Object.entries(kv).map(([k, v]) => `${k}=${v}`).join("\n")}\n`)
     .join("\n");
 
+/** The host's container log options: rotated json-file, each line tagged with the container name. */
+export const DOCKER_LOG_OPTS = { "max-size": "20m", "max-file": "5", tag: "{{.Name}}" } as const;
+
 /** Validate and render. Throws on an unusable key or user name (before anything is created). */
 export function renderCloudInit(input: CloudInitInput): string {
   const problems: string[] = [];
@@ -109,7 +112,9 @@ export function renderCloudInit(input: CloudInitInput): string {
     {
       path: "/etc/docker/daemon.json",
       permissions: "0644",
-      content: `${JSON.stringify({ "log-driver": "local", "log-opts": { "max-size": "20m", "max-file": "5" }, "live-restore": true, "no-new-privileges": true, "userland-proxy": false }, null, 2)}\n`,
+      // json-file (not `local`): the log collector (components/monitoring/host.ts, Fluent Bit) tails
+      // these files and ships them to Loki; `tag` records the container's name in every line.
+      content: `${JSON.stringify({ "log-driver": "json-file", "log-opts": DOCKER_LOG_OPTS, "live-restore": true, "no-new-privileges": true, "userland-proxy": false }, null, 2)}\n`,
     },
     {
       path: "/etc/apt/apt.conf.d/20auto-upgrades",

@@ -10,7 +10,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { parseArgs } from "../data/schema";
-import { IMAGES } from "./plan";
+import { fluentBitConfFile, fluentBitConfig, FLUENT_BIT_STATE_DIR, LOG_IMAGES, lokiConfigFile } from "./logs";
+import { depthPlan, IMAGES } from "./plan";
 import { hostPrometheusConfig, RULE_FILE, ruleFileYaml, StaticTarget } from "./promconfig";
 
 const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label");
@@ -25,8 +26,17 @@ export const hostMonitoringArgs = z.strictObject({
   services: z
     .array(z.strictObject({ name: dnsLabel, hosts: z.array(z.string().regex(/^[a-zA-Z0-9][\w.-]*$/, "a container name")).min(1), port: z.int().min(1).max(65535), metricsPath: z.string().regex(/^\//).default("/metrics") }))
     .default([]),
+  /**
+   * Ship every container's logs (Docker json-file, tagged with the container name: components/host
+   * cloud-init) to a Loki on the private network, kept `retentionDays` (audit streams ≥ 90 days).
+   * Omit to keep logs in Docker only.
+   */
+  logs: z.strictObject({ retentionDays: z.int().min(1).max(400) }).optional(),
 });
 export type HostMonitoringArgs = z.input<typeof hostMonitoringArgs>;
+
+/** Where Docker keeps each container's json-file log. */
+export const DOCKER_CONTAINERS_DIR = "/var/lib/docker/containers";
 
 /** Pure: the scrape targets on the private network. */
 export function hostTargets(prefix: string, services: { name: string; hosts: string[]; port: number; metricsPath: string }[]): StaticTarget[] {
@@ -42,6 +52,8 @@ export class HostMonitoring extends pulumi.ComponentResource {
   public readonly prometheusAddress: string;
   /** The rendered prometheus.yml (reviewable, no secrets). */
   public readonly prometheusConfig: string;
+  /** Loki on the private network (push API at /loki/api/v1/push); undefined without `logs`. */
+  public readonly lokiAddress?: string;
 
   constructor(name: string, args: HostMonitoringArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const cfg = parseArgs("HostMonitoring", name, hostMonitoringArgs, args);
@@ -100,6 +112,38 @@ export class HostMonitoring extends pulumi.ComponentResource {
       memory: 512,
     }, parent);
 
-    this.registerOutputs({ prometheusAddress: this.prometheusAddress, prometheusConfig: this.prometheusConfig });
+    if (cfg.logs) {
+      // Logs: Fluent Bit tails every container's json-file log (read-only bind of Docker's
+      // containers directory, no Docker socket) and pushes to Loki; neither publishes a port.
+      const plan = depthPlan(cfg.depth, cfg.retentionDays, cfg.logs.retentionDays);
+      this.lokiAddress = `${name}-loki:3100`;
+      const lokiData = new docker.Volume(`${name}-loki-data`, { name: `${name}-loki-data` }, parent);
+      const loki = new docker.Container(`${name}-loki`, {
+        ...common("loki", pull("loki", LOG_IMAGES.loki)),
+        command: ["-config.file=/etc/loki/loki.yaml", "-target=all"],
+        uploads: [{ file: "/etc/loki/loki.yaml", content: lokiConfigFile(plan) }],
+        volumes: [{ volumeName: lokiData.name, containerPath: "/loki" }],
+        user: "10001:10001",
+        memory: 512,
+      }, parent);
+      const fb = fluentBitConfig({ source: { kind: "docker", containersDir: DOCKER_CONTAINERS_DIR }, lokiHost: `${name}-loki`, lokiPort: 3100, stack: cfg.stack });
+      const state = new docker.Volume(`${name}-fluent-bit-state`, { name: `${name}-fluent-bit-state` }, parent);
+      new docker.Container(`${name}-fluent-bit`, {
+        ...common("fluent-bit", pull("fluent-bit", LOG_IMAGES.fluentBit)),
+        entrypoints: ["/fluent-bit/bin/fluent-bit"],
+        command: ["--config=/fluent-bit/etc/conf/fluent-bit.conf"],
+        uploads: [
+          { file: "/fluent-bit/etc/conf/fluent-bit.conf", content: fluentBitConfFile(fb) },
+          { file: "/fluent-bit/etc/conf/custom_parsers.conf", content: fb.customParsers },
+        ],
+        // Docker's log files are root-owned (0640): root in the container, every capability dropped.
+        mounts: [{ type: "bind", source: DOCKER_CONTAINERS_DIR, target: DOCKER_CONTAINERS_DIR, readOnly: true }],
+        volumes: [{ volumeName: state.name, containerPath: FLUENT_BIT_STATE_DIR }],
+        user: "0:0",
+        memory: 128,
+      }, { ...parent, dependsOn: [loki] });
+    }
+
+    this.registerOutputs({ prometheusAddress: this.prometheusAddress, prometheusConfig: this.prometheusConfig, lokiAddress: this.lokiAddress });
   }
 }

@@ -15,7 +15,8 @@ import { adapterRules, prometheusAdapterValues } from "./adapter";
 import { prometheusRuleManifest } from "./alerts";
 import { monitoringArgs, type MonitoringArgs, type MonitoringConfig } from "./args";
 import { DASHBOARD_LABEL, overviewDashboard, serviceDashboard } from "./dashboards";
-import { LOCAL_NOTE, localManifests } from "./local";
+import { LOCAL_NOTE, localLogsNote, localManifests } from "./local";
+import { fluentBitValues, localLogManifests } from "./logs";
 import { CHARTS, depthPlan, endpoints } from "./plan";
 import { jaegerValues, kubePrometheusStackValues, lokiValues, otelCollectorValues, RULE_LABEL, SMTP_SECRET, tempoValues } from "./values";
 
@@ -52,14 +53,15 @@ export class Monitoring extends pulumi.ComponentResource {
       this.prometheusUrl = `http://prometheus.${cfg.namespace}.svc.cluster.local:9090`;
       this.serviceMonitorsSupported = false;
       this.customMetricsAdapter = false;
-      this.note = rules.length ? `${LOCAL_NOTE}; custom HPA metrics (${rules.map((r) => r.name.as).join(", ")}) are not served (no metrics adapter in manifests mode)` : LOCAL_NOTE;
-      this.provisionManifests(name, cfg, scrapeNamespaces);
+      this.note = `${LOCAL_NOTE}; ${localLogsNote(cfg.logs)}${rules.length ? `; custom HPA metrics (${rules.map((r) => r.name.as).join(", ")}) are not served (no metrics adapter in manifests mode)` : ""}`;
+      if (cfg.logs) this.lokiPushUrl = ep.lokiPush;
+      this.provisionManifests(name, cfg, scrapeNamespaces, plan);
     } else {
       this.prometheusUrl = ep.prometheus;
       this.serviceMonitorsSupported = true;
       this.customMetricsAdapter = rules.length > 0;
       const delivery = cfg.alertEmail && cfg.smtp ? `alerts e-mailed to ${cfg.alertEmail}` : cfg.alertEmail ? "alertEmail set but no SMTP relay given: alerts are visible in Alertmanager/Grafana only" : "no alert receiver: alerts are visible in Alertmanager/Grafana only";
-      this.note = `kube-prometheus-stack ${CHARTS.kubePrometheusStack.version} (${cfg.depth}), logs: ${cfg.logs ? "loki" : "off"}, traces: ${cfg.traces}${rules.length ? `, custom metrics API: prometheus-adapter ${CHARTS.prometheusAdapter.version} (${rules.map((r) => r.name.as).join(", ")})` : ""}; ${delivery}`;
+      this.note = `kube-prometheus-stack ${CHARTS.kubePrometheusStack.version} (${cfg.depth}), logs: ${cfg.logs ? "fluent-bit → loki" : "off"}, traces: ${cfg.traces}${rules.length ? `, custom metrics API: prometheus-adapter ${CHARTS.prometheusAdapter.version} (${rules.map((r) => r.name.as).join(", ")})` : ""}; ${delivery}`;
       if (cfg.logs) this.lokiPushUrl = ep.lokiPush;
       if (cfg.traces !== "none") this.otlpEndpoint = ep.otlpGrpc;
       this.grafanaAdminPassword = this.provisionHelm(name, cfg, plan, scrapeNamespaces, rules);
@@ -110,7 +112,11 @@ export class Monitoring extends pulumi.ComponentResource {
       traces: cfg.traces,
       ...(cfg.alertEmail && cfg.smtp ? { email: { to: cfg.alertEmail, smarthost: cfg.smtp.smarthost, from: cfg.smtp.from, username: cfg.smtp.username } } : {}),
     }), [adminSecret, ...smtpSecret]);
-    if (cfg.logs) release("loki", CHARTS.loki, lokiValues(plan));
+    if (cfg.logs) {
+      // Loki keeps the tier's retention; Fluent Bit on every node ships every namespace's container logs to it.
+      const loki = release("loki", CHARTS.loki, lokiValues(plan));
+      release("fluent-bit", CHARTS.fluentBit, fluentBitValues({ namespace: ns, stack: cfg.stack, serviceMonitor: true }), [loki]);
+    }
     if (cfg.traces !== "none") {
       const backend = cfg.traces === "tempo" ? release("tempo", CHARTS.tempo, tempoValues(plan)) : release("jaeger", CHARTS.jaeger, jaegerValues(plan));
       release("otel-collector", CHARTS.otelCollector, otelCollectorValues(ns, cfg.traces), [backend]);
@@ -134,7 +140,7 @@ export class Monitoring extends pulumi.ComponentResource {
     return pulumi.secret(password);
   }
 
-  private provisionManifests(name: string, cfg: MonitoringConfig, scrapeNamespaces: string[]): void {
+  private provisionManifests(name: string, cfg: MonitoringConfig, scrapeNamespaces: string[], plan: ReturnType<typeof depthPlan>): void {
     const parent = { parent: this };
     const m = localManifests({ stack: cfg.stack, namespace: cfg.namespace, scrapeNamespaces, depth: cfg.depth, retentionDays: cfg.metricsRetentionDays });
     const sa = new k8s.core.v1.ServiceAccount(`${name}-prometheus`, m.serviceAccount, parent);
@@ -143,5 +149,16 @@ export class Monitoring extends pulumi.ComponentResource {
     const cm = new k8s.core.v1.ConfigMap(`${name}-prometheus-config`, m.configMap, parent);
     new k8s.apps.v1.Deployment(`${name}-prometheus`, m.deployment, { ...parent, dependsOn: [cm, sa] });
     new k8s.core.v1.Service(`${name}-prometheus`, m.service, parent);
+    if (!cfg.logs) return;
+    // Logs: Loki and the Fluent Bit DaemonSet as plain manifests (same collector configuration as the chart's).
+    const l = localLogManifests({ stack: cfg.stack, namespace: cfg.namespace, plan });
+    const lokiCm = new k8s.core.v1.ConfigMap(`${name}-loki-config`, l.lokiConfig, parent);
+    const loki = new k8s.apps.v1.Deployment(`${name}-loki`, l.lokiDeployment, { ...parent, dependsOn: [lokiCm] });
+    const lokiSvc = new k8s.core.v1.Service(`${name}-loki`, l.lokiService, { ...parent, dependsOn: [loki] });
+    const fbSa = new k8s.core.v1.ServiceAccount(`${name}-fluent-bit`, l.collectorServiceAccount, parent);
+    const fbRole = new k8s.rbac.v1.ClusterRole(`${name}-fluent-bit`, l.collectorClusterRole, parent);
+    const fbBinding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-fluent-bit`, l.collectorClusterRoleBinding, { ...parent, dependsOn: [fbSa, fbRole] });
+    const fbCm = new k8s.core.v1.ConfigMap(`${name}-fluent-bit-config`, l.collectorConfig, parent);
+    new k8s.apps.v1.DaemonSet(`${name}-fluent-bit`, l.collectorDaemonSet, { ...parent, dependsOn: [fbCm, fbBinding, lokiSvc] });
   }
 }

@@ -2,8 +2,9 @@
  * The local tier's monitoring: plain manifests, nothing fetched at run time (no Helm, no CRDs).
  * A single Prometheus (pinned image) with service discovery of `metrics` ports in the platform
  * namespaces and the same alert rules as the other tiers; ClusterIP only.
- * Deliberately skipped here (noted in the component's `note` output): Grafana, Alertmanager,
- * Loki and tracing — use `kubectl port-forward svc/prometheus 9090` to query locally.
+ * Logs: Loki and the Fluent Bit DaemonSet as plain manifests too (./logs.ts), when the blueprint
+ * keeps logs. Deliberately skipped here (noted in the component's `note` output): Grafana,
+ * Alertmanager and tracing — use `kubectl port-forward svc/prometheus 9090` (and svc/loki 3100).
  * Pure; no Pulumi import.
  */
 import type { MonitoringDepth } from "../../stacks/spec/tiers";
@@ -11,7 +12,9 @@ import { IMAGES } from "./plan";
 import { clusterPrometheusConfig, ruleFileYaml } from "./promconfig";
 
 export const LOCAL_NOTE =
-  "local tier: plain-manifest Prometheus only (service discovery of `metrics` ports + the platform alert rules); Grafana, Alertmanager, Loki and tracing are skipped because they need Helm charts fetched at run time";
+  "local tier: plain-manifest Prometheus (service discovery of `metrics` ports + the platform alert rules); Grafana, Alertmanager and tracing are skipped because they need Helm charts fetched at run time";
+/** What the local tier does with logs. */
+export const localLogsNote = (logs: boolean) => (logs ? "logs: Fluent Bit on every node → plain-manifest Loki (the tier's retention)" : "logs: off (blueprint)");
 
 export function localManifests(i: { stack: string; namespace: string; scrapeNamespaces: string[]; depth: MonitoringDepth; retentionDays: number }) {
   const labels = { "app.kubernetes.io/name": "prometheus", "app.kubernetes.io/part-of": "platform-monitoring" };

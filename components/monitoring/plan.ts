@@ -14,6 +14,7 @@ import { CHART_PINS } from "../charts";
 export const CHARTS = {
   kubePrometheusStack: CHART_PINS.kubePrometheusStack,
   loki: CHART_PINS.loki,
+  fluentBit: CHART_PINS.fluentBit,
   otelCollector: CHART_PINS.otelCollector,
   tempo: CHART_PINS.tempo,
   jaeger: CHART_PINS.jaeger,

@@ -56,6 +56,7 @@ export function composeMonitoring(ctx: Context, opts: MonitoringComposeOptions =
       networkName: ctx.host.networkName,
       depth: p.monitoring,
       retentionDays: p.metricsRetentionDays,
+      ...(m.logs ? { logs: { retentionDays: p.logRetentionDays } } : {}),
       services: withMetrics.map((s) => ({
         name: s.name,
         hosts: Array.from({ length: spec.services[s.name]?.replicas.min ?? 1 }, (_, i) => opts.hostContainerName!(s.name, i)),
@@ -63,7 +64,8 @@ export function composeMonitoring(ctx: Context, opts: MonitoringComposeOptions =
         metricsPath: s.metricsPath,
       })),
     }, { providers: { docker: ctx.host.provider } });
-    return { component: hm, serviceMonitors: false, note: `droplet: node-exporter + cAdvisor + Prometheus (${p.metricsRetentionDays}d local retention), no published ports; logs and traces stay in Docker's json-file logs` };
+    const logs = m.logs ? `every container's logs → Fluent Bit → Loki (${p.logRetentionDays}d)` : "logs stay in Docker's json-file logs";
+    return { component: hm, serviceMonitors: false, note: `droplet: node-exporter + cAdvisor + Prometheus (${p.metricsRetentionDays}d local retention), ${logs}, no published ports; traces are not collected` };
   }
 
   const cluster = ctx.cluster;
@@ -120,3 +122,4 @@ export function hpaCustomMetrics(s: { autoscaling?: { custom?: { metric: string 
   const hpa = tierAutoscaling && !!s.autoscaling && !!replicas && replicas.max > replicas.min;
   return hpa && s.autoscaling?.custom ? [s.autoscaling.custom.metric] : [];
 }
+

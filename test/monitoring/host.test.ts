@@ -36,7 +36,7 @@ describe("HostMonitoring (droplet)", () => {
     expect(mounts.map((m) => m.source)).not.toContain("/var/run");
     expect(mounts.some((m) => m.source.includes("docker.sock"))).toBe(false);
     const images = inv.resources.filter((r) => r.type === "docker:index/remoteImage:RemoteImage").map((r) => r.inputs.name as string);
-    for (const i of images) expect(i).toMatch(/:v\d+\.\d+\.\d+$/);
+    for (const i of images) expect(i).toMatch(/:v?\d+\.\d+\.\d+$/);
   });
 
   it("Prometheus scrapes the services' metrics ports and evaluates the host rules with local retention", async () => {

@@ -46,7 +46,7 @@ const values = (r: InventoryResource) => r.inputs.values as Record<string, any>;
 describe("Monitoring (helm mode)", () => {
   it("pins every chart and sets tier retention/storage", async () => {
     const inv = await run(base);
-    expect(releases(inv).map((r) => r.inputs.name).sort()).toEqual(["kps", "loki", "otel-collector", "tempo"]);
+    expect(releases(inv).map((r) => r.inputs.name).sort()).toEqual(["fluent-bit", "kps", "loki", "otel-collector", "tempo"]);
     for (const r of releases(inv)) {
       expect(r.inputs.version).toMatch(/^\d+\.\d+\.\d+$/);
       expect((r.inputs.repositoryOpts as { repo: string }).repo).toMatch(/^https:\/\//);
@@ -158,7 +158,7 @@ describe("Monitoring (manifests mode, local tier)", () => {
     const inv = await run({ ...base, stack: "local", mode: "manifests", depth: "basic", metricsRetentionDays: 1, logRetentionDays: 1 });
     expect(releases(inv)).toEqual([]);
     expect(kind(inv, "PrometheusRule")).toEqual([]);
-    expect(inv.outputs.note).toMatch(/Grafana, Alertmanager, Loki and tracing are skipped/);
+    expect(inv.outputs.note).toMatch(/Grafana, Alertmanager and tracing are skipped/);
     const cm = kind(inv, "ConfigMap").find((r) => getPath(r.inputs, "metadata.name") === "prometheus-config")!;
     const cfg = parse((cm.inputs.data as Record<string, string>)["prometheus.yml"]!);
     const sd = cfg.scrape_configs.find((j: { job_name: string }) => j.job_name === "service-metrics");
