@@ -124,6 +124,8 @@ describe("Scylla through the harness", () => {
     ]);
     expect(c.securityContext).toEqual({ runAsUser: 0, runAsGroup: 0, capabilities: { add: ["SYS_NICE"] } });
     expect(pod.securityContext.seccompProfile).toEqual({ type: "RuntimeDefault" });
+    expect(c.readinessProbe.tcpSocket.port).toBe(9042);
+    expect(c.livenessProbe.tcpSocket.port).toBe(9042);
     // The keyspaces replicate to the datacenter the node announces.
     const rackdc = k8sKind(inv, "ConfigMap").find((m) => (m.inputs.metadata as any).name === "chain-rackdc")!;
     expect((rackdc.inputs.data as any)["cassandra-rackdc.properties"]).toBe("dc=dc1\nrack=rack1\n");

@@ -225,7 +225,9 @@ export async function runTarget(t: Target, o: RunOptions = {}): Promise<TargetRe
     const init = await pulumi(bin, ["stack", "init", stack, "--secrets-provider", "passphrase"], project, env, log, 120_000);
     if (init.code !== 0) throw new Error(`pulumi stack init: ${init.output}`);
 
-    const policy = ["--policy-pack", join(REPO, "policies")];
+    // As the pipeline runs it: the pack with the tier's own config (policies/config/<tier>.json;
+    // local is checked like dev), so the enforcement levels are the ones the offline plan reports.
+    const policy = ["--policy-pack", join(REPO, "policies"), "--policy-pack-config", join(REPO, "policies", "config", `${t.tier === "local" ? "dev" : t.tier}.json`)];
     const upOk = await phase("pulumi up (policy pack enforced)", async () => {
       const up = await pulumi(bin, ["up", "--stack", stack, "--yes", "--skip-preview", "--skip-plugin-pre-install", ...policy], project, env, log, 30 * 60_000);
       if (up.code !== 0) throw new Error(summarizeEngineFailure(up.output));

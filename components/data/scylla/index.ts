@@ -229,6 +229,8 @@ function provisionStatefulsetScylla(name: string, parent: pulumi.Resource, cfg: 
                 securityContext: { runAsUser: 0, runAsGroup: 0, capabilities: { add: ["SYS_NICE"] } },
                 resources: { requests: { cpu: cfg.resources.cpu, memory: cfg.resources.memory }, limits: { cpu: cfg.resources.cpu, memory: cfg.resources.memory } },
                 readinessProbe: { tcpSocket: { port: plan.port }, initialDelaySeconds: 15, periodSeconds: 10 },
+                // Bootstrapping a fresh node takes a while: restart only after ~3 minutes of silence.
+                livenessProbe: { tcpSocket: { port: plan.port }, initialDelaySeconds: 60, periodSeconds: 20, failureThreshold: 6 },
                 volumeMounts: [
                   { name: "data", mountPath: "/var/lib/scylla" },
                   { name: "rackdc", mountPath: "/etc/scylla/cassandra-rackdc.properties", subPath: "cassandra-rackdc.properties", readOnly: true },
