@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ControlPlane, defaultBinDir, missingBinaries, startControlPlane } from "../../tools/cluster/controlplane";
 import { type KubeClient, waitFor } from "../../tools/cluster/kube";
 import { LB_DOMAIN, ORIGINAL_CLIENT_CONFIG, PROVISIONED_BY_STANDIN } from "../../tools/cluster/standins";
+import { kubectlAccess } from "../../tools/conformance/cluster-checks";
+import { operatorPodProblems } from "../../tools/conformance/operator-pods";
 
 let cp: ControlPlane;
 let k: KubeClient;
@@ -265,6 +267,44 @@ describe("embedded control plane", () => {
     expect(zero.status).toBe(422);
     const ok = await k.create(path, { apiVersion: "standin.example/v1", kind: "Widget", metadata: { name: "ok" }, spec: { size: 3 } });
     expect(ok.status).toBe(201);
+  });
+
+  it("the pods an operator would create for a custom resource are dry-run through Pod Security admission: ScyllaDB (root + CAP_SYS_NICE) is refused in a restricted namespace, admitted in a privileged one", async () => {
+    need();
+    // A stand-in CRD of the real group/kind (the check reads custom resources by kind, not schema).
+    await create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "scyllaclusters.scylla.scylladb.com" },
+      spec: {
+        group: "scylla.scylladb.com",
+        scope: "Namespaced",
+        names: { plural: "scyllaclusters", singular: "scyllacluster", kind: "ScyllaCluster" },
+        versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }],
+      },
+    });
+    await waitFor("ScyllaCluster CRD Established", async () => cond(await get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/scyllaclusters.scylla.scylladb.com"), "Established")?.status === "True", 30_000);
+    const pss = (level: string) => ({ "pod-security.kubernetes.io/enforce": level, "pod-security.kubernetes.io/enforce-version": "latest" });
+    await namespace("scylla-restricted", pss("restricted"));
+    await namespace("scylla-privileged", pss("privileged"));
+    for (const ns of ["scylla-restricted", "scylla-privileged"]) {
+      await waitFor(
+        `ScyllaCluster in ${ns}`,
+        async () => (await k.create(`/apis/scylla.scylladb.com/v1/namespaces/${ns}/scyllaclusters`, { apiVersion: "scylla.scylladb.com/v1", kind: "ScyllaCluster", metadata: { name: "chain" }, spec: {} })).status === 201 || undefined,
+        15_000,
+      );
+    }
+    const access = kubectlAccess(join(cp.bin, "kubectl"), cp.kubeconfigPath);
+    const r = await operatorPodProblems(access);
+    expect(r.checked.sort()).toEqual(["ScyllaCluster scylla-privileged/chain", "ScyllaCluster scylla-restricted/chain"]);
+    expect(r.problems).toHaveLength(1);
+    expect(r.problems[0]!.object).toBe("ScyllaCluster scylla-restricted/chain");
+    expect(r.problems[0]!.message).toMatch(/violates PodSecurity "restricted:latest"/);
+    expect(r.problems[0]!.message).toMatch(/runAsUser=0|runAsNonRoot/);
+    expect(r.problems[0]!.message).toMatch(/scylla-operator v1\.15\.0/);
+    expect(r.problems[0]!.fix).toMatch(/namespace labelled for the level it needs/);
+    // A dry run creates nothing.
+    expect((await get("/api/v1/namespaces/scylla-privileged/pods")).items).toEqual([]);
   });
 
   it("the controller-manager works: default ServiceAccount, kube-root-ca.crt, token secrets; tokens authenticate", async () => {

@@ -32,6 +32,7 @@ import { TIER_NAMES, type TierName } from "../../stacks/spec/tiers";
 import { type ControlPlane, type NodeSpec, defaultBinDir, missingBinaries, startControlPlane } from "../cluster/controlplane";
 import { type ReleaseInputs, factsOf, renderRelease } from "./charts";
 import { type Problem, helmProblems, inventory, readinessProblems } from "./cluster-checks";
+import { operatorPodProblems } from "./operator-pods";
 import { type ChartFacts, type GraphResource, type OrderViolation, orderViolations, shortUrn } from "./order";
 
 export const REPO = resolve(__dirname, "..", "..");
@@ -236,12 +237,15 @@ export async function runTarget(t: Target, o: RunOptions = {}): Promise<TargetRe
 
     await phase("ready: workloads, jobs, pods, claims, releases", async () => {
       const problems = await readinessProblems(c);
+      // Pods operators would create for our custom resources (their code does not run under KWOK).
+      const operatorPods = await operatorPodProblems(c);
+      problems.push(...operatorPods.problems);
       const helm = await helmProblems(c, join(bin, "helm"));
       result.releases = helm.releases;
       problems.push(...helm.problems);
       result.problems.push(...problems);
       if (problems.length) throw new Error(problems.map((p) => `${p.object}: ${p.message}\n    fix: ${p.fix}`).join("\n"));
-      return `${helm.releases.length} Helm releases deployed`;
+      return `${helm.releases.length} Helm releases deployed; operator pods admitted for ${operatorPods.checked.length} custom resource(s)`;
     });
 
     if (upOk) {
