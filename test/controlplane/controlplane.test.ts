@@ -12,7 +12,7 @@ import { type ControlPlane, defaultBinDir, missingBinaries, startControlPlane } 
 import { type KubeClient, waitFor } from "../../tools/cluster/kube";
 import { LB_DOMAIN, ORIGINAL_CLIENT_CONFIG, PROVISIONED_BY_STANDIN } from "../../tools/cluster/standins";
 import { kubectlAccess } from "../../tools/conformance/cluster-checks";
-import { operatorPodProblems } from "../../tools/conformance/operator-pods";
+import { OPERATOR_POD_SHAPES, operatorPodProblems, probePod } from "../../tools/conformance/operator-pods";
 
 let cp: ControlPlane;
 let k: KubeClient;
@@ -295,7 +295,7 @@ describe("embedded control plane", () => {
       );
     }
     const access = kubectlAccess(join(cp.bin, "kubectl"), cp.kubeconfigPath);
-    const r = await operatorPodProblems(access);
+    const r = await operatorPodProblems(access, OPERATOR_POD_SHAPES.filter((s) => s.kind === "scylla.scylladb.com/ScyllaCluster"));
     expect(r.checked.sort()).toEqual(["ScyllaCluster scylla-privileged/chain", "ScyllaCluster scylla-restricted/chain"]);
     expect(r.problems).toHaveLength(1);
     expect(r.problems[0]!.object).toBe("ScyllaCluster scylla-restricted/chain");
@@ -303,6 +303,13 @@ describe("embedded control plane", () => {
     expect(r.problems[0]!.message).toMatch(/runAsUser=0|runAsNonRoot/);
     expect(r.problems[0]!.message).toMatch(/scylla-operator v1\.15\.0/);
     expect(r.problems[0]!.fix).toMatch(/namespace labelled for the level it needs/);
+    // CloudNativePG's instance and pooler pods meet restricted (the data namespace's level).
+    for (const kind of ["postgresql.cnpg.io/Cluster", "postgresql.cnpg.io/Pooler"]) {
+      const shape = OPERATOR_POD_SHAPES.find((s) => s.kind === kind)!;
+      const dry = await access.kubectl(["create", "--dry-run=server", "-f", "-", "-o", "name"], { input: JSON.stringify(probePod(shape, "scylla-restricted", "pg")) });
+      expect(dry.stderr, kind).toBe("");
+      expect(dry.code).toBe(0);
+    }
     // A dry run creates nothing.
     expect((await get("/api/v1/namespaces/scylla-privileged/pods")).items).toEqual([]);
   });

@@ -25,7 +25,29 @@ export interface OperatorPodShape {
   containers: { name: string; securityContext: Record<string, unknown> }[];
 }
 
+const CNPG_CONTAINER = {
+  capabilities: { drop: ["ALL"] },
+  privileged: false,
+  runAsNonRoot: true,
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+  seccompProfile: { type: "RuntimeDefault" },
+};
+const cnpgPod = (uid: number, gid: number) => ({ runAsNonRoot: true, runAsUser: uid, runAsGroup: gid, fsGroup: gid, seccompProfile: { type: "RuntimeDefault" } });
+
 export const OPERATOR_POD_SHAPES: OperatorPodShape[] = [
+  {
+    kind: "postgresql.cnpg.io/Cluster",
+    source: "cloudnative-pg/cloudnative-pg v1.27.1 (chart cloudnative-pg 0.26.1), pkg/specs/pods.go CreatePodSecurityContext (uid/gid 26) + pkg/specs/containers.go CreateContainerSecurityContext",
+    podSecurityContext: cnpgPod(26, 26),
+    containers: [{ name: "postgres", securityContext: CNPG_CONTAINER }],
+  },
+  {
+    kind: "postgresql.cnpg.io/Pooler",
+    source: "cloudnative-pg/cloudnative-pg v1.27.1, pkg/specs/pgbouncer/deployments.go (uid 998, gid 996)",
+    podSecurityContext: cnpgPod(998, 996),
+    containers: [{ name: "pgbouncer", securityContext: CNPG_CONTAINER }],
+  },
   {
     kind: "scylla.scylladb.com/ScyllaCluster",
     source: "scylladb/scylla-operator v1.15.0, pkg/controller/scylladbdatacenter/resource.go (StatefulSetForRack: scylla container runAsUser 0 + CAP_SYS_NICE)",
