@@ -26,10 +26,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
-import { blueprintStackInput } from "../../test/harness/stacks";
+import { blueprintStackInput, runStackInput } from "../../test/harness/stacks";
 import { loadSpec, platformConfigFromRaw } from "../../stacks/spec/load";
 import { TIER_NAMES, type TierName } from "../../stacks/spec/tiers";
-import { type ControlPlane, type NodeSpec, defaultBinDir, missingBinaries, startControlPlane } from "../cluster/controlplane";
+import { type ControlPlane, type NodeSpec, type Taint, defaultBinDir, missingBinaries, startControlPlane } from "../cluster/controlplane";
 import { type ReleaseInputs, factsOf, renderRelease } from "./charts";
 import { type Problem, helmProblems, inventory, readinessProblems } from "./cluster-checks";
 import { operatorPodProblems } from "./operator-pods";
@@ -98,16 +98,46 @@ export function defaultChartsMirror(): string {
 }
 
 /** The fake nodes a tier's node groups would have (labels as EKS managed node groups set them). */
-export function nodesFor(tier: TierName): NodeSpec[] {
-  const zones = ["us-east-1a", "us-east-1b", "us-east-1c"];
-  const groups = tier === "local" ? ["general"] : ["general", "data"];
+const ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"];
+const EKS_TAINT_EFFECTS: Record<string, Taint["effect"]> = { NO_SCHEDULE: "NoSchedule", PREFER_NO_SCHEDULE: "PreferNoSchedule", NO_EXECUTE: "NoExecute" };
+
+/**
+ * KWOK nodes as the target's cloud would give them: one per zone for every EKS managed node group
+ * the program plans, with the labels EKS puts on its nodes (`eks.amazonaws.com/nodegroup` = the
+ * node group's name, the instance type, the zone) plus the group's own `labels` and `taints`
+ * (EKS effect names mapped to Kubernetes'), so a nodeSelector, affinity or toleration that does not
+ * match the real node groups leaves its pod Pending here too. A tier without EKS (local) gets
+ * three untainted nodes, like a kind/k3d cluster.
+ */
+export function nodesFromPlan(resources: { type: string; name: string; inputs: Record<string, unknown> }[]): NodeSpec[] {
+  const groups = resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
+  if (groups.length === 0) {
+    return ZONES.map((zone, i) => ({ name: `node-${i}`, labels: { "topology.kubernetes.io/zone": zone, "node.kubernetes.io/instance-type": "local" } }));
+  }
   const nodes: NodeSpec[] = [];
   for (const g of groups) {
-    for (const [i, zone] of zones.entries()) {
-      nodes.push({ name: `${g}-${i}`, labels: { "eks.amazonaws.com/nodegroup": g, "topology.kubernetes.io/zone": zone, "node.kubernetes.io/instance-type": g === "data" ? "r6i.large" : "m6i.large" } });
+    const inputs = g.inputs as { nodeGroupName?: string; instanceTypes?: string[]; labels?: Record<string, string>; taints?: { key: string; value?: string; effect: string }[] };
+    const groupName = inputs.nodeGroupName ?? g.name;
+    const taints = (inputs.taints ?? []).map((t): Taint => {
+      const effect = EKS_TAINT_EFFECTS[t.effect];
+      if (!effect) throw new Error(`node group ${groupName}: taint ${t.key} has effect '${t.effect}', which EKS does not accept (NO_SCHEDULE, PREFER_NO_SCHEDULE, NO_EXECUTE)`);
+      return { key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect };
+    });
+    for (const [i, zone] of ZONES.entries()) {
+      nodes.push({
+        name: `${groupName}-${i}`.slice(-63).replace(/^-+/, ""),
+        labels: { ...(inputs.labels ?? {}), "eks.amazonaws.com/nodegroup": groupName, "topology.kubernetes.io/zone": zone, "node.kubernetes.io/instance-type": inputs.instanceTypes?.[0] ?? "unknown" },
+        ...(taints.length ? { taints } : {}),
+      });
     }
   }
   return nodes;
+}
+
+/** The target's KWOK nodes, from its own plan (update mode, under the mocks). */
+export async function nodesFor(t: Target): Promise<NodeSpec[]> {
+  const run = await runStackInput(blueprintStackInput(t.blueprint, t.tier), { preview: false });
+  return nodesFromPlan(run.inventory.resources as { type: string; name: string; inputs: Record<string, unknown> }[]);
 }
 
 interface Exec {
@@ -194,8 +224,9 @@ export async function runTarget(t: Target, o: RunOptions = {}): Promise<TargetRe
     if (inst.code !== 0) throw new Error(`tools/mockcloud/install.sh: ${inst.output}`);
 
     const ok1 = await phase("control plane", async () => {
-      cp = await startControlPlane({ dir: join(dir, "cluster"), bin, nodes: nodesFor(t.tier), log: (l) => log(`  ~ ${l}`) });
-      return `${cp.url} in ${(cp.startupMs / 1000).toFixed(1)}s`;
+      const nodes = await nodesFor(t);
+      cp = await startControlPlane({ dir: join(dir, "cluster"), bin, nodes, log: (l) => log(`  ~ ${l}`) });
+      return `${cp.url} in ${(cp.startupMs / 1000).toFixed(1)}s, ${nodes.length} nodes (${[...new Set(nodes.map((n) => n.labels?.["eks.amazonaws.com/nodegroup"] ?? "local"))].join(", ")})`;
     });
     if (!ok1 || !cp) return await finish();
     const c = cp;
