@@ -63,6 +63,14 @@ export interface HostOutputs {
   publicIp: pulumi.Output<string>;
 }
 
+/** The stack's deploy runner (components/delivery): what the private endpoints admit. */
+export interface DeployRunnerOutputs {
+  securityGroupId: pulumi.Output<string>;
+  /** `runs-on:` of the stack's workflow jobs. */
+  label: string;
+  projectName: string;
+}
+
 export interface Context {
   spec: PlatformSpec;
   providers: Providers;
@@ -71,6 +79,7 @@ export interface Context {
   /** A KMS key for this stack's encryption at rest (AWS tiers). */
   kmsKeyArn?: pulumi.Output<string>;
   network?: NetworkOutputs;
+  deployRunner?: DeployRunnerOutputs;
   cluster?: ClusterOutputs;
   host?: HostOutputs;
 }

@@ -9,6 +9,7 @@ import { generatePassword } from "../components/secrets/generate";
 import type { Context } from "./context";
 import { composeCluster } from "./compose/cluster";
 import { composeData } from "./compose/data";
+import { composeDelivery } from "./compose/delivery";
 import { composeEdge } from "./compose/edge";
 import { HostComposeOutputs, composeHost } from "./compose/host";
 import { MonitoringOutputs, composeMonitoring } from "./compose/monitoring";
@@ -54,6 +55,9 @@ export function main(): Record<string, unknown> {
   if (encryption.kmsKeyArn) ctx.kmsKeyArn = encryption.kmsKeyArn;
   const network = composeNetwork(ctx);
   if (network) ctx.network = network;
+  // Where `pulumi up` runs: a runner inside the VPC, the only client of the private endpoints.
+  const deployRunner = composeDelivery(ctx);
+  if (deployRunner) ctx.deployRunner = deployRunner;
 
   // Where the services run: a Kubernetes cluster, or the single host.
   const cluster = composeCluster(ctx);
@@ -103,6 +107,7 @@ export function main(): Record<string, unknown> {
         }
       : {}),
     ...(host ? { publicIp: host.publicIp, dockerHost: host.dockerHost, proxyHosts: host.proxyHosts, ...(host.backupBucket ? { backupBucket: host.backupBucket } : {}) } : {}),
+    ...(deployRunner ? { deployRunner: { project: deployRunner.projectName, runsOn: deployRunner.label } } : {}),
     monitoring: monitoring.note,
     secretsProvided: Object.keys(ctx.humanSecrets),
     ...(secrets.esoRoleArn ? { externalSecretsRoleArn: secrets.esoRoleArn } : {}),

@@ -3,13 +3,22 @@
  * on ambient default providers (the harness fails any resource that does).
  *
  * Credentials never come from this program's config: AWS from the standard credential chain
- * (OIDC role in CI), Cloudflare from CLOUDFLARE_API_TOKEN in the environment.
+ * (OIDC role in CI); Cloudflare's API token from the AWS Secrets Manager secret named by
+ * `platform:cloudflare.apiTokenSecret` (default `platform/<stack>/cloudflare-api-token`), read with
+ * that AWS session. No workflow has to pass a Cloudflare credential, and `npm run preflight`
+ * checks the stack's jobs log in to AWS before `pulumi`.
  */
 import * as aws from "@pulumi/aws";
 import * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Providers } from "./context";
 import type { PlatformSpec } from "./spec/platform";
+
+/** The Cloudflare API token, a secret Output read from Secrets Manager (current version). */
+export function cloudflareApiToken(secretId: string, aws_: aws.Provider): pulumi.Output<string> {
+  return pulumi.secret(aws.secretsmanager.getSecretVersionOutput({ secretId }, { provider: aws_ }).secretString);
+}
 
 /** Tags every AWS resource carries (via the provider's defaultTags). */
 export function standardTags(spec: PlatformSpec): Record<string, string> {
@@ -33,8 +42,10 @@ export function buildProviders(spec: PlatformSpec): Providers {
   if (spec.regions.backup) {
     providers.awsBackup = new aws.Provider("aws-backup", { region: spec.regions.backup as aws.Region, defaultTags });
   }
-  if (spec.blueprint.edge?.provider === "cloudflare" && spec.cloudflare) {
-    providers.cloudflare = new cloudflare.Provider("cloudflare", {});
+  if (spec.cloudflare) {
+    // An explicit provider reads no `cloudflare:*` stack config, and no workflow passes a Cloudflare
+    // credential: the token comes from Secrets Manager with the stack's own AWS role (OIDC in CI).
+    providers.cloudflare = new cloudflare.Provider("cloudflare", { apiToken: cloudflareApiToken(spec.cloudflare.apiTokenSecret, primary) });
   }
   return providers;
 }

@@ -35,6 +35,12 @@ export const eksSchema = z.strictObject({
   appSecurityGroupId: inputString,
   /** CIDRs allowed to the public API endpoint. Empty = private endpoint only (reach it through the VPC). */
   publicAccessCidrs: z.array(cidr).default([]).refine((cs) => !cs.includes("0.0.0.0/0"), { message: "the API must never be public to 0.0.0.0/0: list specific CIDRs or none (private)" }),
+  /**
+   * Security groups whose members reach the private API endpoint (tcp 443 on the cluster security
+   * group): the stack's deploy runner. With no public CIDRs this is the only way in; leave it empty
+   * only when something else (a VPN, a peered network) is given access outside this component.
+   */
+  apiClientSecurityGroupIds: z.array(inputString).default([]),
   /** Customer-managed KMS key for secrets envelope encryption; absent = the component creates one (rotation on). */
   kmsKeyArn: inputString.optional(),
   nodeGroups: z.array(nodeGroupSchema).min(1),

@@ -1,6 +1,6 @@
 /**
  * EKS resources of `KubernetesCluster` (mode `eks`): KMS envelope encryption of Secrets, private
- * (or CIDR-allow-listed) API endpoint, control-plane logs, managed node groups per workload class
+ * (or CIDR-allow-listed) API endpoint reached from the deploy runner's security group, control-plane logs, managed node groups per workload class
  * (IMDSv2 with hop limit 1 so pods cannot borrow the node role, encrypted gp3 root volumes, the
  * app security group attached), IRSA OIDC provider, EBS CSI add-on with its IRSA role, the
  * Cluster Autoscaler's IRSA role, and a kubeconfig kept secret.
@@ -79,6 +79,23 @@ export function provisionEks(name: string, e: Eks, parent: pulumi.Resource): Eks
     },
     { parent, protect, dependsOn: [clusterPolicy, logs] },
   );
+
+  // The private endpoint answers on the cluster security group: admit the deploy runner (and any
+  // other listed client group) on 443, and nothing from outside the VPC.
+  e.apiClientSecurityGroupIds.forEach((sg, i) => {
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-api-client-${i}`,
+      {
+        securityGroupId: cluster.vpcConfig.apply((v) => v.clusterSecurityGroupId),
+        referencedSecurityGroupId: sg,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        description: "Kubernetes API from the deploy runner (private endpoint)",
+      },
+      opts,
+    );
+  });
 
   const issuer = cluster.identities.apply((ids) => ids?.[0]?.oidcs?.[0]?.issuer ?? "");
   // NetworkPolicy enforcement: the managed VPC CNI with its network policy agent switched on.

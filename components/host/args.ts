@@ -34,8 +34,13 @@ export const betaHostArgsSchema = z.strictObject({
   subnetId: inputString,
   /** Extra security groups to attach (e.g. the stack's app-tier group that managed data stores admit). */
   extraSecurityGroupIds: z.array(inputString).default([]),
-  /** Who may SSH in (deployment). At least one; never 0.0.0.0/0 or ::/0. */
-  sshAllowList: z.array(cidr).min(1, { message: "give at least one SSH source CIDR (your bastion's /32)" }),
+  /**
+   * Security group of the deploy runner inside the VPC (components/delivery): the one SSH client the
+   * program needs (Docker over SSH and the readiness check go to the host's private address).
+   */
+  deployRunnerSecurityGroupId: inputString.optional(),
+  /** Extra SSH sources (an operator's bastion), by CIDR; never 0.0.0.0/0 or ::/0. Empty by default. */
+  sshAllowList: z.array(cidr).default([]),
   /** OpenSSH public key of the deploy user. */
   sshPublicKey: z.string().regex(/^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/=]+( [^\n]*)?$/, {
     message: "one OpenSSH public key line (`ssh-ed25519 AAAA... deploy@laptop`)",
@@ -61,6 +66,9 @@ export const betaHostArgsSchema = z.strictObject({
     .default([]),
   /** Pulumi `protect` + termination protection on the VM, EIP and backup bucket (prod-like stacks). */
   protect: z.boolean().default(true),
+}).refine((a) => a.deployRunnerSecurityGroupId !== undefined || a.sshAllowList.length > 0, {
+  path: ["deployRunnerSecurityGroupId"],
+  message: "nothing could reach the host's SSH: give the deploy runner's security group (deployRunnerSecurityGroupId), or an operator CIDR in sshAllowList",
 });
 
 const storeName = z.string().regex(/^[a-z][-a-z0-9]{0,30}$/);

@@ -178,10 +178,14 @@ export function renderCloudInit(input: CloudInitInput): string {
     ssh_pwauth: false,
     disable_root: true,
     timezone: "Etc/UTC",
-    users: [{ name: user, shell: "/bin/bash", lock_passwd: true, ssh_authorized_keys: [input.sshPublicKey] }],
+    // The docker group exists (as the system group docker.io's postinst would create) BEFORE the
+    // users module runs, so the deploy user is born in it: an SSH session opened while cloud-init is
+    // still installing packages already holds the group. (Adding the user in runcmd, at the end of
+    // cloud-init, left such a session without it: `docker version` failed on the first run.)
+    bootcmd: [["groupadd", "--system", "--force", "docker"]],
+    users: [{ name: user, shell: "/bin/bash", lock_passwd: true, groups: ["docker"], ssh_authorized_keys: [input.sshPublicKey] }],
     write_files: files,
     runcmd: [
-      ["usermod", "-aG", "docker", user],
       ["systemctl", "daemon-reload"],
       ["systemctl", "enable", "--now", ...enable],
       ["sh", "-c", "sshd -t && systemctl reload ssh"],

@@ -20,14 +20,14 @@ const OPEN = new Set(["0.0.0.0/0", "::/0"]);
 const isV6 = (c: string) => c.includes(":");
 
 /**
- * Ingress: 80/443 from anywhere (the public web), 22 ONLY from the allow-list (never open).
+ * Ingress: 80/443 from anywhere (the public web); 22 from the deploy runner's security group (added
+ * by vm.ts, not a CIDR) and, only if listed, an operator allow-list (never open).
  * Egress: 80/443 anywhere (packages, image pulls, ACME, S3, HTTPS SaaS) plus each declared
  * external network's CIDRs and ports. DNS and NTP use the VPC resolver and the Amazon Time Sync
  * link-local addresses, which security groups do not filter.
  */
 export function planFirewall(input: { sshAllowList: string[]; egress?: { cidrs: string[]; ports: number[]; protocol: "TCP" | "UDP"; name: string }[] }): FirewallPlan {
   const bad = input.sshAllowList.filter((c) => OPEN.has(c));
-  if (input.sshAllowList.length === 0) throw new Error("host firewall: sshAllowList is empty; list your bastion/office CIDRs (e.g. 203.0.113.7/32)");
   if (bad.length) throw new Error(`host firewall: SSH must never be open to ${bad.join(", ")}; list specific CIDRs`);
   const split = (cidrs: string[]) => {
     const v4 = cidrs.filter((c) => !isV6(c));
@@ -38,8 +38,11 @@ export function planFirewall(input: { sshAllowList: string[]; egress?: { cidrs: 
   const ingress: SgRule[] = [
     { description: "HTTP (ACME challenge and redirect to HTTPS)", protocol: "tcp", fromPort: 80, toPort: 80, ...anywhere },
     { description: "HTTPS", protocol: "tcp", fromPort: 443, toPort: 443, ...anywhere },
-    { description: "SSH from the allow-list only (deployment via Docker over SSH)", protocol: "tcp", fromPort: 22, toPort: 22, ...split(input.sshAllowList) },
   ];
+  // The deploy runner's SSH is admitted by security group (vm.ts); CIDRs only for an operator's bastion.
+  if (input.sshAllowList.length > 0) {
+    ingress.push({ description: "SSH from the operator allow-list", protocol: "tcp", fromPort: 22, toPort: 22, ...split(input.sshAllowList) });
+  }
   const egress: SgRule[] = [
     { description: "HTTP out (Debian mirrors)", protocol: "tcp", fromPort: 80, toPort: 80, ...anywhere },
     { description: "HTTPS out (image pulls, ACME, S3, HTTPS SaaS)", protocol: "tcp", fromPort: 443, toPort: 443, ...anywhere },

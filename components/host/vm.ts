@@ -15,8 +15,9 @@
  * Children: S3 backup bucket (private, encrypted, TLS-only, versioned, lifecycle retention),
  * IAM role + instance profile (put/get/list the backup prefix only — no delete), security group,
  * the instance (Debian 12, cloud-init from cloudinit.ts), an Elastic IP, and `<name>-ready`: a
- * remote command (over SSH as the deploy user, key from the operator's ssh-agent) that waits for
- * cloud-init to finish and Docker to answer. Make the Docker-over-SSH provider depend on `ready`.
+ * remote command (over SSH as the deploy user to the PRIVATE address, from the deploy runner inside
+ * the VPC; key from ssh-agent, loaded by the deploy job) that waits for cloud-init to finish and
+ * Docker to answer. Make the Docker-over-SSH provider depend on `ready`.
  * Providers: `{ aws, command }` (explicit).
  */
 import * as aws from "@pulumi/aws";
@@ -28,11 +29,16 @@ import { amiQuery, planFirewall } from "./vm-plan";
 
 export const BACKUP_PREFIX = "postgres";
 
-/** Wait for cloud-init; fail with a pointer to its log unless it finished cleanly; then ask Docker. */
+/**
+ * Wait for cloud-init; fail with a pointer to its log unless it finished cleanly; then ask Docker.
+ * The deploy user is created already in the `docker` group (cloudinit.ts), so even this session —
+ * opened while cloud-init is still installing Docker — holds the group; the check says so if not.
+ */
 export const WAIT_FOR_HOST = [
   "cloud-init status --wait >/dev/null 2>&1 || true",
   `s="$(cloud-init status 2>/dev/null | sed -n 's/^status: //p')"`,
   `if [ "$s" != "done" ]; then echo "cloud-init ended with status '$s': see /var/log/cloud-init-output.log on the host" >&2; exit 1; fi`,
+  `if ! id -nG | tr ' ' '\\n' | grep -qx docker; then echo "this SSH session is not in the docker group (groups: $(id -nG)): the deploy user must be created in it (components/host/cloudinit.ts)" >&2; exit 1; fi`,
   "docker version --format '{{.Server.Version}}'",
 ].join("\n");
 
@@ -154,8 +160,13 @@ export class BetaHost extends pulumi.ComponentResource {
       `${name}-sg`,
       {
         vpcId: cfg.vpcId,
-        description: `Beta host ${name}: 80/443 public, 22 from the allow-list only`,
-        ingress: fw.ingress,
+        description: `Beta host ${name}: 80/443 public, 22 from the deploy runner only`,
+        ingress: [
+          ...fw.ingress,
+          ...(cfg.deployRunnerSecurityGroupId
+            ? [{ description: "SSH from the deploy runner in the VPC (Docker over SSH)", protocol: "tcp", fromPort: 22, toPort: 22, securityGroups: [cfg.deployRunnerSecurityGroupId] }]
+            : []),
+        ],
         egress: fw.egress,
         tags: { Name: `${name}-sg` },
       },
@@ -205,11 +216,15 @@ export class BetaHost extends pulumi.ComponentResource {
     );
     const eip = new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", instance: instance.id, tags: { Name: `${name}-eip` } }, keep);
 
+    // The program's SSH client is the deploy runner inside the VPC: it dials the private address
+    // (nothing on the internet answers on 22). With only an operator allow-list, the public one.
+    const sshAddress = cfg.deployRunnerSecurityGroupId ? instance.privateIp : eip.publicIp;
     this.ready = new command.remote.Command(
       `${name}-ready`,
       {
-        // Retries while the VM boots and sshd/the deploy user appear (about 10 minutes).
-        connection: { host: eip.publicIp, user: cfg.deployUser, dialErrorLimit: 60, perDialTimeout: 10 },
+        // Retries while the VM boots and sshd/the deploy user appear (about 10 minutes). The key comes
+        // from ssh-agent (SSH_AUTH_SOCK), loaded by the deploy job from Secrets Manager.
+        connection: { host: sshAddress, user: cfg.deployUser, dialErrorLimit: 60, perDialTimeout: 10 },
         create: WAIT_FOR_HOST,
         triggers: [instance.id],
       },
@@ -221,7 +236,7 @@ export class BetaHost extends pulumi.ComponentResource {
     this.securityGroupId = sg.id;
     this.roleArn = role.arn;
     if (bucket) this.backupBucket = bucket.bucket;
-    this.dockerHost = pulumi.interpolate`ssh://${cfg.deployUser}@${eip.publicIp}`;
+    this.dockerHost = pulumi.interpolate`ssh://${cfg.deployUser}@${sshAddress}`;
     this.registerOutputs({
       publicIp: this.publicIp,
       instanceId: this.instanceId,

@@ -110,6 +110,8 @@ export function composeCluster(ctx: Context, env: Record<string, string | undefi
           privateSubnetIds: net.privateSubnetIds,
           appSecurityGroupId: net.appSecurityGroupId,
           publicAccessCidrs: h.publicAccessCidrs,
+          // The deploy runner (stacks/compose/delivery.ts) is the private endpoint's client.
+          ...(ctx.deployRunner ? { apiClientSecurityGroupIds: [ctx.deployRunner.securityGroupId] } : {}),
           ...(ctx.kmsKeyArn ? { kmsKeyArn: ctx.kmsKeyArn } : {}),
           nodeGroups,
           logRetentionDays: p.logRetentionDays,

@@ -13,7 +13,8 @@
  * add-ons (monitoring) reach the services; the data stores sit on `dataNetworkName`
  * (`internal: true`) with only the services that `connectsTo` them.
  *
- * The docker.Provider (`ssh://deploy@<eip>`) is created HERE, once, and passed explicitly.
+ * The docker.Provider (`ssh://deploy@<private address>`, dialled from the deploy runner in the VPC
+ * with the key the deploy job loaded into ssh-agent) is created HERE, once, and passed explicitly.
  * The same ServiceSpec objects the Kubernetes composer deploys are handed to HostApp.
  */
 import * as cloudflare from "@pulumi/cloudflare";
@@ -81,6 +82,8 @@ export function composeHost(ctx: Context, opts: HostComposeOptions = {}): HostCo
       subnetId: network.publicSubnetIds[0]!,
       extraSecurityGroupIds: [network.appSecurityGroupId],
       sshAllowList: hosting.sshAllowList,
+      // SSH from the deploy runner inside the VPC (docs/delivery.md): no SSH port faces the internet.
+      ...(ctx.deployRunner ? { deployRunnerSecurityGroupId: ctx.deployRunner.securityGroupId } : {}),
       sshPublicKey: hosting.sshPublicKey!,
       instanceType: hosting.instanceType,
       ...(ctx.kmsKeyArn ? { kmsKeyArn: ctx.kmsKeyArn } : {}),

@@ -19,9 +19,10 @@ export function composeNetwork(ctx: Context): NetworkOutputs | undefined {
     {
       cidr: "10.0.0.0/16",
       azs: ["a", "b", "c"].map((z) => `${region}${z}`),
-      // Private subnets need internet egress only for cluster nodes; the single host sits in a public
-      // subnet and its private subnets hold managed data stores only, so no NAT is paid for there.
-      nat: spec.hosting.mode === "singleHost" ? "none" : spec.profile.multiAz ? "perAz" : "single",
+      // Private subnets leave through NAT: cluster nodes, and on every cloud stack the deploy runner
+      // (CodeBuild gives its network interfaces no public address; docs/delivery.md). One NAT
+      // gateway (one Elastic IP) unless the tier is multi-AZ; preflight adds up the EIPs per account.
+      nat: spec.profile.multiAz ? "perAz" : "single",
       flowLogs: spec.tier === "prod" ? "ALL" : "REJECT",
       flowLogRetentionDays: spec.profile.logRetentionDays,
       ...(eks ? { clusterName: clusterNameFor(spec) } : {}),

@@ -53,9 +53,14 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec): CrossIssue[]
     for (const [kind, list] of [["scylla", bp.dataStores.scylla], ["ipfs", bp.dataStores.ipfs]] as const) {
       list.forEach((_, i) => add(["blueprint", "dataStores", kind, i], `${kind} needs Kubernetes; the single-host topology runs PostgreSQL, Redis and S3 only: use \`platform:hosting: kubernetes\` for this stack`));
     }
-    if (config.host.sshAllowList.length === 0) {
-      add(["config", "host", "sshAllowList"], "the single host needs at least one SSH source CIDR for deployment (e.g. your bastion's /32): `pulumi config set --path 'platform:host.sshAllowList[0]' 203.0.113.7/32`");
-    }
+  }
+  // Every cloud stack deploys from its in-VPC runner (components/delivery): the private EKS endpoint
+  // and the host's SSH answer nothing else.
+  if (config.tier !== "local" && !config.delivery) {
+    add(
+      ["config", "delivery"],
+      "a cloud stack deploys from a runner inside its VPC (the EKS endpoint is private; the host admits SSH from that runner only): set `platform:delivery.repository` (owner/name) and `platform:delivery.connectionArn` (an approved AWS CodeConnections connection to GitHub); see docs/delivery.md",
+    );
   }
   config.host.sshAllowList.forEach((c, i) => {
     if (OPEN.has(c)) add(["config", "host", "sshAllowList", i], `SSH must never be open to ${c}: list your bastion or office CIDRs instead`);
@@ -185,8 +190,11 @@ export interface PlatformSpec {
   regions: { primary: string; backup?: string };
   hosting:
     | { mode: "kubernetes"; cluster: "existing" | "eks"; ingressController: "nginx" | "traefik"; version: string; publicAccessCidrs: string[]; kubeconfig?: string; context?: string; renderDir?: string }
-    | { mode: "singleHost"; proxy: "caddy"; sshAllowList: string[]; sshPublicKey?: string; instanceType: string };
-  cloudflare?: { accountId: string; zoneId: string };
+    | { mode: "singleHost"; proxy: "caddy"; sshAllowList: string[]; sshPublicKey?: string; instanceType: string; sshKeySecret: string };
+  /** `apiTokenSecret`: the Secrets Manager secret the Cloudflare provider's token is read from. */
+  cloudflare?: { accountId: string; zoneId: string; apiTokenSecret: string };
+  /** Where the stack's deploy runs (absent in the local tier). */
+  delivery?: { repository: string; connectionArn: string };
   route53ZoneId?: string;
   certificates?: { email: string; corporateCaSecret?: string };
   /** Names of human secrets present in config (values are read as secrets by the composition). */
@@ -220,6 +228,7 @@ export function resolvePlatform(src: PlatformSource, charts: ChartMirror = OFFIC
           sshAllowList: config.host.sshAllowList,
           ...(config.host.sshPublicKey ? { sshPublicKey: config.host.sshPublicKey } : {}),
           instanceType: config.host.instanceType,
+          sshKeySecret: config.host.sshKeySecret ?? defaultSecretName(src.stack, "host-deploy-key"),
         };
   const services: PlatformSpec["services"] = {};
   for (const svc of bp.services) {
@@ -234,7 +243,8 @@ export function resolvePlatform(src: PlatformSource, charts: ChartMirror = OFFIC
     domain: config.domain,
     regions: config.regions,
     hosting,
-    ...(config.cloudflare ? { cloudflare: config.cloudflare } : {}),
+    ...(config.cloudflare ? { cloudflare: { ...config.cloudflare, apiTokenSecret: config.cloudflare.apiTokenSecret ?? defaultSecretName(src.stack, "cloudflare-api-token") } } : {}),
+    ...(config.delivery ? { delivery: config.delivery } : {}),
     ...(config.route53ZoneId ? { route53ZoneId: config.route53ZoneId } : {}),
     ...(config.certificates ? { certificates: config.certificates } : {}),
     providedSecrets: Object.keys(config.secrets),
@@ -242,6 +252,11 @@ export function resolvePlatform(src: PlatformSource, charts: ChartMirror = OFFIC
     services,
     charts,
   };
+}
+
+/** Default Secrets Manager name of a stack's deploy-time secret: `platform/<stack>/<what>`. */
+export function defaultSecretName(stack: string, what: "cloudflare-api-token" | "host-deploy-key"): string {
+  return `platform/${stack}/${what}`;
 }
 
 /** `api` + example.com → api.example.com; `@` → the apex. */

@@ -23,6 +23,7 @@ const chartsMirror = z
     if (m.kind === "invalid") ctx.addIssue({ code: "custom", message: m.message });
   });
 
+const secretId = z.string().regex(/^(arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$/, { message: "must be an AWS Secrets Manager secret name or ARN such as `platform/prod/cloudflare-api-token`" });
 const cfId = z.string().regex(/^[a-f0-9]{32}$/, { message: "must be a 32-character hex Cloudflare id (dashboard → Overview → API)" });
 
 export const stackConfig = z.strictObject({
@@ -59,14 +60,52 @@ export const stackConfig = z.strictObject({
   /** The droplet beta host (single-host topology). */
   host: z
     .strictObject({
-      /** Who may SSH to the host. Never 0.0.0.0/0. */
+      /**
+       * Extra SSH sources (an operator's bastion). Empty by default: the deploy runner reaches the host's
+       * private address through its security group, and nothing else needs SSH. Never 0.0.0.0/0.
+       */
       sshAllowList: z.array(cidr).default([]),
+      sshKeySecret: secretId.optional().meta({
+        description:
+          "AWS Secrets Manager secret holding the deploy user's OpenSSH private key (the half of `sshPublicKey`). The deploy job loads it into ssh-agent with the stack's deploy role; never a file or a GitHub secret. Default `platform/<stack>/host-deploy-key`.",
+        examples: ["platform/dev/host-deploy-key"],
+      }),
       /** OpenSSH public key installed for the deploy user. */
       sshPublicKey: z.string().regex(/^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/=]+( .*)?$/, { message: "must be an OpenSSH public key line (`ssh-ed25519 AAAA... user@host`)" }).optional(),
       instanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/).default("t3.small"),
     })
     .default({ sshAllowList: [], instanceType: "t3.small" }),
-  cloudflare: z.strictObject({ accountId: cfId, zoneId: cfId }).optional(),
+  cloudflare: z
+    .strictObject({
+      accountId: cfId,
+      zoneId: cfId,
+      apiTokenSecret: secretId.optional().meta({
+        description:
+          "AWS Secrets Manager secret (name or ARN, in the primary region) holding the Cloudflare API token the program's Cloudflare provider uses. " +
+          "Read with the stack's AWS credentials (the deploy or preview role, by OIDC), so no workflow passes a Cloudflare credential. Default `platform/<stack>/cloudflare-api-token`.",
+        examples: ["platform/prod/cloudflare-api-token"],
+      }),
+    })
+    .optional(),
+  /** Where this stack's `pulumi up` runs: the in-VPC deploy runner (components/delivery). */
+  delivery: z
+    .strictObject({
+      repository: z
+        .string()
+        .regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, { message: "must be `owner/name` of the GitHub repository whose deploy workflow runs this stack" })
+        .meta({ description: "GitHub repository (`owner/name`) whose `deploy` workflow jobs run on this stack's CodeBuild-hosted runner.", examples: ["acme/platform"] }),
+      connectionArn: z
+        .string()
+        .regex(/^arn:aws:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/, {
+          message: "must be the ARN of an AWS CodeConnections connection to GitHub (console → Developer Tools → Connections; approve it once)",
+        })
+        .meta({ description: "AWS CodeConnections connection to GitHub that the CodeBuild runner project uses to register with the repository." }),
+    })
+    .optional()
+    .meta({
+      description:
+        "The deploy path of a cloud stack: its workflow job runs on a CodeBuild-hosted GitHub Actions runner inside the stack's VPC, the only place that reaches the private EKS endpoint and the host's SSH. Required outside the local tier.",
+    }),
   /** Route 53 hosted zone of `domain` (CloudFront edges: alias records and certificate validation). */
   route53ZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: "must be a Route 53 hosted zone id such as `Z0123456789ABCDEFGHIJ`" }).optional(),
   certificates: z

@@ -73,6 +73,7 @@ export function specFor(tier: "local" | "staging" | "prod" | "dev", blueprint?: 
   else {
     config.certificates = { email: "platform@example.com" };
     config.cloudflare = CF;
+    config.delivery = { repository: "acme/platform", connectionArn: "arn:aws:codeconnections:us-east-1:123456789012:connection/0f1e2d3c-4b5a-4697-8877-665544332211" };
     if ((data as any)?.edge?.provider === "cloudfront") config.route53ZoneId = "Z0123456789ABCDEFGHIJ";
     const external = data?.secrets?.external ?? [];
     if (external.length) config.secrets = Object.fromEntries(external.map((e) => [e.name, "fake-password-for-tests"]));

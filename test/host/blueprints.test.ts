@@ -41,6 +41,7 @@ describe("composeHost across blueprints (dev tier)", () => {
               cloudflare: { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210" },
               certificates: { email: "platform@example.com" },
               secrets: Object.fromEntries(external.map((n) => [n, "fake-secret-for-tests"])),
+              delivery: { repository: "acme/platform", connectionArn: "arn:aws:codeconnections:us-east-1:123456789012:connection/0f1e2d3c-4b5a-4697-8877-665544332211" },
             },
           });
           const ctx: Context = {

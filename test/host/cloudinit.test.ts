@@ -70,8 +70,22 @@ describe("renderCloudInit", () => {
     expect(d.ssh_pwauth).toBe(false);
     expect(d.disable_root).toBe(true);
     expect(d.users).toEqual([expect.objectContaining({ name: "deploy", lock_passwd: true, ssh_authorized_keys: [KEY] })]);
-    expect(d.runcmd).toContainEqual(["usermod", "-aG", "docker", "deploy"]);
     expect(d.runcmd.some((c) => c.join(" ").includes("sshd -t && systemctl reload ssh"))).toBe(true);
+  });
+
+  it("the deploy user is born in the docker group: no SSH session can predate its membership (the readiness race)", () => {
+    // Before: runcmd (the last thing cloud-init does) ran `usermod -aG docker deploy`, but the readiness
+    // check's SSH session opened as soon as sshd took the key, earlier: its groups were fixed at login
+    // without docker, so `docker version` failed on the first run.
+    const d = doc() as Doc & { bootcmd?: string[][]; users: { groups?: string[] }[] };
+    expect(d.bootcmd).toContainEqual(["groupadd", "--system", "--force", "docker"]);
+    expect(d.users[0]!.groups).toEqual(["docker"]);
+    expect(d.runcmd.some((c) => c[0] === "usermod" || c.join(" ").includes("gpasswd"))).toBe(false);
+    // The readiness check asserts the session holds the group before asking Docker, with a pointer.
+    const lines = WAIT_FOR_HOST.split("\n");
+    const groupCheck = lines.findIndex((l) => l.includes("id -nG") && l.includes("docker"));
+    expect(groupCheck).toBeGreaterThan(lines.findIndex((l) => l.includes("cloud-init status --wait")));
+    expect(groupCheck).toBeLessThan(lines.findIndex((l) => l.startsWith("docker version")));
   });
 
   it("schedules the pg_dump backup to the bucket and generates scripts shellcheck accepts", () => {

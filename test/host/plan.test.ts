@@ -163,7 +163,8 @@ describe("planFirewall and amiQuery", () => {
     expect(fw.egress.map((r) => r.fromPort)).toEqual([80, 443, 8545]);
     expect(() => planFirewall({ sshAllowList: ["0.0.0.0/0"] })).toThrow(/never be open/);
     expect(() => planFirewall({ sshAllowList: ["::/0"] })).toThrow(/never be open/);
-    expect(() => planFirewall({ sshAllowList: [] })).toThrow(/empty/);
+    // No CIDR at all is the default: the deploy runner is admitted by security group (vm.ts).
+    expect(planFirewall({ sshAllowList: [] }).ingress.map((r) => r.fromPort)).toEqual([80, 443]);
   });
 
   it("picks Debian 12 for the instance type's architecture", () => {

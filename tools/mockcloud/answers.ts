@@ -192,6 +192,9 @@ export function invokeResult(token: string, inputs: Record<string, any>, region:
       return { name: inputs.name, value: "ami-0123456789abcdef0", type: "String", id: inputs.name, version: 1, insecureValue: "ami-0123456789abcdef0", arn: `arn:aws:ssm:${region}:${FAKE_ACCOUNT}:parameter${inputs.name}` };
     case "aws:iam/getPolicyDocument:getPolicyDocument":
       return { json: JSON.stringify({ Version: "2012-10-17", Statement: inputs.statements ?? [] }), id: "mock-policy-doc" };
+    case "aws:secretsmanager/getSecretVersion:getSecretVersion":
+      // A fake, recognisable value: the Cloudflare provider's token, the host's deploy key.
+      return { arn: `arn:aws:secretsmanager:${region}:${FAKE_ACCOUNT}:secret:${inputs.secretId}-mock`, id: `${inputs.secretId}|AWSCURRENT`, secretId: inputs.secretId, secretString: `mock-secret-value-of-${inputs.secretId}`, versionId: "mock-version", versionStage: "AWSCURRENT", versionStages: ["AWSCURRENT"], secretBinary: "", createdDate: "2026-12-02T00:00:00Z" };
     case "aws:eks/getAddonVersion:getAddonVersion":
       return { version: "v1.0.0-eksbuild.1", id: inputs.addonName };
   }
