@@ -10,6 +10,7 @@ import type { Context } from "./context";
 import { composeCluster } from "./compose/cluster";
 import { composeData } from "./compose/data";
 import { composeDelivery } from "./compose/delivery";
+import { IngressDnsOutputs, composeIngressDns } from "./compose/dns";
 import { composeEdge } from "./compose/edge";
 import { HostComposeOutputs, composeHost } from "./compose/host";
 import { MonitoringOutputs, composeMonitoring } from "./compose/monitoring";
@@ -68,6 +69,7 @@ export function main(): Record<string, unknown> {
   let secrets: SecretsOutputs;
   let services: ServicesOutputs | undefined;
   let host: HostComposeOutputs | undefined;
+  let dns: IngressDnsOutputs | undefined;
   if (cluster) {
     monitoring = composeMonitoring(ctx, { ingress: { className: cluster.ingress.className, ...(cluster.clusterIssuer ? { clusterIssuer: cluster.clusterIssuer } : {}) }, dependsOn: cluster.ready });
     secrets = composeSecrets(ctx, { dataStores: data.connections, ...(monitoring.grafanaAdminPassword ? { grafanaAdminPassword: monitoring.grafanaAdminPassword } : {}) });
@@ -78,6 +80,8 @@ export function main(): Record<string, unknown> {
       serviceMonitors: monitoring.serviceMonitors,
       ...(monitoring.otlpEndpoint ? { otlpEndpoint: monitoring.otlpEndpoint } : {}),
     });
+    // Every public host an Ingress serves gets its record at the ingress load balancer.
+    dns = composeIngressDns(ctx, cluster);
   } else {
     secrets = composeSecrets(ctx, { dataStores: data.connections });
     host = composeHost(ctx, { resolveSecret: secrets.resolveSecret });
@@ -94,6 +98,7 @@ export function main(): Record<string, unknown> {
     edge: edge.url ?? { skipped: edge.skipped },
     services: Object.fromEntries(Object.entries(spec.services).map(([n, s]) => [n, { image: s.image, replicas: s.replicas }])),
     ...(services ? { publicHosts: services.hosts } : {}),
+    ...(dns ? { dnsRecords: dns.records } : {}),
     dataStores: Object.fromEntries(Object.values(data.stores).map((s) => [s.ref, s.implementation])),
     ...(data.hostOwned.length ? { hostDataStores: data.hostOwned } : {}),
     ...(cluster

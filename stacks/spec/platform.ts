@@ -80,6 +80,13 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec): CrossIssue[]
   if (bp.edge && config.tier !== "local" && bp.edge.provider === "cloudfront" && !config.route53ZoneId) {
     add(["config", "route53ZoneId"], "the blueprint's edge runs on CloudFront: set `platform:route53ZoneId` to the hosted zone of the domain (for the alias record and certificate validation)");
   }
+  // Public hosts on an EKS tier get DNS records the program manages (stacks/compose/dns.ts): it needs a zone.
+  if (config.tier !== "local" && hosting === "kubernetes" && clusterMode === "eks" && !config.route53ZoneId && !config.cloudflare && bp.services.some((s) => s.exposure === "public" && s.routes.length > 0)) {
+    add(
+      ["config", "route53ZoneId"],
+      `the public hosts of this stack need DNS records at the ingress load balancer, in a zone the program manages: set \`platform:route53ZoneId\` (Route 53 hosted zone of ${config.domain}) or \`platform:cloudflare\` (accountId, zoneId)`,
+    );
+  }
   if (config.tier !== "local" && hosting === "kubernetes" && !config.certificates) {
     add(["config", "certificates"], "ingress TLS needs an ACME account: `pulumi config set --path platform:certificates.email platform@example.com`");
   }

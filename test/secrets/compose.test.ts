@@ -42,7 +42,7 @@ function context(tier: "local" | "dev" | "staging" | "prod"): Context {
     secrets: tier === "local" ? {} : { nodeProviderApiKey: API_KEY },
     ...(tier === "local" ? { cluster: { mode: "existing", renderDir: "rendered/local" } } : {}),
     ...(tier === "dev" ? { host: { sshAllowList: ["203.0.113.7/32"] } } : {}),
-    ...(tier === "staging" || tier === "prod" ? { certificates: { email: "platform@example.com" } } : {}),
+    ...(tier === "staging" || tier === "prod" ? { certificates: { email: "platform@example.com" }, route53ZoneId: "Z0123456789ABCDEFGHIJ" } : {}),
     alertEmail: "oncall@example.com",
     ...(tier === "local" ? {} : { delivery: { repository: "acme/platform", connectionArn: "arn:aws:codeconnections:us-east-1:123456789012:connection/0f1e2d3c-4b5a-4697-8877-665544332211" }, }),
   };

@@ -40,6 +40,10 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
     out.arn = `arn:aws:${svc}:${region}:${FAKE_ACCOUNT}:${name}`;
   }
   switch (type) {
+    case "kubernetes:core/v1:Service":
+      // A LoadBalancer Service as a read (`Service.get`, no inputs) sees the address its load balancer got.
+      if (Object.keys(inputs).length === 0) out.status = { loadBalancer: { ingress: [{ hostname: `mock-${h}.elb.${region}.amazonaws.com` }] } };
+      break;
     case "aws:ec2/vpc:Vpc":
       out.defaultSecurityGroupId = `sg-${h}`;
       out.mainRouteTableId = `rtb-${h}`;
@@ -192,6 +196,9 @@ export function invokeResult(token: string, inputs: Record<string, any>, region:
       return { name: inputs.name, value: "ami-0123456789abcdef0", type: "String", id: inputs.name, version: 1, insecureValue: "ami-0123456789abcdef0", arn: `arn:aws:ssm:${region}:${FAKE_ACCOUNT}:parameter${inputs.name}` };
     case "aws:iam/getPolicyDocument:getPolicyDocument":
       return { json: JSON.stringify({ Version: "2012-10-17", Statement: inputs.statements ?? [] }), id: "mock-policy-doc" };
+    case "aws:lb/getHostedZoneId:getHostedZoneId":
+      // ELB's published zone of network load balancers in us-east-1 (other regions: a stand-in).
+      return { id: region === "us-east-1" ? "Z26RNL4JYFTOTI" : "ZMOCKNLBZONE0", loadBalancerType: inputs.loadBalancerType ?? "application", region };
     case "aws:secretsmanager/getSecretVersion:getSecretVersion":
       // A fake, recognisable value: the Cloudflare provider's token, the host's deploy key.
       return { arn: `arn:aws:secretsmanager:${region}:${FAKE_ACCOUNT}:secret:${inputs.secretId}-mock`, id: `${inputs.secretId}|AWSCURRENT`, secretId: inputs.secretId, secretString: `mock-secret-value-of-${inputs.secretId}`, versionId: "mock-version", versionStage: "AWSCURRENT", versionStages: ["AWSCURRENT"], secretBinary: "", createdDate: "2026-12-02T00:00:00Z" };
