@@ -61,6 +61,10 @@ export const CHART_PINS = {
   // components/data operators (operator 1.27.x: barmanObjectStore still supported)
   cloudnativePg: { chart: "cloudnative-pg", repo: "https://cloudnative-pg.github.io/charts", version: "0.26.1", checked: "2026-12-02" },
   scyllaOperator: { chart: "scylla-operator", repo: "https://scylla-operator-charts.storage.googleapis.com/stable", version: "v1.15.0", checked: "2026-12-02" },
+  // components/gitops: Argo CD (app v3.4.4) for `delivery.mode: gitops`, Argo Rollouts (controller
+  // v1.9.0) for blue-green/canary services on staging and prod.
+  argoCd: { chart: "argo-cd", repo: "https://argoproj.github.io/argo-helm", version: "10.1.1", checked: "2026-12-02" },
+  argoRollouts: { chart: "argo-rollouts", repo: "https://argoproj.github.io/argo-helm", version: "2.41.0", checked: "2026-12-02" },
 } as const satisfies Record<string, ChartPin>;
 
 export type ChartKey = keyof typeof CHART_PINS;

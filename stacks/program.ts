@@ -12,6 +12,7 @@ import { composeData } from "./compose/data";
 import { composeDelivery } from "./compose/delivery";
 import { IngressDnsOutputs, composeIngressDns } from "./compose/dns";
 import { composeEdge } from "./compose/edge";
+import { ReleaseOutputs, composeRelease } from "./compose/gitops";
 import { HostComposeOutputs, composeHost } from "./compose/host";
 import { MonitoringOutputs, composeMonitoring } from "./compose/monitoring";
 import { composeNetwork } from "./compose/network";
@@ -68,12 +69,17 @@ export function main(): Record<string, unknown> {
   let monitoring: MonitoringOutputs | undefined;
   let secrets: SecretsOutputs;
   let services: ServicesOutputs | undefined;
+  let release: ReleaseOutputs | undefined;
   let host: HostComposeOutputs | undefined;
   let dns: IngressDnsOutputs | undefined;
   if (cluster) {
     monitoring = composeMonitoring(ctx, { ingress: { className: cluster.ingress.className, ...(cluster.clusterIssuer ? { clusterIssuer: cluster.clusterIssuer } : {}) }, dependsOn: cluster.ready });
     secrets = composeSecrets(ctx, { dataStores: data.connections, ...(monitoring.grafanaAdminPassword ? { grafanaAdminPassword: monitoring.grafanaAdminPassword } : {}) });
+    // Argo Rollouts (staging/prod) and, on a GitOps tier, Argo CD; every rollout knob from the stack file.
+    release = composeRelease(ctx, cluster, { ...(monitoring.prometheusUrl ? { prometheusUrl: monitoring.prometheusUrl } : {}) });
     services = composeServices(ctx, cluster, {
+      rollout: release.rollout,
+      gitops: release.gitops,
       dataStores: data.netpolStores,
       resolveSecret: secrets.resolveSecret,
       existingSecrets: secrets.existingSecrets,
@@ -99,6 +105,7 @@ export function main(): Record<string, unknown> {
     services: Object.fromEntries(Object.entries(spec.services).map(([n, s]) => [n, { image: s.image, replicas: s.replicas }])),
     ...(services ? { publicHosts: services.hosts } : {}),
     ...(dns ? { dnsRecords: dns.records } : {}),
+    ...(release?.gitops ? { delivery: { mode: "gitops", application: release.application } } : {}),
     dataStores: Object.fromEntries(Object.values(data.stores).map((s) => [s.ref, s.implementation])),
     ...(data.hostOwned.length ? { hostDataStores: data.hostOwned } : {}),
     ...(cluster

@@ -62,6 +62,19 @@ export const serviceArgs = z.strictObject({
   /** Rollout knobs for blueGreen / canary (see README in index.ts). */
   rollout: z
     .strictObject({
+      /**
+       * Who moves traffic: `deployments` (two Deployments, flipped by `pulumi up`; local and dev) or
+       * `argo-rollouts` (one Rollout; the controller steps the canary, runs the analysis, aborts).
+       */
+      controller: z.enum(["deployments", "argo-rollouts"]).default("deployments"),
+      /** argo-rollouts: hold the canary at this percentage (an indefinite pause once reached); absent = run every step. */
+      holdAt: z.int().min(1).max(100).optional(),
+      /** argo-rollouts: promote (canary: no hold; blueGreen: cut over without waiting). */
+      promote: z.boolean().default(false),
+      /** argo-rollouts: abort the release under test: the canary gets 0 % / the blue-green preview is not promoted. */
+      abort: z.boolean().default(false),
+      /** argo-rollouts: the Prometheus the analysis queries (`http://prometheus.<ns>.svc.cluster.local:9090`). */
+      prometheusUrl: z.url({ protocol: /^https?$/ }).optional(),
       /** blueGreen: the colour the Service routes to. Flip it and `pulumi up` to cut over. */
       activeColor: z.enum(["blue", "green"]).default("blue"),
       /** blueGreen: image of the idle colour (the release under test); default = image. */
@@ -71,7 +84,7 @@ export const serviceArgs = z.strictObject({
       /** canary: percent of requests to the canary (nginx: exact weight; traefik: approximated by replica ratio). */
       canaryWeight: z.int().min(0).max(100).default(10),
     })
-    .default({ activeColor: "blue", canaryWeight: 10 }),
+    .default({ controller: "deployments", activeColor: "blue", canaryWeight: 10, promote: false, abort: false }),
   /** UID/GID the container runs as (never 0). */
   runAsUser: z.int().min(1).max(2_147_483_647).default(10001),
   /** Extra pod labels. */

@@ -10,12 +10,15 @@
  *  - canary:    a stable Deployment and a `-canary` Deployment. ingress-nginx: a canary Ingress per
  *               route group with `canary-weight` (exact percentage). Traefik: the canary pods carry
  *               the Service's selector, so the share is the replica ratio (coarse, stated honestly).
- * We chose this over Argo Rollouts: no CRDs/controller to install and trust, it renders for the
- * offline local tier, and Pulumi previews show each step; what we give up is automated
- * analysis/abort, which stays with CI (the deploy workflow watches error-rate alerts).
+ * That is the `deployments` controller (local and dev: no CRDs, renders offline, each step a
+ * Pulumi preview). With `rollout.controller: argo-rollouts` (staging and prod) a blueGreen/canary
+ * service is one Argo Rollouts `Rollout` instead (rollouts.ts): real traffic percentages at the
+ * ingress, timed steps, Prometheus analysis and automatic abort.
  */
 import type { ParsedServiceArgs } from "./args";
 import { ingressManifests } from "./ingress";
+import { ROLLOUTS_API, analysisTemplate, rolloutStrategy, traefikCanaryRoutes } from "./rollouts";
+import { ROLLOUT_DEFAULTS } from "./spec";
 
 export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any; [k: string]: any };
 export type PlanInput = Omit<ParsedServiceArgs, "secretEnv"> & { secretEnvKeys: string[] };
@@ -69,6 +72,9 @@ export function planService(a: PlanInput): ServicePlan {
   if (s.exposure !== "public" && s.routes.length) problems.push("spec.routes: only public services have routes");
   if (s.workload === "statefulset" && s.strategy !== "rolling") problems.push("spec.strategy: a StatefulSet rolls; blueGreen/canary need a Deployment");
   if (s.ports.metrics !== undefined && s.ports.metrics === s.ports.http) problems.push("spec.ports.metrics: must differ from the http port");
+  const argo = s.strategy !== "rolling" && s.workload === "deployment" && a.rollout.controller === "argo-rollouts";
+  if (argo && !a.rollout.prometheusUrl) problems.push("rollout.prometheusUrl: the Argo Rollouts analysis queries Prometheus; give its URL (the monitoring stack's prometheusUrl)");
+  if (a.rollout.promote && a.rollout.abort) problems.push("rollout: `promote` and `abort` exclude each other: set one of them");
   if (problems.length) throw new Error(`Service "${base}": invalid args\n${problems.map((p) => `  - ${p}`).join("\n")}`);
 
   const common = { "app.kubernetes.io/name": base, "app.kubernetes.io/part-of": "platform-apps", "app.kubernetes.io/managed-by": "pulumi" };
@@ -82,7 +88,10 @@ export function planService(a: PlanInput): ServicePlan {
   // Tracks (Deployments) by strategy.
   const tracks: Track[] = [];
   let serviceTrack: string | undefined;
-  if (s.strategy === "blueGreen") {
+  if (argo) {
+    // One Rollout; the controller keeps the stable and the new ReplicaSet apart (pod-template hash).
+    tracks.push({ track: "stable", name: base, image, replicas: hpaOn ? undefined : a.replicas.min });
+  } else if (s.strategy === "blueGreen") {
     const idle = a.rollout.activeColor === "blue" ? "green" : "blue";
     tracks.push({ track: a.rollout.activeColor, name: `${base}-${a.rollout.activeColor}`, image, replicas: hpaOn ? undefined : a.replicas.min });
     tracks.push({ track: idle, name: `${base}-${idle}`, image: a.rollout.previewImage ?? image, replicas: 1 });
@@ -114,6 +123,8 @@ export function planService(a: PlanInput): ServicePlan {
     ...(a.existingSecretName ? [{ secretRef: { name: a.existingSecretName } }] : []),
   ];
 
+  // A Rollout's pods carry no track label: the stable and the new version share one template.
+  const trackSelector = (t: Track): Record<string, string> => (argo ? { ...podSelector } : { ...podSelector, "platform.io/track": t.track });
   const podSpec = (t: Track) => ({
     serviceAccountName: base,
     automountServiceAccountToken: false,
@@ -123,8 +134,8 @@ export function planService(a: PlanInput): ServicePlan {
     ...(ha
       ? {
           topologySpreadConstraints: [
-            { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { ...podSelector, "platform.io/track": t.track } } },
-            { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { ...podSelector, "platform.io/track": t.track } } },
+            { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: trackSelector(t) } },
+            { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: trackSelector(t) } },
           ],
         }
       : {}),
@@ -153,10 +164,17 @@ export function planService(a: PlanInput): ServicePlan {
   add("sa", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: base, namespace: ns, labels: common }, automountServiceAccountToken: false });
 
   for (const t of tracks) {
-    const labels = { ...common, ...a.podLabels, "platform.io/track": t.track };
-    const selector = { matchLabels: { ...podSelector, "platform.io/track": t.track } };
+    const labels = argo ? { ...common, ...a.podLabels } : { ...common, ...a.podLabels, "platform.io/track": t.track };
+    const selector = { matchLabels: trackSelector(t) };
     const template = { metadata: { labels }, spec: podSpec(t) };
-    if (s.workload === "statefulset") {
+    if (argo) {
+      add("rollout", {
+        apiVersion: ROLLOUTS_API,
+        kind: "Rollout",
+        metadata: { name: t.name, namespace: ns, labels: common },
+        spec: { ...(t.replicas !== undefined ? { replicas: t.replicas } : {}), revisionHistoryLimit: 5, selector, template, strategy: {} },
+      });
+    } else if (s.workload === "statefulset") {
       add("statefulset", {
         apiVersion: "apps/v1",
         kind: "StatefulSet",
@@ -194,11 +212,16 @@ export function planService(a: PlanInput): ServicePlan {
   if (s.workload === "statefulset") {
     add("svc-headless", { apiVersion: "v1", kind: "Service", metadata: { name: `${base}-headless`, namespace: ns, labels: common }, spec: { clusterIP: "None", selector: selectorFor("stable"), ports: svcPorts(true) } });
   }
-  if (s.strategy === "blueGreen") {
+  if (argo) {
+    // The controller adds the pod-template hash to these selectors; both are scraped, so the analysis
+    // can measure the version under test through its own Service.
+    const second = s.strategy === "canary" ? "canary" : "preview";
+    add(`svc-${second}`, { apiVersion: "v1", kind: "Service", metadata: { name: `${base}-${second}`, namespace: ns, labels: serviceLabels }, spec: { type: "ClusterIP", selector: selectorFor(), ports: svcPorts(true) } });
+  } else if (s.strategy === "blueGreen") {
     const idle = tracks[1]!.track;
     add("svc-preview", { apiVersion: "v1", kind: "Service", metadata: { name: `${base}-preview`, namespace: ns, labels: common }, spec: { type: "ClusterIP", selector: selectorFor(idle), ports: svcPorts(true) } });
   }
-  if (s.strategy === "canary" && a.ingress?.controller !== "traefik") {
+  if (!argo && s.strategy === "canary" && a.ingress?.controller !== "traefik") {
     add("svc-canary", { apiVersion: "v1", kind: "Service", metadata: { name: `${base}-canary`, namespace: ns, labels: common }, spec: { type: "ClusterIP", selector: selectorFor("canary"), ports: svcPorts(true) } });
   }
 
@@ -214,7 +237,7 @@ export function planService(a: PlanInput): ServicePlan {
       kind: "HorizontalPodAutoscaler",
       metadata: { name: base, namespace: ns, labels: common },
       spec: {
-        scaleTargetRef: { apiVersion: "apps/v1", kind: s.workload === "statefulset" ? "StatefulSet" : "Deployment", name: main.name },
+        scaleTargetRef: argo ? { apiVersion: ROLLOUTS_API, kind: "Rollout", name: main.name } : { apiVersion: "apps/v1", kind: s.workload === "statefulset" ? "StatefulSet" : "Deployment", name: main.name },
         minReplicas: a.replicas.min,
         maxReplicas: a.replicas.max,
         metrics,
@@ -223,7 +246,7 @@ export function planService(a: PlanInput): ServicePlan {
     });
   }
   if (ha) {
-    add("pdb", { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: base, namespace: ns, labels: common }, spec: { maxUnavailable: 1, selector: { matchLabels: { ...podSelector, "platform.io/track": main.track } } } });
+    add("pdb", { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: base, namespace: ns, labels: common }, spec: { maxUnavailable: 1, selector: { matchLabels: trackSelector(main) } } });
   }
 
   if (a.serviceMonitor.enabled && s.ports.metrics !== undefined) {
@@ -235,8 +258,28 @@ export function planService(a: PlanInput): ServicePlan {
     });
   }
 
-  const ing = s.exposure === "public" && a.ingress ? ingressManifests(a, base, common, s.strategy === "canary") : { manifests: [], hosts: [] };
-  manifests.push(...ing.manifests);
+  const ing = s.exposure === "public" && a.ingress ? ingressManifests(a, base, common, !argo && s.strategy === "canary") : { manifests: [], hosts: [] };
+  if (argo) {
+    const ingresses = ing.manifests.filter((m) => m.manifest.kind === "Ingress").map((m) => m.manifest);
+    const traefikCanary = s.strategy === "canary" && a.ingress?.controller === "traefik" && ingresses.length > 0;
+    if (traefikCanary) {
+      manifests.push(...ing.manifests.filter((m) => m.manifest.kind !== "Ingress"));
+      for (const m of traefikCanaryRoutes(ingresses, a, base, common)) add(`${m.kind.toLowerCase()}-${m.metadata.name}`, m);
+    } else {
+      manifests.push(...ing.manifests);
+    }
+    const policy = s.rollout;
+    const rollout = manifests.find((m) => m.key === "rollout")!.manifest;
+    rollout.spec.strategy = rolloutStrategy(a, base, {
+      ...(s.strategy === "canary" && a.ingress?.controller === "nginx" ? { nginx: ingresses.map((i) => i.metadata.name) } : {}),
+      ...(traefikCanary ? { traefik: `${base}-weighted` } : {}),
+    });
+    const pol = policy ?? ROLLOUT_DEFAULTS;
+    const count = s.strategy === "blueGreen" ? Math.max(3, Math.ceil(pol.pauseSeconds / pol.analysis.intervalSeconds)) : undefined;
+    add("analysis", analysisTemplate(`${base}-health`, ns, common, pol, a.rollout.prometheusUrl!, count));
+  } else {
+    manifests.push(...ing.manifests);
+  }
 
   const routedPorts = [...new Set(s.routes.map((r) => (r.port === "health" ? "health" : "http")))] as ("http" | "health")[];
   return { podSelector, routedPorts, manifests, ...(envSecretName ? { envSecretName } : {}), hosts: ing.hosts, clusterHost: `${base}.${ns}.svc.cluster.local` };

@@ -93,6 +93,38 @@ export const autoscalingSpec = z.strictObject({
     .optional(),
 });
 
+const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: "must be a Prometheus metric name such as `http_server_request_duration_seconds`" });
+
+/**
+ * How a blue-green or canary service is rolled out by Argo Rollouts (staging and prod), and the
+ * analysis that aborts it. The stack file's `platform:overrides.services.<name>.rollout` holds
+ * the per-release knobs (image, weight, promote, abort); this is the service's standing policy.
+ */
+export const rolloutSpec = z.strictObject({
+  canarySteps: z
+    .array(z.int().min(1, { message: "a canary step is a traffic percentage 1-100" }).max(100, { message: "a canary step is a traffic percentage 1-100" }))
+    .min(1)
+    .default([5, 25, 50, 100])
+    .refine((a) => a.every((v, i) => i === 0 || v > a[i - 1]!), { message: "canary steps must increase, e.g. [5, 25, 50, 100]" })
+    .refine((a) => a[a.length - 1] === 100, { message: "the last canary step must be 100 (the full rollout)" })
+    .meta({ description: "canary: traffic percentages the new version gets, in order; each step is held for `pauseSeconds` while the analysis runs. Default 5 → 25 → 50 → 100." }),
+  pauseSeconds: z.int().min(0).max(86_400).default(300).meta({ description: "canary: seconds each step is held (the metrics are watched meanwhile)." }),
+  autoPromotion: z.boolean().default(false).meta({ description: "blueGreen: cut over to the new colour automatically once its pre-promotion analysis passes; false = wait for `promote` in the stack file." }),
+  scaleDownDelaySeconds: z.int().min(0).max(86_400).default(600).meta({ description: "blueGreen: seconds the old colour keeps running after cut-over (instant rollback window)." }),
+  analysis: z
+    .strictObject({
+      requestsMetric: metricName.default("http_server_request_duration_seconds").meta({ description: "Prometheus histogram of the service's requests (OpenTelemetry semantic conventions by default): `_count` gives the error rate, `_bucket` the latency." }),
+      statusLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/).default("http_response_status_code").meta({ description: "Label carrying the HTTP status code." }),
+      maxErrorRate: z.number().gt(0).lt(1).default(0.01).meta({ description: "Highest share of 5xx responses the new version may serve (0.01 = 1 %)." }),
+      maxLatencyP99Seconds: z.number().positive().max(60).default(0.5).meta({ description: "Highest p99 latency of the new version, seconds." }),
+      intervalSeconds: z.int().min(10).max(3600).default(60).meta({ description: "Seconds between two measurements." }),
+      failureLimit: z.int().min(0).max(10).default(1).meta({ description: "Failed measurements tolerated before the rollout aborts and traffic returns to the stable version." }),
+    })
+    .default({ requestsMetric: "http_server_request_duration_seconds", statusLabel: "http_response_status_code", maxErrorRate: 0.01, maxLatencyP99Seconds: 0.5, intervalSeconds: 60, failureLimit: 1 }),
+});
+export type RolloutSpec = z.infer<typeof rolloutSpec>;
+export const ROLLOUT_DEFAULTS: RolloutSpec = rolloutSpec.parse({});
+
 export const serviceSpec = z.strictObject({
   name: dnsLabel,
   /** One line on what the service does; shown in docs and labels. */
@@ -130,6 +162,8 @@ export const serviceSpec = z.strictObject({
   replicated: z.boolean().default(true),
   /** Rollout strategy; the mechanism is documented in components/service. */
   strategy: z.enum(["rolling", "blueGreen", "canary"]).default("rolling"),
+  /** Progressive-delivery policy of a blueGreen/canary service (steps, analysis); defaults apply when absent. */
+  rollout: rolloutSpec.optional(),
   env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: "env names are upper-case identifiers" }), z.string()).default({}),
   secrets: z.array(secretRef).default([]),
   /** Data stores this service connects to, as `<kind>/<name>` (e.g. `postgres/main`): the only data-tier flows allowed. */

@@ -11,7 +11,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterNetworkPolicies } from "../../components/cluster";
 import type { NetpolStore } from "../../components/cluster/netpol";
-import { Service } from "../../components/service";
+import { Service, type ServiceArgs, planService } from "../../components/service";
+import { parseServiceArgs } from "../../components/service/args";
+import type { NetpolService } from "../../components/cluster/netpol";
 import type { ServiceSpec } from "../../components/service/spec";
 import type { Context } from "../context";
 import { fqdn } from "../spec/platform";
@@ -34,11 +36,21 @@ export interface ServiceDeps {
   otlpEndpoint?: string;
   /** ServiceMonitors for the services (composeMonitoring's `serviceMonitors`); default: metrics on and not local. */
   serviceMonitors?: boolean;
-  /** Per service rollout knobs (blue-green colour, canary weight/image). */
-  rollout?: Record<string, { activeColor?: "blue" | "green"; previewImage?: string; canaryImage?: string; canaryWeight?: number }>;
+  /**
+   * Per service rollout knobs (components/service/args.ts `rollout`: controller, blue-green colour,
+   * canary weight/image, hold/promote/abort, the analysis' Prometheus). stacks/program.ts fills it
+   * from `platform:overrides.services.<name>.rollout` (stacks/spec/release.ts serviceRolloutArgs).
+   */
+  rollout?: Record<string, NonNullable<ServiceArgs["rollout"]>>;
+  /**
+   * GitOps tier: the services' objects come from the deploy repository through Argo CD, so they
+   * are planned (NetworkPolicies, hosts) but not registered here.
+   */
+  gitops?: boolean;
 }
 
 export interface ServicesOutputs {
+  /** The registered Service components (push mode; empty on a GitOps tier). */
   services: Record<string, Service>;
   networkPolicies: ClusterNetworkPolicies;
   /** Public hosts per service. */
@@ -59,6 +71,7 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
   const unresolved: string[] = [];
   const services: Record<string, Service> = {};
   const hosts: Record<string, pulumi.Output<string[]>> = {};
+  const netpols: NetpolService[] = [];
 
   for (const svc of bp.services as ServiceSpec[]) {
     const resolved = spec.services[svc.name]!;
@@ -71,9 +84,7 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
     }
     const existing = deps.existingSecrets?.[svc.name];
     const rollout = deps.rollout?.[svc.name];
-    const service = new Service(
-      `svc-${svc.name}`,
-      {
+    const args: ServiceArgs = {
         spec: svc,
         namespace: cluster.namespaces.apps,
         image: resolved.image,
@@ -92,10 +103,18 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
         secretEnv,
         ...(existing ? { existingSecretName: existing } : {}),
         ...(rollout ? { rollout } : {}),
-      },
-      { ...k, dependsOn: cluster.ready },
-    );
+    };
+    if (deps.gitops) {
+      // Same planner as push mode (the deploy chart is generated from it: scripts/gitops.ts).
+      const a = parseServiceArgs(`svc-${svc.name}`, args);
+      const plan = planService({ ...a, secretEnvKeys: Object.keys(a.secretEnv) });
+      netpols.push({ name: svc.name, exposure: svc.exposure, ports: { ...svc.ports }, routedPorts: plan.routedPorts, connectsTo: [...svc.connectsTo], calls: [...svc.calls], egress: [...svc.egress], podSelector: plan.podSelector });
+      hosts[svc.name] = pulumi.output(plan.hosts);
+      continue;
+    }
+    const service = new Service(`svc-${svc.name}`, args, { ...k, dependsOn: cluster.ready });
     services[svc.name] = service;
+    netpols.push(service.netpol);
     hosts[svc.name] = service.hosts;
   }
   if (unresolved.length) pulumi.log.warn(`services: secret env refs not wired yet (pass resolveSecret or existingSecrets): ${unresolved.join("; ")}`);
@@ -111,7 +130,7 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
         metricsPort: cluster.ingress.metricsPort,
       },
       prometheusSelector: { "app.kubernetes.io/name": "prometheus" },
-      services: Object.values(services).map((s) => s.netpol),
+      services: netpols,
       stores: deps.dataStores ?? [],
       externalNetworks: Object.fromEntries(Object.entries(bp.externalNetworks).map(([n, e]) => [n, { cidrs: e.cidrs, ports: e.ports, protocol: e.protocol }])),
       apiServerCidrs: cluster.apiServerCidrs,

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { dnsLabel, port, serviceSpec } from "../../components/service/spec";
+import { deliverySpec } from "./release";
 
 const cidr = z.string().refine((s) => isCidr(s), { message: "must be an IPv4 or IPv6 CIDR such as `203.0.113.0/24`" });
 
@@ -184,6 +185,8 @@ export const blueprintSpec = z.strictObject({
   externalNetworks: z.record(dnsLabel, externalNetwork).default({}),
   monitoring: monitoringSpec.default({ metrics: true, logs: true, traces: "tempo", grafanaPublic: false }),
   secrets: secretsSpec.default({ external: [], generated: [] }),
+  /** How the services are released: push (default) or GitOps through Argo CD (stacks/spec/release.ts). */
+  delivery: deliverySpec.optional(),
 });
 
 export type BlueprintSpec = z.infer<typeof blueprintSpec>;

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { ChartMirror, OFFICIAL_REPOSITORIES } from "../../components/charts";
 import { ServiceSpec } from "../../components/service/spec";
 import { BlueprintSpec, blueprintSpec } from "./blueprint";
+import { RolloutOverride, releaseIssues } from "./release";
 import { StackConfig, stackConfig } from "./stack-config";
 import { TIERS, TierName, TierProfile, serviceReplicas } from "./tiers";
 
@@ -158,6 +159,7 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec): CrossIssue[]
   for (const k of Object.keys(config.secrets)) {
     if (!external.has(k)) add(["config", "secrets", k], `'${k}' is not a secret the blueprint declares (${[...external].join(", ") || "none"}): remove it or fix its spelling`);
   }
+  issues.push(...releaseIssues(config, bp));
   for (const k of Object.keys(config.overrides.services)) {
     if (!names.has(k)) add(["config", "overrides", "services", k], `no service '${k}' in blueprint '${bp.name}' (services: ${[...names].join(", ")})`);
   }
@@ -207,8 +209,8 @@ export interface PlatformSpec {
   /** Names of human secrets present in config (values are read as secrets by the composition). */
   providedSecrets: string[];
   alertEmail?: string;
-  /** Per service: image and replica range after overrides. */
-  services: Record<string, { image: string; replicas: { min: number; max: number } }>;
+  /** Per service: image and replica range after overrides; the stack's rollout knobs (blueGreen/canary). */
+  services: Record<string, { image: string; replicas: { min: number; max: number }; rollout?: RolloutOverride }>;
   /** Where every Helm release takes its chart from (`platform:charts.mirror`, else PLATFORM_CHARTS_MIRROR, else official). */
   charts: ChartMirror;
 }
@@ -240,7 +242,7 @@ export function resolvePlatform(src: PlatformSource, charts: ChartMirror = OFFIC
   const services: PlatformSpec["services"] = {};
   for (const svc of bp.services) {
     const o = config.overrides.services[svc.name];
-    services[svc.name] = { image: o?.image ?? svc.image, replicas: o?.replicas ?? serviceReplicas(profile, svc) };
+    services[svc.name] = { image: o?.image ?? svc.image, replicas: o?.replicas ?? serviceReplicas(profile, svc), ...(o?.rollout ? { rollout: o.rollout } : {}) };
   }
   return {
     stack: src.stack,

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { parseMirrorSetting } from "../../components/charts";
 import { dnsLabel, imageRef } from "../../components/service/spec";
 import { isCidr } from "./blueprint";
+import { rolloutOverride } from "./release";
 import { TIER_NAMES } from "./tiers";
 
 const cidr = z.string().refine(isCidr, { message: "must be a CIDR such as `203.0.113.7/32`" });
@@ -147,6 +148,7 @@ export const stackConfig = z.strictObject({
               .strictObject({ min: z.int().min(1).max(100), max: z.int().min(1).max(500) })
               .refine((r) => r.max >= r.min, { message: "replicas.max must be ≥ replicas.min" })
               .optional(),
+            rollout: rolloutOverride.optional(),
           }),
         )
         .default({}),

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { supportedTiers } from "../../scripts/plan-lib";
 import { TIERS } from "../../stacks/spec/tiers";
 import {
-  T, Runs, containerPorts, egressRules, hpaFor, hpaMetrics, ingressBackendPorts, ingressesOf, inventoryOf, mainContainer, meta, ofType, runTiers, spec,
+  T, Runs, containerPorts, egressRules, helmChart, hpaFor, hpaMetrics, ingressBackendPorts, ingressesOf, inventoryOf, mainContainer, meta, ofType, runTiers, spec,
   storeComponent, within, workload, workloads,
 } from "./helpers";
 
@@ -134,11 +134,19 @@ describe.each(["local", "dev", "staging", "prod"] as const)(`${NAME} on %s: gate
 describe.each(["staging", "prod"] as const)(`${NAME} on %s: production rollout and data`, (tier) => {
   const inv = () => inventoryOf(runs, tier);
 
-  it("canary: a canary Deployment and a weighted canary Ingress next to the stable fleet (HPA on CPU and memory)", () => {
-    expect(workload(inv(), "cat-gateway", "canary").type).toBe(T.deployment);
-    const canary = ingressesOf(inv(), "cat-gateway").filter((i) => meta(i).annotations?.["nginx.ingress.kubernetes.io/canary"] === "true");
-    expect(canary.length).toBe(4);
-    expect(Number(meta(canary[0]!).annotations["nginx.ingress.kubernetes.io/canary-weight"])).toBeGreaterThan(0);
+  it("canary before the fleet upgrade: an Argo Rollout at 5 % of requests (ingress-nginx weight), stepped up with analysis (HPA on CPU and memory)", () => {
+    const w = workload(inv(), "cat-gateway");
+    expect(w.type).toBe(T.rollout);
+    const c = spec(w).strategy.canary;
+    expect(c.stableService).toBe("cat-gateway");
+    expect(c.canaryService).toBe("cat-gateway-canary");
+    // A real percentage of requests, whatever the replica count: the controller sets nginx's canary-weight.
+    expect(c.trafficRouting.nginx.stableIngresses.sort()).toEqual(ingressesOf(inv(), "cat-gateway").map((i) => meta(i).name).sort());
+    expect(c.steps[0]).toEqual({ setWeight: 5 });
+    expect(c.steps.filter((s: any) => s.setWeight).map((s: any) => s.setWeight)).toEqual([5, 25, 50]);
+    expect(c.analysis.templates[0].templateName).toBe("cat-gateway-health");
+    expect(ofType(inv(), "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate").map((a) => meta(a).name)).toContain("cat-gateway-health");
+    expect(helmChart(inv(), "argo-rollouts")).toBeDefined();
     const hpa = hpaFor(inv(), workload(inv(), "cat-gateway"));
     expect(spec(hpa!).minReplicas).toBe(TIERS[tier].replicas.min);
     expect(hpaMetrics(hpa!)).toEqual(["cpu", "memory"]);

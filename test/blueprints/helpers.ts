@@ -35,6 +35,8 @@ export function inventoryOf(runs: Runs, tier: TierName): Inventory {
 
 export const T = {
   deployment: "kubernetes:apps/v1:Deployment",
+  rollout: "kubernetes:argoproj.io/v1alpha1:Rollout",
+  ingressRoute: "kubernetes:traefik.io/v1alpha1:IngressRoute",
   statefulSet: "kubernetes:apps/v1:StatefulSet",
   service: "kubernetes:core/v1:Service",
   configMap: "kubernetes:core/v1:ConfigMap",
@@ -77,7 +79,7 @@ export function descendants(inv: Inventory, root: InventoryResource): InventoryR
 /** Workloads (Deployments/StatefulSets) of blueprint service `name` (labels set by components/service). */
 export function workloads(inv: Inventory, name: string): InventoryResource[] {
   return inv.resources.filter(
-    (r) => (r.type === T.deployment || r.type === T.statefulSet) && labels(r)["app.kubernetes.io/name"] === name && labels(r)["app.kubernetes.io/part-of"] === "platform-apps",
+    (r) => (r.type === T.deployment || r.type === T.statefulSet || r.type === T.rollout) && labels(r)["app.kubernetes.io/name"] === name && labels(r)["app.kubernetes.io/part-of"] === "platform-apps",
   );
 }
 

@@ -8,15 +8,28 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { supportedTiers } from "../../scripts/plan-lib";
 import { TIERS, dataReplicas } from "../../stacks/spec/tiers";
+import { pushModeObjects } from "../../scripts/gitops-lib";
+import type { Inventory } from "../harness/inventory";
 import {
   T, Runs, egressRules, helmChart, hpaFor, hpaMetrics, ingressesOf, inventoryOf, meta, ofType, runTiers, spec, storeComponent, within, workload, workloads,
 } from "./helpers";
 
 const NAME = "music-platform-gitops";
 let runs: Runs;
+/** GitOps tiers: the objects Argo CD syncs from the deploy repository (scripts/gitops-lib.ts), as an inventory. */
+const deployed: Partial<Record<string, Inventory>> = {};
 beforeAll(async () => {
   runs = await runTiers(NAME, supportedTiers(NAME));
+  for (const tier of ["staging", "prod"] as const) {
+    const objs = await pushModeObjects(NAME, tier);
+    const resources = objs.map((o) => {
+      const [group, version] = String(o.manifest["apiVersion"]).includes("/") ? String(o.manifest["apiVersion"]).split("/") : ["core", String(o.manifest["apiVersion"])];
+      return { urn: `deploy::${o.manifest["kind"]}::${o.manifest["metadata"].name}`, type: `kubernetes:${group}/${version}:${o.manifest["kind"]}`, name: o.manifest["metadata"].name, custom: true, dependencies: [], propertyDependencies: {}, inputs: o.manifest, secretPaths: [], unknownPaths: [], options: {} };
+    });
+    deployed[tier] = { ...inventoryOf(runs, tier), resources: [...inventoryOf(runs, tier).resources, ...resources] } as Inventory;
+  }
 }, 300_000);
+const ARGO = (tier: string) => tier === "staging" || tier === "prod";
 
 const PRIVATE = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 
@@ -26,10 +39,49 @@ describe(`${NAME}: tiers`, () => {
   });
 });
 
-describe.each(["local", "dev", "staging", "prod"] as const)(`${NAME} on %s: workloads and segmentation`, (tier) => {
+describe.each(["staging", "prod"] as const)(`${NAME} on %s: GitOps`, (tier) => {
   const inv = () => inventoryOf(runs, tier);
+  it("Pulumi installs Argo CD and Argo Rollouts (pinned charts), the AppProject and this environment's Application; it registers no service workload", () => {
+    expect(helmChart(inv(), "argo-cd")).toBeDefined();
+    expect(helmChart(inv(), "argo-rollouts")).toBeDefined();
+    const [project] = ofType(inv(), "kubernetes:argoproj.io/v1alpha1:AppProject");
+    expect(spec(project!).sourceRepos).toEqual(["https://github.com/normaldance/deploy.git"]);
+    expect(spec(project!).clusterResourceWhitelist).toEqual([]);
+    const apps = ofType(inv(), "kubernetes:argoproj.io/v1alpha1:Application");
+    expect(apps).toHaveLength(1);
+    const env = tier === "prod" ? "production" : "staging";
+    expect(spec(apps[0]!).source).toEqual({ repoURL: "https://github.com/normaldance/deploy.git", targetRevision: tier === "prod" ? "main" : "develop", path: "charts/normaldance", helm: { valueFiles: [`values-${env}.yaml`] } });
+    expect(workloads(inv(), "web")).toEqual([]);
+    expect(ofType(inv(), T.rollout)).toEqual([]);
+  });
+});
 
-  it("web (stable + canary), API (blue + green), workers and the Solana RPC proxy run as Deployments", () => {
+describe.each(["local", "dev", "staging", "prod"] as const)(`${NAME} on %s: workloads and segmentation`, (tier) => {
+  // GitOps tiers: Pulumi's platform objects plus what Argo CD syncs from the deploy repository.
+  const inv = () => deployed[tier] ?? inventoryOf(runs, tier);
+
+  it("Argo Rollouts on staging/prod: web a 5 % Traefik-weighted canary, API blue-green with preview; workers and the RPC proxy Deployments", () => {
+    if (!ARGO(tier)) {
+      expect(ofType(inv(), T.rollout)).toEqual([]);
+      return;
+    }
+    const web = spec(workload(inv(), "web")).strategy.canary;
+    expect(web.trafficRouting).toEqual({ traefik: { weightedTraefikServiceName: "web-weighted" } });
+    expect(web.steps.filter((x: any) => x.setWeight).map((x: any) => x.setWeight)).toEqual([5, 25, 50]);
+    const api = spec(workload(inv(), "api")).strategy.blueGreen;
+    expect(api).toMatchObject({ activeService: "api", previewService: "api-preview", autoPromotionEnabled: false, scaleDownDelaySeconds: 600 });
+    expect(workload(inv(), "worker").type).toBe(T.deployment);
+    expect(workload(inv(), "solana-rpc").type).toBe(T.deployment);
+  });
+
+  it("web (stable + canary), API (blue + green), workers and the Solana RPC proxy run as Deployments (local/dev) or Rollouts (staging/prod)", () => {
+    if (ARGO(tier)) {
+      expect(workload(inv(), "web").type).toBe(T.rollout);
+      expect(workload(inv(), "api").type).toBe(T.rollout);
+      expect(workloads(inv(), "worker")).toHaveLength(1);
+      expect(workloads(inv(), "solana-rpc")).toHaveLength(1);
+      return;
+    }
     expect(workload(inv(), "web").type).toBe(T.deployment);
     expect(workload(inv(), "web", "canary").type).toBe(T.deployment);
     expect(workload(inv(), "api", "blue").type).toBe(T.deployment);
@@ -39,7 +91,15 @@ describe.each(["local", "dev", "staging", "prod"] as const)(`${NAME} on %s: work
   });
 
   it("Traefik routes the web and the API with TLS and a rate-limit Middleware per route group; workers and the RPC proxy have no Ingress", () => {
-    for (const svc of ["web", "api"]) {
+    if (ARGO(tier)) {
+      // The web canary: an IngressRoute to the weighted TraefikService (Traefik's Ingress provider cannot route to one).
+      const routes = ofType(inv(), T.ingressRoute).filter((r) => meta(r).name === "web-web");
+      expect(routes).toHaveLength(1);
+      expect(spec(routes[0]!).tls.secretName).toBe("web-web-tls");
+      expect(spec(routes[0]!).routes[0].services).toEqual([{ name: "web-weighted", namespace: "apps", kind: "TraefikService" }]);
+      expect(spec(routes[0]!).routes[0].middlewares.map((m: any) => m.name)).toEqual(["web-ratelimit-web", "web-headers"]);
+    }
+    for (const svc of ARGO(tier) ? ["api"] : ["web", "api"]) {
       const ings = ingressesOf(inv(), svc);
       expect(ings.length, `${svc} Ingress`).toBeGreaterThan(0);
       for (const i of ings) {
@@ -53,6 +113,12 @@ describe.each(["local", "dev", "staging", "prod"] as const)(`${NAME} on %s: work
   });
 
   it("blue-green API: the Service routes the active colour, a preview Service the idle one", () => {
+    if (ARGO(tier)) {
+      // Argo Rollouts adds the pod-template hash of the active / preview ReplicaSet to these selectors.
+      const sel = Object.fromEntries(ofType(inv(), T.service).filter((s) => /^api(-preview)?$/.test(String(meta(s).name))).map((s) => [meta(s).name, spec(s).selector]));
+      expect(Object.keys(sel).sort()).toEqual(["api", "api-preview"]);
+      return;
+    }
     const svcs = Object.fromEntries(ofType(inv(), T.service).filter((s) => /^api(-preview)?$/.test(String(meta(s).name))).map((s) => [meta(s).name, spec(s).selector?.["platform.io/track"]]));
     expect(svcs).toEqual({ api: "blue", "api-preview": "green" });
   });
@@ -96,14 +162,15 @@ describe.each(["local", "dev", "staging", "prod"] as const)(`${NAME} on %s: work
 });
 
 describe.each(["staging", "prod"] as const)(`${NAME} on %s: scaling, data, monitoring, secrets, edge`, (tier) => {
-  const inv = () => inventoryOf(runs, tier);
+  // Platform objects from Pulumi, the services' objects (HPAs) from the deploy repository.
+  const inv = () => deployed[tier] ?? inventoryOf(runs, tier);
 
   it("Traefik is installed (Helm) behind the cloud load balancer", () => {
     expect((helmChart(inv(), "traefik")?.inputs.values as any)?.service?.type).toBe("LoadBalancer");
   });
 
   it("HPA: API on CPU, memory and request rate (active colour); workers on CPU, memory and queue length; web on CPU and memory", () => {
-    const api = hpaFor(inv(), workload(inv(), "api", "blue"));
+    const api = hpaFor(inv(), workload(inv(), "api", ARGO(tier) ? "stable" : "blue"));
     const worker = hpaFor(inv(), workload(inv(), "worker"));
     const web = hpaFor(inv(), workload(inv(), "web"));
     expect(hpaMetrics(api!)).toEqual(["cpu", "http_requests_per_second", "memory"]);

@@ -1,0 +1,168 @@
+/**
+ * Argo Rollouts objects of a blue-green or canary service (pure). Used by plan.ts when the
+ * service's `rollout.controller` is `argo-rollouts` (staging and prod; the deploy repository of
+ * GitOps mode carries the same objects).
+ *
+ *  - canary:    one Rollout; stable Service `<svc>` and canary Service `<svc>-canary`. Traffic is
+ *               split by the ingress controller, so a step of 5 % is 5 % of requests whatever the
+ *               replica count: ingress-nginx through `trafficRouting.nginx` (the controller writes
+ *               the canary Ingress with `canary-weight`), Traefik through `trafficRouting.traefik`
+ *               (a weighted TraefikService behind an IngressRoute, since Traefik's Ingress provider
+ *               cannot route to a TraefikService). Steps: setWeight + timed pause per `canarySteps`,
+ *               background analysis from the first step.
+ *  - blueGreen: one Rollout; active Service `<svc>`, preview Service `<svc>-preview`; the
+ *               pre-promotion analysis runs on the preview, the post-promotion analysis on the
+ *               active colour; the old colour stays `scaleDownDelaySeconds` for instant rollback.
+ *  - analysis:  an AnalysisTemplate `<svc>-health` querying Prometheus for the 5xx share and the
+ *               p99 latency of the Service under test; a failed measurement beyond `failureLimit`
+ *               aborts the rollout and traffic returns to the stable version (automatic rollback).
+ */
+import { ROLLOUT_DEFAULTS, type RolloutSpec } from "./spec";
+import type { Manifest, PlanInput } from "./plan";
+
+export const ROLLOUTS_API = "argoproj.io/v1alpha1";
+
+/** The canary steps Argo Rollouts runs, from the service's policy and the stack's knobs. */
+export function canarySteps(policy: RolloutSpec, knobs: { holdAt?: number | undefined; promote: boolean; abort: boolean }): Record<string, unknown>[] {
+  if (knobs.abort) return [{ setWeight: 0 }, { pause: {} }];
+  const steps: Record<string, unknown>[] = [];
+  for (const w of policy.canarySteps) {
+    if (!knobs.promote && knobs.holdAt !== undefined && w >= knobs.holdAt) {
+      steps.push({ setWeight: knobs.holdAt }, { pause: {} });
+      return steps;
+    }
+    if (w === 100) break;
+    steps.push({ setWeight: w });
+    if (policy.pauseSeconds > 0) steps.push({ pause: { duration: `${policy.pauseSeconds}s` } });
+  }
+  return steps;
+}
+
+/** The AnalysisTemplate: error rate and p99 latency of the Service named by the `service` argument. */
+export function analysisTemplate(name: string, ns: string, labels: Record<string, string>, policy: RolloutSpec, prometheusUrl: string, count?: number): Manifest {
+  const an = policy.analysis;
+  const sel = `namespace="${ns}",service="{{args.service}}"`;
+  const window = `${Math.max(2 * an.intervalSeconds, 60)}s`;
+  const ok = (limit: number) => `len(result) == 0 || isNaN(result[0]) || result[0] <= ${limit}`;
+  const metric = (m: string, query: string, limit: number) => ({
+    name: m,
+    interval: `${an.intervalSeconds}s`,
+    ...(count !== undefined ? { count } : {}),
+    failureLimit: an.failureLimit,
+    successCondition: ok(limit),
+    provider: { prometheus: { address: prometheusUrl, query } },
+  });
+  return {
+    apiVersion: ROLLOUTS_API,
+    kind: "AnalysisTemplate",
+    metadata: { name, namespace: ns, labels },
+    spec: {
+      args: [{ name: "service" }],
+      metrics: [
+        metric(
+          "error-rate",
+          `sum(rate(${an.requestsMetric}_count{${sel},${an.statusLabel}=~"5.."}[${window}])) / sum(rate(${an.requestsMetric}_count{${sel}}[${window}]))`,
+          an.maxErrorRate,
+        ),
+        metric("latency-p99", `histogram_quantile(0.99, sum by (le) (rate(${an.requestsMetric}_bucket{${sel}}[${window}])))`, an.maxLatencyP99Seconds),
+      ],
+    },
+  };
+}
+
+/** The Rollout's strategy block. `stableIngresses`: nginx Ingress names; `weightedService`: the Traefik TraefikService. */
+export function rolloutStrategy(
+  a: PlanInput,
+  base: string,
+  route: { nginx?: string[]; traefik?: string },
+): Record<string, unknown> {
+  const s = a.spec;
+  const policy = s.rollout ?? ROLLOUT_DEFAULTS;
+  const template = `${base}-health`;
+  if (s.strategy === "canary") {
+    const trafficRouting = route.nginx?.length ? { nginx: { stableIngresses: route.nginx } } : route.traefik ? { traefik: { weightedTraefikServiceName: route.traefik } } : undefined;
+    return {
+      canary: {
+        stableService: base,
+        canaryService: `${base}-canary`,
+        ...(trafficRouting ? { trafficRouting } : {}),
+        maxSurge: "25%",
+        maxUnavailable: 0,
+        abortScaleDownDelaySeconds: 30,
+        analysis: { templates: [{ templateName: template }], startingStep: 1, args: [{ name: "service", value: `${base}-canary` }] },
+        steps: canarySteps(policy, a.rollout),
+      },
+    };
+  }
+  return {
+    blueGreen: {
+      activeService: base,
+      previewService: `${base}-preview`,
+      autoPromotionEnabled: !a.rollout.abort && (a.rollout.promote || policy.autoPromotion),
+      scaleDownDelaySeconds: policy.scaleDownDelaySeconds,
+      previewReplicaCount: 1,
+      prePromotionAnalysis: { templates: [{ templateName: template }], args: [{ name: "service", value: `${base}-preview` }] },
+      postPromotionAnalysis: { templates: [{ templateName: template }], args: [{ name: "service", value: base }] },
+    },
+  };
+}
+
+/**
+ * Traefik canary routing: each route-group Ingress becomes an IngressRoute to the weighted
+ * TraefikService (same hosts, paths, middlewares and TLS secret), plus a cert-manager Certificate
+ * for the hosts (ingress-shim only watches Ingresses).
+ */
+export function traefikCanaryRoutes(ingresses: Manifest[], a: PlanInput, base: string, labels: Record<string, string>): Manifest[] {
+  const ns = a.namespace;
+  const weighted = `${base}-weighted`;
+  const out: Manifest[] = [
+    {
+      apiVersion: "traefik.io/v1alpha1",
+      kind: "TraefikService",
+      metadata: { name: weighted, namespace: ns, labels },
+      spec: {
+        weighted: {
+          services: [
+            { name: base, namespace: ns, port: a.spec.ports.http, weight: 100 },
+            { name: `${base}-canary`, namespace: ns, port: a.spec.ports.http, weight: 0 },
+          ],
+        },
+      },
+    },
+  ];
+  for (const ing of ingresses) {
+    const ann = ing.metadata.annotations ?? {};
+    const middlewares = String(ann["traefik.ingress.kubernetes.io/router.middlewares"] ?? "")
+      .split(",")
+      .filter(Boolean)
+      .map((m) => {
+        const id = m.replace(/@kubernetescrd$/, "");
+        const name = id.startsWith(`${ns}-`) ? id.slice(ns.length + 1) : id;
+        return { name, namespace: ns };
+      });
+    const tls = ing.spec.tls[0] as { hosts: string[]; secretName: string };
+    const routes = (ing.spec.rules as any[]).flatMap((r) =>
+      (r.http.paths as any[]).map((p) => ({
+        kind: "Rule",
+        match: p.path === "/" ? `Host(\`${r.host}\`)` : `Host(\`${r.host}\`) && PathPrefix(\`${p.path}\`)`,
+        ...(middlewares.length ? { middlewares } : {}),
+        services: [{ name: weighted, namespace: ns, kind: "TraefikService" }],
+      })),
+    );
+    out.push({
+      apiVersion: "traefik.io/v1alpha1",
+      kind: "IngressRoute",
+      metadata: { name: ing.metadata.name, namespace: ns, labels: ing.metadata.labels ?? labels, annotations: Object.fromEntries(Object.entries(ann).filter(([k]) => k.startsWith("platform.io/"))) },
+      spec: { entryPoints: ["websecure"], routes, tls: { secretName: tls.secretName } },
+    });
+    if (a.ingress?.clusterIssuer) {
+      out.push({
+        apiVersion: "cert-manager.io/v1",
+        kind: "Certificate",
+        metadata: { name: tls.secretName, namespace: ns, labels },
+        spec: { secretName: tls.secretName, dnsNames: tls.hosts, issuerRef: { kind: "ClusterIssuer", name: a.ingress.clusterIssuer } },
+      });
+    }
+  }
+  return out;
+}

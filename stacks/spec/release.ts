@@ -1,0 +1,154 @@
+/**
+ * How releases reach a stack: the blueprint's `delivery` (push or GitOps) and each service's
+ * per-stack rollout knobs (`platform:overrides.services.<name>.rollout`), with the rules that
+ * tie them to the tier. Pure; stacks/spec/platform.ts calls `releaseIssues` from its cross
+ * check (every problem is reported before anything is registered) and `resolveRelease`.
+ *
+ *  - push (default): `pulumi up` registers every service's objects.
+ *  - gitops: on the tiers listed in `delivery.branches` (staging, prod) Pulumi installs Argo CD, an
+ *    AppProject and one Application per environment; the services' objects live in the deploy
+ *    repository (`npm run gitops` generates its chart from the same Service planner). Local and
+ *    dev stay push (no Git server needed for the inner loop).
+ *  - progressive controller: Argo Rollouts on staging and prod for blueGreen/canary services; the
+ *    two-Deployment mechanism on local and dev (components/service/plan.ts).
+ */
+import { z } from "zod";
+import { imageRef } from "../../components/service/spec";
+import type { BlueprintSpec } from "./blueprint";
+import type { StackConfig } from "./stack-config";
+import type { TierName } from "./tiers";
+
+/** Argo CD environment name per tier (the deploy repository's `values-<environment>.yaml`). */
+export const GITOPS_ENVIRONMENTS = { staging: "staging", prod: "production" } as const;
+export type GitopsTier = keyof typeof GITOPS_ENVIRONMENTS;
+
+const branch = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/, { message: "must be a Git branch name such as `main` or `develop`" });
+
+export const deliverySpec = z
+  .strictObject({
+    mode: z.enum(["push", "gitops"]).default("push").meta({ description: "`push`: `pulumi up` deploys the services. `gitops`: Argo CD syncs them from the deploy repository on the tiers in `branches`; Pulumi keeps the platform." }),
+    repoURL: z
+      .string()
+      .regex(/^(https:\/\/[^\s@]+|git@[\w.-]+:[\w./-]+)$/, { message: "must be the deploy repository's https:// (or git@host:path) clone URL, without credentials" })
+      .optional()
+      .meta({ description: "The deploy repository Argo CD reads.", examples: ["https://github.com/normaldance/deploy.git"] }),
+    path: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { message: "must be a relative path inside the deploy repository, such as `charts/normaldance`" })
+      .refine((p) => !p.split("/").includes(".."), { message: "must not leave the repository (`..`)" })
+      .default("charts/app")
+      .meta({ description: "Directory of the Helm chart in the deploy repository." }),
+    branches: z
+      .strictObject({ staging: branch.optional(), prod: branch.optional() })
+      .default({ staging: "develop", prod: "main" })
+      .meta({ description: "Branch each GitOps tier follows: merge to `develop` deploys staging, merge to `main` deploys production." }),
+  })
+  .meta({ description: "How the services are released: pushed by Pulumi, or synced by Argo CD from a deploy repository." });
+export type DeliverySpec = z.infer<typeof deliverySpec>;
+
+/**
+ * The per-release knobs of a blueGreen/canary service, set in the stack file (and so in Git):
+ * `pulumi config set --path platform:overrides.services.web.rollout.weight 25`.
+ */
+export const rolloutOverride = z
+  .strictObject({
+    canaryImage: imageRef.optional().meta({ description: "Local/dev (two Deployments): image of the canary track. On staging/prod Argo Rollouts runs the release: set `image` instead." }),
+    previewImage: imageRef.optional().meta({ description: "Local/dev (two Deployments): image of the idle blue-green colour. On staging/prod set `image` instead." }),
+    activeColor: z.enum(["blue", "green"]).optional().meta({ description: "Local/dev blue-green: the colour the Service routes to (flip it to cut over)." }),
+    weight: z
+      .int()
+      .min(0, { message: "weight is a traffic percentage 0-100" })
+      .max(100, { message: "weight is a traffic percentage 0-100" })
+      .optional()
+      .meta({ description: "Canary traffic percentage. Local/dev: the canary Ingress weight. Staging/prod (Argo Rollouts): hold the canary at this percentage until `promote`." }),
+    promote: z.boolean().optional().meta({ description: "Staging/prod: let the release go to 100 % (canary: no hold; blue-green: cut over without waiting for a manual promotion)." }),
+    abort: z.boolean().optional().meta({ description: "Staging/prod: stop the release under test: the canary gets 0 % of traffic, a blue-green preview is not promoted. Roll back for good by reverting the image." }),
+  })
+  .meta({ description: "Rollout knobs of a blueGreen/canary service for this stack; the steps and the analysis are the blueprint's `services[].rollout`." });
+export type RolloutOverride = z.infer<typeof rolloutOverride>;
+
+export type ProgressiveController = "deployments" | "argo-rollouts";
+
+/** Argo Rollouts where a real cluster runs the release (staging, prod); two Deployments elsewhere. */
+export function progressiveController(tier: TierName): ProgressiveController {
+  return tier === "staging" || tier === "prod" ? "argo-rollouts" : "deployments";
+}
+
+/** The tier runs GitOps: the blueprint asks for it and names a branch for the tier. */
+export function gitopsTier(bp: Pick<BlueprintSpec, "delivery">, tier: TierName): tier is GitopsTier {
+  const d = bp.delivery;
+  return !!d && d.mode === "gitops" && (tier === "staging" || tier === "prod") && !!d.branches[tier];
+}
+
+/** What Service args the knobs become (components/service/args.ts `rollout`). */
+export function serviceRolloutArgs(knobs: RolloutOverride | undefined, controller: ProgressiveController, prometheusUrl?: string) {
+  const k = knobs ?? {};
+  return {
+    controller,
+    ...(k.activeColor ? { activeColor: k.activeColor } : {}),
+    ...(k.previewImage ? { previewImage: k.previewImage } : {}),
+    ...(k.canaryImage ? { canaryImage: k.canaryImage } : {}),
+    ...(controller === "deployments" && k.weight !== undefined ? { canaryWeight: k.weight } : {}),
+    ...(controller === "argo-rollouts" && k.weight !== undefined ? { holdAt: k.weight } : {}),
+    promote: k.promote ?? false,
+    abort: k.abort ?? false,
+    ...(prometheusUrl ? { prometheusUrl } : {}),
+  };
+}
+
+interface Issue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** Rules across the blueprint's delivery, the services' strategies and the stack's knobs. */
+export function releaseIssues(config: StackConfig, bp: BlueprintSpec): Issue[] {
+  const out: Issue[] = [];
+  const add = (path: (string | number)[], message: string) => out.push({ path, message });
+  const d = bp.delivery;
+  if (d?.mode === "gitops") {
+    if (!d.repoURL) add(["blueprint", "delivery", "repoURL"], "GitOps needs the deploy repository Argo CD reads: set `delivery.repoURL` (e.g. https://github.com/acme/deploy.git)");
+    if (!d.branches.staging && !d.branches.prod) add(["blueprint", "delivery", "branches"], "GitOps needs at least one environment: set `branches.staging` (e.g. develop) and/or `branches.prod` (e.g. main)");
+    if (!bp.hosting.kubernetes) add(["blueprint", "delivery", "mode"], "GitOps deploys to Kubernetes through Argo CD; this blueprint has no `hosting.kubernetes`: use `mode: push`");
+  }
+  const controller = progressiveController(config.tier);
+  const gitops = gitopsTier(bp, config.tier);
+  bp.services.forEach((svc, i) => {
+    if (svc.rollout && svc.strategy === "rolling") add(["blueprint", "services", i, "rollout"], "`rollout` applies to blueGreen and canary services: set `strategy: canary` or `strategy: blueGreen`, or remove it");
+  });
+  for (const [name, o] of Object.entries(config.overrides.services)) {
+    const knobs = o.rollout;
+    if (!knobs) continue;
+    const at = (...p: string[]) => ["config", "overrides", "services", name, "rollout", ...p];
+    const svc = bp.services.find((s) => s.name === name);
+    if (!svc) continue; // crossCheck reports the unknown service
+    if (svc.strategy === "rolling") {
+      add(at(), `service '${name}' rolls (strategy: rolling): rollout knobs apply to blueGreen/canary services; remove them or set the blueprint's \`strategy\``);
+      continue;
+    }
+    if (knobs.promote && knobs.abort) add(at("abort"), "`promote` and `abort` exclude each other: set one of them (abort wins nothing here; remove the other)");
+    if (svc.strategy === "canary") {
+      if (knobs.previewImage) add(at("previewImage"), `'${name}' is a canary service: previewImage is for blueGreen; use ${controller === "deployments" ? "canaryImage" : "`image`"}`);
+      if (knobs.activeColor) add(at("activeColor"), `'${name}' is a canary service: activeColor is for blueGreen`);
+    } else {
+      if (knobs.canaryImage) add(at("canaryImage"), `'${name}' is a blue-green service: canaryImage is for canary; use ${controller === "deployments" ? "previewImage" : "`image`"}`);
+      if (knobs.weight !== undefined) add(at("weight"), `'${name}' is a blue-green service: all traffic moves at once, there is no weight; use promote`);
+    }
+    if (controller === "argo-rollouts") {
+      for (const k of ["canaryImage", "previewImage"] as const) {
+        if (knobs[k]) add(at(k), `on tier '${config.tier}' Argo Rollouts runs the release: set the new version as \`platform:overrides.services.${name}.image\`${gitops ? " (GitOps: the image in the deploy repository's values file)" : ""}; the stable version keeps serving until the steps complete`);
+      }
+      if (knobs.activeColor) add(at("activeColor"), `on tier '${config.tier}' Argo Rollouts owns the colours: use \`promote: true\` to cut over`);
+      if (knobs.weight === 0) add(at("weight"), "a 0 % hold is an abort: set `abort: true`");
+      const steps = svc.rollout?.canarySteps;
+      if (knobs.weight !== undefined && knobs.weight > 0 && steps && !steps.includes(knobs.weight)) {
+        add(at("weight"), `hold at ${knobs.weight} %: not one of the service's canary steps (${steps.join(", ")}); pick one of them or add it to the blueprint's \`rollout.canarySteps\``);
+      }
+    } else {
+      if (knobs.promote !== undefined || knobs.abort !== undefined) {
+        add(at(knobs.promote !== undefined ? "promote" : "abort"), `on tier '${config.tier}' two Deployments carry the release (no controller): cut over with ${svc.strategy === "blueGreen" ? "`activeColor`" : "`weight` (0 = abort, 100 = all)"}`);
+      }
+    }
+  }
+  return out;
+}
