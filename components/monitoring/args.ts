@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { OFFICIAL_REPOSITORIES, chartMirror } from "../charts";
+import { alerting } from "./receivers";
 
 const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label (lower-case letters, digits, '-')");
 const hostname = z.string().regex(/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, "must be a fully qualified host name such as grafana.example.com");
@@ -72,6 +73,10 @@ export const monitoringArgs = z.strictObject({
       password: z.custom<pulumi.Output<string>>((v) => pulumi.Output.isInstance(v), "must be a secret pulumi Output<string>"),
     })
     .optional(),
+  /** Alert receivers (Slack, PagerDuty, e-mail, webhook) and severity routes; wins over alertEmail/smtp. */
+  alerting: alerting.optional(),
+  /** Each receiver's secret (a secret Output), by receiver name: mounted into Alertmanager from a Secret, never in Helm values. */
+  receiverSecrets: z.record(z.string(), z.custom<pulumi.Output<string>>((v) => pulumi.Output.isInstance(v), "must be a secret pulumi Output<string>")).default({}),
   /** Where the charts come from (components/charts.ts); default their official repositories. */
   charts: chartMirror.default(OFFICIAL_REPOSITORIES),
 });

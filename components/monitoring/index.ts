@@ -18,6 +18,7 @@ import { DASHBOARD_LABEL, overviewDashboard, serviceDashboard } from "./dashboar
 import { LOCAL_NOTE, localLogsNote, localManifests } from "./local";
 import { fluentBitValues, localLogManifests } from "./logs";
 import { CHARTS, depthPlan, endpoints } from "./plan";
+import { RECEIVER_SECRET } from "./receivers";
 import { jaegerValues, kubePrometheusStackValues, lokiValues, otelCollectorValues, RULE_LABEL, SMTP_SECRET, tempoValues } from "./values";
 
 export type { MonitoringArgs } from "./args";
@@ -60,7 +61,7 @@ export class Monitoring extends pulumi.ComponentResource {
       this.prometheusUrl = ep.prometheus;
       this.serviceMonitorsSupported = true;
       this.customMetricsAdapter = rules.length > 0;
-      const delivery = cfg.alertEmail && cfg.smtp ? `alerts e-mailed to ${cfg.alertEmail}` : cfg.alertEmail ? "alertEmail set but no SMTP relay given: alerts are visible in Alertmanager/Grafana only" : "no alert receiver: alerts are visible in Alertmanager/Grafana only";
+      const delivery = cfg.alerting?.receivers.length ? `alerts to ${cfg.alerting.receivers.map((r) => `${r.name} (${r.type})`).join(", ")} by severity` : cfg.alertEmail && cfg.smtp ? `alerts e-mailed to ${cfg.alertEmail}` : cfg.alertEmail ? "alertEmail set but no SMTP relay given: alerts are visible in Alertmanager/Grafana only" : "no alert receiver: alerts are visible in Alertmanager/Grafana only";
       this.note = `kube-prometheus-stack ${CHARTS.kubePrometheusStack.version} (${cfg.depth}), logs: ${cfg.logs ? "fluent-bit → loki" : "off"}, traces: ${cfg.traces}${rules.length ? `, custom metrics API: prometheus-adapter ${CHARTS.prometheusAdapter.version} (${rules.map((r) => r.name.as).join(", ")})` : ""}; ${delivery}`;
       if (cfg.logs) this.lokiPushUrl = ep.lokiPush;
       if (cfg.traces !== "none") this.otlpEndpoint = ep.otlpGrpc;
@@ -87,6 +88,16 @@ export class Monitoring extends pulumi.ComponentResource {
       stringData: { "admin-user": "admin", "admin-password": pulumi.secret(password) },
     }, parent);
 
+    const receivers = cfg.alerting?.receivers ?? [];
+    const missing = receivers.filter((r) => !cfg.receiverSecrets[r.name]).map((r) => r.name);
+    if (missing.length) throw new Error(`Monitoring ${name}: receivers ${missing.join(", ")} have no secret: pass receiverSecrets.<name> (stack config \`pulumi config set --secret --path platform:alertingSecrets.<name> <value>\`)`);
+    const receiverSecret = receivers.length
+      ? [new k8s.core.v1.Secret(`${name}-receivers`, {
+          metadata: { name: RECEIVER_SECRET, namespace: ns, labels: { "app.kubernetes.io/part-of": "platform-monitoring" } },
+          type: "Opaque",
+          stringData: Object.fromEntries(receivers.map((r) => [r.name, pulumi.secret(cfg.receiverSecrets[r.name]!)])),
+        }, parent)]
+      : [];
     const smtpSecret = cfg.alertEmail && cfg.smtp
       ? [new k8s.core.v1.Secret(`${name}-smtp`, { metadata: { name: SMTP_SECRET, namespace: ns }, type: "Opaque", stringData: { password: pulumi.secret(cfg.smtp.password) } }, parent)]
       : [];
@@ -111,7 +122,8 @@ export class Monitoring extends pulumi.ComponentResource {
       logs: cfg.logs,
       traces: cfg.traces,
       ...(cfg.alertEmail && cfg.smtp ? { email: { to: cfg.alertEmail, smarthost: cfg.smtp.smarthost, from: cfg.smtp.from, username: cfg.smtp.username } } : {}),
-    }), [adminSecret, ...smtpSecret]);
+      ...(cfg.alerting ? { alerting: cfg.alerting } : {}),
+    }), [adminSecret, ...smtpSecret, ...receiverSecret]);
     if (cfg.logs) {
       // Loki keeps the tier's retention; Fluent Bit on every node ships every namespace's container logs to it.
       const loki = release("loki", CHARTS.loki, lokiValues(plan));
@@ -126,7 +138,6 @@ export class Monitoring extends pulumi.ComponentResource {
 
     const rule = prometheusRuleManifest("platform-alerts", ns, cfg.depth, { ...RULE_LABEL });
     new k8s.apiextensions.CustomResource(`${name}-alerts`, { apiVersion: rule.apiVersion, kind: rule.kind, metadata: rule.metadata, spec: rule.spec }, { ...parent, dependsOn: [kps] });
-
     const dashboards = [
       { id: "overview", json: overviewDashboard(cfg.stack, scrapeNamespaces) },
       ...cfg.services.map((s) => ({ id: `svc-${s.name}`, json: serviceDashboard(s) })),

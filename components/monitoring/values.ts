@@ -6,6 +6,7 @@
 import { INHIBIT_RULES } from "./alerts";
 import { DASHBOARD_LABEL, PROMETHEUS_DS_UID } from "./dashboards";
 import { DepthPlan, endpoints } from "./plan";
+import { type Alerting, RECEIVER_SECRET, alertmanagerRouting } from "./receivers";
 
 export type TracesBackend = "none" | "tempo" | "jaeger";
 
@@ -41,6 +42,8 @@ export interface KpsInput {
   traces: TracesBackend;
   /** E-mail delivery of alerts; the SMTP password is read from the mounted Secret SMTP_SECRET. */
   email?: { to: string; smarthost: string; from: string; username: string };
+  /** Receivers and severity routes (./receivers.ts); their secrets are read from the mounted Secret RECEIVER_SECRET. Wins over `email`. */
+  alerting?: Alerting;
 }
 
 /** Secret (monitoring namespace) with the SMTP password, mounted into Alertmanager. */
@@ -79,6 +82,7 @@ export function kubePrometheusStackValues(i: KpsInput) {
     });
   }
   const receiver = i.email ? "platform-email" : "null";
+  const routed = i.alerting && i.alerting.receivers.length > 0 ? alertmanagerRouting(i.alerting) : undefined;
 
   const g = i.grafana;
   const grafanaIni: Record<string, Record<string, unknown>> = {
@@ -132,17 +136,19 @@ export function kubePrometheusStackValues(i: KpsInput) {
       },
     },
     alertmanager: {
-      alertmanagerSpec: { replicas: i.plan.alertmanager.replicas, storage: pvc(i.plan.alertmanager.storageGi), securityContext: POD_SECURITY, ...(i.email ? { secrets: [SMTP_SECRET] } : {}) },
+      alertmanagerSpec: { replicas: i.plan.alertmanager.replicas, storage: pvc(i.plan.alertmanager.storageGi), securityContext: POD_SECURITY, ...(routed ? { secrets: [RECEIVER_SECRET] } : i.email ? { secrets: [SMTP_SECRET] } : {}) },
       config: {
-        route: {
-          receiver,
-          group_by: ["alertname", "namespace", "service"],
-          group_wait: "30s",
-          group_interval: "5m",
-          repeat_interval: "4h",
-          routes: [{ receiver: "null", matchers: ['alertname="Watchdog"'] }],
-        },
-        receivers,
+        route: routed
+          ? routed.route
+          : {
+              receiver,
+              group_by: ["alertname", "namespace", "service"],
+              group_wait: "30s",
+              group_interval: "5m",
+              repeat_interval: "4h",
+              routes: [{ receiver: "null", matchers: ['alertname="Watchdog"'] }],
+            },
+        receivers: routed ? routed.receivers : receivers,
         inhibit_rules: INHIBIT_RULES,
       },
     },

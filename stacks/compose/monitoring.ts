@@ -8,7 +8,7 @@
  * Kubernetes (staging/prod): `Monitoring` with pinned Helm releases. Local: `Monitoring` in
  * manifests mode (plain Prometheus, nothing fetched). Droplet: `HostMonitoring` containers.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { HostMonitoring } from "../../components/monitoring/host";
 import { Monitoring } from "../../components/monitoring";
 import type { GrafanaExposure } from "../../components/monitoring/values";
@@ -100,6 +100,7 @@ export function composeMonitoring(ctx: Context, opts: MonitoringComposeOptions =
     grafana,
     ...(spec.alertEmail ? { alertEmail: spec.alertEmail } : {}),
     ...(opts.smtp ? { smtp: opts.smtp } : {}),
+    ...(spec.alerting ? { alerting: spec.alerting, receiverSecrets: receiverSecrets(spec.alerting.receivers.map((r) => r.name)) } : {}),
     charts: spec.charts,
   }, { providers: { kubernetes: cluster.provider, ...(ctx.providers.random ? { random: ctx.providers.random } : {}) }, ...(opts.dependsOn ? { dependsOn: opts.dependsOn } : {}) });
   return {
@@ -121,5 +122,17 @@ export function composeMonitoring(ctx: Context, opts: MonitoringComposeOptions =
 export function hpaCustomMetrics(s: { autoscaling?: { custom?: { metric: string } } }, replicas: { min: number; max: number } | undefined, tierAutoscaling: boolean): string[] {
   const hpa = tierAutoscaling && !!s.autoscaling && !!replicas && replicas.max > replicas.min;
   return hpa && s.autoscaling?.custom ? [s.autoscaling.custom.metric] : [];
+}
+
+/**
+ * Each alert receiver's secret, as a secret Output, from `platform:alertingSecrets.<name>` (set
+ * with `pulumi config set --secret`; the spec has already refused a missing one outside local).
+ */
+function receiverSecrets(names: string[]): Record<string, pulumi.Output<string>> {
+  const all = new pulumi.Config("platform").getSecretObject<Record<string, string>>("alertingSecrets");
+  const out: Record<string, pulumi.Output<string>> = {};
+  if (!all) return out;
+  for (const n of names) out[n] = pulumi.secret(all.apply((o) => o[n] ?? ""));
+  return out;
 }
 

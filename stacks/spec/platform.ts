@@ -7,6 +7,8 @@
 import { z } from "zod";
 import { ChartMirror, OFFICIAL_REPOSITORIES } from "../../components/charts";
 import { ServiceSpec } from "../../components/service/spec";
+import type { Alerting } from "../../components/monitoring/receivers";
+import { alertingIssues } from "./alerting";
 import { BlueprintSpec, blueprintSpec } from "./blueprint";
 import { RolloutOverride, releaseIssues } from "./release";
 import { StackConfig, stackConfig } from "./stack-config";
@@ -150,6 +152,8 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec): CrossIssue[]
     else if (svc.exposure !== "public" || svc.routes.length === 0) add(["blueprint", "edge", "origin", "service"], `the CDN can only front a public service with a route; '${svc.name}' is ${svc.exposure}`);
   }
 
+  issues.push(...alertingIssues(config));
+
   // Human secrets: must be set outside the local tier (the offline plan supplies placeholders).
   for (const s of bp.secrets.external) {
     if (config.tier !== "local" && config.secrets[s.name] === undefined) {
@@ -209,6 +213,8 @@ export interface PlatformSpec {
   /** Names of human secrets present in config (values are read as secrets by the composition). */
   providedSecrets: string[];
   alertEmail?: string;
+  /** Alert receivers and severity routes (`platform:alerting`); their secrets are read by the monitoring composer. */
+  alerting?: Alerting;
   /** Per service: image and replica range after overrides; the stack's rollout knobs (blueGreen/canary). */
   services: Record<string, { image: string; replicas: { min: number; max: number }; rollout?: RolloutOverride }>;
   /** Where every Helm release takes its chart from (`platform:charts.mirror`, else PLATFORM_CHARTS_MIRROR, else official). */
@@ -258,6 +264,7 @@ export function resolvePlatform(src: PlatformSource, charts: ChartMirror = OFFIC
     ...(config.certificates ? { certificates: config.certificates } : {}),
     providedSecrets: Object.keys(config.secrets),
     ...(config.alertEmail ? { alertEmail: config.alertEmail } : {}),
+    ...(config.alerting ? { alerting: config.alerting } : {}),
     services,
     charts,
   };

@@ -8,6 +8,7 @@ import { parseMirrorSetting } from "../../components/charts";
 import { dnsLabel, imageRef } from "../../components/service/spec";
 import { isCidr } from "./blueprint";
 import { rolloutOverride } from "./release";
+import { alerting, alertingSecrets } from "./alerting";
 import { TIER_NAMES } from "./tiers";
 
 const cidr = z.string().refine(isCidr, { message: "must be a CIDR such as `203.0.113.7/32`" });
@@ -136,6 +137,16 @@ export const stackConfig = z.strictObject({
   secrets: z.record(z.string().regex(/^[a-z][a-zA-Z0-9]*$/), z.string()).default({}),
   /** Where alerts go (Alertmanager e-mail receiver). */
   alertEmail: z.email().optional(),
+  alerting: alerting.optional().meta({
+    description:
+      "Where alerts go: receivers (Slack, PagerDuty, e-mail, webhook) and which severities each gets. Required on staging and prod. " +
+      "Each receiver's secret goes in `platform:alertingSecrets.<name>`, set with `pulumi config set --secret`.",
+  }),
+  alertingSecrets: alertingSecrets.default({}).meta({
+    description:
+      "One secret per alert receiver, by receiver name: the Slack incoming-webhook URL, the PagerDuty routing key, the SMTP password or the webhook URL. " +
+      "Set each with `pulumi config set --secret --path platform:alertingSecrets.<name> <value>`; never in plain text.",
+  }),
   /** The few fields a stack may override on its blueprint. */
   overrides: z
     .strictObject({

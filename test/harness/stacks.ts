@@ -85,6 +85,28 @@ export function readStackFile(stack: string, root = REPO_ROOT): StackInput {
  * so the credential-free plan can run. The real program still refuses to deploy without them.
  */
 export function withPlaceholderSecrets(input: StackInput): StackInput {
+  return withAlertingSecretPlaceholders(withHumanSecretPlaceholders(input));
+}
+
+/**
+ * The same for alert receivers (`platform:alerting.receivers`): each one's secret
+ * (`platform:alertingSecrets.<name>`, set with `pulumi config set --secret`) lives outside git.
+ */
+function withAlertingSecretPlaceholders(input: StackInput): StackInput {
+  const alerting = input.config["platform:alerting"] ? (JSON.parse(input.config["platform:alerting"]) as { receivers?: { name: string }[] }) : undefined;
+  const current = input.config["platform:alertingSecrets"] ? (JSON.parse(input.config["platform:alertingSecrets"]) as Record<string, string>) : {};
+  const missing = (alerting?.receivers ?? []).map((r) => r.name).filter((n) => current[n] === undefined);
+  if (missing.length === 0 || input.config["platform:tier"] === "local") return input;
+  for (const n of missing) current[n] = placeholderFor(`platform:alertingSecrets.${n}`);
+  return {
+    ...input,
+    config: { ...input.config, "platform:alertingSecrets": JSON.stringify(current) },
+    secretKeys: [...new Set([...input.secretKeys, "platform:alertingSecrets"])],
+    placeholders: [...input.placeholders, ...missing.map((n) => `platform:alertingSecrets.${n}`)],
+  };
+}
+
+function withHumanSecretPlaceholders(input: StackInput): StackInput {
   const bpName = input.config["platform:blueprint"];
   if (!bpName) return input;
   const bp = readBlueprint(bpName).data as { secrets?: { external?: { name: string }[] } } | undefined;

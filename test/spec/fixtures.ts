@@ -14,6 +14,8 @@ export function richConfig(): Record<string, unknown> {
     certificates: { email: "platform@example.com" },
     secrets: { mailgunApiKey: "fake-mailgun-key-for-tests" },
     alertEmail: "oncall@example.com",
+    alerting: { receivers: [{ name: "oncallPager", type: "pagerduty" }, { name: "teamSlack", type: "slack", channel: "#platform-alerts" }], routes: { critical: ["oncallPager", "teamSlack"], warning: ["teamSlack"] } },
+    alertingSecrets: { oncallPager: "fake-pagerduty-routing-key-for-tests", teamSlack: "https://hooks.slack.example/fake-for-tests" },
     delivery: { repository: "acme/platform", connectionArn: "arn:aws:codeconnections:us-east-1:123456789012:connection/0f1e2d3c-4b5a-4697-8877-665544332211" },
     overrides: { services: { api: { image: "ghcr.io/acme/api:2.0.0", replicas: { min: 4, max: 10 } } } },
   };
