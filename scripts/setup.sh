@@ -49,6 +49,19 @@ else
   printf '%s' "$lock_hash" >node_modules/.setup-stamp
 fi
 
+step "browser suite's fixture apps (npm ci in test/browser/apps/*, each from its own lockfile)"
+for lock in test/browser/apps/*/package-lock.json; do
+  app="$(dirname "$lock")"
+  app_hash="$(sha256sum "$lock" | cut -c1-16)"
+  if [ -f "$app/node_modules/.setup-stamp" ] && [ "$(cat "$app/node_modules/.setup-stamp")" = "$app_hash" ]; then
+    echo "$app: node_modules matches its lockfile"
+  else
+    echo "$app: npm ci"
+    (cd "$app" && npm ci --no-audit --no-fund >/dev/null)
+    printf '%s' "$app_hash" >"$app/node_modules/.setup-stamp"
+  fi
+done
+
 if [ "${SETUP_SKIP_ENGINE:-}" != "1" ]; then
   step "engine binaries (scripts/engine.sh; cached in .engine/)"
   bash scripts/engine.sh >/dev/null

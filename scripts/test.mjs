@@ -59,6 +59,16 @@ if (process.env["TEST_SKIP_ENGINE"] !== "1") {
     finish();
   }
 }
+// The browser suite's fixture apps (test/browser/apps), built by their real toolchains and cached
+// (scripts/build-browser-apps.mjs, progress on stdout); only when the run includes test/browser.
+if (!onlySome || args.some((a) => a.includes("test/browser"))) {
+  const apps = spawnSync("node", [join(root, "scripts", "build-browser-apps.mjs")], { stdio: ["ignore", "inherit", "inherit"] });
+  if (apps.status !== 0) {
+    process.stderr.write("preflight: scripts/build-browser-apps.mjs failed (see above); nothing was run\n");
+    failed += 1;
+    finish();
+  }
+}
 // A loopback-only network namespace for the test workers, when this machine allows one.
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 const netns = isRoot ? ["unshare", "-n"] : ["unshare", "-rn"];

@@ -1,0 +1,1 @@
+export const itemsPath = "/api/v1/items";

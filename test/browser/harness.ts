@@ -1,0 +1,415 @@
+/**
+ * The browser suite's harness: Debian's Chromium driven headless by puppeteer-core, the real
+ * framework builds (made before vitest by scripts/build-browser-apps.mjs, read here), and the
+ * runtimes we ship started on 127.0.0.1 only — the EdgeSite Worker in workerd (miniflare), the
+ * CloudFront viewer functions + response headers policy behind a loopback server that applies
+ * them the way CloudFront does, and the single host's real Caddy. Everything a test starts is
+ * stopped by that test's afterAll.
+ *
+ * Origins: the apps are served from http://localhost:<port> (Worker, CloudFront stand-in) or
+ * https://<label>.localhost:<port> (Caddy, its internal CA). Chromium resolves *.localhost to
+ * loopback by itself and treats those origins as potentially trustworthy, so a page there is a
+ * secure context (crossOriginIsolated can be true) without a public certificate; the API lives
+ * on another origin (another host and/or port), so its calls are real cross-origin CORS requests.
+ */
+import { createHash, X509Certificate } from "node:crypto";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as vm from "node:vm";
+import puppeteer, { type Browser, type HTTPResponse, type Page } from "puppeteer-core";
+import { Miniflare } from "miniflare";
+import { parseEdgeSiteArgs, type EdgeSiteArgsInput } from "../../components/edge/args";
+import { notFoundObject, headersOfPolicyPlan } from "../../components/edge/cloudfront/function";
+import type { HeaderPolicyInput } from "../../components/edge/headers";
+import { planEdgeSite, type EdgePlan } from "../../components/edge/plan";
+import { WORKER_BUCKET_BINDING, WORKER_COMPATIBILITY_DATE } from "../../components/edge/worker/render";
+import { renderCaddyConfig } from "../../components/host/caddy";
+import { planProxy, type ProxyPlanInput } from "../../components/host/proxy";
+import { blueprintSpec, type BlueprintSpec } from "../../stacks/spec/blueprint";
+import { readBlueprint } from "../../stacks/spec/load";
+
+export const ROOT = path.join(__dirname, "..", "..");
+export type AppName = "nuxt3" | "vite-spa" | "flutter-wasm";
+export type Deploy = "1" | "2";
+
+/** The directory of a built deployment of a fixture app (built before vitest; never here). */
+export function builtApp(app: AppName, deploy: Deploy): string {
+  const file = path.join(ROOT, "node_modules", ".cache", "browser-apps", "current.json");
+  if (!fs.existsSync(file)) throw new Error(`no built fixture apps (${file}): run the suite through scripts/test.mjs, which builds them first`);
+  const dir = (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, Record<string, string>>)[app]?.[deploy];
+  if (!dir || !fs.existsSync(path.join(dir, "index.html"))) throw new Error(`fixture app ${app} deployment ${deploy} is not built (${dir}); run scripts/build-browser-apps.mjs`);
+  return dir;
+}
+
+export function blueprint(name: string): BlueprintSpec {
+  const { data, issues } = readBlueprint(name);
+  if (!data) throw new Error(`blueprint ${name}: ${JSON.stringify(issues)}`);
+  return blueprintSpec.parse(data);
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function listen(handler: http.RequestListener, port = 0): Promise<{ server: http.Server; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = http.createServer(handler);
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve({ server, port: (server.address() as net.AddressInfo).port }));
+  });
+}
+
+export const closeServer = (s: http.Server | undefined) =>
+  new Promise<void>((resolve) => {
+    if (!s) return resolve();
+    s.closeAllConnections();
+    s.close(() => resolve());
+  });
+
+// --- the browser ---------------------------------------------------------------------------------
+
+/** SPKI sha256 (base64) of a PEM certificate's public key, for --ignore-certificate-errors-spki-list. */
+export function spkiHash(pemFile: string): string {
+  const der = new X509Certificate(fs.readFileSync(pemFile)).publicKey.export({ type: "spki", format: "der" });
+  return createHash("sha256").update(der).digest("base64");
+}
+
+export async function launchChromium(opts: { trustSpki?: string[] } = {}): Promise<Browser> {
+  const args = [
+    "--headless=new",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-extensions",
+    "--disable-features=Translate,OptimizationHints,MediaRouter,HttpsUpgrades",
+    // Caddy's internal CA (test-only, created by that Caddy run) is trusted by its key hash: a
+    // chain with that key validates, so the page is a normal secure page with a working HTTP cache.
+    ...(opts.trustSpki?.length ? [`--ignore-certificate-errors-spki-list=${opts.trustSpki.join(",")}`] : []),
+  ];
+  // Chromium refuses to start its sandbox as root (the CI container runs as root): only then is it
+  // switched off. Everything it loads comes from servers this test started on loopback.
+  if (typeof process.getuid === "function" && process.getuid() === 0) args.push("--no-sandbox");
+  return puppeteer.launch({
+    executablePath: process.env["CHROMIUM"] ?? "/usr/bin/chromium",
+    headless: true,
+    args,
+    userDataDir: fs.mkdtempSync(path.join(os.tmpdir(), "browser-profile-")),
+  });
+}
+
+export interface LoadRecord {
+  url: string;
+  status: number;
+  fromCache: boolean;
+  headers: Record<string, string>;
+  /** The request's resource type as Chromium reports it (document, script, fetch, other, ...). */
+  type: string;
+}
+
+export interface Visit {
+  /** What the app reported on window.__APP_RESULT__ (null: it never finished booting). */
+  result: any;
+  /** securitypolicyviolation events the document saw. */
+  violations: Array<{ directive: string; blocked: string; sample: string }>;
+  /** console errors and uncaught page errors. */
+  errors: string[];
+  /** Every response the page received (document, scripts, styles, wasm, fetches). */
+  responses: LoadRecord[];
+  crossOriginIsolated: boolean;
+}
+
+/** A tab that records CSP violations, console errors and responses of each load. */
+export async function openTab(browser: Browser): Promise<{ page: Page; load: (url: string, how?: "goto" | "reload") => Promise<Visit> }> {
+  const page = await browser.newPage();
+  // (page code as strings: this project type-checks without the DOM library)
+  await page.evaluateOnNewDocument(`
+    window.__CSP_VIOLATIONS__ = [];
+    document.addEventListener("securitypolicyviolation", (e) => {
+      window.__CSP_VIOLATIONS__.push({ directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample });
+    });`);
+  let errors: string[] = [];
+  let responses: LoadRecord[] = [];
+  page.on("console", (m) => {
+    // The browser's own favicon request is not the app's: a site without one is not an error.
+    if (m.type() === "error" && !/\/favicon\.ico$/.test(m.location().url ?? "")) errors.push(`console: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => errors.push(`pageerror: ${String((e as Error).message ?? e)}`));
+  page.on("response", (r: HTTPResponse) => {
+    responses.push({ url: r.url(), status: r.status(), fromCache: r.fromCache(), headers: r.headers(), type: r.request().resourceType() });
+  });
+  const load = async (url: string, how: "goto" | "reload" = "goto"): Promise<Visit> => {
+    errors = [];
+    responses = [];
+    if (how === "goto") await page.goto(url, { waitUntil: "load" });
+    else await page.reload({ waitUntil: "load" });
+    const result = await page
+      .waitForFunction("window.__APP_RESULT__ ?? null", { timeout: 20_000 })
+      .then((h) => h.jsonValue())
+      .catch(() => null);
+    const violations = (await page.evaluate("window.__CSP_VIOLATIONS__")) as Visit["violations"];
+    const crossOriginIsolated = (await page.evaluate("self.crossOriginIsolated")) as boolean;
+    return { result, violations, errors: [...errors], responses: [...responses], crossOriginIsolated };
+  };
+  return { page, load };
+}
+
+/** Path of a recorded response's URL. */
+export const pathOf = (u: string) => new URL(u).pathname;
+
+// --- the blueprint's edge plan, exactly as the stack composer builds it ---------------------------
+
+/**
+ * The EdgeSite plan for a blueprint's edge and one build directory, through the component's own
+ * argument parser and planner (stacks/compose/edge.ts builds the same header input: the
+ * blueprint's COEP and CSP, its API origins added to connect-src, the app's hash conventions).
+ */
+export function edgePlanFor(provider: "cloudflare" | "cloudfront", headers: HeaderPolicyInput, assets: string): EdgePlan {
+  const common = { domain: "app.example.com", headers, assets } as const;
+  const input: EdgeSiteArgsInput =
+    provider === "cloudflare"
+      ? { provider, ...common, cloudflare: { accountId: "0".repeat(32), zoneId: "1".repeat(32) } }
+      : { provider, ...common, cloudfront: { hostedZoneId: "Z0123456789ABC" } };
+  return planEdgeSite("site", "browser", parseEdgeSiteArgs(input));
+}
+
+// --- runtime 1: the Worker in workerd ------------------------------------------------------------
+
+export interface EdgeRuntime {
+  /** Origin the app is served from. */
+  origin: string;
+  /** Switch to another deployment (the plan of a new build). */
+  deploy(plan: EdgePlan): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const arrayBuffer = (buf: Buffer) => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+
+export async function startWorker(plan: EdgePlan, port: number): Promise<EdgeRuntime> {
+  const options = (p: EdgePlan) => ({
+    modules: true,
+    script: p.cloudflare!.workerScript,
+    compatibilityDate: WORKER_COMPATIBILITY_DATE,
+    r2Buckets: [WORKER_BUCKET_BINDING],
+    host: "127.0.0.1",
+    port,
+  });
+  const mf = new Miniflare(options(plan));
+  await mf.ready;
+  const seed = async (p: EdgePlan) => {
+    const bucket = (await mf.getR2Bucket(WORKER_BUCKET_BINDING)) as unknown as {
+      put(key: string, value: ArrayBuffer, opts: { httpMetadata: { contentType: string; cacheControl: string } }): Promise<unknown>;
+    };
+    for (const obj of p.assets) {
+      await bucket.put(obj.key, arrayBuffer(fs.readFileSync(obj.file)), { httpMetadata: { contentType: obj.contentType, cacheControl: obj.cacheControl } });
+    }
+  };
+  await seed(plan);
+  return {
+    origin: `http://localhost:${port}`,
+    // A deployment uploads the new build and updates the script (its rule table) in place.
+    async deploy(p) {
+      await mf.setOptions(options(p));
+      await mf.ready;
+      await seed(p);
+    },
+    stop: () => mf.dispose(),
+  };
+}
+
+// --- runtime 2: CloudFront (viewer functions + response headers policy) in front of an S3 stand-in --
+
+type CfHeaders = Record<string, { value: string }>;
+
+function loadCloudFrontFunction(code: string): (event: unknown) => any {
+  // Only what the cloudfront-js-2.0 runtime offers the generated code (no require, process, timers).
+  const context = vm.createContext(Object.create(null));
+  vm.runInContext(code, context, { timeout: 1000 });
+  return (event) => JSON.parse(JSON.stringify(context.handler(JSON.parse(JSON.stringify(event)))));
+}
+
+/**
+ * A loopback server doing, per request, what the distribution provisioned by
+ * components/edge/cloudfront/provision.ts does for a static site (no dynamic origin):
+ *   1. the viewer-request function (run in a cloudfront-js-2.0-like context) may rewrite the URI;
+ *   2. the S3 origin answers with the object's stored Content-Type and Cache-Control metadata, an
+ *      ETag, and 304 to a matching If-None-Match (S3 does; CloudFront forwards the validator);
+ *      a missing key is S3's 404 (the bucket policy grants ListBucket);
+ *   3. origin status < 400: the viewer-response function sets the class headers; >= 400: the
+ *      function does not run and the custom error response serves the notFound object with
+ *      status 404;
+ *   4. the response headers policy adds the common headers to every response (override: true).
+ * Not modelled: CloudFront's own shared cache (with the table's no-cache HTML and min TTL 0 it
+ * revalidates at the origin like this server does), compression, HTTP/2.
+ */
+export async function startCloudFront(plan: EdgePlan, atPort: number): Promise<EdgeRuntime & { hits: string[] }> {
+  let current = plan;
+  let viewerRequest = loadCloudFrontFunction(plan.cloudfront!.viewerRequestCode!);
+  let viewerResponse = loadCloudFrontFunction(plan.cloudfront!.viewerResponseCode);
+  const hits: string[] = [];
+  const etagOf = (file: string) => `"${createHash("md5").update(fs.readFileSync(file)).digest("hex")}"`;
+  const { server, port } = await listen((req, res) => {
+    const url = new URL(req.url ?? "/", "http://cloudfront.invalid");
+    hits.push(`${req.method} ${url.pathname}`);
+    const reqEvent = {
+      version: "1.0",
+      context: { eventType: "viewer-request", distributionId: "EBROWSERTEST", requestId: String(hits.length) },
+      viewer: { ip: "127.0.0.1" },
+      request: { method: req.method ?? "GET", uri: url.pathname, querystring: {}, headers: { host: { value: req.headers.host ?? "" } }, cookies: {} },
+    };
+    const request = viewerRequest(reqEvent) as { uri: string };
+    const key = decodeURIComponent(request.uri.replace(/^\//, ""));
+    const obj = current.assets.find((a) => a.key === key);
+    let status: number;
+    let headers: CfHeaders;
+    let body: Buffer | null;
+    if (!obj) {
+      const nf = notFoundObject(current.table);
+      status = 404;
+      headers = { "content-type": { value: nf.contentType }, "cache-control": { value: nf.cacheControl } };
+      body = Buffer.from(nf.body);
+    } else {
+      const etag = etagOf(obj.file);
+      headers = { "content-type": { value: obj.contentType }, "cache-control": { value: obj.cacheControl }, etag: { value: etag } };
+      if (req.headers["if-none-match"] === etag) {
+        status = 304;
+        body = null;
+      } else {
+        status = 200;
+        body = fs.readFileSync(obj.file);
+      }
+      const out = viewerResponse({ ...reqEvent, context: { ...reqEvent.context, eventType: "viewer-response" }, request, response: { statusCode: status, statusDescription: "", headers, cookies: {} } }) as { headers: CfHeaders };
+      headers = out.headers;
+    }
+    for (const [k, v] of Object.entries(headersOfPolicyPlan(current.cloudfront!.responseHeaders))) headers[k] = { value: v };
+    res.writeHead(status, Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.value])));
+    res.end(req.method === "HEAD" ? undefined : (body ?? undefined));
+  }, atPort);
+  return {
+    origin: `http://localhost:${port}`,
+    hits,
+    async deploy(p) {
+      current = p;
+      viewerRequest = loadCloudFrontFunction(p.cloudfront!.viewerRequestCode!);
+      viewerResponse = loadCloudFrontFunction(p.cloudfront!.viewerResponseCode);
+    },
+    stop: () => closeServer(server),
+  };
+}
+
+// --- runtime 3: the single host's real Caddy -----------------------------------------------------
+
+export interface CaddyRun {
+  httpsPort: number;
+  /** SPKI hashes of Caddy's internal root and intermediate (for Chromium). */
+  spki: string[];
+  log: () => string;
+  stop(): Promise<void>;
+}
+
+/** The host proxy plan rendered by components/host/caddy.ts, run by the real caddy binary on loopback. */
+export async function startCaddy(input: ProxyPlanInput, ports: { httpsPort?: number } = {}): Promise<CaddyRun> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "browser-caddy-"));
+  const httpPort = await freePort();
+  const httpsPort = ports.httpsPort ?? (await freePort());
+  const config = renderCaddyConfig(planProxy(input), { tls: { issuer: "internal" }, listen: { address: "127.0.0.1", httpPort, httpsPort }, storageRoot: path.join(tmp, "data") });
+  fs.writeFileSync(path.join(tmp, "caddy.json"), JSON.stringify(config));
+  execFileSync("caddy", ["validate", "--config", path.join(tmp, "caddy.json")], { stdio: "pipe", env: { ...process.env, HOME: tmp, XDG_DATA_HOME: tmp, XDG_CONFIG_HOME: tmp } });
+  let output = "";
+  const child: ChildProcess = spawn("caddy", ["run", "--config", path.join(tmp, "caddy.json")], {
+    env: { ...process.env, HOME: tmp, XDG_DATA_HOME: tmp, XDG_CONFIG_HOME: tmp },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  const ca = path.join(tmp, "data", "pki", "authorities", "local");
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect(httpsPort, "127.0.0.1", () => (s.end(), resolve(true)));
+      s.on("error", () => resolve(false));
+    });
+    if (up && fs.existsSync(path.join(ca, "intermediate.crt"))) break;
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`caddy did not come up:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    httpsPort,
+    spki: [spkiHash(path.join(ca, "root.crt")), spkiHash(path.join(ca, "intermediate.crt"))],
+    log: () => output,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+// --- the blueprints' API origins (what the app server answers; the proxy/edge sits in front) -----
+
+/**
+ * An API server as the blueprints' services answer: JSON with the app's own Content-Type and
+ * Cache-Control, a readiness endpoint for the proxy's health check; it sets no CORS headers itself
+ * (the proxy decides CORS and strips upstream ones). `extra` serves other paths (e.g. the SPA).
+ */
+export async function startApi(opts: { prefix: string; readiness: string; extra?: http.RequestListener }): Promise<{ server: http.Server; port: number; hits: string[] }> {
+  const hits: string[] = [];
+  const { server, port } = await listen((req, res) => {
+    const p = new URL(req.url ?? "/", "http://x").pathname;
+    if (p === opts.readiness) return void res.end("ok");
+    hits.push(`${req.method} ${p}`);
+    if (p.startsWith(opts.prefix)) {
+      res.writeHead(200, { "content-type": API_CONTENT_TYPE, "cache-control": API_CACHE_CONTROL, "access-control-allow-origin": "*" });
+      return void res.end(JSON.stringify({ items: ["a", "b"], path: p }));
+    }
+    if (opts.extra) return opts.extra(req, res);
+    res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+  });
+  return { server, port, hits };
+}
+export const API_CONTENT_TYPE = "application/json; charset=utf-8";
+export const API_CACHE_CONTROL = "private, max-age=5";
+
+/**
+ * The axum-requirements-app's server as its reference system describes it (tower-http ServeDir
+ * with SPA fallback over the Vite dist/): files with their type, ETag and 304s; `/assets/*` gets
+ * `immutable` (Vite's hashed names) and HTML `no-cache`; unknown paths without an extension get
+ * index.html. `dir()` is read per request, so a new deployment is a new directory.
+ */
+export function serveSpa(dir: () => string): http.RequestListener {
+  const types: Record<string, string> = { html: "text/html; charset=utf-8", js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8", json: "application/json", wasm: "application/wasm", svg: "image/svg+xml", ico: "image/x-icon" };
+  return (req, res) => {
+    const p = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+    let file = path.join(dir(), p);
+    if (!file.startsWith(dir()) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      if (/\.[^/]+$/.test(p)) return void res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+      file = path.join(dir(), "index.html");
+    }
+    const body = fs.readFileSync(file);
+    const etag = `"${createHash("sha1").update(body).digest("hex")}"`;
+    const ext = file.slice(file.lastIndexOf(".") + 1);
+    const headers = {
+      "content-type": types[ext] ?? "application/octet-stream",
+      "cache-control": p.startsWith("/assets/") ? "public, max-age=31536000, immutable" : ext === "html" ? "no-cache" : "public, max-age=0",
+      etag,
+    };
+    if (req.headers["if-none-match"] === etag) return void res.writeHead(304, headers).end();
+    res.writeHead(200, headers).end(body);
+  };
+}
