@@ -47,6 +47,11 @@ export const headerPolicySchema = z.strictObject({
   /** Asset manifest file names, always no-cache (default asset_versions.json, manifest.json, ...). */
   manifests: z.array(z.string().regex(/^[A-Za-z0-9._-]+$/, "a plain file name such as asset_versions.json")).min(1).optional(),
   indexDocument: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\.html?$/, "an object key ending in .html, without a leading /").optional(),
+  /**
+   * Extra CSP hash sources (`sha256-<base64>`) for script-src. An EdgeSite with `assets` adds the
+   * hashes of its build's inline scripts itself (components/edge/plan.ts).
+   */
+  scriptHashes: z.array(z.string().regex(/^sha256-[A-Za-z0-9+/]{43}=$/, "a CSP hash source without quotes: sha256-<base64 of 32 bytes>")).optional(),
 });
 
 export const wafSchema = z.strictObject({

@@ -29,7 +29,22 @@
  *   - Header names are lower-case (CloudFront Functions require it; HTTP is case-insensitive).
  *   - `common` headers are identical on every response, so CloudFront can carry them in a
  *     response headers policy (which also covers error responses) and Caddy in one `header` block.
+ *   - Responses of an application origin (the EdgeSite's dynamic origin, a proxied service that
+ *     serves the web app on the single host) get `common` only: the rules above describe files
+ *     the edge serves itself; the app keeps its own Content-Type and Cache-Control, so its API
+ *     responses are never relabelled as HTML nor its assets given another cache lifetime.
+ *
+ * Inline scripts and the CSP (`scriptHashes`): the CSP stays strict — no 'unsafe-inline' — and
+ * a build's inline scripts (Nuxt 3 emits `window.__NUXT__={...}.config=...` in every HTML page)
+ * are allowed by their sha256 hashes, which `buildRuleTable` adds to script-src. The EdgeSite
+ * computes them from the build it uploads (`inlineScriptHashes`, at deploy time), so every
+ * runtime carries the same CSP. Hashes rather than nonces: the Worker, CloudFront and Caddy
+ * serve the build's HTML as stored (CloudFront Functions cannot touch a body), so a per-response
+ * nonce would need HTML rewriting that two of the three runtimes cannot do; a hash is a property
+ * of the build, fixed at deploy time, and allows exactly the scripts the build contains.
  */
+
+import { createHash } from "crypto";
 
 export type CoepMode = "require-corp" | "credentialless";
 export type CorpValue = "same-origin" | "same-site" | "cross-origin";
@@ -101,6 +116,11 @@ export interface HeaderPolicy {
   manifests: string[];
   /** The SPA entry document (object key, no leading "/"). */
   indexDocument: string;
+  /**
+   * CSP hash sources (`sha256-<base64>`) of the build's inline scripts, added to script-src
+   * (see `inlineScriptHashes`). Default none.
+   */
+  scriptHashes: string[];
 }
 
 export type HeaderPolicyInput = Partial<Omit<HeaderPolicy, "hsts" | "hashed">> & {
@@ -134,6 +154,7 @@ export const DEFAULT_HEADER_POLICY: HeaderPolicy = {
   hashed: { conventions: ["dotted-hex"], patterns: [] },
   manifests: ["asset_versions.json", "manifest.json", "manifest.webmanifest", "version.json", "flutter_service_worker.js"],
   indexDocument: "index.html",
+  scriptHashes: [],
 };
 
 /** Lower-case extension → Content-Type. `.wasm` MUST be application/wasm (streaming compilation). */
@@ -215,6 +236,7 @@ export function resolveHeaderPolicy(input: HeaderPolicyInput = {}): HeaderPolicy
     },
     manifests: input.manifests ?? d.manifests,
     indexDocument: input.indexDocument ?? d.indexDocument,
+    scriptHashes: [...new Set(input.scriptHashes ?? d.scriptHashes)].sort(),
   };
   const errors: string[] = [];
   if (p.coep !== "require-corp" && p.coep !== "credentialless") errors.push(`coep: must be "require-corp" or "credentialless"`);
@@ -237,10 +259,63 @@ export function resolveHeaderPolicy(input: HeaderPolicyInput = {}): HeaderPolicy
   p.manifests.forEach((m, i) => {
     if (!/^[A-Za-z0-9._-]+$/.test(m)) errors.push(`manifests[${i}]: must be a plain file name ("asset_versions.json")`);
   });
+  p.scriptHashes.forEach((h, i) => {
+    if (!SCRIPT_HASH.test(h)) errors.push(`scriptHashes[${i}]: must be a CSP hash source without quotes, "sha256-" + base64 of 32 bytes`);
+  });
+  if (p.scriptHashes.length && /'unsafe-inline'/.test(scriptSrcOf(p.csp) ?? ""))
+    errors.push("scriptHashes: the CSP's script-src allows 'unsafe-inline', which hashes would silently switch off; remove it");
   if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\.html?$/.test(p.indexDocument))
     errors.push(`indexDocument: must be an object key ending in .html, without a leading "/"`);
   if (errors.length) throw new Error(`invalid edge header policy:\n  - ${errors.join("\n  - ")}`);
   return p;
+}
+
+/** A CSP sha256 hash source, unquoted. */
+const SCRIPT_HASH = /^sha256-[A-Za-z0-9+/]{43}=$/;
+
+/** The script-src directive of a CSP, or undefined. */
+function scriptSrcOf(csp: string): string | undefined {
+  return csp.split(";").map((d) => d.trim()).find((d) => /^script-src(\s|$)/i.test(d));
+}
+
+/**
+ * The CSP with hash sources added to script-src. Without a script-src, scripts fall back to
+ * default-src, so script-src is created from default-src's sources plus the hashes (the same
+ * scripts stay allowed).
+ */
+export function withScriptHashes(csp: string, hashes: string[]): string {
+  if (hashes.length === 0) return csp;
+  const directives = csp.split(";").map((d) => d.trim()).filter(Boolean);
+  const sources = hashes.map((h) => `'${h}'`);
+  const i = directives.findIndex((d) => /^script-src(\s|$)/i.test(d));
+  if (i >= 0) {
+    const have = new Set(directives[i]!.split(/\s+/));
+    directives[i] = [directives[i], ...sources.filter((x) => !have.has(x))].join(" ");
+  } else {
+    const def = directives.find((d) => /^default-src(\s|$)/i.test(d));
+    directives.push(["script-src", ...(def ? def.split(/\s+/).slice(1) : []), ...sources].join(" "));
+  }
+  return directives.join("; ");
+}
+
+/**
+ * CSP hash sources (`sha256-<base64>`) of the inline scripts a browser would execute in one HTML
+ * document: `<script>` elements without `src` whose type is absent, a JavaScript MIME type or
+ * `module` (JSON data blocks such as Nuxt's `__NUXT_DATA__` are not executed and need none). The
+ * hash is over the element's text exactly as it stands in the file, as the browser computes it.
+ */
+export function inlineScriptHashes(html: string): string[] {
+  const out = new Set<string>();
+  const re = /<script\b([^>]*)>([\s\S]*?)<\/script\s*>/gi;
+  for (let m = re.exec(html); m; m = re.exec(html)) {
+    const attrs = m[1]!;
+    if (/\ssrc\s*=/i.test(` ${attrs}`)) continue;
+    const type = /\stype\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i.exec(` ${attrs}`);
+    const t = (type?.[1] ?? type?.[2] ?? type?.[3] ?? "").trim().toLowerCase();
+    if (t && t !== "module" && !/^(text|application)\/(x-)?(java|ecma)script$/.test(t)) continue;
+    out.add(`sha256-${createHash("sha256").update(m[2]!, "utf8").digest("base64")}`);
+  }
+  return [...out].sort();
 }
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -255,7 +330,7 @@ export function buildRuleTable(policyInput: HeaderPolicy | HeaderPolicyInput = {
   const common: Record<string, string> = {
     "strict-transport-security": hstsValue(p.hsts),
     "x-content-type-options": "nosniff",
-    "content-security-policy": p.csp,
+    "content-security-policy": withScriptHashes(p.csp, p.scriptHashes),
     "cross-origin-opener-policy": "same-origin",
     "cross-origin-embedder-policy": p.coep,
     "cross-origin-resource-policy": p.corp,

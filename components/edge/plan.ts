@@ -3,9 +3,10 @@
  * index.ts only turns this into resources.
  */
 import * as crypto from "crypto";
+import * as fs from "fs";
 import type { EdgeSiteArgs } from "./args";
 import { AssetObject, planAssetObjects } from "./assets";
-import { bucketPathPatterns, buildRuleTable, EdgeRuleTable, HashConvention } from "./headers";
+import { bucketPathPatterns, buildRuleTable, EdgeRuleTable, HashConvention, HeaderPolicyInput, inlineScriptHashes } from "./headers";
 import {
   planResponseHeadersPolicy,
   renderViewerRequestFunction,
@@ -102,8 +103,32 @@ export function planCloudflareRateLimit(rl: { requests: number; periodSeconds: n
   return { period: 60, requestsPerPeriod: Math.max(10, Math.ceil((rl.requests * 60) / rl.periodSeconds)) };
 }
 
+/**
+ * CSP hashes of the inline scripts in every HTML document of a build (read at deploy time, so
+ * the CSP allows exactly the inline scripts of the build being uploaded; see headers.ts).
+ */
+export function buildInlineScriptHashes(dir: string): string[] {
+  const out = new Set<string>();
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = `${d}/${e.name}`;
+      if (e.isDirectory()) walk(full);
+      else if (e.isFile() && /\.html?$/i.test(e.name)) for (const h of inlineScriptHashes(fs.readFileSync(full, "utf8"))) out.add(h);
+    }
+  };
+  if (fs.existsSync(dir) && fs.statSync(dir).isDirectory()) walk(dir);
+  return [...out].sort();
+}
+
+/** The site's header policy: the args' policy plus the hashes of the uploaded build's inline scripts. */
+export function sitePolicy(args: EdgeSiteArgs): HeaderPolicyInput {
+  const fromBuild = args.assets ? buildInlineScriptHashes(args.assets) : [];
+  const given = args.headers?.scriptHashes ?? [];
+  return { ...(args.headers ?? {}), ...(fromBuild.length || given.length ? { scriptHashes: [...given, ...fromBuild] } : {}) };
+}
+
 export function planEdgeSite(name: string, stack: string, args: EdgeSiteArgs): EdgePlan {
-  const table = buildRuleTable(args.headers ?? {});
+  const table = buildRuleTable(sitePolicy(args));
   const tableSha256 = crypto.createHash("sha256").update(JSON.stringify(table)).digest("hex");
   const resourcePrefix = slug(`${stack}-${name}`, 54);
   const plan: EdgePlan = {

@@ -137,11 +137,12 @@ function reverseProxy(r: ProxyRoute): Json {
 function proxiedRoute(r: ProxyRoute, table: EdgeRuleTable): Json {
   const handlers: Json[] = [];
   if (r.cors) handlers.push(...corsRoutes(r.cors, table));
-  if (r.webAppHeaders) {
-    handlers.push({ handle: [setHeaders(table.common)] });
-    handlers.push(...contentTypeRoutes(table));
-    handlers.push(...classRoutes(table, `${r.service}-class`, () => []));
-  }
+  // An app server that serves the web app gets the table's common headers (CSP, COOP, COEP, ...)
+  // and keeps its own Content-Type and Cache-Control (headers.ts: responses of an application
+  // origin): the table's file classes are for files the proxy serves itself. Applying them here
+  // relabelled the app's JSON API responses text/html + no-cache (every extension-less path is an
+  // SPA route) and served Vite's hashed /assets/* max-age=0 (found by test/browser).
+  if (r.webAppHeaders) handlers.push({ handle: [setHeaders(table.common)] });
   handlers.push({ handle: [reverseProxy(r)] });
   return {
     ...(r.pathPrefix === "/" ? {} : { match: [{ path: [r.pathPrefix, `${r.pathPrefix}/*`] }] }),

@@ -1,0 +1,106 @@
+/**
+ * The single host's real Caddy (Debian's binary, config from components/host/caddy.ts over the
+ * host proxy plan) in front of the axum-requirements-app server, which serves the real Vite build
+ * and its API on one origin (the reference system: tower-http ServeDir with SPA fallback,
+ * `/assets/*` immutable, HTML no-cache, JSON API), opened in Debian's Chromium. The blueprint has
+ * no edge site, so the host proxy applies the edge rule table itself (stacks/compose/host.ts:
+ * no header policy input, the table's defaults).
+ *
+ * The droplet's Caddy as the API origin of an edge-served app (nuxt-fastify-beta-droplet, CORS)
+ * is covered by edge-worker.test.ts and edge-cloudfront.test.ts.
+ */
+import type { Browser } from "puppeteer-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CACHE_CONTROL } from "../../components/edge/headers";
+import {
+  API_CACHE_CONTROL,
+  API_CONTENT_TYPE,
+  blueprint,
+  builtApp,
+  closeServer,
+  freePort,
+  launchChromium,
+  openTab,
+  pathOf,
+  serveSpa,
+  startApi,
+  startCaddy,
+  type CaddyRun,
+  type Visit,
+} from "./harness";
+import { scriptSrc } from "./edge-scenarios";
+
+describe("Caddy (single host) x axum-requirements-app (Vite SPA + API from the app server)", () => {
+  let browser: Browser | undefined;
+  let caddy: CaddyRun | undefined;
+  let app: Awaited<ReturnType<typeof startApi>> | undefined;
+  let deploy: "1" | "2" = "1";
+  let origin = "";
+  let tab: Awaited<ReturnType<typeof openTab>>;
+  let first: Visit;
+  const assets = (v: Visit) => v.responses.filter((r) => r.url.startsWith(origin) && pathOf(r.url).startsWith("/assets/"));
+  const doc = (v: Visit) => v.responses.find((r) => r.url.startsWith(origin) && !pathOf(r.url).includes("."))!;
+
+  beforeAll(async () => {
+    const bp = blueprint("axum-requirements-app");
+    app = await startApi({ prefix: "/api/", readiness: "/health/ready", extra: serveSpa(() => builtApp("vite-spa", deploy)) });
+    const upstream = app.port;
+    // The host composer's input for this blueprint: the app's origin is the service's own host,
+    // no header policy (no edge section).
+    const httpsPort = await freePort();
+    origin = `https://localhost:${httpsPort}`;
+    caddy = await startCaddy({ services: bp.services, domain: "localhost", appOrigin: origin, dial: () => `127.0.0.1:${upstream}` }, { httpsPort });
+    browser = await launchChromium({ trustSpki: caddy.spki });
+    tab = await openTab(browser);
+    first = await tab.load(`${origin}/`);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await caddy?.stop();
+    await closeServer(app?.server);
+  });
+
+  it("boots with zero CSP violations, cross-origin isolated, script-src without 'unsafe-inline'", () => {
+    expect({ violations: first.violations, errors: first.errors }).toEqual({ violations: [], errors: [] });
+    expect(first.result).toMatchObject({ booted: true, deploy: "1", error: null });
+    expect(first.crossOriginIsolated).toBe(true);
+    expect(scriptSrc(doc(first).headers["content-security-policy"]!)).not.toContain("'unsafe-inline'");
+    expect(doc(first).headers["cache-control"]).toBe(CACHE_CONTROL.noCache);
+  });
+
+  it("API responses pass through with the app's own Content-Type and Cache-Control", () => {
+    expect(first.result?.api).toMatchObject({ status: 200, body: { items: ["a", "b"] } });
+    const res = first.responses.find((r) => pathOf(r.url) === "/api/v1/items")!;
+    expect({ contentType: res.headers["content-type"], cacheControl: res.headers["cache-control"] }).toEqual({
+      contentType: API_CONTENT_TYPE,
+      cacheControl: API_CACHE_CONTROL,
+    });
+    expect(app!.hits).toContain("GET /api/v1/items");
+  });
+
+  it("Vite's hashed /assets/* are served immutable", () => {
+    expect(assets(first).length).toBeGreaterThan(0);
+    expect(assets(first).map((r) => [pathOf(r.url), r.headers["cache-control"]])).toEqual(
+      assets(first).map((r) => [pathOf(r.url), CACHE_CONTROL.immutable]),
+    );
+  });
+
+  it("reload: the HTML is revalidated (304) and every hashed asset comes from the browser cache", async () => {
+    const v = await tab.load(`${origin}/`, "reload");
+    expect({ violations: v.violations, errors: v.errors }).toEqual({ violations: [], errors: [] });
+    expect(doc(v).status).toBe(304);
+    expect(assets(v).length).toBeGreaterThan(0);
+    expect(assets(v).filter((r) => !r.fromCache).map((r) => `${pathOf(r.url)} ${r.status}`)).toEqual([]);
+  });
+
+  it("a new deployment: the HTML names new /assets/ files, which are fetched and boot deployment 2", async () => {
+    deploy = "2";
+    const v = await tab.load(`${origin}/`);
+    expect({ violations: v.violations, errors: v.errors }).toEqual({ violations: [], errors: [] });
+    expect(v.result).toMatchObject({ booted: true, deploy: "2", error: null });
+    const before = new Set(assets(first).map((r) => pathOf(r.url)));
+    const fresh = assets(v).filter((r) => !before.has(pathOf(r.url)));
+    expect(fresh.length).toBeGreaterThan(0);
+    expect(fresh.every((r) => r.status === 200 && !r.fromCache)).toBe(true);
+  });
+});
