@@ -34,8 +34,9 @@ export function composeRelease(ctx: Context, cluster: KubernetesPlatform, opts: 
   }
   const progressive = controller === "argo-rollouts" && bp.services.some((s) => s.strategy !== "rolling" && s.workload === "deployment");
   const replicas = spec.profile.replicas.min > 1 ? 2 : 1;
+  const network = { apiServerCidrs: cluster.apiServerCidrs, monitoringNamespace: cluster.namespaces.monitoring };
   const out: ReleaseOutputs = { rollout, gitops: false };
-  if (progressive) out.rollouts = new ProgressiveDelivery(`${spec.stack}-rollouts`, { charts: spec.charts, replicas }, k);
+  if (progressive) out.rollouts = new ProgressiveDelivery(`${spec.stack}-rollouts`, { charts: spec.charts, replicas, network }, k);
   if (gitopsTier(bp, spec.tier)) {
     const d = bp.delivery!;
     const environment = GITOPS_ENVIRONMENTS[spec.tier];
@@ -51,6 +52,7 @@ export function composeRelease(ctx: Context, cluster: KubernetesPlatform, opts: 
         destinationNamespace: cluster.namespaces.apps,
         url: `https://${fqdn("argocd", spec.domain)}`,
         replicas,
+        network,
       },
       { ...k, dependsOn: [...(opts.dependsOn ?? cluster.ready), ...(out.rollouts ? [out.rollouts] : [])] },
     );
