@@ -44,6 +44,8 @@ function context(tier: "local" | "dev" | "staging" | "prod"): Context {
     ...(tier === "dev" ? { host: { sshAllowList: ["203.0.113.7/32"] } } : {}),
     ...(tier === "staging" || tier === "prod" ? { certificates: { email: "platform@example.com" }, route53ZoneId: "Z0123456789ABCDEFGHIJ" } : {}),
     alertEmail: "oncall@example.com",
+    // staging and prod refuse a stack whose alerts reach nobody (platform:alerting.receivers).
+    ...(tier === "staging" || tier === "prod" ? { alerting: { receivers: [{ name: "oncallHook", type: "webhook" }], routes: { critical: ["oncallHook"], warning: ["oncallHook"] } }, alertingSecrets: { oncallHook: "https://hooks.example.invalid/fake-test-webhook" } } : {}),
     ...(tier === "local" ? {} : { delivery: { repository: "acme/platform", connectionArn: "arn:aws:codeconnections:us-east-1:123456789012:connection/0f1e2d3c-4b5a-4697-8877-665544332211" }, }),
   };
   const spec = loadSpec({ stack: tier, config });
@@ -74,7 +76,12 @@ async function compose(tier: "local" | "dev" | "staging" | "prod", preview = fal
     const mon = composeMonitoring(ctx, { hostContainerName: (svc, i) => `relay-app-${svc}-${i}` });
     const sec = composeSecrets(ctx, { dataStores: { "postgres/relay": conn }, ...(mon.grafanaAdminPassword ? { grafanaAdminPassword: mon.grafanaAdminPassword } : {}) }, { nowMs: NOW });
     return { note: mon.note, serviceMonitors: mon.serviceMonitors, existingSecrets: sec.existingSecrets, rotation: sec.rotation, relayKey: sec.resolveSecret("relay", "dataStore:postgres/relay#readerUrl") };
-  }, { preview, stack: tier });
+  }, {
+    preview,
+    stack: tier,
+    // The receiver's secret, as `pulumi config set --secret --path platform:alertingSecrets.oncallHook` gives it.
+    ...(tier === "staging" || tier === "prod" ? { config: { "platform:alertingSecrets": JSON.stringify({ oncallHook: "https://hooks.example.invalid/fake-test-webhook" }) }, secretKeys: ["platform:alertingSecrets"] } : {}),
+  });
 }
 
 const kind = (inv: Inventory, k: string) => inv.resources.filter((r) => r.type.startsWith("kubernetes:") && (r.inputs as { kind?: string }).kind === k);
@@ -85,7 +92,7 @@ describe("composeMonitoring + composeSecrets (bridge-relay)", () => {
     it(`${tier}: Helm monitoring at the tier's depth, Secrets Manager + ESO, the relay's ExternalSecret, no leak`, async () => {
       const inv = await compose(tier);
       const releases = inv.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.name).sort();
-      expect(releases).toEqual(["external-secrets", "kps", "loki"]); // bridge-relay: traces none
+      expect(releases).toEqual(["external-secrets", "fluent-bit", "kps", "loki"]); // bridge-relay: traces none
       const kps = inv.resources.find((r) => r.inputs.name === "kps")!;
       expect(getPath(kps.inputs, "values.prometheus.prometheusSpec.retention")).toBe(tier === "prod" ? "30d" : "15d");
       expect(getPath(kps.inputs, "values.prometheus.prometheusSpec.replicas")).toBe(tier === "prod" ? 2 : 1);
@@ -123,7 +130,8 @@ describe("composeMonitoring + composeSecrets (bridge-relay)", () => {
   it("dev (droplet): node-exporter/cAdvisor/Prometheus containers scraping the relay replicas; Secrets Manager without ESO", async () => {
     const inv = await compose("dev");
     const containers = inv.resources.filter((r) => r.type === "docker:index/container:Container").map((r) => r.inputs.name).sort();
-    expect(containers).toEqual(["dev-monitoring-cadvisor", "dev-monitoring-node-exporter", "dev-monitoring-prometheus"]);
+    // Metrics (cAdvisor, node-exporter, Prometheus) and the host's logs (Fluent Bit → Loki).
+    expect(containers).toEqual(["dev-monitoring-cadvisor", "dev-monitoring-fluent-bit", "dev-monitoring-loki", "dev-monitoring-node-exporter", "dev-monitoring-prometheus"]);
     const prom = inv.resources.find((r) => r.inputs.name === "dev-monitoring-prometheus")!;
     expect(JSON.stringify(prom.inputs.uploads)).toContain("relay-app-relay-0:9090");
     expect(inv.resources.some((r) => r.type === "kubernetes:helm.sh/v3:Release")).toBe(false);
@@ -136,7 +144,7 @@ describe("composeMonitoring + composeSecrets (bridge-relay)", () => {
   it("local: plain-manifest Prometheus and plain Secrets with the same names, nothing fetched, no cloud", async () => {
     const inv = await compose("local");
     expect(inv.resources.some((r) => r.type === "kubernetes:helm.sh/v3:Release" || r.type.startsWith("aws:"))).toBe(false);
-    expect(inv.outputs.note).toMatch(/^local tier: plain-manifest Prometheus only/);
+    expect(inv.outputs.note).toMatch(/^local tier: plain-manifest Prometheus .*Grafana, Alertmanager and tracing are skipped.*logs: Fluent Bit on every node → plain-manifest Loki/);
     expect(inv.outputs.serviceMonitors).toBe(false);
     const secret = kind(inv, "Secret").find((r) => getPath(r.inputs, "metadata.name") === "relay-secrets")!;
     expect(getPath(secret.inputs, "metadata.namespace")).toBe("apps");

@@ -149,10 +149,12 @@ describe("spec: an invalid stack registers nothing", () => {
       [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/plan.ts", "--program", "index.ts", "--stack", "broken", "--config", "platform:tier=prodd", "--config", "platform:blueprint=nuxt-fastify-beta-droplet", "--config", "platform:domain=Example"],
       { cwd: root, encoding: "utf8" },
     );
+    // Exit 2 = the program failed (scripts/plan.ts: 0 clean, 1 violation, 2 failed, 3 incomplete),
+    // with the spec's own field paths and nothing registered.
     expect(r.status).toBe(2);
-    expect(r.stdout).toMatch(/INVALID SPEC/);
+    expect(r.stdout).toMatch(/PROGRAM FAILED/);
+    expect(r.stdout).toMatch(/invalid platform spec for stack 'broken' \(2 problems\); nothing was registered/);
     expect(r.stdout).toMatch(/platform:tier: must be one of/);
     expect(r.stdout).toMatch(/platform:domain: must be a lower-case DNS name/);
-    expect(r.stdout).toMatch(/\(0 resources registered\)/);
   });
 });
