@@ -74,12 +74,12 @@ export function baselineProblems(spec: any): string[] {
 type PssLevel = "privileged" | "baseline" | "restricted";
 const RANK: Record<PssLevel, number> = { privileged: 0, baseline: 1, restricted: 2 };
 /** Lowest Pod Security level a namespace may enforce, by its platform.io/role label (default restricted). */
-export const DEFAULT_ROLE_LEVELS: Record<string, PssLevel> = { ingress: "baseline", monitoring: "privileged", "data-privileged": "privileged" };
+export const DEFAULT_ROLE_LEVELS: Record<string, PssLevel> = { ingress: "baseline", monitoring: "privileged", "data-privileged": "privileged", "operator-baseline": "baseline" };
 
 export const podSecurity: StackValidationPolicy = stackPolicy({
   name: "baseline-pod-security-restricted",
   description:
-    "Namespaces that run pods enforce Pod Security 'restricted' (label pod-security.kubernetes.io/enforce) and their pods meet it; namespaces whose platform.io/role is listed in config roleLevels may enforce a lower level (default: ingress baseline, monitoring privileged, data-privileged privileged — ScyllaDB runs as root with CAP_SYS_NICE), and their pods meet that level.",
+    "Namespaces that run pods enforce Pod Security 'restricted' (label pod-security.kubernetes.io/enforce) and their pods meet it; namespaces whose platform.io/role is listed in config roleLevels may enforce a lower level (default: ingress baseline, monitoring privileged, data-privileged privileged — ScyllaDB runs as root with CAP_SYS_NICE; operator-baseline baseline — an operator chart whose pods cannot meet restricted), and their pods meet that level.",
   enforcementLevel: "mandatory",
   severity: "high",
   configSchema: schema({

@@ -24,7 +24,17 @@ export interface OperatorNamespaceInput {
   webhookPorts: number[];
   /** The data namespace and the management ports of the pods the operator drives there. */
   managed: { namespace: string; ports: number[] };
+  /**
+   * Pod Security level the namespace enforces (default `restricted`). `baseline` only for a chart
+   * whose pods cannot meet `restricted` (scylla-operator: no container securityContext values, so
+   * allowPrivilegeEscalation and capabilities.drop cannot be set); labelled role
+   * `operator-baseline` so the policy pack allows exactly that level there. Warn/audit stay `restricted`.
+   */
+  podSecurity?: "restricted" | "baseline";
 }
+
+/** The platform.io/role of an operator namespace that enforces `baseline` (policies/baseline.ts DEFAULT_ROLE_LEVELS). */
+export const OPERATOR_BASELINE_ROLE = "operator-baseline";
 
 const tcp = (port: number) => ({ protocol: "TCP", port });
 
@@ -39,7 +49,8 @@ export function planOperatorNamespace(i: OperatorNamespaceInput) {
         name: i.namespace,
         labels: {
           ...labels,
-          "pod-security.kubernetes.io/enforce": "restricted",
+          ...(i.podSecurity === "baseline" ? { "platform.io/role": OPERATOR_BASELINE_ROLE } : {}),
+          "pod-security.kubernetes.io/enforce": i.podSecurity ?? "restricted",
           "pod-security.kubernetes.io/enforce-version": "latest",
           "pod-security.kubernetes.io/audit": "restricted",
           "pod-security.kubernetes.io/warn": "restricted",
