@@ -3,6 +3,8 @@ import { backupPolicy, noBackups } from "../../components/data/backups";
 import { Ipfs } from "../../components/data/ipfs";
 import { planIpfs } from "../../components/data/ipfs/plan";
 import { Scylla } from "../../components/data/scylla";
+import { OPERATOR_BASELINE_ROLE, planOperatorNamespace } from "../../components/data/operator-namespace";
+import { DEFAULT_ROLE_LEVELS } from "../../policies/baseline";
 import { keyspaceStatement, planScylla } from "../../components/data/scylla/plan";
 import { runProgram } from "../harness/run";
 import { k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets, failure } from "./helpers";
@@ -32,6 +34,14 @@ describe("Scylla plan (pure)", () => {
   it("RF above the member count, missing cert and missing backup location are all reported", () => {
     const p = planScylla({ ...base, membersPerRack: 1, tls: { enabled: true }, keyspaces: prodKeyspaces, backup: backupPolicy("staging") });
     expect(p.problems.join("\n")).toMatch(/keyspaces.0.replicationFactor: 3 exceeds the 1 member[\s\S]*keyspaces.1[\s\S]*tls.certSecretName[\s\S]*backupLocation/);
+  });
+
+  it("operator namespaces: restricted by default; the Scylla Operator's enforces baseline under the role the policy pack allows it (its chart cannot set container securityContext)", () => {
+    const base = { namespace: "scylla-operator", operator: "scylla-operator", apiServerCidrs: ["10.0.0.0/16"], webhookPorts: [5000], managed: { namespace: "data-privileged", ports: [10000] } };
+    expect(planOperatorNamespace(base).namespace.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    const labels = planOperatorNamespace({ ...base, podSecurity: "baseline" }).namespace.metadata.labels as Record<string, string>;
+    expect(labels).toMatchObject({ "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted", "platform.io/role": OPERATOR_BASELINE_ROLE });
+    expect(DEFAULT_ROLE_LEVELS[OPERATOR_BASELINE_ROLE]).toBe("baseline");
   });
 
   it("keyspaceStatement is exact", () => {
