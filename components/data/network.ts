@@ -113,6 +113,21 @@ export function restrictedContainerSecurity(readOnlyRootFilesystem = true): Reco
   };
 }
 
+/**
+ * The `data` volume claim template every in-cluster store's StatefulSet uses: one ReadWriteOnce
+ * claim of `storageGb` GiB, on the network's StorageClass when it names one (else the default).
+ */
+export function dataClaimTemplate(labels: Record<string, string>, storageGb: number, storageClassName?: string) {
+  return {
+    metadata: { name: "data", labels },
+    spec: {
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: `${storageGb}Gi` } },
+      ...(storageClassName ? { storageClassName } : {}),
+    },
+  };
+}
+
 /** AWS tags from labels-like data. */
 export function awsTags(name: string, component: string, extra: Record<string, string> = {}): Record<string, string> {
   return { Name: name, "platform:component": component, "platform:managed-by": "pulumi", ...extra };

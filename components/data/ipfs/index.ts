@@ -9,7 +9,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { generatePassword } from "../../secrets/generate";
-import { assertNoProblems, type DataNetwork } from "../network";
+import { assertNoProblems, dataClaimTemplate, type DataNetwork } from "../network";
 import { parseArgs } from "../schema";
 import { ipfsArgsSchema, type IpfsArgs } from "./args";
 import { IPFS_PORTS, planIpfs } from "./plan";
@@ -113,16 +113,7 @@ export class Ipfs extends pulumi.ComponentResource {
               ],
             },
           },
-          volumeClaimTemplates: [
-            {
-              metadata: { name: "data", labels: plan.labels },
-              spec: {
-                accessModes: ["ReadWriteOnce"],
-                resources: { requests: { storage: `${cfg.storageGb}Gi` } },
-                ...(cfg.network.storageClassName ? { storageClassName: cfg.network.storageClassName } : {}),
-              },
-            },
-          ],
+          volumeClaimTemplates: [dataClaimTemplate(plan.labels, cfg.storageGb, cfg.network.storageClassName)],
         },
       },
       { parent: this, protect: plan.protect, dependsOn: [secret, init] },

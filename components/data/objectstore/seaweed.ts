@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { generatePassword } from "../../secrets/generate";
 import { serviceDnsNames, storeCertificate } from "../certs";
+import { dataClaimTemplate } from "../network";
 import type { SeaweedObjectStoreConfig } from "./args";
 import { SEAWEED_PORTS as P, type SeaweedPlan } from "./plan";
 
@@ -93,16 +94,7 @@ export function provisionSeaweed(name: string, parent: pulumi.Resource, cfg: Sea
               volumes: [{ name: "tmp", emptyDir: {} }, ...(extra.volumes ?? [])],
             },
           },
-          volumeClaimTemplates: [
-            {
-              metadata: { name: "data", labels: plan.labels },
-              spec: {
-                accessModes: ["ReadWriteOnce"],
-                resources: { requests: { storage: `${storageGb}Gi` } },
-                ...(cfg.network.storageClassName ? { storageClassName: cfg.network.storageClassName } : {}),
-              },
-            },
-          ],
+          volumeClaimTemplates: [dataClaimTemplate(plan.labels, storageGb, cfg.network.storageClassName)],
         },
       },
       { parent, protect: plan.protect, dependsOn: extra.deps ?? [] },

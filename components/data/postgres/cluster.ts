@@ -11,6 +11,7 @@ import { provisionOperator } from "../operator-namespace";
 import * as pulumi from "@pulumi/pulumi";
 import { generatePassword } from "../../secrets/generate";
 import { serviceDnsNames, storeCertificate } from "../certs";
+import { dataClaimTemplate } from "../network";
 import type { OperatorPostgresConfig, StatefulsetPostgresConfig } from "./args";
 import { CNPG_CHART, CNPG_IMAGES, barmanPolicy, irsaTrust, parseS3Path, type ClusterPlan } from "./plan";
 import type { PostgresConnection } from "./types";
@@ -261,16 +262,7 @@ export function provisionStatefulsetPostgres(name: string, parent: pulumi.Resour
             volumes,
           },
         },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: "data", labels: plan.labels },
-            spec: {
-              accessModes: ["ReadWriteOnce"],
-              resources: { requests: { storage: `${cfg.storageGb}Gi` } },
-              ...(cfg.network.storageClassName ? { storageClassName: cfg.network.storageClassName } : {}),
-            },
-          },
-        ],
+        volumeClaimTemplates: [dataClaimTemplate(plan.labels, cfg.storageGb, cfg.network.storageClassName)],
       },
     },
     { parent, protect: plan.protect, dependsOn: [secret, config, ...(cert ? [cert] : [])] },

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { generatePassword } from "../../secrets/generate";
 import { dataSecurityGroup, kmsKey } from "../awsCommon";
 import { serviceDnsNames, storeCertificate } from "../certs";
-import { awsTags } from "../network";
+import { awsTags, dataClaimTemplate } from "../network";
 import type { ManagedRedisConfig, StatefulsetRedisConfig } from "./args";
 import type { ClusterRedisPlan, ManagedRedisPlan } from "./plan";
 import type { RedisConnection } from "./types";
@@ -147,16 +147,7 @@ export function provisionClusterRedis(name: string, parent: pulumi.Resource, cfg
           },
         },
         volumeClaimTemplates: plan.pvc
-          ? [
-              {
-                metadata: { name: "data", labels: plan.labels },
-                spec: {
-                  accessModes: ["ReadWriteOnce"],
-                  resources: { requests: { storage: `${cfg.storageGb}Gi` } },
-                  ...(cfg.network.storageClassName ? { storageClassName: cfg.network.storageClassName } : {}),
-                },
-              },
-            ]
+          ? [dataClaimTemplate(plan.labels, cfg.storageGb, cfg.network.storageClassName)]
           : [],
       },
     },

@@ -15,7 +15,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { provisionOperator } from "../operator-namespace";
 import * as pulumi from "@pulumi/pulumi";
 import { generatePassword } from "../../secrets/generate";
-import { assertNoProblems, type DataNetwork } from "../network";
+import { assertNoProblems, dataClaimTemplate, type DataNetwork } from "../network";
 import { resolveTls, serviceDnsNames, storeCertificate } from "../certs";
 import { parseArgs } from "../schema";
 import { scyllaArgsSchema, type ScyllaArgs } from "./args";
@@ -245,16 +245,7 @@ function provisionStatefulsetScylla(name: string, parent: pulumi.Resource, cfg: 
             volumes: [{ name: "rackdc", configMap: { name: `${plan.names.cluster}-rackdc` } }],
           },
         },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: "data", labels: plan.labels },
-            spec: {
-              accessModes: ["ReadWriteOnce"],
-              resources: { requests: { storage: `${cfg.storageGb}Gi` } },
-              ...(cfg.network.storageClassName ? { storageClassName: cfg.network.storageClassName } : {}),
-            },
-          },
-        ],
+        volumeClaimTemplates: [dataClaimTemplate(plan.labels, cfg.storageGb, cfg.network.storageClassName)],
       },
     },
     { parent, protect: plan.protect, dependsOn: [...deps, rackdc] },
