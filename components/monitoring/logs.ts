@@ -261,6 +261,8 @@ export function localLogManifests(i: { stack: string; namespace: string; plan: P
               args: ["-config.file=/etc/loki/loki.yaml", "-target=all"],
               ports: [{ name: "http", containerPort: 3100 }, { name: "grpc", containerPort: 9095 }],
               readinessProbe: { httpGet: { path: "/ready", port: "http" }, periodSeconds: 10 },
+              // The baseline policy wants both probes on long-running containers (found by `npm run local`).
+              livenessProbe: { httpGet: { path: "/ready", port: "http" }, initialDelaySeconds: 45, periodSeconds: 20, failureThreshold: 6 },
               resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
               securityContext: restricted,
               volumeMounts: [{ name: "config", mountPath: "/etc/loki" }, { name: "data", mountPath: "/loki" }],
@@ -316,6 +318,8 @@ export function localLogManifests(i: { stack: string; namespace: string; plan: P
               args: ["--workdir=/fluent-bit/etc", "--config=/fluent-bit/etc/conf/fluent-bit.conf"],
               ports: [{ name: "http", containerPort: FLUENT_BIT_METRICS_PORT }],
               readinessProbe: { httpGet: { path: "/api/v2/health", port: "http" }, periodSeconds: 10 },
+              // As the fluent-bit chart does: the HTTP server answering at all is liveness.
+              livenessProbe: { httpGet: { path: "/", port: "http" }, periodSeconds: 20 },
               resources: RESOURCES,
               securityContext: restricted,
               volumeMounts: [

@@ -240,10 +240,11 @@ const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 export function unknownValueKeys(ours: Record<string, unknown>, chart: ChartInfo): string[] {
   const out: string[] = [];
   const ref = (key: string) => `(\\.${esc(key)}(?![\\w.])|"${esc(key)}")`;
-  // A map the templates hand over whole: `toYaml .Values.x.key`, `.key | toYaml`, `range … .key`, a merge, or
+  // A map the templates hand over whole: `toYaml .Values.x.key`, `.key | toYaml`, `range … .key`, a merge,
+  // `omit`/`pick` of it (argo-cd's argocd-cm: `omit .Values.configs.cm "create" "annotations"`, then ranged), or
   // `with .Values.x.key }} … toYaml .` (also inside config templates kept in values.yaml).
   const passthrough = (key: string) =>
-    new RegExp(`(range|toYaml|toJson|tpl|mustMerge\\w*|merge\\w*|deepCopy)[^}\\n]*${ref(key)}`).test(chart.templates) ||
+    new RegExp(`(range|toYaml|toJson|tpl|mustMerge\\w*|merge\\w*|deepCopy|omit|pick)[^}\\n]*${ref(key)}`).test(chart.templates) ||
     new RegExp(`${ref(key)}\\s*\\|\\s*(toYaml|toJson)`).test(chart.templates) ||
     new RegExp(`with[^}\\n]*${ref(key)}[^}\\n]*\\}\\}[\\s\\S]{0,200}?(toYaml|toJson|tpl)\\s*\\(?\\s*\\.`).test(chart.templates);
   const readByTemplate = (key: string) => new RegExp(`\\.${esc(key)}(?![\\w])|"${esc(key)}"`).test(chart.templates);

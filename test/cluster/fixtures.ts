@@ -75,6 +75,11 @@ export function specFor(tier: "local" | "staging" | "prod" | "dev", blueprint?: 
     config.cloudflare = CF;
     config.delivery = { repository: "acme/platform", connectionArn: "arn:aws:codeconnections:us-east-1:123456789012:connection/0f1e2d3c-4b5a-4697-8877-665544332211" };
     if ((data as any)?.edge?.provider === "cloudfront") config.route53ZoneId = "Z0123456789ABCDEFGHIJ";
+    // staging and prod refuse a stack whose alerts reach nobody: one webhook receiver, a fake secret.
+    if (tier !== "dev") {
+      config.alerting = { receivers: [{ name: "oncallHook", type: "webhook" }], routes: { critical: ["oncallHook"], warning: ["oncallHook"] } };
+      config.alertingSecrets = { oncallHook: "https://hooks.example.invalid/fake-test-webhook" };
+    }
     const external = data?.secrets?.external ?? [];
     if (external.length) config.secrets = Object.fromEntries(external.map((e) => [e.name, "fake-password-for-tests"]));
   }

@@ -8,6 +8,7 @@ import { supportedTiers } from "../../scripts/plan-lib";
 import type { AdapterRule } from "../../components/monitoring/adapter";
 import type { Inventory } from "../harness/inventory";
 import { planned, targetTitle as titleOf, type PlanTarget as Target } from "../harness/planned";
+import { pushModeObjects } from "../../scripts/gitops-lib";
 
 const targets: Target[] = [
   ...(["music-platform-gitops", "nuxt-fastify-beta-droplet"] as const).flatMap((blueprint) => supportedTiers(blueprint).map((tier): Target => ({ blueprint, tier }))),
@@ -15,6 +16,9 @@ const targets: Target[] = [
 ];
 /** The shared plans (update mode), or the error a target's plan ended with. */
 const results = new Map<string, Inventory | Error>();
+/** On a GitOps tier Argo CD deploys the services (and their HPAs) from the generated chart: those objects. */
+const deployedByArgo = new Map<string, Record<string, any>[]>();
+const isGitopsTier = (inv: Inventory) => inv.resources.some((r) => (r.inputs as any).kind === "Application" && (r.inputs as any).apiVersion === "argoproj.io/v1alpha1");
 
 beforeAll(async () => {
   for (const t of targets) {
@@ -25,6 +29,10 @@ beforeAll(async () => {
         (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
       ),
     );
+    const inv = results.get(titleOf(t));
+    if ("blueprint" in t && (t.tier === "staging" || t.tier === "prod") && inv && !(inv instanceof Error) && isGitopsTier(inv)) {
+      deployedByArgo.set(titleOf(t), (await pushModeObjects(t.blueprint, t.tier)).map((o) => o.manifest));
+    }
   }
 }, 600_000);
 
@@ -34,10 +42,10 @@ const inventory = (t: Target): Inventory => {
   return r as Inventory;
 };
 const adapters = (inv: Inventory) => inv.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "prometheus-adapter");
-const podsMetrics = (inv: Inventory): string[] =>
-  inv.resources
-    .filter((r) => (r.inputs as any).kind === "HorizontalPodAutoscaler")
-    .flatMap((h) => ((h.inputs as any).spec?.metrics ?? []).filter((m: any) => m.type === "Pods").map((m: any) => m.pods.metric.name as string));
+const podsMetrics = (t: Target, inv: Inventory): string[] =>
+  [...inv.resources.map((r) => r.inputs as any), ...(deployedByArgo.get(titleOf(t)) ?? [])]
+    .filter((m) => m.kind === "HorizontalPodAutoscaler")
+    .flatMap((h) => (h.spec?.metrics ?? []).filter((m: any) => m.type === "Pods").map((m: any) => m.pods.metric.name as string));
 
 const expected = (t: Target): boolean => "blueprint" in t && t.blueprint === "music-platform-gitops" && (t.tier === "staging" || t.tier === "prod");
 
@@ -50,9 +58,9 @@ describe("prometheus-adapter in the composed stacks", () => {
     it(`${titleOf(t)}: adapter ${expected(t) ? "installed, serving every HPA custom metric" : "absent"}`, () => {
       const inv = inventory(t);
       const found = adapters(inv);
-      const wanted = [...new Set(podsMetrics(inv))].sort();
+      const wanted = [...new Set(podsMetrics(t, inv))].sort();
       expect(found.length).toBe(expected(t) ? 1 : 0);
-      // Exactly when needed: present iff some HPA requests a Pods metric.
+      // Exactly when needed: present iff some HPA requests a Pods metric (registered here, or deployed by Argo CD).
       expect(found.length > 0).toBe(wanted.length > 0);
       if (found.length) {
         const v = found[0]!.inputs.values as any;

@@ -25,9 +25,12 @@ function specOf(stack: string, edit: (platform: Record<string, any>) => void = (
     return loadSpec({ stack, config: platform });
   } catch (e) {
     // Human secrets: fill exactly the ones the spec names as missing, then load again.
-    const missing = [...String((e as Error).message).matchAll(/secret '(\w+)' is not set/g)].map((m) => m[1]!);
-    if (missing.length === 0) throw e;
+    const message = String((e as Error).message);
+    const missing = [...message.matchAll(/secret '(\w+)' is not set/g)].map((m) => m[1]!);
+    const receivers = [...message.matchAll(/receiver '(\w+)' \(\w+\) has no secret/g)].map((m) => m[1]!);
+    if (missing.length === 0 && receivers.length === 0) throw e;
     platform.secrets = { ...(platform.secrets ?? {}), ...Object.fromEntries(missing.map((n) => [n, "stand-in"])) };
+    platform.alertingSecrets = { ...(platform.alertingSecrets ?? {}), ...Object.fromEntries(receivers.map((n) => [n, "stand-in"])) };
     return loadSpec({ stack, config: platform });
   }
 }

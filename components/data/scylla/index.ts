@@ -79,7 +79,7 @@ export class Scylla extends pulumi.ComponentResource {
           release: "scylla-operator",
           chart: SCYLLA_OPERATOR_CHART,
           charts: cfg.charts,
-          // The chart (v1.15.0, and v1.21.1 alike) sets no container securityContext and offers no
+          // The pinned chart (and the mirror's newest release alike) sets no container securityContext and offers no
           // value for it, so its operator and webhook pods cannot meet `restricted` (found by the
           // conformance run: every pod FailedCreate). Baseline, with what the pod level can give.
           podSecurity: "baseline",
