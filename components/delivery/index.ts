@@ -13,7 +13,9 @@
  * The runner holds no cloud permission beyond its own logs and VPC network interfaces: the job
  * still assumes the stack's deploy role through GitHub OIDC (environment-bound trust policy), so a
  * job of another workflow that lands on this runner gets network reach but no credential; the
- * webhook only queues jobs of the `deploy` workflow.
+ * webhook only queues jobs of the workflows that must reach the stack's private endpoints:
+ * `deploy` (up), `preview` (same-repository pull requests, read-only role) and `drift`
+ * (preview --refresh, read-only role).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -32,8 +34,21 @@ export function deployRunnerLabel(stack: string): string {
   return `codebuild-${deployRunnerProjectName(stack)}-\${{ github.run_id }}-\${{ github.run_attempt }}`;
 }
 
-/** The GitHub Actions workflow whose jobs the runner's webhook accepts (`name:` of deploy.yml). */
+/** The GitHub Actions workflow that runs `pulumi up` (`name:` of deploy.yml). */
 export const DEPLOY_WORKFLOW_NAME = "deploy";
+
+/**
+ * Every workflow whose jobs the runner's webhook accepts (`name:` of deploy.yml, preview.yml and
+ * drift.yml): each of them runs the Kubernetes provider against the private EKS endpoint, which
+ * reads the cluster even in a preview. release.yml (GitOps image bumps) needs no cluster and stays
+ * on GitHub-hosted runners, as does the credential-free untrusted.yml.
+ */
+export const RUNNER_WORKFLOW_NAMES: readonly string[] = [DEPLOY_WORKFLOW_NAME, "preview", "drift"];
+
+/** The webhook's WORKFLOW_NAME filter: exactly the names above. */
+export function runnerWorkflowPattern(): string {
+  return `^(${RUNNER_WORKFLOW_NAMES.join("|")})$`;
+}
 
 /** CodeBuild's standard Ubuntu image: node, git, ssh client and the AWS CLI (the jobs set up their own Node). */
 export const RUNNER_IMAGE = "aws/codebuild/standard:7.0";
@@ -143,7 +158,7 @@ export class DeployRunner extends pulumi.ComponentResource {
       `${name}-project`,
       {
         name: this.projectName,
-        description: `Ephemeral GitHub Actions runner for the ${DEPLOY_WORKFLOW_NAME} workflow's ${a.stack} jobs, inside the stack's VPC`,
+        description: `Ephemeral GitHub Actions runner for the ${RUNNER_WORKFLOW_NAMES.join("/")} workflows' ${a.stack} jobs, inside the stack's VPC`,
         serviceRole: role.arn,
         source: { type: "GITHUB", location: `https://github.com/${a.repository}.git`, auth: { type: "CODECONNECTIONS", resource: a.connectionArn } },
         artifacts: { type: "NO_ARTIFACTS" },
@@ -168,7 +183,7 @@ export class DeployRunner extends pulumi.ComponentResource {
           {
             filters: [
               { type: "EVENT", pattern: "WORKFLOW_JOB_QUEUED" },
-              { type: "WORKFLOW_NAME", pattern: `^${DEPLOY_WORKFLOW_NAME}$` },
+              { type: "WORKFLOW_NAME", pattern: runnerWorkflowPattern() },
             ],
           },
         ],

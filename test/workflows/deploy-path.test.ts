@@ -4,7 +4,7 @@
 // private and the host's SSH open to one documentation address with no key: every Kubernetes call
 // would have timed out and the host was unreachable. These tests fail on that code.
 import { describe, expect, it } from "vitest";
-import { deployRunnerLabel, deployRunnerProjectName } from "../../components/delivery";
+import { deployRunnerLabel, deployRunnerProjectName, runnerWorkflowPattern } from "../../components/delivery";
 import { checkDeployPath, type WorkflowDoc } from "../../stacks/preflight/deploy-path";
 import { readStackFile } from "../../stacks/preflight/stack-file";
 import { loadSpec } from "../../stacks/spec/load";
@@ -93,7 +93,7 @@ describe("deploy path: stack files and deploy.yml agree", () => {
 
 describe("deploy path: what the program builds matches", () => {
   for (const stack of CLOUD) {
-    it(`${stack}: a CodeBuild runner project named as the workflow's label, in the stack's private subnets, queuing only the deploy workflow`, async () => {
+    it(`${stack}: a CodeBuild runner project named as the workflow's label, in the stack's private subnets, queuing only the deploy, preview and drift workflows`, async () => {
       const { inventory } = await planned({ stack });
       const projects = inventory.resources.filter((r) => r.type === "aws:codebuild/project:Project");
       expect(projects.map((p) => p.inputs.name)).toEqual([deployRunnerProjectName(stack)]);
@@ -102,7 +102,7 @@ describe("deploy path: what the program builds matches", () => {
       expect(vpc.subnets.length).toBeGreaterThan(0);
       const hooks = inventory.resources.filter((r) => r.type === "aws:codebuild/webhook:Webhook");
       expect(JSON.stringify(hooks.map((h) => h.inputs.filterGroups))).toContain("WORKFLOW_JOB_QUEUED");
-      expect(JSON.stringify(hooks.map((h) => h.inputs.filterGroups))).toContain("^deploy$");
+      expect(hooks.map((h) => (h.inputs.filterGroups as { filters: { type: string; pattern: string }[] }[])[0]!.filters.find((f) => f.type === "WORKFLOW_NAME")!.pattern)).toEqual([runnerWorkflowPattern()]);
     });
   }
 

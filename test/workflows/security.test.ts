@@ -25,6 +25,12 @@ const EXPECTED_PERMISSIONS: Record<string, Record<string, Record<string, string>
     detect: { contents: "read", "id-token": "write" },
     report: { contents: "read", issues: "write" },
   },
+  "release.yml": {
+    plan: { contents: "read" },
+    build: { contents: "read", packages: "write" },
+    staging: { contents: "read", "id-token": "write" },
+    production: { contents: "read", "id-token": "write" },
+  },
 };
 
 /** Actions that consume the OIDC token: the only reason for `id-token: write`. */
