@@ -126,6 +126,50 @@ export function prometheusRuleManifest(name: string, namespace: string, depth: M
   };
 }
 
+/**
+ * A blueprint's own alert (its reference view's business signals, from `monitoring.alerts` in the
+ * blueprint file). Same depth rule as the table: criticals from `basic`, warnings from `enhanced`.
+ */
+export interface BlueprintAlertRow {
+  alert: string;
+  severity: Severity;
+  measure: string;
+  compare: ">" | "<" | ">=" | "<=" | "==";
+  threshold: number;
+  for: string;
+  summary: string;
+  /** The view's words the alert answers. */
+  view: string;
+}
+
+/** The blueprint's alerts a depth evaluates, as one rule group `<blueprint>.business`. Empty when none apply. */
+export function blueprintRuleGroups(blueprint: string, depth: MonitoringDepth, alerts: readonly BlueprintAlertRow[]): PromRuleGroup[] {
+  const rules = alerts
+    .filter((a) => a.severity === "critical" || DEPTH_ORDER[depth] >= DEPTH_ORDER.enhanced)
+    .map((a) => ({
+      alert: a.alert,
+      expr: `(${a.measure}) ${a.compare} ${a.threshold}`,
+      for: a.for,
+      labels: { severity: a.severity },
+      annotations: {
+        summary: a.summary,
+        description: `${a.summary} ({{ $labels.namespace }}/{{ $labels.service }}{{ $labels.instance }}: value {{ $value }})`,
+        source: `${blueprint}: "${a.view}"`,
+      },
+    }));
+  return rules.length ? [{ name: `${blueprint}.business`, rules }] : [];
+}
+
+/** The blueprint's PrometheusRule (same rule label as the platform's, so the ruleSelector loads it). */
+export function blueprintRuleManifest(blueprint: string, namespace: string, depth: MonitoringDepth, alerts: readonly BlueprintAlertRow[], labels: Record<string, string>) {
+  return {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PrometheusRule",
+    metadata: { name: `${blueprint}-alerts`, namespace, labels: { ...labels, "platform.io/blueprint": blueprint } },
+    spec: { groups: blueprintRuleGroups(blueprint, depth, alerts) },
+  };
+}
+
 /** Alertmanager inhibition: a firing critical silences the warning of the same alert and target. */
 export const INHIBIT_RULES = [
   { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ["alertname", "namespace", "service", "instance"] },

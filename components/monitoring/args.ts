@@ -46,6 +46,27 @@ export const serviceTarget = z.strictObject({
   customMetrics: z.array(z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "must be a Prometheus metric name such as queue_length")).default([]),
 });
 
+/** The blueprint's own alerts and dashboard (blueprint `monitoring.alerts` / `monitoring.dashboard`). */
+export const blueprintSignals = z.strictObject({
+  /** Blueprint name (rule and dashboard names, the `platform.io/blueprint` label). */
+  name: dnsLabel,
+  alerts: z.array(z.strictObject({
+    alert: z.string().regex(/^[A-Z][A-Za-z0-9]{2,62}$/, "alert names are PascalCase"),
+    severity: z.enum(["critical", "warning"]),
+    measure: z.string().min(1),
+    compare: z.enum([">", "<", ">=", "<=", "=="]),
+    threshold: z.number(),
+    for: z.string().regex(/^\d+[smh]$/, "a Prometheus duration such as 5m"),
+    summary: z.string().min(1),
+    view: z.string().min(1),
+  })).default([]),
+  dashboard: z.strictObject({
+    title: z.string().min(1),
+    view: z.string().min(1),
+    panels: z.array(z.strictObject({ title: z.string().min(1), unit: z.string().min(1), queries: z.array(z.strictObject({ expr: z.string().min(1), legend: z.string() })).min(1) })).min(1),
+  }).optional(),
+});
+
 export const monitoringArgs = z.strictObject({
   /** Stack name (dashboard titles, external labels). */
   stack: z.string().min(1),
@@ -61,6 +82,8 @@ export const monitoringArgs = z.strictObject({
   /** Namespaces Prometheus scrapes (ServiceMonitors, PodMonitors); the monitoring namespace is always added. */
   scrapeNamespaces: z.array(dnsLabel).min(1, "name the namespaces whose services are scraped (e.g. the apps namespace)"),
   services: z.array(serviceTarget).default([]),
+  /** The blueprint's own alert rules and dashboard, next to the platform's. */
+  blueprint: blueprintSignals.optional(),
   grafana: grafanaArgs.default({ public: false }),
   /** Alertmanager e-mail receiver; needs `smtp` too, else alerts stay visible in Alertmanager/Grafana only. */
   alertEmail: z.email().optional(),

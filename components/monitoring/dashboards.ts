@@ -24,6 +24,8 @@ export interface DashboardPanel {
 export interface Dashboard {
   uid: string;
   title: string;
+  /** The reference view's words (blueprint dashboards). */
+  description?: string;
   tags: string[];
   schemaVersion: number;
   timezone: "utc";
@@ -112,4 +114,20 @@ export function overviewDashboard(stack: string, namespaces: string[]): Dashboar
 /** Every PromQL expression in a dashboard (for tests and review). */
 export function dashboardExprs(d: Dashboard): string[] {
   return d.panels.flatMap((p) => p.targets.map((t) => t.expr));
+}
+
+/** A blueprint's own dashboard (`monitoring.dashboard` in the blueprint file): the panels its view names. */
+export interface BlueprintDashboardSpec {
+  title: string;
+  view: string;
+  panels: { title: string; unit: string; queries: { expr: string; legend: string }[] }[];
+}
+
+/** Two panels per row, 12 columns wide, in the order the blueprint lists them. */
+export function blueprintDashboard(blueprint: string, stack: string, d: BlueprintDashboardSpec): Dashboard {
+  const panels = d.panels.map((p, i) =>
+    panel(i + 1, p.title, p.unit, Math.floor(i / 2) * 8, (i % 2) * 12, p.queries.map((q) => ({ expr: q.expr, legendFormat: q.legend }))),
+  );
+  const out = shell(uidOf("bp", `${blueprint}-${stack}`), `${d.title} (${stack})`, ["platform", "blueprint", blueprint], panels);
+  return { ...out, description: `${blueprint}: "${d.view}"` };
 }

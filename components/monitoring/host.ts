@@ -12,6 +12,8 @@ import { z } from "zod";
 import { parseArgs } from "../data/schema";
 import { fluentBitConfFile, fluentBitConfig, FLUENT_BIT_STATE_DIR, LOG_IMAGES, lokiConfigFile } from "./logs";
 import { depthPlan, IMAGES } from "./plan";
+import { blueprintRuleGroups } from "./alerts";
+import { blueprintSignals } from "./args";
 import { hostPrometheusConfig, RULE_FILE, ruleFileYaml, StaticTarget } from "./promconfig";
 
 const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label");
@@ -32,6 +34,8 @@ export const hostMonitoringArgs = z.strictObject({
    * Omit to keep logs in Docker only.
    */
   logs: z.strictObject({ retentionDays: z.int().min(1).max(400) }).optional(),
+  /** The blueprint's own alert rules, evaluated by the host's Prometheus next to the platform's (dashboards need Grafana, which the droplet does not run). */
+  blueprint: blueprintSignals.optional(),
 });
 export type HostMonitoringArgs = z.input<typeof hostMonitoringArgs>;
 
@@ -105,7 +109,7 @@ export class HostMonitoring extends pulumi.ComponentResource {
       command: ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus", `--storage.tsdb.retention.time=${cfg.retentionDays}d`],
       uploads: [
         { file: "/etc/prometheus/prometheus.yml", content: this.prometheusConfig },
-        { file: RULE_FILE, content: ruleFileYaml(cfg.depth, "host") },
+        { file: RULE_FILE, content: ruleFileYaml(cfg.depth, "host", cfg.blueprint ? blueprintRuleGroups(cfg.blueprint.name, cfg.depth, cfg.blueprint.alerts) : []) },
       ],
       volumes: [{ volumeName: data.name, containerPath: "/prometheus" }],
       user: "65534:65534",

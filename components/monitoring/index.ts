@@ -12,9 +12,9 @@ import { type ChartPin, helmChartSource } from "../charts";
 import { generatePassword } from "../secrets/generate";
 import { parseArgs } from "../data/schema";
 import { adapterRules, prometheusAdapterValues } from "./adapter";
-import { prometheusRuleManifest } from "./alerts";
+import { blueprintRuleGroups, blueprintRuleManifest, prometheusRuleManifest } from "./alerts";
 import { monitoringArgs, type MonitoringArgs, type MonitoringConfig } from "./args";
-import { DASHBOARD_LABEL, overviewDashboard, serviceDashboard } from "./dashboards";
+import { blueprintDashboard, DASHBOARD_LABEL, overviewDashboard, serviceDashboard } from "./dashboards";
 import { LOCAL_NOTE, localLogsNote, localManifests } from "./local";
 import { fluentBitValues, localLogManifests } from "./logs";
 import { CHARTS, depthPlan, endpoints } from "./plan";
@@ -138,9 +138,16 @@ export class Monitoring extends pulumi.ComponentResource {
 
     const rule = prometheusRuleManifest("platform-alerts", ns, cfg.depth, { ...RULE_LABEL });
     new k8s.apiextensions.CustomResource(`${name}-alerts`, { apiVersion: rule.apiVersion, kind: rule.kind, metadata: rule.metadata, spec: rule.spec }, { ...parent, dependsOn: [kps] });
+    // The blueprint's own rules (its view's business signals), routed by the same severity labels.
+    const bp = cfg.blueprint;
+    if (bp && blueprintRuleGroups(bp.name, cfg.depth, bp.alerts).length) {
+      const r = blueprintRuleManifest(bp.name, ns, cfg.depth, bp.alerts, { ...RULE_LABEL });
+      new k8s.apiextensions.CustomResource(`${name}-${bp.name}-alerts`, { apiVersion: r.apiVersion, kind: r.kind, metadata: r.metadata, spec: r.spec }, { ...parent, dependsOn: [kps] });
+    }
     const dashboards = [
       { id: "overview", json: overviewDashboard(cfg.stack, scrapeNamespaces) },
       ...cfg.services.map((s) => ({ id: `svc-${s.name}`, json: serviceDashboard(s) })),
+      ...(bp?.dashboard ? [{ id: bp.name, json: blueprintDashboard(bp.name, cfg.stack, bp.dashboard) }] : []),
     ];
     for (const d of dashboards) {
       new k8s.core.v1.ConfigMap(`${name}-dashboard-${d.id}`, {
@@ -153,7 +160,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
   private provisionManifests(name: string, cfg: MonitoringConfig, scrapeNamespaces: string[], plan: ReturnType<typeof depthPlan>): void {
     const parent = { parent: this };
-    const m = localManifests({ stack: cfg.stack, namespace: cfg.namespace, scrapeNamespaces, depth: cfg.depth, retentionDays: cfg.metricsRetentionDays });
+    const m = localManifests({ stack: cfg.stack, namespace: cfg.namespace, scrapeNamespaces, depth: cfg.depth, retentionDays: cfg.metricsRetentionDays, ruleGroups: cfg.blueprint ? blueprintRuleGroups(cfg.blueprint.name, cfg.depth, cfg.blueprint.alerts) : [] });
     const sa = new k8s.core.v1.ServiceAccount(`${name}-prometheus`, m.serviceAccount, parent);
     const role = new k8s.rbac.v1.ClusterRole(`${name}-prometheus`, m.clusterRole, parent);
     new k8s.rbac.v1.ClusterRoleBinding(`${name}-prometheus`, m.clusterRoleBinding, { ...parent, dependsOn: [sa, role] });

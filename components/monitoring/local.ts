@@ -9,6 +9,7 @@
  */
 import type { MonitoringDepth } from "../../stacks/spec/tiers";
 import { IMAGES } from "./plan";
+import type { PromRuleGroup } from "./alerts";
 import { clusterPrometheusConfig, ruleFileYaml } from "./promconfig";
 
 export const LOCAL_NOTE =
@@ -16,7 +17,7 @@ export const LOCAL_NOTE =
 /** What the local tier does with logs. */
 export const localLogsNote = (logs: boolean) => (logs ? "logs: Fluent Bit on every node → plain-manifest Loki (the tier's retention)" : "logs: off (blueprint)");
 
-export function localManifests(i: { stack: string; namespace: string; scrapeNamespaces: string[]; depth: MonitoringDepth; retentionDays: number }) {
+export function localManifests(i: { stack: string; namespace: string; scrapeNamespaces: string[]; depth: MonitoringDepth; retentionDays: number; ruleGroups?: PromRuleGroup[] }) {
   const labels = { "app.kubernetes.io/name": "prometheus", "app.kubernetes.io/part-of": "platform-monitoring" };
   const md = (name: string) => ({ name, namespace: i.namespace, labels });
   return {
@@ -38,7 +39,7 @@ export function localManifests(i: { stack: string; namespace: string; scrapeName
       apiVersion: "v1" as const,
       kind: "ConfigMap" as const,
       metadata: md("prometheus-config"),
-      data: { "prometheus.yml": clusterPrometheusConfig(i.stack, i.scrapeNamespaces), "platform.rules.yml": ruleFileYaml(i.depth, "kubernetes") },
+      data: { "prometheus.yml": clusterPrometheusConfig(i.stack, i.scrapeNamespaces), "platform.rules.yml": ruleFileYaml(i.depth, "kubernetes", i.ruleGroups ?? []) },
     },
     deployment: {
       apiVersion: "apps/v1" as const,

@@ -5,7 +5,7 @@
  */
 import { stringify } from "yaml";
 import type { MonitoringDepth } from "../../stacks/spec/tiers";
-import { renderRuleGroups, selectRules, Target } from "./alerts";
+import { type PromRuleGroup, renderRuleGroups, selectRules, Target } from "./alerts";
 
 export interface StaticTarget {
   /** Job name and the `service` label. */
@@ -17,8 +17,9 @@ export interface StaticTarget {
 
 export const RULE_FILE = "/etc/prometheus/rules/platform.rules.yml";
 
-export function ruleFileYaml(depth: MonitoringDepth, target: Target): string {
-  return stringify({ groups: renderRuleGroups(selectRules(depth, target)) });
+/** The platform's rule groups for a depth and target, plus the blueprint's own groups (blueprintRuleGroups). */
+export function ruleFileYaml(depth: MonitoringDepth, target: Target, extra: PromRuleGroup[] = []): string {
+  return stringify({ groups: [...renderRuleGroups(selectRules(depth, target)), ...extra] });
 }
 
 /** The droplet: static targets on the private Docker network (services, node-exporter, cAdvisor). */

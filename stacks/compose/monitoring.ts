@@ -45,6 +45,10 @@ export function composeMonitoring(ctx: Context, opts: MonitoringComposeOptions =
   const p = spec.profile;
   if (!m.metrics && !m.logs && m.traces === "none") return { serviceMonitors: false, note: "monitoring disabled by the blueprint" };
   const withMetrics = spec.blueprint.services.filter((s) => s.ports.metrics !== undefined);
+  // The blueprint's own alerts and dashboard (its view's business signals).
+  const signals = m.metrics && (m.alerts.length > 0 || m.dashboard)
+    ? { blueprint: { name: spec.blueprint.name, alerts: m.alerts, ...(m.dashboard ? { dashboard: m.dashboard } : {}) } }
+    : {};
 
   if (spec.hosting.mode === "singleHost") {
     if (!ctx.host) throw new Error(`stack ${spec.stack}: droplet monitoring runs on the host's Docker: call the host composer first and set ctx.host`);
@@ -57,6 +61,7 @@ export function composeMonitoring(ctx: Context, opts: MonitoringComposeOptions =
       depth: p.monitoring,
       retentionDays: p.metricsRetentionDays,
       ...(m.logs ? { logs: { retentionDays: p.logRetentionDays } } : {}),
+      ...signals,
       services: withMetrics.map((s) => ({
         name: s.name,
         hosts: Array.from({ length: spec.services[s.name]?.replicas.min ?? 1 }, (_, i) => opts.hostContainerName!(s.name, i)),
@@ -98,6 +103,7 @@ export function composeMonitoring(ctx: Context, opts: MonitoringComposeOptions =
       customMetrics: hpaCustomMetrics(s, spec.services[s.name]?.replicas, p.autoscaling),
     })),
     grafana,
+    ...signals,
     ...(spec.alertEmail ? { alertEmail: spec.alertEmail } : {}),
     ...(opts.smtp ? { smtp: opts.smtp } : {}),
     ...(spec.alerting ? { alerting: spec.alerting, receiverSecrets: receiverSecrets(spec.alerting.receivers.map((r) => r.name)) } : {}),

@@ -131,6 +131,52 @@ export const singleHostTopology = z.strictObject({
   proxy: z.enum(["caddy"]).default("caddy"),
 });
 
+const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: "must be a Prometheus metric name such as bridge_transactions_total" });
+const viewQuote = z.string().min(3).max(300);
+
+/**
+ * A metric the blueprint's alerts and dashboard read, and who produces it: the service's own
+ * instrumentation (`source` names the file in the system's repository) or an exporter the
+ * platform runs. Histograms are declared by their base name (`_bucket`, `_sum`, `_count` follow).
+ */
+export const exposedMetric = z.strictObject({
+  metric: metricName,
+  type: z.enum(["counter", "histogram", "gauge"]),
+  /** The blueprint service that exposes it on its `metrics` port. */
+  service: dnsLabel,
+  /** Where the metric is defined (file in the system's repository, or the exporter). */
+  source: z.string().min(3).max(300),
+});
+
+/** One alert of the blueprint's own (rendered next to the platform's table in components/monitoring/alerts.ts). */
+export const blueprintAlert = z.strictObject({
+  alert: z.string().regex(/^[A-Z][A-Za-z0-9]{2,62}$/, { message: "alert names are PascalCase such as BridgeTransferSuccessRateLow" }),
+  /** The label Alertmanager routes on (`platform:alerting.routes.critical` / `.warning`). */
+  severity: z.enum(["critical", "warning"]),
+  /** PromQL of the measured quantity; the rule is `(measure) compare threshold`. */
+  measure: z.string().min(1).max(2000),
+  compare: z.enum([">", "<", ">=", "<=", "=="]),
+  threshold: z.number(),
+  for: z.string().regex(/^\d+[smh]$/, { message: "a Prometheus duration such as 5m" }),
+  summary: z.string().min(3).max(200),
+  /** The words of the reference view this alert answers. */
+  view: viewQuote,
+});
+
+export const blueprintPanel = z.strictObject({
+  title: z.string().min(1).max(100),
+  /** Grafana unit: reqps, ops, percentunit, s, short, bytes... */
+  unit: z.string().min(1).max(30),
+  queries: z.array(z.strictObject({ expr: z.string().min(1).max(2000), legend: z.string().max(100).default("") })).min(1),
+});
+
+/** The blueprint's own dashboard: the panels its reference view names. */
+export const blueprintDashboard = z.strictObject({
+  title: z.string().min(3).max(100),
+  view: viewQuote,
+  panels: z.array(blueprintPanel).min(1).max(24),
+});
+
 export const monitoringSpec = z.strictObject({
   /** Metrics: Prometheus + Grafana + Alertmanager. */
   metrics: z.boolean().default(true),
@@ -140,6 +186,12 @@ export const monitoringSpec = z.strictObject({
   traces: z.enum(["none", "tempo", "jaeger"]).default("tempo"),
   /** Grafana reachable from the internet (then only behind TLS and SSO). Default: private. */
   grafanaPublic: z.boolean().default(false),
+  /** Metrics the blueprint's alerts and dashboard read, each with the service that exposes it. */
+  exposes: z.array(exposedMetric).default([]),
+  /** The blueprint's own alert rules (its view's business signals), on top of the platform's table. */
+  alerts: z.array(blueprintAlert).default([]),
+  /** The blueprint's own Grafana dashboard. */
+  dashboard: blueprintDashboard.optional(),
 });
 
 export const secretsSpec = z.strictObject({
@@ -183,7 +235,7 @@ export const blueprintSpec = z.strictObject({
   services: z.array(serviceSpec).min(1),
   dataStores: dataStoresSpec.default({ postgres: [], redis: [], objectStores: [], scylla: [], ipfs: [] }),
   externalNetworks: z.record(dnsLabel, externalNetwork).default({}),
-  monitoring: monitoringSpec.default({ metrics: true, logs: true, traces: "tempo", grafanaPublic: false }),
+  monitoring: monitoringSpec.default({ metrics: true, logs: true, traces: "tempo", grafanaPublic: false, exposes: [], alerts: [] }),
   secrets: secretsSpec.default({ external: [], generated: [] }),
   /** How the services are released: push (default) or GitOps through Argo CD (stacks/spec/release.ts). */
   delivery: deliverySpec.optional(),
@@ -199,4 +251,6 @@ export type ScyllaSpec = z.infer<typeof scyllaSpec>;
 export type IpfsSpec = z.infer<typeof ipfsSpec>;
 export type ExternalNetwork = z.infer<typeof externalNetwork>;
 export type MonitoringSpec = z.infer<typeof monitoringSpec>;
+export type BlueprintAlert = z.infer<typeof blueprintAlert>;
+export type BlueprintDashboard = z.infer<typeof blueprintDashboard>;
 export type SecretsSpec = z.infer<typeof secretsSpec>;

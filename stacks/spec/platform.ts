@@ -133,6 +133,21 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec): CrossIssue[]
       if (!bp.externalNetworks[n]) add(at("egress", j), `no external network '${n}': declare it under \`externalNetworks\``);
     });
   });
+  // The blueprint's own metrics: each exposed by a declared service with a metrics port; alert names unique per severity.
+  bp.monitoring.exposes.forEach((m, j) => {
+    const svc = bp.services.find((s) => s.name === m.service);
+    if (!svc) add(["blueprint", "monitoring", "exposes", j, "service"], `no service '${m.service}' in this blueprint; services: ${bp.services.map((s) => s.name).join(", ")}`);
+    else if (svc.ports.metrics === undefined) add(["blueprint", "monitoring", "exposes", j, "service"], `service '${m.service}' has no metrics port: add \`ports.metrics\` to it or name the service that exposes ${m.metric}`);
+  });
+  const alertKeys = new Set<string>();
+  bp.monitoring.alerts.forEach((a, j) => {
+    const key = `${a.alert}/${a.severity}`;
+    if (alertKeys.has(key)) add(["blueprint", "monitoring", "alerts", j, "alert"], `duplicate alert ${a.alert} with severity ${a.severity}: one rule per name and severity`);
+    alertKeys.add(key);
+  });
+  if ((bp.monitoring.alerts.length > 0 || bp.monitoring.dashboard) && !bp.monitoring.metrics) {
+    add(["blueprint", "monitoring", "metrics"], "the blueprint declares alerts or a dashboard but metrics are off: set `monitoring.metrics: true` or remove them");
+  }
   bp.services.forEach((svc, i) => {
     svc.calls.forEach((c, j) => {
       if (c === svc.name) add(["blueprint", "services", i, "calls", j], "a service does not need to list itself in `calls`");
@@ -208,6 +223,8 @@ export interface PlatformSpec {
   cloudflare?: { accountId: string; zoneId: string; apiTokenSecret: string };
   /** Where the stack's deploy runs (absent in the local tier). */
   delivery?: { repository: string; connectionArn: string };
+  /** Argo CD single sign-on (`platform:argocd.sso`); `clientSecret` says whether one is set (the composer reads its value as a secret). */
+  argocd?: { sso?: { issuer: string; clientId: string; clientSecret: boolean; adminGroups?: string[]; deployerGroups?: string[]; viewerGroups?: string[] } };
   route53ZoneId?: string;
   certificates?: { email: string; corporateCaSecret?: string };
   /** Names of human secrets present in config (values are read as secrets by the composition). */
@@ -260,6 +277,7 @@ export function resolvePlatform(src: PlatformSource, charts: ChartMirror = OFFIC
     hosting,
     ...(config.cloudflare ? { cloudflare: { ...config.cloudflare, apiTokenSecret: config.cloudflare.apiTokenSecret ?? defaultSecretName(src.stack, "cloudflare-api-token") } } : {}),
     ...(config.delivery ? { delivery: config.delivery } : {}),
+    ...(config.argocd ? { argocd: config.argocd.sso ? { sso: { ...config.argocd.sso, clientSecret: config.argocd.sso.clientSecret !== undefined } } : {} } : {}),
     ...(config.route53ZoneId ? { route53ZoneId: config.route53ZoneId } : {}),
     ...(config.certificates ? { certificates: config.certificates } : {}),
     providedSecrets: Object.keys(config.secrets),
