@@ -43,11 +43,11 @@ export const CHART_PINS = {
   metricsServer: { chart: "metrics-server", repo: "https://kubernetes-sigs.github.io/metrics-server/", version: "3.12.2", checked: "2026-12-02" },
   clusterAutoscaler: { chart: "cluster-autoscaler", repo: "https://kubernetes.github.io/autoscaler", version: "9.43.2", checked: "2026-12-02" },
   // The Prometheus Operator CRDs, installed by the cluster before any chart that renders a
-  // ServiceMonitor. Must carry the same operator version as kubePrometheusStack (15.0.0 and 65.1.1
-  // are both operator v0.77.1: test/charts/pins.test.ts compares their CRDs).
-  prometheusOperatorCrds: { chart: "prometheus-operator-crds", repo: "https://prometheus-community.github.io/helm-charts", version: "15.0.0", checked: "2026-12-02" },
+  // ServiceMonitor. Must carry the same operator version as kubePrometheusStack (31.0.1 and 88.5.3
+  // are both operator v0.93.1: test/charts/pins.test.ts compares their CRDs).
+  prometheusOperatorCrds: { chart: "prometheus-operator-crds", repo: "https://prometheus-community.github.io/helm-charts", version: "31.0.1", checked: "2026-12-03" },
   // components/monitoring
-  kubePrometheusStack: { chart: "kube-prometheus-stack", repo: "https://prometheus-community.github.io/helm-charts", version: "65.1.1", checked: "2026-12-02" },
+  kubePrometheusStack: { chart: "kube-prometheus-stack", repo: "https://prometheus-community.github.io/helm-charts", version: "88.5.3", checked: "2026-12-03" },
   loki: { chart: "loki", repo: "https://grafana.github.io/helm-charts", version: "6.16.0", checked: "2026-12-02" },
   // The log collector on every node (components/monitoring/logs.ts says why Fluent Bit); image = appVersion 5.1.1.
   fluentBit: { chart: "fluent-bit", repo: "https://fluent.github.io/helm-charts", version: "0.58.1", checked: "2026-12-02" },
