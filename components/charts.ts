@@ -48,7 +48,7 @@ export const CHART_PINS = {
   prometheusOperatorCrds: { chart: "prometheus-operator-crds", repo: "https://prometheus-community.github.io/helm-charts", version: "31.0.1", checked: "2026-12-03" },
   // components/monitoring
   kubePrometheusStack: { chart: "kube-prometheus-stack", repo: "https://prometheus-community.github.io/helm-charts", version: "88.5.3", checked: "2026-12-03" },
-  loki: { chart: "loki", repo: "https://grafana.github.io/helm-charts", version: "6.16.0", checked: "2026-12-02" },
+  loki: { chart: "loki", repo: "https://grafana.github.io/helm-charts", version: "7.3.0", checked: "2026-12-03" },
   // The log collector on every node (components/monitoring/logs.ts says why Fluent Bit); image = appVersion 5.1.1.
   fluentBit: { chart: "fluent-bit", repo: "https://fluent.github.io/helm-charts", version: "0.58.1", checked: "2026-12-02" },
   otelCollector: { chart: "opentelemetry-collector", repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", version: "0.108.0", checked: "2026-12-02" },
