@@ -246,7 +246,7 @@ describe("a service serving its own SPA, no edge (axum-like), staging", () => {
           connectsTo: ["postgres/main"],
         },
       ],
-      dataStores: { postgres: [{ name: "main", readReplicas: 1 }] },
+      dataStores: { postgres: [{ name: "main", readReplicas: 0 }] },
     };
     const inv = await runProgram(k8sProgram(specFor("staging", bp)), { stack: "staging" });
     const [ing] = k8s(inv, "Ingress");
