@@ -41,7 +41,7 @@ export const CHART_PINS = {
   traefik: { chart: "traefik", repo: "https://traefik.github.io/charts", version: "33.2.1", checked: "2026-12-02" },
   certManager: { chart: "cert-manager", repo: "https://charts.jetstack.io", version: "v1.21.1", checked: "2026-12-03" },
   metricsServer: { chart: "metrics-server", repo: "https://kubernetes-sigs.github.io/metrics-server/", version: "3.13.1", checked: "2026-12-03" },
-  clusterAutoscaler: { chart: "cluster-autoscaler", repo: "https://kubernetes.github.io/autoscaler", version: "9.43.2", checked: "2026-12-02" },
+  clusterAutoscaler: { chart: "cluster-autoscaler", repo: "https://kubernetes.github.io/autoscaler", version: "9.59.0", checked: "2026-12-03" },
   // The Prometheus Operator CRDs, installed by the cluster before any chart that renders a
   // ServiceMonitor. Must carry the same operator version as kubePrometheusStack (31.0.1 and 88.5.3
   // are both operator v0.93.1: test/charts/pins.test.ts compares their CRDs).
