@@ -55,7 +55,7 @@ export const CHART_PINS = {
   tempo: { chart: "tempo", repo: "https://grafana.github.io/helm-charts", version: "1.10.3", checked: "2026-12-02" },
   jaeger: { chart: "jaeger", repo: "https://jaegertracing.github.io/helm-charts", version: "3.3.1", checked: "2026-12-02" },
   // The adapter's image tag is the chart's appVersion: pinned by this version.
-  prometheusAdapter: { chart: "prometheus-adapter", repo: "https://prometheus-community.github.io/helm-charts", version: "4.11.0", checked: "2026-12-02" },
+  prometheusAdapter: { chart: "prometheus-adapter", repo: "https://prometheus-community.github.io/helm-charts", version: "5.3.0", checked: "2026-12-03" },
   // components/secrets (External Secrets Operator, EKS tiers)
   externalSecrets: { chart: "external-secrets", repo: "https://charts.external-secrets.io", version: "0.10.4", checked: "2026-12-02" },
   // components/data operators (operator 1.27.x: barmanObjectStore still supported)
