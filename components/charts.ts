@@ -51,7 +51,7 @@ export const CHART_PINS = {
   loki: { chart: "loki", repo: "https://grafana.github.io/helm-charts", version: "7.3.0", checked: "2026-12-03" },
   // The log collector on every node (components/monitoring/logs.ts says why Fluent Bit); image = appVersion 5.1.1.
   fluentBit: { chart: "fluent-bit", repo: "https://fluent.github.io/helm-charts", version: "0.58.1", checked: "2026-12-02" },
-  otelCollector: { chart: "opentelemetry-collector", repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", version: "0.108.0", checked: "2026-12-02" },
+  otelCollector: { chart: "opentelemetry-collector", repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", version: "0.170.0", checked: "2026-12-03" },
   tempo: { chart: "tempo", repo: "https://grafana.github.io/helm-charts", version: "1.10.3", checked: "2026-12-02" },
   jaeger: { chart: "jaeger", repo: "https://jaegertracing.github.io/helm-charts", version: "3.3.1", checked: "2026-12-02" },
   // The adapter's image tag is the chart's appVersion: pinned by this version.
