@@ -52,7 +52,8 @@ export const CHART_PINS = {
   // The log collector on every node (components/monitoring/logs.ts says why Fluent Bit); image = appVersion 5.1.1.
   fluentBit: { chart: "fluent-bit", repo: "https://fluent.github.io/helm-charts", version: "0.58.1", checked: "2026-12-02" },
   otelCollector: { chart: "opentelemetry-collector", repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", version: "0.170.0", checked: "2026-12-03" },
-  tempo: { chart: "tempo", repo: "https://grafana.github.io/helm-charts", version: "1.10.3", checked: "2026-12-02" },
+  // The tempo chart moved to grafana-community (the grafana repository stops at 1.24.4).
+  tempo: { chart: "tempo", repo: "https://grafana-community.github.io/helm-charts", version: "2.2.4", checked: "2026-12-03" },
   jaeger: { chart: "jaeger", repo: "https://jaegertracing.github.io/helm-charts", version: "3.3.1", checked: "2026-12-02" },
   // The adapter's image tag is the chart's appVersion: pinned by this version.
   prometheusAdapter: { chart: "prometheus-adapter", repo: "https://prometheus-community.github.io/helm-charts", version: "5.3.0", checked: "2026-12-03" },
