@@ -59,8 +59,9 @@ export const CHART_PINS = {
   prometheusAdapter: { chart: "prometheus-adapter", repo: "https://prometheus-community.github.io/helm-charts", version: "5.3.0", checked: "2026-12-03" },
   // components/secrets (External Secrets Operator, EKS tiers)
   externalSecrets: { chart: "external-secrets", repo: "https://charts.external-secrets.io", version: "0.10.4", checked: "2026-12-02" },
-  // components/data operators (operator 1.27.x: barmanObjectStore still supported)
-  cloudnativePg: { chart: "cloudnative-pg", repo: "https://cloudnative-pg.github.io/charts", version: "0.26.1", checked: "2026-12-02" },
+  // components/data operators (CloudNativePG 0.29.0 = operator 1.30.0: the Cluster CRD still has
+  // barmanObjectStore, deprecated for the Barman Cloud plugin; test/charts validates our Cluster against it)
+  cloudnativePg: { chart: "cloudnative-pg", repo: "https://cloudnative-pg.github.io/charts", version: "0.29.0", checked: "2026-12-03" },
   scyllaOperator: { chart: "scylla-operator", repo: "https://scylla-operator-charts.storage.googleapis.com/stable", version: "v1.15.0", checked: "2026-12-02" },
   // components/gitops: Argo CD (app v3.4.4) for `delivery.mode: gitops`, Argo Rollouts (controller
   // v1.9.0) for blue-green/canary services on staging and prod.
