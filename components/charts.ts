@@ -62,7 +62,7 @@ export const CHART_PINS = {
   // components/data operators (CloudNativePG 0.29.0 = operator 1.30.0: the Cluster CRD still has
   // barmanObjectStore, deprecated for the Barman Cloud plugin; test/charts validates our Cluster against it)
   cloudnativePg: { chart: "cloudnative-pg", repo: "https://cloudnative-pg.github.io/charts", version: "0.29.0", checked: "2026-12-03" },
-  scyllaOperator: { chart: "scylla-operator", repo: "https://scylla-operator-charts.storage.googleapis.com/stable", version: "v1.15.0", checked: "2026-12-02" },
+  scyllaOperator: { chart: "scylla-operator", repo: "https://scylla-operator-charts.storage.googleapis.com/stable", version: "v1.21.1", checked: "2026-12-03" },
   // components/gitops: Argo CD (app v3.4.4) for `delivery.mode: gitops`, Argo Rollouts (controller
   // v1.9.0) for blue-green/canary services on staging and prod.
   argoCd: { chart: "argo-cd", repo: "https://argoproj.github.io/argo-helm", version: "10.1.1", checked: "2026-12-02" },
