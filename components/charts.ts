@@ -58,7 +58,7 @@ export const CHART_PINS = {
   // The adapter's image tag is the chart's appVersion: pinned by this version.
   prometheusAdapter: { chart: "prometheus-adapter", repo: "https://prometheus-community.github.io/helm-charts", version: "5.3.0", checked: "2026-12-03" },
   // components/secrets (External Secrets Operator, EKS tiers)
-  externalSecrets: { chart: "external-secrets", repo: "https://charts.external-secrets.io", version: "0.10.4", checked: "2026-12-02" },
+  externalSecrets: { chart: "external-secrets", repo: "https://charts.external-secrets.io", version: "2.9.0", checked: "2026-12-03" },
   // components/data operators (CloudNativePG 0.29.0 = operator 1.30.0: the Cluster CRD still has
   // barmanObjectStore, deprecated for the Barman Cloud plugin; test/charts validates our Cluster against it)
   cloudnativePg: { chart: "cloudnative-pg", repo: "https://cloudnative-pg.github.io/charts", version: "0.29.0", checked: "2026-12-03" },
