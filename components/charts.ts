@@ -38,7 +38,7 @@ export interface ChartPin {
 export const CHART_PINS = {
   // components/cluster (add-ons)
   ingressNginx: { chart: "ingress-nginx", repo: "https://kubernetes.github.io/ingress-nginx", version: "4.11.3", checked: "2026-12-02" },
-  traefik: { chart: "traefik", repo: "https://traefik.github.io/charts", version: "33.2.1", checked: "2026-12-02" },
+  traefik: { chart: "traefik", repo: "https://traefik.github.io/charts", version: "41.3.0", checked: "2026-12-03" },
   certManager: { chart: "cert-manager", repo: "https://charts.jetstack.io", version: "v1.21.1", checked: "2026-12-03" },
   metricsServer: { chart: "metrics-server", repo: "https://kubernetes-sigs.github.io/metrics-server/", version: "3.13.1", checked: "2026-12-03" },
   clusterAutoscaler: { chart: "cluster-autoscaler", repo: "https://kubernetes.github.io/autoscaler", version: "9.59.0", checked: "2026-12-03" },
