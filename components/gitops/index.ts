@@ -129,18 +129,41 @@ export interface GitOpsArgs {
   url: string;
   replicas: number;
   sso?: SsoSettings;
+  /** OIDC client secret (confidential clients; `platform:argocd.sso.clientSecret`): stored in Secret `argocd-oidc`. */
+  ssoClientSecret?: pulumi.Input<string>;
   network: ControllerNetwork;
 }
+
+/** The Secret holding Argo CD's OIDC client secret, and the reference oidc.config uses. */
+export const OIDC_SECRET = { name: "argocd-oidc", key: "clientSecret", ref: "$argocd-oidc:clientSecret" } as const;
 
 export class GitOps extends pulumi.ComponentResource {
   public readonly applicationName: string;
   constructor(name: string, args: GitOpsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("platform:gitops:GitOps", name, {}, opts);
-    const sso = args.sso ?? defaultSso(args.project);
+    const base = args.sso ?? defaultSso(args.project);
+    if (args.ssoClientSecret !== undefined && !(base.issuer && base.clientId)) {
+      throw new Error(`GitOps ${name}: an OIDC client secret without an issuer and client id: set platform:argocd.sso.issuer and platform:argocd.sso.clientId, or remove platform:argocd.sso.clientSecret`);
+    }
+    const sso: SsoSettings = args.ssoClientSecret !== undefined ? { ...base, clientSecretRef: OIDC_SECRET.ref } : base;
     const outer = (Array.isArray(opts.dependsOn) ? opts.dependsOn : opts.dependsOn ? [opts.dependsOn] : []) as pulumi.Resource[];
     // Argo CD's components talk among themselves (server, repo-server, application controller,
     // redis) and fetch the deploy repository over HTTPS or SSH.
     const nsRes = controllerNamespace(name, ARGOCD_NAMESPACE, args.network, { metricsPorts: [8082, 8083, 8084], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] } }], ports: [tcp(443), tcp(22)] }], internal: true }, this);
+    // Argo CD resolves `$argocd-oidc:clientSecret` only from Secrets labelled part-of argocd.
+    if (args.ssoClientSecret !== undefined) {
+      nsRes.push(
+        new k8s.core.v1.Secret(
+          `${name}-oidc`,
+          {
+            metadata: { name: OIDC_SECRET.name, namespace: ARGOCD_NAMESPACE, labels: { "app.kubernetes.io/part-of": "argocd", "app.kubernetes.io/managed-by": "pulumi" } },
+            type: "Opaque",
+            stringData: { [OIDC_SECRET.key]: pulumi.secret(args.ssoClientSecret) },
+          },
+          { parent: this, dependsOn: nsRes.slice(0, 1) },
+        ),
+      );
+    }
     const release = new k8s.helm.v3.Release(
       `${name}-argo-cd`,
       {

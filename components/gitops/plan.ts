@@ -12,7 +12,9 @@
  * and the admin role; the local admin account is off once an OIDC issuer is configured; no exec,
  * no anonymous access, no ApplicationSet/notification controllers (not used); the application
  * controller's ClusterRole reads everything (its cache needs it) and writes only the kinds the
- * deploy chart renders. OIDC uses PKCE, so no client secret is stored.
+ * deploy chart renders. OIDC uses PKCE; an identity provider that insists on a confidential client
+ * gets its client secret from its own Secret (`argocd-oidc`, labelled part-of argocd), which
+ * oidc.config references as `$argocd-oidc:clientSecret`, so the secret is never a chart value.
  */
 export const ARGO_API = "argoproj.io/v1alpha1";
 export const IN_CLUSTER = "https://kubernetes.default.svc";
@@ -40,6 +42,11 @@ export interface SsoSettings {
   /** OIDC issuer URL (https). Absent: SSO not configured yet; the local admin stays on for bootstrap. */
   issuer?: string;
   clientId?: string;
+  /**
+   * Argo CD's reference to the client secret (`$<secret>:<key>`, a Secret in the argocd namespace
+   * labelled `app.kubernetes.io/part-of: argocd`). Absent: a public client (PKCE only).
+   */
+  clientSecretRef?: string;
   /** IdP groups → Argo CD roles. */
   adminGroups: string[];
   deployerGroups: string[];
@@ -88,6 +95,7 @@ export function argoCdValues(o: { project: string; url: string; sso: SsoSettings
                 "name: SSO",
                 `issuer: ${o.sso.issuer}`,
                 `clientID: ${o.sso.clientId}`,
+                ...(o.sso.clientSecretRef ? [`clientSecret: ${o.sso.clientSecretRef}`] : []),
                 "enablePKCEAuthentication: true",
                 "requestedScopes: [openid, profile, email, groups]",
               ].join("\n") + "\n",

@@ -5,9 +5,10 @@
  * which). Returns the rollout args every Service gets, so stacks/program.ts passes the stack's
  * knobs (`platform:overrides.services.<name>.rollout`) to composeServices.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { ServiceArgs } from "../../components/service";
 import { GitOps, ProgressiveDelivery } from "../../components/gitops";
+import { type SsoSettings, defaultSso } from "../../components/gitops/plan";
 import type { Context } from "../context";
 import { GITOPS_ENVIRONMENTS, gitopsTier, progressiveController, serviceRolloutArgs } from "../spec/release";
 import { fqdn } from "../spec/platform";
@@ -40,6 +41,7 @@ export function composeRelease(ctx: Context, cluster: KubernetesPlatform, opts: 
   if (gitopsTier(bp, spec.tier)) {
     const d = bp.delivery!;
     const environment = GITOPS_ENVIRONMENTS[spec.tier];
+    const sso = argocdSso(bp.name, spec.argocd?.sso);
     const g = new GitOps(
       `${spec.stack}-gitops`,
       {
@@ -53,6 +55,8 @@ export function composeRelease(ctx: Context, cluster: KubernetesPlatform, opts: 
         url: `https://${fqdn("argocd", spec.domain)}`,
         replicas,
         network,
+        sso: sso.settings,
+        ...(sso.clientSecret ? { ssoClientSecret: sso.clientSecret } : {}),
       },
       { ...k, dependsOn: [...(opts.dependsOn ?? cluster.ready), ...(out.rollouts ? [out.rollouts] : [])] },
     );
@@ -60,4 +64,24 @@ export function composeRelease(ctx: Context, cluster: KubernetesPlatform, opts: 
     out.application = g.applicationName;
   }
   return out;
+}
+
+/**
+ * Argo CD's SSO from `platform:argocd.sso` (validated by the spec): issuer, client id and group
+ * mapping, the blueprint's default groups where a list is not given; the client secret read as a
+ * secret Output from `platform:argocd.sso.clientSecret` (set with `pulumi config set --secret`).
+ */
+export function argocdSso(project: string, sso: NonNullable<Context["spec"]["argocd"]>["sso"]): { settings: SsoSettings; clientSecret?: pulumi.Output<string> } {
+  const d = defaultSso(project);
+  if (!sso) return { settings: d };
+  const settings: SsoSettings = {
+    issuer: sso.issuer,
+    clientId: sso.clientId,
+    adminGroups: sso.adminGroups ?? d.adminGroups,
+    deployerGroups: sso.deployerGroups ?? d.deployerGroups,
+    viewerGroups: sso.viewerGroups ?? d.viewerGroups,
+  };
+  if (!sso.clientSecret) return { settings };
+  const raw = new pulumi.Config("platform").getSecretObject<{ sso?: { clientSecret?: string } }>("argocd");
+  return { settings, clientSecret: pulumi.secret(raw!.apply((o) => o?.sso?.clientSecret ?? "")) };
 }

@@ -46,6 +46,51 @@ export const deliverySpec = z
   .meta({ description: "How the services are released: pushed by Pulumi, or synced by Argo CD from a deploy repository." });
 export type DeliverySpec = z.infer<typeof deliverySpec>;
 
+const idpGroup = z.string().regex(/^[^\s,]{1,256}$/, { message: "must be an identity-provider group name without spaces or commas (it goes into Argo CD's RBAC CSV)" });
+
+/**
+ * Argo CD single sign-on (`platform:argocd.sso`), on the tiers where Argo CD runs (GitOps tiers):
+ *
+ *   platform:argocd:
+ *     sso:
+ *       issuer: https://login.example.com/realms/platform
+ *       clientId: argocd
+ *       deployerGroups: [music-deployers]
+ *   pulumi config set --secret --path platform:argocd.sso.clientSecret <client secret>   # confidential clients only
+ *
+ * Without `sso` the local admin account stays on for bootstrap; with it the admin account is off.
+ */
+export const argocdConfig = z
+  .strictObject({
+    sso: z
+      .strictObject({
+        issuer: z
+          .string()
+          .regex(/^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[^\s?#]*)?$/, { message: "must be the OIDC issuer's https:// URL without query or fragment, e.g. https://login.example.com/realms/platform (Argo CD reads <issuer>/.well-known/openid-configuration)" })
+          .meta({ description: "OIDC issuer URL (https). Argo CD discovers the provider at `<issuer>/.well-known/openid-configuration`.", examples: ["https://login.example.com/realms/platform"] }),
+        clientId: z
+          .string()
+          .regex(/^[A-Za-z0-9._:@-]{1,256}$/, { message: "must be the client id registered at the identity provider (letters, digits, . _ : @ -)" })
+          .meta({ description: "Client id of Argo CD at the identity provider (redirect URI `https://argocd.<domain>/auth/callback`).", examples: ["argocd"] }),
+        clientSecret: z
+          .string()
+          .min(1, "an empty client secret: set it with `pulumi config set --secret --path platform:argocd.sso.clientSecret <value>`, or remove the key for a public client (PKCE)")
+          .optional()
+          .meta({
+            description:
+              "Client secret, for identity providers that require a confidential client. Always `pulumi config set --secret --path platform:argocd.sso.clientSecret <value>`. " +
+              "It goes into its own Kubernetes Secret (`argocd-oidc`), never into the chart's values. Absent: a public client with PKCE.",
+          }),
+        adminGroups: z.array(idpGroup).optional().meta({ description: "IdP groups with Argo CD's admin role. Default `[platform-admins]`." }),
+        deployerGroups: z.array(idpGroup).optional().meta({ description: "IdP groups that may sync and promote/abort rollouts of this blueprint's applications. Default `[<blueprint>-deployers]`." }),
+        viewerGroups: z.array(idpGroup).optional().meta({ description: "IdP groups with read-only access to this blueprint's applications. Default `[<blueprint>-viewers]`." }),
+      })
+      .optional()
+      .meta({ description: "Single sign-on of Argo CD (OIDC). Without it the local admin account stays on for bootstrap." }),
+  })
+  .meta({ description: "Argo CD on GitOps tiers (the blueprint's `delivery.mode: gitops`): single sign-on." });
+export type ArgocdConfig = z.infer<typeof argocdConfig>;
+
 /**
  * The per-release knobs of a blueGreen/canary service, set in the stack file (and so in Git):
  * `pulumi config set --path platform:overrides.services.web.rollout.weight 25`.
@@ -113,6 +158,12 @@ export function releaseIssues(config: StackConfig, bp: BlueprintSpec): Issue[] {
   }
   const controller = progressiveController(config.tier);
   const gitops = gitopsTier(bp, config.tier);
+  if (config.argocd && !gitops) {
+    add(
+      ["config", "argocd"],
+      `Argo CD runs only on a GitOps tier (the blueprint's \`delivery.mode: gitops\` with a branch for '${config.tier}'); blueprint '${bp.name}' on tier '${config.tier}' has none: remove \`platform:argocd\` from this stack`,
+    );
+  }
   bp.services.forEach((svc, i) => {
     if (svc.rollout && svc.strategy === "rolling") add(["blueprint", "services", i, "rollout"], "`rollout` applies to blueGreen and canary services: set `strategy: canary` or `strategy: blueGreen`, or remove it");
   });

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { parseMirrorSetting } from "../../components/charts";
 import { dnsLabel, imageRef } from "../../components/service/spec";
 import { isCidr } from "./blueprint";
-import { rolloutOverride } from "./release";
+import { argocdConfig, rolloutOverride } from "./release";
 import { alerting, alertingSecrets } from "./alerting";
 import { TIER_NAMES } from "./tiers";
 
@@ -108,6 +108,8 @@ export const stackConfig = z.strictObject({
       description:
         "The deploy path of a cloud stack: its workflow job runs on a CodeBuild-hosted GitHub Actions runner inside the stack's VPC, the only place that reaches the private EKS endpoint and the host's SSH. Required outside the local tier.",
     }),
+  /** Argo CD on GitOps tiers: OIDC single sign-on (`platform:argocd.sso`; the client secret with `--secret`). */
+  argocd: argocdConfig.optional(),
   /** Route 53 hosted zone of `domain` (CloudFront edges: alias records and certificate validation). */
   route53ZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: "must be a Route 53 hosted zone id such as `Z0123456789ABCDEFGHIJ`" }).optional(),
   certificates: z
