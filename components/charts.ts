@@ -37,30 +37,34 @@ export interface ChartPin {
 
 export const CHART_PINS = {
   // components/cluster (add-ons)
-  ingressNginx: { chart: "ingress-nginx", repo: "https://kubernetes.github.io/ingress-nginx", version: "4.11.3", checked: "2026-12-02" },
-  traefik: { chart: "traefik", repo: "https://traefik.github.io/charts", version: "33.2.1", checked: "2026-12-02" },
-  certManager: { chart: "cert-manager", repo: "https://charts.jetstack.io", version: "v1.16.2", checked: "2026-12-02" },
-  metricsServer: { chart: "metrics-server", repo: "https://kubernetes-sigs.github.io/metrics-server/", version: "3.12.2", checked: "2026-12-02" },
-  clusterAutoscaler: { chart: "cluster-autoscaler", repo: "https://kubernetes.github.io/autoscaler", version: "9.43.2", checked: "2026-12-02" },
+  // ingress-nginx was retired in March 2026: 4.15.1 (controller v1.15.1) is its last release and has the
+  // admission-webhook fixes ("IngressNightmare", controller v1.12.1+). A stop-gap: docs/design.md decides Traefik.
+  ingressNginx: { chart: "ingress-nginx", repo: "https://kubernetes.github.io/ingress-nginx", version: "4.15.1", checked: "2026-12-03" },
+  traefik: { chart: "traefik", repo: "https://traefik.github.io/charts", version: "41.3.0", checked: "2026-12-03" },
+  certManager: { chart: "cert-manager", repo: "https://charts.jetstack.io", version: "v1.21.1", checked: "2026-12-03" },
+  metricsServer: { chart: "metrics-server", repo: "https://kubernetes-sigs.github.io/metrics-server/", version: "3.13.1", checked: "2026-12-03" },
+  clusterAutoscaler: { chart: "cluster-autoscaler", repo: "https://kubernetes.github.io/autoscaler", version: "9.59.0", checked: "2026-12-03" },
   // The Prometheus Operator CRDs, installed by the cluster before any chart that renders a
-  // ServiceMonitor. Must carry the same operator version as kubePrometheusStack (15.0.0 and 65.1.1
-  // are both operator v0.77.1: test/charts/pins.test.ts compares their CRDs).
-  prometheusOperatorCrds: { chart: "prometheus-operator-crds", repo: "https://prometheus-community.github.io/helm-charts", version: "15.0.0", checked: "2026-12-02" },
+  // ServiceMonitor. Must carry the same operator version as kubePrometheusStack (31.0.1 and 88.5.3
+  // are both operator v0.93.1: test/charts/pins.test.ts compares their CRDs).
+  prometheusOperatorCrds: { chart: "prometheus-operator-crds", repo: "https://prometheus-community.github.io/helm-charts", version: "31.0.1", checked: "2026-12-03" },
   // components/monitoring
-  kubePrometheusStack: { chart: "kube-prometheus-stack", repo: "https://prometheus-community.github.io/helm-charts", version: "65.1.1", checked: "2026-12-02" },
-  loki: { chart: "loki", repo: "https://grafana.github.io/helm-charts", version: "6.16.0", checked: "2026-12-02" },
+  kubePrometheusStack: { chart: "kube-prometheus-stack", repo: "https://prometheus-community.github.io/helm-charts", version: "88.5.3", checked: "2026-12-03" },
+  loki: { chart: "loki", repo: "https://grafana.github.io/helm-charts", version: "7.3.0", checked: "2026-12-03" },
   // The log collector on every node (components/monitoring/logs.ts says why Fluent Bit); image = appVersion 5.1.1.
   fluentBit: { chart: "fluent-bit", repo: "https://fluent.github.io/helm-charts", version: "0.58.1", checked: "2026-12-02" },
-  otelCollector: { chart: "opentelemetry-collector", repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", version: "0.108.0", checked: "2026-12-02" },
-  tempo: { chart: "tempo", repo: "https://grafana.github.io/helm-charts", version: "1.10.3", checked: "2026-12-02" },
+  otelCollector: { chart: "opentelemetry-collector", repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", version: "0.170.0", checked: "2026-12-03" },
+  // The tempo chart moved to grafana-community (the grafana repository stops at 1.24.4).
+  tempo: { chart: "tempo", repo: "https://grafana-community.github.io/helm-charts", version: "2.2.4", checked: "2026-12-03" },
   jaeger: { chart: "jaeger", repo: "https://jaegertracing.github.io/helm-charts", version: "3.3.1", checked: "2026-12-02" },
   // The adapter's image tag is the chart's appVersion: pinned by this version.
-  prometheusAdapter: { chart: "prometheus-adapter", repo: "https://prometheus-community.github.io/helm-charts", version: "4.11.0", checked: "2026-12-02" },
+  prometheusAdapter: { chart: "prometheus-adapter", repo: "https://prometheus-community.github.io/helm-charts", version: "5.3.0", checked: "2026-12-03" },
   // components/secrets (External Secrets Operator, EKS tiers)
-  externalSecrets: { chart: "external-secrets", repo: "https://charts.external-secrets.io", version: "0.10.4", checked: "2026-12-02" },
-  // components/data operators (operator 1.27.x: barmanObjectStore still supported)
-  cloudnativePg: { chart: "cloudnative-pg", repo: "https://cloudnative-pg.github.io/charts", version: "0.26.1", checked: "2026-12-02" },
-  scyllaOperator: { chart: "scylla-operator", repo: "https://scylla-operator-charts.storage.googleapis.com/stable", version: "v1.15.0", checked: "2026-12-02" },
+  externalSecrets: { chart: "external-secrets", repo: "https://charts.external-secrets.io", version: "2.9.0", checked: "2026-12-03" },
+  // components/data operators (CloudNativePG 0.29.0 = operator 1.30.0: the Cluster CRD still has
+  // barmanObjectStore, deprecated for the Barman Cloud plugin; test/charts validates our Cluster against it)
+  cloudnativePg: { chart: "cloudnative-pg", repo: "https://cloudnative-pg.github.io/charts", version: "0.29.0", checked: "2026-12-03" },
+  scyllaOperator: { chart: "scylla-operator", repo: "https://scylla-operator-charts.storage.googleapis.com/stable", version: "v1.21.1", checked: "2026-12-03" },
   // components/gitops: Argo CD (app v3.4.4) for `delivery.mode: gitops`, Argo Rollouts (controller
   // v1.9.0) for blue-green/canary services on staging and prod.
   argoCd: { chart: "argo-cd", repo: "https://argoproj.github.io/argo-helm", version: "10.1.1", checked: "2026-12-02" },

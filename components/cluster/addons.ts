@@ -127,8 +127,9 @@ export function planAddons(i: AddonsInput): HelmReleasePlan[] {
         ingressClass: { enabled: true, isDefaultClass: false, name: "traefik" },
         providers: { kubernetesCRD: { enabled: true, allowCrossNamespace: false }, kubernetesIngress: { enabled: true } },
         ports: {
-          web: { port: 8000, exposedPort: 80, redirectTo: { port: "websecure" } },
-          websecure: { port: 8443, exposedPort: 443, tls: { enabled: true } },
+          // Chart 34+: `redirectTo` became upstream's `redirections.entryPoint`; 39+ nests HTTP options under `http`.
+          web: { port: 8000, exposedPort: 80, http: { redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } } } },
+          websecure: { port: 8443, exposedPort: 443, http: { tls: { enabled: true } } },
           metrics: { port: 9100, expose: { default: false } },
         },
         tlsOptions: { default: { minVersion: "VersionTLS12", sniStrict: true } },
@@ -137,7 +138,9 @@ export function planAddons(i: AddonsInput): HelmReleasePlan[] {
         podDisruptionBudget: pdb ? { enabled: true, minAvailable: 1 } : { enabled: false },
         securityContext: restrictedish,
         podSecurityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
-        logs: { general: { format: "json" }, access: { enabled: true, format: "json" } },
+        // Chart 41: `logs.general` → `log`, `logs.access` → `accessLog` (Changelog "41.0.0").
+        log: { format: "json" },
+        accessLog: { enabled: true, format: "json" },
         resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
       },
     });

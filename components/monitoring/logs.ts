@@ -26,7 +26,7 @@ import type { DepthPlan } from "./plan";
 /** Pinned images: the appVersions of the pinned fluent-bit and loki charts (components/charts.ts). */
 export const LOG_IMAGES = {
   fluentBit: "cr.fluentbit.io/fluent/fluent-bit:5.1.1",
-  loki: "grafana/loki:3.1.1",
+  loki: "grafana/loki:3.6.12",
 } as const;
 
 /** The collector's HTTP port (health and Prometheus metrics at /api/v2/metrics/prometheus). */

@@ -72,6 +72,8 @@ export const secretsArgs = z.strictObject({
       oidcProviderArn: inputString,
       oidcIssuer: inputString,
       consumers: z.array(consumer).default([]),
+      /** Where the API server calls admission webhooks from (the VPC CIDR on EKS): the only source admitted to ESO's webhook port. */
+      apiServerCidrs: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "a CIDR such as 10.0.0.0/16")).min(1, "cluster.apiServerCidrs: give the API server's CIDRs (the VPC CIDR on EKS); the ESO webhook admits only them"),
       /** Where the ESO chart (pinned in components/charts.ts) comes from; default its official repository. */
       charts: chartMirror.default(OFFICIAL_REPOSITORIES),
     })

@@ -35,7 +35,7 @@ export function provisionEso(
     policy: pulumi.all([pulumi.all(ids.map((id) => secretArns[id]!)), cfg.kmsKeyArn]).apply(([arns, key]) => JSON.stringify(esoAccessPolicy(arns, key, cfg.region))),
   }, opts);
 
-  const nsm = esoNamespaceManifests();
+  const nsm = esoNamespaceManifests(cluster.apiServerCidrs);
   const ns = new k8s.core.v1.Namespace(`${name}-eso-ns`, nsm.namespace, opts);
   const deny = new k8s.networking.v1.NetworkPolicy(`${name}-eso-default-deny`, nsm.defaultDeny, { ...opts, dependsOn: [ns] });
   const allow = new k8s.networking.v1.NetworkPolicy(`${name}-eso-allow`, nsm.allow, { ...opts, dependsOn: [ns] });
@@ -58,6 +58,8 @@ export function provisionEso(
       // Only the ClusterSecretStore this stack defines is served; namespaced SecretStores are not needed.
       processClusterExternalSecret: false,
       processPushSecret: false,
+      // Chart 2.x refuses PushSecret off with ClusterPushSecret on (its reconciler sanity check).
+      processClusterPushSecret: false,
     },
   }, { ...opts, dependsOn: [policy, ns, deny, allow] });
 

@@ -107,7 +107,7 @@ export interface Consumer {
 
 export function clusterSecretStoreManifest(region: string, namespaces: string[]) {
   return {
-    apiVersion: "external-secrets.io/v1beta1",
+    apiVersion: "external-secrets.io/v1",
     kind: "ClusterSecretStore",
     metadata: { name: ESO.store },
     spec: {
@@ -120,7 +120,7 @@ export function clusterSecretStoreManifest(region: string, namespaces: string[])
 
 export function externalSecretManifest(stack: string, c: Consumer, refreshInterval = "1h") {
   return {
-    apiVersion: "external-secrets.io/v1beta1",
+    apiVersion: "external-secrets.io/v1",
     kind: "ExternalSecret",
     metadata: { name: c.secretName, namespace: c.namespace, labels: { "app.kubernetes.io/managed-by": "external-secrets", "platform.io/stack": stack } },
     spec: {
@@ -167,9 +167,14 @@ export function refToEntry(from: string): { entryId: string; property?: string }
 /**
  * The ESO namespace: Pod Security `restricted`, default-deny both ways, then only what the
  * operator needs — DNS, HTTPS out (AWS STS/Secrets Manager/KMS and the Kubernetes API), and the
- * API server calling the validating webhook on 10250.
+ * API server calling the validating webhook on 10250 — from the API server's CIDRs only (the
+ * webhook decides what objects the cluster admits; nothing else in the cluster may call it).
  */
-export function esoNamespaceManifests(namespace: string = ESO.namespace) {
+/** The port of ESO's validating webhook (chart value `webhook.port`, default 10250). */
+export const ESO_WEBHOOK_PORT = 10250;
+
+export function esoNamespaceManifests(apiServerCidrs: string[], namespace: string = ESO.namespace) {
+  if (apiServerCidrs.length === 0) throw new Error("esoNamespaceManifests: apiServerCidrs is empty: give the API server's CIDRs (the VPC CIDR on EKS), or the webhook would admit nobody");
   const labels = { "platform.io/role": "secrets", "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/audit": "restricted" };
   return {
     namespace: { apiVersion: "v1" as const, kind: "Namespace" as const, metadata: { name: namespace, labels } },
@@ -186,7 +191,7 @@ export function esoNamespaceManifests(namespace: string = ESO.namespace) {
       spec: {
         podSelector: {},
         policyTypes: ["Ingress", "Egress"],
-        ingress: [{ ports: [{ protocol: "TCP", port: 10250 }] }],
+        ingress: [{ from: [...apiServerCidrs].sort().map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: ESO_WEBHOOK_PORT }] }],
         egress: [
           { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
           { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] },

@@ -125,7 +125,7 @@ export function composeSecrets(ctx: Context, creds: CredentialInputs = {}, opts:
       ...(opts.nowMs !== undefined ? { nowMs: opts.nowMs } : {}),
       recoveryWindowInDays: spec.profile.protectState ? 30 : 7,
       protect: spec.profile.protectState,
-      ...(k8s ? { cluster: { oidcProviderArn: k8s.oidcProviderArn!, oidcIssuer: k8s.oidcIssuer!, consumers: serviceConsumers(k8s.namespaces.apps, withSecrets), charts: spec.charts } } : {}),
+      ...(k8s ? { cluster: { oidcProviderArn: k8s.oidcProviderArn!, oidcIssuer: k8s.oidcIssuer!, apiServerCidrs: k8s.apiServerCidrs ?? [], consumers: serviceConsumers(k8s.namespaces.apps, withSecrets), charts: spec.charts } } : {}),
     }, { providers: { aws: providers.aws, ...(providers.random ? { random: providers.random } : {}), ...(k8s ? { kubernetes: k8s.provider } : {}) } });
     component = s;
     secretArns = s.secretArns;

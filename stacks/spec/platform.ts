@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { ChartMirror, OFFICIAL_REPOSITORIES } from "../../components/charts";
+import { type CloudflarePlan, cloudflarePlanGaps } from "../../components/edge/cloudflare/plans";
 import { ServiceSpec } from "../../components/service/spec";
 import type { Alerting } from "../../components/monitoring/receivers";
 import { alertingIssues } from "./alerting";
@@ -80,6 +81,13 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec): CrossIssue[]
   if (bp.edge && config.tier !== "local" && bp.edge.provider === "cloudflare" && !config.cloudflare) {
     add(["config", "cloudflare"], "the blueprint's edge runs on Cloudflare: set `platform:cloudflare` with `accountId` and `zoneId` (32-hex ids from the Cloudflare dashboard)");
   }
+  // The edge's WAF (managed rules + host rate limit, stacks/compose/edge.ts) exists on Pro and above only.
+  if (bp.edge?.rateLimitPer5Min && config.tier !== "local" && bp.edge.provider === "cloudflare" && config.cloudflare) {
+    const plan = config.cloudflare.plan ?? "free";
+    for (const gap of cloudflarePlanGaps(plan, { managedRules: true, rateLimit: true })) {
+      add(["config", "cloudflare", "plan"], `the zone is on the ${plan} plan, but the blueprint's edge asks for a WAF (edge.rateLimitPer5Min) and ${gap}: set \`platform:cloudflare.plan\` to the zone's plan (pro or above), or remove edge.rateLimitPer5Min from the blueprint`);
+    }
+  }
   if (bp.edge && config.tier !== "local" && bp.edge.provider === "cloudfront" && !config.route53ZoneId) {
     add(["config", "route53ZoneId"], "the blueprint's edge runs on CloudFront: set `platform:route53ZoneId` to the hosted zone of the domain (for the alias record and certificate validation)");
   }
@@ -132,6 +140,14 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec): CrossIssue[]
     svc.egress.forEach((n, j) => {
       if (!bp.externalNetworks[n]) add(at("egress", j), `no external network '${n}': declare it under \`externalNetworks\``);
     });
+  });
+  // No replica that nobody reads: a store with read replicas needs a service reading its `#readerUrl`.
+  bp.dataStores.postgres.forEach((pg, j) => {
+    if (pg.readReplicas === 0) return;
+    const ref = `dataStore:postgres/${pg.name}#readerUrl`;
+    if (!bp.services.some((s) => s.secrets.some((x) => x.from === ref))) {
+      add(["blueprint", "dataStores", "postgres", j, "readReplicas"], `${pg.readReplicas} read replica(s) that no service reads: give the reading service \`{ env: DATABASE_READ_URL, from: "${ref}" }\`, or set readReplicas: 0`);
+    }
   });
   // The blueprint's own metrics: each exposed by a declared service with a metrics port; alert names unique per severity.
   bp.monitoring.exposes.forEach((m, j) => {
@@ -220,7 +236,7 @@ export interface PlatformSpec {
     | { mode: "kubernetes"; cluster: "existing" | "eks"; ingressController: "nginx" | "traefik"; version: string; publicAccessCidrs: string[]; kubeconfig?: string; context?: string; renderDir?: string }
     | { mode: "singleHost"; proxy: "caddy"; sshAllowList: string[]; sshPublicKey?: string; instanceType: string; sshKeySecret: string };
   /** `apiTokenSecret`: the Secrets Manager secret the Cloudflare provider's token is read from. */
-  cloudflare?: { accountId: string; zoneId: string; apiTokenSecret: string };
+  cloudflare?: { accountId: string; zoneId: string; apiTokenSecret: string; plan: CloudflarePlan };
   /** Where the stack's deploy runs (absent in the local tier). */
   delivery?: { repository: string; connectionArn: string };
   /** Argo CD single sign-on (`platform:argocd.sso`); `clientSecret` says whether one is set (the composer reads its value as a secret). */
@@ -275,7 +291,7 @@ export function resolvePlatform(src: PlatformSource, charts: ChartMirror = OFFIC
     domain: config.domain,
     regions: config.regions,
     hosting,
-    ...(config.cloudflare ? { cloudflare: { ...config.cloudflare, apiTokenSecret: config.cloudflare.apiTokenSecret ?? defaultSecretName(src.stack, "cloudflare-api-token") } } : {}),
+    ...(config.cloudflare ? { cloudflare: { ...config.cloudflare, plan: config.cloudflare.plan ?? "free", apiTokenSecret: config.cloudflare.apiTokenSecret ?? defaultSecretName(src.stack, "cloudflare-api-token") } } : {}),
     ...(config.delivery ? { delivery: config.delivery } : {}),
     ...(config.argocd ? { argocd: config.argocd.sso ? { sso: { ...config.argocd.sso, clientSecret: config.argocd.sso.clientSecret !== undefined } } : {} } : {}),
     ...(config.route53ZoneId ? { route53ZoneId: config.route53ZoneId } : {}),

@@ -226,7 +226,7 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s: scaling, data, monit
     const sm = ofType(inv(), "aws:secretsmanager/secret:Secret");
     expect(sm.length).toBeGreaterThan(0);
     for (const s of sm) expect(s.inputs.kmsKeyId, String(s.inputs.name)).toBeTruthy();
-    expect(ofType(inv(), "kubernetes:external-secrets.io/v1beta1:ExternalSecret").length).toBeGreaterThan(0);
+    expect(ofType(inv(), "kubernetes:external-secrets.io/v1:ExternalSecret").length).toBeGreaterThan(0);
   });
 
   it("CloudFront edge: COOP same-origin and COEP credentialless on every response, a WAF rate limit", () => {

@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { supportedTiers } from "../../scripts/plan-lib";
-import { TIERS, dataReplicas } from "../../stacks/spec/tiers";
+import { TIERS } from "../../stacks/spec/tiers";
 import { T, Runs, containersByRole, dockerLabels, egressRules, helmChart, hpaFor, ingressesOf, inventoryOf, mainContainer, ofType, runTiers, spec, storeComponent, within, workload } from "./helpers";
 
 const NAME = "nuxt-fastify-beta-droplet";
@@ -65,10 +65,11 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s (production: Kubernet
     expect(spec(hpa!).minReplicas).toBe(TIERS[tier].replicas.min);
     expect(mainContainer(workload(inv(), "api")).livenessProbe.httpGet.path).toBe("/health/live");
   });
-  it("managed PostgreSQL with backups and a read replica at full scale", () => {
+  it("managed PostgreSQL with backups, and no replica that nobody reads (the API uses DATABASE_URL only)", () => {
     const pg = storeComponent(inv(), "platform:data:Postgres", "main");
     const rds = within(inv(), pg, T.rds);
-    expect(rds.length).toBe(1 + dataReplicas(TIERS[tier], 1));
+    expect(rds.length).toBe(1);
+    expect(rds.filter((r) => r.inputs.replicateSourceDb)).toEqual([]);
     expect(rds.find((r) => !r.inputs.replicateSourceDb)?.inputs.backupRetentionPeriod).toBeGreaterThanOrEqual(1);
   });
   it("Mailgun egress from the API on 443 only, never into private ranges", () => {

@@ -8,12 +8,18 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { CHART_PINS, type ChartPin } from "../../components/charts";
-import { readChart } from "./helm";
+import { readChart, untgz } from "./helm";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const SHARED_MIRROR = path.resolve(ROOT, "..", "shared", "charts");
 const PINS: [string, ChartPin][] = Object.entries(CHART_PINS);
 const TODAY = "2026-12-02";
+
+/** appVersion of a chart archive (Chart.yaml). */
+function readChartAppVersion(file: string): string {
+  const chart = [...untgz(file).entries()].find(([f]) => /^[^/]+\/Chart\.yaml$/.test(f))![1].toString("utf8");
+  return String((parse(chart) as { appVersion: unknown }).appVersion);
+}
 
 describe("chart pins", () => {
   it("every pin is an exact version from an https repository, checked on a real date", () => {
@@ -45,6 +51,28 @@ describe("chart pins", () => {
       expect(`${c.name}@${c.version}`).toBe(`${p.chart}@${p.version}`);
     }
     expect(missing).toEqual([]);
+  });
+
+  it("prometheus-operator-crds carries the same CRDs, at the same operator version, as kube-prometheus-stack", () => {
+    const index = parse(fs.readFileSync(path.join(SHARED_MIRROR, "index.yaml"), "utf8")) as { entries: Record<string, { version: string; urls: string[] }[]> };
+    const archive = (p: ChartPin) => path.resolve(SHARED_MIRROR, index.entries[p.chart]!.find((e) => e.version === p.version)!.urls[0]!);
+    // CRD file name → operator version annotation, from every CRD file of the archive (templates or crds/, subcharts included).
+    const crds = (p: ChartPin) => {
+      const out = new Map<string, string>();
+      for (const [f, b] of untgz(archive(p))) {
+        const name = /\/(crd-[a-z]+\.yaml)$/.exec(f)?.[1];
+        if (!name) continue;
+        const v = /operator\.prometheus\.io\/version:\s*"?([\w.]+)/.exec(b.toString("utf8"))?.[1];
+        out.set(name, v ?? "none");
+      }
+      return out;
+    };
+    const fromCrdsChart = crds(CHART_PINS.prometheusOperatorCrds);
+    const fromStack = crds(CHART_PINS.kubePrometheusStack);
+    expect(fromCrdsChart.size).toBeGreaterThanOrEqual(10);
+    expect([...fromCrdsChart.entries()].sort()).toEqual([...fromStack.entries()].sort());
+    expect(new Set(fromCrdsChart.values()).size).toBe(1);
+    expect(`v${[...fromCrdsChart.values()][0]}`).toBe(readChartAppVersion(archive(CHART_PINS.kubePrometheusStack)));
   });
 
   it("no other file of the program names a pinned chart version or a chart repository URL", () => {

@@ -185,7 +185,12 @@ describe("Traefik blueprint with blue-green, canary and a queue-length HPA (prod
     expect(rel.map((r) => r.chart)).toContain("traefik");
     // In-cluster Redis: a `data` node group besides `general`.
     expect(ofType(inv, "aws:eks/nodeGroup:NodeGroup").map((g) => (g.inputs as any).labels["platform.io/workload-class"]).sort()).toEqual(["data", "general"]);
-    expect(rel.find((r) => r.chart === "traefik")!.values.ports.web.redirectTo).toEqual({ port: "websecure" });
+    const traefik = rel.find((r) => r.chart === "traefik")!.values;
+    // Chart 41 (components/charts.ts): the redirect is `ports.web.http.redirections.entryPoint`, logs are `log` / `accessLog`.
+    expect(traefik.ports.web.http.redirections.entryPoint).toEqual({ to: "websecure", scheme: "https", permanent: true });
+    expect(traefik.ports.web).not.toHaveProperty("redirectTo");
+    expect(traefik).not.toHaveProperty("logs");
+    expect(traefik.accessLog).toEqual({ enabled: true, format: "json" });
     expect(k8s(inv, "Middleware").map((m) => (m.inputs as any).metadata.name).sort()).toEqual(["api-headers", "api-ratelimit-api", "web-headers", "web-ratelimit-web"]);
     expect(k8s(inv, "Deployment").map((d) => (d.inputs as any).metadata.name).sort()).toEqual(["api", "api-canary", "web-blue", "web-green", "worker"]);
     const worker = k8s(inv, "HorizontalPodAutoscaler").find((h) => (h.inputs as any).metadata.name === "worker")!;
@@ -246,7 +251,7 @@ describe("a service serving its own SPA, no edge (axum-like), staging", () => {
           connectsTo: ["postgres/main"],
         },
       ],
-      dataStores: { postgres: [{ name: "main", readReplicas: 1 }] },
+      dataStores: { postgres: [{ name: "main", readReplicas: 0 }] },
     };
     const inv = await runProgram(k8sProgram(specFor("staging", bp)), { stack: "staging" });
     const [ing] = k8s(inv, "Ingress");

@@ -341,6 +341,28 @@ describe("Postgres connection pooling", () => {
     expect(inv.outputs.connection).toMatchObject({ host: "db-pooler-rw.data.svc.cluster.local", primaryHost: "db-rw.data.svc.cluster.local" });
   });
 
+  it("reads are spread across both replicas through the pooler: a CNPG Pooler of type ro (the -ro service: every replica), readerHost points at it", async () => {
+    const inv = await runProgram(() => {
+      const pg = new Postgres("db", { implementation: "operator", network: k8sNet, replicas: 2, pooling: true, backup: backupPolicy("local"), protect: false }, { providers: k8sProviders() });
+      return { connection: pg.connection };
+    });
+    const poolers = k8sKind(inv, "Pooler").map((p) => p.inputs as any);
+    expect(poolers.map((p) => [p.metadata.name, p.spec.type, p.spec.cluster.name])).toEqual([["db-pooler-rw", "rw", "db"], ["db-pooler-ro", "ro", "db"]]);
+    expect(poolers[1].spec.instances).toBe(2);
+    expect(inv.outputs.connection).toMatchObject({ host: "db-pooler-rw.data.svc.cluster.local", readerHost: "db-pooler-ro.data.svc.cluster.local" });
+    // Its pods may reach the instances, and the clients may reach it.
+    const plan = planClusterPostgres({ name: "db", version: "16", replicas: 2, pooling: true, protect: false, tls: { enabled: true }, backup: backupPolicy("local"), implementation: "operator", database: "app", username: "app", network: k8sNet });
+    const net = plan.network as Extract<typeof plan.network, { kind: "kubernetes" }>;
+    expect(net.egress.some((e) => e.purpose === "reader-pooler" && e.podSelector["cnpg.io/poolerName"] === "db-pooler-ro")).toBe(true);
+    expect(net.ingress.some((r) => r.podSelector["cnpg.io/poolerName"] === "db-pooler-ro" && r.purpose !== "reader-pooler")).toBe(true);
+  });
+
+  it("without pooling, reads go to the -ro service (every replica), never to one replica", () => {
+    const plan = planClusterPostgres({ name: "db", version: "16", replicas: 2, pooling: false, protect: false, tls: { enabled: true }, backup: backupPolicy("local"), implementation: "operator", database: "app", username: "app", network: k8sNet });
+    expect(plan.readerPooler).toBeNull();
+    expect(plan.readerHost).toBe("db-ro.data.svc.cluster.local");
+  });
+
   it("statefulset cannot pool", () => {
     const p = planClusterPostgres({
       name: "db", version: "16", replicas: 0, pooling: true, protect: false, tls: { enabled: false }, backup: backupPolicy("local"),

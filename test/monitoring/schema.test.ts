@@ -21,7 +21,7 @@ function validate(m: any): void {
 describe("rendered manifests match the Kubernetes OpenAPI schemas", () => {
   it("local-tier Prometheus and the ESO namespace + NetworkPolicies", () => {
     const local = localManifests({ stack: "local", namespace: "monitoring", scrapeNamespaces: ["apps", "monitoring"], depth: "basic", retentionDays: 1 });
-    const eso = esoNamespaceManifests();
+    const eso = esoNamespaceManifests(["10.0.0.0/16"]);
     const all = [...Object.values(local), ...Object.values(eso)];
     expect(all.map((m) => m.kind).sort()).toEqual(["ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment", "Namespace", "NetworkPolicy", "NetworkPolicy", "Service", "ServiceAccount"]);
     for (const m of all) expect(() => validate(m), `${m.kind} ${m.metadata.name}`).not.toThrow();

@@ -60,7 +60,7 @@ function context(tier: "local" | "dev" | "staging" | "prod"): Context {
     ctx.cluster = {
       provider: new k8s.Provider("k8s", { renderYamlToDirectory: mkdtempSync(join(tmpdir(), "compose-")) }),
       namespaces,
-      ...(tier === "local" ? {} : { oidcProviderArn: pulumi.output(OIDC_ARN), oidcIssuer: pulumi.output(ISSUER) }),
+      ...(tier === "local" ? {} : { oidcProviderArn: pulumi.output(OIDC_ARN), oidcIssuer: pulumi.output(ISSUER), apiServerCidrs: ["10.20.0.0/16"] }),
       rendered: true,
     };
   }

@@ -17,6 +17,8 @@ import { knownSecretsOf } from "./known";
 
 export const OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC123";
 export const ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/ABC123";
+/** The VPC CIDR the EKS API server calls webhooks from. */
+export const API_SERVER_CIDR = "10.20.0.0/16";
 export const MAILGUN = "fake-mailgun-key-for-tests-0001";
 export const LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:SecretsManagerRDSPostgreSQLRotationSingleUser";
 /** 2026-11-22T00:00:00Z: pinned clock for rotation epochs. */
@@ -50,6 +52,7 @@ export function secretsProgram(overrides: Partial<SecretsArgs> = {}, p: ReturnTy
     cluster: {
       oidcProviderArn: OIDC_ARN,
       oidcIssuer: ISSUER,
+      apiServerCidrs: [API_SERVER_CIDR],
       consumers: [
         { namespace: "apps", secretName: "api-secrets", data: [{ key: "DATABASE_URL", entryId: "postgres/main", property: "url" }, { key: "MAILGUN_KEY", entryId: "config/mailgunApiKey" }, { key: "APP_KEY", entryId: "generated/app-key" }] },
       ],

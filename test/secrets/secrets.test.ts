@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Inventory, InventoryResource } from "../harness/inventory";
 import { getPath, runProgram } from "../harness/run";
-import { ISSUER, LAMBDA, NOW, OIDC_ARN, runOpts, secretsProgram } from "./fixtures";
+import { API_SERVER_CIDR, ISSUER, LAMBDA, NOW, OIDC_ARN, runOpts, secretsProgram } from "./fixtures";
 
 const byType = (inv: Inventory, t: string) => inv.resources.filter((r) => r.type === t);
 const crs = (inv: Inventory, kind: string) => inv.resources.filter((r) => r.type.startsWith("kubernetes:") && (r.inputs as { kind?: string }).kind === kind);
@@ -80,11 +80,26 @@ describe("Secrets (AWS + Kubernetes)", () => {
     expect(getPath(es.inputs, "spec.target.name")).toBe("api-secrets");
     expect((getPath(es.inputs, "spec.data") as { secretKey: string }[]).map((d) => d.secretKey)).toEqual(["DATABASE_URL", "MAILGUN_KEY", "APP_KEY"]);
     expect(es.dependencies).toContain(store.urn);
+    // external-secrets 2.x serves and stores v1 only (v1beta1 is served only with crds.unsafeServeV1Beta1).
+    expect(getPath(store.inputs, "apiVersion")).toBe("external-secrets.io/v1");
+    expect(getPath(es.inputs, "apiVersion")).toBe("external-secrets.io/v1");
+    const release = one(byType(inv, "kubernetes:helm.sh/v3:Release"));
+    expect(getPath(release.inputs, "values.crds")).toBeUndefined();
+  });
+
+  it("the ESO admission webhook admits only the API server (its CIDRs, on the webhook port); nothing else reaches the namespace", async () => {
+    const inv = await runProgram(() => secretsProgram(), runOpts());
+    const pols = byType(inv, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => r.inputs as any);
+    const allow = pols.find((p) => p.metadata.name === "external-secrets-operator");
+    expect(allow.spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: API_SERVER_CIDR } }], ports: [{ protocol: "TCP", port: 10250 }] }]);
+    expect(pols.find((p) => p.metadata.name === "default-deny").spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    const err = await runProgram(() => secretsProgram({ cluster: { oidcProviderArn: OIDC_ARN, oidcIssuer: ISSUER, apiServerCidrs: [], consumers: [] } }), runOpts()).catch((e: Error) => e);
+    expect(String(err)).toMatch(/cluster\.apiServerCidrs: give the API server's CIDRs/);
   });
 
   it("a consumer naming an unknown entry fails before any child is registered", async () => {
     const err = await runProgram(() => secretsProgram({
-      cluster: { oidcProviderArn: OIDC_ARN, oidcIssuer: ISSUER, consumers: [{ namespace: "apps", secretName: "x", data: [{ key: "K", entryId: "postgres/nope" }] }] },
+      cluster: { oidcProviderArn: OIDC_ARN, oidcIssuer: ISSUER, apiServerCidrs: [API_SERVER_CIDR], consumers: [{ namespace: "apps", secretName: "x", data: [{ key: "K", entryId: "postgres/nope" }] }] },
     }), runOpts()).catch((e: Error & { inventory: Inventory }) => e);
     expect(String(err)).toMatch(/cluster\.consumers\.0\.data\.0\.entryId: no secret entry 'postgres\/nope'/);
     expect((err as { inventory: Inventory }).inventory.resources.some((r) => r.type.startsWith("aws:secretsmanager"))).toBe(false);

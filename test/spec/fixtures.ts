@@ -49,6 +49,7 @@ export function richBlueprint(): Record<string, unknown> {
         env: { LOG_FORMAT: "json" },
         secrets: [
           { env: "DATABASE_URL", from: "dataStore:postgres/main" },
+          { env: "DATABASE_READ_URL", from: "dataStore:postgres/main#readerUrl" },
           { env: "MAILGUN_API_KEY", from: "config:mailgunApiKey" },
           { env: "SIGNING_KEY", from: "generated:signer" },
         ],

@@ -99,7 +99,7 @@ describe("spec: every problem reported with its file, field path and fix", () =>
     ["unknown service key", richConfig(), withService((s) => (s.replicas = 3)), /services\[0\] \(api\): unknown key 'replicas'/],
     ["dangling data store", richConfig(), withService((s) => s.connectsTo.push("postgres/nope")), /connectsTo\[5\]: no data store 'postgres\/nope'/],
     ["dangling egress", richConfig(), withService((s) => s.egress.push("cardano")), /egress\[2\]: no external network 'cardano'/],
-    ["undeclared config secret", richConfig(), withService((s) => s.secrets.push({ env: "X", from: "config:other" })), /secrets\[3\]\.from: config secret 'other' is not declared/],
+    ["undeclared config secret", richConfig(), withService((s) => s.secrets.push({ env: "X", from: "config:other" })), /secrets\[4\]\.from: config secret 'other' is not declared/],
     ["internal with routes", richConfig(), withService((_s, bp) => (bp.services[1].routes = [{ host: "w" }])), /services\[1\] \(worker\)\.routes: only public services have ingress routes/],
     ["open egress beyond 443", richConfig(), withService((_s, bp) => (bp.externalNetworks.mailgun.ports = [25])), /externalNetworks\.mailgun\.ports: egress to the whole internet is allowed only on 443/],
     ["port out of range", richConfig(), withService((s) => (s.ports.http = 70000)), /ports\.http: ports are 1-65535/],

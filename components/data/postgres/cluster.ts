@@ -168,6 +168,24 @@ export function provisionOperatorPostgres(name: string, parent: pulumi.Resource,
       { parent, dependsOn: [cluster] },
     );
   }
+  if (plan.readerPooler) {
+    // Reads: PgBouncer in front of the `-ro` service, i.e. every replica (DATABASE_READ_URL).
+    new k8s.apiextensions.CustomResource(
+      `${name}-pooler-ro`,
+      {
+        apiVersion: "postgresql.cnpg.io/v1",
+        kind: "Pooler",
+        metadata: { name: plan.readerPooler.name, namespace: ns, labels: plan.labels },
+        spec: {
+          cluster: { name: plan.names.cluster },
+          instances: plan.readerPooler.instances,
+          type: "ro",
+          pgbouncer: { poolMode: "transaction", parameters: { max_client_conn: "1000", default_pool_size: "20" } },
+        },
+      },
+      { parent, dependsOn: [cluster] },
+    );
+  }
 
   if (plan.scheduledBackup && barman) {
     new k8s.apiextensions.CustomResource(

@@ -166,9 +166,15 @@ export interface ClusterPlanInput extends CommonPlanInput {
 export interface ClusterPlan {
   problems: string[];
   /** Object names in the data namespace. */
-  names: { cluster: string; appSecret: string; backupSecret: string; scheduledBackup: string; service: string; readerService: string; configMap: string; pooler: string };
+  names: { cluster: string; appSecret: string; backupSecret: string; scheduledBackup: string; service: string; readerService: string; configMap: string; pooler: string; readerPooler: string };
   /** CNPG PgBouncer Pooler (rw) in front of the primary; null = none. `host` then points at it. */
   pooler: null | { instances: number; podLabels: Record<string, string> };
+  /**
+   * CNPG PgBouncer Pooler of type `ro` in front of every replica (CNPG balances its connections
+   * across the `-ro` service's endpoints, i.e. all replicas); null without pooling or replicas.
+   * `readerHost` then points at it, so reads are pooled and spread across all replicas.
+   */
+  readerPooler: null | { name: string; instances: number; podLabels: Record<string, string> };
   /** The primary's own service host (direct, for migrations); equals `host` without pooling. */
   primaryHost: string;
   host: string;
@@ -240,10 +246,20 @@ export function planClusterPostgres(i: ClusterPlanInput): ClusterPlan {
     egress.push({ purpose: "kubernetes-api", podSelector: pooler.podLabels, ports: [tcp("https", 443), tcp("apiserver", 6443)], to: { kind: "external", description: "the Kubernetes API server (pooler instance manager)" } });
   }
 
+  const readerPoolerName = `${i.name}-pooler-ro`;
+  const readerPooler = pooler && i.replicas > 0 ? { name: readerPoolerName, instances: Math.min(2, i.replicas), podLabels: { "cnpg.io/poolerName": readerPoolerName } } : null;
+  if (readerPooler) {
+    ingress.push(clientRule(readerPooler.podLabels, [port], i.network));
+    ingress.push({ purpose: "reader-pooler", podSelector: podLabels, ports: [port], from: { namespaces: [ns], podSelector: readerPooler.podLabels } });
+    egress.push({ purpose: "reader-pooler", podSelector: readerPooler.podLabels, ports: [port], to: { kind: "peers", peers: { namespaces: [ns], podSelector: podLabels } } });
+    egress.push({ purpose: "kubernetes-api", podSelector: readerPooler.podLabels, ports: [tcp("https", 443), tcp("apiserver", 6443)], to: { kind: "external", description: "the Kubernetes API server (pooler instance manager)" } });
+  }
+
   const tlsOn = isOperator || i.tls.enabled;
   const primaryService = isOperator ? `${i.name}-rw` : i.name;
   const service = pooler ? poolerName : primaryService;
-  const readerService = isOperator ? (i.replicas > 0 ? `${i.name}-ro` : `${i.name}-rw`) : i.name;
+  // Reads: the ro pooler (pooled, spread over every replica), else the `-ro` service (every replica), else the primary.
+  const readerService = readerPooler ? readerPoolerName : isOperator ? (i.replicas > 0 ? `${i.name}-ro` : service) : i.name;
   return {
     problems,
     names: {
@@ -255,8 +271,10 @@ export function planClusterPostgres(i: ClusterPlanInput): ClusterPlan {
       readerService,
       configMap: `${i.name}-config`,
       pooler: poolerName,
+      readerPooler: readerPoolerName,
     },
     pooler,
+    readerPooler,
     primaryHost: `${primaryService}.${ns}.svc.cluster.local`,
     host: `${service}.${ns}.svc.cluster.local`,
     readerHost: `${readerService}.${ns}.svc.cluster.local`,
