@@ -3,6 +3,7 @@
  *   docs/blueprints/<name>.md   one Mermaid deployment diagram per tier the blueprint supports
  *   docs/blueprints/README.md   index
  *   docs/environments.md        the environment matrix (stacks/spec/tiers.ts) as Markdown
+ *   docs/delivery-flow.md       every workflow's jobs, runners, environments and arrows (.github/workflows)
  *
  *   npm run docs               write them
  *   npm run docs -- --check    exit 1 (and name the files) when any is missing or stale
@@ -17,6 +18,7 @@ import { TIERS, type TierName } from "../stacks/spec/tiers";
 import { runStackInput, blueprintStackInput, REPO_ROOT } from "../test/harness/stacks";
 import { blueprintIndex, blueprintPage, environmentsPage, type TierSection } from "./docs/render";
 import { topologyOf } from "./docs/topology";
+import { deliveryPage, readWorkflows } from "./docs/delivery";
 import { supportedTiers } from "./plan-lib";
 
 export interface DocFile {
@@ -50,6 +52,7 @@ export async function generateDocs(root = REPO_ROOT): Promise<DocFile[]> {
   }
   files.push({ file: "docs/blueprints/README.md", content: blueprintIndex(rows) });
   files.push({ file: "docs/environments.md", content: environmentsPage(fs.readFileSync(path.join(root, "stacks/spec/tiers.ts"), "utf8")) });
+  files.push({ file: "docs/delivery-flow.md", content: deliveryPage(readWorkflows(root)) });
   return files;
 }
 
