@@ -11,6 +11,7 @@
 #   .engine/bin/kube-apiserver, kube-controller-manager, kube-scheduler, kubectl   k8s.io/kubernetes v1.36.3
 #   .engine/bin/kwok                         sigs.k8s.io/kwok v0.8.0 (simulated nodes for the embedded cluster)
 #   .engine/bin/helm                         helm.sh/helm/v3 v3.21.4
+#   .engine/bin/rollouts-controller          github.com/argoproj/argo-rollouts v1.9.0 (chart argo-rollouts 2.41.0's appVersion)
 #   .engine/env.sh                          `source` it: PATH, PULUMI_HOME and offline switches
 #
 # A `pulumi` already on PATH at v3.248.x or newer within v3 is used instead of building the
@@ -220,6 +221,22 @@ if [ "${#need_build[@]}" -gt 0 ]; then
   for name in "${need_build[@]}"; do write_stamp "$name" "$cluster_key"; done
 fi
 
+# --- 3c. Argo Rollouts controller -------------------------------------------------------------
+# Its own module (tools/engine/rollouts): argo-rollouts v1.9.0 builds against k8s.io v0.34.1, not
+# the control plane's v0.36.3, and repeats its go.mod's replaces. Only tests that run the real
+# controller against the embedded API server use it (test/gitops/rollouts.real.test.ts).
+ROLLOUTS="$TOOLS/rollouts"
+ROLLOUTS_VERSION="v1.9.0"
+ROLLOUTS_MODULE="github.com/argoproj/argo-rollouts"
+key="$ROLLOUTS_VERSION-$(hash_files "$ROLLOUTS/go.mod" "$ROLLOUTS/go.sum")"
+if ! stamp_ok rollouts-controller "$key"; then
+  must_build rollouts-controller
+  (cd "$ROLLOUTS" && CGO_ENABLED=0 timed "rollouts-controller (argo-rollouts $ROLLOUTS_VERSION)" go build \
+    -ldflags "-s -w -X $ROLLOUTS_MODULE/utils/version.version=${ROLLOUTS_VERSION#v} -X $ROLLOUTS_MODULE/utils/version.gitTag=$ROLLOUTS_VERSION" \
+    -o "$BIN/rollouts-controller" "$ROLLOUTS_MODULE/cmd/rollouts-controller")
+  write_stamp rollouts-controller "$key"
+fi
+
 # --- 4. Launchers ---------------------------------------------------------------------------
 # The CLI starts `pulumi-analyzer-policy-<runtime>` for a policy pack only when no language
 # plugin for the pack's runtime is found (sdk/go/common/resource/plugin/analyzer_plugin.go,
@@ -269,6 +286,7 @@ if [ "${ENGINE_QUIET:-}" != "1" ]; then
     say "  pulumi-language-nodejs       $PULUMI_VERSION protocol (repo's own host: tools/engine/cmd/pulumi-language-nodejs)"
   fi
   say "  pulumi-resource-kubernetes   $K8S_PLUGIN_VERSION (npm @pulumi/kubernetes is 4.34.2; v4.34.2 not served by the proxy)"
+  say "  rollouts-controller          $ROLLOUTS_VERSION (argo-rollouts; chart 2.41.0)"
   say "  pulumi-resource-random       not built: github.com/pulumi/pulumi-random/provider/v4 is not served by the proxy"
   say "  disk: $(du -sh "$ENGINE_DIR" 2>/dev/null | cut -f1) in .engine/"
   say "  use: source .engine/env.sh"
