@@ -180,7 +180,7 @@ export const pinnedImages: StackValidationPolicy = stackPolicy({
 
 export const encryptionAtRest: ResourceValidationPolicy = resourcePolicy({
   name: "baseline-encryption-at-rest",
-  description: "Data at rest is encrypted: RDS instances and clusters, ElastiCache replication groups, EBS volumes, EFS file systems, EC2 and launch-template block devices.",
+  description: "Data at rest is encrypted: RDS instances and clusters, Redshift clusters, ElastiCache replication groups, EBS volumes, EFS file systems, EC2 and launch-template block devices.",
   enforcementLevel: "mandatory",
   severity: "high",
   validateResource: [
@@ -191,12 +191,19 @@ export const encryptionAtRest: ResourceValidationPolicy = resourcePolicy({
     forTypes(["aws:elasticache/replicationGroup:ReplicationGroup"], (props, _a, report) => {
       if (!truthy(props.atRestEncryptionEnabled)) report("atRestEncryptionEnabled is not true");
     }),
+    forTypes(["aws:redshift/cluster:Cluster"], (props, _a, report) => {
+      if (!truthy(props.encrypted)) report(`encrypted is ${props.encrypted === undefined ? "unset" : props.encrypted}; set encrypted: true (with a kmsKeyId) so the cluster's data at rest is encrypted`);
+    }),
     forTypes(["aws:ebs/volume:Volume", "aws:efs/fileSystem:FileSystem"], (props, _a, report) => {
       if (!truthy(props.encrypted)) report("encrypted is not true");
     }),
     forTypes(["aws:ec2/instance:Instance"], (props, _a, report) => {
       if (props.rootBlockDevice && !truthy(props.rootBlockDevice.encrypted)) report("rootBlockDevice.encrypted is not true");
       if (!props.rootBlockDevice) report("no rootBlockDevice with encrypted: true (the AMI default may be unencrypted)");
+      for (const d of asArray<any>(props.ebsBlockDevices)) if (!truthy(d?.encrypted)) report(`EBS block device ${d?.deviceName} is not encrypted`);
+    }),
+    forTypes(["aws:ec2/launchConfiguration:LaunchConfiguration"], (props, _a, report) => {
+      if (props.rootBlockDevice && !truthy(props.rootBlockDevice.encrypted)) report("rootBlockDevice.encrypted is not true");
       for (const d of asArray<any>(props.ebsBlockDevices)) if (!truthy(d?.encrypted)) report(`EBS block device ${d?.deviceName} is not encrypted`);
     }),
     forTypes(["aws:ec2/launchTemplate:LaunchTemplate"], (props, _a, report) => {
@@ -240,16 +247,24 @@ export const backupsAndProtection: ResourceValidationPolicy = resourcePolicy({
   ],
 });
 
-export const imdsv2: ResourceValidationPolicy = resourcePolicy({
+const AMI_TYPES = ["aws:ec2/ami:Ami", "aws:ec2/amiCopy:AmiCopy", "aws:ec2/amiFromInstance:AmiFromInstance"];
+
+export const imdsv2: StackValidationPolicy = stackPolicy({
   name: "baseline-imdsv2",
-  description: "EC2 instances and launch templates require IMDSv2 (metadataOptions.httpTokens = required).",
+  description: "EC2 instances, launch templates and launch configurations require IMDSv2 (metadataOptions.httpTokens = required), unless their AMI (defined in the stack) already requires it (imdsSupport v2.0) and they do not set httpTokens optional.",
   enforcementLevel: "mandatory",
   severity: "high",
-  validateResource: forTypes(["aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate"], (props, _a, report) => {
-    const mo = props.metadataOptions ?? {};
-    if (mo.httpEndpoint === "disabled") return;
-    if (mo.httpTokens !== "required") report(`metadataOptions.httpTokens is '${mo.httpTokens ?? "optional (default)"}'; set it to 'required' (IMDSv2)`);
-  }),
+  validateStack: (args, report) => {
+    for (const r of ofTypes(args.resources, "aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/launchConfiguration:LaunchConfiguration")) {
+      const mo = r.props.metadataOptions ?? {};
+      if (mo.httpEndpoint === "disabled") continue;
+      if (mo.httpTokens === "required") continue;
+      // An AMI registered with imdsSupport "v2.0" launches instances that require IMDSv2 by default.
+      const amis = depsOf(r, r.type === "aws:ec2/instance:Instance" ? "ami" : "imageId", ...AMI_TYPES);
+      if (mo.httpTokens === undefined && amis.length > 0 && amis.every((a) => a.props.imdsSupport === "v2.0")) continue;
+      report(`${r.type.split(":")[2]} '${r.name}': metadataOptions.httpTokens is '${mo.httpTokens ?? "optional (default)"}'; set it to 'required' (IMDSv2)`, r.urn);
+    }
+  },
 });
 
 export const eksHardening: ResourceValidationPolicy = resourcePolicy({

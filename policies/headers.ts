@@ -5,7 +5,7 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { envConfigs, proxyConfigKind, staticSitesWithoutIsolationHeaders } from "./lib/proxyconf";
 import { cloudflareZones } from "./tls";
-import { asArray, depsOf, forTypes, headerMapProblems, headerTextProblems, isSet, K8S, peek, ofTypes, resourcePolicy, stackPolicy, WASM_TYPE_RE } from "./lib/util";
+import { asArray, depsOf, forTypes, headerMapProblems, headerTextProblems, isSet, K8S, peek, ofTypes, resourcePolicy, schema, stackPolicy, truthy, WASM_TYPE_RE } from "./lib/util";
 
 const RHP = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy";
 const CF_FUNCTION = "aws:cloudfront/function:Function";
@@ -17,9 +17,17 @@ export function rhpProblems(props: any): string[] {
   return headerMapProblems(map);
 }
 
+/**
+ * Path patterns of cache behaviours that serve no HTML documents: APIs, build assets and media.
+ * COOP and COEP act on documents (and workers' scripts, which sit under the default behaviour or a
+ * path that is not excluded here), so these behaviours need neither.
+ */
+const NON_DOCUMENT_PATTERN = /^\/?(api|graphql|_next|static\/media|images?|img|media|fonts?|favicon)(\/|\*|\.|$)|\.(png|jpe?g|gif|webp|avif|svg|ico|css|woff2?|ttf|otf|eot|mp4|webm|mp3|json|map|txt|xml)$/i;
+export const servesNoDocuments = (pathPattern: string): boolean => NON_DOCUMENT_PATTERN.test(pathPattern.trim());
+
 export const cloudfrontHeaders: StackValidationPolicy = stackPolicy({
   name: "headers-cloudfront-coop-coep",
-  description: "Every CloudFront cache behaviour adds COOP same-origin and COEP require-corp/credentialless, through a response headers policy or a viewer-response CloudFront Function.",
+  description: "Every CloudFront cache behaviour that can serve documents adds COOP same-origin and COEP require-corp/credentialless, through a response headers policy or a viewer-response CloudFront Function (behaviours for APIs, _next/*, images, fonts and styles are exempt).",
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: (args, report) => {
@@ -29,6 +37,7 @@ export const cloudfrontHeaders: StackValidationPolicy = stackPolicy({
         ...asArray<any>(d.props.orderedCacheBehaviors).map((b) => ({ key: "orderedCacheBehaviors", path: String(b?.pathPattern ?? "?"), b })),
       ];
       for (const { key, path, b } of behaviors) {
+        if (key === "orderedCacheBehaviors" && servesNoDocuments(path)) continue;
         const rhps = depsOf(d, key, RHP);
         const fns = depsOf(d, key, CF_FUNCTION);
         const rhpOk = isSet(b, "responseHeadersPolicyId") && rhps.length > 0 && rhps.every((r) => rhpProblems(r.props).length === 0);
@@ -96,10 +105,11 @@ export const cloudflareHeaders: StackValidationPolicy = stackPolicy({
   },
 });
 
-/** An Ingress that serves a site root ("/") and is not marked API-only. */
+/** An Ingress that serves a site root ("/" or a catch-all) and is not marked API-only. */
 export function isSiteIngress(props: any): boolean {
   if (props?.metadata?.annotations?.["platform.io/api-only"] === "true") return false;
-  return asArray<any>(props?.spec?.rules).some((r) => asArray<any>(r?.http?.paths).some((p) => (p?.path ?? "/") === "/"));
+  // "/*" is the AWS Load Balancer Controller's catch-all, "/.*" and "/(.*)" regex catch-alls: all serve the root.
+  return asArray<any>(props?.spec?.rules).some((r) => asArray<any>(r?.http?.paths).some((p) => ["/", "/*", "/.*", "/(.*)"].includes(String(p?.path ?? "/"))));
 }
 
 export const ingressHeaders: StackValidationPolicy = stackPolicy({
@@ -179,4 +189,59 @@ export const wasmContentType: ResourceValidationPolicy = resourcePolicy({
   ],
 });
 
-export const headerPolicies = [cloudfrontHeaders, cloudflareHeaders, ingressHeaders, proxyHeaders, wasmContentType];
+
+const LB_TYPES = ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer", "aws:applicationloadbalancing/loadBalancer:LoadBalancer", "aws:elasticloadbalancingv2/loadBalancer:LoadBalancer", "aws:elb/loadBalancer:LoadBalancer", "aws:elasticloadbalancing/loadBalancer:LoadBalancer"];
+const LISTENER_TYPES = ["aws:lb/listener:Listener", "aws:alb/listener:Listener", "aws:applicationloadbalancing/listener:Listener", "aws:elasticloadbalancingv2/listener:Listener"];
+const WEB_PORTS = [80, 443, 8080];
+const WEBSITE_TYPES = ["aws:s3/bucketWebsiteConfigurationV2:BucketWebsiteConfigurationV2", "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration"];
+const apiOnlyTag = (props: any): boolean => String(peek(props, "tags", "platform.io/api-only") ?? "") === "true";
+const DEFAULT_INGRESS_NS = ["ingress-nginx", "ingress", "traefik"];
+const INGRESS_CONTROLLER_RE = /ingress|traefik|haproxy|contour|envoy|istio|kong|gateway/i;
+
+export const originHeaders: StackValidationPolicy = stackPolicy({
+  name: "headers-origin-coop-coep",
+  description: "Web front ends served straight from an origin that cannot add response headers set COOP/COEP another way: an S3 website endpoint or an internet-facing load balancer not fronted by CloudFront, or a Kubernetes LoadBalancer/NodePort Service serving HTTP from application pods (not an ingress controller). Put CloudFront (response headers policy) or an Ingress that sets the headers in front; mark API-only origins with tag/annotation platform.io/api-only: \"true\".",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  configSchema: schema({ ingressNamespaces: { type: "array", items: { type: "string" }, default: DEFAULT_INGRESS_NS } as any }),
+  validateStack: (args, report) => {
+    const dists = ofTypes(args.resources, "aws:cloudfront/distribution:Distribution");
+    const fronted = (urns: string[]): boolean => dists.some((d) => depsOf(d, "origins").some((o) => urns.includes(o.urn)));
+    // S3 website hosting: the website endpoint serves over HTTP with S3's own headers only.
+    const websites = ofTypes(args.resources, ...WEBSITE_TYPES);
+    for (const b of ofTypes(args.resources, "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")) {
+      const configs = websites.filter((w) => depsOf(w, "bucket").some((d) => d.urn === b.urn));
+      const hosted = isSet(b.props, "website", "indexDocument") || isSet(b.props, "websites", 0) || configs.length > 0;
+      if (!hosted || apiOnlyTag(b.props)) continue;
+      if (fronted([b.urn, ...configs.map((c) => c.urn)])) continue;
+      report(`bucket '${b.name}' serves a website from its S3 website endpoint, which cannot add Cross-Origin-Opener-Policy / Cross-Origin-Embedder-Policy; serve it through CloudFront with a response headers policy that sets COOP same-origin and COEP require-corp`, b.urn);
+    }
+    // Internet-facing load balancers: an ALB/ELB cannot add COOP/COEP; the pack cannot see the application set them.
+    for (const lb of ofTypes(args.resources, ...LB_TYPES)) {
+      if (truthy(peek(lb.props, "internal")) || apiOnlyTag(lb.props)) continue;
+      const type = String(peek(lb.props, "loadBalancerType") ?? "application");
+      if (type === "gateway") continue;
+      // A network load balancer is a web front end when it listens on a web port.
+      if (type === "network" && !ofTypes(args.resources, ...LISTENER_TYPES).some((l) => depsOf(l, "loadBalancerArn").some((d) => d.urn === lb.urn) && WEB_PORTS.includes(Number(peek(l.props, "port"))))) continue;
+      if (fronted([lb.urn])) continue;
+      report(`load balancer '${lb.name}' serves the internet directly, and a load balancer cannot add Cross-Origin-Opener-Policy / Cross-Origin-Embedder-Policy: put CloudFront with a response headers policy in front (origin = this load balancer), or tag it platform.io/api-only: "true" if it serves no pages`, lb.urn);
+    }
+    // Kubernetes Services exposed straight from application pods.
+    const ingressNs = new Set(args.getConfig<{ ingressNamespaces?: string[] }>().ingressNamespaces ?? DEFAULT_INGRESS_NS);
+    for (const n of ofTypes(args.resources, K8S.namespace)) if (n.props.metadata?.labels?.["platform.io/role"] === "ingress") ingressNs.add(n.props.metadata?.name ?? n.name);
+    for (const svc of ofTypes(args.resources, K8S.service)) {
+      const spec = svc.props.spec ?? {};
+      if (spec.type !== "LoadBalancer" && spec.type !== "NodePort") continue;
+      const md = svc.props.metadata ?? {};
+      if (md.annotations?.["platform.io/api-only"] === "true") continue;
+      const ns = md.namespace ?? "default";
+      const name = md.name ?? svc.name;
+      if (ingressNs.has(ns) || INGRESS_CONTROLLER_RE.test(name) || Object.values(spec.selector ?? {}).some((v) => INGRESS_CONTROLLER_RE.test(String(v)))) continue;
+      const web = asArray<any>(spec.ports).filter((p) => [80, 443, 8080, 8000, 3000].includes(p?.port) || /^https?$|^web$/i.test(String(p?.name ?? "")));
+      if (web.length === 0) continue;
+      report(`Service '${name}' (${spec.type}) in namespace '${ns}' serves HTTP (port ${web.map((p) => p.port).join(", ")}) straight from its pods, with nothing in front to add Cross-Origin-Opener-Policy / Cross-Origin-Embedder-Policy; route it through an Ingress that sets them, or annotate the Service platform.io/api-only: "true" if it serves no pages`, svc.urn);
+    }
+  },
+});
+
+export const headerPolicies = [cloudfrontHeaders, cloudflareHeaders, ingressHeaders, originHeaders, proxyHeaders, wasmContentType];

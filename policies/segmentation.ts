@@ -31,11 +31,33 @@ import {
   WORKLOAD_TYPES,
 } from "./lib/util";
 
+/** "Allow" statements of a bucket policy that grant to everyone without a restricting condition. */
+export function publicStatements(policy: unknown): string[] {
+  let doc: any = policy;
+  if (typeof doc === "string") {
+    try {
+      doc = JSON.parse(doc);
+    } catch {
+      return [];
+    }
+  }
+  const out: string[] = [];
+  for (const st of asArray<any>(doc?.Statement)) {
+    if (st?.Effect !== "Allow") continue;
+    const p = st.Principal;
+    const everyone = p === "*" || asArray(p?.AWS).includes("*");
+    if (!everyone) continue;
+    if (st.Condition && Object.keys(st.Condition).length > 0) continue; // source VPC/account/ARN conditions narrow it
+    out.push(asArray<string>(st.Action).join(", ") || "every action");
+  }
+  return out;
+}
+
 const isLoopback = (ip: unknown): boolean => typeof ip === "string" && /^(127\.|::1$|localhost$)/.test(ip);
 
 export const datastoreNotPublic: ResourceValidationPolicy = resourcePolicy({
   name: "seg-datastore-not-public",
-  description: "No data store is publicly accessible: RDS/Redshift not publicly accessible, S3 public access fully blocked and no public ACL, data containers on a Docker host publish ports on loopback only.",
+  description: "No data store is publicly accessible: RDS/Redshift not publicly accessible, S3 public access fully blocked, no public ACL on buckets or objects, no bucket policy granting everyone, data containers on a Docker host publish ports on loopback only.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateResource: [
@@ -48,6 +70,20 @@ export const datastoreNotPublic: ResourceValidationPolicy = resourcePolicy({
     }),
     forTypes(["aws:s3/bucketAclV2:BucketAclV2", "aws:s3/bucketAcl:BucketAcl"], (props, _a, report) => {
       if (/public-read|authenticated-read/.test(String(props.acl ?? ""))) report(`bucket ACL '${props.acl}' makes objects public; serve through CloudFront with origin access control instead`);
+    }),
+    forTypes(["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"], (props, args, report) => {
+      if (/public-read|authenticated-read/.test(String(peek(props, "acl") ?? ""))) report(`bucket '${args.name}' sets acl '${props.acl}', so its objects are public; drop the ACL and serve through CloudFront with origin access control`);
+    }),
+    forTypes(["aws:s3/bucketObject:BucketObject", "aws:s3/bucketObjectv2:BucketObjectv2"], (props, args, report) => {
+      if (/public-read|authenticated-read/.test(String(peek(props, "acl") ?? ""))) report(`object '${props.key ?? args.name}' sets acl '${props.acl}', so it is public; drop the ACL and serve through CloudFront with origin access control`);
+    }),
+    forTypes(["aws:s3/bucketPolicy:BucketPolicy"], (props, args, report) => {
+      // Read through the SDK's proxy: a document unknown in preview makes this check "not run", never a pass.
+      const open = publicStatements(props.policy);
+      if (open.length) report(`bucket policy '${args.name}' grants ${open.join("; ")} to everyone (Principal "*") with no condition, so the bucket is public; serve it through CloudFront with origin access control (Principal cloudfront.amazonaws.com with an aws:SourceArn condition) and keep a public access block with all four settings on`);
+    }),
+    forTypes(["aws:redshiftserverless/workgroup:Workgroup"], (props, _a, report) => {
+      if (truthy(props.publiclyAccessible)) report("publiclyAccessible is true; data stores must only be reachable from inside the VPC");
     }),
     forTypes(["docker:index/container:Container"], (props, _a, report) => {
       const image = [peek(props, "image"), peek(props, "name")].filter((x) => typeof x === "string").join(" ");
@@ -95,7 +131,8 @@ export const datastorePrivateSubnet: StackValidationPolicy = stackPolicy({
     }
     // An autonamed subnet group's name is an output; mocked runs (not the engine) may lose it, so a
     // subnet group created next to the store (same parent component) also counts as its subnet group.
-    const siblingGroup = (r: PolicyResource, type: string): boolean => !!r.parent && ofTypes(args.resources, type).some((g) => g.parent?.urn === r.parent!.urn);
+    // Only inside a component: at the top of a program a subnet group next to the store is not evidence it is used.
+    const siblingGroup = (r: PolicyResource, type: string): boolean => !!r.parent && r.parent.type !== "pulumi:pulumi:Stack" && ofTypes(args.resources, type).some((g) => g.parent?.urn === r.parent!.urn);
     for (const r of ofTypes(args.resources, "aws:rds/instance:Instance", "aws:rds/cluster:Cluster")) {
       if (isSet(r.props, "dbSubnetGroupName") || isSet(r.props, "replicateSourceDb") || depsOf(r, "dbSubnetGroupName").length || siblingGroup(r, "aws:rds/subnetGroup:SubnetGroup")) continue;
       report(`${r.type.split(":")[2]} '${r.name}' has no dbSubnetGroupName, so it lands in the default VPC's public subnets`, r.urn);
@@ -328,7 +365,7 @@ const DEFAULT_DATA_NS = /^(data|db|database|databases|storage|postgres|redis|scy
 
 export const internetToData: StackValidationPolicy = stackPolicy({
   name: "seg-reachability-internet-to-data",
-  description: "Computed from all NetworkPolicies: neither the internet nor the internet-facing tier (ingress namespaces, namespaces with LoadBalancer/NodePort Services) can reach the data tier (label platform.io/role=data or data-privileged, config dataNamespaces, data-like names or data-store images) directly.",
+  description: "Computed from all NetworkPolicies: neither the internet nor the internet-facing tier (ingress namespaces, namespaces with LoadBalancer/NodePort Services) can reach the data tier (label platform.io/role=data or data-privileged, config dataNamespaces, data-like names or data-store images) directly; data-store pods never share a namespace with the internet-facing tier.",
   enforcementLevel: "mandatory",
   severity: "critical",
   configSchema: schema({
@@ -360,6 +397,18 @@ export const internetToData: StackValidationPolicy = stackPolicy({
       const key = `${src}|${f.to.id}`;
       const entry = found.get(key) ?? found.set(key, { src, ns: f.to.namespace, workload: f.to.workload, ports: [] }).get(key)!;
       entry.ports.push(f.fromPort === 1 && f.toPort === 65535 ? `${f.protocol} any port` : `${f.protocol} ${f.fromPort === f.toPort ? f.fromPort : `${f.fromPort}-${f.toPort}`}`);
+    }
+    // Data-store pods inside an internet-facing namespace: no namespace boundary between them and the internet tier.
+    const shared = new Map<string, string[]>();
+    for (const p of reach.model.pods) {
+      if (!facing.has(p.namespace) || !p.images.some((i) => DATA_IMAGE_RE.test(i))) continue;
+      if (cfg.dataNamespaces?.includes(p.namespace)) continue;
+      const list = shared.get(p.namespace) ?? shared.set(p.namespace, []).get(p.namespace)!;
+      if (!list.includes(p.name)) list.push(p.name);
+    }
+    for (const [ns, workloads] of shared) {
+      const w = ofTypes(args.resources, ...WORKLOAD_TYPES).find((r) => nsOf(r.props) === ns && workloads.some((x) => x === (r.props.metadata?.name ?? r.name)));
+      report(`data-store workload(s) ${workloads.join(", ")} run in internet-facing namespace '${ns}' (it has a LoadBalancer/NodePort Service or is an ingress namespace); move them to a data namespace of their own with a default-deny NetworkPolicy that admits only the application tier`, w?.urn ?? urnOfNs(ns));
     }
     for (const e of found.values()) {
       const ports = e.ports.length === 3 && e.ports.every((p) => p.endsWith("any port")) ? "any protocol and port" : [...new Set(e.ports)].join(", ");

@@ -5,7 +5,7 @@
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { envConfigs, proxyConfigKind, proxyConfigProblems } from "./lib/proxyconf";
-import { asArray, depsOf, forTypes, isSet, K8S, ofTypes, peek, resourcePolicy, schema, stackPolicy, truthy, UNKNOWN } from "./lib/util";
+import { asArray, depsOf, forTypes, isSet, K8S, ofTypes, peek, resourcePolicy, schema, stackPolicy, truthy, UNKNOWN, unknownInPreview } from "./lib/util";
 
 const hostCovered = (host: string, tlsHosts: string[]): boolean =>
   tlsHosts.some((t) => t === host || (t.startsWith("*.") && host.endsWith(t.slice(1)) && !host.slice(0, -(t.length - 1)).includes(".")));
@@ -120,15 +120,28 @@ export const cloudflareTls: StackValidationPolicy = stackPolicy({
   },
 });
 
+/** Listener type tokens across provider versions (aws 2.x-7.x). */
+const LISTENER_TYPES = ["aws:lb/listener:Listener", "aws:alb/listener:Listener", "aws:applicationloadbalancing/listener:Listener", "aws:elasticloadbalancingv2/listener:Listener"];
+
 const GOOD_ELB_POLICY = /^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-2|FS-1-2|TLS13-1-2-FIPS|TLS13-1-3-FIPS)/;
 
 export const listenerTls: ResourceValidationPolicy = resourcePolicy({
   name: "tls-lb-listener-https",
-  description: "Load-balancer listeners are HTTPS/TLS with a TLS 1.2+ security policy; an HTTP listener may only redirect to HTTPS.",
+  description: "Load-balancer listeners (ALB/NLB and classic ELB) are HTTPS/TLS with a TLS 1.2+ security policy; an HTTP listener may only redirect to HTTPS.",
   enforcementLevel: "mandatory",
   severity: "high",
   configSchema: schema({ allowPassthroughPorts: { type: "array", items: { type: "number" }, default: [] } as any }),
-  validateResource: forTypes(["aws:lb/listener:Listener", "aws:alb/listener:Listener"], (props, args, report) => {
+  validateResource: [
+    forTypes(["aws:elb/loadBalancer:LoadBalancer", "aws:elasticloadbalancing/loadBalancer:LoadBalancer"], (props, args, report) => {
+      // A classic ELB cannot redirect: an HTTP listener serves plain HTTP.
+      const allowed = args.getConfig<{ allowPassthroughPorts?: number[] }>().allowPassthroughPorts ?? [];
+      for (const l of asArray<any>(props.listeners)) {
+        const proto = String(l?.lbProtocol ?? "").toUpperCase();
+        if (proto === "HTTP") report(`classic load balancer listener on port ${l?.lbPort} uses lbProtocol 'http', and a classic ELB cannot redirect to HTTPS; use lbProtocol 'https' with an sslCertificateId (or an ALB with an HTTPS listener and an HTTP→HTTPS redirect)`);
+        else if (proto === "TCP" && !allowed.includes(l?.lbPort)) report(`classic load balancer listener on port ${l?.lbPort} uses lbProtocol 'tcp' without TLS; use 'ssl'/'https', or list the port in allowPassthroughPorts if the backend speaks TLS itself`);
+      }
+    }),
+    forTypes(LISTENER_TYPES, (props, args, report) => {
     const protocol = String(props.protocol ?? "HTTP").toUpperCase();
     if (protocol === "HTTPS" || protocol === "TLS") {
       if (!GOOD_ELB_POLICY.test(String(props.sslPolicy ?? ""))) report(`sslPolicy '${props.sslPolicy ?? "(default ELBSecurityPolicy-2016-08, TLS 1.0)"}' allows TLS < 1.2; use ELBSecurityPolicy-TLS13-1-2-2021-06`);
@@ -143,6 +156,7 @@ export const listenerTls: ResourceValidationPolicy = resourcePolicy({
     const allowed = args.getConfig<{ allowPassthroughPorts?: number[] }>().allowPassthroughPorts ?? [];
     if (!allowed.includes(props.port)) report(`${protocol} listener on port ${props.port} carries traffic without TLS termination; use TLS, or list the port in allowPassthroughPorts if the backend speaks TLS itself`);
   }),
+  ],
 });
 
 const str = (o: unknown, k: string): string => {
@@ -152,9 +166,23 @@ const str = (o: unknown, k: string): string => {
 const paramsOf = (pg: PolicyResource): Record<string, string> =>
   Object.fromEntries(asArray<any>(pg.props.parameters).map((p) => [String(p?.name), String(p?.value)]));
 
+/**
+ * Engine versions whose default parameter group already rejects plaintext (AWS RDS user guide:
+ * "PostgreSQL 15 and higher" default rds.force_ssl=1; MySQL 9.7 defaults require_secure_transport
+ * to ON, 8.4 and lower OFF; MariaDB 11.8 and higher ON, 11.4 and lower OFF). Aurora keeps 0/OFF.
+ */
+export function tlsByDefault(engine: string, version: string): boolean {
+  const [major = 0, minor = 0] = (/^(\d+)(?:\.(\d+))?/.exec(version) ?? []).slice(1).map((x) => Number(x ?? 0));
+  const atLeast = (M: number, m: number): boolean => major > M || (major === M && minor >= m);
+  if (engine === "postgres") return major >= 15;
+  if (engine === "mysql") return atLeast(9, 7);
+  if (engine === "mariadb") return atLeast(11, 8);
+  return false;
+}
+
 export const rdsForceSsl: StackValidationPolicy = stackPolicy({
   name: "tls-rds-force-ssl",
-  description: "RDS instances and clusters reject unencrypted connections (rds.force_ssl=1 / require_secure_transport=ON).",
+  description: "RDS instances and clusters reject unencrypted connections (rds.force_ssl=1 / require_secure_transport=ON, unless the engine version defaults to it); Redshift clusters set require_ssl=true in their parameter group.",
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: (args, report) => {
@@ -168,8 +196,7 @@ export const rdsForceSsl: StackValidationPolicy = stackPolicy({
         return;
       }
       if (values.some(truthy)) return;
-      const major = Number(/^(\d+)/.exec(version)?.[1] ?? 0);
-      if (engine === "postgres" && major >= 15) return; // RDS PostgreSQL 15+ defaults rds.force_ssl to 1
+      if (tlsByDefault(engine, version)) return;
       report(`${r.type.split(":")[2]} '${r.name}' (${engine} ${version || "default version"}) does not force TLS; attach a parameter group with ${key}=${key === "rds.force_ssl" ? "1" : "ON"}`, r.urn);
     };
     for (const r of ofTypes(args.resources, "aws:rds/instance:Instance")) {
@@ -178,6 +205,18 @@ export const rdsForceSsl: StackValidationPolicy = stackPolicy({
     }
     for (const r of ofTypes(args.resources, "aws:rds/cluster:Cluster")) {
       check(r, "dbClusterParameterGroupName", "aws:rds/clusterParameterGroup:ClusterParameterGroup", str(r.props, "engine"), str(r.props, "engineVersion"));
+    }
+    // Redshift: the default parameter group has require_ssl=false.
+    for (const r of ofTypes(args.resources, "aws:redshift/cluster:Cluster")) {
+      const groups = depsOf(r, "clusterParameterGroupName", "aws:redshift/parameterGroup:ParameterGroup");
+      const values = groups.map((g) => paramsOf(g)["require_ssl"]).filter((v): v is string => v !== undefined);
+      if (values.some(truthy) && !values.some((v) => !truthy(v))) continue;
+      const why = values.length ? `its parameter group sets require_ssl=${values.find((v) => !truthy(v))}` : groups.length ? "its parameter group does not set require_ssl" : "it uses the default parameter group (require_ssl=false)";
+      report(`Redshift cluster '${r.name}' accepts unencrypted connections: ${why}; attach an aws.redshift.ParameterGroup with parameter require_ssl=true (clusterParameterGroupName)`, r.urn);
+    }
+    for (const g of ofTypes(args.resources, "aws:redshift/parameterGroup:ParameterGroup")) {
+      const v = paramsOf(g)["require_ssl"];
+      if (v !== undefined && !truthy(v)) report(`Redshift parameter group '${g.name}' sets require_ssl=${v}; set it to true`, g.urn);
     }
     // A parameter group that turns TLS off is wrong even before anything uses it.
     for (const g of ofTypes(args.resources, "aws:rds/parameterGroup:ParameterGroup", "aws:rds/clusterParameterGroup:ClusterParameterGroup")) {
@@ -232,13 +271,19 @@ export const s3DenyInsecure: StackValidationPolicy = stackPolicy({
   severity: "high",
   validateStack: (args, report) => {
     const policies = ofTypes(args.resources, "aws:s3/bucketPolicy:BucketPolicy");
+    const unknown: string[] = [];
     for (const b of ofTypes(args.resources, ...BUCKET_TYPES)) {
       const mine = policies.filter((p) => depsOf(p, "bucket").some((d) => d.urn === b.urn) || (typeof peek(p.props, "bucket") === "string" && (peek(p.props, "bucket") === peek(b.props, "bucket") || p.props.bucket === b.name)));
-      if (mine.some((p) => peek(p.props, "policy") === UNKNOWN)) continue; // computed during preview: checked on update
-      if (!mine.some((p) => deniesInsecureTransport(p.props.policy))) {
-        report(`bucket '${b.name}' has no bucket policy denying non-TLS access; add a Deny on s3:* for Principal * with Condition {Bool: {"aws:SecureTransport": "false"}}`, b.urn);
+      if (mine.some((p) => deniesInsecureTransport(peek(p.props, "policy")))) continue;
+      // A document computed from other resources (pulumi.jsonStringify, .apply) is unknown in
+      // preview: not judged, and never silently passed either (reported as not inspected below).
+      if (mine.some((p) => peek(p.props, "policy") === UNKNOWN)) {
+        unknown.push(`bucket '${b.name}' (policy ${mine.filter((p) => peek(p.props, "policy") === UNKNOWN).map((p) => `'${p.name}'`).join(", ")})`);
+        continue;
       }
+      report(`bucket '${b.name}' has no bucket policy denying non-TLS access; add a Deny on s3:* for Principal * with Condition {Bool: {"aws:SecureTransport": "false"}}`, b.urn);
     }
+    if (unknown.length) throw unknownInPreview(`the bucket policy document is computed and unknown in preview for ${unknown.join(", ")}; run with --update (mocked outputs) or pulumi preview after the first deploy`);
   },
 });
 
@@ -267,4 +312,95 @@ export const proxyHttpsOnly: ResourceValidationPolicy = resourcePolicy({
   }),
 });
 
-export const tlsPolicies = [ingressTls, cloudfrontTls, cloudflareTls, listenerTls, rdsForceSsl, elasticacheTransit, s3DenyInsecure, proxyHttpsOnly];
+
+const TLS_PORTS = new Set([443, 8443, 6443, 9443]);
+const isTlsPortName = (n: unknown): boolean => typeof n === "string" && /https|tls|ssl/i.test(n);
+const isHttpPort = (p: any): boolean => [80, 8080, 8000, 3000, 5000].includes(p?.port) || (typeof p?.name === "string" && /^http$|^web$|http-/i.test(p.name));
+
+/** Ports of a LoadBalancer Service whose TLS the cloud load balancer terminates (AWS annotations). */
+function lbTerminatedPorts(annotations: Record<string, string>, ports: any[]): Set<number> {
+  const out = new Set<number>();
+  if (!annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"]) return out;
+  const list = (annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-ports"] ?? "*").split(",").map((x) => x.trim());
+  for (const p of ports) if (list.includes("*") || list.includes(String(p?.port)) || (p?.name && list.includes(p.name))) out.add(p?.port);
+  return out;
+}
+
+export const serviceTls: ResourceValidationPolicy = resourcePolicy({
+  name: "tls-k8s-service-https",
+  description: "Kubernetes LoadBalancer and NodePort Services expose only TLS ports (443, a port named https/tls, or TLS terminated by the cloud load balancer's certificate annotation); plain HTTP only next to a TLS port (a redirect), other plaintext ports only when listed in allowPassthroughPorts.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  configSchema: schema({ allowPassthroughPorts: { type: "array", items: { type: "number" }, default: [] } as any }),
+  validateResource: forTypes([K8S.service], (props, args, report) => {
+    const type = props.spec?.type;
+    if (type !== "LoadBalancer" && type !== "NodePort") return;
+    const ports = asArray<any>(props.spec?.ports);
+    const name = props.metadata?.name ?? args.name;
+    const terminated = lbTerminatedPorts(props.metadata?.annotations ?? {}, ports);
+    const isTls = (p: any): boolean => TLS_PORTS.has(p?.port) || isTlsPortName(p?.name) || terminated.has(p?.port);
+    const hasTls = ports.some(isTls);
+    const allowed = args.getConfig<{ allowPassthroughPorts?: number[] }>().allowPassthroughPorts ?? [];
+    for (const p of ports) {
+      if (isTls(p) || allowed.includes(p?.port)) continue;
+      if (isHttpPort(p)) {
+        if (hasTls && p?.port === 80) continue; // an ingress controller's port 80, next to 443, redirects
+        report(`Service '${name}' (${type}) serves plain HTTP on port ${p?.port}${p?.name ? ` (${p.name})` : ""} to outside the cluster; terminate TLS: put it behind an Ingress with spec.tls, or on AWS set annotation service.beta.kubernetes.io/aws-load-balancer-ssl-cert (and aws-load-balancer-ssl-ports) and serve 443`);
+      } else {
+        report(`Service '${name}' (${type}) exposes port ${p?.port}${p?.name ? ` (${p.name})` : ""} without TLS to outside the cluster; terminate TLS at the load balancer (certificate annotation) or list the port in allowPassthroughPorts if the backend speaks TLS itself`);
+      }
+    }
+  }),
+});
+
+const SG = "aws:ec2/securityGroup:SecurityGroup";
+const SG_RULES = ["aws:ec2/securityGroupRule:SecurityGroupRule", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"];
+const WORLD_RE = /^(0\.0\.0\.0|::)\/0$/;
+
+/** World-open tcp port ranges of a security group: inline ingress plus separate rule resources. */
+export function worldOpenRanges(sg: PolicyResource, all: PolicyResource[]): [number, number][] {
+  const out: [number, number][] = [];
+  const add = (proto: unknown, from: unknown, to: unknown, cidrs: unknown[]): void => {
+    if (!cidrs.some((c) => typeof c === "string" && WORLD_RE.test(c.trim()))) return;
+    const pr = String(proto).toLowerCase();
+    if (pr !== "tcp" && pr !== "6") return; // all-traffic rules are seg-security-group-ingress's finding
+    out.push([typeof from === "number" ? from : 0, typeof to === "number" ? to : 65535]);
+  };
+  for (const i of asArray<any>(peek(sg.props, "ingress") as any)) add(i?.protocol, i?.fromPort, i?.toPort, [...asArray<any>(i?.cidrBlocks), ...asArray<any>(i?.ipv6CidrBlocks)]);
+  for (const r of ofTypes(all, ...SG_RULES)) {
+    if (!depsOf(r, "securityGroupId").some((d) => d.urn === sg.urn)) continue;
+    if (r.type === SG_RULES[0]) {
+      if (r.props.type === "ingress") add(r.props.protocol, r.props.fromPort, r.props.toPort, [...asArray<any>(r.props.cidrBlocks), ...asArray<any>(r.props.ipv6CidrBlocks)]);
+    } else add(r.props.ipProtocol, r.props.fromPort, r.props.toPort, [r.props.cidrIpv4, r.props.cidrIpv6]);
+  }
+  return out;
+}
+
+const INSTANCE_SG_PROPS: Record<string, string[]> = {
+  "aws:ec2/instance:Instance": ["vpcSecurityGroupIds", "securityGroups"],
+  "aws:ec2/launchTemplate:LaunchTemplate": ["vpcSecurityGroupIds", "securityGroupNames", "networkInterfaces"],
+  "aws:ec2/launchConfiguration:LaunchConfiguration": ["securityGroups"],
+};
+
+export const ec2WebTls: StackValidationPolicy = stackPolicy({
+  name: "tls-ec2-web-https",
+  description: "EC2 instances (and launch templates/configurations) that take web traffic straight from the internet serve HTTPS: a security group opening tcp 80 to 0.0.0.0/0 or ::/0 must also open 443 (port 80 then only redirects).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateStack: (args, report) => {
+    for (const i of ofTypes(args.resources, ...Object.keys(INSTANCE_SG_PROPS))) {
+      // Without a public address the instance is not reachable from the internet at all.
+      if (peek(i.props, "associatePublicIpAddress") === false || asArray<any>(peek(i.props, "networkInterfaces") as any).some((n) => n?.associatePublicIpAddress === false || n?.associatePublicIpAddress === "false")) continue;
+      const sgs = [...new Map(INSTANCE_SG_PROPS[i.type]!.flatMap((k) => depsOf(i, k, SG)).map((g) => [g.urn, g])).values()];
+      const ranges = sgs.flatMap((g) => worldOpenRanges(g, args.resources).map((r) => ({ g, r })));
+      const narrow = ranges.filter(({ r }) => r[1] - r[0] < 1024);
+      const http = narrow.filter(({ r }) => (r[0] <= 80 && 80 <= r[1]) || (r[0] <= 8080 && 8080 <= r[1]));
+      if (http.length === 0) continue;
+      if (narrow.some(({ r }) => r[0] <= 443 && 443 <= r[1])) continue;
+      const kind = i.type.split(":")[2];
+      report(`${kind} '${i.name}' serves plain HTTP to the internet: security group '${http[0]!.g.name}' opens tcp ${http[0]!.r[0]}${http[0]!.r[1] !== http[0]!.r[0] ? `-${http[0]!.r[1]}` : ""} to the world and no HTTPS port; terminate TLS (serve 443 on the instance and redirect 80, or put it behind an HTTPS load balancer or CloudFront and open the instance only to that)`, i.urn);
+    }
+  },
+});
+
+export const tlsPolicies = [ingressTls, cloudfrontTls, cloudflareTls, listenerTls, serviceTls, ec2WebTls, rdsForceSsl, elasticacheTransit, s3DenyInsecure, proxyHttpsOnly];

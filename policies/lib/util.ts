@@ -238,3 +238,15 @@ export const isUnknownValue = (v: unknown): boolean => SENTINELS.has(v);
 
 /** True when the value at the path is set (an unknown value counts as set). */
 export const isSet = (obj: unknown, ...path: (string | number)[]): boolean => peek(obj, ...path) !== undefined;
+
+/**
+ * The SDK's own "can't be known during preview" error, with a message naming what could not be
+ * judged: thrown by a stack policy after reporting everything it could judge, so the engine (and
+ * the in-process runner) report the policy as not run in preview instead of passing silently.
+ */
+export function unknownInPreview(message: string): Error {
+  const E = policyProxy.UnknownValueError as new (sentinel: unknown, props: string[]) => Error;
+  const e = new E(policyProxy.unknownStringValue, ["policy"]);
+  e.message = message;
+  return e;
+}

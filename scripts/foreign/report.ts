@@ -19,7 +19,9 @@ export interface NotInspected {
   policies: string[];
 }
 
-const K8S = ["tls-ingress-https", "headers-ingress-coop-coep", "seg-namespace-default-deny", "seg-service-exposure", "seg-no-host-network", "seg-metrics-not-public", "seg-reachability-internet-to-data", "baseline-pod-security-restricted", "baseline-resources-probes", "baseline-pinned-images"];
+/** Policies about both the AWS and the Kubernetes side. */
+const BOTH = ["headers-origin-coop-coep"];
+const K8S = ["tls-ingress-https", "tls-k8s-service-https", "headers-ingress-coop-coep", "headers-origin-coop-coep", "seg-namespace-default-deny", "seg-service-exposure", "seg-no-host-network", "seg-metrics-not-public", "seg-reachability-internet-to-data", "baseline-pod-security-restricted", "baseline-resources-probes", "baseline-pinned-images"];
 const CLOUDFLARE = ["tls-cloudflare-zone-strict", "headers-cloudflare-coop-coep"];
 const PROXY = ["tls-proxy-https-only", "headers-proxy-coop-coep", "headers-wasm-content-type"];
 
@@ -27,7 +29,7 @@ const names = (): string[] => allPolicies.map((p) => p.name);
 /** Policies about the cloud resources a package creates. */
 export function policiesForType(type: string): string[] {
   const all = names();
-  const aws = all.filter((n) => !K8S.includes(n) && !CLOUDFLARE.includes(n) && !PROXY.includes(n));
+  const aws = all.filter((n) => (BOTH.includes(n) || !K8S.includes(n)) && !CLOUDFLARE.includes(n) && !PROXY.includes(n));
   const pkg = type.split(":")[0] ?? "";
   if (pkg === "kubernetes") return all.filter((n) => K8S.includes(n));
   if (pkg === "eks") return all.filter((n) => !CLOUDFLARE.includes(n) && !PROXY.includes(n));
@@ -54,7 +56,10 @@ export function notInspected(result: ChildResult, unknownViolations: { policyNam
   const seen = new Map<string, NotInspected>();
   for (const v of unknownViolations) {
     const key = v.urn ?? "(stack)";
-    const e = seen.get(key) ?? { what: key, type: v.resourceType, reason: "values unknown in preview (plan with --update to use mocked outputs)", policies: [] };
+    // A stack policy names what it could not judge in its message; a resource's own unknown value is its URN.
+    const detail = v.urn ? "" : `: ${v.message.replace(/^can't run policy '[^']+' during preview: /, "")}`;
+    const e = seen.get(key) ?? { what: key, type: v.resourceType, reason: `values unknown in preview (plan with --update to use mocked outputs)${detail}`, policies: [] };
+    if (!v.urn && seen.has(key) && !e.reason.includes(detail)) e.reason += `; ${detail.slice(2)}`;
     if (!e.policies.includes(v.policyName)) e.policies.push(v.policyName);
     seen.set(key, e);
   }

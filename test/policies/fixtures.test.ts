@@ -28,7 +28,10 @@ describe("compliant fixtures pass", () => {
   it("the full compliant program has no violation at all in prod, in update and preview mode", async () => {
     for (const preview of [false, true]) {
       const r = await runPolicies(await runProgram(fullCompliant, { allowDefaultProviders: true, stack: "prod", preview }), { tier: "prod" });
-      expect(r.violations, formatText(r)).toEqual([]);
+      // In preview the site bucket's policy document (built from the bucket's ARN) is unknown: the two
+      // policies that read it report "can't run during preview" instead of passing it unseen.
+      expect(r.violations.filter((v) => !(preview && v.unknown)), formatText(r)).toEqual([]);
+      if (preview) expect(r.violations.map((v) => `${v.policyName} ${v.resourceName ?? "(stack)"}`).sort(), formatText(r)).toEqual(["seg-datastore-not-public site", "tls-s3-deny-insecure-transport (stack)"]);
       expect(r.policiesRun).toBe(allPolicies.length);
     }
   });
