@@ -64,7 +64,14 @@ export function notInspected(result: ChildResult, unknownViolations: { policyNam
     seen.set(key, e);
   }
   out.push(...seen.values());
-  if (result.timedOut) out.push({ what: "(rest of the program)", reason: `the run was stopped at its deadline; in flight: ${result.pending.join(", ") || "nothing registered"}`, policies: names() });
+  if (result.timedOut) {
+    // Nothing in flight: the program was awaiting a value that never resolves offline, most often an
+    // output of a remote component (its provider plugin would compute it) or of another stack.
+    const waiting = result.remote.length
+      ? `nothing in flight: the program was waiting on a value that never resolves offline, most likely an output of the remote component(s) ${result.remote.map((u) => u.split("::").pop()).join(", ")}`
+      : "nothing in flight: the program was waiting on a value that never resolved (a promise of its own, or another stack's output)";
+    out.push({ what: "(rest of the program)", reason: `the run was stopped at its deadline; ${result.pending.length ? `in flight: ${result.pending.join(", ")}` : waiting}`, policies: names() });
+  }
   return out;
 }
 

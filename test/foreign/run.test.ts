@@ -119,6 +119,20 @@ describe("running a foreign program", () => {
     expect(r.status).not.toBe("ok");
   });
 
+  it("a bucket policy built with pulumi.jsonStringify is not inspected in preview (never passed unseen), and judged with --update", async () => {
+    const dir = project("site-bucket");
+    const preview = await plan(dir, { stack: "dev", preview: true });
+    const text = renderText(preview);
+    const gap = preview.notInspected!.find((n) => n.policies.includes("tls-s3-deny-insecure-transport"));
+    expect(gap, text).toBeDefined();
+    expect(gap!.reason).toMatch(/bucket 'my-bucket' \(policy 'my-bucket-policy'\)/);
+    expect(preview.status).toBe("incomplete");
+    expect(exitCodeFor([preview])).toBe(3);
+    const update = await plan(dir, { stack: "dev", preview: false });
+    expect(update.policy!.violations.filter((v) => v.policyName === "tls-s3-deny-insecure-transport"), renderText(update)).toEqual([]);
+    expect(update.notInspected!.some((n) => n.policies.includes("tls-s3-deny-insecure-transport"))).toBe(false);
+  });
+
   it("a report that inspected nothing is incomplete, not clean", async () => {
     const r = await plan(project("nothing"), { stack: "dev" });
     expect(r.policy!.mandatory).toBe(0);
