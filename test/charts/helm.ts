@@ -240,19 +240,34 @@ const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 export function unknownValueKeys(ours: Record<string, unknown>, chart: ChartInfo): string[] {
   const out: string[] = [];
   const ref = (key: string) => `(\\.${esc(key)}(?![\\w.])|"${esc(key)}")`;
-  // A map the templates hand over whole: `toYaml .Values.x.key`, `.key | toYaml`, `range … .key`, a merge,
+  // A map the templates hand over whole: `toYaml .Values.x.key`, `.key | toYaml`, a merge,
   // `omit`/`pick` of it (argo-cd's argocd-cm: `omit .Values.configs.cm "create" "annotations"`, then ranged), or
   // `with .Values.x.key }} … toYaml .` (also inside config templates kept in values.yaml).
   const passthrough = (key: string) =>
-    new RegExp(`(range|toYaml|toJson|tpl|mustMerge\\w*|merge\\w*|deepCopy|omit|pick)[^}\\n]*${ref(key)}`).test(chart.templates) ||
+    new RegExp(`(toYaml|toJson|tpl|mustMerge\\w*|merge\\w*|deepCopy|omit|pick)[^}\\n]*${ref(key)}`).test(chart.templates) ||
     new RegExp(`${ref(key)}\\s*\\|\\s*(toYaml|toJson)`).test(chart.templates) ||
     new RegExp(`with[^}\\n]*${ref(key)}[^}\\n]*\\}\\}[\\s\\S]{0,200}?(toYaml|toJson|tpl)\\s*\\(?\\s*\\.`).test(chart.templates);
+  // A map the templates range over (`range $name, $config := .Values.ports`): its entries are names the
+  // user chooses (any key is fine at that level), but an entry the chart defines (traefik's ports.web) is
+  // still a structure whose keys the chart reads — ports.web.redirectTo, removed in traefik 34, is caught.
+  // Entries count as structures only where the templates read a field of the range variable (`$config.http`);
+  // a map ranged without that (grafana.ini: `range $elem, $elemVal := index .Values "grafana.ini"`, then its
+  // sections ranged again) stays free-form.
+  const ranged = (key: string): "no" | "free" | "structured" => {
+    if (!new RegExp(`range[^}\\n]*${ref(key)}`).test(chart.templates)) return "no";
+    // The range variable's field reads are looked for in the range's own body (the next 300 characters).
+    const bodies = [...chart.templates.matchAll(new RegExp(`range\\s+\\$\\w+\\s*,\\s*(\\$\\w+)\\s*:=[^}\\n]*${ref(key)}`, "g"))].map((m) => ({ v: m[1]!, body: chart.templates.slice(m.index!, m.index! + 300) }));
+    return bodies.some(({ v, body }) => new RegExp(`${esc(v)}\\.\\w`).test(body)) ? "structured" : "free";
+  };
   const readByTemplate = (key: string) => new RegExp(`\\.${esc(key)}(?![\\w])|"${esc(key)}"`).test(chart.templates);
   const walk = (o: Record<string, unknown>, d: unknown, at: string[]) => {
-    if (at.length > 0 && passthrough(at[at.length - 1]!)) return;
+    const r = at.length > 0 ? ranged(at[at.length - 1]!) : "no";
+    if (at.length > 0 && (passthrough(at[at.length - 1]!) || r === "free")) return;
+    const names = r === "structured";
     for (const [k, v] of Object.entries(o)) {
       if (at.length === 0 && k === "global") continue;
       const here = [...at, k];
+      if (names && !(isMap(d) && k in d)) continue;
       if (isMap(d) && Object.keys(d).length > 0 && !(k in d)) {
         if (!readByTemplate(k)) out.push(here.join("."));
         continue;

@@ -53,6 +53,14 @@ describe("the unknown-key detector, on the real charts", () => {
     expect(unknownValueKeys({ controller: { metrics: { bogus: true } }, bogusTop: 1 }, chart)).toEqual(["controller.metrics.bogus", "bogusTop"]);
   });
 
+  it("walks into the entries a ranged map defines (traefik ports.web): a key the chart dropped is flagged, new entry names are not", () => {
+    const traefik = readChart(archive(CHART_PINS.traefik));
+    expect(traefik.name).toBe("traefik");
+    // ports.web.redirectTo: removed in chart 34 (now ports.web.http.redirections.entryPoint).
+    expect(unknownValueKeys({ ports: { web: { port: 8000, redirectTo: { port: "websecure" } } } }, traefik)).toEqual(["ports.web.redirectTo"]);
+    expect(unknownValueKeys({ ports: { web: { port: 8000, http: { redirections: { entryPoint: { to: "websecure" } } } }, metrics: { port: 9100 }, custom: { port: 9000, anything: true } } }, traefik)).toEqual([]);
+  });
+
   it("reads subchart defaults under their key (kube-prometheus-stack → grafana), and free-form config maps", () => {
     const kps = readChart(archive(CHART_PINS.kubePrometheusStack));
     expect(unknownValueKeys({ grafana: { sidecar: { dashboards: { enabled: true } }, "grafana.ini": { anything: { x: 1 } } }, "prometheus-node-exporter": { hostNetwork: false } }, kps)).toEqual([]);
