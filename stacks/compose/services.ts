@@ -21,6 +21,8 @@ import { RESOURCES } from "../spec/tiers";
 import type { KubernetesPlatform } from "./cluster";
 import { hpaCustomMetrics } from "./monitoring";
 import { ADAPTER_POD_SELECTOR, ADAPTER_PORT } from "../../components/monitoring/adapter";
+import { registerManifest } from "../../components/cluster/register";
+import { devChainManifests, devChainUrl } from "../../components/service/devchain";
 
 export interface ServiceDeps {
   /** Network contracts of the data stores (`{ ref: "postgres/main", network: <store>.network }`). */
@@ -72,8 +74,16 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
   const services: Record<string, Service> = {};
   const hosts: Record<string, pulumi.Output<string[]>> = {};
   const netpols: NetpolService[] = [];
+  // The team's local development chain (blueprint `localDevelopment.chain`): the local tier only.
+  const chain = spec.tier === "local" ? bp.localDevelopment?.chain : undefined;
+  const chainAt = chain ? { name: chain.name, namespace: cluster.namespaces.apps, port: chain.port } : undefined;
 
-  for (const svc of bp.services as ServiceSpec[]) {
+  for (const blueprintSvc of bp.services as ServiceSpec[]) {
+    // A client of the dev chain gets its URLs as env and may call it (the NetworkPolicy flow).
+    const chainEnv = chain && chainAt ? chain.clients[blueprintSvc.name] : undefined;
+    const svc: ServiceSpec = chainEnv
+      ? { ...blueprintSvc, env: { ...blueprintSvc.env, ...Object.fromEntries(Object.entries(chainEnv).map(([k, scheme]) => [k, devChainUrl(chainAt!, scheme)])) }, calls: [...blueprintSvc.calls, chain!.name] }
+      : blueprintSvc;
     const resolved = spec.services[svc.name]!;
     const secretEnv: Record<string, pulumi.Output<string>> = {};
     for (const s of svc.secrets) {
@@ -116,6 +126,14 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
     services[svc.name] = service;
     netpols.push(service.netpol);
     hosts[svc.name] = service.hosts;
+  }
+  if (chain && chainAt) {
+    const m = devChainManifests({ ...chainAt, image: chain.image, args: chain.args, chainId: chain.chainId, description: chain.description });
+    if (!deps.gitops) {
+      const dep = registerManifest(`${spec.stack}-devchain-${chain.name}`, m.deployment as any, { provider: cluster.provider, dependsOn: cluster.ready });
+      registerManifest(`${spec.stack}-devchain-${chain.name}-svc`, m.service as any, { provider: cluster.provider, dependsOn: [...cluster.ready, dep] });
+    }
+    netpols.push(m.netpol);
   }
   if (unresolved.length) pulumi.log.warn(`services: secret env refs not wired yet (pass resolveSecret or existingSecrets): ${unresolved.join("; ")}`);
 

@@ -4,7 +4,7 @@
  * is generated from it (`npm run schema`) so editors validate the YAML as you type.
  */
 import { z } from "zod";
-import { dnsLabel, port, serviceSpec } from "../../components/service/spec";
+import { dnsLabel, imageRef, port, serviceSpec } from "../../components/service/spec";
 import { deliverySpec } from "./release";
 
 const cidr = z.string().refine((s) => isCidr(s), { message: "must be an IPv4 or IPv6 CIDR such as `203.0.113.0/24`" });
@@ -216,6 +216,29 @@ export const secretsSpec = z.strictObject({
     .default([]),
 });
 
+/**
+ * The team's local development setup, run by the `local` tier only (e.g. the bridge's "Local
+ * testing via Hardhat node on localhost:8545"): a development chain beside the services, and
+ * which env vars of which services point at it.
+ */
+export const localDevelopmentSpec = z.strictObject({
+  chain: z
+    .strictObject({
+      name: dnsLabel.default("hardhat"),
+      description: z.string().max(300).default(""),
+      /** A pinned image (a version tag or digest, never `latest`). */
+      image: imageRef.refine((s) => !/:latest$/.test(s) && /[:@]/.test(s.split("/").pop()!), { message: "pin the dev chain image to a version tag or digest, not latest" }),
+      args: z.array(z.string()).default([]),
+      /** JSON-RPC port (HTTP and WebSocket). */
+      port: port.default(8545),
+      chainId: z.int().min(1).default(31337),
+      /** Per blueprint service: env var → `http` (JSON-RPC URL) or `ws` (subscriptions URL) of the chain. */
+      clients: z.record(dnsLabel, z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: "env names are upper-case identifiers" }), z.enum(["http", "ws"]))),
+    })
+    .optional(),
+});
+export type LocalDevelopmentSpec = z.infer<typeof localDevelopmentSpec>;
+
 export const blueprintSpec = z.strictObject({
   /** Must equal the file name without `.yaml`. */
   name: dnsLabel,
@@ -239,6 +262,8 @@ export const blueprintSpec = z.strictObject({
   secrets: secretsSpec.default({ external: [], generated: [] }),
   /** How the services are released: push (default) or GitOps through Argo CD (stacks/spec/release.ts). */
   delivery: deliverySpec.optional(),
+  /** The team's local development setup, run on the `local` tier only. */
+  localDevelopment: localDevelopmentSpec.optional(),
 });
 
 export type BlueprintSpec = z.infer<typeof blueprintSpec>;

@@ -141,6 +141,14 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec): CrossIssue[]
       if (!bp.externalNetworks[n]) add(at("egress", j), `no external network '${n}': declare it under \`externalNetworks\``);
     });
   });
+  // The local development chain's clients are services of this blueprint.
+  for (const [svc, env] of Object.entries(bp.localDevelopment?.chain?.clients ?? {})) {
+    if (!bp.services.some((s) => s.name === svc)) add(["blueprint", "localDevelopment", "chain", "clients", svc], `no service '${svc}' in this blueprint; services: ${bp.services.map((s) => s.name).join(", ")}`);
+    if (Object.keys(env).length === 0) add(["blueprint", "localDevelopment", "chain", "clients", svc], "name at least one env var pointed at the chain, e.g. `ETHEREUM_RPC_URL: http`");
+  }
+  if (bp.localDevelopment?.chain && bp.services.some((s) => s.name === bp.localDevelopment!.chain!.name)) {
+    add(["blueprint", "localDevelopment", "chain", "name"], `'${bp.localDevelopment.chain.name}' is already a service name: give the chain its own name`);
+  }
   // No replica that nobody reads: a store with read replicas needs a service reading its `#readerUrl`.
   bp.dataStores.postgres.forEach((pg, j) => {
     if (pg.readReplicas === 0) return;
