@@ -108,6 +108,11 @@ export function composeData(ctx: Context): DataOutputs {
           protect: p.protectState,
           network: clusterNet(),
           volumeServers: Math.max(3, o.volumeServers),
+          // Prod (the multi-AZ tier): a Raft quorum of 3 masters, so losing one keeps the volume
+          // map, and SeaweedFS' documented replication `001` ("replicate once on the same rack":
+          // every volume has a copy on a second volume server). Lower tiers: 1 master, same copies.
+          masters: p.multiAz ? 3 : 1,
+          replication: "001",
           ...storeTls("objectstore", o.name),
           ...(hostsPgBackups ? { storePeers: operatorPg.filter(pgBackups).map((pg) => postgresPodSelector(name("postgres", pg.name))) } : {}),
         },

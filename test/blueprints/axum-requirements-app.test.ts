@@ -125,6 +125,18 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s (7.1 Kubernetes)`, (t
     expect(volume?.replicas).toBeGreaterThanOrEqual(tier === "prod" ? 3 : 1);
   });
 
+  it("SeaweedFS \"StatefulSet 3+: master + volume servers\" \"with replication\": 3 Raft masters in prod, every volume kept twice (-defaultReplication=001)", () => {
+    const s3 = storeComponent(inv(), "platform:data:ObjectStore", "files");
+    const master = within(inv(), s3, T.statefulSet).find((s) => /master/.test(String(meta(s).name)))!;
+    const args: string[] = mainContainer(master).args ?? mainContainer(master).command ?? [];
+    const flat = args.join(" ");
+    expect(spec(master).replicas).toBe(tier === "prod" ? 3 : 1);
+    expect(flat).toContain("-defaultReplication=001");
+    if (tier === "prod") expect((flat.match(/-peers=(\S+)/)?.[1] ?? "").split(",")).toHaveLength(3);
+    const volume = within(inv(), s3, T.statefulSet).find((s) => /volume/.test(String(meta(s).name)))!;
+    expect(spec(volume).replicas).toBeGreaterThanOrEqual(2); // 001 keeps a second copy on another volume server
+  });
+
   it("the API connects only to its stores: egress to PostgreSQL, Redis and SeaweedFS, nothing on the internet", () => {
     const pol = ofType(inv(), T.netpol).find((p) => spec(p).podSelector?.matchLabels?.["app.kubernetes.io/name"] === "api");
     expect(pol, "NetworkPolicy for the api pods").toBeDefined();
