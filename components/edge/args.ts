@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { bucketPathPatterns, HASH_CONVENTIONS, HashConvention, REFERRER_POLICIES, resolveHeaderPolicy } from "./headers";
+import { CLOUDFLARE_PLANS, cloudflarePlanGaps } from "./cloudflare/plans";
 
 const hostname = z
   .string()
@@ -105,6 +106,8 @@ export const cloudflareEdgeArgsSchema = z.strictObject({
     manageZoneSettings: z.boolean().default(true),
     /** R2 location hint. */
     bucketLocation: z.enum(["wnam", "enam", "weur", "eeur", "apac", "oc"]).optional(),
+    /** The zone's Cloudflare plan: decides which WAF rulesets exist and the rate limit's window (plan.ts CLOUDFLARE_PLAN_LIMITS). */
+    plan: z.enum(CLOUDFLARE_PLANS).default("free"),
   }),
 });
 
@@ -154,6 +157,11 @@ export type EdgeSiteArgs = z.infer<typeof edgeSiteArgsSchema>;
 /** Parse or throw one error listing every issue as `field.path: message`. */
 export function parseEdgeSiteArgs(input: unknown, where = "EdgeSite"): EdgeSiteArgs {
   const r = edgeSiteArgsSchema.safeParse(input);
+  if (r.success && r.data.provider === "cloudflare") {
+    const plan = r.data.cloudflare.plan;
+    const gaps = cloudflarePlanGaps(plan, r.data.waf);
+    if (gaps.length) throw new Error(`${where}: invalid args:\n  - ${gaps.map((g) => `cloudflare.plan: '${plan}': ${g}; set the zone's plan or drop waf`).join("\n  - ")}`);
+  }
   if (r.success) return r.data;
   const at = (path: PropertyKey[]) => (path.length ? path.map(String).join(".") : "(root)");
   const lines = r.error.issues.flatMap((i) =>

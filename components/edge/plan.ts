@@ -5,6 +5,8 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import type { EdgeSiteArgs } from "./args";
+import { CLOUDFLARE_PLAN_LIMITS, type CloudflarePlan } from "./cloudflare/plans";
+export { CLOUDFLARE_PLANS, CLOUDFLARE_PLAN_LIMITS, cloudflarePlanGaps, type CloudflarePlan } from "./cloudflare/plans";
 import { AssetObject, planAssetObjects } from "./assets";
 import { bucketPathPatterns, buildRuleTable, EdgeRuleTable, HashConvention, HeaderPolicyInput, inlineScriptHashes } from "./headers";
 import {
@@ -95,12 +97,22 @@ export const APP_HASH_CONVENTIONS = {
 } as const satisfies Record<string, readonly HashConvention[]>;
 
 /**
- * Cloudflare rate limiting windows are 10 s/60 s below Enterprise: express any window > 60 s
- * as the equivalent 60 s rate (rounded up, at least 10 requests).
+ * Cloudflare rate limiting counts over at most `maxPeriod` seconds (60 s on Pro, 600 s on Business):
+ * express a longer window as the equivalent rate over `maxPeriod` (rounded up, at least 10 requests).
  */
-export function planCloudflareRateLimit(rl: { requests: number; periodSeconds: number }): { period: number; requestsPerPeriod: number } {
-  if (rl.periodSeconds <= 60) return { period: rl.periodSeconds, requestsPerPeriod: rl.requests };
-  return { period: 60, requestsPerPeriod: Math.max(10, Math.ceil((rl.requests * 60) / rl.periodSeconds)) };
+export function planCloudflareRateLimit(rl: { requests: number; periodSeconds: number }, maxPeriod = 60): { period: number; requestsPerPeriod: number } {
+  if (rl.periodSeconds <= maxPeriod) return { period: rl.periodSeconds, requestsPerPeriod: rl.requests };
+  return { period: maxPeriod, requestsPerPeriod: Math.max(10, Math.ceil((rl.requests * maxPeriod) / rl.periodSeconds)) };
+}
+
+/**
+ * The rate limiting rule the edge deploys on `plan`: the blueprint's window when the plan counts over
+ * it, else the same rate over the plan's longest period; the description states exactly that rule.
+ */
+export function cloudflareRateLimitRule(rl: { requests: number; periodSeconds: number }, plan: CloudflarePlan): { period: number; requestsPerPeriod: number; mitigationTimeout: number; description: string } {
+  const w = planCloudflareRateLimit(rl, CLOUDFLARE_PLAN_LIMITS[plan].maxPeriod);
+  const scaled = w.period !== rl.periodSeconds ? ` (${rl.requests} per ${rl.periodSeconds} s in the blueprint, counted over ${w.period} s, the ${plan} plan's longest period)` : "";
+  return { ...w, mitigationTimeout: w.period, description: `block a client IP for ${w.period} s after ${w.requestsPerPeriod} requests in ${w.period} s to one Cloudflare data center${scaled}` };
 }
 
 /**

@@ -2,7 +2,7 @@
  * `HostApp`: the app stack on the beta host through @pulumi/docker over SSH — the compose file
  * of the reference systems as resources. Type token `platform:host:HostApp`.
  * Providers: `{ docker, random }` (the docker.Provider is created ONCE by the composer with
- * `host: ssh://deploy@<eip>` and passed explicitly).
+ * `host: ssh://deploy@<address>` and passed explicitly).
  *
  * Everything is derived by the pure planners (plan.ts, proxy.ts, caddy.ts); this class only
  * creates the networks, volumes, images, passwords and containers they describe.

@@ -29,7 +29,7 @@ const cidr = z
 const hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, { message: "a lower-case DNS name such as `example.com`" });
 
 export const betaHostArgsSchema = z.strictObject({
-  /** VPC and a PUBLIC subnet of it (the host has an Elastic IP). */
+  /** VPC and a PUBLIC subnet of it (the host gets a public address at launch; no Elastic IP). */
   vpcId: inputString,
   subnetId: inputString,
   /** Extra security groups to attach (e.g. the stack's app-tier group that managed data stores admit). */
@@ -64,7 +64,7 @@ export const betaHostArgsSchema = z.strictObject({
   egress: z
     .array(z.strictObject({ name: dnsLabel, cidrs: z.array(z.string().min(1)).min(1), ports: z.array(z.int().min(1).max(65535)).min(1), protocol: z.enum(["TCP", "UDP"]).default("TCP") }))
     .default([]),
-  /** Pulumi `protect` + termination protection on the VM, EIP and backup bucket (prod-like stacks). */
+  /** Pulumi `protect` + termination protection on the VM and backup bucket (prod-like stacks). */
   protect: z.boolean().default(true),
 }).refine((a) => a.deployRunnerSecurityGroupId !== undefined || a.sshAllowList.length > 0, {
   path: ["deployRunnerSecurityGroupId"],

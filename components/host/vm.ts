@@ -14,7 +14,7 @@
  *
  * Children: S3 backup bucket (private, encrypted, TLS-only, versioned, lifecycle retention),
  * IAM role + instance profile (put/get/list the backup prefix only — no delete), security group,
- * the instance (Debian 12, cloud-init from cloudinit.ts), an Elastic IP, and `<name>-ready`: a
+ * the instance (Debian 12, cloud-init from cloudinit.ts; its launch-assigned public address, no Elastic IP), and `<name>-ready`: a
  * remote command (over SSH as the deploy user to the PRIVATE address, from the deploy runner inside
  * the VPC; key from ssh-agent, loaded by the deploy job) that waits for cloud-init to finish and
  * Docker to answer. Make the Docker-over-SSH provider depend on `ready`.
@@ -43,7 +43,7 @@ export const WAIT_FOR_HOST = [
 ].join("\n");
 
 export class BetaHost extends pulumi.ComponentResource {
-  /** The Elastic IP: DNS target of every proxied host name, and the SSH/Docker endpoint. */
+  /** The public address assigned at launch (no Elastic IP): DNS target of every proxied host name. */
   public readonly publicIp: pulumi.Output<string>;
   public readonly instanceId: pulumi.Output<string>;
   public readonly securityGroupId: pulumi.Output<string>;
@@ -51,7 +51,7 @@ export class BetaHost extends pulumi.ComponentResource {
   /** Backup bucket name (absent when the tier keeps no backups). */
   public readonly backupBucket?: pulumi.Output<string>;
   public readonly deployUser: string;
-  /** `ssh://deploy@<eip>`: the Docker host URL for a docker.Provider. */
+  /** `ssh://deploy@<address>`: the Docker host URL for a docker.Provider. */
   public readonly dockerHost: pulumi.Output<string>;
   /** Completes when cloud-init is done and Docker answers: `dependsOn` it from the docker.Provider. */
   public readonly ready: command.remote.Command;
@@ -193,7 +193,10 @@ export class BetaHost extends pulumi.ComponentResource {
         ami: image.id,
         instanceType: cfg.instanceType,
         subnetId: cfg.subnetId,
-        // Internet from first boot (cloud-init installs packages before the EIP is associated); the EIP then replaces this address.
+        // The host's public address: the one AWS assigns at launch, no Elastic IP. It stays while the
+        // instance runs (a reboot keeps it; only a stop/start changes it, and the next `pulumi up
+        // --refresh` moves the DNS records with it). An EIP per beta host made dev + staging + prod
+        // exceed the default quota of 5 Elastic IPs per region (docs/design.md, "Elastic IPs").
         associatePublicIpAddress: true,
         vpcSecurityGroupIds: [sg.id, ...cfg.extraSecurityGroupIds],
         iamInstanceProfile: profile.name,
@@ -214,11 +217,9 @@ export class BetaHost extends pulumi.ComponentResource {
       // A newer Debian AMI must not replace the stateful host; unattended-upgrades keeps it patched.
       { ...keep, ignoreChanges: ["ami"] },
     );
-    const eip = new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", instance: instance.id, tags: { Name: `${name}-eip` } }, keep);
-
     // The program's SSH client is the deploy runner inside the VPC: it dials the private address
     // (nothing on the internet answers on 22). With only an operator allow-list, the public one.
-    const sshAddress = cfg.deployRunnerSecurityGroupId ? instance.privateIp : eip.publicIp;
+    const sshAddress = cfg.deployRunnerSecurityGroupId ? instance.privateIp : instance.publicIp;
     this.ready = new command.remote.Command(
       `${name}-ready`,
       {
@@ -228,10 +229,10 @@ export class BetaHost extends pulumi.ComponentResource {
         create: WAIT_FOR_HOST,
         triggers: [instance.id],
       },
-      { parent: this, dependsOn: [eip] },
+      { parent: this, dependsOn: [instance] },
     );
 
-    this.publicIp = eip.publicIp;
+    this.publicIp = instance.publicIp;
     this.instanceId = instance.id;
     this.securityGroupId = sg.id;
     this.roleArn = role.arn;

@@ -57,7 +57,7 @@ export function composeEdge(ctx: Context): EdgeOutputs {
   const name = `${spec.blueprint.name}-web`;
   const site =
     edge.provider === "cloudflare"
-      ? new EdgeSite(name, { provider: "cloudflare", ...common, cloudflare: { accountId: spec.cloudflare!.accountId, zoneId: spec.cloudflare!.zoneId } }, { providers: { cloudflare: providers.cloudflare! } })
+      ? new EdgeSite(name, { provider: "cloudflare", ...common, cloudflare: { accountId: spec.cloudflare!.accountId, zoneId: spec.cloudflare!.zoneId, plan: spec.cloudflare!.plan } }, { providers: { cloudflare: providers.cloudflare! } })
       : new EdgeSite(name, { provider: "cloudfront", ...common, cloudfront: { hostedZoneId: spec.route53ZoneId! } }, { providers: { aws: providers.aws! }, usEast1: providers.awsUsEast1! });
   return { site, url: site.url };
 }

@@ -7,6 +7,7 @@
 import { Network } from "../../components/network";
 import type { Context, NetworkOutputs } from "../context";
 import { clusterNameFor } from "./cluster";
+import { VPC_AZS, natModeFor } from "./footprint";
 
 export function composeNetwork(ctx: Context): NetworkOutputs | undefined {
   const aws = ctx.providers.aws;
@@ -18,11 +19,12 @@ export function composeNetwork(ctx: Context): NetworkOutputs | undefined {
     `${spec.stack}-net`,
     {
       cidr: "10.0.0.0/16",
-      azs: ["a", "b", "c"].map((z) => `${region}${z}`),
+      azs: ["a", "b", "c"].slice(0, VPC_AZS).map((z) => `${region}${z}`),
       // Private subnets leave through NAT: cluster nodes, and on every cloud stack the deploy runner
       // (CodeBuild gives its network interfaces no public address; docs/delivery.md). One NAT
-      // gateway (one Elastic IP) unless the tier is multi-AZ; preflight adds up the EIPs per account.
-      nat: spec.profile.multiAz ? "perAz" : "single",
+      // gateway (one Elastic IP) unless the tier is multi-AZ; preflight adds up the EIPs per account
+      // (stacks/compose/footprint.ts, stacks/preflight/quotas.ts).
+      nat: natModeFor(spec),
       flowLogs: spec.tier === "prod" ? "ALL" : "REJECT",
       flowLogRetentionDays: spec.profile.logRetentionDays,
       ...(eks ? { clusterName: clusterNameFor(spec) } : {}),

@@ -10,6 +10,7 @@ import { type CloudflarePlan, cloudflarePlanGaps } from "../../components/edge/c
 import { ServiceSpec } from "../../components/service/spec";
 import type { Alerting } from "../../components/monitoring/receivers";
 import { alertingIssues } from "./alerting";
+import { type Registry, registryIssues } from "./registries";
 import { BlueprintSpec, blueprintSpec } from "./blueprint";
 import { RolloutOverride, releaseIssues } from "./release";
 import { StackConfig, stackConfig } from "./stack-config";
@@ -192,6 +193,7 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec): CrossIssue[]
   }
 
   issues.push(...alertingIssues(config));
+  issues.push(...registryIssues(config));
 
   // Human secrets: must be set outside the local tier (the offline plan supplies placeholders).
   for (const s of bp.secrets.external) {
@@ -258,6 +260,8 @@ export interface PlatformSpec {
   alerting?: Alerting;
   /** Per service: image and replica range after overrides; the stack's rollout knobs (blueGreen/canary). */
   services: Record<string, { image: string; replicas: { min: number; max: number }; rollout?: RolloutOverride }>;
+  /** Private registries the stack pulls from (`platform:registries`); passwords are read as secrets by the program. */
+  registries: Registry[];
   /** Where every Helm release takes its chart from (`platform:charts.mirror`, else PLATFORM_CHARTS_MIRROR, else official). */
   charts: ChartMirror;
 }
@@ -308,6 +312,7 @@ export function resolvePlatform(src: PlatformSource, charts: ChartMirror = OFFIC
     ...(config.alertEmail ? { alertEmail: config.alertEmail } : {}),
     ...(config.alerting ? { alerting: config.alerting } : {}),
     services,
+    registries: config.registries,
     charts,
   };
 }

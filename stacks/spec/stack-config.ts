@@ -5,10 +5,12 @@
  */
 import { z } from "zod";
 import { parseMirrorSetting } from "../../components/charts";
+import { CLOUDFLARE_PLANS } from "../../components/edge/cloudflare/plans";
 import { dnsLabel, imageRef } from "../../components/service/spec";
 import { isCidr } from "./blueprint";
 import { argocdConfig, rolloutOverride } from "./release";
 import { alerting, alertingSecrets } from "./alerting";
+import { registries, registryPasswords } from "./registries";
 import { TIER_NAMES } from "./tiers";
 
 const cidr = z.string().refine(isCidr, { message: "must be a CIDR such as `203.0.113.7/32`" });
@@ -87,6 +89,12 @@ export const stackConfig = z.strictObject({
           "Read with the stack's AWS credentials (the deploy or preview role, by OIDC), so no workflow passes a Cloudflare credential. Default `platform/<stack>/cloudflare-api-token`.",
         examples: ["platform/prod/cloudflare-api-token"],
       }),
+      plan: z.enum(CLOUDFLARE_PLANS).optional().meta({
+        description:
+          "The zone's Cloudflare plan (dashboard → the zone → Overview → Plan). Default `free`. The edge's WAF managed rules and its host rate limit need `pro` or above; " +
+          "the rate limit counts over 60 s on Pro and up to 600 s on Business/Enterprise. Stacks sharing a zone must name the same plan (npm run preflight).",
+        examples: ["pro"],
+      }),
     })
     .optional(),
   /** Where this stack's `pulumi up` runs: the in-VPC deploy runner (components/delivery). */
@@ -108,6 +116,19 @@ export const stackConfig = z.strictObject({
       description:
         "The deploy path of a cloud stack: its workflow job runs on a CodeBuild-hosted GitHub Actions runner inside the stack's VPC, the only place that reaches the private EKS endpoint and the host's SSH. Required outside the local tier.",
     }),
+  /** The account's regional AWS quotas this stack counts on, when raised above AWS's defaults (`npm run preflight` adds up every stack in the account). */
+  quotas: z
+    .strictObject({
+      elasticIps: z.int().min(5).max(10000).optional().meta({
+        description:
+          "The raised 'EC2-VPC Elastic IPs' quota (Service Quotas code L-0263D0A3) of the stack's account in its primary region. Default 5. Set it only after AWS granted the increase: preflight then allows the stacks of that account and region this many Elastic IPs together.",
+        examples: [10],
+      }),
+      natGatewaysPerAz: z.int().min(5).max(10000).optional().meta({ description: "The raised 'NAT gateways per Availability Zone' quota (L-FE5A380F). Default 5." }),
+      vpcs: z.int().min(5).max(10000).optional().meta({ description: "The raised 'VPCs per Region' quota (L-F678F1CE). Default 5." }),
+    })
+    .optional()
+    .meta({ description: "Regional AWS quotas of the stack's account raised above the defaults (Service Quotas). Checked by `npm run preflight`, which adds up every stack file in the same account and region." }),
   /** Argo CD on GitOps tiers: OIDC single sign-on (`platform:argocd.sso`; the client secret with `--secret`). */
   argocd: argocdConfig.optional(),
   /** Route 53 hosted zone of `domain` (CloudFront edges: alias records and certificate validation). */
@@ -148,6 +169,15 @@ export const stackConfig = z.strictObject({
     description:
       "One secret per alert receiver, by receiver name: the Slack incoming-webhook URL, the PagerDuty routing key, the SMTP password or the webhook URL. " +
       "Set each with `pulumi config set --secret --path platform:alertingSecrets.<name> <value>`; never in plain text.",
+  }),
+  registries: registries.default([]).meta({
+    description:
+      "Private container registries the stack pulls images from: `name` (camelCase), `host` as in image references (`ghcr.io`, `registry.example.com:5000`) and `username`. " +
+      "Each one's password or token goes in `platform:registryPasswords.<name>` (`pulumi config set --secret`). Kubernetes pods get a kubernetes.io/dockerconfigjson Secret and imagePullSecrets; the single host's Docker provider gets registryAuth.",
+    examples: [[{ name: "ghcr", host: "ghcr.io", username: "acme-deploy" }]],
+  }),
+  registryPasswords: registryPasswords.default({}).meta({
+    description: "One password or token per registry, by registry name. Set each with `pulumi config set --secret --path platform:registryPasswords.<name> <token>`; never in plain text.",
   }),
   /** The few fields a stack may override on its blueprint. */
   overrides: z

@@ -100,7 +100,9 @@ export const TIERS: Readonly<Record<TierName, TierProfile>> = {
     baselineEnforcement: "advisory",
     pinnedImages: false,
     nodes: { min: 1, desired: 1, max: 3 },
-    certificates: "letsencrypt-staging",
+    // Browsers call dev's hosts (the SPA's API origin): only the production CA is trusted by them.
+    // One certificate per host keeps far below its limits (docs/design.md, "Certificates").
+    certificates: "letsencrypt",
   },
   staging: {
     hosting: "kubernetes",

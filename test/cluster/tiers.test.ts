@@ -212,7 +212,7 @@ describe("spec validation stops bad services before anything is registered", () 
 });
 
 describe("dev tier on Kubernetes (hosting override)", () => {
-  it("one replica, no HPA/PDB, Let's Encrypt staging, small node group, single NAT", async () => {
+  it("one replica, no HPA/PDB, Let's Encrypt production CA (browsers call dev's hosts), small node group, single NAT", async () => {
     const inv = await runProgram(k8sProgram(specFor("dev")), { stack: "dev" });
     expect(ofType(inv, "aws:ec2/natGateway:NatGateway")).toHaveLength(1);
     const [g] = ofType(inv, "aws:eks/nodeGroup:NodeGroup").map((r) => r.inputs as any);
@@ -223,7 +223,7 @@ describe("dev tier on Kubernetes (hosting override)", () => {
     const d = k8s(inv, "Deployment")[0]!;
     expect((d.inputs as any).spec.replicas).toBe(1);
     expect(podSpecOf(d).topologySpreadConstraints).toBeUndefined();
-    expect((k8s(inv, "ClusterIssuer")[0]!.inputs as any).spec.acme.server).toMatch(/acme-staging-v02/);
+    expect((k8s(inv, "ClusterIssuer")[0]!.inputs as any).spec.acme.server).toBe("https://acme-v02.api.letsencrypt.org/directory");
     const nginx = ofType(inv, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs as any).find((r) => r.chart === "ingress-nginx")!;
     expect(nginx.values.controller.replicaCount).toBe(1);
     assertRestrictedEverywhere(inv);

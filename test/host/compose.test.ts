@@ -77,13 +77,13 @@ describe("composeHost (dev tier, nuxt-fastify-beta-droplet)", () => {
     expect(ofType(inv, "platform:host:BetaHost")).toHaveLength(1);
     expect(ofType(inv, "platform:host:HostApp")).toHaveLength(1);
     const dockerProvider = named(inv, "pulumi:providers:docker", "dev-host-docker");
-    expect(dockerProvider.inputs.host).toBe("ssh://deploy@203.0.113.20");
-    expect(inv.outputs.dockerHost).toBe("ssh://deploy@203.0.113.20");
+    expect(dockerProvider.inputs.host).toBe("ssh://deploy@203.0.113.10");
+    expect(inv.outputs.dockerHost).toBe("ssh://deploy@203.0.113.10");
     for (const c of ofType(inv, "docker:index/container:Container")) expect(c.provider).toContain("dev-host-docker");
     // The Docker provider connects only after the host reports cloud-init done and Docker up.
     const ready = named(inv, "command:remote:Command", "dev-host-ready");
     expect(ready.provider).toContain("dev-host-command");
-    expect(ready.inputs.connection).toMatchObject({ host: "203.0.113.20", user: "deploy" });
+    expect(ready.inputs.connection).toMatchObject({ host: "203.0.113.10", user: "deploy" });
     expect(String(ready.inputs.create)).toContain("cloud-init status --wait");
     expect(dockerProvider.dependencies).toContain(ready.urn);
     expect(ofType(inv, "docker:index/container:Container").map((r) => r.name).sort()).toEqual(["dev-app-api-0", "dev-app-caddy", "dev-app-pg-main"]);
@@ -93,10 +93,10 @@ describe("composeHost (dev tier, nuxt-fastify-beta-droplet)", () => {
     expect(inv.outputs.apiContainer).toBe("dev-app-api-0");
     expect(inv.outputs.proxyHosts).toEqual(["api.example.com"]);
     const dns = named(inv, "cloudflare:index/dnsRecord:DnsRecord", "dev-host-dns-api-example-com");
-    expect(dns.inputs).toMatchObject({ name: "api.example.com", type: "A", content: "203.0.113.20", proxied: false });
+    expect(dns.inputs).toMatchObject({ name: "api.example.com", type: "A", content: "203.0.113.10", proxied: false });
   });
 
-  it("EC2 with IMDSv2 (hop limit 1), an encrypted root volume, an EIP, and SSH only from the allow-list", async () => {
+  it("EC2 with IMDSv2 (hop limit 1), an encrypted root volume, its launch-assigned public address (no Elastic IP), and SSH only from the allow-list", async () => {
     const inv = await run();
     const vm = named(inv, "aws:ec2/instance:Instance", "dev-host-vm");
     expect(vm.inputs.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
@@ -104,7 +104,8 @@ describe("composeHost (dev tier, nuxt-fastify-beta-droplet)", () => {
     expect(vm.inputs.vpcSecurityGroupIds).toContain("sg-0app000000000001");
     expect(String(vm.inputs.userData)).toContain("docker.io");
     expect(String(vm.inputs.userData)).toContain("PermitRootLogin no");
-    expect(named(inv, "aws:ec2/eip:Eip", "dev-host-eip").inputs.domain).toBe("vpc");
+    expect(vm.inputs.associatePublicIpAddress).toBe(true);
+    expect(inv.resources.filter((r) => r.type === "aws:ec2/eip:Eip")).toEqual([]);
     const sg = named(inv, "aws:ec2/securityGroup:SecurityGroup", "dev-host-sg").inputs as { ingress: { fromPort: number; cidrBlocks?: string[]; ipv6CidrBlocks?: string[] }[] };
     const ssh = sg.ingress.filter((r) => r.fromPort === 22);
     expect(ssh).toEqual([expect.objectContaining({ cidrBlocks: ["203.0.113.7/32"] })]);
@@ -169,14 +170,14 @@ describe("composeHost (dev tier, nuxt-fastify-beta-droplet)", () => {
     }
   });
 
-  it("configures Caddy from the same spec: ACME staging for dev, api host to the API's http port, never the metrics port", async () => {
+  it("configures Caddy from the same spec: the production ACME CA for dev (browsers call it), api host to the API's http port, never the metrics port", async () => {
     const inv = await run();
     const caddy = inputs<Container>(named(inv, "docker:index/container:Container", "dev-app-caddy"));
     const json = caddy.envs.find((e) => e.startsWith("CADDY_CONFIG_JSON="))!.slice("CADDY_CONFIG_JSON=".length);
     const cfg = JSON.parse(json);
     expect(JSON.stringify(cfg)).toContain('"dial":"dev-app-api-0:3000"');
     expect(JSON.stringify(cfg)).not.toContain(":9464");
-    expect(cfg.apps.tls.automation.policies[0]).toMatchObject({ subjects: ["api.example.com"], issuers: [{ module: "acme", email: "platform@example.com", ca: "https://acme-staging-v02.api.letsencrypt.org/directory" }] });
+    expect(cfg.apps.tls.automation.policies[0]).toMatchObject({ subjects: ["api.example.com"], issuers: [{ module: "acme", email: "platform@example.com", ca: "https://acme-v02.api.letsencrypt.org/directory" }] });
     expect(cfg.apps.http.servers.https.listen).toEqual([":443"]);
     expect(json.length).toBeLessThan(100_000); // fits one environment variable (Linux MAX_ARG_STRLEN 128 KiB)
     // What the policy pack's proxy check demands of a Caddy JSON config: HTTPS only, :80 only redirects.
@@ -219,7 +220,7 @@ describe("composeHost (dev tier, nuxt-fastify-beta-droplet)", () => {
     const subnet = inv.resources.find((r) => r.type === "aws:ec2/subnet:Subnet" && r.name.endsWith("-public-0"))!;
     expect(vm.inputs.subnetId).toBe(`${subnet.name}-id`);
     expect(vm.inputs.associatePublicIpAddress).toBe(true);
-    expect(inv.outputs.publicIp).toBe("203.0.113.20");
+    expect(inv.outputs.publicIp).toBe("203.0.113.10");
   });
 
   it("hands the monitoring composer a network and container names that reach the API's metrics port", async () => {

@@ -1,7 +1,8 @@
 /**
  * Cloudflare implementation of EdgeSite: R2 bucket + generated Worker bound to it, on a Workers
  * Custom Domain (or a proxied DNS record + route), zone settings SSL strict / always HTTPS /
- * TLS 1.2 / HSTS, optional WAF managed rules and a rate-limit ruleset.
+ * TLS 1.2 / HSTS, optional WAF managed rules and a rate-limit ruleset (both need the zone on Pro or
+ * above: args.cloudflare.plan, refused on Free by parseEdgeSiteArgs).
  *
  * Why R2 (not Workers static assets): the Worker decides every response from the shared rule
  * table (SPA fallback, real 404, per-class headers), which with static assets would need
@@ -12,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as aws from "@pulumi/aws";
 import type { EdgeSiteArgs } from "../args";
-import { EdgePlan, planCloudflareRateLimit } from "../plan";
+import { EdgePlan, cloudflareRateLimitRule } from "../plan";
 import { WORKER_BUCKET_BINDING, WORKER_COMPATIBILITY_DATE } from "../worker/render";
 
 /** Cloudflare Managed Ruleset id (the same for every account). */
@@ -100,7 +101,7 @@ export function provisionCloudflare(
   }
   if (args.waf?.rateLimit) {
     const rl = args.waf.rateLimit;
-    const window = planCloudflareRateLimit(rl);
+    const rule = cloudflareRateLimitRule(rl, cf.plan);
     new cloudflare.Ruleset(
       `${name}-ratelimit`,
       {
@@ -112,12 +113,14 @@ export function provisionCloudflare(
           {
             action: "block",
             expression: `(http.host eq "${args.domain}")`,
-            description: `${rl.requests} requests per ${rl.periodSeconds}s per client IP`,
+            // Says exactly what the rule does: counted per client IP at each data center (cf.colo.id
+            // is mandatory), over the plan's window (plan.ts cloudflareRateLimitRule).
+            description: rule.description,
             ratelimit: {
               characteristics: ["cf.colo.id", "ip.src"],
-              period: window.period,
-              requestsPerPeriod: window.requestsPerPeriod,
-              mitigationTimeout: window.period,
+              period: rule.period,
+              requestsPerPeriod: rule.requestsPerPeriod,
+              mitigationTimeout: rule.mitigationTimeout,
             },
             enabled: true,
           },

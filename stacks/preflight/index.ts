@@ -1,0 +1,294 @@
+/**
+ * Preflight: what a first `pulumi up` of a stack needs and the offline plan cannot show, checked
+ * from the committed files alone (no credentials, no network, nothing decrypted). Pure apart from
+ * reading the blueprint the stack selects; `scripts/preflight.ts` reads the files and prints.
+ *
+ * Findings fail the check (exit 1); each names the file, the setting and the fix:
+ *  - spec: the stack's spec is valid (every rule of stacks/spec, incl. a staging/prod stack without
+ *    an alert receiver) — missing secret VALUES aside, see below;
+ *  - secrets: every secret the spec needs (the blueprint's `platform:secrets.<name>`, one
+ *    `platform:alertingSecrets.<receiver>` per alert receiver, one `platform:registryPasswords.<name>`
+ *    per private registry) is a `secure:` value, never plain text;
+ *  - eks-version: the pinned EKS version is in standard support today (eks-support.ts);
+ *  - deploy-path: the deploy workflow runs the stack where its endpoints answer, with the
+ *    credentials its providers need (deploy-path.ts);
+ *  - quotas: Elastic IPs, NAT gateways per AZ and VPCs of every stack file in the same AWS
+ *    account and region add up within the quota (quotas.ts);
+ *  - cloudflare/plan: stacks on one Cloudflare zone name the same plan (plan-dependent rulesets).
+ *
+ * Prerequisites are what must exist outside git before the first deploy and cannot be seen from
+ * it: Secrets Manager secrets, the CodeConnections approval, the GitHub environment's variables,
+ * and secret values not yet set in the stack file. In this repository the stack files carry no
+ * encrypted values (each team sets them with `pulumi config set --secret`, which writes them into
+ * the file), so a missing secret value is a prerequisite by default and a finding with `strict`
+ * (what the deploy job runs: by then the file must hold it). docs/first-deploy.md lists them.
+ */
+import * as path from "node:path";
+import { SpecError } from "../spec/errors";
+import { loadSpec, readBlueprint } from "../spec/load";
+import type { PlatformSpec } from "../spec/platform";
+import { stackConfig } from "../spec/stack-config";
+import { TIERS, type TierName } from "../spec/tiers";
+import { checkDeployPath, jobsFor, type Finding, type WorkflowDoc } from "./deploy-path";
+import { CHECKED as EKS_CHECKED, WARN_DAYS, eksSupportOn, standardVersionsOn } from "./eks-support";
+import { checkQuotas, quotaPrerequisites, type QuotaStack } from "./quotas";
+import { SECRET_MARK, type StackFile } from "./stack-file";
+
+export type { Finding } from "./deploy-path";
+
+export interface Prerequisite {
+  /** Which area (secrets-manager, config-secret, connection, github, quota). */
+  kind: string;
+  /** The setting it belongs to, e.g. `Pulumi.prod.yaml: platform:cloudflare.apiTokenSecret`. */
+  setting: string;
+  what: string;
+  /** The command or console step that does it. */
+  how: string;
+  /** Already satisfied in the stack file (secret values only). */
+  done?: boolean;
+}
+
+export interface PreflightReport {
+  stack: string;
+  file: string;
+  tier?: TierName;
+  findings: Finding[];
+  warnings: Finding[];
+  prerequisites: Prerequisite[];
+}
+
+export interface Workflow {
+  /** Path for messages, e.g. `.github/workflows/deploy.yml`. */
+  file: string;
+  doc: WorkflowDoc;
+}
+
+export interface PreflightOptions {
+  /** The day the check is for (YYYY-MM-DD). */
+  today: string;
+  /** Missing secret values are findings, not prerequisites (the deploy job's mode). */
+  strict?: boolean;
+  /** Every stack file of the project (quotas add up across them); must include the one checked. */
+  stacks: StackFile[];
+  /** The repository's workflows (.github/workflows/*.yml). */
+  workflows: Workflow[];
+  blueprintsDir?: string;
+  projectDir?: string;
+}
+
+export const DEPLOY_WORKFLOW_FILE = ".github/workflows/deploy.yml";
+
+/** Where a secret value lives in the stack file, and what it is. */
+export interface SecretSlot {
+  /** e.g. `platform:alertingSecrets.teamSlack` */
+  key: string;
+  /** `secrets` | `alertingSecrets` | `registryPasswords` */
+  group: "secrets" | "alertingSecrets" | "registryPasswords";
+  name: string;
+  what: string;
+  /** Placeholder of the value in the command, e.g. `Slack incoming-webhook URL`. */
+  value: string;
+}
+
+/** Secret values the stack's spec needs (outside the local tier), from the raw stack file and its blueprint. */
+export function requiredSecrets(file: StackFile, blueprintsDir?: string): SecretSlot[] {
+  const p = file.platform;
+  if (p.tier === "local") return [];
+  const out: SecretSlot[] = [];
+  const bp = typeof p.blueprint === "string" ? (readBlueprint(p.blueprint, blueprintsDir).data as { secrets?: { external?: { name?: unknown; description?: unknown }[] } } | undefined) : undefined;
+  for (const s of bp?.secrets?.external ?? []) {
+    if (typeof s.name === "string") out.push({ key: `platform:secrets.${s.name}`, group: "secrets", name: s.name, what: typeof s.description === "string" ? s.description : `the blueprint's secret '${s.name}'`, value: s.name });
+  }
+  const receivers = ((p.alerting as { receivers?: { name?: unknown; type?: unknown }[] } | undefined)?.receivers ?? []).filter((r) => typeof r.name === "string");
+  for (const r of receivers) {
+    const what = { slack: "Slack incoming-webhook URL", pagerduty: "PagerDuty Events v2 routing key", email: "SMTP password", webhook: "webhook URL" }[String(r.type)] ?? "receiver secret";
+    out.push({ key: `platform:alertingSecrets.${String(r.name)}`, group: "alertingSecrets", name: String(r.name), what: `${what} of alert receiver '${String(r.name)}'`, value: what });
+  }
+  const regs = ((p.registries as { name?: unknown; host?: unknown }[] | undefined) ?? []).filter((r) => typeof r.name === "string");
+  for (const r of regs) {
+    out.push({ key: `platform:registryPasswords.${String(r.name)}`, group: "registryPasswords", name: String(r.name), what: `password or token of registry '${String(r.name)}' (${String(r.host)})`, value: "registry token" });
+  }
+  return out;
+}
+
+const setSecretCmd = (stack: string, key: string, value: string) => `pulumi config set --secret --path ${key} "<${value}>" -s ${stack}`;
+
+function groupOf(platform: Record<string, unknown>, group: string): Record<string, unknown> {
+  const v = platform[group];
+  return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/**
+ * The stack's spec with stand-ins for secret values the file does not hold yet (their absence is
+ * reported by `preflightStack` itself), or the spec's own problems.
+ */
+export function specOfStackFile(file: StackFile, opts: { blueprintsDir?: string; projectDir?: string } = {}): { spec?: PlatformSpec; error?: SpecError } {
+  const platform = structuredClone(file.platform);
+  for (const slot of requiredSecrets(file, opts.blueprintsDir)) {
+    const g = { ...groupOf(platform, slot.group) };
+    if (g[slot.name] === undefined) g[slot.name] = "preflight-stand-in";
+    platform[slot.group] = g;
+  }
+  try {
+    // The deploy job has no PLATFORM_CHARTS_MIRROR: only the stack file decides where charts come from.
+    return { spec: loadSpec({ stack: file.stack, config: platform, env: {}, ...(opts.blueprintsDir ? { blueprintsDir: opts.blueprintsDir } : {}), ...(opts.projectDir ? { projectDir: opts.projectDir } : {}) }) };
+  } catch (e) {
+    if (e instanceof SpecError) return { error: e };
+    throw e;
+  }
+}
+
+export function preflightStack(file: StackFile, opts: PreflightOptions): PreflightReport {
+  const rel = path.basename(file.file);
+  const report: PreflightReport = { stack: file.stack, file: rel, findings: [], warnings: [], prerequisites: [] };
+  const at = (key: string) => `${rel}: ${key}`;
+  const tier = typeof file.platform.tier === "string" && file.platform.tier in TIERS ? (file.platform.tier as TierName) : undefined;
+  if (tier) report.tier = tier;
+
+  // Secret values: secure, and (strict) present.
+  const slots = requiredSecrets(file, opts.blueprintsDir);
+  for (const group of ["secrets", "alertingSecrets", "registryPasswords"] as const) {
+    for (const [name, v] of Object.entries(groupOf(file.platform, group))) {
+      if (v !== SECRET_MARK) {
+        report.findings.push({
+          check: "secrets/plain-text",
+          setting: at(`platform:${group}.${name}`),
+          problem: "a secret value is committed in plain text (every clone and CI log can read it)",
+          fix: `rotate it, then \`pulumi config rm --path platform:${group}.${name} -s ${file.stack}\` and \`pulumi config set --secret --path platform:${group}.${name} <value> -s ${file.stack}\``,
+        });
+      }
+    }
+  }
+  for (const slot of slots) {
+    const set = groupOf(file.platform, slot.group)[slot.name] !== undefined;
+    if (!set && opts.strict) {
+      report.findings.push({ check: "secrets/missing", setting: at(slot.key), problem: `not set: the ${slot.what}`, fix: setSecretCmd(file.stack, slot.key, slot.value) });
+    }
+    report.prerequisites.push({ kind: "config-secret", setting: at(slot.key), what: `the ${slot.what}`, how: setSecretCmd(file.stack, slot.key, slot.value), done: set });
+  }
+
+  const { spec, error } = specOfStackFile(file, opts);
+  if (!spec) {
+    for (const i of error!.issues) report.findings.push({ check: "spec", setting: `${i.file}: ${i.path}`, problem: i.message, fix: "" });
+    return report;
+  }
+  if (spec.tier === "local") return report;
+
+  // EKS version in standard support today.
+  if (spec.hosting.mode === "kubernetes" && spec.hosting.cluster === "eks") {
+    const v = spec.hosting.version;
+    const s = eksSupportOn(v, opts.today);
+    const use = standardVersionsOn(opts.today);
+    const fix = use.length
+      ? `set \`platform:cluster.version: "${use[0]}"\` (in standard support until ${eksSupportOn(use[0]!, opts.today).state === "standard" ? (eksSupportOn(use[0]!, opts.today) as { ends: string }).ends : "?"}) and move every add-on pin to builds for it`
+      : `no version in stacks/preflight/eks-support.ts is in standard support on ${opts.today}: re-read the EKS release calendar and update the table (checked ${EKS_CHECKED})`;
+    const setting = at("platform:cluster.version");
+    if (s.state === "standard" && s.daysLeft < WARN_DAYS) {
+      report.warnings.push({ check: "eks-version", setting, problem: `EKS ${v} leaves standard support on ${s.ends} (${s.daysLeft} days)`, fix });
+    } else if (s.state === "extended") {
+      report.findings.push({ check: "eks-version", setting, problem: `EKS ${v} left standard support on ${s.standardEnded}: extended support costs 6× the cluster fee and ends ${s.ends}`, fix });
+    } else if (s.state === "ended") {
+      report.findings.push({ check: "eks-version", setting, problem: `EKS ${v} left extended support on ${s.ended}: AWS upgrades such clusters on its own schedule`, fix });
+    } else if (s.state === "unreleased") {
+      report.findings.push({ check: "eks-version", setting, problem: `EKS ${v} is not available until ${s.released}`, fix });
+    } else if (s.state === "unknown") {
+      report.findings.push({ check: "eks-version", setting, problem: `EKS ${v} is not in the support table (stacks/preflight/eks-support.ts, checked ${EKS_CHECKED})`, fix });
+    }
+  }
+
+  // Deploy path.
+  const deploy = opts.workflows.find((w) => w.file.endsWith("/deploy.yml") || w.file === "deploy.yml");
+  if (!deploy) {
+    report.findings.push({ check: "deploy-path/workflow", setting: DEPLOY_WORKFLOW_FILE, problem: "no deploy workflow: nothing runs `pulumi up` for this stack from its in-VPC runner", fix: "restore .github/workflows/deploy.yml (docs/delivery.md)" });
+  } else {
+    report.findings.push(...checkDeployPath(spec, deploy));
+  }
+
+  // Quotas over every stack of the same account and region.
+  const others: QuotaStack[] = [];
+  for (const f of opts.stacks) {
+    if (f.stack === file.stack) continue;
+    const o = specOfStackFile(f, opts).spec;
+    if (o) others.push({ file: path.basename(f.file), spec: o, quotas: quotasOf(f) });
+  }
+  const self: QuotaStack = { file: rel, spec, quotas: quotasOf(file) };
+  report.findings.push(...checkQuotas(self, others));
+
+  // Plan-dependent features: a zone has one plan, so every stack on it must name the same one (the
+  // spec refuses a WAF the named plan lacks, stacks/spec/platform.ts).
+  if (spec.cloudflare) {
+    for (const o of others) {
+      if (o.spec.cloudflare?.zoneId === spec.cloudflare.zoneId && o.spec.cloudflare.plan !== spec.cloudflare.plan) {
+        report.findings.push({
+          check: "cloudflare/plan",
+          setting: at("platform:cloudflare.plan"),
+          problem: `zone ${spec.cloudflare.zoneId} is on the '${spec.cloudflare.plan}' plan here but on '${o.spec.cloudflare.plan}' in ${o.file}: a zone has one plan, so one of them plans rulesets the zone cannot have`,
+          fix: `set \`platform:cloudflare.plan\` to the zone's real plan (dashboard → the zone → Overview → Plan) in both files`,
+        });
+      }
+    }
+  }
+
+  // Outside git: what must exist before the first deploy.
+  report.prerequisites.push(...quotaPrerequisites(self));
+  if (spec.delivery) {
+    report.prerequisites.push({
+      kind: "connection",
+      setting: at("platform:delivery.connectionArn"),
+      what: `the AWS CodeConnections connection to GitHub (${spec.delivery.repository}) is AVAILABLE`,
+      how: `aws codeconnections get-connection --connection-arn ${spec.delivery.connectionArn} --query Connection.ConnectionStatus   # AVAILABLE; if PENDING: console → Developer Tools → Settings → Connections → Update pending connection`,
+    });
+  }
+  if (spec.cloudflare) {
+    report.prerequisites.push({
+      kind: "secrets-manager",
+      setting: at("platform:cloudflare.apiTokenSecret"),
+      what: `the Secrets Manager secret '${spec.cloudflare.apiTokenSecret}' in ${spec.regions.primary}: a Cloudflare API token scoped to zone ${spec.cloudflare.zoneId} (Zone DNS Edit, Workers/Pages as the edge needs)`,
+      how: `aws secretsmanager create-secret --region ${spec.regions.primary} --name ${spec.cloudflare.apiTokenSecret} --secret-string '<token>'`,
+    });
+  }
+  if (spec.hosting.mode === "singleHost") {
+    report.prerequisites.push({
+      kind: "secrets-manager",
+      setting: at("platform:host.sshKeySecret"),
+      what: `the Secrets Manager secret '${spec.hosting.sshKeySecret}' in ${spec.regions.primary}: the deploy user's OpenSSH private key (the half of platform:host.sshPublicKey)`,
+      how: `ssh-keygen -t ed25519 -N '' -f deploy-key && aws secretsmanager create-secret --region ${spec.regions.primary} --name ${spec.hosting.sshKeySecret} --secret-string file://deploy-key && pulumi config set --path platform:host.sshPublicKey "$(cat deploy-key.pub)" -s ${spec.stack}`,
+    });
+  }
+  if (deploy) {
+    const vars = new Set<string>();
+    for (const j of jobsFor(deploy.doc, spec.stack)) {
+      const text = JSON.stringify(j.job);
+      for (const m of text.matchAll(/\$\{\{\s*vars\.([A-Z0-9_]+)/g)) vars.add(m[1]!);
+    }
+    for (const v of [...vars].sort()) {
+      report.prerequisites.push({ kind: "github", setting: `${deploy.file}: vars.${v}`, what: `the GitHub variable ${v} (repository or environment '${spec.stack}')`, how: `gh variable set ${v} --env ${spec.stack} --body '<value>' (or --repo for organisation-wide values)` });
+    }
+  }
+  // In the order a first deploy needs them.
+  report.prerequisites.sort((a, b) => PREREQUISITE_ORDER.indexOf(a.kind) - PREREQUISITE_ORDER.indexOf(b.kind));
+  return report;
+}
+
+/** Quotas first (AWS takes days), then the connection the runner registers with, the secrets the program reads, the stack's secret values, the workflow's variables. */
+export const PREREQUISITE_ORDER = ["quota", "connection", "secrets-manager", "config-secret", "github"];
+
+function quotasOf(f: StackFile): QuotaStack["quotas"] {
+  const parsed = stackConfig.shape.quotas.safeParse(f.platform.quotas);
+  return parsed.success && parsed.data ? parsed.data : {};
+}
+
+/** Text report: findings (with the fix), warnings, then the prerequisites still open. */
+export function formatReport(r: PreflightReport): string {
+  const lines: string[] = [];
+  const status = r.findings.length ? `FAIL (${r.findings.length} finding${r.findings.length === 1 ? "" : "s"})` : "ok";
+  lines.push(`preflight ${r.stack}${r.tier ? ` (${r.tier})` : ""}: ${status}`);
+  for (const f of r.findings) lines.push(`  ✗ ${f.setting}: ${f.problem}${f.fix ? `\n      fix: ${f.fix}` : ""}`);
+  for (const w of r.warnings) lines.push(`  ! ${w.setting}: ${w.problem}${w.fix ? `\n      fix: ${w.fix}` : ""}`);
+  const open = r.prerequisites.filter((p) => !p.done);
+  if (open.length) {
+    lines.push(`  before the first deploy (outside git; not checkable offline):`);
+    open.forEach((p, i) => lines.push(`    ${i + 1}. ${p.what}\n       ${p.how}`));
+  }
+  return lines.join("\n");
+}
