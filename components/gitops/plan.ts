@@ -128,7 +128,17 @@ export function argoRolloutsValues(o: { replicas: number }): Record<string, unkn
   return {
     installCRDs: true,
     keepCRDs: true,
-    controller: { replicas: o.replicas, metrics: { enabled: true } },
+    controller: {
+      replicas: o.replicas,
+      metrics: { enabled: true },
+      // The controller looks for TraefikServices in traefik.containo.us/v1alpha1 unless told
+      // otherwise (argo-rollouts v1.9.0 utils/defaults: DefaultTraefikAPIGroup); the pinned Traefik
+      // v3 chart serves them as traefik.io/v1alpha1, which the canary's weightedTraefikServiceName
+      // names. Without these every reconcile of a Traefik canary fails with TrafficRoutingError
+      // "the server could not find the requested resource" and the canary never completes (seen
+      // with the real controller, test/gitops/rollouts.real.test.ts).
+      extraArgs: ["--traefik-api-group=traefik.io", "--traefik-api-version=traefik.io/v1alpha1"],
+    },
     dashboard: { enabled: false },
     notifications: { secret: { create: false } },
   };
