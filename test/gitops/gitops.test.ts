@@ -6,7 +6,8 @@
 //     and the API server admits the AppProject, the Application and every Rollout /
 //     AnalysisTemplate / TraefikService / IngressRoute the program produces (CRD schemas).
 // Not proven here: the controllers reconciling. Their images cannot run (no registry; KWOK fakes
-// pods), so no canary is stepped and no Application syncs in this test (docs/delivery.md).
+// pods). The Argo Rollouts controller, built from Go modules, runs as a process against the
+// control plane in rollouts.real.test.ts (canary steps, abort, blue-green); no Application syncs.
 // Runs inside `unshare -n` (node scripts/test.mjs test/gitops); fails, never skips, without binaries.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -1,0 +1,494 @@
+// The real Argo Rollouts controller (github.com/argoproj/argo-rollouts v1.9.0, the appVersion of
+// the pinned argo-rollouts chart 2.41.0, built by scripts/engine.sh into .engine/bin) running as
+// a process against the embedded control plane (tools/cluster), reconciling the music platform's
+// Rollouts and AnalysisTemplates exactly as the program plans them for prod (scripts/gitops-lib
+// pushModeObjects: the Service planner push mode and the deploy chart share).
+//
+// What is real: kube-apiserver/controller-manager/scheduler, KWOK pods turning Ready, the
+// argo-rollouts chart installed by the real helm from the mirror with the program's values (CRDs,
+// ServiceAccount, ClusterRole), the controller run with the chart's own container args under the
+// chart's ServiceAccount token (so the chart's RBAC is what is tested), the Traefik CRDs of the
+// pinned traefik chart, and a Prometheus HTTP query API on loopback that the controller's
+// Prometheus provider calls with the exact PromQL of our AnalysisTemplate.
+// What differs from a cluster: the AnalysisTemplate's Prometheus address (in-cluster DNS name,
+// unreachable here) is pointed at the loopback server; the blueprint's pauses and analysis
+// interval are shortened *in the blueprint spec* (pauseSeconds 10, intervalSeconds 10) before
+// planning, so the planner itself writes the steps the controller runs.
+//
+// Shown: a canary stepping 5 → 25 → 50 → 100 % (TraefikService weights written by the
+// controller), an aborted canary rolling back when the analysis fails, a blue-green release
+// with preview Service, pre-promotion analysis, promotion and the scale-down delay.
+// Runs inside `unshare -n` (node scripts/test.mjs test/gitops/rollouts.real.test.ts).
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse, stringify } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHART_PINS, pinId, readDirectoryMirror } from "../../components/charts";
+import { argoRolloutsValues } from "../../components/gitops/plan";
+import { parseStream, pushModeObjects } from "../../scripts/gitops-lib";
+import { blueprintsDir } from "../../stacks/spec/load";
+import { type ControlPlane, defaultBinDir, missingBinaries, startControlPlane } from "../../tools/cluster/controlplane";
+import { type KubeClient, waitFor } from "../../tools/cluster/kube";
+import { Component } from "../../tools/cluster/procs";
+
+const BLUEPRINT = "music-platform-gitops";
+const GATEWAY = "gateway-flutter-wasm";
+const NS = "apps";
+const MIRROR = "/work/shared/charts";
+const BIN = defaultBinDir();
+const HELM = join(BIN, "helm");
+const CONTROLLER = join(BIN, "rollouts-controller");
+const RO = "/apis/argoproj.io/v1alpha1/namespaces/apps";
+const TS = "/apis/traefik.io/v1alpha1/namespaces/apps/traefikservices";
+const HASH = "rollouts-pod-template-hash";
+
+// ------------------------------------------------------------ Prometheus on loopback
+
+interface PromQuery {
+  at: number;
+  query: string;
+}
+let promMode: "healthy" | "failing" = "healthy";
+const promQueries: PromQuery[] = [];
+let prom: Server;
+let promUrl: string;
+
+/** Answers /api/v1/query like Prometheus 2.x/3.x: an instant vector with one sample. */
+function startPrometheus(): Promise<void> {
+  prom = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      if (url.pathname !== "/api/v1/query") {
+        res.writeHead(404, { "content-type": "application/json" });
+        res.end(JSON.stringify({ status: "error", errorType: "not_found", error: `no ${url.pathname}` }));
+        return;
+      }
+      const form = new URLSearchParams(req.method === "POST" ? body : url.search.slice(1));
+      const query = form.get("query") ?? "";
+      promQueries.push({ at: Date.now(), query });
+      // error-rate: share of 5xx; latency-p99: seconds. Limits in the blueprint: 0.01 and 1 s.
+      const isErrorRate = query.includes('=~"5.."');
+      const value = isErrorRate ? (promMode === "healthy" ? "0.002" : "0.25") : "0.180";
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ status: "success", data: { resultType: "vector", result: [{ metric: {}, value: [Date.now() / 1000, value] }] } }));
+    });
+  });
+  return new Promise((resolve) =>
+    prom.listen(0, "127.0.0.1", () => {
+      promUrl = `http://127.0.0.1:${(prom.address() as AddressInfo).port}`;
+      resolve();
+    }),
+  );
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+// ------------------------------------------------------------ set-up
+
+let cp: ControlPlane;
+let k: KubeClient;
+let dir: string;
+let controller: Component | undefined;
+let setupError: Error | undefined;
+let planned: Record<string, any>[] = [];
+let gwPlanned: Record<string, any>[] = [];
+const watchers = new AbortController();
+/** Every version of the TraefikService `web-weighted` the controller wrote: the canary's weight. */
+const canaryWeights: { at: number; canary: number; stable: number }[] = [];
+
+const need = () => {
+  if (setupError) throw setupError;
+};
+const find = (kind: string, name: string, from = planned) => {
+  const m = from.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!m) throw new Error(`the planner produced no ${kind} ${name} on prod (got ${from.map((o) => `${o.kind}/${o.metadata.name}`).join(", ")})`);
+  return structuredClone(m);
+};
+const roPath = (ns: string) => `/apis/argoproj.io/v1alpha1/namespaces/${ns}`;
+const rollout = async (name: string, ns = NS) => (await k.must("GET", `${roPath(ns)}/rollouts/${name}`)) as any;
+const replicaSets = async (name: string) =>
+  ((await k.must("GET", `/apis/apps/v1/namespaces/${NS}/replicasets?labelSelector=${encodeURIComponent(`app.kubernetes.io/name=${name}`)}`)) as any).items as any[];
+const selectorHash = async (svc: string, ns = NS) => ((await k.must("GET", `/api/v1/namespaces/${ns}/services/${svc}`)) as any).spec.selector?.[HASH] as string | undefined;
+const analysisRuns = async (rolloutName: string) =>
+  (((await k.must("GET", `${RO}/analysisruns`)) as any).items as any[]).filter((r) => (r.metadata.ownerReferences ?? []).some((o: any) => o.kind === "Rollout" && o.name === rolloutName));
+const setImage = (name: string, image: string, ns = NS) =>
+  k.request("PATCH", `${roPath(ns)}/rollouts/${name}`, [{ op: "replace", path: "/spec/template/spec/containers/0/image", value: image }], "application/json-patch+json");
+const diag = async (name: string) => {
+  const r = await rollout(name).catch(() => undefined);
+  return `rollout ${name} status: ${JSON.stringify(r?.status ?? {}).slice(0, 1500)}\ncontroller log tail:\n${controller?.tail().slice(-4000) ?? "(not started)"}`;
+};
+async function until<T>(what: string, name: string, fn: () => Promise<T | undefined | null | false>, ms: number): Promise<T> {
+  try {
+    return await waitFor(what, fn, ms, 500);
+  } catch (e) {
+    throw new Error(`${String(e)}\n${await diag(name)}`);
+  }
+}
+/** The template's PromQL with the argument substituted, as the controller must send it. */
+const expectedQueries = (template: any, service: string) => template.spec.metrics.map((m: any) => String(m.provider.prometheus.query).replaceAll("{{args.service}}", service));
+
+/** The prod objects the Service planner produces for `blueprint`, its rollout pauses set to 10 s and analysis interval to 10 s in the spec. */
+async function planShort(blueprint: string): Promise<Record<string, any>[]> {
+  const bpDir = mkdtempSync(join(dir, "blueprints-"));
+  const bp = parse(readFileSync(join(blueprintsDir(), `${blueprint}.yaml`), "utf8"));
+  for (const svc of bp.services) {
+    if (svc.strategy !== "canary" && svc.strategy !== "blueGreen") continue;
+    // pauseSeconds also sizes a blue-green analysis (count = max(3, pause / interval)): 3 here.
+    svc.rollout = { ...(svc.rollout ?? {}), pauseSeconds: 10 };
+    svc.rollout.analysis = { ...(svc.rollout.analysis ?? {}), intervalSeconds: 10 };
+  }
+  writeFileSync(join(bpDir, `${blueprint}.yaml`), stringify(bp));
+  const before = process.env["PLATFORM_BLUEPRINTS_DIR"];
+  process.env["PLATFORM_BLUEPRINTS_DIR"] = bpDir;
+  try {
+    return (await pushModeObjects(blueprint, "prod")).map((o) => o.manifest);
+  } finally {
+    if (before === undefined) delete process.env["PLATFORM_BLUEPRINTS_DIR"];
+    else process.env["PLATFORM_BLUEPRINTS_DIR"] = before;
+  }
+}
+
+/** Creates a planned object (the AnalysisTemplate pointed at the loopback Prometheus). */
+async function apply(m: Record<string, any>): Promise<void> {
+  const obj = structuredClone(m);
+  if (obj.kind === "AnalysisTemplate") {
+    for (const metric of obj.spec.metrics) {
+      if (!/^http:\/\/[a-z0-9.-]+\.svc(\.cluster\.local)?:\d+/.test(metric.provider.prometheus.address)) throw new Error(`AnalysisTemplate ${obj.metadata.name}: Prometheus address ${metric.provider.prometheus.address} is not the monitoring stack's in-cluster Service`);
+      metric.provider.prometheus.address = promUrl;
+    }
+  }
+  const [group, version] = String(obj.apiVersion).split("/");
+  const base = version === undefined ? `/api/${group}` : `/apis/${group}/${version}`;
+  const plural = `${obj.kind.toLowerCase()}${obj.kind.endsWith("s") ? "es" : "s"}`;
+  const r = await k.create(`${base}/namespaces/${obj.metadata.namespace}/${plural}`, obj);
+  if (r.status !== 201) throw new Error(`creating ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 500)}`);
+}
+
+beforeAll(async () => {
+  const missing = [...missingBinaries(), ...[HELM, CONTROLLER].filter((b) => !existsSync(b))];
+  if (missing.length) {
+    setupError = new Error(`binaries missing (bin dir ${BIN}):\n  ${missing.join("\n  ")}\nbuild them with \`npm run engine\` (scripts/engine.sh builds rollouts-controller from github.com/argoproj/argo-rollouts v1.9.0)`);
+    return;
+  }
+  dir = mkdtempSync(join(tmpdir(), "rollouts-real-"));
+  try {
+    // 1. Plan the prod objects from the blueprints, with short pauses and analysis interval set in
+    //    their specs (the knobs a team would use); everything else as committed.
+    planned = await planShort(BLUEPRINT);
+    gwPlanned = await planShort(GATEWAY);
+
+    await startPrometheus();
+    cp = await startControlPlane({ dir: join(dir, "cp") });
+    k = cp.client;
+    const helm = (args: string[]) => execFileSync(HELM, [...args, "--kubeconfig", cp.kubeconfigPath], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000, maxBuffer: 64 << 20 });
+
+    // 2. The pinned charts from the mirror: argo-rollouts with the program's values, Traefik's CRDs.
+    const { mirror, problems } = readDirectoryMirror(MIRROR, [CHART_PINS.argoRollouts, CHART_PINS.traefik]);
+    if (problems.length) throw new Error(`chart mirror: ${problems.join("; ")}`);
+    const archives = (mirror as { archives: Record<string, string> }).archives;
+    const values = join(dir, "values-rollouts.json");
+    writeFileSync(values, JSON.stringify(argoRolloutsValues({ replicas: 1 })));
+    helm(["install", "argo-rollouts", archives[pinId(CHART_PINS.argoRollouts)]!, "-n", "argo-rollouts", "--create-namespace", "-f", values]);
+    for (const crd of parseStream(helm(["show", "crds", archives[pinId(CHART_PINS.traefik)]!]))) await k.must("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+    for (const name of ["rollouts.argoproj.io", "analysisruns.argoproj.io", "analysistemplates.argoproj.io", "traefikservices.traefik.io"]) {
+      await waitFor(`CRD ${name} Established`, async () => {
+        const r = await k.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+        return r.status === 200 && (r.body?.status?.conditions ?? []).some((c: any) => c.type === "Established" && c.status === "True");
+      }, 60_000);
+    }
+
+    // 3. The controller: the chart's container args (rendered by helm with the same values), the
+    //    chart's ServiceAccount token, loopback ports instead of the container ports.
+    const rendered = parseStream(execFileSync(HELM, ["template", "argo-rollouts", archives[pinId(CHART_PINS.argoRollouts)]!, "-n", "argo-rollouts", "-f", values], { encoding: "utf8", maxBuffer: 64 << 20 }));
+    const dep = rendered.find((m: any) => m.kind === "Deployment" && m.spec.template.spec.containers.some((c: any) => c.name === "argo-rollouts"));
+    if (!dep) throw new Error("helm template of the argo-rollouts chart rendered no controller Deployment");
+    const container = dep.spec.template.spec.containers.find((c: any) => c.name === "argo-rollouts");
+    const sa = dep.spec.template.spec.serviceAccountName as string;
+    const tr = await k.must("POST", `/api/v1/namespaces/argo-rollouts/serviceaccounts/${sa}/token`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 } });
+    const kubeconfig = join(dir, "controller.kubeconfig");
+    writeFileSync(
+      kubeconfig,
+      stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: "cp", cluster: { server: cp.url, "certificate-authority-data": Buffer.from(cp.caPem).toString("base64") } }],
+        users: [{ name: sa, user: { token: tr.status.token } }],
+        contexts: [{ name: "cp", context: { cluster: "cp", user: sa, namespace: "argo-rollouts" } }],
+        "current-context": "cp",
+      }),
+      { mode: 0o600 },
+    );
+    const args = [...(container.args as string[]), `--kubeconfig=${kubeconfig}`, `--healthzPort=${await freePort()}`, `--metricsPort=${await freePort()}`];
+    controller = Component.start("rollouts-controller", CONTROLLER, args, join(dir, "logs"), { PATH: process.env["PATH"], HOME: dir, POD_NAMESPACE: "argo-rollouts" });
+    await waitFor("the controller to start its workers", async () => {
+      if (!controller!.running) throw new Error(`rollouts-controller exited (${JSON.stringify(controller!.exitInfo)}):\n${controller!.tail().slice(-3000)}`);
+      return controller!.tail().includes("Started controller");
+    }, 90_000);
+
+    // 4. The application namespace (Pod Security restricted, as the program declares it) and the
+    //    planned objects of the canary service `web` and the blue-green service `api`.
+    await k.must("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NS, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
+    for (const svc of ["web", "api"]) {
+      for (const kind of ["ServiceAccount", "Service", "TraefikService", "AnalysisTemplate", "Rollout"]) {
+        for (const m of planned.filter((o) => o.kind === kind && o.metadata.labels?.["app.kubernetes.io/name"] === svc)) await apply(m);
+      }
+    }
+    void k.informer(
+      TS,
+      (e) => {
+        if (e.object?.metadata?.name !== "web-weighted") return;
+        const s = e.object.spec.weighted.services as { name: string; weight: number }[];
+        const canary = s.find((x) => x.name === "web-canary")?.weight ?? -1;
+        const stable = s.find((x) => x.name === "web")?.weight ?? -1;
+        const last = canaryWeights[canaryWeights.length - 1];
+        if (!last || last.canary !== canary || last.stable !== stable) canaryWeights.push({ at: Date.now(), canary, stable });
+      },
+      watchers.signal,
+    );
+  } catch (e) {
+    setupError = e instanceof Error ? e : new Error(String(e));
+  }
+}, 420_000);
+
+afterAll(async () => {
+  watchers.abort();
+  await controller?.stop();
+  await cp?.stop();
+  await new Promise<void>((r) => (prom ? prom.close(() => r()) : r()));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}, 90_000);
+
+// ------------------------------------------------------------ the canary service `web`
+
+describe("Argo Rollouts v1.9.0 controller on the embedded control plane", () => {
+  let stableHash1 = "";
+  let stableHash2 = "";
+
+  it("the planned canary Rollout `web` becomes Healthy: stable and canary Services select its pods, TraefikService all on stable", async () => {
+    need();
+    const ro = await until("web Healthy", "web", async () => {
+      const r = await rollout("web");
+      return r.status?.phase === "Healthy" && r.status?.stableRS ? r : undefined;
+    }, 120_000);
+    stableHash1 = ro.status.stableRS;
+    expect(await selectorHash("web")).toBe(stableHash1);
+    expect(await selectorHash("web-canary")).toBe(stableHash1);
+    const ts = (await k.must("GET", `${TS}/web-weighted`)) as any;
+    expect(ts.spec.weighted.services.map((s: any) => [s.name, s.weight])).toEqual([["web", 100], ["web-canary", 0]]);
+  }, 180_000);
+
+  it("a new image runs the canary 5 → 25 → 50 → 100 % with the planned pauses while the analysis passes; the new version becomes stable", async () => {
+    need();
+    expect(find("Rollout", "web").spec.strategy.canary.steps).toEqual([{ setWeight: 5 }, { pause: { duration: "10s" } }, { setWeight: 25 }, { pause: { duration: "10s" } }, { setWeight: 50 }, { pause: { duration: "10s" } }]);
+    promMode = "healthy";
+    const t0 = Date.now();
+    const from = canaryWeights.length;
+    expect((await setImage("web", "ghcr.io/normaldance/web:1.1.0")).status).toBe(200);
+    const ro = await until("web promoted to the new version", "web", async () => {
+      const r = await rollout("web");
+      return r.status?.phase === "Healthy" && r.status.stableRS && r.status.stableRS !== stableHash1 && r.status.stableRS === r.status.currentPodHash ? r : undefined;
+    }, 240_000);
+    stableHash2 = ro.status.stableRS;
+    const seen = canaryWeights.slice(from).map((w) => w.canary);
+    // The controller wrote each step's weight into the TraefikService, in order, then 100 at the
+    // end of the steps, then 0 once the stable Service points at the new pods.
+    expect(seen.filter((w) => w > 0)).toEqual([5, 25, 50, 100]);
+    expect(seen[seen.length - 1]).toBe(0);
+    for (const w of canaryWeights.slice(from)) expect(w.canary + w.stable).toBe(100);
+    // Each 10 s pause was held: 3 pauses between the first weight and the promotion.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(30_000);
+    expect(await selectorHash("web")).toBe(stableHash2);
+    // The background analysis (from step 1) queried our Prometheus with the template's PromQL for
+    // the canary Service, and succeeded.
+    const template = find("AnalysisTemplate", "web-health");
+    const want = expectedQueries(template, "web-canary");
+    const got = new Set(promQueries.filter((q) => q.at >= t0).map((q) => q.query));
+    expect([...got].sort()).toEqual([...want].sort());
+    expect(want[0]).toMatch(/^sum\(rate\(http_server_request_duration_seconds_count\{namespace="apps",service="web-canary",http_response_status_code=~"5\.\."\}\[60s\]\)\)/);
+    const runs = (await analysisRuns("web")).filter((r) => new Date(r.metadata.creationTimestamp).getTime() >= t0 - 1000);
+    expect(runs.length).toBe(1);
+    // A background analysis without `count` runs until the rollout completes; then it is terminated as Successful.
+    const run = await until("background analysis Successful", "web", async () => (await analysisRuns("web")).find((r) => r.metadata.name === runs[0].metadata.name && r.status?.phase === "Successful"), 30_000);
+    expect(run.status.metricResults.map((m: any) => [m.name, m.phase]).sort()).toEqual([["error-rate", "Successful"], ["latency-p99", "Successful"]]);
+  }, 300_000);
+
+  it("a failing analysis aborts the next canary: traffic returns to the stable version and the canary is scaled down", async () => {
+    need();
+    promMode = "failing";
+    const t0 = Date.now();
+    const from = canaryWeights.length;
+    expect((await setImage("web", "ghcr.io/normaldance/web:1.2.0")).status).toBe(200);
+    const ro = await until("web aborted", "web", async () => {
+      const r = await rollout("web");
+      return r.status?.abort === true && r.status?.phase === "Degraded" ? r : undefined;
+    }, 180_000);
+    expect(ro.status.stableRS).toBe(stableHash2);
+    expect(ro.status.message).toMatch(/RolloutAborted|metric "error-rate" assessed Failed/);
+    const run = (await analysisRuns("web")).find((r) => new Date(r.metadata.creationTimestamp).getTime() >= t0 - 1000);
+    expect(run?.status?.phase).toBe("Failed");
+    const errorRate = run.status.metricResults.find((m: any) => m.name === "error-rate");
+    expect(errorRate.phase).toBe("Failed");
+    // failureLimit 1: the second failed measurement aborts.
+    expect(errorRate.failed).toBe(2);
+    expect(errorRate.measurements.map((m: any) => m.value)).toEqual(["[0.25]", "[0.25]"]);
+    // Traffic: 5 % to the canary (25 % if the 10 s pause ended before the second failed
+    // measurement), then back to 0 and the canary Service re-pointed at the stable pods.
+    await until("canary weight back to 0", "web", async () => canaryWeights[canaryWeights.length - 1]?.canary === 0, 30_000);
+    const seen = canaryWeights.slice(from).map((w) => w.canary);
+    expect(seen[0]).toBe(5);
+    expect(seen[seen.length - 1]).toBe(0);
+    expect(Math.max(...seen)).toBeLessThanOrEqual(25);
+    expect(await selectorHash("web")).toBe(stableHash2);
+    await until("canary Service back on the stable pods", "web", async () => (await selectorHash("web-canary")) === stableHash2, 30_000);
+    const canaryRs = ro.status.currentPodHash as string;
+    expect(canaryRs).not.toBe(stableHash2);
+    // abortScaleDownDelaySeconds: 30 (planned), then the aborted canary's ReplicaSet goes to 0.
+    await until("aborted canary scaled to 0", "web", async () => (await replicaSets("web")).find((rs) => rs.metadata.labels[HASH] === canaryRs)?.spec.replicas === 0, 90_000);
+    const stableRs = (await replicaSets("web")).find((rs) => rs.metadata.labels[HASH] === stableHash2);
+    expect(stableRs.status.readyReplicas).toBeGreaterThanOrEqual(1);
+  }, 300_000);
+});
+
+// ------------------------------------------------------------ the blue-green service `api`
+
+describe("blue-green `api` with the real controller", () => {
+  it("a new version comes up behind the preview Service, passes the pre-promotion analysis, waits for promotion, then takes the active Service; the old colour stays for the scale-down delay", async () => {
+    need();
+    const planned = find("Rollout", "api").spec.strategy.blueGreen;
+    expect(planned).toMatchObject({ activeService: "api", previewService: "api-preview", autoPromotionEnabled: false, scaleDownDelaySeconds: 600, previewReplicaCount: 1 });
+    const first = await until("api Healthy", "api", async () => {
+      const r = await rollout("api");
+      return r.status?.phase === "Healthy" && r.status?.stableRS ? r : undefined;
+    }, 120_000);
+    const blue = first.status.stableRS as string;
+    expect(await selectorHash("api")).toBe(blue);
+
+    promMode = "healthy";
+    const t0 = Date.now();
+    expect((await setImage("api", "ghcr.io/normaldance/api:1.1.0")).status).toBe(200);
+    const paused = await until("api paused for promotion", "api", async () => {
+      const r = await rollout("api");
+      return r.status?.currentPodHash && r.status.currentPodHash !== blue && (r.status.pauseConditions ?? []).some((c: any) => c.reason === "BlueGreenPause") ? r : undefined;
+    }, 120_000);
+    const green = paused.status.currentPodHash as string;
+    // Preview on green, active still on blue; pre-promotion analysis ran against the preview Service.
+    expect(await selectorHash("api-preview")).toBe(green);
+    expect(await selectorHash("api")).toBe(blue);
+    const pre = await until("pre-promotion analysis Successful", "api", async () => (await analysisRuns("api")).find((r) => new Date(r.metadata.creationTimestamp).getTime() >= t0 - 1000 && r.status?.phase === "Successful"), 60_000);
+    expect(pre.metadata.labels?.["rollout-type"] ?? pre.metadata.name).toMatch(/PrePromotion|pre/i);
+    const template = find("AnalysisTemplate", "api-health");
+    const previewQueries = expectedQueries(template, "api-preview");
+    expect(new Set(promQueries.filter((q) => q.at >= t0).map((q) => q.query))).toEqual(new Set(previewQueries));
+    const greenRs = (await replicaSets("api")).find((rs) => rs.metadata.labels[HASH] === green);
+    expect(greenRs.spec.replicas).toBe(1);
+    // Still paused: autoPromotionEnabled false waits for a promotion.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await selectorHash("api")).toBe(blue);
+
+    // Promote, as `kubectl argo rollouts promote api` does (promote.go: clear the pause conditions
+    // on the status subresource; unpause the spec if paused).
+    const tPromote = Date.now();
+    const cur = await rollout("api");
+    if (cur.spec.paused) expect((await k.mergePatch(`${RO}/rollouts/api`, { spec: { paused: false } })).status).toBe(200);
+    expect((await k.mergePatch(`${RO}/rollouts/api/status`, { status: { pauseConditions: null } })).status).toBe(200);
+    const done = await until("api promoted", "api", async () => {
+      const r = await rollout("api");
+      return r.status?.stableRS === green && r.status?.phase === "Healthy" ? r : undefined;
+    }, 120_000);
+    expect(done.status.blueGreen.activeSelector).toBe(green);
+    expect(await selectorHash("api")).toBe(green);
+    // Post-promotion analysis against the active Service.
+    const activeQueries = expectedQueries(template, "api");
+    await until("post-promotion analysis Successful", "api", async () => (await analysisRuns("api")).find((r) => new Date(r.metadata.creationTimestamp).getTime() >= tPromote - 1000 && r.status?.phase === "Successful"), 60_000);
+    expect(new Set(promQueries.filter((q) => q.at >= tPromote).map((q) => q.query))).toEqual(new Set(activeQueries));
+    // The old colour keeps running with a scale-down deadline scaleDownDelaySeconds (600 s) ahead
+    // (annotation `scale-down-deadline`, v1alpha1.DefaultReplicaSetScaleDownDeadlineAnnotationKey)
+    // (set once the post-promotion analysis has passed).
+    const blueRs = await until("scale-down deadline on the old colour", "api", async () => (await replicaSets("api")).find((rs) => rs.metadata.labels[HASH] === blue && rs.metadata.annotations?.["scale-down-deadline"]), 90_000);
+    const seenAt = Date.now();
+    expect(blueRs.spec.replicas).toBeGreaterThanOrEqual(1);
+    const deadline = Date.parse(blueRs.metadata.annotations["scale-down-deadline"]);
+    expect(deadline - seenAt).toBeGreaterThan(580_000);
+    expect(deadline - seenAt).toBeLessThanOrEqual(601_000);
+  }, 300_000);
+});
+
+// ------------------------------------------------------------ nginx: the gateway's canary
+
+describe("an ingress-nginx canary (the gateway blueprint) with the real controller", () => {
+  it("the planned canary Rollout steps the canary Ingress's canary-weight 5 → 25 → 50 → 100 and ends on the new version", async () => {
+    need();
+    const ro = gwPlanned.find((o) => o.kind === "Rollout" && o.spec.strategy.canary?.trafficRouting?.nginx);
+    if (!ro) throw new Error(`${GATEWAY} on prod: the planner produced no canary Rollout routed by nginx (${gwPlanned.filter((o) => o.kind === "Rollout").map((o) => o.metadata.name).join(", ")})`);
+    const name = ro.metadata.name as string;
+    const ns = ro.metadata.namespace as string;
+    const canary = ro.spec.strategy.canary;
+    expect(canary.steps.filter((x: any) => x.setWeight !== undefined).map((x: any) => x.setWeight)).toEqual([5, 25, 50]);
+    const stableIngresses = canary.trafficRouting.nginx.stableIngresses as string[];
+    expect(stableIngresses.length).toBeGreaterThan(0);
+    if ((await k.get(`/api/v1/namespaces/${ns}`)).status === 404) {
+      await k.must("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
+    }
+    const mine = (o: Record<string, any>) => o.metadata.namespace === ns && o.metadata.labels?.["app.kubernetes.io/name"] === name;
+    for (const kind of ["ServiceAccount", "Service", "AnalysisTemplate"]) for (const m of gwPlanned.filter((o) => o.kind === kind && mine(o))) await apply(m);
+    for (const ing of stableIngresses) await apply(find("Ingress", ing, gwPlanned));
+    await apply(ro);
+    const first = await until(`${name} Healthy`, name, async () => {
+      const r = await rollout(name, ns);
+      return r.status?.phase === "Healthy" && r.status?.stableRS ? r : undefined;
+    }, 120_000);
+
+    // Every canary-weight the controller writes on the canary Ingress(es) it creates.
+    const weights: string[] = [];
+    const stop = new AbortController();
+    void k.informer(
+      `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses`,
+      (e) => {
+        const n = e.object?.metadata?.name as string;
+        if (n !== `${name}-${stableIngresses[0]}-canary`) return;
+        const w = e.type === "DELETED" ? "deleted" : String(e.object.metadata.annotations?.["nginx.ingress.kubernetes.io/canary-weight"]);
+        if (weights[weights.length - 1] !== w) weights.push(w);
+      },
+      stop.signal,
+    );
+    promMode = "healthy";
+    const t0 = Date.now();
+    const image = String(ro.spec.template.spec.containers[0].image).replace(/:[^:/]+$/, ":9.9.9-canary");
+    expect((await setImage(name, image, ns)).status).toBe(200);
+    const done = await until(`${name} promoted`, name, async () => {
+      const r = await rollout(name, ns);
+      return r.status?.phase === "Healthy" && r.status.stableRS !== first.status.stableRS && r.status.stableRS === r.status.currentPodHash ? r : undefined;
+    }, 240_000);
+    stop.abort();
+    // One canary Ingress per route-group Ingress (argo-rollouts names it <rollout>-<ingress>-canary):
+    // same hosts and paths, backend the canary Service, marked canary for ingress-nginx.
+    for (const ing of stableIngresses) {
+      const canaryIngress = (await k.must("GET", `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/${name}-${ing}-canary`)) as any;
+      const stableIngress = find("Ingress", ing, gwPlanned);
+      expect(canaryIngress.metadata.annotations["nginx.ingress.kubernetes.io/canary"]).toBe("true");
+      expect(canaryIngress.spec.ingressClassName).toBe(stableIngress.spec.ingressClassName);
+      expect(canaryIngress.spec.rules.map((r: any) => [r.host, r.http.paths.map((p: any) => p.path)])).toEqual(stableIngress.spec.rules.map((r: any) => [r.host, r.http.paths.map((p: any) => p.path)]));
+      expect(canaryIngress.spec.rules.flatMap((r: any) => r.http.paths.map((p: any) => p.backend.service.name))).toEqual(stableIngress.spec.rules.flatMap((r: any) => r.http.paths.map(() => canary.canaryService)));
+    }
+    expect(weights.filter((w) => w !== "0" && w !== "undefined")).toEqual(["5", "25", "50", "100"]);
+    expect(weights[weights.length - 1]).toBe("0");
+    expect(await selectorHash(canary.stableService, ns)).toBe(done.status.stableRS);
+    const template = find("AnalysisTemplate", canary.analysis.templates[0].templateName, gwPlanned);
+    expect(new Set(promQueries.filter((q) => q.at >= t0).map((q) => q.query))).toEqual(new Set(expectedQueries(template, canary.canaryService)));
+  }, 300_000);
+});
