@@ -76,6 +76,8 @@ export interface Context {
   providers: Providers;
   /** Human-provided secrets by name (`platform:secrets.<name>`), each a secret Output. */
   humanSecrets: Record<string, pulumi.Output<string>>;
+  /** Registry passwords by registry name (`platform:registryPasswords.<name>`), each a secret Output. */
+  registryPasswords?: Record<string, pulumi.Output<string>>;
   /** A KMS key for this stack's encryption at rest (AWS tiers). */
   kmsKeyArn?: pulumi.Output<string>;
   network?: NetworkOutputs;

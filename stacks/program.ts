@@ -45,12 +45,21 @@ function humanSecrets(spec: PlatformSpec, providers: Context["providers"]): Reco
   return out;
 }
 
+/** Registry passwords as secret Outputs (the spec has already refused a missing one outside `local`). */
+function registryPasswords(spec: PlatformSpec): Record<string, pulumi.Output<string>> {
+  const provided = new pulumi.Config("platform").getSecretObject<Record<string, string>>("registryPasswords");
+  const out: Record<string, pulumi.Output<string>> = {};
+  if (!provided) return out;
+  for (const r of spec.registries) out[r.name] = pulumi.secret(provided.apply((o) => o[r.name] ?? ""));
+  return out;
+}
+
 export function main(): Record<string, unknown> {
   const spec = readSpec();
   // Every Kubernetes object waits for its Namespace and for the release serving its API group.
   registerKubernetesPrerequisites();
   const providers = buildProviders(spec);
-  const ctx: Context = { spec, providers, humanSecrets: humanSecrets(spec, providers) };
+  const ctx: Context = { spec, providers, humanSecrets: humanSecrets(spec, providers), registryPasswords: registryPasswords(spec) };
 
   // Encryption and network first: every managed store, the cluster and the host use them.
   const encryption = composeEncryption(ctx);

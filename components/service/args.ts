@@ -59,6 +59,8 @@ export const serviceArgs = z.strictObject({
   secretEnv: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: "upper-case env var names" }), secretInput).default({}),
   /** An existing Secret (e.g. materialised by External Secrets) whose keys become env vars. */
   existingSecretName: dnsLabel.optional(),
+  /** `kubernetes.io/dockerconfigjson` Secrets in the namespace the pods pull their image with (a private registry). */
+  imagePullSecrets: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, { message: "a Secret name" })).default([]),
   /** Rollout knobs for blueGreen / canary (see README in index.ts). */
   rollout: z
     .strictObject({

@@ -6,7 +6,11 @@
  *  - Traefik: `Middleware` CRDs (traefik.io/v1alpha1) — a RateLimit per group and one Headers
  *    middleware (HSTS + CORS) — attached through the router annotation; HTTP→HTTPS redirect is on
  *    the `web` entry point (addons.ts values).
- * TLS on every Ingress, certificates from the cert-manager ClusterIssuer (ingress-shim).
+ * TLS on every Ingress: one entry per host, naming that host's one Secret (`tlsSecretName`). The
+ * certificate behind it is one cert-manager `Certificate` per host (`hostCertificates`, created once
+ * per namespace by the services composer), not ingress-shim: shim would request one certificate per
+ * Ingress, and a service with several route groups (or several services on one host) would ask
+ * Let's Encrypt for the same names again and again (5 duplicate certificates per week, then refused).
  * Only `http`/`health` ports are ever backends; `metrics` never is.
  */
 import { resolveHeaderPolicy } from "../edge/headers";
@@ -29,6 +33,24 @@ export function webAppHeaders(h: { coep: "require-corp" | "credentialless"; csp?
 }
 
 const fqdn = (label: string, domain: string) => (label === "@" ? domain : `${label}.${domain}`);
+
+/** The one TLS Secret (and Certificate) of a public host in its namespace, shared by every Ingress that serves it. */
+export function tlsSecretName(host: string): string {
+  return `tls-${host}`;
+}
+
+/**
+ * One cert-manager Certificate per host (sorted, deduplicated): its Secret is `tlsSecretName(host)`.
+ * Pure; the services composer registers them once for every host the namespace's Ingresses serve.
+ */
+export function hostCertificates(hosts: readonly string[], namespace: string, clusterIssuer: string, labels: Record<string, string> = {}): Manifest[] {
+  return [...new Set(hosts)].sort().map((host) => ({
+    apiVersion: "cert-manager.io/v1",
+    kind: "Certificate",
+    metadata: { name: tlsSecretName(host), namespace, labels: { "app.kubernetes.io/managed-by": "pulumi", "platform.io/host": host.length <= 63 ? host : host.slice(0, 63).replace(/[-.]+$/, ""), ...labels } },
+    spec: { secretName: tlsSecretName(host), dnsNames: [host], issuerRef: { kind: "ClusterIssuer", name: clusterIssuer, group: "cert-manager.io" }, privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" } },
+  }));
+}
 
 export function ingressManifests(a: PlanInput, base: string, labels: Record<string, string>, canary: boolean): { manifests: { key: string; manifest: Manifest }[]; hosts: string[] } {
   const s = a.spec;
@@ -83,7 +105,6 @@ export function ingressManifests(a: PlanInput, base: string, labels: Record<stri
     hosts.forEach((h) => allHosts.add(h));
     const limit = s.rateLimits[g];
     const annotations: Record<string, string> = {};
-    if (ing.clusterIssuer) annotations["cert-manager.io/cluster-issuer"] = ing.clusterIssuer;
     if (!web) annotations["platform.io/api-only"] = "true";
     else if (ing.controller === "nginx") annotations["nginx.ingress.kubernetes.io/custom-headers"] = `${ns}/${headersCm}`;
     if (ing.controller === "nginx") {
@@ -128,7 +149,8 @@ export function ingressManifests(a: PlanInput, base: string, labels: Record<stri
             .map((r) => ({ path: r.path, pathType: "Prefix", backend: { service: { name: service, port: { name: r.port === "health" ? "health" : "http" } } } })),
         },
       }));
-    const tls = [{ hosts, secretName: `${base}-${g}-tls` }];
+    // One entry per host, each naming the host's shared Secret (hostCertificates).
+    const tls = hosts.map((h) => ({ hosts: [h], secretName: tlsSecretName(h) }));
     out.push({
       key: `ingress-${g}`,
       manifest: {
@@ -139,8 +161,7 @@ export function ingressManifests(a: PlanInput, base: string, labels: Record<stri
       },
     });
     if (canary && ing.controller === "nginx") {
-      // Same hosts/paths; nginx sends `canary-weight`% to the canary Service. No issuer annotation:
-      // the certificate belongs to the main Ingress (same secret).
+      // Same hosts/paths; nginx sends `canary-weight`% to the canary Service, with the same per-host secrets.
       out.push({
         key: `ingress-${g}-canary`,
         manifest: {

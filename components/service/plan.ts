@@ -127,6 +127,7 @@ export function planService(a: PlanInput): ServicePlan {
   const trackSelector = (t: Track): Record<string, string> => (argo ? { ...podSelector } : { ...podSelector, "platform.io/track": t.track });
   const podSpec = (t: Track) => ({
     serviceAccountName: base,
+    ...(a.imagePullSecrets.length ? { imagePullSecrets: a.imagePullSecrets.map((name) => ({ name })) } : {}),
     automountServiceAccountToken: false,
     enableServiceLinks: false,
     securityContext: restrictedPodSecurity(a.runAsUser),

@@ -140,29 +140,26 @@ export function traefikCanaryRoutes(ingresses: Manifest[], a: PlanInput, base: s
         const name = id.startsWith(`${ns}-`) ? id.slice(ns.length + 1) : id;
         return { name, namespace: ns };
       });
-    const tls = ing.spec.tls[0] as { hosts: string[]; secretName: string };
-    const routes = (ing.spec.rules as any[]).flatMap((r) =>
-      (r.http.paths as any[]).map((p) => ({
-        kind: "Rule",
-        match: p.path === "/" ? `Host(\`${r.host}\`)` : `Host(\`${r.host}\`) && PathPrefix(\`${p.path}\`)`,
-        ...(middlewares.length ? { middlewares } : {}),
-        services: [{ name: weighted, namespace: ns, kind: "TraefikService" }],
-      })),
-    );
-    out.push({
-      apiVersion: "traefik.io/v1alpha1",
-      kind: "IngressRoute",
-      metadata: { name: ing.metadata.name, namespace: ns, labels: ing.metadata.labels ?? labels, annotations: Object.fromEntries(Object.entries(ann).filter(([k]) => k.startsWith("platform.io/"))) },
-      spec: { entryPoints: ["websecure"], routes, tls: { secretName: tls.secretName } },
-    });
-    if (a.ingress?.clusterIssuer) {
+    // An IngressRoute names one TLS Secret; the Ingress has one per host (the host's shared
+    // Certificate, components/service/ingress.ts), so one IngressRoute per host.
+    (ing.spec.tls as { hosts: string[]; secretName: string }[]).forEach((tls, i) => {
+      const routes = (ing.spec.rules as any[])
+        .filter((r) => tls.hosts.includes(r.host))
+        .flatMap((r) =>
+          (r.http.paths as any[]).map((p) => ({
+            kind: "Rule",
+            match: p.path === "/" ? `Host(\`${r.host}\`)` : `Host(\`${r.host}\`) && PathPrefix(\`${p.path}\`)`,
+            ...(middlewares.length ? { middlewares } : {}),
+            services: [{ name: weighted, namespace: ns, kind: "TraefikService" }],
+          })),
+        );
       out.push({
-        apiVersion: "cert-manager.io/v1",
-        kind: "Certificate",
-        metadata: { name: tls.secretName, namespace: ns, labels },
-        spec: { secretName: tls.secretName, dnsNames: tls.hosts, issuerRef: { kind: "ClusterIssuer", name: a.ingress.clusterIssuer } },
+        apiVersion: "traefik.io/v1alpha1",
+        kind: "IngressRoute",
+        metadata: { name: i === 0 ? ing.metadata.name : `${ing.metadata.name}-${i}`, namespace: ns, labels: ing.metadata.labels ?? labels, annotations: Object.fromEntries(Object.entries(ann).filter(([k]) => k.startsWith("platform.io/"))) },
+        spec: { entryPoints: ["websecure"], routes, tls: { secretName: tls.secretName } },
       });
-    }
+    });
   }
   return out;
 }

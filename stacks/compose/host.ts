@@ -27,6 +27,7 @@ import { BetaHost, HostApp } from "../../components/host";
 import { connectionLimitFor, rateLimitNotes } from "../../components/host/proxy";
 import type { Context, HostOutputs } from "../context";
 import { fqdn } from "../spec/platform";
+import { dockerProviderAddress, registryFor } from "../spec/registries";
 import { RESOURCES } from "../spec/tiers";
 
 export interface HostComposeOutputs extends HostOutputs {
@@ -95,10 +96,19 @@ export function composeHost(ctx: Context, opts: HostComposeOptions = {}): HostCo
     { providers: { aws: providers.aws!, command: new command.Provider(`${spec.stack}-host-command`, {}) } },
   );
 
+  // Private registries the host's service images come from: the provider pulls with their credentials.
+  const used = new Map(bp.services.flatMap((s) => {
+    const r = registryFor(spec.services[s.name]!.image, spec.registries);
+    return r ? [[r.name, r] as const] : [];
+  }));
+  const registryAuth = [...used.values()]
+    .filter((r) => ctx.registryPasswords?.[r.name])
+    .map((r) => ({ address: dockerProviderAddress(r), username: r.username, password: ctx.registryPasswords![r.name]! }));
   const provider = new docker.Provider(
     `${spec.stack}-host-docker`,
     {
       host: host.dockerHost,
+      ...(registryAuth.length ? { registryAuth } : {}),
       // First contact trusts the fresh host's key (TOFU); later changes are refused by ssh.
       sshOpts: ["-o", "StrictHostKeyChecking=accept-new", "-o", "ServerAliveInterval=30"],
     },

@@ -8,20 +8,23 @@
  *     resolveSecret: (svc, from) => ...,                               // dataStore:/generated: refs
  *   });
  */
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterNetworkPolicies } from "../../components/cluster";
 import type { NetpolStore } from "../../components/cluster/netpol";
 import { Service, type ServiceArgs, planService } from "../../components/service";
+import { hostCertificates } from "../../components/service/ingress";
+import { registerManifest } from "../../components/cluster/register";
 import { parseServiceArgs } from "../../components/service/args";
 import type { NetpolService } from "../../components/cluster/netpol";
 import type { ServiceSpec } from "../../components/service/spec";
 import type { Context } from "../context";
 import { fqdn } from "../spec/platform";
+import { dockerConfigJson, pullSecretName, registryFor } from "../spec/registries";
 import { RESOURCES } from "../spec/tiers";
 import type { KubernetesPlatform } from "./cluster";
 import { hpaCustomMetrics } from "./monitoring";
 import { ADAPTER_POD_SELECTOR, ADAPTER_PORT } from "../../components/monitoring/adapter";
-import { registerManifest } from "../../components/cluster/register";
 import { devChainManifests, devChainUrl } from "../../components/service/devchain";
 
 export interface ServiceDeps {
@@ -74,6 +77,28 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
   const services: Record<string, Service> = {};
   const hosts: Record<string, pulumi.Output<string[]>> = {};
   const netpols: NetpolService[] = [];
+  // One kubernetes.io/dockerconfigjson Secret per private registry the namespace's pods pull from
+  // (platform:registries, stacks/spec/registries.ts); each such pod names it in imagePullSecrets.
+  const pullSecrets = new Set<string>();
+  const pullSecretFor = (image: string): string | undefined => {
+    const r = registryFor(image, spec.registries);
+    const password = r ? ctx.registryPasswords?.[r.name] : undefined;
+    if (!r || !password) return undefined;
+    const name = pullSecretName(r);
+    if (!pullSecrets.has(name)) {
+      new k8s.core.v1.Secret(
+        `${spec.stack}-${name}`,
+        {
+          metadata: { name, namespace: cluster.namespaces.apps, labels: { "app.kubernetes.io/managed-by": "pulumi", "platform.io/registry": r.name } },
+          type: "kubernetes.io/dockerconfigjson",
+          stringData: { ".dockerconfigjson": pulumi.secret(password.apply((p) => dockerConfigJson(r, p))) },
+        },
+        { provider: cluster.provider, dependsOn: cluster.ready, additionalSecretOutputs: ["data", "stringData"] },
+      );
+      pullSecrets.add(name);
+    }
+    return name;
+  };
   // The team's local development chain (blueprint `localDevelopment.chain`): the local tier only.
   const chain = spec.tier === "local" ? bp.localDevelopment?.chain : undefined;
   const chainAt = chain ? { name: chain.name, namespace: cluster.namespaces.apps, port: chain.port } : undefined;
@@ -85,6 +110,7 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
       ? { ...blueprintSvc, env: { ...blueprintSvc.env, ...Object.fromEntries(Object.entries(chainEnv).map(([k, scheme]) => [k, devChainUrl(chainAt!, scheme)])) }, calls: [...blueprintSvc.calls, chain!.name] }
       : blueprintSvc;
     const resolved = spec.services[svc.name]!;
+    const pullSecret = pullSecretFor(resolved.image);
     const secretEnv: Record<string, pulumi.Output<string>> = {};
     for (const s of svc.secrets) {
       const [scheme, key] = [s.from.slice(0, s.from.indexOf(":")), s.from.slice(s.from.indexOf(":") + 1)];
@@ -113,6 +139,7 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
         secretEnv,
         ...(existing ? { existingSecretName: existing } : {}),
         ...(rollout ? { rollout } : {}),
+        ...(pullSecret ? { imagePullSecrets: [pullSecret] } : {}),
     };
     if (deps.gitops) {
       // Same planner as push mode (the deploy chart is generated from it: scripts/gitops.ts).
@@ -134,6 +161,14 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
       registerManifest(`${spec.stack}-devchain-${chain.name}-svc`, m.service as any, { provider: cluster.provider, dependsOn: [...cluster.ready, dep] });
     }
     netpols.push(m.netpol);
+  }
+  // One Certificate (one Secret) per public host, shared by every Ingress that serves it
+  // (components/service/ingress.ts): never one certificate request per Ingress for the same names.
+  if (cluster.clusterIssuer) {
+    const publicHosts = bp.services.filter((s) => s.exposure === "public").flatMap((s) => s.routes.map((r) => fqdn(r.host, spec.domain)));
+    for (const m of hostCertificates(publicHosts, cluster.namespaces.apps, cluster.clusterIssuer)) {
+      registerManifest(`${spec.stack}-cert-${m.metadata.name}`, m as any, { provider: cluster.provider, dependsOn: cluster.ready });
+    }
   }
   if (unresolved.length) pulumi.log.warn(`services: secret env refs not wired yet (pass resolveSecret or existingSecrets): ${unresolved.join("; ")}`);
 

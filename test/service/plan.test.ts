@@ -77,8 +77,9 @@ describe("planService", () => {
     const ings = kinds(p, "Ingress");
     expect(ings.map((i) => i.metadata.name)).toEqual(["api-api", "api-auth"]);
     for (const i of ings) {
-      expect(i.spec.tls).toEqual([{ hosts: ["api.example.com"], secretName: `${i.metadata.name}-tls` }]);
-      expect(i.metadata.annotations["cert-manager.io/cluster-issuer"]).toBe("letsencrypt");
+      // Every Ingress on the host names the host's one Secret; the Certificate is the composer's (one per host), not ingress-shim's.
+      expect(i.spec.tls).toEqual([{ hosts: ["api.example.com"], secretName: "tls-api.example.com" }]);
+      expect(i.metadata.annotations["cert-manager.io/cluster-issuer"]).toBeUndefined();
       expect(i.metadata.annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"]).toBe("true");
       expect(i.metadata.annotations["nginx.ingress.kubernetes.io/cors-allow-origin"]).toBe("https://example.com, https://admin.example.com");
       for (const r of i.spec.rules) for (const path of r.http.paths) expect(path.backend.service.port.name).toBe("http");
@@ -100,7 +101,7 @@ describe("planService", () => {
     const ing = kinds(p, "Ingress")[0];
     expect(ing.metadata.annotations["traefik.ingress.kubernetes.io/router.middlewares"]).toBe("apps-api-ratelimit-api@kubernetescrd,apps-api-headers@kubernetescrd");
     expect(ing.metadata.annotations["traefik.ingress.kubernetes.io/router.tls"]).toBe("true");
-    expect(ing.spec.tls[0].secretName).toBe("api-api-tls");
+    expect(ing.spec.tls[0].secretName).toBe("tls-api.example.com");
   });
 
   it("API-only Ingresses are marked; a service serving the web app gets the edge's isolation headers", () => {
