@@ -95,7 +95,7 @@ describe.each(["local", "dev", "staging", "prod"] as const)(`${NAME} on %s: work
       // The web canary: an IngressRoute to the weighted TraefikService (Traefik's Ingress provider cannot route to one).
       const routes = ofType(inv(), T.ingressRoute).filter((r) => meta(r).name === "web-web");
       expect(routes).toHaveLength(1);
-      expect(spec(routes[0]!).tls.secretName).toBe("web-web-tls");
+      expect(spec(routes[0]!).tls.secretName).toMatch(/^tls-app\./); // the host's one Secret (one Certificate per host)
       expect(spec(routes[0]!).routes[0].services).toEqual([{ name: "web-weighted", namespace: "apps", kind: "TraefikService" }]);
       expect(spec(routes[0]!).routes[0].middlewares.map((m: any) => m.name)).toEqual(["web-ratelimit-web", "web-headers"]);
     }

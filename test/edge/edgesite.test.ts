@@ -34,7 +34,7 @@ function cloudflareProgram(extra: Partial<EdgeSiteArgsInput> = {}) {
     });
     const site = new EdgeSite(
       "web",
-      { provider: "cloudflare", domain: "app.example.com", headers: HEADERS, assets: FIXTURE, cloudflare: { accountId: ACCOUNT, zoneId: ZONE }, waf: { managedRules: true, rateLimit: { requests: 600, periodSeconds: 60 } }, ...extra } as EdgeSiteArgsInput,
+      { provider: "cloudflare", domain: "app.example.com", headers: HEADERS, assets: FIXTURE, cloudflare: { accountId: ACCOUNT, zoneId: ZONE, plan: "pro" }, waf: { managedRules: true, rateLimit: { requests: 600, periodSeconds: 60 } }, ...extra } as EdgeSiteArgsInput,
       { providers: { cloudflare: cf }, r2 },
     );
     return { url: site.url, sha: site.ruleTableSha256, bucket: site.bucketName };

@@ -18,7 +18,7 @@ const programs = {
     const r2 = new aws.Provider("r2", { region: "us-east-1", skipCredentialsValidation: true, endpoints: [{ s3: "https://0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com" }] });
     new EdgeSite(
       "web",
-      { provider: "cloudflare", domain: "app.example.com", assets: FIXTURE, protect: true, cloudflare: { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210" }, waf: { managedRules: true, rateLimit: { requests: 600, periodSeconds: 60 } } },
+      { provider: "cloudflare", domain: "app.example.com", assets: FIXTURE, protect: true, cloudflare: { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210", plan: "pro" }, waf: { managedRules: true, rateLimit: { requests: 600, periodSeconds: 60 } } },
       { providers: { cloudflare: cf }, r2 },
     );
   },

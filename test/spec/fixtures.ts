@@ -10,7 +10,7 @@ export function richConfig(): Record<string, unknown> {
     regions: { primary: "us-east-1", backup: "us-west-2" },
     cluster: { mode: "eks", version: "1.36", publicAccessCidrs: ["198.51.100.0/24"] },
     host: { sshAllowList: ["203.0.113.7/32"], instanceType: "t3.small" },
-    cloudflare: { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210" },
+    cloudflare: { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210", plan: "pro" },
     certificates: { email: "platform@example.com" },
     secrets: { mailgunApiKey: "fake-mailgun-key-for-tests" },
     alertEmail: "oncall@example.com",
