@@ -46,10 +46,13 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s (7.1 Kubernetes)`, (t
   it("the API (REST + SPA) is routed by an nginx Ingress with TLS from cert-manager; /metrics is never routed", () => {
     const ings = ingressesOf(inv(), "api");
     expect(ings.length).toBeGreaterThan(0);
+    // Both route groups (api, web) serve the apex: one Certificate for it, its Secret named by both Ingresses.
+    const certs = inv().resources.filter((r) => r.type === "kubernetes:cert-manager.io/v1:Certificate" && (r.inputs.spec as any).secretName === `tls-${domain}`);
+    expect(certs.map((c) => (c.inputs.spec as any).issuerRef.name)).toEqual(["letsencrypt"]);
     for (const i of ings) {
       expect(spec(i).ingressClassName).toBe("nginx");
-      expect(spec(i).tls?.[0]?.hosts).toContain(domain);
-      expect(meta(i).annotations?.["cert-manager.io/cluster-issuer"]).toBe("letsencrypt");
+      expect(spec(i).tls).toEqual([{ hosts: [domain], secretName: `tls-${domain}` }]);
+      expect(meta(i).annotations?.["cert-manager.io/cluster-issuer"]).toBeUndefined();
     }
     const paths = ings.flatMap((i) => (spec(i).rules as any[]).flatMap((r) => r.http.paths.map((p: any) => p.path))).sort();
     expect(paths).toEqual(["/", "/api"]);

@@ -9,7 +9,7 @@ const base = () => ({
   provider: "cloudflare" as string,
   domain: "app.example.com" as unknown,
   headers: { coep: "require-corp", hsts: { maxAgeSeconds: 63072000, includeSubDomains: true, preload: false }, hashed: { conventions: ["dotted-hex"], patterns: ["^/static/"] } } as any,
-  cloudflare: { accountId: ACCOUNT, zoneId: ZONE } as any,
+  cloudflare: { accountId: ACCOUNT, zoneId: ZONE, plan: "pro" } as any,
   waf: { managedRules: true, rateLimit: { requests: 600, periodSeconds: 60 } } as any,
 }) as Record<string, any>;
 
