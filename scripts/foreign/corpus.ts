@@ -41,6 +41,8 @@ export interface CorpusEntry {
   expected: string[];
   /** Why, where not obvious. */
   why?: string;
+  /** When and why the expectation was changed after seeing a run (kept visible, never silent). */
+  corrected?: string;
 }
 
 export interface CorpusList {
@@ -254,6 +256,7 @@ export function renderResults(list: CorpusList, runs: CorpusRun[], a: { preview:
     "| --- | --- | --- |",
     `| report produced | ${reports}/${runs.length} (${pct(reports / Math.max(1, runs.length))}) | ≥ 90% |`,
     `| hangs | ${hangs} | 0 |`,
+    `| lock file ignored (pinned versions gone from the registry) | ${runs.filter((r) => r.lockIgnored).length} | - |`,
     ...CONCERNS.map((c) => `| ${c}: precision / recall | ${pct(s[c].precision)} / ${pct(s[c].recall)} (TP ${s[c].tp}, FP ${s[c].fp}, FN ${s[c].fn}) | ≥ 90% each |`),
     "",
     "Findings are the policies with a mandatory violation; expected findings are what a reader of each program's code listed in corpus.json. Precision and recall count (program, policy) pairs over the programs that produced a report.",
@@ -265,6 +268,11 @@ export function renderResults(list: CorpusList, runs: CorpusRun[], a: { preview:
     const fp = r.found.filter((p) => !r.expected.includes(p));
     const fn = r.expected.filter((p) => !r.found.includes(p));
     lines.push(`| ${r.repo} \`${r.path}\` | ${r.exit} | ${r.status}${r.installed ? "" : " (install failed)"}${r.lockIgnored ? " (lock ignored)" : ""} | ${r.seconds} | ${r.notInspected} | ${fp.join(", ") || "-"} | ${fn.join(", ") || "-"} |`);
+  }
+  const corrected = list.programs.filter((e) => e.corrected && runs.some((r) => r.id === e.id));
+  if (corrected.length) {
+    lines.push("", `## Expectations corrected after a run (${corrected.length})`, "");
+    for (const e of corrected) lines.push(`- ${e.id}: ${e.corrected}`);
   }
   const errs = runs.filter((r) => r.error || r.installLog);
   if (errs.length) {
