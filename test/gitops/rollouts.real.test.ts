@@ -304,6 +304,7 @@ describe("Argo Rollouts v1.9.0 controller on the embedded control plane", () => 
       return r.status?.phase === "Healthy" && r.status.stableRS && r.status.stableRS !== stableHash1 && r.status.stableRS === r.status.currentPodHash ? r : undefined;
     }, 240_000);
     stableHash2 = ro.status.stableRS;
+    await until("canary weight back to 0", "web", async () => canaryWeights[canaryWeights.length - 1]?.canary === 0, 30_000);
     const seen = canaryWeights.slice(from).map((w) => w.canary);
     // The controller wrote each step's weight into the TraefikService, in order, then 100 at the
     // end of the steps, then 0 once the stable Service points at the new pods.
@@ -474,6 +475,8 @@ describe("an ingress-nginx canary (the gateway blueprint) with the real controll
       const r = await rollout(name, ns);
       return r.status?.phase === "Healthy" && r.status.stableRS !== first.status.stableRS && r.status.stableRS === r.status.currentPodHash ? r : undefined;
     }, 240_000);
+    // Once the stable Service points at the new pods the controller sets the canary weight back to 0.
+    await until("canary-weight back to 0", name, async () => weights[weights.length - 1] === "0", 30_000);
     stop.abort();
     // One canary Ingress per route-group Ingress (argo-rollouts names it <rollout>-<ingress>-canary):
     // same hosts and paths, backend the canary Service, marked canary for ingress-nginx.
