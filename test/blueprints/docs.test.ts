@@ -35,7 +35,7 @@ const EMPTY: Inventory = { project: "platform", stack: "t", preview: false, reso
 describe("generated docs", () => {
   it("are current: every blueprint × tier diagram and the environment matrix match `npm run docs` (else run it and commit)", async () => {
     const files = await generateDocs();
-    expect(files.map((f) => f.file)).toEqual([...availableBlueprints().map((b) => `docs/blueprints/${b}.md`), "docs/blueprints/README.md", "docs/environments.md"]);
+    expect(files.map((f) => f.file)).toEqual([...availableBlueprints().map((b) => `docs/blueprints/${b}.md`), "docs/blueprints/README.md", "docs/environments.md", "docs/delivery-flow.md"]);
     expect(staleFiles(files)).toEqual([]);
     for (const f of files) expect(f.content).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
   }, 300_000);
