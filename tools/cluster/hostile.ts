@@ -1,0 +1,142 @@
+/**
+ * The most hostile order, for real: a loopback proxy in front of the embedded API server that
+ * holds back every request creating a *prerequisite* — a Namespace or a CustomResourceDefinition —
+ * for longer than the Kubernetes provider keeps retrying, then lets it through.
+ *
+ * Why this finds missing dependencies every time instead of by luck: the engine starts a resource
+ * as soon as everything it *declares* a dependency on has finished. A ConfigMap that only names its
+ * namespace (no dependsOn, no output of the Namespace resource) is sent at once; the provider
+ * retries "namespaces not found" and "no matches for kind" for about 31 s (pulumi-kubernetes
+ * provider/pkg/await/await.go `Creation`: `SleepingRetry(...).WithMaxRetries(5).WithBackoffFactor(2)`,
+ * first wait 1 s: 1+2+4+8+16 s) and then fails. On an idle test cluster the Namespace is there
+ * in milliseconds and the retry hides the mistake; on a real cluster behind a slow Helm release
+ * (cert-manager waiting for its pods, a CRD bundle of 25 kinds) it does not. Holding every
+ * prerequisite longer than that window turns "can go first" into "goes first and fails" — for every
+ * object, on every run. A resource that declares its dependency simply waits: the engine does not
+ * start it until the held create returns.
+ *
+ * What is held: non-dry-run POST/PUT/PATCH that create or apply a Namespace
+ * (`/api/v1/namespaces[/<name>]`) or a CRD (`/apis/apiextensions.k8s.io/v1/customresourcedefinitions[/<name>]`),
+ * whoever sends them — the provider's server-side apply or Helm inside the provider (a release's
+ * CRDs, `createNamespace`). Reads, deletes, dry runs and everything else pass straight through, so
+ * the second run's preview and the destroy are unaffected.
+ *
+ * The proxy terminates TLS with the API server's own serving certificate (its SANs include
+ * 127.0.0.1), so the kubeconfig it writes differs from the admin kubeconfig only in the port.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Agent, createServer, request } from "node:https";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import type { ControlPlane } from "./controlplane";
+
+/** Longer than the provider's create retry window (31 s), with margin for the request itself. */
+export const DEFAULT_HOLD_MS = 45_000;
+
+export interface HeldRequest {
+  kind: "Namespace" | "CustomResourceDefinition";
+  name: string;
+  method: string;
+  /** When the request arrived, ms since the proxy started. */
+  atMs: number;
+}
+
+export interface HostileProxy {
+  url: string;
+  /** The admin kubeconfig, pointed at the proxy. */
+  kubeconfigPath: string;
+  holdMs: number;
+  /** Every prerequisite create the proxy held back, in arrival order. */
+  held: HeldRequest[];
+  stop(): Promise<void>;
+}
+
+/** The prerequisite a request creates, or undefined when it passes straight through. */
+export function prerequisiteOf(method: string, rawUrl: string): { kind: HeldRequest["kind"]; name: string } | undefined {
+  if (!["POST", "PUT", "PATCH"].includes(method)) return undefined;
+  const u = new URL(rawUrl, "https://proxy.invalid");
+  if (u.searchParams.getAll("dryRun").length > 0) return undefined;
+  let m = /^\/api\/v1\/namespaces(?:\/([^/]+))?\/?$/.exec(u.pathname);
+  if (m) return { kind: "Namespace", name: m[1] ?? "(from body)" };
+  m = /^\/apis\/apiextensions\.k8s\.io\/v1\/customresourcedefinitions(?:\/([^/]+))?\/?$/.exec(u.pathname);
+  if (m) return { kind: "CustomResourceDefinition", name: m[1] ?? "(from body)" };
+  return undefined;
+}
+
+export async function startHostileProxy(cp: ControlPlane, o: { holdMs?: number; log?: (line: string) => void } = {}): Promise<HostileProxy> {
+  const holdMs = o.holdMs ?? DEFAULT_HOLD_MS;
+  const upstream = new URL(cp.url);
+  const agent = new Agent({ keepAlive: true, ca: cp.caPem, maxSockets: 256 });
+  const started = Date.now();
+  const held: HeldRequest[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+
+  const forward = (req: IncomingMessage, res: ServerResponse) => {
+    const up = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+        agent,
+      },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
+    up.on("error", (err) => {
+      if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
+      res.end(`hostile-order proxy: upstream ${cp.url}: ${err.message}`);
+    });
+    res.on("close", () => up.destroy());
+    req.pipe(up);
+  };
+
+  const server = createServer(
+    { cert: readFileSync(join(cp.dir, "pki", "apiserver.crt")), key: readFileSync(join(cp.dir, "pki", "apiserver.key")) },
+    (req, res) => {
+      const p = prerequisiteOf(req.method ?? "GET", req.url ?? "/");
+      if (!p) return forward(req, res);
+      held.push({ ...p, method: req.method ?? "", atMs: Date.now() - started });
+      o.log?.(`holding ${p.kind} ${p.name} for ${holdMs / 1000}s (anything that only names it goes first)`);
+      // Buffer the body while holding, so the client's write does not stall on back-pressure.
+      req.pause();
+      const t = setTimeout(() => {
+        timers.delete(t);
+        req.resume();
+        forward(req, res);
+      }, holdMs);
+      timers.add(t);
+    },
+  );
+  // Watches and Helm's waits are long-lived: no server-side request timeout.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 30_000;
+  server.timeout = 0;
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as AddressInfo).port;
+  const url = `https://127.0.0.1:${port}`;
+
+  const kubeconfigPath = join(cp.dir, "hostile.kubeconfig");
+  const admin = readFileSync(cp.kubeconfigPath, "utf8");
+  writeFileSync(kubeconfigPath, admin.replace(`server: ${cp.url}`, `server: ${url}`), { mode: 0o600 });
+  if (!readFileSync(kubeconfigPath, "utf8").includes(`server: ${url}`)) throw new Error(`hostile-order proxy: could not rewrite the server of ${cp.kubeconfigPath}`);
+
+  return {
+    url,
+    kubeconfigPath,
+    holdMs,
+    held,
+    async stop() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      agent.destroy();
+    },
+  };
+}
