@@ -12,7 +12,8 @@ import { runProgram } from "../harness/run";
 const ENGINE_BUILD_TIMEOUT = 80 * 60_000;
 const OP_TIMEOUT = 10 * 60_000;
 const FIXTURE = join(repoRoot, "test", "fixtures", "policies", "engine-k8s");
-const EXPECTED = ["tls-ingress-https", "headers-ingress-coop-coep", "seg-service-exposure"];
+// headers-origin-coop-coep (d1a17c3): the LoadBalancer Service web-lb serves the pods directly, with no edge adding COOP/COEP.
+const EXPECTED = ["tls-ingress-https", "headers-ingress-coop-coep", "headers-origin-coop-coep", "seg-service-exposure"];
 
 let ws: Workspace;
 let pack: string;
