@@ -14,7 +14,8 @@ import { loadSpec, readBlueprint } from "../../stacks/spec/load";
 import type { PlatformSpec } from "../../stacks/spec/platform";
 import type { Inventory, InventoryResource } from "../harness/inventory";
 
-const CF = { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210" };
+// The zone plan as the committed stack files declare it (the gateway blueprint's edge WAF needs Pro).
+const CF = { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210", plan: "pro" };
 
 /** A music-platform-like blueprint: Traefik, Next.js web, API (canary), queue worker (custom metric HPA). */
 export const TRAEFIK_BLUEPRINT = {
