@@ -151,41 +151,26 @@ export function provisionOperatorPostgres(name: string, parent: pulumi.Resource,
     { parent, protect: plan.protect, dependsOn: deps },
   );
 
-  if (plan.pooler) {
+  // PgBouncer for writes (`rw`: the primary) and, where replicas are read, for reads (`ro`: the
+  // `-ro` service, i.e. every replica; DATABASE_READ_URL).
+  const pooler = (resourceName: string, poolerName: string, instances: number, type: "rw" | "ro") =>
     new k8s.apiextensions.CustomResource(
-      `${name}-pooler`,
+      resourceName,
       {
         apiVersion: "postgresql.cnpg.io/v1",
         kind: "Pooler",
-        metadata: { name: plan.names.pooler, namespace: ns, labels: plan.labels },
+        metadata: { name: poolerName, namespace: ns, labels: plan.labels },
         spec: {
           cluster: { name: plan.names.cluster },
-          instances: plan.pooler.instances,
-          type: "rw",
+          instances,
+          type,
           pgbouncer: { poolMode: "transaction", parameters: { max_client_conn: "1000", default_pool_size: "20" } },
         },
       },
       { parent, dependsOn: [cluster] },
     );
-  }
-  if (plan.readerPooler) {
-    // Reads: PgBouncer in front of the `-ro` service, i.e. every replica (DATABASE_READ_URL).
-    new k8s.apiextensions.CustomResource(
-      `${name}-pooler-ro`,
-      {
-        apiVersion: "postgresql.cnpg.io/v1",
-        kind: "Pooler",
-        metadata: { name: plan.readerPooler.name, namespace: ns, labels: plan.labels },
-        spec: {
-          cluster: { name: plan.names.cluster },
-          instances: plan.readerPooler.instances,
-          type: "ro",
-          pgbouncer: { poolMode: "transaction", parameters: { max_client_conn: "1000", default_pool_size: "20" } },
-        },
-      },
-      { parent, dependsOn: [cluster] },
-    );
-  }
+  if (plan.pooler) pooler(`${name}-pooler`, plan.names.pooler, plan.pooler.instances, "rw");
+  if (plan.readerPooler) pooler(`${name}-pooler-ro`, plan.readerPooler.name, plan.readerPooler.instances, "ro");
 
   if (plan.scheduledBackup && barman) {
     new k8s.apiextensions.CustomResource(
