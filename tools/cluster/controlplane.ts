@@ -145,7 +145,8 @@ function probe(url: string, opts: { ca?: string; token?: string } = {}): Promise
   });
 }
 
-function kubeconfig(url: string, caPem: string, user: string, token: string): string {
+/** A token kubeconfig for `url` (context platform-local); the hostile-order proxy writes one for its own port. */
+export function kubeconfig(url: string, caPem: string, user: string, token: string): string {
   const ca = Buffer.from(caPem).toString("base64");
   return [
     "apiVersion: v1",

@@ -22,14 +22,14 @@
  * the second run's preview and the destroy are unaffected.
  *
  * The proxy terminates TLS with the API server's own serving certificate (its SANs include
- * 127.0.0.1), so the kubeconfig it writes differs from the admin kubeconfig only in the port.
+ * 127.0.0.1), so the kubeconfig it writes is the admin kubeconfig with the proxy's port.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Agent, createServer, request } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import type { ControlPlane } from "./controlplane";
+import { type ControlPlane, kubeconfig } from "./controlplane";
 
 /** Longer than the provider's create retry window (31 s), with margin for the request itself. */
 export const DEFAULT_HOLD_MS = 45_000;
@@ -122,9 +122,7 @@ export async function startHostileProxy(cp: ControlPlane, o: { holdMs?: number; 
   const url = `https://127.0.0.1:${port}`;
 
   const kubeconfigPath = join(cp.dir, "hostile.kubeconfig");
-  const admin = readFileSync(cp.kubeconfigPath, "utf8");
-  writeFileSync(kubeconfigPath, admin.replace(`server: ${cp.url}`, `server: ${url}`), { mode: 0o600 });
-  if (!readFileSync(kubeconfigPath, "utf8").includes(`server: ${url}`)) throw new Error(`hostile-order proxy: could not rewrite the server of ${cp.kubeconfigPath}`);
+  writeFileSync(kubeconfigPath, kubeconfig(url, cp.caPem, "admin", cp.adminToken), { mode: 0o600 });
 
   return {
     url,
