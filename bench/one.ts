@@ -109,14 +109,14 @@ async function measure(job: Job): Promise<OneResult> {
   const t0 = performance.now();
   let run: () => Promise<{ resources: unknown[] }>;
   if (job.kind === "empty") {
-    const { runProgram } = await import("../test/harness/run");
+    const { runProgram } = await import("../tools/harness/run");
     run = () => runProgram(() => ({}), { project: "platform", stack: "empty", preview: job.preview });
   } else if (job.kind === "stack") {
-    const { runStack } = await import("../test/harness/stacks");
+    const { runStack } = await import("../tools/harness/stacks");
     run = async () => (await runStack(job.stack, { preview: job.preview })).inventory;
   } else if (job.kind === "components") {
     const [{ runProgram }, k8s, { Service }, { RESOURCES }, { scaleBlueprint }] = await Promise.all([
-      import("../test/harness/run"),
+      import("../tools/harness/run"),
       import("@pulumi/kubernetes"),
       import("../components/service"),
       import("../stacks/spec/tiers"),
@@ -146,7 +146,7 @@ async function measure(job: Job): Promise<OneResult> {
         { project: "platform", stack: "prod", preview: job.preview },
       );
   } else {
-    const { runBlueprint } = await import("../test/harness/stacks");
+    const { runBlueprint } = await import("../tools/harness/stacks");
     run = async () => (await runBlueprint(job.name, job.tier, { preview: job.preview })).inventory;
   }
   const t1 = performance.now();

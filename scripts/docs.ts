@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { blueprintSpec } from "../stacks/spec/blueprint";
 import { availableBlueprints, readBlueprint } from "../stacks/spec/load";
 import { TIERS, type TierName } from "../stacks/spec/tiers";
-import { runStackInput, blueprintStackInput, REPO_ROOT } from "../test/harness/stacks";
+import { runStackInput, blueprintStackInput, REPO_ROOT } from "../tools/harness/stacks";
 import { blueprintIndex, blueprintPage, environmentsPage, type TierSection } from "./docs/render";
 import { topologyOf } from "./docs/topology";
 import { deliveryPage, readWorkflows } from "./docs/delivery";

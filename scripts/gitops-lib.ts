@@ -21,8 +21,8 @@ import { application } from "../components/gitops/plan";
 import { ARGOCD_NAMESPACE } from "../components/gitops";
 import { blueprintsDir, readBlueprint } from "../stacks/spec/load";
 import { GITOPS_ENVIRONMENTS, type GitopsTier } from "../stacks/spec/release";
-import { blueprintStackInput, runStackInput } from "../test/harness/stacks";
-import type { InventoryResource } from "../test/harness/inventory";
+import { blueprintStackInput, runStackInput } from "../tools/harness/stacks";
+import type { InventoryResource } from "../tools/harness/inventory";
 
 export const SERVICE_TYPE = "platform:service:Service";
 export const CHART_VERSION = "0.1.0";

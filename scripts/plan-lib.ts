@@ -3,9 +3,9 @@
  * Used by scripts/plan.ts, the docs generator and tests.
  */
 import * as path from "node:path";
-import type { Inventory, InventoryResource } from "../test/harness/inventory";
-import { ProgramError } from "../test/harness/run";
-import { StackInput, blueprintStackInput, readStackFile, runStackInput, withPlaceholderSecrets } from "../test/harness/stacks";
+import type { Inventory, InventoryResource } from "../tools/harness/inventory";
+import { ProgramError } from "../tools/harness/run";
+import { StackInput, blueprintStackInput, readStackFile, runStackInput, withPlaceholderSecrets } from "../tools/harness/stacks";
 import { readBlueprint } from "../stacks/spec/load";
 import { PolicyReport, formatMarkdown as policyMarkdown, formatText as policyText, runPolicies } from "../policies/lib/runner";
 import { TIERS, TIER_NAMES, TierName } from "../stacks/spec/tiers";

@@ -18,7 +18,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ProgramError } from "../test/harness/run";
+import { ProgramError } from "../tools/harness/run";
 import { ForeignUsageError } from "./foreign/run";
 import { SpecError } from "../stacks/spec/errors";
 import { availableBlueprints } from "../stacks/spec/load";

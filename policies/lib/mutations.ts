@@ -8,7 +8,7 @@
  *   console.log(formatMutationReport(report));   // kill rate and any survivors
  */
 import type { PolicyPackConfig } from "@pulumi/policy";
-import type { Inventory, InventoryResource } from "../../test/harness/inventory";
+import type { Inventory, InventoryResource } from "../../tools/harness/inventory";
 import { DEFAULT_ROLE_LEVELS } from "../baseline";
 import { isSiteIngress } from "../headers";
 import { deniesInsecureTransport } from "../tls";

@@ -1,6 +1,6 @@
 /**
  * In-process policy runner: feeds an Inventory (what a program registered, see
- * test/harness/inventory.ts) to the pack's policy objects exactly as the Pulumi engine's
+ * tools/harness/inventory.ts) to the pack's policy objects exactly as the Pulumi engine's
  * analyzer does (node_modules/@pulumi/policy/server.js, v1.21.0):
  *
  *  - enforcement level = pack config[policy].enforcementLevel || policy.enforcementLevel ||
@@ -34,7 +34,7 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import type { Inventory, InventoryResource } from "../../test/harness/inventory";
+import type { Inventory, InventoryResource } from "../../tools/harness/inventory";
 import { allPolicies, concernOf, PACK_NAME } from "../policies";
 import { packConfigForTier } from "./config";
 import type { Tier } from "./util";

@@ -5,7 +5,7 @@
  * Everything the blueprint declares appears; what the inventory does not (yet) contain is marked
  * `provisioned: false`, so the generated diagram shows the gap instead of hiding it.
  */
-import type { Inventory, InventoryResource } from "../../test/harness/inventory";
+import type { Inventory, InventoryResource } from "../../tools/harness/inventory";
 import type { BlueprintSpec } from "../../stacks/spec/blueprint";
 import { TIERS, type TierName, serviceReplicas, dataReplicas } from "../../stacks/spec/tiers";
 

@@ -35,7 +35,7 @@ function joinPath(base: string, key: string | number): string {
   return safe.startsWith('"') ? `${base}[${safe}]` : `${base}.${safe}`;
 }
 
-/** Serialized property values -> plain data with secret and unknown paths (as test/harness/run.ts). */
+/** Serialized property values -> plain data with secret and unknown paths (as tools/harness/run.ts). */
 function decode(raw: unknown): { value: unknown; secretPaths: string[]; unknownPaths: string[] } {
   const secretPaths: string[] = [];
   const unknownPaths: string[] = [];

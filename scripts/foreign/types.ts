@@ -19,7 +19,7 @@ export interface ChildJob {
   out: string;
 }
 
-/** One registration, shaped like test/harness/inventory.ts's InventoryResource. */
+/** One registration, shaped like tools/harness/inventory.ts's InventoryResource. */
 export interface RecordedResource {
   urn: string;
   type: string;

@@ -12,8 +12,8 @@ import { topologyOf } from "../../scripts/docs/topology";
 import { blueprintSpec } from "../../stacks/spec/blueprint";
 import { readBlueprint, availableBlueprints } from "../../stacks/spec/load";
 import { TIERS, TIER_NAMES } from "../../stacks/spec/tiers";
-import { REPO_ROOT } from "../harness/stacks";
-import type { Inventory } from "../harness/inventory";
+import { REPO_ROOT } from "../../tools/harness/stacks";
+import type { Inventory } from "../../tools/harness/inventory";
 
 /** Mermaid's own parser (it sanitises labels with DOMPurify, so it needs a DOM: jsdom). */
 async function mermaidParser(): Promise<(src: string) => Promise<unknown>> {

@@ -6,7 +6,7 @@
  * A tier whose run fails keeps its error: every fact of that tier then fails with the plan's own
  * message (a fact the platform cannot yet express is a failing test, not a skipped one).
  */
-import type { Inventory, InventoryResource } from "../harness/inventory";
+import type { Inventory, InventoryResource } from "../../tools/harness/inventory";
 import { planned } from "../harness/planned";
 import type { TierName } from "../../stacks/spec/tiers";
 

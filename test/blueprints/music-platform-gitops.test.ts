@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { supportedTiers } from "../../scripts/plan-lib";
 import { TIERS, dataReplicas } from "../../stacks/spec/tiers";
 import { pushModeObjects } from "../../scripts/gitops-lib";
-import type { Inventory } from "../harness/inventory";
+import type { Inventory } from "../../tools/harness/inventory";
 import {
   T, Runs, egressRules, helmChart, hpaFor, hpaMetrics, ingressesOf, inventoryOf, meta, ofType, runTiers, spec, storeComponent, within, workload, workloads,
 } from "./helpers";

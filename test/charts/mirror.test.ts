@@ -11,8 +11,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CHART_PINS, chartNameOf, helmChartSource, parseMirrorSetting, pinId, readDirectoryMirror } from "../../components/charts";
 import { SpecError } from "../../stacks/spec/errors";
 import { CHARTS_MIRROR_ENV, PROJECT_DIR, loadSpec } from "../../stacks/spec/load";
-import { ProgramError } from "../harness/run";
-import { readStackFile, runStackInput, withPlaceholderSecrets } from "../harness/stacks";
+import { ProgramError } from "../../tools/harness/run";
+import { readStackFile, runStackInput, withPlaceholderSecrets } from "../../tools/harness/stacks";
 import { richBlueprint, richConfig } from "../spec/fixtures";
 
 // These tests set the mirror themselves; an exported PLATFORM_CHARTS_MIRROR (e.g. for the render test) must not leak in.

@@ -29,8 +29,8 @@ import { supportedTiers } from "../../scripts/plan-lib";
 import { availableBlueprints } from "../../stacks/spec/load";
 import { TIERS, type TierName } from "../../stacks/spec/tiers";
 import { validateManifestDir } from "../../tools/engine/validate-manifests.mjs";
-import type { Inventory } from "../harness/inventory";
-import { blueprintStackInput, runStackInput } from "../harness/stacks";
+import type { Inventory } from "../../tools/harness/inventory";
+import { blueprintStackInput, runStackInput } from "../../tools/harness/stacks";
 import { ChartInfo, KUBE_136_API_VERSIONS, REPO_ROOT, helmBinary, helmEnv, helmTemplate, kube136Capabilities, readChart, run, tmpHome, unknownValueKeys } from "./helm";
 
 const MIRROR = process.env.PLATFORM_CHARTS_MIRROR || "../shared/charts";

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { availableBlueprints, readBlueprint } from "../../stacks/spec/load";
-import { runProgram } from "../harness/run";
+import { runProgram } from "../../tools/harness/run";
 import { k8s, k8sProgram, ofType, podSpecOf, specFor } from "./fixtures";
 
 const k8sBlueprints = availableBlueprints().filter((b) => (readBlueprint(b).data as any)?.hosting?.kubernetes);

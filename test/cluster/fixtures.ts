@@ -12,7 +12,7 @@ import { composeServices } from "../../stacks/compose/services";
 import { buildProviders } from "../../stacks/providers";
 import { loadSpec, readBlueprint } from "../../stacks/spec/load";
 import type { PlatformSpec } from "../../stacks/spec/platform";
-import type { Inventory, InventoryResource } from "../harness/inventory";
+import type { Inventory, InventoryResource } from "../../tools/harness/inventory";
 
 // The zone plan as the committed stack files declare it (the gateway blueprint's edge WAF needs Pro).
 const CF = { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210", plan: "pro" };

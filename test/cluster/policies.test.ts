@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { formatText, runPolicies } from "../../policies/lib/runner";
-import { runProgram } from "../harness/run";
+import { runProgram } from "../../tools/harness/run";
 import { TRAEFIK_BLUEPRINT, k8sProgram, specFor } from "./fixtures";
 
 const cases = [{ label: "prod traefik", tier: "prod" as const, blueprint: TRAEFIK_BLUEPRINT }];

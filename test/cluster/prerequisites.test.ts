@@ -13,8 +13,8 @@ import { chartNameOf } from "../../components/charts";
 import { CHART_CRD_GROUPS, RENDERS_GROUPS, prerequisitesTransformation } from "../../components/cluster/prerequisites";
 import { archiveCrds } from "../../tools/conformance/charts";
 import { type ChartFacts, orderViolations } from "../../tools/conformance/order";
-import { runProgram } from "../harness/run";
-import { runBlueprint } from "../harness/stacks";
+import { runProgram } from "../../tools/harness/run";
+import { runBlueprint } from "../../tools/harness/stacks";
 
 const MIRROR = resolve(__dirname, "..", "..", "..", "shared", "charts");
 const index = parse(readFileSync(join(MIRROR, "index.yaml"), "utf8")) as { entries: Record<string, { version: string; urls: string[] }[]> };

@@ -13,7 +13,7 @@ import { composeNetwork } from "../../stacks/compose/network";
 import { composeServices } from "../../stacks/compose/services";
 import { buildProviders } from "../../stacks/providers";
 import { Reachability, isInternet } from "../../policies/lib/reachability";
-import { runProgram } from "../harness/run";
+import { runProgram } from "../../tools/harness/run";
 import { TRAEFIK_BLUEPRINT, specFor } from "./fixtures";
 
 describe("segmentation of a whole stack (prod, Traefik, in-cluster Redis)", () => {

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { CHART_PINS } from "../../components/charts";
-import { runProgram } from "../harness/run";
-import type { Inventory } from "../harness/inventory";
+import { runProgram } from "../../tools/harness/run";
+import type { Inventory } from "../../tools/harness/inventory";
 import { TRAEFIK_BLUEPRINT, k8s, k8sProgram, ofType, podSpecOf, specFor } from "./fixtures";
 
 const RESTRICTED_NS = new Set(["apps", "data"]);

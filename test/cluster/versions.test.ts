@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { loadSpec, platformConfigFromRaw } from "../../stacks/spec/load";
-import { readStackFile, withPlaceholderSecrets } from "../harness/stacks";
+import { readStackFile, withPlaceholderSecrets } from "../../tools/harness/stacks";
 
 const ROOT = resolve(__dirname, "..", "..");
 const engineK8s = /^K8S_VERSION="v(\d+\.\d+)\.\d+"$/m.exec(readFileSync(join(ROOT, "scripts", "engine.sh"), "utf8"))?.[1];

@@ -8,8 +8,8 @@ import * as random from "@pulumi/random";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Inventory, InventoryResource } from "../harness/inventory";
-import { ProgramError, runProgram } from "../harness/run";
+import type { Inventory, InventoryResource } from "../../tools/harness/inventory";
+import { ProgramError, runProgram } from "../../tools/harness/run";
 
 export const APP_SG = "sg-0app000000000001";
 export const awsNet = {

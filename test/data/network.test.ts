@@ -14,7 +14,7 @@ import { Postgres } from "../../components/data/postgres";
 import { Redis } from "../../components/data/redis";
 import { Scylla } from "../../components/data/scylla";
 import { evaluateReachability, type Flow, type Manifest } from "../../policies/lib/reachability";
-import { runProgram } from "../harness/run";
+import { runProgram } from "../../tools/harness/run";
 import { k8sProviders } from "./helpers";
 
 const NS = { ingress: "ingress", apps: "apps", data: "data", monitoring: "monitoring" };

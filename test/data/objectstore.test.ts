@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { backupPolicy } from "../../components/data/backups";
 import { ObjectStore } from "../../components/data/objectstore";
 import { lifecycleFor, planSeaweed, tlsOnlyPolicy } from "../../components/data/objectstore/plan";
-import { runProgram } from "../harness/run";
+import { runProgram } from "../../tools/harness/run";
 import { awsProviders, byType, k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets, secondaryAws, failure } from "./helpers";
 
 const seaweedBase = { name: "files", buckets: [{ name: "files", purpose: "data" as const }], masters: 1, volumeServers: 3, protect: false, tls: { enabled: true, certSecretName: "files-tls" }, network: k8sNet };

@@ -15,7 +15,7 @@ import { Postgres } from "../../components/data/postgres";
 import { Redis } from "../../components/data/redis";
 import { Scylla } from "../../components/data/scylla";
 import { formatText, runPolicies } from "../../policies/lib/runner";
-import { runProgram } from "../harness/run";
+import { runProgram } from "../../tools/harness/run";
 import { awsNet, awsProviders, k8sNet, k8sProviders, secondaryAws } from "./helpers";
 
 describe("policy pack over the data stores", () => {

@@ -4,7 +4,7 @@ import { backupPolicy, type Tier } from "../../components/data/backups";
 import { Postgres } from "../../components/data/postgres";
 import { CHART_PINS } from "../../components/charts";
 import { inClusterEndpoint, planClusterPostgres, planManagedPostgres } from "../../components/data/postgres/plan";
-import { ProgramError, runProgram } from "../harness/run";
+import { ProgramError, runProgram } from "../../tools/harness/run";
 import { APP_SG, awsNet, awsOnly, awsProviders, byType, customs, k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets, secondaryAws, failure } from "./helpers";
 
 const RDS = "aws:rds/instance:Instance";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { backupPolicy, noBackups, type Tier } from "../../components/data/backups";
 import { Redis } from "../../components/data/redis";
 import { planClusterRedis, planManagedRedis } from "../../components/data/redis/plan";
-import { runProgram } from "../harness/run";
+import { runProgram } from "../../tools/harness/run";
 import { APP_SG, awsNet, awsProviders, byType, k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets, failure } from "./helpers";
 
 const RG = "aws:elasticache/replicationGroup:ReplicationGroup";

@@ -6,7 +6,7 @@ import { Scylla } from "../../components/data/scylla";
 import { OPERATOR_BASELINE_ROLE, planOperatorNamespace } from "../../components/data/operator-namespace";
 import { DEFAULT_ROLE_LEVELS } from "../../policies/baseline";
 import { keyspaceStatement, planScylla } from "../../components/data/scylla/plan";
-import { runProgram } from "../harness/run";
+import { runProgram } from "../../tools/harness/run";
 import { k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets, failure } from "./helpers";
 
 /** The gateway's two keyspaces as the lead maps them for prod. */

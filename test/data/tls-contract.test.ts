@@ -8,7 +8,7 @@ import { ObjectStore } from "../../components/data/objectstore";
 import { Postgres } from "../../components/data/postgres";
 import { Redis } from "../../components/data/redis";
 import { Scylla } from "../../components/data/scylla";
-import { runProgram } from "../harness/run";
+import { runProgram } from "../../tools/harness/run";
 import { failure, k8sKind, k8sNet, k8sProviders, plainSecrets } from "./helpers";
 
 const issuer = { name: "platform-internal-ca" };

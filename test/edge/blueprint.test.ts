@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { blueprintStackInput, REPO_ROOT, runStackInput, type StackRun } from "../harness/stacks";
+import { blueprintStackInput, REPO_ROOT, runStackInput, type StackRun } from "../../tools/harness/stacks";
 import { planned } from "../harness/planned";
 import { runPolicies } from "../../policies/lib/runner";
 import { buildRuleTable, decide } from "../../components/edge/headers";

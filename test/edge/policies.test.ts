@@ -6,7 +6,7 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as cloudflare from "@pulumi/cloudflare";
 import { describe, expect, it } from "vitest";
-import { runProgram } from "../harness/run";
+import { runProgram } from "../../tools/harness/run";
 import { formatText, runPolicies } from "../../policies/lib/runner";
 import { EdgeSite } from "../../components/edge";
 

@@ -6,7 +6,7 @@
 // own Secret, referenced from oidc.config, never into the chart's values.
 import { describe, expect, it } from "vitest";
 import { platformConfigFromRaw, loadSpec } from "../../stacks/spec/load";
-import { blueprintStackInput, runStackInput, type StackInput } from "../harness/stacks";
+import { blueprintStackInput, runStackInput, type StackInput } from "../../tools/harness/stacks";
 
 const BP = "music-platform-gitops";
 const SECRET = "fake-client-secret-for-tests";

@@ -11,7 +11,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { COMPLETE, REPO, cacheRoot, namespaceDir, prune } from "./plan-cache";
+import { COMPLETE, REPO, cacheRoot, namespaceDir, prune } from "../../tools/harness/plan-cache";
 
 export default function setup(): (() => Promise<void>) | void {
   if (process.env.PLAN_CACHE === "off") return;

@@ -8,11 +8,11 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { supportedTiers } from "../../scripts/plan-lib";
 import { availableBlueprints } from "../../stacks/spec/load";
-import { ProgramError, getPath, runProgram } from "./run";
-import { UNKNOWN } from "./inventory";
-import * as planCache from "./plan-cache";
+import { ProgramError, getPath, runProgram } from "../../tools/harness/run";
+import { UNKNOWN } from "../../tools/harness/inventory";
+import * as planCache from "../../tools/harness/plan-cache";
 import { planned, plannedTargets, targetTitle } from "./planned";
-import { REPO_ROOT, blueprintStackInput, listStacks, readStackFile, runStackInput, withPlaceholderSecrets } from "./stacks";
+import { REPO_ROOT, blueprintStackInput, listStacks, readStackFile, runStackInput, withPlaceholderSecrets } from "../../tools/harness/stacks";
 
 class Box extends pulumi.ComponentResource {
   readonly bucketName: pulumi.Output<string>;
@@ -223,7 +223,7 @@ describe("plan cache (plan-cache.ts): every stack and blueprint × tier planned 
       write("components/node_modules/x/index.js", "2\n");
       write("test/harness/harness.test.ts", "// b\n");
       expect(planCache.sourceDigest(root), "docs, tests and node_modules are not program sources").toBe(base);
-      for (const [rel, text] of [["components/data/plan.ts", "export const replicas = 3;\n"], ["Pulumi.prod.yaml", "config:\n  platform:tier: staging\n"], ["blueprints/b.yaml", "name: b\n"], ["test/harness/mocks.ts", "export {};\n"]]) {
+      for (const [rel, text] of [["components/data/plan.ts", "export const replicas = 3;\n"], ["Pulumi.prod.yaml", "config:\n  platform:tier: staging\n"], ["blueprints/b.yaml", "name: b\n"], ["tools/harness/run.ts", "export {};\n"]]) {
         const prev = planCache.sourceDigest(root);
         write(rel!, text!);
         expect(planCache.sourceDigest(root), rel).not.toBe(prev);

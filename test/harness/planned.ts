@@ -12,7 +12,7 @@
 import { availableBlueprints } from "../../stacks/spec/load";
 import type { TierName } from "../../stacks/spec/tiers";
 import { supportedTiers } from "../../scripts/plan-lib";
-import { StackRun, listStacks, runBlueprint, runStack } from "./stacks";
+import { StackRun, listStacks, runBlueprint, runStack } from "../../tools/harness/stacks";
 
 export type PlanTarget = { stack: string } | { blueprint: string; tier: TierName };
 

@@ -7,9 +7,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { COMPLETE, namespaceDir, stats } from "./plan-cache";
+import { COMPLETE, namespaceDir, stats } from "../../tools/harness/plan-cache";
 import { planned, plannedTargets, targetTitle } from "./planned";
-import { ProgramError } from "./run";
+import { ProgramError } from "../../tools/harness/run";
 
 // The globalSetup's teardown stops a planner that is still running: release its locks on the way out.
 process.on("SIGTERM", () => process.exit(143));

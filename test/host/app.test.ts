@@ -6,7 +6,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { describe, expect, it } from "vitest";
-import { ProgramError, runProgram } from "../harness/run";
+import { ProgramError, runProgram } from "../../tools/harness/run";
 import { HostApp, type HostAppArgs } from "../../components/host";
 import { serviceSpec } from "../../components/service/spec";
 

@@ -9,7 +9,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { describe, expect, it } from "vitest";
-import { runProgram } from "../harness/run";
+import { runProgram } from "../../tools/harness/run";
 import { composeHost } from "../../stacks/compose/host";
 import type { Context } from "../../stacks/context";
 import { availableBlueprints, loadSpec, readBlueprint } from "../../stacks/spec/load";

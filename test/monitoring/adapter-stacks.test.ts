@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { supportedTiers } from "../../scripts/plan-lib";
 import type { AdapterRule } from "../../components/monitoring/adapter";
-import type { Inventory } from "../harness/inventory";
+import type { Inventory } from "../../tools/harness/inventory";
 import { planned, targetTitle as titleOf, type PlanTarget as Target } from "../harness/planned";
 import { pushModeObjects } from "../../scripts/gitops-lib";
 

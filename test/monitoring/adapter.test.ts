@@ -14,8 +14,8 @@ import { ADAPTER_PORT, adapterRules, metricSource, metricsQuery, PROMQL_KEYWORDS
 import { Monitoring, type MonitoringArgs } from "../../components/monitoring";
 import { CHARTS, endpoints } from "../../components/monitoring/plan";
 import { hpaCustomMetrics } from "../../stacks/compose/monitoring";
-import { runProgram } from "../harness/run";
-import type { Inventory } from "../harness/inventory";
+import { runProgram } from "../../tools/harness/run";
+import type { Inventory } from "../../tools/harness/inventory";
 import { promqlErrors } from "./promql";
 
 /** The adapter's template substitution, as it does it for a pod-scoped query. */

@@ -10,7 +10,7 @@ import { SpecError } from "../../stacks/spec/errors";
 import { loadSpec } from "../../stacks/spec/load";
 import { isUnder } from "../../components/secrets/scan";
 import { planned } from "../harness/planned";
-import { placeholderFor, readStackFile } from "../harness/stacks";
+import { placeholderFor, readStackFile } from "../../tools/harness/stacks";
 import { richBlueprint, richConfig } from "../spec/fixtures";
 
 function problems(config: Record<string, unknown>): string[] {

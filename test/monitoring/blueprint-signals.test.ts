@@ -20,7 +20,7 @@ import { blueprintDashboard, dashboardExprs } from "../../components/monitoring/
 import { alertmanagerRouting } from "../../components/monitoring/receivers";
 import { CHART_PINS } from "../../components/charts";
 import { blueprintSpec, type BlueprintSpec } from "../../stacks/spec/blueprint";
-import type { Inventory } from "../harness/inventory";
+import type { Inventory } from "../../tools/harness/inventory";
 import { planned } from "../harness/planned";
 import { promqlErrors } from "./promql";
 

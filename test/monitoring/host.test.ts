@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { HostMonitoring } from "../../components/monitoring/host";
-import { runProgram } from "../harness/run";
+import { runProgram } from "../../tools/harness/run";
 import { promqlErrors } from "./promql";
 
 async function run() {

@@ -14,9 +14,9 @@ import { HostMonitoring } from "../../components/monitoring/host";
 import { fluentBitConfig, fluentBitValues, localLogManifests, lokiConfigFile } from "../../components/monitoring/logs";
 import { depthPlan } from "../../components/monitoring/plan";
 import { TIERS } from "../../stacks/spec/tiers";
-import type { Inventory } from "../harness/inventory";
+import type { Inventory } from "../../tools/harness/inventory";
 import { planned } from "../harness/planned";
-import { runProgram } from "../harness/run";
+import { runProgram } from "../../tools/harness/run";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const releaseNamed = (inv: Inventory, name: string) => inv.resources.find((r) => r.type === RELEASE && r.inputs.name === name);

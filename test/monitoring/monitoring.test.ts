@@ -9,8 +9,8 @@ import { parse } from "yaml";
 import { Monitoring, type MonitoringArgs } from "../../components/monitoring";
 import { CHARTS } from "../../components/monitoring/plan";
 import { isUnder } from "../../components/secrets/scan";
-import { getPath, runProgram } from "../harness/run";
-import type { Inventory, InventoryResource } from "../harness/inventory";
+import { getPath, runProgram } from "../../tools/harness/run";
+import type { Inventory, InventoryResource } from "../../tools/harness/inventory";
 import { promqlErrors } from "./promql";
 
 const base: MonitoringArgs = {

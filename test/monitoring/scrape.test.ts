@@ -15,8 +15,8 @@ import { Monitoring } from "../../components/monitoring";
 import { Service } from "../../components/service";
 import type { ServiceSpecInput } from "../../components/service/spec";
 import { RESOURCES } from "../../stacks/spec/tiers";
-import type { Inventory, InventoryResource } from "../harness/inventory";
-import { getPath, runProgram } from "../harness/run";
+import type { Inventory, InventoryResource } from "../../tools/harness/inventory";
+import { getPath, runProgram } from "../../tools/harness/run";
 
 const API: ServiceSpecInput = {
   name: "api",

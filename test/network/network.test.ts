@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import { describe, expect, it } from "vitest";
 import { Network } from "../../components/network";
 import { parseCidr, planNetwork } from "../../components/network/plan";
-import { runProgram } from "../harness/run";
+import { runProgram } from "../../tools/harness/run";
 
 const AZS = ["us-east-1a", "us-east-1b", "us-east-1c"];
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPolicies } from "../../policies/lib/runner";
 import { ensureEngine, repoRoot, workspace, type Workspace } from "../engine/engine";
-import { runProgram } from "../harness/run";
+import { runProgram } from "../../tools/harness/run";
 
 const ENGINE_BUILD_TIMEOUT = 80 * 60_000;
 const OP_TIMEOUT = 10 * 60_000;

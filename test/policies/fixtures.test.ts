@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { allPolicies } from "../../policies/policies";
 import { formatText, runPolicies } from "../../policies/lib/runner";
-import { runProgram } from "../harness/run";
+import { runProgram } from "../../tools/harness/run";
 import { compliantCases, violatingCases, type PolicyCase } from "../fixtures/policies/cases";
 import { fullCompliant } from "../fixtures/policies/compliant";
 

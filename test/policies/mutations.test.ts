@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { packConfigForTier } from "../../policies/lib/config";
 import { formatMutationReport, MUTATIONS, mutationReport, removeResource } from "../../policies/lib/mutations";
-import { runProgram } from "../harness/run";
+import { runProgram } from "../../tools/harness/run";
 import { awsCore, dockerHost, dockerHostJson, fullCompliant, kubernetesCluster } from "../fixtures/policies/compliant";
 
 describe("mutation testing", () => {

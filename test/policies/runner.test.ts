@@ -11,7 +11,7 @@ import { formatMarkdown, formatReport, formatText, hasMandatory, runPolicies } f
 import { resolveTier, TIERS } from "../../policies/lib/util";
 import { allPolicies } from "../../policies/policies";
 import { renderTierConfig } from "../../policies/config/generate";
-import type { Inventory, InventoryResource } from "../harness/inventory";
+import type { Inventory, InventoryResource } from "../../tools/harness/inventory";
 
 const urn = (type: string, name: string, parentType?: string) => `urn:pulumi:prod::proj::${parentType ? `${parentType}$` : ""}${type}::${name}`;
 function res(type: string, name: string, inputs: Record<string, unknown>, extra: Partial<InventoryResource> = {}): InventoryResource {

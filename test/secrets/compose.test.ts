@@ -17,8 +17,8 @@ import { composeMonitoring } from "../../stacks/compose/monitoring";
 import { composeEncryption, composeSecrets } from "../../stacks/compose/secrets";
 import type { Context } from "../../stacks/context";
 import { loadSpec } from "../../stacks/spec/load";
-import type { Inventory } from "../harness/inventory";
-import { getPath, runProgram } from "../harness/run";
+import type { Inventory } from "../../tools/harness/inventory";
+import { getPath, runProgram } from "../../tools/harness/run";
 import { runPolicies } from "../../policies/lib/runner";
 import { ISSUER, knownSecrets, NOW, OIDC_ARN } from "./fixtures";
 

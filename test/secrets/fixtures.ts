@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { StackKey } from "../../components/secrets/encryption";
 import { Secrets, type SecretsArgs } from "../../components/secrets";
 import type { KnownSecret } from "../../components/secrets/scan";
-import type { Inventory } from "../harness/inventory";
+import type { Inventory } from "../../tools/harness/inventory";
 import { knownSecretsOf } from "./known";
 
 export const OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC123";

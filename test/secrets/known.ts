@@ -3,11 +3,11 @@
  * the configured secret values (`secretKeys` of the run) and, in update mode, the mocked results
  * of every random generator (RandomPassword/RandomString), recomputed with the harness's own
  * mocks. These catch a leak even when the value never reached a secret path.
- * (RandomBytes has no mocked result in test/harness/mocks.ts yet, so its values are not known here.)
+ * (RandomBytes has no mocked result in tools/mockcloud/answers.ts yet, so its values are not known here.)
  */
 import type { KnownSecret } from "../../components/secrets/scan";
-import type { Inventory } from "../harness/inventory";
-import { computedOutputs } from "../harness/mocks";
+import type { Inventory } from "../../tools/harness/inventory";
+import { computedOutputs } from "../../tools/mockcloud/answers";
 
 export function knownSecretsOf(inv: Inventory, configSecrets: Record<string, string> = {}, region = "us-east-1"): KnownSecret[] {
   const out: KnownSecret[] = Object.entries(configSecrets).map(([k, v]) => ({ label: `config ${k}`, value: v }));

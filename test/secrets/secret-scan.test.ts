@@ -10,8 +10,8 @@ import { describe, expect, it } from "vitest";
 import { Monitoring } from "../../components/monitoring";
 import { ClusterSecrets } from "../../components/secrets/cluster";
 import { formatLeaks, scanForSecretLeaks, type ScannableInventory } from "../../components/secrets/scan";
-import type { Inventory } from "../harness/inventory";
-import { runProgram } from "../harness/run";
+import type { Inventory } from "../../tools/harness/inventory";
+import { runProgram } from "../../tools/harness/run";
 import { knownSecrets, MAILGUN, providers, runOpts, secretsProgram } from "./fixtures";
 
 const scan = (inv: Inventory, config?: Record<string, string>) => scanForSecretLeaks(inv, { knownSecrets: knownSecrets(inv, config) });

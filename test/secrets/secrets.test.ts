@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Inventory, InventoryResource } from "../harness/inventory";
-import { getPath, runProgram } from "../harness/run";
+import type { Inventory, InventoryResource } from "../../tools/harness/inventory";
+import { getPath, runProgram } from "../../tools/harness/run";
 import { API_SERVER_CIDR, ISSUER, LAMBDA, NOW, OIDC_ARN, runOpts, secretsProgram } from "./fixtures";
 
 const byType = (inv: Inventory, t: string) => inv.resources.filter((r) => r.type === t);

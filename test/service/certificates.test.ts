@@ -9,7 +9,7 @@ import { hostCertificates, tlsSecretName } from "../../components/service/ingres
 import { availableBlueprints } from "../../stacks/spec/load";
 import { TIERS } from "../../stacks/spec/tiers";
 import { supportedTiers } from "../../scripts/plan-lib";
-import type { InventoryResource } from "../harness/inventory";
+import type { InventoryResource } from "../../tools/harness/inventory";
 import { planned, targetTitle, type PlanTarget } from "../harness/planned";
 
 const CERT = "kubernetes:cert-manager.io/v1:Certificate";

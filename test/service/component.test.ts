@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Service } from "../../components/service";
 import { RESOURCES } from "../../stacks/spec/tiers";
-import { runProgram } from "../harness/run";
+import { runProgram } from "../../tools/harness/run";
 import { API, RELAY } from "./fixtures";
 
 const base = {

@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import { dockerConfigJson, registryHostOf } from "../../stacks/spec/registries";
 import { SpecError } from "../../stacks/spec/errors";
 import { loadSpec, platformConfigFromRaw } from "../../stacks/spec/load";
-import type { InventoryResource } from "../harness/inventory";
-import { readStackFile, runStackInput, withPlaceholderSecrets, type StackInput } from "../harness/stacks";
+import type { InventoryResource } from "../../tools/harness/inventory";
+import { readStackFile, runStackInput, withPlaceholderSecrets, type StackInput } from "../../tools/harness/stacks";
 
 const TOKEN = "fake-registry-token-for-tests-0001";
 const GHCR = [{ name: "ghcr", host: "ghcr.io", username: "acme-deploy" }];

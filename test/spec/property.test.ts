@@ -12,7 +12,7 @@ import { stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { SpecError } from "../../stacks/spec/errors";
 import { loadSpec } from "../../stacks/spec/load";
-import { ProgramError, runProgram } from "../harness/run";
+import { ProgramError, runProgram } from "../../tools/harness/run";
 import { richBlueprint, richConfig } from "./fixtures";
 
 type Path = (string | number)[];

@@ -11,7 +11,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { PlanResult, Target, planTarget, titleOf } from "../../scripts/plan-lib";
 import { availableBlueprints } from "../../stacks/spec/load";
-import { listStacks, placeholderFor } from "../harness/stacks";
+import { listStacks, placeholderFor } from "../../tools/harness/stacks";
 import { plannedTargets } from "../harness/planned";
 import { formatLeaks, scanForSecretLeaks } from "../../components/secrets/scan";
 import { knownSecretsOf } from "../secrets/known";

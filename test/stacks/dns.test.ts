@@ -8,8 +8,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { availableBlueprints, readBlueprint } from "../../stacks/spec/load";
-import { REPO_ROOT } from "../harness/stacks";
-import type { InventoryResource } from "../harness/inventory";
+import { REPO_ROOT } from "../../tools/harness/stacks";
+import type { InventoryResource } from "../../tools/harness/inventory";
 import { planned, type PlanTarget, targetTitle } from "../harness/planned";
 import { supportedTiers } from "../../scripts/plan-lib";
 

@@ -26,7 +26,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
-import { blueprintStackInput, runStackInput } from "../../test/harness/stacks";
+import { blueprintStackInput, runStackInput } from "../harness/stacks";
 import { loadSpec, platformConfigFromRaw } from "../../stacks/spec/load";
 import { TIER_NAMES, type TierName } from "../../stacks/spec/tiers";
 import { type ControlPlane, type NodeSpec, type Taint, defaultBinDir, missingBinaries, startControlPlane } from "../cluster/controlplane";

@@ -1,7 +1,7 @@
 /**
  * What the mocked "cloud" answers: computed outputs for registered resources and results for
  * provider function calls (invokes). Pure data, no I/O. Two callers:
- *   - the in-process test harness (test/harness/run.ts, via test/harness/mocks.ts), and
+ *   - the in-process test harness (tools/harness/run.ts), and
  *   - the mock resource-provider plugin run by the real engine (tools/mockcloud/provider.ts).
  *
  * Preview mode mimics the engine's preview of a create: the resource's outputs are its inputs,

@@ -45,11 +45,10 @@ export const SOURCE_ROOTS = [
   "policies",
   "tools/mockcloud/answers.ts",
   // The harness' recording (not its tests, the planner or the helpers around it).
-  "test/harness/run.ts",
-  "test/harness/stacks.ts",
-  "test/harness/mocks.ts",
-  "test/harness/inventory.ts",
-  "test/harness/plan-cache.ts",
+  "tools/harness/run.ts",
+  "tools/harness/stacks.ts",
+  "tools/harness/inventory.ts",
+  "tools/harness/plan-cache.ts",
 ];
 /** Longest wait for an entry another process is computing before computing it here instead. */
 const MAX_WAIT_MS = 180_000;
