@@ -20,7 +20,7 @@ import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import { Inventory, InventoryResource, UNKNOWN } from "./inventory";
-import { computedOutputs, invokeResult, mockId } from "../../test/mockcloud/answers";
+import { computedOutputs, invokeResult, mockId } from "../mockcloud/answers";
 
 const SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
