@@ -301,7 +301,7 @@ describe("embedded control plane", () => {
     expect(r.problems[0]!.object).toBe("ScyllaCluster scylla-restricted/chain");
     expect(r.problems[0]!.message).toMatch(/violates PodSecurity "restricted:latest"/);
     expect(r.problems[0]!.message).toMatch(/runAsUser=0|runAsNonRoot/);
-    expect(r.problems[0]!.message).toMatch(/scylla-operator v1\.15\.0/);
+    expect(r.problems[0]!.message).toMatch(/scylla-operator v1\.21\.1/);
     expect(r.problems[0]!.fix).toMatch(/namespace labelled for the level it needs/);
     // CloudNativePG's instance and pooler pods meet restricted (the data namespace's level).
     for (const kind of ["postgresql.cnpg.io/Cluster", "postgresql.cnpg.io/Pooler"]) {
