@@ -54,7 +54,7 @@ export class HostApp extends pulumi.ComponentResource {
       domain: cfg.domain,
       replicas: cfg.replicas,
       ...(cfg.appOrigin ? { appOrigin: cfg.appOrigin.replace(/\/$/, "") } : {}),
-      ...(cfg.webApp ? { webApp: { host: cfg.webApp.host, root: SPA_ROOT } } : {}),
+      ...(cfg.webApp ? { webApp: { host: cfg.webApp.host, root: SPA_ROOT, ...(cfg.webApp.build ? { build: cfg.webApp.build } : {}) } } : {}),
       ...(cfg.headerPolicy ? { headerPolicy: cfg.headerPolicy } : {}),
       dial: (svc, i, port) => `${serviceContainerName(name, svc, i)}:${port}`,
     });

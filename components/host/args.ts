@@ -84,8 +84,18 @@ export const hostAppArgsSchema = z.strictObject({
   domain: hostname,
   /** The web app's origin (`https://app.example.com`), what `cors.allowedOrigins: [self]` means. */
   appOrigin: z.url({ protocol: /^https$/ }).optional(),
-  /** Serve a built SPA from a host directory (deployed there by rsync/CI) at `host`. */
-  webApp: z.strictObject({ host: z.union([z.literal("@"), dnsLabel]), hostDir: z.string().regex(/^\/[\w./-]+$/, { message: "an absolute host path" }) }).optional(),
+  /**
+   * Serve a built SPA from a host directory (deployed there by rsync/CI) at `host`. `build`: the
+   * local directory of that same build at deploy time; the CSP hashes of its inline scripts are
+   * added to script-src (components/host/proxy.ts webAppPolicy), so the CSP needs no 'unsafe-inline'.
+   */
+  webApp: z
+    .strictObject({
+      host: z.union([z.literal("@"), dnsLabel]),
+      hostDir: z.string().regex(/^\/[\w./-]+$/, { message: "an absolute host path" }),
+      build: z.string().min(1).optional(),
+    })
+    .optional(),
   /** Header policy of the web app (same input EdgeSite takes). */
   headerPolicy: headerPolicySchema.optional(),
   postgres: z.array(z.strictObject({ name: storeName, version: z.enum(["15", "16", "17"]).default("16"), databases: z.array(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/)).min(1).default(["app"]) })).default([]),

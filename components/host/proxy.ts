@@ -10,7 +10,11 @@
  *     taken out of rotation like an unready pod;
  *   - `servesWebApp` services get the edge rule table's headers on their responses, and a web
  *     app served by the host itself (static files) gets the table's full behaviour (SPA fallback,
- *     real 404, WASM content type, cache classes) — from components/edge/headers.ts, never re-derived.
+ *     real 404, WASM content type, cache classes) — from components/edge/headers.ts, never re-derived;
+ *   - the CSP stays strict for such a web app: the CSP hashes of the inline scripts of the build
+ *     being deployed (`webApp.build`, read at deploy time, as the EdgeSite does for its upload)
+ *     are added to script-src — a Nuxt build's `window.__NUXT__` config script is otherwise
+ *     blocked and the app never boots (found by test/browser/host-caddy.test.ts).
  *
  * Rate limits: Caddy's standard distribution (Debian's package and the official image) has no
  * rate-limit handler — it needs the third-party caddy-ratelimit plugin and a custom build. The
@@ -18,7 +22,9 @@
  * by the proxy; the host applies a coarse per-source-IP new-connection limit on 80/443 instead
  * (see `connectionLimitFor` and cloudinit.ts). The edge/Kubernetes ingress enforce the real limits.
  */
+import * as fs from "fs";
 import { buildRuleTable, type EdgeRuleTable, type HeaderPolicyInput } from "../edge/headers";
+import { buildInlineScriptHashes } from "../edge/plan";
 import type { ServiceSpec } from "../service/spec";
 
 export interface CorsPlan {
@@ -78,8 +84,12 @@ export interface ProxyPlanInput {
   replicas?: Record<string, number>;
   /** `https://…` origin that `cors.allowedOrigins: [self]` stands for (the web app's origin). */
   appOrigin?: string;
-  /** The host serves the SPA itself: host label and the directory (inside the proxy container). */
-  webApp?: { host: string; root: string };
+  /**
+   * The host serves the SPA itself: host label and the directory (inside the proxy container).
+   * `build`: the local directory of the build being deployed there (the same files); the CSP
+   * hashes of its HTML documents' inline scripts are added to script-src.
+   */
+  webApp?: { host: string; root: string; build?: string };
   /** Header policy for the edge table (same input the EdgeSite takes). */
   headerPolicy?: HeaderPolicyInput;
   /** How a replica is dialled: `(service, replicaIndex, port) => "host:port"`. */
@@ -90,7 +100,7 @@ export const fqdnOf = (label: string, domain: string): string => (label === "@" 
 
 /** Build the proxy plan. Throws an Error naming the service and field on anything unroutable. */
 export function planProxy(input: ProxyPlanInput): ProxyPlan {
-  const table = buildRuleTable(input.headerPolicy ?? {});
+  const table = buildRuleTable(webAppPolicy(input));
   const sites = new Map<string, ProxySite>();
   const site = (host: string) => {
     let s = sites.get(host);
@@ -161,6 +171,21 @@ export function planProxy(input: ProxyPlanInput): ProxyPlan {
   }
   if (errors.length) throw new Error(`host proxy plan: invalid routes\n  - ${[...new Set(errors)].join("\n  - ")}`);
   return { sites: [...sites.values()].sort((a, b) => a.host.localeCompare(b.host)), table, rateLimits };
+}
+
+/**
+ * The header policy of the host's web app: the given policy plus the CSP hashes of the inline
+ * scripts of the build being deployed (none without `webApp.build`). Throws naming the field when
+ * the build directory does not exist (a typo would silently deploy a CSP that blocks the app).
+ */
+export function webAppPolicy(input: Pick<ProxyPlanInput, "headerPolicy" | "webApp">): HeaderPolicyInput {
+  const policy = input.headerPolicy ?? {};
+  const build = input.webApp?.build;
+  if (build === undefined) return policy;
+  if (!fs.existsSync(build) || !fs.statSync(build).isDirectory()) throw new Error(`host proxy plan: webApp.build: '${build}' is not a directory; give the local directory of the build being deployed`);
+  const fromBuild = buildInlineScriptHashes(build);
+  if (fromBuild.length === 0) return policy;
+  return { ...policy, scriptHashes: [...(policy.scriptHashes ?? []), ...fromBuild] };
 }
 
 /** The services' per-group rate limits, as notes of what the proxy does not enforce. */

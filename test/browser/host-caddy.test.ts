@@ -12,6 +12,8 @@
 import type { Browser } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CACHE_CONTROL } from "../../components/edge/headers";
+import { APP_HASH_CONVENTIONS } from "../../components/edge/plan";
+import { withApiOrigins } from "../../stacks/compose/edge";
 import {
   API_CACHE_CONTROL,
   API_CONTENT_TYPE,
@@ -102,5 +104,81 @@ describe("Caddy (single host) x axum-requirements-app (Vite SPA + API from the a
     const fresh = assets(v).filter((r) => !before.has(pathOf(r.url)));
     expect(fresh.length).toBeGreaterThan(0);
     expect(fresh.every((r) => r.status === 200 && !r.fromCache)).toBe(true);
+  });
+});
+
+/**
+ * The single host's Caddy serving the real Nuxt 3 build itself (HostApp `webApp`: the build in a
+ * host directory, the table's full file behaviour) under the blueprint's edge header policy, the
+ * API on api.<domain> through the same Caddy. The CSP's script-src has no 'unsafe-inline': the
+ * build's inline scripts (Nuxt's `window.__NUXT__` config) are allowed by their hashes, computed
+ * from the build being deployed (`webApp.build`), as the EdgeSite does for its upload.
+ */
+describe("Caddy (single host) x nuxt-fastify-beta-droplet (real Nuxt 3 build served by Caddy, API on api.<domain>)", () => {
+  let browser: Browser | undefined;
+  let caddy: CaddyRun | undefined;
+  let api: Awaited<ReturnType<typeof startApi>> | undefined;
+  let origin = "";
+  let apiOrigin = "";
+  let tab: Awaited<ReturnType<typeof openTab>>;
+  let first: Visit;
+  const nuxtAssets = (v: Visit) => v.responses.filter((r) => r.url.startsWith(origin) && pathOf(r.url).startsWith("/_nuxt/") && !pathOf(r.url).startsWith("/_nuxt/builds/"));
+  const doc = (v: Visit) => v.responses.find((r) => r.url.startsWith(origin) && pathOf(r.url) === "/")!;
+
+  beforeAll(async () => {
+    const bp = blueprint("nuxt-fastify-beta-droplet");
+    const edge = bp.edge!;
+    api = await startApi({ prefix: "/v1/", readiness: "/health/ready" });
+    const upstream = api.port;
+    const httpsPort = await freePort();
+    origin = `https://localhost:${httpsPort}`;
+    apiOrigin = `https://api.localhost:${httpsPort}`;
+    const build = builtApp("nuxt3", "1");
+    // What the host composer gives HostApp for this blueprint: the edge's header policy (COEP,
+    // CSP with the API origin in connect-src, Nuxt's hash convention), the app's origin for
+    // `cors: self`, and the web app served from the deployed build.
+    caddy = await startCaddy(
+      {
+        services: bp.services,
+        domain: "localhost",
+        appOrigin: origin,
+        webApp: { host: "@", root: build, build },
+        headerPolicy: { coep: edge.coep, csp: withApiOrigins(edge.csp, [apiOrigin]), hashed: { conventions: [...APP_HASH_CONVENTIONS[edge.app]] } },
+        dial: () => `127.0.0.1:${upstream}`,
+      },
+      { httpsPort },
+    );
+    browser = await launchChromium({ trustSpki: caddy.spki });
+    tab = await openTab(browser);
+    first = await tab.load(`${origin}/?api=${encodeURIComponent(apiOrigin)}`);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await caddy?.stop();
+    await closeServer(api?.server);
+  });
+
+  it("boots with zero CSP violations, script-src without 'unsafe-inline' but with the build's inline-script hashes", () => {
+    const csp = doc(first).headers["content-security-policy"]!;
+    expect(scriptSrc(csp)).not.toContain("'unsafe-inline'");
+    expect({ violations: first.violations, errors: first.errors }).toEqual({ violations: [], errors: [] });
+    expect(first.result).toMatchObject({ booted: true, deploy: "1", error: null });
+    expect(scriptSrc(csp)).toMatch(/'sha256-[A-Za-z0-9+/]{43}='/);
+    expect(doc(first).headers["cache-control"]).toBe(CACHE_CONTROL.noCache);
+  });
+
+  it("calls its API on api.<domain> across origins: CORS allows exactly the app's origin, the API's own headers pass through", () => {
+    expect(first.result?.api).toMatchObject({ status: 200, contentType: API_CONTENT_TYPE, body: { items: ["a", "b"] } });
+    const res = first.responses.find((r) => r.url.startsWith(apiOrigin) && r.status === 200)!;
+    expect(res.headers["access-control-allow-origin"]).toBe(origin);
+    expect({ contentType: res.headers["content-type"], cacheControl: res.headers["cache-control"] }).toEqual({ contentType: API_CONTENT_TYPE, cacheControl: API_CACHE_CONTROL });
+  });
+
+  it("reload: the HTML is revalidated (304) and every hashed /_nuxt/ asset comes from the browser cache", async () => {
+    const v = await tab.load(`${origin}/?api=${encodeURIComponent(apiOrigin)}`, "reload");
+    expect({ violations: v.violations, errors: v.errors }).toEqual({ violations: [], errors: [] });
+    expect(doc(v).status).toBe(304);
+    expect(nuxtAssets(v).length).toBeGreaterThan(0);
+    expect(nuxtAssets(v).filter((r) => !r.fromCache).map((r) => `${pathOf(r.url)} ${r.status}`)).toEqual([]);
   });
 });
