@@ -12,6 +12,7 @@
 #   .engine/bin/kwok                         sigs.k8s.io/kwok v0.8.0 (simulated nodes for the embedded cluster)
 #   .engine/bin/helm                         helm.sh/helm/v3 v3.21.4
 #   .engine/bin/rollouts-controller          github.com/argoproj/argo-rollouts v1.9.0 (chart argo-rollouts 2.41.0's appVersion)
+#   .engine/bin/prometheus                   github.com/prometheus/prometheus v0.316.0 (Prometheus 3.16.0; tests only)
 #   .engine/env.sh                          `source` it: PATH, PULUMI_HOME and offline switches
 #
 # A `pulumi` already on PATH at v3.248.x or newer within v3 is used instead of building the
@@ -237,6 +238,28 @@ if ! stamp_ok rollouts-controller "$key"; then
   write_stamp rollouts-controller "$key"
 fi
 
+# --- 3p. Prometheus (tests only) ---------------------------------------------------------------
+# Its own module (tools/engine/prometheus): github.com/prometheus/prometheus v0.316.0 is the
+# Prometheus 3.16.0 server (the module's v0.3xx.y versions are the server's 3.xx.y releases; its
+# go.mod has no replace directives). Tags remove_all_sd,enable_kubernetes_sd leave out every
+# cloud service-discovery plugin (plugins/plugin_*.go) but Kubernetes SD (file and http SD always
+# stay): the tests discover the ServiceMonitor's targets from the embedded API server as the
+# operator's scrape config does. Without the builtinassets tag no web UI is embedded (HTTP API
+# only). The canary analyses of test/gitops/rollouts.real.test.ts query it.
+PROMETHEUS="$TOOLS/prometheus"
+PROMETHEUS_VERSION="v0.316.0"
+PROMETHEUS_APP_VERSION="3.16.0"
+PROMETHEUS_TAGS="remove_all_sd,enable_kubernetes_sd"
+key="$PROMETHEUS_VERSION-$PROMETHEUS_TAGS-$(hash_files "$PROMETHEUS/go.mod" "$PROMETHEUS/go.sum")"
+if ! stamp_ok prometheus "$key"; then
+  must_build prometheus
+  (cd "$PROMETHEUS" && CGO_ENABLED=0 timed "prometheus $PROMETHEUS_APP_VERSION (module $PROMETHEUS_VERSION, -tags $PROMETHEUS_TAGS)" go build \
+    -tags "$PROMETHEUS_TAGS" \
+    -ldflags "-s -w -X github.com/prometheus/common/version.Version=$PROMETHEUS_APP_VERSION -X github.com/prometheus/common/version.Branch=module -X github.com/prometheus/common/version.Revision=$PROMETHEUS_VERSION" \
+    -o "$BIN/prometheus" github.com/prometheus/prometheus/cmd/prometheus)
+  write_stamp prometheus "$key"
+fi
+
 # --- 4. Launchers ---------------------------------------------------------------------------
 # The CLI starts `pulumi-analyzer-policy-<runtime>` for a policy pack only when no language
 # plugin for the pack's runtime is found (sdk/go/common/resource/plugin/analyzer_plugin.go,
@@ -287,6 +310,7 @@ if [ "${ENGINE_QUIET:-}" != "1" ]; then
   fi
   say "  pulumi-resource-kubernetes   $K8S_PLUGIN_VERSION (npm @pulumi/kubernetes is 4.34.2; v4.34.2 not served by the proxy)"
   say "  rollouts-controller          $ROLLOUTS_VERSION (argo-rollouts; chart 2.41.0)"
+  say "  prometheus                   $PROMETHEUS_APP_VERSION (module $PROMETHEUS_VERSION; tests only)"
   say "  pulumi-resource-random       not built: github.com/pulumi/pulumi-random/provider/v4 is not served by the proxy"
   say "  disk: $(du -sh "$ENGINE_DIR" 2>/dev/null | cut -f1) in .engine/"
   say "  use: source .engine/env.sh"
