@@ -8,20 +8,27 @@
 // argo-rollouts chart installed by the real helm from the mirror with the program's values (CRDs,
 // ServiceAccount, ClusterRole), the controller run with the chart's own container args under the
 // chart's ServiceAccount token (so the chart's RBAC is what is tested), the Traefik CRDs of the
-// pinned traefik chart, and a Prometheus HTTP query API on loopback that the controller's
-// Prometheus provider calls with the exact PromQL of our AnalysisTemplate.
+// pinned traefik chart, and a real Prometheus 3.16.0 (.engine/bin/prometheus) that discovers the
+// pods through the planned ServiceMonitors exactly as the Prometheus operator configures it
+// (Kubernetes SD on the embedded API server's Endpoints, the operator's relabelling: `namespace`,
+// `service`, `pod`) and scrapes, for each pod, the metrics its image really exposes
+// (test/gitops/rollouts-prometheus.ts): the OpenTelemetry histogram for the music platform,
+// cat-gateway's own counter and millisecond histogram for the gateway.
 // What differs from a cluster: the AnalysisTemplate's Prometheus address (in-cluster DNS name,
-// unreachable here) is pointed at the loopback server; the blueprint's pauses and analysis
+// unreachable here) is pointed at the loopback Prometheus (through a proxy that records each
+// PromQL query); pod IPs are KWOK's, so each target is rewritten to the loopback metrics server
+// after the operator's relabelling; the scrape interval is 2 s; the blueprint's pauses and analysis
 // interval are shortened *in the blueprint spec* (pauseSeconds 10, intervalSeconds 10) before
 // planning, so the planner itself writes the steps the controller runs.
 //
 // Shown: a canary stepping 5 → 25 → 50 → 100 % (TraefikService weights written by the
-// controller), an aborted canary rolling back when the analysis fails, a blue-green release
-// with preview Service, pre-promotion analysis, promotion and the scale-down delay.
+// controller), an aborted canary rolling back when its pods' 5xx share fails the analysis, a canary
+// whose pods expose no request metrics held (Inconclusive) instead of promoted, a blue-green release
+// with preview Service, pre-promotion analysis, promotion and the scale-down delay; the gateway's
+// ingress-nginx canary promoted on cat-gateway's real metrics and aborted when they show 5xx.
 // Runs inside `unshare -n` (node scripts/test.mjs test/gitops/rollouts.real.test.ts).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +41,7 @@ import { blueprintsDir } from "../../stacks/spec/load";
 import { type ControlPlane, defaultBinDir, missingBinaries, startControlPlane } from "../../tools/cluster/controlplane";
 import { type KubeClient, waitFor } from "../../tools/cluster/kube";
 import { Component } from "../../tools/cluster/procs";
+import { type AppMetrics, type RealPrometheus, scrapeConfigFor, startAppMetrics, startPrometheus } from "./rollouts-prometheus";
 
 const BLUEPRINT = "music-platform-gitops";
 const GATEWAY = "gateway-flutter-wasm";
@@ -46,46 +54,13 @@ const RO = "/apis/argoproj.io/v1alpha1/namespaces/apps";
 const TS = "/apis/traefik.io/v1alpha1/namespaces/apps/traefikservices";
 const HASH = "rollouts-pod-template-hash";
 
-// ------------------------------------------------------------ Prometheus on loopback
+// ------------------------------------------------------------ the real Prometheus
 
-interface PromQuery {
-  at: number;
-  query: string;
-}
-let promMode: "healthy" | "failing" = "healthy";
-const promQueries: PromQuery[] = [];
-let prom: Server;
-let promUrl: string;
-
-/** Answers /api/v1/query like Prometheus 2.x/3.x: an instant vector with one sample. */
-function startPrometheus(): Promise<void> {
-  prom = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      if (url.pathname !== "/api/v1/query") {
-        res.writeHead(404, { "content-type": "application/json" });
-        res.end(JSON.stringify({ status: "error", errorType: "not_found", error: `no ${url.pathname}` }));
-        return;
-      }
-      const form = new URLSearchParams(req.method === "POST" ? body : url.search.slice(1));
-      const query = form.get("query") ?? "";
-      promQueries.push({ at: Date.now(), query });
-      // error-rate: share of 5xx; latency-p99: seconds. Limits in the blueprint: 0.01 and 1 s.
-      const isErrorRate = query.includes('=~"5.."');
-      const value = isErrorRate ? (promMode === "healthy" ? "0.002" : "0.25") : "0.180";
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ status: "success", data: { resultType: "vector", result: [{ metric: {}, value: [Date.now() / 1000, value] }] } }));
-    });
-  });
-  return new Promise((resolve) =>
-    prom.listen(0, "127.0.0.1", () => {
-      promUrl = `http://127.0.0.1:${(prom.address() as AddressInfo).port}`;
-      resolve();
-    }),
-  );
-}
+const PROMETHEUS = join(BIN, "prometheus");
+let prom: RealPrometheus | undefined;
+let app: AppMetrics | undefined;
+/** Every PromQL query the controller sent (through the recording proxy in front of Prometheus). */
+const promQueries = { filter: (f: (q: { at: number; query: string }) => boolean) => (prom?.queries ?? []).filter(f) };
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -132,13 +107,39 @@ const diag = async (name: string) => {
   const r = await rollout(name).catch(() => undefined);
   return `rollout ${name} status: ${JSON.stringify(r?.status ?? {}).slice(0, 1500)}\ncontroller log tail:\n${controller?.tail().slice(-4000) ?? "(not started)"}`;
 };
+/** Thrown by an `until` condition to end the wait at once (an outcome that can no longer change). */
+class Verdict extends Error {}
 async function until<T>(what: string, name: string, fn: () => Promise<T | undefined | null | false>, ms: number): Promise<T> {
+  let verdict: Verdict | undefined;
+  let v: T;
   try {
-    return await waitFor(what, fn, ms, 500);
+    v = await waitFor(
+      what,
+      async () => {
+        try {
+          return await fn();
+        } catch (e) {
+          if (!(e instanceof Verdict)) throw e;
+          verdict = e;
+          return true as T;
+        }
+      },
+      ms,
+      500,
+    );
   } catch (e) {
     throw new Error(`${String(e)}\n${await diag(name)}`);
   }
+  if (verdict) throw verdict;
+  return v;
 }
+/** What the AnalysisRuns of `name` created since `t0` measured, for failure messages. */
+const runsSummary = async (name: string, t0: number) =>
+  JSON.stringify(
+    (await analysisRuns(name))
+      .filter((r) => new Date(r.metadata.creationTimestamp).getTime() >= t0 - 1000)
+      .map((r) => ({ run: r.metadata.name, phase: r.status?.phase, metrics: (r.status?.metricResults ?? []).map((m: any) => ({ metric: m.name, phase: m.phase, measurements: (m.measurements ?? []).map((x: any) => `${x.phase} ${x.value ?? ""}`) })) })),
+  );
 /** The template's PromQL with the argument substituted, as the controller must send it. */
 const expectedQueries = (template: any, service: string) => template.spec.metrics.map((m: any) => String(m.provider.prometheus.query).replaceAll("{{args.service}}", service));
 
@@ -169,7 +170,7 @@ async function apply(m: Record<string, any>): Promise<void> {
   if (obj.kind === "AnalysisTemplate") {
     for (const metric of obj.spec.metrics) {
       if (!/^http:\/\/[a-z0-9.-]+\.svc(\.cluster\.local)?:\d+/.test(metric.provider.prometheus.address)) throw new Error(`AnalysisTemplate ${obj.metadata.name}: Prometheus address ${metric.provider.prometheus.address} is not the monitoring stack's in-cluster Service`);
-      metric.provider.prometheus.address = promUrl;
+      metric.provider.prometheus.address = prom!.url;
     }
   }
   const [group, version] = String(obj.apiVersion).split("/");
@@ -180,9 +181,9 @@ async function apply(m: Record<string, any>): Promise<void> {
 }
 
 beforeAll(async () => {
-  const missing = [...missingBinaries(), ...[HELM, CONTROLLER].filter((b) => !existsSync(b))];
+  const missing = [...missingBinaries(), ...[HELM, CONTROLLER, PROMETHEUS].filter((b) => !existsSync(b))];
   if (missing.length) {
-    setupError = new Error(`binaries missing (bin dir ${BIN}):\n  ${missing.join("\n  ")}\nbuild them with \`npm run engine\` (scripts/engine.sh builds rollouts-controller from github.com/argoproj/argo-rollouts v1.9.0)`);
+    setupError = new Error(`binaries missing (bin dir ${BIN}):\n  ${missing.join("\n  ")}\nbuild them with \`npm run engine\` (scripts/engine.sh builds rollouts-controller from github.com/argoproj/argo-rollouts v1.9.0 and prometheus from github.com/prometheus/prometheus v0.316.0)`);
     return;
   }
   dir = mkdtempSync(join(tmpdir(), "rollouts-real-"));
@@ -192,9 +193,16 @@ beforeAll(async () => {
     planned = await planShort(BLUEPRINT);
     gwPlanned = await planShort(GATEWAY);
 
-    await startPrometheus();
     cp = await startControlPlane({ dir: join(dir, "cp") });
     k = cp.client;
+    // The real Prometheus, scraping what the planned ServiceMonitors select (the operator's scrape
+    // config, Kubernetes SD against the embedded API server; test/gitops/rollouts-prometheus.ts).
+    app = await startAppMetrics(k);
+    const monitors = [...planned, ...gwPlanned].filter((o) => o.kind === "ServiceMonitor");
+    for (const svc of ["web", "api", "cat-gateway"]) {
+      if (!monitors.some((m) => m.spec.selector?.matchLabels?.["app.kubernetes.io/name"] === svc)) throw new Error(`the planner produced no ServiceMonitor for ${svc} on prod: its canary analysis would have no data`);
+    }
+    prom = await startPrometheus(PROMETHEUS, join(dir, "prometheus"), await freePort(), monitors.flatMap((m) => scrapeConfigFor(m, cp.kubeconfigPath, app!.address)));
     const helm = (args: string[]) => execFileSync(HELM, [...args, "--kubeconfig", cp.kubeconfigPath], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000, maxBuffer: 64 << 20 });
 
     // 2. The pinned charts from the mirror: argo-rollouts with the program's values, Traefik's CRDs.
@@ -269,7 +277,8 @@ afterAll(async () => {
   watchers.abort();
   await controller?.stop();
   await cp?.stop();
-  await new Promise<void>((r) => (prom ? prom.close(() => r()) : r()));
+  await prom?.stop();
+  await app?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 90_000);
 
@@ -295,7 +304,6 @@ describe("Argo Rollouts v1.9.0 controller on the embedded control plane", () => 
   it("a new image runs the canary 5 → 25 → 50 → 100 % with the planned pauses while the analysis passes; the new version becomes stable", async () => {
     need();
     expect(find("Rollout", "web").spec.strategy.canary.steps).toEqual([{ setWeight: 5 }, { pause: { duration: "10s" } }, { setWeight: 25 }, { pause: { duration: "10s" } }, { setWeight: 50 }, { pause: { duration: "10s" } }]);
-    promMode = "healthy";
     const t0 = Date.now();
     const from = canaryWeights.length;
     expect((await setImage("web", "ghcr.io/normaldance/web:1.1.0")).status).toBe(200);
@@ -332,7 +340,7 @@ describe("Argo Rollouts v1.9.0 controller on the embedded control plane", () => 
 
   it("a failing analysis aborts the next canary: traffic returns to the stable version and the canary is scaled down", async () => {
     need();
-    promMode = "failing";
+    app!.behaviour.set("ghcr.io/normaldance/web:1.2.0", "failing");
     const t0 = Date.now();
     const from = canaryWeights.length;
     expect((await setImage("web", "ghcr.io/normaldance/web:1.2.0")).status).toBe(200);
@@ -348,7 +356,11 @@ describe("Argo Rollouts v1.9.0 controller on the embedded control plane", () => 
     expect(errorRate.phase).toBe("Failed");
     // failureLimit 1: the second failed measurement aborts.
     expect(errorRate.failed).toBe(2);
-    expect(errorRate.measurements.map((m: any) => m.value)).toEqual(["[0.25]", "[0.25]"]);
+    // Measured by Prometheus from the canary pods' own counters (a quarter of their requests fail):
+    // above the 1 % limit, at most the pods' 25 %.
+    const failed = errorRate.measurements.filter((m: any) => m.phase === "Failed").map((m: any) => JSON.parse(m.value)[0] as number);
+    expect(failed.length).toBe(2);
+    for (const v of failed) expect(v > 0.01 && v <= 0.26).toBe(true);
     // Traffic: 5 % to the canary (25 % if the 10 s pause ended before the second failed
     // measurement), then back to 0 and the canary Service re-pointed at the stable pods.
     await until("canary weight back to 0", "web", async () => canaryWeights[canaryWeights.length - 1]?.canary === 0, 30_000);
@@ -365,6 +377,39 @@ describe("Argo Rollouts v1.9.0 controller on the embedded control plane", () => 
     const stableRs = (await replicaSets("web")).find((rs) => rs.metadata.labels[HASH] === stableHash2);
     expect(stableRs.status.readyReplicas).toBeGreaterThanOrEqual(1);
   }, 300_000);
+
+  it("a new version whose pods expose no request metrics is never promoted: the analysis has no data, turns Inconclusive and the canary is held", async () => {
+    need();
+    const image = "ghcr.io/normaldance/web:1.3.0";
+    app!.behaviour.set(image, "silent");
+    const t0 = Date.now();
+    expect((await setImage("web", image)).status).toBe(200);
+    const ro = await until("web held by an inconclusive analysis", "web", async () => {
+      const r = await rollout("web");
+      if (r.status?.stableRS && r.status.stableRS !== stableHash2 && r.status.stableRS === r.status.currentPodHash) {
+        throw new Verdict(`web was promoted to ${image} although its canary pods expose no request metrics (the analysis counted "no data" as success); AnalysisRuns since the update: ${await runsSummary("web", t0)}`);
+      }
+      return (r.status?.pauseConditions ?? []).some((c: any) => c.reason === "InconclusiveAnalysisRun") ? r : undefined;
+    }, 150_000);
+    expect(ro.status.stableRS).toBe(stableHash2);
+    expect(await selectorHash("web")).toBe(stableHash2);
+    const run = (await analysisRuns("web")).find((r) => new Date(r.metadata.creationTimestamp).getTime() >= t0 - 1000);
+    expect(run?.status?.phase).toBe("Inconclusive");
+    for (const m of run.status.metricResults) {
+      // Every measurement found no sample (the canary's request metric does not exist), none passed.
+      expect(m.successful ?? 0).toBe(0);
+      expect(m.inconclusive).toBeGreaterThan(find("AnalysisTemplate", "web-health").spec.metrics.find((x: any) => x.name === m.name)?.inconclusiveLimit ?? 0);
+    }
+    // Prometheus does scrape the canary pods through the canary Service (the ServiceMonitor selects
+    // web-canary; `service` is the Service's name, as the operator's relabelling sets it): only the
+    // request metrics are missing.
+    const up = await prom!.query('up{namespace="apps",service="web-canary"}');
+    expect(up.result.length).toBeGreaterThan(0);
+    expect(up.result.every((r: any) => r.value[1] === "1")).toBe(true);
+    // Still held a while later: an inconclusive analysis waits for a human (promote or abort).
+    await new Promise((r) => setTimeout(r, 15_000));
+    expect((await rollout("web")).status.stableRS).toBe(stableHash2);
+  }, 240_000);
 });
 
 // ------------------------------------------------------------ the blue-green service `api`
@@ -381,7 +426,6 @@ describe("blue-green `api` with the real controller", () => {
     const blue = first.status.stableRS as string;
     expect(await selectorHash("api")).toBe(blue);
 
-    promMode = "healthy";
     const t0 = Date.now();
     expect((await setImage("api", "ghcr.io/normaldance/api:1.1.0")).status).toBe(200);
     const paused = await until("api paused for promotion", "api", async () => {
@@ -469,7 +513,6 @@ describe("an ingress-nginx canary (the gateway blueprint) with the real controll
       },
       stop.signal,
     );
-    promMode = "healthy";
     const t0 = Date.now();
     const image = String(ro.spec.template.spec.containers[0].image).replace(/:[^:/]+$/, ":9.9.9-canary");
     expect((await setImage(name, image, ns)).status).toBe(200);
@@ -496,4 +539,33 @@ describe("an ingress-nginx canary (the gateway blueprint) with the real controll
     const template = find("AnalysisTemplate", canary.analysis.templates[0].templateName, gwPlanned);
     expect(new Set(promQueries.filter((q) => q.at >= t0).map((q) => q.query))).toEqual(new Set(expectedQueries(template, canary.canaryService)));
   }, 300_000);
+  it("a gateway canary whose new version fails a quarter of its requests (cat-gateway's own http_request_count) is aborted and traffic returns to the stable version", async () => {
+    need();
+    const ro = gwPlanned.find((o) => o.kind === "Rollout" && o.spec.strategy.canary?.trafficRouting?.nginx)!;
+    const name = ro.metadata.name as string;
+    const ns = ro.metadata.namespace as string;
+    const before = await rollout(name, ns);
+    const stable = before.status?.stableRS as string;
+    expect(before.status?.phase).toBe("Healthy");
+    const image = String(ro.spec.template.spec.containers[0].image).replace(/:[^:/]+$/, ":9.9.10-bad");
+    app!.behaviour.set(image, "failing");
+    const t0 = Date.now();
+    expect((await setImage(name, image, ns)).status).toBe(200);
+    const done = await until(`${name} aborted`, name, async () => {
+      const r = await rollout(name, ns);
+      if (r.status?.stableRS && r.status.stableRS !== stable && r.status.stableRS === r.status.currentPodHash) {
+        throw new Verdict(`${name} was promoted to ${image} although a quarter of its canary's requests failed (cat-gateway's http_request_count{status_code="503"}); AnalysisRuns since the update: ${await runsSummary(name, t0)}; PromQL sent: ${JSON.stringify([...new Set(promQueries.filter((q) => q.at >= t0).map((q) => q.query))])}`);
+      }
+      return r.status?.abort === true && r.status?.phase === "Degraded" ? r : undefined;
+    }, 180_000);
+    expect(done.status.stableRS).toBe(stable);
+    expect(await selectorHash(ro.spec.strategy.canary.stableService, ns)).toBe(stable);
+    const run = (await analysisRuns(name)).find((r) => new Date(r.metadata.creationTimestamp).getTime() >= t0 - 1000);
+    expect(run?.status?.phase).toBe("Failed");
+    const errorRate = run.status.metricResults.find((m: any) => m.name === "error-rate");
+    expect(errorRate.phase).toBe("Failed");
+    const failed = errorRate.measurements.filter((x: any) => x.phase === "Failed").map((m: any) => JSON.parse(m.value)[0] as number);
+    expect(failed.length).toBe(2);
+    for (const v of failed) expect(v > 0.01 && v <= 0.26).toBe(true);
+  }, 240_000);
 });
