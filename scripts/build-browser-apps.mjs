@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the browser suite's fixture apps (test/browser/apps/*) with their real toolchains —
 // Nuxt 3 (`nuxi generate`), Vite (`vite build`), the Flutter-WASM stand-in (build.mjs over
-// canvaskit-wasm) — twice each (deployment "1" and "2", which differ in content so the second
+// canvaskit-wasm), Next.js (`next build`, standalone server + static assets) — twice each (deployment "1" and "2", which differ in content so the second
 // has new hashed asset names). Run by scripts/test.mjs BEFORE vitest, outside the test network
 // namespace; the tests only read the output. Each app's dependencies are installed by
 // scripts/setup.sh (npm ci in the app's directory, from its committed lockfile).
@@ -19,13 +19,26 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const appsDir = join(root, "test", "browser", "apps");
 const cacheDir = join(root, "node_modules", ".cache", "browser-apps");
 export const DEPLOYS = ["1", "2"];
-const IGNORED = new Set(["node_modules", ".nuxt", ".output", "dist", ".data"]);
+const IGNORED = new Set(["node_modules", ".nuxt", ".output", "dist", ".data", ".next"]);
 
-/** How each app builds and where its output lands (relative to the app directory). */
+/**
+ * How each app builds and where its output lands (relative to the app directory); `collect`, when
+ * given, copies the output into the deployment directory itself.
+ */
 const APPS = {
   "nuxt3": { cmd: ["npx", "--no-install", "nuxi", "generate"], output: ".output/public" },
   "vite-spa": { cmd: ["npx", "--no-install", "vite", "build"], output: null },
   "flutter-wasm": { cmd: ["node", "build.mjs"], output: null },
+  // deploy-<n>/server: the standalone server (server.js + traced node_modules, what the web image
+  // runs); deploy-<n>/assets/_next/static: what the edge uploads to its bucket.
+  "next": {
+    cmd: ["npx", "--no-install", "next", "build"],
+    output: ".next",
+    collect: (dir, out) => {
+      cpSync(join(dir, ".next", "standalone"), join(out, "server"), { recursive: true, dereference: true });
+      cpSync(join(dir, ".next", "static"), join(out, "assets", "_next", "static"), { recursive: true, dereference: true });
+    },
+  },
 };
 
 function files(dir) {
@@ -65,14 +78,17 @@ for (const [app, how] of Object.entries(APPS)) {
     const out = join(tmp, `deploy-${d}`);
     const started = Date.now();
     log(`${app}: building deployment ${d} (${how.cmd.join(" ")}) ...`);
-    const env = { ...process.env, APP_DEPLOY: d, NUXT_TELEMETRY_DISABLED: "1", ...(how.output ? {} : { APP_OUT_DIR: out }) };
+    const env = { ...process.env, APP_DEPLOY: d, NUXT_TELEMETRY_DISABLED: "1", NEXT_TELEMETRY_DISABLED: "1", ...(how.output ? {} : { APP_OUT_DIR: out }) };
     const r = spawnSync(how.cmd[0], how.cmd.slice(1), { cwd: dir, env, encoding: "utf8" });
     if (r.status !== 0) {
       process.stderr.write(`${r.stdout}\n${r.stderr}\nbrowser apps: ${app}: build of deployment ${d} failed (exit ${r.status})\n`);
       failed = true;
       break;
     }
-    if (how.output) {
+    if (how.collect) {
+      mkdirSync(out, { recursive: true });
+      how.collect(dir, out);
+    } else if (how.output) {
       mkdirSync(dirname(out), { recursive: true });
       cpSync(join(dir, how.output), out, { recursive: true, dereference: true });
     }

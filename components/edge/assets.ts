@@ -27,12 +27,22 @@ function walk(dir: string, base: string, out: string[]): void {
   }
 }
 
-/** List the build and derive each object's metadata. Throws if the dir lacks the index document. */
-export function planAssetObjects(dir: string, table: EdgeRuleTable): AssetObject[] {
+/**
+ * List the build and derive each object's metadata. A static site (no `bucketPathPatterns`) must
+ * contain the index document. With a dynamic origin the pages come from the origin: the build is
+ * only what the bucket serves (e.g. Next.js's `.next/static` placed as `_next/static`), needs no
+ * index document, and a file outside the bucket path patterns is refused (no request reaches it).
+ */
+export function planAssetObjects(dir: string, table: EdgeRuleTable, bucketPathPatterns?: string[]): AssetObject[] {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`assets: "${dir}" is not a directory`);
   const keys: string[] = [];
   walk(path.resolve(dir), path.resolve(dir), keys);
-  if (!keys.includes(table.spa.indexKey))
+  if (bucketPathPatterns) {
+    const prefixes = bucketPathPatterns.map((g) => g.replace(/\*$/, "").replace(/^\//, ""));
+    const stray = keys.filter((k) => !prefixes.some((p) => k.startsWith(p)));
+    if (stray.length)
+      throw new Error(`assets: "${dir}" has files no request reaches with a dynamic origin (only ${bucketPathPatterns.join(", ")} come from the bucket): ${stray.slice(0, 5).join(", ")}${stray.length > 5 ? ", ..." : ""}; upload only the static build (e.g. Next.js's .next/static as _next/static)`);
+  } else if (!keys.includes(table.spa.indexKey))
     throw new Error(`assets: "${dir}" has no ${table.spa.indexKey}; SPA routes would all be 404`);
   return keys.map((key) => {
     const d = decide(table, "/" + key.split("/").map(encodeURIComponent).join("/"));

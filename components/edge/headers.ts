@@ -33,6 +33,12 @@
  *     serves the web app on the single host) get `common` only: the rules above describe files
  *     the edge serves itself; the app keeps its own Content-Type and Cache-Control, so its API
  *     responses are never relabelled as HTML nor its assets given another cache lifetime.
+ *   - The CSP of a response from the EdgeSite's dynamic origin (a server-rendered app): the
+ *     table's CSP, except that its script-src is the app's own when the app sends a strict one —
+ *     a per-response nonce, no 'unsafe-inline'/'unsafe-eval'/'unsafe-hashes', no wildcard or
+ *     scheme source (`originCsp`, ES5 source EDGE_ORIGIN_CSP_SOURCE, run by the Worker and by the
+ *     CloudFront origin behaviour's viewer-response function). Anything else from the app (no
+ *     CSP, a lax one, several policies) gets the table's CSP unchanged.
  *
  * Inline scripts and the CSP (`scriptHashes`): the CSP stays strict — no 'unsafe-inline' — and
  * a build's inline scripts (Nuxt 3 emits `window.__NUXT__={...}.config=...` in every HTML page)
@@ -42,6 +48,15 @@
  * serve the build's HTML as stored (CloudFront Functions cannot touch a body), so a per-response
  * nonce would need HTML rewriting that two of the three runtimes cannot do; a hash is a property
  * of the build, fixed at deploy time, and allows exactly the scripts the build contains.
+ *
+ * A server-rendered origin (Next.js App Router behind the EdgeSite's dynamic origin) is the
+ * exception: its inline scripts (`self.__next_f.push([...])`, the RSC payload) change with every
+ * response, so no hash fixed at deploy time can allow them, and the edge cannot add a nonce
+ * (CloudFront Functions never see a body). The app makes the nonce where it renders the HTML
+ * (Next.js's documented strict CSP: a fresh nonce per request, 'strict-dynamic'); the edge keeps
+ * every other directive of its own CSP and takes only that script-src, and only when it is
+ * strict (see the rule above). Found by test/browser/edge-next.test.ts: a real Next.js 16 build
+ * behind CloudFront did not boot under the table's `script-src 'self'`.
  */
 
 import { createHash } from "crypto";
@@ -402,6 +417,53 @@ function edgeDecide(table, rawPath) {
   }
   return null;
 }`;
+
+/**
+ * ES5 source defining `function edgeOriginCsp(edgeCsp, appCsp)`: the CSP of a response from a
+ * dynamic origin (see the module comment). `originCsp` below runs exactly this code.
+ */
+export const EDGE_ORIGIN_CSP_SOURCE = `function edgeOriginCsp(edgeCsp, appCsp) {
+  var app = String(appCsp || "");
+  if (!app || app.indexOf(",") >= 0) return edgeCsp;
+  var appScript = null;
+  var parts = app.split(";");
+  for (var i = 0; i < parts.length; i++) {
+    var t = parts[i].replace(/^\\s+|\\s+$/g, "").split(/\\s+/);
+    if (t[0].toLowerCase() === "script-src") { appScript = t.slice(1); break; }
+  }
+  if (!appScript) return edgeCsp;
+  var nonce = false;
+  for (var j = 0; j < appScript.length; j++) {
+    var src = appScript[j].toLowerCase();
+    if (/^'nonce-[a-z0-9+\\/_=-]{16,}'$/.test(src)) nonce = true;
+    else if (src === "'unsafe-inline'" || src === "'unsafe-eval'" || src === "'unsafe-hashes'" || src === "*" || /^[a-z][a-z0-9+.-]*:$/.test(src) || src.indexOf("*") >= 0) return edgeCsp;
+  }
+  if (!nonce) return edgeCsp;
+  var out = [];
+  var replaced = false;
+  var edge = String(edgeCsp).split(";");
+  for (var k = 0; k < edge.length; k++) {
+    var d = edge[k].replace(/^\\s+|\\s+$/g, "");
+    if (!d) continue;
+    var words = d.split(/\\s+/);
+    if (words[0].toLowerCase() === "script-src") {
+      var merged = ["script-src"].concat(appScript);
+      if (words.indexOf("'wasm-unsafe-eval'") > 0 && appScript.indexOf("'wasm-unsafe-eval'") < 0) merged.push("'wasm-unsafe-eval'");
+      out.push(merged.join(" "));
+      replaced = true;
+    } else out.push(d);
+  }
+  if (!replaced) out.push(["script-src"].concat(appScript).join(" "));
+  return out.join("; ");
+}`;
+
+// eslint-disable-next-line @typescript-eslint/no-implied-eval
+const originCspEvaluator = new Function(`${EDGE_ORIGIN_CSP_SOURCE}\nreturn edgeOriginCsp;`)() as (edgeCsp: string, appCsp: string) => string;
+
+/** The CSP the edge sends on a dynamic origin's response whose own CSP is `appCsp` ("" = none). */
+export function originCsp(edgeCsp: string, appCsp: string | undefined): string {
+  return originCspEvaluator(edgeCsp, appCsp ?? "");
+}
 
 type Evaluator = (table: EdgeRuleTable, path: string) => EdgeDecision | null;
 // eslint-disable-next-line @typescript-eslint/no-implied-eval

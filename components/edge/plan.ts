@@ -11,6 +11,7 @@ import { AssetObject, planAssetObjects } from "./assets";
 import { bucketPathPatterns, buildRuleTable, EdgeRuleTable, HashConvention, HeaderPolicyInput, inlineScriptHashes } from "./headers";
 import {
   planResponseHeadersPolicy,
+  renderOriginResponseFunction,
   renderViewerRequestFunction,
   renderViewerResponseFunction,
   ResponseHeadersPlan,
@@ -36,8 +37,18 @@ export interface EdgePlan {
   /** A dynamic origin: paths under `bucketPathPatterns` (globs `<prefix>*`) from the bucket, the rest from `https://<domain>`. */
   origin?: DynamicOriginPlan;
   cloudflare?: { workerScript: string; zoneSettings: ZoneSettingPlan[] };
-  /** viewerRequestCode: the SPA-routing function; absent with a dynamic origin (routes go to the origin). */
-  cloudfront?: { viewerRequestCode?: string; viewerResponseCode: string; responseHeaders: ResponseHeadersPlan };
+  /**
+   * viewerRequestCode: the SPA-routing function; absent with a dynamic origin (routes go to the
+   * origin). With a dynamic origin, its behaviour gets `originViewerResponseCode` (the CSP rule
+   * for an app origin, headers.ts) and `originResponseHeaders` (the common headers, CSP override false).
+   */
+  cloudfront?: {
+    viewerRequestCode?: string;
+    viewerResponseCode: string;
+    responseHeaders: ResponseHeadersPlan;
+    originViewerResponseCode?: string;
+    originResponseHeaders?: ResponseHeadersPlan;
+  };
 }
 
 export interface DynamicOriginPlan {
@@ -149,14 +160,16 @@ export function planEdgeSite(name: string, stack: string, args: EdgeSiteArgs): E
     bucketName: slug(`${stack}-${name}-site`, 63),
     bucketPrefix: `${slug(`${stack}-${name}-site`, 36)}-`,
     resourcePrefix,
-    assets: args.assets ? planAssetObjects(args.assets, table) : [],
+    assets: args.assets ? planAssetObjects(args.assets, table, args.origin ? bucketPathPatterns(args.headers ?? {}) : undefined) : [],
     ...(args.origin ? { origin: { domain: args.origin.domain, bucketPathPatterns: bucketPathPatterns(args.headers ?? {}) } } : {}),
   };
   if (args.provider === "cloudflare") {
     plan.cloudflare = { workerScript: renderWorkerScript(table, plan.origin), zoneSettings: planZoneSettings(table) };
   } else {
     plan.cloudfront = {
-      ...(plan.origin ? {} : { viewerRequestCode: renderViewerRequestFunction(table) }),
+      ...(plan.origin
+        ? { originViewerResponseCode: renderOriginResponseFunction(table), originResponseHeaders: { ...planResponseHeadersPolicy(table), keepOriginCsp: true } }
+        : { viewerRequestCode: renderViewerRequestFunction(table) }),
       viewerResponseCode: renderViewerResponseFunction(table),
       responseHeaders: planResponseHeadersPolicy(table),
     };

@@ -23,7 +23,7 @@ import * as vm from "node:vm";
 import puppeteer, { type Browser, type HTTPResponse, type Page } from "puppeteer-core";
 import { Miniflare } from "miniflare";
 import { parseEdgeSiteArgs, type EdgeSiteArgsInput } from "../../components/edge/args";
-import { notFoundObject, headersOfPolicyPlan } from "../../components/edge/cloudfront/function";
+import { notFoundObject, headersOfPolicyPlan, type ResponseHeadersPlan } from "../../components/edge/cloudfront/function";
 import type { HeaderPolicyInput } from "../../components/edge/headers";
 import { planEdgeSite, type EdgePlan } from "../../components/edge/plan";
 import { WORKER_BUCKET_BINDING, WORKER_COMPATIBILITY_DATE } from "../../components/edge/worker/render";
@@ -33,7 +33,7 @@ import { blueprintSpec, type BlueprintSpec } from "../../stacks/spec/blueprint";
 import { readBlueprint } from "../../stacks/spec/load";
 
 export const ROOT = path.join(__dirname, "..", "..");
-export type AppName = "nuxt3" | "vite-spa" | "flutter-wasm";
+export type AppName = "nuxt3" | "vite-spa" | "flutter-wasm" | "next";
 export type Deploy = "1" | "2";
 
 /** The directory of a built deployment of a fixture app (built before vitest; never here). */
@@ -43,6 +43,53 @@ export function builtApp(app: AppName, deploy: Deploy): string {
   const dir = (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, Record<string, string>>)[app]?.[deploy];
   if (!dir || !fs.existsSync(path.join(dir, "index.html"))) throw new Error(`fixture app ${app} deployment ${deploy} is not built (${dir}); run scripts/build-browser-apps.mjs`);
   return dir;
+}
+
+/**
+ * A built deployment of the Next.js fixture: `server` is the standalone server (what the web
+ * image runs: `node server.js`), `assets` the directory the edge uploads (`_next/static/...`).
+ */
+export function builtNext(deploy: Deploy): { server: string; assets: string } {
+  const file = path.join(ROOT, "node_modules", ".cache", "browser-apps", "current.json");
+  if (!fs.existsSync(file)) throw new Error(`no built fixture apps (${file}): run the suite through scripts/test.mjs, which builds them first`);
+  const dir = (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, Record<string, string>>)["next"]?.[deploy];
+  if (!dir || !fs.existsSync(path.join(dir, "server", "server.js")) || !fs.existsSync(path.join(dir, "assets", "_next", "static"))) {
+    throw new Error(`fixture app next deployment ${deploy} is not built (${dir}); run scripts/build-browser-apps.mjs`);
+  }
+  return { server: path.join(dir, "server"), assets: path.join(dir, "assets") };
+}
+
+/** The Next.js standalone server of a built deployment on 127.0.0.1 (started and stopped by the test). */
+export async function startNextServer(serverDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  let output = "";
+  const child = spawn(process.execPath, [path.join(serverDir, "server.js")], {
+    cwd: serverDir,
+    env: { ...process.env, PORT: String(port), HOSTNAME: "127.0.0.1", NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      http.get(`${url}/api/health/ready`, (r) => (r.resume(), resolve(r.statusCode === 200))).on("error", () => resolve(false));
+    });
+    if (ok) break;
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`next server did not come up:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+    },
+  };
 }
 
 export function blueprint(name: string): BlueprintSpec {
@@ -177,8 +224,8 @@ export const pathOf = (u: string) => new URL(u).pathname;
  * argument parser and planner (stacks/compose/edge.ts builds the same header input: the
  * blueprint's COEP and CSP, its API origins added to connect-src, the app's hash conventions).
  */
-export function edgePlanFor(provider: "cloudflare" | "cloudfront", headers: HeaderPolicyInput, assets: string): EdgePlan {
-  const common = { domain: "app.example.com", headers, assets } as const;
+export function edgePlanFor(provider: "cloudflare" | "cloudfront", headers: HeaderPolicyInput, assets: string, origin?: { domain: string }): EdgePlan {
+  const common = { domain: "app.example.com", headers, assets, ...(origin ? { origin } : {}) } as const;
   const input: EdgeSiteArgsInput =
     provider === "cloudflare"
       ? { provider, ...common, cloudflare: { accountId: "0".repeat(32), zoneId: "1".repeat(32) } }
@@ -243,7 +290,8 @@ function loadCloudFrontFunction(code: string): (event: unknown) => any {
 
 /**
  * A loopback server doing, per request, what the distribution provisioned by
- * components/edge/cloudfront/provision.ts does for a static site (no dynamic origin):
+ * components/edge/cloudfront/provision.ts does:
+ *   Static site (no dynamic origin), one behaviour:
  *   1. the viewer-request function (run in a cloudfront-js-2.0-like context) may rewrite the URI;
  *   2. the S3 origin answers with the object's stored Content-Type and Cache-Control metadata, an
  *      ETag, and 304 to a matching If-None-Match (S3 does; CloudFront forwards the validator);
@@ -252,16 +300,43 @@ function loadCloudFrontFunction(code: string): (event: unknown) => any {
  *      function does not run and the custom error response serves the notFound object with
  *      status 404;
  *   4. the response headers policy adds the common headers to every response (override: true).
+ *   With a dynamic origin (`plan.origin`, `opts.origin()` the loopback URL standing in for
+ *   https://<origin domain>): paths under the bucket path patterns take the bucket behaviour
+ *   above without the viewer-request function and without the custom error response (a missing
+ *   key stays S3's 404); every other path is the default behaviour: the request is forwarded to
+ *   the origin with every viewer header but Host (Managed-AllViewerExceptHostHeader), nothing is
+ *   cached (Managed-CachingDisabled), the origin's viewer-response function runs when the plan
+ *   has one (status < 400), and that behaviour's response headers policy applies — each header
+ *   with its override flag (override false: the origin's header, when present, is kept).
  * Not modelled: CloudFront's own shared cache (with the table's no-cache HTML and min TTL 0 it
  * revalidates at the origin like this server does), compression, HTTP/2.
  */
-export async function startCloudFront(plan: EdgePlan, atPort: number): Promise<EdgeRuntime & { hits: string[] }> {
+export async function startCloudFront(plan: EdgePlan, atPort: number, opts: { origin?: () => string } = {}): Promise<EdgeRuntime & { hits: string[] }> {
   let current = plan;
-  let viewerRequest = loadCloudFrontFunction(plan.cloudfront!.viewerRequestCode!);
-  let viewerResponse = loadCloudFrontFunction(plan.cloudfront!.viewerResponseCode);
+  type Fn = (event: unknown) => any;
+  const fns = (p: EdgePlan) => {
+    const cf = p.cloudfront! as EdgePlan["cloudfront"] & { originViewerResponseCode?: string };
+    return {
+      viewerRequest: cf.viewerRequestCode ? loadCloudFrontFunction(cf.viewerRequestCode) : undefined,
+      viewerResponse: loadCloudFrontFunction(cf.viewerResponseCode),
+      originResponse: cf.originViewerResponseCode ? loadCloudFrontFunction(cf.originViewerResponseCode) : undefined,
+    } as { viewerRequest?: Fn; viewerResponse: Fn; originResponse?: Fn };
+  };
+  let fn = fns(plan);
   const hits: string[] = [];
   const etagOf = (file: string) => `"${createHash("md5").update(fs.readFileSync(file)).digest("hex")}"`;
-  const { server, port } = await listen((req, res) => {
+  /** A response headers policy's headers, each with its override flag. */
+  const policyHeaders = (rh: ResponseHeadersPlan & { keepOriginCsp?: boolean }) =>
+    Object.entries(headersOfPolicyPlan(rh)).map(([k, v]) => ({ k, v, override: !(k === "content-security-policy" && rh.keepOriginCsp) }));
+  const applyPolicy = (headers: CfHeaders, rh: ResponseHeadersPlan) => {
+    for (const { k, v, override } of policyHeaders(rh)) if (override || !headers[k]) headers[k] = { value: v };
+  };
+  const inBucket = (p: string) => !current.origin || current.origin.bucketPathPatterns.some((g) => p.startsWith(g.slice(0, -1)));
+  const send = (res: http.ServerResponse, method: string | undefined, status: number, headers: CfHeaders, body: Buffer | null) => {
+    res.writeHead(status, Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.value])));
+    res.end(method === "HEAD" ? undefined : (body ?? undefined));
+  };
+  const { server, port } = await listen(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://cloudfront.invalid");
     hits.push(`${req.method} ${url.pathname}`);
     const reqEvent = {
@@ -270,17 +345,43 @@ export async function startCloudFront(plan: EdgePlan, atPort: number): Promise<E
       viewer: { ip: "127.0.0.1" },
       request: { method: req.method ?? "GET", uri: url.pathname, querystring: {}, headers: { host: { value: req.headers.host ?? "" } }, cookies: {} },
     };
-    const request = viewerRequest(reqEvent) as { uri: string };
+    const cf = current.cloudfront! as EdgePlan["cloudfront"] & { originResponseHeaders?: ResponseHeadersPlan };
+    if (!inBucket(url.pathname)) {
+      // the default behaviour: the app origin, uncached
+      const forwarded = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== "host")) as http.OutgoingHttpHeaders;
+      const upstream = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        const o = http.request(`${opts.origin!()}${url.pathname}${url.search}`, { method: req.method, headers: forwarded }, resolve);
+        o.on("error", reject);
+        req.pipe(o);
+      });
+      const chunks: Buffer[] = [];
+      for await (const c of upstream) chunks.push(c as Buffer);
+      let headers: CfHeaders = {};
+      for (const [k, v] of Object.entries(upstream.headers)) if (v !== undefined && k !== "transfer-encoding" && k !== "connection" && k !== "keep-alive") headers[k] = { value: Array.isArray(v) ? v.join(", ") : v };
+      const status = upstream.statusCode ?? 502;
+      if (fn.originResponse && status < 400) {
+        headers = (fn.originResponse({ ...reqEvent, context: { ...reqEvent.context, eventType: "viewer-response" }, response: { statusCode: status, statusDescription: "", headers, cookies: {} } }) as { headers: CfHeaders }).headers;
+      }
+      applyPolicy(headers, cf.originResponseHeaders ?? cf.responseHeaders);
+      return send(res, req.method, status, headers, Buffer.concat(chunks));
+    }
+    const request = (fn.viewerRequest ? fn.viewerRequest(reqEvent) : reqEvent.request) as { uri: string };
     const key = decodeURIComponent(request.uri.replace(/^\//, ""));
     const obj = current.assets.find((a) => a.key === key);
     let status: number;
     let headers: CfHeaders;
     let body: Buffer | null;
     if (!obj) {
-      const nf = notFoundObject(current.table);
       status = 404;
-      headers = { "content-type": { value: nf.contentType }, "cache-control": { value: nf.cacheControl } };
-      body = Buffer.from(nf.body);
+      if (current.origin) {
+        // no custom error response with a dynamic origin: S3's own 404
+        headers = { "content-type": { value: "application/xml" } };
+        body = Buffer.from("<Error><Code>NoSuchKey</Code></Error>");
+      } else {
+        const nf = notFoundObject(current.table);
+        headers = { "content-type": { value: nf.contentType }, "cache-control": { value: nf.cacheControl } };
+        body = Buffer.from(nf.body);
+      }
     } else {
       const etag = etagOf(obj.file);
       headers = { "content-type": { value: obj.contentType }, "cache-control": { value: obj.cacheControl }, etag: { value: etag } };
@@ -291,20 +392,18 @@ export async function startCloudFront(plan: EdgePlan, atPort: number): Promise<E
         status = 200;
         body = fs.readFileSync(obj.file);
       }
-      const out = viewerResponse({ ...reqEvent, context: { ...reqEvent.context, eventType: "viewer-response" }, request, response: { statusCode: status, statusDescription: "", headers, cookies: {} } }) as { headers: CfHeaders };
+      const out = fn.viewerResponse({ ...reqEvent, context: { ...reqEvent.context, eventType: "viewer-response" }, request, response: { statusCode: status, statusDescription: "", headers, cookies: {} } }) as { headers: CfHeaders };
       headers = out.headers;
     }
-    for (const [k, v] of Object.entries(headersOfPolicyPlan(current.cloudfront!.responseHeaders))) headers[k] = { value: v };
-    res.writeHead(status, Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.value])));
-    res.end(req.method === "HEAD" ? undefined : (body ?? undefined));
+    applyPolicy(headers, cf.responseHeaders);
+    send(res, req.method, status, headers, body);
   }, atPort);
   return {
     origin: `http://localhost:${port}`,
     hits,
     async deploy(p) {
       current = p;
-      viewerRequest = loadCloudFrontFunction(p.cloudfront!.viewerRequestCode!);
-      viewerResponse = loadCloudFrontFunction(p.cloudfront!.viewerResponseCode);
+      fn = fns(p);
     },
     stop: () => closeServer(server),
   };

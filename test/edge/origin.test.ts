@@ -100,8 +100,11 @@ describe("EdgeSite cloudfront with a dynamic origin (harness)", () => {
   it("custom HTTPS origin as the default behaviour, hashed assets from S3, headers policy everywhere", async () => {
     const inv = await runProgram(program(base()));
     const dist = one(inv, "aws:cloudfront/distribution:Distribution").inputs as any;
-    const rhpId = dist.defaultCacheBehavior.responseHeadersPolicyId;
+    const rhpId = dist.orderedCacheBehaviors[0].responseHeadersPolicyId;
+    const originRhpId = dist.defaultCacheBehavior.responseHeadersPolicyId;
     expect(rhpId).toBeTruthy();
+    expect(originRhpId).toBeTruthy();
+    expect(originRhpId).not.toBe(rhpId);
     const [s3, app] = dist.origins;
     expect(s3).toMatchObject({ originId: "site-bucket" });
     expect(s3.originAccessControlId).toBeTruthy();
@@ -120,12 +123,14 @@ describe("EdgeSite cloudfront with a dynamic origin (harness)", () => {
       compress: true,
       cachePolicyId: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
       originRequestPolicyId: "b689b0a8-53d0-40ab-baf2-68738e2966ac",
-      responseHeadersPolicyId: rhpId,
+      // the app origin's own headers policy (CSP override false) and the function that decides the CSP
+      responseHeadersPolicyId: originRhpId,
+      functionAssociations: [{ eventType: "viewer-response", functionArn: expect.stringContaining("web-origin-response") }],
     });
     expect(CLOUDFRONT_MANAGED).toEqual({ cachingDisabled: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", allViewerExceptHostHeader: "b689b0a8-53d0-40ab-baf2-68738e2966ac" });
 
     const fns = ofType(inv, "aws:cloudfront/function:Function");
-    expect(fns.map((f) => f.name)).toEqual(["web-viewer-response"]); // no SPA-routing function
+    expect(fns.map((f) => f.name).sort()).toEqual(["web-origin-response", "web-viewer-response"]); // no SPA-routing function
     const cachePolicy = one(inv, "aws:cloudfront/cachePolicy:CachePolicy");
     expect(dist.orderedCacheBehaviors).toHaveLength(1);
     const [assets] = dist.orderedCacheBehaviors;
@@ -136,8 +141,15 @@ describe("EdgeSite cloudfront with a dynamic origin (harness)", () => {
     expect(assets.functionAssociations).toHaveLength(1);
     expect(assets.functionAssociations[0].eventType).toBe("viewer-response");
 
-    for (const b of [dist.defaultCacheBehavior, ...dist.orderedCacheBehaviors]) expect(b.responseHeadersPolicyId, String(b.pathPattern ?? "default")).toBe(rhpId);
-    const rhp = one(inv, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy").inputs as any;
+    for (const b of dist.orderedCacheBehaviors) expect(b.responseHeadersPolicyId, String(b.pathPattern)).toBe(rhpId);
+    const policies = ofType(inv, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy");
+    expect(policies.map((p) => p.name).sort()).toEqual(["web-headers", "web-origin-headers"]);
+    const rhp = policies.find((p) => p.name === "web-headers")!.inputs as any;
+    const originRhp = policies.find((p) => p.name === "web-origin-headers")!.inputs as any;
+    // the same common headers; only the CSP leaves the origin's in place (the function decides it)
+    expect({ ...originRhp, name: undefined, comment: undefined, securityHeadersConfig: { ...originRhp.securityHeadersConfig, contentSecurityPolicy: undefined } }).toEqual({ ...rhp, name: undefined, comment: undefined, securityHeadersConfig: { ...rhp.securityHeadersConfig, contentSecurityPolicy: undefined } });
+    expect(originRhp.securityHeadersConfig.contentSecurityPolicy).toEqual({ contentSecurityPolicy: HEADERS.csp, override: false });
+    expect(rhp.securityHeadersConfig.contentSecurityPolicy.override).toBe(true);
     const custom = Object.fromEntries(rhp.customHeadersConfig.items.map((i: any) => [i.header, i.value]));
     expect(custom).toMatchObject({ "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "credentialless", "cross-origin-resource-policy": "same-origin" });
     expect(rhp.securityHeadersConfig.strictTransportSecurity).toMatchObject({ accessControlMaxAgeSec: 63072000, override: true });

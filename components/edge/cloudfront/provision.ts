@@ -19,7 +19,8 @@
  * bucket with the table's cache policy and viewer-response function. No SPA-routing function, no
  * default root object and no custom error response (it is distribution-wide and would replace
  * the app's own error pages): a missing hashed asset is S3's own 404. The response headers policy
- * is on every behaviour.
+ * is on every behaviour; the default one has its own (CSP override false) and a viewer-response
+ * function that sets the CSP by the table's rule for an app origin (headers.ts `originCsp`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -124,6 +125,33 @@ export function provisionCloudfront(
     },
     opts,
   );
+  // The dynamic origin's behaviour: the same common headers, but the CSP is decided by its
+  // viewer-response function (the table's, with the app's strict nonce script-src: headers.ts).
+  const originRh = cfPlan.originResponseHeaders;
+  const originHeadersPolicy = originRh
+    ? new aws.cloudfront.ResponseHeadersPolicy(
+        `${name}-origin-headers`,
+        {
+          name: `${prefix}-origin`,
+          comment: "Common headers of the edge rule table for the app origin (CSP from the origin-response function)",
+          securityHeadersConfig: {
+            strictTransportSecurity: { ...originRh.hsts, override: true },
+            contentTypeOptions: { override: true },
+            contentSecurityPolicy: { contentSecurityPolicy: originRh.contentSecurityPolicy, override: !originRh.keepOriginCsp },
+            referrerPolicy: { referrerPolicy: originRh.referrerPolicy, override: true },
+          },
+          customHeadersConfig: { items: Object.entries(originRh.customHeaders).map(([header, value]) => ({ header, value, override: true })) },
+        },
+        opts,
+      )
+    : undefined;
+  const originResponse = cfPlan.originViewerResponseCode
+    ? new aws.cloudfront.Function(
+        `${name}-origin-response`,
+        { name: `${prefix}-app`, runtime: CLOUDFRONT_FUNCTION_RUNTIME, code: cfPlan.originViewerResponseCode, publish: true, comment: "CSP of the app origin's responses from the edge rule table" },
+        opts,
+      )
+    : undefined;
   const cachePolicy = new aws.cloudfront.CachePolicy(
     `${name}-cache`,
     {
@@ -201,7 +229,8 @@ export function provisionCloudfront(
             compress: true,
             cachePolicyId: CLOUDFRONT_MANAGED.cachingDisabled,
             originRequestPolicyId: CLOUDFRONT_MANAGED.allViewerExceptHostHeader,
-            responseHeadersPolicyId: headersPolicy.id,
+            responseHeadersPolicyId: (originHeadersPolicy ?? headersPolicy).id,
+            ...(originResponse ? { functionAssociations: [{ eventType: "viewer-response", functionArn: originResponse.arn }] } : {}),
           }
         : bucketBehavior,
       ...(dynamic ? { orderedCacheBehaviors: dynamic.bucketPathPatterns.map((pathPattern) => ({ pathPattern, ...bucketBehavior })) } : {}),

@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { EDGE_EVALUATOR_SOURCE, EdgeRuleTable } from "../headers";
+import { EDGE_EVALUATOR_SOURCE, EDGE_ORIGIN_CSP_SOURCE, EdgeRuleTable } from "../headers";
 
 /** The R2 binding name the worker reads assets from. */
 export const WORKER_BUCKET_BINDING = "SITE_BUCKET";
@@ -31,6 +31,7 @@ export function renderWorkerScript(table: EdgeRuleTable, origin?: { domain: stri
     `const RULE_TABLE = ${JSON.stringify(table)};`,
     `const DYNAMIC_ORIGIN = ${JSON.stringify(dynamic)};`,
     EDGE_EVALUATOR_SOURCE,
+    EDGE_ORIGIN_CSP_SOURCE,
     body,
   ].join("\n");
 }

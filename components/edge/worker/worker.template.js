@@ -1,12 +1,14 @@
 // EdgeSite Worker (ES module). Rendered by components/edge/worker/render.ts, which prepends
 //   const RULE_TABLE = {...};          the JSON rule table from components/edge/headers.ts
 //   function edgeDecide(table, path)   EDGE_EVALUATOR_SOURCE, the same code the tests evaluate
+//   function edgeOriginCsp(edge, app)  EDGE_ORIGIN_CSP_SOURCE: the CSP of a dynamic origin's response
 // Assets live in the R2 bucket bound as SITE_BUCKET (object key = URL path without "/").
 //   const DYNAMIC_ORIGIN = null | { host, bucketPrefixes }   a dynamic origin (EdgeSite `origin`)
 // With DYNAMIC_ORIGIN, paths under bucketPrefixes are served from R2 (no SPA fallback: a route
 // there is a 404) and every other path, any method, is fetched from https://<host> with the same
 // path and query, uncached; its response gets the table's common headers (the app keeps its
-// own Cache-Control and Content-Type). Without it:
+// own Cache-Control and Content-Type; the CSP is the table's with the app's script-src when that
+// is a strict nonce one). Without it:
 // Behaviour: GET/HEAD only; SPA routes serve index.html; a missing asset is a real 404;
 // conditional requests (If-None-Match / If-Modified-Since) answer 304 through R2 `onlyIf`;
 // byte ranges answer 206 through R2 `range`.
@@ -41,6 +43,8 @@ async function fromOrigin(request, url) {
     cache: "no-store",
   });
   const out = withHeaders(new Headers(upstream.headers), RULE_TABLE.common);
+  // The table's CSP, with the app's script-src when it is a strict nonce one (headers.ts originCsp).
+  out.set("content-security-policy", edgeOriginCsp(RULE_TABLE.common["content-security-policy"], upstream.headers.get("content-security-policy") || ""));
   return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: out });
 }
 
