@@ -10,13 +10,17 @@
  *     claim bound, every Helm release `deployed` (cluster-checks.ts);
  *  3. a second run shows no changes (`pulumi preview --expect-no-changes`);
  *  4. no object can be created before its Namespace or its CRD in the most hostile order the
- *     declared dependencies allow (order.ts, on the dependency graph the engine recorded);
+ *     declared dependencies allow (order.ts, on the dependency graph the engine recorded); with
+ *     `--hostile` also for real: the engine talks to the cluster through tools/cluster/hostile.ts,
+ *     which holds every Namespace/CRD create past the provider's ~31 s retry window, so an object
+ *     that only names its prerequisite fails `pulumi up` every time;
  *  5. `pulumi destroy` succeeds and leaves nothing of ours behind (CRDs from charts' crds/ folders
  *     and volumes a `Retain` StorageClass keeps are listed as kept by design, not as leftovers).
  *
  *   npx tsx tools/conformance/run.ts --all                     the whole matrix
  *   npx tsx tools/conformance/run.ts --blueprint bridge-relay --tier prod
  *   ... --json results.json --keep (leave the working directory for inspection)
+ *   ... --hostile (up, preview and destroy through the hostile-order proxy)
  *
  * Must run inside a loopback-only network namespace (npm test's workers are; by hand:
  * `unshare -n sh -c 'ip link set lo up && exec npx tsx tools/conformance/run.ts --all'`).
@@ -30,6 +34,7 @@ import { blueprintStackInput, runStackInput } from "../harness/stacks";
 import { loadSpec, platformConfigFromRaw } from "../../stacks/spec/load";
 import { TIER_NAMES, type TierName } from "../../stacks/spec/tiers";
 import { type ControlPlane, type NodeSpec, type Taint, defaultBinDir, missingBinaries, startControlPlane } from "../cluster/controlplane";
+import { type HeldRequest, type HostileProxy, startHostileProxy } from "../cluster/hostile";
 import { type ReleaseInputs, factsOf, renderRelease } from "./charts";
 import { type Problem, helmProblems, inventory, readinessProblems } from "./cluster-checks";
 import { operatorPodProblems } from "./operator-pods";
@@ -76,6 +81,8 @@ export interface TargetResult {
   releases: string[];
   kubernetesObjects: number;
   dir: string;
+  /** With `hostile`: how long each prerequisite create was held, and which were held. */
+  hostile?: { holdMs: number; held: HeldRequest[] };
 }
 
 export interface RunOptions {
@@ -91,6 +98,13 @@ export interface RunOptions {
   config?: Record<string, unknown>;
   /** Per-Kubernetes-object timeout for the engine (default 3m). */
   objectTimeout?: string;
+  /**
+   * The most hostile order for real: the engine (up, the second preview, destroy) reaches the
+   * cluster only through tools/cluster/hostile.ts, which holds every Namespace/CRD create for
+   * `holdMs` (default 45 s, past the provider's ~31 s create retries). The run's own checks read
+   * the cluster directly. `true` = default hold.
+   */
+  hostile?: boolean | { holdMs?: number };
 }
 
 export function defaultChartsMirror(): string {
@@ -213,6 +227,7 @@ export async function runTarget(t: Target, o: RunOptions = {}): Promise<TargetRe
   };
 
   let cp: ControlPlane | undefined;
+  let proxy: HostileProxy | undefined;
   try {
     const missing = missingBinaries(bin);
     if (missing.length) throw new Error(`missing binaries: ${missing.join(", ")}: run npm run engine`);
@@ -231,6 +246,14 @@ export async function runTarget(t: Target, o: RunOptions = {}): Promise<TargetRe
     if (!ok1 || !cp) return await finish();
     const c = cp;
     const before = await inventory(c);
+    if (o.hostile) {
+      const holdMs = typeof o.hostile === "object" ? o.hostile.holdMs : undefined;
+      proxy = await startHostileProxy(c, { ...(holdMs !== undefined ? { holdMs } : {}), log: (l) => log(`  ~ hostile: ${l}`) });
+      result.hostile = { holdMs: proxy.holdMs, held: proxy.held };
+      log(`[${t.blueprint} × ${t.tier}] hostile order: the engine reaches the cluster through ${proxy.url}, every Namespace/CRD create held ${proxy.holdMs / 1000}s`);
+    }
+    // What the engine (and Helm inside the provider) talks to; the run's checks use the cluster directly.
+    const engineKubeconfig = proxy?.kubeconfigPath ?? c.kubeconfigPath;
 
     const project = join(dir, "project");
     const stack = writeProject(project, t, o.entry ?? join(REPO, "tools", "conformance", "entry.ts"), o.config ?? {});
@@ -245,11 +268,11 @@ export async function runTarget(t: Target, o: RunOptions = {}): Promise<TargetRe
       PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
       PULUMI_NODEJS_TRANSPILE_ONLY: "true",
       PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
-      CONFORMANCE_KUBECONFIG: c.kubeconfigPath,
+      CONFORMANCE_KUBECONFIG: engineKubeconfig,
       CONFORMANCE_TIMEOUT: o.objectTimeout ?? "3m",
-      PLATFORM_KUBECONFIG: c.kubeconfigPath,
+      PLATFORM_KUBECONFIG: engineKubeconfig,
       PLATFORM_CHARTS_MIRROR: mirror,
-      KUBECONFIG: c.kubeconfigPath,
+      KUBECONFIG: engineKubeconfig,
       NO_COLOR: "1",
     };
     delete env["PLATFORM_RENDER_DIR"];
@@ -260,10 +283,10 @@ export async function runTarget(t: Target, o: RunOptions = {}): Promise<TargetRe
     // As the pipeline runs it: the pack with the tier's own config (policies/config/<tier>.json;
     // local is checked like dev), so the enforcement levels are the ones the offline plan reports.
     const policy = ["--policy-pack", join(REPO, "policies"), "--policy-pack-config", join(REPO, "policies", "config", `${t.tier === "local" ? "dev" : t.tier}.json`)];
-    const upOk = await phase("pulumi up (policy pack enforced)", async () => {
+    const upOk = await phase(proxy ? "pulumi up (policy pack enforced, hostile order for real)" : "pulumi up (policy pack enforced)", async () => {
       const up = await pulumi(bin, ["up", "--stack", stack, "--yes", "--skip-preview", "--skip-plugin-pre-install", ...policy], project, env, log, 30 * 60_000);
       if (up.code !== 0) throw new Error(summarizeEngineFailure(up.output));
-      return undefined;
+      return proxy ? `${proxy.held.length} Namespace/CRD create(s) held ${proxy.holdMs / 1000}s each` : undefined;
     });
 
     await phase("ready: workloads, jobs, pods, claims, releases", async () => {
@@ -328,6 +351,7 @@ export async function runTarget(t: Target, o: RunOptions = {}): Promise<TargetRe
   }
 
   async function finish(): Promise<TargetResult> {
+    await proxy?.stop().catch(() => undefined);
     await cp?.stop().catch(() => undefined);
     result.ok = result.phases.length > 0 && result.phases.every((p) => p.ok);
     result.seconds = (Date.now() - started) / 1000;
@@ -361,7 +385,8 @@ export function summarizeEngineFailure(output: string): string {
 export function formatResults(results: TargetResult[]): string {
   const rows = results.map((r) => {
     const failed = r.phases.filter((p) => !p.ok).map((p) => p.name);
-    return `| ${r.target.blueprint} | ${r.target.tier} | ${r.ok ? "pass" : `FAIL (${failed.join("; ")})`} | ${r.kubernetesObjects} | ${r.releases.length} | ${r.seconds.toFixed(0)} s |`;
+    const mode = r.hostile ? ` (hostile: ${r.hostile.held.length} held ${r.hostile.holdMs / 1000}s)` : "";
+    return `| ${r.target.blueprint} | ${r.target.tier} | ${r.ok ? "pass" : `FAIL (${failed.join("; ")})`}${mode} | ${r.kubernetesObjects} | ${r.releases.length} | ${r.seconds.toFixed(0)} s |`;
   });
   return ["| blueprint | tier | result | Kubernetes objects | Helm releases | time |", "| --- | --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
@@ -377,7 +402,7 @@ async function cli(argv: string[]): Promise<number> {
     const blueprint = arg("--blueprint");
     const tier = arg("--tier") as TierName | undefined;
     if (!blueprint || !tier) {
-      process.stderr.write("usage: run.ts --all | --blueprint NAME --tier local|dev|staging|prod [--json FILE] [--keep]\n");
+      process.stderr.write("usage: run.ts --all | --blueprint NAME --tier local|dev|staging|prod [--hostile] [--json FILE] [--keep]\n");
       return 2;
     }
     targets = kubernetesTargets([blueprint], [tier]);
@@ -388,7 +413,7 @@ async function cli(argv: string[]): Promise<number> {
   }
   const results: TargetResult[] = [];
   for (const t of targets) {
-    const r = await runTarget(t, { keep: argv.includes("--keep") });
+    const r = await runTarget(t, { keep: argv.includes("--keep"), hostile: argv.includes("--hostile") });
     results.push(r);
     if (!argv.includes("--keep")) rmSync(r.dir, { recursive: true, force: true });
   }
