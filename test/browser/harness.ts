@@ -29,7 +29,11 @@ import { planEdgeSite, type EdgePlan } from "../../components/edge/plan";
 import { WORKER_BUCKET_BINDING, WORKER_COMPATIBILITY_DATE } from "../../components/edge/worker/render";
 import { renderCaddyConfig } from "../../components/host/caddy";
 import { planProxy, type ProxyPlanInput } from "../../components/host/proxy";
+import { serviceArgs } from "../../components/service/args";
+import { planService } from "../../components/service/plan";
+import type { ServiceSpecInput } from "../../components/service/spec";
 import { blueprintSpec, type BlueprintSpec } from "../../stacks/spec/blueprint";
+import { RESOURCES } from "../../stacks/spec/tiers";
 import { readBlueprint } from "../../stacks/spec/load";
 
 export const ROOT = path.join(__dirname, "..", "..");
@@ -464,17 +468,18 @@ export async function startCaddy(input: ProxyPlanInput, ports: { httpsPort?: num
 
 /**
  * An API server as the blueprints' services answer: JSON with the app's own Content-Type and
- * Cache-Control, a readiness endpoint for the proxy's health check; it sets no CORS headers itself
- * (the proxy decides CORS and strips upstream ones). `extra` serves other paths (e.g. the SPA).
+ * Cache-Control, a readiness endpoint for the proxy's health check. It answers with its own
+ * permissive `Access-Control-Allow-Origin: *` (the proxy decides CORS and must strip it) unless
+ * `ownCors: false`. `extra` serves other paths (e.g. the SPA).
  */
-export async function startApi(opts: { prefix: string; readiness: string; extra?: http.RequestListener }): Promise<{ server: http.Server; port: number; hits: string[] }> {
+export async function startApi(opts: { prefix: string; readiness: string; extra?: http.RequestListener; ownCors?: boolean }): Promise<{ server: http.Server; port: number; hits: string[] }> {
   const hits: string[] = [];
   const { server, port } = await listen((req, res) => {
     const p = new URL(req.url ?? "/", "http://x").pathname;
     if (p === opts.readiness) return void res.end("ok");
     hits.push(`${req.method} ${p}`);
     if (p.startsWith(opts.prefix)) {
-      res.writeHead(200, { "content-type": API_CONTENT_TYPE, "cache-control": API_CACHE_CONTROL, "access-control-allow-origin": "*" });
+      res.writeHead(200, { "content-type": API_CONTENT_TYPE, "cache-control": API_CACHE_CONTROL, ...(opts.ownCors === false ? {} : { "access-control-allow-origin": "*" }) });
       return void res.end(JSON.stringify({ items: ["a", "b"], path: p }));
     }
     if (opts.extra) return opts.extra(req, res);
@@ -510,5 +515,149 @@ export function serveSpa(dir: () => string): http.RequestListener {
     };
     if (req.headers["if-none-match"] === etag) return void res.writeHead(304, headers).end();
     res.writeHead(200, headers).end(body);
+  };
+}
+
+// --- the Kubernetes ingress of an API: ingress-nginx's CORS, run by the real nginx ----------------
+
+/**
+ * The Ingress objects the services composer plans for a blueprint service on the nginx ingress
+ * (components/service through its own argument parser and planner, as stacks/compose/services.ts
+ * calls them), planned for the stack domain example.com with the app at https://example.com
+ * (`cors: self`), then moved onto loopback names: hosts `<label>.example.com` become
+ * `<label>.localhost` and the app origin becomes `appOrigin` (the origin the test serves it from).
+ */
+export function plannedIngresses(spec: ServiceSpecInput, appOrigin: string): any[] {
+  const domain = "example.com";
+  const selfOrigin = `https://${domain}`;
+  const a = serviceArgs.parse({
+    spec,
+    namespace: "apps",
+    replicas: { min: 2, max: 4 },
+    resources: RESOURCES.full,
+    autoscaling: true,
+    disruptionBudgets: true,
+    domain,
+    ingress: { controller: "nginx", className: "nginx", clusterIssuer: "letsencrypt" },
+    selfOrigin,
+  });
+  const { secretEnv, ...rest } = a;
+  const planned = planService({ ...rest, secretEnvKeys: Object.keys(secretEnv) })
+    .manifests.map((m) => m.manifest as any)
+    .filter((m) => m.kind === "Ingress");
+  if (!JSON.stringify(planned).includes(selfOrigin)) throw new Error(`plannedIngresses: no Ingress of ${spec.name} names the app origin ${selfOrigin} (no CORS self?)`);
+  return JSON.parse(JSON.stringify(planned).split(selfOrigin).join(appOrigin).split(`.${domain}`).join(".localhost"));
+}
+
+/** ingress-nginx's default `cors-allow-headers` (controller v1.15 annotation docs). */
+export const INGRESS_NGINX_DEFAULT_CORS_HEADERS = "DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,Range,Authorization";
+
+/**
+ * The CORS directives ingress-nginx (v1.15) writes into an Ingress path's `location` for the
+ * `enable-cors` annotations: the allowed origins as one case-insensitive regex setting $cors,
+ * OPTIONS turning it into "trueoptions", the Access-Control-* headers set with headers-more's
+ * `more_set_headers` (which replaces an upstream header of the same name), and a preflight from an
+ * allowed origin answered 204 by nginx itself. A request from any other origin gets no CORS
+ * header from the ingress and goes to the upstream, preflight included.
+ */
+function ingressNginxCors(annotations: Record<string, string>): string[] {
+  const a = (k: string) => annotations[`nginx.ingress.kubernetes.io/${k}`];
+  if (a("enable-cors") !== "true") return [];
+  const origins = (a("cors-allow-origin") ?? "*").split(",").map((o) => o.trim()).filter(Boolean);
+  const methods = a("cors-allow-methods") ?? "GET, PUT, POST, DELETE, PATCH, OPTIONS";
+  const headers = a("cors-allow-headers") ?? INGRESS_NGINX_DEFAULT_CORS_HEADERS;
+  const maxAge = a("cors-max-age") ?? "1728000";
+  const credentials = (a("cors-allow-credentials") ?? "true") === "true";
+  const re = origins.map((o) => `(${o.replace(/[.\\+?^$(){}[\]|]/g, "\\$&")})`).join("|");
+  const block = (options: boolean) => [
+    `if ($cors = "${options ? "trueoptions" : "true"}") {`,
+    `  more_set_headers 'Access-Control-Allow-Origin: $http_origin';`,
+    `  more_set_headers 'Access-Control-Allow-Methods: ${methods}';`,
+    `  more_set_headers 'Access-Control-Allow-Headers: ${headers}';`,
+    `  more_set_headers 'Access-Control-Max-Age: ${maxAge}';`,
+    ...(credentials ? [`  more_set_headers 'Access-Control-Allow-Credentials: true';`] : []),
+    ...(options ? [`  more_set_headers 'Content-Type: text/plain charset=UTF-8';`, `  more_set_headers 'Content-Length: 0';`, `  return 204;`] : []),
+    `}`,
+  ];
+  return [`if ($http_origin ~* (${re})$ ) { set $cors 'true'; }`, `if ($request_method = 'OPTIONS') { set $cors \${cors}options; }`, ...block(false), ...block(true)];
+}
+
+export interface NginxRun {
+  httpsPort: number;
+  spki: string[];
+  /** The CA-less self-signed certificate (PEM) of the ingress host, for Node clients. */
+  cert: string;
+  config: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Debian's nginx (with the headers-more module ingress-nginx builds in) serving the planned
+ * Ingress objects on 127.0.0.1 over TLS (a self-signed certificate for their hosts): one
+ * `location` per Ingress path (Prefix), the Ingress's CORS directives as ingress-nginx writes
+ * them, proxied to `upstream`. What it does not model of the controller: its Lua balancer,
+ * rate limits, the controller-wide config (HSTS, SSL redirect), canary Ingresses.
+ */
+export async function startIngressNginx(ingresses: any[], upstream: string): Promise<NginxRun> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "browser-nginx-"));
+  const httpsPort = await freePort();
+  const hosts = [...new Set(ingresses.flatMap((i) => (i.spec.rules as any[]).map((r) => r.host as string)))];
+  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", `/CN=${hosts[0]}`, "-addext", `subjectAltName=${hosts.map((h) => `DNS:${h}`).join(",")}`, "-keyout", path.join(tmp, "tls.key"), "-out", path.join(tmp, "tls.crt")], { stdio: "pipe" });
+  // A canary Ingress (same host and paths, `canary: "true"`) is merged by the controller into the
+  // stable one's location (a weighted upstream split), not a location of its own: left out here.
+  const locations = ingresses
+    .filter((ing) => ing.metadata.annotations?.["nginx.ingress.kubernetes.io/canary"] !== "true")
+    .flatMap((ing) => (ing.spec.rules as any[]).flatMap((r) => (r.http.paths as any[]).map((p) => ({ host: r.host as string, path: p.path as string, annotations: ing.metadata.annotations ?? {} }))))
+    .sort((x, y) => y.path.length - x.path.length);
+  const module = "/usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so";
+  if (!fs.existsSync(module)) throw new Error(`${module} is missing: the browser suite's ingress runtime needs Debian's nginx with headers-more (apt-get install nginx-extras; scripts/setup.sh installs it)`);
+  const config = [
+    `load_module ${module};`,
+    `daemon off; worker_processes 1; pid ${tmp}/nginx.pid; error_log ${tmp}/error.log warn;`,
+    "events { worker_connections 64; }",
+    "http {",
+    `  access_log off; client_body_temp_path ${tmp}/body; proxy_temp_path ${tmp}/proxy; fastcgi_temp_path ${tmp}/fastcgi; uwsgi_temp_path ${tmp}/uwsgi; scgi_temp_path ${tmp}/scgi;`,
+    ...hosts.map((h) =>
+      [
+        "  server {",
+        `    listen 127.0.0.1:${httpsPort} ssl; server_name ${h};`,
+        `    ssl_certificate ${tmp}/tls.crt; ssl_certificate_key ${tmp}/tls.key; ssl_protocols TLSv1.2 TLSv1.3;`,
+        ...locations
+          .filter((l) => l.host === h)
+          .map((l) => [`    location ${l.path} {`, ...ingressNginxCors(l.annotations).map((d) => `      ${d}`), `      proxy_pass http://${upstream};`, "    }"].join("\n")),
+        "  }",
+      ].join("\n"),
+    ),
+    "}",
+  ].join("\n");
+  fs.writeFileSync(path.join(tmp, "nginx.conf"), config);
+  execFileSync("nginx", ["-t", "-q", "-c", path.join(tmp, "nginx.conf"), "-p", tmp], { stdio: "pipe" });
+  let output = "";
+  const child: ChildProcess = spawn("nginx", ["-c", path.join(tmp, "nginx.conf"), "-p", tmp], { stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect(httpsPort, "127.0.0.1", () => (s.end(), resolve(true)));
+      s.on("error", () => resolve(false));
+    });
+    if (up) break;
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`nginx did not come up:\n${output}\n${fs.existsSync(path.join(tmp, "error.log")) ? fs.readFileSync(path.join(tmp, "error.log"), "utf8") : ""}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    httpsPort,
+    spki: [spkiHash(path.join(tmp, "tls.crt"))],
+    cert: fs.readFileSync(path.join(tmp, "tls.crt"), "utf8"),
+    config,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGQUIT");
+        await exited;
+      }
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
   };
 }

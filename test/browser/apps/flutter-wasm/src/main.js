@@ -54,6 +54,24 @@
     });
   }
 
+  // The gateway API (given as ?api=<origin>) called the way the app calls it: a JSON POST with a
+  // bearer token (the blueprint: "bearer tokens, not cookies"), so the browser sends a CORS
+  // preflight first. No ?api=: nothing is called.
+  function callApi() {
+    var api = new URL(location.href).searchParams.get("api");
+    if (!api) return;
+    state.api = null;
+    return fetch(api + "/api/v1/document", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer test-token-not-a-secret" },
+      body: JSON.stringify({ title: "fixture" }),
+    }).then(function (res) {
+      return res.json().then(function (body) {
+        state.api = { status: res.status, contentType: res.headers.get("content-type"), cacheControl: res.headers.get("cache-control"), body: body };
+      });
+    }, function (e) { state.apiError = String(e); });
+  }
+
   fetch("asset_versions.json", { cache: "no-cache" })
     .then(function (r) { return r.json(); })
     .then(function (versions) {
@@ -70,7 +88,8 @@
           state.canvasKit = { surface: !!surface, color: Array.prototype.slice.call(CanvasKit.Color(12, 34, 56, 1.0)) };
           return sharedMemory(versions);
         })
-        .then(function (sab) { state.sab = sab; });
+        .then(function (sab) { state.sab = sab; })
+        .then(callApi);
     })
     .catch(function (e) { state.error = String(e && e.stack || e); })
     .then(function () { window.__APP_RESULT__ = state; });
