@@ -64,6 +64,16 @@ export function prerequisiteOf(method: string, rawUrl: string): { kind: HeldRequ
   return undefined;
 }
 
+/** metadata.name of a JSON request body (Helm and the provider send JSON); "(from body)" when unreadable. */
+function nameInBody(body: Buffer): string {
+  try {
+    const name = (JSON.parse(body.toString("utf8")) as { metadata?: { name?: unknown } }).metadata?.name;
+    return typeof name === "string" && name ? name : "(from body)";
+  } catch {
+    return "(from body)";
+  }
+}
+
 export async function startHostileProxy(cp: ControlPlane, o: { holdMs?: number; log?: (line: string) => void } = {}): Promise<HostileProxy> {
   const holdMs = o.holdMs ?? DEFAULT_HOLD_MS;
   const upstream = new URL(cp.url);
@@ -72,7 +82,7 @@ export async function startHostileProxy(cp: ControlPlane, o: { holdMs?: number; 
   const held: HeldRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
 
-  const forward = (req: IncomingMessage, res: ServerResponse) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, body?: Buffer) => {
     const up = request(
       {
         host: upstream.hostname,
@@ -92,7 +102,8 @@ export async function startHostileProxy(cp: ControlPlane, o: { holdMs?: number; 
       res.end(`hostile-order proxy: upstream ${cp.url}: ${err.message}`);
     });
     res.on("close", () => up.destroy());
-    req.pipe(up);
+    if (body) up.end(body);
+    else req.pipe(up);
   };
 
   const server = createServer(
@@ -100,16 +111,22 @@ export async function startHostileProxy(cp: ControlPlane, o: { holdMs?: number; 
     (req, res) => {
       const p = prerequisiteOf(req.method ?? "GET", req.url ?? "/");
       if (!p) return forward(req, res);
-      held.push({ ...p, method: req.method ?? "", atMs: Date.now() - started });
-      o.log?.(`holding ${p.kind} ${p.name} for ${holdMs / 1000}s (anything that only names it goes first)`);
-      // Buffer the body while holding, so the client's write does not stall on back-pressure.
-      req.pause();
-      const t = setTimeout(() => {
-        timers.delete(t);
-        req.resume();
-        forward(req, res);
-      }, holdMs);
-      timers.add(t);
+      // Read the whole body while holding (the client's write never stalls on back-pressure, and a
+      // POST names its object only there), then send it on after the hold.
+      const arrived = Date.now() - started;
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const body = Buffer.concat(chunks);
+        const name = p.name === "(from body)" ? nameInBody(body) : p.name;
+        held.push({ kind: p.kind, name, method: req.method ?? "", atMs: arrived });
+        o.log?.(`holding ${p.kind} ${name} for ${holdMs / 1000}s (anything that only names it goes first)`);
+        const t = setTimeout(() => {
+          timers.delete(t);
+          forward(req, res, body);
+        }, holdMs);
+        timers.add(t);
+      });
     },
   );
   // Watches and Helm's waits are long-lived: no server-side request timeout.
