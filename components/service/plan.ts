@@ -18,7 +18,7 @@
 import type { ParsedServiceArgs } from "./args";
 import { ingressManifests } from "./ingress";
 import { ROLLOUTS_API, analysisTemplate, rolloutStrategy, traefikCanaryRoutes } from "./rollouts";
-import { ROLLOUT_DEFAULTS } from "./spec";
+import { ROLLOUT_DEFAULTS, type RolloutSpec } from "./spec";
 
 export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any; [k: string]: any };
 export type PlanInput = Omit<ParsedServiceArgs, "secretEnv"> & { secretEnvKeys: string[] };
@@ -75,6 +75,22 @@ export function planService(a: PlanInput): ServicePlan {
   const argo = s.strategy !== "rolling" && s.workload === "deployment" && a.rollout.controller === "argo-rollouts";
   if (argo && !a.rollout.prometheusUrl) problems.push("rollout.prometheusUrl: the Argo Rollouts analysis queries Prometheus; give its URL (the monitoring stack's prometheusUrl)");
   if (a.rollout.promote && a.rollout.abort) problems.push("rollout: `promote` and `abort` exclude each other: set one of them");
+  if (argo && s.ports.metrics === undefined) {
+    problems.push("spec.ports.metrics: an Argo Rollouts canary/blue-green analysis measures the new version from its own metrics (the ServiceMonitor scrapes the `metrics` port of `<svc>-canary` / `<svc>-preview`); give `ports.metrics`, or use `strategy: rolling`");
+  }
+  const analysisCount = (p: RolloutSpec) => Math.max(3, Math.ceil(p.pauseSeconds / p.analysis.intervalSeconds));
+  const policy0 = s.rollout ?? ROLLOUT_DEFAULTS;
+  if (argo && s.strategy === "canary") {
+    // The background analysis starts at the first step; the canary is promoted when its pauses end.
+    const pauses = policy0.pauseSeconds * policy0.canarySteps.filter((w) => w < 100).length;
+    const an = policy0.analysis;
+    const needed = an.initialDelaySeconds + (an.failureLimit + 1) * an.intervalSeconds;
+    if (pauses < needed) {
+      problems.push(
+        `spec.rollout.pauseSeconds: the canary's pauses end after ${pauses} s, before its analysis can fail it (initialDelaySeconds + (failureLimit + 1) x intervalSeconds = ${needed} s): the new version would be promoted on too few measurements; lengthen pauseSeconds or shorten the analysis`,
+      );
+    }
+  }
   if (problems.length) throw new Error(`Service "${base}": invalid args\n${problems.map((p) => `  - ${p}`).join("\n")}`);
 
   const common = { "app.kubernetes.io/name": base, "app.kubernetes.io/part-of": "platform-apps", "app.kubernetes.io/managed-by": "pulumi" };
@@ -276,7 +292,7 @@ export function planService(a: PlanInput): ServicePlan {
       ...(traefikCanary ? { traefik: `${base}-weighted` } : {}),
     });
     const pol = policy ?? ROLLOUT_DEFAULTS;
-    const count = s.strategy === "blueGreen" ? Math.max(3, Math.ceil(pol.pauseSeconds / pol.analysis.intervalSeconds)) : undefined;
+    const count = s.strategy === "blueGreen" ? analysisCount(pol) : undefined;
     add("analysis", analysisTemplate(`${base}-health`, ns, common, pol, a.rollout.prometheusUrl!, count));
   } else {
     manifests.push(...ing.manifests);

@@ -14,8 +14,10 @@
  *               pre-promotion analysis runs on the preview, the post-promotion analysis on the
  *               active colour; the old colour stays `scaleDownDelaySeconds` for instant rollback.
  *  - analysis:  an AnalysisTemplate `<svc>-health` querying Prometheus for the 5xx share and the
- *               p99 latency of the Service under test; a failed measurement beyond `failureLimit`
- *               aborts the rollout and traffic returns to the stable version (automatic rollback).
+ *               latency (p99 or mean, seconds or milliseconds) of the Service under test, from the
+ *               metrics the service really exposes (`rollout.analysis.requests` / `.latency`); a
+ *               failed measurement beyond `failureLimit` aborts the rollout and traffic returns to
+ *               the stable version (automatic rollback); no data is a failed measurement.
  */
 import { ROLLOUT_DEFAULTS, type RolloutSpec } from "./spec";
 import type { Manifest, PlanInput } from "./plan";
@@ -38,18 +40,59 @@ export function canarySteps(policy: RolloutSpec, knobs: { holdAt?: number | unde
   return steps;
 }
 
-/** The AnalysisTemplate: error rate and p99 latency of the Service named by the `service` argument. */
+/**
+ * The PromQL of the two analysis metrics for the Service `service` (default: the template argument).
+ * The series are the ones the service's ServiceMonitor scrapes through `service` (the Prometheus
+ * operator sets `namespace` and `service`, the Service the endpoint belongs to: `<svc>-canary` or
+ * `<svc>-preview` for the version under test), from the pods of the version under test only
+ * (`pod` = `<rollout>-<pod-template-hash>-<suffix>`, the hash passed by the Rollout as
+ * `podTemplateHashValue: Latest`): the rate window would otherwise still hold the series of the
+ * pods the Service selected before (the previous canary, or the stable pods before the switch).
+ *  - error-rate: 5xx share. `or vector(0)`: a healthy version serves no 5xx, so its 5xx series does
+ *    not exist; that is a 0 numerator, not a missing measurement. No requests at all (or no request
+ *    metric) leaves the denominator empty or 0, hence no number: a failed measurement.
+ *  - latency: p99 from the `_bucket` series, or the mean from `_sum` / `_count`; milliseconds are
+ *    converted to seconds.
+ */
+export function analysisQueries(an: RolloutSpec["analysis"], ns: string, service = "{{args.service}}", podTemplateHash = "{{args.pod-template-hash}}"): { errorRate: string; latency: string } {
+  const sel = `namespace="${ns}",service="${service}",pod=~".+-${podTemplateHash}-[a-z0-9]+"`;
+  const window = `${Math.max(2 * an.intervalSeconds, 60)}s`;
+  const requests = an.requests.type === "histogram" ? `${an.requests.metric}_count` : an.requests.metric;
+  const rate = (series: string, extra = "") => `sum(rate(${series}{${sel}${extra}}[${window}]))`;
+  const l = an.latency;
+  const seconds =
+    l.statistic === "p99"
+      ? `histogram_quantile(0.99, sum by (le) (rate(${l.metric}_bucket{${sel}}[${window}])))`
+      : `${rate(`${l.metric}_sum`)} / ${rate(`${l.metric}_count`)}`;
+  return {
+    errorRate: `(${rate(requests, `,${an.requests.statusLabel}=~"5.."`)} or vector(0)) / ${rate(requests)}`,
+    latency: l.unit === "milliseconds" ? `(${seconds}) / 1000` : seconds,
+  };
+}
+
+/**
+ * Conditions of a measurement against `limit`. A result that is no number (empty vector: the metric
+ * does not exist or the Service is not scraped; NaN: 0/0, no traffic) is a failed measurement, like
+ * a value above the limit: past `failureLimit` the rollout aborts. Not Inconclusive: Argo Rollouts
+ * v1.9.0 promoted a canary whose background analysis had turned Inconclusive (its timed pause steps
+ * count as "unpaused" while the controller pause holds; seen with the real controller in
+ * test/gitops/rollouts.real.test.ts). `initialDelaySeconds` keeps the new pods' first scrapes out.
+ */
+export function analysisConditions(limit: number): { successCondition: string; failureCondition: string } {
+  return { successCondition: `len(result) > 0 && !isNaN(result[0]) && result[0] <= ${limit}`, failureCondition: `len(result) == 0 || isNaN(result[0]) || result[0] > ${limit}` };
+}
+
+/** The AnalysisTemplate: error rate and latency of the Service named by the `service` argument. */
 export function analysisTemplate(name: string, ns: string, labels: Record<string, string>, policy: RolloutSpec, prometheusUrl: string, count?: number): Manifest {
   const an = policy.analysis;
-  const sel = `namespace="${ns}",service="{{args.service}}"`;
-  const window = `${Math.max(2 * an.intervalSeconds, 60)}s`;
-  const ok = (limit: number) => `len(result) == 0 || isNaN(result[0]) || result[0] <= ${limit}`;
+  const q = analysisQueries(an, ns);
   const metric = (m: string, query: string, limit: number) => ({
     name: m,
     interval: `${an.intervalSeconds}s`,
     ...(count !== undefined ? { count } : {}),
     failureLimit: an.failureLimit,
-    successCondition: ok(limit),
+    ...(an.initialDelaySeconds > 0 ? { initialDelay: `${an.initialDelaySeconds}s` } : {}),
+    ...analysisConditions(limit),
     provider: { prometheus: { address: prometheusUrl, query } },
   });
   return {
@@ -57,18 +100,17 @@ export function analysisTemplate(name: string, ns: string, labels: Record<string
     kind: "AnalysisTemplate",
     metadata: { name, namespace: ns, labels },
     spec: {
-      args: [{ name: "service" }],
-      metrics: [
-        metric(
-          "error-rate",
-          `sum(rate(${an.requestsMetric}_count{${sel},${an.statusLabel}=~"5.."}[${window}])) / sum(rate(${an.requestsMetric}_count{${sel}}[${window}]))`,
-          an.maxErrorRate,
-        ),
-        metric("latency-p99", `histogram_quantile(0.99, sum by (le) (rate(${an.requestsMetric}_bucket{${sel}}[${window}])))`, an.maxLatencyP99Seconds),
-      ],
+      args: [{ name: "service" }, { name: "pod-template-hash" }],
+      metrics: [metric("error-rate", q.errorRate, an.maxErrorRate), metric(an.latency.statistic === "p99" ? "latency-p99" : "latency-mean", q.latency, an.latency.maxSeconds)],
     },
   };
 }
+
+/** Analysis arguments: the Service under test and the pod-template hash of the version under test. */
+const analysisArgs = (service: string) => [
+  { name: "service", value: service },
+  { name: "pod-template-hash", valueFrom: { podTemplateHashValue: "Latest" } },
+];
 
 /** The Rollout's strategy block. `stableIngresses`: nginx Ingress names; `weightedService`: the Traefik TraefikService. */
 export function rolloutStrategy(
@@ -89,7 +131,7 @@ export function rolloutStrategy(
         maxSurge: "25%",
         maxUnavailable: 0,
         abortScaleDownDelaySeconds: 30,
-        analysis: { templates: [{ templateName: template }], startingStep: 1, args: [{ name: "service", value: `${base}-canary` }] },
+        analysis: { templates: [{ templateName: template }], startingStep: 1, args: analysisArgs(`${base}-canary`) },
         steps: canarySteps(policy, a.rollout),
       },
     };
@@ -101,8 +143,8 @@ export function rolloutStrategy(
       autoPromotionEnabled: !a.rollout.abort && (a.rollout.promote || policy.autoPromotion),
       scaleDownDelaySeconds: policy.scaleDownDelaySeconds,
       previewReplicaCount: 1,
-      prePromotionAnalysis: { templates: [{ templateName: template }], args: [{ name: "service", value: `${base}-preview` }] },
-      postPromotionAnalysis: { templates: [{ templateName: template }], args: [{ name: "service", value: base }] },
+      prePromotionAnalysis: { templates: [{ templateName: template }], args: analysisArgs(`${base}-preview`) },
+      postPromotionAnalysis: { templates: [{ templateName: template }], args: analysisArgs(base) },
     },
   };
 }

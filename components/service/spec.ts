@@ -94,6 +94,46 @@ export const autoscalingSpec = z.strictObject({
 });
 
 const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: "must be a Prometheus metric name such as `http_server_request_duration_seconds`" });
+const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { message: "must be a Prometheus label name such as `status_code`" });
+
+const ANALYSIS_DEFAULTS = {
+  requests: { metric: "http_server_request_duration_seconds", type: "histogram", statusLabel: "http_response_status_code" },
+  latency: { metric: "http_server_request_duration_seconds", unit: "seconds", statistic: "p99", maxSeconds: 0.5 },
+} as const;
+
+/** How the service counts its requests: a counter, or the `_count` series of a request histogram. */
+export const analysisRequestsSpec = z
+  .strictObject({
+    metric: metricName.meta({ description: "The service's request metric as it exposes it: a counter (cat-gateway's `http_request_count`) or a histogram named without its `_count`/`_bucket` suffix (OpenTelemetry's `http_server_request_duration_seconds`, the default)." }),
+    type: z.enum(["counter", "histogram"]).meta({ description: "`counter`: the metric itself counts requests; `histogram`: its `_count` series does." }),
+    statusLabel: labelName.meta({ description: "Label carrying the HTTP status code (`http_response_status_code` in OpenTelemetry, `status_code` in cat-gateway); 5xx values count as errors." }),
+  })
+  .superRefine((r, ctx) => {
+    if (r.type === "histogram" && /_(bucket|count|sum)$/.test(r.metric)) {
+      ctx.addIssue({ code: "custom", path: ["metric"], message: `a histogram is named without its series suffix: write \`${r.metric.replace(/_(bucket|count|sum)$/, "")}\` (the analysis reads its \`_count\`)` });
+    }
+    if (r.type === "counter" && /_(bucket|sum)$/.test(r.metric)) {
+      ctx.addIssue({ code: "custom", path: ["metric"], message: `\`${r.metric}\` is a histogram series, not a request counter: name the histogram without the suffix and set \`type: histogram\`` });
+    }
+  });
+
+/** The latency the new version must stay under: a histogram, its unit, and which statistic is compared. */
+export const analysisLatencySpec = z
+  .strictObject({
+    metric: metricName.default("http_server_request_duration_seconds").meta({ description: "Request-duration histogram, named without its `_bucket`/`_sum`/`_count` suffix (`http_server_request_duration_seconds`; cat-gateway: `http_request_duration_ms`)." }),
+    unit: z.enum(["seconds", "milliseconds"]).default("seconds").meta({ description: "Unit the histogram observes in; the query converts milliseconds to seconds." }),
+    statistic: z.enum(["p99", "mean"]).default("p99").meta({
+      description:
+        "`p99`: histogram_quantile(0.99) over the `_bucket` series (needs buckets that span the service's latencies); `mean`: rate of `_sum` / rate of `_count` (any bucket layout, e.g. cat-gateway, whose milliseconds go into buckets that end at 10).",
+    }),
+    maxSeconds: z.number().positive().max(60).default(0.5).meta({ description: "Highest latency of the new version (at `statistic`), in seconds whatever the histogram's unit." }),
+  })
+  .superRefine((l, ctx) => {
+    if (/_(bucket|count|sum)$/.test(l.metric)) ctx.addIssue({ code: "custom", path: ["metric"], message: `name the histogram without its series suffix: \`${l.metric.replace(/_(bucket|count|sum)$/, "")}\`` });
+    if (l.unit === "milliseconds" && /_seconds$/.test(l.metric)) ctx.addIssue({ code: "custom", path: ["unit"], message: `\`${l.metric}\` is named in seconds: set \`unit: seconds\` (or name the millisecond histogram)` });
+    if (l.unit === "seconds" && /_(ms|milliseconds)$/.test(l.metric)) ctx.addIssue({ code: "custom", path: ["unit"], message: `\`${l.metric}\` is named in milliseconds: set \`unit: milliseconds\` (the query divides by 1000)` });
+  });
+
 
 /**
  * How a blue-green or canary service is rolled out by Argo Rollouts (staging and prod), and the
@@ -113,14 +153,19 @@ export const rolloutSpec = z.strictObject({
   scaleDownDelaySeconds: z.int().min(0).max(86_400).default(600).meta({ description: "blueGreen: seconds the old colour keeps running after cut-over (instant rollback window)." }),
   analysis: z
     .strictObject({
-      requestsMetric: metricName.default("http_server_request_duration_seconds").meta({ description: "Prometheus histogram of the service's requests (OpenTelemetry semantic conventions by default): `_count` gives the error rate, `_bucket` the latency." }),
-      statusLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/).default("http_response_status_code").meta({ description: "Label carrying the HTTP status code." }),
+      requests: analysisRequestsSpec.default(ANALYSIS_DEFAULTS.requests).meta({ description: "How the service counts requests (the error rate's numerator and denominator)." }),
+      latency: analysisLatencySpec.default(ANALYSIS_DEFAULTS.latency).meta({ description: "The request-duration histogram, its unit, the statistic compared and its limit." }),
       maxErrorRate: z.number().gt(0).lt(1).default(0.01).meta({ description: "Highest share of 5xx responses the new version may serve (0.01 = 1 %)." }),
-      maxLatencyP99Seconds: z.number().positive().max(60).default(0.5).meta({ description: "Highest p99 latency of the new version, seconds." }),
       intervalSeconds: z.int().min(10).max(3600).default(60).meta({ description: "Seconds between two measurements." }),
-      failureLimit: z.int().min(0).max(10).default(1).meta({ description: "Failed measurements tolerated before the rollout aborts and traffic returns to the stable version." }),
+      failureLimit: z.int().min(0).max(10).default(1).meta({ description: "Failed measurements (above the limit, or no data) tolerated before the rollout aborts and traffic returns to the stable version." }),
+      initialDelaySeconds: z
+        .int()
+        .min(0)
+        .max(3600)
+        .default(60)
+        .meta({ description: "Seconds from the start of an analysis to its first measurement, so Prometheus has scraped the new version's pods (the ServiceMonitor scrapes every 30 s; a rate needs two samples). After it, a measurement without data fails like a value above the limit." }),
     })
-    .default({ requestsMetric: "http_server_request_duration_seconds", statusLabel: "http_response_status_code", maxErrorRate: 0.01, maxLatencyP99Seconds: 0.5, intervalSeconds: 60, failureLimit: 1 }),
+    .default({ requests: ANALYSIS_DEFAULTS.requests, latency: ANALYSIS_DEFAULTS.latency, maxErrorRate: 0.01, intervalSeconds: 60, failureLimit: 1, initialDelaySeconds: 60 }),
 });
 export type RolloutSpec = z.infer<typeof rolloutSpec>;
 export const ROLLOUT_DEFAULTS: RolloutSpec = rolloutSpec.parse({});

@@ -23,7 +23,7 @@
 //
 // Shown: a canary stepping 5 → 25 → 50 → 100 % (TraefikService weights written by the
 // controller), an aborted canary rolling back when its pods' 5xx share fails the analysis, a canary
-// whose pods expose no request metrics held (Inconclusive) instead of promoted, a blue-green release
+// whose pods expose no request metrics aborted instead of promoted, a blue-green release
 // with preview Service, pre-promotion analysis, promotion and the scale-down delay; the gateway's
 // ingress-nginx canary promoted on cat-gateway's real metrics and aborted when they show 5xx.
 // Runs inside `unshare -n` (node scripts/test.mjs test/gitops/rollouts.real.test.ts).
@@ -133,6 +133,11 @@ async function until<T>(what: string, name: string, fn: () => Promise<T | undefi
   if (verdict) throw verdict;
   return v;
 }
+/** The numbers each metric of an AnalysisRun measured successfully (measurements with a value). */
+const measuredValues = (run: any): Record<string, number[]> =>
+  Object.fromEntries(
+    (run.status?.metricResults ?? []).map((m: any) => [m.name, (m.measurements ?? []).filter((x: any) => x.phase === "Successful").map((x: any) => JSON.parse(x.value)[0] as number)]),
+  );
 /** What the AnalysisRuns of `name` created since `t0` measured, for failure messages. */
 const runsSummary = async (name: string, t0: number) =>
   JSON.stringify(
@@ -141,7 +146,8 @@ const runsSummary = async (name: string, t0: number) =>
       .map((r) => ({ run: r.metadata.name, phase: r.status?.phase, metrics: (r.status?.metricResults ?? []).map((m: any) => ({ metric: m.name, phase: m.phase, measurements: (m.measurements ?? []).map((x: any) => `${x.phase} ${x.value ?? ""}`) })) })),
   );
 /** The template's PromQL with the argument substituted, as the controller must send it. */
-const expectedQueries = (template: any, service: string) => template.spec.metrics.map((m: any) => String(m.provider.prometheus.query).replaceAll("{{args.service}}", service));
+const expectedQueries = (template: any, service: string, podTemplateHash: string) =>
+  template.spec.metrics.map((m: any) => String(m.provider.prometheus.query).replaceAll("{{args.service}}", service).replaceAll("{{args.pod-template-hash}}", podTemplateHash));
 
 /** The prod objects the Service planner produces for `blueprint`, its rollout pauses set to 10 s and analysis interval to 10 s in the spec. */
 async function planShort(blueprint: string): Promise<Record<string, any>[]> {
@@ -151,7 +157,7 @@ async function planShort(blueprint: string): Promise<Record<string, any>[]> {
     if (svc.strategy !== "canary" && svc.strategy !== "blueGreen") continue;
     // pauseSeconds also sizes a blue-green analysis (count = max(3, pause / interval)): 3 here.
     svc.rollout = { ...(svc.rollout ?? {}), pauseSeconds: 10 };
-    svc.rollout.analysis = { ...(svc.rollout.analysis ?? {}), intervalSeconds: 10 };
+    svc.rollout.analysis = { ...(svc.rollout.analysis ?? {}), intervalSeconds: 10, initialDelaySeconds: 10 };
   }
   writeFileSync(join(bpDir, `${blueprint}.yaml`), stringify(bp));
   const before = process.env["PLATFORM_BLUEPRINTS_DIR"];
@@ -327,15 +333,26 @@ describe("Argo Rollouts v1.9.0 controller on the embedded control plane", () => 
     // The background analysis (from step 1) queried our Prometheus with the template's PromQL for
     // the canary Service, and succeeded.
     const template = find("AnalysisTemplate", "web-health");
-    const want = expectedQueries(template, "web-canary");
+    const want = expectedQueries(template, "web-canary", stableHash2);
     const got = new Set(promQueries.filter((q) => q.at >= t0).map((q) => q.query));
     expect([...got].sort()).toEqual([...want].sort());
-    expect(want[0]).toMatch(/^sum\(rate\(http_server_request_duration_seconds_count\{namespace="apps",service="web-canary",http_response_status_code=~"5\.\."\}\[60s\]\)\)/);
+    // The canary's own pods (its pod-template hash), through the canary Service; a healthy version
+    // has no 5xx series at all, which counts as 0 (`or vector(0)`), not as "no data".
+    expect(want[0]).toBe(
+      `(sum(rate(http_server_request_duration_seconds_count{namespace="apps",service="web-canary",pod=~".+-${stableHash2}-[a-z0-9]+",http_response_status_code=~"5.."}[60s])) or vector(0)) / sum(rate(http_server_request_duration_seconds_count{namespace="apps",service="web-canary",pod=~".+-${stableHash2}-[a-z0-9]+"}[60s]))`,
+    );
     const runs = (await analysisRuns("web")).filter((r) => new Date(r.metadata.creationTimestamp).getTime() >= t0 - 1000);
     expect(runs.length).toBe(1);
     // A background analysis without `count` runs until the rollout completes; then it is terminated as Successful.
     const run = await until("background analysis Successful", "web", async () => (await analysisRuns("web")).find((r) => r.metadata.name === runs[0].metadata.name && r.status?.phase === "Successful"), 30_000);
     expect(run.status.metricResults.map((m: any) => [m.name, m.phase]).sort()).toEqual([["error-rate", "Successful"], ["latency-p99", "Successful"]]);
+    // Passed on numbers Prometheus measured from the canary pods (0 % 5xx; p99 inside the 50 ms
+    // bucket of the 40 ms requests), not on empty results.
+    const measured = measuredValues(run);
+    expect(measured["error-rate"]!.length).toBeGreaterThan(0);
+    expect(measured["error-rate"]!.every((v) => v === 0)).toBe(true);
+    expect(measured["latency-p99"]!.length).toBeGreaterThan(0);
+    expect(measured["latency-p99"]!.every((v) => v > 0.025 && v <= 0.05)).toBe(true);
   }, 300_000);
 
   it("a failing analysis aborts the next canary: traffic returns to the stable version and the canary is scaled down", async () => {
@@ -361,13 +378,14 @@ describe("Argo Rollouts v1.9.0 controller on the embedded control plane", () => 
     const failed = errorRate.measurements.filter((m: any) => m.phase === "Failed").map((m: any) => JSON.parse(m.value)[0] as number);
     expect(failed.length).toBe(2);
     for (const v of failed) expect(v > 0.01 && v <= 0.26).toBe(true);
-    // Traffic: 5 % to the canary (25 % if the 10 s pause ended before the second failed
-    // measurement), then back to 0 and the canary Service re-pointed at the stable pods.
+    // Traffic: 5 % to the canary, then back to 0 and the canary Service re-pointed at the stable pods.
+    // With 10 s pauses, a 10 s initial delay and a 10 s interval the two failed measurements land
+    // at the 25 or 50 % step; never beyond 50 %, never promoted.
     await until("canary weight back to 0", "web", async () => canaryWeights[canaryWeights.length - 1]?.canary === 0, 30_000);
     const seen = canaryWeights.slice(from).map((w) => w.canary);
     expect(seen[0]).toBe(5);
     expect(seen[seen.length - 1]).toBe(0);
-    expect(Math.max(...seen)).toBeLessThanOrEqual(25);
+    expect(Math.max(...seen)).toBeLessThanOrEqual(50);
     expect(await selectorHash("web")).toBe(stableHash2);
     await until("canary Service back on the stable pods", "web", async () => (await selectorHash("web-canary")) === stableHash2, 30_000);
     const canaryRs = ro.status.currentPodHash as string;
@@ -378,37 +396,39 @@ describe("Argo Rollouts v1.9.0 controller on the embedded control plane", () => 
     expect(stableRs.status.readyReplicas).toBeGreaterThanOrEqual(1);
   }, 300_000);
 
-  it("a new version whose pods expose no request metrics is never promoted: the analysis has no data, turns Inconclusive and the canary is held", async () => {
+  it("a new version whose pods expose no request metrics is never promoted: each measurement without data fails and the canary is aborted", async () => {
     need();
     const image = "ghcr.io/normaldance/web:1.3.0";
     app!.behaviour.set(image, "silent");
+    // The previous test left the rollout aborted on 1.2.0: wait for this revision's own abort.
+    const previous = (await rollout("web")).status.currentPodHash as string;
     const t0 = Date.now();
+    const from = canaryWeights.length;
     expect((await setImage("web", image)).status).toBe(200);
-    const ro = await until("web held by an inconclusive analysis", "web", async () => {
+    const ro = await until("web aborted for lack of data", "web", async () => {
       const r = await rollout("web");
       if (r.status?.stableRS && r.status.stableRS !== stableHash2 && r.status.stableRS === r.status.currentPodHash) {
         throw new Verdict(`web was promoted to ${image} although its canary pods expose no request metrics (the analysis counted "no data" as success); AnalysisRuns since the update: ${await runsSummary("web", t0)}`);
       }
-      return (r.status?.pauseConditions ?? []).some((c: any) => c.reason === "InconclusiveAnalysisRun") ? r : undefined;
+      return r.status?.currentPodHash !== previous && r.status?.abort === true && r.status?.phase === "Degraded" ? r : undefined;
     }, 150_000);
     expect(ro.status.stableRS).toBe(stableHash2);
     expect(await selectorHash("web")).toBe(stableHash2);
     const run = (await analysisRuns("web")).find((r) => new Date(r.metadata.creationTimestamp).getTime() >= t0 - 1000);
-    expect(run?.status?.phase).toBe("Inconclusive");
+    expect(run?.status?.phase).toBe("Failed");
+    // Every measurement found no sample (the canary's request metric does not exist): "[]", Failed.
     for (const m of run.status.metricResults) {
-      // Every measurement found no sample (the canary's request metric does not exist), none passed.
       expect(m.successful ?? 0).toBe(0);
-      expect(m.inconclusive).toBeGreaterThan(find("AnalysisTemplate", "web-health").spec.metrics.find((x: any) => x.name === m.name)?.inconclusiveLimit ?? 0);
+      for (const x of m.measurements ?? []) expect([x.phase, x.value]).toEqual(["Failed", "[]"]);
     }
     // Prometheus does scrape the canary pods through the canary Service (the ServiceMonitor selects
     // web-canary; `service` is the Service's name, as the operator's relabelling sets it): only the
     // request metrics are missing.
-    const up = await prom!.query('up{namespace="apps",service="web-canary"}');
+    const up = await prom!.query(`up{namespace="apps",service="web-canary",pod=~".+-${ro.status.currentPodHash}-[a-z0-9]+"}`);
     expect(up.result.length).toBeGreaterThan(0);
     expect(up.result.every((r: any) => r.value[1] === "1")).toBe(true);
-    // Still held a while later: an inconclusive analysis waits for a human (promote or abort).
-    await new Promise((r) => setTimeout(r, 15_000));
-    expect((await rollout("web")).status.stableRS).toBe(stableHash2);
+    await until("canary weight back to 0", "web", async () => canaryWeights[canaryWeights.length - 1]?.canary === 0, 30_000);
+    expect(Math.max(...canaryWeights.slice(from).map((w) => w.canary))).toBeLessThanOrEqual(50);
   }, 240_000);
 });
 
@@ -439,7 +459,7 @@ describe("blue-green `api` with the real controller", () => {
     const pre = await until("pre-promotion analysis Successful", "api", async () => (await analysisRuns("api")).find((r) => new Date(r.metadata.creationTimestamp).getTime() >= t0 - 1000 && r.status?.phase === "Successful"), 60_000);
     expect(pre.metadata.labels?.["rollout-type"] ?? pre.metadata.name).toMatch(/PrePromotion|pre/i);
     const template = find("AnalysisTemplate", "api-health");
-    const previewQueries = expectedQueries(template, "api-preview");
+    const previewQueries = expectedQueries(template, "api-preview", green);
     expect(new Set(promQueries.filter((q) => q.at >= t0).map((q) => q.query))).toEqual(new Set(previewQueries));
     const greenRs = (await replicaSets("api")).find((rs) => rs.metadata.labels[HASH] === green);
     expect(greenRs.spec.replicas).toBe(1);
@@ -460,7 +480,7 @@ describe("blue-green `api` with the real controller", () => {
     expect(done.status.blueGreen.activeSelector).toBe(green);
     expect(await selectorHash("api")).toBe(green);
     // Post-promotion analysis against the active Service.
-    const activeQueries = expectedQueries(template, "api");
+    const activeQueries = expectedQueries(template, "api", green);
     await until("post-promotion analysis Successful", "api", async () => (await analysisRuns("api")).find((r) => new Date(r.metadata.creationTimestamp).getTime() >= tPromote - 1000 && r.status?.phase === "Successful"), 60_000);
     expect(new Set(promQueries.filter((q) => q.at >= tPromote).map((q) => q.query))).toEqual(new Set(activeQueries));
     // The old colour keeps running with a scale-down deadline scaleDownDelaySeconds (600 s) ahead
@@ -537,7 +557,16 @@ describe("an ingress-nginx canary (the gateway blueprint) with the real controll
     expect(weights[weights.length - 1]).toBe("0");
     expect(await selectorHash(canary.stableService, ns)).toBe(done.status.stableRS);
     const template = find("AnalysisTemplate", canary.analysis.templates[0].templateName, gwPlanned);
-    expect(new Set(promQueries.filter((q) => q.at >= t0).map((q) => q.query))).toEqual(new Set(expectedQueries(template, canary.canaryService)));
+    expect(new Set(promQueries.filter((q) => q.at >= t0).map((q) => q.query))).toEqual(new Set(expectedQueries(template, canary.canaryService, done.status.stableRS)));
+    // cat-gateway's own metrics: 5xx share of http_request_count (0) and the mean of
+    // http_request_duration_ms converted to seconds (the pods' 40 ms).
+    const run = await until("gateway background analysis Successful", name, async () => (await analysisRuns(name)).find((r) => new Date(r.metadata.creationTimestamp).getTime() >= t0 - 1000 && r.status?.phase === "Successful"), 30_000);
+    expect(run.status.metricResults.map((m: any) => [m.name, m.phase]).sort()).toEqual([["error-rate", "Successful"], ["latency-mean", "Successful"]]);
+    const measured = measuredValues(run);
+    expect(measured["error-rate"]!.length).toBeGreaterThan(0);
+    expect(measured["error-rate"]!.every((v) => v === 0)).toBe(true);
+    expect(measured["latency-mean"]!.length).toBeGreaterThan(0);
+    expect(measured["latency-mean"]!.every((v) => Math.abs(v - 0.04) < 1e-6)).toBe(true);
   }, 300_000);
   it("a gateway canary whose new version fails a quarter of its requests (cat-gateway's own http_request_count) is aborted and traffic returns to the stable version", async () => {
     need();
