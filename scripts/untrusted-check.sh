@@ -48,6 +48,7 @@ npm run engine
 npm test
 npm run docs -- --check
 npm run schema -- --check
+npm run preflight
 mkdir -p "$PLAN_DIR"
 npm run plan -- --all --json "$PLAN_DIR/plan.json" --markdown "$PLAN_DIR/plan.md"
 if [ -f "$PLAN_DIR/plan.md" ]; then head -c 1000000 "$PLAN_DIR/plan.md"; else echo "The offline plan wrote no report; read the log of its step."; fi >> "$GITHUB_STEP_SUMMARY"

@@ -41,6 +41,14 @@ export const eksSchema = z.strictObject({
    * only when something else (a VPN, a peered network) is given access outside this component.
    */
   apiClientSecurityGroupIds: z.array(inputString).default([]),
+  /**
+   * IAM roles that may READ the cluster (the CI preview/drift role, docs/delivery.md): each gets an
+   * EKS access entry with the AWS-managed `AmazonEKSAdminViewPolicy` at cluster scope (every object,
+   * Secrets included: Helm keeps its release state in Secrets, and drift's refresh reads them).
+   */
+  readOnlyRoleArns: z
+    .array(z.string().regex(/^arn:aws(-[a-z]+)?:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: "an IAM role ARN such as arn:aws:iam::123456789012:role/platform-preview" }))
+    .default([]),
   /** Customer-managed KMS key for secrets envelope encryption; absent = the component creates one (rotation on). */
   kmsKeyArn: inputString.optional(),
   nodeGroups: z.array(nodeGroupSchema).min(1),

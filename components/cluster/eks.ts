@@ -3,7 +3,8 @@
  * (or CIDR-allow-listed) API endpoint reached from the deploy runner's security group, control-plane logs, managed node groups per workload class
  * (IMDSv2 with hop limit 1 so pods cannot borrow the node role, encrypted gp3 root volumes, the
  * app security group attached), IRSA OIDC provider, EBS CSI add-on with its IRSA role, the
- * Cluster Autoscaler's IRSA role, and a kubeconfig kept secret.
+ * Cluster Autoscaler's IRSA role, a read-only access entry per CI read role (the preview/drift
+ * role), and a kubeconfig kept secret.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -21,6 +22,13 @@ export interface EksOutputs {
   /** Resources the in-cluster objects must wait for (node groups, EBS CSI). */
   ready: pulumi.Resource[];
 }
+
+/**
+ * The EKS access policy given to read-only roles (`eks.readOnlyRoleArns`): view every object,
+ * Secrets included. `AmazonEKSViewPolicy` is not enough: the Kubernetes provider's preview and
+ * refresh of a `helm.v3.Release` read the release's state, which Helm stores in Secrets.
+ */
+export const READ_ONLY_ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy";
 
 const assume = (service: string) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
 
@@ -79,6 +87,17 @@ export function provisionEks(name: string, e: Eks, parent: pulumi.Resource): Eks
     },
     { parent, protect, dependsOn: [clusterPolicy, logs] },
   );
+
+  // Read-only roles (the CI preview/drift role): an access entry each and the view policy at cluster
+  // scope. The deploy role is the cluster creator (bootstrapClusterCreatorAdminPermissions).
+  e.readOnlyRoleArns.forEach((principalArn, i) => {
+    const entry = new aws.eks.AccessEntry(`${name}-read-only-${i}`, { clusterName: cluster.name, principalArn, type: "STANDARD" }, opts);
+    new aws.eks.AccessPolicyAssociation(
+      `${name}-read-only-${i}-view`,
+      { clusterName: cluster.name, principalArn, policyArn: READ_ONLY_ACCESS_POLICY, accessScope: { type: "cluster" } },
+      { parent, dependsOn: [entry] },
+    );
+  });
 
   // The private endpoint answers on the cluster security group: admit the deploy runner (and any
   // other listed client group) on 443, and nothing from outside the VPC.

@@ -113,6 +113,8 @@ export function composeCluster(ctx: Context, env: Record<string, string | undefi
           // The deploy runner (stacks/compose/delivery.ts) is the private endpoint's client.
           ...(ctx.deployRunner ? { apiClientSecurityGroupIds: [ctx.deployRunner.securityGroupId] } : {}),
           ...(ctx.kmsKeyArn ? { kmsKeyArn: ctx.kmsKeyArn } : {}),
+          // The preview/drift workflows' read-only role reads the cluster (docs/delivery.md).
+          readOnlyRoleArns: spec.delivery?.previewRoleArn ? [spec.delivery.previewRoleArn] : [],
           nodeGroups,
           logRetentionDays: p.logRetentionDays,
           protect: p.protectState,

@@ -23,13 +23,14 @@
  * the file), so a missing secret value is a prerequisite by default and a finding with `strict`
  * (what the deploy job runs: by then the file must hold it). docs/first-deploy.md lists them.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { SpecError } from "../spec/errors";
 import { loadSpec, readBlueprint } from "../spec/load";
 import type { PlatformSpec } from "../spec/platform";
 import { stackConfig } from "../spec/stack-config";
 import { TIERS, type TierName } from "../spec/tiers";
-import { checkDeployPath, jobsFor, type Finding, type WorkflowDoc } from "./deploy-path";
+import { PREVIEW_ROLE_VARIABLE, checkDeployPath, checkReadOnlyWorkflow, jobsFor, type Finding, type StackWorkflowKind, type WorkflowDoc } from "./deploy-path";
 import { CHECKED as EKS_CHECKED, WARN_DAYS, eksSupportOn, standardVersionsOn } from "./eks-support";
 import { checkQuotas, quotaPrerequisites, type QuotaStack } from "./quotas";
 import { SECRET_MARK, type StackFile } from "./stack-file";
@@ -196,13 +197,18 @@ export function preflightStack(file: StackFile, opts: PreflightOptions): Preflig
     }
   }
 
-  // Deploy path.
-  const deploy = opts.workflows.find((w) => w.file.endsWith("/deploy.yml") || w.file === "deploy.yml");
+  // Deploy path: deploy.yml (up), preview.yml (pull-request previews) and drift.yml (refreshed preview).
+  const wf = (kind: StackWorkflowKind) => opts.workflows.find((w) => w.file.endsWith(`/${kind}.yml`) || w.file === `${kind}.yml`);
+  const projectDir = opts.projectDir;
+  const jobOpts = projectDir ? { exists: (rel: string) => fs.existsSync(path.join(projectDir, rel)) } : {};
+  const deploy = wf("deploy");
   if (!deploy) {
     report.findings.push({ check: "deploy-path/workflow", setting: DEPLOY_WORKFLOW_FILE, problem: "no deploy workflow: nothing runs `pulumi up` for this stack from its in-VPC runner", fix: "restore .github/workflows/deploy.yml (docs/delivery.md)" });
   } else {
-    report.findings.push(...checkDeployPath(spec, deploy));
+    report.findings.push(...checkDeployPath(spec, deploy, jobOpts));
   }
+  report.findings.push(...checkReadOnlyWorkflow(spec, "preview", wf("preview"), jobOpts));
+  report.findings.push(...checkReadOnlyWorkflow(spec, "drift", wf("drift"), jobOpts));
 
   // Quotas over every stack of the same account and region.
   const others: QuotaStack[] = [];
@@ -213,6 +219,32 @@ export function preflightStack(file: StackFile, opts: PreflightOptions): Preflig
   }
   const self: QuotaStack = { file: rel, spec, quotas: quotasOf(file) };
   report.findings.push(...checkQuotas(self, others));
+
+  // The read-only role of preview.yml/drift.yml must be able to read the cluster: the program gives
+  // platform:delivery.previewRoleArn an EKS access entry (components/cluster/eks.ts). The jobs read
+  // the repository variable AWS_PREVIEW_ROLE_ARN (no GitHub environment), one value for every stack,
+  // so every stack names the same role.
+  if (spec.hosting.mode === "kubernetes" && spec.hosting.cluster === "eks" && !spec.delivery?.previewRoleArn) {
+    report.findings.push({
+      check: "delivery/preview-role",
+      setting: at("platform:delivery.previewRoleArn"),
+      problem: `not set: the preview and drift jobs assume the read-only role vars.${PREVIEW_ROLE_VARIABLE}, and without this key the EKS cluster has no access entry for it, so every Kubernetes read of a preview is refused and drift's refresh fails`,
+      fix: `\`pulumi config set --path platform:delivery.previewRoleArn <the ARN in vars.${PREVIEW_ROLE_VARIABLE}> -s ${file.stack}\` (the cluster then grants it AmazonEKSAdminViewPolicy)`,
+    });
+  }
+  if (spec.delivery?.previewRoleArn) {
+    for (const o of others) {
+      const theirs = o.spec.delivery?.previewRoleArn;
+      if (theirs && theirs !== spec.delivery.previewRoleArn) {
+        report.findings.push({
+          check: "delivery/preview-role",
+          setting: at("platform:delivery.previewRoleArn"),
+          problem: `'${spec.delivery.previewRoleArn}' here but '${theirs}' in ${o.file}: the preview and drift jobs of every stack assume the one repository variable ${PREVIEW_ROLE_VARIABLE}, so one of the two clusters grants its read-only entry to a role no job assumes`,
+          fix: `name the role that vars.${PREVIEW_ROLE_VARIABLE} holds in both files`,
+        });
+      }
+    }
+  }
 
   // Plan-dependent features: a zone has one plan, so every stack on it must name the same one (the
   // spec refuses a WAF the named plan lacks, stacks/spec/platform.ts).
@@ -255,15 +287,31 @@ export function preflightStack(file: StackFile, opts: PreflightOptions): Preflig
       how: `ssh-keygen -t ed25519 -N '' -f deploy-key && aws secretsmanager create-secret --region ${spec.regions.primary} --name ${spec.hosting.sshKeySecret} --secret-string file://deploy-key && pulumi config set --path platform:host.sshPublicKey "$(cat deploy-key.pub)" -s ${spec.stack}`,
     });
   }
-  if (deploy) {
-    const vars = new Set<string>();
-    for (const j of jobsFor(deploy.doc, spec.stack)) {
-      const text = JSON.stringify(j.job);
-      for (const m of text.matchAll(/\$\{\{\s*vars\.([A-Z0-9_]+)/g)) vars.add(m[1]!);
+  // GitHub variables the stack's jobs read (deploy, preview, drift): environment-scoped where the job
+  // runs in a GitHub environment, else repository-wide.
+  const vars = new Map<string, { file: string; env?: string }>();
+  for (const kind of ["deploy", "preview", "drift"] as const) {
+    const w = wf(kind);
+    if (!w) continue;
+    for (const j of jobsFor(w.doc, spec.stack)) {
+      const env = j.job.environment === undefined ? undefined : typeof j.job.environment === "string" ? j.job.environment : String((j.job.environment as { name?: unknown }).name);
+      for (const m of JSON.stringify(j.job).matchAll(/\$\{\{\s*vars\.([A-Z0-9_]+)/g)) {
+        const key = env ? `${m[1]!}@${env}` : m[1]!;
+        if (!vars.has(key)) vars.set(key, { file: w.file, ...(env ? { env } : {}) });
+      }
     }
-    for (const v of [...vars].sort()) {
-      report.prerequisites.push({ kind: "github", setting: `${deploy.file}: vars.${v}`, what: `the GitHub variable ${v} (repository or environment '${spec.stack}')`, how: `gh variable set ${v} --env ${spec.stack} --body '<value>' (or --repo for organisation-wide values)` });
-    }
+  }
+  for (const [key, v] of [...vars.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const name = key.split("@")[0]!;
+    // A repository variable is visible to jobs in an environment too: list it once.
+    if (v.env && vars.has(name)) continue;
+    const value = name === PREVIEW_ROLE_VARIABLE && spec.delivery?.previewRoleArn ? spec.delivery.previewRoleArn : "<value>";
+    report.prerequisites.push({
+      kind: "github",
+      setting: `${v.file}: vars.${name}`,
+      what: v.env ? `the GitHub variable ${name} of environment '${v.env}'` : `the repository variable ${name}${name === PREVIEW_ROLE_VARIABLE && spec.delivery?.previewRoleArn ? " (the read-only role the cluster's access entry names: platform:delivery.previewRoleArn)" : ""}`,
+      how: v.env ? `gh variable set ${name} --env ${v.env} --body '${value}'` : `gh variable set ${name} --body '${value}'`,
+    });
   }
   // In the order a first deploy needs them.
   report.prerequisites.sort((a, b) => PREREQUISITE_ORDER.indexOf(a.kind) - PREREQUISITE_ORDER.indexOf(b.kind));

@@ -53,7 +53,7 @@ const KIND_TITLE: Record<string, string> = {
   connection: "GitHub connection of the deploy runner",
   "secrets-manager": "Secrets Manager secrets the program reads",
   "config-secret": "Secret values in the stack file (`pulumi config set --secret`)",
-  github: "GitHub variables the deploy job reads",
+  github: "GitHub variables the deploy, preview and drift jobs read",
 };
 
 /** docs/first-deploy.md: per stack, the prerequisites in order and what preflight checks. Generated (npm run docs). */

@@ -248,7 +248,7 @@ export interface PlatformSpec {
   /** `apiTokenSecret`: the Secrets Manager secret the Cloudflare provider's token is read from. */
   cloudflare?: { accountId: string; zoneId: string; apiTokenSecret: string; plan: CloudflarePlan };
   /** Where the stack's deploy runs (absent in the local tier). */
-  delivery?: { repository: string; connectionArn: string };
+  delivery?: { repository: string; connectionArn: string; previewRoleArn?: string };
   /** Argo CD single sign-on (`platform:argocd.sso`); `clientSecret` says whether one is set (the composer reads its value as a secret). */
   argocd?: { sso?: { issuer: string; clientId: string; clientSecret: boolean; adminGroups?: string[]; deployerGroups?: string[]; viewerGroups?: string[] } };
   route53ZoneId?: string;

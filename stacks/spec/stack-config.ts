@@ -110,6 +110,15 @@ export const stackConfig = z.strictObject({
           message: "must be the ARN of an AWS CodeConnections connection to GitHub (console → Developer Tools → Connections; approve it once)",
         })
         .meta({ description: "AWS CodeConnections connection to GitHub that the CodeBuild runner project uses to register with the repository." }),
+      previewRoleArn: z
+        .string()
+        .regex(/^arn:aws(-[a-z]+)?:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: "must be the ARN of the read-only IAM role the preview and drift workflows assume (the GitHub variable AWS_PREVIEW_ROLE_ARN), e.g. arn:aws:iam::123456789012:role/platform-preview" })
+        .optional()
+        .meta({
+          description:
+            "The read-only IAM role the preview and drift workflows assume (the repository variable AWS_PREVIEW_ROLE_ARN). On EKS the cluster gives it a read-only access entry (AmazonEKSAdminViewPolicy); `npm run preflight` requires it on EKS stacks.",
+          examples: ["arn:aws:iam::123456789012:role/platform-preview"],
+        }),
     })
     .optional()
     .meta({

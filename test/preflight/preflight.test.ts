@@ -20,7 +20,7 @@ afterAll(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true 
 type Config = Record<string, any>;
 
 /** A temp project: every committed stack file and workflow, with `edit` applied to the stack files' `config`. */
-function project(edit: (stack: string, config: Config) => void = () => {}, extra: Record<string, Config> = {}, editDeploy?: (doc: any) => void): string {
+function project(edit: (stack: string, config: Config) => void = () => {}, extra: Record<string, Config> = {}, editDeploy?: (doc: any) => void, editWorkflows: Record<string, ((doc: any) => void) | null> = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-"));
   temps.push(dir);
   for (const f of fs.readdirSync(PROJECT_DIR).filter((f) => /^Pulumi\.[\w-]+\.yaml$/.test(f))) {
@@ -31,11 +31,20 @@ function project(edit: (stack: string, config: Config) => void = () => {}, extra
   }
   for (const [stack, config] of Object.entries(extra)) fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stringify({ config }));
   fs.mkdirSync(path.join(dir, ".github", "workflows"), { recursive: true });
+  // The tiers' policy configs the workflows name (preflight checks they exist).
+  fs.mkdirSync(path.join(dir, "policies", "config"), { recursive: true });
+  for (const f of fs.readdirSync(path.join(PROJECT_DIR, "policies", "config")).filter((f) => f.endsWith(".json"))) fs.copyFileSync(path.join(PROJECT_DIR, "policies", "config", f), path.join(dir, "policies", "config", f));
   for (const f of fs.readdirSync(path.join(PROJECT_DIR, ".github", "workflows"))) {
     let text = fs.readFileSync(path.join(PROJECT_DIR, ".github", "workflows", f), "utf8");
     if (f === "deploy.yml" && editDeploy) {
       const doc = parse(text);
       editDeploy(doc);
+      text = stringify(doc);
+    }
+    if (editWorkflows[f] === null) continue; // the workflow is gone
+    if (editWorkflows[f]) {
+      const doc = parse(text);
+      editWorkflows[f]!(doc);
       text = stringify(doc);
     }
     fs.writeFileSync(path.join(dir, ".github", "workflows", f), text);
@@ -82,12 +91,12 @@ describe("preflight: the committed stacks", () => {
     expect(reports.find((r) => r.stack === "dev")!.prerequisites.map((p) => p.setting)).toContain("Pulumi.dev.yaml: platform:host.sshKeySecret");
   });
 
-  it("the CLI exits 0 for them and prints each stack ok", async () => {
-    const run = await cli(...CLOUD);
+  it("the CLI with no stack (what CI's untrusted job runs) checks every stack file, local included, and exits 0", async () => {
+    const run = await cli();
     expect(run.status, run.stderr).toBe(0);
     const out = run.stdout;
-    for (const s of CLOUD) expect(out).toContain(`preflight ${s} (${s}): ok`);
-    expect(out).toContain("3 stack(s) ok");
+    for (const s of [...CLOUD, "local"]) expect(out).toContain(`preflight ${s} (${s}): ok`);
+    expect(out).toContain("4 stack(s) ok");
   }, 300_000);
 
   it("--strict: the committed files hold no secret values yet, so each one is a finding; `secure:` values satisfy it", () => {
@@ -194,5 +203,96 @@ describe("docs/first-deploy.md", () => {
     expect(fs.readFileSync(path.join(PROJECT_DIR, "docs", "first-deploy.md"), "utf8")).toBe(md);
     expect(md).toContain("## prod (prod, Pulumi.prod.yaml)");
     expect(md).not.toContain("## local");
+  });
+});
+
+// The workflows that run Pulumi for a cloud stack — deploy.yml, preview.yml and drift.yml — are
+// checked against each stack (stacks/preflight/deploy-path.ts). Each case breaks one thing in a copy
+// of the committed workflows or stack files; before these checks preflight read deploy.yml only and
+// had no preflight-step, role, policy-config or preview-role check (all four committed stacks passed
+// with the preview on a hosted runner, drift without a refresh, and no access entry for the preview role).
+describe("preflight: the preview and drift workflows, and the deploy job's own preflight step", () => {
+  const f = (r: { findings: { check: string; setting: string }[] }) => r.findings.map((x) => `${x.check} ${x.setting}`);
+  const pulumiStep = (job: any) => job.steps.find((s: any) => /^pulumi\/actions@/.test(s.uses ?? "") && s.with?.command);
+
+  it("preview.yml on a GitHub-hosted runner: every cloud stack's preview is refused, naming runs-on and the runner label", () => {
+    const root = project(undefined, {}, undefined, { "preview.yml": (d) => (d.jobs.preview["runs-on"] = "ubuntu-24.04") });
+    for (const r of runPreflight([...CLOUD], { root })) {
+      expect(f(r), r.stack).toEqual([`deploy-path/runner .github/workflows/preview.yml: jobs.preview.runs-on`]);
+      expect(r.findings[0]!.fix).toContain(`codebuild-platform-deploy-${r.stack}-`);
+    }
+  });
+
+  it("preview.yml assuming the deploy role, or without the tier's policy config: refused with the fix", () => {
+    const root = project(undefined, {}, undefined, {
+      "preview.yml": (d) => {
+        d.jobs.preview.steps.find((s: any) => /configure-aws-credentials/.test(s.uses ?? "")).with["role-to-assume"] = "${{ vars.AWS_DEPLOY_ROLE_ARN }}";
+        delete pulumiStep(d.jobs.preview).with.policyPackConfigs;
+      },
+    });
+    const r = runPreflight(["staging"], { root })[0]!;
+    expect(f(r)).toEqual(["deploy-path/role .github/workflows/preview.yml: jobs.preview.steps.aws-login.role-to-assume", "deploy-path/policy-config .github/workflows/preview.yml: jobs.preview.steps.pulumi"]);
+    expect(r.findings[0]!.fix).toBe("set `role-to-assume: ${{ vars.AWS_PREVIEW_ROLE_ARN }}`");
+    expect(r.findings[1]!.fix).toContain("policyPackConfigs: policies/config/staging.json");
+  });
+
+  it("drift.yml without prod in its matrix, or previewing without --refresh, or without the AWS login", () => {
+    const root = project(undefined, {}, undefined, { "drift.yml": (d) => (d.jobs.detect.strategy.matrix.stack = ["dev", "staging"]) });
+    expect(f(runPreflight(["prod"], { root })[0]!)).toEqual(["drift/job .github/workflows/drift.yml"]);
+    expect(runPreflight(["prod"], { root })[0]!.findings[0]!.fix).toBe("add 'prod' to jobs.detect.strategy.matrix.stack");
+    expect(runPreflight(["staging"], { root })[0]!.findings).toEqual([]);
+    const stale = project(undefined, {}, undefined, {
+      "drift.yml": (d) => {
+        const step = d.jobs.detect.steps.find((s: any) => s.id === "drift");
+        step.run = step.run.replace("--refresh ", "");
+        d.jobs.detect.steps = d.jobs.detect.steps.filter((s: any) => !/configure-aws-credentials/.test(s.uses ?? ""));
+      },
+    });
+    expect(f(runPreflight(["dev"], { root: stale })[0]!)).toEqual(["deploy-path/credentials .github/workflows/drift.yml: jobs.detect.steps", "drift/refresh .github/workflows/drift.yml: jobs.detect.steps"]);
+  });
+
+  it("a missing preview.yml is a finding for every cloud stack, not for local", () => {
+    const root = project(undefined, {}, undefined, { "preview.yml": null });
+    for (const r of runPreflight([...CLOUD, "local"], { root })) {
+      expect(f(r), r.stack).toEqual(r.stack === "local" ? [] : ["preview/workflow .github/workflows/preview.yml"]);
+    }
+  });
+
+  it("deploy.yml: `pulumi up` without `npm run preflight -- --strict <stack>` first, or without the Pulumi Cloud login", () => {
+    const root = project(undefined, {}, (d) => {
+      d.jobs.prod.steps = d.jobs.prod.steps.filter((s: any) => !/npm run preflight/.test(s.run ?? ""));
+      d.jobs.dev.steps = d.jobs.dev.steps.filter((s: any) => !/^pulumi\/auth-actions@/.test(s.uses ?? ""));
+    });
+    const [dev, prod] = runPreflight(["dev", "prod"], { root });
+    expect(f(prod!)).toEqual(["deploy-path/preflight .github/workflows/deploy.yml: jobs.prod.steps"]);
+    expect(prod!.findings[0]!.fix).toBe("add a step `run: npm run preflight -- --strict prod` after the install and before the pulumi step");
+    expect(f(dev!)).toEqual(["deploy-path/pulumi-login .github/workflows/deploy.yml: jobs.dev.steps"]);
+    // A non-strict preflight does not count: the deploy must see missing secret values.
+    const lax = project(undefined, {}, (d) => {
+      const step = d.jobs.staging.steps.find((s: any) => /npm run preflight/.test(s.run ?? ""));
+      step.run = "npm run preflight -- staging";
+    });
+    expect(f(runPreflight(["staging"], { root: lax })[0]!)).toEqual(["deploy-path/preflight .github/workflows/deploy.yml: jobs.staging.steps"]);
+  });
+
+  it("an EKS stack without platform:delivery.previewRoleArn, or two stacks naming different preview roles", () => {
+    const root = project((stack, c) => stack === "prod" && delete c["platform:delivery"].previewRoleArn);
+    const r = runPreflight(["prod"], { root })[0]!;
+    expect(f(r)).toEqual(["delivery/preview-role Pulumi.prod.yaml: platform:delivery.previewRoleArn"]);
+    expect(r.findings[0]!.fix).toContain("pulumi config set --path platform:delivery.previewRoleArn");
+    // dev has no cluster: nothing to grant, no finding.
+    expect(runPreflight(["dev"], { root })[0]!.findings).toEqual([]);
+    const split = project((stack, c) => stack === "staging" && (c["platform:delivery"].previewRoleArn = "arn:aws:iam::123456789012:role/staging-preview"));
+    const s = runPreflight(["staging"], { root: split })[0]!;
+    expect(f(s)).toEqual(["delivery/preview-role Pulumi.staging.yaml: platform:delivery.previewRoleArn"]);
+    expect(s.findings[0]!.problem).toContain("in Pulumi.prod.yaml");
+  });
+
+  it("the repository variable the preview jobs read is listed with the role the cluster's access entry names", () => {
+    const prod = runPreflight(["prod"])[0]!;
+    const v = prod.prerequisites.find((p) => p.setting.endsWith("vars.AWS_PREVIEW_ROLE_ARN"))!;
+    expect(v.how).toBe(`gh variable set AWS_PREVIEW_ROLE_ARN --body '${committed("prod")["platform:delivery"].previewRoleArn}'`);
+    const deployRole = prod.prerequisites.find((p) => p.setting === ".github/workflows/deploy.yml: vars.AWS_DEPLOY_ROLE_ARN")!;
+    expect(deployRole.how).toBe("gh variable set AWS_DEPLOY_ROLE_ARN --env production --body '<value>'");
   });
 });

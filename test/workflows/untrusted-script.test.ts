@@ -107,19 +107,20 @@ describe("scripts/untrusted-check.sh runs the steps", () => {
       "npm test",
       "npm run docs -- --check",
       "npm run schema -- --check",
+      "npm run preflight",
       "npm run plan -- --all --json tmp/untrusted/plan.json --markdown tmp/untrusted/plan.md",
     ]);
     for (const c of calls) expect(c).toContain("token=unset aws=unset plan_dir=tmp/untrusted");
     expect(readFileSync(join(dir, "tmp", "untrusted-summary.md"), "utf8")).toBe("# plan report\n");
-    expect(r.stdout).toContain("untrusted check: all 9 steps ok");
+    expect(r.stdout).toContain("untrusted check: all 10 steps ok");
   });
 
   it("a failed check does not hide the others, and the run fails", () => {
     const { r, calls } = sandbox("run typecheck");
     expect(r.status).toBe(1);
-    expect(calls).toHaveLength(7);
+    expect(calls).toHaveLength(8);
     expect(r.stdout).toMatch(/FAIL {2}npm run typecheck {2}\(exit 3\)/);
-    expect(r.stdout).toContain("untrusted check: 1 of 9 steps failed");
+    expect(r.stdout).toContain("untrusted check: 1 of 10 steps failed");
   });
 
   it("a failed install stops everything", () => {
