@@ -1,4 +1,6 @@
 /**
+ * API origins behind the Kubernetes ingress the blueprints ship (ingress-nginx), in the browser.
+ *
  * gateway-flutter-wasm: the Flutter-WASM page on its edge (the EdgeSite Worker in workerd, the
  * blueprint's provider) calls the cat-gateway API on api.<domain> across origins, as the app does
  * (a JSON POST with a bearer token, so with a CORS preflight). The API's origin is the
@@ -117,5 +119,63 @@ describe("Worker (workerd) x gateway-flutter-wasm: the page calls cat-gateway th
     expect(pre.headers["access-control-allow-origin"]).toBeUndefined();
     const get = await ingressRequest(nginx!, "GET", "/api/v1/cardano/tip", { origin: foreign });
     expect(get.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+});
+
+/**
+ * nuxt-fastify-beta-droplet on Kubernetes (staging/prod): the real Nuxt 3 build on its edge (the
+ * Worker) calls the Fastify API through the API's planned ingress-nginx Ingress (the droplet's
+ * Caddy path is in edge-worker/edge-cloudfront and host-caddy).
+ */
+describe("Worker (workerd) x nuxt-fastify-beta-droplet on Kubernetes: the Nuxt build calls its API through the ingress-nginx Ingress (CORS)", () => {
+  let browser: Browser | undefined;
+  let runtime: EdgeRuntime | undefined;
+  let nginx: NginxRun | undefined;
+  let api: Awaited<ReturnType<typeof startApi>> | undefined;
+  let origin = "";
+  let apiOrigin = "";
+  let tab: Awaited<ReturnType<typeof openTab>>;
+  let first: Visit;
+  const bp = blueprint("nuxt-fastify-beta-droplet");
+  const svc = bp.services.find((s) => s.name === "api")!;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    origin = `http://localhost:${port}`;
+    api = await startApi({ prefix: "/v1/", readiness: svc.probes.readiness.path, ownCors: false });
+    nginx = await startIngressNginx(plannedIngresses(svc, origin), `127.0.0.1:${api.port}`);
+    apiOrigin = `https://api.localhost:${nginx.httpsPort}`;
+    const edge = bp.edge!;
+    const plan = edgePlanFor("cloudflare", { coep: edge.coep, csp: withApiOrigins(edge.csp, [apiOrigin]), hashed: { conventions: [...APP_HASH_CONVENTIONS[edge.app]] } }, builtApp("nuxt3", "1"));
+    runtime = await startWorker(plan, port);
+    browser = await launchChromium({ trustSpki: nginx.spki });
+    tab = await openTab(browser);
+    first = await tab.load(`${origin}/?api=${encodeURIComponent(apiOrigin)}`);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await runtime?.stop();
+    await nginx?.stop();
+    await closeServer(api?.server);
+  });
+
+  it("boots with zero CSP violations and calls its API across origins: ACAO exactly the app's origin, the API's own Content-Type and Cache-Control", () => {
+    expect({ violations: first.violations, errors: first.errors }).toEqual({ violations: [], errors: [] });
+    expect(first.result).toMatchObject({ booted: true, error: null, api: { status: 200, contentType: API_CONTENT_TYPE, body: { items: ["a", "b"] } } });
+    const res = first.responses.find((r) => r.url.startsWith(apiOrigin) && r.status === 200)!;
+    expect(res.headers["access-control-allow-origin"]).toBe(origin);
+    expect(res.headers["content-type"]).toBe(API_CONTENT_TYPE);
+    expect(res.headers["cache-control"]).toBe(API_CACHE_CONTROL);
+    expect(api!.hits).toContain("GET /v1/items");
+  });
+
+  it("the same build on a foreign origin is refused by CORS", async () => {
+    const foreign = origin.replace("localhost", "127.0.0.1");
+    const v = await tab.load(`${foreign}/?api=${encodeURIComponent(apiOrigin)}`);
+    expect(v.violations).toEqual([]);
+    expect(v.result).toMatchObject({ booted: true, api: null });
+    expect(v.result.error).toMatch(/Failed to fetch/);
+    const res = v.responses.find((r) => r.url.startsWith(apiOrigin));
+    expect(res?.headers["access-control-allow-origin"]).toBeUndefined();
   });
 });
