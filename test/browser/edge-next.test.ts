@@ -22,10 +22,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CACHE_CONTROL, originCsp } from "../../components/edge/headers";
 import { APP_HASH_CONVENTIONS, type EdgePlan } from "../../components/edge/plan";
 import { withApiOrigins } from "../../stacks/compose/edge";
-import { blueprint, builtNext, edgePlanFor, freePort, launchChromium, openTab, pathOf, startCloudFront, startNextServer, type EdgeRuntime, type Visit } from "./harness";
+import { blueprint, builtNext, edgePlanFor, freePort, launchChromium, openTab, pathOf, startCloudFront, startNextServer, startWorker, type EdgeRuntime, type Visit } from "./harness";
 import { scriptSrc } from "./edge-scenarios";
 
-describe("CloudFront (functions + response headers policy) x music-platform-gitops (Next.js server as the dynamic origin, /_next/static/* from the bucket)", () => {
+type StartDynamic = (plan: EdgePlan, port: number, opts: { origin: () => string }) => Promise<EdgeRuntime>;
+
+/**
+ * The scenarios on one edge runtime. The blueprint ships CloudFront; the Worker (an EdgeSite with
+ * a dynamic origin on Cloudflare) runs the same table rule and is checked the same way.
+ */
+function nextScenarios(runtimeName: string, provider: "cloudflare" | "cloudfront", start: StartDynamic): void {
+describe(`${runtimeName} x music-platform-gitops (Next.js server as the dynamic origin, /_next/static/* from the bucket)`, () => {
   let browser: Browser | undefined;
   let runtime: EdgeRuntime | undefined;
   const servers: Array<Awaited<ReturnType<typeof startNextServer>>> = [];
@@ -42,10 +49,10 @@ describe("CloudFront (functions + response headers policy) x music-platform-gito
     const edge = blueprint("music-platform-gitops").edge!;
     // The header input the edge composer derives (stacks/compose/edge.ts), the API's origin in connect-src.
     const input = { coep: edge.coep, csp: withApiOrigins(edge.csp, [apiOrigin]), hashed: { conventions: [...APP_HASH_CONVENTIONS[edge.app]] } };
-    for (const d of ["1", "2"] as const) plans[d] = edgePlanFor("cloudfront", input, builtNext(d).assets, { domain: "app-origin.example.com" });
+    for (const d of ["1", "2"] as const) plans[d] = edgePlanFor(provider, input, builtNext(d).assets, { domain: "app-origin.example.com" });
     servers.push(await startNextServer(builtNext("1").server));
     originUrl = servers[0]!.url;
-    runtime = await startCloudFront(plans["1"]!, await freePort(), { origin: () => originUrl });
+    runtime = await start(plans["1"]!, await freePort(), { origin: () => originUrl });
     origin = runtime.origin;
     browser = await launchChromium();
     tab = await openTab(browser);
@@ -114,3 +121,7 @@ describe("CloudFront (functions + response headers policy) x music-platform-gito
     expect(fresh.every((r) => r.status === 200 && !r.fromCache)).toBe(true);
   });
 });
+}
+
+nextScenarios("CloudFront (functions + response headers policy)", "cloudfront", startCloudFront);
+nextScenarios("Worker (workerd)", "cloudflare", startWorker);

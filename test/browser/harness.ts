@@ -249,7 +249,27 @@ export interface EdgeRuntime {
 
 const arrayBuffer = (buf: Buffer) => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 
-export async function startWorker(plan: EdgePlan, port: number): Promise<EdgeRuntime> {
+/**
+ * The Worker in workerd. With a dynamic origin (`opts.origin()`: the loopback URL standing in for
+ * https://<origin domain>), the Worker's own `fetch` to the origin is answered by forwarding it
+ * there (workerd's outbound service), method, path, query, headers and body unchanged.
+ */
+export async function startWorker(plan: EdgePlan, port: number, opts: { origin?: () => string } = {}): Promise<EdgeRuntime> {
+  const outbound = opts.origin
+    ? {
+        outboundService: {
+          node: (req: http.IncomingMessage, res: http.ServerResponse) => {
+            const u = new URL(req.url ?? "/", "http://outbound.invalid");
+            const o = http.request(`${opts.origin!()}${u.pathname}${u.search}`, { method: req.method, headers: req.headers }, (up) => {
+              res.writeHead(up.statusCode ?? 502, up.headers);
+              up.pipe(res);
+            });
+            o.on("error", (e) => res.writeHead(502).end(String(e)));
+            req.pipe(o);
+          },
+        },
+      }
+    : {};
   const options = (p: EdgePlan) => ({
     modules: true,
     script: p.cloudflare!.workerScript,
@@ -257,6 +277,7 @@ export async function startWorker(plan: EdgePlan, port: number): Promise<EdgeRun
     r2Buckets: [WORKER_BUCKET_BINDING],
     host: "127.0.0.1",
     port,
+    ...outbound,
   });
   const mf = new Miniflare(options(plan));
   await mf.ready;
