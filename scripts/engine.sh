@@ -13,6 +13,7 @@
 #   .engine/bin/helm                         helm.sh/helm/v3 v3.21.4
 #   .engine/bin/rollouts-controller          github.com/argoproj/argo-rollouts v1.9.0 (chart argo-rollouts 2.41.0's appVersion)
 #   .engine/bin/prometheus                   github.com/prometheus/prometheus v0.316.0 (Prometheus 3.16.0; tests only)
+#   .engine/bin/argocd                       github.com/argoproj/argo-cd/v3 v3.6.1 (GOTOOLCHAIN=go1.27.3; tests only)
 #   .engine/env.sh                          `source` it: PATH, PULUMI_HOME and offline switches
 #
 # A `pulumi` already on PATH at v3.248.x or newer within v3 is used instead of building the
@@ -260,6 +261,34 @@ if ! stamp_ok prometheus "$key"; then
   write_stamp prometheus "$key"
 fi
 
+# --- 3a. Argo CD (tests only) -----------------------------------------------------------------
+# Its own module (tools/engine/argocd): github.com/argoproj/argo-cd/v3 v3.6.1, whose go.mod needs
+# Go 1.27, so this step alone runs with GOTOOLCHAIN=go1.27.3 (the approved toolchain, fetched from
+# the module proxy once). ./cmd is one binary that dispatches on argv[0] (argocd-repo-server,
+# argocd-application-controller, argocd-git-ask-pass, ...). The chart's v3.4.4 cannot be built
+# from the proxy (tools/engine/README.md). test/gitops/argocd.real.test.ts runs it.
+ARGOCD="$TOOLS/argocd"
+ARGOCD_VERSION="v3.6.1"
+ARGOCD_MODULE="github.com/argoproj/argo-cd/v3"
+ARGOCD_GO="go1.27.3"
+key="$ARGOCD_VERSION-$ARGOCD_GO-$(hash_files "$ARGOCD/go.mod" "$ARGOCD/go.sum")"
+if ! stamp_ok argocd "$key"; then
+  must_build argocd
+  (cd "$ARGOCD" && export GOTOOLCHAIN="$ARGOCD_GO" && CGO_ENABLED=0 timed "argocd (argo-cd $ARGOCD_VERSION, $ARGOCD_GO)" go build \
+    -ldflags "-s -w -X $ARGOCD_MODULE/common.version=${ARGOCD_VERSION#v} -X $ARGOCD_MODULE/common.gitTag=$ARGOCD_VERSION -X $ARGOCD_MODULE/common.kubectlVersion=v0.37.0" \
+    -o "$BIN/argocd" "$ARGOCD_MODULE/cmd")
+  rm -f "$BIN/gpg-wrapper.sh"
+  write_stamp argocd "$key"
+fi
+# What the upstream image (its Dockerfile) puts next to the binary: the argv[0] names as symlinks
+# and hack/gpg-wrapper.sh, which the repo-server runs to read its GnuPG keyring (it exits when
+# the wrapper is missing), taken from the same module version.
+if [ ! -x "$BIN/gpg-wrapper.sh" ]; then
+  must_build gpg-wrapper.sh
+  install -m 0755 "$(cd "$ARGOCD" && GOTOOLCHAIN="$ARGOCD_GO" go list -m -f '{{.Dir}}' "$ARGOCD_MODULE")/hack/gpg-wrapper.sh" "$BIN/gpg-wrapper.sh"
+fi
+for name in argocd-repo-server argocd-application-controller argocd-git-ask-pass; do ln -sf argocd "$BIN/$name"; done
+
 # --- 4. Launchers ---------------------------------------------------------------------------
 # The CLI starts `pulumi-analyzer-policy-<runtime>` for a policy pack only when no language
 # plugin for the pack's runtime is found (sdk/go/common/resource/plugin/analyzer_plugin.go,
@@ -311,6 +340,7 @@ if [ "${ENGINE_QUIET:-}" != "1" ]; then
   say "  pulumi-resource-kubernetes   $K8S_PLUGIN_VERSION (npm @pulumi/kubernetes is 4.34.2; v4.34.2 not served by the proxy)"
   say "  rollouts-controller          $ROLLOUTS_VERSION (argo-rollouts; chart 2.41.0)"
   say "  prometheus                   $PROMETHEUS_APP_VERSION (module $PROMETHEUS_VERSION; tests only)"
+  say "  argocd                       $ARGOCD_VERSION (argo-cd, built with $ARGOCD_GO; chart 10.1.1 ships v3.4.4, not buildable; tests only)"
   say "  pulumi-resource-random       not built: github.com/pulumi/pulumi-random/provider/v4 is not served by the proxy"
   say "  disk: $(du -sh "$ENGINE_DIR" 2>/dev/null | cut -f1) in .engine/"
   say "  use: source .engine/env.sh"
