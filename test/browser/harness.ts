@@ -3,8 +3,10 @@
  * framework builds (made before vitest by scripts/build-browser-apps.mjs, read here), and the
  * runtimes we ship started on 127.0.0.1 only — the EdgeSite Worker in workerd (miniflare), the
  * CloudFront viewer functions + response headers policy behind a loopback server that applies
- * them the way CloudFront does, and the single host's real Caddy. Everything a test starts is
- * stopped by that test's afterAll.
+ * them the way CloudFront does (static site or dynamic origin), the single host's real Caddy,
+ * the Kubernetes ingress of an API (Debian's nginx with the CORS directives ingress-nginx writes
+ * for the planned Ingress objects) and the Next.js standalone server as a dynamic origin.
+ * Everything a test starts is stopped by that test's afterAll.
  *
  * Origins: the apps are served from http://localhost:<port> (Worker, CloudFront stand-in) or
  * https://<label>.localhost:<port> (Caddy, its internal CA). Chromium resolves *.localhost to
