@@ -73,6 +73,60 @@ export const CHART_PINS = {
 
 export type ChartKey = keyof typeof CHART_PINS;
 
+/**
+ * Every other pinned version the program deploys, in the same table: EKS managed add-ons, container
+ * images the program names itself (not charts' own images), and managed database engine versions.
+ * `evidence` says how the pin was checked on `checked`: `verified: <how>` or `unverified: <why not>`
+ * (no guessing: a pin nobody could check says so). Nothing else in the program names one of these
+ * values (test/charts/pins.test.ts), and no two rows pin the same thing.
+ */
+export interface VersionPin {
+  readonly kind: "eks-addon" | "image" | "engine";
+  /** The exact value the program deploys (add-on version, image reference, engine version). */
+  readonly value: string;
+  /** YYYY-MM-DD the row was last reviewed. */
+  readonly checked: string;
+  readonly evidence: `verified: ${string}` | `unverified: ${string}`;
+}
+
+const ADDON_UNVERIFIED =
+  "unverified: the EKS version pinned is 1.36, and the newest evidence found (AWS user guide 'Amazon VPC CNI versions' table, describe-addon-versions examples) lists builds for Kubernetes <= 1.31 only; no describe-addon-versions output for 1.36 was available offline. Run `aws eks describe-addon-versions --kubernetes-version 1.36 --addon-name <name>` and pin a build it lists";
+
+export const VERSION_PINS = {
+  // EKS managed add-ons (components/cluster/eks.ts), for the cluster version of stacks/preflight/eks-support.ts.
+  vpcCniAddon: { kind: "eks-addon", value: "v1.19.0-eksbuild.1", checked: "2026-12-03", evidence: ADDON_UNVERIFIED },
+  ebsCsiAddon: { kind: "eks-addon", value: "v1.37.0-eksbuild.1", checked: "2026-12-03", evidence: ADDON_UNVERIFIED },
+  // The deploy runner (components/delivery): CodeBuild's curated image.
+  codebuildRunner: { kind: "image", value: "aws/codebuild/standard:7.0", checked: "2026-12-03", evidence: "unverified: not re-checked against CodeBuild's curated image list this session" },
+  // Logs (components/monitoring/logs.ts): the appVersions of the pinned fluent-bit and loki charts.
+  fluentBit: { kind: "image", value: "cr.fluentbit.io/fluent/fluent-bit:5.1.1", checked: "2026-12-03", evidence: "verified: the appVersion of the pinned fluent-bit chart in the mirror (test/charts/pins.test.ts)" },
+  loki: { kind: "image", value: "grafana/loki:3.6.12", checked: "2026-12-03", evidence: "verified: the appVersion of the pinned loki chart in the mirror (test/charts/pins.test.ts)" },
+  // Plain-manifest (local tier) and single-host monitoring (components/monitoring/plan.ts).
+  prometheus: { kind: "image", value: "quay.io/prometheus/prometheus:v2.54.1", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against the registry this session (Prometheus 3.x is current)" },
+  nodeExporter: { kind: "image", value: "quay.io/prometheus/node-exporter:v1.8.2", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against the registry this session" },
+  cadvisor: { kind: "image", value: "gcr.io/cadvisor/cadvisor:v0.49.1", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against the registry this session" },
+  otelCollector: { kind: "image", value: "otel/opentelemetry-collector-contrib:0.111.0", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against the registry this session" },
+  // Single host (components/host) and in-cluster data stores (components/data): one row per image, shared.
+  caddy: { kind: "image", value: "caddy:2.8.4-alpine", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against Docker Hub this session" },
+  postgres15: { kind: "image", value: "postgres:15.10-bookworm", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against Docker Hub this session" },
+  postgres16: { kind: "image", value: "postgres:16.6-bookworm", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against Docker Hub this session" },
+  postgres17: { kind: "image", value: "postgres:17.2-bookworm", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against Docker Hub this session" },
+  redis: { kind: "image", value: "redis:7.4.2-bookworm", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against Docker Hub this session" },
+  seaweedfs: { kind: "image", value: "chrislusf/seaweedfs:3.80", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against Docker Hub this session" },
+  kubo: { kind: "image", value: "ipfs/kubo:v0.32.1", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against Docker Hub this session" },
+  // CloudNativePG operand images per PostgreSQL major (components/data/postgres/plan.ts).
+  cnpgPostgres14: { kind: "image", value: "ghcr.io/cloudnative-pg/postgresql:14.17", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against ghcr.io this session" },
+  cnpgPostgres15: { kind: "image", value: "ghcr.io/cloudnative-pg/postgresql:15.12", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against ghcr.io this session" },
+  cnpgPostgres16: { kind: "image", value: "ghcr.io/cloudnative-pg/postgresql:16.8", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against ghcr.io this session" },
+  cnpgPostgres17: { kind: "image", value: "ghcr.io/cloudnative-pg/postgresql:17.4", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against ghcr.io this session" },
+  // ScyllaDB (components/data/scylla): the default version of the ScyllaCluster.
+  scylla: { kind: "engine", value: "6.2.2", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against ScyllaDB's release list this session" },
+  // Managed engines: ElastiCache Redis (components/data/redis/plan.ts).
+  elasticacheRedis: { kind: "engine", value: "7.1", checked: "2026-12-03", evidence: "unverified: not re-checked against `aws elasticache describe-cache-engine-versions` this session" },
+} as const satisfies Record<string, VersionPin>;
+
+export type VersionKey = keyof typeof VERSION_PINS;
+
 /** `ingress-nginx@4.11.3`: how a pin is named in messages and in a directory mirror's archive map. */
 export function pinId(pin: Pick<ChartPin, "chart" | "version">): string {
   return `${pin.chart}@${pin.version}`;

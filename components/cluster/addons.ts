@@ -19,7 +19,7 @@
  * cert-manager, local Ingresses fall back to the controller's default (self-signed) certificate.
  */
 
-import { CHART_PINS, type ChartPin } from "../charts";
+import { CHART_PINS, VERSION_PINS, type ChartPin } from "../charts";
 
 export interface HelmReleasePlan {
   key: string;
@@ -42,14 +42,14 @@ export interface IngressControllerInfo {
   metricsPort: number;
 }
 
-export const EBS_CSI_ADDON_VERSION = "v1.37.0-eksbuild.1";
+export const EBS_CSI_ADDON_VERSION = VERSION_PINS.ebsCsiAddon.value;
 /**
  * The VPC CNI as a managed add-on with `enableNetworkPolicy`: without it EKS does NOT enforce
  * NetworkPolicies at all. Caveat (stated, not hidden): its policy agent has ignored ipBlock
  * `except` (aws/aws-network-policy-agent#92), so "internet except private ranges" egress may also
  * reach private addresses on the allowed port there; destination-side ingress policies still deny.
  */
-export const VPC_CNI_ADDON_VERSION = "v1.19.0-eksbuild.1";
+export const VPC_CNI_ADDON_VERSION = VERSION_PINS.vpcCniAddon.value;
 
 export function ingressControllerInfo(controller: "nginx" | "traefik"): IngressControllerInfo {
   return controller === "nginx"

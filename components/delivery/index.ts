@@ -20,6 +20,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { VERSION_PINS } from "../charts";
 
 /** CodeBuild project name of a stack's runner. */
 export function deployRunnerProjectName(stack: string): string {
@@ -51,7 +52,7 @@ export function runnerWorkflowPattern(): string {
 }
 
 /** CodeBuild's standard Ubuntu image: node, git, ssh client and the AWS CLI (the jobs set up their own Node). */
-export const RUNNER_IMAGE = "aws/codebuild/standard:7.0";
+export const RUNNER_IMAGE = VERSION_PINS.codebuildRunner.value;
 
 const inputString = z.custom<pulumi.Input<string>>((v) => (typeof v === "string" ? v.length > 0 : pulumi.Output.isInstance(v) || v instanceof Promise), {
   message: "a non-empty string or a pulumi Output<string>",

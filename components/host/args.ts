@@ -12,6 +12,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { headerPolicySchema } from "../edge/args";
 import { dnsLabel, imageRef, serviceSpec } from "../service/spec";
+import { VERSION_PINS } from "../charts";
+
+/** The host's pinned images (components/charts.ts VERSION_PINS: one row per image, shared with the data stores). */
+const PINNED_HOST_IMAGES = {
+  caddy: VERSION_PINS.caddy.value,
+  postgres: { "15": VERSION_PINS.postgres15.value, "16": VERSION_PINS.postgres16.value, "17": VERSION_PINS.postgres17.value },
+  redis: VERSION_PINS.redis.value,
+};
 
 /** A non-empty string or an Output/Promise of one (ids from other components). */
 export const inputString = z.custom<pulumi.Input<string>>(
@@ -115,11 +123,11 @@ export const hostAppArgsSchema = z.strictObject({
   memoryMb: z.int().min(64).max(65536).optional(),
   imagesPinned: z
     .strictObject({
-      caddy: imageRef.default("caddy:2.8.4-alpine"),
-      postgres: z.strictObject({ "15": imageRef, "16": imageRef, "17": imageRef }).default({ "15": "postgres:15.10-bookworm", "16": "postgres:16.6-bookworm", "17": "postgres:17.2-bookworm" }),
-      redis: imageRef.default("redis:7.4.2-bookworm"),
+      caddy: imageRef.default(PINNED_HOST_IMAGES.caddy),
+      postgres: z.strictObject({ "15": imageRef, "16": imageRef, "17": imageRef }).default(PINNED_HOST_IMAGES.postgres),
+      redis: imageRef.default(PINNED_HOST_IMAGES.redis),
     })
-    .default({ caddy: "caddy:2.8.4-alpine", postgres: { "15": "postgres:15.10-bookworm", "16": "postgres:16.6-bookworm", "17": "postgres:17.2-bookworm" }, redis: "redis:7.4.2-bookworm" }),
+    .default(PINNED_HOST_IMAGES),
   /** Pulumi `protect` on the data volumes (prod-like stacks). */
   protect: z.boolean().default(true),
 });

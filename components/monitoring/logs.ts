@@ -22,11 +22,12 @@
  */
 import { stringify } from "yaml";
 import type { DepthPlan } from "./plan";
+import { VERSION_PINS } from "../charts";
 
 /** Pinned images: the appVersions of the pinned fluent-bit and loki charts (components/charts.ts). */
 export const LOG_IMAGES = {
-  fluentBit: "cr.fluentbit.io/fluent/fluent-bit:5.1.1",
-  loki: "grafana/loki:3.6.12",
+  fluentBit: VERSION_PINS.fluentBit.value,
+  loki: VERSION_PINS.loki.value,
 } as const;
 
 /** The collector's HTTP port (health and Prometheus metrics at /api/v2/metrics/prometheus). */

@@ -8,7 +8,7 @@
  * Retention comes from the tier row (metricsRetentionDays, logRetentionDays).
  */
 import type { MonitoringDepth } from "../../stacks/spec/tiers";
-import { CHART_PINS } from "../charts";
+import { CHART_PINS, VERSION_PINS } from "../charts";
 
 /** The charts this component installs (pins live in components/charts.ts, the one table). */
 export const CHARTS = {
@@ -23,10 +23,10 @@ export const CHARTS = {
 
 /** Images pinned for the plain-manifest (local) and droplet equivalents. */
 export const IMAGES = {
-  prometheus: "quay.io/prometheus/prometheus:v2.54.1",
-  nodeExporter: "quay.io/prometheus/node-exporter:v1.8.2",
-  cadvisor: "gcr.io/cadvisor/cadvisor:v0.49.1",
-  otelCollector: "otel/opentelemetry-collector-contrib:0.111.0",
+  prometheus: VERSION_PINS.prometheus.value,
+  nodeExporter: VERSION_PINS.nodeExporter.value,
+  cadvisor: VERSION_PINS.cadvisor.value,
+  otelCollector: VERSION_PINS.otelCollector.value,
 } as const;
 
 export interface DepthPlan {

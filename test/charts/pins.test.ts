@@ -7,12 +7,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { CHART_PINS, type ChartPin } from "../../components/charts";
+import { CHART_PINS, VERSION_PINS, type ChartPin } from "../../components/charts";
 import { readChart, untgz } from "./helm";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const SHARED_MIRROR = path.resolve(ROOT, "..", "shared", "charts");
 const PINS: [string, ChartPin][] = Object.entries(CHART_PINS);
+const VERSIONS = Object.entries(VERSION_PINS);
 const TODAY = "2026-12-02";
 
 /** appVersion of a chart archive (Chart.yaml). */
@@ -89,6 +90,11 @@ describe("chart pins", () => {
       { key, what: `version ${p.version}`, re: new RegExp(`(?<![\\w.])${p.version.replace(/\./g, "\\.")}(?![\\w.])`) },
       { key, what: `repository ${p.repo}`, re: new RegExp(p.repo.replace(/\/$/, "").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")) },
     ]);
+    // The add-on, image and engine pins: their exact value as a quoted literal (images also bare).
+    const esc = (v: string) => v.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    for (const [key, v] of VERSIONS) {
+      needles.push({ key, what: `${v.kind} ${v.value}`, re: v.kind === "image" ? new RegExp(`(?<![\\w.:/-])${esc(v.value)}(?![\\w.-])`) : new RegExp(`["'\`]${esc(v.value)}["'\`]`) });
+    }
     const hits: string[] = [];
     for (const f of files) {
       const lines = fs.readFileSync(path.join(ROOT, f), "utf8").split("\n");
@@ -115,5 +121,49 @@ describe("chart pins", () => {
       expect(text, f).toMatch(/\.\.\.helmChartSource\(/);
       expect(text, f).not.toMatch(/^\s*(chart|version):\s*(["'`]|[\w.]+\.(chart|version)\b)/m);
     }
+  });
+
+  it("add-on, image and engine pins: one table, dated, each verified or saying why not, no value twice", () => {
+    expect(VERSIONS.length).toBeGreaterThanOrEqual(20);
+    for (const [key, v] of VERSIONS) {
+      expect(v.checked, key).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(v.checked <= new Date().toISOString().slice(0, 10), `${key}: checked in the future`).toBe(true);
+      expect(v.evidence, key).toMatch(/^(verified|unverified): \S.{10,}/);
+      if (v.kind === "eks-addon") expect(v.value, key).toMatch(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
+      if (v.kind === "image") expect(v.value, key).toMatch(/^[a-z0-9.-]+(\/[a-z0-9._-]+)*:[\w][\w.-]*$/);
+    }
+    // Two rows with one value would be two truths about one thing (redis and postgres 16 were each
+    // pinned twice before: components/data and components/host).
+    const byValue = new Map<string, string[]>();
+    for (const [key, v] of VERSIONS) byValue.set(v.value, [...(byValue.get(v.value) ?? []), key]);
+    expect([...byValue.entries()].filter(([, keys]) => keys.length > 1)).toEqual([]);
+    // A chart pin and a version pin never name the same version of the same thing.
+    for (const [key, v] of VERSIONS) for (const [, p] of PINS) expect(v.value === `${p.chart}:${p.version}`, key).toBe(false);
+  });
+
+  it("the rows marked verified by a chart's appVersion match that chart in the mirror", () => {
+    const index = parse(fs.readFileSync(path.join(SHARED_MIRROR, "index.yaml"), "utf8")) as { entries: Record<string, { version: string; urls: string[] }[]> };
+    const archive = (p: ChartPin) => path.resolve(SHARED_MIRROR, index.entries[p.chart]!.find((e) => e.version === p.version)!.urls[0]!);
+    const tag = (image: string) => image.slice(image.lastIndexOf(":") + 1).replace(/^v/, "");
+    expect(tag(VERSION_PINS.fluentBit.value)).toBe(readChartAppVersion(archive(CHART_PINS.fluentBit)).replace(/^v/, ""));
+    expect(tag(VERSION_PINS.loki.value)).toBe(readChartAppVersion(archive(CHART_PINS.loki)).replace(/^v/, ""));
+    const verified = VERSIONS.filter(([, v]) => v.evidence.startsWith("verified:")).map(([k]) => k);
+    expect(verified.sort()).toEqual(["fluentBit", "loki"]);
+  });
+
+  it("no program file (.ts under components/ and stacks/) writes an image reference of its own outside the pin table", () => {
+    const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "components", "stacks"], { cwd: ROOT, encoding: "utf8" })
+      .split("\n")
+      .filter((f) => /\.ts$/.test(f) && f !== "components/charts.ts" && fs.existsSync(path.join(ROOT, f)));
+    const image = /["'`]((?:[a-z0-9.-]+\/)*[a-z0-9._-]+:v?\d+(?:\.\d+)+[\w.-]*)["'`]/g;
+    const hits: string[] = [];
+    for (const f of files) {
+      fs.readFileSync(path.join(ROOT, f), "utf8")
+        .split("\n")
+        .forEach((line, i) => {
+          for (const m of line.matchAll(image)) if (!/\/acme\/|example/.test(m[1]!)) hits.push(`${f}:${i + 1}: ${m[1]}`);
+        });
+    }
+    expect(hits).toEqual([]);
   });
 });

@@ -5,11 +5,12 @@
  */
 import { z } from "zod";
 import { clusterNetworkSchema, labelsSchema, protectSchema, resourcesSchema } from "../schema";
+import { VERSION_PINS } from "../../charts";
 
 export const ipfsArgsSchema = z.strictObject({
   implementation: z.literal("statefulset").default("statefulset"),
   network: clusterNetworkSchema,
-  image: z.string().min(1).default("ipfs/kubo:v0.32.1"),
+  image: z.string().min(1).default(VERSION_PINS.kubo.value),
   /** Independent kubo nodes (each with its own repo and PVC). */
   replicas: z.int().min(1).max(10).default(1),
   storageGb: z.int().min(1).max(65536).default(50),

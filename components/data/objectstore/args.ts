@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import { z } from "zod";
 import { backupPolicySchema, clusterNetworkSchema, dnsLabel, inputString, labelsSchema, protectSchema, resourcesSchema, tlsSchema } from "../schema";
+import { VERSION_PINS } from "../../charts";
 
 export const bucketSpecSchema = z.strictObject({
   /** Logical bucket name (also the SeaweedFS bucket name); S3 names get a unique suffix. */
@@ -40,7 +41,7 @@ export const seaweedObjectStoreSchema = z.strictObject({
   implementation: z.literal("seaweedfs"),
   ...common,
   network: clusterNetworkSchema,
-  image: z.string().min(1).default("chrislusf/seaweedfs:3.80"),
+  image: z.string().min(1).default(VERSION_PINS.seaweedfs.value),
   /** Raft masters: 1 (dev) or 3/5 (HA). */
   masters: z.union([z.literal(1), z.literal(3), z.literal(5)]).default(1),
   volumeServers: z.int().min(3, "SeaweedFS needs at least 3 volume servers").max(50).default(3),

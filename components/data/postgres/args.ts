@@ -8,7 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { OFFICIAL_REPOSITORIES, chartMirror } from "../../charts";
+import { OFFICIAL_REPOSITORIES, VERSION_PINS, chartMirror } from "../../charts";
 import { DEFAULT_API_SERVER_CIDRS } from "../operator-namespace";
 import {
   awsNetworkSchema,
@@ -109,7 +109,7 @@ export const statefulsetPostgresSchema = z.strictObject({
   ...common,
   network: clusterNetworkSchema,
   resources: resourcesSchema.default({ cpu: "250m", memory: "512Mi" }),
-  image: z.string().min(1).default("postgres:16.6-bookworm"),
+  image: z.string().min(1).default(VERSION_PINS.postgres16.value),
 });
 
 export const postgresArgsSchema = z.discriminatedUnion("implementation", [

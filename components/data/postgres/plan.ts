@@ -2,7 +2,7 @@
  * Pure planning for `Postgres`: every name, count, parameter, schedule and network rule.
  * Data in, data out; no Pulumi import. The class turns these plans into resources.
  */
-import { CHART_PINS } from "../../charts";
+import { CHART_PINS, VERSION_PINS } from "../../charts";
 import type { BackupPolicy } from "../backups";
 import { clientRule, restrictedContainerSecurity, restrictedPodSecurity, selfRule, storeLabels, tcp, k8sNameProblems } from "../network";
 import type { ClusterNetwork, DataNetwork, PortSpec } from "../network";
@@ -15,10 +15,10 @@ export const PG_PORT = 5432;
 export const CNPG_CHART = CHART_PINS.cloudnativePg;
 /** CloudNativePG operand images per major version (pinned minor). */
 export const CNPG_IMAGES: Record<string, string> = {
-  "14": "ghcr.io/cloudnative-pg/postgresql:14.17",
-  "15": "ghcr.io/cloudnative-pg/postgresql:15.12",
-  "16": "ghcr.io/cloudnative-pg/postgresql:16.8",
-  "17": "ghcr.io/cloudnative-pg/postgresql:17.4",
+  "14": VERSION_PINS.cnpgPostgres14.value,
+  "15": VERSION_PINS.cnpgPostgres15.value,
+  "16": VERSION_PINS.cnpgPostgres16.value,
+  "17": VERSION_PINS.cnpgPostgres17.value,
 };
 
 interface CommonPlanInput {

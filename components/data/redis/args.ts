@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { awsNetworkSchema, backupPolicySchema, clusterNetworkSchema, inputString, labelsSchema, protectSchema, resourcesSchema, tlsSchema } from "../schema";
+import { VERSION_PINS } from "../../charts";
 
 const common = {
   version: z.enum(["7"]).default("7"),
@@ -31,7 +32,7 @@ export const statefulsetRedisSchema = z.strictObject({
   implementation: z.literal("statefulset"),
   ...common,
   network: clusterNetworkSchema,
-  image: z.string().min(1).default("redis:7.4.2-bookworm"),
+  image: z.string().min(1).default(VERSION_PINS.redis.value),
   resources: resourcesSchema.default({ cpu: "100m", memory: "256Mi" }),
   /** `aof` (append-only file, fsync every second), `rdb` (snapshots), or `none` (pure cache, no PVC). */
   persistence: z.enum(["aof", "rdb", "none"]).default("aof"),

@@ -2,6 +2,7 @@
 import type { BackupPolicy } from "../backups";
 import { clientRule, restrictedContainerSecurity, restrictedPodSecurity, selfRule, storeLabels, tcp, k8sNameProblems } from "../network";
 import type { ClusterNetwork, DataNetwork } from "../network";
+import { VERSION_PINS } from "../../charts";
 
 export const REDIS_PORT = 6379;
 
@@ -43,7 +44,7 @@ export function planManagedRedis(i: ManagedRedisPlanInput): ManagedRedisPlan {
   return {
     problems,
     port: REDIS_PORT,
-    engineVersion: "7.1",
+    engineVersion: VERSION_PINS.elasticacheRedis.value,
     parameterGroupName: "default.redis7",
     numCacheClusters: 1 + i.replicas,
     automaticFailover: i.replicas > 0,

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { OFFICIAL_REPOSITORIES, chartMirror } from "../../charts";
 import { DEFAULT_API_SERVER_CIDRS } from "../operator-namespace";
 import { backupPolicySchema, clusterNetworkSchema, dnsLabel, labelsSchema, protectSchema, quantity, tlsSchema } from "../schema";
+import { VERSION_PINS } from "../../charts";
 
 const cqlIdentifier = z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, "a lowercase CQL identifier (letters, digits, _)");
 
@@ -26,7 +27,7 @@ export const scyllaArgsSchema = z.strictObject({
    */
   implementation: z.enum(["operator", "statefulset"]).default("operator"),
   network: clusterNetworkSchema,
-  version: z.string().regex(/^\d+\.\d+\.\d+$/, "a ScyllaDB version such as 6.2.2").default("6.2.2"),
+  version: z.string().regex(/^\d+\.\d+\.\d+$/, "a ScyllaDB version such as 6.2.2").default(VERSION_PINS.scylla.value),
   agentVersion: z.string().regex(/^\d+\.\d+\.\d+$/).default("3.4.1"),
   datacenter: dnsLabel.default("dc1"),
   racks: z.int().min(1).max(5).default(1),
