@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { ChartMirror, OFFICIAL_REPOSITORIES } from "../../components/charts";
 import { type CloudflarePlan, cloudflarePlanGaps } from "../../components/edge/cloudflare/plans";
-import { ServiceSpec } from "../../components/service/spec";
+import { ROLLOUT_DEFAULTS, ServiceSpec } from "../../components/service/spec";
 import type { Alerting } from "../../components/monitoring/receivers";
 import { alertingIssues } from "./alerting";
 import { type Registry, registryIssues } from "./registries";
@@ -163,6 +163,24 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec): CrossIssue[]
     const svc = bp.services.find((s) => s.name === m.service);
     if (!svc) add(["blueprint", "monitoring", "exposes", j, "service"], `no service '${m.service}' in this blueprint; services: ${bp.services.map((s) => s.name).join(", ")}`);
     else if (svc.ports.metrics === undefined) add(["blueprint", "monitoring", "exposes", j, "service"], `service '${m.service}' has no metrics port: add \`ports.metrics\` to it or name the service that exposes ${m.metric}`);
+  });
+  // A canary/blue-green analysis reads the metrics its service exposes: where the blueprint declares
+  // what a service exposes, the analysis must name those (else every measurement finds no data and
+  // the rollout aborts; before issue 17 it passed).
+  bp.services.forEach((svc, i) => {
+    if (svc.strategy === "rolling") return;
+    const declared = bp.monitoring.exposes.filter((m) => m.service === svc.name);
+    if (!declared.length) return;
+    const an = (svc.rollout ?? ROLLOUT_DEFAULTS).analysis;
+    const want = (field: "requests" | "latency", metric: string, type: "counter" | "histogram") => {
+      if (declared.some((m) => m.metric === metric && m.type === type)) return;
+      add(
+        ["blueprint", "services", i, "rollout", "analysis", field, "metric"],
+        `the ${svc.strategy} analysis of '${svc.name}' reads the ${type} \`${metric}\`${svc.rollout?.analysis ? "" : " (the default)"}, but monitoring.exposes declares for '${svc.name}' only ${declared.map((m) => `${m.metric} (${m.type})`).join(", ")}: set rollout.analysis.${field} to what the service exposes, or declare the metric in monitoring.exposes`,
+      );
+    };
+    want("requests", an.requests.metric, an.requests.type);
+    want("latency", an.latency.metric, "histogram");
   });
   const alertKeys = new Set<string>();
   bp.monitoring.alerts.forEach((a, j) => {

@@ -5,6 +5,9 @@ import { describe, expect, it } from "vitest";
 import { analysisConditions, analysisQueries, analysisTemplate } from "../../components/service/rollouts";
 import { rolloutSpec } from "../../components/service/spec";
 import { API, kinds, planFor } from "../service/fixtures";
+import { SpecError } from "../../stacks/spec/errors";
+import { loadSpec, readBlueprint } from "../../stacks/spec/load";
+import { richConfig } from "../spec/fixtures";
 
 const problems = (input: unknown) => {
   const r = rolloutSpec.safeParse(input);
@@ -88,5 +91,31 @@ describe("the planner refuses an analysis that could never judge the new version
       "spec.rollout.pauseSeconds: the canary's pauses end after 90 s, before its analysis can fail it (initialDelaySeconds + (failureLimit + 1) x intervalSeconds = 180 s)",
     );
     expect(() => planFor({ ...API, strategy: "canary", rollout: { pauseSeconds: 60 } }, argo)).not.toThrow();
+  });
+});
+
+describe("blueprint: the analysis reads metrics the service declares in monitoring.exposes", () => {
+  const issues = (patch: (bp: any) => void) => {
+    const bp = structuredClone(readBlueprint("gateway-flutter-wasm").data) as any;
+    patch(bp);
+    try {
+      loadSpec({ stack: "prod", config: { ...richConfig(), blueprint: "gateway-flutter-wasm" }, blueprint: bp });
+      return [];
+    } catch (e) {
+      if (!(e instanceof SpecError)) throw e;
+      return e.issues.map((i) => `${i.file}: ${i.path}: ${i.message}`).filter((m) => m.includes("rollout"));
+    }
+  };
+
+  it("the committed gateway and music blueprints pass", () => {
+    expect(issues(() => {})).toEqual([]);
+  });
+
+  it("the gateway's canary without its analysis block would read OpenTelemetry names cat-gateway does not expose", () => {
+    const got = issues((bp) => delete bp.services.find((s: any) => s.name === "cat-gateway").rollout);
+    expect(got).toEqual([
+      "blueprints/gateway-flutter-wasm.yaml: services[0] (cat-gateway).rollout.analysis.requests.metric: the canary analysis of 'cat-gateway' reads the histogram `http_server_request_duration_seconds` (the default), but monitoring.exposes declares for 'cat-gateway' only http_request_count (counter), http_request_duration_ms (histogram): set rollout.analysis.requests to what the service exposes, or declare the metric in monitoring.exposes",
+      "blueprints/gateway-flutter-wasm.yaml: services[0] (cat-gateway).rollout.analysis.latency.metric: the canary analysis of 'cat-gateway' reads the histogram `http_server_request_duration_seconds` (the default), but monitoring.exposes declares for 'cat-gateway' only http_request_count (counter), http_request_duration_ms (histogram): set rollout.analysis.latency to what the service exposes, or declare the metric in monitoring.exposes",
+    ]);
   });
 });

@@ -20,6 +20,8 @@ import { blueprintDashboard, dashboardExprs } from "../../components/monitoring/
 import { alertmanagerRouting } from "../../components/monitoring/receivers";
 import { CHART_PINS } from "../../components/charts";
 import { blueprintSpec, type BlueprintSpec } from "../../stacks/spec/blueprint";
+import { analysisQueries } from "../../components/service/rollouts";
+import { ROLLOUT_DEFAULTS } from "../../components/service/spec";
 import type { Inventory } from "../../tools/harness/inventory";
 import { planned } from "../harness/planned";
 import { promqlErrors } from "./promql";
@@ -55,6 +57,10 @@ describe.each(WITH_SIGNALS)("%s: the blueprint's own alerts and dashboard", (nam
   const exprs = [
     ...bp.monitoring.alerts.map((a) => ({ where: `alert ${a.alert}/${a.severity}`, expr: `(${a.measure}) ${a.compare} ${a.threshold}` })),
     ...(bp.monitoring.dashboard?.panels ?? []).flatMap((p) => p.queries.map((q) => ({ where: `panel "${p.title}"`, expr: q.expr }))),
+    // The canary / blue-green analyses read the service's own metrics too (components/service/rollouts.ts).
+    ...bp.services
+      .filter((s) => s.strategy !== "rolling")
+      .flatMap((s) => Object.entries(analysisQueries((s.rollout ?? ROLLOUT_DEFAULTS).analysis, "apps")).map(([k, expr]) => ({ where: `${s.name} rollout analysis ${k}`, expr }))),
   ];
 
   it("has alerts and a dashboard, each quoting the reference view's own words", () => {
