@@ -277,15 +277,17 @@ if ! stamp_ok argocd "$key"; then
   (cd "$ARGOCD" && export GOTOOLCHAIN="$ARGOCD_GO" && CGO_ENABLED=0 timed "argocd (argo-cd $ARGOCD_VERSION, $ARGOCD_GO)" go build \
     -ldflags "-s -w -X $ARGOCD_MODULE/common.version=${ARGOCD_VERSION#v} -X $ARGOCD_MODULE/common.gitTag=$ARGOCD_VERSION -X $ARGOCD_MODULE/common.kubectlVersion=v0.37.0" \
     -o "$BIN/argocd" "$ARGOCD_MODULE/cmd")
-  rm -f "$BIN/gpg-wrapper.sh"
+  rm -f "$BIN/gpg-wrapper.sh" "$BIN/git-verify-wrapper.sh"
   write_stamp argocd "$key"
 fi
 # What the upstream image (its Dockerfile) puts next to the binary: the argv[0] names as symlinks
-# and hack/gpg-wrapper.sh, which the repo-server runs to read its GnuPG keyring (it exits when
-# the wrapper is missing), taken from the same module version.
-if [ ! -x "$BIN/gpg-wrapper.sh" ]; then
-  must_build gpg-wrapper.sh
-  install -m 0755 "$(cd "$ARGOCD" && GOTOOLCHAIN="$ARGOCD_GO" go list -m -f '{{.Dir}}' "$ARGOCD_MODULE")/hack/gpg-wrapper.sh" "$BIN/gpg-wrapper.sh"
+# and hack/gpg-wrapper.sh + hack/git-verify-wrapper.sh, which the repo-server runs to read its
+# GnuPG keyring (it exits without it) and to verify commit signatures (every manifest request
+# fails with "permission denied" without it), taken from the same module version.
+if [ ! -x "$BIN/gpg-wrapper.sh" ] || [ ! -x "$BIN/git-verify-wrapper.sh" ]; then
+  must_build "gpg-wrapper.sh, git-verify-wrapper.sh"
+  src="$(cd "$ARGOCD" && GOTOOLCHAIN="$ARGOCD_GO" go list -m -f '{{.Dir}}' "$ARGOCD_MODULE")/hack"
+  install -m 0755 "$src/gpg-wrapper.sh" "$src/git-verify-wrapper.sh" "$BIN/"
 fi
 for name in argocd-repo-server argocd-application-controller argocd-git-ask-pass; do ln -sf argocd "$BIN/$name"; done
 
