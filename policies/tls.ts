@@ -10,6 +10,27 @@ import { asArray, depsOf, forTypes, isSet, K8S, ofTypes, peek, resourcePolicy, s
 const hostCovered = (host: string, tlsHosts: string[]): boolean =>
   tlsHosts.some((t) => t === host || (t.startsWith("*.") && host.endsWith(t.slice(1)) && !host.slice(0, -(t.length - 1)).includes(".")));
 
+/**
+ * Where the Traefik chart reads the web→websecure redirect, by chart major (each shape was renamed,
+ * and the chart's values schema refuses the old key, or older charts ignore the new one):
+ * < 34 `ports.web.redirectTo`, 34–38 `ports.web.redirections.entryPoint`, 39+ (41.x is pinned)
+ * `ports.web.http.redirections.entryPoint`. An unknown version is read as current. A web entrypoint
+ * that is not exposed (`expose.default: false`, 39+) serves nothing to redirect. Null = redirected.
+ */
+export function traefikRedirectProblem(web: any, version: unknown): string | null {
+  const major = Number(/^v?(\d+)\./.exec(String(version ?? ""))?.[1] ?? NaN);
+  const shape = Number.isNaN(major) || major >= 39 ? "http" : major >= 34 ? "redirections" : "redirectTo";
+  const key = { http: "ports.web.http.redirections.entryPoint.to", redirections: "ports.web.redirections.entryPoint.to", redirectTo: "ports.web.redirectTo.port" }[shape];
+  const at = version ? `chart ${String(version)}` : "the chart (no version: read as current)";
+  if (shape === "http" && (web.http?.redirections?.entryPoint?.to || web.expose?.default === false)) return null;
+  if (shape === "redirections" && (web.redirections?.entryPoint?.to || web.expose?.default === false || web.expose === false)) return null;
+  if (shape === "redirectTo" && (web.redirectTo || web.expose === false)) return null;
+  const old = web.redirectTo !== undefined ? "ports.web.redirectTo" : web.redirections !== undefined && shape === "http" ? "ports.web.redirections" : undefined;
+  return old
+    ? `Traefik values set ${old}, which ${at} does not read (renamed; the chart's values schema refuses it): HTTP is not redirected. Set ${key}: websecure`
+    : `Traefik values do not redirect the 'web' entrypoint to 'websecure' for ${at}: set ${key}: websecure`;
+}
+
 export const ingressTls: ResourceValidationPolicy = resourcePolicy({
   name: "tls-ingress-https",
   description: "Kubernetes Ingresses terminate TLS for every host and redirect HTTP to HTTPS.",
@@ -40,9 +61,8 @@ export const ingressTls: ResourceValidationPolicy = resourcePolicy({
       const v = props.values ?? {};
       if (/ingress-nginx/.test(chart) && String(v?.controller?.config?.["ssl-redirect"]) === "false") report("ingress-nginx values set controller.config.ssl-redirect=false; HTTP would not be redirected to HTTPS");
       if (/traefik/.test(chart)) {
-        const web = v?.ports?.web ?? {};
-        const redirected = web.redirectTo || web.redirections?.entryPoint?.to || web.http?.redirections?.entryPoint?.to || web.expose === false || web.expose?.default === false;
-        if (!redirected) report("Traefik values do not redirect the 'web' entrypoint to 'websecure' (ports.web.redirections.entryPoint.to: websecure)");
+        const problem = traefikRedirectProblem(v?.ports?.web ?? {}, props.version);
+        if (problem) report(problem);
       }
     }),
   ],
