@@ -61,6 +61,12 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
       // preview saw the missing output as unknown (found by the conformance run, bridge-relay × staging).
       out.endpoint = `${name}.proxy-${h}.${region}.rds.amazonaws.com`;
       break;
+    case "aws:route53/record:Record":
+      // AWS answers with the record's full name. Without it the ACM CertificateValidation's
+      // validationRecordFqdns was unknown on every preview, so a second run always showed an
+      // update (found by the conformance run, music-platform-gitops × prod).
+      out.fqdn = String(inputs.name ?? name).replace(/\.$/, "").toLowerCase();
+      break;
     case "aws:rds/instance:Instance":
     case "aws:rds/cluster:Cluster":
       out.address = `${name}.${h}.${region}.rds.amazonaws.com`;
