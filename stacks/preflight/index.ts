@@ -14,7 +14,10 @@
  *    credentials its providers need (deploy-path.ts);
  *  - quotas: Elastic IPs, NAT gateways per AZ and VPCs of every stack file in the same AWS
  *    account and region add up within the quota (quotas.ts);
- *  - cloudflare/plan: stacks on one Cloudflare zone name the same plan (plan-dependent rulesets).
+ *  - cloudflare/plan: stacks on one Cloudflare zone name the same plan (plan-dependent rulesets);
+ *  - dns/zone, dns/host-collision: every public host is in the zone platform:dnsZone names (dns.ts);
+ *  - workflows: deploy.yml, preview.yml and drift.yml run the stack on its runner with the right role
+ *    (deploy-path.ts); delivery/preview-role: the read-only role has the cluster's access entry.
  *
  * Prerequisites are what must exist outside git before the first deploy and cannot be seen from
  * it: Secrets Manager secrets, the CodeConnections approval, the GitHub environment's variables,
@@ -32,6 +35,7 @@ import { stackConfig } from "../spec/stack-config";
 import { TIERS, type TierName } from "../spec/tiers";
 import { PREVIEW_ROLE_VARIABLE, checkDeployPath, checkReadOnlyWorkflow, jobsFor, type Finding, type StackWorkflowKind, type WorkflowDoc } from "./deploy-path";
 import { CHECKED as EKS_CHECKED, WARN_DAYS, eksSupportOn, standardVersionsOn } from "./eks-support";
+import { checkDnsZones } from "./dns";
 import { checkQuotas, quotaPrerequisites, type QuotaStack } from "./quotas";
 import { SECRET_MARK, type StackFile } from "./stack-file";
 
@@ -245,6 +249,9 @@ export function preflightStack(file: StackFile, opts: PreflightOptions): Preflig
       }
     }
   }
+
+  // DNS zone ownership: every public host under the zone the stack's DNS config names (dns.ts).
+  report.findings.push(...checkDnsZones({ file: rel, spec }, others));
 
   // Plan-dependent features: a zone has one plan, so every stack on it must name the same one (the
   // spec refuses a WAF the named plan lacks, stacks/spec/platform.ts).

@@ -270,6 +270,8 @@ export interface PlatformSpec {
   /** Argo CD single sign-on (`platform:argocd.sso`); `clientSecret` says whether one is set (the composer reads its value as a secret). */
   argocd?: { sso?: { issuer: string; clientId: string; clientSecret: boolean; adminGroups?: string[]; deployerGroups?: string[]; viewerGroups?: string[] } };
   route53ZoneId?: string;
+  /** The zone `cloudflare.zoneId` / `route53ZoneId` names (`platform:dnsZone`). */
+  dnsZone?: string;
   certificates?: { email: string; corporateCaSecret?: string };
   /** Names of human secrets present in config (values are read as secrets by the composition). */
   providedSecrets: string[];
@@ -325,6 +327,7 @@ export function resolvePlatform(src: PlatformSource, charts: ChartMirror = OFFIC
     ...(config.delivery ? { delivery: config.delivery } : {}),
     ...(config.argocd ? { argocd: config.argocd.sso ? { sso: { ...config.argocd.sso, clientSecret: config.argocd.sso.clientSecret !== undefined } } : {} } : {}),
     ...(config.route53ZoneId ? { route53ZoneId: config.route53ZoneId } : {}),
+    ...(config.dnsZone ? { dnsZone: config.dnsZone } : {}),
     ...(config.certificates ? { certificates: config.certificates } : {}),
     providedSecrets: Object.keys(config.secrets),
     ...(config.alertEmail ? { alertEmail: config.alertEmail } : {}),

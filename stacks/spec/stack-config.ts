@@ -142,6 +142,16 @@ export const stackConfig = z.strictObject({
   argocd: argocdConfig.optional(),
   /** Route 53 hosted zone of `domain` (CloudFront edges: alias records and certificate validation). */
   route53ZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: "must be a Route 53 hosted zone id such as `Z0123456789ABCDEFGHIJ`" }).optional(),
+  /** The name of the DNS zone `cloudflare.zoneId` / `route53ZoneId` identifies (`npm run preflight` checks every public host is under it). */
+  dnsZone: z
+    .string()
+    .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, { message: "must be the zone's DNS name in lower case, such as `example.com`" })
+    .optional()
+    .meta({
+      description:
+        "The DNS name of the zone that platform:cloudflare.zoneId or platform:route53ZoneId identifies (the ids do not say which domain they are). `npm run preflight` checks that every public host the stack serves is this zone or under it, and that stacks on one zone id name one zone and never serve the same host.",
+      examples: ["example.com"],
+    }),
   certificates: z
     .strictObject({
       /** ACME account e-mail for Let's Encrypt. */

@@ -296,3 +296,35 @@ describe("preflight: the preview and drift workflows, and the deploy job's own p
     expect(deployRole.how).toBe("gh variable set AWS_DEPLOY_ROLE_ARN --env production --body '<value>'");
   });
 });
+
+// DNS zone ownership (stacks/preflight/dns.ts): the stack files named their zone by id only, so nothing
+// showed that the hosts they serve could be published there. Before platform:dnsZone, preflight of
+// the committed dev, staging and prod reported nothing about DNS; with the check and without the key
+// each fails with dns/zone.
+describe("preflight: every public host is in the stack's DNS zone", () => {
+  const f = (r: { findings: { check: string; setting: string }[] }) => r.findings.map((x) => `${x.check} ${x.setting}`);
+
+  it("no platform:dnsZone: the zone id says no domain, the fix names the key", () => {
+    const root = project((stack, c) => stack === "staging" && delete c["platform:dnsZone"]);
+    const r = runPreflight(["staging"], { root })[0]!;
+    expect(f(r)).toEqual(["dns/zone Pulumi.staging.yaml: platform:dnsZone"]);
+    expect(r.findings[0]!.problem).toContain("api.staging.example.com, staging.example.com");
+    expect(r.findings[0]!.fix).toContain("pulumi config set platform:dnsZone");
+  });
+
+  it("a host outside the zone is named with the fix; a zone named twice differently is refused", () => {
+    const root = project((stack, c) => stack === "prod" && (c["platform:domain"] = "example.org"));
+    const r = runPreflight(["prod"], { root })[0]!;
+    expect(r.findings.filter((x) => x.check === "dns/zone").map((x) => x.problem.split(" (")[0])).toEqual(["host api.example.org is not in zone example.com", "host example.org is not in zone example.com"]);
+    expect(r.findings[0]!.fix).toContain("set `platform:domain` to example.com or a name under it");
+    const two = project((stack, c) => stack === "dev" && (c["platform:dnsZone"] = "dev.example.com"));
+    expect(f(runPreflight(["dev"], { root: two })[0]!)).toEqual(["dns/zone Pulumi.dev.yaml: platform:dnsZone", "dns/zone Pulumi.dev.yaml: platform:dnsZone"]);
+  });
+
+  it("two stacks on one zone serving the same host collide", () => {
+    const root = project((stack, c) => stack === "staging" && (c["platform:domain"] = "example.com"));
+    const r = runPreflight(["staging"], { root })[0]!;
+    expect(r.findings.filter((x) => x.check === "dns/host-collision").map((x) => x.problem.split(" is served")[0])).toEqual(["host api.example.com", "host example.com"]);
+    expect(r.findings.find((x) => x.check === "dns/host-collision")!.problem).toContain("Pulumi.prod.yaml");
+  });
+});
