@@ -239,7 +239,7 @@ beforeAll(async () => {
   try {
     // 1. The deploy repository, generated exactly as `npm run gitops -- --tier staging` writes it,
     //    committed on develop (staging's branch) and served over HTTP on loopback.
-    const repo = await generateDeployRepo(BLUEPRINT, [ENV === "staging" ? "staging" : "prod"]);
+    const repo = await generateDeployRepo(BLUEPRINT, ["staging"]); // tier staging = environment ENV
     objects = repo.objects[ENV]!;
     work = join(dir, "work");
     mkdirSync(work);
