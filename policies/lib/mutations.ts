@@ -10,7 +10,7 @@
 import type { PolicyPackConfig } from "@pulumi/policy";
 import type { Inventory, InventoryResource } from "../../tools/harness/inventory";
 import { DEFAULT_ROLE_LEVELS } from "../baseline";
-import { isSiteIngress } from "../headers";
+import { isSiteIngress, servesNoDocuments } from "../headers";
 import { deniesInsecureTransport } from "../tls";
 import { k8sManifests } from "./k8smodel";
 import { envConfigs } from "./proxyconf";
@@ -36,6 +36,22 @@ export interface Mutation {
 
 const of = (inv: Inventory, ...types: string[]): InventoryResource[] => inv.resources.filter((r) => types.includes(r.type));
 const I = (r: InventoryResource): any => r.inputs;
+
+/**
+ * Whether a CloudFront response headers policy is used by a behaviour that can serve documents:
+ * a distribution's default behaviour, or its ordered behaviours when one of them is not exempt
+ * (`servesNoDocuments`, the rule of the headers-cloudfront-coop-coep policy). A policy no
+ * distribution references counts as reaching documents.
+ */
+function reachesDocuments(inv: Inventory, rhp: InventoryResource): boolean {
+  const users = of(inv, "aws:cloudfront/distribution:Distribution").filter((d) => Object.values(d.propertyDependencies).some((urns) => urns.includes(rhp.urn)));
+  if (users.length === 0) return true;
+  return users.some(
+    (d) =>
+      (d.propertyDependencies.defaultCacheBehavior ?? []).includes(rhp.urn) ||
+      ((d.propertyDependencies.orderedCacheBehaviors ?? []).includes(rhp.urn) && asArray<any>(I(d).orderedCacheBehaviors).some((b) => !servesNoDocuments(String(b?.pathPattern ?? "")))),
+  );
+}
 
 /** Removes a resource as if the program had never created it. */
 export function removeResource(inv: Inventory, urn: string): void {
@@ -157,7 +173,9 @@ export const MUTATIONS: Mutation[] = [
   {
     id: "rhp-drop-coop-coep",
     description: "remove COOP/COEP from a CloudFront response headers policy",
-    targets: (inv) => of(inv, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy").filter((r) => asArray(I(r).customHeadersConfig?.items).length > 0),
+    // Only a policy that reaches documents: one attached solely to behaviours the headers policy
+    // exempts (`/_next/static/*` of a dynamic origin, APIs, images) may lack COOP/COEP by design.
+    targets: (inv) => of(inv, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy").filter((r) => asArray(I(r).customHeadersConfig?.items).length > 0 && reachesDocuments(inv, r)),
     apply: (_i, r) => void (I(r).customHeadersConfig.items = asArray<any>(I(r).customHeadersConfig.items).filter((x) => !/^cross-origin-(opener|embedder)-policy$/i.test(x?.header))),
   },
   {
