@@ -88,6 +88,7 @@ export function ingressManifests(a: PlanInput, base: string, labels: Record<stri
               ? {
                   accessControlAllowOriginList: origins,
                   accessControlAllowMethods: s.cors.allowedMethods,
+                  accessControlAllowHeaders: s.cors.allowedHeaders,
                   accessControlAllowCredentials: s.cors.allowCredentials,
                   accessControlMaxAge: s.cors.maxAgeSeconds,
                   addVaryHeader: true,
@@ -119,6 +120,7 @@ export function ingressManifests(a: PlanInput, base: string, labels: Record<stri
         annotations["nginx.ingress.kubernetes.io/enable-cors"] = "true";
         annotations["nginx.ingress.kubernetes.io/cors-allow-origin"] = origins.join(", ");
         annotations["nginx.ingress.kubernetes.io/cors-allow-methods"] = s.cors.allowedMethods.join(", ");
+        annotations["nginx.ingress.kubernetes.io/cors-allow-headers"] = s.cors.allowedHeaders.join(","); // as ingress-nginx writes its default
         annotations["nginx.ingress.kubernetes.io/cors-allow-credentials"] = String(s.cors.allowCredentials);
         annotations["nginx.ingress.kubernetes.io/cors-max-age"] = String(s.cors.maxAgeSeconds);
       }

@@ -61,6 +61,16 @@ export const corsSpec = z.strictObject({
   /** Exact origins (`https://app.example.com`) or `self` for the stack's own app origin. `*` is refused. */
   allowedOrigins: z.array(z.union([z.literal("self"), z.url({ protocol: /^https$/, message: "origins must be https URLs" })])).min(1),
   allowedMethods: z.array(z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])).default(["GET", "POST", "OPTIONS"]),
+  /**
+   * Request headers a cross-origin call may send (the preflight's Access-Control-Allow-Headers).
+   * The default is ingress-nginx's own `cors-allow-headers` default, written out so that Traefik
+   * (which sends no Access-Control-Allow-Headers unless told, and so refuses a JSON or
+   * Authorization preflight) allows exactly what nginx allows.
+   */
+  allowedHeaders: z
+    .array(z.string().regex(/^[A-Za-z0-9-]+$/, { message: "must be an HTTP header name such as `Content-Type`" }))
+    .min(1)
+    .default(["DNT", "Keep-Alive", "User-Agent", "X-Requested-With", "If-Modified-Since", "Cache-Control", "Content-Type", "Range", "Authorization"]),
   allowCredentials: z.boolean().default(false),
   maxAgeSeconds: z.int().min(0).max(86_400).default(600),
 });

@@ -82,6 +82,7 @@ describe("planService", () => {
       expect(i.metadata.annotations["cert-manager.io/cluster-issuer"]).toBeUndefined();
       expect(i.metadata.annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"]).toBe("true");
       expect(i.metadata.annotations["nginx.ingress.kubernetes.io/cors-allow-origin"]).toBe("https://example.com, https://admin.example.com");
+      expect(i.metadata.annotations["nginx.ingress.kubernetes.io/cors-allow-headers"]).toBe("DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,Range,Authorization");
       for (const r of i.spec.rules) for (const path of r.http.paths) expect(path.backend.service.port.name).toBe("http");
       expect(JSON.stringify(i)).not.toMatch(/metrics|9090/);
     }
@@ -98,6 +99,9 @@ describe("planService", () => {
     expect(mws.map((m) => m.metadata.name).sort()).toEqual(["api-headers", "api-ratelimit-api", "api-ratelimit-auth"]);
     const headers = mws.find((m) => m.metadata.name === "api-headers")!.spec.headers;
     expect(headers).toMatchObject({ stsSeconds: 31536000, accessControlAllowOriginList: ["https://example.com", "https://admin.example.com"] });
+    // Traefik sends Access-Control-Allow-Headers only when the list is set: without it a JSON or
+    // Authorization preflight is refused. Same list as the nginx annotation (ingress-nginx's default).
+    expect(headers.accessControlAllowHeaders).toEqual(["DNT", "Keep-Alive", "User-Agent", "X-Requested-With", "If-Modified-Since", "Cache-Control", "Content-Type", "Range", "Authorization"]);
     const ing = kinds(p, "Ingress")[0];
     expect(ing.metadata.annotations["traefik.ingress.kubernetes.io/router.middlewares"]).toBe("apps-api-ratelimit-api@kubernetescrd,apps-api-headers@kubernetescrd");
     expect(ing.metadata.annotations["traefik.ingress.kubernetes.io/router.tls"]).toBe("true");
