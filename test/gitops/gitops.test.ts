@@ -6,8 +6,10 @@
 //     and the API server admits the AppProject, the Application and every Rollout /
 //     AnalysisTemplate / TraefikService / IngressRoute the program produces (CRD schemas).
 // Not proven here: the controllers reconciling. Their images cannot run (no registry; KWOK fakes
-// pods). The Argo Rollouts controller, built from Go modules, runs as a process against the
-// control plane in rollouts.real.test.ts (canary steps, abort, blue-green); no Application syncs.
+// pods); the controllers built from Go modules run as processes against the control plane in
+// rollouts.real.test.ts (Argo Rollouts: canary steps, abort, blue-green, analysis on a real
+// Prometheus) and argocd.real.test.ts (Argo CD: an Application syncs the generated chart from a
+// Git repository on loopback, a release and its git revert).
 // Runs inside `unshare -n` (node scripts/test.mjs test/gitops); fails, never skips, without binaries.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
