@@ -78,7 +78,7 @@ timed() {
   local name="$1"; shift
   local start end rc pid mark next every="${ENGINE_PROGRESS_SECONDS:-60}"
   start=$(date +%s)
-  mark=$(wc -l <"$LOG" 2>/dev/null || echo 0)
+  mark=$(wc -l 2>/dev/null <"$LOG" || echo 0)
   say "engine: building $name (log: $LOG) ..."
   GOFLAGS="$GOFLAGS -v" nice -n 10 "$@" >>"$LOG" 2>&1 &
   pid=$!
