@@ -54,6 +54,8 @@ export interface ClusterOutputs {
   ready?: pulumi.Resource[];
   /** Where the Kubernetes API server answers (for operators' and webhooks' NetworkPolicies). */
   apiServerCidrs?: string[];
+  /** The tainted `data` node group (EKS with in-cluster stores): the stores select and tolerate it. */
+  dataNodes?: { nodeSelector: Record<string, string>; taint: { key: string; value: string; effect: "NoSchedule" | "NoExecute" } };
 }
 
 export interface HostOutputs {

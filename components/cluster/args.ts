@@ -20,7 +20,31 @@ export const nodeGroupSchema = z.strictObject({
   desired: z.int().min(0).max(100),
   max: z.int().min(1).max(200),
   diskGb: z.int().min(20).max(1000).default(50),
+  /** Node taints as EKS spells them (effect NO_SCHEDULE, NO_EXECUTE or PREFER_NO_SCHEDULE). */
+  taints: z
+    .array(
+      z.strictObject({
+        key: z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, { message: "a taint key such as dedicated" }),
+        value: z.string().regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, { message: "a taint value such as data" }),
+        effect: z.enum(["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"], { message: "an EKS taint effect: NO_SCHEDULE, NO_EXECUTE or PREFER_NO_SCHEDULE" }),
+      }),
+    )
+    .max(50)
+    .default([]),
 });
+
+/**
+ * The `data` node group (staging/prod when a store runs in the cluster): nodes labelled
+ * `platform.io/workload-class=data` and tainted `dedicated=data:NoSchedule`, so only the data
+ * stores, which select the label and tolerate the taint (components/data `dedicatedNodes`), and
+ * DaemonSets that tolerate every taint (log shipping, node metrics, the CNI) run there.
+ */
+export const DATA_NODES = {
+  nodeSelector: { "platform.io/workload-class": "data" },
+  taint: { key: "dedicated", value: "data", effect: "NoSchedule" as const },
+  /** The same taint in the EKS API's spelling (aws.eks.NodeGroup `taints`). */
+  eksTaint: { key: "dedicated", value: "data", effect: "NO_SCHEDULE" as const },
+};
 
 export const eksSchema = z.strictObject({
   /** EKS cluster name; default `<component name>`. */

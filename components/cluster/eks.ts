@@ -162,6 +162,7 @@ export function provisionEks(name: string, e: Eks, parent: pulumi.Resource): Eks
         scalingConfig: { minSize: g.min, desiredSize: g.desired, maxSize: g.max },
         updateConfig: { maxUnavailable: 1 },
         labels: { "platform.io/workload-class": g.name },
+        ...(g.taints.length ? { taints: g.taints } : {}),
         launchTemplate: { id: lt.id, version: pulumi.interpolate`${lt.latestVersion}` },
         tags: { [`k8s.io/cluster-autoscaler/${clusterName}`]: "owned", "k8s.io/cluster-autoscaler/enabled": "true" },
       },

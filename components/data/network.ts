@@ -10,6 +10,24 @@ export interface ClusterNetwork {
   clientNamespaces: string[];
   clientPodSelector?: Record<string, string>;
   storageClassName?: string;
+  dedicatedNodes?: DedicatedNodes;
+}
+
+/** The tainted node group a store's pods run on: its labels and its taint. */
+export interface DedicatedNodes {
+  nodeSelector: Record<string, string>;
+  taint: { key: string; value: string; effect: "NoSchedule" | "NoExecute" };
+}
+
+/**
+ * Pod-spec placement on the network's dedicated data nodes: a `nodeSelector` on the group's labels
+ * and the toleration of its taint (both, or the pods would land anywhere / nowhere). `{}` without
+ * dedicated nodes. Spread into a pod spec (StatefulSets) or CNPG's `spec.affinity`.
+ */
+export function dataNodePlacement(net: { dedicatedNodes?: DedicatedNodes | undefined }): { nodeSelector?: Record<string, string>; tolerations?: { key: string; operator: "Equal"; value: string; effect: string }[] } {
+  const d = net.dedicatedNodes;
+  if (!d) return {};
+  return { nodeSelector: { ...d.nodeSelector }, tolerations: [{ key: d.taint.key, operator: "Equal", value: d.taint.value, effect: d.taint.effect }] };
 }
 
 /** Throw one error for problems found by a plan (cross-field rules zod cannot express cleanly). */

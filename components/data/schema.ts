@@ -43,6 +43,20 @@ export const clusterNetworkSchema = z.strictObject({
   clientPodSelector: labelsSchema.optional(),
   /** StorageClass for PVCs; omitted = the cluster default. */
   storageClassName: z.string().min(1).optional(),
+  /**
+   * Dedicated data nodes (the EKS `data` node group, tainted so nothing else lands there): the
+   * store's pods select them (`nodeSelector`) and tolerate their taint. Omitted = any node.
+   */
+  dedicatedNodes: z
+    .strictObject({
+      nodeSelector: labelsSchema.refine((l) => Object.keys(l).length > 0, "name at least one node label (e.g. platform.io/workload-class: data)"),
+      taint: z.strictObject({
+        key: z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, "a taint key such as dedicated"),
+        value: z.string().regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, "a taint value such as data"),
+        effect: z.enum(["NoSchedule", "NoExecute"], "NoSchedule or NoExecute (a PreferNoSchedule taint keeps nothing off the nodes)"),
+      }),
+    })
+    .optional(),
 });
 
 export type AwsNetwork = z.infer<typeof awsNetworkSchema>;

@@ -11,6 +11,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { IngressControllerInfo } from "../../components/cluster/addons";
 import { KubernetesCluster } from "../../components/cluster";
+import { DATA_NODES } from "../../components/cluster/args";
 import type { ClusterOutputs, Context } from "../context";
 import type { PlatformSpec } from "../spec/platform";
 
@@ -91,10 +92,13 @@ export function composeCluster(ctx: Context, env: Record<string, string | undefi
     const net = ctx.network;
     if (!aws || !net) throw new Error(`stack ${spec.stack}: an EKS cluster needs the AWS provider and the network (call composeNetwork first)`);
     const n = p.nodes;
-    const nodeGroups = [{ name: "general", instanceTypes: [INSTANCE[p.resources]!], min: n.min, desired: n.desired, max: n.max }];
+    const nodeGroups: { name: string; instanceTypes: string[]; min: number; desired: number; max: number; taints?: (typeof DATA_NODES.eksTaint)[] }[] = [
+      { name: "general", instanceTypes: [INSTANCE[p.resources]!], min: n.min, desired: n.desired, max: n.max },
+    ];
     if (hasInClusterData(spec)) {
       const size = p.multiAz ? 3 : 1;
-      nodeGroups.push({ name: "data", instanceTypes: [p.resources === "full" ? "r6i.xlarge" : "r6i.large"], min: size, desired: size, max: Math.max(size, Math.ceil(n.max / 2)) });
+      // Tainted: only the data stores (which select and tolerate it) land on the data nodes.
+      nodeGroups.push({ name: "data", instanceTypes: [p.resources === "full" ? "r6i.xlarge" : "r6i.large"], min: size, desired: size, max: Math.max(size, Math.ceil(n.max / 2)), taints: [DATA_NODES.eksTaint] });
     }
     c = new KubernetesCluster(
       `${spec.stack}-k8s`,
@@ -143,5 +147,6 @@ export function composeCluster(ctx: Context, env: Record<string, string | undefi
     ready: c.ready,
     ...(c.kubeconfig ? { kubeconfig: c.kubeconfig } : {}),
     ...(c.clusterName ? { clusterName: c.clusterName } : {}),
+    ...(h.cluster === "eks" && hasInClusterData(spec) ? { dataNodes: { nodeSelector: { ...DATA_NODES.nodeSelector }, taint: { ...DATA_NODES.taint } } } : {}),
   };
 }

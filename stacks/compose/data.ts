@@ -59,7 +59,8 @@ export function composeData(ctx: Context): DataOutputs {
     const c = needCluster("an in-cluster data store");
     const namespace = privileged ? c.namespaces.dataPrivileged : c.namespaces.data;
     if (!namespace) throw new Error(`stack ${spec.stack}: a store that runs as root needs the cluster's data-privileged namespace (ClusterArgs.privilegedDataNamespace)`);
-    return { namespace, clientNamespaces: [c.namespaces.apps] };
+    // On the tainted `data` node group where the cluster has one (EKS): select it, tolerate it.
+    return { namespace, clientNamespaces: [c.namespaces.apps], ...(c.dataNodes ? { dedicatedNodes: c.dataNodes } : {}) };
   };
   const awsNet = (what: string) => {
     if (!providers.aws || !ctx.network) throw new Error(`stack ${spec.stack}: managed ${what} needs the stack's AWS account and VPC: call composeNetwork first and set ctx.network`);

@@ -9,7 +9,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { generatePassword } from "../../secrets/generate";
-import { assertNoProblems, dataClaimTemplate, type DataNetwork } from "../network";
+import { assertNoProblems, dataClaimTemplate, dataNodePlacement, type DataNetwork } from "../network";
 import { parseArgs } from "../schema";
 import { ipfsArgsSchema, type IpfsArgs } from "./args";
 import { IPFS_PORTS, planIpfs } from "./plan";
@@ -82,6 +82,7 @@ export class Ipfs extends pulumi.ComponentResource {
             spec: {
               securityContext: plan.podSecurity,
               automountServiceAccountToken: false,
+              ...dataNodePlacement(cfg.network),
               containers: [
                 {
                   name: "kubo",

@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { generatePassword } from "../../secrets/generate";
 import { serviceDnsNames, storeCertificate } from "../certs";
-import { dataClaimTemplate } from "../network";
+import { dataClaimTemplate, dataNodePlacement } from "../network";
 import type { SeaweedObjectStoreConfig } from "./args";
 import { SEAWEED_PORTS as P, type SeaweedPlan } from "./plan";
 
@@ -76,6 +76,7 @@ export function provisionSeaweed(name: string, parent: pulumi.Resource, cfg: Sea
             spec: {
               securityContext: plan.podSecurity,
               automountServiceAccountToken: false,
+              ...dataNodePlacement(cfg.network),
               containers: [
                 {
                   name: "seaweedfs",

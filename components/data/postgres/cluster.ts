@@ -11,7 +11,7 @@ import { provisionOperator } from "../operator-namespace";
 import * as pulumi from "@pulumi/pulumi";
 import { generatePassword } from "../../secrets/generate";
 import { serviceDnsNames, storeCertificate } from "../certs";
-import { dataClaimTemplate } from "../network";
+import { dataClaimTemplate, dataNodePlacement } from "../network";
 import type { OperatorPostgresConfig, StatefulsetPostgresConfig } from "./args";
 import { CNPG_CHART, CNPG_IMAGES, barmanPolicy, irsaTrust, parseS3Path, type ClusterPlan } from "./plan";
 import type { PostgresConnection } from "./types";
@@ -137,7 +137,8 @@ export function provisionOperatorPostgres(name: string, parent: pulumi.Resource,
         enableSuperuserAccess: false,
         storage: { size: `${cfg.storageGb}Gi`, ...(cfg.network.storageClassName ? { storageClass: cfg.network.storageClassName } : {}) },
         resources: { requests: { cpu: cfg.resources.cpu, memory: cfg.resources.memory }, limits: { memory: cfg.resources.memory } },
-        affinity: { podAntiAffinityType: plan.instances > 1 ? "required" : "preferred", topologyKey: "kubernetes.io/hostname" },
+        // On the dedicated data nodes when the cluster has them (CNPG's affinity.nodeSelector/tolerations).
+        affinity: { podAntiAffinityType: plan.instances > 1 ? "required" : "preferred", topologyKey: "kubernetes.io/hostname", ...dataNodePlacement(cfg.network) },
         bootstrap: { initdb: { database: cfg.database, owner: cfg.username, secret: { name: plan.names.appSecret } } },
         postgresql: {
           parameters: { archive_timeout: "5min", password_encryption: "scram-sha-256", ssl_min_protocol_version: "TLSv1.2", log_min_duration_statement: "1000" },
@@ -243,6 +244,7 @@ export function provisionStatefulsetPostgres(name: string, parent: pulumi.Resour
           spec: {
             securityContext: plan.podSecurity,
             automountServiceAccountToken: false,
+            ...dataNodePlacement(cfg.network),
             containers: [
               {
                 name: "postgres",

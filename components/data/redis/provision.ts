@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { generatePassword } from "../../secrets/generate";
 import { dataSecurityGroup, kmsKey } from "../awsCommon";
 import { serviceDnsNames, storeCertificate } from "../certs";
-import { awsTags, dataClaimTemplate } from "../network";
+import { awsTags, dataClaimTemplate, dataNodePlacement } from "../network";
 import type { ManagedRedisConfig, StatefulsetRedisConfig } from "./args";
 import type { ClusterRedisPlan, ManagedRedisPlan } from "./plan";
 import type { RedisConnection } from "./types";
@@ -129,6 +129,7 @@ export function provisionClusterRedis(name: string, parent: pulumi.Resource, cfg
           spec: {
             securityContext: plan.podSecurity,
             automountServiceAccountToken: false,
+            ...dataNodePlacement(cfg.network),
             containers: [
               {
                 name: "redis",

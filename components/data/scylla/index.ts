@@ -15,7 +15,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { provisionOperator } from "../operator-namespace";
 import * as pulumi from "@pulumi/pulumi";
 import { generatePassword } from "../../secrets/generate";
-import { assertNoProblems, dataClaimTemplate, type DataNetwork } from "../network";
+import { assertNoProblems, dataClaimTemplate, dataNodePlacement, type DataNetwork } from "../network";
 import { resolveTls, serviceDnsNames, storeCertificate } from "../certs";
 import { parseArgs } from "../schema";
 import { scyllaArgsSchema, type ScyllaArgs } from "./args";
@@ -109,6 +109,7 @@ export class Scylla extends pulumi.ComponentResource {
               storage: { capacity: `${cfg.storageGb}Gi`, ...(cfg.network.storageClassName ? { storageClassName: cfg.network.storageClassName } : {}) },
               resources: { requests: { cpu: cfg.resources.cpu, memory: cfg.resources.memory }, limits: { cpu: cfg.resources.cpu, memory: cfg.resources.memory } },
               ...tlsVolume,
+              ...scyllaPlacement(cfg.network),
             })),
           },
           ...(plan.backupTasks.length ? { backups: plan.backupTasks } : {}),
@@ -183,6 +184,19 @@ export class Scylla extends pulumi.ComponentResource {
 }
 
 /**
+ * A rack's `placement` (ScyllaCluster `spec.datacenter.racks[].placement`: nodeAffinity and
+ * tolerations, which the operator copies into the member pods) on the dedicated data nodes; `{}`
+ * without them. The rack placement has no plain nodeSelector: the node labels become a required
+ * node affinity.
+ */
+export function scyllaPlacement(net: ScyllaConfig["network"]): { placement?: Record<string, unknown> } {
+  const p = dataNodePlacement(net);
+  if (!p.nodeSelector) return {};
+  const matchExpressions = Object.entries(p.nodeSelector).map(([key, value]) => ({ key, operator: "In", values: [value] }));
+  return { placement: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions }] } }, tolerations: p.tolerations } };
+}
+
+/**
  * One developer-mode ScyllaDB node (the image's own entrypoint), with the same client Service,
  * labels and scylla.yaml settings (password auth, CassandraAuthorizer) as the operator path, and
  * the datacenter the keyspaces replicate to (GossipingPropertyFileSnitch + cassandra-rackdc).
@@ -216,6 +230,7 @@ function provisionStatefulsetScylla(name: string, parent: pulumi.Resource, cfg: 
           spec: {
             automountServiceAccountToken: false,
             securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+            ...dataNodePlacement(cfg.network),
             containers: [
               {
                 name: "scylla",

@@ -1,0 +1,81 @@
+/**
+ * Data paths as the reference views describe them (issue 18), on each blueprint's own plan (the
+ * real program under mocks, shared plan cache):
+ * - the `data` node group is tainted and the stores it exists for select and tolerate it, nothing
+ *   else does (music view: "Node Pools: Different pools for different workloads");
+ */
+import { describe, expect, it } from "vitest";
+import { planned } from "../harness/planned";
+import type { InventoryResource } from "../../tools/harness/inventory";
+
+type R = InventoryResource & { inputs: any };
+const of = (rs: R[], type: string) => rs.filter((r) => r.type === type);
+const resourcesOf = async (blueprint: string, tier: "staging" | "prod") => (await planned({ blueprint, tier })).inventory.resources as R[];
+
+const DATA_TAINT = { key: "dedicated", value: "data", effect: "NoSchedule" };
+const DATA_LABEL = { "platform.io/workload-class": "data" };
+const tolerates = (tolerations: any[] | undefined) => (tolerations ?? []).some((t) => t.key === DATA_TAINT.key && (t.operator === "Exists" || t.value === DATA_TAINT.value) && (t.effect === undefined || t.effect === DATA_TAINT.effect));
+
+/** Blueprints whose prod tier runs stores in the cluster, and the data workloads each must put on the data nodes. */
+const IN_CLUSTER: Record<string, { cnpg: number; scylla: number; statefulSets: number }> = {
+  // "PostgreSQL Replica: StatefulSet 1+", "Redis: 1 replica", "SeaweedFS StatefulSet 3+: master + volume servers"
+  "axum-requirements-app": { cnpg: 1, scylla: 0, statefulSets: 4 },
+  // "Scylla clusters ... provide persistent and volatile keyspaces for chain caches"
+  "gateway-flutter-wasm": { cnpg: 0, scylla: 1, statefulSets: 0 },
+  // "PostgreSQL - StatefulSet: 1 primary, 2 replicas", "Redis - StatefulSet: 1 primary, 1 replica", "IPFS Node - StatefulSet: 1+ nodes"
+  "music-platform-gitops": { cnpg: 1, scylla: 0, statefulSets: 2 },
+};
+
+describe('"Node Pools: Different pools for different workloads": the data node group is tainted and only the data stores run there', () => {
+  for (const [bp, want] of Object.entries(IN_CLUSTER)) {
+    for (const tier of ["staging", "prod"] as const) {
+      it(`${bp} on ${tier}: the data node group is tainted dedicated=data:NoSchedule, every store selects and tolerates it, nothing else tolerates it`, async () => {
+        const rs = await resourcesOf(bp, tier);
+        const groups = of(rs, "aws:eks/nodeGroup:NodeGroup");
+        const data = groups.find((g) => g.inputs.labels?.["platform.io/workload-class"] === "data");
+        expect(data, "a data node group").toBeDefined();
+        expect(data!.inputs.taints).toEqual([{ key: "dedicated", value: "data", effect: "NO_SCHEDULE" }]);
+        for (const g of groups.filter((x) => x !== data)) expect(g.inputs.taints ?? [], g.name).toEqual([]);
+
+        // CloudNativePG: spec.affinity.nodeSelector + tolerations (the operator copies them into the instance pods).
+        const cnpg = of(rs, "kubernetes:postgresql.cnpg.io/v1:Cluster");
+        expect(cnpg.length).toBe(want.cnpg);
+        for (const c of cnpg) {
+          expect(c.inputs.spec.affinity.nodeSelector, c.name).toEqual(DATA_LABEL);
+          expect(tolerates(c.inputs.spec.affinity.tolerations), c.name).toBe(true);
+        }
+        // ScyllaCluster: every rack's placement (required node affinity on the label + the toleration).
+        const scylla = of(rs, "kubernetes:scylla.scylladb.com/v1:ScyllaCluster");
+        expect(scylla.length).toBe(want.scylla);
+        for (const s of scylla) {
+          for (const rack of s.inputs.spec.datacenter.racks) {
+            expect(rack.placement.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms, s.name).toEqual([
+              { matchExpressions: [{ key: "platform.io/workload-class", operator: "In", values: ["data"] }] },
+            ]);
+            expect(tolerates(rack.placement.tolerations), s.name).toBe(true);
+          }
+        }
+        // Plain StatefulSets of the stores (Redis, SeaweedFS masters/volumes/filer, IPFS) in the data namespaces.
+        const workloads = [...of(rs, "kubernetes:apps/v1:StatefulSet"), ...of(rs, "kubernetes:apps/v1:Deployment"), ...of(rs, "kubernetes:batch/v1:Job")];
+        const isData = (w: R) => /^data/.test(w.inputs.metadata.namespace ?? "") && w.type === "kubernetes:apps/v1:StatefulSet";
+        const stores = workloads.filter(isData);
+        expect(stores.length, stores.map((s) => s.name).join(", ")).toBe(want.statefulSets);
+        for (const s of stores) {
+          expect(s.inputs.spec.template.spec.nodeSelector, s.name).toEqual(DATA_LABEL);
+          expect(tolerates(s.inputs.spec.template.spec.tolerations), s.name).toBe(true);
+        }
+        // Nothing else: services, poolers, jobs, operators and the rest stay off the data nodes.
+        for (const w of workloads.filter((x) => !isData(x))) {
+          expect(tolerates(w.inputs.spec.template.spec.tolerations), w.name).toBe(false);
+          expect(w.inputs.spec.template.spec.nodeSelector?.["platform.io/workload-class"], w.name).not.toBe("data");
+        }
+        for (const p of of(rs, "kubernetes:postgresql.cnpg.io/v1:Pooler")) expect(tolerates(p.inputs.spec.template?.spec?.tolerations), p.name).toBe(false);
+      });
+    }
+  }
+
+  it("a blueprint whose stores are all managed gets no data node group (bridge-relay, prod)", async () => {
+    const rs = await resourcesOf("bridge-relay", "prod");
+    expect(of(rs, "aws:eks/nodeGroup:NodeGroup").map((g) => g.inputs.labels["platform.io/workload-class"])).toEqual(["general"]);
+  });
+});
