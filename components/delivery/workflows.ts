@@ -3,6 +3,7 @@
  * one reader shared by the preflight's deploy-path checks (stacks/preflight), the generated
  * delivery diagram (scripts/docs/delivery.ts) and the workflow tests (test/workflows). Pure
  * parsing: no validation here, each caller checks what it needs and names the file in its message.
+ * Which job runs Pulumi for which stack is stack-jobs.ts, on top of this model.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -21,7 +22,8 @@ export interface Step {
 
 export interface Job {
   name?: string;
-  "runs-on"?: string;
+  /** A label, a list of labels, or `{ group, labels }` (GitHub accepts all three). */
+  "runs-on"?: string | string[] | { group?: string; labels?: string | string[] };
   needs?: string | string[];
   if?: string;
   permissions?: Record<string, string> | string;

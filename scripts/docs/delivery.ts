@@ -7,6 +7,7 @@
  * stack with the policy config it passes, an image build, a values-file bump); `needs` are the
  * arrows.
  */
+import { pulumiCall } from "../../components/delivery/stack-jobs";
 import { type Job, type WorkflowFile, readWorkflowFiles, triggerMap } from "../../components/delivery/workflows";
 
 export interface WorkflowDoc {
@@ -50,12 +51,14 @@ export function runsOn(j: Job): string {
 export function actions(j: Job): string[] {
   const out: string[] = [];
   for (const s of j.steps ?? []) {
-    if (s.uses?.startsWith("pulumi/actions@") && s.with?.command) {
-      const stack = String(s.with["stack-name"] ?? "").split("/").pop()!.replace("${{ matrix.stack }}", "‹stack›");
-      const cfg = s.with.policyPackConfigs ? ` + ${String(s.with.policyPackConfigs).replace("${{ matrix.stack }}", "‹tier›")}` : "";
-      out.push(`pulumi ${String(s.with.command)} ${stack}${s.with.policyPacks ? ` · policy pack${cfg}` : ""}`);
-    } else if (s.run && /\bpulumi preview\b/.test(s.run)) {
-      out.push(`pulumi preview${/--refresh/.test(s.run) ? " --refresh" : ""}${/--expect-no-changes/.test(s.run) ? " --expect-no-changes" : ""}`);
+    // The job as written (`${{ matrix.stack }}` kept): the diagram shows one node per job, not per stack.
+    const call = pulumiCall(s, { ...(j.env ?? {}), ...(s.env ?? {}) });
+    if (call && s.uses) {
+      const stack = call.stack.replace("${{ matrix.stack }}", "‹stack›");
+      const cfg = call.policyConfig ? ` + ${call.policyConfig.replace("${{ matrix.stack }}", "‹tier›")}` : "";
+      out.push(`pulumi ${call.command} ${stack}${call.policyPack ? ` · policy pack${cfg}` : ""}`);
+    } else if (call && s.run) {
+      out.push(`pulumi ${call.command}${/--refresh/.test(s.run) ? " --refresh" : ""}${/--expect-no-changes/.test(s.run) ? " --expect-no-changes" : ""}`);
     } else if (s.run && /\bnpm run plan\b/.test(s.run)) {
       out.push("offline plan + policy report, every stack and blueprint × tier");
     } else if (s.run && /^npm test$/m.test(s.run)) {

@@ -12,8 +12,9 @@
  * single-host stack's job must load the deploy key into ssh-agent.
  */
 import { DEPLOY_WORKFLOW_NAME, RUNNER_WORKFLOW_NAMES, deployRunnerLabel } from "../../components/delivery";
+import { stackJobs, type StackJob } from "../../components/delivery/stack-jobs";
+import type { Step, WorkflowFile } from "../../components/delivery/workflows";
 import type { PlatformSpec } from "../spec/platform";
-import { pulumiCall, stackJobs, type StackJob } from "./workflow-jobs";
 
 export interface Finding {
   /** Which check (e.g. `deploy-path/runner`). */
@@ -24,43 +25,10 @@ export interface Finding {
   fix: string;
 }
 
-export interface WorkflowStep {
-  name?: string;
-  uses?: string;
-  run?: string;
-  env?: Record<string, unknown>;
-  with?: Record<string, unknown>;
-}
-
-export interface WorkflowJob {
-  name?: string;
-  "runs-on"?: unknown;
-  env?: Record<string, unknown>;
-  environment?: unknown;
-  strategy?: { matrix?: Record<string, unknown> };
-  steps?: WorkflowStep[];
-}
-
-export interface WorkflowDoc {
-  name?: string;
-  jobs?: Record<string, WorkflowJob>;
-}
-
-const AWS_LOGIN = /^aws-actions\/configure-aws-credentials@/;
-
-/** Whether a step runs pulumi against `stack` (the pulumi/actions step, or a `pulumi … -s <stack>` script). */
-export function runsPulumiFor(step: WorkflowStep, stack: string, env: Record<string, unknown> = {}): { command: string } | undefined {
-  const hit = pulumiCall(step, { ...env, ...(step.env ?? {}) });
-  return hit && hit.stack === stack ? { command: hit.command } : undefined;
-}
-
-/** Jobs of a workflow that run pulumi for the stack (a matrix over `stack` resolved for it), with the index of that step. */
-export function jobsFor(doc: WorkflowDoc, stack: string): StackJob[] {
-  return stackJobs(doc, stack);
-}
-
 const GITHUB_HOSTED = /^(ubuntu|windows|macos)-/;
-const PULUMI_LOGIN = /^pulumi\/auth-actions@/;
+
+/** A workflow as preflight reads it: `file` is its repository path for messages (`.github/workflows/deploy.yml`). */
+export type WorkflowAt = Pick<WorkflowFile, "file" | "doc">;
 
 /** The GitHub variables naming the roles the jobs assume (docs/delivery.md, "One-time setup"). */
 export const DEPLOY_ROLE_VARIABLE = "AWS_DEPLOY_ROLE_ARN";
@@ -75,7 +43,7 @@ export const STACK_WORKFLOWS = {
 export type StackWorkflowKind = keyof typeof STACK_WORKFLOWS;
 
 /** `npm run preflight -- [--strict] <stack>` (or `npx tsx scripts/preflight.ts …`) in a `run:` script. */
-function runsPreflight(step: WorkflowStep, env: Record<string, unknown>, stack: string, strict: boolean): boolean {
+function runsPreflight(step: Step, env: Record<string, unknown>, stack: string, strict: boolean): boolean {
   if (!step.run) return false;
   const vars: Record<string, unknown> = { ...env, ...(step.env ?? {}) };
   const run = step.run.replace(/"?\$\{?(\w+)\}?"?/g, (m, n: string) => (vars[n] === undefined ? m : String(vars[n])));
@@ -116,8 +84,7 @@ export function checkStackJob(spec: PlatformSpec, file: string, j: StackJob, opt
   }
   const steps = j.job.steps ?? [];
   const before = steps.slice(0, j.step);
-  const login = before.find((s) => s.uses && AWS_LOGIN.test(s.uses));
-  if (!login) {
+  if (!j.awsLogin) {
     out.push({
       check: "deploy-path/credentials",
       setting: at(".steps"),
@@ -126,7 +93,7 @@ export function checkStackJob(spec: PlatformSpec, file: string, j: StackJob, opt
     });
   } else {
     const want = writes ? DEPLOY_ROLE_VARIABLE : PREVIEW_ROLE_VARIABLE;
-    const role = String(login.with?.["role-to-assume"] ?? "");
+    const role = j.awsRole ?? "";
     if (!new RegExp(`^\\$\\{\\{\\s*vars\\.${want}\\s*\\}\\}$`).test(role)) {
       out.push({
         check: "deploy-path/role",
@@ -138,7 +105,7 @@ export function checkStackJob(spec: PlatformSpec, file: string, j: StackJob, opt
       });
     }
   }
-  if (!before.some((s) => s.uses && PULUMI_LOGIN.test(s.uses))) {
+  if (!j.pulumiLogin) {
     out.push({
       check: "deploy-path/pulumi-login",
       setting: at(".steps"),
@@ -197,7 +164,7 @@ export function checkStackJob(spec: PlatformSpec, file: string, j: StackJob, opt
  * The deploy workflow (`name: deploy`) against one stack. `file` is the workflow's path for messages.
  * The local tier has no deploy path (nothing in the cloud) and gets no findings.
  */
-export function checkDeployPath(spec: PlatformSpec, deploy: { file: string; doc: WorkflowDoc }, opts: JobCheckOptions = {}): Finding[] {
+export function checkDeployPath(spec: PlatformSpec, deploy: WorkflowAt, opts: JobCheckOptions = {}): Finding[] {
   if (spec.tier === "local") return [];
   const out: Finding[] = [];
   if (deploy.doc.name !== DEPLOY_WORKFLOW_NAME) {
@@ -208,7 +175,7 @@ export function checkDeployPath(spec: PlatformSpec, deploy: { file: string; doc:
       fix: `keep \`name: ${DEPLOY_WORKFLOW_NAME}\` (components/delivery DEPLOY_WORKFLOW_NAME)`,
     });
   }
-  const jobs = jobsFor(deploy.doc, spec.stack);
+  const jobs = stackJobs(deploy, [spec.stack]);
   if (!jobs.some((j) => j.command === "up")) {
     out.push({
       check: "deploy-path/job",
@@ -226,7 +193,7 @@ export function checkDeployPath(spec: PlatformSpec, deploy: { file: string; doc:
  * runner, with the read-only role and the checks of `checkStackJob`; the preview runs the policy pack
  * with the tier's config (it posts the policy report). Missing workflow = finding.
  */
-export function checkReadOnlyWorkflow(spec: PlatformSpec, kind: "preview" | "drift", wf: { file: string; doc: WorkflowDoc } | undefined, opts: JobCheckOptions = {}): Finding[] {
+export function checkReadOnlyWorkflow(spec: PlatformSpec, kind: "preview" | "drift", wf: WorkflowAt | undefined, opts: JobCheckOptions = {}): Finding[] {
   if (spec.tier === "local") return [];
   const meta = STACK_WORKFLOWS[kind];
   if (!wf) return [{ check: `${kind}/workflow`, setting: meta.file, problem: `no ${kind} workflow: ${meta.why}`, fix: `restore ${meta.file} (docs/delivery.md)` }];
@@ -234,7 +201,7 @@ export function checkReadOnlyWorkflow(spec: PlatformSpec, kind: "preview" | "dri
   if (!RUNNER_WORKFLOW_NAMES.includes(String(wf.doc.name)) || wf.doc.name !== kind) {
     out.push({ check: `${kind}/workflow`, setting: `${wf.file}: name`, problem: `the workflow is named '${String(wf.doc.name)}', but the runner's webhook queues only the workflows named ${RUNNER_WORKFLOW_NAMES.join(", ")}`, fix: `keep \`name: ${kind}\`` });
   }
-  const jobs = jobsFor(wf.doc, spec.stack).filter((j) => j.command === "preview");
+  const jobs = stackJobs(wf, [spec.stack]).filter((j) => j.command === "preview");
   if (!jobs.length) {
     out.push({
       check: `${kind}/job`,

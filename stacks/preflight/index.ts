@@ -33,7 +33,8 @@ import { loadSpec, readBlueprint } from "../spec/load";
 import type { PlatformSpec } from "../spec/platform";
 import { stackConfig } from "../spec/stack-config";
 import { TIERS, type TierName } from "../spec/tiers";
-import { PREVIEW_ROLE_VARIABLE, checkDeployPath, checkReadOnlyWorkflow, jobsFor, type Finding, type StackWorkflowKind, type WorkflowDoc } from "./deploy-path";
+import { stackJobs } from "../../components/delivery/stack-jobs";
+import { PREVIEW_ROLE_VARIABLE, checkDeployPath, checkReadOnlyWorkflow, type Finding, type StackWorkflowKind, type WorkflowAt } from "./deploy-path";
 import { CHECKED as EKS_CHECKED, WARN_DAYS, eksSupportOn, standardVersionsOn } from "./eks-support";
 import { checkDnsZones } from "./dns";
 import { checkQuotas, quotaPrerequisites, type QuotaStack } from "./quotas";
@@ -62,12 +63,6 @@ export interface PreflightReport {
   prerequisites: Prerequisite[];
 }
 
-export interface Workflow {
-  /** Path for messages, e.g. `.github/workflows/deploy.yml`. */
-  file: string;
-  doc: WorkflowDoc;
-}
-
 export interface PreflightOptions {
   /** The day the check is for (YYYY-MM-DD). */
   today: string;
@@ -76,7 +71,7 @@ export interface PreflightOptions {
   /** Every stack file of the project (quotas add up across them); must include the one checked. */
   stacks: StackFile[];
   /** The repository's workflows (.github/workflows/*.yml). */
-  workflows: Workflow[];
+  workflows: WorkflowAt[];
   blueprintsDir?: string;
   projectDir?: string;
 }
@@ -300,8 +295,8 @@ export function preflightStack(file: StackFile, opts: PreflightOptions): Preflig
   for (const kind of ["deploy", "preview", "drift"] as const) {
     const w = wf(kind);
     if (!w) continue;
-    for (const j of jobsFor(w.doc, spec.stack)) {
-      const env = j.job.environment === undefined ? undefined : typeof j.job.environment === "string" ? j.job.environment : String((j.job.environment as { name?: unknown }).name);
+    for (const j of stackJobs(w, [spec.stack])) {
+      const env = j.environment;
       for (const m of JSON.stringify(j.job).matchAll(/\$\{\{\s*vars\.([A-Z0-9_]+)/g)) {
         const key = env ? `${m[1]!}@${env}` : m[1]!;
         if (!vars.has(key)) vars.set(key, { file: w.file, ...(env ? { env } : {}) });

@@ -5,10 +5,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { readWorkflowFiles, workflowDir } from "../../components/delivery/workflows";
 import { PROJECT_DIR } from "../spec/load";
-import type { WorkflowDoc } from "./deploy-path";
-import { PREREQUISITE_ORDER, preflightStack, type PreflightReport, type Workflow } from "./index";
+import type { WorkflowAt } from "./deploy-path";
+import { PREREQUISITE_ORDER, preflightStack, type PreflightReport } from "./index";
 import { listStackFiles, readStackFileAt, type StackFile } from "./stack-file";
 
 export interface RunOptions {
@@ -20,14 +20,11 @@ export interface RunOptions {
   blueprintsDir?: string;
 }
 
-export function readWorkflows(root: string): Workflow[] {
-  const dir = path.join(root, ".github", "workflows");
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
-    .sort()
-    .map((f) => ({ file: `.github/workflows/${f}`, doc: (parse(fs.readFileSync(path.join(dir, f), "utf8")) ?? {}) as WorkflowDoc }));
+/** The repository's workflows (components/delivery/workflows.ts), named by their repository path; none when the folder is missing (a finding per workflow then). */
+export function readWorkflows(root: string): WorkflowAt[] {
+  if (!fs.existsSync(workflowDir(root))) return [];
+  // An empty file parses to null: checked as a workflow with no job.
+  return readWorkflowFiles(root).map((w) => ({ file: `.github/workflows/${w.file}`, doc: w.doc ?? { on: {}, jobs: {} } }));
 }
 
 export function readAllStacks(root: string): StackFile[] {

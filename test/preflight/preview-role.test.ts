@@ -6,7 +6,8 @@
 // program's planned resources (the real program under mocks), next to the workflows' role.
 import { describe, expect, it } from "vitest";
 import { READ_ONLY_ACCESS_POLICY } from "../../components/cluster/eks";
-import { PREVIEW_ROLE_VARIABLE, jobsFor } from "../../stacks/preflight/deploy-path";
+import { stackJobs } from "../../components/delivery/stack-jobs";
+import { PREVIEW_ROLE_VARIABLE } from "../../stacks/preflight/deploy-path";
 import { readAllStacks, readWorkflows } from "../../stacks/preflight/run";
 import { readStackFile } from "../../stacks/preflight/stack-file";
 import { PROJECT_DIR } from "../../stacks/spec/load";
@@ -39,9 +40,8 @@ describe("the preview role's EKS access entry", () => {
     const stacks = readAllStacks(PROJECT_DIR).filter((s) => s.platform.tier !== "local");
     for (const s of stacks) {
       for (const wf of workflows) {
-        for (const j of jobsFor(wf.doc, s.stack).filter((x) => x.command === "preview")) {
-          const login = (j.job.steps ?? []).slice(0, j.step).find((st) => /^aws-actions\/configure-aws-credentials@/.test(st.uses ?? ""))!;
-          expect(login.with?.["role-to-assume"], `${wf.file} ${j.id} (${s.stack})`).toBe(`\${{ vars.${PREVIEW_ROLE_VARIABLE} }}`);
+        for (const j of stackJobs(wf, [s.stack]).filter((x) => x.command === "preview")) {
+          expect(j.awsRole, `${wf.file} ${j.id} (${s.stack})`).toBe(`\${{ vars.${PREVIEW_ROLE_VARIABLE} }}`);
           // No GitHub environment: the variable is the repository's, one value for every stack.
           expect(j.job.environment, `${wf.file} ${j.id}`).toBeUndefined();
         }

@@ -5,7 +5,8 @@
 // would have timed out and the host was unreachable. These tests fail on that code.
 import { describe, expect, it } from "vitest";
 import { deployRunnerLabel, deployRunnerProjectName, runnerWorkflowPattern } from "../../components/delivery";
-import { checkDeployPath, type WorkflowDoc } from "../../stacks/preflight/deploy-path";
+import type { Workflow } from "../../components/delivery/workflows";
+import { checkDeployPath } from "../../stacks/preflight/deploy-path";
 import { readStackFile } from "../../stacks/preflight/stack-file";
 import { loadSpec } from "../../stacks/spec/load";
 import type { PlatformSpec } from "../../stacks/spec/platform";
@@ -14,7 +15,7 @@ import { workflow } from "./workflows";
 
 const CLOUD = ["dev", "staging", "prod"] as const;
 const deploy = workflow("deploy.yml");
-const doc = (): WorkflowDoc => structuredClone(deploy.doc) as unknown as WorkflowDoc;
+const doc = (): Workflow => structuredClone(deploy.doc);
 
 /** The stack's spec from its committed file; human secrets (kept outside git) as stand-ins. */
 function specOf(stack: string, edit: (platform: Record<string, any>) => void = () => {}): PlatformSpec {

@@ -7,13 +7,13 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readStackFile } from "../../stacks/preflight/stack-file";
-import { stackJobs } from "./stack-jobs";
+import { stackJobs } from "../../components/delivery/stack-jobs";
 import { ROOT, workflow, workflowFiles } from "./workflows";
 
 const tierOf = (stack: string) => String(readStackFile(stack).platform.tier);
 
 describe("the policy pack always runs with the tier's policy config", () => {
-  const all = workflowFiles().flatMap(stackJobs);
+  const all = workflowFiles().flatMap((wf) => stackJobs(wf));
 
   it("the workflows run the pack in deploy.yml and preview.yml (the check sees them)", () => {
     const files = new Set(all.filter((j) => j.policyPack).map((j) => j.file));
@@ -21,7 +21,7 @@ describe("the policy pack always runs with the tier's policy config", () => {
   });
 
   for (const j of all.filter((x) => x.policyPack)) {
-    it(`${j.file} job ${j.job} (${j.stack}, pulumi ${j.command}): policies/config/<tier of ${j.stack}>.json, and it exists`, () => {
+    it(`${j.file} job ${j.id} (${j.stack}, pulumi ${j.command}): policies/config/<tier of ${j.stack}>.json, and it exists`, () => {
       const tier = tierOf(j.stack);
       expect(j.policyConfig, "set policyPackConfigs (or --policy-pack-config) next to the policy pack").toBe(`policies/config/${tier}.json`);
       expect(existsSync(join(ROOT, j.policyConfig!)), j.policyConfig).toBe(true);
@@ -31,7 +31,7 @@ describe("the policy pack always runs with the tier's policy config", () => {
   it("a policy pack step without its config is caught (the check bites)", () => {
     const wf = structuredClone(workflow("deploy.yml"));
     delete wf.doc.jobs.prod!.steps!.find((s) => s.uses?.startsWith("pulumi/actions@"))!.with!.policyPackConfigs;
-    const prod = stackJobs(wf).find((j) => j.job === "prod")!;
+    const prod = stackJobs(wf).find((j) => j.id === "prod")!;
     expect(prod.policyPack).toBe(true);
     expect(prod.policyConfig).toBeUndefined();
   });

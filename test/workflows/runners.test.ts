@@ -9,7 +9,7 @@
 import { describe, expect, it } from "vitest";
 import { CLOUD_STACKS } from "../../.github/scripts/affected-stacks.mjs";
 import { RUNNER_WORKFLOW_NAMES, deployRunnerLabel, runnerWorkflowPattern } from "../../components/delivery";
-import { stackJobs } from "./stack-jobs";
+import { stackJobs } from "../../components/delivery/stack-jobs";
 import { workflow, workflowFiles } from "./workflows";
 
 const HOSTED = /^ubuntu-\d+\.\d+$/;
@@ -22,7 +22,7 @@ describe("jobs that run Pulumi for a cloud stack run on that stack's in-VPC runn
 
     it(`${file}: every cloud stack has its Pulumi job(s), each on codebuild-platform-deploy-<stack>`, () => {
       expect(new Set(jobs.map((j) => j.stack))).toEqual(new Set(CLOUD_STACKS));
-      for (const j of jobs) expect(j.runsOn, `${file} job ${j.job} (${j.stack})`).toBe(runner(j.stack));
+      for (const j of jobs) expect(j.runsOn, `${file} job ${j.id} (${j.stack})`).toBe(runner(j.stack));
     });
 
     it(`${file}: its name is one the runner's webhook queues`, () => {
