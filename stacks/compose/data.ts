@@ -87,6 +87,11 @@ export function composeData(ctx: Context): DataOutputs {
   // the stack reached through IRSA (no static keys).
   const operatorPg = single ? [] : bp.postgres.filter((pg) => inCluster(pg.placement) && p.dataPlacement !== "statefulset");
   const pgBackups = (pg: (typeof bp.postgres)[number]) => pg.pitr && backup(true).enabled;
+  // Object stores a database names in `backupsTo`: their bucket is a `backups` bucket (Glacier, expiry).
+  const backupStores = new Set(bp.postgres.flatMap((pg) => (pg.backupsTo ? [pg.backupsTo] : [])));
+  const namedBackups = new Map<string, ObjectStore>();
+  // Databases without `backupsTo` archive to the blueprint's SeaweedFS, else to a `db-backups` bucket.
+  const defaultPgBackups = (pg: (typeof bp.postgres)[number]) => pgBackups(pg) && !pg.backupsTo;
   const seaweedHost = bp.objectStores.find((o) => o.engine === "seaweedfs" && !single);
   let seaweed: ObjectStore | undefined;
   let seaweedBucket: string | undefined;
@@ -95,9 +100,9 @@ export function composeData(ctx: Context): DataOutputs {
     const ref = `objectStore/${o.name}`;
     const useSeaweed = o.engine === "seaweedfs" && !single;
     if (useSeaweed || (p.dataPlacement === "statefulset" && o.engine === "s3")) {
-      const hostsPgBackups = o === seaweedHost && operatorPg.some(pgBackups);
+      const hostsPgBackups = o === seaweedHost && operatorPg.some(defaultPgBackups);
       const buckets = [
-        { name: o.name, purpose: "data" as const, ...(o.archiveAfterDays ? { archiveAfterDays: o.archiveAfterDays } : {}) },
+        { name: o.name, purpose: backupStores.has(o.name) ? ("backups" as const) : ("data" as const), ...(o.archiveAfterDays ? { archiveAfterDays: o.archiveAfterDays } : {}) },
         ...(hostsPgBackups ? [{ name: `${o.name}-backups`, purpose: "backups" as const }] : []),
       ];
       const store = new ObjectStore(
@@ -115,18 +120,21 @@ export function composeData(ctx: Context): DataOutputs {
           masters: p.multiAz ? 3 : 1,
           replication: "001",
           ...storeTls("objectstore", o.name),
-          ...(hostsPgBackups ? { storePeers: operatorPg.filter(pgBackups).map((pg) => postgresPodSelector(name("postgres", pg.name))) } : {}),
+          ...(hostsPgBackups || backupStores.has(o.name)
+            ? { storePeers: operatorPg.filter((pg) => (hostsPgBackups && defaultPgBackups(pg)) || (pgBackups(pg) && pg.backupsTo === o.name)).map((pg) => postgresPodSelector(name("postgres", pg.name))) }
+            : {}),
         },
         k8sOpts(),
       );
       add(ref, store);
+      if (backupStores.has(o.name)) namedBackups.set(o.name, store);
       if (hostsPgBackups) [seaweed, seaweedBucket] = [store, `${o.name}-backups`];
     } else {
       const store = new ObjectStore(
         name("objectstore", o.name),
         {
           implementation: "managed",
-          buckets: [{ name: o.name, purpose: "data", ...(o.archiveAfterDays ? { archiveAfterDays: o.archiveAfterDays } : {}) }],
+          buckets: [{ name: o.name, purpose: backupStores.has(o.name) ? "backups" : "data", ...(o.archiveAfterDays ? { archiveAfterDays: o.archiveAfterDays } : {}) }],
           backup: backup(o.crossRegionReplication),
           protect: p.protectState,
           ...kms,
@@ -135,10 +143,11 @@ export function composeData(ctx: Context): DataOutputs {
         awsOpts(),
       );
       add(ref, store);
+      if (backupStores.has(o.name)) namedBackups.set(o.name, store);
     }
   }
   let s3Backups: ObjectStore | undefined;
-  if (!seaweed && operatorPg.some(pgBackups)) {
+  if (!seaweed && operatorPg.some(defaultPgBackups)) {
     if (!providers.aws || !ctx.cluster?.oidcProviderArn || !ctx.cluster.oidcIssuer) {
       throw new Error(`stack ${spec.stack}: in-cluster PostgreSQL archives WAL to object storage: add a SeaweedFS object store to the blueprint, or run on EKS (a managed S3 bucket reached through IRSA)`);
     }
@@ -177,8 +186,18 @@ export function composeData(ctx: Context): DataOutputs {
     } else if (p.dataPlacement === "statefulset") {
       store = new Postgres(name("postgres", pg.name), { implementation: "statefulset", ...common, ...storeTls("postgres", pg.name), pooling: false, replicas: 0, backup: noBackups(spec.tier), network: clusterNet() }, k8sOpts());
     } else {
+      const named = pg.backupsTo ? namedBackups.get(pg.backupsTo) : undefined;
       const target = !common.backup.enabled
         ? undefined
+        : named
+          ? named.endpointUrl
+            ? // the named store is the blueprint's SeaweedFS: its S3 gateway, static keys and CA
+              { destinationPath: `s3://${pg.backupsTo}/${pg.name}`, endpointUrl: named.endpointUrl, credentials: named.s3Credentials!, endpointCA: named.caSecret! }
+            : // the named store is a managed S3 bucket: reached through IRSA, no static keys
+              {
+                destinationPath: named.buckets.apply((b) => `s3://${b[pg.backupsTo!]}/${pg.name}`),
+                irsa: { oidcProviderArn: ctx.cluster!.oidcProviderArn!, oidcIssuer: ctx.cluster!.oidcIssuer!, bucketArn: named.bucketArns!.apply((a) => a[pg.backupsTo!]!), ...kms },
+              }
         : seaweed
           ? { destinationPath: `s3://${seaweedBucket}/${pg.name}`, endpointUrl: seaweed.endpointUrl!, credentials: seaweed.s3Credentials!, endpointCA: seaweed.caSecret! }
           : {

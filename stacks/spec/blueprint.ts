@@ -40,6 +40,13 @@ export const postgresSpec = z.strictObject({
   placement: placement.default("managed"),
   /** Connection pooling in front of the primary (PgBouncer / RDS Proxy). */
   pooling: z.boolean().default(false),
+  /**
+   * The blueprint object store (its `name`) that receives this database's WAL archive and base
+   * backups (in-cluster PostgreSQL, where the tier keeps backups); that store's bucket then gets the
+   * backups lifecycle (Glacier, expiry). Omitted = the blueprint's SeaweedFS, else a `db-backups`
+   * bucket of the stack.
+   */
+  backupsTo: storeName.optional(),
 });
 
 export const redisSpec = z.strictObject({

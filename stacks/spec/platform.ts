@@ -158,6 +158,24 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec): CrossIssue[]
       add(["blueprint", "dataStores", "postgres", j, "readReplicas"], `${pg.readReplicas} read replica(s) that no service reads: give the reading service \`{ env: DATABASE_READ_URL, from: "${ref}" }\`, or set readReplicas: 0`);
     }
   });
+  // Backups are written where the blueprint says: `backupsTo` names a declared object store, for an
+  // in-cluster database with PITR (RDS keeps its own backups in AWS Backup and snapshots).
+  bp.dataStores.postgres.forEach((pg, j) => {
+    if (pg.backupsTo === undefined) return;
+    const at = ["blueprint", "dataStores", "postgres", j, "backupsTo"];
+    if (!bp.dataStores.objectStores.some((o) => o.name === pg.backupsTo)) add(at, `no object store '${pg.backupsTo}' in this blueprint; declared: ${bp.dataStores.objectStores.map((o) => o.name).join(", ") || "none"} (add it under dataStores.objectStores)`);
+    if (pg.placement !== "in-cluster") add(at, "RDS keeps its backups in AWS Backup and snapshots, not in a bucket: remove backupsTo, or set placement: in-cluster");
+    if (!pg.pitr) add(at, "backupsTo needs pitr: true (the WAL archive and base backups are what is written there)");
+  });
+  // No bucket that nobody writes: every object store is used by a service (connectsTo or a
+  // dataStore:objectStore/<name> secret) or receives a database's backups (postgres backupsTo).
+  bp.dataStores.objectStores.forEach((o, j) => {
+    const ref = `objectStore/${o.name}`;
+    const used =
+      bp.services.some((s) => s.connectsTo.includes(ref) || s.secrets.some((x) => x.from.split("#")[0] === `dataStore:${ref}`)) ||
+      bp.dataStores.postgres.some((pg) => pg.backupsTo === o.name);
+    if (!used) add(["blueprint", "dataStores", "objectStores", j, "name"], `object store '${o.name}' is used by nothing: list it in a service's connectsTo, or name it in a postgres store's backupsTo, or remove it`);
+  });
   // The blueprint's own metrics: each exposed by a declared service with a metrics port; alert names unique per severity.
   bp.monitoring.exposes.forEach((m, j) => {
     const svc = bp.services.find((s) => s.name === m.service);

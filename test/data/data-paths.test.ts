@@ -3,6 +3,8 @@
  * real program under mocks, shared plan cache):
  * - the `data` node group is tainted and the stores it exists for select and tolerate it, nothing
  *   else does (music view: "Node Pools: Different pools for different workloads");
+ * - backups are written where the blueprint says (music view: "Backup Storage - Primary: S3 with
+ *   versioning enabled; Secondary: Glacier for long-term archival").
  */
 import { describe, expect, it } from "vitest";
 import { planned } from "../harness/planned";
@@ -78,4 +80,28 @@ describe('"Node Pools: Different pools for different workloads": the data node g
     const rs = await resourcesOf("bridge-relay", "prod");
     expect(of(rs, "aws:eks/nodeGroup:NodeGroup").map((g) => g.inputs.labels["platform.io/workload-class"])).toEqual(["general"]);
   });
+});
+
+describe('"Backup Storage - Primary: S3 with versioning enabled; Secondary: Glacier for long-term archival": the music platform\'s backups bucket receives its database backups', () => {
+  for (const tier of ["staging", "prod"] as const) {
+    it(`music-platform-gitops on ${tier}: CloudNativePG archives WAL and base backups to the \`backups\` object store (IRSA on that bucket only), no other backup bucket`, async () => {
+      const rs = await resourcesOf("music-platform-gitops", tier);
+      const buckets = of(rs, "aws:s3/bucket:Bucket").filter((b) => /objectstore/.test(b.name));
+      expect(buckets.map((b) => b.name).sort()).toEqual([`${tier}-objectstore-backups-backups`, `${tier}-objectstore-backups-backups-replica`].slice(0, tier === "prod" ? 2 : 1));
+      // The backups lifecycle: "Glacier for long-term archival" after the blueprint's 30 days.
+      const lc = of(rs, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").find((l) => l.name === `${tier}-objectstore-backups-backups`)!;
+      expect(lc.inputs.rules[0].id).toBe("backups-retention");
+      if (tier === "prod") expect(lc.inputs.rules[0].transitions).toEqual([{ days: 30, storageClass: "GLACIER" }]);
+      expect(of(rs, "aws:s3/bucketVersioning:BucketVersioning").find((v) => v.name === `${tier}-objectstore-backups-backups`)!.inputs.versioningConfiguration.status).toBe("Enabled");
+      // The CNPG Cluster's barman target and the IRSA policy both name that bucket (mocks give it <bucketPrefix>-<hex>).
+      const cluster = of(rs, "kubernetes:postgresql.cnpg.io/v1:Cluster")[0]!;
+      const dest: string = cluster.inputs.spec.backup.barmanObjectStore.destinationPath;
+      expect(dest).toMatch(new RegExp(`^s3://${tier}-objectstore-backups-backups-[0-9a-f]+/main$`));
+      const bucket = dest.slice("s3://".length, -"/main".length);
+      const policy = JSON.parse(of(rs, "aws:iam/rolePolicy:RolePolicy").find((p) => p.name === `${tier}-postgres-main-backup`)!.inputs.policy);
+      expect(policy.Statement.find((st: any) => st.Sid === "Objects").Resource).toEqual([`arn:aws:s3:::${bucket}/main/*`]);
+      expect(cluster.inputs.spec.backup.barmanObjectStore.s3Credentials).toEqual({ inheritFromIAMRole: true });
+      expect(of(rs, "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup")).toHaveLength(1);
+    });
+  }
 });
