@@ -20,6 +20,7 @@
  */
 
 import { CHART_PINS, VERSION_PINS, type ChartPin } from "../charts";
+import { UPSTREAM_CORS_HEADERS } from "../service/ingress";
 
 export interface HelmReleasePlan {
   key: string;
@@ -102,6 +103,11 @@ export function planAddons(i: AddonsInput): HelmReleasePlan[] {
             // Response headers per-Ingress `custom-headers` ConfigMaps may set (web-app isolation set).
             "global-allowed-response-headers": "Cross-Origin-Opener-Policy,Cross-Origin-Embedder-Policy,Cross-Origin-Resource-Policy,Content-Security-Policy,Referrer-Policy,X-Content-Type-Options",
             "use-forwarded-headers": "false",
+            // An upstream's own CORS headers never reach the browser (http-level proxy_hide_header):
+            // the Ingress's CORS annotations set them for the spec's origins only. Without this an
+            // API answering `Access-Control-Allow-Origin: *` is readable from any origin
+            // (components/service/ingress.ts UPSTREAM_CORS_HEADERS; test/browser/ingress-nginx-api.test.ts).
+            "hide-headers": UPSTREAM_CORS_HEADERS.join(","),
           },
           service: { type: "LoadBalancer", externalTrafficPolicy: "Local", annotations: lbAnnotations },
           metrics: { enabled: true, port: 10254, serviceMonitor: { enabled: i.serviceMonitors } },

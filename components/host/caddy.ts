@@ -13,6 +13,7 @@
  * tests run and the pinned container image interpret the config the same way.
  */
 import type { EdgeRuleTable } from "../edge/headers";
+import { UPSTREAM_CORS_HEADERS } from "../service/ingress";
 import type { CorsPlan, ProxyPlan, ProxyRoute, ProxySite } from "./proxy";
 
 export interface CaddyRenderOptions {
@@ -30,15 +31,7 @@ export const LETSENCRYPT_STAGING = "https://acme-staging-v02.api.letsencrypt.org
 type Json = Record<string, unknown>;
 
 /** Response headers the upstream may not set: the proxy decides CORS, and `Server` is not disclosed. */
-const STRIPPED_UPSTREAM_HEADERS = [
-  "Access-Control-Allow-Origin",
-  "Access-Control-Allow-Credentials",
-  "Access-Control-Allow-Methods",
-  "Access-Control-Allow-Headers",
-  "Access-Control-Expose-Headers",
-  "Access-Control-Max-Age",
-  "Server",
-];
+const STRIPPED_UPSTREAM_HEADERS = [...UPSTREAM_CORS_HEADERS, "Server"];
 
 const headerMap = (h: Record<string, string>): Record<string, string[]> =>
   Object.fromEntries(Object.entries(h).map(([k, v]) => [canonical(k), [v]]));

@@ -2,9 +2,10 @@
  * Ingress manifests of a public service (pure). One Ingress per route group, because the
  * rate limit is per Ingress in both controllers:
  *  - ingress-nginx: `limit-rps` / `limit-burst-multiplier`, CORS annotations with the exact
- *    origins, forced HTTP→HTTPS redirect; HSTS is set controller-wide (addons.ts values).
+ *    origins, forced HTTP→HTTPS redirect; HSTS and the removal of upstream CORS headers
+ *    (`hide-headers`, UPSTREAM_CORS_HEADERS) are set controller-wide (addons.ts values).
  *  - Traefik: `Middleware` CRDs (traefik.io/v1alpha1) — a RateLimit per group and one Headers
- *    middleware (HSTS + CORS) — attached through the router annotation; HTTP→HTTPS redirect is on
+ *    middleware (HSTS + CORS, upstream CORS headers removed) — attached through the router annotation; HTTP→HTTPS redirect is on
  *    the `web` entry point (addons.ts values).
  * TLS on every Ingress: one entry per host, naming that host's one Secret (`tlsSecretName`). The
  * certificate behind it is one cert-manager `Certificate` per host (`hostCertificates`, created once
@@ -15,6 +16,38 @@
  */
 import { resolveHeaderPolicy } from "../edge/headers";
 import type { Manifest, PlanInput } from "./plan";
+
+/**
+ * The CORS response headers an upstream may NOT send to the browser: the proxy in front decides
+ * CORS from the spec (`cors`), for exactly the spec's origins, and an API's own headers are removed
+ * on every response of every runtime. Without that, an API whose framework answers CORS itself
+ * (a CORS plugin at its defaults: `Access-Control-Allow-Origin: *`, every preflight allowed) is
+ * readable from ANY origin, whatever the spec says, because both ingress controllers set their
+ * CORS headers only for an allowed origin and pass the upstream's through otherwise:
+ *  - ingress-nginx (controller v1.15 nginx.tmpl, template "CORS"): `more_set_headers
+ *    'Access-Control-Allow-Origin: $http_origin'` only inside `if ($cors = "true")`, i.e. when the
+ *    Origin matches the `cors-allow-origin` regex; a preflight from any other origin is proxied to
+ *    the upstream. Found in the browser (test/browser/ingress-nginx-api.test.ts): a page on a
+ *    foreign origin read the API. There is no per-Ingress way to hide an upstream header without
+ *    snippet annotations (off: `allowSnippetAnnotations: false`), so the controller's ConfigMap
+ *    option `hide-headers` does it for every Ingress (http-level `proxy_hide_header`, which the
+ *    CORS block's `more_set_headers` still overrides for an allowed origin): components/cluster/addons.ts.
+ *  - Traefik (v3 pkg/middlewares/headers/header.go, `PostRequestModifyResponseHeaders`): sets
+ *    `Access-Control-Allow-Origin` only when `matchOrigin` finds the request's Origin in
+ *    `accessControlAllowOriginList`, and leaves the upstream's header untouched otherwise; it
+ *    answers every preflight itself when CORS is configured (200, ACAO only for a listed origin).
+ *    The same function first applies `customResponseHeaders`, deleting a header whose value is ""
+ *    (`res.Header.Del`), so the headers Middleware lists these with "" (before its own ACAO is set).
+ *  - Caddy (single host): the reverse proxy deletes them (components/host/caddy.ts).
+ */
+export const UPSTREAM_CORS_HEADERS = [
+  "Access-Control-Allow-Origin",
+  "Access-Control-Allow-Credentials",
+  "Access-Control-Allow-Methods",
+  "Access-Control-Allow-Headers",
+  "Access-Control-Expose-Headers",
+  "Access-Control-Max-Age",
+] as const;
 
 /**
  * Response headers of a service that serves the web app itself (Axum with ServeDir...): the same
@@ -83,7 +116,9 @@ export function ingressManifests(a: PlanInput, base: string, labels: Record<stri
             stsIncludeSubdomains: true,
             forceSTSHeader: true,
             contentTypeNosniff: true,
-            ...(web ? { customResponseHeaders: web } : {}),
+            // Upstream CORS headers removed ("" deletes), then set by the CORS options below only
+            // for a listed origin (UPSTREAM_CORS_HEADERS).
+            customResponseHeaders: { ...(web ?? {}), ...Object.fromEntries(UPSTREAM_CORS_HEADERS.map((h) => [h, ""])) },
             ...(s.cors
               ? {
                   accessControlAllowOriginList: origins,

@@ -29,6 +29,7 @@ import { notFoundObject, headersOfPolicyPlan, type ResponseHeadersPlan } from ".
 import type { HeaderPolicyInput } from "../../components/edge/headers";
 import { planEdgeSite, type EdgePlan } from "../../components/edge/plan";
 import { WORKER_BUCKET_BINDING, WORKER_COMPATIBILITY_DATE } from "../../components/edge/worker/render";
+import { planAddons } from "../../components/cluster/addons";
 import { renderCaddyConfig } from "../../components/host/caddy";
 import { planProxy, type ProxyPlanInput } from "../../components/host/proxy";
 import { serviceArgs } from "../../components/service/args";
@@ -491,9 +492,12 @@ export async function startCaddy(input: ProxyPlanInput, ports: { httpsPort?: num
 
 /**
  * An API server as the blueprints' services answer: JSON with the app's own Content-Type and
- * Cache-Control, a readiness endpoint for the proxy's health check. It answers with its own
- * permissive `Access-Control-Allow-Origin: *` (the proxy decides CORS and must strip it) unless
- * `ownCors: false`. `extra` serves other paths (e.g. the SPA).
+ * Cache-Control, a readiness endpoint for the proxy's health check. Unless `ownCors: false` it
+ * also does CORS itself, permissively, as a framework's CORS plugin left at its defaults does
+ * (npm `cors` / @fastify/cors: `Access-Control-Allow-Origin: *` on every response, and a
+ * preflight answered 204 allowing the requested method and headers): the proxy decides CORS and
+ * must keep these from reaching any origin the spec does not allow. `extra` serves other paths
+ * (e.g. the SPA).
  */
 export async function startApi(opts: { prefix: string; readiness: string; extra?: http.RequestListener; ownCors?: boolean }): Promise<{ server: http.Server; port: number; hits: string[] }> {
   const hits: string[] = [];
@@ -501,6 +505,16 @@ export async function startApi(opts: { prefix: string; readiness: string; extra?
     const p = new URL(req.url ?? "/", "http://x").pathname;
     if (p === opts.readiness) return void res.end("ok");
     hits.push(`${req.method} ${p}`);
+    if (p.startsWith(opts.prefix) && opts.ownCors !== false && req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
+      return void res
+        .writeHead(204, {
+          "access-control-allow-origin": "*",
+          "access-control-allow-methods": String(req.headers["access-control-request-method"]),
+          ...(req.headers["access-control-request-headers"] ? { "access-control-allow-headers": String(req.headers["access-control-request-headers"]) } : {}),
+          "content-length": "0",
+        })
+        .end();
+    }
     if (p.startsWith(opts.prefix)) {
       res.writeHead(200, { "content-type": API_CONTENT_TYPE, "cache-control": API_CACHE_CONTROL, ...(opts.ownCors === false ? {} : { "access-control-allow-origin": "*" }) });
       return void res.end(JSON.stringify({ items: ["a", "b"], path: p }));
@@ -581,7 +595,8 @@ export const INGRESS_NGINX_DEFAULT_CORS_HEADERS = "DNT,Keep-Alive,User-Agent,X-R
  * OPTIONS turning it into "trueoptions", the Access-Control-* headers set with headers-more's
  * `more_set_headers` (which replaces an upstream header of the same name), and a preflight from an
  * allowed origin answered 204 by nginx itself. A request from any other origin gets no CORS
- * header from the ingress and goes to the upstream, preflight included.
+ * header from the ingress and goes to the upstream, preflight included: what reaches the browser
+ * then is the upstream's own CORS headers, unless the controller's `hide-headers` removes them.
  */
 function ingressNginxCors(annotations: Record<string, string>): string[] {
   const a = (k: string) => annotations[`nginx.ingress.kubernetes.io/${k}`];
@@ -605,6 +620,30 @@ function ingressNginxCors(annotations: Record<string, string>): string[] {
   return [`if ($http_origin ~* (${re})$ ) { set $cors 'true'; }`, `if ($request_method = 'OPTIONS') { set $cors \${cors}options; }`, ...block(false), ...block(true)];
 }
 
+/**
+ * The controller ConfigMap's data as the cluster's ingress-nginx release sets it: `controller.config`
+ * of the values components/cluster/addons.ts gives the chart (the chart renders each key into the
+ * controller's ConfigMap as a string, templates/controller-configmap.yaml).
+ */
+export function ingressNginxControllerConfig(): Record<string, string> {
+  const release = planAddons({ controller: "nginx", namespaces: { ingress: "ingress-nginx", monitoring: "monitoring" }, replicas: 2, serviceMonitors: false }).find((r) => r.key === "ingress-nginx");
+  const config = (release?.values as { controller?: { config?: Record<string, unknown> } } | undefined)?.controller?.config;
+  if (!config) throw new Error("ingressNginxControllerConfig: the ingress-nginx release plan has no controller.config");
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)]));
+}
+
+/**
+ * The http-level directives controller v1.15's nginx.tmpl renders for the ConfigMap options that
+ * touch response headers: `server_tokens` (+ `more_clear_headers Server` when off) and one
+ * `proxy_hide_header` per `hide-headers` entry (split on "," and trimmed, configmap.go
+ * splitAndTrimSpace), which every location inherits (the template sets no location-level one).
+ */
+function ingressNginxHttpConfig(config: Record<string, string>): string[] {
+  const showTokens = config["server-tokens"] === "true";
+  const hide = (config["hide-headers"] ?? "").split(",").map((h) => h.trim()).filter(Boolean);
+  return [`server_tokens ${showTokens ? "on" : "off"};`, ...(showTokens ? [] : ["more_clear_headers Server;"]), ...hide.map((h) => `proxy_hide_header ${h};`)];
+}
+
 export interface NginxRun {
   httpsPort: number;
   spki: string[];
@@ -618,10 +657,12 @@ export interface NginxRun {
  * Debian's nginx (with the headers-more module ingress-nginx builds in) serving the planned
  * Ingress objects on 127.0.0.1 over TLS (a self-signed certificate for their hosts): one
  * `location` per Ingress path (Prefix), the Ingress's CORS directives as ingress-nginx writes
- * them, proxied to `upstream`. What it does not model of the controller: its Lua balancer,
- * rate limits, the controller-wide config (HSTS, SSL redirect), canary Ingresses.
+ * them, proxied to `upstream`, under the http-level response-header options of the controller
+ * ConfigMap (`controllerConfig`, by default the cluster release's: ingressNginxControllerConfig). What it
+ * does not model of the controller: its Lua balancer, rate limits, the rest of the controller-wide
+ * config (HSTS, SSL redirect), canary Ingresses.
  */
-export async function startIngressNginx(ingresses: any[], upstream: string): Promise<NginxRun> {
+export async function startIngressNginx(ingresses: any[], upstream: string, controllerConfig: Record<string, string> = ingressNginxControllerConfig()): Promise<NginxRun> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "browser-nginx-"));
   const httpsPort = await freePort();
   const hosts = [...new Set(ingresses.flatMap((i) => (i.spec.rules as any[]).map((r) => r.host as string)))];
@@ -640,6 +681,7 @@ export async function startIngressNginx(ingresses: any[], upstream: string): Pro
     "events { worker_connections 64; }",
     "http {",
     `  access_log off; client_body_temp_path ${tmp}/body; proxy_temp_path ${tmp}/proxy; fastcgi_temp_path ${tmp}/fastcgi; uwsgi_temp_path ${tmp}/uwsgi; scgi_temp_path ${tmp}/scgi;`,
+    ...ingressNginxHttpConfig(controllerConfig).map((d) => `  ${d}`),
     ...hosts.map((h) =>
       [
         "  server {",

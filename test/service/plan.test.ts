@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { serviceArgs } from "../../components/service/args";
 import { planService } from "../../components/service/plan";
 import { RESOURCES } from "../../stacks/spec/tiers";
+import { planAddons } from "../../components/cluster/addons";
+import { UPSTREAM_CORS_HEADERS } from "../../components/service/ingress";
 import { API, RELAY, WORKER, kinds, planFor } from "./fixtures";
 
 const restricted = (pod: any) => {
@@ -119,6 +121,25 @@ describe("planService", () => {
     }
     const t = planFor({ ...API, servesWebApp: true }, { ingress: { controller: "traefik", className: "traefik" } });
     expect(kinds(t, "Middleware").find((m) => m.metadata.name === "api-headers")!.spec.headers.customResponseHeaders["Cross-Origin-Embedder-Policy"]).toBe("require-corp");
+  });
+
+  it("an upstream's own CORS headers never pass either ingress controller; the spec's CORS is set for its origins only", () => {
+    // ingress-nginx: controller-wide hide-headers (http-level proxy_hide_header; the Ingress's CORS
+    // block still sets them for an allowed origin). Run for real in test/browser/ingress-nginx-api.test.ts.
+    const nginx = planAddons({ controller: "nginx", namespaces: { ingress: "ingress", monitoring: "monitoring" }, replicas: 2, serviceMonitors: false }).find((r) => r.key === "ingress-nginx")!;
+    expect((nginx.values as any).controller.config["hide-headers"].split(",")).toEqual([...UPSTREAM_CORS_HEADERS]);
+    // Traefik: customResponseHeaders "" deletes the upstream's (header.go PostRequestModifyResponseHeaders
+    // runs them before setting ACAO for a listed origin), with and without a cors section, next to
+    // the web app's isolation headers.
+    const deleted = Object.fromEntries(UPSTREAM_CORS_HEADERS.map((h) => [h, ""]));
+    const traefik = { ingress: { controller: "traefik" as const, className: "traefik", clusterIssuer: "letsencrypt" } };
+    const withCors = kinds(planFor(API, traefik), "Middleware").find((m) => m.metadata.name === "api-headers")!.spec.headers;
+    expect(withCors.customResponseHeaders).toEqual(deleted);
+    expect(withCors.accessControlAllowOriginList).toEqual(["https://example.com", "https://admin.example.com"]);
+    const { cors: _none, ...noCors } = API;
+    expect(kinds(planFor(noCors, traefik), "Middleware").find((m) => m.metadata.name === "api-headers")!.spec.headers.customResponseHeaders).toEqual(deleted);
+    const web = kinds(planFor({ ...API, servesWebApp: true }, traefik), "Middleware").find((m) => m.metadata.name === "api-headers")!.spec.headers.customResponseHeaders;
+    expect(web).toMatchObject({ ...deleted, "Cross-Origin-Opener-Policy": "same-origin" });
   });
 
   it("ServiceMonitor on the metrics port when monitoring is on", () => {
