@@ -44,6 +44,8 @@ export const CHART_PINS = {
   certManager: { chart: "cert-manager", repo: "https://charts.jetstack.io", version: "v1.21.1", checked: "2026-12-03" },
   metricsServer: { chart: "metrics-server", repo: "https://kubernetes-sigs.github.io/metrics-server/", version: "3.13.1", checked: "2026-12-03" },
   clusterAutoscaler: { chart: "cluster-autoscaler", repo: "https://kubernetes.github.io/autoscaler", version: "9.59.0", checked: "2026-12-03" },
+  // Image admission (components/cluster/admission.ts): allowed registries and cosign verification; Kyverno v1.19.0.
+  kyverno: { chart: "kyverno", repo: "https://kyverno.github.io/kyverno/", version: "3.9.0", checked: "2026-12-03" },
   // The Prometheus Operator CRDs, installed by the cluster before any chart that renders a
   // ServiceMonitor. Must carry the same operator version as kubePrometheusStack (31.0.1 and 88.5.3
   // are both operator v0.93.1: test/charts/pins.test.ts compares their CRDs).

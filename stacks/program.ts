@@ -14,6 +14,7 @@ import { IngressDnsOutputs, composeIngressDns } from "./compose/dns";
 import { composeEdge } from "./compose/edge";
 import { ReleaseOutputs, composeRelease } from "./compose/gitops";
 import { HostComposeOutputs, composeHost } from "./compose/host";
+import { composeAdmission, composeRegistry } from "./compose/images";
 import { MonitoringOutputs, composeMonitoring } from "./compose/monitoring";
 import { composeNetwork } from "./compose/network";
 import { SecretsOutputs, composeEncryption, composeSecrets } from "./compose/secrets";
@@ -69,6 +70,8 @@ export function main(): Record<string, unknown> {
   // Where `pulumi up` runs: a runner inside the VPC, the only client of the private endpoints.
   const deployRunner = composeDelivery(ctx);
   if (deployRunner) ctx.deployRunner = deployRunner;
+  // The platform's ECR repositories (platform:imageRegistry): the services' images come from them.
+  const registry = composeRegistry(ctx);
 
   // Where the services run: a Kubernetes cluster, or the single host.
   const cluster = composeCluster(ctx);
@@ -82,6 +85,8 @@ export function main(): Record<string, unknown> {
   let host: HostComposeOutputs | undefined;
   let dns: IngressDnsOutputs | undefined;
   if (cluster) {
+    // Image admission (platform:admission): Kyverno and the allowed-registry / signature policies.
+    composeAdmission(ctx, cluster);
     monitoring = composeMonitoring(ctx, { ingress: { className: cluster.ingress.className, ...(cluster.clusterIssuer ? { clusterIssuer: cluster.clusterIssuer } : {}) }, dependsOn: cluster.ready });
     secrets = composeSecrets(ctx, { dataStores: data.connections, ...(monitoring.grafanaAdminPassword ? { grafanaAdminPassword: monitoring.grafanaAdminPassword } : {}) });
     // Argo Rollouts (staging/prod) and, on a GitOps tier, Argo CD; every rollout knob from the stack file.
@@ -128,6 +133,7 @@ export function main(): Record<string, unknown> {
         }
       : {}),
     ...(host ? { publicIp: host.publicIp, dockerHost: host.dockerHost, proxyHosts: host.proxyHosts, ...(host.backupBucket ? { backupBucket: host.backupBucket } : {}) } : {}),
+    ...(registry ? { imageRepositories: registry.repositoryUrls } : {}),
     ...(deployRunner ? { deployRunner: { project: deployRunner.projectName, runsOn: deployRunner.label } } : {}),
     monitoring: monitoring.note,
     secretsProvided: Object.keys(ctx.humanSecrets),

@@ -41,6 +41,7 @@ export const CHART_CRD_GROUPS: Record<string, readonly string[]> = {
   "aws-load-balancer-controller": ["elbv2.k8s.aws"],
   velero: ["velero.io"],
   alloy: ["monitoring.grafana.com"],
+  kyverno: ["kyverno.io", "policies.kyverno.io", "reports.kyverno.io", "wgpolicyk8s.io"],
 };
 
 /** API groups of other charts whose custom resources a chart renders (so its release needs theirs). */

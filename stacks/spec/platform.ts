@@ -10,6 +10,7 @@ import { type CloudflarePlan, cloudflarePlanGaps } from "../../components/edge/c
 import { ROLLOUT_DEFAULTS, ServiceSpec } from "../../components/service/spec";
 import type { Alerting } from "../../components/monitoring/receivers";
 import { alertingIssues } from "./alerting";
+import { type AdmissionConfig, type ImageRegistryConfig, imageIssues, serviceImages } from "./images";
 import { type Registry, registryIssues } from "./registries";
 import { BlueprintSpec, blueprintSpec } from "./blueprint";
 import { RolloutOverride, releaseIssues } from "./release";
@@ -24,7 +25,7 @@ export const platformSource = z
     blueprint: blueprintSpec,
   })
   .superRefine((src, ctx) => {
-    for (const issue of crossCheck(src.config, src.blueprint)) ctx.addIssue({ code: "custom", ...issue });
+    for (const issue of crossCheck(src.config, src.blueprint, src.stack)) ctx.addIssue({ code: "custom", ...issue });
   });
 
 export type PlatformSource = z.infer<typeof platformSource>;
@@ -37,7 +38,7 @@ interface CrossIssue {
 const OPEN = new Set(["0.0.0.0/0", "::/0"]);
 
 /** Rules across fields and across the two files. Pure; every problem is returned, not just the first. */
-export function crossCheck(config: StackConfig, bp: BlueprintSpec): CrossIssue[] {
+export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stack"): CrossIssue[] {
   const issues: CrossIssue[] = [];
   const add = (path: (string | number)[], message: string) => issues.push({ path, message });
   const tier = TIERS[config.tier];
@@ -230,6 +231,22 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec): CrossIssue[]
 
   issues.push(...alertingIssues(config));
   issues.push(...registryIssues(config));
+  // The platform's ECR registry and image admission, checked on the images the services will run.
+  if (config.imageRegistry || config.admission) {
+    const imgs = serviceImages({ stack, blueprint: bp, region: config.regions.primary, ...(config.imageRegistry ? { imageRegistry: config.imageRegistry } : {}), overrides: config.overrides.services });
+    issues.push(
+      ...imageIssues({
+        tier: config.tier,
+        hosting,
+        ...(config.imageRegistry ? { imageRegistry: config.imageRegistry } : {}),
+        ...(config.admission ? { admission: config.admission } : {}),
+        registries: config.registries,
+        images: imgs.named,
+        resolved: imgs.resolved,
+        ...(imgs.ecr ? { ecr: imgs.ecr } : {}),
+      }),
+    );
+  }
 
   // Human secrets: must be set outside the local tier (the offline plan supplies placeholders).
   for (const s of bp.secrets.external) {
@@ -300,6 +317,10 @@ export interface PlatformSpec {
   services: Record<string, { image: string; replicas: { min: number; max: number }; rollout?: RolloutOverride }>;
   /** Private registries the stack pulls from (`platform:registries`); passwords are read as secrets by the program. */
   registries: Registry[];
+  /** The platform's ECR registry (`platform:imageRegistry`): service images come from it. */
+  imageRegistry?: ImageRegistryConfig;
+  /** Image admission (`platform:admission`): Kyverno and its ClusterPolicies. */
+  admission?: AdmissionConfig;
   /** Where every Helm release takes its chart from (`platform:charts.mirror`, else PLATFORM_CHARTS_MIRROR, else official). */
   charts: ChartMirror;
 }
@@ -328,10 +349,11 @@ export function resolvePlatform(src: PlatformSource, charts: ChartMirror = OFFIC
           instanceType: config.host.instanceType,
           sshKeySecret: config.host.sshKeySecret ?? defaultSecretName(src.stack, "host-deploy-key"),
         };
+  const images = serviceImages({ stack: src.stack, blueprint: bp, region: config.regions.primary, ...(config.imageRegistry ? { imageRegistry: config.imageRegistry } : {}), overrides: config.overrides.services });
   const services: PlatformSpec["services"] = {};
   for (const svc of bp.services) {
     const o = config.overrides.services[svc.name];
-    services[svc.name] = { image: o?.image ?? svc.image, replicas: o?.replicas ?? serviceReplicas(profile, svc), ...(o?.rollout ? { rollout: o.rollout } : {}) };
+    services[svc.name] = { image: images.resolved[svc.name]!, replicas: o?.replicas ?? serviceReplicas(profile, svc), ...(o?.rollout ? { rollout: o.rollout } : {}) };
   }
   return {
     stack: src.stack,
@@ -352,6 +374,8 @@ export function resolvePlatform(src: PlatformSource, charts: ChartMirror = OFFIC
     ...(config.alerting ? { alerting: config.alerting } : {}),
     services,
     registries: config.registries,
+    ...(config.imageRegistry ? { imageRegistry: config.imageRegistry } : {}),
+    ...(config.admission ? { admission: config.admission } : {}),
     charts,
   };
 }

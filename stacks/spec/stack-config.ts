@@ -10,6 +10,7 @@ import { dnsLabel, imageRef } from "../../components/service/spec";
 import { isCidr } from "./blueprint";
 import { argocdConfig, rolloutOverride } from "./release";
 import { alerting, alertingSecrets } from "./alerting";
+import { admission, imageRegistry } from "./images";
 import { registries, registryPasswords } from "./registries";
 import { TIER_NAMES } from "./tiers";
 
@@ -197,6 +198,18 @@ export const stackConfig = z.strictObject({
   }),
   registryPasswords: registryPasswords.default({}).meta({
     description: "One password or token per registry, by registry name. Set each with `pulumi config set --secret --path platform:registryPasswords.<name> <token>`; never in plain text.",
+  }),
+  imageRegistry: imageRegistry.optional().meta({
+    description:
+      "The platform's own image registry (AWS tiers): `kind: ecr`, the stack's `accountId` and optionally `pushRoleName`, the IAM role the CI release job pushes with (it gets push-only rights on these repositories). " +
+      "One ECR repository per service (`<blueprint>/<stack>/<service>`), scan on push, immutable tags, KMS-encrypted, images expire 90 days after their push in prod and 30 days elsewhere; every service then runs `<account>.dkr.ecr.<region>.amazonaws.com/<blueprint>/<stack>/<service>:<tag>` with the tag the blueprint or its override names.",
+    examples: [{ kind: "ecr", accountId: "123456789012", pushRoleName: "github-release" }],
+  }),
+  admission: admission.optional().meta({
+    description:
+      "Image admission on a Kubernetes tier other than local: Kyverno (pinned chart) with a ClusterPolicy that admits Pods in the services' namespaces only with images from `allowedRegistries` (host or host/path; default: the registries the services' images come from), " +
+      "and, with `signatures.cosignPublicKey` (cosign.pub), one that admits only images signed with that key (`signedRegistries`, default every allowed registry).",
+    examples: [{ allowedRegistries: ["ghcr.io/acme"] }],
   }),
   /** The few fields a stack may override on its blueprint. */
   overrides: z
