@@ -123,6 +123,10 @@ export const VERSION_PINS = {
   cnpgPostgres17: { kind: "image", value: "ghcr.io/cloudnative-pg/postgresql:17.4", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against ghcr.io this session" },
   // ScyllaDB (components/data/scylla): the default version of the ScyllaCluster.
   scylla: { kind: "engine", value: "6.2.2", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against ScyllaDB's release list this session" },
+  // Managed engines: Aurora PostgreSQL per major (components/data/postgres/plan.ts, the `aurora` engine).
+  auroraPostgres15: { kind: "engine", value: "15.10", checked: "2026-12-03", evidence: "unverified: not checked against `aws rds describe-db-engine-versions --engine aurora-postgresql` this session (no AWS access offline)" },
+  auroraPostgres16: { kind: "engine", value: "16.6", checked: "2026-12-03", evidence: "unverified: not checked against `aws rds describe-db-engine-versions --engine aurora-postgresql` this session (no AWS access offline)" },
+  auroraPostgres17: { kind: "engine", value: "17.4", checked: "2026-12-03", evidence: "unverified: not checked against `aws rds describe-db-engine-versions --engine aurora-postgresql` this session (no AWS access offline)" },
   // Managed engines: ElastiCache Redis (components/data/redis/plan.ts).
   elasticacheRedis: { kind: "engine", value: "7.1", checked: "2026-12-03", evidence: "unverified: not re-checked against `aws elasticache describe-cache-engine-versions` this session" },
 } as const satisfies Record<string, VersionPin>;

@@ -174,6 +174,10 @@ export function composeData(ctx: Context): DataOutputs {
         {
           implementation: "managed",
           ...common,
+          // Read replicas are read (the spec refuses unread ones), so they must be reachable as one
+          // spread, pooled endpoint: Aurora (reader endpoint, RDS Proxy READ_ONLY endpoint); RDS
+          // read replicas are separate hosts nothing balances across (components/data/README.md).
+          engine: pg.readReplicas > 0 ? "aurora" : "rds",
           network: awsNet("PostgreSQL"),
           multiAz: p.multiAz,
           deletionProtection: p.protectState,
@@ -187,6 +191,9 @@ export function composeData(ctx: Context): DataOutputs {
       store = new Postgres(name("postgres", pg.name), { implementation: "statefulset", ...common, ...storeTls("postgres", pg.name), pooling: false, replicas: 0, backup: noBackups(spec.tier), network: clusterNet() }, k8sOpts());
     } else {
       const named = pg.backupsTo ? namedBackups.get(pg.backupsTo) : undefined;
+      if (named && common.backup.enabled && !named.endpointUrl && !(ctx.cluster?.oidcProviderArn && ctx.cluster.oidcIssuer)) {
+        throw new Error(`stack ${spec.stack}: postgres '${pg.name}' backs up to the S3 object store '${pg.backupsTo}' through IRSA, which needs EKS (the cluster's OIDC provider): run the stack on EKS, or name a SeaweedFS store in backupsTo`);
+      }
       const target = !common.backup.enabled
         ? undefined
         : named

@@ -3,6 +3,9 @@
  * real program under mocks, shared plan cache):
  * - the `data` node group is tainted and the stores it exists for select and tolerate it, nothing
  *   else does (music view: "Node Pools: Different pools for different workloads");
+ * - the bridge's reads are spread across its replicas (bridge view: "PostgreSQL Cluster: primary for
+ *   writes, replicas for reads", "Database Read Replicas: Offload read operations", "Connection
+ *   Pooling: efficient database resource utilization");
  * - backups are written where the blueprint says (music view: "Backup Storage - Primary: S3 with
  *   versioning enabled; Secondary: Glacier for long-term archival").
  */
@@ -104,4 +107,45 @@ describe('"Backup Storage - Primary: S3 with versioning enabled; Secondary: Glac
       expect(of(rs, "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup")).toHaveLength(1);
     });
   }
+});
+
+describe('"PostgreSQL Cluster: primary for writes, replicas for reads" with "Connection Pooling": the bridge\'s reads are spread across both replicas', () => {
+  it("bridge-relay on prod: reads are spread across both replicas through the pooler (Aurora writer + 2 Aurora Replicas; DATABASE_READ_URL is the RDS Proxy READ_ONLY endpoint)", async () => {
+    const rs = await resourcesOf("bridge-relay", "prod");
+    // No RDS instance whose address one reader URL could pin: one Aurora cluster, a writer and two replicas in it.
+    expect(of(rs, "aws:rds/instance:Instance")).toEqual([]);
+    const cluster = of(rs, "aws:rds/cluster:Cluster");
+    expect(cluster).toHaveLength(1);
+    expect(cluster[0]!.inputs).toMatchObject({ engine: "aurora-postgresql", storageEncrypted: true, deletionProtection: true, backupRetentionPeriod: 35 });
+    const instances = of(rs, "aws:rds/clusterInstance:ClusterInstance");
+    expect(instances.map((i) => [i.name, i.inputs.promotionTier])).toEqual([["prod-postgres-relay-writer", 0], ["prod-postgres-relay-replica-1", 1], ["prod-postgres-relay-replica-2", 1]]);
+    for (const i of instances) expect(i.inputs).toMatchObject({ clusterIdentifier: "prod-postgres-relay-id", publiclyAccessible: false, performanceInsightsEnabled: true });
+    // TLS forced on the cluster (its parameter group), the proxy requires TLS.
+    expect(of(rs, "aws:rds/clusterParameterGroup:ClusterParameterGroup")[0]!.inputs.parameters).toContainEqual({ name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" });
+    // The pooler: the proxy targets the cluster (writer and readers), its READ_ONLY endpoint serves the reads.
+    expect(of(rs, "aws:rds/proxy:Proxy")[0]!.inputs.requireTls).toBe(true);
+    expect(of(rs, "aws:rds/proxyTarget:ProxyTarget")[0]!.inputs).toMatchObject({ targetGroupName: "default", dbClusterIdentifier: "prod-postgres-relay-id" });
+    const ro = of(rs, "aws:rds/proxyEndpoint:ProxyEndpoint");
+    expect(ro.map((e) => e.inputs.targetRole)).toEqual(["READ_ONLY"]);
+    // The relay's DATABASE_READ_URL (the Secrets Manager entry's readerUrl) is that endpoint; DATABASE_URL the proxy's default (writer) endpoint.
+    const entry = JSON.parse(of(rs, "aws:secretsmanager/secretVersion:SecretVersion").find((v) => v.name === "prod-secrets-postgres-relay")!.inputs.secretString);
+    expect(entry.readerHost).toMatch(/^prod-postgres-relay-proxy-ro\.proxy-[0-9a-f]+\.us-east-1\.rds\.amazonaws\.com$/);
+    expect(entry.host).toMatch(/^prod-postgres-relay-proxy\.proxy-[0-9a-f]+\.us-east-1\.rds\.amazonaws\.com$/);
+    expect(new URL(entry.readerUrl).hostname).toBe(entry.readerHost);
+    expect(new URL(entry.readerUrl).searchParams.get("sslmode")).toBe("verify-full");
+    const readUrl = of(rs, "kubernetes:external-secrets.io/v1:ExternalSecret").flatMap((e) => (e.inputs.spec.data ?? []).filter((d: any) => d.secretKey === "DATABASE_READ_URL"));
+    expect(readUrl).toEqual([{ remoteRef: { key: "platform/prod/postgres/relay", property: "readerUrl" }, secretKey: "DATABASE_READ_URL" }]);
+  });
+
+  it("bridge-relay on staging: the one replica is read through the same READ_ONLY proxy endpoint", async () => {
+    const rs = await resourcesOf("bridge-relay", "staging");
+    expect(of(rs, "aws:rds/clusterInstance:ClusterInstance")).toHaveLength(2);
+    expect(of(rs, "aws:rds/proxyEndpoint:ProxyEndpoint").map((e) => e.inputs.targetRole)).toEqual(["READ_ONLY"]);
+  });
+
+  it("a managed store without read replicas stays RDS for PostgreSQL (nuxt-fastify-beta-droplet, prod: Multi-AZ instance, no reader endpoint)", async () => {
+    const rs = await resourcesOf("nuxt-fastify-beta-droplet", "prod");
+    expect(of(rs, "aws:rds/cluster:Cluster")).toEqual([]);
+    expect(of(rs, "aws:rds/instance:Instance").map((i) => i.inputs.multiAz)).toEqual([true]);
+  });
 });

@@ -68,11 +68,22 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
       out.fqdn = String(inputs.name ?? name).replace(/\.$/, "").toLowerCase();
       break;
     case "aws:rds/instance:Instance":
-    case "aws:rds/cluster:Cluster":
       out.address = `${name}.${h}.${region}.rds.amazonaws.com`;
       out.endpoint = `${out.address}:5432`;
+      out.port = inputs.port ?? 5432;
+      out.identifier = inputs.identifier ?? name;
+      break;
+    case "aws:rds/cluster:Cluster":
+      // An Aurora cluster's `endpoint` is the writer's DNS name without a port (an instance's is
+      // address:port), `readerEndpoint` the cluster-ro name that balances over the Aurora Replicas.
+      out.endpoint = `${name}.cluster-${h}.${region}.rds.amazonaws.com`;
       out.readerEndpoint = `${name}.cluster-ro-${h}.${region}.rds.amazonaws.com`;
       out.port = inputs.port ?? 5432;
+      out.clusterIdentifier = inputs.clusterIdentifier ?? name;
+      break;
+    case "aws:rds/clusterInstance:ClusterInstance":
+      out.endpoint = `${name}.${h}.${region}.rds.amazonaws.com`;
+      out.port = 5432;
       out.identifier = inputs.identifier ?? name;
       break;
     case "aws:elasticache/replicationGroup:ReplicationGroup":

@@ -46,6 +46,13 @@ const common = {
 export const managedPostgresSchema = z.strictObject({
   implementation: z.literal("managed"),
   ...common,
+  /**
+   * `rds`: RDS for PostgreSQL (a primary + read replica instances). `aurora`: Aurora PostgreSQL (a
+   * writer + Aurora Replicas), the managed engine whose reads can be spread and pooled: its reader
+   * endpoint balances connections across every replica, and an RDS Proxy read-only endpoint (which
+   * exists for Aurora clusters only) pools them. Pick `aurora` when replicas are read.
+   */
+  engine: z.enum(["rds", "aurora"]).default("rds"),
   network: awsNetworkSchema,
   instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "an RDS instance class such as db.t4g.medium").default("db.t4g.medium"),
   /** Storage autoscaling ceiling; omitted = 2× storageGb. */

@@ -43,6 +43,7 @@ export class Postgres extends pulumi.ComponentResource {
       cfg.implementation === "managed"
         ? planManagedPostgres({
             ...common,
+            engine: cfg.engine,
             multiAz: cfg.multiAz,
             deletionProtection: cfg.deletionProtection,
             finalSnapshot: cfg.finalSnapshot,

@@ -1,8 +1,16 @@
 /**
- * RDS for PostgreSQL from a `ManagedPlan`. Chosen over Aurora because the reference systems
- * ask for "1 primary + N read replicas" with PITR, which RDS maps to one-to-one (instances,
- * automated backups up to 35 days), it runs small dev instances cheaply, and AWS Backup
- * supports continuous (PITR) backups and cross-region copies for it.
+ * Managed PostgreSQL from a `ManagedPlan`.
+ *
+ * - `rds` (default): RDS for PostgreSQL, a primary + read replica instances. The reference systems
+ *   ask for "1 primary + N read replicas" with PITR, which RDS maps to one-to-one (instances,
+ *   automated backups up to 35 days), it runs small instances cheaply, and AWS Backup supports
+ *   continuous (PITR) backups and cross-region copies for it. Its replicas are separate endpoints:
+ *   nothing spreads reads across them.
+ * - `aurora`: Aurora PostgreSQL, a writer + Aurora Replicas in one cluster, for stores whose
+ *   replicas are read. The cluster's reader endpoint balances connections across every replica,
+ *   and an RDS Proxy endpoint of role READ_ONLY (Aurora clusters only: CreateDBProxyEndpoint)
+ *   pools them; TLS is verified against those endpoint names (sslmode=verify-full), which a DNS
+ *   record of our own over RDS replicas could not offer.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -22,6 +30,7 @@ export interface ManagedPostgresResult {
 }
 
 export function provisionManagedPostgres(name: string, parent: pulumi.Resource, cfg: ManagedPostgresConfig, plan: ManagedPlan): ManagedPostgresResult {
+  if (plan.engine === "aurora") return provisionAurora(name, parent, cfg, plan);
   const tags = awsTags(name, "postgres", cfg.labels);
   const stateful = { parent, protect: plan.protect };
   const keyArn = kmsKey(name, parent, cfg.kmsKeyArn, `${name} PostgreSQL storage, Performance Insights and backups`, tags);
@@ -105,11 +114,15 @@ export function provisionManagedPostgres(name: string, parent: pulumi.Resource, 
     });
   }
 
-  const proxyEndpoint = plan.proxy ? provisionProxy(name, parent, cfg, plan, { primary, dbSecurityGroupId: sg.id, keyArn, password: password, tags }) : undefined;
+  const proxy = plan.proxy ? provisionProxy(name, parent, cfg, plan, { target: { dbInstanceIdentifier: primary.identifier }, dbSecurityGroupId: sg.id, keyArn, password: password, tags }) : undefined;
 
   const primaryHost = primary.address;
-  const host = proxyEndpoint ?? primaryHost;
+  const host = proxy?.endpoint ?? primaryHost;
   const readerHost = replicas.length ? replicas[0].address : primary.address;
+  return { ...connectionOf(cfg, plan, host, primaryHost, readerHost, password), securityGroupId: sg.id, primaryArn: primary.arn };
+}
+
+function connectionOf(cfg: ManagedPostgresConfig, plan: ManagedPlan, host: pulumi.Output<string>, primaryHost: pulumi.Output<string>, readerHost: pulumi.Output<string>, password: pulumi.Output<string>) {
   const connection = pulumi.secret(
     pulumi.all([host, primaryHost, readerHost, password]).apply(([h, ph, r, pw]) => ({
       host: h,
@@ -123,7 +136,96 @@ export function provisionManagedPostgres(name: string, parent: pulumi.Resource, 
       url: `postgresql://${cfg.username}:${encodeURIComponent(pw)}@${h}:${plan.port}/${cfg.database}?sslmode=verify-full`,
     })),
   );
-  return { connection, host, readerHost, securityGroupId: sg.id, primaryArn: primary.arn };
+  return { connection, host, readerHost };
+}
+
+/**
+ * Aurora PostgreSQL: a cluster (KMS-encrypted storage, TLS forced by the cluster parameter group,
+ * backups and PITR per tier, deletion protection + final snapshot), a writer and one Aurora Replica
+ * per read replica (Performance Insights, private), AWS Backup on the cluster, and with `pooling`
+ * an RDS Proxy whose default endpoint writes and whose READ_ONLY endpoint reads.
+ */
+function provisionAurora(name: string, parent: pulumi.Resource, cfg: ManagedPostgresConfig, plan: ManagedPlan): ManagedPostgresResult {
+  const tags = awsTags(name, "postgres", cfg.labels);
+  const stateful = { parent, protect: plan.protect };
+  const keyArn = kmsKey(name, parent, cfg.kmsKeyArn, `${name} PostgreSQL storage, Performance Insights and backups`, tags);
+  const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: cfg.network.subnetIds, description: `${name}: private subnets`, tags }, { parent });
+  const sg = dataSecurityGroup(name, parent, cfg.network.vpcId, cfg.network.allowedSecurityGroupIds, plan.port, tags);
+  const params = new aws.rds.ClusterParameterGroup(
+    `${name}-params`,
+    { family: plan.family, description: `${name}: TLS enforced`, parameters: plan.parameters, tags },
+    { parent },
+  );
+  const password = generatePassword(`${name}-password`, { length: 40, special: false }, { parent });
+  const cluster = new aws.rds.Cluster(
+    name,
+    {
+      engine: "aurora-postgresql",
+      engineVersion: plan.engineVersion,
+      databaseName: cfg.database,
+      masterUsername: cfg.username,
+      masterPassword: password,
+      port: plan.port,
+      dbSubnetGroupName: subnets.name,
+      vpcSecurityGroupIds: [sg.id],
+      dbClusterParameterGroupName: params.name,
+      storageEncrypted: true,
+      kmsKeyId: keyArn,
+      iamDatabaseAuthenticationEnabled: cfg.iamAuth,
+      backupRetentionPeriod: Math.max(1, plan.primary.backupRetentionPeriod),
+      ...(plan.primary.backupWindow ? { preferredBackupWindow: plan.primary.backupWindow } : {}),
+      preferredMaintenanceWindow: plan.primary.maintenanceWindow,
+      copyTagsToSnapshot: true,
+      enabledCloudwatchLogsExports: ["postgresql"],
+      deletionProtection: plan.primary.deletionProtection,
+      skipFinalSnapshot: plan.primary.skipFinalSnapshot,
+      ...(plan.primary.finalSnapshotIdentifier ? { finalSnapshotIdentifier: plan.primary.finalSnapshotIdentifier } : {}),
+      tags,
+    },
+    stateful,
+  );
+  const pi = plan.primary.performanceInsightsRetentionPeriod
+    ? { performanceInsightsEnabled: true, performanceInsightsKmsKeyId: keyArn, performanceInsightsRetentionPeriod: plan.primary.performanceInsightsRetentionPeriod }
+    : { performanceInsightsEnabled: false };
+  // The writer (promotion tier 0) and one Aurora Replica per read replica; Aurora places them across the subnets' AZs.
+  [`${name}-writer`, ...plan.replicaNames].forEach(
+    (rn, k) =>
+      new aws.rds.ClusterInstance(
+        rn,
+        {
+          clusterIdentifier: cluster.id,
+          engine: "aurora-postgresql",
+          engineVersion: plan.engineVersion,
+          instanceClass: cfg.instanceClass,
+          dbSubnetGroupName: subnets.name,
+          publiclyAccessible: false,
+          autoMinorVersionUpgrade: true,
+          copyTagsToSnapshot: true,
+          promotionTier: k === 0 ? 0 : 1,
+          ...pi,
+          tags,
+        },
+        stateful,
+      ),
+  );
+  if (plan.awsBackup) {
+    awsBackupPlan(name, parent, {
+      rules: plan.awsBackup.rules,
+      resourceArns: [cluster.arn],
+      kmsKeyArn: keyArn,
+      crossRegion: cfg.backup.crossRegion ? { retentionDays: cfg.backup.crossRegion.retentionDays, provider: cfg.secondaryRegionProvider } : null,
+      protect: plan.protect,
+      tags,
+    });
+  }
+  const proxy = plan.proxy
+    ? provisionProxy(name, parent, cfg, plan, { target: { dbClusterIdentifier: cluster.id }, readOnlyEndpoint: plan.readerEndpoint === "proxy-read-only", dbSecurityGroupId: sg.id, keyArn, password, tags })
+    : undefined;
+  const primaryHost = cluster.endpoint;
+  const host = proxy?.endpoint ?? primaryHost;
+  // Reads: the proxy's READ_ONLY endpoint (pooled) or the cluster's reader endpoint; both spread over every Aurora Replica.
+  const readerHost = proxy?.readOnlyEndpoint ?? cluster.readerEndpoint;
+  return { ...connectionOf(cfg, plan, host, primaryHost, readerHost, password), securityGroupId: sg.id, primaryArn: cluster.arn };
 }
 
 /**
@@ -136,8 +238,17 @@ function provisionProxy(
   parent: pulumi.Resource,
   cfg: ManagedPostgresConfig,
   plan: ManagedPlan,
-  d: { primary: aws.rds.Instance; dbSecurityGroupId: pulumi.Output<string>; keyArn: pulumi.Output<string>; password: pulumi.Output<string>; tags: Record<string, string> },
-): pulumi.Output<string> {
+  d: {
+    /** The RDS primary instance, or the Aurora cluster (the proxy then follows its writer and readers). */
+    target: { dbInstanceIdentifier: pulumi.Input<string> } | { dbClusterIdentifier: pulumi.Input<string> };
+    /** Aurora only: an extra proxy endpoint of role READ_ONLY, spread over the cluster's replicas. */
+    readOnlyEndpoint?: boolean;
+    dbSecurityGroupId: pulumi.Output<string>;
+    keyArn: pulumi.Output<string>;
+    password: pulumi.Output<string>;
+    tags: Record<string, string>;
+  },
+): { endpoint: pulumi.Output<string>; readOnlyEndpoint?: pulumi.Output<string> } {
   const p = plan.proxy!;
   const secret = new aws.secretsmanager.Secret(`${name}-proxy-credentials`, { kmsKeyId: d.keyArn, description: `${name}: DB credentials for RDS Proxy`, tags: d.tags }, { parent });
   new aws.secretsmanager.SecretVersion(
@@ -195,6 +306,12 @@ function provisionProxy(
     { dbProxyName: proxy.name, connectionPoolConfig: { maxConnectionsPercent: p.maxConnectionsPercent, maxIdleConnectionsPercent: p.maxIdleConnectionsPercent } },
     { parent },
   );
-  new aws.rds.ProxyTarget(`${name}-proxy`, { dbProxyName: proxy.name, targetGroupName: "default", dbInstanceIdentifier: d.primary.identifier }, { parent });
-  return proxy.endpoint;
+  new aws.rds.ProxyTarget(`${name}-proxy`, { dbProxyName: proxy.name, targetGroupName: "default", ...d.target }, { parent });
+  if (!d.readOnlyEndpoint) return { endpoint: proxy.endpoint };
+  const ro = new aws.rds.ProxyEndpoint(
+    `${name}-proxy-ro`,
+    { dbProxyName: proxy.name, dbProxyEndpointName: `${name}-ro`, targetRole: "READ_ONLY", vpcSubnetIds: cfg.network.subnetIds, vpcSecurityGroupIds: [proxySg.id], tags: d.tags },
+    { parent },
+  );
+  return { endpoint: proxy.endpoint, readOnlyEndpoint: ro.endpoint };
 }

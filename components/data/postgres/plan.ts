@@ -34,6 +34,8 @@ interface CommonPlanInput {
 // ------------------------------------------------------------------ managed (RDS)
 
 export interface ManagedPlanInput extends CommonPlanInput {
+  /** `rds` (instances) or `aurora` (cluster + instances); default rds. */
+  engine?: "rds" | "aurora";
   multiAz: boolean;
   deletionProtection: boolean;
   finalSnapshot: boolean;
@@ -54,8 +56,16 @@ export interface AwsBackupRule {
   coldStorageAfterDays?: number;
 }
 
+/** Aurora PostgreSQL engine versions per major (pinned minor, components/charts.ts). */
+export const AURORA_VERSIONS: Record<string, string> = {
+  "15": VERSION_PINS.auroraPostgres15.value,
+  "16": VERSION_PINS.auroraPostgres16.value,
+  "17": VERSION_PINS.auroraPostgres17.value,
+};
+
 export interface ManagedPlan {
   problems: string[];
+  engine: "rds" | "aurora";
   family: string;
   engineVersion: string;
   parameters: { name: string; value: string; applyMethod: "immediate" | "pending-reboot" }[];
@@ -73,6 +83,12 @@ export interface ManagedPlan {
     performanceInsightsRetentionPeriod?: number;
   };
   replicaNames: string[];
+  /**
+   * Aurora: where reads go. `proxy-read-only` = an RDS Proxy endpoint of role READ_ONLY (pooled,
+   * spread across every Aurora Replica); `cluster-reader` = the cluster's reader endpoint (spread
+   * across every replica, not pooled). RDS: null (a replica instance is read directly).
+   */
+  readerEndpoint: null | "proxy-read-only" | "cluster-reader";
   /** RDS Proxy in front of the primary (TLS required, credentials from Secrets Manager); null = none. */
   proxy: null | { requireTls: true; idleClientTimeout: number; maxConnectionsPercent: number; maxIdleConnectionsPercent: number; clientPasswordAuthType: string };
   /** AWS Backup plan (hourly/daily/cross-region) on top of RDS automated backups; null = RDS automated backups only. */
@@ -95,6 +111,8 @@ export function planManagedPostgres(i: ManagedPlanInput): ManagedPlan {
   }
   if (i.maxStorageGb !== undefined && i.maxStorageGb < i.storageGb) problems.push("maxStorageGb: must be ≥ storageGb");
   if (i.storageGb < 20) problems.push("storageGb: RDS gp3 storage starts at 20 GiB");
+  const engine = i.engine ?? "rds";
+  if (engine === "aurora" && !AURORA_VERSIONS[i.version]) problems.push(`version: Aurora PostgreSQL is pinned for ${Object.keys(AURORA_VERSIONS).join(", ")}; use one of those or engine: rds`);
 
   const rules: AwsBackupRule[] = [];
   if (b.hourly) {
@@ -115,8 +133,9 @@ export function planManagedPostgres(i: ManagedPlanInput): ManagedPlan {
 
   return {
     problems,
-    family: `postgres${i.version}`,
-    engineVersion: i.version,
+    engine,
+    family: engine === "aurora" ? `aurora-postgresql${i.version}` : `postgres${i.version}`,
+    engineVersion: engine === "aurora" ? (AURORA_VERSIONS[i.version] ?? i.version) : i.version,
     parameters: [
       { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" },
       { name: "password_encryption", value: "scram-sha-256", applyMethod: "immediate" },
@@ -137,6 +156,7 @@ export function planManagedPostgres(i: ManagedPlanInput): ManagedPlan {
       ...(i.performanceInsights ? { performanceInsightsRetentionPeriod: 7 } : {}),
     },
     replicaNames: Array.from({ length: i.replicas }, (_, k) => `${i.name}-replica-${k + 1}`),
+    readerEndpoint: engine === "aurora" ? (i.pooling ? "proxy-read-only" : "cluster-reader") : null,
     proxy: i.pooling
       ? { requireTls: true, idleClientTimeout: 1800, maxConnectionsPercent: 90, maxIdleConnectionsPercent: 50, clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256" }
       : null,
