@@ -8,7 +8,7 @@
  * objects (reviewable in the plan and the GitOps chart); it verifies cosign signatures itself
  * (`verifyImages`), where a validating-only engine would need a second admission webhook for that.
  *
- * Fields are the ClusterPolicy CRD's of the pinned chart (kyverno.io/v1, chart 3.9.0, Kyverno
+ * Fields are the ClusterPolicy CRD's of the pinned chart (kyverno.io/v1, CHART_PINS.kyverno, Kyverno
  * v1.19.0; charts/crds/templates/kyverno.io/kyverno.io_clusterpolicies.yaml): rules[].match.any[].
  * resources.{kinds,namespaces}, rules[].validate.{failureAction,message,pattern} (failureAction on the
  * rule: spec.validationFailureAction is deprecated), rules[].verifyImages[].{imageReferences,
