@@ -115,6 +115,7 @@ export const VERSION_PINS = {
   postgres17: { kind: "image", value: "postgres:17.2-bookworm", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against Docker Hub this session" },
   redis: { kind: "image", value: "redis:7.4.2-bookworm", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against Docker Hub this session" },
   seaweedfs: { kind: "image", value: "chrislusf/seaweedfs:3.80", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against Docker Hub this session" },
+  redisExporter: { kind: "image", value: "oliver006/redis_exporter:v1.67.0", checked: "2026-12-03", evidence: "unverified: the default exporter image another Redis operator documents; not checked against Docker Hub this session" },
   kubo: { kind: "image", value: "ipfs/kubo:v0.32.1", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against Docker Hub this session" },
   // CloudNativePG operand images per PostgreSQL major (components/data/postgres/plan.ts).
   cnpgPostgres14: { kind: "image", value: "ghcr.io/cloudnative-pg/postgresql:14.17", checked: "2026-12-03", evidence: "unverified: carried over; not re-checked against ghcr.io this session" },

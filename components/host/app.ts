@@ -56,6 +56,7 @@ export class HostApp extends pulumi.ComponentResource {
       ...(cfg.appOrigin ? { appOrigin: cfg.appOrigin.replace(/\/$/, "") } : {}),
       ...(cfg.webApp ? { webApp: { host: cfg.webApp.host, root: SPA_ROOT, ...(cfg.webApp.build ? { build: cfg.webApp.build } : {}) } } : {}),
       ...(cfg.headerPolicy ? { headerPolicy: cfg.headerPolicy } : {}),
+      appBuilds: cfg.appBuilds,
       dial: (svc, i, port) => `${serviceContainerName(name, svc, i)}:${port}`,
     });
     const caddyConfig = JSON.stringify(
@@ -87,6 +88,13 @@ export class HostApp extends pulumi.ComponentResource {
     if (proxy.rateLimits.length) {
       pulumi.log.warn(
         `per-route-group rate limits (${proxy.rateLimits.map((r) => `${r.service}/${r.group} ${r.requestsPerSecond}/s`).join(", ")}) are not enforced by Caddy on the single host (no rate-limit handler without a plugin); the host applies a per-IP connection limit on 80/443 instead`,
+        this,
+      );
+    }
+
+    if (proxy.unhashedWebApps.length) {
+      pulumi.log.warn(
+        `the CSP on the single host allows no inline script of ${proxy.unhashedWebApps.join(", ")}: give appBuilds.<service> (the local directory of the build its image serves) so the hashes of its inline scripts are computed; a build with an inline script (Nuxt's window.__NUXT__) does not boot without them`,
         this,
       );
     }

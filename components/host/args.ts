@@ -104,6 +104,14 @@ export const hostAppArgsSchema = z.strictObject({
       build: z.string().min(1).optional(),
     })
     .optional(),
+  /**
+   * Per service that serves the web app itself behind the proxy (`servesWebApp`, e.g. Axum with
+   * ServeDir): the local directory of the build its image serves, at deploy time. The CSP hashes of
+   * its inline scripts are computed from it and added to script-src (components/host/proxy.ts
+   * webAppPolicy); a build without an HTML document is refused. Without it (and without
+   * headerPolicy.scriptHashes) the CSP allows no inline script and HostApp warns.
+   */
+  appBuilds: z.record(dnsLabel, z.string().min(1)).default({}),
   /** Header policy of the web app (same input EdgeSite takes). */
   headerPolicy: headerPolicySchema.optional(),
   postgres: z.array(z.strictObject({ name: storeName, version: z.enum(["15", "16", "17"]).default("16"), databases: z.array(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/)).min(1).default(["app"]) })).default([]),

@@ -14,7 +14,13 @@
  *   - the CSP stays strict for such a web app: the CSP hashes of the inline scripts of the build
  *     being deployed (`webApp.build`, read at deploy time, as the EdgeSite does for its upload)
  *     are added to script-src — a Nuxt build's `window.__NUXT__` config script is otherwise
- *     blocked and the app never boots (found by test/browser/host-caddy.test.ts).
+ *     blocked and the app never boots (found by test/browser/host-caddy.test.ts). The same for a
+ *     proxied `servesWebApp` service: `appBuilds.<service>` is the local directory of the build
+ *     its image serves (the CI job that builds the image has it), and its hashes are computed
+ *     here, never given by hand. A build that cannot give them (missing, or no HTML document: the
+ *     pages are rendered per request) is an error naming the field; a servesWebApp service with
+ *     no build and no `headerPolicy.scriptHashes` is reported in `unhashedWebApps` (the app boots
+ *     only if its HTML has no inline script, as Vite's has none).
  *
  * Rate limits: Caddy's standard distribution (Debian's package and the official image) has no
  * rate-limit handler — it needs the third-party caddy-ratelimit plugin and a custom build. The
@@ -74,6 +80,11 @@ export interface ProxyPlan {
   table: EdgeRuleTable;
   /** Per-group limits the proxy does not enforce (see module comment). */
   rateLimits: RateLimitNote[];
+  /**
+   * Proxied `servesWebApp` services whose inline scripts the CSP cannot allow: no `appBuilds`
+   * entry and no `headerPolicy.scriptHashes` (see module comment).
+   */
+  unhashedWebApps: string[];
 }
 
 export interface ProxyPlanInput {
@@ -90,6 +101,11 @@ export interface ProxyPlanInput {
    * hashes of its HTML documents' inline scripts are added to script-src.
    */
   webApp?: { host: string; root: string; build?: string };
+  /**
+   * Per proxied `servesWebApp` service: the local directory of the build its image serves. The
+   * CSP hashes of its HTML documents' inline scripts are added to script-src.
+   */
+  appBuilds?: Record<string, string>;
   /** Header policy for the edge table (same input the EdgeSite takes). */
   headerPolicy?: HeaderPolicyInput;
   /** How a replica is dialled: `(service, replicaIndex, port) => "host:port"`. */
@@ -170,22 +186,59 @@ export function planProxy(input: ProxyPlanInput): ProxyPlan {
     }
   }
   if (errors.length) throw new Error(`host proxy plan: invalid routes\n  - ${[...new Set(errors)].join("\n  - ")}`);
-  return { sites: [...sites.values()].sort((a, b) => a.host.localeCompare(b.host)), table, rateLimits };
+  const unhashedWebApps =
+    input.headerPolicy?.scriptHashes !== undefined
+      ? []
+      : input.services.filter((s) => s.exposure === "public" && s.servesWebApp && s.routes.length > 0 && input.appBuilds?.[s.name] === undefined).map((s) => s.name);
+  return { sites: [...sites.values()].sort((a, b) => a.host.localeCompare(b.host)), table, rateLimits, unhashedWebApps };
+}
+
+/** HTML documents under a directory (recursively), or none. */
+function htmlDocuments(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(`${d}/${e.name}`);
+      else if (e.isFile() && /\.html?$/i.test(e.name)) out.push(`${d}/${e.name}`);
+    }
+  };
+  walk(dir);
+  return out;
 }
 
 /**
  * The header policy of the host's web app: the given policy plus the CSP hashes of the inline
- * scripts of the build being deployed (none without `webApp.build`). Throws naming the field when
- * the build directory does not exist (a typo would silently deploy a CSP that blocks the app).
+ * scripts of the builds being deployed — the SPA the proxy serves (`webApp.build`) and the builds
+ * the `servesWebApp` services' images serve (`appBuilds`). Throws naming the field when a build
+ * cannot give them: not a directory (a typo would silently deploy a CSP that blocks the app), or,
+ * for a service's build, no HTML document in it (pages rendered per request have per-response
+ * inline scripts that no deploy-time hash allows), or a key that is no public servesWebApp service.
  */
-export function webAppPolicy(input: Pick<ProxyPlanInput, "headerPolicy" | "webApp">): HeaderPolicyInput {
+export function webAppPolicy(input: Pick<ProxyPlanInput, "headerPolicy" | "webApp" | "appBuilds"> & { services?: Pick<ServiceSpec, "name" | "exposure" | "servesWebApp">[] }): HeaderPolicyInput {
   const policy = input.headerPolicy ?? {};
+  const errors: string[] = [];
+  const hashes: string[] = [];
+  const isDir = (d: string) => fs.existsSync(d) && fs.statSync(d).isDirectory();
   const build = input.webApp?.build;
-  if (build === undefined) return policy;
-  if (!fs.existsSync(build) || !fs.statSync(build).isDirectory()) throw new Error(`host proxy plan: webApp.build: '${build}' is not a directory; give the local directory of the build being deployed`);
-  const fromBuild = buildInlineScriptHashes(build);
-  if (fromBuild.length === 0) return policy;
-  return { ...policy, scriptHashes: [...(policy.scriptHashes ?? []), ...fromBuild] };
+  if (build !== undefined) {
+    if (!isDir(build)) errors.push(`webApp.build: '${build}' is not a directory; give the local directory of the build being deployed`);
+    else hashes.push(...buildInlineScriptHashes(build));
+  }
+  for (const [svc, dir] of Object.entries(input.appBuilds ?? {})) {
+    const spec = input.services?.find((s) => s.name === svc);
+    if (!spec || spec.exposure !== "public" || !spec.servesWebApp) {
+      errors.push(`appBuilds.${svc}: no public service '${svc}' with servesWebApp: true; name the service whose image serves the web app`);
+    } else if (!isDir(dir)) {
+      errors.push(`appBuilds.${svc}: '${dir}' is not a directory; give the local directory of the build ${svc}'s image serves (e.g. the dist/ the image copies)`);
+    } else if (htmlDocuments(dir).length === 0) {
+      errors.push(
+        `appBuilds.${svc}: '${dir}' has no HTML document, so the CSP hashes of ${svc}'s inline scripts cannot be computed: give the directory with the built index.html; an app that renders its pages per request has per-response inline scripts that no deploy-time hash allows`,
+      );
+    } else hashes.push(...buildInlineScriptHashes(dir));
+  }
+  if (errors.length) throw new Error(`host proxy plan: invalid web app builds\n  - ${errors.join("\n  - ")}`);
+  if (hashes.length === 0) return policy;
+  return { ...policy, scriptHashes: [...new Set([...(policy.scriptHashes ?? []), ...hashes])] };
 }
 
 /** The services' per-group rate limits, as notes of what the proxy does not enforce. */

@@ -88,6 +88,12 @@ export const scyllaSpec = z.strictObject({
       }),
     )
     .min(1),
+  /**
+   * Where the keyspaces come back from after the whole cluster is lost. No Scylla backups are taken:
+   * they need Scylla Manager, whose chart is not in the chart mirror (components/data/README.md).
+   * The blueprint must therefore say, in its view's words, that the data can be rebuilt and from what.
+   */
+  rebuiltFrom: z.string().min(20, { message: "say where the keyspaces are rebuilt from (at least a sentence): no Scylla backups are taken" }).max(300).optional(),
 });
 
 export const ipfsSpec = z.strictObject({

@@ -168,6 +168,12 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
     if (pg.placement !== "in-cluster") add(at, "RDS keeps its backups in AWS Backup and snapshots, not in a bucket: remove backupsTo, or set placement: in-cluster");
     if (!pg.pitr) add(at, "backupsTo needs pitr: true (the WAL archive and base backups are what is written there)");
   });
+  // No Scylla backups are taken (no Scylla Manager): the blueprint states where the keyspaces come back from.
+  bp.dataStores.scylla.forEach((sc, j) => {
+    if (sc.rebuiltFrom === undefined) {
+      add(["blueprint", "dataStores", "scylla", j, "rebuiltFrom"], "state where the keyspaces are rebuilt from after a total loss (no Scylla backups are taken: Scylla Manager is not deployed), e.g. `rebuiltFrom: the chain, re-read from the Cardano network by the gateway`");
+    }
+  });
   // No bucket that nobody writes: every object store is used by a service (connectsTo or a
   // dataStore:objectStore/<name> secret) or receives a database's backups (postgres backupsTo).
   bp.dataStores.objectStores.forEach((o, j) => {

@@ -12,7 +12,8 @@
 import type { Browser } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CACHE_CONTROL } from "../../components/edge/headers";
-import { APP_HASH_CONVENTIONS } from "../../components/edge/plan";
+import { APP_HASH_CONVENTIONS, buildInlineScriptHashes } from "../../components/edge/plan";
+import { planProxy } from "../../components/host/proxy";
 import { withApiOrigins } from "../../stacks/compose/edge";
 import {
   API_CACHE_CONTROL,
@@ -180,5 +181,67 @@ describe("Caddy (single host) x nuxt-fastify-beta-droplet (real Nuxt 3 build ser
     expect(doc(v).status).toBe(304);
     expect(nuxtAssets(v).length).toBeGreaterThan(0);
     expect(nuxtAssets(v).filter((r) => !r.fromCache).map((r) => `${pathOf(r.url)} ${r.status}`)).toEqual([]);
+  });
+});
+
+/**
+ * The single host's Caddy in front of an app server that serves a build with an inline script
+ * itself (`servesWebApp`): axum-requirements-app's server (ServeDir with SPA fallback, JSON API)
+ * serving the real Nuxt 3 build, whose `window.__NUXT__` config script is inline. The CSP stays
+ * strict: HostApp's `appBuilds.api` (the local directory of the build the image serves) gives
+ * the hashes, computed by the proxy plan (components/host/proxy.ts webAppPolicy), never by hand.
+ * Without it the plan names the service in `unhashedWebApps` (HostApp warns) and the browser
+ * shows why: the inline script is blocked and the app never boots.
+ */
+describe("Caddy (single host) x axum-requirements-app's server serving a real Nuxt 3 build (appBuilds: hashes from the build)", () => {
+  let browser: Browser | undefined;
+  const caddies: CaddyRun[] = [];
+  let app: Awaited<ReturnType<typeof startApi>> | undefined;
+  const build = () => builtApp("nuxt3", "1");
+  const bp = blueprint("axum-requirements-app");
+  let tab: Awaited<ReturnType<typeof openTab>>;
+  const doc = (v: Visit, origin: string) => v.responses.find((r) => r.url.startsWith(origin) && pathOf(r.url) === "/")!;
+  const serve = async (appBuilds: Record<string, string> | undefined) => {
+    const httpsPort = await freePort();
+    const origin = `https://localhost:${httpsPort}`;
+    const input = { services: bp.services, domain: "localhost", appOrigin: origin, ...(appBuilds ? { appBuilds } : {}), dial: () => `127.0.0.1:${app!.port}` };
+    const caddy = await startCaddy(input, { httpsPort });
+    caddies.push(caddy);
+    return { origin, plan: planProxy(input), caddy };
+  };
+
+  beforeAll(async () => {
+    app = await startApi({ prefix: "/v1/", readiness: "/health/ready", extra: serveSpa(build) });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    for (const c of caddies) await c.stop();
+    await closeServer(app?.server);
+  });
+
+  it("with appBuilds.api: boots with zero CSP violations, script-src carries the build's inline-script hashes and no 'unsafe-inline'", async () => {
+    const { origin, plan, caddy } = await serve({ api: build() });
+    expect(plan.unhashedWebApps).toEqual([]);
+    browser = await launchChromium({ trustSpki: caddy.spki });
+    tab = await openTab(browser);
+    const v = await tab.load(`${origin}/`);
+    expect({ violations: v.violations, errors: v.errors }).toEqual({ violations: [], errors: [] });
+    expect(v.result).toMatchObject({ booted: true, deploy: "1", error: null, api: { status: 200, contentType: API_CONTENT_TYPE } });
+    const csp = doc(v, origin).headers["content-security-policy"]!;
+    expect(scriptSrc(csp)).not.toContain("'unsafe-inline'");
+    const hashes = buildInlineScriptHashes(build());
+    expect(hashes.length).toBeGreaterThan(0);
+    for (const h of hashes) expect(scriptSrc(csp)).toContain(`'${h}'`);
+  });
+
+  it("without it: the plan names the service (HostApp warns), and the browser blocks the build's inline script, so the app never boots", async () => {
+    const { origin, plan, caddy } = await serve(undefined);
+    expect(plan.unhashedWebApps).toEqual(["api"]);
+    await browser?.close(); // each Caddy has its own internal CA
+    browser = await launchChromium({ trustSpki: caddy.spki });
+    tab = await openTab(browser);
+    const v = await tab.load(`${origin}/`);
+    expect(v.violations.filter((x) => /^script-src/.test(x.directive) && x.blocked === "inline").length).toBeGreaterThan(0);
+    expect(v.result).toBeNull();
   });
 });

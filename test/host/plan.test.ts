@@ -3,6 +3,7 @@
  * firewall and AMI (vm-plan.ts). No Pulumi.
  */
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -138,6 +139,30 @@ describe("planProxy", () => {
       svc({ name: "c", exposure: "public", routes: [{ host: "y" }] }),
     ];
     expect(() => planProxy({ services: bad, domain: "example.com", dial })).toThrow(/metrics port is never routed[\s\S]*'self' needs the app origin[\s\S]*served by two services/);
+  });
+
+  it("appBuilds: a servesWebApp service's inline-script hashes come from the build its image serves; a build that cannot give them is refused naming the field", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "host-appbuilds-"));
+    try {
+      const script = "window.__NUXT__={};window.__NUXT__.config={public:{}}";
+      fs.mkdirSync(path.join(tmp, "dist", "_nuxt"), { recursive: true });
+      fs.writeFileSync(path.join(tmp, "dist", "index.html"), `<!doctype html><html><head><script>${script}</script><script type="module" src="/_nuxt/e.js"></script></head><body></body></html>`);
+      fs.writeFileSync(path.join(tmp, "dist", "_nuxt", "e.js"), "export {}");
+      const services = [svc({ name: "web", exposure: "public", routes: [{ host: "@" }], servesWebApp: true }), svc({ name: "api", exposure: "public", routes: [{ host: "api" }] })];
+      const hash = `sha256-${createHash("sha256").update(script).digest("base64")}`;
+      const plan = planProxy({ services, domain: "example.com", appBuilds: { web: path.join(tmp, "dist") }, dial });
+      expect(plan.unhashedWebApps).toEqual([]);
+      expect(plan.table.common["content-security-policy"]).toMatch(new RegExp(`script-src [^;]*'${hash.replace(/[+/]/g, "\\$&")}'`));
+      expect(plan.table.common["content-security-policy"]!.split(";").find((d) => d.trim().startsWith("script-src"))).not.toContain("'unsafe-inline'");
+      // no build and no hashes: reported (HostApp warns); hashes given in the policy count as given
+      expect(planProxy({ services, domain: "example.com", dial }).unhashedWebApps).toEqual(["web"]);
+      expect(planProxy({ services, domain: "example.com", headerPolicy: { scriptHashes: [hash] }, dial }).unhashedWebApps).toEqual([]);
+      expect(() => planProxy({ services, domain: "example.com", appBuilds: { web: path.join(tmp, "missing") }, dial })).toThrow(/appBuilds\.web: '.*missing' is not a directory/);
+      expect(() => planProxy({ services, domain: "example.com", appBuilds: { web: path.join(tmp, "dist", "_nuxt") }, dial })).toThrow(/appBuilds\.web: '.*_nuxt' has no HTML document, so the CSP hashes of web's inline scripts cannot be computed/);
+      expect(() => planProxy({ services, domain: "example.com", appBuilds: { api: path.join(tmp, "dist") }, dial })).toThrow(/appBuilds\.api: no public service 'api' with servesWebApp: true/);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it("derives the host's connection limit from the most generous rate-limit group", () => {
