@@ -171,6 +171,9 @@ export function planNetworkPolicies(i: NetpolInput): NetworkPolicyManifest[] {
         // Only pods of services that list this store; no other namespace, whatever the store defaulted to.
         from = clients.map((c) => nsPeer(ns.apps, { ...(r.from.podSelector ?? {}), ...c.podSelector }));
         if (from.length === 0) return;
+      } else if (r.purpose === "metrics") {
+        // A store's exporter port: Prometheus only (the monitoring namespace's Prometheus pods).
+        from = [nsPeer(ns.monitoring, promSel)];
       } else {
         from = r.from.namespaces.map((n) => nsPeer(n, r.from.podSelector));
       }

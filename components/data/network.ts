@@ -92,6 +92,11 @@ export function clientRule(podSelector: Record<string, string>, ports: PortSpec[
   return { purpose: "clients", podSelector, ports, from };
 }
 
+/** Metrics rule: Prometheus (the cluster's NetworkPolicy planner resolves the monitoring namespace) → the exporter port. */
+export function metricsRule(podSelector: Record<string, string>, port: PortSpec): IngressRule {
+  return { purpose: "metrics", podSelector, ports: [port], from: { namespaces: [] } };
+}
+
 /** Intra-store rule: the store's own pods ↔ each other on the given ports. */
 export function selfRule(purpose: string, podSelector: Record<string, string>, ports: PortSpec[], namespace: string): IngressRule {
   return { purpose, podSelector, ports, from: { namespaces: [namespace], podSelector } };

@@ -115,5 +115,12 @@ export const backupPolicySchema = z
   })
   .refine((b) => b.enabled === (b.daily !== null), { message: "enabled must be true exactly when daily is set; build it with backupPolicy(tier)" });
 
+/**
+ * Export the store's metrics and create the Prometheus Operator object that scrapes them
+ * (PodMonitor / ServiceMonitor: needs the monitoring stack's CRDs). The store's NetworkPolicy then
+ * admits Prometheus on the metrics port (rule purpose `metrics`).
+ */
+export const metricsSchema = z.boolean().default(false);
+
 /** Either protect flag: pulumi `protect` on stateful children (set true in prod). */
 export const protectSchema = z.boolean().default(true);

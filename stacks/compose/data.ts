@@ -76,6 +76,9 @@ export function composeData(ctx: Context): DataOutputs {
   // CA (components/pki). The local tier has no certificate issuer (no cert-manager, nothing
   // fetched): there, and only there, client TLS to its throw-away stores is switched off explicitly.
   const certStores: { name: string; namespace: string }[] = [];
+  // Every in-cluster store's metrics are scraped where the cluster runs the Prometheus Operator
+  // (the same condition as the services' ServiceMonitors, stacks/compose/cluster.ts).
+  const metrics = spec.blueprint.monitoring.metrics && spec.tier !== "local" && !single;
   const storeTls = (kind: string, n: string, namespace = ctx.cluster?.namespaces.data) => {
     if (spec.tier === "local" || !ctx.cluster?.certManagerNamespace || !namespace) return { tls: { enabled: false } };
     certStores.push({ name: `${kind}-${n}`, namespace });
@@ -217,6 +220,7 @@ export function composeData(ctx: Context): DataOutputs {
           implementation: "operator",
           ...common,
           network: clusterNet(),
+          metrics,
           installOperator: !operatorInstalled,
           charts: spec.charts,
           ...(ctx.cluster?.apiServerCidrs ? { apiServerCidrs: ctx.cluster.apiServerCidrs } : {}),
@@ -238,7 +242,7 @@ export function composeData(ctx: Context): DataOutputs {
     const replicas = dataReplicas(p, r.replicas);
     const common = { replicas, protect: p.protectState, backup: r.persistence ? backup() : noBackups(spec.tier) };
     const store = inCluster(r.placement)
-      ? new Redis(name("redis", r.name), { implementation: "statefulset", ...common, ...storeTls("redis", r.name), persistence: r.persistence ? "aof" : "none", network: clusterNet() }, k8sOpts())
+      ? new Redis(name("redis", r.name), { implementation: "statefulset", ...common, ...storeTls("redis", r.name), persistence: r.persistence ? "aof" : "none", network: clusterNet(), metrics }, k8sOpts())
       : new Redis(name("redis", r.name), { implementation: "managed", ...common, network: awsNet("Redis"), multiAz: p.multiAz && replicas > 0, finalSnapshot: p.protectState, ...kms }, awsOpts());
     add(ref, store);
   }
@@ -261,10 +265,12 @@ export function composeData(ctx: Context): DataOutputs {
         ...(statefulset ? { resources: { cpu: "500m", memory: "1Gi" }, storageGb: 10 } : {}),
         ...storeTls("scylla", s.name, network.namespace),
         keyspaces: s.keyspaces.map((k) => ({ name: k.name, replicationFactor: rf(k.durability), durableWrites: k.durability === "persistent" })),
-        // No Scylla Manager is deployed, so no Scylla backups: its keyspaces hold chain caches that
-        // are rebuilt from the peer network (the persistent keyspace survives pod loss through RF 3).
+        // No Scylla Manager is deployed, so no Scylla backups: the blueprint states where its
+        // keyspaces are rebuilt from (`rebuiltFrom`, required), recorded on the ScyllaCluster.
         backup: noBackups(spec.tier),
+        rebuiltFrom: s.rebuiltFrom,
         installOperator: !statefulset && !scyllaOperatorInstalled,
+        metrics: metrics && !statefulset,
         charts: spec.charts,
         ...(ctx.cluster?.apiServerCidrs ? { apiServerCidrs: ctx.cluster.apiServerCidrs } : {}),
         protect: p.protectState,

@@ -93,8 +93,9 @@ export function composeMonitoring(ctx: Context, opts: MonitoringComposeOptions =
     logs: m.logs,
     traces: m.traces,
     // The add-ons' ServiceMonitors live in the ingress, cert-manager and kube-system namespaces
-    // (cert-manager's expiry metric feeds CertificateExpiringSoon).
-    scrapeNamespaces: [ns.apps, ns.data, ns.ingress, "cert-manager", "kube-system"],
+    // (cert-manager's expiry metric feeds CertificateExpiringSoon); the ScyllaDB ServiceMonitor
+    // lives in the privileged data namespace.
+    scrapeNamespaces: [ns.apps, ns.data, ...(ns.dataPrivileged ? [ns.dataPrivileged] : []), ns.ingress, "cert-manager", "kube-system"],
     services: spec.blueprint.services.map((s) => ({
       name: s.name,
       namespace: ns.apps,

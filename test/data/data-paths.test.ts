@@ -6,6 +6,10 @@
  * - the bridge's reads are spread across its replicas (bridge view: "PostgreSQL Cluster: primary for
  *   writes, replicas for reads", "Database Read Replicas: Offload read operations", "Connection
  *   Pooling: efficient database resource utilization");
+ * - the gateway's Scylla keyspaces are stated rebuildable, not backed up (gateway view: "Scylla
+ *   clusters ... provide persistent and volatile keyspaces for chain caches");
+ * - every in-cluster data store's metrics are scraped (music view: "Database Metrics: PostgreSQL
+ *   performance metrics"; the issue: "CloudNativePG PodMonitor, Redis and Scylla exporters");
  * - backups are written where the blueprint says (music view: "Backup Storage - Primary: S3 with
  *   versioning enabled; Secondary: Glacier for long-term archival").
  */
@@ -147,5 +151,76 @@ describe('"PostgreSQL Cluster: primary for writes, replicas for reads" with "Con
     const rs = await resourcesOf("nuxt-fastify-beta-droplet", "prod");
     expect(of(rs, "aws:rds/cluster:Cluster")).toEqual([]);
     expect(of(rs, "aws:rds/instance:Instance").map((i) => i.inputs.multiAz)).toEqual([true]);
+  });
+});
+
+describe('"Scylla clusters, which are Cassandra compatible, provide persistent and volatile keyspaces for chain caches": no Scylla backups, the keyspaces are rebuilt from the chain', () => {
+  for (const tier of ["staging", "prod"] as const) {
+    it(`gateway-flutter-wasm on ${tier}: the ScyllaCluster takes no backups and states where its keyspaces are rebuilt from`, async () => {
+      const rs = await resourcesOf("gateway-flutter-wasm", tier);
+      const [sc] = of(rs, "kubernetes:scylla.scylladb.com/v1:ScyllaCluster");
+      expect(sc!.inputs.spec.backups).toBeUndefined();
+      expect(sc!.inputs.metadata.annotations["platform.io/restore"]).toMatch(/^no backups; rebuilt from the Cardano chain: the gateway's chain follower re-reads it from its relays \(Node-to-Node\) and Mithril snapshots/);
+      // No Scylla Manager agent traffic is opened for backups that are not taken.
+      expect(JSON.stringify(of(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs.metadata.name))).not.toMatch(/scylla-manager|backups/);
+    });
+  }
+});
+
+describe('"Database Metrics: PostgreSQL performance metrics": every in-cluster data store exports metrics that Prometheus scrapes', () => {
+  const podMonitors = (rs: R[]) => of(rs, "kubernetes:monitoring.coreos.com/v1:PodMonitor");
+  const serviceMonitors = (rs: R[]) => of(rs, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor");
+  /** The NetworkPolicy admitting Prometheus (monitoring namespace) to `port` on pods matching `selector`. */
+  const admitsPrometheus = (rs: R[], selector: Record<string, string>, port: number) =>
+    of(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy").some((p) => {
+      const spec = p.inputs.spec;
+      const sorted = (l: Record<string, string>) => JSON.stringify(Object.entries(l).sort());
+      if (sorted(spec.podSelector?.matchLabels ?? {}) !== sorted(selector)) return false;
+      return (spec.ingress ?? []).some(
+        (r: any) => r.ports?.some((x: any) => x.port === port) && r.from?.every((f: any) => f.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "monitoring" && f.podSelector),
+      );
+    });
+
+  it("music-platform-gitops on prod: a PodMonitor for the CloudNativePG instances (port metrics, 9187) and a redis_exporter sidecar with its PodMonitor (9121), each port open to Prometheus only", async () => {
+    const rs = await resourcesOf("music-platform-gitops", "prod");
+    const pm = podMonitors(rs).map((p) => [p.inputs.metadata.namespace, p.inputs.spec.selector.matchLabels, p.inputs.spec.podMetricsEndpoints]);
+    expect(pm).toContainEqual(["data", { "cnpg.io/cluster": "prod-postgres-main", "cnpg.io/podRole": "instance" }, [{ port: "metrics" }]]);
+    expect(pm).toContainEqual(["data", { "app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": "prod-redis-cache" }, [{ port: "metrics" }]]);
+    // The deprecated Cluster-level switch is not used.
+    expect(of(rs, "kubernetes:postgresql.cnpg.io/v1:Cluster")[0]!.inputs.spec.monitoring).toBeUndefined();
+    const redis = of(rs, "kubernetes:apps/v1:StatefulSet").find((s) => s.name === "prod-redis-cache")!;
+    const exporter = redis.inputs.spec.template.spec.containers.find((c: any) => c.name === "exporter");
+    expect(exporter.image).toMatch(/^oliver006\/redis_exporter:v\d+\.\d+\.\d+$/);
+    expect(exporter.ports).toEqual([{ name: "metrics", containerPort: 9121, protocol: "TCP" }]);
+    expect(exporter.env).toContainEqual({ name: "REDIS_ADDR", value: "rediss://localhost:6379" });
+    expect(exporter.env).toContainEqual({ name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: "prod-redis-cache-auth", key: "password" } } });
+    expect(exporter.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(admitsPrometheus(rs, { "cnpg.io/cluster": "prod-postgres-main" }, 9187)).toBe(true);
+    expect(admitsPrometheus(rs, { "app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": "prod-redis-cache" }, 9121)).toBe(true);
+  });
+
+  it("axum-requirements-app on prod: CloudNativePG instances and the Redis exporter are scraped", async () => {
+    const rs = await resourcesOf("axum-requirements-app", "prod");
+    const selectors = podMonitors(rs).map((p) => p.inputs.spec.selector.matchLabels);
+    expect(selectors).toContainEqual({ "cnpg.io/cluster": "prod-postgres-main", "cnpg.io/podRole": "instance" });
+    expect(selectors).toContainEqual({ "app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": "prod-redis-sessions" });
+  });
+
+  it("gateway-flutter-wasm on prod: a ServiceMonitor on the Scylla Operator's member Services, port prometheus (9180), open to Prometheus only", async () => {
+    const rs = await resourcesOf("gateway-flutter-wasm", "prod");
+    const sm = serviceMonitors(rs).filter((s) => s.inputs.metadata.namespace === "data-privileged");
+    expect(sm.map((s) => [s.inputs.spec.selector.matchLabels, s.inputs.spec.endpoints])).toEqual([
+      [{ "scylla/cluster": "prod-scylla-chain", "scylla-operator.scylladb.com/scylla-service-type": "member" }, [{ port: "prometheus" }]],
+    ]);
+    expect(admitsPrometheus(rs, { "scylla/cluster": "prod-scylla-chain" }, 9180)).toBe(true);
+    // Prometheus selects ServiceMonitors in that namespace too.
+    const kps = of(rs, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.values?.prometheus?.prometheusSpec?.serviceMonitorNamespaceSelector)!;
+    expect(JSON.stringify(kps.inputs.values.prometheus.prometheusSpec.serviceMonitorNamespaceSelector)).toContain("data-privileged");
+  });
+
+  it("the local tier (no Prometheus Operator) creates no PodMonitor or exporter sidecar", async () => {
+    const rs = (await planned({ blueprint: "music-platform-gitops", tier: "local" })).inventory.resources as R[];
+    expect(podMonitors(rs)).toEqual([]);
+    for (const s of of(rs, "kubernetes:apps/v1:StatefulSet")) expect(s.inputs.spec.template.spec.containers.map((c: any) => c.name)).not.toContain("exporter");
   });
 });

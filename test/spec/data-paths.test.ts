@@ -66,3 +66,14 @@ describe("spec: no bucket that nobody writes", () => {
     expect(() => loadSpec({ stack: "prod", config: richConfig(), blueprint: bp })).not.toThrow();
   });
 });
+
+describe("spec: Scylla keyspaces are rebuildable, stated in the blueprint", () => {
+  it("refuses a Scylla store that does not say where its keyspaces are rebuilt from (no Scylla backups are taken)", () => {
+    const bp = richBlueprint() as any;
+    delete bp.dataStores.scylla[0].rebuiltFrom;
+    const issues = issuesOf(bp);
+    const issue = issues.find((i) => i.path.includes("rebuiltFrom"))!;
+    expect(issue.path).toBe("dataStores.scylla[0] (chain).rebuiltFrom");
+    expect(issue.message).toContain("state where the keyspaces are rebuilt from after a total loss (no Scylla backups are taken: Scylla Manager is not deployed)");
+  });
+});

@@ -71,7 +71,7 @@ export function richBlueprint(): Record<string, unknown> {
       postgres: [{ name: "main", version: "16", readReplicas: 2, databases: ["app"], pitr: true, placement: "managed", pooling: true }],
       redis: [{ name: "cache", replicas: 1, persistence: true, placement: "in-cluster" }],
       objectStores: [{ name: "files", engine: "seaweedfs", versioning: true, archiveAfterDays: 30, crossRegionReplication: false, volumeServers: 3 }],
-      scylla: [{ name: "chain", members: 3, keyspaces: [{ name: "persistent_ks", durability: "persistent" }, { name: "volatile_ks", durability: "volatile" }] }],
+      scylla: [{ name: "chain", members: 3, keyspaces: [{ name: "persistent_ks", durability: "persistent" }, { name: "volatile_ks", durability: "volatile" }], rebuiltFrom: "the chain, re-read from the peer network by the API" }],
       ipfs: [{ name: "pins", replicas: 1, storageGi: 50 }],
     },
     externalNetworks: {

@@ -17,6 +17,7 @@ import {
   dnsLabel,
   inputString,
   labelsSchema,
+  metricsSchema,
   protectSchema,
   resourcesSchema,
   tlsSchema,
@@ -109,6 +110,8 @@ export const operatorPostgresSchema = z.strictObject({
   apiServerCidrs: z.array(z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, "a CIDR")).min(1).default(DEFAULT_API_SERVER_CIDRS),
   /** Where WAL and base backups go; required when backup.enabled. */
   backupTarget: objectStoreTarget.optional(),
+  /** PodMonitors for the instances' and poolers' exporters (needs the Prometheus Operator CRDs). */
+  metrics: metricsSchema,
 });
 
 export const statefulsetPostgresSchema = z.strictObject({

@@ -173,6 +173,19 @@ export function provisionOperatorPostgres(name: string, parent: pulumi.Resource,
   if (plan.pooler) pooler(`${name}-pooler`, plan.names.pooler, plan.pooler.instances, "rw");
   if (plan.readerPooler) pooler(`${name}-pooler-ro`, plan.readerPooler.name, plan.readerPooler.instances, "ro");
 
+  for (const m of plan.podMonitors) {
+    new k8s.apiextensions.CustomResource(
+      `${name}-podmonitor-${m.name}`,
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PodMonitor",
+        metadata: { name: m.name, namespace: ns, labels: plan.labels },
+        spec: { selector: { matchLabels: m.selector }, podMetricsEndpoints: [{ port: "metrics" }] },
+      },
+      { parent, dependsOn: [cluster] },
+    );
+  }
+
   if (plan.scheduledBackup && barman) {
     new k8s.apiextensions.CustomResource(
       `${name}-daily`,

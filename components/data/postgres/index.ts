@@ -62,6 +62,7 @@ export class Postgres extends pulumi.ComponentResource {
             network: cfg.network,
             operatorNamespace: cfg.implementation === "operator" ? cfg.operatorNamespace : undefined,
             backupTarget: cfg.implementation === "operator" && cfg.backupTarget ? { endpointUrl: cfg.backupTarget.endpointUrl } : undefined,
+            metrics: cfg.implementation === "operator" && cfg.metrics,
           });
     assertNoProblems("Postgres", name, plan.problems);
 

@@ -4,7 +4,7 @@
  */
 import { CHART_PINS, VERSION_PINS } from "../../charts";
 import type { BackupPolicy } from "../backups";
-import { clientRule, restrictedContainerSecurity, restrictedPodSecurity, selfRule, storeLabels, tcp, k8sNameProblems } from "../network";
+import { clientRule, metricsRule, restrictedContainerSecurity, restrictedPodSecurity, selfRule, storeLabels, tcp, k8sNameProblems } from "../network";
 import type { ClusterNetwork, DataNetwork, PortSpec } from "../network";
 import { inClusterEndpoint } from "./backupTarget";
 
@@ -181,7 +181,13 @@ export interface ClusterPlanInput extends CommonPlanInput {
   operatorNamespace?: string;
   /** The barman target, if any (`endpointUrl` omitted = AWS S3). */
   backupTarget?: { endpointUrl?: string };
+  /** CNPG's exporters scraped through PodMonitors (instances :9187, poolers :9127). */
+  metrics?: boolean;
 }
+
+/** CloudNativePG's metrics ports: every instance's exporter and every PgBouncer pooler's. */
+export const CNPG_METRICS_PORT = 9187;
+export const CNPG_POOLER_METRICS_PORT = 9127;
 
 export interface ClusterPlan {
   problems: string[];
@@ -206,6 +212,13 @@ export interface ClusterPlan {
   /** Extra pg_hba lines placed before the operator's defaults: plain-text connections are rejected. */
   pgHba: string[];
   sslmode: "verify-full" | "require" | "disable";
+  /**
+   * PodMonitors (monitoring.coreos.com/v1) scraping CNPG's exporters on the port named `metrics`:
+   * the instances (`cnpg.io/cluster` + `cnpg.io/podRole: instance`) and each pooler
+   * (`cnpg.io/poolerName`). An explicit object: the Cluster's `monitoring.enablePodMonitor` is
+   * deprecated in CloudNativePG 1.30 ("create a PodMonitor manually"). Empty without metrics.
+   */
+  podMonitors: { name: string; selector: Record<string, string> }[];
   scheduledBackup: null | { schedule: string; retention: string };
   walArchiving: boolean;
   podSecurity: Record<string, unknown>;
@@ -275,6 +288,18 @@ export function planClusterPostgres(i: ClusterPlanInput): ClusterPlan {
     egress.push({ purpose: "kubernetes-api", podSelector: readerPooler.podLabels, ports: [tcp("https", 443), tcp("apiserver", 6443)], to: { kind: "external", description: "the Kubernetes API server (pooler instance manager)" } });
   }
 
+  const podMonitors: ClusterPlan["podMonitors"] = [];
+  if (isOperator && i.metrics) {
+    const instances = { ...podLabels, "cnpg.io/podRole": "instance" };
+    ingress.push(metricsRule(podLabels, tcp("metrics", CNPG_METRICS_PORT)));
+    podMonitors.push({ name: i.name, selector: instances });
+    for (const p of [pooler ? { name: poolerName, podLabels: pooler.podLabels } : null, readerPooler]) {
+      if (!p) continue;
+      ingress.push(metricsRule(p.podLabels, tcp("metrics", CNPG_POOLER_METRICS_PORT)));
+      podMonitors.push({ name: p.name, selector: p.podLabels });
+    }
+  }
+
   const tlsOn = isOperator || i.tls.enabled;
   const primaryService = isOperator ? `${i.name}-rw` : i.name;
   const service = pooler ? poolerName : primaryService;
@@ -304,6 +329,7 @@ export function planClusterPostgres(i: ClusterPlanInput): ClusterPlan {
     labels,
     pgHba: tlsOn ? ["hostnossl all all all reject", "hostssl all all all scram-sha-256"] : ["host all all all scram-sha-256"],
     sslmode: isOperator ? "verify-full" : tlsOn ? "require" : "disable",
+    podMonitors,
     scheduledBackup: isOperator && i.backup.daily ? { schedule: i.backup.daily.k8sSchedule, retention: `${Math.max(i.backup.pitrDays, i.backup.daily.retentionDays)}d` } : null,
     walArchiving: isOperator && i.backup.walArchiving && i.backupTarget !== undefined,
     podSecurity: restrictedPodSecurity(isOperator ? 26 : 999),

@@ -3,7 +3,7 @@
  * (redis:7 StatefulSet, pod 0 primary, the rest replicas). Same connection contract.
  */
 import { z } from "zod";
-import { awsNetworkSchema, backupPolicySchema, clusterNetworkSchema, inputString, labelsSchema, protectSchema, resourcesSchema, tlsSchema } from "../schema";
+import { awsNetworkSchema, backupPolicySchema, clusterNetworkSchema, inputString, labelsSchema, metricsSchema, protectSchema, resourcesSchema, tlsSchema } from "../schema";
 import { VERSION_PINS } from "../../charts";
 
 const common = {
@@ -37,6 +37,9 @@ export const statefulsetRedisSchema = z.strictObject({
   /** `aof` (append-only file, fsync every second), `rdb` (snapshots), or `none` (pure cache, no PVC). */
   persistence: z.enum(["aof", "rdb", "none"]).default("aof"),
   storageGb: z.int().min(1).max(1024).default(5),
+  /** A redis_exporter sidecar on every pod (:9121) and the PodMonitor that scrapes it (needs the Prometheus Operator CRDs). */
+  metrics: metricsSchema,
+  exporterImage: z.string().min(1).default(VERSION_PINS.redisExporter.value),
 });
 
 export const redisArgsSchema = z.discriminatedUnion("implementation", [managedRedisSchema, statefulsetRedisSchema]);

@@ -1,6 +1,6 @@
 /** Pure planning for `Redis`. No Pulumi import. */
 import type { BackupPolicy } from "../backups";
-import { clientRule, restrictedContainerSecurity, restrictedPodSecurity, selfRule, storeLabels, tcp, k8sNameProblems } from "../network";
+import { clientRule, metricsRule, restrictedContainerSecurity, restrictedPodSecurity, selfRule, storeLabels, tcp, k8sNameProblems } from "../network";
 import type { ClusterNetwork, DataNetwork } from "../network";
 import { VERSION_PINS } from "../../charts";
 
@@ -64,7 +64,12 @@ export interface ClusterRedisPlanInput {
   protect: boolean;
   tls: { enabled: boolean; certSecretName?: string };
   network: ClusterNetwork;
+  /** redis_exporter sidecar + PodMonitor. */
+  metrics?: boolean;
 }
+
+/** redis_exporter's listen port (its default `:9121`). */
+export const REDIS_EXPORTER_PORT = 9121;
 
 export interface ClusterRedisPlan {
   problems: string[];
@@ -81,6 +86,12 @@ export interface ClusterRedisPlan {
   startScript: string;
   pvc: boolean;
   tls: boolean;
+  /**
+   * The exporter sidecar's environment (redis_exporter reads REDIS_ADDR and REDIS_PASSWORD; over TLS
+   * it dials the pod's own loopback, `rediss://localhost`) and its PodMonitor;
+   * null without metrics.
+   */
+  exporter: null | { port: number; env: { name: string; value: string }[]; podMonitor: { name: string; selector: Record<string, string> } };
   podSecurity: Record<string, unknown>;
   containerSecurity: Record<string, unknown>;
   protect: boolean;
@@ -122,6 +133,7 @@ export function planClusterRedis(i: ClusterRedisPlanInput): ClusterRedisPlan {
   const port = tcp("redis", REDIS_PORT);
   const ingress = [clientRule(podLabels, [port], i.network)];
   const egress: Extract<DataNetwork, { kind: "kubernetes" }>["egress"] = [];
+  if (i.metrics) ingress.push(metricsRule(podLabels, tcp("metrics", REDIS_EXPORTER_PORT)));
   if (i.replicas > 0) {
     ingress.push(selfRule("replication", podLabels, [port], ns));
     egress.push({ purpose: "replication", podSelector: podLabels, ports: [port], to: { kind: "peers", peers: { namespaces: [ns], podSelector: podLabels } } });
@@ -139,6 +151,19 @@ export function planClusterRedis(i: ClusterRedisPlanInput): ClusterRedisPlan {
     startScript,
     pvc: i.persistence !== "none",
     tls,
+    exporter: i.metrics
+      ? {
+          port: REDIS_EXPORTER_PORT,
+          env: [
+            { name: "REDIS_ADDR", value: `${tls ? "rediss" : "redis"}://localhost:${REDIS_PORT}` },
+            // Certificate verification is off for this one hop only: it never leaves the pod
+            // (loopback inside the pod's network namespace), and the server certificate names the
+            // services, not `localhost`. Clients still verify (ca.crt, the service names).
+            ...(tls ? [{ name: "REDIS_EXPORTER_SKIP_TLS_VERIFICATION", value: "true" }] : []),
+          ],
+          podMonitor: { name: i.name, selector: podLabels },
+        }
+      : null,
     podSecurity: restrictedPodSecurity(999),
     containerSecurity: restrictedContainerSecurity(true),
     protect: i.protect,

@@ -143,6 +143,19 @@ export function provisionClusterRedis(name: string, parent: pulumi.Resource, cfg
                 livenessProbe: { tcpSocket: { port: plan.port }, initialDelaySeconds: 15, periodSeconds: 20 },
                 volumeMounts: mounts,
               },
+              ...(plan.exporter
+                ? [
+                    {
+                      name: "exporter",
+                      image: cfg.exporterImage,
+                      env: [...plan.exporter.env, { name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: plan.names.secret, key: "password" } } }],
+                      ports: [{ name: "metrics", containerPort: plan.exporter.port, protocol: "TCP" }],
+                      securityContext: plan.containerSecurity,
+                      resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+                      readinessProbe: { tcpSocket: { port: plan.exporter.port }, periodSeconds: 15 },
+                    },
+                  ]
+                : []),
             ],
             volumes,
           },
@@ -154,5 +167,17 @@ export function provisionClusterRedis(name: string, parent: pulumi.Resource, cfg
     },
     { parent, protect: plan.protect, dependsOn: [secret, config, ...(cert ? [cert] : [])] },
   );
+  if (plan.exporter) {
+    new k8s.apiextensions.CustomResource(
+      `${name}-podmonitor`,
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PodMonitor",
+        metadata: { name: plan.exporter.podMonitor.name, namespace: ns, labels: plan.labels },
+        spec: { selector: { matchLabels: plan.exporter.podMonitor.selector }, podMetricsEndpoints: [{ port: "metrics" }] },
+      },
+      { parent },
+    );
+  }
   return { connection: connectionOf(plan.host, plan.readerHost, plan.port, plan.tls, password), credentialsSecretName: plan.names.secret };
 }

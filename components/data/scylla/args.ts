@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { OFFICIAL_REPOSITORIES, chartMirror } from "../../charts";
 import { DEFAULT_API_SERVER_CIDRS } from "../operator-namespace";
-import { backupPolicySchema, clusterNetworkSchema, dnsLabel, labelsSchema, protectSchema, quantity, tlsSchema } from "../schema";
+import { backupPolicySchema, clusterNetworkSchema, dnsLabel, labelsSchema, metricsSchema, protectSchema, quantity, tlsSchema } from "../schema";
 import { VERSION_PINS } from "../../charts";
 
 const cqlIdentifier = z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, "a lowercase CQL identifier (letters, digits, _)");
@@ -44,8 +44,18 @@ export const scyllaArgsSchema = z.strictObject({
   username: cqlIdentifier.refine((u) => u !== "cassandra", "pick an application role, not the default superuser").default("app"),
   /** From `backupPolicy(tier)`; backups run through Scylla Manager into `backupLocation`. */
   backup: backupPolicySchema,
+  /**
+   * Without backups: where the keyspaces are rebuilt from after a total loss (the blueprint's
+   * statement), recorded on the ScyllaCluster as the annotation `platform.io/restore`.
+   */
+  rebuiltFrom: z.string().min(1).max(300).optional(),
   /** Scylla Manager location, e.g. `s3:scylla-backups` (required when backup.enabled). */
   backupLocation: z.string().regex(/^(s3|gcs|azure):[a-z0-9][a-z0-9.-]+$/, "a Scylla Manager location such as s3:bucket").optional(),
+  /**
+   * A ServiceMonitor on the operator's member Services, port `prometheus` (ScyllaDB's own metrics
+   * on 9180), operator implementation only (needs the Prometheus Operator CRDs).
+   */
+  metrics: metricsSchema,
   installOperator: z.boolean().default(false),
   /** Where the operator chart comes from (components/charts.ts); default its official repository. */
   charts: chartMirror.default(OFFICIAL_REPOSITORIES),

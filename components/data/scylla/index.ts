@@ -40,7 +40,7 @@ export class Scylla extends pulumi.ComponentResource {
   constructor(name: string, args: ScyllaArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const parsed = parseArgs("Scylla", name, scyllaArgsSchema, args);
     const cfg = { ...parsed, tls: resolveTls(name, parsed.tls) };
-    const plan = planScylla({ name, ...cfg });
+    const plan = planScylla({ name, ...cfg, metrics: cfg.metrics && cfg.implementation === "operator" });
     assertNoProblems("Scylla", name, plan.problems);
     super("platform:data:Scylla", name, {}, opts);
     const ns = cfg.network.namespace;
@@ -94,7 +94,7 @@ export class Scylla extends pulumi.ComponentResource {
       {
         apiVersion: "scylla.scylladb.com/v1",
         kind: "ScyllaCluster",
-        metadata: { name: plan.names.cluster, namespace: ns, labels: plan.labels },
+        metadata: { name: plan.names.cluster, namespace: ns, labels: plan.labels, ...(cfg.rebuiltFrom && !cfg.backup.enabled ? { annotations: { "platform.io/restore": `no backups; rebuilt from ${cfg.rebuiltFrom}` } } : {}) },
         spec: {
           version: cfg.version,
           agentVersion: cfg.agentVersion,
@@ -117,6 +117,19 @@ export class Scylla extends pulumi.ComponentResource {
       },
       { parent: this, protect: plan.protect, dependsOn: deps },
     );
+
+    if (plan.serviceMonitor) {
+      new k8s.apiextensions.CustomResource(
+        `${name}-servicemonitor`,
+        {
+          apiVersion: "monitoring.coreos.com/v1",
+          kind: "ServiceMonitor",
+          metadata: { name: plan.serviceMonitor.name, namespace: ns, labels: plan.labels },
+          spec: { selector: { matchLabels: plan.serviceMonitor.selector }, endpoints: [{ port: plan.serviceMonitor.port }] },
+        },
+        { parent: this, dependsOn: [cluster] },
+      );
+    }
 
     const jobVolumes: k8s.types.input.core.v1.Volume[] = [
       { name: "tmp", emptyDir: {} },

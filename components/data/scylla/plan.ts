@@ -1,7 +1,7 @@
 /** Pure planning for `Scylla`: racks, keyspace CQL, scylla.yaml, network rules. No Pulumi import. */
 import { CHART_PINS } from "../../charts";
 import type { BackupPolicy } from "../backups";
-import { clientRule, restrictedContainerSecurity, restrictedPodSecurity, selfRule, storeLabels, tcp, k8sNameProblems } from "../network";
+import { clientRule, metricsRule, restrictedContainerSecurity, restrictedPodSecurity, selfRule, storeLabels, tcp, k8sNameProblems } from "../network";
 import type { ClusterNetwork, DataNetwork } from "../network";
 
 export const CQL_PORT = 9042;
@@ -22,7 +22,12 @@ export interface ScyllaPlanInput {
   protect: boolean;
   tls: { enabled: boolean; certSecretName?: string };
   network: ClusterNetwork;
+  /** Operator implementation with metrics: a ServiceMonitor on the member Services. */
+  metrics?: boolean;
 }
+
+/** ScyllaDB's Prometheus port, named `prometheus` on the operator's member Services. */
+export const SCYLLA_METRICS_PORT = 9180;
 
 export interface ScyllaPlan {
   problems: string[];
@@ -40,6 +45,12 @@ export interface ScyllaPlan {
   keyspaceCql: string;
   jobScript: string;
   backupTasks: { name: string; location: string[]; cron: string; retention: number }[];
+  /**
+   * ServiceMonitor selecting the member Services the operator creates for each node
+   * (`scylla/cluster`, `scylla-operator.scylladb.com/scylla-service-type: member`; port
+   * `prometheus` 9180, scylla-operator pkg/controller/scyllacluster resource.go); null without metrics.
+   */
+  serviceMonitor: null | { name: string; selector: Record<string, string>; port: string };
   tls: boolean;
   jobPodSecurity: Record<string, unknown>;
   jobContainerSecurity: Record<string, unknown>;
@@ -129,6 +140,7 @@ export function planScylla(i: ScyllaPlanInput): ScyllaPlan {
     selfRule("internode", podLabels, internode, ns),
     { purpose: "keyspace-job", podSelector: podLabels, ports: [cql[0]], from: { namespaces: [ns], podSelector: jobLabels } },
   ];
+  if (i.metrics) ingress.push(metricsRule(podLabels, tcp("prometheus", SCYLLA_METRICS_PORT)));
   if (i.backupLocation) ingress.push({ purpose: "scylla-manager", podSelector: podLabels, ports: [tcp("manager-agent", 10001)], from: { namespaces: [i.managerNamespace] } });
   const egress: Extract<DataNetwork, { kind: "kubernetes" }>["egress"] = [
     { purpose: "internode", podSelector: podLabels, ports: internode, to: { kind: "peers", peers: { namespaces: [ns], podSelector: podLabels } } },
@@ -152,6 +164,7 @@ export function planScylla(i: ScyllaPlanInput): ScyllaPlan {
     backupTasks:
       i.backup.daily && i.backupLocation ? [{ name: "daily", location: [i.backupLocation], cron: "0 3 * * *", retention: i.backup.daily.retentionDays }] : [],
     tls,
+    serviceMonitor: i.metrics ? { name: i.name, selector: { "scylla/cluster": i.name, "scylla-operator.scylladb.com/scylla-service-type": "member" }, port: "prometheus" } : null,
     jobPodSecurity: restrictedPodSecurity(999),
     jobContainerSecurity: restrictedContainerSecurity(true),
     protect: i.protect,
