@@ -5,7 +5,6 @@
 // pinned Kyverno chart (read from the mirror archive, unknown fields refused as the API server
 // prunes them), Kyverno's values against the chart's values.yaml, and the chart rendered by the
 // real helm; test/registry/admission.real.test.ts applies them to a real API server.
-import { generateKeyPairSync } from "node:crypto";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
@@ -16,25 +15,8 @@ import { imageAllowed, planImagePolicies, planKyverno, registryPattern } from ".
 import { SpecError } from "../../stacks/spec/errors";
 import { loadSpec, platformConfigFromRaw } from "../../stacks/spec/load";
 import { blueprintStackInput, runStackInput, type StackInput } from "../../tools/harness/stacks";
-import { KUBE_VERSION, REPO_ROOT, helmBinary, helmEnv, readChart, run, tmpHome, unknownValueKeys, untgz } from "../charts/helm";
-
-export const KYVERNO_ARCHIVE = path.resolve(REPO_ROOT, "..", "shared", "charts", `kyverno-${CHART_PINS.kyverno.version}.tgz`);
-export const COSIGN_PUB = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "pem" }).toString().trim();
-
-/** The CRDs the pinned chart installs, from its archive (their Helm `if` wrappers and label includes dropped). */
-export function kyvernoCrds(): Record<string, any>[] {
-  const files = untgz(KYVERNO_ARCHIVE);
-  const out: Record<string, any>[] = [];
-  for (const [name, buf] of files) {
-    if (!/\/charts\/(crds|kyverno-api)\/templates\/.*\.yaml$/.test(name)) continue;
-    const text = buf.toString("utf8").split("\n").filter((l) => !/^\s*\{\{.*\}\}\s*$/.test(l)).join("\n");
-    for (const d of parseAllDocuments(text)) {
-      const o = d.toJS();
-      if (o?.kind === "CustomResourceDefinition") out.push(o);
-    }
-  }
-  return out;
-}
+import { KUBE_VERSION, helmBinary, helmEnv, readChart, run, tmpHome, unknownValueKeys } from "../charts/helm";
+import { COSIGN_PUB, KYVERNO_ARCHIVE, kyvernoCrds } from "./fixtures";
 
 const ajvRequire = createRequire(require.resolve("@kubernetes-models/validate"));
 const Ajv = ajvRequire("ajv").default ?? ajvRequire("ajv");
