@@ -97,6 +97,7 @@ export function main(): Record<string, unknown> {
       dataStores: data.netpolStores,
       resolveSecret: secrets.resolveSecret,
       existingSecrets: secrets.existingSecrets,
+      serviceAccountAnnotations: secrets.serviceAccountAnnotations,
       serviceMonitors: monitoring.serviceMonitors,
       ...(monitoring.otlpEndpoint ? { otlpEndpoint: monitoring.otlpEndpoint } : {}),
     });
@@ -104,7 +105,7 @@ export function main(): Record<string, unknown> {
     dns = composeIngressDns(ctx, cluster);
   } else {
     secrets = composeSecrets(ctx, { dataStores: data.connections });
-    host = composeHost(ctx, { resolveSecret: secrets.resolveSecret });
+    host = composeHost(ctx, { resolveSecret: secrets.resolveSecret, signingKeys: secrets.signingKeys });
     if (host) ctx.host = host;
     monitoring = composeMonitoring(ctx, host ? { hostContainerName: host.serviceContainerName } : {});
   }

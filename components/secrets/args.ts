@@ -9,10 +9,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { OFFICIAL_REPOSITORIES, chartMirror } from "../charts";
+import { liveLabels, signingEntryId, signingKeyRotation, validateRotation } from "./signing";
 
 const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label");
 const envKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, "must be a valid Secret key (letters, digits, -._)");
-export const entryId = z.string().regex(/^[a-z][a-zA-Z0-9-]*\/[a-zA-Z][-a-zA-Z0-9]*$/, "must be `<kind>/<name>` such as `postgres/main`, `config/mailgunApiKey` or `generated/relay-signer`");
+export const entryId = z.string().regex(/^[a-z][a-zA-Z0-9-]*\/[a-zA-Z][-a-zA-Z0-9]*(\/[a-z0-9][-a-z0-9]{0,15})?$/, "must be `<kind>/<name>` such as `postgres/main`, `config/mailgunApiKey` or `generated/relay-signer`, or `generated/<name>/<label>` for one key of a signing key");
 
 const secretOutput = z.custom<pulumi.Output<string>>((v) => pulumi.Output.isInstance(v), "must be a pulumi Output<string> (wrap it with pulumi.secret)");
 const inputString = z.custom<pulumi.Input<string>>((v) => (typeof v === "string" ? v.length > 0 : pulumi.Output.isInstance(v)), "expected a non-empty string or an Output<string>");
@@ -38,13 +39,28 @@ export const providedEntry = z.strictObject({
 export const generatedEntry = z.strictObject({
   name: z.string().regex(/^[a-z][-a-z0-9]*$/, "generated key names are lower-case with '-'"),
   description: z.string().max(200).default(""),
+  /** Calendar rotation of a plain generated secret (`signing` absent); a signing key never rotates by the calendar. */
   rotationDays: z.int().min(1).max(365).default(30),
   /**
-   * `secret` (default): 32 random bytes (64 hex characters) in Secrets Manager, encrypted with the stack key, rotated every
-   * `rotationDays`. `kms-secp256k1`: an asymmetric KMS signing key whose private half never leaves KMS (the service signs
-   * through kms:Sign); rotated by creating the next epoch's key and keeping the previous one for draining.
+   * A signing key (a relayer's key: a new key is a new on-chain address). Rotation is the two-phase
+   * state in `rotation` (./signing.ts), from stack config. `signer: kms`: one AWS KMS key per label
+   * (ECC_SECG_P256K1, SIGN_VERIFY) whose private half never leaves KMS, the consumers get its
+   * `awskms:///<ARN>` and sign with kms:Sign; `raw`: 32 random bytes per label (hex), secret (local/dev).
    */
-  kind: z.enum(["secret", "kms-secp256k1"]).default("secret"),
+  signing: z
+    .strictObject({
+      signer: z.enum(["kms", "raw"]),
+      rotation: signingKeyRotation.default({ current: "1" }),
+    })
+    .optional(),
+});
+
+/** A service account that signs with KMS signing keys: its IRSA role may kms:Sign / kms:GetPublicKey on exactly their live keys. */
+export const signerAccount = z.strictObject({
+  namespace: dnsLabel,
+  serviceAccount: dnsLabel,
+  /** Names of `generated` signing keys with `signer: kms`. */
+  keys: z.array(z.string()).min(1),
 });
 
 export const consumer = z.strictObject({
@@ -72,6 +88,8 @@ export const secretsArgs = z.strictObject({
       oidcProviderArn: inputString,
       oidcIssuer: inputString,
       consumers: z.array(consumer).default([]),
+      /** Service accounts that sign with KMS signing keys (one IRSA role each). */
+      signers: z.array(signerAccount).default([]),
       /** Where the API server calls admission webhooks from (the VPC CIDR on EKS): the only source admitted to ESO's webhook port. */
       apiServerCidrs: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "a CIDR such as 10.0.0.0/16")).min(1, "cluster.apiServerCidrs: give the API server's CIDRs (the VPC CIDR on EKS); the ESO webhook admits only them"),
       /** Where the ESO chart (pinned in components/charts.ts) comes from; default its official repository. */
@@ -84,7 +102,7 @@ export type SecretsConfig = z.output<typeof secretsArgs>;
 
 export const clusterSecretsArgs = z.strictObject({
   entries: z.array(providedEntry.extend({ source: z.enum(["dataStore", "config", "platform", "generated"]) })).default([]),
-  /** Generated keys (random, secret) when there is no cloud to keep them. */
+  /** Generated keys (random, secret) when there is no cloud to keep them; a signing key's signer must be `raw` here. */
   generated: z.array(generatedEntry).default([]),
   consumers: z.array(consumer).default([]),
 });
@@ -99,4 +117,14 @@ export function checkConsumers(consumers: z.output<typeof consumer>[], ids: Set<
     }),
   );
   return out;
+}
+
+/** The entry ids a generated entry provides: `generated/<name>`, or one `generated/<name>/<label>` per live key of a signing key. */
+export function generatedIds(g: z.output<typeof generatedEntry>): string[] {
+  return g.signing ? liveLabels(g.signing.rotation).map((l) => signingEntryId(g.name, l)) : [`generated/${g.name}`];
+}
+
+/** Each signing key's rotation state is valid on its own (the ledger checks the step from the last deployment). */
+export function checkSigning(generated: z.output<typeof generatedEntry>[], at: (name: string) => string): string[] {
+  return generated.flatMap((g) => (g.signing ? validateRotation(at(g.name), g.signing.rotation) : []));
 }

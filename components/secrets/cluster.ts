@@ -7,7 +7,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { generateKey } from "./generate";
 import { parseArgs } from "../data/schema";
-import { checkConsumers, clusterSecretsArgs, type ClusterSecretsArgs } from "./args";
+import { checkConsumers, checkSigning, clusterSecretsArgs, generatedIds, type ClusterSecretsArgs } from "./args";
+import { SigningKeyLedger } from "./ledger";
+import { liveLabels, signingEntryId } from "./signing";
 
 export type { ClusterSecretsArgs } from "./args";
 
@@ -33,15 +35,27 @@ export class ClusterSecrets extends pulumi.ComponentResource {
 
   constructor(name: string, args: ClusterSecretsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const cfg = parseArgs("ClusterSecrets", name, clusterSecretsArgs, args);
-    const ids = new Set([...cfg.entries.map((e) => e.id), ...cfg.generated.map((g) => `generated/${g.name}`)]);
-    const problems = checkConsumers(cfg.consumers, ids);
+    const ids = new Set([...cfg.entries.map((e) => e.id), ...cfg.generated.flatMap(generatedIds)]);
+    const problems = [...checkSigning(cfg.generated, (n) => `generated.${n}.signing.rotation`), ...checkConsumers(cfg.consumers, ids)];
+    cfg.generated.forEach((g, i) => {
+      if (g.signing?.signer === "kms") problems.push(`generated.${i}.signing.signer: '${g.name}' asks for a KMS signer, and this stack has no cloud account: use signer raw here (the local tier)`);
+    });
     if (problems.length) throw new Error(`ClusterSecrets "${name}": invalid args\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     super("platform:secrets:ClusterSecrets", name, {}, opts);
     const parent = { parent: this };
     const values = new Map<string, pulumi.Output<string>>(cfg.entries.map((e) => [e.id, e.value]));
     for (const g of cfg.generated) {
-      const key = generateKey(`${name}-${g.name}`, { length: 32 }, parent);
-      values.set(`generated/${g.name}`, pulumi.secret(key.hex));
+      if (!g.signing) {
+        const key = generateKey(`${name}-${g.name}`, { length: 32 }, parent);
+        values.set(`generated/${g.name}`, pulumi.secret(key.hex));
+        continue;
+      }
+      // A raw signing key: one key per live label, the same two-phase rotation as in the cloud tiers.
+      const ledger = new SigningKeyLedger(`${name}-${g.name}-rotation`, { at: `platform:signingKeys.${g.name}`, ...g.signing.rotation }, parent);
+      for (const label of liveLabels(g.signing.rotation)) {
+        const key = generateKey(`${name}-${g.name}-${label}`, { length: 32, keepers: { label } }, { ...parent, dependsOn: [ledger] });
+        values.set(signingEntryId(g.name, label), pulumi.secret(key.hex));
+      }
     }
     this.values = Object.fromEntries(values);
     this.secretNames = [];

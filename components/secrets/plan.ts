@@ -12,6 +12,8 @@ export type SecretSource = "dataStore" | "config" | "generated" | "platform";
 export type RotationPlan =
   | { mode: "lambda"; lambdaArn: string; days: number }
   | { mode: "epoch"; days: number; epoch: number }
+  /** A signing key: the two-phase state from `platform:signingKeys.<name>` (components/secrets/signing.ts). */
+  | { mode: "two-phase"; phase: "steady" | "issue" | "promote"; current: string; next?: string; retiring?: string }
   | { mode: "none"; reason: string };
 
 /** Secrets Manager name of an entry: `platform/<stack>/<id>` (id like `postgres/main`, `generated/relay-signer`). */

@@ -57,6 +57,11 @@ export const serviceArgs = z.strictObject({
   platformEnv: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: "upper-case env var names" }), z.string()).default({}),
   /** Secret environment variables: put into a Secret this component creates. Values must be secret Outputs. */
   secretEnv: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: "upper-case env var names" }), secretInput).default({}),
+  /**
+   * Annotations of the service's ServiceAccount: `eks.amazonaws.com/role-arn` when the service
+   * calls AWS with its own IRSA role (e.g. a relay that signs with a KMS key).
+   */
+  serviceAccountAnnotations: z.record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9][-A-Za-z0-9_.]*$/, { message: "an annotation key" }), secretInput).default({}),
   /** An existing Secret (e.g. materialised by External Secrets) whose keys become env vars. */
   existingSecretName: dnsLabel.optional(),
   /** `kubernetes.io/dockerconfigjson` Secrets in the namespace the pods pull their image with (a private registry). */

@@ -178,7 +178,10 @@ export function planService(a: PlanInput): ServicePlan {
     volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
   });
 
-  add("sa", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: base, namespace: ns, labels: common }, automountServiceAccountToken: false });
+  // The IRSA role, if any: the EKS webhook projects its own web-identity token, so the API token stays unmounted.
+  // (Values may be Outputs, e.g. a role ARN: push mode registers the manifest with them unresolved.)
+  const saAnnotations = (a.serviceAccountAnnotations ?? {}) as Record<string, string>;
+  add("sa", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: base, namespace: ns, labels: common, ...(Object.keys(saAnnotations).length ? { annotations: saAnnotations } : {}) }, automountServiceAccountToken: false });
 
   for (const t of tracks) {
     const labels = argo ? { ...common, ...a.podLabels } : { ...common, ...a.podLabels, "platform.io/track": t.track };

@@ -261,7 +261,12 @@ export function topologyOf(inv: Inventory, bp: BlueprintSpec, tier: TierName, ho
       ...(entries ? [`${entries} Secrets Manager entries`] : []),
       ...(synced ? [`${synced} ExternalSecret(s)`] : []),
       ...(bp.secrets.external.length ? [`${bp.secrets.external.length} human-provided`] : []),
-      ...bp.secrets.generated.map((g) => `${g.name}: generated, rotates every ${g.rotationDays} d`),
+      ...bp.secrets.generated.map((g) => {
+        if (!g.signer) return `${g.name}: generated, rotates every ${g.rotationDays} d`;
+        // A signing key: what this tier planned (KMS keys, or raw keys in state), rotated in two phases from stack config.
+        const kms = kids.filter((r) => r.type === "aws:kms/key:Key" && r.inputs.keyUsage === "SIGN_VERIFY" && (r.inputs.tags as Record<string, string> | undefined)?.["platform:entry"] === `generated/${g.name}`).length;
+        return `${g.name}: ${kms ? `${kms} KMS secp256k1 signing key(s), no key material in state` : "raw signing key (secret)"}; two-phase rotation (platform:signingKeys)`;
+      }),
     ];
     secrets = { id: "n_secrets", label: entries ? "Secrets Manager + KMS" : hosting === "kubernetes" ? "Kubernetes Secrets" : "Secrets", details, provisioned: comp !== undefined };
   }

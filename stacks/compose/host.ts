@@ -25,6 +25,7 @@ import { backupPolicy } from "../../components/data/backups";
 import { APP_HASH_CONVENTIONS } from "../../components/edge";
 import { BetaHost, HostApp } from "../../components/host";
 import { connectionLimitFor, rateLimitNotes } from "../../components/host/proxy";
+import { type SecretsOutputs, withSigningEnv } from "./secrets";
 import type { Context, HostOutputs } from "../context";
 import { fqdn } from "../spec/platform";
 import { dockerProviderAddress, registryFor } from "../spec/registries";
@@ -57,6 +58,8 @@ export interface HostComposeOptions {
    * the containers agree). PostgreSQL/Redis refs of the host's own containers stay the host's.
    */
   resolveSecret?: (service: string, from: string) => pulumi.Output<string> | undefined;
+  /** The secrets composer's signing keys (`composeSecrets(ctx).signingKeys`): during a rotation the containers get both keys. */
+  signingKeys?: SecretsOutputs["signingKeys"];
 }
 
 /** The host's own stores answer these refs; everything else may come from the secrets composer. */
@@ -117,7 +120,9 @@ export function composeHost(ctx: Context, opts: HostComposeOptions = {}): HostCo
   );
 
   const externalSecrets: Record<string, pulumi.Output<string>> = {};
-  for (const svc of bp.services) {
+  // Signing keys in rotation: `E_NEXT` / `E_RETIRING` beside `E` (components/secrets/signing.ts).
+  const services = withSigningEnv(bp.services, opts.signingKeys ?? {});
+  for (const svc of services) {
     for (const { from } of svc.secrets) {
       if (HOST_OWNED.test(from) || !opts.resolveSecret) continue;
       const v = opts.resolveSecret(svc.name, from);
@@ -131,7 +136,7 @@ export function composeHost(ctx: Context, opts: HostComposeOptions = {}): HostCo
   const app = new HostApp(
     `${spec.stack}-app`,
     {
-      services: bp.services,
+      services,
       replicas: Object.fromEntries(Object.entries(spec.services).map(([n, s]) => [n, s.replicas.min])),
       images: Object.fromEntries(Object.entries(spec.services).map(([n, s]) => [n, s.image])),
       domain: spec.domain,

@@ -37,6 +37,8 @@ export interface ServiceDeps {
   resolveSecret?: (service: string, from: string) => pulumi.Output<string> | undefined;
   /** Per service: an existing Secret (External Secrets) added with envFrom. */
   existingSecrets?: Record<string, string>;
+  /** Per service: its ServiceAccount's annotations (the IRSA role of a service that signs with KMS). */
+  serviceAccountAnnotations?: Record<string, Record<string, pulumi.Input<string>>>;
   /** OTLP gRPC endpoint of the collector (composeMonitoring's `otlpEndpoint`): services get OTEL_* env. */
   otlpEndpoint?: string;
   /** ServiceMonitors for the services (composeMonitoring's `serviceMonitors`); default: metrics on and not local. */
@@ -138,6 +140,7 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
         serviceMonitor: { enabled: deps.serviceMonitors ?? (bp.monitoring.metrics && spec.tier !== "local"), labels: {} },
         secretEnv,
         ...(existing ? { existingSecretName: existing } : {}),
+        ...(deps.serviceAccountAnnotations?.[svc.name] ? { serviceAccountAnnotations: deps.serviceAccountAnnotations[svc.name] } : {}),
         ...(rollout ? { rollout } : {}),
         ...(pullSecret ? { imagePullSecrets: [pullSecret] } : {}),
     };

@@ -223,7 +223,15 @@ export const secretsSpec = z.strictObject({
       z.strictObject({
         name: z.string().regex(/^[a-z][-a-z0-9]*$/),
         description: z.string().max(200).default(""),
+        /** Calendar rotation of a plain generated secret; a signing key (`signer` set) rotates only in two phases from stack config. */
         rotationDays: z.int().min(1).max(365).default(30),
+        /**
+         * A signing key (e.g. a relayer's key: a new key is a new on-chain address). `kms`: an AWS KMS
+         * secp256k1 key whose private half never leaves KMS, wherever the services run on Kubernetes in
+         * an AWS account (the local tier and a single-host dev stack use a raw key); `raw`: 32 random
+         * bytes everywhere. Rotation: `platform:signingKeys.<name>` (issue `next`, promote, retire).
+         */
+        signer: z.enum(["kms", "raw"]).optional(),
       }),
     )
     .default([]),

@@ -9,6 +9,7 @@ import { ChartMirror, OFFICIAL_REPOSITORIES } from "../../components/charts";
 import { type CloudflarePlan, cloudflarePlanGaps } from "../../components/edge/cloudflare/plans";
 import { ROLLOUT_DEFAULTS, ServiceSpec } from "../../components/service/spec";
 import type { Alerting } from "../../components/monitoring/receivers";
+import { type SigningKeyRotation, validateRotation } from "../../components/secrets/signing";
 import { alertingIssues } from "./alerting";
 import { type AdmissionConfig, type ImageRegistryConfig, imageIssues, serviceImages } from "./images";
 import { type Registry, registryIssues } from "./registries";
@@ -254,6 +255,19 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
     );
   }
 
+  // Signing keys: rotation state per declared signing key, each state valid on its own (the ledger
+  // checks the step from the last deployment); a KMS signer needs Kubernetes in an AWS account.
+  const signingKeys = new Map(bp.secrets.generated.flatMap((g, j) => (g.signer ? [[g.name, { g, j }] as const] : [])));
+  for (const [name, r] of Object.entries(config.signingKeys)) {
+    if (!signingKeys.has(name)) add(["config", "signingKeys", name], `'${name}' is not a signing key of the blueprint (${[...signingKeys.keys()].join(", ") || "none"}): a generated secret with a \`signer\``);
+    for (const p of validateRotation(`platform:signingKeys.${name}`, r)) add(["config", "signingKeys", name], p);
+  }
+  for (const { g, j } of signingKeys.values()) {
+    const mode = config.hosting ?? TIERS[config.tier].hosting;
+    if (g.signer === "kms" && mode !== "kubernetes" && config.tier !== "local" && config.tier !== "dev") {
+      add(["blueprint", "secrets", "generated", j, "signer"], `a KMS signer signs through the service's IRSA role on Kubernetes; tier ${config.tier} runs on a single host, where only a raw key could sign: run this stack on Kubernetes (platform:hosting: kubernetes), or set signer: raw`);
+    }
+  }
   // Human secrets: must be set outside the local tier (the offline plan supplies placeholders).
   for (const s of bp.secrets.external) {
     if (config.tier !== "local" && config.secrets[s.name] === undefined) {
@@ -316,6 +330,8 @@ export interface PlatformSpec {
   certificates?: { email: string; corporateCaSecret?: string };
   /** Names of human secrets present in config (values are read as secrets by the composition). */
   providedSecrets: string[];
+  /** Rotation state of the blueprint's signing keys (`platform:signingKeys`; absent key = `{ current: "1" }`). */
+  signingKeys: Record<string, SigningKeyRotation>;
   alertEmail?: string;
   /** Alert receivers and severity routes (`platform:alerting`); their secrets are read by the monitoring composer. */
   alerting?: Alerting;
@@ -376,6 +392,7 @@ export function resolvePlatform(src: PlatformSource, charts: ChartMirror = OFFIC
     ...(config.dnsZone ? { dnsZone: config.dnsZone } : {}),
     ...(config.certificates ? { certificates: config.certificates } : {}),
     providedSecrets: Object.keys(config.secrets),
+    signingKeys: Object.fromEntries(bp.secrets.generated.filter((g) => g.signer).map((g) => [g.name, config.signingKeys[g.name] ?? { current: "1" }])),
     ...(config.alertEmail ? { alertEmail: config.alertEmail } : {}),
     ...(config.alerting ? { alerting: config.alerting } : {}),
     services,

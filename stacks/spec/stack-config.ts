@@ -13,6 +13,7 @@ import { alerting, alertingSecrets } from "./alerting";
 import { admission, imageRegistry } from "./images";
 import { registries, registryPasswords } from "./registries";
 import { TIER_NAMES } from "./tiers";
+import { signingKeyRotation } from "../../components/secrets/signing";
 
 const cidr = z.string().refine(isCidr, { message: "must be a CIDR such as `203.0.113.7/32`" });
 const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "must be an AWS region such as `us-east-1`" });
@@ -176,6 +177,17 @@ export const stackConfig = z.strictObject({
     })
     .default({})
     .meta({ description: "Helm chart sources. The chart versions are pinned in components/charts.ts, not here." }),
+  signingKeys: z
+    .record(z.string().regex(/^[a-z][-a-z0-9]*$/, { message: "must name a generated signing key of the blueprint, such as `relayer-key`" }), signingKeyRotation)
+    .default({})
+    .meta({
+      description:
+        "Two-phase rotation of the blueprint's signing keys (generated secrets with a `signer`), by key name: `current` (the key that signs; default `1`), " +
+        "`next` (phase 1, issue: a new key beside the current one, handed to the services as <ENV>_NEXT while the current key keeps signing), " +
+        "`retiring` (phase 2, promote: the previous key, kept and handed out as <ENV>_RETIRING while the new current key signs; remove it to retire the key). " +
+        "Each `pulumi up` moves one step; a step that skips a phase or retires the only key is refused.",
+      examples: [{ "relayer-key": { current: "2026-12" } }, { "relayer-key": { current: "2026-12", next: "2027-01" } }, { "relayer-key": { current: "2027-01", retiring: "2026-12" } }],
+    }),
   /** Human-provided secrets, set with `pulumi config set --secret --path platform:secrets.<name>`. */
   secrets: z.record(z.string().regex(/^[a-z][a-zA-Z0-9]*$/), z.string()).default({}),
   /** Where alerts go (Alertmanager e-mail receiver). */

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatLeaks, scanForSecretLeaks } from "../../components/secrets/scan";
+import { keySetDigest } from "../../components/secrets/signing";
 import { composeMonitoring } from "../../stacks/compose/monitoring";
 import { composeEncryption, composeSecrets } from "../../stacks/compose/secrets";
 import type { Context } from "../../stacks/context";
@@ -98,8 +99,8 @@ describe("composeMonitoring + composeSecrets (bridge-relay)", () => {
       expect(getPath(kps.inputs, "values.prometheus.prometheusSpec.replicas")).toBe(tier === "prod" ? 2 : 1);
       expect(inv.outputs.serviceMonitors).toBe(true);
       const names = inv.resources.filter((r) => r.type === "aws:secretsmanager/secret:Secret").map((r) => r.inputs.name).sort();
-      expect(names).toEqual([`platform/${tier}/config/nodeProviderApiKey`, `platform/${tier}/generated/relayer-key`, `platform/${tier}/platform/grafana-admin`, `platform/${tier}/postgres/relay`]);
-      const policy = JSON.parse(inv.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy")!.inputs.policy as string);
+      expect(names).toEqual([`platform/${tier}/config/nodeProviderApiKey`, `platform/${tier}/generated/relayer-key/1`, `platform/${tier}/platform/grafana-admin`, `platform/${tier}/postgres/relay`]);
+      const policy = JSON.parse(inv.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && !r.name.endsWith("-signer"))!.inputs.policy as string);
       expect(policy.Statement[0].Resource).toHaveLength(names.length);
       const [es] = kind(inv, "ExternalSecret");
       expect(getPath(es!.inputs, "metadata.namespace")).toBe("apps");
@@ -107,9 +108,11 @@ describe("composeMonitoring + composeSecrets (bridge-relay)", () => {
         { secretKey: "DATABASE_URL", remoteRef: { key: `platform/${tier}/postgres/relay`, property: "url" } },
         { secretKey: "DATABASE_READ_URL", remoteRef: { key: `platform/${tier}/postgres/relay`, property: "readerUrl" } },
         { secretKey: "NODE_PROVIDER_API_KEY", remoteRef: { key: `platform/${tier}/config/nodeProviderApiKey` } },
-        { secretKey: "RELAYER_PRIVATE_KEY", remoteRef: { key: `platform/${tier}/generated/relayer-key` } },
+        // The relayer key's current label (platform:signingKeys.relayer-key; default { current: "1" }).
+        { secretKey: "RELAYER_PRIVATE_KEY", remoteRef: { key: `platform/${tier}/generated/relayer-key/1` } },
       ]);
-      expect(inv.outputs.existingSecrets).toEqual({ relay: "relay-secrets" });
+      // The Secret's name carries the key set's digest: a rotation phase gives the relay a new Secret (a restart).
+      expect(inv.outputs.existingSecrets).toEqual({ relay: `relay-secrets-${keySetDigest({ "relayer-key": { current: "1" } })}` });
       expect(inv.resources.find((r) => r.type === "aws:kms/key:Key")!.options.protect).toBe(tier === "prod");
       expect(await ownViolations(inv, tier)).toEqual([]);
       expect(formatLeaks(scanForSecretLeaks(inv, { knownSecrets: known(inv) }))).toBe("");
@@ -146,7 +149,7 @@ describe("composeMonitoring + composeSecrets (bridge-relay)", () => {
     expect(inv.resources.some((r) => r.type === "kubernetes:helm.sh/v3:Release" || r.type.startsWith("aws:"))).toBe(false);
     expect(inv.outputs.note).toMatch(/^local tier: plain-manifest Prometheus .*Grafana, Alertmanager and tracing are skipped.*logs: Fluent Bit on every node → plain-manifest Loki/);
     expect(inv.outputs.serviceMonitors).toBe(false);
-    const secret = kind(inv, "Secret").find((r) => getPath(r.inputs, "metadata.name") === "relay-secrets")!;
+    const secret = kind(inv, "Secret").find((r) => getPath(r.inputs, "metadata.name") === `relay-secrets-${keySetDigest({ "relayer-key": { current: "1" } })}`)!;
     expect(getPath(secret.inputs, "metadata.namespace")).toBe("apps");
     expect(secret.secretPaths).toContain("stringData");
     expect(await ownViolations(inv, "dev")).toEqual([]);

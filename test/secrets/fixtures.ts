@@ -47,7 +47,7 @@ export function secretsProgram(overrides: Partial<SecretsArgs> = {}, p: ReturnTy
       { id: "postgres/main", source: "dataStore", value: conn },
       { id: "config/mailgunApiKey", source: "config", value: mailgun },
     ],
-    generated: [{ name: "app-key", rotationDays: 30 }, { name: "relay-signer", rotationDays: 90, kind: "kms-secp256k1" }],
+    generated: [{ name: "app-key", rotationDays: 30 }, { name: "relay-signer", signing: { signer: "kms", rotation: { current: "1" } } }],
     rotationLambdaArns: { dataStore: LAMBDA },
     cluster: {
       oidcProviderArn: OIDC_ARN,

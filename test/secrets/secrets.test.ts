@@ -14,7 +14,7 @@ describe("Secrets (AWS + Kubernetes)", () => {
   it("least privilege: ESO reads exactly this stack's secret ARNs and decrypts with the stack key only via Secrets Manager", async () => {
     const inv = await runProgram(() => secretsProgram(), runOpts());
     const secrets = byType(inv, "aws:secretsmanager/secret:Secret");
-    expect(secrets.map((s) => s.inputs.name).sort()).toEqual(["platform/test/config/mailgunApiKey", "platform/test/generated/app-key", "platform/test/generated/relay-signer", "platform/test/postgres/main"]);
+    expect(secrets.map((s) => s.inputs.name).sort()).toEqual(["platform/test/config/mailgunApiKey", "platform/test/generated/app-key", "platform/test/generated/relay-signer/1", "platform/test/postgres/main"]);
     const policy = JSON.parse(one(byType(inv, "aws:iam/rolePolicy:RolePolicy")).inputs.policy as string);
     expect(policy.Statement).toHaveLength(2);
     const [read, decrypt] = policy.Statement;
@@ -58,16 +58,28 @@ describe("Secrets (AWS + Kubernetes)", () => {
     expect(rotation.rotation["postgres/main"]!.mode).toBe("lambda");
   });
 
-  it("the relay's signing key: secp256k1 in KMS (private half never leaves), current + previous epoch, aliases", async () => {
-    const inv = await runProgram(() => secretsProgram(), runOpts());
+  it("the relay's signing key: secp256k1 in KMS (private half never leaves), one key per live label, aliases, the signer's own role", async () => {
+    const inv = await runProgram(() => secretsProgram({
+      generated: [{ name: "app-key", rotationDays: 30 }, { name: "relay-signer", signing: { signer: "kms", rotation: { current: "1", next: "2" } } }],
+      cluster: {
+        oidcProviderArn: OIDC_ARN, oidcIssuer: ISSUER, apiServerCidrs: [API_SERVER_CIDR],
+        consumers: [{ namespace: "apps", secretName: "relay-secrets", data: [{ key: "SIGNER", entryId: "generated/relay-signer/1" }, { key: "SIGNER_NEXT", entryId: "generated/relay-signer/2" }] }],
+        signers: [{ namespace: "apps", serviceAccount: "relay", keys: ["relay-signer"] }],
+      },
+    }), runOpts());
     const signing = byType(inv, "aws:kms/key:Key").filter((k) => k.inputs.keyUsage === "SIGN_VERIFY");
-    expect(signing).toHaveLength(2);
-    const epoch = Math.floor(NOW / (90 * 86_400_000));
-    expect(signing.map((k) => k.name).sort()).toEqual([`sec-relay-signer-e${epoch - 1}`, `sec-relay-signer-e${epoch}`]);
+    expect(signing.map((k) => k.name).sort()).toEqual(["sec-relay-signer-1", "sec-relay-signer-2"]);
     for (const k of signing) expect(k.inputs.customerMasterKeySpec).toBe("ECC_SECG_P256K1");
-    expect(byType(inv, "aws:kms/alias:Alias").map((a) => a.inputs.name).sort()).toEqual(["alias/platform/test", "alias/platform/test/relay-signer", "alias/platform/test/relay-signer-previous"]);
+    expect(byType(inv, "aws:kms/alias:Alias").map((a) => a.inputs.name).sort()).toEqual(["alias/platform/test", "alias/platform/test/relay-signer/1", "alias/platform/test/relay-signer/2"]);
     const stackKey = inv.resources.find((r) => r.name === "kms-key")!;
     expect(stackKey.inputs.enableKeyRotation).toBe(true);
+    const role = inv.resources.find((r) => r.type === "aws:iam/role:Role" && r.name === "sec-apps-relay-signer")!;
+    expect(JSON.parse(role.inputs.assumeRolePolicy as string).Statement[0].Condition.StringEquals[`${ISSUER.slice(8)}:sub`]).toBe("system:serviceaccount:apps:relay");
+    const rotation = (inv.outputs as { rotation: Record<string, unknown> }).rotation;
+    expect(rotation["generated/relay-signer"]).toEqual({ mode: "two-phase", phase: "issue", current: "1", next: "2" });
+    // A signer naming a key that is not a KMS signing key is refused.
+    const err = await runProgram(() => secretsProgram({ cluster: { oidcProviderArn: OIDC_ARN, oidcIssuer: ISSUER, apiServerCidrs: [API_SERVER_CIDR], signers: [{ namespace: "apps", serviceAccount: "relay", keys: ["app-key"] }] } }), runOpts()).catch((e: Error) => e);
+    expect(String(err)).toMatch(/cluster\.signers\.0\.keys: 'app-key' is not a generated signing key with signer kms \(relay-signer\)/);
   });
 
   it("ExternalSecrets materialise the consumers' Secrets through a store restricted to their namespaces", async () => {
