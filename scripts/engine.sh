@@ -16,8 +16,11 @@
 #   .engine/bin/argocd                       github.com/argoproj/argo-cd/v3 v3.6.1 (GOTOOLCHAIN=go1.27.3; tests only)
 #   .engine/env.sh                          `source` it: PATH, PULUMI_HOME and offline switches
 #
+# Everything but argocd is ONE Go module (tools/engine/go.mod) built by ONE `go build`, so the
+# packages the binaries share compile once (step 1); argocd needs Go 1.27 and is its own (step 2).
 # A `pulumi` already on PATH at v3.248.x or newer within v3 is used instead of building the
-# CLI (with its own bundled pulumi-language-nodejs if it has one next to it).
+# CLI (with its own bundled pulumi-language-nodejs if it has one next to it), and so are the
+# control-plane binaries, kubectl, helm and kwok at compatible versions.
 #
 # Pieces the Go module proxy reachable here does not serve (answers 403 "This module version
 # is not available") — see tools/engine/README.md:
@@ -37,11 +40,6 @@ BIN="$ENGINE_DIR/bin"
 TOOLS="$ROOT/tools/engine"
 LOG="$ENGINE_DIR/build.log"
 TIMES="$ENGINE_DIR/build-times.txt"
-
-PULUMI_VERSION="3.248.0"
-K8S_PROVIDER_MODULE="github.com/pulumi/pulumi-kubernetes/provider/v4"
-K8S_PROVIDER_VERSION="v4.0.0-20260115033456-f47bc2d6f199"
-K8S_PLUGIN_VERSION="${K8S_PROVIDER_VERSION#v}"
 
 # Go: the toolchain on the machine, modules from the proxy. The sum database reachable here has
 # no entries for github.com/pulumi/* (lookups answer 404), so those modules are checked against
@@ -97,87 +95,92 @@ timed() {
     exit 1
   fi
   end=$(date +%s)
-  printf '%s\t%ss\t%s\n' "$name" "$((end - start))" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$TIMES"
-  say "engine: built $name in $((end - start))s"
+  # CPU time of the build (user + system, all its processes): on a shared machine the wall time
+  # says more about the neighbours than about the build. `times` line 2: children's user, system.
+  # (`times` runs here, not in a $(...) subshell, whose own children counters start at zero.)
+  local cpu
+  times >"$ENGINE_DIR/.times"
+  cpu="$(sed -n 2p "$ENGINE_DIR/.times" | awk '{ split($1,u,/[ms]/); split($2,y,/[ms]/); printf "%d", u[1]*60+u[2]+y[1]*60+y[2] }')"
+  printf '%s\t%ss\t%s\tcpu %ss\n' "$name" "$((end - start))" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$cpu" >>"$TIMES"
+  say "engine: built $name in $((end - start))s (CPU ${cpu}s, load $(cut -d' ' -f1-3 /proc/loadavg))"
 }
 
 if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then export PATH="$PATH:/usr/local/go/bin"; fi
 command -v go >/dev/null || { echo "engine: Go is required (go1.25+)" >&2; exit 1; }
 command -v node >/dev/null || { echo "engine: node is required" >&2; exit 1; }
 
-# --- 1. CLI (or a compatible one on PATH) ---------------------------------------------------
-use_path_pulumi=""
-if [ "${ENGINE_FORCE:-}" != "1" ] && ambient="$(command -v pulumi 2>/dev/null)" && [ "$ambient" != "$BIN/pulumi" ]; then
-  v="$("$ambient" version 2>/dev/null || true)"
-  if node -e '
-    const m = /^v?3\.(\d+)\.(\d+)/.exec(process.argv[1]);
-    process.exit(m && Number(m[1]) >= 248 ? 0 : 1);' "$v"; then
-    use_path_pulumi="$ambient"
-  fi
-fi
-
-if [ -n "$use_path_pulumi" ]; then
-  say "engine: using pulumi $("$use_path_pulumi" version) from PATH ($use_path_pulumi)"
-  ln -sf "$use_path_pulumi" "$BIN/pulumi"
-  if [ -x "$(dirname "$use_path_pulumi")/pulumi-language-nodejs" ]; then
-    ln -sf "$(dirname "$use_path_pulumi")/pulumi-language-nodejs" "$BIN/pulumi-language-nodejs"
-    write_stamp pulumi-language-nodejs "ambient"
-  fi
-else
-  key="v$PULUMI_VERSION-$(hash_files "$TOOLS/go.mod" "$TOOLS/go.sum")"
-  if [ -L "$BIN/pulumi" ]; then rm -f "$BIN/pulumi"; fi
-  if ! stamp_ok pulumi "$key"; then
-    must_build "pulumi CLI"
-    (cd "$TOOLS" && timed "pulumi CLI v$PULUMI_VERSION" go build \
-      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
-      -o "$BIN/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
-    write_stamp pulumi "$key"
-  fi
-fi
-
-# --- 2. Node.js language host (ours; upstream module not served) -----------------------------
-if [ ! -L "$BIN/pulumi-language-nodejs" ]; then
-  key="v$PULUMI_VERSION-$(hash_files "$TOOLS/go.mod" "$TOOLS/go.sum" "$TOOLS/cmd/pulumi-language-nodejs/main.go")"
-  if ! stamp_ok pulumi-language-nodejs "$key"; then
-    must_build pulumi-language-nodejs
-    (cd "$TOOLS" && timed "pulumi-language-nodejs (repo's own, protocol v$PULUMI_VERSION)" go build \
-      -ldflags "-s -w -X main.version=$PULUMI_VERSION" \
-      -o "$BIN/pulumi-language-nodejs" ./cmd/pulumi-language-nodejs)
-    write_stamp pulumi-language-nodejs "$key"
-  fi
-fi
-
-# --- 3. Kubernetes provider ------------------------------------------------------------------
-K8S="$TOOLS/kubernetes"
-key="$K8S_PROVIDER_VERSION-$(hash_files "$K8S/go.mod" "$K8S/go.sum" "$K8S/main.go")"
-if ! stamp_ok pulumi-resource-kubernetes "$key"; then
-  must_build pulumi-resource-kubernetes
-  moddir="$(cd "$K8S" && go mod download -json "$K8S_PROVIDER_MODULE@$K8S_PROVIDER_VERSION" |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);if(j.Error){console.error(j.Error);process.exit(1)}console.log(j.Dir)})')"
-  # The provider's own `go generate` step: stamp the version into the schema, minify both files.
-  node -e '
-    const fs = require("fs"), [src, out, version] = process.argv.slice(1);
-    const schema = JSON.parse(fs.readFileSync(src + "/schema.json", "utf8"));
-    schema.version = version;
-    fs.writeFileSync(out + "/schema-embed.json", JSON.stringify(schema));
-    const mapping = JSON.parse(fs.readFileSync(src + "/terraform-mapping.json", "utf8"));
-    fs.writeFileSync(out + "/terraform-mapping-embed.json", JSON.stringify(mapping));
-  ' "$moddir/cmd/pulumi-resource-kubernetes" "$K8S" "$K8S_PLUGIN_VERSION"
-  (cd "$K8S" && timed "pulumi-resource-kubernetes $K8S_PROVIDER_VERSION" go build \
-    -ldflags "-s -w -X $K8S_PROVIDER_MODULE/pkg/version.Version=$K8S_PLUGIN_VERSION" \
-    -o "$BIN/pulumi-resource-kubernetes" .)
-  write_stamp pulumi-resource-kubernetes "$key"
-fi
-
-# --- 3b. The embedded control plane, kubectl and helm ----------------------------------------
-# One Go module (tools/engine/cluster) pins k8s.io/kubernetes, sigs.k8s.io/kwok and helm.sh/helm/v3
-# against one k8s.io release, so the shared packages compile once for all six binaries. A binary
-# already on PATH at the pinned minor version is used instead (like `pulumi` above).
-CLUSTER="$TOOLS/cluster"
+# --- 1. Four Go modules, one `go build` each ---------------------------------------------------
+# Every binary comes from one of four modules (tools/engine/README.md, "Modules"), and each module
+# is built by ONE `go build -o .engine/bin/ <its packages>`: within a module Go's minimal version
+# selection gives every shared dependency one version, so a package several binaries import
+# (client-go, grpc, otel, protobuf, golang.org/x/...) compiles once.
+#   tools/engine            the CLI and our language host
+#   tools/engine/kubernetes the Kubernetes provider (its own pulumi/pkg, k8s.io v0.33 and helm)
+#   tools/engine/cluster    kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (k8s.io
+#                           v1.36.3; its staging modules replaced by their v0.36.3 releases), kwok,
+#                           helm and the Argo Rollouts controller, all on that k8s.io release
+#   tools/engine/testtools  Argo CD and Prometheus, which only tests run; Go 1.27 (GOTOOLCHAIN=go1.27.3,
+#                           the approved toolchain, fetched from the module proxy once)
+# Why not fewer: the provider's code needs pulumi/pkg v3.215's codegen types and
+# structured-merge-diff/v4 (k8s.io v0.34+ uses v6); Prometheus and Argo CD need k8s.io v0.37 and
+# Go 1.27, and Prometheus a libopenapi the CLI does not compile against. The cluster and testtools
+# modules build with CGO off, as their upstream releases are (static binaries).
+#
+# A binary already on PATH at a compatible version is used instead of building it: `pulumi`
+# v3.248.x+ (with the pulumi-language-nodejs next to it, if any), kubectl/kube-* at the control
+# plane's minor version, helm v3.21+, kwok v0.8.x.
+PULUMI_VERSION="3.248.0"
+K8S_PROVIDER_MODULE="github.com/pulumi/pulumi-kubernetes/provider/v4"
+K8S_PROVIDER_VERSION="v4.0.0-20260115033456-f47bc2d6f199"
+K8S_PLUGIN_VERSION="${K8S_PROVIDER_VERSION#v}"
 K8S_VERSION="v1.36.3"
 KWOK_VERSION="v0.8.0"
 HELM_VERSION="v3.21.4"
-# ambient NAME MINOR-REGEX CMD...: link a compatible binary from PATH into $BIN; 0 if linked.
+ROLLOUTS_VERSION="v1.9.0"
+ROLLOUTS_MODULE="github.com/argoproj/argo-rollouts"
+ARGOCD_VERSION="v3.6.1"
+ARGOCD_MODULE="github.com/argoproj/argo-cd/v3"
+PROMETHEUS_VERSION="v0.316.0"
+PROMETHEUS_APP_VERSION="3.16.0"
+TESTTOOLS_GO="go1.27.3"
+# Prometheus without every cloud service-discovery plugin but Kubernetes SD (file and http SD
+# always stay); without `builtinassets` no web UI (HTTP API only). Only the testtools build.
+TESTTOOLS_TAGS="remove_all_sd,enable_kubernetes_sd"
+k8s_minor="${K8S_VERSION#v1.}"; k8s_minor="${k8s_minor%%.*}"
+
+declare -A pkg_of=(
+  [pulumi]=github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+  [pulumi-language-nodejs]=./cmd/pulumi-language-nodejs
+  [pulumi-resource-kubernetes]=.
+  [kube-apiserver]=k8s.io/kubernetes/cmd/kube-apiserver
+  [kube-controller-manager]=k8s.io/kubernetes/cmd/kube-controller-manager
+  [kube-scheduler]=k8s.io/kubernetes/cmd/kube-scheduler
+  [kubectl]=k8s.io/kubernetes/cmd/kubectl
+  [kwok]=sigs.k8s.io/kwok/cmd/kwok
+  [helm]=helm.sh/helm/v3/cmd/helm
+  [rollouts-controller]=$ROLLOUTS_MODULE/cmd/rollouts-controller
+  [argocd]=./cmd/argocd
+  [prometheus]=github.com/prometheus/prometheus/cmd/prometheus
+)
+declare -A module_of=(
+  [pulumi]=. [pulumi-language-nodejs]=. [pulumi-resource-kubernetes]=kubernetes
+  [kube-apiserver]=cluster [kube-controller-manager]=cluster [kube-scheduler]=cluster [kubectl]=cluster
+  [kwok]=cluster [helm]=cluster [rollouts-controller]=cluster
+  [argocd]=testtools [prometheus]=testtools
+)
+MODULES=(. kubernetes cluster testtools)
+
+# The stamp key of a module: the versions it pins, its go.mod/go.sum and our own sources in it.
+module_key() {
+  case "$1" in
+    .) echo "v$PULUMI_VERSION-$(hash_files "$TOOLS/go.mod" "$TOOLS/go.sum" "$TOOLS/cmd/pulumi-language-nodejs/main.go")" ;;
+    kubernetes) echo "$K8S_PROVIDER_VERSION-$(hash_files "$TOOLS/kubernetes/go.mod" "$TOOLS/kubernetes/go.sum" "$TOOLS/kubernetes/main.go")" ;;
+    cluster) echo "$K8S_VERSION-$KWOK_VERSION-$HELM_VERSION-$ROLLOUTS_VERSION-$(hash_files "$TOOLS/cluster/go.mod" "$TOOLS/cluster/go.sum")" ;;
+    testtools) echo "$ARGOCD_VERSION-$PROMETHEUS_VERSION-$TESTTOOLS_TAGS-$TESTTOOLS_GO-$(hash_files "$TOOLS/testtools/go.mod" "$TOOLS/testtools/go.sum" "$TOOLS/testtools/cmd/argocd/main.go")" ;;
+  esac
+}
+
+# ambient NAME REGEX CMD...: link a compatible binary from PATH (other than $BIN) into $BIN; 0 if linked.
 ambient() {
   local name="$1" want="$2"; shift 2
   [ "${ENGINE_FORCE:-}" = "1" ] && return 1
@@ -186,112 +189,90 @@ ambient() {
   if "$found" "$@" 2>/dev/null | grep -Eq "$want"; then
     ln -sf "$found" "$BIN/$name"
     write_stamp "$name" "ambient"
-    say "engine: using $name from PATH ($found)"
+    say "engine: using $name $("$found" "$@" 2>/dev/null | head -n 1) from PATH ($found)"
     return 0
   fi
   return 1
 }
-cluster_key="$K8S_VERSION-$KWOK_VERSION-$HELM_VERSION-$(hash_files "$CLUSTER/go.mod" "$CLUSTER/go.sum")"
-declare -A cluster_pkgs=(
-  [kube-apiserver]=k8s.io/kubernetes/cmd/kube-apiserver
-  [kube-controller-manager]=k8s.io/kubernetes/cmd/kube-controller-manager
-  [kube-scheduler]=k8s.io/kubernetes/cmd/kube-scheduler
-  [kubectl]=k8s.io/kubernetes/cmd/kubectl
-  [kwok]=sigs.k8s.io/kwok/cmd/kwok
-  [helm]=helm.sh/helm/v3/cmd/helm
-)
-need_build=()
-for name in kube-apiserver kube-controller-manager kube-scheduler kubectl kwok helm; do
-  if [ -L "$BIN/$name" ] && [ "$(cat "$BIN/.$name.stamp" 2>/dev/null)" = "ambient" ] && [ -x "$BIN/$name" ]; then continue; fi
-  case "$name" in
-    kubectl) ambient kubectl "v1\.36\." version --client && continue ;;
-    helm) ambient helm "^v3\.(2[1-9]|[3-9][0-9])\." version --short && continue ;;
-    kwok) ambient kwok "v0\.8\." --version && continue ;;
-    *) ambient "$name" "v1\.36\." --version && continue ;;
-  esac
-  [ -L "$BIN/$name" ] && rm -f "$BIN/$name"
-  stamp_ok "$name" "$cluster_key" || need_build+=("$name")
-done
-if [ "${#need_build[@]}" -gt 0 ]; then
+
+# Version stamps for every binary (the linker ignores -X for a symbol a binary does not link).
+LDFLAGS="-s -w"
+LDFLAGS+=" -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION -X main.version=$PULUMI_VERSION"
+LDFLAGS+=" -X $K8S_PROVIDER_MODULE/pkg/version.Version=$K8S_PLUGIN_VERSION"
+LDFLAGS+=" -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$k8s_minor"
+LDFLAGS+=" -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}"
+LDFLAGS+=" -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$k8s_minor -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$k8s_minor"
+LDFLAGS+=" -X $ROLLOUTS_MODULE/utils/version.version=${ROLLOUTS_VERSION#v} -X $ROLLOUTS_MODULE/utils/version.gitTag=$ROLLOUTS_VERSION"
+LDFLAGS+=" -X $ARGOCD_MODULE/common.version=${ARGOCD_VERSION#v} -X $ARGOCD_MODULE/common.gitTag=$ARGOCD_VERSION -X $ARGOCD_MODULE/common.kubectlVersion=v0.37.0"
+LDFLAGS+=" -X github.com/prometheus/common/version.Version=$PROMETHEUS_APP_VERSION -X github.com/prometheus/common/version.Branch=module -X github.com/prometheus/common/version.Revision=$PROMETHEUS_VERSION"
+
+# The provider's own `go generate` step: stamp the version into its schema, minify both files
+# (embedded by kubernetes/main.go; git-ignored).
+provider_generate() {
+  local moddir
+  moddir="$(cd "$TOOLS/kubernetes" && go mod download -json "$K8S_PROVIDER_MODULE@$K8S_PROVIDER_VERSION" |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);if(j.Error){console.error(j.Error);process.exit(1)}console.log(j.Dir)})')"
+  node -e '
+    const fs = require("fs"), [src, out, version] = process.argv.slice(1);
+    const schema = JSON.parse(fs.readFileSync(src + "/schema.json", "utf8"));
+    schema.version = version;
+    fs.writeFileSync(out + "/schema-embed.json", JSON.stringify(schema));
+    const mapping = JSON.parse(fs.readFileSync(src + "/terraform-mapping.json", "utf8"));
+    fs.writeFileSync(out + "/terraform-mapping-embed.json", JSON.stringify(mapping));
+  ' "$moddir/cmd/pulumi-resource-kubernetes" "$TOOLS/kubernetes" "$K8S_PLUGIN_VERSION"
+}
+
+for mod in "${MODULES[@]}"; do
+  key="$(module_key "$mod")"
+  need_build=()
+  for name in "${!module_of[@]}"; do
+    [ "${module_of[$name]}" = "$mod" ] || continue
+    if [ -L "$BIN/$name" ] && [ "$(cat "$BIN/.$name.stamp" 2>/dev/null)" = "ambient" ] && [ -x "$BIN/$name" ]; then continue; fi
+    case "$name" in
+      pulumi) ambient pulumi '^v?3\.(24[89]|2[5-9][0-9]|[3-9][0-9][0-9])\.' version && continue ;;
+      kubectl) ambient kubectl "v1\.$k8s_minor\." version --client && continue ;;
+      helm) ambient helm "^v3\.(2[1-9]|[3-9][0-9])\." version --short && continue ;;
+      kwok) ambient kwok "v0\.8\." --version && continue ;;
+      kube-apiserver|kube-controller-manager|kube-scheduler) ambient "$name" "v1\.$k8s_minor\." --version && continue ;;
+    esac
+    [ -L "$BIN/$name" ] && rm -f "$BIN/$name"
+    stamp_ok "$name" "$key" || need_build+=("$name")
+  done
+  if [ "$mod" = "." ] && [ -L "$BIN/pulumi" ] && [ -x "$(dirname "$(readlink "$BIN/pulumi")")/pulumi-language-nodejs" ]; then
+    # The host bundled next to an ambient CLI speaks its protocol: use it instead of ours.
+    ln -sf "$(dirname "$(readlink "$BIN/pulumi")")/pulumi-language-nodejs" "$BIN/pulumi-language-nodejs"
+    write_stamp pulumi-language-nodejs "ambient"
+    mapfile -t need_build < <(printf '%s\n' "${need_build[@]}" | grep -vx pulumi-language-nodejs || true)
+  fi
+  [ "${#need_build[@]}" -gt 0 ] || continue
+  mapfile -t need_build < <(printf '%s\n' "${need_build[@]}" | sort)
   must_build "${need_build[*]}"
   pkgs=()
-  for name in "${need_build[@]}"; do pkgs+=("${cluster_pkgs[$name]}"); done
-  k8s_minor="${K8S_VERSION#v1.}"; k8s_minor="${k8s_minor%%.*}"
-  (cd "$CLUSTER" && timed "${need_build[*]} ($K8S_VERSION, kwok $KWOK_VERSION, helm $HELM_VERSION)" go build \
-    -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$k8s_minor -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v} -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$k8s_minor -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$k8s_minor" \
-    -o "$BIN/" "${pkgs[@]}")
-  for name in "${need_build[@]}"; do write_stamp "$name" "$cluster_key"; done
-fi
+  for name in "${need_build[@]}"; do pkgs+=("${pkg_of[$name]}"); done
+  [[ " ${need_build[*]} " == *" pulumi-resource-kubernetes "* ]] && provider_generate
+  toolchain=local; tags=""; cgo=""
+  case "$mod" in
+    cluster) cgo=0 ;;
+    testtools) cgo=0; toolchain="$TESTTOOLS_GO"; tags="$TESTTOOLS_TAGS" ;;
+  esac
+  (cd "$TOOLS/$mod" && export GOTOOLCHAIN="$toolchain" && if [ -n "$cgo" ]; then export CGO_ENABLED="$cgo"; fi && timed "${need_build[*]} (module tools/engine/${mod#.})" go build \
+    -tags "$tags" -ldflags "$LDFLAGS" -o "$BIN/" "${pkgs[@]}")
+  for name in "${need_build[@]}"; do write_stamp "$name" "$key"; done
+  [[ " ${need_build[*]} " == *" argocd "* ]] && rm -f "$BIN/gpg-wrapper.sh" "$BIN/git-verify-wrapper.sh"
+done
 
-# --- 3c. Argo Rollouts controller -------------------------------------------------------------
-# Its own module (tools/engine/rollouts): argo-rollouts v1.9.0 builds against k8s.io v0.34.1, not
-# the control plane's v0.36.3, and repeats its go.mod's replaces. Only tests that run the real
-# controller against the embedded API server use it (test/gitops/rollouts.real.test.ts).
-ROLLOUTS="$TOOLS/rollouts"
-ROLLOUTS_VERSION="v1.9.0"
-ROLLOUTS_MODULE="github.com/argoproj/argo-rollouts"
-key="$ROLLOUTS_VERSION-$(hash_files "$ROLLOUTS/go.mod" "$ROLLOUTS/go.sum")"
-if ! stamp_ok rollouts-controller "$key"; then
-  must_build rollouts-controller
-  (cd "$ROLLOUTS" && CGO_ENABLED=0 timed "rollouts-controller (argo-rollouts $ROLLOUTS_VERSION)" go build \
-    -ldflags "-s -w -X $ROLLOUTS_MODULE/utils/version.version=${ROLLOUTS_VERSION#v} -X $ROLLOUTS_MODULE/utils/version.gitTag=$ROLLOUTS_VERSION" \
-    -o "$BIN/rollouts-controller" "$ROLLOUTS_MODULE/cmd/rollouts-controller")
-  write_stamp rollouts-controller "$key"
-fi
-
-# --- 3p. Prometheus (tests only) ---------------------------------------------------------------
-# Its own module (tools/engine/prometheus): github.com/prometheus/prometheus v0.316.0 is the
-# Prometheus 3.16.0 server (the module's v0.3xx.y versions are the server's 3.xx.y releases; its
-# go.mod has no replace directives). Tags remove_all_sd,enable_kubernetes_sd leave out every
-# cloud service-discovery plugin (plugins/plugin_*.go) but Kubernetes SD (file and http SD always
-# stay): the tests discover the ServiceMonitor's targets from the embedded API server as the
-# operator's scrape config does. Without the builtinassets tag no web UI is embedded (HTTP API
-# only). The canary analyses of test/gitops/rollouts.real.test.ts query it.
-PROMETHEUS="$TOOLS/prometheus"
-PROMETHEUS_VERSION="v0.316.0"
-PROMETHEUS_APP_VERSION="3.16.0"
-PROMETHEUS_TAGS="remove_all_sd,enable_kubernetes_sd"
-key="$PROMETHEUS_VERSION-$PROMETHEUS_TAGS-$(hash_files "$PROMETHEUS/go.mod" "$PROMETHEUS/go.sum")"
-if ! stamp_ok prometheus "$key"; then
-  must_build prometheus
-  (cd "$PROMETHEUS" && CGO_ENABLED=0 timed "prometheus $PROMETHEUS_APP_VERSION (module $PROMETHEUS_VERSION, -tags $PROMETHEUS_TAGS)" go build \
-    -tags "$PROMETHEUS_TAGS" \
-    -ldflags "-s -w -X github.com/prometheus/common/version.Version=$PROMETHEUS_APP_VERSION -X github.com/prometheus/common/version.Branch=module -X github.com/prometheus/common/version.Revision=$PROMETHEUS_VERSION" \
-    -o "$BIN/prometheus" github.com/prometheus/prometheus/cmd/prometheus)
-  write_stamp prometheus "$key"
-fi
-
-# --- 3a. Argo CD (tests only) -----------------------------------------------------------------
-# Its own module (tools/engine/argocd): github.com/argoproj/argo-cd/v3 v3.6.1, whose go.mod needs
-# Go 1.27, so this step alone runs with GOTOOLCHAIN=go1.27.3 (the approved toolchain, fetched from
-# the module proxy once). ./cmd is one binary that dispatches on argv[0] (argocd-repo-server,
-# argocd-application-controller, argocd-git-ask-pass, ...). The chart's v3.4.4 cannot be built
-# from the proxy (tools/engine/README.md). test/gitops/argocd.real.test.ts runs it.
-ARGOCD="$TOOLS/argocd"
-ARGOCD_VERSION="v3.6.1"
-ARGOCD_MODULE="github.com/argoproj/argo-cd/v3"
-ARGOCD_GO="go1.27.3"
-key="$ARGOCD_VERSION-$ARGOCD_GO-$(hash_files "$ARGOCD/go.mod" "$ARGOCD/go.sum")"
-if ! stamp_ok argocd "$key"; then
-  must_build argocd
-  (cd "$ARGOCD" && export GOTOOLCHAIN="$ARGOCD_GO" && CGO_ENABLED=0 timed "argocd (argo-cd $ARGOCD_VERSION, $ARGOCD_GO)" go build \
-    -ldflags "-s -w -X $ARGOCD_MODULE/common.version=${ARGOCD_VERSION#v} -X $ARGOCD_MODULE/common.gitTag=$ARGOCD_VERSION -X $ARGOCD_MODULE/common.kubectlVersion=v0.37.0" \
-    -o "$BIN/argocd" "$ARGOCD_MODULE/cmd")
-  rm -f "$BIN/gpg-wrapper.sh" "$BIN/git-verify-wrapper.sh"
-  write_stamp argocd "$key"
-fi
 # What the upstream image (its Dockerfile) puts next to the binary: the argv[0] names as symlinks
 # and hack/gpg-wrapper.sh + hack/git-verify-wrapper.sh, which the repo-server runs to read its
 # GnuPG keyring (it exits without it) and to verify commit signatures (every manifest request
 # fails with "permission denied" without it), taken from the same module version.
 if [ ! -x "$BIN/gpg-wrapper.sh" ] || [ ! -x "$BIN/git-verify-wrapper.sh" ]; then
   must_build "gpg-wrapper.sh, git-verify-wrapper.sh"
-  src="$(cd "$ARGOCD" && GOTOOLCHAIN="$ARGOCD_GO" go list -m -f '{{.Dir}}' "$ARGOCD_MODULE")/hack"
+  src="$(cd "$TOOLS/testtools" && GOTOOLCHAIN="$TESTTOOLS_GO" go list -m -f '{{.Dir}}' "$ARGOCD_MODULE")/hack"
   install -m 0755 "$src/gpg-wrapper.sh" "$src/git-verify-wrapper.sh" "$BIN/"
 fi
 for name in argocd-repo-server argocd-application-controller argocd-git-ask-pass; do ln -sf argocd "$BIN/$name"; done
 
-# --- 4. Launchers ---------------------------------------------------------------------------
+# --- 2. Launchers ---------------------------------------------------------------------------
 # The CLI starts `pulumi-analyzer-policy-<runtime>` for a policy pack only when no language
 # plugin for the pack's runtime is found (sdk/go/common/resource/plugin/analyzer_plugin.go,
 # NewPolicyAnalyzer); it runs it in the pack's directory with `<engine> . [-opt=value...]`.
@@ -321,7 +302,7 @@ EOF
 chmod +x "$BIN/pulumi-resource-pulumi-nodejs.tmp"
 mv "$BIN/pulumi-resource-pulumi-nodejs.tmp" "$BIN/pulumi-resource-pulumi-nodejs"
 
-# --- 5. Environment for callers -------------------------------------------------------------
+# --- 3. Environment for callers -------------------------------------------------------------
 cat >"$ENGINE_DIR/env.sh" <<EOF
 # Generated by scripts/engine.sh. Source it to use the repo's engine.
 export PATH="$BIN:\$PATH"
@@ -341,8 +322,8 @@ if [ "${ENGINE_QUIET:-}" != "1" ]; then
   fi
   say "  pulumi-resource-kubernetes   $K8S_PLUGIN_VERSION (npm @pulumi/kubernetes is 4.34.2; v4.34.2 not served by the proxy)"
   say "  rollouts-controller          $ROLLOUTS_VERSION (argo-rollouts; chart 2.41.0)"
-  say "  prometheus                   $PROMETHEUS_APP_VERSION (module $PROMETHEUS_VERSION; tests only)"
-  say "  argocd                       $ARGOCD_VERSION (argo-cd, built with $ARGOCD_GO; chart 10.1.1 ships v3.4.4, not buildable; tests only)"
+  say "  prometheus                   $PROMETHEUS_APP_VERSION (module $PROMETHEUS_VERSION, built with $TESTTOOLS_GO; tests only)"
+  say "  argocd                       $ARGOCD_VERSION (argo-cd, slim: controller, repo-server, git-ask-pass; built with $TESTTOOLS_GO; chart 10.1.1 ships v3.4.4, not buildable; tests only)"
   say "  pulumi-resource-random       not built: github.com/pulumi/pulumi-random/provider/v4 is not served by the proxy"
   say "  disk: $(du -sh "$ENGINE_DIR" 2>/dev/null | cut -f1) in .engine/"
   say "  use: source .engine/env.sh"
