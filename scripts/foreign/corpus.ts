@@ -5,7 +5,7 @@
  *
  *   npm run corpus -- [--list test/foreign/corpus.json] [--mirrors /work/.mirror] [--work DIR]
  *                     [--only ID[,ID...]] [--install-only] [--update] [--both] [--timeout SECONDS]
- *                     [--out test/foreign/CORPUS-RESULTS.md] [--json FILE]
+ *                     [--out test/foreign/CORPUS-RESULTS.md] [--json FILE] [--from-json FILE]
  *
  * For each entry it
  *  1. materialises the program from a local git mirror (`<mirrors>/<owner>+<name>/repo`, as the
@@ -115,6 +115,8 @@ interface Args {
   timeoutS: number;
   out: string;
   json?: string;
+  /** Re-render --out from a --json file of an earlier run, running nothing. */
+  fromJson?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -137,6 +139,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === "--timeout") a.timeoutS = Number(v());
     else if (k === "--out") a.out = path.resolve(v());
     else if (k === "--json") a.json = path.resolve(v());
+    else if (k === "--from-json") a.fromJson = path.resolve(v());
     else throw new Error(`unknown option ${k} (see the header of scripts/foreign/corpus.ts)`);
   }
   return a;
@@ -238,10 +241,12 @@ function install(project: string, a: Args): InstallOutcome {
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: path.join(a.work, ".home"), npm_config_update_notifier: "false" };
   const common = ["--no-audit", "--no-fund", "--loglevel=error", "--cache", path.join(a.work, ".npm-cache")];
   const npm = (args: string[]) => spawnSync("nice", ["-n", "19", "npm", ...args, ...common], { cwd: project, encoding: "utf8", timeout: 15 * 60_000, env });
-  const logOf = (r: ReturnType<typeof npm>) => `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? String(r.error) : ""}`.trim().split("\n").slice(-8).join("\n");
+  const fullLog = (r: ReturnType<typeof npm>) => `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? String(r.error) : ""}`.trim();
+  const logOf = (r: ReturnType<typeof npm>) => fullLog(r).split("\n").slice(-8).join("\n");
   const flags: string[] = [];
   let r = npm(["install", "--ignore-scripts"]);
-  for (let next = r.status === 0 ? undefined : retryFlags(logOf(r), flags); next; next = r.status === 0 ? undefined : retryFlags(logOf(r), flags)) {
+  // The decision reads npm's whole output: its ERESOLVE code is at the top, above the tail kept in the log.
+  for (let next = r.status === 0 ? undefined : retryFlags(fullLog(r), flags); next; next = r.status === 0 ? undefined : retryFlags(fullLog(r), flags)) {
     flags.push(next);
     r = npm(["install", "--ignore-scripts", ...flags]);
   }
@@ -372,10 +377,10 @@ export function whyNoReport(r: CorpusRun): string {
   if (r.hang) return "hang: the runner did not end within its deadline and kill margin";
   if (!r.installed) {
     const log = r.installLog ?? "";
-    const pkg = /(?:404 Not Found - GET \S+\/(@?[^\s/]+(?:%2f|\/)[^\s/]+)|No matching version found for (\S+))/i.exec(log);
+    const pkg = /(?:404 Not Found - GET https?:\/\/[^/\s]+\/(\S+)|No matching version found for (\S+))/i.exec(log);
     const name = pkg ? decodeURIComponent(pkg[1] ?? pkg[2] ?? "").replace(/\.$/, "") : "";
     if (/E404|ETARGET|notarget/i.test(log)) return `registry: ${name || "a dependency"} is not served by the npm registry this machine reaches (nothing in the declared range)`;
-    if (/ERESOLVE/.test(log)) return "install: npm cannot resolve the peer dependencies, even with --legacy-peer-deps";
+    if (/ERESOLVE|--legacy-peer-deps to accept/.test(log)) return "install: npm cannot resolve the peer dependencies, even with --legacy-peer-deps";
     return `install failed: ${log.split("\n").slice(-1)[0]?.slice(0, 160) ?? ""}`;
   }
   const failedScript = r.scripts?.find((x) => !x.ok);
@@ -423,6 +428,13 @@ export function renderResults(list: CorpusList, runs: CorpusRun[], a: { preview:
     `| measure (${a.preview ? "preview" : "update"}) | result | target |`,
     "| --- | --- | --- |",
     ...summary(runs),
+    ...(() => {
+      // Not a replacement for the line above: the same rate without the programs that cannot run here or anywhere.
+      const blocked = runs.filter((r) => !r.report && /^(registry|install script|defect in the program):/.test(whyNoReport(r)));
+      const rest = runs.length - blocked.length;
+      const ok = runs.filter((r) => r.report).length;
+      return [`| report produced, leaving out the ${blocked.length} the registry, a blocked install script or the program's own defect stop | ${ok}/${rest} (${pct(ok / Math.max(1, rest))}) | - |`];
+    })(),
     `| lock file ignored (pinned versions gone from the registry) | ${runs.filter((r) => r.lockIgnored).length} | - |`,
     `| installed with --legacy-peer-deps | ${runs.filter((r) => r.legacyPeerDeps).length} | - |`,
     `| whole repository extracted (imports outside the folder) | ${runs.filter((r) => r.wholeRepo).length} | - |`,
@@ -495,6 +507,11 @@ async function main(): Promise<void> {
   const list = JSON.parse(fs.readFileSync(a.list, "utf8")) as CorpusList;
   const problems = corpusListProblems(list);
   if (problems.length) throw new Error(`${a.list}:\n  ${problems.join("\n  ")}`);
+  if (a.fromJson) {
+    const saved = JSON.parse(fs.readFileSync(a.fromJson, "utf8")) as { primary: CorpusRun[]; other?: CorpusRun[] };
+    fs.writeFileSync(a.out, renderResults(list, saved.primary, a, saved.other));
+    return;
+  }
   fs.mkdirSync(a.work, { recursive: true });
   const entries = list.programs.filter((e) => !a.only || a.only.includes(e.id));
   const runs: CorpusRun[] = [];
