@@ -168,3 +168,39 @@ export function planImagePolicies(i: AdmissionInput): Record<string, any>[] {
   }
   return out;
 }
+
+/** The admission controller's webhook port (chart value `admissionController.webhookServer.port`). */
+export const KYVERNO_WEBHOOK_PORT = 9443;
+/** The controllers' metrics port (chart value `<controller>.metering.port`). */
+export const KYVERNO_METRICS_PORT = 8000;
+
+/**
+ * Kyverno's namespace: default-deny both ways, then only what it needs — the API server calling
+ * the admission webhook on 9443 from the API server's CIDRs only (the webhook decides what the
+ * cluster admits; nothing else may call it), Prometheus in the monitoring namespace scraping
+ * metrics on 8000, DNS, and HTTPS out (the Kubernetes API; registries, for cosign signatures).
+ */
+export function kyvernoNetworkPolicies(o: { apiServerCidrs: string[]; monitoringNamespace: string }): Record<string, any>[] {
+  if (o.apiServerCidrs.length === 0) throw new Error("kyvernoNetworkPolicies: apiServerCidrs is empty: give the API server's CIDRs (the VPC CIDR on EKS), or the webhook would admit nobody");
+  const namespace = KYVERNO_NAMESPACE;
+  return [
+    { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "default-deny", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "kyverno", namespace },
+      spec: {
+        podSelector: {},
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [
+          { from: [...o.apiServerCidrs].sort().map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: KYVERNO_WEBHOOK_PORT }] },
+          { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": o.monitoringNamespace } } }], ports: [{ protocol: "TCP", port: KYVERNO_METRICS_PORT }] },
+        ],
+        egress: [
+          { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
+          { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] },
+        ],
+      },
+    },
+  ];
+}

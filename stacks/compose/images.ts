@@ -6,7 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { KYVERNO_NAMESPACE, planImagePolicies, planKyverno } from "../../components/cluster/admission";
+import { KYVERNO_NAMESPACE, kyvernoNetworkPolicies, planImagePolicies, planKyverno } from "../../components/cluster/admission";
 import { registerManifest } from "../../components/cluster/register";
 import { helmChartSource } from "../../components/charts";
 import { ContainerRegistry } from "../../components/registry";
@@ -61,11 +61,15 @@ export function composeAdmission(ctx: Context, cluster: ClusterOutputs): pulumi.
     },
     { ...k, dependsOn: cluster.ready ?? [] },
   );
+  if (!cluster.apiServerCidrs?.length) throw new Error(`stack ${spec.stack}: platform:admission needs the API server's CIDRs for Kyverno's webhook NetworkPolicy (the cluster composer gives them)`);
+  const netpols = kyvernoNetworkPolicies({ apiServerCidrs: cluster.apiServerCidrs, monitoringNamespace: cluster.namespaces.monitoring }).map((np) =>
+    registerManifest(`${spec.stack}-netpol-kyverno-${np.metadata.name}`, np as any, { ...k, dependsOn: [ns] }),
+  );
   const plan = planKyverno({ replicas: Math.min(3, Math.max(1, spec.profile.replicas.min)), serviceMonitors: spec.blueprint.monitoring.metrics, monitoringNamespace: cluster.namespaces.monitoring });
   const release = new k8s.helm.v3.Release(
     `${spec.stack}-kyverno`,
     { name: plan.name, ...helmChartSource(plan.pin, spec.charts), namespace: plan.namespace, createNamespace: false, values: plan.values, atomic: true, cleanupOnFail: true, timeout: 600 },
-    { ...k, dependsOn: [ns, ...(cluster.ready ?? [])] },
+    { ...k, dependsOn: [ns, ...netpols, ...(cluster.ready ?? [])] },
   );
   const images = Object.fromEntries(Object.entries(spec.services).map(([n, s]) => [n, s.image]));
   const policies = planImagePolicies({

@@ -33,6 +33,7 @@ let k: KubeClient;
 let setupError: Error | undefined;
 let policies: Record<string, any>[] = [];
 let namespaceLabels: Record<string, string> = {};
+let netpols: Record<string, any>[] = [];
 const need = () => {
   if (setupError) throw setupError;
 };
@@ -58,6 +59,9 @@ beforeAll(async () => {
     const ns = inventory.resources.find((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs.metadata as any).name === KYVERNO_NAMESPACE);
     if (!ns || policies.length !== 2) throw new Error(`the program planned ${policies.length} ClusterPolicies and ${ns ? "a" : "no"} kyverno Namespace for gateway-flutter-wasm × prod`);
     namespaceLabels = (ns.inputs.metadata as any).labels;
+    netpols = inventory.resources
+      .filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && (r.inputs.metadata as any).namespace === KYVERNO_NAMESPACE)
+      .map((r) => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: r.inputs.metadata, spec: r.inputs.spec }));
 
     const dir = mkdtempSync(join(tmpdir(), "admission-real-"));
     cp = await startControlPlane({ dir: join(dir, "cp") });
@@ -66,6 +70,7 @@ beforeAll(async () => {
     if (problems.length) throw new Error(`chart mirror: ${problems.join("; ")}`);
     const archive = (mirror as { archives: Record<string, string> }).archives[pinId(CHART_PINS.kyverno)]!;
     await k.must("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: KYVERNO_NAMESPACE, labels: namespaceLabels } });
+    for (const np of netpols) await k.must("POST", `/apis/networking.k8s.io/v1/namespaces/${KYVERNO_NAMESPACE}/networkpolicies?fieldValidation=Strict`, np);
     // prod's values; ServiceMonitors off: this control plane has no Prometheus Operator CRDs (the program installs them first).
     const plan = planKyverno({ replicas: 3, serviceMonitors: false, monitoringNamespace: "monitoring" });
     const values = join(dir, "values.json");
@@ -90,6 +95,7 @@ describe("Kyverno on a real API server", () => {
   it("the pinned chart installs with the program's prod values: CRDs Established, 3 admission-controller pods admitted under Pod Security `restricted` and Ready", async () => {
     need();
     expect(namespaceLabels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    expect(netpols.map((n) => n.metadata.name).sort()).toEqual(["default-deny", "kyverno"]);
     await waitFor("clusterpolicies.kyverno.io Established", async () => {
       const r = await k.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/clusterpolicies.kyverno.io");
       return r.status === 200 && (r.body?.status?.conditions ?? []).some((c: any) => c.type === "Established" && c.status === "True");

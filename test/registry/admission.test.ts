@@ -14,6 +14,7 @@ import { CHART_PINS } from "../../components/charts";
 import { imageAllowed, planImagePolicies, planKyverno, registryPattern } from "../../components/cluster/admission";
 import { SpecError } from "../../stacks/spec/errors";
 import { loadSpec, platformConfigFromRaw } from "../../stacks/spec/load";
+import { runPolicies } from "../../policies/lib/runner";
 import { blueprintStackInput, runStackInput, type StackInput } from "../../tools/harness/stacks";
 import { KUBE_VERSION, helmBinary, helmEnv, readChart, run, tmpHome, unknownValueKeys } from "../charts/helm";
 import { COSIGN_PUB, KYVERNO_ARCHIVE, kyvernoCrds } from "./fixtures";
@@ -214,6 +215,16 @@ describe("admission: what the program registers", () => {
     for (const c of cpols) expect(c.dependencies ?? [], "each policy waits for the chart that serves its CRD").toContain(release!.urn);
     const validate = clusterPolicyValidator();
     for (const c of cpols) expect(validate({ apiVersion: "kyverno.io/v1", kind: "ClusterPolicy", metadata: c.inputs.metadata, spec: c.inputs.spec })).toEqual([]);
+    // Kyverno's namespace is closed both ways; only the API server reaches the webhook (9443).
+    const netpols = inventory.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && (r.inputs.metadata as any).namespace === "kyverno");
+    expect(netpols.map((n) => (n.inputs.metadata as any).name).sort()).toEqual(["default-deny", "kyverno"]);
+    const allow = netpols.find((n) => (n.inputs.metadata as any).name === "kyverno")!.inputs.spec as any;
+    expect(allow.ingress[0].ports).toEqual([{ protocol: "TCP", port: 9443 }]);
+    expect(allow.ingress[0].from.every((f: any) => typeof f.ipBlock?.cidr === "string" && f.ipBlock.cidr !== "0.0.0.0/0")).toBe(true);
+    for (const n of netpols) expect(release!.dependencies).toContain(n.urn);
+    // The policy pack with prod's config: what Kyverno and the registry add breaks no mandatory policy.
+    const report = await runPolicies(inventory, { tier: "prod" });
+    expect(report.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => `${v.policyName}: ${v.urn ?? ""} ${v.message}`.slice(0, 300))).toEqual([]);
   });
 
   it("without platform:admission no Kyverno and no ClusterPolicy", async () => {
