@@ -52,6 +52,7 @@ export function notInspected(result: ChildResult, unknownViolations: { policyNam
   }
   for (const i of result.invokes) {
     if (i.kind === "unrendered") out.push({ what: `invoke ${i.token} (×${i.count})`, reason: "Helm chart (helm.v3.Chart) not rendered offline: the resources it would create were not seen", policies: policiesForType("kubernetes:") });
+    if (i.kind === "unrendered-cli") out.push({ what: `${i.token} (×${i.count})`, reason: "Helm chart rendered by the helm CLI (@pulumi/kubernetes before 3.x) not rendered offline: the plan's helm stand-in renders nothing, so the resources it would create were not seen", policies: policiesForType("kubernetes:") });
   }
   const seen = new Map<string, NotInspected>();
   for (const v of unknownViolations) {

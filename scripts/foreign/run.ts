@@ -175,6 +175,45 @@ export function readForeignProject(program: string, stackArg: string | undefined
   return { projectDir, entry, project, stack, config, secretKeys, placeholders, installHint: installHintFor(projectDir), nodeArgs };
 }
 
+/**
+ * The `helm` the program finds on its PATH. Programs on @pulumi/kubernetes before 3.x (helm.v2 and
+ * their helm.v3.Chart) shell out to the helm CLI: `helm fetch` the chart from its repository, then
+ * `helm template` it. Offline there is no repository to fetch from, and a real helm would reach for
+ * the network; this stand-in creates an empty chart folder for `fetch`, renders nothing for
+ * `template`, and logs both, so the chart is reported as not inspected instead of failing the run.
+ * Every other helm command fails with a message naming the offline plan.
+ */
+export const HELM_STANDIN = `#!/bin/sh
+log="\${PLAN_HELM_LOG:-/dev/null}"
+cmd="$1"
+case "$cmd" in
+  version) echo "v3.0.0+offline-plan"; exit 0 ;;
+  fetch|pull)
+    chart="$2"; dest=.
+    while [ $# -gt 0 ]; do
+      case "$1" in --destination|-d) dest="$2"; shift ;; --destination=*) dest="\${1#--destination=}" ;; esac
+      shift
+    done
+    name=$(basename "$chart")
+    mkdir -p "$dest/$name" && : > "$dest/$name/values.yaml" && echo "fetch $chart" >> "$log"
+    exit 0 ;;
+  template)
+    echo "template $(basename "$2")" >> "$log"
+    exit 0 ;;
+  *) echo "helm $cmd: the offline plan runs no helm CLI (charts are not rendered offline)" >&2; exit 1 ;;
+esac
+`;
+
+/** Charts the program asked the helm stand-in to render, with how often. */
+export function helmRenders(log: string): { chart: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const line of log.split("\n")) {
+    const m = /^template (.+)$/.exec(line.trim());
+    if (m) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1);
+  }
+  return [...counts].map(([chart, count]) => ({ chart, count }));
+}
+
 const SKIP = new Set(["node_modules", ".git", ".pulumi"]);
 
 function copyTree(src: string, dst: string, budget: { bytes: number }): void {
@@ -249,6 +288,10 @@ export async function runForeign(opts: ForeignOptions): Promise<ForeignRun> {
     const tmpdir = path.join(tmp, "tmp");
     fs.mkdirSync(path.join(home, ".pulumi"), { recursive: true });
     fs.mkdirSync(tmpdir, { recursive: true });
+    const bin = path.join(tmp, "bin");
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, "helm"), HELM_STANDIN, { mode: 0o755 });
+    const helmLog = path.join(tmp, "helm.log");
     const cwd = workingCopy(project.projectDir, tmp);
     const entry = path.join(cwd, path.relative(project.projectDir, project.entry));
     const out = path.join(tmp, "result.json");
@@ -270,7 +313,9 @@ export async function runForeign(opts: ForeignOptions): Promise<ForeignRun> {
     fs.writeFileSync(jobFile, JSON.stringify(job));
     // Nothing of this process's environment but PATH: no credentials, no cloud or kube config.
     const env: Record<string, string> = {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      // The helm stand-in first: no real helm (and its network) is reachable from the program.
+      PATH: [bin, process.env.PATH ?? "/usr/bin:/bin"].join(path.delimiter),
+      PLAN_HELM_LOG: helmLog,
       HOME: home,
       USERPROFILE: home,
       TMPDIR: tmpdir,
@@ -329,6 +374,7 @@ export async function runForeign(opts: ForeignOptions): Promise<ForeignRun> {
         pulumiVersion: "",
       };
     }
+    if (fs.existsSync(helmLog)) for (const h of helmRenders(fs.readFileSync(helmLog, "utf8"))) result.invokes.push({ token: `helm template ${h.chart}`, kind: "unrendered-cli", count: h.count });
     return { project, result, exit, output, killed };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -133,6 +133,18 @@ describe("running a foreign program", () => {
     expect(update.notInspected!.some((n) => n.policies.includes("tls-s3-deny-insecure-transport"))).toBe(false);
   });
 
+  it("a chart rendered with the helm CLI (@pulumi/kubernetes 2.x) gets the offline stand-in: no network, listed as not inspected, never a failure or a pass", async () => {
+    const r = await plan(project("helm-cli"), { stack: "dev" });
+    const text = renderText(r);
+    expect(r.error, text).toBeUndefined();
+    const chart = r.notInspected!.find((n) => n.what.startsWith("helm template argo-cd"));
+    expect(chart, text).toBeDefined();
+    expect(chart!.reason).toMatch(/rendered by the helm CLI .* not rendered offline/);
+    expect(chart!.policies).toContain("seg-namespace-default-deny");
+    expect(r.status).not.toBe("ok");
+    expect([1, 3]).toContain(exitCodeFor([r]));
+  });
+
   it("a report that inspected nothing is incomplete, not clean", async () => {
     const r = await plan(project("nothing"), { stack: "dev" });
     expect(r.policy!.mandatory).toBe(0);
