@@ -84,6 +84,8 @@ function postgresDetails(inv: Inventory, comp: InventoryResource | undefined): s
     const primary = rds.filter((r) => !r.inputs.replicateSourceDb);
     out.push(`RDS: ${primary.length} primary${primary.some((p) => p.inputs.multiAz) ? " (multi-AZ)" : ""} + ${rds.length - primary.length} read replica(s)`);
   }
+  const aurora = kids.filter((r) => r.type === "aws:rds/clusterInstance:ClusterInstance");
+  if (aurora.length) out.push(`Aurora: 1 writer + ${aurora.length - 1} Aurora Replica(s), reads spread by the ${kids.some((r) => r.type === "aws:rds/proxyEndpoint:ProxyEndpoint") ? "proxy's READ_ONLY endpoint" : "reader endpoint"}`);
   if (cnpg) {
     const inst = num((cnpg.inputs.spec as any)?.instances) ?? 1;
     out.push(`CloudNativePG: 1 primary + ${inst - 1} replica(s)`);

@@ -177,10 +177,11 @@ export function composeData(ctx: Context): DataOutputs {
         {
           implementation: "managed",
           ...common,
-          // Read replicas are read (the spec refuses unread ones), so they must be reachable as one
-          // spread, pooled endpoint: Aurora (reader endpoint, RDS Proxy READ_ONLY endpoint); RDS
-          // read replicas are separate hosts nothing balances across (components/data/README.md).
-          engine: pg.readReplicas > 0 ? "aurora" : "rds",
+          // Read replicas are read (the spec refuses unread ones), so where the tier runs some they
+          // must be reachable as one spread, pooled endpoint: Aurora (reader endpoint, RDS Proxy
+          // READ_ONLY endpoint); RDS read replicas are separate hosts nothing balances across
+          // (components/data/README.md). A tier without replicas (dev) keeps one RDS instance.
+          engine: replicas > 0 ? "aurora" : "rds",
           network: awsNet("PostgreSQL"),
           multiAz: p.multiAz,
           deletionProtection: p.protectState,
