@@ -109,8 +109,8 @@ if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then export PATH="
 command -v go >/dev/null || { echo "engine: Go is required (go1.25+)" >&2; exit 1; }
 command -v node >/dev/null || { echo "engine: node is required" >&2; exit 1; }
 
-# --- 1. Four Go modules, one `go build` each ---------------------------------------------------
-# Every binary comes from one of four modules (tools/engine/README.md, "Modules"), and each module
+# --- 1. Five Go modules, one `go build` each ---------------------------------------------------
+# Every binary comes from one of five modules (tools/engine/README.md, "Modules"), and each module
 # is built by ONE `go build -o .engine/bin/ <its packages>`: within a module Go's minimal version
 # selection gives every shared dependency one version, so a package several binaries import
 # (client-go, grpc, otel, protobuf, golang.org/x/...) compiles once.
@@ -119,12 +119,15 @@ command -v node >/dev/null || { echo "engine: node is required" >&2; exit 1; }
 #   tools/engine/cluster    kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (k8s.io
 #                           v1.36.3; its staging modules replaced by their v0.36.3 releases), kwok,
 #                           helm and the Argo Rollouts controller, all on that k8s.io release
-#   tools/engine/testtools  Argo CD and Prometheus, which only tests run; Go 1.27 (GOTOOLCHAIN=go1.27.3,
-#                           the approved toolchain, fetched from the module proxy once)
+#   tools/engine/argocd     Argo CD (tests only; ours ./cmd/argocd: the three commands the tests run);
+#                           Go 1.27 (GOTOOLCHAIN=go1.27.3, the approved toolchain, fetched from the
+#                           module proxy once)
+#   tools/engine/prometheus Prometheus 3.16.0 (tests only)
 # Why not fewer: the provider's code needs pulumi/pkg v3.215's codegen types and
-# structured-merge-diff/v4 (k8s.io v0.34+ uses v6); Prometheus and Argo CD need k8s.io v0.37 and
-# Go 1.27, and Prometheus a libopenapi the CLI does not compile against. The cluster and testtools
-# modules build with CGO off, as their upstream releases are (static binaries).
+# structured-merge-diff/v4 (k8s.io v0.34+ uses v6); Argo CD needs Go 1.27 and k8s.io v0.37 and
+# gobwas/glob v1.0.0, whose API Prometheus's otel collector confmap (v0.2.3's) does not compile
+# against; Prometheus needs a libopenapi the CLI does not compile against. All but the CLI and the
+# provider build with CGO off, as their upstream releases are (static binaries).
 #
 # A binary already on PATH at a compatible version is used instead of building it: `pulumi`
 # v3.248.x+ (with the pulumi-language-nodejs next to it, if any), kubectl/kube-* at the control
@@ -140,12 +143,12 @@ ROLLOUTS_VERSION="v1.9.0"
 ROLLOUTS_MODULE="github.com/argoproj/argo-rollouts"
 ARGOCD_VERSION="v3.6.1"
 ARGOCD_MODULE="github.com/argoproj/argo-cd/v3"
+ARGOCD_GO="go1.27.3"
 PROMETHEUS_VERSION="v0.316.0"
 PROMETHEUS_APP_VERSION="3.16.0"
-TESTTOOLS_GO="go1.27.3"
 # Prometheus without every cloud service-discovery plugin but Kubernetes SD (file and http SD
-# always stay); without `builtinassets` no web UI (HTTP API only). Only the testtools build.
-TESTTOOLS_TAGS="remove_all_sd,enable_kubernetes_sd"
+# always stay); without `builtinassets` no web UI (HTTP API only).
+PROMETHEUS_TAGS="remove_all_sd,enable_kubernetes_sd"
 k8s_minor="${K8S_VERSION#v1.}"; k8s_minor="${k8s_minor%%.*}"
 
 declare -A pkg_of=(
@@ -166,9 +169,9 @@ declare -A module_of=(
   [pulumi]=. [pulumi-language-nodejs]=. [pulumi-resource-kubernetes]=kubernetes
   [kube-apiserver]=cluster [kube-controller-manager]=cluster [kube-scheduler]=cluster [kubectl]=cluster
   [kwok]=cluster [helm]=cluster [rollouts-controller]=cluster
-  [argocd]=testtools [prometheus]=testtools
+  [argocd]=argocd [prometheus]=prometheus
 )
-MODULES=(. kubernetes cluster testtools)
+MODULES=(. kubernetes cluster prometheus argocd)
 
 # The stamp key of a module: the versions it pins, its go.mod/go.sum and our own sources in it.
 module_key() {
@@ -176,7 +179,8 @@ module_key() {
     .) echo "v$PULUMI_VERSION-$(hash_files "$TOOLS/go.mod" "$TOOLS/go.sum" "$TOOLS/cmd/pulumi-language-nodejs/main.go")" ;;
     kubernetes) echo "$K8S_PROVIDER_VERSION-$(hash_files "$TOOLS/kubernetes/go.mod" "$TOOLS/kubernetes/go.sum" "$TOOLS/kubernetes/main.go")" ;;
     cluster) echo "$K8S_VERSION-$KWOK_VERSION-$HELM_VERSION-$ROLLOUTS_VERSION-$(hash_files "$TOOLS/cluster/go.mod" "$TOOLS/cluster/go.sum")" ;;
-    testtools) echo "$ARGOCD_VERSION-$PROMETHEUS_VERSION-$TESTTOOLS_TAGS-$TESTTOOLS_GO-$(hash_files "$TOOLS/testtools/go.mod" "$TOOLS/testtools/go.sum" "$TOOLS/testtools/cmd/argocd/main.go")" ;;
+    prometheus) echo "$PROMETHEUS_VERSION-$PROMETHEUS_TAGS-$(hash_files "$TOOLS/prometheus/go.mod" "$TOOLS/prometheus/go.sum")" ;;
+    argocd) echo "$ARGOCD_VERSION-$ARGOCD_GO-$(hash_files "$TOOLS/argocd/go.mod" "$TOOLS/argocd/go.sum" "$TOOLS/argocd/cmd/argocd/main.go")" ;;
   esac
 }
 
@@ -250,13 +254,17 @@ for mod in "${MODULES[@]}"; do
   pkgs=()
   for name in "${need_build[@]}"; do pkgs+=("${pkg_of[$name]}"); done
   [[ " ${need_build[*]} " == *" pulumi-resource-kubernetes "* ]] && provider_generate
+  # `-o DIR/` names each binary after its package's last path element (kube-apiserver, helm,
+  # argocd, ...); a module's single main package at its root (the provider's) is named explicitly.
+  out="$BIN/"; [ "${#pkgs[@]}" -eq 1 ] && out="$BIN/${need_build[0]}"
   toolchain=local; tags=""; cgo=""
   case "$mod" in
     cluster) cgo=0 ;;
-    testtools) cgo=0; toolchain="$TESTTOOLS_GO"; tags="$TESTTOOLS_TAGS" ;;
+    prometheus) cgo=0; tags="$PROMETHEUS_TAGS" ;;
+    argocd) cgo=0; toolchain="$ARGOCD_GO" ;;
   esac
   (cd "$TOOLS/$mod" && export GOTOOLCHAIN="$toolchain" && if [ -n "$cgo" ]; then export CGO_ENABLED="$cgo"; fi && timed "${need_build[*]} (module tools/engine/${mod#.})" go build \
-    -tags "$tags" -ldflags "$LDFLAGS" -o "$BIN/" "${pkgs[@]}")
+    -tags "$tags" -ldflags "$LDFLAGS" -o "$out" "${pkgs[@]}")
   for name in "${need_build[@]}"; do write_stamp "$name" "$key"; done
   [[ " ${need_build[*]} " == *" argocd "* ]] && rm -f "$BIN/gpg-wrapper.sh" "$BIN/git-verify-wrapper.sh"
 done
@@ -267,7 +275,7 @@ done
 # fails with "permission denied" without it), taken from the same module version.
 if [ ! -x "$BIN/gpg-wrapper.sh" ] || [ ! -x "$BIN/git-verify-wrapper.sh" ]; then
   must_build "gpg-wrapper.sh, git-verify-wrapper.sh"
-  src="$(cd "$TOOLS/testtools" && GOTOOLCHAIN="$TESTTOOLS_GO" go list -m -f '{{.Dir}}' "$ARGOCD_MODULE")/hack"
+  src="$(cd "$TOOLS/argocd" && GOTOOLCHAIN="$ARGOCD_GO" go list -m -f '{{.Dir}}' "$ARGOCD_MODULE")/hack"
   install -m 0755 "$src/gpg-wrapper.sh" "$src/git-verify-wrapper.sh" "$BIN/"
 fi
 for name in argocd-repo-server argocd-application-controller argocd-git-ask-pass; do ln -sf argocd "$BIN/$name"; done
@@ -322,8 +330,8 @@ if [ "${ENGINE_QUIET:-}" != "1" ]; then
   fi
   say "  pulumi-resource-kubernetes   $K8S_PLUGIN_VERSION (npm @pulumi/kubernetes is 4.34.2; v4.34.2 not served by the proxy)"
   say "  rollouts-controller          $ROLLOUTS_VERSION (argo-rollouts; chart 2.41.0)"
-  say "  prometheus                   $PROMETHEUS_APP_VERSION (module $PROMETHEUS_VERSION, built with $TESTTOOLS_GO; tests only)"
-  say "  argocd                       $ARGOCD_VERSION (argo-cd, slim: controller, repo-server, git-ask-pass; built with $TESTTOOLS_GO; chart 10.1.1 ships v3.4.4, not buildable; tests only)"
+  say "  prometheus                   $PROMETHEUS_APP_VERSION (module $PROMETHEUS_VERSION, tests only)"
+  say "  argocd                       $ARGOCD_VERSION (argo-cd, slim: controller, repo-server, git-ask-pass; built with $ARGOCD_GO; chart 10.1.1 ships v3.4.4, not buildable; tests only)"
   say "  pulumi-resource-random       not built: github.com/pulumi/pulumi-random/provider/v4 is not served by the proxy"
   say "  disk: $(du -sh "$ENGINE_DIR" 2>/dev/null | cut -f1) in .engine/"
   say "  use: source .engine/env.sh"

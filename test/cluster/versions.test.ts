@@ -13,7 +13,7 @@ import { readStackFile, withPlaceholderSecrets } from "../../tools/harness/stack
 
 const ROOT = resolve(__dirname, "..", "..");
 const engineK8s = /^K8S_VERSION="v(\d+\.\d+)\.\d+"$/m.exec(readFileSync(join(ROOT, "scripts", "engine.sh"), "utf8"))?.[1];
-const goMod = readFileSync(join(ROOT, "tools", "engine", "go.mod"), "utf8");
+const goMod = readFileSync(join(ROOT, "tools", "engine", "cluster", "go.mod"), "utf8");
 
 describe("Kubernetes versions agree", () => {
   it("engine.sh builds the control plane from the k8s.io/kubernetes version its module requires", () => {

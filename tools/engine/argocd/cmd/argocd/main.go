@@ -24,7 +24,6 @@ import (
 	gitaskpass "github.com/argoproj/argo-cd/v3/cmd/argocd-git-ask-pass/commands"
 	reposerver "github.com/argoproj/argo-cd/v3/cmd/argocd-repo-server/commands"
 	"github.com/argoproj/argo-cd/v3/common"
-	"github.com/argoproj/argo-cd/v3/util/grpc"
 	"github.com/argoproj/argo-cd/v3/util/log"
 )
 
@@ -34,7 +33,11 @@ func init() {
 }
 
 func main() {
-	grpc.DisableSRVLookups()
+	// Upstream's main calls util/grpc.DisableSRVLookups(), which turns off the DNS SRV
+	// (_grpclb._tcp) lookups that grpc's grpclb balancer switches on in its init, and panics if
+	// they are already off. This binary does not link google.golang.org/grpc/balancer/grpclb
+	// (upstream's ./cmd does, through commands it leaves out), so they are off from the start and
+	// the call would panic ("enableSRVLookups expected to be true, but is false").
 	name := filepath.Base(os.Args[0])
 	if v := os.Getenv("ARGOCD_BINARY_NAME"); v != "" { // upstream's override of argv[0]
 		name = v
