@@ -31,8 +31,8 @@ export function standardTags(spec: PlatformSpec): Record<string, string> {
 }
 
 export function buildProviders(spec: PlatformSpec): Providers {
-  // The local tier: no cloud account and no provider plugin beyond Kubernetes (nothing fetched).
-  if (spec.tier === "local") return {};
+  // No cloud account (the local tier): no provider plugin beyond Kubernetes (nothing fetched).
+  if (!spec.profile.cloudAccount) return {};
   const providers: Providers = { random: new random.Provider("random", {}) };
   const defaultTags = { tags: standardTags(spec) };
   const primary = new aws.Provider("aws-primary", { region: spec.regions.primary as aws.Region, defaultTags });

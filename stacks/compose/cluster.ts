@@ -75,7 +75,7 @@ export function composeCluster(ctx: Context, env: Record<string, string | undefi
   const common = {
     ingressController: h.ingressController,
     certificates,
-    serviceMonitors: spec.blueprint.monitoring.metrics && spec.tier !== "local",
+    serviceMonitors: spec.blueprint.monitoring.metrics && p.monitoringInstall === "helm",
     controllerReplicas: Math.min(3, Math.max(1, p.replicas.min)),
     charts: spec.charts,
     // ScyllaDB runs as root with CAP_SYS_NICE: it gets its own `privileged` data namespace, and
@@ -84,7 +84,7 @@ export function composeCluster(ctx: Context, env: Record<string, string | undefi
     // The local tier installs only the ingress controller (from the chart mirror when one is set):
     // without it the Traefik blueprints' Middlewares had no CRD and the first deploy to a real
     // cluster failed (found by the conformance run). Rendered manifests carry no Helm release.
-    ...(spec.tier === "local" ? { addons: "ingress" as const } : {}),
+    ...(p.clusterAddons === "ingress" ? { addons: "ingress" as const } : {}),
   };
   let c: KubernetesCluster;
   if (h.cluster === "eks") {

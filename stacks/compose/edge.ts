@@ -46,7 +46,7 @@ export function composeEdge(ctx: Context): EdgeOutputs {
   const { spec, providers } = ctx;
   const edge = spec.blueprint.edge;
   if (!edge) return { skipped: "the blueprint has no edge site" };
-  if (spec.tier === "local") return { skipped: "local tier: no cloud account, the edge is not deployed" };
+  if (!spec.profile.cloudAccount) return { skipped: `${spec.tier} tier: no cloud account, the edge is not deployed` };
   const common = {
     domain: fqdn(edge.host, spec.domain),
     headers: { coep: edge.coep, csp: withApiOrigins(edge.csp, apiOrigins(ctx)), hashed: { conventions: [...APP_HASH_CONVENTIONS[edge.app]] } },

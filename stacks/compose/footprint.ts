@@ -26,9 +26,9 @@ export interface AwsFootprint {
   elasticIps: number;
 }
 
-/** Undefined for the local tier (no AWS account). */
+/** Undefined for a tier without a cloud account (local). */
 export function awsFootprint(spec: PlatformSpec): AwsFootprint | undefined {
-  if (spec.tier === "local") return undefined;
+  if (!spec.profile.cloudAccount) return undefined;
   const nat = natModeFor(spec) === "perAz" ? VPC_AZS : 1;
   return { region: spec.regions.primary, vpcs: 1, natGateways: nat, natGatewaysPerAz: 1, elasticIps: nat };
 }

@@ -10,7 +10,7 @@ import type { ServiceArgs } from "../../components/service";
 import { GitOps, ProgressiveDelivery } from "../../components/gitops";
 import { type SsoSettings, defaultSso } from "../../components/gitops/plan";
 import type { Context } from "../context";
-import { GITOPS_ENVIRONMENTS, gitopsTier, progressiveController, serviceRolloutArgs } from "../spec/release";
+import { GITOPS_ENVIRONMENTS, gitopsTier, serviceRolloutArgs } from "../spec/release";
 import { fqdn } from "../spec/platform";
 import type { KubernetesPlatform } from "./cluster";
 
@@ -27,7 +27,7 @@ export interface ReleaseOutputs {
 export function composeRelease(ctx: Context, cluster: KubernetesPlatform, opts: { prometheusUrl?: string; dependsOn?: pulumi.Resource[] } = {}): ReleaseOutputs {
   const { spec } = ctx;
   const bp = spec.blueprint;
-  const controller = progressiveController(spec.tier);
+  const controller = spec.profile.progressiveDelivery;
   const k = { providers: { kubernetes: cluster.provider }, dependsOn: opts.dependsOn ?? cluster.ready };
   const rollout: ReleaseOutputs["rollout"] = {};
   for (const svc of bp.services) {

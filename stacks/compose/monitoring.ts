@@ -76,7 +76,8 @@ export function composeMonitoring(ctx: Context, opts: MonitoringComposeOptions =
   const cluster = ctx.cluster;
   if (!cluster) throw new Error(`stack ${spec.stack}: Kubernetes monitoring needs the cluster: call composeCluster first and set ctx.cluster`);
   let grafana: GrafanaExposure = { public: false };
-  if (m.grafanaPublic && spec.tier !== "local") {
+  // Grafana exists only where kube-prometheus-stack runs (monitoringInstall helm).
+  if (m.grafanaPublic && p.monitoringInstall === "helm") {
     if (!opts.grafanaSso || !opts.ingress?.clusterIssuer) {
       throw new Error(`stack ${spec.stack}: the blueprint makes Grafana public, which needs SSO settings and a TLS issuer: pass grafanaSso (from stack config) and ingress.clusterIssuer, or set monitoring.grafanaPublic: false`);
     }
@@ -86,7 +87,7 @@ export function composeMonitoring(ctx: Context, opts: MonitoringComposeOptions =
   const mon = new Monitoring(`${spec.stack}-monitoring`, {
     stack: spec.stack,
     namespace: ns.monitoring,
-    mode: spec.tier === "local" ? "manifests" : "helm",
+    mode: p.monitoringInstall,
     depth: p.monitoring,
     metricsRetentionDays: p.metricsRetentionDays,
     logRetentionDays: p.logRetentionDays,

@@ -25,7 +25,7 @@ export function composeNetwork(ctx: Context): NetworkOutputs | undefined {
       // gateway (one Elastic IP) unless the tier is multi-AZ; preflight adds up the EIPs per account
       // (stacks/compose/footprint.ts, stacks/preflight/quotas.ts).
       nat: natModeFor(spec),
-      flowLogs: spec.tier === "prod" ? "ALL" : "REJECT",
+      flowLogs: spec.profile.vpcFlowLogs,
       flowLogRetentionDays: spec.profile.logRetentionDays,
       ...(eks ? { clusterName: clusterNameFor(spec) } : {}),
     },

@@ -102,7 +102,7 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
     return name;
   };
   // The team's local development chain (blueprint `localDevelopment.chain`): the local tier only.
-  const chain = spec.tier === "local" ? bp.localDevelopment?.chain : undefined;
+  const chain = p.localDevelopment ? bp.localDevelopment?.chain : undefined;
   const chainAt = chain ? { name: chain.name, namespace: cluster.namespaces.apps, port: chain.port } : undefined;
 
   for (const blueprintSvc of bp.services as ServiceSpec[]) {
@@ -137,7 +137,7 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
           ? { OTEL_EXPORTER_OTLP_ENDPOINT: /^https?:\/\//.test(deps.otlpEndpoint) ? deps.otlpEndpoint : `http://${deps.otlpEndpoint}`, OTEL_EXPORTER_OTLP_PROTOCOL: "grpc", OTEL_SERVICE_NAME: svc.name }
           : {},
         webHeaders: { coep: bp.edge?.coep ?? "require-corp", ...(bp.edge?.csp ? { csp: bp.edge.csp } : {}) },
-        serviceMonitor: { enabled: deps.serviceMonitors ?? (bp.monitoring.metrics && spec.tier !== "local"), labels: {} },
+        serviceMonitor: { enabled: deps.serviceMonitors ?? (bp.monitoring.metrics && p.monitoringInstall === "helm"), labels: {} },
         secretEnv,
         ...(existing ? { existingSecretName: existing } : {}),
         ...(deps.serviceAccountAnnotations?.[svc.name] ? { serviceAccountAnnotations: deps.serviceAccountAnnotations[svc.name] } : {}),
@@ -198,9 +198,9 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
         // prometheus-adapter serves the custom metrics API to the API server when an HPA needs it.
         apiServices: bp.services.some((s) => hpaCustomMetrics(s, spec.services[s.name]?.replicas, p.autoscaling).length > 0) ? [{ podSelector: { ...ADAPTER_POD_SELECTOR }, port: ADAPTER_PORT }] : [],
         otlpSelector: { "app.kubernetes.io/name": "opentelemetry-collector" },
-        ...(bp.monitoring.grafanaPublic && spec.tier !== "local" ? { grafana: { podSelector: { "app.kubernetes.io/name": "grafana" }, port: 3000 } } : {}),
-        // Alertmanager e-mail (587) and Grafana SSO (443); never private ranges.
-        internetPorts: spec.tier === "local" ? [] : [443, 587],
+        ...(bp.monitoring.grafanaPublic && p.monitoringInstall === "helm" ? { grafana: { podSelector: { "app.kubernetes.io/name": "grafana" }, port: 3000 } } : {}),
+        // Alertmanager e-mail (587) and Grafana SSO (443), which run with the chart; never private ranges.
+        internetPorts: p.monitoringInstall === "helm" ? [443, 587] : [],
         nodePorts: [10250, 9100],
         ...(ctx.network ? { nodeCidrs: [ctx.network.vpcCidr] } : {}),
         extraScrapeNamespaces: ["cert-manager", "kube-system"],

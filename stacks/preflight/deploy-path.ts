@@ -162,10 +162,10 @@ export function checkStackJob(spec: PlatformSpec, file: string, j: StackJob, opt
 
 /**
  * The deploy workflow (`name: deploy`) against one stack. `file` is the workflow's path for messages.
- * The local tier has no deploy path (nothing in the cloud) and gets no findings.
+ * A tier without a cloud account (local) has no deploy path and gets no findings.
  */
 export function checkDeployPath(spec: PlatformSpec, deploy: WorkflowAt, opts: JobCheckOptions = {}): Finding[] {
-  if (spec.tier === "local") return [];
+  if (!spec.profile.cloudAccount) return [];
   const out: Finding[] = [];
   if (deploy.doc.name !== DEPLOY_WORKFLOW_NAME) {
     out.push({
@@ -194,7 +194,7 @@ export function checkDeployPath(spec: PlatformSpec, deploy: WorkflowAt, opts: Jo
  * with the tier's config (it posts the policy report). Missing workflow = finding.
  */
 export function checkReadOnlyWorkflow(spec: PlatformSpec, kind: "preview" | "drift", wf: WorkflowAt | undefined, opts: JobCheckOptions = {}): Finding[] {
-  if (spec.tier === "local") return [];
+  if (!spec.profile.cloudAccount) return [];
   const meta = STACK_WORKFLOWS[kind];
   if (!wf) return [{ check: `${kind}/workflow`, setting: meta.file, problem: `no ${kind} workflow: ${meta.why}`, fix: `restore ${meta.file} (docs/delivery.md)` }];
   const out: Finding[] = [];

@@ -31,7 +31,7 @@ const under = (host: string, zone: string) => host === zone || host.endsWith(`.$
 
 export function checkDnsZones(self: { file: string; spec: PlatformSpec }, others: { file: string; spec: PlatformSpec }[]): Finding[] {
   const { spec, file } = self;
-  if (spec.tier === "local") return [];
+  if (!spec.profile.cloudAccount) return [];
   const hosts = publicHosts(spec);
   if (!hosts.length) return [];
   const out: Finding[] = [];
@@ -62,7 +62,7 @@ export function checkDnsZones(self: { file: string; spec: PlatformSpec }, others
   }
   for (const o of others) {
     const oz = zoneIdOf(o.spec);
-    if (!oz || oz.id !== zone.id || o.spec.tier === "local") continue;
+    if (!oz || oz.id !== zone.id || !o.spec.profile.cloudAccount) continue;
     if (o.spec.dnsZone && o.spec.dnsZone !== spec.dnsZone) {
       out.push({ check: "dns/zone", setting: at("platform:dnsZone"), problem: `zone ${zone.id} is '${spec.dnsZone}' here but '${o.spec.dnsZone}' in ${o.file}: one id is one zone`, fix: "set the zone's real name in both files" });
     }

@@ -90,10 +90,10 @@ export interface SecretSlot {
   value: string;
 }
 
-/** Secret values the stack's spec needs (outside the local tier), from the raw stack file and its blueprint. */
+/** Secret values the stack's spec needs (none on a tier without a cloud account: local), from the raw stack file and its blueprint. */
 export function requiredSecrets(file: StackFile, blueprintsDir?: string): SecretSlot[] {
   const p = file.platform;
-  if (p.tier === "local") return [];
+  if (typeof p.tier === "string" && p.tier in TIERS && !TIERS[p.tier as TierName].cloudAccount) return [];
   const out: SecretSlot[] = [];
   const bp = typeof p.blueprint === "string" ? (readBlueprint(p.blueprint, blueprintsDir).data as { secrets?: { external?: { name?: unknown; description?: unknown }[] } } | undefined) : undefined;
   for (const s of bp?.secrets?.external ?? []) {
@@ -172,7 +172,7 @@ export function preflightStack(file: StackFile, opts: PreflightOptions): Preflig
     for (const i of error!.issues) report.findings.push({ check: "spec", setting: `${i.file}: ${i.path}`, problem: i.message, fix: "" });
     return report;
   }
-  if (spec.tier === "local") return report;
+  if (!spec.profile.cloudAccount) return report;
 
   // EKS version in standard support today.
   if (spec.hosting.mode === "kubernetes" && spec.hosting.cluster === "eks") {

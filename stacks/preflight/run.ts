@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { readWorkflowFiles, workflowDir } from "../../components/delivery/workflows";
 import { PROJECT_DIR } from "../spec/load";
+import { TIERS } from "../spec/tiers";
 import type { WorkflowAt } from "./deploy-path";
 import { PREREQUISITE_ORDER, preflightStack, type PreflightReport } from "./index";
 import { listStackFiles, readStackFileAt, type StackFile } from "./stack-file";
@@ -74,7 +75,7 @@ export function firstDeployMarkdown(reports: PreflightReport[]): string {
     "",
   ];
   for (const r of reports) {
-    if (r.tier === "local") continue;
+    if (r.tier && !TIERS[r.tier].cloudAccount) continue;
     out.push(`## ${r.stack} (${r.tier ?? "?"}, ${r.file})`, "");
     out.push(r.findings.length ? `Preflight today: **${r.findings.length} finding(s)** — fix them first (\`npm run preflight -- ${r.stack}\`).` : "Preflight of the committed file: no finding.", "");
     let n = 0;

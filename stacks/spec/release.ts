@@ -16,7 +16,7 @@ import { z } from "zod";
 import { imageRef } from "../../components/service/spec";
 import type { BlueprintSpec } from "./blueprint";
 import type { StackConfig } from "./stack-config";
-import type { TierName } from "./tiers";
+import { TIERS, type ProgressiveController, type TierName } from "./tiers";
 
 /** Argo CD environment name per tier (the deploy repository's `values-<environment>.yaml`). */
 export const GITOPS_ENVIRONMENTS = { staging: "staging", prod: "production" } as const;
@@ -112,13 +112,6 @@ export const rolloutOverride = z
   .meta({ description: "Rollout knobs of a blueGreen/canary service for this stack; the steps and the analysis are the blueprint's `services[].rollout`." });
 export type RolloutOverride = z.infer<typeof rolloutOverride>;
 
-export type ProgressiveController = "deployments" | "argo-rollouts";
-
-/** Argo Rollouts where a real cluster runs the release (staging, prod); two Deployments elsewhere. */
-export function progressiveController(tier: TierName): ProgressiveController {
-  return tier === "staging" || tier === "prod" ? "argo-rollouts" : "deployments";
-}
-
 /** The tier runs GitOps: the blueprint asks for it and names a branch for the tier. */
 export function gitopsTier(bp: Pick<BlueprintSpec, "delivery">, tier: TierName): tier is GitopsTier {
   const d = bp.delivery;
@@ -156,7 +149,7 @@ export function releaseIssues(config: StackConfig, bp: BlueprintSpec): Issue[] {
     if (!d.branches.staging && !d.branches.prod) add(["blueprint", "delivery", "branches"], "GitOps needs at least one environment: set `branches.staging` (e.g. develop) and/or `branches.prod` (e.g. main)");
     if (!bp.hosting.kubernetes) add(["blueprint", "delivery", "mode"], "GitOps deploys to Kubernetes through Argo CD; this blueprint has no `hosting.kubernetes`: use `mode: push`");
   }
-  const controller = progressiveController(config.tier);
+  const controller = TIERS[config.tier].progressiveDelivery;
   const gitops = gitopsTier(bp, config.tier);
   if (config.argocd && !gitops) {
     add(

@@ -15,6 +15,9 @@ export type ResourceClass = "minimal" | "medium" | "full";
 export type BackupLevel = "none" | "daily" | "hourly+daily";
 export type MonitoringDepth = "basic" | "enhanced" | "full";
 
+/** What releases a blueGreen/canary service: Argo Rollouts (with analysis), or two plain Deployments switched by the Service. */
+export type ProgressiveController = "deployments" | "argo-rollouts";
+
 export interface ContainerResources {
   requests: { cpu: string; memory: string };
   limits: { cpu: string; memory: string };
@@ -57,6 +60,18 @@ export interface TierProfile {
   nodes: { min: number; desired: number; max: number };
   /** Certificate issuer for ingress TLS. */
   certificates: "self-signed" | "letsencrypt-staging" | "letsencrypt";
+  /** The tier has a cloud account (AWS, the edge's provider). Without one (local) the program plans no provider beyond Kubernetes, no AWS footprint and no edge site. */
+  cloudAccount: boolean;
+  /** Cluster add-ons the platform installs: `all` (cert-manager, the ingress controller, metrics, the chart add-ons), or `ingress`, the ingress controller only (from the chart mirror when one is set; rendered manifests carry no Helm release). */
+  clusterAddons: "all" | "ingress";
+  /** How monitoring runs on a cluster: `helm`, kube-prometheus-stack from its pinned chart (Grafana, Alertmanager, the ServiceMonitor CRDs); `manifests`, a plain-manifest Prometheus, nothing fetched (no Grafana, no Alertmanager, no ServiceMonitors). */
+  monitoringInstall: "helm" | "manifests";
+  /** The blueprint's `localDevelopment` (the team's development chain and the services' URLs to it) runs in this tier. */
+  localDevelopment: boolean;
+  /** What releases a blueGreen/canary service: `argo-rollouts` where a real cluster runs the release (steps, analysis on declared metrics, abort), `deployments` (two Deployments, the Service switched) elsewhere. */
+  progressiveDelivery: ProgressiveController;
+  /** VPC flow logs: every flow (`ALL`) or rejected flows only (`REJECT`), kept logRetentionDays. */
+  vpcFlowLogs: "ALL" | "REJECT";
 }
 
 export const TIERS: Readonly<Record<TierName, TierProfile>> = {
@@ -80,6 +95,12 @@ export const TIERS: Readonly<Record<TierName, TierProfile>> = {
     pinnedImages: false,
     nodes: { min: 0, desired: 0, max: 0 },
     certificates: "self-signed",
+    cloudAccount: false,
+    clusterAddons: "ingress",
+    monitoringInstall: "manifests",
+    localDevelopment: true,
+    progressiveDelivery: "deployments",
+    vpcFlowLogs: "REJECT",
   },
   dev: {
     hosting: "singleHost",
@@ -103,6 +124,12 @@ export const TIERS: Readonly<Record<TierName, TierProfile>> = {
     // Browsers call dev's hosts (the SPA's API origin): only the production CA is trusted by them.
     // One certificate per host keeps far below its limits (docs/design.md, "Certificates").
     certificates: "letsencrypt",
+    cloudAccount: true,
+    clusterAddons: "all",
+    monitoringInstall: "helm",
+    localDevelopment: false,
+    progressiveDelivery: "deployments",
+    vpcFlowLogs: "REJECT",
   },
   staging: {
     hosting: "kubernetes",
@@ -124,6 +151,12 @@ export const TIERS: Readonly<Record<TierName, TierProfile>> = {
     pinnedImages: true,
     nodes: { min: 2, desired: 2, max: 6 },
     certificates: "letsencrypt",
+    cloudAccount: true,
+    clusterAddons: "all",
+    monitoringInstall: "helm",
+    localDevelopment: false,
+    progressiveDelivery: "argo-rollouts",
+    vpcFlowLogs: "REJECT",
   },
   prod: {
     hosting: "kubernetes",
@@ -145,6 +178,12 @@ export const TIERS: Readonly<Record<TierName, TierProfile>> = {
     pinnedImages: true,
     nodes: { min: 3, desired: 3, max: 12 },
     certificates: "letsencrypt",
+    cloudAccount: true,
+    clusterAddons: "all",
+    monitoringInstall: "helm",
+    localDevelopment: false,
+    progressiveDelivery: "argo-rollouts",
+    vpcFlowLogs: "ALL",
   },
 };
 
