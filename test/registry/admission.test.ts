@@ -155,7 +155,7 @@ describe("admission: the Kyverno chart", () => {
     const plan = planKyverno({ replicas: 3, serviceMonitors: false, monitoringNamespace: "monitoring" });
     const values = path.join(home, "values.json");
     fs.writeFileSync(values, JSON.stringify(plan.values));
-    const r = await run(helm.bin!, ["template", plan.name, KYVERNO_ARCHIVE, "--namespace", plan.namespace, "--kube-version", KUBE_VERSION, "--include-crds", "-f", values], helmEnv(home));
+    const r = await run(helm.bin!, ["template", plan.name, KYVERNO_ARCHIVE, "--namespace", plan.namespace, "--kube-version", KUBE_VERSION, "--include-crds", "-f", values], helmEnv(home), 300_000);
     expect(r.code, r.stderr).toBe(0);
     const objs = parseAllDocuments(r.stdout).map((d) => d.toJS()).filter(Boolean) as Record<string, any>[];
     const deploys = objs.filter((o) => o.kind === "Deployment").map((o) => [o.metadata.name, o.spec.replicas]);
@@ -163,7 +163,7 @@ describe("admission: the Kyverno chart", () => {
     expect(deploys.map((d) => d[0])).not.toContain("kyverno-cleanup-controller");
     expect(objs.some((o) => o.kind === "CustomResourceDefinition" && o.metadata.name === "clusterpolicies.kyverno.io")).toBe(true);
     expect(objs.some((o) => o.kind === "PodDisruptionBudget" && /admission-controller/.test(o.metadata.name))).toBe(true);
-  }, 120_000);
+  }, 400_000);
 });
 
 describe("admission spec: clear errors before anything is registered", () => {
