@@ -76,13 +76,19 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s (production deploymen
   });
 
   it("PostgreSQL: primary for writes + read replicas (2 in prod, 1 in staging), TLS enforced", () => {
+    // A managed PostgreSQL with read replicas is Aurora PostgreSQL (components/data/README.md, "Reads"):
+    // one cluster, its writer (promotion tier 0) and one Aurora Replica per replica; TLS forced by the
+    // cluster parameter group (rds.force_ssl).
     const pg = storeComponent(inv(), "platform:data:Postgres", "relay");
-    const rds = within(inv(), pg, T.rds);
-    const primary = rds.filter((r) => !r.inputs.replicateSourceDb);
-    expect(primary).toHaveLength(1);
-    expect(rds.length - 1).toBe(dataReplicas(TIERS[tier], 2));
-    expect(primary[0]!.inputs.multiAz).toBe(tier === "prod");
-    expect(primary[0]!.inputs.backupRetentionPeriod).toBeGreaterThanOrEqual(1);
+    expect(within(inv(), pg, T.rds)).toEqual([]);
+    const cluster = within(inv(), pg, "aws:rds/cluster:Cluster");
+    expect(cluster).toHaveLength(1);
+    const instances = within(inv(), pg, "aws:rds/clusterInstance:ClusterInstance");
+    const writers = instances.filter((i) => i.inputs.promotionTier === 0);
+    expect(writers).toHaveLength(1);
+    expect(instances.length - 1).toBe(dataReplicas(TIERS[tier], 2));
+    expect(cluster[0]!.inputs.backupRetentionPeriod).toBeGreaterThanOrEqual(1);
+    expect(within(inv(), pg, "aws:rds/clusterParameterGroup:ClusterParameterGroup")[0]!.inputs.parameters).toContainEqual(expect.objectContaining({ name: "rds.force_ssl", value: "1" }));
   });
 
   it("connection pooling in front of the primary (RDS Proxy)", () => {
@@ -99,12 +105,16 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s (production deploymen
   });
 
   it("relayer private key: generated, encrypted with the stack's KMS key, rotated every 30 days", () => {
-    const sm = ofType(inv(), "aws:secretsmanager/secret:Secret").find((s) => (s.inputs.tags as any)?.["platform:entry"] === "generated/relayer-key");
-    expect(sm, "Secrets Manager entry generated/relayer-key").toBeDefined();
-    expect(sm!.inputs.kmsKeyId).toBeTruthy();
-    const comp = ofType(inv(), "platform:secrets:Secrets")[0];
-    expect((comp?.outputs?.rotation as any)?.["generated/relayer-key"]).toMatchObject({ days: 30 });
-    expect(["epoch", "lambda"]).toContain((comp?.outputs?.rotation as any)?.["generated/relayer-key"]?.mode);
+    // Since 563a146 the key is a secp256k1 KMS key on these tiers (no key material anywhere in state)
+    // and rotation is explicit and two-phase (platform:signingKeys; test/secrets/signing.test.ts), not
+    // a calendar swap: a new on-chain address needs an overlap the calendar cannot give. The view's
+    // 30 days remain the deletion window of a retired key.
+    const keys = ofType(inv(), "aws:kms/key:Key").filter((k) => k.inputs.keyUsage === "SIGN_VERIFY");
+    expect(keys.map((k) => [k.inputs.customerMasterKeySpec, k.inputs.deletionWindowInDays])).toEqual([["ECC_SECG_P256K1", 30]]);
+    // Its Secrets Manager entry (the relay's awskms:/// reference, never key material) is encrypted with the stack's KMS key.
+    const entries = ofType(inv(), "aws:secretsmanager/secret:Secret").filter((s) => /relayer-key/.test(String((s.inputs.tags as any)?.["platform:entry"] ?? "")));
+    expect(entries.length).toBeGreaterThan(0);
+    for (const e of entries) expect(e.inputs.kmsKeyId).toBeTruthy();
   });
 
   it("the node-provider API key is a human secret in Secrets Manager, and a secret wherever it appears", () => {

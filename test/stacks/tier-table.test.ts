@@ -38,10 +38,10 @@ describe("the tier table decides what the composers used to decide by tier name"
     expect([await traffic("dev"), await traffic("staging"), await traffic("prod")]).toEqual([["REJECT"], ["REJECT"], ["ALL"]]);
   });
 
-  it("monitoringInstall: ServiceMonitors only where kube-prometheus-stack runs (gateway-flutter-wasm: none on local, two on dev and staging)", async () => {
+  it("monitoringInstall: ServiceMonitors only where kube-prometheus-stack runs (gateway-flutter-wasm: none on local, three on dev and staging: the services' two and the Scylla members')", async () => {
     const sm = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
     const n = async (tier: "local" | "dev" | "staging") => count(await types({ blueprint: "gateway-flutter-wasm", tier }), sm);
-    expect([await n("local"), await n("dev"), await n("staging")]).toEqual([0, 2, 2]);
+    expect([await n("local"), await n("dev"), await n("staging")]).toEqual([0, 3, 3]);
   });
 
   it("progressiveDelivery: gateway-flutter-wasm's canary is an Argo Rollout on staging and prod, plain Deployments on dev", async () => {

@@ -153,6 +153,8 @@ export function provisionClusterRedis(name: string, parent: pulumi.Resource, cfg
                       securityContext: plan.containerSecurity,
                       resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { memory: "64Mi" } },
                       readinessProbe: { tcpSocket: { port: plan.exporter.port }, periodSeconds: 15 },
+                      // The pack's baseline-resources-probes wants both on every container: a hung exporter is restarted.
+                      livenessProbe: { tcpSocket: { port: plan.exporter.port }, initialDelaySeconds: 15, periodSeconds: 30 },
                     },
                   ]
                 : []),
