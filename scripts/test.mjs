@@ -4,7 +4,8 @@
 // 0. preflight: every tool the tests run for real is on PATH (scripts/prerequisites.tsv); a
 //    missing one is reported once, by name, with the command that installs it, and nothing runs;
 //    then the engine binaries are built or reused (scripts/engine.sh, progress on stderr) —
-//    long builds happen here, never inside a test worker;
+//    long builds happen here, never inside a test worker; and the shared folder (the offline chart
+//    mirror, the reference views) is found once (TEST_SHARED_DIR, below) and handed to the workers;
 // 1. type-check the program, components, policy pack, scripts and tests (`tsc --noEmit`);
 // 2. run every vitest file (`vitest run`), extra CLI args are passed through to vitest, inside a
 //    private network namespace with only loopback (`unshare -n`, or `unshare -rn` when not root):
@@ -50,6 +51,30 @@ if (missing.length > 0) {
   failed += 1;
   finish();
 }
+// The shared folder beside the checkout (../shared): the offline chart mirror (charts/, a chart
+// repository with index.yaml) the tests install charts from, and the reference systems' views. A
+// clone made elsewhere from such a checkout (`git clone . /tmp/fresh`) finds it next to its origin;
+// TEST_SHARED_DIR overrides both. Tests read it through tools/harness/shared.ts.
+// PLATFORM_CHARTS_MIRROR stays the program's own setting: tests pass it to the program where
+// they mean to.
+function sharedDir() {
+  if (process.env["TEST_SHARED_DIR"]) return { dir: process.env["TEST_SHARED_DIR"], tried: [process.env["TEST_SHARED_DIR"]] };
+  const candidates = [join(root, "..", "shared")];
+  const origin = spawnSync("git", ["-C", root, "remote", "get-url", "origin"], { encoding: "utf8" });
+  const url = origin.status === 0 ? origin.stdout.trim().replace(/^file:\/\//, "") : "";
+  if (url.startsWith("/") && existsSync(url)) candidates.push(join(url, "..", "shared"));
+  return { dir: candidates.find((d) => existsSync(join(d, "charts", "index.yaml"))), tried: candidates };
+}
+const shared = sharedDir();
+if (!shared.dir || !existsSync(join(shared.dir, "charts", "index.yaml"))) {
+  process.stderr.write(
+    `preflight: no shared folder with a chart mirror (charts/index.yaml) at ${shared.tried.join(" or ")}; nothing was run\n` +
+      `fix: put the shared folder (charts/, reference-systems/) next to the checkout as ../shared, or export TEST_SHARED_DIR=<dir>\n`,
+  );
+  failed += 1;
+  finish();
+}
+process.env["TEST_SHARED_DIR"] = shared.dir;
 if (process.env["TEST_SKIP_ENGINE"] !== "1") {
   process.stdout.write("preflight: engine binaries (scripts/engine.sh)\n");
   const eng = spawnSync("bash", [join(root, "scripts", "engine.sh")], { stdio: ["ignore", "ignore", "inherit"] });

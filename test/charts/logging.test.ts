@@ -6,15 +6,15 @@
  * (test/charts/render.test.ts renders it again inside every stack, with the other releases.)
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { CHART_PINS, helmChartSource, readDirectoryMirror } from "../../components/charts";
 import { LOG_IMAGES, fluentBitValues } from "../../components/monitoring/logs";
 import { helmBinary, helmTemplate, kube136Capabilities, readChart, tmpHome, unknownValueKeys, untgz } from "./helm";
 import { parse } from "yaml";
+import { CHARTS_MIRROR } from "../../tools/harness/shared";
 
-const SHARED = path.resolve(__dirname, "..", "..", "..", "shared", "charts");
+const SHARED = CHARTS_MIRROR;
 const helm = helmBinary();
 const home = tmpHome("platform-helm-logging-");
 const archive = helmChartSource(CHART_PINS.fluentBit, readDirectoryMirror(SHARED, [CHART_PINS.fluentBit]).mirror!).chart;

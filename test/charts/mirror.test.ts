@@ -14,10 +14,11 @@ import { CHARTS_MIRROR_ENV, PROJECT_DIR, loadSpec } from "../../stacks/spec/load
 import { ProgramError } from "../../tools/harness/run";
 import { readStackFile, runStackInput, withPlaceholderSecrets } from "../../tools/harness/stacks";
 import { richBlueprint, richConfig } from "../spec/fixtures";
+import { CHARTS_MIRROR } from "../../tools/harness/shared";
 
 // These tests set the mirror themselves; an exported PLATFORM_CHARTS_MIRROR (e.g. for the render test) must not leak in.
 delete process.env[CHARTS_MIRROR_ENV];
-const SHARED = path.resolve(PROJECT_DIR, "..", "shared", "charts");
+const SHARED = CHARTS_MIRROR;
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const pins = Object.values(CHART_PINS);
 

@@ -9,9 +9,10 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { CHART_PINS, VERSION_PINS, type ChartPin } from "../../components/charts";
 import { readChart, untgz } from "./helm";
+import { CHARTS_MIRROR } from "../../tools/harness/shared";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const SHARED_MIRROR = path.resolve(ROOT, "..", "shared", "charts");
+const SHARED_MIRROR = CHARTS_MIRROR;
 const PINS: [string, ChartPin][] = Object.entries(CHART_PINS);
 const VERSIONS = Object.entries(VERSION_PINS);
 const TODAY = "2026-12-02";

@@ -14,7 +14,7 @@
  *     default rules (when on) and every ServiceMonitor in the stack.
  *
  * Identical renders (same chart, release, namespace, values and capabilities) run once.
- * The mirror: PLATFORM_CHARTS_MIRROR (a directory or a loopback URL), else ../shared/charts.
+ * The mirror: PLATFORM_CHARTS_MIRROR (a directory or a loopback URL), else the shared chart mirror (tools/harness/shared.ts).
  * The helm binary: PLATFORM_HELM_BIN, else .engine/bin/helm, else PATH — else the test FAILS
  * naming `npm run engine`. Run it offline:
  *   unshare -n bash -c 'ip link set lo up; PLATFORM_HELM_BIN=/tmp/pb/helm npx vitest run test/charts'
@@ -32,8 +32,9 @@ import { validateManifestDir } from "../../tools/engine/validate-manifests.mjs";
 import type { Inventory } from "../../tools/harness/inventory";
 import { blueprintStackInput, runStackInput } from "../../tools/harness/stacks";
 import { ChartInfo, KUBE_136_API_VERSIONS, REPO_ROOT, helmBinary, helmEnv, helmTemplate, kube136Capabilities, readChart, run, tmpHome, unknownValueKeys } from "./helm";
+import { CHARTS_MIRROR } from "../../tools/harness/shared";
 
-const MIRROR = process.env.PLATFORM_CHARTS_MIRROR || "../shared/charts";
+const MIRROR = process.env.PLATFORM_CHARTS_MIRROR || CHARTS_MIRROR;
 // The program reads the mirror from here (platform:charts.mirror is not set in the stack files).
 process.env.PLATFORM_CHARTS_MIRROR = MIRROR;
 const MIRROR_IS_URL = /^https?:\/\//.test(MIRROR);

@@ -10,8 +10,9 @@ import { planAddons } from "../../components/cluster/addons";
 import { depthPlan } from "../../components/monitoring/plan";
 import { RULE_LABEL, kubePrometheusStackValues } from "../../components/monitoring/values";
 import { readChart, unknownValueKeys } from "./helm";
+import { CHARTS_MIRROR } from "../../tools/harness/shared";
 
-const SHARED = path.resolve(__dirname, "..", "..", "..", "shared", "charts");
+const SHARED = CHARTS_MIRROR;
 const mirror = readDirectoryMirror(SHARED).mirror!;
 const archive = (pin: (typeof CHART_PINS)[keyof typeof CHART_PINS]) => helmChartSource(pin, mirror).chart;
 const addons = (replicas: number, serviceMonitors = true) =>

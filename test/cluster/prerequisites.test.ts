@@ -4,7 +4,7 @@
  * registers. The control-plane conformance run checks the same on the real engine's state.
  */
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
@@ -15,8 +15,9 @@ import { archiveCrds } from "../../tools/conformance/charts";
 import { type ChartFacts, orderViolations } from "../../tools/conformance/order";
 import { runProgram } from "../../tools/harness/run";
 import { runBlueprint } from "../../tools/harness/stacks";
+import { CHARTS_MIRROR } from "../../tools/harness/shared";
 
-const MIRROR = resolve(__dirname, "..", "..", "..", "shared", "charts");
+const MIRROR = CHARTS_MIRROR;
 const index = parse(readFileSync(join(MIRROR, "index.yaml"), "utf8")) as { entries: Record<string, { version: string; urls: string[] }[]> };
 const archive = (chart: string, version: string) => {
   const e = index.entries[chart]?.find((v) => v.version === version);

@@ -10,6 +10,7 @@ import { rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { missingBinaries } from "../../tools/cluster/controlplane";
 import { kubernetesTargets, runTarget } from "../../tools/conformance/run";
+import { CHARTS_MIRROR } from "../../tools/harness/shared";
 
 // `npm test` runs these targets: the README's default blueprint on prod (EKS add-ons, monitoring,
 // ESO, managed data through the mock cloud) and the Traefik blueprint with every in-cluster store on
@@ -34,7 +35,7 @@ describe("control-plane conformance: every blueprint × Kubernetes tier", () => 
     const key = `${t.blueprint}:${t.tier}`;
     it(`${t.blueprint} × ${t.tier}${hostile(key) ? " (hostile order for real)" : ""}`, async () => {
       const lines: string[] = [];
-      const r = await runTarget(t, { log: (l) => lines.push(l), hostile: hostile(key) });
+      const r = await runTarget(t, { log: (l) => lines.push(l), hostile: hostile(key), chartsMirror: process.env["PLATFORM_CHARTS_MIRROR"] ?? CHARTS_MIRROR });
       const failed = r.phases.filter((p) => !p.ok);
       if (r.ok) rmSync(r.dir, { recursive: true, force: true });
       expect(failed.map((p) => `${p.name}:\n${p.detail}`).join("\n\n") || "ok", lines.slice(-80).join("\n")).toBe("ok");

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ControlPlane, defaultBinDir, missingBinaries, startControlPlane } from "../../tools/cluster/controlplane";
-import { defaultChartsMirror } from "../../tools/conformance/run";
+import { CHARTS_MIRROR } from "../../tools/harness/shared";
 import { OPERATOR_POD_SHAPES, operatorPodProblems, probePod } from "../../tools/conformance/operator-pods";
 
 let cp: ControlPlane | undefined;
@@ -30,7 +30,7 @@ beforeAll(async () => {
   try {
     const missing = missingBinaries();
     if (missing.length) throw new Error(`control plane binaries missing: ${missing.join(", ")}: run npm run engine`);
-    const mirror = defaultChartsMirror();
+    const mirror = CHARTS_MIRROR;
     const helm = join(defaultBinDir(), "helm");
     const cnpgCrds = execFileSync(helm, ["template", "crds", join(mirror, "cloudnative-pg-0.29.0.tgz"), "--show-only", "templates/crds/crds.yaml"], { encoding: "utf8", maxBuffer: 64 << 20 });
     const scyllaCrd = execFileSync("tar", ["-xOzf", join(mirror, "scylla-operator-v1.21.1.tgz"), "scylla-operator/crds/00_scylla.scylladb.com_scyllaclusters.yaml"], { encoding: "utf8", maxBuffer: 64 << 20 });

@@ -12,11 +12,14 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { validateManifestDir } from "../../tools/engine/validate-manifests.mjs";
 import { repoRoot } from "./engine";
+import { CHARTS_MIRROR } from "../../tools/harness/shared";
 
 const dir = mkdtempSync(join(tmpdir(), "engine-local-"));
 const env = {
   ...process.env,
   ENGINE_NO_BUILD: "1",
+  // The run takes its charts from the offline mirror (no chart repository is reachable here).
+  PLATFORM_CHARTS_MIRROR: process.env["PLATFORM_CHARTS_MIRROR"] ?? CHARTS_MIRROR,
   LOCAL_STATE_DIR: join(dir, "state"),
   LOCAL_RENDER_DIR: join(dir, "rendered"),
   LOCAL_CLUSTER_DIR: join(dir, "cluster"),

@@ -44,6 +44,7 @@ import { type ControlPlane, defaultBinDir, missingBinaries, startControlPlane } 
 import { type KubeClient, waitFor } from "../../tools/cluster/kube";
 import { Component } from "../../tools/cluster/procs";
 import { createBareRepo, git, type GitHttpServer, startGitHttp } from "./argocd-git";
+import { CHARTS_MIRROR } from "../../tools/harness/shared";
 
 const BLUEPRINT = "music-platform-gitops";
 const ENV = "staging";
@@ -51,7 +52,7 @@ const BRANCH = "develop";
 const NS = "apps";
 const ARGOCD_NS = "argocd";
 const APP = `${BLUEPRINT}-${ENV}`;
-const MIRROR = "/work/shared/charts";
+const MIRROR = CHARTS_MIRROR;
 const BIN = defaultBinDir();
 const HELM = join(BIN, "helm");
 const ARGOCD = join(BIN, "argocd");

@@ -21,9 +21,10 @@ import { appProject, application, argoCdValues, argoRolloutsValues, defaultSso }
 import { type DeployObject, generateDeployRepo, parseStream, writeRepo } from "../../scripts/gitops-lib";
 import { type ControlPlane, defaultBinDir, missingBinaries, startControlPlane } from "../../tools/cluster/controlplane";
 import { type KubeClient, waitFor } from "../../tools/cluster/kube";
+import { CHARTS_MIRROR } from "../../tools/harness/shared";
 
 const BLUEPRINT = "music-platform-gitops";
-const MIRROR = "/work/shared/charts";
+const MIRROR = CHARTS_MIRROR;
 const HELM = join(defaultBinDir(), "helm");
 const norm = (o: unknown) => JSON.parse(JSON.stringify(o));
 const key = (m: any) => `${m.apiVersion} ${m.kind} ${m.metadata?.namespace ?? ""}/${m.metadata?.name}`;

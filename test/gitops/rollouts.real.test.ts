@@ -42,11 +42,12 @@ import { type ControlPlane, defaultBinDir, missingBinaries, startControlPlane } 
 import { type KubeClient, waitFor } from "../../tools/cluster/kube";
 import { Component } from "../../tools/cluster/procs";
 import { type AppMetrics, type RealPrometheus, scrapeConfigFor, startAppMetrics, startPrometheus } from "./rollouts-prometheus";
+import { CHARTS_MIRROR } from "../../tools/harness/shared";
 
 const BLUEPRINT = "music-platform-gitops";
 const GATEWAY = "gateway-flutter-wasm";
 const NS = "apps";
-const MIRROR = "/work/shared/charts";
+const MIRROR = CHARTS_MIRROR;
 const BIN = defaultBinDir();
 const HELM = join(BIN, "helm");
 const CONTROLLER = join(BIN, "rollouts-controller");

@@ -25,9 +25,10 @@ import { ROLLOUT_DEFAULTS } from "../../components/service/spec";
 import type { Inventory } from "../../tools/harness/inventory";
 import { planned } from "../harness/planned";
 import { promqlErrors } from "./promql";
+import { CHARTS_MIRROR, REFERENCE_SYSTEMS } from "../../tools/harness/shared";
 
 const ROOT = path.resolve(__dirname, "../..");
-const VIEWS = "/work/shared/reference-systems";
+const VIEWS = REFERENCE_SYSTEMS;
 const load = (name: string): BlueprintSpec => blueprintSpec.parse(parseYaml(fs.readFileSync(path.join(ROOT, "blueprints", `${name}.yaml`), "utf8")));
 /** The view's text without Markdown emphasis and list bullets, whitespace collapsed. */
 const viewText = (bp: BlueprintSpec) =>
@@ -166,7 +167,7 @@ describe("planned on every tier: rules reach Prometheus, dashboards reach Grafan
 
   it("staging: the dashboard ConfigMap carries the label the mirrored chart's Grafana sidecar watches", () => {
     const pin = CHART_PINS.kubePrometheusStack;
-    const values = parseYaml(execFileSync("tar", ["-xzOf", path.join("/work/shared/charts", `${pin.chart}-${pin.version}.tgz`), `${pin.chart}/values.yaml`], { encoding: "utf8", maxBuffer: 64 << 20 }));
+    const values = parseYaml(execFileSync("tar", ["-xzOf", path.join(CHARTS_MIRROR, `${pin.chart}-${pin.version}.tgz`), `${pin.chart}/values.yaml`], { encoding: "utf8", maxBuffer: 64 << 20 }));
     const side = values.grafana.sidecar.dashboards;
     const cm = runs.staging!.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs.metadata as any)?.name === "dashboard-bridge-relay");
     expect(cm).toBeDefined();

@@ -11,8 +11,9 @@ import { CHART_PINS } from "../../components/charts";
 import { planAddons } from "../../components/cluster/addons";
 import { traefikRedirectProblem } from "../../policies/tls";
 import { helmBinary, helmTemplate, tmpHome } from "../charts/helm";
+import { CHARTS_MIRROR } from "../../tools/harness/shared";
 
-const MIRROR = path.resolve(__dirname, "..", "..", "..", "shared", "charts");
+const MIRROR = CHARTS_MIRROR;
 const helm = helmBinary();
 const home = tmpHome("traefik-redirect-");
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));

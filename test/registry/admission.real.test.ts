@@ -22,8 +22,9 @@ import { type ControlPlane, defaultBinDir, missingBinaries, startControlPlane } 
 import { type KubeClient, waitFor } from "../../tools/cluster/kube";
 import { blueprintStackInput, runStackInput, type StackInput } from "../../tools/harness/stacks";
 import { COSIGN_PUB } from "./fixtures";
+import { CHARTS_MIRROR } from "../../tools/harness/shared";
 
-const MIRROR = "/work/shared/charts";
+const MIRROR = CHARTS_MIRROR;
 const BIN = defaultBinDir();
 const HELM = join(BIN, "helm");
 const CPOL = "/apis/kyverno.io/v1/clusterpolicies";

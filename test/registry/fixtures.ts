@@ -3,9 +3,10 @@ import { generateKeyPairSync } from "node:crypto";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { CHART_PINS } from "../../components/charts";
-import { REPO_ROOT, untgz } from "../charts/helm";
+import { untgz } from "../charts/helm";
+import { CHARTS_MIRROR } from "../../tools/harness/shared";
 
-export const KYVERNO_ARCHIVE = path.resolve(REPO_ROOT, "..", "shared", "charts", `kyverno-${CHART_PINS.kyverno.version}.tgz`);
+export const KYVERNO_ARCHIVE = path.join(CHARTS_MIRROR, `kyverno-${CHART_PINS.kyverno.version}.tgz`);
 export const COSIGN_PUB = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "pem" }).toString().trim();
 
 /** The CRDs the pinned chart installs, from its archive (their Helm `if` wrappers and label includes dropped). */
