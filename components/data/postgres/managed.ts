@@ -31,12 +31,7 @@ export interface ManagedPostgresResult {
 
 export function provisionManagedPostgres(name: string, parent: pulumi.Resource, cfg: ManagedPostgresConfig, plan: ManagedPlan): ManagedPostgresResult {
   if (plan.engine === "aurora") return provisionAurora(name, parent, cfg, plan);
-  const tags = awsTags(name, "postgres", cfg.labels);
-  const stateful = { parent, protect: plan.protect };
-  const keyArn = kmsKey(name, parent, cfg.kmsKeyArn, `${name} PostgreSQL storage, Performance Insights and backups`, tags);
-
-  const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: cfg.network.subnetIds, description: `${name}: private subnets`, tags }, { parent });
-  const sg = dataSecurityGroup(name, parent, cfg.network.vpcId, cfg.network.allowedSecurityGroupIds, plan.port, tags);
+  const { tags, stateful, keyArn, subnets, sg } = foundation(name, parent, cfg, plan);
   const params = new aws.rds.ParameterGroup(
     `${name}-params`,
     { family: plan.family, description: `${name}: TLS enforced`, parameters: plan.parameters, tags },
@@ -44,9 +39,7 @@ export function provisionManagedPostgres(name: string, parent: pulumi.Resource, 
   );
   const password = generatePassword(`${name}-password`, { length: 40, special: false }, { parent });
 
-  const pi = plan.primary.performanceInsightsRetentionPeriod
-    ? { performanceInsightsEnabled: true, performanceInsightsKmsKeyId: keyArn, performanceInsightsRetentionPeriod: plan.primary.performanceInsightsRetentionPeriod }
-    : { performanceInsightsEnabled: false };
+  const pi = performanceInsights(plan, keyArn);
   const shared = {
     instanceClass: cfg.instanceClass,
     storageEncrypted: true,
@@ -103,16 +96,7 @@ export function provisionManagedPostgres(name: string, parent: pulumi.Resource, 
       ),
   );
 
-  if (plan.awsBackup) {
-    awsBackupPlan(name, parent, {
-      rules: plan.awsBackup.rules,
-      resourceArns: [primary.arn],
-      kmsKeyArn: keyArn,
-      crossRegion: cfg.backup.crossRegion ? { retentionDays: cfg.backup.crossRegion.retentionDays, provider: cfg.secondaryRegionProvider } : null,
-      protect: plan.protect,
-      tags,
-    });
-  }
+  backUp(name, parent, cfg, plan, primary.arn, keyArn, tags);
 
   const proxy = plan.proxy ? provisionProxy(name, parent, cfg, plan, { target: { dbInstanceIdentifier: primary.identifier }, dbSecurityGroupId: sg.id, keyArn, password: password, tags }) : undefined;
 
@@ -120,6 +104,35 @@ export function provisionManagedPostgres(name: string, parent: pulumi.Resource, 
   const host = proxy?.endpoint ?? primaryHost;
   const readerHost = replicas.length ? replicas[0].address : primary.address;
   return { ...connectionOf(cfg, plan, host, primaryHost, readerHost, password), securityGroupId: sg.id, primaryArn: primary.arn };
+}
+
+/** What both engines stand on: tags, the KMS key, the private subnet group and the data security group. */
+function foundation(name: string, parent: pulumi.Resource, cfg: ManagedPostgresConfig, plan: ManagedPlan) {
+  const tags = awsTags(name, "postgres", cfg.labels);
+  const keyArn = kmsKey(name, parent, cfg.kmsKeyArn, `${name} PostgreSQL storage, Performance Insights and backups`, tags);
+  const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: cfg.network.subnetIds, description: `${name}: private subnets`, tags }, { parent });
+  const sg = dataSecurityGroup(name, parent, cfg.network.vpcId, cfg.network.allowedSecurityGroupIds, plan.port, tags);
+  return { tags, stateful: { parent, protect: plan.protect }, keyArn, subnets, sg };
+}
+
+/** Performance Insights inputs (an RDS instance's and an Aurora instance's are the same), encrypted with the store's key. */
+function performanceInsights(plan: ManagedPlan, keyArn: pulumi.Output<string>) {
+  return plan.primary.performanceInsightsRetentionPeriod
+    ? { performanceInsightsEnabled: true, performanceInsightsKmsKeyId: keyArn, performanceInsightsRetentionPeriod: plan.primary.performanceInsightsRetentionPeriod }
+    : { performanceInsightsEnabled: false };
+}
+
+/** AWS Backup of the primary instance or the Aurora cluster, when the tier's backup policy asks for it. */
+function backUp(name: string, parent: pulumi.Resource, cfg: ManagedPostgresConfig, plan: ManagedPlan, arn: pulumi.Output<string>, keyArn: pulumi.Output<string>, tags: Record<string, string>): void {
+  if (!plan.awsBackup) return;
+  awsBackupPlan(name, parent, {
+    rules: plan.awsBackup.rules,
+    resourceArns: [arn],
+    kmsKeyArn: keyArn,
+    crossRegion: cfg.backup.crossRegion ? { retentionDays: cfg.backup.crossRegion.retentionDays, provider: cfg.secondaryRegionProvider } : null,
+    protect: plan.protect,
+    tags,
+  });
 }
 
 function connectionOf(cfg: ManagedPostgresConfig, plan: ManagedPlan, host: pulumi.Output<string>, primaryHost: pulumi.Output<string>, readerHost: pulumi.Output<string>, password: pulumi.Output<string>) {
@@ -146,11 +159,7 @@ function connectionOf(cfg: ManagedPostgresConfig, plan: ManagedPlan, host: pulum
  * an RDS Proxy whose default endpoint writes and whose READ_ONLY endpoint reads.
  */
 function provisionAurora(name: string, parent: pulumi.Resource, cfg: ManagedPostgresConfig, plan: ManagedPlan): ManagedPostgresResult {
-  const tags = awsTags(name, "postgres", cfg.labels);
-  const stateful = { parent, protect: plan.protect };
-  const keyArn = kmsKey(name, parent, cfg.kmsKeyArn, `${name} PostgreSQL storage, Performance Insights and backups`, tags);
-  const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: cfg.network.subnetIds, description: `${name}: private subnets`, tags }, { parent });
-  const sg = dataSecurityGroup(name, parent, cfg.network.vpcId, cfg.network.allowedSecurityGroupIds, plan.port, tags);
+  const { tags, stateful, keyArn, subnets, sg } = foundation(name, parent, cfg, plan);
   const params = new aws.rds.ClusterParameterGroup(
     `${name}-params`,
     { family: plan.family, description: `${name}: TLS enforced`, parameters: plan.parameters, tags },
@@ -184,9 +193,7 @@ function provisionAurora(name: string, parent: pulumi.Resource, cfg: ManagedPost
     },
     stateful,
   );
-  const pi = plan.primary.performanceInsightsRetentionPeriod
-    ? { performanceInsightsEnabled: true, performanceInsightsKmsKeyId: keyArn, performanceInsightsRetentionPeriod: plan.primary.performanceInsightsRetentionPeriod }
-    : { performanceInsightsEnabled: false };
+  const pi = performanceInsights(plan, keyArn);
   // The writer (promotion tier 0) and one Aurora Replica per read replica; Aurora places them across the subnets' AZs.
   [`${name}-writer`, ...plan.replicaNames].forEach(
     (rn, k) =>
@@ -208,16 +215,7 @@ function provisionAurora(name: string, parent: pulumi.Resource, cfg: ManagedPost
         stateful,
       ),
   );
-  if (plan.awsBackup) {
-    awsBackupPlan(name, parent, {
-      rules: plan.awsBackup.rules,
-      resourceArns: [cluster.arn],
-      kmsKeyArn: keyArn,
-      crossRegion: cfg.backup.crossRegion ? { retentionDays: cfg.backup.crossRegion.retentionDays, provider: cfg.secondaryRegionProvider } : null,
-      protect: plan.protect,
-      tags,
-    });
-  }
+  backUp(name, parent, cfg, plan, cluster.arn, keyArn, tags);
   const proxy = plan.proxy
     ? provisionProxy(name, parent, cfg, plan, { target: { dbClusterIdentifier: cluster.id }, readOnlyEndpoint: plan.readerEndpoint === "proxy-read-only", dbSecurityGroupId: sg.id, keyArn, password, tags })
     : undefined;
