@@ -20,7 +20,6 @@
  *   unshare -n bash -c 'ip link set lo up; PLATFORM_HELM_BIN=/tmp/pb/helm npx vitest run test/charts'
  */
 import * as fs from "node:fs";
-import { createRequire } from "node:module";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,6 +32,7 @@ import type { Inventory } from "../../tools/harness/inventory";
 import { blueprintStackInput, runStackInput } from "../../tools/harness/stacks";
 import { ChartInfo, KUBE_136_API_VERSIONS, REPO_ROOT, helmBinary, helmEnv, helmTemplate, kube136Capabilities, readChart, run, tmpHome, unknownValueKeys } from "./helm";
 import { CHARTS_MIRROR } from "../../tools/harness/shared";
+import { crdSchemaCompiler } from "./crd-schema";
 
 const MIRROR = process.env.PLATFORM_CHARTS_MIRROR || CHARTS_MIRROR;
 // The program reads the mirror from here (platform:charts.mirror is not set in the stack files).
@@ -240,46 +240,12 @@ function requireHelm() {
 
 // ------------------------------------------------------------------ custom resources vs CRDs
 
-// ajv as kubernetes-models' validator ships it (no extra dependency).
-const ajvRequire = createRequire(require.resolve("@kubernetes-models/validate"));
-const Ajv = ajvRequire("ajv").default ?? ajvRequire("ajv");
-
-/** A CRD version schema as the API server applies it: unknown fields are pruned unless preserved. */
-function structural(schema: any): any {
-  if (Array.isArray(schema)) return schema.map(structural);
-  if (!schema || typeof schema !== "object") return schema;
-  const out: any = {};
-  for (const [k, v] of Object.entries(schema)) out[k] = k === "enum" || k === "default" || k === "example" ? v : structural(v);
-  if (out.properties && out.additionalProperties === undefined && !out["x-kubernetes-preserve-unknown-fields"]) out.additionalProperties = false;
-  return out;
-}
-
-/**
- * CRD patterns are Go (RE2) regular expressions: some use inline flags such as `(?i)` that
- * JavaScript rejects. Translate a leading `(?i)` (and `(?i)` groups) to the `i` flag; a pattern
- * that still does not compile is noted and not enforced.
- */
-function goRegExp(pattern: string, u: string): { test: (s: string) => boolean } {
-  try {
-    return new RegExp(pattern, u);
-  } catch {
-    const stripped = pattern.replace(/\(\?i\)/g, "");
-    try {
-      return new RegExp(stripped, `${u}i`);
-    } catch {
-      notes.push(`CRD pattern not enforced (not a JavaScript regular expression): ${pattern.slice(0, 80)}`);
-      return { test: () => true };
-    }
-  }
-}
-goRegExp.code = "goRegExp";
-
-let ajv: any;
 /** Compiled CRD schemas, shared by every stack that installs the same CRD. */
 const compiled = new Map<string, (o: unknown) => string | undefined>();
+let compileCrdSchema: ReturnType<typeof crdSchemaCompiler> | undefined;
 
 function crdValidators(objs: Obj[]): Map<string, (o: unknown) => string | undefined> {
-  ajv ??= new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: goRegExp } });
+  compileCrdSchema ??= crdSchemaCompiler((pattern) => notes.push(`CRD pattern not enforced (not a JavaScript regular expression): ${pattern.slice(0, 80)}`));
   const out = new Map<string, (o: unknown) => string | undefined>();
   for (const o of objs) {
     if (o.kind !== "CustomResourceDefinition") continue;
@@ -290,10 +256,11 @@ function crdValidators(objs: Obj[]): Map<string, (o: unknown) => string | undefi
       const cacheKey = `${gvk} ${JSON.stringify(schema)}`;
       let fn = compiled.get(cacheKey);
       if (!fn) {
-        const s = structural(schema);
-        s.properties = { ...(s.properties ?? {}), apiVersion: { type: "string" }, kind: { type: "string" }, metadata: { type: "object" } };
-        const validate = ajv.compile(s);
-        fn = (obj) => (validate(obj) ? undefined : (validate.errors ?? []).slice(0, 5).map((e: any) => `${e.instancePath || "/"} ${e.message}${e.params?.additionalProperty ? ` '${e.params.additionalProperty}'` : ""}`).join("; "));
+        const validate = compileCrdSchema(schema);
+        fn = (obj) => {
+          const errors = validate(obj);
+          return errors.length ? errors.slice(0, 5).join("; ") : undefined;
+        };
         compiled.set(cacheKey, fn);
       }
       out.set(gvk, fn);

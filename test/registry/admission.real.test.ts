@@ -20,7 +20,7 @@ import { CHART_PINS, pinId, readDirectoryMirror } from "../../components/charts"
 import { KYVERNO_NAMESPACE, planKyverno } from "../../components/cluster/admission";
 import { type ControlPlane, defaultBinDir, missingBinaries, startControlPlane } from "../../tools/cluster/controlplane";
 import { type KubeClient, waitFor } from "../../tools/cluster/kube";
-import { blueprintStackInput, runStackInput, type StackInput } from "../../tools/harness/stacks";
+import { blueprintStackInput, runStackInput, withConfig } from "../../tools/harness/stacks";
 import { COSIGN_PUB } from "./fixtures";
 import { CHARTS_MIRROR } from "../../tools/harness/shared";
 
@@ -38,10 +38,6 @@ let netpols: Record<string, any>[] = [];
 const need = () => {
   if (setupError) throw setupError;
 };
-
-function withConfig(input: StackInput, extra: Record<string, unknown>): StackInput {
-  return { ...input, config: { ...input.config, ...Object.fromEntries(Object.entries(extra).map(([key, v]) => [key, JSON.stringify(v)])) } };
-}
 
 beforeAll(async () => {
   const missing = [...missingBinaries(), ...[HELM].filter((b) => !existsSync(b))];

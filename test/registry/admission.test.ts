@@ -6,44 +6,19 @@
 // prunes them), Kyverno's values against the chart's values.yaml, and the chart rendered by the
 // real helm; test/registry/admission.real.test.ts applies them to a real API server.
 import * as fs from "node:fs";
-import { createRequire } from "node:module";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import { CHART_PINS } from "../../components/charts";
 import { imageAllowed, planImagePolicies, planKyverno, registryPattern } from "../../components/cluster/admission";
-import { SpecError } from "../../stacks/spec/errors";
-import { loadSpec, platformConfigFromRaw } from "../../stacks/spec/load";
 import { runPolicies } from "../../policies/lib/runner";
-import { blueprintStackInput, runStackInput, type StackInput } from "../../tools/harness/stacks";
+import { blueprintStackInput, runStackInput, specErrors, withConfig } from "../../tools/harness/stacks";
 import { KUBE_VERSION, helmBinary, helmEnv, readChart, run, tmpHome, unknownValueKeys } from "../charts/helm";
+import { crdSchemaCompiler } from "../charts/crd-schema";
 import { COSIGN_PUB, KYVERNO_ARCHIVE, kyvernoCrds } from "./fixtures";
 
-const ajvRequire = createRequire(require.resolve("@kubernetes-models/validate"));
-const Ajv = ajvRequire("ajv").default ?? ajvRequire("ajv");
-function structural(schema: any): any {
-  if (Array.isArray(schema)) return schema.map(structural);
-  if (!schema || typeof schema !== "object") return schema;
-  const out: any = {};
-  for (const [k, v] of Object.entries(schema)) out[k] = k === "enum" || k === "default" || k === "example" ? v : structural(v);
-  if (out.properties && out.additionalProperties === undefined && !out["x-kubernetes-preserve-unknown-fields"]) out.additionalProperties = false;
-  return out;
-}
 /** CRD patterns are Go regular expressions; the few JavaScript cannot compile are reported, not skipped silently. */
 const uncompiled: string[] = [];
-function goRegExp(pattern: string, u: string): { test: (s: string) => boolean } {
-  try {
-    return new RegExp(pattern, u);
-  } catch {
-    try {
-      return new RegExp(pattern.replace(/\(\?i\)/g, ""), `${u}i`);
-    } catch {
-      uncompiled.push(pattern);
-      return { test: () => true };
-    }
-  }
-}
-goRegExp.code = "goRegExp";
 let cachedValidator: ((o: unknown) => string[]) | undefined;
 function clusterPolicyValidator(): (o: unknown) => string[] {
   return (cachedValidator ??= compileClusterPolicyValidator());
@@ -52,24 +27,7 @@ function compileClusterPolicyValidator(): (o: unknown) => string[] {
   const crd = kyvernoCrds().find((c) => c.metadata.name === "clusterpolicies.kyverno.io");
   if (!crd) throw new Error(`no clusterpolicies.kyverno.io CRD in ${KYVERNO_ARCHIVE}`);
   const v = crd.spec.versions.find((x: any) => x.name === "v1" && x.served && x.storage);
-  const s = structural(v.schema.openAPIV3Schema);
-  s.properties = { ...s.properties, apiVersion: { type: "string" }, kind: { type: "string" }, metadata: { type: "object" } };
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: goRegExp } });
-  const validate = ajv.compile(s);
-  return (o) => (validate(o) ? [] : (validate.errors ?? []).map((e: any) => `${e.instancePath || "/"} ${e.message}${e.params?.additionalProperty ? ` '${e.params.additionalProperty}'` : ""}`));
-}
-
-function withConfig(input: StackInput, extra: Record<string, unknown>): StackInput {
-  return { ...input, config: { ...input.config, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, JSON.stringify(v)])) } };
-}
-function specErrors(input: StackInput): { path: string; message: string }[] {
-  try {
-    loadSpec({ stack: input.stack, config: platformConfigFromRaw(input.config), env: {} });
-  } catch (e) {
-    if (e instanceof SpecError) return e.issues.map((i) => ({ path: i.path, message: i.message }));
-    throw e;
-  }
-  return [];
+  return crdSchemaCompiler((p) => uncompiled.push(p))(v.schema.openAPIV3Schema);
 }
 
 const ECR_HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com";

@@ -4,28 +4,13 @@
 // blueprint's ghcr.io image and nothing expired, scanned or protected a tag.
 import { describe, expect, it } from "vitest";
 import { IMAGE_RETENTION_DAYS, ecrHost, lifecyclePolicy, pushPolicyDocument, repositoryName, retentionDaysFor } from "../../components/registry/plan";
-import { SpecError } from "../../stacks/spec/errors";
 import { ecrImage, splitImage } from "../../stacks/spec/images";
 import { loadSpec, platformConfigFromRaw } from "../../stacks/spec/load";
 import type { InventoryResource } from "../../tools/harness/inventory";
-import { blueprintStackInput, runStackInput, type StackInput } from "../../tools/harness/stacks";
+import { blueprintStackInput, runStackInput, specErrors, withConfig } from "../../tools/harness/stacks";
 
 const ACCOUNT = "123456789012";
 const ECR = { kind: "ecr", accountId: ACCOUNT, pushRoleName: "github-release" };
-
-function withConfig(input: StackInput, extra: Record<string, unknown>): StackInput {
-  return { ...input, config: { ...input.config, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, JSON.stringify(v)])) } };
-}
-
-function specErrors(input: StackInput): { path: string; message: string }[] {
-  try {
-    loadSpec({ stack: input.stack, config: platformConfigFromRaw(input.config), env: {} });
-  } catch (e) {
-    if (e instanceof SpecError) return e.issues.map((i) => ({ path: i.path, message: i.message }));
-    throw e;
-  }
-  return [];
-}
 
 const of = (inv: { resources: InventoryResource[] }, type: string) => inv.resources.filter((r) => r.type === type);
 

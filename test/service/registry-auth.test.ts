@@ -5,10 +5,8 @@
 // namespace whose pods pull from it, imagePullSecrets on those pods, and registryAuth on the host.
 import { describe, expect, it } from "vitest";
 import { dockerConfigJson, registryHostOf } from "../../stacks/spec/registries";
-import { SpecError } from "../../stacks/spec/errors";
-import { loadSpec, platformConfigFromRaw } from "../../stacks/spec/load";
 import type { InventoryResource } from "../../tools/harness/inventory";
-import { readStackFile, runStackInput, withPlaceholderSecrets, type StackInput } from "../../tools/harness/stacks";
+import { readStackFile, runStackInput, specErrors, type StackInput, withPlaceholderSecrets } from "../../tools/harness/stacks";
 
 const TOKEN = "fake-registry-token-for-tests-0001";
 const GHCR = [{ name: "ghcr", host: "ghcr.io", username: "acme-deploy" }];
@@ -20,16 +18,6 @@ function withRegistries(stack: string, registries: unknown, passwords?: Record<s
     config: { ...input.config, "platform:registries": JSON.stringify(registries), ...(passwords ? { "platform:registryPasswords": JSON.stringify(passwords) } : {}) },
     secretKeys: [...input.secretKeys, ...(passwords ? ["platform:registryPasswords"] : [])],
   };
-}
-
-function specErrors(input: StackInput): { path: string; message: string }[] {
-  try {
-    loadSpec({ stack: input.stack, config: platformConfigFromRaw(input.config), env: {} });
-  } catch (e) {
-    if (e instanceof SpecError) return e.issues.map((i) => ({ path: i.path, message: i.message }));
-    throw e;
-  }
-  return [];
 }
 
 const podSpecOf = (r: InventoryResource) => (r.inputs.spec as { template: { spec: { imagePullSecrets?: { name: string }[]; containers: { image: string }[] } } }).template.spec;

@@ -10,7 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { main } from "../../stacks/program";
-import { availableBlueprints, readBlueprint } from "../../stacks/spec/load";
+import { SpecError } from "../../stacks/spec/errors";
+import { availableBlueprints, loadSpec, platformConfigFromRaw, readBlueprint } from "../../stacks/spec/load";
 import { TIERS, TierName, TIER_NAMES } from "../../stacks/spec/tiers";
 import type { Inventory } from "./inventory";
 import { ProgramError, runProgram } from "./run";
@@ -144,6 +145,22 @@ export function blueprintStackInput(blueprint: string, tier: TierName, root = RE
     placeholders.push("platform:route53ZoneId");
   }
   return withPlaceholderSecrets({ ...base, config, placeholders });
+}
+
+/** `input` with extra `platform:*` keys set (each value JSON-encoded, as stack files hold them). */
+export function withConfig(input: StackInput, extra: Record<string, unknown>): StackInput {
+  return { ...input, config: { ...input.config, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, JSON.stringify(v)])) } };
+}
+
+/** The spec's refusals of a stack input (path and message of each issue), or [] when it loads; no environment is read. */
+export function specErrors(input: StackInput): { path: string; message: string }[] {
+  try {
+    loadSpec({ stack: input.stack, config: platformConfigFromRaw(input.config), env: {} });
+  } catch (e) {
+    if (e instanceof SpecError) return e.issues.map((i) => ({ path: i.path, message: i.message }));
+    throw e;
+  }
+  return [];
 }
 
 export interface StackRun {
