@@ -253,7 +253,7 @@ for mod in "${MODULES[@]}"; do
   must_build "${need_build[*]}"
   pkgs=()
   for name in "${need_build[@]}"; do pkgs+=("${pkg_of[$name]}"); done
-  [[ " ${need_build[*]} " == *" pulumi-resource-kubernetes "* ]] && provider_generate
+  if [[ " ${need_build[*]} " == *" pulumi-resource-kubernetes "* ]]; then provider_generate; fi
   # `-o DIR/` names each binary after its package's last path element (kube-apiserver, helm,
   # argocd, ...); a module's single main package at its root (the provider's) is named explicitly.
   out="$BIN/"; [ "${#pkgs[@]}" -eq 1 ] && out="$BIN/${need_build[0]}"
@@ -266,7 +266,7 @@ for mod in "${MODULES[@]}"; do
   (cd "$TOOLS/$mod" && export GOTOOLCHAIN="$toolchain" && if [ -n "$cgo" ]; then export CGO_ENABLED="$cgo"; fi && timed "${need_build[*]} (module tools/engine/${mod#.})" go build \
     -tags "$tags" -ldflags "$LDFLAGS" -o "$out" "${pkgs[@]}")
   for name in "${need_build[@]}"; do write_stamp "$name" "$key"; done
-  [[ " ${need_build[*]} " == *" argocd "* ]] && rm -f "$BIN/gpg-wrapper.sh" "$BIN/git-verify-wrapper.sh"
+  if [[ " ${need_build[*]} " == *" argocd "* ]]; then rm -f "$BIN/gpg-wrapper.sh" "$BIN/git-verify-wrapper.sh"; fi
 done
 
 # What the upstream image (its Dockerfile) puts next to the binary: the argv[0] names as symlinks
