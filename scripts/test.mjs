@@ -10,10 +10,13 @@
 // 2. run every vitest file (`vitest run`), extra CLI args are passed through to vitest, inside a
 //    private network namespace with only loopback (`unshare -n`, or `unshare -rn` when not root):
 //    servers the tests start can only be reached on loopback and nothing can dial out;
+//    every test worker writes its scratch under one run-scoped TMPDIR (platform-test-<pid>-*),
+//    removed when the run ends, however it ends; scratch left by a run that was killed is swept
+//    at the start of the next; and a disk with too little free space is refused up front;
 // 3. print one plain closing line, `N passed, N failed[, N skipped]`, where the type-check
 //    counts as one check. A run that executed no test fails, so an empty suite cannot pass.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, statfsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,7 +28,16 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 
+// One scratch directory per run: every test worker's os.tmpdir() (and Chromium's, Go's, helm's)
+// points into it, so what a test forgets to delete is deleted here. `scratch` is set below.
+let scratch;
+function dropScratch() {
+  if (!scratch) return;
+  rmSync(scratch, { recursive: true, force: true });
+  scratch = undefined;
+}
 function finish() {
+  dropScratch();
   const line = `${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : "");
   process.stdout.write(`\n${line}\n`);
   process.exit(failed > 0 ? 1 : 0);
@@ -75,6 +87,51 @@ if (!shared.dir || !existsSync(join(shared.dir, "charts", "index.yaml"))) {
   finish();
 }
 process.env["TEST_SHARED_DIR"] = shared.dir;
+
+// Scratch from runs that were killed (their pid is gone) is removed before anything is measured.
+const baseTmp = tmpdir();
+for (const name of readdirSync(baseTmp)) {
+  const m = /^platform-test-(\d+)-/.exec(name);
+  if (!m) continue;
+  let alive = true;
+  try {
+    process.kill(Number(m[1]), 0);
+  } catch (e) {
+    alive = e.code === "EPERM";
+  }
+  if (!alive) {
+    process.stdout.write(`preflight: removing scratch of an earlier run that did not finish: ${join(baseTmp, name)}\n`);
+    rmSync(join(baseTmp, name), { recursive: true, force: true });
+  }
+}
+// Free space: a full run writes the browser apps' builds, control planes' etcd data, rendered
+// charts and Chromium profiles (about 1 GiB at its peak); the engine's Go build cache needs more
+// when it is cold. Below the floor a run would die half-way with ENOSPC somewhere unrelated.
+const MIN_FREE_GIB = Number(process.env["TEST_MIN_FREE_GIB"] ?? 4);
+const gib = (dir) => {
+  const s = statfsSync(dir);
+  return (s.bavail * s.bsize) / 2 ** 30;
+};
+const byDevice = new Map([root, baseTmp].map((d) => [statSync(d).dev, d]));
+const short = [...byDevice.values()].map((d) => ({ dir: d, free: gib(d) })).filter((d) => d.free < MIN_FREE_GIB);
+if (short.length > 0) {
+  process.stderr.write(
+    `preflight: not enough free disk space, nothing was run:\n` +
+      short.map((d) => `  - ${d.dir}: ${d.free.toFixed(1)} GiB free, the test run needs at least ${MIN_FREE_GIB} GiB\n`).join("") +
+      `fix: free space on that filesystem (the Go build cache: \`go clean -cache\`; old test scratch: ${join(baseTmp, "platform-test-*")}), ` +
+      `or set TEST_MIN_FREE_GIB if you know the run needs less\n`,
+  );
+  failed += 1;
+  finish();
+}
+scratch = mkdtempSync(join(baseTmp, `platform-test-${process.pid}-`));
+writeFileSync(join(scratch, "README"), `scratch of the test run started by pid ${process.pid} (scripts/test.mjs); removed when that run ends\n`);
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(sig, () => {
+    dropScratch();
+    process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 })[sig]);
+  });
+}
 if (process.env["TEST_SKIP_ENGINE"] !== "1") {
   process.stdout.write("preflight: engine binaries (scripts/engine.sh)\n");
   const eng = spawnSync("bash", [join(root, "scripts", "engine.sh")], { stdio: ["ignore", "ignore", "inherit"] });
@@ -113,12 +170,12 @@ if (!onlySome) {
   else failed += 1;
 }
 
-const dir = mkdtempSync(join(tmpdir(), "vitest-report-"));
-const report = join(dir, "report.json");
+const report = join(scratch, "vitest-report.json");
 const vitest = ["npx", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...args];
+const workerEnv = { ...process.env, TMPDIR: scratch };
 const run = isolate
-  ? spawnSync(netns[0], [...netns.slice(1), "sh", "-c", 'ip link set lo up && exec "$@"', "sh", ...vitest], { stdio: "inherit" })
-  : spawnSync(vitest[0], vitest.slice(1), { stdio: "inherit" });
+  ? spawnSync(netns[0], [...netns.slice(1), "sh", "-c", 'ip link set lo up && exec "$@"', "sh", ...vitest], { stdio: "inherit", env: workerEnv })
+  : spawnSync(vitest[0], vitest.slice(1), { stdio: "inherit", env: workerEnv });
 let ran = false;
 try {
   const r = JSON.parse(readFileSync(report, "utf8"));
@@ -134,7 +191,8 @@ try {
   process.stderr.write(`could not read the vitest report (${String(err)}); counting the run as failed\n`);
   failed += 1;
 }
-rmSync(dir, { recursive: true, force: true });
+const left = spawnSync("du", ["-sh", scratch], { encoding: "utf8" });
+if (left.status === 0) process.stdout.write(`test scratch left by the workers: ${left.stdout.split("\t")[0]} in ${scratch} (removed)\n`);
 if (!ran) {
   process.stderr.write("no test was executed: an empty suite is a failure\n");
   failed += 1;

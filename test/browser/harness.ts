@@ -157,12 +157,11 @@ export async function launchChromium(opts: { trustSpki?: string[] } = {}): Promi
   // Chromium refuses to start its sandbox as root (the CI container runs as root): only then is it
   // switched off. Everything it loads comes from servers this test started on loopback.
   if (typeof process.getuid === "function" && process.getuid() === 0) args.push("--no-sandbox");
-  return puppeteer.launch({
-    executablePath: process.env["CHROMIUM"] ?? "/usr/bin/chromium",
-    headless: true,
-    args,
-    userDataDir: fs.mkdtempSync(path.join(os.tmpdir(), "browser-profile-")),
-  });
+  // A fresh profile per browser, deleted when that browser goes away (closed or crashed).
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "browser-profile-"));
+  const browser = await puppeteer.launch({ executablePath: process.env["CHROMIUM"] ?? "/usr/bin/chromium", headless: true, args, userDataDir });
+  browser.once("disconnected", () => fs.rmSync(userDataDir, { recursive: true, force: true }));
+  return browser;
 }
 
 export interface LoadRecord {

@@ -12,7 +12,7 @@
 // a foreign registry, checking a cosign signature) is not executed here; tools/cluster/README.md,
 // "Admission webhooks". Runs inside `unshare -n` (node scripts/test.mjs test/registry/admission.real.test.ts).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,6 +29,7 @@ const BIN = defaultBinDir();
 const HELM = join(BIN, "helm");
 const CPOL = "/apis/kyverno.io/v1/clusterpolicies";
 
+let dir: string | undefined;
 let cp: ControlPlane | undefined;
 let k: KubeClient;
 let setupError: Error | undefined;
@@ -60,7 +61,7 @@ beforeAll(async () => {
       .filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && (r.inputs.metadata as any).namespace === KYVERNO_NAMESPACE)
       .map((r) => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: r.inputs.metadata, spec: r.inputs.spec }));
 
-    const dir = mkdtempSync(join(tmpdir(), "admission-real-"));
+    dir = mkdtempSync(join(tmpdir(), "admission-real-"));
     cp = await startControlPlane({ dir: join(dir, "cp") });
     k = cp.client;
     const { mirror, problems } = readDirectoryMirror(MIRROR, [CHART_PINS.kyverno]);
@@ -86,6 +87,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cp?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("Kyverno on a real API server", () => {
