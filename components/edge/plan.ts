@@ -3,12 +3,13 @@
  * index.ts only turns this into resources.
  */
 import * as crypto from "crypto";
-import * as fs from "fs";
 import type { EdgeSiteArgs } from "./args";
 import { CLOUDFLARE_PLAN_LIMITS, type CloudflarePlan } from "./cloudflare/plans";
 export { CLOUDFLARE_PLANS, CLOUDFLARE_PLAN_LIMITS, cloudflarePlanGaps, type CloudflarePlan } from "./cloudflare/plans";
 import { AssetObject, planAssetObjects } from "./assets";
-import { bucketPathPatterns, buildRuleTable, EdgeRuleTable, HashConvention, HeaderPolicyInput, inlineScriptHashes } from "./headers";
+import { bucketPathPatterns, buildRuleTable, EdgeRuleTable, HashConvention, HeaderPolicyInput } from "./headers";
+import { buildInlineScriptHashes } from "./build";
+export { buildInlineScriptHashes } from "./build";
 import {
   planResponseHeadersPolicy,
   renderOriginResponseFunction,
@@ -124,23 +125,6 @@ export function cloudflareRateLimitRule(rl: { requests: number; periodSeconds: n
   const w = planCloudflareRateLimit(rl, CLOUDFLARE_PLAN_LIMITS[plan].maxPeriod);
   const scaled = w.period !== rl.periodSeconds ? ` (${rl.requests} per ${rl.periodSeconds} s in the blueprint, counted over ${w.period} s, the ${plan} plan's longest period)` : "";
   return { ...w, mitigationTimeout: w.period, description: `block a client IP for ${w.period} s after ${w.requestsPerPeriod} requests in ${w.period} s to one Cloudflare data center${scaled}` };
-}
-
-/**
- * CSP hashes of the inline scripts in every HTML document of a build (read at deploy time, so
- * the CSP allows exactly the inline scripts of the build being uploaded; see headers.ts).
- */
-export function buildInlineScriptHashes(dir: string): string[] {
-  const out = new Set<string>();
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const full = `${d}/${e.name}`;
-      if (e.isDirectory()) walk(full);
-      else if (e.isFile() && /\.html?$/i.test(e.name)) for (const h of inlineScriptHashes(fs.readFileSync(full, "utf8"))) out.add(h);
-    }
-  };
-  if (fs.existsSync(dir) && fs.statSync(dir).isDirectory()) walk(dir);
-  return [...out].sort();
 }
 
 /** The site's header policy: the args' policy plus the hashes of the uploaded build's inline scripts. */

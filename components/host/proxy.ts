@@ -28,9 +28,8 @@
  * by the proxy; the host applies a coarse per-source-IP new-connection limit on 80/443 instead
  * (see `connectionLimitFor` and cloudinit.ts). The edge/Kubernetes ingress enforce the real limits.
  */
-import * as fs from "fs";
 import { buildRuleTable, type EdgeRuleTable, type HeaderPolicyInput } from "../edge/headers";
-import { buildInlineScriptHashes } from "../edge/plan";
+import { buildInlineScriptHashes, webAppServiceProblem, webBuildProblem } from "../edge/build";
 import type { ServiceSpec } from "../service/spec";
 
 export interface CorsPlan {
@@ -193,19 +192,6 @@ export function planProxy(input: ProxyPlanInput): ProxyPlan {
   return { sites: [...sites.values()].sort((a, b) => a.host.localeCompare(b.host)), table, rateLimits, unhashedWebApps };
 }
 
-/** HTML documents under a directory (recursively), or none. */
-function htmlDocuments(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(`${d}/${e.name}`);
-      else if (e.isFile() && /\.html?$/i.test(e.name)) out.push(`${d}/${e.name}`);
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 /**
  * The header policy of the host's web app: the given policy plus the CSP hashes of the inline
  * scripts of the builds being deployed — the SPA the proxy serves (`webApp.build`) and the builds
@@ -218,23 +204,16 @@ export function webAppPolicy(input: Pick<ProxyPlanInput, "headerPolicy" | "webAp
   const policy = input.headerPolicy ?? {};
   const errors: string[] = [];
   const hashes: string[] = [];
-  const isDir = (d: string) => fs.existsSync(d) && fs.statSync(d).isDirectory();
   const build = input.webApp?.build;
   if (build !== undefined) {
-    if (!isDir(build)) errors.push(`webApp.build: '${build}' is not a directory; give the local directory of the build being deployed`);
+    const problem = webBuildProblem(build, "the build being deployed", false);
+    if (problem) errors.push(`webApp.build: ${problem}`);
     else hashes.push(...buildInlineScriptHashes(build));
   }
   for (const [svc, dir] of Object.entries(input.appBuilds ?? {})) {
-    const spec = input.services?.find((s) => s.name === svc);
-    if (!spec || spec.exposure !== "public" || !spec.servesWebApp) {
-      errors.push(`appBuilds.${svc}: no public service '${svc}' with servesWebApp: true; name the service whose image serves the web app`);
-    } else if (!isDir(dir)) {
-      errors.push(`appBuilds.${svc}: '${dir}' is not a directory; give the local directory of the build ${svc}'s image serves (e.g. the dist/ the image copies)`);
-    } else if (htmlDocuments(dir).length === 0) {
-      errors.push(
-        `appBuilds.${svc}: '${dir}' has no HTML document, so the CSP hashes of ${svc}'s inline scripts cannot be computed: give the directory with the built index.html; an app that renders its pages per request has per-response inline scripts that no deploy-time hash allows`,
-      );
-    } else hashes.push(...buildInlineScriptHashes(dir));
+    const problem = webAppServiceProblem(input.services ?? [], svc) ?? webBuildProblem(dir, `the build ${svc}'s image serves (e.g. the dist/ the image copies)`, true);
+    if (problem) errors.push(`appBuilds.${svc}: ${problem}`);
+    else hashes.push(...buildInlineScriptHashes(dir));
   }
   if (errors.length) throw new Error(`host proxy plan: invalid web app builds\n  - ${errors.join("\n  - ")}`);
   if (hashes.length === 0) return policy;

@@ -158,8 +158,9 @@ describe("planProxy", () => {
       expect(planProxy({ services, domain: "example.com", dial }).unhashedWebApps).toEqual(["web"]);
       expect(planProxy({ services, domain: "example.com", headerPolicy: { scriptHashes: [hash] }, dial }).unhashedWebApps).toEqual([]);
       expect(() => planProxy({ services, domain: "example.com", appBuilds: { web: path.join(tmp, "missing") }, dial })).toThrow(/appBuilds\.web: '.*missing' is not a directory/);
-      expect(() => planProxy({ services, domain: "example.com", appBuilds: { web: path.join(tmp, "dist", "_nuxt") }, dial })).toThrow(/appBuilds\.web: '.*_nuxt' has no HTML document, so the CSP hashes of web's inline scripts cannot be computed/);
-      expect(() => planProxy({ services, domain: "example.com", appBuilds: { api: path.join(tmp, "dist") }, dial })).toThrow(/appBuilds\.api: no public service 'api' with servesWebApp: true/);
+      expect(() => planProxy({ services, domain: "example.com", appBuilds: { web: path.join(tmp, "dist", "_nuxt") }, dial })).toThrow(/appBuilds\.web: '.*_nuxt' has no HTML document, so the CSP hashes of its inline scripts cannot be computed/);
+      expect(() => planProxy({ services, domain: "example.com", appBuilds: { api: path.join(tmp, "dist") }, dial })).toThrow(/appBuilds\.api: 'api' is not a public service with servesWebApp: true/);
+      expect(() => planProxy({ services, domain: "example.com", appBuilds: { www: path.join(tmp, "dist") }, dial })).toThrow(/appBuilds\.www: no service 'www' in the blueprint; name the service whose image serves the web app \(servesWebApp services: web\)/);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
