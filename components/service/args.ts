@@ -45,9 +45,18 @@ export const serviceArgs = z.strictObject({
       clusterIssuer: dnsLabel.optional(),
     })
     .optional(),
-  /** Isolation headers of a service that serves the web app itself (`servesWebApp`): the edge's COEP and CSP. */
+  /**
+   * Isolation headers of a service that serves the web app itself (`servesWebApp`): the edge's COEP
+   * and CSP. `scriptHashes`: CSP hash sources (`sha256-<base64>`) of the inline scripts of the
+   * build the image serves, added to script-src (the services composer computes them from
+   * `platform:webBuilds.services.<name>`), so the CSP needs no 'unsafe-inline'.
+   */
   webHeaders: z
-    .strictObject({ coep: z.enum(["require-corp", "credentialless"]).default("require-corp"), csp: z.string().min(1).optional() })
+    .strictObject({
+      coep: z.enum(["require-corp", "credentialless"]).default("require-corp"),
+      csp: z.string().min(1).optional(),
+      scriptHashes: z.array(z.string().regex(/^sha256-[A-Za-z0-9+/]{43}=$/, { message: "a CSP hash source without quotes: sha256-<base64 of 32 bytes>" })).optional(),
+    })
     .default({ coep: "require-corp" }),
   /** The app's own origin, for CORS `self` (e.g. `https://example.com`). */
   selfOrigin: z.url({ protocol: /^https$/ }).optional(),

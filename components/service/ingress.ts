@@ -14,7 +14,7 @@
  * Let's Encrypt for the same names again and again (5 duplicate certificates per week, then refused).
  * Only `http`/`health` ports are ever backends; `metrics` never is.
  */
-import { resolveHeaderPolicy } from "../edge/headers";
+import { resolveHeaderPolicy, withScriptHashes } from "../edge/headers";
 import type { Manifest, PlanInput } from "./plan";
 
 /**
@@ -51,15 +51,18 @@ export const UPSTREAM_CORS_HEADERS = [
 
 /**
  * Response headers of a service that serves the web app itself (Axum with ServeDir...): the same
- * cross-origin isolation set as the edge (components/edge/headers.ts), so WASM apps keep working.
+ * cross-origin isolation set as the edge (components/edge/headers.ts), so WASM apps keep working,
+ * and the same CSP: the edge's policy with the hashes of the served build's inline scripts added to
+ * script-src by the edge's own `withScriptHashes` (resolveHeaderPolicy refuses hashes next to
+ * 'unsafe-inline', which would switch them off).
  */
-export function webAppHeaders(h: { coep: "require-corp" | "credentialless"; csp?: string | undefined }): Record<string, string> {
-  const p = resolveHeaderPolicy({ coep: h.coep, ...(h.csp ? { csp: h.csp } : {}) });
+export function webAppHeaders(h: { coep: "require-corp" | "credentialless"; csp?: string | undefined; scriptHashes?: string[] | undefined }): Record<string, string> {
+  const p = resolveHeaderPolicy({ coep: h.coep, ...(h.csp ? { csp: h.csp } : {}), ...(h.scriptHashes?.length ? { scriptHashes: h.scriptHashes } : {}) });
   return {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Embedder-Policy": p.coep,
     "Cross-Origin-Resource-Policy": p.corp,
-    "Content-Security-Policy": p.csp,
+    "Content-Security-Policy": withScriptHashes(p.csp, p.scriptHashes),
     "Referrer-Policy": p.referrerPolicy,
     "X-Content-Type-Options": "nosniff",
   };
