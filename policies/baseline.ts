@@ -15,6 +15,7 @@ import {
   K8S,
   nsOf,
   ofTypes,
+  peek,
   podSpecOf,
   raw,
   resourcePolicy,
@@ -24,6 +25,8 @@ import {
   tierOfResource,
   tierOfStack,
   truthy,
+  UNKNOWN,
+  unknownInPreview,
   unpinnedReason,
   WORKLOAD_TYPES,
 } from "./lib/util";
@@ -144,18 +147,116 @@ function helmImageProblems(v: unknown, path = "values"): string[] {
   return out;
 }
 
+/** One image reference an AWS compute resource runs, or what could not be read (unknown in preview, not JSON). */
+export type AwsImageRef = { where: string; image: string } | { where: string; unreadable: string };
+
+const ECS_TASK = "aws:ecs/taskDefinition:TaskDefinition";
+const BATCH_JOB = "aws:batch/jobDefinition:JobDefinition";
+const LAMBDA = "aws:lambda/function:Function";
+const APPRUNNER = "aws:apprunner/service:Service";
+export const AWS_IMAGE_TYPES = [ECS_TASK, BATCH_JOB, LAMBDA, APPRUNNER];
+
+/**
+ * The images an AWS compute resource runs, from its inputs as @pulumi/aws 7 takes them:
+ *  - ECS task definition `containerDefinitions`: a JSON string, an array of container definitions (`name`, `image`);
+ *  - Batch job definition `containerProperties` (JSON, `image`), `nodeProperties` (JSON,
+ *    `nodeRangeProperties[].container.image` or `.ecsProperties.taskProperties[].containers[].image`),
+ *    `ecsProperties` (JSON, `taskProperties[].containers[].image`), `eksProperties` (an object,
+ *    `podProperties.containers[].image` and `initContainers[].image`);
+ *  - Lambda function `imageUri` (container-image functions);
+ *  - App Runner service `sourceConfiguration.imageRepository.imageIdentifier`.
+ * A value not known (unknown in preview, e.g. `pulumi.jsonStringify` over an ECR repository URL)
+ * or a string that is not JSON is returned as unreadable, never skipped.
+ */
+export function awsImageRefs(type: string, props: unknown): AwsImageRef[] {
+  const out: AwsImageRef[] = [];
+  const image = (where: string, v: unknown): void => {
+    if (v === UNKNOWN || isUnknownValue(v)) out.push({ where, unreadable: "not known" });
+    else if (typeof v === "string" && v !== "") out.push({ where, image: v });
+    else if (v !== undefined) out.push({ where, unreadable: `image is ${JSON.stringify(v)}` });
+  };
+  const json = (field: string): unknown => {
+    const v = peek(props, field);
+    if (v === undefined || v === null || v === "") return undefined;
+    if (v === UNKNOWN) {
+      out.push({ where: field, unreadable: "not known" });
+      return undefined;
+    }
+    if (typeof v !== "string") return v; // already an object (outputs of some SDK versions)
+    try {
+      return JSON.parse(v);
+    } catch {
+      out.push({ where: field, unreadable: "not valid JSON" });
+      return undefined;
+    }
+  };
+  const containers = (where: string, list: unknown): void => {
+    asArray<any>(list as any).forEach((c, i) => image(`${where} '${c?.name ?? i}'`, c?.image));
+  };
+  const taskProperties = (where: string, ecs: any): void => {
+    asArray<any>(ecs?.taskProperties).forEach((t, i) => containers(`${where}.taskProperties[${i}] container`, t?.containers));
+  };
+  const podProperties = (where: string, eks: any): void => {
+    containers(`${where}.podProperties container`, eks?.podProperties?.containers);
+    containers(`${where}.podProperties init container`, eks?.podProperties?.initContainers);
+  };
+  if (type === ECS_TASK) {
+    const defs = json("containerDefinitions");
+    if (defs !== undefined) containers("container", defs);
+  } else if (type === BATCH_JOB) {
+    const cp = json("containerProperties") as any;
+    if (cp !== undefined) image("containerProperties", cp?.image);
+    const np = json("nodeProperties") as any;
+    asArray<any>(np?.nodeRangeProperties).forEach((n, i) => {
+      if (n?.container) image(`nodeProperties.nodeRangeProperties[${i}].container`, n.container.image);
+      if (n?.ecsProperties) taskProperties(`nodeProperties.nodeRangeProperties[${i}].ecsProperties`, n.ecsProperties);
+      if (n?.eksProperties) podProperties(`nodeProperties.nodeRangeProperties[${i}].eksProperties`, n.eksProperties);
+    });
+    const ecs = json("ecsProperties");
+    if (ecs !== undefined) taskProperties("ecsProperties", ecs);
+    const eks = peek(props, "eksProperties");
+    if (eks === UNKNOWN) out.push({ where: "eksProperties", unreadable: "not known" });
+    else if (eks) podProperties("eksProperties", eks);
+  } else if (type === LAMBDA) {
+    if (peek(props, "imageUri") !== undefined) image("imageUri", peek(props, "imageUri"));
+  } else if (type === APPRUNNER) {
+    const repo = peek(props, "sourceConfiguration", "imageRepository");
+    if (repo === UNKNOWN) out.push({ where: "sourceConfiguration.imageRepository", unreadable: "not known" });
+    else if (repo) image("imageIdentifier", peek(repo, "imageIdentifier"));
+  }
+  return out;
+}
+
 export const pinnedImages: StackValidationPolicy = stackPolicy({
   name: "baseline-pinned-images",
-  description: "In staging and prod, every image is pinned: a version tag (not latest/stable/main) or a digest — Kubernetes containers, Docker containers/images and Helm image values.",
+  description:
+    "In staging and prod, every image is pinned: a version tag (not latest/stable/main) or a digest — Kubernetes containers, Docker containers/images, Helm image values, ECS task definitions, Batch job definitions, container-image Lambda functions and App Runner services.",
   enforcementLevel: "mandatory",
   severity: "medium",
   validateStack: (args, report) => {
     if (tierOfStack(args) === "dev") return;
+    // Images whose value is not known (preview) or not readable: judged on update, never passed here.
+    const unknown: { what: string; urn: string }[] = [];
     for (const w of ofTypes(args.resources, ...WORKLOAD_TYPES)) {
+      const name = w.props.metadata?.name ?? w.name;
       for (const c of containersOf(podSpecOf(w.type, raw(w.props)))) {
-        if (isUnknownValue(c?.image)) continue; // computed (e.g. an ECR repository URL): checked on update
+        if (isUnknownValue(c?.image)) {
+          unknown.push({ what: `${w.type.split(":")[2]} '${name}' container '${c?.name}'`, urn: w.urn });
+          continue;
+        }
         const why = typeof c?.image === "string" ? unpinnedReason(c.image) : `container '${c?.name}' has no image`;
-        if (why) report(`${w.props.metadata?.name ?? w.name}/${c?.name}: ${why}`, w.urn);
+        if (why) report(`${name}/${c?.name}: ${why}`, w.urn);
+      }
+    }
+    for (const r of ofTypes(args.resources, ...AWS_IMAGE_TYPES)) {
+      const kind = r.type.split(":")[2];
+      for (const ref of awsImageRefs(r.type, r.props)) {
+        if ("unreadable" in ref) {
+          unknown.push({ what: `${kind} '${r.name}' ${ref.where} (${ref.unreadable})`, urn: r.urn });
+          continue;
+        }
+        const why = unpinnedReason(ref.image);
+        if (why) report(`${kind} '${r.name}' ${ref.where}: ${why}`, r.urn);
       }
     }
     for (const c of ofTypes(args.resources, "docker:index/container:Container")) {
@@ -174,6 +275,12 @@ export const pinnedImages: StackValidationPolicy = stackPolicy({
     for (const h of ofTypes(args.resources, K8S.helmRelease)) {
       if (!isSet(h.props, "version")) report(`Helm release '${h.name}' does not pin a chart version`, h.urn);
       for (const p of helmImageProblems(raw(h.props).values)) report(`Helm release '${h.name}' ${p} is not pinned`, h.urn);
+    }
+    if (unknown.length) {
+      throw unknownInPreview(
+        `the image of ${unknown.map((u) => u.what).join(", ")} is not known in this run, so whether it is pinned was not judged (unknown in preview: run with --update, or pulumi preview after the first deploy)`,
+        unknown.map((u) => u.urn),
+      );
     }
   },
 });

@@ -206,7 +206,13 @@ export async function runPolicies(inv: Inventory, opts: RunOptions = {}): Promis
     };
     const handle = (e: unknown, urn?: string): void => {
       if (e instanceof NotApplicable) notApplicable.push({ policyName: p.name, reason: e.reason, urn });
-      else if (e instanceof proxy.UnknownValueError) push({ urn, message: `can't run policy '${p.name}' during preview: ${(e as Error).message}`, unknown: true }, "advisory");
+      else if (e instanceof proxy.UnknownValueError) {
+        const message = `can't run policy '${p.name}' ${inv.preview ? "during preview" : "on a value not known in this run"}: ${(e as Error).message}`;
+        // A stack policy may name the resources it could not judge (lib/util.ts unknownInPreview).
+        const urns = urn ? [urn] : ((e as Error & { urns?: string[] }).urns ?? []).filter((u) => byUrn.has(u));
+        if (urns.length === 0) push({ urn, message, unknown: true }, "advisory");
+        for (const u of urns) push({ urn: u, message, unknown: true }, "advisory");
+      }
       else throw new Error(`policy '${p.name}' threw${urn ? ` on ${urn}` : ""}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
     };
 

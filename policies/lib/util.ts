@@ -244,9 +244,13 @@ export const isSet = (obj: unknown, ...path: (string | number)[]): boolean => pe
  * judged: thrown by a stack policy after reporting everything it could judge, so the engine (and
  * the in-process runner) report the policy as not run in preview instead of passing silently.
  */
-export function unknownInPreview(message: string): Error {
+export function unknownInPreview(message: string, urns: string[] = []): Error {
   const E = policyProxy.UnknownValueError as new (sentinel: unknown, props: string[]) => Error;
   const e = new E(policyProxy.unknownStringValue, ["policy"]);
   e.message = message;
+  // The resources it could not judge: the engine shows the stack-level message; the in-process
+  // runner (lib/runner.ts) attributes one "can't run" diagnostic to each, so a foreign plan's
+  // report can list them as not inspected one by one.
+  if (urns.length) (e as Error & { urns?: string[] }).urns = [...new Set(urns)];
   return e;
 }

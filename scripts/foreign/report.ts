@@ -58,7 +58,7 @@ export function notInspected(result: ChildResult, unknownViolations: { policyNam
   for (const v of unknownViolations) {
     const key = v.urn ?? "(stack)";
     // A stack policy names what it could not judge in its message; a resource's own unknown value is its URN.
-    const detail = v.urn ? "" : `: ${v.message.replace(/^can't run policy '[^']+' during preview: /, "")}`;
+    const detail = v.urn ? "" : `: ${v.message.replace(/^can't run policy '[^']+' (during preview|on a value not known in this run): /, "")}`;
     const e = seen.get(key) ?? { what: key, type: v.resourceType, reason: `values unknown in preview (plan with --update to use mocked outputs)${detail}`, policies: [] };
     if (!v.urn && seen.has(key) && !e.reason.includes(detail)) e.reason += `; ${detail.slice(2)}`;
     if (!e.policies.includes(v.policyName)) e.policies.push(v.policyName);

@@ -1,0 +1,66 @@
+/**
+ * The pack's known gaps from the independent check (issue 20, test/foreign/EXAMPLES-RESULTS.md),
+ * closed with fixtures of their own (test/fixtures/policies/foreign-style.ts), here what the
+ * per-policy fixture table cannot say: every resource found (not just one message), and values
+ * not known in preview reported as not judged, never passed.
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { formatText, runPolicies } from "../../policies/lib/runner";
+import { runProgram } from "../../tools/harness/run";
+import { fargateTask } from "../fixtures/policies/foreign-style";
+import { foreignViolatingCases } from "../fixtures/policies/foreign-style";
+
+const plan = async (program: () => void, preview = false, tier: "dev" | "staging" | "prod" = "prod") =>
+  runPolicies(await runProgram(program, { allowDefaultProviders: true, stack: "fixture", preview }), { tier });
+const of = (r: Awaited<ReturnType<typeof plan>>, policy: string) => r.violations.filter((v) => v.policyName === policy);
+
+describe("baseline-pinned-images on AWS compute", () => {
+  it("finds the unpinned image in every Batch job definition shape (containerProperties, nodeProperties, ecsProperties, eksProperties)", async () => {
+    const c = foreignViolatingCases.find((x) => x.name.startsWith("Batch job definitions"))!;
+    const r = await plan(c.program);
+    const found = of(r, "baseline-pinned-images").filter((v) => !v.unknown);
+    expect(found.map((v) => v.resourceName).sort(), formatText(r)).toEqual(["container", "ecs", "eks", "multinode"]);
+    expect(found.every((v) => /image 'busybox' has no tag/.test(v.message) && v.enforcementLevel === "mandatory")).toBe(true);
+  });
+
+  it("an ECS image from an ECR repository is not known in preview: reported as not judged on the task definition, never passed", async () => {
+    const program = () => {
+      const repo = new aws.ecr.Repository("app", { imageTagMutability: "IMMUTABLE" });
+      fargateTask([{ name: "app", image: pulumi.interpolate`${repo.repositoryUrl}:1.4.2` }]);
+    };
+    const r = await plan(program, true);
+    const mine = of(r, "baseline-pinned-images");
+    expect(mine.length, formatText(r)).toBe(1);
+    expect(mine[0]!.unknown).toBe(true);
+    expect(mine[0]!.enforcementLevel).toBe("advisory");
+    expect(mine[0]!.resourceType).toBe("aws:ecs/taskDefinition:TaskDefinition");
+    expect(mine[0]!.message).toMatch(/can't run policy 'baseline-pinned-images' during preview: the image of TaskDefinition 'wordpress' containerDefinitions \(not known\) is not known/);
+  });
+
+  it("a pinned image next to an unknown one: the known one is judged, the unknown one is reported, a known unpinned one is still a finding", async () => {
+    const program = () => {
+      const repo = new aws.ecr.Repository("app", { imageTagMutability: "IMMUTABLE" });
+      new aws.lambda.Function("fn", { packageType: "Image", imageUri: pulumi.interpolate`${repo.repositoryUrl}:7`, role: "arn:aws:iam::123456789012:role/x" });
+      fargateTask([{ name: "wordpress", image: "wordpress" }]);
+    };
+    const r = await plan(program, true);
+    const mine = of(r, "baseline-pinned-images");
+    expect(mine.filter((v) => !v.unknown).map((v) => v.resourceName), formatText(r)).toEqual(["wordpress"]);
+    expect(mine.filter((v) => v.unknown).map((v) => v.resourceName)).toEqual(["fn"]);
+  });
+
+  it("a Kubernetes container image computed from an output is not known in preview: not judged, not passed (was skipped silently)", async () => {
+    const program = () => {
+      const repo = new aws.ecr.Repository("app", { imageTagMutability: "IMMUTABLE" });
+      new k8s.apps.v1.Deployment("web", { metadata: { name: "web" }, spec: { selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: pulumi.interpolate`${repo.repositoryUrl}:1.0.0` }] } } } });
+    };
+    const mine = of(await plan(program, true), "baseline-pinned-images");
+    expect(mine.map((v) => [v.unknown, v.resourceName])).toEqual([[true, "web"]]);
+    expect(mine[0]!.message).toMatch(/Deployment 'web' container 'web'/);
+    // In dev nothing is judged, so nothing is reported as not judged either.
+    expect(of(await plan(program, true, "dev"), "baseline-pinned-images")).toEqual([]);
+  });
+});
