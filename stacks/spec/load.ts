@@ -8,7 +8,11 @@ import * as path from "node:path";
 import { parseDocument } from "yaml";
 import { ChartMirror, OFFICIAL_REPOSITORIES, parseMirrorSetting, readDirectoryMirror } from "../../components/charts";
 import { SpecError, SpecIssue, describeZodIssue, renderPath } from "./errors";
-import { PlatformSpec, platformSource, resolvePlatform } from "./platform";
+import { PlatformSpec, platformSource, resolvePlatform, type WebBuilds } from "./platform";
+import { planAssetObjects } from "../../components/edge/assets";
+import { webAppServiceProblem, webBuildProblem } from "../../components/edge/build";
+import { bucketPathPatterns, buildRuleTable } from "../../components/edge/headers";
+import { APP_HASH_CONVENTIONS } from "../../components/edge/plan";
 import { stackConfig } from "./stack-config";
 
 /** The project directory (where Pulumi.yaml is): relative paths in the config are resolved against it. */
@@ -123,6 +127,55 @@ export function resolveChartsMirror(config: Record<string, unknown>, stackFile: 
   }
 }
 
+/**
+ * The web app's builds (`platform:webBuilds`), resolved against the project directory and read
+ * here, before anything is registered: each must be a directory that can give the CSP hashes of
+ * its inline scripts (components/edge/build.ts, the same check the single host's proxy plan
+ * makes), and the edge's must be what the EdgeSite can upload (components/edge/assets.ts: a static
+ * site's index document; with a dynamic origin, only files under the bucket's path prefixes).
+ * Read from the raw config and blueprint so these problems are reported with the schema's; a name
+ * the cross-field rules refuse (no edge, not a servesWebApp service) is not read.
+ */
+export function resolveWebBuilds(config: Record<string, unknown>, blueprint: unknown, stackFile: string, projectDir = PROJECT_DIR): { webBuilds: WebBuilds; issues: SpecIssue[] } {
+  const webBuilds: WebBuilds = { services: {} };
+  const issues: SpecIssue[] = [];
+  const raw = config.webBuilds;
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return { webBuilds, issues };
+  const { edge, services } = raw as { edge?: unknown; services?: unknown };
+  const bp = (blueprint && typeof blueprint === "object" ? blueprint : {}) as { edge?: { app?: unknown; origin?: unknown }; services?: unknown };
+  const bpServices = Array.isArray(bp.services)
+    ? bp.services.filter((x): x is Record<string, unknown> => !!x && typeof x === "object").map((x) => ({ name: String(x.name), exposure: String(x.exposure ?? "internal"), servesWebApp: x.servesWebApp === true }))
+    : [];
+  if (typeof edge === "string" && edge.length > 0 && bp.edge && typeof bp.edge === "object") {
+    const dir = path.resolve(projectDir, edge);
+    const origin = bp.edge.origin !== undefined;
+    let problem = webBuildProblem(dir, "the edge site's build", !origin);
+    if (!problem) {
+      const conventions = APP_HASH_CONVENTIONS[bp.edge.app as keyof typeof APP_HASH_CONVENTIONS];
+      if (conventions) {
+        const policy = { hashed: { conventions: [...conventions] } };
+        try {
+          planAssetObjects(dir, buildRuleTable(policy), origin ? bucketPathPatterns(policy) : undefined);
+        } catch (e) {
+          problem = (e as Error).message.replace(/^assets: /, "");
+        }
+      }
+    }
+    if (problem) issues.push({ file: stackFile, path: "platform:webBuilds.edge", message: problem });
+    else webBuilds.edge = dir;
+  }
+  if (services && typeof services === "object" && !Array.isArray(services)) {
+    for (const [name, value] of Object.entries(services as Record<string, unknown>)) {
+      if (typeof value !== "string" || value.length === 0 || webAppServiceProblem(bpServices, name)) continue;
+      const dir = path.resolve(projectDir, value);
+      const problem = webBuildProblem(dir, `the build ${name}'s image serves`, true);
+      if (problem) issues.push({ file: stackFile, path: `platform:webBuilds.services.${name}`, message: problem });
+      else webBuilds.services[name] = dir;
+    }
+  }
+  return { webBuilds, issues };
+}
+
 /** Validate everything and return the resolved spec, or throw a SpecError listing every problem. */
 export function loadSpec(input: LoadInput): PlatformSpec {
   const stackFile = `Pulumi.${input.stack}.yaml`;
@@ -141,6 +194,7 @@ export function loadSpec(input: LoadInput): PlatformSpec {
   if (issues.length > 0) throw new SpecError(input.stack, issues);
 
   const charts = resolveChartsMirror(input.config, stackFile, input.env, input.projectDir);
+  const builds = resolveWebBuilds(input.config, blueprint, stackFile, input.projectDir);
   const source = { stack: input.stack, config: input.config, blueprint };
   const parsed = platformSource.safeParse(source);
   if (!parsed.success) {
@@ -160,8 +214,8 @@ export function loadSpec(input: LoadInput): PlatformSpec {
         issues.push({ file: stackFile, path: renderPath(zi.path, source), message: describeZodIssue(zi) });
       }
     }
-    throw new SpecError(input.stack, [...issues, ...charts.issues]);
+    throw new SpecError(input.stack, [...issues, ...charts.issues, ...builds.issues]);
   }
-  if (charts.issues.length > 0) throw new SpecError(input.stack, charts.issues);
-  return resolvePlatform(parsed.data, charts.mirror);
+  if (charts.issues.length > 0 || builds.issues.length > 0) throw new SpecError(input.stack, [...charts.issues, ...builds.issues]);
+  return resolvePlatform(parsed.data, charts.mirror, builds.webBuilds);
 }

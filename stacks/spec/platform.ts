@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { ChartMirror, OFFICIAL_REPOSITORIES } from "../../components/charts";
+import { webAppServiceProblem } from "../../components/edge/build";
 import { type CloudflarePlan, cloudflarePlanGaps } from "../../components/edge/cloudflare/plans";
 import { ROLLOUT_DEFAULTS, ServiceSpec } from "../../components/service/spec";
 import type { Alerting } from "../../components/monitoring/receivers";
@@ -236,6 +237,27 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
     else if (svc.exposure !== "public" || svc.routes.length === 0) add(["blueprint", "edge", "origin", "service"], `the CDN can only front a public service with a route; '${svc.name}' is ${svc.exposure}`);
   }
 
+  // The web app's builds (platform:webBuilds): what each names must exist in the blueprint. The
+  // directories themselves are read by loadSpec (resolveWebBuilds), which knows the project directory.
+  if (config.webBuilds?.edge !== undefined && !bp.edge) {
+    const servers = bp.services.filter((s) => s.exposure === "public" && s.servesWebApp).map((s) => s.name);
+    add(
+      ["config", "webBuilds", "edge"],
+      `blueprint '${bp.name}' has no edge site, so nothing would upload or serve this build: remove platform:webBuilds.edge${servers.length ? `, or give it as platform:webBuilds.services.${servers[0]} (the service that serves the web app)` : ""}`,
+    );
+  }
+  // A Cloudflare edge uploads its build through R2's S3 endpoint with an R2 API token's key pair.
+  if (config.webBuilds?.edge !== undefined && bp.edge?.provider === "cloudflare" && config.tier !== "local" && config.cloudflare && !config.cloudflare.r2AccessKeyId) {
+    add(
+      ["config", "cloudflare", "r2AccessKeyId"],
+      "the edge build (platform:webBuilds.edge) is uploaded to R2 through its S3 endpoint: create an R2 API token with Object Read & Write on the edge's bucket, set its Access Key ID here and store its Secret Access Key in Secrets Manager (platform:cloudflare.r2SecretKeySecret, default platform/<stack>/r2-secret-access-key)",
+    );
+  }
+  for (const name of Object.keys(config.webBuilds?.services ?? {})) {
+    const problem = webAppServiceProblem(bp.services, name);
+    if (problem) add(["config", "webBuilds", "services", name], problem);
+  }
+
   issues.push(...alertingIssues(config));
   issues.push(...registryIssues(config));
   // The platform's ECR registry and image admission, checked on the images the services will run.
@@ -319,7 +341,7 @@ export interface PlatformSpec {
     | { mode: "kubernetes"; cluster: "existing" | "eks"; ingressController: "nginx" | "traefik"; version: string; publicAccessCidrs: string[]; kubeconfig?: string; context?: string; renderDir?: string }
     | { mode: "singleHost"; proxy: "caddy"; sshAllowList: string[]; sshPublicKey?: string; instanceType: string; sshKeySecret: string };
   /** `apiTokenSecret`: the Secrets Manager secret the Cloudflare provider's token is read from. */
-  cloudflare?: { accountId: string; zoneId: string; apiTokenSecret: string; plan: CloudflarePlan };
+  cloudflare?: { accountId: string; zoneId: string; apiTokenSecret: string; plan: CloudflarePlan; r2AccessKeyId?: string; r2SecretKeySecret: string };
   /** Where the stack's deploy runs (absent in the local tier). */
   delivery?: { repository: string; connectionArn: string; previewRoleArn?: string };
   /** Argo CD single sign-on (`platform:argocd.sso`); `clientSecret` says whether one is set (the composer reads its value as a secret). */
@@ -345,9 +367,20 @@ export interface PlatformSpec {
   admission?: AdmissionConfig;
   /** Where every Helm release takes its chart from (`platform:charts.mirror`, else PLATFORM_CHARTS_MIRROR, else official). */
   charts: ChartMirror;
+  /**
+   * The web app's builds on the deploy machine (`platform:webBuilds`), absolute paths checked by
+   * loadSpec: `edge` is uploaded by the EdgeSite, `services.<name>` gives that servesWebApp
+   * service's CSP hashes (single host and Kubernetes).
+   */
+  webBuilds: WebBuilds;
 }
 
-export function resolvePlatform(src: PlatformSource, charts: ChartMirror = OFFICIAL_REPOSITORIES): PlatformSpec {
+export interface WebBuilds {
+  edge?: string;
+  services: Record<string, string>;
+}
+
+export function resolvePlatform(src: PlatformSource, charts: ChartMirror = OFFICIAL_REPOSITORIES, webBuilds: WebBuilds = { services: {} }): PlatformSpec {
   const { config, blueprint: bp } = src;
   const profile = TIERS[config.tier];
   const mode = config.hosting ?? profile.hosting;
@@ -385,7 +418,7 @@ export function resolvePlatform(src: PlatformSource, charts: ChartMirror = OFFIC
     domain: config.domain,
     regions: config.regions,
     hosting,
-    ...(config.cloudflare ? { cloudflare: { ...config.cloudflare, plan: config.cloudflare.plan ?? "free", apiTokenSecret: config.cloudflare.apiTokenSecret ?? defaultSecretName(src.stack, "cloudflare-api-token") } } : {}),
+    ...(config.cloudflare ? { cloudflare: { ...config.cloudflare, plan: config.cloudflare.plan ?? "free", apiTokenSecret: config.cloudflare.apiTokenSecret ?? defaultSecretName(src.stack, "cloudflare-api-token"), r2SecretKeySecret: config.cloudflare.r2SecretKeySecret ?? defaultSecretName(src.stack, "r2-secret-access-key") } } : {}),
     ...(config.delivery ? { delivery: config.delivery } : {}),
     ...(config.argocd ? { argocd: config.argocd.sso ? { sso: { ...config.argocd.sso, clientSecret: config.argocd.sso.clientSecret !== undefined } } : {} } : {}),
     ...(config.route53ZoneId ? { route53ZoneId: config.route53ZoneId } : {}),
@@ -400,11 +433,12 @@ export function resolvePlatform(src: PlatformSource, charts: ChartMirror = OFFIC
     ...(config.imageRegistry ? { imageRegistry: config.imageRegistry } : {}),
     ...(config.admission ? { admission: config.admission } : {}),
     charts,
+    webBuilds,
   };
 }
 
 /** Default Secrets Manager name of a stack's deploy-time secret: `platform/<stack>/<what>`. */
-export function defaultSecretName(stack: string, what: "cloudflare-api-token" | "host-deploy-key"): string {
+export function defaultSecretName(stack: string, what: "cloudflare-api-token" | "host-deploy-key" | "r2-secret-access-key"): string {
   return `platform/${stack}/${what}`;
 }
 

@@ -91,6 +91,20 @@ export const stackConfig = z.strictObject({
           "Read with the stack's AWS credentials (the deploy or preview role, by OIDC), so no workflow passes a Cloudflare credential. Default `platform/<stack>/cloudflare-api-token`.",
         examples: ["platform/prod/cloudflare-api-token"],
       }),
+      r2AccessKeyId: z
+        .string()
+        .regex(/^[0-9a-f]{32}$/, { message: "must be the Access Key ID of an R2 API token (32 hex characters; R2 → Manage R2 API tokens)" })
+        .optional()
+        .meta({
+          description:
+            "Access Key ID of the R2 API token (Object Read & Write on the edge's bucket) the program uploads `platform:webBuilds.edge` with, through R2's S3 endpoint. Required when the stack uploads an edge build to Cloudflare; its Secret Access Key is the Secrets Manager secret `r2SecretKeySecret`.",
+          examples: ["0123456789abcdef0123456789abcdef"],
+        }),
+      r2SecretKeySecret: secretId.optional().meta({
+        description:
+          "AWS Secrets Manager secret (name or ARN, in the primary region) holding the Secret Access Key of the R2 API token `r2AccessKeyId` names, read by the program with the stack's AWS role like the API token. Default `platform/<stack>/r2-secret-access-key`.",
+        examples: ["platform/prod/r2-secret-access-key"],
+      }),
       plan: z.enum(CLOUDFLARE_PLANS).optional().meta({
         description:
           "The zone's Cloudflare plan (dashboard → the zone → Overview → Plan). Default `free`. The edge's WAF managed rules and its host rate limit need `pro` or above; " +
@@ -177,6 +191,30 @@ export const stackConfig = z.strictObject({
     })
     .default({})
     .meta({ description: "Helm chart sources. The chart versions are pinned in components/charts.ts, not here." }),
+  webBuilds: z
+    .strictObject({
+      edge: z.string().min(1).optional().meta({
+        description:
+          "The local directory of the edge site's build (the blueprint's `edge`), made by the deploy job before `pulumi up`: uploaded to the site's bucket (R2 or S3), each object with the rule table's Content-Type and Cache-Control, and the CSP hashes of its HTML documents' inline scripts added to the edge's script-src. " +
+          "A static site's build must hold the index document (Nuxt's .output/public, Vite's dist); with `edge.origin` it is only what the bucket serves (Next.js's .next/static copied to _next/static).",
+        examples: ["web/.output/public", "/builds/web/dist"],
+      }),
+      services: z
+        .record(dnsLabel, z.string().min(1))
+        .default({})
+        .meta({
+          description:
+            "Per public service with `servesWebApp: true` (its image serves the web app): the local directory of the build that image serves, at deploy time (the job that built the image has it). The CSP hashes of its HTML documents' inline scripts are added to script-src wherever the service runs: the single host's Caddy and the Kubernetes Ingress headers. It must hold an HTML document.",
+          examples: [{ api: "web/dist" }],
+        }),
+    })
+    .optional()
+    .meta({
+      description:
+        "Where the web app's builds are on the machine that runs `pulumi up` (paths absolute, or relative to the project directory), so the CSP allows exactly their inline scripts by hash and never needs 'unsafe-inline' (a Nuxt build's window.__NUXT__ script is blocked without them). " +
+        "`edge`: the edge site's build (uploaded and hashed); `services.<name>`: the build a servesWebApp service's image serves (hashed). Checked before anything is registered: the directory exists and holds an HTML document, and the service serves the web app.",
+      examples: [{ edge: "web/.output/public" }, { services: { api: "web/dist" } }],
+    }),
   signingKeys: z
     .record(z.string().regex(/^[a-z][-a-z0-9]*$/, { message: "must name a generated signing key of the blueprint, such as `relayer-key`" }), signingKeyRotation)
     .default({})
