@@ -27,6 +27,11 @@ export interface Providers {
   awsBackup?: aws.Provider;
   /** Cloudflare account; absent unless the edge runs on Cloudflare outside the local tier. */
   cloudflare?: cloudflare.Provider;
+  /**
+   * AWS provider on R2's S3 endpoint, for the Cloudflare edge's upload of `platform:webBuilds.edge`
+   * (the R2 API token's key pair); absent when the stack uploads no edge build to Cloudflare.
+   */
+  r2?: aws.Provider;
 }
 
 /** Network of the stack (AWS tiers). */

@@ -15,9 +15,27 @@ import * as random from "@pulumi/random";
 import type { Providers } from "./context";
 import type { PlatformSpec } from "./spec/platform";
 
-/** The Cloudflare API token, a secret Output read from Secrets Manager (current version). */
+/** A Cloudflare credential (the API token, the R2 Secret Access Key), a secret Output read from Secrets Manager (current version). */
 export function cloudflareApiToken(secretId: string, aws_: aws.Provider): pulumi.Output<string> {
   return pulumi.secret(aws.secretsmanager.getSecretVersionOutput({ secretId }, { provider: aws_ }).secretString);
+}
+
+/**
+ * The AWS provider the Cloudflare edge uploads its build with: R2's S3-compatible endpoint of the
+ * account, the R2 API token's key pair (the Secret Access Key from Secrets Manager, read with the
+ * stack's AWS role), and the client-side checks R2 does not answer switched off, as Cloudflare's
+ * R2 guide for the Terraform AWS provider sets them (developers.cloudflare.com/r2/examples/terraform-aws).
+ */
+export function r2Provider(cf: { accountId: string; r2AccessKeyId?: string; r2SecretKeySecret: string }, aws_: aws.Provider): aws.Provider {
+  return new aws.Provider("r2", {
+    region: "us-east-1",
+    accessKey: cf.r2AccessKeyId!,
+    secretKey: cloudflareApiToken(cf.r2SecretKeySecret, aws_),
+    skipCredentialsValidation: true,
+    skipRegionValidation: true,
+    skipRequestingAccountId: true,
+    endpoints: [{ s3: `https://${cf.accountId}.r2.cloudflarestorage.com` }],
+  });
 }
 
 /** Tags every AWS resource carries (via the provider's defaultTags). */
@@ -46,6 +64,7 @@ export function buildProviders(spec: PlatformSpec): Providers {
     // An explicit provider reads no `cloudflare:*` stack config, and no workflow passes a Cloudflare
     // credential: the token comes from Secrets Manager with the stack's own AWS role (OIDC in CI).
     providers.cloudflare = new cloudflare.Provider("cloudflare", { apiToken: cloudflareApiToken(spec.cloudflare.apiTokenSecret, primary) });
+    if (spec.webBuilds.edge && spec.blueprint.edge?.provider === "cloudflare" && spec.cloudflare.r2AccessKeyId) providers.r2 = r2Provider(spec.cloudflare, primary);
   }
   return providers;
 }

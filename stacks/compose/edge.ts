@@ -1,7 +1,9 @@
 /**
  * Edge composer: the blueprint's web front end on its CDN, with the tier's safety.
  * Not deployed in the local tier (no cloud account); the same rule table is exercised there by
- * the droplet/ingress paths and by the runtime tests.
+ * the droplet/ingress paths and by the runtime tests. Without `platform:webBuilds.edge` the site is
+ * infrastructure only: nothing is uploaded and the CSP allows no inline script (a Nuxt build does
+ * not boot under it).
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { Context } from "../context";
@@ -53,11 +55,18 @@ export function composeEdge(ctx: Context): EdgeOutputs {
     ...(edge.rateLimitPer5Min ? { waf: { managedRules: true, rateLimit: { requests: edge.rateLimitPer5Min, periodSeconds: 300 as const } } } : {}),
     protect: spec.profile.protectState,
     ...(edge.origin ? { origin: { domain: originDomain(ctx, edge.origin.service) } } : {}),
+    // The build being deployed (platform:webBuilds.edge, checked by the spec): uploaded, and the
+    // hashes of its inline scripts added to the CSP (components/edge/plan.ts sitePolicy).
+    ...(spec.webBuilds.edge ? { assets: spec.webBuilds.edge } : {}),
   };
   const name = `${spec.blueprint.name}-web`;
   const site =
     edge.provider === "cloudflare"
-      ? new EdgeSite(name, { provider: "cloudflare", ...common, cloudflare: { accountId: spec.cloudflare!.accountId, zoneId: spec.cloudflare!.zoneId, plan: spec.cloudflare!.plan } }, { providers: { cloudflare: providers.cloudflare! } })
+      ? new EdgeSite(
+          name,
+          { provider: "cloudflare", ...common, cloudflare: { accountId: spec.cloudflare!.accountId, zoneId: spec.cloudflare!.zoneId, plan: spec.cloudflare!.plan } },
+          { providers: { cloudflare: providers.cloudflare! }, ...(providers.r2 ? { r2: providers.r2 } : {}) },
+        )
       : new EdgeSite(name, { provider: "cloudfront", ...common, cloudfront: { hostedZoneId: spec.route53ZoneId! } }, { providers: { aws: providers.aws! }, usEast1: providers.awsUsEast1! });
   return { site, url: site.url };
 }

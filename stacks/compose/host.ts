@@ -142,6 +142,9 @@ export function composeHost(ctx: Context, opts: HostComposeOptions = {}): HostCo
       domain: spec.domain,
       ...(webAppHost ? { appOrigin: `https://${fqdn(webAppHost, spec.domain)}` } : {}),
       ...(edge ? { headerPolicy: { coep: edge.coep, csp: edge.csp, hashed: { conventions: [...APP_HASH_CONVENTIONS[edge.app]] } } } : {}),
+      // The builds the servesWebApp services' images serve (platform:webBuilds.services, checked by
+      // the spec): the CSP hashes of their inline scripts go into Caddy's script-src.
+      appBuilds: spec.webBuilds.services,
       postgres: bp.dataStores.postgres.map((p) => ({ name: p.name, version: p.version, databases: p.databases })),
       redis: bp.dataStores.redis.map((r) => ({ name: r.name, persistence: r.persistence })),
       acme: { ...(spec.certificates ? { email: spec.certificates.email } : {}), staging: profile.certificates !== "letsencrypt" },

@@ -14,6 +14,7 @@ import { ClusterNetworkPolicies } from "../../components/cluster";
 import type { NetpolStore } from "../../components/cluster/netpol";
 import { Service, type ServiceArgs, planService } from "../../components/service";
 import { hostCertificates } from "../../components/service/ingress";
+import { buildInlineScriptHashes } from "../../components/edge/build";
 import { registerManifest } from "../../components/cluster/register";
 import { parseServiceArgs } from "../../components/service/args";
 import type { NetpolService } from "../../components/cluster/netpol";
@@ -136,7 +137,13 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
         platformEnv: deps.otlpEndpoint
           ? { OTEL_EXPORTER_OTLP_ENDPOINT: /^https?:\/\//.test(deps.otlpEndpoint) ? deps.otlpEndpoint : `http://${deps.otlpEndpoint}`, OTEL_EXPORTER_OTLP_PROTOCOL: "grpc", OTEL_SERVICE_NAME: svc.name }
           : {},
-        webHeaders: { coep: bp.edge?.coep ?? "require-corp", ...(bp.edge?.csp ? { csp: bp.edge.csp } : {}) },
+        // A servesWebApp service's CSP allows the inline scripts of the build its image serves
+        // (platform:webBuilds.services.<name>, checked by the spec), by hash.
+        webHeaders: {
+          coep: bp.edge?.coep ?? "require-corp",
+          ...(bp.edge?.csp ? { csp: bp.edge.csp } : {}),
+          ...(svc.servesWebApp && spec.webBuilds.services[svc.name] ? { scriptHashes: buildInlineScriptHashes(spec.webBuilds.services[svc.name]!) } : {}),
+        },
         serviceMonitor: { enabled: deps.serviceMonitors ?? (bp.monitoring.metrics && p.monitoringInstall === "helm"), labels: {} },
         secretEnv,
         ...(existing ? { existingSecretName: existing } : {}),

@@ -281,6 +281,14 @@ export function preflightStack(file: StackFile, opts: PreflightOptions): Preflig
       how: `aws secretsmanager create-secret --region ${spec.regions.primary} --name ${spec.cloudflare.apiTokenSecret} --secret-string '<token>'`,
     });
   }
+  if (spec.cloudflare && spec.webBuilds.edge && spec.blueprint.edge?.provider === "cloudflare") {
+    report.prerequisites.push({
+      kind: "secrets-manager",
+      setting: at("platform:cloudflare.r2SecretKeySecret"),
+      what: `the Secrets Manager secret '${spec.cloudflare.r2SecretKeySecret}' in ${spec.regions.primary}: the Secret Access Key of the R2 API token ${spec.cloudflare.r2AccessKeyId ?? "(platform:cloudflare.r2AccessKeyId)"} (Object Read & Write on the edge's bucket), which uploads platform:webBuilds.edge`,
+      how: `aws secretsmanager create-secret --region ${spec.regions.primary} --name ${spec.cloudflare.r2SecretKeySecret} --secret-string '<R2 Secret Access Key>'`,
+    });
+  }
   if (spec.hosting.mode === "singleHost") {
     report.prerequisites.push({
       kind: "secrets-manager",
