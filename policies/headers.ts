@@ -4,8 +4,8 @@
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { envConfigs, proxyConfigKind, staticSitesWithoutIsolationHeaders } from "./lib/proxyconf";
-import { cloudflareZones } from "./tls";
-import { asArray, depsOf, forTypes, headerMapProblems, headerTextProblems, isSet, K8S, peek, ofTypes, resourcePolicy, schema, stackPolicy, truthy, WASM_TYPE_RE } from "./lib/util";
+import { cloudflareZones, INSTANCE_SG_PROPS, SG, worldOpenRanges } from "./tls";
+import { asArray, depsOf, forTypes, headerMapProblems, headerTextProblems, isSet, K8S, peek, ofTypes, resourcePolicy, schema, stackPolicy, truthy, UNKNOWN, unknownInPreview, WASM_TYPE_RE } from "./lib/util";
 
 const RHP = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy";
 const CF_FUNCTION = "aws:cloudfront/function:Function";
@@ -198,9 +198,66 @@ const apiOnlyTag = (props: any): boolean => String(peek(props, "tags", "platform
 const DEFAULT_INGRESS_NS = ["ingress-nginx", "ingress", "traefik"];
 const INGRESS_CONTROLLER_RE = /ingress|traefik|haproxy|contour|envoy|istio|kong|gateway/i;
 
+const INSTANCE = "aws:ec2/instance:Instance";
+const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
+const ASG = "aws:autoscaling/group:Group";
+const SUBNET = "aws:ec2/subnet:Subnet";
+const EIP = "aws:ec2/eip:Eip";
+const EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation";
+const isTrue = (v: unknown): boolean => v === true || v === "true";
+const isFalse = (v: unknown): boolean => v === false || v === "false";
+
+/** Auto Scaling groups that launch from this launch template or launch configuration. */
+function groupsOf(i: PolicyResource, all: PolicyResource[]): PolicyResource[] {
+  if (i.type === INSTANCE) return [];
+  const prop = i.type === LAUNCH_TEMPLATE ? "launchTemplate" : "launchConfiguration";
+  return ofTypes(all, ASG).filter((g) => [...depsOf(g, prop), ...depsOf(g, "mixedInstancesPolicy")].some((d) => d.urn === i.urn));
+}
+
+/** Elastic IPs attached to an instance. */
+function eipsOf(i: PolicyResource, all: PolicyResource[]): PolicyResource[] {
+  if (i.type !== INSTANCE) return [];
+  return ofTypes(all, EIP, EIP_ASSOCIATION).filter((e) => depsOf(e, e.type === EIP ? "instance" : "instanceId").some((d) => d.urn === i.urn));
+}
+
+/**
+ * Whether what the resource launches gets a public address: an Elastic IP; else an explicit
+ * associatePublicIpAddress (instance, launch configuration, launch template network interface);
+ * else its subnets when this stack declares them (mapPublicIpOnLaunch; a new subnet maps none by
+ * default); else yes — no subnet means the default VPC, whose subnets give public addresses, and a
+ * subnet from outside the stack cannot be read.
+ */
+function getsPublicAddress(i: PolicyResource, all: PolicyResource[]): boolean {
+  if (eipsOf(i, all).length) return true;
+  const explicit = [peek(i.props, "associatePublicIpAddress"), ...asArray<any>(peek(i.props, "networkInterfaces") as any).map((n) => peek(n, "associatePublicIpAddress"))].filter((v) => v !== undefined && v !== UNKNOWN);
+  if (explicit.some(isFalse)) return false;
+  if (explicit.some(isTrue)) return true;
+  const subnets = [...depsOf(i, "subnetId", SUBNET), ...depsOf(i, "networkInterfaces", SUBNET), ...groupsOf(i, all).flatMap((g) => depsOf(g, "vpcZoneIdentifiers", SUBNET))];
+  if (subnets.length) return subnets.some((s) => peek(s.props, "mapPublicIpOnLaunch") === UNKNOWN || truthy(peek(s.props, "mapPublicIpOnLaunch")));
+  return true;
+}
+
+/** Tag platform.io/api-only on the resource, its launch template's tag specifications or its Auto Scaling group. */
+function apiOnlyCompute(i: PolicyResource, all: PolicyResource[]): boolean {
+  if (apiOnlyTag(i.props)) return true;
+  if (asArray<any>(peek(i.props, "tagSpecifications") as any).some((t) => String(peek(t, "tags", "platform.io/api-only") ?? "") === "true")) return true;
+  return groupsOf(i, all).some((g) => asArray<any>(peek(g.props, "tags") as any).some((t) => t?.key === "platform.io/api-only" && String(t?.value) === "true"));
+}
+
+/** The user data a resource boots with, as text (launch templates take it base64-encoded), or UNKNOWN. */
+function userDataText(i: PolicyResource): string | typeof UNKNOWN | undefined {
+  const plain = peek(i.props, "userData");
+  const b64 = i.type === LAUNCH_TEMPLATE ? plain : peek(i.props, "userDataBase64");
+  if ((i.type !== LAUNCH_TEMPLATE && plain === UNKNOWN) || b64 === UNKNOWN) return UNKNOWN;
+  const parts: string[] = [];
+  if (i.type !== LAUNCH_TEMPLATE && typeof plain === "string") parts.push(plain);
+  if (typeof b64 === "string") parts.push(/^[A-Za-z0-9+/=\s]+$/.test(b64) ? Buffer.from(b64, "base64").toString("utf8") : b64);
+  return parts.length ? parts.join("\n") : undefined;
+}
+
 export const originHeaders: StackValidationPolicy = stackPolicy({
   name: "headers-origin-coop-coep",
-  description: "Web front ends served straight from an origin that cannot add response headers set COOP/COEP another way: an S3 website endpoint or an internet-facing load balancer not fronted by CloudFront, or a Kubernetes LoadBalancer/NodePort Service serving HTTP from application pods (not an ingress controller). Put CloudFront (response headers policy) or an Ingress that sets the headers in front; mark API-only origins with tag/annotation platform.io/api-only: \"true\".",
+  description: "Web front ends served straight from an origin that cannot add response headers set COOP/COEP another way: an S3 website endpoint or an internet-facing load balancer not fronted by CloudFront, an EC2 web server (instance, launch template or configuration) open to the world on 80/443/8080 with a public address whose user data does not set both headers, or a Kubernetes LoadBalancer/NodePort Service serving HTTP from application pods (not an ingress controller). Put CloudFront (response headers policy) or an Ingress that sets the headers in front; mark API-only origins with tag/annotation platform.io/api-only: \"true\".",
   enforcementLevel: "mandatory",
   severity: "high",
   configSchema: schema({ ingressNamespaces: { type: "array", items: { type: "string" }, default: DEFAULT_INGRESS_NS } as any }),
@@ -226,6 +283,29 @@ export const originHeaders: StackValidationPolicy = stackPolicy({
       if (fronted([lb.urn])) continue;
       report(`load balancer '${lb.name}' serves the internet directly, and a load balancer cannot add Cross-Origin-Opener-Policy / Cross-Origin-Embedder-Policy: put CloudFront with a response headers policy in front (origin = this load balancer), or tag it platform.io/api-only: "true" if it serves no pages`, lb.urn);
     }
+    // EC2 web servers: an instance (or what a launch template/configuration launches) that takes
+    // web traffic straight from the internet — a security group opening tcp 80, 443 or 8080 (a
+    // narrow range, as a web server's group does; all-traffic rules are seg-security-group-ingress's)
+    // to 0.0.0.0/0 or ::/0, and a public address. As for a load balancer, the pack cannot read the
+    // server's responses: it is taken to serve pages unless tagged API-only, fronted by CloudFront,
+    // or its user data configures both headers (e.g. an nginx add_header written at boot).
+    const unknownUserData: { what: string; urn: string }[] = [];
+    for (const i of ofTypes(args.resources, ...Object.keys(INSTANCE_SG_PROPS))) {
+      const sgs = [...new Map(INSTANCE_SG_PROPS[i.type]!.flatMap((k) => depsOf(i, k, SG)).map((g) => [g.urn, g])).values()];
+      const open = sgs.flatMap((g) => worldOpenRanges(g, args.resources).filter((r) => r[1] - r[0] < 1024).map((r) => ({ g, r })));
+      const web = open.filter(({ r }) => WEB_PORTS.some((p) => r[0] <= p && p <= r[1]));
+      if (web.length === 0 || !getsPublicAddress(i, args.resources) || apiOnlyCompute(i, args.resources)) continue;
+      if (fronted([i.urn, ...eipsOf(i, args.resources).map((e) => e.urn)])) continue;
+      const kind = i.type.split(":")[2];
+      const ud = userDataText(i);
+      if (ud === UNKNOWN) {
+        unknownUserData.push({ what: `${kind} '${i.name}'`, urn: i.urn });
+        continue;
+      }
+      if (ud !== undefined && headerTextProblems(ud).length === 0) continue;
+      const ports = [...new Set(web.map(({ r }) => WEB_PORTS.filter((p) => r[0] <= p && p <= r[1])).flat())].sort((a, b) => a - b);
+      report(`${kind} '${i.name}' serves the internet directly on port ${ports.join(", ")} (security group '${web[0]!.g.name}' opens it to the world and it has a public address), and the pack cannot see its server add Cross-Origin-Opener-Policy / Cross-Origin-Embedder-Policy: put CloudFront with a response headers policy in front (origin = this server), set both headers in the web server's configuration in its user data, or tag it platform.io/api-only: "true" if it serves no pages`, i.urn);
+    }
     // Kubernetes Services exposed straight from application pods.
     const ingressNs = new Set(args.getConfig<{ ingressNamespaces?: string[] }>().ingressNamespaces ?? DEFAULT_INGRESS_NS);
     for (const n of ofTypes(args.resources, K8S.namespace)) if (n.props.metadata?.labels?.["platform.io/role"] === "ingress") ingressNs.add(n.props.metadata?.name ?? n.name);
@@ -241,6 +321,7 @@ export const originHeaders: StackValidationPolicy = stackPolicy({
       if (web.length === 0) continue;
       report(`Service '${name}' (${spec.type}) in namespace '${ns}' serves HTTP (port ${web.map((p) => p.port).join(", ")}) straight from its pods, with nothing in front to add Cross-Origin-Opener-Policy / Cross-Origin-Embedder-Policy; route it through an Ingress that sets them, or annotate the Service platform.io/api-only: "true" if it serves no pages`, svc.urn);
     }
+    if (unknownUserData.length) throw unknownInPreview(`the user data of ${unknownUserData.map((u) => u.what).join(", ")} (a web server open to the internet) is not known, so whether it sets COOP/COEP was not judged`, unknownUserData.map((u) => u.urn));
   },
 });
 

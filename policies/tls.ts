@@ -373,7 +373,7 @@ export const serviceTls: ResourceValidationPolicy = resourcePolicy({
   }),
 });
 
-const SG = "aws:ec2/securityGroup:SecurityGroup";
+export const SG = "aws:ec2/securityGroup:SecurityGroup";
 const SG_RULES = ["aws:ec2/securityGroupRule:SecurityGroupRule", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"];
 const WORLD_RE = /^(0\.0\.0\.0|::)\/0$/;
 
@@ -396,7 +396,8 @@ export function worldOpenRanges(sg: PolicyResource, all: PolicyResource[]): [num
   return out;
 }
 
-const INSTANCE_SG_PROPS: Record<string, string[]> = {
+/** Where an instance, launch template or launch configuration names its security groups. */
+export const INSTANCE_SG_PROPS: Record<string, string[]> = {
   "aws:ec2/instance:Instance": ["vpcSecurityGroupIds", "securityGroups"],
   "aws:ec2/launchTemplate:LaunchTemplate": ["vpcSecurityGroupIds", "securityGroupNames", "networkInterfaces"],
   "aws:ec2/launchConfiguration:LaunchConfiguration": ["securityGroups"],

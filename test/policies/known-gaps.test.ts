@@ -64,3 +64,30 @@ describe("baseline-pinned-images on AWS compute", () => {
     expect(of(await plan(program, true, "dev"), "baseline-pinned-images")).toEqual([]);
   });
 });
+
+describe("headers-origin-coop-coep on EC2 web servers", () => {
+  const webServerWithUserData = () => {
+    const assets = new aws.s3.Bucket("assets");
+    const group = new aws.ec2.SecurityGroup("web-secgrp", { ingress: [{ protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"] }, { protocol: "tcp", fromPort: 443, toPort: 443, ipv6CidrBlocks: ["::/0"] }] });
+    new aws.ec2.Instance("web", { ami: "ami-0c55b159cbfafe1f0", instanceType: "t3.micro", vpcSecurityGroupIds: [group.id], userData: pulumi.interpolate`#!/bin/bash\naws s3 sync s3://${assets.bucket} /var/www/html\nsystemctl start httpd` });
+  };
+
+  it("user data unknown in preview: the server is reported as not judged (never passed); on update, judged and found", async () => {
+    const preview = of(await plan(webServerWithUserData, true, "dev"), "headers-origin-coop-coep");
+    expect(preview.map((v) => [v.unknown, v.resourceName])).toEqual([[true, "web"]]);
+    expect(preview[0]!.message).toMatch(/user data of Instance 'web' \(a web server open to the internet\) is not known/);
+    const update = of(await plan(webServerWithUserData, false, "dev"), "headers-origin-coop-coep");
+    expect(update.map((v) => [v.unknown ?? false, v.resourceName, v.enforcementLevel])).toEqual([[false, "web", "mandatory"]]);
+    expect(update[0]!.message).toMatch(/on port 80, 443/);
+  });
+
+  it("a world-open all-traffic rule alone does not make a web server (that is seg-security-group-ingress's finding)", async () => {
+    const program = () => {
+      const group = new aws.ec2.SecurityGroup("nat", { ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }] });
+      new aws.ec2.Instance("nat", { ami: "ami-0c55b159cbfafe1f0", instanceType: "t3.micro", vpcSecurityGroupIds: [group.id], sourceDestCheck: false });
+    };
+    const r = await plan(program);
+    expect(of(r, "headers-origin-coop-coep")).toEqual([]);
+    expect(of(r, "seg-security-group-ingress").length, formatText(r)).toBeGreaterThan(0);
+  });
+});
