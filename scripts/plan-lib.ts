@@ -9,7 +9,7 @@ import { StackInput, blueprintStackInput, readStackFile, runStackInput, withPlac
 import { readBlueprint } from "../stacks/spec/load";
 import { PolicyReport, formatMarkdown as policyMarkdown, formatText as policyText, runPolicies } from "../policies/lib/runner";
 import { TIERS, TIER_NAMES, TierName } from "../stacks/spec/tiers";
-import { NotInspected, inspectedCount, notInspected, policiesForType, tierForStack } from "./foreign/report";
+import { NotInspected, inspectedCount, maskPlaceholders, notInspected, policiesForType, tierForStack } from "./foreign/report";
 import { runForeign } from "./foreign/run";
 
 export type Target =
@@ -70,9 +70,11 @@ async function planForeign(target: Extract<Target, { kind: "program" }>, opts: {
     r.json = toJson(r);
     return r;
   }
-  const inventory: Inventory = { project: project.project, stack: project.stack, preview: opts.preview, resources: result.resources, outputs: result.outputs, secretOutputPaths: result.secretOutputPaths };
+  // Our placeholders are not the program's values: the pack sees them as not known (report.ts).
+  const masked = maskPlaceholders(result.resources, placeholders);
+  const inventory: Inventory = { project: project.project, stack: project.stack, preview: opts.preview, resources: masked.resources, outputs: result.outputs, secretOutputPaths: result.secretOutputPaths };
   const policy = await runPolicies(inventory, { tier });
-  const gaps = notInspected(result, policy.violations.filter((v) => v.unknown));
+  const gaps = notInspected(result, policy.violations.filter((v) => v.unknown), { preview: opts.preview, placeholders: masked.uses });
   if (inspectedCount(result) === 0) gaps.push({ what: "(the whole program)", reason: "no resource was registered that the pack could inspect", policies: policiesForType("") });
   const status: PlanResult["status"] = result.timedOut ? "incomplete" : policy.mandatory > 0 ? "policy" : gaps.length > 0 ? "incomplete" : "ok";
   const r: PlanResult = { ...base, status, inventory, policy, notInspected: gaps, ...(result.timedOut ? { error: result.errors.join("\n") } : {}), json: {} };

@@ -17,7 +17,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { computedOutputs, mockId } from "../../tools/mockcloud/answers";
 import { answerInvoke } from "./invokes";
-import type { ChildJob, ChildResult, RecordedResource } from "./types";
+import { placeholderValue, type ChildJob, type ChildResult, type RecordedResource } from "./types";
 
 const SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -280,7 +280,7 @@ async function main(): Promise<void> {
     if (/Number/.test(method)) return 1;
     if (/Boolean/.test(method)) return false;
     if (/Object/.test(method)) return {};
-    return `plan-placeholder-${key.replace(/[^\w]+/g, "-")}`;
+    return placeholderValue(key);
   };
   for (const method of Object.getOwnPropertyNames(Config.prototype)) {
     if (!/^require/.test(method)) continue;

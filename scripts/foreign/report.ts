@@ -8,7 +8,7 @@
  * is never clean.
  */
 import { allPolicies } from "../../policies/policies";
-import type { ChildResult } from "./types";
+import { PLACEHOLDER_PREFIX, placeholderValue, type ChildResult, type RecordedResource } from "./types";
 
 export interface NotInspected {
   /** The resource's URN, or what was not seen (an invoke, a stack reference). */
@@ -38,7 +38,53 @@ export function policiesForType(type: string): string[] {
   return all;
 }
 
-export function notInspected(result: ChildResult, unknownViolations: { policyName: string; urn?: string; resourceType?: string; message: string }[]): NotInspected[] {
+const INVENTORY_UNKNOWN = "<unknown>";
+
+/** Where a resource's inputs hold a plan placeholder, and the config keys they stand for. */
+export interface PlaceholderUse {
+  paths: string[];
+  keys: string[];
+}
+
+/**
+ * Hides the plan's placeholders from the pack: every input string that contains one (the value
+ * itself, or a string built from it, such as `${image}:latest` or a JSON document) becomes a value
+ * not known in this run, the way a preview's unknowns are. A policy reading it then reports that it
+ * could not judge it ("not inspected"), never a finding about our value and never a pass. Number,
+ * boolean and object placeholders (requireNumber → 1, requireBoolean → false, requireObject → {})
+ * cannot be told from a program's own values and are only listed with the placeholders.
+ */
+export function maskPlaceholders(resources: RecordedResource[], keys: string[]): { resources: RecordedResource[]; uses: Map<string, PlaceholderUse> } {
+  const uses = new Map<string, PlaceholderUse>();
+  const byValue = [...new Set(keys)].map((k) => [placeholderValue(k), k] as const).sort((a, b) => b[0].length - a[0].length);
+  const out = resources.map((r) => {
+    const paths: string[] = [];
+    const found = new Set<string>();
+    const walk = (v: unknown, at: string): unknown => {
+      if (typeof v === "string") {
+        if (!v.includes(PLACEHOLDER_PREFIX)) return v;
+        paths.push(at || "(value)");
+        const hit = byValue.find(([value]) => v.includes(value));
+        found.add(hit ? hit[1] : v.slice(v.indexOf(PLACEHOLDER_PREFIX)).split(/[^\w-]/)[0]!);
+        return INVENTORY_UNKNOWN;
+      }
+      if (Array.isArray(v)) return v.map((e, i) => walk(e, `${at}[${i}]`));
+      if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, e]) => [k, walk(e, at ? `${at}.${k}` : k)]));
+      return v;
+    };
+    const inputs = walk(r.inputs, "") as Record<string, unknown>;
+    if (paths.length === 0) return r;
+    uses.set(r.urn, { paths, keys: [...found] });
+    return { ...r, inputs, unknownPaths: [...new Set([...r.unknownPaths, ...paths])] };
+  });
+  return { resources: out, uses };
+}
+
+export function notInspected(
+  result: ChildResult,
+  unknownViolations: { policyName: string; urn?: string; resourceType?: string; message: string }[],
+  opts: { preview?: boolean; placeholders?: Map<string, PlaceholderUse> } = {},
+): NotInspected[] {
   const out: NotInspected[] = [];
   const byUrn = new Map(result.resources.map((r) => [r.urn, r]));
   for (const urn of result.remote) {
@@ -59,7 +105,13 @@ export function notInspected(result: ChildResult, unknownViolations: { policyNam
     const key = v.urn ?? "(stack)";
     // A stack policy names what it could not judge in its message; a resource's own unknown value is its URN.
     const detail = v.urn ? "" : `: ${v.message.replace(/^can't run policy '[^']+' (during preview|on a value not known in this run): /, "")}`;
-    const e = seen.get(key) ?? { what: key, type: v.resourceType, reason: `values unknown in preview (plan with --update to use mocked outputs)${detail}`, policies: [] };
+    const ph = v.urn ? opts.placeholders?.get(v.urn) : undefined;
+    const reason = ph
+      ? `${ph.paths.join(", ")} ${ph.paths.length > 1 ? "hold" : "holds"} the plan's placeholder for config ${ph.keys.map((k) => `'${k}'`).join(", ")} (required but not set by the stack, or a secure value the plan does not decrypt): the value is the plan's, not the program's, so it was not judged (give it with --config ${ph.keys[0]}=<value>${opts.preview ? "; other values may also be unknown in preview" : ""})`
+      : opts.preview === false
+        ? `values not known in this run (an output the offline mocks do not compute)${detail}`
+        : `values unknown in preview (plan with --update to use mocked outputs)${detail}`;
+    const e = seen.get(key) ?? { what: key, type: v.resourceType, reason, policies: [] };
     if (!v.urn && seen.has(key) && !e.reason.includes(detail)) e.reason += `; ${detail.slice(2)}`;
     if (!e.policies.includes(v.policyName)) e.policies.push(v.policyName);
     seen.set(key, e);

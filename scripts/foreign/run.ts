@@ -19,7 +19,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import type { ChildJob, ChildResult } from "./types";
+import { placeholderValue, type ChildJob, type ChildResult } from "./types";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const TSX_CLI = path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
@@ -89,9 +89,7 @@ function entryOf(dir: string, typescript: boolean): string | undefined {
 
 const encode = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
 
-function placeholderFor(at: string): string {
-  return `plan-placeholder-${at.replace(/[^\w]+/g, "-")}`;
-}
+const placeholderFor = placeholderValue;
 
 function stripSecure(value: unknown, at: string, found: string[]): unknown {
   if (Array.isArray(value)) return value.map((v, i) => stripSecure(v, `${at}[${i}]`, found));

@@ -1,5 +1,9 @@
 /** The data that passes between the foreign-program runner (run.ts) and its child (child.ts). */
 
+/** The value the plan puts where a program reads required config its stack does not set, or a `secure:` value. */
+export const PLACEHOLDER_PREFIX = "plan-placeholder-";
+export const placeholderValue = (key: string): string => `${PLACEHOLDER_PREFIX}${key.replace(/[^\w]+/g, "-")}`;
+
 export interface ChildJob {
   /** The program's entry file inside the working copy. */
   entry: string;

@@ -145,6 +145,27 @@ describe("running a foreign program", () => {
     expect([1, 3]).toContain(exitCodeFor([r]));
   });
 
+  it("an image from required config the stack does not set: the plan's placeholder is not judged (no finding, no pass), it is listed as not inspected", async () => {
+    const dir = project("required-image");
+    const r = await plan(dir, { stack: "prod" });
+    const text = renderText(r);
+    expect(r.error, text).toBeUndefined();
+    expect(r.placeholders.sort()).toEqual(["aks-app:applicationimage", "aks-app:sidecarTag"]);
+    // Before: "image 'plan-placeholder-aks-app-applicationimage' has no tag", a finding about our own value.
+    expect(r.policy!.violations.filter((v) => v.policyName === "baseline-pinned-images" && !v.unknown), text).toEqual([]);
+    const gap = r.notInspected!.find((n) => n.policies.includes("baseline-pinned-images"));
+    expect(gap, text).toBeDefined();
+    expect(gap!.type).toBe("kubernetes:apps/v1:Deployment");
+    expect(gap!.reason).toMatch(/spec\.template\.spec\.containers\[0\]\.image, spec\.template\.spec\.containers\[1\]\.image hold the plan's placeholder for config 'aks-app:applicationimage', 'aks-app:sidecarTag'.*not the program's, so it was not judged \(give it with --config aks-app:applicationimage=<value>\)/);
+    expect(text).toContain("NOT INSPECTED");
+    // Given values are the program's: judged as usual, and no placeholder is left to report.
+    const given = await planTarget({ kind: "program", file: dir, stack: "prod", config: { applicationimage: "ghcr.io/acme/application", sidecarTag: "v1.32.2" } }, { preview: false });
+    const pinned = given.policy!.violations.filter((v) => v.policyName === "baseline-pinned-images");
+    expect(pinned.map((v) => [v.unknown ?? false, v.message]), renderText(given)).toEqual([[false, "application/application: image 'ghcr.io/acme/application' has no tag (means :latest); pin a version tag or a digest"]]);
+    expect(given.placeholders).toEqual([]);
+    expect(given.notInspected!.some((n) => /placeholder/.test(n.reason))).toBe(false);
+  });
+
   it("a report that inspected nothing is incomplete, not clean", async () => {
     const r = await plan(project("nothing"), { stack: "dev" });
     expect(r.policy!.mandatory).toBe(0);
