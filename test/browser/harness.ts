@@ -157,10 +157,19 @@ export async function launchChromium(opts: { trustSpki?: string[] } = {}): Promi
   // Chromium refuses to start its sandbox as root (the CI container runs as root): only then is it
   // switched off. Everything it loads comes from servers this test started on loopback.
   if (typeof process.getuid === "function" && process.getuid() === 0) args.push("--no-sandbox");
-  // A fresh profile per browser, deleted when that browser goes away (closed or crashed).
+  // A fresh profile per browser, deleted when that browser goes away (closed or crashed). Chromium
+  // may still be writing into it when the connection drops (ENOTEMPTY was seen when a test closed
+  // one browser and launched the next at once): retried, and never thrown from the event handler
+  // (the run-scoped TMPDIR of scripts/test.mjs removes whatever is left).
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "browser-profile-"));
   const browser = await puppeteer.launch({ executablePath: process.env["CHROMIUM"] ?? "/usr/bin/chromium", headless: true, args, userDataDir });
-  browser.once("disconnected", () => fs.rmSync(userDataDir, { recursive: true, force: true }));
+  browser.once("disconnected", () => {
+    try {
+      fs.rmSync(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch {
+      // left to the run's TMPDIR cleanup
+    }
+  });
   return browser;
 }
 
@@ -643,6 +652,35 @@ function ingressNginxHttpConfig(config: Record<string, string>): string[] {
   return [`server_tokens ${showTokens ? "on" : "off"};`, ...(showTokens ? [] : ["more_clear_headers Server;"]), ...hide.map((h) => `proxy_hide_header ${h};`)];
 }
 
+/**
+ * The response headers ingress-nginx (v1.15) adds in an Ingress path's `location` for the
+ * `custom-headers` annotation (a ConfigMap `namespace/name`, or `name` in the Ingress's namespace):
+ * internal/ingress/annotations/customheaders/main.go denies the location unless every header name
+ * is in the controller's `global-allowed-response-headers` and every value matches its value
+ * pattern (thrown here, so a plan the controller would deny fails the test), and nginx.tmpl writes
+ * `more_set_headers {{ printf "%s: %s" $k $v | escapeLiteralDollar | quote }};` per header, keys in
+ * order (Go templates range over a map's sorted keys).
+ */
+function ingressNginxCustomHeaders(annotations: Record<string, string>, namespace: string, configMaps: any[], controllerConfig: Record<string, string>): string[] {
+  const ref = annotations["nginx.ingress.kubernetes.io/custom-headers"];
+  if (!ref) return [];
+  const [ns, name] = ref.includes("/") ? ref.split("/", 2) : [namespace, ref];
+  const cm = configMaps.find((c) => c.metadata?.name === name && (c.metadata?.namespace ?? "default") === ns);
+  if (!cm) throw new Error(`ingress-nginx: unable to find configMap "${ref}" (location denied)`);
+  const allowed = (controllerConfig["global-allowed-response-headers"] ?? "").split(",").map((h) => h.trim());
+  const valueRe = /^[a-zA-Z\d_ :;.,\\/"'?!(){}[\]@<>=\-+*#$&`|~^%]+$/;
+  const data = (cm.data ?? {}) as Record<string, string>;
+  for (const [k, v] of Object.entries(data)) {
+    if (!/^[a-zA-Z\d\-_]+$/.test(k)) throw new Error(`ingress-nginx: invalid header name in configmap ${ref}: ${k} (location denied)`);
+    if (!valueRe.test(v)) throw new Error(`ingress-nginx: invalid header value in configmap ${ref}: ${k} (location denied)`);
+    if (!allowed.includes(k)) throw new Error(`ingress-nginx: header ${k} is not allowed, defined allowed headers inside global-allowed-response-headers (location denied)`);
+    if (v.includes("$")) throw new Error(`ingress-nginx: ${k}: escapeLiteralDollar is not modelled here`);
+  }
+  return Object.keys(data)
+    .sort()
+    .map((k) => `more_set_headers ${JSON.stringify(`${k}: ${data[k]}`)};`);
+}
+
 export interface NginxRun {
   httpsPort: number;
   spki: string[];
@@ -661,7 +699,7 @@ export interface NginxRun {
  * does not model of the controller: its Lua balancer, rate limits, the rest of the controller-wide
  * config (HSTS, SSL redirect), canary Ingresses.
  */
-export async function startIngressNginx(ingresses: any[], upstream: string, controllerConfig: Record<string, string> = ingressNginxControllerConfig()): Promise<NginxRun> {
+export async function startIngressNginx(ingresses: any[], upstream: string, controllerConfig: Record<string, string> = ingressNginxControllerConfig(), configMaps: any[] = []): Promise<NginxRun> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "browser-nginx-"));
   const httpsPort = await freePort();
   const hosts = [...new Set(ingresses.flatMap((i) => (i.spec.rules as any[]).map((r) => r.host as string)))];
@@ -670,7 +708,7 @@ export async function startIngressNginx(ingresses: any[], upstream: string, cont
   // stable one's location (a weighted upstream split), not a location of its own: left out here.
   const locations = ingresses
     .filter((ing) => ing.metadata.annotations?.["nginx.ingress.kubernetes.io/canary"] !== "true")
-    .flatMap((ing) => (ing.spec.rules as any[]).flatMap((r) => (r.http.paths as any[]).map((p) => ({ host: r.host as string, path: p.path as string, annotations: ing.metadata.annotations ?? {} }))))
+    .flatMap((ing) => (ing.spec.rules as any[]).flatMap((r) => (r.http.paths as any[]).map((p) => ({ host: r.host as string, path: p.path as string, namespace: (ing.metadata.namespace ?? "default") as string, annotations: ing.metadata.annotations ?? {} }))))
     .sort((x, y) => y.path.length - x.path.length);
   const module = "/usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so";
   if (!fs.existsSync(module)) throw new Error(`${module} is missing: the browser suite's ingress runtime needs Debian's nginx with headers-more (apt-get install nginx-extras; scripts/setup.sh installs it)`);
@@ -688,7 +726,9 @@ export async function startIngressNginx(ingresses: any[], upstream: string, cont
         `    ssl_certificate ${tmp}/tls.crt; ssl_certificate_key ${tmp}/tls.key; ssl_protocols TLSv1.2 TLSv1.3;`,
         ...locations
           .filter((l) => l.host === h)
-          .map((l) => [`    location ${l.path} {`, ...ingressNginxCors(l.annotations).map((d) => `      ${d}`), `      proxy_pass http://${upstream};`, "    }"].join("\n")),
+          .map((l) =>
+            [`    location ${l.path} {`, ...ingressNginxCors(l.annotations).map((d) => `      ${d}`), ...ingressNginxCustomHeaders(l.annotations, l.namespace, configMaps, controllerConfig).map((d) => `      ${d}`), `      proxy_pass http://${upstream};`, "    }"].join("\n"),
+          ),
         "  }",
       ].join("\n"),
     ),

@@ -12,14 +12,15 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import type { Browser } from "puppeteer-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { formatText, runPolicies } from "../../policies/lib/runner";
 import { CADDY_CONFIG_ENV } from "../../components/host/plan";
 import type { Inventory, InventoryResource } from "../../tools/harness/inventory";
 import { blueprintStackInput, runBlueprint, runStackInput, withConfig, type StackInput } from "../../tools/harness/stacks";
 import type { TierName } from "../../stacks/spec/tiers";
-import { builtApp } from "./harness";
+import { builtApp, closeServer, launchChromium, openTab, pathOf, serveSpa, startApi, startIngressNginx, type NginxRun } from "./harness";
 
 const build = () => builtApp("nuxt3", "1");
 const R2_KEY = "0123456789abcdef0123456789abcdef";
@@ -166,5 +167,59 @@ describe("platform:webBuilds with a real Nuxt 3 build: the deployed CSP hashes e
       const key = (v: { policyName: string; message: string }) => `${v.policyName}: ${v.message}`;
       expect(withIt.violations.map(key).sort(), formatText(withIt)).toEqual(without.violations.map(key).sort());
     }
+  });
+});
+
+/**
+ * The Kubernetes path in Chromium: axum-requirements-app's api Ingresses and their custom-headers
+ * ConfigMap exactly as the stack program plans them on staging (with and without
+ * platform:webBuilds.services.api = the Nuxt build), served by Debian's nginx as ingress-nginx
+ * v1.15 renders them (harness startIngressNginx: the CORS block, `more_set_headers` per
+ * custom-headers entry after the controller's own checks), in front of a server that serves the
+ * Nuxt build (axum's ServeDir stand-in) and its JSON API. Hosts move from the stack domain to
+ * app.localhost (a secure context in Chromium without a public certificate).
+ */
+describe("ingress-nginx x axum's servesWebApp api serving the real Nuxt 3 build: the CSP from platform:webBuilds lets it boot", () => {
+  let browser: Browser | undefined;
+  const nginxes: NginxRun[] = [];
+  let app: Awaited<ReturnType<typeof startApi>> | undefined;
+  beforeAll(async () => {
+    app = await startApi({ prefix: "/v1/", readiness: "/health/ready", extra: serveSpa(build) });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    for (const n of nginxes) await n.stop();
+    await closeServer(app?.server);
+  });
+
+  const serve = async (input: StackInput) => {
+    const { inventory: inv } = await runStackInput(input);
+    const domain = input.config["platform:domain"]!;
+    const moved = (o: unknown) => JSON.parse(JSON.stringify(o).split(domain).join("app.localhost"));
+    const ingresses = ofType(inv, "kubernetes:networking.k8s.io/v1:Ingress").map((r) => moved(r.inputs)).filter((i) => i.metadata.name.startsWith("api-"));
+    const configMaps = ofType(inv, "kubernetes:core/v1:ConfigMap").map((r) => r.inputs);
+    const nginx = await startIngressNginx(ingresses, `127.0.0.1:${app!.port}`, undefined, configMaps);
+    nginxes.push(nginx);
+    await browser?.close(); // each nginx has its own self-signed certificate
+    browser = await launchChromium({ trustSpki: nginx.spki });
+    const tab = await openTab(browser);
+    const origin = `https://app.localhost:${nginx.httpsPort}`;
+    const v = await tab.load(`${origin}/`);
+    return { v, csp: v.responses.find((r) => r.url.startsWith(origin) && pathOf(r.url) === "/")!.headers["content-security-policy"] ?? "" };
+  };
+
+  it("with platform:webBuilds.services.api: boots with zero CSP violations under the Ingress's CSP (the build's hashes, no 'unsafe-inline')", async () => {
+    const { v, csp } = await serve(withBuilds("axum-requirements-app", "staging", { services: { api: build() } }));
+    expect(scriptSrcHashes(csp)).toEqual(expectedHashes(build()));
+    expect(scriptSrc(csp)).not.toContain("'unsafe-inline'");
+    expect({ violations: v.violations, errors: v.errors }).toEqual({ violations: [], errors: [] });
+    expect(v.result).toMatchObject({ booted: true, deploy: "1", error: null, api: { status: 200 } });
+  });
+
+  it("without it: the Ingress's CSP blocks the build's inline script and the app never boots", async () => {
+    const { v, csp } = await serve(blueprintStackInput("axum-requirements-app", "staging"));
+    expect(csp).toContain("script-src 'self'");
+    expect(v.violations.filter((x) => /^script-src/.test(x.directive) && x.blocked === "inline").length).toBeGreaterThan(0);
+    expect(v.result).toBeNull();
   });
 });
