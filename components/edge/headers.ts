@@ -289,7 +289,7 @@ export function resolveHeaderPolicy(input: HeaderPolicyInput = {}): HeaderPolicy
 const SCRIPT_HASH = /^sha256-[A-Za-z0-9+/]{43}=$/;
 
 /** The script-src directive of a CSP, or undefined. */
-function scriptSrcOf(csp: string): string | undefined {
+export function scriptSrcOf(csp: string): string | undefined {
   return csp.split(";").map((d) => d.trim()).find((d) => /^script-src(\s|$)/i.test(d));
 }
 

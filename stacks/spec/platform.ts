@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { ChartMirror, OFFICIAL_REPOSITORIES } from "../../components/charts";
 import { webAppServiceProblem } from "../../components/edge/build";
+import { scriptSrcOf } from "../../components/edge/headers";
 import { type CloudflarePlan, cloudflarePlanGaps } from "../../components/edge/cloudflare/plans";
 import { ROLLOUT_DEFAULTS, ServiceSpec } from "../../components/service/spec";
 import type { Alerting } from "../../components/monitoring/receivers";
@@ -252,6 +253,12 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
       ["config", "cloudflare", "r2AccessKeyId"],
       "the edge build (platform:webBuilds.edge) is uploaded to R2 through its S3 endpoint: create an R2 API token with Object Read & Write on the edge's bucket, set its Access Key ID here and store its Secret Access Key in Secrets Manager (platform:cloudflare.r2SecretKeySecret, default platform/<stack>/r2-secret-access-key)",
     );
+  }
+  // The hashes would be switched off by 'unsafe-inline' next to them (browsers ignore it when a hash
+  // is present, so the policy would not mean what it says): the components refuse it too (headers.ts).
+  const hashedBuilds = [...(config.webBuilds?.edge !== undefined && bp.edge ? ["platform:webBuilds.edge"] : []), ...Object.keys(config.webBuilds?.services ?? {}).map((n) => `platform:webBuilds.services.${n}`)];
+  if (bp.edge && hashedBuilds.length && /'unsafe-inline'/.test(scriptSrcOf(bp.edge.csp) ?? "")) {
+    add(["blueprint", "edge", "csp"], `script-src allows 'unsafe-inline', and ${hashedBuilds.join(", ")} adds the build's inline-script hashes next to it: remove 'unsafe-inline' from script-src (the hashes allow exactly the build's inline scripts)`);
   }
   for (const name of Object.keys(config.webBuilds?.services ?? {})) {
     const problem = webAppServiceProblem(bp.services, name);

@@ -123,6 +123,16 @@ describe("planService", () => {
     expect(kinds(t, "Middleware").find((m) => m.metadata.name === "api-headers")!.spec.headers.customResponseHeaders["Cross-Origin-Embedder-Policy"]).toBe("require-corp");
   });
 
+  it("webHeaders.scriptHashes: the served build's hashes join the CSP's script-src on both controllers; next to 'unsafe-inline' they are refused", () => {
+    const h = "sha256-" + "A".repeat(43) + "=";
+    const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'";
+    const nginx = kinds(planFor({ ...API, servesWebApp: true }, { webHeaders: { coep: "require-corp", csp, scriptHashes: [h] } }), "ConfigMap")[0];
+    expect(nginx.data["Content-Security-Policy"]).toBe(`default-src 'self'; script-src 'self' 'wasm-unsafe-eval' '${h}'; object-src 'none'`);
+    const t = planFor({ ...API, servesWebApp: true }, { ingress: { controller: "traefik", className: "traefik" }, webHeaders: { coep: "require-corp", csp, scriptHashes: [h] } });
+    expect(kinds(t, "Middleware").find((m) => m.metadata.name === "api-headers")!.spec.headers.customResponseHeaders["Content-Security-Policy"]).toBe(nginx.data["Content-Security-Policy"]);
+    expect(() => planFor({ ...API, servesWebApp: true }, { webHeaders: { coep: "require-corp", csp: "script-src 'self' 'unsafe-inline'", scriptHashes: [h] } })).toThrow(/scriptHashes: the CSP's script-src allows 'unsafe-inline', which hashes would silently switch off; remove it/);
+  });
+
   it("an upstream's own CORS headers never pass either ingress controller; the spec's CORS is set for its origins only", () => {
     // ingress-nginx: controller-wide hide-headers (http-level proxy_hide_header; the Ingress's CORS
     // block still sets them for an allowed origin). Run for real in test/browser/ingress-nginx-api.test.ts.

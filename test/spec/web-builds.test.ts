@@ -93,6 +93,21 @@ describe("platform:webBuilds: refused before anything is registered, naming the 
     ]);
   });
 
+  it("a blueprint CSP whose script-src allows 'unsafe-inline' next to the build's hashes", () => {
+    const dir = fs.mkdtempSync(path.join(tmp, "bp-"));
+    const bpText = fs.readFileSync(path.join(PROJECT_DIR, "blueprints", "nuxt-fastify-beta-droplet.yaml"), "utf8");
+    fs.writeFileSync(path.join(dir, "nuxt-fastify-beta-droplet.yaml"), bpText.replace(/^edge:\n/m, `edge:\n  csp: "default-src 'self'; script-src 'self' 'unsafe-inline'"\n`));
+    process.env.PLATFORM_BLUEPRINTS_DIR = dir;
+    try {
+      expect(specErrors(nuxt({ edge: spa }, cloudflareWithR2()))).toEqual([
+        { path: "edge.csp", message: "script-src allows 'unsafe-inline', and platform:webBuilds.edge adds the build's inline-script hashes next to it: remove 'unsafe-inline' from script-src (the hashes allow exactly the build's inline scripts)" },
+      ]);
+      expect(specErrors(blueprintStackInput("nuxt-fastify-beta-droplet", "staging"))).toEqual([]);
+    } finally {
+      delete process.env.PLATFORM_BLUEPRINTS_DIR;
+    }
+  });
+
   it("unknown keys and every problem at once", () => {
     const errs = specErrors(axum({ edge: spa, services: { api: noHtml, web: spa }, edges: "x" }));
     expect(errs.map((e) => e.path).sort()).toEqual(["platform:webBuilds", "platform:webBuilds.edge", "platform:webBuilds.services.api", "platform:webBuilds.services.web"]);
