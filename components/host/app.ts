@@ -94,7 +94,7 @@ export class HostApp extends pulumi.ComponentResource {
 
     if (proxy.unhashedWebApps.length) {
       pulumi.log.warn(
-        `the CSP on the single host allows no inline script of ${proxy.unhashedWebApps.join(", ")}: give appBuilds.<service> (the local directory of the build its image serves) so the hashes of its inline scripts are computed; a build with an inline script (Nuxt's window.__NUXT__) does not boot without them`,
+        `the CSP on the single host allows no inline script of ${proxy.unhashedWebApps.join(", ")}: give appBuilds.<service> (the local directory of the build its image serves; in a stack: platform:webBuilds.services.<service>) so the hashes of its inline scripts are computed; a build with an inline script (Nuxt's window.__NUXT__) does not boot without them`,
         this,
       );
     }
