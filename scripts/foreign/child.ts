@@ -16,7 +16,7 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { computedOutputs, mockId } from "../../tools/mockcloud/answers";
-import { answerInvoke } from "./invokes";
+import { answerInvoke, fixStoredIdForGetResource } from "./invokes";
 import { placeholderValue, type ChildJob, type ChildResult, type RecordedResource } from "./types";
 
 const SIG = "4dabf18193072939515e22adb298388d";
@@ -241,6 +241,8 @@ async function main(): Promise<void> {
   const superInvoke = monitor.invoke.bind(monitor);
   monitor.invoke = async (rq: any, callback: (err: any, resp: any) => void) => {
     const done = track(`invoke ${rq.getTok()}`);
+    // Old SDKs' MockMonitor cannot answer getResource in preview (invokes.ts fixStoredIdForGetResource).
+    if (rq.getTok() === "pulumi:pulumi:getResource") fixStoredIdForGetResource(monitor, rq.getArgs?.()?.toJavaScript?.()?.urn);
     await superInvoke(rq, (err: any, resp: any) => {
       done();
       if (err) result.errors.push(`invoke ${rq.getTok()} failed: ${err?.message || String(err) || "(no message)"}`);

@@ -98,3 +98,21 @@ export function answerInvoke(token: string, inputs: Record<string, any>, region:
   if (s) return { result: s, kind: "specific" };
   return { result: generic(token, inputs, region), kind: "generic" };
 }
+
+/**
+ * Before the MockMonitor answers `pulumi:pulumi:getResource`. The SDK rehydrates a resource
+ * reference (a resource passed as another's input, whose state the mock echoes back) by invoking
+ * getResource with its URN, and the MockMonitor answers with `Struct.fromJavaScript({ urn, id,
+ * state })` from what it stored at registration. In preview our newResource gives no id (an unknown
+ * one); @pulumi/pulumi up to at least 3.160.0 stores it as `id: result.id`, i.e. undefined, which
+ * google-protobuf's Value.fromJavaScript rejects ("Unexpected struct type."), so every program on
+ * those versions that passes a resource as an input failed in preview. 3.181.0 and later store
+ * `result.id ?? null`; this does the same for older versions. The SDK reads a null id back as an
+ * unknown id (`id || undefined`), which is what an id is in preview.
+ */
+export function fixStoredIdForGetResource(monitor: unknown, urn: unknown): boolean {
+  const stored = (monitor as { resources?: Map<unknown, { id?: unknown }> }).resources?.get(urn);
+  if (!stored || stored.id !== undefined) return false;
+  stored.id = null;
+  return true;
+}
