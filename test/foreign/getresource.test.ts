@@ -7,7 +7,7 @@
  * hand end to end with @pulumi/pulumi 3.78.0 (a resource passed as another's input, rehydrated
  * through a registered resource module): preview failed before the fix and runs after it. Here the
  * same answer path runs on this repository's SDK (whose invoke code is the same; only its store
- * writes `id ?? null`, since 3.181.0) with the entry shaped as the old SDKs store it.
+ * writes `id ?? null`: 3.160.0 does not, 3.181.0 does) with the entry shaped as the old SDKs store it.
  */
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
@@ -25,7 +25,7 @@ const getResource = (monitor: any): Promise<{ err?: Error; ret?: Record<string, 
     ),
   );
 
-describe("getResource in preview on the MockMonitor of @pulumi/pulumi before 3.181", () => {
+describe("getResource in preview on the MockMonitor of @pulumi/pulumi up to at least 3.160", () => {
   it("a stored id of undefined (old SDKs, preview) fails as in the corpus; after the runner's fix it is answered as an unknown (null) id", async () => {
     const monitor = new MockMonitor({ newResource: () => ({ id: undefined, state: {} }), call: () => ({}) });
     monitor.resources.set(URN, { urn: URN, id: undefined, state: { bucket: "site" } });
