@@ -18,9 +18,9 @@ import { parseDocument } from "yaml";
 import { formatText, runPolicies } from "../../policies/lib/runner";
 import { CADDY_CONFIG_ENV } from "../../components/host/plan";
 import type { Inventory, InventoryResource } from "../../tools/harness/inventory";
-import { blueprintStackInput, runBlueprint, runStackInput, withConfig, type StackInput } from "../../tools/harness/stacks";
+import { blueprintStackInput, runBlueprint, runStackInput, specErrors, withConfig, type StackInput } from "../../tools/harness/stacks";
 import type { TierName } from "../../stacks/spec/tiers";
-import { builtApp, closeServer, launchChromium, openTab, pathOf, serveSpa, startApi, startIngressNginx, type NginxRun } from "./harness";
+import { builtApp, builtNext, closeServer, launchChromium, openTab, pathOf, serveSpa, startApi, startIngressNginx, type NginxRun } from "./harness";
 
 const build = () => builtApp("nuxt3", "1");
 const R2_KEY = "0123456789abcdef0123456789abcdef";
@@ -127,6 +127,23 @@ describe("platform:webBuilds with a real Nuxt 3 build: the deployed CSP hashes e
       delete process.env.PLATFORM_BLUEPRINTS_DIR;
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("(a) edge with a dynamic origin (music-platform-gitops, Next.js): the bucket gets only the real Next build's _next/static, the CSP no hash (its inline scripts are per response, nonce-based); a whole static build is refused", async () => {
+    const next = builtNext("1").assets;
+    const input = withBuilds("music-platform-gitops", "staging", { edge: next });
+    expect(specErrors(input)).toEqual([]);
+    const { inventory: inv } = await runStackInput(input);
+    const keys = ofType(inv, "aws:s3/bucketObjectv2:BucketObjectv2").map((o) => String(o.inputs.key)).filter((k) => k !== "__edge/404.txt");
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.every((k) => k.startsWith("_next/static/"))).toBe(true);
+    for (const r of ofType(inv, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")) {
+      expect(scriptSrcHashes(String((r.inputs as any).securityHeadersConfig.contentSecurityPolicy.contentSecurityPolicy))).toEqual([]);
+    }
+    const refused = specErrors(withBuilds("music-platform-gitops", "staging", { edge: build() }));
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.path).toBe("platform:webBuilds.edge");
+    expect(refused[0]!.message).toMatch(/^"[^"]+" has files no request reaches with a dynamic origin \(only \/_next\/static\/\* come from the bucket\): .*; upload only the static build \(e\.g\. Next\.js's \.next\/static as _next\/static\)$/);
   });
 
   it("(b) single host: Caddy's CSP for the servesWebApp service carries the build's hashes (HostApp appBuilds)", async () => {
