@@ -5,7 +5,7 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { envConfigs, proxyConfigKind, staticSitesWithoutIsolationHeaders } from "./lib/proxyconf";
 import { cloudflareZones, INSTANCE_SG_PROPS, SG, worldOpenRanges } from "./tls";
-import { asArray, depsOf, forTypes, headerMapProblems, headerTextProblems, isSet, K8S, peek, ofTypes, resourcePolicy, schema, stackPolicy, truthy, UNKNOWN, unknownInPreview, WASM_TYPE_RE } from "./lib/util";
+import { asArray, depsOf, forTypes, headerMapProblems, headerTextProblems, isSet, isUnknownValue, K8S, peek, ofTypes, resourcePolicy, schema, stackPolicy, truthy, UNKNOWN, unknownInPreview, WASM_TYPE_RE } from "./lib/util";
 
 const RHP = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy";
 const CF_FUNCTION = "aws:cloudfront/function:Function";
@@ -255,6 +255,34 @@ function userDataText(i: PolicyResource): string | typeof UNKNOWN | undefined {
   return parts.length ? parts.join("\n") : undefined;
 }
 
+/**
+ * Instances that a Docker provider reaches (its `host` is computed from the instance's address) and
+ * on which a reverse proxy runs whose configuration the pack reads (an uploaded Caddyfile, Caddy
+ * JSON or nginx config, or one in an env var): that proxy's headers are headers-proxy-coop-coep's
+ * to judge. `unknown`: a container there whose uploads or env are not known (preview).
+ */
+function instancesWithReadableProxy(all: PolicyResource[]): { proxied: Set<string>; unknown: Set<string> } {
+  const proxied = new Set<string>();
+  const unknown = new Set<string>();
+  const byUrn = new Map(all.map((r) => [r.urn, r] as const));
+  for (const c of ofTypes(all, "docker:index/container:Container")) {
+    const p = c.provider ? byUrn.get(c.provider.urn) : undefined;
+    const hosts = p ? [...depsOf(p, "host"), ...p.dependencies].filter((d) => d.type === INSTANCE) : [];
+    if (hosts.length === 0) continue;
+    const uploads = peek(c.props, "uploads");
+    const envs = peek(c.props, "envs");
+    const opaque = (v: unknown): boolean => v === UNKNOWN || (Array.isArray(v) && v.some((e) => isUnknownValue(e) || isUnknownValue(e?.content) || isUnknownValue(e?.file)));
+    const readable =
+      asArray<any>(Array.isArray(uploads) ? uploads : []).some((u) => typeof u?.file === "string" && typeof u?.content === "string" && proxyConfigKind(u.file, u.content) !== undefined) ||
+      (Array.isArray(envs) && envConfigs(envs).length > 0);
+    for (const h of hosts) {
+      if (readable) proxied.add(h.urn);
+      else if (opaque(uploads) || opaque(envs)) unknown.add(h.urn);
+    }
+  }
+  return { proxied, unknown };
+}
+
 export const originHeaders: StackValidationPolicy = stackPolicy({
   name: "headers-origin-coop-coep",
   description: "Web front ends served straight from an origin that cannot add response headers set COOP/COEP another way: an S3 website endpoint or an internet-facing load balancer not fronted by CloudFront, an EC2 web server (instance, launch template or configuration) open to the world on 80/443/8080 with a public address whose user data does not set both headers, or a Kubernetes LoadBalancer/NodePort Service serving HTTP from application pods (not an ingress controller). Put CloudFront (response headers policy) or an Ingress that sets the headers in front; mark API-only origins with tag/annotation platform.io/api-only: \"true\".",
@@ -288,17 +316,20 @@ export const originHeaders: StackValidationPolicy = stackPolicy({
     // narrow range, as a web server's group does; all-traffic rules are seg-security-group-ingress's)
     // to 0.0.0.0/0 or ::/0, and a public address. As for a load balancer, the pack cannot read the
     // server's responses: it is taken to serve pages unless tagged API-only, fronted by CloudFront,
-    // or its user data configures both headers (e.g. an nginx add_header written at boot).
+    // its user data configures both headers (e.g. an nginx add_header written at boot), or a Docker
+    // reverse proxy the pack reads runs on it (headers-proxy-coop-coep judges that one).
     const unknownUserData: { what: string; urn: string }[] = [];
+    const proxies = instancesWithReadableProxy(args.resources);
     for (const i of ofTypes(args.resources, ...Object.keys(INSTANCE_SG_PROPS))) {
       const sgs = [...new Map(INSTANCE_SG_PROPS[i.type]!.flatMap((k) => depsOf(i, k, SG)).map((g) => [g.urn, g])).values()];
       const open = sgs.flatMap((g) => worldOpenRanges(g, args.resources).filter((r) => r[1] - r[0] < 1024).map((r) => ({ g, r })));
       const web = open.filter(({ r }) => WEB_PORTS.some((p) => r[0] <= p && p <= r[1]));
       if (web.length === 0 || !getsPublicAddress(i, args.resources) || apiOnlyCompute(i, args.resources)) continue;
       if (fronted([i.urn, ...eipsOf(i, args.resources).map((e) => e.urn)])) continue;
+      if (proxies.proxied.has(i.urn)) continue; // headers-proxy-coop-coep reads that proxy's headers
       const kind = i.type.split(":")[2];
       const ud = userDataText(i);
-      if (ud === UNKNOWN) {
+      if (ud === UNKNOWN || proxies.unknown.has(i.urn)) {
         unknownUserData.push({ what: `${kind} '${i.name}'`, urn: i.urn });
         continue;
       }
@@ -321,7 +352,7 @@ export const originHeaders: StackValidationPolicy = stackPolicy({
       if (web.length === 0) continue;
       report(`Service '${name}' (${spec.type}) in namespace '${ns}' serves HTTP (port ${web.map((p) => p.port).join(", ")}) straight from its pods, with nothing in front to add Cross-Origin-Opener-Policy / Cross-Origin-Embedder-Policy; route it through an Ingress that sets them, or annotate the Service platform.io/api-only: "true" if it serves no pages`, svc.urn);
     }
-    if (unknownUserData.length) throw unknownInPreview(`the user data of ${unknownUserData.map((u) => u.what).join(", ")} (a web server open to the internet) is not known, so whether it sets COOP/COEP was not judged`, unknownUserData.map((u) => u.urn));
+    if (unknownUserData.length) throw unknownInPreview(`the user data (or the Docker proxy running on it) of ${unknownUserData.map((u) => u.what).join(", ")} (a web server open to the internet) is not known, so whether it sets COOP/COEP was not judged`, unknownUserData.map((u) => u.urn));
   },
 });
 

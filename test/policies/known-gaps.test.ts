@@ -75,7 +75,7 @@ describe("headers-origin-coop-coep on EC2 web servers", () => {
   it("user data unknown in preview: the server is reported as not judged (never passed); on update, judged and found", async () => {
     const preview = of(await plan(webServerWithUserData, true, "dev"), "headers-origin-coop-coep");
     expect(preview.map((v) => [v.unknown, v.resourceName])).toEqual([[true, "web"]]);
-    expect(preview[0]!.message).toMatch(/user data of Instance 'web' \(a web server open to the internet\) is not known/);
+    expect(preview[0]!.message).toMatch(/user data \(or the Docker proxy running on it\) of Instance 'web' \(a web server open to the internet\) is not known/);
     const update = of(await plan(webServerWithUserData, false, "dev"), "headers-origin-coop-coep");
     expect(update.map((v) => [v.unknown ?? false, v.resourceName, v.enforcementLevel])).toEqual([[false, "web", "mandatory"]]);
     expect(update[0]!.message).toMatch(/on port 80, 443/);
