@@ -252,7 +252,7 @@ export const pinnedImages: StackValidationPolicy = stackPolicy({
       const kind = r.type.split(":")[2];
       for (const ref of awsImageRefs(r.type, r.props)) {
         if ("unreadable" in ref) {
-          unknown.push({ what: `${kind} '${r.name}' ${ref.where} (${ref.unreadable})`, urn: r.urn });
+          unknown.push({ what: `${kind} '${r.name}' ${ref.where}${ref.unreadable === "not known" ? "" : ` (${ref.unreadable})`}`, urn: r.urn });
           continue;
         }
         const why = unpinnedReason(ref.image);

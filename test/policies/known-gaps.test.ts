@@ -37,7 +37,14 @@ describe("baseline-pinned-images on AWS compute", () => {
     expect(mine[0]!.unknown).toBe(true);
     expect(mine[0]!.enforcementLevel).toBe("advisory");
     expect(mine[0]!.resourceType).toBe("aws:ecs/taskDefinition:TaskDefinition");
-    expect(mine[0]!.message).toMatch(/can't run policy 'baseline-pinned-images' during preview: the image of TaskDefinition 'wordpress' containerDefinitions \(not known\) is not known/);
+    expect(mine[0]!.message).toMatch(/can't run policy 'baseline-pinned-images' during preview: the image of TaskDefinition 'wordpress' containerDefinitions is not known in this run/);
+  });
+
+  it("container definitions that are not JSON are reported as not judged, not passed", async () => {
+    const program = () => void new aws.ecs.TaskDefinition("broken", { family: "broken", containerDefinitions: "[{ name: 'app', image: 'nginx' }" });
+    const mine = of(await plan(program), "baseline-pinned-images");
+    expect(mine.map((v) => [v.unknown, v.resourceName])).toEqual([[true, "broken"]]);
+    expect(mine[0]!.message).toMatch(/can't run policy 'baseline-pinned-images' on a value not known in this run: the image of TaskDefinition 'broken' containerDefinitions \(not valid JSON\)/);
   });
 
   it("a pinned image next to an unknown one: the known one is judged, the unknown one is reported, a known unpinned one is still a finding", async () => {
