@@ -157,19 +157,16 @@ export async function launchChromium(opts: { trustSpki?: string[] } = {}): Promi
   // Chromium refuses to start its sandbox as root (the CI container runs as root): only then is it
   // switched off. Everything it loads comes from servers this test started on loopback.
   if (typeof process.getuid === "function" && process.getuid() === 0) args.push("--no-sandbox");
-  // A fresh profile per browser, deleted when that browser goes away (closed or crashed). Chromium
-  // may still be writing into it when the connection drops (ENOTEMPTY was seen when a test closed
-  // one browser and launched the next at once): retried, and never thrown from the event handler
-  // (the run-scoped TMPDIR of scripts/test.mjs removes whatever is left).
+  // A fresh profile per browser, deleted when that browser goes away (closed or crashed). Not on
+  // 'disconnected': Chromium still writes into it then (ENOTEMPTY, 16 unhandled errors in CI).
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "browser-profile-"));
   const browser = await puppeteer.launch({ executablePath: process.env["CHROMIUM"] ?? "/usr/bin/chromium", headless: true, args, userDataDir });
-  browser.once("disconnected", () => {
-    try {
-      fs.rmSync(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-    } catch {
-      // left to the run's TMPDIR cleanup
-    }
-  });
+  // Removed once Chromium's process has exited (it writes the profile until then), asynchronously,
+  // errors ignored: the run-scoped TMPDIR of scripts/test.mjs removes whatever is left.
+  const drop = () => fs.rm(userDataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }, () => undefined);
+  const proc = browser.process();
+  if (proc && proc.exitCode === null && proc.signalCode === null) proc.once("exit", drop);
+  else browser.once("disconnected", drop);
   return browser;
 }
 
