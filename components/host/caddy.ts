@@ -105,7 +105,11 @@ function corsRoutes(cors: CorsPlan, table: EdgeRuleTable): Json[] {
       ],
       terminal: true,
     },
-    { match: [{ header: { Origin: cors.origins } }], handle: [setHeaders({ ...allow, vary: "Origin" })] },
+    // Every response of the route varies by Origin (with an allowed one, another or none): a
+    // response cached without the CORS headers must not be reused for the app's fetch. Added to
+    // the upstream's own Vary (Accept-Encoding...), never replacing it.
+    { handle: [{ handler: "headers", response: { add: { Vary: ["Origin"] }, deferred: true } }] },
+    { match: [{ header: { Origin: cors.origins } }], handle: [setHeaders(allow)] },
   ];
 }
 
