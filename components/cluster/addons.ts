@@ -108,6 +108,12 @@ export function planAddons(i: AddonsInput): HelmReleasePlan[] {
             // API answering `Access-Control-Allow-Origin: *` is readable from any origin
             // (components/service/ingress.ts UPSTREAM_CORS_HEADERS; test/browser/ingress-nginx-api.test.ts).
             "hide-headers": UPSTREAM_CORS_HEADERS.join(","),
+            // The CORS block echoes the request's Origin but writes no `Vary: Origin` (controller
+            // v1.15 nginx.tmpl, template "CORS"), so a response cached without the CORS headers (the
+            // API opened in a tab) could be reused for the app's cross-origin fetch. nginx's
+            // add_header appends to the upstream's own Vary (more_set_headers would replace it). A
+            // controller-wide ConfigMap snippet, set by the platform: Ingress snippet annotations stay off.
+            "location-snippet": "add_header Vary Origin always;",
           },
           service: { type: "LoadBalancer", externalTrafficPolicy: "Local", annotations: lbAnnotations },
           metrics: { enabled: true, port: 10254, serviceMonitor: { enabled: i.serviceMonitors } },

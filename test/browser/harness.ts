@@ -521,7 +521,7 @@ export async function startApi(opts: { prefix: string; readiness: string; extra?
         .end();
     }
     if (p.startsWith(opts.prefix)) {
-      res.writeHead(200, { "content-type": API_CONTENT_TYPE, "cache-control": API_CACHE_CONTROL, ...(opts.ownCors === false ? {} : { "access-control-allow-origin": "*" }) });
+      res.writeHead(200, { "content-type": API_CONTENT_TYPE, "cache-control": API_CACHE_CONTROL, vary: "Accept-Encoding", ...(opts.ownCors === false ? {} : { "access-control-allow-origin": "*" }) });
       return void res.end(JSON.stringify({ items: ["a", "b"], path: p }));
     }
     if (opts.extra) return opts.extra(req, res);
@@ -650,6 +650,15 @@ function ingressNginxHttpConfig(config: Record<string, string>): string[] {
 }
 
 /**
+ * The controller ConfigMap's `location-snippet`, which nginx.tmpl (v1.15) writes into every
+ * location after the Ingress's own configuration snippet and before its custom headers.
+ */
+function ingressNginxLocationSnippet(config: Record<string, string>): string[] {
+  const snippet = config["location-snippet"] ?? "";
+  return snippet.split("\n").map((l) => l.trim()).filter(Boolean);
+}
+
+/**
  * The response headers ingress-nginx (v1.15) adds in an Ingress path's `location` for the
  * `custom-headers` annotation (a ConfigMap `namespace/name`, or `name` in the Ingress's namespace):
  * internal/ingress/annotations/customheaders/main.go denies the location unless every header name
@@ -724,7 +733,7 @@ export async function startIngressNginx(ingresses: any[], upstream: string, cont
         ...locations
           .filter((l) => l.host === h)
           .map((l) =>
-            [`    location ${l.path} {`, ...ingressNginxCors(l.annotations).map((d) => `      ${d}`), ...ingressNginxCustomHeaders(l.annotations, l.namespace, configMaps, controllerConfig).map((d) => `      ${d}`), `      proxy_pass http://${upstream};`, "    }"].join("\n"),
+            [`    location ${l.path} {`, ...ingressNginxCors(l.annotations).map((d) => `      ${d}`), ...ingressNginxLocationSnippet(controllerConfig).map((d) => `      ${d}`), ...ingressNginxCustomHeaders(l.annotations, l.namespace, configMaps, controllerConfig).map((d) => `      ${d}`), `      proxy_pass http://${upstream};`, "    }"].join("\n"),
           ),
         "  }",
       ].join("\n"),

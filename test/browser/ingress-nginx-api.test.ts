@@ -105,6 +105,15 @@ describe("Worker (workerd) x gateway-flutter-wasm: the page calls cat-gateway th
     expect(res.headers["access-control-allow-credentials"]).toBeUndefined(); // allowCredentials: false
   });
 
+  it("every API response says it varies by Origin (allowed, foreign or none), next to the API's own Vary", async () => {
+    const foreign = origin.replace("localhost", "127.0.0.1");
+    for (const [what, headers] of [["app's origin", { origin }], ["foreign origin", { origin: foreign }], ["no Origin", {}]] as const) {
+      const r = await ingressRequest(nginx!, "GET", "/api/v1/items", headers);
+      const vary = String(r.headers.vary ?? "").split(/\s*,\s*/).map((v) => v.toLowerCase());
+      expect({ what, status: r.status, vary }).toEqual({ what, status: 200, vary: expect.arrayContaining(["origin", "accept-encoding"]) });
+    }
+  });
+
   it("the preflight allows exactly the blueprint's methods and the headers the app sends, for 600 s", async () => {
     const pre = await ingressRequest(nginx!, "OPTIONS", "/api/v1/document", { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" });
     expect(pre.status).toBe(204);
