@@ -97,7 +97,8 @@ function corsRoutes(cors: CorsPlan, table: EdgeRuleTable): Json[] {
             ...apiCommon(table),
             ...allow,
             "access-control-allow-methods": cors.methods.join(", "),
-            "access-control-allow-headers": "{http.request.header.Access-Control-Request-Headers}",
+            // Exactly the spec's list, as the ingress controllers answer (not an echo of what was asked).
+            "access-control-allow-headers": cors.headers.join(", "),
             "access-control-max-age": String(cors.maxAgeSeconds),
             vary: "Origin",
           }),
@@ -109,7 +110,10 @@ function corsRoutes(cors: CorsPlan, table: EdgeRuleTable): Json[] {
     // response cached without the CORS headers must not be reused for the app's fetch. Added to
     // the upstream's own Vary (Accept-Encoding...), never replacing it.
     { handle: [{ handler: "headers", response: { add: { Vary: ["Origin"] }, deferred: true } }] },
-    { match: [{ header: { Origin: cors.origins } }], handle: [setHeaders(allow)] },
+    {
+      match: [{ header: { Origin: cors.origins } }],
+      handle: [setHeaders({ ...allow, ...(cors.exposeHeaders.length ? { "access-control-expose-headers": cors.exposeHeaders.join(", ") } : {}) })],
+    },
   ];
 }
 

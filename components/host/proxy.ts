@@ -35,6 +35,10 @@ import type { ServiceSpec } from "../service/spec";
 export interface CorsPlan {
   origins: string[];
   methods: string[];
+  /** Request headers a preflight may ask for (Access-Control-Allow-Headers). */
+  headers: string[];
+  /** Response headers the app's script may read (Access-Control-Expose-Headers). */
+  exposeHeaders: string[];
   credentials: boolean;
   maxAgeSeconds: number;
 }
@@ -152,6 +156,8 @@ export function planProxy(input: ProxyPlanInput): ProxyPlan {
         cors = {
           origins: [...new Set(origins.filter((o): o is string => !!o))],
           methods: svc.cors.allowedMethods,
+          headers: svc.cors.allowedHeaders,
+          exposeHeaders: svc.cors.exposedHeaders,
           credentials: svc.cors.allowCredentials,
           maxAgeSeconds: svc.cors.maxAgeSeconds,
         };

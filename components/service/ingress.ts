@@ -129,6 +129,7 @@ export function ingressManifests(a: PlanInput, base: string, labels: Record<stri
                   accessControlAllowHeaders: s.cors.allowedHeaders,
                   accessControlAllowCredentials: s.cors.allowCredentials,
                   accessControlMaxAge: s.cors.maxAgeSeconds,
+                  ...(s.cors.exposedHeaders.length ? { accessControlExposeHeaders: s.cors.exposedHeaders } : {}),
                   addVaryHeader: true,
                 }
               : {}),
@@ -161,6 +162,7 @@ export function ingressManifests(a: PlanInput, base: string, labels: Record<stri
         annotations["nginx.ingress.kubernetes.io/cors-allow-headers"] = s.cors.allowedHeaders.join(","); // as ingress-nginx writes its default
         annotations["nginx.ingress.kubernetes.io/cors-allow-credentials"] = String(s.cors.allowCredentials);
         annotations["nginx.ingress.kubernetes.io/cors-max-age"] = String(s.cors.maxAgeSeconds);
+        if (s.cors.exposedHeaders.length) annotations["nginx.ingress.kubernetes.io/cors-expose-headers"] = s.cors.exposedHeaders.join(", ");
       }
     } else {
       const mws = [`${ns}-${base}-headers@kubernetescrd`];

@@ -73,6 +73,14 @@ export const corsSpec = z.strictObject({
     .default(["DNT", "Keep-Alive", "User-Agent", "X-Requested-With", "If-Modified-Since", "Cache-Control", "Content-Type", "Range", "Authorization"]),
   allowCredentials: z.boolean().default(false),
   maxAgeSeconds: z.int().min(0).max(86_400).default(600),
+  /**
+   * Response headers the app's script may read (Access-Control-Expose-Headers), e.g. `X-Request-Id`
+   * or a pagination `Link`. Beyond the CORS-safelisted ones (Content-Type, Cache-Control, ...) a
+   * cross-origin script sees no response header unless listed here; the API's own
+   * Access-Control-Expose-Headers is removed by the proxy like every upstream CORS header.
+   * Names only: `*` would expose every header (and means nothing with credentials).
+   */
+  exposedHeaders: z.array(z.string().regex(/^[A-Za-z0-9-]+$/, { message: "must be an HTTP header name such as `X-Request-Id` (no `*`)" })).default([]),
 });
 
 /** A reference to a value a service receives as a secret environment variable. */

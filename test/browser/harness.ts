@@ -611,12 +611,14 @@ function ingressNginxCors(annotations: Record<string, string>): string[] {
   const headers = a("cors-allow-headers") ?? INGRESS_NGINX_DEFAULT_CORS_HEADERS;
   const maxAge = a("cors-max-age") ?? "1728000";
   const credentials = (a("cors-allow-credentials") ?? "true") === "true";
+  const expose = a("cors-expose-headers") ?? "";
   const re = origins.map((o) => `(${o.replace(/[.\\+?^$(){}[\]|]/g, "\\$&")})`).join("|");
   const block = (options: boolean) => [
     `if ($cors = "${options ? "trueoptions" : "true"}") {`,
     `  more_set_headers 'Access-Control-Allow-Origin: $http_origin';`,
     `  more_set_headers 'Access-Control-Allow-Methods: ${methods}';`,
     `  more_set_headers 'Access-Control-Allow-Headers: ${headers}';`,
+    ...(expose ? [`  more_set_headers 'Access-Control-Expose-Headers: ${expose}';`] : []),
     `  more_set_headers 'Access-Control-Max-Age: ${maxAge}';`,
     ...(credentials ? [`  more_set_headers 'Access-Control-Allow-Credentials: true';`] : []),
     ...(options ? [`  more_set_headers 'Content-Type: text/plain charset=UTF-8';`, `  more_set_headers 'Content-Length: 0';`, `  return 204;`] : []),

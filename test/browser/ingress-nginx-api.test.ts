@@ -196,3 +196,32 @@ describe("Worker (workerd) x nuxt-fastify-beta-droplet on Kubernetes: the Nuxt b
     expect(res?.headers["access-control-allow-origin"]).toBeUndefined();
   });
 });
+
+describe("ingress-nginx x cors.exposedHeaders: the response headers a cross-origin script may read", () => {
+  let nginx: NginxRun | undefined;
+  let api: Awaited<ReturnType<typeof startApi>> | undefined;
+  const gateway = blueprint("gateway-flutter-wasm").services.find((s) => s.name === "cat-gateway")!;
+  const origin = "http://localhost:8080";
+
+  beforeAll(async () => {
+    // The API answers `Access-Control-Allow-Origin: *` itself; the spec exposes X-Request-Id.
+    api = await startApi({ prefix: "/api/", readiness: gateway.probes.readiness.path });
+    nginx = await startIngressNginx(plannedIngresses({ ...gateway, cors: { ...gateway.cors!, exposedHeaders: ["X-Request-Id"] } }, origin), `127.0.0.1:${api.port}`);
+  });
+  afterAll(async () => {
+    await nginx?.stop();
+    await closeServer(api?.server);
+  });
+
+  it("exactly the spec's list for the app's origin, on the response and the preflight; nothing for another origin", async () => {
+    const ok = await ingressRequest(nginx!, "GET", "/api/v1/items", { origin });
+    expect(ok.status).toBe(200);
+    expect(ok.headers["access-control-expose-headers"]).toBe("X-Request-Id");
+    const pre = await ingressRequest(nginx!, "OPTIONS", "/api/v1/items", { origin, "access-control-request-method": "GET" });
+    expect(pre.status).toBe(204);
+    expect(pre.headers["access-control-expose-headers"]).toBe("X-Request-Id");
+    const foreign = await ingressRequest(nginx!, "GET", "/api/v1/items", { origin: "https://evil.example" });
+    expect(foreign.headers["access-control-expose-headers"]).toBeUndefined();
+    expect(foreign.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+});

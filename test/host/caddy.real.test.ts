@@ -59,7 +59,7 @@ const services = [
     exposure: "public",
     routes: [{ host: "api", path: "/", group: "api" }],
     rateLimits: { api: { requestsPerSecond: 20, burst: 40 } },
-    cors: { allowedOrigins: ["self"], allowedMethods: ["GET", "POST", "OPTIONS"] },
+    cors: { allowedOrigins: ["self"], allowedMethods: ["GET", "POST", "OPTIONS"], allowedHeaders: ["Content-Type", "Authorization"], exposedHeaders: ["X-Request-Id"] },
   }),
   serviceSpec.parse({
     name: "web",
@@ -109,6 +109,8 @@ describe("generated Caddy config on the real Caddy binary", () => {
       res.setHeader("access-control-allow-origin", "*");
       res.setHeader("server", "fastify");
       res.setHeader("vary", "Accept-Encoding");
+      res.setHeader("x-request-id", "req-1");
+      res.setHeader("access-control-expose-headers", "*");
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ service: "api", url: req.url, proto: req.headers["x-forwarded-proto"] }));
     });
@@ -251,8 +253,11 @@ describe("generated Caddy config on the real Caddy binary", () => {
     const ok = await request("https", API, "/v1/items", { headers: { origin: `https://${APP}` } });
     expect(ok.headers["access-control-allow-origin"]).toBe(`https://${APP}`);
     expect(ok.headers["access-control-allow-credentials"]).toBeUndefined();
+    // exactly the spec's exposedHeaders; the API's own `Access-Control-Expose-Headers: *` never passes
+    expect(ok.headers["access-control-expose-headers"]).toBe("X-Request-Id");
     const evil = await request("https", API, "/v1/items", { headers: { origin: "https://evil.example" } });
     expect(evil.headers["access-control-allow-origin"]).toBeUndefined();
+    expect(evil.headers["access-control-expose-headers"]).toBeUndefined();
     // The answer depends on Origin, so EVERY response of a CORS route says so (Vary: Origin), with
     // or without an Origin: a response cached without one (the API opened in a tab) must not be
     // reused for the app's cross-origin fetch, nor an allowed origin's for another. The upstream's
@@ -270,7 +275,8 @@ describe("generated Caddy config on the real Caddy binary", () => {
     expect(pre.status).toBe(204);
     expect(pre.headers["access-control-allow-origin"]).toBe(`https://${APP}`);
     expect(pre.headers["access-control-allow-methods"]).toBe("GET, POST, OPTIONS");
-    expect(pre.headers["access-control-allow-headers"]).toBe("content-type");
+    // the spec's list, not an echo of what the preflight asked for
+    expect(pre.headers["access-control-allow-headers"]).toBe("Content-Type, Authorization");
     expect(pre.headers["access-control-max-age"]).toBe("600");
     expect(hits.api.length).toBe(before);
   });

@@ -5,6 +5,7 @@ import { planService } from "../../components/service/plan";
 import { RESOURCES } from "../../stacks/spec/tiers";
 import { planAddons } from "../../components/cluster/addons";
 import { UPSTREAM_CORS_HEADERS } from "../../components/service/ingress";
+import { serviceSpec } from "../../components/service/spec";
 import { API, RELAY, WORKER, kinds, planFor } from "./fixtures";
 
 const restricted = (pod: any) => {
@@ -150,6 +151,23 @@ describe("planService", () => {
     expect(kinds(planFor(noCors, traefik), "Middleware").find((m) => m.metadata.name === "api-headers")!.spec.headers.customResponseHeaders).toEqual(deleted);
     const web = kinds(planFor({ ...API, servesWebApp: true }, traefik), "Middleware").find((m) => m.metadata.name === "api-headers")!.spec.headers.customResponseHeaders;
     expect(web).toMatchObject({ ...deleted, "Cross-Origin-Opener-Policy": "same-origin" });
+  });
+
+  it("cors.exposedHeaders: ingress-nginx's cors-expose-headers (in the value its annotation parser accepts) and Traefik's accessControlExposeHeaders; neither without them", () => {
+    const cors = { ...API.cors!, exposedHeaders: ["X-Request-Id", "Link"] };
+    // internal/ingress/annotations/cors/main.go corsExposeHeadersRegex (controller v1.15)
+    const nginxAccepts = /^(([A-Za-z0-9\-_]+|\*),?\s?)+$/;
+    for (const i of kinds(planFor({ ...API, cors }), "Ingress")) {
+      const v = i.metadata.annotations["nginx.ingress.kubernetes.io/cors-expose-headers"];
+      expect(v).toBe("X-Request-Id, Link");
+      expect(v).toMatch(nginxAccepts);
+    }
+    for (const i of kinds(planFor(API), "Ingress")) expect(i.metadata.annotations["nginx.ingress.kubernetes.io/cors-expose-headers"]).toBeUndefined();
+    const traefik = { ingress: { controller: "traefik" as const, className: "traefik", clusterIssuer: "letsencrypt" } };
+    const mw = (spec: typeof API) => kinds(planFor(spec, traefik), "Middleware").find((m) => m.metadata.name === "api-headers")!.spec.headers;
+    expect(mw({ ...API, cors }).accessControlExposeHeaders).toEqual(["X-Request-Id", "Link"]);
+    expect(mw(API).accessControlExposeHeaders).toBeUndefined();
+    expect(() => serviceSpec.parse({ ...API, cors: { ...cors, exposedHeaders: ["*"] } })).toThrow(/must be an HTTP header name such as `X-Request-Id` \(no `\*`\)/);
   });
 
   it("ServiceMonitor on the metrics port when monitoring is on", () => {
