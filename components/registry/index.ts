@@ -24,7 +24,7 @@ export const containerRegistryArgs = z.strictObject({
   stack: z.string().min(1),
   /** Services whose images the platform builds: one repository each. */
   services: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "a service name (DNS label)" })).min(1, "at least one service: a registry with no repository holds nothing"),
-  /** Days an image is kept after its push (plan.ts: retentionDaysFor). */
+  /** Days an image is kept after its push (the tier row's imageRetentionDays). */
   retentionDays: z.int().min(1).max(3650),
   /** The stack's KMS key (repositories are encrypted with it); AWS's managed ECR key when absent. */
   kmsKeyArn: inputString.optional(),

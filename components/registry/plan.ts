@@ -4,8 +4,8 @@
  * IAM policy of the role that pushes.
  *
  * Retention is the music platform view's ("Container Registry — Retention: 90 days for production
- * images, 30 days for others"): the registry is per stack, so a prod stack's repositories keep an
- * image 90 days after its push and every other tier's 30. One rule, `tagStatus: any`, so untagged
+ * images, 30 days for others"): the registry is per stack, and the stack's tier row gives its days
+ * (stacks/spec/tiers.ts imageRetentionDays: 90 on prod, 30 elsewhere). One rule, `tagStatus: any`, so untagged
  * leftovers go the same way. Caveat, stated: ECR counts from the push, so a prod service not released
  * for 90 days loses its running image and a replaced node cannot pull it again; release (rebuild and
  * push) at least once per retention period.
@@ -23,13 +23,6 @@
  * MUTABLE_WITH_EXCLUSION, imageScanningConfiguration.scanOnPush, encryptionConfigurations[].
  * encryptionType AES256 | KMS + kmsKey) and `aws.ecr.LifecyclePolicy` (repository, policy JSON).
  */
-
-/** Days an image is kept after its push, by tier (music-platform-gitops view, "Container Registry"). */
-export const IMAGE_RETENTION_DAYS = { production: 90, other: 30 } as const;
-
-export function retentionDaysFor(tier: string): number {
-  return tier === "prod" ? IMAGE_RETENTION_DAYS.production : IMAGE_RETENTION_DAYS.other;
-}
 
 /** One ECR lifecycle rule, in the AWS JSON's exact shape. */
 export interface LifecycleRule {

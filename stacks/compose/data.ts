@@ -73,14 +73,15 @@ export function composeData(ctx: Context): DataOutputs {
   const kms = ctx.kmsKeyArn ? { kmsKeyArn: ctx.kmsKeyArn } : {};
   const name = (kind: string, n: string) => `${spec.stack}-${kind}-${n}`;
   // Client TLS for in-cluster stores: a serving certificate per store from the cluster's internal
-  // CA (components/pki). The local tier has no certificate issuer (no cert-manager, nothing
-  // fetched): there, and only there, client TLS to its throw-away stores is switched off explicitly.
+  // CA (components/pki). A tier whose cluster gets the ingress controller only (clusterAddons
+  // `ingress`: local) has no certificate issuer (no cert-manager, nothing fetched): there, and only
+  // there, client TLS to its throw-away stores is switched off explicitly.
   const certStores: { name: string; namespace: string }[] = [];
   // Every in-cluster store's metrics are scraped where the cluster runs the Prometheus Operator
   // (the same condition as the services' ServiceMonitors, stacks/compose/cluster.ts).
-  const metrics = spec.blueprint.monitoring.metrics && spec.tier !== "local" && !single;
+  const metrics = spec.blueprint.monitoring.metrics && p.monitoringInstall === "helm" && !single;
   const storeTls = (kind: string, n: string, namespace = ctx.cluster?.namespaces.data) => {
-    if (spec.tier === "local" || !ctx.cluster?.certManagerNamespace || !namespace) return { tls: { enabled: false } };
+    if (p.clusterAddons !== "all" || !ctx.cluster?.certManagerNamespace || !namespace) return { tls: { enabled: false } };
     certStores.push({ name: `${kind}-${n}`, namespace });
     return { tls: { enabled: true, certSecretName: `${kind}-${n}-tls` } };
   };
@@ -283,7 +284,7 @@ export function composeData(ctx: Context): DataOutputs {
   }
 
   for (const i of bp.ipfs) {
-    const store = new Ipfs(name("ipfs", i.name), { network: clusterNet(), replicas: p.dataReplicaScale === 0 ? 1 : i.replicas, storageGb: spec.tier === "prod" ? i.storageGi : Math.min(i.storageGi, 20), protect: p.protectState }, k8sOpts());
+    const store = new Ipfs(name("ipfs", i.name), { network: clusterNet(), replicas: p.dataReplicaScale === 0 ? 1 : i.replicas, storageGb: p.ipfsStorageCapGi === null ? i.storageGi : Math.min(i.storageGi, p.ipfsStorageCapGi), protect: p.protectState }, k8sOpts());
     add(`ipfs/${i.name}`, store);
   }
   if (certStores.length > 0) {

@@ -10,7 +10,6 @@ import { KYVERNO_NAMESPACE, kyvernoNetworkPolicies, planImagePolicies, planKyver
 import { registerManifest } from "../../components/cluster/register";
 import { helmChartSource } from "../../components/charts";
 import { ContainerRegistry } from "../../components/registry";
-import { retentionDaysFor } from "../../components/registry/plan";
 import type { ClusterOutputs, Context } from "../context";
 import { admittedRegistries } from "../spec/images";
 
@@ -30,7 +29,7 @@ export function composeRegistry(ctx: Context): RegistryOutputs | undefined {
       blueprint: spec.blueprint.name,
       stack: spec.stack,
       services: Object.keys(spec.services),
-      retentionDays: retentionDaysFor(spec.tier),
+      retentionDays: spec.profile.imageRetentionDays,
       ...(ctx.kmsKeyArn ? { kmsKeyArn: ctx.kmsKeyArn } : {}),
       ...(spec.imageRegistry.pushRoleName ? { pushRoleName: spec.imageRegistry.pushRoleName } : {}),
     },

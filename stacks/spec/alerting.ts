@@ -15,12 +15,9 @@
  */
 import { z } from "zod";
 import { SECRET_OF, alerting, receiverName } from "../../components/monitoring/receivers";
-import type { TierName } from "./tiers";
+import { TIERS, type TierName } from "./tiers";
 
 export { alerting };
-
-/** Tiers whose alerts must reach someone: the spec refuses them without a receiver. */
-export const TIERS_NEEDING_RECEIVERS: readonly TierName[] = ["staging", "prod"];
 
 export const alertingSecrets = z.record(receiverName, z.string().min(1, "an empty secret: set the receiver's secret value"));
 
@@ -34,7 +31,7 @@ export function alertingIssues(config: {
 }): { path: (string | number)[]; message: string }[] {
   const issues: { path: (string | number)[]; message: string }[] = [];
   const receivers = config.alerting?.receivers ?? [];
-  if (TIERS_NEEDING_RECEIVERS.includes(config.tier) && receivers.length === 0) {
+  if (TIERS[config.tier].alertReceiversRequired && receivers.length === 0) {
     issues.push({
       path: ["config", "alerting", "receivers"],
       message:
@@ -44,7 +41,7 @@ export function alertingIssues(config: {
     });
   }
   receivers.forEach((r, i) => {
-    if (config.tier !== "local" && config.alertingSecrets[r.name] === undefined) {
+    if (TIERS[config.tier].secretsRequired && config.alertingSecrets[r.name] === undefined) {
       issues.push({ path: ["config", "alerting", "receivers", i, "name"], message: `receiver '${r.name}' (${r.type}) has no secret: ${setSecret(r.name, SECRET_OF[r.type].replace(/^the /, ""))}` });
     }
   });

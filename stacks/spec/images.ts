@@ -18,6 +18,7 @@
 import { z } from "zod";
 import { ALLOWED_REGISTRY, imageAllowed } from "../../components/cluster/admission";
 import { ecrHost, repositoryName } from "../../components/registry/plan";
+import { TIERS, type TierName } from "./tiers";
 
 export const imageRegistry = z.strictObject({
   kind: z.literal("ecr", { message: "the one kind of platform registry is `ecr` (Amazon ECR in the stack's account and primary region)" }),
@@ -71,7 +72,7 @@ export function defaultRegistryOf(image: string): string {
 
 /** Problems with platform:imageRegistry / platform:admission, against the resolved images (before any resource exists). */
 export function imageIssues(c: {
-  tier: string;
+  tier: TierName;
   hosting: "kubernetes" | "singleHost";
   imageRegistry?: ImageRegistryConfig;
   admission?: AdmissionConfig;
@@ -85,7 +86,7 @@ export function imageIssues(c: {
 }): Issue[] {
   const out: Issue[] = [];
   if (c.imageRegistry) {
-    if (c.tier === "local") out.push({ path: ["config", "imageRegistry"], message: "the local tier has no AWS account: remove platform:imageRegistry (ECR) from this stack" });
+    if (!TIERS[c.tier].cloudAccount) out.push({ path: ["config", "imageRegistry"], message: `the ${c.tier} tier has no AWS account: remove platform:imageRegistry (ECR) from this stack` });
     const ecr = c.ecr?.host ?? "";
     c.registries.forEach((r, i) => {
       if (r.host === ecr)
@@ -101,7 +102,7 @@ export function imageIssues(c: {
   }
   if (c.admission) {
     if (c.hosting !== "kubernetes") out.push({ path: ["config", "admission"], message: "admission policies run in a Kubernetes cluster; this stack runs on the single host: remove platform:admission" });
-    else if (c.tier === "local") out.push({ path: ["config", "admission"], message: "the local tier installs no Helm charts (nothing may be fetched): remove platform:admission from this stack" });
+    else if (TIERS[c.tier].clusterAddons !== "all") out.push({ path: ["config", "admission"], message: `the ${c.tier} tier installs no Helm charts (nothing may be fetched): remove platform:admission from this stack` });
     const allowed = admittedRegistries(c.admission, c.resolved);
     for (const [svc, image] of Object.entries(c.resolved)) {
       if (!imageAllowed(image, allowed))

@@ -65,7 +65,7 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
   }
   // Every cloud stack deploys from its in-VPC runner (components/delivery): the private EKS endpoint
   // and the host's SSH answer nothing else.
-  if (config.tier !== "local" && !config.delivery) {
+  if (tier.cloudAccount && !config.delivery) {
     add(
       ["config", "delivery"],
       "a cloud stack deploys from a runner inside its VPC (the EKS endpoint is private; the host admits SSH from that runner only): set `platform:delivery.repository` (owner/name) and `platform:delivery.connectionArn` (an approved AWS CodeConnections connection to GitHub); see docs/delivery.md",
@@ -82,28 +82,29 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
     add(["config", "cluster"], "an existing cluster needs `kubeconfig` (deploy) or `renderDir` (render manifests only): `pulumi config set --path platform:cluster.renderDir rendered/<stack>`");
   }
 
-  // Edge: a Cloudflare site needs the account and zone outside the local tier.
-  if (bp.edge && config.tier !== "local" && bp.edge.provider === "cloudflare" && !config.cloudflare) {
+  // Edge: a Cloudflare site needs the account and zone where the tier has a cloud account (the edge is deployed).
+  if (bp.edge && tier.cloudAccount && bp.edge.provider === "cloudflare" && !config.cloudflare) {
     add(["config", "cloudflare"], "the blueprint's edge runs on Cloudflare: set `platform:cloudflare` with `accountId` and `zoneId` (32-hex ids from the Cloudflare dashboard)");
   }
   // The edge's WAF (managed rules + host rate limit, stacks/compose/edge.ts) exists on Pro and above only.
-  if (bp.edge?.rateLimitPer5Min && config.tier !== "local" && bp.edge.provider === "cloudflare" && config.cloudflare) {
+  if (bp.edge?.rateLimitPer5Min && tier.cloudAccount && bp.edge.provider === "cloudflare" && config.cloudflare) {
     const plan = config.cloudflare.plan ?? "free";
     for (const gap of cloudflarePlanGaps(plan, { managedRules: true, rateLimit: true })) {
       add(["config", "cloudflare", "plan"], `the zone is on the ${plan} plan, but the blueprint's edge asks for a WAF (edge.rateLimitPer5Min) and ${gap}: set \`platform:cloudflare.plan\` to the zone's plan (pro or above), or remove edge.rateLimitPer5Min from the blueprint`);
     }
   }
-  if (bp.edge && config.tier !== "local" && bp.edge.provider === "cloudfront" && !config.route53ZoneId) {
+  if (bp.edge && tier.cloudAccount && bp.edge.provider === "cloudfront" && !config.route53ZoneId) {
     add(["config", "route53ZoneId"], "the blueprint's edge runs on CloudFront: set `platform:route53ZoneId` to the hosted zone of the domain (for the alias record and certificate validation)");
   }
   // Public hosts on an EKS tier get DNS records the program manages (stacks/compose/dns.ts): it needs a zone.
-  if (config.tier !== "local" && hosting === "kubernetes" && clusterMode === "eks" && !config.route53ZoneId && !config.cloudflare && bp.services.some((s) => s.exposure === "public" && s.routes.length > 0)) {
+  if (tier.cloudAccount && hosting === "kubernetes" && clusterMode === "eks" && !config.route53ZoneId && !config.cloudflare && bp.services.some((s) => s.exposure === "public" && s.routes.length > 0)) {
     add(
       ["config", "route53ZoneId"],
       `the public hosts of this stack need DNS records at the ingress load balancer, in a zone the program manages: set \`platform:route53ZoneId\` (Route 53 hosted zone of ${config.domain}) or \`platform:cloudflare\` (accountId, zoneId)`,
     );
   }
-  if (config.tier !== "local" && hosting === "kubernetes" && !config.certificates) {
+  // An ACME issuer (every tier whose certificates are not self-signed) needs the account's email.
+  if (tier.certificates !== "self-signed" && hosting === "kubernetes" && !config.certificates) {
     add(["config", "certificates"], "ingress TLS needs an ACME account: `pulumi config set --path platform:certificates.email platform@example.com`");
   }
 
@@ -248,7 +249,7 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
     );
   }
   // A Cloudflare edge uploads its build through R2's S3 endpoint with an R2 API token's key pair.
-  if (config.webBuilds?.edge !== undefined && bp.edge?.provider === "cloudflare" && config.tier !== "local" && config.cloudflare && !config.cloudflare.r2AccessKeyId) {
+  if (config.webBuilds?.edge !== undefined && bp.edge?.provider === "cloudflare" && tier.cloudAccount && config.cloudflare && !config.cloudflare.r2AccessKeyId) {
     add(
       ["config", "cloudflare", "r2AccessKeyId"],
       "the edge build (platform:webBuilds.edge) is uploaded to R2 through its S3 endpoint: create an R2 API token with Object Read & Write on the edge's bucket, set its Access Key ID here and store its Secret Access Key in Secrets Manager (platform:cloudflare.r2SecretKeySecret, default platform/<stack>/r2-secret-access-key)",
@@ -292,14 +293,14 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
     for (const p of validateRotation(`platform:signingKeys.${name}`, r)) add(["config", "signingKeys", name], p);
   }
   for (const { g, j } of signingKeys.values()) {
-    const mode = config.hosting ?? TIERS[config.tier].hosting;
-    if (g.signer === "kms" && mode !== "kubernetes" && config.tier !== "local" && config.tier !== "dev") {
+    const mode = config.hosting ?? tier.hosting;
+    if (g.signer === "kms" && mode !== "kubernetes" && !tier.rawSignerFallback) {
       add(["blueprint", "secrets", "generated", j, "signer"], `a KMS signer signs through the service's IRSA role on Kubernetes; tier ${config.tier} runs on a single host, where only a raw key could sign: run this stack on Kubernetes (platform:hosting: kubernetes), or set signer: raw`);
     }
   }
-  // Human secrets: must be set outside the local tier (the offline plan supplies placeholders).
+  // Human secrets: must be set where the tier requires its secrets (the offline plan supplies placeholders).
   for (const s of bp.secrets.external) {
-    if (config.tier !== "local" && config.secrets[s.name] === undefined) {
+    if (tier.secretsRequired && config.secrets[s.name] === undefined) {
       add(["config", "secrets", s.name], `secret '${s.name}' is not set: \`pulumi config set --secret --path platform:secrets.${s.name} <value>\``);
     }
   }

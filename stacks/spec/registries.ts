@@ -12,7 +12,7 @@
  * provider's `registryAuth` (stacks/compose/host.ts).
  */
 import { z } from "zod";
-import type { TierName } from "./tiers";
+import { TIERS, type TierName } from "./tiers";
 
 /** `ghcr.io`, `registry.example.com:5000`, `123456789012.dkr.ecr.us-east-1.amazonaws.com`, `docker.io`. */
 const registryHost = z
@@ -48,7 +48,7 @@ export function registryIssues(config: { tier: TierName; registries: Registry[];
     const other = hosts.get(normaliseHost(r.host));
     if (other) out.push({ path: ["config", "registries", i, "host"], message: `registry '${other}' already has host ${r.host}: one entry per registry host` });
     hosts.set(normaliseHost(r.host), r.name);
-    if (config.tier !== "local" && config.registryPasswords[r.name] === undefined) {
+    if (TIERS[config.tier].secretsRequired && config.registryPasswords[r.name] === undefined) {
       out.push({ path: ["config", "registries", i, "name"], message: `registry '${r.name}' (${r.host}) has no password: ${setPassword(r.name)}` });
     }
   });

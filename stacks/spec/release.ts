@@ -16,13 +16,21 @@ import { z } from "zod";
 import { imageRef } from "../../components/service/spec";
 import type { BlueprintSpec } from "./blueprint";
 import type { StackConfig } from "./stack-config";
-import { TIERS, type ProgressiveController, type TierName } from "./tiers";
-
-/** Argo CD environment name per tier (the deploy repository's `values-<environment>.yaml`). */
-export const GITOPS_ENVIRONMENTS = { staging: "staging", prod: "production" } as const;
-export type GitopsTier = keyof typeof GITOPS_ENVIRONMENTS;
+import { TIERS, TIER_NAMES, type ProgressiveController, type TierName, type TierProfile } from "./tiers";
 
 const branch = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/, { message: "must be a Git branch name such as `main` or `develop`" });
+/** The blueprint's `delivery.branches`: one optional branch per tier that has a GitOps environment. */
+const branchesSpec = z.strictObject({ staging: branch.optional(), prod: branch.optional() });
+
+/** A tier a blueprint's `delivery.branches` can name. */
+export type GitopsTier = keyof z.infer<typeof branchesSpec>;
+const GITOPS_TIERS = TIER_NAMES.filter((t): t is GitopsTier => TIERS[t].gitopsEnvironment !== null);
+for (const t of GITOPS_TIERS) {
+  if (!(t in branchesSpec.shape)) throw new Error(`stacks/spec/tiers.ts: tier '${t}' has a gitopsEnvironment, but a blueprint's delivery.branches has no '${t}' key: add it to branchesSpec in stacks/spec/release.ts`);
+}
+/** Argo CD environment name per GitOps tier (the deploy repository's `values-<environment>.yaml`), from the tier table's gitopsEnvironment. */
+type GitopsEnvironment = NonNullable<TierProfile["gitopsEnvironment"]>;
+export const GITOPS_ENVIRONMENTS: Readonly<Record<GitopsTier, GitopsEnvironment>> = Object.fromEntries(GITOPS_TIERS.map((t) => [t, TIERS[t].gitopsEnvironment!])) as Record<GitopsTier, GitopsEnvironment>;
 
 export const deliverySpec = z
   .strictObject({
@@ -38,8 +46,7 @@ export const deliverySpec = z
       .refine((p) => !p.split("/").includes(".."), { message: "must not leave the repository (`..`)" })
       .default("charts/app")
       .meta({ description: "Directory of the Helm chart in the deploy repository." }),
-    branches: z
-      .strictObject({ staging: branch.optional(), prod: branch.optional() })
+    branches: branchesSpec
       .default({ staging: "develop", prod: "main" })
       .meta({ description: "Branch each GitOps tier follows: merge to `develop` deploys staging, merge to `main` deploys production." }),
   })
@@ -115,7 +122,7 @@ export type RolloutOverride = z.infer<typeof rolloutOverride>;
 /** The tier runs GitOps: the blueprint asks for it and names a branch for the tier. */
 export function gitopsTier(bp: Pick<BlueprintSpec, "delivery">, tier: TierName): tier is GitopsTier {
   const d = bp.delivery;
-  return !!d && d.mode === "gitops" && (tier === "staging" || tier === "prod") && !!d.branches[tier];
+  return !!d && d.mode === "gitops" && TIERS[tier].gitopsEnvironment !== null && !!d.branches[tier as GitopsTier];
 }
 
 /** What Service args the knobs become (components/service/args.ts `rollout`). */

@@ -72,6 +72,18 @@ export interface TierProfile {
   progressiveDelivery: ProgressiveController;
   /** VPC flow logs: every flow (`ALL`) or rejected flows only (`REJECT`), kept logRetentionDays. */
   vpcFlowLogs: "ALL" | "REJECT";
+  /** Days an image stays in the stack's ECR repositories after its push (music-platform-gitops view, "Container Registry": 90 days for production images, 30 for others). */
+  imageRetentionDays: number;
+  /** Largest volume of an in-cluster IPFS node, GiB: the blueprint's `storageGi` capped at this, or the blueprint's size unchanged where null. */
+  ipfsStorageCapGi: number | null;
+  /** Every secret the stack names must be set (`platform:secrets`, `platform:registryPasswords`, `platform:alertingSecrets`): the spec refuses the stack otherwise. Off where nothing real is deployed with them (local). */
+  secretsRequired: boolean;
+  /** Alerts must reach someone: the spec refuses a stack without an alert receiver (`platform:alerting.receivers`). */
+  alertReceiversRequired: boolean;
+  /** A blueprint signing key with `signer: kms` signs with a raw key where KMS cannot sign (no cloud account, or a single host); where false the spec refuses a single-host stack with a KMS signer instead. */
+  rawSignerFallback: boolean;
+  /** Argo CD environment of this tier when the blueprint delivers by GitOps and names a branch for it (the deploy repository's `values-<environment>.yaml`); null: the tier stays push. */
+  gitopsEnvironment: "staging" | "production" | null;
 }
 
 export const TIERS: Readonly<Record<TierName, TierProfile>> = {
@@ -101,6 +113,12 @@ export const TIERS: Readonly<Record<TierName, TierProfile>> = {
     localDevelopment: true,
     progressiveDelivery: "deployments",
     vpcFlowLogs: "REJECT",
+    imageRetentionDays: 30,
+    ipfsStorageCapGi: 20,
+    secretsRequired: false,
+    alertReceiversRequired: false,
+    rawSignerFallback: true,
+    gitopsEnvironment: null,
   },
   dev: {
     hosting: "singleHost",
@@ -130,6 +148,12 @@ export const TIERS: Readonly<Record<TierName, TierProfile>> = {
     localDevelopment: false,
     progressiveDelivery: "deployments",
     vpcFlowLogs: "REJECT",
+    imageRetentionDays: 30,
+    ipfsStorageCapGi: 20,
+    secretsRequired: true,
+    alertReceiversRequired: false,
+    rawSignerFallback: true,
+    gitopsEnvironment: null,
   },
   staging: {
     hosting: "kubernetes",
@@ -157,6 +181,12 @@ export const TIERS: Readonly<Record<TierName, TierProfile>> = {
     localDevelopment: false,
     progressiveDelivery: "argo-rollouts",
     vpcFlowLogs: "REJECT",
+    imageRetentionDays: 30,
+    ipfsStorageCapGi: 20,
+    secretsRequired: true,
+    alertReceiversRequired: true,
+    rawSignerFallback: false,
+    gitopsEnvironment: "staging",
   },
   prod: {
     hosting: "kubernetes",
@@ -184,6 +214,12 @@ export const TIERS: Readonly<Record<TierName, TierProfile>> = {
     localDevelopment: false,
     progressiveDelivery: "argo-rollouts",
     vpcFlowLogs: "ALL",
+    imageRetentionDays: 90,
+    ipfsStorageCapGi: null,
+    secretsRequired: true,
+    alertReceiversRequired: true,
+    rawSignerFallback: false,
+    gitopsEnvironment: "production",
   },
 };
 

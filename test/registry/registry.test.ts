@@ -3,7 +3,8 @@
 // with Git commit SHA"). Before this, no stack had a registry of its own: every service ran the
 // blueprint's ghcr.io image and nothing expired, scanned or protected a tag.
 import { describe, expect, it } from "vitest";
-import { IMAGE_RETENTION_DAYS, ecrHost, lifecyclePolicy, pushPolicyDocument, repositoryName, retentionDaysFor } from "../../components/registry/plan";
+import { ecrHost, lifecyclePolicy, pushPolicyDocument, repositoryName } from "../../components/registry/plan";
+import { TIERS, TIER_NAMES } from "../../stacks/spec/tiers";
 import { ecrImage, splitImage } from "../../stacks/spec/images";
 import { loadSpec, platformConfigFromRaw } from "../../stacks/spec/load";
 import type { InventoryResource } from "../../tools/harness/inventory";
@@ -16,9 +17,7 @@ const of = (inv: { resources: InventoryResource[] }, type: string) => inv.resour
 
 describe("registry plan: the AWS lifecycle policy JSON, exactly", () => {
   it("production images are kept 90 days, all others 30 (the view's retention), counted from the push", () => {
-    expect(IMAGE_RETENTION_DAYS).toEqual({ production: 90, other: 30 });
-    expect(retentionDaysFor("prod")).toBe(90);
-    for (const t of ["staging", "dev", "local"]) expect(retentionDaysFor(t)).toBe(30);
+    expect(Object.fromEntries(TIER_NAMES.map((t) => [t, TIERS[t].imageRetentionDays]))).toEqual({ local: 30, dev: 30, staging: 30, prod: 90 });
     expect(JSON.stringify(lifecyclePolicy(90))).toBe(
       '{"rules":[{"rulePriority":1,"description":"Expire every image 90 days after its push","selection":{"tagStatus":"any","countType":"sinceImagePushed","countUnit":"days","countNumber":90},"action":{"type":"expire"}}]}',
     );
