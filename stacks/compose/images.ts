@@ -9,6 +9,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { KYVERNO_NAMESPACE, kyvernoNetworkPolicies, planImagePolicies, planKyverno } from "../../components/cluster/admission";
 import { registerManifest } from "../../components/cluster/register";
 import { helmChartSource } from "../../components/charts";
+import { releasePushRole } from "../../components/delivery/release-role";
 import { ContainerRegistry } from "../../components/registry";
 import type { ClusterOutputs, Context } from "../context";
 import { admittedRegistries } from "../spec/images";
@@ -23,6 +24,8 @@ export function composeRegistry(ctx: Context): RegistryOutputs | undefined {
   if (!spec.imageRegistry) return undefined;
   const aws = ctx.providers.aws;
   if (!aws) throw new Error(`stack ${spec.stack}: platform:imageRegistry (ECR) needs the AWS provider: remove it from a stack without an AWS account`);
+  // The role release.yml's build-ecr job assumes (scripts/release.ts prints its ARN from the same helper).
+  const pushRole = releasePushRole(spec.imageRegistry);
   const reg = new ContainerRegistry(
     `${spec.stack}-registry`,
     {
@@ -31,7 +34,7 @@ export function composeRegistry(ctx: Context): RegistryOutputs | undefined {
       services: Object.keys(spec.services),
       retentionDays: spec.profile.imageRetentionDays,
       ...(ctx.kmsKeyArn ? { kmsKeyArn: ctx.kmsKeyArn } : {}),
-      ...(spec.imageRegistry.pushRoleName ? { pushRoleName: spec.imageRegistry.pushRoleName } : {}),
+      ...(pushRole ? { pushRoleName: pushRole.name } : {}),
     },
     { provider: aws },
   );

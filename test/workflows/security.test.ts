@@ -28,6 +28,7 @@ const EXPECTED_PERMISSIONS: Record<string, Record<string, Record<string, string>
   "release.yml": {
     plan: { contents: "read" },
     build: { contents: "read", packages: "write" },
+    "build-ecr": { contents: "read", "id-token": "write" },
     staging: { contents: "read", "id-token": "write" },
     production: { contents: "read", "id-token": "write" },
   },
