@@ -17,10 +17,14 @@
  *  - cloudflare/plan: stacks on one Cloudflare zone name the same plan (plan-dependent rulesets);
  *  - dns/zone, dns/host-collision: every public host is in the zone platform:dnsZone names (dns.ts);
  *  - workflows: deploy.yml, preview.yml and drift.yml run the stack on its runner with the right role
- *    (deploy-path.ts); delivery/preview-role: the read-only role has the cluster's access entry.
+ *    (deploy-path.ts); delivery/preview-role: the read-only role has the cluster's access entry;
+ *  - release/push-role: a GitOps stack with its own ECR registry names the role release.yml pushes
+ *    with (platform:imageRegistry.pushRoleName); the role itself, with its OIDC trust policy, is a
+ *    prerequisite (components/delivery/release-role.ts). A push-mode stack with ECR gets a warning:
+ *    no workflow pushes its images.
  *
  * Prerequisites are what must exist outside git before the first deploy and cannot be seen from
- * it: Secrets Manager secrets, the CodeConnections approval, the GitHub environment's variables,
+ * it: Secrets Manager secrets, the CodeConnections approval, the release push role, the GitHub environment's variables,
  * and secret values not yet set in the stack file. In this repository the stack files carry no
  * encrypted values (each team sets them with `pulumi config set --secret`, which writes them into
  * the file), so a missing secret value is a prerequisite by default and a finding with `strict`
@@ -33,7 +37,9 @@ import { loadSpec, readBlueprint } from "../spec/load";
 import type { PlatformSpec } from "../spec/platform";
 import { stackConfig } from "../spec/stack-config";
 import { TIERS, type TierName } from "../spec/tiers";
+import { RELEASE_ECR_JOB, RELEASE_WORKFLOW_FILE, releasePushRole, releasePushTrustPolicy } from "../../components/delivery/release-role";
 import { stackJobs } from "../../components/delivery/stack-jobs";
+import { gitopsTier } from "../spec/release";
 import { PREVIEW_ROLE_VARIABLE, checkDeployPath, checkReadOnlyWorkflow, type Finding, type StackWorkflowKind, type WorkflowAt } from "./deploy-path";
 import { CHECKED as EKS_CHECKED, WARN_DAYS, eksSupportOn, standardVersionsOn } from "./eks-support";
 import { checkDnsZones } from "./dns";
@@ -43,7 +49,7 @@ import { SECRET_MARK, type StackFile } from "./stack-file";
 export type { Finding } from "./deploy-path";
 
 export interface Prerequisite {
-  /** Which area (secrets-manager, config-secret, connection, github, quota). */
+  /** Which area (secrets-manager, config-secret, connection, iam, github, quota). */
   kind: string;
   /** The setting it belongs to, e.g. `Pulumi.prod.yaml: platform:cloudflare.apiTokenSecret`. */
   setting: string;
@@ -263,8 +269,43 @@ export function preflightStack(file: StackFile, opts: PreflightOptions): Preflig
     }
   }
 
+  // The stack's own ECR registry: who pushes into it. On a GitOps tier release.yml's build-ecr job
+  // does, with the push role (one helper names it for the program, the release plan and this list).
+  let pushRolePrerequisite: Prerequisite | undefined;
+  if (spec.imageRegistry) {
+    const role = releasePushRole(spec.imageRegistry);
+    if (gitopsTier(spec.blueprint, spec.tier)) {
+      const branch = spec.blueprint.delivery!.branches[spec.tier]!;
+      if (!role) {
+        report.findings.push({
+          check: "release/push-role",
+          setting: at("platform:imageRegistry.pushRoleName"),
+          problem: `not set: the workloads of ${spec.tier} run images from this stack's ECR registry, and ${RELEASE_WORKFLOW_FILE} (job ${RELEASE_ECR_JOB}, on pushes to ${branch}) pushes them with this role; without it nothing may push, the release plan refuses, and the first release has no image to run`,
+          fix: `\`pulumi config set --path platform:imageRegistry.pushRoleName <role name> -s ${file.stack}\` (the program attaches the push-only policy to it; create the role as the prerequisite list then says)`,
+        });
+      } else {
+        const repository = spec.delivery?.repository ?? "<owner>/<repo>";
+        const trust = JSON.stringify(releasePushTrustPolicy({ accountId: spec.imageRegistry.accountId, repository, branches: [branch] }));
+        pushRolePrerequisite = {
+          kind: "iam",
+          setting: at("platform:imageRegistry.pushRoleName"),
+          what: `the IAM role '${role.name}' (${role.arn}, path /) that ${RELEASE_WORKFLOW_FILE}'s ${RELEASE_ECR_JOB} job assumes by GitHub OIDC on pushes to ${branch}; it must exist before \`pulumi up\`, which attaches the push-only policy on this stack's repositories to it (another stack's branch sharing the role: add its subject to the same trust policy)`,
+          how: `aws iam create-role --role-name ${role.name} --assume-role-policy-document '${trust}'`,
+        };
+      }
+    } else {
+      report.warnings.push({
+        check: "release/push-mode-ecr",
+        setting: at("platform:imageRegistry"),
+        problem: `the workloads run ${spec.blueprint.services.length ? Object.values(spec.services)[0]!.image : "images"}${spec.blueprint.services.length > 1 ? " and the other services' images" : ""} from this stack's ECR registry, but blueprint '${spec.blueprint.name}' is not released by GitOps on ${spec.tier}: no workflow pushes into these repositories (release.yml builds for GitOps tiers only), so \`pulumi up\` rolls out images nobody pushed`,
+        fix: `push every service's image with the tag the stack names into its repository before deploying, or remove platform:imageRegistry`,
+      });
+    }
+  }
+
   // Outside git: what must exist before the first deploy.
   report.prerequisites.push(...quotaPrerequisites(self));
+  if (pushRolePrerequisite) report.prerequisites.push(pushRolePrerequisite);
   if (spec.delivery) {
     report.prerequisites.push({
       kind: "connection",
@@ -328,8 +369,8 @@ export function preflightStack(file: StackFile, opts: PreflightOptions): Preflig
   return report;
 }
 
-/** Quotas first (AWS takes days), then the connection the runner registers with, the secrets the program reads, the stack's secret values, the workflow's variables. */
-export const PREREQUISITE_ORDER = ["quota", "connection", "secrets-manager", "config-secret", "github"];
+/** Quotas first (AWS takes days), then the connection the runner registers with, the release push role, the secrets the program reads, the stack's secret values, the workflow's variables. */
+export const PREREQUISITE_ORDER = ["quota", "connection", "iam", "secrets-manager", "config-secret", "github"];
 
 function quotasOf(f: StackFile): QuotaStack["quotas"] {
   const parsed = stackConfig.shape.quotas.safeParse(f.platform.quotas);

@@ -49,6 +49,7 @@ export function runPreflight(stacks: string[] | undefined, opts: RunOptions = {}
 const KIND_TITLE: Record<string, string> = {
   quota: "AWS quotas (requests take days)",
   connection: "GitHub connection of the deploy runner",
+  iam: "IAM role the release workflow pushes images with",
   "secrets-manager": "Secrets Manager secrets the program reads",
   "config-secret": "Secret values in the stack file (`pulumi config set --secret`)",
   github: "GitHub variables the deploy, preview and drift jobs read",
