@@ -28,7 +28,9 @@ describe("the generated delivery flow", () => {
     expect(actions(deploy.jobs.prod!)).toEqual(["pulumi up prod · policy pack + policies/config/prod.json"]);
     const release = deliveryMermaid(workflows.find((w) => w.file === "release.yml")!);
     expect(release).toContain("environment: production (approval)");
-    expect(release).toMatch(/release_yml__build -->\|"environment == 'production'"\| release_yml__production/);
+    // Either build job (ghcr.io or the stack's ECR) leads to production, gated on the plan's environment.
+    expect(release).toMatch(/release_yml__build -->\|"[^"]*environment == 'production'[^"]*"\| release_yml__production/);
+    expect(release).toMatch(/release_yml__build_ecr -->\|"[^"]*environment == 'production'[^"]*"\| release_yml__production/);
     expect(release).not.toMatch(/pulumi/);
   });
 
