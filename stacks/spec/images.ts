@@ -4,7 +4,8 @@
  *   platform:imageRegistry:            # AWS tiers: the platform's own ECR registry (components/registry)
  *     kind: ecr
  *     accountId: "123456789012"        # the stack's account: image references are known before deploy
- *     pushRoleName: github-release     # optional: the CI role that pushes; gets a push-only policy
+ *     pushRoleName: github-release     # the CI role release.yml's build-ecr job assumes by OIDC
+ *                                      # (components/delivery/release-role.ts); gets a push-only policy
  *   platform:admission:                # Kubernetes tiers but local: Kyverno + ClusterPolicies
  *     allowedRegistries: [ghcr.io/acme]   # default: the registries the services' images come from
  *     signatures:

@@ -251,7 +251,7 @@ export const stackConfig = z.strictObject({
   }),
   imageRegistry: imageRegistry.optional().meta({
     description:
-      "The platform's own image registry (AWS tiers): `kind: ecr`, the stack's `accountId` and optionally `pushRoleName`, the IAM role the CI release job pushes with (it gets push-only rights on these repositories). " +
+      "The platform's own image registry (AWS tiers): `kind: ecr`, the stack's `accountId` and optionally `pushRoleName`, the IAM role (path /) that release.yml's build-ecr job assumes by GitHub OIDC as arn:aws:iam::<accountId>:role/<pushRoleName> to push the services' commit-SHA images (it gets push-only rights on these repositories; required on a GitOps tier, where the release pushes; it must exist before the first deploy: `npm run preflight` prints its create-role command). " +
       "One ECR repository per service (`<blueprint>/<stack>/<service>`), scan on push, immutable tags, KMS-encrypted, images expire 90 days after their push in prod and 30 days elsewhere; every service then runs `<account>.dkr.ecr.<region>.amazonaws.com/<blueprint>/<stack>/<service>:<tag>` with the tag the blueprint or its override names.",
     examples: [{ kind: "ecr", accountId: "123456789012", pushRoleName: "github-release" }],
   }),
