@@ -1,26 +1,15 @@
 /**
- * THE backup policy table: one row per environment tier. Pure (no Pulumi import).
+ * The backup policy every data store reads. Pure (no Pulumi import), and tier-free: the stack's
+ * tier row (stacks/spec/tiers.ts `backups`, rendered into docs/environments.md) holds the
+ * `BackupSchedule` of each tier, and the composition turns it into a `BackupPolicy` here and passes
+ * that into each store's `backup` arg.
  *
- * Every data store reads its backup behaviour from the `BackupPolicy` this returns (the
- * composition passes it into each store's `backup` arg):
- *
- * | tier    | daily full        | hourly incremental (WAL / continuous) | PITR window | archive (Glacier)      | cross-region copy |
- * |---------|-------------------|----------------------------------------|-------------|------------------------|-------------------|
- * | local   | none              | none                                   | none        | none                   | refused           |
- * | dev     | daily, kept 3 d   | none (WAL archived only for base backups) | 3 d      | none                   | when asked        |
- * | staging | daily, kept 7 d   | none                                   | 7 d         | none                   | when asked        |
- * | prod    | daily, kept 35 d  | hourly, kept 7 d                       | 35 d        | after 30 d, kept 365 d | when asked        |
- *
- * Why dev keeps a short daily backup instead of none: RDS read replicas require automated
- * backups on the source, and CloudNativePG base backups need WAL archiving; a 3-day daily
- * backup costs little and keeps dev shaped like prod.
+ * A schedule says whether anything is backed up, the daily full backup (schedules and retention),
+ * the hourly incremental, WAL archiving, the point-in-time-recovery window and the archive
+ * lifecycle of backup objects; the policy adds the cross-region copy the store asked for.
  */
 
-export type Tier = "local" | "dev" | "staging" | "prod";
-export const TIERS: readonly Tier[] = ["local", "dev", "staging", "prod"] as const;
-
 export interface BackupPolicy {
-  tier: Tier;
   /** Any backup at all. */
   enabled: boolean;
   /** Daily full backup (RDS/AWS Backup snapshot, CNPG base backup, ElastiCache snapshot). */
@@ -45,41 +34,27 @@ export interface BackupPolicy {
   crossRegion: null | { retentionDays: number };
 }
 
+/** What a tier backs up (one row of the tier table): a policy without the per-store cross-region choice. */
+export type BackupSchedule = Omit<BackupPolicy, "crossRegion">;
+
 export interface BackupOptions {
   /** Copy backups to a second region (needs a second-region provider where the store creates resources). */
   crossRegion?: boolean;
 }
 
-const DAILY = { awsSchedule: "cron(0 3 ? * * *)", k8sSchedule: "0 0 3 * * *", window: "03:00-04:00" } as const;
+/** Nothing backed up. */
+export const NO_BACKUP_SCHEDULE: Readonly<BackupSchedule> = { enabled: false, daily: null, hourly: null, walArchiving: false, pitrDays: 0, archive: null };
 
-type Row = Omit<BackupPolicy, "tier" | "crossRegion">;
-
-const TABLE: Record<Tier, Row> = {
-  local: { enabled: false, daily: null, hourly: null, walArchiving: false, pitrDays: 0, archive: null },
-  dev: { enabled: true, daily: { ...DAILY, retentionDays: 3 }, hourly: null, walArchiving: true, pitrDays: 3, archive: null },
-  staging: { enabled: true, daily: { ...DAILY, retentionDays: 7 }, hourly: null, walArchiving: true, pitrDays: 7, archive: null },
-  prod: {
-    enabled: true,
-    daily: { ...DAILY, retentionDays: 35 },
-    hourly: { awsSchedule: "cron(0 * ? * * *)", retentionDays: 7 },
-    walArchiving: true,
-    pitrDays: 35,
-    archive: { transitionAfterDays: 30, expireAfterDays: 365 },
-  },
-};
-
-/** The backup policy for a tier. Throws if a cross-region copy is asked for a tier without backups. */
-export function backupPolicy(tier: Tier, opts: BackupOptions = {}): BackupPolicy {
-  const row = TABLE[tier];
-  if (!row) throw new Error(`backupPolicy: unknown tier "${String(tier)}" (expected one of ${TIERS.join(", ")})`);
-  if (opts.crossRegion && !row.enabled) {
-    throw new Error(`backupPolicy: tier "${tier}" keeps no backups, so crossRegion cannot be honoured; drop crossRegion or use dev/staging/prod`);
+/** The backup policy of a schedule. Throws if a cross-region copy is asked of a schedule without backups. */
+export function backupPolicy(schedule: BackupSchedule, opts: BackupOptions = {}): BackupPolicy {
+  if (opts.crossRegion && !schedule.enabled) {
+    throw new Error("backupPolicy: the schedule keeps no backups (enabled: false), so crossRegion cannot be honoured; drop crossRegion or pass a schedule with daily backups");
   }
-  const crossRegion = opts.crossRegion && row.daily ? { retentionDays: row.daily.retentionDays } : null;
-  return structuredClone({ tier, ...row, crossRegion });
+  const crossRegion = opts.crossRegion && schedule.daily ? { retentionDays: schedule.daily.retentionDays } : null;
+  return structuredClone({ ...schedule, crossRegion });
 }
 
 /** A policy with no backups (e.g. for caches that are not a system of record). */
-export function noBackups(tier: Tier): BackupPolicy {
-  return { ...backupPolicy("local"), tier };
+export function noBackups(): BackupPolicy {
+  return backupPolicy(NO_BACKUP_SCHEDULE);
 }

@@ -1,5 +1,5 @@
 /** Data stores: import from "components/data". */
-export { backupPolicy, noBackups, TIERS, type BackupPolicy, type BackupOptions, type Tier } from "./backups";
+export { NO_BACKUP_SCHEDULE, backupPolicy, noBackups, type BackupOptions, type BackupPolicy, type BackupSchedule } from "./backups";
 export type { DataNetwork, EgressRule, IngressRule, PeerSpec, PortSpec } from "./network";
 export { Postgres, type PostgresArgs, type PostgresConnection } from "./postgres";
 export { postgresPodSelector } from "./postgres/plan";

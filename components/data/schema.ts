@@ -94,10 +94,9 @@ export function parseArgs<S extends z.ZodType>(component: string, name: string, 
 }
 
 const awsCron = z.string().regex(/^cron\(.+\)$/, "an AWS schedule expression cron(...)");
-/** The `BackupPolicy` from ./backups.ts, validated (pass `backupPolicy(tier, {...})`). */
+/** The `BackupPolicy` from ./backups.ts, validated (pass `backupPolicy(schedule, {...})`: the stack's tier row has the schedule). */
 export const backupPolicySchema = z
   .strictObject({
-    tier: z.enum(["local", "dev", "staging", "prod"]),
     enabled: z.boolean(),
     daily: z
       .strictObject({
@@ -113,7 +112,7 @@ export const backupPolicySchema = z
     archive: z.strictObject({ transitionAfterDays: z.int().min(1), expireAfterDays: z.int().min(1) }).nullable(),
     crossRegion: z.strictObject({ retentionDays: z.int().min(1) }).nullable(),
   })
-  .refine((b) => b.enabled === (b.daily !== null), { message: "enabled must be true exactly when daily is set; build it with backupPolicy(tier)" });
+  .refine((b) => b.enabled === (b.daily !== null), { message: "enabled must be true exactly when daily is set; build it with backupPolicy(schedule)" });
 
 /**
  * Export the store's metrics and create the Prometheus Operator object that scrapes them

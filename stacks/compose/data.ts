@@ -69,7 +69,7 @@ export function composeData(ctx: Context): DataOutputs {
   const k8sOpts = () => ({ providers: { kubernetes: needCluster("an in-cluster data store").provider, ...(providers.random ? { random: providers.random } : {}) } });
   const awsOpts = () => ({ providers: { aws: providers.aws!, ...(providers.random ? { random: providers.random } : {}) } });
   const crossRegion = p.crossRegionBackups && providers.awsBackup !== undefined;
-  const backup = (wantCrossRegion = false) => backupPolicy(spec.tier, { crossRegion: wantCrossRegion && crossRegion && p.backups !== "none" });
+  const backup = (wantCrossRegion = false) => backupPolicy(p.backups, { crossRegion: wantCrossRegion && crossRegion && p.backups.enabled });
   const kms = ctx.kmsKeyArn ? { kmsKeyArn: ctx.kmsKeyArn } : {};
   const name = (kind: string, n: string) => `${spec.stack}-${kind}-${n}`;
   // Client TLS for in-cluster stores: a serving certificate per store from the cluster's internal
@@ -170,7 +170,7 @@ export function composeData(ctx: Context): DataOutputs {
       continue;
     }
     const replicas = dataReplicas(p, pg.readReplicas);
-    const common = { version: pg.version, database: pg.databases[0]!, replicas, pooling: pg.pooling, protect: p.protectState, backup: pg.pitr ? backup(true) : noBackups(spec.tier) };
+    const common = { version: pg.version, database: pg.databases[0]!, replicas, pooling: pg.pooling, protect: p.protectState, backup: pg.pitr ? backup(true) : noBackups() };
     let store: Postgres;
     if (!inCluster(pg.placement)) {
       store = new Postgres(
@@ -193,7 +193,7 @@ export function composeData(ctx: Context): DataOutputs {
         awsOpts(),
       );
     } else if (p.dataPlacement === "statefulset") {
-      store = new Postgres(name("postgres", pg.name), { implementation: "statefulset", ...common, ...storeTls("postgres", pg.name), pooling: false, replicas: 0, backup: noBackups(spec.tier), network: clusterNet() }, k8sOpts());
+      store = new Postgres(name("postgres", pg.name), { implementation: "statefulset", ...common, ...storeTls("postgres", pg.name), pooling: false, replicas: 0, backup: noBackups(), network: clusterNet() }, k8sOpts());
     } else {
       const named = pg.backupsTo ? namedBackups.get(pg.backupsTo) : undefined;
       if (named && common.backup.enabled && !named.endpointUrl && !(ctx.cluster?.oidcProviderArn && ctx.cluster.oidcIssuer)) {
@@ -242,7 +242,7 @@ export function composeData(ctx: Context): DataOutputs {
       continue;
     }
     const replicas = dataReplicas(p, r.replicas);
-    const common = { replicas, protect: p.protectState, backup: r.persistence ? backup() : noBackups(spec.tier) };
+    const common = { replicas, protect: p.protectState, backup: r.persistence ? backup() : noBackups() };
     const store = inCluster(r.placement)
       ? new Redis(name("redis", r.name), { implementation: "statefulset", ...common, ...storeTls("redis", r.name), persistence: r.persistence ? "aof" : "none", network: clusterNet(), metrics }, k8sOpts())
       : new Redis(name("redis", r.name), { implementation: "managed", ...common, network: awsNet("Redis"), multiAz: p.multiAz && replicas > 0, finalSnapshot: p.protectState, ...kms }, awsOpts());
@@ -269,7 +269,7 @@ export function composeData(ctx: Context): DataOutputs {
         keyspaces: s.keyspaces.map((k) => ({ name: k.name, replicationFactor: rf(k.durability), durableWrites: k.durability === "persistent" })),
         // No Scylla Manager is deployed, so no Scylla backups: the blueprint states where its
         // keyspaces are rebuilt from (`rebuiltFrom`, required), recorded on the ScyllaCluster.
-        backup: noBackups(spec.tier),
+        backup: noBackups(),
         rebuiltFrom: s.rebuiltFrom,
         installOperator: !statefulset && !scyllaOperatorInstalled,
         metrics: metrics && !statefulset,

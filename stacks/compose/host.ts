@@ -77,7 +77,7 @@ export function composeHost(ctx: Context, opts: HostComposeOptions = {}): HostCo
   const network = ctx.network!;
   const bp = spec.blueprint;
   const profile = spec.profile;
-  const policy = backupPolicy(spec.tier);
+  const policy = backupPolicy(profile.backups);
 
   const host = new BetaHost(
     `${spec.stack}-host`,

@@ -8,6 +8,8 @@
  * `npm run docs` renders this table into docs/environments.md.
  */
 
+import { NO_BACKUP_SCHEDULE, type BackupSchedule } from "../../components/data/backups";
+
 export const TIER_NAMES = ["local", "dev", "staging", "prod"] as const;
 export type TierName = (typeof TIER_NAMES)[number];
 
@@ -42,7 +44,14 @@ export interface TierProfile {
   multiAz: boolean;
   /** Where data stores run. `statefulset`: plain in-cluster manifests, nothing fetched at run time. */
   dataPlacement: "statefulset" | "host-containers" | "blueprint";
-  backups: BackupLevel;
+  /**
+   * What the data stores back up (components/data/backups.ts turns it into each store's `BackupPolicy`): daily full
+   * backup at 03:00 UTC and its retention, hourly incremental, WAL archiving, the point-in-time-recovery window, the
+   * Glacier archive of backup objects. Dev keeps a short daily backup instead of none: RDS read replicas require
+   * automated backups on the source and CloudNativePG base backups need WAL archiving; it costs little and keeps dev
+   * shaped like prod.
+   */
+  backups: BackupSchedule;
   /** Copy backups to the backup region when a store asks for cross-region replication. */
   crossRegionBackups: boolean;
   /** Pulumi `protect`, deletion protection and final snapshots on stateful resources. */
@@ -86,6 +95,14 @@ export interface TierProfile {
   gitopsEnvironment: "staging" | "production" | null;
 }
 
+/** The daily full backup's schedules (UTC): AWS Backup, CloudNativePG ScheduledBackup (six fields), RDS/ElastiCache window. */
+const DAILY = { awsSchedule: "cron(0 3 ? * * *)", k8sSchedule: "0 0 3 * * *", window: "03:00-04:00" } as const;
+
+/** The backup level a schedule amounts to (the at-a-glance row of docs/environments.md). */
+export function backupLevel(s: BackupSchedule): BackupLevel {
+  return !s.enabled ? "none" : s.hourly ? "hourly+daily" : "daily";
+}
+
 export const TIERS: Readonly<Record<TierName, TierProfile>> = {
   local: {
     hosting: "kubernetes",
@@ -97,7 +114,7 @@ export const TIERS: Readonly<Record<TierName, TierProfile>> = {
     dataReplicaScale: 0,
     multiAz: false,
     dataPlacement: "statefulset",
-    backups: "none",
+    backups: { ...NO_BACKUP_SCHEDULE },
     crossRegionBackups: false,
     protectState: false,
     monitoring: "basic",
@@ -130,7 +147,7 @@ export const TIERS: Readonly<Record<TierName, TierProfile>> = {
     dataReplicaScale: 0,
     multiAz: false,
     dataPlacement: "host-containers",
-    backups: "daily",
+    backups: { enabled: true, daily: { ...DAILY, retentionDays: 3 }, hourly: null, walArchiving: true, pitrDays: 3, archive: null },
     crossRegionBackups: false,
     protectState: false,
     monitoring: "basic",
@@ -165,7 +182,7 @@ export const TIERS: Readonly<Record<TierName, TierProfile>> = {
     dataReplicaScale: 0.5,
     multiAz: false,
     dataPlacement: "blueprint",
-    backups: "daily",
+    backups: { enabled: true, daily: { ...DAILY, retentionDays: 7 }, hourly: null, walArchiving: true, pitrDays: 7, archive: null },
     crossRegionBackups: false,
     protectState: false,
     monitoring: "enhanced",
@@ -198,7 +215,14 @@ export const TIERS: Readonly<Record<TierName, TierProfile>> = {
     dataReplicaScale: 1,
     multiAz: true,
     dataPlacement: "blueprint",
-    backups: "hourly+daily",
+    backups: {
+      enabled: true,
+      daily: { ...DAILY, retentionDays: 35 },
+      hourly: { awsSchedule: "cron(0 * ? * * *)", retentionDays: 7 },
+      walArchiving: true,
+      pitrDays: 35,
+      archive: { transitionAfterDays: 30, expireAfterDays: 365 },
+    },
     crossRegionBackups: true,
     protectState: true,
     monitoring: "full",

@@ -27,7 +27,7 @@ describe("segmentation of a whole stack (prod, Traefik, in-cluster Redis)", () =
       ctx.cluster = cluster;
       const redis = new Redis(
         "redis-queue",
-        { implementation: "statefulset", replicas: 1, backup: noBackups("prod"), protect: false, tls: { enabled: true, certSecretName: "redis-queue-tls" }, network: { namespace: cluster.namespaces.data, clientNamespaces: [cluster.namespaces.apps] } },
+        { implementation: "statefulset", replicas: 1, backup: noBackups(), protect: false, tls: { enabled: true, certSecretName: "redis-queue-tls" }, network: { namespace: cluster.namespaces.data, clientNamespaces: [cluster.namespaces.apps] } },
         { providers: { kubernetes: cluster.provider, random: providers.random! } },
       );
       composeServices(ctx, cluster, { dataStores: [{ ref: "redis/queue", network: redis.network }], resolveSecret: () => pulumi.secret("fake-password-for-tests") });

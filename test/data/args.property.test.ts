@@ -12,14 +12,15 @@ import { redisArgsSchema } from "../../components/data/redis/args";
 import { parseArgs } from "../../components/data/schema";
 import { scyllaArgsSchema } from "../../components/data/scylla/args";
 import { awsNet, k8sNet } from "./helpers";
+import { TIERS } from "../../stacks/spec/tiers";
 
 const valid: Record<string, { schema: Parameters<typeof parseArgs>[2]; args: Record<string, unknown>; required: string[]; numbers: string[] }> = {
-  "postgres managed": { schema: postgresArgsSchema, args: { implementation: "managed", network: awsNet, replicas: 2, backup: backupPolicy("prod") }, required: ["network", "backup"], numbers: ["replicas", "storageGb"] },
-  "postgres operator": { schema: postgresArgsSchema, args: { implementation: "operator", network: k8sNet, replicas: 1, backup: backupPolicy("local") }, required: ["network", "backup"], numbers: ["replicas", "storageGb"] },
-  "redis managed": { schema: redisArgsSchema, args: { implementation: "managed", network: awsNet, replicas: 1, backup: backupPolicy("prod") }, required: ["network", "backup"], numbers: ["replicas"] },
-  "redis statefulset": { schema: redisArgsSchema, args: { implementation: "statefulset", network: k8sNet, backup: backupPolicy("dev"), storageGb: 5 }, required: ["network", "backup"], numbers: ["replicas", "storageGb"] },
-  "objectstore seaweedfs": { schema: objectStoreArgsSchema, args: { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "files" }], backup: backupPolicy("dev") }, required: ["network", "backup", "buckets"], numbers: ["volumeServers", "volumeStorageGb"] },
-  scylla: { schema: scyllaArgsSchema, args: { network: k8sNet, keyspaces: [{ name: "p", replicationFactor: 1 }], backup: backupPolicy("local") }, required: ["network", "backup", "keyspaces"], numbers: ["racks", "membersPerRack", "storageGb"] },
+  "postgres managed": { schema: postgresArgsSchema, args: { implementation: "managed", network: awsNet, replicas: 2, backup: backupPolicy(TIERS.prod.backups) }, required: ["network", "backup"], numbers: ["replicas", "storageGb"] },
+  "postgres operator": { schema: postgresArgsSchema, args: { implementation: "operator", network: k8sNet, replicas: 1, backup: backupPolicy(TIERS.local.backups) }, required: ["network", "backup"], numbers: ["replicas", "storageGb"] },
+  "redis managed": { schema: redisArgsSchema, args: { implementation: "managed", network: awsNet, replicas: 1, backup: backupPolicy(TIERS.prod.backups) }, required: ["network", "backup"], numbers: ["replicas"] },
+  "redis statefulset": { schema: redisArgsSchema, args: { implementation: "statefulset", network: k8sNet, backup: backupPolicy(TIERS.dev.backups), storageGb: 5 }, required: ["network", "backup"], numbers: ["replicas", "storageGb"] },
+  "objectstore seaweedfs": { schema: objectStoreArgsSchema, args: { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "files" }], backup: backupPolicy(TIERS.dev.backups) }, required: ["network", "backup", "buckets"], numbers: ["volumeServers", "volumeStorageGb"] },
+  scylla: { schema: scyllaArgsSchema, args: { network: k8sNet, keyspaces: [{ name: "p", replicationFactor: 1 }], backup: backupPolicy(TIERS.local.backups) }, required: ["network", "backup", "keyspaces"], numbers: ["racks", "membersPerRack", "storageGb"] },
   ipfs: { schema: ipfsArgsSchema, args: { network: k8sNet }, required: ["network"], numbers: ["replicas", "storageGb"] },
 };
 

@@ -16,6 +16,7 @@ import { Scylla } from "../../components/data/scylla";
 import { evaluateReachability, type Flow, type Manifest } from "../../policies/lib/reachability";
 import { runProgram } from "../../tools/harness/run";
 import { k8sProviders } from "./helpers";
+import { TIERS } from "../../stacks/spec/tiers";
 
 const NS = { ingress: "ingress", apps: "apps", data: "data", monitoring: "monitoring" };
 const net = { namespace: "data", clientNamespaces: ["apps"] };
@@ -43,20 +44,20 @@ beforeAll(async () => {
     const providers = k8sProviders();
     const files = new ObjectStore(
       "files",
-      { implementation: "seaweedfs", network: net, buckets: [{ name: "files" }, { name: "pg-backups", purpose: "backups" }], backup: backupPolicy("staging"), tls: { certSecretName: "files-tls" }, storePeers: [postgresPodSelector("db")], protect: false },
+      { implementation: "seaweedfs", network: net, buckets: [{ name: "files" }, { name: "pg-backups", purpose: "backups" }], backup: backupPolicy(TIERS.staging.backups), tls: { certSecretName: "files-tls" }, storePeers: [postgresPodSelector("db")], protect: false },
       { providers },
     );
     const pg = new Postgres(
       "db",
       {
-        implementation: "operator", network: net, replicas: 2, backup: backupPolicy("staging"), protect: false,
+        implementation: "operator", network: net, replicas: 2, backup: backupPolicy(TIERS.staging.backups), protect: false,
         backupTarget: { destinationPath: "s3://pg-backups/db", endpointUrl: "https://files-s3.data.svc.cluster.local:8333", credentials: { accessKeyId: pulumi.secret("AKFAKE"), secretAccessKey: pulumi.secret("fake-password-for-tests") } },
       },
       { providers },
     );
-    const cache = new Redis("cache", { implementation: "statefulset", network: net, replicas: 1, backup: noBackups("staging"), tls: { certSecretName: "redis-tls" }, protect: false }, { providers });
+    const cache = new Redis("cache", { implementation: "statefulset", network: net, replicas: 1, backup: noBackups(), tls: { certSecretName: "redis-tls" }, protect: false }, { providers });
     const ipfs = new Ipfs("ipfs", { network: net, protect: false }, { providers });
-    const chain = new Scylla("chain", { network: net, keyspaces: [{ name: "persistent", replicationFactor: 3 }], backup: noBackups("staging"), tls: { certSecretName: "scylla-tls" }, protect: false }, { providers });
+    const chain = new Scylla("chain", { network: net, keyspaces: [{ name: "persistent", replicationFactor: 3 }], backup: noBackups(), tls: { certSecretName: "scylla-tls" }, protect: false }, { providers });
     networks = { "objectstore/files": files.network!, "postgres/db": pg.network, "redis/cache": cache.network, "ipfs/ipfs": ipfs.network, "scylla/chain": chain.network };
     return {};
   });

@@ -4,16 +4,17 @@ import { ObjectStore } from "../../components/data/objectstore";
 import { lifecycleFor, planSeaweed, tlsOnlyPolicy } from "../../components/data/objectstore/plan";
 import { runProgram } from "../../tools/harness/run";
 import { awsProviders, byType, k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets, secondaryAws, failure } from "./helpers";
+import { TIERS } from "../../stacks/spec/tiers";
 
 const seaweedBase = { name: "files", buckets: [{ name: "files", purpose: "data" as const }], masters: 1, volumeServers: 3, protect: false, tls: { enabled: true, certSecretName: "files-tls" }, network: k8sNet };
 
 describe("ObjectStore plan (pure)", () => {
   it("backups buckets go to Glacier and expire in prod; data buckets keep noncurrent versions per policy", () => {
-    const prod = backupPolicy("prod");
+    const prod = backupPolicy(TIERS.prod.backups);
     expect(lifecycleFor("backups", prod)[0]).toMatchObject({ transitions: [{ days: 30, storageClass: "GLACIER" }], expiration: { days: 365 }, noncurrentVersionExpiration: { noncurrentDays: 35 } });
     expect(lifecycleFor("data", prod)[0].transitions).toBeUndefined();
-    expect(lifecycleFor("data", backupPolicy("dev"))[0].noncurrentVersionExpiration.noncurrentDays).toBe(7);
-    expect(lifecycleFor("backups", backupPolicy("staging"))[0].expiration).toBeUndefined();
+    expect(lifecycleFor("data", backupPolicy(TIERS.dev.backups))[0].noncurrentVersionExpiration.noncurrentDays).toBe(7);
+    expect(lifecycleFor("backups", backupPolicy(TIERS.staging.backups))[0].expiration).toBeUndefined();
   });
 
   it("the bucket policy denies plain HTTP and TLS < 1.2", () => {
@@ -23,7 +24,7 @@ describe("ObjectStore plan (pure)", () => {
   });
 
   it("SeaweedFS: replication 001 = 2 copies on ≥3 volume servers; 010 puts each server in its own rack", () => {
-    const p = planSeaweed({ ...seaweedBase, replication: "001", backup: backupPolicy("staging") });
+    const p = planSeaweed({ ...seaweedBase, replication: "001", backup: backupPolicy(TIERS.staging.backups) });
     expect(p.problems).toEqual([]);
     expect(p.copies).toBe(2);
     expect(p.counts.volumeServers).toBe(3);
@@ -31,12 +32,12 @@ describe("ObjectStore plan (pure)", () => {
     expect(p.volumeArgs).toContain("-rack=rack1");
     expect(p.filerArgs).toEqual(expect.arrayContaining(["-s3", "-s3.port=8333", "-s3.cert.file=/tls/tls.crt"]));
     expect(p.endpoint).toBe("https://files-s3.data.svc.cluster.local:8333");
-    const racks = planSeaweed({ ...seaweedBase, replication: "010", backup: backupPolicy("staging") });
+    const racks = planSeaweed({ ...seaweedBase, replication: "010", backup: backupPolicy(TIERS.staging.backups) });
     expect(racks.volumeArgs).toContain("-rack=$(POD_NAME)");
   });
 
   it("SeaweedFS refuses too few servers for the copies, multi-DC replication, missing TLS cert and cross-region", () => {
-    const p = planSeaweed({ ...seaweedBase, volumeServers: 3, replication: "102", tls: { enabled: true }, backup: backupPolicy("prod", { crossRegion: true }) });
+    const p = planSeaweed({ ...seaweedBase, volumeServers: 3, replication: "102", tls: { enabled: true }, backup: backupPolicy(TIERS.prod.backups, { crossRegion: true }) });
     const all = p.problems.join("\n");
     expect(all).toMatch(/other data centers/);
     expect(all).toMatch(/keeps 4 copies; run at least 4/);
@@ -45,7 +46,7 @@ describe("ObjectStore plan (pure)", () => {
   });
 
   it("SeaweedFS with 3 masters forms a raft quorum", () => {
-    const p = planSeaweed({ ...seaweedBase, masters: 3, replication: "001", backup: backupPolicy("prod") });
+    const p = planSeaweed({ ...seaweedBase, masters: 3, replication: "001", backup: backupPolicy(TIERS.prod.backups) });
     const peers = p.masterArgs.find((a) => a.startsWith("-peers="))!;
     expect(peers.split(",")).toHaveLength(3);
     expect(p.volumeArgs.find((a) => a.startsWith("-mserver="))).toBe(`-mserver=${peers.slice("-peers=".length)}`);
@@ -57,7 +58,7 @@ describe("ObjectStore managed (S3) through the harness", () => {
     const inv = await runProgram(() => {
       const s = new ObjectStore(
         "store",
-        { implementation: "managed", buckets: [{ name: "files" }, { name: "backups", purpose: "backups" }], backup: backupPolicy("prod", { crossRegion: true }), replicaProvider: secondaryAws() },
+        { implementation: "managed", buckets: [{ name: "files" }, { name: "backups", purpose: "backups" }], backup: backupPolicy(TIERS.prod.backups, { crossRegion: true }), replicaProvider: secondaryAws() },
         { providers: awsProviders() },
       );
       return { connection: s.connection, policy: s.accessPolicyJson };
@@ -98,7 +99,7 @@ describe("ObjectStore managed (S3) through the harness", () => {
 
   it("dev: no replication, buckets not protected when protect=false", async () => {
     const inv = await runProgram(() => {
-      new ObjectStore("store", { implementation: "managed", buckets: [{ name: "files" }], backup: backupPolicy("dev"), protect: false }, { providers: awsProviders() });
+      new ObjectStore("store", { implementation: "managed", buckets: [{ name: "files" }], backup: backupPolicy(TIERS.dev.backups), protect: false }, { providers: awsProviders() });
       return {};
     });
     expect(byType(inv, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")).toHaveLength(0);
@@ -107,7 +108,7 @@ describe("ObjectStore managed (S3) through the harness", () => {
 
   it("cross-region without a replica provider, duplicate buckets: refused with field paths", async () => {
     const err = await failure(() => {
-      new ObjectStore("store", { implementation: "managed", buckets: [{ name: "a" }, { name: "a" }], backup: backupPolicy("prod", { crossRegion: true }) } as never, { providers: awsProviders() });
+      new ObjectStore("store", { implementation: "managed", buckets: [{ name: "a" }, { name: "a" }], backup: backupPolicy(TIERS.prod.backups, { crossRegion: true }) } as never, { providers: awsProviders() });
       return {};
     });
     expect(err.message).toMatch(/buckets: bucket names must be unique/);
@@ -119,7 +120,7 @@ describe("ObjectStore SeaweedFS through the harness", () => {
     const inv = await runProgram(() => {
       const s = new ObjectStore(
         "files",
-        { implementation: "seaweedfs", network: { ...k8sNet, namespace: "storage" }, buckets: [{ name: "files" }, { name: "pg-backups", purpose: "backups" }], backup: backupPolicy("staging"), tls: { certSecretName: "files-tls" }, protect: true },
+        { implementation: "seaweedfs", network: { ...k8sNet, namespace: "storage" }, buckets: [{ name: "files" }, { name: "pg-backups", purpose: "backups" }], backup: backupPolicy(TIERS.staging.backups), tls: { certSecretName: "files-tls" }, protect: true },
         { providers: k8sProviders() },
       );
       return { connection: s.connection };
@@ -148,7 +149,7 @@ describe("ObjectStore SeaweedFS through the harness", () => {
 
   it("fewer than 3 volume servers is a schema error", async () => {
     const err = await failure(() => {
-      new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "files" }], backup: backupPolicy("dev"), volumeServers: 2 }, { providers: k8sProviders() });
+      new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "files" }], backup: backupPolicy(TIERS.dev.backups), volumeServers: 2 }, { providers: k8sProviders() });
       return {};
     });
     expect(err.message).toMatch(/volumeServers: SeaweedFS needs at least 3 volume servers/);
@@ -157,9 +158,9 @@ describe("ObjectStore SeaweedFS through the harness", () => {
 
 describe("ObjectStore archive override", () => {
   it("an explicit archiveAfterDays moves data to Glacier in every tier; backups keep ≥ 90 days after the move", () => {
-    expect(lifecycleFor("data", backupPolicy("staging"), 30)[0].transitions).toEqual([{ days: 30, storageClass: "GLACIER" }]);
-    expect(lifecycleFor("backups", backupPolicy("dev"), 30)[0].transitions).toEqual([{ days: 30, storageClass: "GLACIER" }]);
-    const prod = lifecycleFor("backups", backupPolicy("prod"), 300)[0];
+    expect(lifecycleFor("data", backupPolicy(TIERS.staging.backups), 30)[0].transitions).toEqual([{ days: 30, storageClass: "GLACIER" }]);
+    expect(lifecycleFor("backups", backupPolicy(TIERS.dev.backups), 30)[0].transitions).toEqual([{ days: 30, storageClass: "GLACIER" }]);
+    const prod = lifecycleFor("backups", backupPolicy(TIERS.prod.backups), 300)[0];
     expect(prod.transitions).toEqual([{ days: 300, storageClass: "GLACIER" }]);
     expect(prod.expiration).toEqual({ days: 390 });
   });
@@ -168,7 +169,7 @@ describe("ObjectStore archive override", () => {
 describe("ObjectStore managed outputs for IRSA wiring", () => {
   it("exposes bucket ARNs by logical name", async () => {
     const inv = await runProgram(() => {
-      const s = new ObjectStore("store", { implementation: "managed", buckets: [{ name: "backups", purpose: "backups" }], backup: backupPolicy("staging"), protect: false }, { providers: awsProviders() });
+      const s = new ObjectStore("store", { implementation: "managed", buckets: [{ name: "backups", purpose: "backups" }], backup: backupPolicy(TIERS.staging.backups), protect: false }, { providers: awsProviders() });
       return { arns: s.bucketArns!, key: s.kmsKeyArn! };
     });
     expect((inv.outputs.arns as Record<string, string>).backups).toMatch(/^arn:aws:s3:::store-backups-/);

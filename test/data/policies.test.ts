@@ -17,15 +17,16 @@ import { Scylla } from "../../components/data/scylla";
 import { formatText, runPolicies } from "../../policies/lib/runner";
 import { runProgram } from "../../tools/harness/run";
 import { awsNet, awsProviders, k8sNet, k8sProviders, secondaryAws } from "./helpers";
+import { TIERS } from "../../stacks/spec/tiers";
 
 describe("policy pack over the data stores", () => {
   it("managed stores (RDS + proxy + AWS Backup, ElastiCache, S3 with replication) in prod: no violation", async () => {
     const inv = await runProgram(
       () => {
         const a = awsProviders();
-        new Postgres("rds", { implementation: "managed", network: awsNet, replicas: 2, pooling: true, backup: backupPolicy("prod", { crossRegion: true }), secondaryRegionProvider: secondaryAws() }, { providers: a });
-        new Redis("cache", { implementation: "managed", network: awsNet, replicas: 1, backup: backupPolicy("prod") }, { providers: a });
-        new ObjectStore("store", { implementation: "managed", buckets: [{ name: "b", purpose: "backups" }], backup: backupPolicy("prod", { crossRegion: true }), replicaProvider: new aws.Provider("aws-replica", { region: "us-west-2" }) }, { providers: a });
+        new Postgres("rds", { implementation: "managed", network: awsNet, replicas: 2, pooling: true, backup: backupPolicy(TIERS.prod.backups, { crossRegion: true }), secondaryRegionProvider: secondaryAws() }, { providers: a });
+        new Redis("cache", { implementation: "managed", network: awsNet, replicas: 1, backup: backupPolicy(TIERS.prod.backups) }, { providers: a });
+        new ObjectStore("store", { implementation: "managed", buckets: [{ name: "b", purpose: "backups" }], backup: backupPolicy(TIERS.prod.backups, { crossRegion: true }), replicaProvider: new aws.Provider("aws-replica", { region: "us-west-2" }) }, { providers: a });
         return {};
       },
       { stack: "prod" },
@@ -40,9 +41,9 @@ describe("policy pack over the data stores", () => {
       () => {
         const k = k8sProviders();
         const issuer = { name: "internal-ca" };
-        const files = new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "pg-backups", purpose: "backups" }], backup: backupPolicy("prod"), tls: { issuer }, storePeers: [postgresPodSelector("db")] }, { providers: k });
-        const pg = new Postgres("db", { implementation: "operator", network: k8sNet, replicas: 2, pooling: true, backup: backupPolicy("prod"), backupTarget: { destinationPath: "s3://pg-backups/db", endpointUrl: files.endpointUrl!, credentials: files.s3Credentials!, endpointCA: files.caSecret! } }, { providers: k });
-        const cache = new Redis("cache", { implementation: "statefulset", network: k8sNet, replicas: 1, backup: backupPolicy("prod"), tls: { issuer } }, { providers: k });
+        const files = new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "pg-backups", purpose: "backups" }], backup: backupPolicy(TIERS.prod.backups), tls: { issuer }, storePeers: [postgresPodSelector("db")] }, { providers: k });
+        const pg = new Postgres("db", { implementation: "operator", network: k8sNet, replicas: 2, pooling: true, backup: backupPolicy(TIERS.prod.backups), backupTarget: { destinationPath: "s3://pg-backups/db", endpointUrl: files.endpointUrl!, credentials: files.s3Credentials!, endpointCA: files.caSecret! } }, { providers: k });
+        const cache = new Redis("cache", { implementation: "statefulset", network: k8sNet, replicas: 1, backup: backupPolicy(TIERS.prod.backups), tls: { issuer } }, { providers: k });
         const media = new Ipfs("media", { network: k8sNet }, { providers: k });
         const stores: Record<string, DataNetwork> = { "objectStore/files": files.network, "postgres/db": pg.network, "redis/cache": cache.network, "ipfs/media": media.network };
         for (const n of ["ingress", "apps", "data", "monitoring"]) {
@@ -73,7 +74,7 @@ describe("policy pack over the data stores", () => {
       () => {
         const k = k8sProviders();
         new k8s.core.v1.Namespace("ns-data", { metadata: { name: "data", labels: { "pod-security.kubernetes.io/enforce": "restricted" } } }, { provider: k.kubernetes });
-        const chain = new Scylla("chain", { network: k8sNet, keyspaces: [{ name: "p", replicationFactor: 3 }], backup: noBackups("prod"), tls: { issuer: { name: "internal-ca" } } }, { providers: k });
+        const chain = new Scylla("chain", { network: k8sNet, keyspaces: [{ name: "p", replicationFactor: 3 }], backup: noBackups(), tls: { issuer: { name: "internal-ca" } } }, { providers: k });
         const policies = planNetworkPolicies({
           namespaces: { ingress: "ingress", apps: "apps", data: "data", monitoring: "monitoring" },
           ingressController: { podSelector: { app: "ingress-nginx" }, ports: [443] },

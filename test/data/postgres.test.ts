@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { backupPolicy, type Tier } from "../../components/data/backups";
+import { backupPolicy } from "../../components/data/backups";
 import { Postgres } from "../../components/data/postgres";
 import { CHART_PINS } from "../../components/charts";
 import { inClusterEndpoint, planClusterPostgres, planManagedPostgres } from "../../components/data/postgres/plan";
 import { ProgramError, runProgram } from "../../tools/harness/run";
 import { APP_SG, awsNet, awsOnly, awsProviders, byType, customs, k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets, secondaryAws, failure } from "./helpers";
+import { TIERS, type TierName as Tier } from "../../stacks/spec/tiers";
 
 const RDS = "aws:rds/instance:Instance";
 const prodLike = (t: Tier) => t === "prod";
@@ -21,7 +22,7 @@ function managedArgs(tier: Exclude<Tier, "local">, crossRegion = false) {
     deletionProtection: prod,
     finalSnapshot: prod,
     protect: prod,
-    backup: backupPolicy(tier, { crossRegion }),
+    backup: backupPolicy(TIERS[tier].backups, { crossRegion }),
   };
 }
 
@@ -43,7 +44,7 @@ describe("Postgres plan (pure)", () => {
   };
 
   it("prod: force_ssl, PITR 35 d, hourly + daily AWS Backup rules with a cross-region copy", () => {
-    const p = planManagedPostgres({ ...base, backup: backupPolicy("prod", { crossRegion: true }) });
+    const p = planManagedPostgres({ ...base, backup: backupPolicy(TIERS.prod.backups, { crossRegion: true }) });
     expect(p.problems).toEqual([]);
     expect(p.parameters).toContainEqual({ name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" });
     expect(p.family).toBe("postgres16");
@@ -56,20 +57,20 @@ describe("Postgres plan (pure)", () => {
   });
 
   it("staging: RDS automated daily backups only (no AWS Backup plan unless a copy is asked)", () => {
-    expect(planManagedPostgres({ ...base, backup: backupPolicy("staging") }).awsBackup).toBeNull();
-    expect(planManagedPostgres({ ...base, backup: backupPolicy("staging", { crossRegion: true }) }).awsBackup?.rules).toHaveLength(1);
+    expect(planManagedPostgres({ ...base, backup: backupPolicy(TIERS.staging.backups) }).awsBackup).toBeNull();
+    expect(planManagedPostgres({ ...base, backup: backupPolicy(TIERS.staging.backups, { crossRegion: true }) }).awsBackup?.rules).toHaveLength(1);
   });
 
   it("collects every problem at once", () => {
-    const p = planManagedPostgres({ ...base, tls: { enabled: false }, subnetCount: 1, allowedSecurityGroupCount: 0, hasSecondaryRegionProvider: false, backup: backupPolicy("prod", { crossRegion: true }) });
+    const p = planManagedPostgres({ ...base, tls: { enabled: false }, subnetCount: 1, allowedSecurityGroupCount: 0, hasSecondaryRegionProvider: false, backup: backupPolicy(TIERS.prod.backups, { crossRegion: true }) });
     expect(p.problems.join("\n")).toMatch(/tls.enabled[\s\S]*subnetIds[\s\S]*allowedSecurityGroupIds[\s\S]*secondaryRegionProvider/);
-    const local = planManagedPostgres({ ...base, backup: backupPolicy("local") });
+    const local = planManagedPostgres({ ...base, backup: backupPolicy(TIERS.local.backups) });
     expect(local.problems.join()).toMatch(/replicas: RDS read replicas need automated backups/);
   });
 
   it("in-cluster: CNPG instances = 1 + replicas, TLS-only pg_hba, client rule from the app namespace only", () => {
     const p = planClusterPostgres({
-      name: "db", version: "16", replicas: 2, protect: false, tls: { enabled: true }, backup: backupPolicy("staging"),
+      name: "db", version: "16", replicas: 2, protect: false, tls: { enabled: true }, backup: backupPolicy(TIERS.staging.backups),
       implementation: "operator", database: "app", username: "app", network: k8sNet, backupTarget: { endpointUrl: "https://files-s3.storage.svc:8333" },
     });
     expect(p.problems).toEqual([]);
@@ -91,7 +92,7 @@ describe("Postgres plan (pure)", () => {
 
   it("statefulset refuses replicas, backups and TLS without a certificate", () => {
     const p = planClusterPostgres({
-      name: "db", version: "16", replicas: 1, protect: false, tls: { enabled: true }, backup: backupPolicy("dev"),
+      name: "db", version: "16", replicas: 1, protect: false, tls: { enabled: true }, backup: backupPolicy(TIERS.dev.backups),
       implementation: "statefulset", database: "app", username: "app", network: k8sNet,
     });
     expect(p.problems).toHaveLength(3);
@@ -107,7 +108,7 @@ describe("Postgres managed (RDS) through the harness", () => {
         const pg = new Postgres("db", managedArgs(tier), { providers });
         return { connection: pg.connection, host: pg.host };
       });
-      const policy = backupPolicy(tier);
+      const policy = backupPolicy(TIERS[tier].backups);
       const rds = byType(inv, RDS);
       expect(rds).toHaveLength(3); // 1 primary + 2 replicas
       const primary = rds.find((r) => r.name === "db")!;
@@ -185,7 +186,7 @@ describe("Postgres managed (RDS) through the harness", () => {
   it("bad args: one error listing every field, nothing registered", async () => {
     const err = await failure(() => {
       const providers = awsProviders();
-      new Postgres("db", { implementation: "managed", network: { ...awsNet, allowedSecurityGroupIds: [] }, replicas: 9, backup: backupPolicy("prod"), publiclyAccessible: true } as never, { providers });
+      new Postgres("db", { implementation: "managed", network: { ...awsNet, allowedSecurityGroupIds: [] }, replicas: 9, backup: backupPolicy(TIERS.prod.backups), publiclyAccessible: true } as never, { providers });
       return {};
     });
     expect(err).toBeInstanceOf(ProgramError);
@@ -217,7 +218,7 @@ describe("Postgres in-cluster through the harness", () => {
           network: k8sNet,
           replicas: 2,
           protect: true,
-          backup: backupPolicy("prod"),
+          backup: backupPolicy(TIERS.prod.backups),
           backupTarget: { destinationPath: "s3://platform-backups/db", endpointUrl: "https://files-s3.storage.svc.cluster.local:8333", credentials: { accessKeyId: pulumi.secret("AKFAKE"), secretAccessKey: pulumi.secret("fake-password-for-tests") } },
         },
         { providers },
@@ -250,7 +251,7 @@ describe("Postgres in-cluster through the harness", () => {
 
   it("operator installs the pinned cloudnative-pg chart only when asked", async () => {
     const inv = await runProgram(() => {
-      new Postgres("db", { implementation: "operator", network: k8sNet, backup: backupPolicy("local"), protect: false, installOperator: true }, { providers: k8sProviders() });
+      new Postgres("db", { implementation: "operator", network: k8sNet, backup: backupPolicy(TIERS.local.backups), protect: false, installOperator: true }, { providers: k8sProviders() });
       return {};
     });
     const rel = one(inv, "kubernetes:helm.sh/v3:Release");
@@ -261,7 +262,7 @@ describe("Postgres in-cluster through the harness", () => {
 
   it("operator with backups but no target is refused", async () => {
     const err = await failure(() => {
-      new Postgres("db", { implementation: "operator", network: k8sNet, backup: backupPolicy("staging") }, { providers: k8sProviders() });
+      new Postgres("db", { implementation: "operator", network: k8sNet, backup: backupPolicy(TIERS.staging.backups) }, { providers: k8sProviders() });
       return {};
     });
     expect(err.message).toMatch(/backupTarget: backup is enabled/);
@@ -269,7 +270,7 @@ describe("Postgres in-cluster through the harness", () => {
 
   it("statefulset (local): one pod, PVC, TLS from the cert Secret, restricted security, no Helm, password via secretKeyRef", async () => {
     const inv = await runProgram(() => {
-      const pg = new Postgres("db", { implementation: "statefulset", network: k8sNet, backup: backupPolicy("local"), protect: false, tls: { certSecretName: "db-tls" } }, { providers: k8sProviders() });
+      const pg = new Postgres("db", { implementation: "statefulset", network: k8sNet, backup: backupPolicy(TIERS.local.backups), protect: false, tls: { certSecretName: "db-tls" } }, { providers: k8sProviders() });
       return { connection: pg.connection };
     });
     const sts = k8sKind(inv, "StatefulSet")[0];
@@ -293,12 +294,12 @@ describe("Postgres in-cluster through the harness", () => {
 
   it("statefulset without a certificate needs tls.enabled=false spelled out", async () => {
     const err = await failure(() => {
-      new Postgres("db", { implementation: "statefulset", network: k8sNet, backup: backupPolicy("local") }, { providers: k8sProviders() });
+      new Postgres("db", { implementation: "statefulset", network: k8sNet, backup: backupPolicy(TIERS.local.backups) }, { providers: k8sProviders() });
       return {};
     });
     expect(err.message).toMatch(/tls.certSecretName/);
     const inv = await runProgram(() => {
-      const pg = new Postgres("db", { implementation: "statefulset", network: k8sNet, backup: backupPolicy("local"), protect: false, tls: { enabled: false } }, { providers: k8sProviders() });
+      const pg = new Postgres("db", { implementation: "statefulset", network: k8sNet, backup: backupPolicy(TIERS.local.backups), protect: false, tls: { enabled: false } }, { providers: k8sProviders() });
       return { connection: pg.connection };
     });
     expect((inv.outputs.connection as any).sslmode).toBe("disable");
@@ -333,7 +334,7 @@ describe("Postgres connection pooling", () => {
 
   it("operator: a CNPG PgBouncer Pooler in front of the primary; host points at it, primaryHost stays direct", async () => {
     const inv = await runProgram(() => {
-      const pg = new Postgres("db", { implementation: "operator", network: k8sNet, replicas: 1, pooling: true, backup: backupPolicy("local"), protect: false }, { providers: k8sProviders() });
+      const pg = new Postgres("db", { implementation: "operator", network: k8sNet, replicas: 1, pooling: true, backup: backupPolicy(TIERS.local.backups), protect: false }, { providers: k8sProviders() });
       return { connection: pg.connection };
     });
     const pooler = k8sKind(inv, "Pooler")[0];
@@ -343,7 +344,7 @@ describe("Postgres connection pooling", () => {
 
   it("reads are spread across both replicas through the pooler: a CNPG Pooler of type ro (the -ro service: every replica), readerHost points at it", async () => {
     const inv = await runProgram(() => {
-      const pg = new Postgres("db", { implementation: "operator", network: k8sNet, replicas: 2, pooling: true, backup: backupPolicy("local"), protect: false }, { providers: k8sProviders() });
+      const pg = new Postgres("db", { implementation: "operator", network: k8sNet, replicas: 2, pooling: true, backup: backupPolicy(TIERS.local.backups), protect: false }, { providers: k8sProviders() });
       return { connection: pg.connection };
     });
     const poolers = k8sKind(inv, "Pooler").map((p) => p.inputs as any);
@@ -351,21 +352,21 @@ describe("Postgres connection pooling", () => {
     expect(poolers[1].spec.instances).toBe(2);
     expect(inv.outputs.connection).toMatchObject({ host: "db-pooler-rw.data.svc.cluster.local", readerHost: "db-pooler-ro.data.svc.cluster.local" });
     // Its pods may reach the instances, and the clients may reach it.
-    const plan = planClusterPostgres({ name: "db", version: "16", replicas: 2, pooling: true, protect: false, tls: { enabled: true }, backup: backupPolicy("local"), implementation: "operator", database: "app", username: "app", network: k8sNet });
+    const plan = planClusterPostgres({ name: "db", version: "16", replicas: 2, pooling: true, protect: false, tls: { enabled: true }, backup: backupPolicy(TIERS.local.backups), implementation: "operator", database: "app", username: "app", network: k8sNet });
     const net = plan.network as Extract<typeof plan.network, { kind: "kubernetes" }>;
     expect(net.egress.some((e) => e.purpose === "reader-pooler" && e.podSelector["cnpg.io/poolerName"] === "db-pooler-ro")).toBe(true);
     expect(net.ingress.some((r) => r.podSelector["cnpg.io/poolerName"] === "db-pooler-ro" && r.purpose !== "reader-pooler")).toBe(true);
   });
 
   it("without pooling, reads go to the -ro service (every replica), never to one replica", () => {
-    const plan = planClusterPostgres({ name: "db", version: "16", replicas: 2, pooling: false, protect: false, tls: { enabled: true }, backup: backupPolicy("local"), implementation: "operator", database: "app", username: "app", network: k8sNet });
+    const plan = planClusterPostgres({ name: "db", version: "16", replicas: 2, pooling: false, protect: false, tls: { enabled: true }, backup: backupPolicy(TIERS.local.backups), implementation: "operator", database: "app", username: "app", network: k8sNet });
     expect(plan.readerPooler).toBeNull();
     expect(plan.readerHost).toBe("db-ro.data.svc.cluster.local");
   });
 
   it("statefulset cannot pool", () => {
     const p = planClusterPostgres({
-      name: "db", version: "16", replicas: 0, pooling: true, protect: false, tls: { enabled: false }, backup: backupPolicy("local"),
+      name: "db", version: "16", replicas: 0, pooling: true, protect: false, tls: { enabled: false }, backup: backupPolicy(TIERS.local.backups),
       implementation: "statefulset", database: "app", username: "app", network: k8sNet,
     });
     expect(p.problems.join()).toMatch(/pooling: implementation statefulset has no pooler/);
@@ -393,7 +394,7 @@ describe("CloudNativePG backups to AWS S3 through IRSA", () => {
       const pg = new Postgres(
         "main",
         {
-          implementation: "operator", network: k8sNet, replicas: 2, backup: backupPolicy("prod"), protect: true,
+          implementation: "operator", network: k8sNet, replicas: 2, backup: backupPolicy(TIERS.prod.backups), protect: true,
           backupTarget: {
             destinationPath: "s3://platform-backups/pg/main",
             irsa: { oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X", oidcIssuer: "https://oidc.eks.us-east-1.amazonaws.com/id/X", bucketArn: "arn:aws:s3:::platform-backups" },

@@ -1,24 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { backupPolicy, noBackups, type Tier } from "../../components/data/backups";
+import { backupPolicy, noBackups } from "../../components/data/backups";
 import { Redis } from "../../components/data/redis";
 import { planClusterRedis, planManagedRedis } from "../../components/data/redis/plan";
 import { runProgram } from "../../tools/harness/run";
 import { APP_SG, awsNet, awsProviders, byType, k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets, failure } from "./helpers";
+import { TIERS, type TierName as Tier } from "../../stacks/spec/tiers";
 
 const RG = "aws:elasticache/replicationGroup:ReplicationGroup";
 
 describe("Redis plan (pure)", () => {
   const base = { name: "cache", version: "7", finalSnapshot: true, protect: true, tls: { enabled: true }, subnetCount: 2, allowedSecurityGroupCount: 1 };
   it("prod 1+1: two nodes, automatic failover, multi-AZ, daily snapshots kept 35 days", () => {
-    const p = planManagedRedis({ ...base, replicas: 1, multiAz: true, backup: backupPolicy("prod") });
+    const p = planManagedRedis({ ...base, replicas: 1, multiAz: true, backup: backupPolicy(TIERS.prod.backups) });
     expect(p).toMatchObject({ numCacheClusters: 2, automaticFailover: true, multiAz: true, snapshotRetentionLimit: 35, finalSnapshotIdentifier: "cache-final", port: 6379 });
   });
   it("multi-AZ without a replica, or TLS off, is refused", () => {
-    const p = planManagedRedis({ ...base, replicas: 0, multiAz: true, tls: { enabled: false }, backup: backupPolicy("dev") });
+    const p = planManagedRedis({ ...base, replicas: 0, multiAz: true, tls: { enabled: false }, backup: backupPolicy(TIERS.dev.backups) });
     expect(p.problems.join("\n")).toMatch(/tls.enabled[\s\S]*multiAz/);
   });
   it("a pure cache keeps no snapshots and no final snapshot", () => {
-    const p = planManagedRedis({ ...base, replicas: 0, multiAz: false, backup: noBackups("dev") });
+    const p = planManagedRedis({ ...base, replicas: 0, multiAz: false, backup: noBackups() });
     expect(p.snapshotRetentionLimit).toBe(0);
     expect(p.finalSnapshotIdentifier).toBeUndefined();
   });
@@ -41,7 +42,7 @@ describe("Redis managed (ElastiCache) through the harness", () => {
       const inv = await runProgram(() => {
         const r = new Redis(
           "cache",
-          { implementation: "managed", network: awsNet, replicas: prod ? 1 : 0, multiAz: prod, finalSnapshot: prod, protect: prod, backup: backupPolicy(tier) },
+          { implementation: "managed", network: awsNet, replicas: prod ? 1 : 0, multiAz: prod, finalSnapshot: prod, protect: prod, backup: backupPolicy(TIERS[tier].backups) },
           { providers: awsProviders() },
         );
         return { connection: r.connection };
@@ -53,7 +54,7 @@ describe("Redis managed (ElastiCache) through the harness", () => {
       expect(rg.inputs.numCacheClusters).toBe(prod ? 2 : 1);
       expect(rg.inputs.automaticFailoverEnabled).toBe(prod);
       expect(rg.inputs.multiAzEnabled).toBe(prod);
-      expect(rg.inputs.snapshotRetentionLimit).toBe(backupPolicy(tier).daily!.retentionDays);
+      expect(rg.inputs.snapshotRetentionLimit).toBe({ dev: 3, staging: 7, prod: 35 }[tier]);
       expect(rg.options.protect).toBe(prod);
       const rules = byType(inv, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
       expect(rules.map((r) => r.inputs.referencedSecurityGroupId)).toEqual([APP_SG]);
@@ -67,7 +68,7 @@ describe("Redis managed (ElastiCache) through the harness", () => {
 
   it("refuses multiAz with no replica before registering anything", async () => {
     const err = await failure(() => {
-      new Redis("cache", { implementation: "managed", network: awsNet, backup: backupPolicy("prod") }, { providers: awsProviders() });
+      new Redis("cache", { implementation: "managed", network: awsNet, backup: backupPolicy(TIERS.prod.backups) }, { providers: awsProviders() });
       return {};
     });
     expect(err.message).toMatch(/multiAz: Multi-AZ with automatic failover needs replicas/);
@@ -80,7 +81,7 @@ describe("Redis in-cluster through the harness", () => {
     const inv = await runProgram(() => {
       const r = new Redis(
         "cache",
-        { implementation: "statefulset", network: k8sNet, replicas: 1, protect: true, backup: backupPolicy("prod"), tls: { certSecretName: "redis-tls" } },
+        { implementation: "statefulset", network: k8sNet, replicas: 1, protect: true, backup: backupPolicy(TIERS.prod.backups), tls: { certSecretName: "redis-tls" } },
         { providers: k8sProviders() },
       );
       return { connection: r.connection };
@@ -107,7 +108,7 @@ describe("Redis in-cluster through the harness", () => {
 
   it("persistence none: no PVC (pure cache)", async () => {
     const inv = await runProgram(() => {
-      new Redis("cache", { implementation: "statefulset", network: k8sNet, persistence: "none", protect: false, backup: noBackups("dev"), tls: { enabled: false } }, { providers: k8sProviders() });
+      new Redis("cache", { implementation: "statefulset", network: k8sNet, persistence: "none", protect: false, backup: noBackups(), tls: { enabled: false } }, { providers: k8sProviders() });
       return {};
     });
     const spec = k8sKind(inv, "StatefulSet")[0].inputs.spec as any;

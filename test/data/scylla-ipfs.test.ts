@@ -8,6 +8,7 @@ import { DEFAULT_ROLE_LEVELS } from "../../policies/baseline";
 import { keyspaceStatement, planScylla } from "../../components/data/scylla/plan";
 import { runProgram } from "../../tools/harness/run";
 import { k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets, failure } from "./helpers";
+import { TIERS } from "../../stacks/spec/tiers";
 
 /** The gateway's two keyspaces as the lead maps them for prod. */
 const prodKeyspaces = [
@@ -19,7 +20,7 @@ describe("Scylla plan (pure)", () => {
   const base = { name: "chain", datacenter: "dc1", racks: 1, membersPerRack: 3, username: "app", managerNamespace: "scylla-manager", protect: true, tls: { enabled: true, certSecretName: "scylla-tls" }, network: k8sNet };
 
   it("keyspaces: NetworkTopologyStrategy with per-keyspace RF and durable_writes", () => {
-    const p = planScylla({ ...base, keyspaces: prodKeyspaces, backup: backupPolicy("prod"), backupLocation: "s3:scylla-backups" });
+    const p = planScylla({ ...base, keyspaces: prodKeyspaces, backup: backupPolicy(TIERS.prod.backups), backupLocation: "s3:scylla-backups" });
     expect(p.problems).toEqual([]);
     expect(p.keyspaceCql).toContain("CREATE KEYSPACE IF NOT EXISTS persistent WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3} AND durable_writes = true;");
     expect(p.keyspaceCql).toContain("ALTER KEYSPACE volatile WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 2} AND durable_writes = false;");
@@ -32,7 +33,7 @@ describe("Scylla plan (pure)", () => {
   });
 
   it("RF above the member count, missing cert and missing backup location are all reported", () => {
-    const p = planScylla({ ...base, membersPerRack: 1, tls: { enabled: true }, keyspaces: prodKeyspaces, backup: backupPolicy("staging") });
+    const p = planScylla({ ...base, membersPerRack: 1, tls: { enabled: true }, keyspaces: prodKeyspaces, backup: backupPolicy(TIERS.staging.backups) });
     expect(p.problems.join("\n")).toMatch(/keyspaces.0.replicationFactor: 3 exceeds the 1 member[\s\S]*keyspaces.1[\s\S]*tls.certSecretName[\s\S]*backupLocation/);
   });
 
@@ -56,7 +57,7 @@ describe("Scylla through the harness", () => {
     const inv = await runProgram(() => {
       const s = new Scylla(
         "chain",
-        { network: k8sNet, keyspaces: prodKeyspaces, backup: backupPolicy("prod"), backupLocation: "s3:scylla-backups", tls: { certSecretName: "scylla-tls" }, protect: true },
+        { network: k8sNet, keyspaces: prodKeyspaces, backup: backupPolicy(TIERS.prod.backups), backupLocation: "s3:scylla-backups", tls: { certSecretName: "scylla-tls" }, protect: true },
         { providers: k8sProviders() },
       );
       return { connection: s.connection };
@@ -91,7 +92,7 @@ describe("Scylla through the harness", () => {
           membersPerRack: 1,
           developerMode: true,
           keyspaces: [{ name: "persistent", replicationFactor: 1 }, { name: "volatile", replicationFactor: 1, durableWrites: false }],
-          backup: noBackups("dev"),
+          backup: noBackups(),
           tls: { certSecretName: "scylla-tls" },
           protect: false,
         },
@@ -116,7 +117,7 @@ describe("Scylla through the harness", () => {
           resources: { cpu: "500m", memory: "1Gi" },
           storageGb: 10,
           keyspaces: [{ name: "persistent", replicationFactor: 1 }, { name: "volatile", replicationFactor: 1, durableWrites: false }],
-          backup: noBackups("local"),
+          backup: noBackups(),
           tls: { enabled: false },
         },
         { providers: k8sProviders() },
@@ -152,13 +153,13 @@ describe("Scylla through the harness", () => {
     [{ membersPerRack: 3 }, /membersPerRack: the statefulset implementation runs exactly one node: set racks: 1 and membersPerRack: 1, or use implementation: operator/],
     [{ installOperator: true }, /installOperator: the statefulset implementation needs no operator: remove installOperator, or use implementation: operator/],
     [{ tls: { enabled: true, certSecretName: "t" } }, /tls.enabled: the statefulset implementation serves CQL without client TLS: set tls.enabled=false explicitly, or use implementation: operator/],
-    [{ backup: backupPolicy("staging") }, /backup: the statefulset implementation has no Scylla Manager to back up through: pass noBackups\(tier\), or use implementation: operator/],
+    [{ backup: backupPolicy(TIERS.staging.backups) }, /backup: the statefulset implementation has no Scylla Manager to back up through: pass noBackups\(\), or use implementation: operator/],
     [{ resources: { cpu: "1", memory: "2000000000" } }, /resources.memory: the statefulset implementation sizes ScyllaDB from its memory limit: give it in Mi or Gi \(e.g. 1Gi\)/],
   ])("statefulset refuses %o with the field and the fix, before registering anything", async (bad, message) => {
     const err = await failure(() => {
       new Scylla(
         "chain",
-        { implementation: "statefulset", network: k8sNet, membersPerRack: 1, keyspaces: [{ name: "k", replicationFactor: 1 }], backup: noBackups("local"), tls: { enabled: false }, ...bad },
+        { implementation: "statefulset", network: k8sNet, membersPerRack: 1, keyspaces: [{ name: "k", replicationFactor: 1 }], backup: noBackups(), tls: { enabled: false }, ...bad },
         { providers: k8sProviders() },
       );
       return {};
@@ -169,7 +170,7 @@ describe("Scylla through the harness", () => {
 
   it("refuses RF 3 on one member before registering anything", async () => {
     const err = await failure(() => {
-      new Scylla("chain", { network: k8sNet, membersPerRack: 1, keyspaces: prodKeyspaces, backup: noBackups("dev"), tls: { certSecretName: "t" } }, { providers: k8sProviders() });
+      new Scylla("chain", { network: k8sNet, membersPerRack: 1, keyspaces: prodKeyspaces, backup: noBackups(), tls: { certSecretName: "t" } }, { providers: k8sProviders() });
       return {};
     });
     expect(err.message).toMatch(/keyspaces.0.replicationFactor/);

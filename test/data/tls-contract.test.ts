@@ -10,6 +10,7 @@ import { Redis } from "../../components/data/redis";
 import { Scylla } from "../../components/data/scylla";
 import { runProgram } from "../../tools/harness/run";
 import { failure, k8sKind, k8sNet, k8sProviders, plainSecrets } from "./helpers";
+import { TIERS } from "../../stacks/spec/tiers";
 
 const issuer = { name: "platform-internal-ca" };
 
@@ -25,10 +26,10 @@ describe("TLS from an internal cert-manager issuer", () => {
   it("each in-cluster store requests its own Certificate and mounts <name>-tls", async () => {
     const inv = await runProgram(() => {
       const providers = k8sProviders();
-      new Postgres("db", { implementation: "statefulset", network: k8sNet, backup: backupPolicy("local"), protect: false, tls: { issuer } }, { providers });
-      new Redis("cache", { implementation: "statefulset", network: k8sNet, backup: noBackups("local"), protect: false, tls: { issuer } }, { providers });
-      new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "files" }], backup: backupPolicy("local"), protect: false, tls: { issuer } }, { providers });
-      new Scylla("chain", { network: k8sNet, membersPerRack: 1, keyspaces: [{ name: "p", replicationFactor: 1 }], backup: noBackups("local"), protect: false, tls: { issuer } }, { providers });
+      new Postgres("db", { implementation: "statefulset", network: k8sNet, backup: backupPolicy(TIERS.local.backups), protect: false, tls: { issuer } }, { providers });
+      new Redis("cache", { implementation: "statefulset", network: k8sNet, backup: noBackups(), protect: false, tls: { issuer } }, { providers });
+      new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "files" }], backup: backupPolicy(TIERS.local.backups), protect: false, tls: { issuer } }, { providers });
+      new Scylla("chain", { network: k8sNet, membersPerRack: 1, keyspaces: [{ name: "p", replicationFactor: 1 }], backup: noBackups(), protect: false, tls: { issuer } }, { providers });
       return {};
     });
     const certs = k8sKind(inv, "Certificate");
@@ -51,7 +52,7 @@ describe("TLS from an internal cert-manager issuer", () => {
 
   it("certSecretName and issuer together are refused", async () => {
     const err = await failure(() => {
-      new Redis("cache", { implementation: "statefulset", network: k8sNet, backup: noBackups("local"), tls: { issuer, certSecretName: "x" } }, { providers: k8sProviders() });
+      new Redis("cache", { implementation: "statefulset", network: k8sNet, backup: noBackups(), tls: { issuer, certSecretName: "x" } }, { providers: k8sProviders() });
     });
     expect(err.message).toMatch(/tls: give certSecretName or issuer, not both/);
   });
@@ -68,13 +69,13 @@ describe("the same contract for every store", () => {
   it("SeaweedFS hands CNPG a plain endpoint, secret credentials and its CA secret", async () => {
     const inv = await runProgram(() => {
       const providers = k8sProviders();
-      const files = new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "pg-backups", purpose: "backups" }], backup: backupPolicy("staging"), protect: false, tls: { issuer }, storePeers: [{ "cnpg.io/cluster": "db" }] }, { providers });
+      const files = new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "pg-backups", purpose: "backups" }], backup: backupPolicy(TIERS.staging.backups), protect: false, tls: { issuer }, storePeers: [{ "cnpg.io/cluster": "db" }] }, { providers });
       expect(files.endpointUrl).toBe("https://files-s3.data.svc.cluster.local:8333");
       expect(files.caSecret).toEqual({ name: "files-tls", key: "ca.crt" });
       const pg = new Postgres(
         "db",
         {
-          implementation: "operator", network: k8sNet, backup: backupPolicy("staging"), protect: false,
+          implementation: "operator", network: k8sNet, backup: backupPolicy(TIERS.staging.backups), protect: false,
           backupTarget: { destinationPath: "s3://pg-backups/db", endpointUrl: files.endpointUrl!, credentials: files.s3Credentials!, endpointCA: files.caSecret! },
         },
         { providers },
@@ -94,9 +95,9 @@ describe("the same contract for every store", () => {
     const inv = await runProgram(() => {
       const k = k8sProviders();
       const stores = {
-        s3: new ObjectStore("bucket", { implementation: "managed", buckets: [{ name: "b" }], backup: backupPolicy("dev"), protect: false }, { providers: { aws: new aws.Provider("aws", { region: "us-east-1" }) } }),
+        s3: new ObjectStore("bucket", { implementation: "managed", buckets: [{ name: "b" }], backup: backupPolicy(TIERS.dev.backups), protect: false }, { providers: { aws: new aws.Provider("aws", { region: "us-east-1" }) } }),
         ipfs: new Ipfs("ipfs", { network: k8sNet, protect: false }, { providers: k }),
-        scylla: new Scylla("chain", { network: k8sNet, membersPerRack: 1, keyspaces: [{ name: "p", replicationFactor: 1 }], backup: noBackups("dev"), tls: { enabled: false }, protect: false }, { providers: k }),
+        scylla: new Scylla("chain", { network: k8sNet, membersPerRack: 1, keyspaces: [{ name: "p", replicationFactor: 1 }], backup: noBackups(), tls: { enabled: false }, protect: false }, { providers: k }),
       };
       const out: Record<string, pulumi.Output<unknown>> = {};
       for (const [key, s] of Object.entries(stores)) {
@@ -115,9 +116,9 @@ describe("every connection carries `url` (the default dataStore: ref property)",
     const inv = await runProgram(() => {
       const k = k8sProviders();
       return {
-        s3: new ObjectStore("bucket", { implementation: "managed", buckets: [{ name: "b" }], backup: backupPolicy("dev"), protect: false }, { providers: { aws: new aws.Provider("aws", { region: "us-east-1" }) } }).connection,
-        sw: new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "f" }], backup: backupPolicy("dev"), tls: { enabled: false }, protect: false }, { providers: k }).connection,
-        scylla: new Scylla("chain", { network: k8sNet, membersPerRack: 1, keyspaces: [{ name: "p", replicationFactor: 1 }], backup: noBackups("dev"), tls: { enabled: false }, protect: false }, { providers: k }).connection,
+        s3: new ObjectStore("bucket", { implementation: "managed", buckets: [{ name: "b" }], backup: backupPolicy(TIERS.dev.backups), protect: false }, { providers: { aws: new aws.Provider("aws", { region: "us-east-1" }) } }).connection,
+        sw: new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "f" }], backup: backupPolicy(TIERS.dev.backups), tls: { enabled: false }, protect: false }, { providers: k }).connection,
+        scylla: new Scylla("chain", { network: k8sNet, membersPerRack: 1, keyspaces: [{ name: "p", replicationFactor: 1 }], backup: noBackups(), tls: { enabled: false }, protect: false }, { providers: k }).connection,
         ipfs: new Ipfs("ipfs", { network: k8sNet, protect: false }, { providers: k }).connection,
       };
     });
@@ -139,11 +140,11 @@ describe("preview mode (computed values unknown)", () => {
       () => {
         const k = { ...k8sProviders(), aws: new aws.Provider("aws", { region: "us-east-1" }) };
         const unknown = (s: string) => pulumi.output(s).apply((v) => v);
-        const files = new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "pg-backups" }], backup: backupPolicy("prod"), tls: { issuer }, storePeers: [{ "cnpg.io/cluster": "db" }] }, { providers: k });
-        new Postgres("db", { implementation: "operator", network: k8sNet, replicas: 2, pooling: true, backup: backupPolicy("prod"), backupTarget: { destinationPath: "s3://pg-backups/db", endpointUrl: files.endpointUrl!, credentials: files.s3Credentials!, endpointCA: files.caSecret! } }, { providers: k });
-        new Postgres("rds", { implementation: "managed", network: { vpcId: unknown("vpc-1"), subnetIds: [unknown("s-1"), unknown("s-2")], allowedSecurityGroupIds: [unknown("sg-1")] }, replicas: 1, pooling: true, backup: backupPolicy("prod"), kmsKeyArn: unknown("arn:aws:kms:us-east-1:123456789012:key/k") }, { providers: k });
-        new Redis("cache", { implementation: "statefulset", network: k8sNet, replicas: 1, backup: backupPolicy("prod"), tls: { issuer } }, { providers: k });
-        new Scylla("chain", { network: k8sNet, keyspaces: [{ name: "p", replicationFactor: 3 }], backup: noBackups("prod"), tls: { issuer } }, { providers: k });
+        const files = new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "pg-backups" }], backup: backupPolicy(TIERS.prod.backups), tls: { issuer }, storePeers: [{ "cnpg.io/cluster": "db" }] }, { providers: k });
+        new Postgres("db", { implementation: "operator", network: k8sNet, replicas: 2, pooling: true, backup: backupPolicy(TIERS.prod.backups), backupTarget: { destinationPath: "s3://pg-backups/db", endpointUrl: files.endpointUrl!, credentials: files.s3Credentials!, endpointCA: files.caSecret! } }, { providers: k });
+        new Postgres("rds", { implementation: "managed", network: { vpcId: unknown("vpc-1"), subnetIds: [unknown("s-1"), unknown("s-2")], allowedSecurityGroupIds: [unknown("sg-1")] }, replicas: 1, pooling: true, backup: backupPolicy(TIERS.prod.backups), kmsKeyArn: unknown("arn:aws:kms:us-east-1:123456789012:key/k") }, { providers: k });
+        new Redis("cache", { implementation: "statefulset", network: k8sNet, replicas: 1, backup: backupPolicy(TIERS.prod.backups), tls: { issuer } }, { providers: k });
+        new Scylla("chain", { network: k8sNet, keyspaces: [{ name: "p", replicationFactor: 3 }], backup: noBackups(), tls: { issuer } }, { providers: k });
         new Ipfs("media", { network: k8sNet }, { providers: k });
         return {};
       },

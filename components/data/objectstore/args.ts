@@ -22,7 +22,7 @@ const common = {
     .array(bucketSpecSchema)
     .min(1, "declare at least one bucket")
     .refine((bs) => new Set(bs.map((b) => b.name)).size === bs.length, "bucket names must be unique"),
-  /** From `backupPolicy(tier, { crossRegion })`: noncurrent-version retention, archive lifecycle, cross-region copy. */
+  /** From `backupPolicy(schedule, { crossRegion })`: noncurrent-version retention, archive lifecycle, cross-region copy. */
   backup: backupPolicySchema,
   protect: protectSchema,
   tls: tlsSchema,

@@ -36,7 +36,7 @@ const common = {
   storageGb: z.int().min(5).max(65536).default(20),
   /** Connection pooling in front of the primary: RDS Proxy (managed) or a CNPG PgBouncer `Pooler` (operator). */
   pooling: z.boolean().default(false),
-  /** From `backupPolicy(tier, { crossRegion })` in components/data/backups.ts. */
+  /** From `backupPolicy(schedule, { crossRegion })` in components/data/backups.ts. */
   backup: backupPolicySchema,
   /** Pulumi `protect` on the stateful children (true in prod). */
   protect: protectSchema,

@@ -10,7 +10,7 @@ const common = {
   version: z.enum(["7"]).default("7"),
   /** Replicas besides the primary (reference systems: 1). */
   replicas: z.int().min(0).max(5).default(0),
-  /** From `backupPolicy(tier)` (or `noBackups(tier)` for a pure cache): daily snapshots and their retention. */
+  /** From `backupPolicy(schedule)` (or `noBackups()` for a pure cache): daily snapshots and their retention. */
   backup: backupPolicySchema,
   protect: protectSchema,
   tls: tlsSchema,

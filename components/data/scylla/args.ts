@@ -42,7 +42,7 @@ export const scyllaArgsSchema = z.strictObject({
     .refine((ks) => new Set(ks.map((k) => k.name)).size === ks.length, "keyspace names must be unique"),
   /** Application role (password generated). */
   username: cqlIdentifier.refine((u) => u !== "cassandra", "pick an application role, not the default superuser").default("app"),
-  /** From `backupPolicy(tier)`; backups run through Scylla Manager into `backupLocation`. */
+  /** From `backupPolicy(schedule)`; backups run through Scylla Manager into `backupLocation`. */
   backup: backupPolicySchema,
   /**
    * Without backups: where the keyspaces are rebuilt from after a total loss (the blueprint's
@@ -71,7 +71,7 @@ export const scyllaArgsSchema = z.strictObject({
   const fix = "or use implementation: operator";
   if (a.racks * a.membersPerRack !== 1) ctx.addIssue({ code: "custom", path: ["membersPerRack"], message: `the statefulset implementation runs exactly one node: set racks: 1 and membersPerRack: 1, ${fix}` });
   if (a.installOperator) ctx.addIssue({ code: "custom", path: ["installOperator"], message: `the statefulset implementation needs no operator: remove installOperator, ${fix}` });
-  if (a.backup.enabled) ctx.addIssue({ code: "custom", path: ["backup"], message: `the statefulset implementation has no Scylla Manager to back up through: pass noBackups(tier), ${fix}` });
+  if (a.backup.enabled) ctx.addIssue({ code: "custom", path: ["backup"], message: `the statefulset implementation has no Scylla Manager to back up through: pass noBackups(), ${fix}` });
   if (!/^\d+(\.\d+)?(Mi|Gi)$/.test(a.resources.memory)) ctx.addIssue({ code: "custom", path: ["resources", "memory"], message: `the statefulset implementation sizes ScyllaDB from its memory limit: give it in Mi or Gi (e.g. 1Gi)` });
   if (a.tls.enabled) ctx.addIssue({ code: "custom", path: ["tls", "enabled"], message: `the statefulset implementation serves CQL without client TLS: set tls.enabled=false explicitly, ${fix}` });
 });

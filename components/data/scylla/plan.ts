@@ -94,7 +94,7 @@ export function planScylla(i: ScyllaPlanInput): ScyllaPlan {
     problems.push("tls.certSecretName: client TLS needs a kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt); give one, or set tls.enabled=false explicitly");
   }
   if (i.backup.enabled && !i.backupLocation) {
-    problems.push("backupLocation: backup is enabled for this tier; give a Scylla Manager location such as s3:bucket (or pass noBackups(tier) for pure caches)");
+    problems.push("backupLocation: backup is enabled; give a Scylla Manager location such as s3:bucket (or pass noBackups() for pure caches)");
   }
   const ns = i.network.namespace;
   const names = { cluster: i.name, config: `${i.name}-config`, secret: `${i.name}-credentials`, job: `${i.name}-keyspaces`, clientService: `${i.name}-client` };
