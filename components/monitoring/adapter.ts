@@ -11,7 +11,7 @@
  * from the ServiceMonitors (components/service), whose targets carry `namespace` and `pod` labels;
  * discovery is restricted to the namespaces of the services that use the metric.
  */
-import type { MonitoringDepth } from "../../stacks/spec/tiers";
+import type { MonitoringDepth } from "./plan";
 import { endpoints } from "./plan";
 
 /** One service's custom metric: the name its HPA requests, and the namespace the service runs in. */

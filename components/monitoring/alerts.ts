@@ -10,7 +10,7 @@
  *
  * Pure: data in, data out; no Pulumi import.
  */
-import type { MonitoringDepth } from "../../stacks/spec/tiers";
+import type { MonitoringDepth } from "./plan";
 
 export type Severity = "critical" | "warning";
 /** Where a rule applies: Kubernetes tiers, the droplet's Prometheus, or both. */

@@ -7,7 +7,7 @@
  * Alertmanager and tracing — use `kubectl port-forward svc/prometheus 9090` (and svc/loki 3100).
  * Pure; no Pulumi import.
  */
-import type { MonitoringDepth } from "../../stacks/spec/tiers";
+import type { MonitoringDepth } from "./plan";
 import { IMAGES } from "./plan";
 import type { PromRuleGroup } from "./alerts";
 import { clusterPrometheusConfig, ruleFileYaml } from "./promconfig";

@@ -7,8 +7,10 @@
  *   full     (prod)       2 Prometheus replicas, 3 Alertmanagers, largest volumes
  * Retention comes from the tier row (metricsRetentionDays, logRetentionDays).
  */
-import type { MonitoringDepth } from "../../stacks/spec/tiers";
 import { CHART_PINS, VERSION_PINS } from "../charts";
+
+/** How much monitoring runs (the stack's tier row picks one: stacks/spec/tiers.ts `monitoring`). */
+export type MonitoringDepth = "basic" | "enhanced" | "full";
 
 /** The charts this component installs (pins live in components/charts.ts, the one table). */
 export const CHARTS = {

@@ -4,7 +4,7 @@
  * container. The rules are the same table as the PrometheusRule CRD. Pure; no Pulumi import.
  */
 import { stringify } from "yaml";
-import type { MonitoringDepth } from "../../stacks/spec/tiers";
+import type { MonitoringDepth } from "./plan";
 import { type PromRuleGroup, renderRuleGroups, selectRules, Target } from "./alerts";
 
 export interface StaticTarget {

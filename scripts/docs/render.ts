@@ -144,6 +144,10 @@ function cell(p: TierProfile, key: keyof TierProfile): string {
   if (key === "dataReplicaScale") return v === 0 ? "none" : v === 1 ? "all" : `${Number(v) * 100} %`;
   if (key === "metricsRetentionDays" || key === "logRetentionDays") return `${v} d`;
   if (key === "hosting") return v === "singleHost" ? "single host" : "Kubernetes";
+  if (key === "nodeInstanceTypes") {
+    const t = v as TierProfile["nodeInstanceTypes"];
+    return `general ${t.general}, data ${t.data}`;
+  }
   if (key === "backups") {
     const b = v as TierProfile["backups"];
     if (!b.enabled || !b.daily) return "none";

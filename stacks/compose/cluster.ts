@@ -35,8 +35,6 @@ export function clusterNameFor(spec: PlatformSpec): string {
   return `${spec.blueprint.name}-${spec.stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 40).replace(/-+$/, "");
 }
 
-const INSTANCE: Record<string, string> = { minimal: "t3.medium", medium: "m6i.large", full: "m6i.xlarge" };
-
 /** Stores that run inside the cluster in this tier (then a `data` node group is created). */
 export function hasInClusterData(spec: PlatformSpec): boolean {
   const ds = spec.blueprint.dataStores;
@@ -93,12 +91,12 @@ export function composeCluster(ctx: Context, env: Record<string, string | undefi
     if (!aws || !net) throw new Error(`stack ${spec.stack}: an EKS cluster needs the AWS provider and the network (call composeNetwork first)`);
     const n = p.nodes;
     const nodeGroups: { name: string; instanceTypes: string[]; min: number; desired: number; max: number; taints?: (typeof DATA_NODES.eksTaint)[] }[] = [
-      { name: "general", instanceTypes: [INSTANCE[p.resources]!], min: n.min, desired: n.desired, max: n.max },
+      { name: "general", instanceTypes: [p.nodeInstanceTypes.general], min: n.min, desired: n.desired, max: n.max },
     ];
     if (hasInClusterData(spec)) {
       const size = p.multiAz ? 3 : 1;
       // Tainted: only the data stores (which select and tolerate it) land on the data nodes.
-      nodeGroups.push({ name: "data", instanceTypes: [p.resources === "full" ? "r6i.xlarge" : "r6i.large"], min: size, desired: size, max: Math.max(size, Math.ceil(n.max / 2)), taints: [DATA_NODES.eksTaint] });
+      nodeGroups.push({ name: "data", instanceTypes: [p.nodeInstanceTypes.data], min: size, desired: size, max: Math.max(size, Math.ceil(n.max / 2)), taints: [DATA_NODES.eksTaint] });
     }
     c = new KubernetesCluster(
       `${spec.stack}-k8s`,

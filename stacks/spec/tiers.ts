@@ -9,13 +9,14 @@
  */
 
 import { NO_BACKUP_SCHEDULE, type BackupSchedule } from "../../components/data/backups";
+import type { MonitoringDepth } from "../../components/monitoring/plan";
 
 export const TIER_NAMES = ["local", "dev", "staging", "prod"] as const;
 export type TierName = (typeof TIER_NAMES)[number];
 
 export type ResourceClass = "minimal" | "medium" | "full";
 export type BackupLevel = "none" | "daily" | "hourly+daily";
-export type MonitoringDepth = "basic" | "enhanced" | "full";
+export type { MonitoringDepth };
 
 /** What releases a blueGreen/canary service: Argo Rollouts (with analysis), or two plain Deployments switched by the Service. */
 export type ProgressiveController = "deployments" | "argo-rollouts";
@@ -67,6 +68,8 @@ export interface TierProfile {
   pinnedImages: boolean;
   /** Cluster node groups: [min, desired, max] per workload class (EKS only). */
   nodes: { min: number; desired: number; max: number };
+  /** EC2 instance types of the EKS node groups: `general` (the services) and `data` (the tainted group of in-cluster data stores, memory-optimised). */
+  nodeInstanceTypes: { general: string; data: string };
   /** Certificate issuer for ingress TLS. */
   certificates: "self-signed" | "letsencrypt-staging" | "letsencrypt";
   /** The tier has a cloud account (AWS, the edge's provider). Without one (local) the program plans no provider beyond Kubernetes, no AWS footprint and no edge site. */
@@ -123,6 +126,7 @@ export const TIERS: Readonly<Record<TierName, TierProfile>> = {
     baselineEnforcement: "advisory",
     pinnedImages: false,
     nodes: { min: 0, desired: 0, max: 0 },
+    nodeInstanceTypes: { general: "t3.medium", data: "r6i.large" },
     certificates: "self-signed",
     cloudAccount: false,
     clusterAddons: "ingress",
@@ -156,6 +160,7 @@ export const TIERS: Readonly<Record<TierName, TierProfile>> = {
     baselineEnforcement: "advisory",
     pinnedImages: false,
     nodes: { min: 1, desired: 1, max: 3 },
+    nodeInstanceTypes: { general: "t3.medium", data: "r6i.large" },
     // Browsers call dev's hosts (the SPA's API origin): only the production CA is trusted by them.
     // One certificate per host keeps far below its limits (docs/design.md, "Certificates").
     certificates: "letsencrypt",
@@ -191,6 +196,7 @@ export const TIERS: Readonly<Record<TierName, TierProfile>> = {
     baselineEnforcement: "mandatory",
     pinnedImages: true,
     nodes: { min: 2, desired: 2, max: 6 },
+    nodeInstanceTypes: { general: "m6i.large", data: "r6i.large" },
     certificates: "letsencrypt",
     cloudAccount: true,
     clusterAddons: "all",
@@ -231,6 +237,7 @@ export const TIERS: Readonly<Record<TierName, TierProfile>> = {
     baselineEnforcement: "mandatory",
     pinnedImages: true,
     nodes: { min: 3, desired: 3, max: 12 },
+    nodeInstanceTypes: { general: "m6i.xlarge", data: "r6i.xlarge" },
     certificates: "letsencrypt",
     cloudAccount: true,
     clusterAddons: "all",

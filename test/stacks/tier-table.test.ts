@@ -16,7 +16,7 @@ import { planned, type PlanTarget } from "../harness/planned";
 import { ALLOWED, describeFindings, findTierNames, scanTree } from "./tier-names";
 
 const FIELDS = ["cloudAccount", "clusterAddons", "monitoringInstall", "localDevelopment", "progressiveDelivery", "vpcFlowLogs"] as const;
-const MORE = ["imageRetentionDays", "ipfsStorageCapGi", "secretsRequired", "alertReceiversRequired", "rawSignerFallback", "gitopsEnvironment"] as const;
+const MORE = ["nodeInstanceTypes", "imageRetentionDays", "ipfsStorageCapGi", "secretsRequired", "alertReceiversRequired", "rawSignerFallback", "gitopsEnvironment"] as const;
 const types = async (t: PlanTarget) => (await planned(t)).inventory.resources.map((r) => r.type);
 const count = (all: string[], type: string) => all.filter((t) => t === type).length;
 
@@ -31,11 +31,19 @@ describe("the tier table decides what the composers used to decide by tier name"
     });
     const more = Object.fromEntries(TIER_NAMES.map((t) => [t, Object.fromEntries(MORE.map((f) => [f, TIERS[t][f]]))]));
     expect(more).toEqual({
-      local: { imageRetentionDays: 30, ipfsStorageCapGi: 20, secretsRequired: false, alertReceiversRequired: false, rawSignerFallback: true, gitopsEnvironment: null },
-      dev: { imageRetentionDays: 30, ipfsStorageCapGi: 20, secretsRequired: true, alertReceiversRequired: false, rawSignerFallback: true, gitopsEnvironment: null },
-      staging: { imageRetentionDays: 30, ipfsStorageCapGi: 20, secretsRequired: true, alertReceiversRequired: true, rawSignerFallback: false, gitopsEnvironment: "staging" },
-      prod: { imageRetentionDays: 90, ipfsStorageCapGi: null, secretsRequired: true, alertReceiversRequired: true, rawSignerFallback: false, gitopsEnvironment: "production" },
+      local: { nodeInstanceTypes: { general: "t3.medium", data: "r6i.large" }, imageRetentionDays: 30, ipfsStorageCapGi: 20, secretsRequired: false, alertReceiversRequired: false, rawSignerFallback: true, gitopsEnvironment: null },
+      dev: { nodeInstanceTypes: { general: "t3.medium", data: "r6i.large" }, imageRetentionDays: 30, ipfsStorageCapGi: 20, secretsRequired: true, alertReceiversRequired: false, rawSignerFallback: true, gitopsEnvironment: null },
+      staging: { nodeInstanceTypes: { general: "m6i.large", data: "r6i.large" }, imageRetentionDays: 30, ipfsStorageCapGi: 20, secretsRequired: true, alertReceiversRequired: true, rawSignerFallback: false, gitopsEnvironment: "staging" },
+      prod: { nodeInstanceTypes: { general: "m6i.xlarge", data: "r6i.xlarge" }, imageRetentionDays: 90, ipfsStorageCapGi: null, secretsRequired: true, alertReceiversRequired: true, rawSignerFallback: false, gitopsEnvironment: "production" },
     });
+  });
+
+  it("nodeInstanceTypes: gateway-flutter-wasm's EKS node groups (general, data) per tier", async () => {
+    const types = async (tier: "dev" | "staging" | "prod") =>
+      (await planned({ blueprint: "gateway-flutter-wasm", tier })).inventory.resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup").map((r) => `${r.name} ${(r.inputs.instanceTypes as string[]).join(",")}`);
+    expect(await types("dev")).toEqual(["dev-k8s-general-nodes t3.medium", "dev-k8s-data-nodes r6i.large"]);
+    expect(await types("staging")).toEqual(["staging-k8s-general-nodes m6i.large", "staging-k8s-data-nodes r6i.large"]);
+    expect(await types("prod")).toEqual(["prod-k8s-general-nodes m6i.xlarge", "prod-k8s-data-nodes r6i.xlarge"]);
   });
 
   it("ipfsStorageCapGi: music-platform-gitops' IPFS node (storageGi 200) gets 20Gi below prod and 200Gi on prod", async () => {
