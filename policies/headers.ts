@@ -3,9 +3,10 @@
  * explicit credentialless), and `.wasm` served as application/wasm. Mandatory in every tier.
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { cspValuesInJson, cspValuesInText, INLINE_SCRIPT_FIX, inlineScriptProblem } from "./lib/csp";
 import { envConfigs, proxyConfigKind, staticSitesWithoutIsolationHeaders } from "./lib/proxyconf";
 import { cloudflareZones, INSTANCE_SG_PROPS, SG, worldOpenRanges } from "./tls";
-import { asArray, depsOf, forTypes, headerMapProblems, headerTextProblems, isSet, isUnknownValue, K8S, peek, ofTypes, resourcePolicy, schema, stackPolicy, truthy, UNKNOWN, unknownInPreview, WASM_TYPE_RE } from "./lib/util";
+import { asArray, depsOf, forTypes, headerMapProblems, headerTextProblems, isSet, isUnknownValue, K8S, peek, ofTypes, raw, resourcePolicy, schema, stackPolicy, truthy, UNKNOWN, unknownInPreview, WASM_TYPE_RE } from "./lib/util";
 
 const RHP = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy";
 const CF_FUNCTION = "aws:cloudfront/function:Function";
@@ -356,4 +357,114 @@ export const originHeaders: StackValidationPolicy = stackPolicy({
   },
 });
 
-export const headerPolicies = [cloudfrontHeaders, cloudflareHeaders, ingressHeaders, originHeaders, proxyHeaders, wasmContentType];
+/**
+ * Inline scripts: every Content-Security-Policy the pack can read where it already reads a page's
+ * response headers (CloudFront response headers policies, Cloudflare response-header rulesets and
+ * Workers' static-asset _headers, ingress-nginx snippets / custom-headers ConfigMaps / chart
+ * add-headers, Traefik headers Middlewares, Caddyfile / Caddy JSON / nginx on a Docker host) must
+ * not let inline scripts run (lib/csp.ts). A value not known in preview is not judged, never passed.
+ */
+const PROXY_CONTAINER_RE = /caddy|nginx|openresty|traefik|proxy/i;
+
+export const cspNoInlineScript: StackValidationPolicy = stackPolicy({
+  name: "headers-csp-no-inline-script",
+  description: "Every Content-Security-Policy the pack reads (CloudFront response headers policy, Cloudflare ruleset/_headers, ingress-nginx snippet/custom-headers/add-headers, Traefik Middleware, Docker-host Caddy/nginx) keeps inline scripts from running: its script-src (or default-src) has no 'unsafe-inline' without a nonce or hash source, no '*', no 'data:'.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateStack: (args, report) => {
+    const unknown: { what: string; urn: string }[] = [];
+    const judge = (where: string, csp: unknown, urn: string) => {
+      if (csp === UNKNOWN || isUnknownValue(csp)) return void unknown.push({ what: where, urn });
+      if (typeof csp !== "string") return;
+      const why = inlineScriptProblem(csp);
+      if (why) report(`${where}: Content-Security-Policy "${csp}" ${why}, so inline scripts may run; ${INLINE_SCRIPT_FIX}`, urn);
+    };
+    const judgeMap = (where: string, map: unknown, urn: string) => {
+      if (map === UNKNOWN || isUnknownValue(map)) return void unknown.push({ what: where, urn });
+      for (const [k, v] of Object.entries<unknown>((raw(map) as Record<string, unknown> | null) ?? {})) if (k.toLowerCase() === "content-security-policy") judge(where, isUnknownValue(v) ? UNKNOWN : v, urn);
+    };
+    const judgeText = (where: string, text: unknown, urn: string) => {
+      if (text === UNKNOWN || isUnknownValue(text)) return void unknown.push({ what: where, urn });
+      if (typeof text === "string") for (const v of cspValuesInText(text)) judge(where, v, urn);
+    };
+    // CloudFront response headers policies.
+    for (const r of ofTypes(args.resources, RHP)) {
+      const where = `response headers policy '${r.name}' (securityHeadersConfig.contentSecurityPolicy)`;
+      judge(where, peek(r.props, "securityHeadersConfig", "contentSecurityPolicy", "contentSecurityPolicy"), r.urn);
+      const items = peek(r.props, "customHeadersConfig", "items");
+      if (items === UNKNOWN) unknown.push({ what: `response headers policy '${r.name}' custom headers`, urn: r.urn });
+      else for (const i of asArray<any>(items)) if (String(peek(i, "header") ?? "").toLowerCase() === "content-security-policy") judge(`response headers policy '${r.name}' (customHeadersConfig)`, peek(i, "value"), r.urn);
+    }
+    // Cloudflare: response-header transform rulesets and Workers' static-asset _headers.
+    for (const r of ofTypes(args.resources, "cloudflare:index/ruleset:Ruleset")) judgeMap(`ruleset '${r.name}'`, rulesetHeaderMap(r), r.urn);
+    for (const w of ofTypes(args.resources, ...WORKER_SCRIPT_TYPES)) {
+      judgeText(`worker '${w.name}' code`, peek(w.props, "content"), w.urn);
+      judgeText(`worker '${w.name}' assets _headers`, peek(w.props, "assets", "config", "headers"), w.urn);
+    }
+    // Kubernetes: ingress-nginx snippets, custom-headers ConfigMaps, chart add-headers; Traefik Middlewares.
+    const configMaps = ofTypes(args.resources, K8S.configMap);
+    for (const ing of ofTypes(args.resources, K8S.ingress)) {
+      const a = peek(ing.props, "metadata", "annotations");
+      const name = ing.props.metadata?.name ?? ing.name;
+      if (a === UNKNOWN) {
+        unknown.push({ what: `Ingress '${name}' annotations`, urn: ing.urn });
+        continue;
+      }
+      for (const k of ["nginx.ingress.kubernetes.io/configuration-snippet", "nginx.ingress.kubernetes.io/server-snippet"]) judgeText(`Ingress '${name}' annotation ${k}`, peek(a, k), ing.urn);
+      const ref = peek(a, "nginx.ingress.kubernetes.io/custom-headers");
+      if (typeof ref !== "string") continue;
+      const ns = ing.props.metadata?.namespace ?? "default";
+      const [cns, cname] = ref.includes("/") ? ref.split("/", 2) : [ns, ref];
+      const cm = configMaps.find((c) => (c.props.metadata?.name ?? c.name) === cname && (c.props.metadata?.namespace ?? "default") === cns);
+      if (cm) judgeMap(`ConfigMap '${cns}/${cname}' (custom-headers of Ingress '${name}')`, peek(cm.props, "data"), cm.urn);
+    }
+    for (const r of ofTypes(args.resources, K8S.helmRelease)) {
+      if (!/ingress-nginx/.test(String(peek(r.props, "chart") ?? ""))) continue;
+      judgeMap(`Helm release '${r.name}' values.controller.addHeaders`, peek(r.props, "values", "controller", "addHeaders") ?? {}, r.urn);
+    }
+    for (const m of ofTypes(args.resources, K8S.traefikMiddleware, K8S.traefikMiddlewareLegacy)) {
+      const where = `Traefik Middleware '${m.props.metadata?.name ?? m.name}'`;
+      judge(`${where} spec.headers.contentSecurityPolicy`, peek(m.props, "spec", "headers", "contentSecurityPolicy"), m.urn);
+      judgeMap(`${where} spec.headers.customResponseHeaders`, peek(m.props, "spec", "headers", "customResponseHeaders") ?? {}, m.urn);
+    }
+    // Docker-host reverse proxies (the configs headers-proxy-coop-coep reads).
+    for (const c of ofTypes(args.resources, "docker:index/container:Container")) {
+      const uploads = peek(c.props, "uploads");
+      const envs = peek(c.props, "envs");
+      if (uploads === UNKNOWN) unknown.push({ what: `container '${c.name}' uploads`, urn: c.urn });
+      // An env list (or entry) not known in preview hides the names too: it is not judged on a
+      // container that looks like a proxy (name or image), and ignored on others (a database password).
+      const proxyLike = PROXY_CONTAINER_RE.test(`${String(peek(c.props, "name") ?? c.name)} ${String(peek(c.props, "image") ?? "")}`);
+      if (envs === UNKNOWN && proxyLike) unknown.push({ what: `container '${c.name}' envs`, urn: c.urn });
+      const configs: { file: string; content: unknown; kind: string | undefined }[] = [];
+      for (const u of asArray<any>(uploads === UNKNOWN ? [] : uploads)) {
+        const file = String(peek(u, "file") ?? "");
+        const content = peek(u, "content");
+        const kind = proxyConfigKind(file, typeof content === "string" ? content : "");
+        if (content === UNKNOWN && /caddy|nginx|\.conf$/i.test(file)) unknown.push({ what: `container '${c.name}' ${file}`, urn: c.urn });
+        else if (kind) configs.push({ file, content, kind });
+      }
+      if (Array.isArray(envs)) {
+        if (proxyLike && envs.some((e) => isUnknownValue(e) || e === UNKNOWN)) unknown.push({ what: `container '${c.name}' envs`, urn: c.urn });
+        configs.push(...envConfigs(envs));
+      }
+      for (const cfg of configs) {
+        const where = `container '${c.name}' ${cfg.file}`;
+        if (cfg.kind !== "caddy-json") {
+          judgeText(where, cfg.content, c.urn);
+          continue;
+        }
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(String(cfg.content));
+        } catch {
+          continue; // tls-proxy-https-only reports a Caddy JSON config that does not parse
+        }
+        for (const v of cspValuesInJson(parsed)) judge(where, v, c.urn);
+      }
+    }
+    if (unknown.length) throw unknownInPreview(`the Content-Security-Policy of ${unknown.map((u) => u.what).join(", ")} is not known, so whether it lets inline scripts run was not judged`, unknown.map((u) => u.urn));
+  },
+});
+
+export const headerPolicies = [cloudfrontHeaders, cloudflareHeaders, ingressHeaders, originHeaders, proxyHeaders, cspNoInlineScript, wasmContentType];
