@@ -66,3 +66,26 @@ describe("a CSP not known in preview", () => {
     expect(update.map((v) => [v.unknown ?? false, v.resourceName, v.enforcementLevel]), formatText(r)).toEqual([[false, "site-headers", "mandatory"]]);
   });
 });
+
+describe("our own stacks and blueprints", () => {
+  it("every CSP the policy reads in them is judged: adding 'unsafe-inline' to their script-src/default-src is reported on each target that sets one", async () => {
+    const { planTarget, titleOf } = await import("../../scripts/plan-lib");
+    const { plannedTargets } = await import("../harness/planned");
+    const { cspNoInlineScript } = await import("../../policies/headers");
+    const withCsp: string[] = [];
+    const found: string[] = [];
+    for (const t of plannedTargets()) {
+      const target = ("stack" in t ? { kind: "stack", ...t } : { kind: "blueprint", ...t }) as Parameters<typeof planTarget>[0];
+      const r = await planTarget(target, { preview: false });
+      expect(r.error ?? "").toBe("");
+      const text = JSON.stringify(r.inventory);
+      if (!/(script|default)-src 'self'/.test(text)) continue;
+      withCsp.push(titleOf(target));
+      const weakened = JSON.parse(text.replace(/(script-src|default-src) 'self'/gi, "$1 'self' 'unsafe-inline'"));
+      const report = await runPolicies(weakened, { tier: "prod", policies: [cspNoInlineScript] });
+      if (report.violations.some((v) => !v.unknown && /'unsafe-inline' without a nonce or hash source/.test(v.message))) found.push(titleOf(target));
+    }
+    expect(withCsp.length).toBeGreaterThanOrEqual(12);
+    expect(found).toEqual(withCsp);
+  }, 300_000);
+});
