@@ -9,7 +9,8 @@
  * Each target keeps its own state (`.pulumi-state/<target>`), so switching targets never replaces
  * one with the other. Run it through scripts/local.sh, which sets PATH to the engine.
  */
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { type ClusterAccess, kubectlAccess, readinessProblems } from "../tools/conformance/cluster-checks";
@@ -143,6 +144,19 @@ async function main(): Promise<number> {
   const mirror = process.env["PLATFORM_CHARTS_MIRROR"] ?? resolve(ROOT, "..", "shared", "charts");
   if (existsSync(join(mirror, "index.yaml"))) env["PLATFORM_CHARTS_MIRROR"] = mirror;
 
+  // The engine's temp dir is this run's and is removed at the end: the Kubernetes provider writes the
+  // kubeconfig it is given (with the cluster's client key) to a new temp file on every Configure
+  // (pkg/provider/util.go writeKubeconfigToFile) and never removes it.
+  const scratch = mkdtempSync(join(tmpdir(), "platform-local-"));
+  env["TMPDIR"] = scratch;
+  try {
+    return await run(o, env, renderDir, t0);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function run(o: ReturnType<typeof parseArgs>, env: Record<string, string>, renderDir: string, t0: number): Promise<number> {
   say(`== stack ${STACK} → ${o.target === "render" ? `manifests in ${renderDir}` : `cluster (${env["PLATFORM_KUBECONFIG"]})`}`);
   const stack = await stackFor(o.target, env);
   const policyPacks = [join(ROOT, "policies")];

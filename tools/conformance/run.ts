@@ -276,6 +276,11 @@ export async function runTarget(t: Target, o: RunOptions = {}): Promise<TargetRe
       NO_COLOR: "1",
     };
     delete env["PLATFORM_RENDER_DIR"];
+    // The Kubernetes provider writes the kubeconfig it is given to a temp file on every Configure
+    // (pkg/provider/util.go writeKubeconfigToFile, for Helm) and never removes it: ~6 files with
+    // the cluster's client key per target were left in /tmp. Its temp dir is the run's, removed with it.
+    env["TMPDIR"] = join(dir, "tmp");
+    mkdirSync(env["TMPDIR"]);
     mkdirSync(join(dir, "state"));
     const init = await pulumi(bin, ["stack", "init", stack, "--secrets-provider", "passphrase"], project, env, log, 120_000);
     if (init.code !== 0) throw new Error(`pulumi stack init: ${init.output}`);
