@@ -62,7 +62,7 @@ export interface TierSection {
 
 export function blueprintPage(bp: BlueprintSpec, sections: TierSection[]): string {
   const hosting = [
-    bp.hosting.kubernetes ? `Kubernetes (${bp.hosting.kubernetes.ingressController === "nginx" ? "ingress-nginx" : "Traefik"})` : "",
+    bp.hosting.kubernetes ? "Kubernetes (Traefik)" : "",
     bp.hosting.singleHost ? "single host (Caddy)" : "",
   ].filter(Boolean);
   const out = [

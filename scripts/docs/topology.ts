@@ -156,14 +156,13 @@ export function topologyOf(inv: Inventory, bp: BlueprintSpec, tier: TierName, ho
   let entry: TopoNode | undefined;
   if (publics.length) {
     if (hosting === "kubernetes") {
-      const ctl = bp.hosting.kubernetes?.ingressController ?? "nginx";
-      const rel = chart(ctl === "nginx" ? "ingress-nginx" : "traefik");
+      const rel = chart("traefik");
       const ingresses = inv.resources.filter((r) => r.type === K.ingress);
       const reps = rel ? num((rel.inputs.values as any)?.controller?.replicaCount ?? (rel.inputs.values as any)?.deployment?.replicas) : undefined;
       const details = [rel ? `Helm ${rel.inputs.chart} ${rel.inputs.version}${reps ? ` ×${reps}` : ""}` : "controller brought by the cluster"];
       if (chart("cert-manager")) details.push("cert-manager TLS");
       details.push(`${ingresses.length} Ingress(es)`);
-      entry = { id: "n_entry", label: ctl === "nginx" ? "ingress-nginx" : "Traefik", details, provisioned: rel !== undefined || ingresses.length > 0 };
+      entry = { id: "n_entry", label: "Traefik", details, provisioned: rel !== undefined || ingresses.length > 0 };
     } else {
       const proxy = containers.find((c) => dockerLabels(c)["platform.role"] === "proxy");
       entry = { id: "n_entry", label: "Caddy (host proxy)", details: ["TLS, HTTP→HTTPS, rate limits"], provisioned: proxy !== undefined };

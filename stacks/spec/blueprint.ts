@@ -133,8 +133,20 @@ export const edgeSpec = z.strictObject({
 });
 
 export const kubernetesTopology = z.strictObject({
-  /** Ingress controller the team runs. */
-  ingressController: z.enum(["nginx", "traefik"]).default("nginx"),
+  /**
+   * Ingress controller of the cluster: Traefik (the default, and the only one). ingress-nginx was
+   * retired by its maintainers in March 2026 and gets no security fixes, so `nginx` is refused with
+   * the fix named rather than read as an unknown value (docs/design.md, "Ingress controller", maps
+   * each nginx setting the platform used to its Traefik equivalent).
+   */
+  ingressController: z
+    .enum(["traefik"], {
+      error: (iss) =>
+        iss.input === "nginx"
+          ? "ingress-nginx was retired by its maintainers in March 2026 and gets no security fixes: set `ingressController: traefik` (or leave it out: traefik is the default); the platform's nginx settings (TLS, HSTS, CORS, rate limits, web-app headers, canary) have their Traefik equivalents (docs/design.md, Ingress controller)"
+          : undefined,
+    })
+    .default("traefik"),
   /** Extra namespaces beyond the role namespaces (ingress, apps, data, monitoring). */
   serviceMesh: z.enum(["none"]).default("none"),
 });

@@ -53,6 +53,8 @@ export function describeZodIssue(issue: z.core.$ZodIssue): string {
     case "invalid_type":
       return issue.input === undefined ? `required: add this field (${issue.expected})` : `expected ${issue.expected}, got ${describeType(issue.input)}`;
     case "invalid_value":
+      // A schema's own message (e.g. why a once-valid value is refused now) is kept.
+      if (!/^Invalid (input|option)/.test(issue.message)) return issue.message;
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "too_small":
       if (!/^Too small/.test(issue.message)) return issue.message;

@@ -346,7 +346,7 @@ export interface PlatformSpec {
   domain: string;
   regions: { primary: string; backup?: string };
   hosting:
-    | { mode: "kubernetes"; cluster: "existing" | "eks"; ingressController: "nginx" | "traefik"; version: string; publicAccessCidrs: string[]; kubeconfig?: string; context?: string; renderDir?: string }
+    | { mode: "kubernetes"; cluster: "existing" | "eks"; ingressController: "traefik"; version: string; publicAccessCidrs: string[]; kubeconfig?: string; context?: string; renderDir?: string }
     | { mode: "singleHost"; proxy: "caddy"; sshAllowList: string[]; sshPublicKey?: string; instanceType: string; sshKeySecret: string };
   /** `apiTokenSecret`: the Secrets Manager secret the Cloudflare provider's token is read from. */
   cloudflare?: { accountId: string; zoneId: string; apiTokenSecret: string; plan: CloudflarePlan; r2AccessKeyId?: string; r2SecretKeySecret: string };
@@ -397,7 +397,7 @@ export function resolvePlatform(src: PlatformSource, charts: ChartMirror = OFFIC
       ? {
           mode,
           cluster: config.cluster.mode ?? profile.cluster,
-          ingressController: bp.hosting.kubernetes?.ingressController ?? "nginx",
+          ingressController: bp.hosting.kubernetes?.ingressController ?? "traefik",
           version: config.cluster.version,
           publicAccessCidrs: config.cluster.publicAccessCidrs,
           ...(config.cluster.kubeconfig ? { kubeconfig: config.cluster.kubeconfig } : {}),

@@ -26,7 +26,7 @@ export function richBlueprint(): Record<string, unknown> {
     name: "rich",
     description: "every feature of the schema at once",
     source: "test",
-    hosting: { kubernetes: { ingressController: "nginx" }, singleHost: { proxy: "caddy" } },
+    hosting: { kubernetes: { ingressController: "traefik" }, singleHost: { proxy: "caddy" } },
     edge: { app: "flutter-wasm", host: "app", provider: "cloudflare", coep: "require-corp", rateLimitPer5Min: 2000 },
     services: [
       {

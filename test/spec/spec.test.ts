@@ -30,7 +30,7 @@ describe("spec: valid input", () => {
   it("accepts the rich fixture and resolves tier sizes and overrides", () => {
     const spec = loadSpec({ stack: "prod", config: richConfig(), blueprint: richBlueprint() });
     expect(spec.tier).toBe("prod");
-    expect(spec.hosting).toMatchObject({ mode: "kubernetes", cluster: "eks", ingressController: "nginx" });
+    expect(spec.hosting).toMatchObject({ mode: "kubernetes", cluster: "eks", ingressController: "traefik" });
     expect(spec.services.api).toEqual({ image: "ghcr.io/acme/api:2.0.0", replicas: { min: 4, max: 10 } });
     expect(spec.services.worker!.replicas).toEqual({ min: 3, max: 20 });
     expect(spec.providedSecrets).toEqual(["mailgunApiKey"]);
