@@ -14,6 +14,8 @@
 #   .engine/bin/rollouts-controller          github.com/argoproj/argo-rollouts v1.9.0 (chart argo-rollouts 2.41.0's appVersion)
 #   .engine/bin/prometheus                   github.com/prometheus/prometheus v0.316.0 (Prometheus 3.16.0; tests only)
 #   .engine/bin/argocd                       github.com/argoproj/argo-cd/v3 v3.6.1 (GOTOOLCHAIN=go1.27.3; tests only)
+#   .engine/bin/traefik-crd                  ours, on github.com/traefik/traefik/v3 v3.7.13's CRD + Ingress providers and
+#                                            headers/redirect middlewares (not cmd/traefik: see below; tests only)
 #   .engine/env.sh                          `source` it: PATH, PULUMI_HOME and offline switches
 #
 # Everything but argocd is ONE Go module (tools/engine/go.mod) built by ONE `go build`, so the
@@ -27,6 +29,8 @@
 #   github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 (any version)
 #   github.com/pulumi/pulumi-kubernetes/provider/v4 v4.34.2 (only a Jan 2026 pseudo-version is served)
 #   github.com/pulumi/pulumi-random/provider/v4 v4.21.2 (no version served) -> not built
+#   13 SDK modules of lego's DNS providers (ucloud-sdk-go v0.22.116, nrdcg/oci-go-sdk, sacloud, ...),
+#   which traefik v3.7.13's cmd/traefik imports through its ACME provider -> traefik-crd instead
 #
 # Env: ENGINE_QUIET=1 prints only the bin dir; ENGINE_FORCE=1 rebuilds everything;
 #      ENGINE_NO_BUILD=1 fails (exit 3, naming `npm run engine`) where a build would be needed;
@@ -109,8 +113,8 @@ if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then export PATH="
 command -v go >/dev/null || { echo "engine: Go is required (go1.25+)" >&2; exit 1; }
 command -v node >/dev/null || { echo "engine: node is required" >&2; exit 1; }
 
-# --- 1. Five Go modules, one `go build` each ---------------------------------------------------
-# Every binary comes from one of five modules (tools/engine/README.md, "Modules"), and each module
+# --- 1. Six Go modules, one `go build` each ---------------------------------------------------
+# Every binary comes from one of six modules (tools/engine/README.md, "Modules"), and each module
 # is built by ONE `go build -o .engine/bin/ <its packages>`: within a module Go's minimal version
 # selection gives every shared dependency one version, so a package several binaries import
 # (client-go, grpc, otel, protobuf, golang.org/x/...) compiles once.
@@ -123,6 +127,7 @@ command -v node >/dev/null || { echo "engine: node is required" >&2; exit 1; }
 #                           Go 1.27 (GOTOOLCHAIN=go1.27.3, the approved toolchain, fetched from the
 #                           module proxy once)
 #   tools/engine/prometheus Prometheus 3.16.0 (tests only)
+#   tools/engine/traefik    traefik-crd (ours ./cmd/traefik-crd on Traefik v3.7.13's packages; tests only)
 # Why not fewer: the provider's code needs pulumi/pkg v3.215's codegen types and
 # structured-merge-diff/v4 (k8s.io v0.34+ uses v6); Argo CD needs Go 1.27 and k8s.io v0.37 and
 # gobwas/glob v1.0.0, whose API Prometheus's otel collector confmap (v0.2.3's) does not compile
@@ -149,6 +154,7 @@ PROMETHEUS_APP_VERSION="3.16.0"
 # Prometheus without every cloud service-discovery plugin but Kubernetes SD (file and http SD
 # always stay); without `builtinassets` no web UI (HTTP API only).
 PROMETHEUS_TAGS="remove_all_sd,enable_kubernetes_sd"
+TRAEFIK_VERSION="v3.7.13"
 k8s_minor="${K8S_VERSION#v1.}"; k8s_minor="${k8s_minor%%.*}"
 
 declare -A pkg_of=(
@@ -164,14 +170,15 @@ declare -A pkg_of=(
   [rollouts-controller]=$ROLLOUTS_MODULE/cmd/rollouts-controller
   [argocd]=./cmd/argocd
   [prometheus]=github.com/prometheus/prometheus/cmd/prometheus
+  [traefik-crd]=./cmd/traefik-crd
 )
 declare -A module_of=(
   [pulumi]=. [pulumi-language-nodejs]=. [pulumi-resource-kubernetes]=kubernetes
   [kube-apiserver]=cluster [kube-controller-manager]=cluster [kube-scheduler]=cluster [kubectl]=cluster
   [kwok]=cluster [helm]=cluster [rollouts-controller]=cluster
-  [argocd]=argocd [prometheus]=prometheus
+  [argocd]=argocd [prometheus]=prometheus [traefik-crd]=traefik
 )
-MODULES=(. kubernetes cluster prometheus argocd)
+MODULES=(. kubernetes cluster prometheus argocd traefik)
 
 # The stamp key of a module: the versions it pins, its go.mod/go.sum and our own sources in it.
 module_key() {
@@ -181,6 +188,7 @@ module_key() {
     cluster) echo "$K8S_VERSION-$KWOK_VERSION-$HELM_VERSION-$ROLLOUTS_VERSION-$(hash_files "$TOOLS/cluster/go.mod" "$TOOLS/cluster/go.sum")" ;;
     prometheus) echo "$PROMETHEUS_VERSION-$PROMETHEUS_TAGS-$(hash_files "$TOOLS/prometheus/go.mod" "$TOOLS/prometheus/go.sum")" ;;
     argocd) echo "$ARGOCD_VERSION-$ARGOCD_GO-$(hash_files "$TOOLS/argocd/go.mod" "$TOOLS/argocd/go.sum" "$TOOLS/argocd/cmd/argocd/main.go")" ;;
+    traefik) echo "$TRAEFIK_VERSION-$(hash_files "$TOOLS/traefik/go.mod" "$TOOLS/traefik/go.sum" "$TOOLS/traefik/ext/go.mod" "$TOOLS/traefik/ext/ext.go" "$TOOLS/traefik/cmd/traefik-crd/main.go")" ;;
   esac
 }
 
@@ -262,6 +270,7 @@ for mod in "${MODULES[@]}"; do
     cluster) cgo=0 ;;
     prometheus) cgo=0; tags="$PROMETHEUS_TAGS" ;;
     argocd) cgo=0; toolchain="$ARGOCD_GO" ;;
+    traefik) cgo=0 ;;
   esac
   (cd "$TOOLS/$mod" && export GOTOOLCHAIN="$toolchain" && if [ -n "$cgo" ]; then export CGO_ENABLED="$cgo"; fi && timed "${need_build[*]} (module tools/engine/${mod#.})" go build \
     -tags "$tags" -ldflags "$LDFLAGS" -o "$out" "${pkgs[@]}")
@@ -332,6 +341,7 @@ if [ "${ENGINE_QUIET:-}" != "1" ]; then
   say "  rollouts-controller          $ROLLOUTS_VERSION (argo-rollouts; chart 2.41.0)"
   say "  prometheus                   $PROMETHEUS_APP_VERSION (module $PROMETHEUS_VERSION, tests only)"
   say "  argocd                       $ARGOCD_VERSION (argo-cd, slim: controller, repo-server, git-ask-pass; built with $ARGOCD_GO; chart 10.1.1 ships v3.4.4, not buildable; tests only)"
+  say "  traefik-crd                  ours on traefik $TRAEFIK_VERSION (CRD + Ingress providers, headers/redirect middlewares; tests only)"
   say "  pulumi-resource-random       not built: github.com/pulumi/pulumi-random/provider/v4 is not served by the proxy"
   say "  disk: $(du -sh "$ENGINE_DIR" 2>/dev/null | cut -f1) in .engine/"
   say "  use: source .engine/env.sh"
