@@ -11,10 +11,11 @@ import { PolicyReport, formatMarkdown as policyMarkdown, formatText as policyTex
 import { TIERS, TIER_NAMES, TierName } from "../stacks/spec/tiers";
 import { NotInspected, inspectedCount, maskPlaceholders, notInspected, policiesForType, tierForStack } from "./foreign/report";
 import { runForeign } from "./foreign/run";
+import { planFileOutputs, planFileResources } from "./plan-format";
 
 export type Target =
-  | { kind: "stack"; stack: string }
-  | { kind: "blueprint"; blueprint: string; tier: TierName }
+  | { kind: "stack"; stack: string; config?: Record<string, string> }
+  | { kind: "blueprint"; blueprint: string; tier: TierName; config?: Record<string, string> }
   | { kind: "program"; file: string; stack?: string; config: Record<string, string>; tier?: string; timeoutMs?: number };
 
 export interface PlanResult {
@@ -88,6 +89,13 @@ export async function planTarget(target: Target, opts: { preview: boolean; echo?
   if (target.kind === "program") return planForeign(target, opts);
   try {
     input = target.kind === "stack" ? withPlaceholderSecrets(readStackFile(target.stack)) : blueprintStackInput(target.blueprint, target.tier);
+    if (target.config && Object.keys(target.config).length) {
+      // --config on a stack or blueprint: the value replaces the stack file's (a secure key stays secret);
+      // the plan file records the value of a secret key, or of a key named like one, as [secret].
+      const secretKeys = new Set(input.secretKeys);
+      input = { ...input, config: { ...input.config, ...target.config } };
+      target = { ...target, config: Object.fromEntries(Object.entries(target.config).map(([k, v]) => [k, secretKeys.has(k) || /secret|password|token|credential|passphrase/i.test(k) ? "[secret]" : v])) };
+    }
     const inventory: Inventory = (await runStackInput(input, { preview: opts.preview })).inventory;
     const policy = await runPolicies(inventory, { tier: policyTier(input.config["platform:tier"]) });
     const status = policy.mandatory > 0 ? "policy" : "ok";
@@ -168,8 +176,10 @@ export function redactedOutputs(inv: Inventory): Record<string, unknown> {
   return walk(inv.outputs, "") as Record<string, unknown>;
 }
 
+/** One plan as the `--json` file holds it (format 1, docs/plan-format.md; scripts/plan-format.ts masks, sorts and scrubs). */
 function toJson(r: PlanResult): Record<string, unknown> {
   const inv = r.inventory;
+  const key = (v: { policyName: string; urn?: string; message: string }) => `${v.policyName}\u0000${v.urn ?? ""}\u0000${v.message}`;
   return {
     title: r.title,
     target: r.target,
@@ -184,11 +194,20 @@ function toJson(r: PlanResult): Record<string, unknown> {
       ? {
           counts: { resources: inv.resources.filter((x) => x.custom).length, components: inv.resources.filter((x) => !x.custom).length - 1 },
           types: Object.fromEntries(typeCounts(inv)),
-          outputs: redactedOutputs(inv),
-          resources: inv.resources.map((x) => ({ urn: x.urn, type: x.type, name: x.name, parent: x.parent, protect: x.options.protect })),
+          outputs: planFileOutputs(inv),
+          resources: planFileResources(inv),
         }
       : {}),
-    ...(r.policy ? { policy: { mandatory: r.policy.mandatory, advisory: r.policy.advisory, policiesRun: r.policy.policiesRun, violations: r.policy.violations } } : {}),
+    ...(r.policy
+      ? {
+          policy: {
+            mandatory: r.policy.mandatory,
+            advisory: r.policy.advisory,
+            policiesRun: r.policy.policiesRun,
+            violations: [...r.policy.violations].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)),
+          },
+        }
+      : {}),
   };
 }
 

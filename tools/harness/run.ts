@@ -63,7 +63,8 @@ interface Decoded {
   unknownPaths: string[];
 }
 
-function joinPath(base: string, key: string | number): string {
+/** One step of an inventory path: `a.b`, `a[0]`, `a["key with spaces"]` (the form `secretPaths` and `unknownPaths` use). */
+export function joinPath(base: string, key: string | number): string {
   if (typeof key === "number") return `${base}[${key}]`;
   const safe = /^[A-Za-z_$][\w$-]*$/.test(key) ? key : JSON.stringify(key);
   if (!base) return safe.startsWith('"') ? `[${safe}]` : safe;
