@@ -1,7 +1,8 @@
 /**
  * axum-requirements-app (shared/reference-systems/axum-requirements-app.md): the facts of its
  * deployment view, on the inventory of every tier the blueprint supports.
- *  7.1 Kubernetes: nginx ingress + cert-manager TLS, Axum API 2+ replicas with HPA and
+ *  7.1 Kubernetes: the view's "nginx Ingress" role (TLS termination, rate limiting) served by Traefik
+ *      (ingress-nginx is retired) + cert-manager TLS, Axum API 2+ replicas with HPA and
  *      liveness/readiness probes, PostgreSQL primary + replica with WAL archiving, Redis,
  *      SeaweedFS (master + ≥3 volume servers), Prometheus, OTel Collector, JSON logs to Loki.
  *  7.2 single host: app + postgres + redis on one host behind a reverse proxy, Postgres/Redis not
@@ -11,7 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { supportedTiers } from "../../scripts/plan-lib";
 import { TIERS, dataReplicas } from "../../stacks/spec/tiers";
 import {
-  T, Runs, containersByRole, containerPorts, dockerLabels, egressRules, envOf, helmChart, hpaFor, hpaMetrics, ingressBackendPorts, ingressesOf, inventoryOf,
+  T, Runs, containersByRole, containerPorts, dockerLabels, egressRules, envOf, helmChart, hpaFor, hpaMetrics, ingressBackendPorts, ingressesOf, inventoryOf, rateLimitsOf, traefikRoutes,
   mainContainer, meta, ofType, runTiers, spec, storeComponent, within, workload,
 } from "./helpers";
 
@@ -34,23 +35,25 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s (7.1 Kubernetes)`, (t
   const inv = () => inventoryOf(runs, tier);
   const domain = tier === "prod" ? "example.com" : "staging.example.com";
 
-  it("nginx ingress controller (Helm, ≥2 replicas) and cert-manager with a Let's Encrypt ClusterIssuer", () => {
-    const nginx = helmChart(inv(), "ingress-nginx");
-    expect(nginx, "ingress-nginx Helm release").toBeDefined();
-    expect((nginx!.inputs.values as any).controller.replicaCount).toBeGreaterThanOrEqual(2);
+  it("the ingress controller (Traefik, Helm, ≥2 replicas; no ingress-nginx) and cert-manager with a Let's Encrypt ClusterIssuer", () => {
+    const traefik = helmChart(inv(), "traefik");
+    expect(traefik, "traefik Helm release").toBeDefined();
+    expect((traefik!.inputs.values as any).deployment.replicas).toBeGreaterThanOrEqual(2);
+    expect(helmChart(inv(), "ingress-nginx")).toBeUndefined();
     expect(helmChart(inv(), "cert-manager"), "cert-manager Helm release").toBeDefined();
     const issuers = ofType(inv(), T.clusterIssuer);
     expect(issuers.map((i) => spec(i)?.acme?.server)).toContain("https://acme-v02.api.letsencrypt.org/directory");
   });
 
-  it("the API (REST + SPA) is routed by an nginx Ingress with TLS from cert-manager; /metrics is never routed", () => {
+  it("the API (REST + SPA) is routed by Traefik Ingresses on websecure with TLS from cert-manager; /metrics is never routed", () => {
     const ings = ingressesOf(inv(), "api");
     expect(ings.length).toBeGreaterThan(0);
     // Both route groups (api, web) serve the apex: one Certificate for it, its Secret named by both Ingresses.
     const certs = inv().resources.filter((r) => r.type === "kubernetes:cert-manager.io/v1:Certificate" && (r.inputs.spec as any).secretName === `tls-${domain}`);
     expect(certs.map((c) => (c.inputs.spec as any).issuerRef.name)).toEqual(["letsencrypt"]);
     for (const i of ings) {
-      expect(spec(i).ingressClassName).toBe("nginx");
+      expect(spec(i).ingressClassName).toBe("traefik");
+      expect(meta(i).annotations).toMatchObject({ "traefik.ingress.kubernetes.io/router.entrypoints": "websecure", "traefik.ingress.kubernetes.io/router.tls": "true" });
       expect(spec(i).tls).toEqual([{ hosts: [domain], secretName: `tls-${domain}` }]);
       expect(meta(i).annotations?.["cert-manager.io/cluster-issuer"]).toBeUndefined();
     }
@@ -60,8 +63,12 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s (7.1 Kubernetes)`, (t
   });
 
   it("rate limits per route group at the ingress (api stricter than the SPA)", () => {
-    const byGroup = Object.fromEntries(ingressesOf(inv(), "api").map((i) => [meta(i).labels?.["platform.io/route-group"], meta(i).annotations?.["nginx.ingress.kubernetes.io/limit-rps"]]));
-    expect(byGroup).toEqual({ api: "30", web: "100" });
+    expect(rateLimitsOf(inv(), "api")).toEqual({ api: 30, web: 100 });
+    // Each group's Ingress goes through its own RateLimit Middleware, then the headers Middleware.
+    expect(traefikRoutes(inv(), "api").map((r) => [r.group, r.middlewares])).toEqual([
+      ["api", ["api-ratelimit-api", "api-headers"]],
+      ["web", ["api-ratelimit-web", "api-headers"]],
+    ]);
   });
 
   it("Axum API: Deployment with ≥2 replicas through an HPA on CPU and memory", () => {

@@ -67,9 +67,10 @@ describe.each(["local", "staging", "prod"] as const)(`${NAME} on %s (Kubernetes)
 describe.each(["staging", "prod"] as const)(`${NAME} on %s (production deployment)`, (tier) => {
   const inv = () => inventoryOf(runs, tier);
 
-  it("load balancer: ingress-nginx behind a cloud LoadBalancer (NLB), horizontally scaled relays with an HPA", () => {
-    const nginx = helmChart(inv(), "ingress-nginx");
-    expect((nginx?.inputs.values as any)?.controller?.service).toMatchObject({ type: "LoadBalancer" });
+  it("load balancer: Traefik behind a cloud LoadBalancer (NLB), horizontally scaled relays with an HPA", () => {
+    const traefik = helmChart(inv(), "traefik");
+    expect((traefik?.inputs.values as any)?.service).toMatchObject({ type: "LoadBalancer", annotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" } });
+    expect(helmChart(inv(), "ingress-nginx")).toBeUndefined();
     const hpa = hpaFor(inv(), workload(inv(), "relay"));
     expect(spec(hpa!).minReplicas).toBe(TIERS[tier].replicas.min);
     expect(hpaMetrics(hpa!)).toEqual(["cpu", "memory"]);

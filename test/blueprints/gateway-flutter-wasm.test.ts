@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { supportedTiers } from "../../scripts/plan-lib";
 import { TIERS } from "../../stacks/spec/tiers";
 import {
-  T, Runs, containerPorts, egressRules, helmChart, hpaFor, hpaMetrics, ingressBackendPorts, ingressesOf, inventoryOf, mainContainer, meta, ofType, runTiers, spec,
+  T, Runs, containerPorts, egressRules, helmChart, hpaFor, hpaMetrics, ingressBackendPorts, inventoryOf, rateLimitsOf, traefikRoutes, mainContainer, meta, ofType, runTiers, spec,
   storeComponent, within, workload, workloads,
 } from "./helpers";
 
@@ -74,15 +74,19 @@ describe.each(["local", "dev", "staging", "prod"] as const)(`${NAME} on %s: gate
     expect(workloads(inv(), "metrics-exporter")).toHaveLength(1);
   });
 
-  it("public HTTPS API: one TLS Ingress per route group with its own rate limit; CORS restricted to the app origin", () => {
-    const main = ingressesOf(inv(), "cat-gateway").filter((i) => meta(i).labels?.["platform.io/track"] !== "canary");
-    const limits = Object.fromEntries(main.map((i) => [meta(i).labels?.["platform.io/route-group"], meta(i).annotations?.["nginx.ingress.kubernetes.io/limit-rps"]]));
-    expect(limits).toEqual({ chain: "50", registration: "5", documents: "20", general: "20" });
-    for (const i of main) {
-      expect(spec(i).tls?.[0]?.hosts).toEqual([`api.${DOMAIN[tier]}`]);
-      expect(meta(i).annotations?.["nginx.ingress.kubernetes.io/cors-allow-origin"]).toBe(`https://${DOMAIN[tier]}`);
-      expect(meta(i).annotations?.["nginx.ingress.kubernetes.io/cors-allow-credentials"]).toBe("false");
+  it("public HTTPS API: one TLS route per route group with its own rate limit; CORS restricted to the app origin", () => {
+    // Traefik: an Ingress per group, or (canary under Argo Rollouts, staging/prod) an IngressRoute per group.
+    const routes = traefikRoutes(inv(), "cat-gateway");
+    expect(routes.map((r) => r.kind)).toEqual(Array(4).fill(tier === "staging" || tier === "prod" ? "IngressRoute" : "Ingress"));
+    expect(rateLimitsOf(inv(), "cat-gateway")).toEqual({ chain: 50, registration: 5, documents: 20, general: 20 });
+    for (const r of routes) {
+      expect(r.hosts).toEqual([`api.${DOMAIN[tier]}`]);
+      expect(r.secrets).toEqual([`tls-api.${DOMAIN[tier]}`]);
+      expect(r.entryPoints).toEqual(["websecure"]);
+      expect(r.middlewares).toEqual([`cat-gateway-ratelimit-${r.group}`, "cat-gateway-headers"]);
     }
+    const headers = ofType(inv(), T.middleware).find((m) => meta(m).name === "cat-gateway-headers")!;
+    expect(spec(headers).headers).toMatchObject({ accessControlAllowOriginList: [`https://${DOMAIN[tier]}`], accessControlAllowCredentials: false, addVaryHeader: true });
   });
 
   it("egress to the Cardano peer network over N2N: the blueprint's relay CIDR on 3001/TCP only", () => {
@@ -134,14 +138,18 @@ describe.each(["local", "dev", "staging", "prod"] as const)(`${NAME} on %s: gate
 describe.each(["staging", "prod"] as const)(`${NAME} on %s: production rollout and data`, (tier) => {
   const inv = () => inventoryOf(runs, tier);
 
-  it("canary before the fleet upgrade: an Argo Rollout at 5 % of requests (ingress-nginx weight), stepped up with analysis (HPA on CPU and memory)", () => {
+  it("canary before the fleet upgrade: an Argo Rollout at 5 % of requests (a weighted TraefikService), stepped up with analysis (HPA on CPU and memory)", () => {
     const w = workload(inv(), "cat-gateway");
     expect(w.type).toBe(T.rollout);
     const c = spec(w).strategy.canary;
     expect(c.stableService).toBe("cat-gateway");
     expect(c.canaryService).toBe("cat-gateway-canary");
-    // A real percentage of requests, whatever the replica count: the controller sets nginx's canary-weight.
-    expect(c.trafficRouting.nginx.stableIngresses.sort()).toEqual(ingressesOf(inv(), "cat-gateway").map((i) => meta(i).name).sort());
+    // A real percentage of requests, whatever the replica count: the controller sets the weights of
+    // the TraefikService every route group's IngressRoute sends to.
+    expect(c.trafficRouting).toEqual({ traefik: { weightedTraefikServiceName: "cat-gateway-weighted" } });
+    const weighted = ofType(inv(), "kubernetes:traefik.io/v1alpha1:TraefikService").find((t) => meta(t).name === "cat-gateway-weighted")!;
+    expect(spec(weighted).weighted.services.map((s: any) => [s.name, s.weight])).toEqual([["cat-gateway", 100], ["cat-gateway-canary", 0]]);
+    expect(new Set(ofType(inv(), T.ingressRoute).filter((r) => String(meta(r).name).startsWith("cat-gateway-")).flatMap((r) => (spec(r).routes as any[]).flatMap((x) => x.services.map((s: any) => s.name))))).toEqual(new Set(["cat-gateway-weighted"]));
     expect(c.steps[0]).toEqual({ setWeight: 5 });
     expect(c.steps.filter((s: any) => s.setWeight).map((s: any) => s.setWeight)).toEqual([5, 25, 50]);
     expect(c.analysis.templates[0].templateName).toBe("cat-gateway-health");

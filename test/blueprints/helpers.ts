@@ -110,10 +110,52 @@ export const hpaMetrics = (h: InventoryResource): string[] =>
 export function ingressesOf(inv: Inventory, service: string): InventoryResource[] {
   return ofType(inv, T.ingress).filter((i) => ((spec(i)?.rules ?? []) as any[]).some((r) => ((r.http?.paths ?? []) as any[]).some((p) => p.backend?.service?.name === service || p.backend?.service?.name?.startsWith(`${service}-`))));
 }
-/** Every backend port name/number any Ingress routes to, per service. */
+/**
+ * Every backend port name/number the ingress routes to, per service: Ingress backends, and (a
+ * Traefik canary under Argo Rollouts) the Services of IngressRoutes and of weighted TraefikServices.
+ */
 export function ingressBackendPorts(inv: Inventory): { service: string; port: string | number }[] {
-  return ofType(inv, T.ingress).flatMap((i) =>
+  const fromIngress = ofType(inv, T.ingress).flatMap((i) =>
     ((spec(i)?.rules ?? []) as any[]).flatMap((r) => ((r.http?.paths ?? []) as any[]).map((p) => ({ service: p.backend?.service?.name, port: p.backend?.service?.port?.name ?? p.backend?.service?.port?.number }))),
+  );
+  const fromRoutes = ofType(inv, T.ingressRoute).flatMap((ir) => ((spec(ir)?.routes ?? []) as any[]).flatMap((r) => ((r.services ?? []) as any[]).filter((s) => s.kind !== "TraefikService").map((s) => ({ service: s.name, port: s.port }))));
+  const weighted = ofType(inv, "kubernetes:traefik.io/v1alpha1:TraefikService").flatMap((t) => ((spec(t)?.weighted?.services ?? []) as any[]).map((s) => ({ service: s.name, port: s.port })));
+  return [...fromIngress, ...fromRoutes, ...weighted];
+}
+
+/**
+ * A public service's Traefik routing per route group: from its Ingresses (router annotations) or,
+ * for a canary under Argo Rollouts, its IngressRoutes (same labels, hosts, TLS Secret, middlewares).
+ */
+export function traefikRoutes(inv: Inventory, service: string): { group: string; kind: string; hosts: string[]; secrets: string[]; middlewares: string[]; entryPoints: string[] }[] {
+  const ns = (r: InventoryResource) => meta(r).namespace;
+  const ings = ingressesOf(inv, service).map((i) => ({
+    group: meta(i).labels?.["platform.io/route-group"] as string,
+    kind: "Ingress",
+    hosts: (spec(i).rules as any[]).map((r) => r.host),
+    secrets: (spec(i).tls as any[]).map((t) => t.secretName),
+    middlewares: String(meta(i).annotations?.["traefik.ingress.kubernetes.io/router.middlewares"] ?? "").split(",").filter(Boolean).map((m) => m.replace(`${ns(i)}-`, "").replace(/@kubernetescrd$/, "")),
+    entryPoints: String(meta(i).annotations?.["traefik.ingress.kubernetes.io/router.entrypoints"] ?? "").split(",").filter(Boolean),
+  }));
+  const irs = ofType(inv, T.ingressRoute)
+    .filter((ir) => meta(ir).labels?.["app.kubernetes.io/name"] === service || String(meta(ir).name).startsWith(`${service}-`))
+    .map((ir) => ({
+      group: meta(ir).labels?.["platform.io/route-group"] as string,
+      kind: "IngressRoute",
+      hosts: [...new Set((spec(ir).routes as any[]).map((r) => /Host\(`([^`]+)`\)/.exec(r.match)![1]!))],
+      secrets: [spec(ir).tls.secretName],
+      middlewares: [...new Set((spec(ir).routes as any[]).flatMap((r) => (r.middlewares ?? []).map((m: any) => m.name)))],
+      entryPoints: spec(ir).entryPoints,
+    }));
+  return [...ings, ...irs].sort((a, b) => a.group.localeCompare(b.group));
+}
+
+/** The requests per second of each RateLimit Middleware of a service, by route group (`<service>-ratelimit-<group>`). */
+export function rateLimitsOf(inv: Inventory, service: string): Record<string, number> {
+  return Object.fromEntries(
+    ofType(inv, T.middleware)
+      .filter((m) => spec(m)?.rateLimit && String(meta(m).name).startsWith(`${service}-ratelimit-`))
+      .map((m) => [String(meta(m).name).slice(`${service}-ratelimit-`.length), spec(m).rateLimit.average]),
   );
 }
 

@@ -58,8 +58,9 @@ describe(`${NAME} on dev (beta: API + PostgreSQL on one droplet)`, () => {
 
 describe.each(["staging", "prod"] as const)(`${NAME} on %s (production: Kubernetes)`, (tier) => {
   const inv = () => inventoryOf(runs, tier);
-  it("a load balancer (ingress-nginx, cloud LB) routes to multiple API pods through an HPA", () => {
-    expect((helmChart(inv(), "ingress-nginx")?.inputs.values as any)?.controller?.service?.type).toBe("LoadBalancer");
+  it("a load balancer (Traefik, cloud LB) routes to multiple API pods through an HPA", () => {
+    expect((helmChart(inv(), "traefik")?.inputs.values as any)?.service?.type).toBe("LoadBalancer");
+    expect(helmChart(inv(), "ingress-nginx")).toBeUndefined();
     expect(ingressesOf(inv(), "api").length).toBeGreaterThan(0);
     const hpa = hpaFor(inv(), workload(inv(), "api"));
     expect(spec(hpa!).minReplicas).toBe(TIERS[tier].replicas.min);
