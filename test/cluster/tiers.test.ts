@@ -80,7 +80,7 @@ describe("local tier steered by scripts/local.sh's environment", () => {
     expect((prov.inputs as any).renderYamlToDirectory).toBeUndefined();
     expect(ofType(rendered, "kubernetes:helm.sh/v3:Release")).toEqual([]);
     const releases = ofType(deployed, "kubernetes:helm.sh/v3:Release").map((r) => (r.inputs as any).chart);
-    expect(releases).toEqual([spec.hosting.mode === "kubernetes" && spec.hosting.ingressController === "traefik" ? "traefik" : "ingress-nginx"]);
+    expect(releases).toEqual(["traefik"]);
   });
 });
 
@@ -129,17 +129,22 @@ for (const tier of ["staging", "prod"] as const) {
     it("pinned Helm add-ons with reviewed values and a Let's Encrypt ClusterIssuer", () => {
       const rel = ofType(inv, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs as any);
       // The Prometheus Operator CRDs first (the add-ons render ServiceMonitors), then the add-ons.
-      expect(rel.map((r) => r.chart).sort()).toEqual(["cert-manager", "cluster-autoscaler", "ingress-nginx", "metrics-server", "prometheus-operator-crds"]);
+      expect(rel.map((r) => r.chart).sort()).toEqual(["cert-manager", "cluster-autoscaler", "metrics-server", "prometheus-operator-crds", "traefik"]);
       for (const r of rel) {
         const pinned = Object.values(CHART_PINS).find((c) => c.chart === r.chart)!;
         expect(r.version).toBe(pinned.version);
         expect(r.repositoryOpts.repo).toBe(pinned.repo);
         expect(r.atomic).toBe(true);
       }
-      const nginx = rel.find((r) => r.chart === "ingress-nginx")!.values.controller;
-      expect(nginx.config).toMatchObject({ hsts: "true", "ssl-redirect": "true" });
-      expect(nginx.allowSnippetAnnotations).toBe(false);
-      expect(nginx.service.externalTrafficPolicy).toBe("Local");
+      // HTTP→HTTPS on the web entry point, TLS 1.2+ with strict SNI, the client IP kept (rate limits per IP);
+      // HSTS is the services' headers Middleware (asserted with the service below).
+      const traefik = rel.find((r) => r.chart === "traefik")!.values;
+      expect(traefik.ports.web.http.redirections.entryPoint).toEqual({ to: "websecure", scheme: "https", permanent: true });
+      expect(traefik.tlsOptions.default).toEqual({ minVersion: "VersionTLS12", sniStrict: true });
+      expect(traefik.service.spec.externalTrafficPolicy).toBe("Local");
+      const hsts = k8s(inv, "Middleware").map((m) => (m.inputs as any).spec.headers).filter(Boolean);
+      expect(hsts.length).toBeGreaterThan(0);
+      for (const h of hsts) expect(h).toMatchObject({ stsSeconds: 31_536_000, stsIncludeSubdomains: true, forceSTSHeader: true });
       const [issuer] = k8s(inv, "ClusterIssuer");
       expect((issuer!.inputs as any).spec.acme.server).toBe("https://acme-v02.api.letsencrypt.org/directory");
     });
@@ -224,8 +229,8 @@ describe("dev tier on Kubernetes (hosting override)", () => {
     expect((d.inputs as any).spec.replicas).toBe(1);
     expect(podSpecOf(d).topologySpreadConstraints).toBeUndefined();
     expect((k8s(inv, "ClusterIssuer")[0]!.inputs as any).spec.acme.server).toBe("https://acme-v02.api.letsencrypt.org/directory");
-    const nginx = ofType(inv, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs as any).find((r) => r.chart === "ingress-nginx")!;
-    expect(nginx.values.controller.replicaCount).toBe(1);
+    const traefik = ofType(inv, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs as any).find((r) => r.chart === "traefik")!;
+    expect(traefik.values.deployment.replicas).toBe(1);
     assertRestrictedEverywhere(inv);
     assertIngressSafe(inv);
   });
@@ -236,7 +241,7 @@ describe("a service serving its own SPA, no edge (axum-like), staging", () => {
     const bp = {
       name: "axum-test",
       description: "Rust API serving the SPA",
-      hosting: { kubernetes: { ingressController: "nginx" } },
+      hosting: { kubernetes: { ingressController: "traefik" } },
       services: [
         {
           name: "app",
@@ -256,10 +261,10 @@ describe("a service serving its own SPA, no edge (axum-like), staging", () => {
     const inv = await runProgram(k8sProgram(specFor("staging", bp)), { stack: "staging" });
     const [ing] = k8s(inv, "Ingress");
     const ann = (ing!.inputs as any).metadata.annotations;
-    expect(ann["nginx.ingress.kubernetes.io/cors-allow-origin"]).toBe("https://app.example.com");
-    expect(ann["nginx.ingress.kubernetes.io/custom-headers"]).toBe("apps/app-response-headers");
-    const cm = k8s(inv, "ConfigMap").find((c) => (c.inputs as any).metadata.name === "app-response-headers")!;
-    expect((cm.inputs as any).data["Cross-Origin-Embedder-Policy"]).toBe("require-corp");
+    expect(ann["traefik.ingress.kubernetes.io/router.middlewares"]).toBe("apps-app-headers@kubernetescrd");
+    const mw = k8s(inv, "Middleware").find((c) => (c.inputs as any).metadata.name === "app-headers")!;
+    expect((mw.inputs as any).spec.headers.accessControlAllowOriginList).toEqual(["https://app.example.com"]);
+    expect((mw.inputs as any).spec.headers.customResponseHeaders["Cross-Origin-Embedder-Policy"]).toBe("require-corp");
     assertIngressSafe(inv);
   });
 });
