@@ -93,6 +93,10 @@ export function kubePrometheusStackValues(i: KpsInput) {
   };
   if (g.public) {
     grafanaIni.server = { root_url: `https://${g.host}` };
+    // HSTS from Grafana itself (pkg/setting [security] strict_transport_security*): Traefik sets
+    // HSTS per headers Middleware, and the chart's Ingress names none (ingress-nginx set it
+    // controller-wide). The redirect to HTTPS is Traefik's web entry point.
+    grafanaIni.security = { ...grafanaIni.security, strict_transport_security: true, strict_transport_security_max_age_seconds: 31_536_000, strict_transport_security_subdomains: true, strict_transport_security_preload: false };
     grafanaIni.auth = { disable_login_form: true };
     grafanaIni["auth.generic_oauth"] = {
       enabled: true,
@@ -159,7 +163,9 @@ export function kubePrometheusStackValues(i: KpsInput) {
         ? {
             enabled: true,
             ingressClassName: g.ingressClassName,
-            annotations: { "cert-manager.io/cluster-issuer": g.clusterIssuer, "nginx.ingress.kubernetes.io/force-ssl-redirect": "true" },
+            // Traefik's router annotations: served on websecure with TLS only (plain HTTP is
+            // redirected by the web entry point, components/cluster/addons.ts).
+            annotations: { "cert-manager.io/cluster-issuer": g.clusterIssuer, "traefik.ingress.kubernetes.io/router.entrypoints": "websecure", "traefik.ingress.kubernetes.io/router.tls": "true" },
             hosts: [g.host],
             tls: [{ secretName: "grafana-tls", hosts: [g.host] }],
           }

@@ -94,16 +94,21 @@ describe("Monitoring (helm mode)", () => {
   });
 
   it("a public Grafana needs SSO and gets a TLS ingress", async () => {
-    await expect(run({ ...base, grafana: { public: true, host: "grafana.example.com", ingressClassName: "nginx", clusterIssuer: "letsencrypt" } as never })).rejects.toThrow(/grafana\.sso/);
+    await expect(run({ ...base, grafana: { public: true, host: "grafana.example.com", ingressClassName: "traefik", clusterIssuer: "letsencrypt" } as never })).rejects.toThrow(/grafana\.sso/);
     const inv = await run({
       ...base,
       grafana: {
-        public: true, host: "grafana.example.com", ingressClassName: "nginx", clusterIssuer: "letsencrypt",
+        public: true, host: "grafana.example.com", ingressClassName: "traefik", clusterIssuer: "letsencrypt",
         sso: { authUrl: "https://sso.example.com/auth", tokenUrl: "https://sso.example.com/token", apiUrl: "https://sso.example.com/userinfo", clientId: "grafana", clientSecretName: "grafana-oauth", allowedDomains: ["example.com"] },
       },
     });
     const g = values(release(inv, "kps")).grafana;
     expect(g.ingress.tls).toEqual([{ secretName: "grafana-tls", hosts: ["grafana.example.com"] }]);
+    // Traefik routes it on websecure with TLS only; no ingress-nginx annotation is left.
+    expect(g.ingress.ingressClassName).toBe("traefik");
+    expect(g.ingress.annotations).toEqual({ "cert-manager.io/cluster-issuer": "letsencrypt", "traefik.ingress.kubernetes.io/router.entrypoints": "websecure", "traefik.ingress.kubernetes.io/router.tls": "true" });
+    // HSTS from Grafana (Traefik has no controller-wide HSTS; the chart's Ingress names no Middleware).
+    expect(g["grafana.ini"].security).toMatchObject({ cookie_secure: true, strict_transport_security: true, strict_transport_security_max_age_seconds: 31_536_000, strict_transport_security_subdomains: true });
     expect(g["grafana.ini"]["auth.generic_oauth"].enabled).toBe(true);
     expect(g["grafana.ini"].auth.disable_login_form).toBe(true);
     expect(g.envValueFrom.GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET.secretKeyRef.name).toBe("grafana-oauth");

@@ -41,7 +41,7 @@ async function program(): Promise<Inventory> {
     for (const spec of [API, WORKER]) {
       new Service(spec.name, {
         spec, namespace: "apps", replicas: { min: 2, max: 4 }, resources: RESOURCES.medium, autoscaling: false, disruptionBudgets: true, domain: "example.com",
-        ingress: { controller: "nginx", className: "nginx", clusterIssuer: "letsencrypt" }, serviceMonitor: { enabled: true },
+        ingress: { controller: "traefik", className: "traefik", clusterIssuer: "letsencrypt" }, serviceMonitor: { enabled: true },
       }, { providers: { kubernetes } });
     }
     new Monitoring("mon", {
