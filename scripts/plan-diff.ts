@@ -77,6 +77,9 @@ export function changesBetween(a: unknown, b: unknown, prefix: string): Change[]
     const x = fa.has(p) ? fa.get(p) : ABSENT;
     const y = fb.has(p) ? fb.get(p) : ABSENT;
     if (x !== ABSENT && y !== ABSENT && same(x, y)) continue;
+    // An empty list or object that gained (or lost) entries: the entries are the change.
+    const emptied = (v: unknown, other: Map<string, unknown>) => v !== ABSENT && typeof v === "object" && v !== null && Object.keys(v).length === 0 && [...other.keys()].some((k) => k.startsWith(`${p}[`) || k.startsWith(`${p}.`));
+    if ((y === ABSENT && emptied(x, fb)) || (x === ABSENT && emptied(y, fa))) continue;
     out.push({ path: p, ...(x !== ABSENT ? { old: x } : {}), ...(y !== ABSENT ? { new: y } : {}) });
   }
   return out;
