@@ -4,8 +4,9 @@
  * runtimes we ship started on 127.0.0.1 only — the EdgeSite Worker in workerd (miniflare), the
  * CloudFront viewer functions + response headers policy behind a loopback server that applies
  * them the way CloudFront does (static site or dynamic origin), the single host's real Caddy,
- * the Kubernetes ingress of an API (Debian's nginx with the CORS directives ingress-nginx writes
- * for the planned Ingress objects) and the Next.js standalone server as a dynamic origin.
+ * the Kubernetes ingress of an API (Traefik's own Headers middleware for the planned Traefik
+ * objects, in .engine/bin/traefik-crd; Debian's nginx with the CORS directives ingress-nginx writes
+ * for planned ingress-nginx Ingress objects) and the Next.js standalone server as a dynamic origin.
  * Everything a test starts is stopped by that test's afterAll.
  *
  * Origins: the apps are served from http://localhost:<port> (Worker, CloudFront stand-in) or
@@ -769,6 +770,135 @@ export async function startIngressNginx(ingresses: any[], upstream: string, cont
         child.kill("SIGQUIT");
         await exited;
       }
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+// --- the Kubernetes ingress of an API on Traefik: Traefik's own Headers middleware ---------------
+
+/**
+ * The Ingress, IngressRoute and Middleware objects the services composer plans for a blueprint
+ * service on the Traefik controller (components/service through its own argument parser and
+ * planner, as stacks/compose/services.ts calls them), for the stack domain example.com with the app
+ * at https://example.com (`cors: self`), moved onto loopback names as plannedIngresses does.
+ */
+export function plannedTraefik(spec: ServiceSpecInput, appOrigin: string): any[] {
+  const domain = "example.com";
+  const selfOrigin = `https://${domain}`;
+  const a = serviceArgs.parse({
+    spec,
+    namespace: "apps",
+    replicas: { min: 2, max: 4 },
+    resources: RESOURCES.full,
+    autoscaling: true,
+    disruptionBudgets: true,
+    domain,
+    ingress: { controller: "traefik", className: "traefik", clusterIssuer: "letsencrypt" },
+    selfOrigin,
+  });
+  const { secretEnv, ...rest } = a;
+  const planned = planService({ ...rest, secretEnvKeys: Object.keys(secretEnv) })
+    .manifests.map((m) => m.manifest as any)
+    .filter((m) => ["Ingress", "IngressRoute", "Middleware"].includes(m.kind));
+  if (!planned.some((m) => m.kind === "Middleware" && m.spec.headers)) throw new Error(`plannedTraefik: ${spec.name} has no headers Middleware on Traefik`);
+  return JSON.parse(JSON.stringify(planned).split(selfOrigin).join(appOrigin).split(`.${domain}`).join(".localhost"));
+}
+
+export interface TraefikRun {
+  httpsPort: number;
+  /** The plain-HTTP entry point `web` (redirects to websecure, as the chart's values configure it). */
+  httpPort: number;
+  spki: string[];
+  /** The CA-less self-signed certificate (PEM) of the ingress hosts, for Node clients. */
+  cert: string;
+  /** traefik-crd serve's config (JSON). */
+  config: string;
+  /** Middlewares of the planned chains that traefik-crd does not link (rateLimit), by name. */
+  notLinked: string[];
+  stop(): Promise<void>;
+}
+
+/** Middleware types traefik-crd builds with Traefik's own constructors. */
+const TRAEFIK_LINKED = ["headers", "redirectScheme"];
+
+/**
+ * Traefik's own middlewares for the planned objects, served on 127.0.0.1 over TLS by
+ * `.engine/bin/traefik-crd serve` (tools/engine/traefik): each Middleware's spec is a Traefik
+ * dynamic.Middleware, built by Traefik v3.7.13's constructors — the Headers middleware (custom and
+ * secure headers, CORS: preflight answers, allowed origins, Vary, expose headers) — in the order of
+ * the route's chain (the Ingress's router.middlewares annotation, an IngressRoute route's
+ * middlewares). OURS, not Traefik's: the TLS listener (a self-signed certificate for the hosts),
+ * matching a request to a route by Host and the longest PathPrefix (an Ingress path, an
+ * IngressRoute's Host/PathPrefix match), and the reverse proxy to `upstream` (Go's httputil, not
+ * Traefik's pkg/proxy). The entry point `web` redirects to https with Traefik's RedirectScheme
+ * middleware, as the chart's `ports.web.http.redirections` does. Not linked: the RateLimit
+ * middleware (its package adds about 1,000 packages to the build), left out of each chain and
+ * listed in `notLinked`. The translation of these objects by Traefik's providers runs for real in
+ * test/traefik/providers.real.test.ts.
+ */
+export async function startTraefik(objects: any[], upstream: string): Promise<TraefikRun> {
+  const { startTraefikServe, traefikMissing } = await import("../traefik/traefik");
+  const missing = traefikMissing();
+  if (missing) throw new Error(missing);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "browser-traefik-"));
+  const httpsPort = await freePort();
+  const httpPort = await freePort();
+  const middlewares: Record<string, Record<string, unknown>> = {};
+  const notLinked: string[] = [];
+  for (const m of objects.filter((o) => o.kind === "Middleware")) {
+    const name = `${m.metadata.namespace}-${m.metadata.name}`;
+    const types = Object.keys(m.spec);
+    if (types.length !== 1) throw new Error(`Middleware ${name}: one middleware type per object, got ${types.join(", ")}`);
+    if (TRAEFIK_LINKED.includes(types[0]!)) middlewares[name] = m.spec;
+    else notLinked.push(name);
+  }
+  const chain = (names: string[]) =>
+    names.filter((n) => !notLinked.includes(n)).map((n) => {
+      if (!middlewares[n]) throw new Error(`startTraefik: the route names middleware ${n}, which the planned objects do not have`);
+      return n;
+    });
+  const routes: { host: string; pathPrefix: string; middlewares: string[] }[] = [];
+  for (const o of objects) {
+    if (o.kind === "Ingress") {
+      const names = String(o.metadata.annotations?.["traefik.ingress.kubernetes.io/router.middlewares"] ?? "").split(",").filter(Boolean);
+      if (!names.every((n) => n.endsWith("@kubernetescrd"))) throw new Error(`Ingress ${o.metadata.name}: router.middlewares must name @kubernetescrd middlewares, got ${names.join(",")}`);
+      for (const r of o.spec.rules) for (const p of r.http.paths) routes.push({ host: r.host, pathPrefix: p.path, middlewares: chain(names.map((n) => n.replace(/@kubernetescrd$/, ""))) });
+    } else if (o.kind === "IngressRoute") {
+      for (const r of o.spec.routes) {
+        const host = /Host\(`([^`]+)`\)/.exec(r.match)?.[1];
+        const prefix = /PathPrefix\(`([^`]+)`\)/.exec(r.match)?.[1] ?? "/";
+        if (!host || r.match.replace(/Host\(`[^`]+`\)/, "").replace(/&&\s*PathPrefix\(`[^`]+`\)/, "").trim()) throw new Error(`IngressRoute ${o.metadata.name}: only Host(...) [&& PathPrefix(...)] matches are routed here, got ${r.match}`);
+        routes.push({ host, pathPrefix: prefix, middlewares: chain((r.middlewares ?? []).map((m: any) => `${m.namespace ?? o.metadata.namespace}-${m.name}`)) });
+      }
+    }
+  }
+  if (!routes.length) throw new Error("startTraefik: no Ingress or IngressRoute among the objects");
+  const hosts = [...new Set(routes.map((r) => r.host))];
+  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", `/CN=${hosts[0]}`, "-addext", `subjectAltName=${hosts.map((h) => `DNS:${h}`).join(",")}`, "-keyout", path.join(tmp, "tls.key"), "-out", path.join(tmp, "tls.crt")], { stdio: "pipe" });
+  middlewares["entrypoint-web-redirect"] = { redirectScheme: { scheme: "https", port: String(httpsPort), permanent: true } };
+  const config = {
+    entryPoints: { websecure: { address: `127.0.0.1:${httpsPort}`, tls: true }, web: { address: `127.0.0.1:${httpPort}`, tls: false } },
+    certFile: path.join(tmp, "tls.crt"),
+    keyFile: path.join(tmp, "tls.key"),
+    middlewares,
+    routes: [
+      ...routes.map((r) => ({ entryPoints: ["websecure"], ...r, backend: `http://${upstream}` })),
+      ...hosts.map((host) => ({ entryPoints: ["web"], host, pathPrefix: "/", middlewares: ["entrypoint-web-redirect"], backend: "" })),
+    ],
+  };
+  const file = path.join(tmp, "traefik-crd.json");
+  fs.writeFileSync(file, JSON.stringify(config, null, 2));
+  const run = await startTraefikServe(file);
+  return {
+    httpsPort,
+    httpPort,
+    spki: [spkiHash(path.join(tmp, "tls.crt"))],
+    cert: fs.readFileSync(path.join(tmp, "tls.crt"), "utf8"),
+    config: JSON.stringify(config),
+    notLinked,
+    stop: async () => {
+      await run.stop();
       fs.rmSync(tmp, { recursive: true, force: true });
     },
   };
