@@ -9,9 +9,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planTarget } from "../../scripts/plan-lib";
-import { FORMAT_VERSION, MIN_SCRUB_LENGTH, PlanFile, SECRET, UNKNOWN, planFile, renderPlanFile, secretValues } from "../../scripts/plan-format";
+import { FORMAT_VERSION, MIN_SCRUB_LENGTH, PlanFile, SECRET, UNKNOWN, parsePlanFile, planFile, renderPlanFile, secretValues } from "../../scripts/plan-format";
 import { runProgram } from "../../tools/harness/run";
-import { TARGET, plan } from "./cli";
+import { ROOT, TARGET, plan } from "./cli";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-json-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -72,6 +72,21 @@ describe("plan --json (format 1) on nuxt-fastify-beta-droplet × local", () => {
     expect(p.policy!.policiesRun).toBeGreaterThan(20);
   });
 
+  it("docs/plan-format.md's example is a format 1 file whose resource has exactly the fields real resources have", () => {
+    const doc = fs.readFileSync(path.join(ROOT, "docs", "plan-format.md"), "utf8");
+    const example = /```json\n([\s\S]*?)\n```/.exec(doc)![1]!;
+    const parsed = parsePlanFile(example, "docs/plan-format.md");
+    const p = parsed.plans[0]!;
+    const real = first.file.plans[0]!;
+    expect(Object.keys(p).sort()).toEqual(Object.keys(real).sort());
+    const documented = p.resources![0]!;
+    const same = real.resources!.find((r) => r.urn === documented.urn)!;
+    expect(Object.keys(documented)).toEqual(Object.keys(same));
+    expect(Object.keys(documented.options)).toEqual(Object.keys(same.options));
+    expect(documented.provider).toEqual(same.provider);
+    expect(documented.dependencies).toEqual(same.dependencies);
+  });
+
   it("two runs of the same commit write byte-identical files", () => {
     const second = planJson("second.json");
     expect(second.text.length).toBeGreaterThan(100_000);
@@ -105,6 +120,23 @@ describe("plan --json (format 1) on nuxt-fastify-beta-droplet × local", () => {
     expect(masked.length).toBeGreaterThan(0);
     // The override itself is recorded, its value masked (a key named like a secret).
     expect(file.plans[0]!.target).toMatchObject({ config: { "platform:secrets": SECRET } });
+  });
+});
+
+describe("plan --json on a cloud tier: the placeholders that stand in for secure config never reach the file", () => {
+  it("stack staging, update mode: human and alerting secrets are placeholders, masked everywhere", () => {
+    const out = path.join(dir, "staging.json");
+    const r = plan(["staging", "--update", "--json", out]);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const text = fs.readFileSync(out, "utf8");
+    const p = (JSON.parse(text) as PlanFile).plans[0]!;
+    expect(p.placeholders).toEqual(expect.arrayContaining(["platform:secrets.mailgunApiKey", "platform:alertingSecrets.teamSlack"]));
+    // The run fed those placeholder values to the program (the text report names them) ...
+    expect(r.stdout).toContain("placeholders (not in git, not decrypted): platform:secrets.mailgunApiKey");
+    // ... and none of them, nor anything built from them, is in the file.
+    expect(text).not.toContain("plan-placeholder-");
+    expect(text).not.toContain(Buffer.from("plan-placeholder-").toString("base64").slice(0, 20));
+    expect(text.split('"[secret]"').length - 1).toBeGreaterThanOrEqual(5);
   });
 });
 
