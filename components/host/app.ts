@@ -86,14 +86,14 @@ export class HostApp extends pulumi.ComponentResource {
     this.proxyHosts = proxy.sites.map((s) => s.host);
     this.unenforcedRateLimits = proxy.rateLimits;
     if (proxy.rateLimits.length) {
-      pulumi.log.warn(
+      void pulumi.log.warn(
         `per-route-group rate limits (${proxy.rateLimits.map((r) => `${r.service}/${r.group} ${r.requestsPerSecond}/s`).join(", ")}) are not enforced by Caddy on the single host (no rate-limit handler without a plugin); the host applies a per-IP connection limit on 80/443 instead`,
         this,
       );
     }
 
     if (proxy.unhashedWebApps.length) {
-      pulumi.log.warn(
+      void pulumi.log.warn(
         `the CSP on the single host allows no inline script of ${proxy.unhashedWebApps.join(", ")}: give appBuilds.<service> (the local directory of the build its image serves; in a stack: platform:webBuilds.services.<service>) so the hashes of its inline scripts are computed; a build with an inline script (Nuxt's window.__NUXT__) does not boot without them`,
         this,
       );

@@ -180,7 +180,7 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
       registerManifest(`${spec.stack}-cert-${m.metadata.name}`, m as any, { provider: cluster.provider, dependsOn: cluster.ready });
     }
   }
-  if (unresolved.length) pulumi.log.warn(`services: secret env refs not wired yet (pass resolveSecret or existingSecrets): ${unresolved.join("; ")}`);
+  if (unresolved.length) void pulumi.log.warn(`services: secret env refs not wired yet (pass resolveSecret or existingSecrets): ${unresolved.join("; ")}`);
 
   const networkPolicies = new ClusterNetworkPolicies(
     `${spec.stack}-netpol`,
@@ -189,7 +189,6 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
       ingressController: {
         podSelector: cluster.ingress.podSelector,
         ports: cluster.ingress.webPorts,
-        ...(cluster.ingress.webhookPort ? { webhookPort: cluster.ingress.webhookPort } : {}),
         metricsPort: cluster.ingress.metricsPort,
       },
       prometheusSelector: { "app.kubernetes.io/name": "prometheus" },

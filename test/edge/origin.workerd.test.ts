@@ -143,7 +143,7 @@ describe("EdgeSite Worker with a dynamic origin, in workerd", () => {
       expect(r.headers.get("cache-control")).toBe(CACHE_CONTROL.notFound);
       expectCommon(r);
     }
-    expect(await (await get(`/${ASSET}`, { method: "POST" })).status).toBe(405);
+    expect((await get(`/${ASSET}`, { method: "POST" })).status).toBe(405);
     expect(seen).toEqual([]);
   });
 });
