@@ -31,15 +31,14 @@ export interface HelmReleasePlan {
   values: Record<string, unknown>;
 }
 
+/** The cluster's ingress controller: Traefik (ingress-nginx was retired in March 2026; docs/design.md). */
 export interface IngressControllerInfo {
-  controller: "nginx" | "traefik";
+  controller: "traefik";
   className: string;
   /** Labels of the controller pods (NetworkPolicy selector). */
   podSelector: Record<string, string>;
-  /** Container ports receiving internet traffic (http, https). */
+  /** Container ports receiving internet traffic (web, websecure). Traefik runs no admission webhook. */
   webPorts: number[];
-  /** Container port the API server calls for admission (nginx webhook); none for Traefik. */
-  webhookPort?: number;
   metricsPort: number;
 }
 
@@ -52,10 +51,8 @@ export const EBS_CSI_ADDON_VERSION = VERSION_PINS.ebsCsiAddon.value;
  */
 export const VPC_CNI_ADDON_VERSION = VERSION_PINS.vpcCniAddon.value;
 
-export function ingressControllerInfo(controller: "nginx" | "traefik"): IngressControllerInfo {
-  return controller === "nginx"
-    ? { controller, className: "nginx", podSelector: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" }, webPorts: [80, 443], webhookPort: 8443, metricsPort: 10254 }
-    : { controller, className: "traefik", podSelector: { "app.kubernetes.io/name": "traefik" }, webPorts: [8000, 8443], metricsPort: 9100 };
+export function ingressControllerInfo(controller: "traefik"): IngressControllerInfo {
+  return { controller, className: "traefik", podSelector: { "app.kubernetes.io/name": "traefik" }, webPorts: [8000, 8443], metricsPort: 9100 };
 }
 
 export interface AddonsInput {

@@ -99,7 +99,8 @@ export const clusterArgs = z
     existing: existingSchema.optional(),
     /** `<prefix>-apps` etc.; absent = plain role names (ingress, apps, data, monitoring). */
     namespacePrefix: dnsLabel.optional(),
-    ingressController: z.enum(["nginx", "traefik"]),
+    /** Traefik (ingress-nginx was retired in March 2026; the spec refuses it with the fix). */
+    ingressController: z.enum(["traefik"]),
     /**
      * Install the Helm add-ons: true (all), "ingress" (only the ingress controller: the Ingresses and
      * the controller's own custom resources, e.g. Traefik Middlewares, need it), false (none).

@@ -5,7 +5,7 @@
  * (./policies.ts), created once services and data stores are known.
  *
  * Usage (EKS):
- *   const c = new KubernetesCluster("prod", { mode: "eks", ingressController: "nginx",
+ *   const c = new KubernetesCluster("prod", { mode: "eks", ingressController: "traefik",
  *     certificates: { issuer: "letsencrypt", email: "ops@example.com" },
  *     eks: { version: "1.36", region: "us-east-1", vpcId, vpcCidr: "10.0.0.0/16", privateSubnetIds,
  *            appSecurityGroupId, nodeGroups: [{ name: "general", instanceTypes: ["m6i.large"], min: 3, desired: 3, max: 12 }] } },
@@ -100,11 +100,9 @@ export class KubernetesCluster extends pulumi.ComponentResource {
 
     const addons = this.rendered ? false : (a.addons ?? true);
     if (addons === "ingress") {
-      // Only the ingress controller (the local tier): its chart installs the IngressClass and, for
-      // Traefik, the CRDs of the Middlewares the services create.
-      const [controller] = planAddons({ controller: a.ingressController, namespaces: this.namespaces, replicas: a.controllerReplicas, serviceMonitors: false }).filter(
-        (r) => r.key === (a.ingressController === "nginx" ? "ingress-nginx" : "traefik"),
-      );
+      // Only the ingress controller (the local tier): its chart installs the IngressClass and the
+      // CRDs of the Middlewares the services create.
+      const [controller] = planAddons({ controller: a.ingressController, namespaces: this.namespaces, replicas: a.controllerReplicas, serviceMonitors: false }).filter((r) => r.key === "traefik");
       ready.push(
         new k8s.helm.v3.Release(
           `${name}-${controller!.key}`,

@@ -42,7 +42,7 @@ export interface NetpolExternal {
 export interface NetpolInput {
   namespaces: RoleNamespaces;
   /** The ingress controller's pods and the container ports they listen on (http, https). */
-  ingressController: { podSelector: Labels; ports: number[]; webhookPort?: number; metricsPort?: number };
+  ingressController: { podSelector: Labels; ports: number[]; metricsPort?: number };
   /** Prometheus pods in the monitoring namespace; absent = every pod of the namespace. */
   prometheusSelector?: Labels;
   services: NetpolService[];

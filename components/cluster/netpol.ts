@@ -113,11 +113,10 @@ export function planNetworkPolicies(i: NetpolInput): NetworkPolicyManifest[] {
   const grafana = i.monitoring?.grafana;
   if (grafana) ctlEgress.push({ to: [nsPeer(ns.monitoring, grafana.podSelector)], ports: [tcp(grafana.port)] });
   const ctlIngress: Rule[] = [{ from: ipPeers(["0.0.0.0/0"]), ports: i.ingressController.ports.map(tcp) }];
-  // The API server calls the admission webhook (ingress-nginx validates Ingresses).
-  if (i.ingressController.webhookPort) ctlIngress.push({ from: ipPeers(i.apiServerCidrs), ports: [tcp(i.ingressController.webhookPort)] });
+  // No admission-webhook rule: Traefik runs none (ingress-nginx's, on 8443, admitted only the API server's CIDRs).
   if (i.ingressController.metricsPort) ctlIngress.push({ from: [nsPeer(ns.monitoring, i.prometheusSelector)], ports: [tcp(i.ingressController.metricsPort)] });
   out.push(policy("ingress-controller", ns.ingress, { matchLabels: { ...i.ingressController.podSelector } }, ctlIngress, ctlEgress));
-  // Controller and its webhook-certificate jobs watch/patch the API.
+  // The controller watches the API (Ingresses, Middlewares, Services, EndpointSlices).
   out.push(policy("allow-apiserver", ns.ingress, {}, undefined, [api]));
   if (i.acmeHttp01) {
     out.push(policy("acme-http01-solver", ns.apps, { matchLabels: ACME_SOLVER }, [{ from: [nsPeer(ns.ingress, i.ingressController.podSelector)], ports: [tcp(8089)] }], undefined));

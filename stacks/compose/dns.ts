@@ -34,9 +34,9 @@ export function ingressDnsHosts(spec: PlatformSpec): string[] {
   return ingressHosts(spec).filter((h) => h !== edge);
 }
 
-/** The ingress controller's LoadBalancer Service (chart naming: release `ingress-nginx` / `traefik`). */
-export function ingressServiceName(controller: "nginx" | "traefik"): string {
-  return controller === "nginx" ? "ingress-nginx-controller" : "traefik";
+/** The ingress controller's LoadBalancer Service (the chart names it after the release, `traefik`). */
+export function ingressServiceName(controller: "traefik"): string {
+  return controller;
 }
 
 export interface IngressDnsOutputs {

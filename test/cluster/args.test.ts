@@ -9,13 +9,13 @@ const eks = { version: "1.36", region: "us-east-1", vpcId: "vpc-1", vpcCidr: "10
 describe("cluster args", () => {
   it("refuses a world-open API endpoint, missing ACME e-mail, Helm with rendered manifests", () => {
     expect(() =>
-      parseClusterArgs("c", { mode: "eks", ingressController: "nginx", certificates: { issuer: "letsencrypt" }, eks: { ...eks, publicAccessCidrs: ["0.0.0.0/0"] } }),
+      parseClusterArgs("c", { mode: "eks", ingressController: "traefik", certificates: { issuer: "letsencrypt" }, eks: { ...eks, publicAccessCidrs: ["0.0.0.0/0"] } }),
     ).toThrow(/eks\.publicAccessCidrs: the API must never be public to 0\.0\.0\.0\/0[\s\S]*certificates\.email/);
-    expect(() => parseClusterArgs("c", { mode: "existing", ingressController: "nginx", certificates: { issuer: "self-signed" }, existing: { renderDir: "out" }, addons: true })).toThrow(
+    expect(() => parseClusterArgs("c", { mode: "existing", ingressController: "traefik", certificates: { issuer: "self-signed" }, existing: { renderDir: "out" }, addons: true })).toThrow(
       /addons: rendered manifests cannot carry Helm releases/,
     );
-    expect(() => parseClusterArgs("c", { mode: "existing", ingressController: "nginx", certificates: { issuer: "self-signed" }, existing: {} })).toThrow(/kubeconfig.*renderDir/);
-    expect(() => parseClusterArgs("c", { mode: "eks", ingressController: "nginx", certificates: { issuer: "self-signed" } })).toThrow(/eks: mode eks needs/);
+    expect(() => parseClusterArgs("c", { mode: "existing", ingressController: "traefik", certificates: { issuer: "self-signed" }, existing: {} })).toThrow(/kubeconfig.*renderDir/);
+    expect(() => parseClusterArgs("c", { mode: "eks", ingressController: "traefik", certificates: { issuer: "self-signed" } })).toThrow(/eks: mode eks needs/);
   });
 
   it("namespaces: apps and data always enforce restricted", () => {
@@ -31,19 +31,25 @@ describe("cluster args", () => {
     expect(dp.role).toBe("data-privileged");
     expect(dp.labels).toMatchObject({ "platform.io/role": "data-privileged", "pod-security.kubernetes.io/enforce": "privileged", "pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/audit": "restricted" });
     expect(ns.find((n) => n.name === "shop-data")!.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
-    expect(parseClusterArgs("c", { mode: "existing", ingressController: "nginx", certificates: { issuer: "self-signed" }, existing: { renderDir: "/tmp/x" } }).privilegedDataNamespace).toBe(false);
+    expect(parseClusterArgs("c", { mode: "existing", ingressController: "traefik", certificates: { issuer: "self-signed" }, existing: { renderDir: "/tmp/x" } }).privilegedDataNamespace).toBe(false);
   });
 
   it("issuers: Let's Encrypt prod/staging, corporate CA, self-signed", () => {
-    expect(planClusterIssuer("letsencrypt-staging", { email: "a@example.com", ingressClass: "nginx" }).manifest.spec.acme.server).toMatch(/acme-staging-v02/);
-    expect(planClusterIssuer("corporate-ca", { caSecretName: "corp-ca", ingressClass: "nginx" }).manifest.spec).toEqual({ ca: { secretName: "corp-ca" } });
-    expect(planClusterIssuer("self-signed", { ingressClass: "nginx" }).manifest.spec).toEqual({ selfSigned: {} });
-    expect(() => planClusterIssuer("corporate-ca", { ingressClass: "nginx" })).toThrow(/corporateCaSecret/);
+    expect(planClusterIssuer("letsencrypt-staging", { email: "a@example.com", ingressClass: "traefik" }).manifest.spec.acme.server).toMatch(/acme-staging-v02/);
+    expect(planClusterIssuer("corporate-ca", { caSecretName: "corp-ca", ingressClass: "traefik" }).manifest.spec).toEqual({ ca: { secretName: "corp-ca" } });
+    expect(planClusterIssuer("self-signed", { ingressClass: "traefik" }).manifest.spec).toEqual({ selfSigned: {} });
+    expect(() => planClusterIssuer("corporate-ca", { ingressClass: "traefik" })).toThrow(/corporateCaSecret/);
   });
 
   it("add-ons: no cluster-autoscaler outside EKS, controller PDB only when replicated", () => {
-    const local = planAddons({ controller: "nginx", namespaces: { ingress: "ingress", monitoring: "monitoring" }, replicas: 1, serviceMonitors: false });
-    expect(local.map((r) => r.key)).toEqual(["ingress-nginx", "cert-manager", "metrics-server"]);
-    expect((local[0]!.values as any).controller.podDisruptionBudget).toBeUndefined();
+    const local = planAddons({ controller: "traefik", namespaces: { ingress: "ingress", monitoring: "monitoring" }, replicas: 1, serviceMonitors: false });
+    expect(local.map((r) => r.key)).toEqual(["traefik", "cert-manager", "metrics-server"]);
+    expect((local[0]!.values as any).podDisruptionBudget).toEqual({ enabled: false });
+    const replicated = planAddons({ controller: "traefik", namespaces: { ingress: "ingress", monitoring: "monitoring" }, replicas: 2, serviceMonitors: false });
+    expect((replicated[0]!.values as any).podDisruptionBudget).toEqual({ enabled: true, minAvailable: 1 });
+  });
+
+  it("the ingress controller is Traefik: nginx is refused naming the field", () => {
+    expect(() => parseClusterArgs("c", { mode: "existing", ingressController: "nginx", certificates: { issuer: "self-signed" }, existing: { renderDir: "/tmp/x" } })).toThrow(/ingressController/);
   });
 });

@@ -16,7 +16,7 @@ const net = { namespace: "data", clientNamespaces: ["apps"] };
 const pgLabels = { "app.kubernetes.io/name": "postgres", "app.kubernetes.io/instance": "main" };
 const auditLabels = { "app.kubernetes.io/name": "postgres", "app.kubernetes.io/instance": "audit" };
 const redisLabels = { "app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": "cache" };
-const nginx = ingressControllerInfo("nginx");
+const traefik = ingressControllerInfo("traefik");
 
 const plans = [planFor(API), planFor(RELAY), planFor(WORKER)];
 const netpolService = (spec: any, p = planFor(spec)) => ({
@@ -33,7 +33,7 @@ const netpolService = (spec: any, p = planFor(spec)) => ({
 function input(over: Partial<NetpolInput> = {}): NetpolInput {
   return {
     namespaces: NS,
-    ingressController: { podSelector: nginx.podSelector, ports: nginx.webPorts, webhookPort: nginx.webhookPort!, metricsPort: nginx.metricsPort },
+    ingressController: { podSelector: traefik.podSelector, ports: traefik.webPorts, metricsPort: traefik.metricsPort },
     prometheusSelector: { "app.kubernetes.io/name": "prometheus" },
     services: [netpolService(API), netpolService(RELAY), netpolService(WORKER)],
     stores: [
@@ -81,7 +81,7 @@ function world(policies: unknown[]) {
   return [
     ...planNamespaces(NS).map((n) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: n.name, labels: n.labels } })),
     ...plans.flatMap((p) => p.manifests.map((m) => m.manifest)).filter((m) => m.kind === "Deployment"),
-    pod("ingress", "controller", { ...nginx.podSelector, "app.kubernetes.io/instance": "ingress-nginx" }, [["http", 80], ["https", 443], ["webhook", 8443], ["metrics", 10254]]),
+    pod("ingress", "controller", { ...traefik.podSelector, "app.kubernetes.io/instance": "traefik-ingress" }, [["web", 8000], ["websecure", 8443], ["metrics", 9100]]),
     pod("apps", "acme-solver", { "acme.cert-manager.io/http01-solver": "true" }, [["http", 8089]]),
     pod("monitoring", "prometheus", { "app.kubernetes.io/name": "prometheus" }, [["web", 9090]]),
     pod("monitoring", "collector", { "app.kubernetes.io/name": "opentelemetry-collector" }, [["otlp-grpc", 4317], ["otlp-http", 4318]]),
@@ -122,10 +122,9 @@ describe("NetworkPolicy planner × reachability evaluator", () => {
     const expected = [
       ...dns,
       ...monitoring,
-      // internet → the ingress controller only
-      "ext:0.0.0.0/0 -> ingress/controller TCP:80",
-      "ext:0.0.0.0/0 -> ingress/controller TCP:443",
-      `ext:${VPC} -> ingress/controller TCP:8443`,
+      // internet → the ingress controller only (Traefik's web and websecure; no admission webhook)
+      "ext:0.0.0.0/0 -> ingress/controller TCP:8000",
+      "ext:0.0.0.0/0 -> ingress/controller TCP:8443",
       // ingress → public services' routed ports (never metrics), ACME solver
       "ingress/controller -> apps/api TCP:8080",
       "ingress/controller -> apps/acme-solver TCP:8089",
@@ -144,7 +143,7 @@ describe("NetworkPolicy planner × reachability evaluator", () => {
       // monitoring → metrics ports
       "monitoring/prometheus -> apps/api TCP:9090",
       "monitoring/prometheus -> apps/relay TCP:9464",
-      "monitoring/prometheus -> ingress/controller TCP:10254",
+      "monitoring/prometheus -> ingress/controller TCP:9100",
     ].sort();
     expect(ours).toEqual(expected);
   });
@@ -174,11 +173,11 @@ describe("NetworkPolicy planner × reachability evaluator", () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it("without ACME solvers and with Traefik the controller ports follow", () => {
-    const traefik = ingressControllerInfo("traefik");
-    const ps = planNetworkPolicies(input({ acmeHttp01: false, ingressController: { podSelector: traefik.podSelector, ports: traefik.webPorts, metricsPort: traefik.metricsPort } }));
+  it("without ACME solvers no solver policy; the controller's ingress is its web ports from anywhere and its metrics from Prometheus, nothing from the API server (no webhook)", () => {
+    const ps = planNetworkPolicies(input({ acmeHttp01: false }));
     const ctl = ps.find((p) => p.metadata.name === "ingress-controller")!;
-    expect(ctl.spec.ingress![0]!.ports).toEqual([{ port: 8000, protocol: "TCP" }, { port: 8443, protocol: "TCP" }]);
+    expect(ctl.spec.ingress!.map((r) => r.ports)).toEqual([[{ port: 8000, protocol: "TCP" }, { port: 8443, protocol: "TCP" }], [{ port: 9100, protocol: "TCP" }]]);
+    expect(JSON.stringify(ctl.spec.ingress)).not.toContain(VPC);
     expect(ps.some((p) => p.metadata.name === "acme-http01-solver")).toBe(false);
   });
 

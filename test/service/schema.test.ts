@@ -35,14 +35,14 @@ describe("planned manifests match the Kubernetes OpenAPI schemas", () => {
     planFor({ ...RELAY, workload: "statefulset" }),
     planFor({ ...API, servesWebApp: true }),
   ];
-  const nginx = ingressControllerInfo("nginx");
+  const traefik = ingressControllerInfo("traefik");
   const ns = roleNamespaceNames();
   const manifests = [
     ...plans.flatMap((p) => p.manifests.map((m) => m.manifest)),
     ...planNamespaces(ns).map((n) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: n.name, labels: n.labels } })),
     ...planNetworkPolicies({
       namespaces: ns,
-      ingressController: { podSelector: nginx.podSelector, ports: nginx.webPorts, webhookPort: 8443, metricsPort: 10254 },
+      ingressController: { podSelector: traefik.podSelector, ports: traefik.webPorts, metricsPort: traefik.metricsPort },
       services: [],
       stores: [],
       externalNetworks: {},
