@@ -27,7 +27,7 @@ import type { Manifest, PlanInput } from "./plan";
  *  - ingress-nginx (controller v1.15 nginx.tmpl, template "CORS"): `more_set_headers
  *    'Access-Control-Allow-Origin: $http_origin'` only inside `if ($cors = "true")`, i.e. when the
  *    Origin matches the `cors-allow-origin` regex; a preflight from any other origin is proxied to
- *    the upstream. Found in the browser (test/browser/ingress-nginx-api.test.ts): a page on a
+ *    the upstream. Found in the browser (the former test/browser/ingress-nginx-api.test.ts): a page on a
  *    foreign origin read the API. There is no per-Ingress way to hide an upstream header without
  *    snippet annotations (off: `allowSnippetAnnotations: false`), so the controller's ConfigMap
  *    option `hide-headers` does it for every Ingress (http-level `proxy_hide_header`, which the

@@ -5,8 +5,7 @@
  * CloudFront viewer functions + response headers policy behind a loopback server that applies
  * them the way CloudFront does (static site or dynamic origin), the single host's real Caddy,
  * the Kubernetes ingress of an API (Traefik's own Headers middleware for the planned Traefik
- * objects, in .engine/bin/traefik-crd; Debian's nginx with the CORS directives ingress-nginx writes
- * for planned ingress-nginx Ingress objects) and the Next.js standalone server as a dynamic origin.
+ * objects, in .engine/bin/traefik-crd) and the Next.js standalone server as a dynamic origin.
  * Everything a test starts is stopped by that test's afterAll.
  *
  * Origins: the apps are served from http://localhost:<port> (Worker, CloudFront stand-in) or
@@ -30,7 +29,6 @@ import { notFoundObject, headersOfPolicyPlan, type ResponseHeadersPlan } from ".
 import type { HeaderPolicyInput } from "../../components/edge/headers";
 import { planEdgeSite, type EdgePlan } from "../../components/edge/plan";
 import { WORKER_BUCKET_BINDING, WORKER_COMPATIBILITY_DATE } from "../../components/edge/worker/render";
-import { planAddons } from "../../components/cluster/addons";
 import { renderCaddyConfig } from "../../components/host/caddy";
 import { planProxy, type ProxyPlanInput } from "../../components/host/proxy";
 import { serviceArgs } from "../../components/service/args";
@@ -561,227 +559,14 @@ export function serveSpa(dir: () => string): http.RequestListener {
   };
 }
 
-// --- the Kubernetes ingress of an API: ingress-nginx's CORS, run by the real nginx ----------------
-
-/**
- * The Ingress objects the services composer plans for a blueprint service on the nginx ingress
- * (components/service through its own argument parser and planner, as stacks/compose/services.ts
- * calls them), planned for the stack domain example.com with the app at https://example.com
- * (`cors: self`), then moved onto loopback names: hosts `<label>.example.com` become
- * `<label>.localhost` and the app origin becomes `appOrigin` (the origin the test serves it from).
- */
-export function plannedIngresses(spec: ServiceSpecInput, appOrigin: string): any[] {
-  const domain = "example.com";
-  const selfOrigin = `https://${domain}`;
-  const a = serviceArgs.parse({
-    spec,
-    namespace: "apps",
-    replicas: { min: 2, max: 4 },
-    resources: RESOURCES.full,
-    autoscaling: true,
-    disruptionBudgets: true,
-    domain,
-    ingress: { controller: "nginx", className: "nginx", clusterIssuer: "letsencrypt" },
-    selfOrigin,
-  });
-  const { secretEnv, ...rest } = a;
-  const planned = planService({ ...rest, secretEnvKeys: Object.keys(secretEnv) })
-    .manifests.map((m) => m.manifest as any)
-    .filter((m) => m.kind === "Ingress");
-  if (!JSON.stringify(planned).includes(selfOrigin)) throw new Error(`plannedIngresses: no Ingress of ${spec.name} names the app origin ${selfOrigin} (no CORS self?)`);
-  return JSON.parse(JSON.stringify(planned).split(selfOrigin).join(appOrigin).split(`.${domain}`).join(".localhost"));
-}
-
-/** ingress-nginx's default `cors-allow-headers` (controller v1.15 annotation docs). */
-export const INGRESS_NGINX_DEFAULT_CORS_HEADERS = "DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,Range,Authorization";
-
-/**
- * The CORS directives ingress-nginx (v1.15) writes into an Ingress path's `location` for the
- * `enable-cors` annotations: the allowed origins as one case-insensitive regex setting $cors,
- * OPTIONS turning it into "trueoptions", the Access-Control-* headers set with headers-more's
- * `more_set_headers` (which replaces an upstream header of the same name), and a preflight from an
- * allowed origin answered 204 by nginx itself. A request from any other origin gets no CORS
- * header from the ingress and goes to the upstream, preflight included: what reaches the browser
- * then is the upstream's own CORS headers, unless the controller's `hide-headers` removes them.
- */
-function ingressNginxCors(annotations: Record<string, string>): string[] {
-  const a = (k: string) => annotations[`nginx.ingress.kubernetes.io/${k}`];
-  if (a("enable-cors") !== "true") return [];
-  const origins = (a("cors-allow-origin") ?? "*").split(",").map((o) => o.trim()).filter(Boolean);
-  const methods = a("cors-allow-methods") ?? "GET, PUT, POST, DELETE, PATCH, OPTIONS";
-  const headers = a("cors-allow-headers") ?? INGRESS_NGINX_DEFAULT_CORS_HEADERS;
-  const maxAge = a("cors-max-age") ?? "1728000";
-  const credentials = (a("cors-allow-credentials") ?? "true") === "true";
-  const expose = a("cors-expose-headers") ?? "";
-  const re = origins.map((o) => `(${o.replace(/[.\\+?^$(){}[\]|]/g, "\\$&")})`).join("|");
-  const block = (options: boolean) => [
-    `if ($cors = "${options ? "trueoptions" : "true"}") {`,
-    `  more_set_headers 'Access-Control-Allow-Origin: $http_origin';`,
-    `  more_set_headers 'Access-Control-Allow-Methods: ${methods}';`,
-    `  more_set_headers 'Access-Control-Allow-Headers: ${headers}';`,
-    ...(expose ? [`  more_set_headers 'Access-Control-Expose-Headers: ${expose}';`] : []),
-    `  more_set_headers 'Access-Control-Max-Age: ${maxAge}';`,
-    ...(credentials ? [`  more_set_headers 'Access-Control-Allow-Credentials: true';`] : []),
-    ...(options ? [`  more_set_headers 'Content-Type: text/plain charset=UTF-8';`, `  more_set_headers 'Content-Length: 0';`, `  return 204;`] : []),
-    `}`,
-  ];
-  return [`if ($http_origin ~* (${re})$ ) { set $cors 'true'; }`, `if ($request_method = 'OPTIONS') { set $cors \${cors}options; }`, ...block(false), ...block(true)];
-}
-
-/**
- * The controller ConfigMap's data as the cluster's ingress-nginx release sets it: `controller.config`
- * of the values components/cluster/addons.ts gives the chart (the chart renders each key into the
- * controller's ConfigMap as a string, templates/controller-configmap.yaml).
- */
-export function ingressNginxControllerConfig(): Record<string, string> {
-  const release = planAddons({ controller: "nginx", namespaces: { ingress: "ingress-nginx", monitoring: "monitoring" }, replicas: 2, serviceMonitors: false }).find((r) => r.key === "ingress-nginx");
-  const config = (release?.values as { controller?: { config?: Record<string, unknown> } } | undefined)?.controller?.config;
-  if (!config) throw new Error("ingressNginxControllerConfig: the ingress-nginx release plan has no controller.config");
-  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)]));
-}
-
-/**
- * The http-level directives controller v1.15's nginx.tmpl renders for the ConfigMap options that
- * touch response headers: `server_tokens` (+ `more_clear_headers Server` when off) and one
- * `proxy_hide_header` per `hide-headers` entry (split on "," and trimmed, configmap.go
- * splitAndTrimSpace), which every location inherits (the template sets no location-level one).
- */
-function ingressNginxHttpConfig(config: Record<string, string>): string[] {
-  const showTokens = config["server-tokens"] === "true";
-  const hide = (config["hide-headers"] ?? "").split(",").map((h) => h.trim()).filter(Boolean);
-  return [`server_tokens ${showTokens ? "on" : "off"};`, ...(showTokens ? [] : ["more_clear_headers Server;"]), ...hide.map((h) => `proxy_hide_header ${h};`)];
-}
-
-/**
- * The controller ConfigMap's `location-snippet`, which nginx.tmpl (v1.15) writes into every
- * location after the Ingress's own configuration snippet and before its custom headers.
- */
-function ingressNginxLocationSnippet(config: Record<string, string>): string[] {
-  const snippet = config["location-snippet"] ?? "";
-  return snippet.split("\n").map((l) => l.trim()).filter(Boolean);
-}
-
-/**
- * The response headers ingress-nginx (v1.15) adds in an Ingress path's `location` for the
- * `custom-headers` annotation (a ConfigMap `namespace/name`, or `name` in the Ingress's namespace):
- * internal/ingress/annotations/customheaders/main.go denies the location unless every header name
- * is in the controller's `global-allowed-response-headers` and every value matches its value
- * pattern (thrown here, so a plan the controller would deny fails the test), and nginx.tmpl writes
- * `more_set_headers {{ printf "%s: %s" $k $v | escapeLiteralDollar | quote }};` per header, keys in
- * order (Go templates range over a map's sorted keys).
- */
-function ingressNginxCustomHeaders(annotations: Record<string, string>, namespace: string, configMaps: any[], controllerConfig: Record<string, string>): string[] {
-  const ref = annotations["nginx.ingress.kubernetes.io/custom-headers"];
-  if (!ref) return [];
-  const [ns, name] = ref.includes("/") ? ref.split("/", 2) : [namespace, ref];
-  const cm = configMaps.find((c) => c.metadata?.name === name && (c.metadata?.namespace ?? "default") === ns);
-  if (!cm) throw new Error(`ingress-nginx: unable to find configMap "${ref}" (location denied)`);
-  const allowed = (controllerConfig["global-allowed-response-headers"] ?? "").split(",").map((h) => h.trim());
-  const valueRe = /^[a-zA-Z\d_ :;.,\\/"'?!(){}[\]@<>=\-+*#$&`|~^%]+$/;
-  const data = (cm.data ?? {}) as Record<string, string>;
-  for (const [k, v] of Object.entries(data)) {
-    if (!/^[a-zA-Z\d\-_]+$/.test(k)) throw new Error(`ingress-nginx: invalid header name in configmap ${ref}: ${k} (location denied)`);
-    if (!valueRe.test(v)) throw new Error(`ingress-nginx: invalid header value in configmap ${ref}: ${k} (location denied)`);
-    if (!allowed.includes(k)) throw new Error(`ingress-nginx: header ${k} is not allowed, defined allowed headers inside global-allowed-response-headers (location denied)`);
-    if (v.includes("$")) throw new Error(`ingress-nginx: ${k}: escapeLiteralDollar is not modelled here`);
-  }
-  return Object.keys(data)
-    .sort()
-    .map((k) => `more_set_headers ${JSON.stringify(`${k}: ${data[k]}`)};`);
-}
-
-export interface NginxRun {
-  httpsPort: number;
-  spki: string[];
-  /** The CA-less self-signed certificate (PEM) of the ingress host, for Node clients. */
-  cert: string;
-  config: string;
-  stop(): Promise<void>;
-}
-
-/**
- * Debian's nginx (with the headers-more module ingress-nginx builds in) serving the planned
- * Ingress objects on 127.0.0.1 over TLS (a self-signed certificate for their hosts): one
- * `location` per Ingress path (Prefix), the Ingress's CORS directives as ingress-nginx writes
- * them, proxied to `upstream`, under the http-level response-header options of the controller
- * ConfigMap (`controllerConfig`, by default the cluster release's: ingressNginxControllerConfig). What it
- * does not model of the controller: its Lua balancer, rate limits, the rest of the controller-wide
- * config (HSTS, SSL redirect), canary Ingresses.
- */
-export async function startIngressNginx(ingresses: any[], upstream: string, controllerConfig: Record<string, string> = ingressNginxControllerConfig(), configMaps: any[] = []): Promise<NginxRun> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "browser-nginx-"));
-  const httpsPort = await freePort();
-  const hosts = [...new Set(ingresses.flatMap((i) => (i.spec.rules as any[]).map((r) => r.host as string)))];
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", `/CN=${hosts[0]}`, "-addext", `subjectAltName=${hosts.map((h) => `DNS:${h}`).join(",")}`, "-keyout", path.join(tmp, "tls.key"), "-out", path.join(tmp, "tls.crt")], { stdio: "pipe" });
-  // A canary Ingress (same host and paths, `canary: "true"`) is merged by the controller into the
-  // stable one's location (a weighted upstream split), not a location of its own: left out here.
-  const locations = ingresses
-    .filter((ing) => ing.metadata.annotations?.["nginx.ingress.kubernetes.io/canary"] !== "true")
-    .flatMap((ing) => (ing.spec.rules as any[]).flatMap((r) => (r.http.paths as any[]).map((p) => ({ host: r.host as string, path: p.path as string, namespace: (ing.metadata.namespace ?? "default") as string, annotations: ing.metadata.annotations ?? {} }))))
-    .sort((x, y) => y.path.length - x.path.length);
-  const module = "/usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so";
-  if (!fs.existsSync(module)) throw new Error(`${module} is missing: the browser suite's ingress runtime needs Debian's nginx with headers-more (apt-get install nginx-extras; scripts/setup.sh installs it)`);
-  const config = [
-    `load_module ${module};`,
-    `daemon off; worker_processes 1; pid ${tmp}/nginx.pid; error_log ${tmp}/error.log warn;`,
-    "events { worker_connections 64; }",
-    "http {",
-    `  access_log off; client_body_temp_path ${tmp}/body; proxy_temp_path ${tmp}/proxy; fastcgi_temp_path ${tmp}/fastcgi; uwsgi_temp_path ${tmp}/uwsgi; scgi_temp_path ${tmp}/scgi;`,
-    ...ingressNginxHttpConfig(controllerConfig).map((d) => `  ${d}`),
-    ...hosts.map((h) =>
-      [
-        "  server {",
-        `    listen 127.0.0.1:${httpsPort} ssl; server_name ${h};`,
-        `    ssl_certificate ${tmp}/tls.crt; ssl_certificate_key ${tmp}/tls.key; ssl_protocols TLSv1.2 TLSv1.3;`,
-        ...locations
-          .filter((l) => l.host === h)
-          .map((l) =>
-            [`    location ${l.path} {`, ...ingressNginxCors(l.annotations).map((d) => `      ${d}`), ...ingressNginxLocationSnippet(controllerConfig).map((d) => `      ${d}`), ...ingressNginxCustomHeaders(l.annotations, l.namespace, configMaps, controllerConfig).map((d) => `      ${d}`), `      proxy_pass http://${upstream};`, "    }"].join("\n"),
-          ),
-        "  }",
-      ].join("\n"),
-    ),
-    "}",
-  ].join("\n");
-  fs.writeFileSync(path.join(tmp, "nginx.conf"), config);
-  execFileSync("nginx", ["-t", "-q", "-c", path.join(tmp, "nginx.conf"), "-p", tmp], { stdio: "pipe" });
-  let output = "";
-  const child: ChildProcess = spawn("nginx", ["-c", path.join(tmp, "nginx.conf"), "-p", tmp], { stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(httpsPort, "127.0.0.1", () => (s.end(), resolve(true)));
-      s.on("error", () => resolve(false));
-    });
-    if (up) break;
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`nginx did not come up:\n${output}\n${fs.existsSync(path.join(tmp, "error.log")) ? fs.readFileSync(path.join(tmp, "error.log"), "utf8") : ""}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    httpsPort,
-    spki: [spkiHash(path.join(tmp, "tls.crt"))],
-    cert: fs.readFileSync(path.join(tmp, "tls.crt"), "utf8"),
-    config,
-    stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGQUIT");
-        await exited;
-      }
-      fs.rmSync(tmp, { recursive: true, force: true });
-    },
-  };
-}
-
 // --- the Kubernetes ingress of an API on Traefik: Traefik's own Headers middleware ---------------
 
 /**
  * The Ingress, IngressRoute and Middleware objects the services composer plans for a blueprint
  * service on the Traefik controller (components/service through its own argument parser and
  * planner, as stacks/compose/services.ts calls them), for the stack domain example.com with the app
- * at https://example.com (`cors: self`), moved onto loopback names as plannedIngresses does.
+ * at https://example.com (`cors: self`), then moved onto loopback names: hosts `<label>.example.com`
+ * become `<label>.localhost` and the app origin becomes `appOrigin` (the origin the test serves it from).
  */
 export function plannedTraefik(spec: ServiceSpecInput, appOrigin: string): any[] {
   const domain = "example.com";

@@ -20,7 +20,7 @@ import { CADDY_CONFIG_ENV } from "../../components/host/plan";
 import type { Inventory, InventoryResource } from "../../tools/harness/inventory";
 import { blueprintStackInput, runBlueprint, runStackInput, specErrors, withConfig, type StackInput } from "../../tools/harness/stacks";
 import type { TierName } from "../../stacks/spec/tiers";
-import { builtApp, builtNext, closeServer, launchChromium, openTab, pathOf, serveSpa, startApi, startIngressNginx, type NginxRun } from "./harness";
+import { builtApp, builtNext, closeServer, launchChromium, openTab, pathOf, serveSpa, startApi, startTraefik, type TraefikRun } from "./harness";
 
 const build = () => builtApp("nuxt3", "1");
 const R2_KEY = "0123456789abcdef0123456789abcdef";
@@ -81,8 +81,9 @@ function caddyCsps(inv: Inventory): string[] {
   expect(csps.length, "Caddy sets a CSP").toBeGreaterThan(0);
   return [...new Set(csps)];
 }
-/** The Ingress headers of axum's api (ingress-nginx custom-headers ConfigMap). */
-const ingressHeaders = (inv: Inventory) => one(inv, "kubernetes:core/v1:ConfigMap", (r) => (r.inputs.metadata as any).name === "api-response-headers").inputs.data as Record<string, string>;
+/** The response headers of axum's api on Traefik (its headers Middleware's customResponseHeaders). */
+const ingressHeaders = (inv: Inventory) =>
+  (one(inv, "kubernetes:traefik.io/v1alpha1:Middleware", (r) => (r.inputs.metadata as any).name === "api-headers").inputs as any).spec.headers.customResponseHeaders as Record<string, string>;
 
 describe("platform:webBuilds with a real Nuxt 3 build: the deployed CSP hashes exactly its inline scripts", () => {
   let hashes: string[];
@@ -154,14 +155,11 @@ describe("platform:webBuilds with a real Nuxt 3 build: the deployed CSP hashes e
     }
   });
 
-  it("(c) Kubernetes: the servesWebApp service's Ingress headers carry the build's hashes, in a value ingress-nginx accepts", async () => {
+  it("(c) Kubernetes: the servesWebApp service's Traefik headers Middleware carries the build's hashes", async () => {
     const { inventory: inv } = await runStackInput(withBuilds("axum-requirements-app", "staging", { services: { api: build() } }));
     const csp = ingressHeaders(inv)["Content-Security-Policy"]!;
     expect(scriptSrcHashes(csp)).toEqual(hashes);
     expect(scriptSrc(csp)).not.toContain("'unsafe-inline'");
-    // ingress-nginx v1.15 denies the location when a custom-headers value fails this pattern
-    // (internal/ingress/annotations/customheaders/main.go valueRegexp): the hashes' + / = pass it.
-    expect(csp).toMatch(/^[a-zA-Z\d_ :;.,\\/"'?!(){}[\]@<>=\-+*#$&`|~^%]+$/);
   });
 
   it("without the key: no CSP hash anywhere (the inline script is blocked; the edge uploads nothing)", async () => {
@@ -188,24 +186,24 @@ describe("platform:webBuilds with a real Nuxt 3 build: the deployed CSP hashes e
 });
 
 /**
- * The Kubernetes path in Chromium: axum-requirements-app's api Ingresses and their custom-headers
- * ConfigMap exactly as the stack program plans them on staging (with and without
- * platform:webBuilds.services.api = the Nuxt build), served by Debian's nginx as ingress-nginx
- * v1.15 renders them (harness startIngressNginx: the CORS block, `more_set_headers` per
- * custom-headers entry after the controller's own checks), in front of a server that serves the
- * Nuxt build (axum's ServeDir stand-in) and its JSON API. Hosts move from the stack domain to
- * app.localhost (a secure context in Chromium without a public certificate).
+ * The Kubernetes path in Chromium: axum-requirements-app's api Ingresses and Middlewares exactly as
+ * the stack program plans them on staging (with and without platform:webBuilds.services.api = the
+ * Nuxt build), served through Traefik v3.7.13's own Headers middleware built from the planned
+ * headers Middleware (harness startTraefik, .engine/bin/traefik-crd serve: the CSP and isolation
+ * headers as customResponseHeaders, CORS), in front of a server that serves the Nuxt build (axum's
+ * ServeDir stand-in) and its JSON API. Hosts move from the stack domain to app.localhost (a secure
+ * context in Chromium without a public certificate).
  */
-describe("ingress-nginx x axum's servesWebApp api serving the real Nuxt 3 build: the CSP from platform:webBuilds lets it boot", () => {
+describe("Traefik x axum's servesWebApp api serving the real Nuxt 3 build: the CSP from platform:webBuilds lets it boot", () => {
   let browser: Browser | undefined;
-  const nginxes: NginxRun[] = [];
+  const traefiks: TraefikRun[] = [];
   let app: Awaited<ReturnType<typeof startApi>> | undefined;
   beforeAll(async () => {
     app = await startApi({ prefix: "/v1/", readiness: "/health/ready", extra: serveSpa(build) });
   });
   afterAll(async () => {
     await browser?.close();
-    for (const n of nginxes) await n.stop();
+    for (const t of traefiks) await t.stop();
     await closeServer(app?.server);
   });
 
@@ -214,18 +212,18 @@ describe("ingress-nginx x axum's servesWebApp api serving the real Nuxt 3 build:
     const domain = input.config["platform:domain"]!;
     const moved = (o: unknown) => JSON.parse(JSON.stringify(o).split(domain).join("app.localhost"));
     const ingresses = ofType(inv, "kubernetes:networking.k8s.io/v1:Ingress").map((r) => moved(r.inputs)).filter((i) => i.metadata.name.startsWith("api-"));
-    const configMaps = ofType(inv, "kubernetes:core/v1:ConfigMap").map((r) => r.inputs);
-    const nginx = await startIngressNginx(ingresses, `127.0.0.1:${app!.port}`, undefined, configMaps);
-    nginxes.push(nginx);
-    await browser?.close(); // each nginx has its own self-signed certificate
-    browser = await launchChromium({ trustSpki: nginx.spki });
+    const middlewares = ofType(inv, "kubernetes:traefik.io/v1alpha1:Middleware").map((r) => moved(r.inputs)).filter((m) => m.metadata.name.startsWith("api-"));
+    const traefik = await startTraefik([...ingresses, ...middlewares], `127.0.0.1:${app!.port}`);
+    traefiks.push(traefik);
+    await browser?.close(); // each run has its own self-signed certificate
+    browser = await launchChromium({ trustSpki: traefik.spki });
     const tab = await openTab(browser);
-    const origin = `https://app.localhost:${nginx.httpsPort}`;
+    const origin = `https://app.localhost:${traefik.httpsPort}`;
     const v = await tab.load(`${origin}/`);
     return { v, csp: v.responses.find((r) => r.url.startsWith(origin) && pathOf(r.url) === "/")!.headers["content-security-policy"] ?? "" };
   };
 
-  it("with platform:webBuilds.services.api: boots with zero CSP violations under the Ingress's CSP (the build's hashes, no 'unsafe-inline')", async () => {
+  it("with platform:webBuilds.services.api: boots with zero CSP violations under the Middleware's CSP (the build's hashes, no 'unsafe-inline')", async () => {
     const { v, csp } = await serve(withBuilds("axum-requirements-app", "staging", { services: { api: build() } }));
     expect(scriptSrcHashes(csp)).toEqual(expectedHashes(build()));
     expect(scriptSrc(csp)).not.toContain("'unsafe-inline'");
@@ -233,7 +231,7 @@ describe("ingress-nginx x axum's servesWebApp api serving the real Nuxt 3 build:
     expect(v.result).toMatchObject({ booted: true, deploy: "1", error: null, api: { status: 200 } });
   });
 
-  it("without it: the Ingress's CSP blocks the build's inline script and the app never boots", async () => {
+  it("without it: the Middleware's CSP blocks the build's inline script and the app never boots", async () => {
     const { v, csp } = await serve(blueprintStackInput("axum-requirements-app", "staging"));
     expect(csp).toContain("script-src 'self'");
     expect(v.violations.filter((x) => /^script-src/.test(x.directive) && x.blocked === "inline").length).toBeGreaterThan(0);

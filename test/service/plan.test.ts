@@ -136,7 +136,7 @@ describe("planService", () => {
 
   it("an upstream's own CORS headers never pass either ingress controller; the spec's CORS is set for its origins only", () => {
     // ingress-nginx: controller-wide hide-headers (http-level proxy_hide_header; the Ingress's CORS
-    // block still sets them for an allowed origin). Run for real in test/browser/ingress-nginx-api.test.ts.
+    // block still sets them for an allowed origin). Was run for real in the former test/browser/ingress-nginx-api.test.ts.
     const nginx = planAddons({ controller: "nginx", namespaces: { ingress: "ingress", monitoring: "monitoring" }, replicas: 2, serviceMonitors: false }).find((r) => r.key === "ingress-nginx")!;
     expect((nginx.values as any).controller.config["hide-headers"].split(",")).toEqual([...UPSTREAM_CORS_HEADERS]);
     // Traefik: customResponseHeaders "" deletes the upstream's (header.go PostRequestModifyResponseHeaders
