@@ -13,6 +13,8 @@
 # - The job summary goes to $GITHUB_STEP_SUMMARY when set (inside a GitHub job), otherwise to
 #   tmp/untrusted-summary.md; the JSON plan stays at $PLAN_DIR/plan.json (the artifact upload
 #   is the one workflow step with no local equivalent).
+# - The plan diff compares with HEAD^1: in the workflow the merge commit's first parent (the base
+#   branch); here, the commit before yours (run scripts/plan-review.sh <ref> for another base).
 #
 # test/workflows/untrusted-script.test.ts fails if the STEPS list below and the workflow's
 # `run:` steps differ in any command or in order: edit both together.
@@ -51,6 +53,8 @@ npm run schema -- --check
 npm run preflight
 mkdir -p "$PLAN_DIR"
 npm run plan -- --all --json "$PLAN_DIR/plan.json" --markdown "$PLAN_DIR/plan.md"
+bash scripts/plan-review.sh HEAD^1
+if [ -f "$PLAN_DIR/diff.md" ]; then head -c 1000000 "$PLAN_DIR/diff.md"; else echo "No plan diff; read the log of the step that plans the base commit."; fi >> "$GITHUB_STEP_SUMMARY"
 if [ -f "$PLAN_DIR/plan.md" ]; then head -c 1000000 "$PLAN_DIR/plan.md"; else echo "The offline plan wrote no report; read the log of its step."; fi >> "$GITHUB_STEP_SUMMARY"
 STEPS
 )

@@ -83,6 +83,12 @@ describe("scripts/untrusted-check.sh runs the steps", () => {
       ].join("\n"),
     );
     chmodSync(join(dir, "bin", "npm"), 0o755);
+    // The plan diff against the base commit (scripts/plan-review.sh, run for real by
+    // test/workflows/plan-review.test.ts) stands in here too: it records its call and writes diff.md.
+    writeFileSync(
+      join(dir, "scripts", "plan-review.sh"),
+      [`echo "plan-review.sh $* | token=\${FAKE_CLOUD_TOKEN:-unset} aws=\${AWS_SECRET_ACCESS_KEY:-unset} plan_dir=$PLAN_DIR" >> "${log}"`, 'echo "# plan diff" > "$PLAN_DIR/diff.md"'].join("\n"),
+    );
     const r = spawnSync("bash", [join(dir, "scripts", "untrusted-check.sh")], {
       cwd: dir,
       encoding: "utf8",
@@ -109,18 +115,20 @@ describe("scripts/untrusted-check.sh runs the steps", () => {
       "npm run schema -- --check",
       "npm run preflight",
       "npm run plan -- --all --json tmp/untrusted/plan.json --markdown tmp/untrusted/plan.md",
+      "plan-review.sh HEAD^1",
     ]);
     for (const c of calls) expect(c).toContain("token=unset aws=unset plan_dir=tmp/untrusted");
-    expect(readFileSync(join(dir, "tmp", "untrusted-summary.md"), "utf8")).toBe("# plan report\n");
-    expect(r.stdout).toContain("untrusted check: all 10 steps ok");
+    // The diff heads the summary, the full report follows.
+    expect(readFileSync(join(dir, "tmp", "untrusted-summary.md"), "utf8")).toBe("# plan diff\n# plan report\n");
+    expect(r.stdout).toContain("untrusted check: all 12 steps ok");
   });
 
   it("a failed check does not hide the others, and the run fails", () => {
     const { r, calls } = sandbox("run typecheck");
     expect(r.status).toBe(1);
-    expect(calls).toHaveLength(8);
+    expect(calls).toHaveLength(9);
     expect(r.stdout).toMatch(/FAIL {2}npm run typecheck {2}\(exit 3\)/);
-    expect(r.stdout).toContain("untrusted check: 1 of 10 steps failed");
+    expect(r.stdout).toContain("untrusted check: 1 of 12 steps failed");
   });
 
   it("a failed install stops everything", () => {
