@@ -207,9 +207,18 @@ beforeAll(async () => {
     writeFileSync(values, JSON.stringify(release.values));
     const rendered = parseStream(helm(["template", "traefik", archive, "-n", TRAEFIK_NS, "-f", values])) as Record<string, any>[];
     await k.must("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: TRAEFIK_NS } });
-    for (const kind of ["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "IngressClass"]) {
-      for (const o of rendered.filter((x) => x["kind"] === kind)) {
-        const path = kind === "ServiceAccount" ? `/api/v1/namespaces/${TRAEFIK_NS}/serviceaccounts` : kind === "IngressClass" ? "/apis/networking.k8s.io/v1/ingressclasses" : `/apis/rbac.authorization.k8s.io/v1/${plural(kind)}`;
+    for (const kind of ["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "IngressClass", "TLSOption"]) {
+      const of = rendered.filter((x) => x["kind"] === kind);
+      if (!of.length) throw new Error(`helm template of the traefik chart with the program's values rendered no ${kind}`);
+      for (const o of of) {
+        const path =
+          kind === "ServiceAccount"
+            ? `/api/v1/namespaces/${TRAEFIK_NS}/serviceaccounts`
+            : kind === "IngressClass"
+              ? "/apis/networking.k8s.io/v1/ingressclasses"
+              : kind === "TLSOption"
+                ? `/apis/traefik.io/v1alpha1/namespaces/${TRAEFIK_NS}/tlsoptions`
+                : `/apis/rbac.authorization.k8s.io/v1/${plural(kind)}`;
         await k.must("POST", path, o);
       }
     }
@@ -318,6 +327,11 @@ describe("the traefik chart's provider options", () => {
 describe.each(traefikBlueprints())("Traefik v3.7.13's providers x %s (prod)", (b) => {
   const run = () => runs.get(b)!;
   const objs = () => planned.get(b)!;
+
+  it("the chart's default TLSOption from the program's values (TLS 1.2+, strict SNI) is the CRD provider's default TLS options", () => {
+    need();
+    expect(run().configurations["kubernetescrd"].tls?.options?.["default"]).toMatchObject({ minVersion: "VersionTLS12", sniStrict: true });
+  });
 
   it("log no error, and no warning but the accepted ones", () => {
     need();
