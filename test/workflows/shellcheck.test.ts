@@ -39,12 +39,14 @@ describe("shellcheck", () => {
     });
   }
 
-  it("scripts/untrusted-check.sh is clean", () => {
-    const r = spawnSync("shellcheck", ["--norc", "--format=gcc", join(ROOT, "scripts", "untrusted-check.sh")], {
-      encoding: "utf8",
+  for (const script of ["untrusted-check.sh", "plan-review.sh"]) {
+    it(`scripts/${script} is clean`, () => {
+      const r = spawnSync("shellcheck", ["--norc", "--format=gcc", join(ROOT, "scripts", script)], {
+        encoding: "utf8",
+      });
+      if (r.error) throw new Error(`shellcheck is not installed (Debian package \`shellcheck\`): ${r.error.message}`);
+      expect(r.stdout + r.stderr).toBe("");
+      expect(r.status).toBe(0);
     });
-    if (r.error) throw new Error(`shellcheck is not installed (Debian package \`shellcheck\`): ${r.error.message}`);
-    expect(r.stdout + r.stderr).toBe("");
-    expect(r.status).toBe(0);
-  });
+  }
 });
