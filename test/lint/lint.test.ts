@@ -16,8 +16,8 @@ import { pathToFileURL } from "node:url";
 import { ESLint, type Linter } from "eslint";
 import * as prettier from "prettier";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../tools/harness/stacks";
 
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const LONG = 600_000; // the whole tree, type-aware, on a loaded 2-core machine
 const rel = (f: string) => path.relative(REPO_ROOT, f);
 
