@@ -322,6 +322,12 @@ describe("the traefik chart's provider options", () => {
     expect(flags).toEqual(["--providers=kubernetescrd,kubernetes", "--allow-empty-services=true"]);
     expect(existsSync(TRAEFIK_CRD)).toBe(true);
   });
+
+  it("a provider flag the mapping does not know fails by name (a new chart default cannot slip past unread)", () => {
+    expect(() => providerFlagsFromChartArgs(["--providers.kubernetescrd", "--providers.kubernetescrd.nativeLBByDefault=true"])).toThrow(
+      "chart args: --providers.kubernetescrd.nativeLBByDefault=true is not mapped to a traefik-crd option (test/traefik/traefik.ts providerFlagsFromChartArgs)",
+    );
+  });
 });
 
 describe.each(traefikBlueprints())("Traefik v3.7.13's providers x %s (prod)", (b) => {
