@@ -262,11 +262,20 @@ function code(s: string): string {
 /** Paths shown per changed resource in Markdown before "… and N more" (the text output shows all). */
 export const MARKDOWN_PATHS = 25;
 
-export function renderDiffMarkdown(d: PlanDiff): string {
+/** Markdown stops adding targets past this many characters (a job summary holds 1 MiB, a PR comment 64 KiB of text per call). */
+export const MARKDOWN_BUDGET = 900_000;
+
+export function renderDiffMarkdown(d: PlanDiff, budget = MARKDOWN_BUDGET): string {
   const out = ["## Offline plan diff", "", code(summaryLine(d)), ""];
+  const size = () => out.reduce((n, l) => n + l.length + 1, 0);
+  let left = 0;
   out.push("A changed resource may be updated in place or replaced: the offline plan cannot tell; the cloud preview does. Secrets show as `[secret]` (a changed secret is not visible), values not known before deploy as `[unknown]`.", "");
   for (const t of d.targets) {
     if (quiet(t)) continue;
+    if (size() > budget) {
+      left++;
+      continue;
+    }
     out.push(`### ${t.title}`, "");
     if (t.presence !== "compared") out.push(`Target ${t.presence} (status ${code(String(t.status.new ?? t.status.old))}).`, "");
     else if (t.status.old !== t.status.new) out.push(`Status: ${code(String(t.status.old))} → ${code(String(t.status.new))}`, "");
@@ -302,6 +311,7 @@ export function renderDiffMarkdown(d: PlanDiff): string {
       out.push("");
     }
   }
+  if (left) out.push(`… and ${left} more changed target(s), left out to keep this under ${budget} characters: the text output (the step's log) lists every one.`, "");
   const quietCount = d.targets.filter(quiet).length;
   if (quietCount) out.push(`${quietCount} target(s) without a change.`, "");
   return out.join("\n");

@@ -180,6 +180,11 @@ describe("the diff's content", () => {
     expect(md).toContain("  - `inputs.size: 20 → 40`");
     expect(md).toContain("**Policy violations: 1 added, 0 removed**\n\n- added: **mandatory** `tls-required` on `web`: listener on port 80 without TLS");
     expect(md).toContain("### stack gone\n\nTarget removed (status `ok`).");
+    // Past the budget, further targets are counted, not shown (the summary line still counts them all).
+    const short = renderDiffMarkdown(d, 10);
+    expect(short).not.toContain("### stack a");
+    expect(short).toContain("… and 3 more changed target(s), left out to keep this under 10 characters: the text output (the step's log) lists every one.");
+    expect(short).toContain(summaryLine(d));
     // A value with a backtick stays one code span.
     const tick = renderDiffMarkdown(diffPlans(file([target("t", [resource("r", { cmd: "a" })])]), file([target("t", [resource("r", { cmd: "echo `date`" })])])));
     expect(tick).toContain('  - `` inputs.cmd: "a" → "echo `date`" ``');
