@@ -390,4 +390,43 @@ export const eksHardening: ResourceValidationPolicy = resourcePolicy({
   }),
 });
 
-export const baselinePolicies = [podSecurity, resourcesAndProbes, pinnedImages, encryptionAtRest, backupsAndProtection, imdsv2, eksHardening];
+/**
+ * ingress-nginx (kubernetes/ingress-nginx) was retired by its maintainers in March 2026: no more
+ * releases, so no security fixes (the 2025 "IngressNightmare" CVEs were in its admission webhook). Found as what
+ * installs or runs it: a Helm release/chart of `ingress-nginx` (chart name, its .tgz, or the
+ * kubernetes.github.io/ingress-nginx repository), a container running its controller image
+ * (registry.k8s.io/ingress-nginx/controller), an IngressClass whose controller is
+ * `k8s.io/ingress-nginx`. F5's NGINX Ingress Controller (chart `nginx-ingress`, image
+ * nginx/nginx-ingress) is maintained and not matched. Our own program cannot produce one (the spec
+ * refuses `ingressController: nginx`); this judges foreign programs and hand-written stacks.
+ */
+const INGRESS_NGINX_RETIRED = "ingress-nginx was retired by its maintainers in March 2026 and gets no security fixes";
+const INGRESS_NGINX_FIX = "move to a maintained controller (this platform runs Traefik: docs/ingress-migration.md)";
+const isIngressNginxChart = (chart: unknown, repo: unknown): boolean => {
+  const c = String(chart ?? "");
+  const last = c.split("/").pop() ?? "";
+  return last === "ingress-nginx" || /^ingress-nginx-\d[\w.+-]*\.tgz$/.test(last) || /(^|\/\/)kubernetes\.github\.io\/ingress-nginx\/?$/.test(String(repo ?? ""));
+};
+const isIngressNginxImage = (image: unknown): boolean => typeof image === "string" && /(^|\/)ingress-nginx\/controller(-chroot)?([:@]|$)/.test(image);
+
+export const ingressNginxRetired: ResourceValidationPolicy = resourcePolicy({
+  name: "baseline-ingress-nginx-retired",
+  description: "No ingress-nginx: retired by its maintainers in March 2026, it gets no security fixes (a Helm release or chart of ingress-nginx, a container running its controller image, an IngressClass of controller k8s.io/ingress-nginx).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateResource: [
+    forTypes([K8S.helmRelease, "kubernetes:helm.sh/v4:Chart"], (props, _a, report) => {
+      if (isIngressNginxChart(props.chart, props.repositoryOpts?.repo)) report(`${INGRESS_NGINX_RETIRED}: this Helm ${props.version ? `chart ${String(props.chart)} ${String(props.version)}` : `chart ${String(props.chart)}`} installs it; ${INGRESS_NGINX_FIX}`);
+    }),
+    forTypes(WORKLOAD_TYPES, (props, args, report) => {
+      for (const c of containersOf(podSpecOf(args.type, props))) {
+        if (isIngressNginxImage(c?.image)) report(`${INGRESS_NGINX_RETIRED}: container '${c?.name}' runs ${String(c.image)}; ${INGRESS_NGINX_FIX}`);
+      }
+    }),
+    forTypes(["kubernetes:networking.k8s.io/v1:IngressClass"], (props, _a, report) => {
+      if (props.spec?.controller === "k8s.io/ingress-nginx") report(`${INGRESS_NGINX_RETIRED}: IngressClass '${String(props.metadata?.name ?? "")}' is served by k8s.io/ingress-nginx; ${INGRESS_NGINX_FIX}`);
+    }),
+  ],
+});
+
+export const baselinePolicies = [podSecurity, resourcesAndProbes, pinnedImages, encryptionAtRest, backupsAndProtection, imdsv2, eksHardening, ingressNginxRetired];
