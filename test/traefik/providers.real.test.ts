@@ -39,7 +39,8 @@ import { blueprintsDir } from "../../stacks/spec/load";
 import { type ControlPlane, defaultBinDir, missingBinaries, startControlPlane } from "../../tools/cluster/controlplane";
 import { type KubeClient, waitFor } from "../../tools/cluster/kube";
 import { CHARTS_MIRROR } from "../../tools/harness/shared";
-import { logLines, providerFlagsFromChartArgs, type ProviderRun, runProviders, TRAEFIK_CRD, traefikMissing } from "./traefik";
+import * as http from "node:http";
+import { logLines, providerFlagsFromChartArgs, type ProviderRun, runProviders, type ServeConfig, startTraefikServe, TRAEFIK_CRD, traefikMissing } from "./traefik";
 
 const BIN = defaultBinDir();
 const HELM = join(BIN, "helm");
@@ -86,6 +87,8 @@ let dir = "";
 let setupError: Error | undefined;
 let kubeconfig = "";
 let flags: string[] = [];
+/** Entry points the chart's rendered container args define (--entryPoints.<name>.address). */
+let chartEntryPoints: string[] = [];
 const planned = new Map<string, Record<string, any>[]>();
 const runs = new Map<string, ProviderRun>();
 /** PEM of each TLS Secret made for a blueprint's hosts, by Secret name. */
@@ -226,6 +229,7 @@ beforeAll(async () => {
     const container = dep?.["spec"].template.spec.containers.find((c: any) => c.name === "traefik");
     if (!container) throw new Error("helm template of the traefik chart rendered no traefik container");
     flags = providerFlagsFromChartArgs(container.args as string[]);
+    chartEntryPoints = (container.args as string[]).map((a) => /^--entryPoints\.([A-Za-z0-9_-]+)\.address=/.exec(a)?.[1]).filter((x): x is string => !!x);
     const sa = dep!["spec"].template.spec.serviceAccountName as string;
     const tr = await k.must("POST", `/api/v1/namespaces/${TRAEFIK_NS}/serviceaccounts/${sa}/token`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 } });
     kubeconfig = join(dir, "traefik.kubeconfig");
@@ -356,6 +360,7 @@ describe.each(traefikBlueprints())("Traefik v3.7.13's providers x %s (prod)", (b
         const r = routers.find((x) => x.rule === route.match);
         expect(r, `router for IngressRoute ${ir["metadata"].name} rule ${route.match}`).toBeDefined();
         expect(r.entryPoints).toEqual(ir["spec"].entryPoints);
+        for (const ep of r.entryPoints) expect(chartEntryPoints, `entry point ${ep} defined by the chart's args`).toContain(ep);
         expect(r.middlewares).toEqual((route.middlewares ?? []).map((m: any) => `${m.namespace ?? NS}-${m.name}`));
         for (const m of r.middlewares) expect(crd.http.middlewares?.[m], `middleware ${m}`).toBeDefined();
         expect(crd.http.services?.[r.service], `service ${r.service}`).toBeDefined();
@@ -397,6 +402,7 @@ describe.each(traefikBlueprints())("Traefik v3.7.13's providers x %s (prod)", (b
           const r = routers.find((x) => matcher(x.rule, "Host", rule.host) && matcher(x.rule, "PathPrefix", p.path));
           expect(r, `router for Ingress ${i["metadata"].name} ${rule.host}${p.path} among ${JSON.stringify(ing.http?.routers)}`).toBeDefined();
           expect(r.entryPoints).toEqual(String(a["traefik.ingress.kubernetes.io/router.entrypoints"]).split(","));
+          for (const ep of r.entryPoints) expect(chartEntryPoints, `entry point ${ep} defined by the chart's args`).toContain(ep);
           expect(r.middlewares).toEqual(String(a["traefik.ingress.kubernetes.io/router.middlewares"]).split(","));
           for (const m of r.middlewares as string[]) {
             expect(m.endsWith("@kubernetescrd"), `${m} names the CRD provider`).toBe(true);
@@ -410,6 +416,55 @@ describe.each(traefikBlueprints())("Traefik v3.7.13's providers x %s (prod)", (b
       for (const t of i["spec"].tls ?? []) expect(certOf(run(), "kubernetes"), `certificate of Secret ${t.secretName}`).toContain(pems.get(b)!.get(t.secretName));
     }
     expect(routers.length).toBe(paths);
+  });
+});
+
+/** GET http://<address><path> with Host `host` and the given headers. */
+function get(address: string, host: string, path: string, headers: Record<string, string> = {}): Promise<http.IncomingMessage> {
+  const [h, p] = address.split(":");
+  return new Promise((resolve, reject) => http.get({ host: h, port: Number(p), path, headers: { host, ...headers } }, (res) => (res.resume(), resolve(res))).on("error", reject));
+}
+
+describe.each(traefikBlueprints())("Traefik's own middlewares built from what its provider emitted x %s", (b) => {
+  it("every router's headers middlewares (the CRD provider's dynamic configuration) build with Traefik's constructor and answer: HSTS, the API's own ACAO removed, ACAO only for a planned origin", async () => {
+    need();
+    const conf = runs.get(b)!.configurations;
+    const mws = (conf["kubernetescrd"].http?.middlewares ?? {}) as Record<string, any>;
+    const routers = [...Object.values(conf["kubernetescrd"].http?.routers ?? {}), ...Object.values(conf["kubernetes"].http?.routers ?? {})] as any[];
+    const upstream = http.createServer((_req, res) => (res.setHeader("Access-Control-Allow-Origin", "*"), res.end("ok")));
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+    const backend = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
+    const routes = routers.map((r) => {
+      const host = /Host\(["`]([^"`]+)["`]\)/.exec(r.rule)?.[1];
+      if (!host) throw new Error(`router rule without a Host: ${r.rule}`);
+      const prefix = /PathPrefix\(["`]([^"`]+)["`]\)/.exec(r.rule)?.[1] ?? "/";
+      const chain = (r.middlewares as string[]).map((m) => m.replace(/@kubernetescrd$/, "")).filter((m) => mws[m]?.headers || mws[m]?.redirectScheme);
+      return { entryPoints: ["web"], host, pathPrefix: prefix, middlewares: chain, backend };
+    });
+    expect(routes.every((r) => r.middlewares.length > 0), "every router has a headers middleware").toBe(true);
+    const used = [...new Set(routes.flatMap((r) => r.middlewares))];
+    const cfg: ServeConfig = { entryPoints: { web: { address: "127.0.0.1:0", tls: false } }, certFile: "", keyFile: "", middlewares: Object.fromEntries(used.map((m) => [m, mws[m]])), routes };
+    const file = join(dir, `serve-${b}.json`);
+    writeFileSync(file, JSON.stringify(cfg));
+    const serve = await startTraefikServe(file);
+    try {
+      for (const r of routes) {
+        const headers = mws[r.middlewares.find((m) => mws[m].headers)!].headers;
+        const allowed: string[] = headers.accessControlAllowOriginList ?? [];
+        const plain = await get(serve.entryPoints["web"]!, r.host, r.pathPrefix);
+        expect({ host: r.host, sts: plain.headers["strict-transport-security"] }).toEqual({ host: r.host, sts: "max-age=31536000; includeSubDomains" });
+        expect(plain.headers["access-control-allow-origin"], `${r.host}: the API's own ACAO * is removed`).toBeUndefined();
+        const foreign = await get(serve.entryPoints["web"]!, r.host, r.pathPrefix, { origin: "https://evil.example" });
+        expect(foreign.headers["access-control-allow-origin"]).toBeUndefined();
+        for (const origin of allowed) {
+          const ok = await get(serve.entryPoints["web"]!, r.host, r.pathPrefix, { origin });
+          expect({ host: r.host, acao: ok.headers["access-control-allow-origin"] }).toEqual({ host: r.host, acao: origin });
+        }
+      }
+    } finally {
+      await serve.stop();
+      await new Promise((r) => upstream.close(r));
+    }
   });
 });
 
