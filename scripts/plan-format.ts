@@ -67,6 +67,15 @@ export interface PlanFile {
   plans: PlanFilePlan[];
 }
 
+/** A config key named like a secret (`platform:secrets`, `aws:secretKey`, `db:password`, `x:apiKey`, …). */
+export const SECRET_KEY_NAME = /secret|password|passwd|token|credential|passphrase|api_?key|private_?key|access_?key/i;
+
+/** `--config` values as a plan records them: a key named like a secret, or listed in `secretKeys`, is `[secret]`. */
+export function recordedConfig(config: Record<string, string>, secretKeys: Iterable<string> = []): Record<string, string> {
+  const secret = new Set(secretKeys);
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, secret.has(k) || SECRET_KEY_NAME.test(k) ? SECRET : v]));
+}
+
 /** `value` with the inventory's secret paths masked and its unknown values marked (paths as the harness writes them). */
 export function maskValue(value: unknown, secretPaths: Iterable<string>, unknownPaths: Iterable<string>, at = ""): unknown {
   const secret = new Set(secretPaths);

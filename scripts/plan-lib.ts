@@ -11,7 +11,7 @@ import { PolicyReport, formatMarkdown as policyMarkdown, formatText as policyTex
 import { TIERS, TIER_NAMES, TierName } from "../stacks/spec/tiers";
 import { NotInspected, inspectedCount, maskPlaceholders, notInspected, policiesForType, tierForStack } from "./foreign/report";
 import { runForeign } from "./foreign/run";
-import { planFileOutputs, planFileResources } from "./plan-format";
+import { planFileOutputs, planFileResources, recordedConfig } from "./plan-format";
 
 export type Target =
   | { kind: "stack"; stack: string; config?: Record<string, string> }
@@ -92,9 +92,9 @@ export async function planTarget(target: Target, opts: { preview: boolean; echo?
     if (target.config && Object.keys(target.config).length) {
       // --config on a stack or blueprint: the value replaces the stack file's (a secure key stays secret);
       // the plan file records the value of a secret key, or of a key named like one, as [secret].
-      const secretKeys = new Set(input.secretKeys);
+      const secretKeys = input.secretKeys;
       input = { ...input, config: { ...input.config, ...target.config } };
-      target = { ...target, config: Object.fromEntries(Object.entries(target.config).map(([k, v]) => [k, secretKeys.has(k) || /secret|password|token|credential|passphrase/i.test(k) ? "[secret]" : v])) };
+      target = { ...target, config: recordedConfig(target.config, secretKeys) };
     }
     const inventory: Inventory = (await runStackInput(input, { preview: opts.preview })).inventory;
     const policy = await runPolicies(inventory, { tier: policyTier(input.config["platform:tier"]) });
@@ -182,7 +182,8 @@ function toJson(r: PlanResult): Record<string, unknown> {
   const key = (v: { policyName: string; urn?: string; message: string }) => `${v.policyName}\u0000${v.urn ?? ""}\u0000${v.message}`;
   return {
     title: r.title,
-    target: r.target,
+    // A program's --config values: a key named like a secret is recorded as [secret] (stack and blueprint targets: planTarget).
+    target: r.target.kind === "program" ? { ...r.target, config: recordedConfig(r.target.config) } : r.target,
     status: r.status,
     mode: r.preview ? "preview" : "update",
     placeholders: r.placeholders,

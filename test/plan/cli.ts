@@ -11,12 +11,13 @@ export interface CliRun {
   stderr: string;
 }
 
-export function plan(args: string[]): CliRun {
+/** `env`: extra variables, e.g. PLAN_CACHE=off so the program really runs (under vitest a stack or blueprint × tier as the repo defines it is otherwise served from the plan cache). */
+export function plan(args: string[], env: Record<string, string> = {}): CliRun {
   const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/plan.ts", ...args], {
     cwd: ROOT,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, NODE_OPTIONS: "" },
+    env: { ...process.env, NODE_OPTIONS: "", ...env },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -9,16 +9,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planTarget } from "../../scripts/plan-lib";
-import { FORMAT_VERSION, MIN_SCRUB_LENGTH, PlanFile, SECRET, UNKNOWN, parsePlanFile, planFile, renderPlanFile, secretValues } from "../../scripts/plan-format";
+import { FORMAT_VERSION, MIN_SCRUB_LENGTH, PlanFile, SECRET, UNKNOWN, parsePlanFile, planFile, recordedConfig, renderPlanFile, secretValues } from "../../scripts/plan-format";
 import { runProgram } from "../../tools/harness/run";
 import { ROOT, TARGET, plan } from "./cli";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-json-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function planJson(name: string, extra: string[] = []): { text: string; file: PlanFile } {
+function planJson(name: string, extra: string[] = [], env: Record<string, string> = {}): { text: string; file: PlanFile } {
   const out = path.join(dir, name);
-  const r = plan([...TARGET, ...extra, "--json", out]);
+  const r = plan([...TARGET, ...extra, "--json", out], env);
   expect(r.status, r.stdout + r.stderr).toBe(0);
   const text = fs.readFileSync(out, "utf8");
   return { text, file: JSON.parse(text) as PlanFile };
@@ -27,7 +27,8 @@ function planJson(name: string, extra: string[] = []): { text: string; file: Pla
 describe("plan --json (format 1) on nuxt-fastify-beta-droplet × local", () => {
   let first: { text: string; file: PlanFile };
   beforeAll(() => {
-    first = planJson("first.json");
+    // Both runs of the determinism check run the program (not the plan cache).
+    first = planJson("first.json", [], { PLAN_CACHE: "off" });
   });
 
   it("holds every resource with type, name, parent, provider, dependencies, options and inputs", () => {
@@ -88,7 +89,7 @@ describe("plan --json (format 1) on nuxt-fastify-beta-droplet × local", () => {
   });
 
   it("two runs of the same commit write byte-identical files", () => {
-    const second = planJson("second.json");
+    const second = planJson("second.json", [], { PLAN_CACHE: "off" });
     expect(second.text.length).toBeGreaterThan(100_000);
     expect(second.text === first.text).toBe(true);
   });
@@ -141,6 +142,15 @@ describe("plan --json on a cloud tier: the placeholders that stand in for secure
 });
 
 describe("plan file: the second line of defence", () => {
+  it("--config values are recorded, except a key listed as secret or named like one", () => {
+    expect(
+      recordedConfig(
+        { "platform:domain": "example.org", "aws:secretKey": "AKIAFAKE", "db:password": "pw", "app:apiKey": "k", "cloudflare:apiToken": "t", "app:dbUrl": "postgres://u:p@h/db", "app:privateKey": "-----BEGIN" },
+        ["app:dbUrl"],
+      ),
+    ).toEqual({ "platform:domain": "example.org", "aws:secretKey": SECRET, "db:password": SECRET, "app:apiKey": SECRET, "cloudflare:apiToken": SECRET, "app:dbUrl": SECRET, "app:privateKey": SECRET });
+  });
+
   it("a secret that lost its marker in the program (unsecret into a plain input) is cut out of the whole file", async () => {
     const inv = await runProgram(
       () => {
