@@ -45,15 +45,29 @@ type Res = { status: number; headers: Record<string, string | string[] | undefin
 /** A request to the ingress from Node (trusting its self-signed certificate), as a browser would send it. */
 function ingressRequest(run: TraefikRun, method: string, p: string, headers: Record<string, string>): Promise<Res> {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: "127.0.0.1", port: run.httpsPort, servername: "api.localhost", path: p, method, ca: run.cert, headers: { host: `api.localhost:${run.httpsPort}`, ...headers } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
-    });
+    const req = https.request(
+      {
+        host: "127.0.0.1",
+        port: run.httpsPort,
+        servername: "api.localhost",
+        path: p,
+        method,
+        ca: run.cert,
+        headers: { host: `api.localhost:${run.httpsPort}`, ...headers },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+      },
+    );
     req.on("error", reject);
     req.end();
   });
 }
-const list = (v: string | string[] | undefined) => String(v ?? "").split(/\s*,\s*/).filter(Boolean);
+const list = (v: string | string[] | undefined) =>
+  String(v ?? "")
+    .split(/\s*,\s*/)
+    .filter(Boolean);
 
 describe("Worker (workerd) x gateway-flutter-wasm: the page calls cat-gateway through Traefik's Headers middleware (CORS)", () => {
   let browser: Browser | undefined;
@@ -77,7 +91,11 @@ describe("Worker (workerd) x gateway-flutter-wasm: the page calls cat-gateway th
     traefik = await startTraefik(plannedTraefik(gateway, origin), `127.0.0.1:${api.port}`);
     apiOrigin = `https://api.localhost:${traefik.httpsPort}`;
     const edge = bp.edge!;
-    const plan = edgePlanFor("cloudflare", { coep: edge.coep, csp: withApiOrigins(edge.csp, [apiOrigin]), hashed: { conventions: [...APP_HASH_CONVENTIONS[edge.app]] } }, builtApp("flutter-wasm", "1"));
+    const plan = edgePlanFor(
+      "cloudflare",
+      { coep: edge.coep, csp: withApiOrigins(edge.csp, [apiOrigin]), hashed: { conventions: [...APP_HASH_CONVENTIONS[edge.app]] } },
+      builtApp("flutter-wasm", "1"),
+    );
     runtime = await startWorker(plan, port);
     browser = await launchChromium({ trustSpki: traefik.spki });
     tab = await openTab(browser);
@@ -117,7 +135,11 @@ describe("Worker (workerd) x gateway-flutter-wasm: the page calls cat-gateway th
 
   it("every API response says it varies by Origin (allowed, foreign or none), next to the API's own Vary", async () => {
     const foreign = origin.replace("localhost", "127.0.0.1");
-    for (const [what, headers] of [["app's origin", { origin }], ["foreign origin", { origin: foreign }], ["no Origin", {}]] as const) {
+    for (const [what, headers] of [
+      ["app's origin", { origin }],
+      ["foreign origin", { origin: foreign }],
+      ["no Origin", {}],
+    ] as const) {
       const r = await ingressRequest(traefik!, "GET", "/api/v1/items", headers);
       const vary = list(r.headers.vary).map((v) => v.toLowerCase());
       expect({ what, status: r.status, vary }).toEqual({ what, status: 200, vary: expect.arrayContaining(["origin", "accept-encoding"]) });
@@ -126,7 +148,11 @@ describe("Worker (workerd) x gateway-flutter-wasm: the page calls cat-gateway th
 
   it("the preflight allows exactly the blueprint's methods and headers, for 600 s, answered by Traefik (200), never by the API", async () => {
     const before = api!.hits.length;
-    const pre = await ingressRequest(traefik!, "OPTIONS", "/api/v1/document", { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" });
+    const pre = await ingressRequest(traefik!, "OPTIONS", "/api/v1/document", {
+      origin,
+      "access-control-request-method": "POST",
+      "access-control-request-headers": "authorization,content-type",
+    });
     expect(pre.status).toBe(200);
     expect(pre.headers["access-control-allow-origin"]).toBe(origin);
     expect(list(pre.headers["access-control-allow-methods"])).toEqual(gateway.cors!.allowedMethods);
@@ -144,7 +170,11 @@ describe("Worker (workerd) x gateway-flutter-wasm: the page calls cat-gateway th
     expect(v.result.api ?? null).toBeNull();
     expect(v.result.apiError).toMatch(/Failed to fetch/);
     expect(api!.hits.filter((h) => h.startsWith("POST")).length).toBe(before);
-    const pre = await ingressRequest(traefik!, "OPTIONS", "/api/v1/document", { origin: foreign, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" });
+    const pre = await ingressRequest(traefik!, "OPTIONS", "/api/v1/document", {
+      origin: foreign,
+      "access-control-request-method": "POST",
+      "access-control-request-headers": "authorization,content-type",
+    });
     expect(pre.headers["access-control-allow-origin"]).toBeUndefined();
     const get = await ingressRequest(traefik!, "GET", "/api/v1/cardano/tip", { origin: foreign });
     expect(get.headers["access-control-allow-origin"]).toBeUndefined();
@@ -191,7 +221,11 @@ describe("Worker (workerd) x nuxt-fastify-beta-droplet on Kubernetes: the Nuxt b
     traefik = await startTraefik(plannedTraefik(svc, origin), `127.0.0.1:${api.port}`);
     apiOrigin = `https://api.localhost:${traefik.httpsPort}`;
     const edge = bp.edge!;
-    const plan = edgePlanFor("cloudflare", { coep: edge.coep, csp: withApiOrigins(edge.csp, [apiOrigin]), hashed: { conventions: [...APP_HASH_CONVENTIONS[edge.app]] } }, builtApp("nuxt3", "1"));
+    const plan = edgePlanFor(
+      "cloudflare",
+      { coep: edge.coep, csp: withApiOrigins(edge.csp, [apiOrigin]), hashed: { conventions: [...APP_HASH_CONVENTIONS[edge.app]] } },
+      builtApp("nuxt3", "1"),
+    );
     runtime = await startWorker(plan, port);
     browser = await launchChromium({ trustSpki: traefik.spki });
     tab = await openTab(browser);
@@ -254,6 +288,10 @@ describe("Traefik x cors.exposedHeaders: the response headers a cross-origin scr
     // response, so the list grants it nothing (the foreign-origin pages above fail to fetch).
     expect(foreign.headers["access-control-expose-headers"]).toBe("X-Request-Id");
     // The API's own permissive headers are removed (customResponseHeaders "" entries).
-    expect(Object.keys(foreign.headers).filter((h) => h.startsWith("access-control-")).sort()).toEqual(["access-control-expose-headers"]);
+    expect(
+      Object.keys(foreign.headers)
+        .filter((h) => h.startsWith("access-control-"))
+        .sort(),
+    ).toEqual(["access-control-expose-headers"]);
   });
 });
