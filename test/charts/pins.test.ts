@@ -142,14 +142,34 @@ describe("chart pins", () => {
     for (const [key, v] of VERSIONS) for (const [, p] of PINS) expect(v.value === `${p.chart}:${p.version}`, key).toBe(false);
   });
 
-  it("the rows marked verified by a chart's appVersion match that chart in the mirror", () => {
+  it("the rows marked verified by a chart's appVersion or default image match that chart in the mirror", () => {
     const index = parse(fs.readFileSync(path.join(SHARED_MIRROR, "index.yaml"), "utf8")) as { entries: Record<string, { version: string; urls: string[] }[]> };
     const archive = (p: ChartPin) => path.resolve(SHARED_MIRROR, index.entries[p.chart]!.find((e) => e.version === p.version)!.urls[0]!);
     const tag = (image: string) => image.slice(image.lastIndexOf(":") + 1).replace(/^v/, "");
-    expect(tag(VERSION_PINS.fluentBit.value)).toBe(readChartAppVersion(archive(CHART_PINS.fluentBit)).replace(/^v/, ""));
-    expect(tag(VERSION_PINS.loki.value)).toBe(readChartAppVersion(archive(CHART_PINS.loki)).replace(/^v/, ""));
-    const verified = VERSIONS.filter(([, v]) => v.evidence.startsWith("verified:")).map(([k]) => k);
-    expect(verified.sort()).toEqual(["fluentBit", "loki"]);
+    const repoOf = (image: string) => image.slice(0, image.lastIndexOf(":"));
+    const bare = (v: string) => v.replace(/^v/, "");
+    expect(tag(VERSION_PINS.fluentBit.value)).toBe(bare(readChartAppVersion(archive(CHART_PINS.fluentBit))));
+    expect(tag(VERSION_PINS.loki.value)).toBe(bare(readChartAppVersion(archive(CHART_PINS.loki))));
+    // The collector's chart runs otel/opentelemetry-collector-contrib at its appVersion (our values set that repository).
+    expect(VERSION_PINS.otelCollector.value).toBe(`otel/opentelemetry-collector-contrib:${bare(readChartAppVersion(archive(CHART_PINS.otelCollector)))}`);
+    // kube-prometheus-stack: the droplet/local Prometheus is the version the operator tiers run (the
+    // chart's default prometheusSpec image without its -distroless suffix), node-exporter its subchart's.
+    const kps = untgz(archive(CHART_PINS.kubePrometheusStack));
+    const file = (re: RegExp) => [...kps.entries()].find(([f]) => re.test(f))![1].toString("utf8");
+    const values = parse(file(/^kube-prometheus-stack\/values\.yaml$/)) as { prometheus: { prometheusSpec: { image: { registry: string; repository: string; tag: string } } } };
+    const img = values.prometheus.prometheusSpec.image;
+    expect(VERSION_PINS.prometheus.value).toBe(`${img.registry}/${img.repository}:${img.tag.replace(/-distroless$/, "")}`);
+    const ne = parse(file(/^kube-prometheus-stack\/charts\/prometheus-node-exporter\/Chart\.yaml$/)) as { appVersion: string };
+    const neValues = parse(file(/^kube-prometheus-stack\/charts\/prometheus-node-exporter\/values\.yaml$/)) as { image: { registry: string; repository: string } };
+    expect(repoOf(VERSION_PINS.nodeExporter.value)).toBe(`${neValues.image.registry}/${neValues.image.repository}`);
+    expect(tag(VERSION_PINS.nodeExporter.value)).toBe(bare(ne.appVersion));
+    // Every other verified row cites a public source with its date.
+    const byChart = ["fluentBit", "loki", "otelCollector", "prometheus", "nodeExporter"];
+    for (const [key, v] of VERSIONS) {
+      if (!v.evidence.startsWith("verified:") || byChart.includes(key)) continue;
+      expect(v.evidence, key).toMatch(/^verified: https:\/\/\S+ \(\d{4}-\d{2}-\d{2}\)/);
+    }
+    for (const key of byChart) expect(VERSION_PINS[key as keyof typeof VERSION_PINS].evidence, key).toMatch(/^verified: /);
   });
 
   it("no program file (.ts under components/ and stacks/) writes an image reference of its own outside the pin table", () => {
