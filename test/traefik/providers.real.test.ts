@@ -10,7 +10,7 @@
 // the Kubernetes Ingress provider themselves (pkg/provider/kubernetes/crd and .../ingress, their own
 // Init/Provide and client), in .engine/bin/traefik-crd (tools/engine/traefik; the full traefik
 // binary cannot be built here: tools/engine/README.md, "Traefik"); the objects: exactly what the
-// program plans for each blueprint whose spec picks the Traefik controller, on prod
+// program plans for each blueprint whose spec picks the Traefik controller, on staging and prod
 // (the services composer's objects through the real program, a GitOps blueprint in push mode as
 // scripts/gitops-lib pushModeObjects plans it: Services, Ingresses, Middlewares, IngressRoutes,
 // TraefikServices).
@@ -68,16 +68,22 @@ function traefikBlueprints(): string[] {
  * platform:service:Service component. Secrets are left out: their values are the program's, and
  * the providers only read the TLS Secrets (made below).
  */
-async function plannedObjects(blueprint: string): Promise<Record<string, any>[]> {
+/** Every (blueprint, tier) read here: each Traefik blueprint on the two tiers that run Kubernetes for all of them. */
+const TIERS = ["staging", "prod"] as const;
+const targets = (): string[] => traefikBlueprints().flatMap((b) => TIERS.map((t) => `${b} x ${t}`));
+const MUSIC = "music-platform-gitops x prod";
+
+async function plannedObjects(target: string): Promise<Record<string, any>[]> {
+  const [blueprint, tier] = target.split(" x ") as [string, (typeof TIERS)[number]];
   // A GitOps blueprint's Service components register no objects (they go to the deploy
   // repository): the same blueprint in push mode registers exactly those (scripts/gitops-lib).
   const raw = parse(readFileSync(join(blueprintsDir(), `${blueprint}.yaml`), "utf8")) as any;
-  if (raw?.delivery?.mode === "gitops") return (await pushModeObjects(blueprint, "prod")).map((o) => o.manifest as Record<string, any>);
-  const run = await runStackInput(blueprintStackInput(blueprint, "prod"));
+  if (raw?.delivery?.mode === "gitops") return (await pushModeObjects(blueprint, tier)).map((o) => o.manifest as Record<string, any>);
+  const run = await runStackInput(blueprintStackInput(blueprint, tier));
   const res = run.inventory.resources as InventoryResource[];
   const services = new Set(res.filter((r) => r.type === SERVICE_TYPE).map((r) => r.urn));
   const out = res.filter((r) => r.parent && services.has(r.parent) && r.custom).map((r) => r.inputs as Record<string, any>).filter((m) => m["kind"] && m["kind"] !== "Secret");
-  if (!out.some((m) => m["kind"] === "Ingress" || m["kind"] === "IngressRoute")) throw new Error(`${blueprint} on prod: the services composer planned no Ingress or IngressRoute`);
+  if (!out.some((m) => m["kind"] === "Ingress" || m["kind"] === "IngressRoute")) throw new Error(`${blueprint} on ${tier}: the services composer planned no Ingress or IngressRoute`);
   return out;
 }
 
@@ -183,12 +189,8 @@ beforeAll(async () => {
   }
   dir = mkdtempSync(join(tmpdir(), "traefik-providers-"));
   try {
-    const blueprints = traefikBlueprints();
-    if (!blueprints.includes("music-platform-gitops")) throw new Error("music-platform-gitops no longer picks the Traefik controller: this test has nothing to read");
-    for (const b of blueprints) {
-      const objs = await plannedObjects(b);
-      planned.set(b, objs);
-    }
+    if (!targets().includes(MUSIC)) throw new Error("music-platform-gitops no longer picks the Traefik controller: this test has nothing to read");
+    for (const t of targets()) planned.set(t, await plannedObjects(t));
     cp = await startControlPlane({ dir: join(dir, "cp") });
     k = cp.client;
     const helm = (args: string[]) => execFileSync(HELM, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000, maxBuffer: 64 << 20 });
@@ -258,10 +260,10 @@ beforeAll(async () => {
 
     // Negative cases, each in its own namespace with its own provider run (watching only that
     // namespace), made from music-platform-gitops's planned objects with one thing broken.
-    const music = planned.get("music-platform-gitops")!;
+    const music = planned.get(MUSIC)!;
     const pick = (kind: string, name: string) => {
       const o = music.find((x) => x["kind"] === kind && x["metadata"].name === name);
-      if (!o) throw new Error(`music-platform-gitops on prod: no planned ${kind} ${name} (got ${music.map((x) => `${x["kind"]}/${x["metadata"].name}`).join(", ")})`);
+      if (!o) throw new Error(`${MUSIC}: no planned ${kind} ${name} (got ${music.map((x) => `${x["kind"]}/${x["metadata"].name}`).join(", ")})`);
       return structuredClone(o);
     };
     const moveTo = (o: Record<string, any>, ns: string) => JSON.parse(JSON.stringify(o).split(`"namespace":"${NS}"`).join(`"namespace":"${ns}"`)) as Record<string, any>;
@@ -334,7 +336,7 @@ describe("the traefik chart's provider options", () => {
   });
 });
 
-describe.each(traefikBlueprints())("Traefik v3.7.13's providers x %s (prod)", (b) => {
+describe.each(targets())("Traefik v3.7.13's providers x %s", (b) => {
   const run = () => runs.get(b)!;
   const objs = () => planned.get(b)!;
 
@@ -427,7 +429,7 @@ function get(address: string, host: string, path: string, headers: Record<string
   return new Promise((resolve, reject) => http.get({ host: h, port: Number(p), path, headers: { host, ...headers } }, (res) => (res.resume(), resolve(res))).on("error", reject));
 }
 
-describe.each(traefikBlueprints())("Traefik's own middlewares built from what its provider emitted x %s", (b) => {
+describe.each(targets())("Traefik's own middlewares built from what its provider emitted x %s", (b) => {
   it("every router's headers middlewares (the CRD provider's dynamic configuration) build with Traefik's constructor and answer: HSTS, the API's own ACAO removed, ACAO only for a planned origin", async () => {
     need();
     const conf = runs.get(b)!.configurations;
