@@ -54,8 +54,10 @@ if [ ! -f "$tree/scripts/plan-format.ts" ]; then
   exit 0
 fi
 
-if cmp -s "$root/package-lock.json" "$tree/package-lock.json" && [ -d "$root/node_modules" ]; then
-  ln -s "$root/node_modules" "$tree/node_modules"
+if [ -e "$tree/node_modules" ]; then
+  echo "plan-review: the base commit has a node_modules of its own; using it"
+elif cmp -s "$root/package-lock.json" "$tree/package-lock.json" && [ -d "$root/node_modules" ]; then
+  ln -sn "$root/node_modules" "$tree/node_modules"
 else
   echo "plan-review: the base commit's package-lock.json differs: npm ci in its worktree"
   (cd "$tree" && npm ci --no-audit --no-fund)

@@ -45,8 +45,10 @@ describe("scripts/plan-review.sh in bash on a real repository", () => {
     // This working tree's files (tracked and new, not ignored), as three commits: one whose plan
     // predates format 1 (no scripts/plan-format.ts), the base, and the head with one config change.
     execFileSync("bash", ["-c", `git -C "${ROOT}" ls-files -z --cached --others --exclude-standard | tar -C "${ROOT}" --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -C "${repo}" -xf -`]);
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(repo, "node_modules"));
     git("init", "-q", "-b", "main");
+    // This tree's packages, not committed (.gitignore's `node_modules/` does not match a symlink).
+    fs.appendFileSync(path.join(repo, ".git", "info", "exclude"), "/node_modules\n");
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(repo, "node_modules"));
     fs.renameSync(path.join(repo, "scripts", "plan-format.ts"), path.join(tmp, "plan-format.ts"));
     git("add", "-A");
     git("commit", "-q", "-m", "before format 1");
@@ -83,6 +85,8 @@ describe("scripts/plan-review.sh in bash on a real repository", () => {
     const base = JSON.parse(fs.readFileSync(path.join(repo, "tmp", "plan-review", "base.json"), "utf8"));
     expect(base.formatVersion).toBe(1);
     expect(base.plans.map((p: { title: string }) => p.title)).toEqual(["stack local"]);
+    // The base worktree used this checkout's packages through a link, never writing into them.
+    expect(fs.existsSync(path.join(ROOT, "node_modules", "node_modules"))).toBe(false);
     // The worktree is gone; the checkout is untouched.
     expect(git("worktree", "list").trim().split("\n")).toHaveLength(1);
     expect(git("status", "--porcelain", "--untracked-files=no")).toBe("");
