@@ -40,7 +40,16 @@ import { type ControlPlane, defaultBinDir, missingBinaries, startControlPlane } 
 import { type KubeClient, waitFor } from "../../tools/cluster/kube";
 import { CHARTS_MIRROR } from "../../tools/harness/shared";
 import * as http from "node:http";
-import { logLines, providerFlagsFromChartArgs, type ProviderRun, runProviders, type ServeConfig, startTraefikServe, TRAEFIK_CRD, traefikMissing } from "./traefik";
+import {
+  logLines,
+  providerFlagsFromChartArgs,
+  type ProviderRun,
+  runProviders,
+  type ServeConfig,
+  startTraefikServe,
+  TRAEFIK_CRD,
+  traefikMissing,
+} from "./traefik";
 
 const BIN = defaultBinDir();
 const HELM = join(BIN, "helm");
@@ -82,8 +91,12 @@ async function plannedObjects(target: string): Promise<Record<string, any>[]> {
   const run = await runStackInput(blueprintStackInput(blueprint, tier));
   const res = run.inventory.resources as InventoryResource[];
   const services = new Set(res.filter((r) => r.type === SERVICE_TYPE).map((r) => r.urn));
-  const out = res.filter((r) => r.parent && services.has(r.parent) && r.custom).map((r) => r.inputs as Record<string, any>).filter((m) => m["kind"] && m["kind"] !== "Secret");
-  if (!out.some((m) => m["kind"] === "Ingress" || m["kind"] === "IngressRoute")) throw new Error(`${blueprint} on ${tier}: the services composer planned no Ingress or IngressRoute`);
+  const out = res
+    .filter((r) => r.parent && services.has(r.parent) && r.custom)
+    .map((r) => r.inputs as Record<string, any>)
+    .filter((m) => m["kind"] && m["kind"] !== "Secret");
+  if (!out.some((m) => m["kind"] === "Ingress" || m["kind"] === "IngressRoute"))
+    throw new Error(`${blueprint} on ${tier}: the services composer planned no Ingress or IngressRoute`);
   return out;
 }
 
@@ -111,7 +124,8 @@ const objPath = (o: Record<string, any>) => `${base(o["apiVersion"])}/namespaces
 
 async function create(o: Record<string, any>): Promise<void> {
   const r = await k.create(objPath(o), o);
-  if (r.status !== 201) throw new Error(`creating ${o["kind"]} ${o["metadata"].namespace}/${o["metadata"].name}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 500)}`);
+  if (r.status !== 201)
+    throw new Error(`creating ${o["kind"]} ${o["metadata"].namespace}/${o["metadata"].name}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 500)}`);
 }
 async function remove(o: Record<string, any>): Promise<void> {
   const r = await k.delete(`${objPath(o)}/${o["metadata"].name}`);
@@ -121,9 +135,37 @@ async function remove(o: Record<string, any>): Promise<void> {
 /** A self-signed certificate for `host` as the kubernetes.io/tls Secret cert-manager would write. */
 function tlsSecret(ns: string, name: string, host: string): Record<string, any> {
   const d = mkdtempSync(join(dir, "cert-"));
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", `/CN=${host}`, "-addext", `subjectAltName=DNS:${host}`, "-keyout", join(d, "tls.key"), "-out", join(d, "tls.crt")], { stdio: "pipe" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      `/CN=${host}`,
+      "-addext",
+      `subjectAltName=DNS:${host}`,
+      "-keyout",
+      join(d, "tls.key"),
+      "-out",
+      join(d, "tls.crt"),
+    ],
+    { stdio: "pipe" },
+  );
   const b64 = (f: string) => readFileSync(join(d, f)).toString("base64");
-  return { apiVersion: "v1", kind: "Secret", type: "kubernetes.io/tls", metadata: { name, namespace: ns }, data: { "tls.crt": b64("tls.crt"), "tls.key": b64("tls.key") } };
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    type: "kubernetes.io/tls",
+    metadata: { name, namespace: ns },
+    data: { "tls.crt": b64("tls.crt"), "tls.key": b64("tls.key") },
+  };
 }
 
 /** The container port a Service's named targetPort resolves to, from the planned workloads. */
@@ -146,7 +188,11 @@ function endpointSlice(objs: Record<string, any>[], svc: Record<string, any>, ip
   return {
     apiVersion: "discovery.k8s.io/v1",
     kind: "EndpointSlice",
-    metadata: { name: `${svc["metadata"].name}-test`, namespace: svc["metadata"].namespace, labels: { "kubernetes.io/service-name": svc["metadata"].name, "endpointslice.kubernetes.io/managed-by": "platform-test" } },
+    metadata: {
+      name: `${svc["metadata"].name}-test`,
+      namespace: svc["metadata"].namespace,
+      labels: { "kubernetes.io/service-name": svc["metadata"].name, "endpointslice.kubernetes.io/managed-by": "platform-test" },
+    },
     addressType: "IPv4",
     endpoints: [{ addresses: [ip], conditions: { ready: true, serving: true, terminating: false } }],
     ports: (svc["spec"].ports as any[]).map((p) => ({ name: p.name, port: targetPort(objs, svc, p), protocol: "TCP" })),
@@ -201,12 +247,21 @@ beforeAll(async () => {
     const archive = (mirror as { archives: Record<string, string> }).archives[pinId(CHART_PINS.traefik)]!;
     for (const crd of parseStream(helm(["show", "crds", archive]))) await k.must("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
     for (const name of ["ingressroutes.traefik.io", "middlewares.traefik.io", "traefikservices.traefik.io", "tlsoptions.traefik.io"]) {
-      await waitFor(`CRD ${name} Established`, async () => {
-        const r = await k.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
-        return r.status === 200 && (r.body?.status?.conditions ?? []).some((c: any) => c.type === "Established" && c.status === "True");
-      }, 60_000);
+      await waitFor(
+        `CRD ${name} Established`,
+        async () => {
+          const r = await k.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+          return r.status === 200 && (r.body?.status?.conditions ?? []).some((c: any) => c.type === "Established" && c.status === "True");
+        },
+        60_000,
+      );
     }
-    const release = planAddons({ controller: "traefik", namespaces: { ingress: TRAEFIK_NS, monitoring: "monitoring" }, replicas: 1, serviceMonitors: false }).find((r) => r.key === "traefik");
+    const release = planAddons({
+      controller: "traefik",
+      namespaces: { ingress: TRAEFIK_NS, monitoring: "monitoring" },
+      replicas: 1,
+      serviceMonitors: false,
+    }).find((r) => r.key === "traefik");
     if (!release) throw new Error("planAddons planned no traefik release for the Traefik controller");
     const values = join(dir, "values-traefik.json");
     writeFileSync(values, JSON.stringify(release.values));
@@ -233,7 +288,11 @@ beforeAll(async () => {
     flags = providerFlagsFromChartArgs(container.args as string[]);
     chartEntryPoints = (container.args as string[]).map((a) => /^--entryPoints\.([A-Za-z0-9_-]+)\.address=/.exec(a)?.[1]).filter((x): x is string => !!x);
     const sa = dep!["spec"].template.spec.serviceAccountName as string;
-    const tr = await k.must("POST", `/api/v1/namespaces/${TRAEFIK_NS}/serviceaccounts/${sa}/token`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 } });
+    const tr = await k.must("POST", `/api/v1/namespaces/${TRAEFIK_NS}/serviceaccounts/${sa}/token`, {
+      apiVersion: "authentication.k8s.io/v1",
+      kind: "TokenRequest",
+      spec: { expirationSeconds: 3600 },
+    });
     kubeconfig = join(dir, "traefik.kubeconfig");
     writeFileSync(
       kubeconfig,
@@ -266,7 +325,8 @@ beforeAll(async () => {
       if (!o) throw new Error(`${MUSIC}: no planned ${kind} ${name} (got ${music.map((x) => `${x["kind"]}/${x["metadata"].name}`).join(", ")})`);
       return structuredClone(o);
     };
-    const moveTo = (o: Record<string, any>, ns: string) => JSON.parse(JSON.stringify(o).split(`"namespace":"${NS}"`).join(`"namespace":"${ns}"`)) as Record<string, any>;
+    const moveTo = (o: Record<string, any>, ns: string) =>
+      JSON.parse(JSON.stringify(o).split(`"namespace":"${NS}"`).join(`"namespace":"${ns}"`)) as Record<string, any>;
     const negative = async (ns: string, objs: Record<string, any>[]) => {
       await k.must("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
       for (const o of objs) await create(o);
@@ -278,7 +338,13 @@ beforeAll(async () => {
       const ir = moveTo(pick("IngressRoute", "web-web"), "neg-cross");
       for (const r of ir["spec"].routes) for (const m of r.middlewares ?? []) m.namespace = NS;
       const ts = moveTo(pick("TraefikService", "web-weighted"), "neg-cross");
-      await negative("neg-cross", [...withSlice(moveTo(pick("Service", "web"), "neg-cross"), "10.244.2.1"), ...withSlice(moveTo(pick("Service", "web-canary"), "neg-cross"), "10.244.2.2"), ts, tlsSecret("neg-cross", ir["spec"].tls.secretName, "app.example.com"), ir]);
+      await negative("neg-cross", [
+        ...withSlice(moveTo(pick("Service", "web"), "neg-cross"), "10.244.2.1"),
+        ...withSlice(moveTo(pick("Service", "web-canary"), "neg-cross"), "10.244.2.2"),
+        ts,
+        tlsSecret("neg-cross", ir["spec"].tls.secretName, "app.example.com"),
+        ir,
+      ]);
     }
     // (b) the api Ingress without its TLS Secret.
     {
@@ -320,7 +386,8 @@ afterAll(async () => {
 const matcher = (rule: string, name: string, value: string) => rule.includes(`${name}("${value}")`) || rule.includes(`${name}(\`${value}\`)`);
 
 /** The PEM of a planned TLS Secret's certificate, as Traefik put it into its TLS configuration. */
-const certOf = (run: ProviderRun, provider: string): string[] => ((run.configurations[provider]?.tls?.certificates ?? []) as any[]).map((c) => String(c.certFile));
+const certOf = (run: ProviderRun, provider: string): string[] =>
+  ((run.configurations[provider]?.tls?.certificates ?? []) as any[]).map((c) => String(c.certFile));
 
 describe("the traefik chart's provider options", () => {
   it("are read from its rendered container args: both providers, empty services allowed, no cross-namespace references", () => {
@@ -380,14 +447,19 @@ describe.each(targets())("Traefik v3.7.13's providers x %s", (b) => {
     // Weighted TraefikServices: every member is a Kubernetes Service with its EndpointSlice's server.
     for (const ts of objs().filter((o) => o["kind"] === "TraefikService")) {
       const svc = crd.http.services[`${NS}-${ts["metadata"].name}`];
-      expect(svc?.weighted?.services?.map((s: any) => s.weight), `TraefikService ${ts["metadata"].name}`).toEqual(ts["spec"].weighted.services.map((s: any) => s.weight));
+      expect(
+        svc?.weighted?.services?.map((s: any) => s.weight),
+        `TraefikService ${ts["metadata"].name}`,
+      ).toEqual(ts["spec"].weighted.services.map((s: any) => s.weight));
       for (const member of svc.weighted.services) {
         const lb = crd.http.services[member.name];
         expect(lb?.loadBalancer?.servers?.length, `servers of ${member.name}`).toBeGreaterThan(0);
       }
     }
     // No router the plan does not have (each planned route checked above, none dropped).
-    const plannedRoutes = objs().filter((o) => o["kind"] === "IngressRoute").reduce((n, o) => n + o["spec"].routes.length, 0);
+    const plannedRoutes = objs()
+      .filter((o) => o["kind"] === "IngressRoute")
+      .reduce((n, o) => n + o["spec"].routes.length, 0);
     expect({ checked: checked.length, routers: routers.length }).toEqual({ checked: plannedRoutes, routers: plannedRoutes });
   });
 
@@ -417,7 +489,8 @@ describe.each(targets())("Traefik v3.7.13's providers x %s", (b) => {
           expect(lb?.servers?.length, `servers of ${r.service}`).toBeGreaterThan(0);
         }
       }
-      for (const t of i["spec"].tls ?? []) expect(certOf(run(), "kubernetes"), `certificate of Secret ${t.secretName}`).toContain(pems.get(b)!.get(t.secretName));
+      for (const t of i["spec"].tls ?? [])
+        expect(certOf(run(), "kubernetes"), `certificate of Secret ${t.secretName}`).toContain(pems.get(b)!.get(t.secretName));
     }
     expect(routers.length).toBe(paths);
   });
@@ -426,7 +499,9 @@ describe.each(targets())("Traefik v3.7.13's providers x %s", (b) => {
 /** GET http://<address><path> with Host `host` and the given headers. */
 function get(address: string, host: string, path: string, headers: Record<string, string> = {}): Promise<http.IncomingMessage> {
   const [h, p] = address.split(":");
-  return new Promise((resolve, reject) => http.get({ host: h, port: Number(p), path, headers: { host, ...headers } }, (res) => (res.resume(), resolve(res))).on("error", reject));
+  return new Promise((resolve, reject) =>
+    http.get({ host: h, port: Number(p), path, headers: { host, ...headers } }, (res) => (res.resume(), resolve(res))).on("error", reject),
+  );
 }
 
 describe.each(targets())("Traefik's own middlewares built from what its provider emitted x %s", (b) => {
@@ -445,9 +520,18 @@ describe.each(targets())("Traefik's own middlewares built from what its provider
       const chain = (r.middlewares as string[]).map((m) => m.replace(/@kubernetescrd$/, "")).filter((m) => mws[m]?.headers || mws[m]?.redirectScheme);
       return { entryPoints: ["web"], host, pathPrefix: prefix, middlewares: chain, backend };
     });
-    expect(routes.every((r) => r.middlewares.length > 0), "every router has a headers middleware").toBe(true);
+    expect(
+      routes.every((r) => r.middlewares.length > 0),
+      "every router has a headers middleware",
+    ).toBe(true);
     const used = [...new Set(routes.flatMap((r) => r.middlewares))];
-    const cfg: ServeConfig = { entryPoints: { web: { address: "127.0.0.1:0", tls: false } }, certFile: "", keyFile: "", middlewares: Object.fromEntries(used.map((m) => [m, mws[m]])), routes };
+    const cfg: ServeConfig = {
+      entryPoints: { web: { address: "127.0.0.1:0", tls: false } },
+      certFile: "",
+      keyFile: "",
+      middlewares: Object.fromEntries(used.map((m) => [m, mws[m]])),
+      routes,
+    };
     const file = join(dir, `serve-${b}.json`);
     writeFileSync(file, JSON.stringify(cfg));
     const serve = await startTraefikServe(file);

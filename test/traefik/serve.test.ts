@@ -31,21 +31,43 @@ const base = (over: Partial<ServeConfig>): ServeConfig => ({
 function refused(name: string, cfg: unknown): Promise<{ code: number | null; stderr: string }> {
   const file = join(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify(cfg));
-  return new Promise((resolve) => execFile(TRAEFIK_CRD, ["serve", `--config=${file}`], { timeout: 15_000 }, (err, _out, stderr) => resolve({ code: err ? ((err as any).code ?? null) : 0, stderr })));
+  return new Promise((resolve) =>
+    execFile(TRAEFIK_CRD, ["serve", `--config=${file}`], { timeout: 15_000 }, (err, _out, stderr) =>
+      resolve({ code: err ? ((err as any).code ?? null) : 0, stderr }),
+    ),
+  );
 }
 
 describe("traefik-crd serve", () => {
   it("refuses a middleware type it does not link, naming it", async () => {
-    const r = await refused("ratelimit", base({ middlewares: { "apps-api-ratelimit-api": { rateLimit: { average: 30, burst: 60, period: "1s" } } }, routes: [{ entryPoints: ["web"], host: "api.localhost", pathPrefix: "/", middlewares: ["apps-api-ratelimit-api"], backend: "http://127.0.0.1:1" }] }));
+    const r = await refused(
+      "ratelimit",
+      base({
+        middlewares: { "apps-api-ratelimit-api": { rateLimit: { average: 30, burst: 60, period: "1s" } } },
+        routes: [{ entryPoints: ["web"], host: "api.localhost", pathPrefix: "/", middlewares: ["apps-api-ratelimit-api"], backend: "http://127.0.0.1:1" }],
+      }),
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("middlewares.apps-api-ratelimit-api: only headers and redirectScheme are linked into traefik-crd");
   });
 
   it("refuses a listener that is not loopback, a route naming an unknown middleware, an unknown key and a backend that is not http://host:port", async () => {
-    expect((await refused("public", base({ entryPoints: { web: { address: "0.0.0.0:0", tls: false } } }))).stderr).toContain("entryPoints.web: 0.0.0.0:0 is not a loopback address");
-    expect((await refused("unknown-mw", base({ routes: [{ entryPoints: ["web"], host: "a.localhost", pathPrefix: "/", middlewares: ["nope"], backend: "http://127.0.0.1:1" }] }))).stderr).toContain('routes[0].middlewares: "nope" is not in middlewares');
+    expect((await refused("public", base({ entryPoints: { web: { address: "0.0.0.0:0", tls: false } } }))).stderr).toContain(
+      "entryPoints.web: 0.0.0.0:0 is not a loopback address",
+    );
+    expect(
+      (
+        await refused(
+          "unknown-mw",
+          base({ routes: [{ entryPoints: ["web"], host: "a.localhost", pathPrefix: "/", middlewares: ["nope"], backend: "http://127.0.0.1:1" }] }),
+        )
+      ).stderr,
+    ).toContain('routes[0].middlewares: "nope" is not in middlewares');
     expect((await refused("unknown-key", { ...base({}), router: {} })).stderr).toContain('json: unknown field "router"');
-    expect((await refused("backend", base({ routes: [{ entryPoints: ["web"], host: "a.localhost", pathPrefix: "/", middlewares: [], backend: "https://x" }] }))).stderr).toContain('routes[0].backend: "https://x" is not http://host:port');
+    expect(
+      (await refused("backend", base({ routes: [{ entryPoints: ["web"], host: "a.localhost", pathPrefix: "/", middlewares: [], backend: "https://x" }] })))
+        .stderr,
+    ).toContain('routes[0].backend: "https://x" is not http://host:port');
   });
 
   it("runs a route's chain through Traefik's Headers middleware: the outer middleware's header wins, upstream CORS headers are deleted, the longest PathPrefix routes", async () => {

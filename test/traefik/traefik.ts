@@ -57,7 +57,8 @@ export function providerFlagsFromChartArgs(args: string[]): string[] {
       case "allowEmptyServices":
       case "allowExternalNameServices": {
         const v = value === "true";
-        if (both[key] !== undefined && both[key] !== v) throw new Error(`chart args: ${key} differs between the two providers; traefik-crd passes one value to both`);
+        if (both[key] !== undefined && both[key] !== v)
+          throw new Error(`chart args: ${key} differs between the two providers; traefik-crd passes one value to both`);
         both[key] = v;
         break;
       }
@@ -84,17 +85,24 @@ export function providerFlagsFromChartArgs(args: string[]): string[] {
 /** Runs Traefik's providers against the API server of `kubeconfig` until each gave its first configuration. */
 export function runProviders(kubeconfig: string, flags: string[], timeoutSeconds = 60): Promise<ProviderRun> {
   return new Promise((resolve, reject) => {
-    execFile(TRAEFIK_CRD, ["config", `--kubeconfig=${kubeconfig}`, `--timeout=${timeoutSeconds}s`, ...flags], { maxBuffer: 64 << 20, timeout: (timeoutSeconds + 30) * 1000, env: { PATH: process.env["PATH"], HOME: process.env["HOME"] } }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`traefik-crd config failed: ${String(err)}\n${stderr}\n${stdout.slice(0, 4000)}`));
-      const out = JSON.parse(stdout) as { configurations: Record<string, any>; logs: ProviderLog[] };
-      resolve({ configurations: out.configurations, logs: out.logs });
-    });
+    execFile(
+      TRAEFIK_CRD,
+      ["config", `--kubeconfig=${kubeconfig}`, `--timeout=${timeoutSeconds}s`, ...flags],
+      { maxBuffer: 64 << 20, timeout: (timeoutSeconds + 30) * 1000, env: { PATH: process.env["PATH"], HOME: process.env["HOME"] } },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`traefik-crd config failed: ${String(err)}\n${stderr}\n${stdout.slice(0, 4000)}`));
+        const out = JSON.parse(stdout) as { configurations: Record<string, any>; logs: ProviderLog[] };
+        resolve({ configurations: out.configurations, logs: out.logs });
+      },
+    );
   });
 }
 
 /** The providers' lines at `level` (error, warn), as "message: error" strings. */
 export function logLines(run: ProviderRun, ...levels: string[]): string[] {
-  return run.logs.filter((l) => levels.includes(l.level)).map((l) => `${l.providerName ?? "?"} ${l.namespace ? `${l.namespace}/` : ""}${l.ingress ?? ""}: ${l.message ?? ""}${l.error ? `: ${l.error}` : ""}`);
+  return run.logs
+    .filter((l) => levels.includes(l.level))
+    .map((l) => `${l.providerName ?? "?"} ${l.namespace ? `${l.namespace}/` : ""}${l.ingress ?? ""}: ${l.message ?? ""}${l.error ? `: ${l.error}` : ""}`);
 }
 
 /** traefik-crd serve's config (ours; `middlewares` are Traefik dynamic.Middleware objects). */
@@ -117,7 +125,10 @@ export interface TraefikServe {
 export function startTraefikServe(configFile: string): Promise<TraefikServe> {
   return new Promise((resolve, reject) => {
     let out = "";
-    const child: ChildProcess = spawn(TRAEFIK_CRD, ["serve", `--config=${configFile}`], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env["PATH"], HOME: process.env["HOME"] } });
+    const child: ChildProcess = spawn(TRAEFIK_CRD, ["serve", `--config=${configFile}`], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { PATH: process.env["PATH"], HOME: process.env["HOME"] },
+    });
     const timer = setTimeout(() => (child.kill("SIGKILL"), reject(new Error(`traefik-crd serve did not start within 15 s:\n${out}`))), 15_000);
     child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
     child.on("exit", (code) => {
