@@ -15,6 +15,7 @@
 //      eval in disguise, control characters in a regex.
 // Left out on purpose: style rules, and no-base-to-string (its 40 hits were String() over parsed
 // YAML/JSON values typed `unknown ?? ""`, a deliberate conversion, not a bug).
+import { defineConfig } from "eslint/config";
 import tseslint from "typescript-eslint";
 import { importX, createNodeResolver } from "eslint-plugin-import-x";
 import repo from "./tools/lint/type-cycles.mjs";
@@ -57,7 +58,7 @@ const LAYERS = [
   ...PRODUCT.map(notTest),
 ];
 
-export default tseslint.config(
+export default defineConfig(
   {
     // Generated, vendored or build output: node_modules anywhere (the browser apps under
     // test/browser/apps have their own), the engine build, rendered manifests, bench scratch,
