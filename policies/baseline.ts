@@ -393,8 +393,8 @@ export const eksHardening: ResourceValidationPolicy = resourcePolicy({
 /**
  * ingress-nginx (kubernetes/ingress-nginx) was retired by its maintainers in March 2026: no more
  * releases, so no security fixes (the 2025 "IngressNightmare" CVEs were in its admission webhook). Found as what
- * installs or runs it: a Helm release/chart of `ingress-nginx` (chart name, its .tgz, or the
- * kubernetes.github.io/ingress-nginx repository), a container running its controller image
+ * installs or runs it: a Helm release/chart of `ingress-nginx` (`repo/ingress-nginx`, the name
+ * with its own repository, or a mirror's `ingress-nginx-<version>.tgz`), a container running its controller image
  * (registry.k8s.io/ingress-nginx/controller), an IngressClass whose controller is
  * `k8s.io/ingress-nginx`. F5's NGINX Ingress Controller (chart `nginx-ingress`, image
  * nginx/nginx-ingress) is maintained and not matched. Our own program cannot produce one (the spec
@@ -402,10 +402,9 @@ export const eksHardening: ResourceValidationPolicy = resourcePolicy({
  */
 const INGRESS_NGINX_RETIRED = "ingress-nginx was retired by its maintainers in March 2026 and gets no security fixes";
 const INGRESS_NGINX_FIX = "move to a maintained controller (this platform runs Traefik: docs/ingress-migration.md)";
-const isIngressNginxChart = (chart: unknown, repo: unknown): boolean => {
-  const c = String(chart ?? "");
-  const last = c.split("/").pop() ?? "";
-  return last === "ingress-nginx" || /^ingress-nginx-\d[\w.+-]*\.tgz$/.test(last) || /(^|\/\/)kubernetes\.github\.io\/ingress-nginx\/?$/.test(String(repo ?? ""));
+const isIngressNginxChart = (chart: unknown): boolean => {
+  const last = String(chart ?? "").split("/").pop() ?? "";
+  return last === "ingress-nginx" || /^ingress-nginx-\d[\w.+-]*\.tgz$/.test(last);
 };
 const isIngressNginxImage = (image: unknown): boolean => typeof image === "string" && /(^|\/)ingress-nginx\/controller(-chroot)?([:@]|$)/.test(image);
 
@@ -416,7 +415,7 @@ export const ingressNginxRetired: ResourceValidationPolicy = resourcePolicy({
   severity: "high",
   validateResource: [
     forTypes([K8S.helmRelease, "kubernetes:helm.sh/v4:Chart"], (props, _a, report) => {
-      if (isIngressNginxChart(props.chart, props.repositoryOpts?.repo)) report(`${INGRESS_NGINX_RETIRED}: this Helm ${props.version ? `chart ${String(props.chart)} ${String(props.version)}` : `chart ${String(props.chart)}`} installs it; ${INGRESS_NGINX_FIX}`);
+      if (isIngressNginxChart(props.chart)) report(`${INGRESS_NGINX_RETIRED}: this Helm ${props.version ? `chart ${String(props.chart)} ${String(props.version)}` : `chart ${String(props.chart)}`} installs it; ${INGRESS_NGINX_FIX}`);
     }),
     forTypes(WORKLOAD_TYPES, (props, args, report) => {
       for (const c of containersOf(podSpecOf(args.type, props))) {
