@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { VERSION_PINS } from "../../components/charts";
 import { backupPolicy, noBackups } from "../../components/data/backups";
 import { Ipfs } from "../../components/data/ipfs";
 import { planIpfs } from "../../components/data/ipfs/plan";
@@ -204,7 +205,7 @@ describe("IPFS", () => {
     expect(sts.options.protect).toBe(true);
     expect(spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe("50Gi");
     const c = spec.template.spec.containers[0];
-    expect(c.image).toBe("ipfs/kubo:v0.32.1");
+    expect(c.image).toBe(VERSION_PINS.kubo.value); // the default image is the pinned one
     expect(c.env.find((e: any) => e.name === "IPFS_API_TOKEN").valueFrom.secretKeyRef).toEqual({ name: "ipfs-api-token", key: "token" });
     expect(c.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
     for (const s of k8sKind(inv, "Service")) {
