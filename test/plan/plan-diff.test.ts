@@ -19,17 +19,17 @@ const B = path.join(dir, "b.json");
 const SUMMARY = /^plan diff: \d+ targets \(\d+ added, \d+ removed\); resources: \d+ added, \d+ removed, \d+ changed, \d+ unchanged; policy violations: \d+ added, \d+ removed$/;
 
 describe("plan --diff of two real plans that differ by one stack config value", () => {
-  beforeAll(() => {
-    const a = plan([...TARGET, "--json", A]);
+  beforeAll(async () => {
+    const a = await plan([...TARGET, "--json", A]);
     expect(a.status, a.stderr).toBe(0);
     // The local stack file renders manifests to rendered/local; B renders them elsewhere.
-    const b = plan([...TARGET, "--config", 'platform:cluster={"mode":"existing","renderDir":"rendered/review"}', "--json", B]);
+    const b = await plan([...TARGET, "--config", 'platform:cluster={"mode":"existing","renderDir":"rendered/review"}', "--json", B]);
     expect(b.status, b.stderr).toBe(0);
   });
 
-  it("shows exactly that change: one resource, one path, old → new; a stable summary line; exit 0", () => {
+  it("shows exactly that change: one resource, one path, old → new; a stable summary line; exit 0", async () => {
     const md = path.join(dir, "diff.md");
-    const r = plan(["--diff", A, B, "--markdown", md]);
+    const r = await plan(["--diff", A, B, "--markdown", md]);
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines).toEqual([
@@ -50,13 +50,13 @@ describe("plan --diff of two real plans that differ by one stack config value", 
     expect(text).not.toContain("Policy violations:");
   });
 
-  it("a plan diffed with itself has no change", () => {
-    const r = plan(["--diff", A, A]);
+  it("a plan diffed with itself has no change", async () => {
+    const r = await plan(["--diff", A, A]);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe("1 target(s) without a change\nplan diff: 1 targets (0 added, 0 removed); resources: 0 added, 0 removed, 0 changed, 55 unchanged; policy violations: 0 added, 0 removed\n");
   });
 
-  it("refuses a file without formatVersion 1, naming the file and the fix (exit 64)", () => {
+  it("refuses a file without formatVersion 1, naming the file and the fix (exit 64)", async () => {
     const old = path.join(dir, "old.json");
     fs.writeFileSync(old, JSON.stringify([{ title: "stack local", resources: [] }]));
     const two = path.join(dir, "two.json");
@@ -66,11 +66,11 @@ describe("plan --diff of two real plans that differ by one stack config value", 
     const broken = path.join(dir, "broken.json");
     fs.writeFileSync(broken, "{ not json");
 
-    const r1 = plan(["--diff", old, B]);
+    const r1 = await plan(["--diff", old, B]);
     expect(r1.status).toBe(64);
     expect(r1.stdout).toBe("");
     expect(r1.stderr).toBe(`plan --diff: ${old}: no formatVersion (a plan file from before format 1, a bare array of plans); write it again with this repository's plan: npm run plan -- <targets> --json ${old}\n`);
-    const r2 = plan(["--diff", A, two]);
+    const r2 = await plan(["--diff", A, two]);
     expect(r2.status).toBe(64);
     expect(r2.stderr).toContain(`${two}: formatVersion 2 is not supported (this plan reads format 1); write it again with this repository's plan: npm run plan -- <targets> --json ${two}`);
     // The same reader, in-process: no formatVersion at all, and not JSON.
@@ -78,13 +78,13 @@ describe("plan --diff of two real plans that differ by one stack config value", 
     expect(() => parsePlanFile(fs.readFileSync(broken, "utf8"), broken)).toThrow(`${broken}: not JSON`);
     expect(() => parsePlanFile(JSON.stringify({ formatVersion: 1 }), "x.json")).toThrow("x.json: formatVersion 1 but no plans array");
     expect(parsePlanFile(fs.readFileSync(A, "utf8"), A).plans).toHaveLength(1);
-    const r5 = plan(["--diff", A, path.join(dir, "missing.json")]);
+    const r5 = await plan(["--diff", A, path.join(dir, "missing.json")]);
     expect(r5.status).toBe(64);
     expect(r5.stderr).toContain("missing.json: no such file; write it with npm run plan -- <targets> --json");
-    const r6 = plan(["--diff", A]);
+    const r6 = await plan(["--diff", A]);
     expect(r6.status).toBe(64);
     expect(r6.stderr).toContain("--diff needs a value");
-    const r7 = plan(["local", "--diff", A, B]);
+    const r7 = await plan(["local", "--diff", A, B]);
     expect(r7.status).toBe(64);
     expect(r7.stderr).toContain("--diff takes two plan files (and --markdown FILE) only");
   });

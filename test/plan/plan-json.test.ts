@@ -16,9 +16,9 @@ import { ROOT, TARGET, plan } from "./cli";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-json-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function planJson(name: string, extra: string[] = [], env: Record<string, string> = {}): { text: string; file: PlanFile } {
+async function planJson(name: string, extra: string[] = [], env: Record<string, string> = {}): Promise<{ text: string; file: PlanFile }> {
   const out = path.join(dir, name);
-  const r = plan([...TARGET, ...extra, "--json", out], env);
+  const r = await plan([...TARGET, ...extra, "--json", out], env);
   expect(r.status, r.stdout + r.stderr).toBe(0);
   const text = fs.readFileSync(out, "utf8");
   return { text, file: JSON.parse(text) as PlanFile };
@@ -26,9 +26,9 @@ function planJson(name: string, extra: string[] = [], env: Record<string, string
 
 describe("plan --json (format 1) on nuxt-fastify-beta-droplet × local", () => {
   let first: { text: string; file: PlanFile };
-  beforeAll(() => {
+  beforeAll(async () => {
     // Both runs of the determinism check run the program (not the plan cache).
-    first = planJson("first.json", [], { PLAN_CACHE: "off" });
+    first = await planJson("first.json", [], { PLAN_CACHE: "off" });
   });
 
   it("holds every resource with type, name, parent, provider, dependencies, options and inputs", () => {
@@ -88,8 +88,8 @@ describe("plan --json (format 1) on nuxt-fastify-beta-droplet × local", () => {
     expect(documented.dependencies).toEqual(same.dependencies);
   });
 
-  it("two runs of the same commit write byte-identical files", () => {
-    const second = planJson("second.json", [], { PLAN_CACHE: "off" });
+  it("two runs of the same commit write byte-identical files", async () => {
+    const second = await planJson("second.json", [], { PLAN_CACHE: "off" });
     expect(second.text.length).toBeGreaterThan(100_000);
     expect(second.text === first.text).toBe(true);
   });
@@ -97,7 +97,7 @@ describe("plan --json (format 1) on nuxt-fastify-beta-droplet × local", () => {
   it("no secret value reaches the file: stack config secrets and generated secrets (update mode, values known)", async () => {
     const FAKE = "FAKE-SECRET-mailgun-7f3a9c1e-do-not-print";
     const config = `platform:secrets=${JSON.stringify({ mailgunApiKey: FAKE })}`;
-    const { text, file } = planJson("secrets.json", ["--update", "--config", config]);
+    const { text, file } = await planJson("secrets.json", ["--update", "--config", config]);
     expect(file.plans[0]!.mode).toBe("update");
 
     // The same target in-process (the function the CLI calls): every value the run recorded as secret.
@@ -125,9 +125,9 @@ describe("plan --json (format 1) on nuxt-fastify-beta-droplet × local", () => {
 });
 
 describe("plan --json on a cloud tier: the placeholders that stand in for secure config never reach the file", () => {
-  it("stack staging, update mode: human and alerting secrets are placeholders, masked everywhere", () => {
+  it("stack staging, update mode: human and alerting secrets are placeholders, masked everywhere", async () => {
     const out = path.join(dir, "staging.json");
-    const r = plan(["staging", "--update", "--json", out]);
+    const r = await plan(["staging", "--update", "--json", out]);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const text = fs.readFileSync(out, "utf8");
     const p = (JSON.parse(text) as PlanFile).plans[0]!;

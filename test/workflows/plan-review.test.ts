@@ -3,11 +3,12 @@
 // working tree: a base commit, then a head commit that changes one value in Pulumi.local.yaml. The
 // script plans the base commit in a worktree (the real program under the harness) and diffs it
 // with the head's plan, as the job does with the merge commit's first parent.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run } from "../plan/cli";
 import { ROOT, workflow } from "./workflows";
 
 const job = workflow("untrusted.yml").doc.jobs.check!;
@@ -38,13 +39,15 @@ describe("scripts/plan-review.sh in bash on a real repository", () => {
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.test", "-c", "commit.gpgsign=false", ...args], { cwd: repo, encoding: "utf8" });
   const env = { ...process.env, PLAN_DIR: "tmp/plan-review", PLAN_TARGETS: "local", NODE_OPTIONS: "" };
-  const review = (ref: string) => spawnSync("bash", ["scripts/plan-review.sh", ref], { cwd: repo, encoding: "utf8", env });
+  // The script and the plans run asynchronously: a worker blocked for seconds in spawnSync cannot answer vitest.
+  const review = (ref: string) => run("bash", ["scripts/plan-review.sh", ref], { cwd: repo, env });
 
-  beforeAll(() => {
+  beforeAll(async () => {
     fs.mkdirSync(repo);
     // This working tree's files (tracked and new, not ignored), as three commits: one whose plan
     // predates format 1 (no scripts/plan-format.ts), the base, and the head with one config change.
-    execFileSync("bash", ["-c", `git -C "${ROOT}" ls-files -z --cached --others --exclude-standard | tar -C "${ROOT}" --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -C "${repo}" -xf -`]);
+    const copy = await run("bash", ["-c", `git -C "${ROOT}" ls-files -z --cached --others --exclude-standard | tar -C "${ROOT}" --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -C "${repo}" -xf -`], { cwd: tmp });
+    expect(copy.status, copy.stderr).toBe(0);
     git("init", "-q", "-b", "main");
     // This tree's packages, not committed (.gitignore's `node_modules/` does not match a symlink).
     fs.appendFileSync(path.join(repo, ".git", "info", "exclude"), "/node_modules\n");
@@ -62,17 +65,17 @@ describe("scripts/plan-review.sh in bash on a real repository", () => {
     git("commit", "-q", "-am", "head: render the local manifests elsewhere");
   });
 
-  it("refuses to run before the head plan exists, naming the step", () => {
-    const r = review("HEAD^1");
+  it("refuses to run before the head plan exists, naming the step", async () => {
+    const r = await review("HEAD^1");
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("plan-review: tmp/plan-review/plan.json is missing: run npm run plan -- local --json tmp/plan-review/plan.json first");
   });
 
-  it("plans the base commit in a worktree and diffs it with the head: exactly the changed value", () => {
+  it("plans the base commit in a worktree and diffs it with the head: exactly the changed value", async () => {
     fs.mkdirSync(path.join(repo, "tmp", "plan-review"), { recursive: true });
-    const head = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/plan.ts", "local", "--json", "tmp/plan-review/plan.json"], { cwd: repo, encoding: "utf8", env: { ...env, NODE_OPTIONS: "" } });
+    const head = await run(process.execPath, [path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/plan.ts", "local", "--json", "tmp/plan-review/plan.json"], { cwd: repo, env });
     expect(head.status, head.stderr).toBe(0);
-    const r = review("HEAD^1");
+    const r = await review("HEAD^1");
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain("plan-review: base commit ");
     expect(r.stdout).toContain(" base\n");
@@ -92,18 +95,18 @@ describe("scripts/plan-review.sh in bash on a real repository", () => {
     expect(git("status", "--porcelain", "--untracked-files=no")).toBe("");
   });
 
-  it("a base commit whose plan predates format 1: says so in diff.md and exits 0", () => {
+  it("a base commit whose plan predates format 1: says so in diff.md and exits 0", async () => {
     const headPlan = path.join(repo, "tmp", "plan-review", "plan.json");
     if (!fs.existsSync(headPlan)) fs.writeFileSync(headPlan, "{}"); // only its presence is checked before the base is looked at
-    const r = review("HEAD~2");
+    const r = await review("HEAD~2");
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const md = fs.readFileSync(path.join(repo, "tmp", "plan-review", "diff.md"), "utf8");
     expect(md).toMatch(/^## Offline plan diff\n\nThe base commit [0-9a-f]{12} writes no plan file of format 1 \(docs\/plan-format.md\), so there is nothing to diff with; the next pull request will have a diff.\n$/);
     expect(fs.existsSync(path.join(repo, "tmp", "plan-review", "base.json"))).toBe(false);
   });
 
-  it("a base that is not a commit of this clone: exit 1, naming the checkout depth", () => {
-    const r = review("no-such-ref");
+  it("a base that is not a commit of this clone: exit 1, naming the checkout depth", async () => {
+    const r = await review("no-such-ref");
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("plan-review: no commit 'no-such-ref' in this clone (in CI, check out the merge commit with fetch-depth: 2)");
   });
