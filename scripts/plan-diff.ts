@@ -43,7 +43,17 @@ export interface TargetDiff {
 
 export interface PlanDiff {
   targets: TargetDiff[];
-  totals: { targets: number; targetsAdded: number; targetsRemoved: number; added: number; removed: number; changed: number; unchanged: number; violationsAdded: number; violationsRemoved: number };
+  totals: {
+    targets: number;
+    targetsAdded: number;
+    targetsRemoved: number;
+    added: number;
+    removed: number;
+    changed: number;
+    unchanged: number;
+    violationsAdded: number;
+    violationsRemoved: number;
+  };
 }
 
 const ABSENT = Symbol("absent");
@@ -78,7 +88,12 @@ export function changesBetween(a: unknown, b: unknown, prefix: string): Change[]
     const y = fb.has(p) ? fb.get(p) : ABSENT;
     if (x !== ABSENT && y !== ABSENT && same(x, y)) continue;
     // An empty list or object that gained (or lost) entries: the entries are the change.
-    const emptied = (v: unknown, other: Map<string, unknown>) => v !== ABSENT && typeof v === "object" && v !== null && Object.keys(v).length === 0 && [...other.keys()].some((k) => k.startsWith(`${p}[`) || k.startsWith(`${p}.`));
+    const emptied = (v: unknown, other: Map<string, unknown>) =>
+      v !== ABSENT &&
+      typeof v === "object" &&
+      v !== null &&
+      Object.keys(v).length === 0 &&
+      [...other.keys()].some((k) => k.startsWith(`${p}[`) || k.startsWith(`${p}.`));
     if ((y === ABSENT && emptied(x, fb)) || (x === ABSENT && emptied(y, fa))) continue;
     out.push({ path: p, ...(x !== ABSENT ? { old: x } : {}), ...(y !== ABSENT ? { new: y } : {}) });
   }
@@ -90,7 +105,8 @@ function resourceChanges(a: PlanFileResource, b: PlanFileResource): Change[] {
   if (a.urn !== b.urn) out.push({ path: "urn", old: a.urn, new: b.urn });
   if (a.type !== b.type) out.push({ path: "type", old: a.type, new: b.type });
   if ((a.parent ?? null) !== (b.parent ?? null)) out.push({ path: "parent", ...(a.parent ? { old: a.parent } : {}), ...(b.parent ? { new: b.parent } : {}) });
-  if ((a.provider?.urn ?? null) !== (b.provider?.urn ?? null)) out.push({ path: "provider", ...(a.provider ? { old: a.provider.urn } : {}), ...(b.provider ? { new: b.provider.urn } : {}) });
+  if ((a.provider?.urn ?? null) !== (b.provider?.urn ?? null))
+    out.push({ path: "provider", ...(a.provider ? { old: a.provider.urn } : {}), ...(b.provider ? { new: b.provider.urn } : {}) });
   const da = new Set(a.dependencies);
   const db = new Set(b.dependencies);
   for (const d of a.dependencies) if (!db.has(d)) out.push({ path: "dependencies", old: d });
@@ -225,7 +241,16 @@ function violationLine(v: PlanFileViolation): string {
 }
 
 function quiet(t: TargetDiff): boolean {
-  return t.presence === "compared" && t.status.old === t.status.new && !t.added.length && !t.removed.length && !t.changed.length && !t.outputs.length && !t.violationsAdded.length && !t.violationsRemoved.length;
+  return (
+    t.presence === "compared" &&
+    t.status.old === t.status.new &&
+    !t.added.length &&
+    !t.removed.length &&
+    !t.changed.length &&
+    !t.outputs.length &&
+    !t.violationsAdded.length &&
+    !t.violationsRemoved.length
+  );
 }
 
 export function renderDiffText(d: PlanDiff): string {
@@ -269,7 +294,10 @@ export function renderDiffMarkdown(d: PlanDiff, budget = MARKDOWN_BUDGET): strin
   const out = ["## Offline plan diff", "", code(summaryLine(d)), ""];
   const size = () => out.reduce((n, l) => n + l.length + 1, 0);
   let left = 0;
-  out.push("A changed resource may be updated in place or replaced: the offline plan cannot tell; the cloud preview does. Secrets show as `[secret]` (a changed secret is not visible), values not known before deploy as `[unknown]`.", "");
+  out.push(
+    "A changed resource may be updated in place or replaced: the offline plan cannot tell; the cloud preview does. Secrets show as `[secret]` (a changed secret is not visible), values not known before deploy as `[unknown]`.",
+    "",
+  );
   for (const t of d.targets) {
     if (quiet(t)) continue;
     if (size() > budget) {
@@ -306,12 +334,19 @@ export function renderDiffMarkdown(d: PlanDiff, budget = MARKDOWN_BUDGET): strin
     }
     if (t.violationsAdded.length || t.violationsRemoved.length) {
       out.push(`**Policy violations: ${t.violationsAdded.length} added, ${t.violationsRemoved.length} removed**`, "");
-      for (const v of t.violationsAdded) out.push(`- added: ${v.enforcementLevel === "mandatory" ? "**mandatory**" : v.enforcementLevel} ${code(v.policyName)}${v.resourceName ? ` on ${code(v.resourceName)}` : ""}: ${v.message.replace(/\n/g, " ")}`);
-      for (const v of t.violationsRemoved) out.push(`- removed: ${v.enforcementLevel} ${code(v.policyName)}${v.resourceName ? ` on ${code(v.resourceName)}` : ""}: ${v.message.replace(/\n/g, " ")}`);
+      for (const v of t.violationsAdded)
+        out.push(
+          `- added: ${v.enforcementLevel === "mandatory" ? "**mandatory**" : v.enforcementLevel} ${code(v.policyName)}${v.resourceName ? ` on ${code(v.resourceName)}` : ""}: ${v.message.replace(/\n/g, " ")}`,
+        );
+      for (const v of t.violationsRemoved)
+        out.push(
+          `- removed: ${v.enforcementLevel} ${code(v.policyName)}${v.resourceName ? ` on ${code(v.resourceName)}` : ""}: ${v.message.replace(/\n/g, " ")}`,
+        );
       out.push("");
     }
   }
-  if (left) out.push(`… and ${left} more changed target(s), left out to keep this under ${budget} characters: the text output (the step's log) lists every one.`, "");
+  if (left)
+    out.push(`… and ${left} more changed target(s), left out to keep this under ${budget} characters: the text output (the step's log) lists every one.`, "");
   const quietCount = d.targets.filter(quiet).length;
   if (quietCount) out.push(`${quietCount} target(s) without a change.`, "");
   return out.join("\n");

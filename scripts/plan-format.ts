@@ -123,7 +123,9 @@ export function secretValues(inv: Inventory): string[] {
 
 /** Replace every occurrence of a known secret value (and its base64 form) in every string and key of `doc`. */
 export function scrubSecrets<T>(doc: T, secrets: string[]): T {
-  const needles = [...new Set(secrets.filter((s) => s.length >= MIN_SCRUB_LENGTH).flatMap((s) => [s, Buffer.from(s).toString("base64")]))].sort((a, b) => b.length - a.length);
+  const needles = [...new Set(secrets.filter((s) => s.length >= MIN_SCRUB_LENGTH).flatMap((s) => [s, Buffer.from(s).toString("base64")]))].sort(
+    (a, b) => b.length - a.length,
+  );
   if (needles.length === 0) return doc;
   const scrub = (s: string): string => {
     let out = s;
@@ -228,15 +230,21 @@ export function parsePlanFile(text: string, file: string): PlanFile {
   } catch (e) {
     throw new PlanFileError(`${file}: not JSON (${(e as Error).message}); ${rewrite}`);
   }
-  if (Array.isArray(doc)) throw new PlanFileError(`${file}: no formatVersion (a plan file from before format ${FORMAT_VERSION}, a bare array of plans); ${rewrite}`);
-  if (!doc || typeof doc !== "object") throw new PlanFileError(`${file}: not a plan file (expected an object with formatVersion ${FORMAT_VERSION}); ${rewrite}`);
+  if (Array.isArray(doc))
+    throw new PlanFileError(`${file}: no formatVersion (a plan file from before format ${FORMAT_VERSION}, a bare array of plans); ${rewrite}`);
+  if (!doc || typeof doc !== "object")
+    throw new PlanFileError(`${file}: not a plan file (expected an object with formatVersion ${FORMAT_VERSION}); ${rewrite}`);
   const v = (doc as { formatVersion?: unknown }).formatVersion;
   if (v === undefined) throw new PlanFileError(`${file}: no formatVersion (expected ${FORMAT_VERSION}); ${rewrite}`);
-  if (v !== FORMAT_VERSION) throw new PlanFileError(`${file}: formatVersion ${JSON.stringify(v)} is not supported (this plan reads format ${FORMAT_VERSION}); ${rewrite}, or diff with the plan of the version that wrote it`);
+  if (v !== FORMAT_VERSION)
+    throw new PlanFileError(
+      `${file}: formatVersion ${JSON.stringify(v)} is not supported (this plan reads format ${FORMAT_VERSION}); ${rewrite}, or diff with the plan of the version that wrote it`,
+    );
   const plans = (doc as { plans?: unknown }).plans;
   if (!Array.isArray(plans)) throw new PlanFileError(`${file}: formatVersion ${FORMAT_VERSION} but no plans array; ${rewrite}`);
   for (const [i, p] of plans.entries()) {
-    if (!p || typeof p !== "object" || typeof (p as { title?: unknown }).title !== "string") throw new PlanFileError(`${file}: plans[${i}] has no title; ${rewrite}`);
+    if (!p || typeof p !== "object" || typeof (p as { title?: unknown }).title !== "string")
+      throw new PlanFileError(`${file}: plans[${i}] has no title; ${rewrite}`);
   }
   return doc as PlanFile;
 }

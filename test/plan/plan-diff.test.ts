@@ -16,7 +16,8 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const A = path.join(dir, "a.json");
 const B = path.join(dir, "b.json");
 
-const SUMMARY = /^plan diff: \d+ targets \(\d+ added, \d+ removed\); resources: \d+ added, \d+ removed, \d+ changed, \d+ unchanged; policy violations: \d+ added, \d+ removed$/;
+const SUMMARY =
+  /^plan diff: \d+ targets \(\d+ added, \d+ removed\); resources: \d+ added, \d+ removed, \d+ changed, \d+ unchanged; policy violations: \d+ added, \d+ removed$/;
 
 describe("plan --diff of two real plans that differ by one stack config value", () => {
   beforeAll(async () => {
@@ -42,7 +43,9 @@ describe("plan --diff of two real plans that differ by one stack config value", 
     expect(lines.at(-1)).toMatch(SUMMARY);
     const text = fs.readFileSync(md, "utf8");
     expect(text).toContain("## Offline plan diff");
-    expect(text).toContain("`plan diff: 1 targets (0 added, 0 removed); resources: 0 added, 0 removed, 1 changed, 54 unchanged; policy violations: 0 added, 0 removed`");
+    expect(text).toContain(
+      "`plan diff: 1 targets (0 added, 0 removed); resources: 0 added, 0 removed, 1 changed, 54 unchanged; policy violations: 0 added, 0 removed`",
+    );
     expect(text).toContain("### blueprint nuxt-fastify-beta-droplet on local");
     expect(text).toContain('  - `inputs.renderYamlToDirectory: "rendered/local" → "rendered/review"`');
     expect(text).not.toContain("**Added");
@@ -53,7 +56,9 @@ describe("plan --diff of two real plans that differ by one stack config value", 
   it("a plan diffed with itself has no change", async () => {
     const r = await plan(["--diff", A, A]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe("1 target(s) without a change\nplan diff: 1 targets (0 added, 0 removed); resources: 0 added, 0 removed, 0 changed, 55 unchanged; policy violations: 0 added, 0 removed\n");
+    expect(r.stdout).toBe(
+      "1 target(s) without a change\nplan diff: 1 targets (0 added, 0 removed); resources: 0 added, 0 removed, 0 changed, 55 unchanged; policy violations: 0 added, 0 removed\n",
+    );
   });
 
   it("refuses a file without formatVersion 1, naming the file and the fix (exit 64)", async () => {
@@ -69,10 +74,14 @@ describe("plan --diff of two real plans that differ by one stack config value", 
     const r1 = await plan(["--diff", old, B]);
     expect(r1.status).toBe(64);
     expect(r1.stdout).toBe("");
-    expect(r1.stderr).toBe(`plan --diff: ${old}: no formatVersion (a plan file from before format 1, a bare array of plans); write it again with this repository's plan: npm run plan -- <targets> --json ${old}\n`);
+    expect(r1.stderr).toBe(
+      `plan --diff: ${old}: no formatVersion (a plan file from before format 1, a bare array of plans); write it again with this repository's plan: npm run plan -- <targets> --json ${old}\n`,
+    );
     const r2 = await plan(["--diff", A, two]);
     expect(r2.status).toBe(64);
-    expect(r2.stderr).toContain(`${two}: formatVersion 2 is not supported (this plan reads format 1); write it again with this repository's plan: npm run plan -- <targets> --json ${two}`);
+    expect(r2.stderr).toContain(
+      `${two}: formatVersion 2 is not supported (this plan reads format 1); write it again with this repository's plan: npm run plan -- <targets> --json ${two}`,
+    );
     // The same reader, in-process: no formatVersion at all, and not JSON.
     expect(() => parsePlanFile(fs.readFileSync(none, "utf8"), none)).toThrow(`${none}: no formatVersion (expected 1)`);
     expect(() => parsePlanFile(fs.readFileSync(broken, "utf8"), broken)).toThrow(`${broken}: not JSON`);
@@ -113,7 +122,14 @@ function target(title: string, resources: PlanFileResource[], violations: PlanFi
 }
 
 describe("the diff's content", () => {
-  const violation = { policyName: "tls-required", enforcementLevel: "mandatory", urn: "urn:pulumi:t::platform::test:index:Thing::web", resourceType: "test:index:Thing", resourceName: "web", message: "listener on port 80 without TLS" };
+  const violation = {
+    policyName: "tls-required",
+    enforcementLevel: "mandatory",
+    urn: "urn:pulumi:t::platform::test:index:Thing::web",
+    resourceType: "test:index:Thing",
+    resourceName: "web",
+    message: "listener on port 80 without TLS",
+  };
   const before = file([
     target("stack a", [
       resource("db", { password: "[secret]", size: 20 }),
@@ -141,19 +157,27 @@ describe("the diff's content", () => {
   const d = diffPlans(before, after);
 
   it("counts added, removed, changed and unchanged resources, targets and violations", () => {
-    expect(summaryLine(d)).toBe("plan diff: 3 targets (1 added, 1 removed); resources: 2 added, 0 removed, 3 changed, 1 unchanged; policy violations: 1 added, 0 removed");
+    expect(summaryLine(d)).toBe(
+      "plan diff: 3 targets (1 added, 1 removed); resources: 2 added, 0 removed, 3 changed, 1 unchanged; policy violations: 1 added, 0 removed",
+    );
     expect(summaryLine(d)).toMatch(SUMMARY);
     // Backwards, the alias (old → renamed) does not apply: "renamed" is removed and "old" added.
-    expect(summaryLine(diffPlans(after, before))).toBe("plan diff: 3 targets (1 added, 1 removed); resources: 1 added, 3 removed, 2 changed, 1 unchanged; policy violations: 0 added, 1 removed");
+    expect(summaryLine(diffPlans(after, before))).toBe(
+      "plan diff: 3 targets (1 added, 1 removed); resources: 1 added, 3 removed, 2 changed, 1 unchanged; policy violations: 0 added, 1 removed",
+    );
   });
 
   it("shows each changed path old → new; a secret stays [secret] and an unchanged secret or unknown is no change", () => {
     const text = renderDiffText(d);
     expect(text).toContain("== stack a ==\nstatus: ok → policy\n+ test:index:Thing new  (urn:pulumi:t::platform::test:index:Thing::new)\n");
-    expect(text).toContain("~ test:index:Thing db  (urn:pulumi:t::platform::test:index:Thing::db)\n    options.protect: false → true\n    inputs.size: 20 → 40\n");
+    expect(text).toContain(
+      "~ test:index:Thing db  (urn:pulumi:t::platform::test:index:Thing::db)\n    options.protect: false → true\n    inputs.size: 20 → 40\n",
+    );
     expect(text).not.toContain("password");
     expect(text).not.toContain("cache");
-    expect(text).toContain("~ test:index:Thing renamed  (urn:pulumi:t::platform::test:index:Thing::renamed) renamed from urn:pulumi:t::platform::test:index:Thing::old\n    urn: \"urn:pulumi:t::platform::test:index:Thing::old\" → \"urn:pulumi:t::platform::test:index:Thing::renamed\"\n    options.aliases[0]: + \"urn:pulumi:t::platform::test:index:Thing::old\"\n");
+    expect(text).toContain(
+      '~ test:index:Thing renamed  (urn:pulumi:t::platform::test:index:Thing::renamed) renamed from urn:pulumi:t::platform::test:index:Thing::old\n    urn: "urn:pulumi:t::platform::test:index:Thing::old" → "urn:pulumi:t::platform::test:index:Thing::renamed"\n    options.aliases[0]: + "urn:pulumi:t::platform::test:index:Thing::old"\n',
+    );
     expect(text).toContain("    inputs.port: 443 → 80\n");
     expect(text).toContain("  policy violation added: mandatory tls-required on test:index:Thing web: listener on port 80 without TLS\n");
     expect(text).toContain("== stack gone ==\ntarget removed (status ok)\n");
@@ -175,7 +199,9 @@ describe("the diff's content", () => {
   it("Markdown: the summary in code, sections per target, violations, unchanged targets counted", () => {
     const md = renderDiffMarkdown(d);
     expect(md.split("\n").slice(0, 3)).toEqual(["## Offline plan diff", "", "`" + summaryLine(d) + "`"]);
-    expect(md).toContain("### stack a\n\nStatus: `ok` → `policy`\n\n**Added (1)**\n\n- `test:index:Thing` **new** (`urn:pulumi:t::platform::test:index:Thing::new`)\n");
+    expect(md).toContain(
+      "### stack a\n\nStatus: `ok` → `policy`\n\n**Added (1)**\n\n- `test:index:Thing` **new** (`urn:pulumi:t::platform::test:index:Thing::new`)\n",
+    );
     expect(md).toContain("**Changed (3)**");
     expect(md).toContain("  - `inputs.size: 20 → 40`");
     expect(md).toContain("**Policy violations: 1 added, 0 removed**\n\n- added: **mandatory** `tls-required` on `web`: listener on port 80 without TLS");
@@ -186,7 +212,9 @@ describe("the diff's content", () => {
     expect(short).toContain("… and 3 more changed target(s), left out to keep this under 10 characters: the text output (the step's log) lists every one.");
     expect(short).toContain(summaryLine(d));
     // A value with a backtick stays one code span.
-    const tick = renderDiffMarkdown(diffPlans(file([target("t", [resource("r", { cmd: "a" })])]), file([target("t", [resource("r", { cmd: "echo `date`" })])])));
+    const tick = renderDiffMarkdown(
+      diffPlans(file([target("t", [resource("r", { cmd: "a" })])]), file([target("t", [resource("r", { cmd: "echo `date`" })])])),
+    );
     expect(tick).toContain('  - `` inputs.cmd: "a" → "echo `date`" ``');
   });
 });

@@ -9,7 +9,18 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planTarget } from "../../scripts/plan-lib";
-import { FORMAT_VERSION, MIN_SCRUB_LENGTH, PlanFile, SECRET, UNKNOWN, parsePlanFile, planFile, recordedConfig, renderPlanFile, secretValues } from "../../scripts/plan-format";
+import {
+  FORMAT_VERSION,
+  MIN_SCRUB_LENGTH,
+  PlanFile,
+  SECRET,
+  UNKNOWN,
+  parsePlanFile,
+  planFile,
+  recordedConfig,
+  renderPlanFile,
+  secretValues,
+} from "../../scripts/plan-format";
 import { runProgram } from "../../tools/harness/run";
 import { ROOT, TARGET, plan } from "./cli";
 
@@ -51,7 +62,13 @@ describe("plan --json (format 1) on nuxt-fastify-beta-droplet × local", () => {
     const provider = resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
     expect(provider.inputs.renderYamlToDirectory).toBe("rendered/local");
     const deployment = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "svc-api-deploy")!;
-    expect(deployment, resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment").map((r) => r.name).join(", ")).toBeDefined();
+    expect(
+      deployment,
+      resources
+        .filter((r) => r.type === "kubernetes:apps/v1:Deployment")
+        .map((r) => r.name)
+        .join(", "),
+    ).toBeDefined();
     expect(deployment.provider).toEqual({ urn: provider.urn, type: "pulumi:providers:kubernetes" });
     expect(urns).toContain(deployment.parent);
     expect(deployment.dependencies.length).toBeGreaterThan(0);
@@ -101,7 +118,10 @@ describe("plan --json (format 1) on nuxt-fastify-beta-droplet × local", () => {
     expect(file.plans[0]!.mode).toBe("update");
 
     // The same target in-process (the function the CLI calls): every value the run recorded as secret.
-    const same = await planTarget({ kind: "blueprint", blueprint: "nuxt-fastify-beta-droplet", tier: "local", config: { "platform:secrets": JSON.stringify({ mailgunApiKey: FAKE }) } }, { preview: false });
+    const same = await planTarget(
+      { kind: "blueprint", blueprint: "nuxt-fastify-beta-droplet", tier: "local", config: { "platform:secrets": JSON.stringify({ mailgunApiKey: FAKE }) } },
+      { preview: false },
+    );
     expect(same.status).toBe("ok");
     const values = secretValues(same.inventory!);
     // Not a vacuous scan: the config secret and the generated ones (database password, its URL) are among them.
@@ -145,10 +165,26 @@ describe("plan file: the second line of defence", () => {
   it("--config values are recorded, except a key listed as secret or named like one", () => {
     expect(
       recordedConfig(
-        { "platform:domain": "example.org", "aws:secretKey": "AKIAFAKE", "db:password": "pw", "app:apiKey": "k", "cloudflare:apiToken": "t", "app:dbUrl": "postgres://u:p@h/db", "app:privateKey": "-----BEGIN" },
+        {
+          "platform:domain": "example.org",
+          "aws:secretKey": "AKIAFAKE",
+          "db:password": "pw",
+          "app:apiKey": "k",
+          "cloudflare:apiToken": "t",
+          "app:dbUrl": "postgres://u:p@h/db",
+          "app:privateKey": "-----BEGIN",
+        },
         ["app:dbUrl"],
       ),
-    ).toEqual({ "platform:domain": "example.org", "aws:secretKey": SECRET, "db:password": SECRET, "app:apiKey": SECRET, "cloudflare:apiToken": SECRET, "app:dbUrl": SECRET, "app:privateKey": SECRET });
+    ).toEqual({
+      "platform:domain": "example.org",
+      "aws:secretKey": SECRET,
+      "db:password": SECRET,
+      "app:apiKey": SECRET,
+      "cloudflare:apiToken": SECRET,
+      "app:dbUrl": SECRET,
+      "app:privateKey": SECRET,
+    });
   });
 
   it("a secret that lost its marker in the program (unsecret into a plain input) is cut out of the whole file", async () => {
@@ -168,7 +204,9 @@ describe("plan file: the second line of defence", () => {
     expect((label.inputs.keepers as { note: string }).note).toBe(`user=app;password=${pw}`);
     expect(label.secretPaths).toEqual([]);
 
-    const text = renderPlanFile(planFile([{ json: { title: "unit", outputs: inv.outputs, resources: inv.resources.map((r) => ({ urn: r.urn, inputs: r.inputs })) }, inventory: inv }]));
+    const text = renderPlanFile(
+      planFile([{ json: { title: "unit", outputs: inv.outputs, resources: inv.resources.map((r) => ({ urn: r.urn, inputs: r.inputs })) }, inventory: inv }]),
+    );
     expect(text).not.toContain(pw);
     expect(text).toContain(`"note": "user=app;password=${SECRET}"`);
     expect(FORMAT_VERSION).toBe(1);

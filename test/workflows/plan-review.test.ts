@@ -37,7 +37,8 @@ describe("scripts/plan-review.sh in bash on a real repository", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-review-"));
   const repo = path.join(tmp, "repo");
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.test", "-c", "commit.gpgsign=false", ...args], { cwd: repo, encoding: "utf8" });
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.test", "-c", "commit.gpgsign=false", ...args], { cwd: repo, encoding: "utf8" });
   const env = { ...process.env, PLAN_DIR: "tmp/plan-review", PLAN_TARGETS: "local", NODE_OPTIONS: "" };
   // The script and the plans run asynchronously: a worker blocked for seconds in spawnSync cannot answer vitest.
   const review = (ref: string) => run("bash", ["scripts/plan-review.sh", ref], { cwd: repo, env });
@@ -46,7 +47,14 @@ describe("scripts/plan-review.sh in bash on a real repository", () => {
     fs.mkdirSync(repo);
     // This working tree's files (tracked and new, not ignored), as three commits: one whose plan
     // predates format 1 (no scripts/plan-format.ts), the base, and the head with one config change.
-    const copy = await run("bash", ["-c", `git -C "${ROOT}" ls-files -z --cached --others --exclude-standard | tar -C "${ROOT}" --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -C "${repo}" -xf -`], { cwd: tmp });
+    const copy = await run(
+      "bash",
+      [
+        "-c",
+        `git -C "${ROOT}" ls-files -z --cached --others --exclude-standard | tar -C "${ROOT}" --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -C "${repo}" -xf -`,
+      ],
+      { cwd: tmp },
+    );
     expect(copy.status, copy.stderr).toBe(0);
     git("init", "-q", "-b", "main");
     // This tree's packages, not committed (.gitignore's `node_modules/` does not match a symlink).
@@ -73,7 +81,11 @@ describe("scripts/plan-review.sh in bash on a real repository", () => {
 
   it("plans the base commit in a worktree and diffs it with the head: exactly the changed value", async () => {
     fs.mkdirSync(path.join(repo, "tmp", "plan-review"), { recursive: true });
-    const head = await run(process.execPath, [path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/plan.ts", "local", "--json", "tmp/plan-review/plan.json"], { cwd: repo, env });
+    const head = await run(
+      process.execPath,
+      [path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/plan.ts", "local", "--json", "tmp/plan-review/plan.json"],
+      { cwd: repo, env },
+    );
     expect(head.status, head.stderr).toBe(0);
     const r = await review("HEAD^1");
     expect(r.status, r.stdout + r.stderr).toBe(0);
@@ -81,7 +93,9 @@ describe("scripts/plan-review.sh in bash on a real repository", () => {
     expect(r.stdout).toContain(" base\n");
     expect(r.stdout).toContain("~ pulumi:providers:kubernetes local-k8s-k8s");
     expect(r.stdout).toContain('    inputs.renderYamlToDirectory: "rendered/local" → "rendered/review"\n');
-    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("plan diff: 1 targets (0 added, 0 removed); resources: 0 added, 0 removed, 1 changed, 54 unchanged; policy violations: 0 added, 0 removed");
+    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe(
+      "plan diff: 1 targets (0 added, 0 removed); resources: 0 added, 0 removed, 1 changed, 54 unchanged; policy violations: 0 added, 0 removed",
+    );
     const md = fs.readFileSync(path.join(repo, "tmp", "plan-review", "diff.md"), "utf8");
     expect(md).toContain("### stack local");
     expect(md).toContain('`inputs.renderYamlToDirectory: "rendered/local" → "rendered/review"`');
@@ -101,7 +115,9 @@ describe("scripts/plan-review.sh in bash on a real repository", () => {
     const r = await review("HEAD~2");
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const md = fs.readFileSync(path.join(repo, "tmp", "plan-review", "diff.md"), "utf8");
-    expect(md).toMatch(/^## Offline plan diff\n\nThe base commit [0-9a-f]{12} writes no plan file of format 1 \(docs\/plan-format.md\), so there is nothing to diff with; the next pull request will have a diff.\n$/);
+    expect(md).toMatch(
+      /^## Offline plan diff\n\nThe base commit [0-9a-f]{12} writes no plan file of format 1 \(docs\/plan-format.md\), so there is nothing to diff with; the next pull request will have a diff.\n$/,
+    );
     expect(fs.existsSync(path.join(repo, "tmp", "plan-review", "base.json"))).toBe(false);
   });
 
