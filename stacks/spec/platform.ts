@@ -16,7 +16,8 @@ import { alertingIssues } from "./alerting";
 import { type AdmissionConfig, type ImageRegistryConfig, imageIssues, serviceImages } from "./images";
 import { type Registry, registryIssues } from "./registries";
 import { BlueprintSpec, blueprintSpec } from "./blueprint";
-import { RolloutOverride, releaseIssues } from "./release";
+import { RolloutOverride } from "./release";
+import { releaseIssues } from "./release-rules";
 import { StackConfig, stackConfig } from "./stack-config";
 import { TIERS, TierName, TierProfile, serviceReplicas } from "./tiers";
 
