@@ -37,9 +37,7 @@ export interface ChartPin {
 
 export const CHART_PINS = {
   // components/cluster (add-ons)
-  // ingress-nginx was retired in March 2026: 4.15.1 (controller v1.15.1) is its last release and has the
-  // admission-webhook fixes ("IngressNightmare", controller v1.12.1+). A stop-gap: docs/design.md decides Traefik.
-  ingressNginx: { chart: "ingress-nginx", repo: "https://kubernetes.github.io/ingress-nginx", version: "4.15.1", checked: "2026-12-03" },
+  // The only ingress controller (ingress-nginx was retired in March 2026; docs/design.md).
   traefik: { chart: "traefik", repo: "https://traefik.github.io/charts", version: "41.3.0", checked: "2026-12-03" },
   certManager: { chart: "cert-manager", repo: "https://charts.jetstack.io", version: "v1.21.1", checked: "2026-12-03" },
   metricsServer: { chart: "metrics-server", repo: "https://kubernetes-sigs.github.io/metrics-server/", version: "3.13.1", checked: "2026-12-03" },
@@ -146,7 +144,7 @@ export const VERSION_PINS = {
 
 export type VersionKey = keyof typeof VERSION_PINS;
 
-/** `ingress-nginx@4.11.3`: how a pin is named in messages and in a directory mirror's archive map. */
+/** `traefik@41.3.0`: how a pin is named in messages and in a directory mirror's archive map. */
 export function pinId(pin: Pick<ChartPin, "chart" | "version">): string {
   return `${pin.chart}@${pin.version}`;
 }

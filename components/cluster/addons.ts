@@ -1,8 +1,8 @@
 /**
  * Cluster add-ons as pinned Helm releases with reviewed values (pure: data in, data out).
  *
- * Every chart is pinned to an exact version in components/charts.ts (CHART_PINS: ingress-nginx or
- * traefik, cert-manager, metrics-server, cluster-autoscaler); values are typed objects reviewed
+ * Every chart is pinned to an exact version in components/charts.ts (CHART_PINS: traefik,
+ * cert-manager, metrics-server, cluster-autoscaler); values are typed objects reviewed
  * here, not pasted YAML, and test/charts renders each with the real `helm template`.
  * Where the chart is fetched from (official repository or a mirror) is the release's business
  * (helmChartSource), not the plan's.
@@ -15,12 +15,11 @@
  *
  * The `local` tier installs none of these: it renders manifests for the engine to apply offline and
  * nothing may be fetched at run time (a Helm release needs the chart repository and a live cluster).
- * A kind/k3d cluster brings its own ingress (k3d: Traefik; kind: install ingress-nginx once); without
+ * A kind/k3d cluster brings its own ingress (k3d: Traefik; kind: install Traefik once); without
  * cert-manager, local Ingresses fall back to the controller's default (self-signed) certificate.
  */
 
 import { CHART_PINS, VERSION_PINS, type ChartPin } from "../charts";
-import { UPSTREAM_CORS_HEADERS } from "../service/ingress";
 
 export interface HelmReleasePlan {
   key: string;
@@ -56,7 +55,8 @@ export function ingressControllerInfo(controller: "traefik"): IngressControllerI
 }
 
 export interface AddonsInput {
-  controller: "nginx" | "traefik";
+  /** Traefik: ingress-nginx was retired in March 2026 (docs/design.md maps its former values). */
+  controller: "traefik";
   namespaces: { ingress: string; monitoring: string };
   /** Controller replicas (≥2 where the tier runs PDBs). */
   replicas: number;
@@ -74,86 +74,37 @@ export function planAddons(i: AddonsInput): HelmReleasePlan[] {
     ? { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb", "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing" }
     : {};
   const pdb = i.replicas > 1;
-  if (i.controller === "nginx") {
-    out.push({
-      key: "ingress-nginx",
-      name: "ingress-nginx",
-      pin: CHART_PINS.ingressNginx,
-      namespace: i.namespaces.ingress,
-      values: {
-        controller: {
-          replicaCount: i.replicas,
-          ingressClass: "nginx",
-          ingressClassResource: { name: "nginx", enabled: true, default: false, controllerValue: "k8s.io/ingress-nginx" },
-          // Snippet annotations let any Ingress author inject nginx config (CVE-2021-25742 class): off.
-          allowSnippetAnnotations: false,
-          config: {
-            "ssl-redirect": "true",
-            hsts: "true",
-            "hsts-max-age": "31536000",
-            "hsts-include-subdomains": "true",
-            "hsts-preload": "false",
-            "ssl-protocols": "TLSv1.2 TLSv1.3",
-            "limit-req-status-code": "429",
-            "limit-conn-status-code": "429",
-            "server-tokens": "false",
-            // Response headers per-Ingress `custom-headers` ConfigMaps may set (web-app isolation set).
-            "global-allowed-response-headers": "Cross-Origin-Opener-Policy,Cross-Origin-Embedder-Policy,Cross-Origin-Resource-Policy,Content-Security-Policy,Referrer-Policy,X-Content-Type-Options",
-            "use-forwarded-headers": "false",
-            // An upstream's own CORS headers never reach the browser (http-level proxy_hide_header):
-            // the Ingress's CORS annotations set them for the spec's origins only. Without this an
-            // API answering `Access-Control-Allow-Origin: *` is readable from any origin
-            // (components/service/ingress.ts UPSTREAM_CORS_HEADERS; test/browser/ingress-nginx-api.test.ts).
-            "hide-headers": UPSTREAM_CORS_HEADERS.join(","),
-            // The CORS block echoes the request's Origin but writes no `Vary: Origin` (controller
-            // v1.15 nginx.tmpl, template "CORS"), so a response cached without the CORS headers (the
-            // API opened in a tab) could be reused for the app's cross-origin fetch. nginx's
-            // add_header appends to the upstream's own Vary (more_set_headers would replace it). A
-            // controller-wide ConfigMap snippet, set by the platform: Ingress snippet annotations stay off.
-            "location-snippet": "add_header Vary Origin always;",
-          },
-          service: { type: "LoadBalancer", externalTrafficPolicy: "Local", annotations: lbAnnotations },
-          metrics: { enabled: true, port: 10254, serviceMonitor: { enabled: i.serviceMonitors } },
-          admissionWebhooks: { enabled: true, port: 8443 },
-          // The chart has no `podDisruptionBudget` key: it renders a PDB by itself whenever
-          // replicaCount > 1, with `minAvailable` (helm template, test/charts/render.test.ts).
-          minAvailable: 1,
-          topologySpreadConstraints: pdb
-            ? [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" } } }]
-            : [],
-          resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
-        },
+  out.push({
+    key: "traefik",
+    name: "traefik",
+    pin: CHART_PINS.traefik,
+    namespace: i.namespaces.ingress,
+    values: {
+      deployment: { replicas: i.replicas },
+      ingressClass: { enabled: true, isDefaultClass: false, name: "traefik" },
+      providers: { kubernetesCRD: { enabled: true, allowCrossNamespace: false }, kubernetesIngress: { enabled: true } },
+      ports: {
+        // Chart 34+: `redirectTo` became upstream's `redirections.entryPoint`; 39+ nests HTTP options under `http`.
+        web: { port: 8000, exposedPort: 80, http: { redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } } } },
+        websecure: { port: 8443, exposedPort: 443, http: { tls: { enabled: true } } },
+        metrics: { port: 9100, expose: { default: false } },
       },
-    });
-  } else {
-    out.push({
-      key: "traefik",
-      name: "traefik",
-      pin: CHART_PINS.traefik,
-      namespace: i.namespaces.ingress,
-      values: {
-        deployment: { replicas: i.replicas },
-        ingressClass: { enabled: true, isDefaultClass: false, name: "traefik" },
-        providers: { kubernetesCRD: { enabled: true, allowCrossNamespace: false }, kubernetesIngress: { enabled: true } },
-        ports: {
-          // Chart 34+: `redirectTo` became upstream's `redirections.entryPoint`; 39+ nests HTTP options under `http`.
-          web: { port: 8000, exposedPort: 80, http: { redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } } } },
-          websecure: { port: 8443, exposedPort: 443, http: { tls: { enabled: true } } },
-          metrics: { port: 9100, expose: { default: false } },
-        },
-        tlsOptions: { default: { minVersion: "VersionTLS12", sniStrict: true } },
-        service: { type: "LoadBalancer", spec: { externalTrafficPolicy: "Local" }, annotations: lbAnnotations },
-        metrics: { prometheus: { serviceMonitor: { enabled: i.serviceMonitors } } },
-        podDisruptionBudget: pdb ? { enabled: true, minAvailable: 1 } : { enabled: false },
-        securityContext: restrictedish,
-        podSecurityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
-        // Chart 41: `logs.general` → `log`, `logs.access` → `accessLog` (Changelog "41.0.0").
-        log: { format: "json" },
-        accessLog: { enabled: true, format: "json" },
-        resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
-      },
-    });
-  }
+      tlsOptions: { default: { minVersion: "VersionTLS12", sniStrict: true } },
+      service: { type: "LoadBalancer", spec: { externalTrafficPolicy: "Local" }, annotations: lbAnnotations },
+      metrics: { prometheus: { serviceMonitor: { enabled: i.serviceMonitors } } },
+      podDisruptionBudget: pdb ? { enabled: true, minAvailable: 1 } : { enabled: false },
+      // Replicas spread over zones (as the ingress-nginx values did): one zone lost keeps the ingress up.
+      topologySpreadConstraints: pdb
+        ? [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { "app.kubernetes.io/name": "traefik" } } }]
+        : [],
+      securityContext: restrictedish,
+      podSecurityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+      // Chart 41: `logs.general` → `log`, `logs.access` → `accessLog` (Changelog "41.0.0").
+      log: { format: "json" },
+      accessLog: { enabled: true, format: "json" },
+      resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+    },
+  });
   out.push({
     key: "cert-manager",
     name: "cert-manager",

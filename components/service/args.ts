@@ -38,8 +38,9 @@ export const serviceArgs = z.strictObject({
   /** How public routes are served. Required for public services. */
   ingress: z
     .strictObject({
-      controller: z.enum(["nginx", "traefik"]),
-      /** IngressClass name (`nginx`, `traefik`). */
+      /** Traefik: ingress-nginx was retired in March 2026 (docs/design.md, Ingress controller). */
+      controller: z.enum(["traefik"]),
+      /** IngressClass name (`traefik`). */
       className: dnsLabel,
       /** cert-manager ClusterIssuer issuing the route certificates; absent = the controller's default certificate (local tier only). */
       clusterIssuer: dnsLabel.optional(),
@@ -97,7 +98,7 @@ export const serviceArgs = z.strictObject({
       previewImage: imageRef.optional(),
       /** canary: image of the canary track; default = image. */
       canaryImage: imageRef.optional(),
-      /** canary: percent of requests to the canary (nginx: exact weight; traefik: approximated by replica ratio). */
+      /** canary: percent of requests to the canary (with these Deployments: approximated by the replica ratio; Argo Rollouts sets exact weights). */
       canaryWeight: z.int().min(0).max(100).default(10),
     })
     .default({ controller: "deployments", activeColor: "blue", canaryWeight: 10, promote: false, abort: false }),

@@ -13,7 +13,7 @@
  * Usage:
  *   new Service("svc-api", { spec, namespace: "apps", replicas: { min: 3, max: 20 }, resources: RESOURCES.full,
  *     autoscaling: true, disruptionBudgets: true, domain: "example.com",
- *     ingress: { controller: "nginx", className: "nginx", clusterIssuer: "letsencrypt" } },
+ *     ingress: { controller: "traefik", className: "traefik", clusterIssuer: "letsencrypt" } },
  *     { providers: { kubernetes: cluster.provider } });
  */
 import * as k8s from "@pulumi/kubernetes";

@@ -1,12 +1,10 @@
 /**
- * Ingress manifests of a public service (pure). One Ingress per route group, because the
- * rate limit is per Ingress in both controllers:
- *  - ingress-nginx: `limit-rps` / `limit-burst-multiplier`, CORS annotations with the exact
- *    origins, forced HTTP→HTTPS redirect; HSTS and the removal of upstream CORS headers
- *    (`hide-headers`, UPSTREAM_CORS_HEADERS) are set controller-wide (addons.ts values).
- *  - Traefik: `Middleware` CRDs (traefik.io/v1alpha1) — a RateLimit per group and one Headers
- *    middleware (HSTS + CORS, upstream CORS headers removed) — attached through the router annotation; HTTP→HTTPS redirect is on
- *    the `web` entry point (addons.ts values).
+ * Ingress manifests of a public service on Traefik (pure). One Ingress per route group, each
+ * with its own RateLimit Middleware (traefik.io/v1alpha1), and one Headers Middleware for the
+ * service (HSTS, CORS, upstream CORS headers removed, the web-app headers), attached through the
+ * router annotation; routers only on `websecure`, whose HTTP→HTTPS redirect is on the `web` entry
+ * point (addons.ts values). ingress-nginx was retired in March 2026; docs/design.md maps each of
+ * its former settings to what is set here.
  * TLS on every Ingress: one entry per host, naming that host's one Secret (`tlsSecretName`). The
  * certificate behind it is one cert-manager `Certificate` per host (`hostCertificates`, created once
  * per namespace by the services composer), not ingress-shim: shim would request one certificate per
@@ -22,16 +20,9 @@ import type { Manifest, PlanInput } from "./plan";
  * CORS from the spec (`cors`), for exactly the spec's origins, and an API's own headers are removed
  * on every response of every runtime. Without that, an API whose framework answers CORS itself
  * (a CORS plugin at its defaults: `Access-Control-Allow-Origin: *`, every preflight allowed) is
- * readable from ANY origin, whatever the spec says, because both ingress controllers set their
- * CORS headers only for an allowed origin and pass the upstream's through otherwise:
- *  - ingress-nginx (controller v1.15 nginx.tmpl, template "CORS"): `more_set_headers
- *    'Access-Control-Allow-Origin: $http_origin'` only inside `if ($cors = "true")`, i.e. when the
- *    Origin matches the `cors-allow-origin` regex; a preflight from any other origin is proxied to
- *    the upstream. Found in the browser (the former test/browser/ingress-nginx-api.test.ts): a page on a
- *    foreign origin read the API. There is no per-Ingress way to hide an upstream header without
- *    snippet annotations (off: `allowSnippetAnnotations: false`), so the controller's ConfigMap
- *    option `hide-headers` does it for every Ingress (http-level `proxy_hide_header`, which the
- *    CORS block's `more_set_headers` still overrides for an allowed origin): components/cluster/addons.ts.
+ * readable from ANY origin, whatever the spec says, because the proxies set their CORS headers
+ * only for an allowed origin and pass the upstream's through otherwise (first seen in the browser
+ * on ingress-nginx, before it was retired: a page on a foreign origin read the API):
  *  - Traefik (v3 pkg/middlewares/headers/header.go, `PostRequestModifyResponseHeaders`): sets
  *    `Access-Control-Allow-Origin` only when `matchOrigin` finds the request's Origin in
  *    `accessControlAllowOriginList`, and leaves the upstream's header untouched otherwise; it
@@ -88,7 +79,7 @@ export function hostCertificates(hosts: readonly string[], namespace: string, cl
   }));
 }
 
-export function ingressManifests(a: PlanInput, base: string, labels: Record<string, string>, canary: boolean): { manifests: { key: string; manifest: Manifest }[]; hosts: string[] } {
+export function ingressManifests(a: PlanInput, base: string, labels: Record<string, string>): { manifests: { key: string; manifest: Manifest }[]; hosts: string[] } {
   const s = a.spec;
   const ing = a.ingress!;
   const ns = a.namespace;
@@ -98,46 +89,38 @@ export function ingressManifests(a: PlanInput, base: string, labels: Record<stri
   const allHosts = new Set<string>();
   const HSTS_SECONDS = 31_536_000;
   // API-only services are marked (the policy pack then knows no page is served); a service serving
-  // the web app gets the isolation headers: nginx via a per-Ingress custom-headers ConfigMap,
-  // Traefik via the headers Middleware.
+  // the web app gets the isolation headers in the headers Middleware.
   const web = s.servesWebApp ? webAppHeaders(a.webHeaders) : undefined;
-  const headersCm = `${base}-response-headers`;
-  if (web && ing.controller === "nginx") {
-    out.push({ key: "response-headers", manifest: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: headersCm, namespace: ns, labels }, data: web } });
-  }
-
-  if (ing.controller === "traefik") {
-    out.push({
-      key: "mw-headers",
-      manifest: {
-        apiVersion: "traefik.io/v1alpha1",
-        kind: "Middleware",
-        metadata: { name: `${base}-headers`, namespace: ns, labels },
-        spec: {
-          headers: {
-            stsSeconds: HSTS_SECONDS,
-            stsIncludeSubdomains: true,
-            forceSTSHeader: true,
-            contentTypeNosniff: true,
-            // Upstream CORS headers removed ("" deletes), then set by the CORS options below only
-            // for a listed origin (UPSTREAM_CORS_HEADERS).
-            customResponseHeaders: { ...(web ?? {}), ...Object.fromEntries(UPSTREAM_CORS_HEADERS.map((h) => [h, ""])) },
-            ...(s.cors
-              ? {
-                  accessControlAllowOriginList: origins,
-                  accessControlAllowMethods: s.cors.allowedMethods,
-                  accessControlAllowHeaders: s.cors.allowedHeaders,
-                  accessControlAllowCredentials: s.cors.allowCredentials,
-                  accessControlMaxAge: s.cors.maxAgeSeconds,
-                  ...(s.cors.exposedHeaders.length ? { accessControlExposeHeaders: s.cors.exposedHeaders } : {}),
-                  addVaryHeader: true,
-                }
-              : {}),
-          },
+  out.push({
+    key: "mw-headers",
+    manifest: {
+      apiVersion: "traefik.io/v1alpha1",
+      kind: "Middleware",
+      metadata: { name: `${base}-headers`, namespace: ns, labels },
+      spec: {
+        headers: {
+          stsSeconds: HSTS_SECONDS,
+          stsIncludeSubdomains: true,
+          forceSTSHeader: true,
+          contentTypeNosniff: true,
+          // Upstream CORS headers removed ("" deletes), then set by the CORS options below only
+          // for a listed origin (UPSTREAM_CORS_HEADERS).
+          customResponseHeaders: { ...(web ?? {}), ...Object.fromEntries(UPSTREAM_CORS_HEADERS.map((h) => [h, ""])) },
+          ...(s.cors
+            ? {
+                accessControlAllowOriginList: origins,
+                accessControlAllowMethods: s.cors.allowedMethods,
+                accessControlAllowHeaders: s.cors.allowedHeaders,
+                accessControlAllowCredentials: s.cors.allowCredentials,
+                accessControlMaxAge: s.cors.maxAgeSeconds,
+                ...(s.cors.exposedHeaders.length ? { accessControlExposeHeaders: s.cors.exposedHeaders } : {}),
+                addVaryHeader: true,
+              }
+            : {}),
         },
       },
-    });
-  }
+    },
+  });
 
   for (const g of groups) {
     const routes = s.routes.filter((r) => r.group === g);
@@ -146,42 +129,23 @@ export function ingressManifests(a: PlanInput, base: string, labels: Record<stri
     const limit = s.rateLimits[g];
     const annotations: Record<string, string> = {};
     if (!web) annotations["platform.io/api-only"] = "true";
-    else if (ing.controller === "nginx") annotations["nginx.ingress.kubernetes.io/custom-headers"] = `${ns}/${headersCm}`;
-    if (ing.controller === "nginx") {
-      annotations["nginx.ingress.kubernetes.io/ssl-redirect"] = "true";
-      annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"] = "true";
-      annotations["nginx.ingress.kubernetes.io/backend-protocol"] = "HTTP";
-      if (limit) {
-        annotations["nginx.ingress.kubernetes.io/limit-rps"] = String(limit.requestsPerSecond);
-        annotations["nginx.ingress.kubernetes.io/limit-burst-multiplier"] = String(Math.max(1, Math.ceil(limit.burst / limit.requestsPerSecond)));
-      }
-      if (s.cors) {
-        annotations["nginx.ingress.kubernetes.io/enable-cors"] = "true";
-        annotations["nginx.ingress.kubernetes.io/cors-allow-origin"] = origins.join(", ");
-        annotations["nginx.ingress.kubernetes.io/cors-allow-methods"] = s.cors.allowedMethods.join(", ");
-        annotations["nginx.ingress.kubernetes.io/cors-allow-headers"] = s.cors.allowedHeaders.join(","); // as ingress-nginx writes its default
-        annotations["nginx.ingress.kubernetes.io/cors-allow-credentials"] = String(s.cors.allowCredentials);
-        annotations["nginx.ingress.kubernetes.io/cors-max-age"] = String(s.cors.maxAgeSeconds);
-        if (s.cors.exposedHeaders.length) annotations["nginx.ingress.kubernetes.io/cors-expose-headers"] = s.cors.exposedHeaders.join(", ");
-      }
-    } else {
-      const mws = [`${ns}-${base}-headers@kubernetescrd`];
-      if (limit) {
-        out.push({
-          key: `mw-ratelimit-${g}`,
-          manifest: {
-            apiVersion: "traefik.io/v1alpha1",
-            kind: "Middleware",
-            metadata: { name: `${base}-ratelimit-${g}`, namespace: ns, labels },
-            spec: { rateLimit: { average: limit.requestsPerSecond, period: "1s", burst: Math.max(1, limit.burst) } },
-          },
-        });
-        mws.unshift(`${ns}-${base}-ratelimit-${g}@kubernetescrd`);
-      }
-      annotations["traefik.ingress.kubernetes.io/router.entrypoints"] = "websecure";
-      annotations["traefik.ingress.kubernetes.io/router.tls"] = "true";
-      annotations["traefik.ingress.kubernetes.io/router.middlewares"] = mws.join(",");
+    // The group's RateLimit Middleware first (429 before any other work), then the headers Middleware.
+    const mws = [`${ns}-${base}-headers@kubernetescrd`];
+    if (limit) {
+      out.push({
+        key: `mw-ratelimit-${g}`,
+        manifest: {
+          apiVersion: "traefik.io/v1alpha1",
+          kind: "Middleware",
+          metadata: { name: `${base}-ratelimit-${g}`, namespace: ns, labels },
+          spec: { rateLimit: { average: limit.requestsPerSecond, period: "1s", burst: Math.max(1, limit.burst) } },
+        },
+      });
+      mws.unshift(`${ns}-${base}-ratelimit-${g}@kubernetescrd`);
     }
+    annotations["traefik.ingress.kubernetes.io/router.entrypoints"] = "websecure";
+    annotations["traefik.ingress.kubernetes.io/router.tls"] = "true";
+    annotations["traefik.ingress.kubernetes.io/router.middlewares"] = mws.join(",");
     const rules = (service: string) =>
       hosts.map((host) => ({
         host,
@@ -202,28 +166,6 @@ export function ingressManifests(a: PlanInput, base: string, labels: Record<stri
         spec: { ingressClassName: ing.className, tls, rules: rules(base) },
       },
     });
-    if (canary && ing.controller === "nginx") {
-      // Same hosts/paths; nginx sends `canary-weight`% to the canary Service, with the same per-host secrets.
-      out.push({
-        key: `ingress-${g}-canary`,
-        manifest: {
-          apiVersion: "networking.k8s.io/v1",
-          kind: "Ingress",
-          metadata: {
-            name: `${base}-${g}-canary`,
-            namespace: ns,
-            labels: { ...labels, "platform.io/route-group": g, "platform.io/track": "canary" },
-            annotations: {
-              "nginx.ingress.kubernetes.io/canary": "true",
-              "nginx.ingress.kubernetes.io/canary-weight": String(a.rollout.canaryWeight),
-              "nginx.ingress.kubernetes.io/ssl-redirect": "true",
-              "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
-            },
-          },
-          spec: { ingressClassName: ing.className, tls, rules: rules(`${base}-canary`) },
-        },
-      });
-    }
   }
   return { manifests: out, hosts: [...allHosts].sort() };
 }

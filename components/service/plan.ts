@@ -7,9 +7,8 @@
  *  - blueGreen: two Deployments (`-blue`, `-green`, label `platform.io/track`); the Service selects
  *               the active colour, `<name>-preview` the idle one. Cut-over = flip `activeColor` and
  *               `pulumi up` (one Service selector patch, instant, and instant to roll back).
- *  - canary:    a stable Deployment and a `-canary` Deployment. ingress-nginx: a canary Ingress per
- *               route group with `canary-weight` (exact percentage). Traefik: the canary pods carry
- *               the Service's selector, so the share is the replica ratio (coarse, stated honestly).
+ *  - canary:    a stable Deployment and a `-canary` Deployment; the canary pods carry the
+ *               Service's selector, so the share is the replica ratio (coarse, stated honestly).
  * That is the `deployments` controller (local and dev: no CRDs, renders offline, each step a
  * Pulumi preview). With `rollout.controller: argo-rollouts` (staging and prod) a blueGreen/canary
  * service is one Argo Rollouts `Rollout` instead (rollouts.ts): real traffic percentages at the
@@ -114,10 +113,10 @@ export function planService(a: PlanInput): ServicePlan {
     serviceTrack = a.rollout.activeColor;
   } else if (s.strategy === "canary") {
     tracks.push({ track: "stable", name: base, image, replicas: hpaOn ? undefined : a.replicas.min });
-    const canaryReplicas = a.rollout.canaryWeight === 0 ? 0 : a.ingress?.controller === "traefik" ? Math.max(1, Math.round((a.replicas.min * a.rollout.canaryWeight) / (100 - Math.min(a.rollout.canaryWeight, 99)))) : 1;
+    const canaryReplicas = a.rollout.canaryWeight === 0 ? 0 : Math.max(1, Math.round((a.replicas.min * a.rollout.canaryWeight) / (100 - Math.min(a.rollout.canaryWeight, 99))));
     tracks.push({ track: "canary", name: `${base}-canary`, image: a.rollout.canaryImage ?? image, replicas: canaryReplicas });
-    // nginx routes the canary through its own Service; Traefik shares the stable Service.
-    serviceTrack = a.ingress?.controller === "traefik" ? undefined : "stable";
+    // Both tracks behind the one Service: the share is the replica ratio.
+    serviceTrack = undefined;
   } else {
     tracks.push({ track: "stable", name: base, image, replicas: hpaOn ? undefined : a.replicas.min });
   }
@@ -241,9 +240,6 @@ export function planService(a: PlanInput): ServicePlan {
     const idle = tracks[1]!.track;
     add("svc-preview", { apiVersion: "v1", kind: "Service", metadata: { name: `${base}-preview`, namespace: ns, labels: common }, spec: { type: "ClusterIP", selector: selectorFor(idle), ports: svcPorts(true) } });
   }
-  if (!argo && s.strategy === "canary" && a.ingress?.controller !== "traefik") {
-    add("svc-canary", { apiVersion: "v1", kind: "Service", metadata: { name: `${base}-canary`, namespace: ns, labels: common }, spec: { type: "ClusterIP", selector: selectorFor("canary"), ports: svcPorts(true) } });
-  }
 
   // Autoscaling and disruption budget, on the serving track.
   const main = tracks[0]!;
@@ -278,10 +274,10 @@ export function planService(a: PlanInput): ServicePlan {
     });
   }
 
-  const ing = s.exposure === "public" && a.ingress ? ingressManifests(a, base, common, !argo && s.strategy === "canary") : { manifests: [], hosts: [] };
+  const ing = s.exposure === "public" && a.ingress ? ingressManifests(a, base, common) : { manifests: [], hosts: [] };
   if (argo) {
     const ingresses = ing.manifests.filter((m) => m.manifest.kind === "Ingress").map((m) => m.manifest);
-    const traefikCanary = s.strategy === "canary" && a.ingress?.controller === "traefik" && ingresses.length > 0;
+    const traefikCanary = s.strategy === "canary" && ingresses.length > 0;
     if (traefikCanary) {
       manifests.push(...ing.manifests.filter((m) => m.manifest.kind !== "Ingress"));
       for (const m of traefikCanaryRoutes(ingresses, a, base, common)) add(`${m.kind.toLowerCase()}-${m.metadata.name}`, m);
@@ -290,10 +286,7 @@ export function planService(a: PlanInput): ServicePlan {
     }
     const policy = s.rollout;
     const rollout = manifests.find((m) => m.key === "rollout")!.manifest;
-    rollout.spec.strategy = rolloutStrategy(a, base, {
-      ...(s.strategy === "canary" && a.ingress?.controller === "nginx" ? { nginx: ingresses.map((i) => i.metadata.name) } : {}),
-      ...(traefikCanary ? { traefik: `${base}-weighted` } : {}),
-    });
+    rollout.spec.strategy = rolloutStrategy(a, base, traefikCanary ? { traefik: `${base}-weighted` } : {});
     const pol = policy ?? ROLLOUT_DEFAULTS;
     const count = s.strategy === "blueGreen" ? analysisCount(pol) : undefined;
     add("analysis", analysisTemplate(`${base}-health`, ns, common, pol, a.rollout.prometheusUrl!, count));

@@ -4,11 +4,9 @@
  * GitOps mode carries the same objects).
  *
  *  - canary:    one Rollout; stable Service `<svc>` and canary Service `<svc>-canary`. Traffic is
- *               split by the ingress controller, so a step of 5 % is 5 % of requests whatever the
- *               replica count: ingress-nginx through `trafficRouting.nginx` (the controller writes
- *               the canary Ingress with `canary-weight`), Traefik through `trafficRouting.traefik`
- *               (a weighted TraefikService behind an IngressRoute, since Traefik's Ingress provider
- *               cannot route to a TraefikService). Steps: setWeight + timed pause per `canarySteps`,
+ *               split by Traefik, so a step of 5 % is 5 % of requests whatever the replica count:
+ *               `trafficRouting.traefik` (a weighted TraefikService behind an IngressRoute per route
+ *               group, since Traefik's Ingress provider cannot route to a TraefikService). Steps: setWeight + timed pause per `canarySteps`,
  *               background analysis from the first step.
  *  - blueGreen: one Rollout; active Service `<svc>`, preview Service `<svc>-preview`; the
  *               pre-promotion analysis runs on the preview, the post-promotion analysis on the
@@ -112,17 +110,17 @@ const analysisArgs = (service: string) => [
   { name: "pod-template-hash", valueFrom: { podTemplateHashValue: "Latest" } },
 ];
 
-/** The Rollout's strategy block. `stableIngresses`: nginx Ingress names; `weightedService`: the Traefik TraefikService. */
+/** The Rollout's strategy block. `route.traefik`: the weighted TraefikService the canary's weights are set on. */
 export function rolloutStrategy(
   a: PlanInput,
   base: string,
-  route: { nginx?: string[]; traefik?: string },
+  route: { traefik?: string },
 ): Record<string, unknown> {
   const s = a.spec;
   const policy = s.rollout ?? ROLLOUT_DEFAULTS;
   const template = `${base}-health`;
   if (s.strategy === "canary") {
-    const trafficRouting = route.nginx?.length ? { nginx: { stableIngresses: route.nginx } } : route.traefik ? { traefik: { weightedTraefikServiceName: route.traefik } } : undefined;
+    const trafficRouting = route.traefik ? { traefik: { weightedTraefikServiceName: route.traefik } } : undefined;
     return {
       canary: {
         stableService: base,
@@ -151,8 +149,8 @@ export function rolloutStrategy(
 
 /**
  * Traefik canary routing: each route-group Ingress becomes an IngressRoute to the weighted
- * TraefikService (same hosts, paths, middlewares and TLS secret), plus a cert-manager Certificate
- * for the hosts (ingress-shim only watches Ingresses).
+ * TraefikService (same hosts, paths, middlewares and its host's TLS Secret, from the host's one
+ * Certificate the services composer creates).
  */
 export function traefikCanaryRoutes(ingresses: Manifest[], a: PlanInput, base: string, labels: Record<string, string>): Manifest[] {
   const ns = a.namespace;

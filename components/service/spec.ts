@@ -63,9 +63,9 @@ export const corsSpec = z.strictObject({
   allowedMethods: z.array(z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])).default(["GET", "POST", "OPTIONS"]),
   /**
    * Request headers a cross-origin call may send (the preflight's Access-Control-Allow-Headers).
-   * The default is ingress-nginx's own `cors-allow-headers` default, written out so that Traefik
-   * (which sends no Access-Control-Allow-Headers unless told, and so refuses a JSON or
-   * Authorization preflight) allows exactly what nginx allows.
+   * The default is ingress-nginx's former `cors-allow-headers` default, written out because Traefik
+   * sends no Access-Control-Allow-Headers unless told (and so refuses a JSON or Authorization
+   * preflight); it kept the apps working unchanged when the blueprints moved off ingress-nginx.
    */
   allowedHeaders: z
     .array(z.string().regex(/^[A-Za-z0-9-]+$/, { message: "must be an HTTP header name such as `Content-Type`" }))

@@ -55,22 +55,22 @@ function mirrorCopy(edit: (index: any) => void = () => {}): string {
 }
 
 describe("helmChartSource: one function decides every release's chart source", () => {
-  const pin = CHART_PINS.ingressNginx;
+  const pin = CHART_PINS.traefik;
   it("official: chart name + version + the chart's own repository", () => {
-    expect(helmChartSource(pin)).toEqual({ chart: "ingress-nginx", version: pin.version, repositoryOpts: { repo: pin.repo } });
+    expect(helmChartSource(pin)).toEqual({ chart: "traefik", version: pin.version, repositoryOpts: { repo: pin.repo } });
     expect(helmChartSource(pin, { kind: "official" })).toEqual(helmChartSource(pin));
   });
   it("HTTP(S) mirror: chart name + version, repositoryOpts.repo = the mirror", () => {
-    expect(helmChartSource(pin, { kind: "repository", url: "https://charts.example.com/helm" })).toEqual({ chart: "ingress-nginx", version: pin.version, repositoryOpts: { repo: "https://charts.example.com/helm" } });
+    expect(helmChartSource(pin, { kind: "repository", url: "https://charts.example.com/helm" })).toEqual({ chart: "traefik", version: pin.version, repositoryOpts: { repo: "https://charts.example.com/helm" } });
   });
   it("directory mirror: chart = the absolute archive path from index.yaml, no repositoryOpts", () => {
     const m = readDirectoryMirror(SHARED);
     expect(m.problems).toEqual([]);
     const src = helmChartSource(pin, m.mirror!);
-    expect(src).toEqual({ chart: path.join(SHARED, `ingress-nginx-${pin.version}.tgz`), version: pin.version });
+    expect(src).toEqual({ chart: path.join(SHARED, `traefik-${pin.version}.tgz`), version: pin.version });
     expect(src.repositoryOpts).toBeUndefined();
     for (const p of pins) expect(fs.existsSync(helmChartSource(p, m.mirror!).chart), pinId(p)).toBe(true);
-    expect(() => helmChartSource(pin, { kind: "directory", dir: "/m", archives: {} })).toThrow(/platform:charts\.mirror: .*no ingress-nginx .*helm pull ingress-nginx --repo https:\/\/kubernetes\.github\.io\/ingress-nginx/);
+    expect(() => helmChartSource(pin, { kind: "directory", dir: "/m", archives: {} })).toThrow(/platform:charts\.mirror: .*no traefik .*helm pull traefik --repo https:\/\/traefik\.github\.io\/charts/);
   });
   it("chartNameOf recovers the chart name from any source", () => {
     for (const p of pins) {
@@ -132,16 +132,16 @@ describe("platform:charts.mirror in the spec", () => {
     const empty = tmpDir("empty-mirror-");
     expect(issues(withMirror(empty))).toEqual([expect.stringMatching(/platform:charts\.mirror: .* has no index\.yaml, so it is not a chart repository: copy the chart archives into it and run `helm repo index/)]);
     const lacking = mirrorCopy((index) => {
-      index.entries["ingress-nginx"] = index.entries["ingress-nginx"].filter((e: any) => e.version !== CHART_PINS.ingressNginx.version);
+      index.entries["traefik"] = index.entries["traefik"].filter((e: any) => e.version !== CHART_PINS.traefik.version);
       delete index.entries["cert-manager"];
     });
     const got = issues(withMirror(lacking));
-    // The versions the copy still has: every mirrored ingress-nginx release but the pinned one.
-    const others = (parse(fs.readFileSync(path.join(SHARED, "index.yaml"), "utf8")) as any).entries["ingress-nginx"].map((e: any) => String(e.version)).filter((v: string) => v !== CHART_PINS.ingressNginx.version);
+    // The versions the copy still has: every mirrored traefik release but the pinned one.
+    const others = (parse(fs.readFileSync(path.join(SHARED, "index.yaml"), "utf8")) as any).entries["traefik"].map((e: any) => String(e.version)).filter((v: string) => v !== CHART_PINS.traefik.version);
     expect(others.length).toBeGreaterThan(0);
     const re = (v: string) => v.replace(/\./g, "\\.");
     expect(got).toEqual([
-      expect.stringMatching(new RegExp(`platform:charts\\.mirror: the mirror .* lacks chart ingress-nginx version ${re(CHART_PINS.ingressNginx.version)} \\(it has ${others.map(re).join(", ")}\\): add it to the mirror \\(\`helm pull ingress-nginx --repo https://kubernetes\\.github\\.io/ingress-nginx --version ${re(CHART_PINS.ingressNginx.version)} -d `)),
+      expect.stringMatching(new RegExp(`platform:charts\\.mirror: the mirror .* lacks chart traefik version ${re(CHART_PINS.traefik.version)} \\(it has ${others.map(re).join(", ")}\\): add it to the mirror \\(\`helm pull traefik --repo https://traefik\\.github\\.io/charts --version ${re(CHART_PINS.traefik.version)} -d `)),
       expect.stringMatching(new RegExp(`lacks chart cert-manager version ${re(CHART_PINS.certManager.version)}: add it to the mirror \\(\`helm pull cert-manager --repo https://charts\\.jetstack\\.io`)),
     ]);
     const gone = mirrorCopy((index) => {

@@ -16,16 +16,18 @@ const SHARED = CHARTS_MIRROR;
 const mirror = readDirectoryMirror(SHARED).mirror!;
 const archive = (pin: (typeof CHART_PINS)[keyof typeof CHART_PINS]) => helmChartSource(pin, mirror).chart;
 const addons = (replicas: number, serviceMonitors = true) =>
-  planAddons({ controller: "nginx", namespaces: { ingress: "ingress", monitoring: "monitoring" }, replicas, serviceMonitors, eks: { clusterName: "c", region: "us-east-1", autoscalerRoleArn: "arn:aws:iam::123456789012:role/ca" } });
+  planAddons({ controller: "traefik", namespaces: { ingress: "ingress", monitoring: "monitoring" }, replicas, serviceMonitors, eks: { clusterName: "c", region: "us-east-1", autoscalerRoleArn: "arn:aws:iam::123456789012:role/ca" } });
 const values = (key: string, replicas = 3, sm = true) => addons(replicas, sm).find((r) => r.key === key)!.values as any;
 
 describe("findings of the real render, fixed in the plan", () => {
-  it("ingress-nginx: no `controller.podDisruptionBudget` (not a chart key); the chart's own PDB uses controller.minAvailable", () => {
+  it("traefik: the PDB is the chart's `podDisruptionBudget` (on only when replicated) and replicas spread over zones; no key the chart lacks", () => {
+    const chart = readChart(archive(CHART_PINS.traefik));
     for (const replicas of [1, 2, 3]) {
-      const c = values("ingress-nginx", replicas).controller;
-      expect(c).not.toHaveProperty("podDisruptionBudget");
-      expect(c.minAvailable).toBe(1);
-      expect(c.replicaCount).toBe(replicas);
+      const v = values("traefik", replicas);
+      expect(v.deployment.replicas).toBe(replicas);
+      expect(v.podDisruptionBudget).toEqual(replicas > 1 ? { enabled: true, minAvailable: 1 } : { enabled: false });
+      expect(v.topologySpreadConstraints.map((c: any) => c.topologyKey)).toEqual(replicas > 1 ? ["topology.kubernetes.io/zone"] : []);
+      expect(unknownValueKeys(v, chart)).toEqual([]);
     }
   });
 
@@ -45,8 +47,8 @@ describe("findings of the real render, fixed in the plan", () => {
 });
 
 describe("the unknown-key detector, on the real charts", () => {
-  it("flags a key ingress-nginx does not have, not the keys it has or passes through", () => {
-    const chart = readChart(archive(CHART_PINS.ingressNginx));
+  it("flags a key ingress-nginx does not have, not the keys it has or passes through (its last release, kept in the mirror as a fixture)", () => {
+    const chart = readChart(path.join(SHARED, "ingress-nginx-4.15.1.tgz"));
     expect(chart.name).toBe("ingress-nginx");
     expect(unknownValueKeys({ controller: { podDisruptionBudget: { enabled: true }, minAvailable: 1, config: { "any-nginx-key": "x" }, resources: { requests: { cpu: "1" } }, metrics: { serviceMonitor: { enabled: true } } } }, chart)).toEqual([
       "controller.podDisruptionBudget",

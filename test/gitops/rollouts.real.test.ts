@@ -25,7 +25,8 @@
 // controller), an aborted canary rolling back when its pods' 5xx share fails the analysis, a canary
 // whose pods expose no request metrics aborted instead of promoted, a blue-green release
 // with preview Service, pre-promotion analysis, promotion and the scale-down delay; the gateway's
-// ingress-nginx canary promoted on cat-gateway's real metrics and aborted when they show 5xx.
+// Traefik canary (it ran ingress-nginx until #16) promoted on cat-gateway's real metrics and
+// aborted when they show 5xx.
 // Runs inside `unshare -n` (node scripts/test.mjs test/gitops/rollouts.real.test.ts).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -496,41 +497,46 @@ describe("blue-green `api` with the real controller", () => {
   }, 300_000);
 });
 
-// ------------------------------------------------------------ nginx: the gateway's canary
+// ------------------------------------------------------------ the gateway's canary (Traefik)
 
-describe("an ingress-nginx canary (the gateway blueprint) with the real controller", () => {
-  it("the planned canary Rollout steps the canary Ingress's canary-weight 5 → 25 → 50 → 100 and ends on the new version", async () => {
+describe("the gateway blueprint's canary (Traefik, was ingress-nginx) with the real controller", () => {
+  it("the planned canary Rollout steps the weighted TraefikService 5 → 25 → 50 → 100 and ends on the new version; each route group's IngressRoute sends to it", async () => {
     need();
-    const ro = gwPlanned.find((o) => o.kind === "Rollout" && o.spec.strategy.canary?.trafficRouting?.nginx);
-    if (!ro) throw new Error(`${GATEWAY} on prod: the planner produced no canary Rollout routed by nginx (${gwPlanned.filter((o) => o.kind === "Rollout").map((o) => o.metadata.name).join(", ")})`);
+    const ro = gwPlanned.find((o) => o.kind === "Rollout" && o.spec.strategy.canary?.trafficRouting?.traefik);
+    if (!ro) throw new Error(`${GATEWAY} on prod: the planner produced no canary Rollout routed by Traefik (${gwPlanned.filter((o) => o.kind === "Rollout").map((o) => o.metadata.name).join(", ")})`);
     const name = ro.metadata.name as string;
     const ns = ro.metadata.namespace as string;
     const canary = ro.spec.strategy.canary;
     expect(canary.steps.filter((x: any) => x.setWeight !== undefined).map((x: any) => x.setWeight)).toEqual([5, 25, 50]);
-    const stableIngresses = canary.trafficRouting.nginx.stableIngresses as string[];
-    expect(stableIngresses.length).toBeGreaterThan(0);
+    const weighted = canary.trafficRouting.traefik.weightedTraefikServiceName as string;
+    // Every route group's IngressRoute sends to that TraefikService (Traefik's Ingress provider cannot).
+    const routes = gwPlanned.filter((o) => o.kind === "IngressRoute" && o.metadata.namespace === ns && o.metadata.labels?.["app.kubernetes.io/name"] === name);
+    expect(routes.length).toBe(4);
+    for (const r of routes) expect(new Set(r.spec.routes.flatMap((x: any) => x.services.map((sv: any) => `${sv.kind}/${sv.name}`)))).toEqual(new Set([`TraefikService/${weighted}`]));
     if ((await k.get(`/api/v1/namespaces/${ns}`)).status === 404) {
       await k.must("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
     }
     const mine = (o: Record<string, any>) => o.metadata.namespace === ns && o.metadata.labels?.["app.kubernetes.io/name"] === name;
-    for (const kind of ["ServiceAccount", "Service", "AnalysisTemplate"]) for (const m of gwPlanned.filter((o) => o.kind === kind && mine(o))) await apply(m);
-    for (const ing of stableIngresses) await apply(find("Ingress", ing, gwPlanned));
+    // The IngressRoutes too: the API server checks them against the pinned chart's CRD schema.
+    for (const kind of ["ServiceAccount", "Service", "TraefikService", "IngressRoute", "AnalysisTemplate"]) for (const m of gwPlanned.filter((o) => o.kind === kind && mine(o))) await apply(m);
     await apply(ro);
     const first = await until(`${name} Healthy`, name, async () => {
       const r = await rollout(name, ns);
       return r.status?.phase === "Healthy" && r.status?.stableRS ? r : undefined;
     }, 120_000);
+    expect(((await k.must("GET", `${TS}/${weighted}`)) as any).spec.weighted.services.map((x: any) => [x.name, x.weight])).toEqual([[canary.stableService, 100], [canary.canaryService, 0]]);
 
-    // Every canary-weight the controller writes on the canary Ingress(es) it creates.
-    const weights: string[] = [];
+    // Every weight pair the controller writes into the TraefikService.
+    const weights: { canary: number; stable: number }[] = [];
     const stop = new AbortController();
     void k.informer(
-      `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses`,
+      TS,
       (e) => {
-        const n = e.object?.metadata?.name as string;
-        if (n !== `${name}-${stableIngresses[0]}-canary`) return;
-        const w = e.type === "DELETED" ? "deleted" : String(e.object.metadata.annotations?.["nginx.ingress.kubernetes.io/canary-weight"]);
-        if (weights[weights.length - 1] !== w) weights.push(w);
+        if (e.object?.metadata?.name !== weighted) return;
+        const sv = e.object.spec.weighted.services as { name: string; weight: number }[];
+        const w = { canary: sv.find((x) => x.name === canary.canaryService)?.weight ?? -1, stable: sv.find((x) => x.name === canary.stableService)?.weight ?? -1 };
+        const last = weights[weights.length - 1];
+        if (!last || last.canary !== w.canary || last.stable !== w.stable) weights.push(w);
       },
       stop.signal,
     );
@@ -542,20 +548,10 @@ describe("an ingress-nginx canary (the gateway blueprint) with the real controll
       return r.status?.phase === "Healthy" && r.status.stableRS !== first.status.stableRS && r.status.stableRS === r.status.currentPodHash ? r : undefined;
     }, 240_000);
     // Once the stable Service points at the new pods the controller sets the canary weight back to 0.
-    await until("canary-weight back to 0", name, async () => weights[weights.length - 1] === "0", 30_000);
+    await until("canary weight back to 0", name, async () => weights[weights.length - 1]?.canary === 0, 30_000);
     stop.abort();
-    // One canary Ingress per route-group Ingress (argo-rollouts names it <rollout>-<ingress>-canary):
-    // same hosts and paths, backend the canary Service, marked canary for ingress-nginx.
-    for (const ing of stableIngresses) {
-      const canaryIngress = (await k.must("GET", `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/${name}-${ing}-canary`)) as any;
-      const stableIngress = find("Ingress", ing, gwPlanned);
-      expect(canaryIngress.metadata.annotations["nginx.ingress.kubernetes.io/canary"]).toBe("true");
-      expect(canaryIngress.spec.ingressClassName).toBe(stableIngress.spec.ingressClassName);
-      expect(canaryIngress.spec.rules.map((r: any) => [r.host, r.http.paths.map((p: any) => p.path)])).toEqual(stableIngress.spec.rules.map((r: any) => [r.host, r.http.paths.map((p: any) => p.path)]));
-      expect(canaryIngress.spec.rules.flatMap((r: any) => r.http.paths.map((p: any) => p.backend.service.name))).toEqual(stableIngress.spec.rules.flatMap((r: any) => r.http.paths.map(() => canary.canaryService)));
-    }
-    expect(weights.filter((w) => w !== "0" && w !== "undefined")).toEqual(["5", "25", "50", "100"]);
-    expect(weights[weights.length - 1]).toBe("0");
+    expect(weights.map((w) => w.canary).filter((w) => w > 0)).toEqual([5, 25, 50, 100]);
+    for (const w of weights) expect(w.canary + w.stable).toBe(100);
     expect(await selectorHash(canary.stableService, ns)).toBe(done.status.stableRS);
     const template = find("AnalysisTemplate", canary.analysis.templates[0].templateName, gwPlanned);
     expect(new Set(promQueries.filter((q) => q.at >= t0).map((q) => q.query))).toEqual(new Set(expectedQueries(template, canary.canaryService, done.status.stableRS)));
@@ -571,7 +567,7 @@ describe("an ingress-nginx canary (the gateway blueprint) with the real controll
   }, 300_000);
   it("a gateway canary whose new version fails a quarter of its requests (cat-gateway's own http_request_count) is aborted and traffic returns to the stable version", async () => {
     need();
-    const ro = gwPlanned.find((o) => o.kind === "Rollout" && o.spec.strategy.canary?.trafficRouting?.nginx)!;
+    const ro = gwPlanned.find((o) => o.kind === "Rollout" && o.spec.strategy.canary?.trafficRouting?.traefik)!;
     const name = ro.metadata.name as string;
     const ns = ro.metadata.namespace as string;
     const before = await rollout(name, ns);

@@ -89,13 +89,15 @@ describe("one certificate per host", () => {
     });
   }
 
-  it("gateway: four route groups on api.<domain> share one Certificate", async () => {
+  it("gateway: four route groups on api.<domain> share one Certificate (on prod its canary routes are IngressRoutes)", async () => {
     const { inventory } = await planned({ blueprint: "gateway-flutter-wasm", tier: "prod" });
-    const ing = inventory.resources.filter((r) => r.type === INGRESS && JSON.stringify(r.inputs.spec).includes('"host":"api.'));
-    expect(ing.length).toBeGreaterThanOrEqual(4);
-    const secrets = new Set(ing.flatMap((r) => ((r.inputs.spec as { tls: { secretName: string }[] }).tls ?? []).map((t) => t.secretName)));
-    expect(secrets.size).toBe(1);
-    expect(ing.every((r) => !(r.inputs.metadata as { annotations?: Record<string, string> }).annotations?.[SHIM])).toBe(true);
+    const routes = inventory.resources.filter((r) => r.type === "kubernetes:traefik.io/v1alpha1:IngressRoute" && JSON.stringify(r.inputs.spec).includes("Host(`api."));
+    expect(routes.length).toBeGreaterThanOrEqual(4);
+    const secrets = new Set(routes.map((r) => (r.inputs.spec as { tls: { secretName: string } }).tls.secretName));
+    expect([...secrets]).toEqual(["tls-api.example.com"]);
+    const certs = inventory.resources.filter((r) => r.type === "kubernetes:cert-manager.io/v1:Certificate" && (r.inputs.spec as { secretName: string }).secretName === "tls-api.example.com");
+    expect(certs).toHaveLength(1);
+    expect(routes.every((r) => !(r.inputs.metadata as { annotations?: Record<string, string> }).annotations?.[SHIM])).toBe(true);
   });
 
   it("hostCertificates deduplicates hosts and names the issuer", () => {

@@ -17,7 +17,7 @@ const base = {
   autoscaling: true,
   disruptionBudgets: true,
   domain: "example.com",
-  ingress: { controller: "nginx" as const, className: "nginx", clusterIssuer: "letsencrypt" },
+  ingress: { controller: "traefik" as const, className: "traefik", clusterIssuer: "letsencrypt" },
   selfOrigin: "https://example.com",
 };
 

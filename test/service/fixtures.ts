@@ -51,7 +51,7 @@ export function planFor(spec: ServiceSpecInput, over: Record<string, unknown> = 
     autoscaling: true,
     disruptionBudgets: true,
     domain: "example.com",
-    ingress: { controller: "nginx", className: "nginx", clusterIssuer: "letsencrypt" },
+    ingress: { controller: "traefik", className: "traefik", clusterIssuer: "letsencrypt" },
     selfOrigin: "https://example.com",
     serviceMonitor: { enabled: true },
     ...over,

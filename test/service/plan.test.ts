@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { serviceArgs } from "../../components/service/args";
 import { planService } from "../../components/service/plan";
 import { RESOURCES } from "../../stacks/spec/tiers";
-import { planAddons } from "../../components/cluster/addons";
 import { UPSTREAM_CORS_HEADERS } from "../../components/service/ingress";
 import { serviceSpec } from "../../components/service/spec";
 import { API, RELAY, WORKER, kinds, planFor } from "./fixtures";
@@ -75,23 +74,27 @@ describe("planService", () => {
     expect(kinds(planFor(WORKER), "Ingress")).toEqual([]);
   });
 
-  it("one TLS Ingress per route group with nginx rate limits, CORS, redirect; never the metrics port", () => {
+  it("one TLS Ingress per route group on websecure, each through its group's RateLimit Middleware; never the metrics port", () => {
     const p = planFor(API);
     const ings = kinds(p, "Ingress");
     expect(ings.map((i) => i.metadata.name)).toEqual(["api-api", "api-auth"]);
     for (const i of ings) {
       // Every Ingress on the host names the host's one Secret; the Certificate is the composer's (one per host), not ingress-shim's.
+      expect(i.spec.ingressClassName).toBe("traefik");
       expect(i.spec.tls).toEqual([{ hosts: ["api.example.com"], secretName: "tls-api.example.com" }]);
       expect(i.metadata.annotations["cert-manager.io/cluster-issuer"]).toBeUndefined();
-      expect(i.metadata.annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"]).toBe("true");
-      expect(i.metadata.annotations["nginx.ingress.kubernetes.io/cors-allow-origin"]).toBe("https://example.com, https://admin.example.com");
-      expect(i.metadata.annotations["nginx.ingress.kubernetes.io/cors-allow-headers"]).toBe("DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,Range,Authorization");
+      expect(i.metadata.annotations["traefik.ingress.kubernetes.io/router.entrypoints"]).toBe("websecure");
+      expect(Object.keys(i.metadata.annotations).filter((k) => k.includes("nginx"))).toEqual([]);
       for (const r of i.spec.rules) for (const path of r.http.paths) expect(path.backend.service.port.name).toBe("http");
       expect(JSON.stringify(i)).not.toMatch(/metrics|9090/);
     }
-    expect(ings[0].metadata.annotations["nginx.ingress.kubernetes.io/limit-rps"]).toBe("20");
-    expect(ings[0].metadata.annotations["nginx.ingress.kubernetes.io/limit-burst-multiplier"]).toBe("2");
-    expect(ings[1].metadata.annotations["nginx.ingress.kubernetes.io/limit-rps"]).toBe("2");
+    expect(ings.map((i) => i.metadata.annotations["traefik.ingress.kubernetes.io/router.middlewares"])).toEqual([
+      "apps-api-ratelimit-api@kubernetescrd,apps-api-headers@kubernetescrd",
+      "apps-api-ratelimit-auth@kubernetescrd,apps-api-headers@kubernetescrd",
+    ]);
+    // requestsPerSecond → average per 1 s; burst as given (at least 1: Traefik refuses 0).
+    const limits = Object.fromEntries(kinds(p, "Middleware").filter((m) => m.spec.rateLimit).map((m) => [m.metadata.name, m.spec.rateLimit]));
+    expect(limits).toEqual({ "api-ratelimit-api": { average: 20, period: "1s", burst: 40 }, "api-ratelimit-auth": { average: 2, period: "1s", burst: 1 } });
     expect(ings[1].spec.rules[0].http.paths[0].path).toBe("/auth");
     expect(p.hosts).toEqual(["api.example.com"]);
   });
@@ -103,7 +106,7 @@ describe("planService", () => {
     const headers = mws.find((m) => m.metadata.name === "api-headers")!.spec.headers;
     expect(headers).toMatchObject({ stsSeconds: 31536000, accessControlAllowOriginList: ["https://example.com", "https://admin.example.com"] });
     // Traefik sends Access-Control-Allow-Headers only when the list is set: without it a JSON or
-    // Authorization preflight is refused. Same list as the nginx annotation (ingress-nginx's default).
+    // Authorization preflight is refused. The default list is ingress-nginx's former default.
     expect(headers.accessControlAllowHeaders).toEqual(["DNT", "Keep-Alive", "User-Agent", "X-Requested-With", "If-Modified-Since", "Cache-Control", "Content-Type", "Range", "Authorization"]);
     const ing = kinds(p, "Ingress")[0];
     expect(ing.metadata.annotations["traefik.ingress.kubernetes.io/router.middlewares"]).toBe("apps-api-ratelimit-api@kubernetescrd,apps-api-headers@kubernetescrd");
@@ -114,31 +117,25 @@ describe("planService", () => {
   it("API-only Ingresses are marked; a service serving the web app gets the edge's isolation headers", () => {
     expect(kinds(planFor(API), "Ingress").every((i) => i.metadata.annotations["platform.io/api-only"] === "true")).toBe(true);
     const web = planFor({ ...API, servesWebApp: true }, { webHeaders: { coep: "credentialless" } });
-    const [cm] = kinds(web, "ConfigMap");
-    expect(cm.data).toMatchObject({ "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "credentialless", "Cross-Origin-Resource-Policy": "same-origin" });
+    expect(kinds(web, "ConfigMap")).toEqual([]);
+    expect(kinds(web, "Middleware").find((m) => m.metadata.name === "api-headers")!.spec.headers.customResponseHeaders).toMatchObject({ "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "credentialless", "Cross-Origin-Resource-Policy": "same-origin" });
     for (const i of kinds(web, "Ingress")) {
-      expect(i.metadata.annotations["nginx.ingress.kubernetes.io/custom-headers"]).toBe("apps/api-response-headers");
+      expect(i.metadata.annotations["traefik.ingress.kubernetes.io/router.middlewares"]).toContain("apps-api-headers@kubernetescrd");
       expect(i.metadata.annotations["platform.io/api-only"]).toBeUndefined();
     }
     const t = planFor({ ...API, servesWebApp: true }, { ingress: { controller: "traefik", className: "traefik" } });
     expect(kinds(t, "Middleware").find((m) => m.metadata.name === "api-headers")!.spec.headers.customResponseHeaders["Cross-Origin-Embedder-Policy"]).toBe("require-corp");
   });
 
-  it("webHeaders.scriptHashes: the served build's hashes join the CSP's script-src on both controllers; next to 'unsafe-inline' they are refused", () => {
+  it("webHeaders.scriptHashes: the served build's hashes join the CSP's script-src; next to 'unsafe-inline' they are refused", () => {
     const h = "sha256-" + "A".repeat(43) + "=";
     const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'";
-    const nginx = kinds(planFor({ ...API, servesWebApp: true }, { webHeaders: { coep: "require-corp", csp, scriptHashes: [h] } }), "ConfigMap")[0];
-    expect(nginx.data["Content-Security-Policy"]).toBe(`default-src 'self'; script-src 'self' 'wasm-unsafe-eval' '${h}'; object-src 'none'`);
-    const t = planFor({ ...API, servesWebApp: true }, { ingress: { controller: "traefik", className: "traefik" }, webHeaders: { coep: "require-corp", csp, scriptHashes: [h] } });
-    expect(kinds(t, "Middleware").find((m) => m.metadata.name === "api-headers")!.spec.headers.customResponseHeaders["Content-Security-Policy"]).toBe(nginx.data["Content-Security-Policy"]);
+    const t = planFor({ ...API, servesWebApp: true }, { webHeaders: { coep: "require-corp", csp, scriptHashes: [h] } });
+    expect(kinds(t, "Middleware").find((m) => m.metadata.name === "api-headers")!.spec.headers.customResponseHeaders["Content-Security-Policy"]).toBe(`default-src 'self'; script-src 'self' 'wasm-unsafe-eval' '${h}'; object-src 'none'`);
     expect(() => planFor({ ...API, servesWebApp: true }, { webHeaders: { coep: "require-corp", csp: "script-src 'self' 'unsafe-inline'", scriptHashes: [h] } })).toThrow(/scriptHashes: the CSP's script-src allows 'unsafe-inline', which hashes would silently switch off; remove it/);
   });
 
-  it("an upstream's own CORS headers never pass either ingress controller; the spec's CORS is set for its origins only", () => {
-    // ingress-nginx: controller-wide hide-headers (http-level proxy_hide_header; the Ingress's CORS
-    // block still sets them for an allowed origin). Was run for real in the former test/browser/ingress-nginx-api.test.ts.
-    const nginx = planAddons({ controller: "nginx", namespaces: { ingress: "ingress", monitoring: "monitoring" }, replicas: 2, serviceMonitors: false }).find((r) => r.key === "ingress-nginx")!;
-    expect((nginx.values as any).controller.config["hide-headers"].split(",")).toEqual([...UPSTREAM_CORS_HEADERS]);
+  it("an upstream's own CORS headers never pass the ingress; the spec's CORS is set for its origins only", () => {
     // Traefik: customResponseHeaders "" deletes the upstream's (header.go PostRequestModifyResponseHeaders
     // runs them before setting ACAO for a listed origin), with and without a cors section, next to
     // the web app's isolation headers.
@@ -153,16 +150,8 @@ describe("planService", () => {
     expect(web).toMatchObject({ ...deleted, "Cross-Origin-Opener-Policy": "same-origin" });
   });
 
-  it("cors.exposedHeaders: ingress-nginx's cors-expose-headers (in the value its annotation parser accepts) and Traefik's accessControlExposeHeaders; neither without them", () => {
+  it("cors.exposedHeaders: Traefik's accessControlExposeHeaders; none without them", () => {
     const cors = { ...API.cors!, exposedHeaders: ["X-Request-Id", "Link"] };
-    // internal/ingress/annotations/cors/main.go corsExposeHeadersRegex (controller v1.15)
-    const nginxAccepts = /^(([A-Za-z0-9\-_]+|\*),?\s?)+$/;
-    for (const i of kinds(planFor({ ...API, cors }), "Ingress")) {
-      const v = i.metadata.annotations["nginx.ingress.kubernetes.io/cors-expose-headers"];
-      expect(v).toBe("X-Request-Id, Link");
-      expect(v).toMatch(nginxAccepts);
-    }
-    for (const i of kinds(planFor(API), "Ingress")) expect(i.metadata.annotations["nginx.ingress.kubernetes.io/cors-expose-headers"]).toBeUndefined();
     const traefik = { ingress: { controller: "traefik" as const, className: "traefik", clusterIssuer: "letsencrypt" } };
     const mw = (spec: typeof API) => kinds(planFor(spec, traefik), "Middleware").find((m) => m.metadata.name === "api-headers")!.spec.headers;
     expect(mw({ ...API, cors }).accessControlExposeHeaders).toEqual(["X-Request-Id", "Link"]);
@@ -188,14 +177,14 @@ describe("planService", () => {
     expect(kinds(p, "Ingress").every((i) => i.spec.rules[0].http.paths[0].backend.service.name === "api")).toBe(true);
   });
 
-  it("canary: nginx canary Ingress per group with the weight; Traefik by replica ratio on the shared Service", () => {
-    const p = planFor({ ...API, strategy: "canary" }, { rollout: { canaryWeight: 25, canaryImage: "ghcr.io/example/api:1.1.0" } });
-    const canaries = kinds(p, "Ingress").filter((i) => i.metadata.annotations["nginx.ingress.kubernetes.io/canary"] === "true");
-    expect(canaries.map((i) => i.metadata.annotations["nginx.ingress.kubernetes.io/canary-weight"])).toEqual(["25", "25"]);
-    expect(canaries.every((i) => i.spec.tls.length === 1 && i.spec.rules[0].http.paths[0].backend.service.name === "api-canary")).toBe(true);
-    const t = planFor({ ...API, strategy: "canary" }, { ingress: { controller: "traefik", className: "traefik" }, rollout: { canaryWeight: 25 } });
+  it("canary (Deployments): by replica ratio on the shared Service; no canary Ingress or Service", () => {
+    const t = planFor({ ...API, strategy: "canary" }, { rollout: { canaryWeight: 25, canaryImage: "ghcr.io/example/api:1.1.0" } });
     expect(kinds(t, "Service").find((s) => s.metadata.name === "api")!.spec.selector["platform.io/track"]).toBeUndefined();
-    expect(kinds(t, "Deployment").map((d) => d.spec.replicas)).toEqual([undefined, 1]);
+    expect(kinds(t, "Service").map((s) => s.metadata.name)).not.toContain("api-canary");
+    // 25 % of requests at min 3 stable replicas: round(3 × 25 / 75) = 1 canary pod.
+    expect(kinds(t, "Deployment").map((d) => [d.metadata.name, d.spec.replicas, d.spec.template.spec.containers[0].image])).toEqual([["api", undefined, "ghcr.io/example/api:1.0.0"], ["api-canary", 1, "ghcr.io/example/api:1.1.0"]]);
+    expect(kinds(t, "Ingress").map((i) => i.metadata.name)).toEqual(["api-api", "api-auth"]);
+    expect(kinds(t, "Ingress").every((i) => i.spec.rules[0].http.paths[0].backend.service.name === "api")).toBe(true);
   });
 
   it("StatefulSet when asked, with a headless Service", () => {
@@ -206,7 +195,7 @@ describe("planService", () => {
   });
 
   it("secrets: envFrom the created Secret and an existing one", () => {
-    const a = serviceArgs.parse({ spec: API, namespace: "apps", replicas: { min: 1, max: 1 }, resources: RESOURCES.minimal, autoscaling: false, disruptionBudgets: false, domain: "example.com", ingress: { controller: "nginx", className: "nginx" }, selfOrigin: "https://example.com", existingSecretName: "api-external" });
+    const a = serviceArgs.parse({ spec: API, namespace: "apps", replicas: { min: 1, max: 1 }, resources: RESOURCES.minimal, autoscaling: false, disruptionBudgets: false, domain: "example.com", ingress: { controller: "traefik", className: "traefik" }, selfOrigin: "https://example.com", existingSecretName: "api-external" });
     const { secretEnv: _ignored, ...rest } = a;
     const p = planService({ ...rest, secretEnvKeys: ["DATABASE_URL"] });
     expect(kinds(p, "Deployment")[0].spec.template.spec.containers[0].envFrom).toEqual([{ secretRef: { name: "api-env" } }, { secretRef: { name: "api-external" } }]);
