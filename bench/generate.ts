@@ -39,7 +39,7 @@ export function scaleBlueprint(n: number): Record<string, unknown> {
   return {
     name: scaleBlueprintName(n),
     description: `Benchmark: ${n} public services with ingress, HPA, PDB, network policy and ServiceMonitor each.`,
-    hosting: { kubernetes: { ingressController: "nginx" } },
+    hosting: { kubernetes: { ingressController: "traefik" } },
     services,
     // In-cluster PostgreSQL archives WAL to an in-cluster SeaweedFS store: data pods in the cluster, so the reachability policy has a data tier to check.
     dataStores: { postgres: [{ name: "main", placement: "in-cluster", databases: ["app"] }], objectStores: [{ name: "wal", engine: "seaweedfs" }] },
@@ -72,15 +72,15 @@ export function reachabilityManifests(n: number): Manifest[] {
     spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
   });
   out.push(deny("ingress"), deny("apps"), deny("data"));
-  out.push(deployment("ingress", "ingress-nginx", "registry.k8s.io/ingress-nginx/controller:v1.11.0", [{ name: "https", containerPort: 443 }]));
+  out.push(deployment("ingress", "traefik", "docker.io/traefik:v3.7.11", [{ name: "websecure", containerPort: 8443 }]));
   out.push({
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
     metadata: { name: "controller", namespace: "ingress" },
     spec: {
-      podSelector: { matchLabels: { app: "ingress-nginx" } },
+      podSelector: { matchLabels: { app: "traefik" } },
       policyTypes: ["Ingress", "Egress"],
-      ingress: [{ ports: [{ port: 443 }] }],
+      ingress: [{ ports: [{ port: 8443 }] }],
       egress: [{ to: [{ namespaceSelector: { matchLabels: { "platform.io/role": "apps" } } }], ports: [{ port: 8080 }] }],
     },
   });

@@ -137,7 +137,7 @@ async function measure(job: Job): Promise<OneResult> {
               autoscaling: true,
               disruptionBudgets: true,
               domain: "example.com",
-              ingress: { controller: "nginx", className: "nginx", clusterIssuer: "letsencrypt" },
+              ingress: { controller: "traefik", className: "traefik", clusterIssuer: "letsencrypt" },
               serviceMonitor: { enabled: true, labels: {} },
             } as any, { providers: { kubernetes } });
           }
