@@ -95,6 +95,9 @@ export const VERSION_PINS = {
   ebsCsiAddon: { kind: "eks-addon", value: "v1.66.0-eksbuild.1", checked: "2026-12-03", evidence: "verified: https://github.com/mitodl/ol-infrastructure/pull/5959 (2026-09-21) names v1.66.0-eksbuild.1 as the aws-ebs-csi-driver version AWS marks defaultVersion for Kubernetes 1.36 (nothing removed or renamed since v1.65; the gp3 StorageClass needs no IAM change)" },
   // The deploy runner (components/delivery): CodeBuild's curated image.
   codebuildRunner: { kind: "image", value: "aws/codebuild/standard:7.0", checked: "2026-12-03", evidence: "unverified: kept; searched the docs/issues corpora for a newer curated image (aws/codebuild/standard:8.0, Ubuntu 24.04) and for standard:7.0's deprecation and found neither; check https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-available.html before the first deploy" },
+  // The ingress controller (components/cluster/addons.ts): Traefik Proxy, newer than the traefik chart 41.3.0's appVersion
+  // (v3.7.11), the version whose code the tests run (tools/engine/traefik builds traefik-crd on github.com/traefik/traefik/v3 v3.7.13).
+  traefik: { kind: "image", value: "docker.io/traefik:v3.7.13", checked: "2026-12-03", evidence: "verified: https://github.com/docker-library/official-images/pull/22206 (2026-09-04, merged) bumps the official traefik image to v3.7.13; the Go module proxy serves github.com/traefik/traefik/v3 v3.7.13" },
   // Logs (components/monitoring/logs.ts): the appVersions of the pinned fluent-bit and loki charts.
   fluentBit: { kind: "image", value: "cr.fluentbit.io/fluent/fluent-bit:5.1.1", checked: "2026-12-03", evidence: "verified: the appVersion of the pinned fluent-bit chart in the mirror (test/charts/pins.test.ts)" },
   loki: { kind: "image", value: "grafana/loki:3.6.12", checked: "2026-12-03", evidence: "verified: the appVersion of the pinned loki chart in the mirror (test/charts/pins.test.ts)" },

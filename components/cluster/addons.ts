@@ -42,6 +42,14 @@ export interface IngressControllerInfo {
 }
 
 export const EBS_CSI_ADDON_VERSION = VERSION_PINS.ebsCsiAddon.value;
+
+/** The traefik chart's `image` values for VERSION_PINS.traefik (`<registry>/<repository>:<tag>`). */
+export function traefikImage(): { registry: string; repository: string; tag: string } {
+  const m = /^([^/]+)\/([^:]+):(v\d+\.\d+\.\d+)$/.exec(VERSION_PINS.traefik.value);
+  if (!m) throw new Error(`components/charts.ts VERSION_PINS.traefik: '${VERSION_PINS.traefik.value}' is not <registry>/<repository>:v<major>.<minor>.<patch>`);
+  return { registry: m[1]!, repository: m[2]!, tag: m[3]! };
+}
+
 /**
  * The VPC CNI as a managed add-on with `enableNetworkPolicy`: without it EKS does NOT enforce
  * NetworkPolicies at all. Caveat (stated, not hidden): its policy agent has ignored ipBlock
@@ -80,6 +88,8 @@ export function planAddons(i: AddonsInput): HelmReleasePlan[] {
     pin: CHART_PINS.traefik,
     namespace: i.namespaces.ingress,
     values: {
+      // The pinned Traefik Proxy (VERSION_PINS.traefik: the patch release the tests run, past the chart's appVersion).
+      image: traefikImage(),
       deployment: { replicas: i.replicas },
       ingressClass: { enabled: true, isDefaultClass: false, name: "traefik" },
       providers: { kubernetesCRD: { enabled: true, allowCrossNamespace: false }, kubernetesIngress: { enabled: true } },

@@ -23,7 +23,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chartNameOf } from "../../components/charts";
+import { chartNameOf, VERSION_PINS } from "../../components/charts";
 import { supportedTiers } from "../../scripts/plan-lib";
 import { availableBlueprints } from "../../stacks/spec/load";
 import { TIERS, type TierName } from "../../stacks/spec/tiers";
@@ -407,6 +407,22 @@ describe("real helm renders every release the program creates", () => {
       }
     }
     expect([...missing].sort()).toEqual([]);
+  });
+
+  it("the Traefik Deployment runs the pinned Traefik image, the version whose code the tests run (scripts/engine.sh TRAEFIK_VERSION)", () => {
+    requireHelm();
+    const engineVersion = /^TRAEFIK_VERSION="([^"]+)"$/m.exec(fs.readFileSync(path.join(__dirname, "..", "..", "scripts", "engine.sh"), "utf8"))?.[1];
+    expect(VERSION_PINS.traefik.value).toBe(`docker.io/traefik:${engineVersion}`);
+    const images = new Set<string>();
+    for (const t of targets) {
+      for (const [r, x] of finalRenders(t)) {
+        if (!x.ok || x.chartName !== "traefik") continue;
+        const deploy = x.objects.find((o) => o.kind === "Deployment" && o.metadata?.name === r.name) as { spec: { template: { spec: { containers: { name: string; image: string }[] } } } } | undefined;
+        expect(deploy, `${t.title}: traefik Deployment`).toBeDefined();
+        for (const c of deploy!.spec.template.spec.containers) images.add(c.image);
+      }
+    }
+    expect([...images]).toEqual([VERSION_PINS.traefik.value]);
   });
 
   it("the kube-prometheus-stack Prometheus selects our rules, the chart's default rules and every ServiceMonitor", () => {
