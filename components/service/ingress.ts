@@ -1,6 +1,6 @@
 /**
  * Ingress manifests of a public service on Traefik (pure). One Ingress per route group, each
- * with its own RateLimit Middleware (traefik.io/v1alpha1), and one Headers Middleware for the
+ * with its own RateLimit and body-limit (Buffering) Middleware (traefik.io/v1alpha1), and one Headers Middleware for the
  * service (HSTS, CORS, upstream CORS headers removed, the web-app headers), attached through the
  * router annotation; routers only on `websecure`, whose HTTP→HTTPS redirect is on the `web` entry
  * point (addons.ts values). ingress-nginx was retired in March 2026; docs/design.md maps each of
@@ -14,6 +14,7 @@
  */
 import { resolveHeaderPolicy, withScriptHashes } from "../edge/headers";
 import type { Manifest, PlanInput } from "./plan";
+import { DEFAULT_REQUEST_BODY_BYTES } from "./spec";
 
 /**
  * The CORS response headers an upstream may NOT send to the browser: the proxy in front decides
@@ -129,8 +130,23 @@ export function ingressManifests(a: PlanInput, base: string, labels: Record<stri
     const limit = s.rateLimits[g];
     const annotations: Record<string, string> = {};
     if (!web) annotations["platform.io/api-only"] = "true";
-    // The group's RateLimit Middleware first (429 before any other work), then the headers Middleware.
-    const mws = [`${ns}-${base}-headers@kubernetescrd`];
+    // Chain order: the group's RateLimit Middleware first (429 before any other work), then the
+    // headers Middleware, then the group's body limit (Buffering, 413), inside headers so that a 413
+    // still carries HSTS and, for a listed origin, CORS (a browser can read why it was refused).
+    const bodyLimit = s.requestBodyLimits[g] ?? DEFAULT_REQUEST_BODY_BYTES;
+    out.push({
+      key: `mw-bodylimit-${g}`,
+      manifest: {
+        apiVersion: "traefik.io/v1alpha1",
+        kind: "Middleware",
+        metadata: { name: `${base}-bodylimit-${g}`, namespace: ns, labels },
+        // Traefik's Buffering reads the whole body before forwarding: up to memRequestBodyBytes in
+        // memory, the rest in the pod's /tmp emptyDir; over maxRequestBodyBytes it answers 413
+        // without calling the service. It buffers the response as well (no response limit set).
+        spec: { buffering: { maxRequestBodyBytes: bodyLimit, memRequestBodyBytes: Math.min(bodyLimit, DEFAULT_REQUEST_BODY_BYTES) } },
+      },
+    });
+    const mws = [`${ns}-${base}-headers@kubernetescrd`, `${ns}-${base}-bodylimit-${g}@kubernetescrd`];
     if (limit) {
       out.push({
         key: `mw-ratelimit-${g}`,

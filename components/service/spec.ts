@@ -57,6 +57,22 @@ export const rateLimitSpec = z.strictObject({
   burst: z.int().min(0).max(100_000).default(0),
 });
 
+/**
+ * Request-body limit (#16): ingress-nginx refused bodies over 1 MiB by default
+ * (`proxy-body-size`), Traefik has no limit. Enforced per route group by a Traefik Buffering
+ * Middleware (`maxRequestBodyBytes`, 413; components/service/ingress.ts) and on the single host by
+ * Caddy's `request_body` handler (components/host/caddy.ts).
+ */
+export const DEFAULT_REQUEST_BODY_BYTES = 1_048_576;
+/** Upper bound: Traefik buffers each body (1 MiB in memory, the rest on its /tmp emptyDir). */
+export const MAX_REQUEST_BODY_BYTES = 67_108_864;
+export const requestBodyBytes = z
+  .int({ message: "must be a whole number of bytes, e.g. 10485760 for 10 MiB" })
+  .min(1, { message: "must be at least 1 byte; remove the entry to get the platform default (1 MiB)" })
+  .max(MAX_REQUEST_BODY_BYTES, {
+    message: `at most ${MAX_REQUEST_BODY_BYTES} bytes (64 MiB): the ingress buffers every body; send larger uploads straight to object storage (presigned URL)`,
+  });
+
 export const corsSpec = z.strictObject({
   /** Exact origins (`https://app.example.com`) or `self` for the stack's own app origin. `*` is refused. */
   allowedOrigins: z.array(z.union([z.literal("self"), z.url({ protocol: /^https$/, message: "origins must be https URLs" })])).min(1),
@@ -216,6 +232,12 @@ export const serviceSpec = z.strictObject({
   routes: z.array(routeSpec).default([]),
   /** Rate limits per route group (`routes[].group`). */
   rateLimits: z.record(dnsLabel, rateLimitSpec).default({}),
+  requestBodyLimits: z
+    .record(dnsLabel, requestBodyBytes)
+    .default({})
+    .meta({
+      description: `Largest request body in bytes per route group (\`routes[].group\`); a larger body is refused with 413 before it reaches the service. Groups not listed get the platform default, ${DEFAULT_REQUEST_BODY_BYTES} bytes (1 MiB, ingress-nginx's former default); at most ${MAX_REQUEST_BODY_BYTES} (64 MiB): larger uploads belong in object storage through presigned URLs.`,
+    }),
   cors: corsSpec.optional(),
   /** The service serves a web app itself (e.g. Axum with ServeDir): the edge header set applies to its responses. */
   servesWebApp: z.boolean().default(false),

@@ -334,6 +334,9 @@ function checkService(svc: ServiceSpec, at: (...p: (string | number)[]) => (stri
   for (const g of Object.keys(svc.rateLimits)) {
     if (!svc.routes.some((r) => r.group === g)) add(at("rateLimits", g), `no route uses rate-limit group '${g}': fix the group name or remove it`);
   }
+  for (const g of Object.keys(svc.requestBodyLimits)) {
+    if (!svc.routes.some((r) => r.group === g)) add(at("requestBodyLimits", g), `no route uses route group '${g}': name a group of \`routes[].group\` or remove the entry`);
+  }
   if (svc.cors?.allowCredentials && svc.cors.allowedOrigins.length === 0) add(at("cors"), "credentials need explicit origins");
   if (svc.workload === "statefulset" && svc.strategy !== "rolling") add(at("strategy"), "blue-green and canary apply to Deployments; a StatefulSet rolls");
 }

@@ -64,10 +64,10 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s (7.1 Kubernetes)`, (t
 
   it("rate limits per route group at the ingress (api stricter than the SPA)", () => {
     expect(rateLimitsOf(inv(), "api")).toEqual({ api: 30, web: 100 });
-    // Each group's Ingress goes through its own RateLimit Middleware, then the headers Middleware.
+    // Each group's Ingress goes through its own RateLimit Middleware, the headers Middleware, then its body limit.
     expect(traefikRoutes(inv(), "api").map((r) => [r.group, r.middlewares])).toEqual([
-      ["api", ["api-ratelimit-api", "api-headers"]],
-      ["web", ["api-ratelimit-web", "api-headers"]],
+      ["api", ["api-ratelimit-api", "api-headers", "api-bodylimit-api"]],
+      ["web", ["api-ratelimit-web", "api-headers", "api-bodylimit-web"]],
     ]);
   });
 

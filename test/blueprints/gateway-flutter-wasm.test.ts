@@ -83,7 +83,8 @@ describe.each(["local", "dev", "staging", "prod"] as const)(`${NAME} on %s: gate
       expect(r.hosts).toEqual([`api.${DOMAIN[tier]}`]);
       expect(r.secrets).toEqual([`tls-api.${DOMAIN[tier]}`]);
       expect(r.entryPoints).toEqual(["websecure"]);
-      expect(r.middlewares).toEqual([`cat-gateway-ratelimit-${r.group}`, "cat-gateway-headers"]);
+      // then the group's body limit: 1 MiB on every group (the view names no larger upload).
+      expect(r.middlewares).toEqual([`cat-gateway-ratelimit-${r.group}`, "cat-gateway-headers", `cat-gateway-bodylimit-${r.group}`]);
     }
     const headers = ofType(inv(), T.middleware).find((m) => meta(m).name === "cat-gateway-headers")!;
     expect(spec(headers).headers).toMatchObject({ accessControlAllowOriginList: [`https://${DOMAIN[tier]}`], accessControlAllowCredentials: false, addVaryHeader: true });

@@ -97,7 +97,7 @@ describe.each(["local", "dev", "staging", "prod"] as const)(`${NAME} on %s: work
       expect(routes).toHaveLength(1);
       expect(spec(routes[0]!).tls.secretName).toMatch(/^tls-app\./); // the host's one Secret (one Certificate per host)
       expect(spec(routes[0]!).routes[0].services).toEqual([{ name: "web-weighted", namespace: "apps", kind: "TraefikService" }]);
-      expect(spec(routes[0]!).routes[0].middlewares.map((m: any) => m.name)).toEqual(["web-ratelimit-web", "web-headers"]);
+      expect(spec(routes[0]!).routes[0].middlewares.map((m: any) => m.name)).toEqual(["web-ratelimit-web", "web-headers", "web-bodylimit-web"]);
     }
     for (const svc of ARGO(tier) ? ["api"] : ["web", "api"]) {
       const ings = ingressesOf(inv(), svc);

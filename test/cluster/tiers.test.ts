@@ -196,7 +196,7 @@ describe("Traefik blueprint with blue-green, canary and a queue-length HPA (prod
     expect(traefik.ports.web).not.toHaveProperty("redirectTo");
     expect(traefik).not.toHaveProperty("logs");
     expect(traefik.accessLog).toEqual({ enabled: true, format: "json" });
-    expect(k8s(inv, "Middleware").map((m) => (m.inputs as any).metadata.name).sort()).toEqual(["api-headers", "api-ratelimit-api", "web-headers", "web-ratelimit-web"]);
+    expect(k8s(inv, "Middleware").map((m) => (m.inputs as any).metadata.name).sort()).toEqual(["api-bodylimit-api", "api-headers", "api-ratelimit-api", "web-bodylimit-web", "web-headers", "web-ratelimit-web"]);
     expect(k8s(inv, "Deployment").map((d) => (d.inputs as any).metadata.name).sort()).toEqual(["api", "api-canary", "web-blue", "web-green", "worker"]);
     const worker = k8s(inv, "HorizontalPodAutoscaler").find((h) => (h.inputs as any).metadata.name === "worker")!;
     expect((worker.inputs as any).spec.metrics[1].pods.metric.name).toBe("queue_length");
@@ -261,7 +261,7 @@ describe("a service serving its own SPA, no edge (axum-like), staging", () => {
     const inv = await runProgram(k8sProgram(specFor("staging", bp)), { stack: "staging" });
     const [ing] = k8s(inv, "Ingress");
     const ann = (ing!.inputs as any).metadata.annotations;
-    expect(ann["traefik.ingress.kubernetes.io/router.middlewares"]).toBe("apps-app-headers@kubernetescrd");
+    expect(ann["traefik.ingress.kubernetes.io/router.middlewares"]).toBe("apps-app-headers@kubernetescrd,apps-app-bodylimit-default@kubernetescrd");
     const mw = k8s(inv, "Middleware").find((c) => (c.inputs as any).metadata.name === "app-headers")!;
     expect((mw.inputs as any).spec.headers.accessControlAllowOriginList).toEqual(["https://app.example.com"]);
     expect((mw.inputs as any).spec.headers.customResponseHeaders["Cross-Origin-Embedder-Policy"]).toBe("require-corp");

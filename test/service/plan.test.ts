@@ -89,8 +89,8 @@ describe("planService", () => {
       expect(JSON.stringify(i)).not.toMatch(/metrics|9090/);
     }
     expect(ings.map((i) => i.metadata.annotations["traefik.ingress.kubernetes.io/router.middlewares"])).toEqual([
-      "apps-api-ratelimit-api@kubernetescrd,apps-api-headers@kubernetescrd",
-      "apps-api-ratelimit-auth@kubernetescrd,apps-api-headers@kubernetescrd",
+      "apps-api-ratelimit-api@kubernetescrd,apps-api-headers@kubernetescrd,apps-api-bodylimit-api@kubernetescrd",
+      "apps-api-ratelimit-auth@kubernetescrd,apps-api-headers@kubernetescrd,apps-api-bodylimit-auth@kubernetescrd",
     ]);
     // requestsPerSecond → average per 1 s; burst as given (at least 1: Traefik refuses 0).
     const limits = Object.fromEntries(kinds(p, "Middleware").filter((m) => m.spec.rateLimit).map((m) => [m.metadata.name, m.spec.rateLimit]));
@@ -102,16 +102,44 @@ describe("planService", () => {
   it("Traefik: Middlewares for rate limits and HSTS+CORS headers, attached by annotation", () => {
     const p = planFor(API, { ingress: { controller: "traefik", className: "traefik", clusterIssuer: "letsencrypt" } });
     const mws = kinds(p, "Middleware");
-    expect(mws.map((m) => m.metadata.name).sort()).toEqual(["api-headers", "api-ratelimit-api", "api-ratelimit-auth"]);
+    expect(mws.map((m) => m.metadata.name).sort()).toEqual(["api-bodylimit-api", "api-bodylimit-auth", "api-headers", "api-ratelimit-api", "api-ratelimit-auth"]);
     const headers = mws.find((m) => m.metadata.name === "api-headers")!.spec.headers;
     expect(headers).toMatchObject({ stsSeconds: 31536000, accessControlAllowOriginList: ["https://example.com", "https://admin.example.com"] });
     // Traefik sends Access-Control-Allow-Headers only when the list is set: without it a JSON or
     // Authorization preflight is refused. The default list is ingress-nginx's former default.
     expect(headers.accessControlAllowHeaders).toEqual(["DNT", "Keep-Alive", "User-Agent", "X-Requested-With", "If-Modified-Since", "Cache-Control", "Content-Type", "Range", "Authorization"]);
     const ing = kinds(p, "Ingress")[0];
-    expect(ing.metadata.annotations["traefik.ingress.kubernetes.io/router.middlewares"]).toBe("apps-api-ratelimit-api@kubernetescrd,apps-api-headers@kubernetescrd");
+    expect(ing.metadata.annotations["traefik.ingress.kubernetes.io/router.middlewares"]).toBe("apps-api-ratelimit-api@kubernetescrd,apps-api-headers@kubernetescrd,apps-api-bodylimit-api@kubernetescrd");
     expect(ing.metadata.annotations["traefik.ingress.kubernetes.io/router.tls"]).toBe("true");
     expect(ing.spec.tls[0].secretName).toBe("tls-api.example.com");
+  });
+
+  it("request bodies: every route group gets a Buffering Middleware, 1 MiB by default (ingress-nginx's former default), a group's override in requestBodyLimits; the schema refuses bad values naming the fix", () => {
+    const bodies = (p: ReturnType<typeof planFor>) => Object.fromEntries(kinds(p, "Middleware").filter((m) => m.spec.buffering).map((m) => [m.metadata.name, m.spec.buffering]));
+    expect(bodies(planFor(API))).toEqual({
+      "api-bodylimit-api": { maxRequestBodyBytes: 1_048_576, memRequestBodyBytes: 1_048_576 },
+      "api-bodylimit-auth": { maxRequestBodyBytes: 1_048_576, memRequestBodyBytes: 1_048_576 },
+    });
+    // Larger than 1 MiB: buffered in memory up to 1 MiB, the rest on the pod's /tmp; smaller: all in memory.
+    expect(bodies(planFor({ ...API, requestBodyLimits: { api: 10_485_760, auth: 16_384 } }))).toEqual({
+      "api-bodylimit-api": { maxRequestBodyBytes: 10_485_760, memRequestBodyBytes: 1_048_576 },
+      "api-bodylimit-auth": { maxRequestBodyBytes: 16_384, memRequestBodyBytes: 16_384 },
+    });
+    // The Rollouts canary's IngressRoute copies the chain from the annotation, so it carries the limit too.
+    const rollout = planFor({ ...API, strategy: "canary" }, { rollout: { controller: "argo-rollouts", prometheusUrl: "http://prometheus.monitoring:9090" } });
+    const routes = kinds(rollout, "IngressRoute");
+    expect(routes.map((r) => r.metadata.name)).toEqual(["api-api", "api-auth"]);
+    for (const r of routes) for (const route of r.spec.routes) expect(route.middlewares.map((m: any) => m.name)).toEqual([`api-ratelimit-${r.metadata.labels["platform.io/route-group"]}`, "api-headers", `api-bodylimit-${r.metadata.labels["platform.io/route-group"]}`]);
+    const err = (v: unknown) => {
+      const r = serviceSpec.safeParse({ ...API, requestBodyLimits: { api: v } });
+      expect(r.success).toBe(false);
+      return r.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    };
+    expect(err(0)).toBe("requestBodyLimits.api: must be at least 1 byte; remove the entry to get the platform default (1 MiB)");
+    expect(err(1.5)).toContain("requestBodyLimits.api: must be a whole number of bytes");
+    expect(err("1Mi")).toContain("requestBodyLimits.api: must be a whole number of bytes");
+    expect(err(67_108_865)).toBe("requestBodyLimits.api: at most 67108864 bytes (64 MiB): the ingress buffers every body; send larger uploads straight to object storage (presigned URL)");
+    expect(serviceSpec.safeParse({ ...API, requestBodyLimits: { api: 67_108_864 } }).success).toBe(true);
   });
 
   it("API-only Ingresses are marked; a service serving the web app gets the edge's isolation headers", () => {

@@ -93,6 +93,8 @@ describe("spec: every problem reported with its file, field path and fix", () =>
     ["undeclared config secret", richConfig(), withService((s) => s.secrets.push({ env: "X", from: "config:other" })), /secrets\[4\]\.from: config secret 'other' is not declared/],
     ["internal with routes", richConfig(), withService((_s, bp) => (bp.services[1].routes = [{ host: "w" }])), /services\[1\] \(worker\)\.routes: only public services have ingress routes/],
     ["open egress beyond 443", richConfig(), withService((_s, bp) => (bp.externalNetworks.mailgun.ports = [25])), /externalNetworks\.mailgun\.ports: egress to the whole internet is allowed only on 443/],
+    ["body limit for an unknown route group", richConfig(), withService((s) => (s.requestBodyLimits = { uploads: 10_485_760 })), /services\[0\] \(api\)\.requestBodyLimits\.uploads: no route uses route group 'uploads': name a group of `routes\[\]\.group` or remove the entry/],
+    ["body limit over the bound", richConfig(), withService((s) => (s.requestBodyLimits = { api: 100_000_000 })), /requestBodyLimits\.api: at most 67108864 bytes \(64 MiB\): the ingress buffers every body/],
     ["port out of range", richConfig(), withService((s) => (s.ports.http = 70000)), /ports\.http: ports are 1-65535/],
     ["scylla on a single host", { ...richConfig(), hosting: "singleHost" }, richBlueprint(), /dataStores\.scylla\[0\] \(chain\): scylla needs Kubernetes/],
     ["blueprint without hosting", richConfig(), withService((_s, bp) => (bp.hosting = {})), /hosting: a blueprint needs at least one hosting topology/],
