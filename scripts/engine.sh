@@ -15,7 +15,7 @@
 #   .engine/bin/prometheus                   github.com/prometheus/prometheus v0.316.0 (Prometheus 3.16.0; tests only)
 #   .engine/bin/argocd                       github.com/argoproj/argo-cd/v3 v3.6.1 (GOTOOLCHAIN=go1.27.3; tests only)
 #   .engine/bin/traefik-crd                  ours, on github.com/traefik/traefik/v3 v3.7.13's CRD + Ingress providers and
-#                                            headers/redirect middlewares (not cmd/traefik: see below; tests only)
+#                                            headers/redirect/buffering middlewares (not cmd/traefik: see below; tests only)
 #   .engine/env.sh                          `source` it: PATH, PULUMI_HOME and offline switches
 #
 # Everything but argocd is ONE Go module (tools/engine/go.mod) built by ONE `go build`, so the
@@ -341,7 +341,7 @@ if [ "${ENGINE_QUIET:-}" != "1" ]; then
   say "  rollouts-controller          $ROLLOUTS_VERSION (argo-rollouts; chart 2.41.0)"
   say "  prometheus                   $PROMETHEUS_APP_VERSION (module $PROMETHEUS_VERSION, tests only)"
   say "  argocd                       $ARGOCD_VERSION (argo-cd, slim: controller, repo-server, git-ask-pass; built with $ARGOCD_GO; chart 10.1.1 ships v3.4.4, not buildable; tests only)"
-  say "  traefik-crd                  ours on traefik $TRAEFIK_VERSION (CRD + Ingress providers, headers/redirect middlewares; tests only)"
+  say "  traefik-crd                  ours on traefik $TRAEFIK_VERSION (CRD + Ingress providers, headers/redirect/buffering middlewares; tests only)"
   say "  pulumi-resource-random       not built: github.com/pulumi/pulumi-random/provider/v4 is not served by the proxy"
   say "  disk: $(du -sh "$ENGINE_DIR" 2>/dev/null | cut -f1) in .engine/"
   say "  use: source .engine/env.sh"

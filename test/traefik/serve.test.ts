@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ServeConfig, startTraefikServe, TRAEFIK_CRD, traefikMissing } from "./traefik";
+import { API, kinds, planFor } from "../service/fixtures";
 
 let dir = "";
 beforeAll(() => {
@@ -48,7 +49,7 @@ describe("traefik-crd serve", () => {
       }),
     );
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("middlewares.apps-api-ratelimit-api: only headers and redirectScheme are linked into traefik-crd");
+    expect(r.stderr).toContain("middlewares.apps-api-ratelimit-api: only headers, redirectScheme and buffering are linked into traefik-crd");
   });
 
   it("refuses a listener that is not loopback, a route naming an unknown middleware, an unknown key and a backend that is not http://host:port", async () => {
@@ -109,6 +110,85 @@ describe("traefik-crd serve", () => {
       const root = await get("/other");
       expect(root.headers["x-layer"]).toBeUndefined();
       expect(root.headers["access-control-allow-origin"]).toBe("*");
+    } finally {
+      await run.stop();
+      await new Promise((r) => upstream.close(r));
+    }
+  });
+
+  it("the planned body limit (Buffering Middleware) in Traefik's own buffering middleware: 413 over the limit (Content-Length or chunked) without reaching the service, a small body passes whole, behind the headers middleware so the 413 carries HSTS", async () => {
+    // The planned objects of a service with the default (1 MiB) on `api` and 16 KiB on `auth`.
+    const plan = planFor({ ...API, requestBodyLimits: { auth: 16_384 } });
+    const mws = Object.fromEntries(kinds(plan, "Middleware").filter((m) => !m.spec.rateLimit).map((m) => [`${m.metadata.namespace}-${m.metadata.name}`, m.spec]));
+    const chainOf = (group: string) => {
+      const ing = kinds(plan, "Ingress").find((m) => m.metadata.name === `api-${group}`)!;
+      return String(ing.metadata.annotations["traefik.ingress.kubernetes.io/router.middlewares"])
+        .split(",")
+        .map((m) => m.replace(/@kubernetescrd$/, ""))
+        .filter((m) => !m.includes("-ratelimit-"));
+    };
+    expect(chainOf("auth")).toEqual(["apps-api-headers", "apps-api-bodylimit-auth"]);
+    let received: number[] = [];
+    const upstream = http.createServer((req, res) => {
+      let n = 0;
+      req.on("data", (c: Buffer) => (n += c.length));
+      req.on("end", () => {
+        received.push(n);
+        res.end(`got ${n}`);
+      });
+    });
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+    const port = (upstream.address() as { port: number }).port;
+    const file = join(dir, "bodylimit.json");
+    writeFileSync(
+      file,
+      JSON.stringify(
+        base({
+          middlewares: mws,
+          routes: [
+            { entryPoints: ["web"], host: "api.example.com", pathPrefix: "/auth", middlewares: chainOf("auth"), backend: `http://127.0.0.1:${port}` },
+            { entryPoints: ["web"], host: "api.example.com", pathPrefix: "/", middlewares: chainOf("api"), backend: `http://127.0.0.1:${port}` },
+          ],
+        }),
+      ),
+    );
+    const run = await startTraefikServe(file);
+    try {
+      const [h, pt] = run.entryPoints["web"]!.split(":");
+      const post = (p: string, size: number, chunked = false) =>
+        new Promise<{ status: number; body: string; hsts: string | undefined }>((resolve, reject) => {
+          const req = http.request(
+            { host: h, port: Number(pt), path: p, method: "POST", headers: { host: "api.example.com", ...(chunked ? {} : { "content-length": String(size) }) } },
+            (res) => {
+              let body = "";
+              res.on("data", (c) => (body += c));
+              res.on("end", () => resolve({ status: res.statusCode!, body, hsts: res.headers["strict-transport-security"] as string | undefined }));
+            },
+          );
+          req.on("error", reject);
+          const chunk = Buffer.alloc(65_536, 0x61);
+          let left = size;
+          while (left > 0) {
+            req.write(chunk.subarray(0, Math.min(left, chunk.length)));
+            left -= chunk.length;
+          }
+          req.end();
+        });
+      // The default group (1 MiB): exactly 1 MiB passes whole, one byte more is 413.
+      expect(await post("/x", 1_048_576)).toMatchObject({ status: 200, body: "got 1048576" });
+      expect(received).toEqual([1_048_576]);
+      received = [];
+      const over = await post("/x", 1_048_577);
+      expect(over.status).toBe(413);
+      expect(over.hsts).toBe("max-age=31536000; includeSubDomains");
+      // Chunked (no Content-Length): counted while read, refused the same way.
+      expect((await post("/x", 2_000_000, true)).status).toBe(413);
+      // The auth group's 16 KiB override.
+      expect(await post("/auth/login", 16_384)).toMatchObject({ status: 200, body: "got 16384" });
+      expect((await post("/auth/login", 16_385)).status).toBe(413);
+      expect((await post("/auth/login", 40_000, true)).status).toBe(413);
+      // The service saw only the accepted bodies.
+      expect(received).toEqual([16_384]);
     } finally {
       await run.stop();
       await new Promise((r) => upstream.close(r));

@@ -29,7 +29,8 @@
 // TRAEFIK'S CODE: each middleware of the config, built by Traefik's own constructors from a
 // dynamic.Middleware (the JSON of a Middleware CRD's spec, or of the "http.middlewares" the config
 // mode prints): headers (pkg/middlewares/headers.New: custom, secure and CORS headers incl.
-// preflight, Vary and expose headers) and redirectScheme (pkg/middlewares/redirect). OURS: the
+// preflight, Vary and expose headers), redirectScheme (pkg/middlewares/redirect) and buffering
+// (pkg/middlewares/buffering on vulcand/oxy's buffer: maxRequestBodyBytes answers 413). OURS: the
 // listeners (loopback, TLS with the given certificate where the entry point says so), choosing a
 // route by Host and the longest PathPrefix (Traefik's rule matcher lives in pkg/muxer, which is not
 // linked), and the reverse proxy to the backend (net/http/httputil, not pkg/proxy). Any other
@@ -59,6 +60,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/rs/zerolog/log"
 	"github.com/traefik/traefik/v3/pkg/config/dynamic"
+	"github.com/traefik/traefik/v3/pkg/middlewares/buffering"
 	"github.com/traefik/traefik/v3/pkg/middlewares/headers"
 	"github.com/traefik/traefik/v3/pkg/middlewares/redirect"
 	"github.com/traefik/traefik/v3/pkg/provider/kubernetes/crd"
@@ -240,9 +242,11 @@ func buildMiddleware(ctx context.Context, name string, m dynamic.Middleware, nex
 		return headers.New(ctx, next, *m.Headers, name)
 	case m.RedirectScheme != nil:
 		return redirect.NewRedirectScheme(ctx, next, *m.RedirectScheme, name)
+	case m.Buffering != nil:
+		return buffering.New(ctx, next, *m.Buffering, name)
 	default:
 		b, _ := json.Marshal(m)
-		return nil, fmt.Errorf("middlewares.%s: only headers and redirectScheme are linked into traefik-crd, got %s", name, b)
+		return nil, fmt.Errorf("middlewares.%s: only headers, redirectScheme and buffering are linked into traefik-crd, got %s", name, b)
 	}
 }
 
