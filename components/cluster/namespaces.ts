@@ -1,9 +1,13 @@
 /**
  * Role namespaces (pure): names and labels, including Pod Security Standards levels.
  *
- * apps and data enforce `restricted` (nothing there may run as root, escalate, keep
- * capabilities or skip seccomp). The ingress controller binds 80/443 with NET_BIND_SERVICE, so
- * ingress enforces `baseline`. monitoring enforces `privileged` because kube-prometheus-stack's
+ * apps, data and ingress enforce `restricted` (nothing there may run as root, escalate, keep
+ * capabilities or skip seccomp). ingress enforced `baseline` for ingress-nginx (NET_BIND_SERVICE,
+ * privilege escalation, an admission webhook); Traefik, the only controller since #16, meets
+ * `restricted` with the chart's defaults (uid 65532, runAsNonRoot, seccomp RuntimeDefault, every
+ * capability dropped, no privilege escalation, read-only root, unprivileged ports 8000/8443
+ * behind the Service's 80/443): test/traefik/providers.real.test.ts has the embedded API server's
+ * Pod Security admission admit the rendered pod in the namespace. monitoring enforces `privileged` because kube-prometheus-stack's
  * node-exporter DaemonSet needs hostNetwork/hostPID/hostPath (components/monitoring); both warn
  * and audit at `restricted` so anything else drifting is visible.
  *
@@ -19,7 +23,7 @@ export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
 export const ROLES: Role[] = ["ingress", "apps", "data", "monitoring"];
 
 export const DEFAULT_POD_SECURITY: Record<Role, PodSecurityLevel> = {
-  ingress: "baseline",
+  ingress: "restricted",
   apps: "restricted",
   data: "restricted",
   monitoring: "privileged",

@@ -20,7 +20,7 @@ describe("cluster args", () => {
 
   it("namespaces: apps and data always enforce restricted", () => {
     const ns = planNamespaces(roleNamespaceNames("shop"));
-    expect(ns.map((n) => `${n.name}=${n.labels["pod-security.kubernetes.io/enforce"]}`)).toEqual(["shop-ingress=baseline", "shop-apps=restricted", "shop-data=restricted", "shop-monitoring=privileged"]);
+    expect(ns.map((n) => `${n.name}=${n.labels["pod-security.kubernetes.io/enforce"]}`)).toEqual(["shop-ingress=restricted", "shop-apps=restricted", "shop-data=restricted", "shop-monitoring=privileged"]);
     expect(() => planNamespaces(roleNamespaceNames(), { ingress: "baseline", apps: "baseline", data: "restricted", monitoring: "baseline" })).toThrow(/apps namespace always enforces 'restricted'/);
   });
 

@@ -32,6 +32,7 @@ import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHART_PINS, pinId, readDirectoryMirror } from "../../components/charts";
 import { planAddons } from "../../components/cluster/addons";
+import { DEFAULT_POD_SECURITY, planNamespaces, roleNamespaceNames } from "../../components/cluster/namespaces";
 import { parseStream, pushModeObjects, SERVICE_TYPE } from "../../scripts/gitops-lib";
 import type { InventoryResource } from "../../tools/harness/inventory";
 import { blueprintStackInput, runStackInput } from "../../tools/harness/stacks";
@@ -108,6 +109,8 @@ let kubeconfig = "";
 let flags: string[] = [];
 /** Entry points the chart's rendered container args define (--entryPoints.<name>.address). */
 let chartEntryPoints: string[] = [];
+/** The rendered Traefik Deployment's pod template (helm template of the pinned chart with the program's values). */
+let traefikPod: any;
 const planned = new Map<string, Record<string, any>[]>();
 const runs = new Map<string, ProviderRun>();
 /** PEM of each TLS Secret made for a blueprint's hosts, by Secret name. */
@@ -266,7 +269,9 @@ beforeAll(async () => {
     const values = join(dir, "values-traefik.json");
     writeFileSync(values, JSON.stringify(release.values));
     const rendered = parseStream(helm(["template", "traefik", archive, "-n", TRAEFIK_NS, "-f", values])) as Record<string, any>[];
-    await k.must("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: TRAEFIK_NS } });
+    // The namespace carries the program's labels for the ingress role, Pod Security level included.
+    const ingressNs = planNamespaces({ ...roleNamespaceNames(), ingress: TRAEFIK_NS }).find((n) => n.role === "ingress")!;
+    await k.must("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: TRAEFIK_NS, labels: ingressNs.labels } });
     for (const kind of ["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "IngressClass", "TLSOption"]) {
       const of = rendered.filter((x) => x["kind"] === kind);
       if (!of.length) throw new Error(`helm template of the traefik chart with the program's values rendered no ${kind}`);
@@ -283,6 +288,7 @@ beforeAll(async () => {
       }
     }
     const dep = rendered.find((x) => x["kind"] === "Deployment");
+    traefikPod = dep?.["spec"].template;
     const container = dep?.["spec"].template.spec.containers.find((c: any) => c.name === "traefik");
     if (!container) throw new Error("helm template of the traefik chart rendered no traefik container");
     flags = providerFlagsFromChartArgs(container.args as string[]);
@@ -388,6 +394,28 @@ const matcher = (rule: string, name: string, value: string) => rule.includes(`${
 /** The PEM of a planned TLS Secret's certificate, as Traefik put it into its TLS configuration. */
 const certOf = (run: ProviderRun, provider: string): string[] =>
   ((run.configurations[provider]?.tls?.certificates ?? []) as any[]).map((c) => String(c.certFile));
+
+describe("the traefik chart's pod in the ingress namespace (Pod Security admission of the embedded API server)", () => {
+  it("the rendered Traefik pod (the program's values) is admitted where the ingress namespace enforces its level, restricted; a root variant of it is refused there", async () => {
+    if (setupError) throw setupError;
+    expect(DEFAULT_POD_SECURITY.ingress).toBe("restricted");
+    const ns = (await k.get(`/api/v1/namespaces/${TRAEFIK_NS}`)).body;
+    expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    const pod = (spec: any) => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "traefik-psa", namespace: TRAEFIK_NS, labels: traefikPod.metadata?.labels ?? {} }, spec });
+    const ok = await k.request("POST", `/api/v1/namespaces/${TRAEFIK_NS}/pods?dryRun=All`, pod(traefikPod.spec));
+    expect(ok.status, JSON.stringify(ok.body?.message ?? "")).toBe(201);
+    // The check is real: the same pod as root with its capabilities kept is refused by name.
+    const root = structuredClone(traefikPod.spec);
+    root.securityContext = { ...root.securityContext, runAsNonRoot: false, runAsUser: 0 };
+    for (const c of root.containers) c.securityContext = { ...c.securityContext, capabilities: { add: ["NET_ADMIN"] } };
+    const bad = await k.request("POST", `/api/v1/namespaces/${TRAEFIK_NS}/pods?dryRun=All`, pod(root));
+    expect(bad.status).toBe(403);
+    expect(bad.body.message).toMatch(/violates PodSecurity "restricted:latest"/);
+    expect(bad.body.message).toMatch(/runAsNonRoot != true|runAsUser=0/);
+    // A dry run creates nothing.
+    expect((await k.get(`/api/v1/namespaces/${TRAEFIK_NS}/pods`)).body.items).toEqual([]);
+  });
+});
 
 describe("the traefik chart's provider options", () => {
   it("are read from its rendered container args: both providers, empty services allowed, no cross-namespace references", () => {
