@@ -144,7 +144,10 @@ function proxiedRoute(r: ProxyRoute, table: EdgeRuleTable): Json {
   // relabelled the app's JSON API responses text/html + no-cache (every extension-less path is an
   // SPA route) and served Vite's hashed /assets/* max-age=0 (found by test/browser).
   if (r.webAppHeaders) handlers.push({ handle: [setHeaders(table.common)] });
-  handlers.push({ handle: [reverseProxy(r)] });
+  // The route group's body limit, as on Traefik (components/service/ingress.ts): Caddy's
+  // request_body handler (Caddy ≥ 2.0; max_size in bytes) caps the body the proxy reads; over it
+  // the client gets 413 (test/host/caddy.real.test.ts, Debian's Caddy 2.6.2).
+  handlers.push({ handle: [{ handler: "request_body", max_size: r.maxRequestBodyBytes }, reverseProxy(r)] });
   return {
     ...(r.pathPrefix === "/" ? {} : { match: [{ path: [r.pathPrefix, `${r.pathPrefix}/*`] }] }),
     handle: [{ handler: "subroute", routes: handlers }],
@@ -173,17 +176,22 @@ function siteRoute(s: ProxySite, table: EdgeRuleTable): Json {
   return { match: [{ host: [s.host] }], handle: [{ handler: "subroute", routes }], terminal: true };
 }
 
-/** Errors (a missing SPA asset, an upstream down): a real status with no-store, never index.html. */
-function errorRoute(s: ProxySite, table: EdgeRuleTable): Json {
+/**
+ * Errors (a missing SPA asset, an upstream down): a real status with no-store, never index.html.
+ * A body over the route's `request_body` limit is 413, as on Traefik: Caddy 2.6 (Debian's 2.6.2)
+ * reports the reverse proxy's read error as 502, its message carrying Go's MaxBytesReader error
+ * ("http: request body too large"); later Caddy answers 413 itself, which this route keeps.
+ */
+function errorRoutes(s: ProxySite, table: EdgeRuleTable): Json[] {
   const headers = s.spa ? { ...table.common, ...table.notFound.headers } : { ...apiCommon(table), ...table.notFound.headers };
-  return {
-    match: [{ host: [s.host] }],
-    handle: [
-      { handler: "headers", response: { delete: ["Server"] } },
-      { handler: "static_response", status_code: "{http.error.status_code}", headers: headerMap(headers), body: "{http.error.status_text}" },
-    ],
-    terminal: true,
-  };
+  const answer = (status: string | number, body: string) => [
+    { handler: "headers", response: { delete: ["Server"] } },
+    { handler: "static_response", status_code: status, headers: headerMap(headers), body },
+  ];
+  return [
+    { match: [{ host: [s.host], vars_regexp: { "{http.error.message}": { pattern: "request body too large" } } }], handle: answer(413, "Request Entity Too Large"), terminal: true },
+    { match: [{ host: [s.host] }], handle: answer("{http.error.status_code}", "{http.error.status_text}"), terminal: true },
+  ];
 }
 
 const bind = (address: string, port: number) => `${address}:${port}`;
@@ -212,7 +220,7 @@ export function renderCaddyConfig(plan: ProxyPlan, opts: CaddyRenderOptions): Js
             listen: [bind(address, httpsPort)],
             protocols: ["h1", "h2"],
             routes: [...plan.sites.map((s) => siteRoute(s, table)), notFound],
-            errors: { routes: plan.sites.map((s) => errorRoute(s, table)) },
+            errors: { routes: plan.sites.flatMap((s) => errorRoutes(s, table)) },
             tls_connection_policies: [{ protocol_min: "tls1.2" }],
             logs: {},
           },

@@ -28,6 +28,7 @@
  * by the proxy; the host applies a coarse per-source-IP new-connection limit on 80/443 instead
  * (see `connectionLimitFor` and cloudinit.ts). The edge/Kubernetes ingress enforce the real limits.
  */
+import { DEFAULT_REQUEST_BODY_BYTES } from "../service/spec";
 import { buildRuleTable, type EdgeRuleTable, type HeaderPolicyInput } from "../edge/headers";
 import { buildInlineScriptHashes, webAppServiceProblem, webBuildProblem } from "../edge/build";
 import type { ServiceSpec } from "../service/spec";
@@ -59,6 +60,8 @@ export interface ProxyRoute {
   cors?: CorsPlan;
   /** The service serves the web app: the edge table's headers apply to its responses. */
   webAppHeaders: boolean;
+  /** Largest request body (bytes) of the route's group: the same limit the Traefik path enforces (413). */
+  maxRequestBodyBytes: number;
 }
 
 export interface ProxySite {
@@ -177,6 +180,7 @@ export function planProxy(input: ProxyPlanInput): ProxyPlan {
         },
         ...(cors ? { cors } : {}),
         webAppHeaders: svc.servesWebApp,
+        maxRequestBodyBytes: svc.requestBodyLimits[r.group] ?? DEFAULT_REQUEST_BODY_BYTES,
       });
     }
     rateLimits.push(...rateLimitNotes([svc]));
