@@ -605,7 +605,7 @@ export interface TraefikRun {
 }
 
 /** Middleware types traefik-crd builds with Traefik's own constructors. */
-const TRAEFIK_LINKED = ["headers", "redirectScheme"];
+const TRAEFIK_LINKED = ["headers", "redirectScheme", "buffering"];
 
 /**
  * Traefik's own middlewares for the planned objects, served on 127.0.0.1 over TLS by
@@ -618,7 +618,7 @@ const TRAEFIK_LINKED = ["headers", "redirectScheme"];
  * IngressRoute's Host/PathPrefix match), and the reverse proxy to `upstream` (Go's httputil, not
  * Traefik's pkg/proxy). The entry point `web` redirects to https with Traefik's RedirectScheme
  * middleware, as the chart's `ports.web.http.redirections` does. Not linked: the RateLimit
- * middleware (its package adds about 1,000 packages to the build), left out of each chain and
+ * middleware (Buffering, the body limit, is) (its package adds about 1,000 packages to the build), left out of each chain and
  * listed in `notLinked`. The translation of these objects by Traefik's providers runs for real in
  * test/traefik/providers.real.test.ts.
  */

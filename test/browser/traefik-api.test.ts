@@ -108,11 +108,14 @@ describe("Worker (workerd) x gateway-flutter-wasm: the page calls cat-gateway th
     await closeServer(api?.server);
   });
 
-  it("the route's chain is the planned one: Traefik's headers middleware built, only the rate limit left out (not linked)", () => {
+  it("the route's chain is the planned one: Traefik's headers and buffering (body limit) middlewares built, only the rate limit left out (not linked)", () => {
     const cfg = JSON.parse(traefik!.config);
     const route = cfg.routes.find((r: any) => r.entryPoints.includes("websecure"));
-    expect(route.middlewares).toEqual(["apps-cat-gateway-headers"]);
+    expect(route.middlewares[0]).toBe("apps-cat-gateway-headers");
+    expect(route.middlewares[1]).toMatch(/^apps-cat-gateway-bodylimit-[a-z]+$/);
+    expect(route.middlewares).toHaveLength(2);
     expect(Object.keys(cfg.middlewares["apps-cat-gateway-headers"])).toEqual(["headers"]);
+    expect(cfg.middlewares[route.middlewares[1]]).toEqual({ buffering: { maxRequestBodyBytes: 1_048_576, memRequestBodyBytes: 1_048_576 } });
     expect(traefik!.notLinked.every((n) => /ratelimit/.test(n))).toBe(true);
   });
 
