@@ -13,7 +13,7 @@
  * Only `http`/`health` ports are ever backends; `metrics` never is.
  */
 import { resolveHeaderPolicy, withScriptHashes } from "../edge/headers";
-import type { Manifest, PlanInput } from "./plan";
+import type { Manifest, PlanInput } from "./types";
 import { DEFAULT_REQUEST_BODY_BYTES } from "./spec";
 
 /**

@@ -14,13 +14,12 @@
  * service is one Argo Rollouts `Rollout` instead (rollouts.ts): real traffic percentages at the
  * ingress, timed steps, Prometheus analysis and automatic abort.
  */
-import type { ParsedServiceArgs } from "./args";
 import { ingressManifests } from "./ingress";
 import { ROLLOUTS_API, analysisTemplate, rolloutStrategy, traefikCanaryRoutes } from "./rollouts";
 import { ROLLOUT_DEFAULTS, type RolloutSpec } from "./spec";
+import type { Manifest, PlanInput } from "./types";
 
-export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any; [k: string]: any };
-export type PlanInput = Omit<ParsedServiceArgs, "secretEnv"> & { secretEnvKeys: string[] };
+export type { Manifest, PlanInput } from "./types";
 
 export interface Track {
   track: "stable" | "canary" | "blue" | "green";

@@ -18,7 +18,7 @@
  *               the stable version (automatic rollback); no data is a failed measurement.
  */
 import { ROLLOUT_DEFAULTS, type RolloutSpec } from "./spec";
-import type { Manifest, PlanInput } from "./plan";
+import type { Manifest, PlanInput } from "./types";
 
 export const ROLLOUTS_API = "argoproj.io/v1alpha1";
 
