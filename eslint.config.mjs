@@ -25,7 +25,11 @@ const PRODUCT = ["components", "stacks", "policies", "scripts", "tools", "bench"
 
 const zone = (target, from, message) => ({ target: `./${target}`, from: `./${from}`, message });
 const notTest = (dir) =>
-  zone(dir, "test", `${dir}/ is product code and must not import test/: move the piece it needs out of test/ (shared helpers to tools/harness/, fixtures the product reads to the product folder that owns them).`);
+  zone(
+    dir,
+    "test",
+    `${dir}/ is product code and must not import test/: move the piece it needs out of test/ (shared helpers to tools/harness/, fixtures the product reads to the product folder that owns them).`,
+  );
 
 /**
  * The layers, lowest first:
@@ -41,16 +45,28 @@ const notTest = (dir) =>
  */
 const LAYERS = [
   ...["stacks", "scripts", "tools", "policies", "bench"].map((up) =>
-    zone("components", up, `components/ must not import ${up}/ (components are the bottom layer): pass the value in as an argument, or move the shared type or helper into components/.`),
+    zone(
+      "components",
+      up,
+      `components/ must not import ${up}/ (components are the bottom layer): pass the value in as an argument, or move the shared type or helper into components/.`,
+    ),
   ),
   ...["scripts", "tools", "policies", "bench"].map((up) =>
     zone("stacks", up, `stacks/ must not import ${up}/ (stacks build on components/ only): move the shared piece into stacks/ or components/.`),
   ),
   ...["components", "stacks", "scripts", "bench"].map((up) =>
-    zone("policies", up, `policies/ must not import ${up}/: the pack ships on its own and judges resources by their inputs; copy the constant it needs into policies/lib/ or move the shared piece into policies/lib/ and import it from there.`),
+    zone(
+      "policies",
+      up,
+      `policies/ must not import ${up}/: the pack ships on its own and judges resources by their inputs; copy the constant it needs into policies/lib/ or move the shared piece into policies/lib/ and import it from there.`,
+    ),
   ),
   ...["tools/engine", "tools/cluster", "tools/conformance", "tools/mockcloud"].map((sub) =>
-    zone("policies", sub, `policies/ may import only tools/harness/ (the inventory types the offline plan hands it), not ${sub}/: move the shared piece into policies/lib/.`),
+    zone(
+      "policies",
+      sub,
+      `policies/ may import only tools/harness/ (the inventory types the offline plan hands it), not ${sub}/: move the shared piece into policies/lib/.`,
+    ),
   ),
   ...["scripts", "bench"].map((up) =>
     zone("tools", up, `tools/ must not import ${up}/ (the CLIs sit on top of tools/): move the shared piece into tools/harness/.`),

@@ -23,7 +23,12 @@ const ROOT = path.resolve(__dirname, "..");
 function isolated(cmd: string[], env: NodeJS.ProcessEnv = process.env): { seconds: number; status: number; out: string } {
   const ns = process.getuid?.() === 0 ? ["unshare", "-n"] : ["unshare", "-rn"];
   const t0 = Date.now();
-  const r = spawnSync(ns[0]!, [...ns.slice(1), "sh", "-c", 'ip link set lo up && exec "$@"', "sh", ...cmd], { cwd: ROOT, env, encoding: "utf8", maxBuffer: 512 << 20 });
+  const r = spawnSync(ns[0]!, [...ns.slice(1), "sh", "-c", 'ip link set lo up && exec "$@"', "sh", ...cmd], {
+    cwd: ROOT,
+    env,
+    encoding: "utf8",
+    maxBuffer: 512 << 20,
+  });
   return { seconds: (Date.now() - t0) / 1000, status: r.status ?? 1, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
 }
 
@@ -62,13 +67,19 @@ export function controlplane(log: (s: string) => void): ControlPlaneSection {
 export function renderControlPlane(s: ControlPlaneSection): string[] {
   const L: string[] = [`## Control plane (measured ${s.at}, load ${s.load1.toFixed(1)})`, ""];
   if (s.matrix) {
-    L.push(`Conformance matrix: ${s.matrix.targets.length} blueprint × tier targets in ${(s.matrix.seconds / 60).toFixed(1)} min (budget ${CONTROLPLANE_BUDGETS.matrixSeconds / 60} min).`, "");
+    L.push(
+      `Conformance matrix: ${s.matrix.targets.length} blueprint × tier targets in ${(s.matrix.seconds / 60).toFixed(1)} min (budget ${CONTROLPLANE_BUDGETS.matrixSeconds / 60} min).`,
+      "",
+    );
     L.push("| blueprint | tier | result | seconds |", "| --- | --- | --- | ---: |");
     for (const t of s.matrix.targets) L.push(`| ${t.blueprint} | ${t.tier} | ${t.ok ? "pass" : "FAIL"} | ${t.seconds.toFixed(0)} |`);
     L.push("");
   }
   if (s.local) {
-    L.push(`\`npm run local\` to ready: first run ${s.local.firstSeconds.toFixed(0)} s (starts the control plane) ${s.local.firstOk ? "ok" : "FAILED"}; second run ${s.local.secondSeconds.toFixed(0)} s ${s.local.secondOk ? "ok" : "FAILED"} (budget ${CONTROLPLANE_BUDGETS.localSeconds} s, warm machine).`, "");
+    L.push(
+      `\`npm run local\` to ready: first run ${s.local.firstSeconds.toFixed(0)} s (starts the control plane) ${s.local.firstOk ? "ok" : "FAILED"}; second run ${s.local.secondSeconds.toFixed(0)} s ${s.local.secondOk ? "ok" : "FAILED"} (budget ${CONTROLPLANE_BUDGETS.localSeconds} s, warm machine).`,
+      "",
+    );
   }
   for (const e of s.errors) L.push(`⚠ ${e.split("\n").slice(-5).join(" ")}`, "");
   return L;

@@ -92,7 +92,12 @@ export function reachabilityManifests(n: number): Manifest[] {
     spec: {
       podSelector: { matchLabels: { app: "postgres" } },
       policyTypes: ["Ingress"],
-      ingress: [{ from: [{ namespaceSelector: { matchLabels: { "platform.io/role": "apps" } }, podSelector: { matchLabels: { "db.postgres-main": "client" } } }], ports: [{ port: 5432 }] }],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchLabels: { "platform.io/role": "apps" } }, podSelector: { matchLabels: { "db.postgres-main": "client" } } }],
+          ports: [{ port: 5432 }],
+        },
+      ],
     },
   });
   for (let i = 0; i < n; i++) {
@@ -117,7 +122,10 @@ export function reachabilityManifests(n: number): Manifest[] {
         ],
         egress: [
           { to: [{ podSelector: { matchLabels: { app: next } } }], ports: [{ port: 8080 }] },
-          { to: [{ namespaceSelector: { matchLabels: { "platform.io/role": "data" } }, podSelector: { matchLabels: { app: "postgres" } } }], ports: [{ port: 5432 }] },
+          {
+            to: [{ namespaceSelector: { matchLabels: { "platform.io/role": "data" } }, podSelector: { matchLabels: { app: "postgres" } } }],
+            ports: [{ port: 5432 }],
+          },
         ],
       },
     });

@@ -20,10 +20,22 @@ import { performance } from "node:perf_hooks";
 export type Job =
   | { kind: "empty"; preview: boolean }
   | { kind: "stack"; stack: string; preview: boolean }
-  | { kind: "blueprint"; name: string; tier: "local" | "dev" | "staging" | "prod"; preview: boolean; policyReps: number; /** Alternative runner module (absolute path): a proposed patch applied to a copy of policies/. */ policyCandidate?: string }
+  | {
+      kind: "blueprint";
+      name: string;
+      tier: "local" | "dev" | "staging" | "prod";
+      preview: boolean;
+      policyReps: number;
+      /** Alternative runner module (absolute path): a proposed patch applied to a copy of policies/. */ policyCandidate?: string;
+    }
   /** n Service components straight under the harness (no composition): the component's own cost, used before the program wires services. */
   | { kind: "components"; services: number; preview: boolean; policyReps: number; policyCandidate?: string }
-  | { kind: "reach"; sizes: number[]; reps: number; /** Alternative evaluator module (absolute path), e.g. a proposed patch applied to a copy. */ module?: string };
+  | {
+      kind: "reach";
+      sizes: number[];
+      reps: number;
+      /** Alternative evaluator module (absolute path), e.g. a proposed patch applied to a copy. */ module?: string;
+    };
 
 export interface PolicyTiming {
   importMs: number;
@@ -90,7 +102,11 @@ function moduleCensus(): NonNullable<OneResult["modules"]> {
     } else b = `repo:${k.split("/").slice(-2, -1)[0] ?? "?"}`;
     byPackage[b] = (byPackage[b] ?? 0) + 1;
   }
-  const top = Object.fromEntries(Object.entries(byPackage).sort((a, b) => b[1] - a[1]).slice(0, 12));
+  const top = Object.fromEntries(
+    Object.entries(byPackage)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12),
+  );
   const providerRoots = PROVIDER_ROOTS.filter((p) => keys.some((k) => k.endsWith(`/node_modules/@pulumi/${p}/index.js`)));
   return { total: keys.length, byPackage: top, providerRoots };
 }
@@ -129,17 +145,21 @@ async function measure(job: Job): Promise<OneResult> {
         () => {
           const kubernetes = new k8s.Provider("k8s", { renderYamlToDirectory: "/tmp/bench-render-unused" });
           for (const spec of specs) {
-            new Service(`svc-${spec.name}`, {
-              spec,
-              namespace: "apps",
-              replicas: { min: 3, max: 10 },
-              resources: RESOURCES.full,
-              autoscaling: true,
-              disruptionBudgets: true,
-              domain: "example.com",
-              ingress: { controller: "traefik", className: "traefik", clusterIssuer: "letsencrypt" },
-              serviceMonitor: { enabled: true, labels: {} },
-            } as any, { providers: { kubernetes } });
+            new Service(
+              `svc-${spec.name}`,
+              {
+                spec,
+                namespace: "apps",
+                replicas: { min: 3, max: 10 },
+                resources: RESOURCES.full,
+                autoscaling: true,
+                disruptionBudgets: true,
+                domain: "example.com",
+                ingress: { controller: "traefik", className: "traefik", clusterIssuer: "letsencrypt" },
+                serviceMonitor: { enabled: true, labels: {} },
+              } as any,
+              { providers: { kubernetes } },
+            );
           }
           return {};
         },
@@ -155,7 +175,17 @@ async function measure(job: Job): Promise<OneResult> {
   const t2 = performance.now();
   const c2 = process.cpuUsage(c1);
   const all = process.cpuUsage();
-  const out: OneResult = { ...base, importMs: t1 - t0, runMs: t2 - t1, totalMs: t2, rssMB: rssMB(), cpuMs: (all.user + all.system) / 1000, runCpuMs: (c2.user + c2.system) / 1000, resources: inv.resources.length, modules: moduleCensus() };
+  const out: OneResult = {
+    ...base,
+    importMs: t1 - t0,
+    runMs: t2 - t1,
+    totalMs: t2,
+    rssMB: rssMB(),
+    cpuMs: (all.user + all.system) / 1000,
+    runCpuMs: (c2.user + c2.system) / 1000,
+    resources: inv.resources.length,
+    modules: moduleCensus(),
+  };
   if (job.kind === "blueprint" && job.policyReps > 0) out.policy = await policies(inv as any, job.tier, job.policyReps, job.policyCandidate);
   if (job.kind === "components" && job.policyReps > 0) out.policy = await policies(inv as any, "prod", job.policyReps, job.policyCandidate);
   return out;
@@ -257,7 +287,16 @@ async function cli(): Promise<void> {
     result = await measure(job);
   } catch (err) {
     const e = err as Error;
-    result = { job, importMs: 0, runMs: 0, totalMs: performance.now(), rssMB: rssMB(), resources: 0, load: loadavg() as [number, number, number], error: (e?.message ?? String(err)).slice(0, 4000) };
+    result = {
+      job,
+      importMs: 0,
+      runMs: 0,
+      totalMs: performance.now(),
+      rssMB: rssMB(),
+      resources: 0,
+      load: loadavg() as [number, number, number],
+      error: (e?.message ?? String(err)).slice(0, 4000),
+    };
   }
   writeFileSync(file, JSON.stringify(result));
   // Pulumi's runtime may keep handles open; the measurement is done.

@@ -60,7 +60,8 @@ export function aggregate(p: Profile, root: string): { byBucket: [string, number
 function print(file: string, root: string): void {
   const a = aggregate(JSON.parse(readFileSync(file, "utf8")) as Profile, root);
   process.stdout.write(`profile ${file}: ${a.totalMs.toFixed(0)} ms sampled\n\nself time by package:\n`);
-  for (const [k, v] of a.byBucket.slice(0, 25)) process.stdout.write(`  ${v.toFixed(0).padStart(7)} ms  ${((100 * v) / a.totalMs).toFixed(1).padStart(5)} %  ${k}\n`);
+  for (const [k, v] of a.byBucket.slice(0, 25))
+    process.stdout.write(`  ${v.toFixed(0).padStart(7)} ms  ${((100 * v) / a.totalMs).toFixed(1).padStart(5)} %  ${k}\n`);
   process.stdout.write("\ntop functions (self):\n");
   for (const [k, v] of a.byFunction) process.stdout.write(`  ${v.toFixed(0).padStart(7)} ms  ${k}\n`);
 }
@@ -72,12 +73,17 @@ function main(): void {
   const job = args[0];
   if (!job) throw new Error("usage: bench/profile.ts '<job JSON>' [--env K=V] | --read <file>");
   const env: Record<string, string> = { ...process.env } as Record<string, string>;
-  for (let i = 1; i < args.length; i++) if (args[i] === "--env") {
-    const [k, ...v] = args[++i]!.split("=");
-    env[k!] = v.join("=");
-  }
+  for (let i = 1; i < args.length; i++)
+    if (args[i] === "--env") {
+      const [k, ...v] = args[++i]!.split("=");
+      env[k!] = v.join("=");
+    }
   const dir = mkdtempSync(path.join(tmpdir(), "bench-prof-"));
-  const r = spawnSync(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${dir}`, "--import", "tsx", "bench/one.ts", job, path.join(dir, "result.json")], { cwd: root, env, stdio: "inherit" });
+  const r = spawnSync(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${dir}`, "--import", "tsx", "bench/one.ts", job, path.join(dir, "result.json")], {
+    cwd: root,
+    env,
+    stdio: "inherit",
+  });
   if (r.status !== 0) throw new Error(`profiled run exited ${r.status}`);
   process.stdout.write(`${readFileSync(path.join(dir, "result.json"), "utf8")}\n`);
   for (const f of readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"))) print(path.join(dir, f), root);

@@ -72,7 +72,17 @@ export interface ScaleSection {
   preview: boolean;
   rows: ScaleRow[];
   /** Growth exponents of time vs services. */
-  growth?: { wallFit: number; wallR2: number; runFit: number; runR2: number; wall100to1000?: number; run100to1000?: number; rss100to1000?: number; runCpuFit?: number; runCpu100to1000?: number };
+  growth?: {
+    wallFit: number;
+    wallR2: number;
+    runFit: number;
+    runR2: number;
+    wall100to1000?: number;
+    run100to1000?: number;
+    rss100to1000?: number;
+    runCpuFit?: number;
+    runCpu100to1000?: number;
+  };
 }
 
 export interface ReachRow {
@@ -170,10 +180,18 @@ export function verdicts(r: Results): Verdict[] {
   const cp = r.controlplane;
   out.push(
     cp?.matrix
-      ? { budget: `conformance matrix ≤ ${CONTROLPLANE_BUDGETS.matrixSeconds / 60} min (built binaries)`, value: `${(cp.matrix.seconds / 60).toFixed(1)} min for ${cp.matrix.targets.length} targets, ${cp.matrix.targets.filter((t) => t.ok).length} passing, at load ${cp.load1.toFixed(1)}`, met: cp.matrix.seconds <= CONTROLPLANE_BUDGETS.matrixSeconds }
+      ? {
+          budget: `conformance matrix ≤ ${CONTROLPLANE_BUDGETS.matrixSeconds / 60} min (built binaries)`,
+          value: `${(cp.matrix.seconds / 60).toFixed(1)} min for ${cp.matrix.targets.length} targets, ${cp.matrix.targets.filter((t) => t.ok).length} passing, at load ${cp.load1.toFixed(1)}`,
+          met: cp.matrix.seconds <= CONTROLPLANE_BUDGETS.matrixSeconds,
+        }
       : { budget: "conformance matrix ≤ 20 min", value: "not measured", met: undefined },
     cp?.local
-      ? { budget: `npm run local ≤ ${CONTROLPLANE_BUDGETS.localSeconds} s to ready (warm machine)`, value: `first ${cp.local.firstSeconds.toFixed(0)} s, second ${cp.local.secondSeconds.toFixed(0)} s`, met: cp.local.firstOk && cp.local.firstSeconds <= CONTROLPLANE_BUDGETS.localSeconds }
+      ? {
+          budget: `npm run local ≤ ${CONTROLPLANE_BUDGETS.localSeconds} s to ready (warm machine)`,
+          value: `first ${cp.local.firstSeconds.toFixed(0)} s, second ${cp.local.secondSeconds.toFixed(0)} s`,
+          met: cp.local.firstOk && cp.local.firstSeconds <= CONTROLPLANE_BUDGETS.localSeconds,
+        }
       : { budget: "npm run local ≤ 3 min to ready", value: "not measured", met: undefined },
   );
   const pe = r.synth?.prodOverEmpty;
@@ -184,14 +202,24 @@ export function verdicts(r: Results): Verdict[] {
           budget: `prod synthesis ≤ ${BUDGETS.prodOverEmpty}× empty program (wall, fresh process)`,
           value: `${fmt(pe.ofMedians)}× (per round ${fmtSummary(pe.perRound)})${cpuRatio !== undefined ? `; CPU time ${fmt(cpuRatio)}×` : ""}`,
           met: pe.ofMedians <= BUDGETS.prodOverEmpty,
-          ...(proposedRatio(r) ? { note: `with the proposed harness fix (Error.stackTraceLimit = 0): wall ${fmt(proposedRatio(r)!.wall)}×, CPU ${fmt(proposedRatio(r)!.cpu)}×` } : {}),
+          ...(proposedRatio(r)
+            ? { note: `with the proposed harness fix (Error.stackTraceLimit = 0): wall ${fmt(proposedRatio(r)!.wall)}×, CPU ${fmt(proposedRatio(r)!.cpu)}×` }
+            : {}),
         }
       : { budget: "prod ≤ 2× empty", value: "not measured", met: undefined },
   );
   const big = r.scale?.rows.find((x) => x.services === 1000);
   if (big && big.errors.length === 0) {
-    out.push({ budget: `1,000 services < ${BUDGETS.scale1000Seconds} s`, value: `${fmt(big.wallMs.median / 1000, "s")} wall at load ${fmt(big.load1.median)} (CPU ${fmt((big.cpuMs?.median ?? 0) / 1000, "s")}; ${big.resources} resources)`, met: big.wallMs.median < BUDGETS.scale1000Seconds * 1000 });
-    out.push({ budget: `1,000 services < ${BUDGETS.scale1000GiB} GiB`, value: `${fmt(big.rssMB.median / 1024, "GiB")} peak RSS`, met: big.rssMB.median < BUDGETS.scale1000GiB * 1024 });
+    out.push({
+      budget: `1,000 services < ${BUDGETS.scale1000Seconds} s`,
+      value: `${fmt(big.wallMs.median / 1000, "s")} wall at load ${fmt(big.load1.median)} (CPU ${fmt((big.cpuMs?.median ?? 0) / 1000, "s")}; ${big.resources} resources)`,
+      met: big.wallMs.median < BUDGETS.scale1000Seconds * 1000,
+    });
+    out.push({
+      budget: `1,000 services < ${BUDGETS.scale1000GiB} GiB`,
+      value: `${fmt(big.rssMB.median / 1024, "GiB")} peak RSS`,
+      met: big.rssMB.median < BUDGETS.scale1000GiB * 1024,
+    });
   } else out.push({ budget: "1,000 services < 15 s and 2 GiB", value: big ? `failed: ${big.errors[0]}` : "not measured", met: big ? false : undefined });
   const g = r.scale?.growth;
   if (g) {
@@ -214,7 +242,9 @@ export function verdicts(r: Results): Verdict[] {
       ...(largest.resources < 1000
         ? { note: "inventory under 1,000 resources: not conclusive" }
         : largest.proposed
-          ? { note: `with bench/proposals/*.patch: ${fmt(largest.proposed.policyMsPer1000.median, "ms")} wall, CPU ${fmt(largest.proposed.policyCpuMsPer1000.median, "ms")} per 1,000 (same report: ${largest.proposed.sameReport})` }
+          ? {
+              note: `with bench/proposals/*.patch: ${fmt(largest.proposed.policyMsPer1000.median, "ms")} wall, CPU ${fmt(largest.proposed.policyCpuMsPer1000.median, "ms")} per 1,000 (same report: ${largest.proposed.sameReport})`,
+            }
           : {}),
     });
   }
@@ -229,7 +259,11 @@ export function verdicts(r: Results): Verdict[] {
     });
   }
   if (r.loop?.test) {
-    out.push({ budget: `npm test < ${BUDGETS.testSeconds} s`, value: `${fmt(r.loop.test.ms / 1000, "s")} (load ${fmt(r.loop.test.load1Before)}→${fmt(r.loop.test.load1After)}; ${r.loop.test.summary})`, met: r.loop.test.ms < BUDGETS.testSeconds * 1000 });
+    out.push({
+      budget: `npm test < ${BUDGETS.testSeconds} s`,
+      value: `${fmt(r.loop.test.ms / 1000, "s")} (load ${fmt(r.loop.test.load1Before)}→${fmt(r.loop.test.load1After)}; ${r.loop.test.summary})`,
+      met: r.loop.test.ms < BUDGETS.testSeconds * 1000,
+    });
   } else out.push({ budget: "npm test < 90 s", value: "not measured", met: undefined });
   return out;
 }
@@ -255,62 +289,121 @@ export function renderMarkdown(r: Results): string {
   const L: string[] = [];
   const m = r.machine;
   L.push("# Benchmark results", "");
-  L.push("Generated by `npm run bench` (bench/run.ts). Each figure: median (min–max) over the runs shown; wall times are from spawn to exit of a fresh `node --import tsx` process, so module loading counts as it does for `pulumi preview`. `load` is the 1-minute load average when the runs started (shared machine: other agents were working).", "");
+  L.push(
+    "Generated by `npm run bench` (bench/run.ts). Each figure: median (min–max) over the runs shown; wall times are from spawn to exit of a fresh `node --import tsx` process, so module loading counts as it does for `pulumi preview`. `load` is the 1-minute load average when the runs started (shared machine: other agents were working).",
+    "",
+  );
   L.push("## Machine", "");
-  L.push(`- CPU: ${m.cpuModel}, nproc ${m.nproc}`, `- Memory: ${m.memory}`, `- Node ${m.node} on ${m.platform}`, `- Commit ${m.commit}${m.dirtyFiles ? ` (+${m.dirtyFiles} uncommitted files of work in progress in the tree)` : ""}`, `- Updated ${r.updatedAt}`, "");
+  L.push(
+    `- CPU: ${m.cpuModel}, nproc ${m.nproc}`,
+    `- Memory: ${m.memory}`,
+    `- Node ${m.node} on ${m.platform}`,
+    `- Commit ${m.commit}${m.dirtyFiles ? ` (+${m.dirtyFiles} uncommitted files of work in progress in the tree)` : ""}`,
+    `- Updated ${r.updatedAt}`,
+    "",
+  );
   L.push("## Budgets", "", "| Budget | Measured | Verdict |", "| --- | --- | --- |");
   for (const v of verdicts(r)) L.push(`| ${v.budget} | ${v.value}${v.note ? ` — ${v.note}` : ""} | ${mark(v.met)} |`);
   L.push("");
   if (r.controlplane) L.push(...renderControlPlane(r.controlplane));
   if (r.synth) {
     L.push(`## Synthesis cost (${r.synth.preview ? "preview" : "update"} mode, measured ${r.synth.at})`, "");
-    L.push("| Program | Resources | Modules | Wall ms | CPU ms | Module load ms | Run ms | Peak RSS MB | Load (1 min) |", "| --- | ---: | ---: | --- | --- | --- | --- | --- | --- |");
+    L.push(
+      "| Program | Resources | Modules | Wall ms | CPU ms | Module load ms | Run ms | Peak RSS MB | Load (1 min) |",
+      "| --- | ---: | ---: | --- | --- | --- | --- | --- | --- |",
+    );
     for (const x of r.synth.rows) {
-      L.push(`| ${x.name} | ${x.resources} | ${x.modules} | ${fmtSummary(x.wallMs)} | ${fmtSummary(x.cpuMs)} | ${fmtSummary(x.importMs)} | ${fmtSummary(x.runMs)} | ${fmtSummary(x.rssMB)} | ${fmtSummary(x.load1)} |${x.errors.length ? ` ⚠ ${x.errors[0]}` : ""}`);
+      L.push(
+        `| ${x.name} | ${x.resources} | ${x.modules} | ${fmtSummary(x.wallMs)} | ${fmtSummary(x.cpuMs)} | ${fmtSummary(x.importMs)} | ${fmtSummary(x.runMs)} | ${fmtSummary(x.rssMB)} | ${fmtSummary(x.load1)} |${x.errors.length ? ` ⚠ ${x.errors[0]}` : ""}`,
+      );
     }
     const pe = r.synth.prodOverEmpty;
-    if (pe) L.push("", `prod ÷ empty: wall ${fmt(pe.ofMedians)}× (per back-to-back round ${fmtSummary(pe.perRound)}), CPU ${synthCpuRatio(r) !== undefined ? fmt(synthCpuRatio(r)!) : "—"}×, module loading ${fmt(pe.importOfMedians)}×, peak RSS ${fmt(pe.rssOfMedians)}×.`);
+    if (pe)
+      L.push(
+        "",
+        `prod ÷ empty: wall ${fmt(pe.ofMedians)}× (per back-to-back round ${fmtSummary(pe.perRound)}), CPU ${synthCpuRatio(r) !== undefined ? fmt(synthCpuRatio(r)!) : "—"}×, module loading ${fmt(pe.importOfMedians)}×, peak RSS ${fmt(pe.rssOfMedians)}×.`,
+      );
     L.push("");
   }
   if (r.scale) {
     L.push(`## Scale: generated blueprint on ${r.scale.tier} (${r.scale.preview ? "preview" : "update"} mode, measured ${r.scale.at})`, "");
     L.push("| Services | Resources | Wall ms | CPU ms | Run ms | Run CPU ms | Peak RSS MB | Load |", "| ---: | ---: | --- | --- | --- | --- | --- | --- |");
     for (const x of r.scale.rows) {
-      L.push(`| ${x.services} | ${x.resources} | ${fmtSummary(x.wallMs)} | ${fmtSummary(x.cpuMs)} | ${fmtSummary(x.runMs)} | ${fmtSummary(x.runCpuMs)} | ${fmtSummary(x.rssMB)} | ${fmtSummary(x.load1)} |${x.errors.length ? ` ⚠ ${x.errors[0]}` : ""}`);
+      L.push(
+        `| ${x.services} | ${x.resources} | ${fmtSummary(x.wallMs)} | ${fmtSummary(x.cpuMs)} | ${fmtSummary(x.runMs)} | ${fmtSummary(x.runCpuMs)} | ${fmtSummary(x.rssMB)} | ${fmtSummary(x.load1)} |${x.errors.length ? ` ⚠ ${x.errors[0]}` : ""}`,
+      );
     }
-    L.push("", "Policy cost on the same inventories (in-process `runPolicies(inventory, { tier: \"prod\" })`, whole pack; the reachability policy alone as well):", "");
-    L.push("| Services | Resources | Pack ms | Pack ms / 1,000 res. | Pack CPU ms / 1,000 res. | Reachability policy ms | Proposed patches: pack ms | ms / 1,000 | CPU ms / 1,000 | same report |", "| ---: | ---: | --- | --- | --- | --- | --- | --- | --- | --- |");
+    L.push(
+      "",
+      'Policy cost on the same inventories (in-process `runPolicies(inventory, { tier: "prod" })`, whole pack; the reachability policy alone as well):',
+      "",
+    );
+    L.push(
+      "| Services | Resources | Pack ms | Pack ms / 1,000 res. | Pack CPU ms / 1,000 res. | Reachability policy ms | Proposed patches: pack ms | ms / 1,000 | CPU ms / 1,000 | same report |",
+      "| ---: | ---: | --- | --- | --- | --- | --- | --- | --- | --- |",
+    );
     for (const x of r.scale.rows) {
       const p = x.proposed;
-      L.push(`| ${x.services} | ${x.resources} | ${fmtSummary(x.policyAllMs)} | ${fmtSummary(x.policyMsPer1000)} | ${fmtSummary(x.policyCpuMsPer1000)} | ${fmtSummary(x.policyReachMs)} | ${p ? fmtSummary(p.policyAllMs) : "—"} | ${p ? fmtSummary(p.policyMsPer1000) : "—"} | ${p ? fmtSummary(p.policyCpuMsPer1000) : "—"} | ${p ? String(p.sameReport) : "—"} |`);
+      L.push(
+        `| ${x.services} | ${x.resources} | ${fmtSummary(x.policyAllMs)} | ${fmtSummary(x.policyMsPer1000)} | ${fmtSummary(x.policyCpuMsPer1000)} | ${fmtSummary(x.policyReachMs)} | ${p ? fmtSummary(p.policyAllMs) : "—"} | ${p ? fmtSummary(p.policyMsPer1000) : "—"} | ${p ? fmtSummary(p.policyCpuMsPer1000) : "—"} | ${p ? String(p.sameReport) : "—"} |`,
+      );
     }
     const g = r.scale.growth;
     if (g) {
-      L.push("", `Growth exponent (log-log least squares of time vs services): run time ${fmt(g.runFit)} (r² ${fmt(g.runR2)}), run CPU time ${g.runCpuFit !== undefined ? fmt(g.runCpuFit) : "n/a"}, whole process ${fmt(g.wallFit)} (r² ${fmt(g.wallR2)}). Load during these runs: ${fmt(Math.min(...r.scale.rows.map((x) => x.load1.min)))}–${fmt(Math.max(...r.scale.rows.map((x) => x.load1.max)))}; the CPU exponent is the load-independent one.`);
+      L.push(
+        "",
+        `Growth exponent (log-log least squares of time vs services): run time ${fmt(g.runFit)} (r² ${fmt(g.runR2)}), run CPU time ${g.runCpuFit !== undefined ? fmt(g.runCpuFit) : "n/a"}, whole process ${fmt(g.wallFit)} (r² ${fmt(g.wallR2)}). Load during these runs: ${fmt(Math.min(...r.scale.rows.map((x) => x.load1.min)))}–${fmt(Math.max(...r.scale.rows.map((x) => x.load1.max)))}; the CPU exponent is the load-independent one.`,
+      );
       if (g.runCpu100to1000 !== undefined) L.push(`100 → 1,000 services, run CPU time: ${fmt(g.runCpu100to1000)}.`);
-      if (g.run100to1000 !== undefined) L.push(`100 → 1,000 services: run time ${fmt(g.run100to1000)}, whole process ${fmt(g.wall100to1000!)}, peak RSS ${fmt(g.rss100to1000!)}.`);
+      if (g.run100to1000 !== undefined)
+        L.push(`100 → 1,000 services: run time ${fmt(g.run100to1000)}, whole process ${fmt(g.wall100to1000!)}, peak RSS ${fmt(g.rss100to1000!)}.`);
     }
     const withV = r.scale.rows.find((x) => x.violations.sample.length);
-    L.push("", `Policy runs: ${r.scale.rows[0]?.policiesRun ?? 0} policies per run; violations per size: ${r.scale.rows.map((x) => `${x.services}: ${x.violations.mandatory} mandatory / ${x.violations.advisory} advisory`).join("; ")}.`);
+    L.push(
+      "",
+      `Policy runs: ${r.scale.rows[0]?.policiesRun ?? 0} policies per run; violations per size: ${r.scale.rows.map((x) => `${x.services}: ${x.violations.mandatory} mandatory / ${x.violations.advisory} advisory`).join("; ")}.`,
+    );
     if (withV) L.push("", "Sample violations (largest inventory with any):", "", ...withV.violations.sample.map((s) => `- ${s.replace(/\|/g, "\\|")}`));
     L.push("");
   }
   if (r.reach) {
     L.push(`## Reachability evaluator alone (synthetic manifests, load ${fmt(r.reach.load1)}, measured ${r.reach.at})`, "");
-    L.push("One namespace with n Deployments, one NetworkPolicy per Deployment (from the ingress namespace, from its neighbour; to its neighbour and PostgreSQL) plus default denies: pods × policies in that namespace is n².", "");
-    L.push("| Services n | Pods | Policies | Flows | Reachability + flowsInto(data) ms | CPU ms | Reachability + all flows ms | CPU ms |", "| ---: | ---: | ---: | ---: | --- | --- | --- | --- |");
-    for (const x of r.reach.rows) L.push(`| ${x.size} | ${x.pods} | ${x.policies} | ${x.flows} | ${fmtSummary(x.intoDataMs)} | ${fmtSummary(x.intoDataCpuMs)} | ${fmtSummary(x.allFlowsMs)} | ${fmtSummary(x.allFlowsCpuMs)} |`);
-    if (r.reach.intoDataExponent !== undefined) L.push("", `Growth exponent (on CPU time): flowsInto(data) ${fmt(r.reach.intoDataExponent)} (last pair ${fmt(r.reach.intoDataLastPair!)}), all flows ${fmt(r.reach.allFlowsExponent!)}.`);
+    L.push(
+      "One namespace with n Deployments, one NetworkPolicy per Deployment (from the ingress namespace, from its neighbour; to its neighbour and PostgreSQL) plus default denies: pods × policies in that namespace is n².",
+      "",
+    );
+    L.push(
+      "| Services n | Pods | Policies | Flows | Reachability + flowsInto(data) ms | CPU ms | Reachability + all flows ms | CPU ms |",
+      "| ---: | ---: | ---: | ---: | --- | --- | --- | --- |",
+    );
+    for (const x of r.reach.rows)
+      L.push(
+        `| ${x.size} | ${x.pods} | ${x.policies} | ${x.flows} | ${fmtSummary(x.intoDataMs)} | ${fmtSummary(x.intoDataCpuMs)} | ${fmtSummary(x.allFlowsMs)} | ${fmtSummary(x.allFlowsCpuMs)} |`,
+      );
+    if (r.reach.intoDataExponent !== undefined)
+      L.push(
+        "",
+        `Growth exponent (on CPU time): flowsInto(data) ${fmt(r.reach.intoDataExponent)} (last pair ${fmt(r.reach.intoDataLastPair!)}), all flows ${fmt(r.reach.allFlowsExponent!)}.`,
+      );
     const p = r.reach.proposed;
     if (p) {
       L.push("", `With the proposed \`${p.patch}\` applied to a temp copy (same process, same inputs; label index for policy and peer selectors):`, "");
-      L.push("| Services n | Flows | flowsInto(data) ms | CPU ms | all flows ms | CPU ms | speed-up (flowsInto, CPU) |", "| ---: | ---: | --- | --- | --- | --- | ---: |");
+      L.push(
+        "| Services n | Flows | flowsInto(data) ms | CPU ms | all flows ms | CPU ms | speed-up (flowsInto, CPU) |",
+        "| ---: | ---: | --- | --- | --- | --- | ---: |",
+      );
       for (const x of p.rows) {
         const before = r.reach.rows.find((b) => b.size === x.size);
         const cpu = (y: ReachRow) => (y.intoDataCpuMs ?? y.intoDataMs).median;
-        L.push(`| ${x.size} | ${x.flows} | ${fmtSummary(x.intoDataMs)} | ${fmtSummary(x.intoDataCpuMs)} | ${fmtSummary(x.allFlowsMs)} | ${fmtSummary(x.allFlowsCpuMs)} | ${before ? `${fmt(cpu(before) / cpu(x))}×` : ""} |`);
+        L.push(
+          `| ${x.size} | ${x.flows} | ${fmtSummary(x.intoDataMs)} | ${fmtSummary(x.intoDataCpuMs)} | ${fmtSummary(x.allFlowsMs)} | ${fmtSummary(x.allFlowsCpuMs)} | ${before ? `${fmt(cpu(before) / cpu(x))}×` : ""} |`,
+        );
       }
-      if (p.intoDataExponent !== undefined) L.push("", `Growth exponent with the patch: flowsInto(data) ${fmt(p.intoDataExponent)} (last pair ${fmt(p.intoDataLastPair!)}), all flows ${fmt(p.allFlowsExponent!)}.`);
+      if (p.intoDataExponent !== undefined)
+        L.push(
+          "",
+          `Growth exponent with the patch: flowsInto(data) ${fmt(p.intoDataExponent)} (last pair ${fmt(p.intoDataLastPair!)}), all flows ${fmt(p.allFlowsExponent!)}.`,
+        );
     }
     L.push("");
   }
@@ -318,15 +411,32 @@ export function renderMarkdown(r: Results): string {
     const e = r.experiments;
     L.push(`## Experiment: where the synthesis time goes (${e.job}, measured ${e.at})`, "");
     L.push("| Variant | Settings | Wall ms | Run ms | Run CPU ms | Peak RSS MB | Load |", "| --- | --- | --- | --- | --- | --- | --- |");
-    for (const v of e.variants) L.push(`| ${v.name} | ${Object.entries(v.env).map(([k, x]) => `\`${k}=${x}\``).join(" ") || "as shipped"} | ${fmtSummary(v.row.wallMs)} | ${fmtSummary(v.row.runMs)} | ${fmtSummary(v.row.runCpuMs)} | ${fmtSummary(v.row.rssMB)} | ${fmtSummary(v.row.load1)} |`);
+    for (const v of e.variants)
+      L.push(
+        `| ${v.name} | ${
+          Object.entries(v.env)
+            .map(([k, x]) => `\`${k}=${x}\``)
+            .join(" ") || "as shipped"
+        } | ${fmtSummary(v.row.wallMs)} | ${fmtSummary(v.row.runMs)} | ${fmtSummary(v.row.runCpuMs)} | ${fmtSummary(v.row.rssMB)} | ${fmtSummary(v.row.load1)} |`,
+      );
     const base = e.variants[0]?.row;
-    if (base) for (const v of e.variants.slice(1)) L.push("", `${v.name}: run CPU ${fmt(v.row.runCpuMs.median / base.runCpuMs.median)}× of as-shipped, peak RSS ${fmt(v.row.rssMB.median / base.rssMB.median)}×.`);
+    if (base)
+      for (const v of e.variants.slice(1))
+        L.push(
+          "",
+          `${v.name}: run CPU ${fmt(v.row.runCpuMs.median / base.runCpuMs.median)}× of as-shipped, peak RSS ${fmt(v.row.rssMB.median / base.rssMB.median)}×.`,
+        );
     L.push("");
   }
   if (r.loop) {
     L.push(`## Developer loop (measured ${r.loop.at})`, "");
-    L.push(`- \`tsc --noEmit -p tsconfig.json\`: ${fmtSummary(r.loop.tscMs, 1 / 1000, "s")} over ${r.loop.tscMs.n} runs, load ${fmtSummary(r.loop.tscLoad1)}; exit codes ${r.loop.tscExitCodes.join(",")} (non-zero = type errors in work in progress; the time is what counts here).`);
-    if (r.loop.test) L.push(`- \`npm test\` (once, as briefed: tsc + every vitest file): ${fmt(r.loop.test.ms / 1000, "s")}, load ${fmt(r.loop.test.load1Before)} before / ${fmt(r.loop.test.load1After)} after, exit ${r.loop.test.exitCode}, \`${r.loop.test.summary}\`.`);
+    L.push(
+      `- \`tsc --noEmit -p tsconfig.json\`: ${fmtSummary(r.loop.tscMs, 1 / 1000, "s")} over ${r.loop.tscMs.n} runs, load ${fmtSummary(r.loop.tscLoad1)}; exit codes ${r.loop.tscExitCodes.join(",")} (non-zero = type errors in work in progress; the time is what counts here).`,
+    );
+    if (r.loop.test)
+      L.push(
+        `- \`npm test\` (once, as briefed: tsc + every vitest file): ${fmt(r.loop.test.ms / 1000, "s")}, load ${fmt(r.loop.test.load1Before)} before / ${fmt(r.loop.test.load1After)} after, exit ${r.loop.test.exitCode}, \`${r.loop.test.summary}\`.`,
+      );
     L.push("");
   }
   return L.join("\n");

@@ -62,7 +62,16 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { only: new Set(SECTIONS), runs: 5, sizes: [10, 100, 1000], reachSizes: [125, 250, 500, 1000, 2000], tscRuns: 5, test: true, policyReps: 1, experimentSize: 100 };
+  const o: Options = {
+    only: new Set(SECTIONS),
+    runs: 5,
+    sizes: [10, 100, 1000],
+    reachSizes: [125, 250, 500, 1000, 2000],
+    tscRuns: 5,
+    test: true,
+    policyReps: 1,
+    experimentSize: 100,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = (): string => {
@@ -98,7 +107,9 @@ function sh(cmd: string, args: string[]): string {
 
 function machine(): Machine {
   const cpuModel = /model name\s*:\s*(.*)/.exec(existsSync("/proc/cpuinfo") ? readFileSync("/proc/cpuinfo", "utf8") : "")?.[1] ?? cpus()[0]?.model ?? "?";
-  const free = sh("free", ["-h"]).split("\n").find((l) => l.startsWith("Mem:"));
+  const free = sh("free", ["-h"])
+    .split("\n")
+    .find((l) => l.startsWith("Mem:"));
   return {
     nproc: Number(sh("nproc", [])) || cpus().length,
     cpuModel,
@@ -133,7 +144,16 @@ async function one(job: Job, env: Record<string, string> = {}): Promise<OneResul
   try {
     res = JSON.parse(readFileSync(file, "utf8")) as OneResult;
   } catch {
-    res = { job, importMs: 0, runMs: 0, totalMs: 0, rssMB: 0, resources: 0, load: loadavg() as [number, number, number], error: `child exited ${code} without a result` };
+    res = {
+      job,
+      importMs: 0,
+      runMs: 0,
+      totalMs: 0,
+      rssMB: 0,
+      resources: 0,
+      load: loadavg() as [number, number, number],
+      error: `child exited ${code} without a result`,
+    };
   }
   rmSync(dir, { recursive: true, force: true });
   if (res.error) log(`${JSON.stringify(job)}: ${res.error.split("\n")[0]}`);
@@ -208,14 +228,23 @@ async function scale(o: Options): Promise<ScaleSection> {
     const env = { PLATFORM_BLUEPRINTS_DIR: dir };
     const candidate = proposedPolicies(dir);
     if (candidate) log(`policy candidate: ${candidate}`);
-    const job = (n: number): Job => ({ kind: "blueprint", name: scaleBlueprintName(n), tier: "prod", preview: false, policyReps: o.policyReps, ...(candidate ? { policyCandidate: candidate } : {}) });
+    const job = (n: number): Job => ({
+      kind: "blueprint",
+      name: scaleBlueprintName(n),
+      tier: "prod",
+      preview: false,
+      policyReps: o.policyReps,
+      ...(candidate ? { policyCandidate: candidate } : {}),
+    });
     await one({ ...(job(o.sizes[0]!) as any), policyReps: 1 }, env); // warm-up
     const runs = new Map<number, (OneResult & { wallMs: number })[]>(o.sizes.map((n) => [n, []]));
     for (let i = 0; i < o.runs; i++) {
       for (const n of o.sizes) {
         const r = await one(job(n), env);
         runs.get(n)!.push(r);
-        log(`scale ${n} #${i + 1}: ${r.wallMs.toFixed(0)} ms (run ${r.runMs.toFixed(0)}, CPU ${(r.cpuMs ?? 0).toFixed(0)}), ${r.rssMB.toFixed(0)} MB, ${r.resources} resources, policies ${r.policy ? median(r.policy.allMs).toFixed(0) : "-"} ms${r.policy?.candidate ? ` (proposed ${median(r.policy.candidate.allMs).toFixed(0)} ms, same report ${r.policy.candidate.sameReport})` : ""}`);
+        log(
+          `scale ${n} #${i + 1}: ${r.wallMs.toFixed(0)} ms (run ${r.runMs.toFixed(0)}, CPU ${(r.cpuMs ?? 0).toFixed(0)}), ${r.rssMB.toFixed(0)} MB, ${r.resources} resources, policies ${r.policy ? median(r.policy.allMs).toFixed(0) : "-"} ms${r.policy?.candidate ? ` (proposed ${median(r.policy.candidate.allMs).toFixed(0)} ms, same report ${r.policy.candidate.sameReport})` : ""}`,
+        );
       }
     }
     const rows: ScaleRow[] = o.sizes.map((n) => {
@@ -278,7 +307,9 @@ function proposedPolicies(tmp: string): string | undefined {
   symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
   symlinkSync(path.join(ROOT, "test"), path.join(dir, "test"));
   let applied = 0;
-  for (const f of readdirSync(path.join(ROOT, "bench", "proposals")).filter((x) => x.endsWith(".patch")).sort()) {
+  for (const f of readdirSync(path.join(ROOT, "bench", "proposals"))
+    .filter((x) => x.endsWith(".patch"))
+    .sort()) {
     const r = spawnSync("patch", ["-s", "-N", "-r", "-", "-p1", "-d", dir, "-i", path.join(ROOT, "bench", "proposals", f)], { encoding: "utf8" });
     if (r.status === 0) applied++;
     else log(`proposal ${f} does not apply to the current tree (landed or superseded): ${(r.stdout + r.stderr).trim().split("\n")[0]}`);
@@ -314,8 +345,18 @@ async function experiments(o: Options): Promise<ExperimentSection> {
 async function reachRows(o: Options, module?: string): Promise<ReachRow[]> {
   const r = await one({ kind: "reach", sizes: o.reachSizes, reps: o.runs, ...(module ? { module } : {}) });
   if (r.error || !r.reach) throw new Error(`reachability run failed: ${r.error}`);
-  const rows = r.reach.map((x) => ({ size: x.size, pods: x.pods, policies: x.policies, flows: x.flows, intoDataMs: summarize(x.intoDataMs), allFlowsMs: summarize(x.allFlowsMs), intoDataCpuMs: summarize(x.intoDataCpuMs), allFlowsCpuMs: summarize(x.allFlowsCpuMs) }));
-  for (const x of rows) log(`reach${module ? " (proposed patch)" : ""} ${x.size}: into data ${x.intoDataMs.median.toFixed(1)} ms, all flows ${x.allFlowsMs.median.toFixed(1)} ms`);
+  const rows = r.reach.map((x) => ({
+    size: x.size,
+    pods: x.pods,
+    policies: x.policies,
+    flows: x.flows,
+    intoDataMs: summarize(x.intoDataMs),
+    allFlowsMs: summarize(x.allFlowsMs),
+    intoDataCpuMs: summarize(x.intoDataCpuMs),
+    allFlowsCpuMs: summarize(x.allFlowsCpuMs),
+  }));
+  for (const x of rows)
+    log(`reach${module ? " (proposed patch)" : ""} ${x.size}: into data ${x.intoDataMs.median.toFixed(1)} ms, all flows ${x.allFlowsMs.median.toFixed(1)} ms`);
   return rows;
 }
 
@@ -386,7 +427,11 @@ async function main(): Promise<void> {
   const mine = new Set<string>();
   const save = (): void => {
     const now: Partial<Results> = existsSync(RESULTS_JSON) ? JSON.parse(readFileSync(RESULTS_JSON, "utf8")) : {};
-    const merged: Results = { ...now, machine: mine.size || !now.machine ? results.machine : now.machine, updatedAt: mine.size ? new Date().toISOString() : (now.updatedAt ?? new Date().toISOString()) } as Results;
+    const merged: Results = {
+      ...now,
+      machine: mine.size || !now.machine ? results.machine : now.machine,
+      updatedAt: mine.size ? new Date().toISOString() : (now.updatedAt ?? new Date().toISOString()),
+    } as Results;
     for (const k of mine) (merged as any)[k] = (results as any)[k];
     writeFileSync(RESULTS_JSON, JSON.stringify(merged, null, 2) + "\n");
     const findings = existsSync(FINDINGS_MD) ? `\n${readFileSync(FINDINGS_MD, "utf8")}` : "";
@@ -431,7 +476,8 @@ async function main(): Promise<void> {
     save();
   }
   save();
-  for (const v of verdicts(results)) process.stdout.write(`${v.met === undefined ? "  ?" : v.met ? " ok" : "MISS"}  ${v.budget}: ${v.value}${v.note ? ` (${v.note})` : ""}\n`);
+  for (const v of verdicts(results))
+    process.stdout.write(`${v.met === undefined ? "  ?" : v.met ? " ok" : "MISS"}  ${v.budget}: ${v.value}${v.note ? ` (${v.note})` : ""}\n`);
   process.stdout.write(`wrote ${path.relative(process.cwd(), RESULTS_JSON)} and ${path.relative(process.cwd(), RESULTS_MD)}\n`);
 }
 

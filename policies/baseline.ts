@@ -61,7 +61,21 @@ export function baselineProblems(spec: any): string[] {
   const out: string[] = [];
   for (const k of ["hostNetwork", "hostPID", "hostIPC"]) if (spec?.[k] === true) out.push(`${k}: true`);
   for (const v of asArray<any>(spec?.volumes)) if (v?.hostPath) out.push(`hostPath volume '${v.name}'`);
-  const allowedCaps = new Set(["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"]);
+  const allowedCaps = new Set([
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+  ]);
   for (const c of containersOf(spec)) {
     const sc = c?.securityContext ?? {};
     const n = `container '${c?.name}'`;
@@ -77,7 +91,12 @@ export function baselineProblems(spec: any): string[] {
 type PssLevel = "privileged" | "baseline" | "restricted";
 const RANK: Record<PssLevel, number> = { privileged: 0, baseline: 1, restricted: 2 };
 /** Lowest Pod Security level a namespace may enforce, by its platform.io/role label (default restricted). */
-export const DEFAULT_ROLE_LEVELS: Record<string, PssLevel> = { ingress: "baseline", monitoring: "privileged", "data-privileged": "privileged", "operator-baseline": "baseline" };
+export const DEFAULT_ROLE_LEVELS: Record<string, PssLevel> = {
+  ingress: "baseline",
+  monitoring: "privileged",
+  "data-privileged": "privileged",
+  "operator-baseline": "baseline",
+};
 
 export const podSecurity: StackValidationPolicy = stackPolicy({
   name: "baseline-pod-security-restricted",
@@ -101,7 +120,8 @@ export const podSecurity: StackValidationPolicy = stackPolicy({
       const level = allowed(ns);
       const spec = podSpecOf(w.type, w.props);
       const problems = level === "restricted" ? restrictedProblems(spec) : level === "baseline" ? baselineProblems(spec) : [];
-      if (problems.length) report(`${w.type.split(":")[2]} '${w.props.metadata?.name ?? w.name}' (namespace ${ns}, level ${level}): ${problems.join("; ")}`, w.urn);
+      if (problems.length)
+        report(`${w.type.split(":")[2]} '${w.props.metadata?.name ?? w.name}' (namespace ${ns}, level ${level}): ${problems.join("; ")}`, w.urn);
     }
     // Namespaces that run pods, and every namespace the stack declares (a namespace is made to run pods).
     const namespaces = podNamespaces(args.resources);
@@ -112,7 +132,10 @@ export const podSecurity: StackValidationPolicy = stackPolicy({
       const level = n?.props.metadata?.labels?.["pod-security.kubernetes.io/enforce"] as PssLevel | undefined;
       const min = allowed(ns);
       if (!level || !(RANK[level] >= RANK[min])) {
-        report(`namespace '${ns}' ${n ? `enforces '${level ?? "nothing"}'` : "is not declared in this stack, so nothing enforces"} Pod Security; label it pod-security.kubernetes.io/enforce: ${min}`, n?.urn ?? ws[0]!.urn);
+        report(
+          `namespace '${ns}' ${n ? `enforces '${level ?? "nothing"}'` : "is not declared in this stack, so nothing enforces"} Pod Security; label it pod-security.kubernetes.io/enforce: ${min}`,
+          n?.urn ?? ws[0]!.urn,
+        );
       }
     }
   },
@@ -142,7 +165,8 @@ function helmImageProblems(v: unknown, path = "values"): string[] {
   if (!v || typeof v !== "object") return [];
   const o = v as Record<string, unknown>;
   const out: string[] = [];
-  if (typeof o.repository === "string" && (o.tag === "latest" || (o.tag === undefined && o.digest === undefined && "tag" in o))) out.push(`${path}: image ${o.repository}:${o.tag ?? "(none)"}`);
+  if (typeof o.repository === "string" && (o.tag === "latest" || (o.tag === undefined && o.digest === undefined && "tag" in o)))
+    out.push(`${path}: image ${o.repository}:${o.tag ?? "(none)"}`);
   for (const [k, x] of Object.entries(o)) out.push(...helmImageProblems(x, `${path}.${k}`));
   return out;
 }
@@ -287,7 +311,8 @@ export const pinnedImages: StackValidationPolicy = stackPolicy({
 
 export const encryptionAtRest: ResourceValidationPolicy = resourcePolicy({
   name: "baseline-encryption-at-rest",
-  description: "Data at rest is encrypted: RDS instances and clusters, Redshift clusters, ElastiCache replication groups, EBS volumes, EFS file systems, EC2 and launch-template block devices.",
+  description:
+    "Data at rest is encrypted: RDS instances and clusters, Redshift clusters, ElastiCache replication groups, EBS volumes, EFS file systems, EC2 and launch-template block devices.",
   enforcementLevel: "mandatory",
   severity: "high",
   validateResource: [
@@ -299,7 +324,10 @@ export const encryptionAtRest: ResourceValidationPolicy = resourcePolicy({
       if (!truthy(props.atRestEncryptionEnabled)) report("atRestEncryptionEnabled is not true");
     }),
     forTypes(["aws:redshift/cluster:Cluster"], (props, _a, report) => {
-      if (!truthy(props.encrypted)) report(`encrypted is ${props.encrypted === undefined ? "unset" : props.encrypted}; set encrypted: true (with a kmsKeyId) so the cluster's data at rest is encrypted`);
+      if (!truthy(props.encrypted))
+        report(
+          `encrypted is ${props.encrypted === undefined ? "unset" : props.encrypted}; set encrypted: true (with a kmsKeyId) so the cluster's data at rest is encrypted`,
+        );
     }),
     forTypes(["aws:ebs/volume:Volume", "aws:efs/fileSystem:FileSystem"], (props, _a, report) => {
       if (!truthy(props.encrypted)) report("encrypted is not true");
@@ -332,7 +360,8 @@ export const backupsAndProtection: ResourceValidationPolicy = resourcePolicy({
       if (tierOfResource(args) !== "prod") return;
       const min = args.getConfig<{ minBackupRetentionDays?: number }>().minBackupRetentionDays ?? MIN_RETENTION;
       const replica = args.type === "aws:rds/instance:Instance" && isSet(props, "replicateSourceDb");
-      if (!replica && !((props.backupRetentionPeriod ?? 0) >= min)) report(`backupRetentionPeriod is ${props.backupRetentionPeriod ?? "unset"}; keep at least ${min} days in prod`);
+      if (!replica && !((props.backupRetentionPeriod ?? 0) >= min))
+        report(`backupRetentionPeriod is ${props.backupRetentionPeriod ?? "unset"}; keep at least ${min} days in prod`);
       if (props.deletionProtection !== true) report("deletionProtection is not true");
       if (!replica && truthy(props.skipFinalSnapshot)) report("skipFinalSnapshot is true; take a final snapshot in prod"); // replicas cannot take one
       if (!args.opts.protect) report("the Pulumi `protect` option is not set");
@@ -342,14 +371,18 @@ export const backupsAndProtection: ResourceValidationPolicy = resourcePolicy({
       if (!((props.snapshotRetentionLimit ?? 0) >= 1)) report("snapshotRetentionLimit is 0/unset; keep daily snapshots in prod");
       if (!args.opts.protect) report("the Pulumi `protect` option is not set");
     }),
-    forTypes(["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", "aws:efs/fileSystem:FileSystem", "aws:ebs/volume:Volume", "aws:dynamodb/table:Table", K8S.pvc], (_p, args, report) => {
-      if (tierOfResource(args) !== "prod") return;
-      if (!args.opts.protect) report("the Pulumi `protect` option is not set on a stateful resource in prod");
-    }),
+    forTypes(
+      ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", "aws:efs/fileSystem:FileSystem", "aws:ebs/volume:Volume", "aws:dynamodb/table:Table", K8S.pvc],
+      (_p, args, report) => {
+        if (tierOfResource(args) !== "prod") return;
+        if (!args.opts.protect) report("the Pulumi `protect` option is not set on a stateful resource in prod");
+      },
+    ),
     forTypes([K8S.statefulSet], (props, args, report) => {
       if (tierOfResource(args) !== "prod" || asArray(props.spec?.volumeClaimTemplates).length === 0) return;
       if (!args.opts.protect) report("StatefulSet with volume claims in prod is not `protect`ed");
-      if (props.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted === "Delete") report("persistentVolumeClaimRetentionPolicy.whenDeleted is Delete; keep the volumes (Retain) in prod");
+      if (props.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted === "Delete")
+        report("persistentVolumeClaimRetentionPolicy.whenDeleted is Delete; keep the volumes (Retain) in prod");
     }),
   ],
 });
@@ -358,18 +391,27 @@ const AMI_TYPES = ["aws:ec2/ami:Ami", "aws:ec2/amiCopy:AmiCopy", "aws:ec2/amiFro
 
 export const imdsv2: StackValidationPolicy = stackPolicy({
   name: "baseline-imdsv2",
-  description: "EC2 instances, launch templates and launch configurations require IMDSv2 (metadataOptions.httpTokens = required), unless their AMI (defined in the stack) already requires it (imdsSupport v2.0) and they do not set httpTokens optional.",
+  description:
+    "EC2 instances, launch templates and launch configurations require IMDSv2 (metadataOptions.httpTokens = required), unless their AMI (defined in the stack) already requires it (imdsSupport v2.0) and they do not set httpTokens optional.",
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: (args, report) => {
-    for (const r of ofTypes(args.resources, "aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/launchConfiguration:LaunchConfiguration")) {
+    for (const r of ofTypes(
+      args.resources,
+      "aws:ec2/instance:Instance",
+      "aws:ec2/launchTemplate:LaunchTemplate",
+      "aws:ec2/launchConfiguration:LaunchConfiguration",
+    )) {
       const mo = r.props.metadataOptions ?? {};
       if (mo.httpEndpoint === "disabled") continue;
       if (mo.httpTokens === "required") continue;
       // An AMI registered with imdsSupport "v2.0" launches instances that require IMDSv2 by default.
       const amis = depsOf(r, r.type === "aws:ec2/instance:Instance" ? "ami" : "imageId", ...AMI_TYPES);
       if (mo.httpTokens === undefined && amis.length > 0 && amis.every((a) => a.props.imdsSupport === "v2.0")) continue;
-      report(`${r.type.split(":")[2]} '${r.name}': metadataOptions.httpTokens is '${mo.httpTokens ?? "optional (default)"}'; set it to 'required' (IMDSv2)`, r.urn);
+      report(
+        `${r.type.split(":")[2]} '${r.name}': metadataOptions.httpTokens is '${mo.httpTokens ?? "optional (default)"}'; set it to 'required' (IMDSv2)`,
+        r.urn,
+      );
     }
   },
 });
@@ -381,11 +423,15 @@ export const eksHardening: ResourceValidationPolicy = resourcePolicy({
   severity: "high",
   validateResource: forTypes(["aws:eks/cluster:Cluster"], (props, _a, report) => {
     const enc = asArray<any>(props.encryptionConfig);
-    if (!enc.some((e) => asArray<string>(e?.resources).includes("secrets") && isSet(e, "provider", "keyArn"))) report("encryptionConfig does not encrypt 'secrets' with a KMS key");
+    if (!enc.some((e) => asArray<string>(e?.resources).includes("secrets") && isSet(e, "provider", "keyArn")))
+      report("encryptionConfig does not encrypt 'secrets' with a KMS key");
     const vpc = props.vpcConfig ?? {};
     if (vpc.endpointPublicAccess !== false) {
       const cidrs = asArray<string>(vpc.publicAccessCidrs);
-      if (cidrs.length === 0 || cidrs.some(isWorld)) report("the API endpoint is public to the whole internet; set vpcConfig.endpointPublicAccess false (with endpointPrivateAccess true) or list publicAccessCidrs");
+      if (cidrs.length === 0 || cidrs.some(isWorld))
+        report(
+          "the API endpoint is public to the whole internet; set vpcConfig.endpointPublicAccess false (with endpointPrivateAccess true) or list publicAccessCidrs",
+        );
     }
   }),
 });
@@ -403,19 +449,26 @@ export const eksHardening: ResourceValidationPolicy = resourcePolicy({
 const INGRESS_NGINX_RETIRED = "ingress-nginx was retired by its maintainers in March 2026 and gets no security fixes";
 const INGRESS_NGINX_FIX = "move to a maintained controller (this platform runs Traefik: docs/ingress-migration.md)";
 const isIngressNginxChart = (chart: unknown): boolean => {
-  const last = String(chart ?? "").split("/").pop() ?? "";
+  const last =
+    String(chart ?? "")
+      .split("/")
+      .pop() ?? "";
   return last === "ingress-nginx" || /^ingress-nginx-\d[\w.+-]*\.tgz$/.test(last);
 };
 const isIngressNginxImage = (image: unknown): boolean => typeof image === "string" && /(^|\/)ingress-nginx\/controller(-chroot)?([:@]|$)/.test(image);
 
 export const ingressNginxRetired: ResourceValidationPolicy = resourcePolicy({
   name: "baseline-ingress-nginx-retired",
-  description: "No ingress-nginx: retired by its maintainers in March 2026, it gets no security fixes (a Helm release or chart of ingress-nginx, a container running its controller image, an IngressClass of controller k8s.io/ingress-nginx).",
+  description:
+    "No ingress-nginx: retired by its maintainers in March 2026, it gets no security fixes (a Helm release or chart of ingress-nginx, a container running its controller image, an IngressClass of controller k8s.io/ingress-nginx).",
   enforcementLevel: "mandatory",
   severity: "high",
   validateResource: [
     forTypes([K8S.helmRelease, "kubernetes:helm.sh/v4:Chart"], (props, _a, report) => {
-      if (isIngressNginxChart(props.chart)) report(`${INGRESS_NGINX_RETIRED}: this Helm ${props.version ? `chart ${String(props.chart)} ${String(props.version)}` : `chart ${String(props.chart)}`} installs it; ${INGRESS_NGINX_FIX}`);
+      if (isIngressNginxChart(props.chart))
+        report(
+          `${INGRESS_NGINX_RETIRED}: this Helm ${props.version ? `chart ${String(props.chart)} ${String(props.version)}` : `chart ${String(props.chart)}`} installs it; ${INGRESS_NGINX_FIX}`,
+        );
     }),
     forTypes(WORKLOAD_TYPES, (props, args, report) => {
       for (const c of containersOf(podSpecOf(args.type, props))) {
@@ -423,9 +476,19 @@ export const ingressNginxRetired: ResourceValidationPolicy = resourcePolicy({
       }
     }),
     forTypes(["kubernetes:networking.k8s.io/v1:IngressClass"], (props, _a, report) => {
-      if (props.spec?.controller === "k8s.io/ingress-nginx") report(`${INGRESS_NGINX_RETIRED}: IngressClass '${String(props.metadata?.name ?? "")}' is served by k8s.io/ingress-nginx; ${INGRESS_NGINX_FIX}`);
+      if (props.spec?.controller === "k8s.io/ingress-nginx")
+        report(`${INGRESS_NGINX_RETIRED}: IngressClass '${String(props.metadata?.name ?? "")}' is served by k8s.io/ingress-nginx; ${INGRESS_NGINX_FIX}`);
     }),
   ],
 });
 
-export const baselinePolicies = [podSecurity, resourcesAndProbes, pinnedImages, encryptionAtRest, backupsAndProtection, imdsv2, eksHardening, ingressNginxRetired];
+export const baselinePolicies = [
+  podSecurity,
+  resourcesAndProbes,
+  pinnedImages,
+  encryptionAtRest,
+  backupsAndProtection,
+  imdsv2,
+  eksHardening,
+  ingressNginxRetired,
+];

@@ -6,7 +6,26 @@ import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } 
 import { cspValuesInJson, cspValuesInText, INLINE_SCRIPT_FIX, inlineScriptProblem } from "./lib/csp";
 import { envConfigs, proxyConfigKind, staticSitesWithoutIsolationHeaders } from "./lib/proxyconf";
 import { cloudflareZones, INSTANCE_SG_PROPS, SG, worldOpenRanges } from "./tls";
-import { asArray, depsOf, forTypes, headerMapProblems, headerTextProblems, isSet, isUnknownValue, K8S, peek, ofTypes, raw, resourcePolicy, schema, stackPolicy, truthy, UNKNOWN, unknownInPreview, WASM_TYPE_RE } from "./lib/util";
+import {
+  asArray,
+  depsOf,
+  forTypes,
+  headerMapProblems,
+  headerTextProblems,
+  isSet,
+  isUnknownValue,
+  K8S,
+  peek,
+  ofTypes,
+  raw,
+  resourcePolicy,
+  schema,
+  stackPolicy,
+  truthy,
+  UNKNOWN,
+  unknownInPreview,
+  WASM_TYPE_RE,
+} from "./lib/util";
 
 const RHP = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy";
 const CF_FUNCTION = "aws:cloudfront/function:Function";
@@ -23,12 +42,14 @@ export function rhpProblems(props: any): string[] {
  * COOP and COEP act on documents (and workers' scripts, which sit under the default behaviour or a
  * path that is not excluded here), so these behaviours need neither.
  */
-const NON_DOCUMENT_PATTERN = /^\/?(api|graphql|_next|static\/media|images?|img|media|fonts?|favicon)(\/|\*|\.|$)|\.(png|jpe?g|gif|webp|avif|svg|ico|css|woff2?|ttf|otf|eot|mp4|webm|mp3|json|map|txt|xml)$/i;
+const NON_DOCUMENT_PATTERN =
+  /^\/?(api|graphql|_next|static\/media|images?|img|media|fonts?|favicon)(\/|\*|\.|$)|\.(png|jpe?g|gif|webp|avif|svg|ico|css|woff2?|ttf|otf|eot|mp4|webm|mp3|json|map|txt|xml)$/i;
 export const servesNoDocuments = (pathPattern: string): boolean => NON_DOCUMENT_PATTERN.test(pathPattern.trim());
 
 export const cloudfrontHeaders: StackValidationPolicy = stackPolicy({
   name: "headers-cloudfront-coop-coep",
-  description: "Every CloudFront cache behaviour that can serve documents adds COOP same-origin and COEP require-corp/credentialless, through a response headers policy or a viewer-response CloudFront Function (behaviours for APIs, _next/*, images, fonts and styles are exempt).",
+  description:
+    "Every CloudFront cache behaviour that can serve documents adds COOP same-origin and COEP require-corp/credentialless, through a response headers policy or a viewer-response CloudFront Function (behaviours for APIs, _next/*, images, fonts and styles are exempt).",
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: (args, report) => {
@@ -59,7 +80,10 @@ export const cloudfrontHeaders: StackValidationPolicy = stackPolicy({
       const bad = items.filter((i) => {
         const h = String(i?.header).toLowerCase();
         const v = String(i?.value).trim().toLowerCase();
-        return (h === "cross-origin-opener-policy" && v !== "same-origin") || (h === "cross-origin-embedder-policy" && v !== "require-corp" && v !== "credentialless");
+        return (
+          (h === "cross-origin-opener-policy" && v !== "same-origin") ||
+          (h === "cross-origin-embedder-policy" && v !== "require-corp" && v !== "credentialless")
+        );
       });
       for (const i of bad) report(`response headers policy '${r.name}' sets ${i.header}: ${i.value}`, r.urn);
     }
@@ -82,7 +106,8 @@ const WORKER_SCRIPT_TYPES = ["cloudflare:index/workersScript:WorkersScript", "cl
 
 export const cloudflareHeaders: StackValidationPolicy = stackPolicy({
   name: "headers-cloudflare-coop-coep",
-  description: "Cloudflare Workers that serve a site set COOP/COEP (in their code or static-asset _headers), or their zone sets both with a response-header transform ruleset.",
+  description:
+    "Cloudflare Workers that serve a site set COOP/COEP (in their code or static-asset _headers), or their zone sets both with a response-header transform ruleset.",
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: (args, report) => {
@@ -97,11 +122,18 @@ export const cloudflareHeaders: StackValidationPolicy = stackPolicy({
       const texts = [w.props.content, w.props.assets?.config?.headers].filter((t): t is string => typeof t === "string");
       if (texts.some((t) => headerTextProblems(t).length === 0)) continue;
       const scriptName = w.props.scriptName ?? w.props.name;
-      const myRoutes = routes.filter((r) => depsOf(r, r.type.endsWith("WorkersRoute") ? "script" : "service").some((d) => d.urn === w.urn) || (scriptName && (r.props.script === scriptName || r.props.service === scriptName)));
+      const myRoutes = routes.filter(
+        (r) =>
+          depsOf(r, r.type.endsWith("WorkersRoute") ? "script" : "service").some((d) => d.urn === w.urn) ||
+          (scriptName && (r.props.script === scriptName || r.props.service === scriptName)),
+      );
       const zoneKeys = [...zones].filter(([, z]) => z.members.some((m) => myRoutes.includes(m))).map(([k]) => k);
       if (zoneKeys.length > 0 && zoneKeys.every((k) => zoneOk.get(k))) continue;
       const missing = [...new Set(texts.flatMap(headerTextProblems))];
-      report(`worker '${scriptName ?? w.name}' does not set ${missing.length ? missing.join(" and ") : "COOP/COEP"} and no response-header transform ruleset on its zone does`, w.urn);
+      report(
+        `worker '${scriptName ?? w.name}' does not set ${missing.length ? missing.join(" and ") : "COOP/COEP"} and no response-header transform ruleset on its zone does`,
+        w.urn,
+      );
     }
   },
 });
@@ -115,7 +147,8 @@ export function isSiteIngress(props: any): boolean {
 
 export const ingressHeaders: StackValidationPolicy = stackPolicy({
   name: "headers-ingress-coop-coep",
-  description: "Every Ingress that serves a site root sets COOP/COEP (ingress-nginx snippet, custom-headers ConfigMap or controller add-headers; Traefik headers middleware). Mark API-only ingresses with annotation platform.io/api-only: \"true\".",
+  description:
+    'Every Ingress that serves a site root sets COOP/COEP (ingress-nginx snippet, custom-headers ConfigMap or controller add-headers; Traefik headers middleware). Mark API-only ingresses with annotation platform.io/api-only: "true".',
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: (args, report) => {
@@ -124,7 +157,9 @@ export const ingressHeaders: StackValidationPolicy = stackPolicy({
       const [ns, name] = ref.includes("/") ? ref.split("/", 2) : [defaultNs, ref];
       return configMaps.find((c) => (c.props.metadata?.name ?? c.name) === name && (c.props.metadata?.namespace ?? "default") === ns)?.props.data;
     };
-    const nginxGlobalOk = ofTypes(args.resources, K8S.helmRelease).some((r) => /ingress-nginx/.test(String(r.props.chart ?? "")) && headerMapProblems(r.props.values?.controller?.addHeaders ?? {}).length === 0);
+    const nginxGlobalOk = ofTypes(args.resources, K8S.helmRelease).some(
+      (r) => /ingress-nginx/.test(String(r.props.chart ?? "")) && headerMapProblems(r.props.values?.controller?.addHeaders ?? {}).length === 0,
+    );
     const middlewares = ofTypes(args.resources, K8S.traefikMiddleware, K8S.traefikMiddlewareLegacy);
     for (const ing of ofTypes(args.resources, K8S.ingress)) {
       if (!isSiteIngress(ing.props)) continue;
@@ -136,7 +171,10 @@ export const ingressHeaders: StackValidationPolicy = stackPolicy({
       if (custom && headerMapProblems(cmHeaders(custom, ns) ?? {}).length === 0) continue;
       const isTraefik = ing.props.spec?.ingressClassName === "traefik" || Object.keys(a).some((k) => k.startsWith("traefik."));
       if (!isTraefik && nginxGlobalOk) continue;
-      const mwRefs = (a["traefik.ingress.kubernetes.io/router.middlewares"] ?? "").split(",").map((s) => s.trim().replace(/@kubernetescrd$/, "")).filter(Boolean);
+      const mwRefs = (a["traefik.ingress.kubernetes.io/router.middlewares"] ?? "")
+        .split(",")
+        .map((s) => s.trim().replace(/@kubernetescrd$/, ""))
+        .filter(Boolean);
       const mwOk = mwRefs.some((ref) =>
         middlewares.some((m) => {
           const mns = m.props.metadata?.namespace ?? "default";
@@ -145,7 +183,10 @@ export const ingressHeaders: StackValidationPolicy = stackPolicy({
         }),
       );
       if (mwOk) continue;
-      report(`Ingress '${ing.props.metadata?.name ?? ing.name}' serves a site root without COOP same-origin / COEP require-corp; add them (or annotate platform.io/api-only: "true" if it serves no pages)`, ing.urn);
+      report(
+        `Ingress '${ing.props.metadata?.name ?? ing.name}' serves a site root without COOP same-origin / COEP require-corp; add them (or annotate platform.io/api-only: "true" if it serves no pages)`,
+        ing.urn,
+      );
     }
   },
 });
@@ -161,19 +202,24 @@ export const proxyHeaders: ResourceValidationPolicy = resourcePolicy({
     const all = [...configs.map((c) => ({ ...c, kind: proxyConfigKind(c.file, c.content) })), ...(Array.isArray(envs) ? envConfigs(envs) : [])];
     for (const c of all) {
       if (!c.kind) continue;
-      for (const site of staticSitesWithoutIsolationHeaders(c.kind, c.content)) report(`${c.file}: site '${site}' serves files without Cross-Origin-Opener-Policy same-origin / Cross-Origin-Embedder-Policy require-corp`);
+      for (const site of staticSitesWithoutIsolationHeaders(c.kind, c.content))
+        report(`${c.file}: site '${site}' serves files without Cross-Origin-Opener-Policy same-origin / Cross-Origin-Embedder-Policy require-corp`);
     }
   }),
 });
 
 export const wasmContentType: ResourceValidationPolicy = resourcePolicy({
   name: "headers-wasm-content-type",
-  description: "WebAssembly is served as application/wasm: S3 objects with a .wasm key carry that content type, and Workers that mention .wasm map it to application/wasm.",
+  description:
+    "WebAssembly is served as application/wasm: S3 objects with a .wasm key carry that content type, and Workers that mention .wasm map it to application/wasm.",
   enforcementLevel: "mandatory",
   severity: "medium",
   validateResource: [
     forTypes(["aws:s3/bucketObjectv2:BucketObjectv2", "aws:s3/bucketObject:BucketObject"], (props, _args, report) => {
-      if (/\.wasm$/i.test(String(props.key ?? "")) && props.contentType !== "application/wasm") report(`object '${props.key}' has contentType '${props.contentType ?? "(unset: binary/octet-stream)"}'; set application/wasm or browsers refuse streaming compilation`);
+      if (/\.wasm$/i.test(String(props.key ?? "")) && props.contentType !== "application/wasm")
+        report(
+          `object '${props.key}' has contentType '${props.contentType ?? "(unset: binary/octet-stream)"}'; set application/wasm or browsers refuse streaming compilation`,
+        );
     }),
     forTypes(WORKER_SCRIPT_TYPES, (props, _args, report) => {
       const code = typeof props.content === "string" ? props.content : "";
@@ -190,9 +236,20 @@ export const wasmContentType: ResourceValidationPolicy = resourcePolicy({
   ],
 });
 
-
-const LB_TYPES = ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer", "aws:applicationloadbalancing/loadBalancer:LoadBalancer", "aws:elasticloadbalancingv2/loadBalancer:LoadBalancer", "aws:elb/loadBalancer:LoadBalancer", "aws:elasticloadbalancing/loadBalancer:LoadBalancer"];
-const LISTENER_TYPES = ["aws:lb/listener:Listener", "aws:alb/listener:Listener", "aws:applicationloadbalancing/listener:Listener", "aws:elasticloadbalancingv2/listener:Listener"];
+const LB_TYPES = [
+  "aws:lb/loadBalancer:LoadBalancer",
+  "aws:alb/loadBalancer:LoadBalancer",
+  "aws:applicationloadbalancing/loadBalancer:LoadBalancer",
+  "aws:elasticloadbalancingv2/loadBalancer:LoadBalancer",
+  "aws:elb/loadBalancer:LoadBalancer",
+  "aws:elasticloadbalancing/loadBalancer:LoadBalancer",
+];
+const LISTENER_TYPES = [
+  "aws:lb/listener:Listener",
+  "aws:alb/listener:Listener",
+  "aws:applicationloadbalancing/listener:Listener",
+  "aws:elasticloadbalancingv2/listener:Listener",
+];
 const WEB_PORTS = [80, 443, 8080];
 const WEBSITE_TYPES = ["aws:s3/bucketWebsiteConfigurationV2:BucketWebsiteConfigurationV2", "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration"];
 const apiOnlyTag = (props: any): boolean => String(peek(props, "tags", "platform.io/api-only") ?? "") === "true";
@@ -230,10 +287,17 @@ function eipsOf(i: PolicyResource, all: PolicyResource[]): PolicyResource[] {
  */
 function getsPublicAddress(i: PolicyResource, all: PolicyResource[]): boolean {
   if (eipsOf(i, all).length) return true;
-  const explicit = [peek(i.props, "associatePublicIpAddress"), ...asArray<any>(peek(i.props, "networkInterfaces") as any).map((n) => peek(n, "associatePublicIpAddress"))].filter((v) => v !== undefined && v !== UNKNOWN);
+  const explicit = [
+    peek(i.props, "associatePublicIpAddress"),
+    ...asArray<any>(peek(i.props, "networkInterfaces") as any).map((n) => peek(n, "associatePublicIpAddress")),
+  ].filter((v) => v !== undefined && v !== UNKNOWN);
   if (explicit.some(isFalse)) return false;
   if (explicit.some(isTrue)) return true;
-  const subnets = [...depsOf(i, "subnetId", SUBNET), ...depsOf(i, "networkInterfaces", SUBNET), ...groupsOf(i, all).flatMap((g) => depsOf(g, "vpcZoneIdentifiers", SUBNET))];
+  const subnets = [
+    ...depsOf(i, "subnetId", SUBNET),
+    ...depsOf(i, "networkInterfaces", SUBNET),
+    ...groupsOf(i, all).flatMap((g) => depsOf(g, "vpcZoneIdentifiers", SUBNET)),
+  ];
   if (subnets.length) return subnets.some((s) => peek(s.props, "mapPublicIpOnLaunch") === UNKNOWN || truthy(peek(s.props, "mapPublicIpOnLaunch")));
   return true;
 }
@@ -272,9 +336,12 @@ function instancesWithReadableProxy(all: PolicyResource[]): { proxied: Set<strin
     if (hosts.length === 0) continue;
     const uploads = peek(c.props, "uploads");
     const envs = peek(c.props, "envs");
-    const opaque = (v: unknown): boolean => v === UNKNOWN || (Array.isArray(v) && v.some((e) => isUnknownValue(e) || isUnknownValue(e?.content) || isUnknownValue(e?.file)));
+    const opaque = (v: unknown): boolean =>
+      v === UNKNOWN || (Array.isArray(v) && v.some((e) => isUnknownValue(e) || isUnknownValue(e?.content) || isUnknownValue(e?.file)));
     const readable =
-      asArray<any>(Array.isArray(uploads) ? uploads : []).some((u) => typeof u?.file === "string" && typeof u?.content === "string" && proxyConfigKind(u.file, u.content) !== undefined) ||
+      asArray<any>(Array.isArray(uploads) ? uploads : []).some(
+        (u) => typeof u?.file === "string" && typeof u?.content === "string" && proxyConfigKind(u.file, u.content) !== undefined,
+      ) ||
       (Array.isArray(envs) && envConfigs(envs).length > 0);
     for (const h of hosts) {
       if (readable) proxied.add(h.urn);
@@ -286,7 +353,8 @@ function instancesWithReadableProxy(all: PolicyResource[]): { proxied: Set<strin
 
 export const originHeaders: StackValidationPolicy = stackPolicy({
   name: "headers-origin-coop-coep",
-  description: "Web front ends served straight from an origin that cannot add response headers set COOP/COEP another way: an S3 website endpoint or an internet-facing load balancer not fronted by CloudFront, an EC2 web server (instance, launch template or configuration) open to the world on 80/443/8080 with a public address whose user data does not set both headers, or a Kubernetes LoadBalancer/NodePort Service serving HTTP from application pods (not an ingress controller). Put CloudFront (response headers policy) or an Ingress that sets the headers in front; mark API-only origins with tag/annotation platform.io/api-only: \"true\".",
+  description:
+    'Web front ends served straight from an origin that cannot add response headers set COOP/COEP another way: an S3 website endpoint or an internet-facing load balancer not fronted by CloudFront, an EC2 web server (instance, launch template or configuration) open to the world on 80/443/8080 with a public address whose user data does not set both headers, or a Kubernetes LoadBalancer/NodePort Service serving HTTP from application pods (not an ingress controller). Put CloudFront (response headers policy) or an Ingress that sets the headers in front; mark API-only origins with tag/annotation platform.io/api-only: "true".',
   enforcementLevel: "mandatory",
   severity: "high",
   configSchema: schema({ ingressNamespaces: { type: "array", items: { type: "string" }, default: DEFAULT_INGRESS_NS } as any }),
@@ -300,7 +368,10 @@ export const originHeaders: StackValidationPolicy = stackPolicy({
       const hosted = isSet(b.props, "website", "indexDocument") || isSet(b.props, "websites", 0) || configs.length > 0;
       if (!hosted || apiOnlyTag(b.props)) continue;
       if (fronted([b.urn, ...configs.map((c) => c.urn)])) continue;
-      report(`bucket '${b.name}' serves a website from its S3 website endpoint, which cannot add Cross-Origin-Opener-Policy / Cross-Origin-Embedder-Policy; serve it through CloudFront with a response headers policy that sets COOP same-origin and COEP require-corp`, b.urn);
+      report(
+        `bucket '${b.name}' serves a website from its S3 website endpoint, which cannot add Cross-Origin-Opener-Policy / Cross-Origin-Embedder-Policy; serve it through CloudFront with a response headers policy that sets COOP same-origin and COEP require-corp`,
+        b.urn,
+      );
     }
     // Internet-facing load balancers: an ALB/ELB cannot add COOP/COEP; the pack cannot see the application set them.
     for (const lb of ofTypes(args.resources, ...LB_TYPES)) {
@@ -308,9 +379,18 @@ export const originHeaders: StackValidationPolicy = stackPolicy({
       const type = String(peek(lb.props, "loadBalancerType") ?? "application");
       if (type === "gateway") continue;
       // A network load balancer is a web front end when it listens on a web port.
-      if (type === "network" && !ofTypes(args.resources, ...LISTENER_TYPES).some((l) => depsOf(l, "loadBalancerArn").some((d) => d.urn === lb.urn) && WEB_PORTS.includes(Number(peek(l.props, "port"))))) continue;
+      if (
+        type === "network" &&
+        !ofTypes(args.resources, ...LISTENER_TYPES).some(
+          (l) => depsOf(l, "loadBalancerArn").some((d) => d.urn === lb.urn) && WEB_PORTS.includes(Number(peek(l.props, "port"))),
+        )
+      )
+        continue;
       if (fronted([lb.urn])) continue;
-      report(`load balancer '${lb.name}' serves the internet directly, and a load balancer cannot add Cross-Origin-Opener-Policy / Cross-Origin-Embedder-Policy: put CloudFront with a response headers policy in front (origin = this load balancer), or tag it platform.io/api-only: "true" if it serves no pages`, lb.urn);
+      report(
+        `load balancer '${lb.name}' serves the internet directly, and a load balancer cannot add Cross-Origin-Opener-Policy / Cross-Origin-Embedder-Policy: put CloudFront with a response headers policy in front (origin = this load balancer), or tag it platform.io/api-only: "true" if it serves no pages`,
+        lb.urn,
+      );
     }
     // EC2 web servers: an instance (or what a launch template/configuration launches) that takes
     // web traffic straight from the internet — a security group opening tcp 80, 443 or 8080 (a
@@ -323,7 +403,11 @@ export const originHeaders: StackValidationPolicy = stackPolicy({
     const proxies = instancesWithReadableProxy(args.resources);
     for (const i of ofTypes(args.resources, ...Object.keys(INSTANCE_SG_PROPS))) {
       const sgs = [...new Map(INSTANCE_SG_PROPS[i.type]!.flatMap((k) => depsOf(i, k, SG)).map((g) => [g.urn, g])).values()];
-      const open = sgs.flatMap((g) => worldOpenRanges(g, args.resources).filter((r) => r[1] - r[0] < 1024).map((r) => ({ g, r })));
+      const open = sgs.flatMap((g) =>
+        worldOpenRanges(g, args.resources)
+          .filter((r) => r[1] - r[0] < 1024)
+          .map((r) => ({ g, r })),
+      );
       const web = open.filter(({ r }) => WEB_PORTS.some((p) => r[0] <= p && p <= r[1]));
       if (web.length === 0 || !getsPublicAddress(i, args.resources) || apiOnlyCompute(i, args.resources)) continue;
       if (fronted([i.urn, ...eipsOf(i, args.resources).map((e) => e.urn)])) continue;
@@ -336,11 +420,15 @@ export const originHeaders: StackValidationPolicy = stackPolicy({
       }
       if (ud !== undefined && headerTextProblems(ud).length === 0) continue;
       const ports = [...new Set(web.map(({ r }) => WEB_PORTS.filter((p) => r[0] <= p && p <= r[1])).flat())].sort((a, b) => a - b);
-      report(`${kind} '${i.name}' serves the internet directly on port ${ports.join(", ")} (security group '${web[0]!.g.name}' opens it to the world and it has a public address), and the pack cannot see its server add Cross-Origin-Opener-Policy / Cross-Origin-Embedder-Policy: put CloudFront with a response headers policy in front (origin = this server), set both headers in the web server's configuration in its user data, or tag it platform.io/api-only: "true" if it serves no pages`, i.urn);
+      report(
+        `${kind} '${i.name}' serves the internet directly on port ${ports.join(", ")} (security group '${web[0]!.g.name}' opens it to the world and it has a public address), and the pack cannot see its server add Cross-Origin-Opener-Policy / Cross-Origin-Embedder-Policy: put CloudFront with a response headers policy in front (origin = this server), set both headers in the web server's configuration in its user data, or tag it platform.io/api-only: "true" if it serves no pages`,
+        i.urn,
+      );
     }
     // Kubernetes Services exposed straight from application pods.
     const ingressNs = new Set(args.getConfig<{ ingressNamespaces?: string[] }>().ingressNamespaces ?? DEFAULT_INGRESS_NS);
-    for (const n of ofTypes(args.resources, K8S.namespace)) if (n.props.metadata?.labels?.["platform.io/role"] === "ingress") ingressNs.add(n.props.metadata?.name ?? n.name);
+    for (const n of ofTypes(args.resources, K8S.namespace))
+      if (n.props.metadata?.labels?.["platform.io/role"] === "ingress") ingressNs.add(n.props.metadata?.name ?? n.name);
     for (const svc of ofTypes(args.resources, K8S.service)) {
       const spec = svc.props.spec ?? {};
       if (spec.type !== "LoadBalancer" && spec.type !== "NodePort") continue;
@@ -348,12 +436,20 @@ export const originHeaders: StackValidationPolicy = stackPolicy({
       if (md.annotations?.["platform.io/api-only"] === "true") continue;
       const ns = md.namespace ?? "default";
       const name = md.name ?? svc.name;
-      if (ingressNs.has(ns) || INGRESS_CONTROLLER_RE.test(name) || Object.values(spec.selector ?? {}).some((v) => INGRESS_CONTROLLER_RE.test(String(v)))) continue;
+      if (ingressNs.has(ns) || INGRESS_CONTROLLER_RE.test(name) || Object.values(spec.selector ?? {}).some((v) => INGRESS_CONTROLLER_RE.test(String(v))))
+        continue;
       const web = asArray<any>(spec.ports).filter((p) => [80, 443, 8080, 8000, 3000].includes(p?.port) || /^https?$|^web$/i.test(String(p?.name ?? "")));
       if (web.length === 0) continue;
-      report(`Service '${name}' (${spec.type}) in namespace '${ns}' serves HTTP (port ${web.map((p) => p.port).join(", ")}) straight from its pods, with nothing in front to add Cross-Origin-Opener-Policy / Cross-Origin-Embedder-Policy; route it through an Ingress that sets them, or annotate the Service platform.io/api-only: "true" if it serves no pages`, svc.urn);
+      report(
+        `Service '${name}' (${spec.type}) in namespace '${ns}' serves HTTP (port ${web.map((p) => p.port).join(", ")}) straight from its pods, with nothing in front to add Cross-Origin-Opener-Policy / Cross-Origin-Embedder-Policy; route it through an Ingress that sets them, or annotate the Service platform.io/api-only: "true" if it serves no pages`,
+        svc.urn,
+      );
     }
-    if (unknownUserData.length) throw unknownInPreview(`the user data (or the Docker proxy running on it) of ${unknownUserData.map((u) => u.what).join(", ")} (a web server open to the internet) is not known, so whether it sets COOP/COEP was not judged`, unknownUserData.map((u) => u.urn));
+    if (unknownUserData.length)
+      throw unknownInPreview(
+        `the user data (or the Docker proxy running on it) of ${unknownUserData.map((u) => u.what).join(", ")} (a web server open to the internet) is not known, so whether it sets COOP/COEP was not judged`,
+        unknownUserData.map((u) => u.urn),
+      );
   },
 });
 
@@ -368,7 +464,8 @@ const PROXY_CONTAINER_RE = /caddy|nginx|openresty|traefik|proxy/i;
 
 export const cspNoInlineScript: StackValidationPolicy = stackPolicy({
   name: "headers-csp-no-inline-script",
-  description: "Every Content-Security-Policy the pack reads (CloudFront response headers policy, Cloudflare ruleset/_headers, ingress-nginx snippet/custom-headers/add-headers, Traefik Middleware, Docker-host Caddy/nginx) keeps inline scripts from running: its script-src (or default-src) has no 'unsafe-inline' without a nonce or hash source, no '*', no 'data:'.",
+  description:
+    "Every Content-Security-Policy the pack reads (CloudFront response headers policy, Cloudflare ruleset/_headers, ingress-nginx snippet/custom-headers/add-headers, Traefik Middleware, Docker-host Caddy/nginx) keeps inline scripts from running: its script-src (or default-src) has no 'unsafe-inline' without a nonce or hash source, no '*', no 'data:'.",
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: (args, report) => {
@@ -381,7 +478,8 @@ export const cspNoInlineScript: StackValidationPolicy = stackPolicy({
     };
     const judgeMap = (where: string, map: unknown, urn: string) => {
       if (map === UNKNOWN || isUnknownValue(map)) return void unknown.push({ what: where, urn });
-      for (const [k, v] of Object.entries<unknown>((raw(map) as Record<string, unknown> | null) ?? {})) if (k.toLowerCase() === "content-security-policy") judge(where, isUnknownValue(v) ? UNKNOWN : v, urn);
+      for (const [k, v] of Object.entries<unknown>((raw(map) as Record<string, unknown> | null) ?? {}))
+        if (k.toLowerCase() === "content-security-policy") judge(where, isUnknownValue(v) ? UNKNOWN : v, urn);
     };
     const judgeText = (where: string, text: unknown, urn: string) => {
       if (text === UNKNOWN || isUnknownValue(text)) return void unknown.push({ what: where, urn });
@@ -393,7 +491,10 @@ export const cspNoInlineScript: StackValidationPolicy = stackPolicy({
       judge(where, peek(r.props, "securityHeadersConfig", "contentSecurityPolicy", "contentSecurityPolicy"), r.urn);
       const items = peek(r.props, "customHeadersConfig", "items");
       if (items === UNKNOWN) unknown.push({ what: `response headers policy '${r.name}' custom headers`, urn: r.urn });
-      else for (const i of asArray<any>(items)) if (String(peek(i, "header") ?? "").toLowerCase() === "content-security-policy") judge(`response headers policy '${r.name}' (customHeadersConfig)`, peek(i, "value"), r.urn);
+      else
+        for (const i of asArray<any>(items))
+          if (String(peek(i, "header") ?? "").toLowerCase() === "content-security-policy")
+            judge(`response headers policy '${r.name}' (customHeadersConfig)`, peek(i, "value"), r.urn);
     }
     // Cloudflare: response-header transform rulesets and Workers' static-asset _headers.
     for (const r of ofTypes(args.resources, "cloudflare:index/ruleset:Ruleset")) judgeMap(`ruleset '${r.name}'`, rulesetHeaderMap(r), r.urn);
@@ -410,7 +511,8 @@ export const cspNoInlineScript: StackValidationPolicy = stackPolicy({
         unknown.push({ what: `Ingress '${name}' annotations`, urn: ing.urn });
         continue;
       }
-      for (const k of ["nginx.ingress.kubernetes.io/configuration-snippet", "nginx.ingress.kubernetes.io/server-snippet"]) judgeText(`Ingress '${name}' annotation ${k}`, peek(a, k), ing.urn);
+      for (const k of ["nginx.ingress.kubernetes.io/configuration-snippet", "nginx.ingress.kubernetes.io/server-snippet"])
+        judgeText(`Ingress '${name}' annotation ${k}`, peek(a, k), ing.urn);
       const ref = peek(a, "nginx.ingress.kubernetes.io/custom-headers");
       if (typeof ref !== "string") continue;
       const ns = ing.props.metadata?.namespace ?? "default";
@@ -463,7 +565,11 @@ export const cspNoInlineScript: StackValidationPolicy = stackPolicy({
         for (const v of cspValuesInJson(parsed)) judge(where, v, c.urn);
       }
     }
-    if (unknown.length) throw unknownInPreview(`the Content-Security-Policy of ${unknown.map((u) => u.what).join(", ")} is not known, so whether it lets inline scripts run was not judged`, unknown.map((u) => u.urn));
+    if (unknown.length)
+      throw unknownInPreview(
+        `the Content-Security-Policy of ${unknown.map((u) => u.what).join(", ")} is not known, so whether it lets inline scripts run was not judged`,
+        unknown.map((u) => u.urn),
+      );
   },
 });
 

@@ -20,7 +20,11 @@ const hostCovered = (host: string, tlsHosts: string[]): boolean =>
 export function traefikRedirectProblem(web: any, version: unknown): string | null {
   const major = Number(/^v?(\d+)\./.exec(String(version ?? ""))?.[1] ?? NaN);
   const shape = Number.isNaN(major) || major >= 39 ? "http" : major >= 34 ? "redirections" : "redirectTo";
-  const key = { http: "ports.web.http.redirections.entryPoint.to", redirections: "ports.web.redirections.entryPoint.to", redirectTo: "ports.web.redirectTo.port" }[shape];
+  const key = {
+    http: "ports.web.http.redirections.entryPoint.to",
+    redirections: "ports.web.redirections.entryPoint.to",
+    redirectTo: "ports.web.redirectTo.port",
+  }[shape];
   const at = version ? `chart ${String(version)}` : "the chart (no version: read as current)";
   if (shape === "http" && (web.http?.redirections?.entryPoint?.to || web.expose?.default === false)) return null;
   if (shape === "redirections" && (web.redirections?.entryPoint?.to || web.expose?.default === false || web.expose === false)) return null;
@@ -41,25 +45,27 @@ export const ingressTls: ResourceValidationPolicy = resourcePolicy({
       const spec = props.spec ?? {};
       const tlsHosts: string[] = asArray(spec.tls).flatMap((t: any) => asArray(t?.hosts));
       const rules = asArray<any>(spec.rules);
-      if (rules.length === 0 && spec.defaultBackend) report("the Ingress routes a default backend without a host, so it cannot have TLS; add a rule with a host and a tls entry");
+      if (rules.length === 0 && spec.defaultBackend)
+        report("the Ingress routes a default backend without a host, so it cannot have TLS; add a rule with a host and a tls entry");
       for (const r of rules) {
         if (!r?.host) report("a rule has no host, so it is served without a certificate; give every rule a host covered by spec.tls");
         else if (!hostCovered(r.host, tlsHosts)) report(`host '${r.host}' is not covered by spec.tls[].hosts; add it to a tls entry with a secretName`);
       }
       const a: Record<string, string> = props.metadata?.annotations ?? {};
       if (a["nginx.ingress.kubernetes.io/ssl-redirect"] === "false" && a["nginx.ingress.kubernetes.io/force-ssl-redirect"] !== "true") {
-        report("annotation nginx.ingress.kubernetes.io/ssl-redirect: \"false\" serves the site over plain HTTP; remove it");
+        report('annotation nginx.ingress.kubernetes.io/ssl-redirect: "false" serves the site over plain HTTP; remove it');
       }
       const entry = a["traefik.ingress.kubernetes.io/router.entrypoints"];
       if (entry && /(^|,)\s*web\s*(,|$)/.test(entry) && !/redirect/i.test(a["traefik.ingress.kubernetes.io/router.middlewares"] ?? "")) {
         report("Traefik router listens on the plain 'web' entrypoint without a redirect middleware; use 'websecure' and redirect web→websecure");
       }
-      if (a["traefik.ingress.kubernetes.io/router.tls"] === "false") report("annotation traefik.ingress.kubernetes.io/router.tls: \"false\" disables TLS");
+      if (a["traefik.ingress.kubernetes.io/router.tls"] === "false") report('annotation traefik.ingress.kubernetes.io/router.tls: "false" disables TLS');
     }),
     forTypes([K8S.helmRelease], (props, _args, report) => {
       const chart = String(props.chart ?? "");
       const v = props.values ?? {};
-      if (/ingress-nginx/.test(chart) && String(v?.controller?.config?.["ssl-redirect"]) === "false") report("ingress-nginx values set controller.config.ssl-redirect=false; HTTP would not be redirected to HTTPS");
+      if (/ingress-nginx/.test(chart) && String(v?.controller?.config?.["ssl-redirect"]) === "false")
+        report("ingress-nginx values set controller.config.ssl-redirect=false; HTTP would not be redirected to HTTPS");
       if (/traefik/.test(chart)) {
         const problem = traefikRedirectProblem(v?.ports?.web ?? {}, props.version);
         if (problem) report(problem);
@@ -76,13 +82,15 @@ const behaviorsOf = (props: any): { path: string; b: any }[] => [
 
 export const cloudfrontTls: ResourceValidationPolicy = resourcePolicy({
   name: "tls-cloudfront-https-only",
-  description: "CloudFront distributions serve HTTPS only (every behaviour redirect-to-https or https-only), with a TLS ≥ 1.2 viewer certificate and HTTPS to custom origins.",
+  description:
+    "CloudFront distributions serve HTTPS only (every behaviour redirect-to-https or https-only), with a TLS ≥ 1.2 viewer certificate and HTTPS to custom origins.",
   enforcementLevel: "mandatory",
   severity: "high",
   validateResource: forTypes(["aws:cloudfront/distribution:Distribution"], (props, _args, report) => {
     for (const { path, b } of behaviorsOf(props)) {
       const vpp = b?.viewerProtocolPolicy;
-      if (vpp !== "redirect-to-https" && vpp !== "https-only") report(`cache behaviour '${path}' has viewerProtocolPolicy '${vpp}'; use 'redirect-to-https' or 'https-only'`);
+      if (vpp !== "redirect-to-https" && vpp !== "https-only")
+        report(`cache behaviour '${path}' has viewerProtocolPolicy '${vpp}'; use 'redirect-to-https' or 'https-only'`);
     }
     const vc = props.viewerCertificate ?? {};
     if (truthy(vc.cloudfrontDefaultCertificate) || (!isSet(vc, "acmCertificateArn") && !isSet(vc, "iamCertificateId"))) {
@@ -100,7 +108,14 @@ export const cloudfrontTls: ResourceValidationPolicy = resourcePolicy({
   }),
 });
 
-const ZONE_TYPES = ["cloudflare:index/zoneSetting:ZoneSetting", "cloudflare:index/workersRoute:WorkersRoute", "cloudflare:index/dnsRecord:DnsRecord", "cloudflare:index/record:Record", "cloudflare:index/ruleset:Ruleset", "cloudflare:index/workersCustomDomain:WorkersCustomDomain"];
+const ZONE_TYPES = [
+  "cloudflare:index/zoneSetting:ZoneSetting",
+  "cloudflare:index/workersRoute:WorkersRoute",
+  "cloudflare:index/dnsRecord:DnsRecord",
+  "cloudflare:index/record:Record",
+  "cloudflare:index/ruleset:Ruleset",
+  "cloudflare:index/workersCustomDomain:WorkersCustomDomain",
+];
 
 /** Groups Cloudflare resources by zone: the Zone resource's URN when linked, else the literal zone ID. */
 export function cloudflareZones(resources: PolicyResource[]): Map<string, { zone?: PolicyResource; members: PolicyResource[] }> {
@@ -124,24 +139,35 @@ export const cloudflareTls: StackValidationPolicy = stackPolicy({
   validateStack: (args, report) => {
     for (const [key, { zone, members }] of cloudflareZones(args.resources)) {
       const settings = new Map<string, { value: unknown; r: PolicyResource }>();
-      for (const m of members) if (m.type === "cloudflare:index/zoneSetting:ZoneSetting") settings.set(String(m.props.settingId), { value: m.props.value, r: m });
+      for (const m of members)
+        if (m.type === "cloudflare:index/zoneSetting:ZoneSetting") settings.set(String(m.props.settingId), { value: m.props.value, r: m });
       // A zone we only see through unproxied DNS records is not served by Cloudflare's edge.
-      const served = zone || members.some((m) => m.type !== "cloudflare:index/dnsRecord:DnsRecord" && m.type !== "cloudflare:index/record:Record") || members.some((m) => truthy(m.props.proxied));
+      const served =
+        zone ||
+        members.some((m) => m.type !== "cloudflare:index/dnsRecord:DnsRecord" && m.type !== "cloudflare:index/record:Record") ||
+        members.some((m) => truthy(m.props.proxied));
       if (!served) continue;
       const where = zone?.urn ?? members[0]?.urn;
       const label = zone ? `zone '${zone.props.name ?? zone.name}'` : `zone ${key.replace(/^id:/, "")}`;
       const ssl = settings.get("ssl");
-      if (ssl?.value !== "strict") report(`${label}: SSL mode is '${ssl?.value ?? "unset (flexible/full)"}'; set ZoneSetting ssl = "strict" (Full strict)`, ssl?.r.urn ?? where);
+      if (ssl?.value !== "strict")
+        report(`${label}: SSL mode is '${ssl?.value ?? "unset (flexible/full)"}'; set ZoneSetting ssl = "strict" (Full strict)`, ssl?.r.urn ?? where);
       const https = settings.get("always_use_https");
       if (https?.value !== "on") report(`${label}: always_use_https is '${https?.value ?? "unset"}'; set it to "on"`, https?.r.urn ?? where);
       const tls = settings.get("min_tls_version");
-      if (tls?.value !== "1.2" && tls?.value !== "1.3") report(`${label}: min_tls_version is '${tls?.value ?? "unset (1.0)"}'; set it to "1.2"`, tls?.r.urn ?? where);
+      if (tls?.value !== "1.2" && tls?.value !== "1.3")
+        report(`${label}: min_tls_version is '${tls?.value ?? "unset (1.0)"}'; set it to "1.2"`, tls?.r.urn ?? where);
     }
   },
 });
 
 /** Listener type tokens across provider versions (aws 2.x-7.x). */
-const LISTENER_TYPES = ["aws:lb/listener:Listener", "aws:alb/listener:Listener", "aws:applicationloadbalancing/listener:Listener", "aws:elasticloadbalancingv2/listener:Listener"];
+const LISTENER_TYPES = [
+  "aws:lb/listener:Listener",
+  "aws:alb/listener:Listener",
+  "aws:applicationloadbalancing/listener:Listener",
+  "aws:elasticloadbalancingv2/listener:Listener",
+];
 
 const GOOD_ELB_POLICY = /^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-2|FS-1-2|TLS13-1-2-FIPS|TLS13-1-3-FIPS)/;
 
@@ -157,25 +183,38 @@ export const listenerTls: ResourceValidationPolicy = resourcePolicy({
       const allowed = args.getConfig<{ allowPassthroughPorts?: number[] }>().allowPassthroughPorts ?? [];
       for (const l of asArray<any>(props.listeners)) {
         const proto = String(l?.lbProtocol ?? "").toUpperCase();
-        if (proto === "HTTP") report(`classic load balancer listener on port ${l?.lbPort} uses lbProtocol 'http', and a classic ELB cannot redirect to HTTPS; use lbProtocol 'https' with an sslCertificateId (or an ALB with an HTTPS listener and an HTTP→HTTPS redirect)`);
-        else if (proto === "TCP" && !allowed.includes(l?.lbPort)) report(`classic load balancer listener on port ${l?.lbPort} uses lbProtocol 'tcp' without TLS; use 'ssl'/'https', or list the port in allowPassthroughPorts if the backend speaks TLS itself`);
+        if (proto === "HTTP")
+          report(
+            `classic load balancer listener on port ${l?.lbPort} uses lbProtocol 'http', and a classic ELB cannot redirect to HTTPS; use lbProtocol 'https' with an sslCertificateId (or an ALB with an HTTPS listener and an HTTP→HTTPS redirect)`,
+          );
+        else if (proto === "TCP" && !allowed.includes(l?.lbPort))
+          report(
+            `classic load balancer listener on port ${l?.lbPort} uses lbProtocol 'tcp' without TLS; use 'ssl'/'https', or list the port in allowPassthroughPorts if the backend speaks TLS itself`,
+          );
       }
     }),
     forTypes(LISTENER_TYPES, (props, args, report) => {
-    const protocol = String(props.protocol ?? "HTTP").toUpperCase();
-    if (protocol === "HTTPS" || protocol === "TLS") {
-      if (!GOOD_ELB_POLICY.test(String(props.sslPolicy ?? ""))) report(`sslPolicy '${props.sslPolicy ?? "(default ELBSecurityPolicy-2016-08, TLS 1.0)"}' allows TLS < 1.2; use ELBSecurityPolicy-TLS13-1-2-2021-06`);
-      return;
-    }
-    if (protocol === "HTTP") {
-      const actions = asArray<any>(props.defaultActions);
-      const ok = actions.length > 0 && actions.every((a) => a?.type === "redirect" && String(a?.redirect?.protocol ?? "").toUpperCase() === "HTTPS");
-      if (!ok) report(`HTTP listener on port ${props.port ?? 80} does not only redirect to HTTPS; its default action must be {type: "redirect", redirect: {protocol: "HTTPS", port: "443", statusCode: "HTTP_301"}}`);
-      return;
-    }
-    const allowed = args.getConfig<{ allowPassthroughPorts?: number[] }>().allowPassthroughPorts ?? [];
-    if (!allowed.includes(props.port)) report(`${protocol} listener on port ${props.port} carries traffic without TLS termination; use TLS, or list the port in allowPassthroughPorts if the backend speaks TLS itself`);
-  }),
+      const protocol = String(props.protocol ?? "HTTP").toUpperCase();
+      if (protocol === "HTTPS" || protocol === "TLS") {
+        if (!GOOD_ELB_POLICY.test(String(props.sslPolicy ?? "")))
+          report(`sslPolicy '${props.sslPolicy ?? "(default ELBSecurityPolicy-2016-08, TLS 1.0)"}' allows TLS < 1.2; use ELBSecurityPolicy-TLS13-1-2-2021-06`);
+        return;
+      }
+      if (protocol === "HTTP") {
+        const actions = asArray<any>(props.defaultActions);
+        const ok = actions.length > 0 && actions.every((a) => a?.type === "redirect" && String(a?.redirect?.protocol ?? "").toUpperCase() === "HTTPS");
+        if (!ok)
+          report(
+            `HTTP listener on port ${props.port ?? 80} does not only redirect to HTTPS; its default action must be {type: "redirect", redirect: {protocol: "HTTPS", port: "443", statusCode: "HTTP_301"}}`,
+          );
+        return;
+      }
+      const allowed = args.getConfig<{ allowPassthroughPorts?: number[] }>().allowPassthroughPorts ?? [];
+      if (!allowed.includes(props.port))
+        report(
+          `${protocol} listener on port ${props.port} carries traffic without TLS termination; use TLS, or list the port in allowPassthroughPorts if the backend speaks TLS itself`,
+        );
+    }),
   ],
 });
 
@@ -202,7 +241,8 @@ export function tlsByDefault(engine: string, version: string): boolean {
 
 export const rdsForceSsl: StackValidationPolicy = stackPolicy({
   name: "tls-rds-force-ssl",
-  description: "RDS instances and clusters reject unencrypted connections (rds.force_ssl=1 / require_secure_transport=ON, unless the engine version defaults to it); Redshift clusters set require_ssl=true in their parameter group.",
+  description:
+    "RDS instances and clusters reject unencrypted connections (rds.force_ssl=1 / require_secure_transport=ON, unless the engine version defaults to it); Redshift clusters set require_ssl=true in their parameter group.",
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: (args, report) => {
@@ -212,12 +252,18 @@ export const rdsForceSsl: StackValidationPolicy = stackPolicy({
       const groups = depsOf(r, pgProp, pgType);
       const values = groups.map((g) => paramsOf(g)[key]).filter((v): v is string => v !== undefined);
       if (values.some((v) => !truthy(v))) {
-        report(`${r.type.split(":")[2]} '${r.name}': its parameter group sets ${key}=${values.find((v) => !truthy(v))}; set it to ${key === "rds.force_ssl" ? "1" : "ON"}`, r.urn);
+        report(
+          `${r.type.split(":")[2]} '${r.name}': its parameter group sets ${key}=${values.find((v) => !truthy(v))}; set it to ${key === "rds.force_ssl" ? "1" : "ON"}`,
+          r.urn,
+        );
         return;
       }
       if (values.some(truthy)) return;
       if (tlsByDefault(engine, version)) return;
-      report(`${r.type.split(":")[2]} '${r.name}' (${engine} ${version || "default version"}) does not force TLS; attach a parameter group with ${key}=${key === "rds.force_ssl" ? "1" : "ON"}`, r.urn);
+      report(
+        `${r.type.split(":")[2]} '${r.name}' (${engine} ${version || "default version"}) does not force TLS; attach a parameter group with ${key}=${key === "rds.force_ssl" ? "1" : "ON"}`,
+        r.urn,
+      );
     };
     for (const r of ofTypes(args.resources, "aws:rds/instance:Instance")) {
       if (isSet(r.props, "replicateSourceDb") && !isSet(r.props, "parameterGroupName")) continue; // replicas inherit the source's settings
@@ -231,8 +277,15 @@ export const rdsForceSsl: StackValidationPolicy = stackPolicy({
       const groups = depsOf(r, "clusterParameterGroupName", "aws:redshift/parameterGroup:ParameterGroup");
       const values = groups.map((g) => paramsOf(g)["require_ssl"]).filter((v): v is string => v !== undefined);
       if (values.some(truthy) && !values.some((v) => !truthy(v))) continue;
-      const why = values.length ? `its parameter group sets require_ssl=${values.find((v) => !truthy(v))}` : groups.length ? "its parameter group does not set require_ssl" : "it uses the default parameter group (require_ssl=false)";
-      report(`Redshift cluster '${r.name}' accepts unencrypted connections: ${why}; attach an aws.redshift.ParameterGroup with parameter require_ssl=true (clusterParameterGroupName)`, r.urn);
+      const why = values.length
+        ? `its parameter group sets require_ssl=${values.find((v) => !truthy(v))}`
+        : groups.length
+          ? "its parameter group does not set require_ssl"
+          : "it uses the default parameter group (require_ssl=false)";
+      report(
+        `Redshift cluster '${r.name}' accepts unencrypted connections: ${why}; attach an aws.redshift.ParameterGroup with parameter require_ssl=true (clusterParameterGroupName)`,
+        r.urn,
+      );
     }
     for (const g of ofTypes(args.resources, "aws:redshift/parameterGroup:ParameterGroup")) {
       const v = paramsOf(g)["require_ssl"];
@@ -293,17 +346,32 @@ export const s3DenyInsecure: StackValidationPolicy = stackPolicy({
     const policies = ofTypes(args.resources, "aws:s3/bucketPolicy:BucketPolicy");
     const unknown: string[] = [];
     for (const b of ofTypes(args.resources, ...BUCKET_TYPES)) {
-      const mine = policies.filter((p) => depsOf(p, "bucket").some((d) => d.urn === b.urn) || (typeof peek(p.props, "bucket") === "string" && (peek(p.props, "bucket") === peek(b.props, "bucket") || p.props.bucket === b.name)));
+      const mine = policies.filter(
+        (p) =>
+          depsOf(p, "bucket").some((d) => d.urn === b.urn) ||
+          (typeof peek(p.props, "bucket") === "string" && (peek(p.props, "bucket") === peek(b.props, "bucket") || p.props.bucket === b.name)),
+      );
       if (mine.some((p) => deniesInsecureTransport(peek(p.props, "policy")))) continue;
       // A document computed from other resources (pulumi.jsonStringify, .apply) is unknown in
       // preview: not judged, and never silently passed either (reported as not inspected below).
       if (mine.some((p) => peek(p.props, "policy") === UNKNOWN)) {
-        unknown.push(`bucket '${b.name}' (policy ${mine.filter((p) => peek(p.props, "policy") === UNKNOWN).map((p) => `'${p.name}'`).join(", ")})`);
+        unknown.push(
+          `bucket '${b.name}' (policy ${mine
+            .filter((p) => peek(p.props, "policy") === UNKNOWN)
+            .map((p) => `'${p.name}'`)
+            .join(", ")})`,
+        );
         continue;
       }
-      report(`bucket '${b.name}' has no bucket policy denying non-TLS access; add a Deny on s3:* for Principal * with Condition {Bool: {"aws:SecureTransport": "false"}}`, b.urn);
+      report(
+        `bucket '${b.name}' has no bucket policy denying non-TLS access; add a Deny on s3:* for Principal * with Condition {Bool: {"aws:SecureTransport": "false"}}`,
+        b.urn,
+      );
     }
-    if (unknown.length) throw unknownInPreview(`the bucket policy document is computed and unknown in preview for ${unknown.join(", ")}; run with --update (mocked outputs) or pulumi preview after the first deploy`);
+    if (unknown.length)
+      throw unknownInPreview(
+        `the bucket policy document is computed and unknown in preview for ${unknown.join(", ")}; run with --update (mocked outputs) or pulumi preview after the first deploy`,
+      );
   },
 });
 
@@ -317,7 +385,11 @@ export const proxyHttpsOnly: ResourceValidationPolicy = resourcePolicy({
   validateResource: forTypes(["docker:index/container:Container"], (props, _args, report) => {
     const uploads = asArray<any>(props.uploads);
     const configs = uploads
-      .map((u) => ({ file: String(u?.file ?? ""), content: typeof u?.content === "string" ? u.content : typeof u?.contentBase64 === "string" ? Buffer.from(u.contentBase64, "base64").toString("utf8") : "" }))
+      .map((u) => ({
+        file: String(u?.file ?? ""),
+        content:
+          typeof u?.content === "string" ? u.content : typeof u?.contentBase64 === "string" ? Buffer.from(u.contentBase64, "base64").toString("utf8") : "",
+      }))
       .map((u) => ({ ...u, kind: proxyConfigKind(u.file, u.content) }))
       .filter((u) => u.kind);
     const img = peek(props, "image");
@@ -325,13 +397,13 @@ export const proxyHttpsOnly: ResourceValidationPolicy = resourcePolicy({
     const envs = peek(props, "envs");
     if (Array.isArray(envs)) configs.push(...envConfigs(envs));
     if (configs.length === 0) {
-      if (PROXY_IMAGE.test(image) && asArray<any>(props.ports).length > 0) report(`proxy container (${image}) publishes ports but no Caddyfile/nginx config is uploaded; its default config serves plain HTTP`);
+      if (PROXY_IMAGE.test(image) && asArray<any>(props.ports).length > 0)
+        report(`proxy container (${image}) publishes ports but no Caddyfile/nginx config is uploaded; its default config serves plain HTTP`);
       return;
     }
     for (const c of configs) for (const p of proxyConfigProblems(c.kind!, c.content)) report(`${c.file}: ${p}`);
   }),
 });
-
 
 const TLS_PORTS = new Set([443, 8443, 6443, 9443]);
 const isTlsPortName = (n: unknown): boolean => typeof n === "string" && /https|tls|ssl/i.test(n);
@@ -348,7 +420,8 @@ function lbTerminatedPorts(annotations: Record<string, string>, ports: any[]): S
 
 export const serviceTls: ResourceValidationPolicy = resourcePolicy({
   name: "tls-k8s-service-https",
-  description: "Kubernetes LoadBalancer and NodePort Services expose only TLS ports (443, a port named https/tls, or TLS terminated by the cloud load balancer's certificate annotation); plain HTTP only next to a TLS port (a redirect), other plaintext ports only when listed in allowPassthroughPorts.",
+  description:
+    "Kubernetes LoadBalancer and NodePort Services expose only TLS ports (443, a port named https/tls, or TLS terminated by the cloud load balancer's certificate annotation); plain HTTP only next to a TLS port (a redirect), other plaintext ports only when listed in allowPassthroughPorts.",
   enforcementLevel: "mandatory",
   severity: "high",
   configSchema: schema({ allowPassthroughPorts: { type: "array", items: { type: "number" }, default: [] } as any }),
@@ -365,9 +438,13 @@ export const serviceTls: ResourceValidationPolicy = resourcePolicy({
       if (isTls(p) || allowed.includes(p?.port)) continue;
       if (isHttpPort(p)) {
         if (hasTls && p?.port === 80) continue; // an ingress controller's port 80, next to 443, redirects
-        report(`Service '${name}' (${type}) serves plain HTTP on port ${p?.port}${p?.name ? ` (${p.name})` : ""} to outside the cluster; terminate TLS: put it behind an Ingress with spec.tls, or on AWS set annotation service.beta.kubernetes.io/aws-load-balancer-ssl-cert (and aws-load-balancer-ssl-ports) and serve 443`);
+        report(
+          `Service '${name}' (${type}) serves plain HTTP on port ${p?.port}${p?.name ? ` (${p.name})` : ""} to outside the cluster; terminate TLS: put it behind an Ingress with spec.tls, or on AWS set annotation service.beta.kubernetes.io/aws-load-balancer-ssl-cert (and aws-load-balancer-ssl-ports) and serve 443`,
+        );
       } else {
-        report(`Service '${name}' (${type}) exposes port ${p?.port}${p?.name ? ` (${p.name})` : ""} without TLS to outside the cluster; terminate TLS at the load balancer (certificate annotation) or list the port in allowPassthroughPorts if the backend speaks TLS itself`);
+        report(
+          `Service '${name}' (${type}) exposes port ${p?.port}${p?.name ? ` (${p.name})` : ""} without TLS to outside the cluster; terminate TLS at the load balancer (certificate annotation) or list the port in allowPassthroughPorts if the backend speaks TLS itself`,
+        );
       }
     }
   }),
@@ -386,11 +463,13 @@ export function worldOpenRanges(sg: PolicyResource, all: PolicyResource[]): [num
     if (pr !== "tcp" && pr !== "6") return; // all-traffic rules are seg-security-group-ingress's finding
     out.push([typeof from === "number" ? from : 0, typeof to === "number" ? to : 65535]);
   };
-  for (const i of asArray<any>(peek(sg.props, "ingress") as any)) add(i?.protocol, i?.fromPort, i?.toPort, [...asArray<any>(i?.cidrBlocks), ...asArray<any>(i?.ipv6CidrBlocks)]);
+  for (const i of asArray<any>(peek(sg.props, "ingress") as any))
+    add(i?.protocol, i?.fromPort, i?.toPort, [...asArray<any>(i?.cidrBlocks), ...asArray<any>(i?.ipv6CidrBlocks)]);
   for (const r of ofTypes(all, ...SG_RULES)) {
     if (!depsOf(r, "securityGroupId").some((d) => d.urn === sg.urn)) continue;
     if (r.type === SG_RULES[0]) {
-      if (r.props.type === "ingress") add(r.props.protocol, r.props.fromPort, r.props.toPort, [...asArray<any>(r.props.cidrBlocks), ...asArray<any>(r.props.ipv6CidrBlocks)]);
+      if (r.props.type === "ingress")
+        add(r.props.protocol, r.props.fromPort, r.props.toPort, [...asArray<any>(r.props.cidrBlocks), ...asArray<any>(r.props.ipv6CidrBlocks)]);
     } else add(r.props.ipProtocol, r.props.fromPort, r.props.toPort, [r.props.cidrIpv4, r.props.cidrIpv6]);
   }
   return out;
@@ -405,13 +484,18 @@ export const INSTANCE_SG_PROPS: Record<string, string[]> = {
 
 export const ec2WebTls: StackValidationPolicy = stackPolicy({
   name: "tls-ec2-web-https",
-  description: "EC2 instances (and launch templates/configurations) that take web traffic straight from the internet serve HTTPS: a security group opening tcp 80 to 0.0.0.0/0 or ::/0 must also open 443 (port 80 then only redirects).",
+  description:
+    "EC2 instances (and launch templates/configurations) that take web traffic straight from the internet serve HTTPS: a security group opening tcp 80 to 0.0.0.0/0 or ::/0 must also open 443 (port 80 then only redirects).",
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: (args, report) => {
     for (const i of ofTypes(args.resources, ...Object.keys(INSTANCE_SG_PROPS))) {
       // Without a public address the instance is not reachable from the internet at all.
-      if (peek(i.props, "associatePublicIpAddress") === false || asArray<any>(peek(i.props, "networkInterfaces") as any).some((n) => n?.associatePublicIpAddress === false || n?.associatePublicIpAddress === "false")) continue;
+      if (
+        peek(i.props, "associatePublicIpAddress") === false ||
+        asArray<any>(peek(i.props, "networkInterfaces") as any).some((n) => n?.associatePublicIpAddress === false || n?.associatePublicIpAddress === "false")
+      )
+        continue;
       const sgs = [...new Map(INSTANCE_SG_PROPS[i.type]!.flatMap((k) => depsOf(i, k, SG)).map((g) => [g.urn, g])).values()];
       const ranges = sgs.flatMap((g) => worldOpenRanges(g, args.resources).map((r) => ({ g, r })));
       const narrow = ranges.filter(({ r }) => r[1] - r[0] < 1024);
@@ -419,9 +503,23 @@ export const ec2WebTls: StackValidationPolicy = stackPolicy({
       if (http.length === 0) continue;
       if (narrow.some(({ r }) => r[0] <= 443 && 443 <= r[1])) continue;
       const kind = i.type.split(":")[2];
-      report(`${kind} '${i.name}' serves plain HTTP to the internet: security group '${http[0]!.g.name}' opens tcp ${http[0]!.r[0]}${http[0]!.r[1] !== http[0]!.r[0] ? `-${http[0]!.r[1]}` : ""} to the world and no HTTPS port; terminate TLS (serve 443 on the instance and redirect 80, or put it behind an HTTPS load balancer or CloudFront and open the instance only to that)`, i.urn);
+      report(
+        `${kind} '${i.name}' serves plain HTTP to the internet: security group '${http[0]!.g.name}' opens tcp ${http[0]!.r[0]}${http[0]!.r[1] !== http[0]!.r[0] ? `-${http[0]!.r[1]}` : ""} to the world and no HTTPS port; terminate TLS (serve 443 on the instance and redirect 80, or put it behind an HTTPS load balancer or CloudFront and open the instance only to that)`,
+        i.urn,
+      );
     }
   },
 });
 
-export const tlsPolicies = [ingressTls, cloudfrontTls, cloudflareTls, listenerTls, serviceTls, ec2WebTls, rdsForceSsl, elasticacheTransit, s3DenyInsecure, proxyHttpsOnly];
+export const tlsPolicies = [
+  ingressTls,
+  cloudfrontTls,
+  cloudflareTls,
+  listenerTls,
+  serviceTls,
+  ec2WebTls,
+  rdsForceSsl,
+  elasticacheTransit,
+  s3DenyInsecure,
+  proxyHttpsOnly,
+];

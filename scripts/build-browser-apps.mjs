@@ -26,12 +26,12 @@ const IGNORED = new Set(["node_modules", ".nuxt", ".output", "dist", ".data", ".
  * given, copies the output into the deployment directory itself.
  */
 const APPS = {
-  "nuxt3": { cmd: ["npx", "--no-install", "nuxi", "generate"], output: ".output/public" },
+  nuxt3: { cmd: ["npx", "--no-install", "nuxi", "generate"], output: ".output/public" },
   "vite-spa": { cmd: ["npx", "--no-install", "vite", "build"], output: null },
   "flutter-wasm": { cmd: ["node", "build.mjs"], output: null },
   // deploy-<n>/server: the standalone server (server.js + traced node_modules, what the web image
   // runs); deploy-<n>/assets/_next/static: what the edge uploads to its bucket.
-  "next": {
+  next: {
     cmd: ["npx", "--no-install", "next", "build"],
     output: ".next",
     collect: (dir, out) => {

@@ -58,14 +58,17 @@ export async function generateDocs(root = REPO_ROOT): Promise<DocFile[]> {
 
 /** Files whose content on disk differs from `files` (missing ones included), plus generated files no blueprint produces any more. */
 export function staleFiles(files: DocFile[], root = REPO_ROOT): string[] {
-  const stale = files.filter((f) => {
-    const p = path.join(root, f.file);
-    return !fs.existsSync(p) || fs.readFileSync(p, "utf8") !== f.content;
-  }).map((f) => f.file);
+  const stale = files
+    .filter((f) => {
+      const p = path.join(root, f.file);
+      return !fs.existsSync(p) || fs.readFileSync(p, "utf8") !== f.content;
+    })
+    .map((f) => f.file);
   const dir = path.join(root, "docs/blueprints");
   const expected = new Set(files.map((f) => f.file));
   if (fs.existsSync(dir)) {
-    for (const f of fs.readdirSync(dir).sort()) if (f.endsWith(".md") && !expected.has(`docs/blueprints/${f}`)) stale.push(`docs/blueprints/${f} (no such blueprint any more)`);
+    for (const f of fs.readdirSync(dir).sort())
+      if (f.endsWith(".md") && !expected.has(`docs/blueprints/${f}`)) stale.push(`docs/blueprints/${f} (no such blueprint any more)`);
   }
   return stale;
 }
@@ -104,7 +107,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {
-      process.stderr.write(`docs: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+      process.stderr.write(`docs: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exit(2);
     },
   );

@@ -27,7 +27,8 @@ async function main(): Promise<void> {
   }
   const repo = await generateDeployRepo(blueprint, tier ? [tier as GitopsTier] : undefined);
   for (const f of writeRepo(out, repo)) console.log(`wrote ${f}`);
-  for (const [env, objs] of Object.entries(repo.objects)) console.log(`${env}: ${objs.length} objects (${[...new Set(objs.map((o) => o.manifest["kind"]))].join(", ")})`);
+  for (const [env, objs] of Object.entries(repo.objects))
+    console.log(`${env}: ${objs.length} objects (${[...new Set(objs.map((o) => o.manifest["kind"]))].join(", ")})`);
 }
 
 main().catch((e) => {

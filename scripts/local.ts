@@ -102,7 +102,12 @@ async function waitReady(access: ClusterAccess, timeoutMs = 300_000): Promise<bo
       return false;
     }
     if (Date.now() - lastSaid > 10_000) {
-      say(`  waiting for ${problems.length}: ${problems.slice(0, 5).map((p) => p.object).join(", ")}${problems.length > 5 ? ", …" : ""}`);
+      say(
+        `  waiting for ${problems.length}: ${problems
+          .slice(0, 5)
+          .map((p) => p.object)
+          .join(", ")}${problems.length > 5 ? ", …" : ""}`,
+      );
       lastSaid = Date.now();
     }
     await new Promise((r) => setTimeout(r, 2000));

@@ -58,7 +58,14 @@ export function titleOf(t: Target): string {
  * process (scripts/foreign/run.ts) and judged by the pack on the tier from --tier or its stack name.
  */
 async function planForeign(target: Extract<Target, { kind: "program" }>, opts: { preview: boolean; echo?: (s: string) => void }): Promise<PlanResult> {
-  const run = await runForeign({ program: target.file, stack: target.stack, config: target.config, preview: opts.preview, timeoutMs: target.timeoutMs, echo: opts.echo });
+  const run = await runForeign({
+    program: target.file,
+    stack: target.stack,
+    config: target.config,
+    preview: opts.preview,
+    timeoutMs: target.timeoutMs,
+    echo: opts.echo,
+  });
   const { project, result } = run;
   const title = `program ${path.relative(process.cwd(), project.projectDir) || "."} (project ${project.project}, stack ${project.stack})`;
   const placeholders = [...project.placeholders, ...new Set(result.placeholders)];
@@ -67,16 +74,33 @@ async function planForeign(target: Extract<Target, { kind: "program" }>, opts: {
   const base = { title, target, preview: opts.preview, placeholders, guessed, tierFrom: `${tier} (from ${from})` };
   if (!result.timedOut && (result.errors.length > 0 || result.missingInstall)) {
     const pending = result.pending.length ? `\nin flight: ${result.pending.join(", ")}` : "";
-    const r: PlanResult = { ...base, status: "error", error: `the program failed (its @pulumi/pulumi ${result.pulumiVersion || "not found"}):\n  - ${result.errors.join("\n  - ")}${pending}`, json: {} };
+    const r: PlanResult = {
+      ...base,
+      status: "error",
+      error: `the program failed (its @pulumi/pulumi ${result.pulumiVersion || "not found"}):\n  - ${result.errors.join("\n  - ")}${pending}`,
+      json: {},
+    };
     r.json = toJson(r);
     return r;
   }
   // Our placeholders are not the program's values: the pack sees them as not known (report.ts).
   const masked = maskPlaceholders(result.resources, placeholders);
-  const inventory: Inventory = { project: project.project, stack: project.stack, preview: opts.preview, resources: masked.resources, outputs: result.outputs, secretOutputPaths: result.secretOutputPaths };
+  const inventory: Inventory = {
+    project: project.project,
+    stack: project.stack,
+    preview: opts.preview,
+    resources: masked.resources,
+    outputs: result.outputs,
+    secretOutputPaths: result.secretOutputPaths,
+  };
   const policy = await runPolicies(inventory, { tier });
-  const gaps = notInspected(result, policy.violations.filter((v) => v.unknown), { preview: opts.preview, placeholders: masked.uses });
-  if (inspectedCount(result) === 0) gaps.push({ what: "(the whole program)", reason: "no resource was registered that the pack could inspect", policies: policiesForType("") });
+  const gaps = notInspected(
+    result,
+    policy.violations.filter((v) => v.unknown),
+    { preview: opts.preview, placeholders: masked.uses },
+  );
+  if (inspectedCount(result) === 0)
+    gaps.push({ what: "(the whole program)", reason: "no resource was registered that the pack could inspect", policies: policiesForType("") });
   const status: PlanResult["status"] = result.timedOut ? "incomplete" : policy.mandatory > 0 ? "policy" : gaps.length > 0 ? "incomplete" : "ok";
   const r: PlanResult = { ...base, status, inventory, policy, notInspected: gaps, ...(result.timedOut ? { error: result.errors.join("\n") } : {}), json: {} };
   r.json = toJson(r);
@@ -224,7 +248,9 @@ export function renderText(r: PlanResult): string {
   if (r.error) lines.push(`INCOMPLETE: ${r.error}`);
   const inv = r.inventory!;
   const custom = inv.resources.filter((x) => x.custom);
-  lines.push(`${custom.length} resources in ${Math.max(0, inv.resources.length - custom.length - 1)} components, ${custom.filter((x) => x.type.startsWith("pulumi:providers:")).length} providers`);
+  lines.push(
+    `${custom.length} resources in ${Math.max(0, inv.resources.length - custom.length - 1)} components, ${custom.filter((x) => x.type.startsWith("pulumi:providers:")).length} providers`,
+  );
   lines.push("by component:");
   for (const c of componentSummary(inv)) {
     const n = Object.values(c.counts).reduce((a, b) => a + b, 0);
@@ -237,7 +263,12 @@ export function renderText(r: PlanResult): string {
   if (r.policy) lines.push(policyText(r.policy).trimEnd());
   if (r.notInspected?.length) {
     lines.push(`NOT INSPECTED (${r.notInspected.length}): the report does not cover these; status incomplete unless a mandatory violation was found`);
-    for (const n of r.notInspected) lines.push(`  ${n.type ? `${n.type} ` : ""}${n.what}`, `      ${n.reason}`, `      policies that could not run: ${n.policies.length ? n.policies.join(", ") : "none specific"}`);
+    for (const n of r.notInspected)
+      lines.push(
+        `  ${n.type ? `${n.type} ` : ""}${n.what}`,
+        `      ${n.reason}`,
+        `      policies that could not run: ${n.policies.length ? n.policies.join(", ") : "none specific"}`,
+      );
   }
   if (r.status === "incomplete") lines.push("status: INCOMPLETE (not clean)");
   return lines.join("\n");
@@ -247,7 +278,9 @@ export function renderMarkdown(results: PlanResult[]): string {
   const out = ["# Offline plan", "", "| target | status | resources | components | mandatory | advisory |", "| --- | --- | ---: | ---: | ---: | ---: |"];
   for (const r of results) {
     const inv = r.inventory;
-    out.push(`| ${r.title} | ${r.status} | ${inv ? inv.resources.filter((x) => x.custom).length : "-"} | ${inv ? inv.resources.filter((x) => !x.custom).length - 1 : "-"} | ${r.policy?.mandatory ?? "-"} | ${r.policy?.advisory ?? "-"} |`);
+    out.push(
+      `| ${r.title} | ${r.status} | ${inv ? inv.resources.filter((x) => x.custom).length : "-"} | ${inv ? inv.resources.filter((x) => !x.custom).length - 1 : "-"} | ${r.policy?.mandatory ?? "-"} | ${r.policy?.advisory ?? "-"} |`,
+    );
   }
   for (const r of results) {
     out.push("", `## ${r.title}`, "");
@@ -262,8 +295,17 @@ export function renderMarkdown(results: PlanResult[]): string {
     out.push("", "</details>");
     if (r.policy) out.push("", policyMarkdown(r.policy));
     if (r.notInspected?.length) {
-      out.push("", `**Not inspected (${r.notInspected.length})** — not covered by this report:`, "", "| what | why | policies that could not run |", "| --- | --- | --- |");
-      for (const n of r.notInspected) out.push(`| ${`${n.type ? `\`${n.type}\` ` : ""}${n.what}`.replace(/\|/g, "\\|")} | ${n.reason.replace(/\|/g, "\\|")} | ${n.policies.join(", ") || "-"} |`);
+      out.push(
+        "",
+        `**Not inspected (${r.notInspected.length})** — not covered by this report:`,
+        "",
+        "| what | why | policies that could not run |",
+        "| --- | --- | --- |",
+      );
+      for (const n of r.notInspected)
+        out.push(
+          `| ${`${n.type ? `\`${n.type}\` ` : ""}${n.what}`.replace(/\|/g, "\\|")} | ${n.reason.replace(/\|/g, "\\|")} | ${n.policies.join(", ") || "-"} |`,
+        );
     }
   }
   return out.join("\n") + "\n";

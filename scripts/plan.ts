@@ -39,7 +39,9 @@ interface Args {
 }
 
 function usage(msg: string): never {
-  process.stderr.write(`plan: ${msg}\nusage: npm run plan -- <stack> | --blueprint <name> --tier <tier> | --all | --program <dir|file> [--stack <name>] [--tier <tier>] [--config ns:key=value]... [--timeout SECONDS] [--json FILE] [--markdown FILE] [--update]\n       npm run plan -- --diff A.json B.json [--markdown FILE]\n`);
+  process.stderr.write(
+    `plan: ${msg}\nusage: npm run plan -- <stack> | --blueprint <name> --tier <tier> | --all | --program <dir|file> [--stack <name>] [--tier <tier>] [--config ns:key=value]... [--timeout SECONDS] [--json FILE] [--markdown FILE] [--update]\n       npm run plan -- --diff A.json B.json [--markdown FILE]\n`,
+  );
   process.exit(64);
 }
 
@@ -55,20 +57,38 @@ function parseArgs(argv: string[]): Args {
     const a = argv[i]!;
     const next = () => argv[++i] ?? usage(`${a} needs a value`);
     switch (a) {
-      case "--blueprint": blueprint = next(); break;
-      case "--tier": tier = next(); break;
-      case "--program": program = next(); break;
-      case "--stack": stack = next(); break;
+      case "--blueprint":
+        blueprint = next();
+        break;
+      case "--tier":
+        tier = next();
+        break;
+      case "--program":
+        program = next();
+        break;
+      case "--stack":
+        stack = next();
+        break;
       case "--timeout": {
         timeout = Number(next());
         if (!Number.isFinite(timeout) || timeout <= 0) usage("--timeout takes a number of seconds");
         break;
       }
-      case "--json": out.json = next(); break;
-      case "--diff": out.diff = [next(), next()]; break;
-      case "--markdown": out.markdown = next(); break;
-      case "--update": out.preview = false; break;
-      case "--preview": out.preview = true; break;
+      case "--json":
+        out.json = next();
+        break;
+      case "--diff":
+        out.diff = [next(), next()];
+        break;
+      case "--markdown":
+        out.markdown = next();
+        break;
+      case "--update":
+        out.preview = false;
+        break;
+      case "--preview":
+        out.preview = true;
+        break;
       case "--config": {
         const kv = next();
         const eq = kv.indexOf("=");
@@ -86,13 +106,21 @@ function parseArgs(argv: string[]): Args {
     }
   }
   if (out.diff) {
-    if (out.targets.length || program || blueprint || tier || stack || out.json || Object.keys(config).length) usage("--diff takes two plan files (and --markdown FILE) only");
+    if (out.targets.length || program || blueprint || tier || stack || out.json || Object.keys(config).length)
+      usage("--diff takes two plan files (and --markdown FILE) only");
     return out;
   }
   if (program) {
     if (blueprint) usage("--program and --blueprint exclude each other");
     if (tier && !["local", "dev", "staging", "prod"].includes(tier)) usage("--tier must be one of local, dev, staging, prod");
-    out.targets.push({ kind: "program", file: path.resolve(program), ...(stack ? { stack } : {}), config, ...(tier ? { tier } : {}), ...(timeout ? { timeoutMs: timeout * 1000 } : {}) });
+    out.targets.push({
+      kind: "program",
+      file: path.resolve(program),
+      ...(stack ? { stack } : {}),
+      config,
+      ...(tier ? { tier } : {}),
+      ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
+    });
   } else if (blueprint || tier) {
     if (!blueprint || !tier) usage("--blueprint and --tier go together");
     if (!(TIER_NAMES as readonly string[]).includes(tier)) usage(`--tier must be one of ${TIER_NAMES.join(", ")}`);
@@ -119,7 +147,9 @@ async function main() {
   if (args.markdown) fs.writeFileSync(args.markdown, renderMarkdown(results));
   const failed = results.filter((r) => r.status !== "ok");
   if (results.length > 1) {
-    process.stdout.write(`\n${results.length - failed.length} of ${results.length} plans clean${failed.length ? `; failing: ${failed.map((r) => r.title).join(", ")}` : ""}\n`);
+    process.stdout.write(
+      `\n${results.length - failed.length} of ${results.length} plans clean${failed.length ? `; failing: ${failed.map((r) => r.title).join(", ")}` : ""}\n`,
+    );
   }
   process.exit(exitCodeFor(results));
 }

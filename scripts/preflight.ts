@@ -53,5 +53,9 @@ if (markdown) {
   console.log(`wrote ${markdown}`);
 }
 const failed = reports.filter((r) => r.findings.length > 0);
-console.log(failed.length ? `\npreflight: ${failed.length} of ${reports.length} stack(s) have findings: ${failed.map((r) => r.stack).join(", ")}` : `\npreflight: ${reports.length} stack(s) ok`);
+console.log(
+  failed.length
+    ? `\npreflight: ${failed.length} of ${reports.length} stack(s) have findings: ${failed.map((r) => r.stack).join(", ")}`
+    : `\npreflight: ${reports.length} stack(s) ok`,
+);
 process.exit(failed.length ? 1 : 0);

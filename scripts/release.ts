@@ -98,7 +98,11 @@ const fieldPath = (p: readonly PropertyKey[]) => p.map(String).join(".");
  * `platform:imageRegistry`. Refuses, naming the stack file's key, what would leave the release
  * unable to push: no or a bad account, a bad region, no push role.
  */
-function stackEcr(f: StackFile, bpName: string, services: { name: string; image: string }[]): { registry: Extract<ReleaseRegistry, { kind: "ecr" }>; repositoryOf: (service: string) => string } | undefined {
+function stackEcr(
+  f: StackFile,
+  bpName: string,
+  services: { name: string; image: string }[],
+): { registry: Extract<ReleaseRegistry, { kind: "ecr" }>; repositoryOf: (service: string) => string } | undefined {
   const raw = f.platform["imageRegistry"];
   if (raw === undefined) return undefined;
   const file = path.basename(f.file);
@@ -107,7 +111,9 @@ function stackEcr(f: StackFile, bpName: string, services: { name: string; image:
     const i = reg.error.issues[0]!;
     const at = `${file}: platform:imageRegistry${i.path.length ? `.${fieldPath(i.path)}` : ""}`;
     if (fieldPath(i.path) === "accountId" && typeof raw === "object" && raw !== null && (raw as Record<string, unknown>)["accountId"] === undefined) {
-      throw new Error(`${at} is not set: the release pushes to <account>.dkr.ecr.<region>.amazonaws.com, so it needs the stack's 12-digit AWS account id, quoted ("123456789012")`);
+      throw new Error(
+        `${at} is not set: the release pushes to <account>.dkr.ecr.<region>.amazonaws.com, so it needs the stack's 12-digit AWS account id, quoted ("123456789012")`,
+      );
     }
     throw new Error(`${at}: ${i.message}`);
   }
@@ -115,7 +121,9 @@ function stackEcr(f: StackFile, bpName: string, services: { name: string; image:
   const regions = stackConfig.shape.regions.safeParse(f.platform["regions"]);
   if (!regions.success) {
     const i = regions.error.issues[0]!;
-    throw new Error(`${file}: platform:regions${i.path.length ? `.${fieldPath(i.path)}` : ""}: ${i.message} (the stack's ECR registry lives in its primary region)`);
+    throw new Error(
+      `${file}: platform:regions${i.path.length ? `.${fieldPath(i.path)}` : ""}: ${i.message} (the stack's ECR registry lives in its primary region)`,
+    );
   }
   const role = releasePushRole(reg.data);
   if (!role) {
@@ -150,12 +158,19 @@ export function planRelease(ref: string, root = PROJECT_DIR): ReleasePlan {
     if (!raw) throw new Error(`${f.file}: platform:blueprint '${bpName}' has no blueprints/${bpName}.yaml`);
     const d = raw["delivery"] as { mode?: string; repoURL?: string; path?: string; branches?: Record<string, string> } | undefined;
     if (d?.mode !== "gitops") {
-      if (ref === "main") hits.push({ mode: "push", reason: `stack '${stack}' (${tier}) deploys blueprint '${bpName}' in push mode: deploy.yml's Pulumi update releases its services`, stack, blueprint: bpName });
+      if (ref === "main")
+        hits.push({
+          mode: "push",
+          reason: `stack '${stack}' (${tier}) deploys blueprint '${bpName}' in push mode: deploy.yml's Pulumi update releases its services`,
+          stack,
+          blueprint: bpName,
+        });
       continue;
     }
     const branches = d.branches ?? { staging: "develop", prod: "main" };
     if (branches[tier] !== ref) continue;
-    if (!d.repoURL) throw new Error(`blueprints/${bpName}.yaml: delivery.repoURL is not set: GitOps needs the deploy repository (e.g. https://github.com/acme/deploy.git)`);
+    if (!d.repoURL)
+      throw new Error(`blueprints/${bpName}.yaml: delivery.repoURL is not set: GitOps needs the deploy repository (e.g. https://github.com/acme/deploy.git)`);
     const environment = GITOPS_ENVIRONMENTS[tier as GitopsTier];
     const chartPath = d.path ?? "charts/app";
     const services: ReleaseService[] = [];
@@ -205,7 +220,9 @@ export function planRelease(ref: string, root = PROJECT_DIR): ReleasePlan {
   }
   const gitops = hits.filter((h) => h.mode === "gitops");
   if (gitops.length > 1) {
-    throw new Error(`branch '${ref}' releases to more than one GitOps stack (${gitops.map((h) => `${h.stack}: ${h.environment}`).join(", ")}): give each tier its own branch in the blueprint's delivery.branches`);
+    throw new Error(
+      `branch '${ref}' releases to more than one GitOps stack (${gitops.map((h) => `${h.stack}: ${h.environment}`).join(", ")}): give each tier its own branch in the blueprint's delivery.branches`,
+    );
   }
   if (gitops.length === 1) return gitops[0]!;
   const push = hits.find((h) => h.mode === "push");
@@ -242,7 +259,9 @@ export function bumpValues(text: string, file: string, pairs: [string, string][]
     const r = imageRef.safeParse(image);
     if (!r.success) throw new Error(`${service}=${image}: ${r.error.issues[0]?.message}`);
     if (!images.has(service)) {
-      throw new Error(`${file}: images.${service} does not exist (services here: ${images.items.map((i) => i.key.value).join(", ")}); the chart renders images only for the services it lists`);
+      throw new Error(
+        `${file}: images.${service} does not exist (services here: ${images.items.map((i) => i.key.value).join(", ")}); the chart renders images only for the services it lists`,
+      );
     }
     doc.setIn(["images", service], image);
   }
@@ -263,13 +282,19 @@ export function main(argv: string[]): number {
       return 2;
     }
     const p = planRelease(ref, arg(rest, "root") ?? PROJECT_DIR);
-    console.error(p.mode === "gitops" ? `release: ${p.blueprint} → ${p.environment} (stack ${p.stack}): ${p.services.map((s) => s.name).join(", ") || "no service built here"} → ${p.registry.host}; ${p.valuesFile} on ${p.deployBranch}` : `release: ${p.mode}: ${p.reason}`);
+    console.error(
+      p.mode === "gitops"
+        ? `release: ${p.blueprint} → ${p.environment} (stack ${p.stack}): ${p.services.map((s) => s.name).join(", ") || "no service built here"} → ${p.registry.host}; ${p.valuesFile} on ${p.deployBranch}`
+        : `release: ${p.mode}: ${p.reason}`,
+    );
     for (const l of outputLines(p)) console.log(l);
     return 0;
   }
   if (cmd === "bump") {
     const file = arg(rest, "values");
-    const pairs = rest.filter((a, i) => a.includes("=") && rest[i - 1] !== "--values").map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] as [string, string]);
+    const pairs = rest
+      .filter((a, i) => a.includes("=") && rest[i - 1] !== "--values")
+      .map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] as [string, string]);
     if (!file || pairs.length === 0) {
       console.error("usage: release.ts bump --values <values-file> <service>=<image> ...");
       return 2;

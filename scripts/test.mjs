@@ -129,7 +129,7 @@ writeFileSync(join(scratch, "README"), `scratch of the test run started by pid $
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(sig, () => {
     dropScratch();
-    process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 })[sig]);
+    process.exit(128 + { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 }[sig]);
   });
 }
 if (process.env["TEST_SKIP_ENGINE"] !== "1") {

@@ -87,8 +87,14 @@ export function main(): Record<string, unknown> {
   if (cluster) {
     // Image admission (platform:admission): Kyverno and the allowed-registry / signature policies.
     composeAdmission(ctx, cluster);
-    monitoring = composeMonitoring(ctx, { ingress: { className: cluster.ingress.className, ...(cluster.clusterIssuer ? { clusterIssuer: cluster.clusterIssuer } : {}) }, dependsOn: cluster.ready });
-    secrets = composeSecrets(ctx, { dataStores: data.connections, ...(monitoring.grafanaAdminPassword ? { grafanaAdminPassword: monitoring.grafanaAdminPassword } : {}) });
+    monitoring = composeMonitoring(ctx, {
+      ingress: { className: cluster.ingress.className, ...(cluster.clusterIssuer ? { clusterIssuer: cluster.clusterIssuer } : {}) },
+      dependsOn: cluster.ready,
+    });
+    secrets = composeSecrets(ctx, {
+      dataStores: data.connections,
+      ...(monitoring.grafanaAdminPassword ? { grafanaAdminPassword: monitoring.grafanaAdminPassword } : {}),
+    });
     // Argo Rollouts (staging/prod) and, on a GitOps tier, Argo CD; every rollout knob from the stack file.
     release = composeRelease(ctx, cluster, { ...(monitoring.prometheusUrl ? { prometheusUrl: monitoring.prometheusUrl } : {}) });
     services = composeServices(ctx, cluster, {
@@ -133,7 +139,9 @@ export function main(): Record<string, unknown> {
           ...(cluster.kubeconfig ? { kubeconfig: pulumi.secret(cluster.kubeconfig) } : {}),
         }
       : {}),
-    ...(host ? { publicIp: host.publicIp, dockerHost: host.dockerHost, proxyHosts: host.proxyHosts, ...(host.backupBucket ? { backupBucket: host.backupBucket } : {}) } : {}),
+    ...(host
+      ? { publicIp: host.publicIp, dockerHost: host.dockerHost, proxyHosts: host.proxyHosts, ...(host.backupBucket ? { backupBucket: host.backupBucket } : {}) }
+      : {}),
     ...(registry ? { imageRepositories: registry.repositoryUrls } : {}),
     ...(deployRunner ? { deployRunner: { project: deployRunner.projectName, runsOn: deployRunner.label } } : {}),
     monitoring: monitoring.note,

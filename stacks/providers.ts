@@ -55,8 +55,7 @@ export function buildProviders(spec: PlatformSpec): Providers {
   const defaultTags = { tags: standardTags(spec) };
   const primary = new aws.Provider("aws-primary", { region: spec.regions.primary as aws.Region, defaultTags });
   providers.aws = primary;
-  providers.awsUsEast1 =
-    spec.regions.primary === "us-east-1" ? primary : new aws.Provider("aws-us-east-1", { region: "us-east-1", defaultTags });
+  providers.awsUsEast1 = spec.regions.primary === "us-east-1" ? primary : new aws.Provider("aws-us-east-1", { region: "us-east-1", defaultTags });
   if (spec.regions.backup) {
     providers.awsBackup = new aws.Provider("aws-backup", { region: spec.regions.backup as aws.Region, defaultTags });
   }
@@ -64,7 +63,8 @@ export function buildProviders(spec: PlatformSpec): Providers {
     // An explicit provider reads no `cloudflare:*` stack config, and no workflow passes a Cloudflare
     // credential: the token comes from Secrets Manager with the stack's own AWS role (OIDC in CI).
     providers.cloudflare = new cloudflare.Provider("cloudflare", { apiToken: cloudflareApiToken(spec.cloudflare.apiTokenSecret, primary) });
-    if (spec.webBuilds.edge && spec.blueprint.edge?.provider === "cloudflare" && spec.cloudflare.r2AccessKeyId) providers.r2 = r2Provider(spec.cloudflare, primary);
+    if (spec.webBuilds.edge && spec.blueprint.edge?.provider === "cloudflare" && spec.cloudflare.r2AccessKeyId)
+      providers.r2 = r2Provider(spec.cloudflare, primary);
   }
   return providers;
 }

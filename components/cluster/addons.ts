@@ -74,7 +74,13 @@ export interface AddonsInput {
   eks?: { clusterName: string; region: string; autoscalerRoleArn: unknown };
 }
 
-const restrictedish = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
+const restrictedish = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
+};
 
 export function planAddons(i: AddonsInput): HelmReleasePlan[] {
   const out: HelmReleasePlan[] = [];
@@ -105,7 +111,14 @@ export function planAddons(i: AddonsInput): HelmReleasePlan[] {
       podDisruptionBudget: pdb ? { enabled: true, minAvailable: 1 } : { enabled: false },
       // Replicas spread over zones (as the ingress-nginx values did): one zone lost keeps the ingress up.
       topologySpreadConstraints: pdb
-        ? [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { "app.kubernetes.io/name": "traefik" } } }]
+        ? [
+            {
+              maxSkew: 1,
+              topologyKey: "topology.kubernetes.io/zone",
+              whenUnsatisfiable: "ScheduleAnyway",
+              labelSelector: { matchLabels: { "app.kubernetes.io/name": "traefik" } },
+            },
+          ]
         : [],
       securityContext: restrictedish,
       podSecurityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
@@ -168,12 +181,23 @@ export function planAddons(i: AddonsInput): HelmReleasePlan[] {
 export type IssuerKind = "self-signed" | "letsencrypt-staging" | "letsencrypt" | "corporate-ca";
 
 /** The ClusterIssuer for ingress certificates. */
-export function planClusterIssuer(kind: IssuerKind, opts: { email?: string; caSecretName?: string; ingressClass: string }): { name: string; manifest: Record<string, any> } {
+export function planClusterIssuer(
+  kind: IssuerKind,
+  opts: { email?: string; caSecretName?: string; ingressClass: string },
+): { name: string; manifest: Record<string, any> } {
   const meta = (name: string) => ({ name, labels: { "app.kubernetes.io/managed-by": "pulumi" } });
-  if (kind === "self-signed") return { name: "self-signed", manifest: { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: meta("self-signed"), spec: { selfSigned: {} } } };
+  if (kind === "self-signed")
+    return {
+      name: "self-signed",
+      manifest: { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: meta("self-signed"), spec: { selfSigned: {} } },
+    };
   if (kind === "corporate-ca") {
-    if (!opts.caSecretName) throw new Error("certificates.corporateCaSecret: name the Secret (in the cert-manager namespace) holding the corporate CA's tls.crt/tls.key");
-    return { name: "corporate-ca", manifest: { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: meta("corporate-ca"), spec: { ca: { secretName: opts.caSecretName } } } };
+    if (!opts.caSecretName)
+      throw new Error("certificates.corporateCaSecret: name the Secret (in the cert-manager namespace) holding the corporate CA's tls.crt/tls.key");
+    return {
+      name: "corporate-ca",
+      manifest: { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: meta("corporate-ca"), spec: { ca: { secretName: opts.caSecretName } } },
+    };
   }
   if (!opts.email) throw new Error("certificates.email: Let's Encrypt needs an ACME account e-mail");
   const server = kind === "letsencrypt" ? "https://acme-v02.api.letsencrypt.org/directory" : "https://acme-staging-v02.api.letsencrypt.org/directory";
@@ -183,7 +207,14 @@ export function planClusterIssuer(kind: IssuerKind, opts: { email?: string; caSe
       apiVersion: "cert-manager.io/v1",
       kind: "ClusterIssuer",
       metadata: meta(kind),
-      spec: { acme: { server, email: opts.email, privateKeySecretRef: { name: `${kind}-account-key` }, solvers: [{ http01: { ingress: { ingressClassName: opts.ingressClass } } }] } },
+      spec: {
+        acme: {
+          server,
+          email: opts.email,
+          privateKeySecretRef: { name: `${kind}-account-key` },
+          solvers: [{ http01: { ingress: { ingressClassName: opts.ingressClass } } }],
+        },
+      },
     },
   };
 }

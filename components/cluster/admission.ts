@@ -59,15 +59,21 @@ function check(i: AdmissionInput): void {
   if (!i.namespaces.length) throw new Error("admission: no namespace to govern");
   if (!i.allowedRegistries.length) throw new Error("admission.allowedRegistries: name at least one registry (host or host/path), or nothing could run");
   for (const r of [...i.allowedRegistries, ...(i.signatures?.signedRegistries ?? [])]) {
-    if (!ALLOWED_REGISTRY.test(r)) throw new Error(`admission.allowedRegistries: '${r}' is not a registry host or host/path such as \`ghcr.io/acme\` (no scheme, no tag, no wildcard, no trailing slash)`);
+    if (!ALLOWED_REGISTRY.test(r))
+      throw new Error(
+        `admission.allowedRegistries: '${r}' is not a registry host or host/path such as \`ghcr.io/acme\` (no scheme, no tag, no wildcard, no trailing slash)`,
+      );
   }
   if (i.signatures) {
     const k = i.signatures.cosignPublicKey.trim();
     if (!/^-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+\n-----END PUBLIC KEY-----$/.test(k)) {
-      throw new Error("admission.signatures.cosignPublicKey: must be the PEM public key `cosign generate-key-pair` writes to cosign.pub (-----BEGIN PUBLIC KEY----- …)");
+      throw new Error(
+        "admission.signatures.cosignPublicKey: must be the PEM public key `cosign generate-key-pair` writes to cosign.pub (-----BEGIN PUBLIC KEY----- …)",
+      );
     }
     for (const s of i.signatures.signedRegistries ?? []) {
-      if (!i.allowedRegistries.includes(s)) throw new Error(`admission.signatures.signedRegistries: '${s}' is not among admission.allowedRegistries (${i.allowedRegistries.join(", ")})`);
+      if (!i.allowedRegistries.includes(s))
+        throw new Error(`admission.signatures.signedRegistries: '${s}' is not among admission.allowedRegistries (${i.allowedRegistries.join(", ")})`);
     }
   }
 }
@@ -181,10 +187,16 @@ export const KYVERNO_METRICS_PORT = 8000;
  * metrics on 8000, DNS, and HTTPS out (the Kubernetes API; registries, for cosign signatures).
  */
 export function kyvernoNetworkPolicies(o: { apiServerCidrs: string[]; monitoringNamespace: string }): Record<string, any>[] {
-  if (o.apiServerCidrs.length === 0) throw new Error("kyvernoNetworkPolicies: apiServerCidrs is empty: give the API server's CIDRs (the VPC CIDR on EKS), or the webhook would admit nobody");
+  if (o.apiServerCidrs.length === 0)
+    throw new Error("kyvernoNetworkPolicies: apiServerCidrs is empty: give the API server's CIDRs (the VPC CIDR on EKS), or the webhook would admit nobody");
   const namespace = KYVERNO_NAMESPACE;
   return [
-    { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "default-deny", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "default-deny", namespace },
+      spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+    },
     {
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",
@@ -194,10 +206,19 @@ export function kyvernoNetworkPolicies(o: { apiServerCidrs: string[]; monitoring
         policyTypes: ["Ingress", "Egress"],
         ingress: [
           { from: [...o.apiServerCidrs].sort().map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: KYVERNO_WEBHOOK_PORT }] },
-          { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": o.monitoringNamespace } } }], ports: [{ protocol: "TCP", port: KYVERNO_METRICS_PORT }] },
+          {
+            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": o.monitoringNamespace } } }],
+            ports: [{ protocol: "TCP", port: KYVERNO_METRICS_PORT }],
+          },
         ],
         egress: [
-          { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
+          {
+            to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
+            ports: [
+              { protocol: "UDP", port: 53 },
+              { protocol: "TCP", port: 53 },
+            ],
+          },
           { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] },
         ],
       },

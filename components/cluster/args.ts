@@ -58,7 +58,10 @@ export const eksSchema = z.strictObject({
   /** The app-tier security group: attached to every node, so data stores can admit it. */
   appSecurityGroupId: inputString,
   /** CIDRs allowed to the public API endpoint. Empty = private endpoint only (reach it through the VPC). */
-  publicAccessCidrs: z.array(cidr).default([]).refine((cs) => !cs.includes("0.0.0.0/0"), { message: "the API must never be public to 0.0.0.0/0: list specific CIDRs or none (private)" }),
+  publicAccessCidrs: z
+    .array(cidr)
+    .default([])
+    .refine((cs) => !cs.includes("0.0.0.0/0"), { message: "the API must never be public to 0.0.0.0/0: list specific CIDRs or none (private)" }),
   /**
    * Security groups whose members reach the private API endpoint (tcp 443 on the cluster security
    * group): the stack's deploy runner. With no public CIDRs this is the only way in; leave it empty
@@ -71,7 +74,11 @@ export const eksSchema = z.strictObject({
    * Secrets included: Helm keeps its release state in Secrets, and drift's refresh reads them).
    */
   readOnlyRoleArns: z
-    .array(z.string().regex(/^arn:aws(-[a-z]+)?:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: "an IAM role ARN such as arn:aws:iam::123456789012:role/platform-preview" }))
+    .array(
+      z
+        .string()
+        .regex(/^arn:aws(-[a-z]+)?:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: "an IAM role ARN such as arn:aws:iam::123456789012:role/platform-preview" }),
+    )
     .default([]),
   /** Customer-managed KMS key for secrets envelope encryption; absent = the component creates one (rotation on). */
   kmsKeyArn: inputString.optional(),
@@ -90,7 +97,9 @@ export const existingSchema = z
     /** Render manifests here instead of applying them (nothing contacts a cluster). */
     renderDir: z.string().min(1).optional(),
   })
-  .refine((e) => e.kubeconfig !== undefined || e.renderDir !== undefined, { message: "give `kubeconfig` (apply to a cluster) or `renderDir` (render manifests only)" });
+  .refine((e) => e.kubeconfig !== undefined || e.renderDir !== undefined, {
+    message: "give `kubeconfig` (apply to a cluster) or `renderDir` (render manifests only)",
+  });
 
 export const clusterArgs = z
   .strictObject({
@@ -126,12 +135,19 @@ export const clusterArgs = z
   })
   .superRefine((a, ctx) => {
     if (a.mode === "eks" && !a.eks) ctx.addIssue({ code: "custom", path: ["eks"], message: "mode eks needs the `eks` settings (VPC, subnets, node groups)" });
-    if (a.mode === "existing" && !a.existing) ctx.addIssue({ code: "custom", path: ["existing"], message: "mode existing needs `existing.kubeconfig` or `existing.renderDir`" });
+    if (a.mode === "existing" && !a.existing)
+      ctx.addIssue({ code: "custom", path: ["existing"], message: "mode existing needs `existing.kubeconfig` or `existing.renderDir`" });
     if (a.mode === "existing" && a.existing?.renderDir && a.addons === true) {
-      ctx.addIssue({ code: "custom", path: ["addons"], message: "rendered manifests cannot carry Helm releases (a release needs the chart repository and a live cluster): remove addons or give a kubeconfig" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["addons"],
+        message: "rendered manifests cannot carry Helm releases (a release needs the chart repository and a live cluster): remove addons or give a kubeconfig",
+      });
     }
-    if (a.certificates.issuer.startsWith("letsencrypt") && !a.certificates.email) ctx.addIssue({ code: "custom", path: ["certificates", "email"], message: "Let's Encrypt needs an ACME account e-mail" });
-    if (a.certificates.issuer === "corporate-ca" && !a.certificates.caSecretName) ctx.addIssue({ code: "custom", path: ["certificates", "caSecretName"], message: "name the Secret holding the corporate CA" });
+    if (a.certificates.issuer.startsWith("letsencrypt") && !a.certificates.email)
+      ctx.addIssue({ code: "custom", path: ["certificates", "email"], message: "Let's Encrypt needs an ACME account e-mail" });
+    if (a.certificates.issuer === "corporate-ca" && !a.certificates.caSecretName)
+      ctx.addIssue({ code: "custom", path: ["certificates", "caSecretName"], message: "name the Secret holding the corporate CA" });
   });
 
 export type ClusterArgs = z.input<typeof clusterArgs>;

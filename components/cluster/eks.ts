@@ -30,9 +30,17 @@ export interface EksOutputs {
  */
 export const READ_ONLY_ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy";
 
-const assume = (service: string) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
+const assume = (service: string) =>
+  JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
 
-function irsaRole(name: string, oidc: aws.iam.OpenIdConnectProvider, issuer: pulumi.Output<string>, namespace: string, sa: string, parent: pulumi.Resource): aws.iam.Role {
+function irsaRole(
+  name: string,
+  oidc: aws.iam.OpenIdConnectProvider,
+  issuer: pulumi.Output<string>,
+  namespace: string,
+  sa: string,
+  parent: pulumi.Resource,
+): aws.iam.Role {
   return new aws.iam.Role(
     name,
     {
@@ -61,11 +69,23 @@ export function provisionEks(name: string, e: Eks, parent: pulumi.Resource): Eks
   const protect = e.protect;
   const keyArn =
     e.kmsKeyArn ??
-    new aws.kms.Key(`${name}-secrets-key`, { description: `EKS ${clusterName} secrets envelope encryption`, enableKeyRotation: true, deletionWindowInDays: 30 }, { parent, protect }).arn;
+    new aws.kms.Key(
+      `${name}-secrets-key`,
+      { description: `EKS ${clusterName} secrets envelope encryption`, enableKeyRotation: true, deletionWindowInDays: 30 },
+      { parent, protect },
+    ).arn;
 
   const clusterRole = new aws.iam.Role(`${name}-cluster-role`, { assumeRolePolicy: assume("eks.amazonaws.com") }, opts);
-  const clusterPolicy = new aws.iam.RolePolicyAttachment(`${name}-cluster-policy`, { role: clusterRole.name, policyArn: "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy" }, opts);
-  const logs = new aws.cloudwatch.LogGroup(`${name}-control-plane-logs`, { name: `/aws/eks/${clusterName}/cluster`, retentionInDays: e.logRetentionDays }, opts);
+  const clusterPolicy = new aws.iam.RolePolicyAttachment(
+    `${name}-cluster-policy`,
+    { role: clusterRole.name, policyArn: "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy" },
+    opts,
+  );
+  const logs = new aws.cloudwatch.LogGroup(
+    `${name}-control-plane-logs`,
+    { name: `/aws/eks/${clusterName}/cluster`, retentionInDays: e.logRetentionDays },
+    opts,
+  );
 
   const publicEndpoint = e.publicAccessCidrs.length > 0;
   const cluster = new aws.eks.Cluster(
@@ -172,10 +192,21 @@ export function provisionEks(name: string, e: Eks, parent: pulumi.Resource): Eks
   });
 
   const ebsRole = irsaRole(`${name}-ebs-csi-role`, oidc, issuer, "kube-system", "ebs-csi-controller-sa", parent);
-  new aws.iam.RolePolicyAttachment(`${name}-ebs-csi-policy`, { role: ebsRole.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy" }, opts);
+  new aws.iam.RolePolicyAttachment(
+    `${name}-ebs-csi-policy`,
+    { role: ebsRole.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy" },
+    opts,
+  );
   const ebs = new aws.eks.Addon(
     `${name}-ebs-csi`,
-    { clusterName: cluster.name, addonName: "aws-ebs-csi-driver", addonVersion: EBS_CSI_ADDON_VERSION, serviceAccountRoleArn: ebsRole.arn, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE" },
+    {
+      clusterName: cluster.name,
+      addonName: "aws-ebs-csi-driver",
+      addonVersion: EBS_CSI_ADDON_VERSION,
+      serviceAccountRoleArn: ebsRole.arn,
+      resolveConflictsOnCreate: "OVERWRITE",
+      resolveConflictsOnUpdate: "OVERWRITE",
+    },
     { parent, dependsOn: groups },
   );
 
@@ -189,7 +220,18 @@ export function provisionEks(name: string, e: Eks, parent: pulumi.Resource): Eks
         Statement: [
           {
             Effect: "Allow",
-            Action: ["autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeLaunchConfigurations", "autoscaling:DescribeScalingActivities", "autoscaling:DescribeTags", "ec2:DescribeImages", "ec2:DescribeInstanceTypes", "ec2:DescribeLaunchTemplateVersions", "ec2:GetInstanceTypesFromInstanceRequirements", "eks:DescribeNodegroup"],
+            Action: [
+              "autoscaling:DescribeAutoScalingGroups",
+              "autoscaling:DescribeAutoScalingInstances",
+              "autoscaling:DescribeLaunchConfigurations",
+              "autoscaling:DescribeScalingActivities",
+              "autoscaling:DescribeTags",
+              "ec2:DescribeImages",
+              "ec2:DescribeInstanceTypes",
+              "ec2:DescribeLaunchTemplateVersions",
+              "ec2:GetInstanceTypesFromInstanceRequirements",
+              "eks:DescribeNodegroup",
+            ],
             Resource: "*",
           },
           {
@@ -212,10 +254,29 @@ export function provisionEks(name: string, e: Eks, parent: pulumi.Resource): Eks
         clusters: [{ name: n, cluster: { server: endpoint, "certificate-authority-data": ca?.data ?? "" } }],
         contexts: [{ name: n, context: { cluster: n, user: n } }],
         "current-context": n,
-        users: [{ name: n, user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", n, "--region", e.region], interactiveMode: "Never" } } }],
+        users: [
+          {
+            name: n,
+            user: {
+              exec: {
+                apiVersion: "client.authentication.k8s.io/v1beta1",
+                command: "aws",
+                args: ["eks", "get-token", "--cluster-name", n, "--region", e.region],
+                interactiveMode: "Never",
+              },
+            },
+          },
+        ],
       }),
     ),
   );
 
-  return { clusterName: cluster.name, kubeconfig, oidcProviderArn: oidc.arn, oidcIssuer: issuer, autoscalerRoleArn: caRole.arn, ready: [...groups, ebs, vpcCni] };
+  return {
+    clusterName: cluster.name,
+    kubeconfig,
+    oidcProviderArn: oidc.arn,
+    oidcIssuer: issuer,
+    autoscalerRoleArn: caRole.arn,
+    ready: [...groups, ebs, vpcCni],
+  };
 }

@@ -69,14 +69,22 @@ export class KubernetesCluster extends pulumi.ComponentResource {
       this.rendered = ex.renderDir !== undefined && ex.kubeconfig === undefined;
       this.provider = this.rendered
         ? new k8s.Provider(`${name}-k8s`, { renderYamlToDirectory: ex.renderDir! }, { parent: this })
-        : new k8s.Provider(`${name}-k8s`, { kubeconfig: ex.kubeconfig!, ...(ex.context ? { context: ex.context } : {}), enableServerSideApply: true }, { parent: this });
+        : new k8s.Provider(
+            `${name}-k8s`,
+            { kubeconfig: ex.kubeconfig!, ...(ex.context ? { context: ex.context } : {}), enableServerSideApply: true },
+            { parent: this },
+          );
       if (ex.kubeconfig) this.kubeconfig = pulumi.secret(ex.kubeconfig);
       this.apiServerCidrs = PRIVATE_RANGES;
     }
     const k = { parent: this, provider: this.provider };
 
     const nsRes = nsPlan.map((n) =>
-      registerManifest(`${name}-ns-${n.role}`, { apiVersion: "v1", kind: "Namespace", metadata: { name: n.name, labels: n.labels } }, { ...k, dependsOn: waitFor }),
+      registerManifest(
+        `${name}-ns-${n.role}`,
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: n.name, labels: n.labels } },
+        { ...k, dependsOn: waitFor },
+      ),
     );
     const ready: pulumi.Resource[] = [...nsRes];
 
@@ -102,11 +110,25 @@ export class KubernetesCluster extends pulumi.ComponentResource {
     if (addons === "ingress") {
       // Only the ingress controller (the local tier): its chart installs the IngressClass and the
       // CRDs of the Middlewares the services create.
-      const [controller] = planAddons({ controller: a.ingressController, namespaces: this.namespaces, replicas: a.controllerReplicas, serviceMonitors: false }).filter((r) => r.key === "traefik");
+      const [controller] = planAddons({
+        controller: a.ingressController,
+        namespaces: this.namespaces,
+        replicas: a.controllerReplicas,
+        serviceMonitors: false,
+      }).filter((r) => r.key === "traefik");
       ready.push(
         new k8s.helm.v3.Release(
           `${name}-${controller!.key}`,
-          { name: controller!.name, ...helmChartSource(controller!.pin, a.charts), namespace: controller!.namespace, createNamespace: false, values: controller!.values, atomic: true, cleanupOnFail: true, timeout: 600 },
+          {
+            name: controller!.name,
+            ...helmChartSource(controller!.pin, a.charts),
+            namespace: controller!.namespace,
+            createNamespace: false,
+            values: controller!.values,
+            atomic: true,
+            cleanupOnFail: true,
+            timeout: 600,
+          },
           { ...k, dependsOn: [...nsRes, ...waitFor] },
         ),
       );
@@ -116,7 +138,11 @@ export class KubernetesCluster extends pulumi.ComponentResource {
       nsRes.push(
         registerManifest(
           `${name}-ns-cert-manager`,
-          { apiVersion: "v1", kind: "Namespace", metadata: { name: this.certManagerNamespace, labels: { ...nsPlan.find((n) => n.role === "apps")!.labels, "platform.io/role": "addons" } } },
+          {
+            apiVersion: "v1",
+            kind: "Namespace",
+            metadata: { name: this.certManagerNamespace, labels: { ...nsPlan.find((n) => n.role === "apps")!.labels, "platform.io/role": "addons" } },
+          },
           { ...k, dependsOn: waitFor },
         ),
       );
@@ -168,7 +194,11 @@ export class KubernetesCluster extends pulumi.ComponentResource {
           ),
         );
       }
-      const issuer = planClusterIssuer(a.certificates.issuer, { ...(a.certificates.email ? { email: a.certificates.email } : {}), ...(a.certificates.caSecretName ? { caSecretName: a.certificates.caSecretName } : {}), ingressClass: this.ingress.className });
+      const issuer = planClusterIssuer(a.certificates.issuer, {
+        ...(a.certificates.email ? { email: a.certificates.email } : {}),
+        ...(a.certificates.caSecretName ? { caSecretName: a.certificates.caSecretName } : {}),
+        ingressClass: this.ingress.className,
+      });
       registerManifest(`${name}-cluster-issuer`, issuer.manifest as any, { ...k, dependsOn: [byKey.get("cert-manager")!] });
       this.clusterIssuer = issuer.name;
       ready.push(...byKey.values());

@@ -55,9 +55,14 @@ export function roleNamespaceNames(prefix?: string, opts: { privilegedData?: boo
 
 export function planNamespaces(names: RoleNamespaces, levels: Record<Role, PodSecurityLevel> = DEFAULT_POD_SECURITY): NamespacePlan[] {
   for (const r of ["apps", "data"] as Role[]) {
-    if (levels[r] !== "restricted") throw new Error(`namespaces.podSecurity.${r}: the ${r} namespace always enforces 'restricted'; nothing there may need more`);
+    if (levels[r] !== "restricted")
+      throw new Error(`namespaces.podSecurity.${r}: the ${r} namespace always enforces 'restricted'; nothing there may need more`);
   }
-  const entries: { role: NamespacePlan["role"]; name: string; level: PodSecurityLevel }[] = ROLES.map((role) => ({ role, name: names[role], level: levels[role] }));
+  const entries: { role: NamespacePlan["role"]; name: string; level: PodSecurityLevel }[] = ROLES.map((role) => ({
+    role,
+    name: names[role],
+    level: levels[role],
+  }));
   if (names.dataPrivileged) entries.push({ role: DATA_PRIVILEGED_ROLE, name: names.dataPrivileged, level: "privileged" });
   return entries.map(({ role, name, level }) => ({
     role,

@@ -22,7 +22,17 @@
  */
 import type { PortSpec } from "../data/network";
 
-export type { Labels, MonitoringFlows, NetpolExternal, NetpolInput, NetpolService, NetpolStore, NetworkPolicyManifest, Role, RoleNamespaces } from "./netpol-types";
+export type {
+  Labels,
+  MonitoringFlows,
+  NetpolExternal,
+  NetpolInput,
+  NetpolService,
+  NetpolStore,
+  NetworkPolicyManifest,
+  Role,
+  RoleNamespaces,
+} from "./netpol-types";
 import type { Labels, NetpolInput, NetpolService, NetworkPolicyManifest, Peer, Port, Role, Rule } from "./netpol-types";
 
 const NS_LABEL = "kubernetes.io/metadata.name";
@@ -49,7 +59,13 @@ const ipPeers = (cidrs: string[], except: string[] = []): Peer[] =>
 const cidrPrefix = (c: string) => Number(c.split("/")[1] ?? "32");
 const uniq = <T>(xs: T[]): T[] => [...new Map(xs.map((x) => [JSON.stringify(x), x])).values()];
 
-function policy(name: string, namespace: string, selector: NetworkPolicyManifest["spec"]["podSelector"], ingress?: Rule[], egress?: Rule[]): NetworkPolicyManifest {
+function policy(
+  name: string,
+  namespace: string,
+  selector: NetworkPolicyManifest["spec"]["podSelector"],
+  ingress?: Rule[],
+  egress?: Rule[],
+): NetworkPolicyManifest {
   const policyTypes: ("Ingress" | "Egress")[] = [];
   if (ingress) policyTypes.push("Ingress");
   if (egress) policyTypes.push("Egress");
@@ -73,14 +89,18 @@ export function checkNetpolInput(i: NetpolInput): string[] {
   const refs = new Set(i.stores.map((s) => s.ref));
   for (const s of i.services) {
     s.calls.forEach((c) => names.has(c) || problems.push(`services.${s.name}.calls: no service '${c}'`));
-    s.connectsTo.forEach((c) => refs.has(c) || problems.push(`services.${s.name}.connectsTo: no data store '${c}' was given to the planner (pass its DataNetwork)`));
+    s.connectsTo.forEach(
+      (c) => refs.has(c) || problems.push(`services.${s.name}.connectsTo: no data store '${c}' was given to the planner (pass its DataNetwork)`),
+    );
     s.egress.forEach((e) => i.externalNetworks[e] || problems.push(`services.${s.name}.egress: no external network '${e}'`));
     if (Object.keys(s.podSelector).length === 0) problems.push(`services.${s.name}.podSelector: must not be empty (it would select every pod)`);
   }
   for (const st of i.stores) {
     const dataNamespaces = [i.namespaces.data, ...(i.namespaces.dataPrivileged ? [i.namespaces.dataPrivileged] : [])];
     if (st.network.kind === "kubernetes" && !dataNamespaces.includes(st.network.namespace)) {
-      problems.push(`stores.${st.ref}: runs in namespace '${st.network.namespace}', expected a data namespace (${dataNamespaces.map((n) => `'${n}'`).join(" or ")})`);
+      problems.push(
+        `stores.${st.ref}: runs in namespace '${st.network.namespace}', expected a data namespace (${dataNamespaces.map((n) => `'${n}'`).join(" or ")})`,
+      );
     }
   }
   if (i.apiServerCidrs.length === 0) problems.push("apiServerCidrs: give the API server's CIDRs (the VPC CIDR on EKS)");
@@ -93,7 +113,13 @@ export function planNetworkPolicies(i: NetpolInput): NetworkPolicyManifest[] {
   if (problems.length) throw new Error(`NetworkPolicies: invalid input\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   const ns = i.namespaces;
   const out: NetworkPolicyManifest[] = [];
-  const dns: Rule = { to: [nsPeer(KUBE_DNS.namespace, KUBE_DNS.podSelector)], ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] };
+  const dns: Rule = {
+    to: [nsPeer(KUBE_DNS.namespace, KUBE_DNS.podSelector)],
+    ports: [
+      { port: 53, protocol: "UDP" },
+      { port: 53, protocol: "TCP" },
+    ],
+  };
   const api: Rule = { to: ipPeers(i.apiServerCidrs), ports: API_PORTS };
 
   for (const n of [...(["ingress", "apps", "data", "monitoring"] as Role[]).map((r) => ns[r]), ...(ns.dataPrivileged ? [ns.dataPrivileged] : [])]) {
@@ -103,7 +129,7 @@ export function planNetworkPolicies(i: NetpolInput): NetworkPolicyManifest[] {
 
   const byName = new Map(i.services.map((s) => [s.name, s]));
   const storeByRef = new Map(i.stores.map((s) => [s.ref, s]));
-  const portNum = (s: NetpolService, p: "http" | "health") => (p === "health" ? s.ports.health ?? s.ports.http : s.ports.http);
+  const portNum = (s: NetpolService, p: "http" | "health") => (p === "health" ? (s.ports.health ?? s.ports.http) : s.ports.http);
   const publics = i.services.filter((s) => s.exposure === "public");
   const promSel = i.prometheusSelector;
 
@@ -119,13 +145,22 @@ export function planNetworkPolicies(i: NetpolInput): NetworkPolicyManifest[] {
   // The controller watches the API (Ingresses, Middlewares, Services, EndpointSlices).
   out.push(policy("allow-apiserver", ns.ingress, {}, undefined, [api]));
   if (i.acmeHttp01) {
-    out.push(policy("acme-http01-solver", ns.apps, { matchLabels: ACME_SOLVER }, [{ from: [nsPeer(ns.ingress, i.ingressController.podSelector)], ports: [tcp(8089)] }], undefined));
+    out.push(
+      policy(
+        "acme-http01-solver",
+        ns.apps,
+        { matchLabels: ACME_SOLVER },
+        [{ from: [nsPeer(ns.ingress, i.ingressController.podSelector)], ports: [tcp(8089)] }],
+        undefined,
+      ),
+    );
   }
 
   // Apps: one policy per service.
   for (const s of [...i.services].sort((a, b) => a.name.localeCompare(b.name))) {
     const ingress: Rule[] = [];
-    if (s.exposure === "public") ingress.push({ from: [nsPeer(ns.ingress, i.ingressController.podSelector)], ports: uniq(s.routedPorts.map((p) => tcp(portNum(s, p)))) });
+    if (s.exposure === "public")
+      ingress.push({ from: [nsPeer(ns.ingress, i.ingressController.podSelector)], ports: uniq(s.routedPorts.map((p) => tcp(portNum(s, p)))) });
     const callers = i.services.filter((c) => c.calls.includes(s.name));
     if (callers.length && s.exposure !== "none") ingress.push({ from: callers.map((c) => nsPeer(ns.apps, c.podSelector)), ports: [tcp(s.ports.http)] });
     if (s.ports.metrics !== undefined) ingress.push({ from: [nsPeer(ns.monitoring, promSel)], ports: [tcp(s.ports.metrics)] });
@@ -153,7 +188,10 @@ export function planNetworkPolicies(i: NetpolInput): NetworkPolicyManifest[] {
     if (i.monitoring?.otlpPorts.length) egress.push({ to: [nsPeer(ns.monitoring, i.monitoring.otlpSelector)], ports: i.monitoring.otlpPorts.map(tcp) });
     for (const e of s.egress) {
       const net = i.externalNetworks[e]!;
-      egress.push({ to: ipPeers(net.cidrs, net.cidrs.some((c) => cidrPrefix(c) === 0) ? PRIVATE : []), ports: net.ports.map((port) => ({ port, protocol: net.protocol })) });
+      egress.push({
+        to: ipPeers(net.cidrs, net.cidrs.some((c) => cidrPrefix(c) === 0) ? PRIVATE : []),
+        ports: net.ports.map((port) => ({ port, protocol: net.protocol })),
+      });
     }
     out.push(policy(`svc-${s.name}`, ns.apps, { matchLabels: { ...s.podSelector } }, ingress, egress));
   }
@@ -213,7 +251,8 @@ export function planNetworkPolicies(i: NetpolInput): NetworkPolicyManifest[] {
   const scrape: Rule[] = i.services
     .filter((s) => s.ports.metrics !== undefined)
     .map((s) => ({ to: [nsPeer(ns.apps, s.podSelector)], ports: [tcp(s.ports.metrics!)] }));
-  if (i.ingressController.metricsPort) scrape.push({ to: [nsPeer(ns.ingress, i.ingressController.podSelector)], ports: [tcp(i.ingressController.metricsPort)] });
+  if (i.ingressController.metricsPort)
+    scrape.push({ to: [nsPeer(ns.ingress, i.ingressController.podSelector)], ports: [tcp(i.ingressController.metricsPort)] });
   if (cm) scrape.push({ to: [nsPeer(cm)], ports: [tcp(9402)] });
   const mon = i.monitoring;
   if (mon) {
@@ -230,13 +269,39 @@ export function planNetworkPolicies(i: NetpolInput): NetworkPolicyManifest[] {
     const self = [nsPeer(ns.monitoring)];
     out.push(policy("monitoring-internal", ns.monitoring, {}, [{ from: self }], [{ to: self }, api]));
     if (mon.otlpPorts.length) {
-      out.push(policy("otlp-from-apps", ns.monitoring, mon.otlpSelector ? { matchLabels: { ...mon.otlpSelector } } : {}, [{ from: [nsPeer(ns.apps)], ports: mon.otlpPorts.map(tcp) }], undefined));
+      out.push(
+        policy(
+          "otlp-from-apps",
+          ns.monitoring,
+          mon.otlpSelector ? { matchLabels: { ...mon.otlpSelector } } : {},
+          [{ from: [nsPeer(ns.apps)], ports: mon.otlpPorts.map(tcp) }],
+          undefined,
+        ),
+      );
     }
-    if (mon.internetPorts.length) out.push(policy("internet-egress", ns.monitoring, {}, undefined, [{ to: ipPeers(["0.0.0.0/0"], PRIVATE), ports: mon.internetPorts.map(tcp) }]));
+    if (mon.internetPorts.length)
+      out.push(policy("internet-egress", ns.monitoring, {}, undefined, [{ to: ipPeers(["0.0.0.0/0"], PRIVATE), ports: mon.internetPorts.map(tcp) }]));
     for (const a of mon.apiServices ?? []) {
-      out.push(policy("apiservice-from-apiserver", ns.monitoring, { matchLabels: { ...a.podSelector } }, [{ from: ipPeers(i.apiServerCidrs), ports: [tcp(a.port)] }], undefined));
+      out.push(
+        policy(
+          "apiservice-from-apiserver",
+          ns.monitoring,
+          { matchLabels: { ...a.podSelector } },
+          [{ from: ipPeers(i.apiServerCidrs), ports: [tcp(a.port)] }],
+          undefined,
+        ),
+      );
     }
-    if (grafana) out.push(policy("grafana-from-ingress", ns.monitoring, { matchLabels: { ...grafana.podSelector } }, [{ from: [nsPeer(ns.ingress, i.ingressController.podSelector)], ports: [tcp(grafana.port)] }], undefined));
+    if (grafana)
+      out.push(
+        policy(
+          "grafana-from-ingress",
+          ns.monitoring,
+          { matchLabels: { ...grafana.podSelector } },
+          [{ from: [nsPeer(ns.ingress, i.ingressController.podSelector)], ports: [tcp(grafana.port)] }],
+          undefined,
+        ),
+      );
   }
   return out;
 }

@@ -14,7 +14,10 @@ export class ClusterNetworkPolicies extends pulumi.ComponentResource {
     super("platform:cluster:NetworkPolicies", name, {}, opts);
     this.manifests = planNetworkPolicies(args);
     for (const m of this.manifests) {
-      registerManifest(`${name}-${m.metadata.namespace}-${m.metadata.name}`, m as any, { parent: this, ...(opts.dependsOn ? { dependsOn: opts.dependsOn } : {}) });
+      registerManifest(`${name}-${m.metadata.namespace}-${m.metadata.name}`, m as any, {
+        parent: this,
+        ...(opts.dependsOn ? { dependsOn: opts.dependsOn } : {}),
+      });
     }
     this.registerOutputs({ count: this.manifests.length });
   }

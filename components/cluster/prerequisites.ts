@@ -129,7 +129,8 @@ export function prerequisitesTransformation(registry: PrerequisiteRegistry = { n
       const merged = (existing as pulumi.Output<pulumi.Resource | pulumi.Resource[]>).apply((e) => [...(Array.isArray(e) ? e : [e]), ...needs]);
       return { props: args.props, opts: { ...args.opts, dependsOn: merged } };
     }
-    const dependsOn: pulumi.Input<pulumi.Resource>[] = existing === undefined ? [] : Array.isArray(existing) ? [...existing] : [existing as pulumi.Input<pulumi.Resource>];
+    const dependsOn: pulumi.Input<pulumi.Resource>[] =
+      existing === undefined ? [] : Array.isArray(existing) ? [...existing] : [existing as pulumi.Input<pulumi.Resource>];
     for (const n of needs) if (!dependsOn.includes(n)) dependsOn.push(n);
     return { props: args.props, opts: { ...args.opts, dependsOn } };
   };

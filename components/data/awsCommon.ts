@@ -19,11 +19,7 @@ export function kmsKey(
   opts: pulumi.CustomResourceOptions = {},
 ): pulumi.Output<string> {
   if (given) return pulumi.output(given);
-  const key = new aws.kms.Key(
-    `${name}-kms`,
-    { description, enableKeyRotation: true, deletionWindowInDays: 30, tags },
-    { parent, ...opts },
-  );
+  const key = new aws.kms.Key(`${name}-kms`, { description, enableKeyRotation: true, deletionWindowInDays: 30, tags }, { parent, ...opts });
   new aws.kms.Alias(`${name}-kms`, { name: `alias/${name}`, targetKeyId: key.keyId }, { parent, ...(opts.provider ? { provider: opts.provider } : {}) });
   return key.arn;
 }

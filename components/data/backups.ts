@@ -48,7 +48,9 @@ export const NO_BACKUP_SCHEDULE: Readonly<BackupSchedule> = { enabled: false, da
 /** The backup policy of a schedule. Throws if a cross-region copy is asked of a schedule without backups. */
 export function backupPolicy(schedule: BackupSchedule, opts: BackupOptions = {}): BackupPolicy {
   if (opts.crossRegion && !schedule.enabled) {
-    throw new Error("backupPolicy: the schedule keeps no backups (enabled: false), so crossRegion cannot be honoured; drop crossRegion or pass a schedule with daily backups");
+    throw new Error(
+      "backupPolicy: the schedule keeps no backups (enabled: false), so crossRegion cannot be honoured; drop crossRegion or pass a schedule with daily backups",
+    );
   }
   const crossRegion = opts.crossRegion && schedule.daily ? { retentionDays: schedule.daily.retentionDays } : null;
   return structuredClone({ ...schedule, crossRegion });

@@ -24,7 +24,10 @@ export interface DedicatedNodes {
  * and the toleration of its taint (both, or the pods would land anywhere / nowhere). `{}` without
  * dedicated nodes. Spread into a pod spec (StatefulSets) or CNPG's `spec.affinity`.
  */
-export function dataNodePlacement(net: { dedicatedNodes?: DedicatedNodes | undefined }): { nodeSelector?: Record<string, string>; tolerations?: { key: string; operator: "Equal"; value: string; effect: string }[] } {
+export function dataNodePlacement(net: { dedicatedNodes?: DedicatedNodes | undefined }): {
+  nodeSelector?: Record<string, string>;
+  tolerations?: { key: string; operator: "Equal"; value: string; effect: string }[];
+} {
   const d = net.dedicatedNodes;
   if (!d) return {};
   return { nodeSelector: { ...d.nodeSelector }, tolerations: [{ key: d.taint.key, operator: "Equal", value: d.taint.value, effect: d.taint.effect }] };

@@ -64,7 +64,17 @@ export function planOperatorNamespace(i: OperatorNamespaceInput) {
         spec: {
           podSelector: {},
           policyTypes: ["Egress"],
-          egress: [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }], ports: [{ protocol: "UDP", port: 53 }, tcp(53)] }],
+          egress: [
+            {
+              to: [
+                {
+                  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                  podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                },
+              ],
+              ports: [{ protocol: "UDP", port: 53 }, tcp(53)],
+            },
+          ],
         },
       },
       { metadata: meta("allow-api-server"), spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: ipBlocks, ports: [tcp(443), tcp(6443)] }] } },

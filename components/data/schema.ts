@@ -11,10 +11,9 @@ export const dnsLabel = z
   .regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, "must be a DNS-1123 label: lowercase letters, digits and '-', starting with a letter, at most 40 chars");
 
 /** A `pulumi.Input<string>`: a non-empty string or an Output (e.g. a VPC id from another component). */
-export const inputString = z.custom<pulumi.Input<string>>(
-  (v) => (typeof v === "string" ? v.length > 0 : pulumi.Output.isInstance(v) || v instanceof Promise),
-  { message: "expected a non-empty string or a pulumi Output<string>" },
-);
+export const inputString = z.custom<pulumi.Input<string>>((v) => (typeof v === "string" ? v.length > 0 : pulumi.Output.isInstance(v) || v instanceof Promise), {
+  message: "expected a non-empty string or a pulumi Output<string>",
+});
 
 /** A list of `pulumi.Input<string>` given as an array (its length is validated at plan time). */
 export const inputStringList = z.array(inputString);
@@ -60,7 +59,6 @@ export const clusterNetworkSchema = z.strictObject({
 });
 
 export type AwsNetwork = z.infer<typeof awsNetworkSchema>;
-
 
 /** Kubernetes-style quantity, e.g. `10Gi`. */
 export const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|m)?$/, "a Kubernetes quantity such as 10Gi or 500m");

@@ -64,7 +64,9 @@ export const deployRunnerArgsSchema = z.strictObject({
   /** GitHub repository (`owner/name`) whose workflow jobs the runner serves. */
   repository: z.string().regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, { message: "`owner/name` of the GitHub repository" }),
   /** AWS CodeConnections connection to GitHub (created and approved once in the console). */
-  connectionArn: z.string().regex(/^arn:aws:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/, { message: "a CodeConnections ARN such as arn:aws:codeconnections:us-east-1:123456789012:connection/<uuid>" }),
+  connectionArn: z.string().regex(/^arn:aws:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/, {
+    message: "a CodeConnections ARN such as arn:aws:codeconnections:us-east-1:123456789012:connection/<uuid>",
+  }),
   vpcId: inputString,
   vpcCidr: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: "the VPC's IPv4 CIDR such as 10.0.0.0/16" }),
   /** Private subnets with NAT egress (CodeBuild gives its network interfaces no public address). */
@@ -103,7 +105,13 @@ export class DeployRunner extends pulumi.ComponentResource {
         description: `Deploy runner of stack ${a.stack}: no ingress; out to HTTPS (GitHub, npm, Pulumi Cloud, AWS APIs, the EKS API) and SSH inside the VPC`,
         ingress: [],
         egress: [
-          { description: "HTTPS (GitHub, npm, Pulumi Cloud, AWS APIs, the private EKS endpoint)", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] },
+          {
+            description: "HTTPS (GitHub, npm, Pulumi Cloud, AWS APIs, the private EKS endpoint)",
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            cidrBlocks: ["0.0.0.0/0"],
+          },
           { description: "SSH to the stack's host inside the VPC (Docker over SSH)", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [a.vpcCidr] },
         ],
         tags: { Name: `${name}-sg`, "platform:component": "deploy-runner" },
@@ -122,7 +130,10 @@ export class DeployRunner extends pulumi.ComponentResource {
       `${name}-role`,
       {
         description: `CodeBuild service role of the ${a.stack} deploy runner: logs and VPC network interfaces only (jobs assume the deploy role by OIDC)`,
-        assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "codebuild.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "codebuild.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
       },
       p,
     );
@@ -137,15 +148,36 @@ export class DeployRunner extends pulumi.ComponentResource {
             Version: "2012-10-17",
             Statement: [
               { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [logArn, `${logArn}:*`] },
-              { Sid: "Connection", Effect: "Allow", Action: ["codeconnections:GetConnectionToken", "codeconnections:GetConnection", "codeconnections:UseConnection"], Resource: a.connectionArn },
+              {
+                Sid: "Connection",
+                Effect: "Allow",
+                Action: ["codeconnections:GetConnectionToken", "codeconnections:GetConnection", "codeconnections:UseConnection"],
+                Resource: a.connectionArn,
+              },
               // CodeBuild's documented VPC permissions: describe calls cannot be scoped.
-              { Sid: "VpcDescribe", Effect: "Allow", Action: ["ec2:CreateNetworkInterface", "ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs"], Resource: "*" },
+              {
+                Sid: "VpcDescribe",
+                Effect: "Allow",
+                Action: [
+                  "ec2:CreateNetworkInterface",
+                  "ec2:DescribeDhcpOptions",
+                  "ec2:DescribeNetworkInterfaces",
+                  "ec2:DeleteNetworkInterface",
+                  "ec2:DescribeSubnets",
+                  "ec2:DescribeSecurityGroups",
+                  "ec2:DescribeVpcs",
+                ],
+                Resource: "*",
+              },
               {
                 Sid: "VpcEni",
                 Effect: "Allow",
                 Action: "ec2:CreateNetworkInterfacePermission",
                 Resource: `arn:aws:ec2:${r}:${acct}:network-interface/*`,
-                Condition: { StringEquals: { "ec2:AuthorizedService": "codebuild.amazonaws.com" }, ArnEquals: { "ec2:Subnet": subnets.map((s) => `arn:aws:ec2:${r}:${acct}:subnet/${s}`) } },
+                Condition: {
+                  StringEquals: { "ec2:AuthorizedService": "codebuild.amazonaws.com" },
+                  ArnEquals: { "ec2:Subnet": subnets.map((s) => `arn:aws:ec2:${r}:${acct}:subnet/${s}`) },
+                },
               },
               ...(key ? [{ Sid: "Kms", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt", "kms:Encrypt"], Resource: key }] : []),
             ],

@@ -7,9 +7,7 @@ import { z } from "zod";
 import { bucketPathPatterns, HASH_CONVENTIONS, HashConvention, REFERRER_POLICIES, resolveHeaderPolicy } from "./headers";
 import { CLOUDFLARE_PLANS, cloudflarePlanGaps } from "./cloudflare/plans";
 
-const hostname = z
-  .string()
-  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a lower-case DNS name such as app.example.com");
+const hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a lower-case DNS name such as app.example.com");
 /** Valid in ECMAScript and free of constructs RE2 (Caddy) rejects. */
 function portableRegex(src: string): boolean {
   if (/\(\?[=!<]|\\[1-9]|\\k</.test(src)) return false;
@@ -27,7 +25,11 @@ export const headerPolicySchema = z.strictObject({
   /** Cross-Origin-Embedder-Policy; `credentialless` must be chosen explicitly. Default require-corp. */
   coep: z.enum(["require-corp", "credentialless"]).optional(),
   /** Content-Security-Policy (one line). Default: same-origin with 'wasm-unsafe-eval'. */
-  csp: z.string().min(1).regex(/^[^\r\n]+$/, "one line").optional(),
+  csp: z
+    .string()
+    .min(1)
+    .regex(/^[^\r\n]+$/, "one line")
+    .optional(),
   hsts: z
     .strictObject({
       maxAgeSeconds: z.number().int().min(31536000).optional(),
@@ -42,12 +44,20 @@ export const headerPolicySchema = z.strictObject({
   hashed: z
     .strictObject({
       conventions: z.array(z.enum(Object.keys(HASH_CONVENTIONS) as [HashConvention, ...HashConvention[]])).optional(),
-      patterns: z.array(z.string().min(1).refine(portableRegex, "must be a valid regex without lookaround or backreferences (RE2-portable, for Caddy)")).optional(),
+      patterns: z
+        .array(z.string().min(1).refine(portableRegex, "must be a valid regex without lookaround or backreferences (RE2-portable, for Caddy)"))
+        .optional(),
     })
     .optional(),
   /** Asset manifest file names, always no-cache (default asset_versions.json, manifest.json, ...). */
-  manifests: z.array(z.string().regex(/^[A-Za-z0-9._-]+$/, "a plain file name such as asset_versions.json")).min(1).optional(),
-  indexDocument: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\.html?$/, "an object key ending in .html, without a leading /").optional(),
+  manifests: z
+    .array(z.string().regex(/^[A-Za-z0-9._-]+$/, "a plain file name such as asset_versions.json"))
+    .min(1)
+    .optional(),
+  indexDocument: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\.html?$/, "an object key ending in .html, without a leading /")
+    .optional(),
   /**
    * Extra CSP hash sources (`sha256-<base64>`) for script-src. An EdgeSite with `assets` adds the
    * hashes of its build's inline scripts itself (components/edge/plan.ts).
@@ -117,9 +127,15 @@ export const cloudfrontEdgeArgsSchema = z.strictObject({
   cloudfront: z
     .strictObject({
       /** Route 53 zone for the alias records and DNS validation of the ACM certificate. */
-      hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, "a Route 53 hosted zone id (Z...)").optional(),
+      hostedZoneId: z
+        .string()
+        .regex(/^Z[A-Z0-9]{1,31}$/, "a Route 53 hosted zone id (Z...)")
+        .optional(),
       /** An existing ACM certificate in us-east-1 covering `domain` (instead of issuing one). */
-      certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/, "an ACM certificate ARN in us-east-1").optional(),
+      certificateArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/, "an ACM certificate ARN in us-east-1")
+        .optional(),
       priceClass: z.enum(["PriceClass_100", "PriceClass_200", "PriceClass_All"]).default("PriceClass_100"),
     })
     .refine((c) => c.hostedZoneId || c.certificateArn, {
@@ -127,29 +143,31 @@ export const cloudfrontEdgeArgsSchema = z.strictObject({
     }),
 });
 
-export const edgeSiteArgsSchema = z
-  .discriminatedUnion("provider", [cloudflareEdgeArgsSchema, cloudfrontEdgeArgsSchema])
-  .superRefine((args, ctx) => {
-    const policyIssues = (check: () => unknown, suffix = "") => {
-      try {
-        check();
-        return true;
-      } catch (e) {
-        for (const line of (e as Error).message.split("\n").slice(1)) {
-          const msg = line.replace(/^\s*-\s*/, "");
-          const field = msg.split(":")[0]!;
-          ctx.addIssue({ code: "custom", path: ["headers", ...field.split(/[.[\]]/).filter(Boolean)], message: msg.slice(field.length + 1).trim() + suffix });
-        }
-        return false;
+export const edgeSiteArgsSchema = z.discriminatedUnion("provider", [cloudflareEdgeArgsSchema, cloudfrontEdgeArgsSchema]).superRefine((args, ctx) => {
+  const policyIssues = (check: () => unknown, suffix = "") => {
+    try {
+      check();
+      return true;
+    } catch (e) {
+      for (const line of (e as Error).message.split("\n").slice(1)) {
+        const msg = line.replace(/^\s*-\s*/, "");
+        const field = msg.split(":")[0]!;
+        ctx.addIssue({ code: "custom", path: ["headers", ...field.split(/[.[\]]/).filter(Boolean)], message: msg.slice(field.length + 1).trim() + suffix });
       }
-    };
-    if (!policyIssues(() => resolveHeaderPolicy(args.headers ?? {}))) return;
-    if (args.origin) {
-      if (args.origin.domain === args.domain)
-        ctx.addIssue({ code: "custom", path: ["origin", "domain"], message: "must differ from `domain` (the CDN would fetch from itself): use the origin service's own hostname, e.g. app.example.com behind example.com" });
-      policyIssues(() => bucketPathPatterns(args.headers ?? {}), " (required by `origin`)");
+      return false;
     }
-  });
+  };
+  if (!policyIssues(() => resolveHeaderPolicy(args.headers ?? {}))) return;
+  if (args.origin) {
+    if (args.origin.domain === args.domain)
+      ctx.addIssue({
+        code: "custom",
+        path: ["origin", "domain"],
+        message: "must differ from `domain` (the CDN would fetch from itself): use the origin service's own hostname, e.g. app.example.com behind example.com",
+      });
+    policyIssues(() => bucketPathPatterns(args.headers ?? {}), " (required by `origin`)");
+  }
+});
 
 export type EdgeSiteArgsInput = z.input<typeof edgeSiteArgsSchema>;
 export type EdgeSiteArgs = z.infer<typeof edgeSiteArgsSchema>;
@@ -160,7 +178,8 @@ export function parseEdgeSiteArgs(input: unknown, where = "EdgeSite"): EdgeSiteA
   if (r.success && r.data.provider === "cloudflare") {
     const plan = r.data.cloudflare.plan;
     const gaps = cloudflarePlanGaps(plan, r.data.waf);
-    if (gaps.length) throw new Error(`${where}: invalid args:\n  - ${gaps.map((g) => `cloudflare.plan: '${plan}': ${g}; set the zone's plan or drop waf`).join("\n  - ")}`);
+    if (gaps.length)
+      throw new Error(`${where}: invalid args:\n  - ${gaps.map((g) => `cloudflare.plan: '${plan}': ${g}; set the zone's plan or drop waf`).join("\n  - ")}`);
   }
   if (r.success) return r.data;
   const at = (path: PropertyKey[]) => (path.length ? path.map(String).join(".") : "(root)");

@@ -41,9 +41,10 @@ export function planAssetObjects(dir: string, table: EdgeRuleTable, bucketPathPa
     const prefixes = bucketPathPatterns.map((g) => g.replace(/\*$/, "").replace(/^\//, ""));
     const stray = keys.filter((k) => !prefixes.some((p) => k.startsWith(p)));
     if (stray.length)
-      throw new Error(`assets: "${dir}" has files no request reaches with a dynamic origin (only ${bucketPathPatterns.join(", ")} come from the bucket): ${stray.slice(0, 5).join(", ")}${stray.length > 5 ? ", ..." : ""}; upload only the static build (e.g. Next.js's .next/static as _next/static)`);
-  } else if (!keys.includes(table.spa.indexKey))
-    throw new Error(`assets: "${dir}" has no ${table.spa.indexKey}; SPA routes would all be 404`);
+      throw new Error(
+        `assets: "${dir}" has files no request reaches with a dynamic origin (only ${bucketPathPatterns.join(", ")} come from the bucket): ${stray.slice(0, 5).join(", ")}${stray.length > 5 ? ", ..." : ""}; upload only the static build (e.g. Next.js's .next/static as _next/static)`,
+      );
+  } else if (!keys.includes(table.spa.indexKey)) throw new Error(`assets: "${dir}" has no ${table.spa.indexKey}; SPA routes would all be 404`);
   return keys.map((key) => {
     const d = decide(table, "/" + key.split("/").map(encodeURIComponent).join("/"));
     const base = key.slice(key.lastIndexOf("/") + 1);

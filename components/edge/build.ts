@@ -45,7 +45,8 @@ const isDirectory = (d: string) => fs.existsSync(d) && fs.statSync(d).isDirector
  * whose inline scripts change with every response and no deploy-time hash allows.
  */
 export function webBuildProblem(dir: string, what: string, needsHtml: boolean): string | undefined {
-  if (!isDirectory(dir)) return `'${dir}' is not a directory; give the local directory of ${what} (absolute, or relative to the project directory), built before \`pulumi up\``;
+  if (!isDirectory(dir))
+    return `'${dir}' is not a directory; give the local directory of ${what} (absolute, or relative to the project directory), built before \`pulumi up\``;
   if (needsHtml && htmlDocuments(dir).length === 0) {
     return `'${dir}' has no HTML document, so the CSP hashes of its inline scripts cannot be computed: give the directory with the built index.html (e.g. Nuxt's .output/public, Vite's dist); an app that renders its pages per request has per-response inline scripts that no deploy-time hash allows`;
   }
@@ -61,6 +62,7 @@ export function webAppServiceProblem(services: readonly { name: string; exposure
   const candidates = services.filter((s) => s.exposure === "public" && s.servesWebApp).map((s) => s.name);
   const which = `(${candidates.length ? `servesWebApp services: ${candidates.join(", ")}` : "this blueprint has no public service with servesWebApp: true"})`;
   if (!spec) return `no service '${name}' in the blueprint; name the service whose image serves the web app ${which}`;
-  if (spec.exposure !== "public" || !spec.servesWebApp) return `'${name}' is not a public service with servesWebApp: true, so no page of it carries the web app's CSP; name the service whose image serves the web app ${which}`;
+  if (spec.exposure !== "public" || !spec.servesWebApp)
+    return `'${name}' is not a public service with servesWebApp: true, so no page of it carries the web app's CSP; name the service whose image serves the web app ${which}`;
   return undefined;
 }

@@ -98,14 +98,18 @@ export const HASH_CONVENTION_PATH_PATTERNS: Record<HashConvention, string | null
 export function bucketPathPatterns(policyInput: HeaderPolicy | HeaderPolicyInput = {}): string[] {
   const p = resolveHeaderPolicy(policyInput as HeaderPolicyInput);
   const errors: string[] = [];
-  const prefixed = Object.keys(HASH_CONVENTION_PATH_PATTERNS).filter((c) => HASH_CONVENTION_PATH_PATTERNS[c as HashConvention]).join(", ");
+  const prefixed = Object.keys(HASH_CONVENTION_PATH_PATTERNS)
+    .filter((c) => HASH_CONVENTION_PATH_PATTERNS[c as HashConvention])
+    .join(", ");
   const out: string[] = [];
   for (const c of p.hashed.conventions) {
     const glob = HASH_CONVENTION_PATH_PATTERNS[c];
     if (glob) out.push(glob);
-    else errors.push(`hashed.conventions: "${c}" has no path prefix, so a CDN cannot route its assets to the bucket and the rest to the origin; use ${prefixed}`);
+    else
+      errors.push(`hashed.conventions: "${c}" has no path prefix, so a CDN cannot route its assets to the bucket and the rest to the origin; use ${prefixed}`);
   }
-  if (p.hashed.patterns.length) errors.push(`hashed.patterns: custom patterns cannot be routed to the bucket with a dynamic origin; use a convention with a path prefix (${prefixed})`);
+  if (p.hashed.patterns.length)
+    errors.push(`hashed.patterns: custom patterns cannot be routed to the bucket with a dynamic origin; use a convention with a path prefix (${prefixed})`);
   if (!errors.length && !out.length) errors.push(`hashed.conventions: a dynamic origin needs at least one convention with a path prefix (${prefixed})`);
   if (errors.length) throw new Error(`invalid edge header policy for a dynamic origin:\n  - ${errors.join("\n  - ")}`);
   return [...new Set(out)].sort();
@@ -230,8 +234,14 @@ export interface EdgeDecision {
 }
 
 export const REFERRER_POLICIES = [
-  "no-referrer", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin",
-  "same-origin", "strict-origin", "strict-origin-when-cross-origin", "unsafe-url",
+  "no-referrer",
+  "no-referrer-when-downgrade",
+  "origin",
+  "origin-when-cross-origin",
+  "same-origin",
+  "strict-origin",
+  "strict-origin-when-cross-origin",
+  "unsafe-url",
 ];
 
 const FORBIDDEN_REGEX = /\(\?[=!<]|\\[1-9]|\\k</;
@@ -258,8 +268,7 @@ export function resolveHeaderPolicy(input: HeaderPolicyInput = {}): HeaderPolicy
   if (!["same-origin", "same-site", "cross-origin"].includes(p.corp)) errors.push(`corp: must be same-origin, same-site or cross-origin`);
   if (!REFERRER_POLICIES.includes(p.referrerPolicy)) errors.push(`referrerPolicy: must be one of ${REFERRER_POLICIES.join(", ")}`);
   if (!p.csp.trim() || /[\r\n]/.test(p.csp)) errors.push("csp: must be a non-empty single line");
-  if (!Number.isInteger(p.hsts.maxAgeSeconds) || p.hsts.maxAgeSeconds < 31536000)
-    errors.push("hsts.maxAgeSeconds: must be an integer >= 31536000 (one year)");
+  if (!Number.isInteger(p.hsts.maxAgeSeconds) || p.hsts.maxAgeSeconds < 31536000) errors.push("hsts.maxAgeSeconds: must be an integer >= 31536000 (one year)");
   if (p.hsts.preload && !p.hsts.includeSubDomains) errors.push("hsts.preload: requires hsts.includeSubDomains: true");
   for (const c of p.hashed.conventions)
     if (!(c in HASH_CONVENTIONS)) errors.push(`hashed.conventions: unknown "${c}" (known: ${Object.keys(HASH_CONVENTIONS).join(", ")})`);
@@ -290,7 +299,10 @@ const SCRIPT_HASH = /^sha256-[A-Za-z0-9+/]{43}=$/;
 
 /** The script-src directive of a CSP, or undefined. */
 export function scriptSrcOf(csp: string): string | undefined {
-  return csp.split(";").map((d) => d.trim()).find((d) => /^script-src(\s|$)/i.test(d));
+  return csp
+    .split(";")
+    .map((d) => d.trim())
+    .find((d) => /^script-src(\s|$)/i.test(d));
 }
 
 /**
@@ -300,7 +312,10 @@ export function scriptSrcOf(csp: string): string | undefined {
  */
 export function withScriptHashes(csp: string, hashes: string[]): string {
   if (hashes.length === 0) return csp;
-  const directives = csp.split(";").map((d) => d.trim()).filter(Boolean);
+  const directives = csp
+    .split(";")
+    .map((d) => d.trim())
+    .filter(Boolean);
   const sources = hashes.map((h) => `'${h}'`);
   const i = directives.findIndex((d) => /^script-src(\s|$)/i.test(d));
   if (i >= 0) {
@@ -362,7 +377,14 @@ export function buildRuleTable(policyInput: HeaderPolicy | HeaderPolicyInput = {
     { class: "route", pattern: "(^|/)[^/.]*$", serve: "index", headers: { "cache-control": CACHE_CONTROL.noCache } },
     { class: "html", pattern: "\\.html?$", serve: "path", headers: { "cache-control": CACHE_CONTROL.noCache } },
     ...(hashedPatterns.length
-      ? [{ class: "hashed" as const, pattern: hashedPatterns.map((s) => `(${s})`).join("|"), serve: "path" as const, headers: { "cache-control": CACHE_CONTROL.immutable } }]
+      ? [
+          {
+            class: "hashed" as const,
+            pattern: hashedPatterns.map((s) => `(${s})`).join("|"),
+            serve: "path" as const,
+            headers: { "cache-control": CACHE_CONTROL.immutable },
+          },
+        ]
       : []),
     { class: "wasm", pattern: "\\.wasm$", serve: "path", headers: { "cache-control": CACHE_CONTROL.revalidate } },
     { class: "asset", pattern: "^/", serve: "path", headers: { "cache-control": CACHE_CONTROL.revalidate } },

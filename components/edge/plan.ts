@@ -67,7 +67,11 @@ export const CLOUDFRONT_MANAGED = {
 
 /** DNS-safe slug: lower-case [a-z0-9-], collapsed dashes, trimmed to `max`. */
 export function slug(s: string, max: number): string {
-  const out = s.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
+  const out = s
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^-|-$/g, "");
   if (out.length <= max) return out;
   const h = crypto.createHash("sha256").update(s).digest("hex").slice(0, 6);
   return `${out.slice(0, max - 7).replace(/-$/, "")}-${h}`;
@@ -121,10 +125,20 @@ export function planCloudflareRateLimit(rl: { requests: number; periodSeconds: n
  * The rate limiting rule the edge deploys on `plan`: the blueprint's window when the plan counts over
  * it, else the same rate over the plan's longest period; the description states exactly that rule.
  */
-export function cloudflareRateLimitRule(rl: { requests: number; periodSeconds: number }, plan: CloudflarePlan): { period: number; requestsPerPeriod: number; mitigationTimeout: number; description: string } {
+export function cloudflareRateLimitRule(
+  rl: { requests: number; periodSeconds: number },
+  plan: CloudflarePlan,
+): { period: number; requestsPerPeriod: number; mitigationTimeout: number; description: string } {
   const w = planCloudflareRateLimit(rl, CLOUDFLARE_PLAN_LIMITS[plan].maxPeriod);
-  const scaled = w.period !== rl.periodSeconds ? ` (${rl.requests} per ${rl.periodSeconds} s in the blueprint, counted over ${w.period} s, the ${plan} plan's longest period)` : "";
-  return { ...w, mitigationTimeout: w.period, description: `block a client IP for ${w.period} s after ${w.requestsPerPeriod} requests in ${w.period} s to one Cloudflare data center${scaled}` };
+  const scaled =
+    w.period !== rl.periodSeconds
+      ? ` (${rl.requests} per ${rl.periodSeconds} s in the blueprint, counted over ${w.period} s, the ${plan} plan's longest period)`
+      : "";
+  return {
+    ...w,
+    mitigationTimeout: w.period,
+    description: `block a client IP for ${w.period} s after ${w.requestsPerPeriod} requests in ${w.period} s to one Cloudflare data center${scaled}`,
+  };
 }
 
 /** The site's header policy: the args' policy plus the hashes of the uploaded build's inline scripts. */

@@ -58,12 +58,19 @@ function controllerNamespace(
   const ns = registerManifest(`${name}-ns`, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels } } as any, { parent });
   const meta = (n: string) => ({ name: n, namespace, labels: { "app.kubernetes.io/managed-by": "pulumi", "platform.io/policy": "segmentation" } });
   const policy = (n: string, spec: Record<string, unknown>) =>
-    registerManifest(`${name}-netpol-${n}`, { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: meta(n), spec } as any, { parent, dependsOn: [ns] });
+    registerManifest(`${name}-netpol-${n}`, { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: meta(n), spec } as any, {
+      parent,
+      dependsOn: [ns],
+    });
   const self = [nsPeer(namespace)];
   const out: pulumi.Resource[] = [
     ns,
     policy("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [], egress: [] }),
-    policy("allow-dns", { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [nsPeer("kube-system", { "k8s-app": "kube-dns" })], ports: [{ port: 53, protocol: "UDP" }, tcp(53)] }] }),
+    policy("allow-dns", {
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: [{ to: [nsPeer("kube-system", { "k8s-app": "kube-dns" })], ports: [{ port: 53, protocol: "UDP" }, tcp(53)] }],
+    }),
     policy("controller", {
       podSelector: {},
       policyTypes: ["Ingress", "Egress"],
@@ -71,7 +78,11 @@ function controllerNamespace(
         ...(o.metricsPorts.length ? [{ from: [nsPeer(net.monitoringNamespace, PROMETHEUS)], ports: o.metricsPorts.map(tcp) }] : []),
         ...(o.internal ? [{ from: self }] : []),
       ],
-      egress: [{ to: net.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(443), tcp(6443)] }, ...o.egress, ...(o.internal ? [{ to: self }] : [])],
+      egress: [
+        { to: net.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(443), tcp(6443)] },
+        ...o.egress,
+        ...(o.internal ? [{ to: self }] : []),
+      ],
     }),
   ];
   return out;
@@ -82,14 +93,24 @@ export class ProgressiveDelivery extends pulumi.ComponentResource {
   constructor(name: string, args: { charts: ChartMirror; replicas: number; network: ControllerNetwork }, opts: pulumi.ComponentResourceOptions = {}) {
     super("platform:gitops:ProgressiveDelivery", name, {}, opts);
     // The analysis runs in the controller and queries Prometheus (9090) in the monitoring namespace.
-    const nsRes = controllerNamespace(name, ROLLOUTS_NAMESPACE, args.network, { metricsPorts: [8090], egress: [{ to: [nsPeer(args.network.monitoringNamespace, PROMETHEUS)], ports: [tcp(9090)] }], internal: false }, this);
+    const nsRes = controllerNamespace(
+      name,
+      ROLLOUTS_NAMESPACE,
+      args.network,
+      { metricsPorts: [8090], egress: [{ to: [nsPeer(args.network.monitoringNamespace, PROMETHEUS)], ports: [tcp(9090)] }], internal: false },
+      this,
+    );
     nsRes.push(
       registerManifest(
         `${name}-netpol-prometheus-from-rollouts`,
         {
           apiVersion: "networking.k8s.io/v1",
           kind: "NetworkPolicy",
-          metadata: { name: "prometheus-from-argo-rollouts", namespace: args.network.monitoringNamespace, labels: { "app.kubernetes.io/managed-by": "pulumi", "platform.io/policy": "segmentation" } },
+          metadata: {
+            name: "prometheus-from-argo-rollouts",
+            namespace: args.network.monitoringNamespace,
+            labels: { "app.kubernetes.io/managed-by": "pulumi", "platform.io/policy": "segmentation" },
+          },
           spec: { podSelector: { matchLabels: PROMETHEUS }, policyTypes: ["Ingress"], ingress: [{ from: [nsPeer(ROLLOUTS_NAMESPACE)], ports: [tcp(9090)] }] },
         } as any,
         { parent: this },
@@ -143,20 +164,36 @@ export class GitOps extends pulumi.ComponentResource {
     super("platform:gitops:GitOps", name, {}, opts);
     const base = args.sso ?? defaultSso(args.project);
     if (args.ssoClientSecret !== undefined && !(base.issuer && base.clientId)) {
-      throw new Error(`GitOps ${name}: an OIDC client secret without an issuer and client id: set platform:argocd.sso.issuer and platform:argocd.sso.clientId, or remove platform:argocd.sso.clientSecret`);
+      throw new Error(
+        `GitOps ${name}: an OIDC client secret without an issuer and client id: set platform:argocd.sso.issuer and platform:argocd.sso.clientId, or remove platform:argocd.sso.clientSecret`,
+      );
     }
     const sso: SsoSettings = args.ssoClientSecret !== undefined ? { ...base, clientSecretRef: OIDC_SECRET.ref } : base;
     const outer = (Array.isArray(opts.dependsOn) ? opts.dependsOn : opts.dependsOn ? [opts.dependsOn] : []) as pulumi.Resource[];
     // Argo CD's components talk among themselves (server, repo-server, application controller,
     // redis) and fetch the deploy repository over HTTPS or SSH.
-    const nsRes = controllerNamespace(name, ARGOCD_NAMESPACE, args.network, { metricsPorts: [8082, 8083, 8084], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] } }], ports: [tcp(443), tcp(22)] }], internal: true }, this);
+    const nsRes = controllerNamespace(
+      name,
+      ARGOCD_NAMESPACE,
+      args.network,
+      {
+        metricsPorts: [8082, 8083, 8084],
+        egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] } }], ports: [tcp(443), tcp(22)] }],
+        internal: true,
+      },
+      this,
+    );
     // Argo CD resolves `$argocd-oidc:clientSecret` only from Secrets labelled part-of argocd.
     if (args.ssoClientSecret !== undefined) {
       nsRes.push(
         new k8s.core.v1.Secret(
           `${name}-oidc`,
           {
-            metadata: { name: OIDC_SECRET.name, namespace: ARGOCD_NAMESPACE, labels: { "app.kubernetes.io/part-of": "argocd", "app.kubernetes.io/managed-by": "pulumi" } },
+            metadata: {
+              name: OIDC_SECRET.name,
+              namespace: ARGOCD_NAMESPACE,
+              labels: { "app.kubernetes.io/part-of": "argocd", "app.kubernetes.io/managed-by": "pulumi" },
+            },
             type: "Opaque",
             stringData: { [OIDC_SECRET.key]: pulumi.secret(args.ssoClientSecret) },
           },
@@ -180,13 +217,29 @@ export class GitOps extends pulumi.ComponentResource {
     );
     const project = registerManifest(
       `${name}-project`,
-      appProject({ project: args.project, namespace: ARGOCD_NAMESPACE, repoURL: args.repoURL, destinationNamespace: args.destinationNamespace, description: `${args.project}: services from ${args.repoURL}`, sso }) as any,
+      appProject({
+        project: args.project,
+        namespace: ARGOCD_NAMESPACE,
+        repoURL: args.repoURL,
+        destinationNamespace: args.destinationNamespace,
+        description: `${args.project}: services from ${args.repoURL}`,
+        sso,
+      }) as any,
       { parent: this, dependsOn: [release] },
     );
     this.applicationName = `${args.project}-${args.environment}`;
     registerManifest(
       `${name}-app-${args.environment}`,
-      application({ name: this.applicationName, namespace: ARGOCD_NAMESPACE, project: args.project, repoURL: args.repoURL, path: args.path, branch: args.branch, environment: args.environment, destinationNamespace: args.destinationNamespace }) as any,
+      application({
+        name: this.applicationName,
+        namespace: ARGOCD_NAMESPACE,
+        project: args.project,
+        repoURL: args.repoURL,
+        path: args.path,
+        branch: args.branch,
+        environment: args.environment,
+        destinationNamespace: args.destinationNamespace,
+      }) as any,
       { parent: this, dependsOn: [release, project] },
     );
     this.registerOutputs({ application: this.applicationName });

@@ -91,14 +91,15 @@ export function argoCdValues(o: { project: string; url: string; sso: SsoSettings
         "application.resourceTrackingMethod": "annotation",
         ...(oidc
           ? {
-              "oidc.config": [
-                "name: SSO",
-                `issuer: ${o.sso.issuer}`,
-                `clientID: ${o.sso.clientId}`,
-                ...(o.sso.clientSecretRef ? [`clientSecret: ${o.sso.clientSecretRef}`] : []),
-                "enablePKCEAuthentication: true",
-                "requestedScopes: [openid, profile, email, groups]",
-              ].join("\n") + "\n",
+              "oidc.config":
+                [
+                  "name: SSO",
+                  `issuer: ${o.sso.issuer}`,
+                  `clientID: ${o.sso.clientId}`,
+                  ...(o.sso.clientSecretRef ? [`clientSecret: ${o.sso.clientSecretRef}`] : []),
+                  "enablePKCEAuthentication: true",
+                  "requestedScopes: [openid, profile, email, groups]",
+                ].join("\n") + "\n",
             }
           : {}),
       },
@@ -144,7 +145,14 @@ export function argoRolloutsValues(o: { replicas: number }): Record<string, unkn
   };
 }
 
-export function appProject(o: { project: string; namespace: string; repoURL: string; destinationNamespace: string; description: string; sso: SsoSettings }): Record<string, any> {
+export function appProject(o: {
+  project: string;
+  namespace: string;
+  repoURL: string;
+  destinationNamespace: string;
+  description: string;
+  sso: SsoSettings;
+}): Record<string, any> {
   return {
     apiVersion: ARGO_API,
     kind: "AppProject",
@@ -160,7 +168,10 @@ export function appProject(o: { project: string; namespace: string; repoURL: str
         {
           name: "deployer",
           description: "sync and promote/abort rollouts of this project's applications",
-          policies: [`p, proj:${o.project}:deployer, applications, get, ${o.project}/*, allow`, `p, proj:${o.project}:deployer, applications, sync, ${o.project}/*, allow`],
+          policies: [
+            `p, proj:${o.project}:deployer, applications, get, ${o.project}/*, allow`,
+            `p, proj:${o.project}:deployer, applications, sync, ${o.project}/*, allow`,
+          ],
           groups: o.sso.deployerGroups,
         },
       ],
@@ -168,7 +179,16 @@ export function appProject(o: { project: string; namespace: string; repoURL: str
   };
 }
 
-export function application(o: { name: string; namespace: string; project: string; repoURL: string; path: string; branch: string; environment: string; destinationNamespace: string }): Record<string, any> {
+export function application(o: {
+  name: string;
+  namespace: string;
+  project: string;
+  repoURL: string;
+  path: string;
+  branch: string;
+  environment: string;
+  destinationNamespace: string;
+}): Record<string, any> {
   return {
     apiVersion: ARGO_API,
     kind: "Application",

@@ -74,7 +74,8 @@ export class HostApp extends pulumi.ComponentResource {
       for (const { env, source, from } of c.secretEnv) {
         if (from !== undefined && cfg.externalSecrets[from] !== undefined) continue;
         if (source.kind === "config" && cfg.configSecrets[source.key] === undefined) missing.push(`configSecrets.${source.key} (for ${c.key} ${env})`);
-        if (source.kind === "external") missing.push(`externalSecrets["${source.from}"] (for ${c.key} ${env}): the single host cannot produce it; pass its value`);
+        if (source.kind === "external")
+          missing.push(`externalSecrets["${source.from}"] (for ${c.key} ${env}): the single host cannot produce it; pass its value`);
       }
     }
     if (missing.length) throw new Error(`HostApp "${name}": unresolved secrets\n  - ${[...new Set(missing)].join("\n  - ")}`);
@@ -100,10 +101,16 @@ export class HostApp extends pulumi.ComponentResource {
     }
 
     const networks = Object.fromEntries(
-      plan.networks.map((n) => [n.key, new docker.Network(`${name}-net-${n.key}`, { name: n.name, driver: "bridge", internal: n.internal, attachable: false }, p)]),
+      plan.networks.map((n) => [
+        n.key,
+        new docker.Network(`${name}-net-${n.key}`, { name: n.name, driver: "bridge", internal: n.internal, attachable: false }, p),
+      ]),
     ) as Record<"edge" | "data", docker.Network>;
     const volumes = Object.fromEntries(
-      plan.volumes.map((v) => [v.key, new docker.Volume(`${name}-vol-${v.key}`, { name: v.name }, { parent: this, protect: v.stateful && cfg.protect, retainOnDelete: v.stateful })]),
+      plan.volumes.map((v) => [
+        v.key,
+        new docker.Volume(`${name}-vol-${v.key}`, { name: v.name }, { parent: this, protect: v.stateful && cfg.protect, retainOnDelete: v.stateful }),
+      ]),
     ) as Record<string, docker.Volume>;
     const images = new Map<string, docker.RemoteImage>();
     const imageFor = (ref: string) => {

@@ -22,10 +22,9 @@ const PINNED_HOST_IMAGES = {
 };
 
 /** A non-empty string or an Output/Promise of one (ids from other components). */
-export const inputString = z.custom<pulumi.Input<string>>(
-  (v) => (typeof v === "string" ? v.length > 0 : pulumi.Output.isInstance(v) || v instanceof Promise),
-  { message: "expected a non-empty string or a pulumi Output<string>" },
-);
+export const inputString = z.custom<pulumi.Input<string>>((v) => (typeof v === "string" ? v.length > 0 : pulumi.Output.isInstance(v) || v instanceof Promise), {
+  message: "expected a non-empty string or a pulumi Output<string>",
+});
 
 const cidr = z
   .string()
@@ -34,50 +33,68 @@ const cidr = z
   })
   .refine((c) => c !== "0.0.0.0/0" && c !== "::/0", { message: "SSH must never be open to the whole internet: list your bastion or office CIDRs" });
 
-const hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, { message: "a lower-case DNS name such as `example.com`" });
+const hostname = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, { message: "a lower-case DNS name such as `example.com`" });
 
-export const betaHostArgsSchema = z.strictObject({
-  /** VPC and a PUBLIC subnet of it (the host gets a public address at launch; no Elastic IP). */
-  vpcId: inputString,
-  subnetId: inputString,
-  /** Extra security groups to attach (e.g. the stack's app-tier group that managed data stores admit). */
-  extraSecurityGroupIds: z.array(inputString).default([]),
-  /**
-   * Security group of the deploy runner inside the VPC (components/delivery): the one SSH client the
-   * program needs (Docker over SSH and the readiness check go to the host's private address).
-   */
-  deployRunnerSecurityGroupId: inputString.optional(),
-  /** Extra SSH sources (an operator's bastion), by CIDR; never 0.0.0.0/0 or ::/0. Empty by default. */
-  sshAllowList: z.array(cidr).default([]),
-  /** OpenSSH public key of the deploy user. */
-  sshPublicKey: z.string().regex(/^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/=]+( [^\n]*)?$/, {
-    message: "one OpenSSH public key line (`ssh-ed25519 AAAA... deploy@laptop`)",
-  }),
-  deployUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,30}$/).refine((u) => u !== "root", { message: "the deploy user must not be root" }).default("deploy"),
-  instanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, { message: "an EC2 instance type such as `t3.small`" }).default("t3.small"),
-  rootVolumeGb: z.int().min(20).max(2000).default(30),
-  /** Customer-managed KMS key for the root volume and the backup bucket; absent = AWS-managed keys. */
-  kmsKeyArn: inputString.optional(),
-  /** Daily pg_dump to S3 and how long dumps are kept (the bucket's lifecycle rule). Absent = no backups. */
-  backup: z
-    .strictObject({
-      retentionDays: z.int().min(1).max(3650),
-      /** systemd OnCalendar expression (UTC). */
-      onCalendar: z.string().min(1).default("*-*-* 03:00:00 UTC"),
-    })
-    .optional(),
-  /** Per-source-IP new-connection limit on 80/443 (stands in for per-route rate limits, see proxy.ts). */
-  connectionLimit: z.strictObject({ perSecond: z.int().min(1).max(100_000), burst: z.int().min(1).max(1_000_000) }).default({ perSecond: 50, burst: 100 }),
-  /** Extra egress beyond 80/443 (the blueprint's external networks). */
-  egress: z
-    .array(z.strictObject({ name: dnsLabel, cidrs: z.array(z.string().min(1)).min(1), ports: z.array(z.int().min(1).max(65535)).min(1), protocol: z.enum(["TCP", "UDP"]).default("TCP") }))
-    .default([]),
-  /** Pulumi `protect` + termination protection on the VM and backup bucket (prod-like stacks). */
-  protect: z.boolean().default(true),
-}).refine((a) => a.deployRunnerSecurityGroupId !== undefined || a.sshAllowList.length > 0, {
-  path: ["deployRunnerSecurityGroupId"],
-  message: "nothing could reach the host's SSH: give the deploy runner's security group (deployRunnerSecurityGroupId), or an operator CIDR in sshAllowList",
-});
+export const betaHostArgsSchema = z
+  .strictObject({
+    /** VPC and a PUBLIC subnet of it (the host gets a public address at launch; no Elastic IP). */
+    vpcId: inputString,
+    subnetId: inputString,
+    /** Extra security groups to attach (e.g. the stack's app-tier group that managed data stores admit). */
+    extraSecurityGroupIds: z.array(inputString).default([]),
+    /**
+     * Security group of the deploy runner inside the VPC (components/delivery): the one SSH client the
+     * program needs (Docker over SSH and the readiness check go to the host's private address).
+     */
+    deployRunnerSecurityGroupId: inputString.optional(),
+    /** Extra SSH sources (an operator's bastion), by CIDR; never 0.0.0.0/0 or ::/0. Empty by default. */
+    sshAllowList: z.array(cidr).default([]),
+    /** OpenSSH public key of the deploy user. */
+    sshPublicKey: z.string().regex(/^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/=]+( [^\n]*)?$/, {
+      message: "one OpenSSH public key line (`ssh-ed25519 AAAA... deploy@laptop`)",
+    }),
+    deployUser: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_-]{0,30}$/)
+      .refine((u) => u !== "root", { message: "the deploy user must not be root" })
+      .default("deploy"),
+    instanceType: z
+      .string()
+      .regex(/^[a-z0-9]+\.[a-z0-9]+$/, { message: "an EC2 instance type such as `t3.small`" })
+      .default("t3.small"),
+    rootVolumeGb: z.int().min(20).max(2000).default(30),
+    /** Customer-managed KMS key for the root volume and the backup bucket; absent = AWS-managed keys. */
+    kmsKeyArn: inputString.optional(),
+    /** Daily pg_dump to S3 and how long dumps are kept (the bucket's lifecycle rule). Absent = no backups. */
+    backup: z
+      .strictObject({
+        retentionDays: z.int().min(1).max(3650),
+        /** systemd OnCalendar expression (UTC). */
+        onCalendar: z.string().min(1).default("*-*-* 03:00:00 UTC"),
+      })
+      .optional(),
+    /** Per-source-IP new-connection limit on 80/443 (stands in for per-route rate limits, see proxy.ts). */
+    connectionLimit: z.strictObject({ perSecond: z.int().min(1).max(100_000), burst: z.int().min(1).max(1_000_000) }).default({ perSecond: 50, burst: 100 }),
+    /** Extra egress beyond 80/443 (the blueprint's external networks). */
+    egress: z
+      .array(
+        z.strictObject({
+          name: dnsLabel,
+          cidrs: z.array(z.string().min(1)).min(1),
+          ports: z.array(z.int().min(1).max(65535)).min(1),
+          protocol: z.enum(["TCP", "UDP"]).default("TCP"),
+        }),
+      )
+      .default([]),
+    /** Pulumi `protect` + termination protection on the VM and backup bucket (prod-like stacks). */
+    protect: z.boolean().default(true),
+  })
+  .refine((a) => a.deployRunnerSecurityGroupId !== undefined || a.sshAllowList.length > 0, {
+    path: ["deployRunnerSecurityGroupId"],
+    message: "nothing could reach the host's SSH: give the deploy runner's security group (deployRunnerSecurityGroupId), or an operator CIDR in sshAllowList",
+  });
 
 const storeName = z.string().regex(/^[a-z][-a-z0-9]{0,30}$/);
 
@@ -114,7 +131,18 @@ export const hostAppArgsSchema = z.strictObject({
   appBuilds: z.record(dnsLabel, z.string().min(1)).default({}),
   /** Header policy of the web app (same input EdgeSite takes). */
   headerPolicy: headerPolicySchema.optional(),
-  postgres: z.array(z.strictObject({ name: storeName, version: z.enum(["15", "16", "17"]).default("16"), databases: z.array(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/)).min(1).default(["app"]) })).default([]),
+  postgres: z
+    .array(
+      z.strictObject({
+        name: storeName,
+        version: z.enum(["15", "16", "17"]).default("16"),
+        databases: z
+          .array(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/))
+          .min(1)
+          .default(["app"]),
+      }),
+    )
+    .default([]),
   redis: z.array(z.strictObject({ name: storeName, persistence: z.boolean().default(true) })).default([]),
   /** ACME certificates: Let's Encrypt (staging directory for non-production tiers). */
   acme: z.strictObject({ email: z.email().optional(), staging: z.boolean() }),
@@ -127,7 +155,10 @@ export const hostAppArgsSchema = z.strictObject({
    */
   externalSecrets: z.record(z.string(), inputString).default({}),
   /** UID:GID the service containers run as (non-root). */
-  serviceUser: z.string().regex(/^[1-9]\d{0,9}(:\d{1,10})?$/, { message: "a non-root numeric uid[:gid] such as `10001:10001`" }).default("10001:10001"),
+  serviceUser: z
+    .string()
+    .regex(/^[1-9]\d{0,9}(:\d{1,10})?$/, { message: "a non-root numeric uid[:gid] such as `10001:10001`" })
+    .default("10001:10001"),
   memoryMb: z.int().min(64).max(65536).optional(),
   imagesPinned: z
     .strictObject({

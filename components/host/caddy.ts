@@ -33,8 +33,7 @@ type Json = Record<string, unknown>;
 /** Response headers the upstream may not set: the proxy decides CORS, and `Server` is not disclosed. */
 const STRIPPED_UPSTREAM_HEADERS = [...UPSTREAM_CORS_HEADERS, "Server"];
 
-const headerMap = (h: Record<string, string>): Record<string, string[]> =>
-  Object.fromEntries(Object.entries(h).map(([k, v]) => [canonical(k), [v]]));
+const headerMap = (h: Record<string, string>): Record<string, string[]> => Object.fromEntries(Object.entries(h).map(([k, v]) => [canonical(k), [v]]));
 
 /** `cross-origin-embedder-policy` → `Cross-Origin-Embedder-Policy` (HTTP is case-insensitive; Caddy canonicalises anyway). */
 export const canonical = (name: string): string => name.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase());
@@ -160,9 +159,7 @@ function spaRoutes(root: string, table: EdgeRuleTable): Json[] {
   return [
     { handle: [setHeaders(table.common)] },
     ...contentTypeRoutes(table),
-    ...classRoutes(table, "spa-class", (rule) =>
-      rule.serve === "index" ? [{ handler: "rewrite", uri: `/${table.spa.indexKey}` }, fileServer] : [fileServer],
-    ),
+    ...classRoutes(table, "spa-class", (rule) => (rule.serve === "index" ? [{ handler: "rewrite", uri: `/${table.spa.indexKey}` }, fileServer] : [fileServer])),
   ];
 }
 
@@ -189,7 +186,11 @@ function errorRoutes(s: ProxySite, table: EdgeRuleTable): Json[] {
     { handler: "static_response", status_code: status, headers: headerMap(headers), body },
   ];
   return [
-    { match: [{ host: [s.host], vars_regexp: { "{http.error.message}": { pattern: "request body too large" } } }], handle: answer(413, "Request Entity Too Large"), terminal: true },
+    {
+      match: [{ host: [s.host], vars_regexp: { "{http.error.message}": { pattern: "request body too large" } } }],
+      handle: answer(413, "Request Entity Too Large"),
+      terminal: true,
+    },
     { match: [{ host: [s.host] }], handle: answer("{http.error.status_code}", "{http.error.status_text}"), terminal: true },
   ];
 }

@@ -75,7 +75,7 @@ export function backupScript(b: NonNullable<CloudInitInput["backup"]>): string {
     `  user="$(docker inspect --format '{{index .Config.Labels "${BACKUP_USER_LABEL}"}}' "$c")"`,
     `  dbs="$(docker inspect --format '{{index .Config.Labels "${BACKUP_DATABASES_LABEL}"}}' "$c")"`,
     '  docker exec "$c" pg_dumpall -U "$user" --globals-only | aws s3 cp - "s3://$BUCKET/$PREFIX/$c/globals/$stamp.sql" || failed=1',
-    '  for db in ${dbs//,/ }; do',
+    "  for db in ${dbs//,/ }; do",
     '    if docker exec "$c" pg_dump -U "$user" --format=custom "$db" | aws s3 cp - "s3://$BUCKET/$PREFIX/$c/$db/$stamp.dump"; then',
     '      echo "backed up $c/$db to s3://$BUCKET/$PREFIX/$c/$db/$stamp.dump"',
     "    else",
@@ -92,7 +92,12 @@ const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 const unit = (sections: Record<string, Record<string, string>>): string =>
   Object.entries(sections)
-    .map(([name, kv]) => `[${name}]\n${Object.entries(kv).map(([k, v]) => `${k}=${v}`).join("\n")}\n`)
+    .map(
+      ([name, kv]) =>
+        `[${name}]\n${Object.entries(kv)
+          .map(([k, v]) => `${k}=${v}`)
+          .join("\n")}\n`,
+    )
     .join("\n");
 
 /** The host's container log options: rotated json-file, each line tagged with the container name. */
@@ -102,7 +107,8 @@ export const DOCKER_LOG_OPTS = { "max-size": "20m", "max-file": "5", tag: "{{.Na
 export function renderCloudInit(input: CloudInitInput): string {
   const problems: string[] = [];
   if (!/^[a-z_][a-z0-9_-]{0,30}$/.test(input.deployUser) || input.deployUser === "root") problems.push("deployUser: a non-root login name such as `deploy`");
-  if (!/^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/=]+( [^\n]*)?$/.test(input.sshPublicKey)) problems.push("sshPublicKey: one OpenSSH public key line");
+  if (!/^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/=]+( [^\n]*)?$/.test(input.sshPublicKey))
+    problems.push("sshPublicKey: one OpenSSH public key line");
   if (input.backup && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(input.backup.bucket)) problems.push("backup.bucket: an S3 bucket name");
   if (problems.length) throw new Error(`host cloud-init: invalid input\n  - ${problems.join("\n  - ")}`);
   const user = input.deployUser;

@@ -110,7 +110,10 @@ export function planHostApp(input: HostAppPlanInput): HostAppPlan {
     { key: "edge", name: `${n}-edge`, internal: false },
     { key: "data", name: `${n}-data`, internal: true },
   ];
-  const volumes: HostAppPlan["volumes"] = [{ key: "caddy-data", name: `${n}-caddy-data`, stateful: true }, { key: "caddy-config", name: `${n}-caddy-config`, stateful: false }];
+  const volumes: HostAppPlan["volumes"] = [
+    { key: "caddy-data", name: `${n}-caddy-data`, stateful: true },
+    { key: "caddy-config", name: `${n}-caddy-config`, stateful: false },
+  ];
   const containers: ContainerPlan[] = [];
   const stores: HostAppPlan["stores"] = { postgres: {}, redis: {} };
   const base: Pick<ContainerPlan, "ports" | "env" | "secretEnv" | "binds" | "labels" | "dependsOn" | "capAdd" | "readOnly" | "aliases"> = {
@@ -148,7 +151,10 @@ export function planHostApp(input: HostAppPlanInput): HostAppPlan {
       labels: { [BACKUP_LABEL]: "pg_dump", [BACKUP_USER_LABEL]: PG_USER, [BACKUP_DATABASES_LABEL]: database },
       ...mem,
     });
-    if (pg.databases.length > 1) errors.push(`postgres.${pg.name}.databases: the single host creates one database per PostgreSQL container (${database}); list one, or run ${pg.databases.slice(1).join(", ")} as separate stores`);
+    if (pg.databases.length > 1)
+      errors.push(
+        `postgres.${pg.name}.databases: the single host creates one database per PostgreSQL container (${database}); list one, or run ${pg.databases.slice(1).join(", ")} as separate stores`,
+      );
   }
   for (const r of input.redis) {
     const key = `redis-${r.name}`;
@@ -164,7 +170,13 @@ export function planHostApp(input: HostAppPlanInput): HostAppPlan {
       networks: ["data"],
       secretEnv: [{ env: "REDIS_PASSWORD", source: { kind: "redis", store: r.name, part: "password" } }],
       command: ["sh", "-c", `exec redis-server --requirepass "$REDIS_PASSWORD" ${r.persistence ? "--appendonly yes" : "--save '' --appendonly no"}`],
-      healthcheck: { tests: ["CMD-SHELL", 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping | grep -q PONG'], interval: "10s", timeout: "5s", retries: 5, startPeriod: "10s" },
+      healthcheck: {
+        tests: ["CMD-SHELL", 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping | grep -q PONG'],
+        interval: "10s",
+        timeout: "5s",
+        retries: 5,
+        startPeriod: "10s",
+      },
       user: "999:999",
       tmpfs: { "/tmp": SCRATCH },
       volumes: r.persistence ? [{ volume: key, target: "/data" }] : [],
@@ -177,8 +189,10 @@ export function planHostApp(input: HostAppPlanInput): HostAppPlan {
     const usesData = svc.connectsTo.some((c) => c.startsWith("postgres/") || c.startsWith("redis/"));
     const deps = svc.connectsTo.flatMap((c) => {
       const [kind, store] = c.split("/") as [string, string];
-      if (kind === "postgres") return stores.postgres[store] ? [`pg-${store}`] : (errors.push(`services.${svc.name}.connectsTo: no PostgreSQL '${store}' on this host`), []);
-      if (kind === "redis") return stores.redis[store] ? [`redis-${store}`] : (errors.push(`services.${svc.name}.connectsTo: no Redis '${store}' on this host`), []);
+      if (kind === "postgres")
+        return stores.postgres[store] ? [`pg-${store}`] : (errors.push(`services.${svc.name}.connectsTo: no PostgreSQL '${store}' on this host`), []);
+      if (kind === "redis")
+        return stores.redis[store] ? [`redis-${store}`] : (errors.push(`services.${svc.name}.connectsTo: no Redis '${store}' on this host`), []);
       return [];
     });
     const live = svc.probes.liveness;

@@ -198,7 +198,9 @@ export function planProxy(input: ProxyPlanInput): ProxyPlan {
   const unhashedWebApps =
     input.headerPolicy?.scriptHashes !== undefined
       ? []
-      : input.services.filter((s) => s.exposure === "public" && s.servesWebApp && s.routes.length > 0 && input.appBuilds?.[s.name] === undefined).map((s) => s.name);
+      : input.services
+          .filter((s) => s.exposure === "public" && s.servesWebApp && s.routes.length > 0 && input.appBuilds?.[s.name] === undefined)
+          .map((s) => s.name);
   return { sites: [...sites.values()].sort((a, b) => a.host.localeCompare(b.host)), table, rateLimits, unhashedWebApps };
 }
 
@@ -210,7 +212,9 @@ export function planProxy(input: ProxyPlanInput): ProxyPlan {
  * for a service's build, no HTML document in it (pages rendered per request have per-response
  * inline scripts that no deploy-time hash allows), or a key that is no public servesWebApp service.
  */
-export function webAppPolicy(input: Pick<ProxyPlanInput, "headerPolicy" | "webApp" | "appBuilds"> & { services?: Pick<ServiceSpec, "name" | "exposure" | "servesWebApp">[] }): HeaderPolicyInput {
+export function webAppPolicy(
+  input: Pick<ProxyPlanInput, "headerPolicy" | "webApp" | "appBuilds"> & { services?: Pick<ServiceSpec, "name" | "exposure" | "servesWebApp">[] },
+): HeaderPolicyInput {
   const policy = input.headerPolicy ?? {};
   const errors: string[] = [];
   const hashes: string[] = [];
@@ -221,7 +225,8 @@ export function webAppPolicy(input: Pick<ProxyPlanInput, "headerPolicy" | "webAp
     else hashes.push(...buildInlineScriptHashes(build));
   }
   for (const [svc, dir] of Object.entries(input.appBuilds ?? {})) {
-    const problem = webAppServiceProblem(input.services ?? [], svc) ?? webBuildProblem(dir, `the build ${svc}'s image serves (e.g. the dist/ the image copies)`, true);
+    const problem =
+      webAppServiceProblem(input.services ?? [], svc) ?? webBuildProblem(dir, `the build ${svc}'s image serves (e.g. the dist/ the image copies)`, true);
     if (problem) errors.push(`appBuilds.${svc}: ${problem}`);
     else hashes.push(...buildInlineScriptHashes(dir));
   }
@@ -235,7 +240,13 @@ export function rateLimitNotes(services: Pick<ServiceSpec, "name" | "exposure" |
   return services
     .filter((s) => s.exposure === "public")
     .flatMap((s) =>
-      Object.entries(s.rateLimits).map(([group, rl]) => ({ service: s.name, group, requestsPerSecond: rl.requestsPerSecond, burst: rl.burst, enforcedBy: "none-on-single-host" as const })),
+      Object.entries(s.rateLimits).map(([group, rl]) => ({
+        service: s.name,
+        group,
+        requestsPerSecond: rl.requestsPerSecond,
+        burst: rl.burst,
+        enforcedBy: "none-on-single-host" as const,
+      })),
     );
 }
 

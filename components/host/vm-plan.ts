@@ -26,7 +26,10 @@ const isV6 = (c: string) => c.includes(":");
  * external network's CIDRs and ports. DNS and NTP use the VPC resolver and the Amazon Time Sync
  * link-local addresses, which security groups do not filter.
  */
-export function planFirewall(input: { sshAllowList: string[]; egress?: { cidrs: string[]; ports: number[]; protocol: "TCP" | "UDP"; name: string }[] }): FirewallPlan {
+export function planFirewall(input: {
+  sshAllowList: string[];
+  egress?: { cidrs: string[]; ports: number[]; protocol: "TCP" | "UDP"; name: string }[];
+}): FirewallPlan {
   const bad = input.sshAllowList.filter((c) => OPEN.has(c));
   if (bad.length) throw new Error(`host firewall: SSH must never be open to ${bad.join(", ")}; list specific CIDRs`);
   const split = (cidrs: string[]) => {
@@ -50,7 +53,13 @@ export function planFirewall(input: { sshAllowList: string[]; egress?: { cidrs: 
   for (const net of input.egress ?? []) {
     for (const port of net.ports) {
       if ((port === 80 || port === 443) && net.protocol === "TCP" && net.cidrs.every((c) => OPEN.has(c))) continue; // already covered
-      egress.push({ description: `egress to ${net.name}`, protocol: net.protocol === "TCP" ? "tcp" : "udp", fromPort: port, toPort: port, ...split(net.cidrs) });
+      egress.push({
+        description: `egress to ${net.name}`,
+        protocol: net.protocol === "TCP" ? "tcp" : "udp",
+        fromPort: port,
+        toPort: port,
+        ...split(net.cidrs),
+      });
     }
   }
   return { ingress, egress };

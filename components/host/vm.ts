@@ -114,7 +114,14 @@ export class BetaHost extends pulumi.ComponentResource {
             JSON.stringify({
               Version: "2012-10-17",
               Statement: [
-                { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [arn, `${arn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } },
+                {
+                  Sid: "DenyInsecureTransport",
+                  Effect: "Deny",
+                  Principal: "*",
+                  Action: "s3:*",
+                  Resource: [arn, `${arn}/*`],
+                  Condition: { Bool: { "aws:SecureTransport": "false" } },
+                },
               ],
             }),
           ),
@@ -164,7 +171,15 @@ export class BetaHost extends pulumi.ComponentResource {
         ingress: [
           ...fw.ingress,
           ...(cfg.deployRunnerSecurityGroupId
-            ? [{ description: "SSH from the deploy runner in the VPC (Docker over SSH)", protocol: "tcp", fromPort: 22, toPort: 22, securityGroups: [cfg.deployRunnerSecurityGroupId] }]
+            ? [
+                {
+                  description: "SSH from the deploy runner in the VPC (Docker over SSH)",
+                  protocol: "tcp",
+                  fromPort: 22,
+                  toPort: 22,
+                  securityGroups: [cfg.deployRunnerSecurityGroupId],
+                },
+              ]
             : []),
         ],
         egress: fw.egress,
@@ -174,7 +189,14 @@ export class BetaHost extends pulumi.ComponentResource {
     );
 
     const image = aws.ec2.getAmiOutput(
-      { owners: [ami.owner], mostRecent: true, filters: [{ name: "name", values: [ami.namePattern] }, { name: "architecture", values: [ami.architecture] }] },
+      {
+        owners: [ami.owner],
+        mostRecent: true,
+        filters: [
+          { name: "name", values: [ami.namePattern] },
+          { name: "architecture", values: [ami.architecture] },
+        ],
+      },
       p,
     );
     const region = aws.getRegionOutput({}, p).region;

@@ -45,16 +45,47 @@ const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
  * cannot stand bare where the adapter substitutes `<<.Series>>`, so such a metric is refused.
  */
 export const PROMQL_KEYWORDS: ReadonlySet<string> = new Set([
-  "and", "or", "unless", "atan2", "by", "without", "on", "ignoring", "group_left", "group_right", "offset", "bool", "inf", "nan", "start", "end",
-  "sum", "avg", "count", "min", "max", "group", "stddev", "stdvar", "topk", "bottomk", "count_values", "quantile", "limitk", "limit_ratio",
+  "and",
+  "or",
+  "unless",
+  "atan2",
+  "by",
+  "without",
+  "on",
+  "ignoring",
+  "group_left",
+  "group_right",
+  "offset",
+  "bool",
+  "inf",
+  "nan",
+  "start",
+  "end",
+  "sum",
+  "avg",
+  "count",
+  "min",
+  "max",
+  "group",
+  "stddev",
+  "stdvar",
+  "topk",
+  "bottomk",
+  "count_values",
+  "quantile",
+  "limitk",
+  "limit_ratio",
 ]);
 
 /** The series behind an HPA metric name and whether it is a counter (rated) or a gauge. */
 export function metricSource(metric: string): { series: string; kind: "counter" | "gauge" } {
   if (!METRIC_NAME.test(metric)) throw new Error(`custom metric '${metric}': must be a Prometheus metric name such as queue_length`);
   const perSecond = /^(.+)_per_second$/.exec(metric);
-  const source = perSecond ? { series: `${perSecond[1]}_total`, kind: "counter" as const } : { series: metric, kind: metric.endsWith("_total") ? ("counter" as const) : ("gauge" as const) };
-  if (PROMQL_KEYWORDS.has(source.series.toLowerCase())) throw new Error(`custom metric '${metric}': series '${source.series}' is a PromQL keyword and cannot be queried by bare name; rename the metric`);
+  const source = perSecond
+    ? { series: `${perSecond[1]}_total`, kind: "counter" as const }
+    : { series: metric, kind: metric.endsWith("_total") ? ("counter" as const) : ("gauge" as const) };
+  if (PROMQL_KEYWORDS.has(source.series.toLowerCase()))
+    throw new Error(`custom metric '${metric}': series '${source.series}' is a PromQL keyword and cannot be queried by bare name; rename the metric`);
   return source;
 }
 
@@ -106,7 +137,13 @@ export function prometheusAdapterValues(i: AdapterInput) {
     listenPort: ADAPTER_PORT,
     logLevel: 2,
     metricsRelistInterval: "1m",
-    podSecurityContext: { runAsNonRoot: true, runAsUser: ADAPTER_UID, runAsGroup: ADAPTER_UID, fsGroup: ADAPTER_UID, seccompProfile: { type: "RuntimeDefault" } },
+    podSecurityContext: {
+      runAsNonRoot: true,
+      runAsUser: ADAPTER_UID,
+      runAsGroup: ADAPTER_UID,
+      fsGroup: ADAPTER_UID,
+      seccompProfile: { type: "RuntimeDefault" },
+    },
     securityContext: {
       allowPrivilegeEscalation: false,
       capabilities: { drop: ["ALL"] },

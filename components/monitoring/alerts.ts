@@ -38,35 +38,159 @@ export interface AlertRow {
   source: string;
 }
 
-const ERROR_RATIO =
-  'sum by (namespace, service) (rate(http_requests_total{code=~"5.."}[5m])) / sum by (namespace, service) (rate(http_requests_total[5m]))';
+const ERROR_RATIO = 'sum by (namespace, service) (rate(http_requests_total{code=~"5.."}[5m])) / sum by (namespace, service) (rate(http_requests_total[5m]))';
 const DB_P95 = "histogram_quantile(0.95, sum by (le, namespace, service) (rate(db_query_duration_seconds_bucket[5m])))";
-const DISK_FREE = 'node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs",mountpoint!~"/run.*"} / node_filesystem_size_bytes{fstype!~"tmpfs|overlay|squashfs",mountpoint!~"/run.*"}';
+const DISK_FREE =
+  'node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs",mountpoint!~"/run.*"} / node_filesystem_size_bytes{fstype!~"tmpfs|overlay|squashfs",mountpoint!~"/run.*"}';
 const VOLUME_FREE = "kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes";
 const MUSIC = "music-platform-gitops.md (Alerting Rules)";
 
 /** The table. Every rule the platform ships comes from here. */
 export const ALERT_TABLE: readonly AlertRow[] = [
-  { alert: "ApiHighErrorRate", severity: "critical", group: "api", threshold: 0.05, for: "5m", measure: ERROR_RATIO, compare: ">", minDepth: "basic", targets: ["kubernetes", "host"], summary: "API 5xx ratio above 5%", source: MUSIC },
-  { alert: "ApiHighErrorRate", severity: "warning", group: "api", threshold: 0.01, for: "10m", measure: ERROR_RATIO, compare: ">", minDepth: "enhanced", targets: ["kubernetes", "host"], summary: "API 5xx ratio above 1%", source: MUSIC },
-  { alert: "DatabaseQueryLatencyHigh", severity: "critical", group: "database", threshold: 1, for: "5m", measure: DB_P95, compare: ">", minDepth: "basic", targets: ["kubernetes", "host"], summary: "p95 database query latency above 1 s", source: MUSIC },
-  { alert: "DatabaseQueryLatencyHigh", severity: "warning", group: "database", threshold: 0.5, for: "10m", measure: DB_P95, compare: ">", minDepth: "enhanced", targets: ["kubernetes", "host"], summary: "p95 database query latency above 500 ms", source: MUSIC },
-  { alert: "NodeDiskSpaceLow", severity: "critical", group: "capacity", threshold: 0.1, for: "5m", measure: DISK_FREE, compare: "<", minDepth: "basic", targets: ["kubernetes", "host"], summary: "less than 10% disk space free", source: MUSIC },
-  { alert: "NodeDiskSpaceLow", severity: "warning", group: "capacity", threshold: 0.2, for: "15m", measure: DISK_FREE, compare: "<", minDepth: "enhanced", targets: ["kubernetes", "host"], summary: "disk usage above 80%", source: MUSIC },
-  { alert: "VolumeSpaceLow", severity: "critical", group: "capacity", threshold: 0.1, for: "5m", measure: VOLUME_FREE, compare: "<", minDepth: "basic", targets: ["kubernetes"], summary: "persistent volume less than 10% free", source: MUSIC },
-  { alert: "VolumeSpaceLow", severity: "warning", group: "capacity", threshold: 0.2, for: "15m", measure: VOLUME_FREE, compare: "<", minDepth: "enhanced", targets: ["kubernetes"], summary: "persistent volume usage above 80%", source: MUSIC },
-  { alert: "ServiceDown", severity: "critical", group: "availability", threshold: 0, for: "2m", measure: "up", compare: "==", minDepth: "basic", targets: ["kubernetes", "host"], summary: "a scrape target (service) is down", source: MUSIC },
   {
-    alert: "HpaAtMaxReplicas", severity: "warning", group: "scaling", threshold: 0, for: "15m",
+    alert: "ApiHighErrorRate",
+    severity: "critical",
+    group: "api",
+    threshold: 0.05,
+    for: "5m",
+    measure: ERROR_RATIO,
+    compare: ">",
+    minDepth: "basic",
+    targets: ["kubernetes", "host"],
+    summary: "API 5xx ratio above 5%",
+    source: MUSIC,
+  },
+  {
+    alert: "ApiHighErrorRate",
+    severity: "warning",
+    group: "api",
+    threshold: 0.01,
+    for: "10m",
+    measure: ERROR_RATIO,
+    compare: ">",
+    minDepth: "enhanced",
+    targets: ["kubernetes", "host"],
+    summary: "API 5xx ratio above 1%",
+    source: MUSIC,
+  },
+  {
+    alert: "DatabaseQueryLatencyHigh",
+    severity: "critical",
+    group: "database",
+    threshold: 1,
+    for: "5m",
+    measure: DB_P95,
+    compare: ">",
+    minDepth: "basic",
+    targets: ["kubernetes", "host"],
+    summary: "p95 database query latency above 1 s",
+    source: MUSIC,
+  },
+  {
+    alert: "DatabaseQueryLatencyHigh",
+    severity: "warning",
+    group: "database",
+    threshold: 0.5,
+    for: "10m",
+    measure: DB_P95,
+    compare: ">",
+    minDepth: "enhanced",
+    targets: ["kubernetes", "host"],
+    summary: "p95 database query latency above 500 ms",
+    source: MUSIC,
+  },
+  {
+    alert: "NodeDiskSpaceLow",
+    severity: "critical",
+    group: "capacity",
+    threshold: 0.1,
+    for: "5m",
+    measure: DISK_FREE,
+    compare: "<",
+    minDepth: "basic",
+    targets: ["kubernetes", "host"],
+    summary: "less than 10% disk space free",
+    source: MUSIC,
+  },
+  {
+    alert: "NodeDiskSpaceLow",
+    severity: "warning",
+    group: "capacity",
+    threshold: 0.2,
+    for: "15m",
+    measure: DISK_FREE,
+    compare: "<",
+    minDepth: "enhanced",
+    targets: ["kubernetes", "host"],
+    summary: "disk usage above 80%",
+    source: MUSIC,
+  },
+  {
+    alert: "VolumeSpaceLow",
+    severity: "critical",
+    group: "capacity",
+    threshold: 0.1,
+    for: "5m",
+    measure: VOLUME_FREE,
+    compare: "<",
+    minDepth: "basic",
+    targets: ["kubernetes"],
+    summary: "persistent volume less than 10% free",
+    source: MUSIC,
+  },
+  {
+    alert: "VolumeSpaceLow",
+    severity: "warning",
+    group: "capacity",
+    threshold: 0.2,
+    for: "15m",
+    measure: VOLUME_FREE,
+    compare: "<",
+    minDepth: "enhanced",
+    targets: ["kubernetes"],
+    summary: "persistent volume usage above 80%",
+    source: MUSIC,
+  },
+  {
+    alert: "ServiceDown",
+    severity: "critical",
+    group: "availability",
+    threshold: 0,
+    for: "2m",
+    measure: "up",
+    compare: "==",
+    minDepth: "basic",
+    targets: ["kubernetes", "host"],
+    summary: "a scrape target (service) is down",
+    source: MUSIC,
+  },
+  {
+    alert: "HpaAtMaxReplicas",
+    severity: "warning",
+    group: "scaling",
+    threshold: 0,
+    for: "15m",
     // current - max ≥ 0, only for HPAs that can actually scale (max > min).
     measure:
       "kube_horizontalpodautoscaler_status_current_replicas - on (namespace, horizontalpodautoscaler) kube_horizontalpodautoscaler_spec_max_replicas and on (namespace, horizontalpodautoscaler) (kube_horizontalpodautoscaler_spec_max_replicas > kube_horizontalpodautoscaler_spec_min_replicas)",
-    compare: ">=", minDepth: "enhanced", targets: ["kubernetes"], summary: "HorizontalPodAutoscaler has been at its maximum replicas for 15 minutes", source: "issue 7",
+    compare: ">=",
+    minDepth: "enhanced",
+    targets: ["kubernetes"],
+    summary: "HorizontalPodAutoscaler has been at its maximum replicas for 15 minutes",
+    source: "issue 7",
   },
   {
-    alert: "CertificateExpiringSoon", severity: "warning", group: "certificates", threshold: 14, for: "1h",
+    alert: "CertificateExpiringSoon",
+    severity: "warning",
+    group: "certificates",
+    threshold: 14,
+    for: "1h",
     measure: "(certmanager_certificate_expiration_timestamp_seconds - time()) / 86400",
-    compare: "<", minDepth: "basic", targets: ["kubernetes"], summary: "a TLS certificate expires within 14 days", source: "issue 7",
+    compare: "<",
+    minDepth: "basic",
+    targets: ["kubernetes"],
+    summary: "a TLS certificate expires within 14 days",
+    source: "issue 7",
   },
 ];
 
@@ -161,7 +285,13 @@ export function blueprintRuleGroups(blueprint: string, depth: MonitoringDepth, a
 }
 
 /** The blueprint's PrometheusRule (same rule label as the platform's, so the ruleSelector loads it). */
-export function blueprintRuleManifest(blueprint: string, namespace: string, depth: MonitoringDepth, alerts: readonly BlueprintAlertRow[], labels: Record<string, string>) {
+export function blueprintRuleManifest(
+  blueprint: string,
+  namespace: string,
+  depth: MonitoringDepth,
+  alerts: readonly BlueprintAlertRow[],
+  labels: Record<string, string>,
+) {
   return {
     apiVersion: "monitoring.coreos.com/v1",
     kind: "PrometheusRule",

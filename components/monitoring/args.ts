@@ -20,14 +20,17 @@ export const grafanaArgs = z.discriminatedUnion("public", [
     ingressClassName: z.string().min(1),
     /** cert-manager ClusterIssuer for the ingress certificate. */
     clusterIssuer: z.string().min(1),
-    sso: z.strictObject({
-      authUrl: httpsUrl,
-      tokenUrl: httpsUrl,
-      apiUrl: httpsUrl,
-      clientId: z.string().min(1),
-      clientSecretName: dnsLabel,
-      allowedDomains: z.array(z.string().min(1)).min(1, "list the e-mail domains allowed to sign in"),
-    }, { error: "a public Grafana needs SSO settings (`sso: { authUrl, tokenUrl, apiUrl, clientId, clientSecretName, allowedDomains }`)" }),
+    sso: z.strictObject(
+      {
+        authUrl: httpsUrl,
+        tokenUrl: httpsUrl,
+        apiUrl: httpsUrl,
+        clientId: z.string().min(1),
+        clientSecretName: dnsLabel,
+        allowedDomains: z.array(z.string().min(1)).min(1, "list the e-mail domains allowed to sign in"),
+      },
+      { error: "a public Grafana needs SSO settings (`sso: { authUrl, tokenUrl, apiUrl, clientId, clientSecretName, allowedDomains }`)" },
+    ),
   }),
 ]);
 
@@ -50,21 +53,35 @@ export const serviceTarget = z.strictObject({
 export const blueprintSignals = z.strictObject({
   /** Blueprint name (rule and dashboard names, the `platform.io/blueprint` label). */
   name: dnsLabel,
-  alerts: z.array(z.strictObject({
-    alert: z.string().regex(/^[A-Z][A-Za-z0-9]{2,62}$/, "alert names are PascalCase"),
-    severity: z.enum(["critical", "warning"]),
-    measure: z.string().min(1),
-    compare: z.enum([">", "<", ">=", "<=", "=="]),
-    threshold: z.number(),
-    for: z.string().regex(/^\d+[smh]$/, "a Prometheus duration such as 5m"),
-    summary: z.string().min(1),
-    view: z.string().min(1),
-  })).default([]),
-  dashboard: z.strictObject({
-    title: z.string().min(1),
-    view: z.string().min(1),
-    panels: z.array(z.strictObject({ title: z.string().min(1), unit: z.string().min(1), queries: z.array(z.strictObject({ expr: z.string().min(1), legend: z.string() })).min(1) })).min(1),
-  }).optional(),
+  alerts: z
+    .array(
+      z.strictObject({
+        alert: z.string().regex(/^[A-Z][A-Za-z0-9]{2,62}$/, "alert names are PascalCase"),
+        severity: z.enum(["critical", "warning"]),
+        measure: z.string().min(1),
+        compare: z.enum([">", "<", ">=", "<=", "=="]),
+        threshold: z.number(),
+        for: z.string().regex(/^\d+[smh]$/, "a Prometheus duration such as 5m"),
+        summary: z.string().min(1),
+        view: z.string().min(1),
+      }),
+    )
+    .default([]),
+  dashboard: z
+    .strictObject({
+      title: z.string().min(1),
+      view: z.string().min(1),
+      panels: z
+        .array(
+          z.strictObject({
+            title: z.string().min(1),
+            unit: z.string().min(1),
+            queries: z.array(z.strictObject({ expr: z.string().min(1), legend: z.string() })).min(1),
+          }),
+        )
+        .min(1),
+    })
+    .optional(),
 });
 
 export const monitoringArgs = z.strictObject({
@@ -99,7 +116,12 @@ export const monitoringArgs = z.strictObject({
   /** Alert receivers (Slack, PagerDuty, e-mail, webhook) and severity routes; wins over alertEmail/smtp. */
   alerting: alerting.optional(),
   /** Each receiver's secret (a secret Output), by receiver name: mounted into Alertmanager from a Secret, never in Helm values. */
-  receiverSecrets: z.record(z.string(), z.custom<pulumi.Output<string>>((v) => pulumi.Output.isInstance(v), "must be a secret pulumi Output<string>")).default({}),
+  receiverSecrets: z
+    .record(
+      z.string(),
+      z.custom<pulumi.Output<string>>((v) => pulumi.Output.isInstance(v), "must be a secret pulumi Output<string>"),
+    )
+    .default({}),
   /** Where the charts come from (components/charts.ts); default their official repositories. */
   charts: chartMirror.default(OFFICIAL_REPOSITORIES),
 });

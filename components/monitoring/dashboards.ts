@@ -78,37 +78,61 @@ export function serviceDashboard(s: ServiceSelector): Dashboard {
     panel(2, "Errors (5xx ratio)", "percentunit", 0, 12, [
       { expr: `sum(rate(http_requests_total{${sel}, code=~"5.."}[5m])) / sum(rate(http_requests_total{${sel}}[5m]))`, legendFormat: "5xx ratio" },
     ]),
-    panel(3, "Duration (seconds)", "s", 8, 0, [0.5, 0.95, 0.99].map((q) => ({
-      expr: `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket{${sel}}[5m])))`,
-      legendFormat: `p${Math.round(q * 100)}`,
-    }))),
+    panel(
+      3,
+      "Duration (seconds)",
+      "s",
+      8,
+      0,
+      [0.5, 0.95, 0.99].map((q) => ({
+        expr: `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket{${sel}}[5m])))`,
+        legendFormat: `p${Math.round(q * 100)}`,
+      })),
+    ),
     panel(4, "Saturation (CPU cores, memory bytes)", "short", 8, 12, [
       { expr: `sum(rate(container_cpu_usage_seconds_total{${pods}}[5m]))`, legendFormat: "cpu cores" },
       { expr: `sum(container_memory_working_set_bytes{${pods}})`, legendFormat: "memory" },
     ]),
   ];
   if (s.database) {
-    panels.push(panel(5, "Database query latency p95 (seconds)", "s", 16, 0, [
-      { expr: `histogram_quantile(0.95, sum by (le) (rate(db_query_duration_seconds_bucket{${sel}}[5m])))`, legendFormat: "p95" },
-    ]));
+    panels.push(
+      panel(5, "Database query latency p95 (seconds)", "s", 16, 0, [
+        { expr: `histogram_quantile(0.95, sum by (le) (rate(db_query_duration_seconds_bucket{${sel}}[5m])))`, legendFormat: "p95" },
+      ]),
+    );
   }
   return shell(uidOf("svc", s.name), `Service: ${s.name}`, ["platform", "service", s.name], panels);
 }
 
 export function overviewDashboard(stack: string, namespaces: string[]): Dashboard {
   const ns = `namespace=~"${namespaces.join("|")}"`;
-  return shell(uidOf("platform", stack), `Platform overview (${stack})`, ["platform", "overview"], [
-    panel(1, "Requests/s by service", "reqps", 0, 0, [{ expr: `sum by (service) (rate(http_requests_total{${ns}}[5m]))`, legendFormat: "{{service}}" }]),
-    panel(2, "5xx ratio by service", "percentunit", 0, 12, [
-      { expr: `sum by (service) (rate(http_requests_total{${ns}, code=~"5.."}[5m])) / sum by (service) (rate(http_requests_total{${ns}}[5m]))`, legendFormat: "{{service}}" },
-    ]),
-    panel(3, "Targets up", "short", 8, 0, [{ expr: "sum by (job) (up)", legendFormat: "{{job}}" }]),
-    panel(4, "Firing alerts", "short", 8, 12, [{ expr: 'sum by (alertname, severity) (ALERTS{alertstate="firing"})', legendFormat: "{{alertname}} ({{severity}})" }]),
-    panel(5, "Node CPU busy", "percentunit", 16, 0, [{ expr: '1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))', legendFormat: "{{instance}}" }]),
-    panel(6, "Disk used", "percentunit", 16, 12, [
-      { expr: '1 - node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs"} / node_filesystem_size_bytes{fstype!~"tmpfs|overlay|squashfs"}', legendFormat: "{{instance}} {{mountpoint}}" },
-    ]),
-  ]);
+  return shell(
+    uidOf("platform", stack),
+    `Platform overview (${stack})`,
+    ["platform", "overview"],
+    [
+      panel(1, "Requests/s by service", "reqps", 0, 0, [{ expr: `sum by (service) (rate(http_requests_total{${ns}}[5m]))`, legendFormat: "{{service}}" }]),
+      panel(2, "5xx ratio by service", "percentunit", 0, 12, [
+        {
+          expr: `sum by (service) (rate(http_requests_total{${ns}, code=~"5.."}[5m])) / sum by (service) (rate(http_requests_total{${ns}}[5m]))`,
+          legendFormat: "{{service}}",
+        },
+      ]),
+      panel(3, "Targets up", "short", 8, 0, [{ expr: "sum by (job) (up)", legendFormat: "{{job}}" }]),
+      panel(4, "Firing alerts", "short", 8, 12, [
+        { expr: 'sum by (alertname, severity) (ALERTS{alertstate="firing"})', legendFormat: "{{alertname}} ({{severity}})" },
+      ]),
+      panel(5, "Node CPU busy", "percentunit", 16, 0, [
+        { expr: '1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))', legendFormat: "{{instance}}" },
+      ]),
+      panel(6, "Disk used", "percentunit", 16, 12, [
+        {
+          expr: '1 - node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs"} / node_filesystem_size_bytes{fstype!~"tmpfs|overlay|squashfs"}',
+          legendFormat: "{{instance}} {{mountpoint}}",
+        },
+      ]),
+    ],
+  );
 }
 
 /** Every PromQL expression in a dashboard (for tests and review). */
@@ -126,7 +150,14 @@ export interface BlueprintDashboardSpec {
 /** Two panels per row, 12 columns wide, in the order the blueprint lists them. */
 export function blueprintDashboard(blueprint: string, stack: string, d: BlueprintDashboardSpec): Dashboard {
   const panels = d.panels.map((p, i) =>
-    panel(i + 1, p.title, p.unit, Math.floor(i / 2) * 8, (i % 2) * 12, p.queries.map((q) => ({ expr: q.expr, legendFormat: q.legend }))),
+    panel(
+      i + 1,
+      p.title,
+      p.unit,
+      Math.floor(i / 2) * 8,
+      (i % 2) * 12,
+      p.queries.map((q) => ({ expr: q.expr, legendFormat: q.legend })),
+    ),
   );
   const out = shell(uidOf("bp", `${blueprint}-${stack}`), `${d.title} (${stack})`, ["platform", "blueprint", blueprint], panels);
   return { ...out, description: `${blueprint}: "${d.view}"` };

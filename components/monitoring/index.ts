@@ -61,7 +61,13 @@ export class Monitoring extends pulumi.ComponentResource {
       this.prometheusUrl = ep.prometheus;
       this.serviceMonitorsSupported = true;
       this.customMetricsAdapter = rules.length > 0;
-      const delivery = cfg.alerting?.receivers.length ? `alerts to ${cfg.alerting.receivers.map((r) => `${r.name} (${r.type})`).join(", ")} by severity` : cfg.alertEmail && cfg.smtp ? `alerts e-mailed to ${cfg.alertEmail}` : cfg.alertEmail ? "alertEmail set but no SMTP relay given: alerts are visible in Alertmanager/Grafana only" : "no alert receiver: alerts are visible in Alertmanager/Grafana only";
+      const delivery = cfg.alerting?.receivers.length
+        ? `alerts to ${cfg.alerting.receivers.map((r) => `${r.name} (${r.type})`).join(", ")} by severity`
+        : cfg.alertEmail && cfg.smtp
+          ? `alerts e-mailed to ${cfg.alertEmail}`
+          : cfg.alertEmail
+            ? "alertEmail set but no SMTP relay given: alerts are visible in Alertmanager/Grafana only"
+            : "no alert receiver: alerts are visible in Alertmanager/Grafana only";
       this.note = `kube-prometheus-stack ${CHARTS.kubePrometheusStack.version} (${cfg.depth}), logs: ${cfg.logs ? "fluent-bit → loki" : "off"}, traces: ${cfg.traces}${rules.length ? `, custom metrics API: prometheus-adapter ${CHARTS.prometheusAdapter.version} (${rules.map((r) => r.name.as).join(", ")})` : ""}; ${delivery}`;
       if (cfg.logs) this.lokiPushUrl = ep.lokiPush;
       if (cfg.traces !== "none") this.otlpEndpoint = ep.otlpGrpc;
@@ -78,52 +84,89 @@ export class Monitoring extends pulumi.ComponentResource {
     });
   }
 
-  private provisionHelm(name: string, cfg: MonitoringConfig, plan: ReturnType<typeof depthPlan>, scrapeNamespaces: string[], rules: ReturnType<typeof adapterRules>): pulumi.Output<string> {
+  private provisionHelm(
+    name: string,
+    cfg: MonitoringConfig,
+    plan: ReturnType<typeof depthPlan>,
+    scrapeNamespaces: string[],
+    rules: ReturnType<typeof adapterRules>,
+  ): pulumi.Output<string> {
     const parent = { parent: this };
     const ns = cfg.namespace;
     const password = generatePassword(`${name}-grafana-admin`, { length: 32, special: false }, parent);
-    const adminSecret = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
-      metadata: { name: GRAFANA_ADMIN_SECRET, namespace: ns, labels: { "app.kubernetes.io/part-of": "platform-monitoring" } },
-      type: "Opaque",
-      stringData: { "admin-user": "admin", "admin-password": pulumi.secret(password) },
-    }, parent);
+    const adminSecret = new k8s.core.v1.Secret(
+      `${name}-grafana-admin`,
+      {
+        metadata: { name: GRAFANA_ADMIN_SECRET, namespace: ns, labels: { "app.kubernetes.io/part-of": "platform-monitoring" } },
+        type: "Opaque",
+        stringData: { "admin-user": "admin", "admin-password": pulumi.secret(password) },
+      },
+      parent,
+    );
 
     const receivers = cfg.alerting?.receivers ?? [];
     const missing = receivers.filter((r) => !cfg.receiverSecrets[r.name]).map((r) => r.name);
-    if (missing.length) throw new Error(`Monitoring ${name}: receivers ${missing.join(", ")} have no secret: pass receiverSecrets.<name> (stack config \`pulumi config set --secret --path platform:alertingSecrets.<name> <value>\`)`);
+    if (missing.length)
+      throw new Error(
+        `Monitoring ${name}: receivers ${missing.join(", ")} have no secret: pass receiverSecrets.<name> (stack config \`pulumi config set --secret --path platform:alertingSecrets.<name> <value>\`)`,
+      );
     const receiverSecret = receivers.length
-      ? [new k8s.core.v1.Secret(`${name}-receivers`, {
-          metadata: { name: RECEIVER_SECRET, namespace: ns, labels: { "app.kubernetes.io/part-of": "platform-monitoring" } },
-          type: "Opaque",
-          stringData: Object.fromEntries(receivers.map((r) => [r.name, pulumi.secret(cfg.receiverSecrets[r.name]!)])),
-        }, parent)]
+      ? [
+          new k8s.core.v1.Secret(
+            `${name}-receivers`,
+            {
+              metadata: { name: RECEIVER_SECRET, namespace: ns, labels: { "app.kubernetes.io/part-of": "platform-monitoring" } },
+              type: "Opaque",
+              stringData: Object.fromEntries(receivers.map((r) => [r.name, pulumi.secret(cfg.receiverSecrets[r.name]!)])),
+            },
+            parent,
+          ),
+        ]
       : [];
-    const smtpSecret = cfg.alertEmail && cfg.smtp
-      ? [new k8s.core.v1.Secret(`${name}-smtp`, { metadata: { name: SMTP_SECRET, namespace: ns }, type: "Opaque", stringData: { password: pulumi.secret(cfg.smtp.password) } }, parent)]
-      : [];
+    const smtpSecret =
+      cfg.alertEmail && cfg.smtp
+        ? [
+            new k8s.core.v1.Secret(
+              `${name}-smtp`,
+              { metadata: { name: SMTP_SECRET, namespace: ns }, type: "Opaque", stringData: { password: pulumi.secret(cfg.smtp.password) } },
+              parent,
+            ),
+          ]
+        : [];
     const release = (id: string, pin: ChartPin, values: Record<string, unknown>, deps: pulumi.Resource[] = []) =>
-      new k8s.helm.v3.Release(`${name}-${id}`, {
-        name: id,
-        namespace: ns,
-        ...helmChartSource(pin, cfg.charts),
-        values,
-        createNamespace: false,
-        atomic: true,
-        cleanupOnFail: true,
-        timeout: 900,
-      }, { ...parent, dependsOn: deps });
+      new k8s.helm.v3.Release(
+        `${name}-${id}`,
+        {
+          name: id,
+          namespace: ns,
+          ...helmChartSource(pin, cfg.charts),
+          values,
+          createNamespace: false,
+          atomic: true,
+          cleanupOnFail: true,
+          timeout: 900,
+        },
+        { ...parent, dependsOn: deps },
+      );
 
-    const kps = release("kps", CHARTS.kubePrometheusStack, kubePrometheusStackValues({
-      plan,
-      namespace: ns,
-      scrapeNamespaces,
-      grafana: cfg.grafana,
-      grafanaAdminSecret: GRAFANA_ADMIN_SECRET,
-      logs: cfg.logs,
-      traces: cfg.traces,
-      ...(cfg.alertEmail && cfg.smtp ? { email: { to: cfg.alertEmail, smarthost: cfg.smtp.smarthost, from: cfg.smtp.from, username: cfg.smtp.username } } : {}),
-      ...(cfg.alerting ? { alerting: cfg.alerting } : {}),
-    }), [adminSecret, ...smtpSecret, ...receiverSecret]);
+    const kps = release(
+      "kps",
+      CHARTS.kubePrometheusStack,
+      kubePrometheusStackValues({
+        plan,
+        namespace: ns,
+        scrapeNamespaces,
+        grafana: cfg.grafana,
+        grafanaAdminSecret: GRAFANA_ADMIN_SECRET,
+        logs: cfg.logs,
+        traces: cfg.traces,
+        ...(cfg.alertEmail && cfg.smtp
+          ? { email: { to: cfg.alertEmail, smarthost: cfg.smtp.smarthost, from: cfg.smtp.from, username: cfg.smtp.username } }
+          : {}),
+        ...(cfg.alerting ? { alerting: cfg.alerting } : {}),
+      }),
+      [adminSecret, ...smtpSecret, ...receiverSecret],
+    );
     if (cfg.logs) {
       // Loki keeps the tier's retention; Fluent Bit on every node ships every namespace's container logs to it.
       const loki = release("loki", CHARTS.loki, lokiValues(plan));
@@ -137,12 +180,20 @@ export class Monitoring extends pulumi.ComponentResource {
     if (rules.length) release("prometheus-adapter", CHARTS.prometheusAdapter, prometheusAdapterValues({ namespace: ns, depth: cfg.depth, rules }), [kps]);
 
     const rule = prometheusRuleManifest("platform-alerts", ns, cfg.depth, { ...RULE_LABEL });
-    new k8s.apiextensions.CustomResource(`${name}-alerts`, { apiVersion: rule.apiVersion, kind: rule.kind, metadata: rule.metadata, spec: rule.spec }, { ...parent, dependsOn: [kps] });
+    new k8s.apiextensions.CustomResource(
+      `${name}-alerts`,
+      { apiVersion: rule.apiVersion, kind: rule.kind, metadata: rule.metadata, spec: rule.spec },
+      { ...parent, dependsOn: [kps] },
+    );
     // The blueprint's own rules (its view's business signals), routed by the same severity labels.
     const bp = cfg.blueprint;
     if (bp && blueprintRuleGroups(bp.name, cfg.depth, bp.alerts).length) {
       const r = blueprintRuleManifest(bp.name, ns, cfg.depth, bp.alerts, { ...RULE_LABEL });
-      new k8s.apiextensions.CustomResource(`${name}-${bp.name}-alerts`, { apiVersion: r.apiVersion, kind: r.kind, metadata: r.metadata, spec: r.spec }, { ...parent, dependsOn: [kps] });
+      new k8s.apiextensions.CustomResource(
+        `${name}-${bp.name}-alerts`,
+        { apiVersion: r.apiVersion, kind: r.kind, metadata: r.metadata, spec: r.spec },
+        { ...parent, dependsOn: [kps] },
+      );
     }
     const dashboards = [
       { id: "overview", json: overviewDashboard(cfg.stack, scrapeNamespaces) },
@@ -150,17 +201,28 @@ export class Monitoring extends pulumi.ComponentResource {
       ...(bp?.dashboard ? [{ id: bp.name, json: blueprintDashboard(bp.name, cfg.stack, bp.dashboard) }] : []),
     ];
     for (const d of dashboards) {
-      new k8s.core.v1.ConfigMap(`${name}-dashboard-${d.id}`, {
-        metadata: { name: `dashboard-${d.id}`, namespace: ns, labels: { ...DASHBOARD_LABEL, "app.kubernetes.io/part-of": "platform-monitoring" } },
-        data: { [`${d.id}.json`]: JSON.stringify(d.json) },
-      }, parent);
+      new k8s.core.v1.ConfigMap(
+        `${name}-dashboard-${d.id}`,
+        {
+          metadata: { name: `dashboard-${d.id}`, namespace: ns, labels: { ...DASHBOARD_LABEL, "app.kubernetes.io/part-of": "platform-monitoring" } },
+          data: { [`${d.id}.json`]: JSON.stringify(d.json) },
+        },
+        parent,
+      );
     }
     return pulumi.secret(password);
   }
 
   private provisionManifests(name: string, cfg: MonitoringConfig, scrapeNamespaces: string[], plan: ReturnType<typeof depthPlan>): void {
     const parent = { parent: this };
-    const m = localManifests({ stack: cfg.stack, namespace: cfg.namespace, scrapeNamespaces, depth: cfg.depth, retentionDays: cfg.metricsRetentionDays, ruleGroups: cfg.blueprint ? blueprintRuleGroups(cfg.blueprint.name, cfg.depth, cfg.blueprint.alerts) : [] });
+    const m = localManifests({
+      stack: cfg.stack,
+      namespace: cfg.namespace,
+      scrapeNamespaces,
+      depth: cfg.depth,
+      retentionDays: cfg.metricsRetentionDays,
+      ruleGroups: cfg.blueprint ? blueprintRuleGroups(cfg.blueprint.name, cfg.depth, cfg.blueprint.alerts) : [],
+    });
     const sa = new k8s.core.v1.ServiceAccount(`${name}-prometheus`, m.serviceAccount, parent);
     const role = new k8s.rbac.v1.ClusterRole(`${name}-prometheus`, m.clusterRole, parent);
     new k8s.rbac.v1.ClusterRoleBinding(`${name}-prometheus`, m.clusterRoleBinding, { ...parent, dependsOn: [sa, role] });

@@ -15,9 +15,17 @@ import { clusterPrometheusConfig, ruleFileYaml } from "./promconfig";
 export const LOCAL_NOTE =
   "local tier: plain-manifest Prometheus (service discovery of `metrics` ports + the platform alert rules); Grafana, Alertmanager and tracing are skipped because they need Helm charts fetched at run time";
 /** What the local tier does with logs. */
-export const localLogsNote = (logs: boolean) => (logs ? "logs: Fluent Bit on every node → plain-manifest Loki (the tier's retention)" : "logs: off (blueprint)");
+export const localLogsNote = (logs: boolean) =>
+  logs ? "logs: Fluent Bit on every node → plain-manifest Loki (the tier's retention)" : "logs: off (blueprint)";
 
-export function localManifests(i: { stack: string; namespace: string; scrapeNamespaces: string[]; depth: MonitoringDepth; retentionDays: number; ruleGroups?: PromRuleGroup[] }) {
+export function localManifests(i: {
+  stack: string;
+  namespace: string;
+  scrapeNamespaces: string[];
+  depth: MonitoringDepth;
+  retentionDays: number;
+  ruleGroups?: PromRuleGroup[];
+}) {
   const labels = { "app.kubernetes.io/name": "prometheus", "app.kubernetes.io/part-of": "platform-monitoring" };
   const md = (name: string) => ({ name, namespace: i.namespace, labels });
   return {
@@ -39,7 +47,10 @@ export function localManifests(i: { stack: string; namespace: string; scrapeName
       apiVersion: "v1" as const,
       kind: "ConfigMap" as const,
       metadata: md("prometheus-config"),
-      data: { "prometheus.yml": clusterPrometheusConfig(i.stack, i.scrapeNamespaces), "platform.rules.yml": ruleFileYaml(i.depth, "kubernetes", i.ruleGroups ?? []) },
+      data: {
+        "prometheus.yml": clusterPrometheusConfig(i.stack, i.scrapeNamespaces),
+        "platform.rules.yml": ruleFileYaml(i.depth, "kubernetes", i.ruleGroups ?? []),
+      },
     },
     deployment: {
       apiVersion: "apps/v1" as const,

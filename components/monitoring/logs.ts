@@ -62,8 +62,10 @@ export interface FluentBitConfig {
 const section = (name: string, kv: [string, string | number][]) => `[${name}]\n${kv.map(([k, v]) => `    ${k} ${v}`).join("\n")}\n`;
 
 export function fluentBitConfig(i: FluentBitInput): FluentBitConfig {
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(i.lokiHost)) throw new Error(`fluentBitConfig: lokiHost '${i.lokiHost}' must be a host name such as loki.monitoring.svc.cluster.local`);
-  if (!/^[\w.-]+$/.test(i.stack)) throw new Error(`fluentBitConfig: stack '${i.stack}' must be letters, digits, '.', '_' or '-' (it becomes a Loki label value)`);
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(i.lokiHost))
+    throw new Error(`fluentBitConfig: lokiHost '${i.lokiHost}' must be a host name such as loki.monitoring.svc.cluster.local`);
+  if (!/^[\w.-]+$/.test(i.stack))
+    throw new Error(`fluentBitConfig: stack '${i.stack}' must be letters, digits, '.', '_' or '-' (it becomes a Loki label value)`);
   const service = section("SERVICE", [
     ["Daemon", "Off"],
     ["Flush", 1],
@@ -77,29 +79,30 @@ export function fluentBitConfig(i: FluentBitInput): FluentBitConfig {
   ]);
   const src = i.source;
   const k8s = src.kind === "kubernetes";
-  const inputs = src.kind === "kubernetes"
-    ? section("INPUT", [
-        ["Name", "tail"],
-        ["Path", "/var/log/containers/*.log"],
-        ["multiline.parser", "cri, docker"],
-        ["Tag", "kube.*"],
-        ["DB", `${FLUENT_BIT_STATE_DIR}/kube.db`],
-        ["DB.locking", "true"],
-        ["Mem_Buf_Limit", "16MB"],
-        ["Skip_Long_Lines", "On"],
-        ["Refresh_Interval", 10],
-      ])
-    : section("INPUT", [
-        ["Name", "tail"],
-        ["Path", `${src.containersDir}/*/*-json.log`],
-        ["Parser", "docker_json"],
-        ["Tag", "docker.*"],
-        ["DB", `${FLUENT_BIT_STATE_DIR}/docker.db`],
-        ["DB.locking", "true"],
-        ["Mem_Buf_Limit", "16MB"],
-        ["Skip_Long_Lines", "On"],
-        ["Refresh_Interval", 10],
-      ]);
+  const inputs =
+    src.kind === "kubernetes"
+      ? section("INPUT", [
+          ["Name", "tail"],
+          ["Path", "/var/log/containers/*.log"],
+          ["multiline.parser", "cri, docker"],
+          ["Tag", "kube.*"],
+          ["DB", `${FLUENT_BIT_STATE_DIR}/kube.db`],
+          ["DB.locking", "true"],
+          ["Mem_Buf_Limit", "16MB"],
+          ["Skip_Long_Lines", "On"],
+          ["Refresh_Interval", 10],
+        ])
+      : section("INPUT", [
+          ["Name", "tail"],
+          ["Path", `${src.containersDir}/*/*-json.log`],
+          ["Parser", "docker_json"],
+          ["Tag", "docker.*"],
+          ["DB", `${FLUENT_BIT_STATE_DIR}/docker.db`],
+          ["DB.locking", "true"],
+          ["Mem_Buf_Limit", "16MB"],
+          ["Skip_Long_Lines", "On"],
+          ["Refresh_Interval", 10],
+        ]);
   // JSON lines become fields of the record: the kubernetes filter's Merge_Log on Kubernetes, a
   // parser filter on the `log` field on Docker (a line that is not JSON is kept as it is).
   const filters = k8s
@@ -243,7 +246,12 @@ export function localLogManifests(i: { stack: string; namespace: string; plan: P
   const cfg = fluentBitConfig({ source: { kind: "kubernetes" }, lokiHost: `loki.${i.namespace}.svc.cluster.local`, lokiPort: 3100, stack: i.stack });
   const restricted = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
   return {
-    lokiConfig: { apiVersion: "v1" as const, kind: "ConfigMap" as const, metadata: md("loki-config", lokiLabels), data: { "loki.yaml": lokiConfigFile(i.plan) } },
+    lokiConfig: {
+      apiVersion: "v1" as const,
+      kind: "ConfigMap" as const,
+      metadata: md("loki-config", lokiLabels),
+      data: { "loki.yaml": lokiConfigFile(i.plan) },
+    },
     lokiDeployment: {
       apiVersion: "apps/v1" as const,
       kind: "Deployment" as const,
@@ -256,19 +264,30 @@ export function localLogManifests(i: { stack: string; namespace: string; plan: P
           metadata: { labels: lokiLabels },
           spec: {
             securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
-            containers: [{
-              name: "loki",
-              image: LOG_IMAGES.loki,
-              args: ["-config.file=/etc/loki/loki.yaml", "-target=all"],
-              ports: [{ name: "http", containerPort: 3100 }, { name: "grpc", containerPort: 9095 }],
-              readinessProbe: { httpGet: { path: "/ready", port: "http" }, periodSeconds: 10 },
-              // The baseline policy wants both probes on long-running containers (found by `npm run local`).
-              livenessProbe: { httpGet: { path: "/ready", port: "http" }, initialDelaySeconds: 45, periodSeconds: 20, failureThreshold: 6 },
-              resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
-              securityContext: restricted,
-              volumeMounts: [{ name: "config", mountPath: "/etc/loki" }, { name: "data", mountPath: "/loki" }],
-            }],
-            volumes: [{ name: "config", configMap: { name: "loki-config" } }, { name: "data", emptyDir: { sizeLimit: "2Gi" } }],
+            containers: [
+              {
+                name: "loki",
+                image: LOG_IMAGES.loki,
+                args: ["-config.file=/etc/loki/loki.yaml", "-target=all"],
+                ports: [
+                  { name: "http", containerPort: 3100 },
+                  { name: "grpc", containerPort: 9095 },
+                ],
+                readinessProbe: { httpGet: { path: "/ready", port: "http" }, periodSeconds: 10 },
+                // The baseline policy wants both probes on long-running containers (found by `npm run local`).
+                livenessProbe: { httpGet: { path: "/ready", port: "http" }, initialDelaySeconds: 45, periodSeconds: 20, failureThreshold: 6 },
+                resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+                securityContext: restricted,
+                volumeMounts: [
+                  { name: "config", mountPath: "/etc/loki" },
+                  { name: "data", mountPath: "/loki" },
+                ],
+              },
+            ],
+            volumes: [
+              { name: "config", configMap: { name: "loki-config" } },
+              { name: "data", emptyDir: { sizeLimit: "2Gi" } },
+            ],
           },
         },
       },
@@ -312,23 +331,25 @@ export function localLogManifests(i: { stack: string; namespace: string; plan: P
             serviceAccountName: "fluent-bit",
             tolerations: [{ operator: "Exists" }],
             securityContext: { seccompProfile: { type: "RuntimeDefault" } },
-            containers: [{
-              name: "fluent-bit",
-              image: LOG_IMAGES.fluentBit,
-              command: ["/fluent-bit/bin/fluent-bit"],
-              args: ["--workdir=/fluent-bit/etc", "--config=/fluent-bit/etc/conf/fluent-bit.conf"],
-              ports: [{ name: "http", containerPort: FLUENT_BIT_METRICS_PORT }],
-              readinessProbe: { httpGet: { path: "/api/v2/health", port: "http" }, periodSeconds: 10 },
-              // As the fluent-bit chart does: the HTTP server answering at all is liveness.
-              livenessProbe: { httpGet: { path: "/", port: "http" }, periodSeconds: 20 },
-              resources: RESOURCES,
-              securityContext: restricted,
-              volumeMounts: [
-                { name: "config", mountPath: "/fluent-bit/etc/conf" },
-                { name: "varlog", mountPath: "/var/log", readOnly: true },
-                { name: "state", mountPath: FLUENT_BIT_STATE_DIR },
-              ],
-            }],
+            containers: [
+              {
+                name: "fluent-bit",
+                image: LOG_IMAGES.fluentBit,
+                command: ["/fluent-bit/bin/fluent-bit"],
+                args: ["--workdir=/fluent-bit/etc", "--config=/fluent-bit/etc/conf/fluent-bit.conf"],
+                ports: [{ name: "http", containerPort: FLUENT_BIT_METRICS_PORT }],
+                readinessProbe: { httpGet: { path: "/api/v2/health", port: "http" }, periodSeconds: 10 },
+                // As the fluent-bit chart does: the HTTP server answering at all is liveness.
+                livenessProbe: { httpGet: { path: "/", port: "http" }, periodSeconds: 20 },
+                resources: RESOURCES,
+                securityContext: restricted,
+                volumeMounts: [
+                  { name: "config", mountPath: "/fluent-bit/etc/conf" },
+                  { name: "varlog", mountPath: "/var/log", readOnly: true },
+                  { name: "state", mountPath: FLUENT_BIT_STATE_DIR },
+                ],
+              },
+            ],
             volumes: [
               { name: "config", configMap: { name: "fluent-bit" } },
               { name: "varlog", hostPath: { path: "/var/log" } },

@@ -45,14 +45,43 @@ export interface DepthPlan {
 }
 
 const DEPTHS: Record<MonitoringDepth, Omit<DepthPlan, "depth" | "prometheus" | "loki"> & { promReplicas: number; promGi: number; lokiGi: number }> = {
-  basic: { promReplicas: 1, promGi: 10, alertmanager: { replicas: 1, storageGi: 1 }, grafana: { persistenceGi: 1 }, lokiGi: 10, traces: { storageGi: 5, retentionHours: 72 }, chartDefaultRules: false, resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "1Gi" } } },
-  enhanced: { promReplicas: 1, promGi: 50, alertmanager: { replicas: 2, storageGi: 2 }, grafana: { persistenceGi: 5 }, lokiGi: 50, traces: { storageGi: 20, retentionHours: 168 }, chartDefaultRules: true, resources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { cpu: "1", memory: "2Gi" } } },
-  full: { promReplicas: 2, promGi: 100, alertmanager: { replicas: 3, storageGi: 5 }, grafana: { persistenceGi: 10 }, lokiGi: 100, traces: { storageGi: 50, retentionHours: 336 }, chartDefaultRules: true, resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } } },
+  basic: {
+    promReplicas: 1,
+    promGi: 10,
+    alertmanager: { replicas: 1, storageGi: 1 },
+    grafana: { persistenceGi: 1 },
+    lokiGi: 10,
+    traces: { storageGi: 5, retentionHours: 72 },
+    chartDefaultRules: false,
+    resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "1Gi" } },
+  },
+  enhanced: {
+    promReplicas: 1,
+    promGi: 50,
+    alertmanager: { replicas: 2, storageGi: 2 },
+    grafana: { persistenceGi: 5 },
+    lokiGi: 50,
+    traces: { storageGi: 20, retentionHours: 168 },
+    chartDefaultRules: true,
+    resources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { cpu: "1", memory: "2Gi" } },
+  },
+  full: {
+    promReplicas: 2,
+    promGi: 100,
+    alertmanager: { replicas: 3, storageGi: 5 },
+    grafana: { persistenceGi: 10 },
+    lokiGi: 100,
+    traces: { storageGi: 50, retentionHours: 336 },
+    chartDefaultRules: true,
+    resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } },
+  },
 };
 
 export function depthPlan(depth: MonitoringDepth, metricsRetentionDays: number, logRetentionDays: number): DepthPlan {
-  if (!Number.isInteger(metricsRetentionDays) || metricsRetentionDays < 1) throw new Error(`metricsRetentionDays must be a whole number of days ≥ 1, got ${metricsRetentionDays}`);
-  if (!Number.isInteger(logRetentionDays) || logRetentionDays < 1) throw new Error(`logRetentionDays must be a whole number of days ≥ 1, got ${logRetentionDays}`);
+  if (!Number.isInteger(metricsRetentionDays) || metricsRetentionDays < 1)
+    throw new Error(`metricsRetentionDays must be a whole number of days ≥ 1, got ${metricsRetentionDays}`);
+  if (!Number.isInteger(logRetentionDays) || logRetentionDays < 1)
+    throw new Error(`logRetentionDays must be a whole number of days ≥ 1, got ${logRetentionDays}`);
   const d = DEPTHS[depth];
   return {
     depth,

@@ -16,45 +16,69 @@ import { z } from "zod";
 export const RECEIVER_SECRET = "alertmanager-receivers";
 
 /** A receiver name: also its secret's key and its config path (`platform:alertingSecrets.<name>`). */
-export const receiverName = z.string().regex(/^[a-z][a-zA-Z0-9]{0,62}$/, "must be a camelCase name such as `oncallPager` (letters and digits, starting lower-case)");
+export const receiverName = z
+  .string()
+  .regex(/^[a-z][a-zA-Z0-9]{0,62}$/, "must be a camelCase name such as `oncallPager` (letters and digits, starting lower-case)");
 
 export const alertReceiver = z.discriminatedUnion("type", [
   z.strictObject({
     name: receiverName,
     type: z.literal("slack"),
-    channel: z.string().regex(/^#[a-z0-9][a-z0-9_-]{0,79}$/, "must be a Slack channel such as `#platform-alerts`").meta({ description: "Slack channel the alerts are posted to. The incoming-webhook URL is the receiver's secret." }),
+    channel: z
+      .string()
+      .regex(/^#[a-z0-9][a-z0-9_-]{0,79}$/, "must be a Slack channel such as `#platform-alerts`")
+      .meta({ description: "Slack channel the alerts are posted to. The incoming-webhook URL is the receiver's secret." }),
   }),
-  z.strictObject({ name: receiverName, type: z.literal("pagerduty") }).meta({ description: "PagerDuty Events API v2; the integration's routing key is the receiver's secret." }),
+  z
+    .strictObject({ name: receiverName, type: z.literal("pagerduty") })
+    .meta({ description: "PagerDuty Events API v2; the integration's routing key is the receiver's secret." }),
   z.strictObject({
     name: receiverName,
     type: z.literal("email"),
     to: z.email().meta({ description: "Recipient address." }),
     from: z.email().meta({ description: "Sender address." }),
-    smarthost: z.string().regex(/^[a-z0-9.-]+:\d{2,5}$/, "must be host:port, e.g. email-smtp.us-east-1.amazonaws.com:587").meta({ description: "SMTP relay (STARTTLS required)." }),
+    smarthost: z
+      .string()
+      .regex(/^[a-z0-9.-]+:\d{2,5}$/, "must be host:port, e.g. email-smtp.us-east-1.amazonaws.com:587")
+      .meta({ description: "SMTP relay (STARTTLS required)." }),
     username: z.string().min(1).meta({ description: "SMTP user name; the password is the receiver's secret." }),
   }),
-  z.strictObject({ name: receiverName, type: z.literal("webhook") }).meta({ description: "Generic webhook (Alertmanager's JSON payload); the URL is the receiver's secret (it often embeds a token)." }),
+  z
+    .strictObject({ name: receiverName, type: z.literal("webhook") })
+    .meta({ description: "Generic webhook (Alertmanager's JSON payload); the URL is the receiver's secret (it often embeds a token)." }),
 ]);
 export type AlertReceiver = z.infer<typeof alertReceiver>;
 
 export const alertRoutes = z.strictObject({
-  critical: z.array(receiverName).min(1, "name at least one receiver for critical alerts").meta({ description: "Receivers of `severity=critical` alerts (pages)." }),
+  critical: z
+    .array(receiverName)
+    .min(1, "name at least one receiver for critical alerts")
+    .meta({ description: "Receivers of `severity=critical` alerts (pages)." }),
   warning: z.array(receiverName).default([]).meta({ description: "Receivers of `severity=warning` alerts (and of alerts without a severity)." }),
 });
 
 export const alerting = z
   .strictObject({
-    receivers: z.array(alertReceiver).meta({ description: "Alert receivers: Slack, PagerDuty, e-mail or webhook. Each one's secret is set with `pulumi config set --secret --path platform:alertingSecrets.<name> <value>`." }),
+    receivers: z.array(alertReceiver).meta({
+      description:
+        "Alert receivers: Slack, PagerDuty, e-mail or webhook. Each one's secret is set with `pulumi config set --secret --path platform:alertingSecrets.<name> <value>`.",
+    }),
     routes: alertRoutes.optional().meta({ description: "Which receivers get which severity. Default: every receiver gets critical and warning alerts." }),
   })
   .superRefine((a, ctx) => {
     const names = a.receivers.map((r) => r.name);
     names.forEach((n, i) => {
-      if (names.indexOf(n) !== i) ctx.addIssue({ code: "custom", path: ["receivers", i, "name"], message: `receiver '${n}' is named twice: give each receiver its own name` });
+      if (names.indexOf(n) !== i)
+        ctx.addIssue({ code: "custom", path: ["receivers", i, "name"], message: `receiver '${n}' is named twice: give each receiver its own name` });
     });
     for (const sev of ["critical", "warning"] as const) {
       (a.routes?.[sev] ?? []).forEach((n, i) => {
-        if (!names.includes(n)) ctx.addIssue({ code: "custom", path: ["routes", sev, i], message: `no receiver '${n}': route to one of ${names.join(", ") || "(none declared under receivers)"}` });
+        if (!names.includes(n))
+          ctx.addIssue({
+            code: "custom",
+            path: ["routes", sev, i],
+            message: `no receiver '${n}': route to one of ${names.join(", ") || "(none declared under receivers)"}`,
+          });
       });
     }
   });
@@ -77,7 +101,19 @@ function integration(r: AlertReceiver, severity: "critical" | "warning"): Record
     case "pagerduty":
       return { pagerduty_configs: [{ routing_key_file: file(r.name), severity, send_resolved: true }] };
     case "email":
-      return { email_configs: [{ to: r.to, from: r.from, smarthost: r.smarthost, auth_username: r.username, auth_password_file: file(r.name), require_tls: true, send_resolved: true }] };
+      return {
+        email_configs: [
+          {
+            to: r.to,
+            from: r.from,
+            smarthost: r.smarthost,
+            auth_username: r.username,
+            auth_password_file: file(r.name),
+            require_tls: true,
+            send_resolved: true,
+          },
+        ],
+      };
     case "webhook":
       return { webhook_configs: [{ url_file: file(r.name), send_resolved: true }] };
   }
@@ -103,7 +139,10 @@ export function alertmanagerRouting(a: Alerting | undefined): { route: Record<st
   const all = a.receivers.map((r) => r.name);
   const routes = { critical: a.routes?.critical ?? all, warning: a.routes?.warning ?? (a.routes ? [] : all) };
   const pick = (names: string[]) => a.receivers.filter((r) => names.includes(r.name));
-  const receivers: Record<string, unknown>[] = [{ name: "null" }, { name: "severity-critical", ...merge(pick(routes.critical).map((r) => integration(r, "critical"))) }];
+  const receivers: Record<string, unknown>[] = [
+    { name: "null" },
+    { name: "severity-critical", ...merge(pick(routes.critical).map((r) => integration(r, "critical"))) },
+  ];
   const hasWarning = routes.warning.length > 0;
   if (hasWarning) receivers.push({ name: "severity-warning", ...merge(pick(routes.warning).map((r) => integration(r, "warning"))) });
   const fallback = hasWarning ? "severity-warning" : "severity-critical";

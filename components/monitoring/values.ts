@@ -70,15 +70,17 @@ export function kubePrometheusStackValues(i: KpsInput) {
   if (i.email) {
     receivers.push({
       name: "platform-email",
-      email_configs: [{
-        to: i.email.to,
-        from: i.email.from,
-        smarthost: i.email.smarthost,
-        auth_username: i.email.username,
-        auth_password_file: `/etc/alertmanager/secrets/${SMTP_SECRET}/password`,
-        require_tls: true,
-        send_resolved: true,
-      }],
+      email_configs: [
+        {
+          to: i.email.to,
+          from: i.email.from,
+          smarthost: i.email.smarthost,
+          auth_username: i.email.username,
+          auth_password_file: `/etc/alertmanager/secrets/${SMTP_SECRET}/password`,
+          require_tls: true,
+          send_resolved: true,
+        },
+      ],
     });
   }
   const receiver = i.email ? "platform-email" : "null";
@@ -96,7 +98,13 @@ export function kubePrometheusStackValues(i: KpsInput) {
     // HSTS from Grafana itself (pkg/setting [security] strict_transport_security*): Traefik sets
     // HSTS per headers Middleware, and the chart's Ingress names none (ingress-nginx set it
     // controller-wide). The redirect to HTTPS is Traefik's web entry point.
-    grafanaIni.security = { ...grafanaIni.security, strict_transport_security: true, strict_transport_security_max_age_seconds: 31_536_000, strict_transport_security_subdomains: true, strict_transport_security_preload: false };
+    grafanaIni.security = {
+      ...grafanaIni.security,
+      strict_transport_security: true,
+      strict_transport_security_max_age_seconds: 31_536_000,
+      strict_transport_security_subdomains: true,
+      strict_transport_security_preload: false,
+    };
     grafanaIni.auth = { disable_login_form: true };
     grafanaIni["auth.generic_oauth"] = {
       enabled: true,
@@ -140,7 +148,12 @@ export function kubePrometheusStackValues(i: KpsInput) {
       },
     },
     alertmanager: {
-      alertmanagerSpec: { replicas: i.plan.alertmanager.replicas, storage: pvc(i.plan.alertmanager.storageGi), securityContext: POD_SECURITY, ...(routed ? { secrets: [RECEIVER_SECRET] } : i.email ? { secrets: [SMTP_SECRET] } : {}) },
+      alertmanagerSpec: {
+        replicas: i.plan.alertmanager.replicas,
+        storage: pvc(i.plan.alertmanager.storageGi),
+        securityContext: POD_SECURITY,
+        ...(routed ? { secrets: [RECEIVER_SECRET] } : i.email ? { secrets: [SMTP_SECRET] } : {}),
+      },
       config: {
         route: routed
           ? routed.route
@@ -165,14 +178,16 @@ export function kubePrometheusStackValues(i: KpsInput) {
             ingressClassName: g.ingressClassName,
             // Traefik's router annotations: served on websecure with TLS only (plain HTTP is
             // redirected by the web entry point, components/cluster/addons.ts).
-            annotations: { "cert-manager.io/cluster-issuer": g.clusterIssuer, "traefik.ingress.kubernetes.io/router.entrypoints": "websecure", "traefik.ingress.kubernetes.io/router.tls": "true" },
+            annotations: {
+              "cert-manager.io/cluster-issuer": g.clusterIssuer,
+              "traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
+              "traefik.ingress.kubernetes.io/router.tls": "true",
+            },
             hosts: [g.host],
             tls: [{ secretName: "grafana-tls", hosts: [g.host] }],
           }
         : { enabled: false },
-      ...(g.public
-        ? { envValueFrom: { GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: { secretKeyRef: { name: g.sso.clientSecretName, key: "client-secret" } } } }
-        : {}),
+      ...(g.public ? { envValueFrom: { GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: { secretKeyRef: { name: g.sso.clientSecretName, key: "client-secret" } } } } : {}),
       "grafana.ini": grafanaIni,
       persistence: { enabled: true, size: `${i.plan.grafana.persistenceGi}Gi` },
       sidecar: {

@@ -3,9 +3,15 @@ import { z } from "zod";
 
 export const networkArgs = z.strictObject({
   /** VPC CIDR, /16 to /20. */
-  cidr: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: "an IPv4 CIDR such as 10.0.0.0/16" }).default("10.0.0.0/16"),
+  cidr: z
+    .string()
+    .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: "an IPv4 CIDR such as 10.0.0.0/16" })
+    .default("10.0.0.0/16"),
   /** Availability zones (3 for HA; 2 accepted). */
-  azs: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, { message: "an AZ name such as us-east-1a" })).min(2).max(3),
+  azs: z
+    .array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, { message: "an AZ name such as us-east-1a" }))
+    .min(2)
+    .max(3),
   /** One NAT gateway per AZ (HA egress, prod), a single one (cheaper), or none (private subnets hold only managed data stores, e.g. the single-host topology). */
   nat: z.enum(["single", "perAz", "none"]).default("single"),
   /** VPC flow logs to CloudWatch: `REJECT` (cheap, what security reviews need) or `ALL`; `none` must be explicit. */

@@ -34,7 +34,14 @@ export function planInternalCertificates(prefix: string, a: Omit<InternalCertifi
       apiVersion: "cert-manager.io/v1",
       kind: "Certificate",
       metadata: { name: caSecret, namespace: a.certManagerNamespace, labels },
-      spec: { isCA: true, commonName: `${prefix} internal CA`, secretName: caSecret, duration: "87600h", privateKey: { algorithm: "ECDSA", size: 256 }, issuerRef: { name: rootIssuer, kind: "ClusterIssuer", group: "cert-manager.io" } },
+      spec: {
+        isCA: true,
+        commonName: `${prefix} internal CA`,
+        secretName: caSecret,
+        duration: "87600h",
+        privateKey: { algorithm: "ECDSA", size: 256 },
+        issuerRef: { name: rootIssuer, kind: "ClusterIssuer", group: "cert-manager.io" },
+      },
     },
     issuer: { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: caIssuer, labels }, spec: { ca: { secretName: caSecret } } },
     certificates: a.stores.map((store) => ({

@@ -23,13 +23,18 @@ export const containerRegistryArgs = z.strictObject({
   blueprint: z.string().min(1),
   stack: z.string().min(1),
   /** Services whose images the platform builds: one repository each. */
-  services: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "a service name (DNS label)" })).min(1, "at least one service: a registry with no repository holds nothing"),
+  services: z
+    .array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "a service name (DNS label)" }))
+    .min(1, "at least one service: a registry with no repository holds nothing"),
   /** Days an image is kept after its push (the tier row's imageRetentionDays). */
   retentionDays: z.int().min(1).max(3650),
   /** The stack's KMS key (repositories are encrypted with it); AWS's managed ECR key when absent. */
   kmsKeyArn: inputString.optional(),
   /** IAM role name the CI release job pushes with; gets the push-only policy. */
-  pushRoleName: z.string().regex(/^[\w+=,.@-]{1,64}$/, { message: "an IAM role name (not an ARN)" }).optional(),
+  pushRoleName: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,64}$/, { message: "an IAM role name (not an ARN)" })
+    .optional(),
 });
 export type ContainerRegistryArgs = z.input<typeof containerRegistryArgs>;
 
@@ -41,7 +46,8 @@ export class ContainerRegistry extends pulumi.ComponentResource {
   constructor(name: string, args: ContainerRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:registry:ContainerRegistry", name, {}, opts);
     const parsed = containerRegistryArgs.safeParse(args);
-    if (!parsed.success) throw new Error(`ContainerRegistry ${name}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(args)"}: ${i.message}`).join("; ")}`);
+    if (!parsed.success)
+      throw new Error(`ContainerRegistry ${name}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(args)"}: ${i.message}`).join("; ")}`);
     const a = parsed.data;
     const p = { parent: this };
     const policy = JSON.stringify(lifecyclePolicy(a.retentionDays));

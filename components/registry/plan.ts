@@ -52,7 +52,11 @@ const ECR_REPO = /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[
 
 /** `<blueprint>/<stack>/<service>`: unique per platform and stack when stacks share an account. */
 export function repositoryName(blueprint: string, stack: string, service: string): string {
-  const seg = (s: string) => s.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[._-]+|[._-]+$/g, "");
+  const seg = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, "-")
+      .replace(/^[._-]+|[._-]+$/g, "");
   const name = `${seg(blueprint)}/${seg(stack)}/${seg(service)}`;
   if (!ECR_REPO.test(name)) throw new Error(`registry: '${name}' is not a valid ECR repository name (lowercase letters, digits, . _ - and /)`);
   return name;
@@ -74,7 +78,10 @@ export function repositorySettings(): { imageTagMutability: "IMMUTABLE"; imageSc
  * No `ecr:BatchDeleteImage`, no `ecr:PutImageTagMutability`, no `ecr:SetRepositoryPolicy`: the
  * pusher can neither delete an image nor turn tag immutability off.
  */
-export function pushPolicyDocument(repositoryArns: string[]): { Version: "2012-10-17"; Statement: { Sid: string; Effect: "Allow"; Action: string[]; Resource: string | string[] }[] } {
+export function pushPolicyDocument(repositoryArns: string[]): {
+  Version: "2012-10-17";
+  Statement: { Sid: string; Effect: "Allow"; Action: string[]; Resource: string | string[] }[];
+} {
   if (!repositoryArns.length) throw new Error("registry: a push policy needs at least one repository");
   return {
     Version: "2012-10-17",

@@ -13,10 +13,18 @@ import { liveLabels, signingEntryId, signingKeyRotation, validateRotation } from
 
 const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label");
 const envKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, "must be a valid Secret key (letters, digits, -._)");
-export const entryId = z.string().regex(/^[a-z][a-zA-Z0-9-]*\/[a-zA-Z][-a-zA-Z0-9]*(\/[a-z0-9][-a-z0-9]{0,15})?$/, "must be `<kind>/<name>` such as `postgres/main`, `config/mailgunApiKey` or `generated/relay-signer`, or `generated/<name>/<label>` for one key of a signing key");
+export const entryId = z
+  .string()
+  .regex(
+    /^[a-z][a-zA-Z0-9-]*\/[a-zA-Z][-a-zA-Z0-9]*(\/[a-z0-9][-a-z0-9]{0,15})?$/,
+    "must be `<kind>/<name>` such as `postgres/main`, `config/mailgunApiKey` or `generated/relay-signer`, or `generated/<name>/<label>` for one key of a signing key",
+  );
 
 const secretOutput = z.custom<pulumi.Output<string>>((v) => pulumi.Output.isInstance(v), "must be a pulumi Output<string> (wrap it with pulumi.secret)");
-const inputString = z.custom<pulumi.Input<string>>((v) => (typeof v === "string" ? v.length > 0 : pulumi.Output.isInstance(v)), "expected a non-empty string or an Output<string>");
+const inputString = z.custom<pulumi.Input<string>>(
+  (v) => (typeof v === "string" ? v.length > 0 : pulumi.Output.isInstance(v)),
+  "expected a non-empty string or an Output<string>",
+);
 
 export const stackKeyArgs = z.strictObject({
   stack: z.string().min(1),
@@ -66,7 +74,18 @@ export const signerAccount = z.strictObject({
 export const consumer = z.strictObject({
   namespace: dnsLabel,
   secretName: dnsLabel,
-  data: z.array(z.strictObject({ key: envKey, entryId, property: z.string().regex(/^[a-zA-Z][\w]*$/).optional() })).min(1),
+  data: z
+    .array(
+      z.strictObject({
+        key: envKey,
+        entryId,
+        property: z
+          .string()
+          .regex(/^[a-zA-Z][\w]*$/)
+          .optional(),
+      }),
+    )
+    .min(1),
 });
 
 export const secretsArgs = z.strictObject({
@@ -78,7 +97,11 @@ export const secretsArgs = z.strictObject({
   /** Rotation Lambdas (ARNs from config) per source; absent = the rotation mode the plan documents. */
   rotationLambdaArns: z.strictObject({ dataStore: z.string().optional(), generated: z.string().optional() }).default({}),
   /** Clock for rotation epochs (ms since epoch); tests pin it. */
-  nowMs: z.number().int().nonnegative().default(() => Date.now()),
+  nowMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(() => Date.now()),
   /** Days a deleted secret can be restored (7–30). */
   recoveryWindowInDays: z.int().min(7).max(30).default(30),
   protect: z.boolean().default(false),
@@ -91,7 +114,9 @@ export const secretsArgs = z.strictObject({
       /** Service accounts that sign with KMS signing keys (one IRSA role each). */
       signers: z.array(signerAccount).default([]),
       /** Where the API server calls admission webhooks from (the VPC CIDR on EKS): the only source admitted to ESO's webhook port. */
-      apiServerCidrs: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "a CIDR such as 10.0.0.0/16")).min(1, "cluster.apiServerCidrs: give the API server's CIDRs (the VPC CIDR on EKS); the ESO webhook admits only them"),
+      apiServerCidrs: z
+        .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "a CIDR such as 10.0.0.0/16"))
+        .min(1, "cluster.apiServerCidrs: give the API server's CIDRs (the VPC CIDR on EKS); the ESO webhook admits only them"),
       /** Where the ESO chart (pinned in components/charts.ts) comes from; default its official repository. */
       charts: chartMirror.default(OFFICIAL_REPOSITORIES),
     })
@@ -113,7 +138,8 @@ export function checkConsumers(consumers: z.output<typeof consumer>[], ids: Set<
   const out: string[] = [];
   consumers.forEach((c, i) =>
     c.data.forEach((d, j) => {
-      if (!ids.has(d.entryId)) out.push(`cluster.consumers.${i}.data.${j}.entryId: no secret entry '${d.entryId}' (entries: ${[...ids].sort().join(", ") || "none"})`);
+      if (!ids.has(d.entryId))
+        out.push(`cluster.consumers.${i}.data.${j}.entryId: no secret entry '${d.entryId}' (entries: ${[...ids].sort().join(", ") || "none"})`);
     }),
   );
   return out;

@@ -38,7 +38,10 @@ export class ClusterSecrets extends pulumi.ComponentResource {
     const ids = new Set([...cfg.entries.map((e) => e.id), ...cfg.generated.flatMap(generatedIds)]);
     const problems = [...checkSigning(cfg.generated, (n) => `generated.${n}.signing.rotation`), ...checkConsumers(cfg.consumers, ids)];
     cfg.generated.forEach((g, i) => {
-      if (g.signing?.signer === "kms") problems.push(`generated.${i}.signing.signer: '${g.name}' asks for a KMS signer, and this stack has no cloud account: use signer raw here (the local tier)`);
+      if (g.signing?.signer === "kms")
+        problems.push(
+          `generated.${i}.signing.signer: '${g.name}' asks for a KMS signer, and this stack has no cloud account: use signer raw here (the local tier)`,
+        );
     });
     if (problems.length) throw new Error(`ClusterSecrets "${name}": invalid args\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     super("platform:secrets:ClusterSecrets", name, {}, opts);
@@ -63,11 +66,15 @@ export class ClusterSecrets extends pulumi.ComponentResource {
       const data = pulumi.secret(
         pulumi.all(c.data.map((d) => values.get(d.entryId)!.apply((v) => [d.key, pick(v, d.property)] as const))).apply((pairs) => Object.fromEntries(pairs)),
       );
-      new k8s.core.v1.Secret(`${name}-${c.namespace}-${c.secretName}`, {
-        metadata: { name: c.secretName, namespace: c.namespace, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
-        type: "Opaque",
-        stringData: data,
-      }, parent);
+      new k8s.core.v1.Secret(
+        `${name}-${c.namespace}-${c.secretName}`,
+        {
+          metadata: { name: c.secretName, namespace: c.namespace, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
+          type: "Opaque",
+          stringData: data,
+        },
+        parent,
+      );
       this.secretNames.push(`${c.namespace}/${c.secretName}`);
     }
     this.registerOutputs({ secretNames: this.secretNames });

@@ -18,15 +18,19 @@ export class StackKey extends pulumi.ComponentResource {
   constructor(name: string, args: StackKeyArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const cfg = parseArgs("StackKey", name, stackKeyArgs, args);
     super("platform:secrets:StackKey", name, {}, opts);
-    const key = new aws.kms.Key(`${name}-key`, {
-      description: `platform ${cfg.stack}: encryption at rest (secrets, data, backups)`,
-      keyUsage: "ENCRYPT_DECRYPT",
-      customerMasterKeySpec: "SYMMETRIC_DEFAULT",
-      enableKeyRotation: true,
-      rotationPeriodInDays: cfg.rotationPeriodInDays,
-      deletionWindowInDays: cfg.deletionWindowInDays,
-      tags: { "platform:stack": cfg.stack, "platform:purpose": "encryption-at-rest" },
-    }, { parent: this, protect: cfg.protect });
+    const key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: `platform ${cfg.stack}: encryption at rest (secrets, data, backups)`,
+        keyUsage: "ENCRYPT_DECRYPT",
+        customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+        enableKeyRotation: true,
+        rotationPeriodInDays: cfg.rotationPeriodInDays,
+        deletionWindowInDays: cfg.deletionWindowInDays,
+        tags: { "platform:stack": cfg.stack, "platform:purpose": "encryption-at-rest" },
+      },
+      { parent: this, protect: cfg.protect },
+    );
     this.aliasName = `alias/platform/${cfg.stack}`;
     new aws.kms.Alias(`${name}-alias`, { name: this.aliasName, targetKeyId: key.keyId }, { parent: this });
     this.arn = key.arn;

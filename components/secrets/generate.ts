@@ -75,7 +75,14 @@ class GeneratedSecret extends pulumi.dynamic.Resource {
   declare readonly hex: pulumi.Output<string>;
   declare readonly base64: pulumi.Output<string>;
   constructor(name: string, inputs: GeneratedInputs, opts: pulumi.CustomResourceOptions) {
-    super(generatedProvider, name, { ...inputs, result: undefined, hex: undefined, base64: undefined }, { ...opts, additionalSecretOutputs: ["result", "hex", "base64"] }, "platform", "GeneratedSecret");
+    super(
+      generatedProvider,
+      name,
+      { ...inputs, result: undefined, hex: undefined, base64: undefined },
+      { ...opts, additionalSecretOutputs: ["result", "hex", "base64"] },
+      "platform",
+      "GeneratedSecret",
+    );
   }
 }
 

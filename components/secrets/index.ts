@@ -26,7 +26,10 @@ export class Secrets extends pulumi.ComponentResource {
   /** The rotation plan per entry id (mode, days / reason) — reviewable in the plan. */
   public readonly rotation: Record<string, RotationPlan>;
   /** Signing keys: signer, rotation phase and, per live label, its role and (KMS) key ARN. */
-  public readonly signingKeys: Record<string, { signer: Signer; phase: RotationPhase; keys: Record<string, { role: "current" | "next" | "retiring"; kmsKeyArn?: pulumi.Output<string> }> }>;
+  public readonly signingKeys: Record<
+    string,
+    { signer: Signer; phase: RotationPhase; keys: Record<string, { role: "current" | "next" | "retiring"; kmsKeyArn?: pulumi.Output<string> }> }
+  >;
   /** IRSA role ARN per `<namespace>/<serviceAccount>` that signs with KMS keys (annotate the service account with it). */
   public readonly signerRoleArns: Record<string, pulumi.Output<string>>;
   /** Secret value per entry id (secret Outputs; for the droplet's container env). Not registered as outputs. */
@@ -47,16 +50,32 @@ export class Secrets extends pulumi.ComponentResource {
     for (const [i, s] of (cfg.cluster?.signers ?? []).entries()) {
       for (const k of s.keys) {
         const g = cfg.generated.find((x) => x.name === k);
-        if (g?.signing?.signer !== "kms") problems.push(`cluster.signers.${i}.keys: '${k}' is not a generated signing key with signer kms (${cfg.generated.filter((x) => x.signing?.signer === "kms").map((x) => x.name).join(", ") || "none"})`);
+        if (g?.signing?.signer !== "kms")
+          problems.push(
+            `cluster.signers.${i}.keys: '${k}' is not a generated signing key with signer kms (${
+              cfg.generated
+                .filter((x) => x.signing?.signer === "kms")
+                .map((x) => x.name)
+                .join(", ") || "none"
+            })`,
+          );
       }
     }
     const rotation: Record<string, RotationPlan> = {};
     try {
-      for (const e of cfg.entries) rotation[e.id] = planRotation(e.source, { nowMs: cfg.nowMs, ...(e.source === "dataStore" && cfg.rotationLambdaArns.dataStore ? { lambdaArn: cfg.rotationLambdaArns.dataStore } : {}) });
+      for (const e of cfg.entries)
+        rotation[e.id] = planRotation(e.source, {
+          nowMs: cfg.nowMs,
+          ...(e.source === "dataStore" && cfg.rotationLambdaArns.dataStore ? { lambdaArn: cfg.rotationLambdaArns.dataStore } : {}),
+        });
       for (const g of cfg.generated) {
         rotation[`generated/${g.name}`] = g.signing
           ? { mode: "two-phase", phase: rotationPhase(g.signing.rotation), ...g.signing.rotation }
-          : planRotation("generated", { nowMs: cfg.nowMs, days: g.rotationDays, ...(cfg.rotationLambdaArns.generated ? { lambdaArn: cfg.rotationLambdaArns.generated } : {}) });
+          : planRotation("generated", {
+              nowMs: cfg.nowMs,
+              days: g.rotationDays,
+              ...(cfg.rotationLambdaArns.generated ? { lambdaArn: cfg.rotationLambdaArns.generated } : {}),
+            });
       }
     } catch (err) {
       problems.push(`rotationLambdaArns: ${(err as Error).message}`);
@@ -75,17 +94,25 @@ export class Secrets extends pulumi.ComponentResource {
 
     const store = (id: string, description: string, value: pulumi.Output<string>) => {
       const rid = resourceId(id);
-      const sm = new aws.secretsmanager.Secret(`${name}-${rid}`, {
-        name: secretName(cfg.stack, id),
-        description: description || id,
-        kmsKeyId: cfg.kmsKeyArn,
-        recoveryWindowInDays: cfg.recoveryWindowInDays,
-        tags: { ...tags, "platform:entry": id },
-      }, { ...parent, protect: cfg.protect });
+      const sm = new aws.secretsmanager.Secret(
+        `${name}-${rid}`,
+        {
+          name: secretName(cfg.stack, id),
+          description: description || id,
+          kmsKeyId: cfg.kmsKeyArn,
+          recoveryWindowInDays: cfg.recoveryWindowInDays,
+          tags: { ...tags, "platform:entry": id },
+        },
+        { ...parent, protect: cfg.protect },
+      );
       new aws.secretsmanager.SecretVersion(`${name}-${rid}`, { secretId: sm.id, secretString: pulumi.secret(value) }, parent);
       const r = rotation[id];
       if (r?.mode === "lambda") {
-        new aws.secretsmanager.SecretRotation(`${name}-${rid}`, { secretId: sm.id, rotationLambdaArn: r.lambdaArn, rotationRules: { automaticallyAfterDays: r.days } }, parent);
+        new aws.secretsmanager.SecretRotation(
+          `${name}-${rid}`,
+          { secretId: sm.id, rotationLambdaArn: r.lambdaArn, rotationRules: { automaticallyAfterDays: r.days } },
+          parent,
+        );
       }
       this.secretArns[id] = sm.arn;
       this.values[id] = pulumi.secret(value);
@@ -107,7 +134,11 @@ export class Secrets extends pulumi.ComponentResource {
       const { signer, rotation: r } = g.signing;
       // The step from the last deployment is checked before any key is created or deleted.
       const ledger = new SigningKeyLedger(`${name}-${g.name}-rotation`, { at: `platform:signingKeys.${g.name}`, ...r }, parent);
-      const roles = { [r.current]: "current" as const, ...(r.next ? { [r.next]: "next" as const } : {}), ...(r.retiring ? { [r.retiring]: "retiring" as const } : {}) };
+      const roles = {
+        [r.current]: "current" as const,
+        ...(r.next ? { [r.next]: "next" as const } : {}),
+        ...(r.retiring ? { [r.retiring]: "retiring" as const } : {}),
+      };
       const keys: (typeof this.signingKeys)[string]["keys"] = {};
       kmsArns[g.name] = [];
       for (const label of liveLabels(r)) {
@@ -120,12 +151,16 @@ export class Secrets extends pulumi.ComponentResource {
           keys[label] = { role };
         } else {
           // The private half never leaves KMS: state holds the key's ARN and metadata only.
-          const key = new aws.kms.Key(`${name}-${g.name}-${label}`, {
-            description: `platform ${cfg.stack}: ${g.name} signing key '${label}' (secp256k1; two-phase rotation from platform:signingKeys.${g.name})`,
-            ...KMS_SIGNER,
-            deletionWindowInDays: 30,
-            tags: { ...tags, "platform:entry": id, "platform:key-label": label },
-          }, { ...parent, dependsOn: [ledger] });
+          const key = new aws.kms.Key(
+            `${name}-${g.name}-${label}`,
+            {
+              description: `platform ${cfg.stack}: ${g.name} signing key '${label}' (secp256k1; two-phase rotation from platform:signingKeys.${g.name})`,
+              ...KMS_SIGNER,
+              deletionWindowInDays: 30,
+              tags: { ...tags, "platform:entry": id, "platform:key-label": label },
+            },
+            { ...parent, dependsOn: [ledger] },
+          );
           new aws.kms.Alias(`${name}-${g.name}-${label}`, { name: `alias/platform/${cfg.stack}/${g.name}/${label}`, targetKeyId: key.keyId }, parent);
           store(signingEntryId(g.name, label), what, key.arn.apply(kmsKeyRef));
           keys[label] = { role, kmsKeyArn: key.arn };
@@ -138,15 +173,25 @@ export class Secrets extends pulumi.ComponentResource {
     for (const s of cfg.cluster?.signers ?? []) {
       const c = cfg.cluster!;
       const rid = resourceId(`${s.namespace}-${s.serviceAccount}`);
-      const role = new aws.iam.Role(`${name}-${rid}-signer`, {
-        description: `platform ${cfg.stack}: ${s.namespace}/${s.serviceAccount} signs with ${s.keys.join(", ")} (KMS)`,
-        assumeRolePolicy: pulumi.all([c.oidcProviderArn, c.oidcIssuer]).apply(([arn, iss]) => JSON.stringify(irsaTrustPolicy(arn, iss, s.namespace, s.serviceAccount))),
-        tags,
-      }, parent);
-      new aws.iam.RolePolicy(`${name}-${rid}-signer`, {
-        role: role.id,
-        policy: pulumi.all(s.keys.flatMap((k) => kmsArns[k] ?? [])).apply((arns) => JSON.stringify(signerPolicy(arns))),
-      }, parent);
+      const role = new aws.iam.Role(
+        `${name}-${rid}-signer`,
+        {
+          description: `platform ${cfg.stack}: ${s.namespace}/${s.serviceAccount} signs with ${s.keys.join(", ")} (KMS)`,
+          assumeRolePolicy: pulumi
+            .all([c.oidcProviderArn, c.oidcIssuer])
+            .apply(([arn, iss]) => JSON.stringify(irsaTrustPolicy(arn, iss, s.namespace, s.serviceAccount))),
+          tags,
+        },
+        parent,
+      );
+      new aws.iam.RolePolicy(
+        `${name}-${rid}-signer`,
+        {
+          role: role.id,
+          policy: pulumi.all(s.keys.flatMap((k) => kmsArns[k] ?? [])).apply((arns) => JSON.stringify(signerPolicy(arns))),
+        },
+        parent,
+      );
       this.signerRoleArns[`${s.namespace}/${s.serviceAccount}`] = role.arn;
     }
 

@@ -51,7 +51,11 @@ export function planRotation(source: SecretSource, opts: { days?: number; lambda
     case "config":
       return { mode: "none", reason: "human-provided: rotate by setting a new value with `pulumi config set --secret` and running `pulumi up`" };
     case "dataStore":
-      return { mode: "none", reason: "the data store owns this credential: give a rotation Lambda ARN (AWS's single-user rotation template reads this secret's JSON) or use RDS-managed master passwords" };
+      return {
+        mode: "none",
+        reason:
+          "the data store owns this credential: give a rotation Lambda ARN (AWS's single-user rotation template reads this secret's JSON) or use RDS-managed master passwords",
+      };
     case "platform":
       return { mode: "none", reason: "platform credential: replace by tainting its RandomPassword (`pulumi up --replace`)" };
   }
@@ -59,16 +63,29 @@ export function planRotation(source: SecretSource, opts: { days?: number; lambda
 
 export interface PolicyDocument {
   Version: "2012-10-17";
-  Statement: { Sid: string; Effect: "Allow" | "Deny"; Action: string[] | string; Resource?: string[] | string; Principal?: Record<string, string>; Condition?: Record<string, Record<string, string | string[]>> }[];
+  Statement: {
+    Sid: string;
+    Effect: "Allow" | "Deny";
+    Action: string[] | string;
+    Resource?: string[] | string;
+    Principal?: Record<string, string>;
+    Condition?: Record<string, Record<string, string | string[]>>;
+  }[];
 }
 
 /** The ESO controller's service account, the only principal the IRSA role trusts. */
 export const ESO = { namespace: "external-secrets", serviceAccount: "external-secrets", release: "external-secrets", store: "platform-secrets" } as const;
 
 /** Trust policy: only `system:serviceaccount:<ns>:<sa>` through this cluster's OIDC provider. */
-export function irsaTrustPolicy(oidcProviderArn: string, oidcIssuer: string, namespace: string = ESO.namespace, serviceAccount: string = ESO.serviceAccount): PolicyDocument {
+export function irsaTrustPolicy(
+  oidcProviderArn: string,
+  oidcIssuer: string,
+  namespace: string = ESO.namespace,
+  serviceAccount: string = ESO.serviceAccount,
+): PolicyDocument {
   if (!/^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(oidcIssuer)) throw new Error(`oidcIssuer must be the cluster's https OIDC issuer URL, got '${oidcIssuer}'`);
-  if (!/^arn:aws[\w-]*:iam::\d{12}:oidc-provider\/.+$/.test(oidcProviderArn)) throw new Error(`oidcProviderArn must be an IAM OIDC provider ARN, got '${oidcProviderArn}'`);
+  if (!/^arn:aws[\w-]*:iam::\d{12}:oidc-provider\/.+$/.test(oidcProviderArn))
+    throw new Error(`oidcProviderArn must be an IAM OIDC provider ARN, got '${oidcProviderArn}'`);
   const host = oidcIssuer.replace(/^https:\/\//, "");
   return {
     Version: "2012-10-17",
@@ -94,8 +111,19 @@ export function esoAccessPolicy(secretArns: string[], kmsKeyArn: string, region:
   return {
     Version: "2012-10-17",
     Statement: [
-      { Sid: "ReadThisStacksSecrets", Effect: "Allow", Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"], Resource: [...secretArns].sort() },
-      { Sid: "DecryptWithStackKey", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [kmsKeyArn], Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } } },
+      {
+        Sid: "ReadThisStacksSecrets",
+        Effect: "Allow",
+        Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+        Resource: [...secretArns].sort(),
+      },
+      {
+        Sid: "DecryptWithStackKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt"],
+        Resource: [kmsKeyArn],
+        Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } },
+      },
     ],
   };
 }
@@ -176,8 +204,14 @@ export function refToEntry(from: string): { entryId: string; property?: string }
 export const ESO_WEBHOOK_PORT = 10250;
 
 export function esoNamespaceManifests(apiServerCidrs: string[], namespace: string = ESO.namespace) {
-  if (apiServerCidrs.length === 0) throw new Error("esoNamespaceManifests: apiServerCidrs is empty: give the API server's CIDRs (the VPC CIDR on EKS), or the webhook would admit nobody");
-  const labels = { "platform.io/role": "secrets", "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/audit": "restricted" };
+  if (apiServerCidrs.length === 0)
+    throw new Error("esoNamespaceManifests: apiServerCidrs is empty: give the API server's CIDRs (the VPC CIDR on EKS), or the webhook would admit nobody");
+  const labels = {
+    "platform.io/role": "secrets",
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/warn": "restricted",
+    "pod-security.kubernetes.io/audit": "restricted",
+  };
   return {
     namespace: { apiVersion: "v1" as const, kind: "Namespace" as const, metadata: { name: namespace, labels } },
     defaultDeny: {
@@ -195,7 +229,13 @@ export function esoNamespaceManifests(apiServerCidrs: string[], namespace: strin
         policyTypes: ["Ingress", "Egress"],
         ingress: [{ from: [...apiServerCidrs].sort().map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: ESO_WEBHOOK_PORT }] }],
         egress: [
-          { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
+          {
+            to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
+            ports: [
+              { protocol: "UDP", port: 53 },
+              { protocol: "TCP", port: 53 },
+            ],
+          },
           { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] },
         ],
       },

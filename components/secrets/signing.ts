@@ -49,12 +49,17 @@ export function liveLabels(r: SigningKeyRotation): string[] {
 /** A single state's problems, each naming the field (`<at>.<field>`) and the fix. */
 export function validateRotation(at: string, r: SigningKeyRotation): string[] {
   const out: string[] = [];
-  if (r.next !== undefined && r.next === r.current) out.push(`${at}.next: '${r.next}' is already the current key: the next key needs a new label (${ROTATION_STEPS})`);
+  if (r.next !== undefined && r.next === r.current)
+    out.push(`${at}.next: '${r.next}' is already the current key: the next key needs a new label (${ROTATION_STEPS})`);
   if (r.retiring !== undefined && r.retiring === r.current) {
-    out.push(`${at}.retiring: '${r.retiring}' is the current key, the only one that signs: retiring it would leave no signing key. Issue a new key first with \`${at}.next\`, then promote it (${ROTATION_STEPS})`);
+    out.push(
+      `${at}.retiring: '${r.retiring}' is the current key, the only one that signs: retiring it would leave no signing key. Issue a new key first with \`${at}.next\`, then promote it (${ROTATION_STEPS})`,
+    );
   }
   if (r.next !== undefined && r.retiring !== undefined) {
-    out.push(`${at}: 'next' and 'retiring' at once skips a phase: finish the running rotation first (remove \`retiring\` to delete '${r.retiring}'), then issue '${r.next}' in a later \`pulumi up\``);
+    out.push(
+      `${at}: 'next' and 'retiring' at once skips a phase: finish the running rotation first (remove \`retiring\` to delete '${r.retiring}'), then issue '${r.next}' in a later \`pulumi up\``,
+    );
   }
   return out;
 }
@@ -100,12 +105,19 @@ export function kmsKeyRef(arn: string): string {
  */
 export function signerPolicy(keyArns: string[]): PolicyDocument {
   if (keyArns.length === 0) throw new Error("signerPolicy: no KMS key ARN");
-  if (keyArns.some((a) => !/^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/.test(a))) throw new Error(`signerPolicy: every resource must be an exact KMS key ARN, got ${keyArns.join(", ")}`);
+  if (keyArns.some((a) => !/^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/.test(a)))
+    throw new Error(`signerPolicy: every resource must be an exact KMS key ARN, got ${keyArns.join(", ")}`);
   const keys = [...new Set(keyArns)].sort();
   return {
     Version: "2012-10-17",
     Statement: [
-      { Sid: "SignWithTheRelayerKeys", Effect: "Allow", Action: ["kms:Sign"], Resource: keys, Condition: { StringEquals: { "kms:SigningAlgorithm": "ECDSA_SHA_256" } } },
+      {
+        Sid: "SignWithTheRelayerKeys",
+        Effect: "Allow",
+        Action: ["kms:Sign"],
+        Resource: keys,
+        Condition: { StringEquals: { "kms:SigningAlgorithm": "ECDSA_SHA_256" } },
+      },
       { Sid: "ReadTheirAddresses", Effect: "Allow", Action: ["kms:GetPublicKey"], Resource: keys },
     ],
   };

@@ -11,7 +11,8 @@ export interface RotationState {
 export const ROTATION_STEPS =
   "the rotation is: 1. `next: <new>` (issue; the current key keeps signing), 2. `current: <new>` + `retiring: <old>` (promote), 3. remove `retiring` (retire)";
 
-export const showRotation = (r: RotationState) => JSON.stringify({ current: r.current, ...(r.next ? { next: r.next } : {}), ...(r.retiring ? { retiring: r.retiring } : {}) });
+export const showRotation = (r: RotationState) =>
+  JSON.stringify({ current: r.current, ...(r.next ? { next: r.next } : {}), ...(r.retiring ? { retiring: r.retiring } : {}) });
 
 /**
  * One `pulumi up` moves one step. `prev` is the state the last deployment recorded (undefined: the
@@ -20,7 +21,10 @@ export const showRotation = (r: RotationState) => JSON.stringify({ current: r.cu
 export function checkTransition(at: string, prev: RotationState | undefined, next: RotationState): string[] {
   const same = (a: RotationState, b: RotationState) => a.current === b.current && a.next === b.next && a.retiring === b.retiring;
   if (!prev) {
-    if (next.retiring !== undefined) return [`${at}.retiring: '${next.retiring}' was never deployed in this stack, so there is nothing to retire: start with \`{ current: ${next.current} }\``];
+    if (next.retiring !== undefined)
+      return [
+        `${at}.retiring: '${next.retiring}' was never deployed in this stack, so there is nothing to retire: start with \`{ current: ${next.current} }\``,
+      ];
     return [];
   }
   if (same(prev, next)) return [];
@@ -29,19 +33,26 @@ export function checkTransition(at: string, prev: RotationState | undefined, nex
     allowed.push({ to: { current: prev.current, next: "<new>" }, what: "issue a new key" });
     if (!next.retiring && next.next !== undefined && next.current === prev.current && next.next !== prev.current) return [];
   } else if (prev.next) {
-    allowed.push({ to: { current: prev.next, retiring: prev.current }, what: `promote '${prev.next}'` }, { to: { current: prev.current }, what: `abandon '${prev.next}' (it never signed)` });
+    allowed.push(
+      { to: { current: prev.next, retiring: prev.current }, what: `promote '${prev.next}'` },
+      { to: { current: prev.current }, what: `abandon '${prev.next}' (it never signed)` },
+    );
     if (next.current === prev.next && next.retiring === prev.current && !next.next) return [];
     if (next.current === prev.current && !next.next && !next.retiring) return [];
   } else if (prev.retiring) {
-    allowed.push({ to: { current: prev.current }, what: `retire '${prev.retiring}'` }, { to: { current: prev.retiring, next: prev.current }, what: `roll back to '${prev.retiring}'` });
+    allowed.push(
+      { to: { current: prev.current }, what: `retire '${prev.retiring}'` },
+      { to: { current: prev.retiring, next: prev.current }, what: `roll back to '${prev.retiring}'` },
+    );
     if (next.current === prev.current && !next.next && !next.retiring) return [];
     if (next.current === prev.retiring && next.next === prev.current && !next.retiring) return [];
   }
   let why = "";
   if (!prev.next && !prev.retiring && next.current !== prev.current) {
-    why = next.retiring === prev.current
-      ? `promoting '${next.current}' skips the issue phase: it was never the next key, so its address was never handed out. Set \`${at}.next: ${next.current}\` first`
-      : `replacing the signing key '${prev.current}' by '${next.current}' in one step leaves no overlap (a new on-chain address with no warning). Set \`${at}.next: ${next.current}\` first`;
+    why =
+      next.retiring === prev.current
+        ? `promoting '${next.current}' skips the issue phase: it was never the next key, so its address was never handed out. Set \`${at}.next: ${next.current}\` first`
+        : `replacing the signing key '${prev.current}' by '${next.current}' in one step leaves no overlap (a new on-chain address with no warning). Set \`${at}.next: ${next.current}\` first`;
   } else if (prev.next && next.current === prev.next && !next.retiring) {
     why = `deleting '${prev.current}' in the same step that '${prev.next}' starts signing skips the promote phase: set \`${at}.current: ${prev.next}\` and \`${at}.retiring: ${prev.current}\` first`;
   } else if (prev.retiring && next.next !== undefined && next.current === prev.current) {
@@ -49,6 +60,7 @@ export function checkTransition(at: string, prev: RotationState | undefined, nex
   } else {
     why = `the step ${showRotation(prev)} → ${showRotation(next)} is not one phase`;
   }
-  return [`${at}: ${why}. From ${showRotation(prev)} the next step is one of: ${allowed.map((a) => `${showRotation(a.to)} (${a.what})`).join(", ")}; ${ROTATION_STEPS}`];
+  return [
+    `${at}: ${why}. From ${showRotation(prev)} the next step is one of: ${allowed.map((a) => `${showRotation(a.to)} (${a.what})`).join(", ")}; ${ROTATION_STEPS}`,
+  ];
 }
-

@@ -23,7 +23,9 @@ export const serviceArgs = z.strictObject({
   /** Image after stack overrides; default the spec's image. */
   image: imageRef.optional(),
   /** Replica range from the tier (`serviceReplicas`) or the stack override. */
-  replicas: z.strictObject({ min: z.int().min(1).max(100), max: z.int().min(1).max(500) }).refine((r) => r.max >= r.min, { message: "replicas.max must be ≥ replicas.min" }),
+  replicas: z
+    .strictObject({ min: z.int().min(1).max(100), max: z.int().min(1).max(500) })
+    .refine((r) => r.max >= r.min, { message: "replicas.max must be ≥ replicas.min" }),
   /** Requests/limits from the tier's resource class (stacks/spec/tiers.ts RESOURCES). */
   resources: z.strictObject({
     requests: z.strictObject({ cpu: quantity, memory: quantity }),
@@ -56,7 +58,9 @@ export const serviceArgs = z.strictObject({
     .strictObject({
       coep: z.enum(["require-corp", "credentialless"]).default("require-corp"),
       csp: z.string().min(1).optional(),
-      scriptHashes: z.array(z.string().regex(/^sha256-[A-Za-z0-9+/]{43}=$/, { message: "a CSP hash source without quotes: sha256-<base64 of 32 bytes>" })).optional(),
+      scriptHashes: z
+        .array(z.string().regex(/^sha256-[A-Za-z0-9+/]{43}=$/, { message: "a CSP hash source without quotes: sha256-<base64 of 32 bytes>" }))
+        .optional(),
     })
     .default({ coep: "require-corp" }),
   /** The app's own origin, for CORS `self` (e.g. `https://example.com`). */
@@ -71,7 +75,9 @@ export const serviceArgs = z.strictObject({
    * Annotations of the service's ServiceAccount: `eks.amazonaws.com/role-arn` when the service
    * calls AWS with its own IRSA role (e.g. a relay that signs with a KMS key).
    */
-  serviceAccountAnnotations: z.record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9][-A-Za-z0-9_.]*$/, { message: "an annotation key" }), secretInput).default({}),
+  serviceAccountAnnotations: z
+    .record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9][-A-Za-z0-9_.]*$/, { message: "an annotation key" }), secretInput)
+    .default({}),
   /** An existing Secret (e.g. materialised by External Secrets) whose keys become env vars. */
   existingSecretName: dnsLabel.optional(),
   /** `kubernetes.io/dockerconfigjson` Secrets in the namespace the pods pull their image with (a private registry). */

@@ -58,7 +58,13 @@ export function devChainManifests(i: DevChainInput) {
               readinessProbe: probe,
               livenessProbe: { ...probe, initialDelaySeconds: 5 },
               resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ["ALL"] },
+                seccompProfile: { type: "RuntimeDefault" },
+              },
               volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
             },
           ],
@@ -74,6 +80,15 @@ export function devChainManifests(i: DevChainInput) {
     spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: i.port, targetPort: "rpc", protocol: "TCP" }] },
   };
   /** Its place in the services' NetworkPolicies: internal, reachable on its port by the services that call it. */
-  const netpol: NetpolService = { name: i.name, exposure: "internal", ports: { http: i.port }, routedPorts: [], connectsTo: [], calls: [], egress: [], podSelector: selector };
+  const netpol: NetpolService = {
+    name: i.name,
+    exposure: "internal",
+    ports: { http: i.port },
+    routedPorts: [],
+    connectsTo: [],
+    calls: [],
+    egress: [],
+    podSelector: selector,
+  };
   return { deployment, service, netpol };
 }

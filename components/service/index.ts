@@ -57,7 +57,11 @@ export class Service extends pulumi.ComponentResource {
         new k8s.core.v1.Secret(
           `${name}-env-secret`,
           {
-            metadata: { name: plan.envSecretName, namespace: a.namespace, labels: { "app.kubernetes.io/name": s.name, "app.kubernetes.io/managed-by": "pulumi" } },
+            metadata: {
+              name: plan.envSecretName,
+              namespace: a.namespace,
+              labels: { "app.kubernetes.io/name": s.name, "app.kubernetes.io/managed-by": "pulumi" },
+            },
             type: "Opaque",
             stringData: data,
           },

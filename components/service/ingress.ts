@@ -48,7 +48,11 @@ export const UPSTREAM_CORS_HEADERS = [
  * script-src by the edge's own `withScriptHashes` (resolveHeaderPolicy refuses hashes next to
  * 'unsafe-inline', which would switch them off).
  */
-export function webAppHeaders(h: { coep: "require-corp" | "credentialless"; csp?: string | undefined; scriptHashes?: string[] | undefined }): Record<string, string> {
+export function webAppHeaders(h: {
+  coep: "require-corp" | "credentialless";
+  csp?: string | undefined;
+  scriptHashes?: string[] | undefined;
+}): Record<string, string> {
   const p = resolveHeaderPolicy({ coep: h.coep, ...(h.csp ? { csp: h.csp } : {}), ...(h.scriptHashes?.length ? { scriptHashes: h.scriptHashes } : {}) });
   return {
     "Cross-Origin-Opener-Policy": "same-origin",
@@ -75,12 +79,25 @@ export function hostCertificates(hosts: readonly string[], namespace: string, cl
   return [...new Set(hosts)].sort().map((host) => ({
     apiVersion: "cert-manager.io/v1",
     kind: "Certificate",
-    metadata: { name: tlsSecretName(host), namespace, labels: { "app.kubernetes.io/managed-by": "pulumi", "platform.io/host": host.length <= 63 ? host : host.slice(0, 63).replace(/[-.]+$/, ""), ...labels } },
-    spec: { secretName: tlsSecretName(host), dnsNames: [host], issuerRef: { kind: "ClusterIssuer", name: clusterIssuer, group: "cert-manager.io" }, privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" } },
+    metadata: {
+      name: tlsSecretName(host),
+      namespace,
+      labels: { "app.kubernetes.io/managed-by": "pulumi", "platform.io/host": host.length <= 63 ? host : host.slice(0, 63).replace(/[-.]+$/, ""), ...labels },
+    },
+    spec: {
+      secretName: tlsSecretName(host),
+      dnsNames: [host],
+      issuerRef: { kind: "ClusterIssuer", name: clusterIssuer, group: "cert-manager.io" },
+      privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+    },
   }));
 }
 
-export function ingressManifests(a: PlanInput, base: string, labels: Record<string, string>): { manifests: { key: string; manifest: Manifest }[]; hosts: string[] } {
+export function ingressManifests(
+  a: PlanInput,
+  base: string,
+  labels: Record<string, string>,
+): { manifests: { key: string; manifest: Manifest }[]; hosts: string[] } {
   const s = a.spec;
   const ing = a.ingress!;
   const ns = a.namespace;
@@ -168,7 +185,11 @@ export function ingressManifests(a: PlanInput, base: string, labels: Record<stri
         http: {
           paths: routes
             .filter((r) => fqdn(r.host, a.domain) === host)
-            .map((r) => ({ path: r.path, pathType: "Prefix", backend: { service: { name: service, port: { name: r.port === "health" ? "health" : "http" } } } })),
+            .map((r) => ({
+              path: r.path,
+              pathType: "Prefix",
+              backend: { service: { name: service, port: { name: r.port === "health" ? "health" : "http" } } },
+            })),
         },
       }));
     // One entry per host, each naming the host's shared Secret (hostCertificates).

@@ -61,7 +61,8 @@ export function planService(a: PlanInput): ServicePlan {
   const problems: string[] = [];
   const ns = a.namespace;
   const base = s.name;
-  if (s.exposure === "public" && !a.ingress) problems.push("ingress: a public service needs the cluster's ingress settings (controller, className, clusterIssuer)");
+  if (s.exposure === "public" && !a.ingress)
+    problems.push("ingress: a public service needs the cluster's ingress settings (controller, className, clusterIssuer)");
   if (s.cors?.allowedOrigins.includes("self") && !a.selfOrigin) problems.push("selfOrigin: CORS lists `self`; give the app origin (https://<edge host>)");
   s.routes.forEach((r, i) => {
     if (!r.tls) problems.push(`spec.routes.${i}.tls: public routes always terminate TLS at the ingress`);
@@ -71,10 +72,13 @@ export function planService(a: PlanInput): ServicePlan {
   if (s.workload === "statefulset" && s.strategy !== "rolling") problems.push("spec.strategy: a StatefulSet rolls; blueGreen/canary need a Deployment");
   if (s.ports.metrics !== undefined && s.ports.metrics === s.ports.http) problems.push("spec.ports.metrics: must differ from the http port");
   const argo = s.strategy !== "rolling" && s.workload === "deployment" && a.rollout.controller === "argo-rollouts";
-  if (argo && !a.rollout.prometheusUrl) problems.push("rollout.prometheusUrl: the Argo Rollouts analysis queries Prometheus; give its URL (the monitoring stack's prometheusUrl)");
+  if (argo && !a.rollout.prometheusUrl)
+    problems.push("rollout.prometheusUrl: the Argo Rollouts analysis queries Prometheus; give its URL (the monitoring stack's prometheusUrl)");
   if (a.rollout.promote && a.rollout.abort) problems.push("rollout: `promote` and `abort` exclude each other: set one of them");
   if (argo && s.ports.metrics === undefined) {
-    problems.push("spec.ports.metrics: an Argo Rollouts canary/blue-green analysis measures the new version from its own metrics (the ServiceMonitor scrapes the `metrics` port of `<svc>-canary` / `<svc>-preview`); give `ports.metrics`, or use `strategy: rolling`");
+    problems.push(
+      "spec.ports.metrics: an Argo Rollouts canary/blue-green analysis measures the new version from its own metrics (the ServiceMonitor scrapes the `metrics` port of `<svc>-canary` / `<svc>-preview`); give `ports.metrics`, or use `strategy: rolling`",
+    );
   }
   const analysisCount = (p: RolloutSpec) => Math.max(3, Math.ceil(p.pauseSeconds / p.analysis.intervalSeconds));
   const policy0 = s.rollout ?? ROLLOUT_DEFAULTS;
@@ -112,7 +116,8 @@ export function planService(a: PlanInput): ServicePlan {
     serviceTrack = a.rollout.activeColor;
   } else if (s.strategy === "canary") {
     tracks.push({ track: "stable", name: base, image, replicas: hpaOn ? undefined : a.replicas.min });
-    const canaryReplicas = a.rollout.canaryWeight === 0 ? 0 : Math.max(1, Math.round((a.replicas.min * a.rollout.canaryWeight) / (100 - Math.min(a.rollout.canaryWeight, 99))));
+    const canaryReplicas =
+      a.rollout.canaryWeight === 0 ? 0 : Math.max(1, Math.round((a.replicas.min * a.rollout.canaryWeight) / (100 - Math.min(a.rollout.canaryWeight, 99))));
     tracks.push({ track: "canary", name: `${base}-canary`, image: a.rollout.canaryImage ?? image, replicas: canaryReplicas });
     // Both tracks behind the one Service: the share is the replica ratio.
     serviceTrack = undefined;
@@ -179,7 +184,12 @@ export function planService(a: PlanInput): ServicePlan {
   // The IRSA role, if any: the EKS webhook projects its own web-identity token, so the API token stays unmounted.
   // (Values may be Outputs, e.g. a role ARN: push mode registers the manifest with them unresolved.)
   const saAnnotations = (a.serviceAccountAnnotations ?? {}) as Record<string, string>;
-  add("sa", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: base, namespace: ns, labels: common, ...(Object.keys(saAnnotations).length ? { annotations: saAnnotations } : {}) }, automountServiceAccountToken: false });
+  add("sa", {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name: base, namespace: ns, labels: common, ...(Object.keys(saAnnotations).length ? { annotations: saAnnotations } : {}) },
+    automountServiceAccountToken: false,
+  });
 
   for (const t of tracks) {
     const labels = argo ? { ...common, ...a.podLabels } : { ...common, ...a.podLabels, "platform.io/track": t.track };
@@ -197,7 +207,14 @@ export function planService(a: PlanInput): ServicePlan {
         apiVersion: "apps/v1",
         kind: "StatefulSet",
         metadata: { name: t.name, namespace: ns, labels: common },
-        spec: { serviceName: `${base}-headless`, ...(t.replicas !== undefined ? { replicas: t.replicas } : {}), podManagementPolicy: "Parallel", updateStrategy: { type: "RollingUpdate" }, selector, template },
+        spec: {
+          serviceName: `${base}-headless`,
+          ...(t.replicas !== undefined ? { replicas: t.replicas } : {}),
+          podManagementPolicy: "Parallel",
+          updateStrategy: { type: "RollingUpdate" },
+          selector,
+          template,
+        },
       });
     } else {
       add(t.track === "stable" ? "deploy" : `deploy-${t.track}`, {
@@ -225,19 +242,39 @@ export function planService(a: PlanInput): ServicePlan {
   const selectorFor = (track?: string) => (track ? { ...podSelector, "platform.io/track": track } : { ...podSelector });
   const serviceLabels = { ...common, "platform.io/scrape": s.ports.metrics !== undefined ? "true" : "false" };
   if (traffic || s.ports.metrics !== undefined) {
-    add("svc", { apiVersion: "v1", kind: "Service", metadata: { name: base, namespace: ns, labels: serviceLabels }, spec: { type: "ClusterIP", selector: selectorFor(serviceTrack), ports: svcPorts(traffic) } });
+    add("svc", {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: base, namespace: ns, labels: serviceLabels },
+      spec: { type: "ClusterIP", selector: selectorFor(serviceTrack), ports: svcPorts(traffic) },
+    });
   }
   if (s.workload === "statefulset") {
-    add("svc-headless", { apiVersion: "v1", kind: "Service", metadata: { name: `${base}-headless`, namespace: ns, labels: common }, spec: { clusterIP: "None", selector: selectorFor("stable"), ports: svcPorts(true) } });
+    add("svc-headless", {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: `${base}-headless`, namespace: ns, labels: common },
+      spec: { clusterIP: "None", selector: selectorFor("stable"), ports: svcPorts(true) },
+    });
   }
   if (argo) {
     // The controller adds the pod-template hash to these selectors; both are scraped, so the analysis
     // can measure the version under test through its own Service.
     const second = s.strategy === "canary" ? "canary" : "preview";
-    add(`svc-${second}`, { apiVersion: "v1", kind: "Service", metadata: { name: `${base}-${second}`, namespace: ns, labels: serviceLabels }, spec: { type: "ClusterIP", selector: selectorFor(), ports: svcPorts(true) } });
+    add(`svc-${second}`, {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: `${base}-${second}`, namespace: ns, labels: serviceLabels },
+      spec: { type: "ClusterIP", selector: selectorFor(), ports: svcPorts(true) },
+    });
   } else if (s.strategy === "blueGreen") {
     const idle = tracks[1]!.track;
-    add("svc-preview", { apiVersion: "v1", kind: "Service", metadata: { name: `${base}-preview`, namespace: ns, labels: common }, spec: { type: "ClusterIP", selector: selectorFor(idle), ports: svcPorts(true) } });
+    add("svc-preview", {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: `${base}-preview`, namespace: ns, labels: common },
+      spec: { type: "ClusterIP", selector: selectorFor(idle), ports: svcPorts(true) },
+    });
   }
 
   // Autoscaling and disruption budget, on the serving track.
@@ -245,14 +282,21 @@ export function planService(a: PlanInput): ServicePlan {
   if (hpaOn) {
     const as = s.autoscaling!;
     const metrics: any[] = [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: as.cpuPercent } } }];
-    if (as.memoryPercent !== undefined) metrics.push({ type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: as.memoryPercent } } });
-    if (as.custom) metrics.push({ type: "Pods", pods: { metric: { name: as.custom.metric }, target: { type: "AverageValue", averageValue: String(as.custom.targetAverageValue) } } });
+    if (as.memoryPercent !== undefined)
+      metrics.push({ type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: as.memoryPercent } } });
+    if (as.custom)
+      metrics.push({
+        type: "Pods",
+        pods: { metric: { name: as.custom.metric }, target: { type: "AverageValue", averageValue: String(as.custom.targetAverageValue) } },
+      });
     add("hpa", {
       apiVersion: "autoscaling/v2",
       kind: "HorizontalPodAutoscaler",
       metadata: { name: base, namespace: ns, labels: common },
       spec: {
-        scaleTargetRef: argo ? { apiVersion: ROLLOUTS_API, kind: "Rollout", name: main.name } : { apiVersion: "apps/v1", kind: s.workload === "statefulset" ? "StatefulSet" : "Deployment", name: main.name },
+        scaleTargetRef: argo
+          ? { apiVersion: ROLLOUTS_API, kind: "Rollout", name: main.name }
+          : { apiVersion: "apps/v1", kind: s.workload === "statefulset" ? "StatefulSet" : "Deployment", name: main.name },
         minReplicas: a.replicas.min,
         maxReplicas: a.replicas.max,
         metrics,
@@ -261,7 +305,12 @@ export function planService(a: PlanInput): ServicePlan {
     });
   }
   if (ha) {
-    add("pdb", { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: base, namespace: ns, labels: common }, spec: { maxUnavailable: 1, selector: { matchLabels: trackSelector(main) } } });
+    add("pdb", {
+      apiVersion: "policy/v1",
+      kind: "PodDisruptionBudget",
+      metadata: { name: base, namespace: ns, labels: common },
+      spec: { maxUnavailable: 1, selector: { matchLabels: trackSelector(main) } },
+    });
   }
 
   if (a.serviceMonitor.enabled && s.ports.metrics !== undefined) {
@@ -269,7 +318,11 @@ export function planService(a: PlanInput): ServicePlan {
       apiVersion: "monitoring.coreos.com/v1",
       kind: "ServiceMonitor",
       metadata: { name: base, namespace: ns, labels: { ...common, ...a.serviceMonitor.labels } },
-      spec: { selector: { matchLabels: { "app.kubernetes.io/name": base, "platform.io/scrape": "true" } }, namespaceSelector: { matchNames: [ns] }, endpoints: [{ port: "metrics", path: s.metricsPath, interval: "30s", scheme: "http" }] },
+      spec: {
+        selector: { matchLabels: { "app.kubernetes.io/name": base, "platform.io/scrape": "true" } },
+        namespaceSelector: { matchNames: [ns] },
+        endpoints: [{ port: "metrics", path: s.metricsPath, interval: "30s", scheme: "http" }],
+      },
     });
   }
 

@@ -52,7 +52,12 @@ export function canarySteps(policy: RolloutSpec, knobs: { holdAt?: number | unde
  *  - latency: p99 from the `_bucket` series, or the mean from `_sum` / `_count`; milliseconds are
  *    converted to seconds.
  */
-export function analysisQueries(an: RolloutSpec["analysis"], ns: string, service = "{{args.service}}", podTemplateHash = "{{args.pod-template-hash}}"): { errorRate: string; latency: string } {
+export function analysisQueries(
+  an: RolloutSpec["analysis"],
+  ns: string,
+  service = "{{args.service}}",
+  podTemplateHash = "{{args.pod-template-hash}}",
+): { errorRate: string; latency: string } {
   const sel = `namespace="${ns}",service="${service}",pod=~".+-${podTemplateHash}-[a-z0-9]+"`;
   const window = `${Math.max(2 * an.intervalSeconds, 60)}s`;
   const requests = an.requests.type === "histogram" ? `${an.requests.metric}_count` : an.requests.metric;
@@ -77,11 +82,21 @@ export function analysisQueries(an: RolloutSpec["analysis"], ns: string, service
  * test/gitops/rollouts.real.test.ts). `initialDelaySeconds` keeps the new pods' first scrapes out.
  */
 export function analysisConditions(limit: number): { successCondition: string; failureCondition: string } {
-  return { successCondition: `len(result) > 0 && !isNaN(result[0]) && result[0] <= ${limit}`, failureCondition: `len(result) == 0 || isNaN(result[0]) || result[0] > ${limit}` };
+  return {
+    successCondition: `len(result) > 0 && !isNaN(result[0]) && result[0] <= ${limit}`,
+    failureCondition: `len(result) == 0 || isNaN(result[0]) || result[0] > ${limit}`,
+  };
 }
 
 /** The AnalysisTemplate: error rate and latency of the Service named by the `service` argument. */
-export function analysisTemplate(name: string, ns: string, labels: Record<string, string>, policy: RolloutSpec, prometheusUrl: string, count?: number): Manifest {
+export function analysisTemplate(
+  name: string,
+  ns: string,
+  labels: Record<string, string>,
+  policy: RolloutSpec,
+  prometheusUrl: string,
+  count?: number,
+): Manifest {
   const an = policy.analysis;
   const q = analysisQueries(an, ns);
   const metric = (m: string, query: string, limit: number) => ({
@@ -99,7 +114,10 @@ export function analysisTemplate(name: string, ns: string, labels: Record<string
     metadata: { name, namespace: ns, labels },
     spec: {
       args: [{ name: "service" }, { name: "pod-template-hash" }],
-      metrics: [metric("error-rate", q.errorRate, an.maxErrorRate), metric(an.latency.statistic === "p99" ? "latency-p99" : "latency-mean", q.latency, an.latency.maxSeconds)],
+      metrics: [
+        metric("error-rate", q.errorRate, an.maxErrorRate),
+        metric(an.latency.statistic === "p99" ? "latency-p99" : "latency-mean", q.latency, an.latency.maxSeconds),
+      ],
     },
   };
 }
@@ -111,11 +129,7 @@ const analysisArgs = (service: string) => [
 ];
 
 /** The Rollout's strategy block. `route.traefik`: the weighted TraefikService the canary's weights are set on. */
-export function rolloutStrategy(
-  a: PlanInput,
-  base: string,
-  route: { traefik?: string },
-): Record<string, unknown> {
+export function rolloutStrategy(a: PlanInput, base: string, route: { traefik?: string }): Record<string, unknown> {
   const s = a.spec;
   const policy = s.rollout ?? ROLLOUT_DEFAULTS;
   const template = `${base}-health`;
@@ -196,7 +210,12 @@ export function traefikCanaryRoutes(ingresses: Manifest[], a: PlanInput, base: s
       out.push({
         apiVersion: "traefik.io/v1alpha1",
         kind: "IngressRoute",
-        metadata: { name: i === 0 ? ing.metadata.name : `${ing.metadata.name}-${i}`, namespace: ns, labels: ing.metadata.labels ?? labels, annotations: Object.fromEntries(Object.entries(ann).filter(([k]) => k.startsWith("platform.io/"))) },
+        metadata: {
+          name: i === 0 ? ing.metadata.name : `${ing.metadata.name}-${i}`,
+          namespace: ns,
+          labels: ing.metadata.labels ?? labels,
+          annotations: Object.fromEntries(Object.entries(ann).filter(([k]) => k.startsWith("platform.io/"))),
+        },
         spec: { entryPoints: ["websecure"], routes, tls: { secretName: tls.secretName } },
       });
     });

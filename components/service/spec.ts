@@ -8,20 +8,16 @@
 import { z } from "zod";
 
 /** DNS-1123 label: what Kubernetes, Docker and DNS all accept as a name. */
-export const dnsLabel = z
-  .string()
-  .regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, {
-    message: "must be a DNS-1123 label: lower-case letters, digits and '-', starting with a letter, at most 40 characters (e.g. `api`, `queue-worker`)",
-  });
+export const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, {
+  message: "must be a DNS-1123 label: lower-case letters, digits and '-', starting with a letter, at most 40 characters (e.g. `api`, `queue-worker`)",
+});
 
 export const port = z.int().min(1, { message: "ports are 1-65535" }).max(65535, { message: "ports are 1-65535" });
 
 /** An image reference pinned by tag or digest: `registry/repo:tag` or `registry/repo@sha256:...`. */
-export const imageRef = z
-  .string()
-  .regex(/^[a-z0-9]+([._/-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/, {
-    message: "must be an image reference with a tag or digest, e.g. `ghcr.io/acme/api:1.4.2` or `ghcr.io/acme/api@sha256:<64 hex>`",
-  });
+export const imageRef = z.string().regex(/^[a-z0-9]+([._/-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/, {
+  message: "must be an image reference with a tag or digest, e.g. `ghcr.io/acme/api:1.4.2` or `ghcr.io/acme/api@sha256:<64 hex>`",
+});
 
 const httpPath = z.string().regex(/^\/[\w\-./~%]*$/, { message: "must be an absolute URL path such as `/healthz`" });
 
@@ -108,9 +104,14 @@ export const secretRef = z.strictObject({
    * `dataStore:postgres/main`), `config:<key>` (a human-provided Pulumi config secret declared in
    * `secrets.external`), or `generated:<name>` (a key generated and kept by the platform).
    */
-  from: z.string().regex(/^(dataStore:(postgres|redis|objectStore|scylla|ipfs)\/[a-z][-a-z0-9]*(#(url|readerUrl|host|password|accessKey|secretKey))?|config:[a-zA-Z][\w-]*|generated:[a-z][-a-z0-9]*)$/, {
-    message: "must be `dataStore:<postgres|redis|objectStore|scylla|ipfs>/<name>[#url|readerUrl|host|password]`, `config:<key>` or `generated:<name>`",
-  }),
+  from: z
+    .string()
+    .regex(
+      /^(dataStore:(postgres|redis|objectStore|scylla|ipfs)\/[a-z][-a-z0-9]*(#(url|readerUrl|host|password|accessKey|secretKey))?|config:[a-zA-Z][\w-]*|generated:[a-z][-a-z0-9]*)$/,
+      {
+        message: "must be `dataStore:<postgres|redis|objectStore|scylla|ipfs>/<name>[#url|readerUrl|host|password]`, `config:<key>` or `generated:<name>`",
+      },
+    ),
 });
 
 export const autoscalingSpec = z.strictObject({
@@ -127,7 +128,9 @@ export const autoscalingSpec = z.strictObject({
     .optional(),
 });
 
-const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: "must be a Prometheus metric name such as `http_server_request_duration_seconds`" });
+const metricName = z
+  .string()
+  .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: "must be a Prometheus metric name such as `http_server_request_duration_seconds`" });
 const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { message: "must be a Prometheus label name such as `status_code`" });
 
 const ANALYSIS_DEFAULTS = {
@@ -138,36 +141,75 @@ const ANALYSIS_DEFAULTS = {
 /** How the service counts its requests: a counter, or the `_count` series of a request histogram. */
 export const analysisRequestsSpec = z
   .strictObject({
-    metric: metricName.meta({ description: "The service's request metric as it exposes it: a counter (cat-gateway's `http_request_count`) or a histogram named without its `_count`/`_bucket` suffix (OpenTelemetry's `http_server_request_duration_seconds`, the default)." }),
+    metric: metricName.meta({
+      description:
+        "The service's request metric as it exposes it: a counter (cat-gateway's `http_request_count`) or a histogram named without its `_count`/`_bucket` suffix (OpenTelemetry's `http_server_request_duration_seconds`, the default).",
+    }),
     type: z.enum(["counter", "histogram"]).meta({ description: "`counter`: the metric itself counts requests; `histogram`: its `_count` series does." }),
-    statusLabel: labelName.meta({ description: "Label carrying the HTTP status code (`http_response_status_code` in OpenTelemetry, `status_code` in cat-gateway); 5xx values count as errors." }),
+    statusLabel: labelName.meta({
+      description:
+        "Label carrying the HTTP status code (`http_response_status_code` in OpenTelemetry, `status_code` in cat-gateway); 5xx values count as errors.",
+    }),
   })
   .superRefine((r, ctx) => {
     if (r.type === "histogram" && /_(bucket|count|sum)$/.test(r.metric)) {
-      ctx.addIssue({ code: "custom", path: ["metric"], message: `a histogram is named without its series suffix: write \`${r.metric.replace(/_(bucket|count|sum)$/, "")}\` (the analysis reads its \`_count\`)` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["metric"],
+        message: `a histogram is named without its series suffix: write \`${r.metric.replace(/_(bucket|count|sum)$/, "")}\` (the analysis reads its \`_count\`)`,
+      });
     }
     if (r.type === "counter" && /_(bucket|sum)$/.test(r.metric)) {
-      ctx.addIssue({ code: "custom", path: ["metric"], message: `\`${r.metric}\` is a histogram series, not a request counter: name the histogram without the suffix and set \`type: histogram\`` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["metric"],
+        message: `\`${r.metric}\` is a histogram series, not a request counter: name the histogram without the suffix and set \`type: histogram\``,
+      });
     }
   });
 
 /** The latency the new version must stay under: a histogram, its unit, and which statistic is compared. */
 export const analysisLatencySpec = z
   .strictObject({
-    metric: metricName.default("http_server_request_duration_seconds").meta({ description: "Request-duration histogram, named without its `_bucket`/`_sum`/`_count` suffix (`http_server_request_duration_seconds`; cat-gateway: `http_request_duration_ms`)." }),
-    unit: z.enum(["seconds", "milliseconds"]).default("seconds").meta({ description: "Unit the histogram observes in; the query converts milliseconds to seconds." }),
+    metric: metricName.default("http_server_request_duration_seconds").meta({
+      description:
+        "Request-duration histogram, named without its `_bucket`/`_sum`/`_count` suffix (`http_server_request_duration_seconds`; cat-gateway: `http_request_duration_ms`).",
+    }),
+    unit: z
+      .enum(["seconds", "milliseconds"])
+      .default("seconds")
+      .meta({ description: "Unit the histogram observes in; the query converts milliseconds to seconds." }),
     statistic: z.enum(["p99", "mean"]).default("p99").meta({
       description:
         "`p99`: histogram_quantile(0.99) over the `_bucket` series (needs buckets that span the service's latencies); `mean`: rate of `_sum` / rate of `_count` (any bucket layout, e.g. cat-gateway, whose milliseconds go into buckets that end at 10).",
     }),
-    maxSeconds: z.number().positive().max(60).default(0.5).meta({ description: "Highest latency of the new version (at `statistic`), in seconds whatever the histogram's unit." }),
+    maxSeconds: z
+      .number()
+      .positive()
+      .max(60)
+      .default(0.5)
+      .meta({ description: "Highest latency of the new version (at `statistic`), in seconds whatever the histogram's unit." }),
   })
   .superRefine((l, ctx) => {
-    if (/_(bucket|count|sum)$/.test(l.metric)) ctx.addIssue({ code: "custom", path: ["metric"], message: `name the histogram without its series suffix: \`${l.metric.replace(/_(bucket|count|sum)$/, "")}\`` });
-    if (l.unit === "milliseconds" && /_seconds$/.test(l.metric)) ctx.addIssue({ code: "custom", path: ["unit"], message: `\`${l.metric}\` is named in seconds: set \`unit: seconds\` (or name the millisecond histogram)` });
-    if (l.unit === "seconds" && /_(ms|milliseconds)$/.test(l.metric)) ctx.addIssue({ code: "custom", path: ["unit"], message: `\`${l.metric}\` is named in milliseconds: set \`unit: milliseconds\` (the query divides by 1000)` });
+    if (/_(bucket|count|sum)$/.test(l.metric))
+      ctx.addIssue({
+        code: "custom",
+        path: ["metric"],
+        message: `name the histogram without its series suffix: \`${l.metric.replace(/_(bucket|count|sum)$/, "")}\``,
+      });
+    if (l.unit === "milliseconds" && /_seconds$/.test(l.metric))
+      ctx.addIssue({
+        code: "custom",
+        path: ["unit"],
+        message: `\`${l.metric}\` is named in seconds: set \`unit: seconds\` (or name the millisecond histogram)`,
+      });
+    if (l.unit === "seconds" && /_(ms|milliseconds)$/.test(l.metric))
+      ctx.addIssue({
+        code: "custom",
+        path: ["unit"],
+        message: `\`${l.metric}\` is named in milliseconds: set \`unit: milliseconds\` (the query divides by 1000)`,
+      });
   });
-
 
 /**
  * How a blue-green or canary service is rolled out by Argo Rollouts (staging and prod), and the
@@ -181,25 +223,46 @@ export const rolloutSpec = z.strictObject({
     .default([5, 25, 50, 100])
     .refine((a) => a.every((v, i) => i === 0 || v > a[i - 1]!), { message: "canary steps must increase, e.g. [5, 25, 50, 100]" })
     .refine((a) => a[a.length - 1] === 100, { message: "the last canary step must be 100 (the full rollout)" })
-    .meta({ description: "canary: traffic percentages the new version gets, in order; each step is held for `pauseSeconds` while the analysis runs. Default 5 → 25 → 50 → 100." }),
+    .meta({
+      description:
+        "canary: traffic percentages the new version gets, in order; each step is held for `pauseSeconds` while the analysis runs. Default 5 → 25 → 50 → 100.",
+    }),
   pauseSeconds: z.int().min(0).max(86_400).default(300).meta({ description: "canary: seconds each step is held (the metrics are watched meanwhile)." }),
-  autoPromotion: z.boolean().default(false).meta({ description: "blueGreen: cut over to the new colour automatically once its pre-promotion analysis passes; false = wait for `promote` in the stack file." }),
-  scaleDownDelaySeconds: z.int().min(0).max(86_400).default(600).meta({ description: "blueGreen: seconds the old colour keeps running after cut-over (instant rollback window)." }),
+  autoPromotion: z.boolean().default(false).meta({
+    description: "blueGreen: cut over to the new colour automatically once its pre-promotion analysis passes; false = wait for `promote` in the stack file.",
+  }),
+  scaleDownDelaySeconds: z
+    .int()
+    .min(0)
+    .max(86_400)
+    .default(600)
+    .meta({ description: "blueGreen: seconds the old colour keeps running after cut-over (instant rollback window)." }),
   analysis: z
     .strictObject({
-      requests: analysisRequestsSpec.default(ANALYSIS_DEFAULTS.requests).meta({ description: "How the service counts requests (the error rate's numerator and denominator)." }),
-      latency: analysisLatencySpec.default(ANALYSIS_DEFAULTS.latency).meta({ description: "The request-duration histogram, its unit, the statistic compared and its limit." }),
+      requests: analysisRequestsSpec
+        .default(ANALYSIS_DEFAULTS.requests)
+        .meta({ description: "How the service counts requests (the error rate's numerator and denominator)." }),
+      latency: analysisLatencySpec
+        .default(ANALYSIS_DEFAULTS.latency)
+        .meta({ description: "The request-duration histogram, its unit, the statistic compared and its limit." }),
       maxErrorRate: z.number().gt(0).lt(1).default(0.01).meta({ description: "Highest share of 5xx responses the new version may serve (0.01 = 1 %)." }),
       intervalSeconds: z.int().min(10).max(3600).default(60).meta({ description: "Seconds between two measurements." }),
-      failureLimit: z.int().min(0).max(10).default(1).meta({ description: "Failed measurements (above the limit, or no data) tolerated before the rollout aborts and traffic returns to the stable version." }),
-      initialDelaySeconds: z
-        .int()
-        .min(0)
-        .max(3600)
-        .default(60)
-        .meta({ description: "Seconds from the start of an analysis to its first measurement, so Prometheus has scraped the new version's pods (the ServiceMonitor scrapes every 30 s; a rate needs two samples). After it, a measurement without data fails like a value above the limit." }),
+      failureLimit: z.int().min(0).max(10).default(1).meta({
+        description: "Failed measurements (above the limit, or no data) tolerated before the rollout aborts and traffic returns to the stable version.",
+      }),
+      initialDelaySeconds: z.int().min(0).max(3600).default(60).meta({
+        description:
+          "Seconds from the start of an analysis to its first measurement, so Prometheus has scraped the new version's pods (the ServiceMonitor scrapes every 30 s; a rate needs two samples). After it, a measurement without data fails like a value above the limit.",
+      }),
     })
-    .default({ requests: ANALYSIS_DEFAULTS.requests, latency: ANALYSIS_DEFAULTS.latency, maxErrorRate: 0.01, intervalSeconds: 60, failureLimit: 1, initialDelaySeconds: 60 }),
+    .default({
+      requests: ANALYSIS_DEFAULTS.requests,
+      latency: ANALYSIS_DEFAULTS.latency,
+      maxErrorRate: 0.01,
+      intervalSeconds: 60,
+      failureLimit: 1,
+      initialDelaySeconds: 60,
+    }),
 });
 export type RolloutSpec = z.infer<typeof rolloutSpec>;
 export const ROLLOUT_DEFAULTS: RolloutSpec = rolloutSpec.parse({});
@@ -252,7 +315,11 @@ export const serviceSpec = z.strictObject({
   env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: "env names are upper-case identifiers" }), z.string()).default({}),
   secrets: z.array(secretRef).default([]),
   /** Data stores this service connects to, as `<kind>/<name>` (e.g. `postgres/main`): the only data-tier flows allowed. */
-  connectsTo: z.array(z.string().regex(/^(postgres|redis|objectStore|scylla|ipfs)\/[a-z][-a-z0-9]*$/, { message: "must be `<postgres|redis|objectStore|scylla|ipfs>/<name>`" })).default([]),
+  connectsTo: z
+    .array(
+      z.string().regex(/^(postgres|redis|objectStore|scylla|ipfs)\/[a-z][-a-z0-9]*$/, { message: "must be `<postgres|redis|objectStore|scylla|ipfs>/<name>`" }),
+    )
+    .default([]),
   /** Other services of this blueprint it calls (service-to-service flows allowed). */
   calls: z.array(dnsLabel).default([]),
   /** Named external networks (keys of the blueprint's `externalNetworks`) it may reach. */

@@ -6,6 +6,12 @@
 import type { ParsedServiceArgs } from "./args";
 
 /** A planned Kubernetes object: what the component registers and the GitOps chart writes. */
-export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any; [k: string]: any };
+export type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: any;
+  [k: string]: any;
+};
 /** The planner's input: the parsed Service args, with the names of its secret env vars instead of their values. */
 export type PlanInput = Omit<ParsedServiceArgs, "secretEnv"> & { secretEnvKeys: string[] };

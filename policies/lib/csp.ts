@@ -17,7 +17,10 @@ export function cspValuesInText(text: string): string[] {
   // A JSON/JS key (`"content-security-policy": "v"`) too; an unquoted value only after a colon.
   const re = /content-security-policy(?!-report-only)(?![\w-])["']?(?:\s*:?\s*"([^"\n]*)"|\s*:?\s*'([^'\n]*)'|\s*:\s*([^"\n]*))/gi;
   for (const m of text.matchAll(re)) {
-    const v = (m[1] ?? m[2] ?? m[3] ?? "").replace(/\s+always\s*;?\s*$/, "").replace(/[;\s]+$/, "").trim();
+    const v = (m[1] ?? m[2] ?? m[3] ?? "")
+      .replace(/\s+always\s*;?\s*$/, "")
+      .replace(/[;\s]+$/, "")
+      .trim();
     // Only what reads as a policy (it starts with a directive name): not `headers["content-security-policy"]`.
     if (/^[a-z][a-z-]*(\s|;|$)/i.test(v)) out.push(v);
   }
@@ -42,7 +45,10 @@ export function cspValuesInJson(v: unknown, out: string[] = []): string[] {
  * script-src and default-src restricts no script at all.
  */
 export function inlineScriptProblem(csp: string): string | undefined {
-  const directives = csp.split(";").map((d) => d.trim().split(/\s+/)).filter((d) => d[0]);
+  const directives = csp
+    .split(";")
+    .map((d) => d.trim().split(/\s+/))
+    .filter((d) => d[0]);
   const find = (name: string) => directives.find((d) => d[0]!.toLowerCase() === name);
   const d = find("script-src") ?? find("default-src");
   if (!d) return "has neither script-src nor default-src, so it restricts no script";

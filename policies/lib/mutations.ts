@@ -49,7 +49,8 @@ function reachesDocuments(inv: Inventory, rhp: InventoryResource): boolean {
   return users.some(
     (d) =>
       (d.propertyDependencies.defaultCacheBehavior ?? []).includes(rhp.urn) ||
-      ((d.propertyDependencies.orderedCacheBehaviors ?? []).includes(rhp.urn) && asArray<any>(I(d).orderedCacheBehaviors).some((b) => !servesNoDocuments(String(b?.pathPattern ?? "")))),
+      ((d.propertyDependencies.orderedCacheBehaviors ?? []).includes(rhp.urn) &&
+        asArray<any>(I(d).orderedCacheBehaviors).some((b) => !servesNoDocuments(String(b?.pathPattern ?? "")))),
   );
 }
 
@@ -73,15 +74,23 @@ function selectsPods(inv: Inventory, np: InventoryResource): boolean {
 const isDefaultDeny = (r: InventoryResource): boolean => {
   const s = I(r).spec ?? {};
   const sel = s.podSelector ?? {};
-  return Object.keys(sel.matchLabels ?? {}).length === 0 && asArray(sel.matchExpressions).length === 0 && asArray(s.ingress).length === 0 && asArray(s.egress).length === 0;
+  return (
+    Object.keys(sel.matchLabels ?? {}).length === 0 &&
+    asArray(sel.matchExpressions).length === 0 &&
+    asArray(s.ingress).length === 0 &&
+    asArray(s.egress).length === 0
+  );
 };
 const containers = (r: InventoryResource): any[] => asArray<any>(podSpecOf(r.type, I(r))?.containers);
 const isLongRunning = (r: InventoryResource): boolean => r.type !== K8S.job && r.type !== K8S.cronJob;
 const caddyUploads = (r: InventoryResource): any[] => asArray<any>(I(r).uploads).filter((u) => /caddyfile$/i.test(String(u?.file)));
 /** Renames the isolation headers wherever they are set (keeps JSON and code syntactically valid). */
-const stripIsolation = (text: string): string => text.replace(/cross-origin-opener-policy/gi, "x-coop-removed").replace(/cross-origin-embedder-policy/gi, "x-coep-removed");
-const caddyEnvIndex = (r: InventoryResource): number => asArray<any>(I(r).envs).findIndex((e) => typeof e === "string" && envConfigs([e]).some((c) => c.kind === "caddy-json"));
-const proxyContainers = (inv: Inventory): InventoryResource[] => of(inv, "docker:index/container:Container").filter((r) => caddyUploads(r).length > 0 || caddyEnvIndex(r) >= 0);
+const stripIsolation = (text: string): string =>
+  text.replace(/cross-origin-opener-policy/gi, "x-coop-removed").replace(/cross-origin-embedder-policy/gi, "x-coep-removed");
+const caddyEnvIndex = (r: InventoryResource): number =>
+  asArray<any>(I(r).envs).findIndex((e) => typeof e === "string" && envConfigs([e]).some((c) => c.kind === "caddy-json"));
+const proxyContainers = (inv: Inventory): InventoryResource[] =>
+  of(inv, "docker:index/container:Container").filter((r) => caddyUploads(r).length > 0 || caddyEnvIndex(r) >= 0);
 function editCaddyJson(r: InventoryResource, edit: (cfg: any) => void): void {
   const i = caddyEnvIndex(r);
   const e: string = I(r).envs[i];
@@ -101,10 +110,15 @@ const siteIngress = (r: InventoryResource): boolean => isSiteIngress(I(r));
 
 export const MUTATIONS: Mutation[] = [
   // --- TLS
-  { id: "ingress-drop-tls", description: "drop spec.tls from an Ingress", targets: (inv) => of(inv, K8S.ingress).filter((r) => asArray(I(r).spec?.tls).length > 0), apply: (_i, r) => void delete I(r).spec.tls },
+  {
+    id: "ingress-drop-tls",
+    description: "drop spec.tls from an Ingress",
+    targets: (inv) => of(inv, K8S.ingress).filter((r) => asArray(I(r).spec?.tls).length > 0),
+    apply: (_i, r) => void delete I(r).spec.tls,
+  },
   {
     id: "ingress-http-no-redirect",
-    description: "set nginx ssl-redirect \"false\" on an Ingress",
+    description: 'set nginx ssl-redirect "false" on an Ingress',
     targets: (inv) => of(inv, K8S.ingress),
     apply: (_i, r) => {
       const m = (I(r).metadata ??= {});
@@ -112,8 +126,18 @@ export const MUTATIONS: Mutation[] = [
       delete m.annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"];
     },
   },
-  { id: "cloudfront-allow-http", description: "viewer protocol allow-all on the default behaviour", targets: (inv) => of(inv, "aws:cloudfront/distribution:Distribution"), apply: (_i, r) => void (I(r).defaultCacheBehavior.viewerProtocolPolicy = "allow-all") },
-  { id: "cloudfront-tls1", description: "viewer certificate minimum protocol TLSv1", targets: (inv) => of(inv, "aws:cloudfront/distribution:Distribution"), apply: (_i, r) => void (I(r).viewerCertificate = { ...(I(r).viewerCertificate ?? {}), minimumProtocolVersion: "TLSv1" }) },
+  {
+    id: "cloudfront-allow-http",
+    description: "viewer protocol allow-all on the default behaviour",
+    targets: (inv) => of(inv, "aws:cloudfront/distribution:Distribution"),
+    apply: (_i, r) => void (I(r).defaultCacheBehavior.viewerProtocolPolicy = "allow-all"),
+  },
+  {
+    id: "cloudfront-tls1",
+    description: "viewer certificate minimum protocol TLSv1",
+    targets: (inv) => of(inv, "aws:cloudfront/distribution:Distribution"),
+    apply: (_i, r) => void (I(r).viewerCertificate = { ...(I(r).viewerCertificate ?? {}), minimumProtocolVersion: "TLSv1" }),
+  },
   {
     id: "cloudfront-origin-http",
     description: "custom origin over plain HTTP",
@@ -132,17 +156,36 @@ export const MUTATIONS: Mutation[] = [
     targets: (inv: Inventory) => of(inv, "cloudflare:index/zoneSetting:ZoneSetting").filter((r) => I(r).settingId === setting),
     apply: (_i: Inventory, r: InventoryResource) => void (I(r).value = value),
   })),
-  { id: "lb-http-forward", description: "HTTP listener forwards instead of redirecting", targets: (inv) => of(inv, "aws:lb/listener:Listener", "aws:alb/listener:Listener").filter((r) => String(I(r).protocol).toUpperCase() === "HTTP"), apply: (_i, r) => void (I(r).defaultActions = [{ type: "forward", targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x" }]) },
-  { id: "lb-weak-tls-policy", description: "HTTPS listener with ELBSecurityPolicy-2016-08", targets: (inv) => of(inv, "aws:lb/listener:Listener", "aws:alb/listener:Listener").filter((r) => /HTTPS|TLS/.test(String(I(r).protocol))), apply: (_i, r) => void (I(r).sslPolicy = "ELBSecurityPolicy-2016-08") },
+  {
+    id: "lb-http-forward",
+    description: "HTTP listener forwards instead of redirecting",
+    targets: (inv) => of(inv, "aws:lb/listener:Listener", "aws:alb/listener:Listener").filter((r) => String(I(r).protocol).toUpperCase() === "HTTP"),
+    apply: (_i, r) => void (I(r).defaultActions = [{ type: "forward", targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x" }]),
+  },
+  {
+    id: "lb-weak-tls-policy",
+    description: "HTTPS listener with ELBSecurityPolicy-2016-08",
+    targets: (inv) => of(inv, "aws:lb/listener:Listener", "aws:alb/listener:Listener").filter((r) => /HTTPS|TLS/.test(String(I(r).protocol))),
+    apply: (_i, r) => void (I(r).sslPolicy = "ELBSecurityPolicy-2016-08"),
+  },
   {
     id: "rds-force-ssl-off",
     description: "parameter group rds.force_ssl=0 / require_secure_transport=OFF",
-    targets: (inv) => of(inv, "aws:rds/parameterGroup:ParameterGroup", "aws:rds/clusterParameterGroup:ClusterParameterGroup").filter((r) => asArray<any>(I(r).parameters).some((p) => /^(rds\.force_ssl|require_secure_transport)$/.test(p?.name))),
+    targets: (inv) =>
+      of(inv, "aws:rds/parameterGroup:ParameterGroup", "aws:rds/clusterParameterGroup:ClusterParameterGroup").filter((r) =>
+        asArray<any>(I(r).parameters).some((p) => /^(rds\.force_ssl|require_secure_transport)$/.test(p?.name)),
+      ),
     apply: (_i, r) => {
-      for (const p of asArray<any>(I(r).parameters)) if (/^(rds\.force_ssl|require_secure_transport)$/.test(p?.name)) p.value = p.name === "rds.force_ssl" ? "0" : "OFF";
+      for (const p of asArray<any>(I(r).parameters))
+        if (/^(rds\.force_ssl|require_secure_transport)$/.test(p?.name)) p.value = p.name === "rds.force_ssl" ? "0" : "OFF";
     },
   },
-  { id: "elasticache-no-transit", description: "ElastiCache without transit encryption", targets: (inv) => of(inv, "aws:elasticache/replicationGroup:ReplicationGroup"), apply: (_i, r) => void (I(r).transitEncryptionEnabled = false) },
+  {
+    id: "elasticache-no-transit",
+    description: "ElastiCache without transit encryption",
+    targets: (inv) => of(inv, "aws:elasticache/replicationGroup:ReplicationGroup"),
+    apply: (_i, r) => void (I(r).transitEncryptionEnabled = false),
+  },
   {
     id: "s3-drop-tls-deny",
     description: "remove the aws:SecureTransport deny from a bucket policy",
@@ -175,8 +218,14 @@ export const MUTATIONS: Mutation[] = [
     description: "remove COOP/COEP from a CloudFront response headers policy",
     // Only a policy that reaches documents: one attached solely to behaviours the headers policy
     // exempts (`/_next/static/*` of a dynamic origin, APIs, images) may lack COOP/COEP by design.
-    targets: (inv) => of(inv, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy").filter((r) => asArray(I(r).customHeadersConfig?.items).length > 0 && reachesDocuments(inv, r)),
-    apply: (_i, r) => void (I(r).customHeadersConfig.items = asArray<any>(I(r).customHeadersConfig.items).filter((x) => !/^cross-origin-(opener|embedder)-policy$/i.test(x?.header))),
+    targets: (inv) =>
+      of(inv, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy").filter(
+        (r) => asArray(I(r).customHeadersConfig?.items).length > 0 && reachesDocuments(inv, r),
+      ),
+    apply: (_i, r) =>
+      void (I(r).customHeadersConfig.items = asArray<any>(I(r).customHeadersConfig.items).filter(
+        (x) => !/^cross-origin-(opener|embedder)-policy$/i.test(x?.header),
+      )),
   },
   {
     id: "cloudfront-detach-headers",
@@ -184,7 +233,9 @@ export const MUTATIONS: Mutation[] = [
     targets: (inv) => of(inv, "aws:cloudfront/distribution:Distribution"),
     apply: (_i, r) => {
       delete I(r).defaultCacheBehavior.responseHeadersPolicyId;
-      I(r).defaultCacheBehavior.functionAssociations = asArray<any>(I(r).defaultCacheBehavior.functionAssociations).filter((f) => f?.eventType !== "viewer-response");
+      I(r).defaultCacheBehavior.functionAssociations = asArray<any>(I(r).defaultCacheBehavior.functionAssociations).filter(
+        (f) => f?.eventType !== "viewer-response",
+      );
     },
   },
   {
@@ -194,7 +245,8 @@ export const MUTATIONS: Mutation[] = [
     apply: (inv, r) => {
       if (typeof I(r).content === "string") I(r).content = stripIsolation(I(r).content);
       if (typeof I(r).assets?.config?.headers === "string") I(r).assets.config.headers = stripIsolation(I(r).assets.config.headers);
-      for (const rs of of(inv, "cloudflare:index/ruleset:Ruleset")) for (const rule of asArray<any>(I(rs).rules)) if (rule?.actionParameters?.headers) rule.actionParameters.headers = {};
+      for (const rs of of(inv, "cloudflare:index/ruleset:Ruleset"))
+        for (const rule of asArray<any>(I(rs).rules)) if (rule?.actionParameters?.headers) rule.actionParameters.headers = {};
     },
   },
   {
@@ -203,7 +255,13 @@ export const MUTATIONS: Mutation[] = [
     targets: (inv) => of(inv, K8S.ingress).filter(siteIngress),
     apply: (inv, r) => {
       const a = I(r).metadata?.annotations ?? {};
-      for (const k of ["nginx.ingress.kubernetes.io/configuration-snippet", "nginx.ingress.kubernetes.io/server-snippet", "nginx.ingress.kubernetes.io/custom-headers", "traefik.ingress.kubernetes.io/router.middlewares"]) delete a[k];
+      for (const k of [
+        "nginx.ingress.kubernetes.io/configuration-snippet",
+        "nginx.ingress.kubernetes.io/server-snippet",
+        "nginx.ingress.kubernetes.io/custom-headers",
+        "traefik.ingress.kubernetes.io/router.middlewares",
+      ])
+        delete a[k];
       for (const h of of(inv, K8S.helmRelease)) if (I(h).values?.controller?.addHeaders) I(h).values.controller.addHeaders = {};
     },
   },
@@ -216,9 +274,19 @@ export const MUTATIONS: Mutation[] = [
       if (caddyEnvIndex(r) >= 0) I(r).envs = asArray<string>(I(r).envs).map(stripIsolation);
     },
   },
-  { id: "wasm-wrong-type", description: ".wasm object served as application/octet-stream", targets: (inv) => of(inv, "aws:s3/bucketObjectv2:BucketObjectv2", "aws:s3/bucketObject:BucketObject").filter((r) => /\.wasm$/.test(String(I(r).key))), apply: (_i, r) => void (I(r).contentType = "application/octet-stream") },
+  {
+    id: "wasm-wrong-type",
+    description: ".wasm object served as application/octet-stream",
+    targets: (inv) => of(inv, "aws:s3/bucketObjectv2:BucketObjectv2", "aws:s3/bucketObject:BucketObject").filter((r) => /\.wasm$/.test(String(I(r).key))),
+    apply: (_i, r) => void (I(r).contentType = "application/octet-stream"),
+  },
   // --- Segmentation
-  { id: "db-public", description: "make a database publicly accessible", targets: (inv) => of(inv, "aws:rds/instance:Instance", "aws:rds/clusterInstance:ClusterInstance"), apply: (_i, r) => void (I(r).publiclyAccessible = true) },
+  {
+    id: "db-public",
+    description: "make a database publicly accessible",
+    targets: (inv) => of(inv, "aws:rds/instance:Instance", "aws:rds/clusterInstance:ClusterInstance"),
+    apply: (_i, r) => void (I(r).publiclyAccessible = true),
+  },
   ...(
     [
       [22, "SSH"],
@@ -229,7 +297,8 @@ export const MUTATIONS: Mutation[] = [
     description: `open ${what} (${port}) to 0.0.0.0/0`,
     targets: (inv: Inventory) => of(inv, "aws:ec2/securityGroup:SecurityGroup", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
     apply: (_i: Inventory, r: InventoryResource) => {
-      if (r.type === "aws:ec2/securityGroup:SecurityGroup") I(r).ingress = [...asArray(I(r).ingress), { protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: ["0.0.0.0/0"] }];
+      if (r.type === "aws:ec2/securityGroup:SecurityGroup")
+        I(r).ingress = [...asArray(I(r).ingress), { protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: ["0.0.0.0/0"] }];
       else Object.assign(I(r), { ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: "0.0.0.0/0" });
     },
   })),
@@ -237,12 +306,19 @@ export const MUTATIONS: Mutation[] = [
     id: "subnet-public",
     description: "a data subnet auto-assigns public IPs",
     targets: (inv) => {
-      const urns = new Set(of(inv, "aws:rds/subnetGroup:SubnetGroup", "aws:elasticache/subnetGroup:SubnetGroup").flatMap((g) => g.propertyDependencies.subnetIds ?? []));
+      const urns = new Set(
+        of(inv, "aws:rds/subnetGroup:SubnetGroup", "aws:elasticache/subnetGroup:SubnetGroup").flatMap((g) => g.propertyDependencies.subnetIds ?? []),
+      );
       return of(inv, "aws:ec2/subnet:Subnet").filter((s) => urns.has(s.urn));
     },
     apply: (_i, r) => void (I(r).mapPublicIpOnLaunch = true),
   },
-  { id: "s3-public-access-block-off", description: "turn restrictPublicBuckets off", targets: (inv) => of(inv, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"), apply: (_i, r) => void (I(r).restrictPublicBuckets = false) },
+  {
+    id: "s3-public-access-block-off",
+    description: "turn restrictPublicBuckets off",
+    targets: (inv) => of(inv, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"),
+    apply: (_i, r) => void (I(r).restrictPublicBuckets = false),
+  },
   {
     id: "docker-db-public",
     description: "publish a data-store container's port on 0.0.0.0",
@@ -251,12 +327,25 @@ export const MUTATIONS: Mutation[] = [
       for (const p of asArray<any>(I(r).ports)) delete p.ip;
     },
   },
-  { id: "docker-host-network", description: "a container on the host network", targets: (inv) => of(inv, "docker:index/container:Container"), apply: (_i, r) => void (I(r).networkMode = "host") },
-  { id: "delete-default-deny", description: "delete a default-deny NetworkPolicy of a namespace that runs pods", targets: (inv) => of(inv, K8S.networkPolicy).filter((r) => isDefaultDeny(r) && podNamespacesOf(inv).has(I(r).metadata?.namespace ?? "default")), apply: (inv, r) => removeResource(inv, r.urn) },
+  {
+    id: "docker-host-network",
+    description: "a container on the host network",
+    targets: (inv) => of(inv, "docker:index/container:Container"),
+    apply: (_i, r) => void (I(r).networkMode = "host"),
+  },
+  {
+    id: "delete-default-deny",
+    description: "delete a default-deny NetworkPolicy of a namespace that runs pods",
+    targets: (inv) => of(inv, K8S.networkPolicy).filter((r) => isDefaultDeny(r) && podNamespacesOf(inv).has(I(r).metadata?.namespace ?? "default")),
+    apply: (inv, r) => removeResource(inv, r.urn),
+  },
   {
     id: "netpol-open-data",
     description: "a data-namespace NetworkPolicy admits every source",
-    targets: (inv) => of(inv, K8S.networkPolicy).filter((r) => asArray(I(r).spec?.ingress).length > 0 && /data|db/.test(String(I(r).metadata?.namespace)) && selectsPods(inv, r)),
+    targets: (inv) =>
+      of(inv, K8S.networkPolicy).filter(
+        (r) => asArray(I(r).spec?.ingress).length > 0 && /data|db/.test(String(I(r).metadata?.namespace)) && selectsPods(inv, r),
+      ),
     apply: (_i, r) => {
       for (const rule of asArray<any>(I(r).spec.ingress)) delete rule.from;
     },
@@ -270,15 +359,28 @@ export const MUTATIONS: Mutation[] = [
           asArray(I(r).spec?.egress).length > 0 &&
           /ingress|traefik|edge/.test(String(I(r).metadata?.namespace)) &&
           selectsPods(inv, r) &&
-          of(inv, K8S.networkPolicy).some((d) => /data|db/.test(String(I(d).metadata?.namespace)) && asArray(I(d).spec?.ingress).length > 0 && selectsPods(inv, d)),
+          of(inv, K8S.networkPolicy).some(
+            (d) => /data|db/.test(String(I(d).metadata?.namespace)) && asArray(I(d).spec?.ingress).length > 0 && selectsPods(inv, d),
+          ),
       ),
     apply: (inv, r) => {
       I(r).spec.egress = [{}];
-      for (const np of of(inv, K8S.networkPolicy)) if (/data|db/.test(String(I(np).metadata?.namespace))) for (const rule of asArray<any>(I(np).spec?.ingress)) rule.from = [{ namespaceSelector: {} }];
+      for (const np of of(inv, K8S.networkPolicy))
+        if (/data|db/.test(String(I(np).metadata?.namespace))) for (const rule of asArray<any>(I(np).spec?.ingress)) rule.from = [{ namespaceSelector: {} }];
     },
   },
-  { id: "service-loadbalancer", description: "expose an application Service as LoadBalancer", targets: (inv) => of(inv, K8S.service).filter((r) => (I(r).spec?.type ?? "ClusterIP") === "ClusterIP"), apply: (_i, r) => void (I(r).spec = { ...(I(r).spec ?? {}), type: "LoadBalancer" }) },
-  { id: "host-network", description: "hostNetwork: true on a workload", targets: (inv) => of(inv, ...WORKLOAD_TYPES), apply: (_i, r) => void (podSpecOf(r.type, I(r)).hostNetwork = true) },
+  {
+    id: "service-loadbalancer",
+    description: "expose an application Service as LoadBalancer",
+    targets: (inv) => of(inv, K8S.service).filter((r) => (I(r).spec?.type ?? "ClusterIP") === "ClusterIP"),
+    apply: (_i, r) => void (I(r).spec = { ...(I(r).spec ?? {}), type: "LoadBalancer" }),
+  },
+  {
+    id: "host-network",
+    description: "hostNetwork: true on a workload",
+    targets: (inv) => of(inv, ...WORKLOAD_TYPES),
+    apply: (_i, r) => void (podSpecOf(r.type, I(r)).hostNetwork = true),
+  },
   {
     id: "host-port",
     description: "hostPort on a container",
@@ -311,7 +413,8 @@ export const MUTATIONS: Mutation[] = [
   {
     id: "privileged-container",
     description: "a privileged container that may run as root (in a namespace that may not run privileged pods)",
-    targets: (inv, ctx) => of(inv, ...WORKLOAD_TYPES).filter((r) => containers(r).length > 0 && pssLevelOf(inv, I(r).metadata?.namespace ?? "default", ctx) !== "privileged"),
+    targets: (inv, ctx) =>
+      of(inv, ...WORKLOAD_TYPES).filter((r) => containers(r).length > 0 && pssLevelOf(inv, I(r).metadata?.namespace ?? "default", ctx) !== "privileged"),
     apply: (_i, r) => {
       const c = containers(r)[0];
       c.securityContext = { privileged: true };
@@ -322,24 +425,75 @@ export const MUTATIONS: Mutation[] = [
     description: "remove readiness and liveness probes",
     targets: (inv) => of(inv, ...WORKLOAD_TYPES).filter((r) => isLongRunning(r) && containers(r).length > 0),
     apply: (_i, r) => {
-      for (const c of containers(r)) delete c.readinessProbe, delete c.livenessProbe;
+      for (const c of containers(r)) (delete c.readinessProbe, delete c.livenessProbe);
     },
   },
-  { id: "no-resources", description: "remove resource requests and limits", targets: (inv) => of(inv, ...WORKLOAD_TYPES).filter((r) => containers(r).length > 0), apply: (_i, r) => void containers(r).forEach((c) => delete c.resources) },
-  { id: "namespace-pss-privileged", description: "namespace enforces the privileged profile", targets: (inv, ctx) => of(inv, K8S.namespace).filter((r) => I(r).metadata?.labels?.["pod-security.kubernetes.io/enforce"] && pssLevelOf(inv, I(r).metadata?.name ?? r.name, ctx) !== "privileged"), apply: (_i, r) => void (I(r).metadata.labels["pod-security.kubernetes.io/enforce"] = "privileged") },
-  { id: "db-unencrypted", description: "database storage unencrypted", targets: (inv) => of(inv, "aws:rds/instance:Instance", "aws:rds/cluster:Cluster").filter((r) => !I(r).replicateSourceDb), apply: (_i, r) => void (I(r).storageEncrypted = false) },
-  { id: "cache-unencrypted", description: "ElastiCache without at-rest encryption", targets: (inv) => of(inv, "aws:elasticache/replicationGroup:ReplicationGroup"), apply: (_i, r) => void (I(r).atRestEncryptionEnabled = false) },
-  { id: "db-no-backups", description: "database without backups or deletion protection", tiers: ["prod"], targets: (inv) => of(inv, "aws:rds/instance:Instance", "aws:rds/cluster:Cluster").filter((r) => !I(r).replicateSourceDb), apply: (_i, r) => Object.assign(I(r), { backupRetentionPeriod: 0, deletionProtection: false }) },
+  {
+    id: "no-resources",
+    description: "remove resource requests and limits",
+    targets: (inv) => of(inv, ...WORKLOAD_TYPES).filter((r) => containers(r).length > 0),
+    apply: (_i, r) => void containers(r).forEach((c) => delete c.resources),
+  },
+  {
+    id: "namespace-pss-privileged",
+    description: "namespace enforces the privileged profile",
+    targets: (inv, ctx) =>
+      of(inv, K8S.namespace).filter(
+        (r) => I(r).metadata?.labels?.["pod-security.kubernetes.io/enforce"] && pssLevelOf(inv, I(r).metadata?.name ?? r.name, ctx) !== "privileged",
+      ),
+    apply: (_i, r) => void (I(r).metadata.labels["pod-security.kubernetes.io/enforce"] = "privileged"),
+  },
+  {
+    id: "db-unencrypted",
+    description: "database storage unencrypted",
+    targets: (inv) => of(inv, "aws:rds/instance:Instance", "aws:rds/cluster:Cluster").filter((r) => !I(r).replicateSourceDb),
+    apply: (_i, r) => void (I(r).storageEncrypted = false),
+  },
+  {
+    id: "cache-unencrypted",
+    description: "ElastiCache without at-rest encryption",
+    targets: (inv) => of(inv, "aws:elasticache/replicationGroup:ReplicationGroup"),
+    apply: (_i, r) => void (I(r).atRestEncryptionEnabled = false),
+  },
+  {
+    id: "db-no-backups",
+    description: "database without backups or deletion protection",
+    tiers: ["prod"],
+    targets: (inv) => of(inv, "aws:rds/instance:Instance", "aws:rds/cluster:Cluster").filter((r) => !I(r).replicateSourceDb),
+    apply: (_i, r) => Object.assign(I(r), { backupRetentionPeriod: 0, deletionProtection: false }),
+  },
   {
     id: "unprotect-stateful",
     description: "drop `protect` from a stateful resource",
     tiers: ["prod"],
-    targets: (inv) => inv.resources.filter((r) => r.options.protect && /rds\/(instance|cluster):|elasticache\/replicationGroup|s3\/bucket(V2)?:|efs\/fileSystem|ebs\/volume|dynamodb\/table|StatefulSet|PersistentVolumeClaim/.test(r.type)),
+    targets: (inv) =>
+      inv.resources.filter(
+        (r) =>
+          r.options.protect &&
+          /rds\/(instance|cluster):|elasticache\/replicationGroup|s3\/bucket(V2)?:|efs\/fileSystem|ebs\/volume|dynamodb\/table|StatefulSet|PersistentVolumeClaim/.test(
+            r.type,
+          ),
+      ),
     apply: (_i, r) => void (r.options.protect = false),
   },
-  { id: "imdsv1", description: "instance metadata without IMDSv2", targets: (inv) => of(inv, "aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate"), apply: (_i, r) => void (I(r).metadataOptions = { ...(I(r).metadataOptions ?? {}), httpTokens: "optional" }) },
-  { id: "eks-public-endpoint", description: "EKS API endpoint public to the internet", targets: (inv) => of(inv, "aws:eks/cluster:Cluster"), apply: (_i, r) => void (I(r).vpcConfig = { ...(I(r).vpcConfig ?? {}), endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] }) },
-  { id: "eks-no-secrets-encryption", description: "EKS without secrets envelope encryption", targets: (inv) => of(inv, "aws:eks/cluster:Cluster"), apply: (_i, r) => void delete I(r).encryptionConfig },
+  {
+    id: "imdsv1",
+    description: "instance metadata without IMDSv2",
+    targets: (inv) => of(inv, "aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate"),
+    apply: (_i, r) => void (I(r).metadataOptions = { ...(I(r).metadataOptions ?? {}), httpTokens: "optional" }),
+  },
+  {
+    id: "eks-public-endpoint",
+    description: "EKS API endpoint public to the internet",
+    targets: (inv) => of(inv, "aws:eks/cluster:Cluster"),
+    apply: (_i, r) => void (I(r).vpcConfig = { ...(I(r).vpcConfig ?? {}), endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] }),
+  },
+  {
+    id: "eks-no-secrets-encryption",
+    description: "EKS without secrets envelope encryption",
+    targets: (inv) => of(inv, "aws:eks/cluster:Cluster"),
+    apply: (_i, r) => void delete I(r).encryptionConfig,
+  },
 ];
 
 export interface MutantResult {
@@ -413,7 +567,17 @@ export async function mutationReport(inventory: Inventory, packConfig?: PolicyPa
     }
   }
   const killed = results.filter((r) => r.killed).length;
-  return { stack: inventory.stack, tier, baseline, notApplicable, results, total: results.length, killed, killRate: results.length ? killed / results.length : 1, survivors: results.filter((r) => !r.killed) };
+  return {
+    stack: inventory.stack,
+    tier,
+    baseline,
+    notApplicable,
+    results,
+    total: results.length,
+    killed,
+    killRate: results.length ? killed / results.length : 1,
+    survivors: results.filter((r) => !r.killed),
+  };
 }
 
 export function formatMutationReport(r: MutationReport): string {

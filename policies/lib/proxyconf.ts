@@ -35,7 +35,10 @@ export function topBlocks(text: string): Block[] {
       depth--;
       if (depth === 0 && bodyStart >= 0) {
         const headText = src.slice(headStart, bodyStart - 1);
-        const lines = headText.split("\n").map((l) => l.trim()).filter(Boolean);
+        const lines = headText
+          .split("\n")
+          .map((l) => l.trim())
+          .filter(Boolean);
         out.push({ head: lines[lines.length - 1] ?? "", body: src.slice(bodyStart, i) });
         headStart = i + 1;
         bodyStart = -1;
@@ -76,7 +79,8 @@ export function caddyfileProblems(text: string): string[] {
   for (const b of blocks) {
     if (b.head === "") {
       // global options block
-      if (/^\s*auto_https\s+(off|disable_redirects)\b/m.test(b.body)) problems.push(`global option 'auto_https ${/auto_https\s+(\S+)/.exec(b.body)![1]}' turns off HTTPS or its HTTP→HTTPS redirect`);
+      if (/^\s*auto_https\s+(off|disable_redirects)\b/m.test(b.body))
+        problems.push(`global option 'auto_https ${/auto_https\s+(\S+)/.exec(b.body)![1]}' turns off HTTPS or its HTTP→HTTPS redirect`);
       continue;
     }
     if (/^\(.*\)$/.test(b.head)) continue; // snippet
@@ -85,7 +89,9 @@ export function caddyfileProblems(text: string): string[] {
       const served = directives(b.body).filter((d) => !["redir", "log", "encode", "header"].includes(d));
       const redirects = /\bredir\s+https:\/\//.test(b.body) || /\bredir\s+\S*\{scheme\}|redir\s+https/.test(b.body);
       if (served.length > 0 || !redirects) {
-        problems.push(`site '${b.head}' serves plain HTTP (${served.length ? served.join(", ") : "no redirect"}); an http:// or :80 site may only 'redir https://{host}{uri}'`);
+        problems.push(
+          `site '${b.head}' serves plain HTTP (${served.length ? served.join(", ") : "no redirect"}); an http:// or :80 site may only 'redir https://{host}{uri}'`,
+        );
       }
     }
   }
@@ -127,16 +133,21 @@ export function caddyJsonProblems(json: string): string[] {
   const problems: string[] = [];
   const servers = Object.entries<any>(http.servers ?? {});
   const plain = servers.filter(([, srv]) => asList(srv?.listen).some((l) => portOf(l) === httpPort) && !srv?.tls_connection_policies);
-  const plainRedirects = plain.some(([, srv]) => handlersIn(srv?.routes).some((h) => h.handler === "static_response" && h.status_code >= 300 && h.status_code < 400));
+  const plainRedirects = plain.some(([, srv]) =>
+    handlersIn(srv?.routes).some((h) => h.handler === "static_response" && h.status_code >= 300 && h.status_code < 400),
+  );
   for (const [name, srv] of servers) {
     const ah = srv?.automatic_https ?? {};
     if (ah.disable === true && !srv?.tls_connection_policies) problems.push(`server '${name}' disables automatic HTTPS and has no TLS connection policies`);
-    if (ah.disable_redirects === true && !plainRedirects) problems.push(`server '${name}' sets automatic_https.disable_redirects but no HTTP server redirects to HTTPS`);
+    if (ah.disable_redirects === true && !plainRedirects)
+      problems.push(`server '${name}' sets automatic_https.disable_redirects but no HTTP server redirects to HTTPS`);
   }
   for (const [name, srv] of plain) {
     for (const h of handlersIn(srv?.routes)) {
-      if (SERVING_HANDLERS.has(h.handler)) problems.push(`server '${name}' listens on the HTTP port ${httpPort} and serves content there (${h.handler}); it may only redirect`);
-      else if (h.handler === "static_response" && !(Number(h.status_code) >= 300)) problems.push(`server '${name}' answers ${h.status_code ?? 200} with content on plain HTTP; it may only redirect`);
+      if (SERVING_HANDLERS.has(h.handler))
+        problems.push(`server '${name}' listens on the HTTP port ${httpPort} and serves content there (${h.handler}); it may only redirect`);
+      else if (h.handler === "static_response" && !(Number(h.status_code) >= 300))
+        problems.push(`server '${name}' answers ${h.status_code ?? 200} with content on plain HTTP; it may only redirect`);
     }
   }
   return problems;
@@ -153,7 +164,8 @@ export function nginxProblems(text: string): string[] {
     if (!plain) continue;
     const redirects = /return\s+30[1278]\s+https:\/\//.test(s.body);
     const serves = /\b(proxy_pass|root|fastcgi_pass|grpc_pass|uwsgi_pass|alias)\b/.test(s.body);
-    if (!redirects || serves) problems.push(`server listening on '${listens.join("', '")}' serves plain HTTP; it may only 'return 301 https://$host$request_uri'`);
+    if (!redirects || serves)
+      problems.push(`server listening on '${listens.join("', '")}' serves plain HTTP; it may only 'return 301 https://$host$request_uri'`);
   }
   return problems;
 }
@@ -198,11 +210,17 @@ export function staticSitesWithoutIsolationHeaders(kind: ProxyKind, content: str
   if (kind === "caddyfile") {
     for (const b of topBlocks(content)) {
       if (b.head === "" || /^\(.*\)$/.test(b.head)) continue;
-      if (/\bfile_server\b/.test(b.body) && !(COOP_RE.test(b.body) && COEP_RE.test(b.body)) && !(COOP_RE.test(content) && COEP_RE.test(content) && /\bimport\b/.test(b.body))) out.push(b.head);
+      if (
+        /\bfile_server\b/.test(b.body) &&
+        !(COOP_RE.test(b.body) && COEP_RE.test(b.body)) &&
+        !(COOP_RE.test(content) && COEP_RE.test(content) && /\bimport\b/.test(b.body))
+      )
+        out.push(b.head);
     }
   } else if (kind === "nginx") {
     for (const s of blocksNamed(content, /^server$/)) {
-      if (/^\s*(root|alias)\s/m.test(s.body) && !(COOP_RE.test(s.body) && COEP_RE.test(s.body))) out.push(`server ${/server_name\s+([^;]+);/.exec(s.body)?.[1] ?? ""}`.trim());
+      if (/^\s*(root|alias)\s/m.test(s.body) && !(COOP_RE.test(s.body) && COEP_RE.test(s.body)))
+        out.push(`server ${/server_name\s+([^;]+);/.exec(s.body)?.[1] ?? ""}`.trim());
     }
   }
   return out;

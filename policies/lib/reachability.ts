@@ -60,9 +60,7 @@ export interface NamespaceInfo {
   labels: Labels;
 }
 
-export type Endpoint =
-  | { kind: "pod"; namespace: string; workload: string; id: string; labels: Labels }
-  | { kind: "external"; cidr: string; except: string[] };
+export type Endpoint = { kind: "pod"; namespace: string; workload: string; id: string; labels: Labels } | { kind: "external"; cidr: string; except: string[] };
 
 /** One allowed flow. `fromPort..toPort` inclusive; 1..65535 means every port. */
 export interface Flow {
@@ -496,7 +494,8 @@ export class Reachability {
         const ports = merge(resolvePorts(rule.ports, undefined));
         if (ports.length === 0) continue;
         if (rule.peers === undefined) emit(from, { kind: "external", cidr: INTERNET_V4, except: [] }, ports);
-        else for (const peer of rule.peers) if (peer.ipBlock) emit(from, { kind: "external", cidr: peer.ipBlock.cidr, except: peer.ipBlock.except ?? [] }, ports);
+        else
+          for (const peer of rule.peers) if (peer.ipBlock) emit(from, { kind: "external", cidr: peer.ipBlock.cidr, except: peer.ipBlock.except ?? [] }, ports);
       }
     }
     return out;
@@ -550,7 +549,7 @@ export function cidrContains(outer: string, inner: string): boolean {
   if (a === undefined || b === undefined) return false;
   if (po === 0) return true;
   const mask = po === 32 ? 0xffffffff : ~((1 << (32 - po)) - 1) >>> 0;
-  return ((a & mask) >>> 0) === ((b & mask) >>> 0);
+  return (a & mask) >>> 0 === (b & mask) >>> 0;
 }
 
 function ipv4ToInt(ip: string): number | undefined {
@@ -567,7 +566,9 @@ export function namespaceFlows(flows: Flow[]): { from: string; to: string; proto
     const row = { from: label(f.from), to: label(f.to), protocol: f.protocol, fromPort: f.fromPort, toPort: f.toPort };
     seen.set(`${row.from}|${row.to}|${row.protocol}|${row.fromPort}|${row.toPort}`, row);
   }
-  return [...seen.values()].sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || a.protocol.localeCompare(b.protocol) || a.fromPort - b.fromPort);
+  return [...seen.values()].sort(
+    (a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || a.protocol.localeCompare(b.protocol) || a.fromPort - b.fromPort,
+  );
 }
 
 /** Convenience: all flows of a manifest set. */

@@ -202,7 +202,14 @@ export async function runPolicies(inv: Inventory, opts: RunOptions = {}): Promis
     const getConfig = <T extends object>(): T => ({ ...cfgProps }) as T;
     const push = (v: Omit<Violation, "policyName" | "concern" | "description" | "enforcementLevel">, lvl: ReportedLevel = level as ReportedLevel): void => {
       const r = v.urn ? byUrn.get(v.urn) : undefined;
-      violations.push({ policyName: p.name, concern: concernOf(p.name), description: p.description, enforcementLevel: lvl, ...(r ? { resourceType: r.type, resourceName: r.name } : {}), ...v });
+      violations.push({
+        policyName: p.name,
+        concern: concernOf(p.name),
+        description: p.description,
+        enforcementLevel: lvl,
+        ...(r ? { resourceType: r.type, resourceName: r.name } : {}),
+        ...v,
+      });
     };
     const handle = (e: unknown, urn?: string): void => {
       if (e instanceof NotApplicable) notApplicable.push({ policyName: p.name, reason: e.reason, urn });
@@ -212,8 +219,7 @@ export async function runPolicies(inv: Inventory, opts: RunOptions = {}): Promis
         const urns = urn ? [urn] : ((e as Error & { urns?: string[] }).urns ?? []).filter((u) => byUrn.has(u));
         if (urns.length === 0) push({ urn, message, unknown: true }, "advisory");
         for (const u of urns) push({ urn: u, message, unknown: true }, "advisory");
-      }
-      else throw new Error(`policy '${p.name}' threw${urn ? ` on ${urn}` : ""}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      } else throw new Error(`policy '${p.name}' threw${urn ? ` on ${urn}` : ""}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     };
 
     if ("validateResource" in p || "remediateResource" in p) {
@@ -277,7 +283,8 @@ export async function runPolicies(inv: Inventory, opts: RunOptions = {}): Promis
           const parent = r.parent ? objs.get(r.parent) : undefined;
           if (parent) res.parent = parent;
           res.dependencies = r.dependencies.map((d) => objs.get(d)).filter((d): d is PolicyResource => !!d);
-          for (const [k, deps] of Object.entries(r.propertyDependencies)) res.propertyDependencies[k] = deps.map((d) => objs.get(d)).filter((d): d is PolicyResource => !!d);
+          for (const [k, deps] of Object.entries(r.propertyDependencies))
+            res.propertyDependencies[k] = deps.map((d) => objs.get(d)).filter((d): d is PolicyResource => !!d);
         }
         const args: StackValidationArgs = { resources: [...objs.values()], getConfig, stackTags, notApplicable: throwNotApplicable };
         await sp.validateStack(args, (message: string, urn?: string) => push({ urn, message }));
@@ -310,7 +317,9 @@ export function formatText(r: PolicyReport): string {
   const head = `Policy pack ${r.pack} on ${r.project}/${r.stack}${r.tier ? ` (tier ${r.tier})` : ""}${r.preview ? " [preview]" : ""}: ${r.policiesRun} policies, ${r.resourcesChecked} resources, ${r.mandatory} mandatory and ${r.advisory} advisory violation(s)`;
   if (r.violations.length === 0) return `${head}\n  no violations\n`;
   const lines = [head];
-  const sorted = [...r.violations].sort((a, b) => (a.enforcementLevel === b.enforcementLevel ? a.policyName.localeCompare(b.policyName) : a.enforcementLevel === "mandatory" ? -1 : 1));
+  const sorted = [...r.violations].sort((a, b) =>
+    a.enforcementLevel === b.enforcementLevel ? a.policyName.localeCompare(b.policyName) : a.enforcementLevel === "mandatory" ? -1 : 1,
+  );
   for (const v of sorted) {
     lines.push(`  [${v.enforcementLevel}] ${v.policyName}  ${where(v)}`);
     lines.push(`      ${v.message.replace(/\n/g, "\n      ")}`);

@@ -34,7 +34,11 @@ export function resolveTier(config: { tier?: unknown }, stackTags: ReadonlyMap<s
   const fromConfig = typeof config.tier === "string" ? config.tier : undefined;
   const fromTag = stackTags?.get("platform:tier");
   for (const v of [fromConfig, fromTag]) if (v && (TIERS as string[]).includes(v)) return v as Tier;
-  const stack = urn?.split("::")[0]?.replace(/^urn:pulumi:/, "").toLowerCase() ?? "";
+  const stack =
+    urn
+      ?.split("::")[0]
+      ?.replace(/^urn:pulumi:/, "")
+      .toLowerCase() ?? "";
   if (/prod/.test(stack)) return "prod";
   if (/stag/.test(stack)) return "staging";
   if (/^(dev|local|development)([-_.].*)?$/.test(stack)) return "dev";
@@ -151,7 +155,8 @@ export function unpinnedReason(image: string): string | undefined {
   const { tag, digest } = parseImage(image);
   if (digest) return undefined;
   if (!tag) return `image '${image}' has no tag (means :latest); pin a version tag or a digest`;
-  if (tag === "latest" || tag === "stable" || tag === "main" || tag === "master") return `image '${image}' uses the moving tag ':${tag}'; pin a version tag or a digest`;
+  if (tag === "latest" || tag === "stable" || tag === "main" || tag === "master")
+    return `image '${image}' uses the moving tag ':${tag}'; pin a version tag or a digest`;
   return undefined;
 }
 
@@ -201,7 +206,8 @@ export const METRICS_PORTS = new Set([9090, 9091, 9093, 9100, 9102, 9113, 9121, 
 export const isMetricsPortName = (name: unknown): boolean => typeof name === "string" && /metric|prom|exporter/i.test(name);
 
 /** Images of well-known data stores (for docker hosts and namespace classification). */
-export const DATA_IMAGE_RE = /(^|\/)(postgres|postgis|timescale|mysql|mariadb|redis|valkey|keydb|memcached|mongo|scylla|cassandra|ipfs|kubo|seaweedfs|minio|elasticsearch|opensearch|clickhouse|etcd)([:@/-]|$)/i;
+export const DATA_IMAGE_RE =
+  /(^|\/)(postgres|postgis|timescale|mysql|mariadb|redis|valkey|keydb|memcached|mongo|scylla|cassandra|ipfs|kubo|seaweedfs|minio|elasticsearch|opensearch|clickhouse|etcd)([:@/-]|$)/i;
 
 // ---------------------------------------------------------------------------------------------
 // Unknown values (preview). The engine wraps props in @pulumi/policy's unknown-checking proxy:
@@ -211,7 +217,15 @@ export const DATA_IMAGE_RE = /(^|\/)(postgres|postgis|timescale|mysql|mariadb|re
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const policyProxy = require("@pulumi/policy/proxy") as Record<string, unknown>;
 const SENTINELS = new Set(
-  ["unknownBooleanValue", "unknownNumberValue", "unknownStringValue", "unknownArrayValue", "unknownAssetValue", "unknownArchiveValue", "unknownObjectValue"].map((k) => policyProxy[k]),
+  [
+    "unknownBooleanValue",
+    "unknownNumberValue",
+    "unknownStringValue",
+    "unknownArrayValue",
+    "unknownAssetValue",
+    "unknownArchiveValue",
+    "unknownObjectValue",
+  ].map((k) => policyProxy[k]),
 );
 
 export const UNKNOWN: unique symbol = Symbol("unknown");

@@ -76,14 +76,23 @@ export function actions(j: Job): string[] {
   return out;
 }
 
-const esc = (s: string) => s.replace(/\s*&&\s*/g, " and ").replace(/"/g, "#quot;").replace(/\$\{\{\s*|\s*\}\}/g, "");
+const esc = (s: string) =>
+  s
+    .replace(/\s*&&\s*/g, " and ")
+    .replace(/"/g, "#quot;")
+    .replace(/\$\{\{\s*|\s*\}\}/g, "");
 
 export function deliveryMermaid(w: WorkflowDoc): string {
   const id = (job: string) => `${w.file.replace(/\W/g, "_")}__${job.replace(/\W/g, "_")}`;
   const lines = ["flowchart LR", `  ${w.file.replace(/\W/g, "_")}__trigger(["${esc(trigger(w))}"])`];
   for (const [name, j] of Object.entries(w.jobs)) {
     const env = envName(j);
-    const label = [`<b>${esc(name)}</b>`, esc(runsOn(j)), ...(env ? [`environment: ${env}${env === "production" ? " (approval)" : ""}`] : []), ...actions(j).map(esc)].join("<br/>");
+    const label = [
+      `<b>${esc(name)}</b>`,
+      esc(runsOn(j)),
+      ...(env ? [`environment: ${env}${env === "production" ? " (approval)" : ""}`] : []),
+      ...actions(j).map(esc),
+    ].join("<br/>");
     lines.push(`  ${id(name)}["${label}"]`);
   }
   for (const [name, j] of Object.entries(w.jobs)) {
@@ -110,7 +119,9 @@ export function deliveryPage(workflows: WorkflowDoc[]): string {
   ];
   for (const w of workflows) {
     for (const [name, j] of Object.entries(w.jobs)) {
-      out.push(`| \`${w.file}\` | ${trigger(w)} | \`${name}\` | ${runsOn(j)} | ${envName(j) ? `\`${envName(j)}\`` : "-"} | ${actions(j).join("; ").replace(/\|/g, "\\|") || "-"} |`);
+      out.push(
+        `| \`${w.file}\` | ${trigger(w)} | \`${name}\` | ${runsOn(j)} | ${envName(j) ? `\`${envName(j)}\`` : "-"} | ${actions(j).join("; ").replace(/\|/g, "\\|") || "-"} |`,
+      );
     }
   }
   for (const w of workflows) {

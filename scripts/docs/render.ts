@@ -61,10 +61,7 @@ export interface TierSection {
 }
 
 export function blueprintPage(bp: BlueprintSpec, sections: TierSection[]): string {
-  const hosting = [
-    bp.hosting.kubernetes ? "Kubernetes (Traefik)" : "",
-    bp.hosting.singleHost ? "single host (Caddy)" : "",
-  ].filter(Boolean);
+  const hosting = [bp.hosting.kubernetes ? "Kubernetes (Traefik)" : "", bp.hosting.singleHost ? "single host (Caddy)" : ""].filter(Boolean);
   const out = [
     GENERATED,
     "",
@@ -81,28 +78,60 @@ export function blueprintPage(bp: BlueprintSpec, sections: TierSection[]): strin
   ];
   for (const s of sections) {
     const t = s.topology;
-    const gaps = t ? allNodes(t).filter((n) => !n.provisioned).map((n) => n.label) : [];
-    out.push(`| [${s.tier}](#${s.tier}) | ${t ? t.platform : "-"} | ${s.status === "ok" ? "yes" : `**no** (${s.status})`} | ${t ? t.counts.resources : "-"} | ${gaps.length ? gaps.join(", ") : "-"} |`);
+    const gaps = t
+      ? allNodes(t)
+          .filter((n) => !n.provisioned)
+          .map((n) => n.label)
+      : [];
+    out.push(
+      `| [${s.tier}](#${s.tier}) | ${t ? t.platform : "-"} | ${s.status === "ok" ? "yes" : `**no** (${s.status})`} | ${t ? t.counts.resources : "-"} | ${gaps.length ? gaps.join(", ") : "-"} |`,
+    );
   }
   for (const s of sections) {
     out.push("", `## ${s.tier}`, "");
     const p = TIERS[s.tier];
-    out.push(`Tier: replicas ${p.replicas.min}${p.autoscaling && p.replicas.max > p.replicas.min ? `–${p.replicas.max}` : ""}, resources ${p.resources}, monitoring ${p.monitoring}, backups ${backupLevel(p.backups)}, baseline policies ${p.baselineEnforcement} ([environment matrix](../environments.md)).`, "");
+    out.push(
+      `Tier: replicas ${p.replicas.min}${p.autoscaling && p.replicas.max > p.replicas.min ? `–${p.replicas.max}` : ""}, resources ${p.resources}, monitoring ${p.monitoring}, backups ${backupLevel(p.backups)}, baseline policies ${p.baselineEnforcement} ([environment matrix](../environments.md)).`,
+      "",
+    );
     if (!s.topology) {
       out.push(`The blueprint does not plan on this tier (${s.status}):`, "", "```text", (s.error ?? "").trim(), "```");
       continue;
     }
-    out.push(`**${s.topology.platform}** · ${s.topology.counts.resources} resources in ${s.topology.counts.components} components.`, "", "```mermaid", mermaid(s.topology), "```");
+    out.push(
+      `**${s.topology.platform}** · ${s.topology.counts.resources} resources in ${s.topology.counts.components} components.`,
+      "",
+      "```mermaid",
+      mermaid(s.topology),
+      "```",
+    );
   }
   return out.join("\n") + "\n";
 }
 
 function allNodes(t: Topology): TopoNode[] {
-  return [...(t.edge ? [t.edge] : []), ...(t.entry ? [t.entry] : []), ...t.services, ...t.stores, ...(t.monitoring ? [t.monitoring] : []), ...(t.secrets ? [t.secrets] : []), ...t.externals];
+  return [
+    ...(t.edge ? [t.edge] : []),
+    ...(t.entry ? [t.entry] : []),
+    ...t.services,
+    ...t.stores,
+    ...(t.monitoring ? [t.monitoring] : []),
+    ...(t.secrets ? [t.secrets] : []),
+    ...t.externals,
+  ];
 }
 
 export function blueprintIndex(rows: { name: string; description: string; tiers: TierSection[] }[]): string {
-  const out = [GENERATED, "", "# Blueprints", "", "One deployment diagram per blueprint and tier, generated from the harness inventory.", "", `| blueprint | ${TIER_NAMES.join(" | ")} |`, `| --- | ${TIER_NAMES.map(() => "---").join(" | ")} |`];
+  const out = [
+    GENERATED,
+    "",
+    "# Blueprints",
+    "",
+    "One deployment diagram per blueprint and tier, generated from the harness inventory.",
+    "",
+    `| blueprint | ${TIER_NAMES.join(" | ")} |`,
+    `| --- | ${TIER_NAMES.map(() => "---").join(" | ")} |`,
+  ];
   for (const r of rows) {
     const cell = (t: TierName) => {
       const s = r.tiers.find((x) => x.tier === t);
@@ -189,8 +218,17 @@ export function environmentsPage(tiersSource: string): string {
     `| setting | ${TIER_NAMES.join(" | ")} | meaning |`,
     `| --- | ${TIER_NAMES.map(() => "---").join(" | ")} | --- |`,
   ];
-  for (const k of keys) out.push(`| \`${k}\` | ${TIER_NAMES.map((t) => cell(TIERS[t], k)).join(" | ")} | ${(docs[k] ?? FALLBACK_DOCS[k] ?? "").replace(/\|/g, "\\|")} |`);
-  out.push("", "## Resource classes", "", "Requests and limits of every service container (`RESOURCES`).", "", "| class | requests cpu | requests memory | limits cpu | limits memory |", "| --- | --- | --- | --- | --- |");
+  for (const k of keys)
+    out.push(`| \`${k}\` | ${TIER_NAMES.map((t) => cell(TIERS[t], k)).join(" | ")} | ${(docs[k] ?? FALLBACK_DOCS[k] ?? "").replace(/\|/g, "\\|")} |`);
+  out.push(
+    "",
+    "## Resource classes",
+    "",
+    "Requests and limits of every service container (`RESOURCES`).",
+    "",
+    "| class | requests cpu | requests memory | limits cpu | limits memory |",
+    "| --- | --- | --- | --- | --- |",
+  );
   for (const [name, r] of Object.entries(RESOURCES)) out.push(`| ${name} | ${r.requests.cpu} | ${r.requests.memory} | ${r.limits.cpu} | ${r.limits.memory} |`);
   return out.join("\n") + "\n";
 }

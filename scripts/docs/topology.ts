@@ -85,7 +85,10 @@ function postgresDetails(inv: Inventory, comp: InventoryResource | undefined): s
     out.push(`RDS: ${primary.length} primary${primary.some((p) => p.inputs.multiAz) ? " (multi-AZ)" : ""} + ${rds.length - primary.length} read replica(s)`);
   }
   const aurora = kids.filter((r) => r.type === "aws:rds/clusterInstance:ClusterInstance");
-  if (aurora.length) out.push(`Aurora: 1 writer + ${aurora.length - 1} Aurora Replica(s), reads spread by the ${kids.some((r) => r.type === "aws:rds/proxyEndpoint:ProxyEndpoint") ? "proxy's READ_ONLY endpoint" : "reader endpoint"}`);
+  if (aurora.length)
+    out.push(
+      `Aurora: 1 writer + ${aurora.length - 1} Aurora Replica(s), reads spread by the ${kids.some((r) => r.type === "aws:rds/proxyEndpoint:ProxyEndpoint") ? "proxy's READ_ONLY endpoint" : "reader endpoint"}`,
+    );
   if (cnpg) {
     const inst = num((cnpg.inputs.spec as any)?.instances) ?? 1;
     out.push(`CloudNativePG: 1 primary + ${inst - 1} replica(s)`);
@@ -117,7 +120,13 @@ function storeDetails(inv: Inventory, kind: string, comp: InventoryResource | un
 }
 
 const STORE_TYPE: Record<string, string> = { postgres: "Postgres", redis: "Redis", objectStore: "ObjectStore", scylla: "Scylla", ipfs: "Ipfs" };
-const STORE_PROTO: Record<string, string> = { postgres: "SQL/TLS :5432", redis: "RESP :6379", objectStore: "S3 API", scylla: "CQL :9042", ipfs: "IPFS API :5001" };
+const STORE_PROTO: Record<string, string> = {
+  postgres: "SQL/TLS :5432",
+  redis: "RESP :6379",
+  objectStore: "S3 API",
+  scylla: "CQL :9042",
+  ipfs: "IPFS API :5001",
+};
 const STORE_TITLE: Record<string, string> = { postgres: "PostgreSQL", redis: "Redis", objectStore: "Object store", scylla: "Scylla", ipfs: "IPFS" };
 
 export function topologyOf(inv: Inventory, bp: BlueprintSpec, tier: TierName, hosting: "kubernetes" | "singleHost"): Topology {
@@ -145,7 +154,12 @@ export function topologyOf(inv: Inventory, bp: BlueprintSpec, tier: TierName, ho
     edge = {
       id: "n_edge",
       label: `CDN: ${bp.edge.app} app`,
-      details: [cdn, `COOP same-origin, COEP ${bp.edge.coep}`, ...(bp.edge.rateLimitPer5Min ? [`WAF ${bp.edge.rateLimitPer5Min} req / 5 min / IP`] : []), ...(skipped ? ["not deployed on local (no cloud account)"] : [])],
+      details: [
+        cdn,
+        `COOP same-origin, COEP ${bp.edge.coep}`,
+        ...(bp.edge.rateLimitPer5Min ? [`WAF ${bp.edge.rateLimitPer5Min} req / 5 min / IP`] : []),
+        ...(skipped ? ["not deployed on local (no cloud account)"] : []),
+      ],
       provisioned: site !== undefined || skipped,
     };
     flows.push({ from: "n_users", to: "n_edge", label: "HTTPS" });
@@ -174,7 +188,11 @@ export function topologyOf(inv: Inventory, bp: BlueprintSpec, tier: TierName, ho
   const services: TopoNode[] = bp.services.map((s) => {
     const id = `svc_${safeId(s.name)}`;
     const planned = serviceReplicas(profile, s);
-    const ports = [`:${s.ports.http}`, ...(s.ports.health && s.ports.health !== s.ports.http ? [`health :${s.ports.health}`] : []), ...(s.ports.metrics ? [`metrics :${s.ports.metrics}`] : [])].join(", ");
+    const ports = [
+      `:${s.ports.http}`,
+      ...(s.ports.health && s.ports.health !== s.ports.http ? [`health :${s.ports.health}`] : []),
+      ...(s.ports.metrics ? [`metrics :${s.ports.metrics}`] : []),
+    ].join(", ");
     const details: string[] = [];
     let provisioned = false;
     if (hosting === "kubernetes") {
@@ -210,7 +228,13 @@ export function topologyOf(inv: Inventory, bp: BlueprintSpec, tier: TierName, ho
 
   // Data stores.
   const stores: TopoNode[] = [];
-  for (const [kind, list] of [["postgres", bp.dataStores.postgres], ["redis", bp.dataStores.redis], ["objectStore", bp.dataStores.objectStores], ["scylla", bp.dataStores.scylla], ["ipfs", bp.dataStores.ipfs]] as const) {
+  for (const [kind, list] of [
+    ["postgres", bp.dataStores.postgres],
+    ["redis", bp.dataStores.redis],
+    ["objectStore", bp.dataStores.objectStores],
+    ["scylla", bp.dataStores.scylla],
+    ["ipfs", bp.dataStores.ipfs],
+  ] as const) {
     for (const st of list as { name: string }[]) {
       const id = `ds_${kind}_${safeId(st.name)}`;
       let comp: InventoryResource | undefined;
@@ -240,13 +264,25 @@ export function topologyOf(inv: Inventory, bp: BlueprintSpec, tier: TierName, ho
   const m = bp.monitoring;
   if (m.metrics || m.logs || m.traces !== "none") {
     const comp = inv.resources.find((r) => r.type === "platform:monitoring:Monitoring" || r.type === "platform:monitoring:HostMonitoring");
-    const charts = comp ? descendants(inv, comp).filter((r) => r.type === K.helm).map((r) => String(r.inputs.chart)).sort() : [];
+    const charts = comp
+      ? descendants(inv, comp)
+          .filter((r) => r.type === K.helm)
+          .map((r) => String(r.inputs.chart))
+          .sort()
+      : [];
     const hostContainers = comp ? descendants(inv, comp).filter((r) => r.type === K.container).length : 0;
     const declared = [m.metrics ? "Prometheus + Grafana" : "", m.logs ? "Loki" : "", m.traces !== "none" ? `OTel → ${m.traces}` : ""].filter(Boolean);
-    const details = charts.length ? charts.map((c) => `Helm ${c}`) : hostContainers ? [`${hostContainers} container(s)`] : comp ? ["plain-manifest Prometheus"] : [declared.join(", ")];
+    const details = charts.length
+      ? charts.map((c) => `Helm ${c}`)
+      : hostContainers
+        ? [`${hostContainers} container(s)`]
+        : comp
+          ? ["plain-manifest Prometheus"]
+          : [declared.join(", ")];
     details.push(`depth ${profile.monitoring}, metrics ${profile.metricsRetentionDays} d, logs ${profile.logRetentionDays} d`);
     monitoring = { id: "n_monitoring", label: "Monitoring", details, provisioned: comp !== undefined };
-    for (const s of bp.services.filter((x) => x.ports.metrics !== undefined)) flows.push({ from: "n_monitoring", to: `svc_${safeId(s.name)}`, label: `scrape :${s.ports.metrics}`, dotted: true });
+    for (const s of bp.services.filter((x) => x.ports.metrics !== undefined))
+      flows.push({ from: "n_monitoring", to: `svc_${safeId(s.name)}`, label: `scrape :${s.ports.metrics}`, dotted: true });
   }
 
   // Secrets.
@@ -265,11 +301,21 @@ export function topologyOf(inv: Inventory, bp: BlueprintSpec, tier: TierName, ho
       ...bp.secrets.generated.map((g) => {
         if (!g.signer) return `${g.name}: generated, rotates every ${g.rotationDays} d`;
         // A signing key: what this tier planned (KMS keys, or raw keys in state), rotated in two phases from stack config.
-        const kms = kids.filter((r) => r.type === "aws:kms/key:Key" && r.inputs.keyUsage === "SIGN_VERIFY" && (r.inputs.tags as Record<string, string> | undefined)?.["platform:entry"] === `generated/${g.name}`).length;
+        const kms = kids.filter(
+          (r) =>
+            r.type === "aws:kms/key:Key" &&
+            r.inputs.keyUsage === "SIGN_VERIFY" &&
+            (r.inputs.tags as Record<string, string> | undefined)?.["platform:entry"] === `generated/${g.name}`,
+        ).length;
         return `${g.name}: ${kms ? `${kms} KMS secp256k1 signing key(s), no key material in state` : "raw signing key (secret)"}; two-phase rotation (platform:signingKeys)`;
       }),
     ];
-    secrets = { id: "n_secrets", label: entries ? "Secrets Manager + KMS" : hosting === "kubernetes" ? "Kubernetes Secrets" : "Secrets", details, provisioned: comp !== undefined };
+    secrets = {
+      id: "n_secrets",
+      label: entries ? "Secrets Manager + KMS" : hosting === "kubernetes" ? "Kubernetes Secrets" : "Secrets",
+      details,
+      provisioned: comp !== undefined,
+    };
   }
 
   // External networks.
@@ -299,7 +345,10 @@ export function topologyOf(inv: Inventory, bp: BlueprintSpec, tier: TierName, ho
     ...(secrets ? { secrets } : {}),
     externals,
     flows,
-    counts: { resources: custom.filter((r) => !r.type.startsWith("pulumi:providers:")).length, components: inv.resources.filter((r) => !r.custom && r.type !== "pulumi:pulumi:Stack").length },
+    counts: {
+      resources: custom.filter((r) => !r.type.startsWith("pulumi:providers:")).length,
+      components: inv.resources.filter((r) => !r.custom && r.type !== "pulumi:pulumi:Stack").length,
+    },
   };
 }
 
@@ -324,7 +373,12 @@ function egressEnforced(inv: Inventory, cidrs: string[], ports: number[]): boole
 
 function plannedStore(kind: string, st: Record<string, any>, tier: TierName, hosting: string): string {
   const p = TIERS[tier];
-  const where = hosting === "singleHost" ? "host container" : p.dataPlacement === "statefulset" ? "in-cluster" : st.placement ?? (kind === "objectStore" ? st.engine : "in-cluster");
+  const where =
+    hosting === "singleHost"
+      ? "host container"
+      : p.dataPlacement === "statefulset"
+        ? "in-cluster"
+        : (st.placement ?? (kind === "objectStore" ? st.engine : "in-cluster"));
   if (kind === "postgres") return `planned: ${where}, 1 primary + ${dataReplicas(p, st.readReplicas)} replica(s)`;
   if (kind === "redis") return `planned: ${where}, 1 primary + ${dataReplicas(p, st.replicas)} replica(s)`;
   if (kind === "objectStore") return `planned: ${st.engine}${st.engine === "seaweedfs" ? `, ${st.volumeServers} volume servers` : ""}`;

@@ -73,7 +73,19 @@ function decode(raw: unknown): { value: unknown; secretPaths: string[]; unknownP
 }
 
 const job = JSON.parse(fs.readFileSync(process.argv[2]!, "utf8")) as ChildJob;
-const result: ChildResult = { ok: false, resources: [], outputs: {}, secretOutputPaths: [], remote: [], invokes: [], placeholders: [], errors: [], pending: [], timedOut: false, pulumiVersion: "" };
+const result: ChildResult = {
+  ok: false,
+  resources: [],
+  outputs: {},
+  secretOutputPaths: [],
+  remote: [],
+  invokes: [],
+  placeholders: [],
+  errors: [],
+  pending: [],
+  timedOut: false,
+  pulumiVersion: "",
+};
 let written = false;
 const records: RecordedResource[] = [];
 const invokeCounts = new Map<string, { token: string; kind: string; count: number }>();
@@ -313,8 +325,15 @@ async function main(): Promise<void> {
     }
     // As the Node.js language host: a function export is called; an ES module's default function too.
     if (typeof mod === "function") return await mod();
-    if (mod && typeof mod === "object" && typeof mod.default === "function" && Object.keys(mod).filter((k) => k !== "__esModule" && k !== "default").length === 0) return await mod.default();
-    if (mod && typeof mod === "object" && "default" in mod && Object.keys(mod).filter((k) => k !== "__esModule" && k !== "default").length === 0) return mod.default;
+    if (
+      mod &&
+      typeof mod === "object" &&
+      typeof mod.default === "function" &&
+      Object.keys(mod).filter((k) => k !== "__esModule" && k !== "default").length === 0
+    )
+      return await mod.default();
+    if (mod && typeof mod === "object" && "default" in mod && Object.keys(mod).filter((k) => k !== "__esModule" && k !== "default").length === 0)
+      return mod.default;
     if (mod && typeof mod === "object") {
       const { __esModule: _e, ...rest } = mod;
       return rest;
@@ -337,6 +356,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  result.errors.push(err instanceof Error ? err.stack ?? err.message : String(err));
+  result.errors.push(err instanceof Error ? (err.stack ?? err.message) : String(err));
   finish(2);
 });

@@ -91,9 +91,12 @@ export function corpusListProblems(list: CorpusList): string[] {
     ids.add(e.id);
     if (!/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(e.repo ?? "")) out.push(`${at}: repo must be owner/name`);
     if (list.check === "independent") {
-      if (!/^pulumi\/examples$/i.test(e.repo ?? "")) out.push(`${at}: the independent check takes programs from pulumi/examples only; put ${e.repo} in the corpus (test/foreign/corpus.json)`);
-    } else if (/^pulumi\/examples$/i.test(e.repo ?? "")) out.push(`${at}: pulumi/examples is kept as the independent check; take programs from other repositories`);
-    if (e.config !== undefined && (typeof e.config !== "object" || Array.isArray(e.config) || Object.values(e.config).some((v) => typeof v !== "string"))) out.push(`${at}: config must map keys to string values, as \`pulumi config set\` takes them`);
+      if (!/^pulumi\/examples$/i.test(e.repo ?? ""))
+        out.push(`${at}: the independent check takes programs from pulumi/examples only; put ${e.repo} in the corpus (test/foreign/corpus.json)`);
+    } else if (/^pulumi\/examples$/i.test(e.repo ?? ""))
+      out.push(`${at}: pulumi/examples is kept as the independent check; take programs from other repositories`);
+    if (e.config !== undefined && (typeof e.config !== "object" || Array.isArray(e.config) || Object.values(e.config).some((v) => typeof v !== "string")))
+      out.push(`${at}: config must map keys to string values, as \`pulumi config set\` takes them`);
     if (!/^[0-9a-f]{40}$/.test(e.commit ?? "")) out.push(`${at}: commit must be a full 40-hex commit id`);
     if (typeof e.path !== "string" || e.path.startsWith("/") || e.path.includes("..")) out.push(`${at}: path must be relative inside the repository`);
     if (!e.deploys) out.push(`${at}: deploys (what it deploys) is missing`);
@@ -121,7 +124,16 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const root = path.resolve(__dirname, "..", "..");
-  const a: Args = { list: path.join(root, "test/foreign/corpus.json"), mirrors: "/work/.mirror", work: path.join(os.tmpdir(), "plan-corpus"), installOnly: false, preview: true, both: false, timeoutS: 120, out: path.join(root, "test/foreign/CORPUS-RESULTS.md") };
+  const a: Args = {
+    list: path.join(root, "test/foreign/corpus.json"),
+    mirrors: "/work/.mirror",
+    work: path.join(os.tmpdir(), "plan-corpus"),
+    installOnly: false,
+    preview: true,
+    both: false,
+    timeoutS: 120,
+    out: path.join(root, "test/foreign/CORPUS-RESULTS.md"),
+  };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const v = () => {
@@ -181,7 +193,8 @@ function materialise(e: CorpusEntry, a: Args): { project: string; wholeRepo: boo
   const dir = path.join(a.work, e.id);
   const project = path.join(dir, e.path);
   const wholeMarker = path.join(dir, ".corpus-whole-repo");
-  if (fs.existsSync(path.join(project, "Pulumi.yaml")) || fs.existsSync(path.join(project, "Pulumi.yml"))) return { project, wholeRepo: fs.existsSync(wholeMarker) };
+  if (fs.existsSync(path.join(project, "Pulumi.yaml")) || fs.existsSync(path.join(project, "Pulumi.yml")))
+    return { project, wholeRepo: fs.existsSync(wholeMarker) };
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const git = mirrorOf(a.mirrors, e.repo);
@@ -254,7 +267,10 @@ function install(project: string, a: Args): InstallOutcome {
   if (flags.includes("--no-package-lock")) out.lockIgnored = true;
   if (flags.includes("--legacy-peer-deps")) out.legacyPeerDeps = true;
   if (out.ok) {
-    const pkg = JSON.parse(fs.readFileSync(path.join(project, "package.json"), "utf8")) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(project, "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+      devDependencies?: Record<string, string>;
+    };
     const direct = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})]);
     for (const name of Object.keys(INSTALL_SCRIPTS_ALLOWED).filter((n) => direct.has(n) && fs.existsSync(path.join(project, "node_modules", n)))) {
       const s = npm(["rebuild", name, ...flags.filter((f) => f === "--legacy-peer-deps")]);
@@ -304,7 +320,18 @@ async function runOne(e: CorpusEntry, list: CorpusList, a: Args): Promise<Corpus
   try {
     ({ project, wholeRepo } = materialise(e, a));
   } catch (err) {
-    return { ...base, installed: false, report: false, status: "not materialised", exit: -1, seconds: 0, hang: false, found: [], notInspected: 0, error: String((err as Error).message) };
+    return {
+      ...base,
+      installed: false,
+      report: false,
+      status: "not materialised",
+      exit: -1,
+      seconds: 0,
+      hang: false,
+      found: [],
+      notInspected: 0,
+      error: String((err as Error).message),
+    };
   }
   const inst = install(project, a);
   const how = {
@@ -313,13 +340,29 @@ async function runOne(e: CorpusEntry, list: CorpusList, a: Args): Promise<Corpus
     ...(wholeRepo ? { wholeRepo: true } : {}),
     ...(inst.scripts ? { scripts: inst.scripts } : {}),
   };
-  if (a.installOnly) return { ...base, ...how, installed: inst.ok, ...(inst.ok ? {} : { installLog: inst.log }), report: false, status: "installed only", exit: -1, seconds: inst.seconds, hang: false, found: [], notInspected: 0 };
+  if (a.installOnly)
+    return {
+      ...base,
+      ...how,
+      installed: inst.ok,
+      ...(inst.ok ? {} : { installLog: inst.log }),
+      report: false,
+      status: "installed only",
+      exit: -1,
+      seconds: inst.seconds,
+      hang: false,
+      found: [],
+      notInspected: 0,
+    };
   const t0 = Date.now();
   // The runner kills its child at the deadline plus its margin; anything past that is a hang.
   const limitMs = a.timeoutS * 1000 + 90_000;
   let timer: NodeJS.Timeout | undefined;
   const hung = new Promise<"hang">((resolve) => (timer = setTimeout(() => resolve("hang"), limitMs)));
-  const r = await Promise.race([planTarget({ kind: "program", file: project, config: e.config ?? {}, tier: list.tier, timeoutMs: a.timeoutS * 1000 }, { preview: a.preview }), hung]);
+  const r = await Promise.race([
+    planTarget({ kind: "program", file: project, config: e.config ?? {}, tier: list.tier, timeoutMs: a.timeoutS * 1000 }, { preview: a.preview }),
+    hung,
+  ]);
   clearTimeout(timer);
   const seconds = Math.round((Date.now() - t0) / 100) / 10;
   if (r === "hang") return { ...base, ...how, installed: inst.ok, report: false, status: "hang", exit: -1, seconds, hang: true, found: [], notInspected: 0 };
@@ -361,7 +404,7 @@ export function scores(runs: CorpusRun[]): Record<(typeof CONCERNS)[number], Con
     for (const r of runs.filter((x) => x.report)) {
       const f = new Set(r.found.filter((p) => concernOf(p) === c));
       const e = new Set(r.expected.filter((p) => concernOf(p) === c));
-      for (const p of f) (e.has(p) ? tp++ : fp++);
+      for (const p of f) e.has(p) ? tp++ : fp++;
       for (const p of e) if (!f.has(p)) fn++;
     }
     out[c] = { tp, fp, fn, precision: tp + fp === 0 ? 1 : tp / (tp + fp), recall: tp + fn === 0 ? 1 : tp / (tp + fn) };
@@ -379,12 +422,14 @@ export function whyNoReport(r: CorpusRun): string {
     const log = r.installLog ?? "";
     const pkg = /(?:404 Not Found - GET https?:\/\/[^/\s]+\/(\S+)|No matching version found for (\S+))/i.exec(log);
     const name = pkg ? decodeURIComponent(pkg[1] ?? pkg[2] ?? "").replace(/\.$/, "") : "";
-    if (/E404|ETARGET|notarget/i.test(log)) return `registry: ${name || "a dependency"} is not served by the npm registry this machine reaches (nothing in the declared range)`;
+    if (/E404|ETARGET|notarget/i.test(log))
+      return `registry: ${name || "a dependency"} is not served by the npm registry this machine reaches (nothing in the declared range)`;
     if (/ERESOLVE|--legacy-peer-deps to accept/.test(log)) return "install: npm cannot resolve the peer dependencies, even with --legacy-peer-deps";
     return `install failed: ${log.split("\n").slice(-1)[0]?.slice(0, 160) ?? ""}`;
   }
   const failedScript = r.scripts?.find((x) => !x.ok);
-  if (failedScript) return `install script: ${failedScript.name}'s install script (allowed) failed here: ${(failedScript.log ?? "").replace(/\s+/g, " ").slice(0, 200)}`;
+  if (failedScript)
+    return `install script: ${failedScript.name}'s install script (allowed) failed here: ${(failedScript.log ?? "").replace(/\s+/g, " ").slice(0, 200)}`;
   if (r.defect) return `defect in the program: ${r.defect}`;
   return `program or runner failed (exit ${r.exit}): ${(r.error ?? "").slice(0, 200)}`;
 }
@@ -409,7 +454,9 @@ function summary(runs: CorpusRun[]): string[] {
     `| hangs | ${runs.filter((r) => r.hang).length} | 0 |`,
     `| mandatory findings (program, policy pairs) | ${runs.reduce((n, r) => n + r.found.length, 0)} | - |`,
     `| "not inspected" items (programs with any) | ${runs.reduce((n, r) => n + r.notInspected, 0)} (${runs.filter((r) => r.notInspected > 0).length}) | - |`,
-    ...CONCERNS.map((c) => `| ${c}: precision / recall | ${pct(s[c].precision)} / ${pct(s[c].recall)} (TP ${s[c].tp}, FP ${s[c].fp}, FN ${s[c].fn}) | ≥ 90% each |`),
+    ...CONCERNS.map(
+      (c) => `| ${c}: precision / recall | ${pct(s[c].precision)} / ${pct(s[c].recall)} (TP ${s[c].tp}, FP ${s[c].fp}, FN ${s[c].fn}) | ≥ 90% each |`,
+    ),
   ];
 }
 
@@ -421,7 +468,9 @@ export function renderResults(list: CorpusList, runs: CorpusRun[], a: { preview:
   const mode = (preview: boolean) => (preview ? "preview (the default)" : "update (--update)");
   const independent = list.check === "independent";
   const lines = [
-    independent ? "# Independent check: `npm run plan -- --program` on pulumi/examples" : "# Corpus results: `npm run plan -- --program` on programs it has never seen",
+    independent
+      ? "# Independent check: `npm run plan -- --program` on pulumi/examples"
+      : "# Corpus results: `npm run plan -- --program` on programs it has never seen",
     "",
     `Generated by \`npm run corpus\` (scripts/foreign/corpus.ts) from ${independent ? "test/foreign/examples.json" : "test/foreign/corpus.json"}: ${runs.length} public Pulumi TypeScript programs ${independent ? "from pulumi/examples, with expectations written before the first run by someone who did not write the pack" : "by other authors (not pulumi/examples)"}, each installed with \`npm install --ignore-scripts\` (retried with \`--legacy-peer-deps\` on ERESOLVE, and from package.json's ranges when the lock file pins versions the registry does not serve; allowed install scripts only: ${Object.keys(INSTALL_SCRIPTS_ALLOWED).join(", ")}) and planned in ${mode(a.preview)} mode${other ? ` and again in ${mode(!a.preview)} mode` : ""}, tier ${list.tier}, deadline ${a.timeoutS} s.`,
     "",
@@ -433,7 +482,9 @@ export function renderResults(list: CorpusList, runs: CorpusRun[], a: { preview:
       const blocked = runs.filter((r) => !r.report && /^(registry|install script|defect in the program):/.test(whyNoReport(r)));
       const rest = runs.length - blocked.length;
       const ok = runs.filter((r) => r.report).length;
-      return [`| report produced, leaving out the ${blocked.length} the registry, a blocked install script or the program's own defect stop | ${ok}/${rest} (${pct(ok / Math.max(1, rest))}) | - |`];
+      return [
+        `| report produced, leaving out the ${blocked.length} the registry, a blocked install script or the program's own defect stop | ${ok}/${rest} (${pct(ok / Math.max(1, rest))}) | - |`,
+      ];
     })(),
     `| lock file ignored (pinned versions gone from the registry) | ${runs.filter((r) => r.lockIgnored).length} | - |`,
     `| installed with --legacy-peer-deps | ${runs.filter((r) => r.legacyPeerDeps).length} | - |`,
@@ -447,7 +498,9 @@ export function renderResults(list: CorpusList, runs: CorpusRun[], a: { preview:
   for (const r of runs) {
     const fp = r.found.filter((p) => !r.expected.includes(p));
     const fn = r.expected.filter((p) => !r.found.includes(p));
-    lines.push(`| ${r.repo} \`${r.path}\` | ${r.exit} | ${r.status} | ${howInstalled(r) || "-"} | ${r.seconds} | ${r.notInspected} | ${fp.join(", ") || "-"} | ${fn.join(", ") || "-"} |`);
+    lines.push(
+      `| ${r.repo} \`${r.path}\` | ${r.exit} | ${r.status} | ${howInstalled(r) || "-"} | ${r.seconds} | ${r.notInspected} | ${fp.join(", ") || "-"} | ${fn.join(", ") || "-"} |`,
+    );
   }
   const none = runs.filter((r) => !r.report);
   if (none.length) {
@@ -480,7 +533,9 @@ export function renderResults(list: CorpusList, runs: CorpusRun[], a: { preview:
         same++;
         continue;
       }
-      lines.push(`| ${r.id} | ${r.exit} / ${o.exit} | ${r.notInspected} / ${o.notInspected} | ${onlyHere.join(", ") || "-"} | ${onlyThere.join(", ") || "-"} | ${unknown.join(", ") || "-"} |`);
+      lines.push(
+        `| ${r.id} | ${r.exit} / ${o.exit} | ${r.notInspected} / ${o.notInspected} | ${onlyHere.join(", ") || "-"} | ${onlyThere.join(", ") || "-"} | ${unknown.join(", ") || "-"} |`,
+      );
     }
     lines.push("", `${same} programs gave the same exit code, findings and not-inspected count in both modes.`);
   }
@@ -519,7 +574,9 @@ async function main(): Promise<void> {
   for (const [i, e] of entries.entries()) {
     const r = await runOne(e, list, a);
     runs.push(r);
-    process.stdout.write(`[${i + 1}/${entries.length}] ${e.id}: ${r.status} exit ${r.exit} ${r.seconds}s found [${r.found.join(", ")}] expected [${r.expected.join(", ")}]${r.error ? ` — ${r.error.slice(0, 200)}` : ""}\n`);
+    process.stdout.write(
+      `[${i + 1}/${entries.length}] ${e.id}: ${r.status} exit ${r.exit} ${r.seconds}s found [${r.found.join(", ")}] expected [${r.expected.join(", ")}]${r.error ? ` — ${r.error.slice(0, 200)}` : ""}\n`,
+    );
     if (a.both && !a.installOnly) {
       const o = await runOne(e, list, { ...a, preview: !a.preview });
       others.push(o);
@@ -530,7 +587,9 @@ async function main(): Promise<void> {
   if (a.json) fs.writeFileSync(a.json, JSON.stringify({ primary: runs, other: a.both ? others : undefined }, null, 1) + "\n");
   if (!a.only) fs.writeFileSync(a.out, renderResults(list, runs, a, a.both ? others : undefined));
   const s = scores(runs);
-  process.stdout.write(`reports ${runs.filter((r) => r.report).length}/${runs.length}, hangs ${runs.filter((r) => r.hang).length}; ${CONCERNS.map((c) => `${c} P ${pct(s[c].precision)} R ${pct(s[c].recall)}`).join("; ")}\n`);
+  process.stdout.write(
+    `reports ${runs.filter((r) => r.report).length}/${runs.length}, hangs ${runs.filter((r) => r.hang).length}; ${CONCERNS.map((c) => `${c} P ${pct(s[c].precision)} R ${pct(s[c].recall)}`).join("; ")}\n`,
+  );
 }
 
 if (require.main === module) {

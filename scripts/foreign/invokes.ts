@@ -25,25 +25,95 @@ function specific(token: string, inputs: Record<string, any>, region: string): R
     case "aws:route53/getZone:getZone": {
       const zone = String(inputs.name ?? "example.com").replace(/\.$/, "");
       const id = inputs.zoneId ?? `Z${short(zone).toUpperCase()}`;
-      return { id, zoneId: id, name: zone, privateZone: inputs.privateZone ?? false, nameServers: ["ns-1.awsdns-01.org"], arn: `arn:aws:route53:::hostedzone/${id}`, resourceRecordSetCount: 2, comment: "", callerReference: "mock", tags: {} };
+      return {
+        id,
+        zoneId: id,
+        name: zone,
+        privateZone: inputs.privateZone ?? false,
+        nameServers: ["ns-1.awsdns-01.org"],
+        arn: `arn:aws:route53:::hostedzone/${id}`,
+        resourceRecordSetCount: 2,
+        comment: "",
+        callerReference: "mock",
+        tags: {},
+      };
     }
     case "aws:ec2/getVpc:getVpc":
-      return { id: inputs.id ?? "vpc-0mock0default0", cidrBlock: inputs.cidrBlock ?? "172.31.0.0/16", default: inputs.default ?? true, arn: `arn:aws:ec2:${region}:${FAKE_ACCOUNT}:vpc/vpc-0mock0default0`, mainRouteTableId: "rtb-0mock", ownerId: FAKE_ACCOUNT, state: "available", tags: inputs.tags ?? {} };
+      return {
+        id: inputs.id ?? "vpc-0mock0default0",
+        cidrBlock: inputs.cidrBlock ?? "172.31.0.0/16",
+        default: inputs.default ?? true,
+        arn: `arn:aws:ec2:${region}:${FAKE_ACCOUNT}:vpc/vpc-0mock0default0`,
+        mainRouteTableId: "rtb-0mock",
+        ownerId: FAKE_ACCOUNT,
+        state: "available",
+        tags: inputs.tags ?? {},
+      };
     case "aws:ec2/getSubnetIds:getSubnetIds":
     case "aws:ec2/getSubnets:getSubnets":
       return { id: region, ids: ["subnet-0mock0a", "subnet-0mock0b", "subnet-0mock0c"], vpcId: inputs.vpcId, filters: inputs.filters, tags: inputs.tags };
     case "aws:ec2/getSubnet:getSubnet":
-      return { id: inputs.id ?? "subnet-0mock0a", vpcId: inputs.vpcId ?? "vpc-0mock0default0", cidrBlock: "172.31.0.0/20", availabilityZone: `${region}a`, mapPublicIpOnLaunch: true, arn: `arn:aws:ec2:${region}:${FAKE_ACCOUNT}:subnet/subnet-0mock0a` };
+      return {
+        id: inputs.id ?? "subnet-0mock0a",
+        vpcId: inputs.vpcId ?? "vpc-0mock0default0",
+        cidrBlock: "172.31.0.0/20",
+        availabilityZone: `${region}a`,
+        mapPublicIpOnLaunch: true,
+        arn: `arn:aws:ec2:${region}:${FAKE_ACCOUNT}:subnet/subnet-0mock0a`,
+      };
     case "aws:ec2/getSecurityGroup:getSecurityGroup":
-      return { id: inputs.id ?? "sg-0mock", name: inputs.name ?? "default", vpcId: inputs.vpcId ?? "vpc-0mock0default0", arn: `arn:aws:ec2:${region}:${FAKE_ACCOUNT}:security-group/sg-0mock`, description: "mock" };
+      return {
+        id: inputs.id ?? "sg-0mock",
+        name: inputs.name ?? "default",
+        vpcId: inputs.vpcId ?? "vpc-0mock0default0",
+        arn: `arn:aws:ec2:${region}:${FAKE_ACCOUNT}:security-group/sg-0mock`,
+        description: "mock",
+      };
     case "aws:organizations/getOrganization:getOrganization":
-      return { id: "o-mock0000", arn: `arn:aws:organizations::${FAKE_ACCOUNT}:organization/o-mock0000`, masterAccountId: FAKE_ACCOUNT, masterAccountEmail: "root@example.com", featureSet: "ALL", accounts: [{ id: FAKE_ACCOUNT, name: "mock", email: "root@example.com", arn: `arn:aws:organizations::${FAKE_ACCOUNT}:account/o-mock0000/${FAKE_ACCOUNT}`, status: "ACTIVE" }], nonMasterAccounts: [], roots: [{ id: "r-mock", name: "Root", arn: `arn:aws:organizations::${FAKE_ACCOUNT}:root/o-mock0000/r-mock`, policyTypes: [] }], awsServiceAccessPrincipals: [], enabledPolicyTypes: [] };
+      return {
+        id: "o-mock0000",
+        arn: `arn:aws:organizations::${FAKE_ACCOUNT}:organization/o-mock0000`,
+        masterAccountId: FAKE_ACCOUNT,
+        masterAccountEmail: "root@example.com",
+        featureSet: "ALL",
+        accounts: [
+          {
+            id: FAKE_ACCOUNT,
+            name: "mock",
+            email: "root@example.com",
+            arn: `arn:aws:organizations::${FAKE_ACCOUNT}:account/o-mock0000/${FAKE_ACCOUNT}`,
+            status: "ACTIVE",
+          },
+        ],
+        nonMasterAccounts: [],
+        roots: [{ id: "r-mock", name: "Root", arn: `arn:aws:organizations::${FAKE_ACCOUNT}:root/o-mock0000/r-mock`, policyTypes: [] }],
+        awsServiceAccessPrincipals: [],
+        enabledPolicyTypes: [],
+      };
     case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
-      return { id: region, authorizationToken: Buffer.from("AWS:mock-token").toString("base64"), userName: "AWS", password: "mock-token", proxyEndpoint: `https://${FAKE_ACCOUNT}.dkr.ecr.${region}.amazonaws.com`, expiresAt: "2099-01-01T00:00:00Z" };
+      return {
+        id: region,
+        authorizationToken: Buffer.from("AWS:mock-token").toString("base64"),
+        userName: "AWS",
+        password: "mock-token",
+        proxyEndpoint: `https://${FAKE_ACCOUNT}.dkr.ecr.${region}.amazonaws.com`,
+        expiresAt: "2099-01-01T00:00:00Z",
+      };
     case "aws:ecr/getCredentials:getCredentials":
-      return { id: inputs.registryId ?? FAKE_ACCOUNT, registryId: inputs.registryId ?? FAKE_ACCOUNT, authorizationToken: Buffer.from("AWS:mock-token").toString("base64"), proxyEndpoint: `https://${FAKE_ACCOUNT}.dkr.ecr.${region}.amazonaws.com`, expiresAt: "2099-01-01T00:00:00Z" };
+      return {
+        id: inputs.registryId ?? FAKE_ACCOUNT,
+        registryId: inputs.registryId ?? FAKE_ACCOUNT,
+        authorizationToken: Buffer.from("AWS:mock-token").toString("base64"),
+        proxyEndpoint: `https://${FAKE_ACCOUNT}.dkr.ecr.${region}.amazonaws.com`,
+        expiresAt: "2099-01-01T00:00:00Z",
+      };
     case "aws:acm/getCertificate:getCertificate":
-      return { id: `arn:aws:acm:${region}:${FAKE_ACCOUNT}:certificate/mock`, arn: `arn:aws:acm:${region}:${FAKE_ACCOUNT}:certificate/mock`, domain: inputs.domain, status: "ISSUED" };
+      return {
+        id: `arn:aws:acm:${region}:${FAKE_ACCOUNT}:certificate/mock`,
+        arn: `arn:aws:acm:${region}:${FAKE_ACCOUNT}:certificate/mock`,
+        domain: inputs.domain,
+        status: "ISSUED",
+      };
     case "aws:ec2/getInstance:getInstance":
     case "aws:ec2/getInstances:getInstances":
       return { id: "i-0mock", ids: ["i-0mock"], privateIps: ["10.0.0.10"], publicIps: [], instanceType: "t3.micro" };
@@ -52,7 +122,13 @@ function specific(token: string, inputs: Record<string, any>, region: string): R
     case "aws:iam/getRole:getRole":
     case "aws:iam/getPolicy:getPolicy":
     case "aws:iam/getUser:getUser":
-      return { id: String(name), name, arn: inputs.arn ?? `arn:aws:iam::${FAKE_ACCOUNT}:${fn.replace(/^get/, "").toLowerCase()}/${name}`, assumeRolePolicy: "{}", policy: "{}" };
+      return {
+        id: String(name),
+        name,
+        arn: inputs.arn ?? `arn:aws:iam::${FAKE_ACCOUNT}:${fn.replace(/^get/, "").toLowerCase()}/${name}`,
+        assumeRolePolicy: "{}",
+        policy: "{}",
+      };
     case "aws:index/getDefaultTags:getDefaultTags":
       return { id: "default", tags: {} };
     case "aws:cloudfront/getCachePolicy:getCachePolicy":
@@ -62,7 +138,16 @@ function specific(token: string, inputs: Record<string, any>, region: string): R
     case "aws:eks/getClusterAuth:getClusterAuth":
       return { id: inputs.name, name: inputs.name, token: "mock-token" };
     case "aws:eks/getCluster:getCluster":
-      return { id: inputs.name, name: inputs.name, endpoint: "https://mock.eks.amazonaws.com", certificateAuthorities: [{ data: "bW9jaw==" }], certificateAuthority: { data: "bW9jaw==" }, vpcConfig: { vpcId: "vpc-0mock0default0", subnetIds: [], securityGroupIds: [] }, version: "1.31", roleArn: `arn:aws:iam::${FAKE_ACCOUNT}:role/eks` };
+      return {
+        id: inputs.name,
+        name: inputs.name,
+        endpoint: "https://mock.eks.amazonaws.com",
+        certificateAuthorities: [{ data: "bW9jaw==" }],
+        certificateAuthority: { data: "bW9jaw==" },
+        vpcConfig: { vpcId: "vpc-0mock0default0", subnetIds: [], securityGroupIds: [] },
+        version: "1.31",
+        roleArn: `arn:aws:iam::${FAKE_ACCOUNT}:role/eks`,
+      };
     case "gcp:organizations/getProject:getProject":
     case "gcp:organizations/getClientConfig:getClientConfig":
       return { id: "mock-project", project: "mock-project", projectId: "mock-project", number: "123456789", region, accessToken: "mock-token" };

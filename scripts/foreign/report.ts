@@ -21,7 +21,20 @@ export interface NotInspected {
 
 /** Policies about both the AWS and the Kubernetes side. */
 const BOTH = ["headers-origin-coop-coep"];
-const K8S = ["tls-ingress-https", "tls-k8s-service-https", "headers-ingress-coop-coep", "headers-origin-coop-coep", "seg-namespace-default-deny", "seg-service-exposure", "seg-no-host-network", "seg-metrics-not-public", "seg-reachability-internet-to-data", "baseline-pod-security-restricted", "baseline-resources-probes", "baseline-pinned-images"];
+const K8S = [
+  "tls-ingress-https",
+  "tls-k8s-service-https",
+  "headers-ingress-coop-coep",
+  "headers-origin-coop-coep",
+  "seg-namespace-default-deny",
+  "seg-service-exposure",
+  "seg-no-host-network",
+  "seg-metrics-not-public",
+  "seg-reachability-internet-to-data",
+  "baseline-pod-security-restricted",
+  "baseline-resources-probes",
+  "baseline-pinned-images",
+];
 const CLOUDFLARE = ["tls-cloudflare-zone-strict", "headers-cloudflare-coop-coep"];
 const PROXY = ["tls-proxy-https-only", "headers-proxy-coop-coep", "headers-wasm-content-type"];
 
@@ -90,15 +103,43 @@ export function notInspected(
   for (const urn of result.remote) {
     const r = byUrn.get(urn);
     const pkg = (r?.type ?? "").split(":")[0];
-    out.push({ what: urn, type: r?.type, reason: `remote component: its children are created by the ${pkg} provider plugin, which the offline plan does not run`, policies: policiesForType(r?.type ?? "") });
+    out.push({
+      what: urn,
+      type: r?.type,
+      reason: `remote component: its children are created by the ${pkg} provider plugin, which the offline plan does not run`,
+      policies: policiesForType(r?.type ?? ""),
+    });
   }
   for (const r of result.resources) {
-    if (r.type === "kubernetes:helm.sh/v3:Release") out.push({ what: r.urn, type: r.type, reason: `Helm release of chart '${String((r.inputs as { chart?: unknown }).chart ?? "?")}': the chart is installed by the provider and not rendered offline`, policies: policiesForType(r.type) });
-    if (r.type === "pulumi:pulumi:StackReference") out.push({ what: r.urn, type: r.type, reason: `outputs of stack '${String((r.inputs as { name?: unknown }).name ?? r.name)}' are not readable offline: values taken from it are empty`, policies: [] });
+    if (r.type === "kubernetes:helm.sh/v3:Release")
+      out.push({
+        what: r.urn,
+        type: r.type,
+        reason: `Helm release of chart '${String((r.inputs as { chart?: unknown }).chart ?? "?")}': the chart is installed by the provider and not rendered offline`,
+        policies: policiesForType(r.type),
+      });
+    if (r.type === "pulumi:pulumi:StackReference")
+      out.push({
+        what: r.urn,
+        type: r.type,
+        reason: `outputs of stack '${String((r.inputs as { name?: unknown }).name ?? r.name)}' are not readable offline: values taken from it are empty`,
+        policies: [],
+      });
   }
   for (const i of result.invokes) {
-    if (i.kind === "unrendered") out.push({ what: `invoke ${i.token} (×${i.count})`, reason: "Helm chart (helm.v3.Chart) not rendered offline: the resources it would create were not seen", policies: policiesForType("kubernetes:") });
-    if (i.kind === "unrendered-cli") out.push({ what: `${i.token} (×${i.count})`, reason: "Helm chart rendered by the helm CLI (@pulumi/kubernetes before 3.x) not rendered offline: the plan's helm stand-in renders nothing, so the resources it would create were not seen", policies: policiesForType("kubernetes:") });
+    if (i.kind === "unrendered")
+      out.push({
+        what: `invoke ${i.token} (×${i.count})`,
+        reason: "Helm chart (helm.v3.Chart) not rendered offline: the resources it would create were not seen",
+        policies: policiesForType("kubernetes:"),
+      });
+    if (i.kind === "unrendered-cli")
+      out.push({
+        what: `${i.token} (×${i.count})`,
+        reason:
+          "Helm chart rendered by the helm CLI (@pulumi/kubernetes before 3.x) not rendered offline: the plan's helm stand-in renders nothing, so the resources it would create were not seen",
+        policies: policiesForType("kubernetes:"),
+      });
   }
   const seen = new Map<string, NotInspected>();
   for (const v of unknownViolations) {
@@ -123,14 +164,20 @@ export function notInspected(
     const waiting = result.remote.length
       ? `nothing in flight: the program was waiting on a value that never resolves offline, most likely an output of the remote component(s) ${result.remote.map((u) => u.split("::").pop()).join(", ")}`
       : "nothing in flight: the program was waiting on a value that never resolved (a promise of its own, or another stack's output)";
-    out.push({ what: "(rest of the program)", reason: `the run was stopped at its deadline; ${result.pending.length ? `in flight: ${result.pending.join(", ")}` : waiting}`, policies: names() });
+    out.push({
+      what: "(rest of the program)",
+      reason: `the run was stopped at its deadline; ${result.pending.length ? `in flight: ${result.pending.join(", ")}` : waiting}`,
+      policies: names(),
+    });
   }
   return out;
 }
 
 /** Resources actually inspected: custom resources that are not providers, stack references or Helm releases. */
 export function inspectedCount(result: ChildResult): number {
-  return result.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:") && r.type !== "pulumi:pulumi:StackReference" && r.type !== "kubernetes:helm.sh/v3:Release").length;
+  return result.resources.filter(
+    (r) => r.custom && !r.type.startsWith("pulumi:providers:") && r.type !== "pulumi:pulumi:StackReference" && r.type !== "kubernetes:helm.sh/v3:Release",
+  ).length;
 }
 
 export type PolicyTierName = "dev" | "staging" | "prod";

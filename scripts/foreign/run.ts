@@ -121,12 +121,16 @@ export function readForeignProject(program: string, stackArg: string | undefined
   if (!fs.existsSync(given)) throw new ForeignUsageError(`--program ${program}: no such file or directory`);
   const isDir = fs.statSync(given).isDirectory();
   const projectDir = findProjectDir(isDir ? given : path.dirname(given));
-  if (!projectDir) throw new ForeignUsageError(`--program ${program}: no Pulumi.yaml in ${isDir ? given : path.dirname(given)} or above; a Pulumi program is a project directory with a Pulumi.yaml`);
+  if (!projectDir)
+    throw new ForeignUsageError(
+      `--program ${program}: no Pulumi.yaml in ${isDir ? given : path.dirname(given)} or above; a Pulumi program is a project directory with a Pulumi.yaml`,
+    );
   const projFile = fs.existsSync(path.join(projectDir, "Pulumi.yaml")) ? path.join(projectDir, "Pulumi.yaml") : path.join(projectDir, "Pulumi.yml");
   const proj = (parse(fs.readFileSync(projFile, "utf8")) ?? {}) as ProjectFile;
   const project = String(proj.name ?? path.basename(projectDir));
   const runtime = typeof proj.runtime === "string" ? { name: proj.runtime } : (proj.runtime ?? {});
-  if (runtime.name && runtime.name !== "nodejs") throw new ForeignUsageError(`${projFile}: runtime '${runtime.name}' is not a Node.js program; the offline plan runs TypeScript/JavaScript programs`);
+  if (runtime.name && runtime.name !== "nodejs")
+    throw new ForeignUsageError(`${projFile}: runtime '${runtime.name}' is not a Node.js program; the offline plan runs TypeScript/JavaScript programs`);
   const typescript = runtime.options?.typescript !== false;
   const mainDir = proj.main ? path.resolve(projectDir, proj.main) : projectDir;
   let entry: string | undefined;
@@ -137,7 +141,12 @@ export function readForeignProject(program: string, stackArg: string | undefined
 
   // The stack: --stack, or the project's only stack file, or dev.
   const stackDir = proj.stackConfigDir ? path.resolve(projectDir, proj.stackConfigDir) : projectDir;
-  const stackFiles = fs.existsSync(stackDir) ? fs.readdirSync(stackDir).map((f) => /^Pulumi\.([^.]+)\.ya?ml$/.exec(f)?.[1]).filter((s): s is string => !!s) : [];
+  const stackFiles = fs.existsSync(stackDir)
+    ? fs
+        .readdirSync(stackDir)
+        .map((f) => /^Pulumi\.([^.]+)\.ya?ml$/.exec(f)?.[1])
+        .filter((s): s is string => !!s)
+    : [];
   const stack = stackArg ?? (stackFiles.length === 1 ? stackFiles[0]! : "dev");
 
   const config: Record<string, string> = {};
@@ -366,13 +375,19 @@ export async function runForeign(opts: ForeignOptions): Promise<ForeignRun> {
         remote: [],
         invokes: [],
         placeholders: [],
-        errors: [killed ? `the program's process did not end within ${Math.round((timeoutMs + HARD_MARGIN_MS) / 1000)} s and was killed` : `the program's process ended (${exit}) without a result:\n${lastLines}`],
+        errors: [
+          killed
+            ? `the program's process did not end within ${Math.round((timeoutMs + HARD_MARGIN_MS) / 1000)} s and was killed`
+            : `the program's process ended (${exit}) without a result:\n${lastLines}`,
+        ],
         pending: [],
         timedOut: killed,
         pulumiVersion: "",
       };
     }
-    if (fs.existsSync(helmLog)) for (const h of helmRenders(fs.readFileSync(helmLog, "utf8"))) result.invokes.push({ token: `helm template ${h.chart}`, kind: "unrendered-cli", count: h.count });
+    if (fs.existsSync(helmLog))
+      for (const h of helmRenders(fs.readFileSync(helmLog, "utf8")))
+        result.invokes.push({ token: `helm template ${h.chart}`, kind: "unrendered-cli", count: h.count });
     return { project, result, exit, output, killed };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

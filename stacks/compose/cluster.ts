@@ -32,7 +32,11 @@ export interface KubernetesPlatform extends ClusterOutputs {
 
 /** EKS cluster name: `<blueprint>-<stack>`, at most 40 characters. */
 export function clusterNameFor(spec: PlatformSpec): string {
-  return `${spec.blueprint.name}-${spec.stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 40).replace(/-+$/, "");
+  return `${spec.blueprint.name}-${spec.stack}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .slice(0, 40)
+    .replace(/-+$/, "");
 }
 
 /** Stores that run inside the cluster in this tier (then a `data` node group is created). */
@@ -96,7 +100,14 @@ export function composeCluster(ctx: Context, env: Record<string, string | undefi
     if (hasInClusterData(spec)) {
       const size = p.multiAz ? 3 : 1;
       // Tainted: only the data stores (which select and tolerate it) land on the data nodes.
-      nodeGroups.push({ name: "data", instanceTypes: [p.nodeInstanceTypes.data], min: size, desired: size, max: Math.max(size, Math.ceil(n.max / 2)), taints: [DATA_NODES.eksTaint] });
+      nodeGroups.push({
+        name: "data",
+        instanceTypes: [p.nodeInstanceTypes.data],
+        min: size,
+        desired: size,
+        max: Math.max(size, Math.ceil(n.max / 2)),
+        taints: [DATA_NODES.eksTaint],
+      });
     }
     c = new KubernetesCluster(
       `${spec.stack}-k8s`,
@@ -128,7 +139,11 @@ export function composeCluster(ctx: Context, env: Record<string, string | undefi
     c = new KubernetesCluster(`${spec.stack}-k8s`, {
       mode: "existing",
       ...common,
-      existing: { ...(h.kubeconfig ? { kubeconfig: h.kubeconfig } : {}), ...(h.context ? { context: h.context } : {}), ...(h.renderDir ? { renderDir: h.renderDir } : {}) },
+      existing: {
+        ...(h.kubeconfig ? { kubeconfig: h.kubeconfig } : {}),
+        ...(h.context ? { context: h.context } : {}),
+        ...(h.renderDir ? { renderDir: h.renderDir } : {}),
+      },
     });
   }
   return {

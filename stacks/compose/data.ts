@@ -50,7 +50,8 @@ export function composeData(ctx: Context): DataOutputs {
     if (store.network) out.netpolStores.push({ ref, network: store.network });
   };
 
-  const inCluster = (placement: "managed" | "in-cluster"): boolean => p.dataPlacement === "statefulset" || (p.dataPlacement === "blueprint" && placement === "in-cluster");
+  const inCluster = (placement: "managed" | "in-cluster"): boolean =>
+    p.dataPlacement === "statefulset" || (p.dataPlacement === "blueprint" && placement === "in-cluster");
   const needCluster = (what: string) => {
     if (!ctx.cluster) throw new Error(`stack ${spec.stack}: ${what} runs in the cluster: call composeCluster first and set ctx.cluster`);
     return ctx.cluster;
@@ -58,15 +59,19 @@ export function composeData(ctx: Context): DataOutputs {
   const clusterNet = (privileged = false) => {
     const c = needCluster("an in-cluster data store");
     const namespace = privileged ? c.namespaces.dataPrivileged : c.namespaces.data;
-    if (!namespace) throw new Error(`stack ${spec.stack}: a store that runs as root needs the cluster's data-privileged namespace (ClusterArgs.privilegedDataNamespace)`);
+    if (!namespace)
+      throw new Error(`stack ${spec.stack}: a store that runs as root needs the cluster's data-privileged namespace (ClusterArgs.privilegedDataNamespace)`);
     // On the tainted `data` node group where the cluster has one (EKS): select it, tolerate it.
     return { namespace, clientNamespaces: [c.namespaces.apps], ...(c.dataNodes ? { dedicatedNodes: c.dataNodes } : {}) };
   };
   const awsNet = (what: string) => {
-    if (!providers.aws || !ctx.network) throw new Error(`stack ${spec.stack}: managed ${what} needs the stack's AWS account and VPC: call composeNetwork first and set ctx.network`);
+    if (!providers.aws || !ctx.network)
+      throw new Error(`stack ${spec.stack}: managed ${what} needs the stack's AWS account and VPC: call composeNetwork first and set ctx.network`);
     return { vpcId: ctx.network.vpcId, subnetIds: ctx.network.privateSubnetIds, allowedSecurityGroupIds: [ctx.network.appSecurityGroupId] };
   };
-  const k8sOpts = () => ({ providers: { kubernetes: needCluster("an in-cluster data store").provider, ...(providers.random ? { random: providers.random } : {}) } });
+  const k8sOpts = () => ({
+    providers: { kubernetes: needCluster("an in-cluster data store").provider, ...(providers.random ? { random: providers.random } : {}) },
+  });
   const awsOpts = () => ({ providers: { aws: providers.aws!, ...(providers.random ? { random: providers.random } : {}) } });
   const crossRegion = p.crossRegionBackups && providers.awsBackup !== undefined;
   const backup = (wantCrossRegion = false) => backupPolicy(p.backups, { crossRegion: wantCrossRegion && crossRegion && p.backups.enabled });
@@ -106,7 +111,11 @@ export function composeData(ctx: Context): DataOutputs {
     if (useSeaweed || (p.dataPlacement === "statefulset" && o.engine === "s3")) {
       const hostsPgBackups = o === seaweedHost && operatorPg.some(defaultPgBackups);
       const buckets = [
-        { name: o.name, purpose: backupStores.has(o.name) ? ("backups" as const) : ("data" as const), ...(o.archiveAfterDays ? { archiveAfterDays: o.archiveAfterDays } : {}) },
+        {
+          name: o.name,
+          purpose: backupStores.has(o.name) ? ("backups" as const) : ("data" as const),
+          ...(o.archiveAfterDays ? { archiveAfterDays: o.archiveAfterDays } : {}),
+        },
         ...(hostsPgBackups ? [{ name: `${o.name}-backups`, purpose: "backups" as const }] : []),
       ];
       const store = new ObjectStore(
@@ -125,7 +134,11 @@ export function composeData(ctx: Context): DataOutputs {
           replication: "001",
           ...storeTls("objectstore", o.name),
           ...(hostsPgBackups || backupStores.has(o.name)
-            ? { storePeers: operatorPg.filter((pg) => (hostsPgBackups && defaultPgBackups(pg)) || (pgBackups(pg) && pg.backupsTo === o.name)).map((pg) => postgresPodSelector(name("postgres", pg.name))) }
+            ? {
+                storePeers: operatorPg
+                  .filter((pg) => (hostsPgBackups && defaultPgBackups(pg)) || (pgBackups(pg) && pg.backupsTo === o.name))
+                  .map((pg) => postgresPodSelector(name("postgres", pg.name))),
+              }
             : {}),
         },
         k8sOpts(),
@@ -138,7 +151,9 @@ export function composeData(ctx: Context): DataOutputs {
         name("objectstore", o.name),
         {
           implementation: "managed",
-          buckets: [{ name: o.name, purpose: backupStores.has(o.name) ? "backups" : "data", ...(o.archiveAfterDays ? { archiveAfterDays: o.archiveAfterDays } : {}) }],
+          buckets: [
+            { name: o.name, purpose: backupStores.has(o.name) ? "backups" : "data", ...(o.archiveAfterDays ? { archiveAfterDays: o.archiveAfterDays } : {}) },
+          ],
           backup: backup(o.crossRegionReplication),
           protect: p.protectState,
           ...kms,
@@ -153,11 +168,20 @@ export function composeData(ctx: Context): DataOutputs {
   let s3Backups: ObjectStore | undefined;
   if (!seaweed && operatorPg.some(defaultPgBackups)) {
     if (!providers.aws || !ctx.cluster?.oidcProviderArn || !ctx.cluster.oidcIssuer) {
-      throw new Error(`stack ${spec.stack}: in-cluster PostgreSQL archives WAL to object storage: add a SeaweedFS object store to the blueprint, or run on EKS (a managed S3 bucket reached through IRSA)`);
+      throw new Error(
+        `stack ${spec.stack}: in-cluster PostgreSQL archives WAL to object storage: add a SeaweedFS object store to the blueprint, or run on EKS (a managed S3 bucket reached through IRSA)`,
+      );
     }
     s3Backups = new ObjectStore(
       name("objectstore", "db-backups"),
-      { implementation: "managed", buckets: [{ name: "db-backups", purpose: "backups" }], backup: backup(true), protect: p.protectState, ...kms, ...(crossRegion ? { replicaProvider: providers.awsBackup! } : {}) },
+      {
+        implementation: "managed",
+        buckets: [{ name: "db-backups", purpose: "backups" }],
+        backup: backup(true),
+        protect: p.protectState,
+        ...kms,
+        ...(crossRegion ? { replicaProvider: providers.awsBackup! } : {}),
+      },
       awsOpts(),
     );
   }
@@ -170,7 +194,14 @@ export function composeData(ctx: Context): DataOutputs {
       continue;
     }
     const replicas = dataReplicas(p, pg.readReplicas);
-    const common = { version: pg.version, database: pg.databases[0]!, replicas, pooling: pg.pooling, protect: p.protectState, backup: pg.pitr ? backup(true) : noBackups() };
+    const common = {
+      version: pg.version,
+      database: pg.databases[0]!,
+      replicas,
+      pooling: pg.pooling,
+      protect: p.protectState,
+      backup: pg.pitr ? backup(true) : noBackups(),
+    };
     let store: Postgres;
     if (!inCluster(pg.placement)) {
       store = new Postgres(
@@ -193,29 +224,55 @@ export function composeData(ctx: Context): DataOutputs {
         awsOpts(),
       );
     } else if (p.dataPlacement === "statefulset") {
-      store = new Postgres(name("postgres", pg.name), { implementation: "statefulset", ...common, ...storeTls("postgres", pg.name), pooling: false, replicas: 0, backup: noBackups(), network: clusterNet() }, k8sOpts());
+      store = new Postgres(
+        name("postgres", pg.name),
+        { implementation: "statefulset", ...common, ...storeTls("postgres", pg.name), pooling: false, replicas: 0, backup: noBackups(), network: clusterNet() },
+        k8sOpts(),
+      );
     } else {
       const named = pg.backupsTo ? namedBackups.get(pg.backupsTo) : undefined;
       if (named && common.backup.enabled && !named.endpointUrl && !(ctx.cluster?.oidcProviderArn && ctx.cluster.oidcIssuer)) {
-        throw new Error(`stack ${spec.stack}: postgres '${pg.name}' backs up to the S3 object store '${pg.backupsTo}' through IRSA, which needs EKS (the cluster's OIDC provider): run the stack on EKS, or name a SeaweedFS store in backupsTo`);
+        throw new Error(
+          `stack ${spec.stack}: postgres '${pg.name}' backs up to the S3 object store '${pg.backupsTo}' through IRSA, which needs EKS (the cluster's OIDC provider): run the stack on EKS, or name a SeaweedFS store in backupsTo`,
+        );
       }
       const target = !common.backup.enabled
         ? undefined
         : named
           ? named.endpointUrl
             ? // the named store is the blueprint's SeaweedFS: its S3 gateway, static keys and CA
-              { destinationPath: `s3://${pg.backupsTo}/${pg.name}`, endpointUrl: named.endpointUrl, credentials: named.s3Credentials!, endpointCA: named.caSecret! }
+              {
+                destinationPath: `s3://${pg.backupsTo}/${pg.name}`,
+                endpointUrl: named.endpointUrl,
+                credentials: named.s3Credentials!,
+                endpointCA: named.caSecret!,
+              }
             : // the named store is a managed S3 bucket: reached through IRSA, no static keys
               {
                 destinationPath: named.buckets.apply((b) => `s3://${b[pg.backupsTo!]}/${pg.name}`),
-                irsa: { oidcProviderArn: ctx.cluster!.oidcProviderArn!, oidcIssuer: ctx.cluster!.oidcIssuer!, bucketArn: named.bucketArns!.apply((a) => a[pg.backupsTo!]!), ...kms },
+                irsa: {
+                  oidcProviderArn: ctx.cluster!.oidcProviderArn!,
+                  oidcIssuer: ctx.cluster!.oidcIssuer!,
+                  bucketArn: named.bucketArns!.apply((a) => a[pg.backupsTo!]!),
+                  ...kms,
+                },
               }
-        : seaweed
-          ? { destinationPath: `s3://${seaweedBucket}/${pg.name}`, endpointUrl: seaweed.endpointUrl!, credentials: seaweed.s3Credentials!, endpointCA: seaweed.caSecret! }
-          : {
-              destinationPath: s3Backups!.buckets.apply((b) => `s3://${b["db-backups"]}/${pg.name}`),
-              irsa: { oidcProviderArn: ctx.cluster!.oidcProviderArn!, oidcIssuer: ctx.cluster!.oidcIssuer!, bucketArn: s3Backups!.bucketArns!.apply((a) => a["db-backups"]!), ...kms },
-            };
+          : seaweed
+            ? {
+                destinationPath: `s3://${seaweedBucket}/${pg.name}`,
+                endpointUrl: seaweed.endpointUrl!,
+                credentials: seaweed.s3Credentials!,
+                endpointCA: seaweed.caSecret!,
+              }
+            : {
+                destinationPath: s3Backups!.buckets.apply((b) => `s3://${b["db-backups"]}/${pg.name}`),
+                irsa: {
+                  oidcProviderArn: ctx.cluster!.oidcProviderArn!,
+                  oidcIssuer: ctx.cluster!.oidcIssuer!,
+                  bucketArn: s3Backups!.bucketArns!.apply((a) => a["db-backups"]!),
+                  ...kms,
+                },
+              };
       store = new Postgres(
         name("postgres", pg.name),
         {
@@ -228,7 +285,13 @@ export function composeData(ctx: Context): DataOutputs {
           ...(ctx.cluster?.apiServerCidrs ? { apiServerCidrs: ctx.cluster.apiServerCidrs } : {}),
           ...(target ? { backupTarget: target } : {}),
         },
-        { providers: { kubernetes: ctx.cluster!.provider, ...(providers.random ? { random: providers.random } : {}), ...(providers.aws ? { aws: providers.aws } : {}) } },
+        {
+          providers: {
+            kubernetes: ctx.cluster!.provider,
+            ...(providers.random ? { random: providers.random } : {}),
+            ...(providers.aws ? { aws: providers.aws } : {}),
+          },
+        },
       );
       operatorInstalled = true;
     }
@@ -244,8 +307,23 @@ export function composeData(ctx: Context): DataOutputs {
     const replicas = dataReplicas(p, r.replicas);
     const common = { replicas, protect: p.protectState, backup: r.persistence ? backup() : noBackups() };
     const store = inCluster(r.placement)
-      ? new Redis(name("redis", r.name), { implementation: "statefulset", ...common, ...storeTls("redis", r.name), persistence: r.persistence ? "aof" : "none", network: clusterNet(), metrics }, k8sOpts())
-      : new Redis(name("redis", r.name), { implementation: "managed", ...common, network: awsNet("Redis"), multiAz: p.multiAz && replicas > 0, finalSnapshot: p.protectState, ...kms }, awsOpts());
+      ? new Redis(
+          name("redis", r.name),
+          {
+            implementation: "statefulset",
+            ...common,
+            ...storeTls("redis", r.name),
+            persistence: r.persistence ? "aof" : "none",
+            network: clusterNet(),
+            metrics,
+          },
+          k8sOpts(),
+        )
+      : new Redis(
+          name("redis", r.name),
+          { implementation: "managed", ...common, network: awsNet("Redis"), multiAz: p.multiAz && replicas > 0, finalSnapshot: p.protectState, ...kms },
+          awsOpts(),
+        );
     add(ref, store);
   }
 
@@ -284,7 +362,16 @@ export function composeData(ctx: Context): DataOutputs {
   }
 
   for (const i of bp.ipfs) {
-    const store = new Ipfs(name("ipfs", i.name), { network: clusterNet(), replicas: p.dataReplicaScale === 0 ? 1 : i.replicas, storageGb: p.ipfsStorageCapGi === null ? i.storageGi : Math.min(i.storageGi, p.ipfsStorageCapGi), protect: p.protectState }, k8sOpts());
+    const store = new Ipfs(
+      name("ipfs", i.name),
+      {
+        network: clusterNet(),
+        replicas: p.dataReplicaScale === 0 ? 1 : i.replicas,
+        storageGb: p.ipfsStorageCapGi === null ? i.storageGi : Math.min(i.storageGi, p.ipfsStorageCapGi),
+        protect: p.protectState,
+      },
+      k8sOpts(),
+    );
     add(`ipfs/${i.name}`, store);
   }
   if (certStores.length > 0) {

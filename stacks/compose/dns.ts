@@ -53,7 +53,9 @@ export function composeIngressDns(ctx: Context, cluster: KubernetesPlatform): In
   const useRoute53 = spec.route53ZoneId !== undefined;
   if (useRoute53 && !providers.aws) throw new Error(`stack ${spec.stack}: Route 53 records need the AWS provider`);
   if (!useRoute53 && !(providers.cloudflare && spec.cloudflare)) {
-    throw new Error(`stack ${spec.stack}: the public hosts ${hosts.join(", ")} need a DNS zone the program manages: set platform:route53ZoneId or platform:cloudflare`);
+    throw new Error(
+      `stack ${spec.stack}: the public hosts ${hosts.join(", ")} need a DNS zone the program manages: set platform:route53ZoneId or platform:cloudflare`,
+    );
   }
   const svc = k8s.core.v1.Service.get(`${spec.stack}-ingress-lb`, `${cluster.namespaces.ingress}/${ingressServiceName(spec.hosting.ingressController)}`, {
     provider: cluster.provider,
@@ -62,7 +64,8 @@ export function composeIngressDns(ctx: Context, cluster: KubernetesPlatform): In
   const lb = svc.status.apply((s) => {
     const ing = s?.loadBalancer?.ingress?.[0];
     const address = ing?.hostname ?? ing?.ip;
-    if (!address && !pulumi.runtime.isDryRun()) throw new Error(`stack ${spec.stack}: the ingress Service has no load-balancer address yet; re-run once it has one`);
+    if (!address && !pulumi.runtime.isDryRun())
+      throw new Error(`stack ${spec.stack}: the ingress Service has no load-balancer address yet; re-run once it has one`);
     return address ?? "";
   });
   const records: IngressDnsOutputs["records"] = {};
@@ -78,7 +81,13 @@ export function composeIngressDns(ctx: Context, cluster: KubernetesPlatform): In
               name: host,
               type: "A",
               // An apex cannot be a CNAME: alias the network load balancer (its region's ELB zone).
-              aliases: [{ name: lb, zoneId: aws.lb.getHostedZoneIdOutput({ loadBalancerType: "network" }, { provider: providers.aws! }).id, evaluateTargetHealth: true }],
+              aliases: [
+                {
+                  name: lb,
+                  zoneId: aws.lb.getHostedZoneIdOutput({ loadBalancerType: "network" }, { provider: providers.aws! }).id,
+                  evaluateTargetHealth: true,
+                },
+              ],
             }
           : { zoneId: spec.route53ZoneId!, name: host, type: "CNAME", ttl: 300, records: [lb] },
         { provider: providers.aws! },
@@ -88,7 +97,15 @@ export function composeIngressDns(ctx: Context, cluster: KubernetesPlatform): In
       new cloudflare.DnsRecord(
         id(host),
         // Not proxied: the ingress terminates TLS (HTTP-01 through it) and sees client addresses.
-        { zoneId: spec.cloudflare!.zoneId, name: host, type: "CNAME", content: lb, ttl: 300, proxied: false, comment: "ingress load balancer (managed by the platform program)" },
+        {
+          zoneId: spec.cloudflare!.zoneId,
+          name: host,
+          type: "CNAME",
+          content: lb,
+          ttl: 300,
+          proxied: false,
+          comment: "ingress load balancer (managed by the platform program)",
+        },
         { provider: providers.cloudflare! },
       );
       records[host] = "cloudflare";

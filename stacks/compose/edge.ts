@@ -22,13 +22,19 @@ export function apiOrigins(ctx: Context): string[] {
   const { spec } = ctx;
   const app = spec.blueprint.edge ? fqdn(spec.blueprint.edge.host, spec.domain) : undefined;
   const hosts = spec.blueprint.services.flatMap((s) => (s.exposure === "public" ? s.routes.map((r) => fqdn(r.host, spec.domain)) : []));
-  return [...new Set(hosts)].filter((h) => h !== app).sort().map((h) => `https://${h}`);
+  return [...new Set(hosts)]
+    .filter((h) => h !== app)
+    .sort()
+    .map((h) => `https://${h}`);
 }
 
 /** Add origins to the CSP's `connect-src` (derived, so a blueprint need not know the stack's domain). */
 export function withApiOrigins(csp: string, origins: string[]): string {
   if (origins.length === 0) return csp;
-  const directives = csp.split(";").map((d) => d.trim()).filter(Boolean);
+  const directives = csp
+    .split(";")
+    .map((d) => d.trim())
+    .filter(Boolean);
   const i = directives.findIndex((d) => d.startsWith("connect-src"));
   if (i < 0) return [...directives, `connect-src 'self' ${origins.join(" ")}`].join("; ");
   const have = new Set(directives[i]!.split(/\s+/));
@@ -64,9 +70,17 @@ export function composeEdge(ctx: Context): EdgeOutputs {
     edge.provider === "cloudflare"
       ? new EdgeSite(
           name,
-          { provider: "cloudflare", ...common, cloudflare: { accountId: spec.cloudflare!.accountId, zoneId: spec.cloudflare!.zoneId, plan: spec.cloudflare!.plan } },
+          {
+            provider: "cloudflare",
+            ...common,
+            cloudflare: { accountId: spec.cloudflare!.accountId, zoneId: spec.cloudflare!.zoneId, plan: spec.cloudflare!.plan },
+          },
           { providers: { cloudflare: providers.cloudflare! }, ...(providers.r2 ? { r2: providers.r2 } : {}) },
         )
-      : new EdgeSite(name, { provider: "cloudfront", ...common, cloudfront: { hostedZoneId: spec.route53ZoneId! } }, { providers: { aws: providers.aws! }, usEast1: providers.awsUsEast1! });
+      : new EdgeSite(
+          name,
+          { provider: "cloudfront", ...common, cloudfront: { hostedZoneId: spec.route53ZoneId! } },
+          { providers: { aws: providers.aws! }, usEast1: providers.awsUsEast1! },
+        );
   return { site, url: site.url };
 }

@@ -24,7 +24,11 @@ export interface ReleaseOutputs {
   rollouts?: ProgressiveDelivery;
 }
 
-export function composeRelease(ctx: Context, cluster: KubernetesPlatform, opts: { prometheusUrl?: string; dependsOn?: pulumi.Resource[] } = {}): ReleaseOutputs {
+export function composeRelease(
+  ctx: Context,
+  cluster: KubernetesPlatform,
+  opts: { prometheusUrl?: string; dependsOn?: pulumi.Resource[] } = {},
+): ReleaseOutputs {
   const { spec } = ctx;
   const bp = spec.blueprint;
   const controller = spec.profile.progressiveDelivery;
@@ -71,7 +75,10 @@ export function composeRelease(ctx: Context, cluster: KubernetesPlatform, opts: 
  * mapping, the blueprint's default groups where a list is not given; the client secret read as a
  * secret Output from `platform:argocd.sso.clientSecret` (set with `pulumi config set --secret`).
  */
-export function argocdSso(project: string, sso: NonNullable<Context["spec"]["argocd"]>["sso"]): { settings: SsoSettings; clientSecret?: pulumi.Output<string> } {
+export function argocdSso(
+  project: string,
+  sso: NonNullable<Context["spec"]["argocd"]>["sso"],
+): { settings: SsoSettings; clientSecret?: pulumi.Output<string> } {
   const d = defaultSso(project);
   if (!sso) return { settings: d };
   const settings: SsoSettings = {

@@ -70,9 +70,11 @@ export function composeHost(ctx: Context, opts: HostComposeOptions = {}): HostCo
   if (spec.hosting.mode !== "singleHost") return undefined;
   const hosting = spec.hosting;
   const problems: string[] = [];
-  if (!providers.aws) problems.push(`tier '${spec.tier}' has no AWS account; the single host runs on EC2: use a dev/staging/prod tier or \`platform:hosting: kubernetes\``);
+  if (!providers.aws)
+    problems.push(`tier '${spec.tier}' has no AWS account; the single host runs on EC2: use a dev/staging/prod tier or \`platform:hosting: kubernetes\``);
   if (!ctx.network) problems.push("the single host needs the stack's VPC: call composeNetwork(ctx) and set ctx.network before composeHost(ctx)");
-  if (!hosting.sshPublicKey) problems.push("platform:host.sshPublicKey is not set: `pulumi config set --path platform:host.sshPublicKey 'ssh-ed25519 AAAA... deploy@laptop'`");
+  if (!hosting.sshPublicKey)
+    problems.push("platform:host.sshPublicKey is not set: `pulumi config set --path platform:host.sshPublicKey 'ssh-ed25519 AAAA... deploy@laptop'`");
   if (problems.length) throw new Error(`host composer (stack ${spec.stack}):\n  - ${problems.join("\n  - ")}`);
   const network = ctx.network!;
   const bp = spec.blueprint;
@@ -100,10 +102,12 @@ export function composeHost(ctx: Context, opts: HostComposeOptions = {}): HostCo
   );
 
   // Private registries the host's service images come from: the provider pulls with their credentials.
-  const used = new Map(bp.services.flatMap((s) => {
-    const r = registryFor(spec.services[s.name]!.image, spec.registries);
-    return r ? [[r.name, r] as const] : [];
-  }));
+  const used = new Map(
+    bp.services.flatMap((s) => {
+      const r = registryFor(spec.services[s.name]!.image, spec.registries);
+      return r ? [[r.name, r] as const] : [];
+    }),
+  );
   const registryAuth = [...used.values()]
     .filter((r) => ctx.registryPasswords?.[r.name])
     .map((r) => ({ address: dockerProviderAddress(r), username: r.username, password: ctx.registryPasswords![r.name]! }));

@@ -63,14 +63,30 @@ export function composeAdmission(ctx: Context, cluster: ClusterOutputs): pulumi.
     },
     { ...k, dependsOn: cluster.ready ?? [] },
   );
-  if (!cluster.apiServerCidrs?.length) throw new Error(`stack ${spec.stack}: platform:admission needs the API server's CIDRs for Kyverno's webhook NetworkPolicy (the cluster composer gives them)`);
+  if (!cluster.apiServerCidrs?.length)
+    throw new Error(
+      `stack ${spec.stack}: platform:admission needs the API server's CIDRs for Kyverno's webhook NetworkPolicy (the cluster composer gives them)`,
+    );
   const netpols = kyvernoNetworkPolicies({ apiServerCidrs: cluster.apiServerCidrs, monitoringNamespace: cluster.namespaces.monitoring }).map((np) =>
     registerManifest(`${spec.stack}-netpol-kyverno-${np.metadata.name}`, np as any, { ...k, dependsOn: [ns] }),
   );
-  const plan = planKyverno({ replicas: Math.min(3, Math.max(1, spec.profile.replicas.min)), serviceMonitors: spec.blueprint.monitoring.metrics, monitoringNamespace: cluster.namespaces.monitoring });
+  const plan = planKyverno({
+    replicas: Math.min(3, Math.max(1, spec.profile.replicas.min)),
+    serviceMonitors: spec.blueprint.monitoring.metrics,
+    monitoringNamespace: cluster.namespaces.monitoring,
+  });
   const release = new k8s.helm.v3.Release(
     `${spec.stack}-kyverno`,
-    { name: plan.name, ...helmChartSource(plan.pin, spec.charts), namespace: plan.namespace, createNamespace: false, values: plan.values, atomic: true, cleanupOnFail: true, timeout: 600 },
+    {
+      name: plan.name,
+      ...helmChartSource(plan.pin, spec.charts),
+      namespace: plan.namespace,
+      createNamespace: false,
+      values: plan.values,
+      atomic: true,
+      cleanupOnFail: true,
+      timeout: 600,
+    },
     { ...k, dependsOn: [ns, ...netpols, ...(cluster.ready ?? [])] },
   );
   const images = Object.fromEntries(Object.entries(spec.services).map(([n, s]) => [n, s.image]));
@@ -78,7 +94,12 @@ export function composeAdmission(ctx: Context, cluster: ClusterOutputs): pulumi.
     namespaces: [cluster.namespaces.apps],
     allowedRegistries: admittedRegistries(spec.admission, images),
     ...(spec.admission.signatures
-      ? { signatures: { cosignPublicKey: spec.admission.signatures.cosignPublicKey, ...(spec.admission.signatures.signedRegistries ? { signedRegistries: spec.admission.signatures.signedRegistries } : {}) } }
+      ? {
+          signatures: {
+            cosignPublicKey: spec.admission.signatures.cosignPublicKey,
+            ...(spec.admission.signatures.signedRegistries ? { signedRegistries: spec.admission.signatures.signedRegistries } : {}),
+          },
+        }
       : {}),
   });
   const out: pulumi.Resource[] = [release];

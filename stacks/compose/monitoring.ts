@@ -46,31 +46,42 @@ export function composeMonitoring(ctx: Context, opts: MonitoringComposeOptions =
   if (!m.metrics && !m.logs && m.traces === "none") return { serviceMonitors: false, note: "monitoring disabled by the blueprint" };
   const withMetrics = spec.blueprint.services.filter((s) => s.ports.metrics !== undefined);
   // The blueprint's own alerts and dashboard (its view's business signals).
-  const signals = m.metrics && (m.alerts.length > 0 || m.dashboard)
-    ? { blueprint: { name: spec.blueprint.name, alerts: m.alerts, ...(m.dashboard ? { dashboard: m.dashboard } : {}) } }
-    : {};
+  const signals =
+    m.metrics && (m.alerts.length > 0 || m.dashboard)
+      ? { blueprint: { name: spec.blueprint.name, alerts: m.alerts, ...(m.dashboard ? { dashboard: m.dashboard } : {}) } }
+      : {};
 
   if (spec.hosting.mode === "singleHost") {
     if (!ctx.host) throw new Error(`stack ${spec.stack}: droplet monitoring runs on the host's Docker: call the host composer first and set ctx.host`);
     if (withMetrics.length > 0 && !opts.hostContainerName) {
-      throw new Error(`stack ${spec.stack}: services ${withMetrics.map((s) => s.name).join(", ")} expose metrics: pass hostContainerName (components/host serviceContainerName) so Prometheus can reach their containers`);
+      throw new Error(
+        `stack ${spec.stack}: services ${withMetrics.map((s) => s.name).join(", ")} expose metrics: pass hostContainerName (components/host serviceContainerName) so Prometheus can reach their containers`,
+      );
     }
-    const hm = new HostMonitoring(`${spec.stack}-monitoring`, {
-      stack: spec.stack,
-      networkName: ctx.host.networkName,
-      depth: p.monitoring,
-      retentionDays: p.metricsRetentionDays,
-      ...(m.logs ? { logs: { retentionDays: p.logRetentionDays } } : {}),
-      ...signals,
-      services: withMetrics.map((s) => ({
-        name: s.name,
-        hosts: Array.from({ length: spec.services[s.name]?.replicas.min ?? 1 }, (_, i) => opts.hostContainerName!(s.name, i)),
-        port: s.ports.metrics!,
-        metricsPath: s.metricsPath,
-      })),
-    }, { providers: { docker: ctx.host.provider } });
+    const hm = new HostMonitoring(
+      `${spec.stack}-monitoring`,
+      {
+        stack: spec.stack,
+        networkName: ctx.host.networkName,
+        depth: p.monitoring,
+        retentionDays: p.metricsRetentionDays,
+        ...(m.logs ? { logs: { retentionDays: p.logRetentionDays } } : {}),
+        ...signals,
+        services: withMetrics.map((s) => ({
+          name: s.name,
+          hosts: Array.from({ length: spec.services[s.name]?.replicas.min ?? 1 }, (_, i) => opts.hostContainerName!(s.name, i)),
+          port: s.ports.metrics!,
+          metricsPath: s.metricsPath,
+        })),
+      },
+      { providers: { docker: ctx.host.provider } },
+    );
     const logs = m.logs ? `every container's logs → Fluent Bit → Loki (${p.logRetentionDays}d)` : "logs stay in Docker's json-file logs";
-    return { component: hm, serviceMonitors: false, note: `droplet: node-exporter + cAdvisor + Prometheus (${p.metricsRetentionDays}d local retention), ${logs}, no published ports; traces are not collected` };
+    return {
+      component: hm,
+      serviceMonitors: false,
+      note: `droplet: node-exporter + cAdvisor + Prometheus (${p.metricsRetentionDays}d local retention), ${logs}, no published ports; traces are not collected`,
+    };
   }
 
   const cluster = ctx.cluster;
@@ -79,38 +90,53 @@ export function composeMonitoring(ctx: Context, opts: MonitoringComposeOptions =
   // Grafana exists only where kube-prometheus-stack runs (monitoringInstall helm).
   if (m.grafanaPublic && p.monitoringInstall === "helm") {
     if (!opts.grafanaSso || !opts.ingress?.clusterIssuer) {
-      throw new Error(`stack ${spec.stack}: the blueprint makes Grafana public, which needs SSO settings and a TLS issuer: pass grafanaSso (from stack config) and ingress.clusterIssuer, or set monitoring.grafanaPublic: false`);
+      throw new Error(
+        `stack ${spec.stack}: the blueprint makes Grafana public, which needs SSO settings and a TLS issuer: pass grafanaSso (from stack config) and ingress.clusterIssuer, or set monitoring.grafanaPublic: false`,
+      );
     }
-    grafana = { public: true, host: fqdn("grafana", spec.domain), ingressClassName: opts.ingress.className, clusterIssuer: opts.ingress.clusterIssuer, sso: opts.grafanaSso };
+    grafana = {
+      public: true,
+      host: fqdn("grafana", spec.domain),
+      ingressClassName: opts.ingress.className,
+      clusterIssuer: opts.ingress.clusterIssuer,
+      sso: opts.grafanaSso,
+    };
   }
   const ns = cluster.namespaces;
-  const mon = new Monitoring(`${spec.stack}-monitoring`, {
-    stack: spec.stack,
-    namespace: ns.monitoring,
-    mode: p.monitoringInstall,
-    depth: p.monitoring,
-    metricsRetentionDays: p.metricsRetentionDays,
-    logRetentionDays: p.logRetentionDays,
-    logs: m.logs,
-    traces: m.traces,
-    // The add-ons' ServiceMonitors live in the ingress, cert-manager and kube-system namespaces
-    // (cert-manager's expiry metric feeds CertificateExpiringSoon); the ScyllaDB ServiceMonitor
-    // lives in the privileged data namespace.
-    scrapeNamespaces: [ns.apps, ns.data, ...(ns.dataPrivileged ? [ns.dataPrivileged] : []), ns.ingress, "cert-manager", "kube-system"],
-    services: spec.blueprint.services.map((s) => ({
-      name: s.name,
-      namespace: ns.apps,
-      metrics: s.ports.metrics !== undefined,
-      database: s.connectsTo.some((c) => c.startsWith("postgres/") || c.startsWith("scylla/")),
-      customMetrics: hpaCustomMetrics(s, spec.services[s.name]?.replicas, p.autoscaling),
-    })),
-    grafana,
-    ...signals,
-    ...(spec.alertEmail ? { alertEmail: spec.alertEmail } : {}),
-    ...(opts.smtp ? { smtp: opts.smtp } : {}),
-    ...(spec.alerting ? { alerting: spec.alerting, receiverSecrets: receiverSecrets(spec.alerting.receivers.map((r) => r.name)) } : {}),
-    charts: spec.charts,
-  }, { providers: { kubernetes: cluster.provider, ...(ctx.providers.random ? { random: ctx.providers.random } : {}) }, ...(opts.dependsOn ? { dependsOn: opts.dependsOn } : {}) });
+  const mon = new Monitoring(
+    `${spec.stack}-monitoring`,
+    {
+      stack: spec.stack,
+      namespace: ns.monitoring,
+      mode: p.monitoringInstall,
+      depth: p.monitoring,
+      metricsRetentionDays: p.metricsRetentionDays,
+      logRetentionDays: p.logRetentionDays,
+      logs: m.logs,
+      traces: m.traces,
+      // The add-ons' ServiceMonitors live in the ingress, cert-manager and kube-system namespaces
+      // (cert-manager's expiry metric feeds CertificateExpiringSoon); the ScyllaDB ServiceMonitor
+      // lives in the privileged data namespace.
+      scrapeNamespaces: [ns.apps, ns.data, ...(ns.dataPrivileged ? [ns.dataPrivileged] : []), ns.ingress, "cert-manager", "kube-system"],
+      services: spec.blueprint.services.map((s) => ({
+        name: s.name,
+        namespace: ns.apps,
+        metrics: s.ports.metrics !== undefined,
+        database: s.connectsTo.some((c) => c.startsWith("postgres/") || c.startsWith("scylla/")),
+        customMetrics: hpaCustomMetrics(s, spec.services[s.name]?.replicas, p.autoscaling),
+      })),
+      grafana,
+      ...signals,
+      ...(spec.alertEmail ? { alertEmail: spec.alertEmail } : {}),
+      ...(opts.smtp ? { smtp: opts.smtp } : {}),
+      ...(spec.alerting ? { alerting: spec.alerting, receiverSecrets: receiverSecrets(spec.alerting.receivers.map((r) => r.name)) } : {}),
+      charts: spec.charts,
+    },
+    {
+      providers: { kubernetes: cluster.provider, ...(ctx.providers.random ? { random: ctx.providers.random } : {}) },
+      ...(opts.dependsOn ? { dependsOn: opts.dependsOn } : {}),
+    },
+  );
   return {
     component: mon,
     serviceMonitors: mon.serviceMonitorsSupported,
@@ -127,7 +153,11 @@ export function composeMonitoring(ctx: Context, opts: MonitoringComposeOptions =
  * (the tier autoscales, the service declares autoscaling, max > min replicas) with a `Pods` metric.
  * Any entry makes Monitoring install prometheus-adapter.
  */
-export function hpaCustomMetrics(s: { autoscaling?: { custom?: { metric: string } } }, replicas: { min: number; max: number } | undefined, tierAutoscaling: boolean): string[] {
+export function hpaCustomMetrics(
+  s: { autoscaling?: { custom?: { metric: string } } },
+  replicas: { min: number; max: number } | undefined,
+  tierAutoscaling: boolean,
+): string[] {
   const hpa = tierAutoscaling && !!s.autoscaling && !!replicas && replicas.max > replicas.min;
   return hpa && s.autoscaling?.custom ? [s.autoscaling.custom.metric] : [];
 }
@@ -143,4 +173,3 @@ function receiverSecrets(names: string[]): Record<string, pulumi.Output<string>>
   for (const n of names) out[n] = pulumi.secret(all.apply((o) => o[n] ?? ""));
   return out;
 }
-

@@ -31,5 +31,11 @@ export function composeNetwork(ctx: Context): NetworkOutputs | undefined {
     },
     { providers: { aws } },
   );
-  return { vpcId: net.vpcId, vpcCidr: net.vpcCidr, publicSubnetIds: net.publicSubnetIds, privateSubnetIds: net.privateSubnetIds, appSecurityGroupId: net.appSecurityGroupId };
+  return {
+    vpcId: net.vpcId,
+    vpcCidr: net.vpcCidr,
+    publicSubnetIds: net.publicSubnetIds,
+    privateSubnetIds: net.privateSubnetIds,
+    appSecurityGroupId: net.appSecurityGroupId,
+  };
 }

@@ -82,7 +82,10 @@ export function signerOf(declared: "kms" | "raw", hasAws: boolean, hosting: "kub
  * `E_NEXT <- generated:<key>--next` (issue) or `E_RETIRING <- generated:<key>--retiring` (promote),
  * which `resolveSecret` answers with that key; a phase change changes the container's env (a restart).
  */
-export function withSigningEnv<S extends { secrets: { env: string; from: string }[] }>(services: S[], signing: Record<string, { rotation: SigningKeyRotation }>): S[] {
+export function withSigningEnv<S extends { secrets: { env: string; from: string }[] }>(
+  services: S[],
+  signing: Record<string, { rotation: SigningKeyRotation }>,
+): S[] {
   return services.map((svc) => ({
     ...svc,
     secrets: svc.secrets.flatMap((ref) => {
@@ -141,13 +144,24 @@ export function composeSecrets(ctx: Context, creds: CredentialInputs = {}, opts:
   const entries: { id: string; source: "dataStore" | "config" | "platform"; description: string; value: pulumi.Output<string> }[] = [];
   for (const [ref, conn] of Object.entries(creds.dataStores ?? {})) {
     const kind = ref.split("/")[0]!;
-    entries.push({ id: ref, source: "dataStore", description: `${ref} connection (${spec.stack})`, value: pulumi.secret(conn.apply((c) => JSON.stringify(connectionDocument(kind, c as Record<string, unknown>)))) });
+    entries.push({
+      id: ref,
+      source: "dataStore",
+      description: `${ref} connection (${spec.stack})`,
+      value: pulumi.secret(conn.apply((c) => JSON.stringify(connectionDocument(kind, c as Record<string, unknown>)))),
+    });
   }
   for (const s of bp.secrets.external) {
     const v = ctx.humanSecrets[s.name];
     if (v) entries.push({ id: `config/${s.name}`, source: "config", description: s.description || `platform:secrets.${s.name}`, value: pulumi.secret(v) });
   }
-  if (creds.grafanaAdminPassword) entries.push({ id: "platform/grafana-admin", source: "platform", description: "Grafana admin password (break-glass; SSO is the normal sign-in)", value: creds.grafanaAdminPassword });
+  if (creds.grafanaAdminPassword)
+    entries.push({
+      id: "platform/grafana-admin",
+      source: "platform",
+      description: "Grafana admin password (break-glass; SSO is the normal sign-in)",
+      value: creds.grafanaAdminPassword,
+    });
   const signingKeys: SecretsOutputs["signingKeys"] = {};
   const generated = bp.secrets.generated.map(({ signer, ...g }) => {
     if (!signer) return g;
@@ -163,13 +177,18 @@ export function composeSecrets(ctx: Context, creds: CredentialInputs = {}, opts:
   const { consumers, secretNames } = signingConsumers(namespace, withSecrets, rotations);
   const existingSecrets = Object.fromEntries(withSecrets.map((s) => [s.name, secretNames[s.name] ?? serviceSecretName(s.name)]));
   // Services that sign with a KMS key: their service account (named as the service) gets an IRSA role.
-  const kmsKeys = new Set(Object.entries(signingKeys).filter(([, k]) => k.signer === "kms").map(([n]) => n));
-  const signers = spec.hosting.mode === "kubernetes" && ctx.cluster
-    ? withSecrets.flatMap((s) => {
-        const keys = [...new Set(s.secrets.flatMap((r) => (r.from.startsWith("generated:") && kmsKeys.has(r.from.slice(10)) ? [r.from.slice(10)] : [])))];
-        return keys.length ? [{ namespace: ctx.cluster!.namespaces.apps, serviceAccount: s.name, keys }] : [];
-      })
-    : [];
+  const kmsKeys = new Set(
+    Object.entries(signingKeys)
+      .filter(([, k]) => k.signer === "kms")
+      .map(([n]) => n),
+  );
+  const signers =
+    spec.hosting.mode === "kubernetes" && ctx.cluster
+      ? withSecrets.flatMap((s) => {
+          const keys = [...new Set(s.secrets.flatMap((r) => (r.from.startsWith("generated:") && kmsKeys.has(r.from.slice(10)) ? [r.from.slice(10)] : [])))];
+          return keys.length ? [{ namespace: ctx.cluster!.namespaces.apps, serviceAccount: s.name, keys }] : [];
+        })
+      : [];
 
   let component: Secrets | ClusterSecrets;
   let secretArns: Record<string, pulumi.Output<string>> = {};
@@ -178,34 +197,57 @@ export function composeSecrets(ctx: Context, creds: CredentialInputs = {}, opts:
   const serviceAccountAnnotations: SecretsOutputs["serviceAccountAnnotations"] = {};
   if (!providers.aws) {
     if (!ctx.cluster) throw new Error(`stack ${stack}: secrets without an AWS account need a cluster (local tier): call composeCluster first`);
-    component = new ClusterSecrets(`${stack}-secrets`, {
-      entries,
-      generated,
-      consumers,
-    }, { providers: { kubernetes: ctx.cluster.provider, ...(providers.random ? { random: providers.random } : {}) } });
+    component = new ClusterSecrets(
+      `${stack}-secrets`,
+      {
+        entries,
+        generated,
+        consumers,
+      },
+      { providers: { kubernetes: ctx.cluster.provider, ...(providers.random ? { random: providers.random } : {}) } },
+    );
   } else {
-    if (!ctx.kmsKeyArn) throw new Error(`stack ${stack}: Secrets Manager entries are encrypted with the stack key: call composeEncryption first and set ctx.kmsKeyArn`);
+    if (!ctx.kmsKeyArn)
+      throw new Error(`stack ${stack}: Secrets Manager entries are encrypted with the stack key: call composeEncryption first and set ctx.kmsKeyArn`);
     const k8s = spec.hosting.mode === "kubernetes" ? ctx.cluster : undefined;
     if (spec.hosting.mode === "kubernetes" && (!k8s?.oidcProviderArn || !k8s.oidcIssuer)) {
-      throw new Error(`stack ${stack}: External Secrets Operator authenticates with IRSA: the cluster must expose oidcProviderArn and oidcIssuer (EKS), call composeCluster first`);
+      throw new Error(
+        `stack ${stack}: External Secrets Operator authenticates with IRSA: the cluster must expose oidcProviderArn and oidcIssuer (EKS), call composeCluster first`,
+      );
     }
-    const s = new Secrets(`${stack}-secrets`, {
-      stack,
-      region: spec.regions.primary,
-      kmsKeyArn: ctx.kmsKeyArn,
-      entries,
-      generated,
-      ...(opts.rotationLambdaArns ? { rotationLambdaArns: opts.rotationLambdaArns } : {}),
-      ...(opts.nowMs !== undefined ? { nowMs: opts.nowMs } : {}),
-      recoveryWindowInDays: spec.profile.protectState ? 30 : 7,
-      protect: spec.profile.protectState,
-      ...(k8s ? { cluster: { oidcProviderArn: k8s.oidcProviderArn!, oidcIssuer: k8s.oidcIssuer!, apiServerCidrs: k8s.apiServerCidrs ?? [], consumers, signers, charts: spec.charts } } : {}),
-    }, { providers: { aws: providers.aws, ...(providers.random ? { random: providers.random } : {}), ...(k8s ? { kubernetes: k8s.provider } : {}) } });
+    const s = new Secrets(
+      `${stack}-secrets`,
+      {
+        stack,
+        region: spec.regions.primary,
+        kmsKeyArn: ctx.kmsKeyArn,
+        entries,
+        generated,
+        ...(opts.rotationLambdaArns ? { rotationLambdaArns: opts.rotationLambdaArns } : {}),
+        ...(opts.nowMs !== undefined ? { nowMs: opts.nowMs } : {}),
+        recoveryWindowInDays: spec.profile.protectState ? 30 : 7,
+        protect: spec.profile.protectState,
+        ...(k8s
+          ? {
+              cluster: {
+                oidcProviderArn: k8s.oidcProviderArn!,
+                oidcIssuer: k8s.oidcIssuer!,
+                apiServerCidrs: k8s.apiServerCidrs ?? [],
+                consumers,
+                signers,
+                charts: spec.charts,
+              },
+            }
+          : {}),
+      },
+      { providers: { aws: providers.aws, ...(providers.random ? { random: providers.random } : {}), ...(k8s ? { kubernetes: k8s.provider } : {}) } },
+    );
     component = s;
     secretArns = s.secretArns;
     rotation = s.rotation;
     esoRoleArn = s.esoRoleArn;
-    for (const sg of signers) serviceAccountAnnotations[sg.serviceAccount] = { "eks.amazonaws.com/role-arn": s.signerRoleArns[`${sg.namespace}/${sg.serviceAccount}`]! };
+    for (const sg of signers)
+      serviceAccountAnnotations[sg.serviceAccount] = { "eks.amazonaws.com/role-arn": s.signerRoleArns[`${sg.namespace}/${sg.serviceAccount}`]! };
   }
 
   const values = component.values;

@@ -110,7 +110,11 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
     // A client of the dev chain gets its URLs as env and may call it (the NetworkPolicy flow).
     const chainEnv = chain && chainAt ? chain.clients[blueprintSvc.name] : undefined;
     const svc: ServiceSpec = chainEnv
-      ? { ...blueprintSvc, env: { ...blueprintSvc.env, ...Object.fromEntries(Object.entries(chainEnv).map(([k, scheme]) => [k, devChainUrl(chainAt!, scheme)])) }, calls: [...blueprintSvc.calls, chain!.name] }
+      ? {
+          ...blueprintSvc,
+          env: { ...blueprintSvc.env, ...Object.fromEntries(Object.entries(chainEnv).map(([k, scheme]) => [k, devChainUrl(chainAt!, scheme)])) },
+          calls: [...blueprintSvc.calls, chain!.name],
+        }
       : blueprintSvc;
     const resolved = spec.services[svc.name]!;
     const pullSecret = pullSecretFor(resolved.image);
@@ -124,38 +128,55 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
     const existing = deps.existingSecrets?.[svc.name];
     const rollout = deps.rollout?.[svc.name];
     const args: ServiceArgs = {
-        spec: svc,
-        namespace: cluster.namespaces.apps,
-        image: resolved.image,
-        replicas: resolved.replicas,
-        resources: RESOURCES[p.resources],
-        autoscaling: p.autoscaling,
-        disruptionBudgets: p.disruptionBudgets,
-        domain: spec.domain,
-        ingress: { controller: cluster.ingress.controller, className: cluster.ingress.className, ...(cluster.clusterIssuer ? { clusterIssuer: cluster.clusterIssuer } : {}) },
-        ...(selfOrigin ? { selfOrigin } : {}),
-        platformEnv: deps.otlpEndpoint
-          ? { OTEL_EXPORTER_OTLP_ENDPOINT: /^https?:\/\//.test(deps.otlpEndpoint) ? deps.otlpEndpoint : `http://${deps.otlpEndpoint}`, OTEL_EXPORTER_OTLP_PROTOCOL: "grpc", OTEL_SERVICE_NAME: svc.name }
-          : {},
-        // A servesWebApp service's CSP allows the inline scripts of the build its image serves
-        // (platform:webBuilds.services.<name>, checked by the spec), by hash.
-        webHeaders: {
-          coep: bp.edge?.coep ?? "require-corp",
-          ...(bp.edge?.csp ? { csp: bp.edge.csp } : {}),
-          ...(svc.servesWebApp && spec.webBuilds.services[svc.name] ? { scriptHashes: buildInlineScriptHashes(spec.webBuilds.services[svc.name]!) } : {}),
-        },
-        serviceMonitor: { enabled: deps.serviceMonitors ?? (bp.monitoring.metrics && p.monitoringInstall === "helm"), labels: {} },
-        secretEnv,
-        ...(existing ? { existingSecretName: existing } : {}),
-        ...(deps.serviceAccountAnnotations?.[svc.name] ? { serviceAccountAnnotations: deps.serviceAccountAnnotations[svc.name] } : {}),
-        ...(rollout ? { rollout } : {}),
-        ...(pullSecret ? { imagePullSecrets: [pullSecret] } : {}),
+      spec: svc,
+      namespace: cluster.namespaces.apps,
+      image: resolved.image,
+      replicas: resolved.replicas,
+      resources: RESOURCES[p.resources],
+      autoscaling: p.autoscaling,
+      disruptionBudgets: p.disruptionBudgets,
+      domain: spec.domain,
+      ingress: {
+        controller: cluster.ingress.controller,
+        className: cluster.ingress.className,
+        ...(cluster.clusterIssuer ? { clusterIssuer: cluster.clusterIssuer } : {}),
+      },
+      ...(selfOrigin ? { selfOrigin } : {}),
+      platformEnv: deps.otlpEndpoint
+        ? {
+            OTEL_EXPORTER_OTLP_ENDPOINT: /^https?:\/\//.test(deps.otlpEndpoint) ? deps.otlpEndpoint : `http://${deps.otlpEndpoint}`,
+            OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
+            OTEL_SERVICE_NAME: svc.name,
+          }
+        : {},
+      // A servesWebApp service's CSP allows the inline scripts of the build its image serves
+      // (platform:webBuilds.services.<name>, checked by the spec), by hash.
+      webHeaders: {
+        coep: bp.edge?.coep ?? "require-corp",
+        ...(bp.edge?.csp ? { csp: bp.edge.csp } : {}),
+        ...(svc.servesWebApp && spec.webBuilds.services[svc.name] ? { scriptHashes: buildInlineScriptHashes(spec.webBuilds.services[svc.name]!) } : {}),
+      },
+      serviceMonitor: { enabled: deps.serviceMonitors ?? (bp.monitoring.metrics && p.monitoringInstall === "helm"), labels: {} },
+      secretEnv,
+      ...(existing ? { existingSecretName: existing } : {}),
+      ...(deps.serviceAccountAnnotations?.[svc.name] ? { serviceAccountAnnotations: deps.serviceAccountAnnotations[svc.name] } : {}),
+      ...(rollout ? { rollout } : {}),
+      ...(pullSecret ? { imagePullSecrets: [pullSecret] } : {}),
     };
     if (deps.gitops) {
       // Same planner as push mode (the deploy chart is generated from it: scripts/gitops.ts).
       const a = parseServiceArgs(`svc-${svc.name}`, args);
       const plan = planService({ ...a, secretEnvKeys: Object.keys(a.secretEnv) });
-      netpols.push({ name: svc.name, exposure: svc.exposure, ports: { ...svc.ports }, routedPorts: plan.routedPorts, connectsTo: [...svc.connectsTo], calls: [...svc.calls], egress: [...svc.egress], podSelector: plan.podSelector });
+      netpols.push({
+        name: svc.name,
+        exposure: svc.exposure,
+        ports: { ...svc.ports },
+        routedPorts: plan.routedPorts,
+        connectsTo: [...svc.connectsTo],
+        calls: [...svc.calls],
+        egress: [...svc.egress],
+        podSelector: plan.podSelector,
+      });
       hosts[svc.name] = pulumi.output(plan.hosts);
       continue;
     }
@@ -202,9 +223,13 @@ export function composeServices(ctx: Context, cluster: KubernetesPlatform, deps:
       monitoring: {
         otlpPorts: bp.monitoring.traces !== "none" ? [4317, 4318] : [],
         // prometheus-adapter serves the custom metrics API to the API server when an HPA needs it.
-        apiServices: bp.services.some((s) => hpaCustomMetrics(s, spec.services[s.name]?.replicas, p.autoscaling).length > 0) ? [{ podSelector: { ...ADAPTER_POD_SELECTOR }, port: ADAPTER_PORT }] : [],
+        apiServices: bp.services.some((s) => hpaCustomMetrics(s, spec.services[s.name]?.replicas, p.autoscaling).length > 0)
+          ? [{ podSelector: { ...ADAPTER_POD_SELECTOR }, port: ADAPTER_PORT }]
+          : [],
         otlpSelector: { "app.kubernetes.io/name": "opentelemetry-collector" },
-        ...(bp.monitoring.grafanaPublic && p.monitoringInstall === "helm" ? { grafana: { podSelector: { "app.kubernetes.io/name": "grafana" }, port: 3000 } } : {}),
+        ...(bp.monitoring.grafanaPublic && p.monitoringInstall === "helm"
+          ? { grafana: { podSelector: { "app.kubernetes.io/name": "grafana" }, port: 3000 } }
+          : {}),
         // Alertmanager e-mail (587) and Grafana SSO (443), which run with the chart; never private ranges.
         internetPorts: p.monitoringInstall === "helm" ? [443, 587] : [],
         nodePorts: [10250, 9100],

@@ -80,7 +80,12 @@ export function checkStackJob(spec: PlatformSpec, file: string, j: StackJob, opt
       : spec.hosting.mode === "singleHost"
         ? "the host admits SSH only from the deploy runner's security group (Docker over SSH and the readiness check dial its private address)"
         : "the stack's private endpoints answer only inside its VPC";
-    out.push({ check: "deploy-path/runner", setting: at(".runs-on"), problem: `runs on '${j.runsOn}', but ${why}`, fix: `set \`runs-on: ${label}\` (the stack's CodeBuild runner, platform:delivery)` });
+    out.push({
+      check: "deploy-path/runner",
+      setting: at(".runs-on"),
+      problem: `runs on '${j.runsOn}', but ${why}`,
+      fix: `set \`runs-on: ${label}\` (the stack's CodeBuild runner, platform:delivery)`,
+    });
   }
   const steps = j.job.steps ?? [];
   const before = steps.slice(0, j.step);
@@ -125,7 +130,12 @@ export function checkStackJob(spec: PlatformSpec, file: string, j: StackJob, opt
         fix: `set \`policyPacks: policies\` and \`policyPackConfigs: ${want}\` on the pulumi step (or --policy-pack policies --policy-pack-config ${want})`,
       });
     } else if (opts.exists && !opts.exists(want)) {
-      out.push({ check: "deploy-path/policy-config", setting: at(".steps.pulumi"), problem: `${want} does not exist`, fix: `generate it: npx tsx policies/config/generate.ts` });
+      out.push({
+        check: "deploy-path/policy-config",
+        setting: at(".steps.pulumi"),
+        problem: `${want} does not exist`,
+        fix: `generate it: npx tsx policies/config/generate.ts`,
+      });
     }
   }
   if (j.command === "up" && !before.some((s) => runsPreflight(s, j.job.env ?? {}, spec.stack, true))) {
@@ -138,7 +148,14 @@ export function checkStackJob(spec: PlatformSpec, file: string, j: StackJob, opt
   }
   if (spec.hosting.mode === "singleHost" && j.command === "up") {
     const secret = spec.hosting.sshKeySecret;
-    const loads = before.some((s) => s.run && /\bssh-add\b/.test(s.run) && /SSH_AUTH_SOCK=.*GITHUB_ENV|GITHUB_ENV/.test(s.run) && /SSH_AUTH_SOCK/.test(s.run) && (Object.values(s.env ?? {}).includes(secret) || s.run.includes(secret)));
+    const loads = before.some(
+      (s) =>
+        s.run &&
+        /\bssh-add\b/.test(s.run) &&
+        /SSH_AUTH_SOCK=.*GITHUB_ENV|GITHUB_ENV/.test(s.run) &&
+        /SSH_AUTH_SOCK/.test(s.run) &&
+        (Object.values(s.env ?? {}).includes(secret) || s.run.includes(secret)),
+    );
     if (!loads) {
       out.push({
         check: "deploy-path/host-key",
@@ -153,7 +170,8 @@ export function checkStackJob(spec: PlatformSpec, file: string, j: StackJob, opt
     out.push({
       check: "deploy-path/credentials",
       setting: at(".env.CLOUDFLARE_API_TOKEN"),
-      problem: "the job passes CLOUDFLARE_API_TOKEN, but the program's explicit Cloudflare provider takes its token from Secrets Manager (platform:cloudflare.apiTokenSecret); a second source would disagree silently",
+      problem:
+        "the job passes CLOUDFLARE_API_TOKEN, but the program's explicit Cloudflare provider takes its token from Secrets Manager (platform:cloudflare.apiTokenSecret); a second source would disagree silently",
       fix: "remove CLOUDFLARE_API_TOKEN from the workflow",
     });
   }
@@ -196,10 +214,16 @@ export function checkDeployPath(spec: PlatformSpec, deploy: WorkflowAt, opts: Jo
 export function checkReadOnlyWorkflow(spec: PlatformSpec, kind: "preview" | "drift", wf: WorkflowAt | undefined, opts: JobCheckOptions = {}): Finding[] {
   if (!spec.profile.cloudAccount) return [];
   const meta = STACK_WORKFLOWS[kind];
-  if (!wf) return [{ check: `${kind}/workflow`, setting: meta.file, problem: `no ${kind} workflow: ${meta.why}`, fix: `restore ${meta.file} (docs/delivery.md)` }];
+  if (!wf)
+    return [{ check: `${kind}/workflow`, setting: meta.file, problem: `no ${kind} workflow: ${meta.why}`, fix: `restore ${meta.file} (docs/delivery.md)` }];
   const out: Finding[] = [];
   if (!RUNNER_WORKFLOW_NAMES.includes(String(wf.doc.name)) || wf.doc.name !== kind) {
-    out.push({ check: `${kind}/workflow`, setting: `${wf.file}: name`, problem: `the workflow is named '${String(wf.doc.name)}', but the runner's webhook queues only the workflows named ${RUNNER_WORKFLOW_NAMES.join(", ")}`, fix: `keep \`name: ${kind}\`` });
+    out.push({
+      check: `${kind}/workflow`,
+      setting: `${wf.file}: name`,
+      problem: `the workflow is named '${String(wf.doc.name)}', but the runner's webhook queues only the workflows named ${RUNNER_WORKFLOW_NAMES.join(", ")}`,
+      fix: `keep \`name: ${kind}\``,
+    });
   }
   const jobs = stackJobs(wf, [spec.stack]).filter((j) => j.command === "preview");
   if (!jobs.length) {
@@ -207,7 +231,10 @@ export function checkReadOnlyWorkflow(spec: PlatformSpec, kind: "preview" | "dri
       check: `${kind}/job`,
       setting: wf.file,
       problem: `no job runs \`pulumi preview${kind === "drift" ? " --refresh" : ""}\` for stack '${spec.stack}': ${meta.why}`,
-      fix: kind === "drift" ? `add '${spec.stack}' to jobs.detect.strategy.matrix.stack` : `let the affected-stacks matrix include '${spec.stack}' (.github/scripts/affected-stacks.mjs CLOUD_STACKS)`,
+      fix:
+        kind === "drift"
+          ? `add '${spec.stack}' to jobs.detect.strategy.matrix.stack`
+          : `let the affected-stacks matrix include '${spec.stack}' (.github/scripts/affected-stacks.mjs CLOUD_STACKS)`,
     });
   }
   for (const j of jobs) {
@@ -222,7 +249,12 @@ export function checkReadOnlyWorkflow(spec: PlatformSpec, kind: "preview" | "dri
       });
     }
     if (kind === "drift" && !/--refresh\b/.test(String((j.job.steps ?? [])[j.step]?.run ?? "")) && (j.job.steps ?? [])[j.step]?.with?.refresh !== true) {
-      out.push({ check: "drift/refresh", setting: `${wf.file}: jobs.${j.id}.steps`, problem: "the drift preview does not refresh: it compares the program with the last state, not with the live cloud", fix: "run `pulumi preview --refresh --expect-no-changes`" });
+      out.push({
+        check: "drift/refresh",
+        setting: `${wf.file}: jobs.${j.id}.steps`,
+        problem: "the drift preview does not refresh: it compares the program with the last state, not with the live cloud",
+        fix: "run `pulumi preview --refresh --expect-no-changes`",
+      });
     }
   }
   return out;

@@ -38,7 +38,12 @@ export function checkDnsZones(self: { file: string; spec: PlatformSpec }, others
   const at = (k: string) => `${file}: ${k}`;
   const zone = zoneIdOf(spec);
   if (!zone) {
-    out.push({ check: "dns/zone", setting: at("platform:route53ZoneId"), problem: `the stack serves ${hosts.join(", ")} but names no DNS zone: nothing publishes their records`, fix: "set `platform:route53ZoneId` (a Route 53 hosted zone) or `platform:cloudflare.zoneId`, and `platform:dnsZone` to that zone's name" });
+    out.push({
+      check: "dns/zone",
+      setting: at("platform:route53ZoneId"),
+      problem: `the stack serves ${hosts.join(", ")} but names no DNS zone: nothing publishes their records`,
+      fix: "set `platform:route53ZoneId` (a Route 53 hosted zone) or `platform:cloudflare.zoneId`, and `platform:dnsZone` to that zone's name",
+    });
     return out;
   }
   if (!spec.dnsZone) {
@@ -64,7 +69,12 @@ export function checkDnsZones(self: { file: string; spec: PlatformSpec }, others
     const oz = zoneIdOf(o.spec);
     if (!oz || oz.id !== zone.id || !o.spec.profile.cloudAccount) continue;
     if (o.spec.dnsZone && o.spec.dnsZone !== spec.dnsZone) {
-      out.push({ check: "dns/zone", setting: at("platform:dnsZone"), problem: `zone ${zone.id} is '${spec.dnsZone}' here but '${o.spec.dnsZone}' in ${o.file}: one id is one zone`, fix: "set the zone's real name in both files" });
+      out.push({
+        check: "dns/zone",
+        setting: at("platform:dnsZone"),
+        problem: `zone ${zone.id} is '${spec.dnsZone}' here but '${o.spec.dnsZone}' in ${o.file}: one id is one zone`,
+        fix: "set the zone's real name in both files",
+      });
     }
     const shared = publicHosts(o.spec).filter((h) => hosts.includes(h));
     for (const h of shared) {

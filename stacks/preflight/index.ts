@@ -101,18 +101,44 @@ export function requiredSecrets(file: StackFile, blueprintsDir?: string): Secret
   const p = file.platform;
   if (typeof p.tier === "string" && p.tier in TIERS && !TIERS[p.tier as TierName].cloudAccount) return [];
   const out: SecretSlot[] = [];
-  const bp = typeof p.blueprint === "string" ? (readBlueprint(p.blueprint, blueprintsDir).data as { secrets?: { external?: { name?: unknown; description?: unknown }[] } } | undefined) : undefined;
+  const bp =
+    typeof p.blueprint === "string"
+      ? (readBlueprint(p.blueprint, blueprintsDir).data as { secrets?: { external?: { name?: unknown; description?: unknown }[] } } | undefined)
+      : undefined;
   for (const s of bp?.secrets?.external ?? []) {
-    if (typeof s.name === "string") out.push({ key: `platform:secrets.${s.name}`, group: "secrets", name: s.name, what: typeof s.description === "string" ? s.description : `the blueprint's secret '${s.name}'`, value: s.name });
+    if (typeof s.name === "string")
+      out.push({
+        key: `platform:secrets.${s.name}`,
+        group: "secrets",
+        name: s.name,
+        what: typeof s.description === "string" ? s.description : `the blueprint's secret '${s.name}'`,
+        value: s.name,
+      });
   }
-  const receivers = ((p.alerting as { receivers?: { name?: unknown; type?: unknown }[] } | undefined)?.receivers ?? []).filter((r) => typeof r.name === "string");
+  const receivers = ((p.alerting as { receivers?: { name?: unknown; type?: unknown }[] } | undefined)?.receivers ?? []).filter(
+    (r) => typeof r.name === "string",
+  );
   for (const r of receivers) {
-    const what = { slack: "Slack incoming-webhook URL", pagerduty: "PagerDuty Events v2 routing key", email: "SMTP password", webhook: "webhook URL" }[String(r.type)] ?? "receiver secret";
-    out.push({ key: `platform:alertingSecrets.${String(r.name)}`, group: "alertingSecrets", name: String(r.name), what: `${what} of alert receiver '${String(r.name)}'`, value: what });
+    const what =
+      { slack: "Slack incoming-webhook URL", pagerduty: "PagerDuty Events v2 routing key", email: "SMTP password", webhook: "webhook URL" }[String(r.type)] ??
+      "receiver secret";
+    out.push({
+      key: `platform:alertingSecrets.${String(r.name)}`,
+      group: "alertingSecrets",
+      name: String(r.name),
+      what: `${what} of alert receiver '${String(r.name)}'`,
+      value: what,
+    });
   }
   const regs = ((p.registries as { name?: unknown; host?: unknown }[] | undefined) ?? []).filter((r) => typeof r.name === "string");
   for (const r of regs) {
-    out.push({ key: `platform:registryPasswords.${String(r.name)}`, group: "registryPasswords", name: String(r.name), what: `password or token of registry '${String(r.name)}' (${String(r.host)})`, value: "registry token" });
+    out.push({
+      key: `platform:registryPasswords.${String(r.name)}`,
+      group: "registryPasswords",
+      name: String(r.name),
+      what: `password or token of registry '${String(r.name)}' (${String(r.host)})`,
+      value: "registry token",
+    });
   }
   return out;
 }
@@ -137,7 +163,15 @@ export function specOfStackFile(file: StackFile, opts: { blueprintsDir?: string;
   }
   try {
     // The deploy job has no PLATFORM_CHARTS_MIRROR: only the stack file decides where charts come from.
-    return { spec: loadSpec({ stack: file.stack, config: platform, env: {}, ...(opts.blueprintsDir ? { blueprintsDir: opts.blueprintsDir } : {}), ...(opts.projectDir ? { projectDir: opts.projectDir } : {}) }) };
+    return {
+      spec: loadSpec({
+        stack: file.stack,
+        config: platform,
+        env: {},
+        ...(opts.blueprintsDir ? { blueprintsDir: opts.blueprintsDir } : {}),
+        ...(opts.projectDir ? { projectDir: opts.projectDir } : {}),
+      }),
+    };
   } catch (e) {
     if (e instanceof SpecError) return { error: e };
     throw e;
@@ -168,9 +202,20 @@ export function preflightStack(file: StackFile, opts: PreflightOptions): Preflig
   for (const slot of slots) {
     const set = groupOf(file.platform, slot.group)[slot.name] !== undefined;
     if (!set && opts.strict) {
-      report.findings.push({ check: "secrets/missing", setting: at(slot.key), problem: `not set: the ${slot.what}`, fix: setSecretCmd(file.stack, slot.key, slot.value) });
+      report.findings.push({
+        check: "secrets/missing",
+        setting: at(slot.key),
+        problem: `not set: the ${slot.what}`,
+        fix: setSecretCmd(file.stack, slot.key, slot.value),
+      });
     }
-    report.prerequisites.push({ kind: "config-secret", setting: at(slot.key), what: `the ${slot.what}`, how: setSecretCmd(file.stack, slot.key, slot.value), done: set });
+    report.prerequisites.push({
+      kind: "config-secret",
+      setting: at(slot.key),
+      what: `the ${slot.what}`,
+      how: setSecretCmd(file.stack, slot.key, slot.value),
+      done: set,
+    });
   }
 
   const { spec, error } = specOfStackFile(file, opts);
@@ -192,13 +237,28 @@ export function preflightStack(file: StackFile, opts: PreflightOptions): Preflig
     if (s.state === "standard" && s.daysLeft < WARN_DAYS) {
       report.warnings.push({ check: "eks-version", setting, problem: `EKS ${v} leaves standard support on ${s.ends} (${s.daysLeft} days)`, fix });
     } else if (s.state === "extended") {
-      report.findings.push({ check: "eks-version", setting, problem: `EKS ${v} left standard support on ${s.standardEnded}: extended support costs 6× the cluster fee and ends ${s.ends}`, fix });
+      report.findings.push({
+        check: "eks-version",
+        setting,
+        problem: `EKS ${v} left standard support on ${s.standardEnded}: extended support costs 6× the cluster fee and ends ${s.ends}`,
+        fix,
+      });
     } else if (s.state === "ended") {
-      report.findings.push({ check: "eks-version", setting, problem: `EKS ${v} left extended support on ${s.ended}: AWS upgrades such clusters on its own schedule`, fix });
+      report.findings.push({
+        check: "eks-version",
+        setting,
+        problem: `EKS ${v} left extended support on ${s.ended}: AWS upgrades such clusters on its own schedule`,
+        fix,
+      });
     } else if (s.state === "unreleased") {
       report.findings.push({ check: "eks-version", setting, problem: `EKS ${v} is not available until ${s.released}`, fix });
     } else if (s.state === "unknown") {
-      report.findings.push({ check: "eks-version", setting, problem: `EKS ${v} is not in the support table (stacks/preflight/eks-support.ts, checked ${EKS_CHECKED})`, fix });
+      report.findings.push({
+        check: "eks-version",
+        setting,
+        problem: `EKS ${v} is not in the support table (stacks/preflight/eks-support.ts, checked ${EKS_CHECKED})`,
+        fix,
+      });
     }
   }
 
@@ -208,7 +268,12 @@ export function preflightStack(file: StackFile, opts: PreflightOptions): Preflig
   const jobOpts = projectDir ? { exists: (rel: string) => fs.existsSync(path.join(projectDir, rel)) } : {};
   const deploy = wf("deploy");
   if (!deploy) {
-    report.findings.push({ check: "deploy-path/workflow", setting: DEPLOY_WORKFLOW_FILE, problem: "no deploy workflow: nothing runs `pulumi up` for this stack from its in-VPC runner", fix: "restore .github/workflows/deploy.yml (docs/delivery.md)" });
+    report.findings.push({
+      check: "deploy-path/workflow",
+      setting: DEPLOY_WORKFLOW_FILE,
+      problem: "no deploy workflow: nothing runs `pulumi up` for this stack from its in-VPC runner",
+      fix: "restore .github/workflows/deploy.yml (docs/delivery.md)",
+    });
   } else {
     report.findings.push(...checkDeployPath(spec, deploy, jobOpts));
   }
@@ -360,7 +425,9 @@ export function preflightStack(file: StackFile, opts: PreflightOptions): Preflig
     report.prerequisites.push({
       kind: "github",
       setting: `${v.file}: vars.${name}`,
-      what: v.env ? `the GitHub variable ${name} of environment '${v.env}'` : `the repository variable ${name}${name === PREVIEW_ROLE_VARIABLE && spec.delivery?.previewRoleArn ? " (the read-only role the cluster's access entry names: platform:delivery.previewRoleArn)" : ""}`,
+      what: v.env
+        ? `the GitHub variable ${name} of environment '${v.env}'`
+        : `the repository variable ${name}${name === PREVIEW_ROLE_VARIABLE && spec.delivery?.previewRoleArn ? " (the read-only role the cluster's access entry names: platform:delivery.previewRoleArn)" : ""}`,
       how: v.env ? `gh variable set ${name} --env ${v.env} --body '${value}'` : `gh variable set ${name} --body '${value}'`,
     });
   }

@@ -21,7 +21,13 @@ export interface QuotaStack {
 
 export const QUOTAS = {
   elasticIps: { name: "EC2-VPC Elastic IPs", code: "L-0263D0A3", service: "ec2", default: 5, count: (f: AwsFootprint) => f.elasticIps },
-  natGatewaysPerAz: { name: "NAT gateways per Availability Zone", code: "L-FE5A380F", service: "vpc", default: 5, count: (f: AwsFootprint) => f.natGatewaysPerAz },
+  natGatewaysPerAz: {
+    name: "NAT gateways per Availability Zone",
+    code: "L-FE5A380F",
+    service: "vpc",
+    default: 5,
+    count: (f: AwsFootprint) => f.natGatewaysPerAz,
+  },
   vpcs: { name: "VPCs per Region", code: "L-F678F1CE", service: "vpc", default: 5, count: (f: AwsFootprint) => f.vpcs },
 } as const;
 

@@ -42,7 +42,14 @@ export function runPreflight(stacks: string[] | undefined, opts: RunOptions = {}
   return names.map((name) => {
     const file = all.find((s) => s.stack === name);
     if (!file) throw new Error(`no stack '${name}': expected ${path.join(root, `Pulumi.${name}.yaml`)} (stacks: ${all.map((s) => s.stack).join(", ")})`);
-    return preflightStack(file, { today, stacks: all, workflows, ...(opts.strict ? { strict: true } : {}), ...(opts.blueprintsDir ? { blueprintsDir: opts.blueprintsDir } : {}), projectDir: root });
+    return preflightStack(file, {
+      today,
+      stacks: all,
+      workflows,
+      ...(opts.strict ? { strict: true } : {}),
+      ...(opts.blueprintsDir ? { blueprintsDir: opts.blueprintsDir } : {}),
+      projectDir: root,
+    });
   });
 }
 
@@ -78,7 +85,12 @@ export function firstDeployMarkdown(reports: PreflightReport[]): string {
   for (const r of reports) {
     if (r.tier && !TIERS[r.tier].cloudAccount) continue;
     out.push(`## ${r.stack} (${r.tier ?? "?"}, ${r.file})`, "");
-    out.push(r.findings.length ? `Preflight today: **${r.findings.length} finding(s)** — fix them first (\`npm run preflight -- ${r.stack}\`).` : "Preflight of the committed file: no finding.", "");
+    out.push(
+      r.findings.length
+        ? `Preflight today: **${r.findings.length} finding(s)** — fix them first (\`npm run preflight -- ${r.stack}\`).`
+        : "Preflight of the committed file: no finding.",
+      "",
+    );
     let n = 0;
     for (const kind of PREREQUISITE_ORDER) {
       const items = r.prerequisites.filter((p) => p.kind === kind);

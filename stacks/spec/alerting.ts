@@ -42,12 +42,19 @@ export function alertingIssues(config: {
   }
   receivers.forEach((r, i) => {
     if (TIERS[config.tier].secretsRequired && config.alertingSecrets[r.name] === undefined) {
-      issues.push({ path: ["config", "alerting", "receivers", i, "name"], message: `receiver '${r.name}' (${r.type}) has no secret: ${setSecret(r.name, SECRET_OF[r.type].replace(/^the /, ""))}` });
+      issues.push({
+        path: ["config", "alerting", "receivers", i, "name"],
+        message: `receiver '${r.name}' (${r.type}) has no secret: ${setSecret(r.name, SECRET_OF[r.type].replace(/^the /, ""))}`,
+      });
     }
   });
   const names = new Set(receivers.map((r) => r.name));
   for (const k of Object.keys(config.alertingSecrets)) {
-    if (!names.has(k)) issues.push({ path: ["config", "alertingSecrets", k], message: `'${k}' is not a receiver under platform:alerting.receivers (${[...names].join(", ") || "none"}): remove it or fix its spelling` });
+    if (!names.has(k))
+      issues.push({
+        path: ["config", "alertingSecrets", k],
+        message: `'${k}' is not a receiver under platform:alerting.receivers (${[...names].join(", ") || "none"}): remove it or fix its spelling`,
+      });
   }
   return issues;
 }

@@ -34,7 +34,10 @@ export const postgresSpec = z.strictObject({
   version: z.enum(["15", "16", "17"]).default("16"),
   /** Read replicas at full (prod) scale; lower tiers scale this down from the environment matrix. */
   readReplicas: z.int().min(0).max(5).default(0),
-  databases: z.array(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/)).min(1).default(["app"]),
+  databases: z
+    .array(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/))
+    .min(1)
+    .default(["app"]),
   /** Point-in-time recovery via continuous WAL archiving (where the tier keeps backups). */
   pitr: z.boolean().default(true),
   placement: placement.default("managed"),
@@ -93,7 +96,11 @@ export const scyllaSpec = z.strictObject({
    * they need Scylla Manager, whose chart is not in the chart mirror (components/data/README.md).
    * The blueprint must therefore say, in its view's words, that the data can be rebuilt and from what.
    */
-  rebuiltFrom: z.string().min(20, { message: "say where the keyspaces are rebuilt from (at least a sentence): no Scylla backups are taken" }).max(300).optional(),
+  rebuiltFrom: z
+    .string()
+    .min(20, { message: "say where the keyspaces are rebuilt from (at least a sentence): no Scylla backups are taken" })
+    .max(300)
+    .optional(),
 });
 
 export const ipfsSpec = z.strictObject({
@@ -121,7 +128,12 @@ export const edgeSpec = z.strictObject({
   /** COEP mode: `require-corp` (default) or an explicit `credentialless`. */
   coep: z.enum(["require-corp", "credentialless"]).default("require-corp"),
   /** Content-Security-Policy for HTML responses. */
-  csp: z.string().min(1).default("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"),
+  csp: z
+    .string()
+    .min(1)
+    .default(
+      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'",
+    ),
   /** WAF rate limit per client IP (requests per 5 minutes); absent = no WAF. */
   rateLimitPer5Min: z.int().min(100).max(2_000_000_000).optional(),
   /**
@@ -260,13 +272,18 @@ export const localDevelopmentSpec = z.strictObject({
       name: dnsLabel.default("hardhat"),
       description: z.string().max(300).default(""),
       /** A pinned image (a version tag or digest, never `latest`). */
-      image: imageRef.refine((s) => !/:latest$/.test(s) && /[:@]/.test(s.split("/").pop()!), { message: "pin the dev chain image to a version tag or digest, not latest" }),
+      image: imageRef.refine((s) => !/:latest$/.test(s) && /[:@]/.test(s.split("/").pop()!), {
+        message: "pin the dev chain image to a version tag or digest, not latest",
+      }),
       args: z.array(z.string()).default([]),
       /** JSON-RPC port (HTTP and WebSocket). */
       port: port.default(8545),
       chainId: z.int().min(1).default(31337),
       /** Per blueprint service: env var → `http` (JSON-RPC URL) or `ws` (subscriptions URL) of the chain. */
-      clients: z.record(dnsLabel, z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: "env names are upper-case identifiers" }), z.enum(["http", "ws"]))),
+      clients: z.record(
+        dnsLabel,
+        z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: "env names are upper-case identifiers" }), z.enum(["http", "ws"])),
+      ),
     })
     .optional(),
 });

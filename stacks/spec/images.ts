@@ -23,7 +23,7 @@ import { TIERS, type TierName } from "./tiers";
 
 export const imageRegistry = z.strictObject({
   kind: z.literal("ecr", { message: "the one kind of platform registry is `ecr` (Amazon ECR in the stack's account and primary region)" }),
-  accountId: z.string().regex(/^\d{12}$/, { message: "the stack's 12-digit AWS account id, quoted (\"123456789012\")" }),
+  accountId: z.string().regex(/^\d{12}$/, { message: 'the stack\'s 12-digit AWS account id, quoted ("123456789012")' }),
   pushRoleName: z
     .string()
     .regex(/^[\w+=,.@-]{1,64}$/, { message: "the IAM role name (not its ARN) the CI release job pushes images with" })
@@ -31,15 +31,17 @@ export const imageRegistry = z.strictObject({
 });
 export type ImageRegistryConfig = z.infer<typeof imageRegistry>;
 
-const allowedRegistry = z.string().regex(ALLOWED_REGISTRY, { message: "a registry host or host/path such as `ghcr.io/acme` (no scheme, no tag, no wildcard, no trailing slash)" });
+const allowedRegistry = z
+  .string()
+  .regex(ALLOWED_REGISTRY, { message: "a registry host or host/path such as `ghcr.io/acme` (no scheme, no tag, no wildcard, no trailing slash)" });
 
 export const admission = z.strictObject({
   allowedRegistries: z.array(allowedRegistry).min(1).optional(),
   signatures: z
     .strictObject({
-      cosignPublicKey: z
-        .string()
-        .regex(/^\s*-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+\n-----END PUBLIC KEY-----\s*$/, { message: "the PEM public key `cosign generate-key-pair` writes to cosign.pub (-----BEGIN PUBLIC KEY----- …)" }),
+      cosignPublicKey: z.string().regex(/^\s*-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+\n-----END PUBLIC KEY-----\s*$/, {
+        message: "the PEM public key `cosign generate-key-pair` writes to cosign.pub (-----BEGIN PUBLIC KEY----- …)",
+      }),
       signedRegistries: z.array(allowedRegistry).min(1).optional(),
     })
     .optional(),
@@ -87,30 +89,56 @@ export function imageIssues(c: {
 }): Issue[] {
   const out: Issue[] = [];
   if (c.imageRegistry) {
-    if (!TIERS[c.tier].cloudAccount) out.push({ path: ["config", "imageRegistry"], message: `the ${c.tier} tier has no AWS account: remove platform:imageRegistry (ECR) from this stack` });
+    if (!TIERS[c.tier].cloudAccount)
+      out.push({ path: ["config", "imageRegistry"], message: `the ${c.tier} tier has no AWS account: remove platform:imageRegistry (ECR) from this stack` });
     const ecr = c.ecr?.host ?? "";
     c.registries.forEach((r, i) => {
       if (r.host === ecr)
-        out.push({ path: ["config", "registries", i, "host"], message: `${r.host} is the platform's ECR registry (platform:imageRegistry): nodes pull from it with their IAM role, and ECR tokens expire after 12 hours, so a static pull secret would break; remove this entry` });
+        out.push({
+          path: ["config", "registries", i, "host"],
+          message: `${r.host} is the platform's ECR registry (platform:imageRegistry): nodes pull from it with their IAM role, and ECR tokens expire after 12 hours, so a static pull secret would break; remove this entry`,
+        });
     });
     for (const [svc, { image, overridden, blueprintImage }] of Object.entries(c.images)) {
       const p = splitImage(image);
-      if (!p.tag && !p.digest) out.push({ path: overridden ? ["config", "overrides", "services", svc, "image"] : ["config", "imageRegistry"], message: `service '${svc}': image ${image} has no tag; ECR tags here are immutable: name the version (the commit SHA the release pushes)` });
+      if (!p.tag && !p.digest)
+        out.push({
+          path: overridden ? ["config", "overrides", "services", svc, "image"] : ["config", "imageRegistry"],
+          message: `service '${svc}': image ${image} has no tag; ECR tags here are immutable: name the version (the commit SHA the release pushes)`,
+        });
       if (overridden && c.ecr && p.repository !== c.ecr.repositoryOf(svc) && p.repository !== splitImage(blueprintImage).repository) {
-        out.push({ path: ["config", "overrides", "services", svc, "image"], message: `service '${svc}' runs from its own repository ${c.ecr.repositoryOf(svc)}: set the override to ${c.ecr.repositoryOf(svc)}:<tag> (or just a different tag)` });
+        out.push({
+          path: ["config", "overrides", "services", svc, "image"],
+          message: `service '${svc}' runs from its own repository ${c.ecr.repositoryOf(svc)}: set the override to ${c.ecr.repositoryOf(svc)}:<tag> (or just a different tag)`,
+        });
       }
     }
   }
   if (c.admission) {
-    if (c.hosting !== "kubernetes") out.push({ path: ["config", "admission"], message: "admission policies run in a Kubernetes cluster; this stack runs on the single host: remove platform:admission" });
-    else if (TIERS[c.tier].clusterAddons !== "all") out.push({ path: ["config", "admission"], message: `the ${c.tier} tier installs no Helm charts (nothing may be fetched): remove platform:admission from this stack` });
+    if (c.hosting !== "kubernetes")
+      out.push({
+        path: ["config", "admission"],
+        message: "admission policies run in a Kubernetes cluster; this stack runs on the single host: remove platform:admission",
+      });
+    else if (TIERS[c.tier].clusterAddons !== "all")
+      out.push({
+        path: ["config", "admission"],
+        message: `the ${c.tier} tier installs no Helm charts (nothing may be fetched): remove platform:admission from this stack`,
+      });
     const allowed = admittedRegistries(c.admission, c.resolved);
     for (const [svc, image] of Object.entries(c.resolved)) {
       if (!imageAllowed(image, allowed))
-        out.push({ path: ["config", "admission", "allowedRegistries"], message: `service '${svc}' runs ${image}, which no allowed registry covers (${allowed.join(", ")}): add ${defaultRegistryOf(image)} or change the image` });
+        out.push({
+          path: ["config", "admission", "allowedRegistries"],
+          message: `service '${svc}' runs ${image}, which no allowed registry covers (${allowed.join(", ")}): add ${defaultRegistryOf(image)} or change the image`,
+        });
     }
     (c.admission.signatures?.signedRegistries ?? []).forEach((s, i) => {
-      if (!allowed.includes(s)) out.push({ path: ["config", "admission", "signatures", "signedRegistries", i], message: `'${s}' is not an allowed registry (${allowed.join(", ")}): add it to platform:admission.allowedRegistries or remove it here` });
+      if (!allowed.includes(s))
+        out.push({
+          path: ["config", "admission", "signatures", "signedRegistries", i],
+          message: `'${s}' is not an allowed registry (${allowed.join(", ")}): add it to platform:admission.allowedRegistries or remove it here`,
+        });
     });
   }
   return out;
@@ -128,7 +156,11 @@ export function serviceImages(o: {
   region: string;
   imageRegistry?: ImageRegistryConfig;
   overrides: Record<string, { image?: string | undefined } | undefined>;
-}): { named: Record<string, { image: string; overridden: boolean; blueprintImage: string }>; resolved: Record<string, string>; ecr?: { host: string; repositoryOf: (service: string) => string } } {
+}): {
+  named: Record<string, { image: string; overridden: boolean; blueprintImage: string }>;
+  resolved: Record<string, string>;
+  ecr?: { host: string; repositoryOf: (service: string) => string };
+} {
   const named: Record<string, { image: string; overridden: boolean; blueprintImage: string }> = {};
   const resolved: Record<string, string> = {};
   const r = o.imageRegistry;
@@ -136,11 +168,20 @@ export function serviceImages(o: {
     const ov = o.overrides[svc.name]?.image;
     const image = ov ?? svc.image;
     named[svc.name] = { image, overridden: ov !== undefined, blueprintImage: svc.image };
-    resolved[svc.name] = r ? ecrImage({ accountId: r.accountId, region: o.region, blueprint: o.blueprint.name, stack: o.stack, service: svc.name, image }) : image;
+    resolved[svc.name] = r
+      ? ecrImage({ accountId: r.accountId, region: o.region, blueprint: o.blueprint.name, stack: o.stack, service: svc.name, image })
+      : image;
   }
   return {
     named,
     resolved,
-    ...(r ? { ecr: { host: ecrHost(r.accountId, o.region), repositoryOf: (s: string) => `${ecrHost(r.accountId, o.region)}/${repositoryName(o.blueprint.name, o.stack, s)}` } } : {}),
+    ...(r
+      ? {
+          ecr: {
+            host: ecrHost(r.accountId, o.region),
+            repositoryOf: (s: string) => `${ecrHost(r.accountId, o.region)}/${repositoryName(o.blueprint.name, o.stack, s)}`,
+          },
+        }
+      : {}),
   };
 }

@@ -64,7 +64,13 @@ export function readBlueprint(name: string, dir = blueprintsDir()): { data?: unk
   const rel = `blueprints/${name}.yaml`;
   if (!/^[a-z][-a-z0-9]*$/.test(name) || !fs.existsSync(file)) {
     return {
-      issues: [{ file: "stack config", path: "platform:blueprint", message: `no blueprint '${name}': choose one of ${availableBlueprints(dir).join(", ") || "(none found)"}` }],
+      issues: [
+        {
+          file: "stack config",
+          path: "platform:blueprint",
+          message: `no blueprint '${name}': choose one of ${availableBlueprints(dir).join(", ") || "(none found)"}`,
+        },
+      ],
     };
   }
   const doc = parseDocument(fs.readFileSync(file, "utf8"), { prettyErrors: true, uniqueKeys: true });
@@ -94,7 +100,12 @@ export interface LoadInput {
  * hold an index.yaml, and list every pinned chart version with an archive that exists.
  * Format problems of the config key are reported by the schema; this reports the rest.
  */
-export function resolveChartsMirror(config: Record<string, unknown>, stackFile: string, env: Record<string, string | undefined> = process.env, projectDir = PROJECT_DIR): { mirror: ChartMirror; issues: SpecIssue[] } {
+export function resolveChartsMirror(
+  config: Record<string, unknown>,
+  stackFile: string,
+  env: Record<string, string | undefined> = process.env,
+  projectDir = PROJECT_DIR,
+): { mirror: ChartMirror; issues: SpecIssue[] } {
   const charts = config.charts;
   const fromConfig = charts && typeof charts === "object" && !Array.isArray(charts) ? (charts as Record<string, unknown>).mirror : undefined;
   const envValue = env[CHARTS_MIRROR_ENV];
@@ -118,7 +129,10 @@ export function resolveChartsMirror(config: Record<string, unknown>, stackFile: 
       return { mirror: { kind: "repository", url: setting.url }, issues: [] };
     case "invalid":
       // The schema already names the config key; the environment variable is only checked here.
-      return { mirror: OFFICIAL_REPOSITORIES, issues: where.file === "environment" ? [{ file: where.file, path: where.path, message: setting.message + where.note }] : [] };
+      return {
+        mirror: OFFICIAL_REPOSITORIES,
+        issues: where.file === "environment" ? [{ file: where.file, path: where.path, message: setting.message + where.note }] : [],
+      };
     case "directory": {
       const read = readDirectoryMirror(path.resolve(projectDir, setting.path));
       if (read.mirror) return { mirror: read.mirror, issues: [] };
@@ -136,7 +150,12 @@ export function resolveChartsMirror(config: Record<string, unknown>, stackFile: 
  * Read from the raw config and blueprint so these problems are reported with the schema's; a name
  * the cross-field rules refuse (no edge, not a servesWebApp service) is not read.
  */
-export function resolveWebBuilds(config: Record<string, unknown>, blueprint: unknown, stackFile: string, projectDir = PROJECT_DIR): { webBuilds: WebBuilds; issues: SpecIssue[] } {
+export function resolveWebBuilds(
+  config: Record<string, unknown>,
+  blueprint: unknown,
+  stackFile: string,
+  projectDir = PROJECT_DIR,
+): { webBuilds: WebBuilds; issues: SpecIssue[] } {
   const webBuilds: WebBuilds = { services: {} };
   const issues: SpecIssue[] = [];
   const raw = config.webBuilds;
@@ -144,7 +163,9 @@ export function resolveWebBuilds(config: Record<string, unknown>, blueprint: unk
   const { edge, services } = raw as { edge?: unknown; services?: unknown };
   const bp = (blueprint && typeof blueprint === "object" ? blueprint : {}) as { edge?: { app?: unknown; origin?: unknown }; services?: unknown };
   const bpServices = Array.isArray(bp.services)
-    ? bp.services.filter((x): x is Record<string, unknown> => !!x && typeof x === "object").map((x) => ({ name: String(x.name), exposure: String(x.exposure ?? "internal"), servesWebApp: x.servesWebApp === true }))
+    ? bp.services
+        .filter((x): x is Record<string, unknown> => !!x && typeof x === "object")
+        .map((x) => ({ name: String(x.name), exposure: String(x.exposure ?? "internal"), servesWebApp: x.servesWebApp === true }))
     : [];
   if (typeof edge === "string" && edge.length > 0 && bp.edge && typeof bp.edge === "object") {
     const dir = path.resolve(projectDir, edge);
@@ -184,7 +205,11 @@ export function loadSpec(input: LoadInput): PlatformSpec {
   const bpName = typeof input.config.blueprint === "string" ? input.config.blueprint : undefined;
   if (blueprint === undefined) {
     if (bpName === undefined) {
-      issues.push({ file: stackFile, path: "platform:blueprint", message: `required: name the blueprint this stack deploys (${availableBlueprints(input.blueprintsDir).join(", ")})` });
+      issues.push({
+        file: stackFile,
+        path: "platform:blueprint",
+        message: `required: name the blueprint this stack deploys (${availableBlueprints(input.blueprintsDir).join(", ")})`,
+      });
     } else {
       const read = readBlueprint(bpName, input.blueprintsDir);
       issues.push(...read.issues.map((i) => (i.file === "stack config" ? { ...i, file: stackFile } : i)));
@@ -203,11 +228,19 @@ export function loadSpec(input: LoadInput): PlatformSpec {
       const [root, ...rest] = zi.path;
       if (root === "config" && rest.length === 0 && zi.code === "unrecognized_keys") {
         for (const k of zi.keys) {
-          issues.push({ file: stackFile, path: `platform:${k}`, message: `unknown key: remove it or fix the spelling (known keys: ${Object.keys(stackConfig.shape).join(", ")})` });
+          issues.push({
+            file: stackFile,
+            path: `platform:${k}`,
+            message: `unknown key: remove it or fix the spelling (known keys: ${Object.keys(stackConfig.shape).join(", ")})`,
+          });
         }
       } else if (root === "config") {
         const [key, ...sub] = rest;
-        issues.push({ file: stackFile, path: `platform:${String(key ?? "")}${sub.length ? renderPath(sub, (input.config as any)[String(key)]).replace(/^(?!\[)/, ".") : ""}`, message: describeZodIssue(zi) });
+        issues.push({
+          file: stackFile,
+          path: `platform:${String(key ?? "")}${sub.length ? renderPath(sub, (input.config as any)[String(key)]).replace(/^(?!\[)/, ".") : ""}`,
+          message: describeZodIssue(zi),
+        });
       } else if (root === "blueprint") {
         issues.push({ file: bpFile, path: renderPath(rest, blueprint), message: describeZodIssue(zi) });
       } else {

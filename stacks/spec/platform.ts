@@ -48,20 +48,34 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
   const tier = TIERS[config.tier];
 
   if (config.blueprint !== bp.name) {
-    add(["blueprint", "name"], `blueprint file declares name '${bp.name}' but the stack selects '${config.blueprint}': make the file name and its \`name:\` agree`);
+    add(
+      ["blueprint", "name"],
+      `blueprint file declares name '${bp.name}' but the stack selects '${config.blueprint}': make the file name and its \`name:\` agree`,
+    );
   }
 
   // Hosting the tier (or the stack override) asks for must be one the blueprint supports.
   const hosting = config.hosting ?? tier.hosting;
   if (!bp.hosting[hosting]) {
     const other = hosting === "kubernetes" ? "singleHost" : "kubernetes";
-    add(["config", "hosting"], `tier '${config.tier}' runs on ${hosting} but blueprint '${bp.name}' has no ${hosting} topology: set \`platform:hosting: ${other}\` in the stack file, or add \`hosting.${hosting}\` to the blueprint`);
+    add(
+      ["config", "hosting"],
+      `tier '${config.tier}' runs on ${hosting} but blueprint '${bp.name}' has no ${hosting} topology: set \`platform:hosting: ${other}\` in the stack file, or add \`hosting.${hosting}\` to the blueprint`,
+    );
   }
   if (hosting === "singleHost") {
     // The single host runs PostgreSQL and Redis as containers; object stores (S3 or SeaweedFS in
     // the blueprint) are S3 there. Scylla and IPFS need Kubernetes.
-    for (const [kind, list] of [["scylla", bp.dataStores.scylla], ["ipfs", bp.dataStores.ipfs]] as const) {
-      list.forEach((_, i) => add(["blueprint", "dataStores", kind, i], `${kind} needs Kubernetes; the single-host topology runs PostgreSQL, Redis and S3 only: use \`platform:hosting: kubernetes\` for this stack`));
+    for (const [kind, list] of [
+      ["scylla", bp.dataStores.scylla],
+      ["ipfs", bp.dataStores.ipfs],
+    ] as const) {
+      list.forEach((_, i) =>
+        add(
+          ["blueprint", "dataStores", kind, i],
+          `${kind} needs Kubernetes; the single-host topology runs PostgreSQL, Redis and S3 only: use \`platform:hosting: kubernetes\` for this stack`,
+        ),
+      );
     }
   }
   // Every cloud stack deploys from its in-VPC runner (components/delivery): the private EKS endpoint
@@ -76,29 +90,49 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
     if (OPEN.has(c)) add(["config", "host", "sshAllowList", i], `SSH must never be open to ${c}: list your bastion or office CIDRs instead`);
   });
   config.cluster.publicAccessCidrs.forEach((c, i) => {
-    if (OPEN.has(c)) add(["config", "cluster", "publicAccessCidrs", i], `the Kubernetes API must not be public to ${c}: remove it (private endpoint) or list specific CIDRs`);
+    if (OPEN.has(c))
+      add(["config", "cluster", "publicAccessCidrs", i], `the Kubernetes API must not be public to ${c}: remove it (private endpoint) or list specific CIDRs`);
   });
   const clusterMode = config.cluster.mode ?? tier.cluster;
   if (hosting === "kubernetes" && clusterMode === "existing" && !config.cluster.kubeconfig && !config.cluster.renderDir) {
-    add(["config", "cluster"], "an existing cluster needs `kubeconfig` (deploy) or `renderDir` (render manifests only): `pulumi config set --path platform:cluster.renderDir rendered/<stack>`");
+    add(
+      ["config", "cluster"],
+      "an existing cluster needs `kubeconfig` (deploy) or `renderDir` (render manifests only): `pulumi config set --path platform:cluster.renderDir rendered/<stack>`",
+    );
   }
 
   // Edge: a Cloudflare site needs the account and zone where the tier has a cloud account (the edge is deployed).
   if (bp.edge && tier.cloudAccount && bp.edge.provider === "cloudflare" && !config.cloudflare) {
-    add(["config", "cloudflare"], "the blueprint's edge runs on Cloudflare: set `platform:cloudflare` with `accountId` and `zoneId` (32-hex ids from the Cloudflare dashboard)");
+    add(
+      ["config", "cloudflare"],
+      "the blueprint's edge runs on Cloudflare: set `platform:cloudflare` with `accountId` and `zoneId` (32-hex ids from the Cloudflare dashboard)",
+    );
   }
   // The edge's WAF (managed rules + host rate limit, stacks/compose/edge.ts) exists on Pro and above only.
   if (bp.edge?.rateLimitPer5Min && tier.cloudAccount && bp.edge.provider === "cloudflare" && config.cloudflare) {
     const plan = config.cloudflare.plan ?? "free";
     for (const gap of cloudflarePlanGaps(plan, { managedRules: true, rateLimit: true })) {
-      add(["config", "cloudflare", "plan"], `the zone is on the ${plan} plan, but the blueprint's edge asks for a WAF (edge.rateLimitPer5Min) and ${gap}: set \`platform:cloudflare.plan\` to the zone's plan (pro or above), or remove edge.rateLimitPer5Min from the blueprint`);
+      add(
+        ["config", "cloudflare", "plan"],
+        `the zone is on the ${plan} plan, but the blueprint's edge asks for a WAF (edge.rateLimitPer5Min) and ${gap}: set \`platform:cloudflare.plan\` to the zone's plan (pro or above), or remove edge.rateLimitPer5Min from the blueprint`,
+      );
     }
   }
   if (bp.edge && tier.cloudAccount && bp.edge.provider === "cloudfront" && !config.route53ZoneId) {
-    add(["config", "route53ZoneId"], "the blueprint's edge runs on CloudFront: set `platform:route53ZoneId` to the hosted zone of the domain (for the alias record and certificate validation)");
+    add(
+      ["config", "route53ZoneId"],
+      "the blueprint's edge runs on CloudFront: set `platform:route53ZoneId` to the hosted zone of the domain (for the alias record and certificate validation)",
+    );
   }
   // Public hosts on an EKS tier get DNS records the program manages (stacks/compose/dns.ts): it needs a zone.
-  if (tier.cloudAccount && hosting === "kubernetes" && clusterMode === "eks" && !config.route53ZoneId && !config.cloudflare && bp.services.some((s) => s.exposure === "public" && s.routes.length > 0)) {
+  if (
+    tier.cloudAccount &&
+    hosting === "kubernetes" &&
+    clusterMode === "eks" &&
+    !config.route53ZoneId &&
+    !config.cloudflare &&
+    bp.services.some((s) => s.exposure === "public" && s.routes.length > 0)
+  ) {
     add(
       ["config", "route53ZoneId"],
       `the public hosts of this stack need DNS records at the ingress load balancer, in a zone the program manages: set \`platform:route53ZoneId\` (Route 53 hosted zone of ${config.domain}) or \`platform:cloudflare\` (accountId, zoneId)`,
@@ -128,7 +162,8 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
     if (names.has(svc.name)) add(at("name"), `duplicate service name '${svc.name}'`);
     names.add(svc.name);
     checkService(svc, at, add);
-    if (tier.pinnedImages && /:latest$/.test(svc.image)) add(at("image"), `tier '${config.tier}' requires pinned images: replace ':latest' with a version tag or digest`);
+    if (tier.pinnedImages && /:latest$/.test(svc.image))
+      add(at("image"), `tier '${config.tier}' requires pinned images: replace ':latest' with a version tag or digest`);
     svc.routes.forEach((r, j) => {
       const key = `${r.host}${r.path}`;
       const owner = hosts.get(key);
@@ -140,9 +175,12 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
     });
     svc.secrets.forEach((s, j) => {
       const [scheme, rest] = [s.from.slice(0, s.from.indexOf(":")), s.from.slice(s.from.indexOf(":") + 1)];
-      if (scheme === "dataStore" && !storeRefs.has(rest.split("#")[0]!)) add(at("secrets", j, "from"), `no data store '${rest.split("#")[0]}' in this blueprint`);
-      if (scheme === "config" && !external.has(rest)) add(at("secrets", j, "from"), `config secret '${rest}' is not declared: add it to the blueprint's \`secrets.external\``);
-      if (scheme === "generated" && !generated.has(rest)) add(at("secrets", j, "from"), `generated secret '${rest}' is not declared: add it to the blueprint's \`secrets.generated\``);
+      if (scheme === "dataStore" && !storeRefs.has(rest.split("#")[0]!))
+        add(at("secrets", j, "from"), `no data store '${rest.split("#")[0]}' in this blueprint`);
+      if (scheme === "config" && !external.has(rest))
+        add(at("secrets", j, "from"), `config secret '${rest}' is not declared: add it to the blueprint's \`secrets.external\``);
+      if (scheme === "generated" && !generated.has(rest))
+        add(at("secrets", j, "from"), `generated secret '${rest}' is not declared: add it to the blueprint's \`secrets.generated\``);
     });
     svc.egress.forEach((n, j) => {
       if (!bp.externalNetworks[n]) add(at("egress", j), `no external network '${n}': declare it under \`externalNetworks\``);
@@ -150,8 +188,13 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
   });
   // The local development chain's clients are services of this blueprint.
   for (const [svc, env] of Object.entries(bp.localDevelopment?.chain?.clients ?? {})) {
-    if (!bp.services.some((s) => s.name === svc)) add(["blueprint", "localDevelopment", "chain", "clients", svc], `no service '${svc}' in this blueprint; services: ${bp.services.map((s) => s.name).join(", ")}`);
-    if (Object.keys(env).length === 0) add(["blueprint", "localDevelopment", "chain", "clients", svc], "name at least one env var pointed at the chain, e.g. `ETHEREUM_RPC_URL: http`");
+    if (!bp.services.some((s) => s.name === svc))
+      add(
+        ["blueprint", "localDevelopment", "chain", "clients", svc],
+        `no service '${svc}' in this blueprint; services: ${bp.services.map((s) => s.name).join(", ")}`,
+      );
+    if (Object.keys(env).length === 0)
+      add(["blueprint", "localDevelopment", "chain", "clients", svc], "name at least one env var pointed at the chain, e.g. `ETHEREUM_RPC_URL: http`");
   }
   if (bp.localDevelopment?.chain && bp.services.some((s) => s.name === bp.localDevelopment!.chain!.name)) {
     add(["blueprint", "localDevelopment", "chain", "name"], `'${bp.localDevelopment.chain.name}' is already a service name: give the chain its own name`);
@@ -161,7 +204,10 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
     if (pg.readReplicas === 0) return;
     const ref = `dataStore:postgres/${pg.name}#readerUrl`;
     if (!bp.services.some((s) => s.secrets.some((x) => x.from === ref))) {
-      add(["blueprint", "dataStores", "postgres", j, "readReplicas"], `${pg.readReplicas} read replica(s) that no service reads: give the reading service \`{ env: DATABASE_READ_URL, from: "${ref}" }\`, or set readReplicas: 0`);
+      add(
+        ["blueprint", "dataStores", "postgres", j, "readReplicas"],
+        `${pg.readReplicas} read replica(s) that no service reads: give the reading service \`{ env: DATABASE_READ_URL, from: "${ref}" }\`, or set readReplicas: 0`,
+      );
     }
   });
   // Backups are written where the blueprint says: `backupsTo` names a declared object store, for an
@@ -169,14 +215,22 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
   bp.dataStores.postgres.forEach((pg, j) => {
     if (pg.backupsTo === undefined) return;
     const at = ["blueprint", "dataStores", "postgres", j, "backupsTo"];
-    if (!bp.dataStores.objectStores.some((o) => o.name === pg.backupsTo)) add(at, `no object store '${pg.backupsTo}' in this blueprint; declared: ${bp.dataStores.objectStores.map((o) => o.name).join(", ") || "none"} (add it under dataStores.objectStores)`);
-    if (pg.placement !== "in-cluster") add(at, "RDS keeps its backups in AWS Backup and snapshots, not in a bucket: remove backupsTo, or set placement: in-cluster");
+    if (!bp.dataStores.objectStores.some((o) => o.name === pg.backupsTo))
+      add(
+        at,
+        `no object store '${pg.backupsTo}' in this blueprint; declared: ${bp.dataStores.objectStores.map((o) => o.name).join(", ") || "none"} (add it under dataStores.objectStores)`,
+      );
+    if (pg.placement !== "in-cluster")
+      add(at, "RDS keeps its backups in AWS Backup and snapshots, not in a bucket: remove backupsTo, or set placement: in-cluster");
     if (!pg.pitr) add(at, "backupsTo needs pitr: true (the WAL archive and base backups are what is written there)");
   });
   // No Scylla backups are taken (no Scylla Manager): the blueprint states where the keyspaces come back from.
   bp.dataStores.scylla.forEach((sc, j) => {
     if (sc.rebuiltFrom === undefined) {
-      add(["blueprint", "dataStores", "scylla", j, "rebuiltFrom"], "state where the keyspaces are rebuilt from after a total loss (no Scylla backups are taken: Scylla Manager is not deployed), e.g. `rebuiltFrom: the chain, re-read from the Cardano network by the gateway`");
+      add(
+        ["blueprint", "dataStores", "scylla", j, "rebuiltFrom"],
+        "state where the keyspaces are rebuilt from after a total loss (no Scylla backups are taken: Scylla Manager is not deployed), e.g. `rebuiltFrom: the chain, re-read from the Cardano network by the gateway`",
+      );
     }
   });
   // No bucket that nobody writes: every object store is used by a service (connectsTo or a
@@ -186,13 +240,25 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
     const used =
       bp.services.some((s) => s.connectsTo.includes(ref) || s.secrets.some((x) => x.from.split("#")[0] === `dataStore:${ref}`)) ||
       bp.dataStores.postgres.some((pg) => pg.backupsTo === o.name);
-    if (!used) add(["blueprint", "dataStores", "objectStores", j, "name"], `object store '${o.name}' is used by nothing: list it in a service's connectsTo, or name it in a postgres store's backupsTo, or remove it`);
+    if (!used)
+      add(
+        ["blueprint", "dataStores", "objectStores", j, "name"],
+        `object store '${o.name}' is used by nothing: list it in a service's connectsTo, or name it in a postgres store's backupsTo, or remove it`,
+      );
   });
   // The blueprint's own metrics: each exposed by a declared service with a metrics port; alert names unique per severity.
   bp.monitoring.exposes.forEach((m, j) => {
     const svc = bp.services.find((s) => s.name === m.service);
-    if (!svc) add(["blueprint", "monitoring", "exposes", j, "service"], `no service '${m.service}' in this blueprint; services: ${bp.services.map((s) => s.name).join(", ")}`);
-    else if (svc.ports.metrics === undefined) add(["blueprint", "monitoring", "exposes", j, "service"], `service '${m.service}' has no metrics port: add \`ports.metrics\` to it or name the service that exposes ${m.metric}`);
+    if (!svc)
+      add(
+        ["blueprint", "monitoring", "exposes", j, "service"],
+        `no service '${m.service}' in this blueprint; services: ${bp.services.map((s) => s.name).join(", ")}`,
+      );
+    else if (svc.ports.metrics === undefined)
+      add(
+        ["blueprint", "monitoring", "exposes", j, "service"],
+        `service '${m.service}' has no metrics port: add \`ports.metrics\` to it or name the service that exposes ${m.metric}`,
+      );
   });
   // A canary/blue-green analysis reads the metrics its service exposes: where the blueprint declares
   // what a service exposes, the analysis must name those (else every measurement finds no data and
@@ -215,11 +281,15 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
   const alertKeys = new Set<string>();
   bp.monitoring.alerts.forEach((a, j) => {
     const key = `${a.alert}/${a.severity}`;
-    if (alertKeys.has(key)) add(["blueprint", "monitoring", "alerts", j, "alert"], `duplicate alert ${a.alert} with severity ${a.severity}: one rule per name and severity`);
+    if (alertKeys.has(key))
+      add(["blueprint", "monitoring", "alerts", j, "alert"], `duplicate alert ${a.alert} with severity ${a.severity}: one rule per name and severity`);
     alertKeys.add(key);
   });
   if ((bp.monitoring.alerts.length > 0 || bp.monitoring.dashboard) && !bp.monitoring.metrics) {
-    add(["blueprint", "monitoring", "metrics"], "the blueprint declares alerts or a dashboard but metrics are off: set `monitoring.metrics: true` or remove them");
+    add(
+      ["blueprint", "monitoring", "metrics"],
+      "the blueprint declares alerts or a dashboard but metrics are off: set `monitoring.metrics: true` or remove them",
+    );
   }
   bp.services.forEach((svc, i) => {
     svc.calls.forEach((c, j) => {
@@ -230,14 +300,18 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
 
   for (const [name, net] of Object.entries(bp.externalNetworks)) {
     if (net.cidrs.some((c) => OPEN.has(c)) && net.ports.some((p) => p !== 443)) {
-      add(["blueprint", "externalNetworks", name, "ports"], "egress to the whole internet is allowed only on 443 (HTTPS SaaS); list the peer's CIDRs for other ports");
+      add(
+        ["blueprint", "externalNetworks", name, "ports"],
+        "egress to the whole internet is allowed only on 443 (HTTPS SaaS); list the peer's CIDRs for other ports",
+      );
     }
   }
 
   if (bp.edge?.origin) {
     const svc = bp.services.find((s) => s.name === bp.edge!.origin!.service);
     if (!svc) add(["blueprint", "edge", "origin", "service"], `no service '${bp.edge.origin.service}' in this blueprint`);
-    else if (svc.exposure !== "public" || svc.routes.length === 0) add(["blueprint", "edge", "origin", "service"], `the CDN can only front a public service with a route; '${svc.name}' is ${svc.exposure}`);
+    else if (svc.exposure !== "public" || svc.routes.length === 0)
+      add(["blueprint", "edge", "origin", "service"], `the CDN can only front a public service with a route; '${svc.name}' is ${svc.exposure}`);
   }
 
   // The web app's builds (platform:webBuilds): what each names must exist in the blueprint. The
@@ -250,7 +324,13 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
     );
   }
   // A Cloudflare edge uploads its build through R2's S3 endpoint with an R2 API token's key pair.
-  if (config.webBuilds?.edge !== undefined && bp.edge?.provider === "cloudflare" && tier.cloudAccount && config.cloudflare && !config.cloudflare.r2AccessKeyId) {
+  if (
+    config.webBuilds?.edge !== undefined &&
+    bp.edge?.provider === "cloudflare" &&
+    tier.cloudAccount &&
+    config.cloudflare &&
+    !config.cloudflare.r2AccessKeyId
+  ) {
     add(
       ["config", "cloudflare", "r2AccessKeyId"],
       "the edge build (platform:webBuilds.edge) is uploaded to R2 through its S3 endpoint: create an R2 API token with Object Read & Write on the edge's bucket, set its Access Key ID here and store its Secret Access Key in Secrets Manager (platform:cloudflare.r2SecretKeySecret, default platform/<stack>/r2-secret-access-key)",
@@ -258,9 +338,15 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
   }
   // The hashes would be switched off by 'unsafe-inline' next to them (browsers ignore it when a hash
   // is present, so the policy would not mean what it says): the components refuse it too (headers.ts).
-  const hashedBuilds = [...(config.webBuilds?.edge !== undefined && bp.edge ? ["platform:webBuilds.edge"] : []), ...Object.keys(config.webBuilds?.services ?? {}).map((n) => `platform:webBuilds.services.${n}`)];
+  const hashedBuilds = [
+    ...(config.webBuilds?.edge !== undefined && bp.edge ? ["platform:webBuilds.edge"] : []),
+    ...Object.keys(config.webBuilds?.services ?? {}).map((n) => `platform:webBuilds.services.${n}`),
+  ];
   if (bp.edge && hashedBuilds.length && /'unsafe-inline'/.test(scriptSrcOf(bp.edge.csp) ?? "")) {
-    add(["blueprint", "edge", "csp"], `script-src allows 'unsafe-inline', and ${hashedBuilds.join(", ")} adds the build's inline-script hashes next to it: remove 'unsafe-inline' from script-src (the hashes allow exactly the build's inline scripts)`);
+    add(
+      ["blueprint", "edge", "csp"],
+      `script-src allows 'unsafe-inline', and ${hashedBuilds.join(", ")} adds the build's inline-script hashes next to it: remove 'unsafe-inline' from script-src (the hashes allow exactly the build's inline scripts)`,
+    );
   }
   for (const name of Object.keys(config.webBuilds?.services ?? {})) {
     const problem = webAppServiceProblem(bp.services, name);
@@ -271,7 +357,13 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
   issues.push(...registryIssues(config));
   // The platform's ECR registry and image admission, checked on the images the services will run.
   if (config.imageRegistry || config.admission) {
-    const imgs = serviceImages({ stack, blueprint: bp, region: config.regions.primary, ...(config.imageRegistry ? { imageRegistry: config.imageRegistry } : {}), overrides: config.overrides.services });
+    const imgs = serviceImages({
+      stack,
+      blueprint: bp,
+      region: config.regions.primary,
+      ...(config.imageRegistry ? { imageRegistry: config.imageRegistry } : {}),
+      overrides: config.overrides.services,
+    });
     issues.push(
       ...imageIssues({
         tier: config.tier,
@@ -290,13 +382,20 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
   // checks the step from the last deployment); a KMS signer needs Kubernetes in an AWS account.
   const signingKeys = new Map(bp.secrets.generated.flatMap((g, j) => (g.signer ? [[g.name, { g, j }] as const] : [])));
   for (const [name, r] of Object.entries(config.signingKeys)) {
-    if (!signingKeys.has(name)) add(["config", "signingKeys", name], `'${name}' is not a signing key of the blueprint (${[...signingKeys.keys()].join(", ") || "none"}): a generated secret with a \`signer\``);
+    if (!signingKeys.has(name))
+      add(
+        ["config", "signingKeys", name],
+        `'${name}' is not a signing key of the blueprint (${[...signingKeys.keys()].join(", ") || "none"}): a generated secret with a \`signer\``,
+      );
     for (const p of validateRotation(`platform:signingKeys.${name}`, r)) add(["config", "signingKeys", name], p);
   }
   for (const { g, j } of signingKeys.values()) {
     const mode = config.hosting ?? tier.hosting;
     if (g.signer === "kms" && mode !== "kubernetes" && !tier.rawSignerFallback) {
-      add(["blueprint", "secrets", "generated", j, "signer"], `a KMS signer signs through the service's IRSA role on Kubernetes; tier ${config.tier} runs on a single host, where only a raw key could sign: run this stack on Kubernetes (platform:hosting: kubernetes), or set signer: raw`);
+      add(
+        ["blueprint", "secrets", "generated", j, "signer"],
+        `a KMS signer signs through the service's IRSA role on Kubernetes; tier ${config.tier} runs on a single host, where only a raw key could sign: run this stack on Kubernetes (platform:hosting: kubernetes), or set signer: raw`,
+      );
     }
   }
   // Human secrets: must be set where the tier requires its secrets (the offline plan supplies placeholders).
@@ -306,7 +405,8 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
     }
   }
   for (const k of Object.keys(config.secrets)) {
-    if (!external.has(k)) add(["config", "secrets", k], `'${k}' is not a secret the blueprint declares (${[...external].join(", ") || "none"}): remove it or fix its spelling`);
+    if (!external.has(k))
+      add(["config", "secrets", k], `'${k}' is not a secret the blueprint declares (${[...external].join(", ") || "none"}): remove it or fix its spelling`);
   }
   issues.push(...releaseIssues(config, bp));
   for (const k of Object.keys(config.overrides.services)) {
@@ -317,17 +417,20 @@ export function crossCheck(config: StackConfig, bp: BlueprintSpec, stack = "stac
 
 function checkService(svc: ServiceSpec, at: (...p: (string | number)[]) => (string | number)[], add: (p: (string | number)[], m: string) => void) {
   const { http, metrics, health } = svc.ports;
-  if (metrics !== undefined && metrics === http) add(at("ports", "metrics"), "the metrics port must differ from the http port, or metrics would be reachable wherever the service is");
+  if (metrics !== undefined && metrics === http)
+    add(at("ports", "metrics"), "the metrics port must differ from the http port, or metrics would be reachable wherever the service is");
   if (metrics !== undefined && health !== undefined && metrics === health && health !== http) {
     add(at("ports", "metrics"), "the metrics port must differ from the health port");
   }
   if (svc.exposure === "public" && svc.routes.length === 0) add(at("routes"), "a public service needs at least one route (host and path)");
-  if (svc.exposure !== "public" && svc.routes.length > 0) add(at("routes"), `only public services have ingress routes; this one is '${svc.exposure}': remove the routes or set exposure: public`);
+  if (svc.exposure !== "public" && svc.routes.length > 0)
+    add(at("routes"), `only public services have ingress routes; this one is '${svc.exposure}': remove the routes or set exposure: public`);
   if (svc.exposure !== "public" && svc.cors) add(at("cors"), "CORS applies to public services only");
   if (svc.exposure !== "public" && svc.servesWebApp) add(at("servesWebApp"), "a service that serves the web app must be public");
   svc.routes.forEach((r, j) => {
     if (!r.tls) add(at("routes", j, "tls"), "public routes always terminate TLS at the ingress: remove `tls: false`");
-    if (r.port === "metrics") add(at("routes", j, "port"), "the metrics port is never routed by a public ingress: route `http` and let Prometheus scrape metrics in-cluster");
+    if (r.port === "metrics")
+      add(at("routes", j, "port"), "the metrics port is never routed by a public ingress: route `http` and let Prometheus scrape metrics in-cluster");
     if (r.port === "health" && health === undefined) add(at("routes", j, "port"), "no health port is declared");
     if (r.group !== "default" && !svc.rateLimits[r.group]) add(at("routes", j, "group"), `rate-limit group '${r.group}' has no entry in \`rateLimits\``);
   });
@@ -335,7 +438,8 @@ function checkService(svc: ServiceSpec, at: (...p: (string | number)[]) => (stri
     if (!svc.routes.some((r) => r.group === g)) add(at("rateLimits", g), `no route uses rate-limit group '${g}': fix the group name or remove it`);
   }
   for (const g of Object.keys(svc.requestBodyLimits)) {
-    if (!svc.routes.some((r) => r.group === g)) add(at("requestBodyLimits", g), `no route uses route group '${g}': name a group of \`routes[].group\` or remove the entry`);
+    if (!svc.routes.some((r) => r.group === g))
+      add(at("requestBodyLimits", g), `no route uses route group '${g}': name a group of \`routes[].group\` or remove the entry`);
   }
   if (svc.cors?.allowCredentials && svc.cors.allowedOrigins.length === 0) add(at("cors"), "credentials need explicit origins");
   if (svc.workload === "statefulset" && svc.strategy !== "rolling") add(at("strategy"), "blue-green and canary apply to Deployments; a StatefulSet rolls");
@@ -350,7 +454,16 @@ export interface PlatformSpec {
   domain: string;
   regions: { primary: string; backup?: string };
   hosting:
-    | { mode: "kubernetes"; cluster: "existing" | "eks"; ingressController: "traefik"; version: string; publicAccessCidrs: string[]; kubeconfig?: string; context?: string; renderDir?: string }
+    | {
+        mode: "kubernetes";
+        cluster: "existing" | "eks";
+        ingressController: "traefik";
+        version: string;
+        publicAccessCidrs: string[];
+        kubeconfig?: string;
+        context?: string;
+        renderDir?: string;
+      }
     | { mode: "singleHost"; proxy: "caddy"; sshAllowList: string[]; sshPublicKey?: string; instanceType: string; sshKeySecret: string };
   /** `apiTokenSecret`: the Secrets Manager secret the Cloudflare provider's token is read from. */
   cloudflare?: { accountId: string; zoneId: string; apiTokenSecret: string; plan: CloudflarePlan; r2AccessKeyId?: string; r2SecretKeySecret: string };
@@ -416,11 +529,21 @@ export function resolvePlatform(src: PlatformSource, charts: ChartMirror = OFFIC
           instanceType: config.host.instanceType,
           sshKeySecret: config.host.sshKeySecret ?? defaultSecretName(src.stack, "host-deploy-key"),
         };
-  const images = serviceImages({ stack: src.stack, blueprint: bp, region: config.regions.primary, ...(config.imageRegistry ? { imageRegistry: config.imageRegistry } : {}), overrides: config.overrides.services });
+  const images = serviceImages({
+    stack: src.stack,
+    blueprint: bp,
+    region: config.regions.primary,
+    ...(config.imageRegistry ? { imageRegistry: config.imageRegistry } : {}),
+    overrides: config.overrides.services,
+  });
   const services: PlatformSpec["services"] = {};
   for (const svc of bp.services) {
     const o = config.overrides.services[svc.name];
-    services[svc.name] = { image: images.resolved[svc.name]!, replicas: o?.replicas ?? serviceReplicas(profile, svc), ...(o?.rollout ? { rollout: o.rollout } : {}) };
+    services[svc.name] = {
+      image: images.resolved[svc.name]!,
+      replicas: o?.replicas ?? serviceReplicas(profile, svc),
+      ...(o?.rollout ? { rollout: o.rollout } : {}),
+    };
   }
   return {
     stack: src.stack,
@@ -430,9 +553,20 @@ export function resolvePlatform(src: PlatformSource, charts: ChartMirror = OFFIC
     domain: config.domain,
     regions: config.regions,
     hosting,
-    ...(config.cloudflare ? { cloudflare: { ...config.cloudflare, plan: config.cloudflare.plan ?? "free", apiTokenSecret: config.cloudflare.apiTokenSecret ?? defaultSecretName(src.stack, "cloudflare-api-token"), r2SecretKeySecret: config.cloudflare.r2SecretKeySecret ?? defaultSecretName(src.stack, "r2-secret-access-key") } } : {}),
+    ...(config.cloudflare
+      ? {
+          cloudflare: {
+            ...config.cloudflare,
+            plan: config.cloudflare.plan ?? "free",
+            apiTokenSecret: config.cloudflare.apiTokenSecret ?? defaultSecretName(src.stack, "cloudflare-api-token"),
+            r2SecretKeySecret: config.cloudflare.r2SecretKeySecret ?? defaultSecretName(src.stack, "r2-secret-access-key"),
+          },
+        }
+      : {}),
     ...(config.delivery ? { delivery: config.delivery } : {}),
-    ...(config.argocd ? { argocd: config.argocd.sso ? { sso: { ...config.argocd.sso, clientSecret: config.argocd.sso.clientSecret !== undefined } } : {} } : {}),
+    ...(config.argocd
+      ? { argocd: config.argocd.sso ? { sso: { ...config.argocd.sso, clientSecret: config.argocd.sso.clientSecret !== undefined } } : {} }
+      : {}),
     ...(config.route53ZoneId ? { route53ZoneId: config.route53ZoneId } : {}),
     ...(config.dnsZone ? { dnsZone: config.dnsZone } : {}),
     ...(config.certificates ? { certificates: config.certificates } : {}),

@@ -20,9 +20,13 @@ const registryHost = z
   .regex(/^(?=.{1,253}(:\d{1,5})?$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*(:\d{1,5})?$/, {
     message: "must be a registry host as it appears in image references, such as `ghcr.io` or `registry.example.com:5000` (no scheme, no path)",
   })
-  .refine((h) => h.includes(".") || h.includes(":") || h === "localhost", { message: "must be a registry host with a dot or a port (`ghcr.io`, `docker.io`): a bare name is read as a Docker Hub namespace" });
+  .refine((h) => h.includes(".") || h.includes(":") || h === "localhost", {
+    message: "must be a registry host with a dot or a port (`ghcr.io`, `docker.io`): a bare name is read as a Docker Hub namespace",
+  });
 
-export const registryName = z.string().regex(/^[a-z][a-zA-Z0-9]{0,30}$/, { message: "must be a short camelCase name such as `ghcr` (it names the password key and the Secret)" });
+export const registryName = z
+  .string()
+  .regex(/^[a-z][a-zA-Z0-9]{0,30}$/, { message: "must be a short camelCase name such as `ghcr` (it names the password key and the Secret)" });
 
 export const registries = z.array(
   z.strictObject({
@@ -38,7 +42,11 @@ export type Registry = z.infer<typeof registries>[number];
 
 const setPassword = (name: string) => `\`pulumi config set --secret --path platform:registryPasswords.${name} <token>\``;
 
-export function registryIssues(config: { tier: TierName; registries: Registry[]; registryPasswords: Record<string, string> }): { path: (string | number)[]; message: string }[] {
+export function registryIssues(config: {
+  tier: TierName;
+  registries: Registry[];
+  registryPasswords: Record<string, string>;
+}): { path: (string | number)[]; message: string }[] {
   const out: { path: (string | number)[]; message: string }[] = [];
   const names = new Set<string>();
   const hosts = new Map<string, string>();
@@ -53,7 +61,11 @@ export function registryIssues(config: { tier: TierName; registries: Registry[];
     }
   });
   for (const k of Object.keys(config.registryPasswords)) {
-    if (!names.has(k)) out.push({ path: ["config", "registryPasswords", k], message: `'${k}' is not a registry under platform:registries (${[...names].join(", ") || "none"}): remove it or fix its spelling` });
+    if (!names.has(k))
+      out.push({
+        path: ["config", "registryPasswords", k],
+        message: `'${k}' is not a registry under platform:registries (${[...names].join(", ") || "none"}): remove it or fix its spelling`,
+      });
   }
   return out;
 }

@@ -25,18 +25,28 @@ const branchesSpec = z.strictObject({ staging: branch.optional(), prod: branch.o
 export type GitopsTier = keyof z.infer<typeof branchesSpec>;
 const GITOPS_TIERS = TIER_NAMES.filter((t): t is GitopsTier => TIERS[t].gitopsEnvironment !== null);
 for (const t of GITOPS_TIERS) {
-  if (!(t in branchesSpec.shape)) throw new Error(`stacks/spec/tiers.ts: tier '${t}' has a gitopsEnvironment, but a blueprint's delivery.branches has no '${t}' key: add it to branchesSpec in stacks/spec/release.ts`);
+  if (!(t in branchesSpec.shape))
+    throw new Error(
+      `stacks/spec/tiers.ts: tier '${t}' has a gitopsEnvironment, but a blueprint's delivery.branches has no '${t}' key: add it to branchesSpec in stacks/spec/release.ts`,
+    );
 }
 /** Argo CD environment name per GitOps tier (the deploy repository's `values-<environment>.yaml`), from the tier table's gitopsEnvironment. */
 type GitopsEnvironment = NonNullable<TierProfile["gitopsEnvironment"]>;
-export const GITOPS_ENVIRONMENTS: Readonly<Record<GitopsTier, GitopsEnvironment>> = Object.fromEntries(GITOPS_TIERS.map((t) => [t, TIERS[t].gitopsEnvironment!])) as Record<GitopsTier, GitopsEnvironment>;
+export const GITOPS_ENVIRONMENTS: Readonly<Record<GitopsTier, GitopsEnvironment>> = Object.fromEntries(
+  GITOPS_TIERS.map((t) => [t, TIERS[t].gitopsEnvironment!]),
+) as Record<GitopsTier, GitopsEnvironment>;
 
 export const deliverySpec = z
   .strictObject({
-    mode: z.enum(["push", "gitops"]).default("push").meta({ description: "`push`: `pulumi up` deploys the services. `gitops`: Argo CD syncs them from the deploy repository on the tiers in `branches`; Pulumi keeps the platform." }),
+    mode: z.enum(["push", "gitops"]).default("push").meta({
+      description:
+        "`push`: `pulumi up` deploys the services. `gitops`: Argo CD syncs them from the deploy repository on the tiers in `branches`; Pulumi keeps the platform.",
+    }),
     repoURL: z
       .string()
-      .regex(/^(https:\/\/[^\s@]+|git@[\w.-]+:[\w./-]+)$/, { message: "must be the deploy repository's https:// (or git@host:path) clone URL, without credentials" })
+      .regex(/^(https:\/\/[^\s@]+|git@[\w.-]+:[\w./-]+)$/, {
+        message: "must be the deploy repository's https:// (or git@host:path) clone URL, without credentials",
+      })
       .optional()
       .meta({ description: "The deploy repository Argo CD reads.", examples: ["https://github.com/normaldance/deploy.git"] }),
     path: z
@@ -52,7 +62,9 @@ export const deliverySpec = z
   .meta({ description: "How the services are released: pushed by Pulumi, or synced by Argo CD from a deploy repository." });
 export type DeliverySpec = z.infer<typeof deliverySpec>;
 
-const idpGroup = z.string().regex(/^[^\s,]{1,256}$/, { message: "must be an identity-provider group name without spaces or commas (it goes into Argo CD's RBAC CSV)" });
+const idpGroup = z
+  .string()
+  .regex(/^[^\s,]{1,256}$/, { message: "must be an identity-provider group name without spaces or commas (it goes into Argo CD's RBAC CSV)" });
 
 /**
  * Argo CD single sign-on (`platform:argocd.sso`), on the tiers where Argo CD runs (GitOps tiers):
@@ -72,15 +84,24 @@ export const argocdConfig = z
       .strictObject({
         issuer: z
           .string()
-          .regex(/^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[^\s?#]*)?$/, { message: "must be the OIDC issuer's https:// URL without query or fragment, e.g. https://login.example.com/realms/platform (Argo CD reads <issuer>/.well-known/openid-configuration)" })
-          .meta({ description: "OIDC issuer URL (https). Argo CD discovers the provider at `<issuer>/.well-known/openid-configuration`.", examples: ["https://login.example.com/realms/platform"] }),
+          .regex(/^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[^\s?#]*)?$/, {
+            message:
+              "must be the OIDC issuer's https:// URL without query or fragment, e.g. https://login.example.com/realms/platform (Argo CD reads <issuer>/.well-known/openid-configuration)",
+          })
+          .meta({
+            description: "OIDC issuer URL (https). Argo CD discovers the provider at `<issuer>/.well-known/openid-configuration`.",
+            examples: ["https://login.example.com/realms/platform"],
+          }),
         clientId: z
           .string()
           .regex(/^[A-Za-z0-9._:@-]{1,256}$/, { message: "must be the client id registered at the identity provider (letters, digits, . _ : @ -)" })
           .meta({ description: "Client id of Argo CD at the identity provider (redirect URI `https://argocd.<domain>/auth/callback`).", examples: ["argocd"] }),
         clientSecret: z
           .string()
-          .min(1, "an empty client secret: set it with `pulumi config set --secret --path platform:argocd.sso.clientSecret <value>`, or remove the key for a public client (PKCE)")
+          .min(
+            1,
+            "an empty client secret: set it with `pulumi config set --secret --path platform:argocd.sso.clientSecret <value>`, or remove the key for a public client (PKCE)",
+          )
           .optional()
           .meta({
             description:
@@ -88,8 +109,14 @@ export const argocdConfig = z
               "It goes into its own Kubernetes Secret (`argocd-oidc`), never into the chart's values. Absent: a public client with PKCE.",
           }),
         adminGroups: z.array(idpGroup).optional().meta({ description: "IdP groups with Argo CD's admin role. Default `[platform-admins]`." }),
-        deployerGroups: z.array(idpGroup).optional().meta({ description: "IdP groups that may sync and promote/abort rollouts of this blueprint's applications. Default `[<blueprint>-deployers]`." }),
-        viewerGroups: z.array(idpGroup).optional().meta({ description: "IdP groups with read-only access to this blueprint's applications. Default `[<blueprint>-viewers]`." }),
+        deployerGroups: z
+          .array(idpGroup)
+          .optional()
+          .meta({ description: "IdP groups that may sync and promote/abort rollouts of this blueprint's applications. Default `[<blueprint>-deployers]`." }),
+        viewerGroups: z
+          .array(idpGroup)
+          .optional()
+          .meta({ description: "IdP groups with read-only access to this blueprint's applications. Default `[<blueprint>-viewers]`." }),
       })
       .optional()
       .meta({ description: "Single sign-on of Argo CD (OIDC). Without it the local admin account stays on for bootstrap." }),
@@ -103,17 +130,25 @@ export type ArgocdConfig = z.infer<typeof argocdConfig>;
  */
 export const rolloutOverride = z
   .strictObject({
-    canaryImage: imageRef.optional().meta({ description: "Local/dev (two Deployments): image of the canary track. On staging/prod Argo Rollouts runs the release: set `image` instead." }),
-    previewImage: imageRef.optional().meta({ description: "Local/dev (two Deployments): image of the idle blue-green colour. On staging/prod set `image` instead." }),
-    activeColor: z.enum(["blue", "green"]).optional().meta({ description: "Local/dev blue-green: the colour the Service routes to (flip it to cut over)." }),
-    weight: z
-      .int()
-      .min(0, { message: "weight is a traffic percentage 0-100" })
-      .max(100, { message: "weight is a traffic percentage 0-100" })
+    canaryImage: imageRef
       .optional()
-      .meta({ description: "Canary traffic percentage. Local/dev: the canary Ingress weight. Staging/prod (Argo Rollouts): hold the canary at this percentage until `promote`." }),
-    promote: z.boolean().optional().meta({ description: "Staging/prod: let the release go to 100 % (canary: no hold; blue-green: cut over without waiting for a manual promotion)." }),
-    abort: z.boolean().optional().meta({ description: "Staging/prod: stop the release under test: the canary gets 0 % of traffic, a blue-green preview is not promoted. Roll back for good by reverting the image." }),
+      .meta({ description: "Local/dev (two Deployments): image of the canary track. On staging/prod Argo Rollouts runs the release: set `image` instead." }),
+    previewImage: imageRef
+      .optional()
+      .meta({ description: "Local/dev (two Deployments): image of the idle blue-green colour. On staging/prod set `image` instead." }),
+    activeColor: z.enum(["blue", "green"]).optional().meta({ description: "Local/dev blue-green: the colour the Service routes to (flip it to cut over)." }),
+    weight: z.int().min(0, { message: "weight is a traffic percentage 0-100" }).max(100, { message: "weight is a traffic percentage 0-100" }).optional().meta({
+      description:
+        "Canary traffic percentage. Local/dev: the canary Ingress weight. Staging/prod (Argo Rollouts): hold the canary at this percentage until `promote`.",
+    }),
+    promote: z
+      .boolean()
+      .optional()
+      .meta({ description: "Staging/prod: let the release go to 100 % (canary: no hold; blue-green: cut over without waiting for a manual promotion)." }),
+    abort: z.boolean().optional().meta({
+      description:
+        "Staging/prod: stop the release under test: the canary gets 0 % of traffic, a blue-green preview is not promoted. Roll back for good by reverting the image.",
+    }),
   })
   .meta({ description: "Rollout knobs of a blueGreen/canary service for this stack; the steps and the analysis are the blueprint's `services[].rollout`." });
 export type RolloutOverride = z.infer<typeof rolloutOverride>;

@@ -29,7 +29,9 @@ const chartsMirror = z
     if (m.kind === "invalid") ctx.addIssue({ code: "custom", message: m.message });
   });
 
-const secretId = z.string().regex(/^(arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$/, { message: "must be an AWS Secrets Manager secret name or ARN such as `platform/prod/cloudflare-api-token`" });
+const secretId = z.string().regex(/^(arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$/, {
+  message: "must be an AWS Secrets Manager secret name or ARN such as `platform/prod/cloudflare-api-token`",
+});
 const cfId = z.string().regex(/^[a-f0-9]{32}$/, { message: "must be a 32-character hex Cloudflare id (dashboard → Overview → API)" });
 
 export const stackConfig = z.strictObject({
@@ -58,7 +60,13 @@ export const stackConfig = z.strictObject({
       /** Render manifests to this directory instead of applying them (no cluster needed). */
       renderDir: z.string().min(1).optional(),
       /** EKS Kubernetes version. */
-      version: z.string().regex(/^1\.3[56]$/, { message: "must be an EKS version in standard support: 1.35 or 1.36 (checked 2026-12-02; 1.34 left it that day, 1.31 in November 2025); the embedded control plane the conformance run uses is v1.36" }).default("1.36"),
+      version: z
+        .string()
+        .regex(/^1\.3[56]$/, {
+          message:
+            "must be an EKS version in standard support: 1.35 or 1.36 (checked 2026-12-02; 1.34 left it that day, 1.31 in November 2025); the embedded control plane the conformance run uses is v1.36",
+        })
+        .default("1.36"),
       /** CIDRs allowed to reach a public EKS API endpoint. Empty = private endpoint only. */
       publicAccessCidrs: z.array(cidr).default([]),
     })
@@ -77,8 +85,16 @@ export const stackConfig = z.strictObject({
         examples: ["platform/dev/host-deploy-key"],
       }),
       /** OpenSSH public key installed for the deploy user. */
-      sshPublicKey: z.string().regex(/^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/=]+( .*)?$/, { message: "must be an OpenSSH public key line (`ssh-ed25519 AAAA... user@host`)" }).optional(),
-      instanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/).default("t3.small"),
+      sshPublicKey: z
+        .string()
+        .regex(/^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/=]+( .*)?$/, {
+          message: "must be an OpenSSH public key line (`ssh-ed25519 AAAA... user@host`)",
+        })
+        .optional(),
+      instanceType: z
+        .string()
+        .regex(/^[a-z0-9]+\.[a-z0-9]+$/)
+        .default("t3.small"),
     })
     .default({ sshAllowList: [], instanceType: "t3.small" }),
   cloudflare: z
@@ -105,12 +121,15 @@ export const stackConfig = z.strictObject({
           "AWS Secrets Manager secret (name or ARN, in the primary region) holding the Secret Access Key of the R2 API token `r2AccessKeyId` names, read by the program with the stack's AWS role like the API token. Default `platform/<stack>/r2-secret-access-key`.",
         examples: ["platform/prod/r2-secret-access-key"],
       }),
-      plan: z.enum(CLOUDFLARE_PLANS).optional().meta({
-        description:
-          "The zone's Cloudflare plan (dashboard → the zone → Overview → Plan). Default `free`. The edge's WAF managed rules and its host rate limit need `pro` or above; " +
-          "the rate limit counts over 60 s on Pro and up to 600 s on Business/Enterprise. Stacks sharing a zone must name the same plan (npm run preflight).",
-        examples: ["pro"],
-      }),
+      plan: z
+        .enum(CLOUDFLARE_PLANS)
+        .optional()
+        .meta({
+          description:
+            "The zone's Cloudflare plan (dashboard → the zone → Overview → Plan). Default `free`. The edge's WAF managed rules and its host rate limit need `pro` or above; " +
+            "the rate limit counts over 60 s on Pro and up to 600 s on Business/Enterprise. Stacks sharing a zone must name the same plan (npm run preflight).",
+          examples: ["pro"],
+        }),
     })
     .optional(),
   /** Where this stack's `pulumi up` runs: the in-VPC deploy runner (components/delivery). */
@@ -119,7 +138,10 @@ export const stackConfig = z.strictObject({
       repository: z
         .string()
         .regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, { message: "must be `owner/name` of the GitHub repository whose deploy workflow runs this stack" })
-        .meta({ description: "GitHub repository (`owner/name`) whose `deploy` workflow jobs run on this stack's CodeBuild-hosted runner.", examples: ["acme/platform"] }),
+        .meta({
+          description: "GitHub repository (`owner/name`) whose `deploy` workflow jobs run on this stack's CodeBuild-hosted runner.",
+          examples: ["acme/platform"],
+        }),
       connectionArn: z
         .string()
         .regex(/^arn:aws:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/, {
@@ -128,7 +150,10 @@ export const stackConfig = z.strictObject({
         .meta({ description: "AWS CodeConnections connection to GitHub that the CodeBuild runner project uses to register with the repository." }),
       previewRoleArn: z
         .string()
-        .regex(/^arn:aws(-[a-z]+)?:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: "must be the ARN of the read-only IAM role the preview and drift workflows assume (the GitHub variable AWS_PREVIEW_ROLE_ARN), e.g. arn:aws:iam::123456789012:role/platform-preview" })
+        .regex(/^arn:aws(-[a-z]+)?:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
+          message:
+            "must be the ARN of the read-only IAM role the preview and drift workflows assume (the GitHub variable AWS_PREVIEW_ROLE_ARN), e.g. arn:aws:iam::123456789012:role/platform-preview",
+        })
         .optional()
         .meta({
           description:
@@ -144,20 +169,36 @@ export const stackConfig = z.strictObject({
   /** The account's regional AWS quotas this stack counts on, when raised above AWS's defaults (`npm run preflight` adds up every stack in the account). */
   quotas: z
     .strictObject({
-      elasticIps: z.int().min(5).max(10000).optional().meta({
-        description:
-          "The raised 'EC2-VPC Elastic IPs' quota (Service Quotas code L-0263D0A3) of the stack's account in its primary region. Default 5. Set it only after AWS granted the increase: preflight then allows the stacks of that account and region this many Elastic IPs together.",
-        examples: [10],
-      }),
-      natGatewaysPerAz: z.int().min(5).max(10000).optional().meta({ description: "The raised 'NAT gateways per Availability Zone' quota (L-FE5A380F). Default 5." }),
+      elasticIps: z
+        .int()
+        .min(5)
+        .max(10000)
+        .optional()
+        .meta({
+          description:
+            "The raised 'EC2-VPC Elastic IPs' quota (Service Quotas code L-0263D0A3) of the stack's account in its primary region. Default 5. Set it only after AWS granted the increase: preflight then allows the stacks of that account and region this many Elastic IPs together.",
+          examples: [10],
+        }),
+      natGatewaysPerAz: z
+        .int()
+        .min(5)
+        .max(10000)
+        .optional()
+        .meta({ description: "The raised 'NAT gateways per Availability Zone' quota (L-FE5A380F). Default 5." }),
       vpcs: z.int().min(5).max(10000).optional().meta({ description: "The raised 'VPCs per Region' quota (L-F678F1CE). Default 5." }),
     })
     .optional()
-    .meta({ description: "Regional AWS quotas of the stack's account raised above the defaults (Service Quotas). Checked by `npm run preflight`, which adds up every stack file in the same account and region." }),
+    .meta({
+      description:
+        "Regional AWS quotas of the stack's account raised above the defaults (Service Quotas). Checked by `npm run preflight`, which adds up every stack file in the same account and region.",
+    }),
   /** Argo CD on GitOps tiers: OIDC single sign-on (`platform:argocd.sso`; the client secret with `--secret`). */
   argocd: argocdConfig.optional(),
   /** Route 53 hosted zone of `domain` (CloudFront edges: alias records and certificate validation). */
-  route53ZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: "must be a Route 53 hosted zone id such as `Z0123456789ABCDEFGHIJ`" }).optional(),
+  route53ZoneId: z
+    .string()
+    .regex(/^Z[A-Z0-9]{1,31}$/, { message: "must be a Route 53 hosted zone id such as `Z0123456789ABCDEFGHIJ`" })
+    .optional(),
   /** The name of the DNS zone `cloudflare.zoneId` / `route53ZoneId` identifies (`npm run preflight` checks every public host is under it). */
   dnsZone: z
     .string()
@@ -193,12 +234,16 @@ export const stackConfig = z.strictObject({
     .meta({ description: "Helm chart sources. The chart versions are pinned in components/charts.ts, not here." }),
   webBuilds: z
     .strictObject({
-      edge: z.string().min(1).optional().meta({
-        description:
-          "The local directory of the edge site's build (the blueprint's `edge`), made by the deploy job before `pulumi up`: uploaded to the site's bucket (R2 or S3), each object with the rule table's Content-Type and Cache-Control, and the CSP hashes of its HTML documents' inline scripts added to the edge's script-src. " +
-          "A static site's build must hold the index document (Nuxt's .output/public, Vite's dist); with `edge.origin` it is only what the bucket serves (Next.js's .next/static copied to _next/static).",
-        examples: ["web/.output/public", "/builds/web/dist"],
-      }),
+      edge: z
+        .string()
+        .min(1)
+        .optional()
+        .meta({
+          description:
+            "The local directory of the edge site's build (the blueprint's `edge`), made by the deploy job before `pulumi up`: uploaded to the site's bucket (R2 or S3), each object with the rule table's Content-Type and Cache-Control, and the CSP hashes of its HTML documents' inline scripts added to the edge's script-src. " +
+            "A static site's build must hold the index document (Nuxt's .output/public, Vite's dist); with `edge.origin` it is only what the bucket serves (Next.js's .next/static copied to _next/static).",
+          examples: ["web/.output/public", "/builds/web/dist"],
+        }),
       services: z
         .record(dnsLabel, z.string().min(1))
         .default({})
@@ -224,7 +269,11 @@ export const stackConfig = z.strictObject({
         "`next` (phase 1, issue: a new key beside the current one, handed to the services as <ENV>_NEXT while the current key keeps signing), " +
         "`retiring` (phase 2, promote: the previous key, kept and handed out as <ENV>_RETIRING while the new current key signs; remove it to retire the key). " +
         "Each `pulumi up` moves one step; a step that skips a phase or retires the only key is refused.",
-      examples: [{ "relayer-key": { current: "2026-12" } }, { "relayer-key": { current: "2026-12", next: "2027-01" } }, { "relayer-key": { current: "2027-01", retiring: "2026-12" } }],
+      examples: [
+        { "relayer-key": { current: "2026-12" } },
+        { "relayer-key": { current: "2026-12", next: "2027-01" } },
+        { "relayer-key": { current: "2027-01", retiring: "2026-12" } },
+      ],
     }),
   /** Human-provided secrets, set with `pulumi config set --secret --path platform:secrets.<name>`. */
   secrets: z.record(z.string().regex(/^[a-z][a-zA-Z0-9]*$/), z.string()).default({}),
@@ -247,7 +296,8 @@ export const stackConfig = z.strictObject({
     examples: [[{ name: "ghcr", host: "ghcr.io", username: "acme-deploy" }]],
   }),
   registryPasswords: registryPasswords.default({}).meta({
-    description: "One password or token per registry, by registry name. Set each with `pulumi config set --secret --path platform:registryPasswords.<name> <token>`; never in plain text.",
+    description:
+      "One password or token per registry, by registry name. Set each with `pulumi config set --secret --path platform:registryPasswords.<name> <token>`; never in plain text.",
   }),
   imageRegistry: imageRegistry.optional().meta({
     description:

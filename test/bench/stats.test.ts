@@ -67,8 +67,29 @@ describe("bench report", () => {
     const g = growthOf(rows)!;
     expect(g.runFit).toBeCloseTo(1, 10);
     expect(g.run100to1000).toBeCloseTo(1, 10);
-    const scaleRows = rows.map((r) => ({ ...r, name: `${r.services}`, importMs: s(1), cpuMs: s(1), runCpuMs: s(1), modules: 1000, resources: r.services * 8, load1: s(1), errors: [], policyAllMs: s(r.services * 0.4), policyReachMs: s(1), policyMsPer1000: s(50), policyCpuMsPer1000: s(40), reachMsPer1000: s(1), policiesRun: 28, violations: { mandatory: 0, advisory: 0, sample: [] } }));
-    const results = { machine: { nproc: 2, cpuModel: "x", memory: "y", node: "v20", platform: "linux", commit: "abc", dirtyFiles: 0 }, updatedAt: "now", scale: { at: "now", tier: "prod", preview: false, rows: scaleRows, growth: g } };
+    const scaleRows = rows.map((r) => ({
+      ...r,
+      name: `${r.services}`,
+      importMs: s(1),
+      cpuMs: s(1),
+      runCpuMs: s(1),
+      modules: 1000,
+      resources: r.services * 8,
+      load1: s(1),
+      errors: [],
+      policyAllMs: s(r.services * 0.4),
+      policyReachMs: s(1),
+      policyMsPer1000: s(50),
+      policyCpuMsPer1000: s(40),
+      reachMsPer1000: s(1),
+      policiesRun: 28,
+      violations: { mandatory: 0, advisory: 0, sample: [] },
+    }));
+    const results = {
+      machine: { nproc: 2, cpuModel: "x", memory: "y", node: "v20", platform: "linux", commit: "abc", dirtyFiles: 0 },
+      updatedAt: "now",
+      scale: { at: "now", tier: "prod", preview: false, rows: scaleRows, growth: g },
+    };
     const v = verdicts(results);
     expect(v.find((x) => x.budget.startsWith("1,000 services <") && x.budget.endsWith("s"))?.met).toBe(true);
     expect(v.find((x) => x.budget.startsWith("growth"))?.met).toBe(true);
@@ -78,7 +99,16 @@ describe("bench report", () => {
   });
 
   it("reachability exponents prefer CPU time over wall time", () => {
-    const rows = [100, 200, 400].map((n) => ({ size: n, pods: n, policies: n, flows: n, intoDataMs: s(5), allFlowsMs: s(5), intoDataCpuMs: s(n * n), allFlowsCpuMs: s(n) }));
+    const rows = [100, 200, 400].map((n) => ({
+      size: n,
+      pods: n,
+      policies: n,
+      flows: n,
+      intoDataMs: s(5),
+      allFlowsMs: s(5),
+      intoDataCpuMs: s(n * n),
+      allFlowsCpuMs: s(n),
+    }));
     const g = reachGrowth(rows);
     expect(g.intoDataExponent).toBeCloseTo(2, 10);
     expect(g.intoDataLastPair).toBeCloseTo(2, 10);
@@ -86,9 +116,24 @@ describe("bench report", () => {
   });
 
   it("prod ÷ empty on CPU time", () => {
-    const row = (name: string, cpu: number) => ({ name, wallMs: s(1), importMs: s(1), runMs: s(1), rssMB: s(1), cpuMs: s(cpu), runCpuMs: s(1), resources: 1, modules: 1, load1: s(1), errors: [] });
-    const r = { machine: {} as any, updatedAt: "now", synth: { at: "now", preview: true, rows: [row("empty program (floor)", 1000), row("stack prod", 2500)] } };
+    const row = (name: string, cpu: number) => ({
+      name,
+      wallMs: s(1),
+      importMs: s(1),
+      runMs: s(1),
+      rssMB: s(1),
+      cpuMs: s(cpu),
+      runCpuMs: s(1),
+      resources: 1,
+      modules: 1,
+      load1: s(1),
+      errors: [],
+    });
+    const r = {
+      machine: {} as any,
+      updatedAt: "now",
+      synth: { at: "now", preview: true, rows: [row("empty program (floor)", 1000), row("stack prod", 2500)] },
+    };
     expect(synthCpuRatio(r)).toBeCloseTo(2.5, 10);
   });
 });
-

@@ -12,8 +12,29 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { supportedTiers } from "../../scripts/plan-lib";
 import { TIERS, dataReplicas } from "../../stacks/spec/tiers";
 import {
-  T, Runs, containersByRole, containerPorts, dockerLabels, egressRules, envOf, helmChart, hpaFor, hpaMetrics, ingressBackendPorts, ingressesOf, inventoryOf, rateLimitsOf, traefikRoutes,
-  mainContainer, meta, ofType, runTiers, spec, storeComponent, within, workload,
+  T,
+  Runs,
+  containersByRole,
+  containerPorts,
+  dockerLabels,
+  egressRules,
+  envOf,
+  helmChart,
+  hpaFor,
+  hpaMetrics,
+  ingressBackendPorts,
+  ingressesOf,
+  inventoryOf,
+  rateLimitsOf,
+  traefikRoutes,
+  mainContainer,
+  meta,
+  ofType,
+  runTiers,
+  spec,
+  storeComponent,
+  within,
+  workload,
 } from "./helpers";
 
 const NAME = "axum-requirements-app";
@@ -49,11 +70,16 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s (7.1 Kubernetes)`, (t
     const ings = ingressesOf(inv(), "api");
     expect(ings.length).toBeGreaterThan(0);
     // Both route groups (api, web) serve the apex: one Certificate for it, its Secret named by both Ingresses.
-    const certs = inv().resources.filter((r) => r.type === "kubernetes:cert-manager.io/v1:Certificate" && (r.inputs.spec as any).secretName === `tls-${domain}`);
+    const certs = inv().resources.filter(
+      (r) => r.type === "kubernetes:cert-manager.io/v1:Certificate" && (r.inputs.spec as any).secretName === `tls-${domain}`,
+    );
     expect(certs.map((c) => (c.inputs.spec as any).issuerRef.name)).toEqual(["letsencrypt"]);
     for (const i of ings) {
       expect(spec(i).ingressClassName).toBe("traefik");
-      expect(meta(i).annotations).toMatchObject({ "traefik.ingress.kubernetes.io/router.entrypoints": "websecure", "traefik.ingress.kubernetes.io/router.tls": "true" });
+      expect(meta(i).annotations).toMatchObject({
+        "traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
+        "traefik.ingress.kubernetes.io/router.tls": "true",
+      });
       expect(spec(i).tls).toEqual([{ hosts: [domain], secretName: `tls-${domain}` }]);
       expect(meta(i).annotations?.["cert-manager.io/cluster-issuer"]).toBeUndefined();
     }
@@ -135,7 +161,7 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s (7.1 Kubernetes)`, (t
     expect(volume?.replicas).toBeGreaterThanOrEqual(tier === "prod" ? 3 : 1);
   });
 
-  it("SeaweedFS \"StatefulSet 3+: master + volume servers\" \"with replication\": 3 Raft masters in prod, every volume kept twice (-defaultReplication=001)", () => {
+  it('SeaweedFS "StatefulSet 3+: master + volume servers" "with replication": 3 Raft masters in prod, every volume kept twice (-defaultReplication=001)', () => {
     const s3 = storeComponent(inv(), "platform:data:ObjectStore", "files");
     const master = within(inv(), s3, T.statefulSet).find((s) => /master/.test(String(meta(s).name)))!;
     const args: string[] = mainContainer(master).args ?? mainContainer(master).command ?? [];
@@ -166,7 +192,11 @@ describe(`${NAME} on local (rendered manifests, nothing fetched at run time)`, (
     expect(mainContainer(w).readinessProbe.httpGet.path).toBe("/health/ready");
   });
   it("PostgreSQL, Redis and SeaweedFS run in-cluster as plain StatefulSets", () => {
-    for (const [type, name] of [["platform:data:Postgres", "main"], ["platform:data:Redis", "sessions"], ["platform:data:ObjectStore", "files"]] as const) {
+    for (const [type, name] of [
+      ["platform:data:Postgres", "main"],
+      ["platform:data:Redis", "sessions"],
+      ["platform:data:ObjectStore", "files"],
+    ] as const) {
       expect(within(inv(), storeComponent(inv(), type, name), T.statefulSet).length, `${type} ${name}`).toBeGreaterThan(0);
     }
   });

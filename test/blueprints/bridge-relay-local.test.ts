@@ -14,7 +14,8 @@ beforeAll(async () => {
   runs = await runTiers(NAME, ["local", "staging"]);
 }, 300_000);
 
-const chainDeployment = (tier: "local" | "staging") => ofType(inventoryOf(runs, tier), T.deployment).find((d) => labels(d)["app.kubernetes.io/component"] === "dev-chain");
+const chainDeployment = (tier: "local" | "staging") =>
+  ofType(inventoryOf(runs, tier), T.deployment).find((d) => labels(d)["app.kubernetes.io/component"] === "dev-chain");
 
 describe(`${NAME} on local: "Local testing via Hardhat node on localhost:8545"`, () => {
   it("a Hardhat-compatible node runs beside the relay and PostgreSQL, from a pinned image, on 8545 behind a Service", () => {
@@ -32,7 +33,11 @@ describe(`${NAME} on local: "Local testing via Hardhat node on localhost:8545"`,
     expect(spec(svc!).selector).toEqual(spec(d!).selector.matchLabels);
     // "Relay service connects to local PostgreSQL on port 5432": the relay and its store are here too.
     expect(workload(inv, "relay")).toBeDefined();
-    expect(inv.resources.some((r) => r.type === T.cnpgCluster || (r.type === T.statefulSet && labels(r)["platform.io/store"] !== undefined) || /postgres/i.test(r.name))).toBe(true);
+    expect(
+      inv.resources.some(
+        (r) => r.type === T.cnpgCluster || (r.type === T.statefulSet && labels(r)["platform.io/store"] !== undefined) || /postgres/i.test(r.name),
+      ),
+    ).toBe(true);
   });
 
   it("the relay is pointed at it: ETHEREUM_RPC_URL (http) and ETHEREUM_WS_URL (ws) on 8545", () => {
@@ -45,13 +50,23 @@ describe(`${NAME} on local: "Local testing via Hardhat node on localhost:8545"`,
     const inv = inventoryOf(runs, "local");
     const pols = ofType(inv, T.netpol);
     const chainSel = spec(chainDeployment("local")!).selector.matchLabels;
-    const into = pols.filter((p) => Object.entries(chainSel).every(([k, v]) => spec(p)?.podSelector?.matchLabels?.[k] === v) && (spec(p).policyTypes ?? []).includes("Ingress"));
+    const into = pols.filter(
+      (p) => Object.entries(chainSel).every(([k, v]) => spec(p)?.podSelector?.matchLabels?.[k] === v) && (spec(p).policyTypes ?? []).includes("Ingress"),
+    );
     const from = into.flatMap((p) => (spec(p).ingress ?? []) as any[]);
     expect(from.length).toBeGreaterThan(0);
     expect(from.every((r) => (r.ports ?? []).every((pt: any) => pt.port === 8545 || pt.port === "http"))).toBe(true);
     expect(from.flatMap((r) => (r.from ?? []).map((f: any) => f.podSelector?.matchLabels?.["app.kubernetes.io/name"]))).toEqual(["relay"]);
-    const relayOut = pols.filter((p) => spec(p)?.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "relay").flatMap((p) => (spec(p).egress ?? []) as any[]);
-    expect(relayOut.some((r) => (r.to ?? []).some((t: any) => t.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "hardhat") && (r.ports ?? []).some((pt: any) => pt.port === 8545))).toBe(true);
+    const relayOut = pols
+      .filter((p) => spec(p)?.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "relay")
+      .flatMap((p) => (spec(p).egress ?? []) as any[]);
+    expect(
+      relayOut.some(
+        (r) =>
+          (r.to ?? []).some((t: any) => t.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "hardhat") &&
+          (r.ports ?? []).some((pt: any) => pt.port === 8545),
+      ),
+    ).toBe(true);
   });
 
   it("only the local tier runs it: staging's relay talks to the node providers", () => {

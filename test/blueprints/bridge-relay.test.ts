@@ -8,8 +8,27 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { supportedTiers } from "../../scripts/plan-lib";
 import { TIERS, dataReplicas } from "../../stacks/spec/tiers";
 import {
-  T, Runs, containersByRole, containerPorts, dockerLabels, egressRules, helmChart, hpaFor, hpaMetrics, ingressBackendPorts, ingressesOf, inventoryOf,
-  mainContainer, meta, ofType, plainOccurrences, runTiers, spec, storeComponent, within, workload,
+  T,
+  Runs,
+  containersByRole,
+  containerPorts,
+  dockerLabels,
+  egressRules,
+  helmChart,
+  hpaFor,
+  hpaMetrics,
+  ingressBackendPorts,
+  ingressesOf,
+  inventoryOf,
+  mainContainer,
+  meta,
+  ofType,
+  plainOccurrences,
+  runTiers,
+  spec,
+  storeComponent,
+  within,
+  workload,
 } from "./helpers";
 
 const NAME = "bridge-relay";
@@ -39,7 +58,11 @@ describe.each(["local", "staging", "prod"] as const)(`${NAME} on %s (Kubernetes)
     const ings = ingressesOf(inv(), "relay");
     expect(ings.length).toBeGreaterThan(0);
     for (const i of ings) expect(spec(i).tls?.[0]?.hosts?.[0]).toMatch(/^relay\./);
-    expect(ingressBackendPorts(inv()).filter((b) => b.service === "relay").map((b) => b.port)).toEqual(["http"]);
+    expect(
+      ingressBackendPorts(inv())
+        .filter((b) => b.service === "relay")
+        .map((b) => b.port),
+    ).toEqual(["http"]);
   });
 
   it("segmentation: the relay admits the ingress controller on 8080 and Prometheus on 9090, nothing else", () => {
@@ -69,7 +92,10 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s (production deploymen
 
   it("load balancer: Traefik behind a cloud LoadBalancer (NLB), horizontally scaled relays with an HPA", () => {
     const traefik = helmChart(inv(), "traefik");
-    expect((traefik?.inputs.values as any)?.service).toMatchObject({ type: "LoadBalancer", annotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" } });
+    expect((traefik?.inputs.values as any)?.service).toMatchObject({
+      type: "LoadBalancer",
+      annotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" },
+    });
     expect(helmChart(inv(), "ingress-nginx")).toBeUndefined();
     const hpa = hpaFor(inv(), workload(inv(), "relay"));
     expect(spec(hpa!).minReplicas).toBe(TIERS[tier].replicas.min);
@@ -89,7 +115,9 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s (production deploymen
     expect(writers).toHaveLength(1);
     expect(instances.length - 1).toBe(dataReplicas(TIERS[tier], 2));
     expect(cluster[0]!.inputs.backupRetentionPeriod).toBeGreaterThanOrEqual(1);
-    expect(within(inv(), pg, "aws:rds/clusterParameterGroup:ClusterParameterGroup")[0]!.inputs.parameters).toContainEqual(expect.objectContaining({ name: "rds.force_ssl", value: "1" }));
+    expect(within(inv(), pg, "aws:rds/clusterParameterGroup:ClusterParameterGroup")[0]!.inputs.parameters).toContainEqual(
+      expect.objectContaining({ name: "rds.force_ssl", value: "1" }),
+    );
   });
 
   it("connection pooling in front of the primary (RDS Proxy)", () => {
@@ -113,7 +141,9 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s (production deploymen
     const keys = ofType(inv(), "aws:kms/key:Key").filter((k) => k.inputs.keyUsage === "SIGN_VERIFY");
     expect(keys.map((k) => [k.inputs.customerMasterKeySpec, k.inputs.deletionWindowInDays])).toEqual([["ECC_SECG_P256K1", 30]]);
     // Its Secrets Manager entry (the relay's awskms:/// reference, never key material) is encrypted with the stack's KMS key.
-    const entries = ofType(inv(), "aws:secretsmanager/secret:Secret").filter((s) => /relayer-key/.test(String((s.inputs.tags as any)?.["platform:entry"] ?? "")));
+    const entries = ofType(inv(), "aws:secretsmanager/secret:Secret").filter((s) =>
+      /relayer-key/.test(String((s.inputs.tags as any)?.["platform:entry"] ?? "")),
+    );
     expect(entries.length).toBeGreaterThan(0);
     for (const e of entries) expect(e.inputs.kmsKeyId).toBeTruthy();
   });

@@ -35,7 +35,12 @@ const EMPTY: Inventory = { project: "platform", stack: "t", preview: false, reso
 describe("generated docs", () => {
   it("are current: every blueprint × tier diagram and the environment matrix match `npm run docs` (else run it and commit)", async () => {
     const files = await generateDocs();
-    expect(files.map((f) => f.file)).toEqual([...availableBlueprints().map((b) => `docs/blueprints/${b}.md`), "docs/blueprints/README.md", "docs/environments.md", "docs/delivery-flow.md"]);
+    expect(files.map((f) => f.file)).toEqual([
+      ...availableBlueprints().map((b) => `docs/blueprints/${b}.md`),
+      "docs/blueprints/README.md",
+      "docs/environments.md",
+      "docs/delivery-flow.md",
+    ]);
     expect(staleFiles(files)).toEqual([]);
     for (const f of files) expect(f.content).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
   }, 300_000);
@@ -44,7 +49,10 @@ describe("generated docs", () => {
     const parse = await mermaidParser();
     const dir = path.join(REPO_ROOT, "docs/blueprints");
     let n = 0;
-    for (const f of fs.readdirSync(dir).filter((x) => x.endsWith(".md")).sort()) {
+    for (const f of fs
+      .readdirSync(dir)
+      .filter((x) => x.endsWith(".md"))
+      .sort()) {
       for (const m of fs.readFileSync(path.join(dir, f), "utf8").matchAll(/```mermaid\n([\s\S]*?)```/g)) {
         await expect(parse(m[1]!), f).resolves.toMatchObject({ diagramType: "flowchart-v2" });
         n++;
@@ -60,7 +68,10 @@ describe("generated docs", () => {
       fs.mkdirSync(path.join(root, "docs/blueprints"), { recursive: true });
       fs.writeFileSync(path.join(root, "docs/blueprints/a.md"), "old\n");
       fs.writeFileSync(path.join(root, "docs/blueprints/gone.md"), "x\n");
-      const files = [{ file: "docs/blueprints/a.md", content: "new\n" }, { file: "docs/environments.md", content: "m\n" }];
+      const files = [
+        { file: "docs/blueprints/a.md", content: "new\n" },
+        { file: "docs/environments.md", content: "m\n" },
+      ];
       expect(staleFiles(files, root)).toEqual(["docs/blueprints/a.md", "docs/environments.md", "docs/blueprints/gone.md (no such blueprint any more)"]);
       fs.writeFileSync(path.join(root, "docs/blueprints/a.md"), "new\n");
       fs.writeFileSync(path.join(root, "docs/environments.md"), "m\n");
@@ -88,7 +99,20 @@ describe("generated docs", () => {
     const bp = blueprintSpec.parse(readBlueprint("music-platform-gitops").data);
     const m = mermaid(topologyOf(EMPTY, bp, "prod", "kubernetes"));
     expect(m.startsWith("flowchart LR\n")).toBe(true);
-    for (const id of ["n_edge", "n_entry", "svc_web", "svc_api", "svc_worker", "svc_solana_rpc", "ds_postgres_main", "ds_redis_cache", "ds_ipfs_media", "ds_objectStore_backups", "n_monitoring", "ext_solana_mainnet"]) {
+    for (const id of [
+      "n_edge",
+      "n_entry",
+      "svc_web",
+      "svc_api",
+      "svc_worker",
+      "svc_solana_rpc",
+      "ds_postgres_main",
+      "ds_redis_cache",
+      "ds_ipfs_media",
+      "ds_objectStore_backups",
+      "n_monitoring",
+      "ext_solana_mainnet",
+    ]) {
       expect(m, id).toMatch(new RegExp(`^\\s+${id}[\\[(]`, "m"));
     }
     expect(m).toContain('svc_solana_rpc -->|"443/TCP"| ext_solana_mainnet');

@@ -9,8 +9,26 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { supportedTiers } from "../../scripts/plan-lib";
 import { TIERS } from "../../stacks/spec/tiers";
 import {
-  T, Runs, containerPorts, egressRules, helmChart, hpaFor, hpaMetrics, ingressBackendPorts, inventoryOf, rateLimitsOf, traefikRoutes, mainContainer, meta, ofType, runTiers, spec,
-  storeComponent, within, workload, workloads,
+  T,
+  Runs,
+  containerPorts,
+  egressRules,
+  helmChart,
+  hpaFor,
+  hpaMetrics,
+  ingressBackendPorts,
+  inventoryOf,
+  rateLimitsOf,
+  traefikRoutes,
+  mainContainer,
+  meta,
+  ofType,
+  runTiers,
+  spec,
+  storeComponent,
+  within,
+  workload,
+  workloads,
 } from "./helpers";
 
 const NAME = "gateway-flutter-wasm";
@@ -37,7 +55,11 @@ describe.each(["dev", "staging", "prod"] as const)(`${NAME} on %s: the Flutter w
     if (!w) throw new Error("no Cloudflare WorkersScript");
     const m = /const RULE_TABLE = (\{.*?\});\n/.exec(String(w.inputs.content));
     if (!m) throw new Error("the Worker embeds no RULE_TABLE");
-    return JSON.parse(m[1]!) as { common: Record<string, string>; rules: { class: string; headers: Record<string, string> }[]; contentTypes: Record<string, string> };
+    return JSON.parse(m[1]!) as {
+      common: Record<string, string>;
+      rules: { class: string; headers: Record<string, string> }[];
+      contentTypes: Record<string, string>;
+    };
   };
   it("COOP same-origin and COEP require-corp on every response; WASM served as application/wasm; hashed assets immutable", () => {
     expect(table().common).toMatchObject({ "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" });
@@ -87,7 +109,11 @@ describe.each(["local", "dev", "staging", "prod"] as const)(`${NAME} on %s: gate
       expect(r.middlewares).toEqual([`cat-gateway-ratelimit-${r.group}`, "cat-gateway-headers", `cat-gateway-bodylimit-${r.group}`]);
     }
     const headers = ofType(inv(), T.middleware).find((m) => meta(m).name === "cat-gateway-headers")!;
-    expect(spec(headers).headers).toMatchObject({ accessControlAllowOriginList: [`https://${DOMAIN[tier]}`], accessControlAllowCredentials: false, addVaryHeader: true });
+    expect(spec(headers).headers).toMatchObject({
+      accessControlAllowOriginList: [`https://${DOMAIN[tier]}`],
+      accessControlAllowCredentials: false,
+      addVaryHeader: true,
+    });
   });
 
   it("egress to the Cardano peer network over N2N: the blueprint's relay CIDR on 3001/TCP only", () => {
@@ -105,12 +131,16 @@ describe.each(["local", "dev", "staging", "prod"] as const)(`${NAME} on %s: gate
       expect(within(inv(), sc, T.scyllaCluster)).toHaveLength(0);
       const [sts] = within(inv(), sc, T.statefulSet);
       expect(spec(sts!).replicas).toBe(1);
-      expect(spec(sts!).template.spec.containers[0].args).toEqual(expect.arrayContaining(["--developer-mode=1", "--authenticator=PasswordAuthenticator", "--endpoint-snitch=GossipingPropertyFileSnitch"]));
+      expect(spec(sts!).template.spec.containers[0].args).toEqual(
+        expect.arrayContaining(["--developer-mode=1", "--authenticator=PasswordAuthenticator", "--endpoint-snitch=GossipingPropertyFileSnitch"]),
+      );
     } else {
       expect(within(inv(), sc, T.scyllaCluster)).toHaveLength(1);
       expect(within(inv(), sc, T.statefulSet)).toHaveLength(0);
     }
-    const cfg = within(inv(), sc, T.configMap).map((c) => c.inputs.data as Record<string, string>).find((d) => d?.["keyspaces.cql"]);
+    const cfg = within(inv(), sc, T.configMap)
+      .map((c) => c.inputs.data as Record<string, string>)
+      .find((d) => d?.["keyspaces.cql"]);
     expect(cfg?.["keyspaces.cql"]).toMatch(/CREATE KEYSPACE IF NOT EXISTS chain_persistent WITH replication = \{[^}]+\} AND durable_writes = true;/);
     expect(cfg?.["keyspaces.cql"]).toMatch(/CREATE KEYSPACE IF NOT EXISTS chain_volatile WITH replication = \{[^}]+\} AND durable_writes = false;/);
     expect(cfg?.["scylla.yaml"]).toContain("authenticator: PasswordAuthenticator");
@@ -126,7 +156,9 @@ describe.each(["local", "dev", "staging", "prod"] as const)(`${NAME} on %s: gate
     const scylla = [...within(inv(), sc, T.scyllaCluster), ...within(inv(), sc, T.statefulSet)];
     expect(scylla.map((r) => meta(r).namespace)).toEqual(["data-privileged"]);
     // The namespace gets the same default deny as every role namespace.
-    const denies = ofType(inv(), "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => meta(p).name === "default-deny").map((p) => meta(p).namespace);
+    const denies = ofType(inv(), "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+      .filter((p) => meta(p).name === "default-deny")
+      .map((p) => meta(p).namespace);
     expect(denies).toContain("data-privileged");
   });
 
@@ -149,8 +181,17 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s: production rollout a
     // the TraefikService every route group's IngressRoute sends to.
     expect(c.trafficRouting).toEqual({ traefik: { weightedTraefikServiceName: "cat-gateway-weighted" } });
     const weighted = ofType(inv(), "kubernetes:traefik.io/v1alpha1:TraefikService").find((t) => meta(t).name === "cat-gateway-weighted")!;
-    expect(spec(weighted).weighted.services.map((s: any) => [s.name, s.weight])).toEqual([["cat-gateway", 100], ["cat-gateway-canary", 0]]);
-    expect(new Set(ofType(inv(), T.ingressRoute).filter((r) => String(meta(r).name).startsWith("cat-gateway-")).flatMap((r) => (spec(r).routes as any[]).flatMap((x) => x.services.map((s: any) => s.name))))).toEqual(new Set(["cat-gateway-weighted"]));
+    expect(spec(weighted).weighted.services.map((s: any) => [s.name, s.weight])).toEqual([
+      ["cat-gateway", 100],
+      ["cat-gateway-canary", 0],
+    ]);
+    expect(
+      new Set(
+        ofType(inv(), T.ingressRoute)
+          .filter((r) => String(meta(r).name).startsWith("cat-gateway-"))
+          .flatMap((r) => (spec(r).routes as any[]).flatMap((x) => x.services.map((s: any) => s.name))),
+      ),
+    ).toEqual(new Set(["cat-gateway-weighted"]));
     expect(c.steps[0]).toEqual({ setWeight: 5 });
     expect(c.steps.filter((s: any) => s.setWeight).map((s: any) => s.setWeight)).toEqual([5, 25, 50]);
     expect(c.analysis.templates[0].templateName).toBe("cat-gateway-health");
@@ -177,7 +218,9 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s: production rollout a
     const members = (spec(cluster!).datacenter.racks as any[]).reduce((a, r) => a + r.members, 0);
     if (tier === "prod") {
       expect(members).toBe(3);
-      const cql = within(inv(), sc, T.configMap).map((c) => (c.inputs.data as any)?.["keyspaces.cql"]).find(Boolean);
+      const cql = within(inv(), sc, T.configMap)
+        .map((c) => (c.inputs.data as any)?.["keyspaces.cql"])
+        .find(Boolean);
       expect(cql).toMatch(/chain_persistent WITH replication = \{'class': 'NetworkTopologyStrategy', '[\w-]+': 3\}/);
     } else expect(members).toBeGreaterThanOrEqual(1);
   });

@@ -79,7 +79,10 @@ export function descendants(inv: Inventory, root: InventoryResource): InventoryR
 /** Workloads (Deployments/StatefulSets) of blueprint service `name` (labels set by components/service). */
 export function workloads(inv: Inventory, name: string): InventoryResource[] {
   return inv.resources.filter(
-    (r) => (r.type === T.deployment || r.type === T.statefulSet || r.type === T.rollout) && labels(r)["app.kubernetes.io/name"] === name && labels(r)["app.kubernetes.io/part-of"] === "platform-apps",
+    (r) =>
+      (r.type === T.deployment || r.type === T.statefulSet || r.type === T.rollout) &&
+      labels(r)["app.kubernetes.io/name"] === name &&
+      labels(r)["app.kubernetes.io/part-of"] === "platform-apps",
   );
 }
 
@@ -105,10 +108,16 @@ export function hpaFor(inv: Inventory, w: InventoryResource): InventoryResource 
   return ofType(inv, T.hpa).find((h) => spec(h)?.scaleTargetRef?.name === meta(w).name);
 }
 export const hpaMetrics = (h: InventoryResource): string[] =>
-  ((spec(h)?.metrics ?? []) as any[]).map((m) => (m.type === "Resource" ? m.resource.name : m.type === "Pods" ? m.pods.metric.name : m.external?.metric?.name ?? m.type)).sort();
+  ((spec(h)?.metrics ?? []) as any[])
+    .map((m) => (m.type === "Resource" ? m.resource.name : m.type === "Pods" ? m.pods.metric.name : (m.external?.metric?.name ?? m.type)))
+    .sort();
 
 export function ingressesOf(inv: Inventory, service: string): InventoryResource[] {
-  return ofType(inv, T.ingress).filter((i) => ((spec(i)?.rules ?? []) as any[]).some((r) => ((r.http?.paths ?? []) as any[]).some((p) => p.backend?.service?.name === service || p.backend?.service?.name?.startsWith(`${service}-`))));
+  return ofType(inv, T.ingress).filter((i) =>
+    ((spec(i)?.rules ?? []) as any[]).some((r) =>
+      ((r.http?.paths ?? []) as any[]).some((p) => p.backend?.service?.name === service || p.backend?.service?.name?.startsWith(`${service}-`)),
+    ),
+  );
 }
 /**
  * Every backend port name/number the ingress routes to, per service: Ingress backends, and (a
@@ -116,10 +125,21 @@ export function ingressesOf(inv: Inventory, service: string): InventoryResource[
  */
 export function ingressBackendPorts(inv: Inventory): { service: string; port: string | number }[] {
   const fromIngress = ofType(inv, T.ingress).flatMap((i) =>
-    ((spec(i)?.rules ?? []) as any[]).flatMap((r) => ((r.http?.paths ?? []) as any[]).map((p) => ({ service: p.backend?.service?.name, port: p.backend?.service?.port?.name ?? p.backend?.service?.port?.number }))),
+    ((spec(i)?.rules ?? []) as any[]).flatMap((r) =>
+      ((r.http?.paths ?? []) as any[]).map((p) => ({
+        service: p.backend?.service?.name,
+        port: p.backend?.service?.port?.name ?? p.backend?.service?.port?.number,
+      })),
+    ),
   );
-  const fromRoutes = ofType(inv, T.ingressRoute).flatMap((ir) => ((spec(ir)?.routes ?? []) as any[]).flatMap((r) => ((r.services ?? []) as any[]).filter((s) => s.kind !== "TraefikService").map((s) => ({ service: s.name, port: s.port }))));
-  const weighted = ofType(inv, "kubernetes:traefik.io/v1alpha1:TraefikService").flatMap((t) => ((spec(t)?.weighted?.services ?? []) as any[]).map((s) => ({ service: s.name, port: s.port })));
+  const fromRoutes = ofType(inv, T.ingressRoute).flatMap((ir) =>
+    ((spec(ir)?.routes ?? []) as any[]).flatMap((r) =>
+      ((r.services ?? []) as any[]).filter((s) => s.kind !== "TraefikService").map((s) => ({ service: s.name, port: s.port })),
+    ),
+  );
+  const weighted = ofType(inv, "kubernetes:traefik.io/v1alpha1:TraefikService").flatMap((t) =>
+    ((spec(t)?.weighted?.services ?? []) as any[]).map((s) => ({ service: s.name, port: s.port })),
+  );
   return [...fromIngress, ...fromRoutes, ...weighted];
 }
 
@@ -127,15 +147,23 @@ export function ingressBackendPorts(inv: Inventory): { service: string; port: st
  * A public service's Traefik routing per route group: from its Ingresses (router annotations) or,
  * for a canary under Argo Rollouts, its IngressRoutes (same labels, hosts, TLS Secret, middlewares).
  */
-export function traefikRoutes(inv: Inventory, service: string): { group: string; kind: string; hosts: string[]; secrets: string[]; middlewares: string[]; entryPoints: string[] }[] {
+export function traefikRoutes(
+  inv: Inventory,
+  service: string,
+): { group: string; kind: string; hosts: string[]; secrets: string[]; middlewares: string[]; entryPoints: string[] }[] {
   const ns = (r: InventoryResource) => meta(r).namespace;
   const ings = ingressesOf(inv, service).map((i) => ({
     group: meta(i).labels?.["platform.io/route-group"] as string,
     kind: "Ingress",
     hosts: (spec(i).rules as any[]).map((r) => r.host),
     secrets: (spec(i).tls as any[]).map((t) => t.secretName),
-    middlewares: String(meta(i).annotations?.["traefik.ingress.kubernetes.io/router.middlewares"] ?? "").split(",").filter(Boolean).map((m) => m.replace(`${ns(i)}-`, "").replace(/@kubernetescrd$/, "")),
-    entryPoints: String(meta(i).annotations?.["traefik.ingress.kubernetes.io/router.entrypoints"] ?? "").split(",").filter(Boolean),
+    middlewares: String(meta(i).annotations?.["traefik.ingress.kubernetes.io/router.middlewares"] ?? "")
+      .split(",")
+      .filter(Boolean)
+      .map((m) => m.replace(`${ns(i)}-`, "").replace(/@kubernetescrd$/, "")),
+    entryPoints: String(meta(i).annotations?.["traefik.ingress.kubernetes.io/router.entrypoints"] ?? "")
+      .split(",")
+      .filter(Boolean),
   }));
   const irs = ofType(inv, T.ingressRoute)
     .filter((ir) => meta(ir).labels?.["app.kubernetes.io/name"] === service || String(meta(ir).name).startsWith(`${service}-`))

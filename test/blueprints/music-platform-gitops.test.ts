@@ -11,7 +11,22 @@ import { TIERS, dataReplicas } from "../../stacks/spec/tiers";
 import { pushModeObjects } from "../../scripts/gitops-lib";
 import type { Inventory } from "../../tools/harness/inventory";
 import {
-  T, Runs, egressRules, helmChart, hpaFor, hpaMetrics, ingressesOf, inventoryOf, meta, ofType, runTiers, spec, storeComponent, within, workload, workloads,
+  T,
+  Runs,
+  egressRules,
+  helmChart,
+  hpaFor,
+  hpaMetrics,
+  ingressesOf,
+  inventoryOf,
+  meta,
+  ofType,
+  runTiers,
+  spec,
+  storeComponent,
+  within,
+  workload,
+  workloads,
 } from "./helpers";
 
 const NAME = "music-platform-gitops";
@@ -23,8 +38,21 @@ beforeAll(async () => {
   for (const tier of ["staging", "prod"] as const) {
     const objs = await pushModeObjects(NAME, tier);
     const resources = objs.map((o) => {
-      const [group, version] = String(o.manifest["apiVersion"]).includes("/") ? String(o.manifest["apiVersion"]).split("/") : ["core", String(o.manifest["apiVersion"])];
-      return { urn: `deploy::${o.manifest["kind"]}::${o.manifest["metadata"].name}`, type: `kubernetes:${group}/${version}:${o.manifest["kind"]}`, name: o.manifest["metadata"].name, custom: true, dependencies: [], propertyDependencies: {}, inputs: o.manifest, secretPaths: [], unknownPaths: [], options: {} };
+      const [group, version] = String(o.manifest["apiVersion"]).includes("/")
+        ? String(o.manifest["apiVersion"]).split("/")
+        : ["core", String(o.manifest["apiVersion"])];
+      return {
+        urn: `deploy::${o.manifest["kind"]}::${o.manifest["metadata"].name}`,
+        type: `kubernetes:${group}/${version}:${o.manifest["kind"]}`,
+        name: o.manifest["metadata"].name,
+        custom: true,
+        dependencies: [],
+        propertyDependencies: {},
+        inputs: o.manifest,
+        secretPaths: [],
+        unknownPaths: [],
+        options: {},
+      };
     });
     deployed[tier] = { ...inventoryOf(runs, tier), resources: [...inventoryOf(runs, tier).resources, ...resources] } as Inventory;
   }
@@ -50,7 +78,12 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s: GitOps`, (tier) => {
     const apps = ofType(inv(), "kubernetes:argoproj.io/v1alpha1:Application");
     expect(apps).toHaveLength(1);
     const env = tier === "prod" ? "production" : "staging";
-    expect(spec(apps[0]!).source).toEqual({ repoURL: "https://github.com/normaldance/deploy.git", targetRevision: tier === "prod" ? "main" : "develop", path: "charts/normaldance", helm: { valueFiles: [`values-${env}.yaml`] } });
+    expect(spec(apps[0]!).source).toEqual({
+      repoURL: "https://github.com/normaldance/deploy.git",
+      targetRevision: tier === "prod" ? "main" : "develop",
+      path: "charts/normaldance",
+      helm: { valueFiles: [`values-${env}.yaml`] },
+    });
     expect(workloads(inv(), "web")).toEqual([]);
     expect(ofType(inv(), T.rollout)).toEqual([]);
   });
@@ -108,18 +141,30 @@ describe.each(["local", "dev", "staging", "prod"] as const)(`${NAME} on %s: work
       }
     }
     expect([...ingressesOf(inv(), "worker"), ...ingressesOf(inv(), "solana-rpc")]).toEqual([]);
-    const limits = Object.fromEntries(ofType(inv(), T.middleware).filter((m) => spec(m).rateLimit).map((m) => [meta(m).name, spec(m).rateLimit.average]));
+    const limits = Object.fromEntries(
+      ofType(inv(), T.middleware)
+        .filter((m) => spec(m).rateLimit)
+        .map((m) => [meta(m).name, spec(m).rateLimit.average]),
+    );
     expect(limits).toEqual({ "api-ratelimit-api": 30, "web-ratelimit-web": 50 });
   });
 
   it("blue-green API: the Service routes the active colour, a preview Service the idle one", () => {
     if (ARGO(tier)) {
       // Argo Rollouts adds the pod-template hash of the active / preview ReplicaSet to these selectors.
-      const sel = Object.fromEntries(ofType(inv(), T.service).filter((s) => /^api(-preview)?$/.test(String(meta(s).name))).map((s) => [meta(s).name, spec(s).selector]));
+      const sel = Object.fromEntries(
+        ofType(inv(), T.service)
+          .filter((s) => /^api(-preview)?$/.test(String(meta(s).name)))
+          .map((s) => [meta(s).name, spec(s).selector]),
+      );
       expect(Object.keys(sel).sort()).toEqual(["api", "api-preview"]);
       return;
     }
-    const svcs = Object.fromEntries(ofType(inv(), T.service).filter((s) => /^api(-preview)?$/.test(String(meta(s).name))).map((s) => [meta(s).name, spec(s).selector?.["platform.io/track"]]));
+    const svcs = Object.fromEntries(
+      ofType(inv(), T.service)
+        .filter((s) => /^api(-preview)?$/.test(String(meta(s).name)))
+        .map((s) => [meta(s).name, spec(s).selector?.["platform.io/track"]]),
+    );
     expect(svcs).toEqual({ api: "blue", "api-preview": "green" });
   });
 
@@ -142,7 +187,10 @@ describe.each(["local", "dev", "staging", "prod"] as const)(`${NAME} on %s: work
 
   it("internet access only for the RPC proxy: web, API and workers have no internet egress", () => {
     for (const svc of ["web", "api", "worker"]) {
-      expect(egressRules(inv(), svc).filter((r) => r.cidrs.includes("0.0.0.0/0")), svc).toEqual([]);
+      expect(
+        egressRules(inv(), svc).filter((r) => r.cidrs.includes("0.0.0.0/0")),
+        svc,
+      ).toEqual([]);
     }
   });
 
@@ -155,7 +203,9 @@ describe.each(["local", "dev", "staging", "prod"] as const)(`${NAME} on %s: work
     if (within(inv(), pg, T.rds).length === 0) {
       const clientPolicies = ofType(inv(), T.netpol).filter((p) => /^store-postgres-main-in-clients/.test(String(meta(p).name)));
       expect(clientPolicies.length, "PostgreSQL client NetworkPolicy").toBeGreaterThan(0);
-      const from = clientPolicies.flatMap((p) => (spec(p).ingress as any[]).flatMap((r) => r.from.map((f: any) => f.podSelector?.matchLabels?.["app.kubernetes.io/name"]))).sort();
+      const from = clientPolicies
+        .flatMap((p) => (spec(p).ingress as any[]).flatMap((r) => r.from.map((f: any) => f.podSelector?.matchLabels?.["app.kubernetes.io/name"])))
+        .sort();
       expect(from).toEqual(["api", "worker"]);
     }
   });
@@ -210,7 +260,10 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s: scaling, data, monit
     const b = storeComponent(inv(), "platform:data:ObjectStore", "backups");
     const rules = (within(inv(), b, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0]?.inputs.rules ?? []) as any[];
     const transitions = rules.flatMap((r) => [...(r.transitions ?? []), ...(r.noncurrentVersionTransitions ?? [])]);
-    expect(transitions.some((t) => /GLACIER/.test(t.storageClass) && (t.days ?? t.noncurrentDays) === 30), JSON.stringify(rules)).toBe(true);
+    expect(
+      transitions.some((t) => /GLACIER/.test(t.storageClass) && (t.days ?? t.noncurrentDays) === 30),
+      JSON.stringify(rules),
+    ).toBe(true);
   });
 
   it("backups bucket: copies in the backup region in prod only (cross-region replication)", () => {
@@ -239,6 +292,9 @@ describe.each(["staging", "prod"] as const)(`${NAME} on %s: scaling, data, monit
 
   it("CloudFront sits in front of the Traefik ingress (an HTTPS custom origin), as the view's load balancer", () => {
     const origins = ofType(inv(), T.cfDistribution).flatMap((d) => (d.inputs.origins ?? []) as any[]);
-    expect(origins.some((o) => o.customOriginConfig?.originProtocolPolicy === "https-only"), "a custom https-only origin").toBe(true);
+    expect(
+      origins.some((o) => o.customOriginConfig?.originProtocolPolicy === "https-only"),
+      "a custom https-only origin",
+    ).toBe(true);
   });
 });

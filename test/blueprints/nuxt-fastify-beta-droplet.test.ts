@@ -7,7 +7,24 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { supportedTiers } from "../../scripts/plan-lib";
 import { TIERS } from "../../stacks/spec/tiers";
-import { T, Runs, containersByRole, dockerLabels, egressRules, helmChart, hpaFor, ingressesOf, inventoryOf, mainContainer, ofType, runTiers, spec, storeComponent, within, workload } from "./helpers";
+import {
+  T,
+  Runs,
+  containersByRole,
+  dockerLabels,
+  egressRules,
+  helmChart,
+  hpaFor,
+  ingressesOf,
+  inventoryOf,
+  mainContainer,
+  ofType,
+  runTiers,
+  spec,
+  storeComponent,
+  within,
+  workload,
+} from "./helpers";
 
 const NAME = "nuxt-fastify-beta-droplet";
 let runs: Runs;
@@ -32,7 +49,12 @@ describe.each(["dev", "staging", "prod"] as const)(`${NAME} on %s: the Nuxt SPA 
     const m = /const RULE_TABLE = (\{.*?\});\n/.exec(String(w?.inputs.content));
     const table = JSON.parse(m![1]!) as { common: Record<string, string>; rules: { class: string; pattern: string; headers: Record<string, string> }[] };
     expect(table.common).toMatchObject({ "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" });
-    expect(table.rules.filter((r) => r.class === "hashed").map((r) => r.pattern).join(" ")).toContain("_nuxt");
+    expect(
+      table.rules
+        .filter((r) => r.class === "hashed")
+        .map((r) => r.pattern)
+        .join(" "),
+    ).toContain("_nuxt");
   });
 });
 

@@ -216,7 +216,10 @@ export function edgeScenarios(runtimeName: string, provider: Provider, start: St
       const v = await tab.load(url);
       expectCleanBoot(v);
       expect(v.result).toMatchObject({ booted: true, deploy: "2", error: null });
-      const entries = (x: Visit) => hashed(x, plans["1"]!, origin).filter((r) => r.url.endsWith(".js")).map((r) => pathOf(r.url));
+      const entries = (x: Visit) =>
+        hashed(x, plans["1"]!, origin)
+          .filter((r) => r.url.endsWith(".js"))
+          .map((r) => pathOf(r.url));
       const fresh = v.responses.filter((r) => entries(v).includes(pathOf(r.url)) && !entries(first).includes(pathOf(r.url)));
       expect(fresh.length).toBeGreaterThan(0);
       expect(fresh.every((r) => r.status === 200 && !r.fromCache)).toBe(true);

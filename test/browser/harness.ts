@@ -47,7 +47,8 @@ export function builtApp(app: AppName, deploy: Deploy): string {
   const file = path.join(ROOT, "node_modules", ".cache", "browser-apps", "current.json");
   if (!fs.existsSync(file)) throw new Error(`no built fixture apps (${file}): run the suite through scripts/test.mjs, which builds them first`);
   const dir = (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, Record<string, string>>)[app]?.[deploy];
-  if (!dir || !fs.existsSync(path.join(dir, "index.html"))) throw new Error(`fixture app ${app} deployment ${deploy} is not built (${dir}); run scripts/build-browser-apps.mjs`);
+  if (!dir || !fs.existsSync(path.join(dir, "index.html")))
+    throw new Error(`fixture app ${app} deployment ${deploy} is not built (${dir}); run scripts/build-browser-apps.mjs`);
   return dir;
 }
 
@@ -389,10 +390,18 @@ export async function startCloudFront(plan: EdgePlan, atPort: number, opts: { or
       const chunks: Buffer[] = [];
       for await (const c of upstream) chunks.push(c as Buffer);
       let headers: CfHeaders = {};
-      for (const [k, v] of Object.entries(upstream.headers)) if (v !== undefined && k !== "transfer-encoding" && k !== "connection" && k !== "keep-alive") headers[k] = { value: Array.isArray(v) ? v.join(", ") : v };
+      for (const [k, v] of Object.entries(upstream.headers))
+        if (v !== undefined && k !== "transfer-encoding" && k !== "connection" && k !== "keep-alive")
+          headers[k] = { value: Array.isArray(v) ? v.join(", ") : v };
       const status = upstream.statusCode ?? 502;
       if (fn.originResponse && status < 400) {
-        headers = (fn.originResponse({ ...reqEvent, context: { ...reqEvent.context, eventType: "viewer-response" }, response: { statusCode: status, statusDescription: "", headers, cookies: {} } }) as { headers: CfHeaders }).headers;
+        headers = (
+          fn.originResponse({
+            ...reqEvent,
+            context: { ...reqEvent.context, eventType: "viewer-response" },
+            response: { statusCode: status, statusDescription: "", headers, cookies: {} },
+          }) as { headers: CfHeaders }
+        ).headers;
       }
       applyPolicy(headers, cf.originResponseHeaders ?? cf.responseHeaders);
       return send(res, req.method, status, headers, Buffer.concat(chunks));
@@ -424,7 +433,12 @@ export async function startCloudFront(plan: EdgePlan, atPort: number, opts: { or
         status = 200;
         body = fs.readFileSync(obj.file);
       }
-      const out = fn.viewerResponse({ ...reqEvent, context: { ...reqEvent.context, eventType: "viewer-response" }, request, response: { statusCode: status, statusDescription: "", headers, cookies: {} } }) as { headers: CfHeaders };
+      const out = fn.viewerResponse({
+        ...reqEvent,
+        context: { ...reqEvent.context, eventType: "viewer-response" },
+        request,
+        response: { statusCode: status, statusDescription: "", headers, cookies: {} },
+      }) as { headers: CfHeaders };
       headers = out.headers;
     }
     applyPolicy(headers, cf.responseHeaders);
@@ -456,9 +470,16 @@ export async function startCaddy(input: ProxyPlanInput, ports: { httpsPort?: num
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "browser-caddy-"));
   const httpPort = await freePort();
   const httpsPort = ports.httpsPort ?? (await freePort());
-  const config = renderCaddyConfig(planProxy(input), { tls: { issuer: "internal" }, listen: { address: "127.0.0.1", httpPort, httpsPort }, storageRoot: path.join(tmp, "data") });
+  const config = renderCaddyConfig(planProxy(input), {
+    tls: { issuer: "internal" },
+    listen: { address: "127.0.0.1", httpPort, httpsPort },
+    storageRoot: path.join(tmp, "data"),
+  });
   fs.writeFileSync(path.join(tmp, "caddy.json"), JSON.stringify(config));
-  execFileSync("caddy", ["validate", "--config", path.join(tmp, "caddy.json")], { stdio: "pipe", env: { ...process.env, HOME: tmp, XDG_DATA_HOME: tmp, XDG_CONFIG_HOME: tmp } });
+  execFileSync("caddy", ["validate", "--config", path.join(tmp, "caddy.json")], {
+    stdio: "pipe",
+    env: { ...process.env, HOME: tmp, XDG_DATA_HOME: tmp, XDG_CONFIG_HOME: tmp },
+  });
   let output = "";
   const child: ChildProcess = spawn("caddy", ["run", "--config", path.join(tmp, "caddy.json")], {
     env: { ...process.env, HOME: tmp, XDG_DATA_HOME: tmp, XDG_CONFIG_HOME: tmp },
@@ -503,7 +524,12 @@ export async function startCaddy(input: ProxyPlanInput, ports: { httpsPort?: num
  * must keep these from reaching any origin the spec does not allow. `extra` serves other paths
  * (e.g. the SPA).
  */
-export async function startApi(opts: { prefix: string; readiness: string; extra?: http.RequestListener; ownCors?: boolean }): Promise<{ server: http.Server; port: number; hits: string[] }> {
+export async function startApi(opts: {
+  prefix: string;
+  readiness: string;
+  extra?: http.RequestListener;
+  ownCors?: boolean;
+}): Promise<{ server: http.Server; port: number; hits: string[] }> {
   const hits: string[] = [];
   const { server, port } = await listen((req, res) => {
     const p = new URL(req.url ?? "/", "http://x").pathname;
@@ -520,7 +546,12 @@ export async function startApi(opts: { prefix: string; readiness: string; extra?
         .end();
     }
     if (p.startsWith(opts.prefix)) {
-      res.writeHead(200, { "content-type": API_CONTENT_TYPE, "cache-control": API_CACHE_CONTROL, vary: "Accept-Encoding", ...(opts.ownCors === false ? {} : { "access-control-allow-origin": "*" }) });
+      res.writeHead(200, {
+        "content-type": API_CONTENT_TYPE,
+        "cache-control": API_CACHE_CONTROL,
+        vary: "Accept-Encoding",
+        ...(opts.ownCors === false ? {} : { "access-control-allow-origin": "*" }),
+      });
       return void res.end(JSON.stringify({ items: ["a", "b"], path: p }));
     }
     if (opts.extra) return opts.extra(req, res);
@@ -538,7 +569,15 @@ export const API_CACHE_CONTROL = "private, max-age=5";
  * index.html. `dir()` is read per request, so a new deployment is a new directory.
  */
 export function serveSpa(dir: () => string): http.RequestListener {
-  const types: Record<string, string> = { html: "text/html; charset=utf-8", js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8", json: "application/json", wasm: "application/wasm", svg: "image/svg+xml", ico: "image/x-icon" };
+  const types: Record<string, string> = {
+    html: "text/html; charset=utf-8",
+    js: "text/javascript; charset=utf-8",
+    css: "text/css; charset=utf-8",
+    json: "application/json",
+    wasm: "application/wasm",
+    svg: "image/svg+xml",
+    ico: "image/x-icon",
+  };
   return (req, res) => {
     const p = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
     let file = path.join(dir(), p);
@@ -639,28 +678,67 @@ export async function startTraefik(objects: any[], upstream: string): Promise<Tr
     else notLinked.push(name);
   }
   const chain = (names: string[]) =>
-    names.filter((n) => !notLinked.includes(n)).map((n) => {
-      if (!middlewares[n]) throw new Error(`startTraefik: the route names middleware ${n}, which the planned objects do not have`);
-      return n;
-    });
+    names
+      .filter((n) => !notLinked.includes(n))
+      .map((n) => {
+        if (!middlewares[n]) throw new Error(`startTraefik: the route names middleware ${n}, which the planned objects do not have`);
+        return n;
+      });
   const routes: { host: string; pathPrefix: string; middlewares: string[] }[] = [];
   for (const o of objects) {
     if (o.kind === "Ingress") {
-      const names = String(o.metadata.annotations?.["traefik.ingress.kubernetes.io/router.middlewares"] ?? "").split(",").filter(Boolean);
-      if (!names.every((n) => n.endsWith("@kubernetescrd"))) throw new Error(`Ingress ${o.metadata.name}: router.middlewares must name @kubernetescrd middlewares, got ${names.join(",")}`);
-      for (const r of o.spec.rules) for (const p of r.http.paths) routes.push({ host: r.host, pathPrefix: p.path, middlewares: chain(names.map((n) => n.replace(/@kubernetescrd$/, ""))) });
+      const names = String(o.metadata.annotations?.["traefik.ingress.kubernetes.io/router.middlewares"] ?? "")
+        .split(",")
+        .filter(Boolean);
+      if (!names.every((n) => n.endsWith("@kubernetescrd")))
+        throw new Error(`Ingress ${o.metadata.name}: router.middlewares must name @kubernetescrd middlewares, got ${names.join(",")}`);
+      for (const r of o.spec.rules)
+        for (const p of r.http.paths) routes.push({ host: r.host, pathPrefix: p.path, middlewares: chain(names.map((n) => n.replace(/@kubernetescrd$/, ""))) });
     } else if (o.kind === "IngressRoute") {
       for (const r of o.spec.routes) {
         const host = /Host\(`([^`]+)`\)/.exec(r.match)?.[1];
         const prefix = /PathPrefix\(`([^`]+)`\)/.exec(r.match)?.[1] ?? "/";
-        if (!host || r.match.replace(/Host\(`[^`]+`\)/, "").replace(/&&\s*PathPrefix\(`[^`]+`\)/, "").trim()) throw new Error(`IngressRoute ${o.metadata.name}: only Host(...) [&& PathPrefix(...)] matches are routed here, got ${r.match}`);
-        routes.push({ host, pathPrefix: prefix, middlewares: chain((r.middlewares ?? []).map((m: any) => `${m.namespace ?? o.metadata.namespace}-${m.name}`)) });
+        if (
+          !host ||
+          r.match
+            .replace(/Host\(`[^`]+`\)/, "")
+            .replace(/&&\s*PathPrefix\(`[^`]+`\)/, "")
+            .trim()
+        )
+          throw new Error(`IngressRoute ${o.metadata.name}: only Host(...) [&& PathPrefix(...)] matches are routed here, got ${r.match}`);
+        routes.push({
+          host,
+          pathPrefix: prefix,
+          middlewares: chain((r.middlewares ?? []).map((m: any) => `${m.namespace ?? o.metadata.namespace}-${m.name}`)),
+        });
       }
     }
   }
   if (!routes.length) throw new Error("startTraefik: no Ingress or IngressRoute among the objects");
   const hosts = [...new Set(routes.map((r) => r.host))];
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", `/CN=${hosts[0]}`, "-addext", `subjectAltName=${hosts.map((h) => `DNS:${h}`).join(",")}`, "-keyout", path.join(tmp, "tls.key"), "-out", path.join(tmp, "tls.crt")], { stdio: "pipe" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      `/CN=${hosts[0]}`,
+      "-addext",
+      `subjectAltName=${hosts.map((h) => `DNS:${h}`).join(",")}`,
+      "-keyout",
+      path.join(tmp, "tls.key"),
+      "-out",
+      path.join(tmp, "tls.crt"),
+    ],
+    { stdio: "pipe" },
+  );
   middlewares["entrypoint-web-redirect"] = { redirectScheme: { scheme: "https", port: String(httpsPort), permanent: true } };
   const config = {
     entryPoints: { websecure: { address: `127.0.0.1:${httpsPort}`, tls: true }, web: { address: `127.0.0.1:${httpPort}`, tls: false } },

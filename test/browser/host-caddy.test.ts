@@ -83,9 +83,7 @@ describe("Caddy (single host) x axum-requirements-app (Vite SPA + API from the a
 
   it("Vite's hashed /assets/* are served immutable", () => {
     expect(assets(first).length).toBeGreaterThan(0);
-    expect(assets(first).map((r) => [pathOf(r.url), r.headers["cache-control"]])).toEqual(
-      assets(first).map((r) => [pathOf(r.url), CACHE_CONTROL.immutable]),
-    );
+    expect(assets(first).map((r) => [pathOf(r.url), r.headers["cache-control"]])).toEqual(assets(first).map((r) => [pathOf(r.url), CACHE_CONTROL.immutable]));
   });
 
   it("reload: the HTML is revalidated (304) and every hashed asset comes from the browser cache", async () => {
@@ -93,7 +91,11 @@ describe("Caddy (single host) x axum-requirements-app (Vite SPA + API from the a
     expect({ violations: v.violations, errors: v.errors }).toEqual({ violations: [], errors: [] });
     expect(doc(v).status).toBe(304);
     expect(assets(v).length).toBeGreaterThan(0);
-    expect(assets(v).filter((r) => !r.fromCache).map((r) => `${pathOf(r.url)} ${r.status}`)).toEqual([]);
+    expect(
+      assets(v)
+        .filter((r) => !r.fromCache)
+        .map((r) => `${pathOf(r.url)} ${r.status}`),
+    ).toEqual([]);
   });
 
   it("a new deployment: the HTML names new /assets/ files, which are fetched and boot deployment 2", async () => {
@@ -123,7 +125,8 @@ describe("Caddy (single host) x nuxt-fastify-beta-droplet (real Nuxt 3 build ser
   let apiOrigin = "";
   let tab: Awaited<ReturnType<typeof openTab>>;
   let first: Visit;
-  const nuxtAssets = (v: Visit) => v.responses.filter((r) => r.url.startsWith(origin) && pathOf(r.url).startsWith("/_nuxt/") && !pathOf(r.url).startsWith("/_nuxt/builds/"));
+  const nuxtAssets = (v: Visit) =>
+    v.responses.filter((r) => r.url.startsWith(origin) && pathOf(r.url).startsWith("/_nuxt/") && !pathOf(r.url).startsWith("/_nuxt/builds/"));
   const doc = (v: Visit) => v.responses.find((r) => r.url.startsWith(origin) && pathOf(r.url) === "/")!;
 
   beforeAll(async () => {
@@ -172,7 +175,10 @@ describe("Caddy (single host) x nuxt-fastify-beta-droplet (real Nuxt 3 build ser
     expect(first.result?.api).toMatchObject({ status: 200, contentType: API_CONTENT_TYPE, body: { items: ["a", "b"] } });
     const res = first.responses.find((r) => r.url.startsWith(apiOrigin) && r.status === 200)!;
     expect(res.headers["access-control-allow-origin"]).toBe(origin);
-    expect({ contentType: res.headers["content-type"], cacheControl: res.headers["cache-control"] }).toEqual({ contentType: API_CONTENT_TYPE, cacheControl: API_CACHE_CONTROL });
+    expect({ contentType: res.headers["content-type"], cacheControl: res.headers["cache-control"] }).toEqual({
+      contentType: API_CONTENT_TYPE,
+      cacheControl: API_CACHE_CONTROL,
+    });
   });
 
   it("reload: the HTML is revalidated (304) and every hashed /_nuxt/ asset comes from the browser cache", async () => {
@@ -180,7 +186,11 @@ describe("Caddy (single host) x nuxt-fastify-beta-droplet (real Nuxt 3 build ser
     expect({ violations: v.violations, errors: v.errors }).toEqual({ violations: [], errors: [] });
     expect(doc(v).status).toBe(304);
     expect(nuxtAssets(v).length).toBeGreaterThan(0);
-    expect(nuxtAssets(v).filter((r) => !r.fromCache).map((r) => `${pathOf(r.url)} ${r.status}`)).toEqual([]);
+    expect(
+      nuxtAssets(v)
+        .filter((r) => !r.fromCache)
+        .map((r) => `${pathOf(r.url)} ${r.status}`),
+    ).toEqual([]);
   });
 });
 

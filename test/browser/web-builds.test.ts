@@ -47,12 +47,21 @@ function expectedHashes(dir: string): string[] {
 
 /** The hash sources in a CSP's script-src. */
 const scriptSrcHashes = (csp: string) =>
-  (csp.split(";").map((d) => d.trim()).find((d) => d.startsWith("script-src")) ?? "")
+  (
+    csp
+      .split(";")
+      .map((d) => d.trim())
+      .find((d) => d.startsWith("script-src")) ?? ""
+  )
     .split(/\s+/)
     .filter((s) => s.startsWith("'sha256-"))
     .map((s) => s.slice(1, -1))
     .sort();
-const scriptSrc = (csp: string) => csp.split(";").map((d) => d.trim()).find((d) => d.startsWith("script-src")) ?? "";
+const scriptSrc = (csp: string) =>
+  csp
+    .split(";")
+    .map((d) => d.trim())
+    .find((d) => d.startsWith("script-src")) ?? "";
 
 const ofType = (inv: Inventory, type: string) => inv.resources.filter((r) => r.type === type);
 const one = (inv: Inventory, type: string, pred: (r: InventoryResource) => boolean = () => true) => {
@@ -61,8 +70,11 @@ const one = (inv: Inventory, type: string, pred: (r: InventoryResource) => boole
   return found[0]!;
 };
 
-const cloudflareWithR2 = (tier: TierName) => ({ "platform:cloudflare": { ...JSON.parse(blueprintStackInput("nuxt-fastify-beta-droplet", tier).config["platform:cloudflare"]!), r2AccessKeyId: R2_KEY } });
-const withBuilds = (blueprint: string, tier: TierName, webBuilds: unknown, extra: Record<string, unknown> = {}): StackInput => withConfig(blueprintStackInput(blueprint, tier), { "platform:webBuilds": webBuilds, ...extra });
+const cloudflareWithR2 = (tier: TierName) => ({
+  "platform:cloudflare": { ...JSON.parse(blueprintStackInput("nuxt-fastify-beta-droplet", tier).config["platform:cloudflare"]!), r2AccessKeyId: R2_KEY },
+});
+const withBuilds = (blueprint: string, tier: TierName, webBuilds: unknown, extra: Record<string, unknown> = {}): StackInput =>
+  withConfig(blueprintStackInput(blueprint, tier), { "platform:webBuilds": webBuilds, ...extra });
 
 /** The CSP the Worker serves: the rule table embedded in its script. */
 function workerCsp(inv: Inventory): string {
@@ -72,7 +84,9 @@ function workerCsp(inv: Inventory): string {
   return m![1]!;
 }
 const cloudfrontCsp = (inv: Inventory) =>
-  String((one(inv, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy").inputs as any).securityHeadersConfig.contentSecurityPolicy.contentSecurityPolicy);
+  String(
+    (one(inv, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy").inputs as any).securityHeadersConfig.contentSecurityPolicy.contentSecurityPolicy,
+  );
 /** The CSP in the single host's Caddy config (the proxy container's env). */
 function caddyCsps(inv: Inventory): string[] {
   const caddy = one(inv, "docker:index/container:Container", (r) => r.name === `${inv.stack}-app-caddy`);
@@ -83,7 +97,8 @@ function caddyCsps(inv: Inventory): string[] {
 }
 /** The response headers of axum's api on Traefik (its headers Middleware's customResponseHeaders). */
 const ingressHeaders = (inv: Inventory) =>
-  (one(inv, "kubernetes:traefik.io/v1alpha1:Middleware", (r) => (r.inputs.metadata as any).name === "api-headers").inputs as any).spec.headers.customResponseHeaders as Record<string, string>;
+  (one(inv, "kubernetes:traefik.io/v1alpha1:Middleware", (r) => (r.inputs.metadata as any).name === "api-headers").inputs as any).spec.headers
+    .customResponseHeaders as Record<string, string>;
 
 describe("platform:webBuilds with a real Nuxt 3 build: the deployed CSP hashes exactly its inline scripts", () => {
   let hashes: string[];
@@ -98,11 +113,20 @@ describe("platform:webBuilds with a real Nuxt 3 build: the deployed CSP hashes e
     expect(scriptSrc(workerCsp(inv))).not.toContain("'unsafe-inline'");
     const objects = ofType(inv, "aws:s3/bucketObjectv2:BucketObjectv2").filter((o) => o.name.startsWith("nuxt-fastify-beta-droplet-web-asset-"));
     const files: string[] = [];
-    const walk = (d: string, rel = "") => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name), `${rel}${e.name}/`) : files.push(`${rel}${e.name}`)));
+    const walk = (d: string, rel = "") =>
+      fs
+        .readdirSync(d, { withFileTypes: true })
+        .forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name), `${rel}${e.name}/`) : files.push(`${rel}${e.name}`)));
     walk(build());
     expect(objects.map((o) => o.inputs.key).sort()).toEqual(files.sort());
     const r2 = one(inv, "pulumi:providers:aws", (p) => p.name === "r2");
-    expect(r2.inputs).toMatchObject({ region: "us-east-1", accessKey: R2_KEY, skipCredentialsValidation: "true", skipRegionValidation: "true", skipRequestingAccountId: "true" });
+    expect(r2.inputs).toMatchObject({
+      region: "us-east-1",
+      accessKey: R2_KEY,
+      skipCredentialsValidation: "true",
+      skipRegionValidation: "true",
+      skipRequestingAccountId: "true",
+    });
     expect(JSON.stringify(r2.inputs.endpoints)).toContain("https://0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com");
     expect(r2.secretPaths).toContain("secretKey");
     for (const o of objects) expect(o.provider).toMatch(/::r2::/);
@@ -135,7 +159,9 @@ describe("platform:webBuilds with a real Nuxt 3 build: the deployed CSP hashes e
     const input = withBuilds("music-platform-gitops", "staging", { edge: next });
     expect(specErrors(input)).toEqual([]);
     const { inventory: inv } = await runStackInput(input);
-    const keys = ofType(inv, "aws:s3/bucketObjectv2:BucketObjectv2").map((o) => String(o.inputs.key)).filter((k) => k !== "__edge/404.txt");
+    const keys = ofType(inv, "aws:s3/bucketObjectv2:BucketObjectv2")
+      .map((o) => String(o.inputs.key))
+      .filter((k) => k !== "__edge/404.txt");
     expect(keys.length).toBeGreaterThan(0);
     expect(keys.every((k) => k.startsWith("_next/static/"))).toBe(true);
     for (const r of ofType(inv, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")) {
@@ -144,7 +170,9 @@ describe("platform:webBuilds with a real Nuxt 3 build: the deployed CSP hashes e
     const refused = specErrors(withBuilds("music-platform-gitops", "staging", { edge: build() }));
     expect(refused).toHaveLength(1);
     expect(refused[0]!.path).toBe("platform:webBuilds.edge");
-    expect(refused[0]!.message).toMatch(/^"[^"]+" has files no request reaches with a dynamic origin \(only \/_next\/static\/\* come from the bucket\): .*; upload only the static build \(e\.g\. Next\.js's \.next\/static as _next\/static\)$/);
+    expect(refused[0]!.message).toMatch(
+      /^"[^"]+" has files no request reaches with a dynamic origin \(only \/_next\/static\/\* come from the bucket\): .*; upload only the static build \(e\.g\. Next\.js's \.next\/static as _next\/static\)$/,
+    );
   });
 
   it("(b) single host: Caddy's CSP for the servesWebApp service carries the build's hashes (HostApp appBuilds)", async () => {
@@ -211,8 +239,12 @@ describe("Traefik x axum's servesWebApp api serving the real Nuxt 3 build: the C
     const { inventory: inv } = await runStackInput(input);
     const domain = input.config["platform:domain"]!;
     const moved = (o: unknown) => JSON.parse(JSON.stringify(o).split(domain).join("app.localhost"));
-    const ingresses = ofType(inv, "kubernetes:networking.k8s.io/v1:Ingress").map((r) => moved(r.inputs)).filter((i) => i.metadata.name.startsWith("api-"));
-    const middlewares = ofType(inv, "kubernetes:traefik.io/v1alpha1:Middleware").map((r) => moved(r.inputs)).filter((m) => m.metadata.name.startsWith("api-"));
+    const ingresses = ofType(inv, "kubernetes:networking.k8s.io/v1:Ingress")
+      .map((r) => moved(r.inputs))
+      .filter((i) => i.metadata.name.startsWith("api-"));
+    const middlewares = ofType(inv, "kubernetes:traefik.io/v1alpha1:Middleware")
+      .map((r) => moved(r.inputs))
+      .filter((m) => m.metadata.name.startsWith("api-"));
     const traefik = await startTraefik([...ingresses, ...middlewares], `127.0.0.1:${app!.port}`);
     traefiks.push(traefik);
     await browser?.close(); // each run has its own self-signed certificate

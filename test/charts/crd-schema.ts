@@ -45,6 +45,11 @@ export function crdSchemaCompiler(uncompiled: (pattern: string) => void): (openA
     const s = structural(openAPIV3Schema);
     s.properties = { ...(s.properties ?? {}), apiVersion: { type: "string" }, kind: { type: "string" }, metadata: { type: "object" } };
     const validate = ajv.compile(s);
-    return (obj) => (validate(obj) ? [] : (validate.errors ?? []).map((e: any) => `${e.instancePath || "/"} ${e.message}${e.params?.additionalProperty ? ` '${e.params.additionalProperty}'` : ""}`));
+    return (obj) =>
+      validate(obj)
+        ? []
+        : (validate.errors ?? []).map(
+            (e: any) => `${e.instancePath || "/"} ${e.message}${e.params?.additionalProperty ? ` '${e.params.additionalProperty}'` : ""}`,
+          );
   };
 }

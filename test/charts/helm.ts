@@ -86,7 +86,9 @@ function executable(p: string): boolean {
 export function helmBinary(env: Record<string, string | undefined> = process.env): { bin?: string; error?: string } {
   const fromEnv = env.PLATFORM_HELM_BIN;
   if (fromEnv) {
-    return executable(fromEnv) ? { bin: fromEnv } : { error: `PLATFORM_HELM_BIN=${fromEnv} is not an executable file: fix the path, or unset it and run \`npm run engine\` (builds .engine/bin/helm)` };
+    return executable(fromEnv)
+      ? { bin: fromEnv }
+      : { error: `PLATFORM_HELM_BIN=${fromEnv} is not an executable file: fix the path, or unset it and run \`npm run engine\` (builds .engine/bin/helm)` };
   }
   const engine = path.join(REPO_ROOT, ".engine", "bin", "helm");
   if (executable(engine)) return { bin: engine };
@@ -129,7 +131,11 @@ export interface TemplateRequest {
 }
 
 /** `helm template` exactly as the release would install: same source, values, namespace; 1.36 capabilities; CRDs included. */
-export async function helmTemplate(bin: string, home: string, req: TemplateRequest): Promise<{ ok: boolean; manifest: string; stderr: string; args: string[] }> {
+export async function helmTemplate(
+  bin: string,
+  home: string,
+  req: TemplateRequest,
+): Promise<{ ok: boolean; manifest: string; stderr: string; args: string[] }> {
   const valuesFile = path.join(home, `values-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
   fs.writeFileSync(valuesFile, JSON.stringify(req.values));
   const args = ["template", req.release, req.chart, "--namespace", req.namespace, "--kube-version", KUBE_VERSION, "--include-crds", "--values", valuesFile];
@@ -206,14 +212,25 @@ export function readChart(file: string): ChartInfo {
   const files = untgz(file);
   const root = [...files.keys()].find((f) => /^[^/]+\/Chart\.yaml$/.test(f))!.split("/")[0]!;
   const load = (dir: string): { name: string; version: string; defaults: Record<string, unknown>; templates: string; refs: string[]; schema: boolean } => {
-    const chart = (parse(files.get(`${dir}/Chart.yaml`)?.toString("utf8") ?? "{}") ?? {}) as { name: string; version: string; dependencies?: { name: string; alias?: string }[] };
+    const chart = (parse(files.get(`${dir}/Chart.yaml`)?.toString("utf8") ?? "{}") ?? {}) as {
+      name: string;
+      version: string;
+      dependencies?: { name: string; alias?: string }[];
+    };
     const defaults = ((parse(files.get(`${dir}/values.yaml`)?.toString("utf8") ?? "{}") ?? {}) as Record<string, unknown>) || {};
     // Templates, plus values.yaml itself: charts such as loki keep config templates (`tpl`) there.
-    let templates = [...files.entries()].filter(([f]) => f.startsWith(`${dir}/templates/`) || f === `${dir}/values.yaml`).map(([, b]) => b.toString("utf8")).join("\n");
+    let templates = [...files.entries()]
+      .filter(([f]) => f.startsWith(`${dir}/templates/`) || f === `${dir}/values.yaml`)
+      .map(([, b]) => b.toString("utf8"))
+      .join("\n");
     const refs: string[] = [];
     const schemaText = files.get(`${dir}/values.schema.json`)?.toString("utf8");
     if (schemaText) remoteRefs(JSON.parse(schemaText), refs);
-    const subdirs = new Set([...files.keys()].map((f) => new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/charts/([^/]+)/Chart\\.yaml$`).exec(f)?.[1]).filter((x): x is string => !!x));
+    const subdirs = new Set(
+      [...files.keys()]
+        .map((f) => new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/charts/([^/]+)/Chart\\.yaml$`).exec(f)?.[1])
+        .filter((x): x is string => !!x),
+    );
     for (const sub of subdirs) {
       const s = load(`${dir}/charts/${sub}`);
       const dep = chart.dependencies?.find((d) => d.name === s.name);
@@ -256,7 +273,10 @@ export function unknownValueKeys(ours: Record<string, unknown>, chart: ChartInfo
   const ranged = (key: string): "no" | "free" | "structured" => {
     if (!new RegExp(`range[^}\\n]*${ref(key)}`).test(chart.templates)) return "no";
     // The range variable's field reads are looked for in the range's own body (the next 300 characters).
-    const bodies = [...chart.templates.matchAll(new RegExp(`range\\s+\\$\\w+\\s*,\\s*(\\$\\w+)\\s*:=[^}\\n]*${ref(key)}`, "g"))].map((m) => ({ v: m[1]!, body: chart.templates.slice(m.index!, m.index! + 300) }));
+    const bodies = [...chart.templates.matchAll(new RegExp(`range\\s+\\$\\w+\\s*,\\s*(\\$\\w+)\\s*:=[^}\\n]*${ref(key)}`, "g"))].map((m) => ({
+      v: m[1]!,
+      body: chart.templates.slice(m.index!, m.index! + 300),
+    }));
     return bodies.some(({ v, body }) => new RegExp(`${esc(v)}\\.\\w`).test(body)) ? "structured" : "free";
   };
   const readByTemplate = (key: string) => new RegExp(`\\.${esc(key)}(?![\\w])|"${esc(key)}"`).test(chart.templates);

@@ -35,7 +35,11 @@ beforeAll(async () => {
     skipSchemaValidation: false,
   });
   stderr = t.stderr;
-  objects = t.ok ? parseAllDocuments(t.manifest).map((d) => d.toJS()).filter((o) => o && typeof o === "object") : [];
+  objects = t.ok
+    ? parseAllDocuments(t.manifest)
+        .map((d) => d.toJS())
+        .filter((o) => o && typeof o === "object")
+    : [];
 }, 120_000);
 
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
@@ -56,7 +60,12 @@ describe("fluent-bit chart (real helm template) with our values", () => {
     expect(pod.tolerations).toEqual([{ operator: "Exists" }]);
     const c = pod.containers[0];
     expect(c.image).toBe(LOG_IMAGES.fluentBit);
-    expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: "varlog", mountPath: "/var/log", readOnly: true }, { name: "state", mountPath: "/var/lib/fluent-bit" }]));
+    expect(c.volumeMounts).toEqual(
+      expect.arrayContaining([
+        { name: "varlog", mountPath: "/var/log", readOnly: true },
+        { name: "state", mountPath: "/var/lib/fluent-bit" },
+      ]),
+    );
     expect(pod.volumes).toEqual(expect.arrayContaining([{ name: "varlog", hostPath: { path: "/var/log" } }]));
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
     expect(objects.some((o) => o.kind === "Pod")).toBe(false);

@@ -48,7 +48,8 @@ const tmpDir = (prefix: string) => {
 function mirrorCopy(edit: (index: any) => void = () => {}): string {
   const dir = tmpDir("mirror-");
   const index = parse(fs.readFileSync(path.join(SHARED, "index.yaml"), "utf8"));
-  for (const versions of Object.values<any[]>(index.entries)) for (const v of versions) v.urls = v.urls.map((u: string) => path.relative(dir, path.join(SHARED, u)));
+  for (const versions of Object.values<any[]>(index.entries))
+    for (const v of versions) v.urls = v.urls.map((u: string) => path.relative(dir, path.join(SHARED, u)));
   edit(index);
   fs.writeFileSync(path.join(dir, "index.yaml"), stringify(index));
   return dir;
@@ -61,7 +62,11 @@ describe("helmChartSource: one function decides every release's chart source", (
     expect(helmChartSource(pin, { kind: "official" })).toEqual(helmChartSource(pin));
   });
   it("HTTP(S) mirror: chart name + version, repositoryOpts.repo = the mirror", () => {
-    expect(helmChartSource(pin, { kind: "repository", url: "https://charts.example.com/helm" })).toEqual({ chart: "traefik", version: pin.version, repositoryOpts: { repo: "https://charts.example.com/helm" } });
+    expect(helmChartSource(pin, { kind: "repository", url: "https://charts.example.com/helm" })).toEqual({
+      chart: "traefik",
+      version: pin.version,
+      repositoryOpts: { repo: "https://charts.example.com/helm" },
+    });
   });
   it("directory mirror: chart = the absolute archive path from index.yaml, no repositoryOpts", () => {
     const m = readDirectoryMirror(SHARED);
@@ -70,7 +75,9 @@ describe("helmChartSource: one function decides every release's chart source", (
     expect(src).toEqual({ chart: path.join(SHARED, `traefik-${pin.version}.tgz`), version: pin.version });
     expect(src.repositoryOpts).toBeUndefined();
     for (const p of pins) expect(fs.existsSync(helmChartSource(p, m.mirror!).chart), pinId(p)).toBe(true);
-    expect(() => helmChartSource(pin, { kind: "directory", dir: "/m", archives: {} })).toThrow(/platform:charts\.mirror: .*no traefik .*helm pull traefik --repo https:\/\/traefik\.github\.io\/charts/);
+    expect(() => helmChartSource(pin, { kind: "directory", dir: "/m", archives: {} })).toThrow(
+      /platform:charts\.mirror: .*no traefik .*helm pull traefik --repo https:\/\/traefik\.github\.io\/charts/,
+    );
   });
   it("chartNameOf recovers the chart name from any source", () => {
     for (const p of pins) {
@@ -91,10 +98,16 @@ describe("parseMirrorSetting", () => {
     expect(parseMirrorSetting("/srv/charts")).toEqual({ kind: "directory", path: "/srv/charts" });
   });
   it("rejects plain http off loopback, credentials in the URL, and other schemes", () => {
-    expect(parseMirrorSetting("http://charts.example.com")).toMatchObject({ kind: "invalid", message: expect.stringMatching(/loopback only .*use https:\/\/charts\.example\.com/) });
+    expect(parseMirrorSetting("http://charts.example.com")).toMatchObject({
+      kind: "invalid",
+      message: expect.stringMatching(/loopback only .*use https:\/\/charts\.example\.com/),
+    });
     expect(parseMirrorSetting("http://10.0.0.5:8879")).toMatchObject({ kind: "invalid" });
     expect(parseMirrorSetting("https://user:pass@charts.example.com")).toMatchObject({ kind: "invalid", message: expect.stringMatching(/credentials/) });
-    expect(parseMirrorSetting("oci://registry.example.com/charts")).toMatchObject({ kind: "invalid", message: expect.stringMatching(/'oci:\/\/' is not a chart repository/) });
+    expect(parseMirrorSetting("oci://registry.example.com/charts")).toMatchObject({
+      kind: "invalid",
+      message: expect.stringMatching(/'oci:\/\/' is not a chart repository/),
+    });
     expect(parseMirrorSetting("file:///srv/charts")).toMatchObject({ kind: "invalid", message: expect.stringMatching(/without file:\/\//) });
   });
 });
@@ -111,8 +124,12 @@ describe("platform:charts.mirror in the spec", () => {
   });
 
   it("rejects plain http:// off loopback, naming the field", () => {
-    expect(issues(withMirror("http://charts.example.com"))).toEqual([expect.stringMatching(/^Pulumi\.prod\.yaml: platform:charts\.mirror: plain http:\/\/ is accepted on loopback only/)]);
-    expect(issues({ ...richConfig(), charts: { mirror: "https://x.example.com", extra: 1 } })).toEqual([expect.stringMatching(/platform:charts: unknown key 'extra'/)]);
+    expect(issues(withMirror("http://charts.example.com"))).toEqual([
+      expect.stringMatching(/^Pulumi\.prod\.yaml: platform:charts\.mirror: plain http:\/\/ is accepted on loopback only/),
+    ]);
+    expect(issues({ ...richConfig(), charts: { mirror: "https://x.example.com", extra: 1 } })).toEqual([
+      expect.stringMatching(/platform:charts: unknown key 'extra'/),
+    ]);
   });
 
   it("a directory mirror, absolute or relative to the project directory, resolves every pin to its archive", () => {
@@ -128,30 +145,52 @@ describe("platform:charts.mirror in the spec", () => {
   });
 
   it("a directory that does not exist, has no index.yaml, or lacks a pinned chart is an error naming the field, the chart and the fix", () => {
-    expect(issues(withMirror("/nonexistent/charts"))).toEqual([expect.stringMatching(/^Pulumi\.prod\.yaml: platform:charts\.mirror: directory \/nonexistent\/charts does not exist: create the mirror there/)]);
+    expect(issues(withMirror("/nonexistent/charts"))).toEqual([
+      expect.stringMatching(/^Pulumi\.prod\.yaml: platform:charts\.mirror: directory \/nonexistent\/charts does not exist: create the mirror there/),
+    ]);
     const empty = tmpDir("empty-mirror-");
-    expect(issues(withMirror(empty))).toEqual([expect.stringMatching(/platform:charts\.mirror: .* has no index\.yaml, so it is not a chart repository: copy the chart archives into it and run `helm repo index/)]);
+    expect(issues(withMirror(empty))).toEqual([
+      expect.stringMatching(
+        /platform:charts\.mirror: .* has no index\.yaml, so it is not a chart repository: copy the chart archives into it and run `helm repo index/,
+      ),
+    ]);
     const lacking = mirrorCopy((index) => {
       index.entries["traefik"] = index.entries["traefik"].filter((e: any) => e.version !== CHART_PINS.traefik.version);
       delete index.entries["cert-manager"];
     });
     const got = issues(withMirror(lacking));
     // The versions the copy still has: every mirrored traefik release but the pinned one.
-    const others = (parse(fs.readFileSync(path.join(SHARED, "index.yaml"), "utf8")) as any).entries["traefik"].map((e: any) => String(e.version)).filter((v: string) => v !== CHART_PINS.traefik.version);
+    const others = (parse(fs.readFileSync(path.join(SHARED, "index.yaml"), "utf8")) as any).entries["traefik"]
+      .map((e: any) => String(e.version))
+      .filter((v: string) => v !== CHART_PINS.traefik.version);
     expect(others.length).toBeGreaterThan(0);
     const re = (v: string) => v.replace(/\./g, "\\.");
     expect(got).toEqual([
-      expect.stringMatching(new RegExp(`platform:charts\\.mirror: the mirror .* lacks chart traefik version ${re(CHART_PINS.traefik.version)} \\(it has ${others.map(re).join(", ")}\\): add it to the mirror \\(\`helm pull traefik --repo https://traefik\\.github\\.io/charts --version ${re(CHART_PINS.traefik.version)} -d `)),
-      expect.stringMatching(new RegExp(`lacks chart cert-manager version ${re(CHART_PINS.certManager.version)}: add it to the mirror \\(\`helm pull cert-manager --repo https://charts\\.jetstack\\.io`)),
+      expect.stringMatching(
+        new RegExp(
+          `platform:charts\\.mirror: the mirror .* lacks chart traefik version ${re(CHART_PINS.traefik.version)} \\(it has ${others.map(re).join(", ")}\\): add it to the mirror \\(\`helm pull traefik --repo https://traefik\\.github\\.io/charts --version ${re(CHART_PINS.traefik.version)} -d `,
+        ),
+      ),
+      expect.stringMatching(
+        new RegExp(
+          `lacks chart cert-manager version ${re(CHART_PINS.certManager.version)}: add it to the mirror \\(\`helm pull cert-manager --repo https://charts\\.jetstack\\.io`,
+        ),
+      ),
     ]);
     const gone = mirrorCopy((index) => {
       index.entries.loki.forEach((e: any) => (e.urls = ["missing-loki.tgz"]));
     });
-    expect(issues(withMirror(gone))).toEqual([expect.stringMatching(new RegExp(`lists loki ${CHART_PINS.loki.version.replace(/\./g, "\\.")} as missing-loki\\.tgz, but .*missing-loki\\.tgz does not exist`))]);
+    expect(issues(withMirror(gone))).toEqual([
+      expect.stringMatching(
+        new RegExp(`lists loki ${CHART_PINS.loki.version.replace(/\./g, "\\.")} as missing-loki\\.tgz, but .*missing-loki\\.tgz does not exist`),
+      ),
+    ]);
     const absolute = mirrorCopy((index) => {
       index.entries.tempo.forEach((e: any) => (e.urls = ["https://grafana.github.io/helm-charts/tempo.tgz"]));
     });
-    expect(issues(withMirror(absolute))).toEqual([expect.stringMatching(new RegExp(`lists tempo ${CHART_PINS.tempo.version.replace(/\./g, "\\.")} at https://.* a directory mirror needs relative URLs`))]);
+    expect(issues(withMirror(absolute))).toEqual([
+      expect.stringMatching(new RegExp(`lists tempo ${CHART_PINS.tempo.version.replace(/\./g, "\\.")} at https://.* a directory mirror needs relative URLs`)),
+    ]);
   });
 
   it("mirror problems are reported together with every other problem", () => {
@@ -163,13 +202,20 @@ describe("platform:charts.mirror in the spec", () => {
 
   it("PLATFORM_CHARTS_MIRROR supplies the mirror when the key is absent; the key wins; a bad value names the variable", () => {
     expect(load(richConfig(), { [CHARTS_MIRROR_ENV]: "https://env.example.com" }).charts).toEqual({ kind: "repository", url: "https://env.example.com" });
-    expect(load(withMirror("https://key.example.com"), { [CHARTS_MIRROR_ENV]: "https://env.example.com" }).charts).toEqual({ kind: "repository", url: "https://key.example.com" });
+    expect(load(withMirror("https://key.example.com"), { [CHARTS_MIRROR_ENV]: "https://env.example.com" }).charts).toEqual({
+      kind: "repository",
+      url: "https://key.example.com",
+    });
     expect(load(richConfig(), { [CHARTS_MIRROR_ENV]: path.relative(PROJECT_DIR, SHARED) }).charts.kind).toBe("directory");
     expect(load(richConfig(), { [CHARTS_MIRROR_ENV]: "" }).charts).toEqual({ kind: "official" });
     expect(issues(richConfig(), { [CHARTS_MIRROR_ENV]: "http://charts.example.com" })).toEqual([
-      expect.stringMatching(/^environment: PLATFORM_CHARTS_MIRROR: plain http:\/\/ .* \(it supplies platform:charts\.mirror, which the stack file does not set\)$/),
+      expect.stringMatching(
+        /^environment: PLATFORM_CHARTS_MIRROR: plain http:\/\/ .* \(it supplies platform:charts\.mirror, which the stack file does not set\)$/,
+      ),
     ]);
-    expect(issues(richConfig(), { [CHARTS_MIRROR_ENV]: "/nonexistent/charts" })).toEqual([expect.stringMatching(/^environment: PLATFORM_CHARTS_MIRROR: directory \/nonexistent\/charts does not exist/)]);
+    expect(issues(richConfig(), { [CHARTS_MIRROR_ENV]: "/nonexistent/charts" })).toEqual([
+      expect.stringMatching(/^environment: PLATFORM_CHARTS_MIRROR: directory \/nonexistent\/charts does not exist/),
+    ]);
   });
 });
 
@@ -178,7 +224,8 @@ describe("through the program (harness): every release follows the mirror, a bad
     const input = withPlaceholderSecrets(readStackFile("staging"));
     return mirror === undefined ? input : { ...input, config: { ...input.config, "platform:charts": JSON.stringify({ mirror }) } };
   };
-  const releases = async (mirror?: string) => (await runStackInput(staging(mirror))).inventory.resources.filter((r) => r.type === RELEASE).map((r) => r.inputs as any);
+  const releases = async (mirror?: string) =>
+    (await runStackInput(staging(mirror))).inventory.resources.filter((r) => r.type === RELEASE).map((r) => r.inputs as any);
 
   it("official by default, an HTTP mirror, a directory mirror", async () => {
     const official = await releases();
@@ -203,9 +250,14 @@ describe("through the program (harness): every release follows the mirror, a bad
 
   it("a mirror lacking a pin fails before anything is registered", async () => {
     const lacking = mirrorCopy((index) => delete index.entries["external-secrets"]);
-    const err = await runStackInput(staging(lacking)).then(() => undefined, (e) => e);
+    const err = await runStackInput(staging(lacking)).then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(ProgramError);
-    expect(String(err.message)).toMatch(new RegExp(`platform:charts\\.mirror: the mirror .* lacks chart external-secrets version ${CHART_PINS.externalSecrets.version.replace(/\./g, "\\.")}`));
+    expect(String(err.message)).toMatch(
+      new RegExp(`platform:charts\\.mirror: the mirror .* lacks chart external-secrets version ${CHART_PINS.externalSecrets.version.replace(/\./g, "\\.")}`),
+    );
     expect((err as ProgramError).inventory.resources.filter((r) => r.custom)).toEqual([]);
   });
 });

@@ -84,7 +84,13 @@ describe("chart pins", () => {
     const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" })
       .split("\n")
       .filter((f) => f && fs.existsSync(path.join(ROOT, f)))
-      .filter((f) => /^(components|stacks|blueprints|policies\/(?!node_modules)[^/]+\.ts$)/.test(f) || f === "index.ts" || f === "README.md" || /^docs\/(?!blueprints\/|environments\.md)[^/]+\.md$/.test(f))
+      .filter(
+        (f) =>
+          /^(components|stacks|blueprints|policies\/(?!node_modules)[^/]+\.ts$)/.test(f) ||
+          f === "index.ts" ||
+          f === "README.md" ||
+          /^docs\/(?!blueprints\/|environments\.md)[^/]+\.md$/.test(f),
+      )
       .filter((f) => f !== "components/charts.ts" && !/\.schema\.json$/.test(f));
     expect(files).toContain("components/cluster/addons.ts");
     const needles = PINS.flatMap(([key, p]) => [
@@ -94,7 +100,11 @@ describe("chart pins", () => {
     // The add-on, image and engine pins: their exact value as a quoted literal (images also bare).
     const esc = (v: string) => v.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
     for (const [key, v] of VERSIONS) {
-      needles.push({ key, what: `${v.kind} ${v.value}`, re: v.kind === "image" ? new RegExp(`(?<![\\w.:/-])${esc(v.value)}(?![\\w.-])`) : new RegExp(`["'\`]${esc(v.value)}["'\`]`) });
+      needles.push({
+        key,
+        what: `${v.kind} ${v.value}`,
+        re: v.kind === "image" ? new RegExp(`(?<![\\w.:/-])${esc(v.value)}(?![\\w.-])`) : new RegExp(`["'\`]${esc(v.value)}["'\`]`),
+      });
     }
     const hits: string[] = [];
     for (const f of files) {
@@ -102,7 +112,10 @@ describe("chart pins", () => {
       lines.forEach((line, i) => {
         for (const n of needles) if (n.re.test(line)) hits.push(`${f}:${i + 1}: ${n.key} ${n.what}: ${line.trim().slice(0, 140)}`);
         // Any chart pin written next to a chart name, whether or not it is in the table.
-        if (/\bchart\s*:\s*["'`][^"'`]+["'`][^}\n]*\bversion\s*:\s*["'`]v?\d+\.\d+\.\d+/.test(line) || /\bversion\s*:\s*["'`]v?\d+\.\d+\.\d+[^}\n]*\bchart\s*:\s*["'`]/.test(line)) {
+        if (
+          /\bchart\s*:\s*["'`][^"'`]+["'`][^}\n]*\bversion\s*:\s*["'`]v?\d+\.\d+\.\d+/.test(line) ||
+          /\bversion\s*:\s*["'`]v?\d+\.\d+\.\d+[^}\n]*\bchart\s*:\s*["'`]/.test(line)
+        ) {
           hits.push(`${f}:${i + 1}: a chart pinned outside components/charts.ts: ${line.trim().slice(0, 140)}`);
         }
         if (/repositoryOpts/.test(line) && /\.ts$/.test(f)) hits.push(`${f}:${i + 1}: repositoryOpts outside helmChartSource: ${line.trim().slice(0, 140)}`);
@@ -156,11 +169,15 @@ describe("chart pins", () => {
     // chart's default prometheusSpec image without its -distroless suffix), node-exporter its subchart's.
     const kps = untgz(archive(CHART_PINS.kubePrometheusStack));
     const file = (re: RegExp) => [...kps.entries()].find(([f]) => re.test(f))![1].toString("utf8");
-    const values = parse(file(/^kube-prometheus-stack\/values\.yaml$/)) as { prometheus: { prometheusSpec: { image: { registry: string; repository: string; tag: string } } } };
+    const values = parse(file(/^kube-prometheus-stack\/values\.yaml$/)) as {
+      prometheus: { prometheusSpec: { image: { registry: string; repository: string; tag: string } } };
+    };
     const img = values.prometheus.prometheusSpec.image;
     expect(VERSION_PINS.prometheus.value).toBe(`${img.registry}/${img.repository}:${img.tag.replace(/-distroless$/, "")}`);
     const ne = parse(file(/^kube-prometheus-stack\/charts\/prometheus-node-exporter\/Chart\.yaml$/)) as { appVersion: string };
-    const neValues = parse(file(/^kube-prometheus-stack\/charts\/prometheus-node-exporter\/values\.yaml$/)) as { image: { registry: string; repository: string } };
+    const neValues = parse(file(/^kube-prometheus-stack\/charts\/prometheus-node-exporter\/values\.yaml$/)) as {
+      image: { registry: string; repository: string };
+    };
     expect(repoOf(VERSION_PINS.nodeExporter.value)).toBe(`${neValues.image.registry}/${neValues.image.repository}`);
     expect(tag(VERSION_PINS.nodeExporter.value)).toBe(bare(ne.appVersion));
     // Every other verified row cites a public source with its date.

@@ -30,7 +30,19 @@ import { TIERS, type TierName } from "../../stacks/spec/tiers";
 import { validateManifestDir } from "../../tools/engine/validate-manifests.mjs";
 import type { Inventory } from "../../tools/harness/inventory";
 import { blueprintStackInput, runStackInput } from "../../tools/harness/stacks";
-import { ChartInfo, KUBE_136_API_VERSIONS, REPO_ROOT, helmBinary, helmEnv, helmTemplate, kube136Capabilities, readChart, run, tmpHome, unknownValueKeys } from "./helm";
+import {
+  ChartInfo,
+  KUBE_136_API_VERSIONS,
+  REPO_ROOT,
+  helmBinary,
+  helmEnv,
+  helmTemplate,
+  kube136Capabilities,
+  readChart,
+  run,
+  tmpHome,
+  unknownValueKeys,
+} from "./helm";
 import { CHARTS_MIRROR } from "../../tools/harness/shared";
 import { crdSchemaCompiler } from "./crd-schema";
 
@@ -167,7 +179,10 @@ async function renderRelease(r: PlannedRelease, apiVersions: string[]): Promise<
   const done = renders.get(key);
   if (done) return done;
   const skip = info.remoteSchemaRefs.length > 0;
-  if (skip) notes.push(`${info.name} ${info.version}: values.schema.json references remote schemas (${info.remoteSchemaRefs.slice(0, 2).join(", ")}…); rendered with --skip-schema-validation, so the chart's schema was NOT checked offline`);
+  if (skip)
+    notes.push(
+      `${info.name} ${info.version}: values.schema.json references remote schemas (${info.remoteSchemaRefs.slice(0, 2).join(", ")}…); rendered with --skip-schema-validation, so the chart's schema was NOT checked offline`,
+    );
   const t = await helmTemplate(helm.bin!, home, {
     release: r.name,
     namespace: r.namespace,
@@ -183,10 +198,29 @@ async function renderRelease(r: PlannedRelease, apiVersions: string[]): Promise<
   if (t.ok) {
     const dir = fs.mkdtempSync(path.join(home, "out-"));
     fs.writeFileSync(path.join(dir, "manifest.yaml"), t.manifest);
-    validation = validateManifestDir(dir).objects.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.name, status: o.status, ...(o.error ? { error: o.error } : {}) }));
+    validation = validateManifestDir(dir).objects.map((o) => ({
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      name: o.name,
+      status: o.status,
+      ...(o.error ? { error: o.error } : {}),
+    }));
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const result: Render = { key, archive, chartName: info.name, version: info.version, release: r.name, namespace: r.namespace, ok: t.ok, stderr: t.stderr, objects, validation, skipSchemaValidation: skip, args: t.args };
+  const result: Render = {
+    key,
+    archive,
+    chartName: info.name,
+    version: info.version,
+    release: r.name,
+    namespace: r.namespace,
+    ok: t.ok,
+    stderr: t.stderr,
+    objects,
+    validation,
+    skipSchemaValidation: skip,
+    args: t.args,
+  };
   renders.set(key, result);
   return result;
 }
@@ -194,9 +228,11 @@ async function renderRelease(r: PlannedRelease, apiVersions: string[]): Promise<
 /** Run `fn` over items, `limit` at a time (the machine has 2 cores). */
 async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 beforeAll(async () => {
@@ -318,7 +354,9 @@ describe("real helm renders every release the program creates", () => {
         expect(r.repo, `${r.target} ${r.name}`).toBe(MIRROR.replace(/\/+$/, ""));
       } else {
         expect(r.repo, `${r.target} ${r.name}: a directory mirror has no repositoryOpts`).toBeUndefined();
-        expect(path.isAbsolute(r.chart) && r.chart.startsWith(mirrorDir + path.sep) && r.chart.endsWith(".tgz"), `${r.target} ${r.name}: ${r.chart}`).toBe(true);
+        expect(path.isAbsolute(r.chart) && r.chart.startsWith(mirrorDir + path.sep) && r.chart.endsWith(".tgz"), `${r.target} ${r.name}: ${r.chart}`).toBe(
+          true,
+        );
         expect(fs.existsSync(r.chart)).toBe(true);
       }
       expect(JSON.stringify(r.values), `${r.target} ${r.name}: unknown values in update mode`).not.toContain("<unknown>");
@@ -330,7 +368,8 @@ describe("real helm renders every release the program creates", () => {
     const failed = new Map<string, string>();
     for (const t of targets) {
       for (const [r, x] of finalRenders(t)) {
-        if (!x.ok) failed.set(`${x.chartName} ${x.version} as ${r.name} in ${r.namespace}`, `${x.stderr.split("\n").slice(0, 6).join("\n")}\n  (first in ${t.title})`);
+        if (!x.ok)
+          failed.set(`${x.chartName} ${x.version} as ${r.name} in ${r.namespace}`, `${x.stderr.split("\n").slice(0, 6).join("\n")}\n  (first in ${t.title})`);
       }
     }
     expect([...failed.entries()].map(([k, v]) => `${k}: ${v}`)).toEqual([]);
@@ -346,9 +385,13 @@ describe("real helm renders every release the program creates", () => {
       for (const x of results) {
         for (const o of x.objects) {
           if (!o.apiVersion || !o.kind) problems.add(`${x.chartName} ${x.version} (${x.release}): an object without apiVersion/kind`);
-          else if (!served.has(o.apiVersion)) problems.add(`${x.chartName} ${x.version} (${x.release}): ${o.apiVersion} ${where(o)}: not served by Kubernetes 1.36 nor by a CRD this stack installs`);
+          else if (!served.has(o.apiVersion))
+            problems.add(
+              `${x.chartName} ${x.version} (${x.release}): ${o.apiVersion} ${where(o)}: not served by Kubernetes 1.36 nor by a CRD this stack installs`,
+            );
         }
-        for (const v of x.validation) if (v.status === "invalid") problems.add(`${x.chartName} ${x.version} (${x.release}): ${v.apiVersion} ${v.kind} ${v.name}: ${v.error}`);
+        for (const v of x.validation)
+          if (v.status === "invalid") problems.add(`${x.chartName} ${x.version} (${x.release}): ${v.apiVersion} ${v.kind} ${v.name}: ${v.error}`);
       }
     }
     expect([...problems]).toEqual([]);
@@ -397,13 +440,17 @@ describe("real helm renders every release the program creates", () => {
     requireHelm();
     const missing = new Set<string>();
     const asks = (v: unknown, key: RegExp): boolean =>
-      !!v && typeof v === "object" && Object.entries(v as Record<string, unknown>).some(([k, c]) => (key.test(k) && (c as any)?.enabled === true) || asks(c, key));
+      !!v &&
+      typeof v === "object" &&
+      Object.entries(v as Record<string, unknown>).some(([k, c]) => (key.test(k) && (c as any)?.enabled === true) || asks(c, key));
     for (const t of targets) {
       for (const [r, x] of finalRenders(t)) {
         if (!x.ok) continue;
         const kinds = new Set(x.objects.map((o) => o.kind));
-        if (asks(r.values, /^serviceMonitor$/i) && !kinds.has("ServiceMonitor")) missing.add(`${x.chartName} ${x.version} (${r.name}): values enable a serviceMonitor but no ServiceMonitor is rendered`);
-        if (asks(r.values, /^podDisruptionBudget$/) && !kinds.has("PodDisruptionBudget")) missing.add(`${x.chartName} ${x.version} (${r.name}): values enable a podDisruptionBudget but no PodDisruptionBudget is rendered`);
+        if (asks(r.values, /^serviceMonitor$/i) && !kinds.has("ServiceMonitor"))
+          missing.add(`${x.chartName} ${x.version} (${r.name}): values enable a serviceMonitor but no ServiceMonitor is rendered`);
+        if (asks(r.values, /^podDisruptionBudget$/) && !kinds.has("PodDisruptionBudget"))
+          missing.add(`${x.chartName} ${x.version} (${r.name}): values enable a podDisruptionBudget but no PodDisruptionBudget is rendered`);
       }
     }
     expect([...missing].sort()).toEqual([]);
@@ -417,7 +464,8 @@ describe("real helm renders every release the program creates", () => {
     for (const t of targets) {
       for (const [r, x] of finalRenders(t)) {
         if (!x.ok || x.chartName !== "traefik") continue;
-        const deploy = x.objects.find((o) => o.kind === "Deployment" && o.metadata?.name === r.name) as { spec: { template: { spec: { containers: { name: string; image: string }[] } } } } | undefined;
+        const deploy = x.objects.find((o) => o.kind === "Deployment" && o.metadata?.name === r.name) as
+          { spec: { template: { spec: { containers: { name: string; image: string }[] } } } } | undefined;
         expect(deploy, `${t.title}: traefik Deployment`).toBeDefined();
         for (const c of deploy!.spec.template.spec.containers) images.add(c.image);
       }
@@ -439,27 +487,44 @@ describe("real helm renders every release the program creates", () => {
       const nsLabels = new Map<string, Record<string, string>>();
       for (const r of t.inventory!.resources) {
         const i = r.inputs as any;
-        if (r.type === "kubernetes:core/v1:Namespace") nsLabels.set(i.metadata.name, { ...(i.metadata.labels ?? {}), "kubernetes.io/metadata.name": i.metadata.name });
+        if (r.type === "kubernetes:core/v1:Namespace")
+          nsLabels.set(i.metadata.name, { ...(i.metadata.labels ?? {}), "kubernetes.io/metadata.name": i.metadata.name });
       }
       const nsOf = (o: Obj, fallback: string) => o.metadata?.namespace ?? fallback;
       const nsSelected = (sel: any, ns: string) => matchesLabels(sel, nsLabels.get(ns) ?? { "kubernetes.io/metadata.name": ns });
-      const program = t.inventory!.resources.filter((r) => r.custom && (r.inputs as any)?.apiVersion === "monitoring.coreos.com/v1").map((r) => r.inputs as Obj);
+      const program = t
+        .inventory!.resources.filter((r) => r.custom && (r.inputs as any)?.apiVersion === "monitoring.coreos.com/v1")
+        .map((r) => r.inputs as Obj);
       const kps = results.find(([r]) => chartNameOf(r.chart, r.version) === "kube-prometheus-stack")!;
       const defaultRulesOn = (kps[0].values as any)?.defaultRules?.create !== false;
       const rules = [
         ...program.filter((o) => o.kind === "PrometheusRule").map((o) => ({ o, ns: nsOf(o, "default"), from: "program" })),
-        ...results.flatMap(([r, x]) => x.objects.filter((o) => o.kind === "PrometheusRule").map((o) => ({ o, ns: nsOf(o, r.namespace), from: `${x.chartName} (${r.name})` }))),
+        ...results.flatMap(([r, x]) =>
+          x.objects.filter((o) => o.kind === "PrometheusRule").map((o) => ({ o, ns: nsOf(o, r.namespace), from: `${x.chartName} (${r.name})` })),
+        ),
       ];
-      if (defaultRulesOn) expect(rules.some((r) => r.from.startsWith("kube-prometheus-stack")), `${t.title}: defaultRules.create but no chart PrometheusRule`).toBe(true);
+      if (defaultRulesOn)
+        expect(
+          rules.some((r) => r.from.startsWith("kube-prometheus-stack")),
+          `${t.title}: defaultRules.create but no chart PrometheusRule`,
+        ).toBe(true);
       for (const { o, ns, from } of rules) {
-        if (!matchesLabels(spec.ruleSelector, o.metadata?.labels) || !nsSelected(spec.ruleNamespaceSelector, ns)) problems.add(`${from}: PrometheusRule ${ns}/${o.metadata?.name} (labels ${JSON.stringify(o.metadata?.labels ?? {})}) is not selected by the Prometheus ruleSelector ${JSON.stringify(spec.ruleSelector)} / ruleNamespaceSelector`);
+        if (!matchesLabels(spec.ruleSelector, o.metadata?.labels) || !nsSelected(spec.ruleNamespaceSelector, ns))
+          problems.add(
+            `${from}: PrometheusRule ${ns}/${o.metadata?.name} (labels ${JSON.stringify(o.metadata?.labels ?? {})}) is not selected by the Prometheus ruleSelector ${JSON.stringify(spec.ruleSelector)} / ruleNamespaceSelector`,
+          );
       }
       const monitors = [
         ...program.filter((o) => o.kind === "ServiceMonitor").map((o) => ({ o, ns: nsOf(o, "default"), from: "program" })),
-        ...results.flatMap(([r, x]) => x.objects.filter((o) => o.kind === "ServiceMonitor").map((o) => ({ o, ns: nsOf(o, r.namespace), from: `${x.chartName} (${r.name})` }))),
+        ...results.flatMap(([r, x]) =>
+          x.objects.filter((o) => o.kind === "ServiceMonitor").map((o) => ({ o, ns: nsOf(o, r.namespace), from: `${x.chartName} (${r.name})` })),
+        ),
       ];
       for (const { o, ns, from } of monitors) {
-        if (!matchesLabels(spec.serviceMonitorSelector, o.metadata?.labels) || !nsSelected(spec.serviceMonitorNamespaceSelector, ns)) problems.add(`${from}: ServiceMonitor ${ns}/${o.metadata?.name} is not selected by the Prometheus serviceMonitorSelector / serviceMonitorNamespaceSelector`);
+        if (!matchesLabels(spec.serviceMonitorSelector, o.metadata?.labels) || !nsSelected(spec.serviceMonitorNamespaceSelector, ns))
+          problems.add(
+            `${from}: ServiceMonitor ${ns}/${o.metadata?.name} is not selected by the Prometheus serviceMonitorSelector / serviceMonitorNamespaceSelector`,
+          );
       }
     }
     expect([...problems].sort()).toEqual([]);

@@ -16,7 +16,13 @@ const SHARED = CHARTS_MIRROR;
 const mirror = readDirectoryMirror(SHARED).mirror!;
 const archive = (pin: (typeof CHART_PINS)[keyof typeof CHART_PINS]) => helmChartSource(pin, mirror).chart;
 const addons = (replicas: number, serviceMonitors = true) =>
-  planAddons({ controller: "traefik", namespaces: { ingress: "ingress", monitoring: "monitoring" }, replicas, serviceMonitors, eks: { clusterName: "c", region: "us-east-1", autoscalerRoleArn: "arn:aws:iam::123456789012:role/ca" } });
+  planAddons({
+    controller: "traefik",
+    namespaces: { ingress: "ingress", monitoring: "monitoring" },
+    replicas,
+    serviceMonitors,
+    eks: { clusterName: "c", region: "us-east-1", autoscalerRoleArn: "arn:aws:iam::123456789012:role/ca" },
+  });
 const values = (key: string, replicas = 3, sm = true) => addons(replicas, sm).find((r) => r.key === key)!.values as any;
 
 describe("findings of the real render, fixed in the plan", () => {
@@ -38,7 +44,15 @@ describe("findings of the real render, fixed in the plan", () => {
 
   it("kube-prometheus-stack: the chart's default rules carry the label our ruleSelector matches", () => {
     for (const depth of ["basic", "enhanced", "full"] as const) {
-      const v = kubePrometheusStackValues({ plan: depthPlan(depth, 15, 30), namespace: "monitoring", scrapeNamespaces: ["apps", "monitoring"], grafana: { public: false }, grafanaAdminSecret: "grafana-admin", logs: true, traces: "tempo" });
+      const v = kubePrometheusStackValues({
+        plan: depthPlan(depth, 15, 30),
+        namespace: "monitoring",
+        scrapeNamespaces: ["apps", "monitoring"],
+        grafana: { public: false },
+        grafanaAdminSecret: "grafana-admin",
+        logs: true,
+        traces: "tempo",
+      });
       expect(v.defaultRules.labels).toEqual(RULE_LABEL);
       expect(v.prometheus.prometheusSpec.ruleSelector).toEqual({ matchLabels: RULE_LABEL });
       expect(v.defaultRules.create).toBe(depth !== "basic");
@@ -50,9 +64,20 @@ describe("the unknown-key detector, on the real charts", () => {
   it("flags a key ingress-nginx does not have, not the keys it has or passes through (its last release, kept in the mirror as a fixture)", () => {
     const chart = readChart(path.join(SHARED, "ingress-nginx-4.15.1.tgz"));
     expect(chart.name).toBe("ingress-nginx");
-    expect(unknownValueKeys({ controller: { podDisruptionBudget: { enabled: true }, minAvailable: 1, config: { "any-nginx-key": "x" }, resources: { requests: { cpu: "1" } }, metrics: { serviceMonitor: { enabled: true } } } }, chart)).toEqual([
-      "controller.podDisruptionBudget",
-    ]);
+    expect(
+      unknownValueKeys(
+        {
+          controller: {
+            podDisruptionBudget: { enabled: true },
+            minAvailable: 1,
+            config: { "any-nginx-key": "x" },
+            resources: { requests: { cpu: "1" } },
+            metrics: { serviceMonitor: { enabled: true } },
+          },
+        },
+        chart,
+      ),
+    ).toEqual(["controller.podDisruptionBudget"]);
     expect(unknownValueKeys({ controller: { metrics: { bogus: true } }, bogusTop: 1 }, chart)).toEqual(["controller.metrics.bogus", "bogusTop"]);
   });
 
@@ -61,12 +86,28 @@ describe("the unknown-key detector, on the real charts", () => {
     expect(traefik.name).toBe("traefik");
     // ports.web.redirectTo: removed in chart 34 (now ports.web.http.redirections.entryPoint).
     expect(unknownValueKeys({ ports: { web: { port: 8000, redirectTo: { port: "websecure" } } } }, traefik)).toEqual(["ports.web.redirectTo"]);
-    expect(unknownValueKeys({ ports: { web: { port: 8000, http: { redirections: { entryPoint: { to: "websecure" } } } }, metrics: { port: 9100 }, custom: { port: 9000, anything: true } } }, traefik)).toEqual([]);
+    expect(
+      unknownValueKeys(
+        {
+          ports: {
+            web: { port: 8000, http: { redirections: { entryPoint: { to: "websecure" } } } },
+            metrics: { port: 9100 },
+            custom: { port: 9000, anything: true },
+          },
+        },
+        traefik,
+      ),
+    ).toEqual([]);
   });
 
   it("reads subchart defaults under their key (kube-prometheus-stack → grafana), and free-form config maps", () => {
     const kps = readChart(archive(CHART_PINS.kubePrometheusStack));
-    expect(unknownValueKeys({ grafana: { sidecar: { dashboards: { enabled: true } }, "grafana.ini": { anything: { x: 1 } } }, "prometheus-node-exporter": { hostNetwork: false } }, kps)).toEqual([]);
+    expect(
+      unknownValueKeys(
+        { grafana: { sidecar: { dashboards: { enabled: true } }, "grafana.ini": { anything: { x: 1 } } }, "prometheus-node-exporter": { hostNetwork: false } },
+        kps,
+      ),
+    ).toEqual([]);
     expect(unknownValueKeys({ grafana: { sidecar: { dashbords: {} } } }, kps)).toEqual(["grafana.sidecar.dashbords"]);
     const otel = readChart(archive(CHART_PINS.otelCollector));
     expect(unknownValueKeys({ config: { exporters: { otlp: { endpoint: "x" } } } }, otel)).toEqual([]);

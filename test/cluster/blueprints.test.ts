@@ -24,7 +24,13 @@ describe("reference blueprints on Kubernetes", () => {
         expect(workloads.length).toBeGreaterThanOrEqual(spec.blueprint.services.length);
         for (const w of workloads) {
           const pod = podSpecOf(w);
-          for (const c of pod.containers) expect(c.securityContext, w.name).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] } });
+          for (const c of pod.containers)
+            expect(c.securityContext, w.name).toMatchObject({
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              runAsNonRoot: true,
+              capabilities: { drop: ["ALL"] },
+            });
         }
         for (const i of k8s(inv, "Ingress")) {
           const s = (i.inputs as any).spec;

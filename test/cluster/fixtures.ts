@@ -74,7 +74,10 @@ export function specFor(tier: "local" | "staging" | "prod" | "dev", blueprint?: 
   else {
     config.certificates = { email: "platform@example.com" };
     config.cloudflare = CF;
-    config.delivery = { repository: "acme/platform", connectionArn: "arn:aws:codeconnections:us-east-1:123456789012:connection/0f1e2d3c-4b5a-4697-8877-665544332211" };
+    config.delivery = {
+      repository: "acme/platform",
+      connectionArn: "arn:aws:codeconnections:us-east-1:123456789012:connection/0f1e2d3c-4b5a-4697-8877-665544332211",
+    };
     if ((data as any)?.edge?.provider === "cloudfront") config.route53ZoneId = "Z0123456789ABCDEFGHIJ";
     // staging and prod refuse a stack whose alerts reach nobody: one webhook receiver, a fake secret.
     if (tier !== "dev") {
@@ -92,7 +95,11 @@ export function specFor(tier: "local" | "staging" | "prod" | "dev", blueprint?: 
 export function k8sProgram(spec: PlatformSpec, env: Record<string, string> = {}) {
   return () => {
     const providers = buildProviders(spec);
-    const ctx: Context = { spec, providers, humanSecrets: Object.fromEntries(spec.blueprint.secrets.external.map((s) => [s.name, pulumi.secret("fake-password-for-tests")])) };
+    const ctx: Context = {
+      spec,
+      providers,
+      humanSecrets: Object.fromEntries(spec.blueprint.secrets.external.map((s) => [s.name, pulumi.secret("fake-password-for-tests")])),
+    };
     const network = composeNetwork(ctx);
     if (network) ctx.network = network;
     const cluster = composeCluster(ctx, env)!;
@@ -113,9 +120,21 @@ export function fakeStores(spec: PlatformSpec, ns: { apps: string; data: string 
   const local = spec.profile.dataPlacement === "statefulset";
   const inCluster = (kind: string, name: string, port: number): NetpolStore => {
     const sel = { "app.kubernetes.io/name": kind, "app.kubernetes.io/instance": name };
-    return { ref: `${kind}/${name}`, network: { kind: "kubernetes", namespace: ns.data, ports: [tcp(kind, port)], ingress: [{ purpose: "clients", podSelector: sel, ports: [tcp(kind, port)], from: { namespaces: [ns.apps] } }], egress: [] } };
+    return {
+      ref: `${kind}/${name}`,
+      network: {
+        kind: "kubernetes",
+        namespace: ns.data,
+        ports: [tcp(kind, port)],
+        ingress: [{ purpose: "clients", podSelector: sel, ports: [tcp(kind, port)], from: { namespaces: [ns.apps] } }],
+        egress: [],
+      },
+    };
   };
-  const managed = (ref: string, port: number, sgs: number): NetpolStore => ({ ref, network: { kind: "aws", ports: [tcp("client", port)], allowedSecurityGroupCount: sgs } });
+  const managed = (ref: string, port: number, sgs: number): NetpolStore => ({
+    ref,
+    network: { kind: "aws", ports: [tcp("client", port)], allowedSecurityGroupCount: sgs },
+  });
   return [
     ...ds.postgres.map((p) => (!local && p.placement === "managed" ? managed(`postgres/${p.name}`, 5432, 1) : inCluster("postgres", p.name, 5432))),
     ...ds.redis.map((r) => (!local && r.placement === "managed" ? managed(`redis/${r.name}`, 6379, 1) : inCluster("redis", r.name, 6379))),
@@ -125,6 +144,7 @@ export function fakeStores(spec: PlatformSpec, ns: { apps: string; data: string 
   ];
 }
 
-export const k8s = (inv: Inventory, kind: string): InventoryResource[] => inv.resources.filter((r) => r.type.startsWith("kubernetes:") && ((r.inputs as any).kind === kind || r.type.endsWith(`:${kind}`)));
+export const k8s = (inv: Inventory, kind: string): InventoryResource[] =>
+  inv.resources.filter((r) => r.type.startsWith("kubernetes:") && ((r.inputs as any).kind === kind || r.type.endsWith(`:${kind}`)));
 export const ofType = (inv: Inventory, type: string) => inv.resources.filter((r) => r.type === type);
 export const podSpecOf = (r: InventoryResource): any => (r.inputs as any).spec?.template?.spec;

@@ -17,13 +17,15 @@ const storePort: Record<string, number> = { "postgres/main": 5432, "redis/cache"
 const storeSel = (ref: string) => ({ "app.kubernetes.io/name": ref.split("/")[0]!, "app.kubernetes.io/instance": ref.split("/")[1]! });
 
 const serviceArb = (i: number) =>
-  fc.record({
-    exposure: fc.constantFrom("public", "internal", "none") as fc.Arbitrary<NetpolService["exposure"]>,
-    http: fc.integer({ min: 1024, max: 8999 }),
-    metrics: fc.option(fc.integer({ min: 9000, max: 9999 }), { nil: undefined }),
-    connectsTo: fc.subarray(STORES),
-    callsIdx: fc.subarray([0, 1, 2, 3]),
-  }).map((r) => ({ ...r, name: `svc${i}` }));
+  fc
+    .record({
+      exposure: fc.constantFrom("public", "internal", "none") as fc.Arbitrary<NetpolService["exposure"]>,
+      http: fc.integer({ min: 1024, max: 8999 }),
+      metrics: fc.option(fc.integer({ min: 9000, max: 9999 }), { nil: undefined }),
+      connectsTo: fc.subarray(STORES),
+      callsIdx: fc.subarray([0, 1, 2, 3]),
+    })
+    .map((r) => ({ ...r, name: `svc${i}` }));
 
 const graphArb = fc.tuple(serviceArb(0), serviceArb(1), serviceArb(2), serviceArb(3));
 
@@ -40,7 +42,13 @@ function build(raw: any[]) {
   }));
   const stores: NetpolStore[] = STORES.map((ref) => ({
     ref,
-    network: { kind: "kubernetes", namespace: NS.data, ports: [tcp("client", storePort[ref]!)], ingress: [clientRule(storeSel(ref), [tcp("client", storePort[ref]!)], { namespace: NS.data, clientNamespaces: [NS.apps] })], egress: [] },
+    network: {
+      kind: "kubernetes",
+      namespace: NS.data,
+      ports: [tcp("client", storePort[ref]!)],
+      ingress: [clientRule(storeSel(ref), [tcp("client", storePort[ref]!)], { namespace: NS.data, clientNamespaces: [NS.apps] })],
+      egress: [],
+    },
   }));
   return { services, stores };
 }
@@ -101,7 +109,17 @@ describe("NetworkPolicy planner properties", () => {
         }
         // And every declared flow is allowed.
         const r = (fromNs: string, fromName: string, toNs: string, toName: string, port: number) =>
-          flows.some((f) => f.from.kind === "pod" && f.from.namespace === fromNs && f.from.workload.endsWith(`/${fromName}`) && f.to.kind === "pod" && f.to.namespace === toNs && f.to.workload.endsWith(`/${toName}`) && f.fromPort <= port && port <= f.toPort);
+          flows.some(
+            (f) =>
+              f.from.kind === "pod" &&
+              f.from.namespace === fromNs &&
+              f.from.workload.endsWith(`/${fromName}`) &&
+              f.to.kind === "pod" &&
+              f.to.namespace === toNs &&
+              f.to.workload.endsWith(`/${toName}`) &&
+              f.fromPort <= port &&
+              port <= f.toPort,
+          );
         for (const s of services) {
           for (const ref of s.connectsTo) expect(r(NS.apps, s.name, NS.data, ref.replace("/", "-"), storePort[ref]!)).toBe(true);
           for (const c of s.calls) if (byName.get(c)!.exposure !== "none") expect(r(NS.apps, s.name, NS.apps, c, byName.get(c)!.ports.http)).toBe(true);

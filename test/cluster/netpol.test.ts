@@ -37,8 +37,26 @@ function input(over: Partial<NetpolInput> = {}): NetpolInput {
     prometheusSelector: { "app.kubernetes.io/name": "prometheus" },
     services: [netpolService(API), netpolService(RELAY), netpolService(WORKER)],
     stores: [
-      { ref: "postgres/main", network: { kind: "kubernetes", namespace: "data", ports: [tcp("postgres", 5432)], ingress: [clientRule(pgLabels, [tcp("postgres", 5432)], net)], egress: [] } },
-      { ref: "postgres/audit", network: { kind: "kubernetes", namespace: "data", ports: [tcp("postgres", 5432)], ingress: [clientRule(auditLabels, [tcp("postgres", 5432)], net)], egress: [] } },
+      {
+        ref: "postgres/main",
+        network: {
+          kind: "kubernetes",
+          namespace: "data",
+          ports: [tcp("postgres", 5432)],
+          ingress: [clientRule(pgLabels, [tcp("postgres", 5432)], net)],
+          egress: [],
+        },
+      },
+      {
+        ref: "postgres/audit",
+        network: {
+          kind: "kubernetes",
+          namespace: "data",
+          ports: [tcp("postgres", 5432)],
+          ingress: [clientRule(auditLabels, [tcp("postgres", 5432)], net)],
+          egress: [],
+        },
+      },
       {
         ref: "redis/cache",
         network: {
@@ -46,7 +64,14 @@ function input(over: Partial<NetpolInput> = {}): NetpolInput {
           namespace: "data",
           ports: [tcp("redis", 6379)],
           ingress: [clientRule(redisLabels, [tcp("redis", 6379)], net), selfRule("replication", redisLabels, [tcp("redis", 6379)], "data")],
-          egress: [{ purpose: "replication", podSelector: redisLabels, ports: [tcp("redis", 6379)], to: { kind: "peers", peers: { namespaces: ["data"], podSelector: redisLabels } } }],
+          egress: [
+            {
+              purpose: "replication",
+              podSelector: redisLabels,
+              ports: [tcp("redis", 6379)],
+              to: { kind: "peers", peers: { namespaces: ["data"], podSelector: redisLabels } },
+            },
+          ],
         },
       },
       { ref: "postgres/rds", network: { kind: "aws", ports: [tcp("postgres", 5432)], allowedSecurityGroupCount: 1 } },
@@ -74,27 +99,43 @@ const pod = (ns: string, name: string, labels: Record<string, string>, ports: [s
   apiVersion: "apps/v1",
   kind: "Deployment",
   metadata: { name, namespace: ns },
-  spec: { template: { metadata: { labels }, spec: { containers: [{ name, image: "x:1", ports: ports.map(([n, p, proto]) => ({ name: n, containerPort: p, protocol: proto ?? "TCP" })) }] } } },
+  spec: {
+    template: {
+      metadata: { labels },
+      spec: { containers: [{ name, image: "x:1", ports: ports.map(([n, p, proto]) => ({ name: n, containerPort: p, protocol: proto ?? "TCP" })) }] },
+    },
+  },
 });
 
 function world(policies: unknown[]) {
   return [
     ...planNamespaces(NS).map((n) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: n.name, labels: n.labels } })),
     ...plans.flatMap((p) => p.manifests.map((m) => m.manifest)).filter((m) => m.kind === "Deployment"),
-    pod("ingress", "controller", { ...traefik.podSelector, "app.kubernetes.io/instance": "traefik-ingress" }, [["web", 8000], ["websecure", 8443], ["metrics", 9100]]),
+    pod("ingress", "controller", { ...traefik.podSelector, "app.kubernetes.io/instance": "traefik-ingress" }, [
+      ["web", 8000],
+      ["websecure", 8443],
+      ["metrics", 9100],
+    ]),
     pod("apps", "acme-solver", { "acme.cert-manager.io/http01-solver": "true" }, [["http", 8089]]),
     pod("monitoring", "prometheus", { "app.kubernetes.io/name": "prometheus" }, [["web", 9090]]),
-    pod("monitoring", "collector", { "app.kubernetes.io/name": "opentelemetry-collector" }, [["otlp-grpc", 4317], ["otlp-http", 4318]]),
+    pod("monitoring", "collector", { "app.kubernetes.io/name": "opentelemetry-collector" }, [
+      ["otlp-grpc", 4317],
+      ["otlp-http", 4318],
+    ]),
     pod("monitoring", "grafana", { "app.kubernetes.io/name": "grafana" }, [["http", 3000]]),
     pod("data", "postgres-main", pgLabels, [["postgres", 5432]]),
     pod("data", "postgres-audit", auditLabels, [["postgres", 5432]]),
     pod("data", "redis-cache", redisLabels, [["redis", 6379]]),
-    pod("kube-system", "coredns", { "k8s-app": "kube-dns" }, [["dns", 53, "UDP"], ["dns-tcp", 53]]),
+    pod("kube-system", "coredns", { "k8s-app": "kube-dns" }, [
+      ["dns", 53, "UDP"],
+      ["dns-tcp", 53],
+    ]),
     ...policies,
   ];
 }
 
-const ep = (e: Flow["from"]) => (e.kind === "pod" ? `${e.namespace}/${e.workload.split("/")[1]}` : `ext:${e.cidr}${e.except.length ? `-${e.except.length}` : ""}`);
+const ep = (e: Flow["from"]) =>
+  e.kind === "pod" ? `${e.namespace}/${e.workload.split("/")[1]}` : `ext:${e.cidr}${e.except.length ? `-${e.except.length}` : ""}`;
 const fmt = (f: Flow) => `${ep(f.from)} -> ${ep(f.to)} ${f.protocol}:${f.fromPort === f.toPort ? f.fromPort : `${f.fromPort}-${f.toPort}`}`;
 
 describe("NetworkPolicy planner × reachability evaluator", () => {
@@ -118,7 +159,9 @@ describe("NetworkPolicy planner × reachability evaluator", () => {
       `monitoring/prometheus -> ext:${VPC} TCP:10250`,
       "ingress/controller -> monitoring/grafana TCP:3000",
     ];
-    const dns = ourPods.filter((p) => p !== "monitoring/prometheus").flatMap((p) => [`${p} -> kube-system/coredns TCP:53`, `${p} -> kube-system/coredns UDP:53`]);
+    const dns = ourPods
+      .filter((p) => p !== "monitoring/prometheus")
+      .flatMap((p) => [`${p} -> kube-system/coredns TCP:53`, `${p} -> kube-system/coredns UDP:53`]);
     const expected = [
       ...dns,
       ...monitoring,
@@ -176,14 +219,29 @@ describe("NetworkPolicy planner × reachability evaluator", () => {
   it("without ACME solvers no solver policy; the controller's ingress is its web ports from anywhere and its metrics from Prometheus, nothing from the API server (no webhook)", () => {
     const ps = planNetworkPolicies(input({ acmeHttp01: false }));
     const ctl = ps.find((p) => p.metadata.name === "ingress-controller")!;
-    expect(ctl.spec.ingress!.map((r) => r.ports)).toEqual([[{ port: 8000, protocol: "TCP" }, { port: 8443, protocol: "TCP" }], [{ port: 9100, protocol: "TCP" }]]);
+    expect(ctl.spec.ingress!.map((r) => r.ports)).toEqual([
+      [
+        { port: 8000, protocol: "TCP" },
+        { port: 8443, protocol: "TCP" },
+      ],
+      [{ port: 9100, protocol: "TCP" }],
+    ]);
     expect(JSON.stringify(ctl.spec.ingress)).not.toContain(VPC);
     expect(ps.some((p) => p.metadata.name === "acme-http01-solver")).toBe(false);
   });
 
   it("a store in the data-privileged namespace (ScyllaDB) gets that namespace's default deny, its own client rule, and Prometheus may scrape there; other namespaces are refused", () => {
     const scyllaLabels = { "scylla/cluster": "chain" };
-    const scylla = { ref: "scylla/chain", network: { kind: "kubernetes" as const, namespace: "data-privileged", ports: [tcp("cql", 9042)], ingress: [clientRule(scyllaLabels, [tcp("cql", 9042)], { namespace: "data-privileged", clientNamespaces: ["apps"] })], egress: [] } };
+    const scylla = {
+      ref: "scylla/chain",
+      network: {
+        kind: "kubernetes" as const,
+        namespace: "data-privileged",
+        ports: [tcp("cql", 9042)],
+        ingress: [clientRule(scyllaLabels, [tcp("cql", 9042)], { namespace: "data-privileged", clientNamespaces: ["apps"] })],
+        egress: [],
+      },
+    };
     const base = input();
     const withScylla = input({
       namespaces: { ...NS, dataPrivileged: "data-privileged" },
@@ -191,11 +249,23 @@ describe("NetworkPolicy planner × reachability evaluator", () => {
       services: [{ ...netpolService(API), connectsTo: [...netpolService(API).connectsTo, "scylla/chain"] }, netpolService(RELAY), netpolService(WORKER)],
     });
     const ps = planNetworkPolicies(withScylla);
-    expect(ps.filter((p) => p.metadata.namespace === "data-privileged").map((p) => p.metadata.name)).toEqual(["default-deny", "allow-dns", "store-scylla-chain-in-clients-0"]);
+    expect(ps.filter((p) => p.metadata.namespace === "data-privileged").map((p) => p.metadata.name)).toEqual([
+      "default-deny",
+      "allow-dns",
+      "store-scylla-chain-in-clients-0",
+    ]);
     const api = ps.find((p) => p.metadata.name === "svc-api")!;
-    expect(api.spec.egress!.some((r) => r.to?.some((t: any) => t.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "data-privileged") && r.ports?.some((p) => p.port === 9042))).toBe(true);
+    expect(
+      api.spec.egress!.some(
+        (r) =>
+          r.to?.some((t: any) => t.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "data-privileged") &&
+          r.ports?.some((p) => p.port === 9042),
+      ),
+    ).toBe(true);
     const prom = ps.find((p) => p.metadata.name === "prometheus")!;
-    expect(prom.spec.egress!.some((r) => r.to?.some((t: any) => t.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "data-privileged"))).toBe(true);
+    expect(prom.spec.egress!.some((r) => r.to?.some((t: any) => t.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "data-privileged"))).toBe(
+      true,
+    );
     // Without the namespace, the same store is an input error naming both data namespaces' absence.
     expect(checkNetpolInput(input({ stores: [...base.stores, scylla] }))).toEqual([
       "stores.scylla/chain: runs in namespace 'data-privileged', expected a data namespace ('data')",
@@ -220,10 +290,16 @@ describe("cert-manager namespace", () => {
     const ws = [
       ...world(policies),
       { apiVersion: "v1", kind: "Namespace", metadata: { name: "cert-manager" } },
-      pod("cert-manager", "webhook", { "app.kubernetes.io/name": "webhook" }, [["https", 10250], ["metrics", 9402]]),
+      pod("cert-manager", "webhook", { "app.kubernetes.io/name": "webhook" }, [
+        ["https", 10250],
+        ["metrics", 9402],
+      ]),
     ];
     const flows = new Reachability(ws as any).flows().filter((f) => f.to.kind === "pod" && f.to.namespace === "cert-manager");
-    expect([...new Set(flows.map(fmt))].sort()).toEqual([`ext:${VPC} -> cert-manager/webhook TCP:10250`, "monitoring/prometheus -> cert-manager/webhook TCP:9402"]);
+    expect([...new Set(flows.map(fmt))].sort()).toEqual([
+      `ext:${VPC} -> cert-manager/webhook TCP:10250`,
+      "monitoring/prometheus -> cert-manager/webhook TCP:9402",
+    ]);
     const out = new Reachability(ws as any).flows().filter((f) => f.from.kind === "pod" && f.from.namespace === "cert-manager" && f.to.kind === "external");
     expect([...new Set(out.map(fmt))].sort()).toEqual([
       "cert-manager/webhook -> ext:0.0.0.0/0-3 TCP:443",

@@ -56,12 +56,15 @@ function careless(withPrerequisites: boolean) {
     new k8s.core.v1.Namespace("team", { metadata: { name: "team" } }, { provider });
     new k8s.core.v1.ConfigMap("settings", { metadata: { name: "settings", namespace: "team" }, data: { a: "b" } }, { provider });
     new k8s.helm.v3.Release("cert-manager", { chart: "cert-manager", version: "v1.16.2", namespace: "team", values: {} }, { provider });
-    new k8s.apiextensions.CustomResource("issuer", { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: "self" }, spec: { selfSigned: {} } }, { provider });
+    new k8s.apiextensions.CustomResource(
+      "issuer",
+      { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: "self" }, spec: { selfSigned: {} } },
+      { provider },
+    );
   };
 }
 
-const certManagerFacts = (urn: string): Map<string, ChartFacts> =>
-  new Map([[urn, { crds: archiveCrds(archive("cert-manager", "v1.16.2")), kinds: [] }]]);
+const certManagerFacts = (urn: string): Map<string, ChartFacts> => new Map([[urn, { crds: archiveCrds(archive("cert-manager", "v1.16.2")), kinds: [] }]]);
 
 describe("the order check rejects the careless program; the prerequisites make it pass", () => {
   it("without prerequisites: the ConfigMap and the release can go before their Namespace, the ClusterIssuer before cert-manager", async () => {

@@ -19,7 +19,11 @@ function assertRestrictedEverywhere(inv: Inventory) {
     expect(pod.securityContext.runAsNonRoot, w.name).toBe(true);
     expect(pod.securityContext.seccompProfile).toEqual({ type: "RuntimeDefault" });
     for (const c of pod.containers) {
-      expect(c.securityContext, `${w.name}/${c.name}`).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+      expect(c.securityContext, `${w.name}/${c.name}`).toMatchObject({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+      });
       expect(c.livenessProbe && c.readinessProbe && c.startupProbe, `${w.name} probes`).toBeTruthy();
       expect(c.resources.requests && c.resources.limits).toBeTruthy();
     }
@@ -65,7 +69,8 @@ describe("local tier (existing cluster, rendered manifests)", () => {
     expect((ing.inputs as any).metadata.annotations["cert-manager.io/cluster-issuer"]).toBeUndefined();
     expect(k8s(inv, "NetworkPolicy").length).toBeGreaterThanOrEqual(10);
     // Every k8s resource uses the explicit provider.
-    for (const r of inv.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"))) expect(r.provider).toMatch(/pulumi:providers:kubernetes::local-k8s-k8s::/);
+    for (const r of inv.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:")))
+      expect(r.provider).toMatch(/pulumi:providers:kubernetes::local-k8s-k8s::/);
   });
 });
 
@@ -74,7 +79,9 @@ describe("local tier steered by scripts/local.sh's environment", () => {
     const spec = specFor("local");
     const rendered = await runProgram(k8sProgram(spec, { PLATFORM_RENDER_DIR: "/abs/rendered/local" }), { stack: "local" });
     expect((ofType(rendered, "pulumi:providers:kubernetes")[0]!.inputs as any).renderYamlToDirectory).toBe("/abs/rendered/local");
-    const deployed = await runProgram(k8sProgram(spec, { PLATFORM_KUBECONFIG: "/home/dev/.kube/kind.yaml", PLATFORM_RENDER_DIR: "/abs/rendered/local" }), { stack: "local" });
+    const deployed = await runProgram(k8sProgram(spec, { PLATFORM_KUBECONFIG: "/home/dev/.kube/kind.yaml", PLATFORM_RENDER_DIR: "/abs/rendered/local" }), {
+      stack: "local",
+    });
     const prov = ofType(deployed, "pulumi:providers:kubernetes")[0]!;
     expect((prov.inputs as any).kubeconfig).toBe("/home/dev/.kube/kind.yaml");
     expect((prov.inputs as any).renderYamlToDirectory).toBeUndefined();
@@ -93,7 +100,9 @@ for (const tier of ["staging", "prod"] as const) {
       expect(ofType(inv, "aws:ec2/subnet:Subnet")).toHaveLength(6);
       expect(ofType(inv, "aws:ec2/natGateway:NatGateway")).toHaveLength(tier === "prod" ? 3 : 1);
       const publicSubnets = ofType(inv, "aws:ec2/subnet:Subnet").filter((s) => (s.inputs as any).tags["platform:tier"] === "public");
-      expect(publicSubnets.every((s) => (s.inputs as any).mapPublicIpOnLaunch === false && (s.inputs as any).tags["kubernetes.io/role/elb"] === "1")).toBe(true);
+      expect(publicSubnets.every((s) => (s.inputs as any).mapPublicIpOnLaunch === false && (s.inputs as any).tags["kubernetes.io/role/elb"] === "1")).toBe(
+        true,
+      );
       const [eks] = ofType(inv, "aws:eks/cluster:Cluster");
       const e = eks!.inputs as any;
       expect(e.encryptionConfig.resources).toEqual(["secrets"]);
@@ -142,7 +151,9 @@ for (const tier of ["staging", "prod"] as const) {
       expect(traefik.ports.web.http.redirections.entryPoint).toEqual({ to: "websecure", scheme: "https", permanent: true });
       expect(traefik.tlsOptions.default).toEqual({ minVersion: "VersionTLS12", sniStrict: true });
       expect(traefik.service.spec.externalTrafficPolicy).toBe("Local");
-      const hsts = k8s(inv, "Middleware").map((m) => (m.inputs as any).spec.headers).filter(Boolean);
+      const hsts = k8s(inv, "Middleware")
+        .map((m) => (m.inputs as any).spec.headers)
+        .filter(Boolean);
       expect(hsts.length).toBeGreaterThan(0);
       for (const h of hsts) expect(h).toMatchObject({ stsSeconds: 31_536_000, stsIncludeSubdomains: true, forceSTSHeader: true });
       const [issuer] = k8s(inv, "ClusterIssuer");
@@ -157,8 +168,15 @@ for (const tier of ["staging", "prod"] as const) {
       const c = podSpecOf(d).containers[0];
       expect(c.resources.limits).toEqual(tier === "prod" ? { cpu: "1000m", memory: "2Gi" } : { cpu: "500m", memory: "512Mi" });
       // Traces: the collector endpoint as OTEL env, and the service's own policy lets OTLP out.
-      expect(c.env).toEqual(expect.arrayContaining([{ name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: "http://otel-collector.monitoring.svc.cluster.local:4317" }, { name: "OTEL_SERVICE_NAME", value: "api" }]));
-      const own = k8s(inv, "NetworkPolicy").map((r) => r.inputs as any).find((p) => p.metadata.name === "svc-api")!;
+      expect(c.env).toEqual(
+        expect.arrayContaining([
+          { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: "http://otel-collector.monitoring.svc.cluster.local:4317" },
+          { name: "OTEL_SERVICE_NAME", value: "api" },
+        ]),
+      );
+      const own = k8s(inv, "NetworkPolicy")
+        .map((r) => r.inputs as any)
+        .find((p) => p.metadata.name === "svc-api")!;
       expect(own.spec.egress.some((r: any) => r.ports.some((p: any) => p.port === 4317))).toBe(true);
       assertRestrictedEverywhere(inv);
       assertIngressSafe(inv);
@@ -172,11 +190,23 @@ for (const tier of ["staging", "prod"] as const) {
 
     it("segmentation: default deny per namespace, managed Postgres by VPC CIDR on 5432, Mailgun on 443 only", () => {
       const pols = k8s(inv, "NetworkPolicy").map((r) => r.inputs as any);
-      for (const ns of ["ingress", "apps", "data", "monitoring"]) expect(pols.some((p) => p.metadata.namespace === ns && p.metadata.name === "default-deny")).toBe(true);
+      for (const ns of ["ingress", "apps", "data", "monitoring"])
+        expect(pols.some((p) => p.metadata.namespace === ns && p.metadata.name === "default-deny")).toBe(true);
       const api = pols.find((p) => p.metadata.name === "svc-api")!;
       expect(api.spec.egress).toEqual([
         { to: [{ ipBlock: { cidr: "10.0.0.0/16" } }], ports: [{ port: 5432, protocol: "TCP" }] },
-        { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "opentelemetry-collector" } } }], ports: [{ port: 4317, protocol: "TCP" }, { port: 4318, protocol: "TCP" }] },
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+              podSelector: { matchLabels: { "app.kubernetes.io/name": "opentelemetry-collector" } },
+            },
+          ],
+          ports: [
+            { port: 4317, protocol: "TCP" },
+            { port: 4318, protocol: "TCP" },
+          ],
+        },
         { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] } }], ports: [{ port: 443, protocol: "TCP" }] },
       ]);
     });
@@ -189,15 +219,27 @@ describe("Traefik blueprint with blue-green, canary and a queue-length HPA (prod
     const rel = ofType(inv, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs as any);
     expect(rel.map((r) => r.chart)).toContain("traefik");
     // In-cluster Redis: a `data` node group besides `general`.
-    expect(ofType(inv, "aws:eks/nodeGroup:NodeGroup").map((g) => (g.inputs as any).labels["platform.io/workload-class"]).sort()).toEqual(["data", "general"]);
+    expect(
+      ofType(inv, "aws:eks/nodeGroup:NodeGroup")
+        .map((g) => (g.inputs as any).labels["platform.io/workload-class"])
+        .sort(),
+    ).toEqual(["data", "general"]);
     const traefik = rel.find((r) => r.chart === "traefik")!.values;
     // Chart 41 (components/charts.ts): the redirect is `ports.web.http.redirections.entryPoint`, logs are `log` / `accessLog`.
     expect(traefik.ports.web.http.redirections.entryPoint).toEqual({ to: "websecure", scheme: "https", permanent: true });
     expect(traefik.ports.web).not.toHaveProperty("redirectTo");
     expect(traefik).not.toHaveProperty("logs");
     expect(traefik.accessLog).toEqual({ enabled: true, format: "json" });
-    expect(k8s(inv, "Middleware").map((m) => (m.inputs as any).metadata.name).sort()).toEqual(["api-bodylimit-api", "api-headers", "api-ratelimit-api", "web-bodylimit-web", "web-headers", "web-ratelimit-web"]);
-    expect(k8s(inv, "Deployment").map((d) => (d.inputs as any).metadata.name).sort()).toEqual(["api", "api-canary", "web-blue", "web-green", "worker"]);
+    expect(
+      k8s(inv, "Middleware")
+        .map((m) => (m.inputs as any).metadata.name)
+        .sort(),
+    ).toEqual(["api-bodylimit-api", "api-headers", "api-ratelimit-api", "web-bodylimit-web", "web-headers", "web-ratelimit-web"]);
+    expect(
+      k8s(inv, "Deployment")
+        .map((d) => (d.inputs as any).metadata.name)
+        .sort(),
+    ).toEqual(["api", "api-canary", "web-blue", "web-green", "worker"]);
     const worker = k8s(inv, "HorizontalPodAutoscaler").find((h) => (h.inputs as any).metadata.name === "worker")!;
     expect((worker.inputs as any).spec.metrics[1].pods.metric.name).toBe("queue_length");
     assertRestrictedEverywhere(inv);
@@ -211,7 +253,10 @@ describe("Traefik blueprint with blue-green, canary and a queue-length HPA (prod
 describe("spec validation stops bad services before anything is registered", () => {
   it("rejects a public route without TLS and a routed metrics port", () => {
     const bad = structuredClone(TRAEFIK_BLUEPRINT) as any;
-    bad.services[0].routes = [{ host: "@", group: "web", tls: false }, { host: "m", group: "web", port: "metrics" }];
+    bad.services[0].routes = [
+      { host: "@", group: "web", tls: false },
+      { host: "m", group: "web", port: "metrics" },
+    ];
     expect(() => specFor("prod", bad)).toThrow(/tls[\s\S]*metrics port is never routed/);
   });
 });
@@ -229,7 +274,9 @@ describe("dev tier on Kubernetes (hosting override)", () => {
     expect((d.inputs as any).spec.replicas).toBe(1);
     expect(podSpecOf(d).topologySpreadConstraints).toBeUndefined();
     expect((k8s(inv, "ClusterIssuer")[0]!.inputs as any).spec.acme.server).toBe("https://acme-v02.api.letsencrypt.org/directory");
-    const traefik = ofType(inv, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs as any).find((r) => r.chart === "traefik")!;
+    const traefik = ofType(inv, "kubernetes:helm.sh/v3:Release")
+      .map((r) => r.inputs as any)
+      .find((r) => r.chart === "traefik")!;
     expect(traefik.values.deployment.replicas).toBe(1);
     assertRestrictedEverywhere(inv);
     assertIngressSafe(inv);

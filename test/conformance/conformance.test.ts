@@ -33,15 +33,23 @@ describe("control-plane conformance: every blueprint × Kubernetes tier", () => 
   });
   for (const t of targets) {
     const key = `${t.blueprint}:${t.tier}`;
-    it(`${t.blueprint} × ${t.tier}${hostile(key) ? " (hostile order for real)" : ""}`, async () => {
-      const lines: string[] = [];
-      const r = await runTarget(t, { log: (l) => lines.push(l), hostile: hostile(key), chartsMirror: process.env["PLATFORM_CHARTS_MIRROR"] ?? CHARTS_MIRROR });
-      const failed = r.phases.filter((p) => !p.ok);
-      if (r.ok) rmSync(r.dir, { recursive: true, force: true });
-      expect(failed.map((p) => `${p.name}:\n${p.detail}`).join("\n\n") || "ok", lines.slice(-80).join("\n")).toBe("ok");
-      expect(r.kubernetesObjects).toBeGreaterThan(0);
-      // The proxy really held the target's prerequisites (a run that held nothing proved nothing).
-      if (hostile(key)) expect(r.hostile?.held.length ?? 0).toBeGreaterThan(0);
-    }, 20 * 60_000);
+    it(
+      `${t.blueprint} × ${t.tier}${hostile(key) ? " (hostile order for real)" : ""}`,
+      async () => {
+        const lines: string[] = [];
+        const r = await runTarget(t, {
+          log: (l) => lines.push(l),
+          hostile: hostile(key),
+          chartsMirror: process.env["PLATFORM_CHARTS_MIRROR"] ?? CHARTS_MIRROR,
+        });
+        const failed = r.phases.filter((p) => !p.ok);
+        if (r.ok) rmSync(r.dir, { recursive: true, force: true });
+        expect(failed.map((p) => `${p.name}:\n${p.detail}`).join("\n\n") || "ok", lines.slice(-80).join("\n")).toBe("ok");
+        expect(r.kubernetesObjects).toBeGreaterThan(0);
+        // The proxy really held the target's prerequisites (a run that held nothing proved nothing).
+        if (hostile(key)) expect(r.hostile?.held.length ?? 0).toBeGreaterThan(0);
+      },
+      20 * 60_000,
+    );
   }
 });

@@ -25,10 +25,21 @@ describe("conformance nodes from the plan", () => {
   });
 
   it("EKS taint effects map to Kubernetes'; an effect EKS does not accept is an error naming the group", () => {
-    const group = (effect: string) => [{ type: "aws:eks/nodeGroup:NodeGroup", name: "g", inputs: { nodeGroupName: "c-data", instanceTypes: ["r6i.large"], labels: { role: "data" }, taints: [{ key: "dedicated", value: "data", effect }] } }];
+    const group = (effect: string) => [
+      {
+        type: "aws:eks/nodeGroup:NodeGroup",
+        name: "g",
+        inputs: { nodeGroupName: "c-data", instanceTypes: ["r6i.large"], labels: { role: "data" }, taints: [{ key: "dedicated", value: "data", effect }] },
+      },
+    ];
     expect(nodesFromPlan(group("NO_SCHEDULE"))[0]).toEqual({
       name: "c-data-0",
-      labels: { role: "data", "eks.amazonaws.com/nodegroup": "c-data", "topology.kubernetes.io/zone": "us-east-1a", "node.kubernetes.io/instance-type": "r6i.large" },
+      labels: {
+        role: "data",
+        "eks.amazonaws.com/nodegroup": "c-data",
+        "topology.kubernetes.io/zone": "us-east-1a",
+        "node.kubernetes.io/instance-type": "r6i.large",
+      },
       taints: [{ key: "dedicated", value: "data", effect: "NoSchedule" }],
     });
     expect(nodesFromPlan(group("NO_EXECUTE"))[0]!.taints![0]!.effect).toBe("NoExecute");

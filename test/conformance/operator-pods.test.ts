@@ -32,8 +32,15 @@ beforeAll(async () => {
     if (missing.length) throw new Error(`control plane binaries missing: ${missing.join(", ")}: run npm run engine`);
     const mirror = CHARTS_MIRROR;
     const helm = join(defaultBinDir(), "helm");
-    const cnpgCrds = execFileSync(helm, ["template", "crds", join(mirror, "cloudnative-pg-0.29.0.tgz"), "--show-only", "templates/crds/crds.yaml"], { encoding: "utf8", maxBuffer: 64 << 20 });
-    const scyllaCrd = execFileSync("tar", ["-xOzf", join(mirror, "scylla-operator-v1.21.1.tgz"), "scylla-operator/crds/00_scylla.scylladb.com_scyllaclusters.yaml"], { encoding: "utf8", maxBuffer: 64 << 20 });
+    const cnpgCrds = execFileSync(helm, ["template", "crds", join(mirror, "cloudnative-pg-0.29.0.tgz"), "--show-only", "templates/crds/crds.yaml"], {
+      encoding: "utf8",
+      maxBuffer: 64 << 20,
+    });
+    const scyllaCrd = execFileSync(
+      "tar",
+      ["-xOzf", join(mirror, "scylla-operator-v1.21.1.tgz"), "scylla-operator/crds/00_scylla.scylladb.com_scyllaclusters.yaml"],
+      { encoding: "utf8", maxBuffer: 64 << 20 },
+    );
     dir = mkdtempSync(join(tmpdir(), "operator-pods-test-"));
     cp = await startControlPlane({ dir });
     await apply(cnpgCrds);
@@ -42,7 +49,11 @@ beforeAll(async () => {
       const w = await cp.kubectl(["wait", "--for=condition=Established", `crd/${crd}`, "--timeout=60s"], { timeoutMs: 70_000 });
       if (w.code !== 0) throw new Error(`CRD ${crd} not established: ${w.stderr}`);
     }
-    const pss = (name: string, level: string) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { "pod-security.kubernetes.io/enforce": level, "pod-security.kubernetes.io/enforce-version": "latest" } } });
+    const pss = (name: string, level: string) => ({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name, labels: { "pod-security.kubernetes.io/enforce": level, "pod-security.kubernetes.io/enforce-version": "latest" } },
+    });
     await apply(pss("data", "restricted"));
     await apply(pss("scylla", "baseline"));
     const cluster = (name: string, spec: object = {}) => ({
@@ -103,7 +114,10 @@ describe("operator pods follow the pinned operators' sources and the custom reso
 
   it("scylla-operator 1.21: root with CAP_SYS_NICE, and a privileged sysctl-buddy init container when spec.sysctls is set, refused below privileged", async () => {
     if (setupError) throw setupError;
-    const r = await operatorPodProblems(cp!, OPERATOR_POD_SHAPES.filter((s) => s.kind === "scylla.scylladb.com/ScyllaCluster"));
+    const r = await operatorPodProblems(
+      cp!,
+      OPERATOR_POD_SHAPES.filter((s) => s.kind === "scylla.scylladb.com/ScyllaCluster"),
+    );
     expect(r.problems).toHaveLength(1);
     const m = r.problems[0]!.message;
     expect(m).toMatch(/violates PodSecurity "baseline:latest"/);
@@ -111,7 +125,12 @@ describe("operator pods follow the pinned operators' sources and the custom reso
     expect(m).toMatch(/non-default capabilities \(container "scylla" must not include "SYS_NICE"/);
     expect(m).toMatch(/scylla-operator v1\.21\.1/);
     // Without sysctls and with host networking: no sysctl-buddy, hostNetwork on the pod.
-    const pod = probePod(OPERATOR_POD_SHAPES.find((s) => s.kind === "scylla.scylladb.com/ScyllaCluster")!, "scylla", "x", { spec: { network: { hostNetworking: true } } }) as any;
+    const pod = probePod(
+      OPERATOR_POD_SHAPES.find((s) => s.kind === "scylla.scylladb.com/ScyllaCluster")!,
+      "scylla",
+      "x",
+      { spec: { network: { hostNetworking: true } } },
+    ) as any;
     expect(pod.spec.hostNetwork).toBe(true);
     expect(pod.spec.initContainers.map((c: any) => c.name)).toEqual(["sidecar-injection"]);
     const dry = await cp!.kubectl(["create", "--dry-run=server", "-f", "-", "-o", "name"], { input: JSON.stringify(pod) });

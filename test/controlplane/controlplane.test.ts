@@ -122,7 +122,10 @@ describe("embedded control plane", () => {
     need();
     await namespace("psa", { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest" });
     await waitFor("default ServiceAccount in psa", () => get("/api/v1/namespaces/psa/serviceaccounts/default"), 30_000);
-    const bad = await k.create("/apis/apps/v1/namespaces/psa/deployments", deployment("bad", 1, { containers: [{ name: "app", image: "registry.example.invalid/app:1.0" }] }));
+    const bad = await k.create(
+      "/apis/apps/v1/namespaces/psa/deployments",
+      deployment("bad", 1, { containers: [{ name: "app", image: "registry.example.invalid/app:1.0" }] }),
+    );
     expect(bad.status).toBe(201); // workload objects only warn...
     expect(bad.warnings.join("\n")).toMatch(/would violate PodSecurity \\?"restricted:latest\\?"/);
     // ...their pods are rejected: the ReplicaSet reports the admission error.
@@ -165,7 +168,9 @@ describe("embedded control plane", () => {
       "/apis/apps/v1/namespaces/apps/deployments",
       deployment("web", 3, {
         containers: [{ ...restrictedContainer, resources: { requests: { cpu: "250m", memory: "256Mi" } } }],
-        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { app: "web" } } }],
+        topologySpreadConstraints: [
+          { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { app: "web" } } },
+        ],
       }),
     );
     await waitFor(
@@ -283,19 +288,35 @@ describe("embedded control plane", () => {
         versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }],
       },
     });
-    await waitFor("ScyllaCluster CRD Established", async () => cond(await get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/scyllaclusters.scylla.scylladb.com"), "Established")?.status === "True", 30_000);
+    await waitFor(
+      "ScyllaCluster CRD Established",
+      async () =>
+        cond(await get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/scyllaclusters.scylla.scylladb.com"), "Established")?.status === "True",
+      30_000,
+    );
     const pss = (level: string) => ({ "pod-security.kubernetes.io/enforce": level, "pod-security.kubernetes.io/enforce-version": "latest" });
     await namespace("scylla-restricted", pss("restricted"));
     await namespace("scylla-privileged", pss("privileged"));
     for (const ns of ["scylla-restricted", "scylla-privileged"]) {
       await waitFor(
         `ScyllaCluster in ${ns}`,
-        async () => (await k.create(`/apis/scylla.scylladb.com/v1/namespaces/${ns}/scyllaclusters`, { apiVersion: "scylla.scylladb.com/v1", kind: "ScyllaCluster", metadata: { name: "chain" }, spec: {} })).status === 201 || undefined,
+        async () =>
+          (
+            await k.create(`/apis/scylla.scylladb.com/v1/namespaces/${ns}/scyllaclusters`, {
+              apiVersion: "scylla.scylladb.com/v1",
+              kind: "ScyllaCluster",
+              metadata: { name: "chain" },
+              spec: {},
+            })
+          ).status === 201 || undefined,
         15_000,
       );
     }
     const access = kubectlAccess(join(cp.bin, "kubectl"), cp.kubeconfigPath);
-    const r = await operatorPodProblems(access, OPERATOR_POD_SHAPES.filter((s) => s.kind === "scylla.scylladb.com/ScyllaCluster"));
+    const r = await operatorPodProblems(
+      access,
+      OPERATOR_POD_SHAPES.filter((s) => s.kind === "scylla.scylladb.com/ScyllaCluster"),
+    );
     expect(r.checked.sort()).toEqual(["ScyllaCluster scylla-privileged/chain", "ScyllaCluster scylla-restricted/chain"]);
     expect(r.problems).toHaveLength(1);
     expect(r.problems[0]!.object).toBe("ScyllaCluster scylla-restricted/chain");
@@ -306,7 +327,9 @@ describe("embedded control plane", () => {
     // CloudNativePG's instance and pooler pods meet restricted (the data namespace's level).
     for (const kind of ["postgresql.cnpg.io/Cluster", "postgresql.cnpg.io/Pooler"]) {
       const shape = OPERATOR_POD_SHAPES.find((s) => s.kind === kind)!;
-      const dry = await access.kubectl(["create", "--dry-run=server", "-f", "-", "-o", "name"], { input: JSON.stringify(probePod(shape, "scylla-restricted", "pg")) });
+      const dry = await access.kubectl(["create", "--dry-run=server", "-f", "-", "-o", "name"], {
+        input: JSON.stringify(probePod(shape, "scylla-restricted", "pg")),
+      });
       expect(dry.stderr, kind).toBe("");
       expect(dry.code).toBe(0);
     }
@@ -337,7 +360,11 @@ describe("embedded control plane", () => {
     );
     expect(Buffer.from(secret.data["ca.crt"], "base64").toString().trim()).toBe(cp.caPem.trim());
     const tr = await create("/api/v1/namespaces/sa/serviceaccounts/robot/token", { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: {} });
-    const review = await create("/apis/authentication.k8s.io/v1/tokenreviews", { apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: { token: tr.status.token } });
+    const review = await create("/apis/authentication.k8s.io/v1/tokenreviews", {
+      apiVersion: "authentication.k8s.io/v1",
+      kind: "TokenReview",
+      spec: { token: tr.status.token },
+    });
     expect(review.status.authenticated).toBe(true);
     expect(review.status.user.username).toBe("system:serviceaccount:sa:robot");
     const legacy = await create("/apis/authentication.k8s.io/v1/tokenreviews", {
@@ -370,7 +397,10 @@ describe("embedded control plane", () => {
       kind: "RoleBinding",
       metadata: { name: "cm-reader" },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "cm-reader" },
-      subjects: [{ kind: "User", name: "jane" }, { kind: "ServiceAccount", name: "robot", namespace: "sa" }],
+      subjects: [
+        { kind: "User", name: "jane" },
+        { kind: "ServiceAccount", name: "robot", namespace: "sa" },
+      ],
     });
     await waitFor("RoleBinding effective", async () => (await jane.get("/api/v1/namespaces/sa/configmaps")).status === 200, 10_000);
     expect((await robot.get("/api/v1/namespaces/sa/configmaps")).status).toBe(200);
@@ -402,7 +432,11 @@ describe("embedded control plane", () => {
       apiVersion: "networking.k8s.io/v1",
       kind: "Ingress",
       metadata: { name: "web" },
-      spec: { rules: [{ host: "app.example.invalid", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "edge", port: { number: 443 } } } }] } }] },
+      spec: {
+        rules: [
+          { host: "app.example.invalid", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "edge", port: { number: 443 } } } }] } },
+        ],
+      },
     });
     const ing = await waitFor(
       "Ingress status",
@@ -447,7 +481,10 @@ describe("embedded control plane", () => {
         replicas: 2,
         serviceName: "db",
         selector: { matchLabels: { app: "db" } },
-        template: { metadata: { labels: { app: "db" } }, spec: { containers: [{ ...restrictedContainer, volumeMounts: [{ name: "data", mountPath: "/data" }] }] } },
+        template: {
+          metadata: { labels: { app: "db" } },
+          spec: { containers: [{ ...restrictedContainer, volumeMounts: [{ name: "data", mountPath: "/data" }] }] },
+        },
         volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "10Gi" } } } }],
       },
     });
@@ -535,7 +572,9 @@ describe("embedded control plane", () => {
     // With the original clientConfig this create would fail (failurePolicy Fail, no backend).
     await waitFor(
       "ConfigMap admitted through both webhooks",
-      async () => (await k.create("/api/v1/namespaces/hooks/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cfg" }, data: { a: "b" } })).status === 201,
+      async () =>
+        (await k.create("/api/v1/namespaces/hooks/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cfg" }, data: { a: "b" } })).status ===
+        201,
       10_000,
     );
     const calls = [...cp.standins.admissionCalls.keys()];
@@ -572,7 +611,15 @@ describe("embedded control plane", () => {
     );
     await waitFor(
       "Gadget created in v1",
-      async () => (await k.create("/apis/standin.example/v1/namespaces/hooks/gadgets", { apiVersion: "standin.example/v1", kind: "Gadget", metadata: { name: "g" }, spec: { a: 1 } })).status === 201,
+      async () =>
+        (
+          await k.create("/apis/standin.example/v1/namespaces/hooks/gadgets", {
+            apiVersion: "standin.example/v1",
+            kind: "Gadget",
+            metadata: { name: "g" },
+            spec: { a: 1 },
+          })
+        ).status === 201,
       15_000,
     );
     const asV2 = await waitFor("Gadget read as v2", () => get("/apis/standin.example/v2/namespaces/hooks/gadgets/g"), 15_000);
@@ -593,9 +640,17 @@ describe("embedded control plane", () => {
         versionPriority: 100,
       },
     });
-    await waitFor("APIService removed", async () => (await k.get("/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.standin.example")).status === 404, 10_000);
+    await waitFor(
+      "APIService removed",
+      async () => (await k.get("/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.standin.example")).status === 404,
+      10_000,
+    );
     // (the GET can see the deletion before the stand-in has read its DELETE response)
-    await waitFor("APIService deletion logged", async () => progress.some((l) => l.includes("deleted aggregated APIService v1beta1.metrics.standin.example")), 5_000);
+    await waitFor(
+      "APIService deletion logged",
+      async () => progress.some((l) => l.includes("deleted aggregated APIService v1beta1.metrics.standin.example")),
+      5_000,
+    );
   });
 
   it("namespace deletion completes (pods, volumes, custom resources and all)", async () => {

@@ -54,8 +54,10 @@ async function stack(name: string, kubeconfigPath: string, declare: boolean): Pr
   return [project, name];
 }
 
-const up = ([project, name]: [string, string]) => ws!.pulumi(["up", "--stack", name, "--yes", "--skip-preview", "--skip-plugin-pre-install"], project, 5 * 60_000);
-const destroy = ([project, name]: [string, string]) => ws!.pulumi(["destroy", "--stack", name, "--yes", "--skip-preview", "--skip-plugin-pre-install"], project, 5 * 60_000);
+const up = ([project, name]: [string, string]) =>
+  ws!.pulumi(["up", "--stack", name, "--yes", "--skip-preview", "--skip-plugin-pre-install"], project, 5 * 60_000);
+const destroy = ([project, name]: [string, string]) =>
+  ws!.pulumi(["destroy", "--stack", name, "--yes", "--skip-preview", "--skip-plugin-pre-install"], project, 5 * 60_000);
 
 describe("hostile order, for real: prerequisites held back past the provider's retry window", () => {
   it("holds only creates of Namespaces and CRDs, never reads, deletes or dry runs", () => {
@@ -68,35 +70,47 @@ describe("hostile order, for real: prerequisites held back past the provider's r
     expect(prerequisiteOf("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com")).toBeUndefined();
   });
 
-  it("directly against the API server, the careless program deploys: luck and retries hide the mistake", async () => {
-    const project = await stack("direct", cp!.kubeconfigPath, false);
-    const r = await up(project);
-    expect(r.code, r.output).toBe(0);
-    const d = await destroy(project);
-    expect(d.code, d.output).toBe(0);
-  }, 10 * 60_000);
+  it(
+    "directly against the API server, the careless program deploys: luck and retries hide the mistake",
+    async () => {
+      const project = await stack("direct", cp!.kubeconfigPath, false);
+      const r = await up(project);
+      expect(r.code, r.output).toBe(0);
+      const d = await destroy(project);
+      expect(d.code, d.output).toBe(0);
+    },
+    10 * 60_000,
+  );
 
-  it("through the proxy, the careless program fails every time, naming each object and what it needed", async () => {
-    const project = await stack("careless", proxy!.kubeconfigPath, false);
-    const before = proxy!.held.length;
-    const r = await up(project);
-    expect(r.code, r.output).not.toBe(0);
-    expect(r.output).toMatch(/kubernetes:core\/v1:ConfigMap[\s\S]*namespaces "team" not found/);
-    expect(r.output).toMatch(/no matches for kind "Widget" in version "example.com\/v1"/);
-    const held = proxy!.held.slice(before).map((h) => `${h.kind} ${h.name}`);
-    expect(held).toEqual(expect.arrayContaining(["Namespace team", "CustomResourceDefinition widgets.example.com"]));
-    const d = await destroy(project);
-    expect(d.code, d.output).toBe(0);
-  }, 10 * 60_000);
+  it(
+    "through the proxy, the careless program fails every time, naming each object and what it needed",
+    async () => {
+      const project = await stack("careless", proxy!.kubeconfigPath, false);
+      const before = proxy!.held.length;
+      const r = await up(project);
+      expect(r.code, r.output).not.toBe(0);
+      expect(r.output).toMatch(/kubernetes:core\/v1:ConfigMap[\s\S]*namespaces "team" not found/);
+      expect(r.output).toMatch(/no matches for kind "Widget" in version "example.com\/v1"/);
+      const held = proxy!.held.slice(before).map((h) => `${h.kind} ${h.name}`);
+      expect(held).toEqual(expect.arrayContaining(["Namespace team", "CustomResourceDefinition widgets.example.com"]));
+      const d = await destroy(project);
+      expect(d.code, d.output).toBe(0);
+    },
+    10 * 60_000,
+  );
 
-  it("with its dependencies declared, the same program deploys through the proxy", async () => {
-    const project = await stack("declared", proxy!.kubeconfigPath, true);
-    const started = Date.now();
-    const r = await up(project);
-    expect(r.code, r.output).toBe(0);
-    // It really waited for the held creates (one hold each for the Namespace and the CRD, in parallel).
-    expect(Date.now() - started).toBeGreaterThanOrEqual(proxy!.holdMs);
-    const d = await destroy(project);
-    expect(d.code, d.output).toBe(0);
-  }, 10 * 60_000);
+  it(
+    "with its dependencies declared, the same program deploys through the proxy",
+    async () => {
+      const project = await stack("declared", proxy!.kubeconfigPath, true);
+      const started = Date.now();
+      const r = await up(project);
+      expect(r.code, r.output).toBe(0);
+      // It really waited for the held creates (one hold each for the Namespace and the CRD, in parallel).
+      expect(Date.now() - started).toBeGreaterThanOrEqual(proxy!.holdMs);
+      const d = await destroy(project);
+      expect(d.code, d.output).toBe(0);
+    },
+    10 * 60_000,
+  );
 });

@@ -15,16 +15,50 @@ import { awsNet, k8sNet } from "./helpers";
 import { TIERS } from "../../stacks/spec/tiers";
 
 const valid: Record<string, { schema: Parameters<typeof parseArgs>[2]; args: Record<string, unknown>; required: string[]; numbers: string[] }> = {
-  "postgres managed": { schema: postgresArgsSchema, args: { implementation: "managed", network: awsNet, replicas: 2, backup: backupPolicy(TIERS.prod.backups) }, required: ["network", "backup"], numbers: ["replicas", "storageGb"] },
-  "postgres operator": { schema: postgresArgsSchema, args: { implementation: "operator", network: k8sNet, replicas: 1, backup: backupPolicy(TIERS.local.backups) }, required: ["network", "backup"], numbers: ["replicas", "storageGb"] },
-  "redis managed": { schema: redisArgsSchema, args: { implementation: "managed", network: awsNet, replicas: 1, backup: backupPolicy(TIERS.prod.backups) }, required: ["network", "backup"], numbers: ["replicas"] },
-  "redis statefulset": { schema: redisArgsSchema, args: { implementation: "statefulset", network: k8sNet, backup: backupPolicy(TIERS.dev.backups), storageGb: 5 }, required: ["network", "backup"], numbers: ["replicas", "storageGb"] },
-  "objectstore seaweedfs": { schema: objectStoreArgsSchema, args: { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "files" }], backup: backupPolicy(TIERS.dev.backups) }, required: ["network", "backup", "buckets"], numbers: ["volumeServers", "volumeStorageGb"] },
-  scylla: { schema: scyllaArgsSchema, args: { network: k8sNet, keyspaces: [{ name: "p", replicationFactor: 1 }], backup: backupPolicy(TIERS.local.backups) }, required: ["network", "backup", "keyspaces"], numbers: ["racks", "membersPerRack", "storageGb"] },
+  "postgres managed": {
+    schema: postgresArgsSchema,
+    args: { implementation: "managed", network: awsNet, replicas: 2, backup: backupPolicy(TIERS.prod.backups) },
+    required: ["network", "backup"],
+    numbers: ["replicas", "storageGb"],
+  },
+  "postgres operator": {
+    schema: postgresArgsSchema,
+    args: { implementation: "operator", network: k8sNet, replicas: 1, backup: backupPolicy(TIERS.local.backups) },
+    required: ["network", "backup"],
+    numbers: ["replicas", "storageGb"],
+  },
+  "redis managed": {
+    schema: redisArgsSchema,
+    args: { implementation: "managed", network: awsNet, replicas: 1, backup: backupPolicy(TIERS.prod.backups) },
+    required: ["network", "backup"],
+    numbers: ["replicas"],
+  },
+  "redis statefulset": {
+    schema: redisArgsSchema,
+    args: { implementation: "statefulset", network: k8sNet, backup: backupPolicy(TIERS.dev.backups), storageGb: 5 },
+    required: ["network", "backup"],
+    numbers: ["replicas", "storageGb"],
+  },
+  "objectstore seaweedfs": {
+    schema: objectStoreArgsSchema,
+    args: { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "files" }], backup: backupPolicy(TIERS.dev.backups) },
+    required: ["network", "backup", "buckets"],
+    numbers: ["volumeServers", "volumeStorageGb"],
+  },
+  scylla: {
+    schema: scyllaArgsSchema,
+    args: { network: k8sNet, keyspaces: [{ name: "p", replicationFactor: 1 }], backup: backupPolicy(TIERS.local.backups) },
+    required: ["network", "backup", "keyspaces"],
+    numbers: ["racks", "membersPerRack", "storageGb"],
+  },
   ipfs: { schema: ipfsArgsSchema, args: { network: k8sNet }, required: ["network"], numbers: ["replicas", "storageGb"] },
 };
 
-type Mutation = { kind: "unknown"; key: string } | { kind: "wrongType"; key: string; value: unknown } | { kind: "range"; key: string; value: number } | { kind: "missing"; key: string };
+type Mutation =
+  | { kind: "unknown"; key: string }
+  | { kind: "wrongType"; key: string; value: unknown }
+  | { kind: "range"; key: string; value: number }
+  | { kind: "missing"; key: string };
 
 function mutate(args: Record<string, unknown>, m: Mutation): Record<string, unknown> {
   const out = { ...args };
@@ -41,9 +75,20 @@ describe("broken store args are always rejected with the field path", () => {
       expect(() => parseArgs("X", "x", v.schema, v.args)).not.toThrow();
       const known = new Set([...Object.keys(v.args), ...v.numbers, "protect", "labels", "tls", "version"]);
       const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-        fc.string({ minLength: 1, maxLength: 12 }).filter((k) => /^[a-zA-Z]+$/.test(k) && !known.has(k) && !["implementation"].includes(k)).map((key) => ({ kind: "unknown" as const, key })),
-        fc.record({ kind: fc.constant("wrongType" as const), key: fc.constantFrom(...v.numbers, "protect", "labels"), value: fc.constantFrom("x", [], { a: 1 }, -1.5) }),
-        fc.record({ kind: fc.constant("range" as const), key: fc.constantFrom(...v.numbers), value: fc.oneof(fc.integer({ min: -1000, max: -1 }), fc.integer({ min: 100_000, max: 1_000_000 }), fc.double({ min: 0.1, max: 0.9, noNaN: true })) }),
+        fc
+          .string({ minLength: 1, maxLength: 12 })
+          .filter((k) => /^[a-zA-Z]+$/.test(k) && !known.has(k) && !["implementation"].includes(k))
+          .map((key) => ({ kind: "unknown" as const, key })),
+        fc.record({
+          kind: fc.constant("wrongType" as const),
+          key: fc.constantFrom(...v.numbers, "protect", "labels"),
+          value: fc.constantFrom("x", [], { a: 1 }, -1.5),
+        }),
+        fc.record({
+          kind: fc.constant("range" as const),
+          key: fc.constantFrom(...v.numbers),
+          value: fc.oneof(fc.integer({ min: -1000, max: -1 }), fc.integer({ min: 100_000, max: 1_000_000 }), fc.double({ min: 0.1, max: 0.9, noNaN: true })),
+        }),
         fc.record({ kind: fc.constant("missing" as const), key: fc.constantFrom(...v.required) }),
       );
       fc.assert(

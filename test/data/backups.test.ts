@@ -14,7 +14,14 @@ describe("the tier table's backup schedules", () => {
       // dev keeps a short daily backup (RDS replicas and CNPG base backups need one)
       dev: { enabled: true, daily: { ...DAILY, retentionDays: 3 }, hourly: null, walArchiving: true, pitrDays: 3, archive: null },
       staging: { enabled: true, daily: { ...DAILY, retentionDays: 7 }, hourly: null, walArchiving: true, pitrDays: 7, archive: null },
-      prod: { enabled: true, daily: { ...DAILY, retentionDays: 35 }, hourly: { awsSchedule: "cron(0 * ? * * *)", retentionDays: 7 }, walArchiving: true, pitrDays: 35, archive: { transitionAfterDays: 30, expireAfterDays: 365 } },
+      prod: {
+        enabled: true,
+        daily: { ...DAILY, retentionDays: 35 },
+        hourly: { awsSchedule: "cron(0 * ? * * *)", retentionDays: 7 },
+        walArchiving: true,
+        pitrDays: 35,
+        archive: { transitionAfterDays: 30, expireAfterDays: 365 },
+      },
     });
     expect(TIER_NAMES.map((t) => backupLevel(TIERS[t].backups))).toEqual(["none", "daily", "daily", "hourly+daily"]);
   });
@@ -34,7 +41,9 @@ describe("backupPolicy(schedule)", () => {
   it("cross-region copies only when asked, with the daily retention", () => {
     expect(backupPolicy(TIERS.prod.backups, { crossRegion: true }).crossRegion).toEqual({ retentionDays: 35 });
     expect(backupPolicy(TIERS.staging.backups, { crossRegion: true }).crossRegion).toEqual({ retentionDays: 7 });
-    expect(() => backupPolicy(NO_BACKUP_SCHEDULE, { crossRegion: true })).toThrow("backupPolicy: the schedule keeps no backups (enabled: false), so crossRegion cannot be honoured; drop crossRegion or pass a schedule with daily backups");
+    expect(() => backupPolicy(NO_BACKUP_SCHEDULE, { crossRegion: true })).toThrow(
+      "backupPolicy: the schedule keeps no backups (enabled: false), so crossRegion cannot be honoured; drop crossRegion or pass a schedule with daily backups",
+    );
   });
 
   it("returns fresh objects (callers cannot mutate the tier table)", () => {

@@ -23,7 +23,10 @@ const resourcesOf = async (blueprint: string, tier: "staging" | "prod") => (awai
 
 const DATA_TAINT = { key: "dedicated", value: "data", effect: "NoSchedule" };
 const DATA_LABEL = { "platform.io/workload-class": "data" };
-const tolerates = (tolerations: any[] | undefined) => (tolerations ?? []).some((t) => t.key === DATA_TAINT.key && (t.operator === "Exists" || t.value === DATA_TAINT.value) && (t.effect === undefined || t.effect === DATA_TAINT.effect));
+const tolerates = (tolerations: any[] | undefined) =>
+  (tolerations ?? []).some(
+    (t) => t.key === DATA_TAINT.key && (t.operator === "Exists" || t.value === DATA_TAINT.value) && (t.effect === undefined || t.effect === DATA_TAINT.effect),
+  );
 
 /** Blueprints whose prod tier runs stores in the cluster, and the data workloads each must put on the data nodes. */
 const IN_CLUSTER: Record<string, { cnpg: number; scylla: number; statefulSets: number }> = {
@@ -94,12 +97,16 @@ describe('"Backup Storage - Primary: S3 with versioning enabled; Secondary: Glac
     it(`music-platform-gitops on ${tier}: CloudNativePG archives WAL and base backups to the \`backups\` object store (IRSA on that bucket only), no other backup bucket`, async () => {
       const rs = await resourcesOf("music-platform-gitops", tier);
       const buckets = of(rs, "aws:s3/bucket:Bucket").filter((b) => /objectstore/.test(b.name));
-      expect(buckets.map((b) => b.name).sort()).toEqual([`${tier}-objectstore-backups-backups`, `${tier}-objectstore-backups-backups-replica`].slice(0, tier === "prod" ? 2 : 1));
+      expect(buckets.map((b) => b.name).sort()).toEqual(
+        [`${tier}-objectstore-backups-backups`, `${tier}-objectstore-backups-backups-replica`].slice(0, tier === "prod" ? 2 : 1),
+      );
       // The backups lifecycle: "Glacier for long-term archival" after the blueprint's 30 days.
       const lc = of(rs, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").find((l) => l.name === `${tier}-objectstore-backups-backups`)!;
       expect(lc.inputs.rules[0].id).toBe("backups-retention");
       if (tier === "prod") expect(lc.inputs.rules[0].transitions).toEqual([{ days: 30, storageClass: "GLACIER" }]);
-      expect(of(rs, "aws:s3/bucketVersioning:BucketVersioning").find((v) => v.name === `${tier}-objectstore-backups-backups`)!.inputs.versioningConfiguration.status).toBe("Enabled");
+      expect(
+        of(rs, "aws:s3/bucketVersioning:BucketVersioning").find((v) => v.name === `${tier}-objectstore-backups-backups`)!.inputs.versioningConfiguration.status,
+      ).toBe("Enabled");
       // The CNPG Cluster's barman target and the IRSA policy both name that bucket (mocks give it <bucketPrefix>-<hex>).
       const cluster = of(rs, "kubernetes:postgresql.cnpg.io/v1:Cluster")[0]!;
       const dest: string = cluster.inputs.spec.backup.barmanObjectStore.destinationPath;
@@ -122,22 +129,35 @@ describe('"PostgreSQL Cluster: primary for writes, replicas for reads" with "Con
     expect(cluster).toHaveLength(1);
     expect(cluster[0]!.inputs).toMatchObject({ engine: "aurora-postgresql", storageEncrypted: true, deletionProtection: true, backupRetentionPeriod: 35 });
     const instances = of(rs, "aws:rds/clusterInstance:ClusterInstance");
-    expect(instances.map((i) => [i.name, i.inputs.promotionTier])).toEqual([["prod-postgres-relay-writer", 0], ["prod-postgres-relay-replica-1", 1], ["prod-postgres-relay-replica-2", 1]]);
-    for (const i of instances) expect(i.inputs).toMatchObject({ clusterIdentifier: "prod-postgres-relay-id", publiclyAccessible: false, performanceInsightsEnabled: true });
+    expect(instances.map((i) => [i.name, i.inputs.promotionTier])).toEqual([
+      ["prod-postgres-relay-writer", 0],
+      ["prod-postgres-relay-replica-1", 1],
+      ["prod-postgres-relay-replica-2", 1],
+    ]);
+    for (const i of instances)
+      expect(i.inputs).toMatchObject({ clusterIdentifier: "prod-postgres-relay-id", publiclyAccessible: false, performanceInsightsEnabled: true });
     // TLS forced on the cluster (its parameter group), the proxy requires TLS.
-    expect(of(rs, "aws:rds/clusterParameterGroup:ClusterParameterGroup")[0]!.inputs.parameters).toContainEqual({ name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" });
+    expect(of(rs, "aws:rds/clusterParameterGroup:ClusterParameterGroup")[0]!.inputs.parameters).toContainEqual({
+      name: "rds.force_ssl",
+      value: "1",
+      applyMethod: "pending-reboot",
+    });
     // The pooler: the proxy targets the cluster (writer and readers), its READ_ONLY endpoint serves the reads.
     expect(of(rs, "aws:rds/proxy:Proxy")[0]!.inputs.requireTls).toBe(true);
     expect(of(rs, "aws:rds/proxyTarget:ProxyTarget")[0]!.inputs).toMatchObject({ targetGroupName: "default", dbClusterIdentifier: "prod-postgres-relay-id" });
     const ro = of(rs, "aws:rds/proxyEndpoint:ProxyEndpoint");
     expect(ro.map((e) => e.inputs.targetRole)).toEqual(["READ_ONLY"]);
     // The relay's DATABASE_READ_URL (the Secrets Manager entry's readerUrl) is that endpoint; DATABASE_URL the proxy's default (writer) endpoint.
-    const entry = JSON.parse(of(rs, "aws:secretsmanager/secretVersion:SecretVersion").find((v) => v.name === "prod-secrets-postgres-relay")!.inputs.secretString);
+    const entry = JSON.parse(
+      of(rs, "aws:secretsmanager/secretVersion:SecretVersion").find((v) => v.name === "prod-secrets-postgres-relay")!.inputs.secretString,
+    );
     expect(entry.readerHost).toMatch(/^prod-postgres-relay-proxy-ro\.proxy-[0-9a-f]+\.us-east-1\.rds\.amazonaws\.com$/);
     expect(entry.host).toMatch(/^prod-postgres-relay-proxy\.proxy-[0-9a-f]+\.us-east-1\.rds\.amazonaws\.com$/);
     expect(new URL(entry.readerUrl).hostname).toBe(entry.readerHost);
     expect(new URL(entry.readerUrl).searchParams.get("sslmode")).toBe("verify-full");
-    const readUrl = of(rs, "kubernetes:external-secrets.io/v1:ExternalSecret").flatMap((e) => (e.inputs.spec.data ?? []).filter((d: any) => d.secretKey === "DATABASE_READ_URL"));
+    const readUrl = of(rs, "kubernetes:external-secrets.io/v1:ExternalSecret").flatMap((e) =>
+      (e.inputs.spec.data ?? []).filter((d: any) => d.secretKey === "DATABASE_READ_URL"),
+    );
     expect(readUrl).toEqual([{ remoteRef: { key: "platform/prod/postgres/relay", property: "readerUrl" }, secretKey: "DATABASE_READ_URL" }]);
   });
 
@@ -160,7 +180,9 @@ describe('"Scylla clusters, which are Cassandra compatible, provide persistent a
       const rs = await resourcesOf("gateway-flutter-wasm", tier);
       const [sc] = of(rs, "kubernetes:scylla.scylladb.com/v1:ScyllaCluster");
       expect(sc!.inputs.spec.backups).toBeUndefined();
-      expect(sc!.inputs.metadata.annotations["platform.io/restore"]).toMatch(/^no backups; rebuilt from the Cardano chain: the gateway's chain follower re-reads it from its relays \(Node-to-Node\) and Mithril snapshots/);
+      expect(sc!.inputs.metadata.annotations["platform.io/restore"]).toMatch(
+        /^no backups; rebuilt from the Cardano chain: the gateway's chain follower re-reads it from its relays \(Node-to-Node\) and Mithril snapshots/,
+      );
       // No Scylla Manager agent traffic is opened for backups that are not taken.
       expect(JSON.stringify(of(rs, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs.metadata.name))).not.toMatch(/scylla-manager|backups/);
     });
@@ -177,7 +199,9 @@ describe('"Database Metrics: PostgreSQL performance metrics": every in-cluster d
       const sorted = (l: Record<string, string>) => JSON.stringify(Object.entries(l).sort());
       if (sorted(spec.podSelector?.matchLabels ?? {}) !== sorted(selector)) return false;
       return (spec.ingress ?? []).some(
-        (r: any) => r.ports?.some((x: any) => x.port === port) && r.from?.every((f: any) => f.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "monitoring" && f.podSelector),
+        (r: any) =>
+          r.ports?.some((x: any) => x.port === port) &&
+          r.from?.every((f: any) => f.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "monitoring" && f.podSelector),
       );
     });
 

@@ -57,7 +57,11 @@ export function leaves(v: unknown, path = ""): [string, string][] {
 
 /** Paths in any resource's inputs holding an open CIDR (0.0.0.0/0 or ::/0). */
 export function openCidrs(inv: Inventory): string[] {
-  return inv.resources.flatMap((r) => leaves(r.inputs).filter(([, s]) => /(^|[^0-9])0\.0\.0\.0\/0|(^|[^0-9a-f:])::\/0/.test(s)).map(([p]) => `${r.name}.${p}`));
+  return inv.resources.flatMap((r) =>
+    leaves(r.inputs)
+      .filter(([, s]) => /(^|[^0-9])0\.0\.0\.0\/0|(^|[^0-9a-f:])::\/0/.test(s))
+      .map(([p]) => `${r.name}.${p}`),
+  );
 }
 
 /** Paths where a generated password (mock `RandomPassword` result) sits in an input not marked secret. */
@@ -72,7 +76,8 @@ export function plainSecrets(inv: Inventory): string[] {
     }
   }
   for (const [p, s] of leaves(inv.outputs)) {
-    if (pwNames.some((n) => s.includes(n)) && !inv.secretOutputPaths.some((sp) => p === sp || p.startsWith(`${sp}.`) || p.startsWith(`${sp}[`))) bad.push(`outputs.${p}`);
+    if (pwNames.some((n) => s.includes(n)) && !inv.secretOutputPaths.some((sp) => p === sp || p.startsWith(`${sp}.`) || p.startsWith(`${sp}[`)))
+      bad.push(`outputs.${p}`);
   }
   return bad;
 }

@@ -44,34 +44,102 @@ beforeAll(async () => {
     const providers = k8sProviders();
     const files = new ObjectStore(
       "files",
-      { implementation: "seaweedfs", network: net, buckets: [{ name: "files" }, { name: "pg-backups", purpose: "backups" }], backup: backupPolicy(TIERS.staging.backups), tls: { certSecretName: "files-tls" }, storePeers: [postgresPodSelector("db")], protect: false },
+      {
+        implementation: "seaweedfs",
+        network: net,
+        buckets: [{ name: "files" }, { name: "pg-backups", purpose: "backups" }],
+        backup: backupPolicy(TIERS.staging.backups),
+        tls: { certSecretName: "files-tls" },
+        storePeers: [postgresPodSelector("db")],
+        protect: false,
+      },
       { providers },
     );
     const pg = new Postgres(
       "db",
       {
-        implementation: "operator", network: net, replicas: 2, backup: backupPolicy(TIERS.staging.backups), protect: false,
-        backupTarget: { destinationPath: "s3://pg-backups/db", endpointUrl: "https://files-s3.data.svc.cluster.local:8333", credentials: { accessKeyId: pulumi.secret("AKFAKE"), secretAccessKey: pulumi.secret("fake-password-for-tests") } },
+        implementation: "operator",
+        network: net,
+        replicas: 2,
+        backup: backupPolicy(TIERS.staging.backups),
+        protect: false,
+        backupTarget: {
+          destinationPath: "s3://pg-backups/db",
+          endpointUrl: "https://files-s3.data.svc.cluster.local:8333",
+          credentials: { accessKeyId: pulumi.secret("AKFAKE"), secretAccessKey: pulumi.secret("fake-password-for-tests") },
+        },
       },
       { providers },
     );
-    const cache = new Redis("cache", { implementation: "statefulset", network: net, replicas: 1, backup: noBackups(), tls: { certSecretName: "redis-tls" }, protect: false }, { providers });
+    const cache = new Redis(
+      "cache",
+      { implementation: "statefulset", network: net, replicas: 1, backup: noBackups(), tls: { certSecretName: "redis-tls" }, protect: false },
+      { providers },
+    );
     const ipfs = new Ipfs("ipfs", { network: net, protect: false }, { providers });
-    const chain = new Scylla("chain", { network: net, keyspaces: [{ name: "persistent", replicationFactor: 3 }], backup: noBackups(), tls: { certSecretName: "scylla-tls" }, protect: false }, { providers });
-    networks = { "objectstore/files": files.network!, "postgres/db": pg.network, "redis/cache": cache.network, "ipfs/ipfs": ipfs.network, "scylla/chain": chain.network };
+    const chain = new Scylla(
+      "chain",
+      { network: net, keyspaces: [{ name: "persistent", replicationFactor: 3 }], backup: noBackups(), tls: { certSecretName: "scylla-tls" }, protect: false },
+      { providers },
+    );
+    networks = {
+      "objectstore/files": files.network!,
+      "postgres/db": pg.network,
+      "redis/cache": cache.network,
+      "ipfs/ipfs": ipfs.network,
+      "scylla/chain": chain.network,
+    };
     return {};
   });
   const manifests = inv.resources.filter((r) => r.type.startsWith("kubernetes:") && r.custom).map((r) => r.inputs as Manifest);
   // Operator-managed pods do not appear as manifests; stand them in with their labels and ports.
   manifests.push(
-    { apiVersion: "v1", kind: "Pod", metadata: { name: "db-1", namespace: "data", labels: postgresPodSelector("db") }, spec: { containers: [{ name: "postgres", ports: [{ containerPort: 5432 }, { containerPort: 8000 }] }] } },
-    { apiVersion: "v1", kind: "Pod", metadata: { name: "db-2", namespace: "data", labels: postgresPodSelector("db") }, spec: { containers: [{ name: "postgres", ports: [{ containerPort: 5432 }, { containerPort: 8000 }] }] } },
-    { apiVersion: "v1", kind: "Pod", metadata: { name: "chain-0", namespace: "data", labels: { "scylla/cluster": "chain" } }, spec: { containers: [{ name: "scylla", ports: [{ containerPort: 9042 }, { containerPort: 7000 }] }] } },
-    { apiVersion: "v1", kind: "Pod", metadata: { name: "chain-1", namespace: "data", labels: { "scylla/cluster": "chain" } }, spec: { containers: [{ name: "scylla", ports: [{ containerPort: 9042 }, { containerPort: 7000 }] }] } },
+    {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "db-1", namespace: "data", labels: postgresPodSelector("db") },
+      spec: { containers: [{ name: "postgres", ports: [{ containerPort: 5432 }, { containerPort: 8000 }] }] },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "db-2", namespace: "data", labels: postgresPodSelector("db") },
+      spec: { containers: [{ name: "postgres", ports: [{ containerPort: 5432 }, { containerPort: 8000 }] }] },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "chain-0", namespace: "data", labels: { "scylla/cluster": "chain" } },
+      spec: { containers: [{ name: "scylla", ports: [{ containerPort: 9042 }, { containerPort: 7000 }] }] },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "chain-1", namespace: "data", labels: { "scylla/cluster": "chain" } },
+      spec: { containers: [{ name: "scylla", ports: [{ containerPort: 9042 }, { containerPort: 7000 }] }] },
+    },
   );
   const services: NetpolService[] = [
-    { name: "api", exposure: "public", ports: { http: 8080 }, routedPorts: ["http"], connectsTo: Object.keys(networks), calls: [], egress: [], podSelector: { app: "api" } },
-    { name: "worker", exposure: "none", ports: { http: 8080 }, routedPorts: [], connectsTo: ["redis/cache"], calls: [], egress: [], podSelector: { app: "worker" } },
+    {
+      name: "api",
+      exposure: "public",
+      ports: { http: 8080 },
+      routedPorts: ["http"],
+      connectsTo: Object.keys(networks),
+      calls: [],
+      egress: [],
+      podSelector: { app: "api" },
+    },
+    {
+      name: "worker",
+      exposure: "none",
+      ports: { http: 8080 },
+      routedPorts: [],
+      connectsTo: ["redis/cache"],
+      calls: [],
+      egress: [],
+      podSelector: { app: "worker" },
+    },
   ];
   const input: NetpolInput = {
     namespaces: NS,
@@ -85,7 +153,11 @@ beforeAll(async () => {
   };
   manifests.push(
     ...planNetworkPolicies(input),
-    ...["ingress", "apps", "data", "monitoring", "kube-system"].map((n) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: n, labels: { "kubernetes.io/metadata.name": n } } })),
+    ...["ingress", "apps", "data", "monitoring", "kube-system"].map((n) => ({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: n, labels: { "kubernetes.io/metadata.name": n } },
+    })),
     deployment("api", "apps", { app: "api" }, [8080]),
     deployment("worker", "apps", { app: "worker" }, [8080]),
     deployment("ingress-nginx", "ingress", { app: "ingress-nginx" }, [80, 443]),
@@ -137,7 +209,10 @@ describe("data store network contracts, enforced", () => {
     for (const [ref, n] of Object.entries(networks)) {
       expect(n.kind, ref).toBe("kubernetes");
       if (n.kind !== "kubernetes") continue;
-      expect(n.ingress.some((r) => r.purpose === "clients"), ref).toBe(true);
+      expect(
+        n.ingress.some((r) => r.purpose === "clients"),
+        ref,
+      ).toBe(true);
       for (const r of n.ingress) expect(r.from.namespaces.length, `${ref} ${r.purpose}`).toBeGreaterThan(0);
     }
   });

@@ -6,12 +6,24 @@ import { runProgram } from "../../tools/harness/run";
 import { awsProviders, byType, k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets, secondaryAws, failure } from "./helpers";
 import { TIERS } from "../../stacks/spec/tiers";
 
-const seaweedBase = { name: "files", buckets: [{ name: "files", purpose: "data" as const }], masters: 1, volumeServers: 3, protect: false, tls: { enabled: true, certSecretName: "files-tls" }, network: k8sNet };
+const seaweedBase = {
+  name: "files",
+  buckets: [{ name: "files", purpose: "data" as const }],
+  masters: 1,
+  volumeServers: 3,
+  protect: false,
+  tls: { enabled: true, certSecretName: "files-tls" },
+  network: k8sNet,
+};
 
 describe("ObjectStore plan (pure)", () => {
   it("backups buckets go to Glacier and expire in prod; data buckets keep noncurrent versions per policy", () => {
     const prod = backupPolicy(TIERS.prod.backups);
-    expect(lifecycleFor("backups", prod)[0]).toMatchObject({ transitions: [{ days: 30, storageClass: "GLACIER" }], expiration: { days: 365 }, noncurrentVersionExpiration: { noncurrentDays: 35 } });
+    expect(lifecycleFor("backups", prod)[0]).toMatchObject({
+      transitions: [{ days: 30, storageClass: "GLACIER" }],
+      expiration: { days: 365 },
+      noncurrentVersionExpiration: { noncurrentDays: 35 },
+    });
     expect(lifecycleFor("data", prod)[0].transitions).toBeUndefined();
     expect(lifecycleFor("data", backupPolicy(TIERS.dev.backups))[0].noncurrentVersionExpiration.noncurrentDays).toBe(7);
     expect(lifecycleFor("backups", backupPolicy(TIERS.staging.backups))[0].expiration).toBeUndefined();
@@ -19,7 +31,11 @@ describe("ObjectStore plan (pure)", () => {
 
   it("the bucket policy denies plain HTTP and TLS < 1.2", () => {
     const p = JSON.parse(tlsOnlyPolicy("arn:aws:s3:::b"));
-    expect(p.Statement[0]).toMatchObject({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } }, Resource: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"] });
+    expect(p.Statement[0]).toMatchObject({
+      Effect: "Deny",
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+      Resource: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+    });
     expect(p.Statement[1].Condition).toEqual({ NumericLessThan: { "s3:TlsVersion": "1.2" } });
   });
 
@@ -37,7 +53,13 @@ describe("ObjectStore plan (pure)", () => {
   });
 
   it("SeaweedFS refuses too few servers for the copies, multi-DC replication, missing TLS cert and cross-region", () => {
-    const p = planSeaweed({ ...seaweedBase, volumeServers: 3, replication: "102", tls: { enabled: true }, backup: backupPolicy(TIERS.prod.backups, { crossRegion: true }) });
+    const p = planSeaweed({
+      ...seaweedBase,
+      volumeServers: 3,
+      replication: "102",
+      tls: { enabled: true },
+      backup: backupPolicy(TIERS.prod.backups, { crossRegion: true }),
+    });
     const all = p.problems.join("\n");
     expect(all).toMatch(/other data centers/);
     expect(all).toMatch(/keeps 4 copies; run at least 4/);
@@ -58,7 +80,12 @@ describe("ObjectStore managed (S3) through the harness", () => {
     const inv = await runProgram(() => {
       const s = new ObjectStore(
         "store",
-        { implementation: "managed", buckets: [{ name: "files" }, { name: "backups", purpose: "backups" }], backup: backupPolicy(TIERS.prod.backups, { crossRegion: true }), replicaProvider: secondaryAws() },
+        {
+          implementation: "managed",
+          buckets: [{ name: "files" }, { name: "backups", purpose: "backups" }],
+          backup: backupPolicy(TIERS.prod.backups, { crossRegion: true }),
+          replicaProvider: secondaryAws(),
+        },
         { providers: awsProviders() },
       );
       return { connection: s.connection, policy: s.accessPolicyJson };
@@ -69,7 +96,12 @@ describe("ObjectStore managed (S3) through the harness", () => {
       expect(b.options.protect).toBe(true);
       expect(b.inputs.forceDestroy).toBe(false);
       const sameBucket = (t: string) => byType(inv, t).filter((r) => r.name === b.name);
-      expect(sameBucket("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0].inputs).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+      expect(sameBucket("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0].inputs).toMatchObject({
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      });
       const sse = sameBucket("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0];
       expect((sse.inputs.rules as any)[0].applyServerSideEncryptionByDefault.sseAlgorithm).toBe("aws:kms");
       expect(sameBucket("aws:s3/bucketVersioning:BucketVersioning")[0].inputs.versioningConfiguration).toEqual({ status: "Enabled" });
@@ -84,7 +116,11 @@ describe("ObjectStore managed (S3) through the harness", () => {
     const repl = byType(inv, "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
     expect(repl).toHaveLength(2);
     const rule = (repl[0].inputs.rules as any)[0];
-    expect(rule).toMatchObject({ status: "Enabled", deleteMarkerReplication: { status: "Enabled" }, sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } } });
+    expect(rule).toMatchObject({
+      status: "Enabled",
+      deleteMarkerReplication: { status: "Enabled" },
+      sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+    });
     const replicaKey = byType(inv, "aws:kms/key:Key").find((k) => k.name === "store-replica-kms")!;
     expect(replicaKey.provider).toMatch(/::aws-backup-region::/);
     expect(repl[0].propertyDependencies.rules).toContain(replicaKey.urn);
@@ -99,7 +135,11 @@ describe("ObjectStore managed (S3) through the harness", () => {
 
   it("dev: no replication, buckets not protected when protect=false", async () => {
     const inv = await runProgram(() => {
-      new ObjectStore("store", { implementation: "managed", buckets: [{ name: "files" }], backup: backupPolicy(TIERS.dev.backups), protect: false }, { providers: awsProviders() });
+      new ObjectStore(
+        "store",
+        { implementation: "managed", buckets: [{ name: "files" }], backup: backupPolicy(TIERS.dev.backups), protect: false },
+        { providers: awsProviders() },
+      );
       return {};
     });
     expect(byType(inv, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")).toHaveLength(0);
@@ -108,7 +148,11 @@ describe("ObjectStore managed (S3) through the harness", () => {
 
   it("cross-region without a replica provider, duplicate buckets: refused with field paths", async () => {
     const err = await failure(() => {
-      new ObjectStore("store", { implementation: "managed", buckets: [{ name: "a" }, { name: "a" }], backup: backupPolicy(TIERS.prod.backups, { crossRegion: true }) } as never, { providers: awsProviders() });
+      new ObjectStore(
+        "store",
+        { implementation: "managed", buckets: [{ name: "a" }, { name: "a" }], backup: backupPolicy(TIERS.prod.backups, { crossRegion: true }) } as never,
+        { providers: awsProviders() },
+      );
       return {};
     });
     expect(err.message).toMatch(/buckets: bucket names must be unique/);
@@ -120,7 +164,14 @@ describe("ObjectStore SeaweedFS through the harness", () => {
     const inv = await runProgram(() => {
       const s = new ObjectStore(
         "files",
-        { implementation: "seaweedfs", network: { ...k8sNet, namespace: "storage" }, buckets: [{ name: "files" }, { name: "pg-backups", purpose: "backups" }], backup: backupPolicy(TIERS.staging.backups), tls: { certSecretName: "files-tls" }, protect: true },
+        {
+          implementation: "seaweedfs",
+          network: { ...k8sNet, namespace: "storage" },
+          buckets: [{ name: "files" }, { name: "pg-backups", purpose: "backups" }],
+          backup: backupPolicy(TIERS.staging.backups),
+          tls: { certSecretName: "files-tls" },
+          protect: true,
+        },
         { providers: k8sProviders() },
       );
       return { connection: s.connection };
@@ -144,12 +195,16 @@ describe("ObjectStore SeaweedFS through the harness", () => {
     expect(plainSecrets(inv)).toEqual([]);
     expect(openCidrs(inv)).toEqual([]);
     expect(inv.secretOutputPaths).toContain("connection");
-    expect((inv.outputs.connection as any)).toMatchObject({ endpoint: "https://files-s3.storage.svc.cluster.local:8333", forcePathStyle: true, tls: true });
+    expect(inv.outputs.connection as any).toMatchObject({ endpoint: "https://files-s3.storage.svc.cluster.local:8333", forcePathStyle: true, tls: true });
   });
 
   it("fewer than 3 volume servers is a schema error", async () => {
     const err = await failure(() => {
-      new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "files" }], backup: backupPolicy(TIERS.dev.backups), volumeServers: 2 }, { providers: k8sProviders() });
+      new ObjectStore(
+        "files",
+        { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "files" }], backup: backupPolicy(TIERS.dev.backups), volumeServers: 2 },
+        { providers: k8sProviders() },
+      );
       return {};
     });
     expect(err.message).toMatch(/volumeServers: SeaweedFS needs at least 3 volume servers/);
@@ -169,7 +224,11 @@ describe("ObjectStore archive override", () => {
 describe("ObjectStore managed outputs for IRSA wiring", () => {
   it("exposes bucket ARNs by logical name", async () => {
     const inv = await runProgram(() => {
-      const s = new ObjectStore("store", { implementation: "managed", buckets: [{ name: "backups", purpose: "backups" }], backup: backupPolicy(TIERS.staging.backups), protect: false }, { providers: awsProviders() });
+      const s = new ObjectStore(
+        "store",
+        { implementation: "managed", buckets: [{ name: "backups", purpose: "backups" }], backup: backupPolicy(TIERS.staging.backups), protect: false },
+        { providers: awsProviders() },
+      );
       return { arns: s.bucketArns!, key: s.kmsKeyArn! };
     });
     expect((inv.outputs.arns as Record<string, string>).backups).toMatch(/^arn:aws:s3:::store-backups-/);

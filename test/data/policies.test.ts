@@ -24,9 +24,29 @@ describe("policy pack over the data stores", () => {
     const inv = await runProgram(
       () => {
         const a = awsProviders();
-        new Postgres("rds", { implementation: "managed", network: awsNet, replicas: 2, pooling: true, backup: backupPolicy(TIERS.prod.backups, { crossRegion: true }), secondaryRegionProvider: secondaryAws() }, { providers: a });
+        new Postgres(
+          "rds",
+          {
+            implementation: "managed",
+            network: awsNet,
+            replicas: 2,
+            pooling: true,
+            backup: backupPolicy(TIERS.prod.backups, { crossRegion: true }),
+            secondaryRegionProvider: secondaryAws(),
+          },
+          { providers: a },
+        );
         new Redis("cache", { implementation: "managed", network: awsNet, replicas: 1, backup: backupPolicy(TIERS.prod.backups) }, { providers: a });
-        new ObjectStore("store", { implementation: "managed", buckets: [{ name: "b", purpose: "backups" }], backup: backupPolicy(TIERS.prod.backups, { crossRegion: true }), replicaProvider: new aws.Provider("aws-replica", { region: "us-west-2" }) }, { providers: a });
+        new ObjectStore(
+          "store",
+          {
+            implementation: "managed",
+            buckets: [{ name: "b", purpose: "backups" }],
+            backup: backupPolicy(TIERS.prod.backups, { crossRegion: true }),
+            replicaProvider: new aws.Provider("aws-replica", { region: "us-west-2" }),
+          },
+          { providers: a },
+        );
         return {};
       },
       { stack: "prod" },
@@ -41,18 +61,69 @@ describe("policy pack over the data stores", () => {
       () => {
         const k = k8sProviders();
         const issuer = { name: "internal-ca" };
-        const files = new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "pg-backups", purpose: "backups" }], backup: backupPolicy(TIERS.prod.backups), tls: { issuer }, storePeers: [postgresPodSelector("db")] }, { providers: k });
-        const pg = new Postgres("db", { implementation: "operator", network: k8sNet, replicas: 2, pooling: true, backup: backupPolicy(TIERS.prod.backups), backupTarget: { destinationPath: "s3://pg-backups/db", endpointUrl: files.endpointUrl!, credentials: files.s3Credentials!, endpointCA: files.caSecret! } }, { providers: k });
-        const cache = new Redis("cache", { implementation: "statefulset", network: k8sNet, replicas: 1, backup: backupPolicy(TIERS.prod.backups), tls: { issuer } }, { providers: k });
+        const files = new ObjectStore(
+          "files",
+          {
+            implementation: "seaweedfs",
+            network: k8sNet,
+            buckets: [{ name: "pg-backups", purpose: "backups" }],
+            backup: backupPolicy(TIERS.prod.backups),
+            tls: { issuer },
+            storePeers: [postgresPodSelector("db")],
+          },
+          { providers: k },
+        );
+        const pg = new Postgres(
+          "db",
+          {
+            implementation: "operator",
+            network: k8sNet,
+            replicas: 2,
+            pooling: true,
+            backup: backupPolicy(TIERS.prod.backups),
+            backupTarget: {
+              destinationPath: "s3://pg-backups/db",
+              endpointUrl: files.endpointUrl!,
+              credentials: files.s3Credentials!,
+              endpointCA: files.caSecret!,
+            },
+          },
+          { providers: k },
+        );
+        const cache = new Redis(
+          "cache",
+          { implementation: "statefulset", network: k8sNet, replicas: 1, backup: backupPolicy(TIERS.prod.backups), tls: { issuer } },
+          { providers: k },
+        );
         const media = new Ipfs("media", { network: k8sNet }, { providers: k });
-        const stores: Record<string, DataNetwork> = { "objectStore/files": files.network, "postgres/db": pg.network, "redis/cache": cache.network, "ipfs/media": media.network };
+        const stores: Record<string, DataNetwork> = {
+          "objectStore/files": files.network,
+          "postgres/db": pg.network,
+          "redis/cache": cache.network,
+          "ipfs/media": media.network,
+        };
         for (const n of ["ingress", "apps", "data", "monitoring"]) {
-          new k8s.core.v1.Namespace(`ns-${n}`, { metadata: { name: n, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } }, { provider: k.kubernetes });
+          new k8s.core.v1.Namespace(
+            `ns-${n}`,
+            { metadata: { name: n, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } },
+            { provider: k.kubernetes },
+          );
         }
         const policies = planNetworkPolicies({
           namespaces: { ingress: "ingress", apps: "apps", data: "data", monitoring: "monitoring" },
           ingressController: { podSelector: { app: "ingress-nginx" }, ports: [80, 443] },
-          services: [{ name: "api", exposure: "internal", ports: { http: 8080 }, routedPorts: [], connectsTo: Object.keys(stores), calls: [], egress: [], podSelector: { app: "api" } }],
+          services: [
+            {
+              name: "api",
+              exposure: "internal",
+              ports: { http: 8080 },
+              routedPorts: [],
+              connectsTo: Object.keys(stores),
+              calls: [],
+              egress: [],
+              podSelector: { app: "api" },
+            },
+          ],
           stores: Object.entries(stores).map(([ref, network]) => ({ ref, network })),
           externalNetworks: {},
           apiServerCidrs: ["10.0.0.1/32"],
@@ -73,8 +144,16 @@ describe("policy pack over the data stores", () => {
     const inv = await runProgram(
       () => {
         const k = k8sProviders();
-        new k8s.core.v1.Namespace("ns-data", { metadata: { name: "data", labels: { "pod-security.kubernetes.io/enforce": "restricted" } } }, { provider: k.kubernetes });
-        const chain = new Scylla("chain", { network: k8sNet, keyspaces: [{ name: "p", replicationFactor: 3 }], backup: noBackups(), tls: { issuer: { name: "internal-ca" } } }, { providers: k });
+        new k8s.core.v1.Namespace(
+          "ns-data",
+          { metadata: { name: "data", labels: { "pod-security.kubernetes.io/enforce": "restricted" } } },
+          { provider: k.kubernetes },
+        );
+        const chain = new Scylla(
+          "chain",
+          { network: k8sNet, keyspaces: [{ name: "p", replicationFactor: 3 }], backup: noBackups(), tls: { issuer: { name: "internal-ca" } } },
+          { providers: k },
+        );
         const policies = planNetworkPolicies({
           namespaces: { ingress: "ingress", apps: "apps", data: "data", monitoring: "monitoring" },
           ingressController: { podSelector: { app: "ingress-nginx" }, ports: [443] },
@@ -85,7 +164,8 @@ describe("policy pack over the data stores", () => {
           managedStoreCidrs: [],
           acmeHttp01: false,
         });
-        for (const p of policies.filter((x) => x.metadata.namespace === "data")) new k8s.networking.v1.NetworkPolicy(`data-${p.metadata.name}`, p as never, { provider: k.kubernetes });
+        for (const p of policies.filter((x) => x.metadata.namespace === "data"))
+          new k8s.networking.v1.NetworkPolicy(`data-${p.metadata.name}`, p as never, { provider: k.kubernetes });
         return {};
       },
       { stack: "prod" },

@@ -5,7 +5,22 @@ import { Postgres } from "../../components/data/postgres";
 import { CHART_PINS } from "../../components/charts";
 import { inClusterEndpoint, planClusterPostgres, planManagedPostgres } from "../../components/data/postgres/plan";
 import { ProgramError, runProgram } from "../../tools/harness/run";
-import { APP_SG, awsNet, awsOnly, awsProviders, byType, customs, k8sKind, k8sNet, k8sProviders, one, openCidrs, plainSecrets, secondaryAws, failure } from "./helpers";
+import {
+  APP_SG,
+  awsNet,
+  awsOnly,
+  awsProviders,
+  byType,
+  customs,
+  k8sKind,
+  k8sNet,
+  k8sProviders,
+  one,
+  openCidrs,
+  plainSecrets,
+  secondaryAws,
+  failure,
+} from "./helpers";
 import { TIERS, type TierName as Tier } from "../../stacks/spec/tiers";
 
 const RDS = "aws:rds/instance:Instance";
@@ -48,7 +63,13 @@ describe("Postgres plan (pure)", () => {
     expect(p.problems).toEqual([]);
     expect(p.parameters).toContainEqual({ name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" });
     expect(p.family).toBe("postgres16");
-    expect(p.primary).toMatchObject({ backupRetentionPeriod: 35, deletionProtection: true, skipFinalSnapshot: false, finalSnapshotIdentifier: "db-final", multiAz: true });
+    expect(p.primary).toMatchObject({
+      backupRetentionPeriod: 35,
+      deletionProtection: true,
+      skipFinalSnapshot: false,
+      finalSnapshotIdentifier: "db-final",
+      multiAz: true,
+    });
     expect(p.replicaNames).toEqual(["db-replica-1", "db-replica-2"]);
     expect(p.awsBackup?.rules.map((r) => [r.ruleName, r.schedule, r.copyToSecondaryRegion, r.continuous])).toEqual([
       ["hourly", "cron(0 * ? * * *)", false, false],
@@ -62,7 +83,14 @@ describe("Postgres plan (pure)", () => {
   });
 
   it("collects every problem at once", () => {
-    const p = planManagedPostgres({ ...base, tls: { enabled: false }, subnetCount: 1, allowedSecurityGroupCount: 0, hasSecondaryRegionProvider: false, backup: backupPolicy(TIERS.prod.backups, { crossRegion: true }) });
+    const p = planManagedPostgres({
+      ...base,
+      tls: { enabled: false },
+      subnetCount: 1,
+      allowedSecurityGroupCount: 0,
+      hasSecondaryRegionProvider: false,
+      backup: backupPolicy(TIERS.prod.backups, { crossRegion: true }),
+    });
     expect(p.problems.join("\n")).toMatch(/tls.enabled[\s\S]*subnetIds[\s\S]*allowedSecurityGroupIds[\s\S]*secondaryRegionProvider/);
     const local = planManagedPostgres({ ...base, backup: backupPolicy(TIERS.local.backups) });
     expect(local.problems.join()).toMatch(/replicas: RDS read replicas need automated backups/);
@@ -70,8 +98,17 @@ describe("Postgres plan (pure)", () => {
 
   it("in-cluster: CNPG instances = 1 + replicas, TLS-only pg_hba, client rule from the app namespace only", () => {
     const p = planClusterPostgres({
-      name: "db", version: "16", replicas: 2, protect: false, tls: { enabled: true }, backup: backupPolicy(TIERS.staging.backups),
-      implementation: "operator", database: "app", username: "app", network: k8sNet, backupTarget: { endpointUrl: "https://files-s3.storage.svc:8333" },
+      name: "db",
+      version: "16",
+      replicas: 2,
+      protect: false,
+      tls: { enabled: true },
+      backup: backupPolicy(TIERS.staging.backups),
+      implementation: "operator",
+      database: "app",
+      username: "app",
+      network: k8sNet,
+      backupTarget: { endpointUrl: "https://files-s3.storage.svc:8333" },
     });
     expect(p.problems).toEqual([]);
     expect(p.instances).toBe(3);
@@ -80,7 +117,12 @@ describe("Postgres plan (pure)", () => {
     expect(p.readerHost).toBe("db-ro.data.svc.cluster.local");
     expect(p.scheduledBackup).toEqual({ schedule: "0 0 3 * * *", retention: "7d" });
     const net = p.network as Extract<typeof p.network, { kind: "kubernetes" }>;
-    expect(net.ingress.find((r) => r.purpose === "clients")).toEqual({ purpose: "clients", podSelector: { "cnpg.io/cluster": "db" }, ports: [{ name: "postgres", port: 5432, protocol: "TCP" }], from: { namespaces: ["apps"] } });
+    expect(net.ingress.find((r) => r.purpose === "clients")).toEqual({
+      purpose: "clients",
+      podSelector: { "cnpg.io/cluster": "db" },
+      ports: [{ name: "postgres", port: 5432, protocol: "TCP" }],
+      from: { namespaces: ["apps"] },
+    });
     expect(net.egress.find((r) => r.purpose === "backups")?.to).toEqual({ kind: "peers", peers: { namespaces: ["storage"] } });
   });
 
@@ -92,8 +134,16 @@ describe("Postgres plan (pure)", () => {
 
   it("statefulset refuses replicas, backups and TLS without a certificate", () => {
     const p = planClusterPostgres({
-      name: "db", version: "16", replicas: 1, protect: false, tls: { enabled: true }, backup: backupPolicy(TIERS.dev.backups),
-      implementation: "statefulset", database: "app", username: "app", network: k8sNet,
+      name: "db",
+      version: "16",
+      replicas: 1,
+      protect: false,
+      tls: { enabled: true },
+      backup: backupPolicy(TIERS.dev.backups),
+      implementation: "statefulset",
+      database: "app",
+      username: "app",
+      network: k8sNet,
     });
     expect(p.problems).toHaveLength(3);
     expect(p.problems.join("\n")).toMatch(/replicas:[\s\S]*backup:[\s\S]*tls.certSecretName/);
@@ -121,7 +171,13 @@ describe("Postgres managed (RDS) through the harness", () => {
         expect(r.options.protect).toBe(tier === "prod");
         expect(r.inputs.deletionProtection).toBe(tier === "prod");
       }
-      expect(primary.inputs).toMatchObject({ engine: "postgres", engineVersion: "16", backupRetentionPeriod: policy.pitrDays, multiAz: tier === "prod", skipFinalSnapshot: tier !== "prod" });
+      expect(primary.inputs).toMatchObject({
+        engine: "postgres",
+        engineVersion: "16",
+        backupRetentionPeriod: policy.pitrDays,
+        multiAz: tier === "prod",
+        skipFinalSnapshot: tier !== "prod",
+      });
       expect(one(inv, "aws:rds/subnetGroup:SubnetGroup").inputs.subnetIds).toEqual(awsNet.subnetIds);
       if (tier === "prod") expect(primary.inputs.finalSnapshotIdentifier).toBe("db-final");
       expect(primary.secretPaths).toContain("password");
@@ -186,7 +242,17 @@ describe("Postgres managed (RDS) through the harness", () => {
   it("bad args: one error listing every field, nothing registered", async () => {
     const err = await failure(() => {
       const providers = awsProviders();
-      new Postgres("db", { implementation: "managed", network: { ...awsNet, allowedSecurityGroupIds: [] }, replicas: 9, backup: backupPolicy(TIERS.prod.backups), publiclyAccessible: true } as never, { providers });
+      new Postgres(
+        "db",
+        {
+          implementation: "managed",
+          network: { ...awsNet, allowedSecurityGroupIds: [] },
+          replicas: 9,
+          backup: backupPolicy(TIERS.prod.backups),
+          publiclyAccessible: true,
+        } as never,
+        { providers },
+      );
       return {};
     });
     expect(err).toBeInstanceOf(ProgramError);
@@ -219,7 +285,11 @@ describe("Postgres in-cluster through the harness", () => {
           replicas: 2,
           protect: true,
           backup: backupPolicy(TIERS.prod.backups),
-          backupTarget: { destinationPath: "s3://platform-backups/db", endpointUrl: "https://files-s3.storage.svc.cluster.local:8333", credentials: { accessKeyId: pulumi.secret("AKFAKE"), secretAccessKey: pulumi.secret("fake-password-for-tests") } },
+          backupTarget: {
+            destinationPath: "s3://platform-backups/db",
+            endpointUrl: "https://files-s3.storage.svc.cluster.local:8333",
+            credentials: { accessKeyId: pulumi.secret("AKFAKE"), secretAccessKey: pulumi.secret("fake-password-for-tests") },
+          },
         },
         { providers },
       );
@@ -251,11 +321,20 @@ describe("Postgres in-cluster through the harness", () => {
 
   it("operator installs the pinned cloudnative-pg chart only when asked", async () => {
     const inv = await runProgram(() => {
-      new Postgres("db", { implementation: "operator", network: k8sNet, backup: backupPolicy(TIERS.local.backups), protect: false, installOperator: true }, { providers: k8sProviders() });
+      new Postgres(
+        "db",
+        { implementation: "operator", network: k8sNet, backup: backupPolicy(TIERS.local.backups), protect: false, installOperator: true },
+        { providers: k8sProviders() },
+      );
       return {};
     });
     const rel = one(inv, "kubernetes:helm.sh/v3:Release");
-    expect(rel.inputs).toMatchObject({ chart: "cloudnative-pg", version: CHART_PINS.cloudnativePg.version, repositoryOpts: { repo: CHART_PINS.cloudnativePg.repo }, namespace: "cnpg-system" });
+    expect(rel.inputs).toMatchObject({
+      chart: "cloudnative-pg",
+      version: CHART_PINS.cloudnativePg.version,
+      repositoryOpts: { repo: CHART_PINS.cloudnativePg.repo },
+      namespace: "cnpg-system",
+    });
     expect(k8sKind(inv, "Cluster")[0].dependencies).toContain(rel.urn);
     expect(k8sKind(inv, "ScheduledBackup")).toHaveLength(0);
   });
@@ -270,7 +349,11 @@ describe("Postgres in-cluster through the harness", () => {
 
   it("statefulset (local): one pod, PVC, TLS from the cert Secret, restricted security, no Helm, password via secretKeyRef", async () => {
     const inv = await runProgram(() => {
-      const pg = new Postgres("db", { implementation: "statefulset", network: k8sNet, backup: backupPolicy(TIERS.local.backups), protect: false, tls: { certSecretName: "db-tls" } }, { providers: k8sProviders() });
+      const pg = new Postgres(
+        "db",
+        { implementation: "statefulset", network: k8sNet, backup: backupPolicy(TIERS.local.backups), protect: false, tls: { certSecretName: "db-tls" } },
+        { providers: k8sProviders() },
+      );
       return { connection: pg.connection };
     });
     const sts = k8sKind(inv, "StatefulSet")[0];
@@ -299,7 +382,11 @@ describe("Postgres in-cluster through the harness", () => {
     });
     expect(err.message).toMatch(/tls.certSecretName/);
     const inv = await runProgram(() => {
-      const pg = new Postgres("db", { implementation: "statefulset", network: k8sNet, backup: backupPolicy(TIERS.local.backups), protect: false, tls: { enabled: false } }, { providers: k8sProviders() });
+      const pg = new Postgres(
+        "db",
+        { implementation: "statefulset", network: k8sNet, backup: backupPolicy(TIERS.local.backups), protect: false, tls: { enabled: false } },
+        { providers: k8sProviders() },
+      );
       return { connection: pg.connection };
     });
     expect((inv.outputs.connection as any).sslmode).toBe("disable");
@@ -334,40 +421,84 @@ describe("Postgres connection pooling", () => {
 
   it("operator: a CNPG PgBouncer Pooler in front of the primary; host points at it, primaryHost stays direct", async () => {
     const inv = await runProgram(() => {
-      const pg = new Postgres("db", { implementation: "operator", network: k8sNet, replicas: 1, pooling: true, backup: backupPolicy(TIERS.local.backups), protect: false }, { providers: k8sProviders() });
+      const pg = new Postgres(
+        "db",
+        { implementation: "operator", network: k8sNet, replicas: 1, pooling: true, backup: backupPolicy(TIERS.local.backups), protect: false },
+        { providers: k8sProviders() },
+      );
       return { connection: pg.connection };
     });
     const pooler = k8sKind(inv, "Pooler")[0];
-    expect((pooler.inputs.spec as any)).toMatchObject({ cluster: { name: "db" }, type: "rw", instances: 2, pgbouncer: { poolMode: "transaction" } });
+    expect(pooler.inputs.spec as any).toMatchObject({ cluster: { name: "db" }, type: "rw", instances: 2, pgbouncer: { poolMode: "transaction" } });
     expect(inv.outputs.connection).toMatchObject({ host: "db-pooler-rw.data.svc.cluster.local", primaryHost: "db-rw.data.svc.cluster.local" });
   });
 
   it("reads are spread across both replicas through the pooler: a CNPG Pooler of type ro (the -ro service: every replica), readerHost points at it", async () => {
     const inv = await runProgram(() => {
-      const pg = new Postgres("db", { implementation: "operator", network: k8sNet, replicas: 2, pooling: true, backup: backupPolicy(TIERS.local.backups), protect: false }, { providers: k8sProviders() });
+      const pg = new Postgres(
+        "db",
+        { implementation: "operator", network: k8sNet, replicas: 2, pooling: true, backup: backupPolicy(TIERS.local.backups), protect: false },
+        { providers: k8sProviders() },
+      );
       return { connection: pg.connection };
     });
     const poolers = k8sKind(inv, "Pooler").map((p) => p.inputs as any);
-    expect(poolers.map((p) => [p.metadata.name, p.spec.type, p.spec.cluster.name])).toEqual([["db-pooler-rw", "rw", "db"], ["db-pooler-ro", "ro", "db"]]);
+    expect(poolers.map((p) => [p.metadata.name, p.spec.type, p.spec.cluster.name])).toEqual([
+      ["db-pooler-rw", "rw", "db"],
+      ["db-pooler-ro", "ro", "db"],
+    ]);
     expect(poolers[1].spec.instances).toBe(2);
     expect(inv.outputs.connection).toMatchObject({ host: "db-pooler-rw.data.svc.cluster.local", readerHost: "db-pooler-ro.data.svc.cluster.local" });
     // Its pods may reach the instances, and the clients may reach it.
-    const plan = planClusterPostgres({ name: "db", version: "16", replicas: 2, pooling: true, protect: false, tls: { enabled: true }, backup: backupPolicy(TIERS.local.backups), implementation: "operator", database: "app", username: "app", network: k8sNet });
+    const plan = planClusterPostgres({
+      name: "db",
+      version: "16",
+      replicas: 2,
+      pooling: true,
+      protect: false,
+      tls: { enabled: true },
+      backup: backupPolicy(TIERS.local.backups),
+      implementation: "operator",
+      database: "app",
+      username: "app",
+      network: k8sNet,
+    });
     const net = plan.network as Extract<typeof plan.network, { kind: "kubernetes" }>;
     expect(net.egress.some((e) => e.purpose === "reader-pooler" && e.podSelector["cnpg.io/poolerName"] === "db-pooler-ro")).toBe(true);
     expect(net.ingress.some((r) => r.podSelector["cnpg.io/poolerName"] === "db-pooler-ro" && r.purpose !== "reader-pooler")).toBe(true);
   });
 
   it("without pooling, reads go to the -ro service (every replica), never to one replica", () => {
-    const plan = planClusterPostgres({ name: "db", version: "16", replicas: 2, pooling: false, protect: false, tls: { enabled: true }, backup: backupPolicy(TIERS.local.backups), implementation: "operator", database: "app", username: "app", network: k8sNet });
+    const plan = planClusterPostgres({
+      name: "db",
+      version: "16",
+      replicas: 2,
+      pooling: false,
+      protect: false,
+      tls: { enabled: true },
+      backup: backupPolicy(TIERS.local.backups),
+      implementation: "operator",
+      database: "app",
+      username: "app",
+      network: k8sNet,
+    });
     expect(plan.readerPooler).toBeNull();
     expect(plan.readerHost).toBe("db-ro.data.svc.cluster.local");
   });
 
   it("statefulset cannot pool", () => {
     const p = planClusterPostgres({
-      name: "db", version: "16", replicas: 0, pooling: true, protect: false, tls: { enabled: false }, backup: backupPolicy(TIERS.local.backups),
-      implementation: "statefulset", database: "app", username: "app", network: k8sNet,
+      name: "db",
+      version: "16",
+      replicas: 0,
+      pooling: true,
+      protect: false,
+      tls: { enabled: false },
+      backup: backupPolicy(TIERS.local.backups),
+      implementation: "statefulset",
+      database: "app",
+      username: "app",
+      network: k8sNet,
     });
     expect(p.problems.join()).toMatch(/pooling: implementation statefulset has no pooler/);
   });
@@ -381,7 +512,14 @@ describe("CloudNativePG backups to AWS S3 through IRSA", () => {
     const pol = JSON.parse(barmanPolicy("arn:aws:s3:::b", "pg/main/", "arn:aws:kms:us-east-1:123456789012:key/k"));
     expect(pol.Statement[1].Resource).toEqual(["arn:aws:s3:::b/pg/main/*"]);
     expect(pol.Statement[0].Condition.StringLike["s3:prefix"]).toEqual(["pg/main/*"]);
-    const trust = JSON.parse(irsaTrust("arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X", "https://oidc.eks.us-east-1.amazonaws.com/id/X", "data", "main"));
+    const trust = JSON.parse(
+      irsaTrust(
+        "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X",
+        "https://oidc.eks.us-east-1.amazonaws.com/id/X",
+        "data",
+        "main",
+      ),
+    );
     expect(trust.Statement[0].Condition.StringEquals).toEqual({
       "oidc.eks.us-east-1.amazonaws.com/id/X:sub": "system:serviceaccount:data:main",
       "oidc.eks.us-east-1.amazonaws.com/id/X:aud": "sts.amazonaws.com",
@@ -394,10 +532,18 @@ describe("CloudNativePG backups to AWS S3 through IRSA", () => {
       const pg = new Postgres(
         "main",
         {
-          implementation: "operator", network: k8sNet, replicas: 2, backup: backupPolicy(TIERS.prod.backups), protect: true,
+          implementation: "operator",
+          network: k8sNet,
+          replicas: 2,
+          backup: backupPolicy(TIERS.prod.backups),
+          protect: true,
           backupTarget: {
             destinationPath: "s3://platform-backups/pg/main",
-            irsa: { oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X", oidcIssuer: "https://oidc.eks.us-east-1.amazonaws.com/id/X", bucketArn: "arn:aws:s3:::platform-backups" },
+            irsa: {
+              oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X",
+              oidcIssuer: "https://oidc.eks.us-east-1.amazonaws.com/id/X",
+              bucketArn: "arn:aws:s3:::platform-backups",
+            },
           },
         },
         { providers },
@@ -405,7 +551,9 @@ describe("CloudNativePG backups to AWS S3 through IRSA", () => {
       return { c: pg.connection };
     });
     const role = byType(inv, "aws:iam/role:Role")[0];
-    expect(JSON.parse(role.inputs.assumeRolePolicy as string).Statement[0].Condition.StringEquals["oidc.eks.us-east-1.amazonaws.com/id/X:sub"]).toBe("system:serviceaccount:data:main");
+    expect(JSON.parse(role.inputs.assumeRolePolicy as string).Statement[0].Condition.StringEquals["oidc.eks.us-east-1.amazonaws.com/id/X:sub"]).toBe(
+      "system:serviceaccount:data:main",
+    );
     const cluster = k8sKind(inv, "Cluster")[0];
     const spec = cluster.inputs.spec as any;
     expect(spec.serviceAccountTemplate.metadata.annotations["eks.amazonaws.com/role-arn"]).toBe(`arn:aws:iam::123456789012:role/main-backup`);

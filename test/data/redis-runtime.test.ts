@@ -59,7 +59,27 @@ beforeAll(async () => {
   ports = [await freePort(), await freePort()];
   const tls = join(dir, "tls");
   mkdirSync(tls);
-  const ssl = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(tls, "tls.key"), "-out", join(tls, "tls.crt")], { encoding: "utf8" });
+  const ssl = spawnSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      join(tls, "tls.key"),
+      "-out",
+      join(tls, "tls.crt"),
+    ],
+    { encoding: "utf8" },
+  );
   if (ssl.status !== 0) throw new Error(`openssl failed: ${ssl.stderr}`);
   writeFileSync(join(tls, "ca.crt"), readFileSync(join(tls, "tls.crt")));
 
@@ -67,7 +87,10 @@ beforeAll(async () => {
     const node = join(dir, `node${k}`);
     mkdirSync(join(node, "data"), { recursive: true });
     // Sandbox only: loopback bind, a free port, temp paths.
-    const conf = `${plan.configFile.replace("dir /data", `dir ${join(node, "data")}`).replace(`tls-port 6379`, `tls-port ${port}`).replaceAll("/tls/", `${tls}/`)}bind 127.0.0.1\n`;
+    const conf = `${plan.configFile
+      .replace("dir /data", `dir ${join(node, "data")}`)
+      .replace(`tls-port 6379`, `tls-port ${port}`)
+      .replaceAll("/tls/", `${tls}/`)}bind 127.0.0.1\n`;
     writeFileSync(join(node, "redis.conf"), conf);
     const script = plan.startScript
       .replace("/etc/redis/redis.conf", join(node, "redis.conf"))
@@ -121,7 +144,9 @@ describe("in-cluster Redis config, run for real", () => {
   it("AOF persistence is on and the password never appears in a process's arguments", () => {
     expect(cli(ports[0], ["config", "get", "appendonly"])).toBe("appendonly\nyes");
     for (const p of procs) {
-      const children = spawnSync("pgrep", ["-P", String(p.pid)], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+      const children = spawnSync("pgrep", ["-P", String(p.pid)], { encoding: "utf8" })
+        .stdout.split("\n")
+        .filter(Boolean);
       for (const pid of [String(p.pid), ...children]) {
         const cmdline = spawnSync("cat", [`/proc/${pid}/cmdline`], { encoding: "utf8" }).stdout;
         expect(cmdline).not.toContain(PASSWORD);

@@ -12,7 +12,14 @@ describe("Redis plan (pure)", () => {
   const base = { name: "cache", version: "7", finalSnapshot: true, protect: true, tls: { enabled: true }, subnetCount: 2, allowedSecurityGroupCount: 1 };
   it("prod 1+1: two nodes, automatic failover, multi-AZ, daily snapshots kept 35 days", () => {
     const p = planManagedRedis({ ...base, replicas: 1, multiAz: true, backup: backupPolicy(TIERS.prod.backups) });
-    expect(p).toMatchObject({ numCacheClusters: 2, automaticFailover: true, multiAz: true, snapshotRetentionLimit: 35, finalSnapshotIdentifier: "cache-final", port: 6379 });
+    expect(p).toMatchObject({
+      numCacheClusters: 2,
+      automaticFailover: true,
+      multiAz: true,
+      snapshotRetentionLimit: 35,
+      finalSnapshotIdentifier: "cache-final",
+      port: 6379,
+    });
   });
   it("multi-AZ without a replica, or TLS off, is refused", () => {
     const p = planManagedRedis({ ...base, replicas: 0, multiAz: true, tls: { enabled: false }, backup: backupPolicy(TIERS.dev.backups) });
@@ -24,7 +31,14 @@ describe("Redis plan (pure)", () => {
     expect(p.finalSnapshotIdentifier).toBeUndefined();
   });
   it("in-cluster: pod 0 primary, replicas follow it; password only from the env var; TLS-only port", () => {
-    const p = planClusterRedis({ name: "cache", replicas: 1, persistence: "aof", protect: false, tls: { enabled: true, certSecretName: "redis-tls" }, network: k8sNet });
+    const p = planClusterRedis({
+      name: "cache",
+      replicas: 1,
+      persistence: "aof",
+      protect: false,
+      tls: { enabled: true, certSecretName: "redis-tls" },
+      network: k8sNet,
+    });
     expect(p.pods).toBe(2);
     expect(p.configFile).toContain("port 0\ntls-port 6379");
     expect(p.configFile).toContain("appendonly yes");
@@ -42,13 +56,27 @@ describe("Redis managed (ElastiCache) through the harness", () => {
       const inv = await runProgram(() => {
         const r = new Redis(
           "cache",
-          { implementation: "managed", network: awsNet, replicas: prod ? 1 : 0, multiAz: prod, finalSnapshot: prod, protect: prod, backup: backupPolicy(TIERS[tier].backups) },
+          {
+            implementation: "managed",
+            network: awsNet,
+            replicas: prod ? 1 : 0,
+            multiAz: prod,
+            finalSnapshot: prod,
+            protect: prod,
+            backup: backupPolicy(TIERS[tier].backups),
+          },
           { providers: awsProviders() },
         );
         return { connection: r.connection };
       });
       const rg = one(inv, RG);
-      expect(rg.inputs).toMatchObject({ transitEncryptionEnabled: true, transitEncryptionMode: "required", atRestEncryptionEnabled: true, engine: "redis", port: 6379 });
+      expect(rg.inputs).toMatchObject({
+        transitEncryptionEnabled: true,
+        transitEncryptionMode: "required",
+        atRestEncryptionEnabled: true,
+        engine: "redis",
+        port: 6379,
+      });
       expect(rg.secretPaths).toContain("authToken");
       expect(rg.propertyDependencies.kmsKeyId).toContain(one(inv, "aws:kms/key:Key").urn);
       expect(rg.inputs.numCacheClusters).toBe(prod ? 2 : 1);
@@ -81,7 +109,14 @@ describe("Redis in-cluster through the harness", () => {
     const inv = await runProgram(() => {
       const r = new Redis(
         "cache",
-        { implementation: "statefulset", network: k8sNet, replicas: 1, protect: true, backup: backupPolicy(TIERS.prod.backups), tls: { certSecretName: "redis-tls" } },
+        {
+          implementation: "statefulset",
+          network: k8sNet,
+          replicas: 1,
+          protect: true,
+          backup: backupPolicy(TIERS.prod.backups),
+          tls: { certSecretName: "redis-tls" },
+        },
         { providers: k8sProviders() },
       );
       return { connection: r.connection };
@@ -108,7 +143,11 @@ describe("Redis in-cluster through the harness", () => {
 
   it("persistence none: no PVC (pure cache)", async () => {
     const inv = await runProgram(() => {
-      new Redis("cache", { implementation: "statefulset", network: k8sNet, persistence: "none", protect: false, backup: noBackups(), tls: { enabled: false } }, { providers: k8sProviders() });
+      new Redis(
+        "cache",
+        { implementation: "statefulset", network: k8sNet, persistence: "none", protect: false, backup: noBackups(), tls: { enabled: false } },
+        { providers: k8sProviders() },
+      );
       return {};
     });
     const spec = k8sKind(inv, "StatefulSet")[0].inputs.spec as any;

@@ -39,9 +39,31 @@ describe("generated scripts are valid POSIX shell", () => {
   it("dash -n accepts every script", () => {
     const scripts = [
       planClusterRedis({ name: "c", replicas: 1, persistence: "aof", protect: false, tls: { enabled: true, certSecretName: "t" }, network: net }).startScript,
-      planScylla({ name: "s", datacenter: "dc1", racks: 1, membersPerRack: 3, keyspaces: [{ name: "p", replicationFactor: 3, durableWrites: true }], username: "app", backup: backupPolicy(TIERS.local.backups), managerNamespace: "m", protect: false, tls: { enabled: true, certSecretName: "t" }, network: net }).jobScript,
+      planScylla({
+        name: "s",
+        datacenter: "dc1",
+        racks: 1,
+        membersPerRack: 3,
+        keyspaces: [{ name: "p", replicationFactor: 3, durableWrites: true }],
+        username: "app",
+        backup: backupPolicy(TIERS.local.backups),
+        managerNamespace: "m",
+        protect: false,
+        tls: { enabled: true, certSecretName: "t" },
+        network: net,
+      }).jobScript,
       planIpfs({ name: "i", replicas: 1, gateway: false, publicSwarm: false, protect: false, network: net }).initScript,
-      planSeaweed({ name: "f", buckets: [{ name: "a", purpose: "data" }], masters: 3, volumeServers: 3, replication: "001", backup: backupPolicy(TIERS.dev.backups), protect: false, tls: { enabled: true, certSecretName: "t" }, network: net }).bucketScript,
+      planSeaweed({
+        name: "f",
+        buckets: [{ name: "a", purpose: "data" }],
+        masters: 3,
+        volumeServers: 3,
+        replication: "001",
+        backup: backupPolicy(TIERS.dev.backups),
+        protect: false,
+        tls: { enabled: true, certSecretName: "t" },
+        network: net,
+      }).bucketScript,
     ];
     for (const s of scripts) {
       const r = spawnSync("dash", ["-n", "-c", s], { encoding: "utf8" });
@@ -53,9 +75,20 @@ describe("generated scripts are valid POSIX shell", () => {
 
 describe("Scylla keyspace Job script", () => {
   const plan = planScylla({
-    name: "chain", datacenter: "dc1", racks: 1, membersPerRack: 3,
-    keyspaces: [{ name: "persistent", replicationFactor: 3, durableWrites: true }, { name: "volatile", replicationFactor: 2, durableWrites: false }],
-    username: "app", backup: backupPolicy(TIERS.local.backups), managerNamespace: "scylla-manager", protect: false, tls: { enabled: true, certSecretName: "scylla-tls" }, network: net,
+    name: "chain",
+    datacenter: "dc1",
+    racks: 1,
+    membersPerRack: 3,
+    keyspaces: [
+      { name: "persistent", replicationFactor: 3, durableWrites: true },
+      { name: "volatile", replicationFactor: 2, durableWrites: false },
+    ],
+    username: "app",
+    backup: backupPolicy(TIERS.local.backups),
+    managerNamespace: "scylla-manager",
+    protect: false,
+    tls: { enabled: true, certSecretName: "scylla-tls" },
+    network: net,
   });
 
   function runJob(name: string, acceptedPassword: string) {
@@ -77,7 +110,9 @@ describe("Scylla keyspace Job script", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     const cql = readFileSync(join(sb.dir, "ran.cql"), "utf8");
-    expect(cql).toContain("CREATE KEYSPACE IF NOT EXISTS persistent WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3} AND durable_writes = true;");
+    expect(cql).toContain(
+      "CREATE KEYSPACE IF NOT EXISTS persistent WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3} AND durable_writes = true;",
+    );
     expect(cql).toContain("AND durable_writes = false;");
     expect(cql).toContain("CREATE ROLE IF NOT EXISTS app WITH PASSWORD = 'appPw123' AND LOGIN = true;");
     expect(cql).toContain("ALTER ROLE cassandra WITH PASSWORD = 'adminPw456';");
@@ -112,11 +147,30 @@ describe("kubo init script", () => {
 
 describe("SeaweedFS bucket Job script", () => {
   it("creates every bucket through weed shell against master 0 and filer 0", () => {
-    const sb = sandbox("seaweed", { weed: "cat >> \"$TMPROOT/shell.in\"\nexit 0" });
-    const plan = planSeaweed({ name: "files", buckets: [{ name: "files", purpose: "data" }, { name: "pg-backups", purpose: "backups" }], masters: 3, volumeServers: 3, replication: "001", backup: backupPolicy(TIERS.dev.backups), protect: false, tls: { enabled: true, certSecretName: "t" }, network: net });
+    const sb = sandbox("seaweed", { weed: 'cat >> "$TMPROOT/shell.in"\nexit 0' });
+    const plan = planSeaweed({
+      name: "files",
+      buckets: [
+        { name: "files", purpose: "data" },
+        { name: "pg-backups", purpose: "backups" },
+      ],
+      masters: 3,
+      volumeServers: 3,
+      replication: "001",
+      backup: backupPolicy(TIERS.dev.backups),
+      protect: false,
+      tls: { enabled: true, certSecretName: "t" },
+      network: net,
+    });
     const r = run(plan.bucketScript, { TMPROOT: sb.dir }, sb.bin);
     expect(r.status).toBe(0);
-    expect(readFileSync(join(sb.dir, "shell.in"), "utf8").split("\n").filter(Boolean)).toEqual(["s3.bucket.create -name files", "s3.bucket.create -name pg-backups", "s3.bucket.list"]);
-    expect(readFileSync(sb.log, "utf8")).toContain("weed shell -master=files-master-0.files-master.data.svc.cluster.local:9333 -filer=files-filer-0.files-filer.data.svc.cluster.local:8888");
+    expect(readFileSync(join(sb.dir, "shell.in"), "utf8").split("\n").filter(Boolean)).toEqual([
+      "s3.bucket.create -name files",
+      "s3.bucket.create -name pg-backups",
+      "s3.bucket.list",
+    ]);
+    expect(readFileSync(sb.log, "utf8")).toContain(
+      "weed shell -master=files-master-0.files-master.data.svc.cluster.local:9333 -filer=files-filer-0.files-filer.data.svc.cluster.local:8888",
+    );
   });
 });

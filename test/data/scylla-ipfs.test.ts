@@ -18,12 +18,24 @@ const prodKeyspaces = [
 ];
 
 describe("Scylla plan (pure)", () => {
-  const base = { name: "chain", datacenter: "dc1", racks: 1, membersPerRack: 3, username: "app", managerNamespace: "scylla-manager", protect: true, tls: { enabled: true, certSecretName: "scylla-tls" }, network: k8sNet };
+  const base = {
+    name: "chain",
+    datacenter: "dc1",
+    racks: 1,
+    membersPerRack: 3,
+    username: "app",
+    managerNamespace: "scylla-manager",
+    protect: true,
+    tls: { enabled: true, certSecretName: "scylla-tls" },
+    network: k8sNet,
+  };
 
   it("keyspaces: NetworkTopologyStrategy with per-keyspace RF and durable_writes", () => {
     const p = planScylla({ ...base, keyspaces: prodKeyspaces, backup: backupPolicy(TIERS.prod.backups), backupLocation: "s3:scylla-backups" });
     expect(p.problems).toEqual([]);
-    expect(p.keyspaceCql).toContain("CREATE KEYSPACE IF NOT EXISTS persistent WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3} AND durable_writes = true;");
+    expect(p.keyspaceCql).toContain(
+      "CREATE KEYSPACE IF NOT EXISTS persistent WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3} AND durable_writes = true;",
+    );
     expect(p.keyspaceCql).toContain("ALTER KEYSPACE volatile WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 2} AND durable_writes = false;");
     expect(p.keyspaceCql).toContain("GRANT ALL PERMISSIONS ON KEYSPACE volatile TO app;");
     expect(p.keyspaceCql).toContain("'$APP_PASSWORD'");
@@ -35,14 +47,26 @@ describe("Scylla plan (pure)", () => {
 
   it("RF above the member count, missing cert and missing backup location are all reported", () => {
     const p = planScylla({ ...base, membersPerRack: 1, tls: { enabled: true }, keyspaces: prodKeyspaces, backup: backupPolicy(TIERS.staging.backups) });
-    expect(p.problems.join("\n")).toMatch(/keyspaces.0.replicationFactor: 3 exceeds the 1 member[\s\S]*keyspaces.1[\s\S]*tls.certSecretName[\s\S]*backupLocation/);
+    expect(p.problems.join("\n")).toMatch(
+      /keyspaces.0.replicationFactor: 3 exceeds the 1 member[\s\S]*keyspaces.1[\s\S]*tls.certSecretName[\s\S]*backupLocation/,
+    );
   });
 
   it("operator namespaces: restricted by default; the Scylla Operator's enforces baseline under the role the policy pack allows it (its chart cannot set container securityContext)", () => {
-    const base = { namespace: "scylla-operator", operator: "scylla-operator", apiServerCidrs: ["10.0.0.0/16"], webhookPorts: [5000], managed: { namespace: "data-privileged", ports: [10000] } };
+    const base = {
+      namespace: "scylla-operator",
+      operator: "scylla-operator",
+      apiServerCidrs: ["10.0.0.0/16"],
+      webhookPorts: [5000],
+      managed: { namespace: "data-privileged", ports: [10000] },
+    };
     expect(planOperatorNamespace(base).namespace.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
     const labels = planOperatorNamespace({ ...base, podSecurity: "baseline" }).namespace.metadata.labels as Record<string, string>;
-    expect(labels).toMatchObject({ "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted", "platform.io/role": OPERATOR_BASELINE_ROLE });
+    expect(labels).toMatchObject({
+      "pod-security.kubernetes.io/enforce": "baseline",
+      "pod-security.kubernetes.io/warn": "restricted",
+      "platform.io/role": OPERATOR_BASELINE_ROLE,
+    });
     expect(DEFAULT_ROLE_LEVELS[OPERATOR_BASELINE_ROLE]).toBe("baseline");
   });
 
@@ -58,7 +82,14 @@ describe("Scylla through the harness", () => {
     const inv = await runProgram(() => {
       const s = new Scylla(
         "chain",
-        { network: k8sNet, keyspaces: prodKeyspaces, backup: backupPolicy(TIERS.prod.backups), backupLocation: "s3:scylla-backups", tls: { certSecretName: "scylla-tls" }, protect: true },
+        {
+          network: k8sNet,
+          keyspaces: prodKeyspaces,
+          backup: backupPolicy(TIERS.prod.backups),
+          backupLocation: "s3:scylla-backups",
+          tls: { certSecretName: "scylla-tls" },
+          protect: true,
+        },
         { providers: k8sProviders() },
       );
       return { connection: s.connection };
@@ -92,7 +123,10 @@ describe("Scylla through the harness", () => {
           network: k8sNet,
           membersPerRack: 1,
           developerMode: true,
-          keyspaces: [{ name: "persistent", replicationFactor: 1 }, { name: "volatile", replicationFactor: 1, durableWrites: false }],
+          keyspaces: [
+            { name: "persistent", replicationFactor: 1 },
+            { name: "volatile", replicationFactor: 1, durableWrites: false },
+          ],
           backup: noBackups(),
           tls: { certSecretName: "scylla-tls" },
           protect: false,
@@ -117,7 +151,10 @@ describe("Scylla through the harness", () => {
           developerMode: true,
           resources: { cpu: "500m", memory: "1Gi" },
           storageGb: 10,
-          keyspaces: [{ name: "persistent", replicationFactor: 1 }, { name: "volatile", replicationFactor: 1, durableWrites: false }],
+          keyspaces: [
+            { name: "persistent", replicationFactor: 1 },
+            { name: "volatile", replicationFactor: 1, durableWrites: false },
+          ],
           backup: noBackups(),
           tls: { enabled: false },
         },
@@ -131,8 +168,13 @@ describe("Scylla through the harness", () => {
     const c = pod.containers[0];
     expect(c.image).toBe("scylladb/scylla:6.2.2");
     expect(c.args).toEqual([
-      "--developer-mode=1", "--smp=1", "--memory=768M", "--overprovisioned=1",
-      "--authenticator=PasswordAuthenticator", "--authorizer=CassandraAuthorizer", "--endpoint-snitch=GossipingPropertyFileSnitch",
+      "--developer-mode=1",
+      "--smp=1",
+      "--memory=768M",
+      "--overprovisioned=1",
+      "--authenticator=PasswordAuthenticator",
+      "--authorizer=CassandraAuthorizer",
+      "--endpoint-snitch=GossipingPropertyFileSnitch",
     ]);
     expect(c.securityContext).toEqual({ runAsUser: 0, runAsGroup: 0, capabilities: { add: ["SYS_NICE"] } });
     expect(pod.securityContext.seccompProfile).toEqual({ type: "RuntimeDefault" });
@@ -146,21 +188,43 @@ describe("Scylla through the harness", () => {
     expect((svc.inputs.spec as any).selector).toEqual((sts.inputs.spec as any).selector.matchLabels);
     const job = k8sKind(inv, "Job")[0];
     expect(job.dependencies).toContain(sts.urn);
-    expect((job.inputs.spec as any).template.spec.containers[0].command[2]).toContain("cqlsh --cqlshrc=/tmp/cqlshrc chain-client.data.svc.cluster.local 9042 -f /tmp/setup.cql");
+    expect((job.inputs.spec as any).template.spec.containers[0].command[2]).toContain(
+      "cqlsh --cqlshrc=/tmp/cqlshrc chain-client.data.svc.cluster.local 9042 -f /tmp/setup.cql",
+    );
     expect(inv.outputs.connection).toMatchObject({ host: "chain-client.data.svc.cluster.local", port: 9042, tls: false });
   });
 
   it.each([
-    [{ membersPerRack: 3 }, /membersPerRack: the statefulset implementation runs exactly one node: set racks: 1 and membersPerRack: 1, or use implementation: operator/],
+    [
+      { membersPerRack: 3 },
+      /membersPerRack: the statefulset implementation runs exactly one node: set racks: 1 and membersPerRack: 1, or use implementation: operator/,
+    ],
     [{ installOperator: true }, /installOperator: the statefulset implementation needs no operator: remove installOperator, or use implementation: operator/],
-    [{ tls: { enabled: true, certSecretName: "t" } }, /tls.enabled: the statefulset implementation serves CQL without client TLS: set tls.enabled=false explicitly, or use implementation: operator/],
-    [{ backup: backupPolicy(TIERS.staging.backups) }, /backup: the statefulset implementation has no Scylla Manager to back up through: pass noBackups\(\), or use implementation: operator/],
-    [{ resources: { cpu: "1", memory: "2000000000" } }, /resources.memory: the statefulset implementation sizes ScyllaDB from its memory limit: give it in Mi or Gi \(e.g. 1Gi\)/],
+    [
+      { tls: { enabled: true, certSecretName: "t" } },
+      /tls.enabled: the statefulset implementation serves CQL without client TLS: set tls.enabled=false explicitly, or use implementation: operator/,
+    ],
+    [
+      { backup: backupPolicy(TIERS.staging.backups) },
+      /backup: the statefulset implementation has no Scylla Manager to back up through: pass noBackups\(\), or use implementation: operator/,
+    ],
+    [
+      { resources: { cpu: "1", memory: "2000000000" } },
+      /resources.memory: the statefulset implementation sizes ScyllaDB from its memory limit: give it in Mi or Gi \(e.g. 1Gi\)/,
+    ],
   ])("statefulset refuses %o with the field and the fix, before registering anything", async (bad, message) => {
     const err = await failure(() => {
       new Scylla(
         "chain",
-        { implementation: "statefulset", network: k8sNet, membersPerRack: 1, keyspaces: [{ name: "k", replicationFactor: 1 }], backup: noBackups(), tls: { enabled: false }, ...bad },
+        {
+          implementation: "statefulset",
+          network: k8sNet,
+          membersPerRack: 1,
+          keyspaces: [{ name: "k", replicationFactor: 1 }],
+          backup: noBackups(),
+          tls: { enabled: false },
+          ...bad,
+        },
         { providers: k8sProviders() },
       );
       return {};
@@ -171,7 +235,11 @@ describe("Scylla through the harness", () => {
 
   it("refuses RF 3 on one member before registering anything", async () => {
     const err = await failure(() => {
-      new Scylla("chain", { network: k8sNet, membersPerRack: 1, keyspaces: prodKeyspaces, backup: noBackups(), tls: { certSecretName: "t" } }, { providers: k8sProviders() });
+      new Scylla(
+        "chain",
+        { network: k8sNet, membersPerRack: 1, keyspaces: prodKeyspaces, backup: noBackups(), tls: { certSecretName: "t" } },
+        { providers: k8sProviders() },
+      );
       return {};
     });
     expect(err.message).toMatch(/keyspaces.0.replicationFactor/);
@@ -183,7 +251,7 @@ describe("IPFS", () => {
   it("plan: API and gateway are the only client ports; API guarded by a bearer token from the env", () => {
     const p = planIpfs({ name: "ipfs", replicas: 1, gateway: true, publicSwarm: true, protect: false, network: k8sNet });
     expect(p.servicePorts.map((x) => x.port)).toEqual([5001, 8080]);
-    expect(p.initScript).toContain('bearer:$IPFS_API_TOKEN');
+    expect(p.initScript).toContain("bearer:$IPFS_API_TOKEN");
     expect(p.initScript).toContain("Discovery.MDNS.Enabled false");
     const net = p.network as Extract<typeof p.network, { kind: "kubernetes" }>;
     expect(net.ingress).toHaveLength(1);

@@ -19,17 +19,40 @@ describe("TLS from an internal cert-manager issuer", () => {
     expect(resolveTls("db", { enabled: true, issuer: { name: "ca", kind: "ClusterIssuer" as const } }).certSecretName).toBe("db-tls");
     expect(resolveTls("db", { enabled: false, issuer: { name: "ca", kind: "ClusterIssuer" as const } }).certSecretName).toBeUndefined();
     expect(serviceDnsNames("data", ["cache"], ["cache-headless"])).toEqual([
-      "cache", "cache.data", "cache.data.svc", "cache.data.svc.cluster.local", "*.cache-headless.data.svc.cluster.local",
+      "cache",
+      "cache.data",
+      "cache.data.svc",
+      "cache.data.svc.cluster.local",
+      "*.cache-headless.data.svc.cluster.local",
     ]);
   });
 
   it("each in-cluster store requests its own Certificate and mounts <name>-tls", async () => {
     const inv = await runProgram(() => {
       const providers = k8sProviders();
-      new Postgres("db", { implementation: "statefulset", network: k8sNet, backup: backupPolicy(TIERS.local.backups), protect: false, tls: { issuer } }, { providers });
+      new Postgres(
+        "db",
+        { implementation: "statefulset", network: k8sNet, backup: backupPolicy(TIERS.local.backups), protect: false, tls: { issuer } },
+        { providers },
+      );
       new Redis("cache", { implementation: "statefulset", network: k8sNet, backup: noBackups(), protect: false, tls: { issuer } }, { providers });
-      new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "files" }], backup: backupPolicy(TIERS.local.backups), protect: false, tls: { issuer } }, { providers });
-      new Scylla("chain", { network: k8sNet, membersPerRack: 1, keyspaces: [{ name: "p", replicationFactor: 1 }], backup: noBackups(), protect: false, tls: { issuer } }, { providers });
+      new ObjectStore(
+        "files",
+        {
+          implementation: "seaweedfs",
+          network: k8sNet,
+          buckets: [{ name: "files" }],
+          backup: backupPolicy(TIERS.local.backups),
+          protect: false,
+          tls: { issuer },
+        },
+        { providers },
+      );
+      new Scylla(
+        "chain",
+        { network: k8sNet, membersPerRack: 1, keyspaces: [{ name: "p", replicationFactor: 1 }], backup: noBackups(), protect: false, tls: { issuer } },
+        { providers },
+      );
       return {};
     });
     const certs = k8sKind(inv, "Certificate");
@@ -52,7 +75,11 @@ describe("TLS from an internal cert-manager issuer", () => {
 
   it("certSecretName and issuer together are refused", async () => {
     const err = await failure(() => {
-      new Redis("cache", { implementation: "statefulset", network: k8sNet, backup: noBackups(), tls: { issuer, certSecretName: "x" } }, { providers: k8sProviders() });
+      new Redis(
+        "cache",
+        { implementation: "statefulset", network: k8sNet, backup: noBackups(), tls: { issuer, certSecretName: "x" } },
+        { providers: k8sProviders() },
+      );
     });
     expect(err.message).toMatch(/tls: give certSecretName or issuer, not both/);
   });
@@ -69,14 +96,34 @@ describe("the same contract for every store", () => {
   it("SeaweedFS hands CNPG a plain endpoint, secret credentials and its CA secret", async () => {
     const inv = await runProgram(() => {
       const providers = k8sProviders();
-      const files = new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "pg-backups", purpose: "backups" }], backup: backupPolicy(TIERS.staging.backups), protect: false, tls: { issuer }, storePeers: [{ "cnpg.io/cluster": "db" }] }, { providers });
+      const files = new ObjectStore(
+        "files",
+        {
+          implementation: "seaweedfs",
+          network: k8sNet,
+          buckets: [{ name: "pg-backups", purpose: "backups" }],
+          backup: backupPolicy(TIERS.staging.backups),
+          protect: false,
+          tls: { issuer },
+          storePeers: [{ "cnpg.io/cluster": "db" }],
+        },
+        { providers },
+      );
       expect(files.endpointUrl).toBe("https://files-s3.data.svc.cluster.local:8333");
       expect(files.caSecret).toEqual({ name: "files-tls", key: "ca.crt" });
       const pg = new Postgres(
         "db",
         {
-          implementation: "operator", network: k8sNet, backup: backupPolicy(TIERS.staging.backups), protect: false,
-          backupTarget: { destinationPath: "s3://pg-backups/db", endpointUrl: files.endpointUrl!, credentials: files.s3Credentials!, endpointCA: files.caSecret! },
+          implementation: "operator",
+          network: k8sNet,
+          backup: backupPolicy(TIERS.staging.backups),
+          protect: false,
+          backupTarget: {
+            destinationPath: "s3://pg-backups/db",
+            endpointUrl: files.endpointUrl!,
+            credentials: files.s3Credentials!,
+            endpointCA: files.caSecret!,
+          },
         },
         { providers },
       );
@@ -95,9 +142,24 @@ describe("the same contract for every store", () => {
     const inv = await runProgram(() => {
       const k = k8sProviders();
       const stores = {
-        s3: new ObjectStore("bucket", { implementation: "managed", buckets: [{ name: "b" }], backup: backupPolicy(TIERS.dev.backups), protect: false }, { providers: { aws: new aws.Provider("aws", { region: "us-east-1" }) } }),
+        s3: new ObjectStore(
+          "bucket",
+          { implementation: "managed", buckets: [{ name: "b" }], backup: backupPolicy(TIERS.dev.backups), protect: false },
+          { providers: { aws: new aws.Provider("aws", { region: "us-east-1" }) } },
+        ),
         ipfs: new Ipfs("ipfs", { network: k8sNet, protect: false }, { providers: k }),
-        scylla: new Scylla("chain", { network: k8sNet, membersPerRack: 1, keyspaces: [{ name: "p", replicationFactor: 1 }], backup: noBackups(), tls: { enabled: false }, protect: false }, { providers: k }),
+        scylla: new Scylla(
+          "chain",
+          {
+            network: k8sNet,
+            membersPerRack: 1,
+            keyspaces: [{ name: "p", replicationFactor: 1 }],
+            backup: noBackups(),
+            tls: { enabled: false },
+            protect: false,
+          },
+          { providers: k },
+        ),
       };
       const out: Record<string, pulumi.Output<unknown>> = {};
       for (const [key, s] of Object.entries(stores)) {
@@ -106,7 +168,11 @@ describe("the same contract for every store", () => {
       }
       return out;
     });
-    expect(seen).toEqual({ s3: { implementation: "managed", network: "aws" }, ipfs: { implementation: "statefulset", network: "kubernetes" }, scylla: { implementation: "operator", network: "kubernetes" } });
+    expect(seen).toEqual({
+      s3: { implementation: "managed", network: "aws" },
+      ipfs: { implementation: "statefulset", network: "kubernetes" },
+      scylla: { implementation: "operator", network: "kubernetes" },
+    });
     expect(inv.secretOutputPaths.sort()).toEqual(["ipfs", "s3", "scylla"]);
   });
 });
@@ -116,9 +182,35 @@ describe("every connection carries `url` (the default dataStore: ref property)",
     const inv = await runProgram(() => {
       const k = k8sProviders();
       return {
-        s3: new ObjectStore("bucket", { implementation: "managed", buckets: [{ name: "b" }], backup: backupPolicy(TIERS.dev.backups), protect: false }, { providers: { aws: new aws.Provider("aws", { region: "us-east-1" }) } }).connection,
-        sw: new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "f" }], backup: backupPolicy(TIERS.dev.backups), tls: { enabled: false }, protect: false }, { providers: k }).connection,
-        scylla: new Scylla("chain", { network: k8sNet, membersPerRack: 1, keyspaces: [{ name: "p", replicationFactor: 1 }], backup: noBackups(), tls: { enabled: false }, protect: false }, { providers: k }).connection,
+        s3: new ObjectStore(
+          "bucket",
+          { implementation: "managed", buckets: [{ name: "b" }], backup: backupPolicy(TIERS.dev.backups), protect: false },
+          { providers: { aws: new aws.Provider("aws", { region: "us-east-1" }) } },
+        ).connection,
+        sw: new ObjectStore(
+          "files",
+          {
+            implementation: "seaweedfs",
+            network: k8sNet,
+            buckets: [{ name: "f" }],
+            backup: backupPolicy(TIERS.dev.backups),
+            tls: { enabled: false },
+            protect: false,
+          },
+          { providers: k },
+        ).connection,
+        scylla: new Scylla(
+          "chain",
+          {
+            network: k8sNet,
+            membersPerRack: 1,
+            keyspaces: [{ name: "p", replicationFactor: 1 }],
+            backup: noBackups(),
+            tls: { enabled: false },
+            protect: false,
+          },
+          { providers: k },
+        ).connection,
         ipfs: new Ipfs("ipfs", { network: k8sNet, protect: false }, { providers: k }).connection,
       };
     });
@@ -140,20 +232,73 @@ describe("preview mode (computed values unknown)", () => {
       () => {
         const k = { ...k8sProviders(), aws: new aws.Provider("aws", { region: "us-east-1" }) };
         const unknown = (s: string) => pulumi.output(s).apply((v) => v);
-        const files = new ObjectStore("files", { implementation: "seaweedfs", network: k8sNet, buckets: [{ name: "pg-backups" }], backup: backupPolicy(TIERS.prod.backups), tls: { issuer }, storePeers: [{ "cnpg.io/cluster": "db" }] }, { providers: k });
-        new Postgres("db", { implementation: "operator", network: k8sNet, replicas: 2, pooling: true, backup: backupPolicy(TIERS.prod.backups), backupTarget: { destinationPath: "s3://pg-backups/db", endpointUrl: files.endpointUrl!, credentials: files.s3Credentials!, endpointCA: files.caSecret! } }, { providers: k });
-        new Postgres("rds", { implementation: "managed", network: { vpcId: unknown("vpc-1"), subnetIds: [unknown("s-1"), unknown("s-2")], allowedSecurityGroupIds: [unknown("sg-1")] }, replicas: 1, pooling: true, backup: backupPolicy(TIERS.prod.backups), kmsKeyArn: unknown("arn:aws:kms:us-east-1:123456789012:key/k") }, { providers: k });
-        new Redis("cache", { implementation: "statefulset", network: k8sNet, replicas: 1, backup: backupPolicy(TIERS.prod.backups), tls: { issuer } }, { providers: k });
+        const files = new ObjectStore(
+          "files",
+          {
+            implementation: "seaweedfs",
+            network: k8sNet,
+            buckets: [{ name: "pg-backups" }],
+            backup: backupPolicy(TIERS.prod.backups),
+            tls: { issuer },
+            storePeers: [{ "cnpg.io/cluster": "db" }],
+          },
+          { providers: k },
+        );
+        new Postgres(
+          "db",
+          {
+            implementation: "operator",
+            network: k8sNet,
+            replicas: 2,
+            pooling: true,
+            backup: backupPolicy(TIERS.prod.backups),
+            backupTarget: {
+              destinationPath: "s3://pg-backups/db",
+              endpointUrl: files.endpointUrl!,
+              credentials: files.s3Credentials!,
+              endpointCA: files.caSecret!,
+            },
+          },
+          { providers: k },
+        );
+        new Postgres(
+          "rds",
+          {
+            implementation: "managed",
+            network: { vpcId: unknown("vpc-1"), subnetIds: [unknown("s-1"), unknown("s-2")], allowedSecurityGroupIds: [unknown("sg-1")] },
+            replicas: 1,
+            pooling: true,
+            backup: backupPolicy(TIERS.prod.backups),
+            kmsKeyArn: unknown("arn:aws:kms:us-east-1:123456789012:key/k"),
+          },
+          { providers: k },
+        );
+        new Redis(
+          "cache",
+          { implementation: "statefulset", network: k8sNet, replicas: 1, backup: backupPolicy(TIERS.prod.backups), tls: { issuer } },
+          { providers: k },
+        );
         new Scylla("chain", { network: k8sNet, keyspaces: [{ name: "p", replicationFactor: 3 }], backup: noBackups(), tls: { issuer } }, { providers: k });
         new Ipfs("media", { network: k8sNet }, { providers: k });
         return {};
       },
       { preview: true },
     );
-    const components = inv.resources.filter((r) => r.type.startsWith("platform:data:")).map((r) => r.type).sort();
-    expect(components).toEqual(["platform:data:Ipfs", "platform:data:ObjectStore", "platform:data:Postgres", "platform:data:Postgres", "platform:data:Redis", "platform:data:Scylla"]);
+    const components = inv.resources
+      .filter((r) => r.type.startsWith("platform:data:"))
+      .map((r) => r.type)
+      .sort();
+    expect(components).toEqual([
+      "platform:data:Ipfs",
+      "platform:data:ObjectStore",
+      "platform:data:Postgres",
+      "platform:data:Postgres",
+      "platform:data:Redis",
+      "platform:data:Scylla",
+    ]);
     expect(plainSecrets(inv)).toEqual([]);
     // Stateful children are protected by default (secure default; the lead turns it off below prod).
-    for (const r of inv.resources.filter((x) => ["kubernetes:apps/v1:StatefulSet", "aws:rds/instance:Instance"].includes(x.type))) expect(r.options.protect, r.name).toBe(true);
+    for (const r of inv.resources.filter((x) => ["kubernetes:apps/v1:StatefulSet", "aws:rds/instance:Instance"].includes(x.type)))
+      expect(r.options.protect, r.name).toBe(true);
   });
 });

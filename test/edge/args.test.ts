@@ -5,13 +5,18 @@ import { parseEdgeSiteArgs } from "../../components/edge/args";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
 const ZONE = "fedcba9876543210fedcba9876543210";
-const base = () => ({
-  provider: "cloudflare" as string,
-  domain: "app.example.com" as unknown,
-  headers: { coep: "require-corp", hsts: { maxAgeSeconds: 63072000, includeSubDomains: true, preload: false }, hashed: { conventions: ["dotted-hex"], patterns: ["^/static/"] } } as any,
-  cloudflare: { accountId: ACCOUNT, zoneId: ZONE, plan: "pro" } as any,
-  waf: { managedRules: true, rateLimit: { requests: 600, periodSeconds: 60 } } as any,
-}) as Record<string, any>;
+const base = () =>
+  ({
+    provider: "cloudflare" as string,
+    domain: "app.example.com" as unknown,
+    headers: {
+      coep: "require-corp",
+      hsts: { maxAgeSeconds: 63072000, includeSubDomains: true, preload: false },
+      hashed: { conventions: ["dotted-hex"], patterns: ["^/static/"] },
+    } as any,
+    cloudflare: { accountId: ACCOUNT, zoneId: ZONE, plan: "pro" } as any,
+    waf: { managedRules: true, rateLimit: { requests: 600, periodSeconds: 60 } } as any,
+  }) as Record<string, any>;
 
 /** Each mutation breaks one thing; `path` must appear in the error. */
 const mutations: Array<{ path: string; apply: (a: Record<string, any>) => void }> = [

@@ -63,7 +63,9 @@ describe.each(cases)("blueprint with an edge site on $provider", ({ blueprint, p
         expect(children.some((r) => r.type === marker)).toBe(true);
         for (const c of children.filter((r) => r.custom)) expect(c.provider, c.urn).not.toMatch(/::default(_[\d_]+)?::/);
         // The blueprint's app kind (nuxt) reached the generated runtime: /_nuxt/ bundles are immutable there.
-        const code = children.map((r) => (r.inputs.content ?? r.inputs.code) as unknown).find((c): c is string => typeof c === "string" && c.includes("RULE_TABLE"))!;
+        const code = children
+          .map((r) => (r.inputs.content ?? r.inputs.code) as unknown)
+          .find((c): c is string => typeof c === "string" && c.includes("RULE_TABLE"))!;
         const table = JSON.parse(/^(?:const|var) RULE_TABLE = (.*);$/m.exec(code)![1]!) as ReturnType<typeof buildRuleTable>;
         expect(table.rules.find((r) => r.class === "hashed")!.pattern).toContain("_nuxt");
         expect(decide(table, "/_nuxt/entry.DlAUqK2U.js").headers["cache-control"]).toBe("public, max-age=31536000, immutable");

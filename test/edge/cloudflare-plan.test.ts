@@ -19,7 +19,12 @@ describe("Cloudflare plan of the edge's rulesets", () => {
       const { inventory } = await planned({ blueprint: "gateway-flutter-wasm", tier });
       const rs = inventory.resources.filter((r) => r.type === RULESET);
       expect(rs.map((r) => r.inputs.phase).sort()).toEqual(["http_ratelimit", "http_request_firewall_managed"]);
-      const rule = (rs.find((r) => r.inputs.phase === "http_ratelimit")!.inputs.rules as { description: string; ratelimit: { period: number; requestsPerPeriod: number; mitigationTimeout: number } }[])[0]!;
+      const rule = (
+        rs.find((r) => r.inputs.phase === "http_ratelimit")!.inputs.rules as {
+          description: string;
+          ratelimit: { period: number; requestsPerPeriod: number; mitigationTimeout: number };
+        }[]
+      )[0]!;
       const m = /after (\d+) requests in (\d+) s/.exec(rule.description)!;
       expect([Number(m[1]), Number(m[2])]).toEqual([rule.ratelimit.requestsPerPeriod, rule.ratelimit.period]);
       expect(rule.description).toContain(`block a client IP for ${rule.ratelimit.mitigationTimeout} s`);
@@ -37,7 +42,11 @@ describe("Cloudflare plan of the edge's rulesets", () => {
 
   it("the spec refuses the gateway's WAF on a Free zone, naming platform:cloudflare.plan and the fix", () => {
     const f = readStackFile("staging");
-    const config: Record<string, any> = { ...structuredClone(f.platform), blueprint: "gateway-flutter-wasm", alertingSecrets: { teamSlack: "x", oncallEmail: "x" } };
+    const config: Record<string, any> = {
+      ...structuredClone(f.platform),
+      blueprint: "gateway-flutter-wasm",
+      alertingSecrets: { teamSlack: "x", oncallEmail: "x" },
+    };
     delete config.cloudflare.plan;
     let err: unknown;
     try {
@@ -54,7 +63,12 @@ describe("Cloudflare plan of the edge's rulesets", () => {
   });
 
   it("the EdgeSite component refuses it too (args.cloudflare.plan)", () => {
-    const args = { provider: "cloudflare", domain: "example.com", waf: { managedRules: true }, cloudflare: { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210" } };
+    const args = {
+      provider: "cloudflare",
+      domain: "example.com",
+      waf: { managedRules: true },
+      cloudflare: { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210" },
+    };
     expect(() => parseEdgeSiteArgs(args)).toThrow(/cloudflare\.plan: 'free': the Cloudflare Managed Ruleset/);
     expect(() => parseEdgeSiteArgs({ ...args, cloudflare: { ...args.cloudflare, plan: "pro" } })).not.toThrow();
   });

@@ -79,7 +79,15 @@ describe.each(tables)("CloudFront Functions (%s)", (_name, table) => {
   });
 
   it("viewer-response: class headers equal the Worker's (table minus the policy's common headers)", () => {
-    const paths = ["/index.html", "/main.3f2a9c1b.js", "/canvaskit/canvaskit.wasm", "/canvaskit/canvaskit.5d7c1e2a.wasm", "/asset_versions.json", "/flutter_bootstrap.js", "/assets/index-BXk3Fz9a.js"];
+    const paths = [
+      "/index.html",
+      "/main.3f2a9c1b.js",
+      "/canvaskit/canvaskit.wasm",
+      "/canvaskit/canvaskit.5d7c1e2a.wasm",
+      "/asset_versions.json",
+      "/flutter_bootstrap.js",
+      "/assets/index-BXk3Fz9a.js",
+    ];
     const policyHeaders = headersOfPolicyPlan(planResponseHeadersPolicy(table));
     for (const uri of paths) {
       const out = viewerResponse(responseEvent(uri, 200, { "content-type": { value: "binary/octet-stream" }, etag: { value: '"x"' } }));

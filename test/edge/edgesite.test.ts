@@ -17,7 +17,11 @@ import { renderViewerRequestFunction, renderViewerResponseFunction } from "../..
 const FIXTURE = path.join(__dirname, "..", "fixtures", "edge");
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
 const ZONE = "fedcba9876543210fedcba9876543210";
-const HEADERS: HeaderPolicyInput = { coep: "require-corp", csp: "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'", hashed: { conventions: ["dotted-hex"] } };
+const HEADERS: HeaderPolicyInput = {
+  coep: "require-corp",
+  csp: "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'",
+  hashed: { conventions: ["dotted-hex"] },
+};
 
 function cloudflareProgram(extra: Partial<EdgeSiteArgsInput> = {}) {
   return async () => {
@@ -34,7 +38,15 @@ function cloudflareProgram(extra: Partial<EdgeSiteArgsInput> = {}) {
     });
     const site = new EdgeSite(
       "web",
-      { provider: "cloudflare", domain: "app.example.com", headers: HEADERS, assets: FIXTURE, cloudflare: { accountId: ACCOUNT, zoneId: ZONE, plan: "pro" }, waf: { managedRules: true, rateLimit: { requests: 600, periodSeconds: 60 } }, ...extra } as EdgeSiteArgsInput,
+      {
+        provider: "cloudflare",
+        domain: "app.example.com",
+        headers: HEADERS,
+        assets: FIXTURE,
+        cloudflare: { accountId: ACCOUNT, zoneId: ZONE, plan: "pro" },
+        waf: { managedRules: true, rateLimit: { requests: 600, periodSeconds: 60 } },
+        ...extra,
+      } as EdgeSiteArgsInput,
       { providers: { cloudflare: cf }, r2 },
     );
     return { url: site.url, sha: site.ruleTableSha256, bucket: site.bucketName };
@@ -47,7 +59,15 @@ function cloudfrontProgram(extra: Partial<EdgeSiteArgsInput> = {}) {
     const usEast1 = new aws.Provider("aws-us-east-1", { region: "us-east-1" });
     const site = new EdgeSite(
       "web",
-      { provider: "cloudfront", domain: "app.example.com", headers: HEADERS, assets: FIXTURE, cloudfront: { hostedZoneId: "Z0123456789ABCDEFGHIJ" }, waf: { managedRules: true, rateLimit: { requests: 2000, periodSeconds: 300 } }, ...extra } as EdgeSiteArgsInput,
+      {
+        provider: "cloudfront",
+        domain: "app.example.com",
+        headers: HEADERS,
+        assets: FIXTURE,
+        cloudfront: { hostedZoneId: "Z0123456789ABCDEFGHIJ" },
+        waf: { managedRules: true, rateLimit: { requests: 2000, periodSeconds: 300 } },
+        ...extra,
+      } as EdgeSiteArgsInput,
       { providers: { aws: main }, usEast1 },
     );
     return { url: site.url, sha: site.ruleTableSha256, bucket: site.bucketName, cdn: site.distributionDomainName };
@@ -75,7 +95,9 @@ describe("EdgeSite cloudflare", () => {
     expect(one(inv, "cloudflare:index/workersCustomDomain:WorkersCustomDomain").inputs).toMatchObject({ hostname: "app.example.com", zoneId: ZONE });
     const settings = Object.fromEntries(ofType(inv, "cloudflare:index/zoneSetting:ZoneSetting").map((r) => [r.inputs.settingId, r.inputs.value]));
     expect(settings).toMatchObject({ ssl: "strict", always_use_https: "on", min_tls_version: "1.2" });
-    expect(settings.security_header).toEqual({ strict_transport_security: { enabled: true, max_age: 63072000, include_subdomains: true, preload: false, nosniff: true } });
+    expect(settings.security_header).toEqual({
+      strict_transport_security: { enabled: true, max_age: 63072000, include_subdomains: true, preload: false, nosniff: true },
+    });
     const rulesets = ofType(inv, "cloudflare:index/ruleset:Ruleset").map((r) => r.inputs.phase);
     expect(rulesets.sort()).toEqual(["http_ratelimit", "http_request_firewall_managed"]);
 
@@ -95,7 +117,10 @@ describe("EdgeSite cloudflare", () => {
   });
 
   it("route mode: proxied DNS record + Workers route; infrastructure only without assets", async () => {
-    const inv = await runProgram(cloudflareProgram({ assets: undefined, waf: undefined, cloudflare: { accountId: ACCOUNT, zoneId: ZONE, routing: "route" } } as never), { preview: true });
+    const inv = await runProgram(
+      cloudflareProgram({ assets: undefined, waf: undefined, cloudflare: { accountId: ACCOUNT, zoneId: ZONE, routing: "route" } } as never),
+      { preview: true },
+    );
     expect(one(inv, "cloudflare:index/dnsRecord:DnsRecord").inputs).toMatchObject({ name: "app.example.com", proxied: true, type: "AAAA" });
     expect(one(inv, "cloudflare:index/workersRoute:WorkersRoute").inputs.pattern).toBe("app.example.com/*");
     expect(ofType(inv, "aws:s3/bucketObjectv2:BucketObjectv2")).toHaveLength(0);
@@ -123,17 +148,31 @@ describe("EdgeSite cloudfront", () => {
     for (const t of ["aws:acm/certificate:Certificate", "aws:acm/certificateValidation:CertificateValidation", "aws:wafv2/webAcl:WebAcl"])
       expect(providerName(inv, one(inv, t)), t).toBe("aws-us-east-1");
     expect(one(inv, "aws:wafv2/webAcl:WebAcl").inputs.scope).toBe("CLOUDFRONT");
-    for (const t of ["aws:s3/bucket:Bucket", "aws:cloudfront/distribution:Distribution", "aws:s3/bucketPolicy:BucketPolicy"]) expect(providerName(inv, one(inv, t)), t).toBe("aws");
+    for (const t of ["aws:s3/bucket:Bucket", "aws:cloudfront/distribution:Distribution", "aws:s3/bucketPolicy:BucketPolicy"])
+      expect(providerName(inv, one(inv, t)), t).toBe("aws");
 
-    expect(one(inv, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+    expect(one(inv, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).toMatchObject({
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
     expect(JSON.stringify(one(inv, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs)).toContain("AES256");
-    expect(one(inv, "aws:cloudfront/originAccessControl:OriginAccessControl").inputs).toMatchObject({ originAccessControlOriginType: "s3", signingBehavior: "always", signingProtocol: "sigv4" });
+    expect(one(inv, "aws:cloudfront/originAccessControl:OriginAccessControl").inputs).toMatchObject({
+      originAccessControlOriginType: "s3",
+      signingBehavior: "always",
+      signingProtocol: "sigv4",
+    });
     const policy = JSON.parse(one(inv, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy as string);
     const sids = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s]));
     expect(sids.DenyInsecureTransport.Condition).toEqual({ Bool: { "aws:SecureTransport": "false" } });
     expect(sids.CloudFrontOACRead.Condition.StringEquals["AWS:SourceArn"]).toMatch(/^arn:aws:cloudfront:/);
     expect(sids.CloudFrontOACListForReal404.Action).toBe("s3:ListBucket");
-    expect(ofType(inv, "aws:route53/record:Record").map((r) => r.inputs.type).sort()).toEqual(["A", "AAAA", "CNAME"]);
+    expect(
+      ofType(inv, "aws:route53/record:Record")
+        .map((r) => r.inputs.type)
+        .sort(),
+    ).toEqual(["A", "AAAA", "CNAME"]);
     expect(ofType(inv, "aws:s3/bucketObjectv2:BucketObjectv2")).toHaveLength(6); // 5 fixture files + the 404 object
   });
 
@@ -145,7 +184,9 @@ describe("EdgeSite cloudfront", () => {
     expect(ofType(inv, "aws:acm/certificate:Certificate")).toHaveLength(0);
     expect(ofType(inv, "aws:wafv2/webAcl:WebAcl")).toHaveLength(0);
     expect(ofType(inv, "aws:route53/record:Record")).toHaveLength(0);
-    expect((one(inv, "aws:cloudfront/distribution:Distribution").inputs.viewerCertificate as any).acmCertificateArn).toBe("arn:aws:acm:us-east-1:123456789012:certificate/abc-123");
+    expect((one(inv, "aws:cloudfront/distribution:Distribution").inputs.viewerCertificate as any).acmCertificateArn).toBe(
+      "arn:aws:acm:us-east-1:123456789012:certificate/abc-123",
+    );
   });
 });
 
@@ -180,7 +221,13 @@ describe("EdgeSite: bad args", () => {
       const cf = new cloudflare.Provider("cf", { apiToken: "fake-token-for-tests-0000000000000000000" });
       new EdgeSite(
         "web",
-        { provider: "cloudflare", domain: "App.Example.com", headers: { coep: "unsafe-none", hsts: { maxAgeSeconds: 60 } }, cloudflare: { accountId: "x", zoneId: ZONE }, cdn: true } as never,
+        {
+          provider: "cloudflare",
+          domain: "App.Example.com",
+          headers: { coep: "unsafe-none", hsts: { maxAgeSeconds: 60 } },
+          cloudflare: { accountId: "x", zoneId: ZONE },
+          cdn: true,
+        } as never,
         { providers: { cloudflare: cf } },
       );
     });
@@ -193,7 +240,11 @@ describe("EdgeSite: bad args", () => {
   it("cloudfront without a us-east-1 provider or without zone/certificate is refused", async () => {
     const noEast = await runProgram(async () => {
       const main = new aws.Provider("aws", { region: "eu-west-1" });
-      new EdgeSite("web", { provider: "cloudfront", domain: "app.example.com", cloudfront: { hostedZoneId: "Z0123456789ABCDEFGHIJ" } }, { providers: { aws: main } });
+      new EdgeSite(
+        "web",
+        { provider: "cloudfront", domain: "app.example.com", cloudfront: { hostedZoneId: "Z0123456789ABCDEFGHIJ" } },
+        { providers: { aws: main } },
+      );
     }).catch((e) => e);
     expect(String(noEast.message)).toContain("opts.usEast1");
     const noZone = await runProgram(async () => {

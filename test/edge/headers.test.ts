@@ -1,14 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import {
-  buildRuleTable,
-  CACHE_CONTROL,
-  decide,
-  EDGE_EVALUATOR_SOURCE,
-  headersFor,
-  notFoundHeaders,
-  resolveHeaderPolicy,
-} from "../../components/edge/headers";
+import { buildRuleTable, CACHE_CONTROL, decide, EDGE_EVALUATOR_SOURCE, headersFor, notFoundHeaders, resolveHeaderPolicy } from "../../components/edge/headers";
 import { APP_HASH_CONVENTIONS, planCloudflareRateLimit } from "../../components/edge/plan";
 
 const table = buildRuleTable({ hashed: { conventions: ["dotted-hex", "vite", "nuxt", "next"] } });
@@ -108,7 +100,9 @@ describe("edge rule table: validation and portability", () => {
         manifests: ["a/b.json"],
         indexDocument: "/index.html",
       }),
-    ).toThrow(/coep[\s\S]*hsts.maxAgeSeconds[\s\S]*hsts.preload[\s\S]*hashed.conventions[\s\S]*hashed.patterns\[0\][\s\S]*hashed.patterns\[1\][\s\S]*manifests\[0\][\s\S]*indexDocument/);
+    ).toThrow(
+      /coep[\s\S]*hsts.maxAgeSeconds[\s\S]*hsts.preload[\s\S]*hashed.conventions[\s\S]*hashed.patterns\[0\][\s\S]*hashed.patterns\[1\][\s\S]*manifests\[0\][\s\S]*indexDocument/,
+    );
   });
 
   it("table is JSON-serialisable and deterministic", () => {
@@ -138,7 +132,6 @@ describe("edge rule table: validation and portability", () => {
     );
   });
 });
-
 
 describe("edge plan helpers", () => {
   it("app kinds map to conventions that classify their real bundle names as hashed", () => {

@@ -21,7 +21,14 @@ import { renderWorkerScript } from "../../components/edge/worker/render";
 const HEADERS: HeaderPolicyInput = { coep: "credentialless", csp: "default-src 'self'; script-src 'self'", hashed: { conventions: ["next"] } };
 const ORIGIN = "app.example.com";
 const base = (extra: Record<string, unknown> = {}) =>
-  ({ provider: "cloudfront", domain: "example.com", headers: HEADERS, origin: { domain: ORIGIN }, cloudfront: { hostedZoneId: "Z0123456789ABCDEFGHIJ" }, ...extra }) as EdgeSiteArgsInput;
+  ({
+    provider: "cloudfront",
+    domain: "example.com",
+    headers: HEADERS,
+    origin: { domain: ORIGIN },
+    cloudfront: { hostedZoneId: "Z0123456789ABCDEFGHIJ" },
+    ...extra,
+  }) as EdgeSiteArgsInput;
 
 const ofType = (inv: Inventory, type: string) => inv.resources.filter((r) => r.type === type);
 const one = (inv: Inventory, type: string): InventoryResource => {
@@ -41,7 +48,14 @@ function program(args: EdgeSiteArgsInput) {
 
 /** CloudFront path-pattern match: `*` any run of characters, `?` one character, case-sensitive, whole path. */
 function globMatch(glob: string, path: string): boolean {
-  const re = new RegExp("^" + glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$");
+  const re = new RegExp(
+    "^" +
+      glob
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".") +
+      "$",
+  );
   return re.test(path);
 }
 
@@ -55,13 +69,21 @@ describe("EdgeSite origin args", () => {
   });
 
   it("refuses the site's own domain as origin (a loop), naming the field and the fix", () => {
-    expect(() => parseEdgeSiteArgs(base({ origin: { domain: "example.com" } }))).toThrow(/origin\.domain: must differ from `domain`.*origin service's own hostname/);
+    expect(() => parseEdgeSiteArgs(base({ origin: { domain: "example.com" } }))).toThrow(
+      /origin\.domain: must differ from `domain`.*origin service's own hostname/,
+    );
   });
 
   it("needs hashed conventions with a path prefix so assets can be routed to the bucket", () => {
-    expect(() => parseEdgeSiteArgs(base({ headers: {} }))).toThrow(/headers\.hashed\.conventions: "dotted-hex" has no path prefix.*use vite, nuxt, next \(required by `origin`\)/);
-    expect(() => parseEdgeSiteArgs(base({ headers: { hashed: { conventions: ["next"], patterns: ["^/static/"] } } }))).toThrow(/headers\.hashed\.patterns: custom patterns cannot be routed/);
-    expect(() => parseEdgeSiteArgs(base({ headers: { hashed: { conventions: [] } } }))).toThrow(/headers\.hashed\.conventions: a dynamic origin needs at least one convention/);
+    expect(() => parseEdgeSiteArgs(base({ headers: {} }))).toThrow(
+      /headers\.hashed\.conventions: "dotted-hex" has no path prefix.*use vite, nuxt, next \(required by `origin`\)/,
+    );
+    expect(() => parseEdgeSiteArgs(base({ headers: { hashed: { conventions: ["next"], patterns: ["^/static/"] } } }))).toThrow(
+      /headers\.hashed\.patterns: custom patterns cannot be routed/,
+    );
+    expect(() => parseEdgeSiteArgs(base({ headers: { hashed: { conventions: [] } } }))).toThrow(
+      /headers\.hashed\.conventions: a dynamic origin needs at least one convention/,
+    );
     // Without an origin the same policies stay valid.
     expect(() => parseEdgeSiteArgs(base({ origin: undefined, headers: {} }))).not.toThrow();
     expect(bucketPathPatterns({ hashed: { conventions: ["next", "vite", "next"] } })).toEqual(["/_next/static/*", "/assets/*"]);
@@ -90,7 +112,17 @@ describe("EdgeSite origin plan", () => {
     expect(plan.origin).toEqual({ domain: ORIGIN, bucketPathPatterns: ["/_next/static/*"] });
     expect(plan.cloudfront!.viewerRequestCode).toBeUndefined();
     expect(plan.cloudfront!.viewerResponseCode).toBe(renderViewerResponseFunction(plan.table));
-    const cf = planEdgeSite("web", "test", parseEdgeSiteArgs({ provider: "cloudflare", domain: "example.com", headers: HEADERS, origin: { domain: ORIGIN }, cloudflare: { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210" } }));
+    const cf = planEdgeSite(
+      "web",
+      "test",
+      parseEdgeSiteArgs({
+        provider: "cloudflare",
+        domain: "example.com",
+        headers: HEADERS,
+        origin: { domain: ORIGIN },
+        cloudflare: { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210" },
+      }),
+    );
     expect(cf.cloudflare!.workerScript).toContain(`const DYNAMIC_ORIGIN = {"host":"${ORIGIN}","bucketPrefixes":["/_next/static/"]};`);
     expect(renderWorkerScript(plan.table)).toContain("const DYNAMIC_ORIGIN = null;");
   });
@@ -127,14 +159,23 @@ describe("EdgeSite cloudfront with a dynamic origin (harness)", () => {
       responseHeadersPolicyId: originRhpId,
       functionAssociations: [{ eventType: "viewer-response", functionArn: expect.stringContaining("web-origin-response") }],
     });
-    expect(CLOUDFRONT_MANAGED).toEqual({ cachingDisabled: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", allViewerExceptHostHeader: "b689b0a8-53d0-40ab-baf2-68738e2966ac" });
+    expect(CLOUDFRONT_MANAGED).toEqual({
+      cachingDisabled: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+      allViewerExceptHostHeader: "b689b0a8-53d0-40ab-baf2-68738e2966ac",
+    });
 
     const fns = ofType(inv, "aws:cloudfront/function:Function");
     expect(fns.map((f) => f.name).sort()).toEqual(["web-origin-response", "web-viewer-response"]); // no SPA-routing function
     const cachePolicy = one(inv, "aws:cloudfront/cachePolicy:CachePolicy");
     expect(dist.orderedCacheBehaviors).toHaveLength(1);
     const [assets] = dist.orderedCacheBehaviors;
-    expect(assets).toMatchObject({ pathPattern: "/_next/static/*", targetOriginId: "site-bucket", viewerProtocolPolicy: "redirect-to-https", allowedMethods: ["GET", "HEAD", "OPTIONS"], responseHeadersPolicyId: rhpId });
+    expect(assets).toMatchObject({
+      pathPattern: "/_next/static/*",
+      targetOriginId: "site-bucket",
+      viewerProtocolPolicy: "redirect-to-https",
+      allowedMethods: ["GET", "HEAD", "OPTIONS"],
+      responseHeadersPolicyId: rhpId,
+    });
     expect(cachePolicy.inputs).toMatchObject({ minTtl: 0, defaultTtl: 0, maxTtl: 31536000 }); // honours the table's per-object Cache-Control
     expect(assets.cachePolicyId).toBeTruthy();
     expect(assets.cachePolicyId).not.toBe(CLOUDFRONT_MANAGED.cachingDisabled);
@@ -147,11 +188,20 @@ describe("EdgeSite cloudfront with a dynamic origin (harness)", () => {
     const rhp = policies.find((p) => p.name === "web-headers")!.inputs as any;
     const originRhp = policies.find((p) => p.name === "web-origin-headers")!.inputs as any;
     // the same common headers; only the CSP leaves the origin's in place (the function decides it)
-    expect({ ...originRhp, name: undefined, comment: undefined, securityHeadersConfig: { ...originRhp.securityHeadersConfig, contentSecurityPolicy: undefined } }).toEqual({ ...rhp, name: undefined, comment: undefined, securityHeadersConfig: { ...rhp.securityHeadersConfig, contentSecurityPolicy: undefined } });
+    expect({
+      ...originRhp,
+      name: undefined,
+      comment: undefined,
+      securityHeadersConfig: { ...originRhp.securityHeadersConfig, contentSecurityPolicy: undefined },
+    }).toEqual({ ...rhp, name: undefined, comment: undefined, securityHeadersConfig: { ...rhp.securityHeadersConfig, contentSecurityPolicy: undefined } });
     expect(originRhp.securityHeadersConfig.contentSecurityPolicy).toEqual({ contentSecurityPolicy: HEADERS.csp, override: false });
     expect(rhp.securityHeadersConfig.contentSecurityPolicy.override).toBe(true);
     const custom = Object.fromEntries(rhp.customHeadersConfig.items.map((i: any) => [i.header, i.value]));
-    expect(custom).toMatchObject({ "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "credentialless", "cross-origin-resource-policy": "same-origin" });
+    expect(custom).toMatchObject({
+      "cross-origin-opener-policy": "same-origin",
+      "cross-origin-embedder-policy": "credentialless",
+      "cross-origin-resource-policy": "same-origin",
+    });
     expect(rhp.securityHeadersConfig.strictTransportSecurity).toMatchObject({ accessControlMaxAgeSec: 63072000, override: true });
     expect(rhp.securityHeadersConfig.contentTypeOptions).toEqual({ override: true });
     expect(rhp.securityHeadersConfig.contentSecurityPolicy.contentSecurityPolicy).toBe(HEADERS.csp);
@@ -163,7 +213,9 @@ describe("EdgeSite cloudfront with a dynamic origin (harness)", () => {
   });
 
   it("passes the policy pack in prod (HTTPS to the origin, COOP/COEP on every behaviour)", async () => {
-    const inv = await runProgram(program(base({ protect: true, waf: { managedRules: true, rateLimit: { requests: 2000, periodSeconds: 300 } } })), { stack: "prod" });
+    const inv = await runProgram(program(base({ protect: true, waf: { managedRules: true, rateLimit: { requests: 2000, periodSeconds: 300 } } })), {
+      stack: "prod",
+    });
     const report = await runPolicies(inv, { tier: "prod" });
     expect(report.policiesRun).toBeGreaterThan(0);
     expect(report.violations, formatText(report)).toEqual([]);
@@ -172,11 +224,21 @@ describe("EdgeSite cloudfront with a dynamic origin (harness)", () => {
 
 describe("EdgeSite cloudflare with a dynamic origin (harness)", () => {
   it("the deployed Worker script is the origin-aware one and the stack passes the policy pack (prod)", async () => {
-    const args = { provider: "cloudflare", domain: "example.com", headers: HEADERS, origin: { domain: ORIGIN }, protect: true, cloudflare: { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210" } } as const;
-    const inv = await runProgram(async () => {
-      const cf = new cloudflare.Provider("cf", { apiToken: "fake-token-for-tests-0000000000000000000" });
-      new EdgeSite("web", args, { providers: { cloudflare: cf } });
-    }, { stack: "prod" });
+    const args = {
+      provider: "cloudflare",
+      domain: "example.com",
+      headers: HEADERS,
+      origin: { domain: ORIGIN },
+      protect: true,
+      cloudflare: { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210" },
+    } as const;
+    const inv = await runProgram(
+      async () => {
+        const cf = new cloudflare.Provider("cf", { apiToken: "fake-token-for-tests-0000000000000000000" });
+        new EdgeSite("web", args, { providers: { cloudflare: cf } });
+      },
+      { stack: "prod" },
+    );
     const script = one(inv, "cloudflare:index/workersScript:WorkersScript").inputs.content as string;
     expect(script).toBe(planEdgeSite("web", "prod", parseEdgeSiteArgs(args)).cloudflare!.workerScript);
     expect(script).toContain(`const DYNAMIC_ORIGIN = {"host":"${ORIGIN}","bucketPrefixes":["/_next/static/"]};`);
@@ -188,7 +250,10 @@ describe("EdgeSite cloudflare with a dynamic origin (harness)", () => {
 describe("CloudFront simulation with a dynamic origin", () => {
   const args = parseEdgeSiteArgs(base());
   const plan = planEdgeSite("web", "test", args);
-  const behaviours = [...plan.origin!.bucketPathPatterns.map((p) => ({ pathPattern: p, origin: "bucket" as const })), { pathPattern: "*", origin: "app" as const }];
+  const behaviours = [
+    ...plan.origin!.bucketPathPatterns.map((p) => ({ pathPattern: p, origin: "bucket" as const })),
+    { pathPattern: "*", origin: "app" as const },
+  ];
   const route = (uri: string) => behaviours.find((b) => globMatch(b.pathPattern, uri))!.origin;
   const ctx = vm.createContext(Object.create(null));
   vm.runInContext(plan.cloudfront!.viewerResponseCode, ctx);
@@ -202,7 +267,12 @@ describe("CloudFront simulation with a dynamic origin", () => {
     for (const uri of ["/_next/static/chunks/main-0123abcdef.js", "/_next/static/css/app-9f8e7d6c.css", "/_next/static/media/font.woff2"]) {
       expect(route(uri), uri).toBe("bucket");
       // No viewer-request function on the bucket behaviour: S3 gets the URI as requested.
-      const out = viewerResponse({ version: "1.0", context: { eventType: "viewer-response" }, request: { method: "GET", uri, querystring: {}, headers: {}, cookies: {} }, response: { statusCode: 200, headers: {}, cookies: {} } });
+      const out = viewerResponse({
+        version: "1.0",
+        context: { eventType: "viewer-response" },
+        request: { method: "GET", uri, querystring: {}, headers: {}, cookies: {} },
+        response: { statusCode: 200, headers: {}, cookies: {} },
+      });
       expect(out.headers["cache-control"].value, uri).toBe(CACHE_CONTROL.immutable);
       expect(decide(plan.table, uri).class).toBe("hashed");
     }

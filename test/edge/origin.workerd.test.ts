@@ -50,14 +50,29 @@ describe("EdgeSite Worker with a dynamic origin, in workerd", () => {
           return;
         }
         // The app sets its own caching and a weaker COOP: the edge's table wins for COOP.
-        res.writeHead(200, { "content-type": "application/json", "cache-control": "private, no-store", "cross-origin-opener-policy": "unsafe-none", "set-cookie": ["a=1; Secure", "b=2; Secure"] });
+        res.writeHead(200, {
+          "content-type": "application/json",
+          "cache-control": "private, no-store",
+          "cross-origin-opener-policy": "unsafe-none",
+          "set-cookie": ["a=1; Secure", "b=2; Secure"],
+        });
         res.end(JSON.stringify({ method: req.method, url: req.url, body }));
       });
     });
     await new Promise<void>((resolve) => upstream!.listen(0, "127.0.0.1", resolve));
     const port = (upstream.address() as AddressInfo).port;
 
-    const plan = planEdgeSite("web", "test", parseEdgeSiteArgs({ provider: "cloudflare", domain: "example.com", headers: HEADERS, origin: { domain: ORIGIN }, cloudflare: { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210" } }));
+    const plan = planEdgeSite(
+      "web",
+      "test",
+      parseEdgeSiteArgs({
+        provider: "cloudflare",
+        domain: "example.com",
+        headers: HEADERS,
+        origin: { domain: ORIGIN },
+        cloudflare: { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210" },
+      }),
+    );
     mf = new Miniflare({
       modules: true,
       script: plan.cloudflare!.workerScript,
@@ -72,7 +87,9 @@ describe("EdgeSite Worker with a dynamic origin, in workerd", () => {
     const bucket = (await mf.getR2Bucket(WORKER_BUCKET_BINDING)) as unknown as {
       put(key: string, value: string, opts: { httpMetadata: { contentType: string; cacheControl: string } }): Promise<unknown>;
     };
-    await bucket.put(ASSET, "console.log('hashed');", { httpMetadata: { contentType: "text/javascript; charset=utf-8", cacheControl: CACHE_CONTROL.immutable } });
+    await bucket.put(ASSET, "console.log('hashed');", {
+      httpMetadata: { contentType: "text/javascript; charset=utf-8", cacheControl: CACHE_CONTROL.immutable },
+    });
   });
   afterAll(async () => {
     await mf?.dispose();
@@ -113,7 +130,11 @@ describe("EdgeSite Worker with a dynamic origin, in workerd", () => {
 
   it("any method and body reach the origin; redirects and errors pass through with the common headers", async () => {
     seen.length = 0;
-    const post = await get("/api/like?id=7", { method: "POST", body: "track=42", headers: { "content-type": "application/x-www-form-urlencoded", cookie: "session=fake" } });
+    const post = await get("/api/like?id=7", {
+      method: "POST",
+      body: "track=42",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie: "session=fake" },
+    });
     expect(post.status).toBe(200);
     expect(await post.json()).toEqual({ method: "POST", url: "/api/like?id=7", body: "track=42" });
     expect(seen[0]!.headers.cookie).toBe("session=fake");

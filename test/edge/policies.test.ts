@@ -15,10 +15,21 @@ const FIXTURE = path.join(__dirname, "..", "fixtures", "edge");
 const programs = {
   cloudflare: async () => {
     const cf = new cloudflare.Provider("cf", { apiToken: "fake-token-for-tests-0000000000000000000" });
-    const r2 = new aws.Provider("r2", { region: "us-east-1", skipCredentialsValidation: true, endpoints: [{ s3: "https://0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com" }] });
+    const r2 = new aws.Provider("r2", {
+      region: "us-east-1",
+      skipCredentialsValidation: true,
+      endpoints: [{ s3: "https://0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com" }],
+    });
     new EdgeSite(
       "web",
-      { provider: "cloudflare", domain: "app.example.com", assets: FIXTURE, protect: true, cloudflare: { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210", plan: "pro" }, waf: { managedRules: true, rateLimit: { requests: 600, periodSeconds: 60 } } },
+      {
+        provider: "cloudflare",
+        domain: "app.example.com",
+        assets: FIXTURE,
+        protect: true,
+        cloudflare: { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210", plan: "pro" },
+        waf: { managedRules: true, rateLimit: { requests: 600, periodSeconds: 60 } },
+      },
       { providers: { cloudflare: cf }, r2 },
     );
   },
@@ -27,7 +38,14 @@ const programs = {
     const usEast1 = new aws.Provider("aws-us-east-1", { region: "us-east-1" });
     new EdgeSite(
       "web",
-      { provider: "cloudfront", domain: "app.example.com", assets: FIXTURE, protect: true, cloudfront: { hostedZoneId: "Z0123456789ABCDEFGHIJ" }, waf: { managedRules: true, rateLimit: { requests: 2000, periodSeconds: 300 } } },
+      {
+        provider: "cloudfront",
+        domain: "app.example.com",
+        assets: FIXTURE,
+        protect: true,
+        cloudfront: { hostedZoneId: "Z0123456789ABCDEFGHIJ" },
+        waf: { managedRules: true, rateLimit: { requests: 2000, periodSeconds: 300 } },
+      },
       { providers: { aws: main }, usEast1 },
     );
   },

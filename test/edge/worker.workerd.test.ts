@@ -158,21 +158,42 @@ describe("EdgeSite Worker in workerd (require-corp)", () => {
     const policy = headersOfPolicyPlan(planResponseHeadersPolicy(table));
     const s3Keys = new Set(planAssetObjects(FIXTURE, table).map((o) => o.key));
     const names = new Set([...Object.keys(table.common), ...table.rules.flatMap((r) => Object.keys(r.headers)), "content-type"]);
-    const paths = ["/", "/login", "/a/b/", "/index.html", "/main.3f2a9c1b.js", "/canvaskit/canvaskit.wasm", "/asset_versions.json", "/flutter_bootstrap.js", "/main.deadbeef.js", "/x.png", "/missing.html"];
+    const paths = [
+      "/",
+      "/login",
+      "/a/b/",
+      "/index.html",
+      "/main.3f2a9c1b.js",
+      "/canvaskit/canvaskit.wasm",
+      "/asset_versions.json",
+      "/flutter_bootstrap.js",
+      "/main.deadbeef.js",
+      "/x.png",
+      "/missing.html",
+    ];
     for (const p of paths) {
       const res = await get(p);
       await res.arrayBuffer();
       const worker: Record<string, string> = {};
       for (const n of names) if (res.headers.get(n) !== null) worker[n] = res.headers.get(n)!;
 
-      const req = viewerRequest({ version: "1.0", context: { eventType: "viewer-request" }, request: { method: "GET", uri: p, querystring: {}, headers: {}, cookies: {} } });
+      const req = viewerRequest({
+        version: "1.0",
+        context: { eventType: "viewer-request" },
+        request: { method: "GET", uri: p, querystring: {}, headers: {}, cookies: {} },
+      });
       const key = decodeURIComponent(req.uri.slice(1));
       const obj = planAssetObjects(FIXTURE, table).find((o) => o.key === key);
       const status = s3Keys.has(key) ? 200 : 404; // S3 with ListBucket: a missing key is a 404
       const cloudfront: Record<string, string> = {};
       if (status === 200) {
         const s3Headers = { "content-type": { value: obj!.contentType }, "cache-control": { value: obj!.cacheControl } };
-        const out = viewerResponse({ version: "1.0", context: { eventType: "viewer-response" }, request: req, response: { statusCode: status, headers: s3Headers, cookies: {} } });
+        const out = viewerResponse({
+          version: "1.0",
+          context: { eventType: "viewer-response" },
+          request: req,
+          response: { statusCode: status, headers: s3Headers, cookies: {} },
+        });
         expect(out.statusCode, p).toBe(res.status);
         for (const [k, v] of Object.entries(out.headers as Record<string, { value: string }>)) cloudfront[k] = v.value;
       } else {
@@ -190,7 +211,10 @@ describe("EdgeSite Worker in workerd (require-corp)", () => {
   it("random paths: workerd's status and headers are exactly decide()'s (routes 200 index, unknown files 404)", async () => {
     const seg = fc.stringMatching(/^[A-Za-z0-9_-]{1,8}$/);
     const ext = fc.constantFrom("", ".js", ".wasm", ".json", ".html", ".png", ".3f2a9c1b.js", ".css");
-    const paths = fc.sample(fc.tuple(fc.array(seg, { minLength: 0, maxLength: 3 }), seg, ext).map(([dirs, name, e]) => "/" + [...dirs, name + e].join("/")), { numRuns: 60, seed: 42 });
+    const paths = fc.sample(
+      fc.tuple(fc.array(seg, { minLength: 0, maxLength: 3 }), seg, ext).map(([dirs, name, e]) => "/" + [...dirs, name + e].join("/")),
+      { numRuns: 60, seed: 42 },
+    );
     const names = new Set([...Object.keys(table.common), ...table.rules.flatMap((r) => Object.keys(r.headers)), "content-type"]);
     for (const p of [...paths, "/index.html", "/main.3f2a9c1b.js"]) {
       const res = await get(p);

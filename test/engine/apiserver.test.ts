@@ -41,37 +41,49 @@ afterAll(async () => {
 });
 
 describe("real engine against a real kube-apiserver", () => {
-  it("creates the objects with pulumi up", async () => {
-    const up = await ws.pulumi(["up", "--stack", "test", "--yes", "--skip-plugin-pre-install"], project);
-    expect(up.code, up.output).toBe(0);
-    const cm = await api!.call("GET", "/api/v1/namespaces/default/configmaps/web-config");
-    expect(cm.status).toBe(200);
-    expect(cm.body.data).toEqual({ GREETING: "hello" });
-    const deploy = await api!.call("GET", "/apis/apps/v1/namespaces/default/deployments/web");
-    expect(deploy.status).toBe(200);
-    expect(deploy.body.spec.template.spec.containers[0].image).toBe("registry.example.invalid/web:1.0.0");
-    const svc = await api!.call("GET", "/api/v1/namespaces/default/services/web");
-    expect(svc.body.spec.clusterIP).toMatch(/^10\.96\./);
-  }, OP_TIMEOUT);
+  it(
+    "creates the objects with pulumi up",
+    async () => {
+      const up = await ws.pulumi(["up", "--stack", "test", "--yes", "--skip-plugin-pre-install"], project);
+      expect(up.code, up.output).toBe(0);
+      const cm = await api!.call("GET", "/api/v1/namespaces/default/configmaps/web-config");
+      expect(cm.status).toBe(200);
+      expect(cm.body.data).toEqual({ GREETING: "hello" });
+      const deploy = await api!.call("GET", "/apis/apps/v1/namespaces/default/deployments/web");
+      expect(deploy.status).toBe(200);
+      expect(deploy.body.spec.template.spec.containers[0].image).toBe("registry.example.invalid/web:1.0.0");
+      const svc = await api!.call("GET", "/api/v1/namespaces/default/services/web");
+      expect(svc.body.spec.clusterIP).toMatch(/^10\.96\./);
+    },
+    OP_TIMEOUT,
+  );
 
-  it("fails the update when the API server rejects an object", async () => {
-    const up = await ws.pulumi(["up", "--stack", "test", "--yes", "--skip-plugin-pre-install", "--config", "invalid=true"], project);
-    expect(up.code, up.output).not.toBe(0);
-    expect(up.output).toContain("Bad_Name");
-    expect(up.output).toMatch(/Invalid value|invalid/);
-    const bad = await api!.call("GET", "/api/v1/namespaces/default/configmaps/Bad_Name");
-    expect(bad.status).toBe(404);
-  }, OP_TIMEOUT);
+  it(
+    "fails the update when the API server rejects an object",
+    async () => {
+      const up = await ws.pulumi(["up", "--stack", "test", "--yes", "--skip-plugin-pre-install", "--config", "invalid=true"], project);
+      expect(up.code, up.output).not.toBe(0);
+      expect(up.output).toContain("Bad_Name");
+      expect(up.output).toMatch(/Invalid value|invalid/);
+      const bad = await api!.call("GET", "/api/v1/namespaces/default/configmaps/Bad_Name");
+      expect(bad.status).toBe(404);
+    },
+    OP_TIMEOUT,
+  );
 
-  it("removes the objects with pulumi destroy", async () => {
-    const down = await ws.pulumi(["destroy", "--stack", "test", "--yes", "--skip-plugin-pre-install"], project);
-    expect(down.code, down.output).toBe(0);
-    for (const path of [
-      "/api/v1/namespaces/default/configmaps/web-config",
-      "/apis/apps/v1/namespaces/default/deployments/web",
-      "/api/v1/namespaces/default/services/web",
-    ]) {
-      expect((await api!.call("GET", path)).status, path).toBe(404);
-    }
-  }, OP_TIMEOUT);
+  it(
+    "removes the objects with pulumi destroy",
+    async () => {
+      const down = await ws.pulumi(["destroy", "--stack", "test", "--yes", "--skip-plugin-pre-install"], project);
+      expect(down.code, down.output).toBe(0);
+      for (const path of [
+        "/api/v1/namespaces/default/configmaps/web-config",
+        "/apis/apps/v1/namespaces/default/deployments/web",
+        "/api/v1/namespaces/default/services/web",
+      ]) {
+        expect((await api!.call("GET", path)).status, path).toBe(404);
+      }
+    },
+    OP_TIMEOUT,
+  );
 });

@@ -9,7 +9,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { allPolicies } from "../../policies/policies";
-import { corpusListProblems, importsOutside, renderResults, retryFlags, scores, whyNoReport, type CorpusList, type CorpusRun } from "../../scripts/foreign/corpus";
+import {
+  corpusListProblems,
+  importsOutside,
+  renderResults,
+  retryFlags,
+  scores,
+  whyNoReport,
+  type CorpusList,
+  type CorpusRun,
+} from "../../scripts/foreign/corpus";
 
 const list = JSON.parse(fs.readFileSync(path.join(__dirname, "corpus.json"), "utf8")) as CorpusList;
 const examples = JSON.parse(fs.readFileSync(path.join(__dirname, "examples.json"), "utf8")) as CorpusList;
@@ -55,7 +64,10 @@ describe("the independent check's list (pulumi/examples)", () => {
   });
 
   it("refuses other repositories and config that is not strings, naming the entry", () => {
-    const bad: CorpusList = { ...examples, programs: [{ id: "x", repo: "someone/repo", commit: "0".repeat(40), path: "p", deploys: "d", expected: [], config: { n: 3 as unknown as string } }] };
+    const bad: CorpusList = {
+      ...examples,
+      programs: [{ id: "x", repo: "someone/repo", commit: "0".repeat(40), path: "p", deploys: "d", expected: [], config: { n: 3 as unknown as string } }],
+    };
     const problems = corpusListProblems(bad).join("\n");
     expect(problems).toMatch(/programs\[0\] \(x\): the independent check takes programs from pulumi\/examples only; put someone\/repo in the corpus/);
     expect(problems).toMatch(/programs\[0\] \(x\): config must map keys to string values/);
@@ -65,7 +77,8 @@ describe("the independent check's list (pulumi/examples)", () => {
 
 describe("installing and extracting a program", () => {
   it("retries an ERESOLVE install with --legacy-peer-deps and a lock file the registry cannot serve without it, each once", () => {
-    const eresolve = "npm error code ERESOLVE\nnpm error ERESOLVE unable to resolve dependency tree\nnpm error peer @pulumi/pulumi@\"^3.0.0\" from @pulumi/kubernetesx@0.1.6";
+    const eresolve =
+      'npm error code ERESOLVE\nnpm error ERESOLVE unable to resolve dependency tree\nnpm error peer @pulumi/pulumi@"^3.0.0" from @pulumi/kubernetesx@0.1.6';
     expect(retryFlags(eresolve, [])).toBe("--legacy-peer-deps");
     expect(retryFlags(eresolve, ["--legacy-peer-deps"])).toBeUndefined();
     expect(retryFlags("npm error code ETARGET\nnpm error notarget No matching version found for @pulumi/eks@^0.37.1.", [])).toBe("--no-package-lock");
@@ -94,7 +107,20 @@ describe("installing and extracting a program", () => {
 });
 
 describe("scoring", () => {
-  const run = (id: string, expected: string[], found: string[], report = true): CorpusRun => ({ id, repo: "o/r", path: id, installed: true, report, status: report ? "policy" : "error", exit: report ? 1 : 2, seconds: 1, hang: false, found, expected, notInspected: 0 });
+  const run = (id: string, expected: string[], found: string[], report = true): CorpusRun => ({
+    id,
+    repo: "o/r",
+    path: id,
+    installed: true,
+    report,
+    status: report ? "policy" : "error",
+    exit: report ? 1 : 2,
+    seconds: 1,
+    hang: false,
+    found,
+    expected,
+    notInspected: 0,
+  });
   it("counts (program, policy) pairs per concern over the programs that produced a report", () => {
     const s = scores([
       run("a", ["tls-lb-listener-https", "seg-security-group-ingress"], ["tls-lb-listener-https", "baseline-imdsv2"]),
@@ -105,27 +131,45 @@ describe("scoring", () => {
     expect(s.segmentation).toMatchObject({ tp: 0, fp: 0, fn: 1, recall: 0 });
     expect(s.baseline).toMatchObject({ tp: 0, fp: 1, fn: 0, precision: 0 });
     expect(s.headers).toMatchObject({ tp: 0, fp: 0, fn: 0, precision: 1, recall: 1 });
-    const text = renderResults(list, [run("a", ["tls-lb-listener-https"], ["tls-lb-listener-https"]), run("c", [], [], false)], { preview: false, timeoutS: 120 });
+    const text = renderResults(list, [run("a", ["tls-lb-listener-https"], ["tls-lb-listener-https"]), run("c", [], [], false)], {
+      preview: false,
+      timeoutS: 120,
+    });
     expect(text).toContain("| report produced | 1/2 (50.0%) | ≥ 90% |");
     expect(text).toContain("| hangs | 0 | 0 |");
   });
 
   it("says why each program produced no report: the registry, an install script, the program's own defect, or the runner", () => {
     const none = (x: Partial<CorpusRun>): CorpusRun => ({ ...run("p", [], [], false), ...x });
-    expect(whyNoReport(none({ installed: false, installLog: "npm error code E404\nnpm error 404 Not Found - GET https://registry.npmjs.org/@pulumi%2fcloudinit - Not found" }))).toBe(
-      "registry: @pulumi/cloudinit is not served by the npm registry this machine reaches (nothing in the declared range)",
+    expect(
+      whyNoReport(
+        none({ installed: false, installLog: "npm error code E404\nnpm error 404 Not Found - GET https://registry.npmjs.org/@pulumi%2fcloudinit - Not found" }),
+      ),
+    ).toBe("registry: @pulumi/cloudinit is not served by the npm registry this machine reaches (nothing in the declared range)");
+    expect(
+      whyNoReport(none({ installed: false, installLog: "npm error code ETARGET\nnpm error notarget No matching version found for @pulumi/eks@^0.37.1." })),
+    ).toMatch(/^registry: @pulumi\/eks@\^0\.37\.1 is not served/);
+    expect(whyNoReport(none({ scripts: [{ name: "sharp", ok: false, log: "prebuild-install warn install getaddrinfo EAI_AGAIN github.com" }] }))).toMatch(
+      /^install script: sharp's install script \(allowed\) failed here: .*github\.com/,
     );
-    expect(whyNoReport(none({ installed: false, installLog: "npm error code ETARGET\nnpm error notarget No matching version found for @pulumi/eks@^0.37.1." }))).toMatch(/^registry: @pulumi\/eks@\^0\.37\.1 is not served/);
-    expect(whyNoReport(none({ scripts: [{ name: "sharp", ok: false, log: "prebuild-install warn install getaddrinfo EAI_AGAIN github.com" }] }))).toMatch(/^install script: sharp's install script \(allowed\) failed here: .*github\.com/);
-    expect(whyNoReport(none({ defect: "imports @pulumi/awsx without declaring it", error: "Cannot find module '@pulumi/awsx'" }))).toBe("defect in the program: imports @pulumi/awsx without declaring it");
+    expect(whyNoReport(none({ defect: "imports @pulumi/awsx without declaring it", error: "Cannot find module '@pulumi/awsx'" }))).toBe(
+      "defect in the program: imports @pulumi/awsx without declaring it",
+    );
     expect(whyNoReport(none({ error: "boom" }))).toBe("program or runner failed (exit 2): boom");
     expect(whyNoReport(run("q", [], []))).toBe("");
   });
 
   it("puts the other mode next to the primary one: its numbers, and per program what only one mode found or could not judge", () => {
-    const upd = [run("a", ["tls-s3-deny-insecure-transport", "seg-datastore-not-public"], ["tls-s3-deny-insecure-transport", "seg-datastore-not-public"]), run("b", [], [])];
+    const upd = [
+      run("a", ["tls-s3-deny-insecure-transport", "seg-datastore-not-public"], ["tls-s3-deny-insecure-transport", "seg-datastore-not-public"]),
+      run("b", [], []),
+    ];
     const pre = [
-      { ...run("a", ["tls-s3-deny-insecure-transport", "seg-datastore-not-public"], ["tls-s3-deny-insecure-transport"]), notInspected: 1, unknownFindings: ["seg-datastore-not-public"] },
+      {
+        ...run("a", ["tls-s3-deny-insecure-transport", "seg-datastore-not-public"], ["tls-s3-deny-insecure-transport"]),
+        notInspected: 1,
+        unknownFindings: ["seg-datastore-not-public"],
+      },
       run("b", [], []),
     ];
     const text = renderResults(list, upd, { preview: false, timeoutS: 120 }, pre);

@@ -20,8 +20,9 @@ const { Struct } = preq("google-protobuf/google/protobuf/struct_pb.js") as { Str
 const URN = "urn:pulumi:dev::site::aws:s3/bucketV2:BucketV2::site";
 const getResource = (monitor: any): Promise<{ err?: Error; ret?: Record<string, unknown> }> =>
   new Promise((resolve) =>
-    monitor.invoke({ getTok: () => "pulumi:pulumi:getResource", getArgs: () => Struct.fromJavaScript({ urn: URN }), getProvider: () => "" }, (err: Error | null, resp: any) =>
-      resolve(err ? { err } : { ret: resp.getReturn().toJavaScript() }),
+    monitor.invoke(
+      { getTok: () => "pulumi:pulumi:getResource", getArgs: () => Struct.fromJavaScript({ urn: URN }), getProvider: () => "" },
+      (err: Error | null, resp: any) => resolve(err ? { err } : { ret: resp.getReturn().toJavaScript() }),
     ),
   );
 

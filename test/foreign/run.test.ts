@@ -31,7 +31,17 @@ function project(name: string, install = true): string {
 }
 
 const plan = (dir: string, extra: { stack?: string; tier?: string; timeoutMs?: number; preview?: boolean } = {}): Promise<PlanResult> =>
-  planTarget({ kind: "program", file: dir, config: {}, ...(extra.stack ? { stack: extra.stack } : {}), ...(extra.tier ? { tier: extra.tier } : {}), ...(extra.timeoutMs ? { timeoutMs: extra.timeoutMs } : {}) }, { preview: extra.preview ?? false });
+  planTarget(
+    {
+      kind: "program",
+      file: dir,
+      config: {},
+      ...(extra.stack ? { stack: extra.stack } : {}),
+      ...(extra.tier ? { tier: extra.tier } : {}),
+      ...(extra.timeoutMs ? { timeoutMs: extra.timeoutMs } : {}),
+    },
+    { preview: extra.preview ?? false },
+  );
 
 describe("reading a foreign project as the CLI does", () => {
   it("Pulumi.yaml main, project config defaults (namespaced or not), the only stack file and its secure values", () => {
@@ -129,7 +139,10 @@ describe("running a foreign program", () => {
     expect(preview.status).toBe("incomplete");
     expect(exitCodeFor([preview])).toBe(3);
     const update = await plan(dir, { stack: "dev", preview: false });
-    expect(update.policy!.violations.filter((v) => v.policyName === "tls-s3-deny-insecure-transport"), renderText(update)).toEqual([]);
+    expect(
+      update.policy!.violations.filter((v) => v.policyName === "tls-s3-deny-insecure-transport"),
+      renderText(update),
+    ).toEqual([]);
     expect(update.notInspected!.some((n) => n.policies.includes("tls-s3-deny-insecure-transport"))).toBe(false);
   });
 
@@ -152,16 +165,27 @@ describe("running a foreign program", () => {
     expect(r.error, text).toBeUndefined();
     expect(r.placeholders.sort()).toEqual(["aks-app:applicationimage", "aks-app:sidecarTag"]);
     // Before: "image 'plan-placeholder-aks-app-applicationimage' has no tag", a finding about our own value.
-    expect(r.policy!.violations.filter((v) => v.policyName === "baseline-pinned-images" && !v.unknown), text).toEqual([]);
+    expect(
+      r.policy!.violations.filter((v) => v.policyName === "baseline-pinned-images" && !v.unknown),
+      text,
+    ).toEqual([]);
     const gap = r.notInspected!.find((n) => n.policies.includes("baseline-pinned-images"));
     expect(gap, text).toBeDefined();
     expect(gap!.type).toBe("kubernetes:apps/v1:Deployment");
-    expect(gap!.reason).toMatch(/spec\.template\.spec\.containers\[0\]\.image, spec\.template\.spec\.containers\[1\]\.image hold the plan's placeholder for config 'aks-app:applicationimage', 'aks-app:sidecarTag'.*not the program's, so it was not judged \(give it with --config aks-app:applicationimage=<value>\)/);
+    expect(gap!.reason).toMatch(
+      /spec\.template\.spec\.containers\[0\]\.image, spec\.template\.spec\.containers\[1\]\.image hold the plan's placeholder for config 'aks-app:applicationimage', 'aks-app:sidecarTag'.*not the program's, so it was not judged \(give it with --config aks-app:applicationimage=<value>\)/,
+    );
     expect(text).toContain("NOT INSPECTED");
     // Given values are the program's: judged as usual, and no placeholder is left to report.
-    const given = await planTarget({ kind: "program", file: dir, stack: "prod", config: { applicationimage: "ghcr.io/acme/application", sidecarTag: "v1.32.2" } }, { preview: false });
+    const given = await planTarget(
+      { kind: "program", file: dir, stack: "prod", config: { applicationimage: "ghcr.io/acme/application", sidecarTag: "v1.32.2" } },
+      { preview: false },
+    );
     const pinned = given.policy!.violations.filter((v) => v.policyName === "baseline-pinned-images");
-    expect(pinned.map((v) => [v.unknown ?? false, v.message]), renderText(given)).toEqual([[false, "application/application: image 'ghcr.io/acme/application' has no tag (means :latest); pin a version tag or a digest"]]);
+    expect(
+      pinned.map((v) => [v.unknown ?? false, v.message]),
+      renderText(given),
+    ).toEqual([[false, "application/application: image 'ghcr.io/acme/application' has no tag (means :latest); pin a version tag or a digest"]]);
     expect(given.placeholders).toEqual([]);
     expect(given.notInspected!.some((n) => /placeholder/.test(n.reason))).toBe(false);
   });

@@ -114,7 +114,11 @@ function containerEnv(container: any, rendered: any[], secrets: Record<string, s
 
 /** A kubeconfig for the token of ServiceAccount `sa` in `ns`. */
 async function saKubeconfig(ns: string, sa: string, file: string): Promise<string> {
-  const tr = await k.must("POST", `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 } });
+  const tr = await k.must("POST", `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`, {
+    apiVersion: "authentication.k8s.io/v1",
+    kind: "TokenRequest",
+    spec: { expirationSeconds: 3600 },
+  });
   writeFileSync(
     file,
     stringify({
@@ -183,7 +187,9 @@ async function healthProblems(a: any): Promise<string[]> {
   if (h?.status === "Healthy") return [];
   if (h?.status !== "Degraded") return [`application health ${h?.status} ${h?.message ?? ""}`];
   const out: string[] = [];
-  for (const cause of String(h.message ?? "").replace(/^Caused by /, "").split(/,\s*/)) {
+  for (const cause of String(h.message ?? "")
+    .replace(/^Caused by /, "")
+    .split(/,\s*/)) {
     const m = /^autoscaling\/HorizontalPodAutoscaler:([^/]+)\/(.+)$/.exec(cause);
     if (!m) {
       out.push(`Degraded: ${cause}`);
@@ -202,7 +208,8 @@ async function workloadProblems(): Promise<string[]> {
   for (const d of ((await k.must("GET", `/apis/apps/v1/namespaces/${NS}/deployments`)) as any).items) {
     const want = d.spec.replicas ?? 1;
     const st = d.status ?? {};
-    if (!((st.observedGeneration ?? 0) >= d.metadata.generation && st.updatedReplicas === want && st.availableReplicas === want && (st.replicas ?? 0) === want)) out.push(`Deployment/${d.metadata.name} ${JSON.stringify(st).slice(0, 200)}`);
+    if (!((st.observedGeneration ?? 0) >= d.metadata.generation && st.updatedReplicas === want && st.availableReplicas === want && (st.replicas ?? 0) === want))
+      out.push(`Deployment/${d.metadata.name} ${JSON.stringify(st).slice(0, 200)}`);
   }
   for (const r of ((await k.must("GET", `/apis/argoproj.io/v1alpha1/namespaces/${NS}/rollouts`)) as any).items) {
     if (r.status?.phase !== "Healthy") out.push(`Rollout/${r.metadata.name} ${r.status?.phase} ${r.status?.message ?? ""}`);
@@ -212,18 +219,29 @@ async function workloadProblems(): Promise<string[]> {
 
 /** Waits until the Application is Synced to `revision` by a Succeeded sync, healthy (HPAs: see healthProblems) and every workload rolled out. */
 async function syncedHealthy(revision: string, ms = 240_000): Promise<any> {
-  return until(`Application ${APP} Synced at ${revision.slice(0, 8)}, healthy, workloads rolled out`, async () => {
-    const a = await app();
-    const s = a.status;
-    if (!(s?.sync?.status === "Synced" && s.sync.revision === revision && s.operationState?.phase === "Succeeded" && s.operationState.syncResult?.revision === revision)) return undefined;
-    const problems = [...(await healthProblems(a)), ...(await workloadProblems())];
-    lastProblems = problems;
-    return problems.length === 0 ? a : undefined;
-  }, ms);
+  return until(
+    `Application ${APP} Synced at ${revision.slice(0, 8)}, healthy, workloads rolled out`,
+    async () => {
+      const a = await app();
+      const s = a.status;
+      if (!(
+        s?.sync?.status === "Synced" &&
+        s.sync.revision === revision &&
+        s.operationState?.phase === "Succeeded" &&
+        s.operationState.syncResult?.revision === revision
+      ))
+        return undefined;
+      const problems = [...(await healthProblems(a)), ...(await workloadProblems())];
+      lastProblems = problems;
+      return problems.length === 0 ? a : undefined;
+    },
+    ms,
+  );
 }
 let lastProblems: string[] = [];
 
-const liveImage = async (kind: "deployments", name: string) => ((await k.must("GET", `/apis/apps/v1/namespaces/${NS}/${kind}/${name}`)) as any).spec.template.spec.containers[0].image as string;
+const liveImage = async (kind: "deployments", name: string) =>
+  ((await k.must("GET", `/apis/apps/v1/namespaces/${NS}/${kind}/${name}`)) as any).spec.template.spec.containers[0].image as string;
 
 beforeAll(async () => {
   const missing = [...missingBinaries(), ...[HELM, ARGOCD, ...ARGOCD_EXTRAS, ROLLOUTS].filter((b) => !existsSync(b))];
@@ -233,7 +251,9 @@ beforeAll(async () => {
     missing.push(`${REDIS} (Debian package redis-server, scripts/prerequisites.tsv)`);
   }
   if (missing.length) {
-    setupError = new Error(`binaries missing (bin dir ${BIN}):\n  ${missing.join("\n  ")}\nbuild them with \`npm run engine\` (scripts/engine.sh builds argocd from github.com/argoproj/argo-cd/v3 v3.6.1 with GOTOOLCHAIN=go1.27.3)`);
+    setupError = new Error(
+      `binaries missing (bin dir ${BIN}):\n  ${missing.join("\n  ")}\nbuild them with \`npm run engine\` (scripts/engine.sh builds argocd from github.com/argoproj/argo-cd/v3 v3.6.1 with GOTOOLCHAIN=go1.27.3)`,
+    );
     return;
   }
   dir = mkdtempSync(join(tmpdir(), "argocd-real-"));
@@ -251,17 +271,39 @@ beforeAll(async () => {
     gitServer = await startGitHttp(join(dir, "git"));
     repoURL = `${gitServer.base}/deploy.git`;
     chartDir = join(work, "charts", "normaldance");
-    if (!existsSync(join(chartDir, `values-${ENV}.yaml`))) throw new Error(`npm run gitops wrote no charts/normaldance/values-${ENV}.yaml (blueprint delivery.path changed?)`);
+    if (!existsSync(join(chartDir, `values-${ENV}.yaml`)))
+      throw new Error(`npm run gitops wrote no charts/normaldance/values-${ENV}.yaml (blueprint delivery.path changed?)`);
 
     // 2. The control plane, the pinned charts from the mirror with the program's values.
     cp = await startControlPlane({ dir: join(dir, "cp") });
     k = cp.client;
-    const helm = (args: string[]) => execFileSync(HELM, [...args, "--kubeconfig", cp.kubeconfigPath], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000, maxBuffer: 64 << 20 });
-    const { mirror, problems } = readDirectoryMirror(MIRROR, [CHART_PINS.argoCd, CHART_PINS.argoRollouts, CHART_PINS.traefik, CHART_PINS.prometheusOperatorCrds]);
+    const helm = (args: string[]) =>
+      execFileSync(HELM, [...args, "--kubeconfig", cp.kubeconfigPath], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+        timeout: 300_000,
+        maxBuffer: 64 << 20,
+      });
+    const { mirror, problems } = readDirectoryMirror(MIRROR, [
+      CHART_PINS.argoCd,
+      CHART_PINS.argoRollouts,
+      CHART_PINS.traefik,
+      CHART_PINS.prometheusOperatorCrds,
+    ]);
     if (problems.length) throw new Error(`chart mirror: ${problems.join("; ")}`);
     const archives = (mirror as { archives: Record<string, string> }).archives;
     const cdValues = join(dir, "values-argocd.json");
-    writeFileSync(cdValues, JSON.stringify(argoCdValues({ project: BLUEPRINT, url: "https://argocd.example.com", sso: { ...defaultSso(BLUEPRINT), issuer: "https://sso.example.com", clientId: "argocd" }, replicas: 1 })));
+    writeFileSync(
+      cdValues,
+      JSON.stringify(
+        argoCdValues({
+          project: BLUEPRINT,
+          url: "https://argocd.example.com",
+          sso: { ...defaultSso(BLUEPRINT), issuer: "https://sso.example.com", clientId: "argocd" },
+          replicas: 1,
+        }),
+      ),
+    );
     const roValues = join(dir, "values-rollouts.json");
     writeFileSync(roValues, JSON.stringify(argoRolloutsValues({ replicas: 1 })));
     helm(["install", "argo-rollouts", archives[pinId(CHART_PINS.argoRollouts)]!, "-n", "argo-rollouts", "--create-namespace", "-f", roValues]);
@@ -273,20 +315,45 @@ beforeAll(async () => {
       ...parseStream(helm(["template", "crds", archives[pinId(CHART_PINS.prometheusOperatorCrds)]!])).filter((m) => m.kind === "CustomResourceDefinition"),
     ];
     for (const crd of crds) await k.must("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
-    for (const name of ["applications.argoproj.io", "appprojects.argoproj.io", "rollouts.argoproj.io", "analysistemplates.argoproj.io", "traefikservices.traefik.io", "ingressroutes.traefik.io", "middlewares.traefik.io", "servicemonitors.monitoring.coreos.com"]) {
-      await waitFor(`CRD ${name} Established`, async () => {
-        const r = await k.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
-        return r.status === 200 && (r.body?.status?.conditions ?? []).some((c: any) => c.type === "Established" && c.status === "True");
-      }, 60_000);
+    for (const name of [
+      "applications.argoproj.io",
+      "appprojects.argoproj.io",
+      "rollouts.argoproj.io",
+      "analysistemplates.argoproj.io",
+      "traefikservices.traefik.io",
+      "ingressroutes.traefik.io",
+      "middlewares.traefik.io",
+      "servicemonitors.monitoring.coreos.com",
+    ]) {
+      await waitFor(
+        `CRD ${name} Established`,
+        async () => {
+          const r = await k.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+          return r.status === 200 && (r.body?.status?.conditions ?? []).some((c: any) => c.type === "Established" && c.status === "True");
+        },
+        60_000,
+      );
     }
 
     // 3. Redis (the chart's argocd-redis, with a password).
     const redisPort = await freePort();
-    procs.push(Component.start("redis", REDIS, ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--requirepass", REDIS_PASSWORD], join(dir, "logs")));
+    procs.push(
+      Component.start(
+        "redis",
+        REDIS,
+        ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--requirepass", REDIS_PASSWORD],
+        join(dir, "logs"),
+      ),
+    );
     await waitFor("redis to listen", async () => procs[0]!.tail().includes("Ready to accept connections"), 30_000);
 
     // 4. repo-server and application-controller: the chart's container args and environment.
-    const rendered = parseStream(execFileSync(HELM, ["template", "argo-cd", archives[pinId(CHART_PINS.argoCd)]!, "-n", ARGOCD_NS, "-f", cdValues], { encoding: "utf8", maxBuffer: 64 << 20 }));
+    const rendered = parseStream(
+      execFileSync(HELM, ["template", "argo-cd", archives[pinId(CHART_PINS.argoCd)]!, "-n", ARGOCD_NS, "-f", cdValues], {
+        encoding: "utf8",
+        maxBuffer: 64 << 20,
+      }),
+    );
     const workload = (kind: string, component: string) => {
       const w = rendered.find((m: any) => m.kind === kind && m.metadata.labels?.["app.kubernetes.io/component"] === component);
       if (!w) throw new Error(`helm template of the argo-cd chart rendered no ${kind} for ${component}`);
@@ -296,7 +363,9 @@ beforeAll(async () => {
     const repoPort = await freePort();
     const rs = workload("Deployment", "repo-server");
     const rsMetrics = await freePort();
-    const rsArgs = (rs.container.args as string[]).slice(1).map((a) => (a.startsWith("--port=") ? `--port=${repoPort}` : a.startsWith("--metrics-port=") ? `--metrics-port=${rsMetrics}` : a));
+    const rsArgs = (rs.container.args as string[])
+      .slice(1)
+      .map((a) => (a.startsWith("--port=") ? `--port=${repoPort}` : a.startsWith("--metrics-port=") ? `--metrics-port=${rsMetrics}` : a));
     // The chart mounts an emptyDir keyring and the (empty) argocd-gpg-keys-cm; GnuPG verification stays on.
     for (const d of ["repo-server-home", "repo-server-tmp", "gnupg", "gpg-source", "tls-certs", "ssh-known-hosts"]) mkdirSync(join(dir, d), { mode: 0o700 });
     const rsEnv = containerEnv(rs.container, rendered, secrets);
@@ -318,13 +387,20 @@ beforeAll(async () => {
       TMPDIR: join(dir, "repo-server-tmp"),
     });
     procs.push(repoServer);
-    await waitFor("repo-server to listen (or exit)", async () => repoServer!.tail().includes("argocd-repo-server is listening on") || !repoServer!.running, 90_000);
+    await waitFor(
+      "repo-server to listen (or exit)",
+      async () => repoServer!.tail().includes("argocd-repo-server is listening on") || !repoServer!.running,
+      90_000,
+    );
     if (!repoServer.running) throw new Error(`argocd-repo-server exited (${JSON.stringify(repoServer.exitInfo)}):\n${repoServer.tail().slice(-3000)}`);
 
     const ac = workload("StatefulSet", "application-controller");
     const kubeconfig = await saKubeconfig(ARGOCD_NS, ac.sa, join(dir, "controller.kubeconfig"));
     const acMetrics = await freePort();
-    const acArgs = [...(ac.container.args as string[]).slice(1).map((a) => (a.startsWith("--metrics-port=") ? `--metrics-port=${acMetrics}` : a)), `--kubeconfig=${kubeconfig}`];
+    const acArgs = [
+      ...(ac.container.args as string[]).slice(1).map((a) => (a.startsWith("--metrics-port=") ? `--metrics-port=${acMetrics}` : a)),
+      `--kubeconfig=${kubeconfig}`,
+    ];
     controller = Component.start("argocd-application-controller", join(BIN, "argocd-application-controller"), acArgs, join(dir, "logs"), {
       ...containerEnv(ac.container, rendered, secrets),
       PATH: `${BIN}:${process.env["PATH"]}`,
@@ -343,19 +419,52 @@ beforeAll(async () => {
     procs.push(controller);
 
     // 5. The Argo Rollouts controller with its chart's args (Rollouts report health through it).
-    const roRendered = parseStream(execFileSync(HELM, ["template", "argo-rollouts", archives[pinId(CHART_PINS.argoRollouts)]!, "-n", "argo-rollouts", "-f", roValues], { encoding: "utf8", maxBuffer: 64 << 20 }));
+    const roRendered = parseStream(
+      execFileSync(HELM, ["template", "argo-rollouts", archives[pinId(CHART_PINS.argoRollouts)]!, "-n", "argo-rollouts", "-f", roValues], {
+        encoding: "utf8",
+        maxBuffer: 64 << 20,
+      }),
+    );
     const roDep = roRendered.find((m: any) => m.kind === "Deployment" && m.spec.template.spec.containers.some((c: any) => c.name === "argo-rollouts"));
     if (!roDep) throw new Error("helm template of the argo-rollouts chart rendered no controller Deployment");
     const roContainer = roDep.spec.template.spec.containers.find((c: any) => c.name === "argo-rollouts");
     const roKube = await saKubeconfig("argo-rollouts", roDep.spec.template.spec.serviceAccountName, join(dir, "rollouts.kubeconfig"));
-    procs.push(Component.start("rollouts-controller", ROLLOUTS, [...roContainer.args, `--kubeconfig=${roKube}`, `--healthzPort=${await freePort()}`, `--metricsPort=${await freePort()}`], join(dir, "logs"), { PATH: process.env["PATH"], HOME: dir, POD_NAMESPACE: "argo-rollouts" }));
+    procs.push(
+      Component.start(
+        "rollouts-controller",
+        ROLLOUTS,
+        [...roContainer.args, `--kubeconfig=${roKube}`, `--healthzPort=${await freePort()}`, `--metricsPort=${await freePort()}`],
+        join(dir, "logs"),
+        { PATH: process.env["PATH"], HOME: dir, POD_NAMESPACE: "argo-rollouts" },
+      ),
+    );
 
     // 6. The application namespace (Pod Security restricted, as the program declares it), then
     //    the planned AppProject and Application, retargeted at the loopback repository.
-    await k.must("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NS, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
+    await k.must("POST", "/api/v1/namespaces", {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: NS, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+    });
     const planned = [
-      appProject({ project: BLUEPRINT, namespace: ARGOCD_NS, repoURL, destinationNamespace: NS, description: "music platform (test)", sso: defaultSso(BLUEPRINT) }),
-      application({ name: APP, namespace: ARGOCD_NS, project: BLUEPRINT, repoURL, path: "charts/normaldance", branch: BRANCH, environment: ENV, destinationNamespace: NS }),
+      appProject({
+        project: BLUEPRINT,
+        namespace: ARGOCD_NS,
+        repoURL,
+        destinationNamespace: NS,
+        description: "music platform (test)",
+        sso: defaultSso(BLUEPRINT),
+      }),
+      application({
+        name: APP,
+        namespace: ARGOCD_NS,
+        project: BLUEPRINT,
+        repoURL,
+        path: "charts/normaldance",
+        branch: BRANCH,
+        environment: ENV,
+        destinationNamespace: NS,
+      }),
     ];
     await k.must("POST", `/apis/argoproj.io/v1alpha1/namespaces/${ARGOCD_NS}/appprojects`, planned[0]);
     await k.must("POST", `/apis/argoproj.io/v1alpha1/namespaces/${ARGOCD_NS}/applications`, planned[1]);
@@ -377,7 +486,16 @@ describe("Argo CD v3.6.1 application-controller + repo-server on the embedded co
     const a = await syncedHealthy(revisions["initial"]!);
     // Every object values-staging.yaml renders is a managed, synced resource of the Application.
     const key = (r: any) => `${r.group ?? ""}/${r.kind} ${r.namespace ?? ""}/${r.name}`;
-    const want = objects.map((o) => key({ group: String(o.manifest["apiVersion"]).includes("/") ? String(o.manifest["apiVersion"]).split("/")[0] : "", kind: o.manifest["kind"], namespace: o.manifest["metadata"].namespace, name: o.manifest["metadata"].name })).sort();
+    const want = objects
+      .map((o) =>
+        key({
+          group: String(o.manifest["apiVersion"]).includes("/") ? String(o.manifest["apiVersion"]).split("/")[0] : "",
+          kind: o.manifest["kind"],
+          namespace: o.manifest["metadata"].namespace,
+          name: o.manifest["metadata"].name,
+        }),
+      )
+      .sort();
     expect(want.length).toBeGreaterThan(20);
     expect(a.status.resources.map(key).sort()).toEqual(want);
     for (const r of a.status.resources) expect(`${key(r)} ${r.status}`).toBe(`${key(r)} Synced`);

@@ -45,7 +45,11 @@ afterAll(() => {
 
 describe("the generated deploy repository (real helm template)", () => {
   it.each(["staging", "production"])("values-%s.yaml renders exactly the push-mode objects", (env) => {
-    const out = execFileSync(HELM, ["template", "deploy", join(repoDir, "charts/normaldance"), "-f", join(repoDir, "charts/normaldance", `values-${env}.yaml`)], { encoding: "utf8" });
+    const out = execFileSync(
+      HELM,
+      ["template", "deploy", join(repoDir, "charts/normaldance"), "-f", join(repoDir, "charts/normaldance", `values-${env}.yaml`)],
+      { encoding: "utf8" },
+    );
     const rendered = parseStream(out).map(norm);
     const push = objects[env]!.map((o) => norm(o.manifest));
     expect(rendered.length).toBeGreaterThan(20);
@@ -56,10 +60,15 @@ describe("the generated deploy repository (real helm template)", () => {
 
   it("a release is an image change in the values file: helm renders the new image into the Rollout only", () => {
     const dir = join(repoDir, "charts/normaldance");
-    const bumped = readFileSync(join(dir, "values-production.yaml"), "utf8").replace(/^(  web: )ghcr\.io\/normaldance\/web:1\.0\.0$/m, "$1ghcr.io/normaldance/web:1.1.0");
+    const bumped = readFileSync(join(dir, "values-production.yaml"), "utf8").replace(
+      /^(  web: )ghcr\.io\/normaldance\/web:1\.0\.0$/m,
+      "$1ghcr.io/normaldance/web:1.1.0",
+    );
     writeFileSync(join(dir, "values-bumped.yaml"), bumped);
     const rendered = parseStream(execFileSync(HELM, ["template", "deploy", dir, "-f", join(dir, "values-bumped.yaml")], { encoding: "utf8" }));
-    const images = rendered.filter((m) => m.spec?.template?.spec?.containers).map((m) => `${m.kind}/${m.metadata.name}=${m.spec.template.spec.containers[0].image}`);
+    const images = rendered
+      .filter((m) => m.spec?.template?.spec?.containers)
+      .map((m) => `${m.kind}/${m.metadata.name}=${m.spec.template.spec.containers[0].image}`);
     expect(images).toContain("Rollout/web=ghcr.io/normaldance/web:1.1.0");
     expect(images).toContain("Rollout/api=ghcr.io/normaldance/api:1.0.0");
   });
@@ -84,7 +93,15 @@ async function create(path: string, body: any): Promise<{ status: number; body: 
   return { status: r.status, body: r.body };
 }
 
-const plural: Record<string, string> = { AppProject: "appprojects", Application: "applications", Rollout: "rollouts", AnalysisTemplate: "analysistemplates", TraefikService: "traefikservices", IngressRoute: "ingressroutes", Middleware: "middlewares" };
+const plural: Record<string, string> = {
+  AppProject: "appprojects",
+  Application: "applications",
+  Rollout: "rollouts",
+  AnalysisTemplate: "analysistemplates",
+  TraefikService: "traefikservices",
+  IngressRoute: "ingressroutes",
+  Middleware: "middlewares",
+};
 
 describe("Argo CD and Argo Rollouts on the embedded control plane (CRDs and admission only)", () => {
   beforeAll(async () => {
@@ -114,15 +131,29 @@ describe("Argo CD and Argo Rollouts on the embedded control plane (CRDs and admi
     const archives = (mirror as { archives: Record<string, string> }).archives;
     const values = join(cpDir, "values");
     writeFileSync(`${values}-rollouts.json`, JSON.stringify(argoRolloutsValues({ replicas: 1 })));
-    writeFileSync(`${values}-argocd.json`, JSON.stringify(argoCdValues({ project: BLUEPRINT, url: "https://argocd.example.com", sso: { ...defaultSso(BLUEPRINT), issuer: "https://sso.example.com", clientId: "argocd" }, replicas: 1 })));
+    writeFileSync(
+      `${values}-argocd.json`,
+      JSON.stringify(
+        argoCdValues({
+          project: BLUEPRINT,
+          url: "https://argocd.example.com",
+          sso: { ...defaultSso(BLUEPRINT), issuer: "https://sso.example.com", clientId: "argocd" },
+          replicas: 1,
+        }),
+      ),
+    );
     helm(["install", "argo-rollouts", archives[pinId(CHART_PINS.argoRollouts)]!, "-n", "argo-rollouts", "--create-namespace", "-f", `${values}-rollouts.json`]);
     helm(["install", "argo-cd", archives[pinId(CHART_PINS.argoCd)]!, "-n", "argocd", "--create-namespace", "-f", `${values}-argocd.json`]);
     const crds = ["rollouts", "analysistemplates", "analysisruns", "applications", "appprojects"].map((n) => `${n}.argoproj.io`);
     for (const name of crds) {
-      await waitFor(`CRD ${name} Established`, async () => {
-        const r = await k.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
-        return r.status === 200 && (r.body?.status?.conditions ?? []).some((c: any) => c.type === "Established" && c.status === "True");
-      }, 60_000);
+      await waitFor(
+        `CRD ${name} Established`,
+        async () => {
+          const r = await k.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+          return r.status === 200 && (r.body?.status?.conditions ?? []).some((c: any) => c.type === "Established" && c.status === "True");
+        },
+        60_000,
+      );
     }
     const cm = await k.get("/api/v1/namespaces/argocd/configmaps/argocd-rbac-cm");
     expect(cm.status).toBe(200);
@@ -136,20 +167,48 @@ describe("Argo CD and Argo Rollouts on the embedded control plane (CRDs and admi
     need();
     // The Traefik CRDs of the pinned traefik chart (the music platform's ingress controller).
     const { mirror } = readDirectoryMirror(MIRROR, [CHART_PINS.traefik]);
-    const traefikCrds = execFileSync(HELM, ["show", "crds", (mirror as { archives: Record<string, string> }).archives[pinId(CHART_PINS.traefik)]!], { encoding: "utf8", maxBuffer: 64 << 20 });
+    const traefikCrds = execFileSync(HELM, ["show", "crds", (mirror as { archives: Record<string, string> }).archives[pinId(CHART_PINS.traefik)]!], {
+      encoding: "utf8",
+      maxBuffer: 64 << 20,
+    });
     for (const crd of parseStream(traefikCrds)) expect((await create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)).status).toBe(201);
     for (const n of ["traefikservices", "ingressroutes", "middlewares"]) {
-      await waitFor(`CRD ${n}.traefik.io`, async () => (await k.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${n}.traefik.io`)).body?.status?.conditions?.some((c: any) => c.type === "Established" && c.status === "True"), 60_000);
+      await waitFor(
+        `CRD ${n}.traefik.io`,
+        async () =>
+          (await k.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${n}.traefik.io`)).body?.status?.conditions?.some(
+            (c: any) => c.type === "Established" && c.status === "True",
+          ),
+        60_000,
+      );
     }
     expect((await create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "apps" } })).status).toBe(201);
 
     const sso = defaultSso(BLUEPRINT);
     const platform = [
-      appProject({ project: BLUEPRINT, namespace: "argocd", repoURL: "https://github.com/normaldance/deploy.git", destinationNamespace: "apps", description: "test", sso }),
-      application({ name: `${BLUEPRINT}-production`, namespace: "argocd", project: BLUEPRINT, repoURL: "https://github.com/normaldance/deploy.git", path: "charts/normaldance", branch: "main", environment: "production", destinationNamespace: "apps" }),
+      appProject({
+        project: BLUEPRINT,
+        namespace: "argocd",
+        repoURL: "https://github.com/normaldance/deploy.git",
+        destinationNamespace: "apps",
+        description: "test",
+        sso,
+      }),
+      application({
+        name: `${BLUEPRINT}-production`,
+        namespace: "argocd",
+        project: BLUEPRINT,
+        repoURL: "https://github.com/normaldance/deploy.git",
+        path: "charts/normaldance",
+        branch: "main",
+        environment: "production",
+        destinationNamespace: "apps",
+      }),
     ];
     const fromChart = objects["production"]!.map((o) => o.manifest).filter((m) => plural[m.kind]);
-    expect(fromChart.map((m) => m.kind).sort()).toEqual(expect.arrayContaining(["AnalysisTemplate", "AnalysisTemplate", "IngressRoute", "Rollout", "Rollout", "TraefikService"]));
+    expect(fromChart.map((m) => m.kind).sort()).toEqual(
+      expect.arrayContaining(["AnalysisTemplate", "AnalysisTemplate", "IngressRoute", "Rollout", "Rollout", "TraefikService"]),
+    );
     const admitted: string[] = [];
     for (const m of [...platform, ...fromChart]) {
       const [group, version] = String(m.apiVersion).split("/");
@@ -158,7 +217,16 @@ describe("Argo CD and Argo Rollouts on the embedded control plane (CRDs and admi
       expect(r.status, `${m.kind} ${m.metadata.name}: ${JSON.stringify(r.body).slice(0, 400)}`).toBe(201);
       admitted.push(`${m.kind}/${m.metadata.name}`);
     }
-    expect(admitted).toEqual(expect.arrayContaining(["AppProject/music-platform-gitops", "Application/music-platform-gitops-production", "Rollout/web", "Rollout/api", "AnalysisTemplate/web-health", "TraefikService/web-weighted"]));
+    expect(admitted).toEqual(
+      expect.arrayContaining([
+        "AppProject/music-platform-gitops",
+        "Application/music-platform-gitops-production",
+        "Rollout/web",
+        "Rollout/api",
+        "AnalysisTemplate/web-health",
+        "TraefikService/web-weighted",
+      ]),
+    );
     // The schema rejects a malformed canary step, so admission above is meaningful.
     const bad = structuredClone(fromChart.find((m) => m.kind === "Rollout" && m.metadata.name === "web"))!;
     bad.metadata.name = "web-bad";

@@ -21,18 +21,31 @@ describe("rollout.analysis spec", () => {
     expect(an.latency).toEqual({ metric: "http_server_request_duration_seconds", unit: "seconds", statistic: "p99", maxSeconds: 0.5 });
     expect(an.initialDelaySeconds).toBe(60);
     // A partial latency block keeps the other defaults.
-    expect(rolloutSpec.parse({ analysis: { latency: { maxSeconds: 1 } } }).analysis.latency).toEqual({ metric: "http_server_request_duration_seconds", unit: "seconds", statistic: "p99", maxSeconds: 1 });
+    expect(rolloutSpec.parse({ analysis: { latency: { maxSeconds: 1 } } }).analysis.latency).toEqual({
+      metric: "http_server_request_duration_seconds",
+      unit: "seconds",
+      statistic: "p99",
+      maxSeconds: 1,
+    });
   });
 
   it("rejects metric shapes that cannot be what the service exposes, naming the field and the fix", () => {
     expect(problems({ analysis: { requests: { metric: "http_server_request_duration_seconds_count", type: "histogram", statusLabel: "code" } } })).toEqual([
       "analysis.requests.metric: a histogram is named without its series suffix: write `http_server_request_duration_seconds` (the analysis reads its `_count`)",
     ]);
-    expect(problems({ analysis: { requests: { metric: "http_request_duration_ms_bucket", type: "counter", statusLabel: "status_code" } } })[0]).toMatch(/^analysis\.requests\.metric: `http_request_duration_ms_bucket` is a histogram series, not a request counter/);
-    expect(problems({ analysis: { latency: { metric: "http_request_duration_ms" } } })).toEqual(["analysis.latency.unit: `http_request_duration_ms` is named in milliseconds: set `unit: milliseconds` (the query divides by 1000)"]);
-    expect(problems({ analysis: { latency: { metric: "http_server_request_duration_seconds", unit: "milliseconds" } } })[0]).toMatch(/^analysis\.latency\.unit: .* is named in seconds/);
+    expect(problems({ analysis: { requests: { metric: "http_request_duration_ms_bucket", type: "counter", statusLabel: "status_code" } } })[0]).toMatch(
+      /^analysis\.requests\.metric: `http_request_duration_ms_bucket` is a histogram series, not a request counter/,
+    );
+    expect(problems({ analysis: { latency: { metric: "http_request_duration_ms" } } })).toEqual([
+      "analysis.latency.unit: `http_request_duration_ms` is named in milliseconds: set `unit: milliseconds` (the query divides by 1000)",
+    ]);
+    expect(problems({ analysis: { latency: { metric: "http_server_request_duration_seconds", unit: "milliseconds" } } })[0]).toMatch(
+      /^analysis\.latency\.unit: .* is named in seconds/,
+    );
     expect(problems({ analysis: { requests: { metric: "http_request_count", type: "counter" } } })[0]).toMatch(/^analysis\.requests\.statusLabel: /);
-    expect(problems({ analysis: { requests: { metric: "http_request_count", type: "gauge", statusLabel: "status_code" } } })[0]).toMatch(/^analysis\.requests\.type: /);
+    expect(problems({ analysis: { requests: { metric: "http_request_count", type: "gauge", statusLabel: "status_code" } } })[0]).toMatch(
+      /^analysis\.requests\.type: /,
+    );
     expect(problems({ analysis: { requestsMetric: "x" } })[0]).toMatch(/^analysis: .*requestsMetric/);
   });
 });
@@ -41,12 +54,20 @@ describe("analysis PromQL and conditions", () => {
   it("OpenTelemetry histogram: 5xx share of `_count` with the absent 5xx series counted as 0, p99 from `_bucket`", () => {
     const q = analysisQueries(rolloutSpec.parse({}).analysis, "apps", "web-canary", "6d5f8b9c7");
     const sel = 'namespace="apps",service="web-canary",pod=~".+-6d5f8b9c7-[a-z0-9]+"';
-    expect(q.errorRate).toBe(`(sum(rate(http_server_request_duration_seconds_count{${sel},http_response_status_code=~"5.."}[120s])) or vector(0)) / sum(rate(http_server_request_duration_seconds_count{${sel}}[120s]))`);
+    expect(q.errorRate).toBe(
+      `(sum(rate(http_server_request_duration_seconds_count{${sel},http_response_status_code=~"5.."}[120s])) or vector(0)) / sum(rate(http_server_request_duration_seconds_count{${sel}}[120s]))`,
+    );
     expect(q.latency).toBe(`histogram_quantile(0.99, sum by (le) (rate(http_server_request_duration_seconds_bucket{${sel}}[120s])))`);
   });
 
   it("cat-gateway: a request counter and a millisecond histogram's mean, converted to seconds", () => {
-    const an = rolloutSpec.parse({ analysis: { intervalSeconds: 10, requests: { metric: "http_request_count", type: "counter", statusLabel: "status_code" }, latency: { metric: "http_request_duration_ms", unit: "milliseconds", statistic: "mean" } } }).analysis;
+    const an = rolloutSpec.parse({
+      analysis: {
+        intervalSeconds: 10,
+        requests: { metric: "http_request_count", type: "counter", statusLabel: "status_code" },
+        latency: { metric: "http_request_duration_ms", unit: "milliseconds", statistic: "mean" },
+      },
+    }).analysis;
     const q = analysisQueries(an, "apps");
     const sel = 'namespace="apps",service="{{args.service}}",pod=~".+-{{args.pod-template-hash}}-[a-z0-9]+"';
     expect(q.errorRate).toBe(`(sum(rate(http_request_count{${sel},status_code=~"5.."}[60s])) or vector(0)) / sum(rate(http_request_count{${sel}}[60s]))`);
@@ -82,7 +103,9 @@ describe("the planner refuses an analysis that could never judge the new version
 
   it("a canary or blue-green service without a metrics port", () => {
     for (const strategy of ["canary", "blueGreen"] as const) {
-      expect(() => planFor({ ...API, ports: { http: 8080 }, strategy }, argo)).toThrow(/spec\.ports\.metrics: an Argo Rollouts canary\/blue-green analysis measures the new version from its own metrics/);
+      expect(() => planFor({ ...API, ports: { http: 8080 }, strategy }, argo)).toThrow(
+        /spec\.ports\.metrics: an Argo Rollouts canary\/blue-green analysis measures the new version from its own metrics/,
+      );
     }
   });
 

@@ -56,10 +56,26 @@ export function scrapeConfigFor(sm: Record<string, any>, kubeconfig: string, app
       scheme: ep.scheme ?? "http",
       relabel_configs: [
         { source_labels: ["job"], target_label: "__tmp_prometheus_job_name" },
-        ...match.map(([k, v]) => ({ action: "keep", source_labels: [`__meta_kubernetes_service_label_${sanitize(k)}`, `__meta_kubernetes_service_labelpresent_${sanitize(k)}`], regex: `(${v});true` })),
+        ...match.map(([k, v]) => ({
+          action: "keep",
+          source_labels: [`__meta_kubernetes_service_label_${sanitize(k)}`, `__meta_kubernetes_service_labelpresent_${sanitize(k)}`],
+          regex: `(${v});true`,
+        })),
         { action: "keep", source_labels: ["__meta_kubernetes_endpoint_port_name"], regex: ep.port },
-        { source_labels: ["__meta_kubernetes_endpoint_address_target_kind", "__meta_kubernetes_endpoint_address_target_name"], separator: ";", regex: "Node;(.*)", replacement: "${1}", target_label: "node" },
-        { source_labels: ["__meta_kubernetes_endpoint_address_target_kind", "__meta_kubernetes_endpoint_address_target_name"], separator: ";", regex: "Pod;(.*)", replacement: "${1}", target_label: "pod" },
+        {
+          source_labels: ["__meta_kubernetes_endpoint_address_target_kind", "__meta_kubernetes_endpoint_address_target_name"],
+          separator: ";",
+          regex: "Node;(.*)",
+          replacement: "${1}",
+          target_label: "node",
+        },
+        {
+          source_labels: ["__meta_kubernetes_endpoint_address_target_kind", "__meta_kubernetes_endpoint_address_target_name"],
+          separator: ";",
+          regex: "Pod;(.*)",
+          replacement: "${1}",
+          target_label: "pod",
+        },
         { source_labels: ["__meta_kubernetes_namespace"], target_label: "namespace" },
         { source_labels: ["__meta_kubernetes_service_name"], target_label: "service" },
         { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
@@ -68,7 +84,13 @@ export function scrapeConfigFor(sm: Record<string, any>, kubeconfig: string, app
         { source_labels: ["__meta_kubernetes_service_name"], target_label: "job", replacement: "${1}" },
         { target_label: "endpoint", replacement: ep.port },
         // Test only: the pod's IP is a KWOK address; scrape the loopback server for that pod instead.
-        { source_labels: ["__meta_kubernetes_namespace", "__meta_kubernetes_pod_name"], separator: "/", regex: "(.+)", target_label: "__metrics_path__", replacement: "/pods/${1}/metrics" },
+        {
+          source_labels: ["__meta_kubernetes_namespace", "__meta_kubernetes_pod_name"],
+          separator: "/",
+          regex: "(.+)",
+          target_label: "__metrics_path__",
+          replacement: "/pods/${1}/metrics",
+        },
         { target_label: "__address__", replacement: appMetrics },
       ],
     };
@@ -92,7 +114,13 @@ interface Series {
 /** What a pod of `image` has served `t` seconds after it started: [status, count, latency of each request]. */
 function served(behaviour: Behaviour, t: number, latency: number): { status: string; count: number; latency: number }[] {
   const total = Math.floor(RPS * t);
-  const series: Series[] = behaviour === "failing" ? [{ status: "200", share: 0.75, latency }, { status: "503", share: 0.25, latency }] : [{ status: "200", share: 1, latency }];
+  const series: Series[] =
+    behaviour === "failing"
+      ? [
+          { status: "200", share: 0.75, latency },
+          { status: "503", share: 0.25, latency },
+        ]
+      : [{ status: "200", share: 1, latency }];
   return series.map((s) => ({ status: s.status, count: Math.floor(total * s.share), latency: s.latency }));
 }
 
@@ -108,17 +136,32 @@ function histogram(name: string, labels: (status: string) => string, buckets: nu
 
 /** The exposition of one pod: what its image's software exposes, for its behaviour. */
 export function exposition(image: string, behaviour: Behaviour, t: number): string {
-  const lines = ["# HELP process_start_time_seconds Start time of the process.", "# TYPE process_start_time_seconds gauge", `process_start_time_seconds ${Math.floor(Date.now() / 1000 - t)}`];
+  const lines = [
+    "# HELP process_start_time_seconds Start time of the process.",
+    "# TYPE process_start_time_seconds gauge",
+    `process_start_time_seconds ${Math.floor(Date.now() / 1000 - t)}`,
+  ];
   if (behaviour !== "silent") {
     if (/\/cat-gateway:/.test(image)) {
       // 40 ms per request: observed in milliseconds into buckets that end at 10.
       const rows = served(behaviour, t, 40);
       const l = (s: string) => `endpoint="/api/v1/health/ready",method="GET",status_code="${s}"`;
-      lines.push("# HELP http_request_count Number of HTTP requests", "# TYPE http_request_count counter", ...rows.map((r) => `http_request_count{${l(r.status)}} ${r.count}`));
+      lines.push(
+        "# HELP http_request_count Number of HTTP requests",
+        "# TYPE http_request_count counter",
+        ...rows.map((r) => `http_request_count{${l(r.status)}} ${r.count}`),
+      );
       lines.push(...histogram("http_request_duration_ms", l, RUST_DEFAULT_BUCKETS, rows));
     } else if (/^ghcr\.io\/normaldance\//.test(image)) {
       const rows = served(behaviour, t, 0.04);
-      lines.push(...histogram("http_server_request_duration_seconds", (s) => `http_request_method="GET",http_response_status_code="${s}",http_route="/"`, OTEL_BUCKETS, rows));
+      lines.push(
+        ...histogram(
+          "http_server_request_duration_seconds",
+          (s) => `http_request_method="GET",http_response_status_code="${s}",http_route="/"`,
+          OTEL_BUCKETS,
+          rows,
+        ),
+      );
     } else {
       throw new Error(`no metrics model for image ${image}`);
     }
@@ -195,15 +238,25 @@ export async function startPrometheus(bin: string, dir: string, port: number, sc
   const config = join(dir, "prometheus.yml");
   writeFileSync(config, stringify({ global: { scrape_interval: "2s", evaluation_interval: "2s" }, scrape_configs: scrapeConfigs }));
   const direct = `http://127.0.0.1:${port}`;
-  const proc = Component.start("prometheus", bin, [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--storage.tsdb.retention.time=1h"], join(dir, "logs"), { PATH: process.env["PATH"], HOME: dir });
-  await waitFor("Prometheus ready", async () => {
-    if (!proc.running) throw new Error(`prometheus exited (${JSON.stringify(proc.exitInfo)}):\n${proc.tail().slice(-3000)}`);
-    try {
-      return (await fetch(`${direct}/-/ready`)).status === 200;
-    } catch {
-      return false;
-    }
-  }, 60_000);
+  const proc = Component.start(
+    "prometheus",
+    bin,
+    [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--storage.tsdb.retention.time=1h"],
+    join(dir, "logs"),
+    { PATH: process.env["PATH"], HOME: dir },
+  );
+  await waitFor(
+    "Prometheus ready",
+    async () => {
+      if (!proc.running) throw new Error(`prometheus exited (${JSON.stringify(proc.exitInfo)}):\n${proc.tail().slice(-3000)}`);
+      try {
+        return (await fetch(`${direct}/-/ready`)).status === 200;
+      } catch {
+        return false;
+      }
+    },
+    60_000,
+  );
   const queries: { at: number; query: string }[] = [];
   const proxy = createServer((req, res) => {
     const chunks: Buffer[] = [];

@@ -99,12 +99,21 @@ const find = (kind: string, name: string, from = planned) => {
 const roPath = (ns: string) => `/apis/argoproj.io/v1alpha1/namespaces/${ns}`;
 const rollout = async (name: string, ns = NS) => (await k.must("GET", `${roPath(ns)}/rollouts/${name}`)) as any;
 const replicaSets = async (name: string) =>
-  ((await k.must("GET", `/apis/apps/v1/namespaces/${NS}/replicasets?labelSelector=${encodeURIComponent(`app.kubernetes.io/name=${name}`)}`)) as any).items as any[];
-const selectorHash = async (svc: string, ns = NS) => ((await k.must("GET", `/api/v1/namespaces/${ns}/services/${svc}`)) as any).spec.selector?.[HASH] as string | undefined;
+  ((await k.must("GET", `/apis/apps/v1/namespaces/${NS}/replicasets?labelSelector=${encodeURIComponent(`app.kubernetes.io/name=${name}`)}`)) as any)
+    .items as any[];
+const selectorHash = async (svc: string, ns = NS) =>
+  ((await k.must("GET", `/api/v1/namespaces/${ns}/services/${svc}`)) as any).spec.selector?.[HASH] as string | undefined;
 const analysisRuns = async (rolloutName: string) =>
-  (((await k.must("GET", `${RO}/analysisruns`)) as any).items as any[]).filter((r) => (r.metadata.ownerReferences ?? []).some((o: any) => o.kind === "Rollout" && o.name === rolloutName));
+  (((await k.must("GET", `${RO}/analysisruns`)) as any).items as any[]).filter((r) =>
+    (r.metadata.ownerReferences ?? []).some((o: any) => o.kind === "Rollout" && o.name === rolloutName),
+  );
 const setImage = (name: string, image: string, ns = NS) =>
-  k.request("PATCH", `${roPath(ns)}/rollouts/${name}`, [{ op: "replace", path: "/spec/template/spec/containers/0/image", value: image }], "application/json-patch+json");
+  k.request(
+    "PATCH",
+    `${roPath(ns)}/rollouts/${name}`,
+    [{ op: "replace", path: "/spec/template/spec/containers/0/image", value: image }],
+    "application/json-patch+json",
+  );
 const diag = async (name: string) => {
   const r = await rollout(name).catch(() => undefined);
   return `rollout ${name} status: ${JSON.stringify(r?.status ?? {}).slice(0, 1500)}\ncontroller log tail:\n${controller?.tail().slice(-4000) ?? "(not started)"}`;
@@ -138,18 +147,31 @@ async function until<T>(what: string, name: string, fn: () => Promise<T | undefi
 /** The numbers each metric of an AnalysisRun measured successfully (measurements with a value). */
 const measuredValues = (run: any): Record<string, number[]> =>
   Object.fromEntries(
-    (run.status?.metricResults ?? []).map((m: any) => [m.name, (m.measurements ?? []).filter((x: any) => x.phase === "Successful").map((x: any) => JSON.parse(x.value)[0] as number)]),
+    (run.status?.metricResults ?? []).map((m: any) => [
+      m.name,
+      (m.measurements ?? []).filter((x: any) => x.phase === "Successful").map((x: any) => JSON.parse(x.value)[0] as number),
+    ]),
   );
 /** What the AnalysisRuns of `name` created since `t0` measured, for failure messages. */
 const runsSummary = async (name: string, t0: number) =>
   JSON.stringify(
     (await analysisRuns(name))
       .filter((r) => new Date(r.metadata.creationTimestamp).getTime() >= t0 - 1000)
-      .map((r) => ({ run: r.metadata.name, phase: r.status?.phase, metrics: (r.status?.metricResults ?? []).map((m: any) => ({ metric: m.name, phase: m.phase, measurements: (m.measurements ?? []).map((x: any) => `${x.phase} ${x.value ?? ""}`) })) })),
+      .map((r) => ({
+        run: r.metadata.name,
+        phase: r.status?.phase,
+        metrics: (r.status?.metricResults ?? []).map((m: any) => ({
+          metric: m.name,
+          phase: m.phase,
+          measurements: (m.measurements ?? []).map((x: any) => `${x.phase} ${x.value ?? ""}`),
+        })),
+      })),
   );
 /** The template's PromQL with the argument substituted, as the controller must send it. */
 const expectedQueries = (template: any, service: string, podTemplateHash: string) =>
-  template.spec.metrics.map((m: any) => String(m.provider.prometheus.query).replaceAll("{{args.service}}", service).replaceAll("{{args.pod-template-hash}}", podTemplateHash));
+  template.spec.metrics.map((m: any) =>
+    String(m.provider.prometheus.query).replaceAll("{{args.service}}", service).replaceAll("{{args.pod-template-hash}}", podTemplateHash),
+  );
 
 /** The prod objects the Service planner produces for `blueprint`, its rollout pauses set to 10 s and analysis interval to 10 s in the spec. */
 async function planShort(blueprint: string): Promise<Record<string, any>[]> {
@@ -177,7 +199,10 @@ async function apply(m: Record<string, any>): Promise<void> {
   const obj = structuredClone(m);
   if (obj.kind === "AnalysisTemplate") {
     for (const metric of obj.spec.metrics) {
-      if (!/^http:\/\/[a-z0-9.-]+\.svc(\.cluster\.local)?:\d+/.test(metric.provider.prometheus.address)) throw new Error(`AnalysisTemplate ${obj.metadata.name}: Prometheus address ${metric.provider.prometheus.address} is not the monitoring stack's in-cluster Service`);
+      if (!/^http:\/\/[a-z0-9.-]+\.svc(\.cluster\.local)?:\d+/.test(metric.provider.prometheus.address))
+        throw new Error(
+          `AnalysisTemplate ${obj.metadata.name}: Prometheus address ${metric.provider.prometheus.address} is not the monitoring stack's in-cluster Service`,
+        );
       metric.provider.prometheus.address = prom!.url;
     }
   }
@@ -185,13 +210,16 @@ async function apply(m: Record<string, any>): Promise<void> {
   const base = version === undefined ? `/api/${group}` : `/apis/${group}/${version}`;
   const plural = `${obj.kind.toLowerCase()}${obj.kind.endsWith("s") ? "es" : "s"}`;
   const r = await k.create(`${base}/namespaces/${obj.metadata.namespace}/${plural}`, obj);
-  if (r.status !== 201) throw new Error(`creating ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 500)}`);
+  if (r.status !== 201)
+    throw new Error(`creating ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 500)}`);
 }
 
 beforeAll(async () => {
   const missing = [...missingBinaries(), ...[HELM, CONTROLLER, PROMETHEUS].filter((b) => !existsSync(b))];
   if (missing.length) {
-    setupError = new Error(`binaries missing (bin dir ${BIN}):\n  ${missing.join("\n  ")}\nbuild them with \`npm run engine\` (scripts/engine.sh builds rollouts-controller from github.com/argoproj/argo-rollouts v1.9.0 and prometheus from github.com/prometheus/prometheus v0.316.0)`);
+    setupError = new Error(
+      `binaries missing (bin dir ${BIN}):\n  ${missing.join("\n  ")}\nbuild them with \`npm run engine\` (scripts/engine.sh builds rollouts-controller from github.com/argoproj/argo-rollouts v1.9.0 and prometheus from github.com/prometheus/prometheus v0.316.0)`,
+    );
     return;
   }
   dir = mkdtempSync(join(tmpdir(), "rollouts-real-"));
@@ -208,10 +236,22 @@ beforeAll(async () => {
     app = await startAppMetrics(k);
     const monitors = [...planned, ...gwPlanned].filter((o) => o.kind === "ServiceMonitor");
     for (const svc of ["web", "api", "cat-gateway"]) {
-      if (!monitors.some((m) => m.spec.selector?.matchLabels?.["app.kubernetes.io/name"] === svc)) throw new Error(`the planner produced no ServiceMonitor for ${svc} on prod: its canary analysis would have no data`);
+      if (!monitors.some((m) => m.spec.selector?.matchLabels?.["app.kubernetes.io/name"] === svc))
+        throw new Error(`the planner produced no ServiceMonitor for ${svc} on prod: its canary analysis would have no data`);
     }
-    prom = await startPrometheus(PROMETHEUS, join(dir, "prometheus"), await freePort(), monitors.flatMap((m) => scrapeConfigFor(m, cp.kubeconfigPath, app!.address)));
-    const helm = (args: string[]) => execFileSync(HELM, [...args, "--kubeconfig", cp.kubeconfigPath], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000, maxBuffer: 64 << 20 });
+    prom = await startPrometheus(
+      PROMETHEUS,
+      join(dir, "prometheus"),
+      await freePort(),
+      monitors.flatMap((m) => scrapeConfigFor(m, cp.kubeconfigPath, app!.address)),
+    );
+    const helm = (args: string[]) =>
+      execFileSync(HELM, [...args, "--kubeconfig", cp.kubeconfigPath], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+        timeout: 300_000,
+        maxBuffer: 64 << 20,
+      });
 
     // 2. The pinned charts from the mirror: argo-rollouts with the program's values, Traefik's CRDs.
     const { mirror, problems } = readDirectoryMirror(MIRROR, [CHART_PINS.argoRollouts, CHART_PINS.traefik]);
@@ -220,22 +260,36 @@ beforeAll(async () => {
     const values = join(dir, "values-rollouts.json");
     writeFileSync(values, JSON.stringify(argoRolloutsValues({ replicas: 1 })));
     helm(["install", "argo-rollouts", archives[pinId(CHART_PINS.argoRollouts)]!, "-n", "argo-rollouts", "--create-namespace", "-f", values]);
-    for (const crd of parseStream(helm(["show", "crds", archives[pinId(CHART_PINS.traefik)]!]))) await k.must("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+    for (const crd of parseStream(helm(["show", "crds", archives[pinId(CHART_PINS.traefik)]!])))
+      await k.must("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
     for (const name of ["rollouts.argoproj.io", "analysisruns.argoproj.io", "analysistemplates.argoproj.io", "traefikservices.traefik.io"]) {
-      await waitFor(`CRD ${name} Established`, async () => {
-        const r = await k.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
-        return r.status === 200 && (r.body?.status?.conditions ?? []).some((c: any) => c.type === "Established" && c.status === "True");
-      }, 60_000);
+      await waitFor(
+        `CRD ${name} Established`,
+        async () => {
+          const r = await k.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+          return r.status === 200 && (r.body?.status?.conditions ?? []).some((c: any) => c.type === "Established" && c.status === "True");
+        },
+        60_000,
+      );
     }
 
     // 3. The controller: the chart's container args (rendered by helm with the same values), the
     //    chart's ServiceAccount token, loopback ports instead of the container ports.
-    const rendered = parseStream(execFileSync(HELM, ["template", "argo-rollouts", archives[pinId(CHART_PINS.argoRollouts)]!, "-n", "argo-rollouts", "-f", values], { encoding: "utf8", maxBuffer: 64 << 20 }));
+    const rendered = parseStream(
+      execFileSync(HELM, ["template", "argo-rollouts", archives[pinId(CHART_PINS.argoRollouts)]!, "-n", "argo-rollouts", "-f", values], {
+        encoding: "utf8",
+        maxBuffer: 64 << 20,
+      }),
+    );
     const dep = rendered.find((m: any) => m.kind === "Deployment" && m.spec.template.spec.containers.some((c: any) => c.name === "argo-rollouts"));
     if (!dep) throw new Error("helm template of the argo-rollouts chart rendered no controller Deployment");
     const container = dep.spec.template.spec.containers.find((c: any) => c.name === "argo-rollouts");
     const sa = dep.spec.template.spec.serviceAccountName as string;
-    const tr = await k.must("POST", `/api/v1/namespaces/argo-rollouts/serviceaccounts/${sa}/token`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 } });
+    const tr = await k.must("POST", `/api/v1/namespaces/argo-rollouts/serviceaccounts/${sa}/token`, {
+      apiVersion: "authentication.k8s.io/v1",
+      kind: "TokenRequest",
+      spec: { expirationSeconds: 3600 },
+    });
     const kubeconfig = join(dir, "controller.kubeconfig");
     writeFileSync(
       kubeconfig,
@@ -250,15 +304,27 @@ beforeAll(async () => {
       { mode: 0o600 },
     );
     const args = [...(container.args as string[]), `--kubeconfig=${kubeconfig}`, `--healthzPort=${await freePort()}`, `--metricsPort=${await freePort()}`];
-    controller = Component.start("rollouts-controller", CONTROLLER, args, join(dir, "logs"), { PATH: process.env["PATH"], HOME: dir, POD_NAMESPACE: "argo-rollouts" });
-    await waitFor("the controller to start its workers", async () => {
-      if (!controller!.running) throw new Error(`rollouts-controller exited (${JSON.stringify(controller!.exitInfo)}):\n${controller!.tail().slice(-3000)}`);
-      return controller!.tail().includes("Started controller");
-    }, 90_000);
+    controller = Component.start("rollouts-controller", CONTROLLER, args, join(dir, "logs"), {
+      PATH: process.env["PATH"],
+      HOME: dir,
+      POD_NAMESPACE: "argo-rollouts",
+    });
+    await waitFor(
+      "the controller to start its workers",
+      async () => {
+        if (!controller!.running) throw new Error(`rollouts-controller exited (${JSON.stringify(controller!.exitInfo)}):\n${controller!.tail().slice(-3000)}`);
+        return controller!.tail().includes("Started controller");
+      },
+      90_000,
+    );
 
     // 4. The application namespace (Pod Security restricted, as the program declares it) and the
     //    planned objects of the canary service `web` and the blue-green service `api`.
-    await k.must("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NS, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
+    await k.must("POST", "/api/v1/namespaces", {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: NS, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+    });
     for (const svc of ["web", "api"]) {
       for (const kind of ["ServiceAccount", "Service", "TraefikService", "AnalysisTemplate", "Rollout"]) {
         for (const m of planned.filter((o) => o.kind === kind && o.metadata.labels?.["app.kubernetes.io/name"] === svc)) await apply(m);
@@ -298,27 +364,49 @@ describe("Argo Rollouts v1.9.0 controller on the embedded control plane", () => 
 
   it("the planned canary Rollout `web` becomes Healthy: stable and canary Services select its pods, TraefikService all on stable", async () => {
     need();
-    const ro = await until("web Healthy", "web", async () => {
-      const r = await rollout("web");
-      return r.status?.phase === "Healthy" && r.status?.stableRS ? r : undefined;
-    }, 120_000);
+    const ro = await until(
+      "web Healthy",
+      "web",
+      async () => {
+        const r = await rollout("web");
+        return r.status?.phase === "Healthy" && r.status?.stableRS ? r : undefined;
+      },
+      120_000,
+    );
     stableHash1 = ro.status.stableRS;
     expect(await selectorHash("web")).toBe(stableHash1);
     expect(await selectorHash("web-canary")).toBe(stableHash1);
     const ts = (await k.must("GET", `${TS}/web-weighted`)) as any;
-    expect(ts.spec.weighted.services.map((s: any) => [s.name, s.weight])).toEqual([["web", 100], ["web-canary", 0]]);
+    expect(ts.spec.weighted.services.map((s: any) => [s.name, s.weight])).toEqual([
+      ["web", 100],
+      ["web-canary", 0],
+    ]);
   }, 180_000);
 
   it("a new image runs the canary 5 → 25 → 50 → 100 % with the planned pauses while the analysis passes; the new version becomes stable", async () => {
     need();
-    expect(find("Rollout", "web").spec.strategy.canary.steps).toEqual([{ setWeight: 5 }, { pause: { duration: "10s" } }, { setWeight: 25 }, { pause: { duration: "10s" } }, { setWeight: 50 }, { pause: { duration: "10s" } }]);
+    expect(find("Rollout", "web").spec.strategy.canary.steps).toEqual([
+      { setWeight: 5 },
+      { pause: { duration: "10s" } },
+      { setWeight: 25 },
+      { pause: { duration: "10s" } },
+      { setWeight: 50 },
+      { pause: { duration: "10s" } },
+    ]);
     const t0 = Date.now();
     const from = canaryWeights.length;
     expect((await setImage("web", "ghcr.io/normaldance/web:1.1.0")).status).toBe(200);
-    const ro = await until("web promoted to the new version", "web", async () => {
-      const r = await rollout("web");
-      return r.status?.phase === "Healthy" && r.status.stableRS && r.status.stableRS !== stableHash1 && r.status.stableRS === r.status.currentPodHash ? r : undefined;
-    }, 240_000);
+    const ro = await until(
+      "web promoted to the new version",
+      "web",
+      async () => {
+        const r = await rollout("web");
+        return r.status?.phase === "Healthy" && r.status.stableRS && r.status.stableRS !== stableHash1 && r.status.stableRS === r.status.currentPodHash
+          ? r
+          : undefined;
+      },
+      240_000,
+    );
     stableHash2 = ro.status.stableRS;
     await until("canary weight back to 0", "web", async () => canaryWeights[canaryWeights.length - 1]?.canary === 0, 30_000);
     const seen = canaryWeights.slice(from).map((w) => w.canary);
@@ -346,8 +434,16 @@ describe("Argo Rollouts v1.9.0 controller on the embedded control plane", () => 
     const runs = (await analysisRuns("web")).filter((r) => new Date(r.metadata.creationTimestamp).getTime() >= t0 - 1000);
     expect(runs.length).toBe(1);
     // A background analysis without `count` runs until the rollout completes; then it is terminated as Successful.
-    const run = await until("background analysis Successful", "web", async () => (await analysisRuns("web")).find((r) => r.metadata.name === runs[0].metadata.name && r.status?.phase === "Successful"), 30_000);
-    expect(run.status.metricResults.map((m: any) => [m.name, m.phase]).sort()).toEqual([["error-rate", "Successful"], ["latency-p99", "Successful"]]);
+    const run = await until(
+      "background analysis Successful",
+      "web",
+      async () => (await analysisRuns("web")).find((r) => r.metadata.name === runs[0].metadata.name && r.status?.phase === "Successful"),
+      30_000,
+    );
+    expect(run.status.metricResults.map((m: any) => [m.name, m.phase]).sort()).toEqual([
+      ["error-rate", "Successful"],
+      ["latency-p99", "Successful"],
+    ]);
     // Passed on numbers Prometheus measured from the canary pods (0 % 5xx; p99 inside the 50 ms
     // bucket of the 40 ms requests), not on empty results.
     const measured = measuredValues(run);
@@ -363,10 +459,15 @@ describe("Argo Rollouts v1.9.0 controller on the embedded control plane", () => 
     const t0 = Date.now();
     const from = canaryWeights.length;
     expect((await setImage("web", "ghcr.io/normaldance/web:1.2.0")).status).toBe(200);
-    const ro = await until("web aborted", "web", async () => {
-      const r = await rollout("web");
-      return r.status?.abort === true && r.status?.phase === "Degraded" ? r : undefined;
-    }, 180_000);
+    const ro = await until(
+      "web aborted",
+      "web",
+      async () => {
+        const r = await rollout("web");
+        return r.status?.abort === true && r.status?.phase === "Degraded" ? r : undefined;
+      },
+      180_000,
+    );
     expect(ro.status.stableRS).toBe(stableHash2);
     expect(ro.status.message).toMatch(/RolloutAborted|metric "error-rate" assessed Failed/);
     const run = (await analysisRuns("web")).find((r) => new Date(r.metadata.creationTimestamp).getTime() >= t0 - 1000);
@@ -393,7 +494,12 @@ describe("Argo Rollouts v1.9.0 controller on the embedded control plane", () => 
     const canaryRs = ro.status.currentPodHash as string;
     expect(canaryRs).not.toBe(stableHash2);
     // abortScaleDownDelaySeconds: 30 (planned), then the aborted canary's ReplicaSet goes to 0.
-    await until("aborted canary scaled to 0", "web", async () => (await replicaSets("web")).find((rs) => rs.metadata.labels[HASH] === canaryRs)?.spec.replicas === 0, 90_000);
+    await until(
+      "aborted canary scaled to 0",
+      "web",
+      async () => (await replicaSets("web")).find((rs) => rs.metadata.labels[HASH] === canaryRs)?.spec.replicas === 0,
+      90_000,
+    );
     const stableRs = (await replicaSets("web")).find((rs) => rs.metadata.labels[HASH] === stableHash2);
     expect(stableRs.status.readyReplicas).toBeGreaterThanOrEqual(1);
   }, 300_000);
@@ -407,13 +513,20 @@ describe("Argo Rollouts v1.9.0 controller on the embedded control plane", () => 
     const t0 = Date.now();
     const from = canaryWeights.length;
     expect((await setImage("web", image)).status).toBe(200);
-    const ro = await until("web aborted for lack of data", "web", async () => {
-      const r = await rollout("web");
-      if (r.status?.stableRS && r.status.stableRS !== stableHash2 && r.status.stableRS === r.status.currentPodHash) {
-        throw new Verdict(`web was promoted to ${image} although its canary pods expose no request metrics (the analysis counted "no data" as success); AnalysisRuns since the update: ${await runsSummary("web", t0)}`);
-      }
-      return r.status?.currentPodHash !== previous && r.status?.abort === true && r.status?.phase === "Degraded" ? r : undefined;
-    }, 150_000);
+    const ro = await until(
+      "web aborted for lack of data",
+      "web",
+      async () => {
+        const r = await rollout("web");
+        if (r.status?.stableRS && r.status.stableRS !== stableHash2 && r.status.stableRS === r.status.currentPodHash) {
+          throw new Verdict(
+            `web was promoted to ${image} although its canary pods expose no request metrics (the analysis counted "no data" as success); AnalysisRuns since the update: ${await runsSummary("web", t0)}`,
+          );
+        }
+        return r.status?.currentPodHash !== previous && r.status?.abort === true && r.status?.phase === "Degraded" ? r : undefined;
+      },
+      150_000,
+    );
     expect(ro.status.stableRS).toBe(stableHash2);
     expect(await selectorHash("web")).toBe(stableHash2);
     const run = (await analysisRuns("web")).find((r) => new Date(r.metadata.creationTimestamp).getTime() >= t0 - 1000);
@@ -440,25 +553,48 @@ describe("blue-green `api` with the real controller", () => {
   it("a new version comes up behind the preview Service, passes the pre-promotion analysis, waits for promotion, then takes the active Service; the old colour stays for the scale-down delay", async () => {
     need();
     const planned = find("Rollout", "api").spec.strategy.blueGreen;
-    expect(planned).toMatchObject({ activeService: "api", previewService: "api-preview", autoPromotionEnabled: false, scaleDownDelaySeconds: 600, previewReplicaCount: 1 });
-    const first = await until("api Healthy", "api", async () => {
-      const r = await rollout("api");
-      return r.status?.phase === "Healthy" && r.status?.stableRS ? r : undefined;
-    }, 120_000);
+    expect(planned).toMatchObject({
+      activeService: "api",
+      previewService: "api-preview",
+      autoPromotionEnabled: false,
+      scaleDownDelaySeconds: 600,
+      previewReplicaCount: 1,
+    });
+    const first = await until(
+      "api Healthy",
+      "api",
+      async () => {
+        const r = await rollout("api");
+        return r.status?.phase === "Healthy" && r.status?.stableRS ? r : undefined;
+      },
+      120_000,
+    );
     const blue = first.status.stableRS as string;
     expect(await selectorHash("api")).toBe(blue);
 
     const t0 = Date.now();
     expect((await setImage("api", "ghcr.io/normaldance/api:1.1.0")).status).toBe(200);
-    const paused = await until("api paused for promotion", "api", async () => {
-      const r = await rollout("api");
-      return r.status?.currentPodHash && r.status.currentPodHash !== blue && (r.status.pauseConditions ?? []).some((c: any) => c.reason === "BlueGreenPause") ? r : undefined;
-    }, 120_000);
+    const paused = await until(
+      "api paused for promotion",
+      "api",
+      async () => {
+        const r = await rollout("api");
+        return r.status?.currentPodHash && r.status.currentPodHash !== blue && (r.status.pauseConditions ?? []).some((c: any) => c.reason === "BlueGreenPause")
+          ? r
+          : undefined;
+      },
+      120_000,
+    );
     const green = paused.status.currentPodHash as string;
     // Preview on green, active still on blue; pre-promotion analysis ran against the preview Service.
     expect(await selectorHash("api-preview")).toBe(green);
     expect(await selectorHash("api")).toBe(blue);
-    const pre = await until("pre-promotion analysis Successful", "api", async () => (await analysisRuns("api")).find((r) => new Date(r.metadata.creationTimestamp).getTime() >= t0 - 1000 && r.status?.phase === "Successful"), 60_000);
+    const pre = await until(
+      "pre-promotion analysis Successful",
+      "api",
+      async () => (await analysisRuns("api")).find((r) => new Date(r.metadata.creationTimestamp).getTime() >= t0 - 1000 && r.status?.phase === "Successful"),
+      60_000,
+    );
     expect(pre.metadata.labels?.["rollout-type"] ?? pre.metadata.name).toMatch(/PrePromotion|pre/i);
     const template = find("AnalysisTemplate", "api-health");
     const previewQueries = expectedQueries(template, "api-preview", green);
@@ -475,20 +611,36 @@ describe("blue-green `api` with the real controller", () => {
     const cur = await rollout("api");
     if (cur.spec.paused) expect((await k.mergePatch(`${RO}/rollouts/api`, { spec: { paused: false } })).status).toBe(200);
     expect((await k.mergePatch(`${RO}/rollouts/api/status`, { status: { pauseConditions: null } })).status).toBe(200);
-    const done = await until("api promoted", "api", async () => {
-      const r = await rollout("api");
-      return r.status?.stableRS === green && r.status?.phase === "Healthy" ? r : undefined;
-    }, 120_000);
+    const done = await until(
+      "api promoted",
+      "api",
+      async () => {
+        const r = await rollout("api");
+        return r.status?.stableRS === green && r.status?.phase === "Healthy" ? r : undefined;
+      },
+      120_000,
+    );
     expect(done.status.blueGreen.activeSelector).toBe(green);
     expect(await selectorHash("api")).toBe(green);
     // Post-promotion analysis against the active Service.
     const activeQueries = expectedQueries(template, "api", green);
-    await until("post-promotion analysis Successful", "api", async () => (await analysisRuns("api")).find((r) => new Date(r.metadata.creationTimestamp).getTime() >= tPromote - 1000 && r.status?.phase === "Successful"), 60_000);
+    await until(
+      "post-promotion analysis Successful",
+      "api",
+      async () =>
+        (await analysisRuns("api")).find((r) => new Date(r.metadata.creationTimestamp).getTime() >= tPromote - 1000 && r.status?.phase === "Successful"),
+      60_000,
+    );
     expect(new Set(promQueries.filter((q) => q.at >= tPromote).map((q) => q.query))).toEqual(new Set(activeQueries));
     // The old colour keeps running with a scale-down deadline scaleDownDelaySeconds (600 s) ahead
     // (annotation `scale-down-deadline`, v1alpha1.DefaultReplicaSetScaleDownDeadlineAnnotationKey)
     // (set once the post-promotion analysis has passed).
-    const blueRs = await until("scale-down deadline on the old colour", "api", async () => (await replicaSets("api")).find((rs) => rs.metadata.labels[HASH] === blue && rs.metadata.annotations?.["scale-down-deadline"]), 90_000);
+    const blueRs = await until(
+      "scale-down deadline on the old colour",
+      "api",
+      async () => (await replicaSets("api")).find((rs) => rs.metadata.labels[HASH] === blue && rs.metadata.annotations?.["scale-down-deadline"]),
+      90_000,
+    );
     const seenAt = Date.now();
     expect(blueRs.spec.replicas).toBeGreaterThanOrEqual(1);
     const deadline = Date.parse(blueRs.metadata.annotations["scale-down-deadline"]);
@@ -503,7 +655,13 @@ describe("the gateway blueprint's canary (Traefik, was ingress-nginx) with the r
   it("the planned canary Rollout steps the weighted TraefikService 5 → 25 → 50 → 100 and ends on the new version; each route group's IngressRoute sends to it", async () => {
     need();
     const ro = gwPlanned.find((o) => o.kind === "Rollout" && o.spec.strategy.canary?.trafficRouting?.traefik);
-    if (!ro) throw new Error(`${GATEWAY} on prod: the planner produced no canary Rollout routed by Traefik (${gwPlanned.filter((o) => o.kind === "Rollout").map((o) => o.metadata.name).join(", ")})`);
+    if (!ro)
+      throw new Error(
+        `${GATEWAY} on prod: the planner produced no canary Rollout routed by Traefik (${gwPlanned
+          .filter((o) => o.kind === "Rollout")
+          .map((o) => o.metadata.name)
+          .join(", ")})`,
+      );
     const name = ro.metadata.name as string;
     const ns = ro.metadata.namespace as string;
     const canary = ro.spec.strategy.canary;
@@ -512,19 +670,33 @@ describe("the gateway blueprint's canary (Traefik, was ingress-nginx) with the r
     // Every route group's IngressRoute sends to that TraefikService (Traefik's Ingress provider cannot).
     const routes = gwPlanned.filter((o) => o.kind === "IngressRoute" && o.metadata.namespace === ns && o.metadata.labels?.["app.kubernetes.io/name"] === name);
     expect(routes.length).toBe(4);
-    for (const r of routes) expect(new Set(r.spec.routes.flatMap((x: any) => x.services.map((sv: any) => `${sv.kind}/${sv.name}`)))).toEqual(new Set([`TraefikService/${weighted}`]));
+    for (const r of routes)
+      expect(new Set(r.spec.routes.flatMap((x: any) => x.services.map((sv: any) => `${sv.kind}/${sv.name}`)))).toEqual(new Set([`TraefikService/${weighted}`]));
     if ((await k.get(`/api/v1/namespaces/${ns}`)).status === 404) {
-      await k.must("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
+      await k.must("POST", "/api/v1/namespaces", {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+      });
     }
     const mine = (o: Record<string, any>) => o.metadata.namespace === ns && o.metadata.labels?.["app.kubernetes.io/name"] === name;
     // The IngressRoutes too: the API server checks them against the pinned chart's CRD schema.
-    for (const kind of ["ServiceAccount", "Service", "TraefikService", "IngressRoute", "AnalysisTemplate"]) for (const m of gwPlanned.filter((o) => o.kind === kind && mine(o))) await apply(m);
+    for (const kind of ["ServiceAccount", "Service", "TraefikService", "IngressRoute", "AnalysisTemplate"])
+      for (const m of gwPlanned.filter((o) => o.kind === kind && mine(o))) await apply(m);
     await apply(ro);
-    const first = await until(`${name} Healthy`, name, async () => {
-      const r = await rollout(name, ns);
-      return r.status?.phase === "Healthy" && r.status?.stableRS ? r : undefined;
-    }, 120_000);
-    expect(((await k.must("GET", `${TS}/${weighted}`)) as any).spec.weighted.services.map((x: any) => [x.name, x.weight])).toEqual([[canary.stableService, 100], [canary.canaryService, 0]]);
+    const first = await until(
+      `${name} Healthy`,
+      name,
+      async () => {
+        const r = await rollout(name, ns);
+        return r.status?.phase === "Healthy" && r.status?.stableRS ? r : undefined;
+      },
+      120_000,
+    );
+    expect(((await k.must("GET", `${TS}/${weighted}`)) as any).spec.weighted.services.map((x: any) => [x.name, x.weight])).toEqual([
+      [canary.stableService, 100],
+      [canary.canaryService, 0],
+    ]);
 
     // Every weight pair the controller writes into the TraefikService.
     const weights: { canary: number; stable: number }[] = [];
@@ -534,7 +706,10 @@ describe("the gateway blueprint's canary (Traefik, was ingress-nginx) with the r
       (e) => {
         if (e.object?.metadata?.name !== weighted) return;
         const sv = e.object.spec.weighted.services as { name: string; weight: number }[];
-        const w = { canary: sv.find((x) => x.name === canary.canaryService)?.weight ?? -1, stable: sv.find((x) => x.name === canary.stableService)?.weight ?? -1 };
+        const w = {
+          canary: sv.find((x) => x.name === canary.canaryService)?.weight ?? -1,
+          stable: sv.find((x) => x.name === canary.stableService)?.weight ?? -1,
+        };
         const last = weights[weights.length - 1];
         if (!last || last.canary !== w.canary || last.stable !== w.stable) weights.push(w);
       },
@@ -543,10 +718,15 @@ describe("the gateway blueprint's canary (Traefik, was ingress-nginx) with the r
     const t0 = Date.now();
     const image = String(ro.spec.template.spec.containers[0].image).replace(/:[^:/]+$/, ":9.9.9-canary");
     expect((await setImage(name, image, ns)).status).toBe(200);
-    const done = await until(`${name} promoted`, name, async () => {
-      const r = await rollout(name, ns);
-      return r.status?.phase === "Healthy" && r.status.stableRS !== first.status.stableRS && r.status.stableRS === r.status.currentPodHash ? r : undefined;
-    }, 240_000);
+    const done = await until(
+      `${name} promoted`,
+      name,
+      async () => {
+        const r = await rollout(name, ns);
+        return r.status?.phase === "Healthy" && r.status.stableRS !== first.status.stableRS && r.status.stableRS === r.status.currentPodHash ? r : undefined;
+      },
+      240_000,
+    );
     // Once the stable Service points at the new pods the controller sets the canary weight back to 0.
     await until("canary weight back to 0", name, async () => weights[weights.length - 1]?.canary === 0, 30_000);
     stop.abort();
@@ -554,11 +734,21 @@ describe("the gateway blueprint's canary (Traefik, was ingress-nginx) with the r
     for (const w of weights) expect(w.canary + w.stable).toBe(100);
     expect(await selectorHash(canary.stableService, ns)).toBe(done.status.stableRS);
     const template = find("AnalysisTemplate", canary.analysis.templates[0].templateName, gwPlanned);
-    expect(new Set(promQueries.filter((q) => q.at >= t0).map((q) => q.query))).toEqual(new Set(expectedQueries(template, canary.canaryService, done.status.stableRS)));
+    expect(new Set(promQueries.filter((q) => q.at >= t0).map((q) => q.query))).toEqual(
+      new Set(expectedQueries(template, canary.canaryService, done.status.stableRS)),
+    );
     // cat-gateway's own metrics: 5xx share of http_request_count (0) and the mean of
     // http_request_duration_ms converted to seconds (the pods' 40 ms).
-    const run = await until("gateway background analysis Successful", name, async () => (await analysisRuns(name)).find((r) => new Date(r.metadata.creationTimestamp).getTime() >= t0 - 1000 && r.status?.phase === "Successful"), 30_000);
-    expect(run.status.metricResults.map((m: any) => [m.name, m.phase]).sort()).toEqual([["error-rate", "Successful"], ["latency-mean", "Successful"]]);
+    const run = await until(
+      "gateway background analysis Successful",
+      name,
+      async () => (await analysisRuns(name)).find((r) => new Date(r.metadata.creationTimestamp).getTime() >= t0 - 1000 && r.status?.phase === "Successful"),
+      30_000,
+    );
+    expect(run.status.metricResults.map((m: any) => [m.name, m.phase]).sort()).toEqual([
+      ["error-rate", "Successful"],
+      ["latency-mean", "Successful"],
+    ]);
     const measured = measuredValues(run);
     expect(measured["error-rate"]!.length).toBeGreaterThan(0);
     expect(measured["error-rate"]!.every((v) => v === 0)).toBe(true);
@@ -577,13 +767,20 @@ describe("the gateway blueprint's canary (Traefik, was ingress-nginx) with the r
     app!.behaviour.set(image, "failing");
     const t0 = Date.now();
     expect((await setImage(name, image, ns)).status).toBe(200);
-    const done = await until(`${name} aborted`, name, async () => {
-      const r = await rollout(name, ns);
-      if (r.status?.stableRS && r.status.stableRS !== stable && r.status.stableRS === r.status.currentPodHash) {
-        throw new Verdict(`${name} was promoted to ${image} although a quarter of its canary's requests failed (cat-gateway's http_request_count{status_code="503"}); AnalysisRuns since the update: ${await runsSummary(name, t0)}; PromQL sent: ${JSON.stringify([...new Set(promQueries.filter((q) => q.at >= t0).map((q) => q.query))])}`);
-      }
-      return r.status?.abort === true && r.status?.phase === "Degraded" ? r : undefined;
-    }, 180_000);
+    const done = await until(
+      `${name} aborted`,
+      name,
+      async () => {
+        const r = await rollout(name, ns);
+        if (r.status?.stableRS && r.status.stableRS !== stable && r.status.stableRS === r.status.currentPodHash) {
+          throw new Verdict(
+            `${name} was promoted to ${image} although a quarter of its canary's requests failed (cat-gateway's http_request_count{status_code="503"}); AnalysisRuns since the update: ${await runsSummary(name, t0)}; PromQL sent: ${JSON.stringify([...new Set(promQueries.filter((q) => q.at >= t0).map((q) => q.query))])}`,
+          );
+        }
+        return r.status?.abort === true && r.status?.phase === "Degraded" ? r : undefined;
+      },
+      180_000,
+    );
     expect(done.status.stableRS).toBe(stable);
     expect(await selectorHash(ro.spec.strategy.canary.stableService, ns)).toBe(stable);
     const run = (await analysisRuns(name)).find((r) => new Date(r.metadata.creationTimestamp).getTime() >= t0 - 1000);

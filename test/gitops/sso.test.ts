@@ -41,7 +41,9 @@ describe("platform:argocd.sso: validated stack keys", () => {
   });
 
   it("refuses platform:argocd on a stack whose blueprint runs no Argo CD (push mode)", () => {
-    expect(() => spec(withArgocd("prod", { sso: SSO }, "nuxt-fastify-beta-droplet"))).toThrow(/platform:argocd[\s\S]*GitOps tier[\s\S]*remove `platform:argocd`/);
+    expect(() => spec(withArgocd("prod", { sso: SSO }, "nuxt-fastify-beta-droplet"))).toThrow(
+      /platform:argocd[\s\S]*GitOps tier[\s\S]*remove `platform:argocd`/,
+    );
   });
 });
 
@@ -50,7 +52,7 @@ describe("what the program registers (music-platform-gitops × prod, under the h
     const run = await runStackInput(withArgocd("prod", { sso: { ...SSO, clientSecret: SECRET } }));
     const res = run.inventory.resources;
     const argo = res.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as { name?: string }).name === "argo-cd")!;
-    const cm = ((argo.inputs as any).values.configs.cm) as Record<string, unknown>;
+    const cm = (argo.inputs as any).values.configs.cm as Record<string, unknown>;
     expect(cm["admin.enabled"]).toBe(false);
     expect(String(cm["oidc.config"])).toContain(`issuer: ${SSO.issuer}`);
     expect(String(cm["oidc.config"])).toContain("clientID: argocd");

@@ -124,7 +124,11 @@ describe("plan cache (plan-cache.ts): every stack and blueprint × tier planned 
     process.env.PLAN_CACHE = "on";
   });
   afterAll(() => {
-    for (const [k, v] of [["PLAN_CACHE_DIR", saved.dir], ["PLAN_CACHE", saved.mode], ["PLATFORM_BLUEPRINTS_DIR", saved.blueprints]] as const) {
+    for (const [k, v] of [
+      ["PLAN_CACHE_DIR", saved.dir],
+      ["PLAN_CACHE", saved.mode],
+      ["PLATFORM_BLUEPRINTS_DIR", saved.blueprints],
+    ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
@@ -223,7 +227,12 @@ describe("plan cache (plan-cache.ts): every stack and blueprint × tier planned 
       write("components/node_modules/x/index.js", "2\n");
       write("test/harness/harness.test.ts", "// b\n");
       expect(planCache.sourceDigest(root), "docs, tests and node_modules are not program sources").toBe(base);
-      for (const [rel, text] of [["components/data/plan.ts", "export const replicas = 3;\n"], ["Pulumi.prod.yaml", "config:\n  platform:tier: staging\n"], ["blueprints/b.yaml", "name: b\n"], ["tools/harness/run.ts", "export {};\n"]]) {
+      for (const [rel, text] of [
+        ["components/data/plan.ts", "export const replicas = 3;\n"],
+        ["Pulumi.prod.yaml", "config:\n  platform:tier: staging\n"],
+        ["blueprints/b.yaml", "name: b\n"],
+        ["tools/harness/run.ts", "export {};\n"],
+      ]) {
         const prev = planCache.sourceDigest(root);
         write(rel!, text!);
         expect(planCache.sourceDigest(root), rel).not.toBe(prev);
@@ -261,7 +270,16 @@ describe("plan cache (plan-cache.ts): every stack and blueprint × tier planned 
 
   it("plans every stack and every blueprint on each tier it supports", () => {
     const titles = plannedTargets().map(targetTitle);
-    expect(titles).toEqual(expect.arrayContaining(["stack local", "stack dev", "stack staging", "stack prod", "blueprint music-platform-gitops on local", "blueprint bridge-relay on dev"]));
+    expect(titles).toEqual(
+      expect.arrayContaining([
+        "stack local",
+        "stack dev",
+        "stack staging",
+        "stack prod",
+        "blueprint music-platform-gitops on local",
+        "blueprint bridge-relay on dev",
+      ]),
+    );
     expect(titles.length).toBe(listStacks().length + availableBlueprints().reduce((n, b) => n + supportedTiers(b).length, 0));
     expect(new Set(titles).size).toBe(titles.length);
   });

@@ -55,7 +55,8 @@ const run = (o: Partial<HostAppArgs> = {}) =>
   );
 
 type C = { name: string; envs: string[]; mounts: { source: string; target: string; readOnly: boolean }[] };
-const container = (inv: Awaited<ReturnType<typeof run>>, name: string) => inv.resources.find((r) => r.type === "docker:index/container:Container" && r.name === name)!;
+const container = (inv: Awaited<ReturnType<typeof run>>, name: string) =>
+  inv.resources.find((r) => r.type === "docker:index/container:Container" && r.name === name)!;
 
 describe("HostApp", () => {
   it("resolves generated keys (RandomPassword), external refs and host-owned Redis, all as secret env", async () => {
@@ -70,7 +71,9 @@ describe("HostApp", () => {
   });
 
   it("lets externalSecrets override a generated key", async () => {
-    const inv = await run({ externalSecrets: { "dataStore:objectStore/media#accessKey": "fake-a", "generated:signing-key": pulumi.secret("fake-rotated-key") } });
+    const inv = await run({
+      externalSecrets: { "dataStore:objectStore/media#accessKey": "fake-a", "generated:signing-key": pulumi.secret("fake-rotated-key") },
+    });
     expect((container(inv, "beta-worker-0").inputs as C).envs).toContain("SIGNING_KEY=fake-rotated-key");
     expect(inv.resources.some((r) => r.name === "beta-generated-signing-key-password")).toBe(false);
   });
@@ -86,7 +89,12 @@ describe("HostApp", () => {
     expect(cfg).not.toContain(":9100");
     expect(cfg).toContain('"Cross-Origin-Embedder-Policy"');
     expect(inv.outputs.hosts).toEqual(["example.org"]);
-    expect(inv.resources.filter((r) => r.type === "docker:index/container:Container").map((r) => r.name).sort()).toEqual(["beta-caddy", "beta-redis-cache", "beta-web-0", "beta-web-1", "beta-worker-0"]);
+    expect(
+      inv.resources
+        .filter((r) => r.type === "docker:index/container:Container")
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["beta-caddy", "beta-redis-cache", "beta-web-0", "beta-web-1", "beta-worker-0"]);
   });
 
   it("refuses an unresolvable ref and a root service user, naming the fields, before any child", async () => {

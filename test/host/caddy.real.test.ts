@@ -64,7 +64,12 @@ const services = [
     rateLimits: { api: { requestsPerSecond: 20, burst: 40 }, upload: { requestsPerSecond: 5, burst: 10 } },
     // `api` keeps the platform default (1 MiB); `upload` is raised to 4 MiB.
     requestBodyLimits: { upload: 4_194_304 },
-    cors: { allowedOrigins: ["self"], allowedMethods: ["GET", "POST", "OPTIONS"], allowedHeaders: ["Content-Type", "Authorization"], exposedHeaders: ["X-Request-Id"] },
+    cors: {
+      allowedOrigins: ["self"],
+      allowedMethods: ["GET", "POST", "OPTIONS"],
+      allowedHeaders: ["Content-Type", "Authorization"],
+      exposedHeaders: ["X-Request-Id"],
+    },
   }),
   serviceSpec.parse({
     name: "web",
@@ -90,7 +95,12 @@ describe("generated Caddy config on the real Caddy binary", () => {
   let plan: ProxyPlan;
   let config: Record<string, unknown>;
 
-  function request(scheme: "http" | "https", host: string, p: string, opts: { method?: string; headers?: Record<string, string>; body?: Buffer } = {}): Promise<Res> {
+  function request(
+    scheme: "http" | "https",
+    host: string,
+    p: string,
+    opts: { method?: string; headers?: Record<string, string>; body?: Buffer } = {},
+  ): Promise<Res> {
     return new Promise((resolve, reject) => {
       const base = { host: "127.0.0.1", method: opts.method ?? "GET", path: p, headers: { host, ...(opts.headers ?? {}) } };
       const onRes = (res: http.IncomingMessage) => {
@@ -262,7 +272,8 @@ describe("generated Caddy config on the real Caddy binary", () => {
   });
 
   it("enforces each route group's request-body limit as Traefik does: 1 MiB by default, the upload group's 4 MiB; over it 413 and the service never sees the body", async () => {
-    const post = (p: string, size: number) => request("https", API, p, { method: "POST", headers: { "content-type": "application/octet-stream" }, body: Buffer.alloc(size, 0x61) });
+    const post = (p: string, size: number) =>
+      request("https", API, p, { method: "POST", headers: { "content-type": "application/octet-stream" }, body: Buffer.alloc(size, 0x61) });
     expect(JSON.stringify(config)).toContain('"handler":"request_body","max_size":1048576');
     const ok = await post("/v1/items", 1_048_576);
     expect([ok.status, ok.body.toString()]).toEqual([200, "got 1048576"]);
@@ -287,8 +298,14 @@ describe("generated Caddy config on the real Caddy binary", () => {
     // reused for the app's cross-origin fetch, nor an allowed origin's for another. The upstream's
     // own Vary (Accept-Encoding) is kept, not replaced.
     const plain = await request("https", API, "/v1/items");
-    for (const [what, r] of [["allowed origin", ok], ["other origin", evil], ["no Origin", plain]] as const) {
-      const vary = String(r.headers.vary ?? "").split(/\s*,\s*/).map((v) => v.toLowerCase());
+    for (const [what, r] of [
+      ["allowed origin", ok],
+      ["other origin", evil],
+      ["no Origin", plain],
+    ] as const) {
+      const vary = String(r.headers.vary ?? "")
+        .split(/\s*,\s*/)
+        .map((v) => v.toLowerCase());
       expect({ what, vary }).toEqual({ what, vary: expect.arrayContaining(["origin", "accept-encoding"]) });
     }
     const before = hits.api.length;
@@ -324,8 +341,18 @@ describe("the production-mode config (ACME, :80/:443, container dial names)", ()
   it("is accepted by `caddy validate` (modules provisioned, nothing started)", () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "host-caddy-validate-"));
     try {
-      const plan = planProxy({ services, domain: "example.com", appOrigin: "https://example.com", webApp: { host: "@", root: "/srv/site" }, dial: (s, i, p) => `dev-app-${s}-${i}:${p}` });
-      const config = renderCaddyConfig(plan, { tls: { issuer: "acme", email: "platform@example.com", staging: true }, listen: { address: "", httpPort: 80, httpsPort: 443 }, storageRoot: path.join(tmp, "data") });
+      const plan = planProxy({
+        services,
+        domain: "example.com",
+        appOrigin: "https://example.com",
+        webApp: { host: "@", root: "/srv/site" },
+        dial: (s, i, p) => `dev-app-${s}-${i}:${p}`,
+      });
+      const config = renderCaddyConfig(plan, {
+        tls: { issuer: "acme", email: "platform@example.com", staging: true },
+        listen: { address: "", httpPort: 80, httpsPort: 443 },
+        storageRoot: path.join(tmp, "data"),
+      });
       expect((config as any).apps.tls.automation.policies[0].issuers[0].ca).toBe(LETSENCRYPT_STAGING);
       const file = path.join(tmp, "caddy.json");
       fs.writeFileSync(file, JSON.stringify(config));

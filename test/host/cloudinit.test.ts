@@ -64,7 +64,13 @@ describe("renderCloudInit", () => {
   it("hardens sshd: keys only, no root, no passwords, only the deploy user; the key is installed for deploy", () => {
     const d = doc();
     const sshd = file(d, "/etc/ssh/sshd_config.d/00-platform-hardening.conf").content;
-    for (const line of ["PasswordAuthentication no", "KbdInteractiveAuthentication no", "PermitRootLogin no", "AuthenticationMethods publickey", "AllowUsers deploy"]) {
+    for (const line of [
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "PermitRootLogin no",
+      "AuthenticationMethods publickey",
+      "AllowUsers deploy",
+    ]) {
       expect(sshd.split("\n")).toContain(line);
     }
     expect(d.ssh_pwauth).toBe(false);
@@ -92,7 +98,7 @@ describe("renderCloudInit", () => {
     const d = doc();
     const script = file(d, "/usr/local/sbin/platform-pg-backup").content;
     expect(script).toContain("BUCKET='dev-host-backups-0123'");
-    expect(script).toContain("pg_dump -U \"$user\" --format=custom");
+    expect(script).toContain('pg_dump -U "$user" --format=custom');
     expect(script).toContain("label=platform.backup=pg_dump");
     expect(file(d, "/etc/systemd/system/platform-pg-backup.timer").content).toContain("OnCalendar=*-*-* 03:00:00 UTC");
     const limit = file(d, "/usr/local/sbin/platform-connlimit").content;

@@ -57,7 +57,14 @@ const run = (preview = false) =>
   runProgram(
     async () => {
       const out = composeHost(context())!;
-      return { publicIp: out.publicIp, networkName: out.networkName, dataNetworkName: out.dataNetworkName, dockerHost: out.dockerHost, proxyHosts: out.proxyHosts, apiContainer: out.serviceContainerName("api", 0) };
+      return {
+        publicIp: out.publicIp,
+        networkName: out.networkName,
+        dataNetworkName: out.dataNetworkName,
+        dockerHost: out.dockerHost,
+        proxyHosts: out.proxyHosts,
+        apiContainer: out.serviceContainerName("api", 0),
+      };
     },
     { stack: "dev", preview },
   );
@@ -65,10 +72,26 @@ const run = (preview = false) =>
 const ofType = (inv: Inventory, t: string) => inv.resources.filter((r) => r.type === t);
 const named = (inv: Inventory, t: string, name: string): InventoryResource => {
   const r = inv.resources.find((x) => x.type === t && x.name === name);
-  if (!r) throw new Error(`no ${t} named ${name}; have ${ofType(inv, t).map((x) => x.name).join(", ")}`);
+  if (!r)
+    throw new Error(
+      `no ${t} named ${name}; have ${ofType(inv, t)
+        .map((x) => x.name)
+        .join(", ")}`,
+    );
   return r;
 };
-type Container = { name: string; ports?: unknown[]; networksAdvanced: { name: string; aliases: string[] }[]; envs: string[]; restart: string; privileged: boolean; readOnly: boolean; user?: string; healthcheck?: { tests: string[] }; capabilities: { drops: string[]; adds: string[] } };
+type Container = {
+  name: string;
+  ports?: unknown[];
+  networksAdvanced: { name: string; aliases: string[] }[];
+  envs: string[];
+  restart: string;
+  privileged: boolean;
+  readOnly: boolean;
+  user?: string;
+  healthcheck?: { tests: string[] };
+  capabilities: { drops: string[]; adds: string[] };
+};
 const inputs = <T>(r: InventoryResource) => r.inputs as T;
 
 describe("composeHost (dev tier, nuxt-fastify-beta-droplet)", () => {
@@ -86,7 +109,11 @@ describe("composeHost (dev tier, nuxt-fastify-beta-droplet)", () => {
     expect(ready.inputs.connection).toMatchObject({ host: "203.0.113.10", user: "deploy" });
     expect(String(ready.inputs.create)).toContain("cloud-init status --wait");
     expect(dockerProvider.dependencies).toContain(ready.urn);
-    expect(ofType(inv, "docker:index/container:Container").map((r) => r.name).sort()).toEqual(["dev-app-api-0", "dev-app-caddy", "dev-app-pg-main"]);
+    expect(
+      ofType(inv, "docker:index/container:Container")
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["dev-app-api-0", "dev-app-caddy", "dev-app-pg-main"]);
     // Every service is on networkName (monitoring attaches there); the data stores are on the internal one.
     expect(inv.outputs.networkName).toBe("dev-app-edge");
     expect(inv.outputs.dataNetworkName).toBe("dev-app-data");
@@ -106,7 +133,9 @@ describe("composeHost (dev tier, nuxt-fastify-beta-droplet)", () => {
     expect(String(vm.inputs.userData)).toContain("PermitRootLogin no");
     expect(vm.inputs.associatePublicIpAddress).toBe(true);
     expect(inv.resources.filter((r) => r.type === "aws:ec2/eip:Eip")).toEqual([]);
-    const sg = named(inv, "aws:ec2/securityGroup:SecurityGroup", "dev-host-sg").inputs as { ingress: { fromPort: number; cidrBlocks?: string[]; ipv6CidrBlocks?: string[] }[] };
+    const sg = named(inv, "aws:ec2/securityGroup:SecurityGroup", "dev-host-sg").inputs as {
+      ingress: { fromPort: number; cidrBlocks?: string[]; ipv6CidrBlocks?: string[] }[];
+    };
     const ssh = sg.ingress.filter((r) => r.fromPort === 22);
     expect(ssh).toEqual([expect.objectContaining({ cidrBlocks: ["203.0.113.7/32"] })]);
     expect(ssh[0]!.ipv6CidrBlocks).toBeUndefined();
@@ -117,8 +146,13 @@ describe("composeHost (dev tier, nuxt-fastify-beta-droplet)", () => {
     const inv = await run();
     const lc = ofType(inv, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0]!;
     expect(lc.inputs.rules).toEqual([expect.objectContaining({ status: "Enabled", expiration: { days: 3 }, filter: { prefix: "postgres/" } })]);
-    expect(ofType(inv, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0]!.inputs).toMatchObject({ blockPublicAcls: true, restrictPublicBuckets: true });
-    const policy = JSON.parse(String(named(inv, "aws:iam/rolePolicy:RolePolicy", "dev-host-backup-access").inputs.policy)) as { Statement: { Action: string | string[] }[] };
+    expect(ofType(inv, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0]!.inputs).toMatchObject({
+      blockPublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    const policy = JSON.parse(String(named(inv, "aws:iam/rolePolicy:RolePolicy", "dev-host-backup-access").inputs.policy)) as {
+      Statement: { Action: string | string[] }[];
+    };
     const actions = policy.Statement.flatMap((s) => s.Action);
     expect(actions).toContain("s3:PutObject");
     expect(actions.some((a) => /Delete/.test(a))).toBe(false);
@@ -177,7 +211,10 @@ describe("composeHost (dev tier, nuxt-fastify-beta-droplet)", () => {
     const cfg = JSON.parse(json);
     expect(JSON.stringify(cfg)).toContain('"dial":"dev-app-api-0:3000"');
     expect(JSON.stringify(cfg)).not.toContain(":9464");
-    expect(cfg.apps.tls.automation.policies[0]).toMatchObject({ subjects: ["api.example.com"], issuers: [{ module: "acme", email: "platform@example.com", ca: "https://acme-v02.api.letsencrypt.org/directory" }] });
+    expect(cfg.apps.tls.automation.policies[0]).toMatchObject({
+      subjects: ["api.example.com"],
+      issuers: [{ module: "acme", email: "platform@example.com", ca: "https://acme-v02.api.letsencrypt.org/directory" }],
+    });
     expect(cfg.apps.http.servers.https.listen).toEqual([":443"]);
     expect(json.length).toBeLessThan(100_000); // fits one environment variable (Linux MAX_ARG_STRLEN 128 KiB)
     // What the policy pack's proxy check demands of a Caddy JSON config: HTTPS only, :80 only redirects.
@@ -196,7 +233,8 @@ describe("composeHost (dev tier, nuxt-fastify-beta-droplet)", () => {
       { stack: "dev" },
     );
     const report = await runPolicies(inv, { tier: "dev" });
-    const ssh = (v: { policyName: string; message: string }) => v.policyName === "seg-security-group-ingress" && /allows SSH \(port 22\) from 203\.0\.113\.7\/32;/.test(v.message);
+    const ssh = (v: { policyName: string; message: string }) =>
+      v.policyName === "seg-security-group-ingress" && /allows SSH \(port 22\) from 203\.0\.113\.7\/32;/.test(v.message);
     expect(report.violations.filter((v) => !ssh(v))).toEqual([]);
   });
 

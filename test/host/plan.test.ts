@@ -22,8 +22,20 @@ const svc = (o: Partial<ServiceSpecInput> & { name: string }) =>
     exposure: "internal",
     ...o,
   });
-const images: HostAppPlanInput["images"] = { caddy: "caddy:2.8.4-alpine", postgres: { "15": "postgres:15.10-bookworm", "16": "postgres:16.6-bookworm", "17": "postgres:17.2-bookworm" }, redis: "redis:7.4.2-bookworm" };
-const base = (o: Partial<HostAppPlanInput> = {}): HostAppPlanInput => ({ name: "t", services: [], postgres: [], redis: [], images, serviceUser: "10001:10001", ...o });
+const images: HostAppPlanInput["images"] = {
+  caddy: "caddy:2.8.4-alpine",
+  postgres: { "15": "postgres:15.10-bookworm", "16": "postgres:16.6-bookworm", "17": "postgres:17.2-bookworm" },
+  redis: "redis:7.4.2-bookworm",
+};
+const base = (o: Partial<HostAppPlanInput> = {}): HostAppPlanInput => ({
+  name: "t",
+  services: [],
+  postgres: [],
+  redis: [],
+  images,
+  serviceUser: "10001:10001",
+  ...o,
+});
 const dial = (s: string, i: number, p: number) => `t-${s}-${i}:${p}`;
 
 describe("planHostApp", () => {
@@ -32,7 +44,10 @@ describe("planHostApp", () => {
       fc.property(
         fc.integer({ min: 0, max: 3 }),
         fc.integer({ min: 0, max: 3 }),
-        fc.array(fc.record({ replicas: fc.integer({ min: 1, max: 3 }), usesPg: fc.boolean(), usesRedis: fc.boolean(), public: fc.boolean() }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.record({ replicas: fc.integer({ min: 1, max: 3 }), usesPg: fc.boolean(), usesRedis: fc.boolean(), public: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
         (pgCount, redisCount, specs) => {
           const pg = Array.from({ length: pgCount }, (_, i) => ({ name: `pg${i}`, version: "16" as const, databases: ["app"] }));
           const redis = Array.from({ length: redisCount }, (_, i) => ({ name: `r${i}`, persistence: i % 2 === 0 }));
@@ -66,7 +81,18 @@ describe("planHostApp", () => {
   it("labels PostgreSQL for the backup timer, keeps Redis without persistence off disk, and maps the health check from the probes", () => {
     const plan = planHostApp(
       base({
-        services: [svc({ name: "api", ports: { http: 3000, health: 3001 }, probes: { liveness: { path: "/live", periodSeconds: 7, failureThreshold: 4 }, readiness: { path: "/ready" }, startup: { path: "/live", periodSeconds: 5, failureThreshold: 12 } }, connectsTo: ["postgres/main"] })],
+        services: [
+          svc({
+            name: "api",
+            ports: { http: 3000, health: 3001 },
+            probes: {
+              liveness: { path: "/live", periodSeconds: 7, failureThreshold: 4 },
+              readiness: { path: "/ready" },
+              startup: { path: "/live", periodSeconds: 5, failureThreshold: 12 },
+            },
+            connectsTo: ["postgres/main"],
+          }),
+        ],
         postgres: [{ name: "main", version: "17", databases: ["orders"] }],
         redis: [{ name: "cache", persistence: false }],
       }),
@@ -76,7 +102,13 @@ describe("planHostApp", () => {
     expect(pg.labels).toMatchObject({ "platform.backup": "pg_dump", "platform.backup.databases": "orders", "platform.backup.user": "app" });
     expect(plan.volumes.map((v) => v.key)).not.toContain("redis-cache");
     const api = plan.containers.find((c) => c.key === "api-0")!;
-    expect(api.healthcheck).toEqual({ tests: expect.arrayContaining([expect.stringContaining("http://127.0.0.1:3001/live")]), interval: "7s", timeout: "5s", retries: 4, startPeriod: "60s" });
+    expect(api.healthcheck).toEqual({
+      tests: expect.arrayContaining([expect.stringContaining("http://127.0.0.1:3001/live")]),
+      interval: "7s",
+      timeout: "5s",
+      retries: 4,
+      startPeriod: "60s",
+    });
     expect(api.dependsOn).toEqual(["pg-main"]);
   });
 
@@ -97,7 +129,7 @@ describe("planHostApp", () => {
     try {
       const [shell, flag, script] = caddy.command! as [string, string, string];
       expect(script).toContain("exec caddy run --config /run/caddy/caddy.json");
-      const config = JSON.stringify({ pattern: "\\.wasm$", quote: "it's \"x\"", pct: "100%s", dollar: "$HOME" }, null, 1);
+      const config = JSON.stringify({ pattern: "\\.wasm$", quote: 'it\'s "x"', pct: "100%s", dollar: "$HOME" }, null, 1);
       const testScript = script.replace(/\/run\/caddy/g, dir).replace(/exec caddy run .*$/, "true");
       execFileSync(shell, [flag, testScript], { env: { [CADDY_CONFIG_ENV]: config, PATH: process.env.PATH ?? "/usr/bin:/bin" } });
       expect(fs.readFileSync(path.join(dir, "caddy.json"), "utf8")).toBe(config);
@@ -134,11 +166,16 @@ describe("planProxy", () => {
 
   it("refuses the metrics port, `self` CORS without an app origin, and two services on one host/path", () => {
     const bad = [
-      { ...svc({ name: "a", exposure: "public", routes: [{ host: "x" }] }), routes: [{ host: "x", path: "/", group: "default", port: "metrics" as const, tls: true }] },
+      {
+        ...svc({ name: "a", exposure: "public", routes: [{ host: "x" }] }),
+        routes: [{ host: "x", path: "/", group: "default", port: "metrics" as const, tls: true }],
+      },
       svc({ name: "b", exposure: "public", routes: [{ host: "y" }], cors: { allowedOrigins: ["self"] } }),
       svc({ name: "c", exposure: "public", routes: [{ host: "y" }] }),
     ];
-    expect(() => planProxy({ services: bad, domain: "example.com", dial })).toThrow(/metrics port is never routed[\s\S]*'self' needs the app origin[\s\S]*served by two services/);
+    expect(() => planProxy({ services: bad, domain: "example.com", dial })).toThrow(
+      /metrics port is never routed[\s\S]*'self' needs the app origin[\s\S]*served by two services/,
+    );
   });
 
   it("appBuilds: a servesWebApp service's inline-script hashes come from the build its image serves; a build that cannot give them is refused naming the field", () => {
@@ -146,9 +183,15 @@ describe("planProxy", () => {
     try {
       const script = "window.__NUXT__={};window.__NUXT__.config={public:{}}";
       fs.mkdirSync(path.join(tmp, "dist", "_nuxt"), { recursive: true });
-      fs.writeFileSync(path.join(tmp, "dist", "index.html"), `<!doctype html><html><head><script>${script}</script><script type="module" src="/_nuxt/e.js"></script></head><body></body></html>`);
+      fs.writeFileSync(
+        path.join(tmp, "dist", "index.html"),
+        `<!doctype html><html><head><script>${script}</script><script type="module" src="/_nuxt/e.js"></script></head><body></body></html>`,
+      );
       fs.writeFileSync(path.join(tmp, "dist", "_nuxt", "e.js"), "export {}");
-      const services = [svc({ name: "web", exposure: "public", routes: [{ host: "@" }], servesWebApp: true }), svc({ name: "api", exposure: "public", routes: [{ host: "api" }] })];
+      const services = [
+        svc({ name: "web", exposure: "public", routes: [{ host: "@" }], servesWebApp: true }),
+        svc({ name: "api", exposure: "public", routes: [{ host: "api" }] }),
+      ];
       const hash = `sha256-${createHash("sha256").update(script).digest("base64")}`;
       const plan = planProxy({ services, domain: "example.com", appBuilds: { web: path.join(tmp, "dist") }, dial });
       expect(plan.unhashedWebApps).toEqual([]);
@@ -157,10 +200,18 @@ describe("planProxy", () => {
       // no build and no hashes: reported (HostApp warns); hashes given in the policy count as given
       expect(planProxy({ services, domain: "example.com", dial }).unhashedWebApps).toEqual(["web"]);
       expect(planProxy({ services, domain: "example.com", headerPolicy: { scriptHashes: [hash] }, dial }).unhashedWebApps).toEqual([]);
-      expect(() => planProxy({ services, domain: "example.com", appBuilds: { web: path.join(tmp, "missing") }, dial })).toThrow(/appBuilds\.web: '.*missing' is not a directory/);
-      expect(() => planProxy({ services, domain: "example.com", appBuilds: { web: path.join(tmp, "dist", "_nuxt") }, dial })).toThrow(/appBuilds\.web: '.*_nuxt' has no HTML document, so the CSP hashes of its inline scripts cannot be computed/);
-      expect(() => planProxy({ services, domain: "example.com", appBuilds: { api: path.join(tmp, "dist") }, dial })).toThrow(/appBuilds\.api: 'api' is not a public service with servesWebApp: true/);
-      expect(() => planProxy({ services, domain: "example.com", appBuilds: { www: path.join(tmp, "dist") }, dial })).toThrow(/appBuilds\.www: no service 'www' in the blueprint; name the service whose image serves the web app \(servesWebApp services: web\)/);
+      expect(() => planProxy({ services, domain: "example.com", appBuilds: { web: path.join(tmp, "missing") }, dial })).toThrow(
+        /appBuilds\.web: '.*missing' is not a directory/,
+      );
+      expect(() => planProxy({ services, domain: "example.com", appBuilds: { web: path.join(tmp, "dist", "_nuxt") }, dial })).toThrow(
+        /appBuilds\.web: '.*_nuxt' has no HTML document, so the CSP hashes of its inline scripts cannot be computed/,
+      );
+      expect(() => planProxy({ services, domain: "example.com", appBuilds: { api: path.join(tmp, "dist") }, dial })).toThrow(
+        /appBuilds\.api: 'api' is not a public service with servesWebApp: true/,
+      );
+      expect(() => planProxy({ services, domain: "example.com", appBuilds: { www: path.join(tmp, "dist") }, dial })).toThrow(
+        /appBuilds\.www: no service 'www' in the blueprint; name the service whose image serves the web app \(servesWebApp services: web\)/,
+      );
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
@@ -183,7 +234,13 @@ describe("planProxy", () => {
 
 describe("planFirewall and amiQuery", () => {
   it("opens 80/443 to the world, SSH only to the allow-list (v4 and v6 split), never to everyone", () => {
-    const fw = planFirewall({ sshAllowList: ["203.0.113.7/32", "2001:db8::/64"], egress: [{ name: "mailgun", cidrs: ["0.0.0.0/0"], ports: [443], protocol: "TCP" }, { name: "rpc", cidrs: ["198.51.100.0/24"], ports: [8545], protocol: "TCP" }] });
+    const fw = planFirewall({
+      sshAllowList: ["203.0.113.7/32", "2001:db8::/64"],
+      egress: [
+        { name: "mailgun", cidrs: ["0.0.0.0/0"], ports: [443], protocol: "TCP" },
+        { name: "rpc", cidrs: ["198.51.100.0/24"], ports: [8545], protocol: "TCP" },
+      ],
+    });
     const ssh = fw.ingress.find((r) => r.fromPort === 22)!;
     expect(ssh).toMatchObject({ cidrBlocks: ["203.0.113.7/32"], ipv6CidrBlocks: ["2001:db8::/64"] });
     expect(fw.egress.map((r) => r.fromPort)).toEqual([80, 443, 8545]);

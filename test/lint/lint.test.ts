@@ -24,7 +24,8 @@ const rel = (f: string) => path.relative(REPO_ROOT, f);
 function describeResults(results: ESLint.LintResult[], base = REPO_ROOT): string[] {
   const out: string[] = [];
   for (const r of results)
-    for (const m of r.messages) if (m.severity === 2 || m.fatal) out.push(`${path.relative(base, r.filePath)}:${m.line} ${m.ruleId ?? "parse-error"} ${m.message}`);
+    for (const m of r.messages)
+      if (m.severity === 2 || m.fatal) out.push(`${path.relative(base, r.filePath)}:${m.line} ${m.ruleId ?? "parse-error"} ${m.message}`);
   return out;
 }
 
@@ -62,7 +63,13 @@ describe("ESLint (eslint.config.mjs)", () => {
 
     const components = await lint(
       "components/data/probe.ts",
-      ['import "../../stacks/spec/tiers";', 'import "../../scripts/plan-lib";', 'import "../../tools/harness/stacks";', 'import "../../test/harness/planned";', 'import "../edge/headers";'].join("\n"),
+      [
+        'import "../../stacks/spec/tiers";',
+        'import "../../scripts/plan-lib";',
+        'import "../../tools/harness/stacks";',
+        'import "../../test/harness/planned";',
+        'import "../edge/headers";',
+      ].join("\n"),
     );
     expect(components).toHaveLength(4);
     expect(components[0]).toMatch(/^1 import-x\/no-restricted-paths: .*components\/ must not import stacks\/ .*pass the value in as an argument/);
@@ -72,21 +79,44 @@ describe("ESLint (eslint.config.mjs)", () => {
 
     const policies = await lint(
       "policies/lib/probe.ts",
-      ['import "../../components/edge/headers";', 'import "../../scripts/plan-lib";', 'import "../../test/harness/planned";', 'import type { Inventory } from "../../tools/harness/inventory";', 'import "../../tools/cluster/kube";', 'import "./util";', "export type I = Inventory;"].join("\n"),
+      [
+        'import "../../components/edge/headers";',
+        'import "../../scripts/plan-lib";',
+        'import "../../test/harness/planned";',
+        'import type { Inventory } from "../../tools/harness/inventory";',
+        'import "../../tools/cluster/kube";',
+        'import "./util";',
+        "export type I = Inventory;",
+      ].join("\n"),
     );
-    expect(policies.map((m) => m.split(":")[0])).toEqual(["1 import-x/no-restricted-paths", "2 import-x/no-restricted-paths", "3 import-x/no-restricted-paths", "5 import-x/no-restricted-paths"]);
+    expect(policies.map((m) => m.split(":")[0])).toEqual([
+      "1 import-x/no-restricted-paths",
+      "2 import-x/no-restricted-paths",
+      "3 import-x/no-restricted-paths",
+      "5 import-x/no-restricted-paths",
+    ]);
     expect(policies[0]).toMatch(/policies\/ must not import components\/: the pack ships on its own/);
     expect(policies[3]).toMatch(/policies\/ may import only tools\/harness\//);
 
     // every product folder: no test/ import, by import, require or import()
     for (const dir of ["stacks/compose", "scripts", "tools/harness", "bench", "blueprints"]) {
       const up = "../".repeat(dir.split("/").length);
-      const found = await lint(`${dir}/probe.ts`, [`import "${up}test/harness/planned";`, `const a = require("${up}test/harness/planned");`, `const b = import("${up}test/harness/planned");`, "export { a, b };"].join("\n"));
+      const found = await lint(
+        `${dir}/probe.ts`,
+        [
+          `import "${up}test/harness/planned";`,
+          `const a = require("${up}test/harness/planned");`,
+          `const b = import("${up}test/harness/planned");`,
+          "export { a, b };",
+        ].join("\n"),
+      );
       expect(found, dir).toHaveLength(3);
       for (const m of found) expect(m, dir).toMatch(/is product code and must not import test\/: move the piece it needs out of test\//);
     }
     // and test/ may import anything
-    expect(await lint("test/stacks/probe.ts", 'import "../../components/edge/headers";\nimport "../../scripts/plan-lib";\nimport "../../stacks/spec/tiers";')).toEqual([]);
+    expect(
+      await lint("test/stacks/probe.ts", 'import "../../components/edge/headers";\nimport "../../scripts/plan-lib";\nimport "../../stacks/spec/tiers";'),
+    ).toEqual([]);
   });
 
   describe("cycles and floating promises, on a scratch project with the same rules", () => {
@@ -130,8 +160,12 @@ describe("ESLint (eslint.config.mjs)", () => {
 
     it("a floating promise and an await on a non-promise are refused (type-aware)", async () => {
       write({
-        "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "commonjs", lib: ["ES2022"], types: [] }, include: ["*.ts"] }),
-        "async.ts": "async function save(): Promise<void> {}\nexport function run(): void {\n  save();\n}\nexport async function twice(): Promise<number> {\n  return await 2;\n}\n",
+        "tsconfig.json": JSON.stringify({
+          compilerOptions: { strict: true, target: "ES2022", module: "commonjs", lib: ["ES2022"], types: [] },
+          include: ["*.ts"],
+        }),
+        "async.ts":
+          "async function save(): Promise<void> {}\nexport function run(): void {\n  save();\n}\nexport async function twice(): Promise<number> {\n  return await 2;\n}\n",
       });
       const tseslint = (await import("typescript-eslint")).default;
       const eslint = new ESLint({
@@ -144,9 +178,9 @@ describe("ESLint (eslint.config.mjs)", () => {
             plugins: { "@typescript-eslint": tseslint.plugin as unknown as ESLint.Plugin },
             // the same settings as eslint.config.mjs
             rules: Object.fromEntries(
-              Object.entries((await new ESLint({ cwd: REPO_ROOT }).calculateConfigForFile(path.join(REPO_ROOT, "index.ts"))).rules as Record<string, unknown>).filter(
-                ([k]) => k === "@typescript-eslint/no-floating-promises" || k === "@typescript-eslint/await-thenable",
-              ),
+              Object.entries(
+                (await new ESLint({ cwd: REPO_ROOT }).calculateConfigForFile(path.join(REPO_ROOT, "index.ts"))).rules as Record<string, unknown>,
+              ).filter(([k]) => k === "@typescript-eslint/no-floating-promises" || k === "@typescript-eslint/await-thenable"),
             ) as Linter.RulesRecord,
           },
         ],
@@ -195,8 +229,17 @@ describe("Prettier (.prettierrc.json, .prettierignore)", () => {
     expect(wide.length).toBeGreaterThan(160);
     expect((await prettier.format(wide, options)).split("\n").length).toBeGreaterThan(3);
     const files = new Set((await formattable()).map(rel));
-    for (const left of ["blueprints/blueprint.schema.json", "stacks/spec/stack-config.schema.json", "bench/results.json", "package-lock.json", "README.md", "docs/design.md", "blueprints/bridge-relay.yaml"])
+    for (const left of [
+      "blueprints/blueprint.schema.json",
+      "stacks/spec/stack-config.schema.json",
+      "bench/results.json",
+      "package-lock.json",
+      "README.md",
+      "docs/design.md",
+      "blueprints/bridge-relay.yaml",
+    ])
       expect(files.has(left), left).toBe(false);
-    for (const written of ["index.ts", "eslint.config.mjs", "tsconfig.json", "package.json", ".github/workflows/deploy.yml", "scripts/test.mjs"]) expect(files.has(written), written).toBe(true);
+    for (const written of ["index.ts", "eslint.config.mjs", "tsconfig.json", "package.json", ".github/workflows/deploy.yml", "scripts/test.mjs"])
+      expect(files.has(written), written).toBe(true);
   });
 });

@@ -37,8 +37,7 @@ function engineBin(): string {
   return bin;
 }
 
-const pulumi = (args: string[]): Promise<Run> =>
-  ws.pulumi([...args, "--stack", STACK], project, OP_TIMEOUT);
+const pulumi = (args: string[]): Promise<Run> => ws.pulumi([...args, "--stack", STACK], project, OP_TIMEOUT);
 const up = (...extra: string[]) => pulumi(["up", "--yes", "--skip-plugin-pre-install", ...extra]);
 
 async function outputs(): Promise<Record<string, unknown>> {
@@ -77,78 +76,106 @@ const expected = {
 };
 
 describe("mock cloud plugins under the real engine", () => {
-  it("previews through the mock plugins", async () => {
-    const r = await pulumi(["preview", "--skip-plugin-pre-install"]);
-    expect(r.code, r.output).toBe(0);
-    for (const t of ["aws:eks:Cluster", "aws:rds:Instance", "random:index:RandomPassword", "cloudflare:index:R2Bucket", "pulumi:providers:aws"]) {
-      expect(r.output).toContain(t);
-    }
-    expect(r.output).toMatch(/\+ 12 to create/);
-    // The engine took the mock launchers (ambient plugins), not anything else.
-    for (const pkg of ["aws", "random", "cloudflare"]) {
-      expect(r.output).toContain(`using pulumi-resource-${pkg} from $PATH at ${join(ws.dir, "mockbin", `pulumi-resource-${pkg}`)}`);
-    }
-  }, OP_TIMEOUT);
+  it(
+    "previews through the mock plugins",
+    async () => {
+      const r = await pulumi(["preview", "--skip-plugin-pre-install"]);
+      expect(r.code, r.output).toBe(0);
+      for (const t of ["aws:eks:Cluster", "aws:rds:Instance", "random:index:RandomPassword", "cloudflare:index:R2Bucket", "pulumi:providers:aws"]) {
+        expect(r.output).toContain(t);
+      }
+      expect(r.output).toMatch(/\+ 12 to create/);
+      // The engine took the mock launchers (ambient plugins), not anything else.
+      for (const pkg of ["aws", "random", "cloudflare"]) {
+        expect(r.output).toContain(`using pulumi-resource-${pkg} from $PATH at ${join(ws.dir, "mockbin", `pulumi-resource-${pkg}`)}`);
+      }
+    },
+    OP_TIMEOUT,
+  );
 
-  it("creates everything with pulumi up; outputs are the mock's computed values", async () => {
-    const r = await up();
-    expect(r.code, r.output).toBe(0);
-    expect(r.output).toMatch(/\+ 12 created/);
-    const out = await outputs();
-    expect(out["clusterEndpoint"]).toBe(expected.cluster.endpoint);
-    expect(out["clusterEndpoint"]).toMatch(new RegExp(`^https://[0-9A-F]{8}\\.gr7\\.${REGION}\\.eks\\.amazonaws\\.com$`));
-    expect(out["kubeServer"]).toBe(`server: ${expected.cluster.endpoint}`);
-    expect(out["rdsAddress"]).toBe(expected.db.address);
-    expect(out["rdsEndpoint"]).toBe(`${expected.db.address}:5432`);
-    expect(out["accountId"]).toBe(FAKE_ACCOUNT);
-    expect(out["availabilityZones"]).toEqual([`${REGION}a`, `${REGION}b`, `${REGION}c`]);
-    expect(out["roleArn"]).toMatch(new RegExp(`^arn:aws:iam::${FAKE_ACCOUNT}:role/cluster$`));
-    expect(out["vpcId"]).toBe("main-id");
-    expect(out["bucketName"]).toBe("assets-fixture");
-    expect(out["passwordLength"]).toBe(24);
-  }, OP_TIMEOUT);
+  it(
+    "creates everything with pulumi up; outputs are the mock's computed values",
+    async () => {
+      const r = await up();
+      expect(r.code, r.output).toBe(0);
+      expect(r.output).toMatch(/\+ 12 created/);
+      const out = await outputs();
+      expect(out["clusterEndpoint"]).toBe(expected.cluster.endpoint);
+      expect(out["clusterEndpoint"]).toMatch(new RegExp(`^https://[0-9A-F]{8}\\.gr7\\.${REGION}\\.eks\\.amazonaws\\.com$`));
+      expect(out["kubeServer"]).toBe(`server: ${expected.cluster.endpoint}`);
+      expect(out["rdsAddress"]).toBe(expected.db.address);
+      expect(out["rdsEndpoint"]).toBe(`${expected.db.address}:5432`);
+      expect(out["accountId"]).toBe(FAKE_ACCOUNT);
+      expect(out["availabilityZones"]).toEqual([`${REGION}a`, `${REGION}b`, `${REGION}c`]);
+      expect(out["roleArn"]).toMatch(new RegExp(`^arn:aws:iam::${FAKE_ACCOUNT}:role/cluster$`));
+      expect(out["vpcId"]).toBe("main-id");
+      expect(out["bucketName"]).toBe("assets-fixture");
+      expect(out["passwordLength"]).toBe(24);
+    },
+    OP_TIMEOUT,
+  );
 
-  it("keeps secrets secret in the state", async () => {
-    const pw = computedOutputs("random:index/randomPassword:RandomPassword", "db", { length: 24 }, REGION)["result"] as string;
-    const r = await pulumi(["stack", "export"]);
-    expect(r.code, r.output).toBe(0);
-    expect(r.stdout).not.toContain(pw);
-    expect(r.stdout).not.toContain("fake-cloudflare-token");
-    const plainOut = await pulumi(["stack", "output", "--json"]);
-    expect(JSON.parse(plainOut.stdout)["passwordLength"]).toBe("[secret]");
-  }, OP_TIMEOUT);
+  it(
+    "keeps secrets secret in the state",
+    async () => {
+      const pw = computedOutputs("random:index/randomPassword:RandomPassword", "db", { length: 24 }, REGION)["result"] as string;
+      const r = await pulumi(["stack", "export"]);
+      expect(r.code, r.output).toBe(0);
+      expect(r.stdout).not.toContain(pw);
+      expect(r.stdout).not.toContain("fake-cloudflare-token");
+      const plainOut = await pulumi(["stack", "output", "--json"]);
+      expect(JSON.parse(plainOut.stdout)["passwordLength"]).toBe("[secret]");
+    },
+    OP_TIMEOUT,
+  );
 
-  it("reports no changes on a second pulumi up", async () => {
-    const r = await up("--expect-no-changes");
-    expect(r.code, r.output).toBe(0);
-    expect(r.output).toMatch(/12 unchanged/);
-  }, OP_TIMEOUT);
+  it(
+    "reports no changes on a second pulumi up",
+    async () => {
+      const r = await up("--expect-no-changes");
+      expect(r.code, r.output).toBe(0);
+      expect(r.output).toMatch(/12 unchanged/);
+    },
+    OP_TIMEOUT,
+  );
 
-  it("updates in place for an ordinary input and replaces for a create-only one", async () => {
-    const before = (await exportedResources()).find((res) => res.type === "aws:rds/instance:Instance");
-    // instanceClass: an update. passwordLength: random replaces, and the new password updates the DB.
-    const r = await up("--config", "dbInstanceClass=db.t4g.small", "--config", "passwordLength=20", "--diff");
-    expect(r.code, r.output).toBe(0);
-    expect(r.output).toMatch(/~ 1 updated/);
-    expect(r.output).toMatch(/\+-1 replaced/);
-    expect(r.output).toContain("instanceClass");
-    const after = (await exportedResources()).find((res) => res.type === "aws:rds/instance:Instance");
-    expect(after?.id).toBe(before?.id);
-    expect(after?.outputs?.["instanceClass"]).toBe("db.t4g.small");
-    expect((await outputs())["passwordLength"]).toBe(20);
-  }, OP_TIMEOUT);
+  it(
+    "updates in place for an ordinary input and replaces for a create-only one",
+    async () => {
+      const before = (await exportedResources()).find((res) => res.type === "aws:rds/instance:Instance");
+      // instanceClass: an update. passwordLength: random replaces, and the new password updates the DB.
+      const r = await up("--config", "dbInstanceClass=db.t4g.small", "--config", "passwordLength=20", "--diff");
+      expect(r.code, r.output).toBe(0);
+      expect(r.output).toMatch(/~ 1 updated/);
+      expect(r.output).toMatch(/\+-1 replaced/);
+      expect(r.output).toContain("instanceClass");
+      const after = (await exportedResources()).find((res) => res.type === "aws:rds/instance:Instance");
+      expect(after?.id).toBe(before?.id);
+      expect(after?.outputs?.["instanceClass"]).toBe("db.t4g.small");
+      expect((await outputs())["passwordLength"]).toBe(20);
+    },
+    OP_TIMEOUT,
+  );
 
-  it("empties the stack with pulumi destroy", async () => {
-    const r = await pulumi(["destroy", "--yes", "--skip-plugin-pre-install"]);
-    expect(r.code, r.output).toBe(0);
-    expect(r.output).toMatch(/- 12 deleted/);
-    expect(await exportedResources()).toEqual([]);
-  }, OP_TIMEOUT);
+  it(
+    "empties the stack with pulumi destroy",
+    async () => {
+      const r = await pulumi(["destroy", "--yes", "--skip-plugin-pre-install"]);
+      expect(r.code, r.output).toBe(0);
+      expect(r.output).toMatch(/- 12 deleted/);
+      expect(await exportedResources()).toEqual([]);
+    },
+    OP_TIMEOUT,
+  );
 
-  it("fails an invoke that has no answer, naming the token and where to add it", async () => {
-    const r = await pulumi(["preview", "--skip-plugin-pre-install", "--config", "unansweredInvoke=true"]);
-    expect(r.code, r.output).not.toBe(0);
-    expect(r.output).toContain("aws:ec2/getKeyPair:getKeyPair");
-    expect(r.output).toContain("tools/mockcloud/answers.ts");
-  }, OP_TIMEOUT);
+  it(
+    "fails an invoke that has no answer, naming the token and where to add it",
+    async () => {
+      const r = await pulumi(["preview", "--skip-plugin-pre-install", "--config", "unansweredInvoke=true"]);
+      expect(r.code, r.output).not.toBe(0);
+      expect(r.output).toContain("aws:ec2/getKeyPair:getKeyPair");
+      expect(r.output).toContain("tools/mockcloud/answers.ts");
+    },
+    OP_TIMEOUT,
+  );
 });

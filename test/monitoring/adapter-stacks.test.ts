@@ -11,14 +11,17 @@ import { planned, targetTitle as titleOf, type PlanTarget as Target } from "../h
 import { pushModeObjects } from "../../scripts/gitops-lib";
 
 const targets: Target[] = [
-  ...(["music-platform-gitops", "nuxt-fastify-beta-droplet"] as const).flatMap((blueprint) => supportedTiers(blueprint).map((tier): Target => ({ blueprint, tier }))),
+  ...(["music-platform-gitops", "nuxt-fastify-beta-droplet"] as const).flatMap((blueprint) =>
+    supportedTiers(blueprint).map((tier): Target => ({ blueprint, tier })),
+  ),
   { stack: "local" },
 ];
 /** The shared plans (update mode), or the error a target's plan ended with. */
 const results = new Map<string, Inventory | Error>();
 /** On a GitOps tier Argo CD deploys the services (and their HPAs) from the generated chart: those objects. */
 const deployedByArgo = new Map<string, Record<string, any>[]>();
-const isGitopsTier = (inv: Inventory) => inv.resources.some((r) => (r.inputs as any).kind === "Application" && (r.inputs as any).apiVersion === "argoproj.io/v1alpha1");
+const isGitopsTier = (inv: Inventory) =>
+  inv.resources.some((r) => (r.inputs as any).kind === "Application" && (r.inputs as any).apiVersion === "argoproj.io/v1alpha1");
 
 beforeAll(async () => {
   for (const t of targets) {
@@ -31,7 +34,10 @@ beforeAll(async () => {
     );
     const inv = results.get(titleOf(t));
     if ("blueprint" in t && (t.tier === "staging" || t.tier === "prod") && inv && !(inv instanceof Error) && isGitopsTier(inv)) {
-      deployedByArgo.set(titleOf(t), (await pushModeObjects(t.blueprint, t.tier)).map((o) => o.manifest));
+      deployedByArgo.set(
+        titleOf(t),
+        (await pushModeObjects(t.blueprint, t.tier)).map((o) => o.manifest),
+      );
     }
   }
 }, 600_000);
@@ -51,7 +57,13 @@ const expected = (t: Target): boolean => "blueprint" in t && t.blueprint === "mu
 
 describe("prometheus-adapter in the composed stacks", () => {
   it("the targets include music on staging, prod and local", () => {
-    expect(targets.map(titleOf)).toEqual(expect.arrayContaining(["blueprint music-platform-gitops on staging", "blueprint music-platform-gitops on prod", "blueprint music-platform-gitops on local"]));
+    expect(targets.map(titleOf)).toEqual(
+      expect.arrayContaining([
+        "blueprint music-platform-gitops on staging",
+        "blueprint music-platform-gitops on prod",
+        "blueprint music-platform-gitops on local",
+      ]),
+    );
   });
 
   for (const t of targets) {
@@ -70,7 +82,12 @@ describe("prometheus-adapter in the composed stacks", () => {
         expect(wanted).toEqual(["http_requests_per_second", "queue_length"]);
         // The Prometheus it reads is the kube-prometheus-stack one this stack installs, in the same namespace.
         expect(v.prometheus.url).toBe(`http://kps-prometheus.${found[0]!.inputs.namespace}.svc.cluster.local`);
-        expect(inv.resources.some((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "kube-prometheus-stack" && r.inputs.namespace === found[0]!.inputs.namespace)).toBe(true);
+        expect(
+          inv.resources.some(
+            (r) =>
+              r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "kube-prometheus-stack" && r.inputs.namespace === found[0]!.inputs.namespace,
+          ),
+        ).toBe(true);
       }
     });
   }

@@ -10,7 +10,15 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ADAPTER_PORT, adapterRules, metricSource, metricsQuery, PROMQL_KEYWORDS, prometheusAdapterValues, type AdapterRule } from "../../components/monitoring/adapter";
+import {
+  ADAPTER_PORT,
+  adapterRules,
+  metricSource,
+  metricsQuery,
+  PROMQL_KEYWORDS,
+  prometheusAdapterValues,
+  type AdapterRule,
+} from "../../components/monitoring/adapter";
 import { Monitoring, type MonitoringArgs } from "../../components/monitoring";
 import { CHARTS, endpoints } from "../../components/monitoring/plan";
 import { hpaCustomMetrics } from "../../stacks/compose/monitoring";
@@ -20,12 +28,18 @@ import { promqlErrors } from "./promql";
 
 /** The adapter's template substitution, as it does it for a pod-scoped query. */
 const substitute = (tpl: string, series: string) =>
-  tpl.replaceAll("<<.Series>>", series).replaceAll("<<.LabelMatchers>>", 'namespace="apps",pod=~"api-7d9f-abcde|api-7d9f-fghij"').replaceAll("<<.GroupBy>>", "pod");
+  tpl
+    .replaceAll("<<.Series>>", series)
+    .replaceAll("<<.LabelMatchers>>", 'namespace="apps",pod=~"api-7d9f-abcde|api-7d9f-fghij"')
+    .replaceAll("<<.GroupBy>>", "pod");
 const seriesOf = (r: AdapterRule) => /__name__="([^"]+)"/.exec(r.seriesQuery)![1]!;
 
 describe("adapterRules (pure)", () => {
   it("maps the music platform's metrics: request rate from the http_requests_total counter, queue length as a gauge", () => {
-    const rules = adapterRules([{ metric: "queue_length", namespace: "apps" }, { metric: "http_requests_per_second", namespace: "apps" }]);
+    const rules = adapterRules([
+      { metric: "queue_length", namespace: "apps" },
+      { metric: "http_requests_per_second", namespace: "apps" },
+    ]);
     expect(rules).toEqual([
       {
         seriesQuery: '{__name__="http_requests_total",namespace="apps",pod!=""}',
@@ -51,10 +65,19 @@ describe("adapterRules (pure)", () => {
   });
 
   it("one rule per metric, restricted to the namespaces of the services using it; deterministic", () => {
-    const a = adapterRules([{ metric: "queue_length", namespace: "jobs" }, { metric: "queue_length", namespace: "apps" }, { metric: "queue_length", namespace: "apps" }]);
+    const a = adapterRules([
+      { metric: "queue_length", namespace: "jobs" },
+      { metric: "queue_length", namespace: "apps" },
+      { metric: "queue_length", namespace: "apps" },
+    ]);
     expect(a).toHaveLength(1);
     expect(a[0]!.seriesQuery).toBe('{__name__="queue_length",namespace=~"apps|jobs",pod!=""}');
-    expect(adapterRules([{ metric: "queue_length", namespace: "apps" }, { metric: "queue_length", namespace: "jobs" }])).toEqual(a);
+    expect(
+      adapterRules([
+        { metric: "queue_length", namespace: "apps" },
+        { metric: "queue_length", namespace: "jobs" },
+      ]),
+    ).toEqual(a);
     expect(adapterRules([])).toEqual([]);
   });
 
@@ -64,7 +87,8 @@ describe("adapterRules (pure)", () => {
   });
 
   it("refuses PromQL keywords as series names (they would not parse bare in the query), and only those", () => {
-    for (const k of ["offset", "bool", "on", "NaN", "Inf", "group_left"]) expect(() => adapterRules([{ metric: k, namespace: "apps" }])).toThrow(/PromQL keyword/);
+    for (const k of ["offset", "bool", "on", "NaN", "Inf", "group_left"])
+      expect(() => adapterRules([{ metric: k, namespace: "apps" }])).toThrow(/PromQL keyword/);
     // The keyword check is what keeps the substituted query parseable: each one really fails bare.
     for (const k of ["offset", "bool", "on", "ignoring", "inf", "nan"]) expect(promqlErrors(substitute(metricsQuery("gauge"), k)).length).toBeGreaterThan(0);
     expect(adapterRules([{ metric: "offset_per_second", namespace: "apps" }])[0]!.name.matches).toBe("^offset_total$");
@@ -72,13 +96,22 @@ describe("adapterRules (pure)", () => {
 
   it("every generated metricsQuery, placeholders substituted, parses as PromQL (any valid metric name)", () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ metric: fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,30}$/).filter((m) => !PROMQL_KEYWORDS.has(m.toLowerCase())), namespace: fc.constantFrom("apps", "jobs", "data") }), { maxLength: 8 }), (targets) => {
-        for (const r of adapterRules(targets)) {
-          expect(promqlErrors(substitute(r.metricsQuery, seriesOf(r)))).toEqual([]);
-          expect(promqlErrors(r.seriesQuery)).toEqual([]);
-          expect(new RegExp(r.name.matches).test(seriesOf(r))).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.array(
+          fc.record({
+            metric: fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,30}$/).filter((m) => !PROMQL_KEYWORDS.has(m.toLowerCase())),
+            namespace: fc.constantFrom("apps", "jobs", "data"),
+          }),
+          { maxLength: 8 },
+        ),
+        (targets) => {
+          for (const r of adapterRules(targets)) {
+            expect(promqlErrors(substitute(r.metricsQuery, seriesOf(r)))).toEqual([]);
+            expect(promqlErrors(r.seriesQuery)).toEqual([]);
+            expect(new RegExp(r.name.matches).test(seriesOf(r))).toBe(true);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -93,7 +126,14 @@ describe("prometheusAdapterValues (pure)", () => {
     expect(v.prometheus.url).toBe("http://kps-prometheus.monitoring.svc.cluster.local");
     expect(v.rules).toEqual({ default: false, custom: rules });
     expect(v.podSecurityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
-    expect(v.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } });
+    expect(v.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
     expect(v.resources.requests.cpu && v.resources.requests.memory && v.resources.limits.memory).toBeTruthy();
     expect(v.listenPort).toBe(ADAPTER_PORT);
     expect(v.replicas).toBe(1);
@@ -141,12 +181,15 @@ const base: MonitoringArgs = {
 };
 
 async function run(args: MonitoringArgs): Promise<{ inv: Inventory; note: string }> {
-  const inv = await runProgram(() => {
-    const kubernetes = new k8s.Provider("k8s", { renderYamlToDirectory: mkdtempSync(join(tmpdir(), "mon-adapter-")) });
-    const rnd = new random.Provider("random", {});
-    const m = new Monitoring("mon", args, { providers: { kubernetes, random: rnd } });
-    return { note: m.note, adapter: m.customMetricsAdapter };
-  }, { preview: false, stack: args.stack });
+  const inv = await runProgram(
+    () => {
+      const kubernetes = new k8s.Provider("k8s", { renderYamlToDirectory: mkdtempSync(join(tmpdir(), "mon-adapter-")) });
+      const rnd = new random.Provider("random", {});
+      const m = new Monitoring("mon", args, { providers: { kubernetes, random: rnd } });
+      return { note: m.note, adapter: m.customMetricsAdapter };
+    },
+    { preview: false, stack: args.stack },
+  );
   return { inv, note: String(inv.outputs.note) };
 }
 const adapterRelease = (inv: Inventory) => inv.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "prometheus-adapter");
@@ -157,7 +200,12 @@ describe("Monitoring installs prometheus-adapter exactly when a service scales o
     const [r, ...more] = adapterRelease(inv);
     expect(more).toEqual([]);
     expect(r).toBeDefined();
-    expect(r!.inputs).toMatchObject({ name: "prometheus-adapter", namespace: "monitoring", version: CHARTS.prometheusAdapter.version, repositoryOpts: { repo: CHARTS.prometheusAdapter.repo } });
+    expect(r!.inputs).toMatchObject({
+      name: "prometheus-adapter",
+      namespace: "monitoring",
+      version: CHARTS.prometheusAdapter.version,
+      repositoryOpts: { repo: CHARTS.prometheusAdapter.repo },
+    });
     expect(CHARTS.prometheusAdapter.version).toMatch(/^\d+\.\d+\.\d+$/);
     const v = r!.inputs.values as any;
     expect(v.rules.default).toBe(false);
@@ -180,6 +228,8 @@ describe("Monitoring installs prometheus-adapter exactly when a service scales o
   });
 
   it("a bad metric name fails before any child resource, naming the field", async () => {
-    await expect(run({ ...base, services: [{ name: "api", namespace: "apps", metrics: true, customMetrics: ["queue-length"] }] })).rejects.toThrow(/customMetrics/);
+    await expect(run({ ...base, services: [{ name: "api", namespace: "apps", metrics: true, customMetrics: ["queue-length"] }] })).rejects.toThrow(
+      /customMetrics/,
+    );
   });
 });

@@ -74,7 +74,11 @@ describe("alert table", () => {
   it("the plain rule file (local/droplet) is the same table, as YAML", () => {
     const doc = parse(ruleFileYaml("basic", "host")) as { groups: { rules: { expr: string }[] }[] };
     const exprs = doc.groups.flatMap((g) => g.rules.map((r) => r.expr));
-    expect(exprs.sort()).toEqual(renderRuleGroups(selectRules("basic", "host")).flatMap((g) => g.rules.map((r) => r.expr)).sort());
+    expect(exprs.sort()).toEqual(
+      renderRuleGroups(selectRules("basic", "host"))
+        .flatMap((g) => g.rules.map((r) => r.expr))
+        .sort(),
+    );
   });
 
   it("a critical inhibits the warning of the same alert", () => {

@@ -32,7 +32,11 @@ const VIEWS = REFERENCE_SYSTEMS;
 const load = (name: string): BlueprintSpec => blueprintSpec.parse(parseYaml(fs.readFileSync(path.join(ROOT, "blueprints", `${name}.yaml`), "utf8")));
 /** The view's text without Markdown emphasis and list bullets, whitespace collapsed. */
 const viewText = (bp: BlueprintSpec) =>
-  fs.readFileSync(path.join(VIEWS, path.basename(bp.source ?? `${bp.name}.md`)), "utf8").replace(/\*\*/g, "").replace(/^\s*(?:[-*]|\d+\.)\s+/gm, "").replace(/\s+/g, " ");
+  fs
+    .readFileSync(path.join(VIEWS, path.basename(bp.source ?? `${bp.name}.md`)), "utf8")
+    .replace(/\*\*/g, "")
+    .replace(/^\s*(?:[-*]|\d+\.)\s+/gm, "")
+    .replace(/\s+/g, " ");
 
 /** Metric names a PromQL expression reads (the identifiers of its vector selectors). */
 function metricsOf(expr: string): string[] {
@@ -61,7 +65,12 @@ describe.each(WITH_SIGNALS)("%s: the blueprint's own alerts and dashboard", (nam
     // The canary / blue-green analyses read the service's own metrics too (components/service/rollouts.ts).
     ...bp.services
       .filter((s) => s.strategy !== "rolling")
-      .flatMap((s) => Object.entries(analysisQueries((s.rollout ?? ROLLOUT_DEFAULTS).analysis, "apps")).map(([k, expr]) => ({ where: `${s.name} rollout analysis ${k}`, expr }))),
+      .flatMap((s) =>
+        Object.entries(analysisQueries((s.rollout ?? ROLLOUT_DEFAULTS).analysis, "apps")).map(([k, expr]) => ({
+          where: `${s.name} rollout analysis ${k}`,
+          expr,
+        })),
+      ),
   ];
 
   it("has alerts and a dashboard, each quoting the reference view's own words", () => {
@@ -82,7 +91,8 @@ describe.each(WITH_SIGNALS)("%s: the blueprint's own alerts and dashboard", (nam
     expect(read.length).toBeGreaterThan(0);
     expect(read.filter((r) => !known.has(r.m) && !BUILTIN.has(r.m)).map((r) => `${r.where}: ${r.m}`)).toEqual([]);
     const used = new Set(read.map((r) => r.m));
-    const series = (m: (typeof bp.monitoring.exposes)[number]) => (m.type === "histogram" ? [`${m.metric}_bucket`, `${m.metric}_sum`, `${m.metric}_count`] : [m.metric]);
+    const series = (m: (typeof bp.monitoring.exposes)[number]) =>
+      m.type === "histogram" ? [`${m.metric}_bucket`, `${m.metric}_sum`, `${m.metric}_count`] : [m.metric];
     expect(bp.monitoring.exposes.filter((m) => !series(m).some((x) => used.has(x))).map((m) => m.metric)).toEqual([]);
     for (const m of bp.monitoring.exposes) {
       const svc = bp.services.find((s) => s.name === m.service);
@@ -92,7 +102,7 @@ describe.each(WITH_SIGNALS)("%s: the blueprint's own alerts and dashboard", (nam
 
   it("severities are the labels Alertmanager routes to receivers: criticals page from basic depth, warnings from enhanced", () => {
     const routing = alertmanagerRouting({ receivers: [{ name: "oncall", type: "webhook" }] } as never);
-    const routes = (routing.route.routes as { receiver: string; matchers: string[] }[]);
+    const routes = routing.route.routes as { receiver: string; matchers: string[] }[];
     for (const a of bp.monitoring.alerts) {
       const r = routes.find((x) => x.matchers.some((m) => new RegExp(`^severity=~?"(?:.*\\|)?${a.severity}(?:\\|.*)?"$`).test(m)));
       expect(r?.receiver, `${a.alert}: severity ${a.severity}`).not.toBe("null");
@@ -118,9 +128,10 @@ describe("in the view's words", () => {
   const bridge = load("bridge-relay");
   const music = load("music-platform-gitops");
   const gateway = load("gateway-flutter-wasm");
-  const panelExprs = (bp: BlueprintSpec, title: RegExp) => (bp.monitoring.dashboard?.panels ?? []).filter((p) => title.test(p.title)).flatMap((p) => p.queries.map((q) => q.expr));
+  const panelExprs = (bp: BlueprintSpec, title: RegExp) =>
+    (bp.monitoring.dashboard?.panels ?? []).filter((p) => title.test(p.title)).flatMap((p) => p.queries.map((q) => q.expr));
 
-  it("bridge: \"Business Metrics: Transaction volume, success rates, latency\" are on its dashboard and alerted", () => {
+  it('bridge: "Business Metrics: Transaction volume, success rates, latency" are on its dashboard and alerted', () => {
     expect(panelExprs(bridge, /^Transaction volume/).join()).toMatch(/rate\(bridge_transactions_total\[/);
     expect(panelExprs(bridge, /^Success rate/).join()).toMatch(/bridge_transactions_total\{status="success"\}/);
     expect(panelExprs(bridge, /latency/i).join()).toMatch(/histogram_quantile\(0\.95, .*bridge_transaction_duration_seconds_bucket/);
@@ -130,21 +141,25 @@ describe("in the view's words", () => {
     expect(bridge.monitoring.exposes.every((m) => m.source.startsWith("relayer/internal/monitoring/metrics.go"))).toBe(true);
   });
 
-  it("music platform: \"Blockchain Metrics: RPC call performance\" and \"Business Metrics: User engagement and revenue metrics\" have panels", () => {
+  it('music platform: "Blockchain Metrics: RPC call performance" and "Business Metrics: User engagement and revenue metrics" have panels', () => {
     expect(panelExprs(music, /Solana RPC latency/).join()).toMatch(/solana_rpc_request_duration_seconds_bucket/);
     expect(panelExprs(music, /Active users|Track plays/).join()).toMatch(/normaldance_active_users[\s\S]*normaldance_track_plays_total/);
     expect(panelExprs(music, /Revenue/).join()).toMatch(/normaldance_revenue_lamports_total/);
-    expect(music.monitoring.alerts.filter((a) => a.alert === "SolanaRpcLatencyHigh").map((a) => [a.severity, a.threshold])).toEqual([["critical", 1], ["warning", 0.5]]);
+    expect(music.monitoring.alerts.filter((a) => a.alert === "SolanaRpcLatencyHigh").map((a) => [a.severity, a.threshold])).toEqual([
+      ["critical", 1],
+      ["warning", 0.5],
+    ]);
   });
 
-  it("gateway: \"rate limits per route group\": rates, errors and 429s by the blueprint's route groups", () => {
+  it('gateway: "rate limits per route group": rates, errors and 429s by the blueprint\'s route groups', () => {
     const groups = [...new Set(gateway.services.flatMap((s) => s.routes.map((r) => r.group)))].sort();
     expect(groups).toEqual(["chain", "documents", "general", "registration"]);
     for (const p of gateway.monitoring.dashboard!.panels) {
       for (const q of p.queries) for (const g of groups) expect(q.expr, `${p.title} maps ${g}`).toContain(`"group", "${g}"`);
     }
     // Each group's path prefix is the one its route serves.
-    for (const r of gateway.services.flatMap((s) => s.routes)) expect(gateway.monitoring.dashboard!.panels[0]!.queries[0]!.expr).toContain(`"group", "${r.group}", "endpoint", "${r.path}.*"`);
+    for (const r of gateway.services.flatMap((s) => s.routes))
+      expect(gateway.monitoring.dashboard!.panels[0]!.queries[0]!.expr).toContain(`"group", "${r.group}", "endpoint", "${r.path}.*"`);
   });
 });
 
@@ -162,26 +177,40 @@ describe("planned on every tier: rules reach Prometheus, dashboards reach Grafan
     const kps = runs.staging!.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "kube-prometheus-stack")!;
     expect((kps.inputs.values as any).prometheus.prometheusSpec.ruleSelector.matchLabels).toEqual({ "platform.io/rules": "true" });
     const alerts = ((bpRule!.inputs.spec as any).groups as any[]).flatMap((g) => g.rules.map((r: any) => `${r.alert}/${r.labels.severity}`));
-    expect(alerts).toEqual(expect.arrayContaining(["BridgeTransferSuccessRateLow/critical", "BridgeTransferSuccessRateLow/warning", "BridgeTransferLatencyHigh/warning"]));
+    expect(alerts).toEqual(
+      expect.arrayContaining(["BridgeTransferSuccessRateLow/critical", "BridgeTransferSuccessRateLow/warning", "BridgeTransferLatencyHigh/warning"]),
+    );
   });
 
   it("staging: the dashboard ConfigMap carries the label the mirrored chart's Grafana sidecar watches", () => {
     const pin = CHART_PINS.kubePrometheusStack;
-    const values = parseYaml(execFileSync("tar", ["-xzOf", path.join(CHARTS_MIRROR, `${pin.chart}-${pin.version}.tgz`), `${pin.chart}/values.yaml`], { encoding: "utf8", maxBuffer: 64 << 20 }));
+    const values = parseYaml(
+      execFileSync("tar", ["-xzOf", path.join(CHARTS_MIRROR, `${pin.chart}-${pin.version}.tgz`), `${pin.chart}/values.yaml`], {
+        encoding: "utf8",
+        maxBuffer: 64 << 20,
+      }),
+    );
     const side = values.grafana.sidecar.dashboards;
     const cm = runs.staging!.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs.metadata as any)?.name === "dashboard-bridge-relay");
     expect(cm).toBeDefined();
     expect((cm!.inputs.metadata as any).labels[side.label]).toBe(String(side.labelValue));
     const json = JSON.parse(Object.values(cm!.inputs.data as Record<string, string>)[0]!);
-    expect(json.panels.map((p: any) => p.title)).toEqual(expect.arrayContaining(["Transaction volume (transfers/s)", "Success rate", "Transfer latency (seconds)"]));
+    expect(json.panels.map((p: any) => p.title)).toEqual(
+      expect.arrayContaining(["Transaction volume (transfers/s)", "Success rate", "Transfer latency (seconds)"]),
+    );
   });
 
   it("local: the plain Prometheus' rule file holds the blueprint's criticals next to the platform's", () => {
-    const cm = runs.local!.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && typeof (r.inputs.data as any)?.["platform.rules.yml"] === "string");
+    const cm = runs.local!.resources.find(
+      (r) => r.type === "kubernetes:core/v1:ConfigMap" && typeof (r.inputs.data as any)?.["platform.rules.yml"] === "string",
+    );
     expect(cm).toBeDefined();
     const groups = parseYaml((cm!.inputs.data as any)["platform.rules.yml"]).groups as { name: string; rules: { alert: string }[] }[];
     expect(groups.map((g) => g.name)).toEqual(expect.arrayContaining(["platform.api", "bridge-relay.business"]));
-    expect(groups.find((g) => g.name === "bridge-relay.business")!.rules.map((r) => r.alert)).toEqual(["BridgeTransferSuccessRateLow", "BridgeNodeProviderDisconnected"]);
+    expect(groups.find((g) => g.name === "bridge-relay.business")!.rules.map((r) => r.alert)).toEqual([
+      "BridgeTransferSuccessRateLow",
+      "BridgeNodeProviderDisconnected",
+    ]);
   });
 
   it("dev (droplet): the host's Prometheus evaluates the blueprint's rules too", () => {

@@ -27,7 +27,14 @@ describe("dashboards as code", () => {
 
   it("the overview covers requests, errors, targets, alerts, CPU and disk", () => {
     const d = overviewDashboard("prod", ["apps", "monitoring"]);
-    expect(d.panels.map((p) => p.title)).toEqual(["Requests/s by service", "5xx ratio by service", "Targets up", "Firing alerts", "Node CPU busy", "Disk used"]);
+    expect(d.panels.map((p) => p.title)).toEqual([
+      "Requests/s by service",
+      "5xx ratio by service",
+      "Targets up",
+      "Firing alerts",
+      "Node CPU busy",
+      "Disk used",
+    ]);
     expect(JSON.parse(JSON.stringify(d))).toEqual(d); // plain JSON, as Grafana loads it
   });
 

@@ -7,16 +7,23 @@ import { runProgram } from "../../tools/harness/run";
 import { promqlErrors } from "./promql";
 
 async function run() {
-  return runProgram(() => {
-    const provider = new docker.Provider("droplet", { host: "ssh://deploy@203.0.113.10" });
-    const m = new HostMonitoring("mon", {
-      stack: "dev",
-      networkName: pulumi.output("platform-private"),
-      retentionDays: 7,
-      services: [{ name: "relay", hosts: ["app-relay-0", "app-relay-1"], port: 9090, metricsPath: "/metrics" }],
-    }, { providers: { docker: provider } });
-    return { address: m.prometheusAddress };
-  }, { stack: "dev" });
+  return runProgram(
+    () => {
+      const provider = new docker.Provider("droplet", { host: "ssh://deploy@203.0.113.10" });
+      const m = new HostMonitoring(
+        "mon",
+        {
+          stack: "dev",
+          networkName: pulumi.output("platform-private"),
+          retentionDays: 7,
+          services: [{ name: "relay", hosts: ["app-relay-0", "app-relay-1"], port: 9090, metricsPath: "/metrics" }],
+        },
+        { providers: { docker: provider } },
+      );
+      return { address: m.prometheusAddress };
+    },
+    { stack: "dev" },
+  );
 }
 
 describe("HostMonitoring (droplet)", () => {

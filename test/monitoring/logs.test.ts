@@ -27,7 +27,16 @@ function sections(conf: string, name: string): Record<string, string>[] {
   return conf
     .split(/^\[/m)
     .filter((s) => s.startsWith(`${name}]`))
-    .map((s) => Object.fromEntries(s.split("\n").slice(1).map((l) => l.trim()).filter(Boolean).map((l) => [l.split(/\s+/)[0]!, l.slice(l.split(/\s+/)[0]!.length).trim()])));
+    .map((s) =>
+      Object.fromEntries(
+        s
+          .split("\n")
+          .slice(1)
+          .map((l) => l.trim())
+          .filter(Boolean)
+          .map((l) => [l.split(/\s+/)[0]!, l.slice(l.split(/\s+/)[0]!.length).trim()]),
+      ),
+    );
 }
 
 describe("logs from every namespace are shipped to Loki (Kubernetes tiers)", () => {
@@ -65,18 +74,26 @@ describe("logs from every namespace are shipped to Loki (Kubernetes tiers)", () 
       const plan = depthPlan(TIERS[tier].monitoring, TIERS[tier].metricsRetentionDays, TIERS[tier].logRetentionDays);
       const cfg = parse(lokiConfigFile(plan));
       expect(cfg.limits_config.retention_period).toBe(`${TIERS[tier].logRetentionDays * 24}h`);
-      expect(cfg.limits_config.retention_stream).toEqual([{ selector: '{log_type="audit"}', priority: 1, period: `${Math.max(90, TIERS[tier].logRetentionDays) * 24}h` }]);
+      expect(cfg.limits_config.retention_stream).toEqual([
+        { selector: '{log_type="audit"}', priority: 1, period: `${Math.max(90, TIERS[tier].logRetentionDays) * 24}h` },
+      ]);
       expect(cfg.compactor.retention_enabled).toBe(true);
     }
   });
 
   it("refuses a Loki host or stack that would break the collector's configuration, naming the field", () => {
-    expect(() => fluentBitConfig({ source: { kind: "kubernetes" }, lokiHost: "loki:3100", lokiPort: 3100, stack: "prod" })).toThrow(/lokiHost 'loki:3100' must be a host name/);
+    expect(() => fluentBitConfig({ source: { kind: "kubernetes" }, lokiHost: "loki:3100", lokiPort: 3100, stack: "prod" })).toThrow(
+      /lokiHost 'loki:3100' must be a host name/,
+    );
     expect(() => fluentBitConfig({ source: { kind: "kubernetes" }, lokiHost: "loki", lokiPort: 3100, stack: "a b" })).toThrow(/stack 'a b'/);
   });
 
   it("staging and prod: every blueprint with logs installs Loki with the tier's retention and the Fluent Bit release after it", async () => {
-    for (const [blueprint, tier] of [["music-platform-gitops", "prod"], ["bridge-relay", "staging"], ["gateway-flutter-wasm", "prod"]] as const) {
+    for (const [blueprint, tier] of [
+      ["music-platform-gitops", "prod"],
+      ["bridge-relay", "staging"],
+      ["gateway-flutter-wasm", "prod"],
+    ] as const) {
       const { inventory: inv } = await planned({ blueprint, tier });
       const loki = releaseNamed(inv, "loki");
       const fb = releaseNamed(inv, "fluent-bit");
@@ -97,7 +114,10 @@ describe("logs from every namespace are shipped to Loki (Kubernetes tiers)", () 
     const lokiCm = ofKind(inv, "ConfigMap").find((r) => (r.inputs as any).metadata.name === "loki-config");
     expect(parse((lokiCm!.inputs as any).data["loki.yaml"]).limits_config.retention_period).toBe(`${TIERS.local.logRetentionDays * 24}h`);
     const fbCm = ofKind(inv, "ConfigMap").find((r) => (r.inputs as any).metadata.name === "fluent-bit");
-    expect(sections((fbCm!.inputs as any).data["fluent-bit.conf"], "OUTPUT")[0]).toMatchObject({ Name: "loki", Host: `loki.${(ds!.inputs as any).metadata.namespace}.svc.cluster.local` });
+    expect(sections((fbCm!.inputs as any).data["fluent-bit.conf"], "OUTPUT")[0]).toMatchObject({
+      Name: "loki",
+      Host: `loki.${(ds!.inputs as any).metadata.namespace}.svc.cluster.local`,
+    });
     expect(String(inv.outputs.monitoring)).toMatch(/Fluent Bit on every node → plain-manifest Loki/);
   }, 600_000);
 
@@ -112,21 +132,34 @@ describe("logs from every namespace are shipped to Loki (Kubernetes tiers)", () 
 
 describe("the single host ships its containers' logs too", () => {
   async function run(logs: boolean) {
-    return runProgram(() => {
-      const provider = new docker.Provider("droplet", { host: "ssh://deploy@203.0.113.10" });
-      const m = new HostMonitoring("mon", {
-        stack: "dev",
-        networkName: pulumi.output("platform-private"),
-        retentionDays: 7,
-        ...(logs ? { logs: { retentionDays: 7 } } : {}),
-        services: [],
-      }, { providers: { docker: provider } });
-      return { loki: m.lokiAddress };
-    }, { stack: "dev" });
+    return runProgram(
+      () => {
+        const provider = new docker.Provider("droplet", { host: "ssh://deploy@203.0.113.10" });
+        const m = new HostMonitoring(
+          "mon",
+          {
+            stack: "dev",
+            networkName: pulumi.output("platform-private"),
+            retentionDays: 7,
+            ...(logs ? { logs: { retentionDays: 7 } } : {}),
+            services: [],
+          },
+          { providers: { docker: provider } },
+        );
+        return { loki: m.lokiAddress };
+      },
+      { stack: "dev" },
+    );
   }
 
   it("Docker writes json-file logs tagged with the container name (cloud-init daemon.json)", () => {
-    const ci = parse(renderCloudInit({ deployUser: "deploy", sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTestsOnly deploy@example", connectionLimit: { perSecond: 20, burst: 60 } }));
+    const ci = parse(
+      renderCloudInit({
+        deployUser: "deploy",
+        sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTestsOnly deploy@example",
+        connectionLimit: { perSecond: 20, burst: 60 },
+      }),
+    );
     const daemon = JSON.parse(ci.write_files.find((f: { path: string }) => f.path === "/etc/docker/daemon.json").content);
     expect(daemon["log-driver"]).toBe("json-file");
     expect(daemon["log-opts"]).toEqual(DOCKER_LOG_OPTS);

@@ -30,12 +30,15 @@ const base: MonitoringArgs = {
 };
 
 async function run(args: MonitoringArgs, preview = false): Promise<Inventory> {
-  return runProgram(() => {
-    const kubernetes = new k8s.Provider("k8s", { renderYamlToDirectory: mkdtempSync(join(tmpdir(), "mon-")) });
-    const rnd = new random.Provider("random", {});
-    const m = new Monitoring("mon", args, { providers: { kubernetes, random: rnd } });
-    return { prometheusUrl: m.prometheusUrl, note: m.note };
-  }, { preview, stack: args.stack });
+  return runProgram(
+    () => {
+      const kubernetes = new k8s.Provider("k8s", { renderYamlToDirectory: mkdtempSync(join(tmpdir(), "mon-")) });
+      const rnd = new random.Provider("random", {});
+      const m = new Monitoring("mon", args, { providers: { kubernetes, random: rnd } });
+      return { prometheusUrl: m.prometheusUrl, note: m.note };
+    },
+    { preview, stack: args.stack },
+  );
 }
 
 const releases = (inv: Inventory) => inv.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
@@ -46,7 +49,11 @@ const values = (r: InventoryResource) => r.inputs.values as Record<string, any>;
 describe("Monitoring (helm mode)", () => {
   it("pins every chart and sets tier retention/storage", async () => {
     const inv = await run(base);
-    expect(releases(inv).map((r) => r.inputs.name).sort()).toEqual(["fluent-bit", "kps", "loki", "otel-collector", "tempo"]);
+    expect(
+      releases(inv)
+        .map((r) => r.inputs.name)
+        .sort(),
+    ).toEqual(["fluent-bit", "kps", "loki", "otel-collector", "tempo"]);
     for (const r of releases(inv)) {
       expect(r.inputs.version).toMatch(/^\d+\.\d+\.\d+$/);
       expect((r.inputs.repositoryOpts as { repo: string }).repo).toMatch(/^https:\/\//);
@@ -73,7 +80,11 @@ describe("Monitoring (helm mode)", () => {
     const v = values(release(await run(base), "kps")).prometheus.prometheusSpec;
     expect(v.serviceMonitorSelectorNilUsesHelmValues).toBe(false);
     expect(v.serviceMonitorSelector).toEqual({});
-    expect(v.serviceMonitorNamespaceSelector.matchExpressions[0]).toEqual({ key: "kubernetes.io/metadata.name", operator: "In", values: ["apps", "data", "monitoring"] });
+    expect(v.serviceMonitorNamespaceSelector.matchExpressions[0]).toEqual({
+      key: "kubernetes.io/metadata.name",
+      operator: "In",
+      values: ["apps", "data", "monitoring"],
+    });
     expect(v.ruleSelector).toEqual({ matchLabels: { "platform.io/rules": "true" } });
   });
 
@@ -94,21 +105,42 @@ describe("Monitoring (helm mode)", () => {
   });
 
   it("a public Grafana needs SSO and gets a TLS ingress", async () => {
-    await expect(run({ ...base, grafana: { public: true, host: "grafana.example.com", ingressClassName: "traefik", clusterIssuer: "letsencrypt" } as never })).rejects.toThrow(/grafana\.sso/);
+    await expect(
+      run({ ...base, grafana: { public: true, host: "grafana.example.com", ingressClassName: "traefik", clusterIssuer: "letsencrypt" } as never }),
+    ).rejects.toThrow(/grafana\.sso/);
     const inv = await run({
       ...base,
       grafana: {
-        public: true, host: "grafana.example.com", ingressClassName: "traefik", clusterIssuer: "letsencrypt",
-        sso: { authUrl: "https://sso.example.com/auth", tokenUrl: "https://sso.example.com/token", apiUrl: "https://sso.example.com/userinfo", clientId: "grafana", clientSecretName: "grafana-oauth", allowedDomains: ["example.com"] },
+        public: true,
+        host: "grafana.example.com",
+        ingressClassName: "traefik",
+        clusterIssuer: "letsencrypt",
+        sso: {
+          authUrl: "https://sso.example.com/auth",
+          tokenUrl: "https://sso.example.com/token",
+          apiUrl: "https://sso.example.com/userinfo",
+          clientId: "grafana",
+          clientSecretName: "grafana-oauth",
+          allowedDomains: ["example.com"],
+        },
       },
     });
     const g = values(release(inv, "kps")).grafana;
     expect(g.ingress.tls).toEqual([{ secretName: "grafana-tls", hosts: ["grafana.example.com"] }]);
     // Traefik routes it on websecure with TLS only; no ingress-nginx annotation is left.
     expect(g.ingress.ingressClassName).toBe("traefik");
-    expect(g.ingress.annotations).toEqual({ "cert-manager.io/cluster-issuer": "letsencrypt", "traefik.ingress.kubernetes.io/router.entrypoints": "websecure", "traefik.ingress.kubernetes.io/router.tls": "true" });
+    expect(g.ingress.annotations).toEqual({
+      "cert-manager.io/cluster-issuer": "letsencrypt",
+      "traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
+      "traefik.ingress.kubernetes.io/router.tls": "true",
+    });
     // HSTS from Grafana (Traefik has no controller-wide HSTS; the chart's Ingress names no Middleware).
-    expect(g["grafana.ini"].security).toMatchObject({ cookie_secure: true, strict_transport_security: true, strict_transport_security_max_age_seconds: 31_536_000, strict_transport_security_subdomains: true });
+    expect(g["grafana.ini"].security).toMatchObject({
+      cookie_secure: true,
+      strict_transport_security: true,
+      strict_transport_security_max_age_seconds: 31_536_000,
+      strict_transport_security_subdomains: true,
+    });
     expect(g["grafana.ini"]["auth.generic_oauth"].enabled).toBe(true);
     expect(g["grafana.ini"].auth.disable_login_form).toBe(true);
     expect(g.envValueFrom.GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET.secretKeyRef.name).toBe("grafana-oauth");
@@ -134,15 +166,35 @@ describe("Monitoring (helm mode)", () => {
     const without = await run({ ...base, alertEmail: "oncall@example.com" });
     expect(values(release(without, "kps")).alertmanager.config.route.receiver).toBe("null");
     expect(without.outputs.note).toMatch(/no SMTP relay given/);
-    const inv = await runProgram(() => {
-      const kubernetes = new k8s.Provider("k8s", { renderYamlToDirectory: mkdtempSync(join(tmpdir(), "mon-")) });
-      const rnd = new random.Provider("random", {});
-      new Monitoring("mon", { ...base, alertEmail: "oncall@example.com", smtp: { smarthost: "email-smtp.us-east-1.amazonaws.com:587", from: "alerts@example.com", username: "AKIAFAKEFORTESTS", password: pulumi.secret("fake-smtp-password-for-tests") } }, { providers: { kubernetes, random: rnd } });
-      return {};
-    }, { stack: "staging" });
+    const inv = await runProgram(
+      () => {
+        const kubernetes = new k8s.Provider("k8s", { renderYamlToDirectory: mkdtempSync(join(tmpdir(), "mon-")) });
+        const rnd = new random.Provider("random", {});
+        new Monitoring(
+          "mon",
+          {
+            ...base,
+            alertEmail: "oncall@example.com",
+            smtp: {
+              smarthost: "email-smtp.us-east-1.amazonaws.com:587",
+              from: "alerts@example.com",
+              username: "AKIAFAKEFORTESTS",
+              password: pulumi.secret("fake-smtp-password-for-tests"),
+            },
+          },
+          { providers: { kubernetes, random: rnd } },
+        );
+        return {};
+      },
+      { stack: "staging" },
+    );
     const am = values(release(inv, "kps")).alertmanager;
     expect(am.config.route.receiver).toBe("platform-email");
-    expect(am.config.receivers[1].email_configs[0]).toMatchObject({ to: "oncall@example.com", auth_password_file: "/etc/alertmanager/secrets/alertmanager-smtp/password", require_tls: true });
+    expect(am.config.receivers[1].email_configs[0]).toMatchObject({
+      to: "oncall@example.com",
+      auth_password_file: "/etc/alertmanager/secrets/alertmanager-smtp/password",
+      require_tls: true,
+    });
     expect(am.alertmanagerSpec.secrets).toEqual(["alertmanager-smtp"]);
     expect(JSON.stringify(release(inv, "kps").inputs)).not.toContain("fake-smtp-password-for-tests");
     const smtp = kind(inv, "Secret").find((r) => getPath(r.inputs, "metadata.name") === "alertmanager-smtp")!;

@@ -15,7 +15,9 @@ describe("depth plan", () => {
         expect(p.prometheus.retention).toBe(`${m}d`);
         expect(parseInt(p.prometheus.retentionSize, 10)).toBeLessThan(p.prometheus.storageGi);
         expect(lokiValues(p).loki.limits_config.retention_period).toBe(`${l * 24}h`);
-        expect(lokiValues(p).loki.limits_config.retention_stream).toEqual([{ selector: '{log_type="audit"}', priority: 1, period: `${Math.max(90, l) * 24}h` }]);
+        expect(lokiValues(p).loki.limits_config.retention_stream).toEqual([
+          { selector: '{log_type="audit"}', priority: 1, period: `${Math.max(90, l) * 24}h` },
+        ]);
       }),
     );
     const [b, e, f] = (["basic", "enhanced", "full"] as const).map((d) => depthPlan(d, 7, 7));
@@ -29,7 +31,15 @@ describe("depth plan", () => {
     expect([TIERS.dev.monitoring, TIERS.staging.monitoring, TIERS.prod.monitoring]).toEqual(["basic", "enhanced", "full"]);
     expect(TIERS.staging.logRetentionDays).toBe(30);
     expect(TIERS.prod.logRetentionDays).toBe(30);
-    const v = kubePrometheusStackValues({ plan: depthPlan("full", TIERS.prod.metricsRetentionDays, TIERS.prod.logRetentionDays), namespace: "monitoring", scrapeNamespaces: ["apps"], grafana: { public: false }, grafanaAdminSecret: "grafana-admin", logs: true, traces: "tempo" });
+    const v = kubePrometheusStackValues({
+      plan: depthPlan("full", TIERS.prod.metricsRetentionDays, TIERS.prod.logRetentionDays),
+      namespace: "monitoring",
+      scrapeNamespaces: ["apps"],
+      grafana: { public: false },
+      grafanaAdminSecret: "grafana-admin",
+      logs: true,
+      traces: "tempo",
+    });
     expect(v.prometheus.prometheusSpec.retention).toBe("30d");
     expect(v.grafana.additionalDataSources.map((d) => d.type)).toEqual(["loki", "tempo"]);
   });
@@ -41,7 +51,17 @@ describe("depth plan", () => {
 });
 
 describe("Monitoring args (property): every broken field is reported by path", () => {
-  const valid = { stack: "s", namespace: "monitoring", mode: "helm", depth: "basic", metricsRetentionDays: 7, logRetentionDays: 7, logs: true, traces: "none", scrapeNamespaces: ["apps"] };
+  const valid = {
+    stack: "s",
+    namespace: "monitoring",
+    mode: "helm",
+    depth: "basic",
+    metricsRetentionDays: 7,
+    logRetentionDays: 7,
+    logs: true,
+    traces: "none",
+    scrapeNamespaces: ["apps"],
+  };
   const breakers: [string, unknown][] = [
     ["namespace", "Monitoring"],
     ["mode", "kustomize"],

@@ -23,7 +23,17 @@ describe("rendered manifests match the Kubernetes OpenAPI schemas", () => {
     const local = localManifests({ stack: "local", namespace: "monitoring", scrapeNamespaces: ["apps", "monitoring"], depth: "basic", retentionDays: 1 });
     const eso = esoNamespaceManifests(["10.0.0.0/16"]);
     const all = [...Object.values(local), ...Object.values(eso)];
-    expect(all.map((m) => m.kind).sort()).toEqual(["ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment", "Namespace", "NetworkPolicy", "NetworkPolicy", "Service", "ServiceAccount"]);
+    expect(all.map((m) => m.kind).sort()).toEqual([
+      "ClusterRole",
+      "ClusterRoleBinding",
+      "ConfigMap",
+      "Deployment",
+      "Namespace",
+      "NetworkPolicy",
+      "NetworkPolicy",
+      "Service",
+      "ServiceAccount",
+    ]);
     for (const m of all) expect(() => validate(m), `${m.kind} ${m.metadata.name}`).not.toThrow();
   });
 

@@ -35,28 +35,62 @@ const WORKER: ServiceSpecInput = {
 };
 
 async function program(): Promise<Inventory> {
-  return runProgram(() => {
-    const kubernetes = new k8s.Provider("k8s", { renderYamlToDirectory: mkdtempSync(join(tmpdir(), "scrape-")) });
-    const rnd = new random.Provider("random", {});
-    for (const spec of [API, WORKER]) {
-      new Service(spec.name, {
-        spec, namespace: "apps", replicas: { min: 2, max: 4 }, resources: RESOURCES.medium, autoscaling: false, disruptionBudgets: true, domain: "example.com",
-        ingress: { controller: "traefik", className: "traefik", clusterIssuer: "letsencrypt" }, serviceMonitor: { enabled: true },
-      }, { providers: { kubernetes } });
-    }
-    new Monitoring("mon", {
-      stack: "staging", namespace: "monitoring", mode: "helm", depth: "enhanced", metricsRetentionDays: 15, logRetentionDays: 30, logs: false, traces: "none",
-      scrapeNamespaces: ["apps"], services: [{ name: "api", namespace: "apps", metrics: true }, { name: "worker", namespace: "apps", metrics: false }],
-    }, { providers: { kubernetes, random: rnd } });
-    return {};
-  }, { stack: "staging" });
+  return runProgram(
+    () => {
+      const kubernetes = new k8s.Provider("k8s", { renderYamlToDirectory: mkdtempSync(join(tmpdir(), "scrape-")) });
+      const rnd = new random.Provider("random", {});
+      for (const spec of [API, WORKER]) {
+        new Service(
+          spec.name,
+          {
+            spec,
+            namespace: "apps",
+            replicas: { min: 2, max: 4 },
+            resources: RESOURCES.medium,
+            autoscaling: false,
+            disruptionBudgets: true,
+            domain: "example.com",
+            ingress: { controller: "traefik", className: "traefik", clusterIssuer: "letsencrypt" },
+            serviceMonitor: { enabled: true },
+          },
+          { providers: { kubernetes } },
+        );
+      }
+      new Monitoring(
+        "mon",
+        {
+          stack: "staging",
+          namespace: "monitoring",
+          mode: "helm",
+          depth: "enhanced",
+          metricsRetentionDays: 15,
+          logRetentionDays: 30,
+          logs: false,
+          traces: "none",
+          scrapeNamespaces: ["apps"],
+          services: [
+            { name: "api", namespace: "apps", metrics: true },
+            { name: "worker", namespace: "apps", metrics: false },
+          ],
+        },
+        { providers: { kubernetes, random: rnd } },
+      );
+      return {};
+    },
+    { stack: "staging" },
+  );
 }
 
 const ofKind = (inv: Inventory, kind: string) => inv.resources.filter((r) => r.type.startsWith("kubernetes:") && (r.inputs as { kind?: string }).kind === kind);
 const md = (r: InventoryResource) => r.inputs.metadata as { name: string; namespace: string; labels?: Record<string, string> };
-const matches = (sel: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values: string[] }[] }, labels: Record<string, string>) =>
+const matches = (
+  sel: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values: string[] }[] },
+  labels: Record<string, string>,
+) =>
   Object.entries(sel.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
-  (sel.matchExpressions ?? []).every((e) => (e.operator === "In" ? e.values.includes(labels[e.key] ?? "") : e.operator === "NotIn" ? !e.values.includes(labels[e.key] ?? "") : true));
+  (sel.matchExpressions ?? []).every((e) =>
+    e.operator === "In" ? e.values.includes(labels[e.key] ?? "") : e.operator === "NotIn" ? !e.values.includes(labels[e.key] ?? "") : true,
+  );
 
 describe("scraping: the services' ServiceMonitors meet this Prometheus", () => {
   it("every service with a metrics port has exactly one ServiceMonitor that Prometheus selects, on the metrics port only", async () => {

@@ -24,7 +24,9 @@ describe("inlineScriptProblem", () => {
     expect(inlineScriptProblem(`default-src ${HASH}; script-src 'unsafe-inline'`)).toMatch(/script-src with 'unsafe-inline'/);
   });
   it("falls back to default-src only without script-src", () => {
-    expect(inlineScriptProblem("default-src 'self' 'unsafe-inline'")).toBe("has default-src with 'unsafe-inline' without a nonce or hash source (no script-src, so default-src governs scripts)");
+    expect(inlineScriptProblem("default-src 'self' 'unsafe-inline'")).toBe(
+      "has default-src with 'unsafe-inline' without a nonce or hash source (no script-src, so default-src governs scripts)",
+    );
     expect(inlineScriptProblem("default-src 'self' 'unsafe-inline'; script-src 'self'")).toBeUndefined();
     expect(inlineScriptProblem(STRICT_CSP)).toBeUndefined();
     expect(inlineScriptProblem("style-src 'self'")).toBe("has neither script-src nor default-src, so it restricts no script");
@@ -32,7 +34,9 @@ describe("inlineScriptProblem", () => {
   it("'*' and data: in the governing directive, even next to a hash", () => {
     expect(inlineScriptProblem(`script-src ${HASH} *`)).toBe("has script-src with '*'");
     expect(inlineScriptProblem("default-src 'self' data:")).toMatch(/default-src with 'data:'/);
-    expect(inlineScriptProblem("script-src 'self' 'unsafe-inline' data:")).toBe("has script-src with 'unsafe-inline' without a nonce or hash source and 'data:'");
+    expect(inlineScriptProblem("script-src 'self' 'unsafe-inline' data:")).toBe(
+      "has script-src with 'unsafe-inline' without a nonce or hash source and 'data:'",
+    );
     // data: in img-src is not a script source.
     expect(inlineScriptProblem("script-src 'self'; img-src 'self' data:")).toBeUndefined();
   });
@@ -44,11 +48,21 @@ describe("reading CSP values", () => {
     expect(cspValuesInText(`add_header Content-Security-Policy "default-src 'self'" always;`)).toEqual(["default-src 'self'"]);
     expect(cspValuesInText(`more_set_headers "Content-Security-Policy: script-src 'unsafe-inline'";`)).toEqual(["script-src 'unsafe-inline'"]);
     expect(cspValuesInText("/*\n  Content-Security-Policy: default-src 'self'; script-src 'self'\n")).toEqual(["default-src 'self'; script-src 'self'"]);
-    expect(cspValuesInText(`const RULE_TABLE = {"common":{"content-security-policy":"default-src 'self'"}};\nout.set("content-security-policy", f(RULE_TABLE.common["content-security-policy"]));`)).toEqual(["default-src 'self'"]);
+    expect(
+      cspValuesInText(
+        `const RULE_TABLE = {"common":{"content-security-policy":"default-src 'self'"}};\nout.set("content-security-policy", f(RULE_TABLE.common["content-security-policy"]));`,
+      ),
+    ).toEqual(["default-src 'self'"]);
     expect(cspValuesInText(`Content-Security-Policy-Report-Only "script-src 'unsafe-inline'"`)).toEqual([]);
   });
   it("from a Caddy JSON config (headers handler set/add, any case)", () => {
-    expect(cspValuesInJson({ routes: [{ handle: [{ handler: "headers", response: { set: { "content-security-policy": ["a-src x"] }, add: { "Content-Security-Policy": ["b-src y"] } } }] }] })).toEqual(["a-src x", "b-src y"]);
+    expect(
+      cspValuesInJson({
+        routes: [
+          { handle: [{ handler: "headers", response: { set: { "content-security-policy": ["a-src x"] }, add: { "Content-Security-Policy": ["b-src y"] } } }] },
+        ],
+      }),
+    ).toEqual(["a-src x", "b-src y"]);
   });
 });
 
@@ -58,12 +72,19 @@ describe("a CSP not known in preview", () => {
     rhp("site-headers", pulumi.interpolate`default-src 'self' https://${bucket.bucketRegionalDomainName}; script-src 'self' 'unsafe-inline'`);
   };
   it("is reported as not judged in preview (never passed) and judged on update", async () => {
-    const preview = (await runPolicies(await runProgram(program, { allowDefaultProviders: true, stack: "fixture", preview: true }), { tier: "prod" })).violations.filter((v) => v.policyName === POLICY);
+    const preview = (
+      await runPolicies(await runProgram(program, { allowDefaultProviders: true, stack: "fixture", preview: true }), { tier: "prod" })
+    ).violations.filter((v) => v.policyName === POLICY);
     expect(preview.map((v) => [v.unknown, v.resourceName, v.enforcementLevel])).toEqual([[true, "site-headers", "advisory"]]);
-    expect(preview[0]!.message).toMatch(/Content-Security-Policy of response headers policy 'site-headers' \(securityHeadersConfig\.contentSecurityPolicy\) is not known, so whether it lets inline scripts run was not judged/);
+    expect(preview[0]!.message).toMatch(
+      /Content-Security-Policy of response headers policy 'site-headers' \(securityHeadersConfig\.contentSecurityPolicy\) is not known, so whether it lets inline scripts run was not judged/,
+    );
     const r = await runPolicies(await runProgram(program, { allowDefaultProviders: true, stack: "fixture" }), { tier: "prod" });
     const update = r.violations.filter((v) => v.policyName === POLICY);
-    expect(update.map((v) => [v.unknown ?? false, v.resourceName, v.enforcementLevel]), formatText(r)).toEqual([[false, "site-headers", "mandatory"]]);
+    expect(
+      update.map((v) => [v.unknown ?? false, v.resourceName, v.enforcementLevel]),
+      formatText(r),
+    ).toEqual([[false, "site-headers", "mandatory"]]);
   });
 });
 

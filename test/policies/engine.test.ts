@@ -27,24 +27,37 @@ beforeAll(() => {
 afterAll(() => ws?.cleanup());
 
 describe("the policy pack under the real engine", () => {
-  it("loads from policies/ with the tier config and reports the same violations as the in-process runner", async () => {
-    const dir = ws.project(FIXTURE);
-    const init = await ws.pulumi(["stack", "init", "prod", "--secrets-provider", "passphrase"], dir);
-    expect(init.output).toContain("Created stack 'prod'");
-    const cfg = await ws.pulumi(["config", "set", "renderDir", mkdtempSync(join(tmpdir(), "pack-render-")), "--stack", "prod"], dir);
-    expect(cfg.code, cfg.output).toBe(0);
-    const run = await ws.pulumi(["preview", "--stack", "prod", "--policy-pack", pack, "--policy-pack-config", join(pack, "config", "prod.json")], dir);
-    process.stdout.write(run.output.split("\n").filter((l) => /platform-policies|mandatory|advisory/.test(l)).join("\n") + "\n");
-    expect(run.code, run.output).not.toBe(0); // mandatory violations fail the preview
-    expect(run.output).toContain("platform-policies");
-    const reported = EXPECTED.filter((p) => run.output.includes(p));
-    expect(reported, run.output).toEqual(EXPECTED);
-    expect(run.output).toMatch(/mandatory/);
-    expect(run.output).not.toMatch(/seg-namespace-default-deny|baseline-pod-security-restricted|baseline-resources-probes/);
+  it(
+    "loads from policies/ with the tier config and reports the same violations as the in-process runner",
+    async () => {
+      const dir = ws.project(FIXTURE);
+      const init = await ws.pulumi(["stack", "init", "prod", "--secrets-provider", "passphrase"], dir);
+      expect(init.output).toContain("Created stack 'prod'");
+      const cfg = await ws.pulumi(["config", "set", "renderDir", mkdtempSync(join(tmpdir(), "pack-render-")), "--stack", "prod"], dir);
+      expect(cfg.code, cfg.output).toBe(0);
+      const run = await ws.pulumi(["preview", "--stack", "prod", "--policy-pack", pack, "--policy-pack-config", join(pack, "config", "prod.json")], dir);
+      process.stdout.write(
+        run.output
+          .split("\n")
+          .filter((l) => /platform-policies|mandatory|advisory/.test(l))
+          .join("\n") + "\n",
+      );
+      expect(run.code, run.output).not.toBe(0); // mandatory violations fail the preview
+      expect(run.output).toContain("platform-policies");
+      const reported = EXPECTED.filter((p) => run.output.includes(p));
+      expect(reported, run.output).toEqual(EXPECTED);
+      expect(run.output).toMatch(/mandatory/);
+      expect(run.output).not.toMatch(/seg-namespace-default-deny|baseline-pod-security-restricted|baseline-resources-probes/);
 
-    // Same program, in-process.
-    const inv = await runProgram(() => require(join(FIXTURE, "index.ts")), { stack: "prod", project: "policy-pack-engine-fixture", config: { "policy-pack-engine-fixture:renderDir": mkdtempSync(join(tmpdir(), "pack-render-")) } });
-    const report = await runPolicies(inv, { tier: "prod" });
-    expect([...new Set(report.violations.map((v) => v.policyName))].sort()).toEqual([...EXPECTED].sort());
-  }, OP_TIMEOUT);
+      // Same program, in-process.
+      const inv = await runProgram(() => require(join(FIXTURE, "index.ts")), {
+        stack: "prod",
+        project: "policy-pack-engine-fixture",
+        config: { "policy-pack-engine-fixture:renderDir": mkdtempSync(join(tmpdir(), "pack-render-")) },
+      });
+      const report = await runPolicies(inv, { tier: "prod" });
+      expect([...new Set(report.violations.map((v) => v.policyName))].sort()).toEqual([...EXPECTED].sort());
+    },
+    OP_TIMEOUT,
+  );
 });

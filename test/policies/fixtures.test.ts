@@ -18,8 +18,14 @@ const run = async (c: PolicyCase, preview = false) => {
 describe("fixture coverage", () => {
   it("every policy has a compliant and a violating fixture", () => {
     for (const p of allPolicies) {
-      expect(compliantCases.some((c) => c.policy === p.name), `compliant fixture for ${p.name}`).toBe(true);
-      expect(violatingCases.some((c) => c.policy === p.name), `violating fixture for ${p.name}`).toBe(true);
+      expect(
+        compliantCases.some((c) => c.policy === p.name),
+        `compliant fixture for ${p.name}`,
+      ).toBe(true);
+      expect(
+        violatingCases.some((c) => c.policy === p.name),
+        `violating fixture for ${p.name}`,
+      ).toBe(true);
     }
   });
 });
@@ -30,8 +36,15 @@ describe("compliant fixtures pass", () => {
       const r = await runPolicies(await runProgram(fullCompliant, { allowDefaultProviders: true, stack: "prod", preview }), { tier: "prod" });
       // In preview the site bucket's policy document (built from the bucket's ARN) is unknown: the two
       // policies that read it report "can't run during preview" instead of passing it unseen.
-      expect(r.violations.filter((v) => !(preview && v.unknown)), formatText(r)).toEqual([]);
-      if (preview) expect(r.violations.map((v) => `${v.policyName} ${v.resourceName ?? "(stack)"}`).sort(), formatText(r)).toEqual(["seg-datastore-not-public site", "tls-s3-deny-insecure-transport (stack)"]);
+      expect(
+        r.violations.filter((v) => !(preview && v.unknown)),
+        formatText(r),
+      ).toEqual([]);
+      if (preview)
+        expect(r.violations.map((v) => `${v.policyName} ${v.resourceName ?? "(stack)"}`).sort(), formatText(r)).toEqual([
+          "seg-datastore-not-public site",
+          "tls-s3-deny-insecure-transport (stack)",
+        ]);
       expect(r.policiesRun).toBe(allPolicies.length);
     }
   });
@@ -50,7 +63,10 @@ describe("violating fixtures fail", () => {
       const r = await run(c);
       const mine = r.violations.filter((v) => v.policyName === c.policy && !v.unknown);
       expect(mine.length, formatText(r)).toBeGreaterThan(0);
-      expect(mine.some((v) => c.expect!.test(v.message)), formatText(r)).toBe(true);
+      expect(
+        mine.some((v) => c.expect!.test(v.message)),
+        formatText(r),
+      ).toBe(true);
       expect(mine.every((v) => v.enforcementLevel === "mandatory")).toBe(true);
     });
   }

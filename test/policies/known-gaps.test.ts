@@ -37,14 +37,18 @@ describe("baseline-pinned-images on AWS compute", () => {
     expect(mine[0]!.unknown).toBe(true);
     expect(mine[0]!.enforcementLevel).toBe("advisory");
     expect(mine[0]!.resourceType).toBe("aws:ecs/taskDefinition:TaskDefinition");
-    expect(mine[0]!.message).toMatch(/can't run policy 'baseline-pinned-images' during preview: the image of TaskDefinition 'wordpress' containerDefinitions is not known in this run/);
+    expect(mine[0]!.message).toMatch(
+      /can't run policy 'baseline-pinned-images' during preview: the image of TaskDefinition 'wordpress' containerDefinitions is not known in this run/,
+    );
   });
 
   it("container definitions that are not JSON are reported as not judged, not passed", async () => {
     const program = () => void new aws.ecs.TaskDefinition("broken", { family: "broken", containerDefinitions: "[{ name: 'app', image: 'nginx' }" });
     const mine = of(await plan(program), "baseline-pinned-images");
     expect(mine.map((v) => [v.unknown, v.resourceName])).toEqual([[true, "broken"]]);
-    expect(mine[0]!.message).toMatch(/can't run policy 'baseline-pinned-images' on a value not known in this run: the image of TaskDefinition 'broken' containerDefinitions \(not valid JSON\)/);
+    expect(mine[0]!.message).toMatch(
+      /can't run policy 'baseline-pinned-images' on a value not known in this run: the image of TaskDefinition 'broken' containerDefinitions \(not valid JSON\)/,
+    );
   });
 
   it("a pinned image next to an unknown one: the known one is judged, the unknown one is reported, a known unpinned one is still a finding", async () => {
@@ -55,14 +59,23 @@ describe("baseline-pinned-images on AWS compute", () => {
     };
     const r = await plan(program, true);
     const mine = of(r, "baseline-pinned-images");
-    expect(mine.filter((v) => !v.unknown).map((v) => v.resourceName), formatText(r)).toEqual(["wordpress"]);
+    expect(
+      mine.filter((v) => !v.unknown).map((v) => v.resourceName),
+      formatText(r),
+    ).toEqual(["wordpress"]);
     expect(mine.filter((v) => v.unknown).map((v) => v.resourceName)).toEqual(["fn"]);
   });
 
   it("a Kubernetes container image computed from an output is not known in preview: not judged, not passed (was skipped silently)", async () => {
     const program = () => {
       const repo = new aws.ecr.Repository("app", { imageTagMutability: "IMMUTABLE" });
-      new k8s.apps.v1.Deployment("web", { metadata: { name: "web" }, spec: { selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: pulumi.interpolate`${repo.repositoryUrl}:1.0.0` }] } } } });
+      new k8s.apps.v1.Deployment("web", {
+        metadata: { name: "web" },
+        spec: {
+          selector: { matchLabels: { app: "web" } },
+          template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: pulumi.interpolate`${repo.repositoryUrl}:1.0.0` }] } },
+        },
+      });
     };
     const mine = of(await plan(program, true), "baseline-pinned-images");
     expect(mine.map((v) => [v.unknown, v.resourceName])).toEqual([[true, "web"]]);
@@ -75,8 +88,18 @@ describe("baseline-pinned-images on AWS compute", () => {
 describe("headers-origin-coop-coep on EC2 web servers", () => {
   const webServerWithUserData = () => {
     const assets = new aws.s3.Bucket("assets");
-    const group = new aws.ec2.SecurityGroup("web-secgrp", { ingress: [{ protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"] }, { protocol: "tcp", fromPort: 443, toPort: 443, ipv6CidrBlocks: ["::/0"] }] });
-    new aws.ec2.Instance("web", { ami: "ami-0c55b159cbfafe1f0", instanceType: "t3.micro", vpcSecurityGroupIds: [group.id], userData: pulumi.interpolate`#!/bin/bash\naws s3 sync s3://${assets.bucket} /var/www/html\nsystemctl start httpd` });
+    const group = new aws.ec2.SecurityGroup("web-secgrp", {
+      ingress: [
+        { protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"] },
+        { protocol: "tcp", fromPort: 443, toPort: 443, ipv6CidrBlocks: ["::/0"] },
+      ],
+    });
+    new aws.ec2.Instance("web", {
+      ami: "ami-0c55b159cbfafe1f0",
+      instanceType: "t3.micro",
+      vpcSecurityGroupIds: [group.id],
+      userData: pulumi.interpolate`#!/bin/bash\naws s3 sync s3://${assets.bucket} /var/www/html\nsystemctl start httpd`,
+    });
   };
 
   it("user data unknown in preview: the server is reported as not judged (never passed); on update, judged and found", async () => {

@@ -21,7 +21,11 @@ describe("mutation testing", () => {
     expect(r.killRate).toBe(1);
     // TLS, header and segmentation mutations are caught at mandatory level.
     const strict = r.results.filter((x) => !/image-latest|privileged|no-probes|no-resources|pss|unencrypted|no-backups|unprotect|imds|eks-/.test(x.mutation));
-    for (const x of strict) expect(x.killedBy.some((k) => k.enforcementLevel === "mandatory"), x.mutation).toBe(true);
+    for (const x of strict)
+      expect(
+        x.killedBy.some((k) => k.enforcementLevel === "mandatory"),
+        x.mutation,
+      ).toBe(true);
   });
 
   it("in dev, baseline mutations are still reported (as advisory); prod-only mutations are skipped", async () => {
@@ -42,7 +46,11 @@ describe("mutation testing", () => {
       expect(r.tier).toBe("staging");
       expect(r.survivors).toEqual([]);
       expect(r.total).toBeGreaterThan(2);
-      if (program === dockerHostJson) expect(r.results.filter((x) => /proxy-serve-plain-http|caddy-drop-headers/.test(x.mutation)).map((x) => x.killedBy[0]?.policyName)).toEqual(["tls-proxy-https-only", "headers-proxy-coop-coep"]);
+      if (program === dockerHostJson)
+        expect(r.results.filter((x) => /proxy-serve-plain-http|caddy-drop-headers/.test(x.mutation)).map((x) => x.killedBy[0]?.policyName)).toEqual([
+          "tls-proxy-https-only",
+          "headers-proxy-coop-coep",
+        ]);
     }
   });
 

@@ -1,11 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { caddyfileProblems, caddyJsonProblems, envConfigs, nginxProblems, proxyConfigKind, staticSitesWithoutIsolationHeaders, topBlocks } from "../../policies/lib/proxyconf";
+import {
+  caddyfileProblems,
+  caddyJsonProblems,
+  envConfigs,
+  nginxProblems,
+  proxyConfigKind,
+  staticSitesWithoutIsolationHeaders,
+  topBlocks,
+} from "../../policies/lib/proxyconf";
 import { COEP_RE, COOP_RE, headerMapProblems, unpinnedReason, WASM_TYPE_RE } from "../../policies/lib/util";
 import { CADDYFILE, caddyJsonConfig } from "../fixtures/policies/compliant";
 
 describe("Caddyfile", () => {
   it("parses top-level blocks, ignoring comments", () => {
-    expect(topBlocks("# c { \n{\n  email a@b\n}\na.example.com {\n  respond \"}\" # x\n}\n").map((b) => b.head)).toEqual(["", "a.example.com"]);
+    expect(topBlocks('# c { \n{\n  email a@b\n}\na.example.com {\n  respond "}" # x\n}\n').map((b) => b.head)).toEqual(["", "a.example.com"]);
   });
   it("accepts HTTPS sites and http:// sites that only redirect", () => {
     expect(caddyfileProblems(CADDYFILE)).toEqual([]);
@@ -39,12 +47,17 @@ describe("Caddy JSON", () => {
     custom.apps.http.http_port = 8080;
     custom.apps.http.servers.http.listen = [":8080"];
     custom.apps.http.servers.http.routes = [{ handle: [{ handler: "subroute", routes: [{ handle: [{ handler: "reverse_proxy" }] }] }] }];
-    expect(caddyJsonProblems(JSON.stringify(custom))).toEqual([expect.stringMatching(/disable_redirects but no HTTP server redirects/), expect.stringMatching(/HTTP port 8080 and serves content there \(reverse_proxy\)/)]);
+    expect(caddyJsonProblems(JSON.stringify(custom))).toEqual([
+      expect.stringMatching(/disable_redirects but no HTTP server redirects/),
+      expect.stringMatching(/HTTP port 8080 and serves content there \(reverse_proxy\)/),
+    ]);
     expect(caddyJsonProblems("{")).toEqual(["Caddy JSON config does not parse"]);
   });
   it("finds configs in env vars and uploads by name and content", () => {
     const json = JSON.stringify(caddyJsonConfig());
-    expect(envConfigs([`CADDY_CONFIG_JSON=${json}`, "CADDYFILE=a.example.com {\n}", "NGINX_CONF=server { listen 80; }", "OTHER=1", 7]).map((c) => [c.file, c.kind])).toEqual([
+    expect(
+      envConfigs([`CADDY_CONFIG_JSON=${json}`, "CADDYFILE=a.example.com {\n}", "NGINX_CONF=server { listen 80; }", "OTHER=1", 7]).map((c) => [c.file, c.kind]),
+    ).toEqual([
       ["env:CADDY_CONFIG_JSON", "caddy-json"],
       ["env:CADDYFILE", "caddyfile"],
       ["env:NGINX_CONF", "nginx"],

@@ -19,7 +19,12 @@ const ns = (name: string, labels: Record<string, string> = {}): Manifest => ({
   metadata: { name, labels },
 });
 
-const deploy = (namespace: string, name: string, labels: Record<string, string>, ports: { containerPort: number; name?: string; protocol?: string }[]): Manifest => ({
+const deploy = (
+  namespace: string,
+  name: string,
+  labels: Record<string, string>,
+  ports: { containerPort: number; name?: string; protocol?: string }[],
+): Manifest => ({
   apiVersion: "apps/v1",
   kind: "Deployment",
   metadata: { name, namespace },
@@ -47,12 +52,19 @@ function threeTier(): Manifest[] {
     ns("apps", { "platform.io/role": "apps" }),
     ns("data", { "platform.io/role": "data" }),
     deploy("ingress", "nginx", { app: "nginx" }, [{ containerPort: 443, name: "https" }]),
-    deploy("apps", "api", { app: "api" }, [{ containerPort: 8080, name: "http" }, { containerPort: 9090, name: "metrics" }]),
+    deploy("apps", "api", { app: "api" }, [
+      { containerPort: 8080, name: "http" },
+      { containerPort: 9090, name: "metrics" },
+    ]),
     deploy("data", "pg", { app: "pg" }, [{ containerPort: 5432, name: "pg" }]),
     denyAll("ingress"),
     denyAll("apps"),
     denyAll("data"),
-    np("ingress", "from-internet", { podSelector: { matchLabels: { app: "nginx" } }, policyTypes: ["Ingress"], ingress: [{ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: 443 }] }] }),
+    np("ingress", "from-internet", {
+      podSelector: { matchLabels: { app: "nginx" } },
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: 443 }] }],
+    }),
     np("ingress", "to-apps", {
       podSelector: {},
       policyTypes: ["Egress"],
@@ -66,7 +78,12 @@ function threeTier(): Manifest[] {
     np("apps", "to-data", {
       podSelector: {},
       policyTypes: ["Egress"],
-      egress: [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "data" } }, podSelector: { matchLabels: { app: "pg" } } }], ports: [{ port: 5432 }] }],
+      egress: [
+        {
+          to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "data" } }, podSelector: { matchLabels: { app: "pg" } } }],
+          ports: [{ port: 5432 }],
+        },
+      ],
     }),
     np("data", "from-apps", {
       podSelector: { matchLabels: { app: "pg" } },
@@ -116,7 +133,11 @@ describe("buildModel", () => {
       metadata: { name: "backup", namespace: "data" },
       spec: { jobTemplate: { spec: { template: { metadata: { labels: { job: "backup" } }, spec: { containers: [{ image: "pg:16" }] } } } } },
     };
-    const pod: Manifest = { kind: "Pod", metadata: { name: "p", labels: { a: "b" } }, spec: { containers: [{ image: "busybox:1", ports: [{ containerPort: 80 }] }] } };
+    const pod: Manifest = {
+      kind: "Pod",
+      metadata: { name: "p", labels: { a: "b" } },
+      spec: { containers: [{ image: "busybox:1", ports: [{ containerPort: 80 }] }] },
+    };
     const m = buildModel([cron, pod, { kind: "ConfigMap", metadata: { name: "c" } }]);
     expect(m.pods.map((p) => p.id)).toEqual(["data/CronJob/backup", "default/Pod/p"]);
     expect(m.pods[1]!.ports).toEqual([{ containerPort: 80, name: undefined, protocol: "TCP" }]);
@@ -167,7 +188,11 @@ describe("Reachability", () => {
   });
 
   it("a broad egress rule from the ingress namespace lets it reach the data tier directly", () => {
-    const m = [...threeTier(), np("ingress", "oops", { podSelector: {}, policyTypes: ["Egress"], egress: [{}] }), np("data", "oops", { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }] }] })];
+    const m = [
+      ...threeTier(),
+      np("ingress", "oops", { podSelector: {}, policyTypes: ["Egress"], egress: [{}] }),
+      np("data", "oops", { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }] }] }),
+    ];
     const r = new Reachability(m);
     expect(r.canReach("ingress", "data", 5432)).toBe(true);
     expect(nsPairs(r.flows())).toContain("ingress->internet:TCP/1-65535");
@@ -176,8 +201,16 @@ describe("Reachability", () => {
   it("resolves named ports on the destination and honours endPort ranges and protocols", () => {
     const m = [
       deploy("a", "src", { app: "src" }, []),
-      deploy("b", "dst", { app: "dst" }, [{ containerPort: 7000, name: "gossip" }, { containerPort: 53, name: "dns", protocol: "UDP" }]),
-      np("b", "in", { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ port: "gossip" }, { port: "dns", protocol: "UDP" }, { port: 9000, endPort: 9010 }, { port: "nope" }] }] }),
+      deploy("b", "dst", { app: "dst" }, [
+        { containerPort: 7000, name: "gossip" },
+        { containerPort: 53, name: "dns", protocol: "UDP" },
+      ]),
+      np("b", "in", {
+        podSelector: {},
+        ingress: [
+          { from: [{ namespaceSelector: {} }], ports: [{ port: "gossip" }, { port: "dns", protocol: "UDP" }, { port: 9000, endPort: 9010 }, { port: "nope" }] },
+        ],
+      }),
     ];
     const pairs = nsPairs(new Reachability(m).flows()).filter((p) => p.startsWith("a->b"));
     expect(pairs).toEqual(["a->b:TCP/7000", "a->b:TCP/9000-9010", "a->b:UDP/53"]);
@@ -200,7 +233,12 @@ describe("Reachability", () => {
       }),
     ];
     const flows = new Reachability(m).flows();
-    expect(nsPairs(flows)).toEqual(["ipBlock:198.51.100.0/24->relay:SCTP/1-65535", "ipBlock:198.51.100.0/24->relay:TCP/1-65535", "ipBlock:198.51.100.0/24->relay:UDP/1-65535", "relay->ipBlock:203.0.113.10/32:TCP/443"]);
+    expect(nsPairs(flows)).toEqual([
+      "ipBlock:198.51.100.0/24->relay:SCTP/1-65535",
+      "ipBlock:198.51.100.0/24->relay:TCP/1-65535",
+      "ipBlock:198.51.100.0/24->relay:UDP/1-65535",
+      "relay->ipBlock:203.0.113.10/32:TCP/443",
+    ]);
     expect(flows.some((f) => isInternet(f.from) || isInternet(f.to))).toBe(false);
   });
 
@@ -220,16 +258,23 @@ describe("Reachability", () => {
     const labelsArb = fc.constantFrom({ app: "a" }, { app: "b" }, { app: "c" });
     const nsArb = fc.constantFrom("n1", "n2", "n3");
     fc.assert(
-      fc.property(fc.array(fc.tuple(nsArb, labelsArb), { minLength: 1, maxLength: 6 }), fc.array(fc.tuple(nsArb, labelsArb, nsArb, fc.integer({ min: 1, max: 3 })), { maxLength: 6 }), (pods, allows) => {
-        const base: Manifest[] = [...pods.map(([n, l], i) => deploy(n, `w${i}`, l, [])), denyAll("n1"), denyAll("n2"), denyAll("n3")];
-        const extra: Manifest[] = allows.map(([n, l, fromNs, port], i) =>
-          np(n, `allow${i}`, { podSelector: { matchLabels: l }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": fromNs } } }], ports: [{ port }] }] }),
-        );
-        // Every pod is isolated both ways in `base`, so `base` has no flows; ingress-only allows can add none
-        // (the sources' egress is still denied).
-        expect(evaluateReachability(base)).toEqual([]);
-        expect(evaluateReachability([...base, ...extra]).filter((f) => f.from.kind === "pod")).toEqual([]);
-      }),
+      fc.property(
+        fc.array(fc.tuple(nsArb, labelsArb), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.tuple(nsArb, labelsArb, nsArb, fc.integer({ min: 1, max: 3 })), { maxLength: 6 }),
+        (pods, allows) => {
+          const base: Manifest[] = [...pods.map(([n, l], i) => deploy(n, `w${i}`, l, [])), denyAll("n1"), denyAll("n2"), denyAll("n3")];
+          const extra: Manifest[] = allows.map(([n, l, fromNs, port], i) =>
+            np(n, `allow${i}`, {
+              podSelector: { matchLabels: l },
+              ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": fromNs } } }], ports: [{ port }] }],
+            }),
+          );
+          // Every pod is isolated both ways in `base`, so `base` has no flows; ingress-only allows can add none
+          // (the sources' egress is still denied).
+          expect(evaluateReachability(base)).toEqual([]);
+          expect(evaluateReachability([...base, ...extra]).filter((f) => f.from.kind === "pod")).toEqual([]);
+        },
+      ),
       { numRuns: 100 },
     );
   });

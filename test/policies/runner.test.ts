@@ -5,7 +5,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { validateResourceOfType, validateStackResourcesOfType, type PolicyResource, type ResourceValidationArgs, type StackValidationArgs } from "@pulumi/policy";
+import {
+  validateResourceOfType,
+  validateStackResourcesOfType,
+  type PolicyResource,
+  type ResourceValidationArgs,
+  type StackValidationArgs,
+} from "@pulumi/policy";
 import { enforcementFor, packConfigForTier } from "../../policies/lib/config";
 import { formatMarkdown, formatReport, formatText, hasMandatory, runPolicies } from "../../policies/lib/runner";
 import { resolveTier, TIERS } from "../../policies/lib/util";
@@ -25,7 +31,15 @@ function res(type: string, name: string, inputs: Record<string, unknown>, extra:
     inputs,
     secretPaths: [],
     unknownPaths: [],
-    options: { protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [], additionalSecretOutputs: [], aliases: [], replaceOnChanges: [] },
+    options: {
+      protect: false,
+      retainOnDelete: false,
+      deleteBeforeReplace: false,
+      ignoreChanges: [],
+      additionalSecretOutputs: [],
+      aliases: [],
+      replaceOnChanges: [],
+    },
     ...extra,
   };
 }
@@ -33,13 +47,18 @@ function res(type: string, name: string, inputs: Record<string, unknown>, extra:
 const provider = res("pulumi:providers:aws", "east", { region: "us-east-1" });
 const comp = res("platform:data:Store", "store", {});
 const sg = res("aws:ec2/securityGroup:SecurityGroup", "sg", { ingress: [] });
-const bucket = res("aws:s3/bucket:Bucket", "b", { bucket: "b" }, {
-  parent: comp.urn,
-  provider: `${provider.urn}::prov-id`,
-  dependencies: [sg.urn],
-  propertyDependencies: { tags: [sg.urn] },
-  options: { ...sg.options, protect: true, customTimeouts: { create: "5m", delete: "1h30m" } },
-});
+const bucket = res(
+  "aws:s3/bucket:Bucket",
+  "b",
+  { bucket: "b" },
+  {
+    parent: comp.urn,
+    provider: `${provider.urn}::prov-id`,
+    dependencies: [sg.urn],
+    propertyDependencies: { tags: [sg.urn] },
+    options: { ...sg.options, protect: true, customTimeouts: { create: "5m", delete: "1h30m" } },
+  },
+);
 const inv: Inventory = { project: "proj", stack: "prod", preview: false, resources: [provider, comp, sg, bucket], outputs: {}, secretOutputPaths: [] };
 
 class FakeBucket {
@@ -67,13 +86,22 @@ describe("runner: engine semantics", () => {
     expect(seen).toHaveLength(1);
     const a = seen[0]!;
     expect({ type: a.type, urn: a.urn, name: a.name }).toEqual({ type: bucket.type, urn: bucket.urn, name: "b" });
-    expect(a.opts).toEqual({ protect: true, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 300, updateSeconds: 0, deleteSeconds: 5400 }, additionalSecretOutputs: [], parent: comp.urn });
+    expect(a.opts).toEqual({
+      protect: true,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { createSeconds: 300, updateSeconds: 0, deleteSeconds: 5400 },
+      additionalSecretOutputs: [],
+      parent: comp.urn,
+    });
     expect(a.provider).toMatchObject({ type: "pulumi:providers:aws", urn: provider.urn, name: "east" });
     expect(a.provider!.props.region).toBe("us-east-1");
     expect(a.stackTags.get("platform:tier")).toBe("prod");
     expect(a.isType(FakeBucket as any)).toBe(true);
     expect(a.asType(FakeBucket as any)).toBe(a.props);
-    expect(r.violations).toEqual([expect.objectContaining({ policyName: "probe", enforcementLevel: "advisory", urn: bucket.urn, resourceName: "b", message: "saw b" })]);
+    expect(r.violations).toEqual([
+      expect.objectContaining({ policyName: "probe", enforcementLevel: "advisory", urn: bucket.urn, resourceName: "b", message: "saw b" }),
+    ]);
   });
 
   it("links PolicyResource parent, dependencies and propertyDependencies for stack policies", async () => {
@@ -132,11 +160,20 @@ describe("runner: engine semantics", () => {
   });
 
   it("records notApplicable and turns unknown values into advisory preview diagnostics", async () => {
-    const unknownInv: Inventory = { ...inv, preview: true, resources: [res("aws:s3/bucket:Bucket", "u", { bucket: "<unknown>", acl: "private" }, { unknownPaths: ["bucket"] })] };
+    const unknownInv: Inventory = {
+      ...inv,
+      preview: true,
+      resources: [res("aws:s3/bucket:Bucket", "u", { bucket: "<unknown>", acl: "private" }, { unknownPaths: ["bucket"] })],
+    };
     const r = await runPolicies(unknownInv, {
       policies: [
         { name: "na", description: "d", validateResource: (a) => a.notApplicable("not here") },
-        { name: "reads-unknown", description: "d", enforcementLevel: "mandatory", validateResource: (a, report) => void (a.props.bucket === "x" && report("never")) },
+        {
+          name: "reads-unknown",
+          description: "d",
+          enforcementLevel: "mandatory",
+          validateResource: (a, report) => void (a.props.bucket === "x" && report("never")),
+        },
         { name: "reads-known", description: "d", validateResource: (a, report) => void (a.props.acl === "private" && report("acl ok")) },
       ],
     });
@@ -149,7 +186,19 @@ describe("runner: engine semantics", () => {
   });
 
   it("fails loudly when a policy throws", async () => {
-    await expect(runPolicies(inv, { policies: [{ name: "boom", description: "d", validateStack: () => { throw new Error("bug"); } }] })).rejects.toThrow(/policy 'boom' threw.*bug/s);
+    await expect(
+      runPolicies(inv, {
+        policies: [
+          {
+            name: "boom",
+            description: "d",
+            validateStack: () => {
+              throw new Error("bug");
+            },
+          },
+        ],
+      }),
+    ).rejects.toThrow(/policy 'boom' threw.*bug/s);
   });
 });
 
@@ -198,8 +247,13 @@ describe("pack config and tiers", () => {
 });
 
 describe("policy config reaches the policies", () => {
-  it("seg-security-group-ingress: an allow-listed /32 SSH rule passes by default and fails with ssh: \"never\"", async () => {
-    const one = { ...inv, resources: [res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ssh", { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "203.0.113.7/32" })] };
+  it('seg-security-group-ingress: an allow-listed /32 SSH rule passes by default and fails with ssh: "never"', async () => {
+    const one = {
+      ...inv,
+      resources: [
+        res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ssh", { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "203.0.113.7/32" }),
+      ],
+    };
     expect((await runPolicies(one, { tier: "prod" })).violations).toEqual([]);
     const strict = await runPolicies(one, { tier: "prod", packConfig: { "seg-security-group-ingress": { ssh: "never" } } });
     expect(strict.violations.map((v) => v.message)).toEqual([expect.stringMatching(/this stack forbids SSH ingress/)]);
@@ -209,7 +263,12 @@ describe("policy config reaches the policies", () => {
 describe("formatters", () => {
   it("prints text and Markdown reports with levels, policies, resources and messages", async () => {
     const r = await runPolicies(
-      { ...inv, resources: [res("aws:ec2/securityGroup:SecurityGroup", "open", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }] })] },
+      {
+        ...inv,
+        resources: [
+          res("aws:ec2/securityGroup:SecurityGroup", "open", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }] }),
+        ],
+      },
       { tier: "prod" },
     );
     expect(hasMandatory(r)).toBe(true);

@@ -29,7 +29,14 @@ const REDIRECT_ARG = /--entryPoints\.web\.http\.redirections\.entryPoint\.to=/;
 async function render(version: string, web: Record<string, unknown>) {
   const archive = path.join(MIRROR, `traefik-${version}.tgz`);
   expect(fs.existsSync(archive), archive).toBe(true);
-  const r = await helmTemplate(helm.bin!, home, { release: "traefik", namespace: "traefik", chart: archive, values: { ports: { web } }, apiVersions: [], skipSchemaValidation: false });
+  const r = await helmTemplate(helm.bin!, home, {
+    release: "traefik",
+    namespace: "traefik",
+    chart: archive,
+    values: { ports: { web } },
+    apiVersions: [],
+    skipSchemaValidation: false,
+  });
   return { ok: r.ok, redirects: r.ok && REDIRECT_ARG.test(r.manifest), stderr: r.stderr };
 }
 
@@ -47,9 +54,13 @@ describe("tls-ingress-https: the Traefik redirect, read as the real chart reads 
   }
 
   it(`the pinned ${CHART_PINS.traefik.version}: the old keys are named in the message with the key to use; the program's own values pass and render the redirect`, async () => {
-    expect(traefikRedirectProblem(SHAPES["redirectTo (chart < 34)"], CHART_PINS.traefik.version)).toMatch(/set ports\.web\.redirectTo, which chart 41\.3\.0 does not read[\s\S]*ports\.web\.http\.redirections\.entryPoint\.to: websecure/);
+    expect(traefikRedirectProblem(SHAPES["redirectTo (chart < 34)"], CHART_PINS.traefik.version)).toMatch(
+      /set ports\.web\.redirectTo, which chart 41\.3\.0 does not read[\s\S]*ports\.web\.http\.redirections\.entryPoint\.to: websecure/,
+    );
     expect(traefikRedirectProblem(SHAPES["redirections (chart 34-38)"], CHART_PINS.traefik.version)).toMatch(/set ports\.web\.redirections,/);
-    const ours = planAddons({ controller: "traefik", namespaces: { ingress: "traefik", monitoring: "monitoring" }, replicas: 2, serviceMonitors: false }).find((r) => r.pin.chart === "traefik")!;
+    const ours = planAddons({ controller: "traefik", namespaces: { ingress: "traefik", monitoring: "monitoring" }, replicas: 2, serviceMonitors: false }).find(
+      (r) => r.pin.chart === "traefik",
+    )!;
     const web = (ours.values as { ports: { web: Record<string, unknown> } }).ports.web;
     expect(traefikRedirectProblem(web, ours.pin.version)).toBeNull();
     expect((await render(ours.pin.version, web)).redirects).toBe(true);

@@ -20,7 +20,12 @@ afterAll(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true 
 type Config = Record<string, any>;
 
 /** A temp project: every committed stack file and workflow, with `edit` applied to the stack files' `config`. */
-function project(edit: (stack: string, config: Config) => void = () => {}, extra: Record<string, Config> = {}, editDeploy?: (doc: any) => void, editWorkflows: Record<string, ((doc: any) => void) | null> = {}): string {
+function project(
+  edit: (stack: string, config: Config) => void = () => {},
+  extra: Record<string, Config> = {},
+  editDeploy?: (doc: any) => void,
+  editWorkflows: Record<string, ((doc: any) => void) | null> = {},
+): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-"));
   temps.push(dir);
   for (const f of fs.readdirSync(PROJECT_DIR).filter((f) => /^Pulumi\.[\w-]+\.yaml$/.test(f))) {
@@ -33,7 +38,8 @@ function project(edit: (stack: string, config: Config) => void = () => {}, extra
   fs.mkdirSync(path.join(dir, ".github", "workflows"), { recursive: true });
   // The tiers' policy configs the workflows name (preflight checks they exist).
   fs.mkdirSync(path.join(dir, "policies", "config"), { recursive: true });
-  for (const f of fs.readdirSync(path.join(PROJECT_DIR, "policies", "config")).filter((f) => f.endsWith(".json"))) fs.copyFileSync(path.join(PROJECT_DIR, "policies", "config", f), path.join(dir, "policies", "config", f));
+  for (const f of fs.readdirSync(path.join(PROJECT_DIR, "policies", "config")).filter((f) => f.endsWith(".json")))
+    fs.copyFileSync(path.join(PROJECT_DIR, "policies", "config", f), path.join(dir, "policies", "config", f));
   for (const f of fs.readdirSync(path.join(PROJECT_DIR, ".github", "workflows"))) {
     let text = fs.readFileSync(path.join(PROJECT_DIR, ".github", "workflows", f), "utf8");
     if (f === "deploy.yml" && editDeploy) {
@@ -55,7 +61,9 @@ function project(edit: (stack: string, config: Config) => void = () => {}, extra
 /** The real CLI, asynchronously (a blocking spawn starves the test worker on a loaded machine). */
 function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [path.join(PROJECT_DIR, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/preflight.ts", ...args], { cwd: PROJECT_DIR });
+    const p = spawn(process.execPath, [path.join(PROJECT_DIR, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/preflight.ts", ...args], {
+      cwd: PROJECT_DIR,
+    });
     let stdout = "";
     let stderr = "";
     p.stdout.on("data", (d) => (stdout += d));
@@ -166,7 +174,10 @@ describe("preflight: a broken copy of each stack file fails, naming the file, th
     expect(ok.findings).toEqual([]);
     expect(ok.prerequisites[0]).toMatchObject({ kind: "quota", setting: "Pulumi.prod.yaml: platform:quotas.elasticIps" });
     // A stack in another account does not count.
-    const elsewhere = { ...qa, "platform:delivery": { ...qa["platform:delivery"], connectionArn: qa["platform:delivery"].connectionArn.replace("123456789012", "210987654321") } };
+    const elsewhere = {
+      ...qa,
+      "platform:delivery": { ...qa["platform:delivery"], connectionArn: qa["platform:delivery"].connectionArn.replace("123456789012", "210987654321") },
+    };
     expect(runPreflight(["prod"], { root: project(undefined, { qa: elsewhere }) })[0]!.findings).toEqual([]);
   });
 
@@ -231,7 +242,10 @@ describe("preflight: the preview and drift workflows, and the deploy job's own p
       },
     });
     const r = runPreflight(["staging"], { root })[0]!;
-    expect(f(r)).toEqual(["deploy-path/role .github/workflows/preview.yml: jobs.preview.steps.aws-login.role-to-assume", "deploy-path/policy-config .github/workflows/preview.yml: jobs.preview.steps.pulumi"]);
+    expect(f(r)).toEqual([
+      "deploy-path/role .github/workflows/preview.yml: jobs.preview.steps.aws-login.role-to-assume",
+      "deploy-path/policy-config .github/workflows/preview.yml: jobs.preview.steps.pulumi",
+    ]);
     expect(r.findings[0]!.fix).toBe("set `role-to-assume: ${{ vars.AWS_PREVIEW_ROLE_ARN }}`");
     expect(r.findings[1]!.fix).toContain("policyPackConfigs: policies/config/staging.json");
   });
@@ -248,7 +262,10 @@ describe("preflight: the preview and drift workflows, and the deploy job's own p
         d.jobs.detect.steps = d.jobs.detect.steps.filter((s: any) => !/configure-aws-credentials/.test(s.uses ?? ""));
       },
     });
-    expect(f(runPreflight(["dev"], { root: stale })[0]!)).toEqual(["deploy-path/credentials .github/workflows/drift.yml: jobs.detect.steps", "drift/refresh .github/workflows/drift.yml: jobs.detect.steps"]);
+    expect(f(runPreflight(["dev"], { root: stale })[0]!)).toEqual([
+      "deploy-path/credentials .github/workflows/drift.yml: jobs.detect.steps",
+      "drift/refresh .github/workflows/drift.yml: jobs.detect.steps",
+    ]);
   });
 
   it("a missing preview.yml is a finding for every cloud stack, not for local", () => {
@@ -315,7 +332,10 @@ describe("preflight: every public host is in the stack's DNS zone", () => {
   it("a host outside the zone is named with the fix; a zone named twice differently is refused", () => {
     const root = project((stack, c) => stack === "prod" && (c["platform:domain"] = "example.org"));
     const r = runPreflight(["prod"], { root })[0]!;
-    expect(r.findings.filter((x) => x.check === "dns/zone").map((x) => x.problem.split(" (")[0])).toEqual(["host api.example.org is not in zone example.com", "host example.org is not in zone example.com"]);
+    expect(r.findings.filter((x) => x.check === "dns/zone").map((x) => x.problem.split(" (")[0])).toEqual([
+      "host api.example.org is not in zone example.com",
+      "host example.org is not in zone example.com",
+    ]);
     expect(r.findings[0]!.fix).toContain("set `platform:domain` to example.com or a name under it");
     const two = project((stack, c) => stack === "dev" && (c["platform:dnsZone"] = "dev.example.com"));
     expect(f(runPreflight(["dev"], { root: two })[0]!)).toEqual(["dns/zone Pulumi.dev.yaml: platform:dnsZone", "dns/zone Pulumi.dev.yaml: platform:dnsZone"]);
@@ -324,7 +344,10 @@ describe("preflight: every public host is in the stack's DNS zone", () => {
   it("two stacks on one zone serving the same host collide", () => {
     const root = project((stack, c) => stack === "staging" && (c["platform:domain"] = "example.com"));
     const r = runPreflight(["staging"], { root })[0]!;
-    expect(r.findings.filter((x) => x.check === "dns/host-collision").map((x) => x.problem.split(" is served")[0])).toEqual(["host api.example.com", "host example.com"]);
+    expect(r.findings.filter((x) => x.check === "dns/host-collision").map((x) => x.problem.split(" is served")[0])).toEqual([
+      "host api.example.com",
+      "host example.com",
+    ]);
     expect(r.findings.find((x) => x.check === "dns/host-collision")!.problem).toContain("Pulumi.prod.yaml");
   });
 });

@@ -24,7 +24,9 @@ describe("the preview role's EKS access entry", () => {
       const entries = inventory.resources.filter((r) => r.type === "aws:eks/accessEntry:AccessEntry");
       expect(entries.map((e) => [e.inputs.principalArn, e.inputs.type])).toEqual([[role, "STANDARD"]]);
       const assoc = inventory.resources.filter((r) => r.type === "aws:eks/accessPolicyAssociation:AccessPolicyAssociation");
-      expect(assoc.map((a) => [a.inputs.principalArn, a.inputs.policyArn, a.inputs.accessScope])).toEqual([[role, READ_ONLY_ACCESS_POLICY, { type: "cluster" }]]);
+      expect(assoc.map((a) => [a.inputs.principalArn, a.inputs.policyArn, a.inputs.accessScope])).toEqual([
+        [role, READ_ONLY_ACCESS_POLICY, { type: "cluster" }],
+      ]);
       // The association waits for its entry (EKS refuses an association without one).
       expect(assoc[0]!.dependencies ?? []).toContain(entries[0]!.urn);
     });

@@ -49,13 +49,17 @@ beforeAll(async () => {
   try {
     // The objects as the program plans them (the real program under mocks).
     const { inventory } = await runStackInput(
-      withConfig(blueprintStackInput("gateway-flutter-wasm", "prod"), { "platform:imageRegistry": { kind: "ecr", accountId: "123456789012" }, "platform:admission": { signatures: { cosignPublicKey: COSIGN_PUB } } }),
+      withConfig(blueprintStackInput("gateway-flutter-wasm", "prod"), {
+        "platform:imageRegistry": { kind: "ecr", accountId: "123456789012" },
+        "platform:admission": { signatures: { cosignPublicKey: COSIGN_PUB } },
+      }),
     );
     policies = inventory.resources
       .filter((r) => r.type === "kubernetes:kyverno.io/v1:ClusterPolicy")
       .map((r) => ({ apiVersion: "kyverno.io/v1", kind: "ClusterPolicy", metadata: r.inputs.metadata, spec: r.inputs.spec }));
     const ns = inventory.resources.find((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs.metadata as any).name === KYVERNO_NAMESPACE);
-    if (!ns || policies.length !== 2) throw new Error(`the program planned ${policies.length} ClusterPolicies and ${ns ? "a" : "no"} kyverno Namespace for gateway-flutter-wasm × prod`);
+    if (!ns || policies.length !== 2)
+      throw new Error(`the program planned ${policies.length} ClusterPolicies and ${ns ? "a" : "no"} kyverno Namespace for gateway-flutter-wasm × prod`);
     namespaceLabels = (ns.inputs.metadata as any).labels;
     netpols = inventory.resources
       .filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && (r.inputs.metadata as any).namespace === KYVERNO_NAMESPACE)
@@ -95,19 +99,31 @@ describe("Kyverno on a real API server", () => {
     need();
     expect(namespaceLabels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
     expect(netpols.map((n) => n.metadata.name).sort()).toEqual(["default-deny", "kyverno"]);
-    await waitFor("clusterpolicies.kyverno.io Established", async () => {
-      const r = await k.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/clusterpolicies.kyverno.io");
-      return r.status === 200 && (r.body?.status?.conditions ?? []).some((c: any) => c.type === "Established" && c.status === "True");
-    }, 60_000);
-    const dep = await waitFor("kyverno-admission-controller 3/3 ready", async () => {
-      const d = (await k.must("GET", `/apis/apps/v1/namespaces/${KYVERNO_NAMESPACE}/deployments/kyverno-admission-controller`)) as any;
-      return d.status?.readyReplicas === 3 ? d : undefined;
-    }, 180_000);
+    await waitFor(
+      "clusterpolicies.kyverno.io Established",
+      async () => {
+        const r = await k.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/clusterpolicies.kyverno.io");
+        return r.status === 200 && (r.body?.status?.conditions ?? []).some((c: any) => c.type === "Established" && c.status === "True");
+      },
+      60_000,
+    );
+    const dep = await waitFor(
+      "kyverno-admission-controller 3/3 ready",
+      async () => {
+        const d = (await k.must("GET", `/apis/apps/v1/namespaces/${KYVERNO_NAMESPACE}/deployments/kyverno-admission-controller`)) as any;
+        return d.status?.readyReplicas === 3 ? d : undefined;
+      },
+      180_000,
+    );
     expect(dep.spec.replicas).toBe(3);
-    const deployments = ((await k.must("GET", `/apis/apps/v1/namespaces/${KYVERNO_NAMESPACE}/deployments`)) as any).items.map((d: any) => d.metadata.name).sort();
+    const deployments = ((await k.must("GET", `/apis/apps/v1/namespaces/${KYVERNO_NAMESPACE}/deployments`)) as any).items
+      .map((d: any) => d.metadata.name)
+      .sort();
     expect(deployments).not.toContain("kyverno-cleanup-controller");
     // Every pod of the release exists (Pod Security admission refused none of them).
-    const events = ((await k.must("GET", `/api/v1/namespaces/${KYVERNO_NAMESPACE}/events`)) as any).items.filter((e: any) => /forbidden|violates PodSecurity/i.test(e.message ?? ""));
+    const events = ((await k.must("GET", `/api/v1/namespaces/${KYVERNO_NAMESPACE}/events`)) as any).items.filter((e: any) =>
+      /forbidden|violates PodSecurity/i.test(e.message ?? ""),
+    );
     expect(events.map((e: any) => e.message)).toEqual([]);
   }, 300_000);
 
@@ -138,6 +154,8 @@ describe("Kyverno on a real API server", () => {
     const r2 = await k.request("POST", `${CPOL}?dryRun=All&fieldValidation=Strict`, bad);
     expect(r2.status).toBe(422);
     // The Status message itself (JSON.stringify would escape its quotes).
-    expect(String((r2.body as { message?: unknown }).message)).toMatch(/spec\.rules\[0\]\.validate\.failureAction: Unsupported value: "Block": supported values: "Audit", "Enforce"/);
+    expect(String((r2.body as { message?: unknown }).message)).toMatch(
+      /spec\.rules\[0\]\.validate\.failureAction: Unsupported value: "Block": supported values: "Audit", "Enforce"/,
+    );
   }, 60_000);
 });

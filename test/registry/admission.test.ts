@@ -50,7 +50,11 @@ describe("admission plan: ClusterPolicies from the allowed registries", () => {
   });
 
   it("with a cosign key, a second policy verifies signatures of the signed registries, pins the digest, fails closed", () => {
-    const policies = planImagePolicies({ namespaces: ["apps"], allowedRegistries: ["ghcr.io/acme", ECR_HOST], signatures: { cosignPublicKey: COSIGN_PUB, signedRegistries: [ECR_HOST] } });
+    const policies = planImagePolicies({
+      namespaces: ["apps"],
+      allowedRegistries: ["ghcr.io/acme", ECR_HOST],
+      signatures: { cosignPublicKey: COSIGN_PUB, signedRegistries: [ECR_HOST] },
+    });
     expect(policies.map((p) => p.metadata.name)).toEqual(["restrict-image-registries", "verify-image-signatures"]);
     const v = policies[1]!.spec.rules[0].verifyImages[0];
     expect(v).toEqual({
@@ -85,8 +89,12 @@ describe("admission plan: ClusterPolicies from the allowed registries", () => {
     expect(() => planImagePolicies({ namespaces: ["apps"], allowedRegistries: [] })).toThrow(/name at least one registry/);
     expect(() => planImagePolicies({ namespaces: ["apps"], allowedRegistries: ["ghcr.io/*"] })).toThrow(/'ghcr.io\/\*' is not a registry host or host\/path/);
     expect(() => planImagePolicies({ namespaces: ["apps"], allowedRegistries: ["https://ghcr.io"] })).toThrow(/no scheme/);
-    expect(() => planImagePolicies({ namespaces: ["apps"], allowedRegistries: ["ghcr.io"], signatures: { cosignPublicKey: "not a key" } })).toThrow(/cosign.pub/);
-    expect(() => planImagePolicies({ namespaces: ["apps"], allowedRegistries: ["ghcr.io"], signatures: { cosignPublicKey: COSIGN_PUB, signedRegistries: ["quay.io"] } })).toThrow(/'quay.io' is not among admission.allowedRegistries/);
+    expect(() => planImagePolicies({ namespaces: ["apps"], allowedRegistries: ["ghcr.io"], signatures: { cosignPublicKey: "not a key" } })).toThrow(
+      /cosign.pub/,
+    );
+    expect(() =>
+      planImagePolicies({ namespaces: ["apps"], allowedRegistries: ["ghcr.io"], signatures: { cosignPublicKey: COSIGN_PUB, signedRegistries: ["quay.io"] } }),
+    ).toThrow(/'quay.io' is not among admission.allowedRegistries/);
   });
 });
 
@@ -113,9 +121,16 @@ describe("admission: the Kyverno chart", () => {
     const plan = planKyverno({ replicas: 3, serviceMonitors: false, monitoringNamespace: "monitoring" });
     const values = path.join(home, "values.json");
     fs.writeFileSync(values, JSON.stringify(plan.values));
-    const r = await run(helm.bin!, ["template", plan.name, KYVERNO_ARCHIVE, "--namespace", plan.namespace, "--kube-version", KUBE_VERSION, "--include-crds", "-f", values], helmEnv(home), 300_000);
+    const r = await run(
+      helm.bin!,
+      ["template", plan.name, KYVERNO_ARCHIVE, "--namespace", plan.namespace, "--kube-version", KUBE_VERSION, "--include-crds", "-f", values],
+      helmEnv(home),
+      300_000,
+    );
     expect(r.code, r.stderr).toBe(0);
-    const objs = parseAllDocuments(r.stdout).map((d) => d.toJS()).filter(Boolean) as Record<string, any>[];
+    const objs = parseAllDocuments(r.stdout)
+      .map((d) => d.toJS())
+      .filter(Boolean) as Record<string, any>[];
     const deploys = objs.filter((o) => o.kind === "Deployment").map((o) => [o.metadata.name, o.spec.replicas]);
     expect(deploys).toContainEqual(["kyverno-admission-controller", 3]);
     expect(deploys.map((d) => d[0])).not.toContain("kyverno-cleanup-controller");
@@ -136,13 +151,26 @@ describe("admission spec: clear errors before anything is registered", () => {
     });
     const staging = blueprintStackInput("nuxt-fastify-beta-droplet", "staging");
     expect(specErrors(withConfig(staging, { "platform:admission": { allowedRegistries: ["quay.io/acme"] } }))).toEqual([
-      { path: "platform:admission.allowedRegistries", message: "service 'api' runs ghcr.io/example/fastify-api:1.0.0, which no allowed registry covers (quay.io/acme): add ghcr.io/example or change the image" },
+      {
+        path: "platform:admission.allowedRegistries",
+        message:
+          "service 'api' runs ghcr.io/example/fastify-api:1.0.0, which no allowed registry covers (quay.io/acme): add ghcr.io/example or change the image",
+      },
     ]);
-    expect(specErrors(withConfig(staging, { "platform:admission": { signatures: { cosignPublicKey: COSIGN_PUB, signedRegistries: ["quay.io/acme"] } } }))).toEqual([
-      { path: "platform:admission.signatures.signedRegistries[0]", message: "'quay.io/acme' is not an allowed registry (ghcr.io/example): add it to platform:admission.allowedRegistries or remove it here" },
+    expect(
+      specErrors(withConfig(staging, { "platform:admission": { signatures: { cosignPublicKey: COSIGN_PUB, signedRegistries: ["quay.io/acme"] } } })),
+    ).toEqual([
+      {
+        path: "platform:admission.signatures.signedRegistries[0]",
+        message: "'quay.io/acme' is not an allowed registry (ghcr.io/example): add it to platform:admission.allowedRegistries or remove it here",
+      },
     ]);
-    expect(specErrors(withConfig(staging, { "platform:admission": { signatures: { cosignPublicKey: "ssh-ed25519 AAAA" } } }))[0]).toMatchObject({ path: "platform:admission.signatures.cosignPublicKey" });
-    expect(specErrors(withConfig(staging, { "platform:admission": { allowedRegistries: ["ghcr.io/"] } }))[0]).toMatchObject({ path: "platform:admission.allowedRegistries[0]" });
+    expect(specErrors(withConfig(staging, { "platform:admission": { signatures: { cosignPublicKey: "ssh-ed25519 AAAA" } } }))[0]).toMatchObject({
+      path: "platform:admission.signatures.cosignPublicKey",
+    });
+    expect(specErrors(withConfig(staging, { "platform:admission": { allowedRegistries: ["ghcr.io/"] } }))[0]).toMatchObject({
+      path: "platform:admission.allowedRegistries[0]",
+    });
     expect(specErrors(withConfig(staging, { "platform:admission": {} }))).toEqual([]);
   });
 });
@@ -172,9 +200,12 @@ describe("admission: what the program registers", () => {
     expect((verify.inputs.spec as any).rules[0].verifyImages[0].imageReferences).toEqual([`${host}/gateway-flutter-wasm/prod/*`]);
     for (const c of cpols) expect(c.dependencies ?? [], "each policy waits for the chart that serves its CRD").toContain(release!.urn);
     const validate = clusterPolicyValidator();
-    for (const c of cpols) expect(validate({ apiVersion: "kyverno.io/v1", kind: "ClusterPolicy", metadata: c.inputs.metadata, spec: c.inputs.spec })).toEqual([]);
+    for (const c of cpols)
+      expect(validate({ apiVersion: "kyverno.io/v1", kind: "ClusterPolicy", metadata: c.inputs.metadata, spec: c.inputs.spec })).toEqual([]);
     // Kyverno's namespace is closed both ways; only the API server reaches the webhook (9443).
-    const netpols = inventory.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && (r.inputs.metadata as any).namespace === "kyverno");
+    const netpols = inventory.resources.filter(
+      (r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && (r.inputs.metadata as any).namespace === "kyverno",
+    );
     expect(netpols.map((n) => (n.inputs.metadata as any).name).sort()).toEqual(["default-deny", "kyverno"]);
     const allow = netpols.find((n) => (n.inputs.metadata as any).name === "kyverno")!.inputs.spec as any;
     expect(allow.ingress[0].ports).toEqual([{ protocol: "TCP", port: 9443 }]);
@@ -182,11 +213,17 @@ describe("admission: what the program registers", () => {
     for (const n of netpols) expect(release!.dependencies).toContain(n.urn);
     // The policy pack with prod's config: what Kyverno and the registry add breaks no mandatory policy.
     const report = await runPolicies(inventory, { tier: "prod" });
-    expect(report.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => `${v.policyName}: ${v.urn ?? ""} ${v.message}`.slice(0, 300))).toEqual([]);
+    expect(
+      report.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => `${v.policyName}: ${v.urn ?? ""} ${v.message}`.slice(0, 300)),
+    ).toEqual([]);
   });
 
   it("without platform:admission no Kyverno and no ClusterPolicy", async () => {
     const { inventory } = await runStackInput(blueprintStackInput("gateway-flutter-wasm", "prod"));
-    expect(inventory.resources.filter((r) => r.type === "kubernetes:kyverno.io/v1:ClusterPolicy" || (r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "kyverno"))).toEqual([]);
+    expect(
+      inventory.resources.filter(
+        (r) => r.type === "kubernetes:kyverno.io/v1:ClusterPolicy" || (r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "kyverno"),
+      ),
+    ).toEqual([]);
   });
 });

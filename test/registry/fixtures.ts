@@ -15,7 +15,11 @@ export function kyvernoCrds(): Record<string, any>[] {
   const out: Record<string, any>[] = [];
   for (const [name, buf] of files) {
     if (!/\/charts\/(crds|kyverno-api)\/templates\/.*\.yaml$/.test(name)) continue;
-    const text = buf.toString("utf8").split("\n").filter((l) => !/^\s*\{\{.*\}\}\s*$/.test(l)).join("\n");
+    const text = buf
+      .toString("utf8")
+      .split("\n")
+      .filter((l) => !/^\s*\{\{.*\}\}\s*$/.test(l))
+      .join("\n");
     for (const d of parseAllDocuments(text)) {
       const o = d.toJS();
       if (o?.kind === "CustomResourceDefinition") out.push(o);
@@ -23,4 +27,3 @@ export function kyvernoCrds(): Record<string, any>[] {
   }
   return out;
 }
-

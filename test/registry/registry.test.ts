@@ -42,9 +42,20 @@ describe("registry plan: the AWS lifecycle policy JSON, exactly", () => {
     expect(repositoryName("music-platform-gitops", "prod", "api")).toBe("music-platform-gitops/prod/api");
     expect(repositoryName("nuxt-fastify-beta-droplet", "Prod_EU", "web")).toBe("nuxt-fastify-beta-droplet/prod_eu/web");
     expect(ecrHost(ACCOUNT, "eu-west-1")).toBe("123456789012.dkr.ecr.eu-west-1.amazonaws.com");
-    expect(ecrImage({ accountId: ACCOUNT, region: "us-east-1", blueprint: "bp", stack: "prod", service: "api", image: "ghcr.io/acme/api:3f2c1a0" })).toBe("123456789012.dkr.ecr.us-east-1.amazonaws.com/bp/prod/api:3f2c1a0");
+    expect(ecrImage({ accountId: ACCOUNT, region: "us-east-1", blueprint: "bp", stack: "prod", service: "api", image: "ghcr.io/acme/api:3f2c1a0" })).toBe(
+      "123456789012.dkr.ecr.us-east-1.amazonaws.com/bp/prod/api:3f2c1a0",
+    );
     const digest = "sha256:" + "a".repeat(64);
-    expect(ecrImage({ accountId: ACCOUNT, region: "us-east-1", blueprint: "bp", stack: "prod", service: "api", image: `registry.example.com:5000/acme/api:1.0@${digest}` })).toBe(`123456789012.dkr.ecr.us-east-1.amazonaws.com/bp/prod/api:1.0@${digest}`);
+    expect(
+      ecrImage({
+        accountId: ACCOUNT,
+        region: "us-east-1",
+        blueprint: "bp",
+        stack: "prod",
+        service: "api",
+        image: `registry.example.com:5000/acme/api:1.0@${digest}`,
+      }),
+    ).toBe(`123456789012.dkr.ecr.us-east-1.amazonaws.com/bp/prod/api:1.0@${digest}`);
     expect(splitImage("registry.example.com:5000/api")).toEqual({ repository: "registry.example.com:5000/api" });
   });
 
@@ -55,7 +66,15 @@ describe("registry plan: the AWS lifecycle policy JSON, exactly", () => {
     expect(doc.Statement[1]!.Resource).toEqual([...arns].sort());
     const actions = doc.Statement.flatMap((s) => s.Action);
     expect(actions).toContain("ecr:PutImage");
-    for (const bad of ["ecr:BatchDeleteImage", "ecr:DeleteRepository", "ecr:PutImageTagMutability", "ecr:SetRepositoryPolicy", "ecr:PutLifecyclePolicy", "ecr:*"]) expect(actions).not.toContain(bad);
+    for (const bad of [
+      "ecr:BatchDeleteImage",
+      "ecr:DeleteRepository",
+      "ecr:PutImageTagMutability",
+      "ecr:SetRepositoryPolicy",
+      "ecr:PutLifecyclePolicy",
+      "ecr:*",
+    ])
+      expect(actions).not.toContain(bad);
     expect(() => pushPolicyDocument([])).toThrow(/at least one repository/);
   });
 });
@@ -76,19 +95,35 @@ describe("registry spec: clear errors before anything is registered", () => {
         "platform:overrides": { services: { api: { image: "docker.io/someone/else:2" } } },
       }),
     );
-    expect(errs.find((e) => e.path.startsWith("platform:registries[0]"))?.message).toMatch(/is the platform's ECR registry .*nodes pull from it with their IAM role.*expire after 12 hours.*remove this entry/);
+    expect(errs.find((e) => e.path.startsWith("platform:registries[0]"))?.message).toMatch(
+      /is the platform's ECR registry .*nodes pull from it with their IAM role.*expire after 12 hours.*remove this entry/,
+    );
     expect(errs).toContainEqual({
       path: "platform:overrides.services.api.image",
       message: `service 'api' runs from its own repository ${host}/nuxt-fastify-beta-droplet/staging/api: set the override to ${host}/nuxt-fastify-beta-droplet/staging/api:<tag> (or just a different tag)`,
     });
-    const untagged = specErrors(withConfig(staging, { "platform:imageRegistry": ECR, "platform:overrides": { services: { api: { image: "ghcr.io/example/fastify-api" } } } }));
-    expect(untagged).toContainEqual({ path: "platform:overrides.services.api.image", message: "service 'api': image ghcr.io/example/fastify-api has no tag; ECR tags here are immutable: name the version (the commit SHA the release pushes)" });
-    expect(specErrors(withConfig(staging, { "platform:imageRegistry": { kind: "ecr", accountId: "12345" } }))[0]).toEqual({ path: "platform:imageRegistry.accountId", message: "the stack's 12-digit AWS account id, quoted (\"123456789012\")" });
-    expect(specErrors(withConfig(staging, { "platform:imageRegistry": { kind: "ecr", accountId: ACCOUNT, pushRoleName: "arn:aws:iam::123456789012:role/ci" } }))[0]!.path).toBe("platform:imageRegistry.pushRoleName");
+    const untagged = specErrors(
+      withConfig(staging, { "platform:imageRegistry": ECR, "platform:overrides": { services: { api: { image: "ghcr.io/example/fastify-api" } } } }),
+    );
+    expect(untagged).toContainEqual({
+      path: "platform:overrides.services.api.image",
+      message: "service 'api': image ghcr.io/example/fastify-api has no tag; ECR tags here are immutable: name the version (the commit SHA the release pushes)",
+    });
+    expect(specErrors(withConfig(staging, { "platform:imageRegistry": { kind: "ecr", accountId: "12345" } }))[0]).toEqual({
+      path: "platform:imageRegistry.accountId",
+      message: 'the stack\'s 12-digit AWS account id, quoted ("123456789012")',
+    });
+    expect(
+      specErrors(withConfig(staging, { "platform:imageRegistry": { kind: "ecr", accountId: ACCOUNT, pushRoleName: "arn:aws:iam::123456789012:role/ci" } }))[0]!
+        .path,
+    ).toBe("platform:imageRegistry.pushRoleName");
   });
 
   it("a tag-only override keeps the service in its ECR repository", () => {
-    const staging = withConfig(blueprintStackInput("nuxt-fastify-beta-droplet", "staging"), { "platform:imageRegistry": ECR, "platform:overrides": { services: { api: { image: "ghcr.io/example/fastify-api:9c1d2e3" } } } });
+    const staging = withConfig(blueprintStackInput("nuxt-fastify-beta-droplet", "staging"), {
+      "platform:imageRegistry": ECR,
+      "platform:overrides": { services: { api: { image: "ghcr.io/example/fastify-api:9c1d2e3" } } },
+    });
     const spec = loadSpec({ stack: staging.stack, config: platformConfigFromRaw(staging.config), env: {} });
     expect(spec.services["api"]!.image).toBe(`${ecrHost(ACCOUNT, "us-east-1")}/nuxt-fastify-beta-droplet/staging/api:9c1d2e3`);
   });
@@ -96,7 +131,10 @@ describe("registry spec: clear errors before anything is registered", () => {
 
 describe("registry: what the program registers", () => {
   const SERVICES = ["cat-gateway", "metrics-exporter"];
-  for (const [tier, days] of [["staging", 30], ["prod", 90]] as const) {
+  for (const [tier, days] of [
+    ["staging", 30],
+    ["prod", 90],
+  ] as const) {
     it(`gateway-flutter-wasm × ${tier}: one ECR repository per service, scan on push, IMMUTABLE, KMS; lifecycle ${days} days; push policy on the CI role`, async () => {
       const input = withConfig(blueprintStackInput("gateway-flutter-wasm", tier), { "platform:imageRegistry": ECR });
       const { inventory } = await runStackInput(input);
@@ -126,7 +164,9 @@ describe("registry: what the program registers", () => {
     const { inventory } = await runStackInput(input);
     const host = ecrHost(ACCOUNT, "us-east-1");
     const workloads = inventory.resources.filter((r) => /^kubernetes:(apps\/v1:(Deployment|StatefulSet)|argoproj.io\/v1alpha1:Rollout)$/.test(r.type));
-    const images = workloads.flatMap((w) => ((w.inputs.spec as any)?.template?.spec?.containers ?? []).map((c: { image: string }) => c.image)).filter((i: string) => i.includes("fastify-api") || i.includes("/api:"));
+    const images = workloads
+      .flatMap((w) => ((w.inputs.spec as any)?.template?.spec?.containers ?? []).map((c: { image: string }) => c.image))
+      .filter((i: string) => i.includes("fastify-api") || i.includes("/api:"));
     expect(images.length).toBeGreaterThan(0);
     for (const i of images) expect(i).toBe(`${host}/nuxt-fastify-beta-droplet/staging/api:1.0.0`);
     expect(inventory.resources.filter((r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.type === "kubernetes.io/dockerconfigjson")).toEqual([]);

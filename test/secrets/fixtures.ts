@@ -36,29 +36,56 @@ export function providers() {
 export function secretsProgram(overrides: Partial<SecretsArgs> = {}, p: ReturnType<typeof providers> = providers()) {
   const key = new StackKey("kms", { stack: "test", protect: false }, { providers: { aws: p.aws } });
   const dbPassword = new random.RandomPassword("db-password", { length: 40, special: false }, { provider: p.random });
-  const conn = pulumi.secret(dbPassword.result.apply((pw) => JSON.stringify({ host: "db.internal", readerHost: "db-ro.internal", port: 5432, database: "app", username: "app", password: pw, url: `postgresql://app:${pw}@db.internal:5432/app` })));
+  const conn = pulumi.secret(
+    dbPassword.result.apply((pw) =>
+      JSON.stringify({
+        host: "db.internal",
+        readerHost: "db-ro.internal",
+        port: 5432,
+        database: "app",
+        username: "app",
+        password: pw,
+        url: `postgresql://app:${pw}@db.internal:5432/app`,
+      }),
+    ),
+  );
   const mailgun = new pulumi.Config("platform").requireSecret("mailgun");
-  const s = new Secrets("sec", {
-    stack: "test",
-    region: "us-east-1",
-    kmsKeyArn: key.arn,
-    nowMs: NOW,
-    entries: [
-      { id: "postgres/main", source: "dataStore", value: conn },
-      { id: "config/mailgunApiKey", source: "config", value: mailgun },
-    ],
-    generated: [{ name: "app-key", rotationDays: 30 }, { name: "relay-signer", signing: { signer: "kms", rotation: { current: "1" } } }],
-    rotationLambdaArns: { dataStore: LAMBDA },
-    cluster: {
-      oidcProviderArn: OIDC_ARN,
-      oidcIssuer: ISSUER,
-      apiServerCidrs: [API_SERVER_CIDR],
-      consumers: [
-        { namespace: "apps", secretName: "api-secrets", data: [{ key: "DATABASE_URL", entryId: "postgres/main", property: "url" }, { key: "MAILGUN_KEY", entryId: "config/mailgunApiKey" }, { key: "APP_KEY", entryId: "generated/app-key" }] },
+  const s = new Secrets(
+    "sec",
+    {
+      stack: "test",
+      region: "us-east-1",
+      kmsKeyArn: key.arn,
+      nowMs: NOW,
+      entries: [
+        { id: "postgres/main", source: "dataStore", value: conn },
+        { id: "config/mailgunApiKey", source: "config", value: mailgun },
       ],
+      generated: [
+        { name: "app-key", rotationDays: 30 },
+        { name: "relay-signer", signing: { signer: "kms", rotation: { current: "1" } } },
+      ],
+      rotationLambdaArns: { dataStore: LAMBDA },
+      cluster: {
+        oidcProviderArn: OIDC_ARN,
+        oidcIssuer: ISSUER,
+        apiServerCidrs: [API_SERVER_CIDR],
+        consumers: [
+          {
+            namespace: "apps",
+            secretName: "api-secrets",
+            data: [
+              { key: "DATABASE_URL", entryId: "postgres/main", property: "url" },
+              { key: "MAILGUN_KEY", entryId: "config/mailgunApiKey" },
+              { key: "APP_KEY", entryId: "generated/app-key" },
+            ],
+          },
+        ],
+      },
+      ...overrides,
     },
-    ...overrides,
-  }, { providers: p });
+    { providers: p },
+  );
   return { keyArn: key.arn, esoRoleArn: s.esoRoleArn, secretArns: s.secretArns, rotation: s.rotation };
 }
 

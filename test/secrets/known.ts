@@ -13,7 +13,11 @@ export function knownSecretsOf(inv: Inventory, configSecrets: Record<string, str
   const out: KnownSecret[] = Object.entries(configSecrets).map(([k, v]) => ({ label: `config ${k}`, value: v }));
   if (inv.preview) return out;
   for (const r of inv.resources) {
-    if (r.type === "random:index/randomPassword:RandomPassword" || r.type === "random:index/randomString:RandomString" || r.type === "pulumi-nodejs:dynamic/platform:GeneratedSecret") {
+    if (
+      r.type === "random:index/randomPassword:RandomPassword" ||
+      r.type === "random:index/randomString:RandomString" ||
+      r.type === "pulumi-nodejs:dynamic/platform:GeneratedSecret"
+    ) {
       const v = computedOutputs(r.type, r.name, r.inputs as Record<string, unknown>, region).result;
       if (typeof v === "string") out.push({ label: `${r.type} ${r.name}`, value: v });
     }

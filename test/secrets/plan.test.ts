@@ -1,7 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  clusterSecretStoreManifest, esoAccessPolicy, externalSecretManifest, irsaTrustPolicy, planRotation, refToEntry, rotationEpoch, secretName, serviceConsumers,
+  clusterSecretStoreManifest,
+  esoAccessPolicy,
+  externalSecretManifest,
+  irsaTrustPolicy,
+  planRotation,
+  refToEntry,
+  rotationEpoch,
+  secretName,
+  serviceConsumers,
 } from "../../components/secrets/plan";
 import { connectionDocument } from "../../stacks/compose/secrets";
 
@@ -29,13 +37,22 @@ describe("IRSA trust policy", () => {
 });
 
 describe("ESO access policy (least privilege)", () => {
-  const arns = ["arn:aws:secretsmanager:us-east-1:123456789012:secret:platform/prod/postgres/main-abc123", "arn:aws:secretsmanager:us-east-1:123456789012:secret:platform/prod/config/mailgunApiKey-def456"];
+  const arns = [
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:platform/prod/postgres/main-abc123",
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:platform/prod/config/mailgunApiKey-def456",
+  ];
   const key = "arn:aws:kms:us-east-1:123456789012:key/1234";
   it("reads exactly the given secrets and decrypts with the stack key via Secrets Manager only", () => {
     const doc = esoAccessPolicy(arns, key, "us-east-1");
     expect(doc.Statement).toEqual([
       { Sid: "ReadThisStacksSecrets", Effect: "Allow", Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"], Resource: [...arns].sort() },
-      { Sid: "DecryptWithStackKey", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [key], Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" } } },
+      {
+        Sid: "DecryptWithStackKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt"],
+        Resource: [key],
+        Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" } },
+      },
     ]);
   });
   it("refuses wildcards and empty lists", () => {
@@ -77,7 +94,13 @@ describe("ExternalSecrets from service secret refs", () => {
   });
   it("one ExternalSecret per service with secrets, named <service>-secrets, keys = env names, via the ClusterSecretStore", () => {
     const consumers = serviceConsumers("apps", [
-      { name: "api", secrets: [{ env: "DATABASE_URL", from: "dataStore:postgres/main" }, { env: "MAILGUN_KEY", from: "config:mailgunApiKey" }] },
+      {
+        name: "api",
+        secrets: [
+          { env: "DATABASE_URL", from: "dataStore:postgres/main" },
+          { env: "MAILGUN_KEY", from: "config:mailgunApiKey" },
+        ],
+      },
       { name: "web", secrets: [] },
     ]);
     expect(consumers).toHaveLength(1);
@@ -95,7 +118,15 @@ describe("ExternalSecrets from service secret refs", () => {
     expect(() => secretName("prod", "bad id!")).toThrow(/invalid Secrets Manager name/);
   });
   it("the stored connection document adds readerUrl and the rotation template's fields", () => {
-    const doc = connectionDocument("postgres", { host: "w.example", readerHost: "r.example", port: 5432, database: "app", username: "app", password: "fake-password-for-tests", url: "postgresql://app:fake-password-for-tests@w.example:5432/app" });
+    const doc = connectionDocument("postgres", {
+      host: "w.example",
+      readerHost: "r.example",
+      port: 5432,
+      database: "app",
+      username: "app",
+      password: "fake-password-for-tests",
+      url: "postgresql://app:fake-password-for-tests@w.example:5432/app",
+    });
     expect(doc).toMatchObject({ engine: "postgres", dbname: "app", readerUrl: "postgresql://app:fake-password-for-tests@r.example:5432/app" });
   });
 });

@@ -30,7 +30,10 @@ async function bridge(tier: "dev" | "prod" | "local", rotation?: SigningKeyRotat
 const crs = (inv: Inventory, kind: string) => inv.resources.filter((r) => r.type.startsWith("kubernetes:") && (r.inputs as { kind?: string }).kind === kind);
 const named = (list: InventoryResource[], name: string) => list.filter((r) => getPath(r.inputs, "metadata.name") === name);
 const relaySecret = (inv: Inventory) => crs(inv, "ExternalSecret").find((r) => String(getPath(r.inputs, "metadata.name")).startsWith("relay-secrets"))!;
-const relayEnv = (inv: Inventory) => Object.fromEntries((getPath(relaySecret(inv).inputs, "spec.data") as { secretKey: string; remoteRef: { key: string } }[]).map((d) => [d.secretKey, d.remoteRef.key]));
+const relayEnv = (inv: Inventory) =>
+  Object.fromEntries(
+    (getPath(relaySecret(inv).inputs, "spec.data") as { secretKey: string; remoteRef: { key: string } }[]).map((d) => [d.secretKey, d.remoteRef.key]),
+  );
 const relayDeploymentSecret = (inv: Inventory) => {
   const dep = crs(inv, "Deployment").find((r) => getPath(r.inputs, "metadata.name") === "relay")!;
   const envFrom = getPath(dep.inputs, "spec.template.spec.containers.0.envFrom") as { secretRef?: { name: string } }[];
@@ -65,22 +68,52 @@ describe("Private Keys: key rotation is explicit and two-phase (platform:signing
     expect(checkTransition(AT, promote, issue)).toEqual([]);
     // What the relay is handed in each phase: the signing key, and the other key during the overlap.
     expect(signingEnv("RELAYER_PRIVATE_KEY", steady)).toEqual([{ env: "RELAYER_PRIVATE_KEY", role: "current", label: "1" }]);
-    expect(signingEnv("RELAYER_PRIVATE_KEY", issue).map((e) => [e.env, e.label])).toEqual([["RELAYER_PRIVATE_KEY", "1"], ["RELAYER_PRIVATE_KEY_NEXT", "2"]]);
-    expect(signingEnv("RELAYER_PRIVATE_KEY", promote).map((e) => [e.env, e.label])).toEqual([["RELAYER_PRIVATE_KEY", "2"], ["RELAYER_PRIVATE_KEY_RETIRING", "1"]]);
+    expect(signingEnv("RELAYER_PRIVATE_KEY", issue).map((e) => [e.env, e.label])).toEqual([
+      ["RELAYER_PRIVATE_KEY", "1"],
+      ["RELAYER_PRIVATE_KEY_NEXT", "2"],
+    ]);
+    expect(signingEnv("RELAYER_PRIVATE_KEY", promote).map((e) => [e.env, e.label])).toEqual([
+      ["RELAYER_PRIVATE_KEY", "2"],
+      ["RELAYER_PRIVATE_KEY_RETIRING", "1"],
+    ]);
     // Each phase is a different key set, so a different Secret name for the relay (a restart).
     expect(new Set(seq.map((s) => keySetDigest({ "relayer-key": s }))).size).toBe(4);
     expect(keySetDigest({ "relayer-key": { current: "1" } })).toBe(keySetDigest({ "relayer-key": steady }));
   });
 
   it("bad sequences are refused, naming the field and the fix", () => {
-    expect(validateRotation(AT, { current: "1", retiring: "1" })).toEqual([expect.stringMatching(/^platform:signingKeys\.relayer-key\.retiring: '1' is the current key, the only one that signs: retiring it would leave no signing key\. Issue a new key first with `platform:signingKeys\.relayer-key\.next`/)]);
-    expect(validateRotation(AT, { current: "1", next: "1" })).toEqual([expect.stringMatching(/^platform:signingKeys\.relayer-key\.next: '1' is already the current key/)]);
-    expect(validateRotation(AT, { current: "2", next: "3", retiring: "1" })).toEqual([expect.stringMatching(/^platform:signingKeys\.relayer-key: 'next' and 'retiring' at once skips a phase: finish the running rotation first \(remove `retiring`/)]);
+    expect(validateRotation(AT, { current: "1", retiring: "1" })).toEqual([
+      expect.stringMatching(
+        /^platform:signingKeys\.relayer-key\.retiring: '1' is the current key, the only one that signs: retiring it would leave no signing key\. Issue a new key first with `platform:signingKeys\.relayer-key\.next`/,
+      ),
+    ]);
+    expect(validateRotation(AT, { current: "1", next: "1" })).toEqual([
+      expect.stringMatching(/^platform:signingKeys\.relayer-key\.next: '1' is already the current key/),
+    ]);
+    expect(validateRotation(AT, { current: "2", next: "3", retiring: "1" })).toEqual([
+      expect.stringMatching(
+        /^platform:signingKeys\.relayer-key: 'next' and 'retiring' at once skips a phase: finish the running rotation first \(remove `retiring`/,
+      ),
+    ]);
     // The calendar-style replacement the platform used to do: a new address with no overlap.
-    expect(checkTransition(AT, steady, retired)).toEqual([expect.stringMatching(/^platform:signingKeys\.relayer-key: replacing the signing key '1' by '2' in one step leaves no overlap .* Set `platform:signingKeys\.relayer-key\.next: 2` first/)]);
-    expect(checkTransition(AT, steady, promote)).toEqual([expect.stringMatching(/promoting '2' skips the issue phase: it was never the next key, so its address was never handed out\. Set `platform:signingKeys\.relayer-key\.next: 2` first/)]);
-    expect(checkTransition(AT, issue, retired)).toEqual([expect.stringMatching(/deleting '1' in the same step that '2' starts signing skips the promote phase: set `platform:signingKeys\.relayer-key\.current: 2` and `platform:signingKeys\.relayer-key\.retiring: 1` first/)]);
-    expect(checkTransition(AT, promote, { current: "2", next: "3" })).toEqual([expect.stringMatching(/a new rotation before '1' is retired skips a phase: remove `platform:signingKeys\.relayer-key\.retiring` first/)]);
+    expect(checkTransition(AT, steady, retired)).toEqual([
+      expect.stringMatching(
+        /^platform:signingKeys\.relayer-key: replacing the signing key '1' by '2' in one step leaves no overlap .* Set `platform:signingKeys\.relayer-key\.next: 2` first/,
+      ),
+    ]);
+    expect(checkTransition(AT, steady, promote)).toEqual([
+      expect.stringMatching(
+        /promoting '2' skips the issue phase: it was never the next key, so its address was never handed out\. Set `platform:signingKeys\.relayer-key\.next: 2` first/,
+      ),
+    ]);
+    expect(checkTransition(AT, issue, retired)).toEqual([
+      expect.stringMatching(
+        /deleting '1' in the same step that '2' starts signing skips the promote phase: set `platform:signingKeys\.relayer-key\.current: 2` and `platform:signingKeys\.relayer-key\.retiring: 1` first/,
+      ),
+    ]);
+    expect(checkTransition(AT, promote, { current: "2", next: "3" })).toEqual([
+      expect.stringMatching(/a new rotation before '1' is retired skips a phase: remove `platform:signingKeys\.relayer-key\.retiring` first/),
+    ]);
     expect(checkTransition(AT, undefined, promote)).toEqual([expect.stringMatching(/\.retiring: '1' was never deployed in this stack/)]);
     // Every refusal lists the steps that are allowed from where the stack is.
     expect(checkTransition(AT, issue, retired)[0]).toContain(`{"current":"2","retiring":"1"} (promote '2')`);
@@ -88,7 +121,12 @@ describe("Private Keys: key rotation is explicit and two-phase (platform:signing
 
   it("the ledger refuses a skipped phase against the last deployment's state (the engine's check of the real provider)", async () => {
     const bad = await ledgerProvider.check!({ at: AT, current: "1" }, { at: AT, current: "2" });
-    expect(bad.failures).toEqual([{ property: "current", reason: expect.stringMatching(/^platform:signingKeys\.relayer-key: replacing the signing key '1' by '2' in one step leaves no overlap/) }]);
+    expect(bad.failures).toEqual([
+      {
+        property: "current",
+        reason: expect.stringMatching(/^platform:signingKeys\.relayer-key: replacing the signing key '1' by '2' in one step leaves no overlap/),
+      },
+    ]);
     const ok = await ledgerProvider.check!({ at: AT, current: "1" }, { at: AT, current: "1", next: "2" });
     expect(ok.failures).toEqual([]);
     const fresh = await ledgerProvider.check!({}, { at: AT, current: "1" });
@@ -103,7 +141,13 @@ describe("Private Keys: key rotation is explicit and two-phase (platform:signing
     expect(signerPolicy([b, a])).toEqual({
       Version: "2012-10-17",
       Statement: [
-        { Sid: "SignWithTheRelayerKeys", Effect: "Allow", Action: ["kms:Sign"], Resource: [a, b], Condition: { StringEquals: { "kms:SigningAlgorithm": "ECDSA_SHA_256" } } },
+        {
+          Sid: "SignWithTheRelayerKeys",
+          Effect: "Allow",
+          Action: ["kms:Sign"],
+          Resource: [a, b],
+          Condition: { StringEquals: { "kms:SigningAlgorithm": "ECDSA_SHA_256" } },
+        },
         { Sid: "ReadTheirAddresses", Effect: "Allow", Action: ["kms:GetPublicKey"], Resource: [a, b] },
       ],
     });
@@ -116,7 +160,9 @@ describe("bridge-relay x prod: the KMS signer (Kubernetes in AWS)", () => {
   it("the relayer key is a secp256k1 KMS key, the relay gets its awskms:/// reference, and no private key is anywhere in the plan's state", async () => {
     const inv = await bridge("prod");
     const keys = inv.resources.filter((r) => r.type === "aws:kms/key:Key" && r.inputs.keyUsage === "SIGN_VERIFY");
-    expect(keys.map((k) => [k.name, k.inputs.customerMasterKeySpec, k.inputs.keyUsage, k.inputs.deletionWindowInDays])).toEqual([["prod-secrets-relayer-key-1", "ECC_SECG_P256K1", "SIGN_VERIFY", 30]]);
+    expect(keys.map((k) => [k.name, k.inputs.customerMasterKeySpec, k.inputs.keyUsage, k.inputs.deletionWindowInDays])).toEqual([
+      ["prod-secrets-relayer-key-1", "ECC_SECG_P256K1", "SIGN_VERIFY", 30],
+    ]);
     // No generator of key material for the relayer key.
     expect(inv.resources.filter((r) => /RandomBytes|GeneratedSecret/.test(r.type) && r.name.includes("relayer-key"))).toEqual([]);
     const versions = inv.resources.filter((r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name.includes("relayer-key"));
@@ -132,7 +178,9 @@ describe("bridge-relay x prod: the KMS signer (Kubernetes in AWS)", () => {
     const trust = JSON.parse(role.inputs.assumeRolePolicy as string);
     expect(trust.Statement).toHaveLength(1);
     expect(Object.values(trust.Statement[0].Condition.StringEquals)).toContain("system:serviceaccount:apps:relay");
-    const policy = JSON.parse(inv.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.endsWith("-relay-signer"))!.inputs.policy as string);
+    const policy = JSON.parse(
+      inv.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.endsWith("-relay-signer"))!.inputs.policy as string,
+    );
     expect(policy.Statement.map((s: { Action: string[] }) => s.Action)).toEqual([["kms:Sign"], ["kms:GetPublicKey"]]);
     for (const s of policy.Statement) expect(s.Resource).toEqual([expect.stringMatching(/^arn:aws:kms:us-east-1:\d{12}:key\//)]);
     const sa = named(crs(inv, "ServiceAccount"), "relay")[0]!;
@@ -142,10 +190,27 @@ describe("bridge-relay x prod: the KMS signer (Kubernetes in AWS)", () => {
 
   it("during the overlap the relay gets both addresses, and every phase restarts it with a new Secret", async () => {
     const [s0, s1, s2] = [await bridge("prod"), await bridge("prod", issue), await bridge("prod", promote)];
-    expect(relayEnv(s1)).toEqual(expect.objectContaining({ RELAYER_PRIVATE_KEY: "platform/prod/generated/relayer-key/1", RELAYER_PRIVATE_KEY_NEXT: "platform/prod/generated/relayer-key/2" }));
-    expect(relayEnv(s2)).toEqual(expect.objectContaining({ RELAYER_PRIVATE_KEY: "platform/prod/generated/relayer-key/2", RELAYER_PRIVATE_KEY_RETIRING: "platform/prod/generated/relayer-key/1" }));
-    expect(s1.resources.filter((r) => r.type === "aws:kms/key:Key" && r.inputs.keyUsage === "SIGN_VERIFY").map((k) => k.name).sort()).toEqual(["prod-secrets-relayer-key-1", "prod-secrets-relayer-key-2"]);
-    const policy = JSON.parse(s1.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.endsWith("-relay-signer"))!.inputs.policy as string);
+    expect(relayEnv(s1)).toEqual(
+      expect.objectContaining({
+        RELAYER_PRIVATE_KEY: "platform/prod/generated/relayer-key/1",
+        RELAYER_PRIVATE_KEY_NEXT: "platform/prod/generated/relayer-key/2",
+      }),
+    );
+    expect(relayEnv(s2)).toEqual(
+      expect.objectContaining({
+        RELAYER_PRIVATE_KEY: "platform/prod/generated/relayer-key/2",
+        RELAYER_PRIVATE_KEY_RETIRING: "platform/prod/generated/relayer-key/1",
+      }),
+    );
+    expect(
+      s1.resources
+        .filter((r) => r.type === "aws:kms/key:Key" && r.inputs.keyUsage === "SIGN_VERIFY")
+        .map((k) => k.name)
+        .sort(),
+    ).toEqual(["prod-secrets-relayer-key-1", "prod-secrets-relayer-key-2"]);
+    const policy = JSON.parse(
+      s1.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.endsWith("-relay-signer"))!.inputs.policy as string,
+    );
     expect(policy.Statement[0].Resource).toHaveLength(2);
     // The Deployment reads the Secret its ExternalSecret writes; the name changes with each phase (a new pod template).
     const names = [s0, s1, s2].map((inv) => String(getPath(relaySecret(inv).inputs, "spec.target.name")));
@@ -160,7 +225,9 @@ describe("bridge-relay x prod: the KMS signer (Kubernetes in AWS)", () => {
   it("a stack config that retires the only key fails the plan, naming the field and the fix", async () => {
     const err = await bridge("prod", { current: "1", retiring: "1" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProgramError);
-    expect(String((err as ProgramError).message) + (err as ProgramError).errors.join("\n")).toMatch(/signingKeys.*relayer-key.*retiring: '1' is the current key, the only one that signs/s);
+    expect(String((err as ProgramError).message) + (err as ProgramError).errors.join("\n")).toMatch(
+      /signingKeys.*relayer-key.*retiring: '1' is the current key, the only one that signs/s,
+    );
   });
 });
 
@@ -168,7 +235,10 @@ describe("bridge-relay x dev and local: the raw key stays for development, marke
   it("dev (single host): 32 random bytes per key label, secret in state and in Secrets Manager; the container gets both keys during the overlap", async () => {
     const inv = await bridge("dev", issue);
     const gens = inv.resources.filter((r) => r.type === "random:index/randomBytes:RandomBytes" && r.name.includes("relayer-key"));
-    expect(gens.map((g) => [g.name, g.inputs.length, g.inputs.keepers])).toEqual([["dev-secrets-relayer-key-1", 32, { label: "1" }], ["dev-secrets-relayer-key-2", 32, { label: "2" }]]);
+    expect(gens.map((g) => [g.name, g.inputs.length, g.inputs.keepers])).toEqual([
+      ["dev-secrets-relayer-key-1", 32, { label: "1" }],
+      ["dev-secrets-relayer-key-2", 32, { label: "2" }],
+    ]);
     const versions = inv.resources.filter((r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name.includes("relayer-key"));
     expect(versions).toHaveLength(2);
     for (const v of versions) expect(v.secretPaths).toContain("secretString");
@@ -178,7 +248,8 @@ describe("bridge-relay x dev and local: the raw key stays for development, marke
     const relay = inv.resources.find((r) => r.type === "docker:index/container:Container" && r.name === "dev-app-relay-0")!;
     const env = Object.fromEntries((relay.inputs.envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
     // The container gets both keys during the overlap (the current one signs), as the mocked generators produced them.
-    const hex = (label: string) => String(computedOutputs("random:index/randomBytes:RandomBytes", `dev-secrets-relayer-key-${label}`, { length: 32 }, "us-east-1").hex);
+    const hex = (label: string) =>
+      String(computedOutputs("random:index/randomBytes:RandomBytes", `dev-secrets-relayer-key-${label}`, { length: 32 }, "us-east-1").hex);
     expect(env.RELAYER_PRIVATE_KEY).toBe(hex("1"));
     expect(env.RELAYER_PRIVATE_KEY_NEXT).toBe(hex("2"));
     expect(env.RELAYER_PRIVATE_KEY).toMatch(/^[0-9a-f]{64}$/);
@@ -188,7 +259,9 @@ describe("bridge-relay x dev and local: the raw key stays for development, marke
   it("local: the same two phases with raw keys, written as the relay's Secret directly", async () => {
     const inv = await bridge("local", promote);
     const secret = crs(inv, "Secret").find((r) => String(getPath(r.inputs, "metadata.name")).startsWith("relay-secrets-"))!;
-    expect(Object.keys(getPath(secret.inputs, "stringData") as object)).toEqual(expect.arrayContaining(["RELAYER_PRIVATE_KEY", "RELAYER_PRIVATE_KEY_RETIRING"]));
+    expect(Object.keys(getPath(secret.inputs, "stringData") as object)).toEqual(
+      expect.arrayContaining(["RELAYER_PRIVATE_KEY", "RELAYER_PRIVATE_KEY_RETIRING"]),
+    );
     expect(secret.secretPaths.some((p) => p.startsWith("stringData"))).toBe(true);
   });
 });

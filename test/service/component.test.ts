@@ -25,7 +25,11 @@ describe("Service component", () => {
   it("two Services side by side: unique URNs, child names carry the component name, secret env stays secret", async () => {
     const inv = await runProgram(() => {
       const kubernetes = new k8s.Provider("k8s", { renderYamlToDirectory: mkdtempSync(join(tmpdir(), "svc-")) });
-      const a = new Service("svc-api", { ...base, spec: API, secretEnv: { DATABASE_URL: pulumi.secret("postgres://app:fake-password-for-tests@db/app") } }, { providers: { kubernetes } });
+      const a = new Service(
+        "svc-api",
+        { ...base, spec: API, secretEnv: { DATABASE_URL: pulumi.secret("postgres://app:fake-password-for-tests@db/app") } },
+        { providers: { kubernetes } },
+      );
       new Service("svc-relay", { ...base, spec: RELAY, existingSecretName: "relay-external" }, { providers: { kubernetes } });
       return { hosts: a.hosts, host: a.clusterHost };
     });

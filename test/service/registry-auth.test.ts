@@ -15,17 +15,25 @@ function withRegistries(stack: string, registries: unknown, passwords?: Record<s
   const input = withPlaceholderSecrets(readStackFile(stack));
   return {
     ...input,
-    config: { ...input.config, "platform:registries": JSON.stringify(registries), ...(passwords ? { "platform:registryPasswords": JSON.stringify(passwords) } : {}) },
+    config: {
+      ...input.config,
+      "platform:registries": JSON.stringify(registries),
+      ...(passwords ? { "platform:registryPasswords": JSON.stringify(passwords) } : {}),
+    },
     secretKeys: [...input.secretKeys, ...(passwords ? ["platform:registryPasswords"] : [])],
   };
 }
 
-const podSpecOf = (r: InventoryResource) => (r.inputs.spec as { template: { spec: { imagePullSecrets?: { name: string }[]; containers: { image: string }[] } } }).template.spec;
+const podSpecOf = (r: InventoryResource) =>
+  (r.inputs.spec as { template: { spec: { imagePullSecrets?: { name: string }[]; containers: { image: string }[] } } }).template.spec;
 
 describe("registry auth: the spec", () => {
   it("refuses a registry without its password, naming the field and the command", () => {
     expect(specErrors(withRegistries("staging", GHCR))).toEqual([
-      { path: "platform:registries[0] (ghcr).name", message: "registry 'ghcr' (ghcr.io) has no password: `pulumi config set --secret --path platform:registryPasswords.ghcr <token>`" },
+      {
+        path: "platform:registries[0] (ghcr).name",
+        message: "registry 'ghcr' (ghcr.io) has no password: `pulumi config set --secret --path platform:registryPasswords.ghcr <token>`",
+      },
     ]);
   });
 
@@ -42,10 +50,24 @@ describe("registry auth: the spec", () => {
         { ghcr: TOKEN, hub: TOKEN, one: TOKEN, two: TOKEN, typo: TOKEN },
       ),
     );
-    expect(errs.map((e) => e.path)).toEqual(["platform:registries[0] (ghcr).host", "platform:registries[1] (hub).host", "platform:registries[3] (two).host", "platform:registryPasswords.typo"]);
+    expect(errs.map((e) => e.path)).toEqual([
+      "platform:registries[0] (ghcr).host",
+      "platform:registries[1] (hub).host",
+      "platform:registries[3] (two).host",
+      "platform:registryPasswords.typo",
+    ]);
     expect(errs[0]!.message).toMatch(/registry host .*no scheme, no path/);
     expect(errs[1]!.message).toMatch(/a bare name is read as a Docker Hub namespace/);
-    const rest = specErrors(withRegistries("staging", [{ name: "one", host: "ghcr.io", username: "u" }, { name: "two", host: "ghcr.io", username: "u" }], { one: TOKEN, two: TOKEN, typo: TOKEN }));
+    const rest = specErrors(
+      withRegistries(
+        "staging",
+        [
+          { name: "one", host: "ghcr.io", username: "u" },
+          { name: "two", host: "ghcr.io", username: "u" },
+        ],
+        { one: TOKEN, two: TOKEN, typo: TOKEN },
+      ),
+    );
     expect(rest).toEqual([
       { path: "platform:registries[1] (two).host", message: "registry 'one' already has host ghcr.io: one entry per registry host" },
       { path: "platform:registryPasswords.typo", message: "'typo' is not a registry under platform:registries (one, two): remove it or fix its spelling" },
@@ -57,7 +79,9 @@ describe("registry auth: the spec", () => {
     expect(registryHostOf("nginx:1.27")).toBe("docker.io");
     expect(registryHostOf("acme/api:1")).toBe("docker.io");
     expect(registryHostOf("registry.example.com:5000/api:1")).toBe("registry.example.com:5000");
-    expect(JSON.parse(dockerConfigJson({ name: "hub", host: "docker.io", username: "u" }, "p"))).toEqual({ auths: { "https://index.docker.io/v1/": { username: "u", password: "p", auth: Buffer.from("u:p").toString("base64") } } });
+    expect(JSON.parse(dockerConfigJson({ name: "hub", host: "docker.io", username: "u" }, "p"))).toEqual({
+      auths: { "https://index.docker.io/v1/": { username: "u", password: "p", auth: Buffer.from("u:p").toString("base64") } },
+    });
   });
 });
 
@@ -65,14 +89,18 @@ describe("registry auth: what the program registers", () => {
   for (const stack of ["staging", "prod"]) {
     it(`${stack}: a dockerconfigjson Secret in the apps namespace, secret; every pod pulling from ghcr.io names it`, async () => {
       const { inventory } = await runStackInput(withRegistries(stack, GHCR, { ghcr: TOKEN }));
-      const secrets = inventory.resources.filter((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs.type as string) === "kubernetes.io/dockerconfigjson");
+      const secrets = inventory.resources.filter(
+        (r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs.type as string) === "kubernetes.io/dockerconfigjson",
+      );
       expect(secrets.map((s) => (s.inputs.metadata as { name: string; namespace: string }).name)).toEqual(["registry-ghcr"]);
       const secret = secrets[0]!;
       expect((secret.inputs.metadata as { namespace: string }).namespace).toBe("apps");
       expect(secret.secretPaths).toContain("stringData");
       const cfg = JSON.parse((secret.inputs.stringData as Record<string, string>)[".dockerconfigjson"]!);
       expect(cfg.auths["ghcr.io"]).toMatchObject({ username: "acme-deploy", password: TOKEN });
-      const workloads = inventory.resources.filter((r) => /^kubernetes:apps\/v1:(Deployment|StatefulSet)$/.test(r.type) && (r.inputs.metadata as { namespace: string }).namespace === "apps");
+      const workloads = inventory.resources.filter(
+        (r) => /^kubernetes:apps\/v1:(Deployment|StatefulSet)$/.test(r.type) && (r.inputs.metadata as { namespace: string }).namespace === "apps",
+      );
       expect(workloads.length).toBeGreaterThan(0);
       for (const w of workloads) {
         const pod = podSpecOf(w);

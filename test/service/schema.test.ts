@@ -60,6 +60,16 @@ describe("planned manifests match the Kubernetes OpenAPI schemas", () => {
       (r === "valid" ? checked : unchecked).add(m.kind);
     }
     expect([...unchecked].sort()).toEqual(["Middleware", "ServiceMonitor"]);
-    expect([...checked].sort()).toEqual(["Deployment", "HorizontalPodAutoscaler", "Ingress", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount", "StatefulSet"]);
+    expect([...checked].sort()).toEqual([
+      "Deployment",
+      "HorizontalPodAutoscaler",
+      "Ingress",
+      "Namespace",
+      "NetworkPolicy",
+      "PodDisruptionBudget",
+      "Service",
+      "ServiceAccount",
+      "StatefulSet",
+    ]);
   });
 });

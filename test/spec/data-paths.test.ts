@@ -56,7 +56,11 @@ describe("spec: no bucket that nobody writes", () => {
     const bp = richBlueprint() as any;
     bp.dataStores.objectStores.push({ name: "backups", engine: "s3", archiveAfterDays: 30 });
     const msgs = issuesOf(bp).map((i) => i.message);
-    expect(msgs).toContainEqual(expect.stringContaining("object store 'backups' is used by nothing: list it in a service's connectsTo, or name it in a postgres store's backupsTo, or remove it"));
+    expect(msgs).toContainEqual(
+      expect.stringContaining(
+        "object store 'backups' is used by nothing: list it in a service's connectsTo, or name it in a postgres store's backupsTo, or remove it",
+      ),
+    );
   });
 
   it("an object store read through a secret ref counts as used", () => {
@@ -74,6 +78,8 @@ describe("spec: Scylla keyspaces are rebuildable, stated in the blueprint", () =
     const issues = issuesOf(bp);
     const issue = issues.find((i) => i.path.includes("rebuiltFrom"))!;
     expect(issue.path).toBe("dataStores.scylla[0] (chain).rebuiltFrom");
-    expect(issue.message).toContain("state where the keyspaces are rebuilt from after a total loss (no Scylla backups are taken: Scylla Manager is not deployed)");
+    expect(issue.message).toContain(
+      "state where the keyspaces are rebuilt from after a total loss (no Scylla backups are taken: Scylla Manager is not deployed)",
+    );
   });
 });

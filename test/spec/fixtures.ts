@@ -14,7 +14,13 @@ export function richConfig(): Record<string, unknown> {
     certificates: { email: "platform@example.com" },
     secrets: { mailgunApiKey: "fake-mailgun-key-for-tests" },
     alertEmail: "oncall@example.com",
-    alerting: { receivers: [{ name: "oncallPager", type: "pagerduty" }, { name: "teamSlack", type: "slack", channel: "#platform-alerts" }], routes: { critical: ["oncallPager", "teamSlack"], warning: ["teamSlack"] } },
+    alerting: {
+      receivers: [
+        { name: "oncallPager", type: "pagerduty" },
+        { name: "teamSlack", type: "slack", channel: "#platform-alerts" },
+      ],
+      routes: { critical: ["oncallPager", "teamSlack"], warning: ["teamSlack"] },
+    },
     alertingSecrets: { oncallPager: "fake-pagerduty-routing-key-for-tests", teamSlack: "https://hooks.slack.example/fake-for-tests" },
     delivery: { repository: "acme/platform", connectionArn: "arn:aws:codeconnections:us-east-1:123456789012:connection/0f1e2d3c-4b5a-4697-8877-665544332211" },
     overrides: { services: { api: { image: "ghcr.io/acme/api:2.0.0", replicas: { min: 4, max: 10 } } } },
@@ -71,7 +77,17 @@ export function richBlueprint(): Record<string, unknown> {
       postgres: [{ name: "main", version: "16", readReplicas: 2, databases: ["app"], pitr: true, placement: "managed", pooling: true }],
       redis: [{ name: "cache", replicas: 1, persistence: true, placement: "in-cluster" }],
       objectStores: [{ name: "files", engine: "seaweedfs", versioning: true, archiveAfterDays: 30, crossRegionReplication: false, volumeServers: 3 }],
-      scylla: [{ name: "chain", members: 3, keyspaces: [{ name: "persistent_ks", durability: "persistent" }, { name: "volatile_ks", durability: "volatile" }], rebuiltFrom: "the chain, re-read from the peer network by the API" }],
+      scylla: [
+        {
+          name: "chain",
+          members: 3,
+          keyspaces: [
+            { name: "persistent_ks", durability: "persistent" },
+            { name: "volatile_ks", durability: "volatile" },
+          ],
+          rebuiltFrom: "the chain, re-read from the peer network by the API",
+        },
+      ],
       ipfs: [{ name: "pins", replicas: 1, storageGi: 50 }],
     },
     externalNetworks: {

@@ -15,7 +15,8 @@ import { blueprintStackInput, runStackInput } from "../../tools/harness/stacks";
 import { richBlueprint, richConfig } from "./fixtures";
 
 const FOUR = ["nuxt-fastify-beta-droplet", "axum-requirements-app", "bridge-relay", "gateway-flutter-wasm"];
-const RETIRED = /ingress-nginx was retired by its maintainers in March 2026 and gets no security fixes: set `ingressController: traefik` \(or leave it out: traefik is the default\)/;
+const RETIRED =
+  /ingress-nginx was retired by its maintainers in March 2026 and gets no security fixes: set `ingressController: traefik` \(or leave it out: traefik is the default\)/;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "spec-ingress-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -60,12 +61,18 @@ describe("ingress controller: Traefik", () => {
   it("a stack cannot ask for nginx either: the stack's cluster settings have no controller key", () => {
     let err: unknown;
     try {
-      loadSpec({ stack: "prod", config: { ...richConfig(), cluster: { ...(richConfig() as any).cluster, ingressController: "nginx" } }, blueprint: richBlueprint() });
+      loadSpec({
+        stack: "prod",
+        config: { ...richConfig(), cluster: { ...(richConfig() as any).cluster, ingressController: "nginx" } },
+        blueprint: richBlueprint(),
+      });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(SpecError);
-    expect((err as SpecError).issues.map((i) => `${i.path}: ${i.message}`)).toEqual([expect.stringMatching(/^platform:cluster: unknown key 'ingressController'/)]);
+    expect((err as SpecError).issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      expect.stringMatching(/^platform:cluster: unknown key 'ingressController'/),
+    ]);
   });
 
   it.each(FOUR)("%s with `ingressController: nginx`: the real program stops before registering anything", async (name) => {

@@ -41,10 +41,17 @@ describe("spec: valid input", () => {
     expect(listStacks()).toEqual(expect.arrayContaining(["local", "dev", "staging", "prod"]));
     for (const stack of listStacks()) {
       const input = readStackFile(stack);
-      const cfg = Object.fromEntries(Object.entries(input.config).filter(([k]) => k.startsWith("platform:")).map(([k, v]) => [k.slice(9), /^[[{]/.test(v) ? JSON.parse(v) : v]));
+      const cfg = Object.fromEntries(
+        Object.entries(input.config)
+          .filter(([k]) => k.startsWith("platform:"))
+          .map(([k, v]) => [k.slice(9), /^[[{]/.test(v) ? JSON.parse(v) : v]),
+      );
       if (cfg.tier !== "local") cfg.secrets = { mailgunApiKey: "placeholder" };
       // Alert receivers' secrets are set with `pulumi config set --secret`, outside git.
-      if (cfg.tier !== "local") cfg.alertingSecrets = Object.fromEntries(((cfg.alerting as { receivers?: { name: string }[] } | undefined)?.receivers ?? []).map((r) => [r.name, "placeholder"]));
+      if (cfg.tier !== "local")
+        cfg.alertingSecrets = Object.fromEntries(
+          ((cfg.alerting as { receivers?: { name: string }[] } | undefined)?.receivers ?? []).map((r) => [r.name, "placeholder"]),
+        );
       expect(() => loadSpec({ stack, config: cfg })).not.toThrow();
     }
     for (const name of availableBlueprints()) {
@@ -79,22 +86,72 @@ describe("spec: every problem reported with its file, field path and fix", () =>
     ["unknown stack key", { ...richConfig(), teir: "prod" }, richBlueprint(), /Pulumi\.prod\.yaml: platform:teir: unknown key/],
     ["bad tier", { ...richConfig(), tier: "production" }, richBlueprint(), /platform:tier: must be one of "local", "dev", "staging", "prod"/],
     ["open SSH", { ...richConfig(), host: { sshAllowList: ["0.0.0.0/0"] } }, richBlueprint(), /platform:host\.sshAllowList\[0\]: SSH must never be open/],
-    ["public EKS API", { ...richConfig(), cluster: { mode: "eks", publicAccessCidrs: ["::/0"] } }, richBlueprint(), /platform:cluster\.publicAccessCidrs\[0\]: the Kubernetes API must not be public/],
-    ["missing human secret", { ...richConfig(), secrets: {} }, richBlueprint(), /platform:secrets\.mailgunApiKey: secret 'mailgunApiKey' is not set: `pulumi config set --secret/],
+    [
+      "public EKS API",
+      { ...richConfig(), cluster: { mode: "eks", publicAccessCidrs: ["::/0"] } },
+      richBlueprint(),
+      /platform:cluster\.publicAccessCidrs\[0\]: the Kubernetes API must not be public/,
+    ],
+    [
+      "missing human secret",
+      { ...richConfig(), secrets: {} },
+      richBlueprint(),
+      /platform:secrets\.mailgunApiKey: secret 'mailgunApiKey' is not set: `pulumi config set --secret/,
+    ],
     ["unknown override", { ...richConfig(), overrides: { services: { apo: {} } } }, richBlueprint(), /platform:overrides\.services\.apo: no service 'apo'/],
-    ["public route without TLS", richConfig(), withService((s) => (s.routes[0].tls = false)), /services\[0\] \(api\)\.routes\[0\]\.tls: public routes always terminate TLS/],
-    ["metrics port routed", richConfig(), withService((s) => (s.routes[0].port = "metrics")), /routes\[0\]\.port: the metrics port is never routed by a public ingress/],
+    [
+      "public route without TLS",
+      richConfig(),
+      withService((s) => (s.routes[0].tls = false)),
+      /services\[0\] \(api\)\.routes\[0\]\.tls: public routes always terminate TLS/,
+    ],
+    [
+      "metrics port routed",
+      richConfig(),
+      withService((s) => (s.routes[0].port = "metrics")),
+      /routes\[0\]\.port: the metrics port is never routed by a public ingress/,
+    ],
     ["metrics equals http", richConfig(), withService((s) => (s.ports.metrics = 8080)), /ports\.metrics: the metrics port must differ from the http port/],
-    ["latest in prod", richConfig(), withService((s) => (s.image = "ghcr.io/acme/api:latest")), /services\[0\] \(api\)\.image: tier 'prod' requires pinned images/],
+    [
+      "latest in prod",
+      richConfig(),
+      withService((s) => (s.image = "ghcr.io/acme/api:latest")),
+      /services\[0\] \(api\)\.image: tier 'prod' requires pinned images/,
+    ],
     ["untagged image", richConfig(), withService((s) => (s.image = "ghcr.io/acme/api")), /\.image: must be an image reference with a tag or digest/],
     ["unknown service key", richConfig(), withService((s) => (s.replicas = 3)), /services\[0\] \(api\): unknown key 'replicas'/],
     ["dangling data store", richConfig(), withService((s) => s.connectsTo.push("postgres/nope")), /connectsTo\[5\]: no data store 'postgres\/nope'/],
     ["dangling egress", richConfig(), withService((s) => s.egress.push("cardano")), /egress\[2\]: no external network 'cardano'/],
-    ["undeclared config secret", richConfig(), withService((s) => s.secrets.push({ env: "X", from: "config:other" })), /secrets\[4\]\.from: config secret 'other' is not declared/],
-    ["internal with routes", richConfig(), withService((_s, bp) => (bp.services[1].routes = [{ host: "w" }])), /services\[1\] \(worker\)\.routes: only public services have ingress routes/],
-    ["open egress beyond 443", richConfig(), withService((_s, bp) => (bp.externalNetworks.mailgun.ports = [25])), /externalNetworks\.mailgun\.ports: egress to the whole internet is allowed only on 443/],
-    ["body limit for an unknown route group", richConfig(), withService((s) => (s.requestBodyLimits = { uploads: 10_485_760 })), /services\[0\] \(api\)\.requestBodyLimits\.uploads: no route uses route group 'uploads': name a group of `routes\[\]\.group` or remove the entry/],
-    ["body limit over the bound", richConfig(), withService((s) => (s.requestBodyLimits = { api: 100_000_000 })), /requestBodyLimits\.api: at most 67108864 bytes \(64 MiB\): the ingress buffers every body/],
+    [
+      "undeclared config secret",
+      richConfig(),
+      withService((s) => s.secrets.push({ env: "X", from: "config:other" })),
+      /secrets\[4\]\.from: config secret 'other' is not declared/,
+    ],
+    [
+      "internal with routes",
+      richConfig(),
+      withService((_s, bp) => (bp.services[1].routes = [{ host: "w" }])),
+      /services\[1\] \(worker\)\.routes: only public services have ingress routes/,
+    ],
+    [
+      "open egress beyond 443",
+      richConfig(),
+      withService((_s, bp) => (bp.externalNetworks.mailgun.ports = [25])),
+      /externalNetworks\.mailgun\.ports: egress to the whole internet is allowed only on 443/,
+    ],
+    [
+      "body limit for an unknown route group",
+      richConfig(),
+      withService((s) => (s.requestBodyLimits = { uploads: 10_485_760 })),
+      /services\[0\] \(api\)\.requestBodyLimits\.uploads: no route uses route group 'uploads': name a group of `routes\[\]\.group` or remove the entry/,
+    ],
+    [
+      "body limit over the bound",
+      richConfig(),
+      withService((s) => (s.requestBodyLimits = { api: 100_000_000 })),
+      /requestBodyLimits\.api: at most 67108864 bytes \(64 MiB\): the ingress buffers every body/,
+    ],
     ["port out of range", richConfig(), withService((s) => (s.ports.http = 70000)), /ports\.http: ports are 1-65535/],
     ["scylla on a single host", { ...richConfig(), hosting: "singleHost" }, richBlueprint(), /dataStores\.scylla\[0\] \(chain\): scylla needs Kubernetes/],
     ["blueprint without hosting", richConfig(), withService((_s, bp) => (bp.hosting = {})), /hosting: a blueprint needs at least one hosting topology/],
@@ -118,7 +175,9 @@ describe("spec: every problem reported with its file, field path and fix", () =>
   });
 
   it("a missing blueprint names the available ones", () => {
-    expect(() => loadSpec({ stack: "prod", config: { ...richConfig(), blueprint: "nope" } })).toThrow(/platform:blueprint: no blueprint 'nope': choose one of .*nuxt-fastify-beta-droplet/);
+    expect(() => loadSpec({ stack: "prod", config: { ...richConfig(), blueprint: "nope" } })).toThrow(
+      /platform:blueprint: no blueprint 'nope': choose one of .*nuxt-fastify-beta-droplet/,
+    );
   });
 });
 
@@ -139,7 +198,20 @@ describe("spec: an invalid stack registers nothing", () => {
     const root = path.resolve(__dirname, "..", "..");
     const r = spawnSync(
       process.execPath,
-      [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/plan.ts", "--program", "index.ts", "--stack", "broken", "--config", "platform:tier=prodd", "--config", "platform:blueprint=nuxt-fastify-beta-droplet", "--config", "platform:domain=Example"],
+      [
+        path.join(root, "node_modules", "tsx", "dist", "cli.mjs"),
+        "scripts/plan.ts",
+        "--program",
+        "index.ts",
+        "--stack",
+        "broken",
+        "--config",
+        "platform:tier=prodd",
+        "--config",
+        "platform:blueprint=nuxt-fastify-beta-droplet",
+        "--config",
+        "platform:domain=Example",
+      ],
       { cwd: root, encoding: "utf8" },
     );
     // Exit 2 = the program failed (scripts/plan.ts: 0 clean, 1 violation, 2 failed, 3 incomplete),

@@ -32,7 +32,8 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const R2_KEY = "0123456789abcdef0123456789abcdef";
 /** nuxt: Cloudflare edge, api not servesWebApp. axum: no edge, api servesWebApp (Kubernetes on staging). */
-const nuxt = (webBuilds: unknown, extra: Record<string, unknown> = {}) => withConfig(blueprintStackInput("nuxt-fastify-beta-droplet", "staging"), { "platform:webBuilds": webBuilds, ...extra });
+const nuxt = (webBuilds: unknown, extra: Record<string, unknown> = {}) =>
+  withConfig(blueprintStackInput("nuxt-fastify-beta-droplet", "staging"), { "platform:webBuilds": webBuilds, ...extra });
 const axum = (webBuilds: unknown) => withConfig(blueprintStackInput("axum-requirements-app", "staging"), { "platform:webBuilds": webBuilds });
 const cloudflareWithR2 = () => {
   const cf = JSON.parse(blueprintStackInput("nuxt-fastify-beta-droplet", "staging").config["platform:cloudflare"]!);
@@ -47,7 +48,10 @@ describe("platform:webBuilds: refused before anything is registered, naming the 
 
   it("a service that is not in the blueprint", () => {
     expect(specErrors(axum({ services: { web: spa } }))).toEqual([
-      { path: "platform:webBuilds.services.web", message: "no service 'web' in the blueprint; name the service whose image serves the web app (servesWebApp services: api)" },
+      {
+        path: "platform:webBuilds.services.web",
+        message: "no service 'web' in the blueprint; name the service whose image serves the web app (servesWebApp services: api)",
+      },
     ]);
   });
 
@@ -55,22 +59,32 @@ describe("platform:webBuilds: refused before anything is registered, naming the 
     expect(specErrors(nuxt({ services: { api: spa } }))).toEqual([
       {
         path: "platform:webBuilds.services.api",
-        message: "'api' is not a public service with servesWebApp: true, so no page of it carries the web app's CSP; name the service whose image serves the web app (this blueprint has no public service with servesWebApp: true)",
+        message:
+          "'api' is not a public service with servesWebApp: true, so no page of it carries the web app's CSP; name the service whose image serves the web app (this blueprint has no public service with servesWebApp: true)",
       },
     ]);
   });
 
   it("`edge` on a blueprint without an edge section", () => {
     expect(specErrors(axum({ edge: spa }))).toEqual([
-      { path: "platform:webBuilds.edge", message: "blueprint 'axum-requirements-app' has no edge site, so nothing would upload or serve this build: remove platform:webBuilds.edge, or give it as platform:webBuilds.services.api (the service that serves the web app)" },
+      {
+        path: "platform:webBuilds.edge",
+        message:
+          "blueprint 'axum-requirements-app' has no edge site, so nothing would upload or serve this build: remove platform:webBuilds.edge, or give it as platform:webBuilds.services.api (the service that serves the web app)",
+      },
     ]);
   });
 
   it("a directory that does not exist: relative paths are resolved against the project directory", () => {
     const missing = path.join(PROJECT_DIR, "web", "no-such-build");
-    const message = (what: string) => `'${missing}' is not a directory; give the local directory of ${what} (absolute, or relative to the project directory), built before \`pulumi up\``;
-    expect(specErrors(axum({ services: { api: "web/no-such-build" } }))).toEqual([{ path: "platform:webBuilds.services.api", message: message("the build api's image serves") }]);
-    expect(specErrors(nuxt({ edge: "web/no-such-build" }, cloudflareWithR2()))).toEqual([{ path: "platform:webBuilds.edge", message: message("the edge site's build") }]);
+    const message = (what: string) =>
+      `'${missing}' is not a directory; give the local directory of ${what} (absolute, or relative to the project directory), built before \`pulumi up\``;
+    expect(specErrors(axum({ services: { api: "web/no-such-build" } }))).toEqual([
+      { path: "platform:webBuilds.services.api", message: message("the build api's image serves") },
+    ]);
+    expect(specErrors(nuxt({ edge: "web/no-such-build" }, cloudflareWithR2()))).toEqual([
+      { path: "platform:webBuilds.edge", message: message("the edge site's build") },
+    ]);
   });
 
   it("a directory without an HTML document (the wrong directory, or pages rendered per request)", () => {
@@ -80,7 +94,9 @@ describe("platform:webBuilds: refused before anything is registered, naming the 
   });
 
   it("a static edge build without the index document (what the EdgeSite's upload refuses)", () => {
-    expect(specErrors(nuxt({ edge: noIndex }, cloudflareWithR2()))).toEqual([{ path: "platform:webBuilds.edge", message: `"${noIndex}" has no index.html; SPA routes would all be 404` }]);
+    expect(specErrors(nuxt({ edge: noIndex }, cloudflareWithR2()))).toEqual([
+      { path: "platform:webBuilds.edge", message: `"${noIndex}" has no index.html; SPA routes would all be 404` },
+    ]);
   });
 
   it("a Cloudflare edge upload without the R2 key pair", () => {
@@ -96,11 +112,18 @@ describe("platform:webBuilds: refused before anything is registered, naming the 
   it("a blueprint CSP whose script-src allows 'unsafe-inline' next to the build's hashes", () => {
     const dir = fs.mkdtempSync(path.join(tmp, "bp-"));
     const bpText = fs.readFileSync(path.join(PROJECT_DIR, "blueprints", "nuxt-fastify-beta-droplet.yaml"), "utf8");
-    fs.writeFileSync(path.join(dir, "nuxt-fastify-beta-droplet.yaml"), bpText.replace(/^edge:\n/m, `edge:\n  csp: "default-src 'self'; script-src 'self' 'unsafe-inline'"\n`));
+    fs.writeFileSync(
+      path.join(dir, "nuxt-fastify-beta-droplet.yaml"),
+      bpText.replace(/^edge:\n/m, `edge:\n  csp: "default-src 'self'; script-src 'self' 'unsafe-inline'"\n`),
+    );
     process.env.PLATFORM_BLUEPRINTS_DIR = dir;
     try {
       expect(specErrors(nuxt({ edge: spa }, cloudflareWithR2()))).toEqual([
-        { path: "edge.csp", message: "script-src allows 'unsafe-inline', and platform:webBuilds.edge adds the build's inline-script hashes next to it: remove 'unsafe-inline' from script-src (the hashes allow exactly the build's inline scripts)" },
+        {
+          path: "edge.csp",
+          message:
+            "script-src allows 'unsafe-inline', and platform:webBuilds.edge adds the build's inline-script hashes next to it: remove 'unsafe-inline' from script-src (the hashes allow exactly the build's inline scripts)",
+        },
       ]);
       expect(specErrors(blueprintStackInput("nuxt-fastify-beta-droplet", "staging"))).toEqual([]);
     } finally {
@@ -110,7 +133,12 @@ describe("platform:webBuilds: refused before anything is registered, naming the 
 
   it("unknown keys and every problem at once", () => {
     const errs = specErrors(axum({ edge: spa, services: { api: noHtml, web: spa }, edges: "x" }));
-    expect(errs.map((e) => e.path).sort()).toEqual(["platform:webBuilds", "platform:webBuilds.edge", "platform:webBuilds.services.api", "platform:webBuilds.services.web"]);
+    expect(errs.map((e) => e.path).sort()).toEqual([
+      "platform:webBuilds",
+      "platform:webBuilds.edge",
+      "platform:webBuilds.services.api",
+      "platform:webBuilds.services.web",
+    ]);
     expect(errs.find((e) => e.path === "platform:webBuilds")!.message).toBe("unknown key 'edges': remove it or fix the spelling");
   });
 

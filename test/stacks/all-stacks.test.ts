@@ -48,14 +48,14 @@ describe("every stack and blueprint plans cleanly", () => {
       it(`${titleOf(target)} (${mode}): no generated or configured secret outside a secret`, () => {
         const r = results.get(`${titleOf(target)} ${mode}`)!;
         expect(r.inventory, r.error).toBeDefined();
-        const configSecrets = Object.fromEntries(
-          r.placeholders.map((p) => [p, placeholderFor(p)]),
-        );
+        const configSecrets = Object.fromEntries(r.placeholders.map((p) => [p, placeholderFor(p)]));
         const known = knownSecretsOf(r.inventory!, configSecrets);
         if (mode === "update") expect(known.length).toBeGreaterThan(0);
         // Reviewed exception: in-cluster Service DNS names (a store's host) sit inside secret
         // connection Secrets next to the credentials, but are not secret themselves.
-        const notSecret = [...new Set(JSON.stringify(r.inventory!.resources.map((x) => x.inputs)).match(/[a-z0-9-]+(\.[a-z0-9-]+)*\.svc\.cluster\.local/g) ?? [])];
+        const notSecret = [
+          ...new Set(JSON.stringify(r.inventory!.resources.map((x) => x.inputs)).match(/[a-z0-9-]+(\.[a-z0-9-]+)*\.svc\.cluster\.local/g) ?? []),
+        ];
         const leaks = scanForSecretLeaks(r.inventory!, { knownSecrets: known, notSecret });
         expect(leaks, formatLeaks(leaks)).toEqual([]);
       });

@@ -34,7 +34,7 @@ const R53 = "aws:route53/record:Record";
 function ingressHosts(rs: InventoryResource[]): string[] {
   const hosts = new Set<string>();
   for (const r of rs.filter((x) => x.type === INGRESS)) {
-    for (const rule of ((r.inputs.spec as { rules?: { host?: string }[] } | undefined)?.rules ?? [])) if (rule.host) hosts.add(rule.host);
+    for (const rule of (r.inputs.spec as { rules?: { host?: string }[] } | undefined)?.rules ?? []) if (rule.host) hosts.add(rule.host);
   }
   return [...hosts].sort();
 }
@@ -44,7 +44,12 @@ function records(rs: InventoryResource[]): Map<string, { type: string; target: u
   const out = new Map<string, { type: string; target: unknown; res: InventoryResource }>();
   for (const r of rs) {
     if (r.type === CF) out.set(String(r.inputs.name), { type: String(r.inputs.type), target: r.inputs.content, res: r });
-    if (r.type === R53) out.set(String(r.inputs.name), { type: String(r.inputs.type), target: (r.inputs.records as unknown[] | undefined)?.[0] ?? (r.inputs.aliases as { name: unknown }[] | undefined)?.[0]?.name, res: r });
+    if (r.type === R53)
+      out.set(String(r.inputs.name), {
+        type: String(r.inputs.type),
+        target: (r.inputs.records as unknown[] | undefined)?.[0] ?? (r.inputs.aliases as { name: unknown }[] | undefined)?.[0]?.name,
+        res: r,
+      });
   }
   return out;
 }
@@ -52,7 +57,11 @@ function records(rs: InventoryResource[]): Map<string, { type: string; target: u
 const targets: PlanTarget[] = [
   { stack: "staging" },
   { stack: "prod" },
-  ...availableBlueprints().flatMap((blueprint) => supportedTiers(blueprint).filter((t) => t === "staging" || t === "prod").map((tier): PlanTarget => ({ blueprint, tier }))),
+  ...availableBlueprints().flatMap((blueprint) =>
+    supportedTiers(blueprint)
+      .filter((t) => t === "staging" || t === "prod")
+      .map((tier): PlanTarget => ({ blueprint, tier })),
+  ),
 ];
 
 describe("every host an Ingress serves has its record at the ingress load balancer", () => {
@@ -63,8 +72,20 @@ describe("every host an Ingress serves has its record at the ingress load balanc
       // The Ingresses the program registers, plus every public route of the blueprint (on a GitOps tier
       // Argo CD applies the Ingresses, so they are not in the inventory, but their hosts still need records).
       const spec = "stack" in target ? undefined : target;
-      const hosts = [...new Set([...ingressHosts(rs), ...blueprintHosts(spec?.blueprint ?? (inventory.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs?.blueprint as string), domainOf(target))])]
-        .filter((h) => h !== edgeHost(spec?.blueprint ?? (inventory.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs?.blueprint as string), domainOf(target)))
+      const hosts = [
+        ...new Set([
+          ...ingressHosts(rs),
+          ...blueprintHosts(
+            spec?.blueprint ?? (inventory.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs?.blueprint as string),
+            domainOf(target),
+          ),
+        ]),
+      ]
+        .filter(
+          (h) =>
+            h !==
+            edgeHost(spec?.blueprint ?? (inventory.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs?.blueprint as string), domainOf(target)),
+        )
         .sort();
       expect(hosts.length, "the target serves public hosts").toBeGreaterThan(0);
       const recs = records(rs);

@@ -27,7 +27,8 @@ export const ALLOWED: readonly { file: string; contains: string; reason: string 
   {
     file: "stacks/spec/release.ts",
     contains: "const branchesSpec = z.strictObject({ staging: branch.optional(), prod: branch.optional() });",
-    reason: "the blueprint file format: `delivery.branches` is keyed by the tier each branch deploys (a tier with a gitopsEnvironment must be a key here; release.ts checks it at load)",
+    reason:
+      "the blueprint file format: `delivery.branches` is keyed by the tier each branch deploys (a tier with a gitopsEnvironment must be a key here; release.ts checks it at load)",
   },
   {
     file: "stacks/spec/release.ts",

@@ -16,7 +16,15 @@ import { planned, type PlanTarget } from "../harness/planned";
 import { ALLOWED, describeFindings, findTierNames, scanTree } from "./tier-names";
 
 const FIELDS = ["cloudAccount", "clusterAddons", "monitoringInstall", "localDevelopment", "progressiveDelivery", "vpcFlowLogs"] as const;
-const MORE = ["nodeInstanceTypes", "imageRetentionDays", "ipfsStorageCapGi", "secretsRequired", "alertReceiversRequired", "rawSignerFallback", "gitopsEnvironment"] as const;
+const MORE = [
+  "nodeInstanceTypes",
+  "imageRetentionDays",
+  "ipfsStorageCapGi",
+  "secretsRequired",
+  "alertReceiversRequired",
+  "rawSignerFallback",
+  "gitopsEnvironment",
+] as const;
 const types = async (t: PlanTarget) => (await planned(t)).inventory.resources.map((r) => r.type);
 const count = (all: string[], type: string) => all.filter((t) => t === type).length;
 
@@ -24,23 +32,85 @@ describe("the tier table decides what the composers used to decide by tier name"
   it("literal values per tier", () => {
     const table = Object.fromEntries(TIER_NAMES.map((t) => [t, Object.fromEntries(FIELDS.map((f) => [f, TIERS[t][f]]))]));
     expect(table).toEqual({
-      local: { cloudAccount: false, clusterAddons: "ingress", monitoringInstall: "manifests", localDevelopment: true, progressiveDelivery: "deployments", vpcFlowLogs: "REJECT" },
-      dev: { cloudAccount: true, clusterAddons: "all", monitoringInstall: "helm", localDevelopment: false, progressiveDelivery: "deployments", vpcFlowLogs: "REJECT" },
-      staging: { cloudAccount: true, clusterAddons: "all", monitoringInstall: "helm", localDevelopment: false, progressiveDelivery: "argo-rollouts", vpcFlowLogs: "REJECT" },
-      prod: { cloudAccount: true, clusterAddons: "all", monitoringInstall: "helm", localDevelopment: false, progressiveDelivery: "argo-rollouts", vpcFlowLogs: "ALL" },
+      local: {
+        cloudAccount: false,
+        clusterAddons: "ingress",
+        monitoringInstall: "manifests",
+        localDevelopment: true,
+        progressiveDelivery: "deployments",
+        vpcFlowLogs: "REJECT",
+      },
+      dev: {
+        cloudAccount: true,
+        clusterAddons: "all",
+        monitoringInstall: "helm",
+        localDevelopment: false,
+        progressiveDelivery: "deployments",
+        vpcFlowLogs: "REJECT",
+      },
+      staging: {
+        cloudAccount: true,
+        clusterAddons: "all",
+        monitoringInstall: "helm",
+        localDevelopment: false,
+        progressiveDelivery: "argo-rollouts",
+        vpcFlowLogs: "REJECT",
+      },
+      prod: {
+        cloudAccount: true,
+        clusterAddons: "all",
+        monitoringInstall: "helm",
+        localDevelopment: false,
+        progressiveDelivery: "argo-rollouts",
+        vpcFlowLogs: "ALL",
+      },
     });
     const more = Object.fromEntries(TIER_NAMES.map((t) => [t, Object.fromEntries(MORE.map((f) => [f, TIERS[t][f]]))]));
     expect(more).toEqual({
-      local: { nodeInstanceTypes: { general: "t3.medium", data: "r6i.large" }, imageRetentionDays: 30, ipfsStorageCapGi: 20, secretsRequired: false, alertReceiversRequired: false, rawSignerFallback: true, gitopsEnvironment: null },
-      dev: { nodeInstanceTypes: { general: "t3.medium", data: "r6i.large" }, imageRetentionDays: 30, ipfsStorageCapGi: 20, secretsRequired: true, alertReceiversRequired: false, rawSignerFallback: true, gitopsEnvironment: null },
-      staging: { nodeInstanceTypes: { general: "m6i.large", data: "r6i.large" }, imageRetentionDays: 30, ipfsStorageCapGi: 20, secretsRequired: true, alertReceiversRequired: true, rawSignerFallback: false, gitopsEnvironment: "staging" },
-      prod: { nodeInstanceTypes: { general: "m6i.xlarge", data: "r6i.xlarge" }, imageRetentionDays: 90, ipfsStorageCapGi: null, secretsRequired: true, alertReceiversRequired: true, rawSignerFallback: false, gitopsEnvironment: "production" },
+      local: {
+        nodeInstanceTypes: { general: "t3.medium", data: "r6i.large" },
+        imageRetentionDays: 30,
+        ipfsStorageCapGi: 20,
+        secretsRequired: false,
+        alertReceiversRequired: false,
+        rawSignerFallback: true,
+        gitopsEnvironment: null,
+      },
+      dev: {
+        nodeInstanceTypes: { general: "t3.medium", data: "r6i.large" },
+        imageRetentionDays: 30,
+        ipfsStorageCapGi: 20,
+        secretsRequired: true,
+        alertReceiversRequired: false,
+        rawSignerFallback: true,
+        gitopsEnvironment: null,
+      },
+      staging: {
+        nodeInstanceTypes: { general: "m6i.large", data: "r6i.large" },
+        imageRetentionDays: 30,
+        ipfsStorageCapGi: 20,
+        secretsRequired: true,
+        alertReceiversRequired: true,
+        rawSignerFallback: false,
+        gitopsEnvironment: "staging",
+      },
+      prod: {
+        nodeInstanceTypes: { general: "m6i.xlarge", data: "r6i.xlarge" },
+        imageRetentionDays: 90,
+        ipfsStorageCapGi: null,
+        secretsRequired: true,
+        alertReceiversRequired: true,
+        rawSignerFallback: false,
+        gitopsEnvironment: "production",
+      },
     });
   });
 
   it("nodeInstanceTypes: gateway-flutter-wasm's EKS node groups (general, data) per tier", async () => {
     const types = async (tier: "dev" | "staging" | "prod") =>
-      (await planned({ blueprint: "gateway-flutter-wasm", tier })).inventory.resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup").map((r) => `${r.name} ${(r.inputs.instanceTypes as string[]).join(",")}`);
+      (await planned({ blueprint: "gateway-flutter-wasm", tier })).inventory.resources
+        .filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup")
+        .map((r) => `${r.name} ${(r.inputs.instanceTypes as string[]).join(",")}`);
     expect(await types("dev")).toEqual(["dev-k8s-general-nodes t3.medium", "dev-k8s-data-nodes r6i.large"]);
     expect(await types("staging")).toEqual(["staging-k8s-general-nodes m6i.large", "staging-k8s-data-nodes r6i.large"]);
     expect(await types("prod")).toEqual(["prod-k8s-general-nodes m6i.xlarge", "prod-k8s-data-nodes r6i.xlarge"]);
@@ -50,14 +120,23 @@ describe("the tier table decides what the composers used to decide by tier name"
     const size = async (tier: "local" | "dev" | "staging" | "prod") =>
       (await planned({ blueprint: "music-platform-gitops", tier })).inventory.resources
         .filter((r) => r.type === "kubernetes:apps/v1:StatefulSet" && r.name.includes("ipfs"))
-        .map((r) => (r.inputs.spec as { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] }).volumeClaimTemplates.map((v) => v.spec.resources.requests.storage));
+        .map((r) =>
+          (r.inputs.spec as { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] }).volumeClaimTemplates.map(
+            (v) => v.spec.resources.requests.storage,
+          ),
+        );
     expect([await size("local"), await size("dev"), await size("staging"), await size("prod")]).toEqual([[["20Gi"]], [["20Gi"]], [["20Gi"]], [["200Gi"]]]);
   });
 
   it("secretsRequired, alertReceiversRequired, rawSignerFallback: what the spec refuses per tier (bridge-relay without receivers and secrets, on a single host)", () => {
     const refused = (tier: "local" | "dev" | "staging" | "prod") => {
       const input = blueprintStackInput("bridge-relay", tier);
-      const stripped = { ...input, config: Object.fromEntries(Object.entries(input.config).filter(([k]) => !["platform:secrets", "platform:alerting", "platform:alertingSecrets"].includes(k))) };
+      const stripped = {
+        ...input,
+        config: Object.fromEntries(
+          Object.entries(input.config).filter(([k]) => !["platform:secrets", "platform:alerting", "platform:alertingSecrets"].includes(k)),
+        ),
+      };
       const withRegistry = withConfig(stripped, { "platform:registries": [{ name: "corp", host: "registry.example.com", username: "u" }] });
       const errors = specErrors({ ...withRegistry, config: { ...withRegistry.config, "platform:hosting": "singleHost" } });
       return [
@@ -84,7 +163,8 @@ describe("the tier table decides what the composers used to decide by tier name"
   });
 
   it("vpcFlowLogs: the VPC's flow log records rejected flows on dev and staging, every flow on prod", async () => {
-    const traffic = async (stack: string) => (await planned({ stack })).inventory.resources.filter((r) => r.type === "aws:ec2/flowLog:FlowLog").map((r) => r.inputs.trafficType);
+    const traffic = async (stack: string) =>
+      (await planned({ stack })).inventory.resources.filter((r) => r.type === "aws:ec2/flowLog:FlowLog").map((r) => r.inputs.trafficType);
     expect([await traffic("dev"), await traffic("staging"), await traffic("prod")]).toEqual([["REJECT"], ["REJECT"], ["ALL"]]);
   });
 
@@ -101,7 +181,8 @@ describe("the tier table decides what the composers used to decide by tier name"
   });
 
   it("localDevelopment: bridge-relay's Hardhat chain runs on local only", async () => {
-    const chain = async (tier: "local" | "staging") => (await planned({ blueprint: "bridge-relay", tier })).inventory.resources.filter((r) => r.name.includes("devchain")).map((r) => `${r.type} ${r.name}`);
+    const chain = async (tier: "local" | "staging") =>
+      (await planned({ blueprint: "bridge-relay", tier })).inventory.resources.filter((r) => r.name.includes("devchain")).map((r) => `${r.type} ${r.name}`);
     expect(await chain("local")).toEqual(["kubernetes:apps/v1:Deployment local-devchain-hardhat", "kubernetes:core/v1:Service local-devchain-hardhat-svc"]);
     expect(await chain("staging")).toEqual([]);
   });
@@ -140,7 +221,9 @@ describe("the tier table decides what the composers used to decide by tier name"
     const message = describeFindings(found.slice(0, 1));
     expect(message).toContain('stacks/compose/example.ts:1: comparison with a tier name: if (spec.tier === "prod") a();');
     expect(message).toContain("Fix: put the decision in the tier table as a named, documented TierProfile field (stacks/spec/tiers.ts;");
-    expect(findTierNames("components/x/args.ts", 'import { type TierName } from "../../stacks/spec/tiers";').map((f) => f.rule)).toEqual(["a component that takes a tier name"]);
+    expect(findTierNames("components/x/args.ts", 'import { type TierName } from "../../stacks/spec/tiers";').map((f) => f.rule)).toEqual([
+      "a component that takes a tier name",
+    ]);
     expect(findTierNames("stacks/spec/x.ts", 'import { type TierName } from "./tiers";')).toEqual([]);
     for (const a of ALLOWED) {
       expect(a.reason.length).toBeGreaterThan(20);

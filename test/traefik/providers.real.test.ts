@@ -401,7 +401,12 @@ describe("the traefik chart's pod in the ingress namespace (Pod Security admissi
     expect(DEFAULT_POD_SECURITY.ingress).toBe("restricted");
     const ns = (await k.get(`/api/v1/namespaces/${TRAEFIK_NS}`)).body;
     expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
-    const pod = (spec: any) => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "traefik-psa", namespace: TRAEFIK_NS, labels: traefikPod.metadata?.labels ?? {} }, spec });
+    const pod = (spec: any) => ({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "traefik-psa", namespace: TRAEFIK_NS, labels: traefikPod.metadata?.labels ?? {} },
+      spec,
+    });
     const ok = await k.request("POST", `/api/v1/namespaces/${TRAEFIK_NS}/pods?dryRun=All`, pod(traefikPod.spec));
     expect(ok.status, JSON.stringify(ok.body?.message ?? "")).toBe(201);
     // The check is real: the same pod as root with its capabilities kept is refused by name.

@@ -119,7 +119,11 @@ describe("traefik-crd serve", () => {
   it("the planned body limit (Buffering Middleware) in Traefik's own buffering middleware: 413 over the limit (Content-Length or chunked) without reaching the service, a small body passes whole, behind the headers middleware so the 413 carries HSTS", async () => {
     // The planned objects of a service with the default (1 MiB) on `api` and 16 KiB on `auth`.
     const plan = planFor({ ...API, requestBodyLimits: { auth: 16_384 } });
-    const mws = Object.fromEntries(kinds(plan, "Middleware").filter((m) => !m.spec.rateLimit).map((m) => [`${m.metadata.namespace}-${m.metadata.name}`, m.spec]));
+    const mws = Object.fromEntries(
+      kinds(plan, "Middleware")
+        .filter((m) => !m.spec.rateLimit)
+        .map((m) => [`${m.metadata.namespace}-${m.metadata.name}`, m.spec]),
+    );
     const chainOf = (group: string) => {
       const ing = kinds(plan, "Ingress").find((m) => m.metadata.name === `api-${group}`)!;
       return String(ing.metadata.annotations["traefik.ingress.kubernetes.io/router.middlewares"])
@@ -158,7 +162,13 @@ describe("traefik-crd serve", () => {
       const post = (p: string, size: number, chunked = false) =>
         new Promise<{ status: number; body: string; hsts: string | undefined }>((resolve, reject) => {
           const req = http.request(
-            { host: h, port: Number(pt), path: p, method: "POST", headers: { host: "api.example.com", ...(chunked ? {} : { "content-length": String(size) }) } },
+            {
+              host: h,
+              port: Number(pt),
+              path: p,
+              method: "POST",
+              headers: { host: "api.example.com", ...(chunked ? {} : { "content-length": String(size) }) },
+            },
             (res) => {
               let body = "";
               res.on("data", (c) => (body += c));

@@ -8,9 +8,7 @@ const files = workflowFiles();
 
 describe("actionlint", () => {
   it("finds the five delivery workflows", () => {
-    expect(files.map((f) => f.file)).toEqual(
-      expect.arrayContaining(["deploy.yml", "drift.yml", "policy.yml", "preview.yml", "untrusted.yml"]),
-    );
+    expect(files.map((f) => f.file)).toEqual(expect.arrayContaining(["deploy.yml", "drift.yml", "policy.yml", "preview.yml", "untrusted.yml"]));
   });
 
   for (const wf of files) {

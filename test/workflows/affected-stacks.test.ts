@@ -48,9 +48,7 @@ describe("affectedStacks", () => {
   });
 
   it("does not mistake look-alike paths for the real ones", () => {
-    expect(affectedStacks(["docs/stacks/overview.md", "test/components/x.test.ts", "Pulumi.prod.yaml.bak"])).toEqual(
-      [],
-    );
+    expect(affectedStacks(["docs/stacks/overview.md", "test/components/x.test.ts", "Pulumi.prod.yaml.bak"])).toEqual([]);
     expect(affectedStacks(["stacks"])).toEqual([]); // a file named `stacks`, not the folder
   });
 });

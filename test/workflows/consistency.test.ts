@@ -49,9 +49,7 @@ describe("workflows and the repository agree", () => {
   it("docs/delivery.md's pin table is exactly the set of pins in the workflows", () => {
     const doc = readFileSync(join(ROOT, "docs", "delivery.md"), "utf8");
     const documented = new Set(
-      [...doc.matchAll(/^\| ([\w.-]+\/[\w.-]+) \| (v\d+\.\d+\.\d+) \| `([0-9a-f]{40})` \|$/gm)].map(
-        (m) => `${m[1]}@${m[3]} # ${m[2]}`,
-      ),
+      [...doc.matchAll(/^\| ([\w.-]+\/[\w.-]+) \| (v\d+\.\d+\.\d+) \| `([0-9a-f]{40})` \|$/gm)].map((m) => `${m[1]}@${m[3]} # ${m[2]}`),
     );
     const used = new Set<string>();
     for (const wf of files) {

@@ -103,7 +103,11 @@ describe("deploy path: what the program builds matches", () => {
       expect(vpc.subnets.length).toBeGreaterThan(0);
       const hooks = inventory.resources.filter((r) => r.type === "aws:codebuild/webhook:Webhook");
       expect(JSON.stringify(hooks.map((h) => h.inputs.filterGroups))).toContain("WORKFLOW_JOB_QUEUED");
-      expect(hooks.map((h) => (h.inputs.filterGroups as { filters: { type: string; pattern: string }[] }[])[0]!.filters.find((f) => f.type === "WORKFLOW_NAME")!.pattern)).toEqual([runnerWorkflowPattern()]);
+      expect(
+        hooks.map(
+          (h) => (h.inputs.filterGroups as { filters: { type: string; pattern: string }[] }[])[0]!.filters.find((f) => f.type === "WORKFLOW_NAME")!.pattern,
+        ),
+      ).toEqual([runnerWorkflowPattern()]);
     });
   }
 
@@ -113,7 +117,9 @@ describe("deploy path: what the program builds matches", () => {
       const cluster = inventory.resources.find((r) => r.type === "aws:eks/cluster:Cluster")!;
       expect((cluster.inputs.vpcConfig as { endpointPublicAccess: boolean }).endpointPublicAccess).toBe(false);
       const runnerSg = inventory.resources.find((r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.name.endsWith("deploy-runner-sg"))!;
-      const rules = inventory.resources.filter((r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.name.includes("-api-client-"));
+      const rules = inventory.resources.filter(
+        (r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.name.includes("-api-client-"),
+      );
       expect(rules).toHaveLength(1);
       expect(rules[0]!.inputs).toMatchObject({ ipProtocol: "tcp", fromPort: 443, toPort: 443 });
       expect(rules[0]!.propertyDependencies.referencedSecurityGroupId).toContain(runnerSg.urn);
@@ -123,7 +129,9 @@ describe("deploy path: what the program builds matches", () => {
   it("dev: the host's SSH admits the runner's security group and no CIDR; Docker and the readiness check dial its private address", async () => {
     const { inventory } = await planned({ stack: "dev" });
     const hostSg = inventory.resources.find((r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.name === "dev-host-sg")!;
-    const ssh = (hostSg.inputs.ingress as { fromPort: number; cidrBlocks?: string[]; ipv6CidrBlocks?: string[]; securityGroups?: unknown[] }[]).filter((r) => r.fromPort === 22);
+    const ssh = (hostSg.inputs.ingress as { fromPort: number; cidrBlocks?: string[]; ipv6CidrBlocks?: string[]; securityGroups?: unknown[] }[]).filter(
+      (r) => r.fromPort === 22,
+    );
     expect(ssh).toHaveLength(1);
     expect(ssh[0]!.cidrBlocks ?? []).toEqual([]);
     expect(ssh[0]!.ipv6CidrBlocks ?? []).toEqual([]);

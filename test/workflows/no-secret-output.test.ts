@@ -26,7 +26,8 @@ export function secretLeaks(script: string, vars: Set<string>): string[] {
     if (/\bset\s+(-[a-z]*x|-o\s+xtrace)\b|\bbash\s+-[a-z]*x\b/.test(line)) out.push(`${at} (xtrace prints every expanded command)`);
     const used = [...vars].filter((v) => new RegExp(`\\$\\{?${v}\\b`).test(line));
     if (used.length && /\b(echo|printf|cat|tee)\b|GITHUB_(OUTPUT|ENV|STEP_SUMMARY)/.test(line)) out.push(`${at} (prints ${used.join(", ")})`);
-    if (/secretsmanager\s+get-secret-value/.test(line) && !/\|\s*ssh-add\s+-/.test(line)) out.push(`${at} (a secret's value must go straight into ssh-add, never to stdout)`);
+    if (/secretsmanager\s+get-secret-value/.test(line) && !/\|\s*ssh-add\s+-/.test(line))
+      out.push(`${at} (a secret's value must go straight into ssh-add, never to stdout)`);
     if (/secretsmanager\s+get-secret-value/.test(line) && /\|\s*tee\b/.test(line)) out.push(`${at} (tee copies the secret to the log)`);
   });
   return out;

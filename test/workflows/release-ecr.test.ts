@@ -113,7 +113,12 @@ describe("npm run preflight: who pushes into the stack's ECR registry", () => {
           Effect: "Allow",
           Principal: { Federated: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" },
           Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": "repo:acme/platform:ref:refs/heads/develop" } },
+          Condition: {
+            StringEquals: {
+              "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+              "token.actions.githubusercontent.com:sub": "repo:acme/platform:ref:refs/heads/develop",
+            },
+          },
         },
       ],
     });

@@ -52,7 +52,9 @@ describe("release.yml: branch → environment, approval, no Pulumi", () => {
     expect(jobs["build-ecr"]!.if).toBe("needs.plan.outputs.mode == 'gitops' && needs.plan.outputs.services != '[]' && needs.plan.outputs.registry == 'ecr'");
     for (const env of ["staging", "production"] as const) {
       expect(jobs[env]!.needs).toEqual(["plan", "build", "build-ecr"]);
-      expect(jobs[env]!.if).toBe(`\${{ !cancelled() && needs.plan.outputs.environment == '${env}' && (needs.build.result == 'success' || needs.build-ecr.result == 'success') }}`);
+      expect(jobs[env]!.if).toBe(
+        `\${{ !cancelled() && needs.plan.outputs.environment == '${env}' && (needs.build.result == 'success' || needs.build-ecr.result == 'success') }}`,
+      );
       expect(jobs[env]!.env?.["IMAGES"]).toBe("${{ needs.build.outputs.images || needs.build-ecr.outputs.images }}");
     }
     // Every output the jobs read is one the plan job passes on from scripts/release.ts.
@@ -125,13 +127,22 @@ describe("scripts/release.ts plan (real stack files and blueprints)", () => {
         { name: "api", repository: "ghcr.io/normaldance/api", context: "services/api" },
       ],
     });
-    expect(planRelease("main", root)).toMatchObject({ mode: "gitops", environment: "production", stack: "prod", deployBranch: "main", valuesFile: "charts/normaldance/values-production.yaml" });
+    expect(planRelease("main", root)).toMatchObject({
+      mode: "gitops",
+      environment: "production",
+      stack: "prod",
+      deployBranch: "main",
+      valuesFile: "charts/normaldance/values-production.yaml",
+    });
     expect(planRelease("feature/x", root).mode).toBe("none");
   });
 
   it("the CLI prints every output key for $GITHUB_OUTPUT", () => {
     const root = fixtureRoot("music-platform-gitops", ["worker"]);
-    const out = execFileSync(join(ROOT, "node_modules", ".bin", "tsx"), ["scripts/release.ts", "plan", "--ref", "main", "--root", root], { cwd: ROOT, encoding: "utf8" });
+    const out = execFileSync(join(ROOT, "node_modules", ".bin", "tsx"), ["scripts/release.ts", "plan", "--ref", "main", "--root", root], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
     expect(out.trim().split("\n")).toEqual(outputLines(planRelease("main", root)));
     expect(out).toContain('services=[{"name":"worker","repository":"ghcr.io/normaldance/worker","context":"services/worker"}]');
   });
@@ -172,7 +183,8 @@ describe("bump: the values file in a real Git repository", () => {
   it(".github/scripts/bump-deploy-repo.sh commits the new tags to the environment's branch and pushes; a re-run changes nothing", () => {
     const dir = mkdtempSync(join(tmpdir(), "release-bump-"));
     tmp.push(dir);
-    const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main", ...args], { cwd, encoding: "utf8" });
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main", ...args], { cwd, encoding: "utf8" });
     git(dir, "init", "--quiet", "--bare", "deploy.git");
     git(dir, "clone", "--quiet", join(dir, "deploy.git"), "seed");
     mkdirSync(join(dir, "seed", "charts", "normaldance"), { recursive: true });
@@ -197,8 +209,13 @@ describe("bump: the values file in a real Git repository", () => {
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/pushed \w+ to develop/);
     const show = (what: string) => git(dir, "--git-dir", join(dir, "deploy.git"), "show", what);
-    expect(parse(show("develop:charts/normaldance/values-staging.yaml")).images).toEqual({ web: "ghcr.io/normaldance/web:feedc0ffee", api: "ghcr.io/normaldance/api:feedc0ffee" });
-    expect(git(dir, "--git-dir", join(dir, "deploy.git"), "log", "-1", "--format=%B", "develop")).toMatch(/^release feedc0ffee01 to staging: web=.*\n\nFrom acme\/music@feedc0ffee.* Roll back: git revert this commit\./);
+    expect(parse(show("develop:charts/normaldance/values-staging.yaml")).images).toEqual({
+      web: "ghcr.io/normaldance/web:feedc0ffee",
+      api: "ghcr.io/normaldance/api:feedc0ffee",
+    });
+    expect(git(dir, "--git-dir", join(dir, "deploy.git"), "log", "-1", "--format=%B", "develop")).toMatch(
+      /^release feedc0ffee01 to staging: web=.*\n\nFrom acme\/music@feedc0ffee.* Roll back: git revert this commit\./,
+    );
     const second = run();
     expect(second.status, second.stderr).toBe(0);
     expect(second.stdout).toContain("already has these images");
@@ -252,14 +269,19 @@ describe("scripts/release.ts plan: the stack's registry decides where each image
   it("the CLI prints the registry, its region and the push role for the build job", () => {
     const root = fixtureRoot("music-platform-gitops", ["api"]);
     setStackConfig(root, "prod", { imageRegistry: ecr, regions: { primary: "eu-west-1" } });
-    const out = execFileSync(join(ROOT, "node_modules", ".bin", "tsx"), ["scripts/release.ts", "plan", "--ref", "main", "--root", root], { cwd: ROOT, encoding: "utf8" });
+    const out = execFileSync(join(ROOT, "node_modules", ".bin", "tsx"), ["scripts/release.ts", "plan", "--ref", "main", "--root", root], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
     const lines = out.trim().split("\n");
     expect(lines).toEqual(outputLines(planRelease("main", root)));
     expect(lines).toContain("registry=ecr");
     expect(lines).toContain(`registry-host=${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`);
     expect(lines).toContain("aws-region=eu-west-1");
     expect(lines).toContain(`push-role-arn=arn:aws:iam::${ACCOUNT}:role/github-release`);
-    expect(lines).toContain(`services=[{"name":"api","repository":"${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/music-platform-gitops/prod/api","context":"services/api"}]`);
+    expect(lines).toContain(
+      `services=[{"name":"api","repository":"${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/music-platform-gitops/prod/api","context":"services/api"}]`,
+    );
   });
 
   it("a ghcr.io stack prints empty ECR keys", () => {
@@ -285,7 +307,9 @@ describe("scripts/release.ts plan: the stack's registry decides where each image
   it("refuses a service built here that the stack's registry has no repository for", () => {
     const root = fixtureRoot("music-platform-gitops", ["web", "api", "jobs"]);
     setStackConfig(root, "staging", { imageRegistry: ecr });
-    expect(() => planRelease("develop", root)).toThrow(/services\/jobs\/Dockerfile: .*no ECR repository for 'jobs'.*blueprints\/music-platform-gitops\.yaml services/);
+    expect(() => planRelease("develop", root)).toThrow(
+      /services\/jobs\/Dockerfile: .*no ECR repository for 'jobs'.*blueprints\/music-platform-gitops\.yaml services/,
+    );
     // On ghcr.io the directory is ignored as before (the blueprint names every image it runs).
     expect(planRelease("main", root)).toMatchObject({ registry: { kind: "ghcr" } });
   });
@@ -312,7 +336,11 @@ describe("release.yml build-ecr: OIDC push role, commit-SHA tag only, never GITH
     expect(login).toHaveLength(1);
     const staging = (jobs.staging!.steps ?? []).find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))!;
     expect(login[0]!.uses).toBe(staging.uses);
-    expect(login[0]!.with).toEqual({ "role-to-assume": "${{ needs.plan.outputs.push-role-arn }}", "role-session-name": "release-push-${{ github.run_id }}", "aws-region": "${{ needs.plan.outputs.aws-region }}" });
+    expect(login[0]!.with).toEqual({
+      "role-to-assume": "${{ needs.plan.outputs.push-role-arn }}",
+      "role-session-name": "release-push-${{ github.run_id }}",
+      "aws-region": "${{ needs.plan.outputs.aws-region }}",
+    });
     expect(steps.indexOf(login[0]!)).toBeLessThan(steps.indexOf(step(/^Log in to the stack's ECR/)));
     expect(step(/^Log out/).if).toBe("${{ always() }}");
   });
@@ -329,7 +357,11 @@ describe("release.yml build-ecr: OIDC push role, commit-SHA tag only, never GITH
     // The CLIs record their arguments (and docker login its stdin); `aws ecr describe-images`
     // finds only the `<repository name> imageTag=<tag>` lines of $dir/existing (ECR answers
     // ImageNotFoundException otherwise).
-    writeFileSync(join(dir, "bin", "docker"), `#!/usr/bin/env bash\nif [ "$1" = login ]; then echo "docker $* stdin=$(cat)" >> "${log}"; else echo "docker $*" >> "${log}"; fi\n`, { mode: 0o755 });
+    writeFileSync(
+      join(dir, "bin", "docker"),
+      `#!/usr/bin/env bash\nif [ "$1" = login ]; then echo "docker $* stdin=$(cat)" >> "${log}"; else echo "docker $*" >> "${log}"; fi\n`,
+      { mode: 0o755 },
+    );
     writeFileSync(
       join(dir, "bin", "aws"),
       `#!/usr/bin/env bash\necho "aws $*" >> "${log}"\nif [ "$2" = get-login-password ]; then echo ecr-token-123; exit 0; fi\nif [ "$2" = describe-images ]; then grep -qxF -- "$6 $8" "${dir}/existing" 2>/dev/null && exit 0; echo "ImageNotFoundException" >&2; exit 254; fi\nexit 2\n`,
@@ -342,7 +374,9 @@ describe("release.yml build-ecr: OIDC push role, commit-SHA tag only, never GITH
       HOME: dir,
       GITHUB_SHA: sha,
       GITHUB_OUTPUT: out,
-      SERVICES: outputLines(plan).find((l) => l.startsWith("services="))!.slice("services=".length),
+      SERVICES: outputLines(plan)
+        .find((l) => l.startsWith("services="))!
+        .slice("services=".length),
       REGISTRY_HOST: plan.registry.host,
       REGISTRY_REGION: plan.registry.region,
     };
@@ -377,7 +411,9 @@ describe("release.yml build-ecr: OIDC push role, commit-SHA tag only, never GITH
     const again = run(step(/^Build and push/));
     expect(again.status, again.stderr).toBe(0);
     expect(again.stdout).toContain(`${web}:${sha} is already in the registry; not pushed again`);
-    const pushed = readFileSync(log, "utf8").split("\n").filter((l) => l.startsWith("docker push"));
+    const pushed = readFileSync(log, "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("docker push"));
     expect(pushed).toEqual([`docker push ${api}:${sha}`]);
     expect(readFileSync(out, "utf8")).toBe(`images=web=${web}:${sha} api=${api}:${sha}\n`);
   });

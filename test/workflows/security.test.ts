@@ -61,8 +61,7 @@ describe("every action is pinned to a full commit SHA", () => {
         }
       }
       // The raw-line scan and the YAML agree on how many `uses:` there are (no pin hides in flow style).
-      const parsed = allSteps(wf).filter((s) => s.step.uses).length +
-        Object.values(wf.doc.jobs).filter((j) => j.uses).length;
+      const parsed = allSteps(wf).filter((s) => s.step.uses).length + Object.values(wf.doc.jobs).filter((j) => j.uses).length;
       expect(lines.length).toBe(parsed);
     });
   }
@@ -178,12 +177,7 @@ describe("the untrusted workflow holds nothing worth stealing", () => {
     expect(job.permissions).toEqual({ contents: "read" });
     expect(job.environment).toBeUndefined();
     const actions = (job.steps ?? []).flatMap((s) => (s.uses ? [actionName(s.uses)] : []));
-    expect(actions).toEqual([
-      "actions/checkout",
-      "actions/setup-node",
-      "actions/setup-go",
-      "actions/upload-artifact",
-    ]);
+    expect(actions).toEqual(["actions/checkout", "actions/setup-node", "actions/setup-go", "actions/upload-artifact"]);
   });
 
   it("runs install, type-check, tests, docs check and the offline plan for every stack", () => {
@@ -284,7 +278,11 @@ describe("deploy: dev -> staging -> prod, prod behind the production environment
   });
 
   it("every up uses the policy pack, its own stack and a never-cancelled per-stack concurrency group", () => {
-    for (const [name, stack] of [["dev", "dev"], ["staging", "staging"], ["prod", "prod"]] as const) {
+    for (const [name, stack] of [
+      ["dev", "dev"],
+      ["staging", "staging"],
+      ["prod", "prod"],
+    ] as const) {
       const step = pulumiStep(jobs[name]!);
       expect(step?.with).toMatchObject({ command: "up", policyPacks: "policies" });
       expect(step?.with?.["stack-name"]).toBe(`\${{ vars.PULUMI_ORG }}/${stack}`);

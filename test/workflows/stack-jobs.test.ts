@@ -7,7 +7,16 @@ import { workflow, workflowFiles } from "./workflows";
 
 const DEPLOY = "${{ vars.AWS_DEPLOY_ROLE_ARN }}";
 const PREVIEW = "${{ vars.AWS_PREVIEW_ROLE_ARN }}";
-const row = (j: ReturnType<typeof stackJobs>[number]) => [j.file, j.id, j.stack, j.command, j.environment ?? null, j.awsRole ?? null, j.pulumiLogin, j.policyConfig ?? null];
+const row = (j: ReturnType<typeof stackJobs>[number]) => [
+  j.file,
+  j.id,
+  j.stack,
+  j.command,
+  j.environment ?? null,
+  j.awsRole ?? null,
+  j.pulumiLogin,
+  j.policyConfig ?? null,
+];
 
 describe("stackJobs over the committed workflows", () => {
   it("every Pulumi job, per stack: command, GitHub environment, AWS role, Pulumi login, policy config", () => {
@@ -26,7 +35,9 @@ describe("stackJobs over the committed workflows", () => {
   });
 
   it("one stack: a matrix expression (preview.yml) may be that stack, a static matrix list (drift.yml) only if it lists it", () => {
-    expect(stackJobs(workflow("preview.yml"), ["qa"]).map((j) => [j.id, j.stack, j.runsOn])).toEqual([["preview", "qa", "codebuild-platform-deploy-qa-${{ github.run_id }}-${{ github.run_attempt }}"]]);
+    expect(stackJobs(workflow("preview.yml"), ["qa"]).map((j) => [j.id, j.stack, j.runsOn])).toEqual([
+      ["preview", "qa", "codebuild-platform-deploy-qa-${{ github.run_id }}-${{ github.run_attempt }}"],
+    ]);
     expect(stackJobs(workflow("drift.yml"), ["qa"])).toEqual([]);
     expect(stackJobs(workflow("deploy.yml"), ["staging"]).map((j) => j.id)).toEqual(["staging"]);
   });

@@ -87,7 +87,10 @@ describe("scripts/untrusted-check.sh runs the steps", () => {
     // test/workflows/plan-review.test.ts) stands in here too: it records its call and writes diff.md.
     writeFileSync(
       join(dir, "scripts", "plan-review.sh"),
-      [`echo "plan-review.sh $* | token=\${FAKE_CLOUD_TOKEN:-unset} aws=\${AWS_SECRET_ACCESS_KEY:-unset} plan_dir=$PLAN_DIR" >> "${log}"`, 'echo "# plan diff" > "$PLAN_DIR/diff.md"'].join("\n"),
+      [
+        `echo "plan-review.sh $* | token=\${FAKE_CLOUD_TOKEN:-unset} aws=\${AWS_SECRET_ACCESS_KEY:-unset} plan_dir=$PLAN_DIR" >> "${log}"`,
+        'echo "# plan diff" > "$PLAN_DIR/diff.md"',
+      ].join("\n"),
     );
     const r = spawnSync("bash", [join(dir, "scripts", "untrusted-check.sh")], {
       cwd: dir,

@@ -195,7 +195,11 @@ function status(): void {
       : execFileSync("nsenter", [`--net=/proc/${s.supervisorPid}/ns/net`, kubectl, ...args], { encoding: "utf8", timeout: 10_000 });
     console.log(`readyz: ${outp.trim()}`);
   } catch (e: any) {
-    console.log(`readyz: not ready (${String(e?.stderr ?? e).trim().slice(0, 300)})`);
+    console.log(
+      `readyz: not ready (${String(e?.stderr ?? e)
+        .trim()
+        .slice(0, 300)})`,
+    );
     process.exit(1);
   }
 }

@@ -307,7 +307,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   };
   const logs = () =>
     [
-      ...components.map((c) => `==== ${c.name} (pid ${c.pid}${c.running ? "" : `, exited ${c.exitInfo?.signal ?? c.exitInfo?.code}`}; ${c.logFile})\n${c.tail()}`),
+      ...components.map(
+        (c) => `==== ${c.name} (pid ${c.pid}${c.running ? "" : `, exited ${c.exitInfo?.signal ?? c.exitInfo?.code}`}; ${c.logFile})\n${c.tail()}`,
+      ),
       `==== controlplane\n${ownLog.join("\n")}`,
     ].join("\n");
   const start = (name: string, file: string, args: string[], env?: NodeJS.ProcessEnv) => {
@@ -519,7 +521,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       for (const n of nodes) {
         const r = await client.get(`/api/v1/nodes/${n.name}`);
         const ready = (r.body?.status?.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True");
-        const notReadyTaint = (r.body?.spec?.taints ?? []).some((t: any) => t.key === "node.kubernetes.io/not-ready" || t.key === "node.kubernetes.io/unreachable");
+        const notReadyTaint = (r.body?.spec?.taints ?? []).some(
+          (t: any) => t.key === "node.kubernetes.io/not-ready" || t.key === "node.kubernetes.io/unreachable",
+        );
         if (!ready || notReadyTaint) return false;
       }
       return true;

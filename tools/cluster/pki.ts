@@ -41,9 +41,21 @@ function makeCa(dir: string, name: string, cn: string): { cert: string; key: str
   const cert = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
   openssl([
-    "req", "-x509", ...EC, "-keyout", key, "-out", cert, "-days", "3650", "-subj", `/CN=${cn}`,
-    "-addext", "basicConstraints=critical,CA:TRUE",
-    "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
+    "req",
+    "-x509",
+    ...EC,
+    "-keyout",
+    key,
+    "-out",
+    cert,
+    "-days",
+    "3650",
+    "-subj",
+    `/CN=${cn}`,
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
   ]);
   return { cert, key };
 }
@@ -59,11 +71,27 @@ function makeLeaf(
   const cert = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
   openssl([
-    "req", "-x509", ...EC, "-keyout", key, "-out", cert, "-days", "825", "-subj", subject,
-    "-CA", ca.cert, "-CAkey", ca.key,
-    "-addext", "basicConstraints=critical,CA:FALSE",
-    "-addext", "keyUsage=critical,digitalSignature,keyEncipherment",
-    "-addext", `extendedKeyUsage=${usage}`,
+    "req",
+    "-x509",
+    ...EC,
+    "-keyout",
+    key,
+    "-out",
+    cert,
+    "-days",
+    "825",
+    "-subj",
+    subject,
+    "-CA",
+    ca.cert,
+    "-CAkey",
+    ca.key,
+    "-addext",
+    "basicConstraints=critical,CA:FALSE",
+    "-addext",
+    "keyUsage=critical,digitalSignature,keyEncipherment",
+    "-addext",
+    `extendedKeyUsage=${usage}`,
     ...(sans.length ? ["-addext", `subjectAltName=${sans.join(",")}`] : []),
   ]);
   return { cert, key };

@@ -55,7 +55,11 @@ function short(s: string): string {
 
 export function lbHostname(kind: "svc" | "ing", ns: string, name: string, uid: string): string {
   // DNS labels are at most 63 characters.
-  const label = `${name}-${ns}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 44).replace(/-+$/, "");
+  const label = `${name}-${ns}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .slice(0, 44)
+    .replace(/-+$/, "");
   return `${label}-${kind}-${short(uid)}.${LB_DOMAIN}`;
 }
 
@@ -213,7 +217,9 @@ export async function startStandins(opts: StandinOptions): Promise<Standins> {
       } else if (sc.allowedTopologies?.[0]?.matchLabelExpressions?.length) {
         nodeAffinity = {
           required: {
-            nodeSelectorTerms: [{ matchExpressions: sc.allowedTopologies[0].matchLabelExpressions.map((e: any) => ({ key: e.key, operator: "In", values: e.values })) }],
+            nodeSelectorTerms: [
+              { matchExpressions: sc.allowedTopologies[0].matchLabelExpressions.map((e: any) => ({ key: e.key, operator: "In", values: e.values })) },
+            ],
           },
         };
       }
@@ -380,7 +386,10 @@ export async function startStandins(opts: StandinOptions): Promise<Standins> {
       async ({ type, object: a }: WatchEvent) => {
         if (type === "DELETED" || a.metadata?.deletionTimestamp || !a.spec?.service) return;
         mkdirSync(apisvcDir, { recursive: true });
-        writeFileSync(join(apisvcDir, `${a.metadata.name}.json`), JSON.stringify({ ...a, apiVersion: "apiregistration.k8s.io/v1", kind: "APIService" }, null, 2));
+        writeFileSync(
+          join(apisvcDir, `${a.metadata.name}.json`),
+          JSON.stringify({ ...a, apiVersion: "apiregistration.k8s.io/v1", kind: "APIService" }, null, 2),
+        );
         const r = await k.delete(`/apis/apiregistration.k8s.io/v1/apiservices/${a.metadata.name}`);
         if (r.status === 200 || r.status === 202) {
           log(

@@ -18,8 +18,11 @@ export function kubectlAccess(kubectlBin: string, kubeconfigPath: string): Clust
     kubeconfigPath,
     kubectl: (args, opts) =>
       new Promise((resolve) => {
-        const p = execFile(kubectlBin, ["--kubeconfig", kubeconfigPath, ...args], { maxBuffer: 256 << 20, timeout: opts?.timeoutMs ?? 60_000 }, (err, stdout, stderr) =>
-          resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+        const p = execFile(
+          kubectlBin,
+          ["--kubeconfig", kubeconfigPath, ...args],
+          { maxBuffer: 256 << 20, timeout: opts?.timeoutMs ?? 60_000 },
+          (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
         );
         if (opts?.input !== undefined) p.stdin?.end(opts.input);
       }),
@@ -61,8 +64,19 @@ export async function readinessProblems(cp: ClusterAccess): Promise<Problem[]> {
     const want = d.spec?.replicas ?? 1;
     const have = d.status?.availableReplicas ?? 0;
     if (have < want) {
-      const rsWarnings = events.filter((e) => e.type === "Warning" && e.involvedObject?.kind === "ReplicaSet" && e.involvedObject?.namespace === d.metadata.namespace && String(e.involvedObject?.name).startsWith(`${d.metadata.name}-`));
-      const msg = rsWarnings.length ? rsWarnings.map((e) => `${e.reason}: ${e.message}`).slice(-2).join("; ") : why(d, `${have}/${want} replicas available`);
+      const rsWarnings = events.filter(
+        (e) =>
+          e.type === "Warning" &&
+          e.involvedObject?.kind === "ReplicaSet" &&
+          e.involvedObject?.namespace === d.metadata.namespace &&
+          String(e.involvedObject?.name).startsWith(`${d.metadata.name}-`),
+      );
+      const msg = rsWarnings.length
+        ? rsWarnings
+            .map((e) => `${e.reason}: ${e.message}`)
+            .slice(-2)
+            .join("; ")
+        : why(d, `${have}/${want} replicas available`);
       out.push({ object: id(d), message: msg, fix: fixFor(msg) });
     }
   }
@@ -122,20 +136,28 @@ export function fixFor(message: string): string {
   if (/violates PodSecurity/.test(message)) {
     return "make the pod meet its namespace's Pod Security level (runAsNonRoot, drop ALL capabilities, seccompProfile RuntimeDefault, no hostPath/privileged), or put it in a namespace labelled for the level it needs";
   }
-  if (/serviceaccount .* not found|error looking up service account/i.test(message)) return "create the ServiceAccount before the workload (dependsOn), or fix serviceAccountName";
-  if (/namespaces? "[^"]+" not found/.test(message)) return "add dependsOn on the Namespace (components/cluster/prerequisites.ts covers namespaces this program creates)";
-  if (/no matches for kind|could not find the requested resource/.test(message)) return "depend on the Helm release or CRD that serves this kind (components/cluster/prerequisites.ts: CHART_CRD_GROUPS)";
+  if (/serviceaccount .* not found|error looking up service account/i.test(message))
+    return "create the ServiceAccount before the workload (dependsOn), or fix serviceAccountName";
+  if (/namespaces? "[^"]+" not found/.test(message))
+    return "add dependsOn on the Namespace (components/cluster/prerequisites.ts covers namespaces this program creates)";
+  if (/no matches for kind|could not find the requested resource/.test(message))
+    return "depend on the Helm release or CRD that serves this kind (components/cluster/prerequisites.ts: CHART_CRD_GROUPS)";
   if (/exceeded quota|forbidden: exceeded/.test(message)) return "raise the ResourceQuota or lower the requests";
-  if (/unbound immediate PersistentVolumeClaims|storageclass/i.test(message)) return "use a StorageClass the cluster has (the tier's default) or create it first";
-  if (/Insufficient|didn't match Pod's node affinity|untolerated taint/.test(message)) return "the pod's requests, nodeSelector, affinity or tolerations do not fit the tier's node groups";
+  if (/unbound immediate PersistentVolumeClaims|storageclass/i.test(message))
+    return "use a StorageClass the cluster has (the tier's default) or create it first";
+  if (/Insufficient|didn't match Pod's node affinity|untolerated taint/.test(message))
+    return "the pod's requests, nodeSelector, affinity or tolerations do not fit the tier's node groups";
   return "see the message; the object's own events hold the rest";
 }
 
 /** Helm releases not in status `deployed`. */
 export async function helmProblems(cp: ClusterAccess, helmBin: string): Promise<{ releases: string[]; problems: Problem[] }> {
   const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(helmBin, ["list", "--all-namespaces", "--all", "--output", "json", "--kubeconfig", cp.kubeconfigPath], { maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
-      resolve({ code: err ? 1 : 0, stdout, stderr }),
+    execFile(
+      helmBin,
+      ["list", "--all-namespaces", "--all", "--output", "json", "--kubeconfig", cp.kubeconfigPath],
+      { maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
     );
   });
   if (r.code !== 0) return { releases: [], problems: [{ object: "helm list", message: r.stderr.trim(), fix: "see helm's message" }] };
@@ -144,17 +166,36 @@ export async function helmProblems(cp: ClusterAccess, helmBin: string): Promise<
     releases: list.map((l) => `${l.namespace}/${l.name} (${l.chart})`),
     problems: list
       .filter((l) => l.status !== "deployed")
-      .map((l) => ({ object: `HelmRelease ${l.namespace}/${l.name}`, message: `status ${l.status} (${l.chart})`, fix: "helm history / the release's hook Jobs say why" })),
+      .map((l) => ({
+        object: `HelmRelease ${l.namespace}/${l.name}`,
+        message: `status ${l.status} (${l.chart})`,
+        fix: "helm history / the release's hook Jobs say why",
+      })),
   };
 }
 
 /** Kinds whose objects are the cluster's own bookkeeping, never ours to clean up. */
-const BOOKKEEPING = new Set(["Event", "Lease", "EndpointSlice", "Endpoints", "Node", "ComponentStatus", "APIService", "FlowSchema", "PriorityLevelConfiguration", "IPAddress", "ServiceCIDR"]);
+const BOOKKEEPING = new Set([
+  "Event",
+  "Lease",
+  "EndpointSlice",
+  "Endpoints",
+  "Node",
+  "ComponentStatus",
+  "APIService",
+  "FlowSchema",
+  "PriorityLevelConfiguration",
+  "IPAddress",
+  "ServiceCIDR",
+]);
 
 /** Every object of every listable kind, as `Kind ns/name` (bookkeeping kinds left out). */
 export async function inventory(cp: ClusterAccess): Promise<Set<string>> {
   const r = await cp.kubectl(["api-resources", "--verbs=list", "-o", "name"], { timeoutMs: 60_000 });
-  const kinds = r.stdout.split("\n").map((s) => s.trim()).filter((s) => s && !/^events(\.|$)/.test(s));
+  const kinds = r.stdout
+    .split("\n")
+    .map((s) => s.trim())
+    .filter((s) => s && !/^events(\.|$)/.test(s));
   const out = new Set<string>();
   // One call for all kinds; kubectl tolerates a kind that disappears meanwhile with --ignore-not-found.
   const all = await cp.kubectl(["get", kinds.join(","), "--all-namespaces", "--ignore-not-found", "-o", "json"], { timeoutMs: 120_000 });

@@ -67,7 +67,12 @@ export function cnpgPodSecurityContext(cluster: Obj): Obj {
   const gid = cluster.spec?.postgresGID ?? 26;
   const defined = cluster.spec?.podSecurityContext as Obj | undefined;
   if (!defined) return { seccompProfile: cnpgSeccomp(cluster), runAsUser: uid, runAsGroup: gid, runAsNonRoot: true, fsGroup: gid };
-  return { ...defined, runAsUser: defined.runAsUser ?? uid, runAsGroup: defined.runAsGroup ?? gid, seccompProfile: defined.seccompProfile ?? cnpgSeccomp(cluster) };
+  return {
+    ...defined,
+    runAsUser: defined.runAsUser ?? uid,
+    runAsGroup: defined.runAsGroup ?? gid,
+    seccompProfile: defined.seccompProfile ?? cnpgSeccomp(cluster),
+  };
 }
 
 export const OPERATOR_POD_SHAPES: OperatorPodShape[] = [
@@ -77,12 +82,17 @@ export const OPERATOR_POD_SHAPES: OperatorPodShape[] = [
       "cloudnative-pg/cloudnative-pg v1.30.0 (chart cloudnative-pg 0.29.0): pkg/specs/pods.go createClusterPodSpec + GetPodSecurityContext, pkg/specs/containers.go createBootstrapContainer + GetSecurityContext",
     podFor: (cluster) => {
       const sc = cnpgContainerSecurityContext(cluster);
-      return { podSecurityContext: cnpgPodSecurityContext(cluster), initContainers: [{ name: "bootstrap-controller", securityContext: sc }], containers: [{ name: "postgres", securityContext: sc }] };
+      return {
+        podSecurityContext: cnpgPodSecurityContext(cluster),
+        initContainers: [{ name: "bootstrap-controller", securityContext: sc }],
+        containers: [{ name: "postgres", securityContext: sc }],
+      };
     },
   },
   {
     kind: "postgresql.cnpg.io/Pooler",
-    source: "cloudnative-pg/cloudnative-pg v1.30.0: pkg/specs/pgbouncer/deployments.go Deployment + createPodSecurityContext (uid 998, gid 996; containers take the referenced Cluster's GetSecurityContext)",
+    source:
+      "cloudnative-pg/cloudnative-pg v1.30.0: pkg/specs/pgbouncer/deployments.go Deployment + createPodSecurityContext (uid 998, gid 996; containers take the referenced Cluster's GetSecurityContext)",
     podFor: (pooler, related) => {
       const cluster = related("postgresql.cnpg.io/Cluster", pooler.spec?.cluster?.name ?? "") ?? {};
       const sc = cnpgContainerSecurityContext(cluster);
@@ -116,9 +126,19 @@ export const OPERATOR_POD_SHAPES: OperatorPodShape[] = [
 ];
 
 /** The probe Pod for one custom resource: the operator's shape for that resource, in its namespace. */
-export function probePod(shape: OperatorPodShape, namespace: string, name: string, cr: Obj = {}, related: (kind: string, name: string) => Obj | undefined = () => undefined): Obj {
+export function probePod(
+  shape: OperatorPodShape,
+  namespace: string,
+  name: string,
+  cr: Obj = {},
+  related: (kind: string, name: string) => Obj | undefined = () => undefined,
+): Obj {
   const p = shape.podFor(cr, related);
-  const container = (c: { name: string; securityContext?: Obj }) => ({ name: c.name, image: "registry.invalid/operator-pod-probe:0", ...(c.securityContext ? { securityContext: c.securityContext } : {}) });
+  const container = (c: { name: string; securityContext?: Obj }) => ({
+    name: c.name,
+    image: "registry.invalid/operator-pod-probe:0",
+    ...(c.securityContext ? { securityContext: c.securityContext } : {}),
+  });
   return {
     apiVersion: "v1",
     kind: "Pod",
@@ -135,7 +155,10 @@ export function probePod(shape: OperatorPodShape, namespace: string, name: strin
 const splitKind = (k: string) => [k.slice(0, k.lastIndexOf("/")), k.slice(k.lastIndexOf("/") + 1)] as const;
 
 /** Dry-run (server side) the operator's pod for every custom resource of a listed kind. */
-export async function operatorPodProblems(cp: ClusterAccess, shapes: OperatorPodShape[] = OPERATOR_POD_SHAPES): Promise<{ checked: string[]; problems: Problem[] }> {
+export async function operatorPodProblems(
+  cp: ClusterAccess,
+  shapes: OperatorPodShape[] = OPERATOR_POD_SHAPES,
+): Promise<{ checked: string[]; problems: Problem[] }> {
   const checked: string[] = [];
   const problems: Problem[] = [];
   // Every object of every listed kind first: a Pooler's pods depend on the Cluster it names.

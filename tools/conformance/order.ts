@@ -121,7 +121,11 @@ export function orderViolations(resources: GraphResource[], charts: Map<string, 
     const kinds = r.type === HELM_RELEASE ? (charts.get(r.urn)?.kinds ?? []) : [kindKey(r.type)].filter((k): k is string => !!k);
     for (const k of kinds) {
       const c = kindCreator.get(k);
-      need(c, `kind ${k}`, `no matches for kind "${k.split("/")[1]}" in group "${k.split("/")[0]}": add dependsOn on ${shortUrn(c)} (it installs the CRD) to ${shortUrn(r.urn)}`);
+      need(
+        c,
+        `kind ${k}`,
+        `no matches for kind "${k.split("/")[1]}" in group "${k.split("/")[0]}": add dependsOn on ${shortUrn(c)} (it installs the CRD) to ${shortUrn(r.urn)}`,
+      );
     }
   }
   return out;

@@ -130,17 +130,30 @@ export function nodesFromPlan(resources: { type: string; name: string; inputs: R
   }
   const nodes: NodeSpec[] = [];
   for (const g of groups) {
-    const inputs = g.inputs as { nodeGroupName?: string; instanceTypes?: string[]; labels?: Record<string, string>; taints?: { key: string; value?: string; effect: string }[] };
+    const inputs = g.inputs as {
+      nodeGroupName?: string;
+      instanceTypes?: string[];
+      labels?: Record<string, string>;
+      taints?: { key: string; value?: string; effect: string }[];
+    };
     const groupName = inputs.nodeGroupName ?? g.name;
     const taints = (inputs.taints ?? []).map((t): Taint => {
       const effect = EKS_TAINT_EFFECTS[t.effect];
-      if (!effect) throw new Error(`node group ${groupName}: taint ${t.key} has effect '${t.effect}', which EKS does not accept (NO_SCHEDULE, PREFER_NO_SCHEDULE, NO_EXECUTE)`);
+      if (!effect)
+        throw new Error(
+          `node group ${groupName}: taint ${t.key} has effect '${t.effect}', which EKS does not accept (NO_SCHEDULE, PREFER_NO_SCHEDULE, NO_EXECUTE)`,
+        );
       return { key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect };
     });
     for (const [i, zone] of ZONES.entries()) {
       nodes.push({
         name: `${groupName}-${i}`.slice(-63).replace(/^-+/, ""),
-        labels: { ...(inputs.labels ?? {}), "eks.amazonaws.com/nodegroup": groupName, "topology.kubernetes.io/zone": zone, "node.kubernetes.io/instance-type": inputs.instanceTypes?.[0] ?? "unknown" },
+        labels: {
+          ...(inputs.labels ?? {}),
+          "eks.amazonaws.com/nodegroup": groupName,
+          "topology.kubernetes.io/zone": zone,
+          "node.kubernetes.io/instance-type": inputs.instanceTypes?.[0] ?? "unknown",
+        },
         ...(taints.length ? { taints } : {}),
       });
     }
@@ -188,7 +201,10 @@ function execText(bin: string, args: string[]): Promise<Exec> {
 /** Write the throw-away project: the repo's program through entry.ts, the target's stack config. */
 function writeProject(dir: string, t: Target, entry: string, extra: Record<string, unknown>): string {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "Pulumi.yaml"), stringify({ name: "platform", runtime: { name: "nodejs", options: { typescript: true, tsconfig: "tsconfig.json" } }, main: "index.ts" }));
+  writeFileSync(
+    join(dir, "Pulumi.yaml"),
+    stringify({ name: "platform", runtime: { name: "nodejs", options: { typescript: true, tsconfig: "tsconfig.json" } }, main: "index.ts" }),
+  );
   writeFileSync(join(dir, "index.ts"), `import out = require(${JSON.stringify(entry.replace(/\.ts$/, ""))});\nexport = out;\n`);
   symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"), "dir");
   symlinkSync(join(REPO, "tsconfig.json"), join(dir, "tsconfig.json"));
@@ -209,7 +225,19 @@ export async function runTarget(t: Target, o: RunOptions = {}): Promise<TargetRe
   const bin = o.bin ?? defaultBinDir();
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), `conformance-${t.blueprint}-${t.tier}-`));
-  const result: TargetResult = { target: t, ok: false, seconds: 0, phases: [], problems: [], order: [], leftovers: [], keptByDesign: [], releases: [], kubernetesObjects: 0, dir };
+  const result: TargetResult = {
+    target: t,
+    ok: false,
+    seconds: 0,
+    phases: [],
+    problems: [],
+    order: [],
+    leftovers: [],
+    keptByDesign: [],
+    releases: [],
+    kubernetesObjects: 0,
+    dir,
+  };
   const phase = async (name: string, fn: () => Promise<string | undefined | void>): Promise<boolean> => {
     const s = Date.now();
     log(`[${t.blueprint} × ${t.tier}] ${name} ...`);
@@ -250,7 +278,9 @@ export async function runTarget(t: Target, o: RunOptions = {}): Promise<TargetRe
       const holdMs = typeof o.hostile === "object" ? o.hostile.holdMs : undefined;
       proxy = await startHostileProxy(c, { ...(holdMs !== undefined ? { holdMs } : {}), log: (l) => log(`  ~ hostile: ${l}`) });
       result.hostile = { holdMs: proxy.holdMs, held: proxy.held };
-      log(`[${t.blueprint} × ${t.tier}] hostile order: the engine reaches the cluster through ${proxy.url}, every Namespace/CRD create held ${proxy.holdMs / 1000}s`);
+      log(
+        `[${t.blueprint} × ${t.tier}] hostile order: the engine reaches the cluster through ${proxy.url}, every Namespace/CRD create held ${proxy.holdMs / 1000}s`,
+      );
     }
     // What the engine (and Helm inside the provider) talks to; the run's checks use the cluster directly.
     const engineKubeconfig = proxy?.kubeconfigPath ?? c.kubeconfigPath;
@@ -287,7 +317,12 @@ export async function runTarget(t: Target, o: RunOptions = {}): Promise<TargetRe
 
     // As the pipeline runs it: the pack with the tier's own config (policies/config/<tier>.json;
     // local is checked like dev), so the enforcement levels are the ones the offline plan reports.
-    const policy = ["--policy-pack", join(REPO, "policies"), "--policy-pack-config", join(REPO, "policies", "config", `${t.tier === "local" ? "dev" : t.tier}.json`)];
+    const policy = [
+      "--policy-pack",
+      join(REPO, "policies"),
+      "--policy-pack-config",
+      join(REPO, "policies", "config", `${t.tier === "local" ? "dev" : t.tier}.json`),
+    ];
     const upOk = await phase(proxy ? "pulumi up (policy pack enforced, hostile order for real)" : "pulumi up (policy pack enforced)", async () => {
       const up = await pulumi(bin, ["up", "--stack", stack, "--yes", "--skip-preview", "--skip-plugin-pre-install", ...policy], project, env, log, 30 * 60_000);
       if (up.code !== 0) throw new Error(summarizeEngineFailure(up.output));
@@ -309,7 +344,14 @@ export async function runTarget(t: Target, o: RunOptions = {}): Promise<TargetRe
 
     if (upOk) {
       await phase("second run shows no changes", async () => {
-        const again = await pulumi(bin, ["preview", "--stack", stack, "--expect-no-changes", "--diff", "--skip-plugin-pre-install"], project, env, log, 15 * 60_000);
+        const again = await pulumi(
+          bin,
+          ["preview", "--stack", stack, "--expect-no-changes", "--diff", "--skip-plugin-pre-install"],
+          project,
+          env,
+          log,
+          15 * 60_000,
+        );
         if (again.code !== 0) throw new Error(`changes on a second run:\n${tail(again.output, 60)}`);
       });
     }
@@ -332,7 +374,8 @@ export async function runTarget(t: Target, o: RunOptions = {}): Promise<TargetRe
         charts.set(r.urn, factsOf(await renderRelease(join(bin, "helm"), r.inputs as unknown as ReleaseInputs, apiVersions)));
       }
       result.order = orderViolations(resources, charts);
-      if (result.order.length) throw new Error(result.order.map((v) => `${shortUrn(v.urn)} can be created before ${shortUrn(v.needs)} (${v.because}): ${v.message}`).join("\n"));
+      if (result.order.length)
+        throw new Error(result.order.map((v) => `${shortUrn(v.urn)} can be created before ${shortUrn(v.needs)} (${v.because}): ${v.message}`).join("\n"));
       return `${resources.length} resources, ${charts.size} charts rendered`;
     });
 

@@ -91,7 +91,10 @@ function hashTree(abs: string, rel: string, h: crypto.Hash, depth = 0): void {
 /** Digest of the program's sources as they are on disk now. */
 export function sourceDigest(root = REPO): string {
   const h = crypto.createHash("sha256");
-  const stackFiles = fs.readdirSync(root).filter((f) => /^Pulumi\.[\w-]+\.yaml$/.test(f)).sort();
+  const stackFiles = fs
+    .readdirSync(root)
+    .filter((f) => /^Pulumi\.[\w-]+\.yaml$/.test(f))
+    .sort();
   for (const rel of [...SOURCE_ROOTS, ...stackFiles]) hashTree(path.join(root, rel), rel, h);
   return h.digest("hex");
 }
@@ -130,7 +133,9 @@ function pathDigest(value: string | undefined, h: crypto.Hash): void {
 /** Digest of the PLATFORM_* environment (the program reads PLATFORM_CHARTS_MIRROR, PLATFORM_KUBECONFIG, ...). */
 export function envDigest(env: NodeJS.ProcessEnv = process.env): string {
   const h = crypto.createHash("sha256");
-  for (const k of Object.keys(env).filter((k) => k.startsWith("PLATFORM_")).sort()) {
+  for (const k of Object.keys(env)
+    .filter((k) => k.startsWith("PLATFORM_"))
+    .sort()) {
     h.update(`${k}=${env[k]}\0`);
     pathDigest(env[k], h);
   }
@@ -153,14 +158,20 @@ if (enabled()) loadedSourceDigest();
 /** The namespace directory for the sources this process loaded and the current environment. */
 export function namespaceDir(env: NodeJS.ProcessEnv = process.env): string {
   const day = new Date().toISOString().slice(0, 10);
-  const ns = crypto.createHash("sha256").update(`${FORMAT}\0${day}\0${loadedSourceDigest()}\0${envDigest(env)}`).digest("hex").slice(0, 24);
+  const ns = crypto
+    .createHash("sha256")
+    .update(`${FORMAT}\0${day}\0${loadedSourceDigest()}\0${envDigest(env)}`)
+    .digest("hex")
+    .slice(0, 24);
   return path.join(cacheRoot(env), ns);
 }
 
 /** The entry name of an input in a mode. */
 export function entryKey(input: CacheInput, preview: boolean): string {
   const h = crypto.createHash("sha256");
-  const config = Object.keys(input.config).sort().map((k) => [k, input.config[k]]);
+  const config = Object.keys(input.config)
+    .sort()
+    .map((k) => [k, input.config[k]]);
   h.update(JSON.stringify({ stack: input.stack, config, secretKeys: [...input.secretKeys].sort(), preview }));
   const charts = input.config["platform:charts"];
   if (charts) {

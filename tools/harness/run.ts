@@ -223,10 +223,7 @@ class RecordingMonitor extends MockMonitor {
 }
 
 /** Run `program` as a Pulumi stack under mocks and return the inventory. */
-export async function runProgram(
-  program: () => unknown | Promise<unknown>,
-  opts: RunOptions = {},
-): Promise<Inventory> {
+export async function runProgram(program: () => unknown | Promise<unknown>, opts: RunOptions = {}): Promise<Inventory> {
   const preview = opts.preview ?? false;
   const project = opts.project ?? "platform";
   const stack = opts.stack ?? "test";

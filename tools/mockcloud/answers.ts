@@ -65,7 +65,9 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
       // AWS answers with the record's full name. Without it the ACM CertificateValidation's
       // validationRecordFqdns was unknown on every preview, so a second run always showed an
       // update (found by the conformance run, music-platform-gitops × prod).
-      out.fqdn = String(inputs.name ?? name).replace(/\.$/, "").toLowerCase();
+      out.fqdn = String(inputs.name ?? name)
+        .replace(/\.$/, "")
+        .toLowerCase();
       break;
     case "aws:rds/instance:Instance":
       out.address = `${name}.${h}.${region}.rds.amazonaws.com`;
@@ -122,7 +124,12 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
     case "aws:acm/certificate:Certificate":
       out.arn = `arn:aws:acm:us-east-1:${FAKE_ACCOUNT}:certificate/${h}`;
       out.domainValidationOptions = [
-        { domainName: inputs.domainName, resourceRecordName: `_${h}.${inputs.domainName}.`, resourceRecordType: "CNAME", resourceRecordValue: `_${h}.acm-validations.aws.` },
+        {
+          domainName: inputs.domainName,
+          resourceRecordName: `_${h}.${inputs.domainName}.`,
+          resourceRecordType: "CNAME",
+          resourceRecordValue: `_${h}.acm-validations.aws.`,
+        },
       ];
       break;
     case "aws:lb/loadBalancer:LoadBalancer":
@@ -158,13 +165,21 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
       break;
     case "pulumi-nodejs:dynamic/platform:GeneratedSecret":
       if (inputs.kind === "bytes") {
-        const b = crypto.createHash("sha256").update(`${type}::${name}`).digest().subarray(0, Number(inputs.length ?? 32));
+        const b = crypto
+          .createHash("sha256")
+          .update(`${type}::${name}`)
+          .digest()
+          .subarray(0, Number(inputs.length ?? 32));
         out.hex = b.toString("hex");
         out.base64 = b.toString("base64");
       } else out.result = `mock-${name}-${h}-Aa1`.slice(0, Number(inputs.length ?? 32));
       break;
     case "random:index/randomBytes:RandomBytes": {
-      const bytes = crypto.createHash("sha256").update(`${type}::${name}`).digest().subarray(0, Number(inputs.length ?? 32));
+      const bytes = crypto
+        .createHash("sha256")
+        .update(`${type}::${name}`)
+        .digest()
+        .subarray(0, Number(inputs.length ?? 32));
       out.hex = bytes.toString("hex");
       out.base64 = bytes.toString("base64");
       break;
@@ -210,7 +225,15 @@ export function invokeResult(token: string, inputs: Record<string, any>, region:
     case "aws:ec2/getAmi:getAmi":
       return { id: "ami-0123456789abcdef0", imageId: "ami-0123456789abcdef0", architecture: "x86_64", name: inputs.nameRegex ?? "mock-ami" };
     case "aws:ssm/getParameter:getParameter":
-      return { name: inputs.name, value: "ami-0123456789abcdef0", type: "String", id: inputs.name, version: 1, insecureValue: "ami-0123456789abcdef0", arn: `arn:aws:ssm:${region}:${FAKE_ACCOUNT}:parameter${inputs.name}` };
+      return {
+        name: inputs.name,
+        value: "ami-0123456789abcdef0",
+        type: "String",
+        id: inputs.name,
+        version: 1,
+        insecureValue: "ami-0123456789abcdef0",
+        arn: `arn:aws:ssm:${region}:${FAKE_ACCOUNT}:parameter${inputs.name}`,
+      };
     case "aws:iam/getPolicyDocument:getPolicyDocument":
       return { json: JSON.stringify({ Version: "2012-10-17", Statement: inputs.statements ?? [] }), id: "mock-policy-doc" };
     case "aws:lb/getHostedZoneId:getHostedZoneId":
@@ -218,7 +241,17 @@ export function invokeResult(token: string, inputs: Record<string, any>, region:
       return { id: region === "us-east-1" ? "Z26RNL4JYFTOTI" : "ZMOCKNLBZONE0", loadBalancerType: inputs.loadBalancerType ?? "application", region };
     case "aws:secretsmanager/getSecretVersion:getSecretVersion":
       // A fake, recognisable value: the Cloudflare provider's token, the host's deploy key.
-      return { arn: `arn:aws:secretsmanager:${region}:${FAKE_ACCOUNT}:secret:${inputs.secretId}-mock`, id: `${inputs.secretId}|AWSCURRENT`, secretId: inputs.secretId, secretString: `mock-secret-value-of-${inputs.secretId}`, versionId: "mock-version", versionStage: "AWSCURRENT", versionStages: ["AWSCURRENT"], secretBinary: "", createdDate: "2026-12-02T00:00:00Z" };
+      return {
+        arn: `arn:aws:secretsmanager:${region}:${FAKE_ACCOUNT}:secret:${inputs.secretId}-mock`,
+        id: `${inputs.secretId}|AWSCURRENT`,
+        secretId: inputs.secretId,
+        secretString: `mock-secret-value-of-${inputs.secretId}`,
+        versionId: "mock-version",
+        versionStage: "AWSCURRENT",
+        versionStages: ["AWSCURRENT"],
+        secretBinary: "",
+        createdDate: "2026-12-02T00:00:00Z",
+      };
     case "aws:eks/getAddonVersion:getAddonVersion":
       return { version: "v1.0.0-eksbuild.1", id: inputs.addonName };
   }

@@ -122,8 +122,23 @@ export class Ipfs extends pulumi.ComponentResource {
 
     this.apiUrl = pulumi.output(plan.apiUrl);
     this.connection = pulumi.secret(
-      token.apply((t) => ({ apiUrl: plan.apiUrl, url: plan.apiUrl, ...(plan.gatewayUrl ? { gatewayUrl: plan.gatewayUrl } : {}), apiToken: t, password: t, host: plan.host, tls: false as const })),
+      token.apply((t) => ({
+        apiUrl: plan.apiUrl,
+        url: plan.apiUrl,
+        ...(plan.gatewayUrl ? { gatewayUrl: plan.gatewayUrl } : {}),
+        apiToken: t,
+        password: t,
+        host: plan.host,
+        tls: false as const,
+      })),
     );
-    this.registerOutputs({ connection: this.connection, implementation: this.implementation, apiUrl: this.apiUrl, port: this.port, network: this.network, credentialsSecretName: this.credentialsSecretName });
+    this.registerOutputs({
+      connection: this.connection,
+      implementation: this.implementation,
+      apiUrl: this.apiUrl,
+      port: this.port,
+      network: this.network,
+      credentialsSecretName: this.credentialsSecretName,
+    });
   }
 }

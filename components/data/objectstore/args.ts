@@ -46,7 +46,10 @@ export const seaweedObjectStoreSchema = z.strictObject({
   masters: z.union([z.literal(1), z.literal(3), z.literal(5)]).default(1),
   volumeServers: z.int().min(3, "SeaweedFS needs at least 3 volume servers").max(50).default(3),
   /** SeaweedFS replication `xyz`: x other data centers, y other racks, z other servers in the same rack. */
-  replication: z.string().regex(/^[0-2]{3}$/, "three digits 0-2, e.g. 001 or 010").default("001"),
+  replication: z
+    .string()
+    .regex(/^[0-2]{3}$/, "three digits 0-2, e.g. 001 or 010")
+    .default("001"),
   /** Pods of other stores in the data namespace that may use the S3 API (e.g. `postgresPodSelector("db")` for CNPG backups). */
   storePeers: z.array(labelsSchema).default([]),
   volumeStorageGb: z.int().min(1).max(16384).default(20),

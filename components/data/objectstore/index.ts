@@ -43,7 +43,14 @@ export class ObjectStore extends pulumi.ComponentResource {
     const cfg = { ...parsed, tls: resolveTls(name, parsed.tls) } as ObjectStoreConfig;
     const plan: ManagedObjectStorePlan | SeaweedPlan =
       cfg.implementation === "managed"
-        ? planManagedObjectStore({ name, buckets: cfg.buckets, backup: cfg.backup, protect: cfg.protect, tls: cfg.tls, hasReplicaProvider: cfg.replicaProvider !== undefined })
+        ? planManagedObjectStore({
+            name,
+            buckets: cfg.buckets,
+            backup: cfg.backup,
+            protect: cfg.protect,
+            tls: cfg.tls,
+            hasReplicaProvider: cfg.replicaProvider !== undefined,
+          })
         : planSeaweed({
             name,
             buckets: cfg.buckets,
@@ -69,7 +76,9 @@ export class ObjectStore extends pulumi.ComponentResource {
       this.kmsKeyArn = r.kmsKeyArn;
       this.bucketArns = r.bucketArns;
       this.connection = pulumi.secret(
-        pulumi.all([this.endpoint, r.region, r.buckets]).apply(([endpoint, region, buckets]) => ({ endpoint, url: endpoint, region, forcePathStyle: false, buckets, tls: true })),
+        pulumi
+          .all([this.endpoint, r.region, r.buckets])
+          .apply(([endpoint, region, buckets]) => ({ endpoint, url: endpoint, region, forcePathStyle: false, buckets, tls: true })),
       );
     } else {
       const sp = plan as SeaweedPlan;

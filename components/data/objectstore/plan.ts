@@ -54,7 +54,14 @@ export function lifecycleFor(purpose: BucketSpec["purpose"], b: BackupPolicy, ar
   return [rule];
 }
 
-export function planManagedObjectStore(i: { name: string; buckets: BucketSpec[]; backup: BackupPolicy; protect: boolean; tls: { enabled: boolean }; hasReplicaProvider: boolean }): ManagedObjectStorePlan {
+export function planManagedObjectStore(i: {
+  name: string;
+  buckets: BucketSpec[];
+  backup: BackupPolicy;
+  protect: boolean;
+  tls: { enabled: boolean };
+  hasReplicaProvider: boolean;
+}): ManagedObjectStorePlan {
   const problems: string[] = [];
   if (!i.tls.enabled) problems.push("tls.enabled: S3 buckets here always deny non-TLS requests; remove tls.enabled=false");
   if (i.backup.crossRegion && !i.hasReplicaProvider) problems.push("replicaProvider: backup.crossRegion is set; pass an aws.Provider for the replica region");
@@ -62,7 +69,12 @@ export function planManagedObjectStore(i: { name: string; buckets: BucketSpec[];
     problems,
     buckets: i.buckets.map((b) => ({
       logicalName: b.name,
-      bucketPrefix: `${i.name}-${b.name}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 36).replace(/-+$/, "") + "-",
+      bucketPrefix:
+        `${i.name}-${b.name}`
+          .toLowerCase()
+          .replace(/[^a-z0-9-]/g, "-")
+          .slice(0, 36)
+          .replace(/-+$/, "") + "-",
       lifecycle: lifecycleFor(b.purpose, i.backup, b.archiveAfterDays),
       replicate: i.backup.crossRegion !== null,
     })),
@@ -88,7 +100,12 @@ export function accessPolicy(bucketArns: string[], kmsKeyArn: string): string {
     Version: "2012-10-17",
     Statement: [
       { Sid: "List", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: bucketArns },
-      { Sid: "Objects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], Resource: bucketArns.map((a) => `${a}/*`) },
+      {
+        Sid: "Objects",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+        Resource: bucketArns.map((a) => `${a}/*`),
+      },
       { Sid: "Kms", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [kmsKeyArn] },
     ],
   });
@@ -181,7 +198,15 @@ export function planSeaweed(i: SeaweedPlanInput): SeaweedPlan {
   const selfIp = (set: string) => `-ip=$(POD_NAME).${set}.${ns}.svc.cluster.local`;
   const tls = i.tls.enabled;
 
-  const masterArgs = ["master", "-mdir=/data", `-port=${P.masterHttp}`, `-defaultReplication=${i.replication}`, "-volumeSizeLimitMB=1024", selfIp(names.master), "-ip.bind=0.0.0.0"];
+  const masterArgs = [
+    "master",
+    "-mdir=/data",
+    `-port=${P.masterHttp}`,
+    `-defaultReplication=${i.replication}`,
+    "-volumeSizeLimitMB=1024",
+    selfIp(names.master),
+    "-ip.bind=0.0.0.0",
+  ];
   if (i.masters > 1) masterArgs.push(`-peers=${masterList}`);
   const volumeArgs = [
     "volume",
@@ -208,7 +233,9 @@ export function planSeaweed(i: SeaweedPlanInput): SeaweedPlan {
   ];
   const bucketScript = [
     "set -eu",
-    ...i.buckets.map((b) => `echo "s3.bucket.create -name ${b.name}" | weed shell -master=${masterList.split(",")[0]} -filer=${fqdn(names.filer, 0)}:${P.filerHttp} || true`),
+    ...i.buckets.map(
+      (b) => `echo "s3.bucket.create -name ${b.name}" | weed shell -master=${masterList.split(",")[0]} -filer=${fqdn(names.filer, 0)}:${P.filerHttp} || true`,
+    ),
     `echo "s3.bucket.list" | weed shell -master=${masterList.split(",")[0]} -filer=${fqdn(names.filer, 0)}:${P.filerHttp}`,
   ].join("\n");
 
@@ -246,7 +273,12 @@ export function planSeaweed(i: SeaweedPlanInput): SeaweedPlan {
       ingress: [
         clientRule(pl("filer"), [s3], i.network),
         selfRule("cluster", all, [...internal, s3], ns),
-        ...(i.storePeers ?? []).map((sel) => ({ purpose: "store-peers", podSelector: pl("filer"), ports: [s3], from: { namespaces: [ns], podSelector: { ...sel } } })),
+        ...(i.storePeers ?? []).map((sel) => ({
+          purpose: "store-peers",
+          podSelector: pl("filer"),
+          ports: [s3],
+          from: { namespaces: [ns], podSelector: { ...sel } },
+        })),
       ],
       egress: [{ purpose: "cluster", podSelector: all, ports: [...internal, s3], to: { kind: "peers", peers: { namespaces: [ns], podSelector: all } } }],
     },

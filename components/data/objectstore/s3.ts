@@ -47,9 +47,10 @@ function securedBucket(
 export function provisionS3(name: string, parent: pulumi.Resource, cfg: ManagedObjectStoreConfig, plan: ManagedObjectStorePlan) {
   const tags = awsTags(name, "objectstore", cfg.labels);
   const keyArn = kmsKey(name, parent, cfg.kmsKeyArn, `${name} object storage SSE-KMS`, tags);
-  const replicaKey = plan.buckets.some((b) => b.replicate) && cfg.replicaProvider
-    ? kmsKey(`${name}-replica`, parent, undefined, `${name} replica buckets SSE-KMS`, tags, { provider: cfg.replicaProvider })
-    : undefined;
+  const replicaKey =
+    plan.buckets.some((b) => b.replicate) && cfg.replicaProvider
+      ? kmsKey(`${name}-replica`, parent, undefined, `${name} replica buckets SSE-KMS`, tags, { provider: cfg.replicaProvider })
+      : undefined;
 
   const buckets: Record<string, pulumi.Output<string>> = {};
   const bucketArns: Record<string, pulumi.Output<string>> = {};
@@ -61,11 +62,23 @@ export function provisionS3(name: string, parent: pulumi.Resource, cfg: ManagedO
     bucketArns[b.logicalName] = src.bucket.arn;
     arns.push(src.bucket.arn);
     if (b.replicate && cfg.replicaProvider && replicaKey) {
-      const dst = securedBucket(`${rn}-replica`, parent, `${b.bucketPrefix.slice(0, 28)}replica-`, replicaKey, b.lifecycle, plan.protect, tags, cfg.replicaProvider);
+      const dst = securedBucket(
+        `${rn}-replica`,
+        parent,
+        `${b.bucketPrefix.slice(0, 28)}replica-`,
+        replicaKey,
+        b.lifecycle,
+        plan.protect,
+        tags,
+        cfg.replicaProvider,
+      );
       const role = new aws.iam.Role(
         `${rn}-replication`,
         {
-          assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+          assumeRolePolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          }),
           tags,
         },
         { parent },

@@ -101,9 +101,19 @@ export function provisionSeaweed(name: string, parent: pulumi.Resource, cfg: Sea
       { parent, protect: plan.protect, dependsOn: extra.deps ?? [] },
     );
 
-  const masterPorts = [{ name: "http", port: P.masterHttp }, { name: "grpc", port: P.masterGrpc }];
-  const volumePorts = [{ name: "http", port: P.volumeHttp }, { name: "grpc", port: P.volumeGrpc }];
-  const filerPorts = [{ name: "s3", port: P.s3 }, { name: "http", port: P.filerHttp }, { name: "grpc", port: P.filerGrpc }];
+  const masterPorts = [
+    { name: "http", port: P.masterHttp },
+    { name: "grpc", port: P.masterGrpc },
+  ];
+  const volumePorts = [
+    { name: "http", port: P.volumeHttp },
+    { name: "grpc", port: P.volumeGrpc },
+  ];
+  const filerPorts = [
+    { name: "s3", port: P.s3 },
+    { name: "http", port: P.filerHttp },
+    { name: "grpc", port: P.filerGrpc },
+  ];
 
   service(`${name}-master`, plan.names.master, plan.podLabels.master, masterPorts, true);
   service(`${name}-volume`, plan.names.volume, plan.podLabels.volume, volumePorts, true);
@@ -111,7 +121,16 @@ export function provisionSeaweed(name: string, parent: pulumi.Resource, cfg: Sea
   service(`${name}-s3`, plan.names.s3, plan.podLabels.filer, [{ name: "s3", port: P.s3 }], false);
 
   const master = statefulSet(`${name}-master`, plan.names.master, plan.counts.masters, plan.podLabels.master, plan.masterArgs, masterPorts, 1);
-  const volume = statefulSet(`${name}-volume`, plan.names.volume, plan.counts.volumeServers, plan.podLabels.volume, plan.volumeArgs, volumePorts, cfg.volumeStorageGb, { deps: [master] });
+  const volume = statefulSet(
+    `${name}-volume`,
+    plan.names.volume,
+    plan.counts.volumeServers,
+    plan.podLabels.volume,
+    plan.volumeArgs,
+    volumePorts,
+    cfg.volumeStorageGb,
+    { deps: [master] },
+  );
   const cert = storeCertificate(name, parent, ns, cfg.tls, serviceDnsNames(ns, [plan.names.s3], [plan.names.filer]), plan.labels);
   const filerVolumes: k8s.types.input.core.v1.Volume[] = [{ name: "s3-config", secret: { secretName: plan.names.s3Config, defaultMode: 0o440 } }];
   const filerMounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "s3-config", mountPath: "/etc/seaweedfs", readOnly: true }];

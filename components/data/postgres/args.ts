@@ -55,7 +55,10 @@ export const managedPostgresSchema = z.strictObject({
    */
   engine: z.enum(["rds", "aurora"]).default("rds"),
   network: awsNetworkSchema,
-  instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "an RDS instance class such as db.t4g.medium").default("db.t4g.medium"),
+  instanceClass: z
+    .string()
+    .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "an RDS instance class such as db.t4g.medium")
+    .default("db.t4g.medium"),
   /** Storage autoscaling ceiling; omitted = 2× storageGb. */
   maxStorageGb: z.int().min(5).optional(),
   multiAz: z.boolean().default(true),
@@ -71,28 +74,31 @@ export const managedPostgresSchema = z.strictObject({
   secondaryRegionProvider: z.custom<aws.Provider>((v) => v instanceof aws.Provider, "an aws.Provider for the backup-copy region").optional(),
 });
 
-const objectStoreTarget = z.strictObject({
-  /** `s3://bucket/prefix` where barman writes base backups and WAL. */
-  destinationPath: z.union([
-    z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, "an s3://bucket/prefix URL"),
-    // a generated bucket's name is known only at deploy time
-    z.custom<pulumi.Output<string>>((v) => pulumi.Output.isInstance(v), "an s3://bucket/prefix URL"),
-  ]),
-  /** For S3-compatible stores (SeaweedFS): `https://...`. Omitted = AWS S3. */
-  endpointUrl: z.string().regex(/^https:\/\//, "must be https:// (TLS to the object store)").optional(),
-  /** Static credentials (e.g. SeaweedFS outputs); omitted = inherit from the pod's IAM role (IRSA). */
-  credentials: z.strictObject({ accessKeyId: inputString, secretAccessKey: inputString }).optional(),
-  /** ConfigMap/Secret holding the CA bundle of a private endpoint: `{ name, key }`. */
-  endpointCA: z.strictObject({ name: dnsLabel, key: z.string().min(1) }).optional(),
-  /**
-   * AWS S3 through IRSA (no static keys): the component creates an IAM role trusted by the
-   * cluster's OIDC provider for the CNPG service account, allowed on this bucket prefix only,
-   * and annotates the service account. Needs an `aws` provider in the component's providers.
-   */
-  irsa: z
-    .strictObject({ oidcProviderArn: inputString, oidcIssuer: inputString, bucketArn: inputString, kmsKeyArn: inputString.optional() })
-    .optional(),
-}).refine((t) => !(t.credentials && t.irsa), { message: "give credentials or irsa, not both" });
+const objectStoreTarget = z
+  .strictObject({
+    /** `s3://bucket/prefix` where barman writes base backups and WAL. */
+    destinationPath: z.union([
+      z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, "an s3://bucket/prefix URL"),
+      // a generated bucket's name is known only at deploy time
+      z.custom<pulumi.Output<string>>((v) => pulumi.Output.isInstance(v), "an s3://bucket/prefix URL"),
+    ]),
+    /** For S3-compatible stores (SeaweedFS): `https://...`. Omitted = AWS S3. */
+    endpointUrl: z
+      .string()
+      .regex(/^https:\/\//, "must be https:// (TLS to the object store)")
+      .optional(),
+    /** Static credentials (e.g. SeaweedFS outputs); omitted = inherit from the pod's IAM role (IRSA). */
+    credentials: z.strictObject({ accessKeyId: inputString, secretAccessKey: inputString }).optional(),
+    /** ConfigMap/Secret holding the CA bundle of a private endpoint: `{ name, key }`. */
+    endpointCA: z.strictObject({ name: dnsLabel, key: z.string().min(1) }).optional(),
+    /**
+     * AWS S3 through IRSA (no static keys): the component creates an IAM role trusted by the
+     * cluster's OIDC provider for the CNPG service account, allowed on this bucket prefix only,
+     * and annotates the service account. Needs an `aws` provider in the component's providers.
+     */
+    irsa: z.strictObject({ oidcProviderArn: inputString, oidcIssuer: inputString, bucketArn: inputString, kmsKeyArn: inputString.optional() }).optional(),
+  })
+  .refine((t) => !(t.credentials && t.irsa), { message: "give credentials or irsa, not both" });
 
 export const operatorPostgresSchema = z.strictObject({
   implementation: z.literal("operator"),
@@ -107,7 +113,10 @@ export const operatorPostgresSchema = z.strictObject({
   charts: chartMirror.default(OFFICIAL_REPOSITORIES),
   operatorNamespace: dnsLabel.default("cnpg-system"),
   /** Where the Kubernetes API server lives (its webhook calls and the operator's API traffic); EKS: the VPC CIDR. */
-  apiServerCidrs: z.array(z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, "a CIDR")).min(1).default(DEFAULT_API_SERVER_CIDRS),
+  apiServerCidrs: z
+    .array(z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, "a CIDR"))
+    .min(1)
+    .default(DEFAULT_API_SERVER_CIDRS),
   /** Where WAL and base backups go; required when backup.enabled. */
   backupTarget: objectStoreTarget.optional(),
   /** PodMonitors for the instances' and poolers' exporters (needs the Prometheus Operator CRDs). */
@@ -122,11 +131,7 @@ export const statefulsetPostgresSchema = z.strictObject({
   image: z.string().min(1).default(VERSION_PINS.postgres16.value),
 });
 
-export const postgresArgsSchema = z.discriminatedUnion("implementation", [
-  managedPostgresSchema,
-  operatorPostgresSchema,
-  statefulsetPostgresSchema,
-]);
+export const postgresArgsSchema = z.discriminatedUnion("implementation", [managedPostgresSchema, operatorPostgresSchema, statefulsetPostgresSchema]);
 
 export type PostgresArgs = z.input<typeof postgresArgsSchema>;
 export type PostgresConfig = z.output<typeof postgresArgsSchema>;

@@ -10,7 +10,13 @@ export function parseS3Path(path: string): { bucket: string; prefix: string } {
 /** IAM policy for CNPG's barman: list the bucket, read/write/delete under the prefix, use the KMS key. */
 export function barmanPolicy(bucketArn: string, prefix: string, kmsKeyArn?: string): string {
   const statements: Record<string, unknown>[] = [
-    { Sid: "List", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: [bucketArn], ...(prefix ? { Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } } } : {}) },
+    {
+      Sid: "List",
+      Effect: "Allow",
+      Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+      Resource: [bucketArn],
+      ...(prefix ? { Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } } } : {}),
+    },
     { Sid: "Objects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [`${bucketArn}/${prefix}*`] },
   ];
   if (kmsKeyArn) statements.push({ Sid: "Kms", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], Resource: [kmsKeyArn] });
@@ -40,4 +46,3 @@ export function inClusterEndpoint(url: string | undefined): null | { namespace: 
   if (!m) return null;
   return { namespace: m[2], port: m[5] ? Number(m[5]) : 443 };
 }
-

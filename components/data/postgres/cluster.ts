@@ -39,7 +39,15 @@ function connectionOf(plan: ClusterPlan, cfg: { database: string; username: stri
   );
 }
 
-function appSecret(name: string, parent: pulumi.Resource, plan: ClusterPlan, ns: string, username: string, password: pulumi.Output<string>, extra: Record<string, pulumi.Input<string>> = {}) {
+function appSecret(
+  name: string,
+  parent: pulumi.Resource,
+  plan: ClusterPlan,
+  ns: string,
+  username: string,
+  password: pulumi.Output<string>,
+  extra: Record<string, pulumi.Input<string>> = {},
+) {
   return new k8s.core.v1.Secret(
     `${name}-app-credentials`,
     {
@@ -59,17 +67,21 @@ export function provisionOperatorPostgres(name: string, parent: pulumi.Resource,
   const deps: pulumi.Resource[] = [secret];
   if (cfg.installOperator) {
     deps.push(
-      provisionOperator(`${name}-cnpg`, {
-        namespace: cfg.operatorNamespace,
-        operator: "cnpg",
-        apiServerCidrs: cfg.apiServerCidrs,
-        webhookPorts: [9443],
-        managed: { namespace: ns, ports: [8000] },
-        release: "cnpg",
-        chart: CNPG_CHART,
-        charts: cfg.charts,
-        values: { crds: { create: true }, config: { clusterWide: true } },
-      }, parent),
+      provisionOperator(
+        `${name}-cnpg`,
+        {
+          namespace: cfg.operatorNamespace,
+          operator: "cnpg",
+          apiServerCidrs: cfg.apiServerCidrs,
+          webhookPorts: [9443],
+          managed: { namespace: ns, ports: [8000] },
+          release: "cnpg",
+          chart: CNPG_CHART,
+          charts: cfg.charts,
+          values: { crds: { create: true }, config: { clusterWide: true } },
+        },
+        parent,
+      ),
     );
   }
 
@@ -101,14 +113,19 @@ export function provisionOperatorPostgres(name: string, parent: pulumi.Resource,
       const irsa = t.irsa;
       const role = new aws.iam.Role(
         `${name}-backup`,
-        { assumeRolePolicy: pulumi.all([irsa.oidcProviderArn, irsa.oidcIssuer]).apply(([arn, iss]) => irsaTrust(arn, iss, ns, plan.names.cluster)), tags: { "platform:component": "postgres", Name: name } },
+        {
+          assumeRolePolicy: pulumi.all([irsa.oidcProviderArn, irsa.oidcIssuer]).apply(([arn, iss]) => irsaTrust(arn, iss, ns, plan.names.cluster)),
+          tags: { "platform:component": "postgres", Name: name },
+        },
         { parent },
       );
       new aws.iam.RolePolicy(
         `${name}-backup`,
         {
           role: role.id,
-          policy: pulumi.all([irsa.bucketArn, irsa.kmsKeyArn, pulumi.output(t.destinationPath)]).apply(([b, k, d]) => barmanPolicy(b, parseS3Path(d).prefix, k)),
+          policy: pulumi
+            .all([irsa.bucketArn, irsa.kmsKeyArn, pulumi.output(t.destinationPath)])
+            .apply(([b, k, d]) => barmanPolicy(b, parseS3Path(d).prefix, k)),
         },
         { parent },
       );
@@ -138,10 +155,19 @@ export function provisionOperatorPostgres(name: string, parent: pulumi.Resource,
         storage: { size: `${cfg.storageGb}Gi`, ...(cfg.network.storageClassName ? { storageClass: cfg.network.storageClassName } : {}) },
         resources: { requests: { cpu: cfg.resources.cpu, memory: cfg.resources.memory }, limits: { memory: cfg.resources.memory } },
         // On the dedicated data nodes when the cluster has them (CNPG's affinity.nodeSelector/tolerations).
-        affinity: { podAntiAffinityType: plan.instances > 1 ? "required" : "preferred", topologyKey: "kubernetes.io/hostname", ...dataNodePlacement(cfg.network) },
+        affinity: {
+          podAntiAffinityType: plan.instances > 1 ? "required" : "preferred",
+          topologyKey: "kubernetes.io/hostname",
+          ...dataNodePlacement(cfg.network),
+        },
         bootstrap: { initdb: { database: cfg.database, owner: cfg.username, secret: { name: plan.names.appSecret } } },
         postgresql: {
-          parameters: { archive_timeout: "5min", password_encryption: "scram-sha-256", ssl_min_protocol_version: "TLSv1.2", log_min_duration_statement: "1000" },
+          parameters: {
+            archive_timeout: "5min",
+            password_encryption: "scram-sha-256",
+            ssl_min_protocol_version: "TLSv1.2",
+            log_min_duration_statement: "1000",
+          },
           pg_hba: plan.pgHba,
         },
         ...(barman ? { backup: { retentionPolicy: plan.scheduledBackup?.retention ?? "7d", barmanObjectStore: barman } } : {}),
@@ -193,7 +219,13 @@ export function provisionOperatorPostgres(name: string, parent: pulumi.Resource,
         apiVersion: "postgresql.cnpg.io/v1",
         kind: "ScheduledBackup",
         metadata: { name: plan.names.scheduledBackup, namespace: ns, labels: plan.labels },
-        spec: { schedule: plan.scheduledBackup.schedule, immediate: true, backupOwnerReference: "self", method: "barmanObjectStore", cluster: { name: plan.names.cluster } },
+        spec: {
+          schedule: plan.scheduledBackup.schedule,
+          immediate: true,
+          backupOwnerReference: "self",
+          method: "barmanObjectStore",
+          cluster: { name: plan.names.cluster },
+        },
       },
       { parent, dependsOn: [cluster] },
     );
@@ -286,5 +318,9 @@ export function provisionStatefulsetPostgres(name: string, parent: pulumi.Resour
     { parent, protect: plan.protect, dependsOn: [secret, config, ...(cert ? [cert] : [])] },
   );
 
-  return { connection: connectionOf(plan, cfg, password), credentialsSecretName: plan.names.appSecret, ...(cfg.tls.certSecretName && tlsOn ? { caSecretName: cfg.tls.certSecretName } : {}) };
+  return {
+    connection: connectionOf(plan, cfg, password),
+    credentialsSecretName: plan.names.appSecret,
+    ...(cfg.tls.certSecretName && tlsOn ? { caSecretName: cfg.tls.certSecretName } : {}),
+  };
 }

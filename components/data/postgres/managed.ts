@@ -98,7 +98,15 @@ export function provisionManagedPostgres(name: string, parent: pulumi.Resource, 
 
   backUp(name, parent, cfg, plan, primary.arn, keyArn, tags);
 
-  const proxy = plan.proxy ? provisionProxy(name, parent, cfg, plan, { target: { dbInstanceIdentifier: primary.identifier }, dbSecurityGroupId: sg.id, keyArn, password: password, tags }) : undefined;
+  const proxy = plan.proxy
+    ? provisionProxy(name, parent, cfg, plan, {
+        target: { dbInstanceIdentifier: primary.identifier },
+        dbSecurityGroupId: sg.id,
+        keyArn,
+        password: password,
+        tags,
+      })
+    : undefined;
 
   const primaryHost = primary.address;
   const host = proxy?.endpoint ?? primaryHost;
@@ -118,12 +126,24 @@ function foundation(name: string, parent: pulumi.Resource, cfg: ManagedPostgresC
 /** Performance Insights inputs (an RDS instance's and an Aurora instance's are the same), encrypted with the store's key. */
 function performanceInsights(plan: ManagedPlan, keyArn: pulumi.Output<string>) {
   return plan.primary.performanceInsightsRetentionPeriod
-    ? { performanceInsightsEnabled: true, performanceInsightsKmsKeyId: keyArn, performanceInsightsRetentionPeriod: plan.primary.performanceInsightsRetentionPeriod }
+    ? {
+        performanceInsightsEnabled: true,
+        performanceInsightsKmsKeyId: keyArn,
+        performanceInsightsRetentionPeriod: plan.primary.performanceInsightsRetentionPeriod,
+      }
     : { performanceInsightsEnabled: false };
 }
 
 /** AWS Backup of the primary instance or the Aurora cluster, when the tier's backup policy asks for it. */
-function backUp(name: string, parent: pulumi.Resource, cfg: ManagedPostgresConfig, plan: ManagedPlan, arn: pulumi.Output<string>, keyArn: pulumi.Output<string>, tags: Record<string, string>): void {
+function backUp(
+  name: string,
+  parent: pulumi.Resource,
+  cfg: ManagedPostgresConfig,
+  plan: ManagedPlan,
+  arn: pulumi.Output<string>,
+  keyArn: pulumi.Output<string>,
+  tags: Record<string, string>,
+): void {
   if (!plan.awsBackup) return;
   awsBackupPlan(name, parent, {
     rules: plan.awsBackup.rules,
@@ -135,7 +155,14 @@ function backUp(name: string, parent: pulumi.Resource, cfg: ManagedPostgresConfi
   });
 }
 
-function connectionOf(cfg: ManagedPostgresConfig, plan: ManagedPlan, host: pulumi.Output<string>, primaryHost: pulumi.Output<string>, readerHost: pulumi.Output<string>, password: pulumi.Output<string>) {
+function connectionOf(
+  cfg: ManagedPostgresConfig,
+  plan: ManagedPlan,
+  host: pulumi.Output<string>,
+  primaryHost: pulumi.Output<string>,
+  readerHost: pulumi.Output<string>,
+  password: pulumi.Output<string>,
+) {
   const connection = pulumi.secret(
     pulumi.all([host, primaryHost, readerHost, password]).apply(([h, ph, r, pw]) => ({
       host: h,
@@ -217,7 +244,14 @@ function provisionAurora(name: string, parent: pulumi.Resource, cfg: ManagedPost
   );
   backUp(name, parent, cfg, plan, cluster.arn, keyArn, tags);
   const proxy = plan.proxy
-    ? provisionProxy(name, parent, cfg, plan, { target: { dbClusterIdentifier: cluster.id }, readOnlyEndpoint: plan.readerEndpoint === "proxy-read-only", dbSecurityGroupId: sg.id, keyArn, password, tags })
+    ? provisionProxy(name, parent, cfg, plan, {
+        target: { dbClusterIdentifier: cluster.id },
+        readOnlyEndpoint: plan.readerEndpoint === "proxy-read-only",
+        dbSecurityGroupId: sg.id,
+        keyArn,
+        password,
+        tags,
+      })
     : undefined;
   const primaryHost = cluster.endpoint;
   const host = proxy?.endpoint ?? primaryHost;
@@ -248,7 +282,11 @@ function provisionProxy(
   },
 ): { endpoint: pulumi.Output<string>; readOnlyEndpoint?: pulumi.Output<string> } {
   const p = plan.proxy!;
-  const secret = new aws.secretsmanager.Secret(`${name}-proxy-credentials`, { kmsKeyId: d.keyArn, description: `${name}: DB credentials for RDS Proxy`, tags: d.tags }, { parent });
+  const secret = new aws.secretsmanager.Secret(
+    `${name}-proxy-credentials`,
+    { kmsKeyId: d.keyArn, description: `${name}: DB credentials for RDS Proxy`, tags: d.tags },
+    { parent },
+  );
   new aws.secretsmanager.SecretVersion(
     `${name}-proxy-credentials`,
     { secretId: secret.id, secretString: pulumi.secret(pulumi.jsonStringify({ username: cfg.username, password: d.password })) },
@@ -256,7 +294,13 @@ function provisionProxy(
   );
   const role = new aws.iam.Role(
     `${name}-proxy`,
-    { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "rds.amazonaws.com" }, Action: "sts:AssumeRole" }] }), tags: d.tags },
+    {
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
+      tags: d.tags,
+    },
     { parent },
   );
   new aws.iam.RolePolicy(
@@ -276,12 +320,28 @@ function provisionProxy(
   const proxySg = dataSecurityGroup(`${name}-proxy`, parent, cfg.network.vpcId, cfg.network.allowedSecurityGroupIds, plan.port, d.tags);
   new aws.vpc.SecurityGroupIngressRule(
     `${name}-from-proxy`,
-    { securityGroupId: d.dbSecurityGroupId, referencedSecurityGroupId: proxySg.id, ipProtocol: "tcp", fromPort: plan.port, toPort: plan.port, description: "RDS Proxy", tags: d.tags },
+    {
+      securityGroupId: d.dbSecurityGroupId,
+      referencedSecurityGroupId: proxySg.id,
+      ipProtocol: "tcp",
+      fromPort: plan.port,
+      toPort: plan.port,
+      description: "RDS Proxy",
+      tags: d.tags,
+    },
     { parent },
   );
   new aws.vpc.SecurityGroupEgressRule(
     `${name}-proxy-to-db`,
-    { securityGroupId: proxySg.id, referencedSecurityGroupId: d.dbSecurityGroupId, ipProtocol: "tcp", fromPort: plan.port, toPort: plan.port, description: "to the DB", tags: d.tags },
+    {
+      securityGroupId: proxySg.id,
+      referencedSecurityGroupId: d.dbSecurityGroupId,
+      ipProtocol: "tcp",
+      fromPort: plan.port,
+      toPort: plan.port,
+      description: "to the DB",
+      tags: d.tags,
+    },
     { parent },
   );
   const proxy = new aws.rds.Proxy(
@@ -293,7 +353,9 @@ function provisionProxy(
       roleArn: role.arn,
       vpcSubnetIds: cfg.network.subnetIds,
       vpcSecurityGroupIds: [proxySg.id],
-      auths: [{ authScheme: "SECRETS", secretArn: secret.arn, iamAuth: cfg.iamAuth ? "REQUIRED" : "DISABLED", clientPasswordAuthType: p.clientPasswordAuthType }],
+      auths: [
+        { authScheme: "SECRETS", secretArn: secret.arn, iamAuth: cfg.iamAuth ? "REQUIRED" : "DISABLED", clientPasswordAuthType: p.clientPasswordAuthType },
+      ],
       debugLogging: false,
       tags: d.tags,
     },
@@ -301,14 +363,24 @@ function provisionProxy(
   );
   new aws.rds.ProxyDefaultTargetGroup(
     `${name}-proxy`,
-    { dbProxyName: proxy.name, connectionPoolConfig: { maxConnectionsPercent: p.maxConnectionsPercent, maxIdleConnectionsPercent: p.maxIdleConnectionsPercent } },
+    {
+      dbProxyName: proxy.name,
+      connectionPoolConfig: { maxConnectionsPercent: p.maxConnectionsPercent, maxIdleConnectionsPercent: p.maxIdleConnectionsPercent },
+    },
     { parent },
   );
   new aws.rds.ProxyTarget(`${name}-proxy`, { dbProxyName: proxy.name, targetGroupName: "default", ...d.target }, { parent });
   if (!d.readOnlyEndpoint) return { endpoint: proxy.endpoint };
   const ro = new aws.rds.ProxyEndpoint(
     `${name}-proxy-ro`,
-    { dbProxyName: proxy.name, dbProxyEndpointName: `${name}-ro`, targetRole: "READ_ONLY", vpcSubnetIds: cfg.network.subnetIds, vpcSecurityGroupIds: [proxySg.id], tags: d.tags },
+    {
+      dbProxyName: proxy.name,
+      dbProxyEndpointName: `${name}-ro`,
+      targetRole: "READ_ONLY",
+      vpcSubnetIds: cfg.network.subnetIds,
+      vpcSecurityGroupIds: [proxySg.id],
+      tags: d.tags,
+    },
     { parent },
   );
   return { endpoint: proxy.endpoint, readOnlyEndpoint: ro.endpoint };

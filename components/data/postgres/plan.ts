@@ -90,7 +90,13 @@ export interface ManagedPlan {
    */
   readerEndpoint: null | "proxy-read-only" | "cluster-reader";
   /** RDS Proxy in front of the primary (TLS required, credentials from Secrets Manager); null = none. */
-  proxy: null | { requireTls: true; idleClientTimeout: number; maxConnectionsPercent: number; maxIdleConnectionsPercent: number; clientPasswordAuthType: string };
+  proxy: null | {
+    requireTls: true;
+    idleClientTimeout: number;
+    maxConnectionsPercent: number;
+    maxIdleConnectionsPercent: number;
+    clientPasswordAuthType: string;
+  };
   /** AWS Backup plan (hourly/daily/cross-region) on top of RDS automated backups; null = RDS automated backups only. */
   awsBackup: null | { rules: AwsBackupRule[]; needsSecondaryVault: boolean };
   protect: boolean;
@@ -112,11 +118,18 @@ export function planManagedPostgres(i: ManagedPlanInput): ManagedPlan {
   if (i.maxStorageGb !== undefined && i.maxStorageGb < i.storageGb) problems.push("maxStorageGb: must be ≥ storageGb");
   if (i.storageGb < 20) problems.push("storageGb: RDS gp3 storage starts at 20 GiB");
   const engine = i.engine ?? "rds";
-  if (engine === "aurora" && !AURORA_VERSIONS[i.version]) problems.push(`version: Aurora PostgreSQL is pinned for ${Object.keys(AURORA_VERSIONS).join(", ")}; use one of those or engine: rds`);
+  if (engine === "aurora" && !AURORA_VERSIONS[i.version])
+    problems.push(`version: Aurora PostgreSQL is pinned for ${Object.keys(AURORA_VERSIONS).join(", ")}; use one of those or engine: rds`);
 
   const rules: AwsBackupRule[] = [];
   if (b.hourly) {
-    rules.push({ ruleName: "hourly", schedule: b.hourly.awsSchedule, deleteAfterDays: b.hourly.retentionDays, continuous: false, copyToSecondaryRegion: false });
+    rules.push({
+      ruleName: "hourly",
+      schedule: b.hourly.awsSchedule,
+      deleteAfterDays: b.hourly.retentionDays,
+      continuous: false,
+      copyToSecondaryRegion: false,
+    });
   }
   if (b.daily && (b.hourly || b.crossRegion)) {
     // RDS automated backups already give a daily snapshot + PITR; AWS Backup adds the
@@ -158,7 +171,13 @@ export function planManagedPostgres(i: ManagedPlanInput): ManagedPlan {
     replicaNames: Array.from({ length: i.replicas }, (_, k) => `${i.name}-replica-${k + 1}`),
     readerEndpoint: engine === "aurora" ? (i.pooling ? "proxy-read-only" : "cluster-reader") : null,
     proxy: i.pooling
-      ? { requireTls: true, idleClientTimeout: 1800, maxConnectionsPercent: 90, maxIdleConnectionsPercent: 50, clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256" }
+      ? {
+          requireTls: true,
+          idleClientTimeout: 1800,
+          maxConnectionsPercent: 90,
+          maxIdleConnectionsPercent: 50,
+          clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
+        }
       : null,
     awsBackup: rules.length ? { rules, needsSecondaryVault: rules.some((r) => r.copyToSecondaryRegion) } : null,
     protect: i.protect,
@@ -192,7 +211,17 @@ export const CNPG_POOLER_METRICS_PORT = 9127;
 export interface ClusterPlan {
   problems: string[];
   /** Object names in the data namespace. */
-  names: { cluster: string; appSecret: string; backupSecret: string; scheduledBackup: string; service: string; readerService: string; configMap: string; pooler: string; readerPooler: string };
+  names: {
+    cluster: string;
+    appSecret: string;
+    backupSecret: string;
+    scheduledBackup: string;
+    service: string;
+    readerService: string;
+    configMap: string;
+    pooler: string;
+    readerPooler: string;
+  };
   /** CNPG PgBouncer Pooler (rw) in front of the primary; null = none. `host` then points at it. */
   pooler: null | { instances: number; podLabels: Record<string, string> };
   /**
@@ -233,14 +262,18 @@ export function planClusterPostgres(i: ClusterPlanInput): ClusterPlan {
   const isOperator = i.implementation === "operator";
   if (!isOperator) {
     if (i.replicas > 0) problems.push("replicas: implementation statefulset runs a single instance; use implementation operator (CloudNativePG) for replicas");
-    if (i.backup.enabled) problems.push("backup: implementation statefulset has no backup machinery; use implementation operator or managed, or a backup policy for tier local");
+    if (i.backup.enabled)
+      problems.push("backup: implementation statefulset has no backup machinery; use implementation operator or managed, or a backup policy for tier local");
     if (i.pooling) problems.push("pooling: implementation statefulset has no pooler; use implementation operator (CNPG Pooler) or managed (RDS Proxy)");
     if (i.tls.enabled && !i.tls.certSecretName) {
-      problems.push("tls.certSecretName: a plain StatefulSet needs a kubernetes.io/tls Secret for client TLS; give one, or set tls.enabled=false explicitly (local only)");
+      problems.push(
+        "tls.certSecretName: a plain StatefulSet needs a kubernetes.io/tls Secret for client TLS; give one, or set tls.enabled=false explicitly (local only)",
+      );
     }
   } else {
     if (!i.tls.enabled) problems.push("tls.enabled: CloudNativePG always serves TLS and this component rejects plain-text clients; remove tls.enabled=false");
-    if (i.backup.enabled && !i.backupTarget) problems.push("backupTarget: backup is enabled for this tier; give the object store (s3://bucket/prefix) for WAL and base backups");
+    if (i.backup.enabled && !i.backupTarget)
+      problems.push("backupTarget: backup is enabled for this tier; give the object store (s3://bucket/prefix) for WAL and base backups");
   }
 
   const labels = storeLabels(i.name, "postgres");
@@ -257,14 +290,34 @@ export function planClusterPostgres(i: ClusterPlanInput): ClusterPlan {
       ports: [port, status],
       from: { namespaces: [i.operatorNamespace ?? "cnpg-system"], podSelector: { "app.kubernetes.io/name": "cloudnative-pg" } },
     });
-    egress.push({ purpose: "replication", podSelector: podLabels, ports: [port, status], to: { kind: "peers", peers: { namespaces: [ns], podSelector: podLabels } } });
-    egress.push({ purpose: "kubernetes-api", podSelector: podLabels, ports: [tcp("https", 443), tcp("apiserver", 6443)], to: { kind: "external", description: "the Kubernetes API server (instance manager)" } });
+    egress.push({
+      purpose: "replication",
+      podSelector: podLabels,
+      ports: [port, status],
+      to: { kind: "peers", peers: { namespaces: [ns], podSelector: podLabels } },
+    });
+    egress.push({
+      purpose: "kubernetes-api",
+      podSelector: podLabels,
+      ports: [tcp("https", 443), tcp("apiserver", 6443)],
+      to: { kind: "external", description: "the Kubernetes API server (instance manager)" },
+    });
     if (i.backup.enabled && i.backupTarget) {
       const inCluster = inClusterEndpoint(i.backupTarget.endpointUrl);
       egress.push(
         inCluster
-          ? { purpose: "backups", podSelector: podLabels, ports: [tcp("s3", inCluster.port)], to: { kind: "peers", peers: { namespaces: [inCluster.namespace] } } }
-          : { purpose: "backups", podSelector: podLabels, ports: [tcp("https", 443)], to: { kind: "external", description: "the S3 endpoint holding WAL and base backups" } },
+          ? {
+              purpose: "backups",
+              podSelector: podLabels,
+              ports: [tcp("s3", inCluster.port)],
+              to: { kind: "peers", peers: { namespaces: [inCluster.namespace] } },
+            }
+          : {
+              purpose: "backups",
+              podSelector: podLabels,
+              ports: [tcp("https", 443)],
+              to: { kind: "external", description: "the S3 endpoint holding WAL and base backups" },
+            },
       );
     }
   }
@@ -275,17 +328,38 @@ export function planClusterPostgres(i: ClusterPlanInput): ClusterPlan {
     // Clients reach the pooler instead of (and as well as) the instances; the pooler reaches the instances.
     ingress.push(clientRule(pooler.podLabels, [port], i.network));
     ingress.push({ purpose: "pooler", podSelector: podLabels, ports: [port], from: { namespaces: [ns], podSelector: pooler.podLabels } });
-    egress.push({ purpose: "pooler", podSelector: pooler.podLabels, ports: [port], to: { kind: "peers", peers: { namespaces: [ns], podSelector: podLabels } } });
-    egress.push({ purpose: "kubernetes-api", podSelector: pooler.podLabels, ports: [tcp("https", 443), tcp("apiserver", 6443)], to: { kind: "external", description: "the Kubernetes API server (pooler instance manager)" } });
+    egress.push({
+      purpose: "pooler",
+      podSelector: pooler.podLabels,
+      ports: [port],
+      to: { kind: "peers", peers: { namespaces: [ns], podSelector: podLabels } },
+    });
+    egress.push({
+      purpose: "kubernetes-api",
+      podSelector: pooler.podLabels,
+      ports: [tcp("https", 443), tcp("apiserver", 6443)],
+      to: { kind: "external", description: "the Kubernetes API server (pooler instance manager)" },
+    });
   }
 
   const readerPoolerName = `${i.name}-pooler-ro`;
-  const readerPooler = pooler && i.replicas > 0 ? { name: readerPoolerName, instances: Math.min(2, i.replicas), podLabels: { "cnpg.io/poolerName": readerPoolerName } } : null;
+  const readerPooler =
+    pooler && i.replicas > 0 ? { name: readerPoolerName, instances: Math.min(2, i.replicas), podLabels: { "cnpg.io/poolerName": readerPoolerName } } : null;
   if (readerPooler) {
     ingress.push(clientRule(readerPooler.podLabels, [port], i.network));
     ingress.push({ purpose: "reader-pooler", podSelector: podLabels, ports: [port], from: { namespaces: [ns], podSelector: readerPooler.podLabels } });
-    egress.push({ purpose: "reader-pooler", podSelector: readerPooler.podLabels, ports: [port], to: { kind: "peers", peers: { namespaces: [ns], podSelector: podLabels } } });
-    egress.push({ purpose: "kubernetes-api", podSelector: readerPooler.podLabels, ports: [tcp("https", 443), tcp("apiserver", 6443)], to: { kind: "external", description: "the Kubernetes API server (pooler instance manager)" } });
+    egress.push({
+      purpose: "reader-pooler",
+      podSelector: readerPooler.podLabels,
+      ports: [port],
+      to: { kind: "peers", peers: { namespaces: [ns], podSelector: podLabels } },
+    });
+    egress.push({
+      purpose: "kubernetes-api",
+      podSelector: readerPooler.podLabels,
+      ports: [tcp("https", 443), tcp("apiserver", 6443)],
+      to: { kind: "external", description: "the Kubernetes API server (pooler instance manager)" },
+    });
   }
 
   const podMonitors: ClusterPlan["podMonitors"] = [];
@@ -330,7 +404,10 @@ export function planClusterPostgres(i: ClusterPlanInput): ClusterPlan {
     pgHba: tlsOn ? ["hostnossl all all all reject", "hostssl all all all scram-sha-256"] : ["host all all all scram-sha-256"],
     sslmode: isOperator ? "verify-full" : tlsOn ? "require" : "disable",
     podMonitors,
-    scheduledBackup: isOperator && i.backup.daily ? { schedule: i.backup.daily.k8sSchedule, retention: `${Math.max(i.backup.pitrDays, i.backup.daily.retentionDays)}d` } : null,
+    scheduledBackup:
+      isOperator && i.backup.daily
+        ? { schedule: i.backup.daily.k8sSchedule, retention: `${Math.max(i.backup.pitrDays, i.backup.daily.retentionDays)}d` }
+        : null,
     walArchiving: isOperator && i.backup.walArchiving && i.backupTarget !== undefined,
     podSecurity: restrictedPodSecurity(isOperator ? 26 : 999),
     containerSecurity: restrictedContainerSecurity(true),

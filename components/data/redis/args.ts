@@ -3,7 +3,17 @@
  * (redis:7 StatefulSet, pod 0 primary, the rest replicas). Same connection contract.
  */
 import { z } from "zod";
-import { awsNetworkSchema, backupPolicySchema, clusterNetworkSchema, inputString, labelsSchema, metricsSchema, protectSchema, resourcesSchema, tlsSchema } from "../schema";
+import {
+  awsNetworkSchema,
+  backupPolicySchema,
+  clusterNetworkSchema,
+  inputString,
+  labelsSchema,
+  metricsSchema,
+  protectSchema,
+  resourcesSchema,
+  tlsSchema,
+} from "../schema";
 import { VERSION_PINS } from "../../charts";
 
 const common = {
@@ -21,7 +31,10 @@ export const managedRedisSchema = z.strictObject({
   implementation: z.literal("managed"),
   ...common,
   network: awsNetworkSchema,
-  nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "an ElastiCache node type such as cache.t4g.small").default("cache.t4g.small"),
+  nodeType: z
+    .string()
+    .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "an ElastiCache node type such as cache.t4g.small")
+    .default("cache.t4g.small"),
   /** Multi-AZ with automatic failover (needs replicas ≥ 1). */
   multiAz: z.boolean().default(true),
   finalSnapshot: z.boolean().default(true),

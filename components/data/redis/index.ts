@@ -42,7 +42,15 @@ export class Redis extends pulumi.ComponentResource {
             subnetCount: cfg.network.subnetIds.length,
             allowedSecurityGroupCount: cfg.network.allowedSecurityGroupIds.length,
           })
-        : planClusterRedis({ name, replicas: cfg.replicas, persistence: cfg.persistence, protect: cfg.protect, tls: cfg.tls, network: cfg.network, metrics: cfg.metrics });
+        : planClusterRedis({
+            name,
+            replicas: cfg.replicas,
+            persistence: cfg.persistence,
+            protect: cfg.protect,
+            tls: cfg.tls,
+            network: cfg.network,
+            metrics: cfg.metrics,
+          });
     assertNoProblems("Redis", name, plan.problems);
 
     super("platform:data:Redis", name, {}, opts);

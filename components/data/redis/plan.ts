@@ -101,7 +101,9 @@ export interface ClusterRedisPlan {
 export function planClusterRedis(i: ClusterRedisPlanInput): ClusterRedisPlan {
   const problems: string[] = [...k8sNameProblems(i.name)];
   if (i.tls.enabled && !i.tls.certSecretName) {
-    problems.push("tls.certSecretName: in-cluster Redis needs a kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt) for client TLS; give one, or set tls.enabled=false explicitly");
+    problems.push(
+      "tls.certSecretName: in-cluster Redis needs a kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt) for client TLS; give one, or set tls.enabled=false explicitly",
+    );
   }
   const ns = i.network.namespace;
   const names = { statefulSet: i.name, headless: `${i.name}-headless`, primary: i.name, reader: `${i.name}-ro`, secret: `${i.name}-auth` };
@@ -113,7 +115,15 @@ export function planClusterRedis(i: ClusterRedisPlanInput): ClusterRedisPlan {
         ? ["appendonly no", "save 900 1 300 10 60 10000"]
         : ["appendonly no", 'save ""'];
   const net = tls
-    ? ["port 0", `tls-port ${REDIS_PORT}`, "tls-cert-file /tls/tls.crt", "tls-key-file /tls/tls.key", "tls-ca-cert-file /tls/ca.crt", "tls-auth-clients no", "tls-replication yes"]
+    ? [
+        "port 0",
+        `tls-port ${REDIS_PORT}`,
+        "tls-cert-file /tls/tls.crt",
+        "tls-key-file /tls/tls.key",
+        "tls-ca-cert-file /tls/ca.crt",
+        "tls-auth-clients no",
+        "tls-replication yes",
+      ]
     : [`port ${REDIS_PORT}`];
   const configFile = ["dir /data", "protected-mode yes", ...net, ...persist, "replica-read-only yes", ""].join("\n");
   const primaryFqdn = `${i.name}-0.${names.headless}.${ns}.svc.cluster.local`;
@@ -125,7 +135,7 @@ export function planClusterRedis(i: ClusterRedisPlanInput): ClusterRedisPlan {
     "{",
     "  cat /etc/redis/redis.conf",
     '  printf \'requirepass "%s"\\nmasterauth "%s"\\n\' "$REDIS_PASSWORD" "$REDIS_PASSWORD"',
-    '  case "$HOSTNAME" in *-0) ;; *) printf \'replicaof %s %s\\n\' ' + `${primaryFqdn} ${REDIS_PORT}` + " ;; esac",
+    "  case \"$HOSTNAME\" in *-0) ;; *) printf 'replicaof %s %s\\n' " + `${primaryFqdn} ${REDIS_PORT}` + " ;; esac",
     "} > /tmp/redis.conf",
     "exec redis-server /tmp/redis.conf",
   ].join("\n");

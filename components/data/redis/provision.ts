@@ -10,7 +10,13 @@ import type { ManagedRedisConfig, StatefulsetRedisConfig } from "./args";
 import type { ClusterRedisPlan, ManagedRedisPlan } from "./plan";
 import type { RedisConnection } from "./types";
 
-function connectionOf(host: pulumi.Input<string>, readerHost: pulumi.Input<string>, port: number, tls: boolean, password: pulumi.Output<string>): pulumi.Output<RedisConnection> {
+function connectionOf(
+  host: pulumi.Input<string>,
+  readerHost: pulumi.Input<string>,
+  port: number,
+  tls: boolean,
+  password: pulumi.Output<string>,
+): pulumi.Output<RedisConnection> {
   return pulumi.secret(
     pulumi.all([host, readerHost, password]).apply(([h, r, pw]) => ({
       host: h,
@@ -26,7 +32,11 @@ function connectionOf(host: pulumi.Input<string>, readerHost: pulumi.Input<strin
 export function provisionManagedRedis(name: string, parent: pulumi.Resource, cfg: ManagedRedisConfig, plan: ManagedRedisPlan) {
   const tags = awsTags(name, "redis", cfg.labels);
   const keyArn = kmsKey(name, parent, cfg.kmsKeyArn, `${name} Redis at-rest encryption`, tags);
-  const subnets = new aws.elasticache.SubnetGroup(`${name}-subnets`, { subnetIds: cfg.network.subnetIds, description: `${name}: private subnets`, tags }, { parent });
+  const subnets = new aws.elasticache.SubnetGroup(
+    `${name}-subnets`,
+    { subnetIds: cfg.network.subnetIds, description: `${name}: private subnets`, tags },
+    { parent },
+  );
   const sg = dataSecurityGroup(name, parent, cfg.network.vpcId, cfg.network.allowedSecurityGroupIds, plan.port, tags);
   // ElastiCache AUTH tokens: 16-128 printable chars; alphanumerics avoid the forbidden ones.
   const token = generatePassword(`${name}-auth-token`, { length: 64, special: false }, { parent });
@@ -81,7 +91,10 @@ export function provisionClusterRedis(name: string, parent: pulumi.Resource, cfg
   const svcPort = [{ name: "redis", port: plan.port, targetPort: plan.port, protocol: "TCP" }];
   new k8s.core.v1.Service(
     `${name}-headless`,
-    { metadata: { name: plan.names.headless, namespace: ns, labels: plan.labels }, spec: { clusterIP: "None", selector: plan.podLabels, ports: svcPort, publishNotReadyAddresses: true } },
+    {
+      metadata: { name: plan.names.headless, namespace: ns, labels: plan.labels },
+      spec: { clusterIP: "None", selector: plan.podLabels, ports: svcPort, publishNotReadyAddresses: true },
+    },
     { parent },
   );
   new k8s.core.v1.Service(
@@ -162,9 +175,7 @@ export function provisionClusterRedis(name: string, parent: pulumi.Resource, cfg
             volumes,
           },
         },
-        volumeClaimTemplates: plan.pvc
-          ? [dataClaimTemplate(plan.labels, cfg.storageGb, cfg.network.storageClassName)]
-          : [],
+        volumeClaimTemplates: plan.pvc ? [dataClaimTemplate(plan.labels, cfg.storageGb, cfg.network.storageClassName)] : [],
       },
     },
     { parent, protect: plan.protect, dependsOn: [secret, config, ...(cert ? [cert] : [])] },

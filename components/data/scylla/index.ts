@@ -63,60 +63,83 @@ export class Scylla extends pulumi.ComponentResource {
     );
     const config = new k8s.core.v1.ConfigMap(
       `${name}-config`,
-      { metadata: { name: plan.names.config, namespace: ns, labels: plan.labels }, data: { "scylla.yaml": plan.scyllaYaml, "keyspaces.cql": plan.keyspaceCql } },
+      {
+        metadata: { name: plan.names.config, namespace: ns, labels: plan.labels },
+        data: { "scylla.yaml": plan.scyllaYaml, "keyspaces.cql": plan.keyspaceCql },
+      },
       { parent: this },
     );
     const cert = storeCertificate(name, this, ns, cfg.tls, [...serviceDnsNames(ns, [plan.names.clientService]), `*.${ns}.svc.cluster.local`], plan.labels);
     const deps: pulumi.Resource[] = [config, ...(cert ? [cert] : [])];
     if (cfg.installOperator) {
       deps.push(
-        provisionOperator(`${name}-scylla`, {
-          namespace: cfg.operatorNamespace,
-          operator: "scylla-operator",
-          apiServerCidrs: cfg.apiServerCidrs,
-          webhookPorts: [5000],
-          managed: { namespace: ns, ports: [10000, 10001] },
-          release: "scylla-operator",
-          chart: SCYLLA_OPERATOR_CHART,
-          charts: cfg.charts,
-          // The pinned chart (and the mirror's newest release alike) sets no container securityContext and offers no
-          // value for it, so its operator and webhook pods cannot meet `restricted` (found by the
-          // conformance run: every pod FailedCreate). Baseline, with what the pod level can give.
-          podSecurity: "baseline",
-          values: { securityContext: { seccompProfile: { type: "RuntimeDefault" } } },
-        }, this),
+        provisionOperator(
+          `${name}-scylla`,
+          {
+            namespace: cfg.operatorNamespace,
+            operator: "scylla-operator",
+            apiServerCidrs: cfg.apiServerCidrs,
+            webhookPorts: [5000],
+            managed: { namespace: ns, ports: [10000, 10001] },
+            release: "scylla-operator",
+            chart: SCYLLA_OPERATOR_CHART,
+            charts: cfg.charts,
+            // The pinned chart (and the mirror's newest release alike) sets no container securityContext and offers no
+            // value for it, so its operator and webhook pods cannot meet `restricted` (found by the
+            // conformance run: every pod FailedCreate). Baseline, with what the pod level can give.
+            podSecurity: "baseline",
+            values: { securityContext: { seccompProfile: { type: "RuntimeDefault" } } },
+          },
+          this,
+        ),
       );
     }
 
-    const tlsVolume = plan.tls ? { volumes: [{ name: "client-tls", secret: { secretName: cfg.tls.certSecretName } }], volumeMounts: [{ name: "client-tls", mountPath: "/var/lib/scylla-client-tls", readOnly: true }] } : {};
-    const cluster = cfg.implementation === "statefulset" ? provisionStatefulsetScylla(name, this, cfg, plan, deps) : new k8s.apiextensions.CustomResource(
-      name,
-      {
-        apiVersion: "scylla.scylladb.com/v1",
-        kind: "ScyllaCluster",
-        metadata: { name: plan.names.cluster, namespace: ns, labels: plan.labels, ...(cfg.rebuiltFrom && !cfg.backup.enabled ? { annotations: { "platform.io/restore": `no backups; rebuilt from ${cfg.rebuiltFrom}` } } : {}) },
-        spec: {
-          version: cfg.version,
-          agentVersion: cfg.agentVersion,
-          developerMode: cfg.developerMode,
-          automaticOrphanedNodeCleanup: true,
-          datacenter: {
-            name: cfg.datacenter,
-            racks: plan.racks.map((r) => ({
-              name: r.name,
-              members: r.members,
-              scyllaConfig: plan.names.config,
-              storage: { capacity: `${cfg.storageGb}Gi`, ...(cfg.network.storageClassName ? { storageClassName: cfg.network.storageClassName } : {}) },
-              resources: { requests: { cpu: cfg.resources.cpu, memory: cfg.resources.memory }, limits: { cpu: cfg.resources.cpu, memory: cfg.resources.memory } },
-              ...tlsVolume,
-              ...scyllaPlacement(cfg.network),
-            })),
-          },
-          ...(plan.backupTasks.length ? { backups: plan.backupTasks } : {}),
-        },
-      },
-      { parent: this, protect: plan.protect, dependsOn: deps },
-    );
+    const tlsVolume = plan.tls
+      ? {
+          volumes: [{ name: "client-tls", secret: { secretName: cfg.tls.certSecretName } }],
+          volumeMounts: [{ name: "client-tls", mountPath: "/var/lib/scylla-client-tls", readOnly: true }],
+        }
+      : {};
+    const cluster =
+      cfg.implementation === "statefulset"
+        ? provisionStatefulsetScylla(name, this, cfg, plan, deps)
+        : new k8s.apiextensions.CustomResource(
+            name,
+            {
+              apiVersion: "scylla.scylladb.com/v1",
+              kind: "ScyllaCluster",
+              metadata: {
+                name: plan.names.cluster,
+                namespace: ns,
+                labels: plan.labels,
+                ...(cfg.rebuiltFrom && !cfg.backup.enabled ? { annotations: { "platform.io/restore": `no backups; rebuilt from ${cfg.rebuiltFrom}` } } : {}),
+              },
+              spec: {
+                version: cfg.version,
+                agentVersion: cfg.agentVersion,
+                developerMode: cfg.developerMode,
+                automaticOrphanedNodeCleanup: true,
+                datacenter: {
+                  name: cfg.datacenter,
+                  racks: plan.racks.map((r) => ({
+                    name: r.name,
+                    members: r.members,
+                    scyllaConfig: plan.names.config,
+                    storage: { capacity: `${cfg.storageGb}Gi`, ...(cfg.network.storageClassName ? { storageClassName: cfg.network.storageClassName } : {}) },
+                    resources: {
+                      requests: { cpu: cfg.resources.cpu, memory: cfg.resources.memory },
+                      limits: { cpu: cfg.resources.cpu, memory: cfg.resources.memory },
+                    },
+                    ...tlsVolume,
+                    ...scyllaPlacement(cfg.network),
+                  })),
+                },
+                ...(plan.backupTasks.length ? { backups: plan.backupTasks } : {}),
+              },
+            },
+            { parent: this, protect: plan.protect, dependsOn: deps },
+          );
 
     if (plan.serviceMonitor) {
       new k8s.apiextensions.CustomResource(
@@ -192,7 +215,15 @@ export class Scylla extends pulumi.ComponentResource {
         tls: plan.tls,
       })),
     );
-    this.registerOutputs({ connection: this.connection, implementation: this.implementation, caSecretName: this.caSecretName, host: this.host, port: this.port, network: this.network, credentialsSecretName: this.credentialsSecretName });
+    this.registerOutputs({
+      connection: this.connection,
+      implementation: this.implementation,
+      caSecretName: this.caSecretName,
+      host: this.host,
+      port: this.port,
+      network: this.network,
+      credentialsSecretName: this.credentialsSecretName,
+    });
   }
 }
 
@@ -206,7 +237,9 @@ export function scyllaPlacement(net: ScyllaConfig["network"]): { placement?: Rec
   const p = dataNodePlacement(net);
   if (!p.nodeSelector) return {};
   const matchExpressions = Object.entries(p.nodeSelector).map(([key, value]) => ({ key, operator: "In", values: [value] }));
-  return { placement: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions }] } }, tolerations: p.tolerations } };
+  return {
+    placement: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions }] } }, tolerations: p.tolerations },
+  };
 }
 
 /**
@@ -214,11 +247,20 @@ export function scyllaPlacement(net: ScyllaConfig["network"]): { placement?: Rec
  * labels and scylla.yaml settings (password auth, CassandraAuthorizer) as the operator path, and
  * the datacenter the keyspaces replicate to (GossipingPropertyFileSnitch + cassandra-rackdc).
  */
-function provisionStatefulsetScylla(name: string, parent: pulumi.Resource, cfg: ScyllaConfig, plan: ScyllaPlan, deps: pulumi.Resource[]): k8s.apps.v1.StatefulSet {
+function provisionStatefulsetScylla(
+  name: string,
+  parent: pulumi.Resource,
+  cfg: ScyllaConfig,
+  plan: ScyllaPlan,
+  deps: pulumi.Resource[],
+): k8s.apps.v1.StatefulSet {
   const ns = cfg.network.namespace;
   const rackdc = new k8s.core.v1.ConfigMap(
     `${name}-rackdc`,
-    { metadata: { name: `${plan.names.cluster}-rackdc`, namespace: ns, labels: plan.labels }, data: { "cassandra-rackdc.properties": `dc=${cfg.datacenter}\nrack=${plan.racks[0]!.name}\n` } },
+    {
+      metadata: { name: `${plan.names.cluster}-rackdc`, namespace: ns, labels: plan.labels },
+      data: { "cassandra-rackdc.properties": `dc=${cfg.datacenter}\nrack=${plan.racks[0]!.name}\n` },
+    },
     { parent },
   );
   const cql = plan.network.kind === "kubernetes" ? plan.network.ports : [];
@@ -260,7 +302,10 @@ function provisionStatefulsetScylla(name: string, parent: pulumi.Resource, cfg: 
                 ports: cql.map((p) => ({ name: p.name, containerPort: p.port, protocol: "TCP" })),
                 // What the Scylla Operator gives its own ScyllaDB container: root, plus CAP_SYS_NICE.
                 securityContext: { runAsUser: 0, runAsGroup: 0, capabilities: { add: ["SYS_NICE"] } },
-                resources: { requests: { cpu: cfg.resources.cpu, memory: cfg.resources.memory }, limits: { cpu: cfg.resources.cpu, memory: cfg.resources.memory } },
+                resources: {
+                  requests: { cpu: cfg.resources.cpu, memory: cfg.resources.memory },
+                  limits: { cpu: cfg.resources.cpu, memory: cfg.resources.memory },
+                },
                 readinessProbe: { tcpSocket: { port: plan.port }, initialDelaySeconds: 15, periodSeconds: 10 },
                 // Bootstrapping a fresh node takes a while: restart only after ~3 minutes of silence.
                 livenessProbe: { tcpSocket: { port: plan.port }, initialDelaySeconds: 60, periodSeconds: 20, failureThreshold: 6 },

@@ -80,7 +80,11 @@ export function scyllaMemoryArg(limit: string): string {
   return `${Math.floor(mib * 0.75)}M`;
 }
 
-export function keyspaceStatement(k: { name: string; replicationFactor: number; durableWrites: boolean }, dc: string, verb: "CREATE KEYSPACE IF NOT EXISTS" | "ALTER KEYSPACE"): string {
+export function keyspaceStatement(
+  k: { name: string; replicationFactor: number; durableWrites: boolean },
+  dc: string,
+  verb: "CREATE KEYSPACE IF NOT EXISTS" | "ALTER KEYSPACE",
+): string {
   return `${verb} ${k.name} WITH replication = {'class': 'NetworkTopologyStrategy', '${dc}': ${k.replicationFactor}} AND durable_writes = ${k.durableWrites};`;
 }
 
@@ -88,7 +92,8 @@ export function planScylla(i: ScyllaPlanInput): ScyllaPlan {
   const problems: string[] = [...k8sNameProblems(i.name)];
   const members = i.racks * i.membersPerRack;
   for (const [idx, k] of i.keyspaces.entries()) {
-    if (k.replicationFactor > members) problems.push(`keyspaces.${idx}.replicationFactor: ${k.replicationFactor} exceeds the ${members} member(s) of datacenter ${i.datacenter}`);
+    if (k.replicationFactor > members)
+      problems.push(`keyspaces.${idx}.replicationFactor: ${k.replicationFactor} exceeds the ${members} member(s) of datacenter ${i.datacenter}`);
   }
   if (i.tls.enabled && !i.tls.certSecretName) {
     problems.push("tls.certSecretName: client TLS needs a kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt); give one, or set tls.enabled=false explicitly");
@@ -126,8 +131,8 @@ export function planScylla(i: ScyllaPlanInput): ScyllaPlan {
     ...(tls ? ["export SSL_CERTFILE=/tls/ca.crt SSL_VALIDATE=true"] : []),
     "rc() { printf '[authentication]\\nusername = cassandra\\npassword = %s\\n' \"$1\" > /tmp/cqlshrc; }",
     `try() { rc "$1"; cqlsh ${ssl}--cqlshrc=/tmp/cqlshrc ${host} ${CQL_PORT} -e 'DESCRIBE KEYSPACES' >/dev/null 2>&1; }`,
-    "until try \"$ADMIN_PASSWORD\" || try cassandra; do echo waiting for scylla; sleep 10; done",
-    "sed -e \"s|\\$APP_PASSWORD|$APP_PASSWORD|g\" -e \"s|\\$ADMIN_PASSWORD|$ADMIN_PASSWORD|g\" /etc/scylla-keyspaces/keyspaces.cql > /tmp/setup.cql",
+    'until try "$ADMIN_PASSWORD" || try cassandra; do echo waiting for scylla; sleep 10; done',
+    'sed -e "s|\\$APP_PASSWORD|$APP_PASSWORD|g" -e "s|\\$ADMIN_PASSWORD|$ADMIN_PASSWORD|g" /etc/scylla-keyspaces/keyspaces.cql > /tmp/setup.cql',
     `cqlsh ${ssl}--cqlshrc=/tmp/cqlshrc ${host} ${CQL_PORT} -f /tmp/setup.cql`,
   ].join("\n");
 
@@ -141,12 +146,19 @@ export function planScylla(i: ScyllaPlanInput): ScyllaPlan {
     { purpose: "keyspace-job", podSelector: podLabels, ports: [cql[0]], from: { namespaces: [ns], podSelector: jobLabels } },
   ];
   if (i.metrics) ingress.push(metricsRule(podLabels, tcp("prometheus", SCYLLA_METRICS_PORT)));
-  if (i.backupLocation) ingress.push({ purpose: "scylla-manager", podSelector: podLabels, ports: [tcp("manager-agent", 10001)], from: { namespaces: [i.managerNamespace] } });
+  if (i.backupLocation)
+    ingress.push({ purpose: "scylla-manager", podSelector: podLabels, ports: [tcp("manager-agent", 10001)], from: { namespaces: [i.managerNamespace] } });
   const egress: Extract<DataNetwork, { kind: "kubernetes" }>["egress"] = [
     { purpose: "internode", podSelector: podLabels, ports: internode, to: { kind: "peers", peers: { namespaces: [ns], podSelector: podLabels } } },
     { purpose: "keyspace-job", podSelector: jobLabels, ports: [cql[0]], to: { kind: "peers", peers: { namespaces: [ns], podSelector: podLabels } } },
   ];
-  if (i.backupLocation) egress.push({ purpose: "backups", podSelector: podLabels, ports: [tcp("https", 443)], to: { kind: "external", description: `Scylla Manager agent uploads to ${i.backupLocation}` } });
+  if (i.backupLocation)
+    egress.push({
+      purpose: "backups",
+      podSelector: podLabels,
+      ports: [tcp("https", 443)],
+      to: { kind: "external", description: `Scylla Manager agent uploads to ${i.backupLocation}` },
+    });
 
   return {
     problems,
@@ -164,7 +176,9 @@ export function planScylla(i: ScyllaPlanInput): ScyllaPlan {
     backupTasks:
       i.backup.daily && i.backupLocation ? [{ name: "daily", location: [i.backupLocation], cron: "0 3 * * *", retention: i.backup.daily.retentionDays }] : [],
     tls,
-    serviceMonitor: i.metrics ? { name: i.name, selector: { "scylla/cluster": i.name, "scylla-operator.scylladb.com/scylla-service-type": "member" }, port: "prometheus" } : null,
+    serviceMonitor: i.metrics
+      ? { name: i.name, selector: { "scylla/cluster": i.name, "scylla-operator.scylladb.com/scylla-service-type": "member" }, port: "prometheus" }
+      : null,
     jobPodSecurity: restrictedPodSecurity(999),
     jobContainerSecurity: restrictedContainerSecurity(true),
     protect: i.protect,

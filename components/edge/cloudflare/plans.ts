@@ -28,4 +28,3 @@ export function cloudflarePlanGaps(plan: CloudflarePlan, waf: { managedRules?: b
   if (waf?.rateLimit && !l.hostRateLimit) out.push("a rate limiting rule on the site's host needs Pro or above (Free matches on the path only, over 10 s)");
   return out;
 }
-

@@ -66,7 +66,15 @@ export function provisionCloudflare(
     // Originless proxied record: traffic only ever reaches the Worker route.
     new cloudflare.DnsRecord(
       `${name}-dns`,
-      { zoneId: cf.zoneId, name: args.domain, type: "AAAA", content: "100::", proxied: true, ttl: 1, comment: `EdgeSite ${name}: served by Worker ${plan.resourcePrefix}` },
+      {
+        zoneId: cf.zoneId,
+        name: args.domain,
+        type: "AAAA",
+        content: "100::",
+        proxied: true,
+        ttl: 1,
+        comment: `EdgeSite ${name}: served by Worker ${plan.resourcePrefix}`,
+      },
       opts,
     );
     new cloudflare.WorkersRoute(`${name}-route`, { zoneId: cf.zoneId, pattern: `${args.domain}/*`, script: script.scriptName }, opts);

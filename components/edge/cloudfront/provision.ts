@@ -44,14 +44,20 @@ export function provisionCloudfront(
   usEast1: aws.Provider | undefined,
 ): CloudfrontEdgeOutputs {
   if (!usEast1)
-    throw new Error(`EdgeSite ${name}: provider cloudfront needs opts.usEast1 (an aws.Provider in us-east-1) for the ACM certificate and the CLOUDFRONT-scope WAF`);
+    throw new Error(
+      `EdgeSite ${name}: provider cloudfront needs opts.usEast1 (an aws.Provider in us-east-1) for the ACM certificate and the CLOUDFRONT-scope WAF`,
+    );
   const cfPlan = plan.cloudfront!;
   const opts = { parent };
   const east = { parent, provider: usEast1 };
   const prefix = plan.resourcePrefix;
 
   // ---- private, encrypted, TLS-only origin bucket (S3 names are global: prefix + random suffix)
-  const bucket = new aws.s3.Bucket(`${name}-origin`, { bucketPrefix: plan.bucketPrefix, forceDestroy: !args.protect, tags: args.tags }, { ...opts, protect: args.protect });
+  const bucket = new aws.s3.Bucket(
+    `${name}-origin`,
+    { bucketPrefix: plan.bucketPrefix, forceDestroy: !args.protect, tags: args.tags },
+    { ...opts, protect: args.protect },
+  );
   const pab = new aws.s3.BucketPublicAccessBlock(
     `${name}-origin-pab`,
     { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
@@ -88,7 +94,8 @@ export function provisionCloudfront(
       },
       opts,
     );
-    certificateArn = new aws.acm.CertificateValidation(`${name}-cert-ready`, { certificateArn: cert.arn, validationRecordFqdns: [validation.fqdn] }, east).certificateArn;
+    certificateArn = new aws.acm.CertificateValidation(`${name}-cert-ready`, { certificateArn: cert.arn, validationRecordFqdns: [validation.fqdn] }, east)
+      .certificateArn;
   }
 
   // ---- edge logic generated from the rule table
@@ -100,13 +107,25 @@ export function provisionCloudfront(
   const viewerRequest = cfPlan.viewerRequestCode
     ? new aws.cloudfront.Function(
         `${name}-viewer-request`,
-        { name: `${prefix}-req`, runtime: CLOUDFRONT_FUNCTION_RUNTIME, code: cfPlan.viewerRequestCode, publish: true, comment: "SPA routing from the edge rule table" },
+        {
+          name: `${prefix}-req`,
+          runtime: CLOUDFRONT_FUNCTION_RUNTIME,
+          code: cfPlan.viewerRequestCode,
+          publish: true,
+          comment: "SPA routing from the edge rule table",
+        },
         opts,
       )
     : undefined;
   const viewerResponse = new aws.cloudfront.Function(
     `${name}-viewer-response`,
-    { name: `${prefix}-res`, runtime: CLOUDFRONT_FUNCTION_RUNTIME, code: cfPlan.viewerResponseCode, publish: true, comment: "Per-class Cache-Control/Content-Type from the edge rule table" },
+    {
+      name: `${prefix}-res`,
+      runtime: CLOUDFRONT_FUNCTION_RUNTIME,
+      code: cfPlan.viewerResponseCode,
+      publish: true,
+      comment: "Per-class Cache-Control/Content-Type from the edge rule table",
+    },
     opts,
   );
   const rh = cfPlan.responseHeaders;
@@ -148,7 +167,13 @@ export function provisionCloudfront(
   const originResponse = cfPlan.originViewerResponseCode
     ? new aws.cloudfront.Function(
         `${name}-origin-response`,
-        { name: `${prefix}-app`, runtime: CLOUDFRONT_FUNCTION_RUNTIME, code: cfPlan.originViewerResponseCode, publish: true, comment: "CSP of the app origin's responses from the edge rule table" },
+        {
+          name: `${prefix}-app`,
+          runtime: CLOUDFRONT_FUNCTION_RUNTIME,
+          code: cfPlan.originViewerResponseCode,
+          publish: true,
+          comment: "CSP of the app origin's responses from the edge rule table",
+        },
         opts,
       )
     : undefined;
@@ -286,7 +311,12 @@ export function provisionCloudfront(
     for (const type of ["A", "AAAA"] as const) {
       new aws.route53.Record(
         `${name}-alias-${type.toLowerCase()}`,
-        { zoneId: cfArgs.hostedZoneId, name: args.domain, type, aliases: [{ name: distribution.domainName, zoneId: distribution.hostedZoneId, evaluateTargetHealth: false }] },
+        {
+          zoneId: cfArgs.hostedZoneId,
+          name: args.domain,
+          type,
+          aliases: [{ name: distribution.domainName, zoneId: distribution.hostedZoneId, evaluateTargetHealth: false }],
+        },
         opts,
       );
     }
