@@ -38,13 +38,13 @@ describe("plan --diff of two real plans that differ by one stack config value", 
       "~ pulumi:providers:kubernetes local-k8s-k8s  (urn:pulumi:local::platform::platform:cluster:KubernetesCluster$pulumi:providers:kubernetes::local-k8s-k8s)",
       '    inputs.renderYamlToDirectory: "rendered/local" → "rendered/review"',
       "",
-      "plan diff: 1 targets (0 added, 0 removed); resources: 0 added, 0 removed, 1 changed, 54 unchanged; policy violations: 0 added, 0 removed",
+      "plan diff: 1 targets (0 added, 0 removed); resources: 0 added, 0 removed, 1 changed, 55 unchanged; policy violations: 0 added, 0 removed",
     ]);
     expect(lines.at(-1)).toMatch(SUMMARY);
     const text = fs.readFileSync(md, "utf8");
     expect(text).toContain("## Offline plan diff");
     expect(text).toContain(
-      "`plan diff: 1 targets (0 added, 0 removed); resources: 0 added, 0 removed, 1 changed, 54 unchanged; policy violations: 0 added, 0 removed`",
+      "`plan diff: 1 targets (0 added, 0 removed); resources: 0 added, 0 removed, 1 changed, 55 unchanged; policy violations: 0 added, 0 removed`",
     );
     expect(text).toContain("### blueprint nuxt-fastify-beta-droplet on local");
     expect(text).toContain('  - `inputs.renderYamlToDirectory: "rendered/local" → "rendered/review"`');
@@ -57,7 +57,7 @@ describe("plan --diff of two real plans that differ by one stack config value", 
     const r = await plan(["--diff", A, A]);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(
-      "1 target(s) without a change\nplan diff: 1 targets (0 added, 0 removed); resources: 0 added, 0 removed, 0 changed, 55 unchanged; policy violations: 0 added, 0 removed\n",
+      "1 target(s) without a change\nplan diff: 1 targets (0 added, 0 removed); resources: 0 added, 0 removed, 0 changed, 56 unchanged; policy violations: 0 added, 0 removed\n",
     );
   });
 

@@ -94,7 +94,7 @@ describe("scripts/plan-review.sh in bash on a real repository", () => {
     expect(r.stdout).toContain("~ pulumi:providers:kubernetes local-k8s-k8s");
     expect(r.stdout).toContain('    inputs.renderYamlToDirectory: "rendered/local" → "rendered/review"\n');
     expect(r.stdout.trimEnd().split("\n").at(-1)).toBe(
-      "plan diff: 1 targets (0 added, 0 removed); resources: 0 added, 0 removed, 1 changed, 54 unchanged; policy violations: 0 added, 0 removed",
+      "plan diff: 1 targets (0 added, 0 removed); resources: 0 added, 0 removed, 1 changed, 55 unchanged; policy violations: 0 added, 0 removed",
     );
     const md = fs.readFileSync(path.join(repo, "tmp", "plan-review", "diff.md"), "utf8");
     expect(md).toContain("### stack local");
