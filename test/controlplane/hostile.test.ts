@@ -7,6 +7,7 @@
 //  - with the dependencies declared it deploys through the same proxy.
 // Binaries come from `npm run engine` (never built here).
 import { mkdtempSync, rmSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -113,4 +114,55 @@ describe("hostile order, for real: prerequisites held back past the provider's r
     },
     10 * 60_000,
   );
+});
+
+/** POST a minimal CRD through a proxy, as Helm's crds/ install does (one create after another). */
+function createCrd(url: string, plural: string): Promise<{ status: number; ms: number }> {
+  const body = JSON.stringify({
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${plural}.chain.example.com` },
+    spec: {
+      group: "chain.example.com",
+      scope: "Namespaced",
+      names: { plural, singular: plural.replace(/s$/, ""), kind: plural[0]!.toUpperCase() + plural.slice(1, -1) },
+      versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }],
+    },
+  });
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      `${url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`,
+      { method: "POST", ca: cp!.caPem, headers: { authorization: `Bearer ${cp!.adminToken}`, "content-type": "application/json" } },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: Date.now() - t0 }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+describe("hostile order: Helm's sequential CRD install is held once per chain, not once per file", () => {
+  it("the first CRD create of a chain is held, the next ones (each right after the previous response) pass, a CRD create after a pause is held again", async () => {
+    if (setupError) throw setupError;
+    const chain = await startHostileProxy(cp!, { holdMs: 1500, chainGapMs: 400 });
+    try {
+      const first = await createCrd(chain.url, "alphas");
+      const second = await createCrd(chain.url, "betas");
+      const third = await createCrd(chain.url, "gammas");
+      await new Promise((r) => setTimeout(r, 1200));
+      const later = await createCrd(chain.url, "deltas");
+      expect([first.status, second.status, third.status, later.status]).toEqual([201, 201, 201, 201]);
+      expect(first.ms).toBeGreaterThanOrEqual(1500);
+      expect(second.ms).toBeLessThan(1500);
+      expect(third.ms).toBeLessThan(1500);
+      expect(later.ms).toBeGreaterThanOrEqual(1500);
+      expect(chain.held.map((h) => h.name)).toEqual(["alphas.chain.example.com", "deltas.chain.example.com"]);
+      expect(chain.chained.map((h) => h.name)).toEqual(["betas.chain.example.com", "gammas.chain.example.com"]);
+    } finally {
+      await chain.stop();
+    }
+  }, 60_000);
 });

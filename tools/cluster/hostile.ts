@@ -15,6 +15,14 @@
  * object, on every run. A resource that declares its dependency simply waits: the engine does not
  * start it until the held create returns.
  *
+ * One exception, for Helm's CRD install: Helm creates the files of a chart's `crds/` folder ONE AT A
+ * TIME, each after the previous one returned (action/install.go installCRDs), so holding each would
+ * hold the chart's N CRDs N times in a row (traefik's 25: 19 minutes). A CRD create that arrives
+ * within `chainGapMs` of the previous CRD create's response is the next file of such a chain and
+ * passes straight through (recorded in `chained`): the chain as a whole is still held `holdMs` from
+ * its first create, so a custom resource sent at the chain's start without declaring its dependency
+ * still outlives the provider's retries and fails.
+ *
  * What is held: non-dry-run POST/PUT/PATCH that create or apply a Namespace
  * (`/api/v1/namespaces[/<name>]`) or a CRD (`/apis/apiextensions.k8s.io/v1/customresourcedefinitions[/<name>]`),
  * whoever sends them — the provider's server-side apply or Helm inside the provider (a release's
@@ -33,6 +41,8 @@ import { type ControlPlane, kubeconfig } from "./controlplane";
 
 /** Longer than the provider's create retry window (31 s), with margin for the request itself. */
 export const DEFAULT_HOLD_MS = 45_000;
+/** A CRD create this soon after the previous CRD create's response is the next file of Helm's sequential `crds/` install. */
+export const DEFAULT_CHAIN_GAP_MS = 2_000;
 
 export interface HeldRequest {
   kind: "Namespace" | "CustomResourceDefinition";
@@ -49,6 +59,9 @@ export interface HostileProxy {
   holdMs: number;
   /** Every prerequisite create the proxy held back, in arrival order. */
   held: HeldRequest[];
+  chainGapMs: number;
+  /** CRD creates passed straight through as the next file of a chain whose first create was held. */
+  chained: HeldRequest[];
   stop(): Promise<void>;
 }
 
@@ -74,8 +87,15 @@ function nameInBody(body: Buffer): string {
   }
 }
 
-export async function startHostileProxy(cp: ControlPlane, o: { holdMs?: number; log?: (line: string) => void } = {}): Promise<HostileProxy> {
+export async function startHostileProxy(
+  cp: ControlPlane,
+  o: { holdMs?: number; chainGapMs?: number; log?: (line: string) => void } = {},
+): Promise<HostileProxy> {
   const holdMs = o.holdMs ?? DEFAULT_HOLD_MS;
+  const chainGapMs = o.chainGapMs ?? DEFAULT_CHAIN_GAP_MS;
+  const chained: HeldRequest[] = [];
+  /** When the last CRD create's response ended (ms since start); -Infinity before the first. */
+  let crdDoneAt = -Infinity;
   const upstream = new URL(cp.url);
   const agent = new Agent({ keepAlive: true, ca: cp.caPem, maxSockets: 256 });
   const started = Date.now();
@@ -114,12 +134,19 @@ export async function startHostileProxy(cp: ControlPlane, o: { holdMs?: number; 
       // Read the whole body while holding (the client's write never stalls on back-pressure, and a
       // POST names its object only there), then send it on after the hold.
       const arrived = Date.now() - started;
+      const crd = p.kind === "CustomResourceDefinition";
+      if (crd) res.on("finish", () => (crdDoneAt = Date.now() - started));
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
         const body = Buffer.concat(chunks);
         const name = p.name === "(from body)" ? nameInBody(body) : p.name;
-        held.push({ kind: p.kind, name, method: req.method ?? "", atMs: arrived });
+        const record = { kind: p.kind, name, method: req.method ?? "", atMs: arrived };
+        if (crd && arrived - crdDoneAt <= chainGapMs) {
+          chained.push(record);
+          return forward(req, res, body);
+        }
+        held.push(record);
         o.log?.(`holding ${p.kind} ${name} for ${holdMs / 1000}s (anything that only names it goes first)`);
         const t = setTimeout(() => {
           timers.delete(t);
@@ -146,6 +173,8 @@ export async function startHostileProxy(cp: ControlPlane, o: { holdMs?: number; 
     kubeconfigPath,
     holdMs,
     held,
+    chainGapMs,
+    chained,
     async stop() {
       for (const t of timers) clearTimeout(t);
       timers.clear();

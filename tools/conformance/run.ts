@@ -82,7 +82,7 @@ export interface TargetResult {
   kubernetesObjects: number;
   dir: string;
   /** With `hostile`: how long each prerequisite create was held, and which were held. */
-  hostile?: { holdMs: number; held: HeldRequest[] };
+  hostile?: { holdMs: number; held: HeldRequest[]; chained: HeldRequest[] };
 }
 
 export interface RunOptions {
@@ -277,7 +277,7 @@ export async function runTarget(t: Target, o: RunOptions = {}): Promise<TargetRe
     if (o.hostile) {
       const holdMs = typeof o.hostile === "object" ? o.hostile.holdMs : undefined;
       proxy = await startHostileProxy(c, { ...(holdMs !== undefined ? { holdMs } : {}), log: (l) => log(`  ~ hostile: ${l}`) });
-      result.hostile = { holdMs: proxy.holdMs, held: proxy.held };
+      result.hostile = { holdMs: proxy.holdMs, held: proxy.held, chained: proxy.chained };
       log(
         `[${t.blueprint} × ${t.tier}] hostile order: the engine reaches the cluster through ${proxy.url}, every Namespace/CRD create held ${proxy.holdMs / 1000}s`,
       );
@@ -326,7 +326,9 @@ export async function runTarget(t: Target, o: RunOptions = {}): Promise<TargetRe
     const upOk = await phase(proxy ? "pulumi up (policy pack enforced, hostile order for real)" : "pulumi up (policy pack enforced)", async () => {
       const up = await pulumi(bin, ["up", "--stack", stack, "--yes", "--skip-preview", "--skip-plugin-pre-install", ...policy], project, env, log, 30 * 60_000);
       if (up.code !== 0) throw new Error(summarizeEngineFailure(up.output));
-      return proxy ? `${proxy.held.length} Namespace/CRD create(s) held ${proxy.holdMs / 1000}s each` : undefined;
+      return proxy
+        ? `${proxy.held.length} Namespace/CRD create(s) held ${proxy.holdMs / 1000}s each, ${proxy.chained.length} CRD create(s) passed as the next file of a held chain (Helm crds/)`
+        : undefined;
     });
 
     await phase("ready: workloads, jobs, pods, claims, releases", async () => {
